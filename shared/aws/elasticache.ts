@@ -1,0 +1,152 @@
+import {
+  DescribeCacheClustersCommand,
+  type ElastiCacheClient,
+  paginateDescribeReplicationGroups,
+  paginateDescribeServerlessCaches,
+  type ReplicationGroup,
+  type ServerlessCache,
+} from '@aws-sdk/client-elasticache';
+import {
+  CLUSTER_MODES,
+  type ClusterMode,
+  DURABILITY_LEVELS,
+  DURABILITY_SETTINGS,
+  type Resource,
+  STORAGE_ENCRYPTION_TYPES,
+} from '../domain/resource.js';
+import type { FleetClients } from './clients.js';
+import { awsCall } from './errors.js';
+import { readTagsByArn, TAGGING_RESOURCE_TYPES } from './tagging.js';
+
+const PAGE_SIZE = 100;
+
+/** Narrow an API string to one of our enum values; anything else is unknown, never guessed. */
+function oneOf<T extends string>(values: readonly T[], value: string | undefined): T | undefined {
+  return value !== undefined && (values as readonly string[]).includes(value) ? (value as T) : undefined;
+}
+
+function hasPendingModifications(group: ReplicationGroup): boolean {
+  const pending = group.PendingModifiedValues;
+  if (pending === undefined) return false;
+  return Object.values(pending).some((value) => value !== undefined && value !== null);
+}
+
+function clusterModeOf(group: ReplicationGroup): ClusterMode | undefined {
+  const declared = oneOf(CLUSTER_MODES, group.ClusterMode);
+  if (declared !== undefined) return declared;
+  if (group.ClusterEnabled === undefined) return undefined;
+  return group.ClusterEnabled ? 'enabled' : 'disabled';
+}
+
+function minReplicasPerShard(group: ReplicationGroup): number | undefined {
+  const shards = group.NodeGroups ?? [];
+  const counts = shards
+    .map((shard) => shard.NodeGroupMembers?.length)
+    .filter((count): count is number => count !== undefined);
+  if (counts.length > 0 && counts.length === shards.length) return Math.max(0, Math.min(...counts) - 1);
+  // Cluster-mode-enabled answers may omit members per shard; members are spread evenly.
+  const members = group.MemberClusters?.length;
+  if (members === undefined || shards.length === 0) return undefined;
+  return Math.max(0, Math.floor(members / shards.length) - 1);
+}
+
+/** Normalise one DescribeReplicationGroups item. */
+export function toReplicationGroupResource(group: ReplicationGroup, tags: Record<string, string>): Resource {
+  return {
+    type: 'replication-group',
+    id: group.ReplicationGroupId ?? '',
+    arn: group.ARN ?? '',
+    engine: group.Engine?.toLowerCase(),
+    status: group.Status ?? 'unknown',
+    createdAt: group.ReplicationGroupCreateTime?.toISOString(),
+    clusterMode: clusterModeOf(group),
+    durability: oneOf(DURABILITY_SETTINGS, group.Durability),
+    effectiveDurability: oneOf(DURABILITY_LEVELS, group.EffectiveDurability),
+    storageEncryptionType: oneOf(STORAGE_ENCRYPTION_TYPES, group.StorageEncryptionType),
+    kmsKeyId: group.KmsKeyId,
+    atRestEncryptionEnabled: group.AtRestEncryptionEnabled,
+    transitEncryptionEnabled: group.TransitEncryptionEnabled,
+    multiAZ: group.MultiAZ === undefined ? undefined : group.MultiAZ === 'enabled',
+    cacheNodeType: group.CacheNodeType,
+    shards: group.NodeGroups?.length,
+    minReplicasPerShard: minReplicasPerShard(group),
+    dataTiering: group.DataTiering === undefined ? undefined : group.DataTiering === 'enabled',
+    globalDatastore: group.GlobalReplicationGroupInfo?.GlobalReplicationGroupId !== undefined,
+    pendingModifications: hasPendingModifications(group),
+    memberClusters: group.MemberClusters,
+    tags,
+  };
+}
+
+/** Normalise one DescribeServerlessCaches item. */
+export function toServerlessCacheResource(cache: ServerlessCache, tags: Record<string, string>): Resource {
+  return {
+    type: 'serverless-cache',
+    id: cache.ServerlessCacheName ?? '',
+    arn: cache.ARN ?? '',
+    engine: cache.Engine?.toLowerCase(),
+    engineVersion: cache.FullEngineVersion ?? cache.MajorEngineVersion,
+    status: cache.Status ?? 'unknown',
+    createdAt: cache.CreateTime?.toISOString(),
+    storageEncryptionType: oneOf(STORAGE_ENCRYPTION_TYPES, cache.StorageEncryptionType),
+    kmsKeyId: cache.KmsKeyId,
+    pendingModifications: false,
+    tags,
+  };
+}
+
+async function readReplicationGroups(client: ElastiCacheClient, replicationGroupId?: string) {
+  const groups: ReplicationGroup[] = [];
+  const input =
+    replicationGroupId === undefined ? { MaxRecords: PAGE_SIZE } : { ReplicationGroupId: replicationGroupId };
+  for await (const page of paginateDescribeReplicationGroups({ client, pageSize: PAGE_SIZE }, input)) {
+    groups.push(...(page.ReplicationGroups ?? []));
+  }
+  return groups;
+}
+
+async function readServerlessCaches(client: ElastiCacheClient) {
+  const caches: ServerlessCache[] = [];
+  for await (const page of paginateDescribeServerlessCaches(
+    { client, pageSize: PAGE_SIZE },
+    { MaxResults: PAGE_SIZE },
+  )) {
+    caches.push(...(page.ServerlessCaches ?? []));
+  }
+  return caches;
+}
+
+/**
+ * Read the whole fleet: replication groups and serverless caches page by page, and their
+ * tags in bulk from the tagging API, all four streams at once. Calls: one per 100 of each.
+ *
+ * @example
+ * const fleet = await readFleet(createFleetClients({ region: 'eu-west-1' }));
+ */
+export async function readFleet(clients: FleetClients): Promise<Resource[]> {
+  const [groups, caches, groupTags, cacheTags] = await Promise.all([
+    awsCall('DescribeReplicationGroups', () => readReplicationGroups(clients.elasticache)),
+    awsCall('DescribeServerlessCaches', () => readServerlessCaches(clients.elasticache)),
+    awsCall('GetResources', () =>
+      readTagsByArn(clients.tagging, TAGGING_RESOURCE_TYPES['replication-group']),
+    ),
+    awsCall('GetResources', () => readTagsByArn(clients.tagging, TAGGING_RESOURCE_TYPES['serverless-cache'])),
+  ]);
+  return [
+    ...groups.map((group) => toReplicationGroupResource(group, groupTags.get(group.ARN ?? '') ?? {})),
+    ...caches.map((cache) => toServerlessCacheResource(cache, cacheTags.get(cache.ARN ?? '') ?? {})),
+  ];
+}
+
+/** The engine version of a replication group, read from one of its member clusters. */
+export async function readEngineVersion(
+  client: ElastiCacheClient,
+  resource: Resource,
+): Promise<string | undefined> {
+  const member = resource.memberClusters?.[0];
+  if (member === undefined) return undefined;
+  const answer = await awsCall('DescribeCacheClusters', () =>
+    client.send(new DescribeCacheClustersCommand({ CacheClusterId: member })),
+  );
+  return answer.CacheClusters?.[0]?.EngineVersion;
+}

@@ -1,0 +1,39 @@
+import {
+  paginateGetResources,
+  type ResourceGroupsTaggingAPIClient,
+} from '@aws-sdk/client-resource-groups-tagging-api';
+
+/** Tagging API resource types, by our resource type. */
+export const TAGGING_RESOURCE_TYPES = {
+  'replication-group': 'elasticache:replicationgroup',
+  'serverless-cache': 'elasticache:serverlesscache',
+} as const;
+
+/**
+ * Read the tags of every resource of one tagging type in bulk (100 per page), keyed by ARN.
+ * One call per 100 resources instead of one `ListTagsForResource` per resource.
+ *
+ * @example
+ * const tags = await readTagsByArn(tagging, 'elasticache:replicationgroup');
+ */
+export async function readTagsByArn(
+  tagging: ResourceGroupsTaggingAPIClient,
+  resourceType: string,
+): Promise<Map<string, Record<string, string>>> {
+  const byArn = new Map<string, Record<string, string>>();
+  const pages = paginateGetResources(
+    { client: tagging, pageSize: 100 },
+    { ResourceTypeFilters: [resourceType], ResourcesPerPage: 100 },
+  );
+  for await (const page of pages) {
+    for (const mapping of page.ResourceTagMappingList ?? []) {
+      if (mapping.ResourceARN === undefined) continue;
+      const tags: Record<string, string> = {};
+      for (const tag of mapping.Tags ?? []) {
+        if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
+      }
+      byArn.set(mapping.ResourceARN, tags);
+    }
+  }
+  return byArn;
+}

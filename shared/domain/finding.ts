@@ -1,0 +1,21 @@
+import type { ResourceType } from './resource.js';
+
+export const FINDING_STATUSES = ['compliant', 'violation', 'exempt', 'unknown', 'error'] as const;
+export type FindingStatus = (typeof FINDING_STATUSES)[number];
+
+/** One record shape for every rule and every output: CLI, Lambda result, alert, state store. */
+export interface Finding {
+  resourceType: ResourceType;
+  resourceId: string;
+  arn: string;
+  rule: string;
+  check: string;
+  status: FindingStatus;
+  expected: string;
+  observed: string;
+  reason: string;
+  /** What was done or must be done about it (`modify-requested`, `needs-rebuild`, …); null when nothing. */
+  action: string | null;
+  /** Informational remarks that do not change the status. */
+  notes?: string[];
+}

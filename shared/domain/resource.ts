@@ -1,0 +1,59 @@
+/**
+ * The fleet as the domain sees it: one normalised record per replication group or
+ * serverless cache, built by the ElastiCache adapter from the API's answers. Every field
+ * the 2026-06-02 API may omit is optional here: absence means "unknown", never a default.
+ */
+
+export const DURABILITY_LEVELS = ['disabled', 'async', 'sync'] as const;
+export type DurabilityLevel = (typeof DURABILITY_LEVELS)[number];
+export const DURABILITY_SETTINGS = ['default', ...DURABILITY_LEVELS] as const;
+export type DurabilitySetting = (typeof DURABILITY_SETTINGS)[number];
+
+export const STORAGE_ENCRYPTION_TYPES = ['none', 'sse-elasticache', 'sse-kms'] as const;
+export type StorageEncryptionType = (typeof STORAGE_ENCRYPTION_TYPES)[number];
+
+export const RESOURCE_TYPES = ['replication-group', 'serverless-cache'] as const;
+export type ResourceType = (typeof RESOURCE_TYPES)[number];
+
+export const CLUSTER_MODES = ['enabled', 'disabled', 'compatible'] as const;
+export type ClusterMode = (typeof CLUSTER_MODES)[number];
+
+export interface Resource {
+  type: ResourceType;
+  /** ReplicationGroupId or ServerlessCacheName. */
+  id: string;
+  arn: string;
+  /** Lower-case engine name (`valkey`, `redis`); undefined when the API did not say. */
+  engine?: string;
+  /** Known for serverless caches (major version) and for groups once their member clusters were read. */
+  engineVersion?: string;
+  status: string;
+  createdAt?: string;
+  clusterMode?: ClusterMode;
+  /** What the owner asked for (replication groups only). */
+  durability?: DurabilitySetting;
+  /** What the service runs: the value policy is checked against. */
+  effectiveDurability?: DurabilityLevel;
+  storageEncryptionType?: StorageEncryptionType;
+  kmsKeyId?: string;
+  atRestEncryptionEnabled?: boolean;
+  transitEncryptionEnabled?: boolean;
+  multiAZ?: boolean;
+  cacheNodeType?: string;
+  /** Number of node groups (shards). */
+  shards?: number;
+  /** Fewest replicas in any shard. */
+  minReplicasPerShard?: number;
+  dataTiering?: boolean;
+  globalDatastore?: boolean;
+  /** True when PendingModifiedValues holds any change. */
+  pendingModifications: boolean;
+  /** Member cache cluster ids (replication groups), used to read the engine version on demand. */
+  memberClusters?: string[];
+  tags: Record<string, string>;
+}
+
+/** Compare durability levels in the order disabled < async < sync. */
+export function compareDurability(a: DurabilityLevel, b: DurabilityLevel): number {
+  return DURABILITY_LEVELS.indexOf(a) - DURABILITY_LEVELS.indexOf(b);
+}
