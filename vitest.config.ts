@@ -7,6 +7,10 @@ export default defineConfig({
     reporters: ['default', './test/summary-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    coverage: { provider: 'v8', include: ['functions/**', 'shared/**', 'infra/**/*.ts'], reporter: ['text-summary'] },
+    coverage: {
+      provider: 'v8',
+      include: ['functions/**', 'shared/**', 'infra/**/*.ts'],
+      reporter: ['text-summary'],
+    },
   },
 });

@@ -37,6 +37,8 @@ export async function buildFunctions(): Promise<Record<string, number>> {
       sourcemap: true,
       metafile: true,
       platform: 'node',
+      // Prefer the ES module builds: the SDK's are tree-shakeable, its CommonJS ones are not.
+      mainFields: ['module', 'main'],
       target: 'node22',
       format: 'esm',
       banner: { js: REQUIRE_SHIM },

@@ -7,7 +7,10 @@ import {
   ElastiCacheClient,
   type ReplicationGroup,
 } from '@aws-sdk/client-elasticache';
-import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import {
+  GetResourcesCommand,
+  ResourceGroupsTaggingAPIClient,
+} from '@aws-sdk/client-resource-groups-tagging-api';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CliIo, EXIT, runCli } from '../../../shared/cli/main.js';
@@ -86,7 +89,10 @@ describe('Command: scan', () => {
     expect(code).toBe(EXIT.violations);
     const report = JSON.parse(io.out());
     expect(
-      report.findings.map((finding: { resourceId: string; status: string }) => [finding.resourceId, finding.status]),
+      report.findings.map((finding: { resourceId: string; status: string }) => [
+        finding.resourceId,
+        finding.status,
+      ]),
     ).toEqual([
       ['legacy', 'unknown'],
       ['orders-1', 'compliant'],
@@ -97,7 +103,9 @@ describe('Command: scan', () => {
 
   it('exits 0 when everything complies and writes csv to --output', async () => {
     // Prepare
-    elasticache.on(DescribeReplicationGroupsCommand).resolves({ ReplicationGroups: [group('orders-1', 'sync')] });
+    elasticache
+      .on(DescribeReplicationGroupsCommand)
+      .resolves({ ReplicationGroups: [group('orders-1', 'sync')] });
     const io = captureIo();
     const output = join(dir, 'report.csv');
 
@@ -139,7 +147,9 @@ describe('Command: scan', () => {
 
     // Assess
     expect(code).toBe(EXIT.aws);
-    expect(io.err()).toBe('guardrails: DescribeReplicationGroups failed: AccessDenied: User is not authorized\n');
+    expect(io.err()).toBe(
+      'guardrails: DescribeReplicationGroups failed: AccessDenied: User is not authorized\n',
+    );
   });
 
   it('exits 2 on an unknown format, listing the valid ones', async () => {
@@ -156,7 +166,9 @@ describe('Command: scan', () => {
 
   it('renders a markdown table with one row per finding', async () => {
     // Prepare
-    elasticache.on(DescribeReplicationGroupsCommand).resolves({ ReplicationGroups: [group('orders-2', 'async')] });
+    elasticache
+      .on(DescribeReplicationGroupsCommand)
+      .resolves({ ReplicationGroups: [group('orders-2', 'async')] });
     const io = captureIo();
 
     // Act
@@ -166,6 +178,8 @@ describe('Command: scan', () => {
     const lines = io.out().trim().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[1]).toMatch(/^\| --- \|/);
-    expect(lines[2]).toMatch(/^\| replication-group \| orders-2 \| prod-durability \| durability \| violation \|/);
+    expect(lines[2]).toMatch(
+      /^\| replication-group \| orders-2 \| prod-durability \| durability \| violation \|/,
+    );
   });
 });

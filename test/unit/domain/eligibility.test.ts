@@ -34,8 +34,14 @@ describe('Function: durabilityEligibility', () => {
     [{ multiAZ: false }, 'Multi-AZ must be enabled'],
     [{ minReplicasPerShard: 0 }, 'every shard needs at least 1 replica (fewest: 0)'],
     [{ transitEncryptionEnabled: false }, 'in-transit encryption (TLS) must be enabled'],
-    [{ cacheNodeType: 'cache.r5.large' }, 'node type must be of family r6g|r7g|r8g|m6g|m7g|m8g|c7gn|c8gn (is cache.r5.large)'],
-    [{ cacheNodeType: 'cache.t4g.micro' }, 'node type must be of family r6g|r7g|r8g|m6g|m7g|m8g|c7gn|c8gn (is cache.t4g.micro)'],
+    [
+      { cacheNodeType: 'cache.r5.large' },
+      'node type must be of family r6g|r7g|r8g|m6g|m7g|m8g|c7gn|c8gn (is cache.r5.large)',
+    ],
+    [
+      { cacheNodeType: 'cache.t4g.micro' },
+      'node type must be of family r6g|r7g|r8g|m6g|m7g|m8g|c7gn|c8gn (is cache.t4g.micro)',
+    ],
     [{ dataTiering: true }, 'data tiering must be off'],
     [{ globalDatastore: true }, 'must not be a Global Datastore member'],
   ])('refuses %o with the reason %s', (change, reason) => {

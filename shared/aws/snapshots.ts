@@ -1,0 +1,127 @@
+import {
+  CreateSnapshotCommand,
+  DeleteSnapshotCommand,
+  DescribeSnapshotsCommand,
+  type ElastiCacheClient,
+  paginateDescribeSnapshots,
+  type Snapshot,
+} from '@aws-sdk/client-elasticache';
+import {
+  paginateGetResources,
+  type ResourceGroupsTaggingAPIClient,
+} from '@aws-sdk/client-resource-groups-tagging-api';
+import { AwsCallError, awsCall } from './errors.js';
+
+/** Tags that mark a snapshot as ours: only these are ever expired by the cleanup. */
+export const SNAPSHOT_TAGS = { managed: 'guardrails:managed', reason: 'guardrails:reason' } as const;
+
+/** What the app records of a snapshot it took. */
+export interface SnapshotRecord {
+  name: string;
+  replicationGroupId?: string;
+  status: string;
+  /** Durability at snapshot time; a restore inherits it. */
+  durability?: string;
+  createdAt?: string;
+  /** Sum of the node snapshots' CacheSize, as the API writes it (e.g. "5 MB"), or undefined. */
+  size?: string;
+}
+
+function toRecord(snapshot: Snapshot): SnapshotRecord {
+  const nodes = snapshot.NodeSnapshots ?? [];
+  const created = nodes
+    .map((node) => node.SnapshotCreateTime)
+    .filter((date): date is Date => date !== undefined)
+    .sort((a, b) => a.getTime() - b.getTime())[0];
+  const sizes = nodes.map((node) => node.CacheSize).filter((size): size is string => size !== undefined);
+  return {
+    name: snapshot.SnapshotName ?? '',
+    replicationGroupId: snapshot.ReplicationGroupId,
+    status: snapshot.SnapshotStatus ?? 'unknown',
+    durability: snapshot.Durability,
+    createdAt: created?.toISOString(),
+    size: sizes.length > 0 ? sizes.join(' + ') : undefined,
+  };
+}
+
+/**
+ * Start a snapshot of a replication group, tagged as ours with the reason it was taken.
+ * It starts `creating`; poll `describeSnapshot` (from a state machine or a later run) until `available`.
+ */
+export async function createSnapshot(
+  client: ElastiCacheClient,
+  replicationGroupId: string,
+  snapshotName: string,
+  reason: string,
+): Promise<SnapshotRecord> {
+  const answer = await awsCall('CreateSnapshot', () =>
+    client.send(
+      new CreateSnapshotCommand({
+        ReplicationGroupId: replicationGroupId,
+        SnapshotName: snapshotName,
+        Tags: [
+          { Key: SNAPSHOT_TAGS.managed, Value: 'true' },
+          { Key: SNAPSHOT_TAGS.reason, Value: reason },
+        ],
+      }),
+    ),
+  );
+  return toRecord(answer.Snapshot ?? { SnapshotName: snapshotName, SnapshotStatus: 'creating' });
+}
+
+/** The current state of one snapshot, or undefined when it does not exist. */
+export async function describeSnapshot(
+  client: ElastiCacheClient,
+  snapshotName: string,
+): Promise<SnapshotRecord | undefined> {
+  try {
+    const answer = await client.send(new DescribeSnapshotsCommand({ SnapshotName: snapshotName }));
+    const snapshot = answer.Snapshots?.[0];
+    return snapshot === undefined ? undefined : toRecord(snapshot);
+  } catch (error) {
+    if (error instanceof Error && error.name === 'SnapshotNotFoundFault') return undefined;
+    throw new AwsCallError('DescribeSnapshots', error);
+  }
+}
+
+/** Every snapshot tagged as ours, with its details, read in bulk (tags from the tagging API). */
+export async function listOurSnapshots(
+  client: ElastiCacheClient,
+  tagging: ResourceGroupsTaggingAPIClient,
+): Promise<SnapshotRecord[]> {
+  const names = new Set<string>();
+  await awsCall('GetResources', async () => {
+    for await (const page of paginateGetResources(
+      { client: tagging, pageSize: 100 },
+      {
+        ResourceTypeFilters: ['elasticache:snapshot'],
+        TagFilters: [{ Key: SNAPSHOT_TAGS.managed, Values: ['true'] }],
+        ResourcesPerPage: 100,
+      },
+    )) {
+      for (const mapping of page.ResourceTagMappingList ?? []) {
+        const name = mapping.ResourceARN?.split(':snapshot:')[1];
+        if (name !== undefined) names.add(name);
+      }
+    }
+  });
+  const records: SnapshotRecord[] = [];
+  await awsCall('DescribeSnapshots', async () => {
+    for await (const page of paginateDescribeSnapshots({ client, pageSize: 50 }, { MaxRecords: 50 })) {
+      for (const snapshot of page.Snapshots ?? []) {
+        if (names.has(snapshot.SnapshotName ?? '')) records.push(toRecord(snapshot));
+      }
+    }
+  });
+  return records;
+}
+
+/** Delete one snapshot; a snapshot already gone counts as deleted. */
+export async function deleteSnapshot(client: ElastiCacheClient, snapshotName: string): Promise<void> {
+  try {
+    await client.send(new DeleteSnapshotCommand({ SnapshotName: snapshotName }));
+  } catch (error) {
+    if (error instanceof Error && error.name === 'SnapshotNotFoundFault') return;
+    throw new AwsCallError('DeleteSnapshot', error);
+  }
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { compareDurability, DURABILITY_LEVELS } from '../resource.js';
+import { strictObject } from '../strict-object.js';
+import type { Check } from './types.js';
+
+export const durabilitySchema = strictObject({
+  minimum: z.enum(DURABILITY_LEVELS),
+  set: z.enum(DURABILITY_LEVELS).optional(),
+  /** Lowering durability when remediating needs this on the rule. */
+  allowDowngrade: z.boolean().default(false),
+  /** DurabilityLag above this is flagged (writes are rejected near 10 000 ms). */
+  maxLagMs: z.number().int().positive().max(10_000).default(5000),
+})
+  .superRefine((config, context) => {
+    if (config.set !== undefined && compareDurability(config.set, config.minimum) < 0) {
+      context.addIssue({
+        code: 'custom',
+        path: ['set'],
+        message: `must be at least the minimum (${config.minimum}), got "${config.set}"`,
+      });
+    }
+  })
+  .transform((config) => ({ ...config, set: config.set ?? config.minimum }));
+
+export type DurabilityConfig = z.output<typeof durabilitySchema>;
+
+/**
+ * Durability: a replication group's `EffectiveDurability` must be at least `minimum`
+ * (order disabled < async < sync). Serverless caches cannot be durable and are skipped.
+ *
+ * @example
+ * # in a rule
+ * durability: { minimum: async, set: sync }
+ */
+export const durabilityCheck: Check<DurabilityConfig> = {
+  key: 'durability',
+  type: 'durability',
+  schema: durabilitySchema,
+  permissions: ['elasticache:DescribeReplicationGroups', 'tag:GetResources'],
+  evaluate(resource, config) {
+    if (resource.type !== 'replication-group') return undefined;
+    const expected = `>= ${config.minimum}`;
+    const effective = resource.effectiveDurability;
+    if (effective === undefined) {
+      return {
+        status: 'unknown',
+        expected,
+        observed: 'unknown',
+        reason: 'the API returned no EffectiveDurability (engine or endpoint predates durability)',
+      };
+    }
+    const notes =
+      resource.durability !== undefined &&
+      resource.durability !== 'default' &&
+      resource.durability !== effective
+        ? [`Durability requested ${resource.durability}, effective ${effective}`]
+        : undefined;
+    if (compareDurability(effective, config.minimum) >= 0) {
+      return {
+        status: 'compliant',
+        expected,
+        observed: effective,
+        reason: `EffectiveDurability ${effective} meets the minimum ${config.minimum}`,
+        notes,
+      };
+    }
+    return {
+      status: 'violation',
+      expected,
+      observed: effective,
+      reason: `EffectiveDurability is ${effective}, the policy requires at least ${config.minimum}`,
+      notes,
+    };
+  },
+};

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { STORAGE_ENCRYPTION_TYPES } from '../resource.js';
+import { strictObject } from '../strict-object.js';
+import type { Check } from './types.js';
+
+export const storageEncryptionSchema = strictObject({
+  allowed: z.array(z.enum(STORAGE_ENCRYPTION_TYPES)).min(1),
+  /** Key ids, key ARNs or alias ARNs; when set, `sse-kms` must use one of them. */
+  kmsKeyIds: z.array(z.string().min(1)).default([]),
+  /** Alert on every change of state, allowed or not (drift alerts). */
+  alertOnAnyChange: z.boolean().default(true),
+});
+
+export type StorageEncryptionConfig = z.output<typeof storageEncryptionSchema>;
+
+/**
+ * The comparable form of a KMS key reference: `key:<id>` for a key id or key ARN,
+ * `alias:<name>` for an alias name or alias ARN.
+ */
+export function kmsKeyRef(value: string): string {
+  const resource = value.startsWith('arn:') ? value.split(':').slice(5).join(':') : value;
+  if (resource.startsWith('alias/')) return `alias:${resource.slice('alias/'.length)}`;
+  if (resource.startsWith('key/')) return `key:${resource.slice('key/'.length)}`;
+  return `key:${resource}`;
+}
+
+function describeState(type: string, kmsKeyId: string | undefined): string {
+  return type === 'sse-kms' && kmsKeyId !== undefined ? `sse-kms (${kmsKeyId})` : type;
+}
+
+/**
+ * Storage encryption: `StorageEncryptionType` (and `KmsKeyId` for `sse-kms`) must be allowed.
+ * `AtRestEncryptionEnabled` is never the basis of a decision: it can read false while data
+ * is encrypted, which the finding notes.
+ *
+ * @example
+ * # in a rule
+ * storageEncryption: { allowed: [sse-kms], kmsKeyIds: ["arn:aws:kms:eu-west-1:111122223333:alias/cache"] }
+ */
+export const storageEncryptionCheck: Check<StorageEncryptionConfig> = {
+  key: 'storageEncryption',
+  type: 'storage-encryption',
+  schema: storageEncryptionSchema,
+  permissions: [
+    'elasticache:DescribeReplicationGroups',
+    'elasticache:DescribeServerlessCaches',
+    'tag:GetResources',
+  ],
+  evaluate(resource, config) {
+    const keys = config.kmsKeyIds;
+    const expected =
+      keys.length > 0 && config.allowed.includes('sse-kms')
+        ? config.allowed
+            .map((type) => (type === 'sse-kms' ? `sse-kms (${keys.join(' | ')})` : type))
+            .join(' | ')
+        : config.allowed.join(' | ');
+    const type = resource.storageEncryptionType;
+    if (type === undefined) {
+      return {
+        status: 'unknown',
+        expected,
+        observed: 'unknown',
+        reason: 'the API returned no StorageEncryptionType (endpoint predates the field)',
+      };
+    }
+    const observed = describeState(type, resource.kmsKeyId);
+    const notes =
+      resource.atRestEncryptionEnabled === false && type !== 'none'
+        ? [
+            `AtRestEncryptionEnabled reads false, but StorageEncryptionType is ${type}: data is encrypted at rest`,
+          ]
+        : undefined;
+    if (!config.allowed.includes(type)) {
+      return {
+        status: 'violation',
+        expected,
+        observed,
+        reason: `StorageEncryptionType ${type} is not allowed`,
+        notes,
+      };
+    }
+    if (type === 'sse-kms' && keys.length > 0) {
+      if (resource.kmsKeyId === undefined) {
+        return {
+          status: 'unknown',
+          expected,
+          observed,
+          reason: 'the API returned no KmsKeyId for an sse-kms resource',
+          notes,
+        };
+      }
+      const observedRef = kmsKeyRef(resource.kmsKeyId);
+      if (!keys.some((key) => kmsKeyRef(key) === observedRef)) {
+        return {
+          status: 'violation',
+          expected,
+          observed,
+          reason: `KMS key ${resource.kmsKeyId} is not one of the allowed keys`,
+          notes,
+        };
+      }
+    }
+    return {
+      status: 'compliant',
+      expected,
+      observed,
+      reason: `StorageEncryptionType ${observed} is allowed`,
+      notes,
+    };
+  },
+};

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { checkShape } from '../checks/registry.js';
+import { CLUSTER_MODES, RESOURCE_TYPES } from '../resource.js';
+import { strictObject } from '../strict-object.js';
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A calendar date `YYYY-MM-DD` that exists. */
+export const isoDate = z
+  .string({ error: 'expected a date YYYY-MM-DD' })
+  .refine(
+    (value) =>
+      ISO_DATE.test(value) &&
+      !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) &&
+      new Date(`${value}T00:00:00Z`).toISOString().startsWith(value),
+    {
+      error: (issue) => `expected a date YYYY-MM-DD, got ${JSON.stringify(issue.input)}`,
+    },
+  );
+
+export const RULE_MODES = ['report', 'enforce'] as const;
+
+const matchSchema = strictObject({
+  resourceTypes: z.array(z.enum(RESOURCE_TYPES)).min(1).optional(),
+  engines: z.array(z.string().min(1)).min(1).optional(),
+  /** Tag equals; the value "*" means the tag must exist. */
+  tags: z.record(z.string().min(1), z.string()).optional(),
+  /** Globs (`*`, `?`) on ReplicationGroupId / ServerlessCacheName. */
+  ids: z.array(z.string().min(1)).min(1).optional(),
+  clusterMode: z.array(z.enum(CLUSTER_MODES)).min(1).optional(),
+});
+
+const ruleSchema = strictObject({
+  name: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"'),
+  mode: z.enum(RULE_MODES).default('report'),
+  match: matchSchema.default({}),
+  snapshotBeforeChange: z.boolean().default(false),
+  applyImmediately: z.boolean().default(true),
+  ...checkShape(),
+}).refine((rule) => Object.keys(checkShape()).some((key) => rule[key as keyof typeof rule] !== undefined), {
+  error: `a rule needs at least one check: ${Object.keys(checkShape()).join(', ')}`,
+});
+
+const exemptionSchema = strictObject({
+  resource: z.string().min(1),
+  until: isoDate,
+  reason: z.string().min(1),
+  /** Names of the rules this exemption covers; every rule when absent. */
+  rules: z.array(z.string().min(1)).min(1).optional(),
+});
+
+const settingsSchema = strictObject({
+  maxActionsPerRun: z.number().int().min(0).max(1000).default(10),
+  maxAlertsPerRun: z.number().int().min(1).max(1000).default(20),
+  snapshotRetentionDays: z.number().int().min(1).max(3650).default(14),
+});
+
+export const policySchema = strictObject({
+  version: z.literal(1, { error: (issue) => `expected 1, got ${JSON.stringify(issue.input)}` }),
+  settings: settingsSchema.default({
+    maxActionsPerRun: 10,
+    maxAlertsPerRun: 20,
+    snapshotRetentionDays: 14,
+  }),
+  rules: z.array(ruleSchema).min(1),
+  exemptions: z.array(exemptionSchema).default([]),
+}).superRefine((policy, context) => {
+  const seen = new Map<string, number>();
+  policy.rules.forEach((rule, index) => {
+    const first = seen.get(rule.name);
+    if (first !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['rules', index, 'name'],
+        message: `duplicate rule name "${rule.name}" (also rules[${first}])`,
+      });
+    } else seen.set(rule.name, index);
+  });
+  policy.exemptions.forEach((exemption, index) => {
+    (exemption.rules ?? []).forEach((name, position) => {
+      if (!seen.has(name)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['exemptions', index, 'rules', position],
+          message: `unknown rule "${name}" (rules: ${[...seen.keys()].join(', ')})`,
+        });
+      }
+    });
+  });
+});
+
+export type Policy = z.output<typeof policySchema>;
+export type Rule = Policy['rules'][number];
+export type Exemption = Policy['exemptions'][number];
+export type Match = Rule['match'];
