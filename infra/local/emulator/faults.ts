@@ -1,0 +1,100 @@
+/**
+ * Fault and latency injection, and the request log tests and benchmarks read to count
+ * calls. Randomness is seeded, so a run with the same seed fails the same calls.
+ */
+
+export interface FaultSettings {
+  /** Added delay per action (ms); `*` applies to every action. */
+  latencyMs?: Record<string, number>;
+  /** Share of calls answered with a throttling error (0..1). */
+  throttleRate?: number;
+  /** Share of calls answered with a 5xx error (0..1). */
+  serverErrorRate?: number;
+  seed?: number;
+}
+
+export interface ScriptedFault {
+  action: string;
+  code: string;
+  message?: string;
+  status?: number;
+  /** How many of the next calls of that action fail. */
+  times: number;
+}
+
+export interface LoggedRequest {
+  action: string;
+  params: unknown;
+  time: string;
+  /** The error code answered, when the call failed. */
+  fault?: string;
+}
+
+/** mulberry32: small, fast, and good enough to spread injected faults evenly. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class FaultInjector {
+  settings: Required<Omit<FaultSettings, 'seed'>> = { latencyMs: {}, throttleRate: 0, serverErrorRate: 0 };
+  readonly log: LoggedRequest[] = [];
+  #scripted: ScriptedFault[] = [];
+  #random = seeded(1);
+
+  configure(settings: FaultSettings): void {
+    this.settings = {
+      latencyMs: settings.latencyMs ?? this.settings.latencyMs,
+      throttleRate: settings.throttleRate ?? this.settings.throttleRate,
+      serverErrorRate: settings.serverErrorRate ?? this.settings.serverErrorRate,
+    };
+    if (settings.seed !== undefined) this.#random = seeded(settings.seed);
+  }
+
+  /** Fail the next `times` calls of `action` with `code`. */
+  failNext(fault: ScriptedFault): void {
+    this.#scripted.push({ ...fault });
+  }
+
+  reset(): void {
+    this.settings = { latencyMs: {}, throttleRate: 0, serverErrorRate: 0 };
+    this.#scripted = [];
+    this.log.length = 0;
+  }
+
+  latencyFor(action: string): number {
+    return this.settings.latencyMs[action] ?? this.settings.latencyMs['*'] ?? 0;
+  }
+
+  /** The fault to answer this call with, if any; `throttleCode` differs by protocol. */
+  pick(action: string, throttleCode: string): { code: string; message: string; status: number } | undefined {
+    const scripted = this.#scripted.find((fault) => fault.action === action && fault.times > 0);
+    if (scripted !== undefined) {
+      scripted.times -= 1;
+      return {
+        code: scripted.code,
+        message: scripted.message ?? `injected ${scripted.code}`,
+        status: scripted.status ?? 400,
+      };
+    }
+    const roll = this.#random();
+    if (roll < this.settings.throttleRate)
+      return { code: throttleCode, message: 'Rate exceeded', status: 400 };
+    if (roll < this.settings.throttleRate + this.settings.serverErrorRate) {
+      return { code: 'ServiceUnavailable', message: 'Service is unavailable (injected)', status: 503 };
+    }
+    return undefined;
+  }
+
+  /** How many logged calls of an action succeeded (or all, with `includeFaults`). */
+  count(action: string, includeFaults = false): number {
+    return this.log.filter((entry) => entry.action === action && (includeFaults || entry.fault === undefined))
+      .length;
+  }
+}

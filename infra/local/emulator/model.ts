@@ -1,0 +1,1245 @@
+/**
+ * The emulated ElastiCache control plane: replication groups, serverless caches, snapshots,
+ * events and tags, with the lifecycle and the durability rules AWS documents (see README).
+ * Time comes from a Clock; pending transitions are applied lazily when state is read.
+ */
+import type { Clock } from './clock.js';
+import type { Endpoint, MigrationBackend } from './migration.js';
+import { type Params, type ParamValue, QueryFault } from './protocol.js';
+
+export const DURABLE_FAMILIES = ['r6g', 'r7g', 'r8g', 'm6g', 'm7g', 'm8g', 'c7gn', 'c8gn'];
+const DURABILITY = ['default', 'async', 'sync', 'disabled'];
+const LEVEL = { disabled: 0, async: 1, sync: 2 } as const;
+type Level = keyof typeof LEVEL;
+
+/** Simulated durations, in ms of emulator time. */
+export const DURATIONS = {
+  create: 60_000,
+  modify: 30_000,
+  durabilityChange: 60_000,
+  snapshot: 30_000,
+  delete: 30_000,
+  testMigration: 10_000,
+  completeMigration: 10_000,
+} as const;
+
+export interface GroupState {
+  id: string;
+  description: string;
+  engine: 'valkey' | 'redis';
+  engineVersion: string;
+  status: string;
+  clusterMode: 'enabled' | 'disabled' | 'compatible';
+  shards: number;
+  replicas: number;
+  multiAZ: boolean;
+  tls: boolean;
+  atRestEncryptionEnabled: boolean;
+  kmsKeyId?: string;
+  durability: string;
+  effectiveDurability: Level;
+  encrypted: boolean;
+  nodeType: string;
+  dataTiering: boolean;
+  globalDatastore?: string;
+  createdAt: number;
+  /** The group predates the 2026-06-02 fields: the API omits them. */
+  legacyApi: boolean;
+  pending: Record<string, unknown>;
+  migration?: { endpoints: Endpoint[]; startedAt: number };
+  tags: Map<string, string>;
+}
+
+export interface ServerlessState {
+  name: string;
+  description: string;
+  engine: 'valkey' | 'redis';
+  majorEngineVersion: string;
+  status: string;
+  kmsKeyId?: string;
+  createdAt: number;
+  legacyApi: boolean;
+  tags: Map<string, string>;
+}
+
+export interface SnapshotState {
+  name: string;
+  groupId: string;
+  status: string;
+  source: 'manual' | 'automated';
+  durability: string;
+  engine: string;
+  engineVersion: string;
+  nodeType: string;
+  shards: number;
+  replicas: number;
+  clusterMode: GroupState['clusterMode'];
+  kmsKeyId?: string;
+  createdAt: number;
+  sizeMb: number;
+  tags: Map<string, string>;
+}
+
+export interface EventRecord {
+  SourceIdentifier: string;
+  SourceType: string;
+  Message: string;
+  Date: Date;
+}
+
+interface Transition {
+  at: number;
+  apply: () => void;
+}
+
+export interface ModelOptions {
+  clock: Clock;
+  region?: string;
+  account?: string;
+  migration: MigrationBackend;
+}
+
+// --- parameter reading -------------------------------------------------------------
+
+function text(params: Params, name: string): string | undefined {
+  const value = params[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string')
+    throw new QueryFault('InvalidParameterValue', `${name} must be a single value`);
+  return value;
+}
+
+function required(params: Params, name: string): string {
+  const value = text(params, name);
+  if (value === undefined || value === '') {
+    throw new QueryFault('MissingParameter', `The request must contain the parameter ${name}`);
+  }
+  return value;
+}
+
+function bool(params: Params, name: string): boolean | undefined {
+  const value = text(params, name);
+  if (value === undefined) return undefined;
+  if (value !== 'true' && value !== 'false') {
+    throw new QueryFault('InvalidParameterValue', `Invalid boolean value for ${name}: ${value}`);
+  }
+  return value === 'true';
+}
+
+function int(params: Params, name: string, min: number, max: number): number | undefined {
+  const value = text(params, name);
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min || number > max) {
+    throw new QueryFault(
+      'InvalidParameterValue',
+      `Invalid value for ${name}: ${value}. Must be between ${min} and ${max}.`,
+    );
+  }
+  return number;
+}
+
+function oneOf<T extends string>(params: Params, name: string, values: readonly T[]): T | undefined {
+  const value = text(params, name);
+  if (value === undefined) return undefined;
+  if (!(values as readonly string[]).includes(value)) {
+    throw new QueryFault(
+      'InvalidParameterValue',
+      `Invalid value for ${name}: ${value}. Valid values: ${values.join(', ')}`,
+    );
+  }
+  return value as T;
+}
+
+function list(params: Params, name: string): ParamValue[] {
+  const value = params[name];
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new QueryFault('InvalidParameterValue', `${name} must be a list`);
+  return value.filter((item) => item !== undefined);
+}
+
+function tagsOf(params: Params): [string, string][] {
+  return list(params, 'Tags').map((tag) => {
+    if (typeof tag !== 'object' || Array.isArray(tag) || typeof tag.Key !== 'string') {
+      throw new QueryFault('InvalidParameterValue', 'Each tag needs a Key');
+    }
+    return [tag.Key, typeof tag.Value === 'string' ? tag.Value : ''];
+  });
+}
+
+function endpointsOf(params: Params): Endpoint[] {
+  const endpoints = list(params, 'CustomerNodeEndpointList').map((item, index) => {
+    if (typeof item !== 'object' || Array.isArray(item)) {
+      throw new QueryFault(
+        'InvalidParameterValue',
+        `CustomerNodeEndpointList.member.${index + 1} is malformed`,
+      );
+    }
+    const address = typeof item.Address === 'string' ? item.Address : '';
+    const port = Number(item.Port);
+    if (address === '') {
+      throw new QueryFault(
+        'MissingParameter',
+        `CustomerNodeEndpointList.member.${index + 1}.Address is required`,
+      );
+    }
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new QueryFault(
+        'InvalidParameterValue',
+        `CustomerNodeEndpointList.member.${index + 1}.Port must be 1-65535`,
+      );
+    }
+    return { address, port };
+  });
+  if (endpoints.length === 0)
+    throw new QueryFault(
+      'MissingParameter',
+      'The request must contain the parameter CustomerNodeEndpointList',
+    );
+  return endpoints;
+}
+
+/** Page through sorted ids: the marker is the last id served, so each item is visited once. */
+function page<T>(
+  ids: readonly string[],
+  lookup: (id: string) => T,
+  marker: string | undefined,
+  size: number,
+) {
+  let start = 0;
+  if (marker !== undefined) {
+    const after = Buffer.from(marker, 'base64url').toString();
+    let low = 0;
+    let high = ids.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((ids[middle] ?? '') <= after) low = middle + 1;
+      else high = middle;
+    }
+    start = low;
+  }
+  const slice = ids.slice(start, start + size);
+  const last = slice[slice.length - 1];
+  const more = start + size < ids.length && last !== undefined;
+  return { items: slice.map(lookup), marker: more ? Buffer.from(last).toString('base64url') : undefined };
+}
+
+function durabilityProblems(
+  group: Pick<
+    GroupState,
+    | 'engine'
+    | 'engineVersion'
+    | 'clusterMode'
+    | 'multiAZ'
+    | 'replicas'
+    | 'tls'
+    | 'nodeType'
+    | 'dataTiering'
+    | 'globalDatastore'
+  >,
+): string[] {
+  const problems: string[] = [];
+  const [major = 0] = group.engineVersion.split('.').map(Number);
+  if (group.engine !== 'valkey' || major < 9) problems.push('durability requires Valkey 9.0 or later');
+  if (group.clusterMode !== 'enabled') problems.push('durability requires cluster mode enabled');
+  if (!group.multiAZ || group.replicas < 1)
+    problems.push('durability requires Multi-AZ with at least one replica per shard');
+  if (!group.tls) problems.push('durability requires in-transit encryption');
+  if (!DURABLE_FAMILIES.includes(group.nodeType.split('.')[1] ?? '')) {
+    problems.push(`durability is not supported on node type ${group.nodeType}`);
+  }
+  if (group.dataTiering) problems.push('durability is not supported with data tiering');
+  if (group.globalDatastore !== undefined)
+    problems.push('durability is not supported for Global Datastore members');
+  return problems;
+}
+
+/** What `default` resolves to today. */
+function resolveDurability(setting: string): Level {
+  return setting === 'default' ? 'disabled' : (setting as Level);
+}
+
+export class ElastiCacheModel {
+  readonly groups = new Map<string, GroupState>();
+  readonly serverless = new Map<string, ServerlessState>();
+  readonly snapshots = new Map<string, SnapshotState>();
+  readonly events: EventRecord[] = [];
+  /** The older documented rule: durability cannot be turned on or off after creation. */
+  legacyDurabilityRule = false;
+
+  readonly #clock: Clock;
+  readonly #region: string;
+  readonly #account: string;
+  readonly #migration: MigrationBackend;
+  #transitions: Transition[] = [];
+  #sorted: { groups?: string[]; serverless?: string[]; snapshots?: string[] } = {};
+
+  constructor(options: ModelOptions) {
+    this.#clock = options.clock;
+    this.#region = options.region ?? 'us-east-1';
+    this.#account = options.account ?? '123456789012';
+    this.#migration = options.migration;
+  }
+
+  arn(kind: 'replicationgroup' | 'serverlesscache' | 'snapshot' | 'cluster', id: string): string {
+    return `arn:aws:elasticache:${this.#region}:${this.#account}:${kind}:${id}`;
+  }
+
+  /** Apply every transition whose time has come (in time order). */
+  tick(): void {
+    const now = this.#clock.now();
+    if (!this.#transitions.some((transition) => transition.at <= now)) return;
+    const due = this.#transitions.filter((transition) => transition.at <= now).sort((a, b) => a.at - b.at);
+    this.#transitions = this.#transitions.filter((transition) => transition.at > now);
+    for (const transition of due) transition.apply();
+  }
+
+  #later(delayMs: number, apply: () => void): void {
+    this.#transitions.push({ at: this.#clock.now() + delayMs, apply });
+  }
+
+  event(sourceType: string, sourceId: string, message: string): void {
+    this.events.push({
+      SourceIdentifier: sourceId,
+      SourceType: sourceType,
+      Message: message,
+      Date: new Date(this.#clock.now()),
+    });
+  }
+
+  #group(id: string): GroupState {
+    const group = this.groups.get(id);
+    if (group === undefined)
+      throw new QueryFault('ReplicationGroupNotFoundFault', `ReplicationGroup ${id} not found.`);
+    return group;
+  }
+
+  #available(group: GroupState): void {
+    if (group.status !== 'available') {
+      throw new QueryFault(
+        'InvalidReplicationGroupState',
+        `Replication group ${group.id} must be in available state, is ${group.status}.`,
+      );
+    }
+  }
+
+  #sortedIds(kind: 'groups' | 'serverless' | 'snapshots'): string[] {
+    const cached = this.#sorted[kind];
+    if (cached !== undefined) return cached;
+    const ids = [...this[kind].keys()].sort();
+    this.#sorted[kind] = ids;
+    return ids;
+  }
+
+  #changed(kind: 'groups' | 'serverless' | 'snapshots'): void {
+    this.#sorted[kind] = undefined;
+  }
+
+  /** Add a group directly (seeding); no events, no lifecycle. */
+  putGroup(group: GroupState): void {
+    this.groups.set(group.id, group);
+    this.#changed('groups');
+  }
+
+  putServerless(cache: ServerlessState): void {
+    this.serverless.set(cache.name, cache);
+    this.#changed('serverless');
+  }
+
+  // --- output shapes -------------------------------------------------------------------
+
+  storageEncryptionType(group: { encrypted: boolean; kmsKeyId?: string }): string {
+    if (!group.encrypted) return 'none';
+    return group.kmsKeyId === undefined ? 'sse-elasticache' : 'sse-kms';
+  }
+
+  memberIds(group: GroupState): string[][] {
+    return Array.from({ length: group.shards }, (_, shard) =>
+      Array.from({ length: group.replicas + 1 }, (_, member) =>
+        group.clusterMode === 'enabled'
+          ? `${group.id}-${String(shard + 1).padStart(4, '0')}-${String(member + 1).padStart(3, '0')}`
+          : `${group.id}-${String(member + 1).padStart(3, '0')}`,
+      ),
+    );
+  }
+
+  replicationGroupShape(group: GroupState): Record<string, unknown> {
+    const members = this.memberIds(group);
+    const target = this.#migration.targetEndpoint(group.id);
+    const host = (name: string) => ({
+      Address: `${name}.abc123.${this.#region}.cache.amazonaws.com`,
+      Port: 6379,
+    });
+    const pending = Object.keys(group.pending).length > 0 ? group.pending : undefined;
+    return {
+      ReplicationGroupId: group.id,
+      Description: group.description,
+      Status: group.status,
+      PendingModifiedValues: pending ?? {},
+      MemberClusters: members.flat(),
+      NodeGroups: members.map((ids, shard) => ({
+        NodeGroupId: String(shard + 1).padStart(4, '0'),
+        Status: 'available',
+        ...(group.clusterMode === 'enabled'
+          ? { Slots: shard === 0 ? '0-16383' : `${shard}` }
+          : {
+              PrimaryEndpoint: target ?? host(`master.${group.id}`),
+              ReaderEndpoint: host(`replica.${group.id}`),
+            }),
+        NodeGroupMembers: ids.map((cacheClusterId, index) => ({
+          CacheClusterId: cacheClusterId,
+          CacheNodeId: '0001',
+          PreferredAvailabilityZone: `${this.#region}${'abc'[index % 3]}`,
+          ...(group.clusterMode === 'enabled' ? {} : { CurrentRole: index === 0 ? 'primary' : 'replica' }),
+        })),
+      })),
+      ...(group.globalDatastore === undefined
+        ? {}
+        : {
+            GlobalReplicationGroupInfo: {
+              GlobalReplicationGroupId: group.globalDatastore,
+              GlobalReplicationGroupMemberRole: 'primary',
+            },
+          }),
+      AutomaticFailover: group.multiAZ || group.clusterMode === 'enabled' ? 'enabled' : 'disabled',
+      MultiAZ: group.multiAZ ? 'enabled' : 'disabled',
+      ...(group.clusterMode === 'enabled'
+        ? { ConfigurationEndpoint: target ?? host(`clustercfg.${group.id}`) }
+        : {}),
+      SnapshotRetentionLimit: 1,
+      ClusterEnabled: group.clusterMode === 'enabled',
+      CacheNodeType: group.nodeType,
+      AuthTokenEnabled: false,
+      TransitEncryptionEnabled: group.tls,
+      AtRestEncryptionEnabled: group.atRestEncryptionEnabled,
+      KmsKeyId: group.kmsKeyId,
+      ARN: this.arn('replicationgroup', group.id),
+      ReplicationGroupCreateTime: new Date(group.createdAt),
+      DataTiering: group.dataTiering ? 'enabled' : 'disabled',
+      AutoMinorVersionUpgrade: true,
+      NetworkType: 'ipv4',
+      IpDiscovery: 'ipv4',
+      ClusterMode: group.clusterMode,
+      Engine: group.engine,
+      ...(group.legacyApi
+        ? {}
+        : {
+            StorageEncryptionType: this.storageEncryptionType(group),
+            Durability: group.durability,
+            EffectiveDurability: group.effectiveDurability,
+          }),
+    };
+  }
+
+  serverlessShape(cache: ServerlessState): Record<string, unknown> {
+    return {
+      ServerlessCacheName: cache.name,
+      Description: cache.description,
+      CreateTime: new Date(cache.createdAt),
+      Status: cache.status,
+      Engine: cache.engine,
+      MajorEngineVersion: cache.majorEngineVersion,
+      FullEngineVersion: `${cache.majorEngineVersion}.0`,
+      KmsKeyId: cache.kmsKeyId,
+      ...(cache.legacyApi
+        ? {}
+        : { StorageEncryptionType: cache.kmsKeyId === undefined ? 'sse-elasticache' : 'sse-kms' }),
+      Endpoint: {
+        Address: `${cache.name}-abc123.serverless.${this.#region}.cache.amazonaws.com`,
+        Port: 6379,
+      },
+      ARN: this.arn('serverlesscache', cache.name),
+      SnapshotRetentionLimit: 0,
+      NetworkType: 'ipv4',
+    };
+  }
+
+  snapshotShape(snapshot: SnapshotState): Record<string, unknown> {
+    return {
+      SnapshotName: snapshot.name,
+      ReplicationGroupId: snapshot.groupId,
+      SnapshotStatus: snapshot.status,
+      SnapshotSource: snapshot.source,
+      CacheNodeType: snapshot.nodeType,
+      Engine: snapshot.engine,
+      EngineVersion: snapshot.engineVersion,
+      NumNodeGroups: snapshot.shards,
+      AutomaticFailover: 'enabled',
+      NodeSnapshots: Array.from({ length: snapshot.shards }, (_, shard) => ({
+        NodeGroupId: String(shard + 1).padStart(4, '0'),
+        CacheSize: `${snapshot.sizeMb} MB`,
+        SnapshotCreateTime: new Date(snapshot.createdAt),
+      })),
+      KmsKeyId: snapshot.kmsKeyId,
+      ARN: this.arn('snapshot', snapshot.name),
+      DataTiering: 'disabled',
+      Durability: snapshot.durability,
+    };
+  }
+
+  // --- actions -------------------------------------------------------------------------
+
+  describeReplicationGroups(params: Params) {
+    const size = int(params, 'MaxRecords', 20, 100) ?? 100;
+    const id = text(params, 'ReplicationGroupId');
+    if (id !== undefined) return { ReplicationGroups: [this.replicationGroupShape(this.#group(id))] };
+    const result = page(
+      this.#sortedIds('groups'),
+      (key) => this.replicationGroupShape(this.#group(key)),
+      text(params, 'Marker'),
+      size,
+    );
+    return { ReplicationGroups: result.items, Marker: result.marker };
+  }
+
+  describeServerlessCaches(params: Params) {
+    const size = int(params, 'MaxResults', 1, 100) ?? 50;
+    const name = text(params, 'ServerlessCacheName');
+    if (name !== undefined) {
+      const cache = this.serverless.get(name);
+      if (cache === undefined)
+        throw new QueryFault('ServerlessCacheNotFoundFault', `Serverless cache ${name} not found.`);
+      return { ServerlessCaches: [this.serverlessShape(cache)] };
+    }
+    const result = page(
+      this.#sortedIds('serverless'),
+      (key) => this.serverlessShape(this.serverless.get(key) as ServerlessState),
+      text(params, 'NextToken'),
+      size,
+    );
+    return { ServerlessCaches: result.items, NextToken: result.marker };
+  }
+
+  describeCacheClusters(params: Params) {
+    const size = int(params, 'MaxRecords', 20, 100) ?? 100;
+    const clusters: Record<string, unknown>[] = [];
+    const wanted = text(params, 'CacheClusterId');
+    for (const id of this.#sortedIds('groups')) {
+      const group = this.#group(id);
+      for (const clusterId of this.memberIds(group).flat()) {
+        if (wanted !== undefined && clusterId !== wanted) continue;
+        clusters.push({
+          CacheClusterId: clusterId,
+          ReplicationGroupId: group.id,
+          CacheNodeType: group.nodeType,
+          Engine: group.engine,
+          EngineVersion: group.engineVersion,
+          CacheClusterStatus: group.status,
+          NumCacheNodes: 1,
+          TransitEncryptionEnabled: group.tls,
+          AtRestEncryptionEnabled: group.atRestEncryptionEnabled,
+          ARN: this.arn('cluster', clusterId),
+        });
+      }
+      if (wanted !== undefined && clusters.length > 0) break;
+    }
+    if (wanted !== undefined && clusters.length === 0) {
+      throw new QueryFault('CacheClusterNotFound', `CacheCluster ${wanted} not found.`);
+    }
+    const ids = clusters.map((cluster) => String(cluster.CacheClusterId));
+    const byId = new Map(clusters.map((cluster) => [String(cluster.CacheClusterId), cluster]));
+    const result = page(ids, (key) => byId.get(key), text(params, 'Marker'), size);
+    return { CacheClusters: result.items, Marker: result.marker };
+  }
+
+  createReplicationGroup(params: Params) {
+    const id = required(params, 'ReplicationGroupId').toLowerCase();
+    const description = required(params, 'ReplicationGroupDescription');
+    if (!/^[a-z][a-z0-9-]{0,39}$/.test(id) || id.endsWith('-') || id.includes('--')) {
+      throw new QueryFault('InvalidParameterValue', `Invalid replication group identifier: ${id}`);
+    }
+    if (this.groups.has(id))
+      throw new QueryFault('ReplicationGroupAlreadyExists', `Replication group ${id} already exists.`);
+    const snapshotName = text(params, 'SnapshotName');
+    const snapshot = snapshotName === undefined ? undefined : this.snapshots.get(snapshotName);
+    if (snapshotName !== undefined && snapshot === undefined) {
+      throw new QueryFault('SnapshotNotFoundFault', `Snapshot ${snapshotName} not found.`);
+    }
+    const engine = (text(params, 'Engine') ?? snapshot?.engine ?? 'valkey').toLowerCase();
+    if (engine !== 'valkey' && engine !== 'redis') {
+      throw new QueryFault(
+        'InvalidParameterValue',
+        `Invalid value for Engine: ${engine}. Valid values: valkey, redis`,
+      );
+    }
+    const clusterMode =
+      oneOf(params, 'ClusterMode', ['enabled', 'disabled', 'compatible'] as const) ??
+      snapshot?.clusterMode ??
+      (int(params, 'NumNodeGroups', 1, 500) !== undefined ? 'enabled' : 'disabled');
+    const shards = int(params, 'NumNodeGroups', 1, 500) ?? snapshot?.shards ?? 1;
+    if (clusterMode !== 'enabled' && shards > 1) {
+      throw new QueryFault(
+        'InvalidParameterCombination',
+        'NumNodeGroups greater than 1 requires cluster mode enabled.',
+      );
+    }
+    const numCacheClusters = int(params, 'NumCacheClusters', 1, 6);
+    const replicas =
+      int(params, 'ReplicasPerNodeGroup', 0, 5) ??
+      (numCacheClusters === undefined ? (snapshot?.replicas ?? 1) : numCacheClusters - 1);
+    const multiAZ = bool(params, 'MultiAZEnabled') ?? false;
+    if (multiAZ && replicas < 1) {
+      throw new QueryFault(
+        'InvalidParameterCombination',
+        'Multi-AZ requires at least one replica per shard.',
+      );
+    }
+    const kmsKeyId = text(params, 'KmsKeyId') ?? snapshot?.kmsKeyId;
+    const atRest = bool(params, 'AtRestEncryptionEnabled') ?? engine === 'valkey';
+    const requested = oneOf(params, 'Durability', DURABILITY) ?? snapshot?.durability ?? 'default';
+    const group: GroupState = {
+      id,
+      description,
+      engine,
+      engineVersion:
+        text(params, 'EngineVersion') ?? snapshot?.engineVersion ?? (engine === 'valkey' ? '9.0' : '7.1'),
+      status: 'creating',
+      clusterMode,
+      shards,
+      replicas,
+      multiAZ,
+      tls: bool(params, 'TransitEncryptionEnabled') ?? false,
+      atRestEncryptionEnabled: atRest,
+      kmsKeyId,
+      durability: requested,
+      effectiveDurability: resolveDurability(requested),
+      encrypted: atRest || kmsKeyId !== undefined,
+      nodeType: text(params, 'CacheNodeType') ?? snapshot?.nodeType ?? 'cache.r7g.large',
+      dataTiering: bool(params, 'DataTieringEnabled') ?? false,
+      createdAt: this.#clock.now(),
+      legacyApi: false,
+      pending: {},
+      tags: new Map(tagsOf(params)),
+    };
+    if (group.effectiveDurability !== 'disabled') {
+      const problems = durabilityProblems(group);
+      if (problems.length > 0)
+        throw new QueryFault(
+          'InvalidParameterCombination',
+          `Cannot set Durability=${requested}: ${problems.join('; ')}.`,
+        );
+      group.encrypted = true; // the transactional log is always encrypted at rest
+    }
+    this.putGroup(group);
+    this.#later(DURATIONS.create, () => {
+      group.status = 'available';
+      this.event('replication-group', id, `Replication group ${id} created`);
+    });
+    if (snapshot !== undefined)
+      this.event('replication-group', id, `Restored replication group ${id} from snapshot ${snapshot.name}`);
+    return { ReplicationGroup: this.replicationGroupShape(group) };
+  }
+
+  modifyReplicationGroup(params: Params) {
+    const id = required(params, 'ReplicationGroupId');
+    const applyImmediately = bool(params, 'ApplyImmediately') ?? false;
+    const durability = oneOf(params, 'Durability', DURABILITY);
+    const group = this.#group(id);
+    const others = Object.keys(params).filter(
+      (key) => !['ReplicationGroupId', 'ApplyImmediately', 'Durability'].includes(key),
+    );
+    if (durability !== undefined && others.length > 0) {
+      throw new QueryFault(
+        'InvalidParameterCombination',
+        `Durability must be modified on its own; remove ${others.join(', ')} from this request.`,
+      );
+    }
+    if (group.migration !== undefined || group.status !== 'available') {
+      throw new QueryFault(
+        'InvalidReplicationGroupState',
+        `Replication group ${group.id} must be in available state, is ${group.status}.`,
+      );
+    }
+    if (durability !== undefined) return this.#modifyDurability(group, durability, applyImmediately);
+    if (others.length === 0)
+      throw new QueryFault('InvalidParameterCombination', 'No modifications were requested.');
+    const changes: Record<string, unknown> = {};
+    const nodeType = text(params, 'CacheNodeType');
+    if (nodeType !== undefined) changes.CacheNodeType = nodeType;
+    const tls = bool(params, 'TransitEncryptionEnabled');
+    if (tls !== undefined) changes.TransitEncryptionEnabled = tls;
+    const multiAZ = bool(params, 'MultiAZEnabled');
+    if (multiAZ !== undefined) changes.MultiAZ = multiAZ;
+    const apply = () => {
+      if (typeof changes.CacheNodeType === 'string') group.nodeType = changes.CacheNodeType;
+      if (typeof changes.TransitEncryptionEnabled === 'boolean') group.tls = changes.TransitEncryptionEnabled;
+      if (typeof changes.MultiAZ === 'boolean') group.multiAZ = changes.MultiAZ;
+      group.pending = {};
+      group.status = 'available';
+      this.event('replication-group', group.id, `Replication group ${group.id} has been modified`);
+    };
+    if (applyImmediately) {
+      group.status = 'modifying';
+      this.#later(DURATIONS.modify, apply);
+    } else if (tls !== undefined) group.pending = { TransitEncryptionEnabled: tls };
+    else if (nodeType !== undefined) group.pending = { ...group.pending, PrimaryClusterId: undefined };
+    return { ReplicationGroup: this.replicationGroupShape(group) };
+  }
+
+  #modifyDurability(group: GroupState, durability: string, applyImmediately: boolean) {
+    const from = group.effectiveDurability;
+    const to = resolveDurability(durability);
+    if (to !== 'disabled') {
+      const problems = durabilityProblems(group);
+      if (problems.length > 0) {
+        throw new QueryFault(
+          'InvalidParameterCombination',
+          `Cannot set Durability=${durability} on ${group.id}: ${problems.join('; ')}.`,
+        );
+      }
+    }
+    if (this.legacyDurabilityRule && (from === 'disabled') !== (to === 'disabled')) {
+      throw new QueryFault(
+        'InvalidParameterCombination',
+        `Durability cannot be turned ${to === 'disabled' ? 'off' : 'on'} after the replication group is created.`,
+      );
+    }
+    group.durability = durability;
+    if (from === to) return { ReplicationGroup: this.replicationGroupShape(group) };
+    const apply = () => {
+      group.effectiveDurability = to;
+      if (to !== 'disabled') group.encrypted = true; // durability turns on at-rest encryption
+      group.pending = {};
+      group.status = 'available';
+      this.event(
+        'replication-group',
+        group.id,
+        `Durability of replication group ${group.id} changed from ${from} to ${to}`,
+      );
+    };
+    if (applyImmediately) {
+      group.status = 'modifying';
+      this.#later(DURATIONS.durabilityChange, apply);
+    } else {
+      group.pending = { Durability: durability };
+    }
+    return { ReplicationGroup: this.replicationGroupShape(group) };
+  }
+
+  /** Apply changes held for the maintenance window now (tests and the demo call this). */
+  runMaintenance(groupId: string): void {
+    const group = this.#group(groupId);
+    const pending = group.pending;
+    if (typeof pending.Durability === 'string') {
+      const to = resolveDurability(pending.Durability);
+      group.effectiveDurability = to;
+      if (to !== 'disabled') group.encrypted = true;
+    }
+    if (typeof pending.TransitEncryptionEnabled === 'boolean') group.tls = pending.TransitEncryptionEnabled;
+    group.pending = {};
+  }
+
+  deleteReplicationGroup(params: Params) {
+    const group = this.#group(required(params, 'ReplicationGroupId'));
+    if (group.status === 'deleting') return { ReplicationGroup: this.replicationGroupShape(group) };
+    this.#available(group);
+    const finalSnapshot = text(params, 'FinalSnapshotIdentifier');
+    if (finalSnapshot !== undefined) this.#snapshotOf(group, finalSnapshot, 'manual', new Map());
+    group.status = 'deleting';
+    this.#later(DURATIONS.delete, () => {
+      this.groups.delete(group.id);
+      this.#changed('groups');
+      this.event('replication-group', group.id, `Replication group ${group.id} deleted`);
+    });
+    return { ReplicationGroup: this.replicationGroupShape(group) };
+  }
+
+  modifyShards(params: Params) {
+    const group = this.#group(required(params, 'ReplicationGroupId'));
+    const count = int(params, 'NodeGroupCount', 1, 500);
+    if (count === undefined)
+      throw new QueryFault('MissingParameter', 'The request must contain the parameter NodeGroupCount');
+    if (bool(params, 'ApplyImmediately') !== true) {
+      throw new QueryFault('InvalidParameterValue', 'ApplyImmediately must be true for online resharding.');
+    }
+    if (group.clusterMode !== 'enabled') {
+      throw new QueryFault('InvalidParameterCombination', 'Resharding requires cluster mode enabled.');
+    }
+    this.#available(group);
+    group.status = 'modifying';
+    group.pending = { Resharding: { SlotMigration: { ProgressPercentage: 0 } } };
+    this.#later(DURATIONS.modify, () => {
+      group.shards = count;
+      group.pending = {};
+      group.status = 'available';
+      this.event(
+        'replication-group',
+        group.id,
+        `Online resharding of replication group ${group.id} completed`,
+      );
+    });
+    return { ReplicationGroup: this.replicationGroupShape(group) };
+  }
+
+  changeReplicas(params: Params, direction: 1 | -1) {
+    const group = this.#group(required(params, 'ReplicationGroupId'));
+    if (bool(params, 'ApplyImmediately') === undefined) {
+      throw new QueryFault('MissingParameter', 'The request must contain the parameter ApplyImmediately');
+    }
+    const count = int(params, 'NewReplicaCount', 0, 5) ?? group.replicas + direction;
+    if (
+      (direction === 1 && count <= group.replicas) ||
+      (direction === -1 && count >= group.replicas) ||
+      count < 0
+    ) {
+      throw new QueryFault(
+        'InvalidParameterValue',
+        `NewReplicaCount ${count} must be ${direction === 1 ? 'more' : 'fewer'} than the current ${group.replicas}.`,
+      );
+    }
+    if (count < 1 && (group.multiAZ || group.effectiveDurability !== 'disabled')) {
+      throw new QueryFault(
+        'InvalidParameterCombination',
+        'At least one replica per shard is required with Multi-AZ or durability.',
+      );
+    }
+    this.#available(group);
+    group.status = 'modifying';
+    this.#later(DURATIONS.modify, () => {
+      group.replicas = count;
+      group.status = 'available';
+      this.event(
+        'replication-group',
+        group.id,
+        `Replica count of replication group ${group.id} changed to ${count}`,
+      );
+    });
+    return { ReplicationGroup: this.replicationGroupShape(group) };
+  }
+
+  testFailover(params: Params) {
+    const group = this.#group(required(params, 'ReplicationGroupId'));
+    const nodeGroupId = required(params, 'NodeGroupId');
+    this.#available(group);
+    if (!group.multiAZ)
+      throw new QueryFault(
+        'InvalidReplicationGroupState',
+        `Automatic failover is not enabled for ${group.id}.`,
+      );
+    this.event('replication-group', group.id, `Test Failover API called for node group ${nodeGroupId}`);
+    return { ReplicationGroup: this.replicationGroupShape(group) };
+  }
+
+  // --- serverless -----------------------------------------------------------------------
+
+  createServerlessCache(params: Params) {
+    const name = required(params, 'ServerlessCacheName');
+    const engine = required(params, 'Engine').toLowerCase();
+    if (engine !== 'valkey' && engine !== 'redis') {
+      throw new QueryFault(
+        'InvalidParameterValue',
+        `Invalid value for Engine: ${engine}. Valid values: valkey, redis`,
+      );
+    }
+    if (this.serverless.has(name))
+      throw new QueryFault('ServerlessCacheAlreadyExistsFault', `Serverless cache ${name} already exists.`);
+    const cache: ServerlessState = {
+      name,
+      description: text(params, 'Description') ?? '',
+      engine,
+      majorEngineVersion: text(params, 'MajorEngineVersion') ?? (engine === 'valkey' ? '8' : '7'),
+      status: 'creating',
+      kmsKeyId: text(params, 'KmsKeyId'),
+      createdAt: this.#clock.now(),
+      legacyApi: false,
+      tags: new Map(tagsOf(params)),
+    };
+    this.putServerless(cache);
+    this.#later(DURATIONS.create, () => {
+      cache.status = 'available';
+      this.event('serverless-cache', name, `Serverless cache ${name} created`);
+    });
+    return { ServerlessCache: this.serverlessShape(cache) };
+  }
+
+  #serverless(name: string): ServerlessState {
+    const cache = this.serverless.get(name);
+    if (cache === undefined)
+      throw new QueryFault('ServerlessCacheNotFoundFault', `Serverless cache ${name} not found.`);
+    return cache;
+  }
+
+  modifyServerlessCache(params: Params) {
+    const cache = this.#serverless(required(params, 'ServerlessCacheName'));
+    if (cache.status !== 'available') {
+      throw new QueryFault(
+        'InvalidServerlessCacheStateFault',
+        `Serverless cache ${cache.name} is ${cache.status}.`,
+      );
+    }
+    const description = text(params, 'Description');
+    if (description !== undefined) cache.description = description;
+    return { ServerlessCache: this.serverlessShape(cache) };
+  }
+
+  deleteServerlessCache(params: Params) {
+    const cache = this.#serverless(required(params, 'ServerlessCacheName'));
+    cache.status = 'deleting';
+    this.#later(DURATIONS.delete, () => {
+      this.serverless.delete(cache.name);
+      this.#changed('serverless');
+      this.event('serverless-cache', cache.name, `Serverless cache ${cache.name} deleted`);
+    });
+    return { ServerlessCache: this.serverlessShape(cache) };
+  }
+
+  // --- snapshots --------------------------------------------------------------------------
+
+  #snapshotOf(
+    group: GroupState,
+    name: string,
+    source: 'manual' | 'automated',
+    tags: Map<string, string>,
+  ): SnapshotState {
+    if (this.snapshots.has(name))
+      throw new QueryFault('SnapshotAlreadyExistsFault', `Snapshot ${name} already exists.`);
+    const snapshot: SnapshotState = {
+      name,
+      groupId: group.id,
+      status: 'creating',
+      source,
+      durability: group.durability,
+      engine: group.engine,
+      engineVersion: group.engineVersion,
+      nodeType: group.nodeType,
+      shards: group.shards,
+      replicas: group.replicas,
+      clusterMode: group.clusterMode,
+      kmsKeyId: group.kmsKeyId,
+      createdAt: this.#clock.now(),
+      sizeMb: 5 * group.shards,
+      tags,
+    };
+    this.snapshots.set(name, snapshot);
+    this.#changed('snapshots');
+    return snapshot;
+  }
+
+  createSnapshot(params: Params) {
+    const name = required(params, 'SnapshotName');
+    const groupId = text(params, 'ReplicationGroupId');
+    const clusterId = text(params, 'CacheClusterId');
+    if (groupId === undefined && clusterId === undefined) {
+      throw new QueryFault(
+        'InvalidParameterCombination',
+        'Either ReplicationGroupId or CacheClusterId must be given.',
+      );
+    }
+    const owner =
+      groupId ??
+      [...this.groups.values()].find((group) =>
+        this.memberIds(group)
+          .flat()
+          .includes(clusterId ?? ''),
+      )?.id;
+    if (owner === undefined)
+      throw new QueryFault('CacheClusterNotFound', `CacheCluster ${clusterId} not found.`);
+    const group = this.#group(owner);
+    if (group.status !== 'available') {
+      throw new QueryFault(
+        'InvalidReplicationGroupState',
+        `Replication group ${group.id} must be in available state, is ${group.status}.`,
+      );
+    }
+    const snapshot = this.#snapshotOf(group, name, 'manual', new Map(tagsOf(params)));
+    group.status = 'snapshotting';
+    this.event('replication-group', group.id, `Snapshot ${name} started for replication group ${group.id}`);
+    this.#later(DURATIONS.snapshot, () => {
+      if (this.snapshots.get(name) === snapshot) snapshot.status = 'available';
+      if (group.status === 'snapshotting') group.status = 'available';
+      this.event(
+        'snapshot',
+        name,
+        `Snapshot succeeded for snapshot with ID '${name}' of replication group with ID '${group.id}'`,
+      );
+    });
+    return { Snapshot: this.snapshotShape(snapshot) };
+  }
+
+  #snapshot(name: string): SnapshotState {
+    const snapshot = this.snapshots.get(name);
+    if (snapshot === undefined) throw new QueryFault('SnapshotNotFoundFault', `Snapshot ${name} not found.`);
+    return snapshot;
+  }
+
+  copySnapshot(params: Params) {
+    const source = this.#snapshot(required(params, 'SourceSnapshotName'));
+    const target = required(params, 'TargetSnapshotName');
+    if (source.status !== 'available')
+      throw new QueryFault('InvalidSnapshotState', `Snapshot ${source.name} is ${source.status}.`);
+    if (this.snapshots.has(target))
+      throw new QueryFault('SnapshotAlreadyExistsFault', `Snapshot ${target} already exists.`);
+    const copy: SnapshotState = {
+      ...source,
+      name: target,
+      status: 'creating',
+      source: 'manual',
+      createdAt: this.#clock.now(),
+      tags: new Map(tagsOf(params)),
+    };
+    const kmsKeyId = text(params, 'KmsKeyId');
+    if (kmsKeyId !== undefined) copy.kmsKeyId = kmsKeyId;
+    this.snapshots.set(target, copy);
+    this.#changed('snapshots');
+    this.#later(DURATIONS.snapshot, () => {
+      copy.status = 'available';
+    });
+    return { Snapshot: this.snapshotShape(copy) };
+  }
+
+  deleteSnapshot(params: Params) {
+    const snapshot = this.#snapshot(required(params, 'SnapshotName'));
+    if (snapshot.status !== 'available')
+      throw new QueryFault('InvalidSnapshotState', `Snapshot ${snapshot.name} is ${snapshot.status}.`);
+    this.snapshots.delete(snapshot.name);
+    this.#changed('snapshots');
+    snapshot.status = 'deleting';
+    return { Snapshot: this.snapshotShape(snapshot) };
+  }
+
+  describeSnapshots(params: Params) {
+    const size = int(params, 'MaxRecords', 20, 50) ?? 50;
+    const name = text(params, 'SnapshotName');
+    if (name !== undefined) return { Snapshots: [this.snapshotShape(this.#snapshot(name))] };
+    const groupId = text(params, 'ReplicationGroupId');
+    const ids =
+      groupId === undefined
+        ? this.#sortedIds('snapshots')
+        : this.#sortedIds('snapshots').filter((id) => this.snapshots.get(id)?.groupId === groupId);
+    const result = page(ids, (id) => this.snapshotShape(this.#snapshot(id)), text(params, 'Marker'), size);
+    return { Snapshots: result.items, Marker: result.marker };
+  }
+
+  // --- migration ----------------------------------------------------------------------------
+
+  async testMigration(params: Params) {
+    const group = this.#group(required(params, 'ReplicationGroupId'));
+    const endpoints = this.#migrationEndpoints(group, params);
+    this.#available(group);
+    const outcome = await this.#migration.test(endpoints);
+    this.#later(DURATIONS.testMigration, () => {
+      this.event(
+        'replication-group',
+        group.id,
+        outcome.ok
+          ? `Test Migration successful for ${group.id}`
+          : `Test Migration failed for ${group.id}: ${outcome.message}`,
+      );
+    });
+    return { ReplicationGroup: this.replicationGroupShape(group) };
+  }
+
+  #migrationEndpoints(group: GroupState, params: Params): Endpoint[] {
+    const endpoints = endpointsOf(params);
+    if (group.clusterMode !== 'enabled' && endpoints.length !== 1) {
+      throw new QueryFault(
+        'InvalidParameterValue',
+        'A cluster-mode-disabled replication group takes exactly one customer endpoint.',
+      );
+    }
+    if (group.migration !== undefined) {
+      throw new QueryFault(
+        'ReplicationGroupAlreadyUnderMigrationFault',
+        `Replication group ${group.id} is already under migration.`,
+      );
+    }
+    if (group.effectiveDurability !== 'disabled') {
+      throw new QueryFault(
+        'InvalidParameterCombination',
+        `Online migration into a durable replication group is not supported (${group.id} has durability ${group.effectiveDurability}).`,
+      );
+    }
+    return endpoints;
+  }
+
+  async startMigration(params: Params) {
+    const group = this.#group(required(params, 'ReplicationGroupId'));
+    const endpoints = this.#migrationEndpoints(group, params);
+    this.#available(group);
+    group.status = 'migrating';
+    group.migration = { endpoints, startedAt: this.#clock.now() };
+    try {
+      await this.#migration.start(group.id, endpoints);
+    } catch (error) {
+      group.status = 'available';
+      group.migration = undefined;
+      throw new QueryFault(
+        'InvalidParameterValue',
+        `Cannot replicate from the customer endpoints: ${(error as Error).message}`,
+      );
+    }
+    this.event('replication-group', group.id, `Migration started for replication group ${group.id}`);
+    return { ReplicationGroup: this.replicationGroupShape(group) };
+  }
+
+  async completeMigration(params: Params) {
+    const group = this.#group(required(params, 'ReplicationGroupId'));
+    const force = bool(params, 'Force') ?? false;
+    if (group.migration === undefined) {
+      throw new QueryFault(
+        'ReplicationGroupNotUnderMigrationFault',
+        `Replication group ${group.id} is not under migration.`,
+      );
+    }
+    try {
+      await this.#migration.complete(group.id, force);
+    } catch (error) {
+      this.event(
+        'replication-group',
+        group.id,
+        `Complete Migration failed for ${group.id}: ${(error as Error).message}`,
+      );
+      return { ReplicationGroup: this.replicationGroupShape(group) };
+    }
+    this.#later(DURATIONS.completeMigration, () => {
+      group.migration = undefined;
+      group.status = 'available';
+      this.event(
+        'replication-group',
+        group.id,
+        force
+          ? `Migration stopped for ${group.id} without data sync (forced)`
+          : `Complete Migration successful for ${group.id}`,
+      );
+    });
+    return { ReplicationGroup: this.replicationGroupShape(group) };
+  }
+
+  // --- events and tags ------------------------------------------------------------------------
+
+  describeEvents(params: Params) {
+    const size = int(params, 'MaxRecords', 20, 100) ?? 100;
+    const sourceId = text(params, 'SourceIdentifier');
+    const sourceType = oneOf(params, 'SourceType', [
+      'cache-cluster',
+      'cache-parameter-group',
+      'cache-security-group',
+      'cache-subnet-group',
+      'replication-group',
+      'serverless-cache',
+      'serverless-cache-snapshot',
+      'user',
+      'user-group',
+      'snapshot',
+    ] as const);
+    const now = this.#clock.now();
+    const duration = int(params, 'Duration', 0, 20160);
+    const startText = text(params, 'StartTime');
+    const start = startText !== undefined ? Date.parse(startText) : now - (duration ?? 60) * 60_000;
+    const endText = text(params, 'EndTime');
+    const end = endText !== undefined ? Date.parse(endText) : now;
+    const matching = this.events.filter(
+      (event) =>
+        (sourceId === undefined || event.SourceIdentifier === sourceId) &&
+        (sourceType === undefined || event.SourceType === sourceType) &&
+        event.Date.getTime() >= start &&
+        event.Date.getTime() <= end,
+    );
+    const newestFirst = [...matching].reverse();
+    const offset = Number(text(params, 'Marker') ?? '0');
+    const slice = newestFirst.slice(offset, offset + size);
+    return { Events: slice, Marker: offset + size < newestFirst.length ? String(offset + size) : undefined };
+  }
+
+  /** The tag map of any ARN the emulator knows. */
+  tagsOf(arn: string): Map<string, string> {
+    const [, , , , , kind, ...rest] = arn.split(':');
+    const id = rest.join(':');
+    const found =
+      kind === 'replicationgroup'
+        ? this.groups.get(id)
+        : kind === 'serverlesscache'
+          ? this.serverless.get(id)
+          : kind === 'snapshot'
+            ? this.snapshots.get(id)
+            : undefined;
+    if (found === undefined) {
+      throw new QueryFault(
+        kind === 'snapshot'
+          ? 'SnapshotNotFoundFault'
+          : kind === 'serverlesscache'
+            ? 'ServerlessCacheNotFoundFault'
+            : 'InvalidARN',
+        `The resource ${arn} was not found.`,
+        kind === 'replicationgroup' ? 404 : undefined,
+      );
+    }
+    return found.tags;
+  }
+
+  listTags(params: Params) {
+    const tags = this.tagsOf(required(params, 'ResourceName'));
+    return { TagList: [...tags].map(([Key, Value]) => ({ Key, Value })) };
+  }
+
+  addTags(params: Params) {
+    const tags = this.tagsOf(required(params, 'ResourceName'));
+    for (const [key, value] of tagsOf(params)) tags.set(key, value);
+    if (tags.size > 50)
+      throw new QueryFault('TagQuotaPerResourceExceeded', 'A resource can have at most 50 tags.');
+    return { TagList: [...tags].map(([Key, Value]) => ({ Key, Value })) };
+  }
+
+  removeTags(params: Params) {
+    const tags = this.tagsOf(required(params, 'ResourceName'));
+    for (const key of list(params, 'TagKeys')) if (typeof key === 'string') tags.delete(key);
+    return { TagList: [...tags].map(([Key, Value]) => ({ Key, Value })) };
+  }
+
+  /** Dispatch one Query action; unknown-but-real actions are refused as unsupported here. */
+  async handle(action: string, params: Params): Promise<object> {
+    this.tick();
+    switch (action) {
+      case 'DescribeReplicationGroups':
+        return this.describeReplicationGroups(params);
+      case 'DescribeServerlessCaches':
+        return this.describeServerlessCaches(params);
+      case 'DescribeSnapshots':
+        return this.describeSnapshots(params);
+      case 'DescribeCacheClusters':
+        return this.describeCacheClusters(params);
+      case 'DescribeEvents':
+        return this.describeEvents(params);
+      case 'CreateReplicationGroup':
+        return this.createReplicationGroup(params);
+      case 'ModifyReplicationGroup':
+        return this.modifyReplicationGroup(params);
+      case 'DeleteReplicationGroup':
+        return this.deleteReplicationGroup(params);
+      case 'ModifyReplicationGroupShardConfiguration':
+        return this.modifyShards(params);
+      case 'IncreaseReplicaCount':
+        return this.changeReplicas(params, 1);
+      case 'DecreaseReplicaCount':
+        return this.changeReplicas(params, -1);
+      case 'TestFailover':
+        return this.testFailover(params);
+      case 'CreateServerlessCache':
+        return this.createServerlessCache(params);
+      case 'ModifyServerlessCache':
+        return this.modifyServerlessCache(params);
+      case 'DeleteServerlessCache':
+        return this.deleteServerlessCache(params);
+      case 'CreateSnapshot':
+        return this.createSnapshot(params);
+      case 'CopySnapshot':
+        return this.copySnapshot(params);
+      case 'DeleteSnapshot':
+        return this.deleteSnapshot(params);
+      case 'TestMigration':
+        return this.testMigration(params);
+      case 'StartMigration':
+        return this.startMigration(params);
+      case 'CompleteMigration':
+        return this.completeMigration(params);
+      case 'ListTagsForResource':
+        return this.listTags(params);
+      case 'AddTagsToResource':
+        return this.addTags(params);
+      case 'RemoveTagsFromResource':
+        return this.removeTags(params);
+      default:
+        throw new QueryFault('InvalidAction', `The action ${action} is not supported by the local emulator.`);
+    }
+  }
+}
