@@ -4,7 +4,9 @@
  * environment that points the CLI, the SDK or the AWS CLI at it.
  */
 import { parseArgs } from 'node:util';
+import { STATE_TABLE, startDynamo } from './dynamo.js';
 import { seedFleet } from './emulator/fleet.js';
+import { localMigration } from './emulator/redis-migration.js';
 import { startEmulator } from './emulator/server.js';
 
 function wholeNumber(name: string, value: string | undefined, fallback: number): number {
@@ -26,7 +28,13 @@ const { values } = parseArgs({
   },
 });
 const groups = wholeNumber('fleet', values.fleet, 50);
-const emulator = await startEmulator({ port: wholeNumber('port', values.port, 4566) });
+const migration = localMigration();
+const emulator = await startEmulator({
+  port: wholeNumber('port', values.port, 4566),
+  migrationBackend: migration,
+  captureDir: '.sandbox',
+});
+const dynamo = await startDynamo();
 seedFleet(emulator.model, emulator.clock, {
   groups,
   serverless: wholeNumber('serverless', values.serverless, Math.ceil(groups / 10)),
@@ -35,9 +43,13 @@ seedFleet(emulator.model, emulator.clock, {
 
 console.log(`ElastiCache sandbox on ${emulator.endpoint} with ${emulator.model.groups.size} replication groups and ${emulator.model.serverless.size} serverless caches.
 
+It also answers the Resource Groups Tagging API, SNS Publish, EventBridge PutEvents and CloudWatch
+GetMetricData (captured to .sandbox/sns.jsonl and .sandbox/events.jsonl); DynamoDB (dynalite) runs on
+${dynamo.endpoint} with the table ${STATE_TABLE}. Online migrations ${migration.real ? 'replicate into real redis-server processes' : 'use a RESP stand-in (install redis-server to move real data)'}.
+
 Point any AWS client at it:
-  export AWS_ENDPOINT_URL=${emulator.endpoint}
-  export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox
+  export AWS_ENDPOINT_URL=${emulator.endpoint} AWS_ENDPOINT_URL_DYNAMODB=${dynamo.endpoint}
+  export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox STATE_TABLE=${STATE_TABLE}
 
   npm run guardrails -- scan --format table
   aws elasticache describe-replication-groups --max-items 5
@@ -46,7 +58,8 @@ Control: POST ${emulator.endpoint}/_control/{clock,faults,fail-next,legacy-durab
 Ctrl-C stops it.`);
 
 const stop = async () => {
-  await emulator.close();
+  migration.close();
+  await Promise.all([emulator.close(), dynamo.close()]);
   process.exit(0);
 };
 process.once('SIGINT', stop);

@@ -12,6 +12,7 @@ import { FaultInjector, type FaultSettings, type LoggedRequest, type ScriptedFau
 import { type MigrationBackend, simulatedMigration } from './migration.js';
 import { ElastiCacheModel } from './model.js';
 import { API_VERSION, errorXml, isKnownAction, parseQuery, QueryFault, resultXml } from './protocol.js';
+import { CaptureSinks, JSON_TARGETS, SNS_VERSION } from './sinks.js';
 
 export interface EmulatorOptions {
   /** 0 (default) picks a free port. */
@@ -21,6 +22,8 @@ export interface EmulatorOptions {
   legacyDurabilityRule?: boolean;
   migrationBackend?: MigrationBackend;
   faults?: FaultSettings;
+  /** Where captured SNS messages and EventBridge events are appended as JSONL. */
+  captureDir?: string;
 }
 
 export interface Emulator {
@@ -29,6 +32,7 @@ export interface Emulator {
   model: ElastiCacheModel;
   clock: Clock;
   faults: FaultInjector;
+  sinks: CaptureSinks;
   close(): Promise<void>;
 }
 
@@ -118,6 +122,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     migration: options.migrationBackend ?? simulatedMigration,
   });
   model.legacyDurabilityRule = options.legacyDurabilityRule ?? false;
+  const sinks = new CaptureSinks(options.captureDir);
   const faults = new FaultInjector();
   if (options.faults !== undefined) faults.configure(options.faults);
 
@@ -207,17 +212,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         );
         return;
       }
+      const contentType = String(target).startsWith('Granite')
+        ? 'application/x-amz-json-1.0'
+        : 'application/x-amz-json-1.1';
       try {
-        if (target !== TAGGING_TARGET)
-          throw new QueryFault('UnknownOperationException', `Unsupported target ${String(target)}`);
         model.tick();
-        send(
-          response,
-          200,
-          'application/x-amz-json-1.1',
-          JSON.stringify(getResources(model, input)),
-          requestId,
-        );
+        const now = clock.now();
+        const result =
+          target === TAGGING_TARGET
+            ? getResources(model, input)
+            : target === JSON_TARGETS.putEvents
+              ? sinks.putEvents(input, now)
+              : target === JSON_TARGETS.getMetricData
+                ? sinks.getMetricData(input, now)
+                : undefined;
+        if (result === undefined)
+          throw new QueryFault('UnknownOperationException', `Unsupported target ${String(target)}`);
+        send(response, 200, contentType, JSON.stringify(result), requestId);
       } catch (error) {
         const fault =
           error instanceof QueryFault
@@ -226,7 +237,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         send(
           response,
           fault.status,
-          'application/x-amz-json-1.1',
+          contentType,
           JSON.stringify({ __type: fault.code, message: fault.message }),
           requestId,
         );
@@ -247,8 +258,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (latency > 0) await sleep(latency);
     try {
       if (injected !== undefined) throw new QueryFault(injected.code, injected.message, injected.status);
-      if (action === '')
+      if (action === '') {
         throw new QueryFault('MissingAction', 'The request must contain the parameter Action');
+      }
+      if (version === SNS_VERSION && action === 'Publish') {
+        const { MessageId } = sinks.publish(params, clock.now());
+        const xml = `<PublishResponse xmlns="http://sns.amazonaws.com/doc/${SNS_VERSION}/"><PublishResult><MessageId>${MessageId}</MessageId></PublishResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></PublishResponse>`;
+        send(response, 200, 'text/xml', xml, requestId);
+        return;
+      }
       if (version !== API_VERSION)
         throw new QueryFault(
           'InvalidParameterValue',
@@ -274,6 +292,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     model,
     clock,
     faults,
+    sinks,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

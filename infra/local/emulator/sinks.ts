@@ -1,0 +1,164 @@
+/**
+ * Capture sinks for what the app sends out, answering the real SDK clients: SNS `Publish`
+ * (AWS Query), EventBridge `PutEvents` (JSON 1.1), and CloudWatch `GetMetricData` (JSON 1.0)
+ * serving the durability metrics of durable groups from settable values. Captured messages
+ * are kept in memory and, when a directory is given, appended to `sns.jsonl`/`events.jsonl`.
+ */
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Params, QueryFault } from './protocol.js';
+
+export const SNS_VERSION = '2010-03-31';
+export const JSON_TARGETS = {
+  putEvents: 'AWSEvents.PutEvents',
+  getMetricData: 'GraniteServiceVersion20100801.GetMetricData',
+} as const;
+
+export interface CapturedMessage {
+  topicArn: string;
+  subject?: string;
+  message: string;
+  attributes: Record<string, string>;
+  messageId: string;
+  time: string;
+}
+
+export interface CapturedEvent {
+  source: string;
+  detailType: string;
+  detail: unknown;
+  resources: string[];
+  eventBusName?: string;
+  eventId: string;
+  time: string;
+}
+
+export const DURABILITY_METRICS = [
+  'DurabilityLag',
+  'DurabilityBufferExceededErrorCount',
+  'TrafficManagementActive',
+] as const;
+
+interface MetricQuery {
+  Id?: string;
+  MetricStat?: {
+    Metric?: { Namespace?: string; MetricName?: string; Dimensions?: { Name?: string; Value?: string }[] };
+  };
+}
+
+export class CaptureSinks {
+  readonly messages: CapturedMessage[] = [];
+  readonly events: CapturedEvent[] = [];
+  /** `${groupId}/${metric}` -> value served by GetMetricData. */
+  readonly metrics = new Map<string, number>();
+  readonly #dir: string | undefined;
+
+  constructor(dir?: string) {
+    this.#dir = dir;
+    if (dir !== undefined) mkdirSync(dir, { recursive: true });
+  }
+
+  #append(file: string, record: unknown): void {
+    if (this.#dir !== undefined) appendFileSync(join(this.#dir, file), `${JSON.stringify(record)}\n`);
+  }
+
+  setMetric(groupId: string, metric: (typeof DURABILITY_METRICS)[number], value: number): void {
+    this.metrics.set(`${groupId}/${metric}`, value);
+  }
+
+  /** SNS Publish. */
+  publish(params: Params, now: number): { MessageId: string } {
+    const topicArn = params.TopicArn;
+    const message = params.Message;
+    if (typeof topicArn !== 'string' || topicArn === '')
+      throw new QueryFault('InvalidParameter', 'TopicArn is required');
+    if (typeof message !== 'string' || message === '')
+      throw new QueryFault('InvalidParameter', 'Empty message');
+    const subject = typeof params.Subject === 'string' ? params.Subject : undefined;
+    if (subject !== undefined && subject.length > 100)
+      throw new QueryFault('InvalidParameter', 'Subject must be at most 100 characters');
+    const attributes: Record<string, string> = {};
+    const entries = params.MessageAttributes;
+    for (const entry of Array.isArray(entries) ? entries : []) {
+      if (typeof entry !== 'object' || Array.isArray(entry)) continue;
+      const value = entry.Value;
+      if (
+        typeof entry.Name === 'string' &&
+        typeof value === 'object' &&
+        !Array.isArray(value) &&
+        typeof value.StringValue === 'string'
+      ) {
+        attributes[entry.Name] = value.StringValue;
+      }
+    }
+    const record: CapturedMessage = {
+      topicArn,
+      subject,
+      message,
+      attributes,
+      messageId: randomUUID(),
+      time: new Date(now).toISOString(),
+    };
+    this.messages.push(record);
+    this.#append('sns.jsonl', record);
+    return { MessageId: record.messageId };
+  }
+
+  /** EventBridge PutEvents: every entry is accepted (10 at most per call, as AWS). */
+  putEvents(input: Record<string, unknown>, now: number) {
+    const entries = Array.isArray(input.Entries) ? (input.Entries as Record<string, unknown>[]) : [];
+    if (entries.length === 0 || entries.length > 10) {
+      throw new QueryFault('ValidationException', 'Entries must hold between 1 and 10 events');
+    }
+    const results = entries.map((entry) => {
+      if (
+        typeof entry.Source !== 'string' ||
+        typeof entry.DetailType !== 'string' ||
+        typeof entry.Detail !== 'string'
+      ) {
+        return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Source, DetailType and Detail are required' };
+      }
+      let detail: unknown;
+      try {
+        detail = JSON.parse(entry.Detail);
+      } catch {
+        return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is not valid JSON' };
+      }
+      const record: CapturedEvent = {
+        source: entry.Source,
+        detailType: entry.DetailType,
+        detail,
+        resources: Array.isArray(entry.Resources) ? (entry.Resources as string[]) : [],
+        eventBusName: typeof entry.EventBusName === 'string' ? entry.EventBusName : undefined,
+        eventId: randomUUID(),
+        time: new Date(now).toISOString(),
+      };
+      this.events.push(record);
+      this.#append('events.jsonl', record);
+      return { EventId: record.eventId };
+    });
+    return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
+  }
+
+  /** CloudWatch GetMetricData for AWS/ElastiCache durability metrics, one point per query at `now`. */
+  getMetricData(input: Record<string, unknown>, now: number) {
+    const queries = Array.isArray(input.MetricDataQueries) ? (input.MetricDataQueries as MetricQuery[]) : [];
+    if (queries.length > 500)
+      throw new QueryFault('ValidationError', 'At most 500 metric data queries per call');
+    return {
+      MetricDataResults: queries.map((query) => {
+        const metric = query.MetricStat?.Metric;
+        const group = metric?.Dimensions?.find((dimension) => dimension.Name === 'ReplicationGroupId')?.Value;
+        const value = group === undefined ? undefined : this.metrics.get(`${group}/${metric?.MetricName}`);
+        return {
+          Id: query.Id,
+          Label: metric?.MetricName,
+          Timestamps: value === undefined ? [] : [Math.floor(now / 1000)],
+          Values: value === undefined ? [] : [value],
+          StatusCode: 'Complete',
+        };
+      }),
+    };
+  }
+}

@@ -1,0 +1,190 @@
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalDynamo, STATE_TABLE, startDynamo } from '../../../infra/local/dynamo.js';
+import { type Emulator, startEmulator } from '../../../infra/local/emulator/server.js';
+import { AlertPublisher, DETAIL_TYPES, EventPublisher } from '../../../shared/aws/notify.js';
+import { StateStore } from '../../../shared/aws/state-store.js';
+
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+const region = 'us-east-1';
+let emulator: Emulator;
+let dynamo: LocalDynamo;
+
+beforeAll(async () => {
+  process.env.AWS_ACCESS_KEY_ID = 'test';
+  process.env.AWS_SECRET_ACCESS_KEY = 'test';
+  emulator = await startEmulator();
+  dynamo = await startDynamo();
+});
+
+afterAll(async () => {
+  await emulator.close();
+  await dynamo.close();
+});
+
+describe('Local stack: SNS capture', () => {
+  it('captures a message with subject and attributes through the app publisher', async () => {
+    // Prepare
+    const alerts = new AlertPublisher('arn:aws:sns:us-east-1:123456789012:alerts', {
+      endpoint: emulator.endpoint,
+      region,
+    });
+
+    // Act
+    const id = await alerts.publish({
+      subject: 'Drift on orders-1',
+      body: 'sse-kms -> none',
+      rule: 'kms-only',
+      severity: 'high',
+      resourceType: 'replication-group',
+    });
+
+    // Assess
+    expect(emulator.sinks.messages.at(-1)).toMatchObject({
+      messageId: id,
+      subject: 'Drift on orders-1',
+      message: 'sse-kms -> none',
+      attributes: { rule: 'kms-only', severity: 'high', resourceType: 'replication-group' },
+    });
+  });
+
+  it('fails injected publishes with the SDK error, then delivers', async () => {
+    // Prepare
+    const sns = new SNSClient({ endpoint: emulator.endpoint, region, credentials, maxAttempts: 1 });
+    emulator.faults.failNext({ action: 'Publish', code: 'InternalError', status: 500, times: 1 });
+    const before = emulator.sinks.messages.length;
+
+    // Act & Assess
+    await expect(sns.send(new PublishCommand({ TopicArn: 'arn:t', Message: 'm' }))).rejects.toMatchObject({
+      name: 'InternalErrorException',
+    });
+    await sns.send(new PublishCommand({ TopicArn: 'arn:t', Message: 'm' }));
+    expect(emulator.sinks.messages.length).toBe(before + 1);
+  });
+});
+
+describe('Local stack: EventBridge capture', () => {
+  it('captures events in batches of 10 with their parsed detail', async () => {
+    // Prepare
+    const events = new EventPublisher(undefined, { endpoint: emulator.endpoint, region });
+    const outgoing = Array.from({ length: 12 }, (_, index) => ({
+      detailType: DETAIL_TYPES.durabilityViolation,
+      detail: { resourceId: `g-${index}`, authToken: 'hunter2' },
+      resources: [`arn:g-${index}`],
+    }));
+
+    // Act
+    await events.publish(outgoing);
+
+    // Assess
+    const captured = emulator.sinks.events.slice(-12);
+    expect(captured.map((event) => (event.detail as { resourceId: string }).resourceId)).toEqual(
+      outgoing.map((event) => event.detail.resourceId),
+    );
+    expect(captured[0]).toMatchObject({
+      source: 'elasticache-guardrails',
+      detailType: 'Durability Policy Violation',
+      detail: { authToken: '[REDACTED]' },
+    });
+    expect(emulator.faults.count('PutEvents')).toBe(2);
+  });
+
+  it('refuses more than 10 entries in one call, as EventBridge does', async () => {
+    const client = new EventBridgeClient({
+      endpoint: emulator.endpoint,
+      region,
+      credentials,
+      maxAttempts: 1,
+    });
+    const entries = Array.from({ length: 11 }, () => ({ Source: 's', DetailType: 'd', Detail: '{}' }));
+    await expect(client.send(new PutEventsCommand({ Entries: entries }))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
+  });
+});
+
+describe('Local stack: CloudWatch durability metrics', () => {
+  it('serves the values set for a group and nothing for others', async () => {
+    // Prepare
+    emulator.sinks.setMetric('orders-1', 'DurabilityLag', 7200);
+    const cloudwatch = new CloudWatchClient({ endpoint: emulator.endpoint, region, credentials });
+    const query = (id: string, group: string) => ({
+      Id: id,
+      MetricStat: {
+        Metric: {
+          Namespace: 'AWS/ElastiCache',
+          MetricName: 'DurabilityLag',
+          Dimensions: [{ Name: 'ReplicationGroupId', Value: group }],
+        },
+        Period: 60,
+        Stat: 'Maximum',
+      },
+    });
+
+    // Act
+    const answer = await cloudwatch.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(Date.now() - 600_000),
+        EndTime: new Date(),
+        MetricDataQueries: [query('a', 'orders-1'), query('b', 'other')],
+      }),
+    );
+
+    // Assess
+    expect(answer.MetricDataResults?.map((result) => [result.Id, result.Values])).toEqual([
+      ['a', [7200]],
+      ['b', []],
+    ]);
+    expect(answer.MetricDataResults?.[0]?.Timestamps?.[0]).toBeInstanceOf(Date);
+  });
+});
+
+describe('Local stack: state store on dynalite', () => {
+  it('grants a lease once, and again only after it expires', async () => {
+    // Prepare
+    const store = new StateStore(STATE_TABLE, { endpoint: dynamo.endpoint, region });
+    const now = new Date('2026-11-24T12:00:00Z');
+    const expiry = new Date(now.getTime() + 60_000);
+
+    // Act
+    const first = await store.acquireLease('arn:g1', 'durability', 'scan', expiry, now, { target: 'sync' });
+    const second = await store.acquireLease('arn:g1', 'durability', 'react', expiry, now);
+    const afterExpiry = await store.acquireLease(
+      'arn:g1',
+      'durability',
+      'react',
+      new Date(now.getTime() + 180_000),
+      new Date(now.getTime() + 120_000),
+    );
+
+    // Assess
+    expect([first, second, afterExpiry]).toEqual([true, false, true]);
+    expect(await store.readLease('arn:g1', 'durability')).toMatchObject({ holder: 'react' });
+  });
+
+  it('returns the previous status of a finding, atomically', async () => {
+    // Prepare
+    const store = new StateStore(STATE_TABLE, { endpoint: dynamo.endpoint, region });
+    const finding = {
+      resourceType: 'replication-group' as const,
+      resourceId: 'g2',
+      arn: 'arn:g2',
+      rule: 'dur',
+      check: 'durability',
+      status: 'violation' as const,
+      expected: '>= sync',
+      observed: 'async',
+      reason: 'r',
+      action: null,
+    };
+
+    // Act
+    const first = await store.recordFinding(finding, new Date());
+    const second = await store.recordFinding({ ...finding, status: 'compliant' }, new Date());
+
+    // Assess
+    expect([first, second]).toEqual([undefined, 'violation']);
+  });
+});
