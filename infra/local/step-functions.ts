@@ -18,6 +18,18 @@ export interface LocalRunOptions {
   maxTransitions?: number;
 }
 
+/** The execution failed: `error` and `cause` are what Step Functions reports (a Fail state's Error and Cause). */
+export class ExecutionFailedError extends Error {
+  constructor(
+    readonly error: string,
+    readonly causeText: string,
+    readonly states: string[],
+  ) {
+    super(`${error}: ${causeText}`);
+    this.name = 'ExecutionFailedError';
+  }
+}
+
 export interface LocalRunResult {
   output: Json;
   /** States entered, in order. */
@@ -51,8 +63,8 @@ function valueAtPath(input: unknown, path: string): unknown {
 }
 
 /**
- * Execute `definition` with `input`; throws the interpreter's ExecutionError when the
- * execution fails (the Error and Cause of the failure are on it).
+ * Execute `definition` with `input`; throws ExecutionFailedError (with the failure's Error,
+ * Cause and the states entered) when the execution fails or is aborted.
  *
  * @example
  * const run = await runLocalStateMachine(asl, { replicationGroupId: 'orders' }, { tasks, onWait: (s) => clock.advance(s * 1000) });
@@ -112,7 +124,18 @@ export async function runLocalStateMachine(
       if (entered.length >= limit) execution.abort();
     }
   })();
-  const output = await execution.result;
+  let output: Json;
+  try {
+    output = await execution.result;
+  } catch (error) {
+    await watching.catch(() => undefined);
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
+    throw new ExecutionFailedError(
+      cause?.name ?? (error as Error).name,
+      cause?.message ?? (error as Error).message,
+      entered,
+    );
+  }
   await watching;
   return { output, states: entered, transitions: entered.length };
 }
