@@ -4,17 +4,43 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateQuery,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Finding, FindingStatus } from '../domain/finding.js';
 import { type AwsClientOptions, clientConfig } from './clients.js';
 import { AwsCallError, awsCall } from './errors.js';
 
+/** A finding as stored, with when it was first and last seen. */
+export interface StoredFinding {
+  status: FindingStatus;
+  finding: Finding;
+  firstSeen?: string;
+}
+
+/**
+ * A lease: the right to carry out one change, held by one caller until it expires or is
+ * released. `details` is what the holder records of the change's progress.
+ */
+export interface Lease<Details extends object = Record<string, unknown>> {
+  /** `<kind>#<what>`, e.g. `durability#<arn>#<rule>`. */
+  key: string;
+  holder: string;
+  acquiredAt: string;
+  /** Epoch seconds; DynamoDB's TTL removes the item some time after. */
+  expiresAt: number;
+  details: Details;
+}
+
+const LEASE_PARTITION = 'lease';
+const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
 /**
  * The app's memory between runs, one DynamoDB table (`pk`, `sk`, TTL on `expiresAt`):
  * - `resource#<arn>` / `finding#<rule>#<check>`: the last finding per resource and rule;
- * - `resource#<arn>` / `lease#<name>`: a lease that makes one change happen once, across
- *   duplicate events and concurrent runs (conditional writes, never read-then-write).
+ * - `lease` / `<kind>#<what>`: leases that make a change happen once across duplicate events
+ *   and concurrent runs (conditional writes, never read-then-write). They share a partition
+ *   so a run lists every change in flight with one Query.
  */
 export class StateStore {
   readonly #documents: DynamoDBDocumentClient;
@@ -28,18 +54,17 @@ export class StateStore {
   }
 
   /**
-   * Store a finding and return the status it had before (undefined when first seen),
-   * in one atomic write, so "new violation" is decided once even with concurrent runs.
+   * Store a finding and return the record it replaces (undefined when first seen), in one
+   * atomic write, so "new violation" is decided once even with concurrent runs.
    */
-  async recordFinding(finding: Finding, now: Date): Promise<FindingStatus | undefined> {
+  async recordFinding(finding: Finding, now: Date): Promise<StoredFinding | undefined> {
     const answer = await awsCall('DynamoDB UpdateItem', () =>
       this.#documents.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: { pk: `resource#${finding.arn}`, sk: `finding#${finding.rule}#${finding.check}` },
           UpdateExpression:
-            'SET #status = :status, finding = :finding, lastSeen = :now, firstSeen = if_not_exists(firstSeen, :now), ' +
-            'since = if_not_exists(since, :now)',
+            'SET #status = :status, finding = :finding, lastSeen = :now, firstSeen = if_not_exists(firstSeen, :now)',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':status': finding.status,
@@ -50,36 +75,40 @@ export class StateStore {
         }),
       ),
     );
-    const previous = answer.Attributes?.status;
-    return typeof previous === 'string' ? (previous as FindingStatus) : undefined;
+    const item = answer.Attributes;
+    if (item === undefined || typeof item.status !== 'string') return undefined;
+    return {
+      status: item.status as FindingStatus,
+      finding: item.finding as Finding,
+      firstSeen: item.firstSeen,
+    };
   }
 
   /**
-   * Take the lease `name` on a resource until `expiresAt`; false when someone else holds an
-   * unexpired one. The winner alone may act.
+   * Take the lease `key` until `expiresAt`; false when someone else holds an unexpired one.
+   * The winner alone may act.
    */
   async acquireLease(
-    arn: string,
-    name: string,
+    key: string,
     holder: string,
     expiresAt: Date,
     now: Date,
-    details: Record<string, unknown> = {},
+    details: object = {},
   ): Promise<boolean> {
     try {
       await this.#documents.send(
         new PutCommand({
           TableName: this.#table,
           Item: {
-            pk: `resource#${arn}`,
-            sk: `lease#${name}`,
+            pk: LEASE_PARTITION,
+            sk: key,
             holder,
             acquiredAt: now.toISOString(),
-            expiresAt: Math.floor(expiresAt.getTime() / 1000),
-            ...details,
+            expiresAt: epochSeconds(expiresAt),
+            details,
           },
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-          ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
+          ExpressionAttributeValues: { ':now': epochSeconds(now) },
         }),
       );
       return true;
@@ -89,46 +118,101 @@ export class StateStore {
     }
   }
 
-  /** Read a lease, expired or not, with its details. */
-  async readLease(arn: string, name: string): Promise<Record<string, unknown> | undefined> {
+  /** Read a lease, expired or not. */
+  async readLease<Details extends object>(key: string): Promise<Lease<Details> | undefined> {
     const answer = await awsCall('DynamoDB GetItem', () =>
       this.#documents.send(
         new GetCommand({
           TableName: this.#table,
-          Key: { pk: `resource#${arn}`, sk: `lease#${name}` },
+          Key: { pk: LEASE_PARTITION, sk: key },
           ConsistentRead: true,
         }),
       ),
     );
-    return answer.Item;
+    return answer.Item === undefined ? undefined : toLease<Details>(answer.Item);
   }
 
-  /** Add details to a lease this holder has (the outcome of the change it guards). */
-  async updateLease(arn: string, name: string, details: Record<string, unknown>): Promise<void> {
-    const keys = Object.keys(details);
-    if (keys.length === 0) return;
-    await awsCall('DynamoDB UpdateItem', () =>
-      this.#documents.send(
+  /** Every unexpired lease whose key starts with `prefix`. */
+  async listLeases<Details extends object>(prefix: string, now: Date): Promise<Lease<Details>[]> {
+    const leases: Lease<Details>[] = [];
+    await awsCall('DynamoDB Query', async () => {
+      for await (const page of paginateQuery(
+        { client: this.#documents },
+        {
+          TableName: this.#table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          FilterExpression: 'expiresAt >= :now',
+          ExpressionAttributeValues: { ':pk': LEASE_PARTITION, ':prefix': prefix, ':now': epochSeconds(now) },
+          ConsistentRead: true,
+        },
+      )) {
+        for (const item of page.Items ?? []) leases.push(toLease<Details>(item));
+      }
+    });
+    return leases;
+  }
+
+  /**
+   * Change a lease's details and expiry, only while `expected` details still hold (for
+   * example `{ phase: 'snapshotting' }`); false when another caller changed it first.
+   */
+  async updateLease(
+    key: string,
+    expected: Record<string, unknown>,
+    details: Record<string, unknown>,
+    expiresAt?: Date,
+  ): Promise<boolean> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets = Object.entries(details).map(([name, value], index) => {
+      names[`#d${index}`] = name;
+      values[`:d${index}`] = value;
+      return `details.#d${index} = :d${index}`;
+    });
+    if (expiresAt !== undefined) {
+      sets.push('expiresAt = :expiresAt');
+      values[':expiresAt'] = epochSeconds(expiresAt);
+    }
+    const conditions = ['attribute_exists(pk)'];
+    Object.entries(expected).forEach(([name, value], index) => {
+      names[`#e${index}`] = name;
+      values[`:e${index}`] = value;
+      conditions.push(`details.#e${index} = :e${index}`);
+    });
+    try {
+      await this.#documents.send(
         new UpdateCommand({
           TableName: this.#table,
-          Key: { pk: `resource#${arn}`, sk: `lease#${name}` },
-          UpdateExpression: `SET ${keys.map((_, index) => `#k${index} = :v${index}`).join(', ')}`,
-          ExpressionAttributeNames: Object.fromEntries(keys.map((key, index) => [`#k${index}`, key])),
-          ExpressionAttributeValues: Object.fromEntries(
-            keys.map((key, index) => [`:v${index}`, details[key]]),
-          ),
-          ConditionExpression: 'attribute_exists(pk)',
+          Key: { pk: LEASE_PARTITION, sk: key },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         }),
-      ),
-    );
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw new AwsCallError('DynamoDB UpdateItem', error);
+    }
   }
 
   /** Give a lease back so the next run may act again. */
-  async releaseLease(arn: string, name: string): Promise<void> {
+  async releaseLease(key: string): Promise<void> {
     await awsCall('DynamoDB DeleteItem', () =>
       this.#documents.send(
-        new DeleteCommand({ TableName: this.#table, Key: { pk: `resource#${arn}`, sk: `lease#${name}` } }),
+        new DeleteCommand({ TableName: this.#table, Key: { pk: LEASE_PARTITION, sk: key } }),
       ),
     );
   }
+}
+
+function toLease<Details extends object>(item: Record<string, unknown>): Lease<Details> {
+  return {
+    key: String(item.sk),
+    holder: String(item.holder),
+    acquiredAt: String(item.acquiredAt),
+    expiresAt: Number(item.expiresAt),
+    details: (item.details ?? {}) as Details,
+  };
 }

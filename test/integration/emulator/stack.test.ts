@@ -149,11 +149,10 @@ describe('Local stack: state store on dynalite', () => {
     const expiry = new Date(now.getTime() + 60_000);
 
     // Act
-    const first = await store.acquireLease('arn:g1', 'durability', 'scan', expiry, now, { target: 'sync' });
-    const second = await store.acquireLease('arn:g1', 'durability', 'react', expiry, now);
+    const first = await store.acquireLease('durability#arn:g1', 'scan', expiry, now, { target: 'sync' });
+    const second = await store.acquireLease('durability#arn:g1', 'react', expiry, now);
     const afterExpiry = await store.acquireLease(
-      'arn:g1',
-      'durability',
+      'durability#arn:g1',
       'react',
       new Date(now.getTime() + 180_000),
       new Date(now.getTime() + 120_000),
@@ -161,7 +160,7 @@ describe('Local stack: state store on dynalite', () => {
 
     // Assess
     expect([first, second, afterExpiry]).toEqual([true, false, true]);
-    expect(await store.readLease('arn:g1', 'durability')).toMatchObject({ holder: 'react' });
+    expect(await store.readLease('durability#arn:g1')).toMatchObject({ holder: 'react' });
   });
 
   it('returns the previous status of a finding, atomically', async () => {
@@ -185,6 +184,35 @@ describe('Local stack: state store on dynalite', () => {
     const second = await store.recordFinding({ ...finding, status: 'compliant' }, new Date());
 
     // Assess
-    expect([first, second]).toEqual([undefined, 'violation']);
+    expect([first, second?.status]).toEqual([undefined, 'violation']);
+  });
+
+  it('lets exactly one of many concurrent callers take a lease and move it on, and lists it', async () => {
+    // Prepare
+    const store = new StateStore(STATE_TABLE, { endpoint: dynamo.endpoint, region });
+    const now = new Date();
+    const expiry = new Date(now.getTime() + 3_600_000);
+    const take = (holder: string) =>
+      store.acquireLease('durability#arn:g2#prod', holder, expiry, now, {
+        phase: 'snapshotting',
+        target: 'sync',
+      });
+
+    // Act
+    const taken = await Promise.all(['a', 'b', 'c', 'd', 'e'].map(take));
+    const moves = await Promise.all(
+      ['x', 'y'].map(() =>
+        store.updateLease('durability#arn:g2#prod', { phase: 'snapshotting' }, { phase: 'modify-requested' }),
+      ),
+    );
+    const listed = await store.listLeases('durability#', now);
+
+    // Assess
+    expect(taken.filter(Boolean)).toHaveLength(1);
+    expect(moves.filter(Boolean)).toHaveLength(1);
+    expect(listed.find((lease) => lease.key === 'durability#arn:g2#prod')?.details).toEqual({
+      phase: 'modify-requested',
+      target: 'sync',
+    });
   });
 });

@@ -1,0 +1,131 @@
+import type { DurabilityConfig } from './checks/durability.js';
+import { durabilityEligibility } from './eligibility.js';
+import type { Finding } from './finding.js';
+import type { Policy, Rule } from './policy/schema.js';
+import { compareDurability, type DurabilityLevel, type Resource } from './resource.js';
+
+/** What a durability finding's `action` says was done, or must be done. */
+export const REMEDIATION_ACTIONS = {
+  /** `ModifyReplicationGroup(Durability)` was called in this run. */
+  modifyRequested: 'modify-requested',
+  /** The pre-change snapshot was started; the change follows once it is available. */
+  snapshotStarted: 'snapshot-started',
+  waitingForSnapshot: 'waiting-for-snapshot',
+  /** Another run or reaction holds the change; nothing was done here. */
+  inProgress: 'in-progress',
+  /** Report mode or dry-run: the change that enforce mode would make. */
+  wouldModify: 'would-modify',
+  /** The per-run cap was reached; the next run takes it. */
+  deferred: 'deferred',
+  /** A guard does not hold (status, pending change, migration, downgrade). */
+  blocked: 'blocked',
+  /** Durability cannot be turned on in place; the reason lists every unmet requirement. */
+  needsRebuild: 'needs-rebuild',
+  /** The API refused the change; not retried until the claim expires. */
+  refused: 'refused',
+  /** The lag of a durable group is over the policy's threshold; no API change fixes that. */
+  investigate: 'investigate',
+} as const;
+export type RemediationAction = (typeof REMEDIATION_ACTIONS)[keyof typeof REMEDIATION_ACTIONS];
+
+/** One durability change to make: a standalone `ModifyReplicationGroup(Durability)`. */
+export interface DurabilityChange {
+  finding: Finding;
+  resource: Resource;
+  target: DurabilityLevel;
+  applyImmediately: boolean;
+  snapshotBeforeChange: boolean;
+}
+
+export interface RemediationPlan {
+  /** Every input finding, with `action` (and, where held back, `reason`) filled in. */
+  findings: Finding[];
+  /** The changes to carry out in this run, at most `maxActionsPerRun`. */
+  changes: DurabilityChange[];
+}
+
+export interface PlanOptions {
+  /** The deployment's global switch: true plans nothing but `would-modify`. */
+  dryRun: boolean;
+}
+
+function guardProblems(resource: Resource, target: DurabilityLevel, config: DurabilityConfig): string[] {
+  const problems: string[] = [];
+  if (resource.status === 'migrating') problems.push('an online migration is in progress');
+  else if (resource.status !== 'available') problems.push(`status is ${resource.status}, not available`);
+  if (resource.pendingModifications) problems.push('PendingModifiedValues holds a change');
+  const effective = resource.effectiveDurability;
+  if (effective !== undefined && compareDurability(target, effective) < 0 && !config.allowDowngrade) {
+    problems.push(`setting ${target} would lower durability from ${effective} (needs allowDowngrade: true)`);
+  }
+  return problems;
+}
+
+function hold(finding: Finding, action: RemediationAction, reason: string): Finding {
+  return { ...finding, action, reason: `${finding.reason}; ${reason}` };
+}
+
+/**
+ * Decide, for each durability finding, what remediation may do: every guard is checked and
+ * each one that does not hold is named in the finding; eligible changes are planned in
+ * finding order up to the per-run cap. Pure: the caller carries the changes out.
+ * `resources` must carry the engine version of the violating groups (eligibility needs it).
+ *
+ * @example
+ * const plan = planDurabilityRemediation(findings, byArn, policy, { dryRun: false });
+ * for (const change of plan.changes) await remediate(change);
+ */
+export function planDurabilityRemediation(
+  findings: readonly Finding[],
+  resources: ReadonlyMap<string, Resource>,
+  policy: Policy,
+  options: PlanOptions,
+): RemediationPlan {
+  const rules = new Map<string, Rule>(policy.rules.map((rule) => [rule.name, rule]));
+  const changes: DurabilityChange[] = [];
+  const planned = findings.map((finding) => {
+    const rule = rules.get(finding.rule);
+    const resource = resources.get(finding.arn);
+    const config = rule?.durability;
+    if (finding.status !== 'violation' || finding.check !== 'durability') return finding;
+    if (rule === undefined || config === undefined || resource?.effectiveDurability === undefined) {
+      return finding;
+    }
+    if (compareDurability(resource.effectiveDurability, config.minimum) >= 0) {
+      return { ...finding, action: REMEDIATION_ACTIONS.investigate };
+    }
+    const target = config.set;
+    const { eligible, unmet } = durabilityEligibility(resource);
+    if (!eligible) {
+      return hold(
+        finding,
+        REMEDIATION_ACTIONS.needsRebuild,
+        `cannot be made durable in place: ${unmet.join('; ')}`,
+      );
+    }
+    const problems = guardProblems(resource, target, config);
+    if (problems.length > 0) {
+      return hold(finding, REMEDIATION_ACTIONS.blocked, `not remediated: ${problems.join('; ')}`);
+    }
+    if (rule.mode !== 'enforce' || options.dryRun) {
+      const why = rule.mode !== 'enforce' ? `rule ${rule.name} is in report mode` : 'dry-run is on';
+      return hold(finding, REMEDIATION_ACTIONS.wouldModify, `would set Durability=${target} (${why})`);
+    }
+    if (changes.length >= policy.settings.maxActionsPerRun) {
+      return hold(
+        finding,
+        REMEDIATION_ACTIONS.deferred,
+        `waits for the next run (maxActionsPerRun ${policy.settings.maxActionsPerRun} reached)`,
+      );
+    }
+    changes.push({
+      finding,
+      resource,
+      target,
+      applyImmediately: rule.applyImmediately,
+      snapshotBeforeChange: rule.snapshotBeforeChange,
+    });
+    return finding;
+  });
+  return { findings: planned, changes };
+}
