@@ -1,6 +1,9 @@
 import {
   DescribeCacheClustersCommand,
+  DescribeReplicationGroupsCommand,
   type ElastiCacheClient,
+  ListTagsForResourceCommand,
+  ModifyReplicationGroupCommand,
   paginateDescribeReplicationGroups,
   paginateDescribeServerlessCaches,
   type ReplicationGroup,
@@ -11,11 +14,12 @@ import {
   type ClusterMode,
   DURABILITY_LEVELS,
   DURABILITY_SETTINGS,
+  type DurabilityLevel,
   type Resource,
   STORAGE_ENCRYPTION_TYPES,
 } from '../domain/resource.js';
 import type { FleetClients } from './clients.js';
-import { awsCall } from './errors.js';
+import { AwsCallError, awsCall } from './errors.js';
 import { readTagsByArn, TAGGING_RESOURCE_TYPES } from './tagging.js';
 
 const PAGE_SIZE = 100;
@@ -149,4 +153,51 @@ export async function readEngineVersion(
     client.send(new DescribeCacheClustersCommand({ CacheClusterId: member })),
   );
   return answer.CacheClusters?.[0]?.EngineVersion;
+}
+
+/** One replication group with its tags, or undefined when it does not exist (any more). */
+export async function readReplicationGroup(
+  client: ElastiCacheClient,
+  replicationGroupId: string,
+): Promise<Resource | undefined> {
+  let group: ReplicationGroup | undefined;
+  try {
+    const answer = await client.send(
+      new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId }),
+    );
+    group = answer.ReplicationGroups?.[0];
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ReplicationGroupNotFoundFault') return undefined;
+    throw new AwsCallError('DescribeReplicationGroups', error);
+  }
+  if (group?.ARN === undefined) return undefined;
+  const arn = group.ARN;
+  const tags = await awsCall('ListTagsForResource', () =>
+    client.send(new ListTagsForResourceCommand({ ResourceName: arn })),
+  );
+  return toReplicationGroupResource(
+    group,
+    Object.fromEntries((tags.TagList ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
+  );
+}
+
+/**
+ * Ask for a durability level: `ModifyReplicationGroup` with Durability as the only change,
+ * as AWS requires. The group turns `modifying` (or holds the change as pending).
+ */
+export async function setDurability(
+  client: ElastiCacheClient,
+  replicationGroupId: string,
+  durability: DurabilityLevel,
+  applyImmediately: boolean,
+): Promise<void> {
+  await awsCall('ModifyReplicationGroup', () =>
+    client.send(
+      new ModifyReplicationGroupCommand({
+        ReplicationGroupId: replicationGroupId,
+        Durability: durability,
+        ApplyImmediately: applyImmediately,
+      }),
+    ),
+  );
 }

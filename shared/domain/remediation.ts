@@ -21,6 +21,8 @@ export const REMEDIATION_ACTIONS = {
   blocked: 'blocked',
   /** Durability cannot be turned on in place; the reason lists every unmet requirement. */
   needsRebuild: 'needs-rebuild',
+  /** The change was tried and did not reach its target (snapshot failed, or verification). */
+  failed: 'failed',
   /** The API refused the change; not retried until the claim expires. */
   refused: 'refused',
   /** The lag of a durable group is over the policy's threshold; no API change fixes that. */

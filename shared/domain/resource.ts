@@ -48,6 +48,10 @@ export interface Resource {
   globalDatastore?: boolean;
   /** True when PendingModifiedValues holds any change. */
   pendingModifications: boolean;
+  /** Highest recent `DurabilityLag` (ms) from CloudWatch, for durable groups. */
+  durabilityLagMs?: number;
+  /** Recent `DurabilityBufferExceededErrorCount` from CloudWatch, for durable groups. */
+  durabilityBufferExceeded?: number;
   /** Member cache cluster ids (replication groups), used to read the engine version on demand. */
   memberClusters?: string[];
   tags: Record<string, string>;

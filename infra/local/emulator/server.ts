@@ -212,7 +212,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         );
         return;
       }
-      const contentType = String(target).startsWith('Granite')
+      const contentType = /^(Granite|AmazonSQS)/.test(String(target))
         ? 'application/x-amz-json-1.0'
         : 'application/x-amz-json-1.1';
       try {
@@ -225,7 +225,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
               ? sinks.putEvents(input, now)
               : target === JSON_TARGETS.getMetricData
                 ? sinks.getMetricData(input, now)
-                : undefined;
+                : target === JSON_TARGETS.sendMessage
+                  ? sinks.sendMessage(input, now)
+                  : undefined;
         if (result === undefined)
           throw new QueryFault('UnknownOperationException', `Unsupported target ${String(target)}`);
         send(response, 200, contentType, JSON.stringify(result), requestId);

@@ -4,7 +4,7 @@
  * serving the durability metrics of durable groups from settable values. Captured messages
  * are kept in memory and, when a directory is given, appended to `sns.jsonl`/`events.jsonl`.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Params, QueryFault } from './protocol.js';
@@ -13,7 +13,17 @@ export const SNS_VERSION = '2010-03-31';
 export const JSON_TARGETS = {
   putEvents: 'AWSEvents.PutEvents',
   getMetricData: 'GraniteServiceVersion20100801.GetMetricData',
+  sendMessage: 'AmazonSQS.SendMessage',
 } as const;
+
+/** A message sent to an SQS queue, visible from `visibleAt` (epoch ms of the emulator clock). */
+export interface QueuedMessage {
+  queueUrl: string;
+  body: string;
+  delaySeconds: number;
+  visibleAt: number;
+  messageId: string;
+}
 
 export interface CapturedMessage {
   topicArn: string;
@@ -50,6 +60,8 @@ interface MetricQuery {
 export class CaptureSinks {
   readonly messages: CapturedMessage[] = [];
   readonly events: CapturedEvent[] = [];
+  /** SQS messages not yet taken by `takeDueMessages`. */
+  readonly queued: QueuedMessage[] = [];
   /** `${groupId}/${metric}` -> value served by GetMetricData. */
   readonly metrics = new Map<string, number>();
   readonly #dir: string | undefined;
@@ -139,6 +151,41 @@ export class CaptureSinks {
       return { EventId: record.eventId };
     });
     return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
+  }
+
+  /** SQS SendMessage (JSON 1.0), with DelaySeconds 0..900 as SQS allows. */
+  sendMessage(input: Record<string, unknown>, now: number) {
+    const { QueueUrl, MessageBody, DelaySeconds = 0 } = input;
+    if (typeof QueueUrl !== 'string' || typeof MessageBody !== 'string' || MessageBody === '') {
+      throw new QueryFault('MissingParameter', 'QueueUrl and MessageBody are required');
+    }
+    if (
+      typeof DelaySeconds !== 'number' ||
+      !Number.isInteger(DelaySeconds) ||
+      DelaySeconds < 0 ||
+      DelaySeconds > 900
+    ) {
+      throw new QueryFault('InvalidParameterValue', 'DelaySeconds must be an integer from 0 to 900');
+    }
+    const message: QueuedMessage = {
+      queueUrl: QueueUrl,
+      body: MessageBody,
+      delaySeconds: DelaySeconds,
+      visibleAt: now + DelaySeconds * 1000,
+      messageId: randomUUID(),
+    };
+    this.queued.push(message);
+    return {
+      MessageId: message.messageId,
+      MD5OfMessageBody: createHash('md5').update(MessageBody).digest('hex'),
+    };
+  }
+
+  /** Remove and return the queued messages whose delay has passed at `now`. */
+  takeDueMessages(now: number): QueuedMessage[] {
+    const due = this.queued.filter((message) => message.visibleAt <= now);
+    for (const message of due) this.queued.splice(this.queued.indexOf(message), 1);
+    return due;
   }
 
   /** CloudWatch GetMetricData for AWS/ElastiCache durability metrics, one point per query at `now`. */

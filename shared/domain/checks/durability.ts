@@ -36,7 +36,7 @@ export const durabilityCheck: Check<DurabilityConfig> = {
   key: 'durability',
   type: 'durability',
   schema: durabilitySchema,
-  permissions: ['elasticache:DescribeReplicationGroups', 'tag:GetResources'],
+  permissions: ['elasticache:DescribeReplicationGroups', 'tag:GetResources', 'cloudwatch:GetMetricData'],
   evaluate(resource, config) {
     if (resource.type !== 'replication-group') return undefined;
     const expected = `>= ${config.minimum}`;
@@ -49,19 +49,36 @@ export const durabilityCheck: Check<DurabilityConfig> = {
         reason: 'the API returned no EffectiveDurability (engine or endpoint predates durability)',
       };
     }
-    const notes =
+    const notes: string[] = [];
+    if (
       resource.durability !== undefined &&
       resource.durability !== 'default' &&
       resource.durability !== effective
-        ? [`Durability requested ${resource.durability}, effective ${effective}`]
-        : undefined;
+    ) {
+      notes.push(`Durability requested ${resource.durability}, effective ${effective}`);
+    }
+    if ((resource.durabilityBufferExceeded ?? 0) > 0) {
+      notes.push(
+        `DurabilityBufferExceededErrorCount ${resource.durabilityBufferExceeded} in the last minutes`,
+      );
+    }
+    const lag = resource.durabilityLagMs;
+    if (compareDurability(effective, config.minimum) >= 0 && lag !== undefined && lag > config.maxLagMs) {
+      return {
+        status: 'violation',
+        expected: `${expected}, DurabilityLag <= ${config.maxLagMs} ms`,
+        observed: `${effective}, DurabilityLag ${lag} ms`,
+        reason: `DurabilityLag ${lag} ms exceeds ${config.maxLagMs} ms (writes are rejected near 10 000 ms)`,
+        notes: notes.length > 0 ? notes : undefined,
+      };
+    }
     if (compareDurability(effective, config.minimum) >= 0) {
       return {
         status: 'compliant',
         expected,
         observed: effective,
         reason: `EffectiveDurability ${effective} meets the minimum ${config.minimum}`,
-        notes,
+        notes: notes.length > 0 ? notes : undefined,
       };
     }
     return {

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { RecheckQueue } from '../../shared/aws/recheck-queue.js';
+import { EVENT_PATTERNS, parseResourceEvent } from '../../shared/domain/events.js';
+import { createAppContext } from '../../shared/jobs/context.js';
+import { checkGroup, recheckDelay } from '../../shared/jobs/durability.js';
+import { envPositiveInt } from '../../shared/runtime/config.js';
+import { createHandler } from '../../shared/runtime/handler.js';
+
+const app = createAppContext('durability-react', {
+  RECHECK_QUEUE_URL: z.string().min(1),
+  MAX_RECHECKS: envPositiveInt.max(50).default(8),
+});
+const queue = new RecheckQueue(app.config.RECHECK_QUEUE_URL, { maxAttempts: app.config.AWS_MAX_ATTEMPTS });
+
+/** CloudTrail API calls, ElastiCache service events, and this function's own delayed re-checks. */
+const eventSchema = z
+  .unknown()
+  .transform((event) => parseResourceEvent(event, EVENT_PATTERNS.durabilityReact));
+
+/** Evaluate only the affected group; while it is changing, look again later through the delay queue. */
+export const handler = createHandler(
+  { logger: app.logger, eventSchema, onFinalError: 'drop' },
+  async (event, context) => {
+    const settings = { policy: await app.policy(), dryRun: app.config.DRY_RUN };
+    const result = await checkGroup(app.durabilityDeps(context.awsRequestId), settings, event.resourceId);
+    const delay = recheckDelay(result, event.attempt, app.config.MAX_RECHECKS);
+    if (delay !== undefined) {
+      await queue.schedule({ replicationGroupId: event.resourceId, attempt: event.attempt + 1 }, delay);
+    }
+    app.logger.info('group checked', {
+      event,
+      status: result.status,
+      recheckInSeconds: delay,
+      findings: result.report?.findings,
+    });
+    return { status: result.status, recheckInSeconds: delay, findings: result.report?.findings ?? [] };
+  },
+);

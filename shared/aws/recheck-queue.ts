@@ -1,0 +1,38 @@
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { type AwsClientOptions, clientConfig } from './clients.js';
+import { awsCall } from './errors.js';
+
+/** A group to evaluate again later, and how many times that has been tried. */
+export interface Recheck {
+  replicationGroupId: string;
+  attempt: number;
+}
+
+/** SQS allows at most 15 minutes of delay per message. */
+export const MAX_DELAY_SECONDS = 900;
+
+/**
+ * Re-checks through an SQS queue's `DelaySeconds`: the Lambda returns at once and the queue
+ * invokes it again later, so nothing ever sleeps inside a function.
+ */
+export class RecheckQueue {
+  readonly #client: SQSClient;
+  readonly #queueUrl: string;
+
+  constructor(queueUrl: string, options: AwsClientOptions = {}) {
+    this.#client = new SQSClient(clientConfig(options));
+    this.#queueUrl = queueUrl;
+  }
+
+  async schedule(recheck: Recheck, delaySeconds: number): Promise<void> {
+    await awsCall('SQS SendMessage', () =>
+      this.#client.send(
+        new SendMessageCommand({
+          QueueUrl: this.#queueUrl,
+          MessageBody: JSON.stringify(recheck),
+          DelaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(delaySeconds))),
+        }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The local stack for integration tests: the ElastiCache emulator (with SNS, EventBridge,
+ * CloudWatch, SQS and tagging) and dynalite, the real SDK clients pointed at them, and
+ * helpers to build fleets and read what was called.
+ */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { type LocalDynamo, STATE_TABLE, startDynamo } from '../../infra/local/dynamo.js';
+import type { GroupState } from '../../infra/local/emulator/model.js';
+import { type Emulator, type EmulatorOptions, startEmulator } from '../../infra/local/emulator/server.js';
+import { createFleetClients } from '../../shared/aws/clients.js';
+import { EventPublisher } from '../../shared/aws/notify.js';
+import { StateStore } from '../../shared/aws/state-store.js';
+import type { DurabilityJobDeps } from '../../shared/jobs/durability.js';
+import { createLogger } from '../../shared/runtime/logger.js';
+
+export const REGION = 'us-east-1';
+
+export interface Stack {
+  emulator: Emulator;
+  dynamo: LocalDynamo;
+  store: StateStore;
+  /** The environment a deployed function would get, pointing at this stack. */
+  env: Record<string, string>;
+  durabilityDeps(holder?: string, maxAttempts?: number): DurabilityJobDeps;
+  close(): Promise<void>;
+}
+
+export async function startStack(options: EmulatorOptions = {}): Promise<Stack> {
+  process.env.AWS_ACCESS_KEY_ID = 'sandbox';
+  process.env.AWS_SECRET_ACCESS_KEY = 'sandbox';
+  const emulator = await startEmulator(options);
+  emulator.clock.freeze(Date.parse('2026-11-25T10:00:00Z'));
+  const dynamo = await startDynamo();
+  const store = new StateStore(STATE_TABLE, { endpoint: dynamo.endpoint, region: REGION });
+  const logger = createLogger('test');
+  logger.setLogLevel('SILENT');
+  return {
+    emulator,
+    dynamo,
+    store,
+    env: {
+      AWS_ENDPOINT_URL: emulator.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_REGION: REGION,
+      STATE_TABLE,
+    },
+    durabilityDeps(holder = 'test', maxAttempts = 3) {
+      const aws = { endpoint: emulator.endpoint, region: REGION, maxAttempts };
+      return {
+        clients: createFleetClients(aws),
+        cloudwatch: new CloudWatchClient({ ...aws, retryMode: 'adaptive' }),
+        store: new StateStore(STATE_TABLE, { endpoint: dynamo.endpoint, region: REGION, maxAttempts }),
+        events: new EventPublisher(undefined, aws),
+        logger,
+        holder,
+        now: () => new Date(emulator.clock.now()),
+      };
+    },
+    async close() {
+      await Promise.all([emulator.close(), dynamo.close()]);
+    },
+  };
+}
+
+/** A replication group that meets every durability requirement, durability off, unless overridden. */
+export function groupState(id: string, overrides: Partial<GroupState> = {}): GroupState {
+  return {
+    id,
+    description: 'test group',
+    engine: 'valkey',
+    engineVersion: '9.0',
+    status: 'available',
+    clusterMode: 'enabled',
+    shards: 2,
+    replicas: 1,
+    multiAZ: true,
+    tls: true,
+    atRestEncryptionEnabled: true,
+    durability: 'default',
+    effectiveDurability: 'disabled',
+    encrypted: true,
+    nodeType: 'cache.r7g.large',
+    dataTiering: false,
+    createdAt: Date.parse('2026-01-01T00:00:00Z'),
+    legacyApi: false,
+    pending: {},
+    tags: new Map([['env', 'prod']]),
+    ...overrides,
+  };
+}
+
+/** The ReplicationGroupIds of every ModifyReplicationGroup call the emulator answered without a fault. */
+export function modifyCalls(emulator: Emulator): string[] {
+  return emulator.faults.log
+    .filter((request) => request.action === 'ModifyReplicationGroup' && request.fault === undefined)
+    .map((request) => String((request.params as Record<string, unknown>).ReplicationGroupId));
+}
+
+/** Detail types of the captured EventBridge events, with the resource id of each. */
+export function emittedEvents(emulator: Emulator): { detailType: string; resourceId: string }[] {
+  return emulator.sinks.events.map((event) => ({
+    detailType: event.detailType,
+    resourceId: String((event.detail as { finding?: { resourceId?: string } }).finding?.resourceId),
+  }));
+}
