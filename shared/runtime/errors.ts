@@ -39,7 +39,11 @@ const THROTTLING_NAMES = new Set([
   'ProvisionedThroughputExceededException',
 ]);
 
+/** Network errors of Node's sockets: the service was not reached, so trying later may work. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND']);
+
 interface SdkErrorShape {
+  code?: unknown;
   name?: unknown;
   $fault?: unknown;
   $retryable?: unknown;
@@ -48,7 +52,7 @@ interface SdkErrorShape {
 
 /**
  * Whether a redelivery of the same work could succeed: our own errors say so themselves;
- * AWS SDK errors are retryable when throttled or when the service failed (5xx).
+ * AWS SDK errors are retryable when throttled, when the service failed (5xx) or was not reached.
  *
  * @example
  * if (!isRetryable(error)) logger.warn('dropping event', { reason: error.message });
@@ -60,6 +64,7 @@ export function isRetryable(error: unknown): boolean {
   if (typeof sdk.name === 'string' && THROTTLING_NAMES.has(sdk.name)) return true;
   if (sdk.$retryable !== undefined && sdk.$retryable !== null) return true;
   if (sdk.$fault === 'server') return true;
+  if (typeof sdk.code === 'string' && NETWORK_CODES.has(sdk.code)) return true;
   const status = sdk.$metadata?.httpStatusCode;
   return status !== undefined && status >= 500;
 }

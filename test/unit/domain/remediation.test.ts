@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { evaluate } from '../../../shared/domain/evaluate.js';
+import { parsePolicy } from '../../../shared/domain/policy/load.js';
+import { planDurabilityRemediation } from '../../../shared/domain/remediation.js';
+import type { Resource } from '../../../shared/domain/resource.js';
+
+const NOW = new Date('2026-11-25T10:00:00Z');
+
+function group(id: string, overrides: Partial<Resource> = {}): Resource {
+  return {
+    type: 'replication-group',
+    id,
+    arn: `arn:aws:elasticache:us-east-1:123456789012:replicationgroup:${id}`,
+    engine: 'valkey',
+    engineVersion: '9.0',
+    status: 'available',
+    clusterMode: 'enabled',
+    multiAZ: true,
+    minReplicasPerShard: 1,
+    transitEncryptionEnabled: true,
+    cacheNodeType: 'cache.r7g.large',
+    effectiveDurability: 'disabled',
+    pendingModifications: false,
+    tags: {},
+    ...overrides,
+  };
+}
+
+function plan(fleet: Resource[], rule: string, options = { dryRun: false }, maxActions = 10) {
+  const policy = parsePolicy(
+    `version: 1\nsettings: { maxActionsPerRun: ${maxActions} }\nrules:\n  - name: r\n    ${rule}\n`,
+    'p.yaml',
+  );
+  const findings = evaluate(fleet, policy, NOW);
+  return planDurabilityRemediation(findings, new Map(fleet.map((item) => [item.arn, item])), policy, options);
+}
+
+describe('Function: planDurabilityRemediation', () => {
+  it('plans changes in finding order up to the cap and defers the rest', () => {
+    // Prepare
+    const fleet = ['a', 'b', 'c', 'd'].map((id) => group(id));
+
+    // Act
+    const result = plan(
+      fleet,
+      'mode: enforce\n    durability: { minimum: async, set: sync }',
+      { dryRun: false },
+      2,
+    );
+
+    // Assess
+    expect(result.changes.map((change) => [change.resource.id, change.target])).toEqual([
+      ['a', 'sync'],
+      ['b', 'sync'],
+    ]);
+    expect(result.findings.map((finding) => finding.action)).toEqual([null, null, 'deferred', 'deferred']);
+    expect(result.findings[2]?.reason).toContain('maxActionsPerRun 2 reached');
+  });
+
+  it('names every guard that does not hold, and plans nothing for that group', () => {
+    // Prepare
+    const fleet = [group('busy', { status: 'modifying', pendingModifications: true })];
+
+    // Act
+    const result = plan(fleet, 'mode: enforce\n    durability: { minimum: sync }');
+
+    // Assess
+    expect(result.changes).toEqual([]);
+    expect(result.findings[0]?.action).toBe('blocked');
+    expect(result.findings[0]?.reason).toContain(
+      'status is modifying, not available; PendingModifiedValues holds a change',
+    );
+  });
+
+  it('plans nothing in report mode or dry-run, and says which', () => {
+    // Prepare
+    const fleet = [group('a')];
+
+    // Act
+    const report = plan(fleet, 'mode: report\n    durability: { minimum: sync }');
+    const dry = plan(fleet, 'mode: enforce\n    durability: { minimum: sync }', { dryRun: true });
+
+    // Assess
+    expect([report.changes, dry.changes]).toEqual([[], []]);
+    expect(report.findings[0]?.reason).toContain('rule r is in report mode');
+    expect(dry.findings[0]?.reason).toContain('dry-run is on');
+  });
+
+  it('leaves compliant, unknown and exempt findings untouched', () => {
+    // Prepare
+    const fleet = [
+      group('ok', { effectiveDurability: 'sync' }),
+      group('legacy', { effectiveDurability: undefined }),
+      group('exempt', { tags: { 'guardrails:exempt-until': '2099-01-01' } }),
+    ];
+
+    // Act
+    const result = plan(fleet, 'mode: enforce\n    durability: { minimum: sync }');
+
+    // Assess
+    expect(result.changes).toEqual([]);
+    expect(result.findings.map((finding) => [finding.resourceId, finding.status, finding.action])).toEqual([
+      ['exempt', 'exempt', null],
+      ['legacy', 'unknown', null],
+      ['ok', 'compliant', null],
+    ]);
+  });
+});
