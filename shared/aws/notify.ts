@@ -18,6 +18,7 @@ export const DETAIL_TYPES = {
   encryptionDrift: 'StorageEncryptionType Drift Detected',
   encryptionViolation: 'StorageEncryption Violation',
   encryptionResolved: 'StorageEncryption Drift Resolved',
+  encryptionRetired: 'StorageEncryption Baseline Retired',
   snapshot: 'Guardrails Snapshot',
   migrationStep: 'Migration Step',
   migrationOutcome: 'Migration Outcome',

@@ -38,6 +38,7 @@ const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 /**
  * The app's memory between runs, one DynamoDB table (`pk`, `sk`, TTL on `expiresAt`):
  * - `resource#<arn>` / `finding#<rule>#<check>`: the last finding per resource and rule;
+ * - `<kind>` / `<arn>`: records a job keeps per resource, e.g. the encryption baselines;
  * - `lease` / `<kind>#<what>`: leases that make a change happen once across duplicate events
  *   and concurrent runs (conditional writes, never read-then-write). They share a partition
  *   so a run lists every change in flight with one Query.
@@ -195,6 +196,38 @@ export class StateStore {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw new AwsCallError('DynamoDB UpdateItem', error);
     }
+  }
+
+  /** Every record of a kind (`baseline#storage-encryption`, …), read with one paginated Query. */
+  async listRecords<Value>(kind: string): Promise<Value[]> {
+    const values: Value[] = [];
+    await awsCall('DynamoDB Query', async () => {
+      for await (const page of paginateQuery(
+        { client: this.#documents },
+        {
+          TableName: this.#table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': kind },
+          ConsistentRead: true,
+        },
+      )) {
+        for (const item of page.Items ?? []) values.push(item.value as Value);
+      }
+    });
+    return values;
+  }
+
+  /** Write one record of a kind under its key (a resource ARN, usually). */
+  async putRecord(kind: string, key: string, value: object): Promise<void> {
+    await awsCall('DynamoDB PutItem', () =>
+      this.#documents.send(new PutCommand({ TableName: this.#table, Item: { pk: kind, sk: key, value } })),
+    );
+  }
+
+  async deleteRecord(kind: string, key: string): Promise<void> {
+    await awsCall('DynamoDB DeleteItem', () =>
+      this.#documents.send(new DeleteCommand({ TableName: this.#table, Key: { pk: kind, sk: key } })),
+    );
   }
 
   /** Give a lease back so the next run may act again. */

@@ -8,12 +8,14 @@ import { type LocalDynamo, STATE_TABLE, startDynamo } from '../../infra/local/dy
 import type { GroupState } from '../../infra/local/emulator/model.js';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../infra/local/emulator/server.js';
 import { createFleetClients } from '../../shared/aws/clients.js';
-import { EventPublisher } from '../../shared/aws/notify.js';
+import { AlertPublisher, EventPublisher } from '../../shared/aws/notify.js';
 import { StateStore } from '../../shared/aws/state-store.js';
 import type { DurabilityJobDeps } from '../../shared/jobs/durability.js';
+import type { DriftJobDeps } from '../../shared/jobs/encryption-drift.js';
 import { createLogger } from '../../shared/runtime/logger.js';
 
 export const REGION = 'us-east-1';
+export const ALERT_TOPIC = 'arn:aws:sns:us-east-1:123456789012:guardrails-alerts';
 
 export interface Stack {
   emulator: Emulator;
@@ -22,6 +24,7 @@ export interface Stack {
   /** The environment a deployed function would get, pointing at this stack. */
   env: Record<string, string>;
   durabilityDeps(holder?: string, maxAttempts?: number): DurabilityJobDeps;
+  driftDeps(maxAttempts?: number): DriftJobDeps;
   close(): Promise<void>;
 }
 
@@ -53,6 +56,17 @@ export async function startStack(options: EmulatorOptions = {}): Promise<Stack> 
         events: new EventPublisher(undefined, aws),
         logger,
         holder,
+        now: () => new Date(emulator.clock.now()),
+      };
+    },
+    driftDeps(maxAttempts = 3) {
+      const aws = { endpoint: emulator.endpoint, region: REGION, maxAttempts };
+      return {
+        clients: createFleetClients(aws),
+        store: new StateStore(STATE_TABLE, { endpoint: dynamo.endpoint, region: REGION, maxAttempts }),
+        events: new EventPublisher(undefined, aws),
+        alerts: new AlertPublisher(ALERT_TOPIC, aws),
+        logger,
         now: () => new Date(emulator.clock.now()),
       };
     },

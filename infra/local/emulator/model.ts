@@ -57,6 +57,8 @@ export interface ServerlessState {
   majorEngineVersion: string;
   status: string;
   kmsKeyId?: string;
+  /** Serverless caches are always encrypted in AWS; false lets tests see `none`. */
+  encrypted?: boolean;
   createdAt: number;
   legacyApi: boolean;
   tags: Map<string, string>;
@@ -443,7 +445,12 @@ export class ElastiCacheModel {
       KmsKeyId: cache.kmsKeyId,
       ...(cache.legacyApi
         ? {}
-        : { StorageEncryptionType: cache.kmsKeyId === undefined ? 'sse-elasticache' : 'sse-kms' }),
+        : {
+            StorageEncryptionType: this.storageEncryptionType({
+              encrypted: cache.encrypted ?? true,
+              kmsKeyId: cache.kmsKeyId,
+            }),
+          }),
       Endpoint: {
         Address: `${cache.name}-abc123.serverless.${this.#region}.cache.amazonaws.com`,
         Port: 6379,

@@ -1,0 +1,173 @@
+/**
+ * Job 4, StorageEncryptionType drift: compare every resource's real at-rest encryption with
+ * the policy and with its stored baseline, alert once per transition (SNS + EventBridge),
+ * and commit a baseline only after its alerts are out, so a failed publish never loses a
+ * transition (the next run finds it again).
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { FleetClients } from '../aws/clients.js';
+import { readFleet } from '../aws/elasticache.js';
+import {
+  type Alert,
+  type AlertPublisher,
+  DETAIL_TYPES,
+  type EventPublisher,
+  type OutgoingEvent,
+} from '../aws/notify.js';
+import type { StateStore } from '../aws/state-store.js';
+import {
+  decideDrift,
+  type EncryptionAlert,
+  type EncryptionBaseline,
+  retirementAlert,
+} from '../domain/drift.js';
+import { evaluate } from '../domain/evaluate.js';
+import type { Finding } from '../domain/finding.js';
+import type { Policy } from '../domain/policy/schema.js';
+import { mapConcurrent } from '../runtime/concurrency.js';
+
+export const BASELINE_KIND = 'baseline#storage-encryption';
+
+export interface DriftJobDeps {
+  clients: FleetClients;
+  store: StateStore;
+  events: EventPublisher;
+  alerts: AlertPublisher;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface DriftReport {
+  findings: Finding[];
+  /** Every alert of the run, retirements included. */
+  alerts: EncryptionAlert[];
+  /** True when the run's alerts went out as one summary (more than `maxAlertsPerRun`). */
+  summarized: boolean;
+  baselinesWritten: number;
+}
+
+const DETAIL_TYPE_OF = {
+  drift: DETAIL_TYPES.encryptionDrift,
+  violation: DETAIL_TYPES.encryptionViolation,
+  resolved: DETAIL_TYPES.encryptionResolved,
+  retired: DETAIL_TYPES.encryptionRetired,
+} as const;
+
+const TITLE_OF = {
+  drift: 'StorageEncryptionType drift',
+  violation: 'StorageEncryption violation',
+  resolved: 'StorageEncryption resolved',
+  retired: 'StorageEncryption baseline retired',
+} as const;
+
+function toEvent(alert: EncryptionAlert): OutgoingEvent {
+  return { detailType: DETAIL_TYPE_OF[alert.kind], detail: alert, resources: [alert.arn] };
+}
+
+/** A readable SNS message: subject line, then the facts one per line. */
+export function toAlert(alert: EncryptionAlert): Alert {
+  const change = alert.from === undefined ? (alert.to ?? '') : `${alert.from} -> ${alert.to ?? '?'}`;
+  const lines = [
+    alert.summary,
+    '',
+    `Resource:  ${alert.resourceType} ${alert.resourceId}`,
+    `ARN:       ${alert.arn}`,
+    `Rule:      ${alert.rule}`,
+    `Severity:  ${alert.severity}`,
+    ...(change === '' ? [] : [`State:     ${change}`]),
+    ...(alert.cause === undefined ? [] : [`Cause:     ${alert.cause}`]),
+    ...alert.findings.flatMap((finding) => [
+      `Finding:   ${finding.rule}: ${finding.status} (expected ${finding.expected}, observed ${finding.observed})`,
+      ...(finding.notes ?? []).map((note) => `Note:      ${note}`),
+    ]),
+  ];
+  return {
+    subject: `[guardrails] ${TITLE_OF[alert.kind]}: ${alert.resourceId} ${change}`.trim(),
+    body: lines.join('\n'),
+    rule: alert.rule,
+    severity: alert.severity,
+    resourceType: alert.resourceType,
+  };
+}
+
+/** Many alerts in one run become one message listing them all. */
+export function summaryAlert(alerts: readonly EncryptionAlert[]): Alert {
+  const counts = new Map<string, number>();
+  for (const alert of alerts) counts.set(alert.kind, (counts.get(alert.kind) ?? 0) + 1);
+  const severities = ['high', 'medium', 'low', 'info'] as const;
+  return {
+    subject: `[guardrails] ${alerts.length} StorageEncryption alerts in one run`,
+    body: [
+      `${alerts.length} alerts (${[...counts].map(([kind, count]) => `${count} ${kind}`).join(', ')}):`,
+      '',
+      ...alerts.map((alert) => `- [${alert.severity}] ${alert.summary}`),
+    ].join('\n'),
+    rule: 'summary',
+    severity: severities.find((severity) => alerts.some((alert) => alert.severity === severity)) ?? 'info',
+    resourceType: [...new Set(alerts.map((alert) => alert.resourceType))].join(','),
+  };
+}
+
+/**
+ * Scan the fleet for StorageEncryptionType drift and policy violations.
+ *
+ * @example
+ * const report = await scanEncryptionDrift(deps, policy);
+ */
+export async function scanEncryptionDrift(deps: DriftJobDeps, policy: Policy): Promise<DriftReport> {
+  const now = deps.now?.() ?? new Date();
+  const [fleet, stored] = await Promise.all([
+    readFleet(deps.clients),
+    deps.store.listRecords<EncryptionBaseline>(BASELINE_KIND),
+  ]);
+  const findings = evaluate(fleet, policy, now).filter((finding) => finding.check === 'storage-encryption');
+  const findingsOf = new Map<string, Finding[]>();
+  for (const finding of findings)
+    findingsOf.set(finding.arn, [...(findingsOf.get(finding.arn) ?? []), finding]);
+  const baselines = new Map(stored.map((baseline) => [baseline.arn, baseline]));
+  const anyChange = new Map(
+    policy.rules.map((rule) => [rule.name, rule.storageEncryption?.alertOnAnyChange ?? true]),
+  );
+  const decisions = fleet.map((resource) => {
+    const own = findingsOf.get(resource.arn) ?? [];
+    return {
+      arn: resource.arn,
+      ...decideDrift(
+        resource,
+        own,
+        baselines.get(resource.arn),
+        now,
+        own.every((finding) => anyChange.get(finding.rule) !== false),
+      ),
+    };
+  });
+  const present = new Set(fleet.map((resource) => resource.arn));
+  const gone = stored.filter((baseline) => !present.has(baseline.arn));
+  const alerts = decisions.flatMap((decision) => decision.alerts);
+  const summarized = alerts.length > policy.settings.maxAlertsPerRun;
+  const commit = async (decision: (typeof decisions)[number]) => {
+    if (decision.baseline !== undefined)
+      await deps.store.putRecord(BASELINE_KIND, decision.arn, decision.baseline);
+  };
+  if (summarized) {
+    await deps.alerts.publish(summaryAlert(alerts));
+    await deps.events.publish(alerts.map(toEvent));
+    await mapConcurrent(decisions, 16, commit);
+  } else {
+    // Per resource: its alerts out first, then its baseline, so a failure repeats only what was not delivered.
+    await mapConcurrent(decisions, 4, async (decision) => {
+      for (const alert of decision.alerts) await deps.alerts.publish(toAlert(alert));
+      await deps.events.publish(decision.alerts.map(toEvent));
+      await commit(decision);
+    });
+  }
+  const retired = gone.map(retirementAlert);
+  await deps.events.publish(retired.map(toEvent));
+  await mapConcurrent(gone, 16, (baseline) => deps.store.deleteRecord(BASELINE_KIND, baseline.arn));
+  return {
+    findings,
+    alerts: [...alerts, ...retired],
+    summarized,
+    baselinesWritten: decisions.filter((decision) => decision.baseline !== undefined).length,
+  };
+}
