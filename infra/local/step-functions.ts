@@ -4,18 +4,35 @@
  * no real time but advance the caller's clock by what they would have waited, and every
  * state transition is counted, as Step Functions bills them.
  */
+import { readFileSync } from 'node:fs';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { parse } from 'yaml';
 
 type Json = Parameters<StateMachine['run']>[0];
+/** The task token local executions hand to `.waitForTaskToken` tasks. */
+export const TASK_TOKEN = 'local-task-token';
 export type LocalTask = (input: Json) => Promise<Json>;
 
 export interface LocalRunOptions {
   /** Handlers by Lambda function name (`migration-preflight`), matched against each Task's Resource. */
   tasks: Record<string, LocalTask>;
   /** Called with the seconds a Wait state would have slept (to advance an emulator clock). */
-  onWait?: (seconds: number) => void;
+  onWait?: (seconds: number) => void | Promise<void>;
   /** The execution is aborted after this many state transitions (a runaway loop guard). */
   maxTransitions?: number;
+  /**
+   * For `.waitForTaskToken` tasks: called after the task's function returned, with the task
+   * token; resolves with the task's output (SendTaskSuccess) or throws an error whose `name`
+   * is the task's Error (SendTaskFailure, or `States.Timeout`).
+   */
+  onTaskToken?: (token: string, stateName: string) => Promise<Json>;
+  /** The execution's name (`$$.Execution.Name`). */
+  executionName?: string;
+}
+
+/** Read an ASL file (JSON or YAML, anchors allowed) as a definition object. */
+export function loadDefinition(path: string | URL): StateMachineDefinition {
+  return parse(readFileSync(path, 'utf8'), { merge: true }) as StateMachineDefinition;
 }
 
 /** The execution failed: `error` and `cause` are what Step Functions reports (a Fail state's Error and Cause). */
@@ -45,10 +62,17 @@ interface AslState {
   SecondsPath?: string;
 }
 
+const INVOKE = 'arn:aws:states:::lambda:invoke';
+const INVOKE_WAIT = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+
+/** The function a Task calls: the end of its ARN, or the name in a `${name}` placeholder. */
 function functionNameOf(state: AslState): string | undefined {
   const target =
-    state.Resource === 'arn:aws:states:::lambda:invoke' ? state.Parameters?.FunctionName : state.Resource;
-  return target?.split(':').pop();
+    state.Resource === INVOKE || state.Resource === INVOKE_WAIT
+      ? state.Parameters?.FunctionName
+      : state.Resource;
+  const placeholder = target?.match(/^\$\{(.+)\}$/)?.[1];
+  return placeholder ?? target?.split(':').pop();
 }
 
 function valueAtPath(input: unknown, path: string): unknown {
@@ -79,6 +103,7 @@ export async function runLocalStateMachine(
   const original = (definition as unknown as { States: Record<string, AslState> }).States;
   const states: Record<string, AslState> = {};
   const taskResourceLocalHandlers: Record<string, LocalTask> = {};
+  const retryIntervalOverrides: Record<string, number> = {};
   for (const [name, state] of Object.entries(original)) {
     if (state.Type === 'Wait') {
       const { Seconds, SecondsPath, ...rest } = state as AslState & Record<string, unknown>;
@@ -88,32 +113,53 @@ export async function runLocalStateMachine(
         Resource: 'arn:aws:lambda:us-east-1:000000000000:function:local-wait',
       };
       taskResourceLocalHandlers[name] = async (value) => {
-        options.onWait?.(Seconds ?? Number(valueAtPath(value, SecondsPath ?? '$') ?? 0));
+        await options.onWait?.(Seconds ?? Number(valueAtPath(value, SecondsPath ?? '$') ?? 0));
         return value;
       };
       continue;
     }
-    states[name] = state;
-    if (state.Type === 'Task') {
-      const functionName = functionNameOf(state);
-      const handler = functionName === undefined ? undefined : options.tasks[functionName];
-      if (handler === undefined)
-        throw new Error(`no local handler for Task state ${name} (${state.Resource})`);
-      // The lambda:invoke integration hands the function its Payload and wraps the result.
-      taskResourceLocalHandlers[name] =
-        state.Resource === 'arn:aws:states:::lambda:invoke'
-          ? async (value) => ({
-              Payload: await handler((value as { Payload?: Json }).Payload ?? null),
-              StatusCode: 200,
-            })
-          : handler;
+    if (state.Type !== 'Task') {
+      states[name] = state;
+      continue;
     }
+    // Timeouts are real time here; a waitForTaskToken timeout is simulated by onTaskToken.
+    const { TimeoutSeconds, TimeoutSecondsPath, HeartbeatSeconds, ...task } = state as AslState &
+      Record<string, unknown>;
+    states[name] = task;
+    if ('Retry' in task) retryIntervalOverrides[name] = 0;
+    const functionName = functionNameOf(state);
+    const handler = functionName === undefined ? undefined : options.tasks[functionName];
+    if (handler === undefined) throw new Error(`no local handler for Task state ${name} (${state.Resource})`);
+    if (state.Resource === INVOKE_WAIT) {
+      // The function is handed its Payload; the task's result is the decision sent with the token.
+      taskResourceLocalHandlers[name] = async (value) => {
+        await handler((value as { Payload?: Json }).Payload ?? null);
+        if (options.onTaskToken === undefined)
+          throw new Error(`Task state ${name} waits for a task token: pass onTaskToken`);
+        return options.onTaskToken(TASK_TOKEN, name);
+      };
+    } else if (state.Resource === INVOKE) {
+      // The lambda:invoke integration hands the function its Payload and wraps the result.
+      taskResourceLocalHandlers[name] = async (value) => ({
+        Payload: await handler((value as { Payload?: Json }).Payload ?? null),
+        StatusCode: 200,
+      });
+    } else taskResourceLocalHandlers[name] = handler;
   }
   const machine = new StateMachine({ ...definition, States: states } as unknown as StateMachineDefinition, {
-    validationOptions: { checkArn: false },
+    validationOptions: { checkArn: true },
   });
   const execution = machine.run(input, {
-    overrides: { taskResourceLocalHandlers, retryIntervalOverrides: {} },
+    overrides: { taskResourceLocalHandlers, retryIntervalOverrides },
+    context: {
+      Execution: {
+        Id: `arn:aws:states:us-east-1:000000000000:execution:local:${options.executionName ?? 'local'}`,
+        Name: options.executionName ?? 'local',
+        Input: input,
+        StartTime: new Date().toISOString(),
+      },
+      Task: { Token: TASK_TOKEN },
+    },
   });
   const entered: string[] = [];
   const limit = options.maxTransitions ?? 10_000;

@@ -1,5 +1,7 @@
 import {
+  CompleteMigrationCommand,
   DescribeCacheClustersCommand,
+  DescribeEventsCommand,
   DescribeReplicationGroupsCommand,
   type ElastiCacheClient,
   ListTagsForResourceCommand,
@@ -8,6 +10,8 @@ import {
   paginateDescribeServerlessCaches,
   type ReplicationGroup,
   type ServerlessCache,
+  StartMigrationCommand,
+  TestMigrationCommand,
 } from '@aws-sdk/client-elasticache';
 import {
   CLUSTER_MODES,
@@ -54,6 +58,18 @@ function minReplicasPerShard(group: ReplicationGroup): number | undefined {
   return Math.max(0, Math.floor(members / shards.length) - 1);
 }
 
+function primaryEndpoints(group: ReplicationGroup): Resource['primaryEndpoints'] {
+  const endpoints = [
+    ...(group.NodeGroups ?? []).map((shard) => shard.PrimaryEndpoint),
+    ...(group.NodeGroups?.some((shard) => shard.PrimaryEndpoint !== undefined)
+      ? []
+      : [group.ConfigurationEndpoint]),
+  ].filter((endpoint) => endpoint?.Address !== undefined && endpoint.Port !== undefined);
+  return endpoints.length === 0
+    ? undefined
+    : endpoints.map((endpoint) => ({ address: endpoint?.Address ?? '', port: endpoint?.Port ?? 0 }));
+}
+
 /** Normalise one DescribeReplicationGroups item. */
 export function toReplicationGroupResource(group: ReplicationGroup, tags: Record<string, string>): Resource {
   return {
@@ -78,6 +94,7 @@ export function toReplicationGroupResource(group: ReplicationGroup, tags: Record
     globalDatastore: group.GlobalReplicationGroupInfo?.GlobalReplicationGroupId !== undefined,
     pendingModifications: hasPendingModifications(group),
     memberClusters: group.MemberClusters,
+    primaryEndpoints: primaryEndpoints(group),
     tags,
   };
 }
@@ -200,4 +217,64 @@ export async function setDurability(
       }),
     ),
   );
+}
+
+/** A customer (source) node of an online migration. */
+export interface MigrationEndpoint {
+  address: string;
+  port: number;
+}
+
+/**
+ * `TestMigration` or `StartMigration` from the customer's nodes into a group. Both answer at
+ * once; TestMigration's outcome arrives later as an event, StartMigration turns the group `migrating`.
+ */
+export async function requestMigration(
+  client: ElastiCacheClient,
+  call: 'TestMigration' | 'StartMigration',
+  replicationGroupId: string,
+  endpoints: readonly MigrationEndpoint[],
+): Promise<void> {
+  const input = {
+    ReplicationGroupId: replicationGroupId,
+    CustomerNodeEndpointList: endpoints.map((endpoint) => ({
+      Address: endpoint.address,
+      Port: endpoint.port,
+    })),
+  };
+  await awsCall(call, () =>
+    client.send(
+      call === 'TestMigration' ? new TestMigrationCommand(input) : new StartMigrationCommand(input),
+    ),
+  );
+}
+
+/** `CompleteMigration`: promote the group after syncing, or with `force` stop at once without syncing. */
+export async function completeMigration(
+  client: ElastiCacheClient,
+  replicationGroupId: string,
+  force: boolean,
+): Promise<void> {
+  await awsCall('CompleteMigration', () =>
+    client.send(new CompleteMigrationCommand({ ReplicationGroupId: replicationGroupId, Force: force })),
+  );
+}
+
+/** Messages of a replication group's events since `since`, newest first. */
+export async function readGroupEvents(
+  client: ElastiCacheClient,
+  replicationGroupId: string,
+  since: Date,
+): Promise<{ message: string; date?: Date }[]> {
+  const answer = await awsCall('DescribeEvents', () =>
+    client.send(
+      new DescribeEventsCommand({
+        SourceIdentifier: replicationGroupId,
+        SourceType: 'replication-group',
+        StartTime: since,
+        MaxRecords: 100,
+      }),
+    ),
+  );
+  return (answer.Events ?? []).map((event) => ({ message: event.Message ?? '', date: event.Date }));
 }

@@ -21,6 +21,7 @@ export const DETAIL_TYPES = {
   encryptionRetired: 'StorageEncryption Baseline Retired',
   snapshot: 'Guardrails Snapshot',
   migrationStep: 'Migration Step',
+  migrationApproval: 'Migration Approval Requested',
   migrationOutcome: 'Migration Outcome',
 } as const;
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];

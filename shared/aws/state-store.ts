@@ -230,13 +230,26 @@ export class StateStore {
     );
   }
 
-  /** Give a lease back so the next run may act again. */
-  async releaseLease(key: string): Promise<void> {
-    await awsCall('DynamoDB DeleteItem', () =>
-      this.#documents.send(
-        new DeleteCommand({ TableName: this.#table, Key: { pk: LEASE_PARTITION, sk: key } }),
-      ),
-    );
+  /**
+   * Give a lease back so the next run may act again. With `holder`, only that holder's lease
+   * is released (false when someone else holds it, or nobody does).
+   */
+  async releaseLease(key: string, holder?: string): Promise<boolean> {
+    try {
+      await this.#documents.send(
+        new DeleteCommand({
+          TableName: this.#table,
+          Key: { pk: LEASE_PARTITION, sk: key },
+          ...(holder === undefined
+            ? {}
+            : { ConditionExpression: 'holder = :holder', ExpressionAttributeValues: { ':holder': holder } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw new AwsCallError('DynamoDB DeleteItem', error);
+    }
   }
 }
 

@@ -54,6 +54,8 @@ export interface Resource {
   durabilityBufferExceeded?: number;
   /** Member cache cluster ids (replication groups), used to read the engine version on demand. */
   memberClusters?: string[];
+  /** Where clients write: each shard's primary endpoint, or the configuration endpoint (cluster mode). */
+  primaryEndpoints?: { address: string; port: number }[];
   tags: Record<string, string>;
 }
 

@@ -446,11 +446,16 @@ export function recheckDelay(
   attempt: number,
   maxRechecks: number,
 ): number | undefined {
-  if (attempt >= maxRechecks) return undefined;
-  const waiting =
+  if (attempt >= maxRechecks || !awaitingChange(result)) return undefined;
+  return Math.min(MAX_DELAY_SECONDS, FIRST_RECHECK_SECONDS * 2 ** attempt);
+}
+
+/** Whether a checked group is still changing (or a change of ours is in flight), so a later look may differ. */
+export function awaitingChange(result: { status: string; report?: DurabilityReport }): boolean {
+  return (
     TRANSIENT_STATUSES.has(result.status) ||
     (result.report?.findings ?? []).some(
       (finding) => finding.action !== null && WAITING_ACTIONS.has(finding.action),
-    );
-  return waiting ? Math.min(MAX_DELAY_SECONDS, FIRST_RECHECK_SECONDS * 2 ** attempt) : undefined;
+    )
+  );
 }

@@ -367,7 +367,9 @@ export class ElastiCacheModel {
 
   replicationGroupShape(group: GroupState): Record<string, unknown> {
     const members = this.memberIds(group);
-    const target = this.#migration.targetEndpoint(group.id);
+    const served = this.#migration.targetEndpoint(group.id);
+    // A group whose data a migration backend serves is reached there, as clients would reach it.
+    const target = served === undefined ? undefined : { Address: served.address, Port: served.port };
     const host = (name: string) => ({
       Address: `${name}.abc123.${this.#region}.cache.amazonaws.com`,
       Port: 6379,

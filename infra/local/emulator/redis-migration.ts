@@ -56,6 +56,9 @@ export async function startRedisServer(): Promise<RedisProcess> {
       'no',
       '--protected-mode',
       'no',
+      // Start a replica's full sync at once (the default waits 5 s for more replicas).
+      '--repl-diskless-sync-delay',
+      '0',
       '--dir',
       dir,
     ],
@@ -143,9 +146,13 @@ export function redisServerMigration(options: SyncOptions = {}): MigrationBacken
   };
 }
 
-/** A RESP stand-in target: link up after a few INFO reads, offsets converging. */
-async function startStandIn(): Promise<{ server: Server; endpoint: Endpoint }> {
+/**
+ * A RESP stand-in node: link up after a few INFO reads, offsets converging. It serves as a
+ * migration target, or as a source where redis-server is missing.
+ */
+export async function startStandIn(): Promise<{ server: Server; endpoint: Endpoint }> {
   let reads = 0;
+  let promoted = false;
   const server = createServer((socket) => {
     socket.on('data', (data) => {
       const command = data.toString().toUpperCase();
@@ -153,9 +160,15 @@ async function startStandIn(): Promise<{ server: Server; endpoint: Endpoint }> {
       else if (command.includes('INFO')) {
         reads += 1;
         const up = reads >= 3;
-        const body = `# Replication\r\nrole:slave\r\nmaster_link_status:${up ? 'up' : 'down'}\r\nmaster_sync_in_progress:${up ? 0 : 1}\r\nslave_repl_offset:${up ? 1000 : reads * 100}\r\nmaster_repl_offset:1000\r\n`;
+        const body = promoted
+          ? '# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_repl_offset:1000\r\n'
+          : `# Replication\r\nrole:slave\r\nmaster_link_status:${up ? 'up' : 'down'}\r\nmaster_sync_in_progress:${up ? 0 : 1}\r\nslave_repl_offset:${up ? 1000 : reads * 100}\r\nmaster_repl_offset:1000\r\n`;
         socket.write(`$${Buffer.byteLength(body)}\r\n${body}\r\n`);
-      } else socket.write('+OK\r\n');
+      } else {
+        if (command.includes('REPLICAOF') && command.includes('NO') && command.includes('ONE'))
+          promoted = true;
+        socket.write('+OK\r\n');
+      }
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -178,7 +191,10 @@ export function standInMigration(): MigrationBackend & { close(): void } {
     async start(groupId) {
       targets.set(groupId, await startStandIn());
     },
-    async complete() {},
+    async complete(groupId) {
+      const target = targets.get(groupId);
+      if (target !== undefined) await withNode(target.endpoint, (client) => client.replicaof('NO', 'ONE'));
+    },
     targetEndpoint: (groupId) => targets.get(groupId)?.endpoint,
     close() {
       for (const { server } of targets.values()) server.close();

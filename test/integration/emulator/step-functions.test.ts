@@ -47,7 +47,12 @@ describe('Function: runLocalStateMachine', () => {
     const run = await runLocalStateMachine(
       POLL_LOOP as never,
       {},
-      { tasks, onWait: (seconds) => (clock += seconds) },
+      {
+        tasks,
+        onWait: (seconds) => {
+          clock += seconds;
+        },
+      },
     );
 
     // Assess

@@ -1,0 +1,145 @@
+/**
+ * The online-migration workflow's input and polling rules, free of I/O: what an execution
+ * may be started with (validated before anything is touched) and how long each wait loop
+ * sleeps between looks.
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { InputValidationError } from '../runtime/errors.js';
+import { describeIssues } from '../runtime/handler.js';
+
+/** The wait loops of the state machine, each polled with its own schedule. */
+export const POLL_LOOPS = ['snapshot', 'test', 'sync', 'complete', 'abort', 'durability'] as const;
+export type PollLoop = (typeof POLL_LOOPS)[number];
+
+const pollSchedule = z.strictObject({
+  /** Seconds of the first wait; each later wait doubles, up to `maxWaitSeconds`. */
+  firstWaitSeconds: z.number().int().min(1).max(3600),
+  maxWaitSeconds: z.number().int().min(1).max(3600),
+  /** Looks before the loop gives up (the Choice state compares against this). */
+  maxAttempts: z.number().int().min(1).max(1000),
+});
+export type PollSchedule = z.infer<typeof pollSchedule>;
+
+/**
+ * Default schedules. A 2-hour sync is seen in 11 looks (60 s doubling to 15 min), so a whole
+ * execution stays well under 80 state transitions; see bench/README.md.
+ */
+export const DEFAULT_POLLING: Record<PollLoop, PollSchedule> = {
+  snapshot: { firstWaitSeconds: 30, maxWaitSeconds: 300, maxAttempts: 40 },
+  test: { firstWaitSeconds: 15, maxWaitSeconds: 60, maxAttempts: 20 },
+  sync: { firstWaitSeconds: 60, maxWaitSeconds: 900, maxAttempts: 120 },
+  complete: { firstWaitSeconds: 30, maxWaitSeconds: 120, maxAttempts: 30 },
+  abort: { firstWaitSeconds: 30, maxWaitSeconds: 120, maxAttempts: 30 },
+  durability: { firstWaitSeconds: 60, maxWaitSeconds: 900, maxAttempts: 20 },
+};
+
+const HOSTNAME =
+  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+const endpoint = z.strictObject({
+  address: z
+    .string()
+    .refine((value) => isIP(value) !== 0 || HOSTNAME.test(value), 'must be a host name or an IP address'),
+  port: z.number().int().min(1, 'must be 1-65535').max(65535, 'must be 1-65535'),
+});
+export type CustomerEndpoint = z.infer<typeof endpoint>;
+
+export const migrationInputSchema = z.strictObject({
+  replicationGroupId: z
+    .string()
+    .regex(
+      /^[a-zA-Z][a-zA-Z0-9-]{0,39}$/,
+      'must be a replication group id (letter first, 1-40 letters, digits, hyphens)',
+    ),
+  customerEndpoints: z
+    .array(endpoint)
+    .min(1, 'at least one endpoint is required')
+    .max(500)
+    .refine(
+      (list) =>
+        new Set(list.map((item) => `${item.address.toLowerCase()}:${item.port}`)).size === list.length,
+      'endpoints must not repeat',
+    ),
+  /** Stop after the preflight checks: nothing is created or changed. */
+  dryRun: z.boolean().default(false),
+  /** Wait for an operator's approval (task token) before CompleteMigration. */
+  requireApproval: z.boolean().default(false),
+  approvalTimeoutSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(86_400),
+  /** How far (bytes of replication offset) the target may trail the source and count as in sync. */
+  maxLagBytes: z.number().int().min(0).default(1_048_576),
+  /** Name of the pre-migration snapshot; derived from the group and the execution by default. */
+  snapshotName: z
+    .string()
+    .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,254}$/, 'must start with a letter; letters, digits and hyphens only')
+    .optional(),
+  polling: z
+    .strictObject(Object.fromEntries(POLL_LOOPS.map((loop) => [loop, pollSchedule.optional()])))
+    .optional(),
+});
+
+export type MigrationInput = Omit<z.infer<typeof migrationInputSchema>, 'polling'> & {
+  polling: Record<PollLoop, PollSchedule>;
+};
+
+/**
+ * Validate an execution's input and fill in the defaults; the error names every bad field.
+ *
+ * @example
+ * parseMigrationInput({ replicationGroupId: 'orders', customerEndpoints: [{ address: '10.0.0.5', port: 6379 }] });
+ */
+export function parseMigrationInput(raw: unknown): MigrationInput {
+  const result = migrationInputSchema.safeParse(raw);
+  if (!result.success)
+    throw new InputValidationError(`invalid migration input: ${describeIssues(result.error)}`);
+  const { polling, ...rest } = result.data;
+  const merged = Object.fromEntries(
+    POLL_LOOPS.map((loop) => [loop, { ...DEFAULT_POLLING[loop], ...(polling?.[loop] ?? {}) }]),
+  ) as Record<PollLoop, PollSchedule>;
+  for (const loop of POLL_LOOPS) {
+    if (merged[loop].maxWaitSeconds < merged[loop].firstWaitSeconds) {
+      throw new InputValidationError(
+        `invalid migration input: polling.${loop}.maxWaitSeconds: must not be below firstWaitSeconds`,
+      );
+    }
+  }
+  return { ...rest, polling: merged };
+}
+
+/** Where a wait loop stands: looks made so far and the next wait. */
+export interface PollState {
+  done: boolean;
+  attempt: number;
+  waitSeconds: number;
+}
+
+/** The state a loop starts in, right after the action it waits on. */
+export function firstPoll(schedule: PollSchedule): PollState {
+  return { done: false, attempt: 0, waitSeconds: schedule.firstWaitSeconds };
+}
+
+/** The state after one more look: the wait doubles up to the schedule's ceiling. */
+export function nextPoll(
+  previous: Pick<PollState, 'attempt'>,
+  schedule: PollSchedule,
+  done: boolean,
+): PollState {
+  const attempt = previous.attempt + 1;
+  return {
+    done,
+    attempt,
+    waitSeconds: Math.min(schedule.maxWaitSeconds, schedule.firstWaitSeconds * 2 ** attempt),
+  };
+}
+
+/** The default pre-migration snapshot name: group, then the execution, within 255 characters. */
+export function migrationSnapshotName(input: MigrationInput, execution: string): string {
+  if (input.snapshotName !== undefined) return input.snapshotName;
+  const safe = execution.replace(/[^a-zA-Z0-9-]/g, '-').replace(/-+/g, '-');
+  return `${input.replicationGroupId}-premigration-${safe}`.slice(0, 255).replace(/-$/, '');
+}

@@ -1,0 +1,141 @@
+import { CompleteMigrationCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { firstPoll, nextPoll, parseMigrationInput } from '../../../shared/domain/migration.js';
+
+process.env.STATE_TABLE = 'guardrails-test';
+process.env.AWS_REGION = 'us-east-1';
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+const { handler } = await import('../../../functions/migration-control/handler.js');
+
+const context = { awsRequestId: 'req-1' } as Context;
+const elasticache = mockClient(ElastiCacheClient);
+const state = {
+  input: parseMigrationInput({
+    replicationGroupId: 'orders',
+    customerEndpoints: [{ address: '10.0.0.5', port: 6379 }],
+  }),
+  migration: {
+    started: true,
+    startedAt: '2026-11-25T10:00:00Z',
+    sync: { ...firstPoll({ firstWaitSeconds: 1, maxWaitSeconds: 1, maxAttempts: 1 }) },
+  },
+};
+const errorOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: Error) => error,
+  );
+
+describe('Handler: migration-control (the error names the state machine routes on)', () => {
+  beforeEach(() => elasticache.reset());
+
+  it('names a final API fault after the fault, so Catch sends it to the failure path', async () => {
+    elasticache.on(CompleteMigrationCommand).rejects(
+      Object.assign(new Error('not under migration'), {
+        name: 'ReplicationGroupNotUnderMigrationFault',
+        $fault: 'client',
+      }),
+    );
+
+    const error = await errorOf(handler({ action: 'complete', execution: 'run-1', state }, context));
+
+    expect(error?.name).toBe('ReplicationGroupNotUnderMigrationFault');
+    expect(error?.message).toContain('CompleteMigration failed');
+  });
+
+  it('names throttling TransientError, which the ASL retries', async () => {
+    elasticache
+      .on(CompleteMigrationCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+
+    const error = await errorOf(handler({ action: 'complete', execution: 'run-1', state }, context));
+
+    expect(error?.name).toBe('TransientError');
+  });
+
+  it('treats an abort of a migration already stopped as done, without a second call', async () => {
+    elasticache.on(CompleteMigrationCommand).rejects(
+      Object.assign(new Error('not under migration'), {
+        name: 'ReplicationGroupNotUnderMigrationFault',
+        $fault: 'client',
+      }),
+    );
+
+    const result = (await handler({ action: 'abort', execution: 'run-1', state }, context)) as {
+      done: boolean;
+      alreadyStopped: boolean;
+    };
+
+    expect(result).toMatchObject({ done: true, alreadyStopped: true });
+    expect(elasticache.commandCalls(CompleteMigrationCommand)[0]?.args[0].input).toEqual({
+      ReplicationGroupId: 'orders',
+      Force: true,
+    });
+  });
+
+  it('refuses to abort when this execution started no migration', async () => {
+    const error = await errorOf(
+      handler({ action: 'abort', execution: 'run-1', state: { input: state.input } }, context),
+    );
+
+    expect(error?.name).toBe('AbortRefused');
+    expect(elasticache.commandCalls(CompleteMigrationCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    [{ action: 'complete', state }, 'execution'],
+    [{ action: 'launch', execution: 'run-1', state }, 'migration-control has no action "launch"'],
+  ])('rejects the task event %j naming %s', async (event, named) => {
+    const error = await errorOf(handler(event, context));
+
+    expect(error?.message).toContain(named);
+  });
+});
+
+describe('Function: nextPoll', () => {
+  it('doubles the wait from the first up to the ceiling and counts looks', () => {
+    const schedule = { firstWaitSeconds: 60, maxWaitSeconds: 900, maxAttempts: 5 };
+    const waits: number[] = [];
+    let poll = firstPoll(schedule);
+    waits.push(poll.waitSeconds);
+    for (let look = 0; look < 5; look += 1) {
+      poll = nextPoll(poll, schedule, false);
+      waits.push(poll.waitSeconds);
+    }
+    expect(waits).toEqual([60, 120, 240, 480, 900, 900]);
+    expect(poll.attempt).toBe(5);
+  });
+});
+
+describe('Function: parseMigrationInput', () => {
+  it('fills the defaults and keeps a partial polling override', () => {
+    const input = parseMigrationInput({
+      replicationGroupId: 'orders',
+      customerEndpoints: [{ address: 'redis.internal.example', port: 6379 }],
+      polling: { sync: { firstWaitSeconds: 30, maxWaitSeconds: 300, maxAttempts: 10 } },
+    });
+    expect(input).toMatchObject({ dryRun: false, requireApproval: false, maxLagBytes: 1_048_576 });
+    expect(input.polling.sync.firstWaitSeconds).toBe(30);
+    expect(input.polling.snapshot.firstWaitSeconds).toBe(30);
+    expect(input.polling.test.maxAttempts).toBe(20);
+  });
+
+  it('names an unknown field and a ceiling below the first wait', () => {
+    expect(() =>
+      parseMigrationInput({
+        replicationGroupId: 'orders',
+        customerEndpoints: [{ address: '10.0.0.1', port: 1 }],
+        force: true,
+      }),
+    ).toThrow(/Unrecognized key: "force"/);
+    expect(() =>
+      parseMigrationInput({
+        replicationGroupId: 'orders',
+        customerEndpoints: [{ address: '10.0.0.1', port: 1 }],
+        polling: { abort: { firstWaitSeconds: 60, maxWaitSeconds: 30, maxAttempts: 3 } },
+      }),
+    ).toThrow('polling.abort.maxWaitSeconds: must not be below firstWaitSeconds');
+  });
+});
