@@ -1,111 +1,315 @@
 /**
- * `npm start [-- --keep]`: the local sandbox end to end, narrated. Starts the ElastiCache
- * emulator with a seeded fleet, scans it with the real CLI (SDK over HTTP), creates a group
- * and raises its durability the way AWS applies it, and scans again. `--keep` leaves it up.
+ * `npm start [-- --keep]`: the whole system against the local sandbox, narrated: the
+ * scheduled durability scan (report, then enforce), a CloudTrail event and its reaction,
+ * an encryption drift and its alert, and an online migration through the real ASL file
+ * with its pre-migration snapshot. Everything goes through the real SDK over HTTP to the
+ * ElastiCache emulator and dynalite; time in the emulator jumps instead of passing.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  CreateReplicationGroupCommand,
-  ElastiCacheClient,
-  ModifyReplicationGroupCommand,
-} from '@aws-sdk/client-elasticache';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { Context } from 'aws-lambda';
+import { createFleetClients } from '../../shared/aws/clients.js';
+import { AlertPublisher, EventPublisher } from '../../shared/aws/notify.js';
+import { StateStore } from '../../shared/aws/state-store.js';
+import { withNode } from '../../shared/aws/valkey.js';
 import { type CliIo, defaultIo, runCli } from '../../shared/cli/main.js';
 import type { Finding } from '../../shared/domain/finding.js';
+import { parsePolicy } from '../../shared/domain/policy/load.js';
+import { type DurabilityJobDeps, scanDurability } from '../../shared/jobs/durability.js';
+import { scanEncryptionDrift } from '../../shared/jobs/encryption-drift.js';
+import type { MigrationDeps } from '../../shared/jobs/migration.js';
+import { createLogger } from '../../shared/runtime/logger.js';
+import { STATE_TABLE, startDynamo } from './dynamo.js';
 import { Clock } from './emulator/clock.js';
 import { seedFleet } from './emulator/fleet.js';
-import { DURATIONS } from './emulator/model.js';
+import { DURATIONS, type GroupState } from './emulator/model.js';
+import {
+  localMigration,
+  type RedisProcess,
+  startRedisServer,
+  startStandIn,
+} from './emulator/redis-migration.js';
 import { startEmulator } from './emulator/server.js';
+import { runMigrationLocally } from './migration-workflow.js';
+import { ExecutionFailedError } from './step-functions.js';
 
 const { values } = parseArgs({ options: { keep: { type: 'boolean', default: false } } });
-const say = (text: string) => console.log(`\n== ${text}`);
+const REGION = 'us-east-1';
+const ALERT_TOPIC = 'arn:aws:sns:us-east-1:123456789012:guardrails-alerts';
+const CAPTURE_DIR = '.sandbox';
+const started = performance.now();
+let chapter = 0;
+const say = (text: string) => {
+  chapter += 1;
+  console.log(`\n${chapter}. ${text}`);
+};
+const line = (text: string) => console.log(`   ${text}`);
 
-process.env.AWS_REGION ??= 'us-east-1';
+process.env.AWS_REGION ??= REGION;
 process.env.AWS_ACCESS_KEY_ID ??= 'sandbox';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'sandbox';
 
+const ENFORCE = `version: 1
+settings: { maxActionsPerRun: 10 }
+rules:
+  - name: prod-durability
+    mode: enforce
+    match: { resourceTypes: [replication-group], engines: [valkey], tags: { env: prod } }
+    durability: { minimum: async, set: async }
+    snapshotBeforeChange: true
+  - name: encrypted-at-rest
+    match: { resourceTypes: [replication-group, serverless-cache] }
+    storageEncryption: { allowed: [sse-elasticache, sse-kms] }
+`;
+
+// --- the sandbox ---------------------------------------------------------------------------
 const clock = new Clock();
-clock.freeze();
-const emulator = await startEmulator({ clock });
+clock.freeze(Date.parse('2026-11-25T09:00:00Z'));
+const migration = localMigration({ syncTimeoutMs: 20_000 });
+const emulator = await startEmulator({ clock, migrationBackend: migration, captureDir: CAPTURE_DIR });
+const dynamo = await startDynamo();
 seedFleet(emulator.model, clock, { groups: 40, serverless: 4, seed: 7 });
-const client = new ElastiCacheClient({ endpoint: emulator.endpoint });
+const aws = { endpoint: emulator.endpoint, region: REGION, maxAttempts: 3 };
+const logger = createLogger('demo');
+logger.setLogLevel('SILENT');
+const now = () => new Date(clock.now());
+const clients = createFleetClients(aws);
+const store = new StateStore(STATE_TABLE, { endpoint: dynamo.endpoint, region: REGION });
+const events = new EventPublisher(undefined, aws);
+const alerts = new AlertPublisher(ALERT_TOPIC, aws);
+const durabilityDeps = (holder: string): DurabilityJobDeps => ({
+  clients,
+  cloudwatch: new CloudWatchClient(aws),
+  store,
+  events,
+  logger,
+  holder,
+  now,
+});
+const enforce = parsePolicy(ENFORCE, 'enforce.yaml');
+const countBy = (items: readonly (string | null)[]) => {
+  const counts = new Map<string, number>();
+  for (const item of items) if (item !== null) counts.set(item, (counts.get(item) ?? 0) + 1);
+  return [...counts].map(([key, count]) => `${count} ${key}`).join(', ') || 'none';
+};
+const show = (finding: Finding) =>
+  line(
+    `${finding.status.padEnd(9)} ${finding.resourceId.padEnd(18)} ${finding.rule.padEnd(17)} ${finding.action ?? ''} ${finding.reason.slice(0, 150)}`,
+  );
 
-/** Run `guardrails scan --format json` against the sandbox and return its findings and exit code. */
-async function scan(): Promise<{ code: number; findings: Finding[] }> {
-  let json = '';
-  const io: CliIo = { ...defaultIo(), stdout: (text) => (json += text) };
-  const code = await runCli(['scan', '--endpoint-url', emulator.endpoint, '--format', 'json'], io);
-  return { code, findings: (JSON.parse(json) as { findings: Finding[] }).findings };
+/** A Valkey group that can be made durable in place (cluster mode, Multi-AZ, TLS, r7g), durability off. */
+const group = (id: string, overrides: Partial<GroupState> = {}): GroupState => ({
+  id,
+  description: id,
+  engine: 'valkey',
+  engineVersion: '9.0',
+  status: 'available',
+  clusterMode: 'enabled',
+  shards: 1,
+  replicas: 1,
+  multiAZ: true,
+  tls: true,
+  atRestEncryptionEnabled: true,
+  durability: 'default',
+  effectiveDurability: 'disabled',
+  encrypted: true,
+  nodeType: 'cache.r7g.large',
+  dataTiering: false,
+  createdAt: clock.now(),
+  legacyApi: false,
+  pending: {},
+  tags: new Map([['env', 'prod']]),
+  ...overrides,
+});
+for (const id of ['cart-1', 'cart-2', 'cart-3']) emulator.model.putGroup(group(id));
+
+console.log(`elasticache-guardrails sandbox demo
+ElastiCache emulator on ${emulator.endpoint} (${emulator.model.groups.size} replication groups, ${emulator.model.serverless.size} serverless caches),
+DynamoDB (dynalite) on ${dynamo.endpoint}. Alerts and events are captured in ${CAPTURE_DIR}/.`);
+
+// --- 1. report mode through the CLI ---------------------------------------------------------
+say('The scheduled scan in report mode, run with the CLI and the default policy: guardrails scan');
+let json = '';
+const io: CliIo = { ...defaultIo(), stdout: (text) => (json += text) };
+const code = await runCli(['scan', '--endpoint-url', emulator.endpoint, '--format', 'json'], io);
+const reported = (JSON.parse(json) as { findings: Finding[] }).findings;
+line(
+  `${reported.length} findings: ${countBy(reported.map((finding) => finding.status))}; exit code ${code} (1 = violations found)`,
+);
+for (const finding of reported.filter((item) => item.status === 'violation').slice(0, 4)) show(finding);
+
+// --- 2. enforce mode ---------------------------------------------------------------------------
+say(
+  'The same scan in enforce mode (prod-durability: mode enforce, DRY_RUN=false): snapshot first, then the change',
+);
+for (const [label, advanceMs] of [
+  ['run 1', DURATIONS.snapshot],
+  ['run 2 (snapshots available)', DURATIONS.durabilityChange],
+  ['run 3 (changes applied)', 0],
+] as const) {
+  const report = await scanDurability(durabilityDeps('demo-scan'), { policy: enforce, dryRun: false });
+  line(
+    `${label.padEnd(28)} actions: ${countBy(report.findings.map((finding) => finding.action))}; ${report.events} events`,
+  );
+  clock.advance(advanceMs);
 }
+const compliant = (await scanDurability(durabilityDeps('demo-scan'), { policy: enforce, dryRun: false }))
+  .summary;
+line(
+  `now ${compliant.byStatus.compliant} compliant, ${compliant.byStatus.violation} violations left (needs-rebuild: durability cannot be turned on in place), ${compliant.byStatus.unknown} unknown`,
+);
 
-function show(findings: Finding[]): void {
-  for (const finding of findings) {
-    const notes = finding.notes === undefined ? '' : `\n      note: ${finding.notes.join('; ')}`;
-    console.log(
-      `  ${finding.status.padEnd(9)} ${finding.resourceId.padEnd(16)} ${finding.rule.padEnd(18)} expected ${finding.expected}, observed ${finding.observed}${notes}`,
-    );
-  }
-}
-
+// --- 3. a CloudTrail event --------------------------------------------------------------------
 say(
-  `ElastiCache sandbox on ${emulator.endpoint}: ${emulator.model.groups.size} replication groups, ${emulator.model.serverless.size} serverless caches`,
+  'A team creates orders-new (Valkey, prod, durability off); the CloudTrail event reaches durability-react',
+);
+const policyDir = mkdtempSync(join(tmpdir(), 'guardrails-demo-'));
+writeFileSync(
+  join(policyDir, 'policy.yaml'),
+  ENFORCE.replace('snapshotBeforeChange: true', 'snapshotBeforeChange: false'),
+);
+Object.assign(process.env, {
+  AWS_ENDPOINT_URL: emulator.endpoint,
+  AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+  STATE_TABLE,
+  POLICY_FILE: join(policyDir, 'policy.yaml'),
+  DRY_RUN: 'false',
+  RECHECK_QUEUE_URL: `${emulator.endpoint}/123456789012/durability-recheck`,
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+});
+emulator.model.putGroup(group('orders-new'));
+const { handler: react } = await import('../../functions/durability-react/handler.js');
+const reaction = (await react(
+  {
+    version: '0',
+    id: 'demo-event-1',
+    source: 'aws.elasticache',
+    'detail-type': 'AWS API Call via CloudTrail',
+    detail: {
+      eventSource: 'elasticache.amazonaws.com',
+      eventName: 'CreateReplicationGroup',
+      requestParameters: { replicationGroupId: 'orders-new' },
+    },
+  },
+  { awsRequestId: 'demo-1' } as Context,
+)) as { status: string; recheckInSeconds?: number; findings: Finding[] };
+for (const finding of reaction.findings) show(finding);
+line(
+  `group status ${reaction.status}; a re-check is queued in ${reaction.recheckInSeconds ?? '-'} s (SQS delay queue)`,
 );
 
-say('Scheduled scan, report mode, default policy (infra/policy.default.yaml): guardrails scan');
-const first = await scan();
-const count = (status: string) => first.findings.filter((finding) => finding.status === status).length;
-console.log(
-  `${first.findings.length} findings: ${count('compliant')} compliant, ${count('violation')} violations, ${count('unknown')} unknown (API without the new fields), ${count('exempt')} exempt; exit code ${first.code}`,
+// --- 4. encryption drift --------------------------------------------------------------------
+say('Encryption drift: a baseline scan, then sessions-cache loses its at-rest encryption');
+emulator.model.putGroup(group('sessions-cache', { tags: new Map([['env', 'dev']]) }));
+const driftDeps = { clients, store, events, alerts, logger, now };
+const baseline = await scanEncryptionDrift(driftDeps, enforce);
+line(
+  `baseline run: ${baseline.alerts.length} alerts (violations known before the first baseline are alerted once)`,
 );
-console.log('First violations:');
-show(first.findings.filter((finding) => finding.status === 'violation').slice(0, 6));
+const cache = emulator.model.groups.get('sessions-cache');
+if (cache !== undefined) cache.encrypted = false;
+const sentBefore = emulator.sinks.messages.length;
+const drift = await scanEncryptionDrift(driftDeps, enforce);
+line(`next run: ${drift.alerts.length} alert`);
+for (const message of emulator.sinks.messages.slice(sentBefore)) line(`SNS: ${message.subject}`);
 
-const id = 'orders-durable';
+// --- 5. migration -------------------------------------------------------------------------------
 say(
-  `A team creates ${id}: Valkey 9.0, cluster mode, Multi-AZ, TLS, r7g, AtRestEncryptionEnabled=false, tag env=prod`,
+  `An online migration into orders-migrated through infra/migration.asl.yaml (${migration.real ? 'real redis-server source and target' : 'RESP stand-in; install redis-server to move real data'})`,
 );
-await client.send(
-  new CreateReplicationGroupCommand({
-    ReplicationGroupId: id,
-    ReplicationGroupDescription: 'orders',
-    Engine: 'valkey',
-    EngineVersion: '9.0',
-    ClusterMode: 'enabled',
-    NumNodeGroups: 2,
-    ReplicasPerNodeGroup: 1,
-    MultiAZEnabled: true,
-    TransitEncryptionEnabled: true,
-    AtRestEncryptionEnabled: false,
-    CacheNodeType: 'cache.r7g.large',
-    Tags: [{ Key: 'env', Value: 'prod' }],
-  }),
-);
-clock.advance(DURATIONS.create);
-show((await scan()).findings.filter((finding) => finding.resourceId === id));
-
-say(`Durability is raised on ${id}: ModifyReplicationGroup(Durability=sync), a standalone change`);
-const answer = await client.send(
-  new ModifyReplicationGroupCommand({ ReplicationGroupId: id, Durability: 'sync', ApplyImmediately: true }),
-);
-console.log(`  status ${answer.ReplicationGroup?.Status} while it applies`);
-clock.advance(DURATIONS.durabilityChange);
-show((await scan()).findings.filter((finding) => finding.resourceId === id));
-console.log(
-  '  Turning durability on also encrypted the data at rest, although AtRestEncryptionEnabled still reads false.',
-);
-
-const scanCalls = emulator.faults.log.filter(
-  (entry) => entry.action.startsWith('Describe') || entry.action === 'GetResources',
-);
-say(
-  `Each scan took ${scanCalls.length / 3} API calls: describe pages plus bulk tags (GetResources), none per resource`,
-);
-if (values.keep) {
-  console.log(`\nSandbox left running on ${emulator.endpoint}:
-  export AWS_ENDPOINT_URL=${emulator.endpoint} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox
-  npm run guardrails -- scan --format table
-Ctrl-C stops it.`);
+emulator.model.putGroup(group('orders-migrated'));
+let source: RedisProcess | { address: string; port: number; stop(): void };
+if (migration.real) {
+  source = await startRedisServer();
+  await withNode(source, async (client) => {
+    const pipeline = client.pipeline();
+    for (let key = 0; key < 5000; key += 1) pipeline.set(`order:${key}`, `value-${key}`);
+    await pipeline.exec();
+  });
+  line(`source: redis-server on ${source.address}:${source.port} with 5 000 keys`);
 } else {
-  await emulator.close();
+  const standIn = await startStandIn();
+  source = { ...standIn.endpoint, stop: () => standIn.server.close() };
+  line(`source: a RESP stand-in on ${source.address}:${source.port}`);
+}
+const migrationDeps: MigrationDeps = {
+  elasticache: clients.elasticache,
+  store,
+  events,
+  alerts,
+  logger,
+  now,
+  durability: async () => ({
+    deps: durabilityDeps('demo-migration'),
+    settings: { policy: enforce, dryRun: false },
+  }),
+};
+try {
+  const run = await runMigrationLocally(
+    migrationDeps,
+    {
+      replicationGroupId: 'orders-migrated',
+      customerEndpoints: [{ address: source.address, port: source.port }],
+    },
+    { clock, executionName: 'demo-1', realMsPerWait: migration.real ? 50 : 0 },
+  );
+  const output = run.output as {
+    snapshot: { name: string; durability: string; size: string };
+    durability: { actions: string[] };
+    group: { status: string; effectiveDurability: string };
+    timings: { step: string; seconds?: number }[];
+  };
+  line(`${run.transitions} state transitions: ${[...new Set(run.states)].join(' > ')}`);
+  line(
+    `pre-migration snapshot ${output.snapshot.name} (Durability ${output.snapshot.durability}, ${output.snapshot.size})`,
+  );
+  line(
+    `steps: ${output.timings.map((row) => `${row.step} ${row.seconds ?? '?'} s`).join(', ')} (emulator time)`,
+  );
+  line(
+    `then durability: ${output.durability.actions.join(' > ')}; the group is ${output.group.status}, EffectiveDurability ${output.group.effectiveDurability}`,
+  );
+  const target = migration.targetEndpoint('orders-migrated');
+  if (migration.real && target !== undefined) {
+    const keys = await withNode(target, (client) => client.dbsize());
+    line(`the target holds ${keys} keys`);
+  }
+} catch (error) {
+  if (!(error instanceof ExecutionFailedError)) throw error;
+  line(`the migration failed: ${error.error}: ${error.causeText}`);
+  process.exitCode = 1;
+}
+source.stop();
+
+// --- the end --------------------------------------------------------------------------------------
+say('What was captured');
+line(
+  `${emulator.sinks.events.length} EventBridge events in ${CAPTURE_DIR}/events.jsonl: ${countBy(emulator.sinks.events.map((event) => event.detailType))}`,
+);
+line(`${emulator.sinks.messages.length} SNS alerts in ${CAPTURE_DIR}/sns.jsonl`);
+line(
+  `${emulator.faults.log.length} API calls to the emulator, in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+);
+
+if (values.keep) {
+  console.log(`\nThe sandbox keeps running (Ctrl-C stops it):
+  export AWS_ENDPOINT_URL=${emulator.endpoint} AWS_ENDPOINT_URL_DYNAMODB=${dynamo.endpoint}
+  export AWS_REGION=${REGION} AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox STATE_TABLE=${STATE_TABLE}
+  npm run guardrails -- scan --format table`);
+  const stop = async () => {
+    migration.close();
+    await Promise.all([emulator.close(), dynamo.close()]);
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} else {
+  migration.close();
+  await Promise.all([emulator.close(), dynamo.close()]);
   console.log(
     '\nDone. `npm start -- --keep` leaves the sandbox up; `npm run sandbox -- --fleet 1000` starts a bigger one.',
   );

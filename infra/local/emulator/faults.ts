@@ -26,6 +26,8 @@ export interface LoggedRequest {
   action: string;
   params: unknown;
   time: string;
+  /** `performance.now()` when the request arrived: real time, for latency measurements. */
+  arrivedMs: number;
   /** The error code answered, when the call failed. */
   fault?: string;
 }

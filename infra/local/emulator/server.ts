@@ -198,6 +198,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         action,
         params: input,
         time: new Date(clock.now()).toISOString(),
+        arrivedMs: performance.now(),
         fault: injected?.code,
       });
       const latency = faults.latencyFor(action);
@@ -253,6 +254,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       action,
       params,
       time: new Date(clock.now()).toISOString(),
+      arrivedMs: performance.now(),
       fault: injected?.code,
     };
     faults.log.push(entry);
