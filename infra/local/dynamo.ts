@@ -11,6 +11,8 @@ export const STATE_TABLE = 'guardrails-state';
 
 export interface LocalDynamo {
   endpoint: string;
+  /** Every operation received (`PutItem`, `Query`, …), in order; tests may clear it. */
+  calls: string[];
   close(): Promise<void>;
 }
 
@@ -19,6 +21,7 @@ export async function startDynamo(options: { port?: number; tableName?: string }
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', () => resolve()));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const calls: string[] = [];
   const client = new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
@@ -39,5 +42,12 @@ export async function startDynamo(options: { port?: number; tableName?: string }
     }),
   );
   client.destroy();
-  return { endpoint, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  server.on('request', (request: { headers: Record<string, string | string[] | undefined> }) => {
+    calls.push(
+      String(request.headers['x-amz-target'] ?? '')
+        .split('.')
+        .pop() ?? '',
+    );
+  });
+  return { endpoint, calls, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }

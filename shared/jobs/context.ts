@@ -10,6 +10,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { z } from 'zod';
 import { clientConfig, createFleetClients } from '../aws/clients.js';
 import { EventPublisher } from '../aws/notify.js';
+import { policyParameterReader } from '../aws/policy-parameter.js';
 import { StateStore } from '../aws/state-store.js';
 import { loadPolicyFile } from '../domain/policy/load.js';
 import type { Policy } from '../domain/policy/schema.js';
@@ -28,6 +29,11 @@ export const APP_ENV = {
   DRY_RUN: envBoolean.default(true),
   /** The bundled policy sits beside the bundle; a deployment may point elsewhere. */
   POLICY_FILE: z.string().min(1).optional(),
+  /** An SSM String parameter holding the policy YAML; takes precedence over POLICY_FILE. Empty: unset. */
+  POLICY_PARAMETER: z
+    .string()
+    .optional()
+    .transform((value) => (value === '' ? undefined : value)),
 } as const;
 
 export function createAppContext<Extra extends z.ZodRawShape>(
@@ -44,6 +50,8 @@ export function createAppContext<Extra extends z.ZodRawShape>(
   const store = new StateStore(config.STATE_TABLE, aws);
   const events = new EventPublisher(config.EVENT_BUS_NAME, aws);
   const policyFile = config.POLICY_FILE ?? fileURLToPath(new URL('./policy.yaml', import.meta.url));
+  const policyParameter =
+    config.POLICY_PARAMETER === undefined ? undefined : policyParameterReader(config.POLICY_PARAMETER, aws);
   let policy: Promise<Policy> | undefined;
   return {
     config,
@@ -53,6 +61,7 @@ export function createAppContext<Extra extends z.ZodRawShape>(
     store,
     events,
     policy(): Promise<Policy> {
+      if (policyParameter !== undefined) return policyParameter();
       policy ??= loadPolicyFile(policyFile).catch((error: unknown) => {
         policy = undefined;
         throw error;

@@ -1,0 +1,374 @@
+/**
+ * Pieces of serverless.yml computed from the project's single sources of truth:
+ * - `<function name>`: that function's IAM statements, from infra/permissions.json (the
+ *   actions its code calls), each scoped to the narrowest resources and conditions the
+ *   API allows;
+ * - `migrationDefinition`: infra/migration.asl.yaml with each `${migration-…}` placeholder
+ *   replaced by that function's ARN.
+ * CommonJS because the Serverless Framework `require`s files referenced with ${file()}.
+ */
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { parse } = require('yaml');
+const permissions = require('./permissions.json');
+
+const MANAGED_TAG = 'guardrails:managed';
+/** Functions invoked asynchronously (schedules, EventBridge): their failures go to FailedInvocations. */
+const ASYNC_FUNCTIONS = new Set([
+  'durability-scan',
+  'durability-react',
+  'encryption-drift',
+  'snapshot-cleanup',
+]);
+
+const arn = (service, resource) => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`,
+});
+const elasticache = (...kinds) => kinds.map((kind) => arn('elasticache', `${kind}:*`));
+
+/** Resources (and a condition) for one action. */
+function scope(action) {
+  const [service, name] = action.split(':');
+  if (service === 'elasticache') {
+    switch (name) {
+      case 'DescribeReplicationGroups':
+      case 'ModifyReplicationGroup':
+      case 'TestMigration':
+      case 'StartMigration':
+      case 'CompleteMigration':
+        return [{ resources: elasticache('replicationgroup') }];
+      case 'DescribeServerlessCaches':
+        return [{ resources: elasticache('serverlesscache') }];
+      case 'DescribeCacheClusters':
+        return [{ resources: elasticache('cluster') }];
+      case 'DescribeSnapshots':
+        return [{ resources: elasticache('snapshot') }];
+      case 'ListTagsForResource':
+        return [{ resources: elasticache('replicationgroup', 'serverlesscache', 'snapshot') }];
+      case 'CreateSnapshot':
+        // The group may be read; the snapshot it creates must carry our tag.
+        return [
+          { resources: elasticache('replicationgroup', 'cluster') },
+          {
+            resources: elasticache('snapshot'),
+            condition: { StringEquals: { [`aws:RequestTag/${MANAGED_TAG}`]: 'true' } },
+          },
+        ];
+      case 'AddTagsToResource':
+        return [
+          {
+            resources: elasticache('snapshot'),
+            condition: { StringEquals: { [`aws:RequestTag/${MANAGED_TAG}`]: 'true' } },
+          },
+        ];
+      case 'DeleteSnapshot':
+        // Only snapshots this app took.
+        return [
+          {
+            resources: elasticache('snapshot'),
+            condition: { StringEquals: { [`aws:ResourceTag/${MANAGED_TAG}`]: 'true' } },
+          },
+        ];
+      case 'DescribeEvents':
+        return [{ resources: ['*'] }]; // no resource-level permissions
+      default:
+        throw new Error(`no IAM scope known for ${action}`);
+    }
+  }
+  switch (service) {
+    case 'dynamodb':
+      return [{ resources: [{ 'Fn::GetAtt': ['StateTable', 'Arn'] }] }];
+    case 'events':
+      return [{ resources: [arn('events', 'event-bus/default')] }];
+    case 'sns':
+      return [{ resources: [{ Ref: 'AlertTopic' }] }];
+    case 'sqs':
+      return [{ resources: [{ 'Fn::GetAtt': ['RecheckQueue', 'Arn'] }] }];
+    case 'tag':
+    case 'cloudwatch':
+      return [{ resources: ['*'] }]; // GetResources and GetMetricData take no resource
+    default:
+      throw new Error(`no IAM scope known for ${action}`);
+  }
+}
+
+/** The IAM statements of one function: its code's actions grouped by resource scope. */
+function statementsFor(name, policyParameter) {
+  const actions = permissions[name];
+  if (actions === undefined) throw new Error(`infra/permissions.json lists no actions for ${name}`);
+  const groups = new Map();
+  for (const action of actions) {
+    for (const { resources, condition } of scope(action)) {
+      const key = JSON.stringify({ resources, condition });
+      const group = groups.get(key) ?? { resources, condition, actions: [] };
+      group.actions.push(action);
+      groups.set(key, group);
+    }
+  }
+  const statements = [...groups.values()].map(({ actions: list, resources, condition }) => ({
+    Effect: 'Allow',
+    Action: list,
+    Resource: resources,
+    ...(condition === undefined ? {} : { Condition: condition }),
+  }));
+  if (ASYNC_FUNCTIONS.has(name))
+    statements.push({
+      Effect: 'Allow',
+      Action: ['sqs:SendMessage'],
+      Resource: [{ 'Fn::GetAtt': ['FailedInvocations', 'Arn'] }],
+    });
+  if (policyParameter !== '')
+    statements.push({
+      Effect: 'Allow',
+      Action: ['ssm:GetParameter'],
+      Resource: [arn('ssm', `parameter/${policyParameter.replace(/^\//, '')}`)],
+    });
+  return statements;
+}
+
+/** CloudFormation logical id Serverless gives a function (`migration-sync` → `MigrationDashsyncLambdaFunction`). */
+function lambdaLogicalId(name) {
+  const normalized = name.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
+  return `${normalized[0].toUpperCase()}${normalized.slice(1)}LambdaFunction`;
+}
+
+function substitute(value) {
+  if (typeof value === 'string') {
+    const placeholder = value.match(/^\$\{(migration-[a-z-]+)\}$/);
+    return placeholder === null ? value : { 'Fn::GetAtt': [lambdaLogicalId(placeholder[1]), 'Arn'] };
+  }
+  if (Array.isArray(value)) return value.map(substitute);
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substitute(item)]));
+  return value;
+}
+
+const FUNCTIONS = Object.keys(permissions).filter((name) => !name.startsWith('$'));
+const NAMESPACE = 'ElastiCacheGuardrails';
+const alarmActions = { AlarmActions: [{ Ref: 'AlertTopic' }], OKActions: [{ Ref: 'AlertTopic' }] };
+
+/** An alarm that fires when `metric` sums above 0 over 5 minutes. */
+function anyAlarm(description, metric) {
+  return {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      AlarmDescription: description,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      ...alarmActions,
+      ...metric,
+    },
+  };
+}
+
+const lambdaMetric = (name, metricName) => ({
+  Namespace: 'AWS/Lambda',
+  MetricName: metricName,
+  Dimensions: [{ Name: 'FunctionName', Value: { Ref: lambdaLogicalId(name) } }],
+  Statistic: 'Sum',
+  Period: 300,
+});
+
+const queueDepth = (queue) => ({
+  Namespace: 'AWS/SQS',
+  MetricName: 'ApproximateNumberOfMessagesVisible',
+  Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+  Statistic: 'Maximum',
+  Period: 300,
+});
+
+const insights = (query, label) => ({ expression: query, label });
+
+/**
+ * The stack's own resources (state table, alert topic, queues, log group, alarms, dashboard),
+ * conditions and outputs, for the deployment's `service`, `stage` and parameters.
+ */
+function resources({ service, stage, alertEmail, alertTopicKmsKey, logRetentionDays }) {
+  const encryptedQueue = (extra = {}) => ({
+    Type: 'AWS::SQS::Queue',
+    Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600, ...extra },
+  });
+  const alarms = {};
+  for (const name of FUNCTIONS) {
+    const id = lambdaLogicalId(name).replace(/LambdaFunction$/, '');
+    alarms[`${id}ErrorsAlarm`] = anyAlarm(`${name} failed`, lambdaMetric(name, 'Errors'));
+    alarms[`${id}ThrottlesAlarm`] = anyAlarm(`${name} was throttled`, lambdaMetric(name, 'Throttles'));
+  }
+  const widgets = [
+    [
+      'Violations by rule',
+      insights(
+        `SELECT SUM(Findings) FROM SCHEMA("${NAMESPACE}", rule, run, service, status) WHERE status = 'violation' GROUP BY rule`,
+      ),
+    ],
+    [
+      'Remediations by action',
+      insights(
+        `SELECT SUM(RemediationActions) FROM SCHEMA("${NAMESPACE}", action, rule, run, service) GROUP BY action`,
+      ),
+    ],
+    [
+      'Scan duration (ms)',
+      insights(`SELECT MAX(RunDuration) FROM SCHEMA("${NAMESPACE}", run, service) GROUP BY run`),
+    ],
+  ].map(([title, query], index) => ({
+    type: 'metric',
+    x: (index % 2) * 12,
+    y: Math.floor(index / 2) * 6,
+    width: 12,
+    height: 6,
+    properties: {
+      title,
+      region: '${AWS::Region}',
+      view: 'timeSeries',
+      stat: 'Sum',
+      period: 3600,
+      metrics: [[query]],
+    },
+  }));
+  widgets.push(
+    {
+      type: 'metric',
+      x: 12,
+      y: 6,
+      width: 12,
+      height: 6,
+      properties: {
+        title: 'Alerts sent (drift, migration)',
+        region: '${AWS::Region}',
+        stat: 'Sum',
+        period: 3600,
+        metrics: [['AWS/SNS', 'NumberOfMessagesPublished', 'TopicName', '${AlertTopic.TopicName}']],
+      },
+    },
+    {
+      type: 'metric',
+      x: 0,
+      y: 12,
+      width: 24,
+      height: 6,
+      properties: {
+        title: 'Migration executions',
+        region: '${AWS::Region}',
+        stat: 'Sum',
+        period: 3600,
+        metrics: [
+          'ExecutionsStarted',
+          'ExecutionsSucceeded',
+          'ExecutionsFailed',
+          'ExecutionsTimedOut',
+          'ExecutionsAborted',
+        ].map((metric) => ['AWS/States', metric, 'StateMachineArn', '${MigrationStateMachine}']),
+      },
+    },
+  );
+  const Resources = {
+    StateTable: {
+      Type: 'AWS::DynamoDB::Table',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      },
+    },
+    AlertTopic: {
+      Type: 'AWS::SNS::Topic',
+      Properties: { DisplayName: 'elasticache-guardrails alerts', KmsMasterKeyId: alertTopicKmsKey },
+    },
+    AlertEmailSubscription: {
+      Type: 'AWS::SNS::Subscription',
+      Condition: 'HasAlertEmail',
+      Properties: { TopicArn: { Ref: 'AlertTopic' }, Protocol: 'email', Endpoint: alertEmail },
+    },
+    RecheckQueue: encryptedQueue({
+      MessageRetentionPeriod: 86_400,
+      VisibilityTimeout: 720,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': ['RecheckDeadLetter', 'Arn'] },
+        maxReceiveCount: 5,
+      },
+    }),
+    RecheckDeadLetter: encryptedQueue(),
+    FailedInvocations: encryptedQueue(),
+    MigrationLogs: {
+      Type: 'AWS::Logs::LogGroup',
+      Properties: {
+        LogGroupName: `/aws/vendedlogs/states/${service}-${stage}-migration`,
+        RetentionInDays: Number(logRetentionDays),
+      },
+    },
+    FailedInvocationsAlarm: anyAlarm(
+      'An async invocation failed for good (FailedInvocations queue)',
+      queueDepth('FailedInvocations'),
+    ),
+    RecheckDeadLetterAlarm: anyAlarm(
+      'A durability re-check failed for good (RecheckDeadLetter queue)',
+      queueDepth('RecheckDeadLetter'),
+    ),
+    RemediationFailuresAlarm: anyAlarm('A durability remediation failed', {
+      Metrics: [
+        {
+          Id: 'failed',
+          Expression: `SELECT SUM(RemediationActions) FROM SCHEMA("${NAMESPACE}", action, rule, run, service) WHERE action = 'failed'`,
+          Period: 300,
+          ReturnData: true,
+        },
+      ],
+    }),
+    ...alarms,
+    Dashboard: {
+      Type: 'AWS::CloudWatch::Dashboard',
+      Properties: {
+        DashboardName: `${service}-${stage}`,
+        DashboardBody: { 'Fn::Sub': JSON.stringify({ widgets }) },
+      },
+    },
+  };
+  return {
+    Conditions: { HasAlertEmail: { 'Fn::Not': [{ 'Fn::Equals': [alertEmail, ''] }] } },
+    Resources,
+    Outputs: {
+      StateTableName: { Value: { Ref: 'StateTable' } },
+      AlertTopicArn: { Value: { Ref: 'AlertTopic' } },
+      MigrationStateMachineArn: { Value: { Ref: 'MigrationStateMachine' } },
+      DashboardName: { Value: { Ref: 'Dashboard' } },
+    },
+  };
+}
+
+module.exports = {
+  resources: async ({ resolveVariable }) =>
+    resources({
+      service: await resolveVariable('self:service'),
+      stage: await resolveVariable('sls:stage'),
+      alertEmail: String(await resolveVariable('param:alertEmail')),
+      alertTopicKmsKey: await resolveVariable('param:alertTopicKmsKey'),
+      logRetentionDays: await resolveVariable('param:logRetentionDays'),
+    }),
+  buildResources: resources,
+  migrationDefinition: () => substitute(parse(readFileSync(join(__dirname, 'migration.asl.yaml'), 'utf8'))),
+  lambdaLogicalId,
+  statementsFor,
+  ...Object.fromEntries(
+    Object.keys(permissions)
+      .filter((name) => !name.startsWith('$'))
+      .map((name) => [
+        name,
+        async ({ resolveVariable }) =>
+          statementsFor(name, String(await resolveVariable('param:policyParameter'))),
+      ]),
+  ),
+};

@@ -1,0 +1,213 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DURATIONS } from '../../../infra/local/emulator/model.js';
+import { standInMigration, startStandIn } from '../../../infra/local/emulator/redis-migration.js';
+import { MIGRATION_ASL } from '../../../infra/local/migration-workflow.js';
+import { loadDefinition, runLocalStateMachine } from '../../../infra/local/step-functions.js';
+import { createFleetClients } from '../../../shared/aws/clients.js';
+import { createSnapshot } from '../../../shared/aws/snapshots.js';
+import { groupState, REGION, type Stack, startStack } from '../harness.js';
+
+/**
+ * Each function's real handler runs against the sandbox through scenarios that reach its
+ * code paths; every AWS call it makes is recorded. What it calls must be exactly what
+ * infra/permissions.json (and so its IAM role) grants.
+ */
+const ROOT = new URL('../../..', import.meta.url).pathname;
+const permissions = JSON.parse(readFileSync(join(ROOT, 'infra/permissions.json'), 'utf8')) as Record<
+  string,
+  string[]
+>;
+/** IAM needs these for a call the code makes: tags sent with CreateSnapshot need AddTagsToResource. */
+const IMPLIED: Record<string, string> = { 'elasticache:CreateSnapshot': 'elasticache:AddTagsToResource' };
+const SERVICE_OF: Record<string, string> = {
+  GetResources: 'tag',
+  Publish: 'sns',
+  PutEvents: 'events',
+  GetMetricData: 'cloudwatch',
+  SendMessage: 'sqs',
+};
+const POLICY = `version: 1
+settings: { snapshotRetentionDays: 1 }
+rules:
+  - name: prod-durability
+    mode: enforce
+    match: { resourceTypes: [replication-group], tags: { env: prod } }
+    durability: { minimum: sync }
+    snapshotBeforeChange: true
+  - name: encrypted-at-rest
+    match: { resourceTypes: [replication-group, serverless-cache] }
+    storageEncryption: { allowed: [sse-elasticache, sse-kms] }
+`;
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+let stack: Stack;
+const used = new Map<string, Set<string>>();
+const handlers = new Map<string, Handler>();
+let invocation = 0;
+
+/** Invoke a function's handler and record the AWS actions it called. */
+async function invoke(name: string, event: unknown): Promise<unknown> {
+  const handler = handlers.get(name);
+  if (handler === undefined) throw new Error(`no handler ${name}`);
+  const [calls, dynamo] = [stack.emulator.faults.log.length, stack.dynamo.calls.length];
+  invocation += 1;
+  try {
+    return await handler(event, { awsRequestId: `permissions-${invocation}` } as Context);
+  } finally {
+    const actions = used.get(name) ?? new Set<string>();
+    for (const entry of stack.emulator.faults.log.slice(calls))
+      actions.add(`${SERVICE_OF[entry.action] ?? 'elasticache'}:${entry.action}`);
+    for (const call of stack.dynamo.calls.slice(dynamo)) actions.add(`dynamodb:${call}`);
+    used.set(name, actions);
+  }
+}
+
+const cloudTrail = (eventName: string, replicationGroupId: string) => ({
+  version: '0',
+  id: `event-${eventName}-${replicationGroupId}`,
+  source: 'aws.elasticache',
+  'detail-type': 'AWS API Call via CloudTrail',
+  detail: { eventSource: 'elasticache.amazonaws.com', eventName, requestParameters: { replicationGroupId } },
+});
+const schedule = { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} };
+
+beforeAll(async () => {
+  stack = await startStack({ migrationBackend: standInMigration() });
+  // Handlers stamp times with the real clock: the emulator follows it, moved on by waits.
+  stack.emulator.clock.freeze(Date.now());
+  const dir = mkdtempSync(join(tmpdir(), 'guardrails-permissions-'));
+  writeFileSync(join(dir, 'policy.yaml'), POLICY);
+  Object.assign(process.env, stack.env, {
+    POLICY_FILE: join(dir, 'policy.yaml'),
+    DRY_RUN: 'false',
+    RECHECK_QUEUE_URL: `${stack.emulator.endpoint}/123456789012/durability-recheck`,
+    ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:guardrails-alerts',
+    AWS_MAX_ATTEMPTS: '2',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+  for (const name of Object.keys(permissions).filter((key) => !key.startsWith('$'))) {
+    const module = join(ROOT, 'functions', name, 'handler.ts');
+    handlers.set(name, ((await import(/* @vite-ignore */ module)) as { handler: Handler }).handler);
+  }
+});
+
+afterAll(async () => {
+  await stack.close();
+});
+
+describe('Each function calls exactly the actions its IAM role grants', () => {
+  it('durability-scan: report, snapshot first, change, verify', async () => {
+    stack.emulator.model.putGroup(groupState('scan-fix'));
+    stack.emulator.model.putGroup(
+      groupState('scan-durable', { durability: 'sync', effectiveDurability: 'sync' }),
+    );
+    await invoke('durability-scan', schedule);
+    stack.emulator.clock.advance(DURATIONS.snapshot);
+    await invoke('durability-scan', schedule);
+    stack.emulator.clock.advance(DURATIONS.durabilityChange);
+    await invoke('durability-scan', schedule);
+    expect(stack.emulator.model.groups.get('scan-fix')?.effectiveDurability).toBe('sync');
+  });
+
+  it('durability-react: a CloudTrail event, then its re-checks from the queue', async () => {
+    stack.emulator.model.putGroup(groupState('react-fix'));
+    await invoke('durability-react', cloudTrail('CreateReplicationGroup', 'react-fix'));
+    for (let look = 0; look < 3; look += 1) {
+      stack.emulator.clock.advance(DURATIONS.durabilityChange);
+      await invoke('durability-react', {
+        Records: [
+          {
+            body: JSON.stringify({ replicationGroupId: 'react-fix', attempt: look + 1 }),
+            eventSource: 'aws:sqs',
+          },
+        ],
+      });
+    }
+    expect(stack.emulator.model.groups.get('react-fix')?.effectiveDurability).toBe('sync');
+  });
+
+  it('encryption-drift: baseline, drift, a resource gone', async () => {
+    stack.emulator.model.putGroup(groupState('drift-1', { tags: new Map([['env', 'dev']]) }));
+    stack.emulator.model.putGroup(groupState('drift-2', { tags: new Map([['env', 'dev']]) }));
+    await invoke('encryption-drift', schedule);
+    const group = stack.emulator.model.groups.get('drift-1');
+    if (group !== undefined) group.encrypted = false;
+    stack.emulator.model.deleteReplicationGroup({ ReplicationGroupId: 'drift-2' });
+    stack.emulator.clock.advance(DURATIONS.delete);
+    await invoke('encryption-drift', schedule);
+    expect(stack.emulator.sinks.messages.some((message) => message.subject?.includes('drift-1'))).toBe(true);
+  });
+
+  it('snapshot-cleanup: expires our snapshot past retention', async () => {
+    // One snapshot of ours three days old (the function reads the real clock), and a newer one.
+    const old = [...stack.emulator.model.snapshots.values()].find(
+      (snapshot) => snapshot.groupId === 'react-fix',
+    );
+    if (old === undefined) throw new Error('the durability scenario took no snapshot of react-fix');
+    old.createdAt = Date.now() - 3 * 86_400_000;
+    const client = createFleetClients({ endpoint: stack.emulator.endpoint, region: REGION }).elasticache;
+    await createSnapshot(client, 'react-fix', 'guardrails-react-fix-newer', 'pre-change');
+    stack.emulator.clock.advance(DURATIONS.snapshot);
+
+    await invoke('snapshot-cleanup', schedule);
+
+    expect(stack.emulator.model.snapshots.has(old.name)).toBe(false);
+    expect(stack.emulator.model.snapshots.has('guardrails-react-fix-newer')).toBe(true);
+  });
+
+  it('migration-*: one approved migration and one rejected after StartMigration', async () => {
+    const source = await startStandIn();
+    const definition = loadDefinition(MIGRATION_ASL);
+    const names = ['preflight', 'snapshot', 'control', 'sync', 'approval', 'durability', 'finish'].map(
+      (step) => `migration-${step}`,
+    );
+    const tasks = Object.fromEntries(
+      names.map((name) => [name, (event: unknown) => invoke(name, event) as never]),
+    );
+    const run = (id: string, decision: 'approve' | 'reject') => {
+      stack.emulator.model.putGroup(groupState(id, { shards: 1 }));
+      return runLocalStateMachine(
+        definition,
+        { replicationGroupId: id, customerEndpoints: [{ ...source.endpoint }], requireApproval: true },
+        {
+          tasks,
+          executionName: `run-${id}`,
+          onWait: (seconds) => stack.emulator.clock.advance(seconds * 1000),
+          onTaskToken: async () => {
+            if (decision === 'approve') return { approved: true };
+            throw Object.assign(new Error('rejected'), { name: 'MigrationRejected' });
+          },
+        },
+      );
+    };
+    const approved = await run('migrate-ok', 'approve');
+    const rejected = await run('migrate-no', 'reject').catch((error: unknown) => error);
+    // Another execution holds the lock of this group.
+    const now = new Date(stack.emulator.clock.now());
+    await stack.store.acquireLease(
+      'migration#migrate-held',
+      'run-other',
+      new Date(now.getTime() + 3_600_000),
+      now,
+    );
+    const locked = await run('migrate-held', 'approve').catch((error: unknown) => error);
+    source.server.close();
+    expect((approved.output as { status: string }).status).toBe('succeeded');
+    expect(String(rejected)).toContain('MigrationRejected');
+    expect(String(locked)).toContain('MigrationLocked');
+  });
+
+  it.each(Object.keys(permissions).filter((key) => !key.startsWith('$')))('%s', (name) => {
+    const calls = used.get(name);
+    expect(calls, `${name} was not exercised`).toBeDefined();
+    const needed = new Set(
+      [...(calls ?? [])].flatMap((action) => [action, ...(IMPLIED[action] ? [IMPLIED[action]] : [])]),
+    );
+    expect([...needed].sort()).toEqual([...new Set(permissions[name])].sort());
+  });
+});

@@ -1,0 +1,205 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATION_ASL } from '../../../infra/local/migration-workflow.js';
+import { loadDefinition } from '../../../infra/local/step-functions.js';
+import { EVENT_PATTERNS } from '../../../shared/domain/events.js';
+
+const ROOT = new URL('../../..', import.meta.url).pathname;
+const require = createRequire(import.meta.url);
+const { lambdaLogicalId } = require('../../../infra/serverless.cjs') as {
+  lambdaLogicalId(name: string): string;
+};
+const permissions = JSON.parse(readFileSync(join(ROOT, 'infra/permissions.json'), 'utf8')) as Record<
+  string,
+  string[]
+>;
+const FUNCTIONS = Object.keys(permissions).filter((name) => !name.startsWith('$'));
+/** Permissions the platform needs for the function, not its code: logs, its SQS trigger, its failure destination. */
+const PLATFORM = new Set([
+  'logs:CreateLogStream',
+  'logs:CreateLogGroup',
+  'logs:PutLogEvents',
+  'sqs:ReceiveMessage',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+]);
+
+interface Resource {
+  Type: string;
+  Condition?: string;
+  Properties: Record<string, unknown>;
+}
+interface Statement {
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+let resources: Record<string, Resource>;
+
+const actionsOf = (statement: Statement) => [statement.Action].flat();
+const roleStatements = (role: Resource) =>
+  (role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+    (policy) => policy.PolicyDocument.Statement,
+  );
+const functionRole = (name: string) => {
+  const role = resources[`${lambdaLogicalId(name).replace(/LambdaFunction$/, '')}IamRoleLambdaExecution`];
+  if (role === undefined) throw new Error(`no role for ${name}`);
+  return role;
+};
+const isFailureDestination = (statement: Statement) =>
+  JSON.stringify(statement.Resource).includes('FailedInvocations');
+
+beforeAll(async () => {
+  // Package exactly as `npm run package` does, offline, into a temporary directory.
+  const out = mkdtempSync(join(tmpdir(), 'guardrails-package-'));
+  await promisify(execFile)(
+    join(ROOT, 'node_modules/.bin/osls'),
+    ['package', '--stage', 'test', '--region', 'eu-west-1', '--package', out],
+    {
+      cwd: ROOT,
+      timeout: 170_000,
+      env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' },
+    },
+  );
+  const template = JSON.parse(
+    readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
+  ) as {
+    Resources: Record<string, Resource>;
+  };
+  resources = template.Resources;
+}, 180_000);
+
+describe('Packaged CloudFormation template (osls package, no credentials)', () => {
+  it.each(FUNCTIONS)(
+    'gives %s only the actions its code calls (plus logs, trigger, failure queue)',
+    (name) => {
+      const statements = roleStatements(functionRole(name));
+      const granted = new Set(
+        statements
+          .filter((statement) => !isFailureDestination(statement))
+          .flatMap(actionsOf)
+          .filter((action) => !PLATFORM.has(action)),
+      );
+
+      expect([...granted].sort()).toEqual([...new Set(permissions[name])].sort());
+      const lambda = resources[lambdaLogicalId(name)];
+      expect(JSON.stringify(lambda?.Properties.Role)).toContain(
+        `${lambdaLogicalId(name).replace(/LambdaFunction$/, '')}IamRoleLambdaExecution`,
+      );
+    },
+  );
+
+  it('grants no wildcard action and never Resource * for a mutating action', () => {
+    const roles = Object.values(resources).filter((resource) => resource.Type === 'AWS::IAM::Role');
+    const statements = roles.flatMap(roleStatements);
+    expect(statements.flatMap(actionsOf).filter((action) => action.includes('*'))).toEqual([]);
+    const readOnly = /^(elasticache:Describe|tag:GetResources|cloudwatch:GetMetricData|logs:)/;
+    const starred = statements
+      .filter((statement) => JSON.stringify(statement.Resource) === '["*"]' || statement.Resource === '*')
+      .flatMap(actionsOf)
+      .filter((action) => !readOnly.test(action));
+    expect(starred).toEqual([]);
+  });
+
+  it('lets snapshots be deleted only when tagged as ours', () => {
+    const deleting = FUNCTIONS.flatMap((name) => roleStatements(functionRole(name))).filter((statement) =>
+      actionsOf(statement).includes('elasticache:DeleteSnapshot'),
+    );
+    expect(deleting.length).toBeGreaterThan(0);
+    for (const statement of deleting)
+      expect(statement.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/guardrails:managed': 'true' } });
+  });
+
+  it('sends every async function failure somewhere: an on-failure destination or a dead-letter queue', () => {
+    const invokeConfigs = Object.values(resources).filter(
+      (resource) => resource.Type === 'AWS::Lambda::EventInvokeConfig',
+    );
+    const withDestination = new Set(
+      invokeConfigs
+        .filter((config) => JSON.stringify(config.Properties.DestinationConfig).includes('FailedInvocations'))
+        .map((config) => JSON.stringify(config.Properties.FunctionName)),
+    );
+    const asyncTargets = Object.values(resources)
+      .filter((resource) => resource.Type === 'AWS::Events::Rule')
+      .flatMap((rule) =>
+        (rule.Properties.Targets as { Arn: { 'Fn::GetAtt': [string, string] } }[]).map(
+          (target) => target.Arn['Fn::GetAtt'][0],
+        ),
+      );
+    expect(asyncTargets.length).toBeGreaterThan(0);
+    for (const target of asyncTargets) expect(withDestination).toContain(JSON.stringify({ Ref: target }));
+    const queues = Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::SQS::Queue');
+    const recheck = queues.find(([id]) => id === 'RecheckQueue')?.[1];
+    expect(JSON.stringify(recheck?.Properties.RedrivePolicy)).toContain('RecheckDeadLetter');
+  });
+
+  it('gives every alarm an action', () => {
+    const alarms = Object.entries(resources).filter(
+      ([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm',
+    );
+    expect(alarms.length).toBeGreaterThanOrEqual(2 * FUNCTIONS.length + 3);
+    for (const [id, alarm] of alarms)
+      expect((alarm.Properties.AlarmActions as unknown[] | undefined)?.length, id).toBeGreaterThan(0);
+  });
+
+  it('deploys the state machine definition of infra/migration.asl.yaml, with each function ARN in place', () => {
+    const [text, variables] = (
+      (resources.MigrationStateMachine as Resource).Properties.DefinitionString as {
+        'Fn::Sub': [string, Record<string, unknown>];
+      }
+    )['Fn::Sub'];
+    const byLogicalId = new Map(FUNCTIONS.map((name) => [lambdaLogicalId(name), name]));
+    const restored = text.replace(/\$\{([^}]+)\}/g, (whole, variable: string) => {
+      const target = (variables[variable] as { 'Fn::GetAtt'?: [string, string] } | undefined)?.[
+        'Fn::GetAtt'
+      ]?.[0];
+      const name = target === undefined ? undefined : byLogicalId.get(target);
+      return name === undefined ? whole : `\${${name}}`;
+    });
+    expect(JSON.parse(restored)).toEqual(loadDefinition(MIGRATION_ASL));
+    expect(resources.MigrationStateMachine?.Properties.StateMachineType).toBe('STANDARD');
+  });
+
+  it('routes the same event patterns the handlers parse', () => {
+    const patterns = Object.values(resources)
+      .filter(
+        (resource) => resource.Type === 'AWS::Events::Rule' && resource.Properties.EventPattern !== undefined,
+      )
+      .map((rule) => rule.Properties.EventPattern);
+    expect(patterns).toEqual(
+      expect.arrayContaining([
+        EVENT_PATTERNS.durabilityReact.cloudTrail,
+        EVENT_PATTERNS.durabilityReact.service,
+        EVENT_PATTERNS.encryptionDrift.cloudTrail,
+      ]),
+    );
+    expect(patterns).toHaveLength(3);
+  });
+
+  it('keeps state in an encrypted, point-in-time recoverable, on-demand table with TTL', () => {
+    expect(resources.StateTable?.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    expect(resources.AlertTopic?.Properties.KmsMasterKeyId).toBe('alias/aws/sns');
+    expect(resources.AlertEmailSubscription?.Condition).toBe('HasAlertEmail');
+  });
+
+  it('runs every function on nodejs22.x arm64, dry-run by default', () => {
+    for (const name of FUNCTIONS) {
+      const properties = resources[lambdaLogicalId(name)]?.Properties;
+      expect(properties?.Runtime).toBe('nodejs22.x');
+      expect(properties?.Architectures).toEqual(['arm64']);
+      expect(
+        (properties?.Environment as { Variables: Record<string, string> } | undefined)?.Variables.DRY_RUN,
+      ).toBe('true');
+    }
+  });
+});
