@@ -12,7 +12,6 @@ import {
   migrationTaskSchema,
   runMigrationTask,
 } from '../../shared/jobs/migration.js';
-import type { Clock } from './emulator/clock.js';
 import {
   type LocalRunOptions,
   type LocalRunResult,
@@ -36,7 +35,8 @@ export function migrationTasks(deps: MigrationDeps): Record<MigrationFunction, L
 
 export interface LocalMigrationOptions
   extends Pick<LocalRunOptions, 'onTaskToken' | 'maxTransitions' | 'executionName'> {
-  clock: Clock;
+  /** The sandbox's clock (in process, or through its control endpoint): each Wait moves it on. */
+  clock: { advance(ms: number): void | Promise<void> };
   /**
    * Real milliseconds each Wait also lasts (default 0): where real data moves (redis-server),
    * the emulator's clock jumps but replication needs a little real time between looks.
@@ -65,7 +65,7 @@ export function runMigrationLocally(
   return runLocalStateMachine(loadDefinition(MIGRATION_ASL), input as never, {
     tasks,
     onWait: async (seconds) => {
-      options.clock.advance(seconds * 1000);
+      await options.clock.advance(seconds * 1000);
       if ((options.realMsPerWait ?? 0) > 0) await sleep(options.realMsPerWait);
     },
     onTaskToken: options.onTaskToken,

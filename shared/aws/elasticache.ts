@@ -116,23 +116,26 @@ export function toServerlessCacheResource(cache: ServerlessCache, tags: Record<s
   };
 }
 
-async function readReplicationGroups(client: ElastiCacheClient, replicationGroupId?: string) {
+async function readReplicationGroups(client: ElastiCacheClient, onPage: (count: number) => void) {
   const groups: ReplicationGroup[] = [];
-  const input =
-    replicationGroupId === undefined ? { MaxRecords: PAGE_SIZE } : { ReplicationGroupId: replicationGroupId };
-  for await (const page of paginateDescribeReplicationGroups({ client, pageSize: PAGE_SIZE }, input)) {
+  for await (const page of paginateDescribeReplicationGroups(
+    { client, pageSize: PAGE_SIZE },
+    { MaxRecords: PAGE_SIZE },
+  )) {
     groups.push(...(page.ReplicationGroups ?? []));
+    onPage(page.ReplicationGroups?.length ?? 0);
   }
   return groups;
 }
 
-async function readServerlessCaches(client: ElastiCacheClient) {
+async function readServerlessCaches(client: ElastiCacheClient, onPage: (count: number) => void) {
   const caches: ServerlessCache[] = [];
   for await (const page of paginateDescribeServerlessCaches(
     { client, pageSize: PAGE_SIZE },
     { MaxResults: PAGE_SIZE },
   )) {
     caches.push(...(page.ServerlessCaches ?? []));
+    onPage(page.ServerlessCaches?.length ?? 0);
   }
   return caches;
 }
@@ -141,13 +144,23 @@ async function readServerlessCaches(client: ElastiCacheClient) {
  * Read the whole fleet: replication groups and serverless caches page by page, and their
  * tags in bulk from the tagging API, all four streams at once. Calls: one per 100 of each.
  *
+ * `onProgress` hears the number of resources described so far, after each page.
+ *
  * @example
  * const fleet = await readFleet(createFleetClients({ region: 'eu-west-1' }));
  */
-export async function readFleet(clients: FleetClients): Promise<Resource[]> {
+export async function readFleet(
+  clients: FleetClients,
+  onProgress?: (described: number) => void,
+): Promise<Resource[]> {
+  let described = 0;
+  const onPage = (count: number) => {
+    described += count;
+    onProgress?.(described);
+  };
   const [groups, caches, groupTags, cacheTags] = await Promise.all([
-    awsCall('DescribeReplicationGroups', () => readReplicationGroups(clients.elasticache)),
-    awsCall('DescribeServerlessCaches', () => readServerlessCaches(clients.elasticache)),
+    awsCall('DescribeReplicationGroups', () => readReplicationGroups(clients.elasticache, onPage)),
+    awsCall('DescribeServerlessCaches', () => readServerlessCaches(clients.elasticache, onPage)),
     awsCall('GetResources', () =>
       readTagsByArn(clients.tagging, TAGGING_RESOURCE_TYPES['replication-group']),
     ),

@@ -217,6 +217,16 @@ export class StateStore {
     return values;
   }
 
+  /** One record of a kind, or undefined. */
+  async readRecord<Value>(kind: string, key: string): Promise<Value | undefined> {
+    const answer = await awsCall('DynamoDB GetItem', () =>
+      this.#documents.send(
+        new GetCommand({ TableName: this.#table, Key: { pk: kind, sk: key }, ConsistentRead: true }),
+      ),
+    );
+    return answer.Item?.value as Value | undefined;
+  }
+
   /** Write one record of a kind under its key (a resource ARN, usually). */
   async putRecord(kind: string, key: string, value: object): Promise<void> {
     await awsCall('DynamoDB PutItem', () =>

@@ -1,12 +1,14 @@
+import type { Summary } from '../domain/evaluate.js';
 import type { Finding } from '../domain/finding.js';
 import { redactSecrets } from '../runtime/logger.js';
+import { renderHtml } from './html.js';
 
-export const FORMATS = ['table', 'json', 'csv', 'markdown'] as const;
+export const FORMATS = ['table', 'json', 'csv', 'markdown', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** What a report holds: a summary and the findings in their stable order. */
 export interface Report {
-  summary: unknown;
+  summary: Summary;
   findings: Finding[];
 }
 
@@ -32,11 +34,12 @@ function cells(finding: Finding): string[] {
   });
 }
 
-function csvField(value: string): string {
+export function csvField(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-function table(rows: string[][]): string {
+/** Aligned columns, for a terminal. */
+export function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
   return rows
     .map((row) =>
@@ -54,7 +57,7 @@ function table(rows: string[][]): string {
  * @example
  * process.stdout.write(renderReport(report, 'csv'));
  */
-export function renderReport(report: Report, format: Format): string {
+export function renderReport(report: Report, format: Format, now: Date = new Date()): string {
   const header = [...COLUMNS];
   const rows = report.findings.map(cells);
   switch (format) {
@@ -71,5 +74,7 @@ export function renderReport(report: Report, format: Format): string {
     }
     case 'table':
       return rows.length === 0 ? 'No resource matched any rule.\n' : `${table([header, ...rows])}\n`;
+    case 'html':
+      return renderHtml(report, header, cells, now);
   }
 }

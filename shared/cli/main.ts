@@ -2,12 +2,26 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { createFleetClients } from '../aws/clients.js';
-import { readFleet } from '../aws/elasticache.js';
 import { AwsCallError } from '../aws/errors.js';
-import { evaluate, summarize } from '../domain/evaluate.js';
+import { createSnapshot, listOurSnapshots } from '../aws/snapshots.js';
+import { StateStore } from '../aws/state-store.js';
+import type { EncryptionBaseline } from '../domain/drift.js';
+import { evaluate, explainRules, summarize } from '../domain/evaluate.js';
 import type { Finding } from '../domain/finding.js';
 import { loadPolicyFile } from '../domain/policy/load.js';
-import { FORMATS, type Format, renderReport } from './format.js';
+import type { Resource } from '../domain/resource.js';
+import { BASELINE_KIND } from '../jobs/encryption-drift.js';
+import { cleanupSnapshots } from '../jobs/snapshots.js';
+import { InputValidationError } from '../runtime/errors.js';
+import { type FleetSource, loadFleet } from './fleet-source.js';
+import { csvField, FORMATS, type Format, renderReport, table } from './format.js';
+import {
+  abortMigration,
+  decide,
+  type MigrationCliContext,
+  migrationStatus,
+  startMigration,
+} from './migration.js';
 
 /** Exit codes, as documented in the README. */
 export const EXIT = { compliant: 0, violations: 1, usage: 2, aws: 3 } as const;
@@ -18,36 +32,181 @@ export const DEFAULT_POLICY_PATH = fileURLToPath(new URL('../../infra/policy.def
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** stdout is a terminal: tables by default. */
   isTTY: boolean;
+  /** stderr is a terminal: progress is shown there. */
+  progress?: boolean;
 }
 
-interface ScanOptions {
-  policy: string;
+interface AwsFlags {
   region?: string;
-  endpointUrl?: string;
   profile?: string;
+  endpointUrl?: string;
+}
+interface OutputFlags {
   format?: Format;
   output?: string;
 }
-
-function exitCodeFor(findings: Finding[]): number {
-  return findings.some((finding) => finding.status === 'violation') ? EXIT.violations : EXIT.compliant;
+interface FleetFlags extends AwsFlags {
+  policy: string;
+  input?: string[];
+  tags?: string;
 }
 
-async function scan(options: ScanOptions, io: CliIo): Promise<number> {
-  const policy = await loadPolicyFile(options.policy);
-  const clients = createFleetClients({
-    region: options.region,
-    endpoint: options.endpointUrl,
-    profile: options.profile,
+const awsOptions = (flags: AwsFlags) => ({
+  region: flags.region,
+  profile: flags.profile,
+  endpoint: flags.endpointUrl,
+});
+
+function withAws(command: Command): Command {
+  return command
+    .option('--region <region>', 'AWS region (default: from the environment)')
+    .option('--profile <name>', 'AWS shared-config profile')
+    .option('--endpoint-url <url>', 'ElastiCache (and tagging) endpoint, e.g. the local sandbox');
+}
+
+function withOutput(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(
+        FORMATS,
+      ),
+    )
+    .option('--output <file>', 'write to a file instead of stdout');
+}
+
+function withFleet(command: Command): Command {
+  return withAws(command)
+    .option('--policy <file>', 'policy file (YAML)', DEFAULT_POLICY_PATH)
+    .option(
+      '--input <file...>',
+      'offline: JSON of `aws elasticache describe-replication-groups` / `describe-serverless-caches` (no AWS call)',
+    )
+    .option(
+      '--tags <file>',
+      'offline: JSON of `aws resourcegroupstaggingapi get-resources` for those resources',
+    );
+}
+
+function withTable(command: Command): Command {
+  return command.option('--table <name>', 'state table (default: $STATE_TABLE)');
+}
+
+function tableName(flags: { table?: string }): string {
+  const name = flags.table ?? process.env.STATE_TABLE;
+  if (name === undefined || name === '') throw new InputValidationError('give --table or set STATE_TABLE');
+  return name;
+}
+
+/** Read the fleet, with a progress line on stderr when it is a terminal. */
+async function fleetOf(flags: FleetFlags, io: CliIo): Promise<Resource[]> {
+  const source: FleetSource = { ...awsOptions(flags), input: flags.input, tags: flags.tags };
+  const progress = io.progress === true && flags.input === undefined;
+  const fleet = await loadFleet(source, (described) => {
+    if (progress) io.stderr(`\rreading the fleet: ${described} resources described`);
   });
-  const fleet = await readFleet(clients);
-  const findings = evaluate(fleet, policy, new Date());
-  const format = options.format ?? (io.isTTY && options.output === undefined ? 'table' : 'json');
-  const text = renderReport({ summary: summarize(findings), findings }, format);
-  if (options.output === undefined) io.stdout(text);
-  else await writeFile(options.output, text);
-  return exitCodeFor(findings);
+  if (progress) io.stderr('\r\x1b[K');
+  return fleet;
+}
+
+async function emit(text: string, flags: OutputFlags, io: CliIo): Promise<void> {
+  if (flags.output === undefined) io.stdout(text);
+  else await writeFile(flags.output, text);
+}
+
+const formatOf = (flags: OutputFlags, io: CliIo): Format =>
+  flags.format ?? (io.isTTY && flags.output === undefined ? 'table' : 'json');
+
+/** Rows in any format but html (a report of findings is the only html page). */
+function renderRows(rows: Record<string, string>[], columns: string[], format: Format): string {
+  const cells = rows.map((row) => columns.map((column) => row[column] ?? ''));
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(rows, null, 2)}\n`;
+    case 'csv':
+      return `${[columns, ...cells].map((row) => row.map(csvField).join(',')).join('\n')}\n`;
+    case 'markdown':
+      return `${[columns, columns.map(() => '---'), ...cells].map((row) => `| ${row.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`).join('\n')}\n`;
+    case 'html':
+      throw new InputValidationError(
+        '--format html is for scan reports; use table, json, csv or markdown here',
+      );
+    case 'table':
+      return rows.length === 0 ? 'nothing to show\n' : `${table([columns, ...cells])}\n`;
+  }
+}
+
+const hasViolation = (findings: readonly Finding[]) =>
+  findings.some((finding) => finding.status === 'violation');
+
+async function scan(flags: FleetFlags & OutputFlags, io: CliIo): Promise<number> {
+  const policy = await loadPolicyFile(flags.policy);
+  const findings = evaluate(await fleetOf(flags, io), policy, new Date());
+  await emit(renderReport({ summary: summarize(findings), findings }, formatOf(flags, io)), flags, io);
+  return hasViolation(findings) ? EXIT.violations : EXIT.compliant;
+}
+
+/** Compare each resource's StorageEncryptionType with a previous report or the stored baselines. */
+async function drift(flags: FleetFlags & OutputFlags & { baseline?: string; table?: string }, io: CliIo) {
+  const previous = new Map<string, string>();
+  if (flags.baseline !== undefined) {
+    const { readFile } = await import('node:fs/promises');
+    let report: { findings?: Finding[] };
+    try {
+      report = JSON.parse(await readFile(flags.baseline, 'utf8')) as { findings?: Finding[] };
+    } catch (error) {
+      throw new InputValidationError(`--baseline ${flags.baseline}: ${(error as Error).message}`);
+    }
+    if (!Array.isArray(report.findings))
+      throw new InputValidationError(
+        `--baseline ${flags.baseline}: not a report of \`guardrails scan --format json\``,
+      );
+    for (const finding of report.findings)
+      if (finding.check === 'storage-encryption') previous.set(finding.arn, finding.observed);
+  } else {
+    const store = new StateStore(tableName(flags), { ...awsOptions(flags), endpoint: undefined });
+    for (const baseline of await store.listRecords<EncryptionBaseline>(BASELINE_KIND))
+      previous.set(baseline.arn, baseline.storageEncryptionType);
+  }
+  const fleet = await fleetOf(flags, io);
+  const rows = fleet
+    .filter((resource) => previous.has(resource.arn))
+    .map((resource) => ({
+      resourceType: resource.type,
+      resourceId: resource.id,
+      before: previous.get(resource.arn) ?? '',
+      now: resource.storageEncryptionType ?? 'not reported',
+    }))
+    .filter((row) => row.before !== row.now);
+  await emit(
+    renderRows(rows, ['resourceType', 'resourceId', 'before', 'now'], formatOf(flags, io)),
+    flags,
+    io,
+  );
+  return rows.length > 0 ? EXIT.violations : EXIT.compliant;
+}
+
+async function explain(flags: FleetFlags & OutputFlags & { resource: string }, io: CliIo): Promise<number> {
+  const policy = await loadPolicyFile(flags.policy);
+  const resource = (await fleetOf(flags, io)).find(
+    (item) => item.id === flags.resource || item.arn === flags.resource,
+  );
+  if (resource === undefined)
+    throw new InputValidationError(`--resource ${flags.resource}: no such resource in the fleet`);
+  const explanation = explainRules(resource, policy, new Date());
+  if (formatOf(flags, io) === 'json') {
+    await emit(`${JSON.stringify({ resource, rules: explanation }, null, 2)}\n`, flags, io);
+  } else {
+    const lines = [`${resource.type} ${resource.id} (${resource.arn})`];
+    for (const rule of explanation) {
+      lines.push('', `${rule.rule} [${rule.mode}]: ${rule.matches ? 'applies' : 'does not apply'}`);
+      for (const item of rule.criteria) lines.push(`  ${item.holds ? '+' : '-'} ${item.criterion}`);
+      for (const finding of rule.findings) lines.push(`  => ${finding.status}: ${finding.reason}`);
+    }
+    await emit(`${lines.join('\n')}\n`, flags, io);
+  }
+  return hasViolation(explanation.flatMap((rule) => rule.findings)) ? EXIT.violations : EXIT.compliant;
 }
 
 function program(io: CliIo, exit: { code: number }): Command {
@@ -56,23 +215,207 @@ function program(io: CliIo, exit: { code: number }): Command {
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)');
+  const run =
+    <Flags>(action: (flags: Flags, ...rest: string[]) => Promise<number>) =>
+    async (...args: unknown[]) => {
+      // commander passes positional arguments, then the options, then the command.
+      const positional = args.slice(0, -2) as string[];
+      exit.code = await action(args.at(-2) as Flags, ...positional);
+    };
 
-  root
-    .command('scan')
+  withOutput(withFleet(root.command('scan')))
     .description('Evaluate every replication group and serverless cache against the policy.')
-    .option('--policy <file>', 'policy file (YAML)', DEFAULT_POLICY_PATH)
-    .option('--region <region>', 'AWS region (default: from the environment)')
-    .option('--profile <name>', 'AWS shared-config profile')
-    .option('--endpoint-url <url>', 'ElastiCache and tagging endpoint, e.g. the local sandbox')
-    .addOption(
-      new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(
-        FORMATS,
-      ),
+    .action(run((flags: FleetFlags & OutputFlags) => scan(flags, io)));
+
+  withTable(withOutput(withFleet(root.command('drift'))))
+    .description(
+      'StorageEncryptionType now, against the stored baselines or a previous `scan --format json` report.',
     )
-    .option('--output <file>', 'write the report to a file instead of stdout')
-    .action(async (options: ScanOptions) => {
-      exit.code = await scan(options, io);
-    });
+    .option('--baseline <report.json>', 'compare with this report instead of the state table')
+    .action(
+      run((flags: FleetFlags & OutputFlags & { baseline?: string; table?: string }) => drift(flags, io)),
+    );
+
+  const policy = root.command('policy').description('Check and explain a policy.');
+  policy
+    .command('validate')
+    .description('Check a policy file; every problem is shown with its line.')
+    .argument('<file>', 'policy file (YAML)')
+    .action(
+      run(async (_flags: object, file?: string) => {
+        const checked = await loadPolicyFile(file ?? '');
+        io.stdout(
+          `${file}: valid (${checked.rules.length} rules, ${checked.exemptions.length} exemptions)\n`,
+        );
+        return EXIT.compliant;
+      }),
+    );
+  withOutput(withFleet(policy.command('explain')))
+    .description('Which rules match a resource, why, and what they find.')
+    .requiredOption('--resource <id>', 'replication group id, serverless cache name or ARN')
+    .action(run((flags: FleetFlags & OutputFlags & { resource: string }) => explain(flags, io)));
+
+  const snapshot = root.command('snapshot').description("This app's tagged snapshots.");
+  withAws(snapshot.command('create'))
+    .description('Snapshot a replication group now, tagged as ours (expired by `snapshot cleanup`).')
+    .argument('<replication-group-id>')
+    .option('--reason <text>', 'why (the guardrails:reason tag)', 'manual')
+    .action(
+      run(async (flags: AwsFlags & { reason: string }, group?: string) => {
+        const name = `guardrails-${group}-${new Date()
+          .toISOString()
+          .replace(/[-:.TZ]/g, '')
+          .slice(0, 14)}`;
+        const record = await createSnapshot(
+          createFleetClients(awsOptions(flags)).elasticache,
+          group ?? '',
+          name,
+          flags.reason,
+        );
+        io.stdout(`${record.name} ${record.status}\n`);
+        return EXIT.compliant;
+      }),
+    );
+  withOutput(withAws(snapshot.command('list')))
+    .description('Our snapshots with their Durability and size.')
+    .action(
+      run(async (flags: AwsFlags & OutputFlags) => {
+        const clients = createFleetClients(awsOptions(flags));
+        const records = await listOurSnapshots(clients.elasticache, clients.tagging);
+        const rows = records.map((record) => ({
+          name: record.name,
+          replicationGroupId: record.replicationGroupId ?? '',
+          status: record.status,
+          durability: record.durability ?? '',
+          size: record.size ?? '',
+          createdAt: record.createdAt ?? '',
+        }));
+        await emit(
+          renderRows(
+            rows,
+            ['name', 'replicationGroupId', 'status', 'durability', 'size', 'createdAt'],
+            formatOf(flags, io),
+          ),
+          flags,
+          io,
+        );
+        return EXIT.compliant;
+      }),
+    );
+  withAws(snapshot.command('cleanup'))
+    .description(
+      "Delete our snapshots past the retention (never a group's newest); a dry run unless --apply.",
+    )
+    .option('--retention-days <days>', 'keep snapshots younger than this', '14')
+    .option('--apply', 'delete (default: only show what would be deleted)')
+    .action(
+      run(async (flags: AwsFlags & { retentionDays: string; apply?: boolean }) => {
+        const days = Number(flags.retentionDays);
+        if (!Number.isInteger(days) || days < 1)
+          throw new InputValidationError(
+            `--retention-days ${flags.retentionDays}: expected a whole number of days >= 1`,
+          );
+        const report = await cleanupSnapshots(createFleetClients(awsOptions(flags)), {
+          retentionDays: days,
+          dryRun: flags.apply !== true,
+          now: new Date(),
+        });
+        for (const name of report.deleted) io.stdout(`deleted ${name}\n`);
+        for (const name of report.wouldDelete) io.stdout(`would delete ${name} (run with --apply)\n`);
+        for (const kept of report.kept) io.stdout(`kept ${kept.name}: ${kept.reason}\n`);
+        return EXIT.compliant;
+      }),
+    );
+
+  const migration = root.command('migration').description('Operate the online-migration state machine.');
+  const context = (flags: AwsFlags & { table?: string }): MigrationCliContext => ({
+    aws: awsOptions(flags),
+    table: tableName(flags),
+    out: io.stdout,
+  });
+  withTable(withAws(migration.command('start')))
+    .description(
+      'Start a migration into a replication group (Step Functions, or --local against the sandbox).',
+    )
+    .argument('<replication-group-id>')
+    .requiredOption('--source <host:port...>', 'customer (source) node endpoints')
+    .option('--require-approval', 'wait for `migration approve` before CompleteMigration')
+    .option('--approval-timeout <seconds>', 'abort without a decision after this long')
+    .option('--dry-run', 'stop after the preflight checks')
+    .option('--state-machine-arn <arn>', 'the deployed state machine (default: $MIGRATION_STATE_MACHINE_ARN)')
+    .option('--local', 'run the state machine in this process against the sandbox (--endpoint-url)')
+    .option('--policy <file>', 'policy for raising durability afterwards (--local)', DEFAULT_POLICY_PATH)
+    .option('--apply-durability', 'let the durability step change the group (--local; default: dry run)')
+    .action(
+      run(
+        (
+          flags: AwsFlags & {
+            table?: string;
+            source: string[];
+            requireApproval?: boolean;
+            approvalTimeout?: string;
+            dryRun?: boolean;
+            stateMachineArn?: string;
+            local?: boolean;
+            policy: string;
+            applyDurability?: boolean;
+          },
+          group?: string,
+        ) =>
+          startMigration(context(flags), group ?? '', {
+            ...flags,
+            sources: flags.source,
+            policy: () => loadPolicyFile(flags.policy),
+          }),
+      ),
+    );
+  withTable(withAws(migration.command('status')))
+    .description("A group's migration: the running execution, an approval wait, an abort request.")
+    .argument('<replication-group-id>')
+    .option('--execution-arn <arn>', 'also read this execution from Step Functions')
+    .action(
+      run(async (flags: AwsFlags & { table?: string; executionArn?: string }, group?: string) => {
+        io.stdout(
+          `${JSON.stringify(await migrationStatus(context(flags), group ?? '', flags.executionArn), null, 2)}\n`,
+        );
+        return EXIT.compliant;
+      }),
+    );
+  for (const [verb, description] of [
+    ['approve', 'Let the waiting migration run CompleteMigration.'],
+    ['reject', 'Refuse the waiting migration: it is aborted (Force=true) and the source keeps serving.'],
+  ] as const) {
+    const command = withTable(withAws(migration.command(verb)))
+      .description(description)
+      .argument('<replication-group-id>');
+    if (verb === 'reject') command.requiredOption('--reason <text>', 'why (recorded in the failure)');
+    command.action(
+      run(async (flags: AwsFlags & { table?: string; reason?: string }, group?: string) => {
+        const sent = await decide(
+          context(flags),
+          group ?? '',
+          verb === 'approve'
+            ? { approved: true }
+            : { approved: false, error: 'MigrationRejected', reason: flags.reason ?? '' },
+        );
+        if (!sent) throw new InputValidationError(`no migration of ${group} waits for approval`);
+        io.stdout(`${verb === 'approve' ? 'approved' : 'rejected'}: ${group}\n`);
+        return EXIT.compliant;
+      }),
+    );
+  }
+  withTable(withAws(migration.command('abort')))
+    .description(
+      'Abort a running migration (Force=true only if its execution started it); the snapshot is kept.',
+    )
+    .argument('<replication-group-id>')
+    .requiredOption('--reason <text>', 'why')
+    .action(
+      run(async (flags: AwsFlags & { table?: string; reason: string }, group?: string) => {
+        io.stdout(`${await abortMigration(context(flags), group ?? '', flags.reason)}\n`);
+        return EXIT.compliant;
+      }),
+    );
   return root;
 }
 
@@ -114,6 +457,7 @@ export function defaultIo(): CliIo {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     isTTY: process.stdout.isTTY === true,
+    progress: process.stderr.isTTY === true,
   };
 }
 

@@ -43,6 +43,41 @@ function compileRule(rule: Rule): CompiledRule {
   };
 }
 
+/** Each match criterion of a rule, held against a resource: what it asks and whether it holds. */
+function criteria(compiled: CompiledRule, resource: Resource): { criterion: string; holds: boolean }[] {
+  const { match } = compiled.rule;
+  const list: { criterion: string; holds: boolean }[] = [];
+  if (compiled.types)
+    list.push({
+      criterion: `resourceTypes ${match.resourceTypes?.join(', ')} (is ${resource.type})`,
+      holds: compiled.types.has(resource.type),
+    });
+  if (compiled.engines)
+    list.push({
+      criterion: `engines ${match.engines?.join(', ')} (is ${resource.engine ?? 'not reported'})`,
+      holds: resource.engine !== undefined && compiled.engines.has(resource.engine),
+    });
+  if (compiled.clusterModes)
+    list.push({
+      criterion: `clusterMode ${match.clusterMode?.join(', ')} (is ${resource.clusterMode ?? 'not reported'})`,
+      holds: resource.clusterMode !== undefined && compiled.clusterModes.has(resource.clusterMode),
+    });
+  if (compiled.ids)
+    list.push({
+      criterion: `ids ${match.ids?.join(', ')} (is ${resource.id})`,
+      holds: compiled.ids.some((pattern) => pattern.test(resource.id)),
+    });
+  for (const [key, value] of compiled.tags) {
+    const actual = resource.tags[key];
+    list.push({
+      criterion: `tag ${key}=${value} (is ${actual === undefined ? 'absent' : `"${actual}"`})`,
+      holds: actual !== undefined && (value === '*' || actual === value),
+    });
+  }
+  return list;
+}
+
+/** The hot path of `evaluate`: the same test as `criteria`, without building explanations. */
 function matches(compiled: CompiledRule, resource: Resource): boolean {
   if (compiled.types && !compiled.types.has(resource.type)) return false;
   if (compiled.engines && (resource.engine === undefined || !compiled.engines.has(resource.engine)))
@@ -59,6 +94,37 @@ function matches(compiled: CompiledRule, resource: Resource): boolean {
     if (actual === undefined || (value !== '*' && actual !== value)) return false;
   }
   return true;
+}
+
+/** Why a rule does or does not apply to a resource, and what it finds there. */
+export interface RuleExplanation {
+  rule: string;
+  mode: string;
+  matches: boolean;
+  criteria: { criterion: string; holds: boolean }[];
+  findings: Finding[];
+}
+
+/**
+ * Every rule of the policy held against one resource: which match criteria hold, and the
+ * findings of the rules that apply (exemptions included).
+ *
+ * @example
+ * for (const rule of explainRules(resource, policy, new Date())) console.log(rule.rule, rule.matches);
+ */
+export function explainRules(resource: Resource, policy: Policy, now: Date): RuleExplanation[] {
+  const findings = evaluate([resource], policy, now);
+  return policy.rules.map((rule) => {
+    const compiled = compileRule(rule);
+    const list = criteria(compiled, resource);
+    return {
+      rule: rule.name,
+      mode: rule.mode,
+      matches: list.every((item) => item.holds),
+      criteria: list.length === 0 ? [{ criterion: 'no match criteria: every resource', holds: true }] : list,
+      findings: findings.filter((finding) => finding.rule === rule.name),
+    };
+  });
 }
 
 /** An exemption as it applies to one resource and rule at evaluation time. */

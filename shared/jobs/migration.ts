@@ -67,6 +67,15 @@ const LOCK_MS = 3 * 86_400_000;
 const lockKey = (groupId: string) => `migration#${groupId}`;
 /** Approval requests: the task token waits here for `guardrails migration approve|reject`. */
 export const APPROVAL_KIND = 'approval#migration';
+/** `guardrails migration abort` leaves its request here; the sync check honours it. */
+export const ABORT_KIND = 'abort#migration';
+
+/** An operator's request to abort a group's migration. */
+export interface AbortRequest {
+  by: string;
+  reason: string;
+  requestedAt: string;
+}
 
 interface StepTime {
   at: string;
@@ -430,6 +439,9 @@ async function checkSync(context: StepContext) {
   const input = inputOf(state);
   const previous = state.migration;
   if (previous === undefined) throw new MigrationError('StateMissing', 'no migration was started');
+  const abortRequest = await deps.store.readRecord<AbortRequest>(ABORT_KIND, input.replicationGroupId);
+  if (abortRequest !== undefined)
+    throw new MigrationError('MigrationAborted', `aborted by ${abortRequest.by}: ${abortRequest.reason}`);
   const group = await groupOrFail(deps, input.replicationGroupId);
   if (group.status !== 'migrating')
     throw new MigrationError(
@@ -593,6 +605,7 @@ async function release(context: StepContext, groupId: string | undefined): Promi
   if (groupId === undefined) return;
   await context.deps.store.releaseLease(lockKey(groupId), context.execution);
   await context.deps.store.deleteRecord(APPROVAL_KIND, groupId);
+  await context.deps.store.deleteRecord(ABORT_KIND, groupId);
 }
 
 async function succeeded(context: StepContext) {
