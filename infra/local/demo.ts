@@ -287,6 +287,9 @@ source.stop();
 
 // --- the end --------------------------------------------------------------------------------------
 say('What was captured');
+const report = join(CAPTURE_DIR, 'report.html');
+await runCli(['scan', '--endpoint-url', emulator.endpoint, '--format', 'html', '--output', report], io);
+line(`HTML report of the fleet now: ${report} (guardrails scan --format html)`);
 line(
   `${emulator.sinks.events.length} EventBridge events in ${CAPTURE_DIR}/events.jsonl: ${countBy(emulator.sinks.events.map((event) => event.detailType))}`,
 );

@@ -1,0 +1,330 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DescribeReplicationGroupsCommand,
+  DescribeServerlessCachesCommand,
+} from '@aws-sdk/client-elasticache';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { standInMigration, startStandIn } from '../../../infra/local/emulator/redis-migration.js';
+import { createFleetClients } from '../../../shared/aws/clients.js';
+import { type CliIo, EXIT, runCli } from '../../../shared/cli/main.js';
+import { BASELINE_KIND } from '../../../shared/jobs/encryption-drift.js';
+import { APPROVAL_KIND } from '../../../shared/jobs/migration.js';
+import { groupState, REGION, type Stack, startStack } from '../harness.js';
+
+const POLICY = `version: 1
+rules:
+  - name: prod-durability
+    match: { resourceTypes: [replication-group], tags: { env: prod } }
+    durability: { minimum: sync }
+  - name: encrypted-at-rest
+    match: { resourceTypes: [replication-group, serverless-cache] }
+    storageEncryption: { allowed: [sse-elasticache, sse-kms] }
+`;
+
+let stack: Stack;
+let dir: string;
+let policyPath: string;
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: CliIo = {
+    stdout: (text) => {
+      out += text;
+    },
+    stderr: (text) => {
+      err += text;
+    },
+    isTTY: false,
+  };
+  const code = await runCli(args, io);
+  return { code, out, err };
+}
+const live = () => ['--endpoint-url', stack.emulator.endpoint, '--policy', policyPath];
+
+beforeAll(async () => {
+  stack = await startStack({ migrationBackend: standInMigration() });
+  stack.emulator.clock.freeze(Date.now());
+  Object.assign(process.env, stack.env, { AWS_ENDPOINT_URL: '' });
+  const model = stack.emulator.model;
+  model.putGroup(groupState('orders'));
+  model.putGroup(groupState('payments', { durability: 'sync', effectiveDurability: 'sync' }));
+  model.putGroup(
+    groupState('sessions', {
+      encrypted: false,
+      atRestEncryptionEnabled: false,
+      tags: new Map([['env', 'dev']]),
+    }),
+  );
+  dir = mkdtempSync(join(tmpdir(), 'guardrails-cli-'));
+  policyPath = join(dir, 'policy.yaml');
+  writeFileSync(policyPath, POLICY);
+});
+
+afterAll(async () => {
+  await stack.close();
+});
+
+describe('guardrails scan', () => {
+  it.each([
+    ['json', (out: string) => (JSON.parse(out) as { findings: unknown[] }).findings.length],
+    ['csv', (out: string) => out.trim().split('\n').length - 1],
+    ['markdown', (out: string) => out.trim().split('\n').length - 2],
+    ['html', (out: string) => out.match(/<tr class=/g)?.length ?? 0],
+    ['table', (out: string) => out.trim().split('\n').length - 1],
+  ])('reports every finding as %s and exits 1 on a violation', async (format, count) => {
+    const { code, out } = await cli(['scan', ...live(), '--format', format]);
+
+    expect(code).toBe(EXIT.violations);
+    // orders and payments: 2 rules each; sessions: encryption only.
+    expect(count(out)).toBe(5);
+  });
+
+  it('gives the same findings offline from saved describe and get-resources output', async () => {
+    // Prepare: what `aws elasticache describe-*` and `aws resourcegroupstaggingapi get-resources` print.
+    const clients = createFleetClients({ endpoint: stack.emulator.endpoint, region: REGION });
+    const groups = await clients.elasticache.send(new DescribeReplicationGroupsCommand({}));
+    const caches = await clients.elasticache.send(new DescribeServerlessCachesCommand({}));
+    writeFileSync(join(dir, 'groups.json'), JSON.stringify({ ReplicationGroups: groups.ReplicationGroups }));
+    writeFileSync(join(dir, 'caches.json'), JSON.stringify({ ServerlessCaches: caches.ServerlessCaches }));
+    const mappings = [...stack.emulator.model.groups.values()].map((group) => ({
+      ResourceARN: stack.emulator.model.arn('replicationgroup', group.id),
+      Tags: [...group.tags].map(([Key, Value]) => ({ Key, Value })),
+    }));
+    writeFileSync(join(dir, 'tags.json'), JSON.stringify({ ResourceTagMappingList: mappings }));
+    const calls = stack.emulator.faults.log.length;
+
+    // Act
+    const offline = await cli([
+      'scan',
+      '--policy',
+      policyPath,
+      '--input',
+      join(dir, 'groups.json'),
+      join(dir, 'caches.json'),
+      '--tags',
+      join(dir, 'tags.json'),
+      '--format',
+      'json',
+    ]);
+    const online = await cli(['scan', ...live(), '--format', 'json']);
+
+    // Assess
+    expect(
+      stack.emulator.faults.log.slice(calls).filter((entry) => entry.action.startsWith('Describe')),
+    ).toHaveLength(2);
+    expect(offline.code).toBe(EXIT.violations);
+    expect(JSON.parse(offline.out).findings).toEqual(JSON.parse(online.out).findings);
+  });
+
+  it.each([
+    [['--format', 'xml'], /option '--format <format>' argument 'xml' is invalid/],
+    [['--input', '/nonexistent/fleet.json'], /cannot read \/nonexistent\/fleet.json: ENOENT/],
+    [['--bogus'], /unknown option '--bogus'/],
+  ])('refuses %j with exit 2 and one clear line', async (flags, message) => {
+    const { code, err } = await cli(['scan', '--policy', policyPath, ...flags]);
+
+    expect(code).toBe(EXIT.usage);
+    expect(err).toMatch(message);
+    expect(err).not.toMatch(/\n\s+at /);
+  });
+
+  it('names the missing field of an input that is not describe output', async () => {
+    writeFileSync(join(dir, 'wrong.json'), JSON.stringify({ Groups: [] }));
+
+    const { code, err } = await cli(['scan', '--policy', policyPath, '--input', join(dir, 'wrong.json')]);
+
+    expect(code).toBe(EXIT.usage);
+    expect(err).toContain('describe-replication-groups (ReplicationGroups)');
+  });
+});
+
+describe('guardrails policy', () => {
+  it('validates a good file and names the line of a bad one', async () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, POLICY.replace('minimum: sync', 'minimum: always'));
+
+    const good = await cli(['policy', 'validate', policyPath]);
+    const wrong = await cli(['policy', 'validate', bad]);
+
+    expect(good).toMatchObject({
+      code: EXIT.compliant,
+      out: `${policyPath}: valid (2 rules, 0 exemptions)\n`,
+    });
+    expect(wrong.code).toBe(EXIT.usage);
+    expect(wrong.err).toMatch(/bad\.yaml:5 rules\[0\]\.durability\.minimum/);
+  });
+
+  it('explains which rules match a resource and why', async () => {
+    const { code, out } = await cli([
+      'policy',
+      'explain',
+      ...live(),
+      '--resource',
+      'sessions',
+      '--format',
+      'table',
+    ]);
+
+    expect(code).toBe(EXIT.violations);
+    expect(out).toContain('prod-durability [report]: does not apply');
+    expect(out).toContain('- tag env=prod (is "dev")');
+    expect(out).toContain('encrypted-at-rest [report]: applies');
+    expect(out).toMatch(/=> violation: StorageEncryptionType none/);
+  });
+
+  it('refuses a resource that is not in the fleet', async () => {
+    const { code, err } = await cli(['policy', 'explain', ...live(), '--resource', 'nope']);
+    expect(code).toBe(EXIT.usage);
+    expect(err).toBe('guardrails: --resource nope: no such resource in the fleet\n');
+  });
+});
+
+describe('guardrails drift', () => {
+  it('shows a change against a previous report, and exits 0 when nothing changed', async () => {
+    const report = join(dir, 'before.json');
+    await cli(['scan', ...live(), '--format', 'json', '--output', report]);
+    const same = await cli(['drift', ...live(), '--baseline', report]);
+    const group = stack.emulator.model.groups.get('orders');
+    if (group !== undefined) group.kmsKeyId = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd';
+
+    const changed = await cli(['drift', ...live(), '--baseline', report, '--format', 'csv']);
+
+    expect(same).toMatchObject({ code: EXIT.compliant, out: '[]\n' });
+    expect(changed.code).toBe(EXIT.violations);
+    expect(changed.out).toBe(
+      'resourceType,resourceId,before,now\nreplication-group,orders,sse-elasticache,sse-kms\n',
+    );
+  });
+
+  it('compares with the baselines in the state table', async () => {
+    await stack.store.putRecord(BASELINE_KIND, stack.emulator.model.arn('replicationgroup', 'payments'), {
+      arn: stack.emulator.model.arn('replicationgroup', 'payments'),
+      storageEncryptionType: 'none',
+    });
+
+    const { code, out } = await cli(['drift', ...live(), '--format', 'json']);
+
+    expect(code).toBe(EXIT.violations);
+    expect(JSON.parse(out)).toEqual([
+      { resourceType: 'replication-group', resourceId: 'payments', before: 'none', now: 'sse-elasticache' },
+    ]);
+  });
+});
+
+describe('guardrails snapshot', () => {
+  it('creates, lists and (with --apply) cleans up our snapshots', async () => {
+    const created = await cli([
+      'snapshot',
+      'create',
+      'payments',
+      '--reason',
+      'before-upgrade',
+      ...live().slice(0, 2),
+    ]);
+    stack.emulator.clock.advance(30_000);
+    const listed = await cli(['snapshot', 'list', ...live().slice(0, 2), '--format', 'json']);
+    const cleanup = await cli(['snapshot', 'cleanup', ...live().slice(0, 2), '--retention-days', '0']);
+
+    expect(created.code).toBe(EXIT.compliant);
+    const name = created.out.split(' ')[0] ?? '';
+    expect(JSON.parse(listed.out)).toEqual([
+      expect.objectContaining({
+        name,
+        replicationGroupId: 'payments',
+        status: 'available',
+        durability: 'sync',
+      }),
+    ]);
+    expect(cleanup.code).toBe(EXIT.usage);
+    expect(cleanup.err).toContain('--retention-days 0: expected a whole number of days >= 1');
+    expect(stack.emulator.model.snapshots.has(name)).toBe(true);
+  });
+});
+
+describe('guardrails migration (--local against the sandbox)', () => {
+  it('starts, waits for approval, completes once approved', async () => {
+    const source = await startStandIn();
+    stack.emulator.model.putGroup(groupState('cart', { shards: 1 }));
+    const args = ['--endpoint-url', stack.emulator.endpoint, '--table', 'guardrails-state'];
+
+    const started = cli([
+      'migration',
+      'start',
+      'cart',
+      '--local',
+      ...args,
+      '--source',
+      `127.0.0.1:${source.endpoint.port}`,
+      '--require-approval',
+      '--policy',
+      policyPath,
+    ]);
+    let waiting: unknown;
+    for (let look = 0; look < 200 && waiting === undefined; look += 1) {
+      waiting = await stack.store.readRecord(APPROVAL_KIND, 'cart');
+      if (waiting === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const status = await cli(['migration', 'status', 'cart', ...args]);
+    const approved = await cli(['migration', 'approve', 'cart', ...args]);
+    const result = await started;
+    source.server.close();
+
+    expect(JSON.parse(status.out)).toMatchObject({
+      waitingForApproval: { execution: expect.stringMatching(/^cart-/) },
+    });
+    expect(approved).toMatchObject({ code: EXIT.compliant, out: 'approved: cart\n' });
+    expect(result.code).toBe(EXIT.compliant);
+    expect(result.out).toContain('"status": "succeeded"');
+    expect(stack.emulator.model.groups.get('cart')?.status).toBe('available');
+  });
+
+  it.each([
+    [['--source', '10.0.0.1'], /--source 10.0.0.1: expected host:port/],
+    [['--source', '10.0.0.1:70000'], /customerEndpoints.0.port: must be 1-65535/],
+    [
+      ['--source', '10.0.0.1:6379'],
+      /give --state-machine-arn \(or MIGRATION_STATE_MACHINE_ARN\), or --local/,
+    ],
+  ])('refuses %j before any call', async (flags, message) => {
+    const calls = stack.emulator.faults.log.length;
+    const { code, err } = await cli(['migration', 'start', 'cart', '--table', 'guardrails-state', ...flags]);
+
+    expect(code).toBe(EXIT.usage);
+    expect(err).toMatch(message);
+    expect(stack.emulator.faults.log.length).toBe(calls);
+  });
+
+  it('says so when nothing waits for approval', async () => {
+    const { code, err } = await cli(['migration', 'approve', 'cart', '--table', 'guardrails-state']);
+    expect(code).toBe(EXIT.usage);
+    expect(err).toBe('guardrails: no migration of cart waits for approval\n');
+  });
+});
+
+describe('guardrails --help', () => {
+  it.each([
+    ['scan'],
+    ['drift'],
+    ['policy', 'validate'],
+    ['policy', 'explain'],
+    ['snapshot', 'create'],
+    ['snapshot', 'list'],
+    ['snapshot', 'cleanup'],
+    ['migration', 'start'],
+    ['migration', 'status'],
+    ['migration', 'approve'],
+    ['migration', 'reject'],
+    ['migration', 'abort'],
+  ])('documents %s %s', async (...command) => {
+    const { code, out } = await cli([...command.filter(Boolean), '--help']);
+    expect(code).toBe(EXIT.compliant);
+    expect(out).toMatch(/^Usage: guardrails /);
+  });
+});
+
+it('keeps the report file it was asked to write', () => {
+  expect(readFileSync(join(dir, 'before.json'), 'utf8')).toContain('"findings"');
+});

@@ -1,0 +1,127 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliIo, runCli } from '../../../shared/cli/main.js';
+import { groupState, type Stack, startStack } from '../harness.js';
+
+const CHROMIUM = ['chromium', 'chromium-browser'].find(
+  (binary) => spawnSync(binary, ['--version'], { stdio: 'ignore' }).status === 0,
+);
+const POLICY = `version: 1
+rules:
+  - name: prod-durability
+    match: { resourceTypes: [replication-group], tags: { env: prod } }
+    durability: { minimum: sync }
+  - name: encrypted-at-rest
+    match: { resourceTypes: [replication-group, serverless-cache] }
+    storageEncryption: { allowed: [sse-elasticache, sse-kms] }
+`;
+
+/** Pixels within a small distance of a colour. */
+function countColour(png: PNG, hex: string, area?: { top: number; bottom: number }): number {
+  const [r, g, b] = [1, 3, 5].map((start) => Number.parseInt(hex.slice(start, start + 2), 16));
+  let count = 0;
+  for (let y = area?.top ?? 0; y < (area?.bottom ?? png.height); y += 1) {
+    for (let x = 0; x < png.width; x += 1) {
+      const at = (y * png.width + x) * 4;
+      const d =
+        Math.abs((png.data[at] ?? 0) - (r ?? 0)) +
+        Math.abs((png.data[at + 1] ?? 0) - (g ?? 0)) +
+        Math.abs((png.data[at + 2] ?? 0) - (b ?? 0));
+      if (d < 30) count += 1;
+    }
+  }
+  return count;
+}
+
+describe.runIf(CHROMIUM !== undefined)('HTML report in headless Chromium', () => {
+  let stack: Stack;
+  let dir: string;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    for (let index = 0; index < 12; index += 1)
+      stack.emulator.model.putGroup(
+        groupState(
+          `group-${String(index).padStart(2, '0')}`,
+          index % 3 === 0 ? { durability: 'sync', effectiveDurability: 'sync' } : {},
+        ),
+      );
+    stack.emulator.model.putGroup(groupState('plain', { encrypted: false, tags: new Map([['env', 'dev']]) }));
+    dir = mkdtempSync(join(tmpdir(), 'guardrails-html-'));
+    writeFileSync(join(dir, 'policy.yaml'), POLICY);
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  it('renders the chart and the findings table (screenshot is not blank)', async () => {
+    // Prepare
+    let errors = '';
+    const io: CliIo = {
+      stdout: () => undefined,
+      stderr: (text) => {
+        errors += text;
+      },
+      isTTY: false,
+    };
+    const report = join(dir, 'report.html');
+    const code = await runCli(
+      [
+        'scan',
+        '--endpoint-url',
+        stack.emulator.endpoint,
+        '--policy',
+        join(dir, 'policy.yaml'),
+        '--format',
+        'html',
+        '--output',
+        report,
+        '--region',
+        'us-east-1',
+      ],
+      io,
+    );
+    expect(errors).toBe('');
+    expect(code).toBe(1);
+    const screenshot = join(dir, 'report.png');
+
+    // Act
+    await promisify(execFile)(
+      CHROMIUM ?? 'chromium',
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        `--user-data-dir=${join(dir, 'profile')}`,
+        '--window-size=1000,900',
+        `--screenshot=${screenshot}`,
+        `file://${report}`,
+      ],
+      { timeout: 60_000 },
+    );
+
+    // Assess: the chart's bars in the status colours, and table text below it.
+    const png = PNG.sync.read(readFileSync(screenshot));
+    const chart = { top: 0, bottom: 300 };
+    const violations = countColour(png, '#c62828', chart);
+    const compliant = countColour(png, '#2e7d32', chart);
+    const text = countColour(png, '#222222', { top: 300, bottom: png.height });
+    const white = countColour(png, '#ffffff');
+    expect(violations).toBeGreaterThan(500);
+    expect(compliant).toBeGreaterThan(500);
+    expect(text).toBeGreaterThan(1000);
+    expect(white / (png.width * png.height)).toBeLessThan(0.97);
+    const html = readFileSync(report, 'utf8');
+    expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/);
+  });
+});
