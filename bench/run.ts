@@ -177,15 +177,26 @@ function evaluationThroughput(): void {
 }
 
 async function peakRss(): Promise<void> {
+  // Bundled like a function and run by plain Node, as in Lambda (no TypeScript loader in the process).
+  const child = join(mkdtempSync(join(tmpdir(), 'bench-rss-')), 'rss-child.mjs');
+  await build({
+    entryPoints: [join(ROOT, 'bench', 'rss-child.ts')],
+    outfile: child,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    mainFields: ['module', 'main'],
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+    logLevel: 'error',
+  });
   const emulator = await sandbox(50_000);
   const output = await new Promise<string>((resolve, reject) => {
     execFile(
       process.execPath,
-      [
-        join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
-        join(ROOT, 'bench', 'rss-child.ts'),
-        emulator.endpoint,
-      ],
+      [child, emulator.endpoint, join(ROOT, 'infra', 'policy.default.yaml')],
       { cwd: ROOT, maxBuffer: 1 << 20 },
       (error, stdout) => (error ? reject(error) : resolve(stdout)),
     );

@@ -58,16 +58,13 @@ function minReplicasPerShard(group: ReplicationGroup): number | undefined {
   return Math.max(0, Math.floor(members / shards.length) - 1);
 }
 
-function primaryEndpoints(group: ReplicationGroup): Resource['primaryEndpoints'] {
-  const endpoints = [
-    ...(group.NodeGroups ?? []).map((shard) => shard.PrimaryEndpoint),
-    ...(group.NodeGroups?.some((shard) => shard.PrimaryEndpoint !== undefined)
-      ? []
-      : [group.ConfigurationEndpoint]),
-  ].filter((endpoint) => endpoint?.Address !== undefined && endpoint.Port !== undefined);
-  return endpoints.length === 0
+function primaryEndpoint(group: ReplicationGroup): Resource['primaryEndpoint'] {
+  const endpoint =
+    group.NodeGroups?.find((shard) => shard.PrimaryEndpoint?.Address !== undefined)?.PrimaryEndpoint ??
+    group.ConfigurationEndpoint;
+  return endpoint?.Address === undefined || endpoint.Port === undefined
     ? undefined
-    : endpoints.map((endpoint) => ({ address: endpoint?.Address ?? '', port: endpoint?.Port ?? 0 }));
+    : { address: endpoint.Address, port: endpoint.Port };
 }
 
 /** Normalise one DescribeReplicationGroups item. */
@@ -93,8 +90,8 @@ export function toReplicationGroupResource(group: ReplicationGroup, tags: Record
     dataTiering: group.DataTiering === undefined ? undefined : group.DataTiering === 'enabled',
     globalDatastore: group.GlobalReplicationGroupInfo?.GlobalReplicationGroupId !== undefined,
     pendingModifications: hasPendingModifications(group),
-    memberClusters: group.MemberClusters,
-    primaryEndpoints: primaryEndpoints(group),
+    firstMemberCluster: group.MemberClusters?.[0],
+    primaryEndpoint: primaryEndpoint(group),
     tags,
   };
 }
@@ -116,25 +113,29 @@ export function toServerlessCacheResource(cache: ServerlessCache, tags: Record<s
   };
 }
 
+/**
+ * Describe pages become Resources as they arrive, so the SDK's much larger page objects are
+ * dropped page by page instead of held until the last one (tags are attached afterwards).
+ */
 async function readReplicationGroups(client: ElastiCacheClient, onPage: (count: number) => void) {
-  const groups: ReplicationGroup[] = [];
+  const groups: Resource[] = [];
   for await (const page of paginateDescribeReplicationGroups(
     { client, pageSize: PAGE_SIZE },
     { MaxRecords: PAGE_SIZE },
   )) {
-    groups.push(...(page.ReplicationGroups ?? []));
+    for (const group of page.ReplicationGroups ?? []) groups.push(toReplicationGroupResource(group, {}));
     onPage(page.ReplicationGroups?.length ?? 0);
   }
   return groups;
 }
 
 async function readServerlessCaches(client: ElastiCacheClient, onPage: (count: number) => void) {
-  const caches: ServerlessCache[] = [];
+  const caches: Resource[] = [];
   for await (const page of paginateDescribeServerlessCaches(
     { client, pageSize: PAGE_SIZE },
     { MaxResults: PAGE_SIZE },
   )) {
-    caches.push(...(page.ServerlessCaches ?? []));
+    for (const cache of page.ServerlessCaches ?? []) caches.push(toServerlessCacheResource(cache, {}));
     onPage(page.ServerlessCaches?.length ?? 0);
   }
   return caches;
@@ -166,10 +167,9 @@ export async function readFleet(
     ),
     awsCall('GetResources', () => readTagsByArn(clients.tagging, TAGGING_RESOURCE_TYPES['serverless-cache'])),
   ]);
-  return [
-    ...groups.map((group) => toReplicationGroupResource(group, groupTags.get(group.ARN ?? '') ?? {})),
-    ...caches.map((cache) => toServerlessCacheResource(cache, cacheTags.get(cache.ARN ?? '') ?? {})),
-  ];
+  for (const group of groups) group.tags = groupTags.get(group.arn) ?? {};
+  for (const cache of caches) cache.tags = cacheTags.get(cache.arn) ?? {};
+  return [...groups, ...caches];
 }
 
 /** The engine version of a replication group, read from one of its member clusters. */
@@ -177,7 +177,7 @@ export async function readEngineVersion(
   client: ElastiCacheClient,
   resource: Resource,
 ): Promise<string | undefined> {
-  const member = resource.memberClusters?.[0];
+  const member = resource.firstMemberCluster;
   if (member === undefined) return undefined;
   const answer = await awsCall('DescribeCacheClusters', () =>
     client.send(new DescribeCacheClustersCommand({ CacheClusterId: member })),

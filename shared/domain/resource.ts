@@ -52,10 +52,10 @@ export interface Resource {
   durabilityLagMs?: number;
   /** Recent `DurabilityBufferExceededErrorCount` from CloudWatch, for durable groups. */
   durabilityBufferExceeded?: number;
-  /** Member cache cluster ids (replication groups), used to read the engine version on demand. */
-  memberClusters?: string[];
-  /** Where clients write: each shard's primary endpoint, or the configuration endpoint (cluster mode). */
-  primaryEndpoints?: { address: string; port: number }[];
+  /** One member cache cluster (replication groups), to read the engine version on demand. */
+  firstMemberCluster?: string;
+  /** Where clients write: the first shard's primary endpoint, or the configuration endpoint (cluster mode). */
+  primaryEndpoint?: { address: string; port: number };
   tags: Record<string, string>;
 }
 

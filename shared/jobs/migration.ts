@@ -377,7 +377,7 @@ async function checkComplete(context: StepContext) {
   const done = group.status === 'available';
   if (!done) return { ...previous, ...nextPoll(previous, input.polling.complete, false) };
   // Post-verify: the group's primary now answers as a primary, not as a replica of the source.
-  const primary = group.primaryEndpoints?.[0];
+  const primary = group.primaryEndpoint;
   const targetRole = primary === undefined ? undefined : await roleOf(deps, primary);
   if (targetRole === 'slave' || targetRole === 'replica')
     throw new MigrationError('PostVerifyFailed', `the group's primary still replicates (role ${targetRole})`);
@@ -450,7 +450,7 @@ async function checkSync(context: StepContext) {
     );
   const read = deps.readReplication ?? readInfo;
   const reading: SyncReading = { checkedAt: iso(deps) };
-  const target = group.primaryEndpoints?.[0];
+  const target = group.primaryEndpoint;
   const source = input.customerEndpoints[0];
   try {
     if (target === undefined || source === undefined)
