@@ -325,6 +325,11 @@ export class ElastiCacheModel {
     }
   }
 
+  /** Ids of one kind in sorted order (cached until that kind changes): what pagination walks. */
+  sortedIds(kind: 'groups' | 'serverless' | 'snapshots'): string[] {
+    return this.#sortedIds(kind);
+  }
+
   #sortedIds(kind: 'groups' | 'serverless' | 'snapshots'): string[] {
     const cached = this.#sorted[kind];
     if (cached !== undefined) return cached;

@@ -77,15 +77,26 @@ function getResources(model: ElastiCacheModel, input: Record<string, unknown>) {
   if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100) {
     throw new QueryFault('InvalidParameterException', 'ResourcesPerPage must be between 1 and 100.');
   }
+  // The token is where the walk stopped: the type's index and the position in its sorted ids.
+  const [startType, startAt] = String(input.PaginationToken ?? '0:0')
+    .split(':')
+    .map((part) => Number(part) || 0);
   const rows: { arn: string; tags: Map<string, string> }[] = [];
-  for (const type of types) {
-    const kind = TAGGING_TYPES[type];
+  let next = '';
+  for (let typeIndex = startType ?? 0; typeIndex < types.length && next === ''; typeIndex += 1) {
+    const kind = TAGGING_TYPES[types[typeIndex] ?? ''];
     if (kind === undefined) continue;
     const arnKind =
       kind === 'groups' ? 'replicationgroup' : kind === 'serverless' ? 'serverlesscache' : 'snapshot';
-    for (const [id, item] of [...model[kind].entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const ids = model.sortedIds(kind);
+    for (let position = typeIndex === startType ? (startAt ?? 0) : 0; position < ids.length; position += 1) {
+      if (rows.length === perPage) {
+        next = `${typeIndex}:${position}`;
+        break;
+      }
+      const item = model[kind].get(ids[position] ?? '');
       // Like the real API: only resources that carry tags are listed.
-      if (item.tags.size === 0) continue;
+      if (item === undefined || item.tags.size === 0) continue;
       const pass = filters.every((filter) => {
         const value = filter.Key === undefined ? undefined : item.tags.get(filter.Key);
         return (
@@ -93,17 +104,15 @@ function getResources(model: ElastiCacheModel, input: Record<string, unknown>) {
           (filter.Values === undefined || filter.Values.length === 0 || filter.Values.includes(value))
         );
       });
-      if (pass) rows.push({ arn: model.arn(arnKind, id), tags: item.tags });
+      if (pass) rows.push({ arn: model.arn(arnKind, ids[position] ?? ''), tags: item.tags });
     }
   }
-  const start = Number(input.PaginationToken ?? 0);
-  const slice = rows.slice(start, start + perPage);
   return {
-    ResourceTagMappingList: slice.map((row) => ({
+    ResourceTagMappingList: rows.map((row) => ({
       ResourceARN: row.arn,
       Tags: [...row.tags].map(([Key, Value]) => ({ Key, Value })),
     })),
-    PaginationToken: start + perPage < rows.length ? String(start + perPage) : '',
+    PaginationToken: next,
   };
 }
 
