@@ -299,7 +299,8 @@ line(
 );
 
 if (values.keep) {
-  console.log(`\nThe sandbox keeps running (Ctrl-C stops it):
+  clock.resume();
+  console.log(`\nThe sandbox keeps running, its clock now passing in real time (Ctrl-C stops it):
   export AWS_ENDPOINT_URL=${emulator.endpoint} AWS_ENDPOINT_URL_DYNAMODB=${dynamo.endpoint}
   export AWS_REGION=${REGION} AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox STATE_TABLE=${STATE_TABLE}
   npm run guardrails -- scan --format table`);

@@ -131,7 +131,17 @@ async function runLocally(
   const events = new EventPublisher(undefined, aws);
   const logger = createLogger('cli');
   logger.setLogLevel('SILENT');
-  const now = () => new Date();
+  // The sandbox keeps its own time (waits move it on): steps stamp times on its clock.
+  let skewMs = 0;
+  const sandboxClock = async (advanceMs: number) => {
+    const answer = await fetch(new URL('/_control/clock', endpoint), {
+      method: 'POST',
+      body: JSON.stringify({ advanceMs }),
+    });
+    skewMs = Date.parse(((await answer.json()) as { now: string }).now) - Date.now();
+  };
+  await sandboxClock(0);
+  const now = () => new Date(Date.now() + skewMs);
   const policy = await flags.policy();
   const deps = {
     elasticache: clients.elasticache,
@@ -154,11 +164,9 @@ async function runLocally(
   };
   const clock = {
     advance: async (ms: number) => {
-      await fetch(new URL('/_control/clock', endpoint), {
-        method: 'POST',
-        body: JSON.stringify({ advanceMs: ms }),
-      });
-      await sleep(20); // a real source and target need a little real time between looks
+      await sandboxClock(ms);
+      // A real source needs real time to sync (redis waits 5 s before a full sync by default).
+      await sleep(250);
     },
   };
   context.out(`running ${name} locally against ${endpoint}\n`);

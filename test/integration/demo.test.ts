@@ -23,3 +23,44 @@ describe('npm start (the sandbox demo)', () => {
     expect(stdout).toContain('Done.');
   });
 });
+
+describe('npm start -- --keep', () => {
+  it('leaves the sandbox up with the environment to reach it, until Ctrl-C', async () => {
+    // Prepare
+    const { spawn } = await import('node:child_process');
+    const { DescribeReplicationGroupsCommand, ElastiCacheClient } = await import(
+      '@aws-sdk/client-elasticache'
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/demo.ts', '--keep'], {
+      cwd: new URL('../..', import.meta.url).pathname,
+    });
+    let output = '';
+    const kept = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no sandbox line in: ${output}`)), 90_000);
+      child.stdout.on('data', (data: Buffer) => {
+        output += data.toString();
+        if (/export AWS_ENDPOINT_URL=\S+/.test(output) && output.includes('Ctrl-C')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+
+    // Act
+    await kept;
+    const endpoint = output.match(/export AWS_ENDPOINT_URL=(\S+)/)?.[1] ?? '';
+    const client = new ElastiCacheClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+    });
+    const groups = await client.send(new DescribeReplicationGroupsCommand({ MaxRecords: 20 }));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+
+    // Assess
+    expect(groups.ReplicationGroups?.length).toBe(20);
+    expect(output).toContain('STATE_TABLE=guardrails-state');
+    expect(await exited).toBe(0);
+  }, 120_000);
+});

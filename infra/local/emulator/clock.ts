@@ -12,6 +12,13 @@ export class Clock {
     this.#offsetMs += ms;
   }
 
+  /** Let real time pass again, from the time shown now (a frozen demo left running). */
+  resume(): void {
+    if (this.#frozenAt === undefined) return;
+    this.#offsetMs = this.now() - Date.now();
+    this.#frozenAt = undefined;
+  }
+
   /** Stop real time from passing, so only `advance` moves it (deterministic tests). */
   freeze(at: number = Date.now()): void {
     this.#frozenAt = at;

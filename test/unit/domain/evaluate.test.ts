@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EXEMPT_UNTIL_TAG, evaluate, summarize } from '../../../shared/domain/evaluate.js';
+import { EXEMPT_UNTIL_TAG, evaluate, explainRules, summarize } from '../../../shared/domain/evaluate.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import type { DurabilityLevel, Resource, StorageEncryptionType } from '../../../shared/domain/resource.js';
 
@@ -290,5 +290,45 @@ describe('Function: summarize', () => {
       byStatus: { compliant: 1, violation: 1, exempt: 0, unknown: 1, error: 0 },
       byRule: { dur: { compliant: 1, violation: 1, unknown: 1 } },
     });
+  });
+});
+
+describe('Function: explainRules', () => {
+  const rules = policy(
+    [
+      `  - name: prod-valkey\n    match: { resourceTypes: [replication-group], engines: [valkey], clusterMode: [enabled], ids: ["orders-*"], tags: { env: prod, team: "*" } }\n    durability: { minimum: sync }`,
+      `  - name: everything\n    match: {}\n    storageEncryption: { allowed: [sse-kms] }`,
+    ].join('\n'),
+  );
+
+  it.each([
+    ['orders-1', { env: 'prod', team: 'payments' }, 'valkey', true],
+    ['orders-2', { env: 'dev', team: 'payments' }, 'valkey', false],
+    ['orders-3', { env: 'prod' }, 'valkey', false],
+    ['cart-1', { env: 'prod', team: 'payments' }, 'valkey', false],
+    ['orders-4', { env: 'prod', team: 'payments' }, 'redis', false],
+  ])('agrees with evaluate for %s %j (%s)', (id, tags, engine, applies) => {
+    const resource = group(id, { tags, engine });
+
+    const [prod, everything] = explainRules(resource, rules, NOW);
+
+    expect(prod?.matches).toBe(applies);
+    expect(prod?.findings.length).toBe(
+      evaluate([resource], rules, NOW).filter((f) => f.rule === 'prod-valkey').length,
+    );
+    expect(prod?.criteria.filter((item) => !item.holds).length === 0).toBe(applies);
+    expect(everything).toMatchObject({
+      matches: true,
+      criteria: [{ criterion: 'no match criteria: every resource', holds: true }],
+    });
+    expect(everything?.findings[0]?.status).toBe('violation');
+  });
+
+  it('names the criterion that fails, with the value it saw', () => {
+    const [prod] = explainRules(group('orders-9', { tags: { env: 'dev', team: 'x' } }), rules, NOW);
+
+    expect(prod?.criteria.filter((item) => !item.holds).map((item) => item.criterion)).toEqual([
+      'tag env=prod (is "dev")',
+    ]);
   });
 });

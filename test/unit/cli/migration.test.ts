@@ -1,0 +1,136 @@
+import {
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { type CliIo, EXIT, runCli } from '../../../shared/cli/main.js';
+
+const sfn = mockClient(SFNClient);
+const dynamo = mockClient(DynamoDBDocumentClient);
+const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAR-real-task-token';
+const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:elasticache-guardrails-prod-migration';
+
+async function cli(args: string[]) {
+  let out = '';
+  let err = '';
+  const io: CliIo = {
+    stdout: (text) => {
+      out += text;
+    },
+    stderr: (text) => {
+      err += text;
+    },
+    isTTY: false,
+  };
+  return { code: await runCli(args, io), out, err };
+}
+
+describe('guardrails migration, against Step Functions', () => {
+  beforeEach(() => {
+    sfn.reset();
+    dynamo.reset();
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+    vi.stubEnv('STATE_TABLE', 'guardrails-state');
+  });
+
+  it('starts an execution with the validated input and a name per group and time', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:orders-1`, startDate: new Date() });
+
+    const { code, out } = await cli([
+      'migration',
+      'start',
+      'orders',
+      '--state-machine-arn',
+      ARN,
+      '--source',
+      '10.0.12.7:6379',
+      '--require-approval',
+    ]);
+
+    expect(code).toBe(EXIT.compliant);
+    expect(out).toBe(`started ${ARN}:orders-1\n`);
+    const sent = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(sent?.stateMachineArn).toBe(ARN);
+    expect(sent?.name).toMatch(/^orders-\d{14}$/);
+    expect(JSON.parse(sent?.input ?? '{}')).toMatchObject({
+      replicationGroupId: 'orders',
+      customerEndpoints: [{ address: '10.0.12.7', port: 6379 }],
+      requireApproval: true,
+      dryRun: false,
+      polling: { sync: { firstWaitSeconds: 60 } },
+    });
+  });
+
+  it('approves with the parked task token, which it never prints', async () => {
+    dynamo.on(GetCommand).resolves({
+      Item: {
+        pk: 'approval#migration',
+        sk: 'orders',
+        value: {
+          replicationGroupId: 'orders',
+          execution: 'orders-1',
+          taskToken: TOKEN,
+          requestedAt: '2026-11-25T10:00:00Z',
+        },
+      },
+    });
+    sfn.on(SendTaskSuccessCommand).resolves({});
+
+    const { code, out } = await cli(['migration', 'approve', 'orders']);
+
+    expect(code).toBe(EXIT.compliant);
+    expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input.taskToken).toBe(TOKEN);
+    expect(out).not.toContain(TOKEN);
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('rejects with MigrationRejected and the reason', async () => {
+    dynamo.on(GetCommand).resolves({
+      Item: {
+        pk: 'approval#migration',
+        sk: 'orders',
+        value: { taskToken: TOKEN, execution: 'orders-1' },
+      },
+    });
+    sfn.on(SendTaskFailureCommand).resolves({});
+
+    const { code } = await cli(['migration', 'reject', 'orders', '--reason', 'sale this week']);
+
+    expect(code).toBe(EXIT.compliant);
+    expect(sfn.commandCalls(SendTaskFailureCommand)[0]?.args[0].input).toMatchObject({
+      taskToken: TOKEN,
+      error: 'MigrationRejected',
+      cause: expect.stringContaining('sale this week'),
+    });
+  });
+
+  it('reports an AWS refusal as one line with exit 3', async () => {
+    sfn.on(StartExecutionCommand).rejects(
+      Object.assign(new Error('State Machine Does Not Exist'), {
+        name: 'StateMachineDoesNotExist',
+        $metadata: {},
+      }),
+    );
+
+    const { code, err } = await cli([
+      'migration',
+      'start',
+      'orders',
+      '--state-machine-arn',
+      ARN,
+      '--source',
+      'cache.internal:6379',
+    ]);
+
+    expect(code).toBe(EXIT.aws);
+    expect(err).toBe(
+      'guardrails: StartExecution failed: StateMachineDoesNotExist: State Machine Does Not Exist\n',
+    );
+  });
+});
