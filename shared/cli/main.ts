@@ -262,10 +262,8 @@ function program(io: CliIo, exit: { code: number }): Command {
     .option('--reason <text>', 'why (the guardrails:reason tag)', 'manual')
     .action(
       run(async (flags: AwsFlags & { reason: string }, group?: string) => {
-        const name = `guardrails-${group}-${new Date()
-          .toISOString()
-          .replace(/[-:.TZ]/g, '')
-          .slice(0, 14)}`;
+        // To the millisecond: two snapshots of a group in one second must not collide.
+        const name = `guardrails-${group}-${new Date().toISOString().replace(/[-:.TZ]/g, '')}`;
         const record = await createSnapshot(
           createFleetClients(awsOptions(flags)).elasticache,
           group ?? '',

@@ -244,6 +244,48 @@ describe('guardrails snapshot', () => {
   });
 });
 
+describe('guardrails snapshot cleanup --apply', () => {
+  it("deletes our snapshots past the retention and keeps each group's newest", async () => {
+    const endpoint = ['--endpoint-url', stack.emulator.endpoint];
+    const first = (await cli(['snapshot', 'create', 'orders', ...endpoint])).out.split(' ')[0] ?? '';
+    stack.emulator.clock.advance(30_000);
+    const old = stack.emulator.model.snapshots.get(first);
+    if (old !== undefined) old.createdAt = Date.now() - 30 * 86_400_000;
+    const second =
+      (await cli(['snapshot', 'create', 'orders', '--reason', 'later', ...endpoint])).out.split(' ')[0] ?? '';
+    stack.emulator.clock.advance(30_000);
+
+    const dry = await cli(['snapshot', 'cleanup', ...endpoint]);
+    const applied = await cli(['snapshot', 'cleanup', ...endpoint, '--apply']);
+
+    expect(dry.out).toContain(`would delete ${first} (run with --apply)`);
+    expect(applied.out).toContain(`deleted ${first}`);
+    expect(stack.emulator.model.snapshots.has(first)).toBe(false);
+    expect(stack.emulator.model.snapshots.has(second)).toBe(true);
+  });
+});
+
+describe('progress on stderr', () => {
+  it('shows a progress line only when stderr is a terminal', async () => {
+    const run = async (progress: boolean) => {
+      let err = '';
+      const io: CliIo = {
+        stdout: () => undefined,
+        stderr: (text) => {
+          err += text;
+        },
+        isTTY: false,
+        progress,
+      };
+      await runCli(['scan', ...live(), '--format', 'json'], io);
+      return err;
+    };
+
+    expect(await run(true)).toMatch(/\rreading the fleet: \d+ resources described/);
+    expect(await run(false)).toBe('');
+  });
+});
+
 describe('guardrails migration (--local against the sandbox)', () => {
   it('starts, waits for approval, completes once approved', async () => {
     const source = await startStandIn();

@@ -192,6 +192,12 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
     expect(resources.AlertEmailSubscription?.Condition).toBe('HasAlertEmail');
   });
 
+  it('keeps every log group for the configured retention', () => {
+    const groups = Object.values(resources).filter((resource) => resource.Type === 'AWS::Logs::LogGroup');
+    expect(groups.length).toBe(FUNCTIONS.length + 1);
+    for (const group of groups) expect(group.Properties.RetentionInDays).toBe(90);
+  });
+
   it('runs every function on nodejs22.x arm64, dry-run by default', () => {
     for (const name of FUNCTIONS) {
       const properties = resources[lambdaLogicalId(name)]?.Properties;
