@@ -1,8 +1,5 @@
-import {
-  type CloudWatchClient,
-  type MetricDataQuery,
-  paginateGetMetricData,
-} from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, type MetricDataQuery, paginateGetMetricData } from '@aws-sdk/client-cloudwatch';
+import { type AwsClientOptions, clientConfig } from './clients.js';
 import { awsCall } from './errors.js';
 
 /** What CloudWatch says of a durable group's transactional log over the last few minutes. */
@@ -77,4 +74,9 @@ export async function readDurabilityHealth(
     });
   }
   return health;
+}
+
+/** The CloudWatch client the durability health reads use. */
+export function createMetricsClient(options: AwsClientOptions = {}): CloudWatchClient {
+  return new CloudWatchClient(clientConfig(options));
 }

@@ -6,18 +6,11 @@
  */
 import { userInfo } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import {
-  DescribeExecutionCommand,
-  SendTaskFailureCommand,
-  SendTaskSuccessCommand,
-  SFNClient,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
-import { type AwsClientOptions, clientConfig, createFleetClients } from '../aws/clients.js';
-import { awsCall } from '../aws/errors.js';
+import { type AwsClientOptions, createFleetClients } from '../aws/clients.js';
+import { createMetricsClient } from '../aws/durability-metrics.js';
 import { EventPublisher } from '../aws/notify.js';
 import { StateStore } from '../aws/state-store.js';
+import { StepFunctions } from '../aws/step-functions.js';
 import { parseMigrationInput } from '../domain/migration.js';
 import type { Policy } from '../domain/policy/schema.js';
 import { ABORT_KIND, type AbortRequest, APPROVAL_KIND } from '../jobs/migration.js';
@@ -104,11 +97,8 @@ export async function startMigration(
     throw new InputValidationError(
       'migration start: give --state-machine-arn (or MIGRATION_STATE_MACHINE_ARN), or --local for the sandbox',
     );
-  const sfn = new SFNClient(clientConfig(withoutEndpoint(context)));
-  const answer = await awsCall('StartExecution', () =>
-    sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) })),
-  );
-  context.out(`started ${answer.executionArn}\n`);
+  const executionArn = await new StepFunctions(withoutEndpoint(context)).start(stateMachineArn, name, input);
+  context.out(`started ${executionArn}\n`);
   return 0;
 }
 
@@ -152,7 +142,7 @@ async function runLocally(
     durability: async () => ({
       deps: {
         clients,
-        cloudwatch: new CloudWatchClient(clientConfig(aws)),
+        cloudwatch: createMetricsClient(aws),
         store,
         events,
         logger,
@@ -229,26 +219,9 @@ export async function decide(
     await store.putRecord(DECISION_KIND, group, { ...decision, by });
     return true;
   }
-  const sfn = new SFNClient(clientConfig(withoutEndpoint(context)));
-  if (decision.approved)
-    await awsCall('SendTaskSuccess', () =>
-      sfn.send(
-        new SendTaskSuccessCommand({
-          taskToken: approval.taskToken,
-          output: JSON.stringify({ approved: true, by }),
-        }),
-      ),
-    );
-  else
-    await awsCall('SendTaskFailure', () =>
-      sfn.send(
-        new SendTaskFailureCommand({
-          taskToken: approval.taskToken,
-          error: decision.error,
-          cause: `${decision.reason} (by ${by})`,
-        }),
-      ),
-    );
+  const stepFunctions = new StepFunctions(withoutEndpoint(context));
+  if (decision.approved) await stepFunctions.succeed(approval.taskToken, { approved: true, by });
+  else await stepFunctions.fail(approval.taskToken, decision.error, `${decision.reason} (by ${by})`);
   return true;
 }
 
@@ -286,18 +259,7 @@ export async function migrationStatus(
       approval === undefined ? false : { execution: approval.execution, since: approval.requestedAt },
     abortRequested: abort ?? false,
   };
-  if (executionArn !== undefined) {
-    const sfn = new SFNClient(clientConfig(withoutEndpoint(context)));
-    const execution = await awsCall('DescribeExecution', () =>
-      sfn.send(new DescribeExecutionCommand({ executionArn })),
-    );
-    status.execution = {
-      status: execution.status,
-      startDate: execution.startDate?.toISOString(),
-      stopDate: execution.stopDate?.toISOString(),
-      error: execution.error,
-      output: execution.output === undefined ? undefined : JSON.parse(execution.output),
-    };
-  }
+  if (executionArn !== undefined)
+    status.execution = await new StepFunctions(withoutEndpoint(context)).describe(executionArn);
   return status;
 }

@@ -6,9 +6,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { z } from 'zod';
-import { clientConfig, createFleetClients } from '../aws/clients.js';
+import { createFleetClients } from '../aws/clients.js';
+import { createMetricsClient } from '../aws/durability-metrics.js';
 import { EventPublisher } from '../aws/notify.js';
 import { policyParameterReader } from '../aws/policy-parameter.js';
 import { StateStore } from '../aws/state-store.js';
@@ -46,7 +46,7 @@ export function createAppContext<Extra extends z.ZodRawShape>(
   const logger = createLogger(component);
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'elasticache-guardrails' });
   const clients = createFleetClients(aws);
-  const cloudwatch = new CloudWatchClient(clientConfig(aws));
+  const cloudwatch = createMetricsClient(aws);
   const store = new StateStore(config.STATE_TABLE, aws);
   const events = new EventPublisher(config.EVENT_BUS_NAME, aws);
   const policyFile = config.POLICY_FILE ?? fileURLToPath(new URL('./policy.yaml', import.meta.url));
