@@ -214,6 +214,8 @@ async function preflight(context: StepContext) {
         `replication group ${input.replicationGroupId} is being migrated by execution ${holder ?? '(unknown)'}`,
       );
   }
+  // An abort asked for before this execution held the lock is not meant for it.
+  await deps.store.deleteRecord(ABORT_KIND, input.replicationGroupId);
   const group = await groupOrFail(deps, input.replicationGroupId);
   const problems: string[] = [];
   const notes: string[] = [];

@@ -339,6 +339,43 @@ describe('guardrails migration (--local against the sandbox)', () => {
     expect(stack.emulator.faults.log.length).toBe(calls);
   });
 
+  it('aborts a running migration at its next sync check, and refuses when none runs', async () => {
+    const source = await startStandIn();
+    stack.emulator.model.putGroup(groupState('basket', { shards: 1 }));
+    const args = ['--endpoint-url', stack.emulator.endpoint, '--table', 'guardrails-state'];
+    const nothing = await cli(['migration', 'abort', 'basket', ...args, '--reason', 'test']);
+
+    const started = cli([
+      'migration',
+      'start',
+      'basket',
+      '--local',
+      ...args,
+      '--source',
+      `127.0.0.1:${source.endpoint.port}`,
+      '--require-approval',
+      '--policy',
+      policyPath,
+    ]);
+    let running: unknown;
+    for (let look = 0; look < 200 && running === undefined; look += 1) {
+      running = await stack.store.readRecord(APPROVAL_KIND, 'basket');
+      if (running === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const aborted = await cli(['migration', 'abort', 'basket', ...args, '--reason', 'wrong source']);
+    const result = await started;
+    source.server.close();
+
+    expect(nothing).toMatchObject({
+      code: EXIT.usage,
+      err: 'guardrails: no migration of basket is running\n',
+    });
+    expect(aborted.out).toContain('the execution waiting for approval on basket aborts now');
+    expect(result.code).toBe(EXIT.violations);
+    expect(result.out).toContain('failed: MigrationAborted: wrong source');
+    expect(stack.emulator.model.groups.get('basket')?.status).toBe('available');
+  });
+
   it('says so when nothing waits for approval', async () => {
     const { code, err } = await cli(['migration', 'approve', 'cart', '--table', 'guardrails-state']);
     expect(code).toBe(EXIT.usage);

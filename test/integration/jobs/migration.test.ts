@@ -9,7 +9,12 @@ import { ExecutionFailedError, loadDefinition, TASK_TOKEN } from '../../../infra
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { AlertPublisher, DETAIL_TYPES, EventPublisher } from '../../../shared/aws/notify.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
-import { APPROVAL_KIND, MIGRATION_FUNCTIONS, type MigrationDeps } from '../../../shared/jobs/migration.js';
+import {
+  ABORT_KIND,
+  APPROVAL_KIND,
+  MIGRATION_FUNCTIONS,
+  type MigrationDeps,
+} from '../../../shared/jobs/migration.js';
 import { ALERT_TOPIC, groupState, REGION, type Stack, startStack } from '../harness.js';
 
 const policy = parsePolicy(
@@ -344,6 +349,38 @@ describe('Migration workflow (ASL run locally against the sandbox)', () => {
       JSON.stringify(stack.emulator.sinks.messages) + JSON.stringify(stack.emulator.sinks.events),
     ).not.toContain(TASK_TOKEN);
     expect(await stack.store.listRecords(APPROVAL_KIND)).toEqual([]);
+  });
+
+  const abortRequest = { by: 'oncall', reason: 'wrong source', requestedAt: '2026-11-25T09:00:00Z' };
+
+  it('aborts at the sync check when an operator asks', async () => {
+    // Prepare: the request arrives while the target is still syncing.
+    deps.readReplication = async () => ({ master_link_status: 'down', master_sync_in_progress: '1' });
+
+    // Act
+    const error = await failure(input(), {
+      wrap: {
+        'migration-sync': (task) => async (event) => {
+          await stack.store.putRecord(ABORT_KIND, 'orders', abortRequest);
+          return task(event);
+        },
+      },
+    });
+
+    // Assess
+    expect(error.error).toBe('MigrationAborted');
+    expect(error.causeText).toContain('aborted by oncall: wrong source');
+    expect(forcedAborts()).toBe(1);
+    expect(await stack.store.readRecord(ABORT_KIND, 'orders')).toBeUndefined();
+  });
+
+  it('ignores an abort request older than the execution', async () => {
+    await stack.store.putRecord(ABORT_KIND, 'orders', abortRequest);
+
+    const result = await run(input());
+
+    expect((result.output as Outcome).status).toBe('succeeded');
+    expect(forcedAborts()).toBe(0);
   });
 
   it('refuses a second execution for a group another execution holds, leaving its lock alone', async () => {
