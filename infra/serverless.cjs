@@ -26,16 +26,32 @@ const arn = (service, resource) => ({
 });
 const elasticache = (...kinds) => kinds.map((kind) => arn('elasticache', `${kind}:*`));
 
-/** Resources (and a condition) for one action. */
-function scope(action) {
+/** `key=value` of the changeTag parameter, or undefined when it is empty. */
+function parseChangeTag(changeTag) {
+  if (changeTag === undefined || changeTag === '') return undefined;
+  const at = changeTag.lastIndexOf('=');
+  if (at < 1) throw new Error(`changeTag must be key=value, got "${changeTag}"`);
+  return { key: changeTag.slice(0, at), value: changeTag.slice(at + 1) };
+}
+
+/** Resources (and a condition) for one action; `changeTag` limits the changes to groups carrying it. */
+function scope(action, changeTag) {
   const [service, name] = action.split(':');
   if (service === 'elasticache') {
     switch (name) {
-      case 'DescribeReplicationGroups':
       case 'ModifyReplicationGroup':
       case 'TestMigration':
       case 'StartMigration':
       case 'CompleteMigration':
+        return [
+          {
+            resources: elasticache('replicationgroup'),
+            ...(changeTag === undefined
+              ? {}
+              : { condition: { StringEquals: { [`aws:ResourceTag/${changeTag.key}`]: changeTag.value } } }),
+          },
+        ];
+      case 'DescribeReplicationGroups':
         return [{ resources: elasticache('replicationgroup') }];
       case 'DescribeServerlessCaches':
         return [{ resources: elasticache('serverlesscache') }];
@@ -93,12 +109,13 @@ function scope(action) {
 }
 
 /** The IAM statements of one function: its code's actions grouped by resource scope. */
-function statementsFor(name, policyParameter) {
+function statementsFor(name, { policyParameter = '', changeTag = '' } = {}) {
   const actions = permissions[name];
   if (actions === undefined) throw new Error(`infra/permissions.json lists no actions for ${name}`);
+  const tag = parseChangeTag(changeTag);
   const groups = new Map();
   for (const action of actions) {
-    for (const { resources, condition } of scope(action)) {
+    for (const { resources, condition } of scope(action, tag)) {
       const key = JSON.stringify({ resources, condition });
       const group = groups.get(key) ?? { resources, condition, actions: [] };
       group.actions.push(action);
@@ -368,7 +385,10 @@ module.exports = {
       .map((name) => [
         name,
         async ({ resolveVariable }) =>
-          statementsFor(name, String(await resolveVariable('param:policyParameter'))),
+          statementsFor(name, {
+            policyParameter: String(await resolveVariable('param:policyParameter')),
+            changeTag: String(await resolveVariable('param:changeTag')),
+          }),
       ]),
   ),
 };

@@ -1,7 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 
 /** Keys whose values never reach a log line, whatever object they sit in. */
-const SECRET_KEY = /(auth[-_]?token|password|passwd|secret|credential|session[-_]?token|authorization)/i;
+const SECRET_KEY =
+  /(auth[-_]?token|task[-_]?token|password|passwd|secret|credential|session[-_]?token|authorization)/i;
 export const REDACTED = '[REDACTED]';
 
 /**

@@ -9,6 +9,7 @@ describe('Function: redactSecrets', () => {
     ['SecretAccessKey', 'abc'],
     ['sessionToken', 'abc'],
     ['Authorization', 'AWS4-HMAC-SHA256 ...'],
+    ['taskToken', 'AQCEAAAA...'],
   ])('blanks the value of key %s', (key, value) => {
     expect(redactSecrets(key, value)).toBe(REDACTED);
   });

@@ -1,0 +1,56 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+
+interface Statement {
+  Action: string[];
+  Resource: unknown[];
+  Condition?: Record<string, Record<string, string>>;
+}
+const require = createRequire(import.meta.url);
+const { statementsFor } = require('../../infra/serverless.cjs') as {
+  statementsFor(name: string, options?: { policyParameter?: string; changeTag?: string }): Statement[];
+};
+
+const conditionOf = (statements: Statement[], action: string) =>
+  statements.filter((statement) => statement.Action.includes(action)).map((statement) => statement.Condition);
+
+describe('IAM statements of infra/serverless.cjs', () => {
+  it('limits changes to groups with the changeTag when one is given', () => {
+    const tagged = statementsFor('migration-control', { changeTag: 'guardrails:allow-changes=true' });
+    const open = statementsFor('migration-control');
+
+    for (const action of [
+      'elasticache:StartMigration',
+      'elasticache:CompleteMigration',
+      'elasticache:TestMigration',
+    ])
+      expect(conditionOf(tagged, action)).toEqual([
+        { StringEquals: { 'aws:ResourceTag/guardrails:allow-changes': 'true' } },
+      ]);
+    expect(conditionOf(open, 'elasticache:StartMigration')).toEqual([undefined]);
+    expect(conditionOf(tagged, 'elasticache:DescribeReplicationGroups')).toEqual([undefined]);
+    expect(
+      conditionOf(
+        statementsFor('durability-scan', { changeTag: 'team=cache' }),
+        'elasticache:ModifyReplicationGroup',
+      ),
+    ).toEqual([{ StringEquals: { 'aws:ResourceTag/team': 'cache' } }]);
+  });
+
+  it('reads only the policy parameter it is given', () => {
+    const statements = statementsFor('durability-scan', { policyParameter: '/guardrails/policy' });
+    const ssm = statements.filter((statement) => statement.Action.includes('ssm:GetParameter'));
+
+    expect(ssm).toHaveLength(1);
+    expect(JSON.stringify(ssm[0]?.Resource)).toContain(':parameter/guardrails/policy');
+    expect(
+      statementsFor('durability-scan').some((statement) => statement.Action.includes('ssm:GetParameter')),
+    ).toBe(false);
+  });
+
+  it('refuses a changeTag that is not key=value', () => {
+    expect(() => statementsFor('durability-scan', { changeTag: 'nokey' })).toThrow(
+      'changeTag must be key=value, got "nokey"',
+    );
+  });
+});
