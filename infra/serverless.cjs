@@ -128,6 +128,13 @@ function statementsFor(name, { policyParameter = '', changeTag = '' } = {}) {
     Resource: resources,
     ...(condition === undefined ? {} : { Condition: condition }),
   }));
+  if (actions.includes('sns:Publish'))
+    // The alert topic is encrypted: publishing needs its key.
+    statements.push({
+      Effect: 'Allow',
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      Resource: [{ 'Fn::GetAtt': ['AlertTopicKey', 'Arn'] }],
+    });
   if (ASYNC_FUNCTIONS.has(name))
     statements.push({
       Effect: 'Allow',
@@ -202,7 +209,7 @@ const insights = (query, label) => ({ expression: query, label });
  * The stack's own resources (state table, alert topic, queues, log group, alarms, dashboard),
  * conditions and outputs, for the deployment's `service`, `stage` and parameters.
  */
-function resources({ service, stage, alertEmail, alertTopicKmsKey, logRetentionDays }) {
+function resources({ service, stage, alertEmail, logRetentionDays }) {
   const encryptedQueue = (extra = {}) => ({
     Type: 'AWS::SQS::Queue',
     Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600, ...extra },
@@ -301,9 +308,38 @@ function resources({ service, stage, alertEmail, alertTopicKmsKey, logRetentionD
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       },
     },
+    // A key of the stack's own: CloudWatch alarms cannot publish to a topic under the AWS
+    // managed aws/sns key, whose policy cannot grant them its use.
+    AlertTopicKey: {
+      Type: 'AWS::KMS::Key',
+      Properties: {
+        Description: `${service}-${stage} alert topic`,
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'AccountAdministersTheKeyThroughIam',
+              Effect: 'Allow',
+              Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } },
+              Action: 'kms:*',
+              Resource: '*',
+            },
+            {
+              Sid: 'CloudWatchAlarmsPublish',
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+              Resource: '*',
+              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            },
+          ],
+        },
+      },
+    },
     AlertTopic: {
       Type: 'AWS::SNS::Topic',
-      Properties: { DisplayName: 'elasticache-guardrails alerts', KmsMasterKeyId: alertTopicKmsKey },
+      Properties: { DisplayName: 'elasticache-guardrails alerts', KmsMasterKeyId: { Ref: 'AlertTopicKey' } },
     },
     AlertEmailSubscription: {
       Type: 'AWS::SNS::Subscription',
@@ -372,7 +408,6 @@ module.exports = {
       service: await resolveVariable('self:service'),
       stage: await resolveVariable('sls:stage'),
       alertEmail: String(await resolveVariable('param:alertEmail')),
-      alertTopicKmsKey: await resolveVariable('param:alertTopicKmsKey'),
       logRetentionDays: await resolveVariable('param:logRetentionDays'),
     }),
   buildResources: resources,

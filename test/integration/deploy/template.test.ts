@@ -51,8 +51,10 @@ const functionRole = (name: string) => {
   if (role === undefined) throw new Error(`no role for ${name}`);
   return role;
 };
+/** Statements the platform needs beside the code's calls: the failure queue, the alert topic's key. */
 const isFailureDestination = (statement: Statement) =>
-  JSON.stringify(statement.Resource).includes('FailedInvocations');
+  JSON.stringify(statement.Resource).includes('FailedInvocations') ||
+  JSON.stringify(statement.Resource).includes('AlertTopicKey');
 
 beforeAll(async () => {
   // Package exactly as `npm run package` does, offline, into a temporary directory.
@@ -188,7 +190,17 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
       SSESpecification: { SSEEnabled: true },
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     });
-    expect(resources.AlertTopic?.Properties.KmsMasterKeyId).toBe('alias/aws/sns');
+    expect(resources.AlertTopic?.Properties.KmsMasterKeyId).toEqual({ Ref: 'AlertTopicKey' });
+    const keyPolicy = JSON.stringify(resources.AlertTopicKey?.Properties.KeyPolicy);
+    expect(keyPolicy).toContain('cloudwatch.amazonaws.com');
+    expect(resources.AlertTopicKey?.Properties.EnableKeyRotation).toBe(true);
+    // Every publisher to the encrypted topic may use its key, and nobody else.
+    for (const name of FUNCTIONS) {
+      const usesKey = roleStatements(functionRole(name)).some((statement) =>
+        JSON.stringify(statement.Resource).includes('AlertTopicKey'),
+      );
+      expect(usesKey, name).toBe(permissions[name]?.includes('sns:Publish'));
+    }
     expect(resources.AlertEmailSubscription?.Condition).toBe('HasAlertEmail');
   });
 
