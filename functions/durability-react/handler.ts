@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RecheckQueue } from '../../shared/aws/recheck-queue.js';
 import { EVENT_PATTERNS, parseResourceEvent } from '../../shared/domain/events.js';
 import { createAppContext } from '../../shared/jobs/context.js';

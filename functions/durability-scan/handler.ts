@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { createAppContext } from '../../shared/jobs/context.js';
 import { scanDurability } from '../../shared/jobs/durability.js';
 import { createHandler } from '../../shared/runtime/handler.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AlertPublisher } from '../../shared/aws/notify.js';
 import { EVENT_PATTERNS, parseResourceEvent } from '../../shared/domain/events.js';
 import { createAppContext } from '../../shared/jobs/context.js';

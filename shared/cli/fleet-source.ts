@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { ReplicationGroup, ServerlessCache } from '@aws-sdk/client-elasticache';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AwsClientOptions, createFleetClients } from '../aws/clients.js';
 import { readFleet, toReplicationGroupResource, toServerlessCacheResource } from '../aws/elasticache.js';
 import type { Resource } from '../domain/resource.js';

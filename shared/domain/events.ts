@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import patterns from '../../infra/event-patterns.json' with { type: 'json' };
 import { InputValidationError } from '../runtime/errors.js';
 import type { ResourceType } from './resource.js';

@@ -4,7 +4,7 @@
  * sleeps between looks.
  */
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InputValidationError } from '../runtime/errors.js';
 import { describeIssues } from '../runtime/handler.js';
 

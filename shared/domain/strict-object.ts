@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A strict object whose unknown-key error lists the valid keys. */
 export function strictObject<Shape extends z.ZodRawShape>(shape: Shape) {

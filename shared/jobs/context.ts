@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createFleetClients } from '../aws/clients.js';
 import { createMetricsClient } from '../aws/durability-metrics.js';
 import { EventPublisher } from '../aws/notify.js';

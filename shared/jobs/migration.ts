@@ -8,7 +8,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   completeMigration,
   type MigrationEndpoint,

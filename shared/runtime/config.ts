@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from './errors.js';
 
 /** Environment flags arrive as strings; `true/false/1/0/yes/no` are what operators type. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { STORAGE_ENCRYPTION_TYPES } from '../resource.js';
 import { strictObject } from '../strict-object.js';
 import type { Check } from './types.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkShape } from '../checks/registry.js';
 import { CLUSTER_MODES, RESOURCE_TYPES } from '../resource.js';
 import { strictObject } from '../strict-object.js';
