@@ -304,6 +304,19 @@ async function test(context: StepContext) {
   return { requestedAt, ...firstPoll(input.polling.test) };
 }
 
+/**
+ * How the service's event messages are recognised. AWS does not document their exact words,
+ * so the patterns take any phrasing of "Test Migration successful / failed" and
+ * "Complete Migration failed"; an unrecognised outcome ends in the loop's timeout, never in
+ * a migration started on a failed test.
+ */
+export const MIGRATION_EVENTS = {
+  /** A TestMigration outcome, either way ("started" and the like are not outcomes). */
+  test: /test[\s-]*migration.*\b(success|successful|succeeded|passed|completed|fail|failed|failure|error|unable)\b/i,
+  failed: /\b(fail|failed|failure|error|unable|could not|cannot)\b/i,
+  completeFailed: /complete[\s-]*migration.*\b(fail|failed|failure|error|unable)\b/i,
+} as const;
+
 /** The newest event since `since` whose message matches, if any. */
 async function eventSince(deps: MigrationDeps, groupId: string, since: string, pattern: RegExp) {
   const events = await readGroupEvents(deps.elasticache, groupId, new Date(Date.parse(since) - 1000));
@@ -319,9 +332,9 @@ async function checkTest(context: StepContext) {
     deps,
     input.replicationGroupId,
     previous.requestedAt,
-    /test migration (successful|failed)/i,
+    MIGRATION_EVENTS.test,
   );
-  if (outcome !== undefined && /failed/i.test(outcome.message))
+  if (outcome !== undefined && MIGRATION_EVENTS.failed.test(outcome.message))
     throw new MigrationError('TestMigrationFailed', outcome.message);
   const done = outcome !== undefined;
   if (done) await deps.events.publish([stepEvent(context, 'test-passed', { message: outcome.message })]);
@@ -372,7 +385,7 @@ async function checkComplete(context: StepContext) {
     deps,
     input.replicationGroupId,
     previous.requestedAt,
-    /complete migration failed/i,
+    MIGRATION_EVENTS.completeFailed,
   );
   if (failure !== undefined) throw new MigrationError('CompleteMigrationFailed', failure.message);
   const group = await groupOrFail(deps, input.replicationGroupId);

@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { firstPoll, nextPoll, parseMigrationInput } from '../../../shared/domain/migration.js';
+import { MIGRATION_EVENTS } from '../../../shared/jobs/migration.js';
 
 process.env.STATE_TABLE = 'guardrails-test';
 process.env.AWS_REGION = 'us-east-1';
@@ -137,5 +138,27 @@ describe('Function: parseMigrationInput', () => {
         polling: { abort: { firstWaitSeconds: 60, maxWaitSeconds: 30, maxAttempts: 3 } },
       }),
     ).toThrow('polling.abort.maxWaitSeconds: must not be below firstWaitSeconds');
+  });
+});
+
+describe('MIGRATION_EVENTS', () => {
+  it.each([
+    ['Test Migration successful for orders', true, false],
+    ['Test migration succeeded for replication group orders', true, false],
+    ['Test Migration failed for orders: source unreachable', true, true],
+    ['TestMigration failure for orders: AUTH required', true, true],
+    ['Test Migration started for orders', false, false],
+    ['Migration started for replication group orders', false, false],
+  ])('reads "%s" as an outcome: %s, a failure: %s', (message, outcome, failed) => {
+    expect(MIGRATION_EVENTS.test.test(message)).toBe(outcome);
+    if (outcome) expect(MIGRATION_EVENTS.failed.test(message)).toBe(failed);
+  });
+
+  it.each([
+    ['Complete Migration failed for orders: replication lag too high', true],
+    ['Complete Migration successful for orders', false],
+    ['Migration stopped for orders without data sync (forced)', false],
+  ])('reads "%s" as a CompleteMigration failure: %s', (message, failed) => {
+    expect(MIGRATION_EVENTS.completeFailed.test(message)).toBe(failed);
   });
 });
