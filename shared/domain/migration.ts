@@ -8,6 +8,12 @@ import * as z from 'zod';
 import { InputValidationError } from '../runtime/errors.js';
 import { describeIssues } from '../runtime/handler.js';
 
+/**
+ * How long an execution may spend waiting in all: the state machine's TimeoutSeconds is 14
+ * days, and a day is left for the work between the waits.
+ */
+export const WAIT_BUDGET_SECONDS = 13 * 86_400;
+
 /** The wait loops of the state machine, each polled with its own schedule. */
 export const POLL_LOOPS = ['snapshot', 'test', 'sync', 'complete', 'abort', 'durability'] as const;
 export type PollLoop = (typeof POLL_LOOPS)[number];
@@ -107,6 +113,15 @@ export function parseMigrationInput(raw: unknown): MigrationInput {
         `invalid migration input: polling.${loop}.maxWaitSeconds: must not be below firstWaitSeconds`,
       );
     }
+  }
+  // The execution's own timeout would end it without the abort path: every wait must fit in it.
+  const longest =
+    rest.approvalTimeoutSeconds +
+    POLL_LOOPS.reduce((sum, loop) => sum + merged[loop].maxAttempts * merged[loop].maxWaitSeconds, 0);
+  if (longest > WAIT_BUDGET_SECONDS) {
+    throw new InputValidationError(
+      `invalid migration input: polling: the waits could last ${Math.ceil(longest / 86_400)} days, more than the ${WAIT_BUDGET_SECONDS / 86_400} days an execution may wait (lower maxAttempts or maxWaitSeconds, or approvalTimeoutSeconds)`,
+    );
   }
   return { ...rest, polling: merged };
 }

@@ -62,8 +62,8 @@ export class MigrationError extends GuardrailsError {
   }
 }
 
-/** The lock that keeps one execution per group; held for at most this long. */
-const LOCK_MS = 3 * 86_400_000;
+/** The lock that keeps one execution per group; outlives the longest execution (14 days). */
+const LOCK_MS = 15 * 86_400_000;
 const lockKey = (groupId: string) => `migration#${groupId}`;
 /** Approval requests: the task token waits here for `guardrails migration approve|reject`. */
 export const APPROVAL_KIND = 'approval#migration';

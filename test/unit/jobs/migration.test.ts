@@ -123,6 +123,17 @@ describe('Function: parseMigrationInput', () => {
     expect(input.polling.test.maxAttempts).toBe(20);
   });
 
+  it('refuses waits that could outlast the execution, which would end without the abort path', () => {
+    expect(() =>
+      parseMigrationInput({
+        replicationGroupId: 'orders',
+        customerEndpoints: [{ address: '10.0.0.1', port: 6379 }],
+        approvalTimeoutSeconds: 7 * 86_400,
+        polling: { sync: { firstWaitSeconds: 60, maxWaitSeconds: 3600, maxAttempts: 200 } },
+      }),
+    ).toThrow(/polling: the waits could last 16 days, more than the 13 days an execution may wait/);
+  });
+
   it('names an unknown field and a ceiling below the first wait', () => {
     expect(() =>
       parseMigrationInput({
