@@ -15,6 +15,7 @@ export const handler = createHandler({ logger: app.logger, eventSchema, onFinalE
     retentionDays: policy.settings.snapshotRetentionDays,
     dryRun: app.config.DRY_RUN,
     now: new Date(),
+    events: app.events,
   });
   app.logger.info('snapshot cleanup finished', { ...report });
   return report;

@@ -1,4 +1,5 @@
 import type { FleetClients } from '../aws/clients.js';
+import { DETAIL_TYPES, type EventPublisher } from '../aws/notify.js';
 import { deleteSnapshot, listOurSnapshots, type SnapshotRecord } from '../aws/snapshots.js';
 import { expiredSnapshots } from '../domain/snapshot-retention.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
@@ -11,19 +12,32 @@ export interface CleanupReport {
 }
 
 /**
- * Delete the app's own snapshots older than the retention, never a group's newest.
+ * Delete the app's own snapshots older than the retention, never a group's newest; with
+ * `events`, each deletion is announced (`Guardrails Snapshot`, action `deleted`).
  *
  * @example
  * const report = await cleanupSnapshots(clients, { retentionDays: 14, dryRun: false, now: new Date() });
  */
 export async function cleanupSnapshots(
   clients: FleetClients,
-  options: { retentionDays: number; dryRun: boolean; now: Date },
+  options: { retentionDays: number; dryRun: boolean; now: Date; events?: EventPublisher },
 ): Promise<CleanupReport> {
   const ours: SnapshotRecord[] = await listOurSnapshots(clients.elasticache, clients.tagging);
   const { expired, kept } = expiredSnapshots(ours, options.retentionDays, options.now);
   const names = expired.map((snapshot) => snapshot.name);
-  if (!options.dryRun) await mapConcurrent(names, 4, (name) => deleteSnapshot(clients.elasticache, name));
+  if (!options.dryRun) {
+    await mapConcurrent(names, 4, (name) => deleteSnapshot(clients.elasticache, name));
+    await options.events?.publish(
+      expired.map((snapshot) => ({
+        detailType: DETAIL_TYPES.snapshot,
+        detail: {
+          action: 'deleted',
+          reason: `older than ${options.retentionDays} days`,
+          snapshot,
+        },
+      })),
+    );
+  }
   return {
     deleted: options.dryRun ? [] : names,
     wouldDelete: options.dryRun ? names : [],

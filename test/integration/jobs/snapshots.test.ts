@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SnapshotState } from '../../../infra/local/emulator/model.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
+import { DETAIL_TYPES, EventPublisher } from '../../../shared/aws/notify.js';
 import { cleanupSnapshots } from '../../../shared/jobs/snapshots.js';
 import { REGION, type Stack, startStack } from '../harness.js';
 
@@ -57,10 +58,22 @@ describe('Function: cleanupSnapshots', () => {
       retentionDays: 14,
       dryRun: false,
       now: new Date(stack.emulator.clock.now()),
+      events: new EventPublisher(undefined, { endpoint: stack.emulator.endpoint, region: REGION }),
     });
 
     // Assess
     expect(report.deleted.sort()).toEqual(['ours-a-old', 'ours-a-older', 'ours-c-old']);
+    const announced = stack.emulator.sinks.events
+      .filter((event) => event.detailType === DETAIL_TYPES.snapshot)
+      .map((event) => event.detail as { action: string; snapshot: { name: string; durability: string } });
+    expect(announced.map((detail) => detail.snapshot.name).sort()).toEqual([
+      'ours-a-old',
+      'ours-a-older',
+      'ours-c-old',
+    ]);
+    expect(
+      announced.every((detail) => detail.action === 'deleted' && detail.snapshot.durability === 'disabled'),
+    ).toBe(true);
     expect([...stack.emulator.model.snapshots.keys()].sort()).toEqual([
       'ours-a-new',
       'ours-b-only',
@@ -82,10 +95,12 @@ describe('Function: cleanupSnapshots', () => {
       retentionDays: 14,
       dryRun: true,
       now: new Date(stack.emulator.clock.now()),
+      events: new EventPublisher(undefined, { endpoint: stack.emulator.endpoint, region: REGION }),
     });
 
     // Assess
     expect(report.wouldDelete).toEqual(['ours-a-old']);
     expect(stack.emulator.model.snapshots.has('ours-a-old')).toBe(true);
+    expect(stack.emulator.sinks.events).toEqual([]);
   });
 });
