@@ -1,5 +1,7 @@
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import type { MiddlewareStack } from '@smithy/types';
+import { guardMutations, nameEndpointOnNetworkErrors } from './mutation.js';
 
 /**
  * How every SDK client of this app is built. Endpoint and region come from the SDK's own
@@ -12,19 +14,55 @@ export interface AwsClientOptions {
   /** Attempts per call including the first; throttling and 5xx are retried with backoff and jitter. */
   maxAttempts?: number;
   profile?: string;
+  /** Per-attempt limits, so an endpoint that accepts and never answers cannot hang a run. */
+  timeouts?: Partial<HttpTimeouts>;
+}
+
+export interface HttpTimeouts {
+  /** Time to establish the connection (ms). */
+  connectMs: number;
+  /** Time one attempt may take from sending to the end of the answer (ms). */
+  requestMs: number;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
+/** Generous for AWS (answers in well under a second), short enough that a stalled endpoint fails a call. */
+export const DEFAULT_TIMEOUTS: HttpTimeouts = { connectMs: 3_000, requestMs: 10_000 };
 
-/** The shared part of every client's configuration: adaptive retries, optional endpoint and region. */
+/** The shared part of every client's configuration: adaptive retries, timeouts, optional endpoint and region. */
 export function clientConfig(options: AwsClientOptions = {}) {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   return {
     retryMode: 'adaptive',
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    requestHandler: {
+      connectionTimeout: timeouts.connectMs,
+      requestTimeout: timeouts.requestMs,
+      // Without it the handler only logs a warning when a request runs over its time.
+      throwOnRequestTimeout: true,
+    },
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     ...(options.profile === undefined ? {} : { profile: options.profile }),
   };
+}
+
+type ClientWithStack = { middlewareStack: MiddlewareStack<object, object> };
+
+/**
+ * Build an SDK client the way every client of this app is built: {@link clientConfig}, and
+ * network failures and timeouts that name the endpoint they could not reach.
+ *
+ * @example
+ * const sns = createClient(SNSClient, { region: 'eu-west-1' });
+ */
+export function createClient<Client extends object>(
+  Ctor: new (config: ReturnType<typeof clientConfig>) => Client,
+  options: AwsClientOptions = {},
+): Client {
+  const client = new Ctor(clientConfig(options));
+  nameEndpointOnNetworkErrors((client as unknown as ClientWithStack).middlewareStack);
+  return client;
 }
 
 /** The clients the fleet reader needs. */
@@ -33,7 +71,13 @@ export interface FleetClients {
   tagging: ResourceGroupsTaggingAPIClient;
 }
 
+/**
+ * The ElastiCache and tagging clients. ElastiCache calls that change something are never
+ * retried blindly by the SDK: a lost answer surfaces as `OutcomeUnknownError`, and the
+ * adapter reads the resource back (see `shared/aws/mutation.ts`).
+ */
 export function createFleetClients(options: AwsClientOptions = {}): FleetClients {
-  const config = clientConfig(options);
-  return { elasticache: new ElastiCacheClient(config), tagging: new ResourceGroupsTaggingAPIClient(config) };
+  const elasticache = createClient(ElastiCacheClient, options);
+  guardMutations(elasticache.middlewareStack as unknown as MiddlewareStack<object, object>);
+  return { elasticache, tagging: createClient(ResourceGroupsTaggingAPIClient, options) };
 }

@@ -1,5 +1,5 @@
 import { CloudWatchClient, type MetricDataQuery, paginateGetMetricData } from '@aws-sdk/client-cloudwatch';
-import { type AwsClientOptions, clientConfig } from './clients.js';
+import { type AwsClientOptions, createClient } from './clients.js';
 import { awsCall } from './errors.js';
 
 /** What CloudWatch says of a durable group's transactional log over the last few minutes. */
@@ -78,5 +78,5 @@ export async function readDurabilityHealth(
 
 /** The CloudWatch client the durability health reads use. */
 export function createMetricsClient(options: AwsClientOptions = {}): CloudWatchClient {
-  return new CloudWatchClient(clientConfig(options));
+  return createClient(CloudWatchClient, options);
 }

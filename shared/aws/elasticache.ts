@@ -1,11 +1,11 @@
 import {
   CompleteMigrationCommand,
-  DescribeCacheClustersCommand,
   DescribeEventsCommand,
   DescribeReplicationGroupsCommand,
   type ElastiCacheClient,
   ListTagsForResourceCommand,
   ModifyReplicationGroupCommand,
+  paginateDescribeCacheClusters,
   paginateDescribeReplicationGroups,
   paginateDescribeServerlessCaches,
   type ReplicationGroup,
@@ -24,6 +24,7 @@ import {
 } from '../domain/resource.js';
 import type { FleetClients } from './clients.js';
 import { AwsCallError, awsCall } from './errors.js';
+import { mutate } from './mutation.js';
 import { readTagsByArn, TAGGING_RESOURCE_TYPES } from './tagging.js';
 
 const PAGE_SIZE = 100;
@@ -172,17 +173,57 @@ export async function readFleet(
   return [...groups, ...caches];
 }
 
-/** The engine version of a replication group, read from one of its member clusters. */
-export async function readEngineVersion(
+/** Engine versions by replication group id, and the failure that cut the reading short, if any. */
+export interface EngineVersions {
+  versions: Map<string, string>;
+  error?: AwsCallError;
+}
+
+/**
+ * The engine versions of replication groups (DescribeReplicationGroups has no version
+ * field), read from their member clusters 100 to a page, stopping once every wanted group
+ * is seen: at most one call per 100 clusters, however many groups are wanted. A page that
+ * fails after the SDK's retries ends the reading with what was read so far and the error:
+ * the caller decides for the groups left without a version.
+ */
+export async function readEngineVersions(
   client: ElastiCacheClient,
-  resource: Resource,
-): Promise<string | undefined> {
-  const member = resource.firstMemberCluster;
-  if (member === undefined) return undefined;
-  const answer = await awsCall('DescribeCacheClusters', () =>
-    client.send(new DescribeCacheClustersCommand({ CacheClusterId: member })),
-  );
-  return answer.CacheClusters?.[0]?.EngineVersion;
+  replicationGroupIds: ReadonlySet<string>,
+): Promise<EngineVersions> {
+  const versions = new Map<string, string>();
+  if (replicationGroupIds.size === 0) return { versions };
+  try {
+    for await (const page of paginateDescribeCacheClusters(
+      { client, pageSize: PAGE_SIZE },
+      { MaxRecords: PAGE_SIZE, ShowCacheNodeInfo: false },
+    )) {
+      for (const cluster of page.CacheClusters ?? []) {
+        const group = cluster.ReplicationGroupId;
+        if (group !== undefined && cluster.EngineVersion !== undefined && replicationGroupIds.has(group))
+          versions.set(group, cluster.EngineVersion);
+      }
+      if (versions.size === replicationGroupIds.size) break;
+    }
+  } catch (error) {
+    return { versions, error: new AwsCallError('DescribeCacheClusters', error) };
+  }
+  return { versions };
+}
+
+/** One replication group as the API describes it, or undefined when it does not exist (any more). */
+async function describeGroup(
+  client: ElastiCacheClient,
+  replicationGroupId: string,
+): Promise<ReplicationGroup | undefined> {
+  try {
+    const answer = await client.send(
+      new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId }),
+    );
+    return answer.ReplicationGroups?.[0];
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ReplicationGroupNotFoundFault') return undefined;
+    throw new AwsCallError('DescribeReplicationGroups', error);
+  }
 }
 
 /** One replication group with its tags, or undefined when it does not exist (any more). */
@@ -190,16 +231,7 @@ export async function readReplicationGroup(
   client: ElastiCacheClient,
   replicationGroupId: string,
 ): Promise<Resource | undefined> {
-  let group: ReplicationGroup | undefined;
-  try {
-    const answer = await client.send(
-      new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId }),
-    );
-    group = answer.ReplicationGroups?.[0];
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ReplicationGroupNotFoundFault') return undefined;
-    throw new AwsCallError('DescribeReplicationGroups', error);
-  }
+  const group = await describeGroup(client, replicationGroupId);
   if (group?.ARN === undefined) return undefined;
   const arn = group.ARN;
   const tags = await awsCall('ListTagsForResource', () =>
@@ -213,22 +245,31 @@ export async function readReplicationGroup(
 
 /**
  * Ask for a durability level: `ModifyReplicationGroup` with Durability as the only change,
- * as AWS requires. The group turns `modifying` (or holds the change as pending).
+ * as AWS requires. The group turns `modifying` (or holds the change as pending). A lost
+ * answer, or an "invalid state" refusal of a change already made, is settled by reading the
+ * group back: the request counts as made when the group asks for (or runs) `durability`.
  */
 export async function setDurability(
   client: ElastiCacheClient,
   replicationGroupId: string,
   durability: DurabilityLevel,
   applyImmediately: boolean,
-): Promise<void> {
-  await awsCall('ModifyReplicationGroup', () =>
-    client.send(
-      new ModifyReplicationGroupCommand({
-        ReplicationGroupId: replicationGroupId,
-        Durability: durability,
-        ApplyImmediately: applyImmediately,
-      }),
-    ),
+): Promise<'answered' | 'confirmed'> {
+  return mutate(
+    'ModifyReplicationGroup',
+    () =>
+      client.send(
+        new ModifyReplicationGroupCommand({
+          ReplicationGroupId: replicationGroupId,
+          Durability: durability,
+          ApplyImmediately: applyImmediately,
+        }),
+      ),
+    async () => {
+      const group = await describeGroup(client, replicationGroupId);
+      return group?.Durability === durability || group?.EffectiveDurability === durability;
+    },
+    { landedOnRefusal: ['InvalidReplicationGroupStateFault'] },
   );
 }
 
@@ -240,7 +281,9 @@ export interface MigrationEndpoint {
 
 /**
  * `TestMigration` or `StartMigration` from the customer's nodes into a group. Both answer at
- * once; TestMigration's outcome arrives later as an event, StartMigration turns the group `migrating`.
+ * once; TestMigration's outcome arrives later as an event, StartMigration turns the group
+ * `migrating`. A lost StartMigration answer is settled by that status (the caller holds the
+ * group's migration lock and saw it not migrating before).
  */
 export async function requestMigration(
   client: ElastiCacheClient,
@@ -255,22 +298,41 @@ export async function requestMigration(
       Port: endpoint.port,
     })),
   };
-  await awsCall(call, () =>
-    client.send(
-      call === 'TestMigration' ? new TestMigrationCommand(input) : new StartMigrationCommand(input),
-    ),
+  if (call === 'TestMigration') {
+    // Changes nothing, so the SDK's own retries apply.
+    await awsCall(call, () => client.send(new TestMigrationCommand(input)));
+    return;
+  }
+  await mutate(
+    call,
+    () => client.send(new StartMigrationCommand(input)),
+    async () => (await describeGroup(client, replicationGroupId))?.Status === 'migrating',
   );
 }
 
-/** `CompleteMigration`: promote the group after syncing, or with `force` stop at once without syncing. */
+/**
+ * `CompleteMigration`: promote the group after syncing, or with `force` stop at once without
+ * syncing. A lost answer counts as done when the group has left `migrating`; it is not sent
+ * again here, since a group that is completing still reads `migrating` for a while: the
+ * caller polls, and decides after a wait whether the call landed.
+ */
 export async function completeMigration(
   client: ElastiCacheClient,
   replicationGroupId: string,
   force: boolean,
-): Promise<void> {
-  await awsCall('CompleteMigration', () =>
-    client.send(new CompleteMigrationCommand({ ReplicationGroupId: replicationGroupId, Force: force })),
-  );
+): Promise<'answered' | 'confirmed' | 'unconfirmed'> {
+  try {
+    return await mutate(
+      'CompleteMigration',
+      () =>
+        client.send(new CompleteMigrationCommand({ ReplicationGroupId: replicationGroupId, Force: force })),
+      async () => (await describeGroup(client, replicationGroupId))?.Status !== 'migrating',
+      { attempts: 1 },
+    );
+  } catch (error) {
+    if (error instanceof AwsCallError && error.fault === 'OutcomeUnknownError') return 'unconfirmed';
+    throw error;
+  }
 }
 
 /** Messages of a replication group's events since `since`, newest first. */

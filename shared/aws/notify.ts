@@ -2,7 +2,7 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GuardrailsError } from '../runtime/errors.js';
 import { redactSecrets } from '../runtime/logger.js';
-import { type AwsClientOptions, clientConfig } from './clients.js';
+import { type AwsClientOptions, createClient } from './clients.js';
 import { awsCall } from './errors.js';
 
 /** EventBridge `source` of every event this app emits. */
@@ -50,7 +50,7 @@ export class EventPublisher {
   readonly #busName: string | undefined;
 
   constructor(busName: string | undefined, options: AwsClientOptions = {}) {
-    this.#client = new EventBridgeClient(clientConfig(options));
+    this.#client = createClient(EventBridgeClient, options);
     this.#busName = busName;
   }
 
@@ -97,7 +97,7 @@ export class AlertPublisher {
   readonly #topicArn: string;
 
   constructor(topicArn: string, options: AwsClientOptions = {}) {
-    this.#client = new SNSClient(clientConfig(options));
+    this.#client = createClient(SNSClient, options);
     this.#topicArn = topicArn;
   }
 

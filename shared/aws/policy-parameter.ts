@@ -3,7 +3,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { parsePolicy } from '../domain/policy/load.js';
 import type { Policy } from '../domain/policy/schema.js';
 import { ConfigError } from '../runtime/errors.js';
-import { type AwsClientOptions, clientConfig } from './clients.js';
+import { type AwsClientOptions, createClient } from './clients.js';
 import { awsCall } from './errors.js';
 
 /** How long a policy read from SSM is used before it is read again. */
@@ -17,7 +17,7 @@ export const POLICY_MAX_AGE_SECONDS = 300;
  * const policy = await policyParameterReader('/guardrails/policy')();
  */
 export function policyParameterReader(name: string, options: AwsClientOptions = {}): () => Promise<Policy> {
-  const provider = new SSMProvider({ awsSdkV3Client: new SSMClient(clientConfig(options)) });
+  const provider = new SSMProvider({ awsSdkV3Client: createClient(SSMClient, options) });
   return async () => {
     // Powertools wraps the SDK's error; the SDK's own (its name, whether it is throttling) is what counts.
     const text = await awsCall(`SSM GetParameter ${name}`, () =>

@@ -1,5 +1,5 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type AwsClientOptions, clientConfig } from './clients.js';
+import { type AwsClientOptions, createClient } from './clients.js';
 import { awsCall } from './errors.js';
 
 /** A group to evaluate again later, and how many times that has been tried. */
@@ -20,7 +20,7 @@ export class RecheckQueue {
   readonly #queueUrl: string;
 
   constructor(queueUrl: string, options: AwsClientOptions = {}) {
-    this.#client = new SQSClient(clientConfig(options));
+    this.#client = createClient(SQSClient, options);
     this.#queueUrl = queueUrl;
   }
 

@@ -11,6 +11,7 @@ import {
   type ResourceGroupsTaggingAPIClient,
 } from '@aws-sdk/client-resource-groups-tagging-api';
 import { AwsCallError, awsCall } from './errors.js';
+import { mutate } from './mutation.js';
 
 /** Tags that mark a snapshot as ours: only these are ever expired by the cleanup. */
 export const SNAPSHOT_TAGS = { managed: 'guardrails:managed', reason: 'guardrails:reason' } as const;
@@ -46,7 +47,9 @@ function toRecord(snapshot: Snapshot): SnapshotRecord {
 
 /**
  * Start a snapshot of a replication group, tagged as ours with the reason it was taken.
- * It starts `creating`; poll `describeSnapshot` (from a state machine or a later run) until `available`.
+ * It starts `creating`; poll `describeSnapshot` (from a state machine or a later run) until
+ * `available`. A lost answer, or a name already taken by this group's snapshot (a retried
+ * invocation), is settled by reading the snapshot back: it is never started twice.
  */
 export async function createSnapshot(
   client: ElastiCacheClient,
@@ -54,19 +57,30 @@ export async function createSnapshot(
   snapshotName: string,
   reason: string,
 ): Promise<SnapshotRecord> {
-  const answer = await awsCall('CreateSnapshot', () =>
-    client.send(
-      new CreateSnapshotCommand({
-        ReplicationGroupId: replicationGroupId,
-        SnapshotName: snapshotName,
-        Tags: [
-          { Key: SNAPSHOT_TAGS.managed, Value: 'true' },
-          { Key: SNAPSHOT_TAGS.reason, Value: reason },
-        ],
-      }),
-    ),
+  let started: Snapshot | undefined;
+  let found: SnapshotRecord | undefined;
+  await mutate(
+    'CreateSnapshot',
+    async () => {
+      const answer = await client.send(
+        new CreateSnapshotCommand({
+          ReplicationGroupId: replicationGroupId,
+          SnapshotName: snapshotName,
+          Tags: [
+            { Key: SNAPSHOT_TAGS.managed, Value: 'true' },
+            { Key: SNAPSHOT_TAGS.reason, Value: reason },
+          ],
+        }),
+      );
+      started = answer.Snapshot ?? { SnapshotName: snapshotName, SnapshotStatus: 'creating' };
+    },
+    async () => {
+      found = await describeSnapshot(client, snapshotName);
+      return found?.replicationGroupId === replicationGroupId;
+    },
+    { landedOnRefusal: ['SnapshotAlreadyExistsFault'] },
   );
-  return toRecord(answer.Snapshot ?? { SnapshotName: snapshotName, SnapshotStatus: 'creating' });
+  return started === undefined ? (found as SnapshotRecord) : toRecord(started);
 }
 
 /** The current state of one snapshot, or undefined when it does not exist. */
@@ -116,12 +130,21 @@ export async function listOurSnapshots(
   return records;
 }
 
-/** Delete one snapshot; a snapshot already gone counts as deleted. */
+/**
+ * Delete one snapshot; a snapshot already gone (or going) counts as deleted, also when the
+ * answer to the delete was lost.
+ */
 export async function deleteSnapshot(client: ElastiCacheClient, snapshotName: string): Promise<void> {
-  try {
-    await client.send(new DeleteSnapshotCommand({ SnapshotName: snapshotName }));
-  } catch (error) {
-    if (error instanceof Error && error.name === 'SnapshotNotFoundFault') return;
-    throw new AwsCallError('DeleteSnapshot', error);
-  }
+  const gone = async () => {
+    const snapshot = await describeSnapshot(client, snapshotName);
+    return snapshot === undefined || snapshot.status === 'deleting';
+  };
+  await mutate(
+    'DeleteSnapshot',
+    () => client.send(new DeleteSnapshotCommand({ SnapshotName: snapshotName })),
+    gone,
+    {
+      landedOnRefusal: ['SnapshotNotFoundFault'],
+    },
+  );
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -8,7 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Finding, FindingStatus } from '../domain/finding.js';
-import { type AwsClientOptions, clientConfig } from './clients.js';
+import { type AwsClientOptions, createClient } from './clients.js';
 import { AwsCallError, awsCall } from './errors.js';
 
 /** A finding as stored, with when it was first and last seen. */
@@ -49,7 +50,7 @@ export class StateStore {
 
   constructor(tableName: string, options: AwsClientOptions = {}) {
     this.#table = tableName;
-    this.#documents = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(options)), {
+    this.#documents = DynamoDBDocumentClient.from(createClient(DynamoDBClient, options), {
       marshallOptions: { removeUndefinedValues: true },
     });
   }
@@ -96,6 +97,7 @@ export class StateStore {
     now: Date,
     details: object = {},
   ): Promise<boolean> {
+    const claim = randomUUID();
     try {
       await this.#documents.send(
         new PutCommand({
@@ -104,6 +106,7 @@ export class StateStore {
             pk: LEASE_PARTITION,
             sk: key,
             holder,
+            claim,
             acquiredAt: now.toISOString(),
             expiresAt: epochSeconds(expiresAt),
             details,
@@ -114,8 +117,19 @@ export class StateStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw new AwsCallError('DynamoDB PutItem', error);
+      if (!(error instanceof ConditionalCheckFailedException))
+        throw new AwsCallError('DynamoDB PutItem', error);
+      // The SDK retries a write whose answer was lost; its retry then finds our own claim.
+      const answer = await awsCall('DynamoDB GetItem', () =>
+        this.#documents.send(
+          new GetCommand({
+            TableName: this.#table,
+            Key: { pk: LEASE_PARTITION, sk: key },
+            ConsistentRead: true,
+          }),
+        ),
+      );
+      return answer.Item?.claim === claim;
     }
   }
 
@@ -234,10 +248,44 @@ export class StateStore {
     );
   }
 
-  async deleteRecord(kind: string, key: string): Promise<void> {
-    await awsCall('DynamoDB DeleteItem', () =>
-      this.#documents.send(new DeleteCommand({ TableName: this.#table, Key: { pk: kind, sk: key } })),
-    );
+  /**
+   * Delete one record. With `owner`, only while the record's `value.execution` is that owner
+   * (false when the record belongs to someone else); with `exceptOwner`, only while it is not.
+   * Records that belong to one execution are cleared by that execution alone.
+   */
+  async deleteRecord(
+    kind: string,
+    key: string,
+    ownership: { owner?: string; exceptOwner?: string } = {},
+  ): Promise<boolean> {
+    const condition =
+      ownership.owner !== undefined
+        ? { expression: '#value.#execution = :owner', owner: ownership.owner }
+        : ownership.exceptOwner !== undefined
+          ? {
+              expression: 'attribute_not_exists(#value.#execution) OR #value.#execution <> :owner',
+              owner: ownership.exceptOwner,
+            }
+          : undefined;
+    try {
+      await this.#documents.send(
+        new DeleteCommand({
+          TableName: this.#table,
+          Key: { pk: kind, sk: key },
+          ...(condition === undefined
+            ? {}
+            : {
+                ConditionExpression: condition.expression,
+                ExpressionAttributeNames: { '#value': 'value', '#execution': 'execution' },
+                ExpressionAttributeValues: { ':owner': condition.owner },
+              }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw new AwsCallError('DynamoDB DeleteItem', error);
+    }
   }
 
   /**

@@ -5,7 +5,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { type AwsClientOptions, clientConfig } from './clients.js';
+import { type AwsClientOptions, createClient } from './clients.js';
 import { awsCall } from './errors.js';
 
 /** What an operator does with a state machine: start, look, answer a task token. */
@@ -13,7 +13,7 @@ export class StepFunctions {
   readonly #client: SFNClient;
 
   constructor(options: AwsClientOptions = {}) {
-    this.#client = new SFNClient(clientConfig(options));
+    this.#client = createClient(SFNClient, options);
   }
 
   /** Start an execution; returns its ARN. */

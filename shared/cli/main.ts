@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, Option } from 'commander';
-import { createFleetClients } from '../aws/clients.js';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { createFleetClients, DEFAULT_TIMEOUTS } from '../aws/clients.js';
 import { AwsCallError } from '../aws/errors.js';
 import { createSnapshot, listOurSnapshots } from '../aws/snapshots.js';
 import { StateStore } from '../aws/state-store.js';
@@ -42,6 +42,7 @@ interface AwsFlags {
   region?: string;
   profile?: string;
   endpointUrl?: string;
+  timeout?: number;
 }
 interface OutputFlags {
   format?: Format;
@@ -57,13 +58,29 @@ const awsOptions = (flags: AwsFlags) => ({
   region: flags.region,
   profile: flags.profile,
   endpoint: flags.endpointUrl,
+  ...(flags.timeout === undefined
+    ? {}
+    : { timeouts: { connectMs: flags.timeout, requestMs: flags.timeout } }),
 });
+
+/** `--timeout` in seconds (0.1 to 300), as milliseconds. */
+function parseTimeout(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0.1 || seconds > 300)
+    throw new InvalidArgumentError('expected seconds between 0.1 and 300');
+  return Math.round(seconds * 1000);
+}
 
 function withAws(command: Command): Command {
   return command
     .option('--region <region>', 'AWS region (default: from the environment)')
     .option('--profile <name>', 'AWS shared-config profile')
-    .option('--endpoint-url <url>', 'ElastiCache (and tagging) endpoint, e.g. the local sandbox');
+    .option('--endpoint-url <url>', 'ElastiCache (and tagging) endpoint, e.g. the local sandbox')
+    .option(
+      '--timeout <seconds>',
+      `per-attempt limit to connect and to wait for an answer (default ${DEFAULT_TIMEOUTS.requestMs / 1000})`,
+      parseTimeout,
+    );
 }
 
 function withOutput(command: Command): Command {

@@ -232,9 +232,14 @@ export async function abortMigration(
   reason: string,
 ): Promise<string> {
   const store = stateStore(context);
-  if ((await store.readLease(`migration#${group}`)) === undefined)
-    throw new InputValidationError(`no migration of ${group} is running`);
-  const request: AbortRequest = { by: operator(), reason, requestedAt: new Date().toISOString() };
+  const lock = await store.readLease(`migration#${group}`);
+  if (lock === undefined) throw new InputValidationError(`no migration of ${group} is running`);
+  const request: AbortRequest = {
+    by: operator(),
+    reason,
+    requestedAt: new Date().toISOString(),
+    execution: lock.holder,
+  };
   await store.putRecord(ABORT_KIND, group, request);
   const atApproval = await decide(context, group, { approved: false, error: 'MigrationAborted', reason });
   return atApproval

@@ -37,12 +37,14 @@ export interface DurabilityChange {
   target: DurabilityLevel;
   applyImmediately: boolean;
   snapshotBeforeChange: boolean;
+  /** Violations of other enforce rules on the same group that this change settles too. */
+  covers: Finding[];
 }
 
 export interface RemediationPlan {
   /** Every input finding, with `action` (and, where held back, `reason`) filled in. */
   findings: Finding[];
-  /** The changes to carry out in this run, at most `maxActionsPerRun`. */
+  /** The changes to carry out in this run: at most one per group, at most `maxActionsPerRun`. */
   changes: DurabilityChange[];
 }
 
@@ -68,9 +70,27 @@ function hold(finding: Finding, action: RemediationAction, reason: string): Find
 }
 
 /**
+ * The finding of a violation that another rule's change on the same group settles: it takes
+ * that change's action and says so.
+ *
+ * @example
+ * outcome.set(key(covered), coveredBy(covered, await carryOut(change)));
+ */
+export function coveredBy(finding: Finding, lead: Finding): Finding {
+  return {
+    ...finding,
+    status: lead.status === 'error' ? 'error' : finding.status,
+    action: lead.action,
+    reason: `${finding.reason}; one change per group: settled by rule ${lead.rule}'s change (${lead.reason})`,
+  };
+}
+
+/**
  * Decide, for each durability finding, what remediation may do: every guard is checked and
- * each one that does not hold is named in the finding; eligible changes are planned in
- * finding order up to the per-run cap. Pure: the caller carries the changes out.
+ * each one that does not hold is named in the finding. A group gets at most one change per
+ * run: when several enforce rules want a change on it, the strictest target wins and the
+ * others are covered by it. Changes are planned in finding order up to the per-run cap
+ * (counted in groups). Pure: the caller carries the changes out.
  * `resources` must carry the engine version of the violating groups (eligibility needs it).
  *
  * @example
@@ -84,8 +104,9 @@ export function planDurabilityRemediation(
   options: PlanOptions,
 ): RemediationPlan {
   const rules = new Map<string, Rule>(policy.rules.map((rule) => [rule.name, rule]));
-  const changes: DurabilityChange[] = [];
-  const planned = findings.map((finding) => {
+  // The winning candidate per group: the strictest target, the first rule on a tie.
+  const candidates = new Map<string, DurabilityChange>();
+  const decided = findings.map((finding): Finding | DurabilityChange => {
     const rule = rules.get(finding.rule);
     const resource = resources.get(finding.arn);
     const config = rule?.durability;
@@ -109,25 +130,60 @@ export function planDurabilityRemediation(
     if (problems.length > 0) {
       return hold(finding, REMEDIATION_ACTIONS.blocked, `not remediated: ${problems.join('; ')}`);
     }
-    if (rule.mode !== 'enforce' || options.dryRun) {
-      const why = rule.mode !== 'enforce' ? `rule ${rule.name} is in report mode` : 'dry-run is on';
-      return hold(finding, REMEDIATION_ACTIONS.wouldModify, `would set Durability=${target} (${why})`);
-    }
-    if (changes.length >= policy.settings.maxActionsPerRun) {
+    if (rule.mode !== 'enforce') {
       return hold(
         finding,
-        REMEDIATION_ACTIONS.deferred,
-        `waits for the next run (maxActionsPerRun ${policy.settings.maxActionsPerRun} reached)`,
+        REMEDIATION_ACTIONS.wouldModify,
+        `would set Durability=${target} (rule ${rule.name} is in report mode)`,
       );
     }
-    changes.push({
+    const change: DurabilityChange = {
       finding,
       resource,
       target,
       applyImmediately: rule.applyImmediately,
       snapshotBeforeChange: rule.snapshotBeforeChange,
-    });
-    return finding;
+      covers: [],
+    };
+    const best = candidates.get(finding.arn);
+    if (best === undefined || compareDurability(target, best.target) > 0) candidates.set(finding.arn, change);
+    return change;
   });
-  return { findings: planned, changes };
+  const changes: DurabilityChange[] = [];
+  const heldLeads = new Map<string, Finding>();
+  const planned = decided.map((item) => {
+    if (!('covers' in item)) return item;
+    const lead = candidates.get(item.finding.arn);
+    if (lead !== item) return item;
+    if (options.dryRun) {
+      const held = hold(
+        item.finding,
+        REMEDIATION_ACTIONS.wouldModify,
+        `would set Durability=${item.target} (dry-run is on)`,
+      );
+      heldLeads.set(item.finding.arn, held);
+      return held;
+    }
+    if (changes.length >= policy.settings.maxActionsPerRun) {
+      const held = hold(
+        item.finding,
+        REMEDIATION_ACTIONS.deferred,
+        `waits for the next run (maxActionsPerRun ${policy.settings.maxActionsPerRun} reached)`,
+      );
+      heldLeads.set(item.finding.arn, held);
+      return held;
+    }
+    changes.push(item);
+    return item.finding;
+  });
+  // The other candidates of each group follow their lead: covered by its change, or held with it.
+  const result = planned.map((item) => {
+    if (!('covers' in item)) return item;
+    const lead = candidates.get(item.finding.arn);
+    const held = heldLeads.get(item.finding.arn);
+    if (held !== undefined) return coveredBy(item.finding, held);
+    lead?.covers.push(item.finding);
+    return item.finding;
+  });
+  return { findings: result, changes };
 }

@@ -8,7 +8,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { FleetClients } from '../aws/clients.js';
 import { readDurabilityHealth } from '../aws/durability-metrics.js';
-import { readEngineVersion, readFleet, readReplicationGroup, setDurability } from '../aws/elasticache.js';
+import { readEngineVersions, readFleet, readReplicationGroup, setDurability } from '../aws/elasticache.js';
 import { AwsCallError } from '../aws/errors.js';
 import { DETAIL_TYPES, type EventPublisher, type OutgoingEvent } from '../aws/notify.js';
 import { MAX_DELAY_SECONDS } from '../aws/recheck-queue.js';
@@ -18,6 +18,7 @@ import { evaluate, type Summary, summarize } from '../domain/evaluate.js';
 import type { Finding } from '../domain/finding.js';
 import type { Policy } from '../domain/policy/schema.js';
 import {
+  coveredBy,
   type DurabilityChange,
   planDurabilityRemediation,
   REMEDIATION_ACTIONS,
@@ -69,6 +70,8 @@ const LEASE_PREFIX = 'durability#';
 const HOUR_MS = 3_600_000;
 /** How long a change may take before it is declared failed, by whether it waits for maintenance. */
 const CHANGE_WINDOW_MS = { immediate: 6 * HOUR_MS, maintenance: 8 * 24 * HOUR_MS };
+const changeWindow = (details: Pick<RemediationDetails, 'applyImmediately'>) =>
+  details.applyImmediately ? CHANGE_WINDOW_MS.immediate : CHANGE_WINDOW_MS.maintenance;
 /** A refused or failed change is not tried again before this, so nothing retries in a loop. */
 const OUTCOME_HOLD_MS = 24 * HOUR_MS;
 /** Time the service may take to show a requested change in the group's status. */
@@ -80,7 +83,10 @@ const REFUSALS = new Set([
   'InvalidReplicationGroupStateFault',
 ]);
 
-const leaseKey = (finding: Pick<Finding, 'arn' | 'rule'>) => `${LEASE_PREFIX}${finding.arn}#${finding.rule}`;
+/** One lease per group: whatever rules ask for, a group gets one change at a time. */
+const leaseKey = (arn: string) => `${LEASE_PREFIX}${arn}`;
+/** A finding's identity within a run. */
+const findingKey = (finding: Pick<Finding, 'arn' | 'rule'>) => `${finding.arn}#${finding.rule}`;
 const note = (finding: Finding, action: RemediationAction | null, text: string): Finding => ({
   ...finding,
   action,
@@ -117,7 +123,7 @@ class EnforcementRun {
   /** Claim the change and make it (or start its snapshot); at most one caller gets here per change. */
   async start(change: DurabilityChange): Promise<Finding> {
     const { finding, resource, target } = change;
-    const key = leaseKey(finding);
+    const key = leaseKey(finding.arn);
     const details: RemediationDetails = {
       phase: change.snapshotBeforeChange ? 'snapshotting' : 'modify-requested',
       replicationGroupId: resource.id,
@@ -126,9 +132,14 @@ class EnforcementRun {
       target,
       applyImmediately: change.applyImmediately,
     };
-    const window = change.applyImmediately ? CHANGE_WINDOW_MS.immediate : CHANGE_WINDOW_MS.maintenance;
     if (
-      !(await this.#deps.store.acquireLease(key, this.#deps.holder, this.#after(window), this.now, details))
+      !(await this.#deps.store.acquireLease(
+        key,
+        this.#deps.holder,
+        this.#after(changeWindow(details)),
+        this.now,
+        details,
+      ))
     ) {
       return note(finding, REMEDIATION_ACTIONS.inProgress, 'another run is making this change');
     }
@@ -163,15 +174,20 @@ class EnforcementRun {
     key: string,
     details: RemediationDetails,
   ): Promise<Finding> {
+    let answer: 'answered' | 'confirmed' | 'unknown';
     try {
-      await setDurability(
+      answer = await setDurability(
         this.#deps.clients.elasticache,
         resource.id,
         details.target,
         details.applyImmediately,
       );
     } catch (error) {
-      if (error instanceof AwsCallError && REFUSALS.has(error.fault)) {
+      if (error instanceof AwsCallError && error.fault === 'OutcomeUnknownError') {
+        // Neither an answer nor the change in a read-back: the change may still show up, so
+        // it stays claimed and a later run verifies it; nothing sends it again before that.
+        answer = 'unknown';
+      } else if (error instanceof AwsCallError && REFUSALS.has(error.fault)) {
         await this.#deps.store.updateLease(
           key,
           {},
@@ -181,9 +197,10 @@ class EnforcementRun {
         const refused = this.#refusal(finding, details.from, error.message);
         this.#emit(DETAIL_TYPES.remediationFailed, refused, { target: details.target, fault: error.fault });
         return refused;
+      } else {
+        await this.#deps.store.releaseLease(key);
+        return this.#failedCall(finding, error);
       }
-      await this.#deps.store.releaseLease(key);
-      return this.#failedCall(finding, error);
     }
     await this.#deps.store.updateLease(
       key,
@@ -193,10 +210,19 @@ class EnforcementRun {
     if (details.snapshotName === undefined) {
       this.#emit(DETAIL_TYPES.remediationStarted, finding, { target: details.target });
     }
+    const request = `ModifyReplicationGroup(Durability=${details.target}, ApplyImmediately=${details.applyImmediately})`;
+    if (answer === 'unknown')
+      return note(
+        finding,
+        REMEDIATION_ACTIONS.inProgress,
+        `${request}: the answer was lost and the group does not show the change yet; a later run verifies it`,
+      );
     return note(
       finding,
       REMEDIATION_ACTIONS.modifyRequested,
-      `ModifyReplicationGroup(Durability=${details.target}, ApplyImmediately=${details.applyImmediately}) requested`,
+      answer === 'confirmed'
+        ? `${request} requested (its answer was lost; the group read back shows the change)`
+        : `${request} requested`,
     );
   }
 
@@ -251,6 +277,13 @@ class EnforcementRun {
           resource.status !== 'available' ||
           resource.pendingModifications
         ) {
+          // The claim lasts as long as the snapshot takes: no later run starts a second one.
+          await store.updateLease(
+            lease.key,
+            { phase: 'snapshotting' },
+            {},
+            this.#after(changeWindow(details)),
+          );
           return note(
             finding,
             REMEDIATION_ACTIONS.waitingForSnapshot,
@@ -319,11 +352,26 @@ class EnforcementRun {
   }
 }
 
-/** Fill in what evaluation needs beyond the describe answers: versions of violating Valkey groups. */
-async function readEngineVersions(deps: DurabilityJobDeps, candidates: Resource[]): Promise<void> {
-  await mapConcurrent(candidates, 8, async (resource) => {
-    resource.engineVersion ??= await readEngineVersion(deps.clients.elasticache, resource);
-  });
+/**
+ * Fill in what evaluation needs beyond the describe answers: versions of violating Valkey
+ * groups, read in pages. Returns, per ARN, the failure of a group whose version could not be
+ * read: that group's findings end as `error`, and the run goes on with the others.
+ */
+async function readEngineVersionsInto(
+  deps: DurabilityJobDeps,
+  candidates: Resource[],
+): Promise<Map<string, AwsCallError>> {
+  const wanted = candidates.filter((resource) => resource.engineVersion === undefined);
+  const { versions, error } = await readEngineVersions(
+    deps.clients.elasticache,
+    new Set(wanted.map((resource) => resource.id)),
+  );
+  const failures = new Map<string, AwsCallError>();
+  for (const resource of wanted) {
+    resource.engineVersion = versions.get(resource.id);
+    if (resource.engineVersion === undefined && error !== undefined) failures.set(resource.arn, error);
+  }
+  return failures;
 }
 
 /** Attach DurabilityLag and buffer errors to the durable groups: one batched read. */
@@ -360,30 +408,53 @@ async function enforce(
       lease,
     ]),
   );
-  const open = findings.filter((finding) => !leases.has(leaseKey(finding)));
-  await readEngineVersions(
+  const open = findings.filter((finding) => !leases.has(leaseKey(finding.arn)));
+  const unreadable = await readEngineVersionsInto(
     deps,
     open
       .filter((finding) => finding.status === 'violation')
       .map((finding) => byArn.get(finding.arn))
       .filter((group): group is Resource => group?.engine === 'valkey'),
   );
-  const plan = planDurabilityRemediation(open, byArn, settings.policy, { dryRun: settings.dryRun });
-  const outcome = new Map(plan.findings.map((finding) => [leaseKey(finding), finding]));
-  await mapConcurrent(plan.changes, 4, async (change) => {
-    outcome.set(leaseKey(change.finding), await run.start(change));
-  });
-  await mapConcurrent(
-    findings.filter((finding) => leases.has(leaseKey(finding))),
-    4,
-    async (finding) => {
-      const lease = leases.get(leaseKey(finding));
-      const group = byArn.get(finding.arn);
-      if (lease !== undefined && group !== undefined)
-        outcome.set(leaseKey(finding), await run.continue(finding, group, lease));
-    },
+  const plan = planDurabilityRemediation(
+    open.filter((finding) => !unreadable.has(finding.arn)),
+    byArn,
+    settings.policy,
+    { dryRun: settings.dryRun },
   );
-  const final = findings.map((finding) => outcome.get(leaseKey(finding)) ?? finding);
+  const outcome = new Map(plan.findings.map((finding) => [findingKey(finding), finding]));
+  for (const finding of open) {
+    const error = unreadable.get(finding.arn);
+    if (error !== undefined)
+      outcome.set(findingKey(finding), {
+        ...finding,
+        status: 'error',
+        action: null,
+        reason: `${finding.reason}; the engine version could not be read: ${error.message}`,
+      });
+  }
+  /** The lead finding's outcome, and the same for the group's other violations. */
+  const settle = (lead: Finding, result: Finding, others: readonly Finding[]) => {
+    outcome.set(findingKey(lead), result);
+    for (const other of others) outcome.set(findingKey(other), coveredBy(other, result));
+  };
+  await mapConcurrent(plan.changes, 4, async (change) => {
+    settle(change.finding, await run.start(change), change.covers);
+  });
+  const inFlight = new Map<string, Finding[]>();
+  for (const finding of findings) {
+    if (leases.has(leaseKey(finding.arn)))
+      inFlight.set(finding.arn, [...(inFlight.get(finding.arn) ?? []), finding]);
+  }
+  await mapConcurrent([...inFlight], 4, async ([arn, list]) => {
+    const lease = leases.get(leaseKey(arn));
+    const group = byArn.get(arn);
+    const lead = list.find((finding) => finding.rule === lease?.details.rule) ?? list[0];
+    if (lease === undefined || group === undefined || lead === undefined) return;
+    const others = list.filter((finding) => finding !== lead && finding.status === 'violation');
+    settle(lead, await run.continue(lead, group, lease), others);
+  });
+  const final = findings.map((finding) => outcome.get(findingKey(finding)) ?? finding);
   await run.record(final);
   await deps.events.publish(run.events);
   const actions: DurabilityReport['actions'] = {};

@@ -75,6 +75,8 @@ export interface AbortRequest {
   by: string;
   reason: string;
   requestedAt: string;
+  /** The execution it is meant for (the lock holder when it was asked); only that one honours it. */
+  execution?: string;
 }
 
 interface StepTime {
@@ -98,13 +100,20 @@ export interface MigrationState {
   approval?: { approved?: boolean; by?: string; at?: string };
   complete?: PollState & {
     requestedAt: string;
+    confirmed?: boolean;
     completedAt?: string;
     group?: GroupSummary;
     targetRole?: string;
   };
   durability?: PollState & { action: string | null; actions: string[]; reason: string; status: string };
   durabilityError?: { Error: string; Cause: string };
-  abort?: PollState & { requestedAt: string; alreadyStopped: boolean; stoppedAt?: string };
+  abort?: PollState & {
+    requestedAt: string;
+    alreadyStopped: boolean;
+    /** False while the answer to Force=true was lost and the group not yet seen stopped. */
+    confirmed: boolean;
+    stoppedAt?: string;
+  };
   abortError?: { Error: string; Cause: string };
   error?: { Error: string; Cause: string };
 }
@@ -215,7 +224,7 @@ async function preflight(context: StepContext) {
       );
   }
   // An abort asked for before this execution held the lock is not meant for it.
-  await deps.store.deleteRecord(ABORT_KIND, input.replicationGroupId);
+  await deps.store.deleteRecord(ABORT_KIND, input.replicationGroupId, { exceptOwner: execution });
   const group = await groupOrFail(deps, input.replicationGroupId);
   const problems: string[] = [];
   const notes: string[] = [];
@@ -363,8 +372,10 @@ async function complete(context: StepContext) {
   const { deps } = context;
   const input = inputOf(context.state);
   const requestedAt = iso(deps);
-  await completeMigration(deps.elasticache, input.replicationGroupId, false);
-  return { requestedAt, ...firstPoll(input.polling.complete) };
+  // A lost answer is not sent again: the polling sees whether the group leaves migrating,
+  // and a group that never does ends in the abort path.
+  const answer = await completeMigration(deps.elasticache, input.replicationGroupId, false);
+  return { requestedAt, confirmed: answer !== 'unconfirmed', ...firstPoll(input.polling.complete) };
 }
 
 async function roleOf(deps: MigrationDeps, node: MigrationEndpoint): Promise<string | undefined> {
@@ -417,15 +428,26 @@ async function abort(context: StepContext) {
   if (state.migration?.started !== true)
     throw new MigrationError('AbortRefused', 'this execution did not start a migration; nothing is aborted');
   const requestedAt = iso(deps);
-  let alreadyStopped = false;
+  const answer = await forceStop(deps, input.replicationGroupId);
+  const alreadyStopped = answer === 'not-migrating';
+  return {
+    requestedAt,
+    alreadyStopped,
+    confirmed: answer !== 'unconfirmed',
+    ...firstPoll(input.polling.abort),
+    done: alreadyStopped,
+  };
+}
+
+/** `CompleteMigration Force=true`; a group no longer under migration counts as stopped. */
+async function forceStop(deps: MigrationDeps, groupId: string) {
   try {
-    await completeMigration(deps.elasticache, input.replicationGroupId, true);
+    return await completeMigration(deps.elasticache, groupId, true);
   } catch (error) {
     if (!(error instanceof AwsCallError && error.fault === 'ReplicationGroupNotUnderMigrationFault'))
       throw error;
-    alreadyStopped = true;
+    return 'not-migrating';
   }
-  return { requestedAt, alreadyStopped, ...firstPoll(input.polling.abort), done: alreadyStopped };
 }
 
 async function checkAbort(context: StepContext) {
@@ -435,9 +457,16 @@ async function checkAbort(context: StepContext) {
   if (previous === undefined) throw new MigrationError('StateMissing', 'no abort was requested');
   const group = await groupOrFail(deps, input.replicationGroupId);
   const done = group.status !== 'migrating';
+  // An abort whose answer was lost, still migrating a poll interval later: it did not land,
+  // send it again (stopping a stopped migration is refused as not under migration).
+  const confirmed =
+    done || previous.confirmed
+      ? previous.confirmed
+      : (await forceStop(deps, input.replicationGroupId)) !== 'unconfirmed';
   return {
     ...previous,
     ...nextPoll(previous, input.polling.abort, done),
+    confirmed,
     ...(done ? { stoppedAt: iso(deps) } : {}),
   };
 }
@@ -455,7 +484,7 @@ async function checkSync(context: StepContext) {
   const previous = state.migration;
   if (previous === undefined) throw new MigrationError('StateMissing', 'no migration was started');
   const abortRequest = await deps.store.readRecord<AbortRequest>(ABORT_KIND, input.replicationGroupId);
-  if (abortRequest !== undefined)
+  if (abortRequest !== undefined && (abortRequest.execution ?? context.execution) === context.execution)
     throw new MigrationError('MigrationAborted', `aborted by ${abortRequest.by}: ${abortRequest.reason}`);
   const group = await groupOrFail(deps, input.replicationGroupId);
   if (group.status !== 'migrating')
@@ -616,11 +645,17 @@ function failureOf(state: MigrationState): { error: string; cause: string } {
   return { error: caught.Error, cause };
 }
 
+/**
+ * Give back what this execution holds: the group's lock, its approval request and an abort
+ * meant for it. An execution that never held the lock (refused by it, or failed before it)
+ * clears nothing: the records belong to the execution that does.
+ */
 async function release(context: StepContext, groupId: string | undefined): Promise<void> {
   if (groupId === undefined) return;
+  const owner = { owner: context.execution };
   await context.deps.store.releaseLease(lockKey(groupId), context.execution);
-  await context.deps.store.deleteRecord(APPROVAL_KIND, groupId);
-  await context.deps.store.deleteRecord(ABORT_KIND, groupId);
+  await context.deps.store.deleteRecord(APPROVAL_KIND, groupId, owner);
+  await context.deps.store.deleteRecord(ABORT_KIND, groupId, owner);
 }
 
 async function succeeded(context: StepContext) {

@@ -103,11 +103,25 @@ export function groupState(id: string, overrides: Partial<GroupState> = {}): Gro
   };
 }
 
-/** The ReplicationGroupIds of every ModifyReplicationGroup call the emulator answered without a fault. */
+/**
+ * The ReplicationGroupIds of every ModifyReplicationGroup request that reached the model,
+ * refused ones too: a duplicate that a guard let through shows here even when the emulator
+ * refused it. Only faults injected before the model (throttling, 5xx) never arrived.
+ */
 export function modifyCalls(emulator: Emulator): string[] {
+  return mutatingRequests(emulator, 'ModifyReplicationGroup').map((request) =>
+    String(request.params.ReplicationGroupId),
+  );
+}
+
+/** Every request of `action` that reached the model, answered or refused (see {@link modifyCalls}). */
+export function mutatingRequests(
+  emulator: Emulator,
+  action: string,
+): { params: Record<string, unknown>; fault?: string }[] {
   return emulator.faults.log
-    .filter((request) => request.action === 'ModifyReplicationGroup' && request.fault === undefined)
-    .map((request) => String((request.params as Record<string, unknown>).ReplicationGroupId));
+    .filter((request) => request.action === action && request.injected !== true)
+    .map((request) => ({ params: request.params as Record<string, unknown>, fault: request.fault }));
 }
 
 /** Detail types of the captured EventBridge events, with the resource id of each. */

@@ -20,6 +20,19 @@ export interface ScriptedFault {
   status?: number;
   /** How many of the next calls of that action fail. */
   times: number;
+  /**
+   * A lost answer: the action takes effect, then the fault is answered instead of the
+   * result (status 0: the connection is closed with no answer at all).
+   */
+  applied?: boolean;
+}
+
+/** The fault picked for one call. */
+export interface PickedFault {
+  code: string;
+  message: string;
+  status: number;
+  applied: boolean;
 }
 
 export interface LoggedRequest {
@@ -30,6 +43,12 @@ export interface LoggedRequest {
   arrivedMs: number;
   /** The error code answered, when the call failed. */
   fault?: string;
+  /**
+   * The fault was injected before the model saw the call (throttling, 5xx): like a request
+   * AWS turned away at the door, it changed nothing. Refusals by the model itself, and lost
+   * answers of applied calls, are not `injected`.
+   */
+  injected?: boolean;
 }
 
 /** mulberry32: small, fast, and good enough to spread injected faults evenly. */
@@ -75,7 +94,7 @@ export class FaultInjector {
   }
 
   /** The fault to answer this call with, if any; `throttleCode` differs by protocol. */
-  pick(action: string, throttleCode: string): { code: string; message: string; status: number } | undefined {
+  pick(action: string, throttleCode: string): PickedFault | undefined {
     const scripted = this.#scripted.find((fault) => fault.action === action && fault.times > 0);
     if (scripted !== undefined) {
       scripted.times -= 1;
@@ -83,20 +102,30 @@ export class FaultInjector {
         code: scripted.code,
         message: scripted.message ?? `injected ${scripted.code}`,
         status: scripted.status ?? 400,
+        applied: scripted.applied === true,
       };
     }
     const roll = this.#random();
     if (roll < this.settings.throttleRate)
-      return { code: throttleCode, message: 'Rate exceeded', status: 400 };
+      return { code: throttleCode, message: 'Rate exceeded', status: 400, applied: false };
     if (roll < this.settings.throttleRate + this.settings.serverErrorRate) {
-      return { code: 'ServiceUnavailable', message: 'Service is unavailable (injected)', status: 503 };
+      return {
+        code: 'ServiceUnavailable',
+        message: 'Service is unavailable (injected)',
+        status: 503,
+        applied: false,
+      };
     }
     return undefined;
   }
 
-  /** How many logged calls of an action succeeded (or all, with `includeFaults`). */
-  count(action: string, includeFaults = false): number {
-    return this.log.filter((entry) => entry.action === action && (includeFaults || entry.fault === undefined))
+  /**
+   * How many calls of an action reached the emulator, refused ones included: a guard that
+   * lets a duplicate through shows here even when the duplicate was refused. With
+   * `answeredOnly`, just the calls answered without a fault.
+   */
+  count(action: string, answeredOnly = false): number {
+    return this.log.filter((entry) => entry.action === action && (!answeredOnly || entry.fault === undefined))
       .length;
   }
 }

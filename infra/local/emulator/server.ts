@@ -209,6 +209,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         time: new Date(clock.now()).toISOString(),
         arrivedMs: performance.now(),
         fault: injected?.code,
+        injected: injected !== undefined,
       });
       const latency = faults.latencyFor(action);
       if (latency > 0) await sleep(latency);
@@ -265,12 +266,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       time: new Date(clock.now()).toISOString(),
       arrivedMs: performance.now(),
       fault: injected?.code,
+      injected: injected !== undefined && !injected.applied,
     };
     faults.log.push(entry);
     const latency = faults.latencyFor(action);
     if (latency > 0) await sleep(latency);
     try {
-      if (injected !== undefined) throw new QueryFault(injected.code, injected.message, injected.status);
+      if (injected !== undefined && !injected.applied)
+        throw new QueryFault(injected.code, injected.message, injected.status);
       if (action === '') {
         throw new QueryFault('MissingAction', 'The request must contain the parameter Action');
       }
@@ -288,6 +291,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (!isKnownAction(action))
         throw new QueryFault('InvalidAction', `The action ${action} is not valid for this web service.`);
       const result = await model.handle(action, params);
+      if (injected?.applied === true) {
+        // The change is made; its answer is lost on the way back.
+        entry.fault = injected.code;
+        if (injected.status === 0) {
+          request.socket.destroy();
+          return;
+        }
+        throw new QueryFault(injected.code, injected.message, injected.status);
+      }
       send(response, 200, 'text/xml', resultXml(action, result, requestId), requestId);
     } catch (error) {
       const fault =

@@ -626,8 +626,8 @@ describe('ElastiCache emulator: fault injection and request log', () => {
       InvalidParameterCombinationException,
     );
     await expect(client.send(new DescribeReplicationGroupsCommand({}))).resolves.toBeDefined();
-    expect(emulator.faults.count('DescribeReplicationGroups', true)).toBe(3);
-    expect(emulator.faults.count('DescribeReplicationGroups')).toBe(1);
+    expect(emulator.faults.count('DescribeReplicationGroups')).toBe(3);
+    expect(emulator.faults.count('DescribeReplicationGroups', true)).toBe(1);
   });
 
   it('throttles at the configured rate and the SDK retries through it', async () => {
@@ -647,7 +647,7 @@ describe('ElastiCache emulator: fault injection and request log', () => {
     // Assess
     const throttled = emulator.faults.log.filter((entry) => entry.fault === 'Throttling').length;
     expect(throttled).toBeGreaterThan(0);
-    expect(emulator.faults.count('DescribeReplicationGroups')).toBe(3);
+    expect(emulator.faults.count('DescribeReplicationGroups', true)).toBe(3);
   });
 
   it('serves the control endpoint over HTTP', async () => {

@@ -299,7 +299,6 @@ rules:
       try {
         const report = await scanDurability(stack.durabilityDeps('test', 6), settings);
         violations.push(ids(report.findings, 'violation'));
-        console.log('run', run, Date.now(), stack.emulator.faults.log.length);
       } catch (error) {
         // A run whose calls still fail after every retry reports nothing and changes nothing more.
         expect((error as Error).message).toMatch(

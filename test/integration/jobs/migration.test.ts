@@ -15,7 +15,7 @@ import {
   MIGRATION_FUNCTIONS,
   type MigrationDeps,
 } from '../../../shared/jobs/migration.js';
-import { ALERT_TOPIC, groupState, REGION, type Stack, startStack } from '../harness.js';
+import { ALERT_TOPIC, groupState, mutatingRequests, REGION, type Stack, startStack } from '../harness.js';
 
 const policy = parsePolicy(
   `version: 1
@@ -93,13 +93,9 @@ describe('Migration workflow (ASL run locally against the sandbox)', () => {
   });
   const run = (raw: object, options: Partial<Parameters<typeof runMigrationLocally>[2]> = {}) =>
     runMigrationLocally(deps, raw, { clock: stack.emulator.clock, executionName: 'run-1', ...options });
+  /** Requests of `action` that reached the emulator's model, refused ones too. */
   const calls = (action: string, predicate: (params: Record<string, unknown>) => boolean = () => true) =>
-    stack.emulator.faults.log.filter(
-      (entry) =>
-        entry.action === action &&
-        entry.fault === undefined &&
-        predicate(entry.params as Record<string, unknown>),
-    ).length;
+    mutatingRequests(stack.emulator, action).filter((request) => predicate(request.params)).length;
   /** Calls that change anything in ElastiCache. */
   const changes = () =>
     ['CreateSnapshot', 'TestMigration', 'StartMigration', 'CompleteMigration', 'ModifyReplicationGroup']
@@ -361,7 +357,7 @@ describe('Migration workflow (ASL run locally against the sandbox)', () => {
     const error = await failure(input(), {
       wrap: {
         'migration-sync': (task) => async (event) => {
-          await stack.store.putRecord(ABORT_KIND, 'orders', abortRequest);
+          await stack.store.putRecord(ABORT_KIND, 'orders', { ...abortRequest, execution: 'run-1' });
           return task(event);
         },
       },
@@ -383,16 +379,92 @@ describe('Migration workflow (ASL run locally against the sandbox)', () => {
     expect(forcedAborts()).toBe(0);
   });
 
-  it('refuses a second execution for a group another execution holds, leaving its lock alone', async () => {
+  it('refuses a second execution for a group another execution holds, leaving its lock, approval and abort alone', async () => {
+    // Prepare: run-0 migrates orders, waits for approval, and an operator asked it to abort.
     const now = new Date(stack.emulator.clock.now());
     await stack.store.acquireLease('migration#orders', 'run-0', new Date(now.getTime() + 3_600_000), now);
+    const approval = {
+      replicationGroupId: 'orders',
+      execution: 'run-0',
+      taskToken: 'token-0',
+      requestedAt: 'x',
+    };
+    await stack.store.putRecord(APPROVAL_KIND, 'orders', approval);
+    await stack.store.putRecord(ABORT_KIND, 'orders', { ...abortRequest, execution: 'run-0' });
 
+    // Act
     const error = await failure(input());
 
+    // Assess
     expect(error.error).toBe('MigrationLocked');
     expect(error.causeText).toContain('run-0');
     expect((await stack.store.readLease('migration#orders'))?.holder).toBe('run-0');
+    expect(await stack.store.readRecord(APPROVAL_KIND, 'orders')).toEqual(approval);
+    expect(await stack.store.readRecord(ABORT_KIND, 'orders')).toMatchObject({ execution: 'run-0' });
     expect(calls('CreateSnapshot') + calls('StartMigration') + forcedAborts()).toBe(0);
+  });
+
+  it('takes a StartMigration whose answer was lost as started when the group reads back migrating', async () => {
+    // Prepare: the migration starts, the connection closes before the answer.
+    stack.emulator.faults.failNext({
+      action: 'StartMigration',
+      code: 'ConnectionClosed',
+      status: 0,
+      times: 1,
+      applied: true,
+    });
+
+    // Act
+    const result = await run(input());
+
+    // Assess: one StartMigration, the migration finished, not abandoned as "not started".
+    expect((result.output as Outcome).status).toBe('succeeded');
+    expect(calls('StartMigration')).toBe(1);
+    expect(forcedAborts()).toBe(0);
+    expect(stack.emulator.model.groups.get('orders')?.migration).toBeUndefined();
+  });
+
+  it('aborts once when the answer to Force=true is lost after it landed', async () => {
+    // Prepare: the sync never converges; the first abort's answer is lost after it landed.
+    deps.readReplication = async () => ({ master_link_status: 'down', master_sync_in_progress: '1' });
+    stack.emulator.faults.failNext({
+      action: 'CompleteMigration',
+      code: 'ConnectionClosed',
+      status: 0,
+      times: 1,
+      applied: true,
+    });
+    const extra = { polling: { sync: { firstWaitSeconds: 60, maxWaitSeconds: 60, maxAttempts: 2 } } };
+
+    // Act
+    const error = await failure(input(extra));
+
+    // Assess
+    expect(error.error).toBe('SyncTimeout');
+    expect(forcedAborts()).toBe(1);
+    expect(stack.emulator.model.groups.get('orders')?.migration).toBeUndefined();
+    expect(outcomes()[0]?.migration).toMatch(/data not synced/);
+  });
+
+  it('sends Force=true again when a poll later the group is still migrating (the first was lost before it landed)', async () => {
+    // Prepare: the sync never converges; the abort's request is turned away and its answer lost.
+    deps.readReplication = async () => ({ master_link_status: 'down', master_sync_in_progress: '1' });
+    stack.emulator.faults.failNext({
+      action: 'CompleteMigration',
+      code: 'ServiceUnavailable',
+      status: 503,
+      times: 1,
+    });
+    const extra = { polling: { sync: { firstWaitSeconds: 60, maxWaitSeconds: 60, maxAttempts: 2 } } };
+
+    // Act
+    const error = await failure(input(extra));
+
+    // Assess: the turned-away request changed nothing; one more request stopped the migration.
+    expect(error.error).toBe('SyncTimeout');
+    expect(forcedAborts()).toBe(1);
+    expect(stack.emulator.model.groups.get('orders')?.migration).toBeUndefined();
+    expect(outcomes()[0]?.migration).toMatch(/data not synced/);
   });
 
   it('never aborts a migration it did not start', async () => {
