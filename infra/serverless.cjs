@@ -71,10 +71,18 @@ function scope(action, changeTag) {
           },
         ];
       case 'AddTagsToResource':
+        // Tag on create only: the managed tag is what lets snapshot-cleanup delete a snapshot,
+        // so tagging an existing one would make any snapshot deletable. ElastiCache authorises
+        // the tags of CreateSnapshot as AddTagsToResource with elasticache:CreateAction set.
         return [
           {
             resources: elasticache('snapshot'),
-            condition: { StringEquals: { [`aws:RequestTag/${MANAGED_TAG}`]: 'true' } },
+            condition: {
+              StringEquals: {
+                [`aws:RequestTag/${MANAGED_TAG}`]: 'true',
+                'elasticache:CreateAction': 'CreateSnapshot',
+              },
+            },
           },
         ];
       case 'DeleteSnapshot':

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATION_ASL } from '../../../infra/local/migration-workflow.js';
 import { loadDefinition } from '../../../infra/local/step-functions.js';
 import { EVENT_PATTERNS } from '../../../shared/domain/events.js';
+import { evaluate, type PolicyStatement } from '../../iam-evaluation.js';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 const require = createRequire(import.meta.url);
@@ -115,6 +116,28 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
     expect(deleting.length).toBeGreaterThan(0);
     for (const statement of deleting)
       expect(statement.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/guardrails:managed': 'true' } });
+  });
+
+  it('lets no role put the managed tag on a snapshot it did not create (tag on create only)', () => {
+    // The tag is what makes a snapshot deletable by snapshot-cleanup: tagging an existing one would bypass that guard.
+    const tagging = {
+      action: 'elasticache:AddTagsToResource',
+      resource: 'arn:aws:elasticache:eu-west-1:123456789012:snapshot:someone-elses',
+      context: { 'aws:RequestTag/guardrails:managed': 'true', 'aws:TagKeys': ['guardrails:managed'] },
+    };
+    const onCreate = {
+      ...tagging,
+      context: { ...tagging.context, 'elasticache:CreateAction': 'CreateSnapshot' },
+    };
+    const decide = (request: typeof tagging) =>
+      FUNCTIONS.filter(
+        (name) => evaluate(roleStatements(functionRole(name)) as PolicyStatement[], request) === 'allowed',
+      );
+
+    expect(decide(tagging)).toEqual([]);
+    expect(decide(onCreate)).toEqual(
+      FUNCTIONS.filter((name) => permissions[name]?.includes('elasticache:CreateSnapshot')),
+    );
   });
 
   it('sends every async function failure somewhere: an on-failure destination or a dead-letter queue', () => {
