@@ -12,13 +12,14 @@ import { evaluate, type PolicyStatement } from '../../iam-evaluation.js';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 const require = createRequire(import.meta.url);
-const { lambdaLogicalId } = require('../../../infra/serverless.cjs') as {
+const { lambdaLogicalId, ONE_RUN_AT_A_TIME } = require('../../../infra/serverless.cjs') as {
   lambdaLogicalId(name: string): string;
+  ONE_RUN_AT_A_TIME: Set<string>;
 };
-const permissions = JSON.parse(readFileSync(join(ROOT, 'infra/permissions.json'), 'utf8')) as Record<
-  string,
-  string[]
->;
+const readJson = (path: string) =>
+  JSON.parse(readFileSync(join(ROOT, path), 'utf8')) as Record<string, string[]>;
+const permissions = readJson('infra/permissions.json');
+const stateKeys = readJson('infra/state-keys.json');
 const FUNCTIONS = Object.keys(permissions).filter((name) => !name.startsWith('$'));
 /** Permissions the platform needs for the function, not its code: logs, its SQS trigger, its failure destination. */
 const PLATFORM = new Set([
@@ -140,6 +141,64 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
     );
   });
 
+  it("limits each role's state-table access to the partition keys its code uses (dynamodb:LeadingKeys)", () => {
+    const table = 'StateTable.Arn';
+    const samples = [
+      'lease',
+      'resource#arn:aws:elasticache:eu-west-1:123456789012:replicationgroup:orders',
+      'baseline#storage-encryption',
+      'approval#migration',
+      'abort#migration',
+      'decision#migration',
+    ];
+    const usingTable = FUNCTIONS.filter((name) =>
+      permissions[name]?.some((action) => action.startsWith('dynamodb:')),
+    );
+    expect(usingTable.sort()).toEqual(
+      Object.keys(stateKeys)
+        .filter((name) => !name.startsWith('$'))
+        .sort(),
+    );
+
+    for (const name of usingTable) {
+      const statements = roleStatements(functionRole(name)) as PolicyStatement[];
+      const own = stateKeys[name] ?? [];
+      for (const action of permissions[name]?.filter((granted) => granted.startsWith('dynamodb:')) ?? []) {
+        const allowed = samples.filter(
+          (pk) =>
+            evaluate(statements, { action, resource: table, context: { 'dynamodb:LeadingKeys': [pk] } }) ===
+            'allowed',
+        );
+        expect(allowed, `${name} ${action}`).toEqual(
+          samples.filter((pk) =>
+            own.some(
+              (pattern) => pk === pattern || (pattern.endsWith('*') && pk.startsWith(pattern.slice(0, -1))),
+            ),
+          ),
+        );
+        expect(evaluate(statements, { action, resource: table }), `${name} ${action} with no key`).not.toBe(
+          'allowed',
+        );
+      }
+    }
+  });
+
+  it('runs durability-scan and encryption-drift one at a time, without a throttle alarm', () => {
+    const reserved = Object.fromEntries(
+      FUNCTIONS.flatMap((name) => {
+        const value = resources[lambdaLogicalId(name)]?.Properties.ReservedConcurrentExecutions;
+        return value === undefined ? [] : [[name, value]];
+      }),
+    );
+    expect(reserved).toEqual({ 'durability-scan': 1, 'encryption-drift': 1 });
+    const throttleAlarms = FUNCTIONS.filter(
+      (name) =>
+        resources[`${lambdaLogicalId(name).replace(/LambdaFunction$/, '')}ThrottlesAlarm`] !== undefined,
+    );
+    expect(throttleAlarms).toEqual(FUNCTIONS.filter((name) => reserved[name] === undefined));
+    expect([...ONE_RUN_AT_A_TIME].sort()).toEqual(Object.keys(reserved).sort());
+  });
+
   it('sends every async function failure somewhere: an on-failure destination or a dead-letter queue', () => {
     const invokeConfigs = Object.values(resources).filter(
       (resource) => resource.Type === 'AWS::Lambda::EventInvokeConfig',
@@ -167,7 +226,7 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
     const alarms = Object.entries(resources).filter(
       ([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm',
     );
-    expect(alarms.length).toBeGreaterThanOrEqual(2 * FUNCTIONS.length + 3);
+    expect(alarms.length).toBeGreaterThanOrEqual(2 * FUNCTIONS.length - ONE_RUN_AT_A_TIME.size + 3);
     for (const [id, alarm] of alarms)
       expect((alarm.Properties.AlarmActions as unknown[] | undefined)?.length, id).toBeGreaterThan(0);
   });
