@@ -135,6 +135,7 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
       await invoke('durability-react', {
         Records: [
           {
+            messageId: `recheck-${look}`,
             body: JSON.stringify({ replicationGroupId: 'react-fix', attempt: look + 1 }),
             eventSource: 'aws:sqs',
           },

@@ -222,6 +222,29 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
     expect(JSON.stringify(recheck?.Properties.RedrivePolicy)).toContain('RecheckDeadLetter');
   });
 
+  it('reports SQS batch item failures for the re-check queue, whose poison goes to its dead-letter queue', () => {
+    const mappings = Object.values(resources).filter(
+      (resource) =>
+        resource.Type === 'AWS::Lambda::EventSourceMapping' &&
+        JSON.stringify(resource.Properties.EventSourceArn).includes('RecheckQueue'),
+    );
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]?.Properties).toMatchObject({
+      FunctionName: { 'Fn::GetAtt': [lambdaLogicalId('durability-react'), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const queue = resources.RecheckQueue?.Properties;
+    const redrive = queue?.RedrivePolicy as
+      | { deadLetterTargetArn: unknown; maxReceiveCount: number }
+      | undefined;
+    expect(redrive?.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': ['RecheckDeadLetter', 'Arn'] });
+    expect(redrive?.maxReceiveCount).toBeGreaterThan(1);
+    // AWS's advice for a Lambda-consumed queue: visibility timeout at least six times the function timeout.
+    const timeout = resources[lambdaLogicalId('durability-react')]?.Properties.Timeout as number;
+    expect(queue?.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+    expect(resources.RecheckDeadLetterAlarm?.Properties.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
+  });
+
   it('gives every alarm an action', () => {
     const alarms = Object.entries(resources).filter(
       ([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm',
