@@ -11,6 +11,7 @@ const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parse } = require('yaml');
 const permissions = require('./permissions.json');
+const stateKeys = require('./state-keys.json');
 
 const MANAGED_TAG = 'guardrails:managed';
 /** Functions invoked asynchronously (schedules, EventBridge): their failures go to FailedInvocations. */
@@ -20,6 +21,12 @@ const ASYNC_FUNCTIONS = new Set([
   'encryption-drift',
   'snapshot-cleanup',
 ]);
+
+/**
+ * Functions with `reservedConcurrency: 1` in serverless.yml: a throttle there is an event
+ * waiting for the run before it (Lambda retries it, then FailedInvocations), not a fault to alarm on.
+ */
+const ONE_RUN_AT_A_TIME = new Set(['durability-scan', 'encryption-drift']);
 
 const arn = (service, resource) => ({
   'Fn::Sub': `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`,
@@ -34,8 +41,11 @@ function parseChangeTag(changeTag) {
   return { key: changeTag.slice(0, at), value: changeTag.slice(at + 1) };
 }
 
-/** Resources (and a condition) for one action; `changeTag` limits the changes to groups carrying it. */
-function scope(action, changeTag) {
+/**
+ * Resources (and a condition) for one action of the function `functionName`; `changeTag` limits
+ * the changes to groups carrying it.
+ */
+function scope(functionName, action, changeTag) {
   const [service, name] = action.split(':');
   if (service === 'elasticache') {
     switch (name) {
@@ -71,10 +81,18 @@ function scope(action, changeTag) {
           },
         ];
       case 'AddTagsToResource':
+        // Tag on create only: the managed tag is what lets snapshot-cleanup delete a snapshot,
+        // so tagging an existing one would make any snapshot deletable. ElastiCache authorises
+        // the tags of CreateSnapshot as AddTagsToResource with elasticache:CreateAction set.
         return [
           {
             resources: elasticache('snapshot'),
-            condition: { StringEquals: { [`aws:RequestTag/${MANAGED_TAG}`]: 'true' } },
+            condition: {
+              StringEquals: {
+                [`aws:RequestTag/${MANAGED_TAG}`]: 'true',
+                'elasticache:CreateAction': 'CreateSnapshot',
+              },
+            },
           },
         ];
       case 'DeleteSnapshot':
@@ -92,8 +110,22 @@ function scope(action, changeTag) {
     }
   }
   switch (service) {
-    case 'dynamodb':
-      return [{ resources: [{ 'Fn::GetAtt': ['StateTable', 'Arn'] }] }];
+    case 'dynamodb': {
+      // Only the partitions its code uses (infra/state-keys.json). ForAllValues holds when the
+      // key is absent, so Null requires it: every granted action names a partition key.
+      const keys = stateKeys[functionName];
+      if (keys === undefined)
+        throw new Error(`infra/state-keys.json lists no partition keys for ${functionName}`);
+      return [
+        {
+          resources: [{ 'Fn::GetAtt': ['StateTable', 'Arn'] }],
+          condition: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keys },
+            Null: { 'dynamodb:LeadingKeys': 'false' },
+          },
+        },
+      ];
+    }
     case 'events':
       return [{ resources: [arn('events', 'event-bus/default')] }];
     case 'sns':
@@ -115,7 +147,7 @@ function statementsFor(name, { policyParameter = '', changeTag = '' } = {}) {
   const tag = parseChangeTag(changeTag);
   const groups = new Map();
   for (const action of actions) {
-    for (const { resources, condition } of scope(action, tag)) {
+    for (const { resources, condition } of scope(name, action, tag)) {
       const key = JSON.stringify({ resources, condition });
       const group = groups.get(key) ?? { resources, condition, actions: [] };
       group.actions.push(action);
@@ -218,7 +250,8 @@ function resources({ service, stage, alertEmail, logRetentionDays }) {
   for (const name of FUNCTIONS) {
     const id = lambdaLogicalId(name).replace(/LambdaFunction$/, '');
     alarms[`${id}ErrorsAlarm`] = anyAlarm(`${name} failed`, lambdaMetric(name, 'Errors'));
-    alarms[`${id}ThrottlesAlarm`] = anyAlarm(`${name} was throttled`, lambdaMetric(name, 'Throttles'));
+    if (!ONE_RUN_AT_A_TIME.has(name))
+      alarms[`${id}ThrottlesAlarm`] = anyAlarm(`${name} was throttled`, lambdaMetric(name, 'Throttles'));
   }
   const widgets = [
     [
@@ -414,6 +447,7 @@ module.exports = {
   migrationDefinition: () => substitute(parse(readFileSync(join(__dirname, 'migration.asl.yaml'), 'utf8'))),
   lambdaLogicalId,
   statementsFor,
+  ONE_RUN_AT_A_TIME,
   ...Object.fromEntries(
     Object.keys(permissions)
       .filter((name) => !name.startsWith('$'))

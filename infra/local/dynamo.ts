@@ -3,17 +3,43 @@
  * conditional writes included) on 127.0.0.1, and the app's state table in it.
  */
 
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 
 export const STATE_TABLE = 'guardrails-state';
 
+/** One request received: its operation and the partition key (`pk`) it names, if it names one. */
+export interface DynamoCall {
+  operation: string;
+  partitionKey?: string;
+}
+
 export interface LocalDynamo {
   endpoint: string;
   /** Every operation received (`PutItem`, `Query`, …), in order; tests may clear it. */
-  calls: string[];
+  calls: DynamoCall[];
   close(): Promise<void>;
+}
+
+interface RequestBody {
+  Key?: { pk?: { S?: string } };
+  Item?: { pk?: { S?: string } };
+  KeyConditionExpression?: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, { S?: string }>;
+}
+
+/** The `pk` value a GetItem/PutItem/UpdateItem/DeleteItem or Query request names. */
+function partitionKeyOf(body: RequestBody): string | undefined {
+  const direct = body.Key?.pk?.S ?? body.Item?.pk?.S;
+  if (direct !== undefined) return direct;
+  const names = body.ExpressionAttributeNames ?? {};
+  for (const [, name, value] of body.KeyConditionExpression?.matchAll(/([#\w]+)\s*=\s*(:\w+)/g) ?? [])
+    if (name !== undefined && value !== undefined && (names[name] ?? name) === 'pk')
+      return body.ExpressionAttributeValues?.[value]?.S;
+  return undefined;
 }
 
 /** Start dynalite on a free port (or `port`), with the state table created. */
@@ -21,7 +47,7 @@ export async function startDynamo(options: { port?: number; tableName?: string }
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', () => resolve()));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const calls: string[] = [];
+  const calls: DynamoCall[] = [];
   const client = new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
@@ -42,12 +68,24 @@ export async function startDynamo(options: { port?: number; tableName?: string }
     }),
   );
   client.destroy();
-  server.on('request', (request: { headers: Record<string, string | string[] | undefined> }) => {
-    calls.push(
-      String(request.headers['x-amz-target'] ?? '')
-        .split('.')
-        .pop() ?? '',
-    );
+  server.on('request', (request: IncomingMessage) => {
+    const call: DynamoCall = {
+      operation:
+        String(request.headers['x-amz-target'] ?? '')
+          .split('.')
+          .pop() ?? '',
+    };
+    calls.push(call);
+    // dynalite reads the body with 'data' listeners too: both see every chunk.
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      try {
+        call.partitionKey = partitionKeyOf(JSON.parse(Buffer.concat(chunks).toString('utf8')) as RequestBody);
+      } catch {
+        // Not JSON: dynalite answers it with a validation error; there is no key to record.
+      }
+    });
   });
   return { endpoint, calls, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }

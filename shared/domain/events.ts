@@ -48,9 +48,38 @@ function oneOf(value: string, allowed: readonly string[], field: string): string
 }
 
 /**
- * Read an EventBridge event (CloudTrail API call or ElastiCache service event) or an SQS
- * re-check message into the one resource it concerns. Anything else is an
- * InputValidationError naming the field, so the handler drops it with that reason.
+ * Read the body of one SQS re-check message (a `Recheck` the function queued itself) into
+ * the group it concerns. A body that is not JSON or misses a field is an
+ * InputValidationError naming the field, so the batch reports that record as failed.
+ *
+ * @example
+ * const { resourceId, attempt } = parseRecheckMessage('{"replicationGroupId":"orders","attempt":1}');
+ */
+export function parseRecheckMessage(body: string): ResourceEvent {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    fail('body', 'is not JSON');
+  }
+  const recheck = RECHECK_BODY.safeParse(parsed);
+  if (!recheck.success) {
+    const issue = recheck.error.issues[0];
+    fail(`body.${issue?.path.join('.') ?? ''}`, issue?.message ?? 'invalid');
+  }
+  return {
+    trigger: 'recheck',
+    name: 'Recheck',
+    resourceType: 'replication-group',
+    resourceId: recheck.data.replicationGroupId,
+    attempt: recheck.data.attempt,
+  };
+}
+
+/**
+ * Read an EventBridge event (CloudTrail API call or ElastiCache service event) into the one
+ * resource it concerns. Anything else is an InputValidationError naming the field, so the
+ * handler drops it with that reason.
  *
  * @example
  * const { resourceId } = parseResourceEvent(event, EVENT_PATTERNS.durabilityReact);
@@ -60,28 +89,6 @@ export function parseResourceEvent(
   accepted: { cloudTrail: EventPattern; service?: EventPattern },
 ): ResourceEvent {
   const body = record(event, '(root)');
-  if (Array.isArray(body.Records)) {
-    if (body.Records.length !== 1) fail('Records', `expected exactly 1 record, got ${body.Records.length}`);
-    const raw = text(record(body.Records[0], 'Records.0').body, 'Records.0.body');
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      fail('Records.0.body', 'is not JSON');
-    }
-    const recheck = RECHECK_BODY.safeParse(parsed);
-    if (!recheck.success) {
-      const issue = recheck.error.issues[0];
-      fail(`Records.0.body.${issue?.path.join('.') ?? ''}`, issue?.message ?? 'invalid');
-    }
-    return {
-      trigger: 'recheck',
-      name: 'Recheck',
-      resourceType: 'replication-group',
-      resourceId: recheck.data.replicationGroupId,
-      attempt: recheck.data.attempt,
-    };
-  }
   oneOf(text(body.source, 'source'), accepted.cloudTrail.source, 'source');
   const detailType = text(body['detail-type'], 'detail-type');
   const detail = record(body.detail, 'detail');

@@ -1,7 +1,10 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import permissions from '../../infra/permissions.json' with { type: 'json' };
+import { evaluate } from '../iam-evaluation.js';
 
 interface Statement {
+  Effect: 'Allow' | 'Deny';
   Action: string[];
   Resource: unknown[];
   Condition?: Record<string, Record<string, string>>;
@@ -10,6 +13,10 @@ const require = createRequire(import.meta.url);
 const { statementsFor } = require('../../infra/serverless.cjs') as {
   statementsFor(name: string, options?: { policyParameter?: string; changeTag?: string }): Statement[];
 };
+const FUNCTIONS = Object.keys(permissions).filter((name) => !name.startsWith('$')) as Exclude<
+  keyof typeof permissions,
+  `$${string}`
+>[];
 
 const conditionOf = (statements: Statement[], action: string) =>
   statements.filter((statement) => statement.Action.includes(action)).map((statement) => statement.Condition);
@@ -47,6 +54,28 @@ describe('IAM statements of infra/serverless.cjs', () => {
       statementsFor('durability-scan').some((statement) => statement.Action.includes('ssm:GetParameter')),
     ).toBe(false);
   });
+
+  it.each(['', 'guardrails:allow-changes=true'])(
+    'lets a snapshot get the managed tag only from CreateSnapshot (changeTag "%s")',
+    (changeTag) => {
+      const tagging = {
+        action: 'elasticache:AddTagsToResource',
+        resource: 'arn:aws:elasticache:eu-west-1:123456789012:snapshot:someone-elses',
+        context: { 'aws:RequestTag/guardrails:managed': 'true', 'aws:TagKeys': ['guardrails:managed'] },
+      };
+      const onCreate = {
+        ...tagging,
+        context: { ...tagging.context, 'elasticache:CreateAction': 'CreateSnapshot' },
+      };
+      const allowedTo = (request: typeof tagging) =>
+        FUNCTIONS.filter((name) => evaluate(statementsFor(name, { changeTag }), request) === 'allowed');
+
+      expect(allowedTo(tagging)).toEqual([]);
+      expect(allowedTo(onCreate)).toEqual(
+        FUNCTIONS.filter((name) => (permissions[name] as string[]).includes('elasticache:CreateSnapshot')),
+      );
+    },
+  );
 
   it('refuses a changeTag that is not key=value', () => {
     expect(() => statementsFor('durability-scan', { changeTag: 'nokey' })).toThrow(

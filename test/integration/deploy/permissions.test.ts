@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
@@ -9,18 +10,23 @@ import { MIGRATION_ASL } from '../../../infra/local/migration-workflow.js';
 import { loadDefinition, runLocalStateMachine } from '../../../infra/local/step-functions.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { createSnapshot } from '../../../shared/aws/snapshots.js';
+import { evaluate, type PolicyStatement } from '../../iam-evaluation.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
 
 /**
  * Each function's real handler runs against the sandbox through scenarios that reach its
  * code paths; every AWS call it makes is recorded. What it calls must be exactly what
- * infra/permissions.json (and so its IAM role) grants.
+ * infra/permissions.json (and so its IAM role) grants, and the state-table partitions it
+ * touches exactly those of infra/state-keys.json (its dynamodb:LeadingKeys condition).
  */
 const ROOT = new URL('../../..', import.meta.url).pathname;
-const permissions = JSON.parse(readFileSync(join(ROOT, 'infra/permissions.json'), 'utf8')) as Record<
-  string,
-  string[]
->;
+const readJson = (path: string) =>
+  JSON.parse(readFileSync(join(ROOT, path), 'utf8')) as Record<string, string[]>;
+const permissions = readJson('infra/permissions.json');
+const stateKeys = readJson('infra/state-keys.json');
+const { statementsFor } = createRequire(import.meta.url)('../../../infra/serverless.cjs') as {
+  statementsFor(name: string): PolicyStatement[];
+};
 /** IAM needs these for a call the code makes: tags sent with CreateSnapshot need AddTagsToResource. */
 const IMPLIED: Record<string, string> = { 'elasticache:CreateSnapshot': 'elasticache:AddTagsToResource' };
 const SERVICE_OF: Record<string, string> = {
@@ -46,6 +52,8 @@ rules:
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 let stack: Stack;
 const used = new Map<string, Set<string>>();
+/** Per function, each state-table call as `{ action, partitionKey }`. */
+const stateCalls = new Map<string, { action: string; partitionKey: string | undefined }[]>();
 const handlers = new Map<string, Handler>();
 let invocation = 0;
 
@@ -61,8 +69,13 @@ async function invoke(name: string, event: unknown): Promise<unknown> {
     const actions = used.get(name) ?? new Set<string>();
     for (const entry of stack.emulator.faults.log.slice(calls))
       actions.add(`${SERVICE_OF[entry.action] ?? 'elasticache'}:${entry.action}`);
-    for (const call of stack.dynamo.calls.slice(dynamo)) actions.add(`dynamodb:${call}`);
+    const touched = stateCalls.get(name) ?? [];
+    for (const call of stack.dynamo.calls.slice(dynamo)) {
+      actions.add(`dynamodb:${call.operation}`);
+      touched.push({ action: `dynamodb:${call.operation}`, partitionKey: call.partitionKey });
+    }
     used.set(name, actions);
+    stateCalls.set(name, touched);
   }
 }
 
@@ -122,6 +135,7 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
       await invoke('durability-react', {
         Records: [
           {
+            messageId: `recheck-${look}`,
             body: JSON.stringify({ replicationGroupId: 'react-fix', attempt: look + 1 }),
             eventSource: 'aws:sqs',
           },
@@ -209,5 +223,29 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
       [...(calls ?? [])].flatMap((action) => [action, ...(IMPLIED[action] ? [IMPLIED[action]] : [])]),
     );
     expect([...needed].sort()).toEqual([...new Set(permissions[name])].sort());
+  });
+});
+
+describe('Each function touches exactly the state-table partitions its dynamodb:LeadingKeys condition allows', () => {
+  const matches = (pattern: string, key: string) =>
+    pattern.endsWith('*') ? key.startsWith(pattern.slice(0, -1)) : key === pattern;
+
+  it.each(Object.keys(permissions).filter((key) => !key.startsWith('$')))('%s', (name) => {
+    const calls = stateCalls.get(name) ?? [];
+    const statements = statementsFor(name);
+    const refused = calls.filter(
+      ({ action, partitionKey }) =>
+        evaluate(statements, {
+          action,
+          resource: 'StateTable.Arn',
+          context: partitionKey === undefined ? {} : { 'dynamodb:LeadingKeys': [partitionKey] },
+        }) !== 'allowed',
+    );
+    const patternsUsed = (stateKeys[name] ?? []).filter((pattern) =>
+      calls.some(({ partitionKey }) => partitionKey !== undefined && matches(pattern, partitionKey)),
+    );
+
+    expect(refused).toEqual([]);
+    expect(patternsUsed).toEqual(stateKeys[name] ?? []);
   });
 });

@@ -8,16 +8,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATION_ASL } from '../../../infra/local/migration-workflow.js';
 import { loadDefinition } from '../../../infra/local/step-functions.js';
 import { EVENT_PATTERNS } from '../../../shared/domain/events.js';
+import { evaluate, type PolicyStatement } from '../../iam-evaluation.js';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 const require = createRequire(import.meta.url);
-const { lambdaLogicalId } = require('../../../infra/serverless.cjs') as {
+const { lambdaLogicalId, ONE_RUN_AT_A_TIME } = require('../../../infra/serverless.cjs') as {
   lambdaLogicalId(name: string): string;
+  ONE_RUN_AT_A_TIME: Set<string>;
 };
-const permissions = JSON.parse(readFileSync(join(ROOT, 'infra/permissions.json'), 'utf8')) as Record<
-  string,
-  string[]
->;
+const readJson = (path: string) =>
+  JSON.parse(readFileSync(join(ROOT, path), 'utf8')) as Record<string, string[]>;
+const permissions = readJson('infra/permissions.json');
+const stateKeys = readJson('infra/state-keys.json');
 const FUNCTIONS = Object.keys(permissions).filter((name) => !name.startsWith('$'));
 /** Permissions the platform needs for the function, not its code: logs, its SQS trigger, its failure destination. */
 const PLATFORM = new Set([
@@ -117,6 +119,86 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
       expect(statement.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/guardrails:managed': 'true' } });
   });
 
+  it('lets no role put the managed tag on a snapshot it did not create (tag on create only)', () => {
+    // The tag is what makes a snapshot deletable by snapshot-cleanup: tagging an existing one would bypass that guard.
+    const tagging = {
+      action: 'elasticache:AddTagsToResource',
+      resource: 'arn:aws:elasticache:eu-west-1:123456789012:snapshot:someone-elses',
+      context: { 'aws:RequestTag/guardrails:managed': 'true', 'aws:TagKeys': ['guardrails:managed'] },
+    };
+    const onCreate = {
+      ...tagging,
+      context: { ...tagging.context, 'elasticache:CreateAction': 'CreateSnapshot' },
+    };
+    const decide = (request: typeof tagging) =>
+      FUNCTIONS.filter(
+        (name) => evaluate(roleStatements(functionRole(name)) as PolicyStatement[], request) === 'allowed',
+      );
+
+    expect(decide(tagging)).toEqual([]);
+    expect(decide(onCreate)).toEqual(
+      FUNCTIONS.filter((name) => permissions[name]?.includes('elasticache:CreateSnapshot')),
+    );
+  });
+
+  it("limits each role's state-table access to the partition keys its code uses (dynamodb:LeadingKeys)", () => {
+    const table = 'StateTable.Arn';
+    const samples = [
+      'lease',
+      'resource#arn:aws:elasticache:eu-west-1:123456789012:replicationgroup:orders',
+      'baseline#storage-encryption',
+      'approval#migration',
+      'abort#migration',
+      'decision#migration',
+    ];
+    const usingTable = FUNCTIONS.filter((name) =>
+      permissions[name]?.some((action) => action.startsWith('dynamodb:')),
+    );
+    expect(usingTable.sort()).toEqual(
+      Object.keys(stateKeys)
+        .filter((name) => !name.startsWith('$'))
+        .sort(),
+    );
+
+    for (const name of usingTable) {
+      const statements = roleStatements(functionRole(name)) as PolicyStatement[];
+      const own = stateKeys[name] ?? [];
+      for (const action of permissions[name]?.filter((granted) => granted.startsWith('dynamodb:')) ?? []) {
+        const allowed = samples.filter(
+          (pk) =>
+            evaluate(statements, { action, resource: table, context: { 'dynamodb:LeadingKeys': [pk] } }) ===
+            'allowed',
+        );
+        expect(allowed, `${name} ${action}`).toEqual(
+          samples.filter((pk) =>
+            own.some(
+              (pattern) => pk === pattern || (pattern.endsWith('*') && pk.startsWith(pattern.slice(0, -1))),
+            ),
+          ),
+        );
+        expect(evaluate(statements, { action, resource: table }), `${name} ${action} with no key`).not.toBe(
+          'allowed',
+        );
+      }
+    }
+  });
+
+  it('runs durability-scan and encryption-drift one at a time, without a throttle alarm', () => {
+    const reserved = Object.fromEntries(
+      FUNCTIONS.flatMap((name) => {
+        const value = resources[lambdaLogicalId(name)]?.Properties.ReservedConcurrentExecutions;
+        return value === undefined ? [] : [[name, value]];
+      }),
+    );
+    expect(reserved).toEqual({ 'durability-scan': 1, 'encryption-drift': 1 });
+    const throttleAlarms = FUNCTIONS.filter(
+      (name) =>
+        resources[`${lambdaLogicalId(name).replace(/LambdaFunction$/, '')}ThrottlesAlarm`] !== undefined,
+    );
+    expect(throttleAlarms).toEqual(FUNCTIONS.filter((name) => reserved[name] === undefined));
+    expect([...ONE_RUN_AT_A_TIME].sort()).toEqual(Object.keys(reserved).sort());
+  });
+
   it('sends every async function failure somewhere: an on-failure destination or a dead-letter queue', () => {
     const invokeConfigs = Object.values(resources).filter(
       (resource) => resource.Type === 'AWS::Lambda::EventInvokeConfig',
@@ -140,11 +222,34 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
     expect(JSON.stringify(recheck?.Properties.RedrivePolicy)).toContain('RecheckDeadLetter');
   });
 
+  it('reports SQS batch item failures for the re-check queue, whose poison goes to its dead-letter queue', () => {
+    const mappings = Object.values(resources).filter(
+      (resource) =>
+        resource.Type === 'AWS::Lambda::EventSourceMapping' &&
+        JSON.stringify(resource.Properties.EventSourceArn).includes('RecheckQueue'),
+    );
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]?.Properties).toMatchObject({
+      FunctionName: { 'Fn::GetAtt': [lambdaLogicalId('durability-react'), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const queue = resources.RecheckQueue?.Properties;
+    const redrive = queue?.RedrivePolicy as
+      | { deadLetterTargetArn: unknown; maxReceiveCount: number }
+      | undefined;
+    expect(redrive?.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': ['RecheckDeadLetter', 'Arn'] });
+    expect(redrive?.maxReceiveCount).toBeGreaterThan(1);
+    // AWS's advice for a Lambda-consumed queue: visibility timeout at least six times the function timeout.
+    const timeout = resources[lambdaLogicalId('durability-react')]?.Properties.Timeout as number;
+    expect(queue?.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+    expect(resources.RecheckDeadLetterAlarm?.Properties.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
+  });
+
   it('gives every alarm an action', () => {
     const alarms = Object.entries(resources).filter(
       ([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm',
     );
-    expect(alarms.length).toBeGreaterThanOrEqual(2 * FUNCTIONS.length + 3);
+    expect(alarms.length).toBeGreaterThanOrEqual(2 * FUNCTIONS.length - ONE_RUN_AT_A_TIME.size + 3);
     for (const [id, alarm] of alarms)
       expect((alarm.Properties.AlarmActions as unknown[] | undefined)?.length, id).toBeGreaterThan(0);
   });

@@ -114,7 +114,7 @@ describe('Function: durability-react', () => {
     expect(first).toMatchObject({ status: 'creating', recheckInSeconds: 60 });
     expect(message).toMatchObject({ queueUrl: QUEUE_URL, delaySeconds: 60 });
     expect(JSON.parse(message?.body ?? '{}')).toEqual({ replicationGroupId: 'busy-1', attempt: 1 });
-    expect(second).toMatchObject({ status: 'available' });
+    expect(second).toEqual({ batchItemFailures: [] });
     expect(modifyCalls(stack.emulator).filter((id) => id === 'busy-1')).toHaveLength(1);
   });
 
@@ -126,9 +126,9 @@ describe('Function: durability-react', () => {
     // Act
     const delays: unknown[] = [];
     for (let attempt = 0; attempt < 10 && event !== undefined; attempt += 1) {
-      const result = await invoke(event);
-      delays.push(result.recheckInSeconds);
+      await invoke(event);
       const [message] = stack.emulator.sinks.takeDueMessages(Number.MAX_SAFE_INTEGER);
+      delays.push(message?.delaySeconds);
       event =
         message === undefined ? undefined : { Records: [{ messageId: `m${attempt}`, body: message.body }] };
     }
@@ -136,6 +136,53 @@ describe('Function: durability-react', () => {
     // Assess
     expect(delays).toEqual([60, 120, 240, undefined]);
     expect(modifyCalls(stack.emulator).filter((id) => id === 'stuck-1')).toEqual([]);
+  });
+
+  it('processes each record of a batch on its own and reports only the poison one for redelivery', async () => {
+    // Prepare
+    stack.emulator.model.putGroup(groupState('batch-1'));
+    stack.emulator.model.putGroup(groupState('batch-2'));
+    const recheck = (messageId: string, body: string) => ({ messageId, body, eventSource: 'aws:sqs' });
+
+    // Act
+    const result = await invoke({
+      Records: [
+        recheck('m-batch-1', JSON.stringify({ replicationGroupId: 'batch-1', attempt: 1 })),
+        recheck('m-poison', '{"attempt":1}'),
+        recheck('m-batch-2', JSON.stringify({ replicationGroupId: 'batch-2', attempt: 1 })),
+      ],
+    });
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-poison' }] });
+    expect(modifyCalls(stack.emulator).filter((id) => id === 'batch-1')).toHaveLength(1);
+    expect(modifyCalls(stack.emulator).filter((id) => id === 'batch-2')).toHaveLength(1);
+  });
+
+  it('reports a record that met a retryable error, and still processes the others', async () => {
+    // Prepare
+    stack.emulator.model.putGroup(groupState('flaky-1'));
+    stack.emulator.model.putGroup(groupState('steady-1'));
+    // Every attempt (AWS_MAX_ATTEMPTS=3) of the first record's read answers 503.
+    stack.emulator.faults.failNext({
+      action: 'DescribeReplicationGroups',
+      code: 'ServiceUnavailable',
+      status: 503,
+      times: 3,
+    });
+
+    // Act
+    const result = await invoke({
+      Records: [
+        { messageId: 'm-flaky', body: JSON.stringify({ replicationGroupId: 'flaky-1', attempt: 1 }) },
+        { messageId: 'm-steady', body: JSON.stringify({ replicationGroupId: 'steady-1', attempt: 1 }) },
+      ],
+    });
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-flaky' }] });
+    expect(modifyCalls(stack.emulator).filter((id) => id === 'flaky-1')).toEqual([]);
+    expect(modifyCalls(stack.emulator).filter((id) => id === 'steady-1')).toHaveLength(1);
   });
 
   it.each([
@@ -166,7 +213,7 @@ describe('Function: durability-react', () => {
       'detail.errorCode: the ModifyReplicationGroup call failed',
     ],
     ['no group id', cloudTrail('ModifyReplicationGroup', ''), 'detail.requestParameters.replicationGroupId'],
-    ['a bad re-check body', { Records: [{ body: '{"attempt":1}' }] }, 'Records.0.body.replicationGroupId'],
+    ['a re-check without a message id', { Records: [{ body: '{"attempt":1}' }] }, 'Records.0.messageId'],
   ])('drops an event with %s, naming the reason, without calling anything', async (_name, event, reason) => {
     // Prepare
     const before = stack.emulator.faults.log.length;
