@@ -1,7 +1,7 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GuardrailsError } from '../runtime/errors.js';
-import { redactSecrets } from '../runtime/logger.js';
+import { redactSecrets } from '../runtime/redact.js';
 import { type AwsClientOptions, clientConfig } from './clients.js';
 import { awsCall } from './errors.js';
 
