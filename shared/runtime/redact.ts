@@ -50,9 +50,10 @@ const AWS_ACCESS_KEY_ID = /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g;
  * `key=value`, `key: value`, `"key":"value"` and `\"key\":\"value\"` with a secret key.
  * The key may not follow `:` or `/`, so `arn:aws:secretsmanager:…:secret:name` stays whole, nor
  * start with `.`, so a path in a message (`rules[0].password: unknown key`) stays readable.
+ * A URL whose user info is already redacted is kept (`includes credentials: http://[REDACTED]@host`).
  */
 const SECRET_ASSIGNMENT = new RegExp(
-  `(?<![\\w:/.\\]-])(\\\\?["']?)((?:[\\w-][\\w.-]*)?${SECRET_KEY_WORDS}[\\w.-]*|${SECRET_KEY_WHOLE})\\1([ \\t]*[:=][ \\t]*)((?:Bearer|Basic|AWS4-HMAC-SHA256)[ \\t]+)?(\\[REDACTED\\]|\\\\"(?:[^"\\\\]|\\\\[^"])*\\\\"|"(?:[^"\\\\]|\\\\.)*"|'[^'\\n]*'|[^\\s&,;"'{}[\\]()<>][^\\s&,;"'}\\])<>]*)`,
+  `(?<![\\w:/.\\]-])(\\\\?["']?)((?:[\\w-][\\w.-]*)?${SECRET_KEY_WORDS}[\\w.-]*|${SECRET_KEY_WHOLE})\\1([ \\t]*[:=][ \\t]*)((?:Bearer|Basic|AWS4-HMAC-SHA256)[ \\t]+)?(?![a-z][a-z0-9+.-]*:\\/\\/\\[REDACTED\\]@)(\\[REDACTED\\]|\\\\"(?:[^"\\\\]|\\\\[^"])*\\\\"|"(?:[^"\\\\]|\\\\.)*"|'[^'\\n]*'|[^\\s&,;"'{}[\\]()<>][^\\s&,;"'}\\])<>]*)`,
   'gi',
 );
 
