@@ -1,7 +1,7 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GuardrailsError } from '../runtime/errors.js';
-import { redactSecrets } from '../runtime/logger.js';
+import { redact, redactText } from '../runtime/redact.js';
 import { type AwsClientOptions, createClient } from './clients.js';
 import { awsCall } from './errors.js';
 
@@ -60,7 +60,7 @@ export class EventPublisher {
       let pending: PutEventsRequestEntry[] = events.slice(start, start + PUT_EVENTS_BATCH).map((event) => ({
         Source: EVENT_SOURCE,
         DetailType: event.detailType,
-        Detail: JSON.stringify(event.detail, redactSecrets),
+        Detail: JSON.stringify(redact(event.detail)),
         Resources: event.resources,
         EventBusName: this.#busName,
       }));
@@ -91,7 +91,10 @@ export interface Alert {
   resourceType: string;
 }
 
-/** Publishes human-readable alerts to the SNS topic, with attributes for subscription filters. */
+/**
+ * Publishes human-readable alerts to the SNS topic, with attributes for subscription filters;
+ * subject and message are redacted (a cause or an echoed endpoint may carry a secret).
+ */
 export class AlertPublisher {
   readonly #client: SNSClient;
   readonly #topicArn: string;
@@ -101,16 +104,16 @@ export class AlertPublisher {
     this.#topicArn = topicArn;
   }
 
-  /** Publish one alert; SNS subjects are limited to 100 characters. */
+  /** Publish one alert; SNS subjects are limited to 100 characters (cut after redaction, so no secret is cut in two). */
   async publish(alert: Alert): Promise<string | undefined> {
     const answer = await awsCall('SNS Publish', () =>
       this.#client.send(
         new PublishCommand({
           TopicArn: this.#topicArn,
-          Subject: alert.subject.slice(0, 100),
-          Message: alert.body,
+          Subject: redactText(alert.subject).slice(0, 100),
+          Message: redactText(alert.body),
           MessageAttributes: {
-            rule: { DataType: 'String', StringValue: alert.rule },
+            rule: { DataType: 'String', StringValue: redactText(alert.rule) },
             severity: { DataType: 'String', StringValue: alert.severity },
             resourceType: { DataType: 'String', StringValue: alert.resourceType },
           },

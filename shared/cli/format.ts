@@ -1,6 +1,6 @@
 import type { Summary } from '../domain/evaluate.js';
 import type { Finding } from '../domain/finding.js';
-import { redactSecrets } from '../runtime/logger.js';
+import { redactSecrets } from '../runtime/redact.js';
 import { renderHtml } from './html.js';
 
 export const FORMATS = ['table', 'json', 'csv', 'markdown', 'html'] as const;

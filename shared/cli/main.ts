@@ -13,6 +13,7 @@ import type { Resource } from '../domain/resource.js';
 import { BASELINE_KIND } from '../jobs/encryption-drift.js';
 import { cleanupSnapshots } from '../jobs/snapshots.js';
 import { InputValidationError } from '../runtime/errors.js';
+import { redact, redactText } from '../runtime/redact.js';
 import { type FleetSource, loadFleet } from './fleet-source.js';
 import { csvField, FORMATS, type Format, renderReport, table } from './format.js';
 import {
@@ -230,7 +231,8 @@ function program(io: CliIo, exit: { code: number }): Command {
   const root = new Command('guardrails')
     .description('Keep ElastiCache (Valkey / Redis OSS) fleets inside a durability and encryption policy.')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    // commander echoes the arguments it refuses (`--password=…`): its errors are redacted too.
+    .configureOutput({ writeOut: io.stdout, writeErr: (text) => io.stderr(redactText(text)) })
     .showHelpAfterError('(run with --help for usage)');
   const run =
     <Flags>(action: (flags: Flags, ...rest: string[]) => Promise<number>) =>
@@ -391,7 +393,7 @@ function program(io: CliIo, exit: { code: number }): Command {
     .action(
       run(async (flags: AwsFlags & { table?: string; executionArn?: string }, group?: string) => {
         io.stdout(
-          `${JSON.stringify(await migrationStatus(context(flags), group ?? '', flags.executionArn), null, 2)}\n`,
+          `${JSON.stringify(redact(await migrationStatus(context(flags), group ?? '', flags.executionArn)), null, 2)}\n`,
         );
         return EXIT.compliant;
       }),
@@ -436,7 +438,8 @@ function program(io: CliIo, exit: { code: number }): Command {
 
 /**
  * Run the CLI with the given arguments (without `node` and the script) and return the exit code.
- * Errors become one line on stderr; `--debug` adds the stack.
+ * Errors become one line on stderr; `--debug` adds the stack. Both are redacted: a message may
+ * echo a flag, a file or an endpoint that carries a secret.
  *
  * @example
  * process.exitCode = await runCli(process.argv.slice(2), defaultIo());
@@ -457,8 +460,9 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     }
     const code = error instanceof AwsCallError || isSdkError(error) ? EXIT.aws : EXIT.usage;
     const message = error instanceof Error ? error.message : String(error);
-    io.stderr(`guardrails: ${message}\n`);
-    if (debug && error instanceof Error && error.stack !== undefined) io.stderr(`${error.stack}\n`);
+    io.stderr(`guardrails: ${redactText(message)}\n`);
+    if (debug && error instanceof Error && error.stack !== undefined)
+      io.stderr(`${redactText(error.stack)}\n`);
     return code;
   }
 }

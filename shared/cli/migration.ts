@@ -16,6 +16,7 @@ import type { Policy } from '../domain/policy/schema.js';
 import { ABORT_KIND, type AbortRequest, APPROVAL_KIND } from '../jobs/migration.js';
 import { InputValidationError } from '../runtime/errors.js';
 import { createLogger } from '../runtime/logger.js';
+import { redact, redactText } from '../runtime/redact.js';
 
 /** Where a local execution waits for `approve`/`reject`/`abort` (a local token cannot be sent to AWS). */
 export const DECISION_KIND = 'decision#migration';
@@ -159,7 +160,7 @@ async function runLocally(
       await sleep(250);
     },
   };
-  context.out(`running ${name} locally against ${endpoint}\n`);
+  context.out(`running ${name} locally against ${redactText(endpoint)}\n`);
   try {
     const run = await runMigrationLocally(deps, input, {
       clock,
@@ -167,11 +168,11 @@ async function runLocally(
       onTaskToken: () =>
         waitForDecision(store, input.replicationGroupId, input.approvalTimeoutSeconds, context.out),
     });
-    context.out(`${JSON.stringify(run.output, null, 2)}\n`);
+    context.out(`${JSON.stringify(redact(run.output), null, 2)}\n`);
     return 0;
   } catch (error) {
     if (!(error instanceof ExecutionFailedError)) throw error;
-    context.out(`failed: ${error.error}: ${error.causeText}\n`);
+    context.out(`failed: ${error.error}: ${redactText(error.causeText)}\n`);
     return 1;
   }
 }

@@ -32,6 +32,7 @@ import {
 import type { Resource } from '../domain/resource.js';
 import { GuardrailsError, isRetryable } from '../runtime/errors.js';
 import { createHandler } from '../runtime/handler.js';
+import { redactText } from '../runtime/redact.js';
 import { createAppContext } from './context.js';
 import {
   awaitingChange,
@@ -54,10 +55,13 @@ export interface MigrationDeps {
   durability: () => Promise<{ deps: DurabilityJobDeps; settings: DurabilityJobSettings }>;
 }
 
-/** A failure the state machine routes on: `name` is the ASL Error, the message its Cause. */
+/**
+ * A failure the state machine routes on: `name` is the ASL Error, the message its Cause.
+ * The message is redacted here: Step Functions keeps the Cause in the execution history.
+ */
 export class MigrationError extends GuardrailsError {
   constructor(code: string, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
-    super(message, options);
+    super(redactText(message), options);
     this.name = code;
   }
 }
@@ -507,7 +511,7 @@ async function checkSync(context: StepContext) {
     if (Number.isFinite(sourceOffset) && Number.isFinite(targetOffset))
       reading.lagBytes = Math.max(0, sourceOffset - targetOffset);
   } catch (error) {
-    reading.problem = (error as Error).message;
+    reading.problem = redactText((error as Error).message);
   }
   const done =
     reading.linkStatus === 'up' &&
@@ -632,7 +636,10 @@ function groupIdOf(state: MigrationState): string | undefined {
   return typeof raw.replicationGroupId === 'string' ? raw.replicationGroupId : undefined;
 }
 
-/** The Error and Cause of a Catch; a Lambda error's Cause is JSON with `errorMessage`. */
+/**
+ * The Error and Cause of a Catch; a Lambda error's Cause is JSON with `errorMessage`. The
+ * cause is redacted: it goes into the outcome event, the alert and the execution output.
+ */
 function failureOf(state: MigrationState): { error: string; cause: string } {
   const caught = state.error ?? { Error: 'Unknown', Cause: 'the execution failed without an error' };
   let cause = caught.Cause;
@@ -642,7 +649,7 @@ function failureOf(state: MigrationState): { error: string; cause: string } {
   } catch {
     // a plain-text Cause
   }
-  return { error: caught.Error, cause };
+  return { error: redactText(caught.Error), cause: redactText(cause) };
 }
 
 /**

@@ -3,6 +3,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { InputValidationError, isRetryable } from './errors.js';
+import { redactText } from './redact.js';
 
 /** What a function does with an error no redelivery can fix. */
 export const ON_FINAL_ERROR = {
@@ -53,7 +54,7 @@ export function classifyErrors(options: {
     onError: (request) => {
       const error = request.error;
       const retryable = isRetryable(error);
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = redactText(error instanceof Error ? error.message : String(error));
       options.logger.error(retryable ? 'failed, will be retried' : 'failed, not retryable', {
         error,
         retryable,
