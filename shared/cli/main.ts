@@ -12,6 +12,7 @@ import { loadPolicyFile } from '../domain/policy/load.js';
 import type { Resource } from '../domain/resource.js';
 import { BASELINE_KIND } from '../jobs/encryption-drift.js';
 import { cleanupSnapshots } from '../jobs/snapshots.js';
+import { echo } from '../runtime/echo.js';
 import { InputValidationError } from '../runtime/errors.js';
 import { type FleetSource, loadFleet } from './fleet-source.js';
 import { csvField, FORMATS, type Format, renderReport, table } from './format.js';
@@ -53,11 +54,30 @@ interface FleetFlags extends AwsFlags {
   tags?: string;
 }
 
-const awsOptions = (flags: AwsFlags) => ({
-  region: flags.region,
-  profile: flags.profile,
-  endpoint: flags.endpointUrl,
-});
+/** What an AWS region looks like: `us-east-1`, `eu-central-2`, `us-gov-west-1`. */
+const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+function isHttpUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+}
+
+/**
+ * The AWS flags as client options. A malformed region or endpoint is the caller's mistake
+ * (exit 2, naming the flag), not an AWS error: the SDK would only fail later, at the first call.
+ */
+function awsOptions(flags: AwsFlags) {
+  if (flags.region !== undefined && !AWS_REGION.test(flags.region))
+    throw new InputValidationError(
+      `--region ${echo(flags.region)}: expected an AWS region such as us-east-1 or eu-west-1`,
+    );
+  if (flags.endpointUrl !== undefined && !isHttpUrl(flags.endpointUrl))
+    throw new InputValidationError(
+      `--endpoint-url ${echo(flags.endpointUrl)}: expected an http(s) URL such as http://localhost:4566`,
+    );
+  return { region: flags.region, profile: flags.profile, endpoint: flags.endpointUrl };
+}
 
 function withAws(command: Command): Command {
   return command
