@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { checkShape } from '../checks/registry.js';
+import { compileGlob, GlobError } from '../glob.js';
 import { CLUSTER_MODES, RESOURCE_TYPES } from '../resource.js';
 import { strictObject } from '../strict-object.js';
 
@@ -20,13 +21,26 @@ export const isoDate = z
 
 export const RULE_MODES = ['report', 'enforce'] as const;
 
+/** A glob (see `compileGlob`), refused at load when it is not one. */
+const globPattern = z
+  .string()
+  .min(1)
+  .superRefine((pattern, context) => {
+    try {
+      compileGlob(pattern);
+    } catch (error) {
+      if (!(error instanceof GlobError)) throw error;
+      context.addIssue({ code: 'custom', message: error.message });
+    }
+  });
+
 const matchSchema = strictObject({
   resourceTypes: z.array(z.enum(RESOURCE_TYPES)).min(1).optional(),
   engines: z.array(z.string().min(1)).min(1).optional(),
   /** Tag equals; the value "*" means the tag must exist. */
   tags: z.record(z.string().min(1), z.string()).optional(),
-  /** Globs (`*`, `?`) on ReplicationGroupId / ServerlessCacheName. */
-  ids: z.array(z.string().min(1)).min(1).optional(),
+  /** Globs (`*`, `?`, `[a-z]`, `[!a-z]`) on ReplicationGroupId / ServerlessCacheName. */
+  ids: z.array(globPattern).min(1).optional(),
   clusterMode: z.array(z.enum(CLUSTER_MODES)).min(1).optional(),
 });
 

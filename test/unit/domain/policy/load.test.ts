@@ -166,6 +166,12 @@ describe('Function: parsePolicy', () => {
       );
     });
 
+    it('reports an invalid glob in match.ids with its line', () => {
+      expect(errorOf(VALID.replace('ids: ["orders-*"]', 'ids: ["orders-*", "orders-["]'))).toBe(
+        'policy.yaml:9 rules[0].match.ids[1]: invalid glob "orders-[": "[" at position 8 is never closed',
+      );
+    });
+
     it('reports an empty rule list', () => {
       expect(errorOf('version: 1\nrules: []\n')).toMatch(/^policy\.yaml:2 rules: /);
     });
