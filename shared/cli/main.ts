@@ -12,7 +12,7 @@ import { loadPolicyFile } from '../domain/policy/load.js';
 import type { Resource } from '../domain/resource.js';
 import { BASELINE_KIND } from '../jobs/encryption-drift.js';
 import { cleanupSnapshots } from '../jobs/snapshots.js';
-import { echo } from '../runtime/echo.js';
+import { clip, echo } from '../runtime/echo.js';
 import { InputValidationError } from '../runtime/errors.js';
 import { type FleetSource, loadFleet } from './fleet-source.js';
 import { csvField, FORMATS, type Format, renderReport, table } from './format.js';
@@ -176,7 +176,7 @@ async function drift(flags: FleetFlags & OutputFlags & { baseline?: string; tabl
     try {
       report = JSON.parse(await readFile(flags.baseline, 'utf8')) as { findings?: Finding[] };
     } catch (error) {
-      throw new InputValidationError(`--baseline ${flags.baseline}: ${(error as Error).message}`);
+      throw new InputValidationError(`--baseline ${flags.baseline}: ${clip((error as Error).message, 200)}`);
     }
     if (!Array.isArray(report.findings))
       throw new InputValidationError(
@@ -213,7 +213,7 @@ async function explain(flags: FleetFlags & OutputFlags & { resource: string }, i
     (item) => item.id === flags.resource || item.arn === flags.resource,
   );
   if (resource === undefined)
-    throw new InputValidationError(`--resource ${flags.resource}: no such resource in the fleet`);
+    throw new InputValidationError(`--resource ${clip(flags.resource)}: no such resource in the fleet`);
   const explanation = explainRules(resource, policy, new Date());
   if (formatOf(flags, io) === 'json') {
     await emit(`${JSON.stringify({ resource, rules: explanation }, null, 2)}\n`, flags, io);
@@ -331,7 +331,7 @@ function program(io: CliIo, exit: { code: number }): Command {
         const days = Number(flags.retentionDays);
         if (!Number.isInteger(days) || days < 1)
           throw new InputValidationError(
-            `--retention-days ${flags.retentionDays}: expected a whole number of days >= 1`,
+            `--retention-days ${clip(flags.retentionDays)}: expected a whole number of days >= 1`,
           );
         const report = await cleanupSnapshots(createFleetClients(awsOptions(flags)), {
           retentionDays: days,
@@ -416,7 +416,7 @@ function program(io: CliIo, exit: { code: number }): Command {
             ? { approved: true }
             : { approved: false, error: 'MigrationRejected', reason: flags.reason ?? '' },
         );
-        if (!sent) throw new InputValidationError(`no migration of ${group} waits for approval`);
+        if (!sent) throw new InputValidationError(`no migration of ${clip(group ?? '')} waits for approval`);
         io.stdout(`${verb === 'approve' ? 'approved' : 'rejected'}: ${group}\n`);
         return EXIT.compliant;
       }),

@@ -15,6 +15,16 @@ function asJson(value: unknown): string {
 }
 
 /**
+ * Text as a message shows it: the first `max` characters, then an ellipsis and the full length.
+ *
+ * @example
+ * clip('a'.repeat(100), 10); // 'aaaaaaaaaa… (100 chars)'
+ */
+export function clip(text: string, max: number = ECHO_MAX_CHARS, length: number = text.length): string {
+  return text.length <= max && length === text.length ? text : `${text.slice(0, max)}… (${length} chars)`;
+}
+
+/**
  * A value as an error message or a log shows it: JSON (control characters escaped), cut to
  * `max` characters with an ellipsis and the full length, so a 10 MB value, a 300 KB id or a
  * binary file never floods a terminal or a log.
@@ -24,11 +34,10 @@ function asJson(value: unknown): string {
  * echo('x'.repeat(300_000)); // '"xxx…xxx… (300000 chars)' (80 characters shown)
  */
 export function echo(value: unknown, max: number = ECHO_MAX_CHARS): string {
+  if (typeof value !== 'string') return clip(asJson(value), max);
   // Only a bounded prefix of a long string is serialised (an escape takes at most 6 characters).
-  const shown = asJson(typeof value === 'string' ? value.slice(0, max * 6) : value);
-  const length = typeof value === 'string' ? value.length : shown.length;
-  if (shown.length <= max) return shown;
-  return `${shown.slice(0, max)}… (${length} chars)`;
+  const shown = asJson(value.slice(0, max * 6));
+  return shown.length <= max ? shown : clip(shown, max, value.length);
 }
 
 /**

@@ -33,6 +33,12 @@ function valueAt(root: unknown, path: readonly PathKey[]): unknown {
 export function describeIssue(issue: z.core.$ZodIssue, input: unknown): { path: PathKey[]; message: string } {
   const path = [...issue.path];
   const got = valueAt(input, path);
+  // YAML and JSON read a number too large for a double (1e400) as Infinity.
+  if (typeof got === 'number' && !Number.isFinite(got) && issue.code !== 'custom')
+    return {
+      path,
+      message: `number out of range (expected ${'expected' in issue ? issue.expected : 'a finite number'})`,
+    };
   switch (issue.code) {
     case 'invalid_value':
       return {
@@ -43,9 +49,6 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): { path: 
       return { path: [...path, issue.keys[0] ?? ''], message: issue.message };
     case 'invalid_type':
       if (got === undefined) return { path, message: `is required (${issue.expected})` };
-      // YAML and JSON read a number too large for a double (1e400) as Infinity.
-      if (typeof got === 'number' && !Number.isFinite(got))
-        return { path, message: `number out of range (expected ${issue.expected})` };
       return { path, message: `expected ${issue.expected}, got ${echo(got)}` };
     default:
       return { path, message: issue.message };

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { clip, echo } from '../../runtime/echo.js';
 import { checkShape } from '../checks/registry.js';
 import { compileGlob, GlobError } from '../glob.js';
 import { CLUSTER_MODES, RESOURCE_TYPES } from '../resource.js';
@@ -15,7 +16,7 @@ export const isoDate = z
       !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) &&
       new Date(`${value}T00:00:00Z`).toISOString().startsWith(value),
     {
-      error: (issue) => `expected a date YYYY-MM-DD, got ${JSON.stringify(issue.input)}`,
+      error: (issue) => `expected a date YYYY-MM-DD, got ${echo(issue.input)}`,
     },
   );
 
@@ -73,7 +74,7 @@ const settingsSchema = strictObject({
 });
 
 export const policySchema = strictObject({
-  version: z.literal(1, { error: (issue) => `expected 1, got ${JSON.stringify(issue.input)}` }),
+  version: z.literal(1, { error: (issue) => `expected 1, got ${echo(issue.input)}` }),
   settings: settingsSchema.default({
     maxActionsPerRun: 10,
     maxAlertsPerRun: 20,
@@ -89,7 +90,7 @@ export const policySchema = strictObject({
       context.addIssue({
         code: 'custom',
         path: ['rules', index, 'name'],
-        message: `duplicate rule name "${rule.name}" (also rules[${first}])`,
+        message: `duplicate rule name ${echo(rule.name)} (also rules[${first}])`,
       });
     } else seen.set(rule.name, index);
   });
@@ -99,7 +100,7 @@ export const policySchema = strictObject({
         context.addIssue({
           code: 'custom',
           path: ['exemptions', index, 'rules', position],
-          message: `unknown rule "${name}" (rules: ${[...seen.keys()].join(', ')})`,
+          message: `unknown rule ${echo(name)} (rules: ${clip([...seen.keys()].join(', '), 200)})`,
         });
       }
     });

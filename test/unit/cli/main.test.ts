@@ -102,4 +102,38 @@ describe('Function: runCli', () => {
       expect(io.err()).toContain('… (300000 chars)');
     });
   });
+
+  describe('values echoed in errors', () => {
+    const huge = 'x'.repeat(300_000);
+
+    it.each([
+      [
+        '--resource',
+        (input: string) => [
+          'policy',
+          'explain',
+          '--policy',
+          policyPath,
+          '--input',
+          input,
+          '--resource',
+          huge,
+        ],
+      ],
+      ['--retention-days', () => ['snapshot', 'cleanup', '--retention-days', huge]],
+    ])('shows at most 80 characters of a 300 KB %s', async (_flag, args) => {
+      // Prepare
+      const io = captureIo();
+      const input = join(await mkdtemp(join(tmpdir(), 'guardrails-cli-')), 'groups.json');
+      await writeFile(input, JSON.stringify({ ReplicationGroups: [] }));
+
+      // Act
+      const code = await runCli(args(input), io);
+
+      // Assess
+      expect(code).toBe(EXIT.usage);
+      expect(io.err().length).toBeLessThan(300);
+      expect(io.err()).toContain('… (300000 chars)');
+    });
+  });
 });
