@@ -9,8 +9,9 @@ import * as z from 'zod';
 import { type AwsClientOptions, createFleetClients } from '../aws/clients.js';
 import { readFleet, toReplicationGroupResource, toServerlessCacheResource } from '../aws/elasticache.js';
 import type { Resource } from '../domain/resource.js';
+import { echo, listProblems } from '../runtime/echo.js';
 import { InputValidationError } from '../runtime/errors.js';
-import { describeIssues } from '../runtime/handler.js';
+import { fieldProblems } from '../runtime/zod-issues.js';
 
 export interface FleetSource extends AwsClientOptions {
   /** Offline: describe-* output files; when set, no AWS call is made. */
@@ -19,14 +20,69 @@ export interface FleetSource extends AwsClientOptions {
   tags?: string;
 }
 
+/** Absent, or null (which the SDK shapes never hold): both read as absent. */
+const optional = <Schema extends z.ZodType>(schema: Schema) =>
+  schema.nullish().transform((value) => value ?? undefined);
+
+/** The AWS CLI writes times as ISO strings; the SDK shapes hold Dates. */
+const awsTime = z
+  .string()
+  .refine((value) => !Number.isNaN(Date.parse(value)), {
+    error: (issue) => `expected a date-time such as 2024-05-01T12:00:00.000Z, got ${echo(issue.input)}`,
+  })
+  .transform((value) => new Date(value));
+
+const endpoint = z.looseObject({ Address: optional(z.string()), Port: optional(z.number()) });
+
+/** Every field of a replication group that `toReplicationGroupResource` reads, typed. */
+const replicationGroup = z.looseObject({
+  ReplicationGroupId: z.string(),
+  ARN: optional(z.string()),
+  Engine: optional(z.string()),
+  Status: optional(z.string()),
+  ReplicationGroupCreateTime: optional(awsTime),
+  ClusterMode: optional(z.string()),
+  ClusterEnabled: optional(z.boolean()),
+  Durability: optional(z.string()),
+  EffectiveDurability: optional(z.string()),
+  StorageEncryptionType: optional(z.string()),
+  KmsKeyId: optional(z.string()),
+  AtRestEncryptionEnabled: optional(z.boolean()),
+  TransitEncryptionEnabled: optional(z.boolean()),
+  MultiAZ: optional(z.string()),
+  CacheNodeType: optional(z.string()),
+  DataTiering: optional(z.string()),
+  NodeGroups: optional(
+    z.array(
+      z.looseObject({
+        NodeGroupMembers: optional(z.array(z.looseObject({}))),
+        PrimaryEndpoint: optional(endpoint),
+      }),
+    ),
+  ),
+  MemberClusters: optional(z.array(z.string())),
+  ConfigurationEndpoint: optional(endpoint),
+  GlobalReplicationGroupInfo: optional(z.looseObject({ GlobalReplicationGroupId: optional(z.string()) })),
+  PendingModifiedValues: optional(z.looseObject({})),
+});
+
+/** Every field of a serverless cache that `toServerlessCacheResource` reads, typed. */
+const serverlessCache = z.looseObject({
+  ServerlessCacheName: z.string(),
+  ARN: optional(z.string()),
+  Engine: optional(z.string()),
+  FullEngineVersion: optional(z.string()),
+  MajorEngineVersion: optional(z.string()),
+  Status: optional(z.string()),
+  CreateTime: optional(awsTime),
+  StorageEncryptionType: optional(z.string()),
+  KmsKeyId: optional(z.string()),
+});
+
 const describeOutput = z
   .looseObject({
-    ReplicationGroups: z
-      .array(z.looseObject({ ReplicationGroupId: z.string(), ARN: z.string().optional() }))
-      .optional(),
-    ServerlessCaches: z
-      .array(z.looseObject({ ServerlessCacheName: z.string(), ARN: z.string().optional() }))
-      .optional(),
+    ReplicationGroups: optional(z.array(replicationGroup)),
+    ServerlessCaches: optional(z.array(serverlessCache)),
   })
   .refine((value) => value.ReplicationGroups !== undefined || value.ServerlessCaches !== undefined, {
     message:
@@ -42,23 +98,21 @@ const tagsOutput = z.looseObject({
   ),
 });
 
-async function readJson<Schema extends z.ZodType>(file: string, schema: Schema): Promise<z.infer<Schema>> {
+/** Parse a saved file at the edge: every problem is named `file: field.path: message`. */
+async function readJson<Schema extends z.ZodType>(file: string, schema: Schema): Promise<z.output<Schema>> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new InputValidationError(`cannot read ${file}: ${reason}`);
+    throw new InputValidationError(`cannot read ${file}: ${reason}`, { cause: error });
   }
   const result = schema.safeParse(raw);
-  if (!result.success) throw new InputValidationError(`${file}: ${describeIssues(result.error)}`);
+  if (!result.success)
+    throw new InputValidationError(
+      listProblems(fieldProblems(result.error, raw).map((problem) => `${file}: ${problem}`)),
+    );
   return result.data;
-}
-
-/** The AWS CLI writes times as strings; the SDK shapes hold Dates. */
-function withDate<T extends object>(item: T, field: string): T {
-  const value = (item as Record<string, unknown>)[field];
-  return typeof value === 'string' ? { ...item, [field]: new Date(value) } : item;
 }
 
 async function readOffline(source: FleetSource & { input: string[] }): Promise<Resource[]> {
@@ -71,19 +125,9 @@ async function readOffline(source: FleetSource & { input: string[] }): Promise<R
   for (const file of source.input) {
     const output = await readJson(file, describeOutput);
     for (const group of output.ReplicationGroups ?? [])
-      fleet.push(
-        toReplicationGroupResource(
-          withDate(group, 'ReplicationGroupCreateTime') as ReplicationGroup,
-          tags.get(group.ARN ?? '') ?? {},
-        ),
-      );
+      fleet.push(toReplicationGroupResource(group as ReplicationGroup, tags.get(group.ARN ?? '') ?? {}));
     for (const cache of output.ServerlessCaches ?? [])
-      fleet.push(
-        toServerlessCacheResource(
-          withDate(cache, 'CreateTime') as ServerlessCache,
-          tags.get(cache.ARN ?? '') ?? {},
-        ),
-      );
+      fleet.push(toServerlessCacheResource(cache as ServerlessCache, tags.get(cache.ARN ?? '') ?? {}));
   }
   return fleet;
 }

@@ -12,6 +12,7 @@ import { loadPolicyFile } from '../domain/policy/load.js';
 import type { Resource } from '../domain/resource.js';
 import { BASELINE_KIND } from '../jobs/encryption-drift.js';
 import { cleanupSnapshots } from '../jobs/snapshots.js';
+import { clip, echo } from '../runtime/echo.js';
 import { InputValidationError } from '../runtime/errors.js';
 import { redact, redactText } from '../runtime/redact.js';
 import { type FleetSource, loadFleet } from './fleet-source.js';
@@ -55,14 +56,37 @@ interface FleetFlags extends AwsFlags {
   tags?: string;
 }
 
-const awsOptions = (flags: AwsFlags) => ({
-  region: flags.region,
-  profile: flags.profile,
-  endpoint: flags.endpointUrl,
-  ...(flags.timeout === undefined
-    ? {}
-    : { timeouts: { connectMs: flags.timeout, requestMs: flags.timeout } }),
-});
+/** What an AWS region looks like: `us-east-1`, `eu-central-2`, `us-gov-west-1`. */
+const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+function isHttpUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+}
+
+/**
+ * The AWS flags as client options. A malformed region or endpoint is the caller's mistake
+ * (exit 2, naming the flag), not an AWS error: the SDK would only fail later, at the first call.
+ */
+function awsOptions(flags: AwsFlags) {
+  if (flags.region !== undefined && !AWS_REGION.test(flags.region))
+    throw new InputValidationError(
+      `--region ${echo(flags.region)}: expected an AWS region such as us-east-1 or eu-west-1`,
+    );
+  if (flags.endpointUrl !== undefined && !isHttpUrl(flags.endpointUrl))
+    throw new InputValidationError(
+      `--endpoint-url ${echo(flags.endpointUrl)}: expected an http(s) URL such as http://localhost:4566`,
+    );
+  return {
+    region: flags.region,
+    profile: flags.profile,
+    endpoint: flags.endpointUrl,
+    ...(flags.timeout === undefined
+      ? {}
+      : { timeouts: { connectMs: flags.timeout, requestMs: flags.timeout } }),
+  };
+}
 
 /** `--timeout` in seconds (0.1 to 300), as milliseconds. */
 function parseTimeout(value: string): number {
@@ -174,7 +198,7 @@ async function drift(flags: FleetFlags & OutputFlags & { baseline?: string; tabl
     try {
       report = JSON.parse(await readFile(flags.baseline, 'utf8')) as { findings?: Finding[] };
     } catch (error) {
-      throw new InputValidationError(`--baseline ${flags.baseline}: ${(error as Error).message}`);
+      throw new InputValidationError(`--baseline ${flags.baseline}: ${clip((error as Error).message, 200)}`);
     }
     if (!Array.isArray(report.findings))
       throw new InputValidationError(
@@ -211,7 +235,7 @@ async function explain(flags: FleetFlags & OutputFlags & { resource: string }, i
     (item) => item.id === flags.resource || item.arn === flags.resource,
   );
   if (resource === undefined)
-    throw new InputValidationError(`--resource ${flags.resource}: no such resource in the fleet`);
+    throw new InputValidationError(`--resource ${clip(flags.resource)}: no such resource in the fleet`);
   const explanation = explainRules(resource, policy, new Date());
   if (formatOf(flags, io) === 'json') {
     await emit(`${JSON.stringify({ resource, rules: explanation }, null, 2)}\n`, flags, io);
@@ -330,7 +354,7 @@ function program(io: CliIo, exit: { code: number }): Command {
         const days = Number(flags.retentionDays);
         if (!Number.isInteger(days) || days < 1)
           throw new InputValidationError(
-            `--retention-days ${flags.retentionDays}: expected a whole number of days >= 1`,
+            `--retention-days ${clip(flags.retentionDays)}: expected a whole number of days >= 1`,
           );
         const report = await cleanupSnapshots(createFleetClients(awsOptions(flags)), {
           retentionDays: days,
@@ -415,7 +439,7 @@ function program(io: CliIo, exit: { code: number }): Command {
             ? { approved: true }
             : { approved: false, error: 'MigrationRejected', reason: flags.reason ?? '' },
         );
-        if (!sent) throw new InputValidationError(`no migration of ${group} waits for approval`);
+        if (!sent) throw new InputValidationError(`no migration of ${clip(group ?? '')} waits for approval`);
         io.stdout(`${verb === 'approve' ? 'approved' : 'rejected'}: ${group}\n`);
         return EXIT.compliant;
       }),

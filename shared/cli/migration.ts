@@ -14,6 +14,7 @@ import { StepFunctions } from '../aws/step-functions.js';
 import { parseMigrationInput } from '../domain/migration.js';
 import type { Policy } from '../domain/policy/schema.js';
 import { ABORT_KIND, type AbortRequest, APPROVAL_KIND } from '../jobs/migration.js';
+import { clip } from '../runtime/echo.js';
 import { InputValidationError } from '../runtime/errors.js';
 import { createLogger } from '../runtime/logger.js';
 import { redact, redactText } from '../runtime/redact.js';
@@ -60,7 +61,7 @@ const operator = () => {
 /** `host:port` (IPv6 in brackets) into an endpoint; the schema checks the values. */
 export function parseEndpoint(text: string): { address: string; port: number } {
   const match = text.match(/^\[?([^\]]+?)\]?:(\d+)$/);
-  if (match === null) throw new InputValidationError(`--source ${text}: expected host:port`);
+  if (match === null) throw new InputValidationError(`--source ${clip(text)}: expected host:port`);
   return { address: match[1] ?? '', port: Number(match[2]) };
 }
 
@@ -234,7 +235,7 @@ export async function abortMigration(
 ): Promise<string> {
   const store = stateStore(context);
   const lock = await store.readLease(`migration#${group}`);
-  if (lock === undefined) throw new InputValidationError(`no migration of ${group} is running`);
+  if (lock === undefined) throw new InputValidationError(`no migration of ${clip(group)} is running`);
   const request: AbortRequest = {
     by: operator(),
     reason,

@@ -1,27 +1,20 @@
 import { CHECK_LIST } from './checks/registry.js';
 import type { CheckResult } from './checks/types.js';
 import { FINDING_STATUSES, type Finding, type FindingStatus } from './finding.js';
+import { compileGlob, type Glob } from './glob.js';
 import type { Exemption, Policy, Rule } from './policy/schema.js';
 import type { Resource } from './resource.js';
 
 /** Resource tag that exempts a resource from every rule until the date it holds. */
 export const EXEMPT_UNTIL_TAG = 'guardrails:exempt-until';
 
-/** `*` and `?` globs, compiled once per policy. */
-function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replaceAll('*', '.*')
-    .replaceAll('?', '.');
-  return new RegExp(`^${body}$`);
-}
-
 interface CompiledRule {
   rule: Rule;
   types?: Set<string>;
   engines?: Set<string>;
   clusterModes?: Set<string>;
-  ids?: RegExp[];
+  /** Globs, compiled once per policy. */
+  ids?: Glob[];
   tags: [string, string][];
   checks: { type: string; evaluate: (resource: Resource) => CheckResult | undefined }[];
 }
@@ -34,7 +27,7 @@ function compileRule(rule: Rule): CompiledRule {
     types: match.resourceTypes && new Set(match.resourceTypes),
     engines: match.engines && new Set(match.engines.map((engine) => engine.toLowerCase())),
     clusterModes: match.clusterMode && new Set(match.clusterMode),
-    ids: match.ids?.map(globToRegExp),
+    ids: match.ids?.map(compileGlob),
     tags: Object.entries(match.tags ?? {}),
     checks: CHECK_LIST.filter((check) => settings[check.key] !== undefined).map((check) => ({
       type: check.type,
@@ -65,7 +58,7 @@ function criteria(compiled: CompiledRule, resource: Resource): { criterion: stri
   if (compiled.ids)
     list.push({
       criterion: `ids ${match.ids?.join(', ')} (is ${resource.id})`,
-      holds: compiled.ids.some((pattern) => pattern.test(resource.id)),
+      holds: compiled.ids.some((glob) => glob.test(resource.id)),
     });
   for (const [key, value] of compiled.tags) {
     const actual = resource.tags[key];
@@ -88,7 +81,7 @@ function matches(compiled: CompiledRule, resource: Resource): boolean {
   ) {
     return false;
   }
-  if (compiled.ids && !compiled.ids.some((pattern) => pattern.test(resource.id))) return false;
+  if (compiled.ids && !compiled.ids.some((glob) => glob.test(resource.id))) return false;
   for (const [key, value] of compiled.tags) {
     const actual = resource.tags[key];
     if (actual === undefined || (value !== '*' && actual !== value)) return false;

@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { isNode, LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import { type CST, isNode, LineCounter, Parser, parseDocument, visit } from 'yaml';
+import { clip, listProblems } from '../../runtime/echo.js';
 import { GuardrailsError } from '../../runtime/errors.js';
+import { describeIssue, formatPath } from '../../runtime/zod-issues.js';
 import { type Policy, policySchema } from './schema.js';
 
 /** The policy file cannot be used; the message names file, line and field. */
@@ -13,63 +14,91 @@ export class PolicyError extends GuardrailsError {
   }
 }
 
-type PathKey = PropertyKey;
+/** Limits on what a policy may be; a real policy is a few KB, a few levels deep, alias-free. */
+export const POLICY_LIMITS = {
+  /** Bytes of the file (UTF-8). */
+  maxBytes: 1024 * 1024,
+  /** Collections inside collections. */
+  maxDepth: 64,
+  /** Uses of one anchor, counted by the yaml package as it expands aliases. */
+  maxAliasCount: 100,
+} as const;
 
-/** `rules[2].durability.minimum` */
-function formatPath(path: readonly PathKey[]): string {
-  return path
-    .map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${String(key)}`))
-    .join('');
-}
+/** The longest YAML error message shown (they can quote the file). */
+const MAX_YAML_MESSAGE = 200;
 
-function valueAt(root: unknown, path: readonly PathKey[]): unknown {
-  let value = root;
-  for (const key of path) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
+/**
+ * The offset of the first collection nested deeper than the limit, if any. Walks the CST
+ * with a stack: the yaml composer recurses per level and overflows the call stack long before
+ * a 1 MiB file runs out of `[`.
+ */
+function tooDeepAt(tokens: readonly CST.Token[]): number | undefined {
+  const stack: [CST.Token | undefined, number][] = tokens.map((token) => [token, 0]);
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+    const [token, depth] = entry;
+    if (token === undefined) continue;
+    if (token.type === 'document') stack.push([token.value, depth]);
+    else if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      if (depth + 1 > POLICY_LIMITS.maxDepth) return token.offset;
+      for (const item of token.items) {
+        stack.push([item.value, depth + 1]);
+        if ('key' in item) stack.push([item.key ?? undefined, depth + 1]);
+      }
+    }
   }
-  return value;
-}
-
-function describeIssue(issue: z.core.$ZodIssue, input: unknown): { path: PathKey[]; message: string } {
-  const path = [...issue.path];
-  const got = valueAt(input, path);
-  switch (issue.code) {
-    case 'invalid_value':
-      return {
-        path,
-        message: `expected ${issue.values.length === 1 ? '' : 'one of '}${issue.values.map(String).join('|')}, got ${JSON.stringify(got)}`,
-      };
-    case 'unrecognized_keys':
-      return { path: [...path, issue.keys[0] ?? ''], message: issue.message };
-    case 'invalid_type':
-      return got === undefined
-        ? { path, message: `is required (${issue.expected})` }
-        : { path, message: `expected ${issue.expected}, got ${JSON.stringify(got)}` };
-    default:
-      return { path, message: issue.message };
-  }
+  return undefined;
 }
 
 /**
- * Parse and validate a policy: YAML syntax first, then the schema, then cross references
- * (unique rule names, exemptions naming real rules). Every problem is reported as
- * `file:line field: message`, all of them at once.
+ * Parse and validate a policy: size and text first, YAML syntax and nesting, then the schema,
+ * then cross references (unique rule names, exemptions naming real rules). Every problem is
+ * reported as `file:line field: message`, all of them at once (the first 10), values shown
+ * capped to 80 characters.
  *
  * @example
  * const policy = parsePolicy(text, 'policy.yaml');
  */
 export function parsePolicy(text: string, fileName: string): Policy {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > POLICY_LIMITS.maxBytes)
+    throw new PolicyError(`${fileName}: the file is larger than 1 MiB (${bytes} bytes)`);
+  if (text.trim() === '') throw new PolicyError(`${fileName}: the file is empty`);
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const lineOf = (offset: number) => lineCounter.linePos(offset).line;
+  const tokens = [...new Parser(lineCounter.addNewLine).parse(text)];
+  const nul = text.indexOf('\0');
+  if (nul >= 0) throw new PolicyError(`${fileName}:${lineOf(nul)} not a text file (a NUL character)`);
+  const deep = tooDeepAt(tokens);
+  if (deep !== undefined)
+    throw new PolicyError(`${fileName}:${lineOf(deep)} nesting deeper than ${POLICY_LIMITS.maxDepth} levels`);
+
+  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
     const problems = document.errors.map(
-      (error) => `${fileName}:${lineOf(error.pos[0])} ${error.message.split('\n')[0]}`,
+      (error) =>
+        `${fileName}:${lineOf(error.pos[0])} ${clip(error.message.split('\n')[0] ?? '', MAX_YAML_MESSAGE)}`,
     );
-    throw new PolicyError(`invalid YAML: ${problems.join('\n')}`);
+    throw new PolicyError(`invalid YAML: ${listProblems(problems)}`);
   }
-  const input: unknown = document.toJS();
+  if (document.contents === null)
+    throw new PolicyError(`${fileName}: the file holds no policy, only comments`);
+  let input: unknown;
+  try {
+    input = document.toJS({ maxAliasCount: POLICY_LIMITS.maxAliasCount });
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    let aliasAt = 0;
+    visit(document, {
+      Alias: (_key, node) => {
+        aliasAt = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    throw new PolicyError(
+      `${fileName}:${lineOf(aliasAt)} aliases expand too far (more than ${POLICY_LIMITS.maxAliasCount} uses of an anchor)`,
+      { cause: error },
+    );
+  }
   const result = policySchema.safeParse(input);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
@@ -85,21 +114,53 @@ export function parsePolicy(text: string, fileName: string): Policy {
     }
     return `${fileName}:${line} ${path.length > 0 ? `${formatPath(path)}: ` : ''}${message}`;
   });
-  throw new PolicyError(problems.join('\n'));
+  throw new PolicyError(listProblems(problems));
 }
 
-/** Read and parse a policy file; errors name the file as given on the command line. */
-export async function loadPolicyFile(path: string): Promise<Policy> {
-  let text: string;
+/** At most `limit` + 1 bytes of a file: enough to tell it is too large, never all of /dev/zero. */
+async function readHead(path: string, limit: number): Promise<Buffer> {
+  const file = await open(path, 'r');
   try {
-    text = await readFile(path, 'utf8');
+    const buffer = Buffer.alloc(limit + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length === buffer.length) break;
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Read and parse a policy file; errors about the file as a whole name it as given on the
+ * command line, errors inside it by its base name and line.
+ *
+ * @example
+ * const policy = await loadPolicyFile('infra/policy.default.yaml');
+ */
+export async function loadPolicyFile(path: string): Promise<Policy> {
+  let bytes: Buffer;
+  try {
+    bytes = await readHead(path, POLICY_LIMITS.maxBytes);
   } catch (error) {
     throw new PolicyError(
       `cannot read policy file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
+  const refuse = (reason: string) => new PolicyError(`policy file ${path}: ${reason}`);
+  if (bytes.length > POLICY_LIMITS.maxBytes) throw refuse('the file is larger than 1 MiB');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw refuse('not a text file (not UTF-8)');
+  }
+  if (text.trim() === '') throw refuse('the file is empty');
+  if (text.includes('\0')) throw refuse('not a text file (a NUL character)');
   return parsePolicy(text, basename(path));
 }

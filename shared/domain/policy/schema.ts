@@ -1,5 +1,7 @@
 import * as z from 'zod';
+import { clip, echo } from '../../runtime/echo.js';
 import { checkShape } from '../checks/registry.js';
+import { compileGlob, GlobError } from '../glob.js';
 import { CLUSTER_MODES, RESOURCE_TYPES } from '../resource.js';
 import { strictObject } from '../strict-object.js';
 
@@ -14,19 +16,32 @@ export const isoDate = z
       !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) &&
       new Date(`${value}T00:00:00Z`).toISOString().startsWith(value),
     {
-      error: (issue) => `expected a date YYYY-MM-DD, got ${JSON.stringify(issue.input)}`,
+      error: (issue) => `expected a date YYYY-MM-DD, got ${echo(issue.input)}`,
     },
   );
 
 export const RULE_MODES = ['report', 'enforce'] as const;
+
+/** A glob (see `compileGlob`), refused at load when it is not one. */
+const globPattern = z
+  .string()
+  .min(1)
+  .superRefine((pattern, context) => {
+    try {
+      compileGlob(pattern);
+    } catch (error) {
+      if (!(error instanceof GlobError)) throw error;
+      context.addIssue({ code: 'custom', message: error.message });
+    }
+  });
 
 const matchSchema = strictObject({
   resourceTypes: z.array(z.enum(RESOURCE_TYPES)).min(1).optional(),
   engines: z.array(z.string().min(1)).min(1).optional(),
   /** Tag equals; the value "*" means the tag must exist. */
   tags: z.record(z.string().min(1), z.string()).optional(),
-  /** Globs (`*`, `?`) on ReplicationGroupId / ServerlessCacheName. */
-  ids: z.array(z.string().min(1)).min(1).optional(),
+  /** Globs (`*`, `?`, `[a-z]`, `[!a-z]`) on ReplicationGroupId / ServerlessCacheName. */
+  ids: z.array(globPattern).min(1).optional(),
   clusterMode: z.array(z.enum(CLUSTER_MODES)).min(1).optional(),
 });
 
@@ -59,7 +74,7 @@ const settingsSchema = strictObject({
 });
 
 export const policySchema = strictObject({
-  version: z.literal(1, { error: (issue) => `expected 1, got ${JSON.stringify(issue.input)}` }),
+  version: z.literal(1, { error: (issue) => `expected 1, got ${echo(issue.input)}` }),
   settings: settingsSchema.default({
     maxActionsPerRun: 10,
     maxAlertsPerRun: 20,
@@ -75,7 +90,7 @@ export const policySchema = strictObject({
       context.addIssue({
         code: 'custom',
         path: ['rules', index, 'name'],
-        message: `duplicate rule name "${rule.name}" (also rules[${first}])`,
+        message: `duplicate rule name ${echo(rule.name)} (also rules[${first}])`,
       });
     } else seen.set(rule.name, index);
   });
@@ -85,7 +100,7 @@ export const policySchema = strictObject({
         context.addIssue({
           code: 'custom',
           path: ['exemptions', index, 'rules', position],
-          message: `unknown rule "${name}" (rules: ${[...seen.keys()].join(', ')})`,
+          message: `unknown rule ${echo(name)} (rules: ${clip([...seen.keys()].join(', '), 200)})`,
         });
       }
     });

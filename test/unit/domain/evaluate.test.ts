@@ -174,6 +174,19 @@ describe('Function: evaluate', () => {
       expect(matched(match)).toEqual(ids);
     });
 
+    it('matches a pathological glob against a 10 000-character id without backtracking', {
+      timeout: 2000,
+    }, () => {
+      // Prepare: as a backtracking regular expression this takes longer than the universe's age.
+      const rules = `  - name: enc\n    match: { ids: ["${'*a'.repeat(20)}*!"] }\n    storageEncryption: { allowed: [sse-kms] }`;
+
+      // Act
+      const findings = evaluate([group('a'.repeat(10_000)), group(`${'a'.repeat(30)}!`)], policy(rules), NOW);
+
+      // Assess
+      expect(findings.map((finding) => finding.resourceId)).toEqual([`${'a'.repeat(30)}!`]);
+    });
+
     it('treats glob metacharacters of regular expressions literally', () => {
       const findings = evaluate(
         [group('a.b'), group('axb')],

@@ -166,12 +166,107 @@ describe('Function: parsePolicy', () => {
       );
     });
 
+    it('reports an invalid glob in match.ids with its line', () => {
+      expect(errorOf(VALID.replace('ids: ["orders-*"]', 'ids: ["orders-*", "orders-["]'))).toBe(
+        'policy.yaml:9 rules[0].match.ids[1]: invalid glob "orders-[": "[" at position 8 is never closed',
+      );
+    });
+
     it('reports an empty rule list', () => {
       expect(errorOf('version: 1\nrules: []\n')).toMatch(/^policy\.yaml:2 rules: /);
     });
   });
 
+  describe('input of any size or shape', () => {
+    it('refuses an empty file', () => {
+      expect(errorOf('')).toBe('policy.yaml: the file is empty');
+      expect(errorOf('  \n\n')).toBe('policy.yaml: the file is empty');
+    });
+
+    it('refuses a file of comments only', () => {
+      expect(errorOf('# nothing yet\n')).toBe('policy.yaml: the file holds no policy, only comments');
+    });
+
+    it('refuses a text larger than 1 MiB', () => {
+      expect(errorOf(`version: 1\n# ${'x'.repeat(1024 * 1024)}\n`)).toBe(
+        'policy.yaml: the file is larger than 1 MiB (1048590 bytes)',
+      );
+    });
+
+    it('refuses a text holding NUL characters as not text', () => {
+      expect(errorOf('version: 1\nrules: \u0000\u0001\u0002\n')).toBe(
+        'policy.yaml:2 not a text file (a NUL character)',
+      );
+    });
+
+    it.each([
+      ['flow', `version: 1\nrules: ${'['.repeat(100_000)}`],
+      ['closed flow', `version: 1\nrules: ${'['.repeat(5000)}${']'.repeat(5000)}\n`],
+      ['block', `version: 1\nrules:\n  ${'- '.repeat(100_000)}x\n`],
+      [
+        'mapping',
+        `version: 1\nrules:\n${Array.from({ length: 70 }, (_, depth) => `${' '.repeat(depth + 2)}a:`).join('\n')} 1\n`,
+      ],
+    ])('refuses %s nesting deeper than 64 levels at its line', (_kind, text) => {
+      expect(errorOf(text)).toMatch(/^policy\.yaml:\d+ nesting deeper than 64 levels$/);
+    });
+
+    it('refuses aliases that expand too far (billion laughs) at the line of an alias', () => {
+      const text = [
+        'a: &a [x, x, x, x, x, x, x, x, x, x]',
+        'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
+        'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
+        'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]',
+        'e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]',
+      ].join('\n');
+      expect(errorOf(text)).toMatch(
+        /^policy\.yaml:2 aliases expand too far \(more than 100 uses of an anchor\)$/,
+      );
+    });
+
+    it('names a number out of range with its field', () => {
+      expect(
+        errorOf(VALID.replace('version: 1\n', 'version: 1\nsettings: { maxActionsPerRun: 1e400 }\n')),
+      ).toBe('policy.yaml:2 settings.maxActionsPerRun: number out of range (expected number)');
+    });
+
+    it('shows at most 80 characters of a huge value', () => {
+      // Act
+      const message = errorOf(VALID.replace('until: 2027-01-31', `until: "${'9'.repeat(300_000)}"`));
+
+      // Assess
+      expect(message.length).toBeLessThan(200);
+      expect(message).toMatch(
+        /^policy\.yaml:19 exemptions\[0\]\.until: expected a date YYYY-MM-DD, got "9{79}… \(300000 chars\)$/,
+      );
+    });
+
+    it('lists at most 10 YAML errors', () => {
+      expect(errorOf(`version: 1\n${'- a: [\n'.repeat(100)}`).split('\n').length).toBeLessThanOrEqual(11);
+    });
+  });
+
   describe('Function: loadPolicyFile', () => {
+    it('names /dev/null as empty', async () => {
+      await expect(loadPolicyFile('/dev/null')).rejects.toThrow('policy file /dev/null: the file is empty');
+    });
+
+    it('refuses an endless file after 1 MiB instead of reading it all', async () => {
+      await expect(loadPolicyFile('/dev/zero')).rejects.toThrow(
+        'policy file /dev/zero: the file is larger than 1 MiB',
+      );
+    });
+
+    it('refuses a binary file as not text', async () => {
+      // Prepare
+      const dir = await mkdtemp(join(tmpdir(), 'guardrails-policy-'));
+      const path = join(dir, 'policy.yaml');
+      await writeFile(path, Buffer.from([0x76, 0x65, 0x72, 0xff, 0xfe, 0x00, 0x89, 0x50, 0x4e, 0x47]));
+
+      // Act & Assess
+      await expect(loadPolicyFile(path)).rejects.toThrow(`policy file ${path}: not a text file (not UTF-8)`);
+    });
+
     it('names a file it cannot read', async () => {
       await expect(loadPolicyFile('/nonexistent/policy.yaml')).rejects.toThrow(
         'cannot read policy file /nonexistent/policy.yaml: ENOENT',
