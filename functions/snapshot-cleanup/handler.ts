@@ -16,6 +16,7 @@ export const handler = createHandler({ logger: app.logger, eventSchema, onFinalE
     dryRun: app.config.DRY_RUN,
     now: new Date(),
     events: app.events,
+    store: app.store,
   });
   app.logger.info('snapshot cleanup finished', { ...report });
   return report;

@@ -219,7 +219,9 @@ async function preflight(context: StepContext) {
   const input = inputOf(context.state);
   const key = lockKey(input.replicationGroupId);
   const now = deps.now();
-  if (!(await deps.store.acquireLease(key, execution, new Date(now.getTime() + LOCK_MS), now, {}))) {
+  // The lock names the snapshot this execution will take: retention never deletes it meanwhile.
+  const details = { snapshotName: migrationSnapshotName(input, execution) };
+  if (!(await deps.store.acquireLease(key, execution, new Date(now.getTime() + LOCK_MS), now, details))) {
     const holder = (await deps.store.readLease(key))?.holder;
     if (holder !== execution)
       throw new MigrationError(

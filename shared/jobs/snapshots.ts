@@ -1,6 +1,7 @@
 import type { FleetClients } from '../aws/clients.js';
 import { DETAIL_TYPES, type EventPublisher } from '../aws/notify.js';
-import { deleteSnapshot, listOurSnapshots, type SnapshotRecord } from '../aws/snapshots.js';
+import { deleteSnapshot, listOurSnapshots } from '../aws/snapshots.js';
+import type { StateStore } from '../aws/state-store.js';
 import { expiredSnapshots } from '../domain/snapshot-retention.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
 
@@ -12,18 +13,29 @@ export interface CleanupReport {
 }
 
 /**
- * Delete the app's own snapshots older than the retention, never a group's newest; with
- * `events`, each deletion is announced (`Guardrails Snapshot`, action `deleted`).
+ * Delete the app's own snapshots older than the retention, never a group's newest available
+ * one, nor one that a lease in flight names (with `store`: a running migration's or a
+ * durability change's snapshot); with `events`, each deletion is announced
+ * (`Guardrails Snapshot`, action `deleted`).
  *
  * @example
  * const report = await cleanupSnapshots(clients, { retentionDays: 14, dryRun: false, now: new Date() });
  */
 export async function cleanupSnapshots(
   clients: FleetClients,
-  options: { retentionDays: number; dryRun: boolean; now: Date; events?: EventPublisher },
+  options: {
+    retentionDays: number;
+    dryRun: boolean;
+    now: Date;
+    events?: EventPublisher;
+    store?: StateStore;
+  },
 ): Promise<CleanupReport> {
-  const ours: SnapshotRecord[] = await listOurSnapshots(clients.elasticache, clients.tagging);
-  const { expired, kept } = expiredSnapshots(ours, options.retentionDays, options.now);
+  const [ours, inFlight] = await Promise.all([
+    listOurSnapshots(clients.elasticache, clients.tagging),
+    snapshotsInFlight(options.store, options.now),
+  ]);
+  const { expired, kept } = expiredSnapshots(ours, options.retentionDays, options.now, inFlight);
   const names = expired.map((snapshot) => snapshot.name);
   if (!options.dryRun) {
     await mapConcurrent(names, 4, (name) => deleteSnapshot(clients.elasticache, name));
@@ -43,4 +55,15 @@ export async function cleanupSnapshots(
     wouldDelete: options.dryRun ? names : [],
     kept: kept.map(({ snapshot, reason }) => ({ name: snapshot.name, reason })),
   };
+}
+
+/** The snapshot names the unexpired leases record (`details.snapshotName`). */
+async function snapshotsInFlight(store: StateStore | undefined, now: Date): Promise<Set<string>> {
+  if (store === undefined) return new Set();
+  const leases = await store.listLeases<{ snapshotName?: unknown }>('', now);
+  return new Set(
+    leases
+      .map((lease) => lease.details.snapshotName)
+      .filter((name): name is string => typeof name === 'string'),
+  );
 }

@@ -81,7 +81,10 @@ describe('Function: cleanupSnapshots', () => {
       'ours-c-newest',
       'theirs-a-old',
     ]);
-    expect(report.kept).toContainEqual({ name: 'ours-b-only', reason: 'newest snapshot of its group' });
+    expect(report.kept).toContainEqual({
+      name: 'ours-b-only',
+      reason: 'newest available snapshot of its group',
+    });
   });
 
   it('deletes nothing in dry-run and says what it would delete', async () => {
@@ -102,5 +105,64 @@ describe('Function: cleanupSnapshots', () => {
     expect(report.wouldDelete).toEqual(['ours-a-old']);
     expect(stack.emulator.model.snapshots.has('ours-a-old')).toBe(true);
     expect(stack.emulator.sinks.events).toEqual([]);
+  });
+
+  it.each(['failed', 'creating'])(
+    'keeps the newest available snapshot when a newer one is %s',
+    async (status) => {
+      // Prepare: the only usable way back is old; a newer attempt is not usable.
+      snapshot('ours-d-usable', 'd', 30);
+      snapshot('ours-d-newer', 'd', 1, { status });
+      const clients = createFleetClients({ endpoint: stack.emulator.endpoint, region: REGION });
+
+      // Act
+      const report = await cleanupSnapshots(clients, {
+        retentionDays: 14,
+        dryRun: false,
+        now: new Date(stack.emulator.clock.now()),
+      });
+
+      // Assess
+      expect(report.deleted).toEqual([]);
+      expect(stack.emulator.model.snapshots.has('ours-d-usable')).toBe(true);
+      expect(report.kept).toContainEqual({
+        name: 'ours-d-usable',
+        reason: 'newest available snapshot of its group',
+      });
+    },
+  );
+
+  it('keeps a snapshot that a migration or a durability change in flight names, however old', async () => {
+    // Prepare: both past retention, neither the newest of its group.
+    snapshot('orders-premigration-run-7', 'orders', 30);
+    snapshot('ours-orders-newest', 'orders', 1);
+    snapshot('guardrails-cart-1', 'cart', 30);
+    snapshot('ours-cart-newest', 'cart', 1);
+    const now = new Date(stack.emulator.clock.now());
+    const until = new Date(now.getTime() + DAY);
+    await stack.store.acquireLease('migration#orders', 'run-7', until, now, {
+      snapshotName: 'orders-premigration-run-7',
+    });
+    await stack.store.acquireLease('durability#arn:cart', 'scan', until, now, {
+      snapshotName: 'guardrails-cart-1',
+    });
+    const clients = createFleetClients({ endpoint: stack.emulator.endpoint, region: REGION });
+
+    // Act
+    const report = await cleanupSnapshots(clients, {
+      retentionDays: 14,
+      dryRun: false,
+      now,
+      store: stack.store,
+    });
+
+    // Assess
+    expect(report.deleted).toEqual([]);
+    expect(
+      report.kept
+        .filter((kept) => kept.reason.startsWith('named by a change in flight'))
+        .map((kept) => kept.name)
+        .sort(),
+    ).toEqual(['guardrails-cart-1', 'orders-premigration-run-7']);
   });
 });
