@@ -19,6 +19,20 @@ export const MUTATING_CALLS: ReadonlySet<string> = new Set([
   'CompleteMigration',
 ]);
 
+/**
+ * The read each write may need to settle a lost answer or a lost race, as IAM actions: a
+ * role allowed the write needs the read too (checked by the deploy tests). DynamoDB's
+ * conditional writes read the item back to tell a retried write of ours from someone else's.
+ */
+export const READ_BACK: Readonly<Record<string, string>> = {
+  'elasticache:ModifyReplicationGroup': 'elasticache:DescribeReplicationGroups',
+  'elasticache:StartMigration': 'elasticache:DescribeReplicationGroups',
+  'elasticache:CompleteMigration': 'elasticache:DescribeReplicationGroups',
+  'elasticache:CreateSnapshot': 'elasticache:DescribeSnapshots',
+  'elasticache:DeleteSnapshot': 'elasticache:DescribeSnapshots',
+  'dynamodb:PutItem': 'dynamodb:GetItem',
+};
+
 /** A mutating call whose answer was lost: it may or may not have been applied. */
 export class OutcomeUnknownError extends Error {
   /** What the SDK reported (not `cause`: the SDK would classify it as transient and retry). */

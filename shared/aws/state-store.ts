@@ -249,37 +249,59 @@ export class StateStore {
   }
 
   /**
-   * Delete one record. With `owner`, only while the record's `value.execution` is that owner
-   * (false when the record belongs to someone else); with `exceptOwner`, only while it is not.
-   * Records that belong to one execution are cleared by that execution alone.
+   * Write one record only if it is still at `revision` (its `value.revision`; 0 for a record
+   * that does not exist or predates revisions): compare-and-set, so of two runs that read the
+   * same record, one wins and the other learns it lost (false). The value is written with
+   * `revision + 1` and a claim id that tells a retried write of ours from someone else's.
+   */
+  async putRecordIf(kind: string, key: string, value: object, revision: number): Promise<boolean> {
+    const claim = randomUUID();
+    try {
+      await this.#documents.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { pk: kind, sk: key, value: { ...value, revision: revision + 1, claim } },
+          ConditionExpression:
+            revision === 0
+              ? 'attribute_not_exists(pk) OR attribute_not_exists(#value.#revision)'
+              : '#value.#revision = :revision',
+          ExpressionAttributeNames: { '#value': 'value', '#revision': 'revision' },
+          ...(revision === 0 ? {} : { ExpressionAttributeValues: { ':revision': revision } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException))
+        throw new AwsCallError('DynamoDB PutItem', error);
+      // The SDK retries a write whose answer was lost; its retry then finds our own claim.
+      return (await this.readRecord<{ claim?: string }>(kind, key))?.claim === claim;
+    }
+  }
+
+  /**
+   * Delete one record; with `when`, only while its `value[field]` is (or is not) the given
+   * value, and false when it is not so. Records that belong to one execution are cleared by
+   * that execution alone (`{ field: 'execution', is: execution }`).
    */
   async deleteRecord(
     kind: string,
     key: string,
-    ownership: { owner?: string; exceptOwner?: string } = {},
+    when?: { field: string; is?: string | number; isNot?: string },
   ): Promise<boolean> {
     const condition =
-      ownership.owner !== undefined
-        ? { expression: '#value.#execution = :owner', owner: ownership.owner }
-        : ownership.exceptOwner !== undefined
-          ? {
-              expression: 'attribute_not_exists(#value.#execution) OR #value.#execution <> :owner',
-              owner: ownership.exceptOwner,
-            }
-          : undefined;
+      when === undefined
+        ? {}
+        : {
+            ConditionExpression:
+              when.isNot !== undefined
+                ? 'attribute_not_exists(#value.#field) OR #value.#field <> :expected'
+                : '#value.#field = :expected',
+            ExpressionAttributeNames: { '#value': 'value', '#field': when.field },
+            ExpressionAttributeValues: { ':expected': when.isNot ?? when.is },
+          };
     try {
       await this.#documents.send(
-        new DeleteCommand({
-          TableName: this.#table,
-          Key: { pk: kind, sk: key },
-          ...(condition === undefined
-            ? {}
-            : {
-                ConditionExpression: condition.expression,
-                ExpressionAttributeNames: { '#value': 'value', '#execution': 'execution' },
-                ExpressionAttributeValues: { ':owner': condition.owner },
-              }),
-        }),
+        new DeleteCommand({ TableName: this.#table, Key: { pk: kind, sk: key }, ...condition }),
       );
       return true;
     } catch (error) {

@@ -15,6 +15,13 @@ export interface EncryptionBaseline {
   /** Rules the resource violated when observed. */
   violations: string[];
   observedAt: string;
+  /** Compare-and-set counter of the stored record (the state store keeps it). */
+  revision?: number;
+  /**
+   * Alerts a run claimed and has not confirmed as sent, with the baseline before them: a run
+   * that died while sending leaves them here, and a later run sends them again.
+   */
+  pending?: { alerts: EncryptionAlert[]; claimedAt: string; previous?: EncryptionBaseline };
 }
 
 export const ALERT_KINDS = ['drift', 'violation', 'resolved', 'retired'] as const;

@@ -108,8 +108,31 @@ export function summaryAlert(alerts: readonly EncryptionAlert[]): Alert {
   };
 }
 
+/** A claim older than this belongs to a run that died while sending (longer than any run lasts). */
+const STALE_CLAIM_MS = 30 * 60_000;
+
+/** A baseline without what the store keeps beside it (revision, claim id, pending alerts). */
+function settledBaseline(baseline: (EncryptionBaseline & { claim?: string }) | undefined): object {
+  if (baseline === undefined) return {};
+  const { revision: _revision, pending: _pending, claim: _claim, ...settled } = baseline;
+  return settled;
+}
+
 /**
- * Scan the fleet for StorageEncryptionType drift and policy violations.
+ * The baseline to compare a resource with: the stored one, or, when a run died while sending
+ * its alerts (a stale claim), the one before that transition, so it is alerted again.
+ */
+function comparedBaseline(stored: EncryptionBaseline | undefined, now: Date): EncryptionBaseline | undefined {
+  const pending = stored?.pending;
+  if (pending === undefined) return stored;
+  return now.getTime() - Date.parse(pending.claimedAt) > STALE_CLAIM_MS ? pending.previous : stored;
+}
+
+/**
+ * Scan the fleet for StorageEncryptionType drift and policy violations. A transition is
+ * alerted once even when runs overlap: before alerting, a run claims it by a compare-and-set
+ * of the resource's baseline; a run that loses the claim stays silent. A run that cannot send
+ * gives the claim back, so the next run alerts the transition again.
  *
  * @example
  * const report = await scanEncryptionDrift(deps, policy);
@@ -130,36 +153,86 @@ export async function scanEncryptionDrift(deps: DriftJobDeps, policy: Policy): P
   );
   const decisions = fleet.map((resource) => {
     const own = findingsOf.get(resource.arn) ?? [];
+    const current = baselines.get(resource.arn);
+    const compared = comparedBaseline(current, now);
     return {
       arn: resource.arn,
+      revision: current?.revision ?? 0,
+      previous: compared,
       ...decideDrift(
         resource,
         own,
-        baselines.get(resource.arn),
+        compared,
         now,
         own.every((finding) => anyChange.get(finding.rule) !== false),
       ),
     };
   });
+  type Decision = (typeof decisions)[number];
   const present = new Set(fleet.map((resource) => resource.arn));
   const gone = stored.filter((baseline) => !present.has(baseline.arn));
-  const alerts = decisions.flatMap((decision) => decision.alerts);
+  const store = deps.store;
+  /** The record this decision leaves: the new baseline, or the compared one when only alerts changed. */
+  const settled = (decision: Decision) => settledBaseline(decision.baseline ?? decision.previous);
+  const claim = (decision: Decision) =>
+    store.putRecordIf(
+      BASELINE_KIND,
+      decision.arn,
+      {
+        ...settled(decision),
+        pending: { alerts: decision.alerts, claimedAt: now.toISOString(), previous: decision.previous },
+      },
+      decision.revision,
+    );
+  const confirm = (decision: Decision) =>
+    store.putRecordIf(BASELINE_KIND, decision.arn, settled(decision), decision.revision + 1);
+  /** Give a claim back when its alerts could not be sent: the transition stays to be alerted. */
+  const giveBack = (decision: Decision) =>
+    decision.previous === undefined
+      ? store.deleteRecord(BASELINE_KIND, decision.arn, { field: 'revision', is: decision.revision + 1 })
+      : store.putRecordIf(
+          BASELINE_KIND,
+          decision.arn,
+          settledBaseline(decision.previous),
+          decision.revision + 1,
+        );
+
+  const alerting = decisions.filter((decision) => decision.alerts.length > 0);
+  const won = await mapConcurrent(alerting, 16, claim);
+  const claimed = alerting.filter((_, index) => won[index]);
+  // Baselines that moved without an alert (e.g. a first sighting): written unless someone was first.
+  await mapConcurrent(
+    decisions.filter((decision) => decision.alerts.length === 0 && decision.baseline !== undefined),
+    16,
+    (decision) => store.putRecordIf(BASELINE_KIND, decision.arn, settled(decision), decision.revision),
+  );
+  const alerts = claimed.flatMap((decision) => decision.alerts);
   const summarized = alerts.length > policy.settings.maxAlertsPerRun;
-  const commit = async (decision: (typeof decisions)[number]) => {
-    if (decision.baseline !== undefined)
-      await deps.store.putRecord(BASELINE_KIND, decision.arn, decision.baseline);
+  const send = async (batch: readonly Decision[], message: () => Promise<void>) => {
+    try {
+      await message();
+      await deps.events.publish(batch.flatMap((decision) => decision.alerts).map(toEvent));
+    } catch (error) {
+      await mapConcurrent(batch, 16, giveBack);
+      throw error;
+    }
+    await mapConcurrent(batch, 16, confirm);
   };
   if (summarized) {
-    await deps.alerts.publish(summaryAlert(alerts));
-    await deps.events.publish(alerts.map(toEvent));
-    await mapConcurrent(decisions, 16, commit);
-  } else {
-    // Per resource: its alerts out first, then its baseline, so a failure repeats only what was not delivered.
-    await mapConcurrent(decisions, 4, async (decision) => {
-      for (const alert of decision.alerts) await deps.alerts.publish(toAlert(alert));
-      await deps.events.publish(decision.alerts.map(toEvent));
-      await commit(decision);
+    await send(claimed, async () => {
+      await deps.alerts.publish(summaryAlert(alerts));
     });
+  } else {
+    // Per resource, so a failure gives back only what was not delivered.
+    const failures: unknown[] = [];
+    await mapConcurrent(claimed, 4, (decision) =>
+      send([decision], async () => {
+        for (const alert of decision.alerts) await deps.alerts.publish(toAlert(alert));
+      }).catch((error: unknown) => {
+        failures.push(error);
+      }),
+    );
+    if (failures.length > 0) throw failures[0];
   }
   const retired = gone.map(retirementAlert);
   await deps.events.publish(retired.map(toEvent));

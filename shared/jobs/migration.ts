@@ -230,7 +230,10 @@ async function preflight(context: StepContext) {
       );
   }
   // An abort asked for before this execution held the lock is not meant for it.
-  await deps.store.deleteRecord(ABORT_KIND, input.replicationGroupId, { exceptOwner: execution });
+  await deps.store.deleteRecord(ABORT_KIND, input.replicationGroupId, {
+    field: 'execution',
+    isNot: execution,
+  });
   const group = await groupOrFail(deps, input.replicationGroupId);
   const problems: string[] = [];
   const notes: string[] = [];
@@ -661,7 +664,7 @@ function failureOf(state: MigrationState): { error: string; cause: string } {
  */
 async function release(context: StepContext, groupId: string | undefined): Promise<void> {
   if (groupId === undefined) return;
-  const owner = { owner: context.execution };
+  const owner = { field: 'execution', is: context.execution };
   await context.deps.store.releaseLease(lockKey(groupId), context.execution);
   await context.deps.store.deleteRecord(APPROVAL_KIND, groupId, owner);
   await context.deps.store.deleteRecord(ABORT_KIND, groupId, owner);

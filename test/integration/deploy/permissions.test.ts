@@ -9,6 +9,7 @@ import { standInMigration, startStandIn } from '../../../infra/local/emulator/re
 import { MIGRATION_ASL } from '../../../infra/local/migration-workflow.js';
 import { loadDefinition, runLocalStateMachine } from '../../../infra/local/step-functions.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
+import { READ_BACK } from '../../../shared/aws/mutation.js';
 import { createSnapshot } from '../../../shared/aws/snapshots.js';
 import { evaluate, type PolicyStatement } from '../../iam-evaluation.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
@@ -27,8 +28,19 @@ const stateKeys = readJson('infra/state-keys.json');
 const { statementsFor } = createRequire(import.meta.url)('../../../infra/serverless.cjs') as {
   statementsFor(name: string): PolicyStatement[];
 };
-/** IAM needs these for a call the code makes: tags sent with CreateSnapshot need AddTagsToResource. */
-const IMPLIED: Record<string, string> = { 'elasticache:CreateSnapshot': 'elasticache:AddTagsToResource' };
+/**
+ * IAM needs these for a call the code makes: tags sent with CreateSnapshot need
+ * AddTagsToResource, and a write needs the read that settles its lost answer (READ_BACK).
+ */
+const IMPLIED: Record<string, string[]> = Object.fromEntries(
+  [...new Set([...Object.keys(READ_BACK), 'elasticache:CreateSnapshot'])].map((action) => [
+    action,
+    [
+      ...(action === 'elasticache:CreateSnapshot' ? ['elasticache:AddTagsToResource'] : []),
+      ...(READ_BACK[action] === undefined ? [] : [READ_BACK[action]]),
+    ],
+  ]),
+);
 const SERVICE_OF: Record<string, string> = {
   GetResources: 'tag',
   Publish: 'sns',
@@ -219,9 +231,7 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
   it.each(Object.keys(permissions).filter((key) => !key.startsWith('$')))('%s', (name) => {
     const calls = used.get(name);
     expect(calls, `${name} was not exercised`).toBeDefined();
-    const needed = new Set(
-      [...(calls ?? [])].flatMap((action) => [action, ...(IMPLIED[action] ? [IMPLIED[action]] : [])]),
-    );
+    const needed = new Set([...(calls ?? [])].flatMap((action) => [action, ...(IMPLIED[action] ?? [])]));
     expect([...needed].sort()).toEqual([...new Set(permissions[name])].sort());
   });
 });

@@ -1,7 +1,7 @@
 import { ElastiCacheClient, ModifyReplicationGroupCommand } from '@aws-sdk/client-elasticache';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GroupState, ServerlessState } from '../../../infra/local/emulator/model.js';
-import { DETAIL_TYPES } from '../../../shared/aws/notify.js';
+import { type AlertPublisher, DETAIL_TYPES } from '../../../shared/aws/notify.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { scanEncryptionDrift } from '../../../shared/jobs/encryption-drift.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
@@ -262,6 +262,61 @@ describe('Function: scanEncryptionDrift', () => {
     expect(failed).toBeInstanceOf(Error);
     expect(retried.alerts.map((alert) => alert.kind)).toEqual(['drift']);
     expect(stack.emulator.sinks.messages).toHaveLength(1);
+    expect(after.alerts).toEqual([]);
+  });
+
+  it('alerts a change once when three runs overlap', async () => {
+    // Prepare
+    setGroup(stack, 'orders', 'kms-a');
+    await scanEncryptionDrift(stack.driftDeps(), permissive);
+    setGroup(stack, 'orders', 'none');
+
+    // Act
+    const reports = await Promise.all(
+      [1, 2, 3].map(() => scanEncryptionDrift(stack.driftDeps(), permissive)),
+    );
+    const after = await scanEncryptionDrift(stack.driftDeps(), permissive);
+
+    // Assess
+    expect(stack.emulator.sinks.messages).toHaveLength(1);
+    expect(
+      stack.emulator.sinks.events.filter((event) => event.detailType === DETAIL_TYPES.encryptionDrift),
+    ).toHaveLength(1);
+    expect(reports.map((report) => report.alerts.length).sort()).toEqual([0, 0, 1]);
+    expect(after.alerts).toEqual([]);
+  });
+
+  it('alerts again a transition whose run died while sending, once its claim is stale', async () => {
+    // Prepare: a run claimed the drift and died before sending (its claim stays in the store).
+    setGroup(stack, 'orders', 'kms-a');
+    await scanEncryptionDrift(stack.driftDeps(), permissive);
+    setGroup(stack, 'orders', 'none');
+    const signal: { reached?: () => void } = {};
+    const claimed = new Promise<void>((resolve) => {
+      signal.reached = resolve;
+    });
+    const hanging = {
+      publish: () => {
+        signal.reached?.();
+        return new Promise<never>(() => undefined);
+      },
+    };
+    void scanEncryptionDrift(
+      { ...stack.driftDeps(), alerts: hanging as unknown as AlertPublisher },
+      permissive,
+    );
+    await claimed;
+
+    // Act
+    const soon = await scanEncryptionDrift(stack.driftDeps(), permissive);
+    stack.emulator.clock.advance(31 * 60_000);
+    const later = await scanEncryptionDrift(stack.driftDeps(), permissive);
+    const after = await scanEncryptionDrift(stack.driftDeps(), permissive);
+
+    // Assess
+    expect(soon.alerts).toEqual([]);
+    expect(later.alerts.map((alert) => alert.kind)).toEqual(['drift']);
+    expect(snsFor('orders')).toHaveLength(1);
     expect(after.alerts).toEqual([]);
   });
 
