@@ -14,6 +14,12 @@ export interface AwsClientOptions {
   /** Attempts per call including the first; throttling and 5xx are retried with backoff and jitter. */
   maxAttempts?: number;
   profile?: string;
+  /**
+   * `adaptive` (default) also slows the client down after throttling, which suits AWS's
+   * rate-based throttling; `standard` only backs off per call (for faults that are not
+   * rate-based, such as an emulator's random ones).
+   */
+  retryMode?: 'adaptive' | 'standard';
   /** Per-attempt limits, so an endpoint that accepts and never answers cannot hang a run. */
   timeouts?: Partial<HttpTimeouts>;
 }
@@ -33,7 +39,7 @@ export const DEFAULT_TIMEOUTS: HttpTimeouts = { connectMs: 3_000, requestMs: 10_
 export function clientConfig(options: AwsClientOptions = {}) {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   return {
-    retryMode: 'adaptive',
+    retryMode: options.retryMode ?? 'adaptive',
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     requestHandler: {
       connectionTimeout: timeouts.connectMs,

@@ -380,11 +380,21 @@ async function readHealth(deps: DurabilityJobDeps, groups: readonly Resource[], 
     (group) => group.effectiveDurability === 'sync' || group.effectiveDurability === 'async',
   );
   if (durable.length === 0) return;
-  const health = await readDurabilityHealth(
-    deps.cloudwatch,
-    durable.map((group) => group.id),
-    now,
-  );
+  let health: Awaited<ReturnType<typeof readDurabilityHealth>>;
+  try {
+    health = await readDurabilityHealth(
+      deps.cloudwatch,
+      durable.map((group) => group.id),
+      now,
+    );
+  } catch (error) {
+    // Lag is a health signal, not a guard: without it the run goes on and says so.
+    if (!(error instanceof AwsCallError)) throw error;
+    deps.logger.warn('DurabilityLag could not be read; lag is not checked in this run', {
+      error: error.message,
+    });
+    return;
+  }
   for (const group of durable) {
     group.durabilityLagMs = health.get(group.id)?.lagMs;
     group.durabilityBufferExceeded = health.get(group.id)?.bufferExceeded;

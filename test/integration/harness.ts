@@ -23,7 +23,12 @@ export interface Stack {
   store: StateStore;
   /** The environment a deployed function would get, pointing at this stack. */
   env: Record<string, string>;
-  durabilityDeps(holder?: string, maxAttempts?: number): DurabilityJobDeps;
+  /** `retryMode: 'standard'` for random injected faults, which adaptive mode's rate limiter only slows down. */
+  durabilityDeps(
+    holder?: string,
+    maxAttempts?: number,
+    retryMode?: 'adaptive' | 'standard',
+  ): DurabilityJobDeps;
   driftDeps(maxAttempts?: number): DriftJobDeps;
   close(): Promise<void>;
 }
@@ -47,11 +52,11 @@ export async function startStack(options: EmulatorOptions = {}): Promise<Stack> 
       AWS_REGION: REGION,
       STATE_TABLE,
     },
-    durabilityDeps(holder = 'test', maxAttempts = 3) {
-      const aws = { endpoint: emulator.endpoint, region: REGION, maxAttempts };
+    durabilityDeps(holder = 'test', maxAttempts = 3, retryMode = 'adaptive') {
+      const aws = { endpoint: emulator.endpoint, region: REGION, maxAttempts, retryMode };
       return {
         clients: createFleetClients(aws),
-        cloudwatch: new CloudWatchClient({ ...aws, retryMode: 'adaptive' }),
+        cloudwatch: new CloudWatchClient({ ...aws }),
         store: new StateStore(STATE_TABLE, { endpoint: dynamo.endpoint, region: REGION, maxAttempts }),
         events: new EventPublisher(undefined, aws),
         logger,
