@@ -57,6 +57,8 @@ const SECRET_ASSIGNMENT = new RegExp(
   'gi',
 );
 
+const ERROR_NAME = /(?:Error|Exception|Fault)$/;
+
 interface Walk {
   depth: number;
   /** The objects being walked (ancestors): a repeat is a cycle, a shared sibling is not. */
@@ -147,12 +149,24 @@ function redactString(text: string, walk: Walk): string {
     .replace(BASIC, `$1 ${REDACTED}`)
     .replace(REDIS_AUTH, `AUTH ${REDACTED}`)
     .replace(PASSWORD_FLAG, `$1$2$3${REDACTED}`)
-    .replace(
-      SECRET_ASSIGNMENT,
-      (_match, quote: string, key: string, separator: string, scheme: string | undefined, value: string) =>
-        `${quote}${key}${quote}${separator}${scheme ?? ''}${maskQuoted(value)}`,
-    )
+    .replace(SECRET_ASSIGNMENT, redactAssignment)
     .replace(AWS_ACCESS_KEY_ID, REDACTED);
+}
+
+/** One `key: value` match of SECRET_ASSIGNMENT, its value masked. */
+function redactAssignment(
+  _match: string,
+  quote: string,
+  key: string,
+  separator: string,
+  scheme: string | undefined,
+  value: string,
+): string {
+  // An error's name before its message (`CredentialsProviderError: Could not …`) is no key:
+  // kept, and what follows it searched on its own.
+  if (ERROR_NAME.test(key))
+    return `${quote}${key}${quote}${separator}${`${scheme ?? ''}${value}`.replace(SECRET_ASSIGNMENT, redactAssignment)}`;
+  return `${quote}${key}${quote}${separator}${scheme ?? ''}${maskQuoted(value)}`;
 }
 
 function redactError(error: Error, walk: Walk): Record<string, unknown> {

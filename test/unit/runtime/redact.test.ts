@@ -69,6 +69,16 @@ describe('Function: redactText', () => {
     expect(redacted).toContain(REDACTED);
   });
 
+  it('keeps an error name before its message (a key-like word that is no key)', () => {
+    const message =
+      'GetResources failed: CredentialsProviderError: Could not load credentials from any providers';
+
+    expect(redactText(message)).toBe(message);
+    expect(redactText('TokenExpiredException: token=abc123')).toBe(
+      `TokenExpiredException: token=${REDACTED}`,
+    );
+  });
+
   it.each([
     ['redis://admin:s3cret@10.0.0.5:6379/0', `redis://${REDACTED}@10.0.0.5:6379/0`],
     ['rediss://:s3cret@10.0.0.5:6380', `rediss://${REDACTED}@10.0.0.5:6380`],
