@@ -120,21 +120,17 @@ export class StateStore {
       if (!(error instanceof ConditionalCheckFailedException))
         throw new AwsCallError('DynamoDB PutItem', error);
       // The SDK retries a write whose answer was lost; its retry then finds our own claim.
-      const answer = await awsCall('DynamoDB GetItem', () =>
-        this.#documents.send(
-          new GetCommand({
-            TableName: this.#table,
-            Key: { pk: LEASE_PARTITION, sk: key },
-            ConsistentRead: true,
-          }),
-        ),
-      );
-      return answer.Item?.claim === claim;
+      return (await this.#leaseItem(key))?.claim === claim;
     }
   }
 
   /** Read a lease, expired or not. */
   async readLease<Details extends object>(key: string): Promise<Lease<Details> | undefined> {
+    const item = await this.#leaseItem(key);
+    return item === undefined ? undefined : toLease<Details>(item);
+  }
+
+  async #leaseItem(key: string): Promise<Record<string, unknown> | undefined> {
     const answer = await awsCall('DynamoDB GetItem', () =>
       this.#documents.send(
         new GetCommand({
@@ -144,7 +140,7 @@ export class StateStore {
         }),
       ),
     );
-    return answer.Item === undefined ? undefined : toLease<Details>(answer.Item);
+    return answer.Item;
   }
 
   /** Every unexpired lease whose key starts with `prefix`. */

@@ -424,43 +424,25 @@ describe('Migration workflow (ASL run locally against the sandbox)', () => {
     expect(stack.emulator.model.groups.get('orders')?.migration).toBeUndefined();
   });
 
-  it('aborts once when the answer to Force=true is lost after it landed', async () => {
-    // Prepare: the sync never converges; the first abort's answer is lost after it landed.
+  it.each([
+    [
+      'lost after it landed: read back, not sent again',
+      { code: 'ConnectionClosed', status: 0, applied: true },
+    ],
+    [
+      'turned away (not applied): a poll later the group still migrates, so it is sent again',
+      { code: 'ServiceUnavailable', status: 503, applied: false },
+    ],
+  ])('aborts exactly once when the answer to Force=true is %s', async (_, fault) => {
+    // Prepare: the sync never converges, so the execution aborts; the abort's answer is lost.
     deps.readReplication = async () => ({ master_link_status: 'down', master_sync_in_progress: '1' });
-    stack.emulator.faults.failNext({
-      action: 'CompleteMigration',
-      code: 'ConnectionClosed',
-      status: 0,
-      times: 1,
-      applied: true,
-    });
+    stack.emulator.faults.failNext({ action: 'CompleteMigration', times: 1, ...fault });
     const extra = { polling: { sync: { firstWaitSeconds: 60, maxWaitSeconds: 60, maxAttempts: 2 } } };
 
     // Act
     const error = await failure(input(extra));
 
-    // Assess
-    expect(error.error).toBe('SyncTimeout');
-    expect(forcedAborts()).toBe(1);
-    expect(stack.emulator.model.groups.get('orders')?.migration).toBeUndefined();
-    expect(outcomes()[0]?.migration).toMatch(/data not synced/);
-  });
-
-  it('sends Force=true again when a poll later the group is still migrating (the first was lost before it landed)', async () => {
-    // Prepare: the sync never converges; the abort's request is turned away and its answer lost.
-    deps.readReplication = async () => ({ master_link_status: 'down', master_sync_in_progress: '1' });
-    stack.emulator.faults.failNext({
-      action: 'CompleteMigration',
-      code: 'ServiceUnavailable',
-      status: 503,
-      times: 1,
-    });
-    const extra = { polling: { sync: { firstWaitSeconds: 60, maxWaitSeconds: 60, maxAttempts: 2 } } };
-
-    // Act
-    const error = await failure(input(extra));
-
-    // Assess: the turned-away request changed nothing; one more request stopped the migration.
+    // Assess: one Force=true reached the model and stopped the migration.
     expect(error.error).toBe('SyncTimeout');
     expect(forcedAborts()).toBe(1);
     expect(stack.emulator.model.groups.get('orders')?.migration).toBeUndefined();
