@@ -181,28 +181,35 @@ export interface EngineVersions {
 
 /**
  * The engine versions of replication groups (DescribeReplicationGroups has no version
- * field), read from their member clusters 100 to a page, stopping once every wanted group
- * is seen: at most one call per 100 clusters, however many groups are wanted. A page that
- * fails after the SDK's retries ends the reading with what was read so far and the error:
- * the caller decides for the groups left without a version.
+ * field), read from their member clusters. One group (a reaction to an event) costs one
+ * call on its first member; more are read 100 clusters to a page, stopping once every
+ * wanted group is seen: at most one call per 100 clusters, however many groups are wanted.
+ * A page that fails after the SDK's retries ends the reading with what was read so far and
+ * the error: the caller decides for the groups left without a version.
  */
 export async function readEngineVersions(
   client: ElastiCacheClient,
-  replicationGroupIds: ReadonlySet<string>,
+  groups: readonly Pick<Resource, 'id' | 'firstMemberCluster'>[],
 ): Promise<EngineVersions> {
   const versions = new Map<string, string>();
-  if (replicationGroupIds.size === 0) return { versions };
+  const wanted = new Set(groups.map((group) => group.id));
+  const only = groups.length === 1 ? groups[0]?.firstMemberCluster : undefined;
   try {
+    if (wanted.size === 0) return { versions };
     for await (const page of paginateDescribeCacheClusters(
       { client, pageSize: PAGE_SIZE },
-      { MaxRecords: PAGE_SIZE, ShowCacheNodeInfo: false },
+      {
+        MaxRecords: PAGE_SIZE,
+        ShowCacheNodeInfo: false,
+        ...(only === undefined ? {} : { CacheClusterId: only }),
+      },
     )) {
       for (const cluster of page.CacheClusters ?? []) {
         const group = cluster.ReplicationGroupId;
-        if (group !== undefined && cluster.EngineVersion !== undefined && replicationGroupIds.has(group))
+        if (group !== undefined && cluster.EngineVersion !== undefined && wanted.has(group))
           versions.set(group, cluster.EngineVersion);
       }
-      if (versions.size === replicationGroupIds.size) break;
+      if (versions.size === wanted.size) break;
     }
   } catch (error) {
     return { versions, error: new AwsCallError('DescribeCacheClusters', error) };

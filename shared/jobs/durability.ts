@@ -362,10 +362,7 @@ async function readEngineVersionsInto(
   candidates: Resource[],
 ): Promise<Map<string, AwsCallError>> {
   const wanted = candidates.filter((resource) => resource.engineVersion === undefined);
-  const { versions, error } = await readEngineVersions(
-    deps.clients.elasticache,
-    new Set(wanted.map((resource) => resource.id)),
-  );
+  const { versions, error } = await readEngineVersions(deps.clients.elasticache, wanted);
   const failures = new Map<string, AwsCallError>();
   for (const resource of wanted) {
     resource.engineVersion = versions.get(resource.id);

@@ -114,13 +114,13 @@ export function groupState(id: string, overrides: Partial<GroupState> = {}): Gro
  * refused it. Only faults injected before the model (throttling, 5xx) never arrived.
  */
 export function modifyCalls(emulator: Emulator): string[] {
-  return mutatingRequests(emulator, 'ModifyReplicationGroup').map((request) =>
+  return requestsReached(emulator, 'ModifyReplicationGroup').map((request) =>
     String(request.params.ReplicationGroupId),
   );
 }
 
 /** Every request of `action` that reached the model, answered or refused (see {@link modifyCalls}). */
-export function mutatingRequests(
+export function requestsReached(
   emulator: Emulator,
   action: string,
 ): { params: Record<string, unknown>; fault?: string }[] {

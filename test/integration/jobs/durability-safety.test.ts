@@ -7,8 +7,8 @@ import { STATE_TABLE } from '../../../infra/local/dynamo.js';
 import { DETAIL_TYPES } from '../../../shared/aws/notify.js';
 import { StateStore } from '../../../shared/aws/state-store.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
-import { type DurabilityJobDeps, scanDurability } from '../../../shared/jobs/durability.js';
-import { groupState, modifyCalls, mutatingRequests, REGION, type Stack, startStack } from '../harness.js';
+import { checkGroup, type DurabilityJobDeps, scanDurability } from '../../../shared/jobs/durability.js';
+import { groupState, modifyCalls, REGION, requestsReached, type Stack, startStack } from '../harness.js';
 
 const enforce = (extra = '') =>
   parsePolicy(
@@ -62,7 +62,7 @@ describe('Durability enforcement: exactly once', () => {
     // Assess: the duplicates reached the emulator (and were refused there); they are counted.
     expect(requests).toBeGreaterThan(1);
     expect(
-      mutatingRequests(stack.emulator, 'ModifyReplicationGroup').filter(
+      requestsReached(stack.emulator, 'ModifyReplicationGroup').filter(
         (request) => request.fault !== undefined,
       ).length,
     ).toBeGreaterThan(0);
@@ -84,7 +84,7 @@ describe('Durability enforcement: exactly once', () => {
 
     // Assess
     expect(
-      mutatingRequests(stack.emulator, 'ModifyReplicationGroup').map((request) => request.params),
+      requestsReached(stack.emulator, 'ModifyReplicationGroup').map((request) => request.params),
     ).toEqual([expect.objectContaining({ ReplicationGroupId: 'two-rules', Durability: 'sync' })]);
     expect(report.findings.map((finding) => [finding.rule, finding.action]).sort()).toEqual([
       ['baseline-async', 'modify-requested'],
@@ -202,7 +202,7 @@ describe('Durability enforcement: a snapshot slower than the lease', () => {
     const done = await scanDurability(stack.durabilityDeps('run-11'), settings);
 
     // Assess
-    expect(mutatingRequests(stack.emulator, 'CreateSnapshot')).toHaveLength(1);
+    expect(requestsReached(stack.emulator, 'CreateSnapshot')).toHaveLength(1);
     expect(done.findings[0]?.action).toBe('modify-requested');
     expect(modifyCalls(stack.emulator)).toEqual(['slow-snap']);
   });
@@ -218,7 +218,7 @@ describe('Durability enforcement: engine versions', () => {
       dryRun: false,
     };
     const healthy = await scanDurability(stack.durabilityDeps(), settings);
-    const pages = mutatingRequests(stack.emulator, 'DescribeCacheClusters').length;
+    const pages = requestsReached(stack.emulator, 'DescribeCacheClusters').length;
     stack.emulator.faults.failNext({
       action: 'DescribeCacheClusters',
       code: 'InternalFailure',
@@ -238,6 +238,23 @@ describe('Durability enforcement: engine versions', () => {
     expect(failing.findings[0]?.reason).toContain(
       'the engine version could not be read: DescribeCacheClusters failed',
     );
+  });
+});
+
+describe('Durability enforcement: the engine version of one group', () => {
+  it('costs a reaction one DescribeCacheClusters on its first member, whatever the fleet size', async () => {
+    // Prepare: 300 groups (1 200 clusters); the event is about the last one.
+    for (let index = 0; index < 300; index += 1)
+      stack.emulator.model.putGroup(groupState(`r-${String(index).padStart(3, '0')}`));
+
+    // Act
+    const result = await checkGroup(stack.durabilityDeps(), { policy: enforce(), dryRun: false }, 'r-299');
+
+    // Assess
+    const reads = requestsReached(stack.emulator, 'DescribeCacheClusters');
+    expect(reads).toHaveLength(1);
+    expect(reads[0]?.params.CacheClusterId).toMatch(/^r-299-/);
+    expect(result.report?.findings[0]?.action).toBe('modify-requested');
   });
 });
 
@@ -264,7 +281,7 @@ describe('Durability enforcement at scale under faults', () => {
     const { compliant = 0, violation = 0, error = 0 } = report.summary.byStatus;
     expect(compliant).toBe(900);
     expect(violation + error).toBe(100);
-    expect(mutatingRequests(stack.emulator, 'DescribeCacheClusters').length).toBeLessThanOrEqual(40);
+    expect(requestsReached(stack.emulator, 'DescribeCacheClusters').length).toBeLessThanOrEqual(40);
     const stored = await Promise.all(
       report.findings.map((finding) =>
         stack.store.recordFinding(finding, new Date(stack.emulator.clock.now())),

@@ -15,7 +15,7 @@ import {
   MIGRATION_FUNCTIONS,
   type MigrationDeps,
 } from '../../../shared/jobs/migration.js';
-import { ALERT_TOPIC, groupState, mutatingRequests, REGION, type Stack, startStack } from '../harness.js';
+import { ALERT_TOPIC, groupState, REGION, requestsReached, type Stack, startStack } from '../harness.js';
 
 const policy = parsePolicy(
   `version: 1
@@ -95,7 +95,7 @@ describe('Migration workflow (ASL run locally against the sandbox)', () => {
     runMigrationLocally(deps, raw, { clock: stack.emulator.clock, executionName: 'run-1', ...options });
   /** Requests of `action` that reached the emulator's model, refused ones too. */
   const calls = (action: string, predicate: (params: Record<string, unknown>) => boolean = () => true) =>
-    mutatingRequests(stack.emulator, action).filter((request) => predicate(request.params)).length;
+    requestsReached(stack.emulator, action).filter((request) => predicate(request.params)).length;
   /** Calls that change anything in ElastiCache. */
   const changes = () =>
     ['CreateSnapshot', 'TestMigration', 'StartMigration', 'CompleteMigration', 'ModifyReplicationGroup']
