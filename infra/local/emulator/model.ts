@@ -33,7 +33,13 @@ export interface GroupState {
   shards: number;
   replicas: number;
   multiAZ: boolean;
+  /** Unset: enabled with Multi-AZ or cluster mode enabled, as groups are usually created. */
+  automaticFailover?: boolean;
   tls: boolean;
+  /** With `tls`; unset reads `required`. */
+  transitEncryptionMode?: 'preferred' | 'required';
+  /** Days of automatic backups; unset reads 1. */
+  snapshotRetentionLimit?: number;
   atRestEncryptionEnabled: boolean;
   kmsKeyId?: string;
   durability: string;
@@ -370,6 +376,10 @@ export class ElastiCacheModel {
     );
   }
 
+  automaticFailover(group: GroupState): boolean {
+    return group.automaticFailover ?? (group.multiAZ || group.clusterMode === 'enabled');
+  }
+
   replicationGroupShape(group: GroupState): Record<string, unknown> {
     const members = this.memberIds(group);
     const served = this.#migration.targetEndpoint(group.id);
@@ -410,16 +420,17 @@ export class ElastiCacheModel {
               GlobalReplicationGroupMemberRole: 'primary',
             },
           }),
-      AutomaticFailover: group.multiAZ || group.clusterMode === 'enabled' ? 'enabled' : 'disabled',
+      AutomaticFailover: this.automaticFailover(group) ? 'enabled' : 'disabled',
       MultiAZ: group.multiAZ ? 'enabled' : 'disabled',
       ...(group.clusterMode === 'enabled'
         ? { ConfigurationEndpoint: target ?? host(`clustercfg.${group.id}`) }
         : {}),
-      SnapshotRetentionLimit: 1,
+      SnapshotRetentionLimit: group.snapshotRetentionLimit ?? 1,
       ClusterEnabled: group.clusterMode === 'enabled',
       CacheNodeType: group.nodeType,
       AuthTokenEnabled: false,
       TransitEncryptionEnabled: group.tls,
+      ...(group.tls ? { TransitEncryptionMode: group.transitEncryptionMode ?? 'required' } : {}),
       AtRestEncryptionEnabled: group.atRestEncryptionEnabled,
       KmsKeyId: group.kmsKeyId,
       ARN: this.arn('replicationgroup', group.id),
