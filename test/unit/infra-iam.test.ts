@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import permissions from '../../infra/permissions.json' with { type: 'json' };
-import { evaluate } from '../iam-evaluation.js';
+import { evaluate, type Request, TAG_ON_CREATE, TAG_SOMEONE_ELSES_SNAPSHOT } from '../iam-evaluation.js';
 
 interface Statement {
   Effect: 'Allow' | 'Deny';
@@ -58,20 +58,11 @@ describe('IAM statements of infra/serverless.cjs', () => {
   it.each(['', 'guardrails:allow-changes=true'])(
     'lets a snapshot get the managed tag only from CreateSnapshot (changeTag "%s")',
     (changeTag) => {
-      const tagging = {
-        action: 'elasticache:AddTagsToResource',
-        resource: 'arn:aws:elasticache:eu-west-1:123456789012:snapshot:someone-elses',
-        context: { 'aws:RequestTag/guardrails:managed': 'true', 'aws:TagKeys': ['guardrails:managed'] },
-      };
-      const onCreate = {
-        ...tagging,
-        context: { ...tagging.context, 'elasticache:CreateAction': 'CreateSnapshot' },
-      };
-      const allowedTo = (request: typeof tagging) =>
+      const allowedTo = (request: Request) =>
         FUNCTIONS.filter((name) => evaluate(statementsFor(name, { changeTag }), request) === 'allowed');
 
-      expect(allowedTo(tagging)).toEqual([]);
-      expect(allowedTo(onCreate)).toEqual(
+      expect(allowedTo(TAG_SOMEONE_ELSES_SNAPSHOT)).toEqual([]);
+      expect(allowedTo(TAG_ON_CREATE)).toEqual(
         FUNCTIONS.filter((name) => (permissions[name] as string[]).includes('elasticache:CreateSnapshot')),
       );
     },

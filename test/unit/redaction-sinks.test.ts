@@ -11,9 +11,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AlertPublisher, DETAIL_TYPES, EventPublisher } from '../../shared/aws/notify.js';
 import { StateStore } from '../../shared/aws/state-store.js';
-import { type CliIo, runCli } from '../../shared/cli/main.js';
+import { runCli } from '../../shared/cli/main.js';
 import { MigrationError, runMigrationTask } from '../../shared/jobs/migration.js';
 import { createLogger } from '../../shared/runtime/logger.js';
+import { captureIo } from '../cli-io.js';
 import {
   corpusObject,
   corpusText,
@@ -134,18 +135,6 @@ describe('Sink: EventPublisher (EventBridge)', () => {
 });
 
 describe('Sink: the CLI error output', () => {
-  function captureIo(): CliIo & { err: () => string } {
-    let err = '';
-    return {
-      stdout: () => undefined,
-      stderr: (text) => {
-        err += text;
-      },
-      isTTY: false,
-      err: () => err,
-    };
-  }
-
   // One run per planted secret: a refused value is echoed only in part (80 characters), so
   // the whole corpus in one value would hide most of it behind the cut.
   it.each(SECRET_CORPUS.map((planted) => [planted.name, planted] as const))(

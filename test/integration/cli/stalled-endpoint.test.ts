@@ -10,7 +10,8 @@ import { DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { setDurability } from '../../../shared/aws/elasticache.js';
-import { type CliIo, EXIT, runCli } from '../../../shared/cli/main.js';
+import { EXIT, runCli } from '../../../shared/cli/main.js';
+import { captureIo } from '../../cli-io.js';
 
 let server: Server;
 let endpoint = '';
@@ -39,8 +40,7 @@ describe('A stalled endpoint', () => {
     const dir = mkdtempSync(join(tmpdir(), 'guardrails-stalled-'));
     const policy = join(dir, 'policy.yaml');
     writeFileSync(policy, 'version: 1\nrules:\n  - { name: r, durability: { minimum: sync } }\n');
-    let err = '';
-    const io: CliIo = { stdout: () => undefined, stderr: (text) => (err += text), isTTY: false };
+    const io = captureIo();
 
     // Act
     const code = await runCli(
@@ -50,9 +50,9 @@ describe('A stalled endpoint', () => {
 
     // Assess
     expect(code).toBe(EXIT.aws);
-    expect(err.trim().split('\n')).toHaveLength(1);
-    expect(err).toContain(`(endpoint ${endpoint})`);
-    expect(err).toMatch(/timed out|TimeoutError/i);
+    expect(io.err().trim().split('\n')).toHaveLength(1);
+    expect(io.err()).toContain(`(endpoint ${endpoint})`);
+    expect(io.err()).toMatch(/timed out|TimeoutError/i);
   });
 
   it('fails a read after its attempts, each cut at the request timeout', async () => {

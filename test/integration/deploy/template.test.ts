@@ -8,7 +8,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATION_ASL } from '../../../infra/local/migration-workflow.js';
 import { loadDefinition } from '../../../infra/local/step-functions.js';
 import { EVENT_PATTERNS } from '../../../shared/domain/events.js';
-import { evaluate, type PolicyStatement } from '../../iam-evaluation.js';
+import {
+  evaluate,
+  type PolicyStatement,
+  type Request,
+  TAG_ON_CREATE,
+  TAG_SOMEONE_ELSES_SNAPSHOT,
+} from '../../iam-evaluation.js';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 const require = createRequire(import.meta.url);
@@ -121,22 +127,13 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
 
   it('lets no role put the managed tag on a snapshot it did not create (tag on create only)', () => {
     // The tag is what makes a snapshot deletable by snapshot-cleanup: tagging an existing one would bypass that guard.
-    const tagging = {
-      action: 'elasticache:AddTagsToResource',
-      resource: 'arn:aws:elasticache:eu-west-1:123456789012:snapshot:someone-elses',
-      context: { 'aws:RequestTag/guardrails:managed': 'true', 'aws:TagKeys': ['guardrails:managed'] },
-    };
-    const onCreate = {
-      ...tagging,
-      context: { ...tagging.context, 'elasticache:CreateAction': 'CreateSnapshot' },
-    };
-    const decide = (request: typeof tagging) =>
+    const decide = (request: Request) =>
       FUNCTIONS.filter(
         (name) => evaluate(roleStatements(functionRole(name)) as PolicyStatement[], request) === 'allowed',
       );
 
-    expect(decide(tagging)).toEqual([]);
-    expect(decide(onCreate)).toEqual(
+    expect(decide(TAG_SOMEONE_ELSES_SNAPSHOT)).toEqual([]);
+    expect(decide(TAG_ON_CREATE)).toEqual(
       FUNCTIONS.filter((name) => permissions[name]?.includes('elasticache:CreateSnapshot')),
     );
   });

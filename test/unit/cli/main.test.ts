@@ -8,25 +8,14 @@ import {
 } from '@aws-sdk/client-resource-groups-tagging-api';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type CliIo, EXIT, runCli } from '../../../shared/cli/main.js';
+import { EXIT, runCli } from '../../../shared/cli/main.js';
+import { captureIo } from '../../cli-io.js';
 
 const POLICY = `version: 1
 rules:
   - name: prod-durability
     durability: { minimum: sync }
 `;
-
-function captureIo(): CliIo & { err: () => string } {
-  let err = '';
-  return {
-    stdout: () => undefined,
-    stderr: (text) => {
-      err += text;
-    },
-    isTTY: false,
-    err: () => err,
-  };
-}
 
 describe('Function: runCli', () => {
   const elasticache = mockClient(ElastiCacheClient);
