@@ -40,6 +40,8 @@ export interface GroupState {
   transitEncryptionMode?: 'preferred' | 'required';
   /** Days of automatic backups; unset reads 1. */
   snapshotRetentionLimit?: number;
+  /** Weekly `ddd:hh24:mi-ddd:hh24:mi` (UTC) when pending changes apply; unset reads `sun:05:00-sun:06:00`. */
+  preferredMaintenanceWindow?: string;
   atRestEncryptionEnabled: boolean;
   kmsKeyId?: string;
   durability: string;
@@ -93,6 +95,88 @@ export interface EventRecord {
   SourceType: string;
   Message: string;
   Date: Date;
+}
+
+/** Engine versions the emulator knows, oldest first: what an upgrade may name. */
+export const ENGINE_VERSIONS = {
+  redis: ['5.0.6', '6.0', '6.2', '7.0', '7.1'],
+  valkey: ['7.2', '8.0', '8.1', '8.2', '9.0', '9.1'],
+} as const;
+
+export const DEFAULT_MAINTENANCE_WINDOW = 'sun:05:00-sun:06:00';
+const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
+
+/** ModifyReplicationGroup parameters that change the group (after `modifying`, or at the window). */
+const MODIFY_CHANGES = [
+  'Engine',
+  'EngineVersion',
+  'CacheNodeType',
+  'SnapshotRetentionLimit',
+  'AutomaticFailoverEnabled',
+  'MultiAZEnabled',
+  'ClusterMode',
+  'TransitEncryptionEnabled',
+  'TransitEncryptionMode',
+] as const;
+/** ModifyReplicationGroup parameters that take effect on the call itself. */
+const MODIFY_AT_ONCE = ['ReplicationGroupDescription', 'PreferredMaintenanceWindow'];
+const MODIFY_CONTROL = ['ReplicationGroupId', 'ApplyImmediately', 'Durability'];
+
+/**
+ * A modification of a group, keyed by the ModifyReplicationGroup parameter it came from: what
+ * `GroupState.pending` holds until the maintenance window (or while `modifying`).
+ */
+interface Changes {
+  Engine?: GroupState['engine'];
+  EngineVersion?: string;
+  CacheNodeType?: string;
+  SnapshotRetentionLimit?: number;
+  AutomaticFailoverEnabled?: boolean;
+  MultiAZEnabled?: boolean;
+  ClusterMode?: GroupState['clusterMode'];
+  TransitEncryptionEnabled?: boolean;
+  TransitEncryptionMode?: 'preferred' | 'required';
+  Durability?: string;
+}
+
+/** Numeric order of dotted versions: 7.0 < 7.1 < 7.2 < 8.0 < 9.0. */
+function compareVersions(a: string, b: string): number {
+  const left = a.split('.').map(Number);
+  const right = b.split('.').map(Number);
+  for (let index = 0; index < Math.max(left.length, right.length); index += 1) {
+    const difference = (left[index] ?? 0) - (right[index] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
+const WINDOW =
+  /^(sun|mon|tue|wed|thu|fri|sat):([01]\d|2[0-3]):([0-5]\d)-(sun|mon|tue|wed|thu|fri|sat):([01]\d|2[0-3]):([0-5]\d)$/;
+
+/** Minutes from the start of the week (Sunday 00:00 UTC) of a window's start and end. */
+function windowMinutes(window: string): [number, number] | undefined {
+  const match = WINDOW.exec(window);
+  if (match === null) return undefined;
+  const at = (day: string | undefined, hours: string | undefined, minutes: string | undefined) =>
+    DAYS.indexOf(day ?? '') * 1440 + Number(hours) * 60 + Number(minutes);
+  return [at(match[1], match[2], match[3]), at(match[4], match[5], match[6])];
+}
+
+/** The first start of a weekly window strictly after `after`. */
+function nextWindowStart(window: string, after: number): number {
+  const [startMinutes = 0] = windowMinutes(window) ?? windowMinutes(DEFAULT_MAINTENANCE_WINDOW) ?? [];
+  const day = new Date(after);
+  const sunday = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate() - day.getUTCDay());
+  let start = sunday + startMinutes * 60_000;
+  while (start <= after) start += WEEK_MS;
+  return start;
+}
+
+/** Online in-transit encryption changes need Valkey 7.2+ or Redis OSS 7.0+. */
+function onlineTlsSupported(group: Pick<GroupState, 'engine' | 'engineVersion'>): boolean {
+  return group.engine === 'valkey' || compareVersions(group.engineVersion, '7.0') >= 0;
 }
 
 interface Transition {
@@ -207,6 +291,63 @@ function endpointsOf(params: Params): Endpoint[] {
   return endpoints;
 }
 
+/** The changes a ModifyReplicationGroup call asks for, each parameter read and validated. */
+function requestedChanges(params: Params): Changes {
+  const changes: Changes = {};
+  const engine = text(params, 'Engine')?.toLowerCase();
+  if (engine !== undefined) {
+    if (engine !== 'valkey' && engine !== 'redis') {
+      throw new QueryFault(
+        'InvalidParameterValue',
+        `Invalid value for Engine: ${engine}. Valid values: valkey, redis`,
+      );
+    }
+    changes.Engine = engine;
+  }
+  const version = text(params, 'EngineVersion');
+  if (version !== undefined) changes.EngineVersion = version;
+  const nodeType = text(params, 'CacheNodeType');
+  if (nodeType !== undefined) {
+    if (!/^cache\.[a-z0-9]+\.[a-z0-9]+$/.test(nodeType))
+      throw new QueryFault('InvalidParameterValue', `Invalid cache node type: ${nodeType}`);
+    changes.CacheNodeType = nodeType;
+  }
+  const retention = int(params, 'SnapshotRetentionLimit', 0, 35);
+  if (retention !== undefined) changes.SnapshotRetentionLimit = retention;
+  const failover = bool(params, 'AutomaticFailoverEnabled');
+  if (failover !== undefined) changes.AutomaticFailoverEnabled = failover;
+  const multiAZ = bool(params, 'MultiAZEnabled');
+  if (multiAZ !== undefined) changes.MultiAZEnabled = multiAZ;
+  const clusterMode = oneOf(params, 'ClusterMode', ['enabled', 'disabled', 'compatible'] as const);
+  if (clusterMode !== undefined) changes.ClusterMode = clusterMode;
+  const tls = bool(params, 'TransitEncryptionEnabled');
+  if (tls !== undefined) changes.TransitEncryptionEnabled = tls;
+  const mode = oneOf(params, 'TransitEncryptionMode', ['preferred', 'required'] as const);
+  if (mode !== undefined) changes.TransitEncryptionMode = mode;
+  return changes;
+}
+
+/** A PreferredMaintenanceWindow parameter: `ddd:hh24:mi-ddd:hh24:mi` (UTC), at least 60 minutes. */
+function maintenanceWindowOf(params: Params): string | undefined {
+  const window = text(params, 'PreferredMaintenanceWindow')?.toLowerCase();
+  if (window === undefined) return undefined;
+  const minutes = windowMinutes(window);
+  if (minutes === undefined) {
+    throw new QueryFault(
+      'InvalidParameterValue',
+      `Invalid PreferredMaintenanceWindow ${window}: the format is ddd:hh24:mi-ddd:hh24:mi (UTC), e.g. ${DEFAULT_MAINTENANCE_WINDOW}.`,
+    );
+  }
+  const length = (minutes[1] - minutes[0] + WEEK_MS / 60_000) % (WEEK_MS / 60_000);
+  if (length < 60) {
+    throw new QueryFault(
+      'InvalidParameterValue',
+      `Invalid PreferredMaintenanceWindow ${window}: the window must be at least 60 minutes.`,
+    );
+  }
+  return window;
+}
+
 /** Page through sorted ids: the marker is the last id served, so each item is visited once. */
 function page<T>(
   ids: readonly string[],
@@ -280,6 +421,8 @@ export class ElastiCacheModel {
   readonly #account: string;
   readonly #migration: MigrationBackend;
   #transitions: Transition[] = [];
+  /** The maintenance window each group with pending changes waits for (a later one replaces it). */
+  readonly #maintenanceAt = new Map<string, number>();
   #sorted: { groups?: string[]; serverless?: string[]; snapshots?: string[] } = {};
 
   constructor(options: ModelOptions) {
@@ -296,14 +439,20 @@ export class ElastiCacheModel {
   /** Apply every transition whose time has come (in time order). */
   tick(): void {
     const now = this.#clock.now();
-    if (!this.#transitions.some((transition) => transition.at <= now)) return;
-    const due = this.#transitions.filter((transition) => transition.at <= now).sort((a, b) => a.at - b.at);
-    this.#transitions = this.#transitions.filter((transition) => transition.at > now);
-    for (const transition of due) transition.apply();
+    // A transition may schedule another that is already due (a maintenance window long passed).
+    while (this.#transitions.some((transition) => transition.at <= now)) {
+      const due = this.#transitions.filter((transition) => transition.at <= now).sort((a, b) => a.at - b.at);
+      this.#transitions = this.#transitions.filter((transition) => transition.at > now);
+      for (const transition of due) transition.apply();
+    }
   }
 
   #later(delayMs: number, apply: () => void): void {
-    this.#transitions.push({ at: this.#clock.now() + delayMs, apply });
+    this.#at(this.#clock.now() + delayMs, apply);
+  }
+
+  #at(time: number, apply: () => void): void {
+    this.#transitions.push({ at: time, apply });
   }
 
   event(sourceType: string, sourceId: string, message: string): void {
@@ -376,8 +525,56 @@ export class ElastiCacheModel {
     );
   }
 
+  /** A member cluster's PendingModifiedValues: the node-level part of the group's pending changes. */
+  #memberPending(group: GroupState): Record<string, unknown> {
+    const changes = this.#pendingChanges(group);
+    return {
+      EngineVersion: changes.EngineVersion,
+      CacheNodeType: changes.CacheNodeType,
+      TransitEncryptionEnabled: changes.TransitEncryptionEnabled,
+      TransitEncryptionMode: changes.TransitEncryptionMode,
+    };
+  }
+
+  /** The typed view of `group.pending` (seeded groups may hold any record). */
+  #pendingChanges(group: GroupState): Changes {
+    const pending = group.pending;
+    const changes: Changes = {};
+    const textOf = (key: string) => (typeof pending[key] === 'string' ? pending[key] : undefined);
+    const flagOf = (key: string) => (typeof pending[key] === 'boolean' ? pending[key] : undefined);
+    const engine = textOf('Engine');
+    if (engine === 'valkey' || engine === 'redis') changes.Engine = engine;
+    changes.EngineVersion = textOf('EngineVersion');
+    changes.CacheNodeType = textOf('CacheNodeType');
+    if (typeof pending.SnapshotRetentionLimit === 'number')
+      changes.SnapshotRetentionLimit = pending.SnapshotRetentionLimit;
+    changes.AutomaticFailoverEnabled = flagOf('AutomaticFailoverEnabled');
+    changes.MultiAZEnabled = flagOf('MultiAZEnabled');
+    const clusterMode = textOf('ClusterMode');
+    if (clusterMode === 'enabled' || clusterMode === 'disabled' || clusterMode === 'compatible')
+      changes.ClusterMode = clusterMode;
+    changes.TransitEncryptionEnabled = flagOf('TransitEncryptionEnabled');
+    const mode = textOf('TransitEncryptionMode');
+    if (mode === 'preferred' || mode === 'required') changes.TransitEncryptionMode = mode;
+    changes.Durability = textOf('Durability');
+    for (const key of Object.keys(changes) as (keyof Changes)[])
+      if (changes[key] === undefined) delete changes[key];
+    return changes;
+  }
+
   automaticFailover(group: GroupState): boolean {
     return group.automaticFailover ?? (group.multiAZ || group.clusterMode === 'enabled');
+  }
+
+  /**
+   * PendingModifiedValues with the API's member names (AutomaticFailoverEnabled reads
+   * AutomaticFailoverStatus); members the group's shape lacks (EngineVersion, CacheNodeType)
+   * are dropped on the wire and show on the member clusters, as in AWS.
+   */
+  #pendingShape(group: GroupState): Record<string, unknown> {
+    const { AutomaticFailoverEnabled: failover, ...rest } = group.pending;
+    if (typeof failover !== 'boolean') return rest;
+    return { ...rest, AutomaticFailoverStatus: failover ? 'enabled' : 'disabled' };
   }
 
   replicationGroupShape(group: GroupState): Record<string, unknown> {
@@ -389,12 +586,11 @@ export class ElastiCacheModel {
       Address: `${name}.abc123.${this.#region}.cache.amazonaws.com`,
       Port: 6379,
     });
-    const pending = Object.keys(group.pending).length > 0 ? group.pending : undefined;
     return {
       ReplicationGroupId: group.id,
       Description: group.description,
       Status: group.status,
-      PendingModifiedValues: pending ?? {},
+      PendingModifiedValues: this.#pendingShape(group),
       MemberClusters: members.flat(),
       NodeGroups: members.map((ids, shard) => ({
         NodeGroupId: String(shard + 1).padStart(4, '0'),
@@ -552,7 +748,10 @@ export class ElastiCacheModel {
           CacheClusterStatus: group.status,
           NumCacheNodes: 1,
           TransitEncryptionEnabled: group.tls,
+          ...(group.tls ? { TransitEncryptionMode: group.transitEncryptionMode ?? 'required' } : {}),
           AtRestEncryptionEnabled: group.atRestEncryptionEnabled,
+          PreferredMaintenanceWindow: group.preferredMaintenanceWindow ?? DEFAULT_MAINTENANCE_WINDOW,
+          PendingModifiedValues: this.#memberPending(group),
           ARN: this.arn('cluster', clusterId),
         });
       }
@@ -657,12 +856,18 @@ export class ElastiCacheModel {
 
   modifyReplicationGroup(params: Params) {
     const id = required(params, 'ReplicationGroupId');
+    const modelled = [...MODIFY_CONTROL, ...MODIFY_AT_ONCE, ...MODIFY_CHANGES] as readonly string[];
+    const unmodelled = Object.keys(params).filter((key) => !modelled.includes(key));
+    if (unmodelled.length > 0) {
+      throw new QueryFault(
+        'InvalidParameterValue',
+        `${unmodelled.join(', ')} ${unmodelled.length === 1 ? 'is' : 'are'} not modelled by the emulator; ModifyReplicationGroup here takes ${[...MODIFY_CHANGES, 'Durability', ...MODIFY_AT_ONCE].join(', ')}.`,
+      );
+    }
     const applyImmediately = bool(params, 'ApplyImmediately') ?? false;
     const durability = oneOf(params, 'Durability', DURABILITY);
     const group = this.#group(id);
-    const others = Object.keys(params).filter(
-      (key) => !['ReplicationGroupId', 'ApplyImmediately', 'Durability'].includes(key),
-    );
+    const others = Object.keys(params).filter((key) => !MODIFY_CONTROL.includes(key));
     if (durability !== undefined && others.length > 0) {
       throw new QueryFault(
         'InvalidParameterCombination',
@@ -678,27 +883,229 @@ export class ElastiCacheModel {
     if (durability !== undefined) return this.#modifyDurability(group, durability, applyImmediately);
     if (others.length === 0)
       throw new QueryFault('InvalidParameterCombination', 'No modifications were requested.');
-    const changes: Record<string, unknown> = {};
-    const nodeType = text(params, 'CacheNodeType');
-    if (nodeType !== undefined) changes.CacheNodeType = nodeType;
-    const tls = bool(params, 'TransitEncryptionEnabled');
-    if (tls !== undefined) changes.TransitEncryptionEnabled = tls;
-    const multiAZ = bool(params, 'MultiAZEnabled');
-    if (multiAZ !== undefined) changes.MultiAZ = multiAZ;
-    const apply = () => {
-      if (typeof changes.CacheNodeType === 'string') group.nodeType = changes.CacheNodeType;
-      if (typeof changes.TransitEncryptionEnabled === 'boolean') group.tls = changes.TransitEncryptionEnabled;
-      if (typeof changes.MultiAZ === 'boolean') group.multiAZ = changes.MultiAZ;
-      group.pending = {};
-      group.status = 'available';
-      this.event('replication-group', group.id, `Replication group ${group.id} has been modified`);
-    };
+    const changes = requestedChanges(params);
+    const description = text(params, 'ReplicationGroupDescription');
+    const window = maintenanceWindowOf(params);
+    this.#checkModification(group, changes, others);
+    if (description !== undefined) group.description = description;
+    if (window !== undefined) {
+      group.preferredMaintenanceWindow = window;
+      if (this.#maintenanceAt.has(group.id)) this.#scheduleMaintenance(group);
+    }
     if (applyImmediately) {
-      group.status = 'modifying';
-      this.#later(DURATIONS.modify, apply);
-    } else if (tls !== undefined) group.pending = { TransitEncryptionEnabled: tls };
-    else if (nodeType !== undefined) group.pending = { ...group.pending, PrimaryClusterId: undefined };
+      const all = { ...this.#pendingChanges(group), ...changes };
+      if (Object.keys(all).length > 0) this.#applySoon(group, all);
+    } else if (Object.keys(changes).length > 0) {
+      group.pending = { ...group.pending, ...changes };
+      this.#scheduleMaintenance(group);
+    }
     return { ReplicationGroup: this.replicationGroupShape(group) };
+  }
+
+  /** Refuse a modification AWS refuses; `requested` names every parameter of the call. */
+  #checkModification(group: GroupState, changes: Changes, requested: string[]): void {
+    const refuse = (message: string) => new QueryFault('InvalidParameterCombination', message);
+    const id = group.id;
+    if (changes.ClusterMode !== undefined) {
+      const extra = requested.filter((name) => name !== 'ClusterMode');
+      if (extra.length > 0)
+        throw refuse(
+          `ClusterMode must be modified on its own; remove ${extra.join(', ')} from this request.`,
+        );
+      this.#checkClusterMode(group, changes.ClusterMode);
+      return;
+    }
+    if (group.clusterMode === 'compatible') {
+      throw refuse(
+        `Replication group ${id} is in cluster mode compatible: only ClusterMode can be modified until it is enabled.`,
+      );
+    }
+
+    const engine = changes.Engine ?? group.engine;
+    if (changes.Engine !== undefined && changes.Engine !== group.engine) {
+      if (group.engine === 'valkey')
+        throw refuse(`Cannot change ${id} from Valkey to Redis OSS: only Redis OSS -> Valkey is supported.`);
+      if (changes.EngineVersion === undefined)
+        throw refuse(
+          `Engine=valkey needs EngineVersion in the same request: the Valkey version to upgrade ${id} to.`,
+        );
+    }
+    if (changes.EngineVersion !== undefined) {
+      const known: readonly string[] = ENGINE_VERSIONS[engine];
+      if (!known.includes(changes.EngineVersion)) {
+        throw new QueryFault(
+          'InvalidParameterValue',
+          `Cannot find version ${changes.EngineVersion} for ${engine}. Versions: ${known.join(', ')}.`,
+        );
+      }
+      if (compareVersions(changes.EngineVersion, group.engineVersion) < 0) {
+        throw refuse(
+          `Cannot downgrade ${id} from ${group.engine} ${group.engineVersion} to ${engine} ${changes.EngineVersion}: engine versions only move up.`,
+        );
+      }
+    }
+
+    const tls = changes.TransitEncryptionEnabled;
+    const mode = changes.TransitEncryptionMode;
+    const currentMode = group.tls ? (group.transitEncryptionMode ?? 'required') : undefined;
+    const tlsChanges =
+      (tls !== undefined && tls !== group.tls) || (mode !== undefined && mode !== currentMode);
+    if (tlsChanges && !onlineTlsSupported(group)) {
+      throw refuse(
+        `In-transit encryption of an existing group changes online on Valkey 7.2 or Redis OSS 7.0 and later; ${id} runs ${group.engine} ${group.engineVersion}.`,
+      );
+    }
+    if (tls === true && !group.tls && mode !== 'preferred') {
+      throw refuse(
+        `TransitEncryptionEnabled=true on ${id} needs TransitEncryptionMode=preferred in the same request; set required in a second modification once every client uses TLS.`,
+      );
+    }
+    if (tls === false && group.tls && (currentMode !== 'preferred' || mode !== undefined)) {
+      throw refuse(
+        `Disabling in-transit encryption on ${id} needs TransitEncryptionMode=preferred first (it is ${currentMode}), and no TransitEncryptionMode with it.`,
+      );
+    }
+    if (mode !== undefined && !group.tls && tls !== true) {
+      throw refuse(
+        `TransitEncryptionMode needs in-transit encryption: send TransitEncryptionEnabled=true with TransitEncryptionMode=preferred.`,
+      );
+    }
+
+    if (changes.AutomaticFailoverEnabled !== undefined || changes.MultiAZEnabled !== undefined) {
+      const failover = changes.AutomaticFailoverEnabled ?? this.automaticFailover(group);
+      const multiAZ = changes.MultiAZEnabled ?? group.multiAZ;
+      if (!failover && group.clusterMode === 'enabled')
+        throw refuse(
+          `Automatic failover cannot be disabled on ${id}: cluster mode enabled groups always have it.`,
+        );
+      if (multiAZ && !failover)
+        throw refuse(`Multi-AZ on ${id} needs automatic failover: send AutomaticFailoverEnabled=true.`);
+      if (multiAZ && group.replicas < 1)
+        throw refuse(
+          `Multi-AZ on ${id} needs at least one replica per shard; it has none (IncreaseReplicaCount first).`,
+        );
+      if (changes.AutomaticFailoverEnabled === true && group.replicas < 1) {
+        throw refuse(
+          `Automatic failover on ${id} needs at least one replica per shard; it has none (IncreaseReplicaCount first).`,
+        );
+      }
+    }
+
+    if (group.effectiveDurability !== 'disabled') {
+      const problems = durabilityProblems({ ...group, ...this.#withChanges(group, changes) });
+      if (problems.length > 0) {
+        throw refuse(
+          `${id} has durability ${group.effectiveDurability}, which this modification would break: ${problems.join('; ')}.`,
+        );
+      }
+    }
+  }
+
+  /** Cluster mode moves disabled -> compatible -> enabled, and never back. */
+  #checkClusterMode(group: GroupState, to: GroupState['clusterMode']): void {
+    const from = group.clusterMode;
+    if (to === from || (from === 'compatible' && to === 'enabled')) return;
+    if (from === 'disabled' && to === 'compatible') {
+      const problems: string[] = [];
+      const minimum = group.engine === 'valkey' ? '7.2' : '7.0';
+      if (compareVersions(group.engineVersion, minimum) < 0)
+        problems.push('it needs Valkey 7.2 or Redis OSS 7.0 or later');
+      if (!this.automaticFailover(group)) problems.push('it needs automatic failover enabled');
+      if (group.replicas < 1) problems.push('it needs at least one replica');
+      if (problems.length > 0) {
+        throw new QueryFault(
+          'InvalidParameterCombination',
+          `Cannot set ClusterMode=compatible on ${group.id}: ${problems.join('; ')}.`,
+        );
+      }
+      return;
+    }
+    throw new QueryFault(
+      'InvalidParameterCombination',
+      from === 'disabled' && to === 'enabled'
+        ? `Cannot set ClusterMode=enabled on ${group.id} directly: set compatible first, move clients to the configuration endpoint, then set enabled.`
+        : `Cannot change ClusterMode from ${from} to ${to} on ${group.id}: cluster mode only moves disabled -> compatible -> enabled and cannot be reverted.`,
+    );
+  }
+
+  /** The fields a set of changes gives a group (checked before, assigned when they apply). */
+  #withChanges(group: GroupState, changes: Changes) {
+    const tls = changes.TransitEncryptionEnabled ?? group.tls;
+    return {
+      engine: changes.Engine ?? group.engine,
+      engineVersion: changes.EngineVersion ?? group.engineVersion,
+      nodeType: changes.CacheNodeType ?? group.nodeType,
+      snapshotRetentionLimit: changes.SnapshotRetentionLimit ?? group.snapshotRetentionLimit,
+      automaticFailover: changes.AutomaticFailoverEnabled ?? this.automaticFailover(group),
+      multiAZ: changes.MultiAZEnabled ?? group.multiAZ,
+      clusterMode: changes.ClusterMode ?? group.clusterMode,
+      tls,
+      transitEncryptionMode: tls ? (changes.TransitEncryptionMode ?? group.transitEncryptionMode) : undefined,
+    } satisfies Partial<GroupState>;
+  }
+
+  /** Apply changes to the group now, with their events, and clear what was pending. */
+  #applyChanges(group: GroupState, changes: Changes): void {
+    const { Durability: durability, ...others } = changes;
+    if (Object.keys(others).length > 0) {
+      Object.assign(group, this.#withChanges(group, others));
+      this.event('replication-group', group.id, `Replication group ${group.id} has been modified`);
+    }
+    if (durability !== undefined) {
+      const from = group.effectiveDurability;
+      const to = resolveDurability(durability);
+      group.effectiveDurability = to;
+      if (to !== 'disabled') group.encrypted = true; // durability turns on at-rest encryption
+      if (from !== to) {
+        this.event(
+          'replication-group',
+          group.id,
+          `Durability of replication group ${group.id} changed from ${from} to ${to}`,
+        );
+      }
+    }
+    group.pending = {};
+  }
+
+  #durationOf(group: GroupState, changes: Changes): number {
+    return changes.Durability !== undefined &&
+      resolveDurability(changes.Durability) !== group.effectiveDurability
+      ? DURATIONS.durabilityChange
+      : DURATIONS.modify;
+  }
+
+  /** `modifying` now, the changes applied (and `available`) after their duration. */
+  #applySoon(group: GroupState, changes: Changes): void {
+    this.#maintenanceAt.delete(group.id);
+    group.pending = { ...changes }; // shown while they apply
+    group.status = 'modifying';
+    this.#later(this.#durationOf(group, changes), () => {
+      this.#applyChanges(group, changes);
+      group.status = 'available';
+    });
+  }
+
+  /** Hold the group's pending changes for the next start of its maintenance window. */
+  #scheduleMaintenance(group: GroupState, after = this.#clock.now()): void {
+    const start = nextWindowStart(group.preferredMaintenanceWindow ?? DEFAULT_MAINTENANCE_WINDOW, after);
+    this.#maintenanceAt.set(group.id, start);
+    this.#at(start, () => this.#maintain(group, start));
+  }
+
+  #maintain(group: GroupState, start: number): void {
+    if (this.#maintenanceAt.get(group.id) !== start || this.groups.get(group.id) !== group) return;
+    this.#maintenanceAt.delete(group.id);
+    const changes = this.#pendingChanges(group);
+    if (Object.keys(changes).length === 0) return;
+    if (group.status !== 'available' || group.migration !== undefined) {
+      this.#scheduleMaintenance(group, start); // busy at its window: the changes wait a week
+      return;
+    }
+    group.status = 'modifying';
+    this.#at(start + this.#durationOf(group, changes), () => {
+      this.#applyChanges(group, changes);
+      group.status = 'available';
+    });
   }
 
   #modifyDurability(group: GroupState, durability: string, applyImmediately: boolean) {
@@ -720,38 +1127,28 @@ export class ElastiCacheModel {
       );
     }
     group.durability = durability;
-    if (from === to) return { ReplicationGroup: this.replicationGroupShape(group) };
-    const apply = () => {
-      group.effectiveDurability = to;
-      if (to !== 'disabled') group.encrypted = true; // durability turns on at-rest encryption
-      group.pending = {};
-      group.status = 'available';
-      this.event(
-        'replication-group',
-        group.id,
-        `Durability of replication group ${group.id} changed from ${from} to ${to}`,
-      );
-    };
+    if (from === to) {
+      const { Durability: _held, ...rest } = group.pending; // a held change back to what runs
+      group.pending = rest;
+      return { ReplicationGroup: this.replicationGroupShape(group) };
+    }
     if (applyImmediately) {
-      group.status = 'modifying';
-      this.#later(DURATIONS.durabilityChange, apply);
+      this.#applySoon(group, { ...this.#pendingChanges(group), Durability: durability });
     } else {
-      group.pending = { Durability: durability };
+      group.pending = { ...group.pending, Durability: durability };
+      this.#scheduleMaintenance(group);
     }
     return { ReplicationGroup: this.replicationGroupShape(group) };
   }
 
-  /** Apply changes held for the maintenance window now (tests and the demo call this). */
+  /**
+   * Apply the changes held for the maintenance window now, without the `modifying` period
+   * (tests and the demo call this; the window itself applies them when the clock reaches it).
+   */
   runMaintenance(groupId: string): void {
     const group = this.#group(groupId);
-    const pending = group.pending;
-    if (typeof pending.Durability === 'string') {
-      const to = resolveDurability(pending.Durability);
-      group.effectiveDurability = to;
-      if (to !== 'disabled') group.encrypted = true;
-    }
-    if (typeof pending.TransitEncryptionEnabled === 'boolean') group.tls = pending.TransitEncryptionEnabled;
-    group.pending = {};
+    this.#maintenanceAt.delete(group.id);
+    this.#applyChanges(group, this.#pendingChanges(group));
   }
 
   deleteReplicationGroup(params: Params) {
@@ -797,25 +1194,51 @@ export class ElastiCacheModel {
   }
 
   changeReplicas(params: Params, direction: 1 | -1) {
+    const action = direction === 1 ? 'IncreaseReplicaCount' : 'DecreaseReplicaCount';
     const group = this.#group(required(params, 'ReplicationGroupId'));
-    if (bool(params, 'ApplyImmediately') === undefined) {
+    const applyImmediately = bool(params, 'ApplyImmediately');
+    if (applyImmediately === undefined) {
       throw new QueryFault('MissingParameter', 'The request must contain the parameter ApplyImmediately');
     }
-    const count = int(params, 'NewReplicaCount', 0, 5) ?? group.replicas + direction;
-    if (
-      (direction === 1 && count <= group.replicas) ||
-      (direction === -1 && count >= group.replicas) ||
-      count < 0
-    ) {
+    if (!applyImmediately) {
+      throw new QueryFault(
+        'InvalidParameterValue',
+        `ApplyImmediately=false is not supported by ${action}: replica counts change at once.`,
+      );
+    }
+    const unmodelled = ['ReplicaConfiguration', 'ReplicasToRemove'].filter(
+      (name) => params[name] !== undefined,
+    );
+    if (unmodelled.length > 0) {
+      throw new QueryFault(
+        'InvalidParameterValue',
+        `${unmodelled.join(', ')} ${unmodelled.length === 1 ? 'is' : 'are'} not modelled by the emulator; give NewReplicaCount.`,
+      );
+    }
+    const count = int(params, 'NewReplicaCount', 0, 5);
+    if (count === undefined)
+      throw new QueryFault('MissingParameter', 'The request must contain the parameter NewReplicaCount');
+    if ((direction === 1 && count <= group.replicas) || (direction === -1 && count >= group.replicas)) {
       throw new QueryFault(
         'InvalidParameterValue',
         `NewReplicaCount ${count} must be ${direction === 1 ? 'more' : 'fewer'} than the current ${group.replicas}.`,
       );
     }
-    if (count < 1 && (group.multiAZ || group.effectiveDurability !== 'disabled')) {
+    if (group.clusterMode === 'compatible') {
       throw new QueryFault(
         'InvalidParameterCombination',
-        'At least one replica per shard is required with Multi-AZ or durability.',
+        `Replication group ${group.id} is in cluster mode compatible: replicas cannot change until ClusterMode is enabled.`,
+      );
+    }
+    const needers = [
+      ...(group.multiAZ ? ['Multi-AZ'] : []),
+      ...(group.clusterMode === 'disabled' && this.automaticFailover(group) ? ['automatic failover'] : []),
+      ...(group.effectiveDurability !== 'disabled' ? ['durability'] : []),
+    ];
+    if (count < 1 && needers.length > 0) {
+      throw new QueryFault(
+        'InvalidParameterCombination',
+        `At least one replica per shard is required with ${needers.join(', ')} on ${group.id}.`,
       );
     }
     this.#available(group);
