@@ -221,7 +221,9 @@ for (const message of emulator.sinks.messages.slice(sentBefore)) line(`SNS: ${me
 say(
   `An online migration into orders-migrated through infra/migration.asl.yaml (${migration.real ? 'real redis-server source and target' : 'RESP stand-in; install redis-server to move real data'})`,
 );
-emulator.model.putGroup(group('orders-migrated'));
+// An online-migration target must not have in-transit encryption (AWS's prerequisite), so
+// durability, which needs TLS, cannot be raised in place after it: the demo shows that as it is.
+emulator.model.putGroup(group('orders-migrated', { tls: false }));
 let source: RedisProcess | { address: string; port: number; stop(): void };
 if (migration.real) {
   source = await startRedisServer();
@@ -259,7 +261,7 @@ try {
   );
   const output = run.output as {
     snapshot: { name: string; durability: string; size: string };
-    durability: { actions: string[] };
+    durability: { actions: string[]; reason: string };
     group: { status: string; effectiveDurability: string };
     timings: { step: string; seconds?: number }[];
   };
@@ -273,6 +275,7 @@ try {
   line(
     `then durability: ${output.durability.actions.join(' > ')}; the group is ${output.group.status}, EffectiveDurability ${output.group.effectiveDurability}`,
   );
+  line(`  ${output.durability.reason}`);
   const target = migration.targetEndpoint('orders-migrated');
   if (migration.real && target !== undefined) {
     const keys = await withNode(target, (client) => client.dbsize());

@@ -18,8 +18,14 @@ describe('npm start (the sandbox demo)', () => {
     expect(stdout).toMatch(/run 2 .*3 modify-requested/);
     expect(stdout).toMatch(/orders-new .*modify-requested/);
     expect(stdout).toMatch(/SNS: .*drift: sessions-cache sse-elasticache -> none/);
-    expect(stdout).toMatch(/pre-migration snapshot orders-migrated-premigration-demo-1 \(Durability default/);
-    expect(stdout).toMatch(/EffectiveDurability async/);
+    expect(stdout).toMatch(
+      /pre-migration snapshot orders-migrated-premigration-demo-1 \(Durability disabled/,
+    );
+    // A migration target has no TLS (AWS's prerequisite), and durability needs it.
+    expect(stdout).toMatch(
+      /then durability: needs-rebuild; the group is available, EffectiveDurability disabled/,
+    );
+    expect(stdout).toMatch(/in-transit encryption \(TLS\) must be enabled/);
     expect(stdout).toContain('Done.');
   });
 });

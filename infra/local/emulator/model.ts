@@ -10,6 +10,8 @@ import { type Params, type ParamValue, QueryFault } from './protocol.js';
 export const DURABLE_FAMILIES = ['r6g', 'r7g', 'r8g', 'm6g', 'm7g', 'm8g', 'c7gn', 'c8gn'];
 const DURABILITY = ['default', 'async', 'sync', 'disabled'];
 const LEVEL = { disabled: 0, async: 1, sync: 2 } as const;
+/** Tags per resource (TagQuotaPerResourceExceeded). */
+const TAG_QUOTA = 50;
 type Level = keyof typeof LEVEL;
 
 /** Simulated durations, in ms of emulator time. */
@@ -348,16 +350,44 @@ function maintenanceWindowOf(params: Params): string | undefined {
   return window;
 }
 
+/**
+ * A pagination marker: `kind` and a position, base64url-encoded. Opaque to clients like AWS's;
+ * anything that does not decode to this emulator's own marker of that kind is refused.
+ */
+function encodeMarker(kind: string, position: string): string {
+  return Buffer.from(`${kind}:${position}`).toString('base64url');
+}
+
+function decodeMarker(kind: string, marker: string, name: string): string {
+  const decoded = /^[A-Za-z0-9_-]+$/.test(marker) ? Buffer.from(marker, 'base64url').toString() : '';
+  const valid =
+    Buffer.from(decoded).toString('base64url') === marker &&
+    decoded.startsWith(`${kind}:`) &&
+    decoded.length > kind.length + 1;
+  if (!valid) throw new QueryFault('InvalidParameterValue', `Invalid value for ${name}: ${marker}`);
+  return decoded.slice(kind.length + 1);
+}
+
+function timestamp(params: Params, name: string): number | undefined {
+  const value = text(params, name);
+  if (value === undefined) return undefined;
+  const time = Date.parse(value);
+  if (Number.isNaN(time))
+    throw new QueryFault('InvalidParameterValue', `Invalid value for ${name}: ${value}`);
+  return time;
+}
+
 /** Page through sorted ids: the marker is the last id served, so each item is visited once. */
 function page<T>(
   ids: readonly string[],
   lookup: (id: string) => T,
   marker: string | undefined,
   size: number,
+  name = 'Marker',
 ) {
   let start = 0;
   if (marker !== undefined) {
-    const after = Buffer.from(marker, 'base64url').toString();
+    const after = decodeMarker('id', marker, name);
     let low = 0;
     let high = ids.length;
     while (low < high) {
@@ -370,7 +400,7 @@ function page<T>(
   const slice = ids.slice(start, start + size);
   const last = slice[slice.length - 1];
   const more = start + size < ids.length && last !== undefined;
-  return { items: slice.map(lookup), marker: more ? Buffer.from(last).toString('base64url') : undefined };
+  return { items: slice.map(lookup), marker: more ? encodeMarker('id', last) : undefined };
 }
 
 function durabilityProblems(
@@ -403,6 +433,53 @@ function durabilityProblems(
   return problems;
 }
 
+/**
+ * The hash slots of one shard: 0-16383 split in order without overlap, the first shards
+ * taking one slot more when 16384 does not divide evenly (3 shards: 0-5461, 5462-10922, 10923-16383).
+ */
+export function slotRange(shard: number, shards: number): string {
+  const size = Math.floor(16384 / shards);
+  const larger = 16384 % shards;
+  const first = shard * size + Math.min(shard, larger);
+  const last = first + size + (shard < larger ? 1 : 0) - 1;
+  return `${first}-${last}`;
+}
+
+/** Whether dotted version `version` is at least `minimum` (missing parts read 0). */
+function atLeast(version: string, minimum: string): boolean {
+  const have = version.split('.').map(Number);
+  const want = minimum.split('.').map(Number);
+  for (let index = 0; index < want.length; index += 1) {
+    const a = have[index] ?? 0;
+    const b = want[index] ?? 0;
+    if (Number.isNaN(a) || a !== b) return a > b;
+  }
+  return true;
+}
+
+/** The online-migration prerequisites a target group does not meet (none: it can take one). */
+function migrationProblems(group: GroupState): string[] {
+  const problems: string[] = [];
+  const minimum = group.clusterMode === 'enabled' ? '5.0.6' : '5.0.5';
+  if (group.engine === 'redis' && !atLeast(group.engineVersion, minimum)) {
+    problems.push(
+      `Redis OSS ${group.engineVersion} is below ${minimum} (the minimum with cluster mode ${group.clusterMode === 'enabled' ? 'enabled' : 'disabled'})`,
+    );
+  }
+  if (group.tls) problems.push('in-transit encryption must be disabled');
+  if (!group.multiAZ) problems.push('Multi-AZ must be enabled');
+  if (group.dataTiering || (group.nodeType.split('.')[1] ?? '') === 'r6gd') {
+    problems.push(`data tiering (node type ${group.nodeType}) is not supported`);
+  }
+  if (group.globalDatastore !== undefined) problems.push('a Global Datastore member is not supported');
+  if (group.effectiveDurability !== 'disabled') {
+    problems.push(
+      `online migration into a durable replication group is not supported (durability ${group.effectiveDurability})`,
+    );
+  }
+  return problems;
+}
+
 /** What `default` resolves to today. */
 function resolveDurability(setting: string): Level {
   return setting === 'default' ? 'disabled' : (setting as Level);
@@ -423,6 +500,8 @@ export class ElastiCacheModel {
   #transitions: Transition[] = [];
   /** The maintenance window each group with pending changes waits for (a later one replaces it). */
   readonly #maintenanceAt = new Map<string, number>();
+  /** Tags of member clusters tagged through their own `cluster:` ARN. */
+  readonly #memberTags = new Map<string, Map<string, string>>();
   #sorted: { groups?: string[]; serverless?: string[]; snapshots?: string[] } = {};
 
   constructor(options: ModelOptions) {
@@ -596,7 +675,7 @@ export class ElastiCacheModel {
         NodeGroupId: String(shard + 1).padStart(4, '0'),
         Status: 'available',
         ...(group.clusterMode === 'enabled'
-          ? { Slots: shard === 0 ? '0-16383' : `${shard}` }
+          ? { Slots: slotRange(shard, group.shards) }
           : {
               PrimaryEndpoint: target ?? host(`master.${group.id}`),
               ReaderEndpoint: host(`replica.${group.id}`),
@@ -605,7 +684,10 @@ export class ElastiCacheModel {
           CacheClusterId: cacheClusterId,
           CacheNodeId: '0001',
           PreferredAvailabilityZone: `${this.#region}${'abc'[index % 3]}`,
-          ...(group.clusterMode === 'enabled' ? {} : { CurrentRole: index === 0 ? 'primary' : 'replica' }),
+          // Read endpoints and roles exist only in cluster mode disabled (NodeGroupMember).
+          ...(group.clusterMode === 'enabled'
+            ? {}
+            : { ReadEndpoint: host(cacheClusterId), CurrentRole: index === 0 ? 'primary' : 'replica' }),
         })),
       })),
       ...(group.globalDatastore === undefined
@@ -727,6 +809,7 @@ export class ElastiCacheModel {
       (key) => this.serverlessShape(this.serverless.get(key) as ServerlessState),
       text(params, 'NextToken'),
       size,
+      'NextToken',
     );
     return { ServerlessCaches: result.items, NextToken: result.marker };
   }
@@ -735,11 +818,15 @@ export class ElastiCacheModel {
     const size = int(params, 'MaxRecords', 20, 100) ?? 100;
     const clusters: Record<string, unknown>[] = [];
     const wanted = text(params, 'CacheClusterId');
+    const showNodes = bool(params, 'ShowCacheNodeInfo') ?? false;
     for (const id of this.#sortedIds('groups')) {
       const group = this.#group(id);
+      // Nodes are listed once provisioned: a creating or deleting cluster shows cluster-level fields only.
+      const nodesShown = showNodes && group.status !== 'creating' && group.status !== 'deleting';
       for (const clusterId of this.memberIds(group).flat()) {
         if (wanted !== undefined && clusterId !== wanted) continue;
         clusters.push({
+          ...(nodesShown ? { CacheNodes: [this.#cacheNode(group, clusterId)] } : {}),
           CacheClusterId: clusterId,
           ReplicationGroupId: group.id,
           CacheNodeType: group.nodeType,
@@ -764,6 +851,16 @@ export class ElastiCacheModel {
     const byId = new Map(clusters.map((cluster) => [String(cluster.CacheClusterId), cluster]));
     const result = page(ids, (key) => byId.get(key), text(params, 'Marker'), size);
     return { CacheClusters: result.items, Marker: result.marker };
+  }
+
+  #cacheNode(group: GroupState, clusterId: string): Record<string, unknown> {
+    return {
+      CacheNodeId: '0001',
+      CacheNodeStatus: 'available',
+      CacheNodeCreateTime: new Date(group.createdAt),
+      Endpoint: { Address: `${clusterId}.abc123.${this.#region}.cache.amazonaws.com`, Port: 6379 },
+      ParameterGroupStatus: 'in-sync',
+    };
   }
 
   createReplicationGroup(params: Params) {
@@ -797,15 +894,36 @@ export class ElastiCacheModel {
         'NumNodeGroups greater than 1 requires cluster mode enabled.',
       );
     }
+    const nodeType = text(params, 'CacheNodeType') ?? snapshot?.nodeType;
+    if (nodeType === undefined) {
+      // The stricter reading: only a snapshot supplies it here (no Global Datastore is emulated).
+      throw new QueryFault('MissingParameter', 'The request must contain the parameter CacheNodeType');
+    }
     const numCacheClusters = int(params, 'NumCacheClusters', 1, 6);
     const replicas =
       int(params, 'ReplicasPerNodeGroup', 0, 5) ??
-      (numCacheClusters === undefined ? (snapshot?.replicas ?? 1) : numCacheClusters - 1);
+      (numCacheClusters === undefined ? (snapshot?.replicas ?? 0) : numCacheClusters - 1);
     const multiAZ = bool(params, 'MultiAZEnabled') ?? false;
+    const automaticFailover = bool(params, 'AutomaticFailoverEnabled') ?? false;
+    if (clusterMode === 'enabled' && !automaticFailover) {
+      throw new QueryFault(
+        'InvalidParameterCombination',
+        'AutomaticFailoverEnabled must be true for a cluster-mode-enabled replication group.',
+      );
+    }
+    if (multiAZ && !automaticFailover) {
+      throw new QueryFault('InvalidParameterCombination', 'Multi-AZ requires AutomaticFailoverEnabled=true.');
+    }
     if (multiAZ && replicas < 1) {
       throw new QueryFault(
         'InvalidParameterCombination',
         'Multi-AZ requires at least one replica per shard.',
+      );
+    }
+    if (automaticFailover && clusterMode !== 'enabled' && replicas < 1) {
+      throw new QueryFault(
+        'InvalidParameterCombination',
+        'AutomaticFailoverEnabled=true requires NumCacheClusters of at least 2.',
       );
     }
     const kmsKeyId = text(params, 'KmsKeyId') ?? snapshot?.kmsKeyId;
@@ -822,13 +940,15 @@ export class ElastiCacheModel {
       shards,
       replicas,
       multiAZ,
+      automaticFailover,
+      snapshotRetentionLimit: int(params, 'SnapshotRetentionLimit', 0, 35) ?? 0,
       tls: bool(params, 'TransitEncryptionEnabled') ?? false,
       atRestEncryptionEnabled: atRest,
       kmsKeyId,
       durability: requested,
       effectiveDurability: resolveDurability(requested),
       encrypted: atRest || kmsKeyId !== undefined,
-      nodeType: text(params, 'CacheNodeType') ?? snapshot?.nodeType ?? 'cache.r7g.large',
+      nodeType,
       dataTiering: bool(params, 'DataTieringEnabled') ?? false,
       createdAt: this.#clock.now(),
       legacyApi: false,
@@ -1153,7 +1273,6 @@ export class ElastiCacheModel {
 
   deleteReplicationGroup(params: Params) {
     const group = this.#group(required(params, 'ReplicationGroupId'));
-    if (group.status === 'deleting') return { ReplicationGroup: this.replicationGroupShape(group) };
     this.#available(group);
     const finalSnapshot = text(params, 'FinalSnapshotIdentifier');
     if (finalSnapshot !== undefined) this.#snapshotOf(group, finalSnapshot, 'manual', new Map());
@@ -1258,6 +1377,13 @@ export class ElastiCacheModel {
   testFailover(params: Params) {
     const group = this.#group(required(params, 'ReplicationGroupId'));
     const nodeGroupId = required(params, 'NodeGroupId');
+    const shards = this.memberIds(group).map((_, shard) => String(shard + 1).padStart(4, '0'));
+    if (!shards.includes(nodeGroupId)) {
+      throw new QueryFault(
+        'NodeGroupNotFoundFault',
+        `Node group ${nodeGroupId} not found in replication group ${group.id}; it has ${shards.join(', ')}.`,
+      );
+    }
     this.#available(group);
     if (!group.multiAZ)
       throw new QueryFault(
@@ -1322,6 +1448,12 @@ export class ElastiCacheModel {
 
   deleteServerlessCache(params: Params) {
     const cache = this.#serverless(required(params, 'ServerlessCacheName'));
+    if (cache.status !== 'available') {
+      throw new QueryFault(
+        'InvalidServerlessCacheStateFault',
+        `Serverless cache ${cache.name} must be available to be deleted, is ${cache.status}.`,
+      );
+    }
     cache.status = 'deleting';
     this.#later(DURATIONS.delete, () => {
       this.serverless.delete(cache.name);
@@ -1346,7 +1478,8 @@ export class ElastiCacheModel {
       groupId: group.id,
       status: 'creating',
       source,
-      durability: group.durability,
+      // What ran, not what was asked for: a restore brings back the durability the data had.
+      durability: group.effectiveDurability,
       engine: group.engine,
       engineVersion: group.engineVersion,
       nodeType: group.nodeType,
@@ -1395,9 +1528,10 @@ export class ElastiCacheModel {
     this.#later(DURATIONS.snapshot, () => {
       if (this.snapshots.get(name) === snapshot) snapshot.status = 'available';
       if (group.status === 'snapshotting') group.status = 'available';
+      // SourceType has no `snapshot` value: the event belongs to the replication group.
       this.event(
-        'snapshot',
-        name,
+        'replication-group',
+        group.id,
         `Snapshot succeeded for snapshot with ID '${name}' of replication group with ID '${group.id}'`,
       );
     });
@@ -1461,7 +1595,7 @@ export class ElastiCacheModel {
   // --- migration ----------------------------------------------------------------------------
 
   async testMigration(params: Params) {
-    const group = this.#group(required(params, 'ReplicationGroupId'));
+    const group = this.#migrationTarget(params);
     const endpoints = this.#migrationEndpoints(group, params);
     this.#available(group);
     const outcome = await this.#migration.test(endpoints);
@@ -1477,31 +1611,46 @@ export class ElastiCacheModel {
     return { ReplicationGroup: this.replicationGroupShape(group) };
   }
 
-  #migrationEndpoints(group: GroupState, params: Params): Endpoint[] {
-    const endpoints = endpointsOf(params);
-    if (group.clusterMode !== 'enabled' && endpoints.length !== 1) {
+  /** The target of TestMigration/StartMigration; a serverless cache is never one. */
+  #migrationTarget(params: Params): GroupState {
+    const id = required(params, 'ReplicationGroupId');
+    if (!this.groups.has(id) && this.serverless.has(id)) {
       throw new QueryFault(
-        'InvalidParameterValue',
-        'A cluster-mode-disabled replication group takes exactly one customer endpoint.',
+        'ReplicationGroupNotFoundFault',
+        `ReplicationGroup ${id} not found: ${id} is a serverless cache, and online migration into serverless caches goes through a different path.`,
       );
     }
+    return this.#group(id);
+  }
+
+  /**
+   * The customer endpoints, once the target meets the online-migration prerequisites of
+   * "Preparing your source and target for migration"; each unmet one is named.
+   */
+  #migrationEndpoints(group: GroupState, params: Params): Endpoint[] {
+    const endpoints = endpointsOf(params);
     if (group.migration !== undefined) {
       throw new QueryFault(
         'ReplicationGroupAlreadyUnderMigrationFault',
         `Replication group ${group.id} is already under migration.`,
       );
     }
-    if (group.effectiveDurability !== 'disabled') {
+    const problems = migrationProblems(group);
+    if (endpoints.length !== 1) {
+      // "The list can only take one element for both cluster-mode disabled and cluster-mode enabled."
+      problems.push(`exactly one customer endpoint is taken, got ${endpoints.length}`);
+    }
+    if (problems.length > 0) {
       throw new QueryFault(
-        'InvalidParameterCombination',
-        `Online migration into a durable replication group is not supported (${group.id} has durability ${group.effectiveDurability}).`,
+        'InvalidParameterValue',
+        `Replication group ${group.id} cannot be a migration target: ${problems.join('; ')}.`,
       );
     }
     return endpoints;
   }
 
   async startMigration(params: Params) {
-    const group = this.#group(required(params, 'ReplicationGroupId'));
+    const group = this.#migrationTarget(params);
     const endpoints = this.#migrationEndpoints(group, params);
     this.#available(group);
     group.status = 'migrating';
@@ -1558,6 +1707,7 @@ export class ElastiCacheModel {
   describeEvents(params: Params) {
     const size = int(params, 'MaxRecords', 20, 100) ?? 100;
     const sourceId = text(params, 'SourceIdentifier');
+    // The API's SourceType enum (SDK model and the Event reference page): no `snapshot`.
     const sourceType = oneOf(params, 'SourceType', [
       'cache-cluster',
       'cache-parameter-group',
@@ -1568,39 +1718,80 @@ export class ElastiCacheModel {
       'serverless-cache-snapshot',
       'user',
       'user-group',
-      'snapshot',
     ] as const);
     const now = this.#clock.now();
     const duration = int(params, 'Duration', 0, 20160);
-    const startText = text(params, 'StartTime');
-    const start = startText !== undefined ? Date.parse(startText) : now - (duration ?? 60) * 60_000;
-    const endText = text(params, 'EndTime');
-    const end = endText !== undefined ? Date.parse(endText) : now;
-    const matching = this.events.filter(
-      (event) =>
-        (sourceId === undefined || event.SourceIdentifier === sourceId) &&
-        (sourceType === undefined || event.SourceType === sourceType) &&
-        event.Date.getTime() >= start &&
-        event.Date.getTime() <= end,
-    );
-    const newestFirst = [...matching].reverse();
-    const offset = Number(text(params, 'Marker') ?? '0');
-    const slice = newestFirst.slice(offset, offset + size);
-    return { Events: slice, Marker: offset + size < newestFirst.length ? String(offset + size) : undefined };
+    const start = timestamp(params, 'StartTime') ?? now - (duration ?? 60) * 60_000;
+    const end = timestamp(params, 'EndTime') ?? now;
+    const markerText = text(params, 'Marker');
+    // The marker is the position in the append-only log of the last event served, so events
+    // that arrive between pages (newer, hence further along the log) never shift the next page.
+    const position = markerText === undefined ? undefined : decodeMarker('event', markerText, 'Marker');
+    const before = position === undefined ? this.events.length : Number(position);
+    if (position !== undefined && (!/^\d+$/.test(position) || before > this.events.length)) {
+      throw new QueryFault('InvalidParameterValue', `Invalid value for Marker: ${markerText}`);
+    }
+    const slice: EventRecord[] = [];
+    let lastServed = before;
+    let more = false;
+    for (let index = before - 1; index >= 0; index -= 1) {
+      const event = this.events[index];
+      if (
+        event === undefined ||
+        (sourceId !== undefined && event.SourceIdentifier !== sourceId) ||
+        (sourceType !== undefined && event.SourceType !== sourceType) ||
+        event.Date.getTime() < start ||
+        event.Date.getTime() > end
+      )
+        continue;
+      if (slice.length === size) {
+        more = true;
+        break;
+      }
+      slice.push(event);
+      lastServed = index;
+    }
+    return { Events: slice, Marker: more ? encodeMarker('event', String(lastServed)) : undefined };
   }
 
-  /** The tag map of any ARN the emulator knows. */
+  /**
+   * The tag map of any ARN the emulator knows. A member cluster (`cluster:` ARN) has its own
+   * tags, starting from its group's; tags set on the group are replicated to every member.
+   */
   tagsOf(arn: string): Map<string, string> {
+    return this.#tagTarget(arn).tags;
+  }
+
+  #tagTarget(arn: string): { tags: Map<string, string>; members: Map<string, string>[] } {
     const [, , , , , kind, ...rest] = arn.split(':');
     const id = rest.join(':');
+    if (kind === 'replicationgroup') {
+      const group = this.groups.get(id);
+      if (group === undefined)
+        throw new QueryFault('ReplicationGroupNotFoundFault', `ReplicationGroup ${id} not found.`);
+      const members = this.memberIds(group)
+        .flat()
+        .flatMap((member) => this.#memberTags.get(member) ?? []);
+      return { tags: group.tags, members };
+    }
+    if (kind === 'cluster') {
+      const group = [...this.groups.values()].find((candidate) =>
+        this.memberIds(candidate).flat().includes(id),
+      );
+      if (group === undefined) throw new QueryFault('CacheClusterNotFound', `CacheCluster ${id} not found.`);
+      let tags = this.#memberTags.get(id);
+      if (tags === undefined) {
+        tags = new Map(group.tags);
+        this.#memberTags.set(id, tags);
+      }
+      return { tags, members: [] };
+    }
     const found =
-      kind === 'replicationgroup'
-        ? this.groups.get(id)
-        : kind === 'serverlesscache'
-          ? this.serverless.get(id)
-          : kind === 'snapshot'
-            ? this.snapshots.get(id)
-            : undefined;
+      kind === 'serverlesscache'
+        ? this.serverless.get(id)
+        : kind === 'snapshot'
+          ? this.snapshots.get(id)
+          : undefined;
     if (found === undefined) {
       throw new QueryFault(
         kind === 'snapshot'
@@ -1609,10 +1800,9 @@ export class ElastiCacheModel {
             ? 'ServerlessCacheNotFoundFault'
             : 'InvalidARN',
         `The resource ${arn} was not found.`,
-        kind === 'replicationgroup' ? 404 : undefined,
       );
     }
-    return found.tags;
+    return { tags: found.tags, members: [] };
   }
 
   listTags(params: Params) {
@@ -1621,16 +1811,28 @@ export class ElastiCacheModel {
   }
 
   addTags(params: Params) {
-    const tags = this.tagsOf(required(params, 'ResourceName'));
-    for (const [key, value] of tagsOf(params)) tags.set(key, value);
-    if (tags.size > 50)
-      throw new QueryFault('TagQuotaPerResourceExceeded', 'A resource can have at most 50 tags.');
+    const { tags, members } = this.#tagTarget(required(params, 'ResourceName'));
+    const added = tagsOf(params);
+    // All or nothing: a request that would pass the quota adds none of its tags.
+    const keys = new Set([...tags.keys(), ...added.map(([key]) => key)]);
+    if (keys.size > TAG_QUOTA) {
+      throw new QueryFault(
+        'TagQuotaPerResourceExceeded',
+        `A resource can have at most ${TAG_QUOTA} tags; this request would leave ${keys.size}.`,
+      );
+    }
+    for (const target of [tags, ...members]) for (const [key, value] of added) target.set(key, value);
     return { TagList: [...tags].map(([Key, Value]) => ({ Key, Value })) };
   }
 
   removeTags(params: Params) {
-    const tags = this.tagsOf(required(params, 'ResourceName'));
-    for (const key of list(params, 'TagKeys')) if (typeof key === 'string') tags.delete(key);
+    const { tags, members } = this.#tagTarget(required(params, 'ResourceName'));
+    const keys = list(params, 'TagKeys').filter((key): key is string => typeof key === 'string');
+    const unknown = keys.filter((key) => !tags.has(key));
+    if (unknown.length > 0) {
+      throw new QueryFault('TagNotFound', `The resource has no tag with key ${unknown.join(', ')}.`);
+    }
+    for (const target of [tags, ...members]) for (const key of keys) target.delete(key);
     return { TagList: [...tags].map(([Key, Value]) => ({ Key, Value })) };
   }
 

@@ -289,7 +289,8 @@ describe('progress on stderr', () => {
 describe('guardrails migration (--local against the sandbox)', () => {
   it('starts, waits for approval, completes once approved', async () => {
     const source = await startStandIn();
-    stack.emulator.model.putGroup(groupState('cart', { shards: 1 }));
+    // A migration target meets the online-migration prerequisites: no TLS, Multi-AZ.
+    stack.emulator.model.putGroup(groupState('cart', { shards: 1, tls: false }));
     const args = ['--endpoint-url', stack.emulator.endpoint, '--table', 'guardrails-state'];
 
     const started = cli([
@@ -341,7 +342,7 @@ describe('guardrails migration (--local against the sandbox)', () => {
 
   it('aborts a running migration at its next sync check, and refuses when none runs', async () => {
     const source = await startStandIn();
-    stack.emulator.model.putGroup(groupState('basket', { shards: 1 }));
+    stack.emulator.model.putGroup(groupState('basket', { shards: 1, tls: false }));
     const args = ['--endpoint-url', stack.emulator.endpoint, '--table', 'guardrails-state'];
     const nothing = await cli(['migration', 'abort', 'basket', ...args, '--reason', 'test']);
 

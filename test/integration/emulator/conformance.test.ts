@@ -59,11 +59,17 @@ function durableReady(id: string): CreateReplicationGroupCommandInput {
     ClusterMode: 'enabled',
     NumNodeGroups: 2,
     ReplicasPerNodeGroup: 1,
+    AutomaticFailoverEnabled: true,
     MultiAZEnabled: true,
     TransitEncryptionEnabled: true,
     CacheNodeType: 'cache.r7g.large',
     Tags: [{ Key: 'env', Value: 'test' }],
   };
+}
+
+/** A group that meets the online-migration prerequisites (no TLS, Multi-AZ, no durability). */
+function migrationReady(id: string): CreateReplicationGroupCommandInput {
+  return { ...durableReady(id), TransitEncryptionEnabled: false };
 }
 
 async function createAvailable(input: CreateReplicationGroupCommandInput) {
@@ -464,6 +470,7 @@ describe('ElastiCache emulator: snapshots', () => {
         ReplicationGroupId: `${id}-r`,
         ReplicationGroupDescription: 'restore',
         SnapshotName: `${id}-s1`,
+        AutomaticFailoverEnabled: true,
         MultiAZEnabled: true,
         TransitEncryptionEnabled: true,
       }),
@@ -508,7 +515,7 @@ describe('ElastiCache emulator: migration', () => {
   it('runs TestMigration, StartMigration and CompleteMigration with AWS wording', async () => {
     // Prepare
     const id = nextId('mig');
-    await createAvailable(durableReady(id));
+    await createAvailable(migrationReady(id));
     const endpoints = [{ Address: '127.0.0.1', Port: emulator.port }];
 
     // Act
@@ -541,6 +548,7 @@ describe('ElastiCache emulator: migration', () => {
   it('refuses migration into a durable group and more than one endpoint for cluster mode disabled', async () => {
     const durable = nextId('migd');
     await createAvailable({ ...durableReady(durable), Durability: 'sync' });
+    // Durability needs TLS and a migration target must not have it: both refusals are named.
     await expect(
       client.send(
         new StartMigrationCommand({
@@ -548,10 +556,10 @@ describe('ElastiCache emulator: migration', () => {
           CustomerNodeEndpointList: [{ Address: '127.0.0.1', Port: 6379 }],
         }),
       ),
-    ).rejects.toThrow(/Online migration into a durable replication group is not supported/);
+    ).rejects.toThrow(/online migration into a durable replication group is not supported/);
 
     const single = nextId('migs');
-    await createAvailable({ ...durableReady(single), ClusterMode: 'disabled', NumNodeGroups: undefined });
+    await createAvailable({ ...migrationReady(single), ClusterMode: 'disabled', NumNodeGroups: undefined });
     await expect(
       client.send(
         new StartMigrationCommand({
@@ -567,7 +575,7 @@ describe('ElastiCache emulator: migration', () => {
 
   it('reports an unreachable source through events', async () => {
     const id = nextId('migu');
-    await createAvailable(durableReady(id));
+    await createAvailable(migrationReady(id));
     await client.send(
       new TestMigrationCommand({
         ReplicationGroupId: id,

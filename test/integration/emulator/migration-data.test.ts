@@ -30,6 +30,10 @@ async function createGroup(client: ElastiCacheClient, emulator: Emulator, id: st
       Engine: 'valkey',
       ClusterMode: 'disabled',
       ReplicasPerNodeGroup: 1,
+      CacheNodeType: 'cache.r7g.large',
+      // The online-migration prerequisites: Multi-AZ (with automatic failover), no TLS.
+      AutomaticFailoverEnabled: true,
+      MultiAZEnabled: true,
     }),
   );
   emulator.clock.advance(DURATIONS.create);

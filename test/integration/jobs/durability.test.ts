@@ -244,7 +244,8 @@ rules:
     expect(callsAfterFirst).toBe(0);
     expect(second.findings[0]?.action).toBe('modify-requested');
     const snapshot = [...stack.emulator.model.snapshots.values()][0];
-    expect(snapshot).toMatchObject({ groupId: 'snap-me', status: 'available', durability: 'default' });
+    // A snapshot records the durability that ran (EffectiveDurability), not the setting.
+    expect(snapshot).toMatchObject({ groupId: 'snap-me', status: 'available', durability: 'disabled' });
     expect(snapshot?.tags.get('guardrails:managed')).toBe('true');
     expect(stack.emulator.model.groups.get('snap-me')?.effectiveDurability).toBe('sync');
     const started = stack.emulator.sinks.events.find(

@@ -60,7 +60,8 @@ describe.runIf(hasRedisServer())('Migration workflow with a real redis-server so
 
   it('loses no key written before or during the migration', async () => {
     // Prepare
-    stack.emulator.model.putGroup(groupState('orders', { shards: 1 }));
+    // A migration target meets the online-migration prerequisites: no TLS, Multi-AZ.
+    stack.emulator.model.putGroup(groupState('orders', { shards: 1, tls: false }));
     await writeKeys(source, 0, KEYS_BEFORE);
     let during = false;
 
@@ -110,7 +111,7 @@ describe.runIf(hasRedisServer())('Migration workflow with a real redis-server so
 
   it('reports a forced abort as data not synced, naming the snapshot to restore from', async () => {
     // Prepare
-    stack.emulator.model.putGroup(groupState('payments', { shards: 1 }));
+    stack.emulator.model.putGroup(groupState('payments', { shards: 1, tls: false }));
 
     // Act: the operator rejects the migration at the approval step.
     const failure = await runMigrationLocally(

@@ -80,7 +80,10 @@ describe('Migration workflow (ASL run locally against the sandbox)', () => {
         settings: { policy, dryRun: false },
       }),
     };
-    stack.emulator.model.putGroup(groupState('orders', { shards: 1, tags: new Map([['env', 'prod']]) }));
+    // A migration target meets the online-migration prerequisites: no TLS, Multi-AZ.
+    stack.emulator.model.putGroup(
+      groupState('orders', { shards: 1, tls: false, tags: new Map([['env', 'prod']]) }),
+    );
   });
   afterEach(async () => {
     await stack.close();
@@ -120,26 +123,30 @@ describe('Migration workflow (ASL run locally against the sandbox)', () => {
     return error;
   }
 
-  it('migrates, keeps the pre-migration snapshot with its durability, then raises durability', async () => {
+  // A migration target has no TLS (a prerequisite) and durability needs TLS, so the durability
+  // step after the migration cannot raise it in place: it reports a rebuild. Raising durability
+  // after a migration (turning TLS on first) is left to another issue.
+  it('migrates, keeps the pre-migration snapshot with its durability, then reports the durability rebuild TLS needs', async () => {
     // Act
     const result = await run(input());
 
     // Assess
     const output = result.output as Outcome & {
       snapshot: { name: string; durability: string };
-      durability: { actions: string[] };
+      durability: { actions: string[]; reason: string };
     };
     expect(output.status).toBe('succeeded');
-    // The setting at snapshot time, which a restore inherits.
-    expect(output.snapshot).toMatchObject({ name: 'orders-premigration-run-1', durability: 'default' });
+    // The durability that ran at snapshot time (EffectiveDurability), which a restore inherits.
+    expect(output.snapshot).toMatchObject({ name: 'orders-premigration-run-1', durability: 'disabled' });
     const snapshot = stack.emulator.model.snapshots.get('orders-premigration-run-1');
     expect(snapshot?.status).toBe('available');
     expect(snapshot?.tags.get('guardrails:reason')).toBe('pre-migration');
     const group = stack.emulator.model.groups.get('orders');
     expect(group?.status).toBe('available');
     expect(group?.migration).toBeUndefined();
-    expect(group?.effectiveDurability).toBe('sync');
-    expect(output.durability.actions).toEqual(['snapshot-started', 'modify-requested', 'verified']);
+    expect(group?.effectiveDurability).toBe('disabled');
+    expect(output.durability.actions).toEqual(['needs-rebuild']);
+    expect(output.durability.reason).toMatch(/in-transit encryption \(TLS\) must be enabled/);
     expect(steps()).toEqual([
       'snapshot-available',
       'test-passed',
