@@ -195,8 +195,16 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     const tasks = Object.fromEntries(
       names.map((name) => [name, (event: unknown) => invoke(name, event) as never]),
     );
+    // A migration target has TLS off; durability needs it on. Until the workflow enables TLS
+    // itself, the step that raises durability finds it enabled (as an operator would leave it),
+    // so that step's whole path (snapshot, modify) runs here.
+    tasks['migration-durability'] = (event: unknown) => {
+      const group = stack.emulator.model.groups.get('migrate-ok');
+      if (group !== undefined) group.tls = true;
+      return invoke('migration-durability', event) as never;
+    };
     const run = (id: string, decision: 'approve' | 'reject') => {
-      stack.emulator.model.putGroup(groupState(id, { shards: 1 }));
+      stack.emulator.model.putGroup(groupState(id, { shards: 1, tls: false }));
       return runLocalStateMachine(
         definition,
         { replicationGroupId: id, customerEndpoints: [{ ...source.endpoint }], requireApproval: true },

@@ -38,6 +38,7 @@ function clustered(id: string): CreateReplicationGroupCommandInput {
     ClusterMode: 'enabled',
     NumNodeGroups: 2,
     ReplicasPerNodeGroup: 1,
+    AutomaticFailoverEnabled: true,
     MultiAZEnabled: true,
     TransitEncryptionEnabled: true,
     CacheNodeType: 'cache.r7g.large',
@@ -242,7 +243,7 @@ describe('ElastiCache emulator: ModifyReplicationGroup Multi-AZ and automatic fa
 
 describe('ElastiCache emulator: ModifyReplicationGroup cluster mode', () => {
   /** Cluster mode disabled with Multi-AZ (so automatic failover) and one replica: ready to move. */
-  const movable = (id: string) => ({ ...single(id), MultiAZEnabled: true });
+  const movable = (id: string) => ({ ...single(id), AutomaticFailoverEnabled: true, MultiAZEnabled: true });
 
   it('moves disabled -> compatible -> enabled, one request each', async () => {
     // Prepare
@@ -545,7 +546,7 @@ describe('ElastiCache emulator: replicas and vertical scaling', () => {
     ['Multi-AZ', clustered('unused'), /with Multi-AZ/],
     [
       'automatic failover (cluster mode disabled)',
-      { ...single('unused'), MultiAZEnabled: true },
+      { ...single('unused'), AutomaticFailoverEnabled: true, MultiAZEnabled: true },
       /automatic failover/,
     ],
   ])('refuses to drop below one replica with %s', async (_, input, message) => {
