@@ -12,6 +12,7 @@ import * as z from 'zod';
 import {
   completeMigration,
   type MigrationEndpoint,
+  readEngineVersions,
   readGroupEvents,
   readReplicationGroup,
   requestMigration,
@@ -25,6 +26,7 @@ import {
   firstPoll,
   type MigrationInput,
   migrationSnapshotName,
+  migrationTargetProblems,
   nextPoll,
   type PollState,
   parseMigrationInput,
@@ -242,14 +244,9 @@ async function preflight(context: StepContext) {
   if (group.pendingModifications) problems.push('the group has pending modifications');
   if (group.effectiveDurability === undefined)
     notes.push('EffectiveDurability is not reported (an older engine or API): treated as disabled');
-  else if (group.effectiveDurability !== 'disabled')
-    problems.push(
-      `EffectiveDurability is ${group.effectiveDurability}: AWS does not migrate into a durable group; migrate into a non-durable group, then raise durability`,
-    );
-  if (group.clusterMode !== 'enabled' && input.customerEndpoints.length !== 1)
-    problems.push(
-      `a cluster-mode-disabled group takes exactly one customer endpoint, got ${input.customerEndpoints.length}`,
-    );
+  if (group.engine === 'redis' && group.engineVersion === undefined)
+    group.engineVersion = (await readEngineVersions(deps.elasticache, [group])).versions.get(group.id);
+  problems.push(...migrationTargetProblems(group, input.customerEndpoints.length));
   const probes = await Promise.all(input.customerEndpoints.map(probeSource));
   for (const probe of probes) {
     if (probe.problem !== undefined) problems.push(probe.problem);

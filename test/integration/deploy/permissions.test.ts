@@ -230,10 +230,24 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
       now,
     );
     const locked = await run('migrate-held', 'approve').catch((error: unknown) => error);
+    // A Redis OSS target: the preflight reads its engine version (a dry run stops there).
+    stack.emulator.model.putGroup(
+      groupState('migrate-redis', { shards: 1, tls: false, engine: 'redis', engineVersion: '7.1' }),
+    );
+    const redis = await runLocalStateMachine(
+      definition,
+      { replicationGroupId: 'migrate-redis', customerEndpoints: [{ ...source.endpoint }], dryRun: true },
+      {
+        tasks,
+        executionName: 'run-migrate-redis',
+        onWait: (seconds) => stack.emulator.clock.advance(seconds * 1000),
+      },
+    );
     source.server.close();
     expect((approved.output as { status: string }).status).toBe('succeeded');
     expect(String(rejected)).toContain('MigrationRejected');
     expect(String(locked)).toContain('MigrationLocked');
+    expect((redis.output as { status: string }).status).toBe('dry-run');
   });
 
   it.each(Object.keys(permissions).filter((key) => !key.startsWith('$')))('%s', (name) => {

@@ -456,6 +456,21 @@ describe('Migration workflow (ASL run locally against the sandbox)', () => {
     expect(outcomes()[0]?.migration).toMatch(/data not synced/);
   });
 
+  it('refuses a target AWS would refuse at preflight, before any snapshot or migration call', async () => {
+    // Prepare: TLS on and Multi-AZ off, both refused by AWS for a migration target.
+    const group = stack.emulator.model.groups.get('orders');
+    if (group !== undefined) Object.assign(group, { tls: true, multiAZ: false });
+
+    // Act
+    const error = await failure(input());
+
+    // Assess
+    expect(error.error).toBe('PreflightFailed');
+    expect(error.causeText).toContain('in-transit encryption is enabled');
+    expect(error.causeText).toContain('Multi-AZ is disabled');
+    expect(changes()).toBe(0);
+  });
+
   it('never aborts a migration it did not start', async () => {
     const group = stack.emulator.model.groups.get('orders');
     if (group !== undefined) {
