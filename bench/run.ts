@@ -321,7 +321,7 @@ async function migrationTransitions(): Promise<void> {
   emulator.clock.freeze(Date.parse('2026-11-25T10:00:00Z'));
   const dynamo = await startDynamo();
   const source = await startStandIn();
-  emulator.model.putGroup(benchGroup('orders'));
+  emulator.model.putGroup({ ...benchGroup('orders'), tls: false }); // a migration target has TLS off
   const aws = { endpoint: emulator.endpoint, region: REGION };
   const store = new StateStore(STATE_TABLE, { endpoint: dynamo.endpoint, region: REGION });
   const logger = createLogger('bench');
