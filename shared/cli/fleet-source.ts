@@ -12,6 +12,7 @@ import type { Resource } from '../domain/resource.js';
 import { echo, listProblems } from '../runtime/echo.js';
 import { InputValidationError } from '../runtime/errors.js';
 import { fieldProblems } from '../runtime/zod-issues.js';
+import { type LackingFields, lackingFields, lackingFieldsOfResource } from './unknown-share.js';
 
 export interface FleetSource extends AwsClientOptions {
   /** Offline: describe-* output files; when set, no AWS call is made. */
@@ -115,21 +116,55 @@ async function readJson<Schema extends z.ZodType>(file: string, schema: Schema):
   return result.data;
 }
 
-async function readOffline(source: FleetSource & { input: string[] }): Promise<Resource[]> {
+/** The fleet, and which 2026-06-02 answer fields each of its resources lacks. */
+export interface DescribedFleet {
+  resources: Resource[];
+  lacking: LackingFields;
+}
+
+async function readOffline(source: FleetSource & { input: string[] }): Promise<DescribedFleet> {
   const tags = new Map<string, Record<string, string>>();
   if (source.tags !== undefined) {
     for (const mapping of (await readJson(source.tags, tagsOutput)).ResourceTagMappingList)
       tags.set(mapping.ResourceARN, Object.fromEntries(mapping.Tags.map((tag) => [tag.Key, tag.Value])));
   }
   const fleet: Resource[] = [];
+  // From the saved JSON itself: an AWS CLI older than the model change drops these fields.
+  const lacking: LackingFields = new Map();
   for (const file of source.input) {
     const output = await readJson(file, describeOutput);
-    for (const group of output.ReplicationGroups ?? [])
-      fleet.push(toReplicationGroupResource(group as ReplicationGroup, tags.get(group.ARN ?? '') ?? {}));
-    for (const cache of output.ServerlessCaches ?? [])
-      fleet.push(toServerlessCacheResource(cache as ServerlessCache, tags.get(cache.ARN ?? '') ?? {}));
+    for (const group of output.ReplicationGroups ?? []) {
+      const resource = toReplicationGroupResource(group as ReplicationGroup, tags.get(group.ARN ?? '') ?? {});
+      fleet.push(resource);
+      lacking.set(resource, lackingFields(resource.type, group));
+    }
+    for (const cache of output.ServerlessCaches ?? []) {
+      const resource = toServerlessCacheResource(cache as ServerlessCache, tags.get(cache.ARN ?? '') ?? {});
+      fleet.push(resource);
+      lacking.set(resource, lackingFields(resource.type, cache));
+    }
   }
-  return fleet;
+  return { resources: fleet, lacking };
+}
+
+/**
+ * Read the fleet from the source, with the 2026-06-02 answer fields each resource lacks:
+ * offline from the saved JSON, online from the answers read.
+ *
+ * @example
+ * const { resources, lacking } = await describeFleet({ input: ['groups.json'] });
+ */
+export async function describeFleet(
+  source: FleetSource,
+  onProgress?: (described: number) => void,
+): Promise<DescribedFleet> {
+  if (source.input !== undefined && source.input.length > 0)
+    return readOffline({ ...source, input: source.input });
+  const resources = await readFleet(createFleetClients(source), onProgress);
+  return {
+    resources,
+    lacking: new Map(resources.map((resource) => [resource, lackingFieldsOfResource(resource)])),
+  };
 }
 
 /**
@@ -138,11 +173,9 @@ async function readOffline(source: FleetSource & { input: string[] }): Promise<R
  * @example
  * const fleet = await loadFleet({ input: ['groups.json'], tags: 'tags.json' });
  */
-export function loadFleet(
+export async function loadFleet(
   source: FleetSource,
   onProgress?: (described: number) => void,
 ): Promise<Resource[]> {
-  if (source.input !== undefined && source.input.length > 0)
-    return readOffline({ ...source, input: source.input });
-  return readFleet(createFleetClients(source), onProgress);
+  return (await describeFleet(source, onProgress)).resources;
 }

@@ -15,7 +15,7 @@ import { cleanupSnapshots } from '../jobs/snapshots.js';
 import { clip, echo } from '../runtime/echo.js';
 import { InputValidationError } from '../runtime/errors.js';
 import { redact, redactText } from '../runtime/redact.js';
-import { type FleetSource, loadFleet } from './fleet-source.js';
+import { type DescribedFleet, describeFleet, type FleetSource } from './fleet-source.js';
 import { csvField, FORMATS, type Format, renderReport, table } from './format.js';
 import {
   abortMigration,
@@ -24,9 +24,14 @@ import {
   migrationStatus,
   startMigration,
 } from './migration.js';
+import { describeUnknownShare, reachesLimit, unknownShare } from './unknown-share.js';
 
-/** Exit codes, as documented in the README. */
-export const EXIT = { compliant: 0, violations: 1, usage: 2, aws: 3 } as const;
+/**
+ * Exit codes, as documented in the README. A scan exits `violations` before
+ * `nothingEvaluated`: a confirmed violation is the more urgent news, and the warning about
+ * the unknown share is on stderr either way.
+ */
+export const EXIT = { compliant: 0, violations: 1, usage: 2, aws: 3, nothingEvaluated: 4 } as const;
 
 export const DEFAULT_POLICY_PATH = fileURLToPath(new URL('../../infra/policy.default.yaml', import.meta.url));
 
@@ -142,14 +147,18 @@ function tableName(flags: { table?: string }): string {
 }
 
 /** Read the fleet, with a progress line on stderr when it is a terminal. */
-async function fleetOf(flags: FleetFlags, io: CliIo): Promise<Resource[]> {
+async function describedFleetOf(flags: FleetFlags, io: CliIo): Promise<DescribedFleet> {
   const source: FleetSource = { ...awsOptions(flags), input: flags.input, tags: flags.tags };
   const progress = io.progress === true && flags.input === undefined;
-  const fleet = await loadFleet(source, (described) => {
+  const fleet = await describeFleet(source, (described) => {
     if (progress) io.stderr(`\rreading the fleet: ${described} resources described`);
   });
   if (progress) io.stderr('\r\x1b[K');
   return fleet;
+}
+
+async function fleetOf(flags: FleetFlags, io: CliIo): Promise<Resource[]> {
+  return (await describedFleetOf(flags, io)).resources;
 }
 
 async function emit(text: string, flags: OutputFlags, io: CliIo): Promise<void> {
@@ -182,11 +191,35 @@ function renderRows(rows: Record<string, string>[], columns: string[], format: F
 const hasViolation = (findings: readonly Finding[]) =>
   findings.some((finding) => finding.status === 'violation');
 
-async function scan(flags: FleetFlags & OutputFlags, io: CliIo): Promise<number> {
+/** `--max-unknown` as a percentage from 0 to 100. */
+function parsePercent(value: string): number {
+  const percent = Number(value);
+  if (value.trim() === '' || !Number.isFinite(percent) || percent < 0 || percent > 100)
+    throw new InvalidArgumentError('expected a percentage between 0 and 100');
+  return percent;
+}
+
+/**
+ * Exit `violations` on any violation; else `nothingEvaluated` when the unknown share reaches
+ * `--max-unknown` (an all-unknown scan is not compliance); else `compliant`.
+ */
+async function scan(flags: FleetFlags & OutputFlags & { maxUnknown: number }, io: CliIo): Promise<number> {
   const policy = await loadPolicyFile(flags.policy);
-  const findings = evaluate(await fleetOf(flags, io), policy, new Date());
+  const fleet = await describedFleetOf(flags, io);
+  const findings = evaluate(fleet.resources, policy, new Date());
   await emit(renderReport({ summary: summarize(findings), findings }, formatOf(flags, io)), flags, io);
-  return hasViolation(findings) ? EXIT.violations : EXIT.compliant;
+  const share = unknownShare(findings, fleet.resources, fleet.lacking);
+  const limitReached = reachesLimit(share, flags.maxUnknown);
+  if (share.unknown > 0)
+    io.stderr(
+      describeUnknownShare(share, {
+        limitReached,
+        offline: flags.input !== undefined,
+        maxUnknownPercent: flags.maxUnknown,
+      }),
+    );
+  if (hasViolation(findings)) return EXIT.violations;
+  return limitReached ? EXIT.nothingEvaluated : EXIT.compliant;
 }
 
 /** Compare each resource's StorageEncryptionType with a previous report or the stored baselines. */
@@ -268,7 +301,20 @@ function program(io: CliIo, exit: { code: number }): Command {
 
   withOutput(withFleet(root.command('scan')))
     .description('Evaluate every replication group and serverless cache against the policy.')
-    .action(run((flags: FleetFlags & OutputFlags) => scan(flags, io)));
+    .option(
+      '--max-unknown <percent>',
+      'warn and exit 4 when at least this share of the findings is unknown',
+      parsePercent,
+      100,
+    )
+    .addHelpText(
+      'after',
+      `
+Exit codes: ${EXIT.compliant} compliant, ${EXIT.violations} violations, ${EXIT.usage} usage or input error, ${EXIT.aws} AWS/API error,
+${EXIT.nothingEvaluated} nothing evaluated (unknown findings reach --max-unknown, e.g. input saved by an AWS CLI
+older than the 2026-06-02 ElastiCache model change). Violations win over ${EXIT.nothingEvaluated}.`,
+    )
+    .action(run((flags: FleetFlags & OutputFlags & { maxUnknown: number }) => scan(flags, io)));
 
   withTable(withOutput(withFleet(root.command('drift'))))
     .description(
