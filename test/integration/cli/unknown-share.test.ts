@@ -184,3 +184,13 @@ describe('Command: scan (online)', () => {
     expect(err).toMatch(/--max-unknown/);
   });
 });
+
+describe('Command: scan --help', () => {
+  it('lists exit code 4 and --max-unknown', async () => {
+    const { code, out } = await cli(['scan', '--help']);
+
+    expect(code).toBe(EXIT.compliant);
+    expect(out).toContain('--max-unknown <percent>');
+    expect(out).toMatch(/4 nothing evaluated/);
+  });
+});
