@@ -33,6 +33,9 @@ import { describeUnknownShare, reachesLimit, unknownShare } from './unknown-shar
  */
 export const EXIT = { compliant: 0, violations: 1, usage: 2, aws: 3, nothingEvaluated: 4 } as const;
 
+/** The CLI's version: the package's (a test keeps them equal). */
+export const CLI_VERSION = '0.1.0';
+
 export const DEFAULT_POLICY_PATH = fileURLToPath(new URL('../../infra/policy.default.yaml', import.meta.url));
 
 /** Where the CLI writes; tests pass their own. */
@@ -287,6 +290,9 @@ async function explain(flags: FleetFlags & OutputFlags & { resource: string }, i
 function program(io: CliIo, exit: { code: number }): Command {
   const root = new Command('guardrails')
     .description('Keep ElastiCache (Valkey / Redis OSS) fleets inside a durability and encryption policy.')
+    .version(CLI_VERSION, '--version', 'print the version')
+    .option('--debug', 'on an error, print its stack trace too (any command)')
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     // commander echoes the arguments it refuses (`--password=…`): its errors are redacted too.
     .configureOutput({ writeOut: io.stdout, writeErr: (text) => io.stderr(redactText(text)) })
@@ -528,13 +534,33 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       const shown = error.code === 'commander.helpDisplayed' || error.code === 'commander.version';
       return shown || error.exitCode === 0 ? EXIT.compliant : EXIT.usage;
     }
-    const code = error instanceof AwsCallError || isSdkError(error) ? EXIT.aws : EXIT.usage;
-    const message = error instanceof Error ? error.message : String(error);
+    const setup = setupProblem(error);
+    const code =
+      setup !== undefined
+        ? EXIT.usage
+        : error instanceof AwsCallError || isSdkError(error)
+          ? EXIT.aws
+          : EXIT.usage;
+    const message = setup ?? (error instanceof Error ? error.message : String(error));
     io.stderr(`guardrails: ${redactText(message)}\n`);
     if (debug && error instanceof Error && error.stack !== undefined)
       io.stderr(`${redactText(error.stack)}\n`);
     return code;
   }
+}
+
+/**
+ * What to do when the SDK could not even start a call: no region, no credentials. Nothing
+ * reached AWS, so these are set-up errors (exit 2) that name the flags and variables to set.
+ */
+function setupProblem(error: unknown): string | undefined {
+  const cause = error instanceof AwsCallError && error.cause instanceof Error ? error.cause : error;
+  if (!(cause instanceof Error)) return undefined;
+  if (cause.message.includes('Region is missing'))
+    return 'no AWS region: pass --region (e.g. --region us-east-1) or set AWS_REGION';
+  if (cause.name === 'CredentialsProviderError')
+    return 'no AWS credentials found: pass --profile NAME (a profile of ~/.aws/config), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), or run where an SSO session or an IAM role provides them';
+  return undefined;
 }
 
 function isSdkError(error: unknown): boolean {

@@ -147,8 +147,11 @@ export async function loadPolicyFile(path: string): Promise<Policy> {
   try {
     bytes = await readHead(path, POLICY_LIMITS.maxBytes);
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
     throw new PolicyError(
-      `cannot read policy file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      code === 'ENOENT'
+        ? `policy file ${path} does not exist: pass --policy FILE (without --policy the default policy, infra/policy.default.yaml, is used)`
+        : `cannot read policy file ${path}: ${code ?? String(error)}`,
       { cause: error },
     );
   }

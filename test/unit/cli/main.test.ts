@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
@@ -123,6 +123,68 @@ describe('Function: runCli', () => {
       expect(code).toBe(EXIT.usage);
       expect(io.err().length).toBeLessThan(300);
       expect(io.err()).toContain('… (300000 chars)');
+    });
+  });
+
+  describe('errors that say what to do', () => {
+    it.each([
+      [
+        'no region',
+        Object.assign(new Error('Region is missing'), { name: 'Error' }),
+        /no AWS region: pass --region .* or set AWS_REGION/,
+      ],
+      [
+        'no credentials',
+        Object.assign(new Error('Could not load credentials from any providers'), {
+          name: 'CredentialsProviderError',
+        }),
+        /no AWS credentials found: pass --profile NAME .* AWS_ACCESS_KEY_ID/,
+      ],
+    ])('names the flag and the variables for %s (exit 2, one line)', async (_, failure, message) => {
+      // Prepare
+      elasticache.onAnyCommand().rejects(failure);
+      const io = captureIo();
+
+      // Act
+      const code = await runCli(['scan', '--policy', policyPath], io);
+
+      // Assess
+      expect(code).toBe(EXIT.usage);
+      expect(io.err()).toMatch(message);
+      expect(io.err().trim().split('\n')).toHaveLength(1);
+    });
+
+    it('names a missing policy file and the default', async () => {
+      const io = captureIo();
+
+      const code = await runCli(['scan', '--policy', '/nonexistent/policy.yaml'], io);
+
+      expect(code).toBe(EXIT.usage);
+      expect(io.err()).toBe(
+        'guardrails: policy file /nonexistent/policy.yaml does not exist: pass --policy FILE (without --policy the default policy, infra/policy.default.yaml, is used)\n',
+      );
+    });
+
+    it("prints the package's version with --version", async () => {
+      const io = captureIo();
+      const { version } = JSON.parse(
+        await readFile(new URL('../../../package.json', import.meta.url), 'utf8'),
+      ) as {
+        version: string;
+      };
+
+      const code = await runCli(['--version'], io);
+
+      expect(code).toBe(EXIT.compliant);
+      expect(io.out().trim()).toBe(version);
+    });
+
+    it('lists --debug in the help of every command', async () => {
+      const io = captureIo();
+
+      await runCli(['snapshot', 'list', '--help'], io);
+
+      expect(io.out()).toContain('--debug');
     });
   });
 });

@@ -269,7 +269,7 @@ describe('Function: parsePolicy', () => {
 
     it('names a file it cannot read', async () => {
       await expect(loadPolicyFile('/nonexistent/policy.yaml')).rejects.toThrow(
-        'cannot read policy file /nonexistent/policy.yaml: ENOENT',
+        'policy file /nonexistent/policy.yaml does not exist: pass --policy FILE (without --policy the default policy, infra/policy.default.yaml, is used)',
       );
     });
 
