@@ -1,3 +1,4 @@
+import type { ObservedEncryption } from '../domain/drift.js';
 import type { Summary } from '../domain/evaluate.js';
 import type { Finding } from '../domain/finding.js';
 import { redactSecrets } from '../runtime/redact.js';
@@ -10,6 +11,8 @@ export type Format = (typeof FORMATS)[number];
 export interface Report {
   summary: Summary;
   findings: Finding[];
+  /** Each resource's raw encryption state (JSON only): what `drift --baseline` compares with. */
+  resources?: ObservedEncryption[];
 }
 
 const COLUMNS = [

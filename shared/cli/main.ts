@@ -1,15 +1,29 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import * as z from 'zod';
 import { createFleetClients, DEFAULT_TIMEOUTS } from '../aws/clients.js';
 import { AwsCallError } from '../aws/errors.js';
 import { createSnapshot, listOurSnapshots } from '../aws/snapshots.js';
 import { StateStore } from '../aws/state-store.js';
-import type { EncryptionBaseline } from '../domain/drift.js';
+import {
+  alertsOnAnyChange,
+  baselineOf,
+  decideDrift,
+  describeEncryption,
+  type EncryptionBaseline,
+  encryptionFromObserved,
+  observedEncryption,
+} from '../domain/drift.js';
 import { evaluate, explainRules, summarize } from '../domain/evaluate.js';
-import type { Finding } from '../domain/finding.js';
+import { FINDING_STATUSES, type Finding } from '../domain/finding.js';
 import { loadPolicyFile } from '../domain/policy/load.js';
-import type { Resource } from '../domain/resource.js';
+import {
+  DURABILITY_LEVELS,
+  RESOURCE_TYPES,
+  type Resource,
+  STORAGE_ENCRYPTION_TYPES,
+} from '../domain/resource.js';
 import { BASELINE_KIND } from '../jobs/encryption-drift.js';
 import { cleanupSnapshots } from '../jobs/snapshots.js';
 import { clip, echo } from '../runtime/echo.js';
@@ -210,7 +224,10 @@ async function scan(flags: FleetFlags & OutputFlags & { maxUnknown: number }, io
   const policy = await loadPolicyFile(flags.policy);
   const fleet = await describedFleetOf(flags, io);
   const findings = evaluate(fleet.resources, policy, new Date());
-  await emit(renderReport({ summary: summarize(findings), findings }, formatOf(flags, io)), flags, io);
+  const format = formatOf(flags, io);
+  // JSON keeps the raw encryption state too: a later `drift --baseline` compares with it.
+  const resources = format === 'json' ? fleet.resources.map(observedEncryption) : undefined;
+  await emit(renderReport({ summary: summarize(findings), findings, resources }, format), flags, io);
   const share = unknownShare(findings, fleet.resources, fleet.lacking);
   const limitReached = reachesLimit(share, flags.maxUnknown);
   if (share.unknown > 0)
@@ -225,40 +242,123 @@ async function scan(flags: FleetFlags & OutputFlags & { maxUnknown: number }, io
   return limitReached ? EXIT.nothingEvaluated : EXIT.compliant;
 }
 
-/** Compare each resource's StorageEncryptionType with a previous report or the stored baselines. */
-async function drift(flags: FleetFlags & OutputFlags & { baseline?: string; table?: string }, io: CliIo) {
-  const previous = new Map<string, string>();
-  if (flags.baseline !== undefined) {
-    const { readFile } = await import('node:fs/promises');
-    let report: { findings?: Finding[] };
-    try {
-      report = JSON.parse(await readFile(flags.baseline, 'utf8')) as { findings?: Finding[] };
-    } catch (error) {
-      throw new InputValidationError(`--baseline ${flags.baseline}: ${clip((error as Error).message, 200)}`);
-    }
-    if (!Array.isArray(report.findings))
+const observedSchema = z.object({
+  resourceType: z.enum(RESOURCE_TYPES),
+  resourceId: z.string(),
+  arn: z.string(),
+  createdAt: z.string().optional(),
+  storageEncryptionType: z.enum(STORAGE_ENCRYPTION_TYPES).optional(),
+  kmsKeyId: z.string().optional(),
+  effectiveDurability: z.enum(DURABILITY_LEVELS).optional(),
+});
+
+const reportSchema = z.object({
+  findings: z.array(
+    z.object({
+      resourceType: z.enum(RESOURCE_TYPES),
+      resourceId: z.string(),
+      arn: z.string(),
+      rule: z.string(),
+      check: z.string(),
+      status: z.enum(FINDING_STATUSES),
+      observed: z.string(),
+    }),
+  ),
+  resources: z.array(observedSchema).optional(),
+});
+
+/** A baseline as recorded; the resource it belongs to is known by its ARN. */
+type RecordedBaseline = Omit<EncryptionBaseline, 'resourceType' | 'resourceId'>;
+
+/** A stored baseline; records written by hand or by older versions may lack the violations. */
+const storedBaselineSchema = observedSchema.partial({ resourceType: true, resourceId: true }).extend({
+  storageEncryptionType: z.enum(STORAGE_ENCRYPTION_TYPES),
+  violations: z.array(z.string()).default([]),
+  observedAt: z.string().default(''),
+});
+
+/**
+ * The baselines a `scan --format json` report stands for. A report written before reports kept
+ * `resources` is read from its storage-encryption findings' `observed` text instead.
+ */
+async function reportBaselines(file: string): Promise<EncryptionBaseline[]> {
+  let parsed: z.infer<typeof reportSchema>;
+  let observedAt: string;
+  try {
+    const text = await readFile(file, 'utf8');
+    observedAt = (await stat(file)).mtime.toISOString();
+    const result = reportSchema.safeParse(JSON.parse(text));
+    if (!result.success)
       throw new InputValidationError(
-        `--baseline ${flags.baseline}: not a report of \`guardrails scan --format json\``,
+        `--baseline ${file}: not a report of \`guardrails scan --format json\` (${clip(z.prettifyError(result.error), 200)})`,
       );
-    for (const finding of report.findings)
-      if (finding.check === 'storage-encryption') previous.set(finding.arn, finding.observed);
-  } else {
-    const store = new StateStore(tableName(flags), { ...awsOptions(flags), endpoint: undefined });
-    for (const baseline of await store.listRecords<EncryptionBaseline>(BASELINE_KIND))
-      previous.set(baseline.arn, baseline.storageEncryptionType);
+    parsed = result.data;
+  } catch (error) {
+    if (error instanceof InputValidationError) throw error;
+    throw new InputValidationError(`--baseline ${file}: ${clip((error as Error).message, 200)}`, {
+      cause: error,
+    });
   }
+  const findings = parsed.findings;
+  const observed =
+    parsed.resources ??
+    findings
+      .filter((finding) => finding.check === 'storage-encryption')
+      .map((finding) => ({
+        resourceType: finding.resourceType,
+        resourceId: finding.resourceId,
+        arn: finding.arn,
+        ...encryptionFromObserved(finding.observed),
+      }));
+  return observed.flatMap((item) => baselineOf(item, findings, observedAt) ?? []);
+}
+
+/** The baselines the encryption-drift job keeps in the state table (their resource named by ARN). */
+async function tableBaselines(flags: AwsFlags & { table?: string }, io: CliIo): Promise<RecordedBaseline[]> {
+  const store = new StateStore(tableName(flags), { ...awsOptions(flags), endpoint: undefined });
+  return (await store.listRecords<{ arn?: unknown }>(BASELINE_KIND)).flatMap((record) => {
+    const result = storedBaselineSchema.safeParse(record);
+    if (result.success) return [result.data];
+    // One damaged record must not hide the drift of every other resource: say so and go on.
+    io.stderr(
+      `guardrails: baseline ${clip(String(record.arn))} is not comparable, skipped (${clip(z.prettifyError(result.error), 200)})\n`,
+    );
+    return [];
+  });
+}
+
+/**
+ * Compare each resource's at-rest encryption with a previous report or the stored baselines,
+ * deciding each transition as the encryption-drift job does ({@link decideDrift}).
+ */
+async function drift(flags: FleetFlags & OutputFlags & { baseline?: string; table?: string }, io: CliIo) {
+  const policy = await loadPolicyFile(flags.policy);
+  const known: RecordedBaseline[] =
+    flags.baseline === undefined ? await tableBaselines(flags, io) : await reportBaselines(flags.baseline);
+  const baselines = new Map(known.map((baseline) => [baseline.arn, baseline]));
   const fleet = await fleetOf(flags, io);
-  const rows = fleet
-    .filter((resource) => previous.has(resource.arn))
-    .map((resource) => ({
+  const now = new Date();
+  const findingsOf = new Map<string, Finding[]>();
+  for (const finding of evaluate(fleet, policy, now))
+    if (finding.check === 'storage-encryption')
+      findingsOf.set(finding.arn, [...(findingsOf.get(finding.arn) ?? []), finding]);
+  const rows = fleet.flatMap((resource) => {
+    const recorded = baselines.get(resource.arn);
+    if (recorded === undefined) return [];
+    const baseline = { ...recorded, resourceType: resource.type, resourceId: resource.id };
+    const own = findingsOf.get(resource.arn) ?? [];
+    const { alerts } = decideDrift(resource, own, baseline, now, alertsOnAnyChange(policy, own));
+    return alerts.map((alert) => ({
+      kind: alert.kind,
       resourceType: resource.type,
       resourceId: resource.id,
-      before: previous.get(resource.arn) ?? '',
-      now: resource.storageEncryptionType ?? 'not reported',
-    }))
-    .filter((row) => row.before !== row.now);
+      before: describeEncryption(baseline.storageEncryptionType, baseline.kmsKeyId),
+      now: alert.to ?? '',
+      cause: alert.cause ?? '',
+    }));
+  });
   await emit(
-    renderRows(rows, ['resourceType', 'resourceId', 'before', 'now'], formatOf(flags, io)),
+    renderRows(rows, ['kind', 'resourceType', 'resourceId', 'before', 'now', 'cause'], formatOf(flags, io)),
     flags,
     io,
   );

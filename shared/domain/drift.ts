@@ -1,6 +1,12 @@
-import { kmsKeyRef } from './checks/storage-encryption.js';
 import type { Finding } from './finding.js';
-import type { DurabilityLevel, Resource, ResourceType, StorageEncryptionType } from './resource.js';
+import type { Policy } from './policy/schema.js';
+import {
+  type DurabilityLevel,
+  type Resource,
+  type ResourceType,
+  STORAGE_ENCRYPTION_TYPES,
+  type StorageEncryptionType,
+} from './resource.js';
 
 /** The last observed at-rest encryption of one resource: what drift is measured against. */
 export interface EncryptionBaseline {
@@ -55,12 +61,75 @@ export function describeEncryption(type: StorageEncryptionType, kmsKeyId: string
   return type === 'sse-kms' ? `sse-kms (${kmsKeyId ?? 'key unknown'})` : type;
 }
 
-function sameState(baseline: EncryptionBaseline, resource: Resource): boolean {
-  if (baseline.storageEncryptionType !== resource.storageEncryptionType) return false;
-  if (resource.storageEncryptionType !== 'sse-kms') return true;
-  const before = baseline.kmsKeyId === undefined ? undefined : kmsKeyRef(baseline.kmsKeyId);
-  const now = resource.kmsKeyId === undefined ? undefined : kmsKeyRef(resource.kmsKeyId);
-  return before === now;
+/** The at-rest encryption fields drift is measured on; either may be missing from an API answer. */
+export interface EncryptionState {
+  storageEncryptionType?: StorageEncryptionType;
+  kmsKeyId?: string;
+}
+
+interface KmsKeyName {
+  kind: 'key' | 'alias';
+  name: string;
+  /** `partition:region:account` of an ARN; undefined for a bare key id or alias name. */
+  scope?: string;
+}
+
+function kmsKeyName(value: string): KmsKeyName {
+  const fields = value.startsWith('arn:') ? value.split(':') : undefined;
+  const resource = fields === undefined ? value : fields.slice(5).join(':');
+  const scope = fields === undefined ? undefined : [fields[1], fields[3], fields[4]].join(':');
+  if (resource.startsWith('alias/')) return { kind: 'alias', name: resource.slice('alias/'.length), scope };
+  if (resource.startsWith('key/')) return { kind: 'key', name: resource.slice('key/'.length), scope };
+  return { kind: 'key', name: resource, scope };
+}
+
+/**
+ * Whether two KMS key references name the same key: a bare key id equals the key ARN that ends
+ * in it, and a bare alias name the alias ARN. Two ARNs must also agree on partition, region and
+ * account (a multi-Region key has the same id in every region). An alias and a key never match:
+ * which key an alias points to is not in the API answer, so only the same alias on both sides is
+ * known to be the same key.
+ *
+ * @example
+ * sameKmsKey('1234abcd-12ab-34cd-56ef-1234567890ab',
+ *   'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'); // true
+ */
+export function sameKmsKey(a: string, b: string): boolean {
+  const left = kmsKeyName(a);
+  const right = kmsKeyName(b);
+  if (left.kind !== right.kind || left.name !== right.name) return false;
+  return left.scope === undefined || right.scope === undefined || left.scope === right.scope;
+}
+
+/**
+ * Whether the at-rest encryption changed between two observations. A field missing on either
+ * side (an endpoint that predates it) is never a change: only two known values are compared.
+ *
+ * @example
+ * encryptionChanged({ storageEncryptionType: 'sse-kms', kmsKeyId: KEY_A },
+ *   { storageEncryptionType: 'sse-kms', kmsKeyId: KEY_B }); // true
+ */
+export function encryptionChanged(before: EncryptionState, now: EncryptionState): boolean {
+  if (before.storageEncryptionType === undefined || now.storageEncryptionType === undefined) return false;
+  if (before.storageEncryptionType !== now.storageEncryptionType) return true;
+  if (now.storageEncryptionType !== 'sse-kms') return false;
+  if (before.kmsKeyId === undefined || now.kmsKeyId === undefined) return false;
+  return !sameKmsKey(before.kmsKeyId, now.kmsKeyId);
+}
+
+/**
+ * Whether every change of state is alerted for a resource (`alertOnAnyChange`, the default),
+ * or only a change into a state the policy refuses: false when a rule that found something on
+ * the resource turned it off.
+ *
+ * @example
+ * decideDrift(resource, findings, baseline, now, alertsOnAnyChange(policy, findings));
+ */
+export function alertsOnAnyChange(policy: Policy, findings: readonly Finding[]): boolean {
+  const anyChange = new Map(
+    policy.rules.map((rule) => [rule.name, rule.storageEncryption?.alertOnAnyChange ?? true]),
+  );
+  return findings.every((finding) => anyChange.get(finding.rule) !== false);
 }
 
 const DURABLE = new Set<string>(['sync', 'async']);
@@ -114,7 +183,7 @@ export function decideDrift(
     baseline === undefined
       ? undefined
       : describeEncryption(baseline.storageEncryptionType, baseline.kmsKeyId);
-  const changed = baseline !== undefined && !sameState(baseline, resource);
+  const changed = baseline !== undefined && encryptionChanged(baseline, resource);
   let cause: string | undefined;
   if (changed && baseline !== undefined) {
     const recreated =
@@ -173,11 +242,84 @@ export function decideDrift(
   }
   const unchanged =
     baseline !== undefined &&
-    sameState(baseline, resource) &&
+    !encryptionChanged(baseline, resource) &&
+    // A key the baseline lacked (read from an older endpoint) is learnt, so a later change shows.
+    (baseline.kmsKeyId !== undefined || current.kmsKeyId === undefined) &&
     baseline.createdAt === current.createdAt &&
     baseline.effectiveDurability === current.effectiveDurability &&
     baseline.violations.join() === violations.join();
   return unchanged ? { alerts } : { alerts, baseline: current };
+}
+
+/**
+ * The raw state of one resource that a JSON report keeps beside its findings, so that
+ * `guardrails drift --baseline` compares states, not the findings' display text.
+ */
+export interface ObservedEncryption extends EncryptionState {
+  resourceType: ResourceType;
+  resourceId: string;
+  arn: string;
+  createdAt?: string;
+  effectiveDurability?: DurabilityLevel;
+}
+
+/**
+ * What a report records of a resource for later drift comparisons.
+ *
+ * @example
+ * const report = { summary, findings, resources: fleet.map(observedEncryption) };
+ */
+export function observedEncryption(resource: Resource): ObservedEncryption {
+  return {
+    resourceType: resource.type,
+    resourceId: resource.id,
+    arn: resource.arn,
+    createdAt: resource.createdAt,
+    storageEncryptionType: resource.storageEncryptionType,
+    kmsKeyId: resource.kmsKeyId,
+    effectiveDurability: resource.effectiveDurability,
+  };
+}
+
+/**
+ * The state a storage-encryption finding's `observed` text shows (`sse-kms (<key>)`,
+ * `sse-elasticache`, `none`), for reports written before they kept `resources`; empty for
+ * `unknown` (the API did not say).
+ *
+ * @example
+ * encryptionFromObserved('sse-kms (arn:aws:kms:…:key/1234…)'); // { storageEncryptionType: 'sse-kms', kmsKeyId: 'arn:…' }
+ */
+export function encryptionFromObserved(observed: string): EncryptionState {
+  const kms = /^sse-kms \((.+)\)$/.exec(observed);
+  if (kms !== null) return { storageEncryptionType: 'sse-kms', kmsKeyId: kms[1] };
+  const type = STORAGE_ENCRYPTION_TYPES.find((known) => known === observed);
+  return type === undefined ? {} : { storageEncryptionType: type };
+}
+
+/**
+ * The baseline a recorded state stands for, with the rules its storage-encryption findings
+ * violated then; undefined when the state holds no `StorageEncryptionType` (nothing to compare).
+ *
+ * @example
+ * const baseline = baselineOf(observedEncryption(resource), findings, '2026-11-25T10:00:00Z');
+ */
+export function baselineOf(
+  observed: ObservedEncryption,
+  findings: readonly Pick<Finding, 'arn' | 'check' | 'status' | 'rule'>[],
+  observedAt: string,
+): EncryptionBaseline | undefined {
+  const type = observed.storageEncryptionType;
+  if (type === undefined) return undefined;
+  const violations = findings
+    .filter(
+      (finding) =>
+        finding.arn === observed.arn &&
+        finding.check === 'storage-encryption' &&
+        finding.status === 'violation',
+    )
+    .map((finding) => finding.rule)
+    .sort();
+  return { ...observed, storageEncryptionType: type, violations, observedAt };
 }
 
 /** The informational notice that a resource is gone and its baseline retired. */

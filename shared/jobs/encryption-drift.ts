@@ -16,6 +16,7 @@ import {
 } from '../aws/notify.js';
 import type { StateStore } from '../aws/state-store.js';
 import {
+  alertsOnAnyChange,
   decideDrift,
   type EncryptionAlert,
   type EncryptionBaseline,
@@ -148,9 +149,6 @@ export async function scanEncryptionDrift(deps: DriftJobDeps, policy: Policy): P
   for (const finding of findings)
     findingsOf.set(finding.arn, [...(findingsOf.get(finding.arn) ?? []), finding]);
   const baselines = new Map(stored.map((baseline) => [baseline.arn, baseline]));
-  const anyChange = new Map(
-    policy.rules.map((rule) => [rule.name, rule.storageEncryption?.alertOnAnyChange ?? true]),
-  );
   const decisions = fleet.map((resource) => {
     const own = findingsOf.get(resource.arn) ?? [];
     const current = baselines.get(resource.arn);
@@ -159,13 +157,7 @@ export async function scanEncryptionDrift(deps: DriftJobDeps, policy: Policy): P
       arn: resource.arn,
       revision: current?.revision ?? 0,
       previous: compared,
-      ...decideDrift(
-        resource,
-        own,
-        compared,
-        now,
-        own.every((finding) => anyChange.get(finding.rule) !== false),
-      ),
+      ...decideDrift(resource, own, compared, now, alertsOnAnyChange(policy, own)),
     };
   });
   type Decision = (typeof decisions)[number];

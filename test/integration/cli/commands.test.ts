@@ -195,7 +195,8 @@ describe('guardrails drift', () => {
     expect(same).toMatchObject({ code: EXIT.compliant, out: '[]\n' });
     expect(changed.code).toBe(EXIT.violations);
     expect(changed.out).toBe(
-      'resourceType,resourceId,before,now\nreplication-group,orders,sse-elasticache,sse-kms\n',
+      'kind,resourceType,resourceId,before,now,cause\n' +
+        'drift,replication-group,orders,sse-elasticache,sse-kms (arn:aws:kms:us-east-1:123456789012:key/1234abcd),\n',
     );
   });
 
@@ -209,7 +210,14 @@ describe('guardrails drift', () => {
 
     expect(code).toBe(EXIT.violations);
     expect(JSON.parse(out)).toEqual([
-      { resourceType: 'replication-group', resourceId: 'payments', before: 'none', now: 'sse-elasticache' },
+      {
+        kind: 'drift',
+        resourceType: 'replication-group',
+        resourceId: 'payments',
+        before: 'none',
+        now: 'sse-elasticache',
+        cause: 'durability change (EffectiveDurability unknown -> sync)',
+      },
     ]);
   });
 });

@@ -1,0 +1,194 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ServerlessState } from '../../../infra/local/emulator/model.js';
+import { EXIT, runCli } from '../../../shared/cli/main.js';
+import { parsePolicy } from '../../../shared/domain/policy/load.js';
+import { scanEncryptionDrift } from '../../../shared/jobs/encryption-drift.js';
+import { captureIo } from '../../cli-io.js';
+import { groupState, type Stack, startStack } from '../harness.js';
+
+const KEY_ID_A = 'aaaaaaaa-0000-4000-8000-000000000001';
+const KEY_A = `arn:aws:kms:us-east-1:123456789012:key/${KEY_ID_A}`;
+const KEY_B = 'arn:aws:kms:us-east-1:123456789012:key/bbbbbbbb-0000-4000-8000-000000000002';
+
+const POLICY = `version: 1
+rules:
+  - name: at-rest
+    match: { resourceTypes: [replication-group, serverless-cache] }
+    storageEncryption: { allowed: [none, sse-elasticache, sse-kms] }
+`;
+
+function cache(name: string, kmsKeyId: string): ServerlessState {
+  return {
+    name,
+    description: 'test cache',
+    engine: 'valkey',
+    majorEngineVersion: '8',
+    status: 'available',
+    createdAt: Date.parse('2026-01-01T00:00:00Z'),
+    tags: new Map(),
+    encrypted: true,
+    kmsKeyId,
+    legacyApi: false,
+  };
+}
+
+let stack: Stack;
+let dir: string;
+let policyPath: string;
+
+beforeEach(async () => {
+  stack = await startStack();
+  Object.assign(process.env, stack.env, { AWS_ENDPOINT_URL: '' });
+  const model = stack.emulator.model;
+  model.putGroup(groupState('orders', { kmsKeyId: KEY_A }));
+  model.putGroup(groupState('payments'));
+  model.putGroup(groupState('sessions', { encrypted: false, atRestEncryptionEnabled: false }));
+  model.putGroup(groupState('legacy', { kmsKeyId: KEY_A, legacyApi: true }));
+  // A bare key id, as a caller may have given it at creation.
+  model.putServerless(cache('cart', KEY_ID_A));
+  dir = mkdtempSync(join(tmpdir(), 'guardrails-drift-'));
+  policyPath = join(dir, 'policy.yaml');
+  writeFileSync(policyPath, POLICY);
+});
+
+afterEach(async () => {
+  await stack.close();
+});
+
+async function cli(args: string[]) {
+  const io = captureIo();
+  const code = await runCli(args, io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+const live = () => ['--endpoint-url', stack.emulator.endpoint, '--policy', policyPath];
+
+/** Record the fleet as it is now, the way each baseline is made; returns the drift command's flags. */
+const baselines = {
+  async report(): Promise<string[]> {
+    const report = join(dir, 'before.json');
+    const { code } = await cli(['scan', ...live(), '--format', 'json', '--output', report]);
+    expect(code).toBe(EXIT.compliant);
+    return ['--baseline', report];
+  },
+  async table(): Promise<string[]> {
+    await scanEncryptionDrift(stack.driftDeps(), parsePolicy(POLICY, 'policy.yaml'));
+    return ['--table', stack.env.STATE_TABLE ?? ''];
+  },
+};
+
+interface Row {
+  kind: string;
+  resourceId: string;
+}
+const drift = async (flags: string[]) => {
+  const { code, out, err } = await cli(['drift', ...live(), ...flags, '--format', 'json']);
+  const rows = (JSON.parse(out || '[]') as Row[]).sort((a, b) => a.resourceId.localeCompare(b.resourceId));
+  return { code, rows, err };
+};
+
+describe('Command: guardrails drift', () => {
+  describe.each(['report', 'table'] as const)('Baseline: %s', (kind) => {
+    it('finds no drift in an unchanged fleet', async () => {
+      // Prepare
+      const flags = await baselines[kind]();
+
+      // Act
+      const result = await drift(flags);
+
+      // Assess
+      expect(result).toEqual({ code: EXIT.compliant, rows: [], err: '' });
+    });
+
+    it('shows exactly a type change and a key change', async () => {
+      // Prepare
+      const flags = await baselines[kind]();
+      const model = stack.emulator.model;
+      model.putGroup(groupState('orders', { kmsKeyId: KEY_B }));
+      model.putGroup(groupState('payments', { encrypted: false, atRestEncryptionEnabled: false }));
+
+      // Act
+      const result = await drift(flags);
+
+      // Assess
+      expect(result).toEqual({
+        code: EXIT.violations,
+        rows: [
+          {
+            kind: 'drift',
+            resourceType: 'replication-group',
+            resourceId: 'orders',
+            before: `sse-kms (${KEY_A})`,
+            now: `sse-kms (${KEY_B})`,
+            cause: '',
+          },
+          {
+            kind: 'drift',
+            resourceType: 'replication-group',
+            resourceId: 'payments',
+            before: 'sse-elasticache',
+            now: 'none',
+            cause: '',
+          },
+        ],
+        err: '',
+      });
+    });
+
+    it('finds no drift when a key changes form between its id and its ARN', async () => {
+      // Prepare
+      const flags = await baselines[kind]();
+      stack.emulator.model.putGroup(groupState('orders', { kmsKeyId: KEY_ID_A }));
+      stack.emulator.model.putServerless(cache('cart', KEY_A));
+
+      // Act
+      const result = await drift(flags);
+
+      // Assess
+      expect(result).toEqual({ code: EXIT.compliant, rows: [], err: '' });
+    });
+
+    it('finds no drift when the API stops reporting the encryption fields', async () => {
+      // Prepare
+      const flags = await baselines[kind]();
+      stack.emulator.model.putGroup(groupState('orders', { kmsKeyId: KEY_A, legacyApi: true }));
+      stack.emulator.model.putServerless({ ...cache('cart', KEY_ID_A), legacyApi: true });
+
+      // Act
+      const result = await drift(flags);
+
+      // Assess
+      expect(result).toEqual({ code: EXIT.compliant, rows: [], err: '' });
+    });
+  });
+
+  it('reads a report written before reports kept resources from its findings', async () => {
+    // Prepare
+    const [, report = ''] = await baselines.report();
+    const { resources: _resources, ...older } = JSON.parse(readFileSync(report, 'utf8')) as {
+      resources?: unknown;
+    };
+    writeFileSync(report, JSON.stringify(older));
+    const same = await drift(['--baseline', report]);
+    stack.emulator.model.putGroup(groupState('orders', { kmsKeyId: KEY_B }));
+
+    // Act
+    const changed = await drift(['--baseline', report]);
+
+    // Assess
+    expect(same).toEqual({ code: EXIT.compliant, rows: [], err: '' });
+    expect(changed.rows).toEqual([
+      {
+        kind: 'drift',
+        resourceType: 'replication-group',
+        resourceId: 'orders',
+        before: `sse-kms (${KEY_A})`,
+        now: `sse-kms (${KEY_B})`,
+        cause: '',
+      },
+    ]);
+  });
+});
