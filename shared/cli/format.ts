@@ -1,16 +1,20 @@
 import type { ObservedEncryption } from '../domain/drift.js';
 import type { Summary } from '../domain/evaluate.js';
-import type { Finding } from '../domain/finding.js';
+import type { Finding, FindingStatus } from '../domain/finding.js';
+import type { Glob } from '../domain/glob.js';
 import { redactSecrets } from '../runtime/redact.js';
 import { renderHtml } from './html.js';
 
 export const FORMATS = ['table', 'json', 'csv', 'markdown', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
-/** What a report holds: a summary and the findings in their stable order. */
+/** What a report holds: the whole fleet's summary and the findings shown, most urgent first. */
 export interface Report {
+  /** Of every finding, whatever the filter: what the exit code is decided on. */
   summary: Summary;
   findings: Finding[];
+  /** The filter that chose `findings` (`--status violation`), when there is one. */
+  filter?: string;
   /** Each resource's raw encryption state (JSON only): what `drift --baseline` compares with. */
   resources?: ObservedEncryption[];
 }
@@ -27,6 +31,94 @@ const COLUMNS = [
   'reason',
 ] as const;
 
+/** The order findings are shown in: the most urgent status first. */
+export const STATUS_ORDER: readonly FindingStatus[] = [
+  'violation',
+  'error',
+  'unknown',
+  'exempt',
+  'compliant',
+];
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Findings most urgent first ({@link STATUS_ORDER}), then by resource id, then rule.
+ *
+ * @example
+ * byUrgency(findings)[0]?.status; // 'violation' when there is one
+ */
+export function byUrgency(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort(
+    (a, b) =>
+      STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) ||
+      compareText(a.resourceId, b.resourceId) ||
+      compareText(a.rule, b.rule) ||
+      compareText(a.resourceType, b.resourceType),
+  );
+}
+
+/** What `--status`, `--rule` and `--resource` keep; an absent criterion keeps everything. */
+export interface FindingFilter {
+  statuses?: readonly FindingStatus[];
+  rules?: readonly string[];
+  resource?: Glob;
+}
+
+/**
+ * Whether a finding passes the filter (every criterion given must hold).
+ *
+ * @example
+ * findings.filter((finding) => passes(finding, { statuses: ['violation'] }));
+ */
+export function passes(
+  finding: Pick<Finding, 'status' | 'rule' | 'resourceId'>,
+  filter: FindingFilter,
+): boolean {
+  return (
+    (filter.statuses === undefined || filter.statuses.includes(finding.status)) &&
+    (filter.rules === undefined || filter.rules.includes(finding.rule)) &&
+    (filter.resource === undefined || filter.resource.test(finding.resourceId))
+  );
+}
+
+/**
+ * The account and region of an ARN (`arn:aws:elasticache:<region>:<account>:…`); empty strings
+ * when the ARN has fewer parts.
+ *
+ * @example
+ * arnParts('arn:aws:elasticache:us-east-1:123456789012:replicationgroup:orders');
+ * // { account: '123456789012', region: 'us-east-1' }
+ */
+export function arnParts(arn: string): { account: string; region: string } {
+  const parts = arn.split(':');
+  return { region: parts[3] ?? '', account: parts[4] ?? '' };
+}
+
+/**
+ * One line under a table: how many of each, most urgent first, and what the filter shows.
+ *
+ * @example
+ * countLine('findings', { violation: 26, compliant: 35 }, 26, '--status violation');
+ * // '61 findings: 26 violation, 35 compliant (showing 26: --status violation)'
+ */
+export function countLine(
+  noun: string,
+  counts: Readonly<Record<string, number | undefined>>,
+  shown: number,
+  filter?: string,
+  order: readonly string[] = STATUS_ORDER,
+): string {
+  const known = [...order, ...Object.keys(counts).filter((key) => !order.includes(key))];
+  const parts = known.flatMap((key) => {
+    const count = counts[key] ?? 0;
+    return count > 0 ? [`${count} ${key}`] : [];
+  });
+  const total = Object.values(counts).reduce<number>((sum, count) => sum + (count ?? 0), 0);
+  const head = parts.length === 0 ? `${total} ${noun}` : `${total} ${noun}: ${parts.join(', ')}`;
+  return filter === undefined ? head : `${head} (showing ${shown}: ${filter})`;
+}
+
 function cells(finding: Finding): string[] {
   return COLUMNS.map((column) => {
     const value = finding[column];
@@ -41,8 +133,65 @@ export function csvField(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-/** Aligned columns, for a terminal. */
-export function table(rows: string[][]): string {
+const GAP = 2;
+const CELL_FLOOR = 4;
+
+/** How to fit a table in a terminal. */
+export interface FitTo {
+  width: number;
+  /** The free-text column: it gives up room first. */
+  absorbing: number;
+  /** The columns that name a row (the resource id): cut last. */
+  keep?: readonly number[];
+}
+
+/**
+ * Cut cells so that the table's lines fit in `width` characters, one character at a time from
+ * the widest column of each step: the free text down to a few words, the other columns, the free
+ * text further, the columns that name the row, and the free text to nothing. A cut cell ends
+ * with `…`.
+ */
+function cutToWidth(rows: string[][], { width, absorbing, keep = [] }: FitTo): string[][] {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
+  let excess = widths.reduce((sum, each) => sum + each, 0) + GAP * Math.max(0, widths.length - 1) - width;
+  if (excess <= 0) return rows;
+  const columns = widths.map((_, column) => column);
+  const others = columns.filter((column) => column !== absorbing && !keep.includes(column));
+  const named = columns.filter((column) => column !== absorbing && keep.includes(column));
+  const steps: [readonly number[], number][] = [
+    [[absorbing], 20],
+    [others, CELL_FLOOR],
+    [[absorbing], 8],
+    [named, CELL_FLOOR],
+    [[absorbing], 1],
+  ];
+  for (const [group, floor] of steps) {
+    while (excess > 0) {
+      const widest = group.reduce<number | undefined>(
+        (best, column) => (best === undefined || (widths[column] ?? 0) > (widths[best] ?? 0) ? column : best),
+        undefined,
+      );
+      if (widest === undefined || (widths[widest] ?? 0) <= floor) break;
+      widths[widest] = (widths[widest] ?? 0) - 1;
+      excess -= 1;
+    }
+  }
+  return rows.map((row) =>
+    row.map((cell, column) => {
+      const room = widths[column] ?? cell.length;
+      return cell.length > room ? `${cell.slice(0, room - 1)}…` : cell;
+    }),
+  );
+}
+
+/**
+ * Aligned columns, for a terminal. With `fitTo`, lines are cut to its `width` (see {@link cutToWidth}).
+ *
+ * @example
+ * table([['id', 'reason'], ['orders', 'EffectiveDurability is async']], { width: 80, absorbing: 1 });
+ */
+export function table(rows: string[][], fitTo?: FitTo): string {
+  if (fitTo !== undefined) return table(cutToWidth(rows, fitTo));
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
   return rows
     .map((row) =>
@@ -54,20 +203,38 @@ export function table(rows: string[][]): string {
     .join('\n');
 }
 
+/** Where a finding's resource lives: CSV and JSON carry it beside the finding. */
+const located = (finding: Finding) => ({ ...finding, ...arnParts(finding.arn) });
+
+/** How to render: `width` cuts a table to a terminal's columns; json, csv and html are never cut. */
+export interface RenderOptions {
+  now?: Date;
+  width?: number;
+}
+
 /**
- * Render a report in one of the CLI's formats.
+ * Render a report in one of the CLI's formats. A table ends with a line that counts the whole
+ * fleet's findings ({@link countLine}).
  *
  * @example
  * process.stdout.write(renderReport(report, 'csv'));
  */
-export function renderReport(report: Report, format: Format, now: Date = new Date()): string {
+export function renderReport(report: Report, format: Format, options: RenderOptions = {}): string {
   const header = [...COLUMNS];
   const rows = report.findings.map(cells);
   switch (format) {
     case 'json':
-      return `${JSON.stringify(report, redactSecrets, 2)}\n`;
-    case 'csv':
-      return `${[header, ...rows].map((row) => row.map(csvField).join(',')).join('\n')}\n`;
+      return `${JSON.stringify({ ...report, findings: report.findings.map(located) }, redactSecrets, 2)}\n`;
+    case 'csv': {
+      const lines = [
+        [...header, 'arn', 'account', 'region'],
+        ...report.findings.map((finding) => {
+          const { account, region } = arnParts(finding.arn);
+          return [...cells(finding), finding.arn, account, region];
+        }),
+      ];
+      return `${lines.map((row) => row.map(csvField).join(',')).join('\n')}\n`;
+    }
     case 'markdown': {
       const escapePipes = (cell: string) => cell.replaceAll('|', '\\|');
       const lines = [header, header.map(() => '---'), ...rows].map(
@@ -75,9 +242,21 @@ export function renderReport(report: Report, format: Format, now: Date = new Dat
       );
       return `${lines.join('\n')}\n`;
     }
-    case 'table':
-      return rows.length === 0 ? 'No resource matched any rule.\n' : `${table([header, ...rows])}\n`;
+    case 'table': {
+      if (report.summary.total === 0) return 'No resource matched any rule.\n';
+      const fitTo =
+        options.width === undefined
+          ? undefined
+          : {
+              width: options.width,
+              absorbing: header.indexOf('reason'),
+              keep: [header.indexOf('resourceId'), header.indexOf('rule'), header.indexOf('status')],
+            };
+      const body = rows.length === 0 ? 'No finding matches the filter.' : table([header, ...rows], fitTo);
+      const counts = countLine('findings', report.summary.byStatus, rows.length, report.filter);
+      return `${body}\n${counts}\n`;
+    }
     case 'html':
-      return renderHtml(report, header, cells, now);
+      return renderHtml(report, header, cells, options.now ?? new Date());
   }
 }

@@ -7,6 +7,7 @@ import { AwsCallError } from '../aws/errors.js';
 import { createSnapshot, listOurSnapshots } from '../aws/snapshots.js';
 import { StateStore } from '../aws/state-store.js';
 import {
+  type AlertKind,
   alertsOnAnyChange,
   baselineOf,
   decideDrift,
@@ -16,7 +17,8 @@ import {
   observedEncryption,
 } from '../domain/drift.js';
 import { evaluate, explainRules, summarize } from '../domain/evaluate.js';
-import { FINDING_STATUSES, type Finding } from '../domain/finding.js';
+import { FINDING_STATUSES, type Finding, type FindingStatus } from '../domain/finding.js';
+import { compileGlob, type Glob } from '../domain/glob.js';
 import { loadPolicyFile } from '../domain/policy/load.js';
 import {
   DURABILITY_LEVELS,
@@ -30,7 +32,18 @@ import { clip, echo } from '../runtime/echo.js';
 import { InputValidationError } from '../runtime/errors.js';
 import { redact, redactText } from '../runtime/redact.js';
 import { type DescribedFleet, describeFleet, type FleetSource } from './fleet-source.js';
-import { csvField, FORMATS, type Format, renderReport, table } from './format.js';
+import {
+  byUrgency,
+  countLine,
+  csvField,
+  type FindingFilter,
+  FORMATS,
+  type Format,
+  passes,
+  renderReport,
+  STATUS_ORDER,
+  table,
+} from './format.js';
 import {
   abortMigration,
   decide,
@@ -60,6 +73,8 @@ export interface CliIo {
   isTTY: boolean;
   /** stderr is a terminal: progress is shown there. */
   progress?: boolean;
+  /** The terminal's width when stdout is one: tables are cut to it. */
+  columns?: number;
 }
 
 interface AwsFlags {
@@ -71,6 +86,11 @@ interface AwsFlags {
 interface OutputFlags {
   format?: Format;
   output?: string;
+}
+interface FilterFlags {
+  status?: FindingStatus[];
+  rule?: string[];
+  resource?: Glob;
 }
 interface FleetFlags extends AwsFlags {
   policy: string;
@@ -153,6 +173,49 @@ function withFleet(command: Command): Command {
     );
 }
 
+/** `--resource` as a compiled glob: a broken one is a usage error that names the flag. */
+function parseGlob(value: string): Glob {
+  try {
+    return compileGlob(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+const FILTER_HELP = 'only what is printed: the exit code still counts the whole fleet';
+
+function withFilters(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--status <status...>', `show these statuses only (${FILTER_HELP})`).choices(
+        FINDING_STATUSES,
+      ),
+    )
+    .option('--rule <name...>', `show these rules only (${FILTER_HELP})`)
+    .option(
+      '--resource <glob>',
+      `show resources whose id matches, e.g. 'orders-*' (policy glob syntax; ${FILTER_HELP})`,
+      parseGlob,
+    );
+}
+
+/** The filter the flags ask for, and how the summary line names it (undefined: no filter). */
+function filterOf(flags: FilterFlags): { filter: FindingFilter; text?: string } {
+  const words = [
+    ...(flags.status === undefined ? [] : [`--status ${flags.status.join(' ')}`]),
+    ...(flags.rule === undefined ? [] : [`--rule ${flags.rule.map((rule) => clip(rule)).join(' ')}`]),
+    ...(flags.resource === undefined ? [] : [`--resource ${clip(flags.resource.pattern)}`]),
+  ];
+  return {
+    filter: { statuses: flags.status, rules: flags.rule, resource: flags.resource },
+    text: words.length === 0 ? undefined : words.join(' '),
+  };
+}
+
+/** How wide a table may be: a terminal's width, or unbounded when stdout is not a terminal. */
+const widthOf = (flags: OutputFlags, io: CliIo): number | undefined =>
+  io.isTTY && flags.output === undefined ? io.columns : undefined;
+
 function withTable(command: Command): Command {
   return command.option('--table <name>', 'state table (default: $STATE_TABLE)');
 }
@@ -186,8 +249,16 @@ async function emit(text: string, flags: OutputFlags, io: CliIo): Promise<void> 
 const formatOf = (flags: OutputFlags, io: CliIo): Format =>
   flags.format ?? (io.isTTY && flags.output === undefined ? 'table' : 'json');
 
-/** Rows in any format but html (a report of findings is the only html page). */
-function renderRows(rows: Record<string, string>[], columns: string[], format: Format): string {
+/**
+ * Rows in any format but html (a report of findings is the only html page). A table is cut to
+ * `width` (its last column gives up room first) and ends with `footer` when given.
+ */
+function renderRows(
+  rows: Record<string, string>[],
+  columns: string[],
+  format: Format,
+  view: { width?: number; footer?: string } = {},
+): string {
   const cells = rows.map((row) => columns.map((column) => row[column] ?? ''));
   switch (format) {
     case 'json':
@@ -200,8 +271,14 @@ function renderRows(rows: Record<string, string>[], columns: string[], format: F
       throw new InputValidationError(
         '--format html is for scan reports; use table, json, csv or markdown here',
       );
-    case 'table':
-      return rows.length === 0 ? 'nothing to show\n' : `${table([columns, ...cells])}\n`;
+    case 'table': {
+      const fitTo =
+        view.width === undefined
+          ? undefined
+          : { width: view.width, absorbing: columns.length - 1, keep: [0, columns.indexOf('resourceId')] };
+      const body = rows.length === 0 ? 'nothing to show' : table([columns, ...cells], fitTo);
+      return view.footer === undefined ? `${body}\n` : `${body}\n${view.footer}\n`;
+    }
   }
 }
 
@@ -220,14 +297,20 @@ function parsePercent(value: string): number {
  * Exit `violations` on any violation; else `nothingEvaluated` when the unknown share reaches
  * `--max-unknown` (an all-unknown scan is not compliance); else `compliant`.
  */
-async function scan(flags: FleetFlags & OutputFlags & { maxUnknown: number }, io: CliIo): Promise<number> {
+async function scan(
+  flags: FleetFlags & OutputFlags & FilterFlags & { maxUnknown: number },
+  io: CliIo,
+): Promise<number> {
   const policy = await loadPolicyFile(flags.policy);
   const fleet = await describedFleetOf(flags, io);
   const findings = evaluate(fleet.resources, policy, new Date());
   const format = formatOf(flags, io);
+  const { filter, text } = filterOf(flags);
+  const shown = byUrgency(findings).filter((finding) => passes(finding, filter));
   // JSON keeps the raw encryption state too: a later `drift --baseline` compares with it.
   const resources = format === 'json' ? fleet.resources.map(observedEncryption) : undefined;
-  await emit(renderReport({ summary: summarize(findings), findings, resources }, format), flags, io);
+  const report = { summary: summarize(findings), findings: shown, resources, filter: text };
+  await emit(renderReport(report, format, { width: widthOf(flags, io) }), flags, io);
   const share = unknownShare(findings, fleet.resources, fleet.lacking);
   const limitReached = reachesLimit(share, flags.maxUnknown);
   if (share.unknown > 0)
@@ -331,13 +414,20 @@ async function tableBaselines(flags: AwsFlags & { table?: string }, io: CliIo): 
  * Compare each resource's at-rest encryption with a previous report or the stored baselines,
  * deciding each transition as the encryption-drift job does ({@link decideDrift}).
  */
-async function drift(flags: FleetFlags & OutputFlags & { baseline?: string; table?: string }, io: CliIo) {
+/** Drift rows most urgent first: a violation, then a change, then what went back to normal. */
+const KIND_ORDER: readonly AlertKind[] = ['violation', 'drift', 'retired', 'resolved'];
+
+async function drift(
+  flags: FleetFlags & OutputFlags & FilterFlags & { baseline?: string; table?: string },
+  io: CliIo,
+) {
   const policy = await loadPolicyFile(flags.policy);
   const known: RecordedBaseline[] =
     flags.baseline === undefined ? await tableBaselines(flags, io) : await reportBaselines(flags.baseline);
   const baselines = new Map(known.map((baseline) => [baseline.arn, baseline]));
   const fleet = await fleetOf(flags, io);
   const now = new Date();
+  const { filter, text } = filterOf(flags);
   const findingsOf = new Map<string, Finding[]>();
   for (const finding of evaluate(fleet, policy, now))
     if (finding.check === 'storage-encryption')
@@ -348,20 +438,40 @@ async function drift(flags: FleetFlags & OutputFlags & { baseline?: string; tabl
     const baseline = { ...recorded, resourceType: resource.type, resourceId: resource.id };
     const own = findingsOf.get(resource.arn) ?? [];
     const { alerts } = decideDrift(resource, own, baseline, now, alertsOnAnyChange(policy, own));
+    // A transition is filtered by its resource's storage-encryption findings now.
+    const judged = own.length > 0 ? own : [{ status: 'unknown' as const, rule: '', resourceId: resource.id }];
+    const shown = judged.some((finding) => passes(finding, filter));
     return alerts.map((alert) => ({
-      kind: alert.kind,
-      resourceType: resource.type,
-      resourceId: resource.id,
-      before: describeEncryption(baseline.storageEncryptionType, baseline.kmsKeyId),
-      now: alert.to ?? '',
-      cause: alert.cause ?? '',
+      shown,
+      row: {
+        kind: alert.kind,
+        resourceType: resource.type,
+        resourceId: resource.id,
+        before: describeEncryption(baseline.storageEncryptionType, baseline.kmsKeyId),
+        now: alert.to ?? '',
+        cause: alert.cause ?? '',
+      },
     }));
   });
+  const counts: Record<string, number> = {};
+  for (const { row } of rows) counts[row.kind] = (counts[row.kind] ?? 0) + 1;
+  const shown = rows
+    .filter((item) => item.shown)
+    .map((item) => item.row)
+    .sort(
+      (a, b) =>
+        KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) ||
+        (a.resourceId < b.resourceId ? -1 : a.resourceId > b.resourceId ? 1 : 0),
+    );
   await emit(
-    renderRows(rows, ['kind', 'resourceType', 'resourceId', 'before', 'now', 'cause'], formatOf(flags, io)),
+    renderRows(shown, ['kind', 'resourceType', 'resourceId', 'before', 'now', 'cause'], formatOf(flags, io), {
+      width: widthOf(flags, io),
+      footer: countLine('transitions', counts, shown.length, text, KIND_ORDER),
+    }),
     flags,
     io,
   );
+  // The whole fleet decides, whatever the filter shows.
   return rows.length > 0 ? EXIT.violations : EXIT.compliant;
 }
 
@@ -405,7 +515,7 @@ function program(io: CliIo, exit: { code: number }): Command {
       exit.code = await action(args.at(-2) as Flags, ...positional);
     };
 
-  withOutput(withFleet(root.command('scan')))
+  withFilters(withOutput(withFleet(root.command('scan'))))
     .description('Evaluate every replication group and serverless cache against the policy.')
     .option(
       '--max-unknown <percent>',
@@ -418,17 +528,29 @@ function program(io: CliIo, exit: { code: number }): Command {
       `
 Exit codes: ${EXIT.compliant} compliant, ${EXIT.violations} violations, ${EXIT.usage} usage or input error, ${EXIT.aws} AWS/API error,
 ${EXIT.nothingEvaluated} nothing evaluated (unknown findings reach --max-unknown, e.g. input saved by an AWS CLI
-older than the 2026-06-02 ElastiCache model change). Violations win over ${EXIT.nothingEvaluated}.`,
+older than the 2026-06-02 ElastiCache model change). Violations win over ${EXIT.nothingEvaluated}.
+--status, --rule and --resource choose what is printed, in every format; the exit code is decided
+on every finding, so a filter never hides a violation from it. Shown: ${STATUS_ORDER.join(', ')}
+first to last, then by resource id and rule. A table ends with the whole fleet's counts.`,
     )
-    .action(run((flags: FleetFlags & OutputFlags & { maxUnknown: number }) => scan(flags, io)));
+    .action(run((flags: FleetFlags & OutputFlags & FilterFlags & { maxUnknown: number }) => scan(flags, io)));
 
-  withTable(withOutput(withFleet(root.command('drift'))))
+  withFilters(withTable(withOutput(withFleet(root.command('drift')))))
     .description(
       'StorageEncryptionType now, against the stored baselines or a previous `scan --format json` report.',
     )
     .option('--baseline <report.json>', 'compare with this report instead of the state table')
+    .addHelpText(
+      'after',
+      `
+--status and --rule keep the transitions of resources whose storage-encryption findings now have
+that status or rule; --resource matches the resource id. They choose what is printed only: any
+transition in the whole fleet still exits ${EXIT.violations}.`,
+    )
     .action(
-      run((flags: FleetFlags & OutputFlags & { baseline?: string; table?: string }) => drift(flags, io)),
+      run((flags: FleetFlags & OutputFlags & FilterFlags & { baseline?: string; table?: string }) =>
+        drift(flags, io),
+      ),
     );
 
   const policy = root.command('policy').description('Check and explain a policy.');
@@ -673,6 +795,7 @@ export function defaultIo(): CliIo {
     stderr: (text) => process.stderr.write(text),
     isTTY: process.stdout.isTTY === true,
     progress: process.stderr.isTTY === true,
+    columns: process.stdout.columns,
   };
 }
 

@@ -13,13 +13,20 @@ import {
 } from '@aws-sdk/client-resource-groups-tagging-api';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type CliIo, EXIT, runCli } from '../../../shared/cli/main.js';
+import { EXIT, runCli } from '../../../shared/cli/main.js';
+import { captureIo } from '../../cli-io.js';
 
 const POLICY = `version: 1
 rules:
   - name: prod-durability
     match: { resourceTypes: [replication-group], tags: { env: prod } }
     durability: { minimum: sync }
+`;
+
+/** Two rules, so that filters by rule have something to tell apart. */
+const TWO_RULES = `${POLICY}  - name: any-durability
+    match: { resourceTypes: [replication-group] }
+    durability: { minimum: async }
 `;
 
 const arn = (id: string) => `arn:aws:elasticache:us-east-1:123456789012:replicationgroup:${id}`;
@@ -30,22 +37,6 @@ const group = (id: string, effective: 'sync' | 'async' | undefined): Replication
   Engine: 'valkey',
   ...(effective === undefined ? {} : { EffectiveDurability: effective }),
 });
-
-function captureIo(): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: (text) => {
-      out += text;
-    },
-    stderr: (text) => {
-      err += text;
-    },
-    isTTY: false,
-    out: () => out,
-    err: () => err,
-  };
-}
 
 describe('Command: scan', () => {
   const elasticache = mockClient(ElastiCacheClient);
@@ -75,7 +66,7 @@ describe('Command: scan', () => {
     vi.unstubAllEnvs();
   });
 
-  it('prints JSON findings with a summary and exits 1 when a violation is present', async () => {
+  it('prints JSON findings, violations first, with a summary and exits 1 when a violation is present', async () => {
     // Prepare
     elasticache.on(DescribeReplicationGroupsCommand).resolves({
       ReplicationGroups: [group('orders-2', 'async'), group('orders-1', 'sync'), group('legacy', undefined)],
@@ -94,9 +85,9 @@ describe('Command: scan', () => {
         finding.status,
       ]),
     ).toEqual([
+      ['orders-2', 'violation'],
       ['legacy', 'unknown'],
       ['orders-1', 'compliant'],
-      ['orders-2', 'violation'],
     ]);
     expect(report.summary.byStatus).toMatchObject({ compliant: 1, violation: 1, unknown: 1 });
   });
@@ -115,7 +106,9 @@ describe('Command: scan', () => {
     // Assess
     expect(code).toBe(EXIT.compliant);
     const lines = (await readFile(output, 'utf8')).trim().split('\n');
-    expect(lines[0]).toBe('resourceType,resourceId,rule,check,status,expected,observed,action,reason');
+    expect(lines[0]).toBe(
+      'resourceType,resourceId,rule,check,status,expected,observed,action,reason,arn,account,region',
+    );
     expect(lines[1]).toMatch(/^replication-group,orders-1,prod-durability,durability,compliant,/);
     expect(io.out()).toBe('');
   });
@@ -181,5 +174,180 @@ describe('Command: scan', () => {
     expect(lines[2]).toMatch(
       /^\| replication-group \| orders-2 \| prod-durability \| durability \| violation \|/,
     );
+  });
+  describe('Filters and summary', () => {
+    beforeEach(async () => {
+      await writeFile(policyPath, TWO_RULES);
+      elasticache.on(DescribeReplicationGroupsCommand).resolves({
+        ReplicationGroups: [
+          group('orders-2', 'async'),
+          group('orders-1', 'sync'),
+          group('legacy', undefined),
+        ],
+      });
+    });
+
+    const shown = (out: string) =>
+      (JSON.parse(out).findings as { resourceId: string; rule: string; status: string }[]).map(
+        (finding) => `${finding.status} ${finding.resourceId} ${finding.rule}`,
+      );
+
+    it('orders violations first, then unknown, then compliant; within a status by resource, then rule', async () => {
+      // Prepare
+      const io = captureIo();
+
+      // Act
+      await runCli(['scan', '--policy', policyPath], io);
+
+      // Assess
+      expect(shown(io.out())).toEqual([
+        'violation orders-2 prod-durability',
+        'unknown legacy any-durability',
+        'unknown legacy prod-durability',
+        'compliant orders-1 any-durability',
+        'compliant orders-1 prod-durability',
+        'compliant orders-2 any-durability',
+      ]);
+    });
+
+    it('--status keeps the findings of those statuses only', async () => {
+      // Prepare
+      const io = captureIo();
+
+      // Act
+      await runCli(['scan', '--policy', policyPath, '--status', 'unknown', 'violation'], io);
+
+      // Assess
+      expect(shown(io.out())).toEqual([
+        'violation orders-2 prod-durability',
+        'unknown legacy any-durability',
+        'unknown legacy prod-durability',
+      ]);
+    });
+
+    it('still exits 1 when the filter hides every violation', async () => {
+      // Prepare
+      const io = captureIo();
+
+      // Act
+      const code = await runCli(['scan', '--policy', policyPath, '--status', 'compliant'], io);
+
+      // Assess
+      expect(shown(io.out()).every((line) => line.startsWith('compliant '))).toBe(true);
+      expect(code).toBe(EXIT.violations);
+    });
+
+    it('--rule keeps the findings of those rules only', async () => {
+      // Prepare
+      const io = captureIo();
+
+      // Act
+      await runCli(['scan', '--policy', policyPath, '--rule', 'any-durability'], io);
+
+      // Assess
+      expect(shown(io.out())).toEqual([
+        'unknown legacy any-durability',
+        'compliant orders-1 any-durability',
+        'compliant orders-2 any-durability',
+      ]);
+    });
+
+    it('--resource keeps the resources whose id matches the glob', async () => {
+      // Prepare
+      const io = captureIo();
+
+      // Act
+      await runCli(['scan', '--policy', policyPath, '--resource', 'orders-[2-9]'], io);
+
+      // Assess
+      expect(shown(io.out())).toEqual([
+        'violation orders-2 prod-durability',
+        'compliant orders-2 any-durability',
+      ]);
+    });
+
+    it('exits 2 on a status that does not exist or a glob that is not one', async () => {
+      // Prepare
+      const badStatus = captureIo();
+      const badGlob = captureIo();
+
+      // Act
+      const statusCode = await runCli(['scan', '--policy', policyPath, '--status', 'broken'], badStatus);
+      const globCode = await runCli(['scan', '--policy', policyPath, '--resource', 'orders-['], badGlob);
+
+      // Assess
+      expect(statusCode).toBe(EXIT.usage);
+      expect(badStatus.err()).toContain('compliant, violation, exempt, unknown, error');
+      expect(globCode).toBe(EXIT.usage);
+      expect(badGlob.err()).toContain('never closed');
+    });
+
+    it('ends a table with a summary line of the whole fleet and of what is shown', async () => {
+      // Prepare
+      const io = captureIo();
+
+      // Act
+      await runCli(['scan', '--policy', policyPath, '--format', 'table', '--status', 'violation'], io);
+
+      // Assess
+      const lines = io.out().trimEnd().split('\n');
+      expect(lines).toHaveLength(3);
+      expect(lines.at(-1)).toBe(
+        '6 findings: 1 violation, 2 unknown, 3 compliant (showing 1: --status violation)',
+      );
+    });
+
+    it('fits the table in an 80-column terminal, cutting cells with an ellipsis', async () => {
+      // Prepare
+      const io = captureIo({ columns: 80 });
+
+      // Act
+      await runCli(['scan', '--policy', policyPath], io);
+
+      // Assess
+      const lines = io.out().trimEnd().split('\n');
+      expect(lines).toHaveLength(8);
+      expect(lines.filter((line) => line.length > 80)).toEqual([]);
+      expect(io.out()).toContain('…');
+    });
+
+    it('never cuts a table that does not go to a terminal', async () => {
+      // Prepare
+      const io = captureIo();
+
+      // Act
+      await runCli(['scan', '--policy', policyPath, '--format', 'table'], io);
+
+      // Assess
+      expect(io.out()).not.toContain('…');
+      expect(
+        Math.max(
+          ...io
+            .out()
+            .split('\n')
+            .map((line) => line.length),
+        ),
+      ).toBeGreaterThan(80);
+    });
+
+    it('gives each CSV and JSON finding its ARN, account and region', async () => {
+      // Prepare
+      const csv = captureIo();
+      const json = captureIo();
+
+      // Act
+      await runCli(['scan', '--policy', policyPath, '--format', 'csv', '--resource', 'legacy'], csv);
+      await runCli(['scan', '--policy', policyPath, '--resource', 'legacy'], json);
+
+      // Assess
+      const [header, row] = csv.out().split('\n');
+      expect(header?.split(',').slice(-3)).toEqual(['arn', 'account', 'region']);
+      expect(row?.split(',').slice(-3)).toEqual([arn('legacy'), '123456789012', 'us-east-1']);
+      expect(JSON.parse(json.out()).findings[0]).toMatchObject({
+        arn: arn('legacy'),
+        account: '123456789012',
+        region: 'us-east-1',
+      });
+    });
   });
 });
