@@ -103,6 +103,23 @@ describe('Command: guardrails drift', () => {
       expect(result).toEqual({ code: EXIT.compliant, rows: [], err: '' });
     });
 
+    it('shows only the filtered transitions and still exits 1 when the filter hides them all', async () => {
+      // Prepare
+      const flags = await baselines[kind]();
+      const model = stack.emulator.model;
+      model.putGroup(groupState('orders', { kmsKeyId: KEY_B }));
+      model.putGroup(groupState('payments', { encrypted: false, atRestEncryptionEnabled: false }));
+
+      // Act
+      const some = await drift([...flags, '--resource', 'ord*']);
+      const none = await drift([...flags, '--status', 'violation']);
+
+      // Assess
+      expect(some.rows.map((row) => row.resourceId)).toEqual(['orders']);
+      expect(some.code).toBe(EXIT.violations);
+      expect(none).toEqual({ code: EXIT.violations, rows: [], err: '' });
+    });
+
     it('shows exactly a type change and a key change', async () => {
       // Prepare
       const flags = await baselines[kind]();
