@@ -73,7 +73,8 @@ describe('guardrails scan', () => {
     ['csv', (out: string) => out.trim().split('\n').length - 1],
     ['markdown', (out: string) => out.trim().split('\n').length - 2],
     ['html', (out: string) => out.match(/<tr class=/g)?.length ?? 0],
-    ['table', (out: string) => out.trim().split('\n').length - 1],
+    // The header and the summary line under the rows.
+    ['table', (out: string) => out.trim().split('\n').length - 2],
   ])('reports every finding as %s and exits 1 on a violation', async (format, count) => {
     const { code, out } = await cli(['scan', ...live(), '--format', format]);
 
