@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -31,6 +32,7 @@ import { InputValidationError } from '../runtime/errors.js';
 import { redact, redactText } from '../runtime/redact.js';
 import { type DescribedFleet, describeFleet, type FleetSource } from './fleet-source.js';
 import { csvField, FORMATS, type Format, renderReport, table } from './format.js';
+import { renderHtmlReport } from './html.js';
 import {
   abortMigration,
   decide,
@@ -223,11 +225,27 @@ function parsePercent(value: string): number {
 async function scan(flags: FleetFlags & OutputFlags & { maxUnknown: number }, io: CliIo): Promise<number> {
   const policy = await loadPolicyFile(flags.policy);
   const fleet = await describedFleetOf(flags, io);
-  const findings = evaluate(fleet.resources, policy, new Date());
+  const scannedAt = new Date();
+  const findings = evaluate(fleet.resources, policy, scannedAt);
   const format = formatOf(flags, io);
   // JSON keeps the raw encryption state too: a later `drift --baseline` compares with it.
   const resources = format === 'json' ? fleet.resources.map(observedEncryption) : undefined;
-  await emit(renderReport({ summary: summarize(findings), findings, resources }, format), flags, io);
+  const report = { summary: summarize(findings), findings, resources };
+  // The HTML header names the policy by its hash: the same path can hold another policy later.
+  const text =
+    format === 'html'
+      ? renderHtmlReport(report, {
+          scannedAt,
+          version: CLI_VERSION,
+          policy: {
+            path: flags.policy,
+            sha256: createHash('sha256')
+              .update(await readFile(flags.policy))
+              .digest('hex'),
+          },
+        })
+      : renderReport(report, format);
+  await emit(text, flags, io);
   const share = unknownShare(findings, fleet.resources, fleet.lacking);
   const limitReached = reachesLimit(share, flags.maxUnknown);
   if (share.unknown > 0)
