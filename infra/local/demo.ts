@@ -33,6 +33,7 @@ import {
   startStandIn,
 } from './emulator/redis-migration.js';
 import { startEmulator } from './emulator/server.js';
+import { sandboxEnvironment } from './environment.js';
 import { runMigrationLocally } from './migration-workflow.js';
 import { ExecutionFailedError } from './step-functions.js';
 
@@ -95,6 +96,14 @@ const countBy = (items: readonly (string | null)[]) => {
   for (const item of items) if (item !== null) counts.set(item, (counts.get(item) ?? 0) + 1);
   return [...counts].map(([key, count]) => `${count} ${key}`).join(', ') || 'none';
 };
+/** Counts per rule, so that each number says which rule it is for. */
+const countByRule = <T extends { rule: string }>(items: readonly T[], key: (item: T) => string | null) =>
+  [...new Set(items.map((item) => item.rule))]
+    .map((rule) => `${rule}: ${countBy(items.filter((item) => item.rule === rule).map(key))}`)
+    .join('; ') || 'none';
+/** `Durability default` leaves the choice to ElastiCache, which today resolves it to disabled. */
+const durabilityText = (setting: string) =>
+  setting === 'default' ? 'default (ElastiCache resolves it to disabled today)' : setting;
 const show = (finding: Finding) =>
   line(
     `${finding.status.padEnd(9)} ${finding.resourceId.padEnd(18)} ${finding.rule.padEnd(17)} ${finding.action ?? ''} ${finding.reason.slice(0, 150)}`,
@@ -136,9 +145,11 @@ let json = '';
 const io: CliIo = { ...defaultIo(), stdout: (text) => (json += text) };
 const code = await runCli(['scan', '--endpoint-url', emulator.endpoint, '--format', 'json'], io);
 const reported = (JSON.parse(json) as { findings: Finding[] }).findings;
-line(
-  `${reported.length} findings: ${countBy(reported.map((finding) => finding.status))}; exit code ${code} (1 = violations found)`,
-);
+line(`${reported.length} findings; exit code ${code} (1 = violations found)`);
+for (const rule of new Set(reported.map((finding) => finding.rule)))
+  line(
+    `  ${rule}: ${countBy(reported.filter((finding) => finding.rule === rule).map((finding) => finding.status))}`,
+  );
 for (const finding of reported.filter((item) => item.status === 'violation').slice(0, 4)) show(finding);
 
 // --- 2. enforce mode ---------------------------------------------------------------------------
@@ -152,20 +163,20 @@ for (const [label, advanceMs] of [
 ] as const) {
   const report = await scanDurability(durabilityDeps('demo-scan'), { policy: enforce, dryRun: false });
   line(
-    `${label.padEnd(28)} actions: ${countBy(report.findings.map((finding) => finding.action))}; ${report.events} events`,
+    `${label.padEnd(28)} actions (${countByRule(report.findings, (finding) => finding.action)}); ${report.events} events`,
   );
   clock.advance(advanceMs);
 }
-const compliant = (await scanDurability(durabilityDeps('demo-scan'), { policy: enforce, dryRun: false }))
-  .summary;
+const after = await scanDurability(durabilityDeps('demo-scan'), { policy: enforce, dryRun: false });
 line(
-  `now ${compliant.byStatus.compliant} compliant, ${compliant.byStatus.violation} violations left (needs-rebuild: durability cannot be turned on in place), ${compliant.byStatus.unknown} unknown`,
+  `now (${countByRule(after.findings, (finding) => finding.status)}); the violations left are needs-rebuild: durability cannot be turned on in place`,
 );
 
 // --- 3. a CloudTrail event --------------------------------------------------------------------
 say(
   'A team creates orders-new (Valkey, prod, durability off); the CloudTrail event reaches durability-react',
 );
+line(`orders-new is created with Durability ${durabilityText(group('orders-new').durability)}`);
 const policyDir = mkdtempSync(join(tmpdir(), 'guardrails-demo-'));
 writeFileSync(
   join(policyDir, 'policy.yaml'),
@@ -208,13 +219,13 @@ emulator.model.putGroup(group('sessions-cache', { tags: new Map([['env', 'dev']]
 const driftDeps = { clients, store, events, alerts, logger, now };
 const baseline = await scanEncryptionDrift(driftDeps, enforce);
 line(
-  `baseline run: ${baseline.alerts.length} alerts (violations known before the first baseline are alerted once)`,
+  `baseline run: ${baseline.alerts.length} alerts, by rule: ${countBy(baseline.alerts.map((alert) => alert.rule))} (violations known before the first baseline are alerted once)`,
 );
 const cache = emulator.model.groups.get('sessions-cache');
 if (cache !== undefined) cache.encrypted = false;
 const sentBefore = emulator.sinks.messages.length;
 const drift = await scanEncryptionDrift(driftDeps, enforce);
-line(`next run: ${drift.alerts.length} alert`);
+line(`next run: ${drift.alerts.length} alert, by rule: ${countBy(drift.alerts.map((alert) => alert.rule))}`);
 for (const message of emulator.sinks.messages.slice(sentBefore)) line(`SNS: ${message.subject}`);
 
 // --- 5. migration -------------------------------------------------------------------------------
@@ -267,7 +278,7 @@ try {
   };
   line(`${run.transitions} state transitions: ${[...new Set(run.states)].join(' > ')}`);
   line(
-    `pre-migration snapshot ${output.snapshot.name} (Durability ${output.snapshot.durability}, ${output.snapshot.size})`,
+    `pre-migration snapshot ${output.snapshot.name} (Durability ${durabilityText(output.snapshot.durability)}, ${output.snapshot.size})`,
   );
   line(
     `steps: ${output.timings.map((row) => `${row.step} ${row.seconds ?? '?'} s`).join(', ')} (emulator time)`,
@@ -304,8 +315,8 @@ line(
 if (values.keep) {
   clock.resume();
   console.log(`\nThe sandbox keeps running, its clock now passing in real time (Ctrl-C stops it):
-  export AWS_ENDPOINT_URL=${emulator.endpoint} AWS_ENDPOINT_URL_DYNAMODB=${dynamo.endpoint}
-  export AWS_REGION=${REGION} AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox STATE_TABLE=${STATE_TABLE}
+${sandboxEnvironment({ elasticache: emulator.endpoint, dynamodb: dynamo.endpoint, region: REGION, stateTable: STATE_TABLE })}
+
   npm run guardrails -- scan --format table`);
   const stop = async () => {
     migration.close();

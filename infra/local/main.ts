@@ -8,6 +8,7 @@ import { STATE_TABLE, startDynamo } from './dynamo.js';
 import { seedFleet } from './emulator/fleet.js';
 import { localMigration } from './emulator/redis-migration.js';
 import { startEmulator } from './emulator/server.js';
+import { sandboxEnvironment } from './environment.js';
 
 function wholeNumber(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -48,8 +49,7 @@ GetMetricData (captured to .sandbox/sns.jsonl and .sandbox/events.jsonl); Dynamo
 ${dynamo.endpoint} with the table ${STATE_TABLE}. Online migrations ${migration.real ? 'replicate into real redis-server processes' : 'use a RESP stand-in (install redis-server to move real data)'}.
 
 Point any AWS client at it:
-  export AWS_ENDPOINT_URL=${emulator.endpoint} AWS_ENDPOINT_URL_DYNAMODB=${dynamo.endpoint}
-  export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox STATE_TABLE=${STATE_TABLE}
+${sandboxEnvironment({ elasticache: emulator.endpoint, dynamodb: dynamo.endpoint, region: 'us-east-1', stateTable: STATE_TABLE })}
 
   npm run guardrails -- scan --format table
   aws elasticache describe-replication-groups --max-items 5

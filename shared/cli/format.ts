@@ -3,7 +3,7 @@ import type { Summary } from '../domain/evaluate.js';
 import type { Finding, FindingStatus } from '../domain/finding.js';
 import type { Glob } from '../domain/glob.js';
 import { redactSecrets } from '../runtime/redact.js';
-import { renderHtml } from './html.js';
+import { renderHtmlReport } from './html.js';
 
 export const FORMATS = ['table', 'json', 'csv', 'markdown', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -257,6 +257,6 @@ export function renderReport(report: Report, format: Format, options: RenderOpti
       return `${body}\n${counts}\n`;
     }
     case 'html':
-      return renderHtml(report, header, cells, options.now ?? new Date());
+      return renderHtmlReport(report, { scannedAt: options.now ?? new Date() });
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -44,6 +45,7 @@ import {
   STATUS_ORDER,
   table,
 } from './format.js';
+import { renderHtmlReport } from './html.js';
 import {
   abortMigration,
   decide,
@@ -303,14 +305,29 @@ async function scan(
 ): Promise<number> {
   const policy = await loadPolicyFile(flags.policy);
   const fleet = await describedFleetOf(flags, io);
-  const findings = evaluate(fleet.resources, policy, new Date());
+  const scannedAt = new Date();
+  const findings = evaluate(fleet.resources, policy, scannedAt);
   const format = formatOf(flags, io);
   const { filter, text } = filterOf(flags);
   const shown = byUrgency(findings).filter((finding) => passes(finding, filter));
   // JSON keeps the raw encryption state too: a later `drift --baseline` compares with it.
   const resources = format === 'json' ? fleet.resources.map(observedEncryption) : undefined;
   const report = { summary: summarize(findings), findings: shown, resources, filter: text };
-  await emit(renderReport(report, format, { width: widthOf(flags, io) }), flags, io);
+  // The HTML header names the policy by its hash: the same path can hold another policy later.
+  const rendered =
+    format === 'html'
+      ? renderHtmlReport(report, {
+          scannedAt,
+          version: CLI_VERSION,
+          policy: {
+            path: flags.policy,
+            sha256: createHash('sha256')
+              .update(await readFile(flags.policy))
+              .digest('hex'),
+          },
+        })
+      : renderReport(report, format, { width: widthOf(flags, io) });
+  await emit(rendered, flags, io);
   const share = unknownShare(findings, fleet.resources, fleet.lacking);
   const limitReached = reachesLimit(share, flags.maxUnknown);
   if (share.unknown > 0)

@@ -15,6 +15,15 @@ describe('npm start (the sandbox demo)', () => {
     // Assess: each chapter reports what the system did, not only that it ran.
     expect(stdout).toMatch(/1\. The scheduled scan in report mode[\s\S]*exit code 1/);
     expect(stdout).toMatch(/run 1 .*3 snapshot-started/);
+    // Each count says which rule it is for.
+    expect(stdout).toMatch(/exit code 1[^\n]*\n\s+encrypted-at-rest: \d+ compliant, \d+ violation/);
+    expect(stdout).toMatch(/\n\s+prod-durability: \d+ violation/);
+    expect(stdout).toMatch(/run 1 +actions \(prod-durability: [^)]*3 snapshot-started\)/);
+    expect(stdout).toMatch(/baseline run: 9 alerts, by rule: 9 encrypted-at-rest/);
+    // Durability default is explained where it is printed.
+    expect(stdout).toContain(
+      'orders-new is created with Durability default (ElastiCache resolves it to disabled today)',
+    );
     expect(stdout).toMatch(/run 2 .*3 modify-requested/);
     expect(stdout).toMatch(/orders-new .*modify-requested/);
     expect(stdout).toMatch(/SNS: .*drift: sessions-cache sse-elasticache -> none/);
@@ -67,6 +76,11 @@ describe('npm start -- --keep', () => {
     // Assess
     expect(groups.ReplicationGroups?.length).toBe(20);
     expect(output).toContain('STATE_TABLE=guardrails-state');
+    // AWS CLI v1 reads AWS_DEFAULT_REGION only; older clients drop the 2026-06-02 fields.
+    expect(output).toContain('AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1');
+    expect(output).toMatch(
+      /Only AWS CLI and SDK versions released after the 2026-06-02 ElastiCache model change show\s+Durability, EffectiveDurability and StorageEncryptionType/,
+    );
     expect(await exited).toBe(0);
   }, 120_000);
 });

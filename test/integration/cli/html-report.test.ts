@@ -38,9 +38,44 @@ function countColour(png: PNG, hex: string, area?: { top: number; bottom: number
   return count;
 }
 
+/** Headless Chromium, offline, on its own profile; its stdout. */
+async function chromium(dir: string, ...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    CHROMIUM ?? 'chromium',
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--user-data-dir=${join(dir, 'profile')}`,
+      '--window-size=1000,900',
+      ...args,
+    ],
+    { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+  );
+  return stdout;
+}
+
+/** Each findings row of a DOM dump: its status, whether hidden, its text. */
+function rowsOf(dom: string): { status: string; hidden: boolean; text: string }[] {
+  return [...dom.matchAll(/<tr data-status="(\w+)"([^>]*)>(.*?)<\/tr>/gs)].map(
+    ([, status, attributes, cells]) => ({
+      status: status ?? '',
+      hidden: /\bhidden\b/.test(attributes ?? ''),
+      text: (cells ?? '').replace(/<[^>]+>/g, ' '),
+    }),
+  );
+}
+
 describe.runIf(CHROMIUM !== undefined)('HTML report in headless Chromium', () => {
   let stack: Stack;
   let dir: string;
+  let report: string;
+  let scan: { code: number; errors: string };
 
   beforeAll(async () => {
     stack = await startStack();
@@ -54,13 +89,7 @@ describe.runIf(CHROMIUM !== undefined)('HTML report in headless Chromium', () =>
     stack.emulator.model.putGroup(groupState('plain', { encrypted: false, tags: new Map([['env', 'dev']]) }));
     dir = mkdtempSync(join(tmpdir(), 'guardrails-html-'));
     writeFileSync(join(dir, 'policy.yaml'), POLICY);
-  });
-  afterAll(async () => {
-    await stack.close();
-  });
-
-  it('renders the chart and the findings table (screenshot is not blank)', async () => {
-    // Prepare
+    report = join(dir, 'report.html');
     let errors = '';
     const io: CliIo = {
       stdout: () => undefined,
@@ -69,7 +98,6 @@ describe.runIf(CHROMIUM !== undefined)('HTML report in headless Chromium', () =>
       },
       isTTY: false,
     };
-    const report = join(dir, 'report.html');
     const code = await runCli(
       [
         'scan',
@@ -86,29 +114,20 @@ describe.runIf(CHROMIUM !== undefined)('HTML report in headless Chromium', () =>
       ],
       io,
     );
-    expect(errors).toBe('');
-    expect(code).toBe(1);
+    scan = { code, errors };
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  it('renders the chart and the findings table (screenshot is not blank)', async () => {
+    // Prepare
+    expect(scan.errors).toBe('');
+    expect(scan.code).toBe(1);
     const screenshot = join(dir, 'report.png');
 
     // Act
-    await promisify(execFile)(
-      CHROMIUM ?? 'chromium',
-      [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        `--user-data-dir=${join(dir, 'profile')}`,
-        '--window-size=1000,900',
-        `--screenshot=${screenshot}`,
-        `file://${report}`,
-      ],
-      { timeout: 60_000 },
-    );
+    await chromium(dir, `--screenshot=${screenshot}`, `file://${report}`);
 
     // Assess: the chart's bars in the status colours, and table text below it.
     const png = PNG.sync.read(readFileSync(screenshot));
@@ -123,5 +142,27 @@ describe.runIf(CHROMIUM !== undefined)('HTML report in headless Chromium', () =>
     expect(white / (png.width * png.height)).toBeLessThan(0.97);
     const html = readFileSync(report, 'utf8');
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/);
+  });
+
+  it('hides the rows the filter in the URL does not match', async () => {
+    // Act: the page reads #filter=… on load, as when a filtered view is linked to.
+    const rows = rowsOf(await chromium(dir, '--dump-dom', `file://${report}#filter=plain`));
+
+    // Assess
+    expect(rows.length).toBeGreaterThan(10);
+    expect(rows.filter((row) => !row.hidden).map((row) => row.text)).toEqual([
+      expect.stringContaining('plain'),
+    ]);
+    expect(rows.filter((row) => row.hidden).every((row) => !row.text.includes('plain'))).toBe(true);
+  });
+
+  it('hides the statuses unticked in the URL', async () => {
+    // Act
+    const rows = rowsOf(await chromium(dir, '--dump-dom', `file://${report}#hide=compliant`));
+
+    // Assess
+    expect(rows.filter((row) => row.status === 'compliant').length).toBeGreaterThan(0);
+    expect(rows.filter((row) => row.hidden).every((row) => row.status === 'compliant')).toBe(true);
+    expect(rows.filter((row) => !row.hidden).every((row) => row.status !== 'compliant')).toBe(true);
   });
 });
