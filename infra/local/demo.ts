@@ -146,7 +146,7 @@ const io: CliIo = { ...defaultIo(), stdout: (text) => (json += text) };
 const code = await runCli(['scan', '--endpoint-url', emulator.endpoint, '--format', 'json'], io);
 const reported = (JSON.parse(json) as { findings: Finding[] }).findings;
 line(`${reported.length} findings; exit code ${code} (1 = violations found)`);
-for (const rule of new Set(reported.map((finding) => finding.rule)))
+for (const rule of [...new Set(reported.map((finding) => finding.rule))].sort())
   line(
     `  ${rule}: ${countBy(reported.filter((finding) => finding.rule === rule).map((finding) => finding.status))}`,
   );

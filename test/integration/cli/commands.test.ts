@@ -72,7 +72,7 @@ describe('guardrails scan', () => {
     ['json', (out: string) => (JSON.parse(out) as { findings: unknown[] }).findings.length],
     ['csv', (out: string) => out.trim().split('\n').length - 1],
     ['markdown', (out: string) => out.trim().split('\n').length - 2],
-    ['html', (out: string) => out.match(/<tr class=/g)?.length ?? 0],
+    ['html', (out: string) => out.match(/<tr data-status=/g)?.length ?? 0],
     // The header and the summary line under the rows.
     ['table', (out: string) => out.trim().split('\n').length - 2],
   ])('reports every finding as %s and exits 1 on a violation', async (format, count) => {
