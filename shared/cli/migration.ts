@@ -8,7 +8,7 @@ import { userInfo } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AwsClientOptions, createFleetClients } from '../aws/clients.js';
 import { createMetricsClient } from '../aws/durability-metrics.js';
-import { EventPublisher } from '../aws/notify.js';
+import { DETAIL_TYPES, EventPublisher, type OutgoingEvent } from '../aws/notify.js';
 import { StateStore } from '../aws/state-store.js';
 import { StepFunctions } from '../aws/step-functions.js';
 import { parseMigrationInput } from '../domain/migration.js';
@@ -120,7 +120,7 @@ async function runLocally(
   const aws = { ...context.aws, endpoint };
   const clients = createFleetClients(aws);
   const store = stateStore(context);
-  const events = new EventPublisher(undefined, aws);
+  const events = new OutcomeKeeper(undefined, aws);
   const logger = createLogger('cli');
   logger.setLogLevel('SILENT');
   // The sandbox keeps its own time (waits move it on): steps stamp times on its clock.
@@ -174,6 +174,7 @@ async function runLocally(
   } catch (error) {
     if (!(error instanceof ExecutionFailedError)) throw error;
     context.out(`failed: ${error.error}: ${redactText(error.causeText)}\n`);
+    context.out(redactText(failureAdvice(input.replicationGroupId, events.outcome)));
     return 1;
   }
 }
@@ -271,4 +272,40 @@ export async function migrationStatus(
   if (executionArn !== undefined)
     status.execution = await new StepFunctions(withoutEndpoint(context)).describe(executionArn);
   return status;
+}
+
+/** The failure report a run sends as its `Migration Outcome` event. */
+interface FailedOutcome {
+  migration?: string;
+  restoreFrom?: string;
+  dataSynced?: boolean;
+}
+
+/** An event publisher that also keeps the run's outcome, for the CLI to print. */
+class OutcomeKeeper extends EventPublisher {
+  outcome: FailedOutcome | undefined;
+
+  override async publish(events: OutgoingEvent[]): Promise<void> {
+    for (const event of events)
+      if (event.detailType === DETAIL_TYPES.migrationOutcome) this.outcome = event.detail as FailedOutcome;
+    await super.publish(events);
+  }
+}
+
+/**
+ * What an on-call engineer needs after a failed migration: whether the source still serves,
+ * which snapshot to restore from, and what to run next.
+ */
+export function failureAdvice(group: string, outcome: FailedOutcome | undefined): string {
+  if (outcome === undefined) return `  next: guardrails migration status ${group}\n`;
+  const lines = [`  migration: ${outcome.migration ?? 'unknown'}`];
+  if (outcome.restoreFrom !== undefined)
+    lines.push(`  restore from: snapshot ${outcome.restoreFrom} (kept; guardrails snapshot list)`);
+  const handsOn = outcome.migration?.includes('act by hand') === true;
+  lines.push(
+    handsOn
+      ? `  next: the group may still be migrating: guardrails migration status ${group}, then aws elasticache complete-migration --replication-group-id ${group} --force`
+      : `  next: the source keeps serving; fix the cause above and start the migration again (guardrails migration start ${group} --source …)`,
+  );
+  return `${lines.join('\n')}\n`;
 }

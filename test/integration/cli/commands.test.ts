@@ -383,6 +383,16 @@ describe('guardrails migration (--local against the sandbox)', () => {
     expect(aborted.out).toContain('the execution waiting for approval on basket aborts now');
     expect(result.code).toBe(EXIT.violations);
     expect(result.out).toContain('failed: MigrationAborted: wrong source');
+    // What to do next, not only the error's name.
+    expect(result.out).toMatch(
+      /migration: aborted with CompleteMigration Force=true: data not synced, the source still serves/,
+    );
+    expect(result.out).toMatch(
+      /restore from: snapshot basket-premigration-\S+ \(kept; guardrails snapshot list\)/,
+    );
+    expect(result.out).toContain(
+      'next: the source keeps serving; fix the cause above and start the migration again',
+    );
     expect(stack.emulator.model.groups.get('basket')?.status).toBe('available');
   });
 

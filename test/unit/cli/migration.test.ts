@@ -8,6 +8,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CliIo, EXIT, runCli } from '../../../shared/cli/main.js';
+import { failureAdvice } from '../../../shared/cli/migration.js';
 
 const sfn = mockClient(SFNClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -132,5 +133,21 @@ describe('guardrails migration, against Step Functions', () => {
     expect(err).toBe(
       'guardrails: StartExecution failed: StateMachineDoesNotExist: State Machine Does Not Exist\n',
     );
+  });
+});
+
+describe('Function: failureAdvice', () => {
+  it('tells to act by hand when the abort did not finish', () => {
+    const advice = failureAdvice('orders', {
+      migration: 'abort did not finish: the group may still be migrating, act by hand',
+      restoreFrom: 'orders-premigration-run-1',
+    });
+
+    expect(advice).toContain('restore from: snapshot orders-premigration-run-1');
+    expect(advice).toContain('aws elasticache complete-migration --replication-group-id orders --force');
+  });
+
+  it('points at the status command when no outcome was seen', () => {
+    expect(failureAdvice('orders', undefined)).toBe('  next: guardrails migration status orders\n');
   });
 });
