@@ -248,6 +248,19 @@ async function emit(text: string, flags: OutputFlags, io: CliIo): Promise<void> 
   else await writeFile(flags.output, text);
 }
 
+/**
+ * A command's result as lines of text by default (what a person reads), or as rows in the
+ * asked `--format` / to the `--output` file (what a script reads).
+ */
+async function emitResult(
+  result: { text: string; rows: Record<string, string>[]; columns: string[] },
+  flags: OutputFlags,
+  io: CliIo,
+): Promise<void> {
+  if (flags.format === undefined && flags.output === undefined) io.stdout(result.text);
+  else await emit(renderRows(result.rows, result.columns, formatOf(flags, io)), flags, io);
+}
+
 const formatOf = (flags: OutputFlags, io: CliIo): Format =>
   flags.format ?? (io.isTTY && flags.output === undefined ? 'table' : 'json');
 
@@ -571,16 +584,20 @@ transition in the whole fleet still exits ${EXIT.violations}.`,
     );
 
   const policy = root.command('policy').description('Check and explain a policy.');
-  policy
-    .command('validate')
+  withOutput(policy.command('validate'))
     .description('Check a policy file; every problem is shown with its line.')
     .argument('<file>', 'policy file (YAML)')
     .action(
-      run(async (_flags: object, file?: string) => {
+      run(async (flags: OutputFlags, file?: string) => {
         const checked = await loadPolicyFile(file ?? '');
-        io.stdout(
-          `${file}: valid (${checked.rules.length} rules, ${checked.exemptions.length} exemptions)\n`,
-        );
+        const row = {
+          file: file ?? '',
+          valid: 'true',
+          rules: String(checked.rules.length),
+          exemptions: String(checked.exemptions.length),
+        };
+        const text = `${file}: valid (${row.rules} rules, ${row.exemptions} exemptions)\n`;
+        await emitResult({ text, rows: [row], columns: Object.keys(row) }, flags, io);
         return EXIT.compliant;
       }),
     );
@@ -590,12 +607,12 @@ transition in the whole fleet still exits ${EXIT.violations}.`,
     .action(run((flags: FleetFlags & OutputFlags & { resource: string }) => explain(flags, io)));
 
   const snapshot = root.command('snapshot').description("This app's tagged snapshots.");
-  withAws(snapshot.command('create'))
+  withOutput(withAws(snapshot.command('create')))
     .description('Snapshot a replication group now, tagged as ours (expired by `snapshot cleanup`).')
     .argument('<replication-group-id>')
     .option('--reason <text>', 'why (the guardrails:reason tag)', 'manual')
     .action(
-      run(async (flags: AwsFlags & { reason: string }, group?: string) => {
+      run(async (flags: AwsFlags & OutputFlags & { reason: string }, group?: string) => {
         // To the millisecond: two snapshots of a group in one second must not collide.
         const name = `guardrails-${group}-${new Date().toISOString().replace(/[-:.TZ]/g, '')}`;
         const record = await createSnapshot(
@@ -604,7 +621,12 @@ transition in the whole fleet still exits ${EXIT.violations}.`,
           name,
           flags.reason,
         );
-        io.stdout(`${record.name} ${record.status}\n`);
+        const row = { name: record.name, replicationGroupId: group ?? '', status: record.status };
+        await emitResult(
+          { text: `${record.name} ${record.status}\n`, rows: [row], columns: Object.keys(row) },
+          flags,
+          io,
+        );
         return EXIT.compliant;
       }),
     );
@@ -634,29 +656,60 @@ transition in the whole fleet still exits ${EXIT.violations}.`,
         return EXIT.compliant;
       }),
     );
-  withAws(snapshot.command('cleanup'))
+  withTable(withOutput(withAws(snapshot.command('cleanup'))))
     .description(
       "Delete our snapshots past the retention (never a group's newest); a dry run unless --apply.",
     )
     .option('--retention-days <days>', 'keep snapshots younger than this', '14')
     .option('--apply', 'delete (default: only show what would be deleted)')
     .action(
-      run(async (flags: AwsFlags & { retentionDays: string; apply?: boolean }) => {
-        const days = Number(flags.retentionDays);
-        if (!Number.isInteger(days) || days < 1)
-          throw new InputValidationError(
-            `--retention-days ${clip(flags.retentionDays)}: expected a whole number of days >= 1`,
-          );
-        const report = await cleanupSnapshots(createFleetClients(awsOptions(flags)), {
-          retentionDays: days,
-          dryRun: flags.apply !== true,
-          now: new Date(),
-        });
-        for (const name of report.deleted) io.stdout(`deleted ${name}\n`);
-        for (const name of report.wouldDelete) io.stdout(`would delete ${name} (run with --apply)\n`);
-        for (const kept of report.kept) io.stdout(`kept ${kept.name}: ${kept.reason}\n`);
-        return EXIT.compliant;
-      }),
+      run(
+        async (
+          flags: AwsFlags & OutputFlags & { retentionDays: string; apply?: boolean; table?: string },
+        ) => {
+          const days = Number(flags.retentionDays);
+          if (!Number.isInteger(days) || days < 1)
+            throw new InputValidationError(
+              `--retention-days ${clip(flags.retentionDays)}: expected a whole number of days >= 1`,
+            );
+          // With the state table, snapshots that a migration or durability change in flight names are kept.
+          const table = flags.table ?? process.env.STATE_TABLE;
+          const store =
+            table === undefined || table === ''
+              ? undefined
+              : new StateStore(table, { ...awsOptions(flags), endpoint: undefined });
+          if (store === undefined && flags.apply === true)
+            io.stderr(
+              'guardrails: no --table or STATE_TABLE: snapshots of changes in flight are not known, only the newest available of each group is kept\n',
+            );
+          const report = await cleanupSnapshots(createFleetClients(awsOptions(flags)), {
+            retentionDays: days,
+            dryRun: flags.apply !== true,
+            now: new Date(),
+            store,
+          });
+          const rows = [
+            ...report.deleted.map((name) => ({ name, action: 'deleted', reason: '' })),
+            ...report.wouldDelete.map((name) => ({
+              name,
+              action: 'would-delete',
+              reason: 'run with --apply',
+            })),
+            ...report.kept.map((kept) => ({ name: kept.name, action: 'kept', reason: kept.reason })),
+          ];
+          const text = rows
+            .map((row) =>
+              row.action === 'deleted'
+                ? `deleted ${row.name}\n`
+                : row.action === 'kept'
+                  ? `kept ${row.name}: ${row.reason}\n`
+                  : `would delete ${row.name} (run with --apply)\n`,
+            )
+            .join('');
+          await emitResult({ text, rows, columns: ['name', 'action', 'reason'] }, flags, io);
+          return EXIT.compliant;
+        },
+      ),
     );
 
   const migration = root.command('migration').description('Operate the online-migration state machine.');

@@ -150,6 +150,9 @@ describe('guardrails policy', () => {
     const good = await cli(['policy', 'validate', policyPath]);
     const wrong = await cli(['policy', 'validate', bad]);
 
+    expect(JSON.parse((await cli(['policy', 'validate', policyPath, '--format', 'json'])).out)).toEqual([
+      { file: policyPath, valid: 'true', rules: '2', exemptions: '0' },
+    ]);
     expect(good).toMatchObject({
       code: EXIT.compliant,
       out: `${policyPath}: valid (2 rules, 0 exemptions)\n`,
@@ -271,6 +274,37 @@ describe('guardrails snapshot cleanup --apply', () => {
     expect(applied.out).toContain(`deleted ${first}`);
     expect(stack.emulator.model.snapshots.has(first)).toBe(false);
     expect(stack.emulator.model.snapshots.has(second)).toBe(true);
+  });
+
+  it('keeps a snapshot a migration in flight names, and answers in the asked format', async () => {
+    // Prepare: an old snapshot of ours that is not the newest, named by a running migration's lock.
+    const endpoint = ['--endpoint-url', stack.emulator.endpoint];
+    const created = JSON.parse(
+      (await cli(['snapshot', 'create', 'payments', ...endpoint, '--format', 'json'])).out,
+    ) as { name: string; status: string }[];
+    const named = created[0]?.name ?? '';
+    stack.emulator.clock.advance(30_000);
+    const old = stack.emulator.model.snapshots.get(named);
+    if (old !== undefined) old.createdAt = Date.now() - 30 * 86_400_000;
+    await cli(['snapshot', 'create', 'payments', '--reason', 'later', ...endpoint]);
+    stack.emulator.clock.advance(30_000);
+    const now = new Date();
+    await stack.store.acquireLease('migration#payments', 'run-9', new Date(now.getTime() + 3_600_000), now, {
+      snapshotName: named,
+    });
+
+    // Act
+    const applied = await cli(['snapshot', 'cleanup', ...endpoint, '--apply', '--format', 'json']);
+    await stack.store.releaseLease('migration#payments');
+
+    // Assess
+    expect(created[0]).toMatchObject({ replicationGroupId: 'payments' });
+    expect(JSON.parse(applied.out)).toContainEqual({
+      name: named,
+      action: 'kept',
+      reason: 'named by a change in flight (migration or durability change)',
+    });
+    expect(stack.emulator.model.snapshots.has(named)).toBe(true);
   });
 });
 
