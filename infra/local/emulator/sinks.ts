@@ -147,7 +147,16 @@ export class CaptureSinks {
         time: new Date(now).toISOString(),
       };
       this.events.push(record);
-      this.#append('events.jsonl', record);
+      // On disk as EventBridge delivers it to a rule's target (the shape the README documents).
+      this.#append('events.jsonl', {
+        version: '0',
+        id: record.eventId,
+        'detail-type': record.detailType,
+        source: record.source,
+        time: record.time,
+        resources: record.resources,
+        detail: record.detail,
+      });
       return { EventId: record.eventId };
     });
     return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -89,6 +92,31 @@ describe('Local stack: EventBridge capture', () => {
       detail: { authToken: '[REDACTED]' },
     });
     expect(emulator.faults.count('PutEvents')).toBe(2);
+  });
+
+  it('writes events.jsonl in the shape EventBridge delivers (detail-type, as the README documents)', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'guardrails-capture-'));
+    const capturing = await startEmulator({ captureDir: dir });
+    const events = new EventPublisher(undefined, { endpoint: capturing.endpoint, region });
+
+    // Act
+    await events.publish([
+      { detailType: DETAIL_TYPES.durabilityViolation, detail: { resourceId: 'g-1' }, resources: ['arn:g-1'] },
+    ]);
+    await capturing.close();
+
+    // Assess
+    const [line] = readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n');
+    expect(JSON.parse(line ?? '{}')).toEqual({
+      version: '0',
+      id: expect.any(String),
+      'detail-type': 'Durability Policy Violation',
+      source: 'elasticache-guardrails',
+      time: expect.any(String),
+      resources: ['arn:g-1'],
+      detail: { resourceId: 'g-1' },
+    });
   });
 
   it('refuses more than 10 entries in one call, as EventBridge does', async () => {
