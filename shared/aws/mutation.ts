@@ -8,6 +8,7 @@
  * Refusals (4xx) and throttling (never applied) keep the SDK's own retries.
  */
 import type { BuildMiddleware, FinalizeRequestMiddleware, MiddlewareStack } from '@smithy/types';
+import { isThrottlingError } from '../runtime/errors.js';
 import { AwsCallError } from './errors.js';
 
 /** The ElastiCache calls this app makes that change something. */
@@ -48,7 +49,6 @@ export class OutcomeUnknownError extends Error {
 
 /** Node codes of a request that never reached the service: retrying it cannot repeat a change. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
-const THROTTLING = /throttl|toomanyrequests|requestlimitexceeded/i;
 
 interface SdkErrorShape {
   name?: unknown;
@@ -59,8 +59,8 @@ interface SdkErrorShape {
 /** Whether a failed attempt may have been applied: no answer, or a server error. */
 export function mayHaveApplied(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return true;
+  if (isThrottlingError(error)) return false;
   const sdk = error as SdkErrorShape;
-  if (typeof sdk.name === 'string' && THROTTLING.test(sdk.name)) return false;
   const status = sdk.$metadata?.httpStatusCode;
   if (typeof status === 'number') return status >= 500;
   return !(typeof sdk.code === 'string' && NOT_SENT_CODES.has(sdk.code));

@@ -50,6 +50,12 @@ interface SdkErrorShape {
   $metadata?: { httpStatusCode?: number };
 }
 
+/** Whether AWS turned the call away for its rate (it was not carried out). */
+export function isThrottlingError(error: unknown): boolean {
+  const name = typeof error === 'object' && error !== null ? (error as SdkErrorShape).name : undefined;
+  return typeof name === 'string' && THROTTLING_NAMES.has(name);
+}
+
 /**
  * Whether a redelivery of the same work could succeed: our own errors say so themselves;
  * AWS SDK errors are retryable when throttled, when the service failed (5xx) or was not reached.
@@ -61,7 +67,7 @@ export function isRetryable(error: unknown): boolean {
   if (error instanceof GuardrailsError) return error.retryable;
   if (typeof error !== 'object' || error === null) return false;
   const sdk = error as SdkErrorShape;
-  if (typeof sdk.name === 'string' && THROTTLING_NAMES.has(sdk.name)) return true;
+  if (isThrottlingError(error)) return true;
   if (sdk.$retryable !== undefined && sdk.$retryable !== null) return true;
   if (sdk.$fault === 'server') return true;
   if (typeof sdk.code === 'string' && NETWORK_CODES.has(sdk.code)) return true;
