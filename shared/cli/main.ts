@@ -222,11 +222,21 @@ function withTable(command: Command): Command {
   return command.option('--table <name>', 'state table (default: $STATE_TABLE)');
 }
 
-function tableName(flags: { table?: string }): string {
+/** The state table's name: `--table`, else `STATE_TABLE`, or undefined when neither names one. */
+function tableOf(flags: { table?: string }): string | undefined {
   const name = flags.table ?? process.env.STATE_TABLE;
-  if (name === undefined || name === '') throw new InputValidationError('give --table or set STATE_TABLE');
+  return name === '' ? undefined : name;
+}
+
+function tableName(flags: { table?: string }): string {
+  const name = tableOf(flags);
+  if (name === undefined) throw new InputValidationError('give --table or set STATE_TABLE');
   return name;
 }
+
+/** The state table lives in DynamoDB: `--endpoint-url` (ElastiCache's) is not its endpoint. */
+const stateStoreOf = (flags: AwsFlags, table: string) =>
+  new StateStore(table, { ...awsOptions(flags), endpoint: undefined });
 
 /** Read the fleet, with a progress line on stderr when it is a terminal. */
 async function describedFleetOf(flags: FleetFlags, io: CliIo): Promise<DescribedFleet> {
@@ -428,7 +438,7 @@ async function reportBaselines(file: string): Promise<EncryptionBaseline[]> {
 
 /** The baselines the encryption-drift job keeps in the state table (their resource named by ARN). */
 async function tableBaselines(flags: AwsFlags & { table?: string }, io: CliIo): Promise<RecordedBaseline[]> {
-  const store = new StateStore(tableName(flags), { ...awsOptions(flags), endpoint: undefined });
+  const store = stateStoreOf(flags, tableName(flags));
   return (await store.listRecords<{ arn?: unknown }>(BASELINE_KIND)).flatMap((record) => {
     const result = storedBaselineSchema.safeParse(record);
     if (result.success) return [result.data];
@@ -673,11 +683,8 @@ transition in the whole fleet still exits ${EXIT.violations}.`,
               `--retention-days ${clip(flags.retentionDays)}: expected a whole number of days >= 1`,
             );
           // With the state table, snapshots that a migration or durability change in flight names are kept.
-          const table = flags.table ?? process.env.STATE_TABLE;
-          const store =
-            table === undefined || table === ''
-              ? undefined
-              : new StateStore(table, { ...awsOptions(flags), endpoint: undefined });
+          const table = tableOf(flags);
+          const store = table === undefined ? undefined : stateStoreOf(flags, table);
           if (store === undefined && flags.apply === true)
             io.stderr(
               'guardrails: no --table or STATE_TABLE: snapshots of changes in flight are not known, only the newest available of each group is kept\n',

@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import * as z from 'zod';
 import { InputValidationError } from '../runtime/errors.js';
-import { describeIssues } from '../runtime/handler.js';
+import { parseInput } from '../runtime/handler.js';
 import type { Resource } from './resource.js';
 
 /**
@@ -101,10 +101,7 @@ export type MigrationInput = Omit<z.infer<typeof migrationInputSchema>, 'polling
  * parseMigrationInput({ replicationGroupId: 'orders', customerEndpoints: [{ address: '10.0.0.5', port: 6379 }] });
  */
 export function parseMigrationInput(raw: unknown): MigrationInput {
-  const result = migrationInputSchema.safeParse(raw);
-  if (!result.success)
-    throw new InputValidationError(`invalid migration input: ${describeIssues(result.error)}`);
-  const { polling, ...rest } = result.data;
+  const { polling, ...rest } = parseInput(migrationInputSchema, raw, 'migration input');
   const merged = Object.fromEntries(
     POLL_LOOPS.map((loop) => [loop, { ...DEFAULT_POLLING[loop], ...(polling?.[loop] ?? {}) }]),
   ) as Record<PollLoop, PollSchedule>;

@@ -27,17 +27,30 @@ export function describeIssues(error: z.ZodError): string {
 }
 
 /**
+ * `value` parsed with `schema`, or an InputValidationError that names each bad field
+ * (`invalid <what>: detail.eventName: …`).
+ *
+ * @example
+ * const body = parseInput(RECHECK_BODY, JSON.parse(text), 're-check');
+ */
+export function parseInput<Schema extends z.ZodType>(
+  schema: Schema,
+  value: unknown,
+  what: string,
+): z.output<Schema> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new InputValidationError(`invalid ${what}: ${describeIssues(result.error)}`);
+  return result.data;
+}
+
+/**
  * Middleware that validates the raw event with a zod schema and replaces it with the
  * parsed value; a bad event becomes an InputValidationError naming each bad field.
  */
 export function parseEvent<Schema extends z.ZodType>(schema: Schema): MiddlewareObj<unknown> {
   return {
     before: (request) => {
-      const result = schema.safeParse(request.event);
-      if (!result.success) {
-        throw new InputValidationError(`invalid event: ${describeIssues(result.error)}`);
-      }
-      request.event = result.data;
+      request.event = parseInput(schema, request.event, 'event');
     },
   };
 }

@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse } from 'aws-lambda';
 import * as z from 'zod';
-import { InputValidationError, isRetryable } from './errors.js';
-import { describeIssues } from './handler.js';
+import { isRetryable } from './errors.js';
+import { parseInput } from './handler.js';
 
 /** What a batch needs of an SQS record: its id, to report it, and its body. */
 export interface QueueRecord {
@@ -24,9 +24,7 @@ export function isSqsBatch(event: unknown): event is { Records: unknown } {
  * answered record by record: that is an InputValidationError naming the field.
  */
 export function parseSqsBatch(event: unknown): QueueRecord[] {
-  const result = SQS_BATCH.safeParse(event);
-  if (!result.success) throw new InputValidationError(`invalid event: ${describeIssues(result.error)}`);
-  return result.data.Records.map(({ messageId, body }) => ({ messageId, body }));
+  return parseInput(SQS_BATCH, event, 'event').Records.map(({ messageId, body }) => ({ messageId, body }));
 }
 
 /**
