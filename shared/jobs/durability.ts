@@ -361,7 +361,8 @@ async function readEngineVersionsInto(
   deps: DurabilityJobDeps,
   candidates: Resource[],
 ): Promise<Map<string, AwsCallError>> {
-  const wanted = candidates.filter((resource) => resource.engineVersion === undefined);
+  // One entry per group, however many rules it violates (a reaction's one group is one call).
+  const wanted = [...new Set(candidates)].filter((resource) => resource.engineVersion === undefined);
   const { versions, error } = await readEngineVersions(deps.clients.elasticache, wanted);
   const failures = new Map<string, AwsCallError>();
   for (const resource of wanted) {

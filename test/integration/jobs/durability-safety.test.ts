@@ -248,13 +248,22 @@ describe('Durability enforcement: the engine version of one group', () => {
       stack.emulator.model.putGroup(groupState(`r-${String(index).padStart(3, '0')}`));
 
     // Act
-    const result = await checkGroup(stack.durabilityDeps(), { policy: enforce(), dryRun: false }, 'r-299');
+    // Two rules violated by the group: still one read.
+    const policy = enforce(`  - name: baseline-async
+    mode: enforce
+    match: { tags: { env: prod } }
+    durability: { minimum: async }
+`);
+    const result = await checkGroup(stack.durabilityDeps(), { policy, dryRun: false }, 'r-299');
 
     // Assess
     const reads = requestsReached(stack.emulator, 'DescribeCacheClusters');
     expect(reads).toHaveLength(1);
     expect(reads[0]?.params.CacheClusterId).toMatch(/^r-299-/);
-    expect(result.report?.findings[0]?.action).toBe('modify-requested');
+    expect(result.report?.findings.map((finding) => finding.action)).toEqual([
+      'modify-requested',
+      'modify-requested',
+    ]);
   });
 });
 
