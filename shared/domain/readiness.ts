@@ -1,0 +1,361 @@
+/**
+ * Durability readiness: from what a replication group is to the ordered online changes that
+ * bring it to a durability level, or a rebuild verdict naming every blocker. Pure: the facts
+ * come from the ElastiCache adapter, the allowed actions from the policy.
+ *
+ * The order follows what ElastiCache accepts (user guide: Changing durability on an existing
+ * cluster; Enabling in-transit encryption; Modifying cluster mode; Upgrading engine versions
+ * including cross-engine upgrades; Scaling replica count; Vertical scaling):
+ * engine → node type → replicas → Multi-AZ → TLS → cluster mode compatible → enabled →
+ * durability, each change its own request. TLS comes before cluster mode because a group in
+ * cluster mode `compatible` accepts no other modification until it is `enabled`.
+ */
+import { DURABLE_MIN_VALKEY, DURABLE_NODE_FAMILIES } from './eligibility.js';
+import type { DurabilityLevel, Resource } from './resource.js';
+
+/** The online changes a policy may let run unattended (`durability.stagedChanges.allow`). */
+export const STAGED_ACTIONS = [
+  'upgrade-engine',
+  'scale-node',
+  'add-replicas',
+  'enable-multi-az',
+  'enable-tls',
+  'cluster-mode',
+] as const;
+export type StagedAction = (typeof STAGED_ACTIONS)[number];
+export type PlanAction = StagedAction | 'set-durability';
+
+export const PLAN_VERDICTS = ['in-place', 'staged', 'rebuild', 'not-applicable', 'unknown'] as const;
+export type PlanVerdict = (typeof PLAN_VERDICTS)[number];
+
+export type ClientImpact = 'none' | 'clients-must-switch';
+
+/** One request of a plan, with the exact parameters sent. */
+export interface PlanStep {
+  action: PlanAction;
+  api: 'ModifyReplicationGroup' | 'IncreaseReplicaCount';
+  params: Record<string, string | number | boolean>;
+  /** What the step changes, in an operator's words. */
+  summary: string;
+  /** A planning estimate: ElastiCache names no duration, and large groups take longer. */
+  expectedMinutes: number;
+  clientImpact: ClientImpact;
+  /** True when the policy lets it run without an approval; a step with client impact never does. */
+  unattended: boolean;
+  notes?: string[];
+}
+
+export interface RebuildRecipe {
+  snapshot: { api: 'CreateSnapshot'; params: Record<string, string> };
+  create: { api: 'CreateReplicationGroup'; params: Record<string, string | number | boolean> };
+  afterwards: string[];
+}
+
+export type DurabilityPlan =
+  | { verdict: 'in-place' | 'staged'; target: DurabilityLevel; steps: PlanStep[]; needApproval: number }
+  | { verdict: 'rebuild'; target: DurabilityLevel; blockers: string[]; recipe: RebuildRecipe }
+  | { verdict: 'not-applicable'; target: DurabilityLevel; reason: string }
+  | { verdict: 'unknown'; target: DurabilityLevel; missing: string[] };
+
+/** What the planner reads of a group: the resource model plus two settings it does not hold yet. */
+export type GroupFacts = Pick<
+  Resource,
+  | 'type'
+  | 'id'
+  | 'engine'
+  | 'engineVersion'
+  | 'clusterMode'
+  | 'shards'
+  | 'minReplicasPerShard'
+  | 'multiAZ'
+  | 'transitEncryptionEnabled'
+  | 'cacheNodeType'
+  | 'dataTiering'
+  | 'globalDatastore'
+  | 'pendingModifications'
+  | 'effectiveDurability'
+> & {
+  automaticFailover?: boolean;
+  transitEncryptionMode?: 'preferred' | 'required';
+};
+
+export interface PlanOptions {
+  /** Steps the policy lets run unattended; everything else waits for an approval. */
+  allow: readonly StagedAction[];
+  /** Whether the durability change itself may run unattended (the rule is in enforce mode). */
+  enforce: boolean;
+  /**
+   * `online`: durability changes on an existing group (Changing durability on an existing
+   * cluster). `creation-only`: the older Limitations page, where it is chosen at creation.
+   */
+  durabilitySwitch: 'online' | 'creation-only';
+  /** The Valkey version an engine upgrade goes to. */
+  engineVersion: string;
+}
+
+export const DEFAULT_PLAN_OPTIONS: PlanOptions = {
+  allow: [],
+  enforce: false,
+  durabilitySwitch: 'online',
+  engineVersion: `${DURABLE_MIN_VALKEY[0]}.${DURABLE_MIN_VALKEY[1]}`,
+};
+
+/** Planning estimates in minutes per step (see `PlanStep.expectedMinutes`). */
+export const STEP_MINUTES: Record<PlanAction, number> = {
+  'upgrade-engine': 45,
+  'scale-node': 40,
+  'add-replicas': 20,
+  'enable-multi-az': 5,
+  'enable-tls': 30,
+  'cluster-mode': 10,
+  'set-durability': 30,
+};
+
+/** Numeric order of dotted versions; NaN parts compare as 0. */
+export function compareVersions(a: string, b: string): number {
+  const left = a.split('.').map(Number);
+  const right = b.split('.').map(Number);
+  for (let index = 0; index < Math.max(left.length, right.length); index += 1) {
+    const difference = (left[index] || 0) - (right[index] || 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
+const DURABLE_MIN = `${DURABLE_MIN_VALKEY[0]}.${DURABLE_MIN_VALKEY[1]}`;
+const SMALL_SIZES = ['micro', 'small', 'medium'];
+
+/**
+ * The durable node type closest to `nodeType`: same size on r7g for memory-optimised (r, x)
+ * families, m7g for general purpose (m, t; t sizes below large become large), c7gn for c.
+ * Undefined when there is none (data tiering `d` families, unknown shapes).
+ */
+export function durableNodeType(nodeType: string): string | undefined {
+  const [prefix, family = '', size = ''] = nodeType.split('.');
+  if (prefix !== 'cache' || size === '') return undefined;
+  if ((DURABLE_NODE_FAMILIES as readonly string[]).includes(family)) return nodeType;
+  if (family.endsWith('d')) return undefined; // data tiering (r6gd): no durable family
+  const kind = family[0];
+  if (kind === 'r' || kind === 'x') return `cache.r7g.${size}`;
+  if (kind === 'm') return `cache.m7g.${size}`;
+  if (kind === 't') return `cache.m7g.${SMALL_SIZES.includes(size) ? 'large' : size}`;
+  if (kind === 'c') return `cache.c7gn.${size}`;
+  return undefined;
+}
+
+/** The facts a plan cannot be made without, by name. */
+function missingFacts(group: GroupFacts): string[] {
+  const missing: string[] = [];
+  if (group.engine === undefined) missing.push('engine');
+  if (group.engineVersion === undefined) missing.push('engine version');
+  if (group.clusterMode === undefined) missing.push('cluster mode');
+  if (group.minReplicasPerShard === undefined) missing.push('replicas per shard');
+  if (group.cacheNodeType === undefined) missing.push('node type');
+  if (group.effectiveDurability === undefined) missing.push('EffectiveDurability');
+  return missing;
+}
+
+/** What no online change can fix, each in words an operator can act on. */
+function blockersOf(group: GroupFacts, options: PlanOptions): string[] {
+  const blockers: string[] = [];
+  if (group.dataTiering === true)
+    blockers.push('data tiering is on (durability needs it off; no online change)');
+  if (group.globalDatastore === true)
+    blockers.push('member of a Global Datastore (durability is not supported)');
+  if (group.engine !== 'valkey' && group.engine !== 'redis') {
+    blockers.push(`engine ${group.engine ?? 'unknown'} has no upgrade path to Valkey`);
+  }
+  if (group.cacheNodeType !== undefined && durableNodeType(group.cacheNodeType) === undefined) {
+    blockers.push(
+      `node type ${group.cacheNodeType} has no durable equivalent (${DURABLE_NODE_FAMILIES.join('|')})`,
+    );
+  }
+  if (options.durabilitySwitch === 'creation-only' && group.effectiveDurability === 'disabled') {
+    blockers.push('durability can only be chosen when a group is created (creation-only switch rule)');
+  }
+  return blockers;
+}
+
+type StepDraft = Omit<PlanStep, 'unattended' | 'expectedMinutes'>;
+
+/** Every change the group needs before durability, in the order ElastiCache accepts them. */
+function prerequisiteSteps(group: GroupFacts, options: PlanOptions): StepDraft[] {
+  const id = group.id;
+  const steps: StepDraft[] = [];
+  const modify = (params: StepDraft['params']) => ({
+    ReplicationGroupId: id,
+    ...params,
+    ApplyImmediately: true,
+  });
+  const engine = group.engine ?? '';
+  const version = group.engineVersion ?? '';
+  if (engine !== 'valkey' || compareVersions(version, DURABLE_MIN) < 0) {
+    const notes =
+      engine === 'redis'
+        ? [
+            compareVersions(version, '5.0.6') < 0
+              ? 'Redis OSS before 5.0.6: expect a 30-60 s failover while DNS propagates'
+              : 'Redis OSS 5.0.6+ to Valkey: no downtime',
+            'a custom parameter group needs a Valkey one passed as CacheParameterGroupName',
+          ]
+        : undefined;
+    steps.push({
+      action: 'upgrade-engine',
+      api: 'ModifyReplicationGroup',
+      params: modify({ Engine: 'valkey', EngineVersion: options.engineVersion }),
+      summary: `upgrade ${engine} ${version} to valkey ${options.engineVersion}`,
+      clientImpact: 'none',
+      notes,
+    });
+  }
+  const nodeType = group.cacheNodeType ?? '';
+  const durableType = durableNodeType(nodeType);
+  if (durableType !== undefined && durableType !== nodeType) {
+    steps.push({
+      action: 'scale-node',
+      api: 'ModifyReplicationGroup',
+      params: modify({ CacheNodeType: durableType }),
+      summary: `scale ${nodeType} to ${durableType}`,
+      clientImpact: 'none',
+    });
+  }
+  if ((group.minReplicasPerShard ?? 0) < 1) {
+    steps.push({
+      action: 'add-replicas',
+      api: 'IncreaseReplicaCount',
+      params: { ReplicationGroupId: id, NewReplicaCount: 1, ApplyImmediately: true },
+      summary: 'add 1 replica to every shard',
+      clientImpact: 'none',
+    });
+  }
+  if (group.multiAZ !== true) {
+    steps.push({
+      action: 'enable-multi-az',
+      api: 'ModifyReplicationGroup',
+      params: modify({ AutomaticFailoverEnabled: true, MultiAZEnabled: true }),
+      summary: 'enable automatic failover and Multi-AZ',
+      clientImpact: 'none',
+    });
+  }
+  if (group.transitEncryptionEnabled !== true) {
+    steps.push({
+      action: 'enable-tls',
+      api: 'ModifyReplicationGroup',
+      params: modify({ TransitEncryptionEnabled: true, TransitEncryptionMode: 'preferred' }),
+      summary: 'enable in-transit encryption in mode preferred (plain connections still accepted)',
+      clientImpact: 'none',
+      notes: ['set TransitEncryptionMode=required once every client uses TLS'],
+    });
+  }
+  if (group.clusterMode === 'disabled') {
+    steps.push({
+      action: 'cluster-mode',
+      api: 'ModifyReplicationGroup',
+      params: modify({ ClusterMode: 'compatible' }),
+      summary: 'cluster mode disabled → compatible (both kinds of client are served)',
+      clientImpact: 'none',
+    });
+  }
+  if (group.clusterMode !== 'enabled') {
+    steps.push({
+      action: 'cluster-mode',
+      api: 'ModifyReplicationGroup',
+      params: modify({ ClusterMode: 'enabled' }),
+      summary: 'cluster mode compatible → enabled',
+      clientImpact: 'clients-must-switch',
+      notes: ['every client must be cluster-aware and use the configuration endpoint first'],
+    });
+  }
+  return steps;
+}
+
+/**
+ * The plan that brings a replication group to `target` durability.
+ *
+ * @example
+ * const plan = planDurability(facts, 'sync', { ...DEFAULT_PLAN_OPTIONS, allow: ['add-replicas'] });
+ * if (plan.verdict === 'staged') console.log(`${plan.steps.length} steps, ${plan.needApproval} need approval`);
+ */
+export function planDurability(
+  group: GroupFacts,
+  target: DurabilityLevel,
+  options: PlanOptions = DEFAULT_PLAN_OPTIONS,
+): DurabilityPlan {
+  if (group.type !== 'replication-group') {
+    return { verdict: 'not-applicable', target, reason: 'serverless caches cannot be durable' };
+  }
+  if (group.effectiveDurability === target) {
+    return { verdict: 'not-applicable', target, reason: `already ${target}` };
+  }
+  if (target === 'disabled') {
+    return { verdict: 'not-applicable', target, reason: 'lowering durability is not planned' };
+  }
+  const missing = missingFacts(group);
+  if (missing.length > 0) return { verdict: 'unknown', target, missing };
+  const blockers = blockersOf(group, options);
+  if (blockers.length > 0)
+    return { verdict: 'rebuild', target, blockers, recipe: rebuildRecipe(group, target, options) };
+
+  const drafts: StepDraft[] = [
+    ...prerequisiteSteps(group, options),
+    {
+      action: 'set-durability',
+      api: 'ModifyReplicationGroup',
+      params: { ReplicationGroupId: group.id, Durability: target, ApplyImmediately: true },
+      summary: `set Durability=${target}`,
+      clientImpact: 'none',
+    },
+  ];
+  const steps = drafts.map((step): PlanStep => {
+    const allowed = step.action === 'set-durability' ? options.enforce : options.allow.includes(step.action);
+    return {
+      ...step,
+      expectedMinutes: STEP_MINUTES[step.action],
+      unattended: allowed && step.clientImpact === 'none',
+    };
+  });
+  return {
+    verdict: steps.length === 1 ? 'in-place' : 'staged',
+    target,
+    steps,
+    needApproval: steps.filter((step) => !step.unattended).length,
+  };
+}
+
+/** The durable copy of a group that cannot get there online: snapshot, create from it, cut over. */
+export function rebuildRecipe(
+  group: GroupFacts,
+  target: DurabilityLevel,
+  options: PlanOptions,
+): RebuildRecipe {
+  const snapshotName = `${group.id}-pre-rebuild`;
+  const nodeType = durableNodeType(group.cacheNodeType ?? '') ?? 'cache.r7g.large';
+  return {
+    snapshot: { api: 'CreateSnapshot', params: { ReplicationGroupId: group.id, SnapshotName: snapshotName } },
+    create: {
+      api: 'CreateReplicationGroup',
+      params: {
+        ReplicationGroupId: `${group.id.slice(0, 32)}-durable`,
+        ReplicationGroupDescription: `durable rebuild of ${group.id}`,
+        SnapshotName: snapshotName,
+        Engine: 'valkey',
+        EngineVersion: options.engineVersion,
+        CacheNodeType: nodeType,
+        ClusterMode: 'enabled',
+        NumNodeGroups: Math.max(1, group.shards ?? 1),
+        ReplicasPerNodeGroup: Math.max(1, group.minReplicasPerShard ?? 1),
+        AutomaticFailoverEnabled: true,
+        MultiAZEnabled: true,
+        TransitEncryptionEnabled: true,
+        TransitEncryptionMode: 'preferred',
+        DataTieringEnabled: false,
+        Durability: target,
+      },
+    },
+    afterwards: [
+      'point clients at the new group (cluster-aware, TLS) and watch errors',
+      `keep ${snapshotName} until the new group has served for a retention period`,
+      `delete ${group.id} once nothing connects to it`,
+    ],
+  };
+}

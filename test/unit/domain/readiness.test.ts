@@ -1,0 +1,278 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_PLAN_OPTIONS,
+  durableNodeType,
+  type GroupFacts,
+  type PlanOptions,
+  planDurability,
+} from '../../../shared/domain/readiness.js';
+
+/** A group that already meets every prerequisite of durability, not yet durable. */
+const READY: GroupFacts = {
+  type: 'replication-group',
+  id: 'orders',
+  engine: 'valkey',
+  engineVersion: '9.0',
+  clusterMode: 'enabled',
+  shards: 2,
+  minReplicasPerShard: 1,
+  multiAZ: true,
+  automaticFailover: true,
+  transitEncryptionEnabled: true,
+  transitEncryptionMode: 'preferred',
+  cacheNodeType: 'cache.r7g.large',
+  dataTiering: false,
+  globalDatastore: false,
+  pendingModifications: false,
+  effectiveDurability: 'disabled',
+};
+
+/** The oldest online starting point: Valkey 7.2, cluster mode disabled, no TLS, no replica. */
+const LEGACY: Partial<GroupFacts> = {
+  engineVersion: '7.2',
+  clusterMode: 'disabled',
+  shards: 1,
+  minReplicasPerShard: 0,
+  multiAZ: false,
+  automaticFailover: false,
+  transitEncryptionEnabled: false,
+  transitEncryptionMode: undefined,
+};
+
+const ENGINE = 'upgrade-engine';
+const NODE = 'scale-node';
+const REPLICAS = 'add-replicas';
+const MAZ = 'enable-multi-az';
+const TLS = 'enable-tls';
+const CM = 'cluster-mode';
+const DUR = 'set-durability';
+
+/**
+ * The expected plan of each starting state, written by hand from the user guide's order
+ * (engine, node type, replicas, Multi-AZ, TLS, cluster mode compatible then enabled,
+ * durability alone). Blockers are matched by a word each must contain.
+ */
+const TABLE: Array<[name: string, change: Partial<GroupFacts>, verdict: string, expected: string[]]> = [
+  ['ready', {}, 'in-place', [DUR]],
+  ['ready on Valkey 9.1', { engineVersion: '9.1' }, 'in-place', [DUR]],
+  ['ready on m7g', { cacheNodeType: 'cache.m7g.xlarge' }, 'in-place', [DUR]],
+  ['ready on c7gn', { cacheNodeType: 'cache.c7gn.large' }, 'in-place', [DUR]],
+  ['ready, one shard', { shards: 1 }, 'in-place', [DUR]],
+  ['ready, TLS required', { transitEncryptionMode: 'required' }, 'in-place', [DUR]],
+  ['Valkey 8.0', { engineVersion: '8.0' }, 'staged', [ENGINE, DUR]],
+  ['Valkey 8.2', { engineVersion: '8.2' }, 'staged', [ENGINE, DUR]],
+  ['Redis OSS 7.1', { engine: 'redis', engineVersion: '7.1' }, 'staged', [ENGINE, DUR]],
+  ['Redis OSS 5.0.6', { engine: 'redis', engineVersion: '5.0.6' }, 'staged', [ENGINE, DUR]],
+  ['r6g is durable already', { cacheNodeType: 'cache.r6g.large' }, 'in-place', [DUR]],
+  ['r5 node', { cacheNodeType: 'cache.r5.large' }, 'staged', [NODE, DUR]],
+  ['m5 node', { cacheNodeType: 'cache.m5.xlarge' }, 'staged', [NODE, DUR]],
+  ['t4g node', { cacheNodeType: 'cache.t4g.medium' }, 'staged', [NODE, DUR]],
+  ['no replica', { minReplicasPerShard: 0, multiAZ: false }, 'staged', [REPLICAS, MAZ, DUR]],
+  ['no Multi-AZ', { multiAZ: false }, 'staged', [MAZ, DUR]],
+  ['no TLS', { transitEncryptionEnabled: false, transitEncryptionMode: undefined }, 'staged', [TLS, DUR]],
+  ['cluster mode disabled', { clusterMode: 'disabled', shards: 1 }, 'staged', [CM, CM, DUR]],
+  ['cluster mode compatible', { clusterMode: 'compatible', shards: 1 }, 'staged', [CM, DUR]],
+  ['legacy Valkey 7.2', LEGACY, 'staged', [ENGINE, REPLICAS, MAZ, TLS, CM, CM, DUR]],
+  [
+    'legacy Redis OSS 6.2 on m5',
+    { ...LEGACY, engine: 'redis', engineVersion: '6.2', cacheNodeType: 'cache.m5.large' },
+    'staged',
+    [ENGINE, NODE, REPLICAS, MAZ, TLS, CM, CM, DUR],
+  ],
+  [
+    'Valkey 8.0, no TLS, compatible',
+    { engineVersion: '8.0', transitEncryptionEnabled: false, clusterMode: 'compatible' },
+    'staged',
+    [ENGINE, TLS, CM, DUR],
+  ],
+  ['async wants sync', { effectiveDurability: 'async' }, 'in-place', [DUR]],
+  ['already sync', { effectiveDurability: 'sync' }, 'not-applicable', ['already sync']],
+  ['serverless', { type: 'serverless-cache' }, 'not-applicable', ['serverless']],
+  [
+    'data tiering',
+    { dataTiering: true, cacheNodeType: 'cache.r6gd.xlarge' },
+    'rebuild',
+    ['data tiering', 'r6gd'],
+  ],
+  ['Global Datastore member', { globalDatastore: true }, 'rebuild', ['Global Datastore']],
+  ['memcached', { engine: 'memcached' }, 'rebuild', ['memcached']],
+  [
+    'data tiering and no TLS on 7.2',
+    { ...LEGACY, dataTiering: true, cacheNodeType: 'cache.r6gd.large' },
+    'rebuild',
+    ['data tiering', 'r6gd'],
+  ],
+  ['no engine version', { engineVersion: undefined }, 'unknown', ['engine version']],
+  ['no EffectiveDurability', { effectiveDurability: undefined }, 'unknown', ['EffectiveDurability']],
+  [
+    'no node type',
+    { cacheNodeType: undefined, minReplicasPerShard: undefined },
+    'unknown',
+    ['replicas per shard', 'node type'],
+  ],
+];
+
+function summarise(plan: ReturnType<typeof planDurability>): string[] {
+  switch (plan.verdict) {
+    case 'in-place':
+    case 'staged':
+      return plan.steps.map((step) => step.action);
+    case 'rebuild':
+      return plan.blockers;
+    case 'not-applicable':
+      return [plan.reason];
+    case 'unknown':
+      return plan.missing;
+  }
+}
+
+describe('Function: planDurability', () => {
+  it.each(TABLE)('plans %s', (_name, change, verdict, expected) => {
+    // Act
+    const plan = planDurability({ ...READY, ...change }, 'sync');
+
+    // Assess
+    expect(plan.verdict).toBe(verdict);
+    const got = summarise(plan);
+    if (verdict === 'rebuild') {
+      expect(got).toHaveLength(expected.length);
+      for (const [index, word] of expected.entries()) expect(got[index]).toContain(word);
+    } else if (verdict === 'not-applicable') {
+      expect(got[0]).toContain(expected[0]);
+    } else {
+      expect(got).toEqual(expected);
+    }
+  });
+
+  it('covers at least 30 starting states', () => {
+    expect(TABLE.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it('sends each prerequisite as its own request with the exact parameters, durability alone last', () => {
+    // Act
+    const plan = planDurability({ ...READY, ...LEGACY }, 'async');
+
+    // Assess
+    if (plan.verdict !== 'staged') throw new Error(`expected staged, got ${plan.verdict}`);
+    expect(plan.steps.map((step) => [step.api, step.params])).toEqual([
+      [
+        'ModifyReplicationGroup',
+        { ReplicationGroupId: 'orders', Engine: 'valkey', EngineVersion: '9.0', ApplyImmediately: true },
+      ],
+      ['IncreaseReplicaCount', { ReplicationGroupId: 'orders', NewReplicaCount: 1, ApplyImmediately: true }],
+      [
+        'ModifyReplicationGroup',
+        {
+          ReplicationGroupId: 'orders',
+          AutomaticFailoverEnabled: true,
+          MultiAZEnabled: true,
+          ApplyImmediately: true,
+        },
+      ],
+      [
+        'ModifyReplicationGroup',
+        {
+          ReplicationGroupId: 'orders',
+          TransitEncryptionEnabled: true,
+          TransitEncryptionMode: 'preferred',
+          ApplyImmediately: true,
+        },
+      ],
+      [
+        'ModifyReplicationGroup',
+        { ReplicationGroupId: 'orders', ClusterMode: 'compatible', ApplyImmediately: true },
+      ],
+      [
+        'ModifyReplicationGroup',
+        { ReplicationGroupId: 'orders', ClusterMode: 'enabled', ApplyImmediately: true },
+      ],
+      [
+        'ModifyReplicationGroup',
+        { ReplicationGroupId: 'orders', Durability: 'async', ApplyImmediately: true },
+      ],
+    ]);
+    expect(plan.steps.every((step) => step.expectedMinutes > 0)).toBe(true);
+  });
+
+  it('lets a step run unattended only when the policy allows it and clients need not switch', () => {
+    // Prepare
+    const options: PlanOptions = {
+      ...DEFAULT_PLAN_OPTIONS,
+      enforce: true,
+      allow: ['upgrade-engine', 'add-replicas', 'enable-multi-az', 'cluster-mode'],
+    };
+
+    // Act
+    const plan = planDurability({ ...READY, ...LEGACY }, 'sync', options);
+
+    // Assess
+    if (plan.verdict !== 'staged') throw new Error(`expected staged, got ${plan.verdict}`);
+    expect(plan.steps.map((step) => `${step.action}:${step.unattended}`)).toEqual([
+      'upgrade-engine:true',
+      'add-replicas:true',
+      'enable-multi-az:true',
+      'enable-tls:false',
+      'cluster-mode:true',
+      'cluster-mode:false',
+      'set-durability:true',
+    ]);
+    expect(plan.needApproval).toBe(2);
+    expect(plan.steps[5]?.clientImpact).toBe('clients-must-switch');
+  });
+
+  it('waits for an approval at every step by default (plan only)', () => {
+    const plan = planDurability({ ...READY, engineVersion: '8.0' }, 'sync');
+    if (plan.verdict !== 'staged') throw new Error(`expected staged, got ${plan.verdict}`);
+    expect(plan.needApproval).toBe(plan.steps.length);
+  });
+
+  it('gives a rebuild recipe with a durable configuration created from a snapshot', () => {
+    // Act
+    const plan = planDurability(
+      { ...READY, shards: 3, dataTiering: true, cacheNodeType: 'cache.r6gd.xlarge' },
+      'sync',
+    );
+
+    // Assess
+    if (plan.verdict !== 'rebuild') throw new Error(`expected rebuild, got ${plan.verdict}`);
+    expect(plan.recipe.create.params).toMatchObject({
+      SnapshotName: plan.recipe.snapshot.params.SnapshotName,
+      ClusterMode: 'enabled',
+      NumNodeGroups: 3,
+      MultiAZEnabled: true,
+      TransitEncryptionEnabled: true,
+      DataTieringEnabled: false,
+      Durability: 'sync',
+      CacheNodeType: 'cache.r7g.large',
+    });
+  });
+
+  it('turns a group with durability off into a rebuild under the creation-only switch rule', () => {
+    const plan = planDurability(READY, 'sync', {
+      ...DEFAULT_PLAN_OPTIONS,
+      durabilitySwitch: 'creation-only',
+    });
+    expect(plan.verdict).toBe('rebuild');
+    // A group already durable may still change level.
+    const raise = planDurability({ ...READY, effectiveDurability: 'async' }, 'sync', {
+      ...DEFAULT_PLAN_OPTIONS,
+      durabilitySwitch: 'creation-only',
+    });
+    expect(raise.verdict).toBe('in-place');
+  });
+});
+
+describe('Function: durableNodeType', () => {
+  it.each([
+    ['cache.r7g.large', 'cache.r7g.large'],
+    ['cache.r5.2xlarge', 'cache.r7g.2xlarge'],
+    ['cache.m5.large', 'cache.m7g.large'],
+    ['cache.t3.micro', 'cache.m7g.large'],
+    ['cache.t4g.xlarge', 'cache.m7g.xlarge'],
+    ['cache.c5.large', 'cache.c7gn.large'],
+    ['cache.r6gd.xlarge', undefined],
+    ['r7g.large', undefined],
+  ])('maps %s to %s', (from, to) => {
+    expect(durableNodeType(from)).toBe(to);
+  });
+});
