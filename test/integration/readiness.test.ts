@@ -1,0 +1,165 @@
+/**
+ * The readiness planner against the sandbox, the oracle: groups created in each starting
+ * state, planned from what the API describes, then carried out one request at a time with
+ * a re-plan after every step. The emulator refuses what AWS refuses, so a plan in the wrong
+ * order, or with a parameter AWS would not take, fails here.
+ */
+import {
+  CreateReplicationGroupCommand,
+  type CreateReplicationGroupCommandInput,
+  CreateSnapshotCommand,
+  type CreateSnapshotCommandInput,
+  ElastiCacheClient,
+  IncreaseReplicaCountCommand,
+  ModifyReplicationGroupCommand,
+  type ModifyReplicationGroupCommandInput,
+} from '@aws-sdk/client-elasticache';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../infra/local/emulator/server.js';
+import { readEngineVersions, readReplicationGroup } from '../../shared/aws/elasticache.js';
+import {
+  DEFAULT_PLAN_OPTIONS,
+  type DurabilityPlan,
+  type PlanStep,
+  planDurability,
+} from '../../shared/domain/readiness.js';
+
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+const STEP_WAIT_MS = 15 * 60_000;
+let emulator: Emulator;
+let client: ElastiCacheClient;
+
+const base = (id: string): CreateReplicationGroupCommandInput => ({
+  ReplicationGroupId: id,
+  ReplicationGroupDescription: 'readiness',
+  Engine: 'valkey',
+  EngineVersion: '9.0',
+  ClusterMode: 'enabled',
+  NumNodeGroups: 2,
+  ReplicasPerNodeGroup: 1,
+  AutomaticFailoverEnabled: true,
+  MultiAZEnabled: true,
+  TransitEncryptionEnabled: true,
+  CacheNodeType: 'cache.r7g.large',
+});
+
+/** Cluster mode disabled, one node, no failover, no TLS: the farthest online starting point. */
+const legacy = (
+  id: string,
+  engine: 'valkey' | 'redis',
+  version: string,
+  nodeType: string,
+): CreateReplicationGroupCommandInput => ({
+  ...base(id),
+  Engine: engine,
+  EngineVersion: version,
+  ClusterMode: 'disabled',
+  NumNodeGroups: undefined,
+  ReplicasPerNodeGroup: 0,
+  AutomaticFailoverEnabled: false,
+  MultiAZEnabled: false,
+  TransitEncryptionEnabled: false,
+  CacheNodeType: nodeType,
+});
+
+/** Starting states whose plan is staged or in place, with the step count the planner must give. */
+const STARTS: Array<[string, CreateReplicationGroupCommandInput, number]> = [
+  ['ready', base('ready'), 1],
+  ['valkey-8-0', { ...base('valkey-8-0'), EngineVersion: '8.0' }, 2],
+  ['redis-7-1', { ...base('redis-7-1'), Engine: 'redis', EngineVersion: '7.1' }, 2],
+  ['r5-nodes', { ...base('r5-nodes'), CacheNodeType: 'cache.r5.large' }, 2],
+  ['no-tls', { ...base('no-tls'), TransitEncryptionEnabled: false }, 2],
+  [
+    'no-replica',
+    { ...base('no-replica'), ReplicasPerNodeGroup: 0, MultiAZEnabled: false, AutomaticFailoverEnabled: true },
+    3,
+  ],
+  ['legacy-valkey', legacy('legacy-valkey', 'valkey', '7.2', 'cache.r7g.large'), 7],
+  ['legacy-redis', legacy('legacy-redis', 'redis', '6.2', 'cache.m5.large'), 8],
+];
+
+async function plan(id: string): Promise<DurabilityPlan> {
+  const group = await readReplicationGroup(client, id);
+  if (group === undefined) throw new Error(`${id} not found`);
+  const { versions } = await readEngineVersions(client, [group]);
+  return planDurability({ ...group, engineVersion: versions.get(id) }, 'sync', DEFAULT_PLAN_OPTIONS);
+}
+
+async function send(step: PlanStep): Promise<void> {
+  if (step.api === 'IncreaseReplicaCount') {
+    await client.send(new IncreaseReplicaCountCommand(step.params as never));
+  } else {
+    await client.send(
+      new ModifyReplicationGroupCommand(step.params as unknown as ModifyReplicationGroupCommandInput),
+    );
+  }
+  emulator.clock.advance(STEP_WAIT_MS);
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  emulator.clock.freeze(Date.parse('2026-11-25T10:00:00Z'));
+  client = new ElastiCacheClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials });
+  for (const [, input] of STARTS) await client.send(new CreateReplicationGroupCommand(input));
+  await client.send(
+    new CreateReplicationGroupCommand({
+      ...base('tiered'),
+      CacheNodeType: 'cache.r6gd.xlarge',
+      DataTieringEnabled: true,
+    }),
+  );
+  emulator.clock.advance(STEP_WAIT_MS);
+});
+
+afterAll(async () => {
+  client.destroy();
+  await emulator.close();
+});
+
+describe('Planner: against the sandbox', () => {
+  it.each(STARTS)('brings %s to sync one accepted request at a time', async (id, _input, count) => {
+    // Prepare
+    const first = await plan(id);
+    if (first.verdict !== 'staged' && first.verdict !== 'in-place')
+      throw new Error(`${id}: ${first.verdict}`);
+    expect(first.steps).toHaveLength(count);
+
+    // Act: each step, then a new plan from what the API says (what the workflow does).
+    let current: DurabilityPlan = first;
+    for (let done = 0; current.verdict === 'staged' || current.verdict === 'in-place'; done += 1) {
+      expect(current.steps).toEqual(first.steps.slice(done));
+      const [step] = current.steps;
+      if (step === undefined) break;
+      await send(step);
+      current = await plan(id);
+    }
+
+    // Assess
+    expect(current).toMatchObject({ verdict: 'not-applicable', reason: 'already sync' });
+  });
+
+  it('rebuilds a data-tiering group: the recipe creates a durable group from the snapshot', async () => {
+    // Prepare
+    const verdict = await plan('tiered');
+    if (verdict.verdict !== 'rebuild') throw new Error(`expected rebuild, got ${verdict.verdict}`);
+
+    // Act
+    await client.send(
+      new CreateSnapshotCommand(verdict.recipe.snapshot.params as unknown as CreateSnapshotCommandInput),
+    );
+    emulator.clock.advance(STEP_WAIT_MS);
+    await client.send(
+      new CreateReplicationGroupCommand(
+        verdict.recipe.create.params as unknown as CreateReplicationGroupCommandInput,
+      ),
+    );
+    emulator.clock.advance(STEP_WAIT_MS);
+
+    // Assess
+    const rebuilt = await readReplicationGroup(
+      client,
+      String(verdict.recipe.create.params.ReplicationGroupId),
+    );
+    expect(rebuilt?.effectiveDurability).toBe('sync');
+  });
+});
