@@ -1,0 +1,156 @@
+/**
+ * Findings in the two formats security tools import: the AWS Security Finding Format (ASFF,
+ * what Security Hub's BatchImportFindings takes) and the OCSF Compliance Finding (class 2003).
+ * Pure: the caller says which account and region the product runs in and what time it is.
+ */
+import type { Finding, FindingStatus } from './finding.js';
+
+const ASFF_SCHEMA_VERSION = '2018-10-08';
+const PRODUCT_NAME = 'elasticache-guardrails';
+/** ASFF limits (AwsSecurityFinding in the Security Hub API reference). */
+const TITLE_MAX = 256;
+const DESCRIPTION_MAX = 1024;
+
+export type ComplianceStatus = 'PASSED' | 'FAILED' | 'NOT_AVAILABLE';
+export type SeverityLabel = 'INFORMATIONAL' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
+
+/** Security Hub's view of each finding status: `unknown` and `error` are NOT_AVAILABLE. */
+export const COMPLIANCE_OF: Record<FindingStatus, ComplianceStatus> = {
+  compliant: 'PASSED',
+  exempt: 'PASSED',
+  violation: 'FAILED',
+  unknown: 'NOT_AVAILABLE',
+  error: 'NOT_AVAILABLE',
+};
+
+export interface ImportContext {
+  /** The account and region Security Hub receives the findings in (the product's). */
+  account: string;
+  region: string;
+  now: Date;
+  /** When the finding was first seen; `now` when it is new. */
+  firstSeen?: Date;
+  /** ARCHIVED for a resource that no longer exists. */
+  recordState?: 'ACTIVE' | 'ARCHIVED';
+  /** The severity of a failed finding (the check's); passed and unavailable ones are informational. */
+  severity?: SeverityLabel;
+}
+
+/** Where a resource lives, read from its ARN (`arn:aws:elasticache:<region>:<account>:…`). */
+export function arnLocation(arn: string): { partition: string; region: string; account: string } {
+  const [, partition = 'aws', , region = '', account = ''] = arn.split(':');
+  return { partition, region, account };
+}
+
+function clipText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** A stable id per resource and rule and check: a later run updates the same finding. */
+export function findingId(finding: Pick<Finding, 'arn' | 'rule' | 'check'>): string {
+  return `${finding.arn}/${finding.rule}/${finding.check}`;
+}
+
+function titleOf(finding: Finding): string {
+  return clipText(`${finding.check} of ${finding.resourceId}: expected ${finding.expected}`, TITLE_MAX);
+}
+
+function descriptionOf(finding: Finding): string {
+  const action = finding.action === null ? '' : ` Action: ${finding.action}.`;
+  return clipText(
+    `${finding.reason}. Observed ${finding.observed}, expected ${finding.expected} (rule ${finding.rule}).${action}`,
+    DESCRIPTION_MAX,
+  );
+}
+
+/**
+ * One finding as an ASFF AwsSecurityFinding.
+ *
+ * @example
+ * await securityHub.send(new BatchImportFindingsCommand({ Findings: findings.map((f) => toAsff(f, context)) }));
+ */
+export function toAsff(finding: Finding, context: ImportContext) {
+  const where = arnLocation(finding.arn);
+  const compliance = COMPLIANCE_OF[finding.status];
+  const resolved = compliance !== 'FAILED';
+  return {
+    SchemaVersion: ASFF_SCHEMA_VERSION,
+    Id: findingId(finding),
+    ProductArn: `arn:${where.partition}:securityhub:${context.region}:${context.account}:product/${context.account}/default`,
+    ProductName: PRODUCT_NAME,
+    GeneratorId: `${PRODUCT_NAME}/${finding.check}`,
+    AwsAccountId: where.account,
+    Region: where.region,
+    Types: ['Software and Configuration Checks/AWS Security Best Practices'],
+    CreatedAt: (context.firstSeen ?? context.now).toISOString(),
+    UpdatedAt: context.now.toISOString(),
+    Severity: { Label: compliance === 'FAILED' ? (context.severity ?? 'MEDIUM') : 'INFORMATIONAL' },
+    Title: titleOf(finding),
+    Description: descriptionOf(finding),
+    Resources: [
+      {
+        Type: finding.resourceType === 'replication-group' ? 'AwsElastiCacheReplicationGroup' : 'Other',
+        Id: finding.arn,
+        Partition: where.partition,
+        Region: where.region,
+      },
+    ],
+    Compliance: { Status: compliance },
+    Workflow: { Status: resolved ? 'RESOLVED' : 'NEW' },
+    RecordState: context.recordState ?? 'ACTIVE',
+    ProductFields: { rule: finding.rule, check: finding.check, status: finding.status },
+  };
+}
+
+/** OCSF compliance status ids: 1 Pass, 3 Fail, 0 Unknown. */
+const OCSF_COMPLIANCE: Record<ComplianceStatus, { id: number; name: string }> = {
+  PASSED: { id: 1, name: 'Pass' },
+  FAILED: { id: 3, name: 'Fail' },
+  NOT_AVAILABLE: { id: 0, name: 'Unknown' },
+};
+const OCSF_SEVERITY: Record<SeverityLabel, number> = {
+  INFORMATIONAL: 1,
+  LOW: 2,
+  MEDIUM: 3,
+  HIGH: 4,
+  CRITICAL: 5,
+};
+
+/** One finding as an OCSF 1.1 Compliance Finding (class_uid 2003, activity Create). */
+export function toOcsf(finding: Finding, context: ImportContext & { version: string }) {
+  const where = arnLocation(finding.arn);
+  const compliance = OCSF_COMPLIANCE[COMPLIANCE_OF[finding.status]];
+  const severity =
+    COMPLIANCE_OF[finding.status] === 'FAILED' ? (context.severity ?? 'MEDIUM') : 'INFORMATIONAL';
+  const time = context.now.getTime();
+  return {
+    category_uid: 2,
+    class_uid: 2003,
+    activity_id: 1,
+    type_uid: 200301,
+    time,
+    severity_id: OCSF_SEVERITY[severity],
+    status_id: compliance.id === 3 ? 1 : 4,
+    metadata: {
+      version: '1.1.0',
+      product: { name: PRODUCT_NAME, vendor_name: PRODUCT_NAME, version: context.version },
+    },
+    finding_info: {
+      uid: findingId(finding),
+      title: titleOf(finding),
+      desc: descriptionOf(finding),
+      created_time: (context.firstSeen ?? context.now).getTime(),
+    },
+    compliance: { control: finding.check, status_id: compliance.id, status: compliance.name },
+    cloud: { provider: 'AWS', region: where.region, account: { uid: where.account } },
+    resources: [
+      {
+        uid: finding.arn,
+        name: finding.resourceId,
+        type: finding.resourceType === 'replication-group' ? 'AwsElastiCacheReplicationGroup' : 'Other',
+        region: where.region,
+      },
+    ],
+    unmapped: { rule: finding.rule, observed: finding.observed, expected: finding.expected },
+  };
+}
