@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `guardrails` command: bundled into dist/cli/guardrails.mjs when the package is packed
  * (infra/build.ts), run from source by `npm run guardrails`.
