@@ -1,4 +1,5 @@
 import {
+  DescribeExecutionCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   SFNClient,
@@ -101,6 +102,28 @@ describe('guardrails migration, against Step Functions', () => {
       taskToken: TOKEN,
       error: 'MigrationRejected',
       cause: expect.stringContaining('sale this week'),
+    });
+  });
+
+  it('reads the execution from Step Functions with --execution-arn, beside the state table', async () => {
+    dynamo.on(GetCommand).resolves({});
+    sfn.on(DescribeExecutionCommand).resolves({
+      status: 'FAILED',
+      startDate: new Date('2026-11-25T10:00:00Z'),
+      stopDate: new Date('2026-11-25T10:05:00Z'),
+      error: 'MigrationRejected',
+      output: undefined,
+    });
+
+    const { code, out } = await cli(['migration', 'status', 'orders', '--execution-arn', `${ARN}:orders-1`]);
+
+    expect(code).toBe(EXIT.compliant);
+    expect(sfn.commandCalls(DescribeExecutionCommand)[0]?.args[0].input.executionArn).toBe(`${ARN}:orders-1`);
+    expect(JSON.parse(out)).toMatchObject({
+      replicationGroupId: 'orders',
+      running: false,
+      waitingForApproval: false,
+      execution: { status: 'FAILED', error: 'MigrationRejected', stopDate: '2026-11-25T10:05:00.000Z' },
     });
   });
 
