@@ -1,18 +1,50 @@
 /**
- * Bundle each `functions/<name>/handler.ts` into `dist/functions/<name>/handler.mjs`:
- * minified ESM with source map and metafile, the AWS SDK bundled in (the Lambda
- * runtime's built-in SDK may predate the Durability fields and drop them silently).
+ * Bundle each `functions/<name>/handler.ts` into `dist/functions/<name>/handler.mjs`, and the
+ * operator CLI (`bin/guardrails.ts`) into `dist/cli/guardrails.mjs`: minified ESM with the
+ * AWS SDK bundled in (the Lambda runtime's built-in SDK may predate the Durability fields and
+ * drop them silently; an installed CLI needs no TypeScript runtime and no devDependency).
+ *
+ *   tsx infra/build.ts        functions and CLI
+ *   tsx infra/build.ts cli    the CLI only (`npm pack` runs this as `prepack`)
  */
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const OUT = join(ROOT, 'dist', 'functions');
 
+/** Where the CLI bundle goes (package.json `bin` points at it). */
+export const CLI_BUNDLE = join('dist', 'cli', 'guardrails.mjs');
+
 /** Lets bundled CommonJS dependencies call require() inside an ESM bundle. */
 const REQUIRE_SHIM =
   "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+/** Settings every bundle shares. */
+const BUNDLE: BuildOptions = {
+  absWorkingDir: ROOT,
+  bundle: true,
+  minify: true,
+  metafile: true,
+  platform: 'node',
+  // Prefer the ES module builds: the SDK's are tree-shakeable, its CommonJS ones are not.
+  mainFields: ['module', 'main'],
+  format: 'esm',
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+/** Bundle `entry` into `outfile` (both relative to the repository); returns the metafile. */
+async function bundle(entry: string, outfile: string, options: BuildOptions): Promise<Metafile> {
+  const result = await build({
+    ...BUNDLE,
+    ...options,
+    entryPoints: [join(ROOT, entry)],
+    outfile: join(ROOT, outfile),
+  });
+  return result.metafile ?? { inputs: {}, outputs: {} };
+}
 
 export async function functionNames(): Promise<string[]> {
   const entries = await readdir(join(ROOT, 'functions'), { withFileTypes: true });
@@ -28,36 +60,39 @@ export async function buildFunctions(): Promise<Record<string, number>> {
   for (const name of await functionNames()) {
     const outdir = join(OUT, name);
     await mkdir(outdir, { recursive: true });
-    const result = await build({
-      entryPoints: [join(ROOT, 'functions', name, 'handler.ts')],
-      outfile: join(outdir, 'handler.mjs'),
-      absWorkingDir: ROOT,
-      bundle: true,
-      minify: true,
+    const outfile = join('dist', 'functions', name, 'handler.mjs');
+    const metafile = await bundle(join('functions', name, 'handler.ts'), outfile, {
       sourcemap: true,
-      metafile: true,
-      platform: 'node',
-      // Prefer the ES module builds: the SDK's are tree-shakeable, its CommonJS ones are not.
-      mainFields: ['module', 'main'],
       target: 'node22',
-      format: 'esm',
       banner: { js: REQUIRE_SHIM },
-      legalComments: 'none',
-      logLevel: 'warning',
     });
-    await writeFile(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+    await writeFile(join(outdir, 'meta.json'), JSON.stringify(metafile));
     await copyFile(join(ROOT, 'infra', 'policy.default.yaml'), join(outdir, 'policy.yaml'));
-    const output = result.metafile.outputs[join('dist', 'functions', name, 'handler.mjs')];
-    sizes[name] = output?.bytes ?? 0;
+    sizes[name] = metafile.outputs[outfile]?.bytes ?? 0;
   }
   return sizes;
 }
 
+/**
+ * Build the CLI into {@link CLI_BUNDLE}: an executable for Node 20 and later. Returns its
+ * metafile (which inputs it holds: never the sandbox).
+ */
+export async function buildCli(): Promise<Metafile> {
+  return bundle(join('bin', 'guardrails.ts'), CLI_BUNDLE, {
+    target: 'node20',
+    banner: { js: `#!/usr/bin/env node\n${REQUIRE_SHIM}` },
+  });
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const sizes = await buildFunctions();
+  const cliOnly = process.argv[2] === 'cli';
+  const sizes = cliOnly ? {} : await buildFunctions();
   for (const [name, bytes] of Object.entries(sizes)) {
     console.log(
       `${name.padEnd(24)} ${(bytes / 1024).toFixed(0).padStart(6)} KiB  dist/functions/${name}/handler.mjs`,
     );
   }
+  const cli = await buildCli();
+  const bytes = cli.outputs[CLI_BUNDLE]?.bytes ?? 0;
+  console.log(`${'cli'.padEnd(24)} ${(bytes / 1024).toFixed(0).padStart(6)} KiB  ${CLI_BUNDLE}`);
 }

@@ -1,10 +1,25 @@
 /**
  * The migration state machine run locally: the ASL file from infra/, each Task mapped to the
  * same `runMigrationTask` dispatch the deployed `migration-*` functions use, and every Wait
- * advancing the emulator's clock instead of sleeping.
+ * advancing the emulator's clock instead of sleeping; and the sandbox CLI's migration runners
+ * (`migration start --local`), which only the sandbox's entry point (infra/local/cli.ts) injects.
  */
 
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type AwsClientOptions, createFleetClients } from '../../shared/aws/clients.js';
+import { createMetricsClient } from '../../shared/aws/durability-metrics.js';
+import { DETAIL_TYPES, EventPublisher, type OutgoingEvent } from '../../shared/aws/notify.js';
+import { STEP_FUNCTIONS_RUNNERS } from '../../shared/cli/main.js';
+import type {
+  ExecutionResult,
+  FailedOutcome,
+  LocalRunSettings,
+  MigrationDecision,
+  MigrationExecution,
+  MigrationRunners,
+  MigrationStarter,
+  RunnerContext,
+} from '../../shared/cli/migration-runner.js';
 import {
   MIGRATION_FUNCTIONS,
   type MigrationDeps,
@@ -12,7 +27,11 @@ import {
   migrationTaskSchema,
   runMigrationTask,
 } from '../../shared/jobs/migration.js';
+import { InputValidationError } from '../../shared/runtime/errors.js';
+import { createLogger } from '../../shared/runtime/logger.js';
+import { redactText } from '../../shared/runtime/redact.js';
 import {
+  ExecutionFailedError,
   type LocalRunOptions,
   type LocalRunResult,
   type LocalTask,
@@ -73,3 +92,153 @@ export function runMigrationLocally(
     executionName: options.executionName,
   });
 }
+
+/** Where a local execution waits for `approve`/`reject`/`abort`: a local token cannot be sent to AWS. */
+export const DECISION_KIND = 'decision#migration';
+const LOCAL_TOKEN = /^local-/;
+
+/** An event publisher that also keeps the run's outcome, for the CLI to print. */
+class OutcomeKeeper extends EventPublisher {
+  outcome: FailedOutcome | undefined;
+
+  override async publish(events: OutgoingEvent[]): Promise<void> {
+    for (const event of events)
+      if (event.detailType === DETAIL_TYPES.migrationOutcome) this.outcome = event.detail as FailedOutcome;
+    await super.publish(events);
+  }
+}
+
+/**
+ * The sandbox's clock, moved through the emulator's control endpoint: steps stamp times on it,
+ * and each Wait moves it on instead of sleeping.
+ */
+class SandboxClock {
+  #skewMs = 0;
+
+  constructor(readonly endpoint: string) {}
+
+  async advance(advanceMs: number): Promise<void> {
+    const answer = await fetch(new URL('/_control/clock', this.endpoint), {
+      method: 'POST',
+      body: JSON.stringify({ advanceMs }),
+    });
+    this.#skewMs = Date.parse(((await answer.json()) as { now: string }).now) - Date.now();
+  }
+
+  now = () => new Date(Date.now() + this.#skewMs);
+}
+
+/**
+ * `guardrails migration start --local`: the state machine runs in this process against the
+ * sandbox (`--endpoint-url`), its approval step waiting for a decision left in the state table.
+ */
+export class LocalMigrationRunner implements MigrationStarter {
+  constructor(
+    readonly context: RunnerContext,
+    readonly settings: LocalRunSettings,
+  ) {}
+
+  async start(execution: MigrationExecution): Promise<ExecutionResult> {
+    const { context } = this;
+    const endpoint = context.aws.endpoint ?? process.env.AWS_ENDPOINT_URL;
+    if (endpoint === undefined || endpoint === '')
+      throw new InputValidationError(
+        'migration start --local: give --endpoint-url (or AWS_ENDPOINT_URL) of the sandbox',
+      );
+    const aws = { ...context.aws, endpoint };
+    const clock = new SandboxClock(endpoint);
+    await clock.advance(0);
+    const events = new OutcomeKeeper(undefined, aws);
+    const deps = this.#deps(aws, events, clock.now, execution.name);
+    const { input } = execution;
+    context.out(`running ${execution.name} locally against ${redactText(endpoint)}\n`);
+    try {
+      const run = await runMigrationLocally(deps, input, {
+        clock: {
+          advance: async (ms: number) => {
+            await clock.advance(ms);
+            // A real source needs real time to sync (redis waits 5 s before a full sync by default).
+            await sleep(250);
+          },
+        },
+        executionName: execution.name,
+        onTaskToken: () => waitForDecision(context, input.replicationGroupId, input.approvalTimeoutSeconds),
+      });
+      return { status: 'succeeded', output: run.output };
+    } catch (error) {
+      if (!(error instanceof ExecutionFailedError)) throw error;
+      return { status: 'failed', error: error.error, cause: error.causeText, outcome: events.outcome };
+    }
+  }
+
+  #deps(aws: AwsClientOptions, events: EventPublisher, now: () => Date, name: string): MigrationDeps {
+    const clients = createFleetClients(aws);
+    const { store } = this.context;
+    const logger = createLogger('cli');
+    logger.setLogLevel('SILENT');
+    return {
+      elasticache: clients.elasticache,
+      store,
+      events,
+      logger,
+      now,
+      durability: async () => ({
+        deps: {
+          clients,
+          cloudwatch: createMetricsClient(aws),
+          store,
+          events,
+          logger,
+          holder: `cli/${name}`,
+          now,
+        },
+        settings: { policy: this.settings.policy, dryRun: !this.settings.applyDurability },
+      }),
+    };
+  }
+}
+
+/** A local execution's approval step: poll the table for a decision, bounded by the timeout. */
+async function waitForDecision(
+  context: RunnerContext,
+  group: string,
+  timeoutSeconds: number,
+): Promise<never> {
+  context.out(`waiting for: guardrails migration approve ${group}   (or reject / abort)\n`);
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  while (Date.now() < deadline) {
+    const decision = await context.store.readRecord<MigrationDecision>(DECISION_KIND, group);
+    if (decision !== undefined) {
+      await context.store.deleteRecord(DECISION_KIND, group);
+      if (decision.approved) return { approved: true, by: decision.by } as never;
+      throw Object.assign(new Error(decision.reason), { name: decision.error });
+    }
+    await sleep(250);
+  }
+  throw Object.assign(new Error('no decision in time'), { name: 'States.Timeout' });
+}
+
+/**
+ * The sandbox CLI's runners: `migration start --local` runs in this process; decisions for a
+ * local execution are left in the state table for it, others go to Step Functions.
+ */
+export const SANDBOX_RUNNERS: MigrationRunners = {
+  runner: (context) => {
+    const stepFunctions = STEP_FUNCTIONS_RUNNERS.runner(context);
+    return {
+      start: (execution) => {
+        if (context.stateMachineArn === undefined)
+          throw new InputValidationError(
+            'migration start: give --state-machine-arn (or MIGRATION_STATE_MACHINE_ARN), or --local for the sandbox',
+          );
+        return stepFunctions.start(execution);
+      },
+      describe: (executionArn) => stepFunctions.describe(executionArn),
+      decide: (approval, decision) =>
+        LOCAL_TOKEN.test(approval.taskToken)
+          ? context.store.putRecord(DECISION_KIND, approval.replicationGroupId, decision)
+          : stepFunctions.decide(approval, decision),
+    };
+  },
+  local: (context, settings) => new LocalMigrationRunner(context, settings),
+};

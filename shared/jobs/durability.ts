@@ -25,6 +25,7 @@ import {
   type RemediationAction,
 } from '../domain/remediation.js';
 import { compareDurability, type DurabilityLevel, type Resource } from '../domain/resource.js';
+import { snapshotName } from '../domain/snapshot-name.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
 
 export interface DurabilityJobDeps {
@@ -144,15 +145,12 @@ class EnforcementRun {
       return note(finding, REMEDIATION_ACTIONS.inProgress, 'another run is making this change');
     }
     if (!change.snapshotBeforeChange) return this.#modify(finding, resource, key, details);
-    const snapshotName = `guardrails-${resource.id}-${this.now
-      .toISOString()
-      .replace(/[^0-9]/g, '')
-      .slice(0, 14)}`;
+    const name = snapshotName(resource.id, this.now);
     try {
       const snapshot = await createSnapshot(
         this.#deps.clients.elasticache,
         resource.id,
-        snapshotName,
+        name,
         `before Durability=${target}`,
       );
       await this.#deps.store.updateLease(key, { phase: 'snapshotting' }, { snapshotName: snapshot.name });
@@ -160,11 +158,11 @@ class EnforcementRun {
       await this.#deps.store.releaseLease(key);
       return this.#failedCall(finding, error);
     }
-    this.#emit(DETAIL_TYPES.remediationStarted, finding, { target, snapshotName });
+    this.#emit(DETAIL_TYPES.remediationStarted, finding, { target, snapshotName: name });
     return note(
       finding,
       REMEDIATION_ACTIONS.snapshotStarted,
-      `snapshot ${snapshotName} started; Durability=${target} follows once it is available`,
+      `snapshot ${name} started; Durability=${target} follows once it is available`,
     );
   }
 

@@ -9,6 +9,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { runSandboxCli } from '../../infra/local/cli.js';
 import { AlertPublisher, DETAIL_TYPES, EventPublisher } from '../../shared/aws/notify.js';
 import { StateStore } from '../../shared/aws/state-store.js';
 import { runCli } from '../../shared/cli/main.js';
@@ -172,7 +173,7 @@ describe('Sink: the CLI error output', () => {
     const io = captureIo();
 
     // Act
-    const code = await runCli(
+    const code = await runSandboxCli(
       [
         'migration',
         'start',

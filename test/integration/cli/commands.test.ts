@@ -6,11 +6,13 @@ import {
   DescribeServerlessCachesCommand,
 } from '@aws-sdk/client-elasticache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSandboxCli } from '../../../infra/local/cli.js';
 import { standInMigration, startStandIn } from '../../../infra/local/emulator/redis-migration.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
-import { type CliIo, EXIT, runCli } from '../../../shared/cli/main.js';
+import { EXIT, runCli } from '../../../shared/cli/main.js';
 import { BASELINE_KIND } from '../../../shared/jobs/encryption-drift.js';
 import { APPROVAL_KIND } from '../../../shared/jobs/migration.js';
+import { captureIo } from '../../cli-io.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
 
 const POLICY = `version: 1
@@ -27,20 +29,11 @@ let stack: Stack;
 let dir: string;
 let policyPath: string;
 
+/** The sandbox's CLI: the shipped one plus `migration start --local`. */
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      out += text;
-    },
-    stderr: (text) => {
-      err += text;
-    },
-    isTTY: false,
-  };
-  const code = await runCli(args, io);
-  return { code, out, err };
+  const io = captureIo();
+  const code = await runSandboxCli(args, io);
+  return { code, out: io.out(), err: io.err() };
 }
 const live = () => ['--endpoint-url', stack.emulator.endpoint, '--policy', policyPath];
 
@@ -311,17 +304,9 @@ describe('guardrails snapshot cleanup --apply', () => {
 describe('progress on stderr', () => {
   it('shows a progress line only when stderr is a terminal', async () => {
     const run = async (progress: boolean) => {
-      let err = '';
-      const io: CliIo = {
-        stdout: () => undefined,
-        stderr: (text) => {
-          err += text;
-        },
-        isTTY: false,
-        progress,
-      };
+      const io = captureIo({ progress });
       await runCli(['scan', ...live(), '--format', 'json'], io);
-      return err;
+      return io.err();
     };
 
     expect(await run(true)).toMatch(/\rreading the fleet: \d+ resources described/);

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliIo, runCli } from '../../../shared/cli/main.js';
+import { runCli } from '../../../shared/cli/main.js';
+import { captureIo } from '../../cli-io.js';
 import { groupState, type Stack, startStack } from '../harness.js';
 
 const CHROMIUM = ['chromium', 'chromium-browser'].find(
@@ -90,14 +91,7 @@ describe.runIf(CHROMIUM !== undefined)('HTML report in headless Chromium', () =>
     dir = mkdtempSync(join(tmpdir(), 'guardrails-html-'));
     writeFileSync(join(dir, 'policy.yaml'), POLICY);
     report = join(dir, 'report.html');
-    let errors = '';
-    const io: CliIo = {
-      stdout: () => undefined,
-      stderr: (text) => {
-        errors += text;
-      },
-      isTTY: false,
-    };
+    const io = captureIo();
     const code = await runCli(
       [
         'scan',
@@ -114,7 +108,7 @@ describe.runIf(CHROMIUM !== undefined)('HTML report in headless Chromium', () =>
       ],
       io,
     );
-    scan = { code, errors };
+    scan = { code, errors: io.err() };
   });
   afterAll(async () => {
     await stack.close();

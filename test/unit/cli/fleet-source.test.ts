@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { loadFleet } from '../../../shared/cli/fleet-source.js';
-import { type CliIo, EXIT, runCli } from '../../../shared/cli/main.js';
+import { EXIT, runCli } from '../../../shared/cli/main.js';
 import { InputValidationError } from '../../../shared/runtime/errors.js';
+import { captureIo } from '../../cli-io.js';
 
 const arn = (id: string) => `arn:aws:elasticache:us-east-1:123456789012:replicationgroup:${id}`;
 const group = (id: string, extra: Record<string, unknown> = {}) => ({
@@ -129,20 +130,15 @@ describe('Command: scan --input', () => {
   it('exits 2 with the field path on stderr, never an internal message', async () => {
     // Prepare
     const input = await saved('groups.json', { ReplicationGroups: [group('a', { NodeGroups: { x: 1 } })] });
-    let err = '';
-    const io: CliIo = {
-      stdout: () => undefined,
-      stderr: (text) => {
-        err += text;
-      },
-      isTTY: false,
-    };
+    const io = captureIo();
 
     // Act
     const code = await runCli(['scan', '--input', input], io);
 
     // Assess
     expect(code).toBe(EXIT.usage);
-    expect(err).toBe(`guardrails: ${input}: ReplicationGroups[0].NodeGroups: expected array, got {"x":1}\n`);
+    expect(io.err()).toBe(
+      `guardrails: ${input}: ReplicationGroups[0].NodeGroups: expected array, got {"x":1}\n`,
+    );
   });
 });

@@ -165,6 +165,29 @@ describe('Function: runCli', () => {
       );
     });
 
+    it('reads AWS_REGION as --region is read: a malformed one is a usage error naming the variable', async () => {
+      vi.stubEnv('AWS_REGION', 'us east 1');
+      const io = captureIo();
+
+      const code = await runCli(['scan', '--policy', policyPath], io);
+
+      expect(code).toBe(EXIT.usage);
+      expect(io.err()).toBe(
+        'guardrails: invalid environment: AWS_REGION: expected an AWS region such as us-east-1 or eu-west-1 (got "us east 1")\n',
+      );
+      expect(elasticache.calls()).toHaveLength(0);
+    });
+
+    it('takes an empty STATE_TABLE for an unset one', async () => {
+      vi.stubEnv('STATE_TABLE', '');
+      const io = captureIo();
+
+      const code = await runCli(['migration', 'status', 'orders'], io);
+
+      expect(code).toBe(EXIT.usage);
+      expect(io.err()).toBe('guardrails: give --table or set STATE_TABLE\n');
+    });
+
     it("prints the package's version with --version", async () => {
       const io = captureIo();
       const { version } = JSON.parse(

@@ -1,4 +1,5 @@
 import {
+  DescribeExecutionCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   SFNClient,
@@ -7,8 +8,10 @@ import {
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { type CliIo, EXIT, runCli } from '../../../shared/cli/main.js';
-import { failureAdvice } from '../../../shared/cli/migration.js';
+import { runSandboxCli } from '../../../infra/local/cli.js';
+import { failureAdvice } from '../../../shared/cli/commands/migration.js';
+import { EXIT, runCli } from '../../../shared/cli/main.js';
+import { captureIo } from '../../cli-io.js';
 
 const sfn = mockClient(SFNClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -16,18 +19,9 @@ const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAR-real-task-token';
 const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:elasticache-guardrails-prod-migration';
 
 async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      out += text;
-    },
-    stderr: (text) => {
-      err += text;
-    },
-    isTTY: false,
-  };
-  return { code: await runCli(args, io), out, err };
+  const io = captureIo();
+  const code = await runCli(args, io);
+  return { code, out: io.out(), err: io.err() };
 }
 
 describe('guardrails migration, against Step Functions', () => {
@@ -111,6 +105,28 @@ describe('guardrails migration, against Step Functions', () => {
     });
   });
 
+  it('reads the execution from Step Functions with --execution-arn, beside the state table', async () => {
+    dynamo.on(GetCommand).resolves({});
+    sfn.on(DescribeExecutionCommand).resolves({
+      status: 'FAILED',
+      startDate: new Date('2026-11-25T10:00:00Z'),
+      stopDate: new Date('2026-11-25T10:05:00Z'),
+      error: 'MigrationRejected',
+      output: undefined,
+    });
+
+    const { code, out } = await cli(['migration', 'status', 'orders', '--execution-arn', `${ARN}:orders-1`]);
+
+    expect(code).toBe(EXIT.compliant);
+    expect(sfn.commandCalls(DescribeExecutionCommand)[0]?.args[0].input.executionArn).toBe(`${ARN}:orders-1`);
+    expect(JSON.parse(out)).toMatchObject({
+      replicationGroupId: 'orders',
+      running: false,
+      waitingForApproval: false,
+      execution: { status: 'FAILED', error: 'MigrationRejected', stopDate: '2026-11-25T10:05:00.000Z' },
+    });
+  });
+
   it('reports an AWS refusal as one line with exit 3', async () => {
     sfn.on(StartExecutionCommand).rejects(
       Object.assign(new Error('State Machine Does Not Exist'), {
@@ -133,6 +149,41 @@ describe('guardrails migration, against Step Functions', () => {
     expect(err).toBe(
       'guardrails: StartExecution failed: StateMachineDoesNotExist: State Machine Does Not Exist\n',
     );
+  });
+});
+
+describe('guardrails migration start, as shipped', () => {
+  beforeEach(() => {
+    sfn.reset();
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    vi.stubEnv('STATE_TABLE', 'guardrails-state');
+    vi.stubEnv('MIGRATION_STATE_MACHINE_ARN', '');
+  });
+
+  it('does not offer --local: only the sandbox entry point runs the state machine in process', async () => {
+    const help = await cli(['migration', 'start', '--help']);
+    const local = await cli(['migration', 'start', 'orders', '--source', '10.0.0.5:6379', '--local']);
+    const sandboxHelp = captureIo();
+    await runSandboxCli(['migration', 'start', '--help'], sandboxHelp);
+
+    expect(help.out).toContain('--state-machine-arn');
+    expect(help.out).not.toContain('--local');
+    expect(local).toMatchObject({
+      code: EXIT.usage,
+      err: expect.stringContaining("unknown option '--local'"),
+    });
+    expect(sandboxHelp.out()).toContain('--local');
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  it('asks for the state machine without pointing at a sandbox flag it lacks', async () => {
+    const { code, err } = await cli(['migration', 'start', 'orders', '--source', '10.0.0.5:6379']);
+
+    expect(code).toBe(EXIT.usage);
+    expect(err).toBe(
+      'guardrails: migration start: give --state-machine-arn (or MIGRATION_STATE_MACHINE_ARN)\n',
+    );
+    expect(sfn.calls()).toHaveLength(0);
   });
 });
 

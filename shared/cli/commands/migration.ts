@@ -1,0 +1,277 @@
+/**
+ * `guardrails migration start|status|approve|reject|abort`: operate the migration state
+ * machine through an injected {@link MigrationRunner}. Decisions reach a waiting execution
+ * through the task token its approval step parked in the state table.
+ */
+import { userInfo } from 'node:os';
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
+import { parseMigrationInput } from '../../domain/migration.js';
+import { loadPolicyFile } from '../../domain/policy/load.js';
+import { ABORT_KIND, type AbortRequest, APPROVAL_KIND } from '../../jobs/migration.js';
+import { clip } from '../../runtime/echo.js';
+import { InputValidationError } from '../../runtime/errors.js';
+import { redact, redactText } from '../../runtime/redact.js';
+import { EXIT } from '../io.js';
+import type {
+  ExecutionResult,
+  FailedOutcome,
+  MigrationDecision,
+  ParkedApproval,
+  RunnerContext,
+} from '../migration-runner.js';
+import {
+  type AwsFlags,
+  awsOptions,
+  cliEnv,
+  DEFAULT_POLICY_PATH,
+  stateStoreOf,
+  tableName,
+  withAws,
+  withTable,
+} from '../options.js';
+import type { CommandContext } from './context.js';
+
+const operator = () => {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'cli';
+  }
+};
+
+/** `host:port` (IPv6 in brackets) into an endpoint; the schema checks the values. */
+export function parseEndpoint(text: string): { address: string; port: number } {
+  const match = text.match(/^\[?([^\]]+?)\]?:(\d+)$/);
+  if (match === null) throw new InputValidationError(`--source ${clip(text)}: expected host:port`);
+  return { address: match[1] ?? '', port: Number(match[2]) };
+}
+
+type TableFlags = AwsFlags & { table?: string; stateMachineArn?: string };
+
+function runnerContext(flags: TableFlags, out: (text: string) => void): RunnerContext {
+  const aws = awsOptions(flags);
+  return {
+    aws,
+    store: stateStoreOf(flags, tableName(flags)),
+    stateMachineArn: flags.stateMachineArn ?? cliEnv().MIGRATION_STATE_MACHINE_ARN,
+    out,
+  };
+}
+
+/**
+ * What an on-call engineer needs after a failed migration: whether the source still serves,
+ * which snapshot to restore from, and what to run next.
+ */
+export function failureAdvice(group: string, outcome: FailedOutcome | undefined): string {
+  if (outcome === undefined) return `  next: guardrails migration status ${group}\n`;
+  const lines = [`  migration: ${outcome.migration ?? 'unknown'}`];
+  if (outcome.restoreFrom !== undefined)
+    lines.push(`  restore from: snapshot ${outcome.restoreFrom} (kept; guardrails snapshot list)`);
+  const handsOn = outcome.migration?.includes('act by hand') === true;
+  lines.push(
+    handsOn
+      ? `  next: the group may still be migrating: guardrails migration status ${group}, then aws elasticache complete-migration --replication-group-id ${group} --force`
+      : `  next: the source keeps serving; fix the cause above and start the migration again (guardrails migration start ${group} --source …)`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** Print how a start ended; a failed run exits `violations` with what to do next. */
+function report(group: string, result: ExecutionResult, out: (text: string) => void): number {
+  switch (result.status) {
+    case 'started':
+      out(`started ${result.executionArn}\n`);
+      return EXIT.compliant;
+    case 'succeeded':
+      out(`${JSON.stringify(redact(result.output), null, 2)}\n`);
+      return EXIT.compliant;
+    case 'failed':
+      out(`failed: ${result.error}: ${redactText(result.cause)}\n`);
+      out(redactText(failureAdvice(group, result.outcome)));
+      return EXIT.violations;
+  }
+}
+
+interface StartFlags extends TableFlags {
+  source: string[];
+  requireApproval?: true;
+  approvalTimeout?: string;
+  dryRun?: true;
+  local?: true;
+  policy?: string;
+  applyDurability?: true;
+}
+
+/** Start an execution: validated here first, so a bad flag never reaches AWS. */
+async function start(group: string, flags: StartFlags, context: CommandContext): Promise<number> {
+  const input = parseMigrationInput({
+    replicationGroupId: group,
+    customerEndpoints: flags.source.map(parseEndpoint),
+    requireApproval: flags.requireApproval ?? false,
+    dryRun: flags.dryRun ?? false,
+    ...(flags.approvalTimeout === undefined ? {} : { approvalTimeoutSeconds: Number(flags.approvalTimeout) }),
+  });
+  // To the second: Step Functions refuses a second execution of the same name.
+  const name = `${group}-${new Date()
+    .toISOString()
+    .replace(/[^0-9]/g, '')
+    .slice(0, 14)}`;
+  const runnerOf = runnerContext(flags, context.io.stdout);
+  const { local } = context.runners;
+  const starter =
+    flags.local === true && local !== undefined
+      ? local(runnerOf, {
+          policy: await loadPolicyFile(flags.policy ?? DEFAULT_POLICY_PATH),
+          applyDurability: flags.applyDurability === true,
+        })
+      : context.runners.runner(runnerOf);
+  return report(group, await starter.start({ name, input }), context.io.stdout);
+}
+
+async function approvalOf(context: RunnerContext, group: string) {
+  return context.store.readRecord<ParkedApproval>(APPROVAL_KIND, group);
+}
+
+/** Hand a decision to the execution waiting for approval on `group`; false when none waits. */
+async function decide(
+  context: RunnerContext,
+  commands: CommandContext,
+  group: string,
+  decision: MigrationDecision,
+): Promise<boolean> {
+  const approval = await approvalOf(context, group);
+  if (approval === undefined) return false;
+  await commands.runners.runner(context).decide(approval, decision);
+  return true;
+}
+
+/** Ask the group's execution to abort: at once if it waits for approval, else at its next sync check. */
+async function abort(context: RunnerContext, commands: CommandContext, group: string, reason: string) {
+  const lock = await context.store.readLease(`migration#${group}`);
+  if (lock === undefined) throw new InputValidationError(`no migration of ${clip(group)} is running`);
+  const by = operator();
+  const request: AbortRequest = { by, reason, requestedAt: new Date().toISOString(), execution: lock.holder };
+  await context.store.putRecord(ABORT_KIND, group, request);
+  const decision = { approved: false, by, error: 'MigrationAborted', reason } as const;
+  return (await decide(context, commands, group, decision))
+    ? `the execution waiting for approval on ${group} aborts now`
+    : `abort requested: the execution migrating ${group} aborts at its next sync check (CompleteMigration Force=true only if it started the migration)`;
+}
+
+/** What the state table knows of a group's migration, and the runner with `--execution-arn`. */
+async function status(
+  context: RunnerContext,
+  commands: CommandContext,
+  group: string,
+  executionArn?: string,
+) {
+  const [lock, approval, aborting] = await Promise.all([
+    context.store.readLease(`migration#${group}`),
+    approvalOf(context, group),
+    context.store.readRecord<AbortRequest>(ABORT_KIND, group),
+  ]);
+  const found: Record<string, unknown> = {
+    replicationGroupId: group,
+    running: lock === undefined ? false : { execution: lock.holder, since: lock.acquiredAt },
+    waitingForApproval:
+      approval === undefined ? false : { execution: approval.execution, since: approval.requestedAt },
+    abortRequested: aborting ?? false,
+  };
+  if (executionArn !== undefined)
+    found.execution = await commands.runners.runner(context).describe(executionArn);
+  return found;
+}
+
+/** `migration start`, with `--local` and its flags only where the entry point offers a local runner. */
+function addStart(migration: CommandUnknownOpts, context: CommandContext): void {
+  const offersLocal = context.runners.local !== undefined;
+  const command = withTable(withAws(migration.command('start')))
+    .description(
+      `Start a migration into a replication group (Step Functions${offersLocal ? ', or --local against the sandbox' : ''}).`,
+    )
+    .argument('<replication-group-id>')
+    .requiredOption('--source <host:port...>', 'customer (source) node endpoints')
+    .option('--require-approval', 'wait for `migration approve` before CompleteMigration')
+    .option('--approval-timeout <seconds>', 'abort without a decision after this long')
+    .option('--dry-run', 'stop after the preflight checks')
+    .option(
+      '--state-machine-arn <arn>',
+      'the deployed state machine (default: $MIGRATION_STATE_MACHINE_ARN)',
+    );
+  if (offersLocal)
+    command
+      .option('--local', 'run the state machine in this process against the sandbox (--endpoint-url)')
+      .option('--policy <file>', 'policy for raising durability afterwards (--local)', DEFAULT_POLICY_PATH)
+      .option('--apply-durability', 'let the durability step change the group (--local; default: dry run)');
+  command.action(async (group, flags) => {
+    // The --local flags are declared only when offered: read them by name.
+    const policy = command.getOptionValue('policy');
+    const local = {
+      local: command.getOptionValue('local') === true ? (true as const) : undefined,
+      policy: typeof policy === 'string' ? policy : undefined,
+      applyDurability: command.getOptionValue('applyDurability') === true ? (true as const) : undefined,
+    };
+    context.exit.code = await start(group, { ...flags, ...local }, context);
+  });
+}
+
+/** Send `decision` to the execution waiting on `group` and say so; refused when none waits. */
+async function answer(
+  group: string,
+  flags: TableFlags,
+  decision: MigrationDecision,
+  context: CommandContext,
+) {
+  if (!(await decide(runnerContext(flags, context.io.stdout), context, group, decision)))
+    throw new InputValidationError(`no migration of ${clip(group)} waits for approval`);
+  context.io.stdout(`${decision.approved ? 'approved' : 'rejected'}: ${group}\n`);
+  context.exit.code = EXIT.compliant;
+}
+
+/** `migration approve` and `migration reject`. */
+function addDecisions(migration: CommandUnknownOpts, context: CommandContext): void {
+  withTable(withAws(migration.command('approve')))
+    .description('Let the waiting migration run CompleteMigration.')
+    .argument('<replication-group-id>')
+    .action((group, flags) => answer(group, flags, { approved: true, by: operator() }, context));
+  withTable(withAws(migration.command('reject')))
+    .description('Refuse the waiting migration: it is aborted (Force=true) and the source keeps serving.')
+    .argument('<replication-group-id>')
+    .requiredOption('--reason <text>', 'why (recorded in the failure)')
+    .action((group, flags) =>
+      answer(
+        group,
+        flags,
+        { approved: false, by: operator(), error: 'MigrationRejected', reason: flags.reason },
+        context,
+      ),
+    );
+}
+
+/** Adds `migration start|status|approve|reject|abort` to `parent`. */
+export function addMigration(parent: CommandUnknownOpts, context: CommandContext): void {
+  const migration = parent.command('migration').description('Operate the online-migration state machine.');
+  addStart(migration, context);
+  withTable(withAws(migration.command('status')))
+    .description("A group's migration: the running execution, an approval wait, an abort request.")
+    .argument('<replication-group-id>')
+    .option('--execution-arn <arn>', 'also read this execution from Step Functions')
+    .action(async (group, flags) => {
+      const found = await status(runnerContext(flags, context.io.stdout), context, group, flags.executionArn);
+      context.io.stdout(`${JSON.stringify(redact(found), null, 2)}\n`);
+      context.exit.code = EXIT.compliant;
+    });
+  addDecisions(migration, context);
+  withTable(withAws(migration.command('abort')))
+    .description(
+      'Abort a running migration (Force=true only if its execution started it); the snapshot is kept.',
+    )
+    .argument('<replication-group-id>')
+    .requiredOption('--reason <text>', 'why')
+    .action(async (group, flags) => {
+      context.io.stdout(
+        `${await abort(runnerContext(flags, context.io.stdout), context, group, flags.reason)}\n`,
+      );
+      context.exit.code = EXIT.compliant;
+    });
+}
