@@ -6,8 +6,8 @@
 import { isIP } from 'node:net';
 import * as z from 'zod';
 import { InputValidationError } from '../runtime/errors.js';
-import { parseInput } from '../runtime/handler.js';
 import type { Resource } from './resource.js';
+import { parseInput } from './zod-issues.js';
 
 /**
  * How long an execution may spend waiting in all: the state machine's TimeoutSeconds is 14
