@@ -11,7 +11,7 @@ import {
   type MigrationFunction,
   migrationTaskSchema,
   runMigrationTask,
-} from '../../shared/jobs/migration.js';
+} from '../../shared/jobs/migration/index.js';
 import {
   type LocalRunOptions,
   type LocalRunResult,

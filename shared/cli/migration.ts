@@ -11,9 +11,9 @@ import { createMetricsClient } from '../aws/durability-metrics.js';
 import { DETAIL_TYPES, EventPublisher, type OutgoingEvent } from '../aws/notify.js';
 import { StateStore } from '../aws/state-store.js';
 import { StepFunctions } from '../aws/step-functions.js';
-import { parseMigrationInput } from '../domain/migration.js';
+import { MIGRATION_ERRORS, parseMigrationInput } from '../domain/migration/index.js';
 import type { Policy } from '../domain/policy/schema.js';
-import { ABORT_KIND, type AbortRequest, APPROVAL_KIND } from '../jobs/migration.js';
+import { ABORT_KIND, type AbortRequest, APPROVAL_KIND } from '../jobs/migration/state.js';
 import { clip } from '../runtime/echo.js';
 import { InputValidationError } from '../runtime/errors.js';
 import { createLogger } from '../runtime/logger.js';
@@ -194,7 +194,7 @@ async function waitForDecision(
       await store.deleteRecord(DECISION_KIND, group);
       if (decision.approved) return { approved: true, by: decision.by } as never;
       throw Object.assign(new Error(decision.reason ?? 'rejected'), {
-        name: decision.error ?? 'MigrationRejected',
+        name: decision.error ?? MIGRATION_ERRORS.rejected,
       });
     }
     await sleep(250);
@@ -212,7 +212,11 @@ export async function decide(
   group: string,
   decision:
     | { approved: true }
-    | { approved: false; error: 'MigrationRejected' | 'MigrationAborted'; reason: string },
+    | {
+        approved: false;
+        error: typeof MIGRATION_ERRORS.rejected | typeof MIGRATION_ERRORS.aborted;
+        reason: string;
+      },
 ): Promise<boolean> {
   const store = stateStore(context);
   const approval = await approvalOf(store, group);
@@ -244,7 +248,11 @@ export async function abortMigration(
     execution: lock.holder,
   };
   await store.putRecord(ABORT_KIND, group, request);
-  const atApproval = await decide(context, group, { approved: false, error: 'MigrationAborted', reason });
+  const atApproval = await decide(context, group, {
+    approved: false,
+    error: MIGRATION_ERRORS.aborted,
+    reason,
+  });
   return atApproval
     ? `the execution waiting for approval on ${group} aborts now`
     : `abort requested: the execution migrating ${group} aborts at its next sync check (CompleteMigration Force=true only if it started the migration)`;

@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AlertPublisher, DETAIL_TYPES, EventPublisher } from '../../shared/aws/notify.js';
 import { StateStore } from '../../shared/aws/state-store.js';
 import { runCli } from '../../shared/cli/main.js';
-import { MigrationError, runMigrationTask } from '../../shared/jobs/migration.js';
+import { MigrationError, runMigrationTask } from '../../shared/jobs/migration/index.js';
 import { createLogger } from '../../shared/runtime/logger.js';
 import { captureIo } from '../cli-io.js';
 import {

@@ -10,7 +10,7 @@ import { standInMigration, startStandIn } from '../../../infra/local/emulator/re
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { type CliIo, EXIT, runCli } from '../../../shared/cli/main.js';
 import { BASELINE_KIND } from '../../../shared/jobs/encryption-drift.js';
-import { APPROVAL_KIND } from '../../../shared/jobs/migration.js';
+import { APPROVAL_KIND } from '../../../shared/jobs/migration/index.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
 
 const POLICY = `version: 1

@@ -14,7 +14,7 @@ import {
   APPROVAL_KIND,
   MIGRATION_FUNCTIONS,
   type MigrationDeps,
-} from '../../../shared/jobs/migration.js';
+} from '../../../shared/jobs/migration/index.js';
 import { ALERT_TOPIC, groupState, REGION, requestsReached, type Stack, startStack } from '../harness.js';
 
 const policy = parsePolicy(
@@ -73,7 +73,6 @@ describe('Migration workflow (ASL run locally against the sandbox)', () => {
       store: stack.store,
       events: new EventPublisher(undefined, aws),
       alerts: new AlertPublisher(ALERT_TOPIC, aws),
-      logger: stack.durabilityDeps().logger,
       now: () => new Date(stack.emulator.clock.now()),
       durability: async () => ({
         deps: stack.durabilityDeps('migration'),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type MigrationTarget, migrationTargetProblems } from '../../../shared/domain/migration.js';
+import { type MigrationTarget, migrationTargetProblems } from '../../../shared/domain/migration/index.js';
 
 const ready: MigrationTarget = {
   id: 'orders',

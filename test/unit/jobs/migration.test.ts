@@ -2,8 +2,12 @@ import { CompleteMigrationCommand, ElastiCacheClient } from '@aws-sdk/client-ela
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { firstPoll, nextPoll, parseMigrationInput } from '../../../shared/domain/migration.js';
-import { MIGRATION_EVENTS } from '../../../shared/jobs/migration.js';
+import {
+  firstPoll,
+  MIGRATION_EVENTS,
+  nextPoll,
+  parseMigrationInput,
+} from '../../../shared/domain/migration/index.js';
 
 process.env.STATE_TABLE = 'guardrails-test';
 process.env.AWS_REGION = 'us-east-1';
