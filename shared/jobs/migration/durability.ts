@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
-import { createFleetClients } from '../../aws/clients.js';
+import type { FleetClients } from '../../aws/clients.js';
 import { createMetricsClient } from '../../aws/durability-metrics.js';
 import type { EventPublisher } from '../../aws/notify.js';
 import { policyParameterReader } from '../../aws/policy-parameter.js';
@@ -20,7 +20,7 @@ import {
   type DurabilityJobDeps,
   type DurabilityJobSettings,
 } from '../durability.js';
-import { awsOptions, eventsOf, migrationConfig, wallClock } from './deps.js';
+import { awsOptions, elastiCacheOf, eventsOf, migrationConfig, wallClock } from './deps.js';
 import { parseMigrationState } from './state.js';
 import { parsed, type Step, type StepContext, stepEvent } from './step.js';
 
@@ -28,7 +28,10 @@ export interface DurabilityDeps {
   events: EventPublisher;
   now: () => Date;
   /** The durability job for one invocation; `holder` is who acts, written on its lease. */
-  durability: (holder: string) => Promise<{ deps: DurabilityJobDeps; settings: DurabilityJobSettings }>;
+  durability: (holder: string) => Promise<{
+    deps: DurabilityJobDeps<Pick<FleetClients, 'elasticache'>>;
+    settings: DurabilityJobSettings;
+  }>;
 }
 
 /** What the durability job reads beyond every migration function's environment. */
@@ -47,8 +50,7 @@ export function createDurabilityDeps(env: NodeJS.ProcessEnv): DurabilityDeps {
   const config = { ...migrationConfig(env), ...parseEnv(DURABILITY_ENV, env) };
   const aws = awsOptions(config);
   const shared = {
-    // The durability job's deps carry the tagging client too, though checkGroup never calls it.
-    clients: createFleetClients(aws),
+    clients: { elasticache: elastiCacheOf(config) },
     cloudwatch: createMetricsClient(aws),
     store: new StateStore(config.STATE_TABLE, awsOptions(config)),
     events: eventsOf(config),
