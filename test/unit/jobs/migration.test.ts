@@ -8,6 +8,7 @@ import {
   nextPoll,
   parseMigrationInput,
 } from '../../../shared/domain/migration/index.js';
+import { parseFailureState, parseMigrationState } from '../../../shared/jobs/migration/state.js';
 
 process.env.STATE_TABLE = 'guardrails-test';
 process.env.AWS_REGION = 'us-east-1';
@@ -175,5 +176,52 @@ describe('MIGRATION_EVENTS', () => {
     ['Migration stopped for orders without data sync (forced)', false],
   ])('reads "%s" as a CompleteMigration failure: %s', (message, failed) => {
     expect(MIGRATION_EVENTS.completeFailed.test(message)).toBe(failed);
+  });
+});
+
+describe('Function: parseMigrationState', () => {
+  it("parses the input and every part once, keeping a part's own fields", () => {
+    const parsed = parseMigrationState({
+      ...state,
+      snapshot: {
+        ...firstPoll(state.input.polling.snapshot),
+        name: 's-1',
+        status: 'creating',
+        startedAt: 'T',
+        extra: 1,
+      },
+    });
+
+    expect(parsed.input.polling.sync.maxAttempts).toBe(120);
+    expect(parsed.snapshot).toMatchObject({ name: 's-1', extra: 1 });
+  });
+
+  it('names the bad field of a malformed part', () => {
+    expect(() => parseMigrationState({ ...state, snapshot: { name: 7 } })).toThrow(
+      /invalid migration state: snapshot\.done: .*snapshot\.name: /,
+    );
+  });
+
+  it('names the bad field of the input', () => {
+    expect(() => parseMigrationState({ input: { replicationGroupId: 'orders' } })).toThrow(
+      /invalid migration input: customerEndpoints: /,
+    );
+  });
+});
+
+describe('Function: parseFailureState', () => {
+  const error = { Error: 'InputValidationError', Cause: 'invalid migration input' };
+
+  it('reports an input that never validated with the group it names and the error', () => {
+    expect(parseFailureState({ replicationGroupId: 'orders', customerEndpoints: 3, error })).toEqual({
+      groupId: 'orders',
+      error,
+    });
+  });
+
+  it('reads the whole state once the input is valid', () => {
+    const failure = parseFailureState({ ...state, error });
+
+    expect(failure).toMatchObject({ groupId: 'orders', error, migration: { started: true } });
   });
 });
