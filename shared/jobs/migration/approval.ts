@@ -2,8 +2,7 @@
  * `migration-approval`: park the task token where `guardrails migration approve|reject`
  * finds it and tell people. The token itself is never sent in a notification or logged.
  */
-import type { AlertPublisher, EventPublisher } from '../../aws/notify.js';
-import { DETAIL_TYPES } from '../../aws/notify.js';
+import { type AlertPublisher, DETAIL_TYPES, type EventPublisher } from '../../aws/notify.js';
 import { StateStore } from '../../aws/state-store.js';
 import { MIGRATION_ERRORS } from '../../domain/migration/index.js';
 import { alertsOf, awsOptions, eventsOf, migrationConfig, wallClock } from './deps.js';
@@ -18,6 +17,7 @@ export interface ApprovalDeps {
   now: () => Date;
 }
 
+/** migration-approval's deps: the state table, events and alerts; no ElastiCache, no node reads. */
 export function createApprovalDeps(env: NodeJS.ProcessEnv): ApprovalDeps {
   const config = migrationConfig(env);
   return {

@@ -27,6 +27,7 @@ export interface ControlDeps {
   readReplication?: (node: MigrationEndpoint) => Promise<Record<string, string>>;
 }
 
+/** migration-control's deps: ElastiCache and events (node reads go through iovalkey, no client). */
 export function createControlDeps(env: NodeJS.ProcessEnv): ControlDeps {
   const config = migrationConfig(env);
   return { elasticache: elastiCacheOf(config), events: eventsOf(config), now: wallClock };

@@ -46,6 +46,7 @@ const DURABILITY_ENV = {
     .transform((value) => value || undefined),
 } as const;
 
+/** migration-durability's deps: the durability job's (ElastiCache, CloudWatch, state table, events) and the policy. */
 export function createDurabilityDeps(env: NodeJS.ProcessEnv): DurabilityDeps {
   const config = { ...migrationConfig(env), ...parseEnv(DURABILITY_ENV, env) };
   const aws = awsOptions(config);

@@ -35,6 +35,7 @@ export interface FinishDeps {
   now: () => Date;
 }
 
+/** migration-finish's deps: ElastiCache, the state table, events and alerts. */
 export function createFinishDeps(env: NodeJS.ProcessEnv): FinishDeps {
   const config = migrationConfig(env);
   return {

@@ -24,6 +24,7 @@ export interface PreflightDeps {
   now: () => Date;
 }
 
+/** migration-preflight's deps: ElastiCache and the state table (the lock); no events, no alerts. */
 export function createPreflightDeps(env: NodeJS.ProcessEnv): PreflightDeps {
   const config = migrationConfig(env);
   return {

@@ -19,6 +19,7 @@ export interface SnapshotDeps {
   now: () => Date;
 }
 
+/** migration-snapshot's deps: ElastiCache and events. */
 export function createSnapshotDeps(env: NodeJS.ProcessEnv): SnapshotDeps {
   const config = migrationConfig(env);
   return { elasticache: elastiCacheOf(config), events: eventsOf(config), now: wallClock };

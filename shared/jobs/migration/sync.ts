@@ -32,6 +32,7 @@ export interface SyncDeps {
   readReplication?: (node: MigrationEndpoint) => Promise<Record<string, string>>;
 }
 
+/** migration-sync's deps: ElastiCache, the state table (abort requests) and events. */
 export function createSyncDeps(env: NodeJS.ProcessEnv): SyncDeps {
   const config = migrationConfig(env);
   return {
