@@ -77,11 +77,11 @@ export function migrationFate(run: { started: boolean; aborted: boolean; abortPr
 
 /** When each phase of an execution started and ended, as its steps recorded them. */
 export interface MigrationTimes {
-  snapshot?: { startedAt: string; availableAt?: string };
-  test?: { requestedAt: string; passedAt?: string };
-  migration?: { startedAt: string; sync: { syncedAt?: string } };
-  complete?: { requestedAt: string; completedAt?: string };
-  abort?: { requestedAt: string; stoppedAt?: string };
+  snapshot?: { startedAt?: string; availableAt?: string };
+  test?: { requestedAt?: string; passedAt?: string };
+  migration?: { startedAt?: string; sync?: { syncedAt?: string } };
+  complete?: { requestedAt?: string; completedAt?: string };
+  abort?: { requestedAt?: string; stoppedAt?: string };
 }
 
 /** Seconds between two ISO times, when both are known. */
@@ -94,7 +94,7 @@ export function migrationTimings(times: MigrationTimes) {
   const rows = [
     { step: 'snapshot', startedAt: times.snapshot?.startedAt, endedAt: times.snapshot?.availableAt },
     { step: 'test-migration', startedAt: times.test?.requestedAt, endedAt: times.test?.passedAt },
-    { step: 'sync', startedAt: times.migration?.startedAt, endedAt: times.migration?.sync.syncedAt },
+    { step: 'sync', startedAt: times.migration?.startedAt, endedAt: times.migration?.sync?.syncedAt },
     {
       step: 'complete-migration',
       startedAt: times.complete?.requestedAt,

@@ -5,14 +5,13 @@
  */
 import * as z from 'zod';
 import {
-  type CaughtError,
   type MigrationErrorName,
   type MigrationInput,
   parseMigrationInput,
 } from '../../domain/migration/index.js';
 import type { Resource } from '../../domain/resource.js';
 import { parseInput } from '../../domain/zod-issues.js';
-import { GuardrailsError, InputValidationError } from '../../runtime/errors.js';
+import { GuardrailsError } from '../../runtime/errors.js';
 import { redactText } from '../../runtime/redact.js';
 
 /**
@@ -134,9 +133,6 @@ const statePartsSchema = z.object({
 /** The execution state once the input is validated: what every step after ValidateInput reads. */
 export type MigrationState = Omit<z.infer<typeof statePartsSchema>, 'input'> & { input: MigrationInput };
 
-/** What the failure report reads: the whole state, or only the group and the error when the input never validated. */
-export type FailureState = Partial<MigrationState> & { groupId?: string };
-
 /**
  * The execution state a Task received, parsed once: the validated input and each part the
  * steps wrote; a missing or malformed part is an InputValidationError naming the field.
@@ -149,21 +145,36 @@ export function parseMigrationState(raw: unknown): MigrationState {
   return { ...parts, input: parseMigrationInput(input) };
 }
 
+/** A field the failure report reads; a malformed one is left out, never a reason not to report. */
+const text = z.string().optional().catch(undefined);
+const flag = z.boolean().optional().catch(undefined);
+const reportPart = <Shape extends z.ZodRawShape>(shape: Shape) =>
+  z.looseObject(shape).optional().catch(undefined);
+
 /**
- * The state of the failure path, which must report even when ValidateInput failed (the state
- * is then the raw input with the error beside it): the group id, if the raw input names one.
+ * What the failure report reads, each part on its own: the report must go out whatever
+ * failed, even ValidateInput (the state is then the raw input with the error beside it).
  */
+const failureStateSchema = z.object({
+  input: reportPart({ replicationGroupId: text }),
+  replicationGroupId: text,
+  error: caught.optional().catch(undefined),
+  abortError: caught.optional().catch(undefined),
+  snapshot: reportPart({ name: text, status: text, startedAt: text, availableAt: text }),
+  test: reportPart({ requestedAt: text, passedAt: text }),
+  migration: reportPart({ started: flag, startedAt: text, sync: reportPart({ syncedAt: text }) }),
+  complete: reportPart({ requestedAt: text, completedAt: text }),
+  abort: reportPart({ done: flag, requestedAt: text, stoppedAt: text }),
+});
+export type FailureState = Omit<z.infer<typeof failureStateSchema>, 'input' | 'replicationGroupId'> & {
+  /** The group, from the validated input or, when validation failed, from the raw one. */
+  groupId?: string;
+};
+
+/** The state of the failure path, read leniently (see failureStateSchema). */
 export function parseFailureState(raw: Record<string, unknown>): FailureState {
-  try {
-    const state = parseMigrationState(raw);
-    return { ...state, groupId: state.input.replicationGroupId };
-  } catch (error) {
-    if (!(error instanceof InputValidationError)) throw error;
-    const source = (raw.input ?? raw) as { replicationGroupId?: unknown };
-    const groupId = typeof source.replicationGroupId === 'string' ? source.replicationGroupId : undefined;
-    const parsed = caught.safeParse(raw.error);
-    return { groupId, ...(parsed.success ? { error: parsed.data satisfies CaughtError } : {}) };
-  }
+  const { input, replicationGroupId, ...parts } = failureStateSchema.parse(raw);
+  return { ...parts, groupId: input?.replicationGroupId ?? replicationGroupId };
 }
 
 /** The part of a group an execution reports. */

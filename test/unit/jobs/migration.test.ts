@@ -219,9 +219,22 @@ describe('Function: parseFailureState', () => {
     });
   });
 
-  it('reads the whole state once the input is valid', () => {
+  it('reads every part the report needs once the input is valid', () => {
     const failure = parseFailureState({ ...state, error });
 
     expect(failure).toMatchObject({ groupId: 'orders', error, migration: { started: true } });
+  });
+
+  it('still sees a started migration when other fields of the state are malformed', () => {
+    const failure = parseFailureState({
+      input: { replicationGroupId: 'orders' },
+      migration: { started: true, startedAt: 5, sync: 'lost' },
+      abort: 'lost',
+      error,
+    });
+
+    expect(failure.migration?.started).toBe(true);
+    expect(failure.abort).toBeUndefined();
+    expect(failure.groupId).toBe('orders');
   });
 });
