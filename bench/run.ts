@@ -30,7 +30,7 @@ import { StateStore } from '../shared/aws/state-store.js';
 import { evaluate } from '../shared/domain/evaluate.js';
 import { parsePolicy } from '../shared/domain/policy/load.js';
 import type { Resource } from '../shared/domain/resource.js';
-import type { MigrationDeps } from '../shared/jobs/migration.js';
+import type { MigrationDeps } from '../shared/jobs/migration/index.js';
 import { createLogger } from '../shared/runtime/logger.js';
 
 interface Row {
@@ -334,7 +334,6 @@ async function migrationTransitions(): Promise<void> {
     elasticache: clients.elasticache,
     store,
     events,
-    logger,
     now,
     // The target catches up 2 hours after StartMigration.
     readReplication: async (node): Promise<Record<string, string>> => {

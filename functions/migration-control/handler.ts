@@ -1,4 +1,5 @@
-import { migrationHandler } from '../../shared/jobs/migration.js';
+import { controlSteps, createControlDeps } from '../../shared/jobs/migration/control.js';
+import { migrationHandler } from '../../shared/jobs/migration/step.js';
 
-/** Task of the migration state machine (infra/migration.asl.yaml); its actions are in shared/jobs/migration.ts. */
-export const handler = migrationHandler('migration-control');
+/** Task of the migration state machine (infra/migration.asl.yaml): only the control steps, only their clients. */
+export const handler = migrationHandler('migration-control', controlSteps, createControlDeps(process.env));

@@ -1,4 +1,9 @@
-import { migrationHandler } from '../../shared/jobs/migration.js';
+import { createDurabilityDeps, durabilitySteps } from '../../shared/jobs/migration/durability.js';
+import { migrationHandler } from '../../shared/jobs/migration/step.js';
 
-/** Task of the migration state machine (infra/migration.asl.yaml); its actions are in shared/jobs/migration.ts. */
-export const handler = migrationHandler('migration-durability');
+/** Task of the migration state machine (infra/migration.asl.yaml): only the durability steps, only their clients. */
+export const handler = migrationHandler(
+  'migration-durability',
+  durabilitySteps,
+  createDurabilityDeps(process.env),
+);

@@ -1,4 +1,9 @@
-import { migrationHandler } from '../../shared/jobs/migration.js';
+import { createPreflightDeps, preflightSteps } from '../../shared/jobs/migration/preflight.js';
+import { migrationHandler } from '../../shared/jobs/migration/step.js';
 
-/** Task of the migration state machine (infra/migration.asl.yaml); its actions are in shared/jobs/migration.ts. */
-export const handler = migrationHandler('migration-preflight');
+/** Task of the migration state machine (infra/migration.asl.yaml): only the preflight steps, only their clients. */
+export const handler = migrationHandler(
+  'migration-preflight',
+  preflightSteps,
+  createPreflightDeps(process.env),
+);

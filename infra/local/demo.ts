@@ -20,7 +20,7 @@ import type { Finding } from '../../shared/domain/finding.js';
 import { parsePolicy } from '../../shared/domain/policy/load.js';
 import { type DurabilityJobDeps, scanDurability } from '../../shared/jobs/durability.js';
 import { scanEncryptionDrift } from '../../shared/jobs/encryption-drift.js';
-import type { MigrationDeps } from '../../shared/jobs/migration.js';
+import type { MigrationDeps } from '../../shared/jobs/migration/index.js';
 import { createLogger } from '../../shared/runtime/logger.js';
 import { STATE_TABLE, startDynamo } from './dynamo.js';
 import { Clock } from './emulator/clock.js';
@@ -254,7 +254,6 @@ const migrationDeps: MigrationDeps = {
   store,
   events,
   alerts,
-  logger,
   now,
   durability: async () => ({
     deps: durabilityDeps('demo-migration'),

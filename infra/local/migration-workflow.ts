@@ -26,7 +26,7 @@ import {
   type MigrationFunction,
   migrationTaskSchema,
   runMigrationTask,
-} from '../../shared/jobs/migration.js';
+} from '../../shared/jobs/migration/index.js';
 import { InputValidationError } from '../../shared/runtime/errors.js';
 import { createLogger } from '../../shared/runtime/logger.js';
 import { redactText } from '../../shared/runtime/redact.js';
@@ -180,7 +180,6 @@ export class LocalMigrationRunner implements MigrationStarter {
       elasticache: clients.elasticache,
       store,
       events,
-      logger,
       now,
       durability: async () => ({
         deps: {

@@ -9,9 +9,9 @@ import * as z from 'zod';
 import { type AwsClientOptions, createFleetClients } from '../aws/clients.js';
 import { readFleet, toReplicationGroupResource, toServerlessCacheResource } from '../aws/elasticache.js';
 import type { Resource } from '../domain/resource.js';
+import { fieldProblems } from '../domain/zod-issues.js';
 import { echo, listProblems } from '../runtime/echo.js';
 import { InputValidationError } from '../runtime/errors.js';
-import { fieldProblems } from '../runtime/zod-issues.js';
 import { type LackingFields, lackingFields, lackingFieldsOfResource } from './unknown-share.js';
 
 export interface FleetSource extends AwsClientOptions {

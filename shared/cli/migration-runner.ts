@@ -7,13 +7,13 @@
  */
 import type { AwsClientOptions } from '../aws/clients.js';
 import type { StateStore } from '../aws/state-store.js';
-import type { MigrationInput } from '../domain/migration.js';
+import type { MIGRATION_ERRORS, MigrationInput } from '../domain/migration/index.js';
 import type { Policy } from '../domain/policy/schema.js';
 
 /** An operator's answer to the execution waiting for approval. */
 export type MigrationDecision =
   | { approved: true; by: string }
-  | { approved: false; by: string; error: 'MigrationRejected' | 'MigrationAborted'; reason: string };
+  | { approved: false; by: string; error: (typeof MIGRATION_ERRORS)['rejected' | 'aborted']; reason: string };
 
 /** The execution waiting for approval, as the approval step parked it in the state table. */
 export interface ParkedApproval {

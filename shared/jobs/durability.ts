@@ -28,8 +28,15 @@ import { compareDurability, type DurabilityLevel, type Resource } from '../domai
 import { snapshotName } from '../domain/snapshot-name.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
 
-export interface DurabilityJobDeps {
-  clients: FleetClients;
+/** What checking and changing one group calls: ElastiCache alone. */
+type GroupClients = Pick<FleetClients, 'elasticache'>;
+
+/**
+ * `Clients` is every fleet client for the scan; checking and changing one group (checkGroup)
+ * needs only ElastiCache, so a function that only reacts bundles no tagging client.
+ */
+export interface DurabilityJobDeps<Clients extends GroupClients = FleetClients> {
+  clients: Clients;
   cloudwatch: CloudWatchClient;
   store: StateStore;
   events: EventPublisher;
@@ -105,10 +112,10 @@ const SKIPPED: ReadonlySet<string> = new Set([
 /** One run's work: the events it emits and the leases it touches. */
 class EnforcementRun {
   readonly events: OutgoingEvent[] = [];
-  readonly #deps: DurabilityJobDeps;
+  readonly #deps: DurabilityJobDeps<GroupClients>;
   readonly now: Date;
 
-  constructor(deps: DurabilityJobDeps) {
+  constructor(deps: DurabilityJobDeps<GroupClients>) {
     this.#deps = deps;
     this.now = deps.now?.() ?? new Date();
   }
@@ -356,7 +363,7 @@ class EnforcementRun {
  * read: that group's findings end as `error`, and the run goes on with the others.
  */
 async function readEngineVersionsInto(
-  deps: DurabilityJobDeps,
+  deps: DurabilityJobDeps<GroupClients>,
   candidates: Resource[],
 ): Promise<Map<string, AwsCallError>> {
   // One entry per group, however many rules it violates (a reaction's one group is one call).
@@ -371,7 +378,11 @@ async function readEngineVersionsInto(
 }
 
 /** Attach DurabilityLag and buffer errors to the durable groups: one batched read. */
-async function readHealth(deps: DurabilityJobDeps, groups: readonly Resource[], now: Date): Promise<void> {
+async function readHealth(
+  deps: DurabilityJobDeps<GroupClients>,
+  groups: readonly Resource[],
+  now: Date,
+): Promise<void> {
   const durable = groups.filter(
     (group) => group.effectiveDurability === 'sync' || group.effectiveDurability === 'async',
   );
@@ -399,7 +410,7 @@ async function readHealth(deps: DurabilityJobDeps, groups: readonly Resource[], 
 
 async function enforce(
   groups: Resource[],
-  deps: DurabilityJobDeps,
+  deps: DurabilityJobDeps<GroupClients>,
   settings: DurabilityJobSettings,
 ): Promise<DurabilityReport> {
   const run = new EnforcementRun(deps);
@@ -494,7 +505,7 @@ export async function scanDurability(
  * group's status is returned so the caller can re-check later while it is changing.
  */
 export async function checkGroup(
-  deps: DurabilityJobDeps,
+  deps: DurabilityJobDeps<GroupClients>,
   settings: DurabilityJobSettings,
   replicationGroupId: string,
 ): Promise<{ status: string; report?: DurabilityReport }> {

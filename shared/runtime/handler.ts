@@ -2,7 +2,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { InputValidationError, isRetryable } from './errors.js';
+import { parseInput } from '../domain/zod-issues.js';
+import { isRetryable } from './errors.js';
 import { redactText } from './redact.js';
 
 /** What a function does with an error no redelivery can fix. */
@@ -14,33 +15,12 @@ export const ON_FINAL_ERROR = {
 } as const;
 export type OnFinalError = (typeof ON_FINAL_ERROR)[keyof typeof ON_FINAL_ERROR];
 
+/** Kept here for the runtime's importers; the formatting lives in the domain. */
+export { parseInput } from '../domain/zod-issues.js';
+
 export interface DroppedEvent {
   dropped: true;
   reason: string;
-}
-
-/** Describe zod issues as `path: message` pairs, the path written as in the event (`detail.eventName`). */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
-    .join('; ');
-}
-
-/**
- * `value` parsed with `schema`, or an InputValidationError that names each bad field
- * (`invalid <what>: detail.eventName: …`).
- *
- * @example
- * const body = parseInput(RECHECK_BODY, JSON.parse(text), 're-check');
- */
-export function parseInput<Schema extends z.ZodType>(
-  schema: Schema,
-  value: unknown,
-  what: string,
-): z.output<Schema> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw new InputValidationError(`invalid ${what}: ${describeIssues(result.error)}`);
-  return result.data;
 }
 
 /**

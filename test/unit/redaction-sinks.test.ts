@@ -13,7 +13,7 @@ import { runSandboxCli } from '../../infra/local/cli.js';
 import { AlertPublisher, DETAIL_TYPES, EventPublisher } from '../../shared/aws/notify.js';
 import { StateStore } from '../../shared/aws/state-store.js';
 import { runCli } from '../../shared/cli/main.js';
-import { MigrationError, runMigrationTask } from '../../shared/jobs/migration.js';
+import { MigrationError, runMigrationTask } from '../../shared/jobs/migration/index.js';
 import { createLogger } from '../../shared/runtime/logger.js';
 import { captureIo } from '../cli-io.js';
 import {

@@ -5,9 +5,9 @@
  */
 import { userInfo } from 'node:os';
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
-import { parseMigrationInput } from '../../domain/migration.js';
+import { MIGRATION_ERRORS, parseMigrationInput } from '../../domain/migration/index.js';
 import { loadPolicyFile } from '../../domain/policy/load.js';
-import { ABORT_KIND, type AbortRequest, APPROVAL_KIND } from '../../jobs/migration.js';
+import { ABORT_KIND, type AbortRequest, APPROVAL_KIND } from '../../jobs/migration/state.js';
 import { clip } from '../../runtime/echo.js';
 import { InputValidationError } from '../../runtime/errors.js';
 import { redact, redactText } from '../../runtime/redact.js';
@@ -152,7 +152,7 @@ async function abort(context: RunnerContext, commands: CommandContext, group: st
   const by = operator();
   const request: AbortRequest = { by, reason, requestedAt: new Date().toISOString(), execution: lock.holder };
   await context.store.putRecord(ABORT_KIND, group, request);
-  const decision = { approved: false, by, error: 'MigrationAborted', reason } as const;
+  const decision = { approved: false, by, error: MIGRATION_ERRORS.aborted, reason } as const;
   return (await decide(context, commands, group, decision))
     ? `the execution waiting for approval on ${group} aborts now`
     : `abort requested: the execution migrating ${group} aborts at its next sync check (CompleteMigration Force=true only if it started the migration)`;
@@ -242,7 +242,7 @@ function addDecisions(migration: CommandUnknownOpts, context: CommandContext): v
       answer(
         group,
         flags,
-        { approved: false, by: operator(), error: 'MigrationRejected', reason: flags.reason },
+        { approved: false, by: operator(), error: MIGRATION_ERRORS.rejected, reason: flags.reason },
         context,
       ),
     );

@@ -11,7 +11,7 @@ import { standInMigration, startStandIn } from '../../../infra/local/emulator/re
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { EXIT, runCli } from '../../../shared/cli/main.js';
 import { BASELINE_KIND } from '../../../shared/jobs/encryption-drift.js';
-import { APPROVAL_KIND } from '../../../shared/jobs/migration.js';
+import { APPROVAL_KIND } from '../../../shared/jobs/migration/index.js';
 import { captureIo } from '../../cli-io.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
 

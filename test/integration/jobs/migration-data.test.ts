@@ -11,7 +11,7 @@ import { createFleetClients } from '../../../shared/aws/clients.js';
 import { DETAIL_TYPES, EventPublisher } from '../../../shared/aws/notify.js';
 import { withNode } from '../../../shared/aws/valkey.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
-import type { MigrationDeps } from '../../../shared/jobs/migration.js';
+import type { MigrationDeps } from '../../../shared/jobs/migration/index.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
 
 const KEYS_BEFORE = 20_000;
@@ -44,7 +44,6 @@ describe.runIf(hasRedisServer())('Migration workflow with a real redis-server so
       elasticache: createFleetClients(aws).elasticache,
       store: stack.store,
       events: new EventPublisher(undefined, aws),
-      logger: stack.durabilityDeps().logger,
       now: () => new Date(stack.emulator.clock.now()),
       durability: async () => ({
         deps: stack.durabilityDeps('migration'),

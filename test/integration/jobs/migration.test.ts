@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import validateAsl from 'asl-validator';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -8,13 +8,14 @@ import { MIGRATION_ASL, runMigrationLocally } from '../../../infra/local/migrati
 import { ExecutionFailedError, loadDefinition, TASK_TOKEN } from '../../../infra/local/step-functions.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { AlertPublisher, DETAIL_TYPES, EventPublisher } from '../../../shared/aws/notify.js';
+import { MIGRATION_ERRORS, STATE_MACHINE_ERRORS } from '../../../shared/domain/migration/index.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import {
   ABORT_KIND,
   APPROVAL_KIND,
   MIGRATION_FUNCTIONS,
   type MigrationDeps,
-} from '../../../shared/jobs/migration.js';
+} from '../../../shared/jobs/migration/index.js';
 import { ALERT_TOPIC, groupState, REGION, requestsReached, type Stack, startStack } from '../harness.js';
 
 const policy = parsePolicy(
@@ -73,7 +74,6 @@ describe('Migration workflow (ASL run locally against the sandbox)', () => {
       store: stack.store,
       events: new EventPublisher(undefined, aws),
       alerts: new AlertPublisher(ALERT_TOPIC, aws),
-      logger: stack.durabilityDeps().logger,
       now: () => new Date(stack.emulator.clock.now()),
       durability: async () => ({
         deps: stack.durabilityDeps('migration'),
@@ -488,8 +488,63 @@ describe('Migration workflow (ASL run locally against the sandbox)', () => {
 
 describe('Migration state machine definition', () => {
   const definition = loadDefinition(MIGRATION_ASL) as unknown as {
-    States: Record<string, { Type: string; Resource?: string; Parameters?: Record<string, unknown> }>;
+    States: Record<
+      string,
+      {
+        Type: string;
+        Resource?: string;
+        Parameters?: Record<string, unknown>;
+        Retry?: { ErrorEquals: string[] }[];
+        Catch?: { ErrorEquals: string[] }[];
+        Result?: { Error?: string };
+        Error?: string;
+      }
+    >;
   };
+  /** Error names the definition writes itself: retried, caught, raised by Pass or Fail states. */
+  const namedInAsl = () => {
+    const names = Object.values(definition.States).flatMap((state) => [
+      ...[...(state.Retry ?? []), ...(state.Catch ?? [])].flatMap((rule) => rule.ErrorEquals),
+      ...(state.Type === 'Pass' && state.Result?.Error !== undefined ? [state.Result.Error] : []),
+      ...(state.Type === 'Fail' && state.Error !== undefined ? [state.Error] : []),
+    ]);
+    // States.* and Lambda.* are the platform's own names.
+    return new Set(names.filter((name) => !/^(States|Lambda)\./.test(name)));
+  };
+
+  it('names only errors of MIGRATION_ERRORS, and every name the constant gives the state machine', () => {
+    const known = new Set<string>(Object.values(MIGRATION_ERRORS));
+
+    const named = namedInAsl();
+
+    expect([...named].filter((name) => !known.has(name))).toEqual([]);
+    expect([...named].sort()).toEqual([...STATE_MACHINE_ERRORS].sort());
+  });
+
+  it('is the one place the steps and the CLI take error names from (none retyped as a literal)', () => {
+    const root = new URL('../../../', import.meta.url);
+    const sources = [
+      ...readdirSync(new URL('shared/jobs/migration/', root)).map((file) => `shared/jobs/migration/${file}`),
+      'shared/cli/migration.ts',
+    ];
+
+    const retyped = sources.flatMap((file) => {
+      const text = readFileSync(new URL(file, root), 'utf8');
+      return Object.values(MIGRATION_ERRORS)
+        .filter((name) => text.includes(`'${name}'`))
+        .map((name) => `${file}: '${name}'`);
+    });
+
+    expect(retyped).toEqual([]);
+  });
+
+  it('retries TransientError, the name steps give a failure a later attempt may cure', () => {
+    const retried = Object.values(definition.States).flatMap((state) =>
+      (state.Retry ?? []).flatMap((rule) => rule.ErrorEquals),
+    );
+
+    expect(retried).toContain(MIGRATION_ERRORS.transient);
+  });
 
   it('is valid ASL', () => {
     const { isValid, errorsText } = validateAsl(definition as never, { checkArn: true, checkPaths: true });

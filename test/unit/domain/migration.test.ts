@@ -1,5 +1,17 @@
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { type MigrationTarget, migrationTargetProblems } from '../../../shared/domain/migration.js';
+import {
+  failureOf,
+  inSync,
+  type MigrationTarget,
+  migrationFate,
+  migrationTargetProblems,
+  migrationTimings,
+  type PreflightGroup,
+  preflightFindings,
+  syncReading,
+} from '../../../shared/domain/migration/index.js';
 
 const ready: MigrationTarget = {
   id: 'orders',
@@ -63,5 +75,146 @@ describe('Function: migrationTargetProblems', () => {
     expect(
       migrationTargetProblems({ ...ready, transitEncryptionEnabled: true, multiAZ: false }, 3),
     ).toHaveLength(3);
+  });
+});
+
+describe('Function: preflightFindings', () => {
+  const group: PreflightGroup = { ...ready, status: 'available', pendingModifications: false };
+
+  it('finds nothing in an available target whose source answers with protected mode off', () => {
+    const result = preflightFindings(group, 1, [{ name: '10.0.0.5:6379', protectedMode: 'no' }]);
+
+    expect(result).toEqual({ problems: [], notes: [] });
+  });
+
+  it.each<[string, Partial<PreflightGroup>, string]>([
+    ['migrating', { status: 'migrating' }, 'the group is already migrating'],
+    ['modifying', { status: 'modifying' }, 'the group is modifying, not available'],
+    ['changing', { pendingModifications: true }, 'the group has pending modifications'],
+  ])('refuses a group that is %s', (_, change, problem) => {
+    const result = preflightFindings({ ...group, ...change }, 1, []);
+
+    expect(result.problems).toContain(problem);
+  });
+
+  it.each([
+    [{ error: 'NOAUTH Authentication required.' }, 'requires AUTH, which online migration does not support'],
+    [{ error: 'connect ECONNREFUSED 10.0.0.5:6379' }, 'is not reachable: connect ECONNREFUSED'],
+    [{ protectedMode: 'yes' }, 'has protected-mode yes'],
+  ])('refuses a source that answered %j', (probe, problem) => {
+    const result = preflightFindings(group, 1, [{ name: '10.0.0.5:6379', ...probe }]);
+
+    expect(result.problems).toEqual([expect.stringContaining(`source 10.0.0.5:6379 ${problem}`)]);
+  });
+
+  it('only notes what it could not read: protected mode, EffectiveDurability', () => {
+    const result = preflightFindings({ ...group, effectiveDurability: undefined }, 1, [
+      { name: '10.0.0.5:6379' },
+    ]);
+
+    expect(result.problems).toEqual([]);
+    expect(result.notes).toEqual([
+      expect.stringContaining('EffectiveDurability is not reported'),
+      expect.stringContaining('protected-mode could not be read'),
+    ]);
+  });
+});
+
+describe('Function: inSync', () => {
+  const source = { role: 'master', master_repl_offset: '5000' };
+  const target = (extra: Record<string, string>) => ({
+    role: 'slave',
+    master_link_status: 'up',
+    master_sync_in_progress: '0',
+    slave_repl_offset: '4000',
+    ...extra,
+  });
+
+  it('is in sync when the link is up, no full sync runs and the lag is within the limit', () => {
+    const reading = syncReading(target({}), source);
+
+    expect(reading).toEqual({ linkStatus: 'up', syncInProgress: false, lagBytes: 1000 });
+    expect(inSync(reading, 1000)).toBe(true);
+    expect(inSync(reading, 999)).toBe(false);
+  });
+
+  it.each([
+    ['the link is down', { master_link_status: 'down' }],
+    ['a full sync runs', { master_sync_in_progress: '1' }],
+    ['the offset is unreadable', { slave_repl_offset: 'n/a' }],
+  ])('is not in sync when %s', (_, extra) => {
+    expect(inSync(syncReading(target(extra), source), 1_048_576)).toBe(false);
+  });
+});
+
+describe('Function: failureOf', () => {
+  it("takes a Lambda error's errorMessage out of its JSON Cause", () => {
+    const caught = { Error: 'PreflightFailed', Cause: JSON.stringify({ errorMessage: 'the group is busy' }) };
+
+    expect(failureOf(caught)).toEqual({ error: 'PreflightFailed', cause: 'the group is busy' });
+  });
+
+  it('keeps a plain-text Cause, and says so when nothing was caught', () => {
+    expect(failureOf({ Error: 'SyncTimeout', Cause: 'not in time' }).cause).toBe('not in time');
+    expect(failureOf(undefined)).toEqual({
+      error: 'Unknown',
+      cause: 'the execution failed without an error',
+    });
+  });
+});
+
+describe('Function: migrationFate', () => {
+  it.each([
+    [{ started: false, aborted: false }, 'not started: the group was not changed'],
+    [
+      { started: true, aborted: true },
+      'aborted with CompleteMigration Force=true: data not synced, the source still serves',
+    ],
+    [
+      { started: true, aborted: false, abortProblem: 'throttled' },
+      'abort did not finish (throttled): the group may still be migrating, act by hand',
+    ],
+  ])('words %j as "%s"', (run, words) => {
+    expect(migrationFate(run)).toBe(words);
+  });
+});
+
+describe('Function: migrationTimings', () => {
+  it('lists the phases reached, with seconds when both ends are known', () => {
+    const rows = migrationTimings({
+      snapshot: { startedAt: '2026-11-25T10:00:00Z', availableAt: '2026-11-25T10:01:30Z' },
+      migration: { startedAt: '2026-11-25T10:05:00Z', sync: {} },
+    });
+
+    expect(rows).toEqual([
+      expect.objectContaining({ step: 'snapshot', seconds: 90 }),
+      expect.objectContaining({ step: 'sync', endedAt: undefined, seconds: undefined }),
+    ]);
+  });
+});
+
+describe('Module: shared/domain/migration', () => {
+  it('is pure: it bundles zod and nothing from the handler stack, the adapters or the jobs', async () => {
+    const entry = fileURLToPath(new URL('../../../shared/domain/migration/index.ts', import.meta.url));
+
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      format: 'esm',
+      logLevel: 'silent',
+    });
+
+    const inputs = Object.keys(result.metafile.inputs);
+    const packages = new Set(
+      inputs
+        .map((path) => path.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1])
+        .filter((name) => name !== undefined),
+    );
+    expect([...packages]).toEqual(['zod']);
+    const own = inputs.filter((path) => !path.includes('node_modules'));
+    expect(own.filter((path) => !/shared\/(domain\/|runtime\/(errors|echo)\.ts$)/.test(path))).toEqual([]);
   });
 });

@@ -2,8 +2,13 @@ import { CompleteMigrationCommand, ElastiCacheClient } from '@aws-sdk/client-ela
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { firstPoll, nextPoll, parseMigrationInput } from '../../../shared/domain/migration.js';
-import { MIGRATION_EVENTS } from '../../../shared/jobs/migration.js';
+import {
+  firstPoll,
+  MIGRATION_EVENTS,
+  nextPoll,
+  parseMigrationInput,
+} from '../../../shared/domain/migration/index.js';
+import { parseFailureState, parseMigrationState } from '../../../shared/jobs/migration/state.js';
 
 process.env.STATE_TABLE = 'guardrails-test';
 process.env.AWS_REGION = 'us-east-1';
@@ -171,5 +176,65 @@ describe('MIGRATION_EVENTS', () => {
     ['Migration stopped for orders without data sync (forced)', false],
   ])('reads "%s" as a CompleteMigration failure: %s', (message, failed) => {
     expect(MIGRATION_EVENTS.completeFailed.test(message)).toBe(failed);
+  });
+});
+
+describe('Function: parseMigrationState', () => {
+  it("parses the input and every part once, keeping a part's own fields", () => {
+    const parsed = parseMigrationState({
+      ...state,
+      snapshot: {
+        ...firstPoll(state.input.polling.snapshot),
+        name: 's-1',
+        status: 'creating',
+        startedAt: 'T',
+        extra: 1,
+      },
+    });
+
+    expect(parsed.input.polling.sync.maxAttempts).toBe(120);
+    expect(parsed.snapshot).toMatchObject({ name: 's-1', extra: 1 });
+  });
+
+  it('names the bad field of a malformed part', () => {
+    expect(() => parseMigrationState({ ...state, snapshot: { name: 7 } })).toThrow(
+      /invalid migration state: snapshot\.done: .*snapshot\.name: /,
+    );
+  });
+
+  it('names the bad field of the input', () => {
+    expect(() => parseMigrationState({ input: { replicationGroupId: 'orders' } })).toThrow(
+      /invalid migration input: customerEndpoints: /,
+    );
+  });
+});
+
+describe('Function: parseFailureState', () => {
+  const error = { Error: 'InputValidationError', Cause: 'invalid migration input' };
+
+  it('reports an input that never validated with the group it names and the error', () => {
+    expect(parseFailureState({ replicationGroupId: 'orders', customerEndpoints: 3, error })).toEqual({
+      groupId: 'orders',
+      error,
+    });
+  });
+
+  it('reads every part the report needs once the input is valid', () => {
+    const failure = parseFailureState({ ...state, error });
+
+    expect(failure).toMatchObject({ groupId: 'orders', error, migration: { started: true } });
+  });
+
+  it('still sees a started migration when other fields of the state are malformed', () => {
+    const failure = parseFailureState({
+      input: { replicationGroupId: 'orders' },
+      migration: { started: true, startedAt: 5, sync: 'lost' },
+      abort: 'lost',
+      error,
+    });
+
+    expect(failure.migration?.started).toBe(true);
+    expect(failure.abort).toBeUndefined();
+    expect(failure.groupId).toBe('orders');
   });
 });

@@ -1,13 +1,56 @@
 /**
- * The online-migration workflow's input and polling rules, free of I/O: what an execution
- * may be started with (validated before anything is touched) and how long each wait loop
- * sleeps between looks.
+ * An online migration's input and schedule, free of I/O: the error names the state machine
+ * routes on, what an execution may be started with (validated before anything is touched),
+ * how long each wait loop sleeps between looks, and the pre-migration snapshot's name.
  */
 import { isIP } from 'node:net';
 import * as z from 'zod';
-import { InputValidationError } from '../runtime/errors.js';
-import { parseInput } from '../runtime/handler.js';
-import type { Resource } from './resource.js';
+import { InputValidationError } from '../../runtime/errors.js';
+import { parseInput } from '../zod-issues.js';
+
+/**
+ * Every error name of the migration workflow: the ASL's Retry and Pass/Fail states, the
+ * steps' failures (each a Catch in the ASL) and an operator's decisions sent through the
+ * task token. AWS faults keep their own names (`ReplicationGroupNotUnderMigrationFault`).
+ */
+export const MIGRATION_ERRORS = {
+  /** Throttling, 5xx, a node not reached: the state machine retries it with backoff. */
+  transient: 'TransientError',
+  snapshotTimeout: 'SnapshotTimeout',
+  testTimeout: 'TestMigrationTimeout',
+  syncTimeout: 'SyncTimeout',
+  completeTimeout: 'CompleteMigrationTimeout',
+  /** The failure report itself could not be sent. */
+  unreported: 'MigrationFailed',
+  groupNotFound: 'GroupNotFound',
+  locked: 'MigrationLocked',
+  preflightFailed: 'PreflightFailed',
+  stateMissing: 'StateMissing',
+  snapshotMissing: 'SnapshotMissing',
+  snapshotFailed: 'SnapshotFailed',
+  testFailed: 'TestMigrationFailed',
+  completeFailed: 'CompleteMigrationFailed',
+  postVerifyFailed: 'PostVerifyFailed',
+  abortRefused: 'AbortRefused',
+  interrupted: 'MigrationInterrupted',
+  taskTokenMissing: 'TaskTokenMissing',
+  unknownAction: 'UnknownAction',
+  /** An operator's `guardrails migration reject`. */
+  rejected: 'MigrationRejected',
+  /** An operator's `guardrails migration abort` (at the approval step or the next sync check). */
+  aborted: 'MigrationAborted',
+} as const;
+export type MigrationErrorName = (typeof MIGRATION_ERRORS)[keyof typeof MIGRATION_ERRORS];
+
+/** The names infra/migration.asl.yaml writes itself: the one it retries and those its states raise. */
+export const STATE_MACHINE_ERRORS: readonly MigrationErrorName[] = [
+  MIGRATION_ERRORS.transient,
+  MIGRATION_ERRORS.snapshotTimeout,
+  MIGRATION_ERRORS.testTimeout,
+  MIGRATION_ERRORS.syncTimeout,
+  MIGRATION_ERRORS.completeTimeout,
+  MIGRATION_ERRORS.unreported,
+];
 
 /**
  * How long an execution may spend waiting in all: the state machine's TimeoutSeconds is 14
@@ -155,68 +198,4 @@ export function migrationSnapshotName(input: MigrationInput, execution: string):
   if (input.snapshotName !== undefined) return input.snapshotName;
   const safe = execution.replace(/[^a-zA-Z0-9-]/g, '-').replace(/-+/g, '-');
   return `${input.replicationGroupId}-premigration-${safe}`.slice(0, 255).replace(/-$/, '');
-}
-
-/** What the target's checks read of it; the engine version only matters for Redis OSS. */
-export type MigrationTarget = Pick<
-  Resource,
-  | 'id'
-  | 'engine'
-  | 'engineVersion'
-  | 'clusterMode'
-  | 'transitEncryptionEnabled'
-  | 'multiAZ'
-  | 'dataTiering'
-  | 'globalDatastore'
-  | 'effectiveDurability'
->;
-
-function versionBelow(version: string, minimum: readonly number[]): boolean {
-  const parts = version.split('.').map(Number);
-  for (const [index, floor] of minimum.entries()) {
-    const part = parts[index] ?? 0;
-    if (Number.isNaN(part)) return true;
-    if (part !== floor) return part < floor;
-  }
-  return false;
-}
-
-/**
- * Every reason AWS would refuse this group as an online-migration target (guide: *Preparing
- * your source and target for migration*, *Starting migration*), in words an operator can act
- * on; empty when none. Checked before the pre-migration snapshot, so a refused migration
- * changes nothing.
- *
- * @example
- * const problems = migrationTargetProblems(group, input.customerEndpoints.length);
- */
-export function migrationTargetProblems(target: MigrationTarget, endpoints: number): string[] {
-  const problems: string[] = [];
-  if (target.engine === 'redis') {
-    const minimum = target.clusterMode === 'enabled' ? [5, 0, 6] : [5, 0, 5];
-    if (target.engineVersion === undefined)
-      problems.push(
-        'the Redis OSS engine version could not be read (needs 5.0.5, or 5.0.6 with cluster mode)',
-      );
-    else if (versionBelow(target.engineVersion, minimum))
-      problems.push(
-        `Redis OSS ${target.engineVersion} is too old: a target needs ${minimum.join('.')} or later`,
-      );
-  } else if (target.engine !== 'valkey') {
-    problems.push(`engine ${target.engine ?? 'unknown'}: a target runs Valkey or Redis OSS`);
-  }
-  if (target.transitEncryptionEnabled === true)
-    problems.push(
-      'in-transit encryption is enabled: a target needs it disabled (enable it after the migration)',
-    );
-  if (target.multiAZ !== true) problems.push('Multi-AZ is disabled: a target needs it enabled');
-  if (target.dataTiering === true) problems.push('data tiering (r6gd) cannot be a migration target');
-  if (target.globalDatastore === true)
-    problems.push('a Global Datastore member cannot be a migration target');
-  if (target.effectiveDurability !== undefined && target.effectiveDurability !== 'disabled')
-    problems.push(
-      `EffectiveDurability is ${target.effectiveDurability}: AWS does not migrate into a durable group; migrate into a non-durable group, then raise durability`,
-    );
-  if (endpoints !== 1) problems.push(`a target takes exactly one customer endpoint, got ${endpoints}`);
-  return problems;
 }

@@ -1,5 +1,10 @@
+/**
+ * How zod's issues are written in messages: every bad field named by its path, with what the
+ * input held. Pure, so the domain, the handler stack and the CLI refuse input in one voice.
+ */
 import type * as z from 'zod';
-import { echo } from './echo.js';
+import { echo } from '../runtime/echo.js';
+import { InputValidationError } from '../runtime/errors.js';
 
 type PathKey = PropertyKey;
 
@@ -66,4 +71,28 @@ export function fieldProblems(error: z.ZodError, input: unknown): string[] {
     const { path, message } = describeIssue(issue, input);
     return path.length > 0 ? `${formatPath(path)}: ${message}` : message;
   });
+}
+
+/** Describe zod issues as `path: message` pairs, the path written as in the event (`detail.eventName`). */
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}
+
+/**
+ * `value` parsed with `schema`, or an InputValidationError that names each bad field
+ * (`invalid <what>: detail.eventName: …`).
+ *
+ * @example
+ * const body = parseInput(RECHECK_BODY, JSON.parse(text), 're-check');
+ */
+export function parseInput<Schema extends z.ZodType>(
+  schema: Schema,
+  value: unknown,
+  what: string,
+): z.output<Schema> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new InputValidationError(`invalid ${what}: ${describeIssues(result.error)}`);
+  return result.data;
 }

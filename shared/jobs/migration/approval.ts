@@ -1,0 +1,62 @@
+/**
+ * `migration-approval`: park the task token where `guardrails migration approve|reject`
+ * finds it and tell people. The token itself is never sent in a notification or logged.
+ */
+import { type AlertPublisher, DETAIL_TYPES, type EventPublisher } from '../../aws/notify.js';
+import { StateStore } from '../../aws/state-store.js';
+import { MIGRATION_ERRORS } from '../../domain/migration/index.js';
+import { alertsOf, awsOptions, eventsOf, migrationConfig, wallClock } from './deps.js';
+import { APPROVAL_KIND, MigrationError, parseMigrationState } from './state.js';
+import { iso, parsed, type Step, type StepContext } from './step.js';
+
+export interface ApprovalDeps {
+  store: StateStore;
+  events: EventPublisher;
+  /** Where the request is announced to people; the event always goes out. */
+  alerts?: AlertPublisher;
+  now: () => Date;
+}
+
+/** migration-approval's deps: the state table, events and alerts; no ElastiCache, no node reads. */
+export function createApprovalDeps(env: NodeJS.ProcessEnv): ApprovalDeps {
+  const config = migrationConfig(env);
+  return {
+    store: new StateStore(config.STATE_TABLE, awsOptions(config)),
+    events: eventsOf(config),
+    alerts: alertsOf(config),
+    now: wallClock,
+  };
+}
+
+async function requestApproval({ deps, execution, taskToken, state }: StepContext<ApprovalDeps>) {
+  const groupId = state.input.replicationGroupId;
+  if (taskToken === undefined)
+    throw new MigrationError(MIGRATION_ERRORS.taskTokenMissing, 'the approval step needs a task token');
+  const requestedAt = iso(deps);
+  await deps.store.putRecord(APPROVAL_KIND, groupId, {
+    replicationGroupId: groupId,
+    execution,
+    taskToken,
+    requestedAt,
+  });
+  const instructions = `guardrails migration approve ${groupId}   (or: guardrails migration reject ${groupId} --reason "...")`;
+  const lagBytes = state.migration?.sync.lagBytes;
+  await deps.events.publish([
+    {
+      detailType: DETAIL_TYPES.migrationApproval,
+      detail: { replicationGroupId: groupId, execution, requestedAt, lagBytes, instructions },
+    },
+  ]);
+  await deps.alerts?.publish({
+    subject: `Approve the migration of ${groupId}`,
+    body: `The online migration of ${groupId} (execution ${execution}) is in sync (lag ${lagBytes ?? '?'} bytes) and waits for approval before CompleteMigration.\n\nApprove:  ${instructions}\nWithout a decision within ${state.input.approvalTimeoutSeconds} s the migration is aborted (the source keeps serving).`,
+    rule: 'migration',
+    severity: 'medium',
+    resourceType: 'replication-group',
+  });
+  return { requestedAt };
+}
+
+export const approvalSteps = {
+  request: parsed(parseMigrationState, requestApproval),
+} satisfies Record<string, Step<ApprovalDeps>>;

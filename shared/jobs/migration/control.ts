@@ -1,0 +1,194 @@
+/**
+ * `migration-control`: the service's migration calls and the loops that wait on them —
+ * TestMigration, StartMigration, CompleteMigration, and the abort (`Force=true`) of a
+ * migration this execution started.
+ */
+import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import {
+  completeMigration,
+  type MigrationEndpoint,
+  readGroupEvents,
+  requestMigration,
+} from '../../aws/elasticache.js';
+import { AwsCallError } from '../../aws/errors.js';
+import type { EventPublisher } from '../../aws/notify.js';
+import { readInfo } from '../../aws/valkey.js';
+import { firstPoll, MIGRATION_ERRORS, MIGRATION_EVENTS, nextPoll } from '../../domain/migration/index.js';
+import { elastiCacheOf, eventsOf, migrationConfig, wallClock } from './deps.js';
+import { groupOrFail } from './group.js';
+import { MigrationError, parseMigrationState, summary } from './state.js';
+import { iso, parsed, type Step, type StepContext, stepEvent } from './step.js';
+
+export interface ControlDeps {
+  elasticache: ElastiCacheClient;
+  events: EventPublisher;
+  now: () => Date;
+  /** `INFO replication` of a node; replaceable to simulate a long migration. */
+  readReplication?: (node: MigrationEndpoint) => Promise<Record<string, string>>;
+}
+
+/** migration-control's deps: ElastiCache and events (node reads go through iovalkey, no client). */
+export function createControlDeps(env: NodeJS.ProcessEnv): ControlDeps {
+  const config = migrationConfig(env);
+  return { elasticache: elastiCacheOf(config), events: eventsOf(config), now: wallClock };
+}
+
+type Context = StepContext<ControlDeps>;
+
+async function test({ deps, state }: Context) {
+  const { input } = state;
+  const requestedAt = iso(deps);
+  await requestMigration(
+    deps.elasticache,
+    'TestMigration',
+    input.replicationGroupId,
+    input.customerEndpoints,
+  );
+  return { requestedAt, ...firstPoll(input.polling.test) };
+}
+
+/** The newest event since `since` whose message matches, if any. */
+async function eventSince(deps: ControlDeps, groupId: string, since: string, pattern: RegExp) {
+  const events = await readGroupEvents(deps.elasticache, groupId, new Date(Date.parse(since) - 1000));
+  return events.find((event) => pattern.test(event.message));
+}
+
+async function checkTest(context: Context) {
+  const { deps, state } = context;
+  const previous = state.test;
+  if (previous === undefined)
+    throw new MigrationError(MIGRATION_ERRORS.stateMissing, 'TestMigration was not requested');
+  const groupId = state.input.replicationGroupId;
+  const outcome = await eventSince(deps, groupId, previous.requestedAt, MIGRATION_EVENTS.test);
+  if (outcome !== undefined && MIGRATION_EVENTS.failed.test(outcome.message))
+    throw new MigrationError(MIGRATION_ERRORS.testFailed, outcome.message);
+  const done = outcome !== undefined;
+  if (done) await deps.events.publish([stepEvent(context, 'test-passed', { message: outcome.message })]);
+  return {
+    ...previous,
+    ...nextPoll(previous, state.input.polling.test, done),
+    ...(done ? { passedAt: iso(deps), message: outcome.message } : {}),
+  };
+}
+
+async function start(context: Context) {
+  const { deps, state } = context;
+  const { input } = state;
+  await requestMigration(
+    deps.elasticache,
+    'StartMigration',
+    input.replicationGroupId,
+    input.customerEndpoints,
+  );
+  const startedAt = iso(deps);
+  await deps.events.publish([stepEvent(context, 'migration-started')]);
+  return { started: true, startedAt, sync: { checkedAt: startedAt, ...firstPoll(input.polling.sync) } };
+}
+
+async function complete({ deps, state }: Context) {
+  const requestedAt = iso(deps);
+  // A lost answer is not sent again: the polling sees whether the group leaves migrating,
+  // and a group that never does ends in the abort path.
+  const answer = await completeMigration(deps.elasticache, state.input.replicationGroupId, false);
+  return { requestedAt, confirmed: answer !== 'unconfirmed', ...firstPoll(state.input.polling.complete) };
+}
+
+async function roleOf(deps: ControlDeps, node: MigrationEndpoint): Promise<string | undefined> {
+  try {
+    return (await (deps.readReplication ?? readInfo)(node)).role;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Done when the group is available again; a failure event sends the execution to the abort path. */
+async function checkComplete(context: Context) {
+  const { deps, state } = context;
+  const previous = state.complete;
+  if (previous === undefined)
+    throw new MigrationError(MIGRATION_ERRORS.stateMissing, 'CompleteMigration was not requested');
+  const { replicationGroupId: groupId, polling } = state.input;
+  const failure = await eventSince(deps, groupId, previous.requestedAt, MIGRATION_EVENTS.completeFailed);
+  if (failure !== undefined) throw new MigrationError(MIGRATION_ERRORS.completeFailed, failure.message);
+  const group = await groupOrFail(deps.elasticache, groupId);
+  if (group.status !== 'available') return { ...previous, ...nextPoll(previous, polling.complete, false) };
+  // Post-verify: the group's primary now answers as a primary, not as a replica of the source.
+  const primary = group.primaryEndpoint;
+  const targetRole = primary === undefined ? undefined : await roleOf(deps, primary);
+  if (targetRole === 'slave' || targetRole === 'replica')
+    throw new MigrationError(
+      MIGRATION_ERRORS.postVerifyFailed,
+      `the group's primary still replicates (role ${targetRole})`,
+    );
+  await deps.events.publish([stepEvent(context, 'migration-completed', { group: summary(group) })]);
+  return {
+    ...previous,
+    ...nextPoll(previous, polling.complete, true),
+    completedAt: iso(deps),
+    group: summary(group),
+    ...(targetRole === undefined ? {} : { targetRole }),
+  };
+}
+
+/** `CompleteMigration Force=true`; a group no longer under migration counts as stopped. */
+async function forceStop(deps: ControlDeps, groupId: string) {
+  try {
+    return await completeMigration(deps.elasticache, groupId, true);
+  } catch (error) {
+    if (!(error instanceof AwsCallError && error.fault === 'ReplicationGroupNotUnderMigrationFault'))
+      throw error;
+    return 'not-migrating';
+  }
+}
+
+/**
+ * Stop the migration this execution started, without syncing (`Force=true`). A group no
+ * longer under migration counts as stopped. Never called for a migration not started here:
+ * the ASL routes only post-StartMigration failures to this step, and the step checks it too.
+ */
+async function abort({ deps, state }: Context) {
+  if (state.migration?.started !== true)
+    throw new MigrationError(
+      MIGRATION_ERRORS.abortRefused,
+      'this execution did not start a migration; nothing is aborted',
+    );
+  const requestedAt = iso(deps);
+  const answer = await forceStop(deps, state.input.replicationGroupId);
+  const alreadyStopped = answer === 'not-migrating';
+  return {
+    requestedAt,
+    alreadyStopped,
+    confirmed: answer !== 'unconfirmed',
+    ...firstPoll(state.input.polling.abort),
+    done: alreadyStopped,
+  };
+}
+
+async function checkAbort({ deps, state }: Context) {
+  const previous = state.abort;
+  if (previous === undefined)
+    throw new MigrationError(MIGRATION_ERRORS.stateMissing, 'no abort was requested');
+  const groupId = state.input.replicationGroupId;
+  const group = await groupOrFail(deps.elasticache, groupId);
+  const done = group.status !== 'migrating';
+  // An abort whose answer was lost, still migrating a poll interval later: it did not land,
+  // send it again (stopping a stopped migration is refused as not under migration).
+  const confirmed =
+    done || previous.confirmed ? previous.confirmed : (await forceStop(deps, groupId)) !== 'unconfirmed';
+  return {
+    ...previous,
+    ...nextPoll(previous, state.input.polling.abort, done),
+    confirmed,
+    ...(done ? { stoppedAt: iso(deps) } : {}),
+  };
+}
+
+export const controlSteps = {
+  test: parsed(parseMigrationState, test),
+  'test-status': parsed(parseMigrationState, checkTest),
+  start: parsed(parseMigrationState, start),
+  complete: parsed(parseMigrationState, complete),
+  'complete-status': parsed(parseMigrationState, checkComplete),
+  abort: parsed(parseMigrationState, abort),
+  'abort-status': parsed(parseMigrationState, checkAbort),
+} satisfies Record<string, Step<ControlDeps>>;

@@ -1,0 +1,107 @@
+/**
+ * `migration-durability`: bring the migrated group to the durability the policy requires,
+ * through the durability job (guards, snapshot first, standalone ModifyReplicationGroup,
+ * lease). Each look advances it one phase; done when nothing of ours is in flight.
+ */
+import { fileURLToPath } from 'node:url';
+import * as z from 'zod';
+import type { FleetClients } from '../../aws/clients.js';
+import { createMetricsClient } from '../../aws/durability-metrics.js';
+import type { EventPublisher } from '../../aws/notify.js';
+import { policyParameterReader } from '../../aws/policy-parameter.js';
+import { StateStore } from '../../aws/state-store.js';
+import { nextPoll } from '../../domain/migration/index.js';
+import { loadPolicyFile } from '../../domain/policy/load.js';
+import { envBoolean, parseEnv } from '../../runtime/config.js';
+import { createLogger } from '../../runtime/logger.js';
+import {
+  awaitingChange,
+  checkGroup,
+  type DurabilityJobDeps,
+  type DurabilityJobSettings,
+} from '../durability.js';
+import { awsOptions, elastiCacheOf, eventsOf, migrationConfig, wallClock } from './deps.js';
+import { parseMigrationState } from './state.js';
+import { parsed, type Step, type StepContext, stepEvent } from './step.js';
+
+export interface DurabilityDeps {
+  events: EventPublisher;
+  now: () => Date;
+  /** The durability job for one invocation; `holder` is who acts, written on its lease. */
+  durability: (holder: string) => Promise<{
+    deps: DurabilityJobDeps<Pick<FleetClients, 'elasticache'>>;
+    settings: DurabilityJobSettings;
+  }>;
+}
+
+/** What the durability job reads beyond every migration function's environment. */
+const DURABILITY_ENV = {
+  /** The deployment's global switch, as for every durability change. */
+  DRY_RUN: envBoolean.default(true),
+  POLICY_FILE: z.string().min(1).optional(),
+  /** An SSM String parameter holding the policy YAML; wins over POLICY_FILE. Empty: unset. */
+  POLICY_PARAMETER: z
+    .string()
+    .optional()
+    .transform((value) => value || undefined),
+} as const;
+
+/** migration-durability's deps: the durability job's (ElastiCache, CloudWatch, state table, events) and the policy. */
+export function createDurabilityDeps(env: NodeJS.ProcessEnv): DurabilityDeps {
+  const config = { ...migrationConfig(env), ...parseEnv(DURABILITY_ENV, env) };
+  const aws = awsOptions(config);
+  const shared = {
+    clients: { elasticache: elastiCacheOf(config) },
+    cloudwatch: createMetricsClient(aws),
+    store: new StateStore(config.STATE_TABLE, awsOptions(config)),
+    events: eventsOf(config),
+    logger: createLogger('migration-durability'),
+  };
+  // The bundled policy sits beside the bundle; read on each look (a bad one fails the look, named).
+  const policyFile = config.POLICY_FILE ?? fileURLToPath(new URL('./policy.yaml', import.meta.url));
+  const policy =
+    config.POLICY_PARAMETER === undefined
+      ? () => loadPolicyFile(policyFile)
+      : policyParameterReader(config.POLICY_PARAMETER, aws);
+  return {
+    events: shared.events,
+    now: wallClock,
+    durability: async (holder) => ({
+      deps: { ...shared, holder },
+      settings: { policy: await policy(), dryRun: config.DRY_RUN },
+    }),
+  };
+}
+
+async function raiseDurability(context: StepContext<DurabilityDeps>) {
+  const { deps, state, invocation } = context;
+  const durability = await deps.durability(`migration-durability/${invocation}`);
+  const result = await checkGroup(durability.deps, durability.settings, state.input.replicationGroupId);
+  const finding = result.report?.findings.find((item) => item.check === 'durability');
+  const done = !awaitingChange(result);
+  const previous = state.durability ?? { attempt: -1, actions: [] };
+  // A change of ours that reached its target ends with a compliant finding and no action.
+  const action =
+    finding?.action ?? (finding?.status === 'compliant' && previous.actions.length > 0 ? 'verified' : null);
+  const outcome = {
+    ...nextPoll(previous, state.input.polling.durability, done),
+    status: result.status,
+    action,
+    // Each phase of the change, in order (snapshot-started, modify-requested, succeeded, ...).
+    actions:
+      action === null || previous.actions.at(-1) === action
+        ? previous.actions
+        : [...previous.actions, action],
+    effectiveDurability: finding?.observed,
+    reason: finding?.reason ?? 'no durability rule applies to this group',
+  };
+  if (done)
+    await deps.events.publish([
+      stepEvent(context, 'durability', { action: outcome.action, reason: outcome.reason }),
+    ]);
+  return outcome;
+}
+
+export const durabilitySteps = {
+  raise: parsed(parseMigrationState, raiseDurability),
+} satisfies Record<string, Step<DurabilityDeps>>;

@@ -1,0 +1,90 @@
+/**
+ * `migration-preflight`: validate the execution input, then take the group's migration lock
+ * and check everything AWS would refuse later, before anything is created or changed.
+ */
+import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { type MigrationEndpoint, readEngineVersions } from '../../aws/elasticache.js';
+import { StateStore } from '../../aws/state-store.js';
+import { withNode } from '../../aws/valkey.js';
+import {
+  MIGRATION_ERRORS,
+  migrationSnapshotName,
+  parseMigrationInput,
+  preflightFindings,
+  type SourceProbe,
+} from '../../domain/migration/index.js';
+import { awsOptions, elastiCacheOf, migrationConfig, wallClock } from './deps.js';
+import { groupOrFail } from './group.js';
+import { ABORT_KIND, LOCK_MS, lockKey, MigrationError, parseMigrationState, summary } from './state.js';
+import { iso, parsed, type Step, type StepContext } from './step.js';
+
+export interface PreflightDeps {
+  elasticache: ElastiCacheClient;
+  store: StateStore;
+  now: () => Date;
+}
+
+/** migration-preflight's deps: ElastiCache and the state table (the lock); no events, no alerts. */
+export function createPreflightDeps(env: NodeJS.ProcessEnv): PreflightDeps {
+  const config = migrationConfig(env);
+  return {
+    elasticache: elastiCacheOf(config),
+    store: new StateStore(config.STATE_TABLE, awsOptions(config)),
+    now: wallClock,
+  };
+}
+
+/** What can be read of a source node from outside: whether it answers, and its protected mode. */
+async function probeSource(endpoint: MigrationEndpoint): Promise<SourceProbe> {
+  const name = `${endpoint.address}:${endpoint.port}`;
+  try {
+    return await withNode(endpoint, async (client) => {
+      await client.ping();
+      const mode = await client.config('GET', 'protected-mode').catch(() => undefined);
+      return Array.isArray(mode) && mode.length >= 2 ? { name, protectedMode: String(mode[1]) } : { name };
+    });
+  } catch (error) {
+    return { name, error: (error as Error).message };
+  }
+}
+
+/** Take the group's lock, or fail when another execution holds it. */
+async function lock(context: StepContext<PreflightDeps>): Promise<void> {
+  const { deps, execution, state } = context;
+  const key = lockKey(state.input.replicationGroupId);
+  const now = deps.now();
+  // The lock names the snapshot this execution will take: retention never deletes it meanwhile.
+  const details = { snapshotName: migrationSnapshotName(state.input, execution) };
+  if (await deps.store.acquireLease(key, execution, new Date(now.getTime() + LOCK_MS), now, details)) return;
+  const holder = (await deps.store.readLease(key))?.holder;
+  if (holder !== execution)
+    throw new MigrationError(
+      MIGRATION_ERRORS.locked,
+      `replication group ${state.input.replicationGroupId} is being migrated by execution ${holder ?? '(unknown)'}`,
+    );
+}
+
+/**
+ * Take the group's migration lock and check everything AWS would refuse later (see
+ * `preflightFindings`); the group's Redis OSS version is read only when it matters.
+ */
+async function preflight(context: StepContext<PreflightDeps>) {
+  const { deps, execution, state } = context;
+  const groupId = state.input.replicationGroupId;
+  await lock(context);
+  // An abort asked for before this execution held the lock is not meant for it.
+  await deps.store.deleteRecord(ABORT_KIND, groupId, { field: 'execution', isNot: execution });
+  const group = await groupOrFail(deps.elasticache, groupId);
+  if (group.engine === 'redis' && group.engineVersion === undefined)
+    group.engineVersion = (await readEngineVersions(deps.elasticache, [group])).versions.get(group.id);
+  const probes = await Promise.all(state.input.customerEndpoints.map(probeSource));
+  const { problems, notes } = preflightFindings(group, state.input.customerEndpoints.length, probes);
+  if (problems.length > 0) throw new MigrationError(MIGRATION_ERRORS.preflightFailed, problems.join('; '));
+  return { at: iso(deps), group: summary(group), notes };
+}
+
+export const preflightSteps = {
+  /** The first state: the raw execution input, validated and completed with defaults. */
+  validate: async ({ deps, state }) => ({ input: parseMigrationInput(state), startedAt: iso(deps) }),
+  preflight: parsed(parseMigrationState, preflight),
+} satisfies Record<string, Step<PreflightDeps>>;

@@ -1,0 +1,75 @@
+/** `migration-snapshot`: the pre-migration snapshot, taken and waited for before anything changes. */
+import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { AwsCallError } from '../../aws/errors.js';
+import type { EventPublisher } from '../../aws/notify.js';
+import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
+import {
+  firstPoll,
+  MIGRATION_ERRORS,
+  migrationSnapshotName,
+  nextPoll,
+} from '../../domain/migration/index.js';
+import { elastiCacheOf, eventsOf, migrationConfig, wallClock } from './deps.js';
+import { MigrationError, parseMigrationState } from './state.js';
+import { iso, parsed, type Step, type StepContext, stepEvent } from './step.js';
+
+export interface SnapshotDeps {
+  elasticache: ElastiCacheClient;
+  events: EventPublisher;
+  now: () => Date;
+}
+
+/** migration-snapshot's deps: ElastiCache and events. */
+export function createSnapshotDeps(env: NodeJS.ProcessEnv): SnapshotDeps {
+  const config = migrationConfig(env);
+  return { elasticache: elastiCacheOf(config), events: eventsOf(config), now: wallClock };
+}
+
+async function startSnapshot({ deps, execution, state }: StepContext<SnapshotDeps>) {
+  const { input } = state;
+  const name = migrationSnapshotName(input, execution);
+  let record: Awaited<ReturnType<typeof createSnapshot>> | undefined;
+  try {
+    record = await createSnapshot(deps.elasticache, input.replicationGroupId, name, 'pre-migration');
+  } catch (error) {
+    // A retried invocation finds the snapshot its first attempt created.
+    if (!(error instanceof AwsCallError && error.fault === 'SnapshotAlreadyExistsFault')) throw error;
+    record = await describeSnapshot(deps.elasticache, name);
+    if (record?.replicationGroupId !== input.replicationGroupId) throw error;
+  }
+  return { name, status: record.status, startedAt: iso(deps), ...firstPoll(input.polling.snapshot) };
+}
+
+async function checkSnapshot(context: StepContext<SnapshotDeps>) {
+  const { deps, state } = context;
+  const previous = state.snapshot;
+  if (previous === undefined)
+    throw new MigrationError(MIGRATION_ERRORS.stateMissing, 'no snapshot was started');
+  const record = await describeSnapshot(deps.elasticache, previous.name);
+  if (record === undefined)
+    throw new MigrationError(MIGRATION_ERRORS.snapshotMissing, `snapshot ${previous.name} no longer exists`);
+  if (record.status === 'failed')
+    throw new MigrationError(MIGRATION_ERRORS.snapshotFailed, `snapshot ${previous.name} failed`);
+  const done = record.status === 'available';
+  if (done)
+    await deps.events.publish([
+      stepEvent(context, 'snapshot-available', {
+        snapshot: previous.name,
+        durability: record.durability,
+        size: record.size,
+      }),
+    ]);
+  return {
+    ...previous,
+    ...nextPoll(previous, state.input.polling.snapshot, done),
+    status: record.status,
+    durability: record.durability,
+    size: record.size,
+    ...(done ? { availableAt: iso(deps) } : {}),
+  };
+}
+
+export const snapshotSteps = {
+  create: parsed(parseMigrationState, startSnapshot),
+  status: parsed(parseMigrationState, checkSnapshot),
+} satisfies Record<string, Step<SnapshotDeps>>;

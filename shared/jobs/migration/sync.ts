@@ -1,0 +1,100 @@
+/** `migration-sync`: whether the target has caught up with the source, and an operator's abort. */
+import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import type { MigrationEndpoint } from '../../aws/elasticache.js';
+import type { EventPublisher } from '../../aws/notify.js';
+import { StateStore } from '../../aws/state-store.js';
+import { readInfo } from '../../aws/valkey.js';
+import {
+  inSync,
+  MIGRATION_ERRORS,
+  nextPoll,
+  type SyncReading,
+  syncReading,
+} from '../../domain/migration/index.js';
+import { redactText } from '../../runtime/redact.js';
+import { awsOptions, elastiCacheOf, eventsOf, migrationConfig, wallClock } from './deps.js';
+import { groupOrFail } from './group.js';
+import {
+  ABORT_KIND,
+  type AbortRequest,
+  MigrationError,
+  parseMigrationState,
+  type SyncState,
+} from './state.js';
+import { iso, parsed, type Step, type StepContext, stepEvent } from './step.js';
+
+export interface SyncDeps {
+  elasticache: ElastiCacheClient;
+  store: StateStore;
+  events: EventPublisher;
+  now: () => Date;
+  /** `INFO replication` of a node; replaceable to simulate a long migration. */
+  readReplication?: (node: MigrationEndpoint) => Promise<Record<string, string>>;
+}
+
+/** migration-sync's deps: ElastiCache, the state table (abort requests) and events. */
+export function createSyncDeps(env: NodeJS.ProcessEnv): SyncDeps {
+  const config = migrationConfig(env);
+  return {
+    elasticache: elastiCacheOf(config),
+    store: new StateStore(config.STATE_TABLE, awsOptions(config)),
+    events: eventsOf(config),
+    now: wallClock,
+  };
+}
+
+/** Read both ends; a node that does not answer is a reading with a problem, not a failure. */
+async function readSync(
+  deps: SyncDeps,
+  target?: MigrationEndpoint,
+  source?: MigrationEndpoint,
+): Promise<SyncReading & { checkedAt: string; problem?: string }> {
+  const read = deps.readReplication ?? readInfo;
+  const checkedAt = iso(deps);
+  try {
+    if (target === undefined || source === undefined)
+      throw new Error('the group reports no primary endpoint yet');
+    const [replica, primary] = await Promise.all([read(target), read(source)]);
+    return { checkedAt, ...syncReading(replica, primary) };
+  } catch (error) {
+    return { checkedAt, problem: redactText((error as Error).message) };
+  }
+}
+
+/**
+ * Read `INFO replication` on the group's primary and on the source: in sync when the link
+ * is up, no full sync is running and the target trails the source by at most `maxLagBytes`.
+ * An abort asked for by an operator (for this execution) ends the migration here.
+ */
+async function checkSync(context: StepContext<SyncDeps>): Promise<SyncState> {
+  const { deps, state, execution } = context;
+  const { input } = state;
+  const previous = state.migration;
+  if (previous === undefined)
+    throw new MigrationError(MIGRATION_ERRORS.stateMissing, 'no migration was started');
+  const abortRequest = await deps.store.readRecord<AbortRequest>(ABORT_KIND, input.replicationGroupId);
+  if (abortRequest !== undefined && (abortRequest.execution ?? execution) === execution)
+    throw new MigrationError(
+      MIGRATION_ERRORS.aborted,
+      `aborted by ${abortRequest.by}: ${abortRequest.reason}`,
+    );
+  const group = await groupOrFail(deps.elasticache, input.replicationGroupId);
+  if (group.status !== 'migrating')
+    throw new MigrationError(
+      MIGRATION_ERRORS.interrupted,
+      `the group left migrating (status ${group.status}) before it was in sync`,
+    );
+  const reading = await readSync(deps, group.primaryEndpoint, input.customerEndpoints[0]);
+  const done = inSync(reading, input.maxLagBytes);
+  if (done) await deps.events.publish([stepEvent(context, 'in-sync', { lagBytes: reading.lagBytes })]);
+  return {
+    ...previous.sync,
+    ...nextPoll(previous.sync, input.polling.sync, done),
+    ...reading,
+    ...(done ? { syncedAt: reading.checkedAt } : {}),
+  };
+}
+
+export const syncSteps = {
+  check: parsed(parseMigrationState, checkSync),
+} satisfies Record<string, Step<SyncDeps>>;
