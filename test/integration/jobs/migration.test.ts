@@ -525,7 +525,8 @@ describe('Migration state machine definition', () => {
     const root = new URL('../../../', import.meta.url);
     const sources = [
       ...readdirSync(new URL('shared/jobs/migration/', root)).map((file) => `shared/jobs/migration/${file}`),
-      'shared/cli/migration.ts',
+      'shared/cli/commands/migration.ts',
+      'shared/cli/migration-runner.ts',
     ];
 
     const retyped = sources.flatMap((file) => {
