@@ -3,8 +3,11 @@ import {
   DescribeEventsCommand,
   DescribeReplicationGroupsCommand,
   type ElastiCacheClient,
+  IncreaseReplicaCountCommand,
+  type IncreaseReplicaCountCommandInput,
   ListTagsForResourceCommand,
   ModifyReplicationGroupCommand,
+  type ModifyReplicationGroupCommandInput,
   paginateDescribeCacheClusters,
   paginateDescribeReplicationGroups,
   paginateDescribeServerlessCaches,
@@ -13,6 +16,7 @@ import {
   StartMigrationCommand,
   TestMigrationCommand,
 } from '@aws-sdk/client-elasticache';
+import type { PlanStep } from '../domain/readiness.js';
 import {
   CLUSTER_MODES,
   type ClusterMode,
@@ -359,4 +363,27 @@ export async function readGroupEvents(
     ),
   );
   return (answer.Events ?? []).map((event) => ({ message: event.Message ?? '', date: event.Date }));
+}
+
+/**
+ * Send one step of a readiness plan (shared/domain/readiness.ts) exactly once: a lost answer
+ * is settled by `landed` (the group turned `modifying`, or the step is no longer needed), as
+ * for every change this app makes (shared/aws/mutation.ts).
+ */
+export async function sendPlanStep(
+  client: ElastiCacheClient,
+  step: Pick<PlanStep, 'api' | 'params'>,
+  landed: () => Promise<boolean>,
+): Promise<void> {
+  const send =
+    step.api === 'IncreaseReplicaCount'
+      ? () =>
+          client.send(
+            new IncreaseReplicaCountCommand(step.params as unknown as IncreaseReplicaCountCommandInput),
+          )
+      : () =>
+          client.send(
+            new ModifyReplicationGroupCommand(step.params as unknown as ModifyReplicationGroupCommandInput),
+          );
+  await mutate(step.api, send, landed, { landedOnRefusal: ['InvalidReplicationGroupStateFault'] });
 }

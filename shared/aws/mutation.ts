@@ -14,6 +14,7 @@ import { AwsCallError } from './errors.js';
 /** The ElastiCache calls this app makes that change something. */
 export const MUTATING_CALLS: ReadonlySet<string> = new Set([
   'ModifyReplicationGroup',
+  'IncreaseReplicaCount',
   'CreateSnapshot',
   'DeleteSnapshot',
   'StartMigration',
@@ -27,6 +28,7 @@ export const MUTATING_CALLS: ReadonlySet<string> = new Set([
  */
 export const READ_BACK: Readonly<Record<string, string>> = {
   'elasticache:ModifyReplicationGroup': 'elasticache:DescribeReplicationGroups',
+  'elasticache:IncreaseReplicaCount': 'elasticache:DescribeReplicationGroups',
   'elasticache:StartMigration': 'elasticache:DescribeReplicationGroups',
   'elasticache:CompleteMigration': 'elasticache:DescribeReplicationGroups',
   'elasticache:CreateSnapshot': 'elasticache:DescribeSnapshots',

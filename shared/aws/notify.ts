@@ -23,6 +23,9 @@ export const DETAIL_TYPES = {
   migrationStep: 'Migration Step',
   migrationApproval: 'Migration Approval Requested',
   migrationOutcome: 'Migration Outcome',
+  upgradeStep: 'Durability Upgrade Step',
+  upgradeApproval: 'Durability Upgrade Approval Requested',
+  upgradeOutcome: 'Durability Upgrade Outcome',
 } as const;
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 

@@ -1,0 +1,54 @@
+/**
+ * The durability-upgrade state machine run locally: the ASL file from infra/, its Task
+ * mapped to the same steps the deployed `durability-upgrade` function runs, and every Wait
+ * advancing the emulator's clock instead of sleeping.
+ */
+import { migrationTaskSchema, runSteps } from '../../shared/jobs/migration/step.js';
+import { type UpgradeDeps, upgradeSteps } from '../../shared/jobs/upgrade/steps.js';
+import {
+  type LocalRunOptions,
+  type LocalRunResult,
+  type LocalTask,
+  loadDefinition,
+  runLocalStateMachine,
+} from './step-functions.js';
+
+/** The one ASL file the deployment and the local runs share. */
+export const UPGRADE_ASL = new URL('../durability-upgrade.asl.yaml', import.meta.url);
+
+export interface LocalUpgradeOptions extends Pick<LocalRunOptions, 'onTaskToken' | 'maxTransitions'> {
+  /** The sandbox's clock: each Wait moves it on. */
+  clock: { advance(ms: number): void | Promise<void> };
+  executionName?: string;
+  /** Replace the task handler (to inject a failure or act between steps). */
+  wrap?: (task: LocalTask) => LocalTask;
+}
+
+/**
+ * Run one upgrade execution against the sandbox; throws ExecutionFailedError when it fails.
+ *
+ * @example
+ * const run = await runUpgradeLocally(deps, { replicationGroupId: 'orders', target: 'sync' }, { clock });
+ */
+export function runUpgradeLocally(
+  deps: UpgradeDeps,
+  input: object,
+  options: LocalUpgradeOptions,
+): Promise<LocalRunResult> {
+  const execution = options.executionName ?? 'local-upgrade';
+  const task: LocalTask = async (event) =>
+    (await runSteps(
+      'durability-upgrade',
+      upgradeSteps,
+      deps,
+      migrationTaskSchema.parse(event),
+      execution,
+    )) as never;
+  return runLocalStateMachine(loadDefinition(UPGRADE_ASL), input as never, {
+    tasks: { 'durability-upgrade': options.wrap?.(task) ?? task },
+    onWait: (seconds) => options.clock.advance(seconds * 1000),
+    onTaskToken: options.onTaskToken,
+    maxTransitions: options.maxTransitions ?? 1000,
+    executionName: execution,
+  });
+}

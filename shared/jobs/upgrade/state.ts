@@ -1,0 +1,85 @@
+/**
+ * What a durability-upgrade execution carries from step to step (each part written at one
+ * ResultPath of infra/durability-upgrade.asl.yaml), parsed once per invocation, and the
+ * records and locks it holds.
+ */
+import * as z from 'zod';
+import { PLAN_VERDICTS, STAGED_ACTIONS } from '../../domain/readiness.js';
+import { parseUpgradeInput, type UpgradeErrorName, type UpgradeInput } from '../../domain/upgrade.js';
+import { parseInput } from '../../domain/zod-issues.js';
+import { GuardrailsError } from '../../runtime/errors.js';
+import { redactText } from '../../runtime/redact.js';
+
+/** A failure the state machine routes on: `name` is the ASL Error, the (redacted) message its Cause. */
+export class UpgradeError extends GuardrailsError {
+  constructor(code: UpgradeErrorName | { fault: string }, message: string) {
+    super(redactText(message), { retryable: false });
+    this.name = typeof code === 'string' ? code : code.fault;
+  }
+}
+
+/** Approval requests: the task token waits here for `guardrails upgrade approve|reject`. */
+export const UPGRADE_APPROVAL_KIND = 'approval#upgrade';
+
+const time = z.string().min(1);
+const poll = { done: z.boolean(), attempt: z.number().int(), waitSeconds: z.number() };
+const caught = z.looseObject({ Error: z.string(), Cause: z.string() });
+
+export const planStepSchema = z.looseObject({
+  action: z.enum([...STAGED_ACTIONS, 'set-durability']),
+  api: z.enum(['ModifyReplicationGroup', 'IncreaseReplicaCount']),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  summary: z.string(),
+  expectedMinutes: z.number(),
+  clientImpact: z.enum(['none', 'clients-must-switch']),
+  unattended: z.boolean(),
+  notes: z.array(z.string()).optional(),
+});
+
+const statePartsSchema = z.object({
+  input: z.unknown(),
+  lock: z.looseObject({ at: time, arn: z.string() }).optional(),
+  plan: z
+    .looseObject({
+      ...poll,
+      ready: z.boolean(),
+      verdict: z.enum(PLAN_VERDICTS).optional(),
+      reason: z.string().optional(),
+      approval: z.boolean().optional(),
+      step: planStepSchema.optional(),
+      remaining: z.array(z.string()).optional(),
+    })
+    .optional(),
+  snapshot: z.looseObject({ ...poll, name: z.string(), status: z.string(), startedAt: time }).optional(),
+  approval: z.looseObject({ approved: z.boolean().optional(), by: z.string().optional() }).optional(),
+  applied: z
+    .looseObject({ ...poll, step: planStepSchema, requestedAt: time, history: z.array(z.string()) })
+    .optional(),
+  error: caught.optional(),
+});
+
+export type UpgradeState = Omit<z.infer<typeof statePartsSchema>, 'input'> & { input: UpgradeInput };
+
+/** The execution state a Task received, parsed once; a malformed part is named. */
+export function parseUpgradeState(raw: unknown): UpgradeState {
+  const { input, ...parts } = parseInput(statePartsSchema, raw, 'upgrade state');
+  return { ...parts, input: parseUpgradeInput(input) };
+}
+
+const text = z.string().optional().catch(undefined);
+const part = <Shape extends z.ZodRawShape>(shape: Shape) => z.looseObject(shape).optional().catch(undefined);
+
+/** What the failure report reads, leniently: it must go out whatever failed, ValidateInput too. */
+const failureSchema = z.object({
+  input: part({ replicationGroupId: text }),
+  replicationGroupId: text,
+  error: caught.optional().catch(undefined),
+  lock: part({ arn: text }),
+  snapshot: part({ name: text, status: text }),
+  applied: part({ history: z.array(z.string()).optional().catch(undefined), step: part({ summary: text }) }),
+});
+
+export function parseUpgradeFailure(raw: Record<string, unknown>) {
+  const { input, replicationGroupId, ...parts } = failureSchema.parse(raw);
+  return { ...parts, groupId: input?.replicationGroupId ?? replicationGroupId };
+}

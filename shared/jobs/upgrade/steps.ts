@@ -1,0 +1,314 @@
+/**
+ * The steps of the staged durability upgrade (infra/durability-upgrade.asl.yaml), all in the
+ * `durability-upgrade` function. The plan is made again from what the API says before every
+ * step; each step is one request, sent once (a lost answer is settled by reading the group
+ * back); the ASL waits for the group between looks. A refusal ends the execution with the
+ * fault's name, the group left as the last step left it.
+ */
+import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { readEngineVersions, readReplicationGroup, sendPlanStep } from '../../aws/elasticache.js';
+import { type AlertPublisher, DETAIL_TYPES, type EventPublisher } from '../../aws/notify.js';
+import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
+import { StateStore } from '../../aws/state-store.js';
+import { failureOf, firstPoll, nextPoll } from '../../domain/migration/index.js';
+import { type DurabilityPlan, planDurability } from '../../domain/readiness.js';
+import type { Resource } from '../../domain/resource.js';
+import { nextUpgradeLook, parseUpgradeInput, planOptionsOf, UPGRADE_ERRORS } from '../../domain/upgrade.js';
+import { redactText } from '../../runtime/redact.js';
+import {
+  alertsOf,
+  awsOptions,
+  elastiCacheOf,
+  eventsOf,
+  migrationConfig,
+  wallClock,
+} from '../migration/deps.js';
+import { LOCK_MS, lockKey } from '../migration/state.js';
+import { iso, parsed, type Step, type StepContext } from '../migration/step.js';
+import {
+  parseUpgradeFailure,
+  parseUpgradeState,
+  UPGRADE_APPROVAL_KIND,
+  UpgradeError,
+  type UpgradeState,
+} from './state.js';
+
+export interface UpgradeDeps {
+  elasticache: ElastiCacheClient;
+  store: StateStore;
+  events: EventPublisher;
+  alerts?: AlertPublisher;
+  now: () => Date;
+}
+
+/** durability-upgrade's deps: ElastiCache, the state table, events and alerts. */
+export function createUpgradeDeps(env: NodeJS.ProcessEnv): UpgradeDeps {
+  const config = migrationConfig(env);
+  return {
+    elasticache: elastiCacheOf(config),
+    store: new StateStore(config.STATE_TABLE, awsOptions(config)),
+    events: eventsOf(config),
+    alerts: alertsOf(config),
+    now: wallClock,
+  };
+}
+
+type Context = StepContext<UpgradeDeps, UpgradeState>;
+
+/** The durability job's per-group lease: held by the upgrade, the scan leaves the group alone. */
+const durabilityLease = (arn: string) => `durability#${arn}`;
+const holderOf = (execution: string) => `upgrade/${execution}`;
+
+async function readGroup(deps: UpgradeDeps, groupId: string): Promise<Resource> {
+  const group = await readReplicationGroup(deps.elasticache, groupId);
+  if (group === undefined)
+    throw new UpgradeError(UPGRADE_ERRORS.groupNotFound, `replication group ${groupId} not found`);
+  const { versions, error } = await readEngineVersions(deps.elasticache, [group]);
+  if (error !== undefined) throw error;
+  return { ...group, engineVersion: versions.get(groupId) };
+}
+
+async function planGroup(deps: UpgradeDeps, state: UpgradeState): Promise<[Resource, DurabilityPlan]> {
+  const group = await readGroup(deps, state.input.replicationGroupId);
+  return [group, planDurability(group, state.input.target, planOptionsOf(state.input))];
+}
+
+function event(context: Context, step: string, detail: object = {}) {
+  return {
+    detailType: DETAIL_TYPES.upgradeStep,
+    detail: {
+      replicationGroupId: context.state.input.replicationGroupId,
+      execution: context.execution,
+      step,
+      ...detail,
+    },
+  };
+}
+
+async function validate({ state }: StepContext<UpgradeDeps, Record<string, unknown>>) {
+  return { input: parseUpgradeInput(state) };
+}
+
+/** The group's lock (shared with migrations) and the durability job's lease on it, or neither. */
+async function lock(context: Context) {
+  const { deps, execution, state } = context;
+  const groupId = state.input.replicationGroupId;
+  const group = await readGroup(deps, groupId);
+  const now = deps.now();
+  const until = new Date(now.getTime() + LOCK_MS);
+  if (!(await deps.store.acquireLease(lockKey(groupId), execution, until, now, { kind: 'upgrade' }))) {
+    const holder = (await deps.store.readLease(lockKey(groupId)))?.holder ?? 'another execution';
+    throw new UpgradeError(UPGRADE_ERRORS.locked, `${groupId} is locked by ${holder}; nothing was changed`);
+  }
+  if (!(await deps.store.acquireLease(durabilityLease(group.arn), holderOf(execution), until, now))) {
+    await deps.store.releaseLease(lockKey(groupId), execution);
+    throw new UpgradeError(
+      UPGRADE_ERRORS.locked,
+      `the durability job is changing ${groupId}; nothing was changed (try again after it)`,
+    );
+  }
+  return { at: iso(deps), arn: group.arn };
+}
+
+async function plan(context: Context) {
+  const { deps, state } = context;
+  const [group, fresh] = await planGroup(deps, state);
+  const look = nextUpgradeLook(group, fresh, state.applied?.step);
+  const verdict = fresh.verdict;
+  switch (look.kind) {
+    case 'done':
+      return { done: true, ready: true, attempt: 0, waitSeconds: 0, verdict, reason: look.reason };
+    case 'busy':
+      return {
+        ...nextPoll(state.plan ?? { attempt: -1 }, state.input.polling.step, false),
+        ready: false,
+        verdict,
+      };
+    case 'blocked':
+      throw new UpgradeError(UPGRADE_ERRORS.blocked, `${group.id} ${look.reason}`);
+    case 'not-applied':
+      throw new UpgradeError(
+        UPGRADE_ERRORS.stepNotApplied,
+        `${group.id} is available after "${look.step.summary}", yet the plan still starts with it`,
+      );
+    case 'step':
+      return {
+        done: false,
+        ready: true,
+        attempt: 0,
+        waitSeconds: 0,
+        verdict,
+        step: look.step,
+        approval: !look.step.unattended,
+        /** No change is made before the snapshot: it is taken ahead of the first step. */
+        snapshotNeeded: state.snapshot === undefined,
+        remaining:
+          fresh.verdict === 'staged' || fresh.verdict === 'in-place' ? fresh.steps.map((s) => s.summary) : [],
+      };
+  }
+}
+
+async function startSnapshot(context: Context) {
+  const { deps, execution, state } = context;
+  const groupId = state.input.replicationGroupId;
+  const name = `${groupId}-preupgrade-${execution.replace(/[^a-zA-Z0-9-]/g, '-')}`
+    .slice(0, 255)
+    .replace(/-+$/, '');
+  const record = await createSnapshot(deps.elasticache, groupId, name, 'pre-upgrade');
+  await deps.events.publish([event(context, 'snapshot-started', { snapshot: name })]);
+  return { name, status: record.status, startedAt: iso(deps), ...firstPoll(state.input.polling.snapshot) };
+}
+
+async function checkSnapshot(context: Context) {
+  const { deps, state } = context;
+  const previous = state.snapshot;
+  if (previous === undefined)
+    throw new UpgradeError(UPGRADE_ERRORS.snapshotFailed, 'no snapshot was started');
+  const record = await describeSnapshot(deps.elasticache, previous.name);
+  if (record === undefined || record.status === 'failed')
+    throw new UpgradeError(
+      UPGRADE_ERRORS.snapshotFailed,
+      `snapshot ${previous.name} ${record?.status ?? 'vanished'}`,
+    );
+  const done = record.status === 'available';
+  if (done) await deps.events.publish([event(context, 'snapshot-available', { snapshot: previous.name })]);
+  return { ...previous, ...nextPoll(previous, state.input.polling.snapshot, done), status: record.status };
+}
+
+async function requestApproval(context: Context) {
+  const { deps, execution, taskToken, state } = context;
+  const groupId = state.input.replicationGroupId;
+  const step = state.plan?.step;
+  if (taskToken === undefined || step === undefined)
+    throw new UpgradeError(
+      UPGRADE_ERRORS.taskTokenMissing,
+      'the approval step needs a task token and a step',
+    );
+  const requestedAt = iso(deps);
+  await deps.store.putRecord(UPGRADE_APPROVAL_KIND, groupId, {
+    replicationGroupId: groupId,
+    execution,
+    taskToken,
+    requestedAt,
+  });
+  const instructions = `guardrails upgrade approve ${groupId}   (or: guardrails upgrade reject ${groupId} --reason "...")`;
+  const detail = {
+    step: step.action,
+    summary: step.summary,
+    clientImpact: step.clientImpact,
+    notes: step.notes,
+  };
+  await deps.events.publish([
+    {
+      detailType: DETAIL_TYPES.upgradeApproval,
+      detail: { replicationGroupId: groupId, execution, requestedAt, ...detail, instructions },
+    },
+  ]);
+  await deps.alerts?.publish({
+    subject: `Approve the next durability step of ${groupId}`,
+    body: `${groupId} (execution ${execution}) waits for approval to ${step.summary} (client impact: ${step.clientImpact}).${(step.notes ?? []).map((note) => `\n- ${note}`).join('')}\n\nApprove:  ${instructions}\nWithout a decision within ${state.input.approvalTimeoutSeconds} s the upgrade stops; the group stays as it is.`,
+    rule: 'durability-upgrade',
+    severity: 'medium',
+    resourceType: 'replication-group',
+  });
+  return { requestedAt };
+}
+
+async function apply(context: Context) {
+  const { deps, state } = context;
+  const step = state.plan?.step;
+  if (step === undefined) throw new UpgradeError(UPGRADE_ERRORS.stepNotApplied, 'no step was planned');
+  await sendPlanStep(deps.elasticache, step, async () => {
+    const [group, fresh] = await planGroup(deps, state);
+    const first = fresh.verdict === 'staged' || fresh.verdict === 'in-place' ? fresh.steps[0] : undefined;
+    return group.status !== 'available' || first?.action !== step.action;
+  });
+  await deps.events.publish([
+    event(context, 'step-requested', { action: step.action, summary: step.summary }),
+  ]);
+  const history = [...(state.applied?.history ?? []), step.summary];
+  return { step, requestedAt: iso(deps), history, ...firstPoll(state.input.polling.step) };
+}
+
+async function checkStep(context: Context) {
+  const { deps, state } = context;
+  const applied = state.applied;
+  if (applied === undefined) throw new UpgradeError(UPGRADE_ERRORS.stepNotApplied, 'no step was requested');
+  const group = await readGroup(deps, state.input.replicationGroupId);
+  const done = group.status === 'available' && !group.pendingModifications;
+  if (done) await deps.events.publish([event(context, 'step-completed', { action: applied.step.action })]);
+  return { ...applied, ...nextPoll(applied, state.input.polling.step, done) };
+}
+
+/** Give back the group's lock and the durability lease, if this execution holds them. */
+async function release(deps: UpgradeDeps, execution: string, groupId?: string, arn?: string) {
+  if (groupId === undefined) return;
+  await deps.store.releaseLease(lockKey(groupId), execution);
+  if (arn !== undefined) await deps.store.releaseLease(durabilityLease(arn), holderOf(execution));
+  await deps.store.deleteRecord(UPGRADE_APPROVAL_KIND, groupId, { field: 'execution', is: execution });
+}
+
+async function succeeded(context: Context) {
+  const { deps, execution, state } = context;
+  const groupId = state.input.replicationGroupId;
+  await release(deps, execution, groupId, state.lock?.arn);
+  const group = await readReplicationGroup(deps.elasticache, groupId);
+  const output = {
+    status: state.input.dryRun ? 'dry-run' : 'succeeded',
+    replicationGroupId: groupId,
+    execution,
+    target: state.input.target,
+    effectiveDurability: group?.effectiveDurability,
+    steps: state.applied?.history ?? [],
+    ...(state.input.dryRun ? { plan: state.plan?.remaining ?? [], reason: state.plan?.reason } : {}),
+    snapshot: state.snapshot?.name,
+  };
+  await deps.events.publish([
+    { detailType: DETAIL_TYPES.upgradeOutcome, detail: output, resources: group && [group.arn] },
+  ]);
+  return output;
+}
+
+async function failed(context: StepContext<UpgradeDeps, Record<string, unknown>>) {
+  const { deps, execution } = context;
+  const state = parseUpgradeFailure(context.state);
+  await release(deps, execution, state.groupId, state.lock?.arn);
+  const { error, cause } = failureOf(state.error);
+  const steps = state.applied?.history ?? [];
+  const output = {
+    status: 'failed',
+    replicationGroupId: state.groupId,
+    execution,
+    error: redactText(error),
+    cause: redactText(cause),
+    steps,
+    group:
+      steps.length === 0
+        ? 'not changed'
+        : `left as the last completed step made it (${steps.at(-1)}); nothing was undone`,
+    ...(state.snapshot?.status === 'available' ? { restoreFrom: state.snapshot.name } : {}),
+  };
+  await deps.events.publish([{ detailType: DETAIL_TYPES.upgradeOutcome, detail: output }]);
+  await deps.alerts?.publish({
+    subject: `Durability upgrade of ${state.groupId ?? '(invalid input)'} stopped: ${output.error}`,
+    body: `${output.cause}\n\nGroup: ${output.group}.\nExecution: ${execution}.`,
+    rule: 'durability-upgrade',
+    severity: 'high',
+    resourceType: 'replication-group',
+  });
+  return output;
+}
+
+/** The actions of `durability-upgrade`, as the ASL names them. */
+export const upgradeSteps = {
+  validate,
+  lock: parsed(parseUpgradeState, lock),
+  plan: parsed(parseUpgradeState, plan),
+  snapshot: parsed(parseUpgradeState, startSnapshot),
+  'snapshot-status': parsed(parseUpgradeState, checkSnapshot),
+  'request-approval': parsed(parseUpgradeState, requestApproval),
+  apply: parsed(parseUpgradeState, apply),
+  'step-status': parsed(parseUpgradeState, checkStep),
+  succeeded: parsed(parseUpgradeState, succeeded),
+  failed,
+} satisfies Record<string, Step<UpgradeDeps>>;

@@ -1,0 +1,239 @@
+/**
+ * The staged durability upgrade through its real ASL file, run locally against the sandbox:
+ * every request goes through the SDK to the emulator, which refuses what AWS refuses.
+ */
+import { readdirSync } from 'node:fs';
+import validateAsl from 'asl-validator';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { STATE_TABLE } from '../../../infra/local/dynamo.js';
+import { ExecutionFailedError, loadDefinition } from '../../../infra/local/step-functions.js';
+import { runUpgradeLocally, UPGRADE_ASL } from '../../../infra/local/upgrade-workflow.js';
+import { createFleetClients } from '../../../shared/aws/clients.js';
+import { EventPublisher } from '../../../shared/aws/notify.js';
+import { StateStore } from '../../../shared/aws/state-store.js';
+import { STAGED_ACTIONS } from '../../../shared/domain/readiness.js';
+import type { UpgradeDeps } from '../../../shared/jobs/upgrade/steps.js';
+import { groupState, REGION, type Stack, startStack } from '../harness.js';
+
+let stack: Stack;
+let deps: UpgradeDeps;
+const clock = () => ({ advance: (ms: number) => stack.emulator.clock.advance(ms) });
+const CHANGES = ['ModifyReplicationGroup', 'IncreaseReplicaCount', 'CreateSnapshot'];
+
+/** Valkey 7.2, cluster mode disabled, one node, no failover, no TLS: every online step. */
+const legacy = (id: string) =>
+  groupState(id, {
+    engineVersion: '7.2',
+    clusterMode: 'disabled',
+    shards: 1,
+    replicas: 0,
+    multiAZ: false,
+    automaticFailover: false,
+    tls: false,
+  });
+
+/** Every change request sent to the emulator, in order, refused ones too. */
+function changes(): string[] {
+  return stack.emulator.faults.log
+    .filter((request) => CHANGES.includes(request.action))
+    .map((request) => `${request.action}${request.fault === undefined ? '' : `!${request.fault}`}`);
+}
+
+function upgradeEvents(step?: string) {
+  return stack.emulator.sinks.events
+    .filter((event) => event.detailType.startsWith('Durability Upgrade'))
+    .map((event) => ({ type: event.detailType, detail: event.detail as Record<string, unknown> }))
+    .filter((event) => step === undefined || event.detail.step === step);
+}
+
+const approveAll = async () => ({ approved: true, by: 'test' });
+
+beforeAll(async () => {
+  stack = await startStack();
+  const aws = { endpoint: stack.emulator.endpoint, region: REGION, maxAttempts: 2 };
+  deps = {
+    elasticache: createFleetClients(aws).elasticache,
+    store: new StateStore(STATE_TABLE, { endpoint: stack.dynamo.endpoint, region: REGION }),
+    events: new EventPublisher(undefined, aws),
+    now: () => new Date(stack.emulator.clock.now()),
+  };
+});
+
+afterAll(() => stack.close());
+
+beforeEach(() => {
+  stack.emulator.faults.reset();
+  stack.emulator.sinks.events.length = 0;
+});
+
+describe('Durability upgrade state machine', () => {
+  it('brings a Valkey 7.2 group without replica, TLS or cluster mode to sync, snapshot first, each request accepted', async () => {
+    // Prepare
+    stack.emulator.model.putGroup(legacy('legacy'));
+
+    // Act
+    const run = await runUpgradeLocally(
+      deps,
+      { replicationGroupId: 'legacy', target: 'sync', allow: [...STAGED_ACTIONS], enforce: true },
+      { clock: clock(), executionName: 'up-1', onTaskToken: approveAll },
+    );
+
+    // Assess
+    const group = await deps.elasticache.send(
+      new (await import('@aws-sdk/client-elasticache')).DescribeReplicationGroupsCommand({
+        ReplicationGroupId: 'legacy',
+      }),
+    );
+    expect(group.ReplicationGroups?.[0]?.EffectiveDurability).toBe('sync');
+    expect(changes()).toEqual([
+      'CreateSnapshot',
+      'ModifyReplicationGroup', // engine
+      'IncreaseReplicaCount',
+      'ModifyReplicationGroup', // Multi-AZ
+      'ModifyReplicationGroup', // TLS preferred
+      'ModifyReplicationGroup', // compatible
+      'ModifyReplicationGroup', // enabled (approved: clients must switch)
+      'ModifyReplicationGroup', // durability
+    ]);
+    expect(upgradeEvents('step-requested')).toHaveLength(7);
+    expect(
+      upgradeEvents().filter((event) => event.type === 'Durability Upgrade Approval Requested'),
+    ).toHaveLength(1);
+    expect(run.output).toMatchObject({ status: 'succeeded', effectiveDurability: 'sync' });
+    expect((run.output as { steps: string[] }).steps).toHaveLength(7);
+    expect(await stack.store.readLease('migration#legacy')).toBeUndefined();
+    console.info(`upgrade: ${run.transitions} state transitions`);
+  });
+
+  it('stops at a rejected approval, the group left in its last safe state and the lock released', async () => {
+    // Prepare
+    stack.emulator.model.putGroup(legacy('rejected'));
+    const reject = async () => {
+      throw Object.assign(new Error('clients are not TLS-ready'), { name: 'UpgradeRejected' });
+    };
+
+    // Act
+    const failure = await runUpgradeLocally(
+      deps,
+      {
+        replicationGroupId: 'rejected',
+        target: 'sync',
+        allow: ['upgrade-engine', 'add-replicas', 'enable-multi-az'],
+      },
+      { clock: clock(), executionName: 'up-2', onTaskToken: reject },
+    ).catch((error: unknown) => error);
+
+    // Assess
+    expect(failure).toBeInstanceOf(ExecutionFailedError);
+    expect((failure as ExecutionFailedError).error).toBe('UpgradeRejected');
+    const state = stack.emulator.model.groups.get('rejected');
+    expect(state).toMatchObject({
+      engineVersion: '9.0',
+      replicas: 1,
+      multiAZ: true,
+      tls: false,
+      effectiveDurability: 'disabled',
+    });
+    const outcome = upgradeEvents().find((event) => event.type === 'Durability Upgrade Outcome');
+    expect(outcome?.detail).toMatchObject({ status: 'failed', error: 'UpgradeRejected' });
+    expect(String(outcome?.detail.group)).toContain('left as the last completed step made it');
+    expect(await stack.store.readLease('migration#rejected')).toBeUndefined();
+  });
+
+  it.each([
+    ['IncreaseReplicaCount', 'InvalidParameterCombination'],
+    ['ModifyReplicationGroup', 'InvalidReplicationGroupState'],
+  ])('ends on a refused %s with the fault named, sent once, nothing after it', async (action, code) => {
+    // Prepare
+    stack.emulator.model.putGroup(legacy(`refused-${action}`));
+    const engineDone = action === 'ModifyReplicationGroup' ? 0 : 1;
+    stack.emulator.faults.failNext({ action, code, times: 1 });
+
+    // Act
+    const failure = await runUpgradeLocally(
+      deps,
+      { replicationGroupId: `refused-${action}`, target: 'sync', allow: [...STAGED_ACTIONS] },
+      { clock: clock(), executionName: `up-${action}`, onTaskToken: approveAll },
+    ).catch((error: unknown) => error);
+
+    // Assess
+    expect((failure as ExecutionFailedError).error).toContain(code);
+    expect(changes().filter((name) => name.split('!')[0] === action)).toHaveLength(1);
+    expect(changes()).toHaveLength(1 + engineDone + 1); // the snapshot, the engine upgrade before a replica, the refused one
+    expect(await stack.store.readLease(`migration#refused-${action}`)).toBeUndefined();
+  });
+
+  it('settles a lost answer to a step by reading the group back: the step is sent once', async () => {
+    // Prepare: the engine upgrade is applied, then its answer is lost (connection closed).
+    stack.emulator.model.putGroup(legacy('lost'));
+    stack.emulator.faults.failNext({
+      action: 'ModifyReplicationGroup',
+      code: 'InternalFailure',
+      status: 0,
+      applied: true,
+      times: 1,
+    });
+
+    // Act
+    const run = await runUpgradeLocally(
+      deps,
+      { replicationGroupId: 'lost', target: 'sync', allow: [...STAGED_ACTIONS], enforce: true },
+      { clock: clock(), executionName: 'up-lost', onTaskToken: approveAll },
+    );
+
+    // Assess
+    expect(run.output).toMatchObject({ status: 'succeeded', effectiveDurability: 'sync' });
+    expect(changes().filter((name) => name.startsWith('ModifyReplicationGroup'))).toHaveLength(6);
+  });
+
+  it('refuses to start while another execution holds the group, changing nothing', async () => {
+    // Prepare
+    stack.emulator.model.putGroup(legacy('held'));
+    const now = new Date(stack.emulator.clock.now());
+    await stack.store.acquireLease(
+      'migration#held',
+      'someone-else',
+      new Date(now.getTime() + 3_600_000),
+      now,
+    );
+
+    // Act
+    const failure = await runUpgradeLocally(
+      deps,
+      { replicationGroupId: 'held', target: 'sync' },
+      { clock: clock(), executionName: 'up-held' },
+    ).catch((error: unknown) => error);
+
+    // Assess
+    expect((failure as ExecutionFailedError).error).toBe('UpgradeLocked');
+    expect(changes()).toEqual([]);
+    expect((await stack.store.readLease('migration#held'))?.holder).toBe('someone-else');
+  });
+
+  it('plans and stops on a dry run', async () => {
+    stack.emulator.model.putGroup(legacy('dry'));
+    const run = await runUpgradeLocally(
+      deps,
+      { replicationGroupId: 'dry', target: 'async', dryRun: true },
+      { clock: clock(), executionName: 'up-dry' },
+    );
+    expect(run.output).toMatchObject({ status: 'dry-run' });
+    expect((run.output as { plan: string[] }).plan).toHaveLength(7);
+    expect(changes()).toEqual([]);
+  });
+
+  it('is valid ASL', () => {
+    const { isValid, errorsText } = validateAsl(loadDefinition(UPGRADE_ASL) as never, {
+      checkArn: true,
+      checkPaths: true,
+    });
+    expect(errorsText('\n')).toBe('');
+    expect(isValid).toBe(true);
+  });
+
+  it('ships one function module for the whole workflow', () => {
+    expect(readdirSync(new URL('../../../functions/durability-upgrade/', import.meta.url))).toEqual([
+      'handler.ts',
+    ]);
+  });
+});
