@@ -18,13 +18,19 @@ import { evaluate, type Summary, summarize } from '../domain/evaluate.js';
 import type { Finding } from '../domain/finding.js';
 import type { Policy } from '../domain/policy/schema.js';
 import {
+  changeWindowMs,
   coveredBy,
   type DurabilityChange,
+  modifyFailure,
+  nextRemediationStep,
   planDurabilityRemediation,
   REMEDIATION_ACTIONS,
+  REMEDIATION_TIMINGS,
   type RemediationAction,
+  type RemediationDetails,
+  refusalAction,
 } from '../domain/remediation.js';
-import { compareDurability, type DurabilityLevel, type Resource } from '../domain/resource.js';
+import type { Resource } from '../domain/resource.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
 
 export interface DurabilityJobDeps {
@@ -52,37 +58,7 @@ export interface DurabilityReport {
   events: number;
 }
 
-/** What a remediation lease records while the change is in flight. */
-interface RemediationDetails {
-  phase: 'snapshotting' | 'modify-requested' | 'refused' | 'failed';
-  replicationGroupId: string;
-  rule: string;
-  from: DurabilityLevel;
-  target: DurabilityLevel;
-  applyImmediately: boolean;
-  snapshotName?: string;
-  snapshotDurability?: string;
-  requestedAt?: string;
-  fault?: string;
-}
-
 const LEASE_PREFIX = 'durability#';
-const HOUR_MS = 3_600_000;
-/** How long a change may take before it is declared failed, by whether it waits for maintenance. */
-const CHANGE_WINDOW_MS = { immediate: 6 * HOUR_MS, maintenance: 8 * 24 * HOUR_MS };
-const changeWindow = (details: Pick<RemediationDetails, 'applyImmediately'>) =>
-  details.applyImmediately ? CHANGE_WINDOW_MS.immediate : CHANGE_WINDOW_MS.maintenance;
-/** A refused or failed change is not tried again before this, so nothing retries in a loop. */
-const OUTCOME_HOLD_MS = 24 * HOUR_MS;
-/** Time the service may take to show a requested change in the group's status. */
-const SETTLE_MS = 5 * 60_000;
-/** API answers that are final for a run: the request itself is wrong for this group. */
-const REFUSALS = new Set([
-  'InvalidParameterCombinationException',
-  'InvalidParameterValueException',
-  'InvalidReplicationGroupStateFault',
-]);
-
 /** One lease per group: whatever rules ask for, a group gets one change at a time. */
 const leaseKey = (arn: string) => `${LEASE_PREFIX}${arn}`;
 /** A finding's identity within a run. */
@@ -136,7 +112,7 @@ class EnforcementRun {
       !(await this.#deps.store.acquireLease(
         key,
         this.#deps.holder,
-        this.#after(changeWindow(details)),
+        this.#after(changeWindowMs(details)),
         this.now,
         details,
       ))
@@ -183,18 +159,23 @@ class EnforcementRun {
         details.applyImmediately,
       );
     } catch (error) {
-      if (error instanceof AwsCallError && error.fault === 'OutcomeUnknownError') {
+      const failure = error instanceof AwsCallError ? modifyFailure(error.fault) : 'error';
+      if (failure === 'unknown') {
         // Neither an answer nor the change in a read-back: the change may still show up, so
         // it stays claimed and a later run verifies it; nothing sends it again before that.
         answer = 'unknown';
-      } else if (error instanceof AwsCallError && REFUSALS.has(error.fault)) {
+      } else if (failure === 'refused' && error instanceof AwsCallError) {
         await this.#deps.store.updateLease(
           key,
           {},
-          { phase: 'refused', fault: error.message },
-          this.#after(OUTCOME_HOLD_MS),
+          { phase: 'refused', fault: error.message, faultCode: error.fault },
+          this.#after(REMEDIATION_TIMINGS.outcomeHoldMs),
         );
-        const refused = this.#refusal(finding, details.from, error.message);
+        const refused = note(
+          finding,
+          refusalAction(details.from, error.fault),
+          `ModifyReplicationGroup refused: ${error.message}`,
+        );
         this.#emit(DETAIL_TYPES.remediationFailed, refused, { target: details.target, fault: error.fault });
         return refused;
       } else {
@@ -226,16 +207,6 @@ class EnforcementRun {
     );
   }
 
-  /** A refusal to turn durability on from `disabled` is the older rule: only a rebuild helps. */
-  #refusal(finding: Finding, from: DurabilityLevel, fault: string): Finding {
-    const rebuild = from === 'disabled' && fault.includes('InvalidParameterCombination');
-    return note(
-      finding,
-      rebuild ? REMEDIATION_ACTIONS.needsRebuild : REMEDIATION_ACTIONS.refused,
-      `ModifyReplicationGroup refused: ${fault}`,
-    );
-  }
-
   #failedCall(finding: Finding, error: unknown): Finding {
     if (!(error instanceof AwsCallError)) throw error;
     this.#deps.logger.warn('remediation call failed', {
@@ -245,89 +216,47 @@ class EnforcementRun {
     return { ...finding, status: 'error', action: null, reason: `${finding.reason}; ${error.message}` };
   }
 
-  /** Move a change in flight on: snapshot ready → modify; modify applied → verify. */
+  /** Move a change in flight on, as {@link nextRemediationStep} decides. */
   async continue(finding: Finding, resource: Resource, lease: Lease<RemediationDetails>): Promise<Finding> {
     const { details } = lease;
     const store = this.#deps.store;
-    switch (details.phase) {
-      case 'refused':
-        return this.#refusal(finding, details.from, details.fault ?? 'refused');
-      case 'failed':
-        return note(
-          finding,
-          REMEDIATION_ACTIONS.failed,
-          `the change to ${details.target} failed: ${details.fault}`,
+    const snapshot =
+      details.phase === 'snapshotting'
+        ? await describeSnapshot(this.#deps.clients.elasticache, details.snapshotName ?? '')
+        : undefined;
+    const step = nextRemediationStep(lease, resource, snapshot, this.now);
+    switch (step.kind) {
+      case 'report':
+        return note(finding, step.action, step.reason);
+      case 'fail':
+        await store.updateLease(
+          lease.key,
+          { phase: step.phase },
+          { phase: 'failed', fault: step.fault },
+          step.holdUntil,
         );
-      case 'snapshotting': {
-        const name = details.snapshotName ?? '';
-        const snapshot = await describeSnapshot(this.#deps.clients.elasticache, name);
-        if (snapshot === undefined || snapshot.status === 'failed') {
-          const fault = `pre-change snapshot ${name} ${snapshot === undefined ? 'is missing' : 'failed'}`;
-          await store.updateLease(
-            lease.key,
-            { phase: 'snapshotting' },
-            { phase: 'failed', fault },
-            this.#after(OUTCOME_HOLD_MS),
-          );
-          this.#emit(DETAIL_TYPES.remediationFailed, finding, { target: details.target, fault });
-          return note(finding, REMEDIATION_ACTIONS.failed, fault);
-        }
-        if (
-          snapshot.status !== 'available' ||
-          resource.status !== 'available' ||
-          resource.pendingModifications
-        ) {
-          // The claim lasts as long as the snapshot takes: no later run starts a second one.
-          await store.updateLease(
-            lease.key,
-            { phase: 'snapshotting' },
-            {},
-            this.#after(changeWindow(details)),
-          );
-          return note(
-            finding,
-            REMEDIATION_ACTIONS.waitingForSnapshot,
-            `snapshot ${name} is ${snapshot.status}`,
-          );
-        }
+        this.#emit(DETAIL_TYPES.remediationFailed, finding, { target: details.target, fault: step.fault });
+        return note(finding, REMEDIATION_ACTIONS.failed, step.fault);
+      case 'wait-for-snapshot':
+        await store.updateLease(lease.key, { phase: 'snapshotting' }, {}, step.holdUntil);
+        return note(finding, REMEDIATION_ACTIONS.waitingForSnapshot, step.reason);
+      case 'modify': {
         const moved = await store.updateLease(
           lease.key,
           { phase: 'snapshotting' },
-          { phase: 'modify-requested', snapshotDurability: snapshot.durability },
+          { phase: 'modify-requested', snapshotDurability: step.snapshotDurability },
         );
         if (!moved) return note(finding, REMEDIATION_ACTIONS.inProgress, 'another run is making this change');
         return this.#modify(finding, resource, lease.key, details);
       }
-      case 'modify-requested': {
-        const effective = resource.effectiveDurability;
-        if (effective !== undefined && compareDurability(effective, details.target) >= 0) {
-          await store.releaseLease(lease.key);
-          this.#emit(DETAIL_TYPES.remediationSucceeded, finding, {
-            target: details.target,
-            from: details.from,
-            snapshotName: details.snapshotName,
-          });
-          return finding;
-        }
-        const requestedAt = Date.parse(details.requestedAt ?? lease.acquiredAt);
-        const settled = this.now.getTime() - requestedAt > SETTLE_MS;
-        if (settled && resource.status === 'available' && !resource.pendingModifications) {
-          const fault = `EffectiveDurability is ${effective ?? 'unknown'} after the change to ${details.target} was applied`;
-          await store.updateLease(
-            lease.key,
-            { phase: 'modify-requested' },
-            { phase: 'failed', fault },
-            this.#after(OUTCOME_HOLD_MS),
-          );
-          this.#emit(DETAIL_TYPES.remediationFailed, finding, { target: details.target, fault });
-          return note(finding, REMEDIATION_ACTIONS.failed, fault);
-        }
-        return note(
-          finding,
-          REMEDIATION_ACTIONS.inProgress,
-          `Durability=${details.target} requested ${details.requestedAt}`,
-        );
-      }
+      case 'succeeded':
+        await store.releaseLease(lease.key);
+        this.#emit(DETAIL_TYPES.remediationSucceeded, finding, {
+          target: details.target,
+          from: details.from,
+          snapshotName: details.snapshotName,
+        });
+        return finding;
     }
   }
 
