@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { createFleetClients, DEFAULT_TIMEOUTS } from '../aws/clients.js';
 import { AwsCallError } from '../aws/errors.js';
 import { createSnapshot, listOurSnapshots } from '../aws/snapshots.js';
+import { readAs } from '../aws/state-keys.js';
 import { StateStore } from '../aws/state-store.js';
 import {
   type AlertKind,
@@ -439,7 +440,9 @@ async function reportBaselines(file: string): Promise<EncryptionBaseline[]> {
 /** The baselines the encryption-drift job keeps in the state table (their resource named by ARN). */
 async function tableBaselines(flags: AwsFlags & { table?: string }, io: CliIo): Promise<RecordedBaseline[]> {
   const store = stateStoreOf(flags, tableName(flags));
-  return (await store.listRecords<{ arn?: unknown }>(BASELINE_KIND)).flatMap((record) => {
+  return (
+    await store.listRecords(readAs(BASELINE_KIND, z.looseObject({ arn: z.unknown().optional() })))
+  ).flatMap((record) => {
     const result = storedBaselineSchema.safeParse(record);
     if (result.success) return [result.data];
     // One damaged record must not hide the drift of every other resource: say so and go on.

@@ -9,6 +9,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type AwsClientOptions, createFleetClients } from '../aws/clients.js';
 import { createMetricsClient } from '../aws/durability-metrics.js';
 import { DETAIL_TYPES, EventPublisher, type OutgoingEvent } from '../aws/notify.js';
+import {
+  type MigrationApproval as ApprovalRecord,
+  migrationLockKey,
+  RECORD_KINDS,
+} from '../aws/state-keys.js';
 import { StateStore } from '../aws/state-store.js';
 import { StepFunctions } from '../aws/step-functions.js';
 import { parseMigrationInput } from '../domain/migration.js';
@@ -20,7 +25,7 @@ import { createLogger } from '../runtime/logger.js';
 import { redact, redactText } from '../runtime/redact.js';
 
 /** Where a local execution waits for `approve`/`reject`/`abort` (a local token cannot be sent to AWS). */
-export const DECISION_KIND = 'decision#migration';
+export const DECISION_KIND = RECORD_KINDS.migrationDecision;
 const LOCAL_TOKEN = /^local-/;
 
 interface Decision {
@@ -34,13 +39,6 @@ export interface MigrationCliContext {
   aws: AwsClientOptions;
   table: string;
   out: (text: string) => void;
-}
-
-interface ApprovalRecord {
-  replicationGroupId: string;
-  execution: string;
-  taskToken: string;
-  requestedAt: string;
 }
 
 /** `--endpoint-url` is ElastiCache's; DynamoDB and Step Functions use their own (AWS_ENDPOINT_URL_<SERVICE>). */
@@ -235,7 +233,7 @@ export async function abortMigration(
   reason: string,
 ): Promise<string> {
   const store = stateStore(context);
-  const lock = await store.readLease(`migration#${group}`);
+  const lock = await store.readLease(migrationLockKey(group));
   if (lock === undefined) throw new InputValidationError(`no migration of ${clip(group)} is running`);
   const request: AbortRequest = {
     by: operator(),
@@ -258,7 +256,7 @@ export async function migrationStatus(
 ): Promise<Record<string, unknown>> {
   const store = stateStore(context);
   const [lock, approval, abort] = await Promise.all([
-    store.readLease(`migration#${group}`),
+    store.readLease(migrationLockKey(group)),
     approvalOf(store, group),
     store.readRecord<AbortRequest>(ABORT_KIND, group),
   ]);

@@ -13,6 +13,7 @@ import { AwsCallError } from '../aws/errors.js';
 import { DETAIL_TYPES, type EventPublisher, type OutgoingEvent } from '../aws/notify.js';
 import { MAX_DELAY_SECONDS } from '../aws/recheck-queue.js';
 import { createSnapshot, describeSnapshot } from '../aws/snapshots.js';
+import { durabilityLeaseKey, LEASE_PREFIXES, remediationDetailsSchema } from '../aws/state-keys.js';
 import type { Lease, StateStore } from '../aws/state-store.js';
 import { evaluate, type Summary, summarize } from '../domain/evaluate.js';
 import type { Finding } from '../domain/finding.js';
@@ -58,9 +59,6 @@ export interface DurabilityReport {
   events: number;
 }
 
-const LEASE_PREFIX = 'durability#';
-/** One lease per group: whatever rules ask for, a group gets one change at a time. */
-const leaseKey = (arn: string) => `${LEASE_PREFIX}${arn}`;
 /** A finding's identity within a run. */
 const findingKey = (finding: Pick<Finding, 'arn' | 'rule'>) => `${finding.arn}#${finding.rule}`;
 const note = (finding: Finding, action: RemediationAction | null, text: string): Finding => ({
@@ -99,7 +97,7 @@ class EnforcementRun {
   /** Claim the change and make it (or start its snapshot); at most one caller gets here per change. */
   async start(change: DurabilityChange): Promise<Finding> {
     const { finding, resource, target } = change;
-    const key = leaseKey(finding.arn);
+    const key = durabilityLeaseKey(finding.arn);
     const details: RemediationDetails = {
       phase: change.snapshotBeforeChange ? 'snapshotting' : 'modify-requested',
       replicationGroupId: resource.id,
@@ -340,12 +338,11 @@ async function enforce(
   );
   const byArn = new Map(groups.map((group) => [group.arn, group]));
   const leases = new Map(
-    (await deps.store.listLeases<RemediationDetails>(LEASE_PREFIX, run.now)).map((lease) => [
-      lease.key,
-      lease,
-    ]),
+    (await deps.store.listLeases(LEASE_PREFIXES.durability, run.now, remediationDetailsSchema)).map(
+      (lease) => [lease.key, lease],
+    ),
   );
-  const open = findings.filter((finding) => !leases.has(leaseKey(finding.arn)));
+  const open = findings.filter((finding) => !leases.has(durabilityLeaseKey(finding.arn)));
   const unreadable = await readEngineVersionsInto(
     deps,
     open
@@ -380,11 +377,11 @@ async function enforce(
   });
   const inFlight = new Map<string, Finding[]>();
   for (const finding of findings) {
-    if (leases.has(leaseKey(finding.arn)))
+    if (leases.has(durabilityLeaseKey(finding.arn)))
       inFlight.set(finding.arn, [...(inFlight.get(finding.arn) ?? []), finding]);
   }
   await mapConcurrent([...inFlight], 4, async ([arn, list]) => {
-    const lease = leases.get(leaseKey(arn));
+    const lease = leases.get(durabilityLeaseKey(arn));
     const group = byArn.get(arn);
     const lead = list.find((finding) => finding.rule === lease?.details.rule) ?? list[0];
     if (lease === undefined || group === undefined || lead === undefined) return;

@@ -20,6 +20,7 @@ import {
 import { AwsCallError } from '../aws/errors.js';
 import { AlertPublisher, DETAIL_TYPES, type EventPublisher, type OutgoingEvent } from '../aws/notify.js';
 import { createSnapshot, describeSnapshot } from '../aws/snapshots.js';
+import { migrationLockKey, RECORD_KINDS } from '../aws/state-keys.js';
 import type { StateStore } from '../aws/state-store.js';
 import { readInfo, withNode } from '../aws/valkey.js';
 import {
@@ -70,11 +71,11 @@ export class MigrationError extends GuardrailsError {
 
 /** The lock that keeps one execution per group; outlives the longest execution (14 days). */
 const LOCK_MS = 15 * 86_400_000;
-const lockKey = (groupId: string) => `migration#${groupId}`;
+const lockKey = migrationLockKey;
 /** Approval requests: the task token waits here for `guardrails migration approve|reject`. */
-export const APPROVAL_KIND = 'approval#migration';
+export const APPROVAL_KIND = RECORD_KINDS.migrationApproval;
 /** `guardrails migration abort` leaves its request here; the sync check honours it. */
-export const ABORT_KIND = 'abort#migration';
+export const ABORT_KIND = RECORD_KINDS.migrationAbort;
 
 /** An operator's request to abort a group's migration. */
 export interface AbortRequest {
