@@ -22,11 +22,16 @@ export async function functionNames(): Promise<string[]> {
     .sort();
 }
 
-/** Build every function; returns bundle sizes in bytes by function name. */
-export async function buildFunctions(): Promise<Record<string, number>> {
+/**
+ * Build every function (or those named) into `out` (default `dist/functions`), each with its
+ * esbuild metafile beside it (`meta.json`); returns bundle sizes in bytes by function name.
+ */
+export async function buildFunctions(
+  options: { out?: string; names?: readonly string[] } = {},
+): Promise<Record<string, number>> {
   const sizes: Record<string, number> = {};
-  for (const name of await functionNames()) {
-    const outdir = join(OUT, name);
+  for (const name of options.names ?? (await functionNames())) {
+    const outdir = join(options.out ?? OUT, name);
     await mkdir(outdir, { recursive: true });
     const result = await build({
       entryPoints: [join(ROOT, 'functions', name, 'handler.ts')],
@@ -47,7 +52,7 @@ export async function buildFunctions(): Promise<Record<string, number>> {
     });
     await writeFile(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
     await copyFile(join(ROOT, 'infra', 'policy.default.yaml'), join(outdir, 'policy.yaml'));
-    const output = result.metafile.outputs[join('dist', 'functions', name, 'handler.mjs')];
+    const output = Object.values(result.metafile.outputs).find((entry) => entry.entryPoint !== undefined);
     sizes[name] = output?.bytes ?? 0;
   }
   return sizes;

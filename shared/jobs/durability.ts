@@ -34,8 +34,9 @@ import {
 import type { Resource } from '../domain/resource.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
 
-export interface DurabilityJobDeps {
-  clients: FleetClients;
+/** What checking groups needs; a fleet scan needs the tagging client too ({@link DurabilityJobDeps}). */
+export interface GroupCheckDeps {
+  clients: Pick<FleetClients, 'elasticache'>;
   cloudwatch: CloudWatchClient;
   store: StateStore;
   events: EventPublisher;
@@ -43,6 +44,11 @@ export interface DurabilityJobDeps {
   /** Who acts, written on leases (function name and request id, or `cli`). */
   holder: string;
   now?: () => Date;
+}
+
+/** The durability job's dependencies for a fleet scan. */
+export interface DurabilityJobDeps extends GroupCheckDeps {
+  clients: FleetClients;
 }
 
 export interface DurabilityJobSettings {
@@ -78,10 +84,10 @@ const SKIPPED: ReadonlySet<string> = new Set([
 /** One run's work: the events it emits and the leases it touches. */
 class EnforcementRun {
   readonly events: OutgoingEvent[] = [];
-  readonly #deps: DurabilityJobDeps;
+  readonly #deps: GroupCheckDeps;
   readonly now: Date;
 
-  constructor(deps: DurabilityJobDeps) {
+  constructor(deps: GroupCheckDeps) {
     this.#deps = deps;
     this.now = deps.now?.() ?? new Date();
   }
@@ -285,7 +291,7 @@ class EnforcementRun {
  * read: that group's findings end as `error`, and the run goes on with the others.
  */
 async function readEngineVersionsInto(
-  deps: DurabilityJobDeps,
+  deps: GroupCheckDeps,
   candidates: Resource[],
 ): Promise<Map<string, AwsCallError>> {
   // One entry per group, however many rules it violates (a reaction's one group is one call).
@@ -300,7 +306,7 @@ async function readEngineVersionsInto(
 }
 
 /** Attach DurabilityLag and buffer errors to the durable groups: one batched read. */
-async function readHealth(deps: DurabilityJobDeps, groups: readonly Resource[], now: Date): Promise<void> {
+async function readHealth(deps: GroupCheckDeps, groups: readonly Resource[], now: Date): Promise<void> {
   const durable = groups.filter(
     (group) => group.effectiveDurability === 'sync' || group.effectiveDurability === 'async',
   );
@@ -328,7 +334,7 @@ async function readHealth(deps: DurabilityJobDeps, groups: readonly Resource[], 
 
 async function enforce(
   groups: Resource[],
-  deps: DurabilityJobDeps,
+  deps: GroupCheckDeps,
   settings: DurabilityJobSettings,
 ): Promise<DurabilityReport> {
   const run = new EnforcementRun(deps);
@@ -422,7 +428,7 @@ export async function scanDurability(
  * group's status is returned so the caller can re-check later while it is changing.
  */
 export async function checkGroup(
-  deps: DurabilityJobDeps,
+  deps: GroupCheckDeps,
   settings: DurabilityJobSettings,
   replicationGroupId: string,
 ): Promise<{ status: string; report?: DurabilityReport }> {
