@@ -1,6 +1,7 @@
 import * as z from 'zod';
+import { EVENT_PATTERNS } from '../../shared/aws/event-patterns.js';
 import { RecheckQueue } from '../../shared/aws/recheck-queue.js';
-import { EVENT_PATTERNS, parseRecheckMessage, parseResourceEvent } from '../../shared/domain/events.js';
+import { parseRecheckMessage, parseResourceEvent } from '../../shared/domain/events.js';
 import { createReactDeps } from '../../shared/jobs/durability-deps.js';
 import { reactToEvent } from '../../shared/jobs/durability-react.js';
 import { envPositiveInt } from '../../shared/runtime/config.js';

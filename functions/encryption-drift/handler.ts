@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { EVENT_PATTERNS, parseResourceEvent } from '../../shared/domain/events.js';
+import { EVENT_PATTERNS } from '../../shared/aws/event-patterns.js';
+import { parseResourceEvent } from '../../shared/domain/events.js';
 import { scanEncryptionDrift } from '../../shared/jobs/encryption-drift.js';
 import { createDeps } from '../../shared/jobs/encryption-drift-deps.js';
 import { createMetrics } from '../../shared/jobs/function-base.js';

@@ -5,6 +5,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import * as z from 'zod';
 import { createFleetClients, DEFAULT_TIMEOUTS } from '../aws/clients.js';
 import { AwsCallError } from '../aws/errors.js';
+import { loadPolicyFile } from '../aws/policy-file.js';
 import { createSnapshot, listOurSnapshots } from '../aws/snapshots.js';
 import { readAs } from '../aws/state-keys.js';
 import { StateStore } from '../aws/state-store.js';
@@ -21,7 +22,6 @@ import {
 import { evaluate, explainRules, summarize } from '../domain/evaluate.js';
 import { FINDING_STATUSES, type Finding, type FindingStatus } from '../domain/finding.js';
 import { compileGlob, type Glob } from '../domain/glob.js';
-import { loadPolicyFile } from '../domain/policy/load.js';
 import {
   DURABILITY_LEVELS,
   RESOURCE_TYPES,
