@@ -149,27 +149,37 @@ export function planDurabilityRemediation(
     if (best === undefined || compareDurability(target, best.target) > 0) candidates.set(finding.arn, change);
     return change;
   });
+  return capChanges(decided, candidates, policy.settings.maxActionsPerRun, options);
+}
+
+/**
+ * The second half of planning: each group's lead change is made, held by dry-run or deferred
+ * by the per-run cap, and the group's other candidates follow their lead.
+ */
+function capChanges(
+  decided: readonly (Finding | DurabilityChange)[],
+  candidates: ReadonlyMap<string, DurabilityChange>,
+  maxActionsPerRun: number,
+  options: PlanOptions,
+): RemediationPlan {
   const changes: DurabilityChange[] = [];
   const heldLeads = new Map<string, Finding>();
   const planned = decided.map((item) => {
     if (!('covers' in item)) return item;
     const lead = candidates.get(item.finding.arn);
     if (lead !== item) return item;
-    if (options.dryRun) {
-      const held = hold(
-        item.finding,
-        REMEDIATION_ACTIONS.wouldModify,
-        `would set Durability=${item.target} (dry-run is on)`,
-      );
-      heldLeads.set(item.finding.arn, held);
-      return held;
-    }
-    if (changes.length >= policy.settings.maxActionsPerRun) {
-      const held = hold(
-        item.finding,
-        REMEDIATION_ACTIONS.deferred,
-        `waits for the next run (maxActionsPerRun ${policy.settings.maxActionsPerRun} reached)`,
-      );
+    if (options.dryRun || changes.length >= maxActionsPerRun) {
+      const held = options.dryRun
+        ? hold(
+            item.finding,
+            REMEDIATION_ACTIONS.wouldModify,
+            `would set Durability=${item.target} (dry-run is on)`,
+          )
+        : hold(
+            item.finding,
+            REMEDIATION_ACTIONS.deferred,
+            `waits for the next run (maxActionsPerRun ${maxActionsPerRun} reached)`,
+          );
       heldLeads.set(item.finding.arn, held);
       return held;
     }

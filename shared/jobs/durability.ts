@@ -7,11 +7,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { FleetClients } from '../aws/clients.js';
-import { readDurabilityHealth } from '../aws/durability-metrics.js';
-import { readEngineVersions, readFleet, readReplicationGroup, setDurability } from '../aws/elasticache.js';
+import { readFleet, readReplicationGroup, setDurability } from '../aws/elasticache.js';
 import { AwsCallError } from '../aws/errors.js';
 import { DETAIL_TYPES, type EventPublisher, type OutgoingEvent } from '../aws/notify.js';
-import { MAX_DELAY_SECONDS } from '../aws/recheck-queue.js';
 import { createSnapshot, describeSnapshot } from '../aws/snapshots.js';
 import { durabilityLeaseKey, LEASE_PREFIXES, remediationDetailsSchema } from '../aws/state-keys.js';
 import type { Lease, StateStore } from '../aws/state-store.js';
@@ -33,6 +31,7 @@ import {
 } from '../domain/remediation.js';
 import type { Resource } from '../domain/resource.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
+import { readEngineVersionsInto, readHealth } from './durability-inputs.js';
 
 /** What checking groups needs; a fleet scan needs the tagging client too ({@link DurabilityJobDeps}). */
 export interface GroupCheckDeps {
@@ -112,17 +111,9 @@ class EnforcementRun {
       target,
       applyImmediately: change.applyImmediately,
     };
-    if (
-      !(await this.#deps.store.acquireLease(
-        key,
-        this.#deps.holder,
-        this.#after(changeWindowMs(details)),
-        this.now,
-        details,
-      ))
-    ) {
+    const until = this.#after(changeWindowMs(details));
+    if (!(await this.#deps.store.acquireLease(key, this.#deps.holder, until, this.now, details)))
       return note(finding, REMEDIATION_ACTIONS.inProgress, 'another run is making this change');
-    }
     if (!change.snapshotBeforeChange) return this.#modify(finding, resource, key, details);
     const snapshotName = `guardrails-${resource.id}-${this.now
       .toISOString()
@@ -148,20 +139,11 @@ class EnforcementRun {
     );
   }
 
-  async #modify(
-    finding: Finding,
-    resource: Resource,
-    key: string,
-    details: RemediationDetails,
-  ): Promise<Finding> {
+  async #modify(finding: Finding, resource: Resource, key: string, details: RemediationDetails) {
+    const { target, applyImmediately } = details;
     let answer: 'answered' | 'confirmed' | 'unknown';
     try {
-      answer = await setDurability(
-        this.#deps.clients.elasticache,
-        resource.id,
-        details.target,
-        details.applyImmediately,
-      );
+      answer = await setDurability(this.#deps.clients.elasticache, resource.id, target, applyImmediately);
     } catch (error) {
       const failure = error instanceof AwsCallError ? modifyFailure(error.fault) : 'error';
       if (failure === 'unknown') {
@@ -285,53 +267,6 @@ class EnforcementRun {
   }
 }
 
-/**
- * Fill in what evaluation needs beyond the describe answers: versions of violating Valkey
- * groups, read in pages. Returns, per ARN, the failure of a group whose version could not be
- * read: that group's findings end as `error`, and the run goes on with the others.
- */
-async function readEngineVersionsInto(
-  deps: GroupCheckDeps,
-  candidates: Resource[],
-): Promise<Map<string, AwsCallError>> {
-  // One entry per group, however many rules it violates (a reaction's one group is one call).
-  const wanted = [...new Set(candidates)].filter((resource) => resource.engineVersion === undefined);
-  const { versions, error } = await readEngineVersions(deps.clients.elasticache, wanted);
-  const failures = new Map<string, AwsCallError>();
-  for (const resource of wanted) {
-    resource.engineVersion = versions.get(resource.id);
-    if (resource.engineVersion === undefined && error !== undefined) failures.set(resource.arn, error);
-  }
-  return failures;
-}
-
-/** Attach DurabilityLag and buffer errors to the durable groups: one batched read. */
-async function readHealth(deps: GroupCheckDeps, groups: readonly Resource[], now: Date): Promise<void> {
-  const durable = groups.filter(
-    (group) => group.effectiveDurability === 'sync' || group.effectiveDurability === 'async',
-  );
-  if (durable.length === 0) return;
-  let health: Awaited<ReturnType<typeof readDurabilityHealth>>;
-  try {
-    health = await readDurabilityHealth(
-      deps.cloudwatch,
-      durable.map((group) => group.id),
-      now,
-    );
-  } catch (error) {
-    // Lag is a health signal, not a guard: without it the run goes on and says so.
-    if (!(error instanceof AwsCallError)) throw error;
-    deps.logger.warn('DurabilityLag could not be read; lag is not checked in this run', {
-      error: error.message,
-    });
-    return;
-  }
-  for (const group of durable) {
-    group.durabilityLagMs = health.get(group.id)?.lagMs;
-    group.durabilityBufferExceeded = health.get(group.id)?.bufferExceeded;
-  }
-}
-
 async function enforce(
   groups: Resource[],
   deps: GroupCheckDeps,
@@ -446,21 +381,6 @@ const WAITING_ACTIONS: ReadonlySet<string> = new Set([
   REMEDIATION_ACTIONS.modifyRequested,
   REMEDIATION_ACTIONS.inProgress,
 ]);
-const FIRST_RECHECK_SECONDS = 60;
-
-/**
- * When a reaction should look at the group again (seconds, doubling per attempt up to SQS's
- * 15 minutes), or undefined when it is settled or `maxRechecks` is used up.
- */
-export function recheckDelay(
-  result: { status: string; report?: DurabilityReport },
-  attempt: number,
-  maxRechecks: number,
-): number | undefined {
-  if (attempt >= maxRechecks || !awaitingChange(result)) return undefined;
-  return Math.min(MAX_DELAY_SECONDS, FIRST_RECHECK_SECONDS * 2 ** attempt);
-}
-
 /** Whether a checked group is still changing (or a change of ours is in flight), so a later look may differ. */
 export function awaitingChange(result: { status: string; report?: DurabilityReport }): boolean {
   return (
