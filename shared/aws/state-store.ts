@@ -32,6 +32,9 @@ export class StoredDataError extends Error {
   }
 }
 
+/** Lease details read without a kind's schema: an unknown record. */
+const ANY_DETAILS = leaseItemSchema.shape.details;
+
 /** Parse one stored item (or part of it) with `schema`, or fail naming its key. */
 function parseStored<Value>(schema: z.ZodType<Value>, value: unknown, pk: string, sk: string): Value {
   const result = schema.safeParse(value);
@@ -138,10 +141,12 @@ export class StateStore {
   }
 
   /** Read a lease, expired or not; its details parsed with `details` when given. */
-  async readLease<Details extends object = Record<string, unknown>>(
+  async readLease(key: string): Promise<Lease | undefined>;
+  async readLease<Details extends object>(
     key: string,
-    details?: z.ZodType<Details>,
-  ): Promise<Lease<Details> | undefined> {
+    details: z.ZodType<Details>,
+  ): Promise<Lease<Details> | undefined>;
+  async readLease(key: string, details: z.ZodType<object> = ANY_DETAILS): Promise<Lease<object> | undefined> {
     const item = await this.#leaseItem(key);
     return item === undefined ? undefined : toLease(item, details);
   }
@@ -160,12 +165,18 @@ export class StateStore {
   }
 
   /** Every unexpired lease whose key starts with `prefix`; details parsed with `details` when given. */
-  async listLeases<Details extends object = Record<string, unknown>>(
+  async listLeases(prefix: string, now: Date): Promise<Lease[]>;
+  async listLeases<Details extends object>(
     prefix: string,
     now: Date,
-    details?: z.ZodType<Details>,
-  ): Promise<Lease<Details>[]> {
-    const leases: Lease<Details>[] = [];
+    details: z.ZodType<Details>,
+  ): Promise<Lease<Details>[]>;
+  async listLeases(
+    prefix: string,
+    now: Date,
+    details: z.ZodType<object> = ANY_DETAILS,
+  ): Promise<Lease<object>[]> {
+    const leases: Lease<object>[] = [];
     await awsCall('DynamoDB Query', async () => {
       for await (const page of paginateQuery(
         { client: this.#documents },
@@ -365,7 +376,7 @@ export class StateStore {
 
 function toLease<Details extends object>(
   item: Record<string, unknown>,
-  details: z.ZodType<Details> | undefined,
+  details: z.ZodType<Details>,
 ): Lease<Details> {
   const key = String(item.sk);
   const lease = parseStored(leaseItemSchema, item, LEASE_PARTITION, key);
@@ -374,9 +385,6 @@ function toLease<Details extends object>(
     holder: lease.holder,
     acquiredAt: lease.acquiredAt,
     expiresAt: lease.expiresAt,
-    // Without a schema the caller reads the details as an unknown record (the default type).
-    details: (details === undefined
-      ? lease.details
-      : parseStored(details, lease.details, LEASE_PARTITION, key)) as Details,
+    details: parseStored(details, lease.details, LEASE_PARTITION, key),
   };
 }
