@@ -8,7 +8,7 @@
  *   tsx infra/build.ts cli    the CLI only (`npm pack` runs this as `prepack`)
  */
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -54,13 +54,18 @@ export async function functionNames(): Promise<string[]> {
     .sort();
 }
 
-/** Build every function; returns bundle sizes in bytes by function name. */
-export async function buildFunctions(): Promise<Record<string, number>> {
+/**
+ * Build every function (or those named) into `out` (default `dist/functions`), each with its
+ * esbuild metafile beside it (`meta.json`); returns bundle sizes in bytes by function name.
+ */
+export async function buildFunctions(
+  options: { out?: string; names?: readonly string[] } = {},
+): Promise<Record<string, number>> {
   const sizes: Record<string, number> = {};
-  for (const name of await functionNames()) {
-    const outdir = join(OUT, name);
+  for (const name of options.names ?? (await functionNames())) {
+    const outdir = join(options.out ?? OUT, name);
     await mkdir(outdir, { recursive: true });
-    const outfile = join('dist', 'functions', name, 'handler.mjs');
+    const outfile = relative(ROOT, join(outdir, 'handler.mjs'));
     const metafile = await bundle(join('functions', name, 'handler.ts'), outfile, {
       sourcemap: true,
       target: 'node22',
@@ -68,7 +73,8 @@ export async function buildFunctions(): Promise<Record<string, number>> {
     });
     await writeFile(join(outdir, 'meta.json'), JSON.stringify(metafile));
     await copyFile(join(ROOT, 'infra', 'policy.default.yaml'), join(outdir, 'policy.yaml'));
-    sizes[name] = metafile.outputs[outfile]?.bytes ?? 0;
+    const output = Object.values(metafile.outputs).find((entry) => entry.entryPoint !== undefined);
+    sizes[name] = output?.bytes ?? 0;
   }
   return sizes;
 }

@@ -1,13 +1,14 @@
 import * as z from 'zod';
-import { AlertPublisher } from '../../shared/aws/notify.js';
-import { EVENT_PATTERNS, parseResourceEvent } from '../../shared/domain/events.js';
-import { createAppContext } from '../../shared/jobs/context.js';
+import { EVENT_PATTERNS } from '../../shared/aws/event-patterns.js';
+import { parseResourceEvent } from '../../shared/domain/events.js';
 import { scanEncryptionDrift } from '../../shared/jobs/encryption-drift.js';
+import { createDeps } from '../../shared/jobs/encryption-drift-deps.js';
+import { createMetrics } from '../../shared/jobs/function-base.js';
 import { createHandler } from '../../shared/runtime/handler.js';
 import { publishFindingMetrics } from '../../shared/runtime/metrics.js';
 
-const app = createAppContext('encryption-drift', { ALERT_TOPIC_ARN: z.string().min(1) });
-const alerts = new AlertPublisher(app.config.ALERT_TOPIC_ARN, { maxAttempts: app.config.AWS_MAX_ATTEMPTS });
+const drift = createDeps();
+const metrics = createMetrics();
 
 /** A schedule, or a CloudTrail call that can change encryption (checked, then the whole fleet is compared). */
 const eventSchema = z.unknown().transform((event) => {
@@ -19,15 +20,14 @@ const eventSchema = z.unknown().transform((event) => {
 
 /** Alert once per StorageEncryptionType transition; baselines move only after the alert is out. */
 export const handler = createHandler(
-  { logger: app.logger, eventSchema, onFinalError: 'drop' },
+  { logger: drift.logger, eventSchema, onFinalError: 'drop' },
   async (event) => {
     const started = Date.now();
-    const deps = { clients: app.clients, store: app.store, events: app.events, alerts, logger: app.logger };
-    const report = await scanEncryptionDrift(deps, await app.policy());
-    publishFindingMetrics(app.metrics, report.findings, 'encryption-drift', Date.now() - started);
+    const report = await scanEncryptionDrift(drift.job, await drift.policy());
+    publishFindingMetrics(metrics, report.findings, 'encryption-drift', Date.now() - started);
     const counts: Record<string, number> = {};
     for (const alert of report.alerts) counts[alert.kind] = (counts[alert.kind] ?? 0) + 1;
-    app.logger.info('encryption drift scan finished', {
+    drift.logger.info('encryption drift scan finished', {
       event,
       alerts: counts,
       summarized: report.summarized,

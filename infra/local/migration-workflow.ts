@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type AwsClientOptions, createFleetClients } from '../../shared/aws/clients.js';
 import { createMetricsClient } from '../../shared/aws/durability-metrics.js';
 import { DETAIL_TYPES, EventPublisher, type OutgoingEvent } from '../../shared/aws/notify.js';
+import { RECORD_KINDS } from '../../shared/aws/state-keys.js';
 import { STEP_FUNCTIONS_RUNNERS } from '../../shared/cli/main.js';
 import type {
   ExecutionResult,
@@ -94,7 +95,7 @@ export function runMigrationLocally(
 }
 
 /** Where a local execution waits for `approve`/`reject`/`abort`: a local token cannot be sent to AWS. */
-export const DECISION_KIND = 'decision#migration';
+export const DECISION_KIND = RECORD_KINDS.migrationDecision;
 const LOCAL_TOKEN = /^local-/;
 
 /** An event publisher that also keeps the run's outcome, for the CLI to print. */
@@ -206,7 +207,7 @@ async function waitForDecision(
   context.out(`waiting for: guardrails migration approve ${group}   (or reject / abort)\n`);
   const deadline = Date.now() + timeoutSeconds * 1000;
   while (Date.now() < deadline) {
-    const decision = await context.store.readRecord<MigrationDecision>(DECISION_KIND, group);
+    const decision = await context.store.readRecord(DECISION_KIND, group);
     if (decision !== undefined) {
       await context.store.deleteRecord(DECISION_KIND, group);
       if (decision.approved) return { approved: true, by: decision.by } as never;

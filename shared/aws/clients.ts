@@ -83,7 +83,15 @@ export interface FleetClients {
  * adapter reads the resource back (see `shared/aws/mutation.ts`).
  */
 export function createFleetClients(options: AwsClientOptions = {}): FleetClients {
+  return {
+    elasticache: createElastiCacheClient(options),
+    tagging: createClient(ResourceGroupsTaggingAPIClient, options),
+  };
+}
+
+/** The ElastiCache client alone (mutations guarded as in {@link createFleetClients}), for jobs that read no tags through the tagging API. */
+export function createElastiCacheClient(options: AwsClientOptions = {}): ElastiCacheClient {
   const elasticache = createClient(ElastiCacheClient, options);
   guardMutations(elasticache.middlewareStack as unknown as MiddlewareStack<object, object>);
-  return { elasticache, tagging: createClient(ResourceGroupsTaggingAPIClient, options) };
+  return elasticache;
 }

@@ -1,6 +1,5 @@
 import {
   CompleteMigrationCommand,
-  DescribeEventsCommand,
   DescribeReplicationGroupsCommand,
   type ElastiCacheClient,
   IncreaseReplicaCountCommand,
@@ -9,6 +8,7 @@ import {
   ModifyReplicationGroupCommand,
   type ModifyReplicationGroupCommandInput,
   paginateDescribeCacheClusters,
+  paginateDescribeEvents,
   paginateDescribeReplicationGroups,
   paginateDescribeServerlessCaches,
   type ReplicationGroup,
@@ -346,23 +346,23 @@ export async function completeMigration(
   }
 }
 
-/** Messages of a replication group's events since `since`, newest first. */
+/** Messages of a replication group's events since `since`, newest first: every page. */
 export async function readGroupEvents(
   client: ElastiCacheClient,
   replicationGroupId: string,
   since: Date,
 ): Promise<{ message: string; date?: Date }[]> {
-  const answer = await awsCall('DescribeEvents', () =>
-    client.send(
-      new DescribeEventsCommand({
-        SourceIdentifier: replicationGroupId,
-        SourceType: 'replication-group',
-        StartTime: since,
-        MaxRecords: 100,
-      }),
-    ),
-  );
-  return (answer.Events ?? []).map((event) => ({ message: event.Message ?? '', date: event.Date }));
+  const events: { message: string; date?: Date }[] = [];
+  await awsCall('DescribeEvents', async () => {
+    const pages = paginateDescribeEvents(
+      { client, pageSize: 100 },
+      { SourceIdentifier: replicationGroupId, SourceType: 'replication-group', StartTime: since },
+    );
+    for await (const page of pages) {
+      for (const event of page.Events ?? []) events.push({ message: event.Message ?? '', date: event.Date });
+    }
+  });
+  return events;
 }
 
 /**

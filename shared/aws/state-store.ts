@@ -8,15 +8,38 @@ import {
   paginateQuery,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Finding, FindingStatus } from '../domain/finding.js';
+import type * as z from 'zod';
+import type { Finding } from '../domain/finding.js';
+import { fieldProblems } from '../domain/zod-issues.js';
 import { type AwsClientOptions, createClient } from './clients.js';
 import { AwsCallError, awsCall } from './errors.js';
+import {
+  findingKey,
+  LEASE_PARTITION,
+  leaseItemSchema,
+  type RecordKind,
+  type StoredFinding,
+  storedFindingSchema,
+} from './state-keys.js';
 
-/** A finding as stored, with when it was first and last seen. */
-export interface StoredFinding {
-  status: FindingStatus;
-  finding: Finding;
-  firstSeen?: string;
+export type { StoredFinding } from './state-keys.js';
+
+/** An item of the state table that does not hold what its key says; names the key and the fields. */
+export class StoredDataError extends Error {
+  constructor(pk: string, sk: string, problems: readonly string[]) {
+    super(`the state table's item ${pk} / ${sk} is not readable: ${problems.join('; ')}`);
+    this.name = 'StoredDataError';
+  }
+}
+
+/** Lease details read without a kind's schema: an unknown record. */
+const ANY_DETAILS = leaseItemSchema.shape.details;
+
+/** Parse one stored item (or part of it) with `schema`, or fail naming its key. */
+function parseStored<Value>(schema: z.ZodType<Value>, value: unknown, pk: string, sk: string): Value {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new StoredDataError(pk, sk, fieldProblems(result.error, value));
+  return result.data;
 }
 
 /**
@@ -33,16 +56,12 @@ export interface Lease<Details extends object = Record<string, unknown>> {
   details: Details;
 }
 
-const LEASE_PARTITION = 'lease';
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 /**
- * The app's memory between runs, one DynamoDB table (`pk`, `sk`, TTL on `expiresAt`):
- * - `resource#<arn>` / `finding#<rule>#<check>`: the last finding per resource and rule;
- * - `<kind>` / `<arn>`: records a job keeps per resource, e.g. the encryption baselines;
- * - `lease` / `<kind>#<what>`: leases that make a change happen once across duplicate events
- *   and concurrent runs (conditional writes, never read-then-write). They share a partition
- *   so a run lists every change in flight with one Query.
+ * The app's memory between runs, one DynamoDB table whose keys and stored shapes
+ * `state-keys.ts` owns. Leases make a change happen once across duplicate events and
+ * concurrent runs (conditional writes, never read-then-write). Every read is parsed.
  */
 export class StateStore {
   readonly #documents: DynamoDBDocumentClient;
@@ -60,11 +79,12 @@ export class StateStore {
    * atomic write, so "new violation" is decided once even with concurrent runs.
    */
   async recordFinding(finding: Finding, now: Date): Promise<StoredFinding | undefined> {
+    const key = findingKey(finding);
     const answer = await awsCall('DynamoDB UpdateItem', () =>
       this.#documents.send(
         new UpdateCommand({
           TableName: this.#table,
-          Key: { pk: `resource#${finding.arn}`, sk: `finding#${finding.rule}#${finding.check}` },
+          Key: key,
           UpdateExpression:
             'SET #status = :status, finding = :finding, lastSeen = :now, firstSeen = if_not_exists(firstSeen, :now)',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -78,12 +98,8 @@ export class StateStore {
       ),
     );
     const item = answer.Attributes;
-    if (item === undefined || typeof item.status !== 'string') return undefined;
-    return {
-      status: item.status as FindingStatus,
-      finding: item.finding as Finding,
-      firstSeen: item.firstSeen,
-    };
+    if (item === undefined) return undefined;
+    return parseStored(storedFindingSchema, item, key.pk, key.sk);
   }
 
   /**
@@ -124,10 +140,15 @@ export class StateStore {
     }
   }
 
-  /** Read a lease, expired or not. */
-  async readLease<Details extends object>(key: string): Promise<Lease<Details> | undefined> {
+  /** Read a lease, expired or not; its details parsed with `details` when given. */
+  async readLease(key: string): Promise<Lease | undefined>;
+  async readLease<Details extends object>(
+    key: string,
+    details: z.ZodType<Details>,
+  ): Promise<Lease<Details> | undefined>;
+  async readLease(key: string, details: z.ZodType<object> = ANY_DETAILS): Promise<Lease<object> | undefined> {
     const item = await this.#leaseItem(key);
-    return item === undefined ? undefined : toLease<Details>(item);
+    return item === undefined ? undefined : toLease(item, details);
   }
 
   async #leaseItem(key: string): Promise<Record<string, unknown> | undefined> {
@@ -143,9 +164,19 @@ export class StateStore {
     return answer.Item;
   }
 
-  /** Every unexpired lease whose key starts with `prefix`. */
-  async listLeases<Details extends object>(prefix: string, now: Date): Promise<Lease<Details>[]> {
-    const leases: Lease<Details>[] = [];
+  /** Every unexpired lease whose key starts with `prefix`; details parsed with `details` when given. */
+  async listLeases(prefix: string, now: Date): Promise<Lease[]>;
+  async listLeases<Details extends object>(
+    prefix: string,
+    now: Date,
+    details: z.ZodType<Details>,
+  ): Promise<Lease<Details>[]>;
+  async listLeases(
+    prefix: string,
+    now: Date,
+    details: z.ZodType<object> = ANY_DETAILS,
+  ): Promise<Lease<object>[]> {
+    const leases: Lease<object>[] = [];
     await awsCall('DynamoDB Query', async () => {
       for await (const page of paginateQuery(
         { client: this.#documents },
@@ -157,7 +188,7 @@ export class StateStore {
           ConsistentRead: true,
         },
       )) {
-        for (const item of page.Items ?? []) leases.push(toLease<Details>(item));
+        for (const item of page.Items ?? []) leases.push(toLease(item, details));
       }
     });
     return leases;
@@ -208,8 +239,8 @@ export class StateStore {
     }
   }
 
-  /** Every record of a kind (`baseline#storage-encryption`, …), read with one paginated Query. */
-  async listRecords<Value>(kind: string): Promise<Value[]> {
+  /** Every record of a kind (`RECORD_KINDS.encryptionBaseline`, …), read with one paginated Query. */
+  async listRecords<Value>(kind: RecordKind<Value>): Promise<Value[]> {
     const values: Value[] = [];
     await awsCall('DynamoDB Query', async () => {
       for await (const page of paginateQuery(
@@ -217,30 +248,38 @@ export class StateStore {
         {
           TableName: this.#table,
           KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': kind },
+          ExpressionAttributeValues: { ':pk': kind.name },
           ConsistentRead: true,
         },
       )) {
-        for (const item of page.Items ?? []) values.push(item.value as Value);
+        for (const item of page.Items ?? [])
+          values.push(parseStored(kind.schema, item.value, kind.name, String(item.sk)));
       }
     });
     return values;
   }
 
   /** One record of a kind, or undefined. */
-  async readRecord<Value>(kind: string, key: string): Promise<Value | undefined> {
+  async readRecord<Value>(kind: RecordKind<Value>, key: string): Promise<Value | undefined> {
+    const value = await this.#recordValue(kind.name, key);
+    return value === undefined ? undefined : parseStored(kind.schema, value, kind.name, key);
+  }
+
+  async #recordValue(kind: string, key: string): Promise<unknown> {
     const answer = await awsCall('DynamoDB GetItem', () =>
       this.#documents.send(
         new GetCommand({ TableName: this.#table, Key: { pk: kind, sk: key }, ConsistentRead: true }),
       ),
     );
-    return answer.Item?.value as Value | undefined;
+    return answer.Item?.value;
   }
 
   /** Write one record of a kind under its key (a resource ARN, usually). */
-  async putRecord(kind: string, key: string, value: object): Promise<void> {
+  async putRecord(kind: RecordKind<object>, key: string, value: object): Promise<void> {
     await awsCall('DynamoDB PutItem', () =>
-      this.#documents.send(new PutCommand({ TableName: this.#table, Item: { pk: kind, sk: key, value } })),
+      this.#documents.send(
+        new PutCommand({ TableName: this.#table, Item: { pk: kind.name, sk: key, value } }),
+      ),
     );
   }
 
@@ -250,13 +289,18 @@ export class StateStore {
    * same record, one wins and the other learns it lost (false). The value is written with
    * `revision + 1` and a claim id that tells a retried write of ours from someone else's.
    */
-  async putRecordIf(kind: string, key: string, value: object, revision: number): Promise<boolean> {
+  async putRecordIf(
+    kind: RecordKind<object>,
+    key: string,
+    value: object,
+    revision: number,
+  ): Promise<boolean> {
     const claim = randomUUID();
     try {
       await this.#documents.send(
         new PutCommand({
           TableName: this.#table,
-          Item: { pk: kind, sk: key, value: { ...value, revision: revision + 1, claim } },
+          Item: { pk: kind.name, sk: key, value: { ...value, revision: revision + 1, claim } },
           ConditionExpression:
             revision === 0
               ? 'attribute_not_exists(pk) OR attribute_not_exists(#value.#revision)'
@@ -270,7 +314,8 @@ export class StateStore {
       if (!(error instanceof ConditionalCheckFailedException))
         throw new AwsCallError('DynamoDB PutItem', error);
       // The SDK retries a write whose answer was lost; its retry then finds our own claim.
-      return (await this.readRecord<{ claim?: string }>(kind, key))?.claim === claim;
+      const stored = await this.#recordValue(kind.name, key);
+      return typeof stored === 'object' && stored !== null && 'claim' in stored && stored.claim === claim;
     }
   }
 
@@ -280,7 +325,7 @@ export class StateStore {
    * that execution alone (`{ field: 'execution', is: execution }`).
    */
   async deleteRecord(
-    kind: string,
+    kind: RecordKind<unknown>,
     key: string,
     when?: { field: string; is?: string | number; isNot?: string },
   ): Promise<boolean> {
@@ -297,7 +342,7 @@ export class StateStore {
           };
     try {
       await this.#documents.send(
-        new DeleteCommand({ TableName: this.#table, Key: { pk: kind, sk: key }, ...condition }),
+        new DeleteCommand({ TableName: this.#table, Key: { pk: kind.name, sk: key }, ...condition }),
       );
       return true;
     } catch (error) {
@@ -329,12 +374,17 @@ export class StateStore {
   }
 }
 
-function toLease<Details extends object>(item: Record<string, unknown>): Lease<Details> {
+function toLease<Details extends object>(
+  item: Record<string, unknown>,
+  details: z.ZodType<Details>,
+): Lease<Details> {
+  const key = String(item.sk);
+  const lease = parseStored(leaseItemSchema, item, LEASE_PARTITION, key);
   return {
-    key: String(item.sk),
-    holder: String(item.holder),
-    acquiredAt: String(item.acquiredAt),
-    expiresAt: Number(item.expiresAt),
-    details: (item.details ?? {}) as Details,
+    key,
+    holder: lease.holder,
+    acquiredAt: lease.acquiredAt,
+    expiresAt: lease.expiresAt,
+    details: parseStored(details, lease.details, LEASE_PARTITION, key),
   };
 }

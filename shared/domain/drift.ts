@@ -185,6 +185,8 @@ export function decideDrift(
       : describeEncryption(baseline.storageEncryptionType, baseline.kmsKeyId);
   const changed = baseline !== undefined && encryptionChanged(baseline, resource);
   let cause: string | undefined;
+  /** A change that durability made (at-rest encryption comes with it): expected, so low severity. */
+  let causedByDurability = false;
   if (changed && baseline !== undefined) {
     const recreated =
       baseline.createdAt !== undefined &&
@@ -196,6 +198,7 @@ export function decideDrift(
       type !== 'none' &&
       baseline.effectiveDurability !== resource.effectiveDurability &&
       DURABLE.has(resource.effectiveDurability ?? '');
+    causedByDurability = durabilityTurnedOn;
     cause = recreated
       ? `resource recreated (created ${resource.createdAt}, was ${baseline.createdAt})`
       : durabilityTurnedOn
@@ -220,7 +223,7 @@ export function decideDrift(
     alerts.push({
       ...base,
       kind: 'drift',
-      severity: newly.length > 0 ? 'high' : cause?.startsWith('durability') ? 'low' : 'medium',
+      severity: newly.length > 0 ? 'high' : causedByDurability ? 'low' : 'medium',
       from,
       to,
       cause,

@@ -1,15 +1,18 @@
 import * as z from 'zod';
-import patterns from '../../infra/event-patterns.json' with { type: 'json' };
 import { InputValidationError } from '../runtime/errors.js';
 import type { ResourceType } from './resource.js';
 
-/** The EventBridge patterns of each reacting function: `infra/event-patterns.json`, also used by the deployment. */
-export const EVENT_PATTERNS = patterns;
-
+/** An EventBridge pattern as written in `infra/event-patterns.json` (the adapter supplies them). */
 export interface EventPattern {
   source: string[];
   'detail-type': string[];
   detail: Record<string, string[]>;
+}
+
+/** The patterns a function reacts to: CloudTrail calls, and optionally ElastiCache service events. */
+export interface AcceptedEvents {
+  cloudTrail: EventPattern;
+  service?: EventPattern;
 }
 
 /** What an incoming event is about: one resource, and how many re-checks came before. */
@@ -22,29 +25,139 @@ export interface ResourceEvent {
   attempt: number;
 }
 
-const RECHECK_BODY = z.object({
-  replicationGroupId: z.string().min(1),
-  attempt: z.number().int().min(0),
-});
+const requiredText = z
+  .string({
+    error: (issue) => (issue.input === undefined ? 'is required (a non-empty string)' : 'expected a string'),
+  })
+  .min(1, { error: 'is required (a non-empty string)' });
 
-function fail(field: string, message: string): never {
-  throw new InputValidationError(`invalid event: ${field}: ${message}`);
+const requiredObject = <Shape extends z.ZodRawShape>(shape: Shape) =>
+  z.looseObject(shape, {
+    error: (issue) => (issue.input === undefined ? 'is required (an object)' : 'expected an object'),
+  });
+
+/** A non-empty string among `allowed`; a refusal quotes the value and lists the allowed ones. */
+const oneOf = (allowed: readonly string[]) =>
+  requiredText.refine((value) => allowed.includes(value), {
+    error: (issue) => `"${String(issue.input)}" is not one of ${allowed.join(', ')}`,
+  });
+
+/** A CloudTrail API call: the resource is named in its request parameters. */
+function cloudTrailEvent(pattern: EventPattern) {
+  return z
+    .looseObject({
+      source: oneOf(pattern.source),
+      'detail-type': z.literal(pattern['detail-type'][0] ?? 'AWS API Call via CloudTrail'),
+      detail: requiredObject({
+        eventName: oneOf(pattern.detail.eventName ?? []),
+        errorCode: z.unknown().optional(),
+        requestParameters: requiredObject({}),
+      }),
+    })
+    .transform((event, context): ResourceEvent => {
+      const { eventName: name, errorCode, requestParameters } = event.detail;
+      if (errorCode !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['detail', 'errorCode'],
+          message: `the ${name} call failed (${String(errorCode)}); nothing changed`,
+        });
+        return z.NEVER;
+      }
+      const serverless = name.endsWith('ServerlessCache');
+      const field = serverless ? 'serverlessCacheName' : 'replicationGroupId';
+      const id = requiredText.safeParse(requestParameters[field]);
+      if (!id.success) {
+        context.addIssue({
+          code: 'custom',
+          path: ['detail', 'requestParameters', field],
+          message: 'is required (a non-empty string)',
+        });
+        return z.NEVER;
+      }
+      return {
+        trigger: 'cloudtrail',
+        name,
+        resourceType: serverless ? 'serverless-cache' : 'replication-group',
+        resourceId: id.data,
+        attempt: 0,
+      };
+    });
 }
 
-function text(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value === '') fail(field, 'is required (a non-empty string)');
-  return value;
+/** An ElastiCache service event (`Cache Updated`, …): the group is its SourceIdentifier. */
+function serviceEvent(pattern: EventPattern) {
+  const [first, ...rest] = pattern['detail-type'];
+  return z
+    .looseObject({
+      source: oneOf(pattern.source),
+      'detail-type': z.enum([first ?? 'Cache Updated', ...rest]),
+      detail: requiredObject({
+        SourceType: oneOf(['replication-group']),
+        SourceIdentifier: requiredText,
+      }),
+    })
+    .transform(
+      (event): ResourceEvent => ({
+        trigger: 'service',
+        name: event['detail-type'],
+        resourceType: 'replication-group',
+        resourceId: event.detail.SourceIdentifier,
+        attempt: 0,
+      }),
+    );
 }
 
-function record(value: unknown, field: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    fail(field, 'is required (an object)');
-  return value as Record<string, unknown>;
+/** A re-check this app queued itself (an SQS message body). */
+const recheckEvent = z
+  .object({
+    replicationGroupId: requiredText,
+    attempt: z.number().int().min(0),
+  })
+  .transform(
+    (body): ResourceEvent => ({
+      trigger: 'recheck',
+      name: 'Recheck',
+      resourceType: 'replication-group',
+      resourceId: body.replicationGroupId,
+      attempt: body.attempt,
+    }),
+  );
+
+/**
+ * The schema of the EventBridge events a function accepts: a discriminated union on
+ * `detail-type` of CloudTrail calls and (when accepted) service events.
+ */
+export function resourceEventSchema(accepted: AcceptedEvents) {
+  const detailTypes = [...accepted.cloudTrail['detail-type'], ...(accepted.service?.['detail-type'] ?? [])];
+  const members = [cloudTrailEvent(accepted.cloudTrail)] as const;
+  const options = { error: (issue: { input?: unknown }) => detailTypeProblem(issue.input, detailTypes) };
+  return accepted.service === undefined
+    ? z.discriminatedUnion('detail-type', members, options)
+    : z.discriminatedUnion('detail-type', [...members, serviceEvent(accepted.service)], options);
 }
 
-function oneOf(value: string, allowed: readonly string[], field: string): string {
-  if (!allowed.includes(value)) fail(field, `"${value}" is not one of ${allowed.join(', ')}`);
-  return value;
+function detailTypeProblem(input: unknown, allowed: readonly string[]): string {
+  if (typeof input !== 'object' || input === null) return 'expected an object';
+  const detailType = (input as Record<string, unknown>)['detail-type'];
+  return typeof detailType === 'string' && detailType !== ''
+    ? `"${detailType}" is not one of ${allowed.join(', ')}`
+    : 'is required (a non-empty string)';
+}
+
+/** `value` parsed, or an InputValidationError naming each bad field (`invalid event: detail.eventName: …`). */
+function parseOrFail<Schema extends z.ZodType>(
+  schema: Schema,
+  value: unknown,
+  prefix: string[] = [],
+): z.output<Schema> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const path = [...prefix, ...issue.path.map(String)];
+    return `${path.length > 0 ? path.join('.') : '(root)'}: ${issue.message}`;
+  });
+  throw new InputValidationError(`invalid event: ${problems.join('; ')}`);
 }
 
 /**
@@ -60,20 +173,9 @@ export function parseRecheckMessage(body: string): ResourceEvent {
   try {
     parsed = JSON.parse(body);
   } catch {
-    fail('body', 'is not JSON');
+    throw new InputValidationError('invalid event: body: is not JSON');
   }
-  const recheck = RECHECK_BODY.safeParse(parsed);
-  if (!recheck.success) {
-    const issue = recheck.error.issues[0];
-    fail(`body.${issue?.path.join('.') ?? ''}`, issue?.message ?? 'invalid');
-  }
-  return {
-    trigger: 'recheck',
-    name: 'Recheck',
-    resourceType: 'replication-group',
-    resourceId: recheck.data.replicationGroupId,
-    attempt: recheck.data.attempt,
-  };
+  return parseOrFail(recheckEvent, parsed, ['body']);
 }
 
 /**
@@ -84,45 +186,6 @@ export function parseRecheckMessage(body: string): ResourceEvent {
  * @example
  * const { resourceId } = parseResourceEvent(event, EVENT_PATTERNS.durabilityReact);
  */
-export function parseResourceEvent(
-  event: unknown,
-  accepted: { cloudTrail: EventPattern; service?: EventPattern },
-): ResourceEvent {
-  const body = record(event, '(root)');
-  oneOf(text(body.source, 'source'), accepted.cloudTrail.source, 'source');
-  const detailType = text(body['detail-type'], 'detail-type');
-  const detail = record(body.detail, 'detail');
-  if (detailType === accepted.cloudTrail['detail-type'][0]) {
-    const name = oneOf(
-      text(detail.eventName, 'detail.eventName'),
-      accepted.cloudTrail.detail.eventName ?? [],
-      'detail.eventName',
-    );
-    if (detail.errorCode !== undefined) {
-      fail('detail.errorCode', `the ${name} call failed (${String(detail.errorCode)}); nothing changed`);
-    }
-    const parameters = record(detail.requestParameters, 'detail.requestParameters');
-    const serverless = name.endsWith('ServerlessCache');
-    const field = serverless ? 'serverlessCacheName' : 'replicationGroupId';
-    return {
-      trigger: 'cloudtrail',
-      name,
-      resourceType: serverless ? 'serverless-cache' : 'replication-group',
-      resourceId: text(parameters[field], `detail.requestParameters.${field}`),
-      attempt: 0,
-    };
-  }
-  const service = accepted.service;
-  if (service === undefined)
-    fail('detail-type', `"${detailType}" is not one of ${accepted.cloudTrail['detail-type'].join(', ')}`);
-  oneOf(detailType, [...accepted.cloudTrail['detail-type'], ...service['detail-type']], 'detail-type');
-  const sourceType = text(detail.SourceType, 'detail.SourceType');
-  oneOf(sourceType, ['replication-group'], 'detail.SourceType');
-  return {
-    trigger: 'service',
-    name: detailType,
-    resourceType: 'replication-group',
-    resourceId: text(detail.SourceIdentifier, 'detail.SourceIdentifier'),
-    attempt: 0,
-  };
+export function parseResourceEvent(event: unknown, accepted: AcceptedEvents): ResourceEvent {
+  return parseOrFail(resourceEventSchema(accepted), event);
 }

@@ -7,36 +7,36 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { FleetClients } from '../aws/clients.js';
-import { readDurabilityHealth } from '../aws/durability-metrics.js';
-import { readEngineVersions, readFleet, readReplicationGroup, setDurability } from '../aws/elasticache.js';
+import { readFleet, readReplicationGroup, setDurability } from '../aws/elasticache.js';
 import { AwsCallError } from '../aws/errors.js';
 import { DETAIL_TYPES, type EventPublisher, type OutgoingEvent } from '../aws/notify.js';
-import { MAX_DELAY_SECONDS } from '../aws/recheck-queue.js';
 import { createSnapshot, describeSnapshot } from '../aws/snapshots.js';
+import { durabilityLeaseKey, LEASE_PREFIXES, remediationDetailsSchema } from '../aws/state-keys.js';
 import type { Lease, StateStore } from '../aws/state-store.js';
 import { evaluate, type Summary, summarize } from '../domain/evaluate.js';
 import type { Finding } from '../domain/finding.js';
 import type { Policy } from '../domain/policy/schema.js';
 import {
+  changeWindowMs,
   coveredBy,
   type DurabilityChange,
+  modifyFailure,
+  nextRemediationStep,
   planDurabilityRemediation,
   REMEDIATION_ACTIONS,
+  REMEDIATION_TIMINGS,
   type RemediationAction,
+  type RemediationDetails,
+  refusalAction,
 } from '../domain/remediation.js';
-import { compareDurability, type DurabilityLevel, type Resource } from '../domain/resource.js';
+import type { Resource } from '../domain/resource.js';
 import { snapshotName } from '../domain/snapshot-name.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
+import { readEngineVersionsInto, readHealth } from './durability-inputs.js';
 
-/** What checking and changing one group calls: ElastiCache alone. */
-type GroupClients = Pick<FleetClients, 'elasticache'>;
-
-/**
- * `Clients` is every fleet client for the scan; checking and changing one group (checkGroup)
- * needs only ElastiCache, so a function that only reacts bundles no tagging client.
- */
-export interface DurabilityJobDeps<Clients extends GroupClients = FleetClients> {
-  clients: Clients;
+/** What checking groups needs; a fleet scan needs the tagging client too ({@link DurabilityJobDeps}). */
+export interface GroupCheckDeps {
+  clients: Pick<FleetClients, 'elasticache'>;
   cloudwatch: CloudWatchClient;
   store: StateStore;
   events: EventPublisher;
@@ -44,6 +44,11 @@ export interface DurabilityJobDeps<Clients extends GroupClients = FleetClients> 
   /** Who acts, written on leases (function name and request id, or `cli`). */
   holder: string;
   now?: () => Date;
+}
+
+/** The durability job's dependencies for a fleet scan. */
+export interface DurabilityJobDeps extends GroupCheckDeps {
+  clients: FleetClients;
 }
 
 export interface DurabilityJobSettings {
@@ -60,39 +65,6 @@ export interface DurabilityReport {
   events: number;
 }
 
-/** What a remediation lease records while the change is in flight. */
-interface RemediationDetails {
-  phase: 'snapshotting' | 'modify-requested' | 'refused' | 'failed';
-  replicationGroupId: string;
-  rule: string;
-  from: DurabilityLevel;
-  target: DurabilityLevel;
-  applyImmediately: boolean;
-  snapshotName?: string;
-  snapshotDurability?: string;
-  requestedAt?: string;
-  fault?: string;
-}
-
-const LEASE_PREFIX = 'durability#';
-const HOUR_MS = 3_600_000;
-/** How long a change may take before it is declared failed, by whether it waits for maintenance. */
-const CHANGE_WINDOW_MS = { immediate: 6 * HOUR_MS, maintenance: 8 * 24 * HOUR_MS };
-const changeWindow = (details: Pick<RemediationDetails, 'applyImmediately'>) =>
-  details.applyImmediately ? CHANGE_WINDOW_MS.immediate : CHANGE_WINDOW_MS.maintenance;
-/** A refused or failed change is not tried again before this, so nothing retries in a loop. */
-const OUTCOME_HOLD_MS = 24 * HOUR_MS;
-/** Time the service may take to show a requested change in the group's status. */
-const SETTLE_MS = 5 * 60_000;
-/** API answers that are final for a run: the request itself is wrong for this group. */
-const REFUSALS = new Set([
-  'InvalidParameterCombinationException',
-  'InvalidParameterValueException',
-  'InvalidReplicationGroupStateFault',
-]);
-
-/** One lease per group: whatever rules ask for, a group gets one change at a time. */
-const leaseKey = (arn: string) => `${LEASE_PREFIX}${arn}`;
 /** A finding's identity within a run. */
 const findingKey = (finding: Pick<Finding, 'arn' | 'rule'>) => `${finding.arn}#${finding.rule}`;
 const note = (finding: Finding, action: RemediationAction | null, text: string): Finding => ({
@@ -112,10 +84,10 @@ const SKIPPED: ReadonlySet<string> = new Set([
 /** One run's work: the events it emits and the leases it touches. */
 class EnforcementRun {
   readonly events: OutgoingEvent[] = [];
-  readonly #deps: DurabilityJobDeps<GroupClients>;
+  readonly #deps: GroupCheckDeps;
   readonly now: Date;
 
-  constructor(deps: DurabilityJobDeps<GroupClients>) {
+  constructor(deps: GroupCheckDeps) {
     this.#deps = deps;
     this.now = deps.now?.() ?? new Date();
   }
@@ -131,7 +103,7 @@ class EnforcementRun {
   /** Claim the change and make it (or start its snapshot); at most one caller gets here per change. */
   async start(change: DurabilityChange): Promise<Finding> {
     const { finding, resource, target } = change;
-    const key = leaseKey(finding.arn);
+    const key = durabilityLeaseKey(finding.arn);
     const details: RemediationDetails = {
       phase: change.snapshotBeforeChange ? 'snapshotting' : 'modify-requested',
       replicationGroupId: resource.id,
@@ -140,17 +112,9 @@ class EnforcementRun {
       target,
       applyImmediately: change.applyImmediately,
     };
-    if (
-      !(await this.#deps.store.acquireLease(
-        key,
-        this.#deps.holder,
-        this.#after(changeWindow(details)),
-        this.now,
-        details,
-      ))
-    ) {
+    const until = this.#after(changeWindowMs(details));
+    if (!(await this.#deps.store.acquireLease(key, this.#deps.holder, until, this.now, details)))
       return note(finding, REMEDIATION_ACTIONS.inProgress, 'another run is making this change');
-    }
     if (!change.snapshotBeforeChange) return this.#modify(finding, resource, key, details);
     const name = snapshotName(resource.id, this.now);
     try {
@@ -173,33 +137,29 @@ class EnforcementRun {
     );
   }
 
-  async #modify(
-    finding: Finding,
-    resource: Resource,
-    key: string,
-    details: RemediationDetails,
-  ): Promise<Finding> {
+  async #modify(finding: Finding, resource: Resource, key: string, details: RemediationDetails) {
+    const { target, applyImmediately } = details;
     let answer: 'answered' | 'confirmed' | 'unknown';
     try {
-      answer = await setDurability(
-        this.#deps.clients.elasticache,
-        resource.id,
-        details.target,
-        details.applyImmediately,
-      );
+      answer = await setDurability(this.#deps.clients.elasticache, resource.id, target, applyImmediately);
     } catch (error) {
-      if (error instanceof AwsCallError && error.fault === 'OutcomeUnknownError') {
+      const failure = error instanceof AwsCallError ? modifyFailure(error.fault) : 'error';
+      if (failure === 'unknown') {
         // Neither an answer nor the change in a read-back: the change may still show up, so
         // it stays claimed and a later run verifies it; nothing sends it again before that.
         answer = 'unknown';
-      } else if (error instanceof AwsCallError && REFUSALS.has(error.fault)) {
+      } else if (failure === 'refused' && error instanceof AwsCallError) {
         await this.#deps.store.updateLease(
           key,
           {},
-          { phase: 'refused', fault: error.message },
-          this.#after(OUTCOME_HOLD_MS),
+          { phase: 'refused', fault: error.message, faultCode: error.fault },
+          this.#after(REMEDIATION_TIMINGS.outcomeHoldMs),
         );
-        const refused = this.#refusal(finding, details.from, error.message);
+        const refused = note(
+          finding,
+          refusalAction(details.from, error.fault),
+          `ModifyReplicationGroup refused: ${error.message}`,
+        );
         this.#emit(DETAIL_TYPES.remediationFailed, refused, { target: details.target, fault: error.fault });
         return refused;
       } else {
@@ -231,16 +191,6 @@ class EnforcementRun {
     );
   }
 
-  /** A refusal to turn durability on from `disabled` is the older rule: only a rebuild helps. */
-  #refusal(finding: Finding, from: DurabilityLevel, fault: string): Finding {
-    const rebuild = from === 'disabled' && fault.includes('InvalidParameterCombination');
-    return note(
-      finding,
-      rebuild ? REMEDIATION_ACTIONS.needsRebuild : REMEDIATION_ACTIONS.refused,
-      `ModifyReplicationGroup refused: ${fault}`,
-    );
-  }
-
   #failedCall(finding: Finding, error: unknown): Finding {
     if (!(error instanceof AwsCallError)) throw error;
     this.#deps.logger.warn('remediation call failed', {
@@ -250,89 +200,47 @@ class EnforcementRun {
     return { ...finding, status: 'error', action: null, reason: `${finding.reason}; ${error.message}` };
   }
 
-  /** Move a change in flight on: snapshot ready → modify; modify applied → verify. */
+  /** Move a change in flight on, as {@link nextRemediationStep} decides. */
   async continue(finding: Finding, resource: Resource, lease: Lease<RemediationDetails>): Promise<Finding> {
     const { details } = lease;
     const store = this.#deps.store;
-    switch (details.phase) {
-      case 'refused':
-        return this.#refusal(finding, details.from, details.fault ?? 'refused');
-      case 'failed':
-        return note(
-          finding,
-          REMEDIATION_ACTIONS.failed,
-          `the change to ${details.target} failed: ${details.fault}`,
+    const snapshot =
+      details.phase === 'snapshotting'
+        ? await describeSnapshot(this.#deps.clients.elasticache, details.snapshotName ?? '')
+        : undefined;
+    const step = nextRemediationStep(lease, resource, snapshot, this.now);
+    switch (step.kind) {
+      case 'report':
+        return note(finding, step.action, step.reason);
+      case 'fail':
+        await store.updateLease(
+          lease.key,
+          { phase: step.phase },
+          { phase: 'failed', fault: step.fault },
+          step.holdUntil,
         );
-      case 'snapshotting': {
-        const name = details.snapshotName ?? '';
-        const snapshot = await describeSnapshot(this.#deps.clients.elasticache, name);
-        if (snapshot === undefined || snapshot.status === 'failed') {
-          const fault = `pre-change snapshot ${name} ${snapshot === undefined ? 'is missing' : 'failed'}`;
-          await store.updateLease(
-            lease.key,
-            { phase: 'snapshotting' },
-            { phase: 'failed', fault },
-            this.#after(OUTCOME_HOLD_MS),
-          );
-          this.#emit(DETAIL_TYPES.remediationFailed, finding, { target: details.target, fault });
-          return note(finding, REMEDIATION_ACTIONS.failed, fault);
-        }
-        if (
-          snapshot.status !== 'available' ||
-          resource.status !== 'available' ||
-          resource.pendingModifications
-        ) {
-          // The claim lasts as long as the snapshot takes: no later run starts a second one.
-          await store.updateLease(
-            lease.key,
-            { phase: 'snapshotting' },
-            {},
-            this.#after(changeWindow(details)),
-          );
-          return note(
-            finding,
-            REMEDIATION_ACTIONS.waitingForSnapshot,
-            `snapshot ${name} is ${snapshot.status}`,
-          );
-        }
+        this.#emit(DETAIL_TYPES.remediationFailed, finding, { target: details.target, fault: step.fault });
+        return note(finding, REMEDIATION_ACTIONS.failed, step.fault);
+      case 'wait-for-snapshot':
+        await store.updateLease(lease.key, { phase: 'snapshotting' }, {}, step.holdUntil);
+        return note(finding, REMEDIATION_ACTIONS.waitingForSnapshot, step.reason);
+      case 'modify': {
         const moved = await store.updateLease(
           lease.key,
           { phase: 'snapshotting' },
-          { phase: 'modify-requested', snapshotDurability: snapshot.durability },
+          { phase: 'modify-requested', snapshotDurability: step.snapshotDurability },
         );
         if (!moved) return note(finding, REMEDIATION_ACTIONS.inProgress, 'another run is making this change');
         return this.#modify(finding, resource, lease.key, details);
       }
-      case 'modify-requested': {
-        const effective = resource.effectiveDurability;
-        if (effective !== undefined && compareDurability(effective, details.target) >= 0) {
-          await store.releaseLease(lease.key);
-          this.#emit(DETAIL_TYPES.remediationSucceeded, finding, {
-            target: details.target,
-            from: details.from,
-            snapshotName: details.snapshotName,
-          });
-          return finding;
-        }
-        const requestedAt = Date.parse(details.requestedAt ?? lease.acquiredAt);
-        const settled = this.now.getTime() - requestedAt > SETTLE_MS;
-        if (settled && resource.status === 'available' && !resource.pendingModifications) {
-          const fault = `EffectiveDurability is ${effective ?? 'unknown'} after the change to ${details.target} was applied`;
-          await store.updateLease(
-            lease.key,
-            { phase: 'modify-requested' },
-            { phase: 'failed', fault },
-            this.#after(OUTCOME_HOLD_MS),
-          );
-          this.#emit(DETAIL_TYPES.remediationFailed, finding, { target: details.target, fault });
-          return note(finding, REMEDIATION_ACTIONS.failed, fault);
-        }
-        return note(
-          finding,
-          REMEDIATION_ACTIONS.inProgress,
-          `Durability=${details.target} requested ${details.requestedAt}`,
-        );
-      }
+      case 'succeeded':
+        await store.releaseLease(lease.key);
+        this.#emit(DETAIL_TYPES.remediationSucceeded, finding, {
+          target: details.target,
+          from: details.from,
+          snapshotName: details.snapshotName,
+        });
+        return finding;
     }
   }
 
@@ -357,60 +265,9 @@ class EnforcementRun {
   }
 }
 
-/**
- * Fill in what evaluation needs beyond the describe answers: versions of violating Valkey
- * groups, read in pages. Returns, per ARN, the failure of a group whose version could not be
- * read: that group's findings end as `error`, and the run goes on with the others.
- */
-async function readEngineVersionsInto(
-  deps: DurabilityJobDeps<GroupClients>,
-  candidates: Resource[],
-): Promise<Map<string, AwsCallError>> {
-  // One entry per group, however many rules it violates (a reaction's one group is one call).
-  const wanted = [...new Set(candidates)].filter((resource) => resource.engineVersion === undefined);
-  const { versions, error } = await readEngineVersions(deps.clients.elasticache, wanted);
-  const failures = new Map<string, AwsCallError>();
-  for (const resource of wanted) {
-    resource.engineVersion = versions.get(resource.id);
-    if (resource.engineVersion === undefined && error !== undefined) failures.set(resource.arn, error);
-  }
-  return failures;
-}
-
-/** Attach DurabilityLag and buffer errors to the durable groups: one batched read. */
-async function readHealth(
-  deps: DurabilityJobDeps<GroupClients>,
-  groups: readonly Resource[],
-  now: Date,
-): Promise<void> {
-  const durable = groups.filter(
-    (group) => group.effectiveDurability === 'sync' || group.effectiveDurability === 'async',
-  );
-  if (durable.length === 0) return;
-  let health: Awaited<ReturnType<typeof readDurabilityHealth>>;
-  try {
-    health = await readDurabilityHealth(
-      deps.cloudwatch,
-      durable.map((group) => group.id),
-      now,
-    );
-  } catch (error) {
-    // Lag is a health signal, not a guard: without it the run goes on and says so.
-    if (!(error instanceof AwsCallError)) throw error;
-    deps.logger.warn('DurabilityLag could not be read; lag is not checked in this run', {
-      error: error.message,
-    });
-    return;
-  }
-  for (const group of durable) {
-    group.durabilityLagMs = health.get(group.id)?.lagMs;
-    group.durabilityBufferExceeded = health.get(group.id)?.bufferExceeded;
-  }
-}
-
 async function enforce(
   groups: Resource[],
-  deps: DurabilityJobDeps<GroupClients>,
+  deps: GroupCheckDeps,
   settings: DurabilityJobSettings,
 ): Promise<DurabilityReport> {
   const run = new EnforcementRun(deps);
@@ -420,12 +277,11 @@ async function enforce(
   );
   const byArn = new Map(groups.map((group) => [group.arn, group]));
   const leases = new Map(
-    (await deps.store.listLeases<RemediationDetails>(LEASE_PREFIX, run.now)).map((lease) => [
-      lease.key,
-      lease,
-    ]),
+    (await deps.store.listLeases(LEASE_PREFIXES.durability, run.now, remediationDetailsSchema)).map(
+      (lease) => [lease.key, lease],
+    ),
   );
-  const open = findings.filter((finding) => !leases.has(leaseKey(finding.arn)));
+  const open = findings.filter((finding) => !leases.has(durabilityLeaseKey(finding.arn)));
   const unreadable = await readEngineVersionsInto(
     deps,
     open
@@ -460,11 +316,11 @@ async function enforce(
   });
   const inFlight = new Map<string, Finding[]>();
   for (const finding of findings) {
-    if (leases.has(leaseKey(finding.arn)))
+    if (leases.has(durabilityLeaseKey(finding.arn)))
       inFlight.set(finding.arn, [...(inFlight.get(finding.arn) ?? []), finding]);
   }
   await mapConcurrent([...inFlight], 4, async ([arn, list]) => {
-    const lease = leases.get(leaseKey(arn));
+    const lease = leases.get(durabilityLeaseKey(arn));
     const group = byArn.get(arn);
     const lead = list.find((finding) => finding.rule === lease?.details.rule) ?? list[0];
     if (lease === undefined || group === undefined || lead === undefined) return;
@@ -505,7 +361,7 @@ export async function scanDurability(
  * group's status is returned so the caller can re-check later while it is changing.
  */
 export async function checkGroup(
-  deps: DurabilityJobDeps<GroupClients>,
+  deps: GroupCheckDeps,
   settings: DurabilityJobSettings,
   replicationGroupId: string,
 ): Promise<{ status: string; report?: DurabilityReport }> {
@@ -523,21 +379,6 @@ const WAITING_ACTIONS: ReadonlySet<string> = new Set([
   REMEDIATION_ACTIONS.modifyRequested,
   REMEDIATION_ACTIONS.inProgress,
 ]);
-const FIRST_RECHECK_SECONDS = 60;
-
-/**
- * When a reaction should look at the group again (seconds, doubling per attempt up to SQS's
- * 15 minutes), or undefined when it is settled or `maxRechecks` is used up.
- */
-export function recheckDelay(
-  result: { status: string; report?: DurabilityReport },
-  attempt: number,
-  maxRechecks: number,
-): number | undefined {
-  if (attempt >= maxRechecks || !awaitingChange(result)) return undefined;
-  return Math.min(MAX_DELAY_SECONDS, FIRST_RECHECK_SECONDS * 2 ** attempt);
-}
-
 /** Whether a checked group is still changing (or a change of ours is in flight), so a later look may differ. */
 export function awaitingChange(result: { status: string; report?: DurabilityReport }): boolean {
   return (

@@ -14,6 +14,7 @@ import {
   type EventPublisher,
   type OutgoingEvent,
 } from '../aws/notify.js';
+import { RECORD_KINDS } from '../aws/state-keys.js';
 import type { StateStore } from '../aws/state-store.js';
 import {
   alertsOnAnyChange,
@@ -27,7 +28,7 @@ import type { Finding } from '../domain/finding.js';
 import type { Policy } from '../domain/policy/schema.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
 
-export const BASELINE_KIND = 'baseline#storage-encryption';
+export const BASELINE_KIND = RECORD_KINDS.encryptionBaseline;
 
 export interface DriftJobDeps {
   clients: FleetClients;

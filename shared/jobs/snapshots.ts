@@ -1,6 +1,7 @@
 import type { FleetClients } from '../aws/clients.js';
 import { DETAIL_TYPES, type EventPublisher } from '../aws/notify.js';
 import { deleteSnapshot, listOurSnapshots } from '../aws/snapshots.js';
+import { snapshotHoldSchema } from '../aws/state-keys.js';
 import type { StateStore } from '../aws/state-store.js';
 import { expiredSnapshots } from '../domain/snapshot-retention.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
@@ -60,7 +61,7 @@ export async function cleanupSnapshots(
 /** The snapshot names the unexpired leases record (`details.snapshotName`). */
 async function snapshotsInFlight(store: StateStore | undefined, now: Date): Promise<Set<string>> {
   if (store === undefined) return new Set();
-  const leases = await store.listLeases<{ snapshotName?: unknown }>('', now);
+  const leases = await store.listLeases('', now, snapshotHoldSchema);
   return new Set(
     leases
       .map((lease) => lease.details.snapshotName)

@@ -1,3 +1,9 @@
+import {
+  isThrottlingError as isSdkThrottlingError,
+  isServerError,
+  isTransientError,
+} from '@smithy/core/retry';
+
 /**
  * Base of every error this app raises on purpose. `retryable` tells the handler stack
  * whether a redelivery could succeed (throttling, 5xx) or would only repeat the failure
@@ -29,48 +35,39 @@ export class ConfigError extends GuardrailsError {
   }
 }
 
-/** Throttling error names the AWS SDKs and the sandbox use; retrying them later succeeds. */
-const THROTTLING_NAMES = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'RequestLimitExceeded',
-  'TooManyRequestsException',
-  'ProvisionedThroughputExceededException',
-]);
+/** An error as the AWS SDK raises it: classified by the SDK's own rules (`@smithy/core/retry`). */
+type SdkError = Parameters<typeof isServerError>[0];
 
-/** Network errors of Node's sockets: the service was not reached, so trying later may work. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND']);
+const asSdkError = (error: unknown): SdkError | undefined =>
+  typeof error === 'object' && error !== null && typeof (error as { name?: unknown }).name === 'string'
+    ? (error as SdkError)
+    : undefined;
 
-interface SdkErrorShape {
-  code?: unknown;
-  name?: unknown;
-  $fault?: unknown;
-  $retryable?: unknown;
-  $metadata?: { httpStatusCode?: number };
-}
-
-/** Whether AWS turned the call away for its rate (it was not carried out). */
+/**
+ * Whether AWS turned the call away for its rate (it was not carried out), as the SDK's own
+ * retry strategy decides it: a throttling error name, HTTP 429, or a throttling trait.
+ */
 export function isThrottlingError(error: unknown): boolean {
-  const name = typeof error === 'object' && error !== null ? (error as SdkErrorShape).name : undefined;
-  return typeof name === 'string' && THROTTLING_NAMES.has(name);
+  const sdk = asSdkError(error);
+  return sdk !== undefined && isSdkThrottlingError(sdk);
 }
 
 /**
- * Whether a redelivery of the same work could succeed: our own errors say so themselves;
- * AWS SDK errors are retryable when throttled, when the service failed (5xx) or was not reached.
+ * Whether a redelivery of the same work could succeed: our own errors say so themselves; AWS
+ * SDK errors as the SDK classifies them (throttling, transient: timeouts, network failures,
+ * 500/502/503/504, a retryable trait; or any other server-side fault).
  *
  * @example
  * if (!isRetryable(error)) logger.warn('dropping event', { reason: error.message });
  */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof GuardrailsError) return error.retryable;
-  if (typeof error !== 'object' || error === null) return false;
-  const sdk = error as SdkErrorShape;
-  if (isThrottlingError(error)) return true;
-  if (sdk.$retryable !== undefined && sdk.$retryable !== null) return true;
-  if (sdk.$fault === 'server') return true;
-  if (typeof sdk.code === 'string' && NETWORK_CODES.has(sdk.code)) return true;
-  const status = sdk.$metadata?.httpStatusCode;
-  return status !== undefined && status >= 500;
+  const sdk = asSdkError(error);
+  if (sdk === undefined) return false;
+  return (
+    isSdkThrottlingError(sdk) ||
+    isTransientError(sdk) ||
+    isServerError(sdk) ||
+    (sdk as { $fault?: unknown }).$fault === 'server'
+  );
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
@@ -60,7 +61,8 @@ export function classifyErrors(options: {
 }
 
 /**
- * The middy stack every function uses: event validation, then error classification.
+ * The middy stack every function uses: the Lambda context in every log line (request id, cold
+ * start, function name), event validation, then error classification.
  *
  * @example
  * export const handler = createHandler({ logger, eventSchema, onFinalError: 'drop' }, async (event) => run(event));
@@ -71,6 +73,7 @@ export function createHandler<Schema extends z.ZodType, Result>(
 ) {
   return (
     middy<unknown, Result | DroppedEvent>()
+      .use(injectLambdaContext(options.logger))
       .use(classifyErrors(options))
       .use(parseEvent(options.eventSchema))
       // parseEvent has replaced the raw event with the schema's output by the time this runs.

@@ -5,6 +5,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import * as z from 'zod';
+import { loadPolicyFile } from '../../aws/policy-file.js';
+import { readAs } from '../../aws/state-keys.js';
 import {
   type AlertKind,
   alertsOnAnyChange,
@@ -16,7 +18,6 @@ import {
 } from '../../domain/drift.js';
 import { evaluate } from '../../domain/evaluate.js';
 import { FINDING_STATUSES, type Finding } from '../../domain/finding.js';
-import { loadPolicyFile } from '../../domain/policy/load.js';
 import { DURABILITY_LEVELS, RESOURCE_TYPES, STORAGE_ENCRYPTION_TYPES } from '../../domain/resource.js';
 import { BASELINE_KIND } from '../../jobs/encryption-drift.js';
 import { clip } from '../../runtime/echo.js';
@@ -120,7 +121,10 @@ async function reportBaselines(file: string): Promise<EncryptionBaseline[]> {
 /** The baselines the encryption-drift job keeps in the state table (their resource named by ARN). */
 async function tableBaselines(flags: AwsFlags & { table?: string }, io: CliIo): Promise<RecordedBaseline[]> {
   const store = stateStoreOf(flags, tableName(flags));
-  return (await store.listRecords<{ arn?: unknown }>(BASELINE_KIND)).flatMap((record) => {
+  const records = await store.listRecords(
+    readAs(BASELINE_KIND, z.looseObject({ arn: z.unknown().optional() })),
+  );
+  return records.flatMap((record) => {
     const result = storedBaselineSchema.safeParse(record);
     if (result.success) return [result.data];
     // One damaged record must not hide the drift of every other resource: say so and go on.

@@ -5,8 +5,8 @@
  */
 import { userInfo } from 'node:os';
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
+import { loadPolicyFile } from '../../aws/policy-file.js';
 import { MIGRATION_ERRORS, parseMigrationInput } from '../../domain/migration/index.js';
-import { loadPolicyFile } from '../../domain/policy/load.js';
 import { ABORT_KIND, type AbortRequest, APPROVAL_KIND } from '../../jobs/migration/state.js';
 import { clip } from '../../runtime/echo.js';
 import { InputValidationError } from '../../runtime/errors.js';
@@ -129,7 +129,14 @@ async function start(group: string, flags: StartFlags, context: CommandContext):
 }
 
 async function approvalOf(context: RunnerContext, group: string) {
-  return context.store.readRecord<ParkedApproval>(APPROVAL_KIND, group);
+  const record = await context.store.readRecord(APPROVAL_KIND, group);
+  return (
+    record && {
+      ...record,
+      replicationGroupId: record.replicationGroupId ?? group,
+      requestedAt: record.requestedAt ?? '',
+    }
+  );
 }
 
 /** Hand a decision to the execution waiting for approval on `group`; false when none waits. */

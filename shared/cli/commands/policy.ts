@@ -1,7 +1,7 @@
 /** `guardrails policy validate|explain`: check a policy file, and explain it for one resource. */
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
+import { loadPolicyFile } from '../../aws/policy-file.js';
 import { explainRules } from '../../domain/evaluate.js';
-import { loadPolicyFile } from '../../domain/policy/load.js';
 import { clip } from '../../runtime/echo.js';
 import { InputValidationError } from '../../runtime/errors.js';
 import { type CliIo, EXIT, emit, emitResult, formatOf, type OutputFlags, withOutput } from '../io.js';

@@ -2,10 +2,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { type CommandUnknownOpts, InvalidArgumentError } from '@commander-js/extra-typings';
+import { loadPolicyFile } from '../../aws/policy-file.js';
 import { observedEncryption } from '../../domain/drift.js';
 import { evaluate, summarize } from '../../domain/evaluate.js';
 import type { Finding } from '../../domain/finding.js';
-import { loadPolicyFile } from '../../domain/policy/load.js';
 import { byUrgency, passes, renderReport, STATUS_ORDER } from '../format.js';
 import { renderHtmlReport } from '../html.js';
 import { type CliIo, EXIT, emit, formatOf, type OutputFlags, widthOf, withOutput } from '../io.js';

@@ -5,20 +5,19 @@
  */
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
-import type { FleetClients } from '../../aws/clients.js';
 import { createMetricsClient } from '../../aws/durability-metrics.js';
 import type { EventPublisher } from '../../aws/notify.js';
+import { loadPolicyFile } from '../../aws/policy-file.js';
 import { policyParameterReader } from '../../aws/policy-parameter.js';
 import { StateStore } from '../../aws/state-store.js';
 import { nextPoll } from '../../domain/migration/index.js';
-import { loadPolicyFile } from '../../domain/policy/load.js';
 import { envBoolean, parseEnv } from '../../runtime/config.js';
 import { createLogger } from '../../runtime/logger.js';
 import {
   awaitingChange,
   checkGroup,
-  type DurabilityJobDeps,
   type DurabilityJobSettings,
+  type GroupCheckDeps,
 } from '../durability.js';
 import { awsOptions, elastiCacheOf, eventsOf, migrationConfig, wallClock } from './deps.js';
 import { parseMigrationState } from './state.js';
@@ -29,7 +28,7 @@ export interface DurabilityDeps {
   now: () => Date;
   /** The durability job for one invocation; `holder` is who acts, written on its lease. */
   durability: (holder: string) => Promise<{
-    deps: DurabilityJobDeps<Pick<FleetClients, 'elasticache'>>;
+    deps: GroupCheckDeps;
     settings: DurabilityJobSettings;
   }>;
 }

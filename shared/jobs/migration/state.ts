@@ -4,6 +4,7 @@
  * the workflow keeps in the state table.
  */
 import * as z from 'zod';
+import { migrationLockKey, RECORD_KINDS } from '../../aws/state-keys.js';
 import {
   type MigrationErrorName,
   type MigrationInput,
@@ -32,11 +33,11 @@ export class MigrationError extends GuardrailsError {
 
 /** The lock that keeps one execution per group; outlives the longest execution (14 days). */
 export const LOCK_MS = 15 * 86_400_000;
-export const lockKey = (groupId: string) => `migration#${groupId}`;
+export const lockKey = migrationLockKey;
 /** Approval requests: the task token waits here for `guardrails migration approve|reject`. */
-export const APPROVAL_KIND = 'approval#migration';
+export const APPROVAL_KIND = RECORD_KINDS.migrationApproval;
 /** `guardrails migration abort` leaves its request here; the sync check honours it. */
-export const ABORT_KIND = 'abort#migration';
+export const ABORT_KIND = RECORD_KINDS.migrationAbort;
 
 /** An operator's request to abort a group's migration. */
 export interface AbortRequest {

@@ -4,6 +4,7 @@
  * records and locks it holds.
  */
 import * as z from 'zod';
+import { RECORD_KINDS } from '../../aws/state-keys.js';
 import { PLAN_VERDICTS, STAGED_ACTIONS } from '../../domain/readiness.js';
 import { parseUpgradeInput, type UpgradeErrorName, type UpgradeInput } from '../../domain/upgrade.js';
 import { parseInput } from '../../domain/zod-issues.js';
@@ -19,7 +20,7 @@ export class UpgradeError extends GuardrailsError {
 }
 
 /** Approval requests: the task token waits here for `guardrails upgrade approve|reject`. */
-export const UPGRADE_APPROVAL_KIND = 'approval#upgrade';
+export const UPGRADE_APPROVAL_KIND = RECORD_KINDS.upgradeApproval;
 
 const time = z.string().min(1);
 const poll = { done: z.boolean(), attempt: z.number().int(), waitSeconds: z.number() };

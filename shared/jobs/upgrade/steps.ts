@@ -9,6 +9,7 @@ import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { readEngineVersions, readReplicationGroup, sendPlanStep } from '../../aws/elasticache.js';
 import { type AlertPublisher, DETAIL_TYPES, type EventPublisher } from '../../aws/notify.js';
 import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
+import { durabilityLeaseKey } from '../../aws/state-keys.js';
 import { StateStore } from '../../aws/state-store.js';
 import { failureOf, firstPoll, nextPoll } from '../../domain/migration/index.js';
 import { type DurabilityPlan, planDurability } from '../../domain/readiness.js';
@@ -56,7 +57,7 @@ export function createUpgradeDeps(env: NodeJS.ProcessEnv): UpgradeDeps {
 type Context = StepContext<UpgradeDeps, UpgradeState>;
 
 /** The durability job's per-group lease: held by the upgrade, the scan leaves the group alone. */
-const durabilityLease = (arn: string) => `durability#${arn}`;
+const durabilityLease = durabilityLeaseKey;
 const holderOf = (execution: string) => `upgrade/${execution}`;
 
 async function readGroup(deps: UpgradeDeps, groupId: string): Promise<Resource> {

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATION_ASL } from '../../../infra/local/migration-workflow.js';
 import { loadDefinition } from '../../../infra/local/step-functions.js';
-import { EVENT_PATTERNS } from '../../../shared/domain/events.js';
+import { EVENT_PATTERNS } from '../../../shared/aws/event-patterns.js';
 import {
   evaluate,
   type PolicyStatement,

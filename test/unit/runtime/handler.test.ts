@@ -88,3 +88,32 @@ describe('Function: createHandler', () => {
     expect(result).toEqual({ dropped: true, reason: 'group orders-1 is not eligible' });
   });
 });
+
+describe('Function: createHandler, logging', () => {
+  it('writes the request id and cold start in every log line of an invocation', async () => {
+    // Prepare
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const logger = createLogger('test');
+    const handler = createHandler({ logger, eventSchema, onFinalError: 'drop' }, async () => {
+      logger.info('working');
+      return 'ran';
+    });
+    const invocation = { awsRequestId: 'req-42', functionName: 'durability-scan' } as Context;
+
+    // Act
+    await handler({ source: 'aws.elasticache', detail: { eventName: 'x' } }, invocation);
+    write.mockRestore();
+
+    // Assess
+    const records = lines.flatMap((line) => line.trim().split('\n')).map((line) => JSON.parse(line));
+    expect(records.find((record) => record.message === 'working')).toMatchObject({
+      function_request_id: 'req-42',
+      function_name: 'durability-scan',
+      cold_start: expect.any(Boolean),
+    });
+  });
+});

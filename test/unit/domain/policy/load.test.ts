@@ -2,7 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPolicyFile, PolicyError, parsePolicy } from '../../../../shared/domain/policy/load.js';
+import { loadPolicyFile } from '../../../../shared/aws/policy-file.js';
+import { PolicyError, parsePolicy } from '../../../../shared/domain/policy/load.js';
 
 const VALID = `version: 1
 rules:

@@ -1,0 +1,184 @@
+/**
+ * Every key of the state table and the shape of what is stored under it, in one place: the
+ * jobs, the CLI and the IAM of each function (infra/state-keys.json, checked against
+ * {@link FUNCTION_PARTITIONS} by a test) take their keys from here, and every read is parsed
+ * with the schemas below, so a bad stored item is a clear error naming its key.
+ *
+ * The table (`pk`, `sk`, TTL on `expiresAt`):
+ * - `resource#<arn>` / `finding#<rule>#<check>`: the last finding per resource and rule;
+ * - `<kind>` / `<key>`: records a job keeps (encryption baselines, migration approvals, …);
+ * - `lease` / `<kind>#<what>`: leases that make a change happen once. They share a partition
+ *   so a run lists every change in flight with one Query.
+ */
+import * as z from 'zod';
+import type { EncryptionAlert, EncryptionBaseline } from '../domain/drift.js';
+import { FINDING_STATUSES, type Finding } from '../domain/finding.js';
+import type { RemediationDetails } from '../domain/remediation.js';
+import { DURABILITY_LEVELS, RESOURCE_TYPES, STORAGE_ENCRYPTION_TYPES } from '../domain/resource.js';
+
+/** The partition every lease lives in. */
+export const LEASE_PARTITION = 'lease';
+const FINDING_PARTITION_PREFIX = 'resource#';
+
+/** Lease key prefixes: one lease per durability change of a group, one per migration of a group. */
+export const LEASE_PREFIXES = { durability: 'durability#', migration: 'migration#' } as const;
+
+/** The lease of the durability change of the group `arn`: one change per group at a time. */
+export const durabilityLeaseKey = (arn: string) => `${LEASE_PREFIXES.durability}${arn}`;
+/** The lease (lock) of the migration into group `replicationGroupId`. */
+export const migrationLockKey = (replicationGroupId: string) =>
+  `${LEASE_PREFIXES.migration}${replicationGroupId}`;
+/** Where the finding of `arn` under `rule` and `check` is stored. */
+export const findingKey = (finding: Pick<Finding, 'arn' | 'rule' | 'check'>) => ({
+  pk: `${FINDING_PARTITION_PREFIX}${finding.arn}`,
+  sk: `finding#${finding.rule}#${finding.check}`,
+});
+
+export const findingSchema: z.ZodType<Finding> = z.object({
+  resourceType: z.enum(RESOURCE_TYPES),
+  resourceId: z.string(),
+  arn: z.string(),
+  rule: z.string(),
+  check: z.string(),
+  status: z.enum(FINDING_STATUSES),
+  expected: z.string(),
+  observed: z.string(),
+  reason: z.string(),
+  action: z.string().nullable(),
+  notes: z.array(z.string()).optional(),
+});
+
+/** A finding as stored, with when it was first seen. */
+export const storedFindingSchema = z.object({
+  status: z.enum(FINDING_STATUSES),
+  finding: findingSchema,
+  firstSeen: z.string().optional(),
+});
+export type StoredFinding = z.infer<typeof storedFindingSchema>;
+
+/** A lease as stored; its `details` are parsed by the schema of its kind. */
+export const leaseItemSchema = z.object({
+  sk: z.string(),
+  holder: z.string(),
+  acquiredAt: z.string(),
+  expiresAt: z.number(),
+  claim: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const remediationDetailsSchema: z.ZodType<RemediationDetails> = z.object({
+  phase: z.enum(['snapshotting', 'modify-requested', 'refused', 'failed']),
+  replicationGroupId: z.string(),
+  rule: z.string(),
+  from: z.enum(DURABILITY_LEVELS),
+  target: z.enum(DURABILITY_LEVELS),
+  applyImmediately: z.boolean(),
+  snapshotName: z.string().optional(),
+  snapshotDurability: z.string().optional(),
+  requestedAt: z.string().optional(),
+  fault: z.string().optional(),
+  faultCode: z.string().optional(),
+});
+
+/** What snapshot cleanup reads of any lease: the snapshot a change in flight still needs. */
+export const snapshotHoldSchema = z.looseObject({ snapshotName: z.string().optional() });
+
+const alertSchema: z.ZodType<EncryptionAlert> = z.object({
+  kind: z.enum(['drift', 'violation', 'resolved', 'retired']),
+  severity: z.enum(['info', 'low', 'medium', 'high']),
+  resourceType: z.enum(RESOURCE_TYPES),
+  resourceId: z.string(),
+  arn: z.string(),
+  rule: z.string(),
+  from: z.string().optional(),
+  to: z.string().optional(),
+  cause: z.string().optional(),
+  summary: z.string(),
+  findings: z.array(findingSchema),
+});
+
+const baselineSchema: z.ZodType<EncryptionBaseline> = z.looseObject({
+  arn: z.string(),
+  resourceType: z.enum(RESOURCE_TYPES),
+  resourceId: z.string(),
+  createdAt: z.string().optional(),
+  storageEncryptionType: z.enum(STORAGE_ENCRYPTION_TYPES),
+  kmsKeyId: z.string().optional(),
+  effectiveDurability: z.enum(DURABILITY_LEVELS).optional(),
+  // Records written by hand or by older versions may lack these.
+  violations: z.array(z.string()).default([]),
+  observedAt: z.string().default(''),
+  revision: z.number().int().optional(),
+  get pending() {
+    return z
+      .object({ alerts: z.array(alertSchema), claimedAt: z.string(), previous: baselineSchema.optional() })
+      .optional();
+  },
+});
+
+/** A migration waiting for an operator's approval (the Step Functions task token it resumes). */
+const approvalSchema = z.looseObject({
+  execution: z.string(),
+  taskToken: z.string(),
+  // What a reader needs is the token and its execution; these two only describe it.
+  replicationGroupId: z.string().optional(),
+  requestedAt: z.string().optional(),
+});
+export type MigrationApproval = z.infer<typeof approvalSchema>;
+/** An operator's request to abort a running migration. */
+const abortSchema = z.looseObject({
+  by: z.string(),
+  reason: z.string(),
+  requestedAt: z.string(),
+  /** The execution it is meant for (the lock holder when it was asked); only that one honours it. */
+  execution: z.string().optional(),
+});
+/** An operator's answer to an approval, kept until the CLI has handed it over. */
+const decisionSchema = z.looseObject({
+  approved: z.boolean(),
+  by: z.string(),
+  error: z.string().optional(),
+  reason: z.string().optional(),
+});
+
+/** A kind of record: its partition key and the schema its values are read with. */
+export interface RecordKind<Value> {
+  readonly name: string;
+  readonly schema: z.ZodType<Value>;
+}
+
+const kind = <Value>(name: string, schema: z.ZodType<Value>): RecordKind<Value> => ({ name, schema });
+
+/**
+ * The records of `kind` read with another schema, for a reader that checks each record itself
+ * (the CLI skips a damaged baseline and names it, instead of failing the whole comparison).
+ */
+export const readAs = <Value>(of: RecordKind<unknown>, schema: z.ZodType<Value>): RecordKind<Value> =>
+  kind(of.name, schema);
+
+/** Every kind of record the app keeps. */
+export const RECORD_KINDS = {
+  encryptionBaseline: kind('baseline#storage-encryption', baselineSchema),
+  migrationApproval: kind('approval#migration', approvalSchema),
+  migrationAbort: kind('abort#migration', abortSchema),
+  migrationDecision: kind('decision#migration', decisionSchema),
+  /** A durability upgrade step waiting for an operator's approval. */
+  upgradeApproval: kind('approval#upgrade', approvalSchema),
+} as const;
+
+/** The partitions (IAM `dynamodb:LeadingKeys` patterns) each function's code reads or writes. */
+export const FUNCTION_PARTITIONS: Record<string, readonly string[]> = {
+  'durability-scan': [LEASE_PARTITION, `${FINDING_PARTITION_PREFIX}*`],
+  'durability-react': [LEASE_PARTITION, `${FINDING_PARTITION_PREFIX}*`],
+  'encryption-drift': [RECORD_KINDS.encryptionBaseline.name],
+  'snapshot-cleanup': [LEASE_PARTITION],
+  'migration-preflight': [LEASE_PARTITION, RECORD_KINDS.migrationAbort.name],
+  'migration-sync': [RECORD_KINDS.migrationAbort.name],
+  'migration-approval': [RECORD_KINDS.migrationApproval.name],
+  'migration-durability': [LEASE_PARTITION, `${FINDING_PARTITION_PREFIX}*`],
+  'migration-finish': [
+    LEASE_PARTITION,
+    RECORD_KINDS.migrationApproval.name,
+    RECORD_KINDS.migrationAbort.name,
+  ],
+};

@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  durabilityLeaseKey,
+  FUNCTION_PARTITIONS,
+  LEASE_PARTITION,
+  migrationLockKey,
+  RECORD_KINDS,
+  remediationDetailsSchema,
+} from '../../../shared/aws/state-keys.js';
+import { StateStore, StoredDataError } from '../../../shared/aws/state-store.js';
+import type { Finding } from '../../../shared/domain/finding.js';
+
+const documents = mockClient(DynamoDBDocumentClient);
+const store = () => new StateStore('guardrails-state', { region: 'us-east-1', maxAttempts: 1 });
+const ARN = 'arn:aws:elasticache:us-east-1:123456789012:replicationgroup:orders';
+const finding: Finding = {
+  resourceType: 'replication-group',
+  resourceId: 'orders',
+  arn: ARN,
+  rule: 'prod',
+  check: 'durability',
+  status: 'violation',
+  expected: 'sync',
+  observed: 'disabled',
+  reason: 'EffectiveDurability is disabled',
+  action: null,
+};
+const lease = (details: object) => ({
+  pk: LEASE_PARTITION,
+  sk: durabilityLeaseKey(ARN),
+  holder: 'durability-scan/1',
+  acquiredAt: '2026-11-25T10:00:00.000Z',
+  expiresAt: 1_790_000_000,
+  details,
+});
+
+describe('Class: StateStore', () => {
+  beforeEach(() => documents.reset());
+
+  describe('Method: readLease', () => {
+    it('parses the details with the schema of their kind', async () => {
+      // Prepare
+      const details = {
+        phase: 'refused',
+        replicationGroupId: 'orders',
+        rule: 'prod',
+        from: 'disabled',
+        target: 'sync',
+        applyImmediately: true,
+        faultCode: 'InvalidParameterCombinationException',
+      };
+      documents.on(GetCommand).resolves({ Item: lease(details) });
+
+      // Act
+      const read = await store().readLease(durabilityLeaseKey(ARN), remediationDetailsSchema);
+
+      // Assess
+      expect(read).toMatchObject({ key: durabilityLeaseKey(ARN), holder: 'durability-scan/1', details });
+    });
+
+    it('names the key and the field of a lease whose details are damaged', async () => {
+      // Prepare
+      documents.on(GetCommand).resolves({ Item: lease({ phase: 'waiting', target: 'sync' }) });
+
+      // Act
+      const read = store().readLease(durabilityLeaseKey(ARN), remediationDetailsSchema);
+
+      // Assess
+      await expect(read).rejects.toThrow(StoredDataError);
+      await expect(read).rejects.toThrow(
+        `item lease / durability#${ARN} is not readable: phase: expected one of`,
+      );
+    });
+
+    it('names the key of a lease without a holder', async () => {
+      // Prepare
+      const { holder: _holder, ...item } = lease({});
+      documents.on(QueryCommand).resolves({ Items: [{ ...item, sk: migrationLockKey('orders') }] });
+
+      // Act
+      const listed = store().listLeases('', new Date());
+
+      // Assess
+      await expect(listed).rejects.toThrow(
+        'item lease / migration#orders is not readable: holder: is required',
+      );
+    });
+  });
+
+  describe('Method: recordFinding', () => {
+    it('returns the stored finding it replaced, parsed', async () => {
+      // Prepare
+      documents
+        .on(UpdateCommand)
+        .resolves({ Attributes: { status: 'violation', finding, firstSeen: '2026-11-24T10:00:00.000Z' } });
+
+      // Act
+      const before = await store().recordFinding(finding, new Date());
+
+      // Assess
+      expect(before).toEqual({ status: 'violation', finding, firstSeen: '2026-11-24T10:00:00.000Z' });
+      expect(documents).toReceiveCommandWith(UpdateCommand, {
+        Key: { pk: `resource#${ARN}`, sk: 'finding#prod#durability' },
+      });
+    });
+
+    it('names the key of a stored finding that is damaged', async () => {
+      // Prepare
+      documents.on(UpdateCommand).resolves({ Attributes: { status: 'broken', finding } });
+
+      // Act
+      const recorded = store().recordFinding(finding, new Date());
+
+      // Assess
+      await expect(recorded).rejects.toThrow(
+        `item resource#${ARN} / finding#prod#durability is not readable: status`,
+      );
+    });
+  });
+
+  describe('Method: readRecord', () => {
+    it('names the kind, key and field of a damaged record', async () => {
+      // Prepare
+      documents.on(GetCommand).resolves({ Item: { value: { by: 'ops', requestedAt: 'now' } } });
+
+      // Act
+      const read = store().readRecord(RECORD_KINDS.migrationAbort, 'orders');
+
+      // Assess
+      await expect(read).rejects.toThrow(
+        'item abort#migration / orders is not readable: reason: is required',
+      );
+    });
+  });
+});
+
+describe('Constant: FUNCTION_PARTITIONS', () => {
+  it('is what infra/state-keys.json grants each function (regenerate the file from it when this fails)', () => {
+    // Prepare
+    const { $comment: _comment, ...granted } = JSON.parse(
+      readFileSync(new URL('../../../infra/state-keys.json', import.meta.url), 'utf8'),
+    );
+
+    // Assess
+    expect(granted).toEqual(FUNCTION_PARTITIONS);
+  });
+});

@@ -1,0 +1,228 @@
+import { describe, expect, it } from 'vitest';
+import {
+  modifyFailure,
+  nextRemediationStep,
+  REMEDIATION_TIMINGS,
+  type RemediationDetails,
+  type RemediationLease,
+  refusalAction,
+} from '../../../shared/domain/remediation.js';
+import type { Resource } from '../../../shared/domain/resource.js';
+
+const NOW = new Date('2026-11-25T10:00:00Z');
+const minutesAgo = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000).toISOString();
+
+function group(overrides: Partial<Resource> = {}): Resource {
+  return {
+    type: 'replication-group',
+    id: 'orders',
+    arn: 'arn:aws:elasticache:us-east-1:123456789012:replicationgroup:orders',
+    engine: 'valkey',
+    status: 'available',
+    effectiveDurability: 'disabled',
+    pendingModifications: false,
+    tags: {},
+    ...overrides,
+  };
+}
+
+function lease(details: Partial<RemediationDetails>, acquiredAt = minutesAgo(60)): RemediationLease {
+  return {
+    acquiredAt,
+    details: {
+      phase: 'modify-requested',
+      replicationGroupId: 'orders',
+      rule: 'r',
+      from: 'disabled',
+      target: 'sync',
+      applyImmediately: true,
+      ...details,
+    },
+  };
+}
+
+describe('Function: nextRemediationStep', () => {
+  describe('phase: snapshotting', () => {
+    const snapshotting = lease({ phase: 'snapshotting', snapshotName: 'guardrails-orders-1' });
+
+    it.each([
+      ['missing', undefined, 'pre-change snapshot guardrails-orders-1 is missing'],
+      ['failed', { status: 'failed' }, 'pre-change snapshot guardrails-orders-1 failed'],
+    ])('fails the change when the snapshot is %s, held for a day', (_name, snapshot, fault) => {
+      // Act
+      const step = nextRemediationStep(snapshotting, group(), snapshot, NOW);
+
+      // Assess
+      expect(step).toEqual({
+        kind: 'fail',
+        phase: 'snapshotting',
+        fault,
+        holdUntil: new Date(NOW.getTime() + REMEDIATION_TIMINGS.outcomeHoldMs),
+      });
+    });
+
+    it.each([
+      ['the snapshot is creating', { status: 'creating' }, group()],
+      ['the group is not available', { status: 'available' }, group({ status: 'modifying' })],
+      ['the group has a pending change', { status: 'available' }, group({ pendingModifications: true })],
+    ])('waits and extends the claim by the change window when %s', (_name, snapshot, resource) => {
+      // Act
+      const step = nextRemediationStep(snapshotting, resource, snapshot, NOW);
+
+      // Assess
+      expect(step).toEqual({
+        kind: 'wait-for-snapshot',
+        holdUntil: new Date(NOW.getTime() + REMEDIATION_TIMINGS.changeWindowMs.immediate),
+        reason: `snapshot guardrails-orders-1 is ${snapshot.status}`,
+      });
+    });
+
+    it('extends a change that waits for maintenance by the maintenance window', () => {
+      // Act
+      const step = nextRemediationStep(
+        lease({ phase: 'snapshotting', applyImmediately: false }),
+        group(),
+        { status: 'creating' },
+        NOW,
+      );
+
+      // Assess
+      expect(step).toMatchObject({
+        holdUntil: new Date(NOW.getTime() + REMEDIATION_TIMINGS.changeWindowMs.maintenance),
+      });
+    });
+
+    it('modifies once the snapshot is available, recording its durability', () => {
+      // Act
+      const step = nextRemediationStep(
+        snapshotting,
+        group(),
+        { status: 'available', durability: 'async' },
+        NOW,
+      );
+
+      // Assess
+      expect(step).toEqual({ kind: 'modify', snapshotDurability: 'async' });
+    });
+  });
+
+  describe('phase: modify-requested', () => {
+    it.each([
+      ['reaches', 'async'],
+      ['passes', 'sync'],
+    ] as const)('succeeds when EffectiveDurability %s the target', (_name, effective) => {
+      // Act
+      const step = nextRemediationStep(
+        lease({ target: 'async' }),
+        group({ effectiveDurability: effective }),
+        undefined,
+        NOW,
+      );
+
+      // Assess
+      expect(step).toEqual({ kind: 'succeeded' });
+    });
+
+    it('fails when the group settled without the target, after the settle time', () => {
+      // Act
+      const step = nextRemediationStep(
+        lease({ requestedAt: minutesAgo(6) }),
+        group({ effectiveDurability: 'async' }),
+        undefined,
+        NOW,
+      );
+
+      // Assess
+      expect(step).toMatchObject({
+        kind: 'fail',
+        phase: 'modify-requested',
+        fault: 'EffectiveDurability is async after the change to sync was applied',
+      });
+    });
+
+    it.each([
+      ['inside the settle time', lease({ requestedAt: minutesAgo(4) }), group()],
+      [
+        'while the group is modifying',
+        lease({ requestedAt: minutesAgo(60) }),
+        group({ status: 'modifying' }),
+      ],
+      [
+        'while a change is pending',
+        lease({ requestedAt: minutesAgo(60) }),
+        group({ pendingModifications: true }),
+      ],
+    ])('reports in-progress %s', (_name, held, resource) => {
+      // Act
+      const step = nextRemediationStep(held, resource, undefined, NOW);
+
+      // Assess
+      expect(step).toMatchObject({ kind: 'report', action: 'in-progress' });
+    });
+
+    it('measures the settle time from the claim when no request time was recorded', () => {
+      // Act
+      const fresh = nextRemediationStep(lease({}, minutesAgo(1)), group(), undefined, NOW);
+      const old = nextRemediationStep(lease({}, minutesAgo(10)), group(), undefined, NOW);
+
+      // Assess
+      expect(fresh.kind).toBe('report');
+      expect(old.kind).toBe('fail');
+    });
+  });
+
+  describe('phases refused and failed', () => {
+    it.each([
+      ['disabled', 'InvalidParameterCombinationException', 'needs-rebuild'],
+      ['async', 'InvalidParameterCombinationException', 'refused'],
+      ['disabled', 'InvalidParameterValueException', 'refused'],
+      ['disabled', undefined, 'refused'],
+    ] as const)('reports a refusal from %s with %s as %s', (from, faultCode, action) => {
+      // Act
+      const step = nextRemediationStep(
+        lease({ phase: 'refused', from, faultCode, fault: 'ModifyReplicationGroup failed: no' }),
+        group(),
+        undefined,
+        NOW,
+      );
+
+      // Assess
+      expect(step).toEqual({
+        kind: 'report',
+        action,
+        reason: 'ModifyReplicationGroup refused: ModifyReplicationGroup failed: no',
+      });
+      expect(refusalAction(from, faultCode)).toBe(action);
+    });
+
+    it('reports a failed change with its fault', () => {
+      // Act
+      const step = nextRemediationStep(
+        lease({ phase: 'failed', fault: 'snapshot failed' }),
+        group(),
+        undefined,
+        NOW,
+      );
+
+      // Assess
+      expect(step).toEqual({
+        kind: 'report',
+        action: 'failed',
+        reason: 'the change to sync failed: snapshot failed',
+      });
+    });
+  });
+});
+
+describe('Function: modifyFailure', () => {
+  it.each([
+    ['OutcomeUnknownError', 'unknown'],
+    ['InvalidParameterCombinationException', 'refused'],
+    ['InvalidParameterValueException', 'refused'],
+    ['InvalidReplicationGroupStateFault', 'refused'],
+    ['ThrottlingException', 'error'],
+    ['ReplicationGroupNotFoundFault', 'error'],
+  ])('classifies %s as %s', (fault, expected) => {
+    expect(modifyFailure(fault)).toBe(expected);
+  });
+});

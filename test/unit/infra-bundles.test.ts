@@ -1,0 +1,70 @@
+/**
+ * Each function bundles only the SDK clients whose commands it sends: read from the esbuild
+ * metafile of its bundle (infra/build.ts), against the actions infra/permissions.json grants it.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Metafile } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildFunctions, functionNames } from '../../infra/build.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const permissions: Record<string, string[]> = JSON.parse(
+  readFileSync(join(ROOT, 'infra', 'permissions.json'), 'utf8'),
+);
+
+/** The IAM service prefix of each SDK client package's commands. */
+const SERVICE_OF_PACKAGE: Record<string, string> = {
+  '@aws-sdk/client-elasticache': 'elasticache',
+  '@aws-sdk/client-resource-groups-tagging-api': 'tag',
+  '@aws-sdk/client-cloudwatch': 'cloudwatch',
+  '@aws-sdk/client-dynamodb': 'dynamodb',
+  '@aws-sdk/lib-dynamodb': 'dynamodb',
+  '@aws-sdk/client-eventbridge': 'events',
+  '@aws-sdk/client-sns': 'sns',
+  '@aws-sdk/client-sqs': 'sqs',
+  '@aws-sdk/client-sfn': 'states',
+  '@aws-sdk/client-ssm': 'ssm',
+};
+/**
+ * Services a function may call beyond permissions.json: every function reads the policy from
+ * SSM when the deployment names a parameter (infra/serverless.cjs grants ssm:GetParameter then).
+ */
+const DECLARED = ['ssm'];
+/** The migration tasks still share one context of every client; they get their own deps separately. */
+const checked = (await functionNames()).filter((name) => !name.startsWith('migration-'));
+
+let out: string;
+
+/** The SDK client packages with code in a function's bundle. */
+function clientPackages(name: string): string[] {
+  const meta: Metafile = JSON.parse(readFileSync(join(out, name, 'meta.json'), 'utf8'));
+  const bundle = Object.values(meta.outputs).find((output) => output.entryPoint !== undefined);
+  const packages = new Set<string>();
+  for (const [path, input] of Object.entries(bundle?.inputs ?? {})) {
+    const match = /node_modules\/(@aws-sdk\/(?:client-[^/]+|lib-dynamodb))\//.exec(path);
+    if (match?.[1] !== undefined && input.bytesInOutput > 0) packages.add(match[1]);
+  }
+  return [...packages].sort();
+}
+
+describe('Function bundles', () => {
+  beforeAll(async () => {
+    out = mkdtempSync(join(tmpdir(), 'guardrails-bundles-'));
+    await buildFunctions({ out, names: checked });
+  }, 120_000);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it.each(checked)('%s holds no SDK client whose commands it never sends', (name) => {
+    // Prepare
+    const sends = new Set([...(permissions[name] ?? []).map((action) => action.split(':')[0]), ...DECLARED]);
+
+    // Act
+    const packages = clientPackages(name);
+
+    // Assess
+    expect(packages).toContain('@aws-sdk/client-elasticache');
+    expect(packages.filter((pkg) => !sends.has(SERVICE_OF_PACKAGE[pkg] ?? pkg))).toEqual([]);
+  });
+});
