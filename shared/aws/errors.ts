@@ -1,4 +1,5 @@
-import { GuardrailsError, isRetryable } from '../runtime/errors.js';
+import { GuardrailsError } from '../runtime/errors.js';
+import { isRetryable } from '../runtime/retryable.js';
 
 /** An AWS API call that failed after the SDK's own retries; names the call and the fault. */
 export class AwsCallError extends GuardrailsError {

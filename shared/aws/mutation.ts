@@ -8,7 +8,7 @@
  * Refusals (4xx) and throttling (never applied) keep the SDK's own retries.
  */
 import type { BuildMiddleware, FinalizeRequestMiddleware, MiddlewareStack } from '@smithy/types';
-import { isThrottlingError } from '../runtime/errors.js';
+import { isThrottlingError } from '../runtime/retryable.js';
 import { AwsCallError } from './errors.js';
 
 /** The ElastiCache calls this app makes that change something. */

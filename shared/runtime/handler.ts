@@ -4,8 +4,8 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { parseInput } from '../domain/zod-issues.js';
-import { isRetryable } from './errors.js';
 import { redactText } from './redact.js';
+import { isRetryable } from './retryable.js';
 
 /** What a function does with an error no redelivery can fix. */
 export const ON_FINAL_ERROR = {

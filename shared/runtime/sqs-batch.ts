@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse } from 'aws-lambda';
 import * as z from 'zod';
-import { isRetryable } from './errors.js';
 import { parseInput } from './handler.js';
+import { isRetryable } from './retryable.js';
 
 /** What a batch needs of an SQS record: its id, to report it, and its body. */
 export interface QueueRecord {

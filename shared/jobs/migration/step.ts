@@ -7,9 +7,9 @@ import * as z from 'zod';
 import { AwsCallError } from '../../aws/errors.js';
 import { DETAIL_TYPES, type OutgoingEvent } from '../../aws/notify.js';
 import { MIGRATION_ERRORS } from '../../domain/migration/index.js';
-import { isRetryable } from '../../runtime/errors.js';
 import { createHandler } from '../../runtime/handler.js';
 import { createLogger } from '../../runtime/logger.js';
+import { isRetryable } from '../../runtime/retryable.js';
 import { MigrationError, type MigrationState } from './state.js';
 
 export const migrationTaskSchema = z.looseObject({

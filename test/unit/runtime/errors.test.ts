@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InputValidationError, isRetryable, isThrottlingError } from '../../../shared/runtime/errors.js';
+import { InputValidationError } from '../../../shared/runtime/errors.js';
+import { isRetryable, isThrottlingError } from '../../../shared/runtime/retryable.js';
 
 /** An error shaped as the AWS SDK raises it. */
 const sdkError = (name: string, extra: object = {}) =>
