@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { STAGED_ACTIONS } from '../readiness.js';
 import { compareDurability, DURABILITY_LEVELS } from '../resource.js';
 import { strictObject } from '../strict-object.js';
 import type { Check } from './types.js';
@@ -10,6 +11,12 @@ export const durabilitySchema = strictObject({
   allowDowngrade: z.boolean().default(false),
   /** DurabilityLag above this is flagged (writes are rejected near 10 000 ms). */
   maxLagMs: z.number().int().positive().max(10_000).default(5000),
+  /**
+   * The online changes that may bring a group to durability without an approval (see
+   * shared/domain/readiness.ts). Default: none, plan only. A step with client impact always
+   * waits for an approval.
+   */
+  stagedChanges: strictObject({ allow: z.array(z.enum(STAGED_ACTIONS)).default([]) }).default({ allow: [] }),
 })
   .superRefine((config, context) => {
     if (config.set !== undefined && compareDurability(config.set, config.minimum) < 0) {

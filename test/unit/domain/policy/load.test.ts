@@ -53,7 +53,13 @@ describe('Function: parsePolicy', () => {
         name: 'prod-durability',
         mode: 'enforce',
         applyImmediately: true,
-        durability: { minimum: 'async', set: 'sync', allowDowngrade: false, maxLagMs: 5000 },
+        durability: {
+          minimum: 'async',
+          set: 'sync',
+          allowDowngrade: false,
+          maxLagMs: 5000,
+          stagedChanges: { allow: [] },
+        },
       });
       expect(policy.rules[1]).toMatchObject({
         mode: 'report',
@@ -283,5 +289,26 @@ describe('Function: parsePolicy', () => {
       // Act & Assess
       await expect(loadPolicyFile(path)).rejects.toThrow(/^team\.yaml:2 rules: expected array, got 3$/);
     });
+  });
+});
+
+describe('Policy: durability.stagedChanges', () => {
+  const policyWith = (stagedChanges: string) => `version: 1
+rules:
+  - name: durable
+    durability:
+      minimum: async
+      stagedChanges: ${stagedChanges}
+`;
+
+  it('accepts the online steps a policy lets run unattended', () => {
+    const policy = parsePolicy(policyWith('{ allow: [upgrade-engine, add-replicas] }'), 'p.yaml');
+    expect(policy.rules[0]?.durability?.stagedChanges.allow).toEqual(['upgrade-engine', 'add-replicas']);
+  });
+
+  it('names the line and the valid actions of an unknown one', () => {
+    expect(() => parsePolicy(policyWith('{ allow: [reboot] }'), 'p.yaml')).toThrow(
+      /p\.yaml:6 rules\[0\]\.durability\.stagedChanges\.allow\[0\]: expected one of upgrade-engine.*got "reboot"/,
+    );
   });
 });
