@@ -9,6 +9,7 @@ import { redactText } from '../runtime/redact.js';
 import { CLI_VERSION, type CommandContext } from './commands/context.js';
 import { addDrift } from './commands/drift.js';
 import { addMigration } from './commands/migration.js';
+import { addPlan } from './commands/plan.js';
 import { addPolicy } from './commands/policy.js';
 import { addScan } from './commands/scan.js';
 import { addSnapshot } from './commands/snapshot.js';
@@ -39,6 +40,7 @@ function program(context: CommandContext) {
     })
     .showHelpAfterError('(run with --help for usage)');
   addScan(root, context);
+  addPlan(root, context);
   addDrift(root, context);
   addPolicy(root, context);
   addSnapshot(root, context);

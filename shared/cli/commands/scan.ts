@@ -6,6 +6,7 @@ import { loadPolicyFile } from '../../aws/policy-file.js';
 import { observedEncryption } from '../../domain/drift.js';
 import { evaluate, summarize } from '../../domain/evaluate.js';
 import type { Finding } from '../../domain/finding.js';
+import { planFleet, withPlanVerdicts } from '../../domain/fleet-plan.js';
 import { byUrgency, passes, renderReport, STATUS_ORDER } from '../format.js';
 import { renderHtmlReport } from '../html.js';
 import { type CliIo, EXIT, emit, formatOf, type OutputFlags, widthOf, withOutput } from '../io.js';
@@ -19,6 +20,7 @@ import {
 } from '../options.js';
 import { describeUnknownShare, reachesLimit, unknownShare } from '../unknown-share.js';
 import { CLI_VERSION, type CommandContext } from './context.js';
+import { withEngineVersions } from './plan.js';
 
 export const hasViolation = (findings: readonly Finding[]) =>
   findings.some((finding) => finding.status === 'violation');
@@ -39,9 +41,12 @@ type ScanFlags = FleetFlags & OutputFlags & FilterFlags & { maxUnknown: number }
  */
 async function scan(flags: ScanFlags, io: CliIo): Promise<number> {
   const policy = await loadPolicyFile(flags.policy);
-  const fleet = await describedFleetOf(flags, io);
+  const described = await describedFleetOf(flags, io);
+  const fleet = { ...described, resources: await withEngineVersions(flags, described.resources, io) };
   const scannedAt = new Date();
-  const findings = evaluate(fleet.resources, policy, scannedAt);
+  const evaluated = evaluate(fleet.resources, policy, scannedAt);
+  // A violation nothing acts on says what it would take (its readiness plan's verdict).
+  const findings = withPlanVerdicts(evaluated, planFleet(fleet.resources, evaluated, policy));
   const format = formatOf(flags, io);
   const { filter, text } = filterOf(flags);
   const shown = byUrgency(findings).filter((finding) => passes(finding, filter));
