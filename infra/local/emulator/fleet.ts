@@ -5,8 +5,8 @@
  * groups behind an endpoint that predates the 2026-06-02 fields.
  */
 import type { Clock } from './clock.js';
-import type { ElastiCacheModel, GroupState, ServerlessState } from './model.js';
-import { DURABLE_FAMILIES } from './model.js';
+import { DURABLE_FAMILIES } from './rules.js';
+import type { EmulatorState, GroupState, ServerlessState } from './state.js';
 
 export interface FleetOptions {
   groups: number;
@@ -53,7 +53,7 @@ function pick<T>(items: readonly T[], roll: number): T {
  * @example
  * seedFleet(emulator.model, emulator.clock, { groups: 200, serverless: 20, seed: 7 });
  */
-export function seedFleet(model: ElastiCacheModel, clock: Clock, options: FleetOptions): void {
+export function seedFleet(model: EmulatorState, clock: Clock, options: FleetOptions): void {
   const roll = random(options.seed ?? 42);
   const now = clock.now();
   for (let index = 0; index < options.groups; index += 1) {

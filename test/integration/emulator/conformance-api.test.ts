@@ -11,7 +11,6 @@ import {
   DescribeReplicationGroupsCommand,
   DescribeServerlessCachesCommand,
   DescribeSnapshotsCommand,
-  ElastiCacheClient,
   InvalidParameterCombinationException,
   InvalidParameterValueException,
   InvalidReplicationGroupStateFault,
@@ -27,56 +26,15 @@ import {
   TestFailoverCommand,
   TestMigrationCommand,
 } from '@aws-sdk/client-elasticache';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Clock } from '../../../infra/local/emulator/clock.js';
+import { describe, expect, it } from 'vitest';
 import { DURATIONS, type GroupState } from '../../../infra/local/emulator/model.js';
-import { type Emulator, startEmulator } from '../../../infra/local/emulator/server.js';
+import { clusteredGroup, conformanceSandbox } from './fixtures.js';
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-let emulator: Emulator;
-let client: ElastiCacheClient;
-let sequence = 0;
-
-const nextId = (prefix: string) => `${prefix}-${++sequence}`;
+const { emulator, client, nextId, createAvailable, describeGroup, refusal } = await conformanceSandbox();
 
 /** A cluster-mode-enabled group that meets the online-migration prerequisites. */
 function migrationTarget(id: string): CreateReplicationGroupCommandInput {
-  return {
-    ReplicationGroupId: id,
-    ReplicationGroupDescription: 'conformance-api',
-    Engine: 'valkey',
-    EngineVersion: '8.1',
-    ClusterMode: 'enabled',
-    NumNodeGroups: 2,
-    ReplicasPerNodeGroup: 1,
-    AutomaticFailoverEnabled: true,
-    MultiAZEnabled: true,
-    TransitEncryptionEnabled: false,
-    CacheNodeType: 'cache.r7g.large',
-  };
-}
-
-async function createAvailable(input: CreateReplicationGroupCommandInput) {
-  await client.send(new CreateReplicationGroupCommand(input));
-  emulator.clock.advance(DURATIONS.create);
-  return describeGroup(input.ReplicationGroupId ?? '');
-}
-
-async function describeGroup(id: string) {
-  const answer = await client.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }));
-  const group = answer.ReplicationGroups?.[0];
-  if (group === undefined) throw new Error(`no group ${id}`);
-  return group;
-}
-
-/** The error a call was refused with (fails the test when the call succeeds). */
-async function refusal(call: Promise<unknown>): Promise<Error & { $metadata: { httpStatusCode?: number } }> {
-  const outcome = await call.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!(outcome instanceof Error)) throw new Error('expected the call to be refused, it succeeded');
-  return outcome as Error & { $metadata: { httpStatusCode?: number } };
+  return clusteredGroup(id, { EngineVersion: '8.1', TransitEncryptionEnabled: false });
 }
 
 /** A group put straight into the model, for states the API cannot reach in one call. */
@@ -106,22 +64,6 @@ function seededGroup(id: string, overrides: Partial<GroupState>): GroupState {
     ...overrides,
   };
 }
-
-beforeAll(async () => {
-  const clock = new Clock();
-  clock.freeze();
-  emulator = await startEmulator({ clock });
-  client = new ElastiCacheClient({
-    endpoint: emulator.endpoint,
-    region: 'us-east-1',
-    credentials,
-    maxAttempts: 1,
-  });
-});
-
-afterAll(async () => {
-  await emulator.close();
-});
 
 describe('Method: TestMigration and StartMigration (target prerequisites)', () => {
   const endpoint = () => [{ Address: '127.0.0.1', Port: emulator.port }];

@@ -1,49 +1,24 @@
 import {
-  CreateReplicationGroupCommand,
   type CreateReplicationGroupCommandInput,
   DecreaseReplicaCountCommand,
   DescribeCacheClustersCommand,
-  DescribeReplicationGroupsCommand,
-  ElastiCacheClient,
-  ElastiCacheServiceException,
   IncreaseReplicaCountCommand,
   InvalidParameterCombinationException,
   InvalidParameterValueException,
   ModifyReplicationGroupCommand,
   type ModifyReplicationGroupCommandInput,
 } from '@aws-sdk/client-elasticache';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Clock } from '../../../infra/local/emulator/clock.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DURATIONS } from '../../../infra/local/emulator/model.js';
-import { type Emulator, startEmulator } from '../../../infra/local/emulator/server.js';
+import { clusteredGroup, conformanceSandbox } from './fixtures.js';
 
 /** A Wednesday: the default window (sun:05:00-sun:06:00) next starts 2026-11-29T05:00Z. */
 const WEDNESDAY = Date.parse('2026-11-25T10:00:00Z');
 const NEXT_WINDOW = Date.parse('2026-11-29T05:00:00Z');
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-let emulator: Emulator;
-let client: ElastiCacheClient;
-let sequence = 0;
-
-const nextId = (prefix: string) => `${prefix}-${++sequence}`;
-
-/** Valkey 9.0, cluster mode enabled, 2 shards of 1 replica, Multi-AZ, TLS on Graviton nodes. */
-function clustered(id: string): CreateReplicationGroupCommandInput {
-  return {
-    ReplicationGroupId: id,
-    ReplicationGroupDescription: 'conformance-modify',
-    Engine: 'valkey',
-    EngineVersion: '9.0',
-    ClusterMode: 'enabled',
-    NumNodeGroups: 2,
-    ReplicasPerNodeGroup: 1,
-    AutomaticFailoverEnabled: true,
-    MultiAZEnabled: true,
-    TransitEncryptionEnabled: true,
-    CacheNodeType: 'cache.r7g.large',
-  };
-}
+const sandbox = await conformanceSandbox(WEDNESDAY);
+const { emulator, client, nextId, describeGroup: describe1, refusal } = sandbox;
+const clustered = (id: string) => clusteredGroup(id);
 
 /** Valkey 8.1, cluster mode disabled, one replica, no Multi-AZ (so no automatic failover), no TLS. */
 function single(id: string): CreateReplicationGroupCommandInput {
@@ -60,17 +35,9 @@ function single(id: string): CreateReplicationGroupCommandInput {
   };
 }
 
+/** Create the group and wait until it is available; its id. */
 async function createAvailable(input: CreateReplicationGroupCommandInput): Promise<string> {
-  await client.send(new CreateReplicationGroupCommand(input));
-  emulator.clock.advance(DURATIONS.create);
-  return input.ReplicationGroupId ?? '';
-}
-
-async function describe1(id: string) {
-  const answer = await client.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }));
-  const group = answer.ReplicationGroups?.[0];
-  if (group === undefined) throw new Error(`no group ${id}`);
-  return group;
+  return (await sandbox.createAvailable(input)).ReplicationGroupId ?? '';
 }
 
 /** The group's first member cluster: where AWS shows the engine version and the window. */
@@ -93,38 +60,12 @@ async function modifyNow(input: ModifyReplicationGroupCommandInput, durationMs: 
   return answer;
 }
 
-/** The AWS fault an action was refused with: its SDK class, HTTP status and message. */
-async function refusal(action: Promise<unknown>): Promise<ElastiCacheServiceException> {
-  const outcome = await action.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  if (!(outcome instanceof ElastiCacheServiceException)) throw new Error(`not refused: ${String(outcome)}`);
-  return outcome;
-}
-
 async function expectCombinationRefused(action: Promise<unknown>, message: RegExp) {
   const error = await refusal(action);
   expect(error).toBeInstanceOf(InvalidParameterCombinationException);
   expect(error.$metadata.httpStatusCode).toBe(400);
   expect(error.message).toMatch(message);
 }
-
-beforeAll(async () => {
-  const clock = new Clock();
-  clock.freeze(WEDNESDAY);
-  emulator = await startEmulator({ clock });
-  client = new ElastiCacheClient({
-    endpoint: emulator.endpoint,
-    region: 'us-east-1',
-    credentials,
-    maxAttempts: 1,
-  });
-});
-
-afterAll(async () => {
-  await emulator.close();
-});
 
 beforeEach(() => {
   emulator.faults.reset();

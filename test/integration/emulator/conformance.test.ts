@@ -39,69 +39,22 @@ import {
   paginateGetResources,
   ResourceGroupsTaggingAPIClient,
 } from '@aws-sdk/client-resource-groups-tagging-api';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Clock } from '../../../infra/local/emulator/clock.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DURATIONS } from '../../../infra/local/emulator/model.js';
-import { type Emulator, startEmulator } from '../../../infra/local/emulator/server.js';
+import { startEmulator } from '../../../infra/local/emulator/server.js';
+import { clusteredGroup, conformanceSandbox, credentials } from './fixtures.js';
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-let emulator: Emulator;
-let client: ElastiCacheClient;
-let sequence = 0;
+const { emulator, client, nextId, createAvailable, describeGroup: describe1 } = await conformanceSandbox();
 
 /** A durable-ready group definition; tests change what they need. */
 function durableReady(id: string): CreateReplicationGroupCommandInput {
-  return {
-    ReplicationGroupId: id,
-    ReplicationGroupDescription: 'conformance',
-    Engine: 'valkey',
-    EngineVersion: '9.0',
-    ClusterMode: 'enabled',
-    NumNodeGroups: 2,
-    ReplicasPerNodeGroup: 1,
-    AutomaticFailoverEnabled: true,
-    MultiAZEnabled: true,
-    TransitEncryptionEnabled: true,
-    CacheNodeType: 'cache.r7g.large',
-    Tags: [{ Key: 'env', Value: 'test' }],
-  };
+  return clusteredGroup(id, { Tags: [{ Key: 'env', Value: 'test' }] });
 }
 
 /** A group that meets the online-migration prerequisites (no TLS, Multi-AZ, no durability). */
 function migrationReady(id: string): CreateReplicationGroupCommandInput {
   return { ...durableReady(id), TransitEncryptionEnabled: false };
 }
-
-async function createAvailable(input: CreateReplicationGroupCommandInput) {
-  await client.send(new CreateReplicationGroupCommand(input));
-  emulator.clock.advance(DURATIONS.create);
-  return describe1(input.ReplicationGroupId ?? '');
-}
-
-async function describe1(id: string) {
-  const answer = await client.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }));
-  const group = answer.ReplicationGroups?.[0];
-  if (group === undefined) throw new Error(`no group ${id}`);
-  return group;
-}
-
-const nextId = (prefix: string) => `${prefix}-${++sequence}`;
-
-beforeAll(async () => {
-  const clock = new Clock();
-  clock.freeze();
-  emulator = await startEmulator({ clock });
-  client = new ElastiCacheClient({
-    endpoint: emulator.endpoint,
-    region: 'us-east-1',
-    credentials,
-    maxAttempts: 1,
-  });
-});
-
-afterAll(async () => {
-  await emulator.close();
-});
 
 beforeEach(() => {
   emulator.faults.reset();
