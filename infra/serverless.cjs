@@ -1,8 +1,9 @@
 /**
  * Pieces of serverless.yml computed from the project's single sources of truth:
  * - `<function name>`: that function's IAM statements, from infra/permissions.json (the
- *   actions its code calls), each scoped to the narrowest resources and conditions the
- *   API allows;
+ *   actions its code calls; `$checks` stands for the read actions every registered check
+ *   declares, read from shared/domain/checks/registry.ts), each scoped to the narrowest
+ *   resources and conditions the API allows;
  * - `migrationDefinition`: infra/migration.asl.yaml with each `${migration-…}` placeholder
  *   replaced by that function's ARN.
  * CommonJS because the Serverless Framework `require`s files referenced with ${file()}.
@@ -10,8 +11,26 @@
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parse } = require('yaml');
+const { require: requireTypeScript } = require('tsx/cjs/api');
 const permissions = require('./permissions.json');
 const stateKeys = require('./state-keys.json');
+
+/** Stands, in a function's list of infra/permissions.json, for what the registered checks declare. */
+const CHECKS_TOKEN = '$checks';
+
+/** The read actions every registered check declares (read once, when first needed). */
+let checkActions;
+function checksPermissions() {
+  checkActions ??= requireTypeScript('../shared/domain/checks/registry.ts', __filename).checkPermissions();
+  return checkActions;
+}
+
+/** The AWS actions the function `name` calls: its list, with `$checks` expanded, each once. */
+function actionsOf(name) {
+  const listed = permissions[name];
+  if (listed === undefined) throw new Error(`infra/permissions.json lists no actions for ${name}`);
+  return [...new Set(listed.flatMap((action) => (action === CHECKS_TOKEN ? checksPermissions() : [action])))];
+}
 
 const MANAGED_TAG = 'guardrails:managed';
 /** Functions invoked asynchronously (schedules, EventBridge): their failures go to FailedInvocations. */
@@ -106,6 +125,8 @@ function scope(functionName, action, changeTag) {
       case 'DescribeEvents':
         return [{ resources: ['*'] }]; // no resource-level permissions
       default:
+        // A read a check declares (Describe…/List…) that no case above narrows: every resource.
+        if (/^(Describe|List)[A-Za-z]+$/.test(name)) return [{ resources: ['*'] }];
         throw new Error(`no IAM scope known for ${action}`);
     }
   }
@@ -142,8 +163,7 @@ function scope(functionName, action, changeTag) {
 
 /** The IAM statements of one function: its code's actions grouped by resource scope. */
 function statementsFor(name, { policyParameter = '', changeTag = '' } = {}) {
-  const actions = permissions[name];
-  if (actions === undefined) throw new Error(`infra/permissions.json lists no actions for ${name}`);
+  const actions = actionsOf(name);
   const tag = parseChangeTag(changeTag);
   const groups = new Map();
   for (const action of actions) {
@@ -446,6 +466,7 @@ module.exports = {
   buildResources: resources,
   migrationDefinition: () => substitute(parse(readFileSync(join(__dirname, 'migration.asl.yaml'), 'utf8'))),
   lambdaLogicalId,
+  actionsOf,
   statementsFor,
   ONE_RUN_AT_A_TIME,
   ...Object.fromEntries(

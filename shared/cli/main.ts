@@ -15,6 +15,7 @@ import {
   describeEncryption,
   type EncryptionBaseline,
   encryptionFromObserved,
+  isDriftFinding,
   observedEncryption,
 } from '../domain/drift.js';
 import { evaluate, explainRules, summarize } from '../domain/evaluate.js';
@@ -426,7 +427,7 @@ async function reportBaselines(file: string): Promise<EncryptionBaseline[]> {
   const observed =
     parsed.resources ??
     findings
-      .filter((finding) => finding.check === 'storage-encryption')
+      .filter((finding) => isDriftFinding(finding.check))
       .map((finding) => ({
         resourceType: finding.resourceType,
         resourceId: finding.resourceId,
@@ -470,7 +471,7 @@ async function drift(
   const { filter, text } = filterOf(flags);
   const findingsOf = new Map<string, Finding[]>();
   for (const finding of evaluate(fleet, policy, now))
-    if (finding.check === 'storage-encryption')
+    if (isDriftFinding(finding.check))
       findingsOf.set(finding.arn, [...(findingsOf.get(finding.arn) ?? []), finding]);
   const rows = fleet.flatMap((resource) => {
     const recorded = baselines.get(resource.arn);

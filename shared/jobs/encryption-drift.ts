@@ -17,6 +17,7 @@ import {
 import type { StateStore } from '../aws/state-store.js';
 import {
   alertsOnAnyChange,
+  DRIFT_CHECKS,
   decideDrift,
   type EncryptionAlert,
   type EncryptionBaseline,
@@ -27,6 +28,10 @@ import type { Finding } from '../domain/finding.js';
 import type { Policy } from '../domain/policy/schema.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
 
+/**
+ * Where the baselines are stored. A storage key, not a check name: it keeps the spelling it was
+ * deployed with, so the baselines stored before checks had one name are read as they are.
+ */
 export const BASELINE_KIND = 'baseline#storage-encryption';
 
 export interface DriftJobDeps {
@@ -144,7 +149,7 @@ export async function scanEncryptionDrift(deps: DriftJobDeps, policy: Policy): P
     readFleet(deps.clients),
     deps.store.listRecords<EncryptionBaseline>(BASELINE_KIND),
   ]);
-  const findings = evaluate(fleet, policy, now).filter((finding) => finding.check === 'storage-encryption');
+  const findings = evaluate(fleet, policy, now).filter((finding) => DRIFT_CHECKS.has(finding.check));
   const findingsOf = new Map<string, Finding[]>();
   for (const finding of findings)
     findingsOf.set(finding.arn, [...(findingsOf.get(finding.arn) ?? []), finding]);

@@ -33,10 +33,9 @@ export type DurabilityConfig = z.output<typeof durabilitySchema>;
  * durability: { minimum: async, set: sync }
  */
 export const durabilityCheck: Check<DurabilityConfig> = {
-  key: 'durability',
-  type: 'durability',
   schema: durabilitySchema,
   permissions: ['elasticache:DescribeReplicationGroups', 'tag:GetResources', 'cloudwatch:GetMetricData'],
+  hooks: { remediation: 'set-durability' },
   evaluate(resource, config) {
     if (resource.type !== 'replication-group') return undefined;
     const expected = `>= ${config.minimum}`;

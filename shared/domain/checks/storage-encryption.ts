@@ -38,14 +38,13 @@ function describeState(type: string, kmsKeyId: string | undefined): string {
  * storageEncryption: { allowed: [sse-kms], kmsKeyIds: ["arn:aws:kms:eu-west-1:111122223333:alias/cache"] }
  */
 export const storageEncryptionCheck: Check<StorageEncryptionConfig> = {
-  key: 'storageEncryption',
-  type: 'storage-encryption',
   schema: storageEncryptionSchema,
   permissions: [
     'elasticache:DescribeReplicationGroups',
     'elasticache:DescribeServerlessCaches',
     'tag:GetResources',
   ],
+  hooks: { drift: 'encryption-baseline' },
   evaluate(resource, config) {
     const keys = config.kmsKeyIds;
     const expected =
