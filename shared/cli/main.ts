@@ -403,7 +403,7 @@ const storedBaselineSchema = observedSchema.partial({ resourceType: true, resour
 
 /**
  * The baselines a `scan --format json` report stands for. A report written before reports kept
- * `resources` is read from its storage-encryption findings' `observed` text instead.
+ * `resources` is read from its storageEncryption findings' `observed` text instead.
  */
 async function reportBaselines(file: string): Promise<EncryptionBaseline[]> {
   let parsed: z.infer<typeof reportSchema>;
@@ -479,7 +479,7 @@ async function drift(
     const baseline = { ...recorded, resourceType: resource.type, resourceId: resource.id };
     const own = findingsOf.get(resource.arn) ?? [];
     const { alerts } = decideDrift(resource, own, baseline, now, alertsOnAnyChange(policy, own));
-    // A transition is filtered by its resource's storage-encryption findings now.
+    // A transition is filtered by its resource's storageEncryption findings now.
     const judged = own.length > 0 ? own : [{ status: 'unknown' as const, rule: '', resourceId: resource.id }];
     const shown = judged.some((finding) => passes(finding, filter));
     return alerts.map((alert) => ({
@@ -584,7 +584,7 @@ first to last, then by resource id and rule. A table ends with the whole fleet's
     .addHelpText(
       'after',
       `
---status and --rule keep the transitions of resources whose storage-encryption findings now have
+--status and --rule keep the transitions of resources whose storageEncryption findings now have
 that status or rule; --resource matches the resource id. They choose what is printed only: any
 transition in the whole fleet still exits ${EXIT.violations}.`,
     )

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { strictObject } from '../strict-object.js';
-import type { Check } from './types.js';
+import { type Check, unreported } from './types.js';
 
 export const automaticBackupsSchema = strictObject({
   /** Fewest days automatic snapshots must be kept (ElastiCache keeps at most 35). */
@@ -27,14 +27,7 @@ export const automaticBackupsCheck: Check<AutomaticBackupsConfig> = {
   evaluate(resource, config) {
     const expected = `SnapshotRetentionLimit >= ${config.minDays}`;
     const days = resource.snapshotRetentionLimit;
-    if (days === undefined) {
-      return {
-        status: 'unknown',
-        expected,
-        observed: 'unknown',
-        reason: 'the API returned no SnapshotRetentionLimit',
-      };
-    }
+    if (days === undefined) return unreported(expected, 'SnapshotRetentionLimit');
     const observed = `SnapshotRetentionLimit ${days}`;
     if (days === 0) {
       return {

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { compareDurability, DURABILITY_LEVELS } from '../resource.js';
 import { strictObject } from '../strict-object.js';
-import type { Check } from './types.js';
+import { type Check, unreported } from './types.js';
 
 export const durabilitySchema = strictObject({
   minimum: z.enum(DURABILITY_LEVELS),
@@ -40,14 +40,8 @@ export const durabilityCheck: Check<DurabilityConfig> = {
     if (resource.type !== 'replication-group') return undefined;
     const expected = `>= ${config.minimum}`;
     const effective = resource.effectiveDurability;
-    if (effective === undefined) {
-      return {
-        status: 'unknown',
-        expected,
-        observed: 'unknown',
-        reason: 'the API returned no EffectiveDurability (engine or endpoint predates durability)',
-      };
-    }
+    if (effective === undefined)
+      return unreported(expected, 'EffectiveDurability', '(engine or endpoint predates durability)');
     const notes: string[] = [];
     if (
       resource.durability !== undefined &&

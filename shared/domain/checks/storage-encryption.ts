@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { STORAGE_ENCRYPTION_TYPES } from '../resource.js';
 import { strictObject } from '../strict-object.js';
-import type { Check } from './types.js';
+import { type Check, unreported } from './types.js';
 
 export const storageEncryptionSchema = strictObject({
   allowed: z.array(z.enum(STORAGE_ENCRYPTION_TYPES)).min(1),
@@ -54,14 +54,8 @@ export const storageEncryptionCheck: Check<StorageEncryptionConfig> = {
             .join(' | ')
         : config.allowed.join(' | ');
     const type = resource.storageEncryptionType;
-    if (type === undefined) {
-      return {
-        status: 'unknown',
-        expected,
-        observed: 'unknown',
-        reason: 'the API returned no StorageEncryptionType (endpoint predates the field)',
-      };
-    }
+    if (type === undefined)
+      return unreported(expected, 'StorageEncryptionType', '(endpoint predates the field)');
     const observed = describeState(type, resource.kmsKeyId);
     const notes =
       resource.atRestEncryptionEnabled === false && type !== 'none'

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { TRANSIT_ENCRYPTION_MODES } from '../resource.js';
 import { strictObject } from '../strict-object.js';
-import type { Check } from './types.js';
+import { type Check, unreported } from './types.js';
 
 export const transitEncryptionSchema = strictObject({
   /** The least mode accepted: `preferred` (default) accepts any TLS, `required` refuses plain-text clients. */
@@ -34,14 +34,7 @@ export const transitEncryptionCheck: Check<TransitEncryptionConfig> = {
       };
     }
     const enabled = resource.transitEncryptionEnabled;
-    if (enabled === undefined) {
-      return {
-        status: 'unknown',
-        expected,
-        observed: 'unknown',
-        reason: 'the API returned no TransitEncryptionEnabled',
-      };
-    }
+    if (enabled === undefined) return unreported(expected, 'TransitEncryptionEnabled');
     if (!enabled) {
       return {
         status: 'violation',
@@ -52,14 +45,8 @@ export const transitEncryptionCheck: Check<TransitEncryptionConfig> = {
     }
     const mode = resource.transitEncryptionMode;
     const observed = mode === undefined ? 'TLS' : `TLS, mode ${mode}`;
-    if (config.mode === 'required' && mode === undefined) {
-      return {
-        status: 'unknown',
-        expected,
-        observed,
-        reason: 'the API returned no TransitEncryptionMode for a group with TLS',
-      };
-    }
+    if (config.mode === 'required' && mode === undefined)
+      return unreported(expected, 'TransitEncryptionMode', 'for a group with TLS', observed);
     if (config.mode === 'required' && mode !== 'required') {
       return {
         status: 'violation',

@@ -12,6 +12,23 @@ export interface CheckResult {
 }
 
 /**
+ * The result for a resource whose API answer lacks the field a check reads: `unknown`, never
+ * a guess. `observed` defaults to `unknown`; `detail` says why the field may be missing.
+ *
+ * @example
+ * if (days === undefined) return unreported(expected, 'SnapshotRetentionLimit');
+ */
+export function unreported(
+  expected: string,
+  field: string,
+  detail?: string,
+  observed = 'unknown',
+): CheckResult {
+  const reason = `the API returned no ${field}${detail === undefined ? '' : ` ${detail}`}`;
+  return { status: 'unknown', expected, observed, reason };
+}
+
+/**
  * Actions a job carries out on a check's findings beyond what every check gets (stored
  * findings and violation events), named as in Cloud Custodian's action registry: the job that
  * owns an action looks up the checks that declare it, and never names a check.
