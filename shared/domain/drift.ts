@@ -178,17 +178,8 @@ export function decideDrift(
   const violating = findings.filter((finding) => finding.status === 'violation');
   const violations = violating.map((finding) => finding.rule).sort();
   const to = describeEncryption(type, resource.kmsKeyId);
-  const current: EncryptionBaseline = {
-    arn: resource.arn,
-    resourceType: resource.type,
-    resourceId: resource.id,
-    createdAt: resource.createdAt,
-    storageEncryptionType: type,
-    kmsKeyId: resource.kmsKeyId,
-    effectiveDurability: resource.effectiveDurability,
-    violations,
-    observedAt: now.toISOString(),
-  };
+  const observedAt = now.toISOString();
+  const current = { ...observedEncryption(resource), storageEncryptionType: type, violations, observedAt };
   const base = {
     resourceType: resource.type,
     resourceId: resource.id,
@@ -204,24 +195,7 @@ export function decideDrift(
       ? undefined
       : describeEncryption(baseline.storageEncryptionType, baseline.kmsKeyId);
   const changed = baseline !== undefined && encryptionChanged(baseline, resource);
-  let cause: string | undefined;
-  if (changed && baseline !== undefined) {
-    const recreated =
-      baseline.createdAt !== undefined &&
-      resource.createdAt !== undefined &&
-      baseline.createdAt !== resource.createdAt;
-    const durabilityTurnedOn =
-      !recreated &&
-      baseline.storageEncryptionType === 'none' &&
-      type !== 'none' &&
-      baseline.effectiveDurability !== resource.effectiveDurability &&
-      DURABLE.has(resource.effectiveDurability ?? '');
-    cause = recreated
-      ? `resource recreated (created ${resource.createdAt}, was ${baseline.createdAt})`
-      : durabilityTurnedOn
-        ? `durability change (EffectiveDurability ${baseline.effectiveDurability ?? 'unknown'} -> ${resource.effectiveDurability})`
-        : undefined;
-  }
+  const cause = changed && baseline !== undefined ? causeOf(baseline, resource) : undefined;
   const because = cause === undefined ? ' with no known cause' : `: ${cause}`;
   if (resolved) {
     // A return to compliance is one notice, whether or not the state itself changed.
@@ -260,15 +234,38 @@ export function decideDrift(
       findings: violating,
     });
   }
-  const unchanged =
-    baseline !== undefined &&
-    !encryptionChanged(baseline, resource) &&
+  return baseline !== undefined && sameBaseline(baseline, current)
+    ? { alerts }
+    : { alerts, baseline: current };
+}
+
+/** Why the encryption of a resource changed since its baseline, when the API answer tells. */
+function causeOf(baseline: EncryptionBaseline, resource: Resource): string | undefined {
+  const recreated =
+    baseline.createdAt !== undefined &&
+    resource.createdAt !== undefined &&
+    baseline.createdAt !== resource.createdAt;
+  if (recreated) return `resource recreated (created ${resource.createdAt}, was ${baseline.createdAt})`;
+  const durabilityTurnedOn =
+    baseline.storageEncryptionType === 'none' &&
+    resource.storageEncryptionType !== 'none' &&
+    baseline.effectiveDurability !== resource.effectiveDurability &&
+    DURABLE.has(resource.effectiveDurability ?? '');
+  return durabilityTurnedOn
+    ? `durability change (EffectiveDurability ${baseline.effectiveDurability ?? 'unknown'} -> ${resource.effectiveDurability})`
+    : undefined;
+}
+
+/** Whether a new observation leaves the stored baseline as it is (nothing to write). */
+function sameBaseline(baseline: EncryptionBaseline, current: EncryptionBaseline): boolean {
+  return (
+    !encryptionChanged(baseline, current) &&
     // A key the baseline lacked (read from an older endpoint) is learnt, so a later change shows.
     (baseline.kmsKeyId !== undefined || current.kmsKeyId === undefined) &&
     baseline.createdAt === current.createdAt &&
     baseline.effectiveDurability === current.effectiveDurability &&
-    baseline.violations.join() === violations.join();
-  return unchanged ? { alerts } : { alerts, baseline: current };
+    baseline.violations.join() === current.violations.join()
+  );
 }
 
 /**
