@@ -1,186 +1,23 @@
 /**
  * Pieces of serverless.yml computed from the project's single sources of truth:
- * - `<function name>`: that function's IAM statements, from infra/permissions.json (the
- *   actions its code calls), each scoped to the narrowest resources and conditions the
- *   API allows;
+ * - `<function name>`: that function's IAM statements (infra/iam.cjs, from
+ *   infra/permissions.json and the checks' declared permissions);
  * - `migrationDefinition`: infra/migration.asl.yaml with each `${migration-…}` placeholder
- *   replaced by that function's ARN.
+ *   replaced by that function's ARN;
+ * - `resources`: the stack's own resources, conditions and outputs.
  * CommonJS because the Serverless Framework `require`s files referenced with ${file()}.
  */
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parse } = require('yaml');
+const { actionsOf, statementsFor } = require('./iam.cjs');
 const permissions = require('./permissions.json');
-const stateKeys = require('./state-keys.json');
-
-const MANAGED_TAG = 'guardrails:managed';
-/** Functions invoked asynchronously (schedules, EventBridge): their failures go to FailedInvocations. */
-const ASYNC_FUNCTIONS = new Set([
-  'durability-scan',
-  'durability-react',
-  'encryption-drift',
-  'snapshot-cleanup',
-]);
 
 /**
  * Functions with `reservedConcurrency: 1` in serverless.yml: a throttle there is an event
  * waiting for the run before it (Lambda retries it, then FailedInvocations), not a fault to alarm on.
  */
 const ONE_RUN_AT_A_TIME = new Set(['durability-scan', 'encryption-drift']);
-
-const arn = (service, resource) => ({
-  'Fn::Sub': `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`,
-});
-const elasticache = (...kinds) => kinds.map((kind) => arn('elasticache', `${kind}:*`));
-
-/** `key=value` of the changeTag parameter, or undefined when it is empty. */
-function parseChangeTag(changeTag) {
-  if (changeTag === undefined || changeTag === '') return undefined;
-  const at = changeTag.lastIndexOf('=');
-  if (at < 1) throw new Error(`changeTag must be key=value, got "${changeTag}"`);
-  return { key: changeTag.slice(0, at), value: changeTag.slice(at + 1) };
-}
-
-/**
- * Resources (and a condition) for one action of the function `functionName`; `changeTag` limits
- * the changes to groups carrying it.
- */
-function scope(functionName, action, changeTag) {
-  const [service, name] = action.split(':');
-  if (service === 'elasticache') {
-    switch (name) {
-      case 'ModifyReplicationGroup':
-      case 'TestMigration':
-      case 'StartMigration':
-      case 'CompleteMigration':
-        return [
-          {
-            resources: elasticache('replicationgroup'),
-            ...(changeTag === undefined
-              ? {}
-              : { condition: { StringEquals: { [`aws:ResourceTag/${changeTag.key}`]: changeTag.value } } }),
-          },
-        ];
-      case 'DescribeReplicationGroups':
-        return [{ resources: elasticache('replicationgroup') }];
-      case 'DescribeServerlessCaches':
-        return [{ resources: elasticache('serverlesscache') }];
-      case 'DescribeCacheClusters':
-        return [{ resources: elasticache('cluster') }];
-      case 'DescribeSnapshots':
-        return [{ resources: elasticache('snapshot') }];
-      case 'ListTagsForResource':
-        return [{ resources: elasticache('replicationgroup', 'serverlesscache', 'snapshot') }];
-      case 'CreateSnapshot':
-        // The group may be read; the snapshot it creates must carry our tag.
-        return [
-          { resources: elasticache('replicationgroup', 'cluster') },
-          {
-            resources: elasticache('snapshot'),
-            condition: { StringEquals: { [`aws:RequestTag/${MANAGED_TAG}`]: 'true' } },
-          },
-        ];
-      case 'AddTagsToResource':
-        // Tag on create only: the managed tag is what lets snapshot-cleanup delete a snapshot,
-        // so tagging an existing one would make any snapshot deletable. ElastiCache authorises
-        // the tags of CreateSnapshot as AddTagsToResource with elasticache:CreateAction set.
-        return [
-          {
-            resources: elasticache('snapshot'),
-            condition: {
-              StringEquals: {
-                [`aws:RequestTag/${MANAGED_TAG}`]: 'true',
-                'elasticache:CreateAction': 'CreateSnapshot',
-              },
-            },
-          },
-        ];
-      case 'DeleteSnapshot':
-        // Only snapshots this app took.
-        return [
-          {
-            resources: elasticache('snapshot'),
-            condition: { StringEquals: { [`aws:ResourceTag/${MANAGED_TAG}`]: 'true' } },
-          },
-        ];
-      case 'DescribeEvents':
-        return [{ resources: ['*'] }]; // no resource-level permissions
-      default:
-        throw new Error(`no IAM scope known for ${action}`);
-    }
-  }
-  switch (service) {
-    case 'dynamodb': {
-      // Only the partitions its code uses (infra/state-keys.json). ForAllValues holds when the
-      // key is absent, so Null requires it: every granted action names a partition key.
-      const keys = stateKeys[functionName];
-      if (keys === undefined)
-        throw new Error(`infra/state-keys.json lists no partition keys for ${functionName}`);
-      return [
-        {
-          resources: [{ 'Fn::GetAtt': ['StateTable', 'Arn'] }],
-          condition: {
-            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keys },
-            Null: { 'dynamodb:LeadingKeys': 'false' },
-          },
-        },
-      ];
-    }
-    case 'events':
-      return [{ resources: [arn('events', 'event-bus/default')] }];
-    case 'sns':
-      return [{ resources: [{ Ref: 'AlertTopic' }] }];
-    case 'sqs':
-      return [{ resources: [{ 'Fn::GetAtt': ['RecheckQueue', 'Arn'] }] }];
-    case 'tag':
-    case 'cloudwatch':
-      return [{ resources: ['*'] }]; // GetResources and GetMetricData take no resource
-    default:
-      throw new Error(`no IAM scope known for ${action}`);
-  }
-}
-
-/** The IAM statements of one function: its code's actions grouped by resource scope. */
-function statementsFor(name, { policyParameter = '', changeTag = '' } = {}) {
-  const actions = permissions[name];
-  if (actions === undefined) throw new Error(`infra/permissions.json lists no actions for ${name}`);
-  const tag = parseChangeTag(changeTag);
-  const groups = new Map();
-  for (const action of actions) {
-    for (const { resources, condition } of scope(name, action, tag)) {
-      const key = JSON.stringify({ resources, condition });
-      const group = groups.get(key) ?? { resources, condition, actions: [] };
-      group.actions.push(action);
-      groups.set(key, group);
-    }
-  }
-  const statements = [...groups.values()].map(({ actions: list, resources, condition }) => ({
-    Effect: 'Allow',
-    Action: list,
-    Resource: resources,
-    ...(condition === undefined ? {} : { Condition: condition }),
-  }));
-  if (actions.includes('sns:Publish'))
-    // The alert topic is encrypted: publishing needs its key.
-    statements.push({
-      Effect: 'Allow',
-      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      Resource: [{ 'Fn::GetAtt': ['AlertTopicKey', 'Arn'] }],
-    });
-  if (ASYNC_FUNCTIONS.has(name))
-    statements.push({
-      Effect: 'Allow',
-      Action: ['sqs:SendMessage'],
-      Resource: [{ 'Fn::GetAtt': ['FailedInvocations', 'Arn'] }],
-    });
-  if (policyParameter !== '')
-    statements.push({
-      Effect: 'Allow',
-      Action: ['ssm:GetParameter'],
-      Resource: [arn('ssm', `parameter/${policyParameter.replace(/^\//, '')}`)],
-    });
-  return statements;
-}
 
 /** CloudFormation logical id Serverless gives a function (`migration-sync` → `MigrationDashsyncLambdaFunction`). */
 function lambdaLogicalId(name) {
@@ -237,15 +74,14 @@ const queueDepth = (queue) => ({
 
 const insights = (query, label) => ({ expression: query, label });
 
-/**
- * The stack's own resources (state table, alert topic, queues, log group, alarms, dashboard),
- * conditions and outputs, for the deployment's `service`, `stage` and parameters.
- */
-function resources({ service, stage, alertEmail, logRetentionDays }) {
-  const encryptedQueue = (extra = {}) => ({
-    Type: 'AWS::SQS::Queue',
-    Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600, ...extra },
-  });
+/** Every queue of the stack: encrypted by SQS, messages kept 14 days unless overridden. */
+const encryptedQueue = (extra = {}) => ({
+  Type: 'AWS::SQS::Queue',
+  Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600, ...extra },
+});
+
+/** An Errors alarm per function, and a Throttles alarm where a throttle is a fault. */
+function functionAlarms() {
   const alarms = {};
   for (const name of FUNCTIONS) {
     const id = lambdaLogicalId(name).replace(/LambdaFunction$/, '');
@@ -253,6 +89,11 @@ function resources({ service, stage, alertEmail, logRetentionDays }) {
     if (!ONE_RUN_AT_A_TIME.has(name))
       alarms[`${id}ThrottlesAlarm`] = anyAlarm(`${name} was throttled`, lambdaMetric(name, 'Throttles'));
   }
+  return alarms;
+}
+
+/** The dashboard's widgets: violations, remediations, scan duration, alerts, migrations. */
+function dashboardWidgets() {
   const widgets = [
     [
       'Violations by rule',
@@ -321,7 +162,12 @@ function resources({ service, stage, alertEmail, logRetentionDays }) {
       },
     },
   );
-  const Resources = {
+  return widgets;
+}
+
+/** The state table and the alert topic (with its key and optional email subscription). */
+function stateAndAlerts(service, stage, alertEmail) {
+  return {
     StateTable: {
       Type: 'AWS::DynamoDB::Table',
       DeletionPolicy: 'Retain',
@@ -379,6 +225,17 @@ function resources({ service, stage, alertEmail, logRetentionDays }) {
       Condition: 'HasAlertEmail',
       Properties: { TopicArn: { Ref: 'AlertTopic' }, Protocol: 'email', Endpoint: alertEmail },
     },
+  };
+}
+
+/**
+ * The stack's own resources (state table, alert topic, queues, log group, alarms, dashboard),
+ * conditions and outputs, for the deployment's `service`, `stage` and parameters.
+ */
+function resources({ service, stage, alertEmail, logRetentionDays }) {
+  const widgets = dashboardWidgets();
+  const Resources = {
+    ...stateAndAlerts(service, stage, alertEmail),
     RecheckQueue: encryptedQueue({
       MessageRetentionPeriod: 86_400,
       VisibilityTimeout: 720,
@@ -414,7 +271,7 @@ function resources({ service, stage, alertEmail, logRetentionDays }) {
         },
       ],
     }),
-    ...alarms,
+    ...functionAlarms(),
     Dashboard: {
       Type: 'AWS::CloudWatch::Dashboard',
       Properties: {
@@ -446,6 +303,7 @@ module.exports = {
   buildResources: resources,
   migrationDefinition: () => substitute(parse(readFileSync(join(__dirname, 'migration.asl.yaml'), 'utf8'))),
   lambdaLogicalId,
+  actionsOf,
   statementsFor,
   ONE_RUN_AT_A_TIME,
   ...Object.fromEntries(

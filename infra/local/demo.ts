@@ -163,7 +163,10 @@ for (const [label, advanceMs] of [
 ] as const) {
   const report = await scanDurability(durabilityDeps('demo-scan'), { policy: enforce, dryRun: false });
   line(
-    `${label.padEnd(28)} actions (${countByRule(report.findings, (finding) => finding.action)}); ${report.events} events`,
+    `${label.padEnd(28)} actions (${countByRule(
+      report.findings.filter((finding) => finding.action !== null),
+      (finding) => finding.action,
+    )}); ${report.events} events`,
   );
   clock.advance(advanceMs);
 }

@@ -25,6 +25,7 @@ import {
   type DurabilityLevel,
   type Resource,
   STORAGE_ENCRYPTION_TYPES,
+  TRANSIT_ENCRYPTION_MODES,
 } from '../domain/resource.js';
 import type { FleetClients } from './clients.js';
 import { AwsCallError, awsCall } from './errors.js';
@@ -88,6 +89,8 @@ export function toReplicationGroupResource(group: ReplicationGroup, tags: Record
     kmsKeyId: group.KmsKeyId,
     atRestEncryptionEnabled: group.AtRestEncryptionEnabled,
     transitEncryptionEnabled: group.TransitEncryptionEnabled,
+    transitEncryptionMode: oneOf(TRANSIT_ENCRYPTION_MODES, group.TransitEncryptionMode),
+    snapshotRetentionLimit: group.SnapshotRetentionLimit,
     multiAZ: group.MultiAZ === undefined ? undefined : group.MultiAZ === 'enabled',
     cacheNodeType: group.CacheNodeType,
     shards: group.NodeGroups?.length,
@@ -113,6 +116,7 @@ export function toServerlessCacheResource(cache: ServerlessCache, tags: Record<s
     createdAt: cache.CreateTime?.toISOString(),
     storageEncryptionType: oneOf(STORAGE_ENCRYPTION_TYPES, cache.StorageEncryptionType),
     kmsKeyId: cache.KmsKeyId,
+    snapshotRetentionLimit: cache.SnapshotRetentionLimit,
     pendingModifications: false,
     tags,
   };

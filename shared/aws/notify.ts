@@ -10,7 +10,8 @@ export const EVENT_SOURCE = 'elasticache-guardrails';
 
 /** One `detail-type` per kind of event, documented in the README. */
 export const DETAIL_TYPES = {
-  durabilityViolation: 'Durability Policy Violation',
+  /** A resource newly violates a rule, whatever the check (`detail.finding.check` names it). */
+  policyViolation: 'Guardrails Policy Violation',
   remediationStarted: 'Durability Remediation Started',
   remediationSucceeded: 'Durability Remediation Succeeded',
   remediationFailed: 'Durability Remediation Failed',

@@ -10,7 +10,9 @@
  * - `lease` / `<kind>#<what>`: leases that make a change happen once. They share a partition
  *   so a run lists every change in flight with one Query.
  */
+
 import * as z from 'zod';
+import { CHECKS, type CheckKey } from '../domain/checks/registry.js';
 import type { EncryptionAlert, EncryptionBaseline } from '../domain/drift.js';
 import { FINDING_STATUSES, type Finding } from '../domain/finding.js';
 import type { RemediationDetails } from '../domain/remediation.js';
@@ -39,7 +41,7 @@ export const findingSchema: z.ZodType<Finding> = z.object({
   resourceId: z.string(),
   arn: z.string(),
   rule: z.string(),
-  check: z.string(),
+  check: z.enum(Object.keys(CHECKS) as [CheckKey, ...CheckKey[]]),
   status: z.enum(FINDING_STATUSES),
   expected: z.string(),
   observed: z.string(),

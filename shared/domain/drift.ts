@@ -1,3 +1,4 @@
+import { type CheckKey, checksDeclaring } from './checks/registry.js';
 import type { Finding } from './finding.js';
 import type { Policy } from './policy/schema.js';
 import {
@@ -39,7 +40,7 @@ export interface EncryptionAlert {
   resourceType: ResourceType;
   resourceId: string;
   arn: string;
-  /** The rule concerned, or `storage-encryption` when no rule matches the resource. */
+  /** The rule concerned, or `storageEncryption` (the check) when no rule matches the resource. */
   rule: string;
   from?: string;
   to?: string;
@@ -134,8 +135,27 @@ export function alertsOnAnyChange(policy: Policy, findings: readonly Finding[]):
 
 const DURABLE = new Set<string>(['sync', 'async']);
 
+/** The checks whose state the drift job baselines and alerts on (hook `drift: encryption-baseline`). */
+export const DRIFT_CHECKS: ReadonlySet<string> = checksDeclaring('drift', 'encryption-baseline');
+
+/** Check names in reports written before each check had one name (its policy key). */
+const FORMER_CHECK_NAMES: Readonly<Record<string, CheckKey>> = { 'storage-encryption': 'storageEncryption' };
+
 /**
- * Compare one resource with its baseline and the policy's storage-encryption findings; at
+ * Whether a finding, as recorded now or in an older report, is of a drift-alerted check.
+ *
+ * @example
+ * isDriftFinding('storageEncryption'); // true, and 'storage-encryption' of an older report too
+ */
+export function isDriftFinding(check: string): boolean {
+  return DRIFT_CHECKS.has(FORMER_CHECK_NAMES[check] ?? check);
+}
+
+/** The rule an alert names when no rule of the policy concerns the resource. */
+const NO_RULE = 'storageEncryption';
+
+/**
+ * Compare one resource with its baseline and the policy's storageEncryption findings; at
  * most one alert per resource and run: `resolved` when it complies again; otherwise `drift`
  * when its state changed (every change with `alertOnAnyChange`, else only into a state the
  * policy refuses; severity high when it now breaks a rule, low when a durability change
@@ -158,22 +178,13 @@ export function decideDrift(
   const violating = findings.filter((finding) => finding.status === 'violation');
   const violations = violating.map((finding) => finding.rule).sort();
   const to = describeEncryption(type, resource.kmsKeyId);
-  const current: EncryptionBaseline = {
-    arn: resource.arn,
-    resourceType: resource.type,
-    resourceId: resource.id,
-    createdAt: resource.createdAt,
-    storageEncryptionType: type,
-    kmsKeyId: resource.kmsKeyId,
-    effectiveDurability: resource.effectiveDurability,
-    violations,
-    observedAt: now.toISOString(),
-  };
+  const observedAt = now.toISOString();
+  const current = { ...observedEncryption(resource), storageEncryptionType: type, violations, observedAt };
   const base = {
     resourceType: resource.type,
     resourceId: resource.id,
     arn: resource.arn,
-    rule: violations[0] ?? findings[0]?.rule ?? 'storage-encryption',
+    rule: violations[0] ?? findings[0]?.rule ?? NO_RULE,
   };
   const alerts: EncryptionAlert[] = [];
   const before = baseline?.violations ?? [];
@@ -184,27 +195,9 @@ export function decideDrift(
       ? undefined
       : describeEncryption(baseline.storageEncryptionType, baseline.kmsKeyId);
   const changed = baseline !== undefined && encryptionChanged(baseline, resource);
-  let cause: string | undefined;
+  const cause = changed && baseline !== undefined ? causeOf(baseline, resource) : undefined;
   /** A change that durability made (at-rest encryption comes with it): expected, so low severity. */
-  let causedByDurability = false;
-  if (changed && baseline !== undefined) {
-    const recreated =
-      baseline.createdAt !== undefined &&
-      resource.createdAt !== undefined &&
-      baseline.createdAt !== resource.createdAt;
-    const durabilityTurnedOn =
-      !recreated &&
-      baseline.storageEncryptionType === 'none' &&
-      type !== 'none' &&
-      baseline.effectiveDurability !== resource.effectiveDurability &&
-      DURABLE.has(resource.effectiveDurability ?? '');
-    causedByDurability = durabilityTurnedOn;
-    cause = recreated
-      ? `resource recreated (created ${resource.createdAt}, was ${baseline.createdAt})`
-      : durabilityTurnedOn
-        ? `durability change (EffectiveDurability ${baseline.effectiveDurability ?? 'unknown'} -> ${resource.effectiveDurability})`
-        : undefined;
-  }
+  const causedByDurability = changed && baseline !== undefined && turnedOnByDurability(baseline, resource);
   const because = cause === undefined ? ' with no known cause' : `: ${cause}`;
   if (resolved) {
     // A return to compliance is one notice, whether or not the state itself changed.
@@ -243,15 +236,46 @@ export function decideDrift(
       findings: violating,
     });
   }
-  const unchanged =
-    baseline !== undefined &&
-    !encryptionChanged(baseline, resource) &&
+  return baseline !== undefined && sameBaseline(baseline, current)
+    ? { alerts }
+    : { alerts, baseline: current };
+}
+
+/** Why the encryption of a resource changed since its baseline, when the API answer tells. */
+/** At-rest encryption came on with durability (the same resource, not recreated). */
+function turnedOnByDurability(baseline: EncryptionBaseline, resource: Resource): boolean {
+  return (
+    (baseline.createdAt === undefined ||
+      resource.createdAt === undefined ||
+      baseline.createdAt === resource.createdAt) &&
+    baseline.storageEncryptionType === 'none' &&
+    resource.storageEncryptionType !== 'none' &&
+    baseline.effectiveDurability !== resource.effectiveDurability &&
+    DURABLE.has(resource.effectiveDurability ?? '')
+  );
+}
+
+function causeOf(baseline: EncryptionBaseline, resource: Resource): string | undefined {
+  const recreated =
+    baseline.createdAt !== undefined &&
+    resource.createdAt !== undefined &&
+    baseline.createdAt !== resource.createdAt;
+  if (recreated) return `resource recreated (created ${resource.createdAt}, was ${baseline.createdAt})`;
+  return turnedOnByDurability(baseline, resource)
+    ? `durability change (EffectiveDurability ${baseline.effectiveDurability ?? 'unknown'} -> ${resource.effectiveDurability})`
+    : undefined;
+}
+
+/** Whether a new observation leaves the stored baseline as it is (nothing to write). */
+function sameBaseline(baseline: EncryptionBaseline, current: EncryptionBaseline): boolean {
+  return (
+    !encryptionChanged(baseline, current) &&
     // A key the baseline lacked (read from an older endpoint) is learnt, so a later change shows.
     (baseline.kmsKeyId !== undefined || current.kmsKeyId === undefined) &&
     baseline.createdAt === current.createdAt &&
     baseline.effectiveDurability === current.effectiveDurability &&
-    baseline.violations.join() === violations.join();
-  return unchanged ? { alerts } : { alerts, baseline: current };
+    baseline.violations.join() === current.violations.join()
+  );
 }
 
 /**
@@ -285,7 +309,7 @@ export function observedEncryption(resource: Resource): ObservedEncryption {
 }
 
 /**
- * The state a storage-encryption finding's `observed` text shows (`sse-kms (<key>)`,
+ * The state a storageEncryption finding's `observed` text shows (`sse-kms (<key>)`,
  * `sse-elasticache`, `none`), for reports written before they kept `resources`; empty for
  * `unknown` (the API did not say).
  *
@@ -300,7 +324,7 @@ export function encryptionFromObserved(observed: string): EncryptionState {
 }
 
 /**
- * The baseline a recorded state stands for, with the rules its storage-encryption findings
+ * The baseline a recorded state stands for, with the rules its storageEncryption findings
  * violated then; undefined when the state holds no `StorageEncryptionType` (nothing to compare).
  *
  * @example
@@ -308,7 +332,7 @@ export function encryptionFromObserved(observed: string): EncryptionState {
  */
 export function baselineOf(
   observed: ObservedEncryption,
-  findings: readonly Pick<Finding, 'arn' | 'check' | 'status' | 'rule'>[],
+  findings: readonly (Pick<Finding, 'arn' | 'status' | 'rule'> & { check: string })[],
   observedAt: string,
 ): EncryptionBaseline | undefined {
   const type = observed.storageEncryptionType;
@@ -316,9 +340,7 @@ export function baselineOf(
   const violations = findings
     .filter(
       (finding) =>
-        finding.arn === observed.arn &&
-        finding.check === 'storage-encryption' &&
-        finding.status === 'violation',
+        finding.arn === observed.arn && isDriftFinding(finding.check) && finding.status === 'violation',
     )
     .map((finding) => finding.rule)
     .sort();
@@ -333,7 +355,7 @@ export function retirementAlert(baseline: EncryptionBaseline): EncryptionAlert {
     resourceType: baseline.resourceType,
     resourceId: baseline.resourceId,
     arn: baseline.arn,
-    rule: baseline.violations[0] ?? 'storage-encryption',
+    rule: baseline.violations[0] ?? NO_RULE,
     from: describeEncryption(baseline.storageEncryptionType, baseline.kmsKeyId),
     summary: `${baseline.resourceId} no longer exists; its encryption baseline is retired`,
     findings: [],

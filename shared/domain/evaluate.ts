@@ -1,4 +1,4 @@
-import { CHECK_LIST } from './checks/registry.js';
+import { CHECK_LIST, type CheckKey } from './checks/registry.js';
 import type { CheckResult } from './checks/types.js';
 import { FINDING_STATUSES, type Finding, type FindingStatus } from './finding.js';
 import { compileGlob, type Glob } from './glob.js';
@@ -16,7 +16,7 @@ interface CompiledRule {
   /** Globs, compiled once per policy. */
   ids?: Glob[];
   tags: [string, string][];
-  checks: { type: string; evaluate: (resource: Resource) => CheckResult | undefined }[];
+  checks: { key: CheckKey; evaluate: (resource: Resource) => CheckResult | undefined }[];
 }
 
 function compileRule(rule: Rule): CompiledRule {
@@ -29,9 +29,9 @@ function compileRule(rule: Rule): CompiledRule {
     clusterModes: match.clusterMode && new Set(match.clusterMode),
     ids: match.ids?.map(compileGlob),
     tags: Object.entries(match.tags ?? {}),
-    checks: CHECK_LIST.filter((check) => settings[check.key] !== undefined).map((check) => ({
-      type: check.type,
-      evaluate: (resource: Resource) => check.evaluate(resource, settings[check.key]),
+    checks: CHECK_LIST.filter(({ key }) => settings[key] !== undefined).map(({ key, check }) => ({
+      key,
+      evaluate: (resource: Resource) => check.evaluate(resource, settings[key]),
     })),
   };
 }
@@ -188,7 +188,7 @@ export function evaluate(fleet: readonly Resource[], policy: Policy, now: Date):
           resourceId: resource.id,
           arn: resource.arn,
           rule: compiled.rule.name,
-          check: check.type,
+          check: check.key,
           status: active ? 'exempt' : result.status,
           expected: result.expected,
           observed: result.observed,

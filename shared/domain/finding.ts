@@ -1,3 +1,4 @@
+import type { CheckKey } from './checks/registry.js';
 import type { ResourceType } from './resource.js';
 
 export const FINDING_STATUSES = ['compliant', 'violation', 'exempt', 'unknown', 'error'] as const;
@@ -9,7 +10,8 @@ export interface Finding {
   resourceId: string;
   arn: string;
   rule: string;
-  check: string;
+  /** The check's one name: its key in the policy and in the registry. */
+  check: CheckKey;
   status: FindingStatus;
   expected: string;
   observed: string;

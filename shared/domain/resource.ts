@@ -12,6 +12,9 @@ export type DurabilitySetting = (typeof DURABILITY_SETTINGS)[number];
 export const STORAGE_ENCRYPTION_TYPES = ['none', 'sse-elasticache', 'sse-kms'] as const;
 export type StorageEncryptionType = (typeof STORAGE_ENCRYPTION_TYPES)[number];
 
+export const TRANSIT_ENCRYPTION_MODES = ['preferred', 'required'] as const;
+export type TransitEncryptionMode = (typeof TRANSIT_ENCRYPTION_MODES)[number];
+
 export const RESOURCE_TYPES = ['replication-group', 'serverless-cache'] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
@@ -37,7 +40,12 @@ export interface Resource {
   storageEncryptionType?: StorageEncryptionType;
   kmsKeyId?: string;
   atRestEncryptionEnabled?: boolean;
+  /** In-transit encryption (TLS) of a replication group; serverless caches always use TLS and do not say. */
   transitEncryptionEnabled?: boolean;
+  /** `preferred` also accepts clients without TLS; `required` only TLS. Set only while TLS is on. */
+  transitEncryptionMode?: TransitEncryptionMode;
+  /** Days automatic snapshots are kept; 0 turns automatic backups off. */
+  snapshotRetentionLimit?: number;
   multiAZ?: boolean;
   cacheNodeType?: string;
   /** Number of node groups (shards). */

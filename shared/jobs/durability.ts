@@ -13,6 +13,7 @@ import { DETAIL_TYPES, type EventPublisher, type OutgoingEvent } from '../aws/no
 import { createSnapshot, describeSnapshot } from '../aws/snapshots.js';
 import { durabilityLeaseKey, LEASE_PREFIXES, remediationDetailsSchema } from '../aws/state-keys.js';
 import type { Lease, StateStore } from '../aws/state-store.js';
+import { checksDeclaring } from '../domain/checks/registry.js';
 import { evaluate, type Summary, summarize } from '../domain/evaluate.js';
 import type { Finding } from '../domain/finding.js';
 import type { Policy } from '../domain/policy/schema.js';
@@ -66,7 +67,10 @@ export interface DurabilityReport {
 }
 
 /** A finding's identity within a run. */
-const findingKey = (finding: Pick<Finding, 'arn' | 'rule'>) => `${finding.arn}#${finding.rule}`;
+const findingKey = (finding: Pick<Finding, 'arn' | 'rule' | 'check'>) =>
+  `${finding.arn}#${finding.rule}#${finding.check}`;
+/** The checks whose violations this job remediates (hook `remediation: set-durability`). */
+const REMEDIATED = checksDeclaring('remediation', 'set-durability');
 const note = (finding: Finding, action: RemediationAction | null, text: string): Finding => ({
   ...finding,
   action,
@@ -244,7 +248,7 @@ class EnforcementRun {
     }
   }
 
-  /** Store every finding and emit the events that a change of status or action calls for. */
+  /** Store every finding, of every check, and emit the events that a change of status or action calls for. */
   async record(findings: readonly Finding[]): Promise<void> {
     const previous = await mapConcurrent(findings, 16, (finding) =>
       this.#deps.store.recordFinding(finding, this.now),
@@ -252,7 +256,7 @@ class EnforcementRun {
     findings.forEach((finding, index) => {
       const before = previous[index];
       if (finding.status === 'violation' && before?.status !== 'violation') {
-        this.#emit(DETAIL_TYPES.durabilityViolation, finding);
+        this.#emit(DETAIL_TYPES.policyViolation, finding);
       }
       if (
         finding.action !== null &&
@@ -265,23 +269,23 @@ class EnforcementRun {
   }
 }
 
+/** Evaluate every check on `resources`, remediate what a remediation hook covers, store and emit for all. */
 async function enforce(
-  groups: Resource[],
+  resources: Resource[],
   deps: GroupCheckDeps,
   settings: DurabilityJobSettings,
 ): Promise<DurabilityReport> {
   const run = new EnforcementRun(deps);
-  await readHealth(deps, groups, run.now);
-  const findings = evaluate(groups, settings.policy, run.now).filter(
-    (finding) => finding.check === 'durability',
-  );
-  const byArn = new Map(groups.map((group) => [group.arn, group]));
+  await readHealth(deps, resources, run.now);
+  const findings = evaluate(resources, settings.policy, run.now);
+  const remediable = findings.filter((finding) => REMEDIATED.has(finding.check));
+  const byArn = new Map(resources.map((resource) => [resource.arn, resource]));
   const leases = new Map(
     (await deps.store.listLeases(LEASE_PREFIXES.durability, run.now, remediationDetailsSchema)).map(
       (lease) => [lease.key, lease],
     ),
   );
-  const open = findings.filter((finding) => !leases.has(durabilityLeaseKey(finding.arn)));
+  const open = remediable.filter((finding) => !leases.has(durabilityLeaseKey(finding.arn)));
   const unreadable = await readEngineVersionsInto(
     deps,
     open
@@ -315,7 +319,7 @@ async function enforce(
     settle(change.finding, await run.start(change), change.covers);
   });
   const inFlight = new Map<string, Finding[]>();
-  for (const finding of findings) {
+  for (const finding of remediable) {
     if (leases.has(durabilityLeaseKey(finding.arn)))
       inFlight.set(finding.arn, [...(inFlight.get(finding.arn) ?? []), finding]);
   }
@@ -339,7 +343,8 @@ async function enforce(
 }
 
 /**
- * The scheduled scan: every replication group against the policy's durability rules.
+ * The scheduled scan: the whole fleet against every check of the policy; findings are stored
+ * and new violations emitted for every check, and durability violations remediated.
  *
  * @example
  * const report = await scanDurability(deps, { policy, dryRun: true });
@@ -348,12 +353,7 @@ export async function scanDurability(
   deps: DurabilityJobDeps,
   settings: DurabilityJobSettings,
 ): Promise<DurabilityReport> {
-  const fleet = await readFleet(deps.clients);
-  return enforce(
-    fleet.filter((resource) => resource.type === 'replication-group'),
-    deps,
-    settings,
-  );
+  return enforce(await readFleet(deps.clients), deps, settings);
 }
 
 /**

@@ -18,6 +18,8 @@ import { RECORD_KINDS } from '../aws/state-keys.js';
 import type { StateStore } from '../aws/state-store.js';
 import {
   alertsOnAnyChange,
+  DRIFT_CHECKS,
+  type DriftDecision,
   decideDrift,
   type EncryptionAlert,
   type EncryptionBaseline,
@@ -28,6 +30,10 @@ import type { Finding } from '../domain/finding.js';
 import type { Policy } from '../domain/policy/schema.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
 
+/**
+ * Where the baselines are stored. A storage key, not a check name: it keeps the spelling it was
+ * deployed with, so the baselines stored before checks had one name are read as they are.
+ */
 export const BASELINE_KIND = RECORD_KINDS.encryptionBaseline;
 
 export interface DriftJobDeps {
@@ -130,6 +136,44 @@ function comparedBaseline(stored: EncryptionBaseline | undefined, now: Date): En
   return now.getTime() - Date.parse(pending.claimedAt) > STALE_CLAIM_MS ? pending.previous : stored;
 }
 
+/** One resource's drift decision, with the stored revision and the baseline it was compared with. */
+interface Decision extends DriftDecision {
+  arn: string;
+  revision: number;
+  previous: EncryptionBaseline | undefined;
+}
+
+/** The compare-and-set writes of a decision's baseline: claim before alerting, then confirm or give back. */
+function baselineWrites(store: StateStore, now: Date) {
+  /** The record this decision leaves: the new baseline, or the compared one when only alerts changed. */
+  const settled = (decision: Decision) => settledBaseline(decision.baseline ?? decision.previous);
+  return {
+    settled,
+    claim: (decision: Decision) =>
+      store.putRecordIf(
+        BASELINE_KIND,
+        decision.arn,
+        {
+          ...settled(decision),
+          pending: { alerts: decision.alerts, claimedAt: now.toISOString(), previous: decision.previous },
+        },
+        decision.revision,
+      ),
+    confirm: (decision: Decision) =>
+      store.putRecordIf(BASELINE_KIND, decision.arn, settled(decision), decision.revision + 1),
+    /** Give a claim back when its alerts could not be sent: the transition stays to be alerted. */
+    giveBack: (decision: Decision) =>
+      decision.previous === undefined
+        ? store.deleteRecord(BASELINE_KIND, decision.arn, { field: 'revision', is: decision.revision + 1 })
+        : store.putRecordIf(
+            BASELINE_KIND,
+            decision.arn,
+            settledBaseline(decision.previous),
+            decision.revision + 1,
+          ),
+  };
+}
+
 /**
  * Scan the fleet for StorageEncryptionType drift and policy violations. A transition is
  * alerted once even when runs overlap: before alerting, a run claims it by a compare-and-set
@@ -145,12 +189,12 @@ export async function scanEncryptionDrift(deps: DriftJobDeps, policy: Policy): P
     readFleet(deps.clients),
     deps.store.listRecords<EncryptionBaseline>(BASELINE_KIND),
   ]);
-  const findings = evaluate(fleet, policy, now).filter((finding) => finding.check === 'storage-encryption');
+  const findings = evaluate(fleet, policy, now).filter((finding) => DRIFT_CHECKS.has(finding.check));
   const findingsOf = new Map<string, Finding[]>();
   for (const finding of findings)
     findingsOf.set(finding.arn, [...(findingsOf.get(finding.arn) ?? []), finding]);
   const baselines = new Map(stored.map((baseline) => [baseline.arn, baseline]));
-  const decisions = fleet.map((resource) => {
+  const decisions = fleet.map((resource): Decision => {
     const own = findingsOf.get(resource.arn) ?? [];
     const current = baselines.get(resource.arn);
     const compared = comparedBaseline(current, now);
@@ -161,34 +205,10 @@ export async function scanEncryptionDrift(deps: DriftJobDeps, policy: Policy): P
       ...decideDrift(resource, own, compared, now, alertsOnAnyChange(policy, own)),
     };
   });
-  type Decision = (typeof decisions)[number];
   const present = new Set(fleet.map((resource) => resource.arn));
   const gone = stored.filter((baseline) => !present.has(baseline.arn));
   const store = deps.store;
-  /** The record this decision leaves: the new baseline, or the compared one when only alerts changed. */
-  const settled = (decision: Decision) => settledBaseline(decision.baseline ?? decision.previous);
-  const claim = (decision: Decision) =>
-    store.putRecordIf(
-      BASELINE_KIND,
-      decision.arn,
-      {
-        ...settled(decision),
-        pending: { alerts: decision.alerts, claimedAt: now.toISOString(), previous: decision.previous },
-      },
-      decision.revision,
-    );
-  const confirm = (decision: Decision) =>
-    store.putRecordIf(BASELINE_KIND, decision.arn, settled(decision), decision.revision + 1);
-  /** Give a claim back when its alerts could not be sent: the transition stays to be alerted. */
-  const giveBack = (decision: Decision) =>
-    decision.previous === undefined
-      ? store.deleteRecord(BASELINE_KIND, decision.arn, { field: 'revision', is: decision.revision + 1 })
-      : store.putRecordIf(
-          BASELINE_KIND,
-          decision.arn,
-          settledBaseline(decision.previous),
-          decision.revision + 1,
-        );
+  const { settled, claim, confirm, giveBack } = baselineWrites(store, now);
 
   const alerting = decisions.filter((decision) => decision.alerts.length > 0);
   const won = await mapConcurrent(alerting, 16, claim);

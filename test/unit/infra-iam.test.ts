@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import permissions from '../../infra/permissions.json' with { type: 'json' };
+import { CHECKS, checkPermissions } from '../../shared/domain/checks/registry.js';
 import { evaluate, type Request, TAG_ON_CREATE, TAG_SOMEONE_ELSES_SNAPSHOT } from '../iam-evaluation.js';
 
 interface Statement {
@@ -10,7 +11,8 @@ interface Statement {
   Condition?: Record<string, Record<string, string>>;
 }
 const require = createRequire(import.meta.url);
-const { statementsFor } = require('../../infra/serverless.cjs') as {
+const { actionsOf, statementsFor } = require('../../infra/serverless.cjs') as {
+  actionsOf(name: string): string[];
   statementsFor(name: string, options?: { policyParameter?: string; changeTag?: string }): Statement[];
 };
 const FUNCTIONS = Object.keys(permissions).filter((name) => !name.startsWith('$')) as Exclude<
@@ -67,6 +69,22 @@ describe('IAM statements of infra/serverless.cjs', () => {
       );
     },
   );
+
+  it('grants the scan every read each registered check declares, generated from the registry', () => {
+    // Act
+    const granted = statementsFor('durability-scan').flatMap((statement) => statement.Action);
+
+    // Assess
+    for (const [name, check] of Object.entries(CHECKS))
+      for (const action of check.permissions) expect(granted, `${name} declares ${action}`).toContain(action);
+    expect(actionsOf('durability-scan')).toEqual(expect.arrayContaining(checkPermissions()));
+    expect(actionsOf('durability-scan')).not.toContain('$checks');
+  });
+
+  it('expands $checks only where a function lists it', () => {
+    expect(actionsOf('encryption-drift')).not.toContain('cloudwatch:GetMetricData');
+    expect(actionsOf('migration-approval')).toEqual(permissions['migration-approval']);
+  });
 
   it('refuses a changeTag that is not key=value', () => {
     expect(() => statementsFor('durability-scan', { changeTag: 'nokey' })).toThrow(

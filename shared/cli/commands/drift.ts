@@ -15,6 +15,7 @@ import {
   describeEncryption,
   type EncryptionBaseline,
   encryptionFromObserved,
+  isDriftFinding,
 } from '../../domain/drift.js';
 import { evaluate } from '../../domain/evaluate.js';
 import { FINDING_STATUSES, type Finding } from '../../domain/finding.js';
@@ -84,7 +85,7 @@ const storedBaselineSchema = observedSchema.partial({ resourceType: true, resour
 
 /**
  * The baselines a `scan --format json` report stands for. A report written before reports kept
- * `resources` is read from its storage-encryption findings' `observed` text instead.
+ * `resources` is read from its storageEncryption findings' `observed` text instead.
  */
 async function reportBaselines(file: string): Promise<EncryptionBaseline[]> {
   let parsed: z.infer<typeof reportSchema>;
@@ -108,7 +109,7 @@ async function reportBaselines(file: string): Promise<EncryptionBaseline[]> {
   const observed =
     parsed.resources ??
     findings
-      .filter((finding) => finding.check === 'storage-encryption')
+      .filter((finding) => isDriftFinding(finding.check))
       .map((finding) => ({
         resourceType: finding.resourceType,
         resourceId: finding.resourceId,
@@ -154,7 +155,7 @@ async function drift(flags: DriftFlags, io: CliIo) {
   const { filter, text } = filterOf(flags);
   const findingsOf = new Map<string, Finding[]>();
   for (const finding of evaluate(fleet, policy, now))
-    if (finding.check === 'storage-encryption')
+    if (isDriftFinding(finding.check))
       findingsOf.set(finding.arn, [...(findingsOf.get(finding.arn) ?? []), finding]);
   const rows = fleet.flatMap((resource) => {
     const recorded = baselines.get(resource.arn);
@@ -162,7 +163,7 @@ async function drift(flags: DriftFlags, io: CliIo) {
     const baseline = { ...recorded, resourceType: resource.type, resourceId: resource.id };
     const own = findingsOf.get(resource.arn) ?? [];
     const { alerts } = decideDrift(resource, own, baseline, now, alertsOnAnyChange(policy, own));
-    // A transition is filtered by its resource's storage-encryption findings now.
+    // A transition is filtered by its resource's storageEncryption findings now.
     const judged = own.length > 0 ? own : [{ status: 'unknown' as const, rule: '', resourceId: resource.id }];
     const shown = judged.some((finding) => passes(finding, filter));
     return alerts.map((alert) => ({
@@ -209,7 +210,7 @@ export function addDrift(parent: CommandUnknownOpts, context: CommandContext): v
     .addHelpText(
       'after',
       `
---status and --rule keep the transitions of resources whose storage-encryption findings now have
+--status and --rule keep the transitions of resources whose storageEncryption findings now have
 that status or rule; --resource matches the resource id. They choose what is printed only: any
 transition in the whole fleet still exits ${EXIT.violations}.`,
     )

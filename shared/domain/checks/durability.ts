@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { STAGED_ACTIONS } from '../readiness.js';
 import { compareDurability, DURABILITY_LEVELS } from '../resource.js';
 import { strictObject } from '../strict-object.js';
-import type { Check } from './types.js';
+import { type Check, unreported } from './types.js';
 
 export const durabilitySchema = strictObject({
   minimum: z.enum(DURABILITY_LEVELS),
@@ -40,22 +40,15 @@ export type DurabilityConfig = z.output<typeof durabilitySchema>;
  * durability: { minimum: async, set: sync }
  */
 export const durabilityCheck: Check<DurabilityConfig> = {
-  key: 'durability',
-  type: 'durability',
   schema: durabilitySchema,
   permissions: ['elasticache:DescribeReplicationGroups', 'tag:GetResources', 'cloudwatch:GetMetricData'],
+  hooks: { remediation: 'set-durability' },
   evaluate(resource, config) {
     if (resource.type !== 'replication-group') return undefined;
     const expected = `>= ${config.minimum}`;
     const effective = resource.effectiveDurability;
-    if (effective === undefined) {
-      return {
-        status: 'unknown',
-        expected,
-        observed: 'unknown',
-        reason: 'the API returned no EffectiveDurability (engine or endpoint predates durability)',
-      };
-    }
+    if (effective === undefined)
+      return unreported(expected, 'EffectiveDurability', '(engine or endpoint predates durability)');
     const notes: string[] = [];
     if (
       resource.durability !== undefined &&

@@ -1,15 +1,20 @@
 import type { z } from 'zod';
+import { automaticBackupsCheck } from './automatic-backups.js';
 import { durabilityCheck } from './durability.js';
 import { storageEncryptionCheck } from './storage-encryption.js';
-import type { Check } from './types.js';
+import { transitEncryptionCheck } from './transit-encryption.js';
+import type { Check, CheckHooks } from './types.js';
 
 /**
- * Every check by the rule key that configures it, in the order findings list them.
+ * Every check by the rule key that configures it, in the order findings list them. The key is
+ * the check's one name: the policy key, a finding's `check`, an event's `detail.finding.check`.
  * Adding a check is one new module and one line here; no side-effect imports.
  */
 export const CHECKS = {
   durability: durabilityCheck,
   storageEncryption: storageEncryptionCheck,
+  transitEncryption: transitEncryptionCheck,
+  automaticBackups: automaticBackupsCheck,
 } as const;
 
 export type CheckKey = keyof typeof CHECKS;
@@ -24,10 +29,25 @@ export function checkShape(): CheckShape {
   ) as CheckShape;
 }
 
-/** The checks as a list, for generic iteration (each reads its own config from the rule). */
-export const CHECK_LIST: readonly Check<unknown>[] = Object.values(CHECKS);
+/** The checks as a list with their names, for generic iteration (each reads its own config from the rule). */
+export const CHECK_LIST: readonly { key: CheckKey; check: Check<unknown> }[] = Object.entries(CHECKS).map(
+  ([key, check]) => ({ key: key as CheckKey, check: check as Check<unknown> }),
+);
 
-/** IAM actions every registered check needs to read its facts. */
+/**
+ * The checks that declare `action` for `hook`: how a job finds the findings it acts on.
+ *
+ * @example
+ * const remediated = checksDeclaring('remediation', 'set-durability'); // Set { 'durability' }
+ */
+export function checksDeclaring<Hook extends keyof CheckHooks>(
+  hook: Hook,
+  action: NonNullable<CheckHooks[Hook]>,
+): ReadonlySet<CheckKey> {
+  return new Set(CHECK_LIST.filter(({ check }) => check.hooks?.[hook] === action).map(({ key }) => key));
+}
+
+/** IAM actions every registered check needs to read its facts (infra/serverless.cjs grants them). */
 export function checkPermissions(): string[] {
-  return [...new Set(CHECK_LIST.flatMap((check) => check.permissions))].sort();
+  return [...new Set(CHECK_LIST.flatMap(({ check }) => check.permissions))].sort();
 }

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { STORAGE_ENCRYPTION_TYPES } from '../resource.js';
 import { strictObject } from '../strict-object.js';
-import type { Check } from './types.js';
+import { type Check, unreported } from './types.js';
 
 export const storageEncryptionSchema = strictObject({
   allowed: z.array(z.enum(STORAGE_ENCRYPTION_TYPES)).min(1),
@@ -38,14 +38,13 @@ function describeState(type: string, kmsKeyId: string | undefined): string {
  * storageEncryption: { allowed: [sse-kms], kmsKeyIds: ["arn:aws:kms:eu-west-1:111122223333:alias/cache"] }
  */
 export const storageEncryptionCheck: Check<StorageEncryptionConfig> = {
-  key: 'storageEncryption',
-  type: 'storage-encryption',
   schema: storageEncryptionSchema,
   permissions: [
     'elasticache:DescribeReplicationGroups',
     'elasticache:DescribeServerlessCaches',
     'tag:GetResources',
   ],
+  hooks: { drift: 'encryption-baseline' },
   evaluate(resource, config) {
     const keys = config.kmsKeyIds;
     const expected =
@@ -55,14 +54,8 @@ export const storageEncryptionCheck: Check<StorageEncryptionConfig> = {
             .join(' | ')
         : config.allowed.join(' | ');
     const type = resource.storageEncryptionType;
-    if (type === undefined) {
-      return {
-        status: 'unknown',
-        expected,
-        observed: 'unknown',
-        reason: 'the API returned no StorageEncryptionType (endpoint predates the field)',
-      };
-    }
+    if (type === undefined)
+      return unreported(expected, 'StorageEncryptionType', '(endpoint predates the field)');
     const observed = describeState(type, resource.kmsKeyId);
     const notes =
       resource.atRestEncryptionEnabled === false && type !== 'none'

@@ -12,16 +12,44 @@ export interface CheckResult {
 }
 
 /**
- * A check, Cloud Custodian style: registered under the policy key it reads, with its own
- * schema, the IAM actions it needs to read its facts, and a pure evaluation.
+ * The result for a resource whose API answer lacks the field a check reads: `unknown`, never
+ * a guess. `observed` defaults to `unknown`; `detail` says why the field may be missing.
+ *
+ * @example
+ * if (days === undefined) return unreported(expected, 'SnapshotRetentionLimit');
+ */
+export function unreported(
+  expected: string,
+  field: string,
+  detail?: string,
+  observed = 'unknown',
+): CheckResult {
+  const reason = `the API returned no ${field}${detail === undefined ? '' : ` ${detail}`}`;
+  return { status: 'unknown', expected, observed, reason };
+}
+
+/**
+ * Actions a job carries out on a check's findings beyond what every check gets (stored
+ * findings and violation events), named as in Cloud Custodian's action registry: the job that
+ * owns an action looks up the checks that declare it, and never names a check.
+ */
+export interface CheckHooks {
+  /** In enforce mode, violations are remediated by this action (`set-durability`: the durability job). */
+  remediation?: 'set-durability';
+  /** Changes of the checked state are alerted against a stored baseline (`encryption-baseline`: the drift job). */
+  drift?: 'encryption-baseline';
+}
+
+/**
+ * A check, Cloud Custodian style: registered under the policy key that configures it (that key
+ * is its one name, in policies, findings, events and logs), with its own schema, the IAM
+ * actions it needs to read its facts, a pure evaluation and optional hooks.
  */
 export interface Check<Config> {
-  /** The key of a rule that configures this check (`durability`, `storageEncryption`). */
-  key: string;
-  /** The id written in findings (`durability`, `storage-encryption`). */
-  type: string;
   schema: z.ZodType<Config>;
+  /** IAM actions that read its facts; the scanning functions' roles are generated from them. */
   permissions: readonly string[];
   /** Undefined when the check does not apply to this kind of resource. */
   evaluate(resource: Resource, config: Config): CheckResult | undefined;
+  hooks?: CheckHooks;
 }

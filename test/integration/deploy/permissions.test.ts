@@ -23,11 +23,17 @@ import { groupState, REGION, type Stack, startStack } from '../harness.js';
 const ROOT = new URL('../../..', import.meta.url).pathname;
 const readJson = (path: string) =>
   JSON.parse(readFileSync(join(ROOT, path), 'utf8')) as Record<string, string[]>;
-const permissions = readJson('infra/permissions.json');
 const stateKeys = readJson('infra/state-keys.json');
-const { statementsFor } = createRequire(import.meta.url)('../../../infra/serverless.cjs') as {
+const { actionsOf, statementsFor } = createRequire(import.meta.url)('../../../infra/serverless.cjs') as {
+  actionsOf(name: string): string[];
   statementsFor(name: string): PolicyStatement[];
 };
+/** Each function's actions as generated (infra/permissions.json with `$checks` expanded). */
+const permissions = Object.fromEntries(
+  Object.keys(readJson('infra/permissions.json'))
+    .filter((name) => !name.startsWith('$'))
+    .map((name) => [name, actionsOf(name)]),
+);
 /**
  * IAM needs these for a call the code makes: tags sent with CreateSnapshot need
  * AddTagsToResource, and a write needs the read that settles its lost answer (READ_BACK).

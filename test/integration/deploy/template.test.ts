@@ -18,15 +18,21 @@ import {
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 const require = createRequire(import.meta.url);
-const { lambdaLogicalId, ONE_RUN_AT_A_TIME } = require('../../../infra/serverless.cjs') as {
+const {
+  actionsOf: generatedActions,
+  lambdaLogicalId,
+  ONE_RUN_AT_A_TIME,
+} = require('../../../infra/serverless.cjs') as {
+  actionsOf(name: string): string[];
   lambdaLogicalId(name: string): string;
   ONE_RUN_AT_A_TIME: Set<string>;
 };
 const readJson = (path: string) =>
   JSON.parse(readFileSync(join(ROOT, path), 'utf8')) as Record<string, string[]>;
-const permissions = readJson('infra/permissions.json');
 const stateKeys = readJson('infra/state-keys.json');
-const FUNCTIONS = Object.keys(permissions).filter((name) => !name.startsWith('$'));
+const FUNCTIONS = Object.keys(readJson('infra/permissions.json')).filter((name) => !name.startsWith('$'));
+/** Each function's actions as generated (infra/permissions.json with `$checks` expanded). */
+const permissions = Object.fromEntries(FUNCTIONS.map((name) => [name, generatedActions(name)]));
 /** Permissions the platform needs for the function, not its code: logs, its SQS trigger, its failure destination. */
 const PLATFORM = new Set([
   'logs:CreateLogStream',

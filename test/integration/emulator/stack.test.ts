@@ -73,7 +73,7 @@ describe('Local stack: EventBridge capture', () => {
     // Prepare
     const events = new EventPublisher(undefined, { endpoint: emulator.endpoint, region });
     const outgoing = Array.from({ length: 12 }, (_, index) => ({
-      detailType: DETAIL_TYPES.durabilityViolation,
+      detailType: DETAIL_TYPES.policyViolation,
       detail: { resourceId: `g-${index}`, authToken: 'hunter2' },
       resources: [`arn:g-${index}`],
     }));
@@ -88,7 +88,7 @@ describe('Local stack: EventBridge capture', () => {
     );
     expect(captured[0]).toMatchObject({
       source: 'elasticache-guardrails',
-      detailType: 'Durability Policy Violation',
+      detailType: 'Guardrails Policy Violation',
       detail: { authToken: '[REDACTED]' },
     });
     expect(emulator.faults.count('PutEvents')).toBe(2);
@@ -102,7 +102,7 @@ describe('Local stack: EventBridge capture', () => {
 
     // Act
     await events.publish([
-      { detailType: DETAIL_TYPES.durabilityViolation, detail: { resourceId: 'g-1' }, resources: ['arn:g-1'] },
+      { detailType: DETAIL_TYPES.policyViolation, detail: { resourceId: 'g-1' }, resources: ['arn:g-1'] },
     ]);
     await capturing.close();
 
@@ -111,7 +111,7 @@ describe('Local stack: EventBridge capture', () => {
     expect(JSON.parse(line ?? '{}')).toEqual({
       version: '0',
       id: expect.any(String),
-      'detail-type': 'Durability Policy Violation',
+      'detail-type': 'Guardrails Policy Violation',
       source: 'elasticache-guardrails',
       time: expect.any(String),
       resources: ['arn:g-1'],
@@ -199,7 +199,7 @@ describe('Local stack: state store on dynalite', () => {
       resourceId: 'g2',
       arn: 'arn:g2',
       rule: 'dur',
-      check: 'durability',
+      check: 'durability' as const,
       status: 'violation' as const,
       expected: '>= sync',
       observed: 'async',

@@ -94,7 +94,7 @@ describe('Function: scanDurability', () => {
     ]);
     expect(first.actions).toEqual({ 'would-modify': 20, blocked: 6, 'needs-rebuild': 4 });
     const violationEvents = emittedEvents(stack.emulator).filter(
-      (event) => event.detailType === DETAIL_TYPES.durabilityViolation,
+      (event) => event.detailType === DETAIL_TYPES.policyViolation,
     );
     expect(violationEvents.map((event) => event.resourceId).sort()).toEqual(ids(first.findings, 'violation'));
     expect(second.events).toBe(0);

@@ -21,7 +21,7 @@ const finding = (of: Resource, status: Finding['status'], reason = 'ok'): Findin
   resourceId: of.id,
   arn: of.arn,
   rule: 'r',
-  check: 'c',
+  check: 'durability',
   status,
   expected: '',
   observed: '',

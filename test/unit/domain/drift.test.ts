@@ -103,7 +103,27 @@ describe('Function: baselineOf', () => {
     arn: 'arn:aws:elasticache:us-east-1:111122223333:replicationgroup:orders',
   };
 
-  it('keeps the rules its storage-encryption findings violated', () => {
+  it('keeps the rules its storageEncryption findings violated', () => {
+    // Prepare
+    const finding = {
+      arn: observed.arn,
+      check: 'storageEncryption',
+      rule: 'kms',
+      status: 'violation' as const,
+    };
+
+    // Act
+    const baseline = baselineOf(
+      { ...observed, storageEncryptionType: 'none' },
+      [finding, { ...finding, rule: 'tls', check: 'transitEncryption' }],
+      '2026-11-25T10:00:00Z',
+    );
+
+    // Assess
+    expect(baseline?.violations).toEqual(['kms']);
+  });
+
+  it('reads the findings of a report written before checks had one name (storage-encryption)', () => {
     // Prepare
     const finding = {
       arn: observed.arn,

@@ -118,7 +118,7 @@ describe('Function: evaluate', () => {
 
       // Assess
       expect(finding?.status).toBe(status);
-      expect(finding?.check).toBe('storage-encryption');
+      expect(finding?.check).toBe('storageEncryption');
     });
 
     it('never decides on AtRestEncryptionEnabled, and notes when it disagrees', () => {

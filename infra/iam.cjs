@@ -1,0 +1,196 @@
+/**
+ * Each function's IAM statements, from infra/permissions.json (the actions its code calls;
+ * `$checks` stands for the read actions every registered check declares, read from
+ * shared/domain/checks/registry.ts), each scoped to the narrowest resources and conditions the
+ * API allows. infra/serverless.cjs hands them to serverless.yml.
+ */
+const { require: requireTypeScript } = require('tsx/cjs/api');
+const permissions = require('./permissions.json');
+const stateKeys = require('./state-keys.json');
+
+/** Stands, in a function's list of infra/permissions.json, for what the registered checks declare. */
+const CHECKS_TOKEN = '$checks';
+
+/** The read actions every registered check declares (read once, when first needed). */
+let checkActions;
+function checksPermissions() {
+  checkActions ??= requireTypeScript('../shared/domain/checks/registry.ts', __filename).checkPermissions();
+  return checkActions;
+}
+
+/** The AWS actions the function `name` calls: its list, with `$checks` expanded, each once. */
+function actionsOf(name) {
+  const listed = permissions[name];
+  if (listed === undefined) throw new Error(`infra/permissions.json lists no actions for ${name}`);
+  return [...new Set(listed.flatMap((action) => (action === CHECKS_TOKEN ? checksPermissions() : [action])))];
+}
+
+const MANAGED_TAG = 'guardrails:managed';
+/** Functions invoked asynchronously (schedules, EventBridge): their failures go to FailedInvocations. */
+const ASYNC_FUNCTIONS = new Set([
+  'durability-scan',
+  'durability-react',
+  'encryption-drift',
+  'snapshot-cleanup',
+]);
+
+const arn = (service, resource) => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`,
+});
+const elasticache = (...kinds) => kinds.map((kind) => arn('elasticache', `${kind}:*`));
+
+/** `key=value` of the changeTag parameter, or undefined when it is empty. */
+function parseChangeTag(changeTag) {
+  if (changeTag === undefined || changeTag === '') return undefined;
+  const at = changeTag.lastIndexOf('=');
+  if (at < 1) throw new Error(`changeTag must be key=value, got "${changeTag}"`);
+  return { key: changeTag.slice(0, at), value: changeTag.slice(at + 1) };
+}
+
+/** ElastiCache reads and the resource kinds they may name. */
+const READ_SCOPES = {
+  DescribeReplicationGroups: ['replicationgroup'],
+  DescribeServerlessCaches: ['serverlesscache'],
+  DescribeCacheClusters: ['cluster'],
+  DescribeSnapshots: ['snapshot'],
+  ListTagsForResource: ['replicationgroup', 'serverlesscache', 'snapshot'],
+};
+
+/** Resources (and a condition) for one ElastiCache action; `changeTag` limits changes to groups carrying it. */
+function elasticacheScope(name, action, changeTag) {
+  const kinds = READ_SCOPES[name];
+  if (kinds !== undefined) return [{ resources: elasticache(...kinds) }];
+  switch (name) {
+    case 'ModifyReplicationGroup':
+    case 'TestMigration':
+    case 'StartMigration':
+    case 'CompleteMigration':
+      return [
+        {
+          resources: elasticache('replicationgroup'),
+          ...(changeTag === undefined
+            ? {}
+            : { condition: { StringEquals: { [`aws:ResourceTag/${changeTag.key}`]: changeTag.value } } }),
+        },
+      ];
+    case 'CreateSnapshot':
+      // The group may be read; the snapshot it creates must carry our tag.
+      return [
+        { resources: elasticache('replicationgroup', 'cluster') },
+        {
+          resources: elasticache('snapshot'),
+          condition: { StringEquals: { [`aws:RequestTag/${MANAGED_TAG}`]: 'true' } },
+        },
+      ];
+    case 'AddTagsToResource':
+      // Tag on create only: the managed tag is what lets snapshot-cleanup delete a snapshot,
+      // so tagging an existing one would make any snapshot deletable. ElastiCache authorises
+      // the tags of CreateSnapshot as AddTagsToResource with elasticache:CreateAction set.
+      return [
+        {
+          resources: elasticache('snapshot'),
+          condition: {
+            StringEquals: {
+              [`aws:RequestTag/${MANAGED_TAG}`]: 'true',
+              'elasticache:CreateAction': 'CreateSnapshot',
+            },
+          },
+        },
+      ];
+    case 'DeleteSnapshot':
+      // Only snapshots this app took.
+      return [
+        {
+          resources: elasticache('snapshot'),
+          condition: { StringEquals: { [`aws:ResourceTag/${MANAGED_TAG}`]: 'true' } },
+        },
+      ];
+    case 'DescribeEvents':
+      return [{ resources: ['*'] }]; // no resource-level permissions
+    default:
+      // A read a check declares (Describe…/List…) that no case above narrows: every resource.
+      if (/^(Describe|List)[A-Za-z]+$/.test(name)) return [{ resources: ['*'] }];
+      throw new Error(`no IAM scope known for ${action}`);
+  }
+}
+
+/**
+ * Resources (and a condition) for one action of the function `functionName`; `changeTag` limits
+ * the changes to groups carrying it.
+ */
+function scope(functionName, action, changeTag) {
+  const [service, name] = action.split(':');
+  if (service === 'elasticache') return elasticacheScope(name, action, changeTag);
+  switch (service) {
+    case 'dynamodb': {
+      // Only the partitions its code uses (infra/state-keys.json). ForAllValues holds when the
+      // key is absent, so Null requires it: every granted action names a partition key.
+      const keys = stateKeys[functionName];
+      if (keys === undefined)
+        throw new Error(`infra/state-keys.json lists no partition keys for ${functionName}`);
+      return [
+        {
+          resources: [{ 'Fn::GetAtt': ['StateTable', 'Arn'] }],
+          condition: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keys },
+            Null: { 'dynamodb:LeadingKeys': 'false' },
+          },
+        },
+      ];
+    }
+    case 'events':
+      return [{ resources: [arn('events', 'event-bus/default')] }];
+    case 'sns':
+      return [{ resources: [{ Ref: 'AlertTopic' }] }];
+    case 'sqs':
+      return [{ resources: [{ 'Fn::GetAtt': ['RecheckQueue', 'Arn'] }] }];
+    case 'tag':
+    case 'cloudwatch':
+      return [{ resources: ['*'] }]; // GetResources and GetMetricData take no resource
+    default:
+      throw new Error(`no IAM scope known for ${action}`);
+  }
+}
+
+/** The IAM statements of one function: its code's actions grouped by resource scope. */
+function statementsFor(name, { policyParameter = '', changeTag = '' } = {}) {
+  const actions = actionsOf(name);
+  const tag = parseChangeTag(changeTag);
+  const groups = new Map();
+  for (const action of actions) {
+    for (const { resources, condition } of scope(name, action, tag)) {
+      const key = JSON.stringify({ resources, condition });
+      const group = groups.get(key) ?? { resources, condition, actions: [] };
+      group.actions.push(action);
+      groups.set(key, group);
+    }
+  }
+  const statements = [...groups.values()].map(({ actions: list, resources, condition }) => ({
+    Effect: 'Allow',
+    Action: list,
+    Resource: resources,
+    ...(condition === undefined ? {} : { Condition: condition }),
+  }));
+  if (actions.includes('sns:Publish'))
+    // The alert topic is encrypted: publishing needs its key.
+    statements.push({
+      Effect: 'Allow',
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      Resource: [{ 'Fn::GetAtt': ['AlertTopicKey', 'Arn'] }],
+    });
+  if (ASYNC_FUNCTIONS.has(name))
+    statements.push({
+      Effect: 'Allow',
+      Action: ['sqs:SendMessage'],
+      Resource: [{ 'Fn::GetAtt': ['FailedInvocations', 'Arn'] }],
+    });
+  if (policyParameter !== '')
+    statements.push({
+      Effect: 'Allow',
+      Action: ['ssm:GetParameter'],
+      Resource: [arn('ssm', `parameter/${policyParameter.replace(/^\//, '')}`)],
+    });
+  return statements;
+}
+
+module.exports = { actionsOf, statementsFor };
