@@ -62,6 +62,7 @@ function elasticacheScope(name, action, changeTag) {
   if (kinds !== undefined) return [{ resources: elasticache(...kinds) }];
   switch (name) {
     case 'ModifyReplicationGroup':
+    case 'IncreaseReplicaCount':
     case 'TestMigration':
     case 'StartMigration':
     case 'CompleteMigration':

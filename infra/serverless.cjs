@@ -27,7 +27,7 @@ function lambdaLogicalId(name) {
 
 function substitute(value) {
   if (typeof value === 'string') {
-    const placeholder = value.match(/^\$\{(migration-[a-z-]+)\}$/);
+    const placeholder = value.match(/^\$\{((?:migration|durability-upgrade)[a-z-]*)\}$/);
     return placeholder === null ? value : { 'Fn::GetAtt': [lambdaLogicalId(placeholder[1]), 'Arn'] };
   }
   if (Array.isArray(value)) return value.map(substitute);
@@ -253,6 +253,13 @@ function resources({ service, stage, alertEmail, logRetentionDays }) {
         RetentionInDays: Number(logRetentionDays),
       },
     },
+    UpgradeLogs: {
+      Type: 'AWS::Logs::LogGroup',
+      Properties: {
+        LogGroupName: `/aws/vendedlogs/states/${service}-${stage}-durability-upgrade`,
+        RetentionInDays: Number(logRetentionDays),
+      },
+    },
     FailedInvocationsAlarm: anyAlarm(
       'An async invocation failed for good (FailedInvocations queue)',
       queueDepth('FailedInvocations'),
@@ -287,6 +294,7 @@ function resources({ service, stage, alertEmail, logRetentionDays }) {
       StateTableName: { Value: { Ref: 'StateTable' } },
       AlertTopicArn: { Value: { Ref: 'AlertTopic' } },
       MigrationStateMachineArn: { Value: { Ref: 'MigrationStateMachine' } },
+      UpgradeStateMachineArn: { Value: { Ref: 'UpgradeStateMachine' } },
       DashboardName: { Value: { Ref: 'Dashboard' } },
     },
   };
@@ -302,6 +310,8 @@ module.exports = {
     }),
   buildResources: resources,
   migrationDefinition: () => substitute(parse(readFileSync(join(__dirname, 'migration.asl.yaml'), 'utf8'))),
+  upgradeDefinition: () =>
+    substitute(parse(readFileSync(join(__dirname, 'durability-upgrade.asl.yaml'), 'utf8'), { merge: true })),
   lambdaLogicalId,
   actionsOf,
   statementsFor,

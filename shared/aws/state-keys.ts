@@ -183,4 +183,5 @@ export const FUNCTION_PARTITIONS: Record<string, readonly string[]> = {
     RECORD_KINDS.migrationApproval.name,
     RECORD_KINDS.migrationAbort.name,
   ],
+  'durability-upgrade': [LEASE_PARTITION, RECORD_KINDS.upgradeApproval.name],
 };

@@ -141,9 +141,9 @@ describe('Adding a check: one module and one registry line', () => {
   it('shows the new check in `guardrails scan`', async () => {
     // Act
     const scan = await run(
-      'node',
+      join(ROOT, 'node_modules/.bin/tsx'),
       [
-        'bin/guardrails.js',
+        'bin/guardrails.ts',
         'scan',
         '--endpoint-url',
         stack.emulator.endpoint,

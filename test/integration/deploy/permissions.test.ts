@@ -8,6 +8,7 @@ import { DURATIONS } from '../../../infra/local/emulator/model.js';
 import { standInMigration, startStandIn } from '../../../infra/local/emulator/redis-migration.js';
 import { MIGRATION_ASL } from '../../../infra/local/migration-workflow.js';
 import { loadDefinition, runLocalStateMachine } from '../../../infra/local/step-functions.js';
+import { UPGRADE_ASL } from '../../../infra/local/upgrade-workflow.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { READ_BACK } from '../../../shared/aws/mutation.js';
 import { createSnapshot } from '../../../shared/aws/snapshots.js';
@@ -254,6 +255,40 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     expect(String(rejected)).toContain('MigrationRejected');
     expect(String(locked)).toContain('MigrationLocked');
     expect((redis.output as { status: string }).status).toBe('dry-run');
+  });
+
+  it('durability-upgrade: one staged upgrade approved to sync, one rejected', async () => {
+    const definition = loadDefinition(UPGRADE_ASL);
+    const tasks = { 'durability-upgrade': (event: unknown) => invoke('durability-upgrade', event) as never };
+    const legacy = {
+      engineVersion: '7.2',
+      clusterMode: 'disabled',
+      shards: 1,
+      replicas: 0,
+      multiAZ: false,
+      automaticFailover: false,
+      tls: false,
+    } as const;
+    const run = (id: string, decision: 'approve' | 'reject') => {
+      stack.emulator.model.putGroup(groupState(id, legacy));
+      return runLocalStateMachine(
+        definition,
+        { replicationGroupId: id, target: 'sync' },
+        {
+          tasks,
+          executionName: `run-${id}`,
+          onWait: (seconds) => stack.emulator.clock.advance(seconds * 1000),
+          onTaskToken: async () => {
+            if (decision === 'approve') return { approved: true };
+            throw Object.assign(new Error('rejected'), { name: 'UpgradeRejected' });
+          },
+        },
+      );
+    };
+    const approved = await run('upgrade-ok', 'approve');
+    const rejected = await run('upgrade-no', 'reject').catch((error: unknown) => error);
+    expect((approved.output as { status: string }).status).toBe('succeeded');
+    expect(String(rejected)).toContain('UpgradeRejected');
   });
 
   it.each(Object.keys(permissions).filter((key) => !key.startsWith('$')))('%s', (name) => {

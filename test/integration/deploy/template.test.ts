@@ -314,7 +314,7 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
 
   it('keeps every log group for the configured retention', () => {
     const groups = Object.values(resources).filter((resource) => resource.Type === 'AWS::Logs::LogGroup');
-    expect(groups.length).toBe(FUNCTIONS.length + 1);
+    expect(groups.length).toBe(FUNCTIONS.length + 2); // and one per state machine (migration, durability upgrade)
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(90);
   });
 
