@@ -1,0 +1,127 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT, runCli } from '../../../shared/cli/main.js';
+import { captureIo } from '../../cli-io.js';
+import { groupState, type Stack, startStack } from '../harness.js';
+
+const POLICY = `version: 1
+rules:
+  - name: prod-durability
+    mode: enforce
+    match: { resourceTypes: [replication-group], tags: { env: prod } }
+    durability: { minimum: sync, stagedChanges: { allow: [upgrade-engine, add-replicas, enable-multi-az] } }
+  - name: encrypted-at-rest
+    match: { resourceTypes: [replication-group, serverless-cache] }
+    storageEncryption: { allowed: [sse-elasticache, sse-kms] }
+`;
+
+let stack: Stack;
+let policyPath: string;
+
+async function cli(args: string[]) {
+  const io = captureIo();
+  const code = await runCli(args, io);
+  return { code, out: io.out(), err: io.err() };
+}
+const live = () => ['--endpoint-url', stack.emulator.endpoint, '--policy', policyPath];
+
+beforeAll(async () => {
+  stack = await startStack();
+  Object.assign(process.env, stack.env, { AWS_ENDPOINT_URL: '' });
+  const model = stack.emulator.model;
+  model.putGroup(groupState('ready'));
+  model.putGroup(groupState('durable', { durability: 'sync', effectiveDurability: 'sync' }));
+  model.putGroup(
+    groupState('legacy', {
+      engineVersion: '8.0',
+      clusterMode: 'disabled',
+      shards: 1,
+      replicas: 0,
+      multiAZ: false,
+      automaticFailover: false,
+      tls: false,
+    }),
+  );
+  model.putGroup(groupState('tiered', { dataTiering: true, nodeType: 'cache.r6gd.xlarge' }));
+  model.putGroup(groupState('dev-only', { tags: new Map([['env', 'dev']]) }));
+  const dir = mkdtempSync(join(tmpdir(), 'guardrails-plan-'));
+  policyPath = join(dir, 'policy.yaml');
+  writeFileSync(policyPath, POLICY);
+});
+
+afterAll(() => stack.close());
+
+describe('Command: plan', () => {
+  it('gives every group a durability rule covers its verdict, with a summary line', async () => {
+    // Act
+    const { code, out } = await cli(['plan', ...live(), '--format', 'json']);
+
+    // Assess
+    expect(code).toBe(EXIT.compliant);
+    const report = JSON.parse(out) as {
+      summary: Record<string, number>;
+      plans: {
+        resourceId: string;
+        verdict: string;
+        steps?: { action: string; unattended: boolean }[];
+        blockers?: string[];
+      }[];
+    };
+    const verdicts = Object.fromEntries(report.plans.map((plan) => [plan.resourceId, plan.verdict]));
+    expect(verdicts).toEqual({
+      ready: 'in-place',
+      durable: 'not-applicable',
+      legacy: 'staged',
+      tiered: 'rebuild',
+    });
+    expect(report.summary).toMatchObject({ 'in-place': 1, staged: 1, rebuild: 1, 'not-applicable': 1 });
+    const legacy = report.plans.find((plan) => plan.resourceId === 'legacy');
+    expect(legacy?.steps?.map((step) => `${step.action}:${step.unattended}`)).toEqual([
+      'upgrade-engine:true',
+      'add-replicas:true',
+      'enable-multi-az:true',
+      'enable-tls:false',
+      'cluster-mode:false',
+      'cluster-mode:false',
+      'set-durability:true',
+    ]);
+    expect(report.plans.find((plan) => plan.resourceId === 'tiered')?.blockers?.join()).toContain(
+      'data tiering',
+    );
+  });
+
+  it('prints a table with the verdict and steps and ends with the counts; --resource filters the rows', async () => {
+    const { out } = await cli(['plan', ...live(), '--format', 'table', '--resource', 'leg*']);
+    const lines = out.trim().split('\n');
+    expect(lines[0]).toMatch(/^resourceId\s+rule\s+current\s+target\s+verdict\s+steps$/);
+    expect(lines[1]).toContain('staged: 7 steps, 3 need approval');
+    expect(lines[1]).toContain('valkey 8.0');
+    expect(lines.at(-1)).toBe(
+      '4 group plan(s): 1 in-place, 1 staged, 1 rebuild, 1 not-applicable, 0 unknown (1 shown)',
+    );
+  });
+
+  it('writes csv with one row per plan', async () => {
+    const { out } = await cli(['plan', ...live(), '--format', 'csv']);
+    expect(out.trim().split('\n')).toHaveLength(1 + 4);
+  });
+
+  it('lets scan findings say what it would take in their action', async () => {
+    const { out } = await cli(['scan', ...live(), '--format', 'json']);
+    const actions = Object.fromEntries(
+      (
+        JSON.parse(out) as { findings: { resourceId: string; check: string; action: string | null }[] }
+      ).findings
+        .filter((finding) => finding.check === 'durability')
+        .map((finding) => [finding.resourceId, finding.action]),
+    );
+    expect(actions).toMatchObject({
+      ready: 'in-place: 1 step, 0 need approval',
+      legacy: 'staged: 7 steps, 3 need approval',
+      durable: null,
+    });
+    expect(actions.tiered).toMatch(/^rebuild: data tiering/);
+  });
+});
