@@ -2,11 +2,13 @@
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { loadPolicyFile } from '../../aws/policy-file.js';
 import { explainRules } from '../../domain/evaluate.js';
+import { describeVerdict, planFleet } from '../../domain/fleet-plan.js';
 import { clip } from '../../runtime/echo.js';
 import { InputValidationError } from '../../runtime/errors.js';
 import { type CliIo, EXIT, emit, emitResult, formatOf, type OutputFlags, withOutput } from '../io.js';
 import { type FleetFlags, fleetOf, withFleet } from '../options.js';
 import type { CommandContext } from './context.js';
+import { withEngineVersions } from './plan.js';
 import { hasViolation } from './scan.js';
 
 async function validate(file: string, flags: OutputFlags, io: CliIo): Promise<number> {
@@ -29,15 +31,31 @@ async function explain(flags: FleetFlags & OutputFlags & { resource: string }, i
   );
   if (resource === undefined)
     throw new InputValidationError(`--resource ${clip(flags.resource)}: no such resource in the fleet`);
+  await withEngineVersions(flags, [resource], io);
   const explanation = explainRules(resource, policy, new Date());
+  // The same readiness plan `guardrails plan` prints, for each durability rule that applies.
+  const plans = planFleet(
+    [resource],
+    explanation.flatMap((rule) => rule.findings),
+    policy,
+  );
   if (formatOf(flags, io) === 'json') {
-    await emit(`${JSON.stringify({ resource, rules: explanation }, null, 2)}\n`, flags, io);
+    const readiness = plans.map(({ rule, plan }) => ({ rule, ...plan }));
+    await emit(`${JSON.stringify({ resource, rules: explanation, plans: readiness }, null, 2)}\n`, flags, io);
   } else {
     const lines = [`${resource.type} ${resource.id} (${resource.arn})`];
     for (const rule of explanation) {
       lines.push('', `${rule.rule} [${rule.mode}]: ${rule.matches ? 'applies' : 'does not apply'}`);
       for (const item of rule.criteria) lines.push(`  ${item.holds ? '+' : '-'} ${item.criterion}`);
       for (const finding of rule.findings) lines.push(`  => ${finding.status}: ${finding.reason}`);
+      for (const { plan } of plans.filter((item) => item.rule === rule.rule)) {
+        lines.push(`  plan: ${describeVerdict(plan)}`);
+        if (plan.verdict === 'in-place' || plan.verdict === 'staged')
+          for (const [index, step] of plan.steps.entries())
+            lines.push(
+              `    ${index + 1}. ${step.summary} (${step.unattended ? 'unattended' : 'needs approval'}; ~${step.expectedMinutes} min)`,
+            );
+      }
     }
     await emit(`${lines.join('\n')}\n`, flags, io);
   }

@@ -124,4 +124,11 @@ describe('Command: plan', () => {
     });
     expect(actions.tiered).toMatch(/^rebuild: data tiering/);
   });
+
+  it('shows the same plan for one group in policy explain', async () => {
+    const { out } = await cli(['policy', 'explain', ...live(), '--resource', 'legacy', '--format', 'table']);
+    expect(out).toContain('plan: staged: 7 steps, 3 need approval');
+    expect(out).toMatch(/1\. upgrade valkey 8\.0 to valkey 9\.0 \(unattended; ~45 min\)/);
+    expect(out).toMatch(/4\. enable in-transit encryption .* \(needs approval; ~30 min\)/);
+  });
 });
