@@ -5,25 +5,16 @@
  * back); the ASL waits for the group between looks. A refusal ends the execution with the
  * fault's name, the group left as the last step left it.
  */
-import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { readEngineVersions, readReplicationGroup, sendPlanStep } from '../../aws/elasticache.js';
-import { type AlertPublisher, DETAIL_TYPES, type EventPublisher } from '../../aws/notify.js';
+import { DETAIL_TYPES } from '../../aws/notify.js';
 import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
 import { durabilityLeaseKey } from '../../aws/state-keys.js';
-import { StateStore } from '../../aws/state-store.js';
 import { failureOf, firstPoll, nextPoll } from '../../domain/migration/index.js';
 import { type DurabilityPlan, planDurability } from '../../domain/readiness.js';
 import type { Resource } from '../../domain/resource.js';
 import { nextUpgradeLook, parseUpgradeInput, planOptionsOf, UPGRADE_ERRORS } from '../../domain/upgrade.js';
 import { redactText } from '../../runtime/redact.js';
-import {
-  alertsOf,
-  awsOptions,
-  elastiCacheOf,
-  eventsOf,
-  migrationConfig,
-  wallClock,
-} from '../migration/deps.js';
+import { createFinishDeps, type FinishDeps } from '../migration/finish.js';
 import { LOCK_MS, lockKey } from '../migration/state.js';
 import { iso, parsed, type Step, type StepContext } from '../migration/step.js';
 import {
@@ -34,25 +25,12 @@ import {
   type UpgradeState,
 } from './state.js';
 
-export interface UpgradeDeps {
-  elasticache: ElastiCacheClient;
-  store: StateStore;
-  events: EventPublisher;
-  alerts?: AlertPublisher;
-  now: () => Date;
-}
-
-/** durability-upgrade's deps: ElastiCache, the state table, events and alerts. */
-export function createUpgradeDeps(env: NodeJS.ProcessEnv): UpgradeDeps {
-  const config = migrationConfig(env);
-  return {
-    elasticache: elastiCacheOf(config),
-    store: new StateStore(config.STATE_TABLE, awsOptions(config)),
-    events: eventsOf(config),
-    alerts: alertsOf(config),
-    now: wallClock,
-  };
-}
+/**
+ * durability-upgrade's deps are migration-finish's: ElastiCache, the state table, events and
+ * alerts, nothing that reads nodes.
+ */
+export type UpgradeDeps = FinishDeps;
+export const createUpgradeDeps: (env: NodeJS.ProcessEnv) => UpgradeDeps = createFinishDeps;
 
 type Context = StepContext<UpgradeDeps, UpgradeState>;
 
