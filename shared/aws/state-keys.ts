@@ -69,7 +69,7 @@ export const leaseItemSchema = z.object({
 });
 
 export const remediationDetailsSchema: z.ZodType<RemediationDetails> = z.object({
-  phase: z.enum(['snapshotting', 'modify-requested', 'refused', 'failed']),
+  phase: z.enum(['snapshotting', 'modify-requested', 'refused', 'failed', 'upgrading']),
   replicationGroupId: z.string(),
   rule: z.string(),
   from: z.enum(DURABILITY_LEVELS),

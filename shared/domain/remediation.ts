@@ -200,7 +200,8 @@ function capChanges(
 
 /** What a remediation lease records while a durability change is in flight. */
 export interface RemediationDetails {
-  phase: 'snapshotting' | 'modify-requested' | 'refused' | 'failed';
+  /** `upgrading`: a staged upgrade execution (`rule` names it) holds the group. */
+  phase: 'snapshotting' | 'modify-requested' | 'refused' | 'failed' | 'upgrading';
   replicationGroupId: string;
   rule: string;
   from: DurabilityLevel;
@@ -306,6 +307,12 @@ export function nextRemediationStep(
   const { details } = lease;
   const after = (ms: number) => new Date(now.getTime() + ms);
   switch (details.phase) {
+    case 'upgrading':
+      return {
+        kind: 'report',
+        action: REMEDIATION_ACTIONS.inProgress,
+        reason: `a staged durability upgrade (${details.rule}) is bringing it to ${details.target}`,
+      };
     case 'refused':
       return {
         kind: 'report',

@@ -79,7 +79,18 @@ async function lock(context: Context) {
     const holder = (await deps.store.readLease(lockKey(groupId)))?.holder ?? 'another execution';
     throw new UpgradeError(UPGRADE_ERRORS.locked, `${groupId} is locked by ${holder}; nothing was changed`);
   }
-  if (!(await deps.store.acquireLease(durabilityLease(group.arn), holderOf(execution), until, now))) {
+  // The durability job reads this lease as a change in flight (phase upgrading): it leaves the group alone.
+  const details = {
+    phase: 'upgrading',
+    replicationGroupId: groupId,
+    rule: `upgrade ${execution}`,
+    from: group.effectiveDurability ?? 'disabled',
+    target: state.input.target,
+    applyImmediately: true,
+  };
+  if (
+    !(await deps.store.acquireLease(durabilityLease(group.arn), holderOf(execution), until, now, details))
+  ) {
     await deps.store.releaseLease(lockKey(groupId), execution);
     throw new UpgradeError(
       UPGRADE_ERRORS.locked,

@@ -11,7 +11,9 @@ import { runUpgradeLocally, UPGRADE_ASL } from '../../../infra/local/upgrade-wor
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { EventPublisher } from '../../../shared/aws/notify.js';
 import { StateStore } from '../../../shared/aws/state-store.js';
+import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { STAGED_ACTIONS } from '../../../shared/domain/readiness.js';
+import { scanDurability } from '../../../shared/jobs/durability.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/steps.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
 
@@ -184,6 +186,42 @@ describe('Durability upgrade state machine', () => {
     // Assess
     expect(run.output).toMatchObject({ status: 'succeeded', effectiveDurability: 'sync' });
     expect(changes().filter((name) => name.startsWith('ModifyReplicationGroup'))).toHaveLength(6);
+  });
+
+  it('keeps the durability scan off a group an upgrade holds: in-progress, no change of its own', async () => {
+    // Prepare: an enforcing rule wants sync; the scan runs while the upgrade waits for approval.
+    stack.emulator.model.putGroup(legacy('busy'));
+    const policy = parsePolicy(
+      `version: 1
+rules:
+  - name: durable
+    mode: enforce
+    match: { ids: [busy] }
+    durability: { minimum: sync }
+`,
+      'p.yaml',
+    );
+    let scanned: Awaited<ReturnType<typeof scanDurability>> | undefined;
+    const scanDuringApproval = async () => {
+      const before = changes().length;
+      scanned = await scanDurability(stack.durabilityDeps('scan'), { policy, dryRun: false });
+      expect(changes()).toHaveLength(before);
+      return { approved: true };
+    };
+
+    // Act
+    await runUpgradeLocally(
+      deps,
+      { replicationGroupId: 'busy', target: 'sync', allow: ['upgrade-engine'] },
+      { clock: clock(), executionName: 'up-busy', onTaskToken: scanDuringApproval, maxTransitions: 40 },
+    ).catch(() => undefined);
+
+    // Assess
+    const finding = scanned?.findings.find(
+      (item) => item.resourceId === 'busy' && item.check === 'durability',
+    );
+    expect(finding?.action).toBe('in-progress');
+    expect(finding?.reason).toContain('staged durability upgrade');
   });
 
   it('refuses to start while another execution holds the group, changing nothing', async () => {
