@@ -172,7 +172,7 @@ for (const [label, advanceMs] of [
 }
 const after = await scanDurability(durabilityDeps('demo-scan'), { policy: enforce, dryRun: false });
 line(
-  `now (${countByRule(after.findings, (finding) => finding.status)}); the violations left are needs-rebuild: durability cannot be turned on in place`,
+  `now (${countByRule(after.findings, (finding) => finding.status)}); the violations left need online steps first (needs-staged-upgrade) or a rebuild: durability cannot be turned on in place`,
 );
 
 // --- 3. a CloudTrail event --------------------------------------------------------------------

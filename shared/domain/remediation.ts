@@ -2,6 +2,7 @@ import type { DurabilityConfig } from './checks/durability.js';
 import { durabilityEligibility } from './eligibility.js';
 import type { Finding } from './finding.js';
 import type { Policy, Rule } from './policy/schema.js';
+import { DEFAULT_PLAN_OPTIONS, planDurability, type StagedAction } from './readiness.js';
 import { compareDurability, type DurabilityLevel, type Resource } from './resource.js';
 
 /** What a durability finding's `action` says was done, or must be done. */
@@ -19,8 +20,12 @@ export const REMEDIATION_ACTIONS = {
   deferred: 'deferred',
   /** A guard does not hold (status, pending change, migration, downgrade). */
   blocked: 'blocked',
-  /** Durability cannot be turned on in place; the reason lists every unmet requirement. */
+  /** Durability cannot be reached online; the reason lists every blocker. */
   needsRebuild: 'needs-rebuild',
+  /** Online steps come first; the reason lists them (allow them in `durability.stagedChanges`). */
+  needsStagedUpgrade: 'needs-staged-upgrade',
+  /** A staged upgrade execution was started for the group (the durability-upgrade workflow). */
+  upgradeStarted: 'upgrade-started',
   /** The change was tried and did not reach its target (snapshot failed, or verification). */
   failed: 'failed',
   /** The API refused the change; not retried until the claim expires. */
@@ -37,6 +42,10 @@ export interface DurabilityChange {
   target: DurabilityLevel;
   applyImmediately: boolean;
   snapshotBeforeChange: boolean;
+  /** `upgrade`: the group needs online steps first; a staged upgrade execution makes them all. */
+  kind: 'modify' | 'upgrade';
+  /** The online steps the policy lets run unattended (for an upgrade). */
+  allow: readonly StagedAction[];
   /** Violations of other enforce rules on the same group that this change settles too. */
   covers: Finding[];
 }
@@ -51,6 +60,8 @@ export interface RemediationPlan {
 export interface PlanOptions {
   /** The deployment's global switch: true plans nothing but `would-modify`. */
   dryRun: boolean;
+  /** Whether this deployment can start staged upgrades (its state machine is known). */
+  upgrades?: boolean;
 }
 
 function guardProblems(resource: Resource, target: DurabilityLevel, config: DurabilityConfig): string[] {
@@ -118,12 +129,24 @@ export function planDurabilityRemediation(
       return { ...finding, action: REMEDIATION_ACTIONS.investigate };
     }
     const target = config.set;
-    const { eligible, unmet } = durabilityEligibility(resource);
-    if (!eligible) {
+    const allow = config.stagedChanges.allow;
+    const readiness = planDurability(resource, target, { ...DEFAULT_PLAN_OPTIONS, allow, enforce: true });
+    if (readiness.verdict === 'rebuild' || readiness.verdict === 'unknown') {
+      const { unmet } = durabilityEligibility(resource);
+      const why = readiness.verdict === 'rebuild' ? readiness.blockers : unmet;
       return hold(
         finding,
         REMEDIATION_ACTIONS.needsRebuild,
-        `cannot be made durable in place: ${unmet.join('; ')}`,
+        `cannot be made durable online: ${why.join('; ')}`,
+      );
+    }
+    const staged = readiness.verdict === 'staged';
+    if (staged && (rule.mode !== 'enforce' || allow.length === 0 || options.upgrades !== true)) {
+      const steps = readiness.steps.map((step) => step.summary).join(' → ');
+      return hold(
+        finding,
+        REMEDIATION_ACTIONS.needsStagedUpgrade,
+        `needs ${readiness.steps.length} online steps first: ${steps} (allow them in durability.stagedChanges of an enforce rule, or run guardrails upgrade start)`,
       );
     }
     const problems = guardProblems(resource, target, config);
@@ -143,6 +166,8 @@ export function planDurabilityRemediation(
       target,
       applyImmediately: rule.applyImmediately,
       snapshotBeforeChange: rule.snapshotBeforeChange,
+      kind: staged ? 'upgrade' : 'modify',
+      allow,
       covers: [],
     };
     const best = candidates.get(finding.arn);
@@ -173,7 +198,9 @@ function capChanges(
         ? hold(
             item.finding,
             REMEDIATION_ACTIONS.wouldModify,
-            `would set Durability=${item.target} (dry-run is on)`,
+            item.kind === 'upgrade'
+              ? `would start a staged upgrade to ${item.target} (dry-run is on)`
+              : `would set Durability=${item.target} (dry-run is on)`,
           )
         : hold(
             item.finding,

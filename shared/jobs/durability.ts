@@ -7,33 +7,24 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { FleetClients } from '../aws/clients.js';
-import { readFleet, readReplicationGroup, setDurability } from '../aws/elasticache.js';
-import { AwsCallError } from '../aws/errors.js';
-import { DETAIL_TYPES, type EventPublisher, type OutgoingEvent } from '../aws/notify.js';
-import { createSnapshot, describeSnapshot } from '../aws/snapshots.js';
+import { readFleet, readReplicationGroup } from '../aws/elasticache.js';
+import type { EventPublisher } from '../aws/notify.js';
 import { durabilityLeaseKey, LEASE_PREFIXES, remediationDetailsSchema } from '../aws/state-keys.js';
-import type { Lease, StateStore } from '../aws/state-store.js';
+import type { StateStore } from '../aws/state-store.js';
 import { checksDeclaring } from '../domain/checks/registry.js';
 import { evaluate, type Summary, summarize } from '../domain/evaluate.js';
 import type { Finding } from '../domain/finding.js';
 import type { Policy } from '../domain/policy/schema.js';
 import {
-  changeWindowMs,
   coveredBy,
-  type DurabilityChange,
-  modifyFailure,
-  nextRemediationStep,
   planDurabilityRemediation,
   REMEDIATION_ACTIONS,
-  REMEDIATION_TIMINGS,
   type RemediationAction,
-  type RemediationDetails,
-  refusalAction,
 } from '../domain/remediation.js';
 import type { Resource } from '../domain/resource.js';
-import { snapshotName } from '../domain/snapshot-name.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
 import { readEngineVersionsInto, readHealth } from './durability-inputs.js';
+import { EnforcementRun } from './durability-run.js';
 
 /** What checking groups needs; a fleet scan needs the tagging client too ({@link DurabilityJobDeps}). */
 export interface GroupCheckDeps {
@@ -45,6 +36,17 @@ export interface GroupCheckDeps {
   /** Who acts, written on leases (function name and request id, or `cli`). */
   holder: string;
   now?: () => Date;
+  /** Starts staged upgrade executions; without it, groups that need online steps first are reported. */
+  upgrades?: UpgradeStarter;
+}
+
+/** The port to the durability-upgrade state machine. */
+export interface UpgradeStarter {
+  /** Start (or find, by its name) the execution; its lock keeps one per group. */
+  start(
+    name: string,
+    input: { replicationGroupId: string; target: string; allow: readonly string[]; enforce: boolean },
+  ): Promise<string>;
 }
 
 /** The durability job's dependencies for a fleet scan. */
@@ -71,203 +73,6 @@ const findingKey = (finding: Pick<Finding, 'arn' | 'rule' | 'check'>) =>
   `${finding.arn}#${finding.rule}#${finding.check}`;
 /** The checks whose violations this job remediates (hook `remediation: set-durability`). */
 const REMEDIATED = checksDeclaring('remediation', 'set-durability');
-const note = (finding: Finding, action: RemediationAction | null, text: string): Finding => ({
-  ...finding,
-  action,
-  reason: `${finding.reason}; ${text}`,
-});
-
-/** Actions that mean "nothing was done": an event says so once, when the action changes. */
-const SKIPPED: ReadonlySet<string> = new Set([
-  REMEDIATION_ACTIONS.blocked,
-  REMEDIATION_ACTIONS.needsRebuild,
-  REMEDIATION_ACTIONS.wouldModify,
-  REMEDIATION_ACTIONS.deferred,
-]);
-
-/** One run's work: the events it emits and the leases it touches. */
-class EnforcementRun {
-  readonly events: OutgoingEvent[] = [];
-  readonly #deps: GroupCheckDeps;
-  readonly now: Date;
-
-  constructor(deps: GroupCheckDeps) {
-    this.#deps = deps;
-    this.now = deps.now?.() ?? new Date();
-  }
-
-  #emit(detailType: OutgoingEvent['detailType'], finding: Finding, extra: object = {}): void {
-    this.events.push({ detailType, detail: { finding, ...extra }, resources: [finding.arn] });
-  }
-
-  #after(ms: number): Date {
-    return new Date(this.now.getTime() + ms);
-  }
-
-  /** Claim the change and make it (or start its snapshot); at most one caller gets here per change. */
-  async start(change: DurabilityChange): Promise<Finding> {
-    const { finding, resource, target } = change;
-    const key = durabilityLeaseKey(finding.arn);
-    const details: RemediationDetails = {
-      phase: change.snapshotBeforeChange ? 'snapshotting' : 'modify-requested',
-      replicationGroupId: resource.id,
-      rule: finding.rule,
-      from: resource.effectiveDurability ?? 'disabled',
-      target,
-      applyImmediately: change.applyImmediately,
-    };
-    const until = this.#after(changeWindowMs(details));
-    if (!(await this.#deps.store.acquireLease(key, this.#deps.holder, until, this.now, details)))
-      return note(finding, REMEDIATION_ACTIONS.inProgress, 'another run is making this change');
-    if (!change.snapshotBeforeChange) return this.#modify(finding, resource, key, details);
-    const name = snapshotName(resource.id, this.now);
-    try {
-      const snapshot = await createSnapshot(
-        this.#deps.clients.elasticache,
-        resource.id,
-        name,
-        `before Durability=${target}`,
-      );
-      await this.#deps.store.updateLease(key, { phase: 'snapshotting' }, { snapshotName: snapshot.name });
-    } catch (error) {
-      await this.#deps.store.releaseLease(key);
-      return this.#failedCall(finding, error);
-    }
-    this.#emit(DETAIL_TYPES.remediationStarted, finding, { target, snapshotName: name });
-    return note(
-      finding,
-      REMEDIATION_ACTIONS.snapshotStarted,
-      `snapshot ${name} started; Durability=${target} follows once it is available`,
-    );
-  }
-
-  async #modify(finding: Finding, resource: Resource, key: string, details: RemediationDetails) {
-    const { target, applyImmediately } = details;
-    let answer: 'answered' | 'confirmed' | 'unknown';
-    try {
-      answer = await setDurability(this.#deps.clients.elasticache, resource.id, target, applyImmediately);
-    } catch (error) {
-      const failure = error instanceof AwsCallError ? modifyFailure(error.fault) : 'error';
-      if (failure === 'unknown') {
-        // Neither an answer nor the change in a read-back: the change may still show up, so
-        // it stays claimed and a later run verifies it; nothing sends it again before that.
-        answer = 'unknown';
-      } else if (failure === 'refused' && error instanceof AwsCallError) {
-        await this.#deps.store.updateLease(
-          key,
-          {},
-          { phase: 'refused', fault: error.message, faultCode: error.fault },
-          this.#after(REMEDIATION_TIMINGS.outcomeHoldMs),
-        );
-        const refused = note(
-          finding,
-          refusalAction(details.from, error.fault),
-          `ModifyReplicationGroup refused: ${error.message}`,
-        );
-        this.#emit(DETAIL_TYPES.remediationFailed, refused, { target: details.target, fault: error.fault });
-        return refused;
-      } else {
-        await this.#deps.store.releaseLease(key);
-        return this.#failedCall(finding, error);
-      }
-    }
-    await this.#deps.store.updateLease(
-      key,
-      {},
-      { phase: 'modify-requested', requestedAt: this.now.toISOString() },
-    );
-    if (details.snapshotName === undefined) {
-      this.#emit(DETAIL_TYPES.remediationStarted, finding, { target: details.target });
-    }
-    const request = `ModifyReplicationGroup(Durability=${details.target}, ApplyImmediately=${details.applyImmediately})`;
-    if (answer === 'unknown')
-      return note(
-        finding,
-        REMEDIATION_ACTIONS.inProgress,
-        `${request}: the answer was lost and the group does not show the change yet; a later run verifies it`,
-      );
-    return note(
-      finding,
-      REMEDIATION_ACTIONS.modifyRequested,
-      answer === 'confirmed'
-        ? `${request} requested (its answer was lost; the group read back shows the change)`
-        : `${request} requested`,
-    );
-  }
-
-  #failedCall(finding: Finding, error: unknown): Finding {
-    if (!(error instanceof AwsCallError)) throw error;
-    this.#deps.logger.warn('remediation call failed', {
-      resourceId: finding.resourceId,
-      error: error.message,
-    });
-    return { ...finding, status: 'error', action: null, reason: `${finding.reason}; ${error.message}` };
-  }
-
-  /** Move a change in flight on, as {@link nextRemediationStep} decides. */
-  async continue(finding: Finding, resource: Resource, lease: Lease<RemediationDetails>): Promise<Finding> {
-    const { details } = lease;
-    const store = this.#deps.store;
-    const snapshot =
-      details.phase === 'snapshotting'
-        ? await describeSnapshot(this.#deps.clients.elasticache, details.snapshotName ?? '')
-        : undefined;
-    const step = nextRemediationStep(lease, resource, snapshot, this.now);
-    switch (step.kind) {
-      case 'report':
-        return note(finding, step.action, step.reason);
-      case 'fail':
-        await store.updateLease(
-          lease.key,
-          { phase: step.phase },
-          { phase: 'failed', fault: step.fault },
-          step.holdUntil,
-        );
-        this.#emit(DETAIL_TYPES.remediationFailed, finding, { target: details.target, fault: step.fault });
-        return note(finding, REMEDIATION_ACTIONS.failed, step.fault);
-      case 'wait-for-snapshot':
-        await store.updateLease(lease.key, { phase: 'snapshotting' }, {}, step.holdUntil);
-        return note(finding, REMEDIATION_ACTIONS.waitingForSnapshot, step.reason);
-      case 'modify': {
-        const moved = await store.updateLease(
-          lease.key,
-          { phase: 'snapshotting' },
-          { phase: 'modify-requested', snapshotDurability: step.snapshotDurability },
-        );
-        if (!moved) return note(finding, REMEDIATION_ACTIONS.inProgress, 'another run is making this change');
-        return this.#modify(finding, resource, lease.key, details);
-      }
-      case 'succeeded':
-        await store.releaseLease(lease.key);
-        this.#emit(DETAIL_TYPES.remediationSucceeded, finding, {
-          target: details.target,
-          from: details.from,
-          snapshotName: details.snapshotName,
-        });
-        return finding;
-    }
-  }
-
-  /** Store every finding, of every check, and emit the events that a change of status or action calls for. */
-  async record(findings: readonly Finding[]): Promise<void> {
-    const previous = await mapConcurrent(findings, 16, (finding) =>
-      this.#deps.store.recordFinding(finding, this.now),
-    );
-    findings.forEach((finding, index) => {
-      const before = previous[index];
-      if (finding.status === 'violation' && before?.status !== 'violation') {
-        this.#emit(DETAIL_TYPES.policyViolation, finding);
-      }
-      if (
-        finding.action !== null &&
-        SKIPPED.has(finding.action) &&
-        before?.finding.action !== finding.action
-      ) {
-        this.#emit(DETAIL_TYPES.remediationSkipped, finding);
-      }
-    });
-  }
-}
 
 /** Evaluate every check on `resources`, remediate what a remediation hook covers, store and emit for all. */
 async function enforce(
@@ -297,7 +102,7 @@ async function enforce(
     open.filter((finding) => !unreadable.has(finding.arn)),
     byArn,
     settings.policy,
-    { dryRun: settings.dryRun },
+    { dryRun: settings.dryRun, upgrades: deps.upgrades !== undefined },
   );
   const outcome = new Map(plan.findings.map((finding) => [findingKey(finding), finding]));
   for (const finding of open) {

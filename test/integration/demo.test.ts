@@ -32,9 +32,9 @@ describe('npm start (the sandbox demo)', () => {
     );
     // A migration target has no TLS (AWS's prerequisite), and durability needs it.
     expect(stdout).toMatch(
-      /then durability: needs-rebuild; the group is available, EffectiveDurability disabled/,
+      /then durability: needs-staged-upgrade; the group is available, EffectiveDurability disabled/,
     );
-    expect(stdout).toMatch(/in-transit encryption \(TLS\) must be enabled/);
+    expect(stdout).toMatch(/enable in-transit encryption in mode preferred/);
     expect(stdout).toContain('Done.');
   });
 });

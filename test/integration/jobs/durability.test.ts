@@ -92,7 +92,7 @@ describe('Function: scanDurability', () => {
       'legacy-3',
       'legacy-4',
     ]);
-    expect(first.actions).toEqual({ 'would-modify': 20, blocked: 6, 'needs-rebuild': 4 });
+    expect(first.actions).toEqual({ 'would-modify': 20, blocked: 6, 'needs-staged-upgrade': 4 });
     const violationEvents = emittedEvents(stack.emulator).filter(
       (event) => event.detailType === DETAIL_TYPES.policyViolation,
     );
@@ -136,7 +136,7 @@ describe('Function: scanDurability', () => {
     expect(succeeded.map((event) => event.resourceId).sort()).toEqual([...fixable].sort());
   });
 
-  it('names every unmet requirement of groups that need a rebuild, and calls nothing for them', async () => {
+  it('names the online steps of groups that need them first, and calls nothing for them', async () => {
     // Prepare
     seedFleet200(stack);
 
@@ -145,12 +145,14 @@ describe('Function: scanDurability', () => {
 
     // Assess
     const reason = (id: string) => report.findings.find((finding) => finding.resourceId === id);
-    expect(reason('rebuild-cmd')).toMatchObject({ action: 'needs-rebuild' });
-    expect(reason('rebuild-cmd')?.reason).toContain('cluster mode must be enabled (is disabled)');
-    expect(reason('rebuild-v8')?.reason).toContain('engine version must be 9.0 or later (is 8.1)');
-    expect(reason('rebuild-notls')?.reason).toContain('in-transit encryption (TLS) must be enabled');
-    expect(reason('rebuild-norep')?.reason).toContain('Multi-AZ must be enabled');
-    expect(reason('rebuild-norep')?.reason).toContain('every shard needs at least 1 replica (fewest: 0)');
+    // No stagedChanges in this policy: the steps are named, none is taken.
+    expect(reason('rebuild-cmd')).toMatchObject({ action: 'needs-staged-upgrade' });
+    expect(reason('rebuild-cmd')?.reason).toContain('cluster mode disabled → compatible');
+    expect(reason('rebuild-v8')?.reason).toContain('upgrade valkey 8.1 to valkey 9.0');
+    expect(reason('rebuild-notls')?.reason).toContain('enable in-transit encryption in mode preferred');
+    expect(reason('rebuild-norep')?.reason).toContain(
+      'add 1 replica to every shard → enable automatic failover and Multi-AZ',
+    );
     expect(reason('migrating-1')?.reason).toContain('an online migration is in progress');
     expect(reason('pending-1')?.reason).toContain('PendingModifiedValues holds a change');
     expect(modifyCalls(stack.emulator).filter((id) => !id.startsWith('fix-'))).toEqual([]);

@@ -145,8 +145,9 @@ describe('Migration workflow (ASL run locally against the sandbox)', () => {
     expect(group?.status).toBe('available');
     expect(group?.migration).toBeUndefined();
     expect(group?.effectiveDurability).toBe('disabled');
-    expect(output.durability.actions).toEqual(['needs-rebuild']);
-    expect(output.durability.reason).toMatch(/in-transit encryption \(TLS\) must be enabled/);
+    // A migration target has TLS off (AWS's prerequisite): durability needs that online step first.
+    expect(output.durability.actions).toEqual(['needs-staged-upgrade']);
+    expect(output.durability.reason).toMatch(/enable in-transit encryption in mode preferred/);
     expect(steps()).toEqual([
       'snapshot-available',
       'test-passed',

@@ -224,6 +224,50 @@ rules:
     expect(finding?.reason).toContain('staged durability upgrade');
   });
 
+  it('is started by the durability scan for plans the policy allows, within the per-run cap, once per group', async () => {
+    // Prepare: two staged groups, an enforce rule that allows the steps, one change per run.
+    for (const id of ['auto-1', 'auto-2']) stack.emulator.model.putGroup(legacy(id));
+    const policy = parsePolicy(
+      `version: 1
+settings: { maxActionsPerRun: 1 }
+rules:
+  - name: durable
+    mode: enforce
+    match: { ids: [auto-*] }
+    durability: { minimum: sync, stagedChanges: { allow: [upgrade-engine, add-replicas, enable-multi-az, enable-tls, cluster-mode] } }
+`,
+      'p.yaml',
+    );
+    const started: string[] = [];
+    const upgrades = {
+      // The deployed port calls StartExecution; here the execution runs through before the scan goes on.
+      start: async (name: string, input: object) => {
+        started.push(name);
+        await runUpgradeLocally(deps, input, {
+          clock: clock(),
+          executionName: name,
+          onTaskToken: approveAll,
+        });
+        return name;
+      },
+    };
+    const scan = () =>
+      scanDurability({ ...stack.durabilityDeps('scan'), upgrades }, { policy, dryRun: false });
+
+    // Act
+    const first = await scan();
+    const second = await scan();
+    const third = await scan();
+
+    // Assess
+    expect(started).toHaveLength(2);
+    expect(first.actions).toMatchObject({ 'upgrade-started': 1, deferred: 1 });
+    expect(second.actions).toMatchObject({ 'upgrade-started': 1 });
+    expect(third.summary.byStatus.violation ?? 0).toBe(0);
+    for (const id of ['auto-1', 'auto-2'])
+      expect(stack.emulator.model.groups.get(id)?.effectiveDurability).toBe('sync');
+  });
+
   it('refuses to start while another execution holds the group, changing nothing', async () => {
     // Prepare
     stack.emulator.model.putGroup(legacy('held'));
