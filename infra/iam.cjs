@@ -145,6 +145,8 @@ function scope(functionName, action, changeTag) {
       return [{ resources: [{ Ref: 'AlertTopic' }] }];
     case 'sqs':
       return [{ resources: [{ 'Fn::GetAtt': ['RecheckQueue', 'Arn'] }] }];
+    case 'states':
+      return [{ resources: [{ Ref: 'UpgradeStateMachine' }] }]; // the scan starts staged upgrades only
     case 'tag':
     case 'cloudwatch':
       return [{ resources: ['*'] }]; // GetResources and GetMetricData take no resource

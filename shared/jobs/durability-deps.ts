@@ -3,13 +3,22 @@
  * publisher and ElastiCache, plus the tagging client for the fleet scan only (a reaction
  * reads one group's tags from ElastiCache). Nothing else is built or bundled.
  */
-import type * as z from 'zod';
+import * as z from 'zod';
 import { createElastiCacheClient, createFleetClients } from '../aws/clients.js';
 import { createMetricsClient } from '../aws/durability-metrics.js';
 import { EventPublisher } from '../aws/notify.js';
 import { StateStore } from '../aws/state-store.js';
+import { StepFunctionsUpgradeStarter } from '../aws/upgrade-starter.js';
 import type { DurabilityJobDeps, DurabilityJobSettings, GroupCheckDeps } from './durability.js';
 import { createFunctionBase } from './function-base.js';
+
+/** The scan may start staged upgrades when the deployment names their state machine. */
+const SCAN_ENV = {
+  UPGRADE_STATE_MACHINE_ARN: z
+    .string()
+    .optional()
+    .transform((value) => (value === '' ? undefined : value)),
+};
 
 function durabilityDeps<Clients extends GroupCheckDeps['clients'], Extra extends z.ZodRawShape>(
   base: ReturnType<typeof createFunctionBase<Extra>>,
@@ -44,9 +53,13 @@ function durabilityDeps<Clients extends GroupCheckDeps['clients'], Extra extends
  * await scanDurability(durability.job(context.awsRequestId), await durability.settings());
  */
 export function createScanDeps(env: NodeJS.ProcessEnv = process.env) {
-  const base = createFunctionBase('durability-scan', {}, env);
+  const base = createFunctionBase('durability-scan', SCAN_ENV, env);
   const deps = durabilityDeps(base, createFleetClients(base.aws));
-  return deps satisfies { job: (requestId: string) => DurabilityJobDeps };
+  const arn = base.config.UPGRADE_STATE_MACHINE_ARN;
+  const upgrades = arn === undefined ? undefined : new StepFunctionsUpgradeStarter(arn, base.aws);
+  return { ...deps, job: (requestId: string) => ({ ...deps.job(requestId), upgrades }) } satisfies {
+    job: (requestId: string) => DurabilityJobDeps;
+  };
 }
 
 /**

@@ -116,6 +116,7 @@ function jsonResult(parts: Parts, target: string, input: Record<string, unknown>
   if (target === JSON_TARGETS.putEvents) return parts.sinks.putEvents(input, now);
   if (target === JSON_TARGETS.getMetricData) return parts.sinks.getMetricData(input, now);
   if (target === JSON_TARGETS.sendMessage) return parts.sinks.sendMessage(input, now);
+  if (target === JSON_TARGETS.startExecution) return parts.sinks.startExecution(input, now);
   throw new QueryFault('UnknownOperationException', `Unsupported target ${target}`);
 }
 
@@ -152,7 +153,7 @@ async function serveJson(
     send(response, injected.status, 'application/x-amz-json-1.1', JSON.stringify(answer), requestId);
     return;
   }
-  const contentType = /^(Granite|AmazonSQS)/.test(target)
+  const contentType = /^(Granite|AmazonSQS|AWSStepFunctions)/.test(target)
     ? 'application/x-amz-json-1.0'
     : 'application/x-amz-json-1.1';
   try {

@@ -14,7 +14,16 @@ export const JSON_TARGETS = {
   putEvents: 'AWSEvents.PutEvents',
   getMetricData: 'GraniteServiceVersion20100801.GetMetricData',
   sendMessage: 'AmazonSQS.SendMessage',
+  startExecution: 'AWSStepFunctions.StartExecution',
 } as const;
+
+/** A Step Functions execution started through the sandbox (it is recorded, not run). */
+export interface StartedExecution {
+  stateMachineArn: string;
+  name: string;
+  input: string;
+  executionArn: string;
+}
 
 /** A message sent to an SQS queue, visible from `visibleAt` (epoch ms of the emulator clock). */
 export interface QueuedMessage {
@@ -64,6 +73,8 @@ export class CaptureSinks {
   readonly queued: QueuedMessage[] = [];
   /** `${groupId}/${metric}` -> value served by GetMetricData. */
   readonly metrics = new Map<string, number>();
+  /** Step Functions executions by ARN. */
+  readonly executions = new Map<string, StartedExecution>();
   readonly #dir: string | undefined;
 
   constructor(dir?: string) {
@@ -216,5 +227,24 @@ export class CaptureSinks {
         };
       }),
     };
+  }
+
+  /**
+   * Step Functions StartExecution, recorded: the same name with the same input answers the same
+   * execution (a retried start), another input is ExecutionAlreadyExists, as AWS answers.
+   */
+  startExecution(input: Record<string, unknown>, now: number) {
+    const { stateMachineArn, name } = input;
+    if (typeof stateMachineArn !== 'string' || !stateMachineArn.startsWith('arn:'))
+      throw new QueryFault('InvalidArn', 'stateMachineArn must be an ARN');
+    if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,80}$/.test(name))
+      throw new QueryFault('InvalidName', 'name must be 1-80 letters, digits, - or _');
+    const text = typeof input.input === 'string' ? input.input : '{}';
+    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const existing = this.executions.get(executionArn);
+    if (existing !== undefined && existing.input !== text)
+      throw new QueryFault('ExecutionAlreadyExists', `Execution already exists: '${executionArn}'`);
+    this.executions.set(executionArn, { stateMachineArn, name, input: text, executionArn });
+    return { executionArn, startDate: now / 1000 };
   }
 }

@@ -54,6 +54,7 @@ const SERVICE_OF: Record<string, string> = {
   PutEvents: 'events',
   GetMetricData: 'cloudwatch',
   SendMessage: 'sqs',
+  StartExecution: 'states',
 };
 const POLICY = `version: 1
 settings: { snapshotRetentionDays: 1 }
@@ -61,7 +62,7 @@ rules:
   - name: prod-durability
     mode: enforce
     match: { resourceTypes: [replication-group], tags: { env: prod } }
-    durability: { minimum: sync }
+    durability: { minimum: sync, stagedChanges: { allow: [upgrade-engine] } }
     snapshotBeforeChange: true
   - name: encrypted-at-rest
     match: { resourceTypes: [replication-group, serverless-cache] }
@@ -119,6 +120,8 @@ beforeAll(async () => {
     RECHECK_QUEUE_URL: `${stack.emulator.endpoint}/123456789012/durability-recheck`,
     ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:guardrails-alerts',
     AWS_MAX_ATTEMPTS: '2',
+    UPGRADE_STATE_MACHINE_ARN:
+      'arn:aws:states:us-east-1:123456789012:stateMachine:guardrails-durability-upgrade',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
@@ -138,7 +141,12 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     stack.emulator.model.putGroup(
       groupState('scan-durable', { durability: 'sync', effectiveDurability: 'sync' }),
     );
+    // A group that needs an engine upgrade first: the scan starts its staged upgrade.
+    stack.emulator.model.putGroup(groupState('scan-staged', { engineVersion: '8.0' }));
     await invoke('durability-scan', schedule);
+    expect([...stack.emulator.sinks.executions.values()].map((execution) => execution.name)).toEqual([
+      expect.stringMatching(/^scan-staged-durability-\d{10}$/),
+    ]);
     stack.emulator.clock.advance(DURATIONS.snapshot);
     await invoke('durability-scan', schedule);
     stack.emulator.clock.advance(DURATIONS.durabilityChange);

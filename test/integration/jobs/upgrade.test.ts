@@ -11,6 +11,7 @@ import { runUpgradeLocally, UPGRADE_ASL } from '../../../infra/local/upgrade-wor
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { EventPublisher } from '../../../shared/aws/notify.js';
 import { StateStore } from '../../../shared/aws/state-store.js';
+import { StepFunctionsUpgradeStarter } from '../../../shared/aws/upgrade-starter.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { STAGED_ACTIONS } from '../../../shared/domain/readiness.js';
 import { scanDurability } from '../../../shared/jobs/durability.js';
@@ -302,6 +303,32 @@ rules:
     expect(run.output).toMatchObject({ status: 'dry-run' });
     expect((run.output as { plan: string[] }).plan).toHaveLength(7);
     expect(changes()).toEqual([]);
+  });
+
+  it('is started by name: a retried start finds the same execution, another input under that name is refused', async () => {
+    // Prepare
+    const arn = 'arn:aws:states:us-east-1:123456789012:stateMachine:guardrails-durability-upgrade';
+    const starter = new StepFunctionsUpgradeStarter(arn, {
+      endpoint: stack.emulator.endpoint,
+      region: REGION,
+    });
+    const input = { replicationGroupId: 'named', target: 'sync', allow: [], enforce: true };
+
+    // Act
+    const first = await starter.start('named-durability-2026112510', input);
+    const again = await starter.start('named-durability-2026112510', input);
+    const other = await starter
+      .start('named-durability-2026112510', { ...input, target: 'async' })
+      .catch((error: unknown) => error);
+
+    // Assess
+    expect(again).toBe(first);
+    expect(String(other)).toContain('ExecutionAlreadyExists');
+    expect(
+      [...stack.emulator.sinks.executions.keys()].filter((key) =>
+        key.endsWith(':named-durability-2026112510'),
+      ),
+    ).toHaveLength(1);
   });
 
   it('is valid ASL', () => {
