@@ -10,7 +10,6 @@ import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFunctions, functionNames } from '../../infra/build.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
 /** What each role grants, `$checks` expanded to the checks' declared reads (infra/iam.cjs). */
 const { actionsOf } = createRequire(import.meta.url)('../../infra/iam.cjs') as {
   actionsOf: (name: string) => string[];

@@ -10,7 +10,10 @@ import type { EventPublisher } from '../../aws/notify.js';
 import { loadPolicyFile } from '../../aws/policy-file.js';
 import { policyParameterReader } from '../../aws/policy-parameter.js';
 import { StateStore } from '../../aws/state-store.js';
+import { StepFunctionsUpgradeStarter } from '../../aws/upgrade-starter.js';
+import type { Finding } from '../../domain/finding.js';
 import { nextPoll } from '../../domain/migration/index.js';
+import { REMEDIATION_ACTIONS } from '../../domain/remediation.js';
 import { envBoolean, parseEnv } from '../../runtime/config.js';
 import { createLogger } from '../../runtime/logger.js';
 import {
@@ -20,7 +23,7 @@ import {
   type GroupCheckDeps,
 } from '../durability.js';
 import { awsOptions, elastiCacheOf, eventsOf, migrationConfig, wallClock } from './deps.js';
-import { parseMigrationState } from './state.js';
+import { lockKey, parseMigrationState } from './state.js';
 import { parsed, type Step, type StepContext, stepEvent } from './step.js';
 
 export interface DurabilityDeps {
@@ -43,6 +46,11 @@ const DURABILITY_ENV = {
     .string()
     .optional()
     .transform((value) => value || undefined),
+  /** The durability-upgrade state machine, for groups that need online steps first. Empty: unset. */
+  UPGRADE_STATE_MACHINE_ARN: z
+    .string()
+    .optional()
+    .transform((value) => value || undefined),
 } as const;
 
 /** migration-durability's deps: the durability job's (ElastiCache, CloudWatch, state table, events) and the policy. */
@@ -55,6 +63,10 @@ export function createDurabilityDeps(env: NodeJS.ProcessEnv): DurabilityDeps {
     store: new StateStore(config.STATE_TABLE, awsOptions(config)),
     events: eventsOf(config),
     logger: createLogger('migration-durability'),
+    upgrades:
+      config.UPGRADE_STATE_MACHINE_ARN === undefined
+        ? undefined
+        : new StepFunctionsUpgradeStarter(config.UPGRADE_STATE_MACHINE_ARN, aws),
   };
   // The bundled policy sits beside the bundle; read on each look (a bad one fails the look, named).
   const policyFile = config.POLICY_FILE ?? fileURLToPath(new URL('./policy.yaml', import.meta.url));
@@ -72,11 +84,50 @@ export function createDurabilityDeps(env: NodeJS.ProcessEnv): DurabilityDeps {
   };
 }
 
+/**
+ * A migration target has TLS off (AWS's prerequisite) and durability needs it on: a group that
+ * needs online steps first goes through the durability-upgrade workflow (TLS `preferred`, then
+ * durability), started here when the deployment has one. Steps the rule does not allow wait
+ * there for an approval. The finding then says the upgrade was started.
+ */
+async function throughUpgrade(
+  { execution, state }: StepContext<DurabilityDeps>,
+  { deps, settings }: Awaited<ReturnType<DurabilityDeps['durability']>>,
+  finding: Finding | undefined,
+): Promise<Finding | undefined> {
+  const rule = settings.policy.rules.find((item) => item.name === finding?.rule);
+  const config = rule?.durability;
+  if (finding?.action !== REMEDIATION_ACTIONS.needsStagedUpgrade || deps.upgrades === undefined)
+    return finding;
+  if (config === undefined || settings.dryRun) return finding;
+  const name = `${state.input.replicationGroupId}-after-${execution}`
+    .replace(/[^A-Za-z0-9_-]/g, '-')
+    .slice(0, 80);
+  const input = {
+    replicationGroupId: state.input.replicationGroupId,
+    target: config.set,
+    allow: config.stagedChanges.allow,
+    enforce: rule?.mode === 'enforce',
+  };
+  // The data is migrated: the group's lock passes to the upgrade (its Lock step takes it).
+  await deps.store.releaseLease(lockKey(state.input.replicationGroupId), execution);
+  const started = await deps.upgrades.start(name, input);
+  return {
+    ...finding,
+    action: REMEDIATION_ACTIONS.upgradeStarted,
+    reason: `${finding.reason}; staged upgrade ${started} started`,
+  };
+}
+
 async function raiseDurability(context: StepContext<DurabilityDeps>) {
   const { deps, state, invocation } = context;
   const durability = await deps.durability(`migration-durability/${invocation}`);
   const result = await checkGroup(durability.deps, durability.settings, state.input.replicationGroupId);
-  const finding = result.report?.findings.find((item) => item.check === 'durability');
+  const finding = await throughUpgrade(
+    context,
+    durability,
+    result.report?.findings.find((item) => item.check === 'durability'),
+  );
   const done = !awaitingChange(result);
   const previous = state.durability ?? { attempt: -1, actions: [] };
   // A change of ours that reached its target ends with a compliant finding and no action.

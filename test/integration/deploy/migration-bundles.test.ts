@@ -18,6 +18,7 @@ const CALLS: Record<string, string[]> = {
     'client-dynamodb',
     'client-elasticache',
     'client-eventbridge',
+    'client-sfn', // a migrated group that needs TLS first starts the durability upgrade
     'client-ssm',
   ],
   'migration-finish': ['client-dynamodb', 'client-elasticache', 'client-eventbridge', 'client-sns'],

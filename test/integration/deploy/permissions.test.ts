@@ -235,6 +235,8 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
       );
     };
     const approved = await run('migrate-ok', 'approve');
+    // Without TLS after the migration, the durability step starts the durability upgrade.
+    const handedOn = await run('migrate-tls', 'approve');
     const rejected = await run('migrate-no', 'reject').catch((error: unknown) => error);
     // Another execution holds the lock of this group.
     const now = new Date(stack.emulator.clock.now());
@@ -260,6 +262,9 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     );
     source.server.close();
     expect((approved.output as { status: string }).status).toBe('succeeded');
+    expect((handedOn.output as { durability: { actions: string[] } }).durability.actions).toEqual([
+      'upgrade-started',
+    ]);
     expect(String(rejected)).toContain('MigrationRejected');
     expect(String(locked)).toContain('MigrationLocked');
     expect((redis.output as { status: string }).status).toBe('dry-run');

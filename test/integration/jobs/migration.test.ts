@@ -6,6 +6,7 @@ import type { MigrationBackend } from '../../../infra/local/emulator/migration.j
 import { standInMigration, startStandIn } from '../../../infra/local/emulator/redis-migration.js';
 import { MIGRATION_ASL, runMigrationLocally } from '../../../infra/local/migration-workflow.js';
 import { ExecutionFailedError, loadDefinition, TASK_TOKEN } from '../../../infra/local/step-functions.js';
+import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { AlertPublisher, DETAIL_TYPES, EventPublisher } from '../../../shared/aws/notify.js';
 import { MIGRATION_ERRORS, STATE_MACHINE_ERRORS } from '../../../shared/domain/migration/index.js';
@@ -126,6 +127,50 @@ describe('Migration workflow (ASL run locally against the sandbox)', () => {
   // A migration target has no TLS (a prerequisite) and durability needs TLS, so the durability
   // step after the migration cannot raise it in place: it reports a rebuild. Raising durability
   // after a migration (turning TLS on first) is left to another issue.
+  it('hands the migrated group to the durability upgrade: TLS preferred, then durability, the lock passed on', async () => {
+    // Prepare: the deployment has the upgrade workflow; here it runs through when started.
+    const upgradeDeps = {
+      elasticache: deps.elasticache,
+      store: deps.store,
+      events: deps.events,
+      now: deps.now,
+    };
+    const started: string[] = [];
+    deps.durability = async () => ({
+      deps: {
+        ...stack.durabilityDeps('migration'),
+        upgrades: {
+          start: async (name: string, upgrade: object) => {
+            started.push(name);
+            await runUpgradeLocally(upgradeDeps, upgrade, {
+              clock: stack.emulator.clock,
+              executionName: name,
+              onTaskToken: async () => ({ approved: true }),
+            });
+            return name;
+          },
+        },
+      },
+      settings: { policy, dryRun: false },
+    });
+
+    // Act
+    const result = await run(input());
+
+    // Assess
+    const output = result.output as Outcome & { durability: { actions: string[] } };
+    expect(output.status).toBe('succeeded');
+    expect(output.durability.actions).toEqual(['upgrade-started']);
+    expect(started).toEqual(['orders-after-run-1']);
+    const group = stack.emulator.model.groups.get('orders');
+    expect(group).toMatchObject({
+      tls: true,
+      transitEncryptionMode: 'preferred',
+      effectiveDurability: 'sync',
+    });
+    expect(await stack.store.readLease('migration#orders')).toBeUndefined();
+  });
+
   it('migrates, keeps the pre-migration snapshot with its durability, then reports the durability rebuild TLS needs', async () => {
     // Act
     const result = await run(input());
