@@ -268,6 +268,26 @@ function resources({ service, stage, alertEmail, logRetentionDays }) {
       'A durability re-check failed for good (RecheckDeadLetter queue)',
       queueDepth('RecheckDeadLetter'),
     ),
+    NothingEvaluatedAlarm: {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmDescription:
+          'A durability scan evaluated nothing: every finding unknown (fields missing from the API)',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 100,
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        ...alarmActions,
+        Namespace: NAMESPACE,
+        MetricName: 'UnknownShare',
+        Dimensions: [
+          { Name: 'run', Value: 'durability-scan' },
+          { Name: 'service', Value: 'elasticache-guardrails' },
+        ],
+        Statistic: 'Minimum',
+        Period: 3600,
+      },
+    },
     RemediationFailuresAlarm: anyAlarm('A durability remediation failed', {
       Metrics: [
         {

@@ -3,7 +3,7 @@ import type { Finding } from '../domain/finding.js';
 
 /**
  * Publish, as CloudWatch EMF, one `Findings` count per rule and status, and one
- * `RemediationActions` count per action taken, plus the run's duration.
+ * `RemediationActions` count per action taken, plus the run's duration and `UnknownShare`.
  *
  * @example
  * publishFindingMetrics(metrics, report.findings, 'DurabilityScan', Date.now() - started);
@@ -33,4 +33,14 @@ export function publishFindingMetrics(
   const duration = metrics.singleMetric();
   duration.addDimensions({ run });
   duration.addMetric('RunDuration', MetricUnit.Milliseconds, durationMs);
+  // An all-unknown run evaluated nothing (an endpoint without the 2026-06-02 fields): alarmed on.
+  const share = metrics.singleMetric();
+  share.addDimensions({ run });
+  share.addMetric('UnknownShare', MetricUnit.Percent, unknownPercent(findings));
+}
+
+/** The share of findings that are `unknown`, in percent (0 without findings). */
+export function unknownPercent(findings: readonly Pick<Finding, 'status'>[]): number {
+  if (findings.length === 0) return 0;
+  return (100 * findings.filter((finding) => finding.status === 'unknown').length) / findings.length;
 }

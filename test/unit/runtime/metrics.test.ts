@@ -1,7 +1,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Finding } from '../../../shared/domain/finding.js';
-import { publishFindingMetrics } from '../../../shared/runtime/metrics.js';
+import { publishFindingMetrics, unknownPercent } from '../../../shared/runtime/metrics.js';
 
 const finding = (rule: string, status: Finding['status'], action: string | null = null): Finding => ({
   resourceType: 'replication-group',
@@ -52,5 +52,12 @@ describe('Function: publishFindingMetrics', () => {
     expect(value('Findings', { rule: 'prod', status: 'compliant' })).toBe(1);
     expect(value('RemediationActions', { action: 'modify-requested' })).toBe(1);
     expect(value('RunDuration', { run: 'durability-scan' })).toBe(1234);
+    expect(value('UnknownShare', { run: 'durability-scan' })).toBe(0);
+  });
+
+  it('reports the share of unknown findings, 100 when nothing could be evaluated', () => {
+    expect(unknownPercent([finding('p', 'unknown'), finding('p', 'unknown')])).toBe(100);
+    expect(unknownPercent([finding('p', 'unknown'), finding('p', 'compliant')])).toBe(50);
+    expect(unknownPercent([])).toBe(0);
   });
 });
