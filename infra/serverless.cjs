@@ -228,6 +228,39 @@ function stateAndAlerts(service, stage, alertEmail) {
   };
 }
 
+/** One log group per state machine (their execution history errors), kept `days` days. */
+function workflowLogs(service, stage, days) {
+  const group = (name) => ({
+    Type: 'AWS::Logs::LogGroup',
+    Properties: { LogGroupName: `/aws/vendedlogs/states/${service}-${stage}-${name}`, RetentionInDays: days },
+  });
+  return { MigrationLogs: group('migration'), UpgradeLogs: group('durability-upgrade') };
+}
+
+/** A durability scan whose every finding was unknown evaluated nothing (fields missing from the API). */
+function nothingEvaluatedAlarm() {
+  return {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      AlarmDescription:
+        'A durability scan evaluated nothing: every finding unknown (fields missing from the API)',
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 100,
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      ...alarmActions,
+      Namespace: NAMESPACE,
+      MetricName: 'UnknownShare',
+      Dimensions: [
+        { Name: 'run', Value: 'durability-scan' },
+        { Name: 'service', Value: 'elasticache-guardrails' },
+      ],
+      Statistic: 'Minimum',
+      Period: 3600,
+    },
+  };
+}
+
 /**
  * The stack's own resources (state table, alert topic, queues, log group, alarms, dashboard),
  * conditions and outputs, for the deployment's `service`, `stage` and parameters.
@@ -246,20 +279,7 @@ function resources({ service, stage, alertEmail, logRetentionDays }) {
     }),
     RecheckDeadLetter: encryptedQueue(),
     FailedInvocations: encryptedQueue(),
-    MigrationLogs: {
-      Type: 'AWS::Logs::LogGroup',
-      Properties: {
-        LogGroupName: `/aws/vendedlogs/states/${service}-${stage}-migration`,
-        RetentionInDays: Number(logRetentionDays),
-      },
-    },
-    UpgradeLogs: {
-      Type: 'AWS::Logs::LogGroup',
-      Properties: {
-        LogGroupName: `/aws/vendedlogs/states/${service}-${stage}-durability-upgrade`,
-        RetentionInDays: Number(logRetentionDays),
-      },
-    },
+    ...workflowLogs(service, stage, Number(logRetentionDays)),
     FailedInvocationsAlarm: anyAlarm(
       'An async invocation failed for good (FailedInvocations queue)',
       queueDepth('FailedInvocations'),
@@ -268,26 +288,7 @@ function resources({ service, stage, alertEmail, logRetentionDays }) {
       'A durability re-check failed for good (RecheckDeadLetter queue)',
       queueDepth('RecheckDeadLetter'),
     ),
-    NothingEvaluatedAlarm: {
-      Type: 'AWS::CloudWatch::Alarm',
-      Properties: {
-        AlarmDescription:
-          'A durability scan evaluated nothing: every finding unknown (fields missing from the API)',
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        Threshold: 100,
-        EvaluationPeriods: 1,
-        TreatMissingData: 'notBreaching',
-        ...alarmActions,
-        Namespace: NAMESPACE,
-        MetricName: 'UnknownShare',
-        Dimensions: [
-          { Name: 'run', Value: 'durability-scan' },
-          { Name: 'service', Value: 'elasticache-guardrails' },
-        ],
-        Statistic: 'Minimum',
-        Period: 3600,
-      },
-    },
+    NothingEvaluatedAlarm: nothingEvaluatedAlarm(),
     RemediationFailuresAlarm: anyAlarm('A durability remediation failed', {
       Metrics: [
         {

@@ -178,15 +178,15 @@ function blockersOf(group: GroupFacts, options: PlanOptions): string[] {
 
 type StepDraft = Omit<PlanStep, 'unattended' | 'expectedMinutes'>;
 
-/** Every change the group needs before durability, in the order ElastiCache accepts them. */
-function prerequisiteSteps(group: GroupFacts, options: PlanOptions): StepDraft[] {
-  const id = group.id;
+const modify = (id: string, params: StepDraft['params']) => ({
+  ReplicationGroupId: id,
+  ...params,
+  ApplyImmediately: true,
+});
+
+/** Engine (Redis OSS to Valkey included) and node family: what the group runs on. */
+function platformSteps(group: GroupFacts, options: PlanOptions): StepDraft[] {
   const steps: StepDraft[] = [];
-  const modify = (params: StepDraft['params']) => ({
-    ReplicationGroupId: id,
-    ...params,
-    ApplyImmediately: true,
-  });
   const engine = group.engine ?? '';
   const version = group.engineVersion ?? '';
   if (engine !== 'valkey' || compareVersions(version, DURABLE_MIN) < 0) {
@@ -202,7 +202,7 @@ function prerequisiteSteps(group: GroupFacts, options: PlanOptions): StepDraft[]
     steps.push({
       action: 'upgrade-engine',
       api: 'ModifyReplicationGroup',
-      params: modify({ Engine: 'valkey', EngineVersion: options.engineVersion }),
+      params: modify(group.id, { Engine: 'valkey', EngineVersion: options.engineVersion }),
       summary: `upgrade ${engine} ${version} to valkey ${options.engineVersion}`,
       clientImpact: 'none',
       notes,
@@ -214,16 +214,22 @@ function prerequisiteSteps(group: GroupFacts, options: PlanOptions): StepDraft[]
     steps.push({
       action: 'scale-node',
       api: 'ModifyReplicationGroup',
-      params: modify({ CacheNodeType: durableType }),
+      params: modify(group.id, { CacheNodeType: durableType }),
       summary: `scale ${nodeType} to ${durableType}`,
       clientImpact: 'none',
     });
   }
+  return steps;
+}
+
+/** Replicas, then automatic failover with Multi-AZ (which needs a replica per shard). */
+function availabilitySteps(group: GroupFacts): StepDraft[] {
+  const steps: StepDraft[] = [];
   if ((group.minReplicasPerShard ?? 0) < 1) {
     steps.push({
       action: 'add-replicas',
       api: 'IncreaseReplicaCount',
-      params: { ReplicationGroupId: id, NewReplicaCount: 1, ApplyImmediately: true },
+      params: { ReplicationGroupId: group.id, NewReplicaCount: 1, ApplyImmediately: true },
       summary: 'add 1 replica to every shard',
       clientImpact: 'none',
     });
@@ -232,16 +238,22 @@ function prerequisiteSteps(group: GroupFacts, options: PlanOptions): StepDraft[]
     steps.push({
       action: 'enable-multi-az',
       api: 'ModifyReplicationGroup',
-      params: modify({ AutomaticFailoverEnabled: true, MultiAZEnabled: true }),
+      params: modify(group.id, { AutomaticFailoverEnabled: true, MultiAZEnabled: true }),
       summary: 'enable automatic failover and Multi-AZ',
       clientImpact: 'none',
     });
   }
+  return steps;
+}
+
+/** TLS in mode preferred, then cluster mode (a `compatible` group accepts no other change). */
+function connectionSteps(group: GroupFacts): StepDraft[] {
+  const steps: StepDraft[] = [];
   if (group.transitEncryptionEnabled !== true) {
     steps.push({
       action: 'enable-tls',
       api: 'ModifyReplicationGroup',
-      params: modify({ TransitEncryptionEnabled: true, TransitEncryptionMode: 'preferred' }),
+      params: modify(group.id, { TransitEncryptionEnabled: true, TransitEncryptionMode: 'preferred' }),
       summary: 'enable in-transit encryption in mode preferred (plain connections still accepted)',
       clientImpact: 'none',
       notes: ['set TransitEncryptionMode=required once every client uses TLS'],
@@ -251,7 +263,7 @@ function prerequisiteSteps(group: GroupFacts, options: PlanOptions): StepDraft[]
     steps.push({
       action: 'cluster-mode',
       api: 'ModifyReplicationGroup',
-      params: modify({ ClusterMode: 'compatible' }),
+      params: modify(group.id, { ClusterMode: 'compatible' }),
       summary: 'cluster mode disabled → compatible (both kinds of client are served)',
       clientImpact: 'none',
     });
@@ -260,13 +272,18 @@ function prerequisiteSteps(group: GroupFacts, options: PlanOptions): StepDraft[]
     steps.push({
       action: 'cluster-mode',
       api: 'ModifyReplicationGroup',
-      params: modify({ ClusterMode: 'enabled' }),
+      params: modify(group.id, { ClusterMode: 'enabled' }),
       summary: 'cluster mode compatible → enabled',
       clientImpact: 'clients-must-switch',
       notes: ['every client must be cluster-aware and use the configuration endpoint first'],
     });
   }
   return steps;
+}
+
+/** Every change the group needs before durability, in the order ElastiCache accepts them. */
+function prerequisiteSteps(group: GroupFacts, options: PlanOptions): StepDraft[] {
+  return [...platformSteps(group, options), ...availabilitySteps(group), ...connectionSteps(group)];
 }
 
 /**
