@@ -87,19 +87,11 @@ function valueAtPath(input: unknown, path: string): unknown {
 }
 
 /**
- * Execute `definition` with `input`; throws ExecutionFailedError (with the failure's Error,
- * Cause and the states entered) when the execution fails or is aborted.
- *
- * @example
- * const run = await runLocalStateMachine(asl, { replicationGroupId: 'orders' }, { tasks, onWait: (s) => clock.advance(s * 1000) });
+ * The definition's states made runnable here: Wait states become local tasks that advance the
+ * caller's clock and return their input (time moves exactly between the tasks around them, with
+ * no real sleeping), and each Task calls its local handler; retries do not wait.
  */
-export async function runLocalStateMachine(
-  definition: StateMachineDefinition,
-  input: Json,
-  options: LocalRunOptions,
-): Promise<LocalRunResult> {
-  // Wait states become local tasks that advance the caller's clock and return their input, so
-  // time moves exactly between the tasks that surround them, with no real sleeping.
+function localStates(definition: StateMachineDefinition, options: LocalRunOptions) {
   const original = (definition as unknown as { States: Record<string, AslState> }).States;
   const states: Record<string, AslState> = {};
   const taskResourceLocalHandlers: Record<string, LocalTask> = {};
@@ -146,6 +138,22 @@ export async function runLocalStateMachine(
       });
     } else taskResourceLocalHandlers[name] = handler;
   }
+  return { states, taskResourceLocalHandlers, retryIntervalOverrides };
+}
+
+/**
+ * Execute `definition` with `input`; throws ExecutionFailedError (with the failure's Error,
+ * Cause and the states entered) when the execution fails or is aborted.
+ *
+ * @example
+ * const run = await runLocalStateMachine(asl, { replicationGroupId: 'orders' }, { tasks, onWait: (s) => clock.advance(s * 1000) });
+ */
+export async function runLocalStateMachine(
+  definition: StateMachineDefinition,
+  input: Json,
+  options: LocalRunOptions,
+): Promise<LocalRunResult> {
+  const { states, taskResourceLocalHandlers, retryIntervalOverrides } = localStates(definition, options);
   const machine = new StateMachine({ ...definition, States: states } as unknown as StateMachineDefinition, {
     validationOptions: { checkArn: true },
   });
