@@ -108,6 +108,20 @@ export function groupState(id: string, overrides: Partial<GroupState> = {}): Gro
   };
 }
 
+/** Valkey 7.2, cluster mode disabled, one node, no failover, no TLS: every online step to durability. */
+export function legacyGroupState(id: string, overrides: Partial<GroupState> = {}): GroupState {
+  return groupState(id, {
+    engineVersion: '7.2',
+    clusterMode: 'disabled',
+    shards: 1,
+    replicas: 0,
+    multiAZ: false,
+    automaticFailover: false,
+    tls: false,
+    ...overrides,
+  });
+}
+
 /**
  * The ReplicationGroupIds of every ModifyReplicationGroup request that reached the model,
  * refused ones too: a duplicate that a guard let through shows here even when the emulator

@@ -7,7 +7,7 @@ import { StateStore } from '../../aws/state-store.js';
 import { MIGRATION_ERRORS } from '../../domain/migration/index.js';
 import { alertsOf, awsOptions, eventsOf, migrationConfig, wallClock } from './deps.js';
 import { APPROVAL_KIND, MigrationError, parseMigrationState } from './state.js';
-import { iso, parsed, type Step, type StepContext } from './step.js';
+import { iso, parkTaskToken, parsed, type Step, type StepContext } from './step.js';
 
 export interface ApprovalDeps {
   store: StateStore;
@@ -33,13 +33,14 @@ async function requestApproval({ deps, execution, taskToken, state }: StepContex
   if (taskToken === undefined)
     throw new MigrationError(MIGRATION_ERRORS.taskTokenMissing, 'the approval step needs a task token');
   const requestedAt = iso(deps);
-  await deps.store.putRecord(APPROVAL_KIND, groupId, {
-    replicationGroupId: groupId,
+  const instructions = await parkTaskToken(deps.store, {
+    kind: APPROVAL_KIND,
+    workflow: 'migration',
+    groupId,
     execution,
     taskToken,
     requestedAt,
   });
-  const instructions = `guardrails migration approve ${groupId}   (or: guardrails migration reject ${groupId} --reason "...")`;
   const lagBytes = state.migration?.sync.lagBytes;
   await deps.events.publish([
     {

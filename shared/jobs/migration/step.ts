@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { AwsCallError } from '../../aws/errors.js';
 import { DETAIL_TYPES, type OutgoingEvent } from '../../aws/notify.js';
+import type { RecordKind } from '../../aws/state-keys.js';
 import { MIGRATION_ERRORS } from '../../domain/migration/index.js';
 import { createHandler } from '../../runtime/handler.js';
 import { createLogger } from '../../runtime/logger.js';
@@ -44,6 +45,26 @@ export function parsed<Deps, State>(
   run: (context: StepContext<Deps, State>) => Promise<object>,
 ): Step<Deps> {
   return (context) => run({ ...context, state: parse(context.state) });
+}
+
+/**
+ * Park a task token where the CLI's `approve|reject` finds it (the state table, never a
+ * message), and give the operator's two commands. `workflow` is the CLI verb (`migration`).
+ */
+export async function parkTaskToken(
+  store: { putRecord(kind: RecordKind<object>, key: string, value: object): Promise<void> },
+  park: {
+    kind: RecordKind<object>;
+    workflow: string;
+    groupId: string;
+    execution: string;
+    taskToken: string;
+    requestedAt: string;
+  },
+): Promise<string> {
+  const { kind, workflow, groupId, execution, taskToken, requestedAt } = park;
+  await store.putRecord(kind, groupId, { replicationGroupId: groupId, execution, taskToken, requestedAt });
+  return `guardrails ${workflow} approve ${groupId}   (or: guardrails ${workflow} reject ${groupId} --reason "...")`;
 }
 
 /** Every time a step writes, on the deps' clock (the sandbox's own when run locally). */

@@ -16,7 +16,7 @@ import { nextUpgradeLook, parseUpgradeInput, planOptionsOf, UPGRADE_ERRORS } fro
 import { redactText } from '../../runtime/redact.js';
 import { createFinishDeps, type FinishDeps } from '../migration/finish.js';
 import { LOCK_MS, lockKey } from '../migration/state.js';
-import { iso, parsed, type Step, type StepContext } from '../migration/step.js';
+import { iso, parkTaskToken, parsed, type Step, type StepContext } from '../migration/step.js';
 import {
   parseUpgradeFailure,
   parseUpgradeState,
@@ -175,13 +175,14 @@ async function requestApproval(context: Context) {
       'the approval step needs a task token and a step',
     );
   const requestedAt = iso(deps);
-  await deps.store.putRecord(UPGRADE_APPROVAL_KIND, groupId, {
-    replicationGroupId: groupId,
+  const instructions = await parkTaskToken(deps.store, {
+    kind: UPGRADE_APPROVAL_KIND,
+    workflow: 'upgrade',
+    groupId,
     execution,
     taskToken,
     requestedAt,
   });
-  const instructions = `guardrails upgrade approve ${groupId}   (or: guardrails upgrade reject ${groupId} --reason "...")`;
   const detail = {
     step: step.action,
     summary: step.summary,

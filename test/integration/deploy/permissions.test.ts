@@ -13,7 +13,7 @@ import { createFleetClients } from '../../../shared/aws/clients.js';
 import { READ_BACK } from '../../../shared/aws/mutation.js';
 import { createSnapshot } from '../../../shared/aws/snapshots.js';
 import { evaluate, type PolicyStatement } from '../../iam-evaluation.js';
-import { groupState, REGION, type Stack, startStack } from '../harness.js';
+import { groupState, legacyGroupState, REGION, type Stack, startStack } from '../harness.js';
 
 /**
  * Each function's real handler runs against the sandbox through scenarios that reach its
@@ -273,17 +273,8 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
   it('durability-upgrade: one staged upgrade approved to sync, one rejected', async () => {
     const definition = loadDefinition(UPGRADE_ASL);
     const tasks = { 'durability-upgrade': (event: unknown) => invoke('durability-upgrade', event) as never };
-    const legacy = {
-      engineVersion: '7.2',
-      clusterMode: 'disabled',
-      shards: 1,
-      replicas: 0,
-      multiAZ: false,
-      automaticFailover: false,
-      tls: false,
-    } as const;
     const run = (id: string, decision: 'approve' | 'reject') => {
-      stack.emulator.model.putGroup(groupState(id, legacy));
+      stack.emulator.model.putGroup(legacyGroupState(id));
       return runLocalStateMachine(
         definition,
         { replicationGroupId: id, target: 'sync' },

@@ -16,24 +16,14 @@ import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { STAGED_ACTIONS } from '../../../shared/domain/readiness.js';
 import { scanDurability } from '../../../shared/jobs/durability.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/steps.js';
-import { groupState, REGION, type Stack, startStack } from '../harness.js';
+import { legacyGroupState, REGION, type Stack, startStack } from '../harness.js';
 
 let stack: Stack;
 let deps: UpgradeDeps;
 const clock = () => ({ advance: (ms: number) => stack.emulator.clock.advance(ms) });
 const CHANGES = ['ModifyReplicationGroup', 'IncreaseReplicaCount', 'CreateSnapshot'];
 
-/** Valkey 7.2, cluster mode disabled, one node, no failover, no TLS: every online step. */
-const legacy = (id: string) =>
-  groupState(id, {
-    engineVersion: '7.2',
-    clusterMode: 'disabled',
-    shards: 1,
-    replicas: 0,
-    multiAZ: false,
-    automaticFailover: false,
-    tls: false,
-  });
+const legacy = (id: string) => legacyGroupState(id);
 
 /** Every change request sent to the emulator, in order, refused ones too. */
 function changes(): string[] {
