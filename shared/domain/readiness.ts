@@ -11,7 +11,7 @@
  * cluster mode `compatible` accepts no other modification until it is `enabled`.
  */
 import { DURABLE_MIN_VALKEY, DURABLE_NODE_FAMILIES } from './eligibility.js';
-import type { DurabilityLevel, Resource } from './resource.js';
+import { compareDurability, type DurabilityLevel, type Resource } from './resource.js';
 
 /** The online changes a policy may let run unattended (`durability.stagedChanges.allow`). */
 export const STAGED_ACTIONS = [
@@ -301,8 +301,10 @@ export function planDurability(
   if (group.type !== 'replication-group') {
     return { verdict: 'not-applicable', target, reason: 'serverless caches cannot be durable' };
   }
-  if (group.effectiveDurability === target) {
-    return { verdict: 'not-applicable', target, reason: `already ${target}` };
+  const effective = group.effectiveDurability;
+  if (effective !== undefined && compareDurability(effective, target) >= 0) {
+    // Never a downgrade: a group at or above the target has nothing to do.
+    return { verdict: 'not-applicable', target, reason: `already ${effective}` };
   }
   if (target === 'disabled') {
     return { verdict: 'not-applicable', target, reason: 'lowering durability is not planned' };

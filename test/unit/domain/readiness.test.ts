@@ -144,6 +144,11 @@ describe('Function: planDurability', () => {
     }
   });
 
+  it('never plans a downgrade: a group above the target has nothing to do', () => {
+    const plan = planDurability({ ...READY, effectiveDurability: 'sync' }, 'async');
+    expect(plan).toMatchObject({ verdict: 'not-applicable', reason: 'already sync' });
+  });
+
   it('covers at least 30 starting states', () => {
     expect(TABLE.length).toBeGreaterThanOrEqual(30);
   });
