@@ -103,7 +103,7 @@ export async function showStagedUpgrade(demo: ReadinessDemo, groupId: string, al
   };
   const group = emulator.model.groups.get(groupId);
   line(
-    `${output.status}: ${output.steps.length} steps, ${approvals.length} approval; EffectiveDurability ${output.effectiveDurability}; pre-upgrade snapshot ${output.snapshot}`,
+    `${output.status}: ${output.steps.length} steps, ${approvals.length} approval${approvals.length === 1 ? '' : 's'}; EffectiveDurability ${output.effectiveDurability}; pre-upgrade snapshot ${output.snapshot}`,
   );
   line(
     `now ${group?.engine} ${group?.engineVersion}, cluster mode ${group?.clusterMode}, ${group?.replicas} replica, Multi-AZ ${group?.multiAZ}, TLS ${group?.tls ? (group.transitEncryptionMode ?? 'required') : 'off'}`,

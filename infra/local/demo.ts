@@ -3,8 +3,8 @@
  * scheduled durability scan (report, then enforce), the fleet's readiness plan and one staged
  * upgrade through its real ASL file, a CloudTrail event and its reaction, an encryption drift
  * and its alert, and an online migration through the real ASL file with its pre-migration
- * snapshot. Everything goes through the real SDK over HTTP to the
- * ElastiCache emulator and dynalite; time in the emulator jumps instead of passing.
+ * snapshot. Everything goes through the real SDK over HTTP to the ElastiCache emulator and
+ * dynalite; time in the emulator jumps instead of passing.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -227,7 +227,7 @@ await showStagedUpgrade(
 );
 reproduce(['plan', '--endpoint-url', emulator.endpoint, '--policy', POLICY_FILE, '--resource', LEGACY]);
 
-// --- 3. a CloudTrail event --------------------------------------------------------------------
+// --- 5. a CloudTrail event --------------------------------------------------------------------
 say(
   'A team creates orders-new (Valkey, prod, durability off); the CloudTrail event reaches durability-react',
 );
@@ -269,7 +269,7 @@ line(
 );
 reproduce([...scanArgs, '--policy', POLICY_FILE, '--resource', 'orders-new']);
 
-// --- 4. encryption drift --------------------------------------------------------------------
+// --- 6. encryption drift --------------------------------------------------------------------
 say('Encryption drift: a baseline scan, then sessions-cache loses its at-rest encryption');
 emulator.model.putGroup(group('sessions-cache', { tags: new Map([['env', 'dev']]) }));
 const driftDeps = { clients, store, events, alerts, logger, now };
@@ -285,7 +285,7 @@ line(`next run: ${drift.alerts.length} alert, by rule: ${countBy(drift.alerts.ma
 for (const message of emulator.sinks.messages.slice(sentBefore)) line(`SNS: ${message.subject}`);
 reproduce(['drift', '--endpoint-url', emulator.endpoint, '--policy', POLICY_FILE]);
 
-// --- 5. migration -------------------------------------------------------------------------------
+// --- 7. migration -------------------------------------------------------------------------------
 say(
   `An online migration into orders-migrated through infra/migration.asl.yaml (${migration.real ? 'real redis-server source and target' : 'RESP stand-in; install redis-server to move real data'})`,
 );
