@@ -225,7 +225,7 @@ await showStagedUpgrade(
   LEGACY,
   enforce.rules.find((rule) => rule.name === 'prod-durability')?.durability?.stagedChanges.allow ?? [],
 );
-reproduce(['plan', '--endpoint-url', emulator.endpoint, '--policy', POLICY_FILE, '--resource', LEGACY]);
+reproduce([...scanArgs, '--policy', POLICY_FILE, '--resource', LEGACY]);
 
 // --- 5. a CloudTrail event --------------------------------------------------------------------
 say(
