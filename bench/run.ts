@@ -13,7 +13,7 @@ import type { Resource } from '../shared/domain/resource.js';
 import { bundles } from './bundles.js';
 import { BUNDLE_OPTIONS, ROOT, round, rows, sandbox } from './common.js';
 import { apiCalls, wallTime } from './scan.js';
-import { migrationTransitions, reactionLatency } from './workflows.js';
+import { migrationTransitions, reactionLatency, upgradeTransitions } from './workflows.js';
 
 process.env.AWS_ACCESS_KEY_ID ??= 'sandbox';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'sandbox';
@@ -84,7 +84,7 @@ async function peakRss(): Promise<void> {
   });
 }
 
-/** `npm run bench -- --only migration,reaction` runs some benchmarks (and writes no results file). */
+/** `npm run bench -- --only migration,upgrade` runs some benchmarks (and writes no results file). */
 const BENCHMARKS: Record<string, () => unknown> = {
   api: async () => {
     await apiCalls(1000);
@@ -95,6 +95,7 @@ const BENCHMARKS: Record<string, () => unknown> = {
   rss: peakRss,
   bundles,
   migration: migrationTransitions,
+  upgrade: upgradeTransitions,
   reaction: () => reactionLatency(20),
 };
 const only = process.argv.includes('--only')

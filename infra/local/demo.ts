@@ -1,11 +1,12 @@
 /**
  * `npm start [-- --keep]`: the whole system against the local sandbox, narrated: the
- * scheduled durability scan (report, then enforce), a CloudTrail event and its reaction,
- * an encryption drift and its alert, and an online migration through the real ASL file
- * with its pre-migration snapshot. Everything goes through the real SDK over HTTP to the
- * ElastiCache emulator and dynalite; time in the emulator jumps instead of passing.
+ * scheduled durability scan (report, then enforce), the fleet's readiness plan and one staged
+ * upgrade through its real ASL file, a CloudTrail event and its reaction, an encryption drift
+ * and its alert, and an online migration through the real ASL file with its pre-migration
+ * snapshot. Everything goes through the real SDK over HTTP to the ElastiCache emulator and
+ * dynalite; time in the emulator jumps instead of passing.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,6 +23,8 @@ import { type DurabilityJobDeps, scanDurability } from '../../shared/jobs/durabi
 import { scanEncryptionDrift } from '../../shared/jobs/encryption-drift.js';
 import type { MigrationDeps } from '../../shared/jobs/migration/index.js';
 import { createLogger } from '../../shared/runtime/logger.js';
+import { runSandboxCli } from './cli.js';
+import { showFleetPlan, showStagedUpgrade } from './demo-readiness.js';
 import { STATE_TABLE, startDynamo } from './dynamo.js';
 import { Clock } from './emulator/clock.js';
 import { seedFleet } from './emulator/fleet.js';
@@ -48,6 +51,8 @@ const say = (text: string) => {
   console.log(`\n${chapter}. ${text}`);
 };
 const line = (text: string) => console.log(`   ${text}`);
+/** The command that shows a step again while the sandbox is up (`npm start -- --keep`). */
+const reproduce = (args: string[]) => line(`$ npm run sandbox-cli -- ${args.join(' ')}`);
 
 process.env.AWS_REGION ??= REGION;
 process.env.AWS_ACCESS_KEY_ID ??= 'sandbox';
@@ -59,7 +64,10 @@ rules:
   - name: prod-durability
     mode: enforce
     match: { resourceTypes: [replication-group], engines: [valkey], tags: { env: prod } }
-    durability: { minimum: async, set: async }
+    durability:
+      minimum: async
+      set: async
+      stagedChanges: { allow: [upgrade-engine, add-replicas, enable-multi-az, enable-tls, cluster-mode, scale-node] }
     snapshotBeforeChange: true
   - name: encrypted-at-rest
     match: { resourceTypes: [replication-group, serverless-cache] }
@@ -134,16 +142,34 @@ const group = (id: string, overrides: Partial<GroupState> = {}): GroupState => (
   ...overrides,
 });
 for (const id of ['cart-1', 'cart-2', 'cart-3']) emulator.model.putGroup(group(id));
+/** A legacy group: Valkey 7.2, one node, cluster mode disabled, no TLS: every online step to durability. */
+const LEGACY = 'legacy-orders';
+emulator.model.putGroup(
+  group(LEGACY, {
+    engineVersion: '7.2',
+    clusterMode: 'disabled',
+    replicas: 0,
+    multiAZ: false,
+    automaticFailover: false,
+    tls: false,
+  }),
+);
+mkdirSync(CAPTURE_DIR, { recursive: true });
+const POLICY_FILE = join(CAPTURE_DIR, 'policy.yaml');
+writeFileSync(POLICY_FILE, ENFORCE);
 
 console.log(`elasticache-guardrails sandbox demo
 ElastiCache emulator on ${emulator.endpoint} (${emulator.model.groups.size} replication groups, ${emulator.model.serverless.size} serverless caches),
-DynamoDB (dynalite) on ${dynamo.endpoint}. Alerts and events are captured in ${CAPTURE_DIR}/.`);
+DynamoDB (dynalite) on ${dynamo.endpoint}. Alerts and events are captured in ${CAPTURE_DIR}/.
+Lines starting with $ show each step again while the sandbox is up (\`npm start -- --keep\` prints
+the environment they need); the demo's enforce policy is ${POLICY_FILE}.`);
 
 // --- 1. report mode through the CLI ---------------------------------------------------------
 say('The scheduled scan in report mode, run with the CLI and the default policy: guardrails scan');
 let json = '';
 const io: CliIo = { ...defaultIo(), stdout: (text) => (json += text) };
-const code = await runCli(['scan', '--endpoint-url', emulator.endpoint, '--format', 'json'], io);
+const scanArgs = ['scan', '--endpoint-url', emulator.endpoint];
+const code = await runCli([...scanArgs, '--format', 'json'], io);
 const reported = (JSON.parse(json) as { findings: Finding[] }).findings;
 line(`${reported.length} findings; exit code ${code} (1 = violations found)`);
 for (const rule of [...new Set(reported.map((finding) => finding.rule))].sort())
@@ -151,6 +177,7 @@ for (const rule of [...new Set(reported.map((finding) => finding.rule))].sort())
     `  ${rule}: ${countBy(reported.filter((finding) => finding.rule === rule).map((finding) => finding.status))}`,
   );
 for (const finding of reported.filter((item) => item.status === 'violation').slice(0, 4)) show(finding);
+reproduce(scanArgs);
 
 // --- 2. enforce mode ---------------------------------------------------------------------------
 say(
@@ -172,10 +199,35 @@ for (const [label, advanceMs] of [
 }
 const after = await scanDurability(durabilityDeps('demo-scan'), { policy: enforce, dryRun: false });
 line(
-  `now (${countByRule(after.findings, (finding) => finding.status)}); the violations left need online steps first (needs-staged-upgrade) or a rebuild: durability cannot be turned on in place`,
+  `now (${countByRule(after.findings, (finding) => finding.status)}); the job changes Durability in place, and here no upgrade workflow is deployed for it, so the violations left need online steps first (needs-staged-upgrade)`,
+);
+reproduce([...scanArgs, '--policy', POLICY_FILE, '--rule', 'prod-durability']);
+
+// --- 3. the readiness plan --------------------------------------------------------------------
+say('What it takes to bring each prod-durability group to async: the readiness plan (guardrails plan)');
+const readiness = {
+  emulator,
+  deps: { elasticache: clients.elasticache, store, events, alerts, now },
+  cli: runSandboxCli,
+  io,
+  line,
+  reproduce,
+};
+await showFleetPlan(readiness, POLICY_FILE, ['cart-1', LEGACY, 'auth-00030']);
+line(
+  'staged steps run unattended where stagedChanges allows them; a step with client impact always waits for approval',
 );
 
-// --- 3. a CloudTrail event --------------------------------------------------------------------
+// --- 4. a staged upgrade ------------------------------------------------------------------------
+say(`A staged upgrade of ${LEGACY} to sync through infra/durability-upgrade.asl.yaml (snapshot first)`);
+await showStagedUpgrade(
+  readiness,
+  LEGACY,
+  enforce.rules.find((rule) => rule.name === 'prod-durability')?.durability?.stagedChanges.allow ?? [],
+);
+reproduce([...scanArgs, '--policy', POLICY_FILE, '--resource', LEGACY]);
+
+// --- 5. a CloudTrail event --------------------------------------------------------------------
 say(
   'A team creates orders-new (Valkey, prod, durability off); the CloudTrail event reaches durability-react',
 );
@@ -215,8 +267,9 @@ for (const finding of reaction.findings) show(finding);
 line(
   `group status ${reaction.status}; a re-check is queued in ${reaction.recheckInSeconds ?? '-'} s (SQS delay queue)`,
 );
+reproduce([...scanArgs, '--policy', POLICY_FILE, '--resource', 'orders-new']);
 
-// --- 4. encryption drift --------------------------------------------------------------------
+// --- 6. encryption drift --------------------------------------------------------------------
 say('Encryption drift: a baseline scan, then sessions-cache loses its at-rest encryption');
 emulator.model.putGroup(group('sessions-cache', { tags: new Map([['env', 'dev']]) }));
 const driftDeps = { clients, store, events, alerts, logger, now };
@@ -230,8 +283,9 @@ const sentBefore = emulator.sinks.messages.length;
 const drift = await scanEncryptionDrift(driftDeps, enforce);
 line(`next run: ${drift.alerts.length} alert, by rule: ${countBy(drift.alerts.map((alert) => alert.rule))}`);
 for (const message of emulator.sinks.messages.slice(sentBefore)) line(`SNS: ${message.subject}`);
+reproduce(['drift', '--endpoint-url', emulator.endpoint, '--policy', POLICY_FILE]);
 
-// --- 5. migration -------------------------------------------------------------------------------
+// --- 7. migration -------------------------------------------------------------------------------
 say(
   `An online migration into orders-migrated through infra/migration.asl.yaml (${migration.real ? 'real redis-server source and target' : 'RESP stand-in; install redis-server to move real data'})`,
 );
@@ -300,6 +354,10 @@ try {
   process.exitCode = 1;
 }
 source.stop();
+reproduce([
+  ...['migration', 'start', 'orders-migrated', '--local', '--endpoint-url', emulator.endpoint],
+  ...['--source', '<host:port of your redis-server>', '--policy', POLICY_FILE],
+]);
 
 // --- the end --------------------------------------------------------------------------------------
 say('What was captured');
@@ -308,6 +366,9 @@ await runCli(['scan', '--endpoint-url', emulator.endpoint, '--format', 'html', '
 line(`HTML report of the fleet now: ${report} (guardrails scan --format html)`);
 line(
   `${emulator.sinks.events.length} EventBridge events in ${CAPTURE_DIR}/events.jsonl: ${countBy(emulator.sinks.events.map((event) => event.detailType))}`,
+);
+line(
+  '  (what the app puts on the default bus, source elasticache-guardrails, one line each as a rule target receives it; README "Events")',
 );
 line(`${emulator.sinks.messages.length} SNS alerts in ${CAPTURE_DIR}/sns.jsonl`);
 line(

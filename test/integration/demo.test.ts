@@ -35,6 +35,32 @@ describe('npm start (the sandbox demo)', () => {
       /then durability: needs-staged-upgrade; the group is available, EffectiveDurability disabled/,
     );
     expect(stdout).toMatch(/enable in-transit encryption in mode preferred/);
+    // The readiness plan: the groups the job leaves as needs-staged-upgrade can be staged online.
+    expect(stdout).toMatch(/run 3 .*prod-durability: 15 needs-staged-upgrade\)/);
+    expect(stdout).toContain('20 group plans: 0 in-place, 15 staged, 0 rebuild, 3 not-applicable, 2 unknown');
+    expect(stdout).toMatch(
+      /legacy-orders +staged +1\. upgrade valkey 7\.2 to valkey 9\.0, .*6\. cluster mode compatible → enabled \[approval\], 7\. set Durability=async\n/,
+    );
+    expect(stdout).toMatch(
+      /\$ npm run sandbox-cli -- plan --endpoint-url http:\/\/127\.0\.0\.1:\d+ --policy \.sandbox\/policy\.yaml\n/,
+    );
+    // One staged upgrade through the real ASL: snapshot first, one approval, then sync.
+    expect(stdout).toMatch(
+      /snapshot legacy-orders-preupgrade-demo-upgrade-1 available\n\s+\+\d+ min\s+done: upgrade valkey 7\.2 to valkey 9\.0\n/,
+    );
+    expect(stdout).toMatch(
+      /approval requested \(client impact clients-must-switch\), approved in process\n.*done: cluster mode compatible → enabled\n.*done: set Durability=sync\n/,
+    );
+    expect(stdout).toContain(
+      'succeeded: 7 steps, 1 approval; EffectiveDurability sync; pre-upgrade snapshot legacy-orders-preupgrade-demo-upgrade-1',
+    );
+    expect(stdout).toMatch(/now valkey 9\.0, cluster mode enabled, 1 replica, Multi-AZ true, TLS preferred/);
+    expect(stdout).toMatch(/\n\s+61 state transitions \(\$0\.00153 on Standard Step Functions\)/);
+    // Each step shows the command that reproduces it; the events are said to be what the app sends.
+    expect(stdout.match(/\n {3}\$ npm run sandbox-cli -- /g)).toHaveLength(7);
+    expect(stdout).toMatch(
+      /events\.jsonl: .*1 Durability Upgrade Outcome.*\n\s+\(what the app puts on the default bus/,
+    );
     expect(stdout).toContain('Done.');
   });
 });
