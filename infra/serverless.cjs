@@ -10,6 +10,7 @@
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parse } = require('yaml');
+const { require: requireTypeScript } = require('tsx/cjs/api');
 const { actionsOf, statementsFor } = require('./iam.cjs');
 const permissions = require('./permissions.json');
 
@@ -205,6 +206,14 @@ function stateAndAlerts(service, stage, alertEmail) {
               Resource: '*',
             },
             {
+              Sid: 'EventBridgeViolationAlertsPublish',
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+              Resource: '*',
+              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            },
+            {
               Sid: 'CloudWatchAlarmsPublish',
               Effect: 'Allow',
               Principal: { Service: 'cloudwatch.amazonaws.com' },
@@ -220,10 +229,84 @@ function stateAndAlerts(service, stage, alertEmail) {
       Type: 'AWS::SNS::Topic',
       Properties: { DisplayName: 'elasticache-guardrails alerts', KmsMasterKeyId: { Ref: 'AlertTopicKey' } },
     },
+    ...violationAlerts(),
     AlertEmailSubscription: {
       Type: 'AWS::SNS::Subscription',
       Condition: 'HasAlertEmail',
       Properties: { TopicArn: { Ref: 'AlertTopic' }, Protocol: 'email', Endpoint: alertEmail },
+    },
+  };
+}
+
+/**
+ * New violations of the checks without an alert of their own (checksAlertedByEvent in the
+ * registry: a new check is alerted with no change here) reach the alert topic: an EventBridge
+ * rule on `Guardrails Policy Violation`, allowed to publish by the topic's policy, which keeps
+ * the account's own access and the CloudWatch alarms'.
+ */
+function violationAlerts() {
+  const checks = requireTypeScript('../shared/domain/checks/registry.ts', __filename).checksAlertedByEvent();
+  const finding = (field) => `$.detail.finding.${field}`;
+  return {
+    ViolationAlertsRule: {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Description: 'New policy violations to the alert topic',
+        EventPattern: {
+          source: ['elasticache-guardrails'],
+          'detail-type': ['Guardrails Policy Violation'],
+          detail: { finding: { check: checks } },
+        },
+        Targets: [
+          {
+            Id: 'alert-topic',
+            Arn: { Ref: 'AlertTopic' },
+            InputTransformer: {
+              InputPathsMap: {
+                check: finding('check'),
+                resource: finding('resourceId'),
+                rule: finding('rule'),
+                reason: finding('reason'),
+              },
+              InputTemplate: '"<check> violation on <resource> (rule <rule>): <reason>"',
+            },
+          },
+        ],
+      },
+    },
+    AlertTopicPolicy: {
+      Type: 'AWS::SNS::TopicPolicy',
+      Properties: {
+        Topics: [{ Ref: 'AlertTopic' }],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'AccountOwner',
+              Effect: 'Allow',
+              Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } },
+              Action: ['sns:Publish', 'sns:Subscribe', 'sns:GetTopicAttributes'],
+              Resource: { Ref: 'AlertTopic' },
+            },
+            {
+              Sid: 'CloudWatchAlarms',
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'sns:Publish',
+              Resource: { Ref: 'AlertTopic' },
+              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            },
+            {
+              Sid: 'ViolationAlertsRule',
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sns:Publish',
+              Resource: { Ref: 'AlertTopic' },
+              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['ViolationAlertsRule', 'Arn'] } } },
+            },
+          ],
+        },
+      },
     },
   };
 }

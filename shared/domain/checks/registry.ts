@@ -47,6 +47,14 @@ export function checksDeclaring<Hook extends keyof CheckHooks>(
   return new Set(CHECK_LIST.filter(({ check }) => check.hooks?.[hook] === action).map(({ key }) => key));
 }
 
+/**
+ * The checks whose new violations go to the alert topic as they are (an EventBridge rule of the
+ * stack): every check without an alerting hook of its own (drift alerts by themselves).
+ */
+export function checksAlertedByEvent(): CheckKey[] {
+  return CHECK_LIST.filter(({ check }) => check.hooks?.drift === undefined).map(({ key }) => key);
+}
+
 /** IAM actions every registered check needs to read its facts (infra/serverless.cjs grants them). */
 export function checkPermissions(): string[] {
   return [...new Set(CHECK_LIST.flatMap(({ check }) => check.permissions))].sort();

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATION_ASL } from '../../../infra/local/migration-workflow.js';
 import { loadDefinition } from '../../../infra/local/step-functions.js';
 import { EVENT_PATTERNS } from '../../../shared/aws/event-patterns.js';
+import { checksAlertedByEvent } from '../../../shared/domain/checks/registry.js';
 import {
   evaluate,
   type PolicyStatement,
@@ -211,8 +212,10 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
         .filter((config) => JSON.stringify(config.Properties.DestinationConfig).includes('FailedInvocations'))
         .map((config) => JSON.stringify(config.Properties.FunctionName)),
     );
-    const asyncTargets = Object.values(resources)
-      .filter((resource) => resource.Type === 'AWS::Events::Rule')
+    // Every rule that invokes a function (the violation alerts rule targets the alert topic).
+    const asyncTargets = Object.entries(resources)
+      .filter(([id, resource]) => resource.Type === 'AWS::Events::Rule' && id !== 'ViolationAlertsRule')
+      .map(([, rule]) => rule)
       .flatMap((rule) =>
         (rule.Properties.Targets as { Arn: { 'Fn::GetAtt': [string, string] } }[]).map(
           (target) => target.Arn['Fn::GetAtt'][0],
@@ -276,11 +279,14 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
   });
 
   it('routes the same event patterns the handlers parse', () => {
-    const patterns = Object.values(resources)
+    const patterns = Object.entries(resources)
       .filter(
-        (resource) => resource.Type === 'AWS::Events::Rule' && resource.Properties.EventPattern !== undefined,
+        ([id, resource]) =>
+          resource.Type === 'AWS::Events::Rule' &&
+          resource.Properties.EventPattern !== undefined &&
+          id !== 'ViolationAlertsRule',
       )
-      .map((rule) => rule.Properties.EventPattern);
+      .map(([, rule]) => rule.Properties.EventPattern);
     expect(patterns).toEqual(
       expect.arrayContaining([
         EVENT_PATTERNS.durabilityReact.cloudTrail,
@@ -310,6 +316,30 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
       expect(usesKey, name).toBe(permissions[name]?.includes('sns:Publish'));
     }
     expect(resources.AlertEmailSubscription?.Condition).toBe('HasAlertEmail');
+  });
+
+  it('sends new violations of every check without alerts of its own to the alert topic, and lets only that rule publish', () => {
+    const rule = resources.ViolationAlertsRule?.Properties as {
+      EventPattern: { 'detail-type': string[]; detail: { finding: { check: string[] } } };
+      Targets: { Arn: unknown }[];
+    };
+    expect(rule.EventPattern['detail-type']).toEqual(['Guardrails Policy Violation']);
+    expect(rule.EventPattern.detail.finding.check).toEqual(checksAlertedByEvent());
+    expect(checksAlertedByEvent()).toEqual(
+      expect.arrayContaining(['durability', 'transitEncryption', 'automaticBackups']),
+    );
+    expect(checksAlertedByEvent()).not.toContain('storageEncryption'); // it alerts on drift by itself
+    expect(rule.Targets.map((target) => target.Arn)).toEqual([{ Ref: 'AlertTopic' }]);
+    const policy = resources.AlertTopicPolicy?.Properties as {
+      PolicyDocument: { Statement: { Principal: unknown; Condition?: unknown }[] };
+    };
+    const events = policy.PolicyDocument.Statement.find(
+      (statement) =>
+        JSON.stringify(statement.Principal) === JSON.stringify({ Service: 'events.amazonaws.com' }),
+    );
+    expect(events?.Condition).toEqual({
+      ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['ViolationAlertsRule', 'Arn'] } },
+    });
   });
 
   it('keeps every log group for the configured retention', () => {
