@@ -13,46 +13,29 @@ import { InputValidationError } from '../../runtime/errors.js';
 import { EXIT, emitResult, type OutputFlags, withOutput } from '../io.js';
 import { withAws, withTable } from '../options.js';
 import { type RunnerContext, WORKFLOWS } from '../workflow-runner.js';
-import {
-  addDecisions,
-  approvalOf,
-  runnerContext as contextOf,
-  decide,
-  executionName,
-  operator,
-  reportRun,
-  type TableFlags,
-} from '../workflow-verbs.js';
+import * as verbs from '../workflow-verbs.js';
 import type { CommandContext } from './context.js';
 
-const runnerContext = (flags: TableFlags, out: (text: string) => void) =>
-  contextOf(WORKFLOWS.upgrade, flags, out);
+const runnerContext = (flags: verbs.TableFlags, out: (text: string) => void) =>
+  verbs.runnerContext(WORKFLOWS.upgrade, flags, out);
 
-interface StartFlags extends TableFlags {
-  target: string;
-  allow?: string[];
-  enforce?: true;
-  dryRun?: true;
-  approvalTimeout?: string;
-  local?: true;
-}
-
-/** Start an execution: validated here first, so a bad flag never reaches AWS. */
-async function start(group: string, flags: StartFlags, context: CommandContext): Promise<number> {
-  const input = parseUpgradeInput({
-    replicationGroupId: group,
-    target: flags.target,
-    allow: flags.allow ?? [],
-    enforce: flags.enforce ?? false,
-    dryRun: flags.dryRun ?? false,
-    ...(flags.approvalTimeout === undefined ? {} : { approvalTimeoutSeconds: Number(flags.approvalTimeout) }),
-  });
+/**
+ * Start an execution of `raw` (validated here first, so a bad flag never reaches AWS), in this
+ * process when `local` and the entry point offers it.
+ */
+async function start(
+  raw: { replicationGroupId: string } & Record<string, unknown>,
+  flags: verbs.TableFlags,
+  local: boolean,
+  context: CommandContext,
+): Promise<number> {
+  const input = parseUpgradeInput(raw);
+  const group = input.replicationGroupId;
   const runnerOf = runnerContext(flags, context.io.stdout);
-  const local = context.runners.local?.upgrade;
-  const starter =
-    flags.local === true && local !== undefined ? local(runnerOf) : context.runners.runner(runnerOf);
-  const result = await starter.start({ name: executionName(group), input });
-  return reportRun(
+  const inProcess = context.runners.local?.upgrade;
+  const starter = local && inProcess !== undefined ? inProcess(runnerOf) : context.runners.runner(runnerOf);
+  const result = await starter.start({ name: verbs.executionName(group), input });
+  return verbs.reportRun(
     result,
     context.io.stdout,
     () => `  the group stays as the last step left it; what is left: guardrails plan --resource ${group}\n`,
@@ -73,7 +56,7 @@ async function upgradeLock(context: RunnerContext, group: string) {
 async function status(context: RunnerContext, group: string) {
   const [lock, approval] = await Promise.all([
     context.store.readLease(migrationLockKey(group)),
-    approvalOf(context, group),
+    verbs.approvalOf(context, group),
   ]);
   const step = typeof approval?.step === 'string' ? approval.step : '';
   const row = {
@@ -106,10 +89,10 @@ const STOP_NOTE =
 async function abort(context: RunnerContext, commands: CommandContext, group: string, reason: string) {
   const lock = await upgradeLock(context, group);
   if (lock === undefined) throw new InputValidationError(`no upgrade of ${clip(group)} is running`);
-  const by = operator();
+  const by = verbs.operator();
   const cause = `aborted: ${reason}`;
   if (
-    await decide(context, commands, group, {
+    await verbs.decide(context, commands, group, {
       approved: false,
       by,
       error: UPGRADE_ERRORS.rejected,
@@ -140,9 +123,18 @@ function addStart(upgrade: CommandUnknownOpts, context: CommandContext): void {
   if (offersLocal)
     command.option('--local', 'run the state machine in this process against the sandbox (--endpoint-url)');
   command.action(async (group, flags) => {
+    const raw = {
+      replicationGroupId: group,
+      target: flags.target,
+      allow: flags.allow ?? [],
+      enforce: flags.enforce === true,
+      dryRun: flags.dryRun === true,
+      ...(flags.approvalTimeout === undefined
+        ? {}
+        : { approvalTimeoutSeconds: Number(flags.approvalTimeout) }),
+    };
     // --local is declared only when offered: read it by name.
-    const local = command.getOptionValue('local') === true ? (true as const) : undefined;
-    context.exit.code = await start(group, { ...flags, local }, context);
+    context.exit.code = await start(raw, flags, command.getOptionValue('local') === true, context);
   });
 }
 
@@ -155,11 +147,11 @@ export function addUpgrade(parent: CommandUnknownOpts, context: CommandContext):
   withOutput(withTable(withAws(upgrade.command('status'))))
     .description("A group's upgrade: the execution holding the group's lock, an approval wait.")
     .argument('<replication-group-id>')
-    .action(async (group, flags: TableFlags & OutputFlags) => {
+    .action(async (group, flags: verbs.TableFlags & OutputFlags) => {
       await emitResult(await status(runnerContext(flags, context.io.stdout), group), flags, context.io);
       context.exit.code = EXIT.compliant;
     });
-  addDecisions(
+  verbs.addDecisions(
     upgrade,
     WORKFLOWS.upgrade,
     {

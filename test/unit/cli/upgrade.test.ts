@@ -1,28 +1,18 @@
 import {
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
-  SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { EXIT, runCli } from '../../../shared/cli/main.js';
+import { EXIT } from '../../../shared/cli/main.js';
 import { UPGRADE_ERRORS } from '../../../shared/domain/upgrade.js';
-import { captureIo } from '../../cli-io.js';
+import { cli, dynamo, expectStarted, resetStepFunctionsCli, sfn } from './step-functions-cli.js';
 
-const sfn = mockClient(SFNClient);
-const dynamo = mockClient(DynamoDBDocumentClient);
 const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAR-real-upgrade-token';
 const ARN =
   'arn:aws:states:eu-west-1:123456789012:stateMachine:elasticache-guardrails-prod-durability-upgrade';
-
-async function cli(args: string[]) {
-  const io = captureIo();
-  const code = await runCli(args, io);
-  return { code, out: io.out(), err: io.err() };
-}
 
 const parked = (pk: string, sk: string, value: object) => ({ Item: { pk, sk, value } });
 const approval = parked('approval#upgrade', 'orders', {
@@ -44,36 +34,17 @@ const lockItem = {
 
 describe('guardrails upgrade, against Step Functions', () => {
   beforeEach(() => {
-    sfn.reset();
-    dynamo.reset();
-    vi.stubEnv('AWS_REGION', 'eu-west-1');
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
-    vi.stubEnv('STATE_TABLE', 'guardrails-state');
+    resetStepFunctionsCli();
     vi.stubEnv('UPGRADE_STATE_MACHINE_ARN', ARN);
   });
 
   it('starts an execution of UPGRADE_STATE_MACHINE_ARN with the validated input and a name per group and time', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:orders-1`, startDate: new Date() });
 
-    const { code, out } = await cli([
-      'upgrade',
-      'start',
-      'orders',
-      '--target',
-      'sync',
-      '--allow',
-      'enable-tls',
-      'add-replicas',
-      '--enforce',
-    ]);
+    const flags = ['--target', 'sync', '--allow', 'enable-tls', 'add-replicas', '--enforce'];
+    const started = await cli(['upgrade', 'start', 'orders', ...flags]);
 
-    expect(code).toBe(EXIT.compliant);
-    expect(out).toBe(`started ${ARN}:orders-1\n`);
-    const sent = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
-    expect(sent?.stateMachineArn).toBe(ARN);
-    expect(sent?.name).toMatch(/^orders-\d{14}$/);
-    expect(JSON.parse(sent?.input ?? '{}')).toMatchObject({
+    expectStarted(started, ARN, {
       replicationGroupId: 'orders',
       target: 'sync',
       allow: ['enable-tls', 'add-replicas'],
