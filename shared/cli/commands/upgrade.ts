@@ -10,36 +10,57 @@ import { STAGED_ACTIONS } from '../../domain/readiness.js';
 import { parseUpgradeInput, UPGRADE_ERRORS } from '../../domain/upgrade.js';
 import { clip } from '../../runtime/echo.js';
 import { InputValidationError } from '../../runtime/errors.js';
+import { redact, redactText } from '../../runtime/redact.js';
 import { EXIT, emitResult, type OutputFlags, withOutput } from '../io.js';
 import { withAws, withTable } from '../options.js';
-import { type RunnerContext, WORKFLOWS } from '../workflow-runner.js';
+import { type ExecutionResult, type RunnerContext, WORKFLOWS } from '../workflow-runner.js';
 import * as verbs from '../workflow-verbs.js';
 import type { CommandContext } from './context.js';
 
 const runnerContext = (flags: verbs.TableFlags, out: (text: string) => void) =>
   verbs.runnerContext(WORKFLOWS.upgrade, flags, out);
 
+/** One row of how a start ended, for `--format` / `--output`. */
+function startRow(group: string, name: string, result: ExecutionResult) {
+  const detail =
+    result.status === 'started'
+      ? (result.executionArn ?? '')
+      : result.status === 'failed'
+        ? `${result.error}: ${redactText(result.cause)}`
+        : JSON.stringify(redact(result.output));
+  return { replicationGroupId: group, execution: name, status: result.status, detail };
+}
+
 /**
  * Start an execution of `raw` (validated here first, so a bad flag never reaches AWS), in this
- * process when `local` and the entry point offers it.
+ * process when `local` and the entry point offers it. With `--format`/`--output` the run's
+ * progress goes to stderr and the result is one row.
  */
 async function start(
   raw: { replicationGroupId: string } & Record<string, unknown>,
-  flags: verbs.TableFlags,
+  flags: verbs.TableFlags & OutputFlags,
   local: boolean,
   context: CommandContext,
 ): Promise<number> {
   const input = parseUpgradeInput(raw);
   const group = input.replicationGroupId;
-  const runnerOf = runnerContext(flags, context.io.stdout);
+  const rows = flags.format !== undefined || flags.output !== undefined;
+  const runnerOf = runnerContext(flags, rows ? context.io.stderr : context.io.stdout);
   const inProcess = context.runners.local?.upgrade;
   const starter = local && inProcess !== undefined ? inProcess(runnerOf) : context.runners.runner(runnerOf);
-  const result = await starter.start({ name: verbs.executionName(group), input });
-  return verbs.reportRun(
+  const name = verbs.executionName(group);
+  const result = await starter.start({ name, input });
+  let text = '';
+  const code = verbs.reportRun(
     result,
-    context.io.stdout,
+    (line) => {
+      text += line;
+    },
     () => `  the group stays as the last step left it; what is left: guardrails plan --resource ${group}\n`,
   );
+  const row = startRow(group, name, result);
+  await emitResult({ text, rows: [row], columns: Object.keys(row) }, flags, context.io);
+  return code;
 }
 
 /** The group's lock, when an upgrade (not a migration) holds it. */
@@ -109,7 +130,7 @@ async function abort(context: RunnerContext, commands: CommandContext, group: st
 /** `upgrade start`, with `--local` only where the entry point offers a local runner. */
 function addStart(upgrade: CommandUnknownOpts, context: CommandContext): void {
   const offersLocal = context.runners.local !== undefined;
-  const command = withTable(withAws(upgrade.command('start')))
+  const command = withOutput(withTable(withAws(upgrade.command('start'))))
     .description(
       `Start a staged durability upgrade of a replication group (Step Functions${offersLocal ? ', or --local against the sandbox' : ''}).`,
     )

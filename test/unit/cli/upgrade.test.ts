@@ -54,6 +54,18 @@ describe('guardrails upgrade, against Step Functions', () => {
     });
   });
 
+  it('answers in the asked format, one row for the started execution', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:orders-1`, startDate: new Date() });
+
+    const { code, out } = await cli(['upgrade', 'start', 'orders', '--target', 'async', '--format', 'csv']);
+
+    expect(code).toBe(EXIT.compliant);
+    expect(out.trim().split('\n')).toEqual([
+      'replicationGroupId,execution,status,detail',
+      expect.stringMatching(new RegExp(`^orders,orders-\\d{14},started,${ARN}:orders-1$`)),
+    ]);
+  });
+
   it('refuses bad input naming the field, and a missing state machine, before any call', async () => {
     vi.stubEnv('UPGRADE_STATE_MACHINE_ARN', '');
 
