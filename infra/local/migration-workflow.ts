@@ -1,26 +1,25 @@
 /**
  * The migration state machine run locally: the ASL file from infra/, each Task mapped to the
  * same `runMigrationTask` dispatch the deployed `migration-*` functions use, and every Wait
- * advancing the emulator's clock instead of sleeping; and the sandbox CLI's migration runners
- * (`migration start --local`), which only the sandbox's entry point (infra/local/cli.ts) injects.
+ * advancing the emulator's clock instead of sleeping; the sandbox CLI's `migration start --local`
+ * runner, and what local runs of both workflows share (the sandbox's clock, the decision left
+ * in the state table), which only the sandbox's entry point (infra/local/cli.ts) injects.
  */
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AwsClientOptions, createFleetClients } from '../../shared/aws/clients.js';
 import { createMetricsClient } from '../../shared/aws/durability-metrics.js';
 import { DETAIL_TYPES, EventPublisher, type OutgoingEvent } from '../../shared/aws/notify.js';
-import { RECORD_KINDS } from '../../shared/aws/state-keys.js';
-import { STEP_FUNCTIONS_RUNNERS } from '../../shared/cli/main.js';
 import type {
   ExecutionResult,
   FailedOutcome,
   LocalRunSettings,
-  MigrationDecision,
   MigrationExecution,
-  MigrationRunners,
-  MigrationStarter,
   RunnerContext,
-} from '../../shared/cli/migration-runner.js';
+  WorkflowExecution,
+  WorkflowStarter,
+} from '../../shared/cli/workflow-runner.js';
+import type { MigrationInput } from '../../shared/domain/migration/index.js';
 import {
   MIGRATION_FUNCTIONS,
   type MigrationDeps,
@@ -94,10 +93,6 @@ export function runMigrationLocally(
   });
 }
 
-/** Where a local execution waits for `approve`/`reject`/`abort`: a local token cannot be sent to AWS. */
-export const DECISION_KIND = RECORD_KINDS.migrationDecision;
-const LOCAL_TOKEN = /^local-/;
-
 /** An event publisher that also keeps the run's outcome, for the CLI to print. */
 class OutcomeKeeper extends EventPublisher {
   outcome: FailedOutcome | undefined;
@@ -113,7 +108,7 @@ class OutcomeKeeper extends EventPublisher {
  * The sandbox's clock, moved through the emulator's control endpoint: steps stamp times on it,
  * and each Wait moves it on instead of sleeping.
  */
-class SandboxClock {
+export class SandboxClock {
   #skewMs = 0;
 
   constructor(readonly endpoint: string) {}
@@ -129,47 +124,72 @@ class SandboxClock {
   now = () => new Date(Date.now() + this.#skewMs);
 }
 
+/** The sandbox a local run talks to: its endpoint as client options, and its clock. */
+export interface Sandbox {
+  aws: AwsClientOptions;
+  clock: SandboxClock;
+}
+
+/**
+ * Run one execution in this process against the sandbox (`--endpoint-url`): `run` drives the
+ * state machine, a failed execution becomes a `failed` result with `outcome()` (what it reported).
+ */
+export async function runInSandbox(
+  context: RunnerContext,
+  execution: WorkflowExecution,
+  run: (sandbox: Sandbox) => Promise<LocalRunResult>,
+  outcome: () => FailedOutcome | undefined = () => undefined,
+): Promise<ExecutionResult> {
+  const endpoint = context.aws.endpoint ?? process.env.AWS_ENDPOINT_URL;
+  if (endpoint === undefined || endpoint === '')
+    throw new InputValidationError(
+      `${context.workflow.name} start --local: give --endpoint-url (or AWS_ENDPOINT_URL) of the sandbox`,
+    );
+  const clock = new SandboxClock(endpoint);
+  await clock.advance(0);
+  context.out(`running ${execution.name} locally against ${redactText(endpoint)}\n`);
+  try {
+    const { output } = await run({ aws: { ...context.aws, endpoint }, clock });
+    return { status: 'succeeded', output };
+  } catch (error) {
+    if (!(error instanceof ExecutionFailedError)) throw error;
+    return { status: 'failed', error: error.error, cause: error.causeText, outcome: outcome() };
+  }
+}
+
 /**
  * `guardrails migration start --local`: the state machine runs in this process against the
  * sandbox (`--endpoint-url`), its approval step waiting for a decision left in the state table.
  */
-export class LocalMigrationRunner implements MigrationStarter {
+export class LocalMigrationRunner implements WorkflowStarter<MigrationInput> {
   constructor(
     readonly context: RunnerContext,
     readonly settings: LocalRunSettings,
   ) {}
 
-  async start(execution: MigrationExecution): Promise<ExecutionResult> {
+  start(execution: MigrationExecution): Promise<ExecutionResult> {
     const { context } = this;
-    const endpoint = context.aws.endpoint ?? process.env.AWS_ENDPOINT_URL;
-    if (endpoint === undefined || endpoint === '')
-      throw new InputValidationError(
-        'migration start --local: give --endpoint-url (or AWS_ENDPOINT_URL) of the sandbox',
-      );
-    const aws = { ...context.aws, endpoint };
-    const clock = new SandboxClock(endpoint);
-    await clock.advance(0);
-    const events = new OutcomeKeeper(undefined, aws);
-    const deps = this.#deps(aws, events, clock.now, execution.name);
     const { input } = execution;
-    context.out(`running ${execution.name} locally against ${redactText(endpoint)}\n`);
-    try {
-      const run = await runMigrationLocally(deps, input, {
-        clock: {
-          advance: async (ms: number) => {
-            await clock.advance(ms);
-            // A real source needs real time to sync (redis waits 5 s before a full sync by default).
-            await sleep(250);
+    let events: OutcomeKeeper | undefined;
+    return runInSandbox(
+      context,
+      execution,
+      ({ aws, clock }) => {
+        events = new OutcomeKeeper(undefined, aws);
+        return runMigrationLocally(this.#deps(aws, events, clock.now, execution.name), input, {
+          clock: {
+            advance: async (ms: number) => {
+              await clock.advance(ms);
+              // A real source needs real time to sync (redis waits 5 s before a full sync by default).
+              await sleep(250);
+            },
           },
-        },
-        executionName: execution.name,
-        onTaskToken: () => waitForDecision(context, input.replicationGroupId, input.approvalTimeoutSeconds),
-      });
-      return { status: 'succeeded', output: run.output };
-    } catch (error) {
-      if (!(error instanceof ExecutionFailedError)) throw error;
-      return { status: 'failed', error: error.error, cause: error.causeText, outcome: events.outcome };
-    }
+          executionName: execution.name,
+          onTaskToken: () => waitForDecision(context, input.replicationGroupId, input.approvalTimeoutSeconds),
+        });
+      },
+      () => events?.outcome,
+    );
   }
 
   #deps(aws: AwsClientOptions, events: EventPublisher, now: () => Date, name: string): MigrationDeps {
@@ -198,18 +218,22 @@ export class LocalMigrationRunner implements MigrationStarter {
   }
 }
 
-/** A local execution's approval step: poll the table for a decision, bounded by the timeout. */
-async function waitForDecision(
+/**
+ * A local execution's approval step: poll the table for the decision `approve`/`reject`/`abort`
+ * left there (a local token cannot be sent to AWS), bounded by the timeout.
+ */
+export async function waitForDecision(
   context: RunnerContext,
   group: string,
   timeoutSeconds: number,
 ): Promise<never> {
-  context.out(`waiting for: guardrails migration approve ${group}   (or reject / abort)\n`);
+  const { name, decisionKind } = context.workflow;
+  context.out(`waiting for: guardrails ${name} approve ${group}   (or reject / abort)\n`);
   const deadline = Date.now() + timeoutSeconds * 1000;
   while (Date.now() < deadline) {
-    const decision = await context.store.readRecord(DECISION_KIND, group);
+    const decision = await context.store.readRecord(decisionKind, group);
     if (decision !== undefined) {
-      await context.store.deleteRecord(DECISION_KIND, group);
+      await context.store.deleteRecord(decisionKind, group);
       if (decision.approved) return { approved: true, by: decision.by } as never;
       throw Object.assign(new Error(decision.reason), { name: decision.error });
     }
@@ -217,28 +241,3 @@ async function waitForDecision(
   }
   throw Object.assign(new Error('no decision in time'), { name: 'States.Timeout' });
 }
-
-/**
- * The sandbox CLI's runners: `migration start --local` runs in this process; decisions for a
- * local execution are left in the state table for it, others go to Step Functions.
- */
-export const SANDBOX_RUNNERS: MigrationRunners = {
-  runner: (context) => {
-    const stepFunctions = STEP_FUNCTIONS_RUNNERS.runner(context);
-    return {
-      start: (execution) => {
-        if (context.stateMachineArn === undefined)
-          throw new InputValidationError(
-            'migration start: give --state-machine-arn (or MIGRATION_STATE_MACHINE_ARN), or --local for the sandbox',
-          );
-        return stepFunctions.start(execution);
-      },
-      describe: (executionArn) => stepFunctions.describe(executionArn),
-      decide: (approval, decision) =>
-        LOCAL_TOKEN.test(approval.taskToken)
-          ? context.store.putRecord(DECISION_KIND, approval.replicationGroupId, decision)
-          : stepFunctions.decide(approval, decision),
-    };
-  },
-  local: (context, settings) => new LocalMigrationRunner(context, settings),
-};

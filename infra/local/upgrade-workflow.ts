@@ -1,10 +1,21 @@
 /**
  * The durability-upgrade state machine run locally: the ASL file from infra/, its Task
  * mapped to the same steps the deployed `durability-upgrade` function runs, and every Wait
- * advancing the emulator's clock instead of sleeping.
+ * advancing the emulator's clock instead of sleeping; and the sandbox CLI's
+ * `upgrade start --local` runner.
  */
+import { createFleetClients } from '../../shared/aws/clients.js';
+import { EventPublisher } from '../../shared/aws/notify.js';
+import type {
+  ExecutionResult,
+  RunnerContext,
+  WorkflowExecution,
+  WorkflowStarter,
+} from '../../shared/cli/workflow-runner.js';
+import type { UpgradeInput } from '../../shared/domain/upgrade.js';
 import { migrationTaskSchema, runSteps } from '../../shared/jobs/migration/step.js';
 import { type UpgradeDeps, upgradeSteps } from '../../shared/jobs/upgrade/steps.js';
+import { runInSandbox, waitForDecision } from './migration-workflow.js';
 import {
   type LocalRunOptions,
   type LocalRunResult,
@@ -51,4 +62,31 @@ export function runUpgradeLocally(
     maxTransitions: options.maxTransitions ?? 1000,
     executionName: execution,
   });
+}
+
+/**
+ * `guardrails upgrade start --local`: the state machine runs in this process against the
+ * sandbox (`--endpoint-url`), each approval waiting for a decision left in the state table by
+ * `upgrade approve|reject|abort` from another terminal.
+ */
+export class LocalUpgradeRunner implements WorkflowStarter<UpgradeInput> {
+  constructor(readonly context: RunnerContext) {}
+
+  start(execution: WorkflowExecution<UpgradeInput>): Promise<ExecutionResult> {
+    const { context } = this;
+    const { input, name } = execution;
+    return runInSandbox(context, execution, ({ aws, clock }) => {
+      const deps: UpgradeDeps = {
+        elasticache: createFleetClients(aws).elasticache,
+        store: context.store,
+        events: new EventPublisher(undefined, aws),
+        now: clock.now,
+      };
+      return runUpgradeLocally(deps, input, {
+        clock,
+        executionName: name,
+        onTaskToken: () => waitForDecision(context, input.replicationGroupId, input.approvalTimeoutSeconds),
+      });
+    });
+  }
 }

@@ -166,6 +166,8 @@ export const RECORD_KINDS = {
   migrationDecision: kind('decision#migration', decisionSchema),
   /** A durability upgrade step waiting for an operator's approval. */
   upgradeApproval: kind('approval#upgrade', approvalSchema),
+  /** An operator's answer to an upgrade approval, for an execution run by the sandbox's CLI. */
+  upgradeDecision: kind('decision#upgrade', decisionSchema),
 } as const;
 
 /** The partitions (IAM `dynamodb:LeadingKeys` patterns) each function's code reads or writes. */

@@ -4,42 +4,50 @@ import {
   SendTaskSuccessCommand,
   SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import type {
   ExecutionResult,
-  MigrationDecision,
-  MigrationExecution,
-  MigrationRunner,
   ParkedApproval,
-} from '../cli/migration-runner.js';
+  StopRequest,
+  Workflow,
+  WorkflowDecision,
+  WorkflowExecution,
+  WorkflowRunner,
+} from '../cli/workflow-runner.js';
 import { InputValidationError } from '../runtime/errors.js';
 import { type AwsClientOptions, createClient } from './clients.js';
 import { awsCall } from './errors.js';
 
 /**
- * The CLI's migration runner for the deployed app: executions run in Step Functions, and a
- * decision completes the parked `.waitForTaskToken` task (its token never leaves the process).
+ * The CLI's runner for the deployed app, for either workflow (migration, upgrade): executions
+ * run in Step Functions, and a decision completes the parked `.waitForTaskToken` task (its
+ * token never leaves the process).
  *
  * @example
- * const runner = new StepFunctionsMigrationRunner({ region: 'eu-west-1' }, stateMachineArn);
+ * const runner = new StepFunctionsRunner(WORKFLOWS.upgrade, { region: 'eu-west-1' }, stateMachineArn);
  * await runner.start({ name: 'orders-20261125103000', input });
  */
-export class StepFunctionsMigrationRunner implements MigrationRunner {
+export class StepFunctionsRunner implements WorkflowRunner {
   readonly #client: SFNClient;
-  readonly #stateMachineArn: string | undefined;
 
-  constructor(options: AwsClientOptions = {}, stateMachineArn?: string) {
+  constructor(
+    readonly workflow: Pick<Workflow, 'name' | 'arnVariable'>,
+    options: AwsClientOptions = {},
+    readonly stateMachineArn?: string,
+  ) {
     this.#client = createClient(SFNClient, options);
-    this.#stateMachineArn = stateMachineArn;
+  }
+
+  #stateMachine(verb: string): string {
+    if (this.stateMachineArn !== undefined) return this.stateMachineArn;
+    const { name, arnVariable } = this.workflow;
+    throw new InputValidationError(`${name} ${verb}: give --state-machine-arn (or ${arnVariable})`);
   }
 
   /** Start an execution; it runs on in Step Functions. */
-  async start(execution: MigrationExecution): Promise<ExecutionResult> {
-    const stateMachineArn = this.#stateMachineArn;
-    if (stateMachineArn === undefined)
-      throw new InputValidationError(
-        'migration start: give --state-machine-arn (or MIGRATION_STATE_MACHINE_ARN)',
-      );
+  async start(execution: WorkflowExecution): Promise<ExecutionResult> {
+    const stateMachineArn = this.#stateMachine('start');
     const answer = await awsCall('StartExecution', () =>
       this.#client.send(
         new StartExecutionCommand({
@@ -66,7 +74,7 @@ export class StepFunctionsMigrationRunner implements MigrationRunner {
   }
 
   /** Complete the parked task (SendTaskSuccess), or fail it with the decision's error: the state machine's Catch sees it. */
-  async decide(approval: ParkedApproval, decision: MigrationDecision): Promise<void> {
+  async decide(approval: ParkedApproval, decision: WorkflowDecision): Promise<void> {
     const { taskToken } = approval;
     if (decision.approved)
       await awsCall('SendTaskSuccess', () =>
@@ -87,5 +95,18 @@ export class StepFunctionsMigrationRunner implements MigrationRunner {
           }),
         ),
       );
+  }
+
+  /**
+   * StopExecution of the named execution of this state machine: no Catch runs, so nothing the
+   * execution holds is released and the group stays as its last request leaves it.
+   */
+  async stop({ execution, error, cause }: StopRequest): Promise<void> {
+    const stateMachineArn = this.#stateMachine('abort');
+    // An execution's ARN is its state machine's, `execution` for `stateMachine`, then its name.
+    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${execution}`;
+    await awsCall('StopExecution', () =>
+      this.#client.send(new StopExecutionCommand({ executionArn, error, cause })),
+    );
   }
 }

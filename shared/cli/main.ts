@@ -1,10 +1,10 @@
 /**
  * The operator CLI, `guardrails`: the program's wiring and its error handling. Each command
- * lives in `commands/`; the migration runner is injected, Step Functions by default.
+ * lives in `commands/`; the workflow runners are injected, Step Functions by default.
  */
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { AwsCallError } from '../aws/errors.js';
-import { StepFunctionsMigrationRunner } from '../aws/step-functions.js';
+import { StepFunctionsRunner } from '../aws/step-functions.js';
 import { redactText } from '../runtime/redact.js';
 import { CLI_VERSION, type CommandContext } from './commands/context.js';
 import { addDrift } from './commands/drift.js';
@@ -13,17 +13,22 @@ import { addPlan } from './commands/plan.js';
 import { addPolicy } from './commands/policy.js';
 import { addScan } from './commands/scan.js';
 import { addSnapshot } from './commands/snapshot.js';
+import { addUpgrade } from './commands/upgrade.js';
 import { type CliIo, EXIT } from './io.js';
-import type { MigrationRunners } from './migration-runner.js';
+import type { WorkflowRunners } from './workflow-runner.js';
 
 export { CLI_VERSION } from './commands/context.js';
 export { type CliIo, EXIT } from './io.js';
 
 /** The deployed app's runners: executions run in Step Functions. */
-export const STEP_FUNCTIONS_RUNNERS: MigrationRunners = {
+export const STEP_FUNCTIONS_RUNNERS: WorkflowRunners = {
   // `--endpoint-url` is ElastiCache's; Step Functions uses its own (AWS_ENDPOINT_URL_SFN).
   runner: (context) =>
-    new StepFunctionsMigrationRunner({ ...context.aws, endpoint: undefined }, context.stateMachineArn),
+    new StepFunctionsRunner(
+      context.workflow,
+      { ...context.aws, endpoint: undefined },
+      context.stateMachineArn,
+    ),
 };
 
 function program(context: CommandContext) {
@@ -45,14 +50,15 @@ function program(context: CommandContext) {
   addPolicy(root, context);
   addSnapshot(root, context);
   addMigration(root, context);
+  addUpgrade(root, context);
   return root;
 }
 
 /**
  * Run the CLI with the given arguments (without `node` and the script) and return the exit code.
  * Errors become one line on stderr; `--debug` adds the stack. Both are redacted: a message may
- * echo a flag, a file or an endpoint that carries a secret. `runners` run the migration state
- * machine (the sandbox's entry point passes its own, which adds `migration start --local`).
+ * echo a flag, a file or an endpoint that carries a secret. `runners` run the migration and
+ * upgrade state machines (the sandbox's entry point passes its own, which adds `start --local`).
  *
  * @example
  * process.exitCode = await runCli(process.argv.slice(2), defaultIo());
@@ -60,7 +66,7 @@ function program(context: CommandContext) {
 export async function runCli(
   args: string[],
   io: CliIo,
-  runners: MigrationRunners = STEP_FUNCTIONS_RUNNERS,
+  runners: WorkflowRunners = STEP_FUNCTIONS_RUNNERS,
 ): Promise<number> {
   const context: CommandContext = { io, exit: { code: EXIT.compliant }, runners };
   const debug = args.includes('--debug');

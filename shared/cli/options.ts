@@ -36,6 +36,7 @@ const CLI_ENV = {
   AWS_REGION: unsetWhenEmpty(z.string().regex(AWS_REGION, REGION_EXAMPLE)),
   STATE_TABLE: unsetWhenEmpty(z.string()),
   MIGRATION_STATE_MACHINE_ARN: unsetWhenEmpty(z.string()),
+  UPGRADE_STATE_MACHINE_ARN: unsetWhenEmpty(z.string()),
 };
 
 /** The environment the CLI reads; read when a command needs it, so `--help` never fails on it. */

@@ -1,5 +1,5 @@
 import type { CliIo } from '../io.js';
-import type { MigrationRunners } from '../migration-runner.js';
+import type { WorkflowRunners } from '../workflow-runner.js';
 
 /** The CLI's version: the package's (a test keeps them equal). */
 export const CLI_VERSION = '0.1.0';
@@ -8,5 +8,5 @@ export const CLI_VERSION = '0.1.0';
 export interface CommandContext {
   io: CliIo;
   exit: { code: number };
-  runners: MigrationRunners;
+  runners: WorkflowRunners;
 }

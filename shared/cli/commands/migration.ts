@@ -1,61 +1,38 @@
 /**
  * `guardrails migration start|status|approve|reject|abort`: operate the migration state
- * machine through an injected {@link MigrationRunner}. Decisions reach a waiting execution
+ * machine through an injected {@link WorkflowRunner}. Decisions reach a waiting execution
  * through the task token its approval step parked in the state table.
  */
-import { userInfo } from 'node:os';
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { loadPolicyFile } from '../../aws/policy-file.js';
 import { MIGRATION_ERRORS, parseMigrationInput } from '../../domain/migration/index.js';
-import { ABORT_KIND, type AbortRequest, APPROVAL_KIND } from '../../jobs/migration/state.js';
+import { ABORT_KIND, type AbortRequest } from '../../jobs/migration/state.js';
 import { clip } from '../../runtime/echo.js';
 import { InputValidationError } from '../../runtime/errors.js';
-import { redact, redactText } from '../../runtime/redact.js';
+import { redact } from '../../runtime/redact.js';
 import { EXIT } from '../io.js';
-import type {
-  ExecutionResult,
-  FailedOutcome,
-  MigrationDecision,
-  ParkedApproval,
-  RunnerContext,
-} from '../migration-runner.js';
+import { DEFAULT_POLICY_PATH, withAws, withTable } from '../options.js';
+import { type FailedOutcome, type RunnerContext, WORKFLOWS } from '../workflow-runner.js';
 import {
-  type AwsFlags,
-  awsOptions,
-  cliEnv,
-  DEFAULT_POLICY_PATH,
-  stateStoreOf,
-  tableName,
-  withAws,
-  withTable,
-} from '../options.js';
+  addDecisions,
+  approvalOf,
+  runnerContext as contextOf,
+  decide,
+  executionName,
+  operator,
+  reportRun,
+  type TableFlags,
+} from '../workflow-verbs.js';
 import type { CommandContext } from './context.js';
 
-const operator = () => {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'cli';
-  }
-};
+const runnerContext = (flags: TableFlags, out: (text: string) => void) =>
+  contextOf(WORKFLOWS.migration, flags, out);
 
 /** `host:port` (IPv6 in brackets) into an endpoint; the schema checks the values. */
 export function parseEndpoint(text: string): { address: string; port: number } {
   const match = text.match(/^\[?([^\]]+?)\]?:(\d+)$/);
   if (match === null) throw new InputValidationError(`--source ${clip(text)}: expected host:port`);
   return { address: match[1] ?? '', port: Number(match[2]) };
-}
-
-type TableFlags = AwsFlags & { table?: string; stateMachineArn?: string };
-
-function runnerContext(flags: TableFlags, out: (text: string) => void): RunnerContext {
-  const aws = awsOptions(flags);
-  return {
-    aws,
-    store: stateStoreOf(flags, tableName(flags)),
-    stateMachineArn: flags.stateMachineArn ?? cliEnv().MIGRATION_STATE_MACHINE_ARN,
-    out,
-  };
 }
 
 /**
@@ -74,22 +51,6 @@ export function failureAdvice(group: string, outcome: FailedOutcome | undefined)
       : `  next: the source keeps serving; fix the cause above and start the migration again (guardrails migration start ${group} --source …)`,
   );
   return `${lines.join('\n')}\n`;
-}
-
-/** Print how a start ended; a failed run exits `violations` with what to do next. */
-function report(group: string, result: ExecutionResult, out: (text: string) => void): number {
-  switch (result.status) {
-    case 'started':
-      out(`started ${result.executionArn}\n`);
-      return EXIT.compliant;
-    case 'succeeded':
-      out(`${JSON.stringify(redact(result.output), null, 2)}\n`);
-      return EXIT.compliant;
-    case 'failed':
-      out(`failed: ${result.error}: ${redactText(result.cause)}\n`);
-      out(redactText(failureAdvice(group, result.outcome)));
-      return EXIT.violations;
-  }
 }
 
 interface StartFlags extends TableFlags {
@@ -111,45 +72,19 @@ async function start(group: string, flags: StartFlags, context: CommandContext):
     dryRun: flags.dryRun ?? false,
     ...(flags.approvalTimeout === undefined ? {} : { approvalTimeoutSeconds: Number(flags.approvalTimeout) }),
   });
-  // To the second: Step Functions refuses a second execution of the same name.
-  const name = `${group}-${new Date()
-    .toISOString()
-    .replace(/[^0-9]/g, '')
-    .slice(0, 14)}`;
+  const name = executionName(group);
   const runnerOf = runnerContext(flags, context.io.stdout);
   const { local } = context.runners;
   const starter =
     flags.local === true && local !== undefined
-      ? local(runnerOf, {
+      ? local.migration(runnerOf, {
           policy: await loadPolicyFile(flags.policy ?? DEFAULT_POLICY_PATH),
           applyDurability: flags.applyDurability === true,
         })
       : context.runners.runner(runnerOf);
-  return report(group, await starter.start({ name, input }), context.io.stdout);
-}
-
-async function approvalOf(context: RunnerContext, group: string) {
-  const record = await context.store.readRecord(APPROVAL_KIND, group);
-  return (
-    record && {
-      ...record,
-      replicationGroupId: record.replicationGroupId ?? group,
-      requestedAt: record.requestedAt ?? '',
-    }
+  return reportRun(await starter.start({ name, input }), context.io.stdout, (outcome) =>
+    failureAdvice(group, outcome),
   );
-}
-
-/** Hand a decision to the execution waiting for approval on `group`; false when none waits. */
-async function decide(
-  context: RunnerContext,
-  commands: CommandContext,
-  group: string,
-  decision: MigrationDecision,
-): Promise<boolean> {
-  const approval = await approvalOf(context, group);
-  if (approval === undefined) return false;
-  await commands.runners.runner(context).decide(approval, decision);
-  return true;
 }
 
 /** Ask the group's execution to abort: at once if it waits for approval, else at its next sync check. */
@@ -222,39 +157,6 @@ function addStart(migration: CommandUnknownOpts, context: CommandContext): void 
   });
 }
 
-/** Send `decision` to the execution waiting on `group` and say so; refused when none waits. */
-async function answer(
-  group: string,
-  flags: TableFlags,
-  decision: MigrationDecision,
-  context: CommandContext,
-) {
-  if (!(await decide(runnerContext(flags, context.io.stdout), context, group, decision)))
-    throw new InputValidationError(`no migration of ${clip(group)} waits for approval`);
-  context.io.stdout(`${decision.approved ? 'approved' : 'rejected'}: ${group}\n`);
-  context.exit.code = EXIT.compliant;
-}
-
-/** `migration approve` and `migration reject`. */
-function addDecisions(migration: CommandUnknownOpts, context: CommandContext): void {
-  withTable(withAws(migration.command('approve')))
-    .description('Let the waiting migration run CompleteMigration.')
-    .argument('<replication-group-id>')
-    .action((group, flags) => answer(group, flags, { approved: true, by: operator() }, context));
-  withTable(withAws(migration.command('reject')))
-    .description('Refuse the waiting migration: it is aborted (Force=true) and the source keeps serving.')
-    .argument('<replication-group-id>')
-    .requiredOption('--reason <text>', 'why (recorded in the failure)')
-    .action((group, flags) =>
-      answer(
-        group,
-        flags,
-        { approved: false, by: operator(), error: MIGRATION_ERRORS.rejected, reason: flags.reason },
-        context,
-      ),
-    );
-}
-
 /** Adds `migration start|status|approve|reject|abort` to `parent`. */
 export function addMigration(parent: CommandUnknownOpts, context: CommandContext): void {
   const migration = parent.command('migration').description('Operate the online-migration state machine.');
@@ -268,7 +170,16 @@ export function addMigration(parent: CommandUnknownOpts, context: CommandContext
       context.io.stdout(`${JSON.stringify(redact(found), null, 2)}\n`);
       context.exit.code = EXIT.compliant;
     });
-  addDecisions(migration, context);
+  addDecisions(
+    migration,
+    WORKFLOWS.migration,
+    {
+      approve: 'Let the waiting migration run CompleteMigration.',
+      reject: 'Refuse the waiting migration: it is aborted (Force=true) and the source keeps serving.',
+      rejected: MIGRATION_ERRORS.rejected,
+    },
+    context,
+  );
   withTable(withAws(migration.command('abort')))
     .description(
       'Abort a running migration (Force=true only if its execution started it); the snapshot is kept.',

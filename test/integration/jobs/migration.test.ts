@@ -572,7 +572,8 @@ describe('Migration state machine definition', () => {
     const sources = [
       ...readdirSync(new URL('shared/jobs/migration/', root)).map((file) => `shared/jobs/migration/${file}`),
       'shared/cli/commands/migration.ts',
-      'shared/cli/migration-runner.ts',
+      'shared/cli/workflow-runner.ts',
+      'shared/cli/workflow-verbs.ts',
     ];
 
     const retyped = sources.flatMap((file) => {

@@ -2,42 +2,26 @@ import {
   DescribeExecutionCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
-  SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { runSandboxCli } from '../../../infra/local/cli.js';
 import { failureAdvice } from '../../../shared/cli/commands/migration.js';
-import { EXIT, runCli } from '../../../shared/cli/main.js';
+import { EXIT } from '../../../shared/cli/main.js';
 import { captureIo } from '../../cli-io.js';
+import { cli, dynamo, expectStarted, resetStepFunctionsCli, sfn } from './step-functions-cli.js';
 
-const sfn = mockClient(SFNClient);
-const dynamo = mockClient(DynamoDBDocumentClient);
 const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAR-real-task-token';
 const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:elasticache-guardrails-prod-migration';
 
-async function cli(args: string[]) {
-  const io = captureIo();
-  const code = await runCli(args, io);
-  return { code, out: io.out(), err: io.err() };
-}
-
 describe('guardrails migration, against Step Functions', () => {
-  beforeEach(() => {
-    sfn.reset();
-    dynamo.reset();
-    vi.stubEnv('AWS_REGION', 'eu-west-1');
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
-    vi.stubEnv('STATE_TABLE', 'guardrails-state');
-  });
+  beforeEach(resetStepFunctionsCli);
 
   it('starts an execution with the validated input and a name per group and time', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:orders-1`, startDate: new Date() });
 
-    const { code, out } = await cli([
+    const started = await cli([
       'migration',
       'start',
       'orders',
@@ -48,12 +32,7 @@ describe('guardrails migration, against Step Functions', () => {
       '--require-approval',
     ]);
 
-    expect(code).toBe(EXIT.compliant);
-    expect(out).toBe(`started ${ARN}:orders-1\n`);
-    const sent = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
-    expect(sent?.stateMachineArn).toBe(ARN);
-    expect(sent?.name).toMatch(/^orders-\d{14}$/);
-    expect(JSON.parse(sent?.input ?? '{}')).toMatchObject({
+    expectStarted(started, ARN, {
       replicationGroupId: 'orders',
       customerEndpoints: [{ address: '10.0.12.7', port: 6379 }],
       requireApproval: true,

@@ -1,0 +1,170 @@
+/**
+ * `guardrails upgrade` through the sandbox's CLI: `start --local` runs the real ASL file in
+ * process against the emulator, and a second CLI call decides its approval.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSandboxCli } from '../../../infra/local/cli.js';
+import { RECORD_KINDS } from '../../../shared/aws/state-keys.js';
+import { EXIT, runCli } from '../../../shared/cli/main.js';
+import { captureIo } from '../../cli-io.js';
+import { groupState, type Stack, startStack } from '../harness.js';
+
+let stack: Stack;
+let args: string[];
+
+async function cli(
+  argv: string[],
+  entry = runSandboxCli,
+): Promise<{ code: number; out: string; err: string }> {
+  const io = captureIo();
+  const code = await entry(argv, io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+/** Wait until the execution on `group` parks its approval in the state table. */
+async function approvalParked(group: string): Promise<void> {
+  for (let look = 0; look < 400; look += 1) {
+    if ((await stack.store.readRecord(RECORD_KINDS.upgradeApproval, group)) !== undefined) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no approval of ${group} was requested`);
+}
+
+/** Valkey 9 with cluster mode, replicas and Multi-AZ, but no TLS: TLS, then durability. */
+const withoutTls = (id: string) => groupState(id, { tls: false });
+const start = (group: string) =>
+  cli(['upgrade', 'start', group, '--target', 'sync', '--allow', 'enable-tls', '--local', ...args]);
+
+beforeAll(async () => {
+  stack = await startStack();
+  Object.assign(process.env, stack.env, { AWS_ENDPOINT_URL: '' });
+  args = ['--endpoint-url', stack.emulator.endpoint, '--table', 'guardrails-state'];
+});
+
+afterAll(() => stack.close());
+
+describe('guardrails upgrade (--local against the sandbox)', () => {
+  it('runs the unattended TLS step, waits for approval of durability, reaches sync once approved', async () => {
+    // Prepare
+    stack.emulator.model.putGroup(withoutTls('ledger'));
+
+    // Act
+    const started = start('ledger');
+    await approvalParked('ledger');
+    const status = await cli(['upgrade', 'status', 'ledger', ...args, '--format', 'json']);
+    const approved = await cli(['upgrade', 'approve', 'ledger', ...args]);
+    const result = await started;
+
+    // Assess
+    const [row] = JSON.parse(status.out) as Record<string, string>[];
+    expect(row).toMatchObject({
+      lockedBy: expect.stringMatching(/^ledger-\d{14}$/),
+      lockKind: 'upgrade',
+      waitingForApproval: row?.lockedBy,
+    });
+    expect(status.out).not.toContain('local-task-token');
+    expect(approved).toMatchObject({ code: EXIT.compliant, out: 'approved: ledger\n' });
+    expect(result.out).toContain('waiting for: guardrails upgrade approve ledger');
+    expect(result).toMatchObject({ code: EXIT.compliant, err: '' });
+    expect(result.out).toContain('"status": "succeeded"');
+    const group = stack.emulator.model.groups.get('ledger');
+    expect(group).toMatchObject({ tls: true, effectiveDurability: 'sync' });
+    expect(await stack.store.readLease('migration#ledger')).toBeUndefined();
+  });
+
+  it('stops at a rejection, the group left as the TLS step left it, and exits 1 with what is left', async () => {
+    // Prepare
+    stack.emulator.model.putGroup(withoutTls('journal'));
+
+    // Act
+    const started = start('journal');
+    await approvalParked('journal');
+    const rejected = await cli(['upgrade', 'reject', 'journal', ...args, '--reason', 'clients not ready']);
+    const result = await started;
+
+    // Assess
+    expect(rejected).toMatchObject({ code: EXIT.compliant, out: 'rejected: journal\n' });
+    expect(result.code).toBe(EXIT.violations);
+    expect(result.out).toMatch(/failed: UpgradeRejected: .*clients not ready/);
+    expect(result.out).toContain(
+      'the group stays as the last step left it; what is left: guardrails plan --resource journal',
+    );
+    expect(stack.emulator.model.groups.get('journal')).toMatchObject({
+      tls: true,
+      effectiveDurability: 'disabled',
+    });
+    expect(await stack.store.readLease('migration#journal')).toBeUndefined();
+  });
+
+  it('aborts at a waiting approval with UpgradeRejected and the reason, and refuses when none runs', async () => {
+    stack.emulator.model.putGroup(withoutTls('archive'));
+    const nothing = await cli(['upgrade', 'abort', 'archive', ...args, '--reason', 'test']);
+
+    const started = start('archive');
+    await approvalParked('archive');
+    const aborted = await cli(['upgrade', 'abort', 'archive', ...args, '--reason', 'freeze week']);
+    const result = await started;
+
+    expect(nothing).toMatchObject({
+      code: EXIT.usage,
+      err: 'guardrails: no upgrade of archive is running\n',
+    });
+    expect(aborted.out).toContain(
+      'the execution waiting for approval on archive stops now (UpgradeRejected)',
+    );
+    expect(result.code).toBe(EXIT.violations);
+    expect(result.out).toMatch(/failed: UpgradeRejected: aborted: freeze week/);
+  });
+
+  it('shows the lock a migration holds, and says so when nothing waits for approval', async () => {
+    const now = new Date();
+    await stack.store.acquireLease('migration#cargo', 'cargo-run-1', new Date(now.getTime() + 60_000), now);
+
+    const status = await cli(['upgrade', 'status', 'cargo', ...args]);
+    const approve = await cli(['upgrade', 'approve', 'cargo', ...args]);
+    await stack.store.releaseLease('migration#cargo');
+
+    expect(status.out).toBe(
+      `cargo: locked by execution cargo-run-1 since ${now.toISOString()}\nno approval waits\n`,
+    );
+    expect(approve).toMatchObject({
+      code: EXIT.usage,
+      err: 'guardrails: no upgrade of cargo waits for approval\n',
+    });
+  });
+
+  it.each([
+    [['--target', 'disabled'], /invalid upgrade input: target/],
+    [['--target', 'sync', '--allow', 'reboot'], /allow\.0/],
+    [['--target', 'sync', '--approval-timeout', '5'], /approvalTimeoutSeconds/],
+  ])('refuses %j naming the field, before any call', async (flags, message) => {
+    const calls = stack.emulator.faults.log.length;
+
+    const { code, err } = await cli(['upgrade', 'start', 'ledger', '--local', ...args, ...flags]);
+
+    expect(code).toBe(EXIT.usage);
+    expect(err).toMatch(message);
+    expect(stack.emulator.faults.log.length).toBe(calls);
+  });
+
+  it('offers --local only in the sandbox entry point, not in the shipped CLI', async () => {
+    const shipped = await cli(['upgrade', 'start', 'ledger', '--target', 'sync', '--local', ...args], runCli);
+    const help = await cli(['upgrade', 'start', '--help'], runCli);
+
+    expect(shipped).toMatchObject({
+      code: EXIT.usage,
+      err: expect.stringContaining("unknown option '--local'"),
+    });
+    expect(help.out).toContain('--state-machine-arn');
+    expect(help.out).not.toContain('--local');
+  });
+
+  it.each([['start'], ['status'], ['approve'], ['reject'], ['abort']])(
+    'documents upgrade %s',
+    async (verb) => {
+      const { code, out } = await cli(['upgrade', verb, '--help']);
+      expect(code).toBe(EXIT.compliant);
+      expect(out).toMatch(/^Usage: guardrails upgrade /);
+    },
+  );
+});

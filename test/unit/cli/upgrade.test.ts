@@ -1,0 +1,139 @@
+import {
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { EXIT } from '../../../shared/cli/main.js';
+import { UPGRADE_ERRORS } from '../../../shared/domain/upgrade.js';
+import { cli, dynamo, expectStarted, resetStepFunctionsCli, sfn } from './step-functions-cli.js';
+
+const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAR-real-upgrade-token';
+const ARN =
+  'arn:aws:states:eu-west-1:123456789012:stateMachine:elasticache-guardrails-prod-durability-upgrade';
+
+const parked = (pk: string, sk: string, value: object) => ({ Item: { pk, sk, value } });
+const approval = parked('approval#upgrade', 'orders', {
+  replicationGroupId: 'orders',
+  execution: 'orders-20261125100000',
+  taskToken: TOKEN,
+  requestedAt: '2026-11-25T10:00:00Z',
+});
+const lockItem = {
+  Item: {
+    pk: 'lease',
+    sk: 'migration#orders',
+    holder: 'orders-20261125100000',
+    acquiredAt: '2026-11-25T10:00:00Z',
+    expiresAt: 1_900_000_000,
+    details: { kind: 'upgrade' },
+  },
+};
+
+describe('guardrails upgrade, against Step Functions', () => {
+  beforeEach(() => {
+    resetStepFunctionsCli();
+    vi.stubEnv('UPGRADE_STATE_MACHINE_ARN', ARN);
+  });
+
+  it('starts an execution of UPGRADE_STATE_MACHINE_ARN with the validated input and a name per group and time', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:orders-1`, startDate: new Date() });
+
+    const flags = ['--target', 'sync', '--allow', 'enable-tls', 'add-replicas', '--enforce'];
+    const started = await cli(['upgrade', 'start', 'orders', ...flags]);
+
+    expectStarted(started, ARN, {
+      replicationGroupId: 'orders',
+      target: 'sync',
+      allow: ['enable-tls', 'add-replicas'],
+      enforce: true,
+      dryRun: false,
+      polling: { step: { firstWaitSeconds: 60 } },
+    });
+  });
+
+  it('answers in the asked format, one row for the started execution', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:orders-1`, startDate: new Date() });
+
+    const { code, out } = await cli(['upgrade', 'start', 'orders', '--target', 'async', '--format', 'csv']);
+
+    expect(code).toBe(EXIT.compliant);
+    expect(out.trim().split('\n')).toEqual([
+      'replicationGroupId,execution,status,detail',
+      expect.stringMatching(new RegExp(`^orders,orders-\\d{14},started,${ARN}:orders-1$`)),
+    ]);
+  });
+
+  it('refuses bad input naming the field, and a missing state machine, before any call', async () => {
+    vi.stubEnv('UPGRADE_STATE_MACHINE_ARN', '');
+
+    const bad = await cli(['upgrade', 'start', 'orders', '--target', 'fast', '--state-machine-arn', ARN]);
+    const noArn = await cli(['upgrade', 'start', 'orders', '--target', 'async']);
+
+    expect(bad).toMatchObject({ code: EXIT.usage, err: expect.stringMatching(/target/) });
+    expect(noArn).toMatchObject({
+      code: EXIT.usage,
+      err: 'guardrails: upgrade start: give --state-machine-arn (or UPGRADE_STATE_MACHINE_ARN)\n',
+    });
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  it('approves with the parked task token, which it never prints', async () => {
+    dynamo.on(GetCommand).resolves(approval);
+    sfn.on(SendTaskSuccessCommand).resolves({});
+
+    const { code, out } = await cli(['upgrade', 'approve', 'orders', '--format', 'json']);
+
+    expect(code).toBe(EXIT.compliant);
+    expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input.taskToken).toBe(TOKEN);
+    expect(JSON.parse(out)).toEqual([
+      { replicationGroupId: 'orders', decision: 'approved', by: expect.any(String) },
+    ]);
+    expect(out).not.toContain(TOKEN);
+  });
+
+  it('rejects with UpgradeRejected and the reason', async () => {
+    dynamo.on(GetCommand).resolves(approval);
+    sfn.on(SendTaskFailureCommand).resolves({});
+
+    const { code, out } = await cli(['upgrade', 'reject', 'orders', '--reason', 'clients not on TLS']);
+
+    expect(code).toBe(EXIT.compliant);
+    expect(out).toBe('rejected: orders\n');
+    expect(sfn.commandCalls(SendTaskFailureCommand)[0]?.args[0].input).toMatchObject({
+      taskToken: TOKEN,
+      error: UPGRADE_ERRORS.rejected,
+      cause: expect.stringContaining('clients not on TLS'),
+    });
+  });
+
+  it('aborts a running step with StopExecution of the lock holder, releasing nothing', async () => {
+    dynamo.on(GetCommand, { Key: { pk: 'lease', sk: 'migration#orders' } }).resolves(lockItem);
+    dynamo.on(GetCommand, { Key: { pk: 'approval#upgrade', sk: 'orders' } }).resolves({});
+    sfn.on(StopExecutionCommand).resolves({ stopDate: new Date() });
+
+    const { code, out } = await cli(['upgrade', 'abort', 'orders', '--reason', 'wrong window']);
+
+    expect(code).toBe(EXIT.compliant);
+    expect(sfn.commandCalls(StopExecutionCommand)[0]?.args[0].input).toMatchObject({
+      executionArn:
+        'arn:aws:states:eu-west-1:123456789012:execution:elasticache-guardrails-prod-durability-upgrade:orders-20261125100000',
+      error: UPGRADE_ERRORS.rejected,
+      cause: expect.stringContaining('aborted: wrong window'),
+    });
+    expect(out).toContain('stopped orders-20261125100000');
+    expect(dynamo.calls().map((call) => call.args[0].constructor.name)).toEqual(['GetCommand', 'GetCommand']);
+  });
+
+  it('refuses to abort an execution of the migration that holds the group', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { ...lockItem.Item, details: {} } });
+
+    const { code, err } = await cli(['upgrade', 'abort', 'orders', '--reason', 'test']);
+
+    expect(code).toBe(EXIT.usage);
+    expect(err).toContain('orders is locked by migration orders-20261125100000');
+    expect(sfn.calls()).toHaveLength(0);
+  });
+});
