@@ -5,7 +5,7 @@
  * approval step parked in the state table, and the token is never printed.
  */
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
-import { migrationLockKey } from '../../aws/state-keys.js';
+import { durabilityLeaseKey, migrationLockKey, RECORD_KINDS } from '../../aws/state-keys.js';
 import { STAGED_ACTIONS } from '../../domain/readiness.js';
 import { parseUpgradeInput, UPGRADE_ERRORS } from '../../domain/upgrade.js';
 import { clip } from '../../runtime/echo.js';
@@ -101,7 +101,7 @@ async function status(context: RunnerContext, group: string) {
 }
 
 const STOP_NOTE =
-  'a request it already sent still applies and the group stays as that step leaves it; its lock and lease are not released by hand and stay until they expire';
+  'a request it already sent still applies and the group stays as that step leaves it; the lock, lease and approval it held are released';
 
 /**
  * Abort the group's upgrade: a waiting approval is rejected at once (the execution's failure
@@ -124,6 +124,15 @@ async function abort(context: RunnerContext, commands: CommandContext, group: st
   await commands.runners
     .runner(context)
     .stop({ execution: lock.holder, error: UPGRADE_ERRORS.rejected, cause: `${cause} (by ${by})` });
+  // A stopped execution runs no failure step: give back what it held, only if it still holds it.
+  await context.store.releaseLease(migrationLockKey(group), lock.holder);
+  const arn = lock.details.arn;
+  if (typeof arn === 'string')
+    await context.store.releaseLease(durabilityLeaseKey(arn), `upgrade/${lock.holder}`);
+  await context.store.deleteRecord(RECORD_KINDS.upgradeApproval, group, {
+    field: 'execution',
+    is: lock.holder,
+  });
   return `stopped ${lock.holder}: ${STOP_NOTE}`;
 }
 

@@ -75,7 +75,12 @@ async function lock(context: Context) {
   const group = await readGroup(deps, groupId);
   const now = deps.now();
   const until = new Date(now.getTime() + LOCK_MS);
-  if (!(await deps.store.acquireLease(lockKey(groupId), execution, until, now, { kind: 'upgrade' }))) {
+  if (
+    !(await deps.store.acquireLease(lockKey(groupId), execution, until, now, {
+      kind: 'upgrade',
+      arn: group.arn,
+    }))
+  ) {
     const holder = (await deps.store.readLease(lockKey(groupId)))?.holder ?? 'another execution';
     throw new UpgradeError(UPGRADE_ERRORS.locked, `${groupId} is locked by ${holder}; nothing was changed`);
   }

@@ -4,7 +4,7 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { EXIT } from '../../../shared/cli/main.js';
 import { UPGRADE_ERRORS } from '../../../shared/domain/upgrade.js';
@@ -28,7 +28,7 @@ const lockItem = {
     holder: 'orders-20261125100000',
     acquiredAt: '2026-11-25T10:00:00Z',
     expiresAt: 1_900_000_000,
-    details: { kind: 'upgrade' },
+    details: { kind: 'upgrade', arn: 'arn:aws:elasticache:eu-west-1:123456789012:replicationgroup:orders' },
   },
 };
 
@@ -109,7 +109,7 @@ describe('guardrails upgrade, against Step Functions', () => {
     });
   });
 
-  it('aborts a running step with StopExecution of the lock holder, releasing nothing', async () => {
+  it('aborts a running step with StopExecution of the lock holder, then releases what that execution held', async () => {
     dynamo.on(GetCommand, { Key: { pk: 'lease', sk: 'migration#orders' } }).resolves(lockItem);
     dynamo.on(GetCommand, { Key: { pk: 'approval#upgrade', sk: 'orders' } }).resolves({});
     sfn.on(StopExecutionCommand).resolves({ stopDate: new Date() });
@@ -124,7 +124,23 @@ describe('guardrails upgrade, against Step Functions', () => {
       cause: expect.stringContaining('aborted: wrong window'),
     });
     expect(out).toContain('stopped orders-20261125100000');
-    expect(dynamo.calls().map((call) => call.args[0].constructor.name)).toEqual(['GetCommand', 'GetCommand']);
+    // A stopped execution runs no failure step: the lock, its durability lease and its approval go,
+    // each only while that execution still holds it.
+    const deletes = dynamo.commandCalls(DeleteCommand).map((call) => call.args[0].input);
+    expect(deletes).toEqual([
+      expect.objectContaining({
+        Key: { pk: 'lease', sk: 'migration#orders' },
+        ExpressionAttributeValues: { ':holder': 'orders-20261125100000' },
+      }),
+      expect.objectContaining({
+        Key: {
+          pk: 'lease',
+          sk: 'durability#arn:aws:elasticache:eu-west-1:123456789012:replicationgroup:orders',
+        },
+        ExpressionAttributeValues: { ':holder': 'upgrade/orders-20261125100000' },
+      }),
+      expect.objectContaining({ Key: { pk: 'approval#upgrade', sk: 'orders' } }),
+    ]);
   });
 
   it('refuses to abort an execution of the migration that holds the group', async () => {
