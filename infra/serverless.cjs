@@ -10,7 +10,7 @@
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parse } = require('yaml');
-const { require: requireTypeScript } = require('tsx/cjs/api');
+const { nothingEvaluatedAlarm, violationAlerts } = require('./alerting.cjs');
 const { actionsOf, statementsFor } = require('./iam.cjs');
 const permissions = require('./permissions.json');
 
@@ -238,79 +238,6 @@ function stateAndAlerts(service, stage, alertEmail) {
   };
 }
 
-/**
- * New violations of the checks without an alert of their own (checksAlertedByEvent in the
- * registry: a new check is alerted with no change here) reach the alert topic: an EventBridge
- * rule on `Guardrails Policy Violation`, allowed to publish by the topic's policy, which keeps
- * the account's own access and the CloudWatch alarms'.
- */
-function violationAlerts() {
-  const checks = requireTypeScript('../shared/domain/checks/registry.ts', __filename).checksAlertedByEvent();
-  const finding = (field) => `$.detail.finding.${field}`;
-  return {
-    ViolationAlertsRule: {
-      Type: 'AWS::Events::Rule',
-      Properties: {
-        Description: 'New policy violations to the alert topic',
-        EventPattern: {
-          source: ['elasticache-guardrails'],
-          'detail-type': ['Guardrails Policy Violation'],
-          detail: { finding: { check: checks } },
-        },
-        Targets: [
-          {
-            Id: 'alert-topic',
-            Arn: { Ref: 'AlertTopic' },
-            InputTransformer: {
-              InputPathsMap: {
-                check: finding('check'),
-                resource: finding('resourceId'),
-                rule: finding('rule'),
-                reason: finding('reason'),
-              },
-              InputTemplate: '"<check> violation on <resource> (rule <rule>): <reason>"',
-            },
-          },
-        ],
-      },
-    },
-    AlertTopicPolicy: {
-      Type: 'AWS::SNS::TopicPolicy',
-      Properties: {
-        Topics: [{ Ref: 'AlertTopic' }],
-        PolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'AccountOwner',
-              Effect: 'Allow',
-              Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } },
-              Action: ['sns:Publish', 'sns:Subscribe', 'sns:GetTopicAttributes'],
-              Resource: { Ref: 'AlertTopic' },
-            },
-            {
-              Sid: 'CloudWatchAlarms',
-              Effect: 'Allow',
-              Principal: { Service: 'cloudwatch.amazonaws.com' },
-              Action: 'sns:Publish',
-              Resource: { Ref: 'AlertTopic' },
-              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-            },
-            {
-              Sid: 'ViolationAlertsRule',
-              Effect: 'Allow',
-              Principal: { Service: 'events.amazonaws.com' },
-              Action: 'sns:Publish',
-              Resource: { Ref: 'AlertTopic' },
-              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['ViolationAlertsRule', 'Arn'] } } },
-            },
-          ],
-        },
-      },
-    },
-  };
-}
-
 /** One log group per state machine (their execution history errors), kept `days` days. */
 function workflowLogs(service, stage, days) {
   const group = (name) => ({
@@ -318,30 +245,6 @@ function workflowLogs(service, stage, days) {
     Properties: { LogGroupName: `/aws/vendedlogs/states/${service}-${stage}-${name}`, RetentionInDays: days },
   });
   return { MigrationLogs: group('migration'), UpgradeLogs: group('durability-upgrade') };
-}
-
-/** A durability scan whose every finding was unknown evaluated nothing (fields missing from the API). */
-function nothingEvaluatedAlarm() {
-  return {
-    Type: 'AWS::CloudWatch::Alarm',
-    Properties: {
-      AlarmDescription:
-        'A durability scan evaluated nothing: every finding unknown (fields missing from the API)',
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      Threshold: 100,
-      EvaluationPeriods: 1,
-      TreatMissingData: 'notBreaching',
-      ...alarmActions,
-      Namespace: NAMESPACE,
-      MetricName: 'UnknownShare',
-      Dimensions: [
-        { Name: 'run', Value: 'durability-scan' },
-        { Name: 'service', Value: 'elasticache-guardrails' },
-      ],
-      Statistic: 'Minimum',
-      Period: 3600,
-    },
-  };
 }
 
 /**
@@ -371,7 +274,7 @@ function resources({ service, stage, alertEmail, logRetentionDays }) {
       'A durability re-check failed for good (RecheckDeadLetter queue)',
       queueDepth('RecheckDeadLetter'),
     ),
-    NothingEvaluatedAlarm: nothingEvaluatedAlarm(),
+    NothingEvaluatedAlarm: nothingEvaluatedAlarm(alarmActions, NAMESPACE),
     RemediationFailuresAlarm: anyAlarm('A durability remediation failed', {
       Metrics: [
         {
