@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT, runCli } from '../../../shared/cli/main.js';
 import { captureIo } from '../../cli-io.js';
-import { groupState, type Stack, startStack } from '../harness.js';
+import { groupState, legacyGroupState, type Stack, startStack } from '../harness.js';
 
 const POLICY = `version: 1
 rules:
@@ -33,17 +33,7 @@ beforeAll(async () => {
   const model = stack.emulator.model;
   model.putGroup(groupState('ready'));
   model.putGroup(groupState('durable', { durability: 'sync', effectiveDurability: 'sync' }));
-  model.putGroup(
-    groupState('legacy', {
-      engineVersion: '8.0',
-      clusterMode: 'disabled',
-      shards: 1,
-      replicas: 0,
-      multiAZ: false,
-      automaticFailover: false,
-      tls: false,
-    }),
-  );
+  model.putGroup(legacyGroupState('legacy', { engineVersion: '8.0' }));
   model.putGroup(groupState('tiered', { dataTiering: true, nodeType: 'cache.r6gd.xlarge' }));
   model.putGroup(groupState('dev-only', { tags: new Map([['env', 'dev']]) }));
   const dir = mkdtempSync(join(tmpdir(), 'guardrails-plan-'));
