@@ -3,20 +3,22 @@
  * every request goes through the SDK to the emulator, which refuses what AWS refuses.
  */
 import { readdirSync } from 'node:fs';
+import { CreateReplicationGroupCommand } from '@aws-sdk/client-elasticache';
 import validateAsl from 'asl-validator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { STATE_TABLE } from '../../../infra/local/dynamo.js';
-import { ExecutionFailedError, loadDefinition } from '../../../infra/local/step-functions.js';
+import { ExecutionFailedError, type LocalTask, loadDefinition } from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally, UPGRADE_ASL } from '../../../infra/local/upgrade-workflow.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { EventPublisher } from '../../../shared/aws/notify.js';
 import { StateStore } from '../../../shared/aws/state-store.js';
 import { StepFunctionsUpgradeStarter } from '../../../shared/aws/upgrade-starter.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
-import { STAGED_ACTIONS } from '../../../shared/domain/readiness.js';
+import { type PlanStep, STAGED_ACTIONS } from '../../../shared/domain/readiness.js';
 import { scanDurability } from '../../../shared/jobs/durability.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/steps.js';
 import { legacyGroupState, REGION, type Stack, startStack } from '../harness.js';
+import { base, STARTS } from '../readiness-fleet.js';
 
 let stack: Stack;
 let deps: UpgradeDeps;
@@ -40,6 +42,8 @@ function upgradeEvents(step?: string) {
 }
 
 const approveAll = async () => ({ approved: true, by: 'test' });
+/** Redis OSS 6.2 on m5 nodes, cluster mode disabled, one node, no TLS: every kind of step. */
+const legacyRedis = STARTS.find(([name]) => name === 'legacy-redis')?.[1] ?? base('legacy-redis');
 
 beforeAll(async () => {
   stack = await startStack();
@@ -97,6 +101,74 @@ describe('Durability upgrade state machine', () => {
     expect(await stack.store.readLease('migration#legacy')).toBeUndefined();
     console.info(`upgrade: ${run.transitions} state transitions`);
   });
+
+  it.each(STARTS)(
+    'brings %s to sync through the state machine: snapshot first, every request accepted',
+    async (id, input, count) => {
+      // Prepare
+      await deps.elasticache.send(
+        new CreateReplicationGroupCommand({ ...input, ReplicationGroupId: `sm-${id}` }),
+      );
+      stack.emulator.clock.advance(15 * 60_000);
+
+      // Act
+      const run = await runUpgradeLocally(
+        deps,
+        { replicationGroupId: `sm-${id}`, target: 'sync', allow: [...STAGED_ACTIONS], enforce: true },
+        { clock: clock(), executionName: `sm-${id}`, onTaskToken: approveAll },
+      );
+
+      // Assess
+      expect(run.output).toMatchObject({ status: 'succeeded', effectiveDurability: 'sync' });
+      expect(changes()).toEqual(['CreateSnapshot', ...changes().slice(1)]);
+      expect(changes().slice(1)).toHaveLength(count);
+      expect(changes().filter((change) => change.includes('!'))).toEqual([]);
+      expect(await stack.store.readLease(`migration#sm-${id}`)).toBeUndefined();
+    },
+  );
+
+  it.each([...STAGED_ACTIONS, 'set-durability'])(
+    'ends on a refusal of its %s step with the fault named, nothing sent twice, the lock released',
+    async (action) => {
+      // Prepare: Redis OSS 6.2 on m5 nodes needs every kind of step.
+      const id = `fault-${action}`;
+      await deps.elasticache.send(
+        new CreateReplicationGroupCommand({ ...legacyRedis, ReplicationGroupId: id }),
+      );
+      stack.emulator.clock.advance(15 * 60_000);
+      const refuseThisStep =
+        (task: LocalTask): LocalTask =>
+        async (event) => {
+          const step = (event as { action?: string; state?: { plan?: { step?: PlanStep } } }).state?.plan
+            ?.step;
+          if ((event as { action?: string }).action === 'apply' && step?.action === action)
+            stack.emulator.faults.failNext({
+              action: step.api,
+              code: 'InvalidParameterCombination',
+              times: 1,
+            });
+          return task(event);
+        };
+
+      // Act
+      const failure = await runUpgradeLocally(
+        deps,
+        { replicationGroupId: id, target: 'sync', allow: [...STAGED_ACTIONS], enforce: true },
+        { clock: clock(), executionName: id, onTaskToken: approveAll, wrap: refuseThisStep },
+      ).catch((error: unknown) => error);
+
+      // Assess
+      expect((failure as ExecutionFailedError).error).toContain('InvalidParameterCombination');
+      const sent = changes();
+      expect(sent.filter((change) => change.includes('!'))).toHaveLength(1);
+      expect(
+        new Set(sent.filter((change) => change.startsWith('IncreaseReplicaCount'))).size,
+      ).toBeLessThanOrEqual(1);
+      expect(await stack.store.readLease(`migration#${id}`)).toBeUndefined();
+      const outcome = upgradeEvents().find((event) => event.type === 'Durability Upgrade Outcome');
+      expect(outcome?.detail).toMatchObject({ status: 'failed' });
+    },
+  );
 
   it('stops at a rejected approval, the group left in its last safe state and the lock released', async () => {
     // Prepare
