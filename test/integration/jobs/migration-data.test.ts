@@ -7,6 +7,7 @@ import {
 } from '../../../infra/local/emulator/redis-migration.js';
 import { runMigrationLocally } from '../../../infra/local/migration-workflow.js';
 import { ExecutionFailedError } from '../../../infra/local/step-functions.js';
+import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { DETAIL_TYPES, EventPublisher } from '../../../shared/aws/notify.js';
 import { withNode } from '../../../shared/aws/valkey.js';
@@ -20,6 +21,11 @@ const KEYS_DURING = 2_000;
 const reportOnly = parsePolicy(
   'version: 1\nrules:\n  - name: prod-durability\n    match: { tags: { env: prod } }\n    durability: { minimum: sync }\n',
   'report.yaml',
+);
+/** The same level enforced: the migrated group goes on through the durability upgrade. */
+const enforce = parsePolicy(
+  'version: 1\nrules:\n  - name: prod-durability\n    mode: enforce\n    match: { tags: { env: prod } }\n    durability: { minimum: sync }\n',
+  'enforce.yaml',
 );
 
 async function writeKeys(node: RedisProcess, from: number, to: number): Promise<void> {
@@ -57,16 +63,34 @@ describe.runIf(hasRedisServer())('Migration workflow with a real redis-server so
     await stack.close();
   });
 
-  it('loses no key written before or during the migration', async () => {
+  it('loses no key written before or during the migration, then brings the group to sync through the durability upgrade (TLS preferred first)', async () => {
     // Prepare
     // A migration target meets the online-migration prerequisites: no TLS, Multi-AZ.
     stack.emulator.model.putGroup(groupState('orders', { shards: 1, tls: false }));
+    const upgrades = {
+      start: async (name: string, upgrade: object) => {
+        const { elasticache, store, events, now } = deps;
+        await runUpgradeLocally({ elasticache, store, events, now }, upgrade, {
+          clock: stack.emulator.clock,
+          executionName: name,
+          onTaskToken: async () => ({ approved: true }),
+        });
+        return name;
+      },
+    };
+    const withUpgrade: MigrationDeps = {
+      ...deps,
+      durability: async () => ({
+        deps: { ...stack.durabilityDeps('migration'), upgrades },
+        settings: { policy: enforce, dryRun: false },
+      }),
+    };
     await writeKeys(source, 0, KEYS_BEFORE);
     let during = false;
 
     // Act: the first sync check runs while the application still writes to the source.
     const run = await runMigrationLocally(
-      deps,
+      withUpgrade,
       {
         replicationGroupId: 'orders',
         customerEndpoints: [{ address: source.address, port: source.port }],
@@ -105,7 +129,12 @@ describe.runIf(hasRedisServer())('Migration workflow with a real redis-server so
     expect(missing).toBe(0);
     expect(size).toBe(KEYS_BEFORE + KEYS_DURING);
     expect(role).toBe('master');
-    expect(stack.emulator.model.groups.get('orders')?.status).toBe('available');
+    expect(stack.emulator.model.groups.get('orders')).toMatchObject({
+      status: 'available',
+      tls: true,
+      transitEncryptionMode: 'preferred',
+      effectiveDurability: 'sync',
+    });
   });
 
   it('reports a forced abort as data not synced, naming the snapshot to restore from', async () => {
