@@ -153,3 +153,14 @@ export function addDecisions(
       ),
     );
 }
+
+/** One row of how a start ended, for `--format` / `--output`. */
+export function startRow(group: string, name: string, result: ExecutionResult) {
+  const detail =
+    result.status === 'started'
+      ? (result.executionArn ?? '')
+      : result.status === 'failed'
+        ? `${result.error}: ${redactText(result.cause)}`
+        : JSON.stringify(redact(result.output));
+  return { replicationGroupId: group, execution: name, status: result.status, detail };
+}

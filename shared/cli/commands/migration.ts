@@ -10,7 +10,7 @@ import { ABORT_KIND, type AbortRequest } from '../../jobs/migration/state.js';
 import { clip } from '../../runtime/echo.js';
 import { InputValidationError } from '../../runtime/errors.js';
 import { redact } from '../../runtime/redact.js';
-import { EXIT } from '../io.js';
+import { EXIT, emitResult, type OutputFlags, withOutput } from '../io.js';
 import { DEFAULT_POLICY_PATH, withAws, withTable } from '../options.js';
 import { type FailedOutcome, type RunnerContext, WORKFLOWS } from '../workflow-runner.js';
 import {
@@ -21,6 +21,7 @@ import {
   executionName,
   operator,
   reportRun,
+  startRow,
   type TableFlags,
 } from '../workflow-verbs.js';
 import type { CommandContext } from './context.js';
@@ -53,7 +54,7 @@ export function failureAdvice(group: string, outcome: FailedOutcome | undefined)
   return `${lines.join('\n')}\n`;
 }
 
-interface StartFlags extends TableFlags {
+interface StartFlags extends TableFlags, OutputFlags {
   source: string[];
   requireApproval?: true;
   approvalTimeout?: string;
@@ -73,7 +74,9 @@ async function start(group: string, flags: StartFlags, context: CommandContext):
     ...(flags.approvalTimeout === undefined ? {} : { approvalTimeoutSeconds: Number(flags.approvalTimeout) }),
   });
   const name = executionName(group);
-  const runnerOf = runnerContext(flags, context.io.stdout);
+  // With --format/--output the run's progress goes to stderr and the result is one row.
+  const rows = flags.format !== undefined || flags.output !== undefined;
+  const runnerOf = runnerContext(flags, rows ? context.io.stderr : context.io.stdout);
   const { local } = context.runners;
   const starter =
     flags.local === true && local !== undefined
@@ -82,9 +85,18 @@ async function start(group: string, flags: StartFlags, context: CommandContext):
           applyDurability: flags.applyDurability === true,
         })
       : context.runners.runner(runnerOf);
-  return reportRun(await starter.start({ name, input }), context.io.stdout, (outcome) =>
-    failureAdvice(group, outcome),
+  const result = await starter.start({ name, input });
+  let text = '';
+  const code = reportRun(
+    result,
+    (line) => {
+      text += line;
+    },
+    (outcome) => failureAdvice(group, outcome),
   );
+  const row = startRow(group, name, result);
+  await emitResult({ text, rows: [row], columns: Object.keys(row) }, flags, context.io);
+  return code;
 }
 
 /** Ask the group's execution to abort: at once if it waits for approval, else at its next sync check. */
@@ -127,7 +139,7 @@ async function status(
 /** `migration start`, with `--local` and its flags only where the entry point offers a local runner. */
 function addStart(migration: CommandUnknownOpts, context: CommandContext): void {
   const offersLocal = context.runners.local !== undefined;
-  const command = withTable(withAws(migration.command('start')))
+  const command = withOutput(withTable(withAws(migration.command('start'))))
     .description(
       `Start a migration into a replication group (Step Functions${offersLocal ? ', or --local against the sandbox' : ''}).`,
     )
@@ -161,13 +173,23 @@ function addStart(migration: CommandUnknownOpts, context: CommandContext): void 
 export function addMigration(parent: CommandUnknownOpts, context: CommandContext): void {
   const migration = parent.command('migration').description('Operate the online-migration state machine.');
   addStart(migration, context);
-  withTable(withAws(migration.command('status')))
+  withOutput(withTable(withAws(migration.command('status'))))
     .description("A group's migration: the running execution, an approval wait, an abort request.")
     .argument('<replication-group-id>')
     .option('--execution-arn <arn>', 'also read this execution from Step Functions')
     .action(async (group, flags) => {
-      const found = await status(runnerContext(flags, context.io.stdout), context, group, flags.executionArn);
-      context.io.stdout(`${JSON.stringify(redact(found), null, 2)}\n`);
+      const found = redact(
+        await status(runnerContext(flags, context.io.stdout), context, group, flags.executionArn),
+      ) as Record<string, unknown>;
+      // A row for --format: each part as its JSON (false when absent).
+      const row = Object.fromEntries(
+        Object.entries(found).map(([key, value]) => [
+          key,
+          typeof value === 'string' ? value : JSON.stringify(value),
+        ]),
+      );
+      const text = `${JSON.stringify(found, null, 2)}\n`;
+      await emitResult({ text, rows: [row], columns: Object.keys(row) }, flags, context.io);
       context.exit.code = EXIT.compliant;
     });
   addDecisions(
@@ -180,16 +202,16 @@ export function addMigration(parent: CommandUnknownOpts, context: CommandContext
     },
     context,
   );
-  withTable(withAws(migration.command('abort')))
+  withOutput(withTable(withAws(migration.command('abort'))))
     .description(
       'Abort a running migration (Force=true only if its execution started it); the snapshot is kept.',
     )
     .argument('<replication-group-id>')
     .requiredOption('--reason <text>', 'why')
     .action(async (group, flags) => {
-      context.io.stdout(
-        `${await abort(runnerContext(flags, context.io.stdout), context, group, flags.reason)}\n`,
-      );
+      const said = await abort(runnerContext(flags, context.io.stdout), context, group, flags.reason);
+      const row = { replicationGroupId: group, result: said };
+      await emitResult({ text: `${said}\n`, rows: [row], columns: Object.keys(row) }, flags, context.io);
       context.exit.code = EXIT.compliant;
     });
 }

@@ -10,26 +10,14 @@ import { STAGED_ACTIONS } from '../../domain/readiness.js';
 import { parseUpgradeInput, UPGRADE_ERRORS } from '../../domain/upgrade.js';
 import { clip } from '../../runtime/echo.js';
 import { InputValidationError } from '../../runtime/errors.js';
-import { redact, redactText } from '../../runtime/redact.js';
 import { EXIT, emitResult, type OutputFlags, withOutput } from '../io.js';
 import { withAws, withTable } from '../options.js';
-import { type ExecutionResult, type RunnerContext, WORKFLOWS } from '../workflow-runner.js';
+import { type RunnerContext, WORKFLOWS } from '../workflow-runner.js';
 import * as verbs from '../workflow-verbs.js';
 import type { CommandContext } from './context.js';
 
 const runnerContext = (flags: verbs.TableFlags, out: (text: string) => void) =>
   verbs.runnerContext(WORKFLOWS.upgrade, flags, out);
-
-/** One row of how a start ended, for `--format` / `--output`. */
-function startRow(group: string, name: string, result: ExecutionResult) {
-  const detail =
-    result.status === 'started'
-      ? (result.executionArn ?? '')
-      : result.status === 'failed'
-        ? `${result.error}: ${redactText(result.cause)}`
-        : JSON.stringify(redact(result.output));
-  return { replicationGroupId: group, execution: name, status: result.status, detail };
-}
 
 /**
  * Start an execution of `raw` (validated here first, so a bad flag never reaches AWS), in this
@@ -58,7 +46,7 @@ async function start(
     },
     () => `  the group stays as the last step left it; what is left: guardrails plan --resource ${group}\n`,
   );
-  const row = startRow(group, name, result);
+  const row = verbs.startRow(group, name, result);
   await emitResult({ text, rows: [row], columns: Object.keys(row) }, flags, context.io);
   return code;
 }

@@ -106,6 +106,38 @@ describe('guardrails migration, against Step Functions', () => {
     });
   });
 
+  it('prints status and the start as rows with --format, as every command that prints does', async () => {
+    dynamo.on(GetCommand).resolves({});
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:orders-1`, startDate: new Date() });
+
+    const status = await cli(['migration', 'status', 'orders', '--format', 'csv']);
+    const start = await cli([
+      'migration',
+      'start',
+      'orders',
+      '--source',
+      '10.0.0.5:6379',
+      '--state-machine-arn',
+      ARN,
+      '--format',
+      'json',
+    ]);
+
+    expect(start.err).toBe('');
+    expect(status.out.trim().split('\n')).toEqual([
+      'replicationGroupId,running,waitingForApproval,abortRequested',
+      'orders,false,false,false',
+    ]);
+    expect(JSON.parse(start.out)).toEqual([
+      {
+        replicationGroupId: 'orders',
+        execution: expect.stringMatching(/^orders-\d{14}$/),
+        status: 'started',
+        detail: `${ARN}:orders-1`,
+      },
+    ]);
+  });
+
   it('reports an AWS refusal as one line with exit 3', async () => {
     sfn.on(StartExecutionCommand).rejects(
       Object.assign(new Error('State Machine Does Not Exist'), {
