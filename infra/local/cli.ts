@@ -8,10 +8,11 @@
  *   npm run sandbox-cli -- upgrade start legacy --target sync --local --endpoint-url http://127.0.0.1:4566
  */
 import { fileURLToPath } from 'node:url';
+import type { AwsClientOptions } from '../../shared/aws/clients.js';
 import { type CliIo, defaultIo, runCli, STEP_FUNCTIONS_RUNNERS } from '../../shared/cli/main.js';
 import type { WorkflowRunners } from '../../shared/cli/workflow-runner.js';
 import { InputValidationError } from '../../shared/runtime/errors.js';
-import { LocalMigrationRunner } from './migration-workflow.js';
+import { LocalMigrationRunner, SandboxClock } from './migration-workflow.js';
 import { TASK_TOKEN } from './step-functions.js';
 import { LocalUpgradeRunner } from './upgrade-workflow.js';
 
@@ -53,7 +54,16 @@ export const SANDBOX_RUNNERS: WorkflowRunners = {
  * const code = await runSandboxCli(['migration', 'start', 'cart', '--local', '--source', '127.0.0.1:6380'], io);
  */
 export function runSandboxCli(args: string[], io: CliIo): Promise<number> {
-  return runCli(args, io, SANDBOX_RUNNERS);
+  return runCli(args, io, SANDBOX_RUNNERS, sandboxNow);
+}
+
+/** The sandbox's time (its clock jumps): read from the emulator the commands talk to. */
+async function sandboxNow(aws: AwsClientOptions): Promise<Date> {
+  const endpoint = aws.endpoint ?? process.env.AWS_ENDPOINT_URL;
+  if (endpoint === undefined || endpoint === '') return new Date();
+  const clock = new SandboxClock(endpoint);
+  await clock.advance(0);
+  return clock.now();
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

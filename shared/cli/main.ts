@@ -6,7 +6,7 @@ import { Command, CommanderError } from '@commander-js/extra-typings';
 import { AwsCallError } from '../aws/errors.js';
 import { StepFunctionsRunner } from '../aws/step-functions.js';
 import { redactText } from '../runtime/redact.js';
-import { CLI_VERSION, type CommandContext } from './commands/context.js';
+import { CLI_VERSION, type CommandContext, wallClock } from './commands/context.js';
 import { addDrift } from './commands/drift.js';
 import { addMigration } from './commands/migration.js';
 import { addPlan } from './commands/plan.js';
@@ -67,8 +67,9 @@ export async function runCli(
   args: string[],
   io: CliIo,
   runners: WorkflowRunners = STEP_FUNCTIONS_RUNNERS,
+  now: CommandContext['now'] = wallClock,
 ): Promise<number> {
-  const context: CommandContext = { io, exit: { code: EXIT.compliant }, runners };
+  const context: CommandContext = { io, exit: { code: EXIT.compliant }, runners, now };
   const debug = args.includes('--debug');
   try {
     await program(context).parseAsync(

@@ -19,11 +19,16 @@ import {
 import { type AwsFlags, awsOptions, stateStoreOf, tableOf, withAws, withTable } from '../options.js';
 import type { CommandContext } from './context.js';
 
-async function create(group: string, flags: AwsFlags & OutputFlags & { reason: string }, io: CliIo) {
+async function create(
+  group: string,
+  flags: AwsFlags & OutputFlags & { reason: string },
+  io: CliIo,
+  now: CommandContext['now'],
+) {
   const record = await createSnapshot(
     createFleetClients(awsOptions(flags)).elasticache,
     group,
-    snapshotName(group, new Date()),
+    snapshotName(group, await now(awsOptions(flags))),
     flags.reason,
   );
   const row = { name: record.name, replicationGroupId: group, status: record.status };
@@ -51,7 +56,7 @@ async function list(flags: AwsFlags & OutputFlags, io: CliIo) {
 
 type CleanupFlags = AwsFlags & OutputFlags & { retentionDays: string; apply?: boolean; table?: string };
 
-async function cleanup(flags: CleanupFlags, io: CliIo) {
+async function cleanup(flags: CleanupFlags, io: CliIo, now: CommandContext['now']) {
   const days = Number(flags.retentionDays);
   if (!Number.isInteger(days) || days < 1)
     throw new InputValidationError(
@@ -67,7 +72,7 @@ async function cleanup(flags: CleanupFlags, io: CliIo) {
   const report = await cleanupSnapshots(createFleetClients(awsOptions(flags)), {
     retentionDays: days,
     dryRun: flags.apply !== true,
-    now: new Date(),
+    now: await now(awsOptions(flags)),
     store,
   });
   const rows = [
@@ -96,7 +101,7 @@ export function addSnapshot(parent: CommandUnknownOpts, context: CommandContext)
     .argument('<replication-group-id>')
     .option('--reason <text>', 'why (the guardrails:reason tag)', 'manual')
     .action(async (group, flags) => {
-      context.exit.code = await create(group, flags, context.io);
+      context.exit.code = await create(group, flags, context.io, context.now);
     });
   withOutput(withAws(snapshot.command('list')))
     .description('Our snapshots with their Durability and size.')
@@ -110,6 +115,6 @@ export function addSnapshot(parent: CommandUnknownOpts, context: CommandContext)
     .option('--retention-days <days>', 'keep snapshots younger than this', '14')
     .option('--apply', 'delete (default: only show what would be deleted)')
     .action(async (flags) => {
-      context.exit.code = await cleanup(flags, context.io);
+      context.exit.code = await cleanup(flags, context.io, context.now);
     });
 }
