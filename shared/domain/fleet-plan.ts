@@ -16,6 +16,8 @@ import type { Resource } from './resource.js';
 export interface GroupPlan {
   resource: Resource;
   rule: string;
+  /** The status of the rule's durability finding on this group (what `--status` filters). */
+  status: Finding['status'];
   plan: DurabilityPlan;
 }
 
@@ -44,7 +46,7 @@ export function planFleet(
       allow: config.stagedChanges.allow,
       enforce: rule.mode === 'enforce',
     });
-    return [{ resource, rule: rule.name, plan }];
+    return [{ resource, rule: rule.name, status: finding.status, plan }];
   });
 }
 

@@ -73,7 +73,8 @@ export async function withEngineVersions(
 
 function shown(plans: GroupPlan[], flags: FilterFlags): GroupPlan[] {
   return plans.filter(
-    ({ resource, rule }) =>
+    ({ resource, rule, status }) =>
+      (flags.status === undefined || flags.status.includes(status)) &&
       (flags.rule === undefined || flags.rule.includes(rule)) &&
       (flags.resource === undefined || flags.resource.test(resource.id)),
   );
@@ -136,7 +137,7 @@ Verdicts: in-place (one Durability change), staged (N online steps, M of them wa
 approval: durability.stagedChanges.allow in the policy lets steps without client impact run
 unattended), rebuild (every blocker named; snapshot, create a durable group, cut over),
 not-applicable (already there, or serverless), unknown (a fact the API did not give).
---status is ignored here; --rule and --resource choose what is printed.`,
+--status (of the group's durability finding), --rule and --resource choose what is printed.`,
     )
     .action(async (flags) => {
       context.exit.code = await plan(flags, context.io);

@@ -93,6 +93,13 @@ describe('Command: plan', () => {
     );
   });
 
+  it('--status keeps the plans of groups whose durability finding has that status', async () => {
+    const { out } = await cli(['plan', ...live(), '--format', 'json', '--status', 'compliant']);
+    expect(
+      (JSON.parse(out) as { plans: { resourceId: string }[] }).plans.map((plan) => plan.resourceId),
+    ).toEqual(['durable']);
+  });
+
   it('writes csv with one row per plan', async () => {
     const { out } = await cli(['plan', ...live(), '--format', 'csv']);
     expect(out.trim().split('\n')).toHaveLength(1 + 4);
