@@ -43,6 +43,7 @@ export function planFleet(
     if (rule === undefined || config === undefined) return [];
     const plan = planDurability(resource, config.set, {
       ...DEFAULT_PLAN_OPTIONS,
+      durabilitySwitch: policy.settings.durabilitySwitch,
       allow: config.stagedChanges.allow,
       enforce: rule.mode === 'enforce',
     });

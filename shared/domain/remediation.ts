@@ -130,7 +130,12 @@ export function planDurabilityRemediation(
     }
     const target = config.set;
     const allow = config.stagedChanges.allow;
-    const readiness = planDurability(resource, target, { ...DEFAULT_PLAN_OPTIONS, allow, enforce: true });
+    const readiness = planDurability(resource, target, {
+      ...DEFAULT_PLAN_OPTIONS,
+      allow,
+      enforce: true,
+      durabilitySwitch: policy.settings.durabilitySwitch,
+    });
     if (readiness.verdict === 'rebuild' || readiness.verdict === 'unknown') {
       const { unmet } = durabilityEligibility(resource);
       const why = readiness.verdict === 'rebuild' ? readiness.blockers : unmet;

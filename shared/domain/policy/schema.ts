@@ -71,6 +71,12 @@ const settingsSchema = strictObject({
   maxActionsPerRun: z.number().int().min(0).max(1000).default(10),
   maxAlertsPerRun: z.number().int().min(1).max(1000).default(20),
   snapshotRetentionDays: z.number().int().min(1).max(3650).default(14),
+  /**
+   * Whether durability can be turned on for an existing group (`online`, the user guide's
+   * "Changing durability on an existing cluster") or only chosen at creation (`creation-only`,
+   * the older Limitations page): plans then give a rebuild for a group with durability off.
+   */
+  durabilitySwitch: z.enum(['online', 'creation-only']).default('online'),
 });
 
 export const policySchema = strictObject({
@@ -79,6 +85,7 @@ export const policySchema = strictObject({
     maxActionsPerRun: 10,
     maxAlertsPerRun: 20,
     snapshotRetentionDays: 14,
+    durabilitySwitch: 'online',
   }),
   rules: z.array(ruleSchema).min(1),
   exemptions: z.array(exemptionSchema).default([]),

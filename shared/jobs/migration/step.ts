@@ -60,10 +60,18 @@ export async function parkTaskToken(
     execution: string;
     taskToken: string;
     requestedAt: string;
+    /** What waits for the decision (an upgrade's step), shown by `status`. */
+    step?: string;
   },
 ): Promise<string> {
-  const { kind, workflow, groupId, execution, taskToken, requestedAt } = park;
-  await store.putRecord(kind, groupId, { replicationGroupId: groupId, execution, taskToken, requestedAt });
+  const { kind, workflow, groupId, execution, taskToken, requestedAt, step } = park;
+  await store.putRecord(kind, groupId, {
+    replicationGroupId: groupId,
+    execution,
+    taskToken,
+    requestedAt,
+    ...(step === undefined ? {} : { step }),
+  });
   return `guardrails ${workflow} approve ${groupId}   (or: guardrails ${workflow} reject ${groupId} --reason "...")`;
 }
 

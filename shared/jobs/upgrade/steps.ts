@@ -187,6 +187,7 @@ async function requestApproval(context: Context) {
     execution,
     taskToken,
     requestedAt,
+    step: step.summary,
   });
   const detail = {
     step: step.action,

@@ -61,6 +61,7 @@ describe('guardrails upgrade (--local against the sandbox)', () => {
       lockedBy: expect.stringMatching(/^ledger-\d{14}$/),
       lockKind: 'upgrade',
       waitingForApproval: row?.lockedBy,
+      approvalStep: 'set Durability=sync',
     });
     expect(status.out).not.toContain('local-task-token');
     expect(approved).toMatchObject({ code: EXIT.compliant, out: 'approved: ledger\n' });

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { evaluate } from '../../../shared/domain/evaluate.js';
+import { planFleet } from '../../../shared/domain/fleet-plan.js';
+import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import {
   DEFAULT_PLAN_OPTIONS,
   durableNodeType,
@@ -6,6 +9,7 @@ import {
   type PlanOptions,
   planDurability,
 } from '../../../shared/domain/readiness.js';
+import type { Resource } from '../../../shared/domain/resource.js';
 
 /** A group that already meets every prerequisite of durability, not yet durable. */
 const READY: GroupFacts = {
@@ -279,5 +283,44 @@ describe('Function: durableNodeType', () => {
     ['r7g.large', undefined],
   ])('maps %s to %s', (from, to) => {
     expect(durableNodeType(from)).toBe(to);
+  });
+});
+
+describe('Function: planFleet', () => {
+  const policyWith = (settings: string) =>
+    parsePolicy(
+      `version: 1
+settings: { ${settings} }
+rules:
+  - name: durable
+    mode: enforce
+    durability: { minimum: sync, stagedChanges: { allow: [enable-tls] } }
+`,
+      'p.yaml',
+    );
+  const fleet: Resource[] = [
+    {
+      ...READY,
+      arn: 'arn:aws:elasticache:us-east-1:1:replicationgroup:orders',
+      status: 'available',
+      tags: {},
+    },
+  ];
+  const now = new Date('2026-11-25T10:00:00Z');
+
+  it('plans each covered group under its rule: the staged allowance, unattended durability under enforce', () => {
+    const policy = policyWith('maxActionsPerRun: 1');
+    const [plan] = planFleet(fleet, evaluate(fleet, policy, now), policy);
+    expect(plan).toMatchObject({
+      rule: 'durable',
+      status: 'violation',
+      plan: { verdict: 'in-place', needApproval: 0 },
+    });
+  });
+
+  it('gives a rebuild under the policy setting durabilitySwitch: creation-only', () => {
+    const policy = policyWith('durabilitySwitch: creation-only');
+    const [plan] = planFleet(fleet, evaluate(fleet, policy, now), policy);
+    expect(plan?.plan.verdict).toBe('rebuild');
   });
 });

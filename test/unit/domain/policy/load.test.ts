@@ -52,6 +52,7 @@ describe('Function: parsePolicy', () => {
         maxActionsPerRun: 10,
         maxAlertsPerRun: 20,
         snapshotRetentionDays: 14,
+        durabilitySwitch: 'online',
       });
       expect(policy.rules[0]).toMatchObject({
         name: 'prod-durability',
