@@ -66,6 +66,9 @@ function holds(operator: string, keys: Record<string, unknown>, context: Request
     const values = [expected].flat().map(String);
     const actual = context[key];
     if (operator === 'Null') return (actual === undefined) === (values[0] === 'true');
+    // A negated operator holds when the key is absent, as IAM evaluates it.
+    if (operator === 'StringNotEquals')
+      return actual === undefined || (!Array.isArray(actual) && !values.includes(actual));
     const [qualifier, base] = operator.includes(':') ? operator.split(':') : [undefined, operator];
     const matcher = base === undefined ? undefined : MATCHERS[base];
     if (matcher === undefined) throw new Error(`condition operator ${operator} is not supported`);
