@@ -4,12 +4,18 @@
  * bundle of just the SDK clients (and commands) the function calls per infra/permissions.json.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { buildFunctions, functionNames } from '../infra/build.js';
 import { BUNDLE_OPTIONS, REGION, ROOT, round, rows } from './common.js';
+
+/** What each role grants, `$checks` expanded to the checks' declared reads (infra/iam.cjs). */
+const { actionsOf } = createRequire(import.meta.url)('../infra/iam.cjs') as {
+  actionsOf: (name: string) => string[];
+};
 
 /** The SDK package and client class behind each IAM service prefix. */
 const CLIENT_OF_SERVICE: Record<string, { pkg: string; client: string }> = {
@@ -73,9 +79,6 @@ function floorSource(actions: readonly string[]): string {
 
 export async function bundles(): Promise<void> {
   const sizes = await buildFunctions();
-  const permissions: Record<string, string[]> = JSON.parse(
-    readFileSync(join(ROOT, 'infra', 'permissions.json'), 'utf8'),
-  );
   const dir = mkdtempSync(join(tmpdir(), 'bench-'));
   const env = {
     STATE_TABLE: 'bench',
@@ -99,7 +102,7 @@ export async function bundles(): Promise<void> {
       ratio: round(ms / bare),
       met: ms / bare <= 1.5,
     });
-    const floor = importMs(await bundleOf(dir, `floor-${name}`, floorSource(permissions[name] ?? [])), env);
+    const floor = importMs(await bundleOf(dir, `floor-${name}`, floorSource(actionsOf(name))), env);
     rows.push({
       name: `Bundle ${name}: cold import against its floor (its SDK clients and commands alone)`,
       value: round(ms, 1),
