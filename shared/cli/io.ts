@@ -4,8 +4,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { type Command, Option, type OptionValues } from '@commander-js/extra-typings';
-import { InputValidationError } from '../runtime/errors.js';
 import { csvField, FORMATS, type Format, table } from './format.js';
+import { renderHtmlTable } from './html.js';
 
 /**
  * Exit codes, as documented in the README. A scan exits `violations` before
@@ -80,7 +80,7 @@ export function renderRows(
   rows: Record<string, string>[],
   columns: string[],
   format: Format,
-  view: { width?: number; footer?: string } = {},
+  view: { width?: number; footer?: string; title?: string } = {},
 ): string {
   const cells = rows.map((row) => columns.map((column) => row[column] ?? ''));
   switch (format) {
@@ -91,9 +91,7 @@ export function renderRows(
     case 'markdown':
       return `${[columns, columns.map(() => '---'), ...cells].map((row) => `| ${row.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`).join('\n')}\n`;
     case 'html':
-      throw new InputValidationError(
-        '--format html is for scan reports; use table, json, csv or markdown here',
-      );
+      return renderHtmlTable(view.title ?? 'elasticache-guardrails', rows, columns, view.footer);
     case 'table': {
       const fitTo =
         view.width === undefined

@@ -118,7 +118,7 @@ async function plan(flags: FleetFlags & OutputFlags & FilterFlags, io: CliIo): P
           })),
           COLUMNS,
           format,
-          { width: widthOf(flags, io), footer: summary },
+          { width: widthOf(flags, io), footer: summary, title: 'guardrails plan' },
         );
   await emit(text, flags, io);
   return EXIT.compliant;

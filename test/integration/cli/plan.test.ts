@@ -100,6 +100,14 @@ describe('Command: plan', () => {
     ).toEqual(['durable']);
   });
 
+  it('writes an html page with one escaped row per plan and the summary', async () => {
+    const { out } = await cli(['plan', ...live(), '--format', 'html']);
+    expect(out).toMatch(/^<!doctype html>/);
+    expect(out.match(/<tr><td>/g)).toHaveLength(4);
+    expect(out).toContain('cluster mode compatible → enabled [approval]');
+    expect(out).toContain('4 group plan(s): 1 in-place, 1 staged, 1 rebuild, 1 not-applicable, 0 unknown');
+  });
+
   it('writes csv with one row per plan', async () => {
     const { out } = await cli(['plan', ...live(), '--format', 'csv']);
     expect(out.trim().split('\n')).toHaveLength(1 + 4);
