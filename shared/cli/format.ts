@@ -2,10 +2,13 @@ import type { ObservedEncryption } from '../domain/drift.js';
 import type { Summary } from '../domain/evaluate.js';
 import type { Finding, FindingStatus } from '../domain/finding.js';
 import type { Glob } from '../domain/glob.js';
+import { toAsff, toOcsf } from '../domain/security-findings.js';
 import { redactSecrets } from '../runtime/redact.js';
+import { CLI_VERSION } from './commands/context.js';
 import { renderHtmlReport } from './html.js';
 
-export const FORMATS = ['table', 'json', 'csv', 'markdown', 'html'] as const;
+/** `asff` and `ocsf` are for findings (scan): Security Hub's format and OCSF's Compliance Finding. */
+export const FORMATS = ['table', 'json', 'csv', 'markdown', 'html', 'asff', 'ocsf'] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** What a report holds: the whole fleet's summary and the findings shown, most urgent first. */
@@ -258,5 +261,23 @@ export function renderReport(report: Report, format: Format, options: RenderOpti
     }
     case 'html':
       return renderHtmlReport(report, { scannedAt: options.now ?? new Date() });
+    case 'asff':
+    case 'ocsf':
+      return `${JSON.stringify(securityFindings(report.findings, format, options.now ?? new Date()), redactSecrets, 2)}\n`;
   }
+}
+
+/**
+ * Findings as Security Hub (ASFF, ready for BatchImportFindings) or OCSF Compliance Findings,
+ * each in the account and region of its resource (the product account too, as a CLI run has
+ * no other).
+ */
+function securityFindings(findings: readonly Finding[], format: 'asff' | 'ocsf', now: Date) {
+  return findings.map((finding) => {
+    const { account, region } = arnParts(finding.arn);
+    const context = { account, region, now };
+    return format === 'asff'
+      ? toAsff(finding, context)
+      : toOcsf(finding, { ...context, version: CLI_VERSION });
+  });
 }

@@ -4,6 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { type Command, Option, type OptionValues } from '@commander-js/extra-typings';
+import { InputValidationError } from '../runtime/errors.js';
 import { csvField, FORMATS, type Format, table } from './format.js';
 import { renderHtmlTable } from './html.js';
 
@@ -90,6 +91,9 @@ export function renderRows(
       return `${[columns, ...cells].map((row) => row.map(csvField).join(',')).join('\n')}\n`;
     case 'markdown':
       return `${[columns, columns.map(() => '---'), ...cells].map((row) => `| ${row.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`).join('\n')}\n`;
+    case 'asff':
+    case 'ocsf':
+      throw new InputValidationError(`--format ${format} is for findings: use it with guardrails scan`);
     case 'html':
       return renderHtmlTable(view.title ?? 'elasticache-guardrails', rows, columns, view.footer);
     case 'table': {

@@ -137,3 +137,40 @@ describe('Command: plan', () => {
     expect(out).toMatch(/4\. enable in-transit encryption .* \(needs approval; ~30 min\)/);
   });
 });
+
+describe('Command: scan --format asff | ocsf', () => {
+  it('writes one ASFF finding per resource, rule and check, ready for BatchImportFindings', async () => {
+    const { code, out } = await cli(['scan', ...live(), '--format', 'asff']);
+    const findings = JSON.parse(out) as {
+      SchemaVersion: string;
+      Id: string;
+      AwsAccountId: string;
+      Compliance: { Status: string };
+      Resources: { Type: string }[];
+    }[];
+    expect(code).toBe(EXIT.violations);
+    expect(findings.length).toBeGreaterThan(0);
+    expect(new Set(findings.map((finding) => finding.Id)).size).toBe(findings.length);
+    for (const finding of findings) {
+      expect(finding.SchemaVersion).toBe('2018-10-08');
+      expect(finding.AwsAccountId).toMatch(/^\d{12}$/);
+    }
+    const legacy = findings.find((finding) => finding.Id.includes(':legacy/prod-durability/durability'));
+    expect(legacy).toMatchObject({
+      Compliance: { Status: 'FAILED' },
+      Resources: [{ Type: 'AwsElastiCacheReplicationGroup' }],
+    });
+  });
+
+  it('writes OCSF Compliance Findings, and refuses both formats where there are no findings', async () => {
+    const ocsf = JSON.parse((await cli(['scan', ...live(), '--format', 'ocsf'])).out) as {
+      class_uid: number;
+    }[];
+    expect(ocsf.every((finding) => finding.class_uid === 2003)).toBe(true);
+    const plan = await cli(['plan', ...live(), '--format', 'asff']);
+    expect(plan).toMatchObject({
+      code: EXIT.usage,
+      err: expect.stringContaining('--format asff is for findings'),
+    });
+  });
+});
