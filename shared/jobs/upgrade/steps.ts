@@ -12,7 +12,13 @@ import { durabilityLeaseKey } from '../../aws/state-keys.js';
 import { failureOf, firstPoll, nextPoll } from '../../domain/migration/index.js';
 import { type DurabilityPlan, planDurability } from '../../domain/readiness.js';
 import type { Resource } from '../../domain/resource.js';
-import { nextUpgradeLook, parseUpgradeInput, planOptionsOf, UPGRADE_ERRORS } from '../../domain/upgrade.js';
+import {
+  nextUpgradeLook,
+  parseUpgradeInput,
+  planOptionsOf,
+  stepSchedule,
+  UPGRADE_ERRORS,
+} from '../../domain/upgrade.js';
 import { redactText } from '../../runtime/redact.js';
 import { createFinishDeps, type FinishDeps } from '../migration/finish.js';
 import { LOCK_MS, lockKey } from '../migration/state.js';
@@ -224,7 +230,12 @@ async function apply(context: Context) {
     event(context, 'step-requested', { action: step.action, summary: step.summary }),
   ]);
   const history = [...(state.applied?.history ?? []), step.summary];
-  return { step, requestedAt: iso(deps), history, ...firstPoll(state.input.polling.step) };
+  return {
+    step,
+    requestedAt: iso(deps),
+    history,
+    ...firstPoll(stepSchedule(state.input.polling.step, step)),
+  };
 }
 
 async function checkStep(context: Context) {
@@ -234,7 +245,7 @@ async function checkStep(context: Context) {
   const group = await readGroup(deps, state.input.replicationGroupId);
   const done = group.status === 'available' && !group.pendingModifications;
   if (done) await deps.events.publish([event(context, 'step-completed', { action: applied.step.action })]);
-  return { ...applied, ...nextPoll(applied, state.input.polling.step, done) };
+  return { ...applied, ...nextPoll(applied, stepSchedule(state.input.polling.step, applied.step), done) };
 }
 
 /** Give back the group's lock and the durability lease, if this execution holds them. */

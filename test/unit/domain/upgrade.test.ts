@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { parseUpgradeInput, stepSchedule } from '../../../shared/domain/upgrade.js';
+
+describe('Function: stepSchedule', () => {
+  const schedule = { firstWaitSeconds: 60, maxWaitSeconds: 900, maxAttempts: 30 };
+
+  it('looks first after a third of the expected duration, within the input bounds', () => {
+    expect(stepSchedule(schedule, { expectedMinutes: 45 }).firstWaitSeconds).toBe(900);
+    expect(stepSchedule(schedule, { expectedMinutes: 30 }).firstWaitSeconds).toBe(600);
+    expect(stepSchedule(schedule, { expectedMinutes: 1 }).firstWaitSeconds).toBe(60);
+    expect(stepSchedule(schedule, { expectedMinutes: 45 })).toMatchObject({
+      maxWaitSeconds: 900,
+      maxAttempts: 30,
+    });
+  });
+});
+
+describe('Function: parseUpgradeInput', () => {
+  it('fills the defaults and names a bad field', () => {
+    expect(parseUpgradeInput({ replicationGroupId: 'orders', target: 'sync' })).toMatchObject({
+      allow: [],
+      enforce: false,
+      dryRun: false,
+      durabilitySwitch: 'online',
+      engineVersion: '9.0',
+    });
+    expect(() => parseUpgradeInput({ replicationGroupId: 'orders', target: 'disabled' })).toThrow(/target/);
+    expect(() =>
+      parseUpgradeInput({ replicationGroupId: 'orders', target: 'sync', allow: ['reboot'] }),
+    ).toThrow(/allow\.0: /);
+  });
+
+  it('refuses waits that could outlast the execution', () => {
+    expect(() =>
+      parseUpgradeInput({ replicationGroupId: 'orders', target: 'sync', approvalTimeoutSeconds: 7 * 86_400 }),
+    ).toThrow(/could last \d+ days/);
+  });
+});
