@@ -21,6 +21,7 @@ import {
   checkGroup,
   type DurabilityJobSettings,
   type GroupCheckDeps,
+  type UpgradeStarter,
 } from '../durability.js';
 import { awsOptions, elastiCacheOf, eventsOf, migrationConfig, wallClock } from './deps.js';
 import { lockKey, parseMigrationState } from './state.js';
@@ -29,6 +30,11 @@ import { parsed, type Step, type StepContext, stepEvent } from './step.js';
 export interface DurabilityDeps {
   events: EventPublisher;
   now: () => Date;
+  /**
+   * Starts the durability upgrade of a migrated group that needs online steps. Kept out of the
+   * durability job's deps: the job must not start one while the migration still holds the lock.
+   */
+  upgrades?: UpgradeStarter;
   /** The durability job for one invocation; `holder` is who acts, written on its lease. */
   durability: (holder: string) => Promise<{
     deps: GroupCheckDeps;
@@ -63,10 +69,6 @@ export function createDurabilityDeps(env: NodeJS.ProcessEnv): DurabilityDeps {
     store: new StateStore(config.STATE_TABLE, awsOptions(config)),
     events: eventsOf(config),
     logger: createLogger('migration-durability'),
-    upgrades:
-      config.UPGRADE_STATE_MACHINE_ARN === undefined
-        ? undefined
-        : new StepFunctionsUpgradeStarter(config.UPGRADE_STATE_MACHINE_ARN, aws),
   };
   // The bundled policy sits beside the bundle; read on each look (a bad one fails the look, named).
   const policyFile = config.POLICY_FILE ?? fileURLToPath(new URL('./policy.yaml', import.meta.url));
@@ -77,6 +79,10 @@ export function createDurabilityDeps(env: NodeJS.ProcessEnv): DurabilityDeps {
   return {
     events: shared.events,
     now: wallClock,
+    upgrades:
+      config.UPGRADE_STATE_MACHINE_ARN === undefined
+        ? undefined
+        : new StepFunctionsUpgradeStarter(config.UPGRADE_STATE_MACHINE_ARN, aws),
     durability: async (holder) => ({
       deps: { ...shared, holder },
       settings: { policy: await policy(), dryRun: config.DRY_RUN },
@@ -94,12 +100,13 @@ async function throughUpgrade(
   { execution, state }: StepContext<DurabilityDeps>,
   { deps, settings }: Awaited<ReturnType<DurabilityDeps['durability']>>,
   finding: Finding | undefined,
+  upgrades: UpgradeStarter | undefined,
 ): Promise<Finding | undefined> {
   const rule = settings.policy.rules.find((item) => item.name === finding?.rule);
   const config = rule?.durability;
-  if (finding?.action !== REMEDIATION_ACTIONS.needsStagedUpgrade || deps.upgrades === undefined)
-    return finding;
-  if (config === undefined || settings.dryRun) return finding;
+  if (finding?.action !== REMEDIATION_ACTIONS.needsStagedUpgrade || upgrades === undefined) return finding;
+  // A report-mode rule changes nothing, after a migration as anywhere.
+  if (config === undefined || settings.dryRun || rule?.mode !== 'enforce') return finding;
   const name = `${state.input.replicationGroupId}-after-${execution}`
     .replace(/[^A-Za-z0-9_-]/g, '-')
     .slice(0, 80);
@@ -107,11 +114,11 @@ async function throughUpgrade(
     replicationGroupId: state.input.replicationGroupId,
     target: config.set,
     allow: config.stagedChanges.allow,
-    enforce: rule?.mode === 'enforce',
+    enforce: true,
   };
   // The data is migrated: the group's lock passes to the upgrade (its Lock step takes it).
   await deps.store.releaseLease(lockKey(state.input.replicationGroupId), execution);
-  const started = await deps.upgrades.start(name, input);
+  const started = await upgrades.start(name, input);
   return {
     ...finding,
     action: REMEDIATION_ACTIONS.upgradeStarted,
@@ -127,6 +134,7 @@ async function raiseDurability(context: StepContext<DurabilityDeps>) {
     context,
     durability,
     result.report?.findings.find((item) => item.check === 'durability'),
+    deps.upgrades,
   );
   const done = !awaitingChange(result);
   const previous = state.durability ?? { attempt: -1, actions: [] };

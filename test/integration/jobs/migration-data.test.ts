@@ -80,8 +80,9 @@ describe.runIf(hasRedisServer())('Migration workflow with a real redis-server so
     };
     const withUpgrade: MigrationDeps = {
       ...deps,
+      upgrades,
       durability: async () => ({
-        deps: { ...stack.durabilityDeps('migration'), upgrades },
+        deps: stack.durabilityDeps('migration'),
         settings: { policy: enforce, dryRun: false },
       }),
     };

@@ -136,22 +136,32 @@ describe('Migration workflow (ASL run locally against the sandbox)', () => {
       now: deps.now,
     };
     const started: string[] = [];
-    deps.durability = async () => ({
-      deps: {
-        ...stack.durabilityDeps('migration'),
-        upgrades: {
-          start: async (name: string, upgrade: object) => {
-            started.push(name);
-            await runUpgradeLocally(upgradeDeps, upgrade, {
-              clock: stack.emulator.clock,
-              executionName: name,
-              onTaskToken: async () => ({ approved: true }),
-            });
-            return name;
-          },
-        },
+    deps.upgrades = {
+      start: async (name: string, upgrade: object) => {
+        started.push(name);
+        await runUpgradeLocally(upgradeDeps, upgrade, {
+          clock: stack.emulator.clock,
+          executionName: name,
+          onTaskToken: async () => ({ approved: true }),
+        });
+        return name;
       },
-      settings: { policy, dryRun: false },
+    };
+    // A rule that allows staged changes: the durability job itself must still not start the
+    // upgrade while the migration holds the group's lock (the migration hands it over).
+    const allowing = parsePolicy(
+      `version: 1
+rules:
+  - name: prod-durability
+    mode: enforce
+    match: { resourceTypes: [replication-group], tags: { env: prod } }
+    durability: { minimum: sync, stagedChanges: { allow: [enable-tls] } }
+`,
+      'allowing.yaml',
+    );
+    deps.durability = async () => ({
+      deps: stack.durabilityDeps('migration'),
+      settings: { policy: allowing, dryRun: false },
     });
 
     // Act
