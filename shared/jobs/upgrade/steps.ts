@@ -11,6 +11,7 @@ import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
 import { durabilityLeaseKey } from '../../aws/state-keys.js';
 import { failureOf, firstPoll, nextPoll } from '../../domain/migration/index.js';
 import { type DurabilityPlan, planDurability } from '../../domain/readiness.js';
+import { REMEDIATION_TIMINGS } from '../../domain/remediation.js';
 import type { Resource } from '../../domain/resource.js';
 import {
   nextUpgradeLook,
@@ -81,12 +82,11 @@ async function lock(context: Context) {
   const group = await readGroup(deps, groupId);
   const now = deps.now();
   const until = new Date(now.getTime() + LOCK_MS);
-  if (
-    !(await deps.store.acquireLease(lockKey(groupId), execution, until, now, {
-      kind: 'upgrade',
-      arn: group.arn,
-    }))
-  ) {
+  // A retried Lock (its answer lost after the lease was taken) finds its own holder: carry on.
+  const take = async (key: string, holder: string, details: object) =>
+    (await deps.store.acquireLease(key, holder, until, now, details)) ||
+    (await deps.store.readLease(key))?.holder === holder;
+  if (!(await take(lockKey(groupId), execution, { kind: 'upgrade', arn: group.arn }))) {
     const holder = (await deps.store.readLease(lockKey(groupId)))?.holder ?? 'another execution';
     throw new UpgradeError(UPGRADE_ERRORS.locked, `${groupId} is locked by ${holder}; nothing was changed`);
   }
@@ -99,9 +99,7 @@ async function lock(context: Context) {
     target: state.input.target,
     applyImmediately: true,
   };
-  if (
-    !(await deps.store.acquireLease(durabilityLease(group.arn), holderOf(execution), until, now, details))
-  ) {
+  if (!(await take(durabilityLease(group.arn), holderOf(execution), details))) {
     await deps.store.releaseLease(lockKey(groupId), execution);
     throw new UpgradeError(
       UPGRADE_ERRORS.locked,
@@ -248,18 +246,39 @@ async function checkStep(context: Context) {
   return { ...applied, ...nextPoll(applied, stepSchedule(state.input.polling.step, applied.step), done) };
 }
 
-/** Give back the group's lock and the durability lease, if this execution holds them. */
-async function release(deps: UpgradeDeps, execution: string, groupId?: string, arn?: string) {
+/**
+ * Give back the group's lock, the durability lease and the approval, if this execution holds
+ * them. After a failure (`failure` set) the durability lease is kept for a day as `failed`, as
+ * the durability job keeps a refused change: no scan starts the same upgrade again every hour.
+ */
+async function release(
+  deps: UpgradeDeps,
+  execution: string,
+  where: { groupId?: string; arn?: string },
+  failure?: { error: string; cause: string },
+) {
+  const { groupId, arn } = where;
   if (groupId === undefined) return;
   await deps.store.releaseLease(lockKey(groupId), execution);
-  if (arn !== undefined) await deps.store.releaseLease(durabilityLease(arn), holderOf(execution));
+  if (arn !== undefined && failure === undefined)
+    await deps.store.releaseLease(durabilityLease(arn), holderOf(execution));
+  if (arn !== undefined && failure !== undefined) {
+    const until = new Date(deps.now().getTime() + REMEDIATION_TIMINGS.outcomeHoldMs);
+    const fault = `${failure.error}: ${failure.cause}`;
+    await deps.store.updateLease(
+      durabilityLease(arn),
+      { phase: 'upgrading', rule: `upgrade ${execution}` },
+      { phase: 'failed', fault, faultCode: failure.error },
+      until,
+    );
+  }
   await deps.store.deleteRecord(UPGRADE_APPROVAL_KIND, groupId, { field: 'execution', is: execution });
 }
 
 async function succeeded(context: Context) {
   const { deps, execution, state } = context;
   const groupId = state.input.replicationGroupId;
-  await release(deps, execution, groupId, state.lock?.arn);
+  await release(deps, execution, { groupId, arn: state.lock?.arn });
   const group = await readReplicationGroup(deps.elasticache, groupId);
   const output = {
     status: state.input.dryRun ? 'dry-run' : 'succeeded',
@@ -280,8 +299,8 @@ async function succeeded(context: Context) {
 async function failed(context: StepContext<UpgradeDeps, Record<string, unknown>>) {
   const { deps, execution } = context;
   const state = parseUpgradeFailure(context.state);
-  await release(deps, execution, state.groupId, state.lock?.arn);
   const { error, cause } = failureOf(state.error);
+  await release(deps, execution, { groupId: state.groupId, arn: state.lock?.arn }, { error, cause });
   const steps = state.applied?.history ?? [];
   const output = {
     status: 'failed',

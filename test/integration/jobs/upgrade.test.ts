@@ -16,7 +16,7 @@ import { StepFunctionsUpgradeStarter } from '../../../shared/aws/upgrade-starter
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { type PlanStep, STAGED_ACTIONS } from '../../../shared/domain/readiness.js';
 import { scanDurability } from '../../../shared/jobs/durability.js';
-import type { UpgradeDeps } from '../../../shared/jobs/upgrade/steps.js';
+import { type UpgradeDeps, upgradeSteps } from '../../../shared/jobs/upgrade/steps.js';
 import { legacyGroupState, REGION, type Stack, startStack } from '../harness.js';
 import { base, STARTS } from '../readiness-fleet.js';
 
@@ -329,6 +329,67 @@ rules:
     expect(third.summary.byStatus.violation ?? 0).toBe(0);
     for (const id of ['auto-1', 'auto-2'])
       expect(stack.emulator.model.groups.get(id)?.effectiveDurability).toBe('sync');
+  });
+
+  it('keeps a failed upgrade from starting again for a day: its lease stays, failed', async () => {
+    // Prepare: a rejected upgrade (the operator said no).
+    stack.emulator.model.putGroup(legacy('said-no'));
+    const reject = async () => {
+      throw Object.assign(new Error('not this week'), { name: 'UpgradeRejected' });
+    };
+    await runUpgradeLocally(
+      deps,
+      { replicationGroupId: 'said-no', target: 'sync', allow: ['upgrade-engine'] },
+      { clock: clock(), executionName: 'up-said-no', onTaskToken: reject },
+    ).catch(() => undefined);
+    const arn = 'arn:aws:elasticache:us-east-1:123456789012:replicationgroup:said-no';
+    const policy = parsePolicy(
+      `version: 1
+rules:
+  - name: durable
+    mode: enforce
+    match: { ids: [said-no] }
+    durability: { minimum: sync, stagedChanges: { allow: [upgrade-engine] } }
+`,
+      'p.yaml',
+    );
+    const started: string[] = [];
+    const upgrades = { start: async (name: string) => (started.push(name), name) };
+
+    // Act: the next scan, an hour later.
+    stack.emulator.clock.advance(3_600_000);
+    const report = await scanDurability(
+      { ...stack.durabilityDeps('scan'), upgrades },
+      { policy, dryRun: false },
+    );
+
+    // Assess
+    const lease = await stack.store.readLease(`durability#${arn}`);
+    expect(lease?.details).toMatchObject({ phase: 'failed', faultCode: 'UpgradeRejected' });
+    expect(started).toEqual([]);
+    expect(report.findings.find((finding) => finding.check === 'durability')?.action).toBe('failed');
+  });
+
+  it('takes its lock again when its Lock step is retried, and no other execution can', async () => {
+    // Prepare
+    stack.emulator.model.putGroup(legacy('retried'));
+    const state = await upgradeSteps.validate({
+      deps,
+      execution: 'up-retried',
+      invocation: 'i-1',
+      state: { replicationGroupId: 'retried', target: 'sync' },
+    });
+    const lockAs = (execution: string) =>
+      upgradeSteps.lock({ deps, execution, invocation: 'i-2', state: state as Record<string, unknown> });
+
+    // Act
+    await lockAs('up-retried');
+    const again = await lockAs('up-retried');
+    const other = await lockAs('up-other').catch((error: unknown) => error);
+
+    // Assess
+    expect(again).toMatchObject({ arn: expect.stringContaining(':replicationgroup:retried') });
+    expect((other as Error).name).toBe('UpgradeLocked');
   });
 
   it('refuses to start while another execution holds the group, changing nothing', async () => {
