@@ -5,6 +5,7 @@
  */
 import { userInfo } from 'node:os';
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
+import { AwsCallError } from '../aws/errors.js';
 import { clip } from '../runtime/echo.js';
 import { InputValidationError } from '../runtime/errors.js';
 import { redact, redactText } from '../runtime/redact.js';
@@ -96,9 +97,22 @@ export async function decide(
 ): Promise<boolean> {
   const approval = await approvalOf(context, group);
   if (approval === undefined) return false;
-  await commands.runners.runner(context).decide(approval, decision);
+  try {
+    await commands.runners.runner(context).decide(approval, decision);
+  } catch (error) {
+    // A record left by an approval already answered: its token is spent, nothing waits.
+    if (!(error instanceof AwsCallError && SPENT_TOKEN.has(error.fault))) throw error;
+    await context.store.deleteRecord(context.workflow.approvalKind, group, {
+      field: 'execution',
+      is: approval.execution,
+    });
+    return false;
+  }
   return true;
 }
+
+/** Step Functions' answers to a task token that no task waits on any more. */
+const SPENT_TOKEN: ReadonlySet<string> = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
 
 /** Send `decision` to the execution waiting on `group` and say so; refused when none waits. */
 async function answer(

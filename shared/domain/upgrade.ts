@@ -19,6 +19,8 @@ export const UPGRADE_ERRORS = {
   groupNotFound: 'GroupNotFound',
   /** The plan is a rebuild, or facts it needs are missing: nothing can run online. */
   blocked: 'UpgradeBlocked',
+  /** While a step waited for approval the group changed: its plan no longer starts with it. */
+  planChanged: 'PlanChanged',
   /** The group is available after a step, yet the step is still the plan's first. */
   stepNotApplied: 'StepNotApplied',
   snapshotFailed: 'SnapshotFailed',
@@ -118,7 +120,8 @@ export type UpgradeLook =
   | { kind: 'not-applied'; step: PlanStep }
   | { kind: 'step'; step: PlanStep; remaining: number };
 
-const sameStep = (a: PlanStep, b: PlanStep) =>
+/** The same request: action and every parameter. */
+export const sameStep = (a: PlanStep, b: PlanStep) =>
   a.action === b.action && JSON.stringify(a.params) === JSON.stringify(b.params);
 
 /**

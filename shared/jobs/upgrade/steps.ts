@@ -17,6 +17,7 @@ import {
   nextUpgradeLook,
   parseUpgradeInput,
   planOptionsOf,
+  sameStep,
   stepSchedule,
   UPGRADE_ERRORS,
 } from '../../domain/upgrade.js';
@@ -216,13 +217,27 @@ async function requestApproval(context: Context) {
 }
 
 async function apply(context: Context) {
-  const { deps, state } = context;
+  const { deps, state, execution } = context;
   const step = state.plan?.step;
   if (step === undefined) throw new UpgradeError(UPGRADE_ERRORS.stepNotApplied, 'no step was planned');
-  await sendPlanStep(deps.elasticache, step, async () => {
+  const groupId = state.input.replicationGroupId;
+  // The approval (if any) is used: its record goes, so an abort cannot answer a spent token.
+  await deps.store.deleteRecord(UPGRADE_APPROVAL_KIND, groupId, { field: 'execution', is: execution });
+  // The step was planned before an approval that may have waited hours: plan again first.
+  const firstNow = async () => {
     const [group, fresh] = await planGroup(deps, state);
-    const first = fresh.verdict === 'staged' || fresh.verdict === 'in-place' ? fresh.steps[0] : undefined;
-    return group.status !== 'available' || first?.action !== step.action;
+    const look = nextUpgradeLook(group, fresh, undefined);
+    return { group, first: look.kind === 'step' ? look.step : undefined };
+  };
+  const before = await firstNow();
+  if (before.first === undefined || !sameStep(before.first, step))
+    throw new UpgradeError(
+      UPGRADE_ERRORS.planChanged,
+      `${groupId} changed while "${step.summary}" waited (${before.group.status}; the plan now starts with ${before.first?.summary ?? 'nothing to do online'}); nothing was sent`,
+    );
+  await sendPlanStep(deps.elasticache, step, async () => {
+    const after = await firstNow();
+    return after.group.status !== 'available' || after.first === undefined || !sameStep(after.first, step);
   });
   await deps.events.publish([
     event(context, 'step-requested', { action: step.action, summary: step.summary }),

@@ -11,6 +11,7 @@ import { ExecutionFailedError, type LocalTask, loadDefinition } from '../../../i
 import { runUpgradeLocally, UPGRADE_ASL } from '../../../infra/local/upgrade-workflow.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { EventPublisher } from '../../../shared/aws/notify.js';
+import { RECORD_KINDS } from '../../../shared/aws/state-keys.js';
 import { StateStore } from '../../../shared/aws/state-store.js';
 import { StepFunctionsUpgradeStarter } from '../../../shared/aws/upgrade-starter.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
@@ -390,6 +391,48 @@ rules:
     // Assess
     expect(again).toMatchObject({ arn: expect.stringContaining(':replicationgroup:retried') });
     expect((other as Error).name).toBe('UpgradeLocked');
+  });
+
+  it('sends nothing when the group changed while its step waited for approval (PlanChanged)', async () => {
+    // Prepare: the engine upgrade waits for approval; meanwhile someone upgrades the engine.
+    stack.emulator.model.putGroup(legacy('moved-on'));
+    const someoneElse = async () => {
+      const group = stack.emulator.model.groups.get('moved-on');
+      if (group !== undefined) group.engineVersion = '9.0';
+      return { approved: true };
+    };
+
+    // Act
+    const failure = await runUpgradeLocally(
+      deps,
+      { replicationGroupId: 'moved-on', target: 'sync' },
+      { clock: clock(), executionName: 'up-moved-on', onTaskToken: someoneElse },
+    ).catch((error: unknown) => error);
+
+    // Assess
+    expect((failure as ExecutionFailedError).error).toBe('PlanChanged');
+    expect(changes()).toEqual(['CreateSnapshot']);
+    expect(await stack.store.readLease('migration#moved-on')).toBeUndefined();
+  });
+
+  it('spends the approval record when the approved step is applied', async () => {
+    stack.emulator.model.putGroup(legacy('spent'));
+    const left: unknown[] = [];
+    const watchApply =
+      (task: LocalTask): LocalTask =>
+      async (event) => {
+        const result = await task(event);
+        if ((event as { action?: string }).action === 'apply')
+          left.push(await stack.store.readRecord(RECORD_KINDS.upgradeApproval, 'spent'));
+        return result;
+      };
+    await runUpgradeLocally(
+      deps,
+      { replicationGroupId: 'spent', target: 'sync', allow: ['add-replicas'] },
+      { clock: clock(), executionName: 'up-spent', onTaskToken: approveAll, wrap: watchApply },
+    );
+    expect(left.length).toBeGreaterThan(1);
+    expect(left.every((record) => record === undefined)).toBe(true);
   });
 
   it('refuses to start while another execution holds the group, changing nothing', async () => {

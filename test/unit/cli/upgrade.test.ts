@@ -143,6 +143,23 @@ describe('guardrails upgrade, against Step Functions', () => {
     ]);
   });
 
+  it('aborts with StopExecution when the parked approval was already answered (its token spent)', async () => {
+    dynamo.on(GetCommand, { Key: { pk: 'lease', sk: 'migration#orders' } }).resolves(lockItem);
+    dynamo.on(GetCommand, { Key: { pk: 'approval#upgrade', sk: 'orders' } }).resolves(approval);
+    sfn
+      .on(SendTaskFailureCommand)
+      .rejects(Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut', $fault: 'client' }));
+    sfn.on(StopExecutionCommand).resolves({ stopDate: new Date() });
+
+    const { code, out } = await cli(['upgrade', 'abort', 'orders', '--reason', 'wrong window']);
+
+    expect(code).toBe(EXIT.compliant);
+    expect(sfn.commandCalls(StopExecutionCommand)).toHaveLength(1);
+    expect(out).toContain('stopped orders-20261125100000');
+    const deleted = dynamo.commandCalls(DeleteCommand).map((call) => call.args[0].input.Key);
+    expect(deleted).toContainEqual({ pk: 'approval#upgrade', sk: 'orders' });
+  });
+
   it('refuses to abort an execution of the migration that holds the group', async () => {
     dynamo.on(GetCommand).resolves({ Item: { ...lockItem.Item, details: {} } });
 
