@@ -137,13 +137,9 @@ export function planDurabilityRemediation(
       durabilitySwitch: policy.settings.durabilitySwitch,
     });
     if (readiness.verdict === 'rebuild' || readiness.verdict === 'unknown') {
-      const { unmet } = durabilityEligibility(resource);
-      const why = readiness.verdict === 'rebuild' ? readiness.blockers : unmet;
-      return hold(
-        finding,
-        REMEDIATION_ACTIONS.needsRebuild,
-        `cannot be made durable online: ${why.join('; ')}`,
-      );
+      const why =
+        readiness.verdict === 'rebuild' ? readiness.blockers : durabilityEligibility(resource).unmet;
+      return hold(finding, REMEDIATION_ACTIONS.needsRebuild, `no online path: ${why.join('; ')}`);
     }
     const staged = readiness.verdict === 'staged';
     if (staged && (rule.mode !== 'enforce' || allow.length === 0 || options.upgrades !== true)) {
