@@ -225,6 +225,29 @@ export async function readEngineVersions(
   return { versions };
 }
 
+/**
+ * Write the engine versions of `resources` onto them (those still without one; a group named
+ * twice is read once). Returns, per ARN, the failure of each group whose version could not
+ * be read: the caller decides what that group's findings or plan say.
+ *
+ * @example
+ * const unreadable = await readEngineVersionsInto(client, violating);
+ */
+export async function readEngineVersionsInto(
+  client: ElastiCacheClient,
+  resources: readonly Resource[],
+): Promise<Map<string, AwsCallError>> {
+  const wanted = [...new Set(resources)].filter((resource) => resource.engineVersion === undefined);
+  const failures = new Map<string, AwsCallError>();
+  if (wanted.length === 0) return failures;
+  const { versions, error } = await readEngineVersions(client, wanted);
+  for (const resource of wanted) {
+    resource.engineVersion = versions.get(resource.id);
+    if (resource.engineVersion === undefined && error !== undefined) failures.set(resource.arn, error);
+  }
+  return failures;
+}
+
 /** One replication group as the API describes it, or undefined when it does not exist (any more). */
 async function describeGroup(
   client: ElastiCacheClient,

@@ -3,30 +3,9 @@
  * violating Valkey groups and the DurabilityLag of durable ones, each read in batches.
  */
 import { readDurabilityHealth } from '../aws/durability-metrics.js';
-import { readEngineVersions } from '../aws/elasticache.js';
 import { AwsCallError } from '../aws/errors.js';
 import type { Resource } from '../domain/resource.js';
 import type { GroupCheckDeps } from './durability.js';
-
-/**
- * Fill in what evaluation needs beyond the describe answers: versions of violating Valkey
- * groups, read in pages. Returns, per ARN, the failure of a group whose version could not be
- * read: that group's findings end as `error`, and the run goes on with the others.
- */
-export async function readEngineVersionsInto(
-  deps: GroupCheckDeps,
-  candidates: Resource[],
-): Promise<Map<string, AwsCallError>> {
-  // One entry per group, however many rules it violates (a reaction's one group is one call).
-  const wanted = [...new Set(candidates)].filter((resource) => resource.engineVersion === undefined);
-  const { versions, error } = await readEngineVersions(deps.clients.elasticache, wanted);
-  const failures = new Map<string, AwsCallError>();
-  for (const resource of wanted) {
-    resource.engineVersion = versions.get(resource.id);
-    if (resource.engineVersion === undefined && error !== undefined) failures.set(resource.arn, error);
-  }
-  return failures;
-}
 
 /** Attach DurabilityLag and buffer errors to the durable groups: one batched read. */
 export async function readHealth(

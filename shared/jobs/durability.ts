@@ -7,7 +7,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { FleetClients } from '../aws/clients.js';
-import { readFleet, readReplicationGroup } from '../aws/elasticache.js';
+import { readEngineVersionsInto, readFleet, readReplicationGroup } from '../aws/elasticache.js';
 import type { EventPublisher } from '../aws/notify.js';
 import { durabilityLeaseKey, LEASE_PREFIXES, remediationDetailsSchema } from '../aws/state-keys.js';
 import type { StateStore } from '../aws/state-store.js';
@@ -23,7 +23,7 @@ import {
 } from '../domain/remediation.js';
 import type { Resource } from '../domain/resource.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
-import { readEngineVersionsInto, readHealth } from './durability-inputs.js';
+import { readHealth } from './durability-inputs.js';
 import { EnforcementRun } from './durability-run.js';
 
 /** What checking groups needs; a fleet scan needs the tagging client too ({@link DurabilityJobDeps}). */
@@ -91,8 +91,9 @@ async function enforce(
     ),
   );
   const open = remediable.filter((finding) => !leases.has(durabilityLeaseKey(finding.arn)));
+  // One read per group, however many rules it violates (a reaction's one group is one call).
   const unreadable = await readEngineVersionsInto(
-    deps,
+    deps.clients.elasticache,
     open
       .filter((finding) => finding.status === 'violation')
       .map((finding) => byArn.get(finding.arn))

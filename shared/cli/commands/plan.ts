@@ -1,7 +1,7 @@
 /** `guardrails plan`: for every group a durability rule covers, what it takes to get there. */
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { createElastiCacheClient } from '../../aws/clients.js';
-import { readEngineVersions } from '../../aws/elasticache.js';
+import { readEngineVersionsInto } from '../../aws/elasticache.js';
 import { loadPolicyFile } from '../../aws/policy-file.js';
 import { evaluate } from '../../domain/evaluate.js';
 import {
@@ -59,13 +59,11 @@ export async function withEngineVersions(
   fleet: Resource[],
   io: CliIo,
 ): Promise<Resource[]> {
-  const groups = fleet.filter(
-    (resource) => resource.type === 'replication-group' && resource.engineVersion === undefined,
-  );
-  if (flags.input !== undefined || groups.length === 0) return fleet;
-  const { versions, error } = await readEngineVersions(createElastiCacheClient(awsOptions(flags)), groups);
-  for (const group of groups) group.engineVersion = versions.get(group.id);
+  const groups = fleet.filter((resource) => resource.type === 'replication-group');
+  if (flags.input !== undefined) return fleet;
+  const unread = await readEngineVersionsInto(createElastiCacheClient(awsOptions(flags)), groups);
   // The findings stand without them; only the plans of the groups left unread say so.
+  const [error] = unread.values();
   if (error !== undefined)
     io.stderr(`guardrails: engine versions not read (${clip(error.message, 200)}); their plans say so\n`);
   return fleet;

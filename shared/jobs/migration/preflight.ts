@@ -3,7 +3,7 @@
  * and check everything AWS would refuse later, before anything is created or changed.
  */
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
-import { type MigrationEndpoint, readEngineVersions } from '../../aws/elasticache.js';
+import { type MigrationEndpoint, readEngineVersionsInto } from '../../aws/elasticache.js';
 import { StateStore } from '../../aws/state-store.js';
 import { withNode } from '../../aws/valkey.js';
 import {
@@ -75,8 +75,8 @@ async function preflight(context: StepContext<PreflightDeps>) {
   // An abort asked for before this execution held the lock is not meant for it.
   await deps.store.deleteRecord(ABORT_KIND, groupId, { field: 'execution', isNot: execution });
   const group = await groupOrFail(deps.elasticache, groupId);
-  if (group.engine === 'redis' && group.engineVersion === undefined)
-    group.engineVersion = (await readEngineVersions(deps.elasticache, [group])).versions.get(group.id);
+  // Unread, the version stays unknown and the preflight says so.
+  if (group.engine === 'redis') await readEngineVersionsInto(deps.elasticache, [group]);
   const probes = await Promise.all(state.input.customerEndpoints.map(probeSource));
   const { problems, notes } = preflightFindings(group, state.input.customerEndpoints.length, probes);
   if (problems.length > 0) throw new MigrationError(MIGRATION_ERRORS.preflightFailed, problems.join('; '));

@@ -5,7 +5,7 @@
  * back); the ASL waits for the group between looks. A refusal ends the execution with the
  * fault's name, the group left as the last step left it.
  */
-import { readEngineVersions, readReplicationGroup, sendPlanStep } from '../../aws/elasticache.js';
+import { readEngineVersionsInto, readReplicationGroup, sendPlanStep } from '../../aws/elasticache.js';
 import { DETAIL_TYPES } from '../../aws/notify.js';
 import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
 import { durabilityLeaseKey } from '../../aws/state-keys.js';
@@ -50,9 +50,9 @@ async function readGroup(deps: UpgradeDeps, groupId: string): Promise<Resource> 
   const group = await readReplicationGroup(deps.elasticache, groupId);
   if (group === undefined)
     throw new UpgradeError(UPGRADE_ERRORS.groupNotFound, `replication group ${groupId} not found`);
-  const { versions, error } = await readEngineVersions(deps.elasticache, [group]);
+  const [error] = (await readEngineVersionsInto(deps.elasticache, [group])).values();
   if (error !== undefined) throw error;
-  return { ...group, engineVersion: versions.get(groupId) };
+  return group;
 }
 
 async function planGroup(deps: UpgradeDeps, state: UpgradeState): Promise<[Resource, DurabilityPlan]> {
