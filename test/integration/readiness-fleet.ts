@@ -3,20 +3,11 @@
  * the number of steps the planner must give each (the readiness and upgrade tests share them).
  */
 import type { CreateReplicationGroupCommandInput } from '@aws-sdk/client-elasticache';
+import { clusteredGroup } from './emulator/fixtures.js';
 
-export const base = (id: string): CreateReplicationGroupCommandInput => ({
-  ReplicationGroupId: id,
-  ReplicationGroupDescription: 'readiness',
-  Engine: 'valkey',
-  EngineVersion: '9.0',
-  ClusterMode: 'enabled',
-  NumNodeGroups: 2,
-  ReplicasPerNodeGroup: 1,
-  AutomaticFailoverEnabled: true,
-  MultiAZEnabled: true,
-  TransitEncryptionEnabled: true,
-  CacheNodeType: 'cache.r7g.large',
-});
+/** A group that meets every durability requirement (the emulator conformance tests' own). */
+export const base = (id: string): CreateReplicationGroupCommandInput =>
+  clusteredGroup(id, { ReplicationGroupDescription: 'readiness' });
 
 /** Cluster mode disabled, one node, no failover, no TLS: the farthest online starting point. */
 const legacy = (
