@@ -1,6 +1,6 @@
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
-import type { MiddlewareStack } from '@smithy/types';
+import type { AwsCredentialIdentityProvider, MiddlewareStack } from '@smithy/types';
 import { guardMutations, nameEndpointOnNetworkErrors } from './mutation.js';
 
 /**
@@ -20,6 +20,8 @@ export interface AwsClientOptions {
    * rate-based, such as an emulator's random ones).
    */
   retryMode?: 'adaptive' | 'standard';
+  /** Credentials other than the default chain's (a member account's, from AssumeRole). */
+  credentials?: AwsCredentialIdentityProvider;
   /** Per-attempt limits, so an endpoint that accepts and never answers cannot hang a run. */
   timeouts?: Partial<HttpTimeouts>;
 }
@@ -50,6 +52,7 @@ export function clientConfig(options: AwsClientOptions = {}) {
     ...(options.region === undefined ? {} : { region: options.region }),
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     ...(options.profile === undefined ? {} : { profile: options.profile }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
   };
 }
 

@@ -68,7 +68,7 @@ export function unknownShare(
   fleet: readonly Resource[],
   lacking: LackingFields,
 ): UnknownShare {
-  const key = (type: ResourceType, id: string) => `${type}\u0000${id}`;
+  const key = (type: string, id: string) => `${type}\u0000${id}`;
   const byKey = new Map(fleet.map((resource) => [key(resource.type, resource.id), resource]));
   const unknown = findings.filter((finding) => finding.status === 'unknown');
   const unknownResources = new Set<Resource>();

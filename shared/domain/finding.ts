@@ -6,12 +6,13 @@ export type FindingStatus = (typeof FINDING_STATUSES)[number];
 
 /** One record shape for every rule and every output: CLI, Lambda result, alert, state store. */
 export interface Finding {
-  resourceType: ResourceType;
+  /** `target` for the one finding of an account × region that could not be scanned. */
+  resourceType: ResourceType | 'target';
   resourceId: string;
   arn: string;
   rule: string;
   /** The check's one name: its key in the policy and in the registry. */
-  check: CheckKey;
+  check: CheckKey | 'target';
   status: FindingStatus;
   expected: string;
   observed: string;

@@ -72,7 +72,7 @@ export interface DurabilityReport {
 const findingKey = (finding: Pick<Finding, 'arn' | 'rule' | 'check'>) =>
   `${finding.arn}#${finding.rule}#${finding.check}`;
 /** The checks whose violations this job remediates (hook `remediation: set-durability`). */
-const REMEDIATED = checksDeclaring('remediation', 'set-durability');
+const REMEDIATED: ReadonlySet<string> = checksDeclaring('remediation', 'set-durability');
 
 /** Evaluate every check on `resources`, remediate what a remediation hook covers, store and emit for all. */
 async function enforce(

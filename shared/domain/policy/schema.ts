@@ -4,6 +4,7 @@ import { checkShape } from '../checks/registry.js';
 import { compileGlob, GlobError } from '../glob.js';
 import { CLUSTER_MODES, RESOURCE_TYPES } from '../resource.js';
 import { strictObject } from '../strict-object.js';
+import { targetsSchema } from '../targets.js';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -77,6 +78,8 @@ const settingsSchema = strictObject({
    * the older Limitations page): plans then give a rebuild for a group with durability off.
    */
   durabilitySwitch: z.enum(['online', 'creation-only']).default('online'),
+  /** Where to look; absent: the deployment's own account and region. */
+  targets: targetsSchema.optional(),
 });
 
 export const policySchema = strictObject({

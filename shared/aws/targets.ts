@@ -1,0 +1,233 @@
+/**
+ * Reaching the targets: which account × region pairs there are (listed, or the organisation's
+ * accounts through Organizations, in the regions listed or each account's enabled ones through
+ * the Account API), and the credentials of each member account (STS AssumeRole into the
+ * member-access role, cached for the run and refreshed before they expire).
+ */
+import { AccountClient, paginateListRegions } from '@aws-sdk/client-account';
+import {
+  OrganizationsClient,
+  paginateListAccounts,
+  paginateListAccountsForParent,
+  paginateListOrganizationalUnitsForParent,
+} from '@aws-sdk/client-organizations';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import {
+  ALL_ENABLED,
+  crossTargets,
+  type MemberAccess,
+  memberRoleArn,
+  type Target,
+  type TargetFailure,
+  type TargetSpec,
+} from '../domain/targets.js';
+import { mapConcurrent } from '../runtime/concurrency.js';
+import { isThrottlingError } from '../runtime/retryable.js';
+import { type AwsClientOptions, createClient } from './clients.js';
+import { AwsCallError, awsCall } from './errors.js';
+
+/** Accounts whose regions are read at once (`all-enabled`). */
+const RESOLVE_CONCURRENCY = 8;
+/** Session name on the member's CloudTrail entries. */
+const SESSION_NAME = 'elasticache-guardrails';
+/** The member role's MaxSessionDuration (infra/member-access.yaml). */
+const SESSION_SECONDS = 3600;
+/** Credentials are renewed this long before they expire, so no call is signed with a dying key. */
+export const REFRESH_MARGIN_MS = 5 * 60_000;
+
+/**
+ * One member account's credentials, assumed on first use and shared by every client of that
+ * account (one AssumeRole per account and run); renewed when within {@link REFRESH_MARGIN_MS}
+ * of expiring. A failed AssumeRole is not cached: the next call tries again.
+ *
+ * @example
+ * const credentials = assumeRoleCredentials(sts, '111111111111', { roleName: 'elasticache-guardrails-member' });
+ * const elasticache = createElastiCacheClient({ region: 'eu-west-1', credentials });
+ */
+export function assumeRoleCredentials(
+  sts: STSClient,
+  account: string,
+  access: MemberAccess,
+  now: () => number = Date.now,
+): AwsCredentialIdentityProvider {
+  let cached: Promise<AwsCredentialIdentity> | undefined;
+  const assume = async (): Promise<AwsCredentialIdentity> => {
+    const roleArn = memberRoleArn(account, access.roleName);
+    const { Credentials: credentials } = await awsCall(`STS AssumeRole ${roleArn}`, () =>
+      sts.send(
+        new AssumeRoleCommand({
+          RoleArn: roleArn,
+          RoleSessionName: SESSION_NAME,
+          DurationSeconds: SESSION_SECONDS,
+          ...(access.externalId === undefined ? {} : { ExternalId: access.externalId }),
+        }),
+      ),
+    );
+    if (credentials?.AccessKeyId === undefined || credentials.SecretAccessKey === undefined)
+      throw new AwsCallError(`STS AssumeRole ${roleArn}`, new Error('the answer holds no credentials'));
+    return {
+      accessKeyId: credentials.AccessKeyId,
+      secretAccessKey: credentials.SecretAccessKey,
+      sessionToken: credentials.SessionToken,
+      expiration: credentials.Expiration,
+      accountId: account,
+    };
+  };
+  return async () => {
+    const current = cached === undefined ? undefined : await cached.catch(() => undefined);
+    const fresh =
+      current !== undefined &&
+      (current.expiration === undefined || current.expiration.getTime() - now() > REFRESH_MARGIN_MS);
+    if (fresh) return current;
+    cached = assume();
+    cached.catch(() => {
+      cached = undefined;
+    });
+    return cached;
+  };
+}
+
+/**
+ * The credentials of every member account, one provider per account (so the regions of an
+ * account share its AssumeRole), over one STS client in the app's own region.
+ */
+export class MemberCredentials {
+  readonly #sts: STSClient;
+  readonly #byAccount = new Map<string, AwsCredentialIdentityProvider>();
+
+  constructor(
+    readonly access: MemberAccess,
+    options: AwsClientOptions = {},
+    readonly now: () => number = Date.now,
+  ) {
+    this.#sts = createClient(STSClient, options);
+  }
+
+  of(account: string): AwsCredentialIdentityProvider {
+    let provider = this.#byAccount.get(account);
+    if (provider === undefined) {
+      provider = assumeRoleCredentials(this.#sts, account, this.access, this.now);
+      this.#byAccount.set(account, provider);
+    }
+    return provider;
+  }
+
+  /** Client options for `target`: its region, its account's credentials. */
+  clientOptions(target: Target, base: AwsClientOptions = {}): AwsClientOptions {
+    return { ...base, region: target.region, credentials: this.of(target.account) };
+  }
+}
+
+/** Error codes AWS answers a call into a region the account has not enabled. */
+const REGION_NOT_ENABLED = new Set(['InvalidClientTokenId', 'UnrecognizedClientException']);
+
+/**
+ * Why a target could not be scanned, in words an operator acts on: the role denied, STS
+ * throttling, the region not enabled, or the failed call as it was answered.
+ */
+export function targetFailure(error: unknown, target: Target, access: MemberAccess): TargetFailure {
+  const cause = error instanceof AwsCallError ? error.cause : error;
+  const code = error instanceof AwsCallError ? error.fault : error instanceof Error ? error.name : 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  const roleArn = memberRoleArn(target.account, access.roleName);
+  const assuming = error instanceof AwsCallError && error.call.startsWith('STS AssumeRole');
+  if (assuming && isThrottlingError(cause))
+    return { code, cause: `STS throttled AssumeRole of ${roleArn} after every retry: ${message}` };
+  if (assuming && /AccessDenied/.test(code))
+    return {
+      code,
+      cause: `the role ${roleArn} cannot be assumed (is the member-access stack deployed there, with this external id?): ${message}`,
+    };
+  if (REGION_NOT_ENABLED.has(code))
+    return { code, cause: `region ${target.region} is not enabled in account ${target.account}: ${message}` };
+  return { code, cause: message };
+}
+
+export interface ResolvedTargets {
+  targets: Target[];
+  /** Accounts whose regions could not be listed (`all-enabled`), by the target `<account>/*`. */
+  failures: Array<{ target: Target; failure: TargetFailure }>;
+}
+
+export interface TargetResolverDeps {
+  /** The app's own options (region, endpoint, retries): Organizations is called with them. */
+  options: AwsClientOptions;
+  credentials: MemberCredentials;
+}
+
+/** The active accounts of the organisation, or of `ous` and every OU beneath them. */
+async function organizationAccounts(
+  organizations: OrganizationsClient,
+  ous: readonly string[] | undefined,
+): Promise<string[]> {
+  const accounts: string[] = [];
+  const take = (page: { Accounts?: Array<{ Id?: string; Status?: string }> }) => {
+    for (const account of page.Accounts ?? [])
+      if (account.Id !== undefined && account.Status === 'ACTIVE') accounts.push(account.Id);
+  };
+  if (ous === undefined) {
+    await awsCall('Organizations ListAccounts', async () => {
+      for await (const page of paginateListAccounts({ client: organizations }, {})) take(page);
+    });
+    return accounts;
+  }
+  const pending = [...ous];
+  const seen = new Set<string>();
+  for (let parent = pending.shift(); parent !== undefined; parent = pending.shift()) {
+    if (seen.has(parent)) continue;
+    seen.add(parent);
+    const ParentId = parent;
+    await awsCall(`Organizations ListAccountsForParent ${ParentId}`, async () => {
+      for await (const page of paginateListAccountsForParent({ client: organizations }, { ParentId }))
+        take(page);
+    });
+    await awsCall(`Organizations ListOrganizationalUnitsForParent ${ParentId}`, async () => {
+      for await (const page of paginateListOrganizationalUnitsForParent(
+        { client: organizations },
+        { ParentId },
+      ))
+        for (const unit of page.OrganizationalUnits ?? []) if (unit.Id !== undefined) pending.push(unit.Id);
+    });
+  }
+  return accounts;
+}
+
+/** The regions `account` has enabled, read with its own credentials. */
+async function enabledRegions(account: string, deps: TargetResolverDeps): Promise<string[]> {
+  const client = createClient(AccountClient, { ...deps.options, credentials: deps.credentials.of(account) });
+  const regions: string[] = [];
+  await awsCall(`Account ListRegions ${account}`, async () => {
+    const input = { RegionOptStatusContains: ['ENABLED' as const, 'ENABLED_BY_DEFAULT' as const] };
+    for await (const page of paginateListRegions({ client }, input))
+      for (const region of page.Regions ?? [])
+        if (region.RegionName !== undefined) regions.push(region.RegionName);
+  });
+  return regions;
+}
+
+/**
+ * Every target of `spec`, in a stable order. An account whose enabled regions cannot be read
+ * (its role denied, say) is one failure, and the others go on.
+ */
+export async function resolveTargets(spec: TargetSpec, deps: TargetResolverDeps): Promise<ResolvedTargets> {
+  const listed =
+    spec.accounts ??
+    (await organizationAccounts(createClient(OrganizationsClient, deps.options), spec.organization?.ous));
+  const excluded = new Set(spec.exclude ?? []);
+  const accounts = [...new Set(listed)].filter((account) => !excluded.has(account)).sort();
+  if (spec.regions !== ALL_ENABLED) return { targets: crossTargets(accounts, spec.regions), failures: [] };
+  const resolved: ResolvedTargets = { targets: [], failures: [] };
+  const regions = await mapConcurrent(accounts, RESOLVE_CONCURRENCY, (account) =>
+    enabledRegions(account, deps).catch((error: unknown) => error as Error),
+  );
+  accounts.forEach((account, index) => {
+    const found = regions[index];
+    if (Array.isArray(found)) resolved.targets.push(...crossTargets([account], found));
+    else {
+      const target = { account, region: '*' };
+      resolved.failures.push({ target, failure: targetFailure(found, target, deps.credentials.access) });
+    }
+  });
+  return resolved;
+}

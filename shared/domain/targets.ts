@@ -1,0 +1,115 @@
+/**
+ * Where the app looks: one account and region (the deployment's own), or many — accounts
+ * listed or the organisation's, each in the regions listed or every region it has enabled.
+ * A target is one account × region; the app reaches a member account through a role the
+ * member-access stack (infra/member-access.yaml) creates there.
+ */
+import * as z from 'zod';
+import { echo } from '../runtime/echo.js';
+import type { Finding } from './finding.js';
+import { strictObject } from './strict-object.js';
+
+/** One account in one region. */
+export interface Target {
+  account: string;
+  region: string;
+}
+
+/** The role the member-access stack creates unless told otherwise. */
+export const DEFAULT_MEMBER_ROLE = 'elasticache-guardrails-member';
+/** Targets scanned at once unless told otherwise. */
+export const DEFAULT_TARGET_CONCURRENCY = 10;
+/** Every region an account has enabled (read from the account itself). */
+export const ALL_ENABLED = 'all-enabled';
+
+export const accountIdSchema = z
+  .string()
+  .regex(/^\d{12}$/, { error: (issue) => `expected a 12-digit account id, got ${echo(issue.input)}` });
+export const regionSchema = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, {
+  error: (issue) => `expected a region such as eu-west-1, got ${echo(issue.input)}`,
+});
+const ouIdSchema = z.string().regex(/^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/, {
+  error: (issue) => `expected an OU id (ou-…) or root id (r-…), got ${echo(issue.input)}`,
+});
+export const roleNameSchema = z
+  .string()
+  .regex(/^[\w+=,.@-]{1,64}$/, { error: (issue) => `expected an IAM role name, got ${echo(issue.input)}` });
+
+/**
+ * `settings.targets` of the policy. Absent: the deployment's own account and region, with
+ * its own credentials (no role is assumed).
+ */
+export const targetsSchema = strictObject({
+  /** Accounts listed; or */
+  accounts: z.array(accountIdSchema).min(1).optional(),
+  /** every active account of the organisation (or of these OUs and the OUs under them). */
+  organization: strictObject({ ous: z.array(ouIdSchema).min(1).optional() }).optional(),
+  /** Accounts left out whichever way they were chosen. */
+  exclude: z.array(accountIdSchema).default([]),
+  regions: z.union([z.literal(ALL_ENABLED), z.array(regionSchema).min(1)]),
+  roleName: roleNameSchema.default(DEFAULT_MEMBER_ROLE),
+  /** Targets scanned at once. */
+  concurrency: z.number().int().min(1).max(1000).default(DEFAULT_TARGET_CONCURRENCY),
+}).refine((targets) => (targets.accounts === undefined) !== (targets.organization === undefined), {
+  error: 'give either accounts or organization',
+});
+export type TargetsSetting = z.infer<typeof targetsSchema>;
+
+/** Which targets to scan, however they were given (policy, CLI flags, deployment). */
+export interface TargetSpec {
+  accounts?: readonly string[];
+  /** The organisation; `ous` narrows it to these OUs and everything under them. */
+  organization?: { ous?: readonly string[] };
+  exclude?: readonly string[];
+  regions: readonly string[] | typeof ALL_ENABLED;
+}
+
+/** How the app reaches a member account. The external id is a deployment secret: never logged. */
+export interface MemberAccess {
+  roleName: string;
+  externalId?: string;
+}
+
+export const targetName = (target: Target) => `${target.account}/${target.region}`;
+
+export const memberRoleArn = (account: string, roleName: string, partition = 'aws') =>
+  `arn:${partition}:iam::${account}:role/${roleName}`;
+
+/** Whether `arn` names a resource of `target` (`arn:<partition>:<service>:<region>:<account>:…`). */
+export function inTarget(arn: string, target: Target): boolean {
+  const [, , , region, account] = arn.split(':');
+  return region === target.region && account === target.account;
+}
+
+/** The pseudo check of a target that could not be scanned; it is never stored or imported. */
+export const TARGET_CHECK = 'target';
+export const TARGET_RESOURCE_TYPE = 'target';
+
+/** Why a target could not be scanned: the AWS error code and what it means. */
+export interface TargetFailure {
+  code: string;
+  cause: string;
+}
+
+/** The one `error` finding of a target that could not be scanned, naming the cause. */
+export function targetErrorFinding(target: Target, failure: TargetFailure): Finding {
+  return {
+    resourceType: TARGET_RESOURCE_TYPE,
+    resourceId: targetName(target),
+    arn: `arn:aws:elasticache:${target.region}:${target.account}:*`,
+    rule: '*',
+    check: TARGET_CHECK,
+    status: 'error',
+    expected: 'reachable',
+    observed: failure.code,
+    reason: failure.cause,
+    action: null,
+  };
+}
+
+/** Every account × region, in a stable order (account, then region). */
+export function crossTargets(accounts: readonly string[], regions: readonly string[]): Target[] {
+  return [...new Set(accounts)]
+    .sort()
+    .flatMap((account) => [...new Set(regions)].sort().map((region) => ({ account, region })));
+}
