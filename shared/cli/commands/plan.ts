@@ -1,6 +1,6 @@
 /** `guardrails plan`: for every group a durability rule covers, what it takes to get there. */
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
-import { createElastiCacheClient } from '../../aws/clients.js';
+import { type AwsClientOptions, createElastiCacheClient } from '../../aws/clients.js';
 import { readEngineVersionsInto } from '../../aws/elasticache.js';
 import { loadPolicyFile } from '../../aws/policy-file.js';
 import { evaluate } from '../../domain/evaluate.js';
@@ -12,8 +12,8 @@ import {
   planFleet,
 } from '../../domain/fleet-plan.js';
 import type { Resource } from '../../domain/resource.js';
+import { arnLocation } from '../../domain/security-findings.js';
 import { clip } from '../../runtime/echo.js';
-import { arnParts } from '../format.js';
 import {
   type CliIo,
   EXIT,
@@ -51,23 +51,32 @@ function current(resource: Resource): string {
 
 /**
  * Versions of the replication groups (DescribeReplicationGroups has none), written onto the
- * resources themselves (the unknown-share report knows them by identity). Offline input has
- * none: plans then say the version is not known.
+ * resources themselves (the unknown-share report knows them by identity), read with `options`
+ * (undefined: offline input, which has none; plans then say the version is not known). `where`
+ * names the target in the warning of a run over targets.
  */
 export async function withEngineVersions(
-  flags: FleetFlags,
+  options: AwsClientOptions | undefined,
   fleet: Resource[],
   io: CliIo,
+  where?: string,
 ): Promise<Resource[]> {
   const groups = fleet.filter((resource) => resource.type === 'replication-group');
-  if (flags.input !== undefined) return fleet;
-  const unread = await readEngineVersionsInto(createElastiCacheClient(awsOptions(flags)), groups);
+  if (options === undefined) return fleet;
+  const unread = await readEngineVersionsInto(createElastiCacheClient(options), groups);
   // The findings stand without them; only the plans of the groups left unread say so.
   const [error] = unread.values();
+  const of = where === undefined ? '' : ` of ${where}`;
   if (error !== undefined)
-    io.stderr(`guardrails: engine versions not read (${clip(error.message, 200)}); their plans say so\n`);
+    io.stderr(
+      `guardrails: engine versions${of} not read (${clip(error.message, 200)}); their plans say so\n`,
+    );
   return fleet;
 }
+
+/** The client options of a fleet read live, or undefined for offline `--input`. */
+export const liveOptions = (flags: FleetFlags): AwsClientOptions | undefined =>
+  flags.input === undefined ? awsOptions(flags) : undefined;
 
 function shown(plans: GroupPlan[], flags: FilterFlags): GroupPlan[] {
   return plans.filter(
@@ -80,7 +89,11 @@ function shown(plans: GroupPlan[], flags: FilterFlags): GroupPlan[] {
 
 async function plan(flags: FleetFlags & OutputFlags & FilterFlags, io: CliIo): Promise<number> {
   const policy = await loadPolicyFile(flags.policy);
-  const fleet = await withEngineVersions(flags, (await describedFleetOf(flags, io)).resources, io);
+  const fleet = await withEngineVersions(
+    liveOptions(flags),
+    (await describedFleetOf(flags, io)).resources,
+    io,
+  );
   const plans = planFleet(fleet, evaluate(fleet, policy, new Date()), policy);
   const rows = shown(plans, flags);
   const counts = countVerdicts(plans);
@@ -96,7 +109,8 @@ async function plan(flags: FleetFlags & OutputFlags & FilterFlags, io: CliIo): P
             plans: rows.map(({ resource, rule, plan: detail }) => ({
               resourceId: resource.id,
               arn: resource.arn,
-              ...arnParts(resource.arn),
+              region: arnLocation(resource.arn).region,
+              account: arnLocation(resource.arn).account,
               rule,
               current: current(resource),
               ...detail,
