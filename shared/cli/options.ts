@@ -132,6 +132,10 @@ export async function describedFleetOf(flags: FleetFlags, io: CliIo): Promise<De
   return fleet;
 }
 
+/** The client options of a fleet read live, or undefined for offline `--input`. */
+export const liveOptions = (flags: FleetFlags): AwsClientOptions | undefined =>
+  flags.input === undefined ? awsOptions(flags) : undefined;
+
 export async function fleetOf(flags: FleetFlags, io: CliIo): Promise<Resource[]> {
   return (await describedFleetOf(flags, io)).resources;
 }

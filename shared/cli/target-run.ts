@@ -9,6 +9,7 @@ import type { AwsClientOptions } from '../aws/clients.js';
 import { callerIdentity } from '../aws/identity.js';
 import { MemberCredentials, resolveTargets, targetFailure } from '../aws/targets.js';
 import type { Finding } from '../domain/finding.js';
+import type { Policy } from '../domain/policy/schema.js';
 import {
   type Target,
   type TargetFailure,
@@ -18,8 +19,10 @@ import {
 } from '../domain/targets.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
 import { clip } from '../runtime/echo.js';
+import { type DescribedFleet, describeFleet, withEngineVersions } from './fleet-source.js';
 import type { CliIo } from './io.js';
-import type { TargetRun } from './targets.js';
+import { awsOptions, describedFleetOf, type FleetFlags, liveOptions } from './options.js';
+import { type TargetFlags, type TargetRun, targetRunOf } from './targets.js';
 
 /** The caller's own account: its own credentials, no role assumed. */
 class OwnCredentials extends MemberCredentials {
@@ -131,4 +134,61 @@ export function targetsLine<Result>({ outcomes, failed }: TargetsOutcome<Result>
   const more = failures.length > 5 ? `, and ${failures.length - 5} more` : '';
   const head = `${outcomes.length} targets: ${outcomes.length - failed} scanned`;
   return failed === 0 ? head : `${head}, ${failed} failed (${shown}${more})`;
+}
+
+/** What a run over targets adds to its fleet: how many targets, which failed and why. */
+export interface RunTargets {
+  total: number;
+  failed: number;
+  /** The line that closes the run ({@link targetsLine}). */
+  line: string;
+  /** The one error finding of each target that failed. */
+  failures: Finding[];
+}
+
+/** The fleet a command reads: today's one account and region, or every target's, merged. */
+export interface RunFleet {
+  fleet: DescribedFleet;
+  targets?: RunTargets;
+}
+
+/**
+ * The fleet the flags ask for: without target flags or `settings.targets`, the one account and
+ * region of the CLI's own credentials (or the offline files), as ever; else every target's
+ * fleet merged (resources are known by ARN, so nothing of two targets collides), the run's
+ * targets line on stderr. `engineVersions` reads the replication groups' versions too.
+ */
+export async function fleetOfRun(
+  flags: FleetFlags & TargetFlags,
+  policy: Policy,
+  io: CliIo,
+  read: { engineVersions: boolean },
+): Promise<RunFleet> {
+  const base = awsOptions(flags);
+  const run = targetRunOf(flags, policy, { region: base.region, offline: flags.input !== undefined });
+  if (run === undefined) {
+    const fleet = await describedFleetOf(flags, io);
+    if (read.engineVersions) await withEngineVersions(liveOptions(flags), fleet.resources, io);
+    return { fleet };
+  }
+  const outcome = await overTargets(run, base, io, async (target, options) => {
+    const fleet = await describeFleet(options);
+    if (read.engineVersions) await withEngineVersions(options, fleet.resources, io, targetName(target));
+    return fleet;
+  });
+  const fleets = outcome.outcomes.flatMap((each) => ('result' in each ? [each.result] : []));
+  const line = targetsLine(outcome);
+  io.stderr(`guardrails: ${line}\n`);
+  return {
+    fleet: {
+      resources: fleets.flatMap((fleet) => fleet.resources),
+      lacking: new Map(fleets.flatMap((fleet) => [...fleet.lacking])),
+    },
+    targets: {
+      total: outcome.outcomes.length,
+      failed: outcome.failed,
+      line,
+      failures: failureFindings(outcome.outcomes),
+    },
+  };
 }

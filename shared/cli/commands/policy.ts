@@ -5,10 +5,10 @@ import { explainRules } from '../../domain/evaluate.js';
 import { describeVerdict, planFleet } from '../../domain/fleet-plan.js';
 import { clip } from '../../runtime/echo.js';
 import { InputValidationError } from '../../runtime/errors.js';
+import { withEngineVersions } from '../fleet-source.js';
 import { type CliIo, EXIT, emit, emitResult, formatOf, type OutputFlags, withOutput } from '../io.js';
-import { type FleetFlags, fleetOf, withFleet } from '../options.js';
+import { type FleetFlags, fleetOf, liveOptions, withFleet } from '../options.js';
 import type { CommandContext } from './context.js';
-import { liveOptions, withEngineVersions } from './plan.js';
 import { hasViolation } from './scan.js';
 
 async function validate(file: string, flags: OutputFlags, io: CliIo): Promise<number> {

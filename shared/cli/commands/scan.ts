@@ -9,7 +9,7 @@ import type { Finding } from '../../domain/finding.js';
 import { planFleet, withPlanVerdicts } from '../../domain/fleet-plan.js';
 import type { Policy } from '../../domain/policy/schema.js';
 import { targetName } from '../../domain/targets.js';
-import { type DescribedFleet, describeFleet } from '../fleet-source.js';
+import type { DescribedFleet } from '../fleet-source.js';
 import { byUrgency, passes, renderReport, STATUS_ORDER } from '../format.js';
 import { renderHtmlReport } from '../html.js';
 import { type CliIo, EXIT, emit, formatOf, type OutputFlags, widthOf, withOutput } from '../io.js';
@@ -22,11 +22,10 @@ import {
   withFilters,
   withFleet,
 } from '../options.js';
-import { failureFindings, overTargets, targetsLine } from '../target-run.js';
-import { TARGETS_HELP, type TargetFlags, type TargetRun, targetRunOf, withTargets } from '../targets.js';
+import { fleetOfRun, type RunTargets } from '../target-run.js';
+import { TARGETS_HELP, type TargetFlags, withTargets } from '../targets.js';
 import { describeUnknownShare, reachesLimit, unknownShare } from '../unknown-share.js';
 import { CLI_VERSION, type CommandContext } from './context.js';
-import { liveOptions, withEngineVersions } from './plan.js';
 
 export const hasViolation = (findings: readonly Finding[]) =>
   findings.some((finding) => finding.status === 'violation');
@@ -45,48 +44,16 @@ type ScanFlags = FleetFlags & OutputFlags & FilterFlags & TargetFlags & { maxUnk
 interface Scanned {
   findings: Finding[];
   fleet: DescribedFleet;
-  /** A run over targets: how many, how many failed, and the line that says so. */
-  targets?: { total: number; failed: number; line: string };
+  targets?: RunTargets;
 }
 
-/** The findings of one account and region's fleet (engine versions read with `options`). */
-async function evaluateFleet(fleet: DescribedFleet, policy: Policy, scannedAt: Date): Promise<Finding[]> {
+/** The fleet's findings (each target's, and the error finding of each target that failed). */
+async function scanned(flags: ScanFlags, io: CliIo, policy: Policy, scannedAt: Date): Promise<Scanned> {
+  const { fleet, targets } = await fleetOfRun(flags, policy, io, { engineVersions: true });
   const evaluated = evaluate(fleet.resources, policy, scannedAt);
   // A violation nothing acts on says what it would take (its readiness plan's verdict).
-  return withPlanVerdicts(evaluated, planFleet(fleet.resources, evaluated, policy));
-}
-
-/** Today's scan: one account and region, with the CLI's own credentials (or offline input). */
-async function scanOne(flags: ScanFlags, io: CliIo, policy: Policy, scannedAt: Date): Promise<Scanned> {
-  const described = await describedFleetOf(flags, io);
-  await withEngineVersions(liveOptions(flags), described.resources, io);
-  return { findings: await evaluateFleet(described, policy, scannedAt), fleet: described };
-}
-
-/** Every target's fleet scanned, each as {@link scanOne} would; a failed target is one error finding. */
-async function scanTargets(
-  run: TargetRun,
-  flags: ScanFlags,
-  io: CliIo,
-  policy: Policy,
-  scannedAt: Date,
-): Promise<Scanned> {
-  const outcome = await overTargets(run, awsOptions(flags), io, async (target, options) => {
-    const fleet = await describeFleet(options);
-    await withEngineVersions(options, fleet.resources, io, targetName(target));
-    return { fleet, findings: await evaluateFleet(fleet, policy, scannedAt) };
-  });
-  const scanned = outcome.outcomes.flatMap((each) => ('result' in each ? [each.result] : []));
-  const line = targetsLine(outcome);
-  io.stderr(`guardrails: ${line}\n`);
-  return {
-    findings: [...failureFindings(outcome.outcomes), ...scanned.flatMap((each) => each.findings)],
-    fleet: {
-      resources: scanned.flatMap((each) => each.fleet.resources),
-      lacking: new Map(scanned.flatMap((each) => [...each.fleet.lacking])),
-    },
-    targets: { total: outcome.outcomes.length, failed: outcome.failed, line },
-  };
+  const findings = withPlanVerdicts(evaluated, planFleet(fleet.resources, evaluated, policy));
+  return { findings: [...(targets?.failures ?? []), ...findings], fleet, targets };
 }
 
 /**
@@ -102,16 +69,9 @@ function exitOf(scanned: Scanned, limitReached: boolean): number {
 
 async function scan(flags: ScanFlags, io: CliIo): Promise<number> {
   const policy = await loadPolicyFile(flags.policy);
-  const run = targetRunOf(flags, policy, {
-    region: awsOptions(flags).region,
-    offline: flags.input !== undefined,
-  });
   const scannedAt = new Date();
-  const scanned =
-    run === undefined
-      ? await scanOne(flags, io, policy, scannedAt)
-      : await scanTargets(run, flags, io, policy, scannedAt);
-  const { findings, fleet } = scanned;
+  const result = await scanned(flags, io, policy, scannedAt);
+  const { findings, fleet, targets } = result;
   const format = formatOf(flags, io);
   const { filter, text } = filterOf(flags);
   const shown = byUrgency(findings).filter((finding) => passes(finding, filter));
@@ -122,7 +82,10 @@ async function scan(flags: ScanFlags, io: CliIo): Promise<number> {
     findings: shown,
     resources,
     filter: text,
-    targets: scanned.targets,
+    targets:
+      targets === undefined
+        ? undefined
+        : { total: targets.total, failed: targets.failed, line: targets.line },
   };
   // The HTML header names the policy by its hash: the same path can hold another policy later.
   const rendered =
@@ -149,7 +112,7 @@ async function scan(flags: ScanFlags, io: CliIo): Promise<number> {
         maxUnknownPercent: flags.maxUnknown,
       }),
     );
-  return exitOf(scanned, limitReached);
+  return exitOf(result, limitReached);
 }
 
 /** Adds `scan` to `parent`. */

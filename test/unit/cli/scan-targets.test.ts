@@ -228,4 +228,78 @@ describe('Command: scan over targets', () => {
     expect(err).toContain('--external-id: ');
     expect(err).not.toContain('secret with');
   });
+
+  describe('plan and drift', () => {
+    it('plans every target\u2019s groups with account and region columns, and exits 3 when a target failed', async () => {
+      const io = captureIo();
+
+      const code = await runCli(
+        [
+          'plan',
+          '--policy',
+          policyPath,
+          '--accounts',
+          `111111111111,${DENIED}`,
+          '--regions',
+          'us-east-1',
+          '--format',
+          'csv',
+        ],
+        io,
+      );
+
+      const [header, ...rows] = io.out().trim().split('\n');
+      expect(header).toBe('account,region,resourceId,rule,current,target,verdict,steps');
+      expect(rows.map((row) => row.split(',').slice(0, 3).join(','))).toEqual([
+        '111111111111,us-east-1,orders',
+      ]);
+      expect(io.err()).toContain(`2 targets: 1 scanned, 1 failed (${DENIED}/us-east-1: AccessDenied)`);
+      expect(code).toBe(EXIT.aws);
+    });
+
+    it('compares every target with a report of a run over targets, a failed target\u2019s error finding aside', async () => {
+      // Prepare: a report of both accounts in eu-west-1 (one denied), then one group's encryption changes.
+      await writeFile(
+        policyPath,
+        `${POLICY}  - name: encrypted
+    match: { resourceTypes: [replication-group] }
+    storageEncryption: { allowed: [sse-elasticache, sse-kms] }
+`,
+      );
+      let encryption = 'sse-elasticache';
+      elasticache.on(DescribeReplicationGroupsCommand).callsFake(async (_input, getClient) => {
+        const { account, region } = await caller(getClient() as ElastiCacheClient);
+        const changed = account === '222222222222' ? encryption : 'sse-elasticache';
+        return {
+          ReplicationGroups: [
+            {
+              ReplicationGroupId: 'orders',
+              ARN: arn(account, region, 'orders'),
+              StorageEncryptionType: changed,
+            },
+          ],
+        };
+      });
+      const targets = ['--accounts', `111111111111,222222222222,${DENIED}`, '--regions', 'eu-west-1'];
+      const report = await scan(...targets, '--format', 'json');
+      const baseline = join(policyPath, '..', 'report.json');
+      await writeFile(baseline, report.out);
+      encryption = 'none';
+      const io = captureIo();
+
+      // Act
+      const code = await runCli(
+        ['drift', '--policy', policyPath, '--baseline', baseline, ...targets, '--format', 'csv'],
+        io,
+      );
+
+      // Assess
+      const [header, ...rows] = io.out().trim().split('\n');
+      expect(header).toBe('account,region,kind,resourceType,resourceId,before,now,cause');
+      expect(rows.map((row) => row.split(',').slice(0, 5).join(','))).toEqual([
+        '222222222222,eu-west-1,drift,replication-group,orders',
+      ]);
+      expect(code).toBe(EXIT.violations);
+    });
+  });
 });
