@@ -103,9 +103,9 @@ function planImports(
  * longer evaluated) is imported once as ARCHIVED and its record removed; an unchanged one is not
  * imported at all. A refused finding keeps its old record, so the next run tries it again.
  *
- * Call it once per target, after that target's scan, with an importer built from the target's
- * credentials: Security Hub takes a finding from its own account only, under the default product
- * ARN of `scope`.
+ * Call it once per target, after that target's scan completed, with all its findings (a finding
+ * left out is archived) and an importer built from the target's credentials: Security Hub takes a
+ * finding from its own account only, under the default product ARN of `scope`.
  *
  * @example
  * const result = await exportFindings({ securityHub: new SecurityHubImporter(aws), store }, { account, region }, report.findings);
@@ -131,6 +131,8 @@ export async function exportFindings(
     planned.length === 0 ? [] : await deps.securityHub.importFindings(planned.map((p) => p.asff));
   const refused = new Set(failed.map((failure) => failure.id));
   const accepted = planned.filter((plan) => !refused.has(plan.asff.Id));
+  // Records follow the imports: a run that stops in between imports the same again next time,
+  // which Security Hub takes as the same finding (same Id).
   await mapConcurrent(accepted, STORE_CONCURRENCY, async ({ asff, record }) => {
     if (record === undefined) await deps.store.deleteRecord(kind, asff.Id);
     else await deps.store.putRecord(kind, asff.Id, record);
