@@ -63,7 +63,7 @@ export const TARGETS_HELP = `
 Targets: --accounts or --org (optionally --ou) with --regions scan every account x region,
 reaching each member account through --role-name (assumed once per account and run). --regions
 alone scans your own account (the credentials' own, no role assumed) in those regions. --regions
-all is each account's enabled regions. The policy's settings.targets applies when no flag says
+all is each account's enabled regions; without --regions, the CLI's own region (--region). The policy's settings.targets applies when no flag says
 otherwise: each flag given wins over the setting it stands for. The external id is a secret: it
 is never printed. A run over targets adds account and region columns to table, markdown and html
 (json and csv carry them always) and counts the targets it scanned.`;

@@ -128,11 +128,11 @@ export function addScan(parent: CommandUnknownOpts, context: CommandContext): vo
     .addHelpText(
       'after',
       `
-Exit codes: ${EXIT.compliant} compliant, ${EXIT.violations} violations, ${EXIT.usage} usage or input error, ${EXIT.aws} AWS/API error (or a target that
-could not be scanned), ${EXIT.nothingEvaluated} nothing evaluated (unknown findings reach --max-unknown, e.g. input saved by an
-AWS CLI older than the 2026-06-02 ElastiCache model change; or no target found). Precedence:
-${EXIT.violations} over ${EXIT.aws} over ${EXIT.nothingEvaluated}: a failed target is no violation, but no scan that missed a target
-exits ${EXIT.compliant}; stderr ends with how many targets there were and which failed.
+Exit codes: ${EXIT.compliant} compliant, ${EXIT.violations} violations, ${EXIT.usage} usage or input error, ${EXIT.aws} AWS/API error or a target
+that could not be scanned, ${EXIT.nothingEvaluated} nothing evaluated (unknown findings reach --max-unknown, e.g. input
+saved by an AWS CLI older than the 2026-06-02 ElastiCache model change; or no target found).
+Precedence: ${EXIT.violations} over ${EXIT.aws} over ${EXIT.nothingEvaluated}. A failed target is no violation, but a scan that missed
+a target never exits ${EXIT.compliant}; stderr says how many targets there were and which failed.
 --status, --rule and --resource choose what is printed, in every format; the exit code is decided
 on every finding, so a filter never hides a violation from it. Shown: ${STATUS_ORDER.join(', ')}
 first to last, then by resource id and rule. A table ends with the whole fleet's counts.
