@@ -92,18 +92,31 @@ export async function overTargets<Result>(
       io.stderr(`\rtargets ${done}/${total} scanned${failed > 0 ? `, ${failed} failed` : ''}`);
   };
   progress();
+  // Each account's role is assumed once for all its regions: a refusal (after the SDK's retries)
+  // fails them all, rather than being asked again, and throttled again, once per region.
+  const assumed = new Map<string, Promise<unknown>>();
+  const reached = (account: string) => {
+    let assuming = assumed.get(account);
+    if (assuming === undefined) {
+      assuming = credentials.of(account)();
+      assumed.set(account, assuming);
+    }
+    return assuming;
+  };
   const outcomes = await mapConcurrent(
     resolved.targets,
     run.concurrency,
     async (target): Promise<TargetOutcome<Result>> => {
-      const outcome = await work(target, credentials.clientOptions(target, base)).then(
-        (result) => ({ target, result }),
-        (error: unknown) => {
-          failed += 1;
-          const { code, cause } = targetFailure(error, target, run.access);
-          return { target, failure: { code, cause: withoutSecret(cause, secret) } };
-        },
-      );
+      const outcome = await reached(target.account)
+        .then(() => work(target, credentials.clientOptions(target, base)))
+        .then(
+          (result) => ({ target, result }),
+          (error: unknown) => {
+            failed += 1;
+            const { code, cause } = targetFailure(error, target, run.access);
+            return { target, failure: { code, cause: withoutSecret(cause, secret) } };
+          },
+        );
       done += 1;
       progress();
       return outcome;

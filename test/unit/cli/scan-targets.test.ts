@@ -160,6 +160,11 @@ describe('Command: scan over targets', () => {
       /role arn:aws:iam::333333333333:role\/elasticache-guardrails-member cannot be assumed/,
     );
     expect(findings.filter((finding) => finding.status === 'compliant')).toHaveLength(2);
+    // Asked once for both regions of the account: a refusal is not asked again per region.
+    const denials = sts
+      .commandCalls(AssumeRoleCommand)
+      .filter((call) => call.args[0].input.RoleArn?.includes(DENIED));
+    expect(denials).toHaveLength(1);
     expect(code).toBe(EXIT.aws);
     expect(err).toContain(
       `4 targets: 2 scanned, 2 failed (${DENIED}/eu-central-1: AccessDenied, ${DENIED}/eu-west-1: AccessDenied)`,
