@@ -178,6 +178,39 @@ describe('Command: scan over targets', () => {
     expect(code).toBe(EXIT.violations);
   });
 
+  it('reads at most --concurrency targets at once', async () => {
+    // Prepare: each target's describe call waits a little; count the targets in flight.
+    let inFlight = 0;
+    let most = 0;
+    elasticache.on(DescribeReplicationGroupsCommand).callsFake(async (_input, getClient) => {
+      const { account, region } = await caller(getClient() as ElastiCacheClient);
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inFlight -= 1;
+      return { ReplicationGroups: [{ ReplicationGroupId: 'orders', ARN: arn(account, region, 'orders') }] };
+    });
+    const accounts = ['111111111111', '222222222222', '444444444444'].join(',');
+
+    // Act
+    const limited = await scan(
+      '--accounts',
+      accounts,
+      '--regions',
+      'eu-west-1,us-east-1',
+      '--concurrency',
+      '2',
+    );
+    const limitedMost = most;
+    most = 0;
+    await scan('--accounts', accounts, '--regions', 'eu-west-1,us-east-1');
+
+    // Assess
+    expect(limited.err).toContain('6 targets: 6 scanned');
+    expect(limitedMost).toBe(2);
+    expect(most).toBe(6);
+  });
+
   it('adds account and region columns to a table and ends it with the targets line', async () => {
     const { out } = await scan('--accounts', '111111111111', '--regions', 'eu-west-1', '--format', 'table');
 
