@@ -356,3 +356,38 @@ describe('STS', () => {
     ]);
   });
 });
+
+describe('A default emulator', () => {
+  it('serves the central account in its one region, as before', async () => {
+    // Prepare
+    const single = await startEmulator({ region: 'eu-west-1' });
+    seedFleet(single.model, single.clock, { groups: 2, seed: 1 });
+
+    // Act
+    const arns = await new ElastiCacheClient({
+      endpoint: single.endpoint,
+      region: 'eu-west-1',
+      credentials: base,
+    }).send(new DescribeReplicationGroupsCommand({}));
+    const elsewhere = await refusal(
+      new ElastiCacheClient({
+        endpoint: single.endpoint,
+        region: 'us-east-1',
+        credentials: base,
+        maxAttempts: 1,
+      }).send(new DescribeReplicationGroupsCommand({})),
+    );
+    await single.close();
+
+    // Assess
+    expect(single.accounts.pairs().map(({ account, region }) => `${account}/${region}`)).toEqual([
+      `${CENTRAL_ACCOUNT}/eu-west-1`,
+    ]);
+    expect(single.model).toBe(single.fleetOf(CENTRAL_ACCOUNT, 'eu-west-1'));
+    expect(arns.ReplicationGroups?.map((group) => group.ARN?.split(':').slice(3, 5))).toEqual([
+      ['eu-west-1', CENTRAL_ACCOUNT],
+      ['eu-west-1', CENTRAL_ACCOUNT],
+    ]);
+    expect(elsewhere).toMatchObject({ name: 'InvalidClientTokenId', status: 403 });
+  });
+});
