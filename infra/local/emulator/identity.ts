@@ -87,15 +87,16 @@ export function refusalOf(
 }
 
 const INVALID_TOKEN = 'The security token included in the request is invalid.';
-const EXPIRED_TOKEN = 'The security token included in the request is expired';
+const EXPIRED_TOKEN = 'The security token included in the request is expired.';
 
 /** The fault AWS answers a refusal with, in the protocol's spelling. */
 export function refusalFault(refusal: Refusal, protocol: Protocol): QueryFault {
+  // 403 for both, as AWS's list of errors common to every service gives them.
   if (refusal === 'expired')
     return new QueryFault(
       protocol === 'query' ? 'ExpiredToken' : 'ExpiredTokenException',
       EXPIRED_TOKEN,
-      400,
+      403,
     );
   return new QueryFault(
     protocol === 'query' ? 'InvalidClientTokenId' : 'UnrecognizedClientException',

@@ -260,8 +260,8 @@ describe('STS', () => {
     );
 
     // Assess
-    expect(query).toMatchObject({ name: 'ExpiredToken', status: 400 });
-    expect(json).toMatchObject({ name: 'ExpiredTokenException', status: 400 });
+    expect(query).toMatchObject({ name: 'ExpiredToken', status: 403 });
+    expect(json).toMatchObject({ name: 'ExpiredTokenException', status: 403 });
     expect(emulator.faults.log.at(-2)).toMatchObject({
       action: 'DescribeReplicationGroups',
       fault: 'ExpiredToken',
