@@ -20,6 +20,7 @@ import {
   refusalFault,
   refusalOf,
   resolveCaller,
+  signingScope,
 } from './identity.js';
 import { type MigrationBackend, simulatedMigration } from './migration.js';
 import type { ElastiCacheModel } from './model.js';
@@ -77,7 +78,7 @@ export interface Emulator {
 export const REST_ROUTES: Record<string, RestRoute> = {
   '/listRegions': listRegions,
 };
-/** The service and action each REST path is logged under. */
+/** The service and action each REST path is logged under (others: the signing service and the path). */
 const REST_NAMES: Record<string, [service: string, action: string]> = {
   '/listRegions': ['account', 'ListRegions'],
   '/findings/import': ['securityhub', 'BatchImportFindings'],
@@ -201,7 +202,10 @@ async function serveJson(
   const [service, action] =
     'target' in route
       ? [JSON_SERVICES[route.target.split('.')[0] ?? ''] ?? 'unknown', route.target.split('.').pop() ?? '']
-      : (REST_NAMES[route.path] ?? ['unknown', route.path]);
+      : (REST_NAMES[route.path] ?? [
+          signingScope(call.request.headers.authorization)?.service ?? 'unknown',
+          route.path,
+        ]);
   const contentType =
     'path' in route
       ? 'application/json'

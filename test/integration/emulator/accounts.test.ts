@@ -22,7 +22,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { CENTRAL_ACCOUNT, memberAccounts } from '../../../infra/local/emulator/accounts.js';
 import { Clock } from '../../../infra/local/emulator/clock.js';
 import { seedFleet } from '../../../infra/local/emulator/fleet.js';
-import { startEmulator } from '../../../infra/local/emulator/server.js';
+import { REST_ROUTES, startEmulator } from '../../../infra/local/emulator/server.js';
 
 const base = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'test' };
 const [member, other, outsider = ''] = memberAccounts(3);
@@ -389,5 +389,37 @@ describe('A default emulator', () => {
       ['eu-west-1', CENTRAL_ACCOUNT],
     ]);
     expect(elsewhere).toMatchObject({ name: 'InvalidClientTokenId', status: 403 });
+  });
+});
+
+describe('REST routes', () => {
+  it('hands a registered route the caller read from the signature, and logs it under the signing service', async () => {
+    // Prepare
+    const seen: unknown[] = [];
+    REST_ROUTES['/test/echo'] = (_parts, caller, input) => {
+      seen.push({ caller, input });
+      return { ok: true };
+    };
+    const authorization =
+      'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260610/eu-west-1/securityhub/aws4_request, SignedHeaders=host, Signature=0';
+
+    // Act
+    const answer = await fetch(`${emulator.endpoint}/test/echo`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: '{"Findings": []}',
+    });
+    delete REST_ROUTES['/test/echo'];
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ ok: true });
+    const caller = { account: CENTRAL_ACCOUNT, region: 'eu-west-1', accessKeyId: 'AKIAIOSFODNN7EXAMPLE' };
+    expect(seen).toEqual([{ caller, input: { Findings: [] } }]);
+    expect(emulator.faults.log.at(-1)).toMatchObject({
+      service: 'securityhub',
+      action: '/test/echo',
+      ...caller,
+    });
   });
 });
