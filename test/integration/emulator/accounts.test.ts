@@ -210,6 +210,23 @@ describe('Routing: the SigV4 key picks the account, the signing region the regio
     expect(emulator.faults.log.at(-1)?.accessKeyId).toBeUndefined();
   });
 
+  it('seeds each pair with its own ids and ARNs, KMS keys included', () => {
+    // Assess
+    const pairs = emulator.accounts.pairs();
+    let keyCount = 0;
+    for (const { account, region, model } of pairs) {
+      const keys = [...model.groups.values()].flatMap((group) => group.kmsKeyId ?? []);
+      keyCount += keys.length;
+      expect(keys.every((key) => key.startsWith(`arn:aws:kms:${region}:${account}:key/`))).toBe(true);
+      expect(model.arn('replicationgroup', 'x')).toBe(
+        `arn:aws:elasticache:${region}:${account}:replicationgroup:x`,
+      );
+    }
+    const fleets = new Set(pairs.map(({ model }) => [...model.groups.keys()].sort().join(',')));
+    expect(fleets.size).toBe(pairs.length);
+    expect(keyCount).toBeGreaterThan(0);
+  });
+
   it('refuses in process a pair it does not serve, naming it', () => {
     expect(() => emulator.fleetOf(outsider, 'us-east-1')).toThrow(
       `the emulator does not serve account ${outsider} in us-east-1`,
