@@ -32,7 +32,7 @@ export interface Parts {
   sinks: CaptureSinks;
 }
 
-/** A REST-JSON operation (`POST <path>`): its input is the JSON body, its result the JSON answer. */
+/** A REST-JSON operation (`POST <path>`): its input is the JSON body, its result (or its promise) the JSON answer. */
 export type RestRoute = (parts: Parts, caller: Caller, input: Record<string, unknown>) => unknown;
 
 export type Protocol = 'query' | 'json';

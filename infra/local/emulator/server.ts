@@ -229,10 +229,10 @@ async function serveJson(
   try {
     if (refusal !== undefined) throw refusal;
     if (injected !== undefined) throw new QueryFault(injected.code, injected.message, injected.status);
-    const result =
-      'target' in route
-        ? jsonResult(parts, call.caller, route.target, input)
-        : REST_ROUTES[route.path]?.(parts, call.caller, input);
+    // A route may answer with a promise.
+    const result = await ('target' in route
+      ? jsonResult(parts, call.caller, route.target, input)
+      : REST_ROUTES[route.path]?.(parts, call.caller, input));
     send(response, 200, contentType, JSON.stringify(result ?? {}), requestId);
   } catch (error) {
     const fault =

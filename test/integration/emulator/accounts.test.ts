@@ -413,7 +413,7 @@ describe('REST routes', () => {
   it('hands a registered route the caller read from the signature, and logs it under the signing service', async () => {
     // Prepare
     const seen: unknown[] = [];
-    REST_ROUTES['/test/echo'] = (_parts, caller, input) => {
+    REST_ROUTES['/test/echo'] = async (_parts, caller, input) => {
       seen.push({ caller, input });
       return { ok: true };
     };
