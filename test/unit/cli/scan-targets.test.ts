@@ -220,6 +220,23 @@ describe('Command: scan over targets', () => {
     expect(lines.at(-1)).toBe('1 targets: 1 scanned');
   });
 
+  it('adds account and region columns to markdown and html too', async () => {
+    const target = ['--accounts', '111111111111', '--regions', 'eu-west-1'];
+
+    const markdown = await scan(...target, '--format', 'markdown');
+    const html = await scan(...target, '--format', 'html');
+
+    expect(markdown.out.split('\n')[0]).toMatch(/^\| account \| region \| resourceType \| resourceId \|/);
+    expect(markdown.out.split('\n')[2]).toMatch(
+      /^\| 111111111111 \| eu-west-1 \| replication-group \| orders \|/,
+    );
+    expect(html.out).toContain('<th>Account</th><th>Region</th><th>Resource</th>');
+    expect(html.out).toMatch(
+      /<tr data-status="compliant"><td>111111111111<\/td><td>eu-west-1<\/td><td>orders/,
+    );
+    expect(html.out).toContain('<td class="status">compliant</td>');
+  });
+
   it('keeps the single-account table as it was without target flags', async () => {
     const { out } = await scan('--format', 'table');
 
