@@ -15,7 +15,7 @@ import { addScan } from './commands/scan.js';
 import { addSnapshot } from './commands/snapshot.js';
 import { addUpgrade } from './commands/upgrade.js';
 import { type CliIo, EXIT } from './io.js';
-import { externalIdArg } from './targets.js';
+import { externalIdOf } from './targets.js';
 import type { WorkflowRunners } from './workflow-runner.js';
 
 export { CLI_VERSION } from './commands/context.js';
@@ -70,7 +70,7 @@ export async function runCli(
   runners: WorkflowRunners = STEP_FUNCTIONS_RUNNERS,
   now: CommandContext['now'] = wallClock,
 ): Promise<number> {
-  const secret = externalIdArg(args);
+  const secret = externalIdOf(args);
   // The external id is a secret: no error or usage line may repeat it.
   const out: CliIo =
     secret === undefined ? io : { ...io, stderr: (text) => io.stderr(text.replaceAll(secret, '***')) };

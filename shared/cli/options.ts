@@ -37,6 +37,8 @@ const CLI_ENV = {
   STATE_TABLE: unsetWhenEmpty(z.string()),
   MIGRATION_STATE_MACHINE_ARN: unsetWhenEmpty(z.string()),
   UPGRADE_STATE_MACHINE_ARN: unsetWhenEmpty(z.string()),
+  /** The member role's external id (a secret), out of the process list that a flag shows in. */
+  GUARDRAILS_EXTERNAL_ID: unsetWhenEmpty(z.string()),
 };
 
 /** The environment the CLI reads; read when a command needs it, so `--help` never fails on it. */

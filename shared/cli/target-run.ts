@@ -21,7 +21,7 @@ import { mapConcurrent } from '../runtime/concurrency.js';
 import { clip } from '../runtime/echo.js';
 import { type DescribedFleet, describeFleet, withEngineVersions } from './fleet-source.js';
 import type { CliIo } from './io.js';
-import { awsOptions, describedFleetOf, type FleetFlags, liveOptions } from './options.js';
+import { awsOptions, cliEnv, describedFleetOf, type FleetFlags, liveOptions } from './options.js';
 import { type TargetFlags, type TargetRun, targetRunOf } from './targets.js';
 
 /** The caller's own account: its own credentials, no role assumed. */
@@ -178,7 +178,11 @@ export async function fleetOfRun(
   read: { engineVersions: boolean },
 ): Promise<RunFleet> {
   const base = awsOptions(flags);
-  const run = targetRunOf(flags, policy, { region: base.region, offline: flags.input !== undefined });
+  const run = targetRunOf(flags, policy, {
+    region: base.region,
+    offline: flags.input !== undefined,
+    externalId: cliEnv().GUARDRAILS_EXTERNAL_ID,
+  });
   if (run === undefined) {
     const fleet = await describedFleetOf(flags, io);
     if (read.engineVersions) await withEngineVersions(liveOptions(flags), fleet.resources, io);

@@ -56,6 +56,9 @@ function parseConcurrency(value: string): number {
   return count;
 }
 
+/** Where the external id can be given instead of the flag (a flag is visible in the process list). */
+export const EXTERNAL_ID_ENV = 'GUARDRAILS_EXTERNAL_ID';
+
 /** The AWS limits of an external id (IAM condition sts:ExternalId). */
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
@@ -65,7 +68,7 @@ reaching each member account through --role-name (assumed once per account and r
 alone scans your own account (the credentials' own, no role assumed) in those regions. --regions
 all is each account's enabled regions; without --regions, the CLI's own region (--region). The policy's settings.targets applies when no flag says
 otherwise: each flag given wins over the setting it stands for. The external id is a secret: it
-is never printed. A run over targets adds account and region columns to table, markdown and html
+is never printed (give it in $GUARDRAILS_EXTERNAL_ID to keep it out of the process list). A run over targets adds account and region columns to table, markdown and html
 (json and csv carry them always) and counts the targets it scanned.`;
 
 /** Adds the target flags. */
@@ -83,7 +86,10 @@ export function withTargets<Args extends unknown[], Opts extends OptionValues, G
     .option('--ou <ids>', 'with --org: only the accounts of these OUs and the OUs beneath them', commaList)
     .option('--exclude <ids>', 'accounts left out, however chosen (comma list; repeatable)', commaList)
     .option('--role-name <name>', `the member role to assume (default ${DEFAULT_MEMBER_ROLE})`)
-    .option('--external-id <id>', 'the external id the member role requires (a secret: never printed)')
+    .option(
+      '--external-id <id>',
+      `the external id the member role requires (a secret: never printed; $${EXTERNAL_ID_ENV} keeps it out of the process list)`,
+    )
     .option(
       '--concurrency <n>',
       `targets scanned at once (default ${DEFAULT_TARGET_CONCURRENCY})`,
@@ -121,7 +127,7 @@ function regionsOf(regions: string[]): string[] | typeof ALL_ENABLED {
 }
 
 /** Flags that make no sense together or alone, named. */
-function conflicts(flags: TargetFlags, chosen: boolean): string[] {
+function conflicts(flags: TargetFlags, chosen: boolean, externalId: string | undefined): string[] {
   const problems: string[] = [];
   if (flags.accounts !== undefined && flags.org === true)
     problems.push('--accounts and --org exclude each other: give one');
@@ -134,9 +140,11 @@ function conflicts(flags: TargetFlags, chosen: boolean): string[] {
     ] as const)
       if (value !== undefined)
         problems.push(`${flag} needs member accounts: give --accounts or --org (or settings.targets)`);
-  if (flags.externalId !== undefined && !EXTERNAL_ID.test(flags.externalId))
+  if (externalId !== undefined && !EXTERNAL_ID.test(externalId))
     // The value itself is never repeated: it is a secret.
-    problems.push('--external-id: expected 2 to 1224 letters, digits or +=,.@:/- (value not shown)');
+    problems.push(
+      `${flags.externalId === undefined ? `$${EXTERNAL_ID_ENV}` : '--external-id'}: expected 2 to 1224 letters, digits or +=,.@:/- (value not shown)`,
+    );
   return problems;
 }
 
@@ -151,7 +159,7 @@ function conflicts(flags: TargetFlags, chosen: boolean): string[] {
 export function targetRunOf(
   flags: TargetFlags,
   policy: Policy,
-  cli: { region?: string; offline?: boolean } = {},
+  cli: { region?: string; offline?: boolean; externalId?: string } = {},
 ): TargetRun | undefined {
   const setting = policy.settings.targets;
   const given = TARGET_FLAGS.filter(([key]) => flags[key] !== undefined).map(([, flag]) => flag);
@@ -169,7 +177,9 @@ export function targetRunOf(
         : setting === undefined
           ? undefined
           : { accounts: setting.accounts, organization: setting.organization };
-  const problems = conflicts(flags, selection !== undefined);
+  // The environment's external id is used by a run over member accounts, and never makes one.
+  const externalId = flags.externalId ?? (selection === undefined ? undefined : cli.externalId);
+  const problems = conflicts(flags, selection !== undefined, externalId);
   if (problems.length > 0) throw new InputValidationError(listProblems(problems));
   const regions =
     flags.regions === undefined
@@ -199,20 +209,24 @@ export function targetRunOf(
   return {
     spec: own ? { regions } : { accounts, organization, exclude, regions },
     own,
-    access: { roleName, ...(flags.externalId === undefined ? {} : { externalId: flags.externalId }) },
+    access: { roleName, ...(externalId === undefined ? {} : { externalId }) },
     concurrency,
   };
 }
 
 /**
- * The `--external-id` among raw arguments (`--external-id X` or `--external-id=X`), so that
- * every line the CLI writes to stderr (errors, usage) can leave it out whatever went wrong.
+ * The external id of a run: `--external-id` among the raw arguments (`--external-id X` or
+ * `--external-id=X`), else `$GUARDRAILS_EXTERNAL_ID`, so that every line the CLI writes to stderr
+ * (errors, usage) can leave it out whatever went wrong.
  */
-export function externalIdArg(args: readonly string[]): string | undefined {
+export function externalIdOf(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   const flag = '--external-id';
   const index = args.findLastIndex((arg) => arg === flag || arg.startsWith(`${flag}=`));
   const arg = args[index];
-  if (arg === undefined) return undefined;
-  const value = arg === flag ? args[index + 1] : arg.slice(flag.length + 1);
+  const value =
+    arg === undefined ? env[EXTERNAL_ID_ENV] : arg === flag ? args[index + 1] : arg.slice(flag.length + 1);
   return value === undefined || value === '' ? undefined : value;
 }

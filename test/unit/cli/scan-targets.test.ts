@@ -172,6 +172,27 @@ describe('Command: scan over targets', () => {
     expect(`${out}${err}`).not.toContain(EXTERNAL_ID);
   });
 
+  it('takes the external id from $GUARDRAILS_EXTERNAL_ID and keeps it out of stdout and stderr', async () => {
+    vi.stubEnv('GUARDRAILS_EXTERNAL_ID', EXTERNAL_ID);
+
+    const { code, out, err } = await scan('--accounts', `111111111111,${DENIED}`, '--regions', 'eu-west-1');
+
+    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, { ExternalId: EXTERNAL_ID });
+    expect(out).toContain('AccessDenied');
+    expect(code).toBe(EXIT.aws);
+    expect(`${out}${err}`).not.toContain(EXTERNAL_ID);
+  });
+
+  it('scans one account as ever with $GUARDRAILS_EXTERNAL_ID set and no target flag', async () => {
+    vi.stubEnv('GUARDRAILS_EXTERNAL_ID', EXTERNAL_ID);
+
+    const { code, out } = await scan('--format', 'table');
+
+    expect(out.split('\n')[0]).toMatch(/^resourceType\s+resourceId/);
+    expect(code).toBe(EXIT.violations);
+    expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 0);
+  });
+
   it('lets a violation win over a failed target in the exit code', async () => {
     const { code } = await scan('--accounts', `111111111111,${DENIED}`, '--regions', 'us-east-1');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { externalIdArg, targetRunOf } from '../../../shared/cli/targets.js';
+import { externalIdOf, targetRunOf } from '../../../shared/cli/targets.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import {
   ALL_ENABLED,
@@ -160,6 +160,21 @@ describe('Function: targetRunOf', () => {
     expect(message).not.toContain('spaces');
   });
 
+  it('takes the environment\u2019s external id for member accounts only, and names it when malformed', () => {
+    const members = { accounts: ['111111111111'], regions: ['eu-west-1'] };
+
+    expect(targetRunOf(members, plain, { externalId: 'env-0123456789' })?.access.externalId).toBe(
+      'env-0123456789',
+    );
+    expect(targetRunOf({ regions: ['eu-west-1'] }, plain, { externalId: 'env-0123456789' })?.access).toEqual({
+      roleName: DEFAULT_MEMBER_ROLE,
+    });
+    expect(targetRunOf({}, plain, { externalId: 'env-0123456789' })).toBeUndefined();
+    expect(problemOf(() => targetRunOf(members, plain, { externalId: 'has spaces' }))).toMatch(
+      /^\$GUARDRAILS_EXTERNAL_ID: expected/,
+    );
+  });
+
   it('refuses target flags with offline --input, and ignores settings.targets there', () => {
     expect(
       problemOf(() => targetRunOf({ regions: ['eu-west-1'], org: true }, plain, { offline: true })),
@@ -168,10 +183,12 @@ describe('Function: targetRunOf', () => {
   });
 });
 
-describe('Function: externalIdArg', () => {
-  it('finds the external id in either spelling, the last one winning', () => {
-    expect(externalIdArg(['scan', '--external-id', 'one'])).toBe('one');
-    expect(externalIdArg(['scan', '--external-id=one', '--external-id=two'])).toBe('two');
-    expect(externalIdArg(['scan', '--regions', 'eu-west-1'])).toBeUndefined();
+describe('Function: externalIdOf', () => {
+  it('finds the external id in either spelling, the last one winning, else in the environment', () => {
+    const env = { GUARDRAILS_EXTERNAL_ID: 'from-env' };
+    expect(externalIdOf(['scan', '--external-id', 'one'], env)).toBe('one');
+    expect(externalIdOf(['scan', '--external-id=one', '--external-id=two'], env)).toBe('two');
+    expect(externalIdOf(['scan', '--regions', 'eu-west-1'], env)).toBe('from-env');
+    expect(externalIdOf(['scan', '--regions', 'eu-west-1'], {})).toBeUndefined();
   });
 });
