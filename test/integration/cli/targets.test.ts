@@ -5,14 +5,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CENTRAL_ACCOUNT, memberAccounts } from '../../../infra/local/emulator/accounts.js';
 import { seedFleet } from '../../../infra/local/emulator/fleet.js';
 import { EXIT, runCli } from '../../../shared/cli/main.js';
 import type { Finding } from '../../../shared/domain/finding.js';
 import { captureIo } from '../../cli-io.js';
 import { type Stack, startStack } from '../harness.js';
+import { memberScan } from './member-scan.js';
 
 const POLICY = `version: 1
 rules:
@@ -85,27 +85,6 @@ beforeEach(() => {
   stack.emulator.accounts.configure({ deny: [], throttle: [], disabledRegions: [], externalId: EXTERNAL_ID });
 });
 
-/** A plain single-account scan with `account`'s own (assumed) credentials in `region`. */
-async function singleScan(account: string, region: string): Promise<Finding[]> {
-  const sts = new STSClient({ region, credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } });
-  const { Credentials: issued } = await sts.send(
-    new AssumeRoleCommand({
-      RoleArn: `arn:aws:iam::${account}:role/elasticache-guardrails-member`,
-      RoleSessionName: 'single-scan',
-      ExternalId: EXTERNAL_ID,
-    }),
-  );
-  vi.stubEnv('AWS_ACCESS_KEY_ID', issued?.AccessKeyId ?? '');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', issued?.SecretAccessKey ?? '');
-  vi.stubEnv('AWS_SESSION_TOKEN', issued?.SessionToken ?? '');
-  try {
-    const { out } = await cli(['scan', '--policy', policyPath, '--region', region, '--format', 'json']);
-    return (JSON.parse(out) as { findings: Finding[] }).findings;
-  } finally {
-    vi.unstubAllEnvs();
-  }
-}
-
 describe('guardrails scan over accounts x regions', () => {
   it('gives each target exactly the findings of a single-account scan of it, with its account and region', async () => {
     const { code, out, err } = await cli(['scan', '--policy', policyPath, ...targets, '--format', 'json']);
@@ -116,7 +95,7 @@ describe('guardrails scan over accounts x regions', () => {
         const own = merged.filter((finding) => finding.account === account && finding.region === region);
         expect(own.length).toBeGreaterThan(0);
         expect(own.every((finding) => finding.arn.includes(`:${region}:${account}:`))).toBe(true);
-        expect(byKey(own)).toEqual(byKey(await singleScan(account, region)));
+        expect(byKey(own)).toEqual(byKey(await memberScan(account, region, policyPath, EXTERNAL_ID)));
       }
     expect(merged.every((finding) => MEMBERS.includes(finding.account))).toBe(true);
     expect(code).toBe(EXIT.violations);
