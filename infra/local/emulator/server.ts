@@ -12,6 +12,7 @@ import { FaultInjector, type FaultSettings, type LoggedRequest, type ScriptedFau
 import { type MigrationBackend, simulatedMigration } from './migration.js';
 import { ElastiCacheModel } from './model.js';
 import { API_VERSION, errorXml, isKnownAction, parseQuery, QueryFault, resultXml } from './protocol.js';
+import { answerImport, SECURITY_HUB_IMPORT_PATH, SecurityHubFindings } from './security-hub.js';
 import { CaptureSinks, JSON_TARGETS, SNS_VERSION } from './sinks.js';
 import { getResources } from './tags.js';
 
@@ -34,6 +35,7 @@ export interface Emulator {
   clock: Clock;
   faults: FaultInjector;
   sinks: CaptureSinks;
+  securityHub: SecurityHubFindings;
   close(): Promise<void>;
 }
 
@@ -242,6 +244,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   model.legacyDurabilityRule = options.legacyDurabilityRule ?? false;
   const sinks = new CaptureSinks(options.captureDir);
+  const securityHub = new SecurityHubFindings(options.captureDir);
   const faults = new FaultInjector();
   if (options.faults !== undefined) faults.configure(options.faults);
 
@@ -253,7 +256,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const url = request.url ?? '/';
     const target = request.headers['x-amz-target'];
     if (url.startsWith('/_control/')) serveControl(parts, url, body, response, requestId);
-    else if (target !== undefined) await serveJson(parts, String(target), body, response, requestId);
+    else if (request.method === 'POST' && url === SECURITY_HUB_IMPORT_PATH) {
+      // Until callers are told apart by their credentials: the central account, in us-east-1.
+      const answer = answerImport(
+        securityHub,
+        { account: '123456789012', region: 'us-east-1' },
+        body,
+        clock.now(),
+      );
+      send(response, answer.status, 'application/json', answer.body, requestId);
+    } else if (target !== undefined) await serveJson(parts, String(target), body, response, requestId);
     else await serveQuery(parts, request, body, response, requestId);
   });
 
@@ -266,6 +278,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clock,
     faults,
     sinks,
+    securityHub,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
