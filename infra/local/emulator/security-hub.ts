@@ -158,30 +158,3 @@ export function importFindings(
   store.capture({ ...caller, time: new Date(now).toISOString(), findings, accepted, failed });
   return { FailedCount: failed.length, SuccessCount: accepted.length, FailedFindings: failed };
 }
-
-/**
- * A REST-JSON answer of `importFindings` for a request body: 200 with its result, or the error
- * Security Hub answers (`__type` and `message`, with its HTTP status).
- */
-export function answerImport(
-  store: SecurityHubFindings,
-  caller: SecurityHubCaller,
-  body: string,
-  now?: number,
-): { status: number; body: string } {
-  let input: unknown;
-  try {
-    input = JSON.parse(body === '' ? '{}' : body);
-  } catch {
-    return {
-      status: 400,
-      body: JSON.stringify({ __type: 'InvalidInputException', message: 'Malformed JSON' }),
-    };
-  }
-  try {
-    return { status: 200, body: JSON.stringify(importFindings(store, caller, input, now)) };
-  } catch (error) {
-    if (!(error instanceof QueryFault)) throw error;
-    return { status: error.status, body: JSON.stringify({ __type: error.code, message: error.message }) };
-  }
-}

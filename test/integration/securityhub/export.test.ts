@@ -138,6 +138,10 @@ describe('Job: Security Hub export', () => {
         CreatedAt: first,
         UpdatedAt: first,
         Severity: { Label: failed ? 'MEDIUM' : 'INFORMATIONAL' },
+        FindingProviderFields: {
+          Severity: { Label: failed ? 'MEDIUM' : 'INFORMATIONAL' },
+          Types: ['Software and Configuration Checks/AWS Security Best Practices'],
+        },
         Title: `${finding.check} of ${finding.resourceId}: expected ${finding.expected}`,
         Description: expect.stringContaining(`(rule ${finding.rule})`),
         Resources: [{ Type: expected?.type, Id: finding.arn, Region: REGION, Partition: 'aws' }],
