@@ -338,6 +338,7 @@ module.exports = {
           statementsFor(name, {
             policyParameter: String(await resolveVariable('param:policyParameter')),
             changeTag: String(await resolveVariable('param:changeTag')),
+            memberRoleName: String(await resolveVariable('param:memberRoleName')),
           }),
       ]),
   ),
