@@ -21,6 +21,8 @@ rules:
 `;
 const MEMBER = '100000000001';
 const DENIED = '100000000002';
+/** A member that has not enabled OTHER_REGION. */
+const REGIONAL = '100000000003';
 const OTHER_REGION = 'eu-west-1';
 const ROLE = 'guardrails-member-test';
 const EXTERNAL_ID = 'org-external-id-0123456789';
@@ -77,8 +79,12 @@ const durabilityIn = (account: string, region: string, id: string) =>
 
 beforeAll(async () => {
   stack = await startStack({
-    targets: { accounts: [MEMBER, DENIED], regions: [REGION, OTHER_REGION] },
-    access: { externalId: EXTERNAL_ID, deny: [DENIED] },
+    targets: { accounts: [MEMBER, DENIED, REGIONAL], regions: [REGION, OTHER_REGION] },
+    access: {
+      externalId: EXTERNAL_ID,
+      deny: [DENIED],
+      disabledRegions: [{ account: REGIONAL, region: OTHER_REGION }],
+    },
   });
   // Keys STS issues expire on the emulator's clock: let it follow the real one.
   stack.emulator.clock.freeze(Date.now());
@@ -193,6 +199,21 @@ describe('Function: durability-react across accounts', () => {
       `reacting in ${DENIED}/${OTHER_REGION}: the role ${memberRoleArn(DENIED, ROLE)} cannot be assumed`,
     );
     expect(String(result.reason)).not.toContain(EXTERNAL_ID);
+    expect(mutatingRequests()).toEqual([]);
+  });
+
+  it('drops an event of a region the member has not enabled, naming the cause', async () => {
+    // Prepare
+    seedEverywhere('regional');
+
+    // Act
+    const result = await invoke(forwarded('ModifyReplicationGroup', 'regional', REGIONAL, OTHER_REGION));
+
+    // Assess
+    expect(result).toMatchObject({ dropped: true });
+    expect(String(result.reason)).toContain(
+      `reacting in ${REGIONAL}/${OTHER_REGION}: region ${OTHER_REGION} is not enabled in account ${REGIONAL}`,
+    );
     expect(mutatingRequests()).toEqual([]);
   });
 
