@@ -130,20 +130,9 @@ export async function reactToEvent(
   try {
     return await react({ ...deps, ...deps.members.clientsOf(target) }, settings, rechecks, event);
   } catch (error) {
-    const failure = targetFailure(innermostCall(error), target, deps.members.credentials.access);
+    const failure = targetFailure(error, target, deps.members.credentials.access);
     throw new TargetReactionError(target, failure.cause, { cause: error, retryable: isRetryable(error) });
   }
-}
-
-/**
- * The innermost failed AWS call among `error` and its causes: an AssumeRole fails inside the
- * call it was signing, and the adapter names that outer call.
- */
-function innermostCall(error: unknown): unknown {
-  let found = error;
-  for (let cause = error; cause instanceof Error; cause = cause.cause)
-    if (cause instanceof AwsCallError) found = cause;
-  return found;
 }
 
 async function react(
