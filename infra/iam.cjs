@@ -119,7 +119,7 @@ function elasticacheScope(name, action, changeTag) {
  * Resources (and a condition) for one action of the function `functionName`; `changeTag` limits
  * the changes to groups carrying it.
  */
-function scope(functionName, action, changeTag) {
+function scope(functionName, action, changeTag, memberRoleName) {
   const [service, name] = action.split(':');
   if (service === 'elasticache') return elasticacheScope(name, action, changeTag);
   switch (service) {
@@ -150,18 +150,29 @@ function scope(functionName, action, changeTag) {
     case 'tag':
     case 'cloudwatch':
       return [{ resources: ['*'] }]; // GetResources and GetMetricData take no resource
+    case 'sts':
+      if (!/^[\w+=,.@-]{1,64}$/.test(memberRoleName))
+        throw new Error(`memberRoleName must be an IAM role name, got "${memberRoleName}"`);
+      // Only the member-access role (infra/member-access.yaml), in whichever member account.
+      return [{ resources: [{ 'Fn::Sub': `arn:\${AWS::Partition}:iam::*:role/${memberRoleName}` }] }];
     default:
       throw new Error(`no IAM scope known for ${action}`);
   }
 }
 
+/** The role the member-access stack creates unless told otherwise (shared/domain/targets.ts). */
+const DEFAULT_MEMBER_ROLE = 'elasticache-guardrails-member';
+
 /** The IAM statements of one function: its code's actions grouped by resource scope. */
-function statementsFor(name, { policyParameter = '', changeTag = '' } = {}) {
+function statementsFor(
+  name,
+  { policyParameter = '', changeTag = '', memberRoleName = DEFAULT_MEMBER_ROLE } = {},
+) {
   const actions = actionsOf(name);
   const tag = parseChangeTag(changeTag);
   const groups = new Map();
   for (const action of actions) {
-    for (const { resources, condition } of scope(name, action, tag)) {
+    for (const { resources, condition } of scope(name, action, tag, memberRoleName)) {
       const key = JSON.stringify({ resources, condition });
       const group = groups.get(key) ?? { resources, condition, actions: [] };
       group.actions.push(action);

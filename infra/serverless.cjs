@@ -11,6 +11,7 @@ const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parse } = require('yaml');
 const { nothingEvaluatedAlarm, violationAlerts } = require('./alerting.cjs');
+const { organizationEventBus } = require('./event-bus.cjs');
 const { actionsOf, statementsFor } = require('./iam.cjs');
 const permissions = require('./permissions.json');
 
@@ -251,8 +252,10 @@ function workflowLogs(service, stage, days) {
  * The stack's own resources (state table, alert topic, queues, log group, alarms, dashboard),
  * conditions and outputs, for the deployment's `service`, `stage` and parameters.
  */
-function resources({ service, stage, alertEmail, logRetentionDays }) {
+function resources({ service, stage, alertEmail, logRetentionDays, organizationId = '' }) {
   const widgets = dashboardWidgets();
+  // Reactions across accounts: the central bus's organisation policy (infra/event-bus.cjs).
+  const centralBus = organizationEventBus({ service, stage, organizationId });
   const Resources = {
     ...stateAndAlerts(service, stage, alertEmail),
     RecheckQueue: encryptedQueue({
@@ -286,6 +289,7 @@ function resources({ service, stage, alertEmail, logRetentionDays }) {
       ],
     }),
     ...functionAlarms(),
+    ...centralBus.Resources,
     Dashboard: {
       Type: 'AWS::CloudWatch::Dashboard',
       Properties: {
@@ -303,6 +307,7 @@ function resources({ service, stage, alertEmail, logRetentionDays }) {
       MigrationStateMachineArn: { Value: { Ref: 'MigrationStateMachine' } },
       UpgradeStateMachineArn: { Value: { Ref: 'UpgradeStateMachine' } },
       DashboardName: { Value: { Ref: 'Dashboard' } },
+      ...centralBus.Outputs,
     },
   };
 }
@@ -314,6 +319,7 @@ module.exports = {
       stage: await resolveVariable('sls:stage'),
       alertEmail: String(await resolveVariable('param:alertEmail')),
       logRetentionDays: await resolveVariable('param:logRetentionDays'),
+      organizationId: String(await resolveVariable('param:organizationId')),
     }),
   buildResources: resources,
   migrationDefinition: () => substitute(parse(readFileSync(join(__dirname, 'migration.asl.yaml'), 'utf8'))),
@@ -332,6 +338,7 @@ module.exports = {
           statementsFor(name, {
             policyParameter: String(await resolveVariable('param:policyParameter')),
             changeTag: String(await resolveVariable('param:changeTag')),
+            memberRoleName: String(await resolveVariable('param:memberRoleName')),
           }),
       ]),
   ),

@@ -55,7 +55,10 @@ const SERVICE_OF: Record<string, string> = {
   GetMetricData: 'cloudwatch',
   SendMessage: 'sqs',
   StartExecution: 'states',
+  AssumeRole: 'sts',
 };
+/** A member account whose events durability-react acts on through its member role. */
+const MEMBER = '100000000001';
 const POLICY = `version: 1
 settings: { snapshotRetentionDays: 1 }
 rules:
@@ -109,7 +112,10 @@ const cloudTrail = (eventName: string, replicationGroupId: string) => ({
 const schedule = { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} };
 
 beforeAll(async () => {
-  stack = await startStack({ migrationBackend: standInMigration() });
+  stack = await startStack({
+    migrationBackend: standInMigration(),
+    targets: { accounts: [MEMBER], regions: [REGION] },
+  });
   // Handlers stamp times with the real clock: the emulator follows it, moved on by waits.
   stack.emulator.clock.freeze(Date.now());
   const dir = mkdtempSync(join(tmpdir(), 'guardrails-permissions-'));
@@ -170,6 +176,16 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
       });
     }
     expect(stack.emulator.model.groups.get('react-fix')?.effectiveDurability).toBe('sync');
+    // A member account's event, forwarded onto the central bus: acted on through its role.
+    stack.emulator.fleetOf(MEMBER, REGION).putGroup(groupState('react-member'));
+    await invoke('durability-react', {
+      ...cloudTrail('ModifyReplicationGroup', 'react-member'),
+      account: MEMBER,
+      region: REGION,
+    });
+    // snapshotBeforeChange: the first look takes the member group's snapshot, in the member account.
+    const member = stack.emulator.faults.log.filter((entry) => entry.account === MEMBER);
+    expect(member.map((entry) => entry.action)).toContain('CreateSnapshot');
   });
 
   it('encryption-drift: baseline, drift, a resource gone', async () => {
