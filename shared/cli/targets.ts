@@ -154,7 +154,7 @@ function conflicts(flags: TargetFlags, chosen: boolean, externalId: string | und
  * `--regions` defaults to the setting's, else to `region` (the CLI's own).
  *
  * @example
- * targetRunOf({ accounts: ['111111111111'], regions: ['eu-west-1'] }, policy, 'us-east-1');
+ * targetRunOf({ accounts: ['111111111111'], regions: ['eu-west-1'] }, policy, { region: 'us-east-1' });
  */
 export function targetRunOf(
   flags: TargetFlags,

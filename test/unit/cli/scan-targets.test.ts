@@ -6,6 +6,7 @@ import {
   DescribeServerlessCachesCommand,
   ElastiCacheClient,
 } from '@aws-sdk/client-elasticache';
+import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import {
   GetResourcesCommand,
   ResourceGroupsTaggingAPIClient,
@@ -191,6 +192,17 @@ describe('Command: scan over targets', () => {
     expect(out.split('\n')[0]).toMatch(/^resourceType\s+resourceId/);
     expect(code).toBe(EXIT.violations);
     expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 0);
+  });
+
+  it('exits 4 when the organisation leaves no target to scan', async () => {
+    const organizations = mockClient(OrganizationsClient);
+    organizations.on(ListAccountsCommand).resolves({ Accounts: [{ Id: '111111111111', Status: 'ACTIVE' }] });
+
+    const { code, err } = await scan('--org', '--exclude', '111111111111', '--regions', 'eu-west-1');
+
+    organizations.restore();
+    expect(err).toContain('0 targets: 0 scanned');
+    expect(code).toBe(EXIT.nothingEvaluated);
   });
 
   it('lets a violation win over a failed target in the exit code', async () => {
