@@ -63,13 +63,15 @@ export const EXTERNAL_ID_ENV = 'GUARDRAILS_EXTERNAL_ID';
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
 export const TARGETS_HELP = `
-Targets: --accounts or --org (optionally --ou) with --regions scan every account x region,
+Targets: --accounts or --org (optionally --ou) with --regions read every account x region,
 reaching each member account through --role-name (assumed once per account and run). --regions
-alone scans your own account (the credentials' own, no role assumed) in those regions. --regions
-all is each account's enabled regions; without --regions, the CLI's own region (--region). The policy's settings.targets applies when no flag says
-otherwise: each flag given wins over the setting it stands for. The external id is a secret: it
-is never printed (give it in $GUARDRAILS_EXTERNAL_ID to keep it out of the process list). A run over targets adds account and region columns to table, markdown and html
-(json and csv carry them always) and counts the targets it scanned.`;
+alone reads your own account (the credentials' own, no role assumed) in those regions. --regions
+all is each account's enabled regions; without --regions, the CLI's own region (--region). The
+policy's settings.targets applies when no flag says otherwise: each flag given wins over the
+setting it stands for. The external id is a secret: it is never printed (give it in
+$${EXTERNAL_ID_ENV} to keep it out of the process list). A run over targets adds account and
+region columns to table, markdown and html (json and csv carry them always) and counts the
+targets it read.`;
 
 /** Adds the target flags. */
 export function withTargets<Args extends unknown[], Opts extends OptionValues, Global extends OptionValues>(
