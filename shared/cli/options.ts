@@ -11,7 +11,7 @@ import { StateStore } from '../aws/state-store.js';
 import { FINDING_STATUSES, type FindingStatus } from '../domain/finding.js';
 import { compileGlob, type Glob } from '../domain/glob.js';
 import type { Resource } from '../domain/resource.js';
-import { parseEnv } from '../runtime/config.js';
+import { COMMON_ENV, parseEnv } from '../runtime/config.js';
 import { clip, echo } from '../runtime/echo.js';
 import { InputValidationError } from '../runtime/errors.js';
 import { type DescribedFleet, describeFleet, type FleetSource } from './fleet-source.js';
@@ -33,6 +33,7 @@ const unsetWhenEmpty = <Schema extends z.ZodType>(schema: Schema) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
 const CLI_ENV = {
+  ...COMMON_ENV,
   AWS_REGION: unsetWhenEmpty(z.string().regex(AWS_REGION, REGION_EXAMPLE)),
   STATE_TABLE: unsetWhenEmpty(z.string()),
   MIGRATION_STATE_MACHINE_ARN: unsetWhenEmpty(z.string()),
@@ -68,8 +69,10 @@ export function awsOptions(flags: AwsFlags): AwsClientOptions {
     throw new InputValidationError(
       `--endpoint-url ${echo(flags.endpointUrl)}: expected an http(s) URL such as http://localhost:4566`,
     );
+  const env = cliEnv();
   return {
-    region: flags.region ?? cliEnv().AWS_REGION,
+    region: flags.region ?? env.AWS_REGION,
+    maxAttempts: env.AWS_MAX_ATTEMPTS,
     profile: flags.profile,
     endpoint: flags.endpointUrl,
     ...(flags.timeout === undefined
