@@ -26,13 +26,20 @@ function actionsOf(name) {
 }
 
 const MANAGED_TAG = 'guardrails:managed';
-/** Functions invoked asynchronously (schedules, EventBridge): their failures go to FailedInvocations. */
-const ASYNC_FUNCTIONS = new Set([
-  'durability-scan',
-  'durability-react',
-  'encryption-drift',
-  'snapshot-cleanup',
-]);
+/**
+ * Functions invoked asynchronously (schedules, EventBridge): their failures go to
+ * FailedInvocations. durability-scan and org-scan are tasks of the organisation scan's state
+ * machine, which catches their failures itself.
+ */
+const ASYNC_FUNCTIONS = new Set(['durability-react', 'encryption-drift', 'snapshot-cleanup']);
+/**
+ * The IAM policy variable `${aws:PrincipalOrgID}`, resolved by IAM at request time. Joined by
+ * CloudFormation so neither the Serverless Framework (whose `${aws:…}` variables it would look
+ * like) nor Fn::Sub reads it.
+ */
+const PRINCIPAL_ORG_ID = { 'Fn::Join': ['', ['$', '{aws:PrincipalOrgID}']] };
+/** The member role the member-access stack creates unless the deployment names another. */
+const DEFAULT_MEMBER_ROLE = 'elasticache-guardrails-member';
 
 const arn = (service, resource) => ({
   'Fn::Sub': `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`,
@@ -119,7 +126,7 @@ function elasticacheScope(name, action, changeTag) {
  * Resources (and a condition) for one action of the function `functionName`; `changeTag` limits
  * the changes to groups carrying it.
  */
-function scope(functionName, action, changeTag) {
+function scope(functionName, action, changeTag, memberRoleName) {
   const [service, name] = action.split(':');
   if (service === 'elasticache') return elasticacheScope(name, action, changeTag);
   switch (service) {
@@ -150,18 +157,35 @@ function scope(functionName, action, changeTag) {
     case 'tag':
     case 'cloudwatch':
       return [{ resources: ['*'] }]; // GetResources and GetMetricData take no resource
+    case 'organizations':
+      // Reads of the organisation's accounts and units: ListAccounts takes no resource, and the
+      // organisation's id (in the ARNs of its roots and units) is not the stack's to know.
+      return [{ resources: ['*'] }];
+    case 'sts':
+      // Only the member role, by its name, in an account of this deployment's own organisation.
+      return [
+        {
+          resources: [{ 'Fn::Sub': `arn:\${AWS::Partition}:iam::*:role/${memberRoleName}` }],
+          condition: { StringEquals: { 'aws:ResourceOrgID': PRINCIPAL_ORG_ID } },
+        },
+      ];
     default:
       throw new Error(`no IAM scope known for ${action}`);
   }
 }
 
 /** The IAM statements of one function: its code's actions grouped by resource scope. */
-function statementsFor(name, { policyParameter = '', changeTag = '' } = {}) {
+function statementsFor(
+  name,
+  { policyParameter = '', changeTag = '', memberRoleName = DEFAULT_MEMBER_ROLE } = {},
+) {
+  if (!/^[\w+=,.@-]{1,64}$/.test(memberRoleName))
+    throw new Error(`memberRoleName must be an IAM role name, got "${memberRoleName}"`);
   const actions = actionsOf(name);
   const tag = parseChangeTag(changeTag);
   const groups = new Map();
   for (const action of actions) {
-    for (const { resources, condition } of scope(name, action, tag)) {
+    for (const { resources, condition } of scope(name, action, tag, memberRoleName)) {
       const key = JSON.stringify({ resources, condition });
       const group = groups.get(key) ?? { resources, condition, actions: [] };
       group.actions.push(action);

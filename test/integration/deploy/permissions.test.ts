@@ -84,7 +84,10 @@ async function invoke(name: string, event: unknown): Promise<unknown> {
   const [calls, dynamo] = [stack.emulator.faults.log.length, stack.dynamo.calls.length];
   invocation += 1;
   try {
-    return await handler(event, { awsRequestId: `permissions-${invocation}` } as Context);
+    return await handler(event, {
+      awsRequestId: `permissions-${invocation}`,
+      invokedFunctionArn: `arn:aws:lambda:${REGION}:123456789012:function:${name}`,
+    } as Context);
   } finally {
     const actions = used.get(name) ?? new Set<string>();
     for (const entry of stack.emulator.faults.log.slice(calls))
@@ -143,6 +146,10 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     );
     // A group that needs an engine upgrade first: the scan starts its staged upgrade.
     stack.emulator.model.putGroup(groupState('scan-staged', { engineVersion: '8.0' }));
+    // Unencrypted at rest: the scan's drift half alerts on it.
+    stack.emulator.model.putGroup(
+      groupState('scan-plain', { encrypted: false, tags: new Map([['env', 'dev']]) }),
+    );
     await invoke('durability-scan', schedule);
     expect([...stack.emulator.sinks.executions.values()].map((execution) => execution.name)).toEqual([
       expect.stringMatching(/^scan-staged-durability-\d{10}$/),
