@@ -8,7 +8,9 @@
  * - `resource#<arn>` / `finding#<rule>#<check>`: the last finding per resource and rule;
  * - `<kind>` / `<key>`: records a job keeps (encryption baselines, migration approvals, …);
  * - `lease` / `<kind>#<what>`: leases that make a change happen once. They share a partition
- *   so a run lists every change in flight with one Query.
+ *   so a run lists every change in flight with one Query;
+ * - `securityhub#<account>#<region>` / `<finding id>`: what was last imported into Security Hub
+ *   for one target, so the next run imports only changes of state.
  */
 
 import * as z from 'zod';
@@ -17,6 +19,7 @@ import type { EncryptionAlert, EncryptionBaseline } from '../domain/drift.js';
 import { FINDING_STATUSES, type Finding } from '../domain/finding.js';
 import type { RemediationDetails } from '../domain/remediation.js';
 import { DURABILITY_LEVELS, RESOURCE_TYPES, STORAGE_ENCRYPTION_TYPES } from '../domain/resource.js';
+import { COMPLIANCE_OF, type ComplianceStatus } from '../domain/security-findings.js';
 
 /** The partition every lease lives in. */
 export const LEASE_PARTITION = 'lease';
@@ -158,7 +161,33 @@ const kind = <Value>(name: string, schema: z.ZodType<Value>): RecordKind<Value> 
 export const readAs = <Value>(of: RecordKind<unknown>, schema: z.ZodType<Value>): RecordKind<Value> =>
   kind(of.name, schema);
 
-/** Every kind of record the app keeps. */
+const COMPLIANCE_STATUSES = [...new Set(Object.values(COMPLIANCE_OF))] as [
+  ComplianceStatus,
+  ...ComplianceStatus[],
+];
+
+/**
+ * What was last imported into Security Hub of one finding: its compliance, a hash of its ASFF
+ * content (without `UpdatedAt`) to tell a change of state, when it was first imported (its
+ * `CreatedAt` for good) and the finding itself, to archive it once it is gone.
+ */
+const securityHubImportSchema = z.object({
+  compliance: z.enum(COMPLIANCE_STATUSES),
+  hash: z.string(),
+  firstSeen: z.string(),
+  finding: findingSchema,
+});
+export type SecurityHubImport = z.infer<typeof securityHubImportSchema>;
+const SECURITY_HUB_PARTITION_PREFIX = 'securityhub#';
+
+/**
+ * The records of what was imported into Security Hub for one target (account and region), keyed
+ * by finding id: one partition per target, so a target's run reads its own with one Query.
+ */
+export const securityHubImportKind = (target: { account: string; region: string }) =>
+  kind(`${SECURITY_HUB_PARTITION_PREFIX}${target.account}#${target.region}`, securityHubImportSchema);
+
+/** Every kind of record the app keeps (and, per target, {@link securityHubImportKind}). */
 export const RECORD_KINDS = {
   encryptionBaseline: kind('baseline#storage-encryption', baselineSchema),
   migrationApproval: kind('approval#migration', approvalSchema),

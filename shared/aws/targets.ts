@@ -195,7 +195,10 @@ async function organizationAccounts(
 
 /** The regions `account` has enabled, read with its own credentials. */
 async function enabledRegions(account: string, deps: TargetResolverDeps): Promise<string[]> {
-  const client = createClient(AccountClient, { ...deps.options, credentials: deps.credentials.of(account) });
+  const credentials = deps.credentials.of(account);
+  // Assumed first, so a denied role fails as the AssumeRole it is, not as a ListRegions.
+  await credentials();
+  const client = createClient(AccountClient, { ...deps.options, credentials });
   const regions: string[] = [];
   await awsCall(`Account ListRegions ${account}`, async () => {
     const input = { RegionOptStatusContains: ['ENABLED' as const, 'ENABLED_BY_DEFAULT' as const] };

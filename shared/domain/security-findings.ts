@@ -10,6 +10,7 @@ const PRODUCT_NAME = 'elasticache-guardrails';
 /** ASFF limits (AwsSecurityFinding in the Security Hub API reference). */
 const TITLE_MAX = 256;
 const DESCRIPTION_MAX = 1024;
+const TYPES = ['Software and Configuration Checks/AWS Security Best Practices'] as const;
 
 export type ComplianceStatus = 'PASSED' | 'FAILED' | 'NOT_AVAILABLE';
 export type SeverityLabel = 'INFORMATIONAL' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
@@ -73,6 +74,7 @@ export function toAsff(finding: Finding, context: ImportContext) {
   const where = arnLocation(finding.arn);
   const compliance = COMPLIANCE_OF[finding.status];
   const resolved = compliance !== 'FAILED';
+  const severity = compliance === 'FAILED' ? (context.severity ?? 'MEDIUM') : 'INFORMATIONAL';
   return {
     SchemaVersion: ASFF_SCHEMA_VERSION,
     Id: findingId(finding),
@@ -81,10 +83,12 @@ export function toAsff(finding: Finding, context: ImportContext) {
     GeneratorId: `${PRODUCT_NAME}/${finding.check}`,
     AwsAccountId: where.account,
     Region: where.region,
-    Types: ['Software and Configuration Checks/AWS Security Best Practices'],
+    Types: [...TYPES],
     CreatedAt: (context.firstSeen ?? context.now).toISOString(),
     UpdatedAt: context.now.toISOString(),
-    Severity: { Label: compliance === 'FAILED' ? (context.severity ?? 'MEDIUM') : 'INFORMATIONAL' },
+    Severity: { Label: severity },
+    // Security Hub takes a provider's later Severity and Types from here, not the top-level fields.
+    FindingProviderFields: { Severity: { Label: severity }, Types: [...TYPES] },
     Title: titleOf(finding),
     Description: descriptionOf(finding),
     Resources: [

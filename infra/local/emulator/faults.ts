@@ -37,6 +37,13 @@ export interface PickedFault {
 
 export interface LoggedRequest {
   action: string;
+  /** elasticache, tagging, sts, organizations, account, securityhub, sns, events, cloudwatch, sqs, stepfunctions. */
+  service: string;
+  /** The account and region the call acted in (from its SigV4 credentials and signing region). */
+  account: string;
+  region: string;
+  /** The access key id it was signed with (never the secret or the session token); unset when unsigned. */
+  accessKeyId?: string;
   params: unknown;
   time: string;
   /** `performance.now()` when the request arrived: real time, for latency measurements. */

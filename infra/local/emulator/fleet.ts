@@ -89,7 +89,7 @@ export function seedFleet(model: EmulatorState, clock: Clock, options: FleetOpti
       ]),
     };
     if (roll() < 0.25)
-      group.kmsKeyId = `arn:aws:kms:us-east-1:123456789012:key/${pick(['1234abcd-12ab-34cd-56ef-1234567890ab', 'ffffeeee-0000-4000-8000-000000000001'], roll())}`;
+      group.kmsKeyId = `arn:aws:kms:${model.region}:${model.account}:key/${pick(['1234abcd-12ab-34cd-56ef-1234567890ab', 'ffffeeee-0000-4000-8000-000000000001'], roll())}`;
     if (roll() < 0.15) group.tags.set('data', 'sensitive');
     if (roll() < 0.03) group.tags.set('guardrails:exempt-until', roll() < 0.5 ? '2099-12-31' : '2020-01-31');
     const eligible =
@@ -124,7 +124,7 @@ export function seedFleet(model: EmulatorState, clock: Clock, options: FleetOpti
       ]),
     };
     if (roll() < 0.3)
-      cache.kmsKeyId = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+      cache.kmsKeyId = `arn:aws:kms:${model.region}:${model.account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
     model.putServerless(cache);
   }
 }

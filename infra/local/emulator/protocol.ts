@@ -80,7 +80,7 @@ function xmlNameOf(traits: unknown): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
-function escapeXml(text: string): string {
+export function escapeXml(text: string): string {
   return text.replace(/[<>&'"]/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 

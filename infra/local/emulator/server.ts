@@ -1,25 +1,57 @@
 /**
- * The ElastiCache emulator's HTTP front: AWS Query for ElastiCache, JSON 1.1 for the
- * Resource Groups Tagging API's GetResources, and `/_control/*` (JSON) for tests, the demo
- * and benchmarks. Binds 127.0.0.1 only.
+ * The emulator's HTTP front: AWS Query for ElastiCache, STS and SNS; JSON 1.x for the
+ * Resource Groups Tagging API, Organizations and the capture sinks; REST-JSON for the routes
+ * in REST_ROUTES; and `/_control/*` (JSON) for tests, the demo and benchmarks. Each request
+ * acts in the account and region its SigV4 credentials name (identity.ts). Binds 127.0.0.1 only.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type AccessSettings, Accounts, CENTRAL_ACCOUNT, type Targets } from './accounts.js';
 import { Clock } from './clock.js';
-import { FaultInjector, type FaultSettings, type LoggedRequest, type ScriptedFault } from './faults.js';
+import { controlAnswer } from './controls.js';
+import { FaultInjector, type FaultSettings, type LoggedRequest, type PickedFault } from './faults.js';
+import {
+  type Caller,
+  type Parts,
+  type Protocol,
+  type RestRoute,
+  refusalFault,
+  refusalOf,
+  resolveCaller,
+  signingScope,
+} from './identity.js';
 import { type MigrationBackend, simulatedMigration } from './migration.js';
-import { ElastiCacheModel } from './model.js';
+import type { ElastiCacheModel } from './model.js';
+import {
+  listRegions,
+  ORGANIZATIONS_PREFIX,
+  Organization,
+  type OrganizationSettings,
+} from './organizations.js';
 import { API_VERSION, errorXml, isKnownAction, parseQuery, QueryFault, resultXml } from './protocol.js';
+import { importFindings, SECURITY_HUB_IMPORT_PATH, SecurityHubFindings } from './security-hub.js';
 import { CaptureSinks, JSON_TARGETS, SNS_VERSION } from './sinks.js';
+import { STS_VERSION, stsAnswer } from './sts.js';
 import { getResources } from './tags.js';
+
+export { CENTRAL_ACCOUNT } from './accounts.js';
+export type { Caller, Parts, RestRoute } from './identity.js';
+export { resolveCaller } from './identity.js';
 
 export interface EmulatorOptions {
   /** 0 (default) picks a free port. */
   port?: number;
   clock?: Clock;
+  /** The central account's default region (unsigned requests act there); `us-east-1` unless set. */
   region?: string;
+  /** The account × region pairs served, each with its own fleet; default: the central account in `region`. */
+  targets?: Targets;
+  /** What STS refuses and which regions accounts have disabled (also `/_control/accounts`). */
+  access?: AccessSettings;
+  /** Organizational units and suspended accounts (also `/_control/organization`). */
+  organization?: OrganizationSettings;
   legacyDurabilityRule?: boolean;
   migrationBackend?: MigrationBackend;
   faults?: FaultSettings;
@@ -30,14 +62,50 @@ export interface EmulatorOptions {
 export interface Emulator {
   endpoint: string;
   port: number;
+  /** The central account's fleet in the default region. */
   model: ElastiCacheModel;
+  /** The fleet of one served account × region pair (an Error for a pair not served). */
+  fleetOf(account: string, region: string): ElastiCacheModel;
+  accounts: Accounts;
+  organization: Organization;
   clock: Clock;
   faults: FaultInjector;
   sinks: CaptureSinks;
+  securityHub: SecurityHubFindings;
   close(): Promise<void>;
 }
 
+// --- REST-JSON routes: one line per operation -------------------------------------------
+/** `POST <path>` operations (REST-JSON), by path. Add a route here; its service and action name go in REST_NAMES. */
+export const REST_ROUTES: Record<string, RestRoute> = {
+  '/listRegions': listRegions,
+  [SECURITY_HUB_IMPORT_PATH]: (parts, caller, input) =>
+    importFindings(parts.securityHub, caller, input, parts.clock.now()),
+};
+/** The service and action each REST path is logged under (others: the signing service and the path). */
+const REST_NAMES: Record<string, [service: string, action: string]> = {
+  '/listRegions': ['account', 'ListRegions'],
+  '/findings/import': ['securityhub', 'BatchImportFindings'],
+};
+// ----------------------------------------------------------------------------------------
+
 const TAGGING_TARGET = 'ResourceGroupsTaggingAPI_20170126.GetResources';
+/** The service of each Query API version and JSON target prefix, as the request log names it. */
+const QUERY_SERVICES: Record<string, string> = {
+  [API_VERSION]: 'elasticache',
+  [STS_VERSION]: 'sts',
+  [SNS_VERSION]: 'sns',
+};
+const JSON_SERVICES: Record<string, string> = {
+  ResourceGroupsTaggingAPI_20170126: 'tagging',
+  AWSOrganizationsV20161128: 'organizations',
+  AWSEvents: 'events',
+  GraniteServiceVersion20100801: 'cloudwatch',
+  AmazonSQS: 'sqs',
+  AWSStepFunctions: 'stepfunctions',
+};
+/** The services whose answers depend on the caller's account and region (the others are central outputs). */
+const PAIR_SERVICES = new Set(['elasticache', 'tagging', 'cloudwatch']);
 
 async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -45,74 +113,80 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function send(
-  response: ServerResponse,
-  status: number,
-  contentType: string,
-  body: string,
-  requestId: string,
-): void {
+function send(response: ServerResponse, status: number, type: string, body: string, requestId: string): void {
   response.writeHead(status, {
-    'content-type': contentType,
+    'content-type': type,
     'x-amzn-requestid': requestId,
     'content-length': Buffer.byteLength(body),
   });
   response.end(body);
 }
 
-/** What the request handlers share: the model and the instruments around it. */
-interface Parts {
-  model: ElastiCacheModel;
-  clock: Clock;
-  faults: FaultInjector;
-  sinks: CaptureSinks;
+/** A JSON-protocol fault: `__type` in the body (JSON 1.x) and `x-amzn-errortype` (REST-JSON). */
+function sendJsonFault(response: ServerResponse, fault: QueryFault, type: string, requestId: string): void {
+  response.setHeader('x-amzn-errortype', fault.code);
+  send(
+    response,
+    fault.status,
+    type,
+    JSON.stringify({ __type: fault.code, message: fault.message }),
+    requestId,
+  );
 }
 
-type ControlInput = Record<string, unknown>;
-
-/** The `/_control/*` endpoints (JSON): time, faults, the legacy durability rule, the request log. */
-const CONTROLS: Record<string, (parts: Parts, input: ControlInput) => unknown> = {
-  '/_control/clock': ({ clock, model }, input) => {
-    if (typeof input.advanceMs === 'number') clock.advance(input.advanceMs);
-    if (input.freeze === true) clock.freeze();
-    model.tick();
-    return { now: new Date(clock.now()).toISOString() };
-  },
-  '/_control/faults': ({ faults }, input) => {
-    faults.configure(input as FaultSettings);
-    return faults.settings;
-  },
-  '/_control/fail-next': ({ faults }, input) => {
-    faults.failNext(input as unknown as ScriptedFault);
-    return { ok: true };
-  },
-  '/_control/legacy-durability-rule': ({ model }, input) => {
-    model.legacyDurabilityRule = input.enabled === true;
-    return { legacyDurabilityRule: model.legacyDurabilityRule };
-  },
-  '/_control/requests': ({ faults }) => faults.log,
-  '/_control/reset': ({ faults }) => {
-    faults.reset();
-    return { ok: true };
-  },
-};
-
-function serveControl(parts: Parts, url: string, body: string, response: ServerResponse, requestId: string) {
-  const path = url.split('?')[0] ?? url;
-  try {
-    const input = body === '' ? {} : (JSON.parse(body) as ControlInput);
-    const control = Object.hasOwn(CONTROLS, path) ? CONTROLS[path] : undefined;
-    if (control === undefined) throw new QueryFault('NotFound', `no control endpoint ${path}`, 404);
-    send(response, 200, 'application/json', JSON.stringify(control(parts, input)), requestId);
-  } catch (error) {
-    send(response, 400, 'application/json', JSON.stringify({ error: (error as Error).message }), requestId);
-  }
+/** One API call as it arrives: who made it, to which service, in which protocol. */
+interface Call {
+  request: IncomingMessage;
+  caller: Caller;
+  service: string;
+  action: string;
+  params: unknown;
+  protocol: Protocol;
 }
 
-/** The JSON targets: the Tagging API's GetResources and the capture sinks. */
-function jsonResult(parts: Parts, target: string, input: Record<string, unknown>): unknown {
+interface Intake {
+  entry: LoggedRequest;
+  /** Turned away before the service: expired or invalid credentials, a region not enabled. */
+  refusal?: QueryFault;
+  injected?: PickedFault;
+}
+
+/** Log the call, wait its injected latency, and say what turns it away, if anything. */
+async function intake(parts: Parts, call: Call, throttleCode: string): Promise<Intake> {
+  const { clock, faults } = parts;
+  const { caller, service, action } = call;
+  const refused = refusalOf(call.request, caller, parts, PAIR_SERVICES.has(service));
+  const refusal = refused === undefined ? undefined : refusalFault(refused, call.protocol);
+  const injected = refusal === undefined ? faults.pick(action, throttleCode) : undefined;
+  const entry: LoggedRequest = {
+    action,
+    service,
+    account: caller.account,
+    region: caller.region,
+    accessKeyId: caller.accessKeyId,
+    params: call.params,
+    time: new Date(clock.now()).toISOString(),
+    arrivedMs: performance.now(),
+    fault: refusal?.code ?? injected?.code,
+    injected: injected !== undefined && (call.protocol !== 'query' || !injected.applied),
+  };
+  faults.log.push(entry);
+  const latency = faults.latencyFor(action);
+  if (latency > 0) await sleep(latency);
+  return { entry, refusal, injected };
+}
+
+/** The JSON targets: the Tagging API, Organizations, and the capture sinks (central outputs). */
+function jsonResult(parts: Parts, caller: Caller, target: string, input: Record<string, unknown>): unknown {
   const now = parts.clock.now();
-  if (target === TAGGING_TARGET) return getResources(parts.model, input);
+  if (target === TAGGING_TARGET) {
+    const fleet = parts.accounts.fleetOf(caller.account, caller.region);
+    fleet.tick();
+    return getResources(fleet, input);
+  }
+  if (target.startsWith(ORGANIZATIONS_PREFIX))
+    return parts.organization.handle(target.slice(ORGANIZATIONS_PREFIX.length), input, caller);
+  parts.model.tick();
   if (target === JSON_TARGETS.putEvents) return parts.sinks.putEvents(input, now);
   if (target === JSON_TARGETS.getMetricData) return parts.sinks.getMetricData(input, now);
   if (target === JSON_TARGETS.sendMessage) return parts.sinks.sendMessage(input, now);
@@ -120,100 +194,114 @@ function jsonResult(parts: Parts, target: string, input: Record<string, unknown>
   throw new QueryFault('UnknownOperationException', `Unsupported target ${target}`);
 }
 
+/** JSON 1.x (`x-amz-target`) and REST-JSON (`POST <path>` of REST_ROUTES): a JSON body in, a JSON answer out. */
 async function serveJson(
   parts: Parts,
-  target: string,
+  call: Omit<Call, 'params' | 'service' | 'action' | 'protocol'>,
+  route: { target: string } | { path: string },
   body: string,
   response: ServerResponse,
   requestId: string,
 ): Promise<void> {
-  const { clock, faults } = parts;
-  const action = target.split('.').pop() ?? '';
+  const [service, action] =
+    'target' in route
+      ? [JSON_SERVICES[route.target.split('.')[0] ?? ''] ?? 'unknown', route.target.split('.').pop() ?? '']
+      : (REST_NAMES[route.path] ?? [
+          signingScope(call.request.headers.authorization)?.service ?? 'unknown',
+          route.path,
+        ]);
+  const contentType =
+    'path' in route
+      ? 'application/json'
+      : /^(Granite|AmazonSQS|AWSStepFunctions)/.test(route.target)
+        ? 'application/x-amz-json-1.0'
+        : 'application/x-amz-json-1.1';
   let input: Record<string, unknown> = {};
   try {
     input = JSON.parse(body === '' ? '{}' : body) as Record<string, unknown>;
   } catch {
-    const malformed = { __type: 'InvalidParameterException', message: 'Malformed JSON' };
-    send(response, 400, 'application/x-amz-json-1.1', JSON.stringify(malformed), requestId);
+    const fault = new QueryFault('InvalidParameterException', 'Malformed JSON', 400);
+    sendJsonFault(response, fault, contentType, requestId);
     return;
   }
-  const injected = faults.pick(action, 'ThrottlingException');
-  faults.log.push({
-    action,
-    params: input,
-    time: new Date(clock.now()).toISOString(),
-    arrivedMs: performance.now(),
-    fault: injected?.code,
-    injected: injected !== undefined,
-  });
-  const latency = faults.latencyFor(action);
-  if (latency > 0) await sleep(latency);
-  if (injected !== undefined) {
-    const answer = { __type: injected.code, message: injected.message };
-    send(response, injected.status, 'application/x-amz-json-1.1', JSON.stringify(answer), requestId);
-    return;
-  }
-  const contentType = /^(Granite|AmazonSQS|AWSStepFunctions)/.test(target)
-    ? 'application/x-amz-json-1.0'
-    : 'application/x-amz-json-1.1';
+  const throttleCode = service === 'organizations' ? 'TooManyRequestsException' : 'ThrottlingException';
+  const { entry, refusal, injected } = await intake(
+    parts,
+    { ...call, service, action, params: input, protocol: 'json' },
+    throttleCode,
+  );
   try {
-    parts.model.tick();
-    send(response, 200, contentType, JSON.stringify(jsonResult(parts, target, input)), requestId);
+    if (refusal !== undefined) throw refusal;
+    if (injected !== undefined) throw new QueryFault(injected.code, injected.message, injected.status);
+    // A route may answer with a promise.
+    const result = await ('target' in route
+      ? jsonResult(parts, call.caller, route.target, input)
+      : REST_ROUTES[route.path]?.(parts, call.caller, input));
+    send(response, 200, contentType, JSON.stringify(result ?? {}), requestId);
   } catch (error) {
     const fault =
       error instanceof QueryFault ? error : new QueryFault('InternalServiceException', String(error), 500);
-    const answer = { __type: fault.code, message: fault.message };
-    send(response, fault.status, contentType, JSON.stringify(answer), requestId);
+    entry.fault = fault.code;
+    sendJsonFault(response, fault, contentType, requestId);
   }
 }
 
-/** The Query protocol: ElastiCache actions through the model's action table, and SNS Publish. */
+/** The XML answer of a Query action other than SNS and STS: ElastiCache, in the caller's pair. */
+async function elastiCacheAnswer(
+  parts: Parts,
+  caller: Caller,
+  action: string,
+  version: string | undefined,
+  params: ReturnType<typeof parseQuery>['params'],
+) {
+  if (version !== API_VERSION)
+    throw new QueryFault(
+      'InvalidParameterValue',
+      `Unsupported Version ${version ?? '(none)'}; use ${API_VERSION}`,
+    );
+  if (!isKnownAction(action))
+    throw new QueryFault('InvalidAction', `The action ${action} is not valid for this web service.`);
+  return parts.accounts.fleetOf(caller.account, caller.region).handle(action, params);
+}
+
+/** The Query protocol: ElastiCache actions through the caller's fleet, STS, and SNS Publish. */
 async function serveQuery(
   parts: Parts,
-  request: IncomingMessage,
+  call: Omit<Call, 'params' | 'service' | 'action' | 'protocol'>,
   body: string,
   response: ServerResponse,
   requestId: string,
 ): Promise<void> {
-  const { clock, faults, model, sinks } = parts;
+  const { clock, sinks } = parts;
   const { action, version, params } = parseQuery(body);
-  const injected = faults.pick(action, 'Throttling');
-  const entry: LoggedRequest = {
-    action,
-    params,
-    time: new Date(clock.now()).toISOString(),
-    arrivedMs: performance.now(),
-    fault: injected?.code,
-    injected: injected !== undefined && !injected.applied,
-  };
-  faults.log.push(entry);
-  const latency = faults.latencyFor(action);
-  if (latency > 0) await sleep(latency);
+  const service = QUERY_SERVICES[version ?? ''] ?? 'elasticache';
+  const { entry, refusal, injected } = await intake(
+    parts,
+    { ...call, service, action, params, protocol: 'query' },
+    'Throttling',
+  );
   try {
+    if (refusal !== undefined) throw refusal;
     if (injected !== undefined && !injected.applied)
       throw new QueryFault(injected.code, injected.message, injected.status);
-    if (action === '') {
-      throw new QueryFault('MissingAction', 'The request must contain the parameter Action');
-    }
+    if (action === '') throw new QueryFault('MissingAction', 'The request must contain the parameter Action');
     if (version === SNS_VERSION && action === 'Publish') {
       const { MessageId } = sinks.publish(params, clock.now());
       const xml = `<PublishResponse xmlns="http://sns.amazonaws.com/doc/${SNS_VERSION}/"><PublishResult><MessageId>${MessageId}</MessageId></PublishResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></PublishResponse>`;
       send(response, 200, 'text/xml', xml, requestId);
       return;
     }
-    if (version !== API_VERSION)
-      throw new QueryFault(
-        'InvalidParameterValue',
-        `Unsupported Version ${version ?? '(none)'}; use ${API_VERSION}`,
-      );
-    if (!isKnownAction(action))
-      throw new QueryFault('InvalidAction', `The action ${action} is not valid for this web service.`);
-    const result = await model.handle(action, params);
+    if (version === STS_VERSION) {
+      const xml = stsAnswer(action, params, call.caller, parts.accounts, clock.now(), requestId);
+      send(response, 200, 'text/xml', xml, requestId);
+      return;
+    }
+    const result = await elastiCacheAnswer(parts, call.caller, action, version, params);
     if (injected?.applied === true) {
       // The change is made; its answer is lost on the way back.
       entry.fault = injected.code;
       if (injected.status === 0) {
-        request.socket.destroy();
+        call.request.socket.destroy();
         return;
       }
       throw new QueryFault(injected.code, injected.message, injected.status);
@@ -230,31 +318,49 @@ async function serveQuery(
  * Start the emulator. Point any client at `endpoint` (or set `AWS_ENDPOINT_URL`).
  *
  * @example
- * const emulator = await startEmulator();
+ * const emulator = await startEmulator({ targets: { accounts: ['100000000001'], regions: ['us-east-1', 'eu-west-1'] } });
  * const client = new ElastiCacheClient({ endpoint: emulator.endpoint, region: 'us-east-1' });
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const clock = options.clock ?? new Clock();
-  const model = new ElastiCacheModel({
-    clock,
-    region: options.region,
-    migration: options.migrationBackend ?? simulatedMigration,
-  });
-  model.legacyDurabilityRule = options.legacyDurabilityRule ?? false;
+  const defaultRegion = options.region ?? options.targets?.regions[0] ?? 'us-east-1';
+  const accounts = new Accounts(
+    options.targets ?? { accounts: [CENTRAL_ACCOUNT], regions: [defaultRegion] },
+    {
+      clock,
+      migration: options.migrationBackend ?? simulatedMigration,
+      defaultRegion,
+    },
+  );
+  if (options.access !== undefined) accounts.configure(options.access);
+  for (const { model } of accounts.pairs())
+    model.legacyDurabilityRule = options.legacyDurabilityRule ?? false;
+  const organization = new Organization(accounts.accounts, options.organization);
+  const model = accounts.fleetOf(CENTRAL_ACCOUNT, defaultRegion);
   const sinks = new CaptureSinks(options.captureDir);
+  const securityHub = new SecurityHubFindings(options.captureDir);
   const faults = new FaultInjector();
   if (options.faults !== undefined) faults.configure(options.faults);
 
-  const parts: Parts = { model, clock, faults, sinks };
+  const parts: Parts = { model, accounts, organization, clock, faults, sinks, securityHub };
 
   const server = createServer(async (request, response) => {
     const requestId = randomUUID();
     const body = await readBody(request);
     const url = request.url ?? '/';
+    const path = url.split('?')[0] ?? url;
     const target = request.headers['x-amz-target'];
-    if (url.startsWith('/_control/')) serveControl(parts, url, body, response, requestId);
-    else if (target !== undefined) await serveJson(parts, String(target), body, response, requestId);
-    else await serveQuery(parts, request, body, response, requestId);
+    if (url.startsWith('/_control/')) {
+      const answer = controlAnswer(parts, path, body);
+      send(response, answer.status, 'application/json', answer.body, requestId);
+      return;
+    }
+    const call = { request, caller: resolveCaller(request, accounts) };
+    if (target !== undefined)
+      await serveJson(parts, call, { target: String(target) }, body, response, requestId);
+    else if (Object.hasOwn(REST_ROUTES, path))
+      await serveJson(parts, call, { path }, body, response, requestId);
+    else await serveQuery(parts, call, body, response, requestId);
   });
 
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
@@ -263,9 +369,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     endpoint: `http://127.0.0.1:${port}`,
     port,
     model,
+    fleetOf: (account, region) => accounts.fleetOf(account, region),
+    accounts,
+    organization,
     clock,
     faults,
     sinks,
+    securityHub,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -129,19 +129,20 @@ export class EmulatorState {
   readonly clock: Clock;
   readonly region: string;
   readonly migration: MigrationBackend;
-  readonly #account: string;
+  /** The account that owns this store's resources (its ARNs name it). */
+  readonly account: string;
   #transitions: Transition[] = [];
   #sorted: Partial<Record<ResourceKind, string[]>> = {};
 
   constructor(options: ModelOptions) {
     this.clock = options.clock;
     this.region = options.region ?? 'us-east-1';
-    this.#account = options.account ?? '123456789012';
+    this.account = options.account ?? '123456789012';
     this.migration = options.migration;
   }
 
   arn(kind: 'replicationgroup' | 'serverlesscache' | 'snapshot' | 'cluster', id: string): string {
-    return `arn:aws:elasticache:${this.region}:${this.#account}:${kind}:${id}`;
+    return `arn:aws:elasticache:${this.region}:${this.account}:${kind}:${id}`;
   }
 
   /** Apply every transition whose time has come (in time order). */

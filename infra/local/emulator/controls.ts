@@ -1,0 +1,64 @@
+/**
+ * The `/_control/*` endpoints (JSON) that tests, the demo and benchmarks use to drive the
+ * emulator: time, faults, accounts and access, the organisation, the legacy durability rule,
+ * and the request log.
+ */
+import type { AccessSettings } from './accounts.js';
+import type { FaultSettings, ScriptedFault } from './faults.js';
+import type { Parts } from './identity.js';
+import type { OrganizationSettings } from './organizations.js';
+
+type ControlInput = Record<string, unknown>;
+
+/** The `/_control/*` endpoints (JSON): time, faults, accounts, the organisation, the legacy rule, the log. */
+const CONTROLS: Record<string, (parts: Parts, input: ControlInput) => unknown> = {
+  '/_control/clock': ({ clock, accounts }, input) => {
+    if (typeof input.advanceMs === 'number') clock.advance(input.advanceMs);
+    if (input.freeze === true) clock.freeze();
+    for (const { model } of accounts.pairs()) model.tick();
+    return { now: new Date(clock.now()).toISOString() };
+  },
+  '/_control/faults': ({ faults }, input) => {
+    faults.configure(input as FaultSettings);
+    return faults.settings;
+  },
+  '/_control/fail-next': ({ faults }, input) => {
+    faults.failNext(input as unknown as ScriptedFault);
+    return { ok: true };
+  },
+  '/_control/accounts': ({ accounts }, input) => {
+    accounts.configure(input as AccessSettings);
+    return accounts.describe();
+  },
+  '/_control/organization': ({ organization }, input) => {
+    organization.configure(input as OrganizationSettings);
+    return organization.describe();
+  },
+  '/_control/legacy-durability-rule': ({ accounts }, input) => {
+    for (const { model } of accounts.pairs()) model.legacyDurabilityRule = input.enabled === true;
+    return { legacyDurabilityRule: input.enabled === true };
+  },
+  '/_control/requests': ({ faults }) => faults.log,
+  '/_control/reset': ({ faults }) => {
+    faults.reset();
+    return { ok: true };
+  },
+};
+
+/**
+ * The answer of one control endpoint: status and JSON body (bad input: 400 with `error`).
+ *
+ * @example
+ * const { status, body } = controlAnswer(parts, '/_control/clock', '{"advanceMs": 60000}');
+ */
+export function controlAnswer(parts: Parts, path: string, body: string): { status: number; body: string } {
+  try {
+    const input = body === '' ? {} : (JSON.parse(body) as ControlInput);
+    const control = Object.hasOwn(CONTROLS, path) ? CONTROLS[path] : undefined;
+    if (control === undefined)
+      return { status: 400, body: JSON.stringify({ error: `no control endpoint ${path}` }) };
+    return { status: 200, body: JSON.stringify(control(parts, input)) };
+  } catch (error) {
+    return { status: 400, body: JSON.stringify({ error: (error as Error).message }) };
+  }
+}

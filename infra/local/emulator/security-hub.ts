@@ -1,0 +1,160 @@
+/**
+ * Security Hub's `BatchImportFindings` for the sandbox (REST-JSON: `POST /findings/import`),
+ * answering the real SDK client as Security Hub does: 1 to 100 findings per call, each checked
+ * for the required ASFF fields and for being the caller's own (its account, under the caller's
+ * default product ARN in the request's region); refused ones are named in `FailedFindings`,
+ * accepted ones replace the finding with the same `Id`. One store of findings per account and
+ * region; every call is captured in memory and, with a directory, in `securityhub.jsonl`.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { QueryFault } from './protocol.js';
+
+/** Where BatchImportFindings is served. */
+export const SECURITY_HUB_IMPORT_PATH = '/findings/import';
+const MAX_FINDINGS = 100;
+/** The fields BatchImportFindings requires of each finding (AwsSecurityFinding). */
+const REQUIRED_FIELDS = [
+  'SchemaVersion',
+  'Id',
+  'ProductArn',
+  'GeneratorId',
+  'AwsAccountId',
+  'CreatedAt',
+  'UpdatedAt',
+  'Severity',
+  'Title',
+  'Description',
+  'Resources',
+  'Types',
+] as const;
+const SEVERITY_LABELS = new Set(['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']);
+
+/** Who called: the account of the SigV4 credentials and the region the request was signed for. */
+export interface SecurityHubCaller {
+  account: string;
+  region: string;
+}
+
+export type StoredAsff = Record<string, unknown> & { Id: string };
+
+export interface FailedFinding {
+  Id: string;
+  ErrorCode: string;
+  ErrorMessage: string;
+}
+
+/** One BatchImportFindings call as it arrived, with what was accepted and refused. */
+export interface CapturedImport {
+  account: string;
+  region: string;
+  time: string;
+  /** Every finding sent, as sent. */
+  findings: unknown[];
+  accepted: string[];
+  failed: FailedFinding[];
+}
+
+/** The sandbox's Security Hub: findings per account and region, and every import call. */
+export class SecurityHubFindings {
+  /** Every call, refused ones too, in order; tests count and read them. */
+  readonly imports: CapturedImport[] = [];
+  readonly #stores = new Map<string, Map<string, StoredAsff>>();
+  readonly #refusals = new Map<string, { code: string; message: string }>();
+  readonly #dir: string | undefined;
+
+  constructor(dir?: string) {
+    this.#dir = dir;
+    if (dir !== undefined) mkdirSync(dir, { recursive: true });
+  }
+
+  /** The findings held for one account and region, by Id. */
+  findings(account: string, region: string): Map<string, StoredAsff> {
+    const key = `${account}/${region}`;
+    const store = this.#stores.get(key) ?? new Map<string, StoredAsff>();
+    this.#stores.set(key, store);
+    return store;
+  }
+
+  /** Refuse the next import of finding `id` with `code` (a test's way to see a refusal retried). */
+  refuseNext(id: string, code = 'InvalidInput', message = 'refused by the sandbox'): void {
+    this.#refusals.set(id, { code, message });
+  }
+
+  /** Take the refusal scripted for `id`, if any. */
+  takeRefusal(id: string): { code: string; message: string } | undefined {
+    const refusal = this.#refusals.get(id);
+    this.#refusals.delete(id);
+    return refusal;
+  }
+
+  capture(record: CapturedImport): void {
+    this.imports.push(record);
+    if (this.#dir !== undefined)
+      appendFileSync(join(this.#dir, 'securityhub.jsonl'), `${JSON.stringify(record)}\n`);
+  }
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const isEmpty = (value: unknown) =>
+  value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0);
+
+/** Why Security Hub would refuse this finding from `caller`, or undefined when it is accepted. */
+function refusalOf(finding: Record<string, unknown>, caller: SecurityHubCaller): FailedFinding | undefined {
+  const id = typeof finding.Id === 'string' ? finding.Id : '';
+  const invalid = (message: string) => ({ Id: id, ErrorCode: 'InvalidInput', ErrorMessage: message });
+  const missing = REQUIRED_FIELDS.filter((field) => isEmpty(finding[field]));
+  if (missing.length > 0) return invalid(`missing required fields: ${missing.join(', ')}`);
+  const severity = finding.Severity;
+  if (!isRecord(severity) || !SEVERITY_LABELS.has(String(severity.Label)))
+    return invalid(`Severity.Label must be one of ${[...SEVERITY_LABELS].join(', ')}`);
+  const resources = finding.Resources;
+  if (!Array.isArray(resources) || !resources.every((r) => isRecord(r) && !isEmpty(r.Type) && !isEmpty(r.Id)))
+    return invalid('each of Resources needs Type and Id');
+  for (const field of ['CreatedAt', 'UpdatedAt'] as const)
+    if (Number.isNaN(Date.parse(String(finding[field])))) return invalid(`${field} is not a timestamp`);
+  const product = new RegExp(
+    `^arn:aws[a-z-]*:securityhub:${caller.region}:${caller.account}:product/${caller.account}/default$`,
+  );
+  if (finding.AwsAccountId !== caller.account || !product.test(String(finding.ProductArn)))
+    return {
+      Id: id,
+      ErrorCode: 'AccessDeniedException',
+      ErrorMessage: `account ${caller.account} may import only its own findings under its default product in ${caller.region}`,
+    };
+  return undefined;
+}
+
+/**
+ * BatchImportFindings from `caller`: the handler a REST route registers for
+ * `POST /findings/import`. Throws `InvalidInputException` (400) for no or more than 100 findings.
+ */
+export function importFindings(
+  store: SecurityHubFindings,
+  caller: SecurityHubCaller,
+  input: unknown,
+  now = Date.now(),
+) {
+  const findings = isRecord(input) && Array.isArray(input.Findings) ? (input.Findings as unknown[]) : [];
+  if (findings.length === 0 || findings.length > MAX_FINDINGS)
+    throw new QueryFault('InvalidInputException', `Findings must hold 1 to ${MAX_FINDINGS} findings`, 400);
+  const held = store.findings(caller.account, caller.region);
+  const accepted: string[] = [];
+  const failed: FailedFinding[] = [];
+  for (const finding of findings) {
+    const asff = isRecord(finding) ? finding : {};
+    const refusal = refusalOf(asff, caller);
+    const scripted = refusal === undefined ? store.takeRefusal(String(asff.Id)) : undefined;
+    if (refusal !== undefined) failed.push(refusal);
+    else if (scripted !== undefined)
+      failed.push({ Id: String(asff.Id), ErrorCode: scripted.code, ErrorMessage: scripted.message });
+    else {
+      held.set(String(asff.Id), { ...asff, Id: String(asff.Id) });
+      accepted.push(String(asff.Id));
+    }
+  }
+  store.capture({ ...caller, time: new Date(now).toISOString(), findings, accepted, failed });
+  return { FailedCount: failed.length, SuccessCount: accepted.length, FailedFindings: failed };
+}

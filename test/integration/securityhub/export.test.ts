@@ -1,0 +1,242 @@
+/**
+ * The Security Hub export against the sandbox: the real durability scan over the emulator's
+ * fleet, the real SDK's BatchImportFindings into the emulator's Security Hub, and what was
+ * imported kept in dynalite. A first run imports one ASFF finding per resource and rule, later
+ * runs import only changes of state.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ServerlessState } from '../../../infra/local/emulator/state.js';
+import { SecurityHubImporter } from '../../../shared/aws/security-hub.js';
+import { securityHubImportKind } from '../../../shared/aws/state-keys.js';
+import type { Finding } from '../../../shared/domain/finding.js';
+import { parsePolicy } from '../../../shared/domain/policy/load.js';
+import { scanDurability } from '../../../shared/jobs/durability.js';
+import { exportFindings } from '../../../shared/jobs/security-hub-export.js';
+import { groupState, REGION, type Stack, startStack } from '../harness.js';
+
+const ACCOUNT = '123456789012';
+const SCOPE = { account: ACCOUNT, region: REGION };
+const ARN = `arn:aws:elasticache:${REGION}:${ACCOUNT}`;
+const PRODUCT_ARN = `arn:aws:securityhub:${REGION}:${ACCOUNT}:product/${ACCOUNT}/default`;
+const HOUR = 3_600_000;
+const policy = parsePolicy(
+  `version: 1
+rules:
+  - name: prod-durability
+    mode: report
+    match: { resourceTypes: [replication-group], tags: { env: prod } }
+    durability: { minimum: sync }
+  - name: encrypted-at-rest
+    match: { resourceTypes: [replication-group, serverless-cache] }
+    storageEncryption: { allowed: [sse-elasticache, sse-kms] }
+`,
+  'security-hub-policy.yaml',
+);
+
+function serverless(name: string, encrypted: boolean): ServerlessState {
+  return {
+    name,
+    description: 'test cache',
+    engine: 'valkey',
+    majorEngineVersion: '8',
+    status: 'available',
+    encrypted,
+    createdAt: Date.parse('2026-01-01T00:00:00Z'),
+    legacyApi: false,
+    tags: new Map(),
+  };
+}
+
+let stack: Stack;
+beforeEach(async () => {
+  stack = await startStack();
+  const { model } = stack.emulator;
+  model.putGroup(groupState('orders'));
+  model.putGroup(groupState('carts', { durability: 'sync', effectiveDurability: 'sync' }));
+  model.putGroup(groupState('legacy', { legacyApi: true }));
+  model.putServerless(serverless('sessions', true));
+  model.putServerless(serverless('plain', false));
+});
+afterEach(async () => {
+  await stack.close();
+});
+
+/** One scheduled run: scan the target, then export its findings. */
+async function scanAndExport() {
+  const report = await scanDurability(stack.durabilityDeps(), { policy, dryRun: true });
+  const securityHub = new SecurityHubImporter({
+    endpoint: stack.emulator.endpoint,
+    region: REGION,
+    maxAttempts: 1,
+  });
+  const now = () => new Date(stack.emulator.clock.now());
+  const result = await exportFindings({ securityHub, store: stack.store, now }, SCOPE, report.findings);
+  return { report, result };
+}
+
+/** What the emulator's Security Hub holds for the central account, by Id. */
+const held = () => stack.emulator.securityHub.findings(ACCOUNT, REGION);
+const importCalls = () => stack.emulator.securityHub.imports.length;
+const idOf = (resource: string, rule: string, check: string) => `${ARN}:${resource}/${rule}/${check}`;
+const ORDERS_DURABILITY = idOf('replicationgroup:orders', 'prod-durability', 'durability');
+
+/** What each finding of the seeded fleet must say: compliance, and the ASFF resource type. */
+const EXPECTED: Record<string, { compliance: string; type: string; region?: string }> = {
+  [ORDERS_DURABILITY]: { compliance: 'FAILED', type: 'AwsElastiCacheReplicationGroup' },
+  [idOf('replicationgroup:orders', 'encrypted-at-rest', 'storageEncryption')]: {
+    compliance: 'PASSED',
+    type: 'AwsElastiCacheReplicationGroup',
+  },
+  [idOf('replicationgroup:carts', 'prod-durability', 'durability')]: {
+    compliance: 'PASSED',
+    type: 'AwsElastiCacheReplicationGroup',
+  },
+  [idOf('replicationgroup:carts', 'encrypted-at-rest', 'storageEncryption')]: {
+    compliance: 'PASSED',
+    type: 'AwsElastiCacheReplicationGroup',
+  },
+  [idOf('replicationgroup:legacy', 'prod-durability', 'durability')]: {
+    compliance: 'NOT_AVAILABLE',
+    type: 'AwsElastiCacheReplicationGroup',
+  },
+  [idOf('replicationgroup:legacy', 'encrypted-at-rest', 'storageEncryption')]: {
+    compliance: 'NOT_AVAILABLE',
+    type: 'AwsElastiCacheReplicationGroup',
+  },
+  [idOf('serverlesscache:sessions', 'encrypted-at-rest', 'storageEncryption')]: {
+    compliance: 'PASSED',
+    type: 'Other',
+  },
+  [idOf('serverlesscache:plain', 'encrypted-at-rest', 'storageEncryption')]: {
+    compliance: 'FAILED',
+    type: 'Other',
+  },
+};
+
+describe('Job: Security Hub export', () => {
+  it('imports, on a first run, one ASFF finding per resource and rule, each field as Security Hub needs it', async () => {
+    // Act
+    const { report, result } = await scanAndExport();
+
+    // Assess
+    const first = new Date(stack.emulator.clock.now()).toISOString();
+    expect(result).toEqual({ imported: 8, archived: 0, unchanged: 0, failed: [] });
+    expect(importCalls()).toBe(1);
+    expect([...held().keys()].sort()).toEqual(Object.keys(EXPECTED).sort());
+    for (const finding of report.findings) {
+      const id = `${finding.arn}/${finding.rule}/${finding.check}`;
+      const expected = EXPECTED[id];
+      const failed = expected?.compliance === 'FAILED';
+      expect(held().get(id), id).toMatchObject({
+        SchemaVersion: '2018-10-08',
+        Id: id,
+        ProductArn: PRODUCT_ARN,
+        GeneratorId: `elasticache-guardrails/${finding.check}`,
+        AwsAccountId: ACCOUNT,
+        Region: REGION,
+        Types: ['Software and Configuration Checks/AWS Security Best Practices'],
+        CreatedAt: first,
+        UpdatedAt: first,
+        Severity: { Label: failed ? 'MEDIUM' : 'INFORMATIONAL' },
+        FindingProviderFields: {
+          Severity: { Label: failed ? 'MEDIUM' : 'INFORMATIONAL' },
+          Types: ['Software and Configuration Checks/AWS Security Best Practices'],
+        },
+        Title: `${finding.check} of ${finding.resourceId}: expected ${finding.expected}`,
+        Description: expect.stringContaining(`(rule ${finding.rule})`),
+        Resources: [{ Type: expected?.type, Id: finding.arn, Region: REGION, Partition: 'aws' }],
+        Compliance: { Status: expected?.compliance },
+        Workflow: { Status: failed ? 'NEW' : 'RESOLVED' },
+        RecordState: 'ACTIVE',
+      });
+      expect(String(held().get(id)?.Description)).toContain(finding.reason);
+    }
+  });
+
+  it('imports nothing on an unchanged second run', async () => {
+    // Prepare
+    await scanAndExport();
+    const calls = importCalls();
+    stack.emulator.clock.advance(HOUR);
+
+    // Act
+    const { result } = await scanAndExport();
+
+    // Assess
+    expect(importCalls()).toBe(calls);
+    expect(result).toEqual({ imported: 0, archived: 0, unchanged: 8, failed: [] });
+  });
+
+  it('updates a fixed violation to PASSED under the same Id and CreatedAt, and nothing else', async () => {
+    // Prepare
+    await scanAndExport();
+    const created = held().get(ORDERS_DURABILITY)?.CreatedAt;
+    stack.emulator.clock.advance(HOUR);
+    stack.emulator.model.putGroup(groupState('orders', { durability: 'sync', effectiveDurability: 'sync' }));
+
+    // Act
+    const { result } = await scanAndExport();
+
+    // Assess
+    expect(result).toEqual({ imported: 1, archived: 0, unchanged: 7, failed: [] });
+    const last = stack.emulator.securityHub.imports.at(-1);
+    expect(last?.accepted).toEqual([ORDERS_DURABILITY]);
+    expect(held().get(ORDERS_DURABILITY)).toMatchObject({
+      CreatedAt: created,
+      UpdatedAt: new Date(stack.emulator.clock.now()).toISOString(),
+      Compliance: { Status: 'PASSED' },
+      Workflow: { Status: 'RESOLVED' },
+      Severity: { Label: 'INFORMATIONAL' },
+      RecordState: 'ACTIVE',
+    });
+  });
+
+  it("archives a deleted group's findings and forgets them", async () => {
+    // Prepare
+    await scanAndExport();
+    stack.emulator.clock.advance(HOUR);
+    stack.emulator.model.groups.delete('carts');
+    stack.emulator.model.changed('groups');
+    const gone = [
+      idOf('replicationgroup:carts', 'prod-durability', 'durability'),
+      idOf('replicationgroup:carts', 'encrypted-at-rest', 'storageEncryption'),
+    ];
+
+    // Act
+    const { result } = await scanAndExport();
+    const again = await scanAndExport();
+
+    // Assess
+    expect(result).toEqual({ imported: 0, archived: 2, unchanged: 6, failed: [] });
+    expect(again.result).toEqual({ imported: 0, archived: 0, unchanged: 6, failed: [] });
+    for (const id of gone) expect(held().get(id)).toMatchObject({ RecordState: 'ARCHIVED' });
+    const records = await stack.store.listRecords(securityHubImportKind(SCOPE));
+    const recorded = records.map(
+      ({ finding }: { finding: Finding }) => `${finding.arn}/${finding.rule}/${finding.check}`,
+    );
+    expect(recorded).toHaveLength(6);
+    for (const id of gone) expect(recorded).not.toContain(id);
+  });
+
+  it('retries a refused finding on the next run', async () => {
+    // Prepare
+    await scanAndExport();
+    stack.emulator.clock.advance(HOUR);
+    stack.emulator.model.putGroup(groupState('orders', { durability: 'sync', effectiveDurability: 'sync' }));
+    stack.emulator.securityHub.refuseNext(ORDERS_DURABILITY, 'InvalidInput', 'try again');
+
+    // Act
+    const refused = await scanAndExport();
+    const retried = await scanAndExport();
+
+    // Assess
+    expect(refused.result).toEqual({
+      imported: 0,
+      archived: 0,
+      unchanged: 7,
+      failed: [{ id: ORDERS_DURABILITY, code: 'InvalidInput', message: 'try again' }],
+    });
+    expect(retried.result).toEqual({ imported: 1, archived: 0, unchanged: 7, failed: [] });
+    expect(held().get(ORDERS_DURABILITY)).toMatchObject({ Compliance: { Status: 'PASSED' } });
+  });
+});

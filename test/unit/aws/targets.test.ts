@@ -1,0 +1,281 @@
+import { AccountClient, ListRegionsCommand } from '@aws-sdk/client-account';
+import {
+  ListAccountsCommand,
+  ListAccountsForParentCommand,
+  ListOrganizationalUnitsForParentCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { AwsCallError } from '../../../shared/aws/errors.js';
+import {
+  assumeRoleCredentials,
+  MemberCredentials,
+  REFRESH_MARGIN_MS,
+  resolveTargets,
+  targetFailure,
+} from '../../../shared/aws/targets.js';
+import { parsePolicy } from '../../../shared/domain/policy/load.js';
+import { ALL_ENABLED, targetErrorFinding } from '../../../shared/domain/targets.js';
+
+const sts = mockClient(STSClient);
+const organizations = mockClient(OrganizationsClient);
+const account = mockClient(AccountClient);
+const access = { roleName: 'elasticache-guardrails-member', externalId: 'external-id-0123456789' };
+const options = { region: 'us-east-1', maxAttempts: 1 };
+
+/** Credentials that expire `inMs` after `now`, numbered so each AssumeRole's can be told apart. */
+function issued(now: number, inMs: number, number: number) {
+  return {
+    Credentials: {
+      AccessKeyId: `ASIA${number}`,
+      SecretAccessKey: 'secret',
+      SessionToken: 'token',
+      Expiration: new Date(now + inMs),
+    },
+  };
+}
+
+beforeEach(() => {
+  sts.reset();
+  organizations.reset();
+  account.reset();
+});
+
+describe('Function: assumeRoleCredentials', () => {
+  it('assumes the role once for every caller while the credentials are fresh, then renews them before they expire', async () => {
+    // Prepare: an hour's credentials; the clock is ours.
+    let now = Date.parse('2026-11-26T00:00:00Z');
+    let number = 0;
+    sts.on(AssumeRoleCommand).callsFake(() => issued(now, 3_600_000, ++number));
+    const provider = assumeRoleCredentials(new STSClient(options), '111111111111', access, () => now);
+
+    // Act: three clients ask at once, one later inside the hour, one inside the renewal margin.
+    const first = await Promise.all([provider(), provider(), provider()]);
+    now += 3_600_000 - REFRESH_MARGIN_MS - 1;
+    const later = await provider();
+    now += 2;
+    const renewed = await provider();
+
+    // Assess
+    expect(first.map((credentials) => credentials.accessKeyId)).toEqual(['ASIA1', 'ASIA1', 'ASIA1']);
+    expect(later.accessKeyId).toBe('ASIA1');
+    expect(renewed.accessKeyId).toBe('ASIA2');
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(2);
+    expect(sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input).toMatchObject({
+      RoleArn: 'arn:aws:iam::111111111111:role/elasticache-guardrails-member',
+      ExternalId: access.externalId,
+      RoleSessionName: 'elasticache-guardrails',
+    });
+  });
+
+  it('does not keep a failed AssumeRole: the next call tries again', async () => {
+    // Prepare
+    const now = Date.now();
+    sts
+      .on(AssumeRoleCommand)
+      .rejectsOnce(Object.assign(new Error('not authorized'), { name: 'AccessDenied' }))
+      .resolves(issued(now, 3_600_000, 7));
+    const provider = assumeRoleCredentials(new STSClient(options), '111111111111', access, () => now);
+
+    // Act
+    const failed = await provider().catch((error: unknown) => error);
+    const next = await provider();
+
+    // Assess
+    expect(failed).toBeInstanceOf(AwsCallError);
+    expect((failed as AwsCallError).message).toContain('STS AssumeRole arn:aws:iam::111111111111:role/');
+    expect(next.accessKeyId).toBe('ASIA7');
+  });
+
+  it('shares one provider between the regions of an account and keeps accounts apart', async () => {
+    // Prepare
+    let number = 0;
+    sts.on(AssumeRoleCommand).callsFake(() => issued(Date.now(), 3_600_000, ++number));
+    const members = new MemberCredentials(access, options);
+
+    // Act
+    const east = members.clientOptions({ account: '111111111111', region: 'us-east-1' });
+    const west = members.clientOptions({ account: '111111111111', region: 'eu-west-1' });
+    const other = members.clientOptions({ account: '222222222222', region: 'eu-west-1' });
+    const keys = await Promise.all(
+      [east, west, other].map(async (target) => (await target.credentials?.())?.accessKeyId),
+    );
+
+    // Assess
+    expect(west.region).toBe('eu-west-1');
+    expect(keys[0]).toBe(keys[1]);
+    expect(keys[2]).not.toBe(keys[0]);
+    expect(sts.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input.RoleArn)).toEqual([
+      'arn:aws:iam::111111111111:role/elasticache-guardrails-member',
+      'arn:aws:iam::222222222222:role/elasticache-guardrails-member',
+    ]);
+  });
+});
+
+describe('Function: targetFailure', () => {
+  const target = { account: '111111111111', region: 'eu-south-2' };
+  const failed = (call: string, name: string, message: string) =>
+    new AwsCallError(call, Object.assign(new Error(message), { name, $metadata: {} }));
+
+  it.each([
+    ['STS AssumeRole x', 'AccessDenied', 'cannot be assumed'],
+    ['STS AssumeRole x', 'Throttling', 'STS throttled AssumeRole'],
+    [
+      'ElastiCache DescribeReplicationGroups',
+      'InvalidClientTokenId',
+      'region eu-south-2 is not enabled in account 111111111111',
+    ],
+    ['Tagging GetResources', 'UnrecognizedClientException', 'region eu-south-2 is not enabled'],
+    ['ElastiCache DescribeReplicationGroups', 'InternalFailure', 'boom'],
+  ])('names the cause of %s answering %s', (call, name, expected) => {
+    // Act
+    const failure = targetFailure(failed(call, name, 'boom'), target, access);
+    const finding = targetErrorFinding(target, failure);
+
+    // Assess
+    expect(failure.code).toBe(name);
+    expect(failure.cause).toContain(expected);
+    expect(finding).toMatchObject({ status: 'error', resourceId: '111111111111/eu-south-2', observed: name });
+    expect(JSON.stringify(finding)).not.toContain(access.externalId);
+  });
+});
+
+describe('Function: resolveTargets', () => {
+  const members = () => new MemberCredentials(access, options);
+
+  it('crosses the listed accounts with the listed regions, without the excluded ones, in a stable order', async () => {
+    // Act
+    const resolved = await resolveTargets(
+      {
+        accounts: ['222222222222', '111111111111', '333333333333'],
+        exclude: ['333333333333'],
+        regions: ['eu-west-1', 'us-east-1'],
+      },
+      { options, credentials: members() },
+    );
+
+    // Assess: no AWS call for listed accounts and regions.
+    expect(resolved.targets).toEqual([
+      { account: '111111111111', region: 'eu-west-1' },
+      { account: '111111111111', region: 'us-east-1' },
+      { account: '222222222222', region: 'eu-west-1' },
+      { account: '222222222222', region: 'us-east-1' },
+    ]);
+    expect(sts.calls()).toHaveLength(0);
+  });
+
+  it('takes the active accounts of the organisation across pages', async () => {
+    // Prepare
+    organizations
+      .on(ListAccountsCommand, { NextToken: undefined })
+      .resolves({ Accounts: [{ Id: '111111111111', Status: 'ACTIVE' }], NextToken: 'page-2' })
+      .on(ListAccountsCommand, { NextToken: 'page-2' })
+      .resolves({
+        Accounts: [
+          { Id: '222222222222', Status: 'SUSPENDED' },
+          { Id: '333333333333', Status: 'ACTIVE' },
+        ],
+      });
+
+    // Act
+    const resolved = await resolveTargets(
+      { organization: {}, regions: ['us-east-1'] },
+      { options, credentials: members() },
+    );
+
+    // Assess
+    expect(resolved.targets.map((target) => target.account)).toEqual(['111111111111', '333333333333']);
+  });
+
+  it('walks an OU and every OU beneath it', async () => {
+    // Prepare: ou-a holds one account and ou-b, which holds another.
+    organizations
+      .on(ListAccountsForParentCommand, { ParentId: 'ou-abcd-11111111' })
+      .resolves({ Accounts: [{ Id: '111111111111', Status: 'ACTIVE' }] })
+      .on(ListAccountsForParentCommand, { ParentId: 'ou-abcd-22222222' })
+      .resolves({ Accounts: [{ Id: '222222222222', Status: 'ACTIVE' }] })
+      .on(ListOrganizationalUnitsForParentCommand, { ParentId: 'ou-abcd-11111111' })
+      .resolves({ OrganizationalUnits: [{ Id: 'ou-abcd-22222222' }] })
+      .on(ListOrganizationalUnitsForParentCommand, { ParentId: 'ou-abcd-22222222' })
+      .resolves({ OrganizationalUnits: [] });
+
+    // Act
+    const resolved = await resolveTargets(
+      { organization: { ous: ['ou-abcd-11111111'] }, regions: ['us-east-1'] },
+      { options, credentials: members() },
+    );
+
+    // Assess
+    expect(resolved.targets.map((target) => target.account)).toEqual(['111111111111', '222222222222']);
+  });
+
+  it('reads each account’s enabled regions with its own credentials; an account it cannot reach is one failure', async () => {
+    // Prepare: 222222222222's role is denied.
+    sts
+      .on(AssumeRoleCommand, { RoleArn: 'arn:aws:iam::111111111111:role/elasticache-guardrails-member' })
+      .resolves(issued(Date.now(), 3_600_000, 1))
+      .on(AssumeRoleCommand, { RoleArn: 'arn:aws:iam::222222222222:role/elasticache-guardrails-member' })
+      .rejects(
+        Object.assign(new Error('not authorized to perform sts:AssumeRole'), { name: 'AccessDenied' }),
+      );
+    account.on(ListRegionsCommand).resolves({
+      Regions: [
+        { RegionName: 'us-east-1', RegionOptStatus: 'ENABLED_BY_DEFAULT' },
+        { RegionName: 'eu-south-2', RegionOptStatus: 'ENABLED' },
+      ],
+    });
+
+    // Act
+    const resolved = await resolveTargets(
+      { accounts: ['111111111111', '222222222222'], regions: ALL_ENABLED },
+      { options, credentials: members() },
+    );
+
+    // Assess
+    expect(resolved.targets).toEqual([
+      { account: '111111111111', region: 'eu-south-2' },
+      { account: '111111111111', region: 'us-east-1' },
+    ]);
+    expect(account.commandCalls(ListRegionsCommand)[0]?.args[0].input.RegionOptStatusContains).toEqual([
+      'ENABLED',
+      'ENABLED_BY_DEFAULT',
+    ]);
+    expect(resolved.failures).toHaveLength(1);
+    expect(resolved.failures[0]?.target).toEqual({ account: '222222222222', region: '*' });
+    expect(resolved.failures[0]?.failure.cause).toContain('cannot be assumed');
+  });
+});
+
+describe('Policy: settings.targets', () => {
+  const policy = (targets: string) =>
+    `version: 1\nsettings:\n  targets:\n${targets}\nrules:\n  - name: r\n    durability: { minimum: async }\n`;
+
+  it('reads accounts, regions and the defaults', () => {
+    // Act
+    const parsed = parsePolicy(policy("    accounts: ['111111111111']\n    regions: all-enabled"), 'p.yaml');
+
+    // Assess
+    expect(parsed.settings.targets).toEqual({
+      accounts: ['111111111111'],
+      exclude: [],
+      regions: 'all-enabled',
+      roleName: 'elasticache-guardrails-member',
+      concurrency: 10,
+    });
+  });
+
+  it.each([
+    ["    accounts: ['1111']\n    regions: [us-east-1]", 'expected a 12-digit account id'],
+    ["    accounts: ['111111111111']\n    regions: [useast1]", 'expected a region such as eu-west-1'],
+    [
+      "    accounts: ['111111111111']\n    organization: {}\n    regions: [us-east-1]",
+      'give either accounts or organization',
+    ],
+    ['    organization: { ous: [x] }\n    regions: [us-east-1]', 'expected an OU id'],
+  ])('refuses %j naming the problem', (targets, message) => {
+    // Act + Assess
+    expect(() => parsePolicy(policy(targets), 'p.yaml')).toThrow(message);
+  });
+});
