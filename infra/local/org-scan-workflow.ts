@@ -85,6 +85,8 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
   const membersFor = memberCredentialsFor(
     { MEMBER_ROLE_NAME: options.access?.roleName, MEMBER_EXTERNAL_ID: options.access?.externalId },
     central,
+    // Credentials expire by the sandbox's clock.
+    () => options.now?.().getTime() ?? Date.now(),
   );
   const members = membersFor(options.policy);
   const deps: TargetScanDeps = {

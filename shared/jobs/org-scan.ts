@@ -55,13 +55,14 @@ export function memberAccess(
 export function memberCredentialsFor(
   config: { MEMBER_ROLE_NAME?: string; MEMBER_EXTERNAL_ID?: string },
   aws: AwsClientOptions,
+  now: () => number = Date.now,
 ): (policy: Policy) => MemberCredentials | undefined {
   const kept = new Map<string, MemberCredentials>();
   return (policy) => {
     const access = memberAccess(config, policy);
     if (access === undefined) return undefined;
     const key = JSON.stringify(access);
-    const members = kept.get(key) ?? new MemberCredentials(access, aws);
+    const members = kept.get(key) ?? new MemberCredentials(access, aws, now);
     kept.set(key, members);
     return members;
   };
