@@ -157,6 +157,19 @@ function scope(functionName, action, changeTag, memberRoleName) {
     case 'tag':
     case 'cloudwatch':
       return [{ resources: ['*'] }]; // GetResources and GetMetricData take no resource
+    case 'securityhub':
+      // Findings of the deployment's own account and region, under its own default product
+      // (a member's are imported with the member role, infra/member-access.yaml).
+      return [
+        {
+          resources: [
+            {
+              'Fn::Sub':
+                'arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:product/${AWS::AccountId}/default',
+            },
+          ],
+        },
+      ];
     case 'organizations':
       // Reads of the organisation's accounts and units: ListAccounts takes no resource, and the
       // organisation's id (in the ARNs of its roots and units) is not the stack's to know.

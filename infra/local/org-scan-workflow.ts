@@ -8,6 +8,7 @@
  */
 import type { AwsClientOptions } from '../../shared/aws/clients.js';
 import { AlertPublisher, EventPublisher } from '../../shared/aws/notify.js';
+import { SecurityHubImporter } from '../../shared/aws/security-hub.js';
 import { StateStore } from '../../shared/aws/state-store.js';
 import type { Policy } from '../../shared/domain/policy/schema.js';
 import { type MemberAccess, type Target, targetName } from '../../shared/domain/targets.js';
@@ -52,6 +53,8 @@ export interface OrgScanOptions {
   /** Attempts per call (default 3); `standard` retries for the sandbox's random faults. */
   maxAttempts?: number;
   retryMode?: AwsClientOptions['retryMode'];
+  /** Export each target's findings to the sandbox's Security Hub. */
+  securityHub?: boolean;
   /** Starts staged upgrades of the home target (none when absent). */
   upgrades?: UpgradeStarter;
   /** Replace a task (to inject a failure into an item, say). */
@@ -100,6 +103,9 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
     holder: 'org-scan/local',
     now: options.now,
     upgrades: options.upgrades,
+    ...(options.securityHub === true
+      ? { securityHub: (target: AwsClientOptions) => new SecurityHubImporter(target) }
+      : {}),
   };
   const settings = { policy: options.policy, dryRun: options.dryRun ?? true };
   const runs = new Map<string, TargetRun>();

@@ -6,12 +6,14 @@
  */
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
-import { createElastiCacheClient } from '../aws/clients.js';
+import { type AwsClientOptions, createElastiCacheClient } from '../aws/clients.js';
 import { createMetricsClient } from '../aws/durability-metrics.js';
 import { AlertPublisher, EventPublisher } from '../aws/notify.js';
+import { SecurityHubImporter } from '../aws/security-hub.js';
 import { StateStore } from '../aws/state-store.js';
 import { StepFunctionsUpgradeStarter } from '../aws/upgrade-starter.js';
 import type { Policy } from '../domain/policy/schema.js';
+import { envBoolean } from '../runtime/config.js';
 import type { DurabilityJobSettings, GroupCheckDeps } from './durability.js';
 import { createFunctionBase } from './function-base.js';
 import { homeTarget, MEMBER_ENV, memberCredentialsFor } from './org-scan.js';
@@ -28,6 +30,8 @@ const SCAN_ENV = {
     .transform((value) => (value === '' ? undefined : value)),
   ALERT_TOPIC_ARN: z.string().min(1),
   AWS_REGION: z.string().min(1),
+  /** Export each target's findings to Security Hub (in the target's account and region). */
+  SECURITY_HUB_EXPORT: envBoolean.default(false),
   ...MEMBER_ENV,
 };
 
@@ -85,6 +89,9 @@ export function createScanDeps(env: NodeJS.ProcessEnv = process.env) {
         aws: base.aws,
         alerts,
         upgrades,
+        ...(base.config.SECURITY_HUB_EXPORT
+          ? { securityHub: (options: AwsClientOptions) => new SecurityHubImporter(options) }
+          : {}),
       };
     },
   };

@@ -11,6 +11,7 @@ import { createMetricsClient } from '../aws/durability-metrics.js';
 import { readFleet } from '../aws/elasticache.js';
 import { AwsCallError } from '../aws/errors.js';
 import type { AlertPublisher } from '../aws/notify.js';
+import type { FindingsImporter } from '../aws/security-hub.js';
 import { type MemberCredentials, targetFailure } from '../aws/targets.js';
 import type { Finding, FindingStatus } from '../domain/finding.js';
 import type { RemediationAction } from '../domain/remediation.js';
@@ -20,6 +21,7 @@ import { InputValidationError } from '../runtime/errors.js';
 import { type DurabilityJobSettings, type GroupCheckDeps, scanDurability } from './durability.js';
 import { scanEncryptionDrift } from './encryption-drift.js';
 import { failedTarget } from './org-scan.js';
+import { exportFindings, type SecurityHubExportResult } from './security-hub-export.js';
 
 /** What a target's run needs beside the target's own clients, which it builds. */
 export interface TargetScanDeps extends Omit<GroupCheckDeps, 'clients' | 'cloudwatch'> {
@@ -30,7 +32,17 @@ export interface TargetScanDeps extends Omit<GroupCheckDeps, 'clients' | 'cloudw
   /** Options every target's clients share (endpoint, retries); region and credentials are the target's. */
   aws: AwsClientOptions;
   alerts: AlertPublisher;
+  /**
+   * Builds a Security Hub importer from the target's client options (its account and region);
+   * absent: findings are not exported.
+   */
+  securityHub?: (options: AwsClientOptions) => FindingsImporter;
 }
+
+/** What the Security Hub export of a target did (counts), or why it could not. */
+export type TargetExport =
+  | (Omit<SecurityHubExportResult, 'failed'> & { refused: number })
+  | { error: string };
 
 /** What one target's run returns: small enough for a Map item (no findings, counts only). */
 export interface TargetResult {
@@ -43,6 +55,8 @@ export interface TargetResult {
   alerts: number;
   /** The one finding of a target that could not be scanned. */
   error?: Finding;
+  /** The Security Hub export, when the deployment exports. */
+  securityHub?: TargetExport;
 }
 
 /** A target's run: its result, and its findings for the function's metrics (never in the result). */
@@ -69,8 +83,32 @@ async function reach(options: AwsClientOptions, clients: ReturnType<typeof creat
 }
 
 /**
- * Scan one target: durability (evaluate every check, remediate under the guards, store, emit)
- * and encryption drift (only this target's baselines compared and retired).
+ * Export a scanned target's findings to Security Hub, from the target's own account. A failed
+ * import is reported, not thrown: the scan itself is complete, and the next run imports again
+ * (what was imported is recorded only once Security Hub took it).
+ */
+async function exportTarget(
+  deps: Pick<TargetScanDeps, 'store' | 'now' | 'logger'> & { securityHub: FindingsImporter },
+  target: Target,
+  findings: readonly Finding[],
+): Promise<TargetExport> {
+  try {
+    const { failed, ...counts } = await exportFindings(deps, target, findings);
+    return { ...counts, refused: failed.length };
+  } catch (error) {
+    if (!(error instanceof AwsCallError)) throw error;
+    deps.logger.warn('findings not exported to Security Hub', {
+      target: targetName(target),
+      error: error.message,
+    });
+    return { error: error.message };
+  }
+}
+
+/**
+ * Scan one target: durability (evaluate every check, remediate under the guards, store, emit),
+ * encryption drift (only this target's baselines compared and retired), and the export of its
+ * findings to Security Hub when the deployment exports them.
  *
  * Staged upgrades run in the central account's durability-upgrade state machine, whose
  * function acts with its own credentials in its own account and region: only the deployment's
@@ -104,7 +142,7 @@ export async function scanTarget(
     deps.logger.warn('target could not be scanned', { target: targetName(target), cause: finding.reason });
     return { result: failedTarget(target, finding), findings: [finding] };
   }
-  const { home, members: _members, aws: _aws, alerts, upgrades, ...shared } = deps;
+  const { home, members: _members, aws: _aws, alerts, upgrades, securityHub, ...shared } = deps;
   const durability = await scanDurability(
     {
       ...shared,
@@ -116,6 +154,10 @@ export async function scanTarget(
     fleet,
   );
   const drift = await scanEncryptionDrift({ ...shared, clients, alerts }, settings.policy, { target, fleet });
+  const exported =
+    securityHub === undefined
+      ? undefined
+      : await exportTarget({ ...shared, securityHub: securityHub(options) }, target, durability.findings);
   return {
     result: {
       target,
@@ -123,6 +165,7 @@ export async function scanTarget(
       findings: countByStatus(durability.summary.byStatus),
       actions: durability.actions,
       alerts: drift.alerts.length,
+      ...(exported === undefined ? {} : { securityHub: exported }),
     },
     findings: durability.findings,
   };

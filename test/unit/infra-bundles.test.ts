@@ -30,6 +30,7 @@ const SERVICE_OF_PACKAGE: Record<string, string> = {
   '@aws-sdk/client-sts': 'sts',
   '@aws-sdk/client-organizations': 'organizations',
   '@aws-sdk/client-account': 'account',
+  '@aws-sdk/client-securityhub': 'securityhub',
 };
 /**
  * Services a function may call beyond permissions.json: every function reads the policy from

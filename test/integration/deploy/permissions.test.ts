@@ -150,6 +150,7 @@ beforeAll(async () => {
     RECHECK_QUEUE_URL: `${stack.emulator.endpoint}/123456789012/durability-recheck`,
     ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:guardrails-alerts',
     AWS_MAX_ATTEMPTS: '2',
+    SECURITY_HUB_EXPORT: 'true',
     UPGRADE_STATE_MACHINE_ARN:
       'arn:aws:states:us-east-1:123456789012:stateMachine:guardrails-durability-upgrade',
     POWERTOOLS_LOG_LEVEL: 'SILENT',

@@ -70,13 +70,14 @@ async function seededStack(access: EmulatorOptions['access'] = {}): Promise<Stac
   return stack;
 }
 
-const run = (access: { externalId?: string } = { externalId: EXTERNAL_ID }) =>
+const run = (securityHub = false) =>
   runOrgScan({
+    securityHub,
     endpoint: stack.emulator.endpoint,
     dynamo: stack.dynamo.endpoint,
     policy: POLICY,
     home: { account: CENTRAL_ACCOUNT, region: REGION },
-    access,
+    access: { externalId: EXTERNAL_ID },
     now: () => new Date(stack.emulator.clock.now()),
     retryMode: 'standard',
   });
@@ -153,6 +154,32 @@ describe('Organisation scan: 12 accounts x 3 regions in the sandbox', () => {
     expect(assumed.map((entry) => (entry.params as { ExternalId?: string }).ExternalId)).toEqual(
       MEMBERS.map(() => EXTERNAL_ID),
     );
+  }, 120_000);
+
+  it("imports each target's findings into Security Hub in that target's own account and region", async () => {
+    // Prepare
+    await seededStack();
+
+    // Act
+    const scan = await run(true);
+
+    // Assess
+    for (const target of TARGETS) {
+      const findings = scan.runs.get(targetName(target))?.findings ?? [];
+      const held = stack.emulator.securityHub.findings(target.account, target.region);
+      expect(held.size, targetName(target)).toBe(findings.length);
+      expect(scan.runs.get(targetName(target))?.result.securityHub).toEqual({
+        imported: findings.length,
+        archived: 0,
+        unchanged: 0,
+        refused: 0,
+      });
+    }
+    const imports = stack.emulator.faults.log.filter((entry) => entry.action === 'BatchImportFindings');
+    expect(
+      imports.every((entry) => stack.emulator.accounts.issued(entry.accessKeyId)?.account === entry.account),
+    ).toBe(true);
+    expect(stack.emulator.securityHub.findings(CENTRAL_ACCOUNT, REGION).size).toBe(0);
   }, 120_000);
 
   it('gives a denied role, STS throttling and a disabled region one error finding each; the others complete', async () => {
