@@ -16,7 +16,7 @@ import { homeTarget } from './org-scan.js';
  *
  * @example
  * const drift = createDeps();
- * await scanEncryptionDrift(drift.job, await drift.policy());
+ * await scanEncryptionDrift(drift.job, await drift.policy(), drift.scope(context));
  */
 export function createDeps(env: NodeJS.ProcessEnv = process.env) {
   const base = createFunctionBase(
