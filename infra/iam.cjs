@@ -32,12 +32,6 @@ const MANAGED_TAG = 'guardrails:managed';
  * machine, which catches their failures itself.
  */
 const ASYNC_FUNCTIONS = new Set(['durability-react', 'encryption-drift', 'snapshot-cleanup']);
-/**
- * The IAM policy variable `${aws:PrincipalOrgID}`, resolved by IAM at request time. Joined by
- * CloudFormation so neither the Serverless Framework (whose `${aws:…}` variables it would look
- * like) nor Fn::Sub reads it.
- */
-const PRINCIPAL_ORG_ID = { 'Fn::Join': ['', ['$', '{aws:PrincipalOrgID}']] };
 /** The member role the member-access stack creates unless the deployment names another. */
 const DEFAULT_MEMBER_ROLE = 'elasticache-guardrails-member';
 
@@ -126,7 +120,7 @@ function elasticacheScope(name, action, changeTag) {
  * Resources (and a condition) for one action of the function `functionName`; `changeTag` limits
  * the changes to groups carrying it.
  */
-function scope(functionName, action, changeTag, memberRoleName) {
+function scope(functionName, action, changeTag, { memberRoleName, organizationId }) {
   const [service, name] = action.split(':');
   if (service === 'elasticache') return elasticacheScope(name, action, changeTag);
   switch (service) {
@@ -175,11 +169,14 @@ function scope(functionName, action, changeTag, memberRoleName) {
       // organisation's id (in the ARNs of its roots and units) is not the stack's to know.
       return [{ resources: ['*'] }];
     case 'sts':
-      // Only the member role, by its name, in an account of this deployment's own organisation.
+      // Only the member-access role (infra/member-access.yaml), by its name, in a member account:
+      // of the deployment's organisation when it names one.
       return [
         {
           resources: [{ 'Fn::Sub': `arn:\${AWS::Partition}:iam::*:role/${memberRoleName}` }],
-          condition: { StringEquals: { 'aws:ResourceOrgID': PRINCIPAL_ORG_ID } },
+          ...(organizationId === ''
+            ? {}
+            : { condition: { StringEquals: { 'aws:ResourceOrgID': organizationId } } }),
         },
       ];
     default:
@@ -187,10 +184,13 @@ function scope(functionName, action, changeTag, memberRoleName) {
   }
 }
 
+/** The role the member-access stack creates unless told otherwise (shared/domain/targets.ts). */
+const DEFAULT_MEMBER_ROLE = 'elasticache-guardrails-member';
+
 /** The IAM statements of one function: its code's actions grouped by resource scope. */
 function statementsFor(
   name,
-  { policyParameter = '', changeTag = '', memberRoleName = DEFAULT_MEMBER_ROLE } = {},
+  { policyParameter = '', changeTag = '', memberRoleName = DEFAULT_MEMBER_ROLE, organizationId = '' } = {},
 ) {
   if (!/^[\w+=,.@-]{1,64}$/.test(memberRoleName))
     throw new Error(`memberRoleName must be an IAM role name, got "${memberRoleName}"`);
@@ -198,7 +198,7 @@ function statementsFor(
   const tag = parseChangeTag(changeTag);
   const groups = new Map();
   for (const action of actions) {
-    for (const { resources, condition } of scope(name, action, tag, memberRoleName)) {
+    for (const { resources, condition } of scope(name, action, tag, { memberRoleName, organizationId })) {
       const key = JSON.stringify({ resources, condition });
       const group = groups.get(key) ?? { resources, condition, actions: [] };
       group.actions.push(action);

@@ -11,6 +11,7 @@ const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parse } = require('yaml');
 const { nothingEvaluatedAlarm, violationAlerts } = require('./alerting.cjs');
+const { organizationEventBus } = require('./event-bus.cjs');
 const { actionsOf, statementsFor } = require('./iam.cjs');
 const permissions = require('./permissions.json');
 
@@ -258,8 +259,10 @@ function workflowLogs(service, stage, days) {
  * The stack's own resources (state table, alert topic, queues, log group, alarms, dashboard),
  * conditions and outputs, for the deployment's `service`, `stage` and parameters.
  */
-function resources({ service, stage, alertEmail, logRetentionDays }) {
+function resources({ service, stage, alertEmail, logRetentionDays, organizationId = '' }) {
   const widgets = dashboardWidgets();
+  // Reactions across accounts: the central bus's organisation policy (infra/event-bus.cjs).
+  const centralBus = organizationEventBus({ service, stage, organizationId });
   const Resources = {
     ...stateAndAlerts(service, stage, alertEmail),
     RecheckQueue: encryptedQueue({
@@ -293,6 +296,7 @@ function resources({ service, stage, alertEmail, logRetentionDays }) {
       ],
     }),
     ...functionAlarms(),
+    ...centralBus.Resources,
     Dashboard: {
       Type: 'AWS::CloudWatch::Dashboard',
       Properties: {
@@ -311,6 +315,7 @@ function resources({ service, stage, alertEmail, logRetentionDays }) {
       UpgradeStateMachineArn: { Value: { Ref: 'UpgradeStateMachine' } },
       OrgScanStateMachineArn: { Value: { Ref: 'OrgScanStateMachine' } },
       DashboardName: { Value: { Ref: 'Dashboard' } },
+      ...centralBus.Outputs,
     },
   };
 }
@@ -322,6 +327,7 @@ module.exports = {
       stage: await resolveVariable('sls:stage'),
       alertEmail: String(await resolveVariable('param:alertEmail')),
       logRetentionDays: await resolveVariable('param:logRetentionDays'),
+      organizationId: String(await resolveVariable('param:organizationId')),
     }),
   buildResources: resources,
   migrationDefinition: () => substitute(parse(readFileSync(join(__dirname, 'migration.asl.yaml'), 'utf8'))),
@@ -343,6 +349,7 @@ module.exports = {
             policyParameter: String(await resolveVariable('param:policyParameter')),
             changeTag: String(await resolveVariable('param:changeTag')),
             memberRoleName: String(await resolveVariable('param:memberRoleName')),
+            organizationId: String(await resolveVariable('param:organizationId')),
           }),
       ]),
   ),

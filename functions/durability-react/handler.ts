@@ -1,9 +1,15 @@
 import * as z from 'zod';
 import { EVENT_PATTERNS } from '../../shared/aws/event-patterns.js';
 import { RecheckQueue } from '../../shared/aws/recheck-queue.js';
-import { parseRecheckMessage, parseResourceEvent } from '../../shared/domain/events.js';
+import { parseRecheckMessage, parseResourceEvent, type ResourceEvent } from '../../shared/domain/events.js';
 import { createReactDeps } from '../../shared/jobs/durability-deps.js';
-import { reactToEvent } from '../../shared/jobs/durability-react.js';
+import {
+  homeTarget,
+  MEMBER_ENV,
+  MemberClients,
+  memberAccessOf,
+  reactToEvent,
+} from '../../shared/jobs/durability-react.js';
 import { envPositiveInt } from '../../shared/runtime/config.js';
 import { createHandler } from '../../shared/runtime/handler.js';
 import { isSqsBatch, parseSqsBatch, processBatch } from '../../shared/runtime/sqs-batch.js';
@@ -11,11 +17,15 @@ import { isSqsBatch, parseSqsBatch, processBatch } from '../../shared/runtime/sq
 const durability = createReactDeps({
   RECHECK_QUEUE_URL: z.string().min(1),
   MAX_RECHECKS: envPositiveInt.max(50).default(8),
+  AWS_REGION: z.string().min(1).optional(),
+  ...MEMBER_ENV,
 });
 const rechecks = {
   queue: new RecheckQueue(durability.config.RECHECK_QUEUE_URL, durability.aws),
   maxRechecks: durability.config.MAX_RECHECKS,
 };
+/** Member accounts' clients, one AssumeRole per account for the container's life. */
+const members = new MemberClients(memberAccessOf(durability.config), durability.aws);
 
 /** A CloudTrail API call or an ElastiCache service event; or a batch of this function's own delayed re-checks. */
 const eventSchema = z
@@ -30,8 +40,14 @@ const eventSchema = z
 export const handler = createHandler(
   { logger: durability.logger, eventSchema, onFinalError: 'drop' },
   async (event, context) => {
-    const react = async (resource: Parameters<typeof reactToEvent>[3]) =>
-      reactToEvent(durability.job(context.awsRequestId), await durability.settings(), rechecks, resource);
+    const home = homeTarget(context.invokedFunctionArn, durability.config.AWS_REGION);
+    const react = async (resource: ResourceEvent) =>
+      reactToEvent(
+        { ...durability.job(context.awsRequestId), members, home },
+        await durability.settings(),
+        rechecks,
+        resource,
+      );
     return event.records === undefined
       ? react(event.resource)
       : processBatch(event.records, durability.logger, (record) => react(parseRecheckMessage(record.body)));

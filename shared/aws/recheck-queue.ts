@@ -2,10 +2,15 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type AwsClientOptions, createClient } from './clients.js';
 import { awsCall } from './errors.js';
 
-/** A group to evaluate again later, and how many times that has been tried. */
+/**
+ * A group to evaluate again later, and how many times that has been tried; `account` and
+ * `region` (both or neither) name where it lives when that is not the function's own.
+ */
 export interface Recheck {
   replicationGroupId: string;
   attempt: number;
+  account?: string;
+  region?: string;
 }
 
 /** SQS allows at most 15 minutes of delay per message. */

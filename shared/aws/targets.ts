@@ -126,7 +126,9 @@ const REGION_NOT_ENABLED = new Set(['InvalidClientTokenId', 'UnrecognizedClientE
  * Why a target could not be scanned, in words an operator acts on: the role denied, STS
  * throttling, the region not enabled, or the failed call as it was answered.
  */
-export function targetFailure(error: unknown, target: Target, access: MemberAccess): TargetFailure {
+export function targetFailure(failed: unknown, target: Target, access: MemberAccess): TargetFailure {
+  // An adapter may wrap the call that failed (a read whose credentials could not be assumed).
+  const error = innermostCall(failed);
   const cause = error instanceof AwsCallError ? error.cause : error;
   const code = error instanceof AwsCallError ? error.fault : error instanceof Error ? error.name : 'Error';
   const message = error instanceof Error ? error.message : String(error);
@@ -142,6 +144,14 @@ export function targetFailure(error: unknown, target: Target, access: MemberAcce
   if (REGION_NOT_ENABLED.has(code))
     return { code, cause: `region ${target.region} is not enabled in account ${target.account}: ${message}` };
   return { code, cause: message };
+}
+
+/** The innermost AwsCallError of a cause chain: the call that actually failed. */
+function innermostCall(error: unknown): unknown {
+  let found = error;
+  for (let cause = error; cause instanceof Error; cause = cause.cause)
+    if (cause instanceof AwsCallError) found = cause;
+  return found;
 }
 
 export interface ResolvedTargets {

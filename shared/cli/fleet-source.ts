@@ -6,12 +6,18 @@
 import { readFile } from 'node:fs/promises';
 import type { ReplicationGroup, ServerlessCache } from '@aws-sdk/client-elasticache';
 import * as z from 'zod';
-import { type AwsClientOptions, createFleetClients } from '../aws/clients.js';
-import { readFleet, toReplicationGroupResource, toServerlessCacheResource } from '../aws/elasticache.js';
+import { type AwsClientOptions, createElastiCacheClient, createFleetClients } from '../aws/clients.js';
+import {
+  readEngineVersionsInto,
+  readFleet,
+  toReplicationGroupResource,
+  toServerlessCacheResource,
+} from '../aws/elasticache.js';
 import type { Resource } from '../domain/resource.js';
 import { fieldProblems } from '../domain/zod-issues.js';
-import { echo, listProblems } from '../runtime/echo.js';
+import { clip, echo, listProblems } from '../runtime/echo.js';
 import { InputValidationError } from '../runtime/errors.js';
+import type { CliIo } from './io.js';
 import { type LackingFields, lackingFields, lackingFieldsOfResource } from './unknown-share.js';
 
 export interface FleetSource extends AwsClientOptions {
@@ -178,4 +184,29 @@ export async function loadFleet(
   onProgress?: (described: number) => void,
 ): Promise<Resource[]> {
   return (await describeFleet(source, onProgress)).resources;
+}
+
+/**
+ * Versions of the replication groups (DescribeReplicationGroups has none), written onto the
+ * resources themselves (the unknown-share report knows them by identity), read with `options`
+ * (undefined: offline input, which has none; plans then say the version is not known). `where`
+ * names the target in the warning of a run over targets.
+ */
+export async function withEngineVersions(
+  options: AwsClientOptions | undefined,
+  fleet: Resource[],
+  io: CliIo,
+  where?: string,
+): Promise<Resource[]> {
+  const groups = fleet.filter((resource) => resource.type === 'replication-group');
+  if (options === undefined) return fleet;
+  const unread = await readEngineVersionsInto(createElastiCacheClient(options), groups);
+  // The findings stand without them; only the plans of the groups left unread say so.
+  const [error] = unread.values();
+  const of = where === undefined ? '' : ` of ${where}`;
+  if (error !== undefined)
+    io.stderr(
+      `guardrails: engine versions${of} not read (${clip(error.message, 200)}); their plans say so\n`,
+    );
+  return fleet;
 }

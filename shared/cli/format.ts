@@ -2,7 +2,8 @@ import type { ObservedEncryption } from '../domain/drift.js';
 import type { Summary } from '../domain/evaluate.js';
 import type { Finding, FindingStatus } from '../domain/finding.js';
 import type { Glob } from '../domain/glob.js';
-import { toAsff, toOcsf } from '../domain/security-findings.js';
+import { arnLocation, toAsff, toOcsf } from '../domain/security-findings.js';
+import { TARGET_CHECK } from '../domain/targets.js';
 import { redactSecrets } from '../runtime/redact.js';
 import { CLI_VERSION } from './commands/context.js';
 import { renderHtmlReport } from './html.js';
@@ -20,6 +21,11 @@ export interface Report {
   filter?: string;
   /** Each resource's raw encryption state (JSON only): what `drift --baseline` compares with. */
   resources?: ObservedEncryption[];
+  /**
+   * A run over targets (`--accounts`, `--org`, `--regions`, `settings.targets`): how many and how
+   * many failed, and the line that says so. Its findings get account and region columns.
+   */
+  targets?: { total: number; failed: number; line: string };
 }
 
 const COLUMNS = [
@@ -46,7 +52,8 @@ export const STATUS_ORDER: readonly FindingStatus[] = [
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * Findings most urgent first ({@link STATUS_ORDER}), then by resource id, then rule.
+ * Findings most urgent first ({@link STATUS_ORDER}), then by resource id, then rule (then ARN:
+ * the same id in two accounts or regions).
  *
  * @example
  * byUrgency(findings)[0]?.status; // 'violation' when there is one
@@ -57,7 +64,8 @@ export function byUrgency(findings: readonly Finding[]): Finding[] {
       STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) ||
       compareText(a.resourceId, b.resourceId) ||
       compareText(a.rule, b.rule) ||
-      compareText(a.resourceType, b.resourceType),
+      compareText(a.resourceType, b.resourceType) ||
+      compareText(a.arn, b.arn),
   );
 }
 
@@ -86,19 +94,6 @@ export function passes(
 }
 
 /**
- * The account and region of an ARN (`arn:aws:elasticache:<region>:<account>:…`); empty strings
- * when the ARN has fewer parts.
- *
- * @example
- * arnParts('arn:aws:elasticache:us-east-1:123456789012:replicationgroup:orders');
- * // { account: '123456789012', region: 'us-east-1' }
- */
-export function arnParts(arn: string): { account: string; region: string } {
-  const parts = arn.split(':');
-  return { region: parts[3] ?? '', account: parts[4] ?? '' };
-}
-
-/**
  * One line under a table: how many of each, most urgent first, and what the filter shows.
  *
  * @example
@@ -122,14 +117,25 @@ export function countLine(
   return filter === undefined ? head : `${head} (showing ${shown}: ${filter})`;
 }
 
-function cells(finding: Finding): string[] {
-  return COLUMNS.map((column) => {
-    const value = finding[column];
-    if (column === 'reason' && finding.notes !== undefined && finding.notes.length > 0) {
-      return `${finding.reason} (${finding.notes.join('; ')})`;
-    }
-    return value === null ? '' : String(value);
-  });
+/** Where a finding's resource lives, read from its ARN (region first, as JSON has always shown it). */
+function whereOf(finding: Finding): { region: string; account: string } {
+  const { region, account } = arnLocation(finding.arn);
+  return { region, account };
+}
+
+/** A row's cells; `located` puts the account and region first. */
+function cells(finding: Finding, located = false): string[] {
+  const where = whereOf(finding);
+  return [
+    ...(located ? [where.account, where.region] : []),
+    ...COLUMNS.map((column) => {
+      const value = finding[column];
+      if (column === 'reason' && finding.notes !== undefined && finding.notes.length > 0) {
+        return `${finding.reason} (${finding.notes.join('; ')})`;
+      }
+      return value === null ? '' : String(value);
+    }),
+  ];
 }
 
 export function csvField(value: string): string {
@@ -207,7 +213,7 @@ export function table(rows: string[][], fitTo?: FitTo): string {
 }
 
 /** Where a finding's resource lives: CSV and JSON carry it beside the finding. */
-const located = (finding: Finding) => ({ ...finding, ...arnParts(finding.arn) });
+const located = (finding: Finding) => ({ ...finding, ...whereOf(finding) });
 
 /** How to render: `width` cuts a table to a terminal's columns; json, csv and html are never cut. */
 export interface RenderOptions {
@@ -223,16 +229,17 @@ export interface RenderOptions {
  * process.stdout.write(renderReport(report, 'csv'));
  */
 export function renderReport(report: Report, format: Format, options: RenderOptions = {}): string {
-  const header = [...COLUMNS];
-  const rows = report.findings.map(cells);
+  const byTarget = report.targets !== undefined;
+  const header = [...(byTarget ? ['account', 'region'] : []), ...COLUMNS];
+  const rows = report.findings.map((finding) => cells(finding, byTarget));
   switch (format) {
     case 'json':
       return `${JSON.stringify({ ...report, findings: report.findings.map(located) }, redactSecrets, 2)}\n`;
     case 'csv': {
       const lines = [
-        [...header, 'arn', 'account', 'region'],
+        [...COLUMNS, 'arn', 'account', 'region'],
         ...report.findings.map((finding) => {
-          const { account, region } = arnParts(finding.arn);
+          const { account, region } = whereOf(finding);
           return [...cells(finding), finding.arn, account, region];
         }),
       ];
@@ -246,7 +253,8 @@ export function renderReport(report: Report, format: Format, options: RenderOpti
       return `${lines.join('\n')}\n`;
     }
     case 'table': {
-      if (report.summary.total === 0) return 'No resource matched any rule.\n';
+      const targetsLine = report.targets === undefined ? '' : `${report.targets.line}\n`;
+      if (report.summary.total === 0) return `No resource matched any rule.\n${targetsLine}`;
       const fitTo =
         options.width === undefined
           ? undefined
@@ -257,7 +265,7 @@ export function renderReport(report: Report, format: Format, options: RenderOpti
             };
       const body = rows.length === 0 ? 'No finding matches the filter.' : table([header, ...rows], fitTo);
       const counts = countLine('findings', report.summary.byStatus, rows.length, report.filter);
-      return `${body}\n${counts}\n`;
+      return `${body}\n${counts}\n${targetsLine}`;
     }
     case 'html':
       return renderHtmlReport(report, { scannedAt: options.now ?? new Date() });
@@ -270,12 +278,13 @@ export function renderReport(report: Report, format: Format, options: RenderOpti
 /**
  * Findings as Security Hub (ASFF, ready for BatchImportFindings) or OCSF Compliance Findings,
  * each in the account and region of its resource (the product account too, as a CLI run has
- * no other).
+ * no other). A target that could not be scanned is no resource's finding: it is left out (the
+ * run's targets line on stderr names it).
  */
 function securityFindings(findings: readonly Finding[], format: 'asff' | 'ocsf', now: Date) {
-  return findings.map((finding) => {
-    const { account, region } = arnParts(finding.arn);
-    const context = { account, region, now };
+  const ofResources = findings.filter((finding) => finding.check !== TARGET_CHECK);
+  return ofResources.map((finding) => {
+    const context = { ...whereOf(finding), now };
     return format === 'asff'
       ? toAsff(finding, context)
       : toOcsf(finding, { ...context, version: CLI_VERSION });

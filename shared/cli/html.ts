@@ -6,6 +6,7 @@
  */
 import type { Summary } from '../domain/evaluate.js';
 import { FINDING_STATUSES, type Finding, type FindingStatus } from '../domain/finding.js';
+import { arnLocation } from '../domain/security-findings.js';
 
 const COLORS: Record<FindingStatus, string> = {
   compliant: '#2e7d32',
@@ -121,12 +122,15 @@ function toggles(summary: Summary): string {
   ).join('');
 }
 
-function row(finding: Finding): string {
+/** A finding's row; `located` puts its account and region first. */
+function row(finding: Finding, located: boolean): string {
   const reason =
     finding.notes !== undefined && finding.notes.length > 0
       ? `${finding.reason} (${finding.notes.join('; ')})`
       : finding.reason;
+  const where = arnLocation(finding.arn);
   const cells = [
+    ...(located ? [escapeHtml(where.account), escapeHtml(where.region)] : []),
     `${escapeHtml(finding.resourceId)}<br><small>${escapeHtml(finding.resourceType)}</small>`,
     `${escapeHtml(finding.rule)}<br><small>${escapeHtml(finding.check)}</small>`,
     escapeHtml(finding.status),
@@ -135,7 +139,8 @@ function row(finding: Finding): string {
     escapeHtml(finding.action ?? ''),
     escapeHtml(reason),
   ];
-  return `<tr data-status="${finding.status}">${cells.map((cell, index) => `<td${index === 2 ? ' class="status"' : ''}>${cell}</td>`).join('')}</tr>`;
+  const status = located ? 4 : 2;
+  return `<tr data-status="${finding.status}">${cells.map((cell, index) => `<td${index === status ? ' class="status"' : ''}>${cell}</td>`).join('')}</tr>`;
 }
 
 const SORT_SCRIPT = `document.querySelectorAll('th').forEach((th, column) => th.addEventListener('click', () => {
@@ -179,13 +184,15 @@ apply();`;
  * await writeFile('report.html', renderHtmlReport({ summary, findings }, { scannedAt, version, policy }));
  */
 export function renderHtmlReport(
-  report: { summary: Summary; findings: Finding[] },
+  report: { summary: Summary; findings: Finding[]; targets?: { line: string } },
   context: HtmlReportContext,
 ): string {
   const rank = (finding: Finding) => STATUS_ORDER.indexOf(finding.status);
+  const located = report.targets !== undefined;
+  const columns = [...(located ? ['Account', 'Region'] : []), ...HTML_COLUMNS];
   const rows = [...report.findings]
     .sort((a, b) => rank(a) - rank(b))
-    .map(row)
+    .map((finding) => row(finding, located))
     .join('\n');
   const { byStatus, total } = report.summary;
   return `<!doctype html>
@@ -201,13 +208,13 @@ th{cursor:pointer;background:#f3f3f3;user-select:none}th[data-sort=asc]::after{c
 small{color:#666}tr[data-status=violation] td.status{color:${COLORS.violation};font-weight:600}tr[data-status=compliant] td.status{color:${COLORS.compliant}}
 </style></head><body>
 <h1>ElastiCache guardrails: ${total} findings, ${byStatus.violation} violations</h1>
-${header(report.findings, context)}
+${header(report.findings, context)}${located ? `\n<p class="targets">${escapeHtml(report.targets?.line ?? '')}</p>` : ''}
 <p class="counts">${toggles(report.summary)}</p>
 <h2>Compliance by rule</h2>
 ${chart(report.summary)}
 <h2>Findings</h2>
 <p class="filters"><input id="filter" type="search" placeholder="Filter rows (resource, rule, reason…)" aria-label="Filter rows"><span id="shown"></span></p>
-<table id="findings"><thead><tr>${HTML_COLUMNS.map((column) => `<th>${column}</th>`).join('')}</tr></thead>
+<table id="findings"><thead><tr>${columns.map((column) => `<th>${column}</th>`).join('')}</tr></thead>
 <tbody>
 ${rows}
 </tbody></table>

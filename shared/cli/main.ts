@@ -15,6 +15,7 @@ import { addScan } from './commands/scan.js';
 import { addSnapshot } from './commands/snapshot.js';
 import { addUpgrade } from './commands/upgrade.js';
 import { type CliIo, EXIT } from './io.js';
+import { externalIdOf } from './targets.js';
 import type { WorkflowRunners } from './workflow-runner.js';
 
 export { CLI_VERSION } from './commands/context.js';
@@ -69,7 +70,11 @@ export async function runCli(
   runners: WorkflowRunners = STEP_FUNCTIONS_RUNNERS,
   now: CommandContext['now'] = wallClock,
 ): Promise<number> {
-  const context: CommandContext = { io, exit: { code: EXIT.compliant }, runners, now };
+  const secret = externalIdOf(args);
+  // The external id is a secret: no error or usage line may repeat it.
+  const out: CliIo =
+    secret === undefined ? io : { ...io, stderr: (text) => io.stderr(text.replaceAll(secret, '***')) };
+  const context: CommandContext = { io: out, exit: { code: EXIT.compliant }, runners, now };
   const debug = args.includes('--debug');
   try {
     await program(context).parseAsync(
@@ -90,9 +95,9 @@ export async function runCli(
           ? EXIT.aws
           : EXIT.usage;
     const message = setup ?? (error instanceof Error ? error.message : String(error));
-    io.stderr(`guardrails: ${redactText(message)}\n`);
+    out.stderr(`guardrails: ${redactText(message)}\n`);
     if (debug && error instanceof Error && error.stack !== undefined)
-      io.stderr(`${redactText(error.stack)}\n`);
+      out.stderr(`${redactText(error.stack)}\n`);
     return code;
   }
 }

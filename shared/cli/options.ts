@@ -37,6 +37,8 @@ const CLI_ENV = {
   STATE_TABLE: unsetWhenEmpty(z.string()),
   MIGRATION_STATE_MACHINE_ARN: unsetWhenEmpty(z.string()),
   UPGRADE_STATE_MACHINE_ARN: unsetWhenEmpty(z.string()),
+  /** The member role's external id (a secret), out of the process list that a flag shows in. */
+  GUARDRAILS_EXTERNAL_ID: unsetWhenEmpty(z.string()),
 };
 
 /** The environment the CLI reads; read when a command needs it, so `--help` never fails on it. */
@@ -131,6 +133,10 @@ export async function describedFleetOf(flags: FleetFlags, io: CliIo): Promise<De
   if (progress) io.stderr('\r\x1b[K');
   return fleet;
 }
+
+/** The client options of a fleet read live, or undefined for offline `--input`. */
+export const liveOptions = (flags: FleetFlags): AwsClientOptions | undefined =>
+  flags.input === undefined ? awsOptions(flags) : undefined;
 
 export async function fleetOf(flags: FleetFlags, io: CliIo): Promise<Resource[]> {
   return (await describedFleetOf(flags, io)).resources;

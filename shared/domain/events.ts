@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { InputValidationError } from '../runtime/errors.js';
 import type { ResourceType } from './resource.js';
+import { accountIdSchema, regionSchema, type Target } from './targets.js';
 
 /** An EventBridge pattern as written in `infra/event-patterns.json` (the adapter supplies them). */
 export interface EventPattern {
@@ -23,6 +24,12 @@ export interface ResourceEvent {
   resourceType: ResourceType;
   resourceId: string;
   attempt: number;
+  /**
+   * The account and region the resource lives in, as the event names them (a member account's
+   * event forwarded onto the central bus keeps its own). Absent: the function's own account
+   * and region (a re-check queued before targets existed, or an event without an envelope).
+   */
+  target?: Target;
 }
 
 const requiredText = z
@@ -42,10 +49,36 @@ const oneOf = (allowed: readonly string[]) =>
     error: (issue) => `"${String(issue.input)}" is not one of ${allowed.join(', ')}`,
   });
 
+/** Where an event or re-check says the resource is: `account` and `region`, both or neither. */
+const TARGET_FIELDS = { account: accountIdSchema.optional(), region: regionSchema.optional() };
+
+/** The target of `fields`, or an issue naming the one of the pair that is missing. */
+function targetOf(
+  fields: { account?: string | undefined; region?: string | undefined },
+  context: z.RefinementCtx,
+  prefix: string[] = [],
+): Target | undefined {
+  const { account, region } = fields;
+  if (account !== undefined && region !== undefined) return { account, region };
+  if (account === undefined && region === undefined) return undefined;
+  const missing = account === undefined ? 'account' : 'region';
+  context.addIssue({
+    code: 'custom',
+    path: [...prefix, missing],
+    message: `is required with ${missing === 'account' ? 'region' : 'account'} (both or neither)`,
+  });
+  return undefined;
+}
+
+/** `event` with its target, when it names one. */
+const located = (event: Omit<ResourceEvent, 'target'>, target: Target | undefined): ResourceEvent =>
+  target === undefined ? event : { ...event, target };
+
 /** A CloudTrail API call: the resource is named in its request parameters. */
 function cloudTrailEvent(pattern: EventPattern) {
   return z
     .looseObject({
+      ...TARGET_FIELDS,
       source: oneOf(pattern.source),
       'detail-type': z.literal(pattern['detail-type'][0] ?? 'AWS API Call via CloudTrail'),
       detail: requiredObject({
@@ -75,13 +108,9 @@ function cloudTrailEvent(pattern: EventPattern) {
         });
         return z.NEVER;
       }
-      return {
-        trigger: 'cloudtrail',
-        name,
-        resourceType: serverless ? 'serverless-cache' : 'replication-group',
-        resourceId: id.data,
-        attempt: 0,
-      };
+      const resourceType = serverless ? 'serverless-cache' : 'replication-group';
+      const found = { trigger: 'cloudtrail', name, resourceType, resourceId: id.data, attempt: 0 } as const;
+      return located(found, targetOf(event, context));
     });
 }
 
@@ -90,6 +119,7 @@ function serviceEvent(pattern: EventPattern) {
   const [first, ...rest] = pattern['detail-type'];
   return z
     .looseObject({
+      ...TARGET_FIELDS,
       source: oneOf(pattern.source),
       'detail-type': z.enum([first ?? 'Cache Updated', ...rest]),
       detail: requiredObject({
@@ -98,30 +128,39 @@ function serviceEvent(pattern: EventPattern) {
       }),
     })
     .transform(
-      (event): ResourceEvent => ({
-        trigger: 'service',
-        name: event['detail-type'],
-        resourceType: 'replication-group',
-        resourceId: event.detail.SourceIdentifier,
-        attempt: 0,
-      }),
+      (event, context): ResourceEvent =>
+        located(
+          {
+            trigger: 'service',
+            name: event['detail-type'],
+            resourceType: 'replication-group',
+            resourceId: event.detail.SourceIdentifier,
+            attempt: 0,
+          },
+          targetOf(event, context),
+        ),
     );
 }
 
-/** A re-check this app queued itself (an SQS message body). */
+/** A re-check this app queued itself (an SQS message body); one without account and region is the own account's. */
 const recheckEvent = z
   .object({
     replicationGroupId: requiredText,
     attempt: z.number().int().min(0),
+    ...TARGET_FIELDS,
   })
   .transform(
-    (body): ResourceEvent => ({
-      trigger: 'recheck',
-      name: 'Recheck',
-      resourceType: 'replication-group',
-      resourceId: body.replicationGroupId,
-      attempt: body.attempt,
-    }),
+    (body, context): ResourceEvent =>
+      located(
+        {
+          trigger: 'recheck',
+          name: 'Recheck',
+          resourceType: 'replication-group',
+          resourceId: body.replicationGroupId,
+          attempt: body.attempt,
+        },
+        targetOf(body, context),
+      ),
   );
 
 /**

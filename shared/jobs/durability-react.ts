@@ -1,9 +1,24 @@
 /**
- * The durability reaction to one event: evaluate only the affected group and, while it is
- * changing, look again later through the re-check queue.
+ * The durability reaction to one event: evaluate only the affected group, in the account and
+ * region the event names, and, while it is changing, look again later through the re-check
+ * queue. A member account's group is reached through that account's member role.
  */
+import * as z from 'zod';
+import { type AwsClientOptions, createElastiCacheClient } from '../aws/clients.js';
+import { createMetricsClient } from '../aws/durability-metrics.js';
+import { AwsCallError } from '../aws/errors.js';
 import { MAX_DELAY_SECONDS, type RecheckQueue } from '../aws/recheck-queue.js';
+import { MemberCredentials, targetFailure } from '../aws/targets.js';
 import type { ResourceEvent } from '../domain/events.js';
+import {
+  DEFAULT_MEMBER_ROLE,
+  type MemberAccess,
+  roleNameSchema,
+  type Target,
+  targetName,
+} from '../domain/targets.js';
+import { GuardrailsError } from '../runtime/errors.js';
+import { isRetryable } from '../runtime/retryable.js';
 import {
   awaitingChange,
   checkGroup,
@@ -12,13 +27,115 @@ import {
   type GroupCheckDeps,
 } from './durability.js';
 
+/** How a function reaches member accounts (the same names as the fan-out's). */
+export const MEMBER_ENV = {
+  MEMBER_ROLE_NAME: roleNameSchema.default(DEFAULT_MEMBER_ROLE),
+  /** A deployment secret: never logged. Empty: the member role asks for none. */
+  MEMBER_EXTERNAL_ID: z
+    .string()
+    .optional()
+    .transform((value) => (value === '' ? undefined : value)),
+};
+
+/** The member access a function's environment ({@link MEMBER_ENV}) describes. */
+export const memberAccessOf = (config: {
+  MEMBER_ROLE_NAME: string;
+  MEMBER_EXTERNAL_ID?: string | undefined;
+}) =>
+  ({
+    roleName: config.MEMBER_ROLE_NAME,
+    ...(config.MEMBER_EXTERNAL_ID === undefined ? {} : { externalId: config.MEMBER_EXTERNAL_ID }),
+  }) satisfies MemberAccess;
+
+/** The clients a reaction acts through in one target. */
+export type TargetClients = Pick<GroupCheckDeps, 'clients' | 'cloudwatch'>;
+
 /**
- * Check the group an event names; schedule a re-check (attempt + 1) when it is still changing.
+ * The ElastiCache and CloudWatch clients of other targets, built on first use and kept for
+ * the container: one pair per target, over one set of credentials per account.
+ *
+ * @example
+ * const members = new MemberClients({ roleName: 'elasticache-guardrails-member' });
+ * const { clients } = members.clientsOf({ account: '111111111111', region: 'eu-west-1' });
+ */
+export class MemberClients {
+  readonly credentials: MemberCredentials;
+  readonly #options: AwsClientOptions;
+  readonly #byTarget = new Map<string, TargetClients>();
+
+  constructor(access: MemberAccess, options: AwsClientOptions = {}) {
+    this.credentials = new MemberCredentials(access, options);
+    this.#options = options;
+  }
+
+  clientsOf(target: Target): TargetClients {
+    const name = targetName(target);
+    let found = this.#byTarget.get(name);
+    if (found === undefined) {
+      const options = this.credentials.clientOptions(target, this.#options);
+      found = {
+        clients: { elasticache: createElastiCacheClient(options) },
+        cloudwatch: createMetricsClient(options),
+      };
+      this.#byTarget.set(name, found);
+    }
+    return found;
+  }
+}
+
+/** What a reaction needs: the own target's deps, the other targets' clients, and which target is its own. */
+export interface ReactionDeps extends GroupCheckDeps {
+  /**
+   * The function's own account (from its ARN) and region: an event naming them, or naming no
+   * target, is acted on with `clients` and `cloudwatch` as they are.
+   */
+  home: { account?: string | undefined; region?: string | undefined };
+  members: MemberClients;
+}
+
+/**
+ * The function's own account and region: the account of its ARN (`arn:aws:lambda:<region>:<account>:…`)
+ * and the region its own clients call (`AWS_REGION`).
+ */
+export function homeTarget(invokedFunctionArn: string | undefined, region: string | undefined) {
+  const account = invokedFunctionArn?.split(':')[4];
+  return { account: account === '' ? undefined : account, region };
+}
+
+/** A reaction that failed in another target; the message names the target and the cause. */
+export class TargetReactionError extends GuardrailsError {
+  constructor(target: Target, cause: string, options: ErrorOptions & { retryable: boolean }) {
+    super(`reacting in ${targetName(target)}: ${cause}`, options);
+    this.name = 'TargetReactionError';
+  }
+}
+
+/**
+ * Check the group an event names, in the target it names; schedule a re-check (attempt + 1,
+ * same target) when it is still changing. A failure in another target (its role denied, STS
+ * throttled, its region not enabled, …) is a {@link TargetReactionError} naming the cause.
  *
  * @example
  * const result = await reactToEvent(deps, settings, { queue, maxRechecks: 8 }, event);
  */
 export async function reactToEvent(
+  deps: ReactionDeps,
+  settings: DurabilityJobSettings,
+  rechecks: { queue: RecheckQueue; maxRechecks: number },
+  event: ResourceEvent,
+) {
+  const { target } = event;
+  if (target === undefined || (target.account === deps.home.account && target.region === deps.home.region))
+    return react(deps, settings, rechecks, event);
+  try {
+    return await react({ ...deps, ...deps.members.clientsOf(target) }, settings, rechecks, event);
+  } catch (error) {
+    const failure = targetFailure(error, target, deps.members.credentials.access);
+    throw new TargetReactionError(target, failure.cause, { cause: error, retryable: isRetryable(error) });
+  }
+}
+
+async function react(
   deps: GroupCheckDeps,
   settings: DurabilityJobSettings,
   rechecks: { queue: RecheckQueue; maxRechecks: number },
@@ -28,7 +145,7 @@ export async function reactToEvent(
   const delay = recheckDelay(result, event.attempt, rechecks.maxRechecks);
   if (delay !== undefined) {
     await rechecks.queue.schedule(
-      { replicationGroupId: event.resourceId, attempt: event.attempt + 1 },
+      { replicationGroupId: event.resourceId, attempt: event.attempt + 1, ...event.target },
       delay,
     );
   }

@@ -2,7 +2,13 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import permissions from '../../infra/permissions.json' with { type: 'json' };
 import { CHECKS, checkPermissions } from '../../shared/domain/checks/registry.js';
-import { evaluate, type Request, TAG_ON_CREATE, TAG_SOMEONE_ELSES_SNAPSHOT } from '../iam-evaluation.js';
+import {
+  evaluate,
+  type PolicyStatement,
+  type Request,
+  TAG_ON_CREATE,
+  TAG_SOMEONE_ELSES_SNAPSHOT,
+} from '../iam-evaluation.js';
 
 interface Statement {
   Effect: 'Allow' | 'Deny';
@@ -13,7 +19,10 @@ interface Statement {
 const require = createRequire(import.meta.url);
 const { actionsOf, statementsFor } = require('../../infra/serverless.cjs') as {
   actionsOf(name: string): string[];
-  statementsFor(name: string, options?: { policyParameter?: string; changeTag?: string }): Statement[];
+  statementsFor(
+    name: string,
+    options?: { policyParameter?: string; changeTag?: string; memberRoleName?: string },
+  ): Statement[];
 };
 const FUNCTIONS = Object.keys(permissions).filter((name) => !name.startsWith('$')) as Exclude<
   keyof typeof permissions,
@@ -24,6 +33,26 @@ const conditionOf = (statements: Statement[], action: string) =>
   statements.filter((statement) => statement.Action.includes(action)).map((statement) => statement.Condition);
 
 describe('IAM statements of infra/serverless.cjs', () => {
+  it('lets durability-react assume only the member role, in any member account', () => {
+    const assume = (statements: Statement[], role: string) =>
+      evaluate(statements as PolicyStatement[], { action: 'sts:AssumeRole', resource: role });
+    const byDefault = statementsFor('durability-react');
+    const renamed = statementsFor('durability-react', { memberRoleName: 'guardrails-access' });
+
+    expect(assume(byDefault, 'arn:aws:iam::111111111111:role/elasticache-guardrails-member')).toBe('allowed');
+    expect(assume(byDefault, 'arn:aws:iam::222222222222:role/elasticache-guardrails-member')).toBe('allowed');
+    expect(assume(byDefault, 'arn:aws:iam::111111111111:role/OrganizationAccountAccessRole')).toBe(
+      'implicitly denied',
+    );
+    expect(assume(renamed, 'arn:aws:iam::111111111111:role/guardrails-access')).toBe('allowed');
+    expect(assume(renamed, 'arn:aws:iam::111111111111:role/elasticache-guardrails-member')).toBe(
+      'implicitly denied',
+    );
+    expect(() => statementsFor('durability-react', { memberRoleName: 'a*' })).toThrow(
+      'memberRoleName must be an IAM role name, got "a*"',
+    );
+  });
+
   it('limits changes to groups with the changeTag when one is given', () => {
     const tagged = statementsFor('migration-control', { changeTag: 'guardrails:allow-changes=true' });
     const open = statementsFor('migration-control');

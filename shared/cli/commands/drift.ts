@@ -19,11 +19,19 @@ import {
 } from '../../domain/drift.js';
 import { evaluate } from '../../domain/evaluate.js';
 import { FINDING_STATUSES, type Finding } from '../../domain/finding.js';
-import { DURABILITY_LEVELS, RESOURCE_TYPES, STORAGE_ENCRYPTION_TYPES } from '../../domain/resource.js';
+import type { Policy } from '../../domain/policy/schema.js';
+import {
+  DURABILITY_LEVELS,
+  RESOURCE_TYPES,
+  type Resource,
+  STORAGE_ENCRYPTION_TYPES,
+} from '../../domain/resource.js';
+import { arnLocation } from '../../domain/security-findings.js';
+import { TARGET_CHECK } from '../../domain/targets.js';
 import { BASELINE_KIND } from '../../jobs/encryption-drift.js';
 import { clip } from '../../runtime/echo.js';
 import { InputValidationError } from '../../runtime/errors.js';
-import { countLine, passes } from '../format.js';
+import { countLine, type FindingFilter, passes } from '../format.js';
 import {
   type CliIo,
   EXIT,
@@ -39,13 +47,14 @@ import {
   type FilterFlags,
   type FleetFlags,
   filterOf,
-  fleetOf,
   stateStoreOf,
   tableName,
   withFilters,
   withFleet,
   withTable,
 } from '../options.js';
+import { fleetOfRun } from '../target-run.js';
+import { TARGETS_HELP, type TargetFlags, withTargets } from '../targets.js';
 import type { CommandContext } from './context.js';
 
 const observedSchema = z.object({
@@ -83,6 +92,25 @@ const storedBaselineSchema = observedSchema.partial({ resourceType: true, resour
   observedAt: z.string().default(''),
 });
 
+/** A report's findings but those of targets that could not be scanned (no resource's). */
+function withoutTargetErrors(report: unknown): unknown {
+  if (
+    typeof report !== 'object' ||
+    report === null ||
+    !('findings' in report) ||
+    !Array.isArray(report.findings)
+  )
+    return report;
+  const ofResources = report.findings.filter(
+    (finding: unknown) =>
+      typeof finding !== 'object' ||
+      finding === null ||
+      !('check' in finding) ||
+      finding.check !== TARGET_CHECK,
+  );
+  return { ...report, findings: ofResources };
+}
+
 /**
  * The baselines a `scan --format json` report stands for. A report written before reports kept
  * `resources` is read from its storageEncryption findings' `observed` text instead.
@@ -93,7 +121,7 @@ async function reportBaselines(file: string): Promise<EncryptionBaseline[]> {
   try {
     const text = await readFile(file, 'utf8');
     observedAt = (await stat(file)).mtime.toISOString();
-    const result = reportSchema.safeParse(JSON.parse(text));
+    const result = reportSchema.safeParse(withoutTargetErrors(JSON.parse(text)));
     if (!result.success)
       throw new InputValidationError(
         `--baseline ${file}: not a report of \`guardrails scan --format json\` (${clip(z.prettifyError(result.error), 200)})`,
@@ -139,36 +167,45 @@ async function tableBaselines(flags: AwsFlags & { table?: string }, io: CliIo): 
 /** Drift rows most urgent first: a violation, then a change, then what went back to normal. */
 const KIND_ORDER: readonly AlertKind[] = ['violation', 'drift', 'retired', 'resolved'];
 
-type DriftFlags = FleetFlags & OutputFlags & FilterFlags & { baseline?: string; table?: string };
+type DriftFlags = FleetFlags &
+  OutputFlags &
+  FilterFlags &
+  TargetFlags & { baseline?: string; table?: string };
+
+/** One transition to show, and whether the filter shows it. */
+interface Transition {
+  shown: boolean;
+  row: Record<string, string> & { kind: AlertKind; resourceId: string };
+}
 
 /**
- * Compare each resource's at-rest encryption with a previous report or the stored baselines,
- * deciding each transition as the encryption-drift job does ({@link decideDrift}).
+ * Every transition of the fleet against its baselines, decided as the encryption-drift job
+ * does ({@link decideDrift}); `located` gives each row its resource's account and region.
  */
-async function drift(flags: DriftFlags, io: CliIo) {
-  const policy = await loadPolicyFile(flags.policy);
-  const known: RecordedBaseline[] =
-    flags.baseline === undefined ? await tableBaselines(flags, io) : await reportBaselines(flags.baseline);
-  const baselines = new Map(known.map((baseline) => [baseline.arn, baseline]));
-  const fleet = await fleetOf(flags, io);
-  const now = new Date();
-  const { filter, text } = filterOf(flags);
+function transitions(
+  fleet: readonly Resource[],
+  baselines: ReadonlyMap<string, RecordedBaseline>,
+  policy: Policy,
+  view: { filter: FindingFilter; now: Date; located: boolean },
+): Transition[] {
   const findingsOf = new Map<string, Finding[]>();
-  for (const finding of evaluate(fleet, policy, now))
+  for (const finding of evaluate(fleet, policy, view.now))
     if (isDriftFinding(finding.check))
       findingsOf.set(finding.arn, [...(findingsOf.get(finding.arn) ?? []), finding]);
-  const rows = fleet.flatMap((resource) => {
+  return fleet.flatMap((resource) => {
     const recorded = baselines.get(resource.arn);
     if (recorded === undefined) return [];
     const baseline = { ...recorded, resourceType: resource.type, resourceId: resource.id };
     const own = findingsOf.get(resource.arn) ?? [];
-    const { alerts } = decideDrift(resource, own, baseline, now, alertsOnAnyChange(policy, own));
+    const { alerts } = decideDrift(resource, own, baseline, view.now, alertsOnAnyChange(policy, own));
     // A transition is filtered by its resource's storageEncryption findings now.
     const judged = own.length > 0 ? own : [{ status: 'unknown' as const, rule: '', resourceId: resource.id }];
-    const shown = judged.some((finding) => passes(finding, filter));
+    const shown = judged.some((finding) => passes(finding, view.filter));
+    const { account, region } = arnLocation(resource.arn);
     return alerts.map((alert) => ({
       shown,
       row: {
+        ...(view.located ? { account, region } : {}),
         kind: alert.kind,
         resourceType: resource.type,
         resourceId: resource.id,
@@ -178,6 +215,24 @@ async function drift(flags: DriftFlags, io: CliIo) {
       },
     }));
   });
+}
+
+const DRIFT_COLUMNS = ['kind', 'resourceType', 'resourceId', 'before', 'now', 'cause'];
+
+/**
+ * Compare each resource's at-rest encryption with a previous report or the stored baselines.
+ * Exit `violations` on any transition, else `aws` when a target could not be read, else
+ * `compliant`.
+ */
+async function drift(flags: DriftFlags, io: CliIo) {
+  const policy = await loadPolicyFile(flags.policy);
+  const known: RecordedBaseline[] =
+    flags.baseline === undefined ? await tableBaselines(flags, io) : await reportBaselines(flags.baseline);
+  const baselines = new Map(known.map((baseline) => [baseline.arn, baseline]));
+  const { fleet, targets } = await fleetOfRun(flags, policy, io, { engineVersions: false });
+  const { filter, text } = filterOf(flags);
+  const located = targets !== undefined;
+  const rows = transitions(fleet.resources, baselines, policy, { filter, now: new Date(), located });
   const counts: Record<string, number> = {};
   for (const { row } of rows) counts[row.kind] = (counts[row.kind] ?? 0) + 1;
   const shown = rows
@@ -188,21 +243,23 @@ async function drift(flags: DriftFlags, io: CliIo) {
         KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) ||
         (a.resourceId < b.resourceId ? -1 : a.resourceId > b.resourceId ? 1 : 0),
     );
+  const footer = countLine('transitions', counts, shown.length, text, KIND_ORDER);
   await emit(
-    renderRows(shown, ['kind', 'resourceType', 'resourceId', 'before', 'now', 'cause'], formatOf(flags, io), {
+    renderRows(shown, [...(located ? ['account', 'region'] : []), ...DRIFT_COLUMNS], formatOf(flags, io), {
       width: widthOf(flags, io),
-      footer: countLine('transitions', counts, shown.length, text, KIND_ORDER),
+      footer: targets === undefined ? footer : `${footer}\n${targets.line}`,
     }),
     flags,
     io,
   );
   // The whole fleet decides, whatever the filter shows.
-  return rows.length > 0 ? EXIT.violations : EXIT.compliant;
+  if (rows.length > 0) return EXIT.violations;
+  return targets !== undefined && targets.failed > 0 ? EXIT.aws : EXIT.compliant;
 }
 
 /** Adds `drift` to `parent`. */
 export function addDrift(parent: CommandUnknownOpts, context: CommandContext): void {
-  withFilters(withTable(withOutput(withFleet(parent.command('drift')))))
+  withTargets(withFilters(withTable(withOutput(withFleet(parent.command('drift'))))))
     .description(
       'StorageEncryptionType now, against the stored baselines or a previous `scan --format json` report.',
     )
@@ -212,7 +269,9 @@ export function addDrift(parent: CommandUnknownOpts, context: CommandContext): v
       `
 --status and --rule keep the transitions of resources whose storageEncryption findings now have
 that status or rule; --resource matches the resource id. They choose what is printed only: any
-transition in the whole fleet still exits ${EXIT.violations}.`,
+transition in the whole fleet still exits ${EXIT.violations}. Over targets, a target that could not be read
+exits ${EXIT.aws} when nothing drifted (stderr names it); a transition's ${EXIT.violations} wins.
+${TARGETS_HELP}`,
     )
     .action(async (flags) => {
       context.exit.code = await drift(flags, context.io);

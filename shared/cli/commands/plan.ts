@@ -1,6 +1,6 @@
 /** `guardrails plan`: for every group a durability rule covers, what it takes to get there. */
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
-import { createElastiCacheClient } from '../../aws/clients.js';
+import { type AwsClientOptions, createElastiCacheClient } from '../../aws/clients.js';
 import { readEngineVersionsInto } from '../../aws/elasticache.js';
 import { loadPolicyFile } from '../../aws/policy-file.js';
 import { evaluate } from '../../domain/evaluate.js';
@@ -12,8 +12,8 @@ import {
   planFleet,
 } from '../../domain/fleet-plan.js';
 import type { Resource } from '../../domain/resource.js';
+import { arnLocation } from '../../domain/security-findings.js';
 import { clip } from '../../runtime/echo.js';
-import { arnParts } from '../format.js';
 import {
   type CliIo,
   EXIT,
@@ -24,14 +24,9 @@ import {
   widthOf,
   withOutput,
 } from '../io.js';
-import {
-  awsOptions,
-  describedFleetOf,
-  type FilterFlags,
-  type FleetFlags,
-  withFilters,
-  withFleet,
-} from '../options.js';
+import { type FilterFlags, type FleetFlags, withFilters, withFleet } from '../options.js';
+import { fleetOfRun } from '../target-run.js';
+import { TARGETS_HELP, type TargetFlags, withTargets } from '../targets.js';
 import type { CommandContext } from './context.js';
 
 const COLUMNS = ['resourceId', 'rule', 'current', 'target', 'verdict', 'steps'];
@@ -49,26 +44,6 @@ function current(resource: Resource): string {
   ].join(', ');
 }
 
-/**
- * Versions of the replication groups (DescribeReplicationGroups has none), written onto the
- * resources themselves (the unknown-share report knows them by identity). Offline input has
- * none: plans then say the version is not known.
- */
-export async function withEngineVersions(
-  flags: FleetFlags,
-  fleet: Resource[],
-  io: CliIo,
-): Promise<Resource[]> {
-  const groups = fleet.filter((resource) => resource.type === 'replication-group');
-  if (flags.input !== undefined) return fleet;
-  const unread = await readEngineVersionsInto(createElastiCacheClient(awsOptions(flags)), groups);
-  // The findings stand without them; only the plans of the groups left unread say so.
-  const [error] = unread.values();
-  if (error !== undefined)
-    io.stderr(`guardrails: engine versions not read (${clip(error.message, 200)}); their plans say so\n`);
-  return fleet;
-}
-
 function shown(plans: GroupPlan[], flags: FilterFlags): GroupPlan[] {
   return plans.filter(
     ({ resource, rule, status }) =>
@@ -78,25 +53,48 @@ function shown(plans: GroupPlan[], flags: FilterFlags): GroupPlan[] {
   );
 }
 
-async function plan(flags: FleetFlags & OutputFlags & FilterFlags, io: CliIo): Promise<number> {
+/** A plan as a row; `located` puts its group's account and region first. */
+function planRow({ resource, rule, plan: detail }: GroupPlan, located: boolean): Record<string, string> {
+  const { account, region } = arnLocation(resource.arn);
+  return {
+    ...(located ? { account, region } : {}),
+    resourceId: resource.id,
+    rule,
+    current: current(resource),
+    target: detail.target,
+    verdict: describeVerdict(detail),
+    steps: describeSteps(detail),
+  };
+}
+
+/**
+ * Exit `aws` when a target could not be read (its plans are missing), else `compliant`: a plan
+ * is advice, never a verdict.
+ */
+async function plan(flags: FleetFlags & OutputFlags & FilterFlags & TargetFlags, io: CliIo): Promise<number> {
   const policy = await loadPolicyFile(flags.policy);
-  const fleet = await withEngineVersions(flags, (await describedFleetOf(flags, io)).resources, io);
-  const plans = planFleet(fleet, evaluate(fleet, policy, new Date()), policy);
+  const { fleet, targets } = await fleetOfRun(flags, policy, io, { engineVersions: true });
+  const plans = planFleet(fleet.resources, evaluate(fleet.resources, policy, new Date()), policy);
   const rows = shown(plans, flags);
   const counts = countVerdicts(plans);
   const summary = `${plans.length} group plan(s): ${Object.entries(counts)
     .map(([verdict, count]) => `${count} ${verdict}`)
     .join(', ')}${rows.length === plans.length ? '' : ` (${rows.length} shown)`}`;
   const format = formatOf(flags, io);
+  const located = targets !== undefined;
   const text =
     format === 'json'
       ? `${JSON.stringify(
           {
             summary: counts,
+            ...(targets === undefined
+              ? {}
+              : { targets: { total: targets.total, failed: targets.failed }, failures: targets.failures }),
             plans: rows.map(({ resource, rule, plan: detail }) => ({
               resourceId: resource.id,
               arn: resource.arn,
-              ...arnParts(resource.arn),
+              region: arnLocation(resource.arn).region,
+              account: arnLocation(resource.arn).account,
               rule,
               current: current(resource),
               ...detail,
@@ -106,25 +104,22 @@ async function plan(flags: FleetFlags & OutputFlags & FilterFlags, io: CliIo): P
           2,
         )}\n`
       : renderRows(
-          rows.map(({ resource, rule, plan: detail }) => ({
-            resourceId: resource.id,
-            rule,
-            current: current(resource),
-            target: detail.target,
-            verdict: describeVerdict(detail),
-            steps: describeSteps(detail),
-          })),
-          COLUMNS,
+          rows.map((each) => planRow(each, located)),
+          [...(located ? ['account', 'region'] : []), ...COLUMNS],
           format,
-          { width: widthOf(flags, io), footer: summary, title: 'guardrails plan' },
+          {
+            width: widthOf(flags, io),
+            footer: targets === undefined ? summary : `${summary}\n${targets.line}`,
+            title: 'guardrails plan',
+          },
         );
   await emit(text, flags, io);
-  return EXIT.compliant;
+  return targets !== undefined && targets.failed > 0 ? EXIT.aws : EXIT.compliant;
 }
 
 /** Adds `plan` to `parent`. */
 export function addPlan(parent: CommandUnknownOpts, context: CommandContext): void {
-  withFilters(withOutput(withFleet(parent.command('plan'))))
+  withTargets(withFilters(withOutput(withFleet(parent.command('plan')))))
     .description(
       'For every replication group a durability rule covers: its state, the target, and the online steps (or the rebuild) that get it there.',
     )
@@ -135,7 +130,9 @@ Verdicts: in-place (one Durability change), staged (N online steps, M of them wa
 approval: durability.stagedChanges.allow in the policy lets steps without client impact run
 unattended), rebuild (every blocker named; snapshot, create a durable group, cut over),
 not-applicable (already there, or serverless), unknown (a fact the API did not give).
---status (of the group's durability finding), --rule and --resource choose what is printed.`,
+--status (of the group's durability finding), --rule and --resource choose what is printed.
+Exit codes: ${EXIT.compliant}, or ${EXIT.aws} when a target could not be read (its plans are missing; stderr names it).
+${TARGETS_HELP}`,
     )
     .action(async (flags) => {
       context.exit.code = await plan(flags, context.io);

@@ -5,10 +5,10 @@ import { explainRules } from '../../domain/evaluate.js';
 import { describeVerdict, planFleet } from '../../domain/fleet-plan.js';
 import { clip } from '../../runtime/echo.js';
 import { InputValidationError } from '../../runtime/errors.js';
+import { withEngineVersions } from '../fleet-source.js';
 import { type CliIo, EXIT, emit, emitResult, formatOf, type OutputFlags, withOutput } from '../io.js';
-import { type FleetFlags, fleetOf, withFleet } from '../options.js';
+import { type FleetFlags, fleetOf, liveOptions, withFleet } from '../options.js';
 import type { CommandContext } from './context.js';
-import { withEngineVersions } from './plan.js';
 import { hasViolation } from './scan.js';
 
 async function validate(file: string, flags: OutputFlags, io: CliIo): Promise<number> {
@@ -31,7 +31,7 @@ async function explain(flags: FleetFlags & OutputFlags & { resource: string }, i
   );
   if (resource === undefined)
     throw new InputValidationError(`--resource ${clip(flags.resource)}: no such resource in the fleet`);
-  await withEngineVersions(flags, [resource], io);
+  await withEngineVersions(liveOptions(flags), [resource], io);
   const explanation = explainRules(resource, policy, new Date());
   // The same readiness plan `guardrails plan` prints, for each durability rule that applies.
   const plans = planFleet(

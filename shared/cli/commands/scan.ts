@@ -7,10 +7,14 @@ import { observedEncryption } from '../../domain/drift.js';
 import { evaluate, summarize } from '../../domain/evaluate.js';
 import type { Finding } from '../../domain/finding.js';
 import { planFleet, withPlanVerdicts } from '../../domain/fleet-plan.js';
+import type { Policy } from '../../domain/policy/schema.js';
+import { targetName } from '../../domain/targets.js';
+import type { DescribedFleet } from '../fleet-source.js';
 import { byUrgency, passes, renderReport, STATUS_ORDER } from '../format.js';
 import { renderHtmlReport } from '../html.js';
 import { type CliIo, EXIT, emit, formatOf, type OutputFlags, widthOf, withOutput } from '../io.js';
 import {
+  awsOptions,
   describedFleetOf,
   type FilterFlags,
   type FleetFlags,
@@ -18,9 +22,10 @@ import {
   withFilters,
   withFleet,
 } from '../options.js';
+import { fleetOfRun, type RunTargets } from '../target-run.js';
+import { TARGETS_HELP, type TargetFlags, withTargets } from '../targets.js';
 import { describeUnknownShare, reachesLimit, unknownShare } from '../unknown-share.js';
 import { CLI_VERSION, type CommandContext } from './context.js';
-import { withEngineVersions } from './plan.js';
 
 export const hasViolation = (findings: readonly Finding[]) =>
   findings.some((finding) => finding.status === 'violation');
@@ -33,26 +38,55 @@ function parsePercent(value: string): number {
   return percent;
 }
 
-type ScanFlags = FleetFlags & OutputFlags & FilterFlags & { maxUnknown: number };
+type ScanFlags = FleetFlags & OutputFlags & FilterFlags & TargetFlags & { maxUnknown: number };
 
-/**
- * Exit `violations` on any violation; else `nothingEvaluated` when the unknown share reaches
- * `--max-unknown` (an all-unknown scan is not compliance); else `compliant`.
- */
-async function scan(flags: ScanFlags, io: CliIo): Promise<number> {
-  const policy = await loadPolicyFile(flags.policy);
-  const described = await describedFleetOf(flags, io);
-  const fleet = { ...described, resources: await withEngineVersions(flags, described.resources, io) };
-  const scannedAt = new Date();
+/** What a scan found, before it is rendered. */
+interface Scanned {
+  findings: Finding[];
+  fleet: DescribedFleet;
+  targets?: RunTargets;
+}
+
+/** The fleet's findings (each target's, and the error finding of each target that failed). */
+async function scanned(flags: ScanFlags, io: CliIo, policy: Policy, scannedAt: Date): Promise<Scanned> {
+  const { fleet, targets } = await fleetOfRun(flags, policy, io, { engineVersions: true });
   const evaluated = evaluate(fleet.resources, policy, scannedAt);
   // A violation nothing acts on says what it would take (its readiness plan's verdict).
   const findings = withPlanVerdicts(evaluated, planFleet(fleet.resources, evaluated, policy));
+  return { findings: [...(targets?.failures ?? []), ...findings], fleet, targets };
+}
+
+/**
+ * The scan's exit code: `violations` on any violation; else `aws` when a target failed; else
+ * `nothingEvaluated` when the unknown share reaches `--max-unknown` (an all-unknown scan is not
+ * compliance) or a run over targets found none; else `compliant`.
+ */
+function exitOf(scanned: Scanned, limitReached: boolean): number {
+  if (hasViolation(scanned.findings)) return EXIT.violations;
+  if (scanned.targets !== undefined && scanned.targets.failed > 0) return EXIT.aws;
+  return limitReached || scanned.targets?.total === 0 ? EXIT.nothingEvaluated : EXIT.compliant;
+}
+
+async function scan(flags: ScanFlags, io: CliIo): Promise<number> {
+  const policy = await loadPolicyFile(flags.policy);
+  const scannedAt = new Date();
+  const result = await scanned(flags, io, policy, scannedAt);
+  const { findings, fleet, targets } = result;
   const format = formatOf(flags, io);
   const { filter, text } = filterOf(flags);
   const shown = byUrgency(findings).filter((finding) => passes(finding, filter));
   // JSON keeps the raw encryption state too: a later `drift --baseline` compares with it.
   const resources = format === 'json' ? fleet.resources.map(observedEncryption) : undefined;
-  const report = { summary: summarize(findings), findings: shown, resources, filter: text };
+  const report = {
+    summary: summarize(findings),
+    findings: shown,
+    resources,
+    filter: text,
+    targets:
+      targets === undefined
+        ? undefined
+        : { total: targets.total, failed: targets.failed, line: targets.line },
+  };
   // The HTML header names the policy by its hash: the same path can hold another policy later.
   const rendered =
     format === 'html'
@@ -78,13 +112,12 @@ async function scan(flags: ScanFlags, io: CliIo): Promise<number> {
         maxUnknownPercent: flags.maxUnknown,
       }),
     );
-  if (hasViolation(findings)) return EXIT.violations;
-  return limitReached ? EXIT.nothingEvaluated : EXIT.compliant;
+  return exitOf(result, limitReached);
 }
 
 /** Adds `scan` to `parent`. */
 export function addScan(parent: CommandUnknownOpts, context: CommandContext): void {
-  withFilters(withOutput(withFleet(parent.command('scan'))))
+  withTargets(withFilters(withOutput(withFleet(parent.command('scan')))))
     .description('Evaluate every replication group and serverless cache against the policy.')
     .option(
       '--max-unknown <percent>',
@@ -95,12 +128,19 @@ export function addScan(parent: CommandUnknownOpts, context: CommandContext): vo
     .addHelpText(
       'after',
       `
-Exit codes: ${EXIT.compliant} compliant, ${EXIT.violations} violations, ${EXIT.usage} usage or input error, ${EXIT.aws} AWS/API error,
-${EXIT.nothingEvaluated} nothing evaluated (unknown findings reach --max-unknown, e.g. input saved by an AWS CLI
-older than the 2026-06-02 ElastiCache model change). Violations win over ${EXIT.nothingEvaluated}.
+Exit codes: ${EXIT.compliant} compliant, ${EXIT.violations} violations, ${EXIT.usage} usage or input error, ${EXIT.aws} AWS/API error or a target
+that could not be scanned, ${EXIT.nothingEvaluated} nothing evaluated (unknown findings reach --max-unknown, e.g. input
+saved by an AWS CLI older than the 2026-06-02 ElastiCache model change; or no target found).
+Precedence: ${EXIT.violations} over ${EXIT.aws} over ${EXIT.nothingEvaluated}. A failed target is no violation, but a scan that missed
+a target never exits ${EXIT.compliant}; stderr says how many targets there were and which failed.
 --status, --rule and --resource choose what is printed, in every format; the exit code is decided
 on every finding, so a filter never hides a violation from it. Shown: ${STATUS_ORDER.join(', ')}
-first to last, then by resource id and rule. A table ends with the whole fleet's counts.`,
+first to last, then by resource id and rule. A table ends with the whole fleet's counts.
+${TARGETS_HELP}
+A target that could not be scanned (its role denied, STS throttled, its region not enabled) is
+one error finding naming the cause (left out of asff and ocsf: it is no resource's finding).
+--input (offline) reads one account's saved files: it takes no target flag and ignores
+settings.targets.`,
     )
     .action(async (flags) => {
       context.exit.code = await scan(flags, context.io);

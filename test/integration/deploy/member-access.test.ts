@@ -2,12 +2,15 @@
  * infra/member-access.yaml, the role each member account gives the central deployment: the
  * same reads and (only with RemediationEnabled) the same changes under the same conditions as
  * the central roles, and a trust that only the central functions inside the organisation with
- * the external id satisfy.
+ * the external id satisfy; and the rules forwarding the events the central functions react to
+ * onto the central bus, through a role that may put events there and nowhere else.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import patterns from '../../../infra/event-patterns.json' with { type: 'json' };
+import type { EventPattern } from '../../../shared/domain/events.js';
 import {
   evaluate,
   type PolicyStatement,
@@ -34,13 +37,95 @@ const changes =
 const actions = (statements: PolicyStatement[]) =>
   [...new Set(statements.filter((s) => s.Effect === 'Allow').flatMap((s) => [s.Action].flat()))].sort();
 const MUTATING = /^elasticache:(Modify|Increase|Create|Delete|AddTags)/;
+/** Every statement of every role and policy in the template. */
+const everyStatement = Object.values(template.Resources).flatMap((resource) => {
+  const properties = resource.Properties as {
+    PolicyDocument?: { Statement: PolicyStatement[] };
+    Policies?: { PolicyDocument: { Statement: PolicyStatement[] } }[];
+  };
+  return [
+    ...(properties.PolicyDocument?.Statement ?? []),
+    ...(properties.Policies ?? []).flatMap((policy) => policy.PolicyDocument.Statement),
+  ];
+});
+const forwarding = template.Resources.ForwardingRole?.Properties as {
+  AssumeRolePolicyDocument: { Statement: PolicyStatement[] };
+  Policies: { PolicyDocument: { Statement: PolicyStatement[] } }[];
+};
+const forwardingRules = Object.entries(template.Resources).filter(
+  ([, resource]) => resource.Type === 'AWS::Events::Rule',
+);
+const CENTRAL_BUS = 'CentralEventBusArn'; // the parameter, as the evaluator resolves a Ref
+const CENTRAL_ACCOUNT = '123456789012';
+const MEMBER_ACCOUNT = '111111111111';
+const BUS_ARN = `arn:aws:events:eu-west-1:${CENTRAL_ACCOUNT}:event-bus/default`;
+
+/**
+ * Whether the template's condition `name` holds for these parameter and pseudo-parameter
+ * values (the intrinsic functions its Conditions use: Equals, Not, And, Condition, Ref, Sub).
+ */
+function conditionHolds(name: string, given: Record<string, string>): boolean {
+  const conditions = (template as unknown as { Conditions: Record<string, unknown> }).Conditions;
+  const values: Record<string, string> = { 'AWS::Partition': 'aws', ...given };
+  const resolve = (node: unknown): unknown => {
+    if (typeof node === 'string') return node;
+    const [[fn, argument] = []] = Object.entries(node as Record<string, unknown>);
+    const list = argument as unknown[];
+    switch (fn) {
+      case 'Ref':
+        return values[argument as string];
+      case 'Fn::Sub':
+        return (argument as string).replace(/\$\{([^}]+)\}/g, (_whole, key: string) => values[key] ?? '');
+      case 'Fn::Equals':
+        return resolve(list[0]) === resolve(list[1]);
+      case 'Fn::Not':
+        return resolve(list[0]) !== true;
+      case 'Fn::And':
+        return list.every((item) => resolve(item) === true);
+      case 'Condition':
+        return resolve(conditions[argument as string]);
+      default:
+        throw new Error(`condition function ${String(fn)} is not supported`);
+    }
+  };
+  return resolve(conditions[name]) === true;
+}
+
+/** Arrays sorted at every depth, and the patterns in a stable order: sets compared as sets. */
+function normalised(list: EventPattern[]): EventPattern[] {
+  const sortDeep = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(sortDeep).sort()
+      : typeof value === 'object' && value !== null
+        ? Object.fromEntries(Object.entries(value).map(([key, item]) => [key, sortDeep(item)]))
+        : value;
+  return list
+    .map((pattern) => sortDeep(pattern) as EventPattern)
+    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+/** The central rules' patterns, those of one source and detail-type merged into one (union of values). */
+function mergedPatterns(list: EventPattern[]): EventPattern[] {
+  const merged = new Map<string, EventPattern>();
+  for (const pattern of list) {
+    const key = JSON.stringify([pattern.source, pattern['detail-type'], Object.keys(pattern.detail).sort()]);
+    const into = merged.get(key);
+    if (into === undefined) merged.set(key, structuredClone(pattern));
+    else
+      for (const [field, values] of Object.entries(pattern.detail))
+        into.detail[field] = [...new Set([...(into.detail[field] ?? []), ...values])];
+  }
+  return normalised([...merged.values()]);
+}
 const SNAPSHOT = 'arn:aws:elasticache:eu-west-1:123456789012:snapshot:guardrails-orders-1';
 
 describe('Template: member account access', () => {
   it('grants no wildcard action and no mutating action on every resource', () => {
-    for (const statement of [...reads, ...changes].filter((s) => s.Effect === 'Allow')) {
-      expect([statement.Action].flat().some((action) => action.includes('*'))).toBe(false);
-      if ([statement.Action].flat().some((action) => MUTATING.test(action)))
+    expect(everyStatement.length).toBeGreaterThan(reads.length + changes.length);
+    for (const statement of everyStatement.filter((s) => s.Effect === 'Allow')) {
+      const granted = [statement.Action].flat();
+      expect(granted.some((action) => action.includes('*'))).toBe(false);
+      if (granted.some((action) => MUTATING.test(action) || action === 'events:PutEvents'))
         expect([statement.Resource].flat()).not.toContain('*');
     }
   });
@@ -51,7 +136,8 @@ describe('Template: member account access', () => {
     const centralReads = [...central].filter((action) =>
       /^(elasticache:(Describe|List)|tag:|cloudwatch:)/.test(action),
     );
-    expect(actions(reads)).toEqual(centralReads.sort());
+    // account:ListRegions: the fan-out lists the member's enabled regions with its credentials.
+    expect(actions(reads)).toEqual([...centralReads, 'account:ListRegions'].sort());
     expect(actions(reads).some((action) => MUTATING.test(action))).toBe(false);
     expect(remediate?.Condition).toBe('Remediate');
     const centralChanges = new Set(
@@ -86,5 +172,84 @@ describe('Template: member account access', () => {
       },
     });
     expect(JSON.stringify(template)).not.toMatch(/"Principal":\s*"\*"/);
+  });
+
+  it('creates the role once per account, in MemberRoleRegion (IAM is global), and forwards in every region', () => {
+    const member = {
+      'AWS::AccountId': MEMBER_ACCOUNT,
+      MemberRoleRegion: 'eu-west-1',
+      CentralEventBusArn: BUS_ARN,
+    };
+    const holds = (name: string, region: string, remediation = 'true') =>
+      conditionHolds(name, { ...member, 'AWS::Region': region, RemediationEnabled: remediation });
+
+    expect(template.Resources.MemberRole?.Condition).toBe('CreateRole');
+    expect(holds('CreateRole', 'eu-west-1')).toBe(true);
+    expect(holds('CreateRole', 'us-east-1')).toBe(false);
+    expect(holds('Remediate', 'eu-west-1')).toBe(true);
+    expect(holds('Remediate', 'us-east-1')).toBe(false);
+    expect(holds('Remediate', 'eu-west-1', 'false')).toBe(false);
+    for (const id of ['ForwardingRole', ...forwardingRules.map(([ruleId]) => ruleId)])
+      expect(template.Resources[id]?.Condition).toBe('Forward');
+    expect(holds('Forward', 'eu-west-1')).toBe(true);
+    expect(holds('Forward', 'ap-southeast-2')).toBe(true);
+  });
+
+  it('forwards nothing without a central bus, and not the central bus’s own events onto itself', () => {
+    const at = (account: string, region: string, bus: string) =>
+      conditionHolds('Forward', {
+        'AWS::AccountId': account,
+        'AWS::Region': region,
+        CentralEventBusArn: bus,
+      });
+
+    expect(at(MEMBER_ACCOUNT, 'eu-west-1', '')).toBe(false);
+    expect(at(CENTRAL_ACCOUNT, 'eu-west-1', BUS_ARN)).toBe(false);
+    expect(at(CENTRAL_ACCOUNT, 'us-east-1', BUS_ARN)).toBe(true);
+    expect(at(MEMBER_ACCOUNT, 'eu-west-1', BUS_ARN)).toBe(true);
+  });
+
+  it('lets the central functions list the account’s enabled regions', () => {
+    const request = { action: 'account:ListRegions', resource: 'arn:aws:account::123456789012:account' };
+    expect(evaluate(reads, request)).toBe('allowed');
+  });
+
+  it('forwards exactly the events the central functions react to (infra/event-patterns.json), each once', () => {
+    const central = [
+      patterns.durabilityReact.cloudTrail,
+      patterns.durabilityReact.service,
+      patterns.encryptionDrift.cloudTrail,
+    ];
+    const forwarded = forwardingRules.map(([, rule]) => rule.Properties.EventPattern as EventPattern);
+    expect(normalised(forwarded)).toEqual(mergedPatterns(central));
+    expect(forwarded).toHaveLength(2);
+  });
+
+  it('forwards to the central bus only, through the forwarding role', () => {
+    for (const [, rule] of forwardingRules)
+      expect(rule.Properties.Targets).toEqual([
+        {
+          Id: 'central-bus',
+          Arn: { Ref: CENTRAL_BUS },
+          RoleArn: { 'Fn::GetAtt': ['ForwardingRole', 'Arn'] },
+        },
+      ]);
+  });
+
+  it('lets the forwarding role put events on the central bus and do nothing else', () => {
+    const statements = forwarding.Policies.flatMap((policy) => policy.PolicyDocument.Statement);
+    const put = (action: string, resource: string) => evaluate(statements, { action, resource });
+    expect(actions(statements)).toEqual(['events:PutEvents']);
+    expect(put('events:PutEvents', CENTRAL_BUS)).toBe('allowed');
+    expect(put('events:PutEvents', 'arn:aws:events:eu-west-1:999999999999:event-bus/default')).toBe(
+      'implicitly denied',
+    );
+    expect(put('events:PutRule', CENTRAL_BUS)).toBe('implicitly denied');
+    const [trust, ...others] = forwarding.AssumeRolePolicyDocument.Statement as (PolicyStatement & {
+      Principal: unknown;
+    })[];
+    expect(others).toEqual([]);
+    expect(trust?.Principal).toEqual({ Service: 'events.amazonaws.com' });
+    expect(trust?.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
   });
 });

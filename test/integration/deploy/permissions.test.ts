@@ -63,7 +63,7 @@ const SERVICE_OF: Record<string, string> = {
   ListRegions: 'account',
   BatchImportFindings: 'securityhub',
 };
-/** A member account of the sandbox's organisation. */
+/** A member account of the sandbox's organisation (durability-react acts on its events through its role). */
 const MEMBER = '100000000001';
 /**
  * Policies naming targets, each loaded into its own instance of the functions that read them
@@ -239,6 +239,16 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
       });
     }
     expect(stack.emulator.model.groups.get('react-fix')?.effectiveDurability).toBe('sync');
+    // A member account's event, forwarded onto the central bus: acted on through its role.
+    stack.emulator.fleetOf(MEMBER, REGION).putGroup(groupState('react-member'));
+    await invoke('durability-react', {
+      ...cloudTrail('ModifyReplicationGroup', 'react-member'),
+      account: MEMBER,
+      region: REGION,
+    });
+    // snapshotBeforeChange: the first look takes the member group's snapshot, in the member account.
+    const member = stack.emulator.faults.log.filter((entry) => entry.account === MEMBER);
+    expect(member.map((entry) => entry.action)).toContain('CreateSnapshot');
   });
 
   it('encryption-drift: baseline, drift, a resource gone', async () => {

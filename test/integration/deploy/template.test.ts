@@ -360,6 +360,23 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
     expect(patterns).toHaveLength(3);
   });
 
+  it('listens for events on the default bus, the one member accounts forward to (infra/event-bus.cjs)', () => {
+    const reactionRules = Object.values(resources).filter(
+      (resource) =>
+        resource.Type === 'AWS::Events::Rule' &&
+        JSON.stringify(resource.Properties.EventPattern ?? {}).includes('aws.elasticache'),
+    );
+    expect(reactionRules).toHaveLength(3);
+    for (const rule of reactionRules) {
+      expect([undefined, 'default']).toContain(rule.Properties.EventBusName);
+      expect(rule.Properties.EventPattern).not.toHaveProperty('account');
+    }
+    // Packaged with the default organizationId (empty): a one-account deployment has no bus policy.
+    expect(
+      Object.values(resources).filter((resource) => resource.Type === 'AWS::Events::EventBusPolicy'),
+    ).toEqual([]);
+  });
+
   it('keeps state in an encrypted, point-in-time recoverable, on-demand table with TTL', () => {
     expect(resources.StateTable?.Properties).toMatchObject({
       BillingMode: 'PAY_PER_REQUEST',

@@ -54,6 +54,8 @@ describe('Template: member account access, Security Hub', () => {
       JSON.stringify(resource.Properties).includes('securityhub:BatchImportFindings'),
     );
     expect(policy?.Type).toBe('AWS::IAM::Policy');
-    expect(policy?.Condition).toBeUndefined();
+    // Created with the role (in MemberRoleRegion only: IAM is global), not with RemediationEnabled.
+    expect(policy?.Condition).toBe(template.Resources.MemberRole?.Condition);
+    expect(policy?.Condition).not.toBe('Remediate');
   });
 });

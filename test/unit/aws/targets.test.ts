@@ -142,6 +142,24 @@ describe('Function: targetFailure', () => {
   });
 });
 
+describe('Function: targetFailure through wrapping', () => {
+  it('names the AssumeRole an adapter wrapped in the read it could not sign', () => {
+    // Prepare: the read's error holds the AssumeRole's as its cause.
+    const denied = new AwsCallError(
+      'STS AssumeRole arn:aws:iam::111111111111:role/r',
+      Object.assign(new Error('not authorized'), { name: 'AccessDenied' }),
+    );
+    const read = new AwsCallError('DescribeReplicationGroups', denied);
+
+    // Act
+    const failure = targetFailure(read, { account: '111111111111', region: 'us-east-1' }, access);
+
+    // Assess
+    expect(failure.code).toBe('AccessDenied');
+    expect(failure.cause).toContain('cannot be assumed');
+  });
+});
+
 describe('Function: resolveTargets', () => {
   const members = () => new MemberCredentials(access, options);
 

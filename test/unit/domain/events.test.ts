@@ -109,3 +109,72 @@ describe('Function: parseRecheckMessage', () => {
     expect(() => parseRecheckMessage(body)).toThrow(`invalid event: ${message}`);
   });
 });
+
+describe('Function: parseResourceEvent (account and region)', () => {
+  const MEMBER = { account: '111111111111', region: 'eu-west-1' };
+
+  it.each([
+    ['a CloudTrail call', cloudTrail('ModifyReplicationGroup', { replicationGroupId: 'orders' })],
+    [
+      'a service event',
+      {
+        source: 'aws.elasticache',
+        'detail-type': 'Cache Updated',
+        detail: { SourceType: 'replication-group', SourceIdentifier: 'orders' },
+      },
+    ],
+  ])('reads the account and region of %s forwarded from a member into its target', (_name, event) => {
+    expect(parseResourceEvent({ ...event, ...MEMBER }, ACCEPTED)).toMatchObject({
+      resourceId: 'orders',
+      target: MEMBER,
+    });
+  });
+
+  it('names no target for an event without account and region', () => {
+    const event = parseResourceEvent(
+      cloudTrail('ModifyReplicationGroup', { replicationGroupId: 'o' }),
+      ACCEPTED,
+    );
+    expect(event).not.toHaveProperty('target');
+  });
+
+  it.each([
+    [
+      { account: '11111111111', region: 'eu-west-1' },
+      'account: expected a 12-digit account id, got "11111111111"',
+    ],
+    [
+      { account: '111111111111', region: 'Europe' },
+      'region: expected a region such as eu-west-1, got "Europe"',
+    ],
+    [{ account: '111111111111' }, 'region: is required with account (both or neither)'],
+    [{ region: 'eu-west-1' }, 'account: is required with region (both or neither)'],
+  ])('refuses the envelope %o, naming the field', (envelope, message) => {
+    const event = { ...cloudTrail('ModifyReplicationGroup', { replicationGroupId: 'orders' }), ...envelope };
+    expect(() => parseResourceEvent(event, ACCEPTED)).toThrow(`invalid event: ${message}`);
+  });
+});
+
+describe('Function: parseRecheckMessage (account and region)', () => {
+  it('reads the target a re-check was queued for', () => {
+    const body = '{"replicationGroupId":"orders","attempt":1,"account":"111111111111","region":"eu-west-1"}';
+    expect(parseRecheckMessage(body)).toMatchObject({
+      resourceId: 'orders',
+      attempt: 1,
+      target: { account: '111111111111', region: 'eu-west-1' },
+    });
+  });
+
+  it.each([
+    [
+      '{"replicationGroupId":"o","attempt":1,"account":"111111111111"}',
+      'body.region: is required with account',
+    ],
+    [
+      '{"replicationGroupId":"o","attempt":1,"account":"x","region":"eu-west-1"}',
+      'body.account: expected a 12-digit',
+    ],
+  ])('refuses %s, naming the field', (body, message) => {
+    expect(() => parseRecheckMessage(body)).toThrow(`invalid event: ${message}`);
+  });
+});

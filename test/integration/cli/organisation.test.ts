@@ -1,0 +1,80 @@
+/**
+ * `guardrails scan --org --regions all` over the sandbox's organisation of 12 member accounts
+ * (and the central one) in 3 regions: every target's findings, each exactly a single-account
+ * scan's, every fleet request signed with its own target's key.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CENTRAL_ACCOUNT, memberAccounts, SANDBOX_REGIONS } from '../../../infra/local/emulator/accounts.js';
+import { seedFleet } from '../../../infra/local/emulator/fleet.js';
+import { EXIT, runCli } from '../../../shared/cli/main.js';
+import type { Finding } from '../../../shared/domain/finding.js';
+import { captureIo } from '../../cli-io.js';
+import { type Stack, startStack } from '../harness.js';
+import { memberScan } from './member-scan.js';
+
+const POLICY = `version: 1
+rules:
+  - name: prod-durability
+    match: { resourceTypes: [replication-group] }
+    durability: { minimum: async }
+  - name: encrypted-at-rest
+    match: { resourceTypes: [replication-group, serverless-cache] }
+    storageEncryption: { allowed: [sse-elasticache, sse-kms] }
+`;
+const MEMBERS = memberAccounts(12);
+const ACCOUNTS = [CENTRAL_ACCOUNT, ...MEMBERS];
+const REGIONS = SANDBOX_REGIONS.slice(0, 3);
+
+type Located = Finding & { account: string; region: string };
+
+let stack: Stack;
+let policyPath: string;
+
+beforeAll(async () => {
+  stack = await startStack({ targets: { accounts: ACCOUNTS, regions: [...REGIONS] } });
+  stack.emulator.clock.freeze(Date.now());
+  stack.emulator.accounts.pairs().forEach(({ model }, index) => {
+    seedFleet(model, stack.emulator.clock, { groups: 3, serverless: 1, seed: 900 + index });
+  });
+  Object.assign(process.env, stack.env);
+  policyPath = join(mkdtempSync(join(tmpdir(), 'guardrails-org-')), 'policy.yaml');
+  writeFileSync(policyPath, POLICY);
+});
+
+afterAll(async () => {
+  await stack.close();
+});
+
+describe('guardrails scan --org --regions all', () => {
+  it('gives each of the 39 targets exactly the findings of a single-account scan of it', async () => {
+    // Act
+    const io = captureIo();
+    const code = await runCli(
+      ['scan', '--policy', policyPath, '--org', '--regions', 'all', '--format', 'json'],
+      io,
+    );
+    const log = [...stack.emulator.faults.log];
+
+    // Assess: the merged findings, target by target.
+    const merged = (JSON.parse(io.out()) as { findings: Located[] }).findings;
+    for (const account of ACCOUNTS)
+      for (const region of REGIONS) {
+        const own = merged.filter((finding) => finding.account === account && finding.region === region);
+        const key = (finding: Finding) => `${finding.arn} ${finding.rule} ${finding.check}`;
+        const sorted = (findings: Finding[]) => findings.map(key).sort();
+        expect(own.length).toBeGreaterThan(0);
+        expect(sorted(own)).toEqual(sorted(await memberScan(account, region, policyPath)));
+      }
+    expect(io.err()).toContain(`${ACCOUNTS.length * REGIONS.length} targets: 39 scanned`);
+    expect(code).toBe(EXIT.violations);
+    // Every fleet request was signed with the key issued for the account it acted in.
+    const fleetCalls = log.filter((entry) => entry.service === 'elasticache' || entry.service === 'tagging');
+    expect(fleetCalls.length).toBeGreaterThan(0);
+    for (const entry of fleetCalls)
+      expect(stack.emulator.accounts.issued(entry.accessKeyId)?.account).toBe(entry.account);
+    expect(log.filter((entry) => entry.action === 'AssumeRole')).toHaveLength(ACCOUNTS.length);
+  });
+});

@@ -1,0 +1,240 @@
+/**
+ * Reactions across accounts, through the real handler against the multi-account sandbox: an
+ * event forwarded from a member account is acted on in that account and region only, signed
+ * with the key STS issued for that account's member role.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CENTRAL_ACCOUNT } from '../../../infra/local/emulator/server.js';
+import { memberRoleArn } from '../../../shared/domain/targets.js';
+import { groupState, REGION, type Stack, startStack } from '../harness.js';
+
+const POLICY = `version: 1
+rules:
+  - name: prod-durability
+    mode: enforce
+    match: { tags: { env: prod } }
+    durability: { minimum: sync }
+`;
+const MEMBER = '100000000001';
+const DENIED = '100000000002';
+/** A member that has not enabled OTHER_REGION. */
+const REGIONAL = '100000000003';
+const OTHER_REGION = 'eu-west-1';
+const ROLE = 'guardrails-member-test';
+const EXTERNAL_ID = 'org-external-id-0123456789';
+const FUNCTION_ARN = `arn:aws:lambda:${REGION}:${CENTRAL_ACCOUNT}:function:elasticache-guardrails-test-durability-react`;
+
+let stack: Stack;
+let handler: (event: unknown, context: Context) => Promise<unknown>;
+let invocations = 0;
+/** Where the log stood when the test began: each test counts only its own requests. */
+let logStart = 0;
+const invoke = (event: unknown) => {
+  invocations += 1;
+  const context = { awsRequestId: `accounts-${invocations}`, invokedFunctionArn: FUNCTION_ARN };
+  return handler(event, context as Context) as Promise<Record<string, unknown>>;
+};
+
+/** A CloudTrail call as a member's forwarding rule puts it on the central bus: its own account and region. */
+const forwarded = (eventName: string, replicationGroupId: string, account: string, region: string) => ({
+  version: '0',
+  id: `forwarded-${invocations}`,
+  source: 'aws.elasticache',
+  'detail-type': 'AWS API Call via CloudTrail',
+  account,
+  region,
+  detail: { eventSource: 'elasticache.amazonaws.com', eventName, requestParameters: { replicationGroupId } },
+});
+
+/** Every ElastiCache request that changes something, answered or refused, since the test began. */
+function mutatingRequests() {
+  return stack.emulator.faults.log
+    .slice(logStart)
+    .filter((entry) => entry.service === 'elasticache' && !/^(Describe|List)/.test(entry.action))
+    .map((entry) => ({
+      action: entry.action,
+      account: entry.account,
+      region: entry.region,
+      group: (entry.params as Record<string, unknown>).ReplicationGroupId,
+      signedFor: stack.emulator.accounts.issued(entry.accessKeyId)?.roleArn ?? 'the base credentials',
+      fault: entry.fault,
+    }));
+}
+const assumeRoles = () =>
+  stack.emulator.faults.log
+    .slice(logStart)
+    .filter((entry) => entry.service === 'sts' && entry.action === 'AssumeRole')
+    .map((entry) => ({ roleArn: (entry.params as Record<string, unknown>).RoleArn, fault: entry.fault }));
+
+/** The same violating group, by the same id, in every account and region served. */
+function seedEverywhere(id: string, overrides: Parameters<typeof groupState>[1] = {}) {
+  for (const { model } of stack.emulator.accounts.pairs()) model.putGroup(groupState(id, overrides));
+}
+const durabilityIn = (account: string, region: string, id: string) =>
+  stack.emulator.fleetOf(account, region).groups.get(id)?.durability;
+
+beforeAll(async () => {
+  stack = await startStack({
+    targets: { accounts: [MEMBER, DENIED, REGIONAL], regions: [REGION, OTHER_REGION] },
+    access: {
+      externalId: EXTERNAL_ID,
+      deny: [DENIED],
+      disabledRegions: [{ account: REGIONAL, region: OTHER_REGION }],
+    },
+  });
+  // Keys STS issues expire on the emulator's clock: let it follow the real one.
+  stack.emulator.clock.freeze(Date.now());
+  const dir = mkdtempSync(join(tmpdir(), 'guardrails-accounts-'));
+  writeFileSync(join(dir, 'policy.yaml'), POLICY);
+  Object.assign(process.env, stack.env, {
+    POLICY_FILE: join(dir, 'policy.yaml'),
+    DRY_RUN: 'false',
+    RECHECK_QUEUE_URL: `${stack.emulator.endpoint}/${CENTRAL_ACCOUNT}/durability-recheck`,
+    MAX_RECHECKS: '3',
+    AWS_MAX_ATTEMPTS: '2',
+    MEMBER_ROLE_NAME: ROLE,
+    MEMBER_EXTERNAL_ID: EXTERNAL_ID,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+  ({ handler } = await import('../../../functions/durability-react/handler.js'));
+});
+
+beforeEach(() => {
+  logStart = stack.emulator.faults.log.length;
+  stack.emulator.sinks.takeDueMessages(Number.MAX_SAFE_INTEGER);
+});
+
+afterAll(async () => {
+  await stack.close();
+});
+
+describe('Function: durability-react across accounts', () => {
+  it('makes exactly one ModifyReplicationGroup, in the member account and region the event names, with its role', async () => {
+    // Prepare
+    seedEverywhere('orders');
+
+    // Act
+    const result = await invoke(forwarded('ModifyReplicationGroup', 'orders', MEMBER, OTHER_REGION));
+
+    // Assess
+    expect(result).toMatchObject({ status: 'available' });
+    expect(mutatingRequests()).toEqual([
+      {
+        action: 'ModifyReplicationGroup',
+        account: MEMBER,
+        region: OTHER_REGION,
+        group: 'orders',
+        signedFor: memberRoleArn(MEMBER, ROLE),
+        fault: undefined,
+      },
+    ]);
+    expect(assumeRoles()).toEqual([{ roleArn: memberRoleArn(MEMBER, ROLE), fault: undefined }]);
+    for (const { account, region } of stack.emulator.accounts.pairs())
+      expect(durabilityIn(account, region, 'orders'), `${account}/${region}`).toBe(
+        account === MEMBER && region === OTHER_REGION ? 'sync' : 'default',
+      );
+  });
+
+  it('acts with its own credentials on an event of its own account and region', async () => {
+    // Prepare
+    seedEverywhere('own');
+
+    // Act
+    await invoke(forwarded('ModifyReplicationGroup', 'own', CENTRAL_ACCOUNT, REGION));
+
+    // Assess
+    expect(mutatingRequests()).toEqual([
+      expect.objectContaining({
+        account: CENTRAL_ACCOUNT,
+        region: REGION,
+        signedFor: 'the base credentials',
+      }),
+    ]);
+    expect(assumeRoles()).toEqual([]);
+  });
+
+  it('re-checks a changing member group in the same account and region', async () => {
+    // Prepare
+    seedEverywhere('busy', { status: 'creating' });
+
+    // Act
+    await invoke(forwarded('CreateReplicationGroup', 'busy', MEMBER, REGION));
+    const [message] = stack.emulator.sinks.takeDueMessages(Number.MAX_SAFE_INTEGER);
+    const group = stack.emulator.fleetOf(MEMBER, REGION).groups.get('busy');
+    if (group !== undefined) group.status = 'available';
+    const batch = await invoke({ Records: [{ messageId: 'm1', body: message?.body }] });
+
+    // Assess
+    expect(JSON.parse(message?.body ?? '{}')).toEqual({
+      replicationGroupId: 'busy',
+      attempt: 1,
+      account: MEMBER,
+      region: REGION,
+    });
+    expect(batch).toEqual({ batchItemFailures: [] });
+    expect(mutatingRequests()).toEqual([
+      expect.objectContaining({
+        account: MEMBER,
+        region: REGION,
+        group: 'busy',
+        signedFor: memberRoleArn(MEMBER, ROLE),
+      }),
+    ]);
+  });
+
+  it('drops an event of an account whose role is denied, naming the cause, and changes nothing', async () => {
+    // Prepare
+    seedEverywhere('denied');
+
+    // Act
+    const result = await invoke(forwarded('ModifyReplicationGroup', 'denied', DENIED, OTHER_REGION));
+
+    // Assess
+    expect(result).toMatchObject({ dropped: true });
+    expect(String(result.reason)).toContain(
+      `reacting in ${DENIED}/${OTHER_REGION}: the role ${memberRoleArn(DENIED, ROLE)} cannot be assumed`,
+    );
+    expect(String(result.reason)).not.toContain(EXTERNAL_ID);
+    expect(mutatingRequests()).toEqual([]);
+  });
+
+  it('drops an event of a region the member has not enabled, naming the cause', async () => {
+    // Prepare
+    seedEverywhere('regional');
+
+    // Act
+    const result = await invoke(forwarded('ModifyReplicationGroup', 'regional', REGIONAL, OTHER_REGION));
+
+    // Assess
+    expect(result).toMatchObject({ dropped: true });
+    expect(String(result.reason)).toContain(
+      `reacting in ${REGIONAL}/${OTHER_REGION}: region ${OTHER_REGION} is not enabled in account ${REGIONAL}`,
+    );
+    expect(mutatingRequests()).toEqual([]);
+  });
+
+  it('reports only the record of the unreachable account in a batch of re-checks', async () => {
+    // Prepare
+    seedEverywhere('batch');
+    const recheck = (account: string, region: string) =>
+      JSON.stringify({ replicationGroupId: 'batch', attempt: 1, account, region });
+
+    // Act
+    const result = await invoke({
+      Records: [
+        { messageId: 'denied-one', body: recheck(DENIED, REGION) },
+        { messageId: 'member-one', body: recheck(MEMBER, OTHER_REGION) },
+      ],
+    });
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'denied-one' }] });
+    expect(mutatingRequests()).toEqual([
+      expect.objectContaining({ account: MEMBER, region: OTHER_REGION, group: 'batch' }),
+    ]);
+  });
+});
