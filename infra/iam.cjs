@@ -32,8 +32,6 @@ const MANAGED_TAG = 'guardrails:managed';
  * machine, which catches their failures itself.
  */
 const ASYNC_FUNCTIONS = new Set(['durability-react', 'encryption-drift', 'snapshot-cleanup']);
-/** The member role the member-access stack creates unless the deployment names another. */
-const DEFAULT_MEMBER_ROLE = 'elasticache-guardrails-member';
 
 const arn = (service, resource) => ({
   'Fn::Sub': `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`,
