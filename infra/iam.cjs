@@ -26,13 +26,12 @@ function actionsOf(name) {
 }
 
 const MANAGED_TAG = 'guardrails:managed';
-/** Functions invoked asynchronously (schedules, EventBridge): their failures go to FailedInvocations. */
-const ASYNC_FUNCTIONS = new Set([
-  'durability-scan',
-  'durability-react',
-  'encryption-drift',
-  'snapshot-cleanup',
-]);
+/**
+ * Functions invoked asynchronously (schedules, EventBridge): their failures go to
+ * FailedInvocations. durability-scan and org-scan are tasks of the organisation scan's state
+ * machine, which catches their failures itself.
+ */
+const ASYNC_FUNCTIONS = new Set(['durability-react', 'encryption-drift', 'snapshot-cleanup']);
 
 const arn = (service, resource) => ({
   'Fn::Sub': `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`,
@@ -119,7 +118,7 @@ function elasticacheScope(name, action, changeTag) {
  * Resources (and a condition) for one action of the function `functionName`; `changeTag` limits
  * the changes to groups carrying it.
  */
-function scope(functionName, action, changeTag, memberRoleName) {
+function scope(functionName, action, changeTag, { memberRoleName, organizationId }) {
   const [service, name] = action.split(':');
   if (service === 'elasticache') return elasticacheScope(name, action, changeTag);
   switch (service) {
@@ -150,11 +149,34 @@ function scope(functionName, action, changeTag, memberRoleName) {
     case 'tag':
     case 'cloudwatch':
       return [{ resources: ['*'] }]; // GetResources and GetMetricData take no resource
+    case 'securityhub':
+      // Findings of the deployment's own account and region, under its own default product
+      // (a member's are imported with the member role, infra/member-access.yaml).
+      return [
+        {
+          resources: [
+            {
+              'Fn::Sub':
+                'arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:product/${AWS::AccountId}/default',
+            },
+          ],
+        },
+      ];
+    case 'organizations':
+      // Reads of the organisation's accounts and units: ListAccounts takes no resource, and the
+      // organisation's id (in the ARNs of its roots and units) is not the stack's to know.
+      return [{ resources: ['*'] }];
     case 'sts':
-      if (!/^[\w+=,.@-]{1,64}$/.test(memberRoleName))
-        throw new Error(`memberRoleName must be an IAM role name, got "${memberRoleName}"`);
-      // Only the member-access role (infra/member-access.yaml), in whichever member account.
-      return [{ resources: [{ 'Fn::Sub': `arn:\${AWS::Partition}:iam::*:role/${memberRoleName}` }] }];
+      // Only the member-access role (infra/member-access.yaml), by its name, in a member account:
+      // of the deployment's organisation when it names one.
+      return [
+        {
+          resources: [{ 'Fn::Sub': `arn:\${AWS::Partition}:iam::*:role/${memberRoleName}` }],
+          ...(organizationId === ''
+            ? {}
+            : { condition: { StringEquals: { 'aws:ResourceOrgID': organizationId } } }),
+        },
+      ];
     default:
       throw new Error(`no IAM scope known for ${action}`);
   }
@@ -166,13 +188,15 @@ const DEFAULT_MEMBER_ROLE = 'elasticache-guardrails-member';
 /** The IAM statements of one function: its code's actions grouped by resource scope. */
 function statementsFor(
   name,
-  { policyParameter = '', changeTag = '', memberRoleName = DEFAULT_MEMBER_ROLE } = {},
+  { policyParameter = '', changeTag = '', memberRoleName = DEFAULT_MEMBER_ROLE, organizationId = '' } = {},
 ) {
+  if (!/^[\w+=,.@-]{1,64}$/.test(memberRoleName))
+    throw new Error(`memberRoleName must be an IAM role name, got "${memberRoleName}"`);
   const actions = actionsOf(name);
   const tag = parseChangeTag(changeTag);
   const groups = new Map();
   for (const action of actions) {
-    for (const { resources, condition } of scope(name, action, tag, memberRoleName)) {
+    for (const { resources, condition } of scope(name, action, tag, { memberRoleName, organizationId })) {
       const key = JSON.stringify({ resources, condition });
       const group = groups.get(key) ?? { resources, condition, actions: [] };
       group.actions.push(action);

@@ -2,8 +2,8 @@
  * Pieces of serverless.yml computed from the project's single sources of truth:
  * - `<function name>`: that function's IAM statements (infra/iam.cjs, from
  *   infra/permissions.json and the checks' declared permissions);
- * - `migrationDefinition`: infra/migration.asl.yaml with each `${migration-…}` placeholder
- *   replaced by that function's ARN;
+ * - `migrationDefinition`, `upgradeDefinition`, `orgScanDefinition`: the state machines of
+ *   infra/*.asl.yaml with each `${<function name>}` placeholder replaced by that function's ARN;
  * - `resources`: the stack's own resources, conditions and outputs.
  * CommonJS because the Serverless Framework `require`s files referenced with ${file()}.
  */
@@ -18,8 +18,9 @@ const permissions = require('./permissions.json');
 /**
  * Functions with `reservedConcurrency: 1` in serverless.yml: a throttle there is an event
  * waiting for the run before it (Lambda retries it, then FailedInvocations), not a fault to alarm on.
+ * (durability-scan runs one target per invocation, as many at once as the Map allows.)
  */
-const ONE_RUN_AT_A_TIME = new Set(['durability-scan', 'encryption-drift']);
+const ONE_RUN_AT_A_TIME = new Set(['encryption-drift']);
 
 /** CloudFormation logical id Serverless gives a function (`migration-sync` → `MigrationDashsyncLambdaFunction`). */
 function lambdaLogicalId(name) {
@@ -29,8 +30,10 @@ function lambdaLogicalId(name) {
 
 function substitute(value) {
   if (typeof value === 'string') {
-    const placeholder = value.match(/^\$\{((?:migration|durability-upgrade)[a-z-]*)\}$/);
-    return placeholder === null ? value : { 'Fn::GetAtt': [lambdaLogicalId(placeholder[1]), 'Arn'] };
+    const placeholder = value.match(/^\$\{([a-z][a-z-]*)\}$/);
+    if (placeholder === null) return value;
+    if (!FUNCTIONS.includes(placeholder[1])) throw new Error(`no function named ${placeholder[1]}`);
+    return { 'Fn::GetAtt': [lambdaLogicalId(placeholder[1]), 'Arn'] };
   }
   if (Array.isArray(value)) return value.map(substitute);
   if (typeof value === 'object' && value !== null)
@@ -245,7 +248,11 @@ function workflowLogs(service, stage, days) {
     Type: 'AWS::Logs::LogGroup',
     Properties: { LogGroupName: `/aws/vendedlogs/states/${service}-${stage}-${name}`, RetentionInDays: days },
   });
-  return { MigrationLogs: group('migration'), UpgradeLogs: group('durability-upgrade') };
+  return {
+    MigrationLogs: group('migration'),
+    UpgradeLogs: group('durability-upgrade'),
+    OrgScanLogs: group('org-scan'),
+  };
 }
 
 /**
@@ -306,6 +313,7 @@ function resources({ service, stage, alertEmail, logRetentionDays, organizationI
       AlertTopicArn: { Value: { Ref: 'AlertTopic' } },
       MigrationStateMachineArn: { Value: { Ref: 'MigrationStateMachine' } },
       UpgradeStateMachineArn: { Value: { Ref: 'UpgradeStateMachine' } },
+      OrgScanStateMachineArn: { Value: { Ref: 'OrgScanStateMachine' } },
       DashboardName: { Value: { Ref: 'Dashboard' } },
       ...centralBus.Outputs,
     },
@@ -325,6 +333,8 @@ module.exports = {
   migrationDefinition: () => substitute(parse(readFileSync(join(__dirname, 'migration.asl.yaml'), 'utf8'))),
   upgradeDefinition: () =>
     substitute(parse(readFileSync(join(__dirname, 'durability-upgrade.asl.yaml'), 'utf8'), { merge: true })),
+  orgScanDefinition: () =>
+    substitute(parse(readFileSync(join(__dirname, 'org-scan.asl.yaml'), 'utf8'), { merge: true })),
   lambdaLogicalId,
   actionsOf,
   statementsFor,
@@ -339,6 +349,7 @@ module.exports = {
             policyParameter: String(await resolveVariable('param:policyParameter')),
             changeTag: String(await resolveVariable('param:changeTag')),
             memberRoleName: String(await resolveVariable('param:memberRoleName')),
+            organizationId: String(await resolveVariable('param:organizationId')),
           }),
       ]),
   ),

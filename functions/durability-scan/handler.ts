@@ -1,7 +1,8 @@
 import * as z from 'zod';
-import { scanDurability } from '../../shared/jobs/durability.js';
+import { accountIdSchema, regionSchema } from '../../shared/domain/targets.js';
 import { createScanDeps } from '../../shared/jobs/durability-deps.js';
 import { createMetrics } from '../../shared/jobs/function-base.js';
+import { scanTarget } from '../../shared/jobs/target-scan.js';
 import { createHandler } from '../../shared/runtime/handler.js';
 import { publishFindingMetrics, unknownPercent } from '../../shared/runtime/metrics.js';
 
@@ -9,22 +10,26 @@ import { publishFindingMetrics, unknownPercent } from '../../shared/runtime/metr
 const NOTHING_EVALUATED =
   'nothing evaluated: every finding is unknown (the ElastiCache answers lack Durability, EffectiveDurability or StorageEncryptionType: an endpoint or SDK older than the 2026-06-02 model)';
 
-const durability = createScanDeps();
+const scan = createScanDeps();
 const metrics = createMetrics();
 
-/** A schedule (EventBridge Scheduled Event) or a direct invocation; nothing in it is needed. */
-const eventSchema = z.looseObject({});
+/** One item of the organisation scan's Map (`{ target }`), or a direct invocation: the deployment's own target. */
+const eventSchema = z.looseObject({
+  target: z.object({ account: accountIdSchema, region: regionSchema }).optional(),
+});
 
-/** Scan every replication group, remediate under the guards in enforce mode, report. */
+/** Scan one target (durability and drift), remediate under the guards in enforce mode, report its counts. */
 export const handler = createHandler(
-  { logger: durability.logger, eventSchema, onFinalError: 'drop' },
-  async (_event, context) => {
+  { logger: scan.logger, eventSchema, onFinalError: 'throw' },
+  async (event, context) => {
     const started = Date.now();
-    const report = await scanDurability(durability.job(context.awsRequestId), await durability.settings());
-    publishFindingMetrics(metrics, report.findings, 'durability-scan', Date.now() - started);
-    durability.logger.info('durability scan finished', { summary: report.summary, actions: report.actions });
-    if (unknownPercent(report.findings) === 100)
-      durability.logger.warn(NOTHING_EVALUATED, { findings: report.findings.length });
-    return { summary: report.summary, actions: report.actions, events: report.events };
+    const settings = await scan.settings();
+    const deps = scan.targetJob(context, settings.policy);
+    const { result, findings } = await scanTarget(deps, settings, event.target ?? deps.home);
+    publishFindingMetrics(metrics, findings, 'durability-scan', Date.now() - started);
+    scan.logger.info('target scan finished', { ...result });
+    if (unknownPercent(findings) === 100)
+      scan.logger.warn(NOTHING_EVALUATED, { target: result.target, findings: findings.length });
+    return result;
   },
 );

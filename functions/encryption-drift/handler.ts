@@ -21,9 +21,9 @@ const eventSchema = z.unknown().transform((event) => {
 /** Alert once per StorageEncryptionType transition; baselines move only after the alert is out. */
 export const handler = createHandler(
   { logger: drift.logger, eventSchema, onFinalError: 'drop' },
-  async (event) => {
+  async (event, context) => {
     const started = Date.now();
-    const report = await scanEncryptionDrift(drift.job, await drift.policy());
+    const report = await scanEncryptionDrift(drift.job, await drift.policy(), drift.scope(context));
     publishFindingMetrics(metrics, report.findings, 'encryption-drift', Date.now() - started);
     const counts: Record<string, number> = {};
     for (const alert of report.alerts) counts[alert.kind] = (counts[alert.kind] ?? 0) + 1;

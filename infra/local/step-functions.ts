@@ -54,8 +54,16 @@ export interface LocalRunResult {
   transitions: number;
 }
 
+interface AslProcessor {
+  ProcessorConfig?: { Mode?: string; ExecutionType?: string };
+  StartAt: string;
+  States: Record<string, AslState>;
+}
+
 interface AslState {
   Type: string;
+  ItemProcessor?: AslProcessor;
+  Iterator?: AslProcessor;
   Resource?: string;
   Parameters?: { FunctionName?: string };
   Seconds?: number;
@@ -86,16 +94,68 @@ function valueAtPath(input: unknown, path: string): unknown {
   return value;
 }
 
+type LocalHandlers = {
+  taskResourceLocalHandlers: Record<string, LocalTask>;
+  retryIntervalOverrides: Record<string, number>;
+};
+
+/** A Task state made runnable here: its local handler by the function it calls; retries do not wait. */
+function localTask(name: string, state: AslState, options: LocalRunOptions, out: LocalHandlers): AslState {
+  // Timeouts are real time here; a waitForTaskToken timeout is simulated by onTaskToken.
+  const { TimeoutSeconds, TimeoutSecondsPath, HeartbeatSeconds, ...task } = state as AslState &
+    Record<string, unknown>;
+  if ('Retry' in task) out.retryIntervalOverrides[name] = 0;
+  const functionName = functionNameOf(state);
+  const handler = functionName === undefined ? undefined : options.tasks[functionName];
+  if (handler === undefined) throw new Error(`no local handler for Task state ${name} (${state.Resource})`);
+  if (state.Resource === INVOKE_WAIT) {
+    // The function is handed its Payload; the task's result is the decision sent with the token.
+    out.taskResourceLocalHandlers[name] = async (value) => {
+      await handler((value as { Payload?: Json }).Payload ?? null);
+      if (options.onTaskToken === undefined)
+        throw new Error(`Task state ${name} waits for a task token: pass onTaskToken`);
+      return options.onTaskToken(TASK_TOKEN, name);
+    };
+  } else if (state.Resource === INVOKE) {
+    // The lambda:invoke integration hands the function its Payload and wraps the result.
+    out.taskResourceLocalHandlers[name] = async (value) => ({
+      Payload: await handler((value as { Payload?: Json }).Payload ?? null),
+      StatusCode: 200,
+    });
+  } else out.taskResourceLocalHandlers[name] = handler;
+  return task;
+}
+
+/**
+ * A Map state made runnable here: its item states made local too (handlers are found by state
+ * name in nested executions as well), and a Distributed Map run inline. Locally every item runs
+ * in this process with the same MaxConcurrency; what Distributed mode adds on AWS (a child
+ * execution per item, ToleratedFailurePercentage) has no local meaning, and
+ * aws-local-stepfunctions runs a Map's items inline whatever its mode.
+ */
+function localMap(state: AslState, options: LocalRunOptions, out: LocalHandlers): AslState {
+  const { ToleratedFailurePercentage, ToleratedFailureCount, ...inline } = state as AslState &
+    Record<string, unknown>;
+  const processor = state.ItemProcessor ?? state.Iterator;
+  if (processor === undefined) return state;
+  const { ProcessorConfig, ...rest } = processor;
+  const States = localizeStates(processor.States, options, out);
+  return state.ItemProcessor === undefined
+    ? { ...inline, Iterator: { ...rest, States } }
+    : { ...inline, ItemProcessor: { ...rest, ProcessorConfig: { Mode: 'INLINE' }, States } };
+}
+
 /**
  * The definition's states made runnable here: Wait states become local tasks that advance the
  * caller's clock and return their input (time moves exactly between the tasks around them, with
- * no real sleeping), and each Task calls its local handler; retries do not wait.
+ * no real sleeping), each Task calls its local handler, and Map states run their items inline.
  */
-function localStates(definition: StateMachineDefinition, options: LocalRunOptions) {
-  const original = (definition as unknown as { States: Record<string, AslState> }).States;
+function localizeStates(
+  original: Record<string, AslState>,
+  options: LocalRunOptions,
+  out: LocalHandlers,
+): Record<string, AslState> {
   const states: Record<string, AslState> = {};
-  const taskResourceLocalHandlers: Record<string, LocalTask> = {};
-  const retryIntervalOverrides: Record<string, number> = {};
   for (const [name, state] of Object.entries(original)) {
     if (state.Type === 'Wait') {
       const { Seconds, SecondsPath, ...rest } = state as AslState & Record<string, unknown>;
@@ -104,41 +164,22 @@ function localStates(definition: StateMachineDefinition, options: LocalRunOption
         Type: 'Task',
         Resource: 'arn:aws:lambda:us-east-1:000000000000:function:local-wait',
       };
-      taskResourceLocalHandlers[name] = async (value) => {
+      out.taskResourceLocalHandlers[name] = async (value) => {
         await options.onWait?.(Seconds ?? Number(valueAtPath(value, SecondsPath ?? '$') ?? 0));
         return value;
       };
-      continue;
-    }
-    if (state.Type !== 'Task') {
-      states[name] = state;
-      continue;
-    }
-    // Timeouts are real time here; a waitForTaskToken timeout is simulated by onTaskToken.
-    const { TimeoutSeconds, TimeoutSecondsPath, HeartbeatSeconds, ...task } = state as AslState &
-      Record<string, unknown>;
-    states[name] = task;
-    if ('Retry' in task) retryIntervalOverrides[name] = 0;
-    const functionName = functionNameOf(state);
-    const handler = functionName === undefined ? undefined : options.tasks[functionName];
-    if (handler === undefined) throw new Error(`no local handler for Task state ${name} (${state.Resource})`);
-    if (state.Resource === INVOKE_WAIT) {
-      // The function is handed its Payload; the task's result is the decision sent with the token.
-      taskResourceLocalHandlers[name] = async (value) => {
-        await handler((value as { Payload?: Json }).Payload ?? null);
-        if (options.onTaskToken === undefined)
-          throw new Error(`Task state ${name} waits for a task token: pass onTaskToken`);
-        return options.onTaskToken(TASK_TOKEN, name);
-      };
-    } else if (state.Resource === INVOKE) {
-      // The lambda:invoke integration hands the function its Payload and wraps the result.
-      taskResourceLocalHandlers[name] = async (value) => ({
-        Payload: await handler((value as { Payload?: Json }).Payload ?? null),
-        StatusCode: 200,
-      });
-    } else taskResourceLocalHandlers[name] = handler;
+    } else if (state.Type === 'Task') states[name] = localTask(name, state, options, out);
+    else if (state.Type === 'Map') states[name] = localMap(state, options, out);
+    else states[name] = state;
   }
-  return { states, taskResourceLocalHandlers, retryIntervalOverrides };
+  return states;
+}
+
+function localStates(definition: StateMachineDefinition, options: LocalRunOptions) {
+  const original = (definition as unknown as { States: Record<string, AslState> }).States;
+  const out: LocalHandlers = { taskResourceLocalHandlers: {}, retryIntervalOverrides: {} };
+  const states = localizeStates(original, options, out);
+  return { states, ...out };
 }
 
 /**

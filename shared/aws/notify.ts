@@ -46,6 +46,17 @@ export class EventDeliveryError extends GuardrailsError {
 }
 
 const PUT_EVENTS_BATCH = 10;
+
+/**
+ * The event's detail with the account and region of the resource it is about, read from its
+ * ARN (`arn:<partition>:<service>:<region>:<account>:…`), so a rule or a reader of the central
+ * bus tells the targets apart. An event about no ARN keeps its detail as it is.
+ */
+export function placedDetail(event: OutgoingEvent): object {
+  const [, , , region, account] = event.resources?.[0]?.split(':') ?? [];
+  if (region === undefined || region === '' || account === undefined || account === '') return event.detail;
+  return { ...event.detail, account, region };
+}
 const ENTRY_ATTEMPTS = 3;
 
 /** Publishes the app's events to EventBridge (default bus unless named), with secrets redacted. */
@@ -64,7 +75,7 @@ export class EventPublisher {
       let pending: PutEventsRequestEntry[] = events.slice(start, start + PUT_EVENTS_BATCH).map((event) => ({
         Source: EVENT_SOURCE,
         DetailType: event.detailType,
-        Detail: JSON.stringify(redact(event.detail)),
+        Detail: JSON.stringify(redact(placedDetail(event))),
         Resources: event.resources,
         EventBusName: this.#busName,
       }));

@@ -201,7 +201,13 @@ export const RECORD_KINDS = {
 
 /** The partitions (IAM `dynamodb:LeadingKeys` patterns) each function's code reads or writes. */
 export const FUNCTION_PARTITIONS: Record<string, readonly string[]> = {
-  'durability-scan': [LEASE_PARTITION, `${FINDING_PARTITION_PREFIX}*`],
+  // One target's run: durability (leases, findings), encryption drift (baselines), Security Hub.
+  'durability-scan': [
+    LEASE_PARTITION,
+    `${FINDING_PARTITION_PREFIX}*`,
+    RECORD_KINDS.encryptionBaseline.name,
+    `${SECURITY_HUB_PARTITION_PREFIX}*`,
+  ],
   'durability-react': [LEASE_PARTITION, `${FINDING_PARTITION_PREFIX}*`],
   'encryption-drift': [RECORD_KINDS.encryptionBaseline.name],
   'snapshot-cleanup': [LEASE_PARTITION],

@@ -1,64 +1,99 @@
 /**
  * The durability job's dependencies: CloudWatch (DurabilityLag), the state store, the event
- * publisher and ElastiCache, plus the tagging client for the fleet scan only (a reaction
- * reads one group's tags from ElastiCache). Nothing else is built or bundled.
+ * publisher and ElastiCache, plus, for the scheduled scan of a target, the tagging client, the
+ * alert topic (its drift scan) and the member accounts' credentials (STS). Nothing else is
+ * built or bundled.
  */
+import type { Context } from 'aws-lambda';
 import * as z from 'zod';
-import { createElastiCacheClient, createFleetClients } from '../aws/clients.js';
+import { type AwsClientOptions, createElastiCacheClient } from '../aws/clients.js';
 import { createMetricsClient } from '../aws/durability-metrics.js';
-import { EventPublisher } from '../aws/notify.js';
+import { AlertPublisher, EventPublisher } from '../aws/notify.js';
+import { SecurityHubImporter } from '../aws/security-hub.js';
 import { StateStore } from '../aws/state-store.js';
 import { StepFunctionsUpgradeStarter } from '../aws/upgrade-starter.js';
-import type { DurabilityJobDeps, DurabilityJobSettings, GroupCheckDeps } from './durability.js';
+import type { Policy } from '../domain/policy/schema.js';
+import { envBoolean } from '../runtime/config.js';
+import type { DurabilityJobSettings, GroupCheckDeps } from './durability.js';
 import { createFunctionBase } from './function-base.js';
+import { homeTarget, MEMBER_ENV, memberCredentialsFor } from './org-scan.js';
+import type { TargetScanDeps } from './target-scan.js';
 
-/** The scan may start staged upgrades when the deployment names their state machine. */
+/**
+ * The scan may start staged upgrades when the deployment names their state machine; its drift
+ * half alerts on the topic; member accounts are reached through the deployment's role name.
+ */
 const SCAN_ENV = {
   UPGRADE_STATE_MACHINE_ARN: z
     .string()
     .optional()
     .transform((value) => (value === '' ? undefined : value)),
+  ALERT_TOPIC_ARN: z.string().min(1),
+  AWS_REGION: z.string().min(1),
+  /** Export each target's findings to Security Hub (in the target's account and region). */
+  SECURITY_HUB_EXPORT: envBoolean.default(false),
+  ...MEMBER_ENV,
 };
 
-function durabilityDeps<Clients extends GroupCheckDeps['clients'], Extra extends z.ZodRawShape>(
-  base: ReturnType<typeof createFunctionBase<Extra>>,
-  clients: Clients,
-) {
-  const cloudwatch = createMetricsClient(base.aws);
+/** What every durability function shares: the central state store and event bus, its settings. */
+function centralDeps<Extra extends z.ZodRawShape>(base: ReturnType<typeof createFunctionBase<Extra>>) {
   const store = new StateStore(base.config.STATE_TABLE, base.aws);
   const events = new EventPublisher(base.config.EVENT_BUS_NAME, base.aws);
   const { logger, component } = base;
   return {
     ...base,
-    /** One invocation's deps; leases name the function and request as holder. */
-    job: (requestId: string) => ({
-      clients,
-      cloudwatch,
-      store,
-      events,
-      logger,
-      holder: `${component}/${requestId}`,
-    }),
+    /** One invocation's central deps; leases name the function and request as holder. */
+    central: (requestId: string) => ({ store, events, logger, holder: `${component}/${requestId}` }),
     async settings(): Promise<DurabilityJobSettings> {
       return { policy: await base.policy(), dryRun: base.config.DRY_RUN };
     },
   };
 }
 
+function durabilityDeps<Clients extends GroupCheckDeps['clients'], Extra extends z.ZodRawShape>(
+  base: ReturnType<typeof createFunctionBase<Extra>>,
+  clients: Clients,
+) {
+  const cloudwatch = createMetricsClient(base.aws);
+  const deps = centralDeps(base);
+  return {
+    ...deps,
+    /** One invocation's deps; leases name the function and request as holder. */
+    job: (requestId: string) => ({ ...deps.central(requestId), clients, cloudwatch }),
+  };
+}
+
 /**
- * The scheduled scan's deps, built once per container.
+ * The scheduled scan's deps (one target per invocation), built once per container.
  *
  * @example
- * const durability = createScanDeps();
- * await scanDurability(durability.job(context.awsRequestId), await durability.settings());
+ * const scan = createScanDeps();
+ * const settings = await scan.settings();
+ * await scanTarget(scan.targetJob(context, settings.policy), settings, target);
  */
 export function createScanDeps(env: NodeJS.ProcessEnv = process.env) {
   const base = createFunctionBase('durability-scan', SCAN_ENV, env);
-  const deps = durabilityDeps(base, createFleetClients(base.aws));
+  const deps = centralDeps(base);
   const arn = base.config.UPGRADE_STATE_MACHINE_ARN;
   const upgrades = arn === undefined ? undefined : new StepFunctionsUpgradeStarter(arn, base.aws);
-  return { ...deps, job: (requestId: string) => ({ ...deps.job(requestId), upgrades }) } satisfies {
-    job: (requestId: string) => DurabilityJobDeps;
+  const alerts = new AlertPublisher(base.config.ALERT_TOPIC_ARN, base.aws);
+  const membersFor = memberCredentialsFor(base.config, base.aws);
+  return {
+    ...deps,
+    /** One invocation's deps: the home target from its context, members from the policy. */
+    targetJob(context: Pick<Context, 'awsRequestId' | 'invokedFunctionArn'>, policy: Policy): TargetScanDeps {
+      return {
+        ...deps.central(context.awsRequestId),
+        home: homeTarget(context.invokedFunctionArn, base.config.AWS_REGION),
+        members: membersFor(policy),
+        aws: base.aws,
+        alerts,
+        upgrades,
+        ...(base.config.SECURITY_HUB_EXPORT
+          ? { securityHub: (options: AwsClientOptions) => new SecurityHubImporter(options) }
+          : {}),
+      };
+    },
   };
 }
 

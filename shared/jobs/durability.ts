@@ -149,8 +149,9 @@ async function enforce(
 }
 
 /**
- * The scheduled scan: the whole fleet against every check of the policy; findings are stored
- * and new violations emitted for every check, and durability violations remediated.
+ * The scheduled scan: the whole fleet (read here, or the one the caller read already) against
+ * every check of the policy; findings are stored and new violations emitted for every check,
+ * and durability violations remediated.
  *
  * @example
  * const report = await scanDurability(deps, { policy, dryRun: true });
@@ -158,8 +159,9 @@ async function enforce(
 export async function scanDurability(
   deps: DurabilityJobDeps,
   settings: DurabilityJobSettings,
+  fleet?: Resource[],
 ): Promise<DurabilityReport> {
-  return enforce(await readFleet(deps.clients), deps, settings);
+  return enforce(fleet ?? (await readFleet(deps.clients)), deps, settings);
 }
 
 /**

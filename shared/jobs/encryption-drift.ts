@@ -28,6 +28,8 @@ import {
 import { evaluate } from '../domain/evaluate.js';
 import type { Finding } from '../domain/finding.js';
 import type { Policy } from '../domain/policy/schema.js';
+import type { Resource } from '../domain/resource.js';
+import { inTarget, type Target } from '../domain/targets.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
 
 /**
@@ -174,6 +176,17 @@ function baselineWrites(store: StateStore, now: Date) {
   };
 }
 
+/** Which part of the stored baselines a run answers for, and the fleet it already read. */
+export interface DriftScope {
+  /**
+   * The one account and region the fleet was read from: only its baselines are compared, and
+   * only its missing resources retired (the table holds every target's). Absent: every baseline.
+   */
+  target?: Target;
+  /** The fleet, when the caller has read it already (one read per target for both jobs). */
+  fleet?: Resource[];
+}
+
 /**
  * Scan the fleet for StorageEncryptionType drift and policy violations. A transition is
  * alerted once even when runs overlap: before alerting, a run claims it by a compare-and-set
@@ -181,14 +194,20 @@ function baselineWrites(store: StateStore, now: Date) {
  * gives the claim back, so the next run alerts the transition again.
  *
  * @example
- * const report = await scanEncryptionDrift(deps, policy);
+ * const report = await scanEncryptionDrift(deps, policy, { target: { account: '111111111111', region: 'eu-west-1' } });
  */
-export async function scanEncryptionDrift(deps: DriftJobDeps, policy: Policy): Promise<DriftReport> {
+export async function scanEncryptionDrift(
+  deps: DriftJobDeps,
+  policy: Policy,
+  scope: DriftScope = {},
+): Promise<DriftReport> {
   const now = deps.now?.() ?? new Date();
-  const [fleet, stored] = await Promise.all([
-    readFleet(deps.clients),
+  const [fleet, all] = await Promise.all([
+    scope.fleet ?? readFleet(deps.clients),
     deps.store.listRecords<EncryptionBaseline>(BASELINE_KIND),
   ]);
+  const { target } = scope;
+  const stored = target === undefined ? all : all.filter((baseline) => inTarget(baseline.arn, target));
   const findings = evaluate(fleet, policy, now).filter((finding) => DRIFT_CHECKS.has(finding.check));
   const findingsOf = new Map<string, Finding[]>();
   for (const finding of findings)

@@ -28,12 +28,20 @@ const SERVICE_OF_PACKAGE: Record<string, string> = {
   '@aws-sdk/client-sfn': 'states',
   '@aws-sdk/client-ssm': 'ssm',
   '@aws-sdk/client-sts': 'sts',
+  '@aws-sdk/client-organizations': 'organizations',
+  '@aws-sdk/client-account': 'account',
+  '@aws-sdk/client-securityhub': 'securityhub',
 };
 /**
  * Services a function may call beyond permissions.json: every function reads the policy from
  * SSM when the deployment names a parameter (infra/serverless.cjs grants ssm:GetParameter then).
  */
 const DECLARED = ['ssm'];
+/**
+ * Services a function calls only with a member account's credentials (the member role grants
+ * them, infra/member-access.yaml), never with its own: org-scan reads each member's enabled regions.
+ */
+const AS_MEMBER: Record<string, string[]> = { 'org-scan': ['account'] };
 /** Every function has its own deps now, the migration tasks too. */
 const checked = await functionNames();
 
@@ -60,7 +68,11 @@ describe('Function bundles', () => {
 
   it.each(checked)('%s holds no SDK client whose commands it never sends', (name) => {
     // Prepare
-    const sends = new Set([...actionsOf(name).map((action) => action.split(':')[0]), ...DECLARED]);
+    const sends = new Set([
+      ...actionsOf(name).map((action) => action.split(':')[0]),
+      ...DECLARED,
+      ...(AS_MEMBER[name] ?? []),
+    ]);
 
     // Act
     const packages = clientPackages(name);

@@ -21,7 +21,12 @@ const { actionsOf, statementsFor } = require('../../infra/serverless.cjs') as {
   actionsOf(name: string): string[];
   statementsFor(
     name: string,
-    options?: { policyParameter?: string; changeTag?: string; memberRoleName?: string },
+    options?: {
+      policyParameter?: string;
+      changeTag?: string;
+      memberRoleName?: string;
+      organizationId?: string;
+    },
   ): Statement[];
 };
 const FUNCTIONS = Object.keys(permissions).filter((name) => !name.startsWith('$')) as Exclude<
@@ -51,6 +56,29 @@ describe('IAM statements of infra/serverless.cjs', () => {
     expect(() => statementsFor('durability-react', { memberRoleName: 'a*' })).toThrow(
       'memberRoleName must be an IAM role name, got "a*"',
     );
+  });
+
+  it('lets the scans assume the member role only in the organisation the deployment names', () => {
+    // Prepare
+    const role = 'arn:aws:iam::111111111111:role/elasticache-guardrails-member';
+    const assume = (statements: Statement[], orgId: string) =>
+      evaluate(statements as PolicyStatement[], {
+        action: 'sts:AssumeRole',
+        resource: role,
+        context: { 'aws:ResourceOrgID': orgId },
+      });
+
+    // Act
+    const named = ['durability-scan', 'org-scan'].map((name) =>
+      statementsFor(name, { organizationId: 'o-abcdef1234' }),
+    );
+
+    // Assess
+    for (const statements of named) {
+      expect(assume(statements, 'o-abcdef1234')).toBe('allowed');
+      expect(assume(statements, 'o-other00000')).toBe('implicitly denied');
+    }
+    expect(assume(statementsFor('org-scan'), 'o-other00000')).toBe('allowed');
   });
 
   it('limits changes to groups with the changeTag when one is given', () => {

@@ -67,7 +67,10 @@ rules:
 /** Run in the copy: the deployed scan handler once, then print the role generated for it. */
 const DEPLOYED_SCAN = `import { createRequire } from 'node:module';
 const { handler } = await import(process.env.COPY + '/functions/durability-scan/handler.ts');
-await handler({}, { awsRequestId: 'throwaway-check' });
+await handler({}, {
+  awsRequestId: 'throwaway-check',
+  invokedFunctionArn: 'arn:aws:lambda:${REGION}:123456789012:function:durability-scan',
+});
 const { statementsFor } = createRequire(import.meta.url)(process.env.COPY + '/infra/serverless.cjs');
 process.stdout.write(JSON.stringify(statementsFor('durability-scan')));
 `;
@@ -173,6 +176,7 @@ describe('Adding a check: one module and one registry line', () => {
       COPY: copy,
       POLICY_FILE: join(copy, 'policy.yaml'),
       DRY_RUN: 'true',
+      ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:guardrails-alerts',
       POWERTOOLS_METRICS_DISABLED: 'true',
       AWS_ACCESS_KEY_ID: 'sandbox',
       AWS_SECRET_ACCESS_KEY: 'sandbox',

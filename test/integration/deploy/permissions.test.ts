@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DURATIONS } from '../../../infra/local/emulator/model.js';
+import { ROOT_ID } from '../../../infra/local/emulator/organizations.js';
 import { standInMigration, startStandIn } from '../../../infra/local/emulator/redis-migration.js';
 import { MIGRATION_ASL } from '../../../infra/local/migration-workflow.js';
 import { loadDefinition, runLocalStateMachine } from '../../../infra/local/step-functions.js';
@@ -56,9 +57,24 @@ const SERVICE_OF: Record<string, string> = {
   SendMessage: 'sqs',
   StartExecution: 'states',
   AssumeRole: 'sts',
+  ListAccounts: 'organizations',
+  ListAccountsForParent: 'organizations',
+  ListOrganizationalUnitsForParent: 'organizations',
+  ListRegions: 'account',
+  BatchImportFindings: 'securityhub',
 };
-/** A member account whose events durability-react acts on through its member role. */
+/** A member account of the sandbox's organisation (durability-react acts on its events through its role). */
 const MEMBER = '100000000001';
+/**
+ * Policies naming targets, each loaded into its own instance of the functions that read them
+ * (a function reads its policy once per container): the whole organisation in every region its
+ * accounts enabled, and the organisation walked from its root.
+ */
+const TARGET_POLICIES = {
+  organization: 'targets: { organization: {}, regions: all-enabled }',
+  units: `targets: { organization: { ous: [${ROOT_ID}] }, regions: [${REGION}] }`,
+} as const;
+type Variant = keyof typeof TARGET_POLICIES;
 const POLICY = `version: 1
 settings: { snapshotRetentionDays: 1 }
 rules:
@@ -80,18 +96,26 @@ const stateCalls = new Map<string, { action: string; partitionKey: string | unde
 const handlers = new Map<string, Handler>();
 let invocation = 0;
 
-/** Invoke a function's handler and record the AWS actions it called. */
-async function invoke(name: string, event: unknown): Promise<unknown> {
-  const handler = handlers.get(name);
+/**
+ * Invoke a function's handler (or its instance with one of {@link TARGET_POLICIES}) and record
+ * the AWS actions it called with its own credentials: a call signed with a key STS issued is the
+ * member role's, which infra/member-access.yaml grants, not this function's role.
+ */
+async function invoke(name: string, event: unknown, variant?: Variant): Promise<unknown> {
+  const handler = handlers.get(variant === undefined ? name : `${name}?${variant}`);
   if (handler === undefined) throw new Error(`no handler ${name}`);
   const [calls, dynamo] = [stack.emulator.faults.log.length, stack.dynamo.calls.length];
   invocation += 1;
   try {
-    return await handler(event, { awsRequestId: `permissions-${invocation}` } as Context);
+    return await handler(event, {
+      awsRequestId: `permissions-${invocation}`,
+      invokedFunctionArn: `arn:aws:lambda:${REGION}:123456789012:function:${name}`,
+    } as Context);
   } finally {
     const actions = used.get(name) ?? new Set<string>();
     for (const entry of stack.emulator.faults.log.slice(calls))
-      actions.add(`${SERVICE_OF[entry.action] ?? 'elasticache'}:${entry.action}`);
+      if (stack.emulator.accounts.issued(entry.accessKeyId) === undefined)
+        actions.add(`${SERVICE_OF[entry.action] ?? 'elasticache'}:${entry.action}`);
     const touched = stateCalls.get(name) ?? [];
     for (const call of stack.dynamo.calls.slice(dynamo)) {
       actions.add(`dynamodb:${call.operation}`);
@@ -126,6 +150,7 @@ beforeAll(async () => {
     RECHECK_QUEUE_URL: `${stack.emulator.endpoint}/123456789012/durability-recheck`,
     ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:guardrails-alerts',
     AWS_MAX_ATTEMPTS: '2',
+    SECURITY_HUB_EXPORT: 'true',
     UPGRADE_STATE_MACHINE_ARN:
       'arn:aws:states:us-east-1:123456789012:stateMachine:guardrails-durability-upgrade',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
@@ -135,6 +160,20 @@ beforeAll(async () => {
     const module = join(ROOT, 'functions', name, 'handler.ts');
     handlers.set(name, ((await import(/* @vite-ignore */ module)) as { handler: Handler }).handler);
   }
+  const policyFile = process.env.POLICY_FILE;
+  for (const [variant, targets] of Object.entries(TARGET_POLICIES)) {
+    const file = join(dir, `policy-${variant}.yaml`);
+    writeFileSync(file, POLICY.replace('settings: {', `settings: { ${targets},`));
+    process.env.POLICY_FILE = file;
+    for (const name of ['org-scan', 'durability-scan']) {
+      const module = `${join(ROOT, 'functions', name, 'handler.ts')}?${variant}`;
+      handlers.set(
+        `${name}?${variant}`,
+        ((await import(/* @vite-ignore */ module)) as { handler: Handler }).handler,
+      );
+    }
+  }
+  process.env.POLICY_FILE = policyFile;
 });
 
 afterAll(async () => {
@@ -149,6 +188,10 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     );
     // A group that needs an engine upgrade first: the scan starts its staged upgrade.
     stack.emulator.model.putGroup(groupState('scan-staged', { engineVersion: '8.0' }));
+    // Unencrypted at rest: the scan's drift half alerts on it.
+    stack.emulator.model.putGroup(
+      groupState('scan-plain', { encrypted: false, tags: new Map([['env', 'dev']]) }),
+    );
     await invoke('durability-scan', schedule);
     expect([...stack.emulator.sinks.executions.values()].map((execution) => execution.name)).toEqual([
       expect.stringMatching(/^scan-staged-durability-\d{10}$/),
@@ -158,6 +201,26 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     stack.emulator.clock.advance(DURATIONS.durabilityChange);
     await invoke('durability-scan', schedule);
     expect(stack.emulator.model.groups.get('scan-fix')?.effectiveDurability).toBe('sync');
+  });
+
+  it('org-scan and durability-scan over member accounts: listed, summed up, a member scanned as itself', async () => {
+    stack.emulator.fleetOf(MEMBER, REGION).putGroup(groupState('member-fix'));
+    const listed = (await invoke('org-scan', { action: 'list' }, 'organization')) as { targets: unknown[] };
+    const walked = (await invoke('org-scan', { action: 'list' }, 'units')) as { targets: unknown[] };
+    const member = (await invoke(
+      'durability-scan',
+      { target: { account: MEMBER, region: REGION } },
+      'organization',
+    )) as { status: string; findings: Record<string, number> };
+    const summary = await invoke('org-scan', { action: 'summarize', results: [member], failed: [] });
+    const both = [
+      { account: MEMBER, region: REGION },
+      { account: '123456789012', region: REGION },
+    ];
+    expect(listed.targets).toEqual(both);
+    expect(walked.targets).toEqual(both);
+    expect(member).toMatchObject({ status: 'complete', findings: { violation: 1 } });
+    expect(summary).toMatchObject({ targets: 1, complete: 1, failed: 0 });
   });
 
   it('durability-react: a CloudTrail event, then its re-checks from the queue', async () => {

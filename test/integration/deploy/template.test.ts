@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATION_ASL } from '../../../infra/local/migration-workflow.js';
+import { ORG_SCAN_ASL } from '../../../infra/local/org-scan-workflow.js';
 import { loadDefinition } from '../../../infra/local/step-functions.js';
 import { EVENT_PATTERNS } from '../../../shared/aws/event-patterns.js';
 import { checksAlertedByEvent } from '../../../shared/domain/checks/registry.js';
@@ -115,7 +116,8 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
     const roles = Object.values(resources).filter((resource) => resource.Type === 'AWS::IAM::Role');
     const statements = roles.flatMap(roleStatements);
     expect(statements.flatMap(actionsOf).filter((action) => action.includes('*'))).toEqual([]);
-    const readOnly = /^(elasticache:Describe|tag:GetResources|cloudwatch:GetMetricData|logs:)/;
+    const readOnly =
+      /^(elasticache:Describe|tag:GetResources|cloudwatch:GetMetricData|logs:|organizations:List)/;
     const starred = statements
       .filter((statement) => JSON.stringify(statement.Resource) === '["*"]' || statement.Resource === '*')
       .flatMap(actionsOf)
@@ -187,14 +189,14 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
     }
   });
 
-  it('runs durability-scan and encryption-drift one at a time, without a throttle alarm', () => {
+  it('runs encryption-drift one at a time, without a throttle alarm (durability-scan runs one target per item)', () => {
     const reserved = Object.fromEntries(
       FUNCTIONS.flatMap((name) => {
         const value = resources[lambdaLogicalId(name)]?.Properties.ReservedConcurrentExecutions;
         return value === undefined ? [] : [[name, value]];
       }),
     );
-    expect(reserved).toEqual({ 'durability-scan': 1, 'encryption-drift': 1 });
+    expect(reserved).toEqual({ 'encryption-drift': 1 });
     const throttleAlarms = FUNCTIONS.filter(
       (name) =>
         resources[`${lambdaLogicalId(name).replace(/LambdaFunction$/, '')}ThrottlesAlarm`] !== undefined,
@@ -212,13 +214,14 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
         .filter((config) => JSON.stringify(config.Properties.DestinationConfig).includes('FailedInvocations'))
         .map((config) => JSON.stringify(config.Properties.FunctionName)),
     );
-    // Every rule that invokes a function (the violation alerts rule targets the alert topic).
+    // Every rule that invokes a function (the violation alerts rule targets the alert topic, the
+    // schedule the org-scan state machine, which catches its tasks' failures itself).
     const asyncTargets = Object.entries(resources)
       .filter(([id, resource]) => resource.Type === 'AWS::Events::Rule' && id !== 'ViolationAlertsRule')
       .map(([, rule]) => rule)
       .flatMap((rule) =>
-        (rule.Properties.Targets as { Arn: { 'Fn::GetAtt': [string, string] } }[]).map(
-          (target) => target.Arn['Fn::GetAtt'][0],
+        (rule.Properties.Targets as { Arn: { 'Fn::GetAtt'?: [string, string] } }[]).flatMap((target) =>
+          target.Arn['Fn::GetAtt'] === undefined ? [] : [target.Arn['Fn::GetAtt'][0]],
         ),
       );
     expect(asyncTargets.length).toBeGreaterThan(0);
@@ -276,6 +279,65 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
     });
     expect(JSON.parse(restored)).toEqual(loadDefinition(MIGRATION_ASL));
     expect(resources.MigrationStateMachine?.Properties.StateMachineType).toBe('STANDARD');
+  });
+
+  it('deploys infra/org-scan.asl.yaml as a STANDARD state machine the schedule starts, its Map on itself', () => {
+    // Prepare
+    const machine = resources.OrgScanStateMachine as Resource;
+    const [text, variables] = (machine.Properties.DefinitionString as { 'Fn::Sub': [string, object] })[
+      'Fn::Sub'
+    ];
+    const byLogicalId = new Map(FUNCTIONS.map((name) => [lambdaLogicalId(name), name]));
+    const restored = text.replace(/\$\{([^}]+)\}/g, (whole, variable: string) => {
+      const target = (variables as Record<string, { 'Fn::GetAtt'?: [string, string] }>)[variable]?.[
+        'Fn::GetAtt'
+      ]?.[0];
+      const name = target === undefined ? undefined : byLogicalId.get(target);
+      return name === undefined ? whole : `\${${name}}`;
+    });
+    const schedules = Object.values(resources).filter(
+      (resource) =>
+        resource.Type === 'AWS::Events::Rule' &&
+        JSON.stringify(resource.Properties.Targets).includes('OrgScanStateMachine'),
+    );
+    const roleId = (machine.Properties.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const role = resources[roleId];
+
+    // Assess
+    expect(JSON.parse(restored)).toEqual(loadDefinition(ORG_SCAN_ASL));
+    expect(machine.Properties.StateMachineType).toBe('STANDARD');
+    expect(schedules.map((rule) => rule.Properties.ScheduleExpression)).toEqual(['rate(1 hour)']);
+    const granted = JSON.stringify(roleStatements(role as Resource));
+    for (const action of ['states:StartExecution', 'states:DescribeExecution', 'states:StopExecution'])
+      expect(granted).toContain(action);
+    expect(granted).toContain('org-scan');
+    const scheduleRole = JSON.stringify(
+      roleStatements(resources.OrgScanScheduleToStepFunctionsRole as Resource),
+    );
+    expect(scheduleRole).toContain('states:StartExecution');
+    expect(scheduleRole).toContain('OrgScanStateMachine');
+    // The schedule no longer invokes the scan function itself.
+    expect(
+      JSON.stringify(Object.values(resources).filter((r) => r.Type === 'AWS::Events::Rule')),
+    ).not.toContain(lambdaLogicalId('durability-scan'));
+  });
+
+  it('lets only the scans and the reaction assume a role, and only the member role', () => {
+    const assuming = FUNCTIONS.filter((name) =>
+      roleStatements(functionRole(name)).some((statement) => actionsOf(statement).includes('sts:AssumeRole')),
+    );
+    expect(assuming.sort()).toEqual(['durability-react', 'durability-scan', 'org-scan']);
+    for (const name of assuming) {
+      const statement = roleStatements(functionRole(name)).find((candidate) =>
+        actionsOf(candidate).includes('sts:AssumeRole'),
+      );
+      expect(statement?.Resource).toEqual([
+        { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/elasticache-guardrails-member' },
+      ]);
+      // Packaged without organizationId: any account's role of that name (test/unit/infra-iam: with it).
+      expect(statement?.Condition).toBeUndefined();
+      expect(actionsOf(statement as Statement)).toEqual(['sts:AssumeRole']);
+    }
   });
 
   it('routes the same event patterns the handlers parse', () => {
@@ -361,7 +423,7 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
 
   it('keeps every log group for the configured retention', () => {
     const groups = Object.values(resources).filter((resource) => resource.Type === 'AWS::Logs::LogGroup');
-    expect(groups.length).toBe(FUNCTIONS.length + 2); // and one per state machine (migration, durability upgrade)
+    expect(groups.length).toBe(FUNCTIONS.length + 3); // and one per state machine (migration, durability upgrade, org scan)
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(90);
   });
 

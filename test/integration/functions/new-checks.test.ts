@@ -30,7 +30,11 @@ let stack: Stack;
 let scan: Handler;
 let react: Handler;
 let documents: DynamoDBDocumentClient;
-const context = (id: string) => ({ awsRequestId: id }) as Context;
+const context = (id: string) =>
+  ({
+    awsRequestId: id,
+    invokedFunctionArn: `arn:aws:lambda:${REGION}:123456789012:function:guardrails`,
+  }) as Context;
 const arnOf = (kind: string, id: string) => `arn:aws:elasticache:${REGION}:123456789012:${kind}:${id}`;
 
 /** The findings the state table holds for one resource. */
@@ -66,6 +70,7 @@ beforeAll(async () => {
     POLICY_FILE: join(dir, 'policy.yaml'),
     DRY_RUN: 'true',
     RECHECK_QUEUE_URL: `${stack.emulator.endpoint}/123456789012/durability-recheck`,
+    ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:guardrails-alerts',
     AWS_MAX_ATTEMPTS: '3',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
@@ -98,7 +103,7 @@ afterAll(async () => {
 describe('Checks transitEncryption and automaticBackups in the deployed handlers', () => {
   it('durability-scan stores every finding of both checks and emits each new violation once', async () => {
     // Act
-    const first = (await scan({}, context('scan-1'))) as { summary: { byStatus: Record<string, number> } };
+    const first = (await scan({}, context('scan-1'))) as { findings: Record<string, number> };
     const afterFirst = violationEvents();
     await scan({}, context('scan-2'));
 
@@ -110,7 +115,7 @@ describe('Checks transitEncryption and automaticBackups in the deployed handlers
       'transitEncryption preferred-1',
     ]);
     expect(violationEvents()).toEqual(afterFirst);
-    expect(first.summary.byStatus).toMatchObject({ violation: 4, compliant: 6 });
+    expect(first.findings).toMatchObject({ violation: 4, compliant: 6 });
     const plain = await storedFindings(arnOf('replicationgroup', 'plain-1'));
     expect(plain.map((finding) => [finding.check, finding.status]).sort()).toEqual([
       ['automaticBackups', 'compliant'],

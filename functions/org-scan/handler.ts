@@ -1,0 +1,28 @@
+import * as z from 'zod';
+import { listTargets, summarizeScan } from '../../shared/jobs/org-scan.js';
+import { createDeps } from '../../shared/jobs/org-scan-deps.js';
+import { createHandler } from '../../shared/runtime/handler.js';
+
+const scan = createDeps();
+
+/** The two tasks of infra/org-scan.asl.yaml: list the targets; add up their results. */
+const eventSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('list') }),
+  z.object({ action: z.literal('summarize'), results: z.array(z.unknown()), failed: z.array(z.unknown()) }),
+]);
+
+/** The targets of the policy (or the deployment's own), or the summary of every target's result. */
+export const handler = createHandler(
+  { logger: scan.logger, eventSchema, onFinalError: 'throw' },
+  async (event, context) => {
+    if (event.action === 'summarize') {
+      const summary = summarizeScan([...event.results, ...event.failed]);
+      scan.logger.info('organisation scan finished', { ...summary });
+      return summary;
+    }
+    const policy = await scan.policy();
+    const list = await listTargets(scan.job(context, policy), policy);
+    scan.logger.info('targets listed', { targets: list.targets.length, failed: list.failed.length });
+    return list;
+  },
+);

@@ -1,0 +1,136 @@
+/**
+ * The organisation scan run locally: infra/org-scan.asl.yaml (the file the deployment uses),
+ * its `org-scan` tasks bound to the same listing and summary the deployed function runs, each
+ * Map item to the same per-target run as the `durability-scan` function, every AWS call sent to
+ * the sandbox (one endpoint for every account and region: the emulator tells them apart by the
+ * signing key and region), the state in dynalite. The Map runs its items inline here (see
+ * step-functions.ts): the demo, the tests and the bench call {@link runOrgScan}.
+ */
+import type { AwsClientOptions } from '../../shared/aws/clients.js';
+import { AlertPublisher, EventPublisher } from '../../shared/aws/notify.js';
+import { SecurityHubImporter } from '../../shared/aws/security-hub.js';
+import { StateStore } from '../../shared/aws/state-store.js';
+import type { Policy } from '../../shared/domain/policy/schema.js';
+import { type MemberAccess, type Target, targetName } from '../../shared/domain/targets.js';
+import type { UpgradeStarter } from '../../shared/jobs/durability.js';
+import {
+  listTargets,
+  memberCredentialsFor,
+  type OrgScanSummary,
+  summarizeScan,
+} from '../../shared/jobs/org-scan.js';
+import { scanTarget, type TargetRun, type TargetScanDeps } from '../../shared/jobs/target-scan.js';
+import { createLogger } from '../../shared/runtime/logger.js';
+import { STATE_TABLE } from './dynamo.js';
+import {
+  type LocalRunResult,
+  type LocalTask,
+  loadDefinition,
+  runLocalStateMachine,
+} from './step-functions.js';
+
+/** The one ASL file the deployment and the local runs share. */
+export const ORG_SCAN_ASL = new URL('../org-scan.asl.yaml', import.meta.url);
+/** The alert topic local runs publish to (the sandbox captures every topic). */
+const LOCAL_ALERT_TOPIC = 'arn:aws:sns:us-east-1:123456789012:guardrails-alerts';
+
+export interface OrgScanOptions {
+  /** The sandbox's endpoint: every AWS call of the run, central or member, goes there. */
+  endpoint: string;
+  /** The state table's endpoint (dynalite). */
+  dynamo: string;
+  policy: Policy;
+  /** The deployment's own account and region (the central account; its credentials are the caller's). */
+  home: Target;
+  /**
+   * The deployment's member role name and external id (MEMBER_ROLE_NAME, MEMBER_EXTERNAL_ID):
+   * the name replaces the policy's when given.
+   */
+  access?: Partial<MemberAccess>;
+  dryRun?: boolean;
+  /** The sandbox's clock. */
+  now?: () => Date;
+  /** Attempts per call (default 3); `standard` retries for the sandbox's random faults. */
+  maxAttempts?: number;
+  retryMode?: AwsClientOptions['retryMode'];
+  /** Export each target's findings to the sandbox's Security Hub. */
+  securityHub?: boolean;
+  /** Starts staged upgrades of the home target (none when absent). */
+  upgrades?: UpgradeStarter;
+  /** Replace a task (to inject a failure into an item, say). */
+  wrap?: Partial<Record<'org-scan' | 'durability-scan', (task: LocalTask) => LocalTask>>;
+}
+
+export interface OrgScanRun {
+  /** The execution's output. */
+  summary: OrgScanSummary;
+  /** Every target's run that returned, by `<account>/<region>`, with its findings. */
+  runs: Map<string, TargetRun>;
+  execution: LocalRunResult;
+}
+
+/**
+ * Run one organisation scan against the sandbox; throws ExecutionFailedError when the execution
+ * fails (the targets could not be listed).
+ *
+ * @example
+ * const { summary } = await runOrgScan({ endpoint: emulator.endpoint, dynamo: dynamo.endpoint, policy, home, access: { externalId } });
+ */
+export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
+  const aws: AwsClientOptions = {
+    endpoint: options.endpoint,
+    maxAttempts: options.maxAttempts ?? 3,
+    ...(options.retryMode === undefined ? {} : { retryMode: options.retryMode }),
+  };
+  const central = { ...aws, region: options.home.region };
+  const logger = createLogger('org-scan');
+  logger.setLogLevel('SILENT');
+  const membersFor = memberCredentialsFor(
+    { MEMBER_ROLE_NAME: options.access?.roleName, MEMBER_EXTERNAL_ID: options.access?.externalId },
+    central,
+    // Credentials expire by the sandbox's clock.
+    () => options.now?.().getTime() ?? Date.now(),
+  );
+  const members = membersFor(options.policy);
+  const deps: TargetScanDeps = {
+    home: options.home,
+    members,
+    aws,
+    store: new StateStore(STATE_TABLE, { ...central, endpoint: options.dynamo }),
+    events: new EventPublisher(undefined, central),
+    alerts: new AlertPublisher(LOCAL_ALERT_TOPIC, central),
+    logger,
+    holder: 'org-scan/local',
+    now: options.now,
+    upgrades: options.upgrades,
+    ...(options.securityHub === true
+      ? { securityHub: (target: AwsClientOptions) => new SecurityHubImporter(target) }
+      : {}),
+  };
+  const settings = { policy: options.policy, dryRun: options.dryRun ?? true };
+  const runs = new Map<string, TargetRun>();
+  const orgScan: LocalTask = async (event) => {
+    const input = event as { action: string; results?: unknown[]; failed?: unknown[] };
+    if (input.action === 'summarize')
+      return summarizeScan([...(input.results ?? []), ...(input.failed ?? [])]) as never;
+    return (await listTargets({ home: options.home, members, aws: central }, options.policy)) as never;
+  };
+  const scan: LocalTask = async (event) => {
+    const { target } = event as unknown as { target: Target };
+    const run = await scanTarget(deps, settings, target);
+    runs.set(targetName(target), run);
+    return run.result as never;
+  };
+  const execution = await runLocalStateMachine(
+    loadDefinition(ORG_SCAN_ASL),
+    {},
+    {
+      tasks: {
+        'org-scan': options.wrap?.['org-scan']?.(orgScan) ?? orgScan,
+        'durability-scan': options.wrap?.['durability-scan']?.(scan) ?? scan,
+      },
+      executionName: 'local-org-scan',
+    },
+  );
+  return { summary: execution.output as unknown as OrgScanSummary, runs, execution };
+}

@@ -1,0 +1,30 @@
+/**
+ * The organisation scan function's dependencies: Organizations (the accounts), STS (a member's
+ * credentials, to read its enabled regions), and nothing else.
+ */
+import type { Context } from 'aws-lambda';
+import * as z from 'zod';
+import type { Policy } from '../domain/policy/schema.js';
+import { createFunctionBase } from './function-base.js';
+import { homeTarget, MEMBER_ENV, memberCredentialsFor, type TargetListDeps } from './org-scan.js';
+
+/**
+ * Build once per container.
+ *
+ * @example
+ * const scan = createDeps();
+ * const policy = await scan.policy();
+ * await listTargets(scan.job(context, policy), policy);
+ */
+export function createDeps(env: NodeJS.ProcessEnv = process.env) {
+  const base = createFunctionBase('org-scan', { AWS_REGION: z.string().min(1), ...MEMBER_ENV }, env);
+  const membersFor = memberCredentialsFor(base.config, base.aws);
+  return {
+    ...base,
+    job: (context: Pick<Context, 'invokedFunctionArn'>, policy: Policy): TargetListDeps => ({
+      home: homeTarget(context.invokedFunctionArn, base.config.AWS_REGION),
+      members: membersFor(policy),
+      aws: base.aws,
+    }),
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * The organisation scan around the per-target runs (infra/org-scan.asl.yaml): which targets
+ * there are (the policy's `settings.targets`, or the deployment's own account and region), and
+ * the summary of the results of every target's run.
+ */
+import * as z from 'zod';
+import type { AwsClientOptions } from '../aws/clients.js';
+import { MemberCredentials, resolveTargets } from '../aws/targets.js';
+import { FINDING_STATUSES, type Finding, type FindingStatus } from '../domain/finding.js';
+import type { Policy } from '../domain/policy/schema.js';
+import { type MemberAccess, type Target, targetErrorFinding } from '../domain/targets.js';
+import { clip } from '../runtime/echo.js';
+import { InputValidationError } from '../runtime/errors.js';
+import { redactText } from '../runtime/redact.js';
+import type { TargetResult } from './target-scan.js';
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value));
+
+/** The deployment's settings for reaching member accounts (params memberRoleName, memberExternalId). */
+export const MEMBER_ENV = {
+  /** The member role's name; IAM lets the functions assume only this one. Empty: the policy's. */
+  MEMBER_ROLE_NAME: optionalText,
+  /** The member role's external id: a secret, never logged. Empty: none. */
+  MEMBER_EXTERNAL_ID: optionalText,
+} as const;
+
+/**
+ * How the app reaches member accounts: the deployment's role name (its IAM grants AssumeRole
+ * on that name only) or else the policy's, and the deployment's external id.
+ */
+export function memberAccess(
+  config: { MEMBER_ROLE_NAME?: string; MEMBER_EXTERNAL_ID?: string },
+  policy: Policy,
+): MemberAccess | undefined {
+  const targets = policy.settings.targets;
+  if (targets === undefined) return undefined;
+  return {
+    roleName: config.MEMBER_ROLE_NAME ?? targets.roleName,
+    ...(config.MEMBER_EXTERNAL_ID === undefined ? {} : { externalId: config.MEMBER_EXTERNAL_ID }),
+  };
+}
+
+/**
+ * The member credentials a policy calls for (none when it names no targets), one
+ * {@link MemberCredentials} per role name and external id kept for the container's life, so
+ * the regions of an account share one AssumeRole across invocations until it nears expiry.
+ *
+ * @example
+ * const membersFor = memberCredentialsFor(base.config, base.aws);
+ * const members = membersFor(await base.policy());
+ */
+export function memberCredentialsFor(
+  config: { MEMBER_ROLE_NAME?: string; MEMBER_EXTERNAL_ID?: string },
+  aws: AwsClientOptions,
+  now: () => number = Date.now,
+): (policy: Policy) => MemberCredentials | undefined {
+  const kept = new Map<string, MemberCredentials>();
+  return (policy) => {
+    const access = memberAccess(config, policy);
+    if (access === undefined) return undefined;
+    const key = JSON.stringify(access);
+    const members = kept.get(key) ?? new MemberCredentials(access, aws, now);
+    kept.set(key, members);
+    return members;
+  };
+}
+
+/**
+ * The deployment's own target: the account in its function's ARN
+ * (`arn:aws:lambda:<region>:<account>:function:<name>`) and its region.
+ */
+export function homeTarget(invokedFunctionArn: string, region: string | undefined): Target {
+  const account = invokedFunctionArn.split(':')[4];
+  if (account === undefined || !/^\d{12}$/.test(account))
+    throw new InputValidationError(`context.invokedFunctionArn: no account id in "${invokedFunctionArn}"`);
+  if (region === undefined || region === '')
+    throw new InputValidationError('AWS_REGION: is required but not set');
+  return { account, region };
+}
+
+/** What the Map iterates over, the failures found while listing, and how many targets run at once. */
+export interface TargetList {
+  targets: Target[];
+  /** Accounts whose regions could not be listed: already results, one error finding each. */
+  failed: TargetResult[];
+  concurrency: number;
+}
+
+export interface TargetListDeps {
+  home: Target;
+  /** Absent when the policy names no targets. */
+  members?: MemberCredentials;
+  /** The app's own options (Organizations is called with them). */
+  aws: AwsClientOptions;
+}
+
+/**
+ * The targets of `policy`: its `settings.targets` resolved (the organisation's accounts, each
+ * account's enabled regions), or the deployment's own account and region alone.
+ *
+ * @example
+ * const { targets, failed, concurrency } = await listTargets(deps, policy);
+ */
+export async function listTargets(deps: TargetListDeps, policy: Policy): Promise<TargetList> {
+  const setting = policy.settings.targets;
+  if (setting === undefined || deps.members === undefined)
+    return { targets: [deps.home], failed: [], concurrency: 1 };
+  const resolved = await resolveTargets(setting, { options: deps.aws, credentials: deps.members });
+  return {
+    targets: resolved.targets,
+    failed: resolved.failures.map(({ target, failure }) =>
+      failedTarget(target, targetErrorFinding(target, failure)),
+    ),
+    concurrency: setting.concurrency,
+  };
+}
+
+/** The result of a target that could not be scanned: its one error finding. */
+export function failedTarget(target: Target, error: Finding): TargetResult {
+  return { target, status: 'failed', findings: { error: 1 }, actions: {}, alerts: 0, error };
+}
+
+/** The organisation scan's output. */
+export interface OrgScanSummary {
+  targets: number;
+  complete: number;
+  failed: number;
+  /** Findings of every target by status. */
+  findings: Record<FindingStatus, number>;
+  /** The targets that failed and why (`<account>/<region>: <cause>`). */
+  failures: string[];
+}
+
+/**
+ * One item of the Map's output: a target's result, or the failed result its item made of the
+ * function's failure (`cause`: Step Functions' Cause, the function's error as JSON).
+ */
+const mapResultSchema = z.looseObject({
+  target: z.object({ account: z.string(), region: z.string() }),
+  status: z.enum(['complete', 'failed']),
+  findings: z.partialRecord(z.enum(FINDING_STATUSES), z.number()),
+  error: z.looseObject({ reason: z.string() }).optional(),
+  cause: z.string().optional(),
+});
+
+/** What a failed item says went wrong: its error finding's reason, or the function's error message. */
+function causeOf(result: z.infer<typeof mapResultSchema>): string {
+  if (result.error !== undefined) return result.error.reason;
+  if (result.cause === undefined) return 'the run failed';
+  try {
+    const parsed = JSON.parse(result.cause) as { errorMessage?: unknown };
+    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : result.cause;
+  } catch {
+    return result.cause;
+  }
+}
+
+/**
+ * Add up the results of every target: the Map's and those that failed while listing. An item
+ * whose output is not a result (a child execution that failed outright) counts as failed.
+ *
+ * @example
+ * const summary = summarizeScan([...mapResults, ...list.failed]);
+ */
+export function summarizeScan(results: readonly unknown[]): OrgScanSummary {
+  const findings = Object.fromEntries(FINDING_STATUSES.map((status) => [status, 0])) as Record<
+    FindingStatus,
+    number
+  >;
+  const failures: string[] = [];
+  let complete = 0;
+  for (const item of results) {
+    const parsed = mapResultSchema.safeParse(item);
+    if (!parsed.success) {
+      findings.error += 1;
+      failures.push(`unknown target: the item ended without a result (${clip(JSON.stringify(item), 300)})`);
+      continue;
+    }
+    const result = parsed.data;
+    for (const status of FINDING_STATUSES) findings[status] += result.findings[status] ?? 0;
+    if (result.status === 'complete') complete += 1;
+    else failures.push(`${result.target.account}/${result.target.region}: ${redactText(causeOf(result))}`);
+  }
+  return { targets: results.length, complete, failed: results.length - complete, findings, failures };
+}

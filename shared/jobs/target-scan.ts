@@ -1,0 +1,172 @@
+/**
+ * One target's scheduled run (one item of the organisation scan's Map): today's durability scan
+ * and encryption-drift scan of one account × region, with that account's credentials (the
+ * member role, assumed once per account and cached) or, when the policy names no targets, the
+ * deployment's own. The fleet is read once for both jobs. A target that cannot be reached (its
+ * role denied, STS throttled, its region not enabled, the first read refused) is one `error`
+ * finding naming the cause, and the run returns instead of throwing: the other targets go on.
+ */
+import { type AwsClientOptions, createFleetClients } from '../aws/clients.js';
+import { createMetricsClient } from '../aws/durability-metrics.js';
+import { readFleet } from '../aws/elasticache.js';
+import { AwsCallError } from '../aws/errors.js';
+import type { AlertPublisher } from '../aws/notify.js';
+import type { FindingsImporter } from '../aws/security-hub.js';
+import { type MemberCredentials, targetFailure } from '../aws/targets.js';
+import type { Finding, FindingStatus } from '../domain/finding.js';
+import type { RemediationAction } from '../domain/remediation.js';
+import type { Resource } from '../domain/resource.js';
+import { DEFAULT_MEMBER_ROLE, type Target, targetErrorFinding, targetName } from '../domain/targets.js';
+import { InputValidationError } from '../runtime/errors.js';
+import { type DurabilityJobSettings, type GroupCheckDeps, scanDurability } from './durability.js';
+import { scanEncryptionDrift } from './encryption-drift.js';
+import { failedTarget } from './org-scan.js';
+import { exportFindings, type SecurityHubExportResult } from './security-hub-export.js';
+
+/** What a target's run needs beside the target's own clients, which it builds. */
+export interface TargetScanDeps extends Omit<GroupCheckDeps, 'clients' | 'cloudwatch'> {
+  /** The deployment's own account and region (its function's ARN and AWS_REGION). */
+  home: Target;
+  /** The member accounts' credentials; absent when the policy names no targets (own credentials). */
+  members?: MemberCredentials;
+  /** Options every target's clients share (endpoint, retries); region and credentials are the target's. */
+  aws: AwsClientOptions;
+  alerts: AlertPublisher;
+  /**
+   * Builds a Security Hub importer from the target's client options (its account and region);
+   * absent: findings are not exported.
+   */
+  securityHub?: (options: AwsClientOptions) => FindingsImporter;
+}
+
+/** What the Security Hub export of a target did (counts), or why it could not. */
+export type TargetExport =
+  | (Omit<SecurityHubExportResult, 'failed'> & { refused: number })
+  | { error: string };
+
+/** What one target's run returns: small enough for a Map item (no findings, counts only). */
+export interface TargetResult {
+  target: Target;
+  status: 'complete' | 'failed';
+  /** Findings of every check by status (the error finding of an unreachable target counted). */
+  findings: Partial<Record<FindingStatus, number>>;
+  actions: Partial<Record<RemediationAction, number>>;
+  /** Encryption alerts sent (retirements included). */
+  alerts: number;
+  /** The one finding of a target that could not be scanned. */
+  error?: Finding;
+  /** The Security Hub export, when the deployment exports. */
+  securityHub?: TargetExport;
+}
+
+/** A target's run: its result, and its findings for the function's metrics (never in the result). */
+export interface TargetRun {
+  result: TargetResult;
+  findings: Finding[];
+}
+
+const sameTarget = (a: Target, b: Target) => a.account === b.account && a.region === b.region;
+
+/** Counts of the statuses that occur, in a stable order. */
+function countByStatus(summary: Record<FindingStatus, number>): TargetResult['findings'] {
+  return Object.fromEntries(Object.entries(summary).filter(([, count]) => count > 0));
+}
+
+/**
+ * Read the target's fleet with its own credentials: the AssumeRole first (so its failure is
+ * named as such, not as the read it would have signed), then the fleet. Only these calls
+ * decide whether the target is reachable; a later failure is the run's own and is thrown.
+ */
+async function reach(options: AwsClientOptions, clients: ReturnType<typeof createFleetClients>) {
+  await options.credentials?.();
+  return readFleet(clients);
+}
+
+/**
+ * Export a scanned target's findings to Security Hub, from the target's own account. A failed
+ * import is reported, not thrown: the scan itself is complete, and the next run imports again
+ * (what was imported is recorded only once Security Hub took it).
+ */
+async function exportTarget(
+  deps: Pick<TargetScanDeps, 'store' | 'now' | 'logger'> & { securityHub: FindingsImporter },
+  target: Target,
+  findings: readonly Finding[],
+): Promise<TargetExport> {
+  try {
+    const { failed, ...counts } = await exportFindings(deps, target, findings);
+    return { ...counts, refused: failed.length };
+  } catch (error) {
+    if (!(error instanceof AwsCallError)) throw error;
+    deps.logger.warn('findings not exported to Security Hub', {
+      target: targetName(target),
+      error: error.message,
+    });
+    return { error: error.message };
+  }
+}
+
+/**
+ * Scan one target: durability (evaluate every check, remediate under the guards, store, emit),
+ * encryption drift (only this target's baselines compared and retired), and the export of its
+ * findings to Security Hub when the deployment exports them.
+ *
+ * Staged upgrades run in the central account's durability-upgrade state machine, whose
+ * function acts with its own credentials in its own account and region: only the deployment's
+ * own target may start one; a member target's group that needs one is reported
+ * `needs-staged-upgrade`.
+ *
+ * @example
+ * const result = await scanTarget(deps, { policy, dryRun: true }, { account: '111111111111', region: 'eu-west-1' });
+ */
+export async function scanTarget(
+  deps: TargetScanDeps,
+  settings: DurabilityJobSettings,
+  target: Target,
+): Promise<TargetRun> {
+  if (deps.members === undefined && target.account !== deps.home.account)
+    throw new InputValidationError(
+      `target: account ${target.account} is not this deployment's (${deps.home.account}) and the policy names no targets (settings.targets)`,
+    );
+  const options =
+    deps.members === undefined
+      ? { ...deps.aws, region: target.region }
+      : deps.members.clientOptions(target, deps.aws);
+  const clients = createFleetClients(options);
+  let fleet: Resource[];
+  try {
+    fleet = await reach(options, clients);
+  } catch (error) {
+    if (!(error instanceof AwsCallError)) throw error;
+    const access = deps.members?.access ?? { roleName: DEFAULT_MEMBER_ROLE };
+    const finding = targetErrorFinding(target, targetFailure(error, target, access));
+    deps.logger.warn('target could not be scanned', { target: targetName(target), cause: finding.reason });
+    return { result: failedTarget(target, finding), findings: [finding] };
+  }
+  const { home, members: _members, aws: _aws, alerts, upgrades, securityHub, ...shared } = deps;
+  const durability = await scanDurability(
+    {
+      ...shared,
+      clients,
+      cloudwatch: createMetricsClient(options),
+      upgrades: sameTarget(target, home) ? upgrades : undefined,
+    },
+    settings,
+    fleet,
+  );
+  const drift = await scanEncryptionDrift({ ...shared, clients, alerts }, settings.policy, { target, fleet });
+  const exported =
+    securityHub === undefined
+      ? undefined
+      : await exportTarget({ ...shared, securityHub: securityHub(options) }, target, durability.findings);
+  return {
+    result: {
+      target,
+      status: 'complete',
+      findings: countByStatus(durability.summary.byStatus),
+      actions: durability.actions,
+      alerts: drift.alerts.length,
+      ...(exported === undefined ? {} : { securityHub: exported }),
+    },
+    findings: durability.findings,
+  };
+}

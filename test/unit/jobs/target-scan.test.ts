@@ -1,0 +1,101 @@
+import { DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AlertPublisher, EventPublisher } from '../../../shared/aws/notify.js';
+import { StateStore } from '../../../shared/aws/state-store.js';
+import { MemberCredentials } from '../../../shared/aws/targets.js';
+import { parsePolicy } from '../../../shared/domain/policy/load.js';
+import { scanTarget, type TargetScanDeps } from '../../../shared/jobs/target-scan.js';
+import { createLogger } from '../../../shared/runtime/logger.js';
+
+const sts = mockClient(STSClient);
+const elasticache = mockClient(ElastiCacheClient);
+const logger = createLogger('test');
+logger.setLogLevel('SILENT');
+const TARGET = { account: '111111111111', region: 'eu-west-1' };
+const ROLE = 'arn:aws:iam::111111111111:role/guardrails-member';
+const POLICY = parsePolicy(
+  `version: 1
+settings: { targets: { accounts: ['111111111111'], regions: [eu-west-1], roleName: guardrails-member } }
+rules:
+  - name: at-rest
+    match: { resourceTypes: [replication-group] }
+    storageEncryption: { allowed: [sse-elasticache] }
+`,
+  'policy.yaml',
+);
+const aws = { region: 'us-east-1', maxAttempts: 1 };
+
+function deps(): TargetScanDeps {
+  return {
+    home: { account: '123456789012', region: 'us-east-1' },
+    members: new MemberCredentials({ roleName: 'guardrails-member', externalId: 'very-secret-id' }, aws),
+    aws,
+    store: new StateStore('guardrails-test', aws),
+    events: new EventPublisher(undefined, aws),
+    alerts: new AlertPublisher('arn:aws:sns:us-east-1:123456789012:alerts', aws),
+    logger,
+    holder: 'test',
+  };
+}
+
+const failure = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+afterEach(() => {
+  sts.reset();
+  elasticache.reset();
+});
+
+describe('Function: scanTarget', () => {
+  it('returns one error finding naming the role when AssumeRole is denied, and reads nothing', async () => {
+    // Prepare
+    sts.on(AssumeRoleCommand).rejects(failure('AccessDenied', 'not authorized to perform sts:AssumeRole'));
+
+    // Act
+    const { result } = await scanTarget(deps(), { policy: POLICY, dryRun: true }, TARGET);
+
+    // Assess
+    expect(result).toMatchObject({ target: TARGET, status: 'failed', findings: { error: 1 }, alerts: 0 });
+    expect(result.error?.observed).toBe('AccessDenied');
+    expect(result.error?.reason).toContain(`the role ${ROLE} cannot be assumed`);
+    expect(result.error?.reason).not.toContain('very-secret-id');
+    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, { RoleArn: ROLE, ExternalId: 'very-secret-id' });
+    expect(elasticache).not.toHaveReceivedCommand(DescribeReplicationGroupsCommand);
+  });
+
+  it('names STS throttling as the cause when AssumeRole is throttled', async () => {
+    // Prepare
+    sts.on(AssumeRoleCommand).rejects(failure('ThrottlingException', 'Rate exceeded'));
+
+    // Act
+    const { result } = await scanTarget(deps(), { policy: POLICY, dryRun: true }, TARGET);
+
+    // Assess
+    expect(result.status).toBe('failed');
+    expect(result.error?.reason).toContain(`STS throttled AssumeRole of ${ROLE}`);
+  });
+
+  it('names the region as not enabled when the first read is refused with the assumed key', async () => {
+    // Prepare
+    sts.on(AssumeRoleCommand).resolves({
+      Credentials: {
+        AccessKeyId: 'ASIAMEMBER',
+        SecretAccessKey: 'secret',
+        SessionToken: 'token',
+        Expiration: new Date(Date.now() + 3_600_000),
+      },
+    });
+    elasticache.onAnyCommand().rejects(failure('InvalidClientTokenId', 'The security token is invalid'));
+
+    // Act
+    const { result } = await scanTarget(deps(), { policy: POLICY, dryRun: true }, TARGET);
+
+    // Assess
+    expect(result.error).toMatchObject({
+      resourceId: '111111111111/eu-west-1',
+      observed: 'InvalidClientTokenId',
+    });
+    expect(result.error?.reason).toContain('region eu-west-1 is not enabled in account 111111111111');
+  });
+});
