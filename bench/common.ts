@@ -2,7 +2,11 @@
  * What every benchmark shares: the rows it reports, the sandbox it runs against, and how
  * bundles are built (as infra/build.ts builds the functions).
  */
-import type { BuildOptions } from 'esbuild';
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BuildOptions, build } from 'esbuild';
 import { seedFleet } from '../infra/local/emulator/fleet.js';
 import { type Emulator, startEmulator } from '../infra/local/emulator/server.js';
 
@@ -46,4 +50,25 @@ export async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; val
   const started = performance.now();
   const value = await run();
   return { ms: performance.now() - started, value };
+}
+
+/**
+ * Run `bench/<entry>` bundled like a function, by plain Node as in Lambda (no TypeScript loader
+ * in the process) with `env` added to this process's environment, and parse the JSON line it
+ * prints last.
+ */
+export async function runChild<Result>(
+  entry: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<Result> {
+  const child = join(mkdtempSync(join(tmpdir(), 'bench-child-')), 'child.mjs');
+  await build({ ...BUNDLE_OPTIONS, entryPoints: [join(ROOT, 'bench', entry)], outfile: child });
+  const output = await new Promise<string>((resolve, reject) => {
+    const options = { cwd: ROOT, maxBuffer: 1 << 20, env: { ...process.env, ...env } };
+    execFile(process.execPath, [child, ...args], options, (error, stdout) =>
+      error ? reject(error) : resolve(stdout),
+    );
+  });
+  return JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as Result;
 }

@@ -1,17 +1,11 @@
-/**
- * `npm run bench`: measurements side by side in one run, against the sandbox. Prints a table
- * and writes bench/results.json. Method: bench/README.md. Timings are never asserted in tests.
- */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { evaluate } from '../shared/domain/evaluate.js';
 import { parsePolicy } from '../shared/domain/policy/load.js';
 import type { Resource } from '../shared/domain/resource.js';
 import { bundles } from './bundles.js';
-import { BUNDLE_OPTIONS, ROOT, round, rows, sandbox } from './common.js';
+import { ROOT, round, rows, runChild, sandbox } from './common.js';
+import { orgItemRss, orgScanBench } from './org-scan.js';
 import { apiCalls, wallTime } from './scan.js';
 import { migrationTransitions, reactionLatency, upgradeTransitions } from './workflows.js';
 
@@ -55,23 +49,12 @@ function evaluationThroughput(): void {
 }
 
 async function peakRss(): Promise<void> {
-  // Bundled like a function and run by plain Node, as in Lambda (no TypeScript loader in the process).
-  const child = join(mkdtempSync(join(tmpdir(), 'bench-rss-')), 'rss-child.mjs');
-  await build({ ...BUNDLE_OPTIONS, entryPoints: [join(ROOT, 'bench', 'rss-child.ts')], outfile: child });
   const emulator = await sandbox(50_000);
-  const output = await new Promise<string>((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [child, emulator.endpoint, join(ROOT, 'infra', 'policy.default.yaml')],
-      { cwd: ROOT, maxBuffer: 1 << 20 },
-      (error, stdout) => (error ? reject(error) : resolve(stdout)),
-    );
-  });
+  const result = await runChild<{ maxRssKb: number; resources: number }>('rss-child.ts', [
+    emulator.endpoint,
+    join(ROOT, 'infra', 'policy.default.yaml'),
+  ]);
   await emulator.close();
-  const result = JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as {
-    maxRssKb: number;
-    resources: number;
-  };
   const mb = result.maxRssKb / 1024;
   rows.push({
     name: `Peak RSS, scan + evaluation of ${result.resources} resources (child process)`,
@@ -97,6 +80,10 @@ const BENCHMARKS: Record<string, () => unknown> = {
   migration: migrationTransitions,
   upgrade: upgradeTransitions,
   reaction: () => reactionLatency(20),
+  org: async () => {
+    await orgScanBench(50, 4, 100, 20, 10);
+    await orgItemRss(100);
+  },
 };
 const only = process.argv.includes('--only')
   ? (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',')

@@ -1,7 +1,5 @@
 /** `guardrails plan`: for every group a durability rule covers, what it takes to get there. */
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
-import { type AwsClientOptions, createElastiCacheClient } from '../../aws/clients.js';
-import { readEngineVersionsInto } from '../../aws/elasticache.js';
 import { loadPolicyFile } from '../../aws/policy-file.js';
 import { evaluate } from '../../domain/evaluate.js';
 import {
@@ -13,7 +11,6 @@ import {
 } from '../../domain/fleet-plan.js';
 import type { Resource } from '../../domain/resource.js';
 import { arnLocation } from '../../domain/security-findings.js';
-import { clip } from '../../runtime/echo.js';
 import {
   type CliIo,
   EXIT,

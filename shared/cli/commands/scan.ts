@@ -8,20 +8,11 @@ import { evaluate, summarize } from '../../domain/evaluate.js';
 import type { Finding } from '../../domain/finding.js';
 import { planFleet, withPlanVerdicts } from '../../domain/fleet-plan.js';
 import type { Policy } from '../../domain/policy/schema.js';
-import { targetName } from '../../domain/targets.js';
 import type { DescribedFleet } from '../fleet-source.js';
 import { byUrgency, passes, renderReport, STATUS_ORDER } from '../format.js';
 import { renderHtmlReport } from '../html.js';
 import { type CliIo, EXIT, emit, formatOf, type OutputFlags, widthOf, withOutput } from '../io.js';
-import {
-  awsOptions,
-  describedFleetOf,
-  type FilterFlags,
-  type FleetFlags,
-  filterOf,
-  withFilters,
-  withFleet,
-} from '../options.js';
+import { type FilterFlags, type FleetFlags, filterOf, withFilters, withFleet } from '../options.js';
 import { fleetOfRun, type RunTargets } from '../target-run.js';
 import { TARGETS_HELP, type TargetFlags, withTargets } from '../targets.js';
 import { describeUnknownShare, reachesLimit, unknownShare } from '../unknown-share.js';
