@@ -72,3 +72,17 @@ export async function runChild<Result>(
   });
   return JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as Result;
 }
+
+/** The row of a peak RSS measured in a child process, against Lambda's 256 MB. */
+export function rssRow(name: string, maxRssKb: number): void {
+  const mb = maxRssKb / 1024;
+  rows.push({
+    name,
+    value: round(mb, 0),
+    unit: 'MB',
+    baseline: 256,
+    goal: '<= 256 MB',
+    ratio: round(mb / 256),
+    met: mb <= 256,
+  });
+}

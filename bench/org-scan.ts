@@ -16,7 +16,7 @@ import type { LocalTask } from '../infra/local/step-functions.js';
 import { parsePolicy } from '../shared/domain/policy/load.js';
 import type { Policy } from '../shared/domain/policy/schema.js';
 import { type Target, targetName } from '../shared/domain/targets.js';
-import { ROOT, round, rows, runChild, timed } from './common.js';
+import { ROOT, round, rows, rssRow, runChild, timed } from './common.js';
 
 const HOME: Target = { account: CENTRAL_ACCOUNT, region: 'us-east-1' };
 
@@ -220,16 +220,10 @@ export async function orgItemRss(groups: number): Promise<void> {
     );
     if (result.result.status !== 'complete')
       throw new Error(`bench: the item did not complete: ${JSON.stringify(result)}`);
-    const mb = result.maxRssKb / 1024;
-    rows.push({
-      name: `Peak RSS, one organisation-scan Map item: durability-scan for one target of ${groups} groups (child process)`,
-      value: round(mb, 0),
-      unit: 'MB',
-      baseline: 256,
-      goal: '<= 256 MB',
-      ratio: round(mb / 256),
-      met: mb <= 256,
-    });
+    rssRow(
+      `Peak RSS, one organisation-scan Map item: durability-scan for one target of ${groups} groups (child process)`,
+      result.maxRssKb,
+    );
   } finally {
     await Promise.all([emulator.close(), dynamo.close()]);
   }

@@ -4,7 +4,7 @@ import { evaluate } from '../shared/domain/evaluate.js';
 import { parsePolicy } from '../shared/domain/policy/load.js';
 import type { Resource } from '../shared/domain/resource.js';
 import { bundles } from './bundles.js';
-import { ROOT, round, rows, runChild, sandbox } from './common.js';
+import { ROOT, round, rows, rssRow, runChild, sandbox } from './common.js';
 import { orgItemRss, orgScanBench } from './org-scan.js';
 import { apiCalls, wallTime } from './scan.js';
 import { migrationTransitions, reactionLatency, upgradeTransitions } from './workflows.js';
@@ -55,16 +55,7 @@ async function peakRss(): Promise<void> {
     join(ROOT, 'infra', 'policy.default.yaml'),
   ]);
   await emulator.close();
-  const mb = result.maxRssKb / 1024;
-  rows.push({
-    name: `Peak RSS, scan + evaluation of ${result.resources} resources (child process)`,
-    value: round(mb, 0),
-    unit: 'MB',
-    baseline: 256,
-    goal: '<= 256 MB',
-    ratio: round(mb / 256),
-    met: mb <= 256,
-  });
+  rssRow(`Peak RSS, scan + evaluation of ${result.resources} resources (child process)`, result.maxRssKb);
 }
 
 /** `npm run bench -- --only migration,upgrade` runs some benchmarks (and writes no results file). */

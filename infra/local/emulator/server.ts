@@ -59,19 +59,12 @@ export interface EmulatorOptions {
   captureDir?: string;
 }
 
-export interface Emulator {
+/** The running emulator: its address, and the stores and instruments its handlers share ({@link Parts}). */
+export interface Emulator extends Parts {
   endpoint: string;
   port: number;
-  /** The central account's fleet in the default region. */
-  model: ElastiCacheModel;
   /** The fleet of one served account × region pair (an Error for a pair not served). */
   fleetOf(account: string, region: string): ElastiCacheModel;
-  accounts: Accounts;
-  organization: Organization;
-  clock: Clock;
-  faults: FaultInjector;
-  sinks: CaptureSinks;
-  securityHub: SecurityHubFindings;
   close(): Promise<void>;
 }
 
