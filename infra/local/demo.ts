@@ -24,6 +24,7 @@ import { scanEncryptionDrift } from '../../shared/jobs/encryption-drift.js';
 import type { MigrationDeps } from '../../shared/jobs/migration/index.js';
 import { createLogger } from '../../shared/runtime/logger.js';
 import { runSandboxCli } from './cli.js';
+import { showOrganisationScan } from './demo-organisation.js';
 import { showFleetPlan, showStagedUpgrade } from './demo-readiness.js';
 import { STATE_TABLE, startDynamo } from './dynamo.js';
 import { Clock } from './emulator/clock.js';
@@ -374,6 +375,7 @@ line(`${emulator.sinks.messages.length} SNS alerts in ${CAPTURE_DIR}/sns.jsonl`)
 line(
   `${emulator.faults.log.length} API calls to the emulator, in ${((performance.now() - started) / 1000).toFixed(1)} s`,
 );
+await showOrganisationScan({ say, line, reproduce });
 
 if (values.keep) {
   clock.resume();

@@ -73,6 +73,12 @@ Accounts: ${accounts.join(' ')} (the first is the central one, the base credenti
 A member's credentials (the signing region picks its region's fleet):
   aws sts assume-role --role-arn arn:aws:iam::${accounts[1]}:role/elasticache-guardrails-member --role-session-name me
 `;
+// Every account (each through its role) or, with one account, every region: npm start's last chapter.
+const everyTarget =
+  pairs === 1
+    ? ''
+    : `   # ${accounts[0]} in ${regions[0]} only
+  npm run sandbox-cli -- scan ${accounts.length > 1 ? '--org ' : ''}--regions all --format table   # every ${accounts.length > 1 ? 'account and ' : ''}region`;
 
 console.log(`ElastiCache sandbox on ${emulator.endpoint} with ${emulator.model.groups.size} replication groups and ${emulator.model.serverless.size} serverless caches${where}.
 ${members}
@@ -83,7 +89,7 @@ ${dynamo.endpoint} with the table ${STATE_TABLE}. Online migrations ${migration.
 Point any AWS client at it:
 ${sandboxEnvironment({ elasticache: emulator.endpoint, dynamodb: dynamo.endpoint, region: emulator.accounts.defaultRegion, stateTable: STATE_TABLE })}
 
-  npm run guardrails -- scan --format table
+  npm run guardrails -- scan --format table${everyTarget}
   aws elasticache describe-replication-groups --max-items 5
 
 Control: POST ${emulator.endpoint}/_control/{clock,faults,fail-next,accounts,organization,legacy-durability-rule,requests,reset}

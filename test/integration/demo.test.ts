@@ -1,17 +1,20 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 
 describe('npm start (the sandbox demo)', () => {
-  it('tells the whole story and exits 0', async () => {
-    // Act
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'infra/local/demo.ts'], {
+  // One run for both tests (it takes seconds); execFile rejects unless it exits 0.
+  let stdout = '';
+  beforeAll(async () => {
+    ({ stdout } = await run(process.execPath, ['--import', 'tsx', 'infra/local/demo.ts'], {
       cwd: new URL('../..', import.meta.url).pathname,
       timeout: 120_000,
-    });
+    }));
+  }, 120_000);
 
+  it('tells the whole story and exits 0', () => {
     // Assess: each chapter reports what the system did, not only that it ran.
     expect(stdout).toMatch(/1\. The scheduled scan in report mode[\s\S]*exit code 1/);
     expect(stdout).toMatch(/run 1 .*3 snapshot-started/);
@@ -57,11 +60,90 @@ describe('npm start (the sandbox demo)', () => {
     expect(stdout).toMatch(/now valkey 9\.0, cluster mode enabled, 1 replica, Multi-AZ true, TLS preferred/);
     expect(stdout).toMatch(/\n\s+61 state transitions \(\$0\.00153 on Standard Step Functions\)/);
     // Each step shows the command that reproduces it; the events are said to be what the app sends.
-    expect(stdout.match(/\n {3}\$ npm run sandbox-cli -- /g)).toHaveLength(7);
+    expect(stdout.match(/\n {3}\$ npm run sandbox-cli -- /g)).toHaveLength(8);
     expect(stdout).toMatch(
       /events\.jsonl: .*1 Durability Upgrade Outcome.*\n\s+\(what the app puts on the default bus/,
     );
     expect(stdout).toContain('Done.');
+  });
+
+  it('ends with one organisation scan over many accounts and regions, its failures named, Security Hub fed once', () => {
+    // Prepare: the last chapter, and its table's rows.
+    const chapter = stdout.slice(stdout.indexOf('\n9. One deployment, many accounts and regions'));
+    const rows = [...chapter.matchAll(/\n {3}(\d{12})\/([a-z0-9-]+) +((?:\d+ +){6}\d+)(?=\n)/g)].map(
+      ([, account, region, numbers = '']) => {
+        const [compliant, violation, exempt, unknown, error, requests, securityHub] = numbers
+          .split(/ +/)
+          .map(Number);
+        return {
+          target: `${account}/${region}`,
+          compliant,
+          violation,
+          exempt,
+          unknown,
+          error,
+          requests,
+          securityHub,
+        };
+      },
+    );
+
+    // Assess: the chapter is last, short, and says what the scan found.
+    expect(chapter).toMatch(/^\n9\. One deployment, many accounts and regions[^\n]*\n/);
+    expect(chapter.slice(0, chapter.indexOf('\nDone.')).trim().split('\n').length).toBeLessThanOrEqual(40);
+    expect(chapter).toContain('10 targets: 7 complete, 3 failed\n');
+    // One line per failed target, naming the cause.
+    expect(chapter.match(/\n {5}failed /g)).toHaveLength(3);
+    for (const region of ['us-east-1', 'eu-west-1'])
+      expect(chapter).toContain(
+        `failed 100000000002/${region}: AccessDenied, the role arn:aws:iam::100000000002:role/elasticache-guardrails-member cannot be assumed`,
+      );
+    expect(chapter).toContain(
+      'failed 100000000003/eu-west-1: InvalidClientTokenId, region eu-west-1 is not enabled in account 100000000003\n',
+    );
+    // Every target has a row; a failed one is its one error finding, sent to no Security Hub;
+    // a complete one sent every finding it has to its own Security Hub.
+    expect(rows.map((row) => row.target)).toEqual(
+      ['123456789012', '100000000001', '100000000002', '100000000003', '100000000004'].flatMap((account) =>
+        ['us-east-1', 'eu-west-1'].map((region) => `${account}/${region}`),
+      ),
+    );
+    const failed = ['100000000002/us-east-1', '100000000002/eu-west-1', '100000000003/eu-west-1'];
+    for (const row of rows) {
+      const findings = (row.compliant ?? 0) + (row.violation ?? 0) + (row.exempt ?? 0) + (row.unknown ?? 0);
+      if (failed.includes(row.target)) expect(row, row.target).toMatchObject({ error: 1, securityHub: 0 });
+      else {
+        expect(row.error, row.target).toBe(0);
+        expect(findings, row.target).toBeGreaterThan(0);
+        expect(row.securityHub, row.target).toBe(findings);
+      }
+    }
+    // The denied account was never reached; every request to a target carried its account's own key.
+    expect(rows.filter((row) => row.target.startsWith('100000000002/')).map((row) => row.requests)).toEqual([
+      0, 0,
+    ]);
+    const total = rows.reduce((sum, row) => sum + (row.requests ?? 0), 0);
+    expect(chapter).toContain(
+      `${total} of ${total} requests to the targets signed with a key STS issued for the target's own account: 4 keys for 4 accounts`,
+    );
+    expect(chapter).toContain(
+      'AssumeRole: 6 calls, 6 with the external id; 4 answered, 2 refused (100000000002)\n',
+    );
+    // Security Hub: the first run imports every finding, the second nothing.
+    const imported = rows.reduce((sum, row) => sum + (row.securityHub ?? 0), 0);
+    expect(imported).toBeGreaterThan(0);
+    expect(chapter).toContain(`Security Hub: ${imported} ASFF findings`);
+    expect(chapter).toContain(
+      `second run, nothing changed: Security Hub received 0 findings in 0 calls (${imported} unchanged;`,
+    );
+    // The commands that do it again from a shell (tried by hand against npm run sandbox).
+    expect(chapter).toContain('$ npm run sandbox -- --accounts 5 --regions 2 --fleet 3 ');
+    expect(chapter).toContain(
+      `$ curl -s $AWS_ENDPOINT_URL/_control/accounts -d '{"externalId":"demo-external-id","deny":["100000000002"],"disabledRegions":[{"account":"100000000003","region":"eu-west-1"}]}'\n`,
+    );
+    expect(chapter).toContain(
+      '$ npm run sandbox-cli -- scan --org --regions us-east-1,eu-west-1 --external-id demo-external-id --format table\n',
+    );
   });
 });
 
