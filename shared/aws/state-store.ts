@@ -240,15 +240,19 @@ export class StateStore {
   }
 
   /** Every record of a kind (`RECORD_KINDS.encryptionBaseline`, …), read with one paginated Query. */
-  async listRecords<Value>(kind: RecordKind<Value>): Promise<Value[]> {
+  async listRecords<Value>(kind: RecordKind<Value>, keyPrefix?: string): Promise<Value[]> {
     const values: Value[] = [];
     await awsCall('DynamoDB Query', async () => {
       for await (const page of paginateQuery(
         { client: this.#documents },
         {
           TableName: this.#table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': kind.name },
+          KeyConditionExpression:
+            keyPrefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: {
+            ':pk': kind.name,
+            ...(keyPrefix === undefined ? {} : { ':prefix': keyPrefix }),
+          },
           ConsistentRead: true,
         },
       )) {

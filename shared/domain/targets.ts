@@ -75,6 +75,17 @@ export const targetName = (target: Target) => `${target.account}/${target.region
 export const memberRoleArn = (account: string, roleName: string, partition = 'aws') =>
   `arn:${partition}:iam::${account}:role/${roleName}`;
 
+/** The AWS partition of a region (`aws`, `aws-cn`, `aws-us-gov`). */
+const partitionOf = (region: string) =>
+  region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+
+/**
+ * How the ARNs of `service` resources of `target` begin (`arn:aws:elasticache:<region>:<account>:`):
+ * records keyed by ARN are read for one target with a key prefix, not all of them.
+ */
+export const targetArnPrefix = (target: Target, service = 'elasticache') =>
+  `arn:${partitionOf(target.region)}:${service}:${target.region}:${target.account}:`;
+
 /** Whether `arn` names a resource of `target` (`arn:<partition>:<service>:<region>:<account>:…`). */
 export function inTarget(arn: string, target: Target): boolean {
   const [, , , region, account] = arn.split(':');

@@ -29,7 +29,7 @@ import { evaluate } from '../domain/evaluate.js';
 import type { Finding } from '../domain/finding.js';
 import type { Policy } from '../domain/policy/schema.js';
 import type { Resource } from '../domain/resource.js';
-import { inTarget, type Target } from '../domain/targets.js';
+import { inTarget, type Target, targetArnPrefix } from '../domain/targets.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
 
 /**
@@ -204,7 +204,11 @@ export async function scanEncryptionDrift(
   const now = deps.now?.() ?? new Date();
   const [fleet, all] = await Promise.all([
     scope.fleet ?? readFleet(deps.clients),
-    deps.store.listRecords<EncryptionBaseline>(BASELINE_KIND),
+    // A target reads its own baselines only (keyed by ARN), not every target's.
+    deps.store.listRecords<EncryptionBaseline>(
+      BASELINE_KIND,
+      scope.target === undefined ? undefined : targetArnPrefix(scope.target),
+    ),
   ]);
   const { target } = scope;
   const stored = target === undefined ? all : all.filter((baseline) => inTarget(baseline.arn, target));

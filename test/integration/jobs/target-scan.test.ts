@@ -11,7 +11,7 @@ import { AlertPublisher, DETAIL_TYPES, EventPublisher } from '../../../shared/aw
 import type { EncryptionBaseline } from '../../../shared/domain/drift.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { REMEDIATION_ACTIONS } from '../../../shared/domain/remediation.js';
-import { inTarget, type Target } from '../../../shared/domain/targets.js';
+import { inTarget, type Target, targetArnPrefix } from '../../../shared/domain/targets.js';
 import type { UpgradeStarter } from '../../../shared/jobs/durability.js';
 import { BASELINE_KIND, scanEncryptionDrift } from '../../../shared/jobs/encryption-drift.js';
 import { scanTarget, type TargetScanDeps } from '../../../shared/jobs/target-scan.js';
@@ -98,6 +98,24 @@ describe('Function: scanTarget', () => {
     expect(
       stack.emulator.sinks.events.filter((event) => event.detailType === DETAIL_TYPES.encryptionRetired),
     ).toEqual([]);
+  });
+
+  it("reads its own target's baselines only: the table is queried by the target's ARN prefix", async () => {
+    // Prepare: both targets' runs leave their baselines in the one partition.
+    await scanTarget(deps(stack.emulator), settings, HOME);
+    await scanTarget(deps(other), settings, OTHER);
+
+    // Act
+    const read = await stack.store.listRecords<EncryptionBaseline>(BASELINE_KIND, targetArnPrefix(OTHER));
+
+    // Assess: one of the three, though all three share the partition.
+    expect(await baselines()).toHaveLength(3);
+    expect(read.map((baseline) => baseline.arn)).toEqual([
+      `arn:aws:elasticache:eu-west-1:${ACCOUNT}:replicationgroup:other-a`,
+    ]);
+    expect(targetArnPrefix({ account: ACCOUNT, region: 'cn-north-1' })).toBe(
+      `arn:aws-cn:elasticache:cn-north-1:${ACCOUNT}:`,
+    );
   });
 
   it('retires the other targets’ baselines when the drift scan is not scoped (why the scope is needed)', async () => {
