@@ -3,13 +3,8 @@ import { EVENT_PATTERNS } from '../../shared/aws/event-patterns.js';
 import { RecheckQueue } from '../../shared/aws/recheck-queue.js';
 import { parseRecheckMessage, parseResourceEvent, type ResourceEvent } from '../../shared/domain/events.js';
 import { createReactDeps } from '../../shared/jobs/durability-deps.js';
-import {
-  homeTarget,
-  MEMBER_ENV,
-  MemberClients,
-  memberAccessOf,
-  reactToEvent,
-} from '../../shared/jobs/durability-react.js';
+import { homeTarget, MemberClients, reactToEvent } from '../../shared/jobs/durability-react.js';
+import { MEMBER_ENV, perMemberAccess } from '../../shared/jobs/member-env.js';
 import { envPositiveInt } from '../../shared/runtime/config.js';
 import { createHandler } from '../../shared/runtime/handler.js';
 import { isSqsBatch, parseSqsBatch, processBatch } from '../../shared/runtime/sqs-batch.js';
@@ -25,7 +20,7 @@ const rechecks = {
   maxRechecks: durability.config.MAX_RECHECKS,
 };
 /** Member accounts' clients, one AssumeRole per account for the container's life. */
-const members = new MemberClients(memberAccessOf(durability.config), durability.aws);
+const membersFor = perMemberAccess(durability.config, (access) => new MemberClients(access, durability.aws));
 
 /** A CloudTrail API call or an ElastiCache service event; or a batch of this function's own delayed re-checks. */
 const eventSchema = z
@@ -41,13 +36,16 @@ export const handler = createHandler(
   { logger: durability.logger, eventSchema, onFinalError: 'drop' },
   async (event, context) => {
     const home = homeTarget(context.invokedFunctionArn, durability.config.AWS_REGION);
-    const react = async (resource: ResourceEvent) =>
-      reactToEvent(
+    const react = async (resource: ResourceEvent) => {
+      const settings = await durability.settings();
+      const members = membersFor(settings.policy);
+      return reactToEvent(
         { ...durability.job(context.awsRequestId), members, home },
-        await durability.settings(),
+        settings,
         rechecks,
         resource,
       );
+    };
     return event.records === undefined
       ? react(event.resource)
       : processBatch(event.records, durability.logger, (record) => react(parseRecheckMessage(record.body)));

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { EVENT_PATTERNS } from '../../shared/aws/event-patterns.js';
 import { parseResourceEvent } from '../../shared/domain/events.js';
-import { scanEncryptionDrift } from '../../shared/jobs/encryption-drift.js';
+import { scanDriftOf } from '../../shared/jobs/encryption-drift.js';
 import { createDeps } from '../../shared/jobs/encryption-drift-deps.js';
 import { createMetrics } from '../../shared/jobs/function-base.js';
 import { createHandler } from '../../shared/runtime/handler.js';
@@ -10,11 +10,14 @@ import { publishFindingMetrics } from '../../shared/runtime/metrics.js';
 const drift = createDeps();
 const metrics = createMetrics();
 
-/** A schedule, or a CloudTrail call that can change encryption (checked, then the whole fleet is compared). */
+/**
+ * A schedule, or a CloudTrail call that can change encryption, of this account or forwarded
+ * from a member's (checked, then the whole fleet of the account and region it names is compared).
+ */
 const eventSchema = z.unknown().transform((event) => {
   const detailType = (event as { 'detail-type'?: unknown } | null)?.['detail-type'];
   return detailType === 'Scheduled Event'
-    ? { trigger: 'schedule' }
+    ? { trigger: 'schedule', target: undefined }
     : parseResourceEvent(event, EVENT_PATTERNS.encryptionDrift);
 });
 
@@ -23,7 +26,8 @@ export const handler = createHandler(
   { logger: drift.logger, eventSchema, onFinalError: 'drop' },
   async (event, context) => {
     const started = Date.now();
-    const report = await scanEncryptionDrift(drift.job, await drift.policy(), drift.scope(context));
+    const policy = await drift.policy();
+    const report = await scanDriftOf(drift.job(context, policy), policy, event.target);
     publishFindingMetrics(metrics, report.findings, 'encryption-drift', Date.now() - started);
     const counts: Record<string, number> = {};
     for (const alert of report.alerts) counts[alert.kind] = (counts[alert.kind] ?? 0) + 1;

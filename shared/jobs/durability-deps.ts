@@ -16,7 +16,8 @@ import type { Policy } from '../domain/policy/schema.js';
 import { envBoolean } from '../runtime/config.js';
 import type { DurabilityJobSettings, GroupCheckDeps } from './durability.js';
 import { createFunctionBase } from './function-base.js';
-import { homeTarget, MEMBER_ENV, memberCredentialsFor } from './org-scan.js';
+import { MEMBER_ENV } from './member-env.js';
+import { homeTarget, memberCredentialsFor } from './org-scan.js';
 import type { TargetScanDeps } from './target-scan.js';
 
 /**

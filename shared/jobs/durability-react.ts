@@ -3,22 +3,12 @@
  * region the event names, and, while it is changing, look again later through the re-check
  * queue. A member account's group is reached through that account's member role.
  */
-import * as z from 'zod';
 import { type AwsClientOptions, createElastiCacheClient } from '../aws/clients.js';
 import { createMetricsClient } from '../aws/durability-metrics.js';
-import { AwsCallError } from '../aws/errors.js';
 import { MAX_DELAY_SECONDS, type RecheckQueue } from '../aws/recheck-queue.js';
-import { MemberCredentials, targetFailure } from '../aws/targets.js';
+import { MemberCredentials } from '../aws/targets.js';
 import type { ResourceEvent } from '../domain/events.js';
-import {
-  DEFAULT_MEMBER_ROLE,
-  type MemberAccess,
-  roleNameSchema,
-  type Target,
-  targetName,
-} from '../domain/targets.js';
-import { GuardrailsError } from '../runtime/errors.js';
-import { isRetryable } from '../runtime/retryable.js';
+import { type MemberAccess, type Target, targetName } from '../domain/targets.js';
 import {
   awaitingChange,
   checkGroup,
@@ -26,26 +16,7 @@ import {
   type DurabilityReport,
   type GroupCheckDeps,
 } from './durability.js';
-
-/** How a function reaches member accounts (the same names as the fan-out's). */
-export const MEMBER_ENV = {
-  MEMBER_ROLE_NAME: roleNameSchema.default(DEFAULT_MEMBER_ROLE),
-  /** A deployment secret: never logged. Empty: the member role asks for none. */
-  MEMBER_EXTERNAL_ID: z
-    .string()
-    .optional()
-    .transform((value) => (value === '' ? undefined : value)),
-};
-
-/** The member access a function's environment ({@link MEMBER_ENV}) describes. */
-export const memberAccessOf = (config: {
-  MEMBER_ROLE_NAME: string;
-  MEMBER_EXTERNAL_ID?: string | undefined;
-}) =>
-  ({
-    roleName: config.MEMBER_ROLE_NAME,
-    ...(config.MEMBER_EXTERNAL_ID === undefined ? {} : { externalId: config.MEMBER_EXTERNAL_ID }),
-  }) satisfies MemberAccess;
+import { reactIn } from './member-env.js';
 
 /** The clients a reaction acts through in one target. */
 export type TargetClients = Pick<GroupCheckDeps, 'clients' | 'cloudwatch'>;
@@ -102,13 +73,7 @@ export function homeTarget(invokedFunctionArn: string | undefined, region: strin
   return { account: account === '' ? undefined : account, region };
 }
 
-/** A reaction that failed in another target; the message names the target and the cause. */
-export class TargetReactionError extends GuardrailsError {
-  constructor(target: Target, cause: string, options: ErrorOptions & { retryable: boolean }) {
-    super(`reacting in ${targetName(target)}: ${cause}`, options);
-    this.name = 'TargetReactionError';
-  }
-}
+export { TargetReactionError } from './member-env.js';
 
 /**
  * Check the group an event names, in the target it names; schedule a re-check (attempt + 1,
@@ -127,12 +92,9 @@ export async function reactToEvent(
   const { target } = event;
   if (target === undefined || (target.account === deps.home.account && target.region === deps.home.region))
     return react(deps, settings, rechecks, event);
-  try {
-    return await react({ ...deps, ...deps.members.clientsOf(target) }, settings, rechecks, event);
-  } catch (error) {
-    const failure = targetFailure(error, target, deps.members.credentials.access);
-    throw new TargetReactionError(target, failure.cause, { cause: error, retryable: isRetryable(error) });
-  }
+  return reactIn(target, deps.members.credentials.access, () =>
+    react({ ...deps, ...deps.members.clientsOf(target) }, settings, rechecks, event),
+  );
 }
 
 async function react(

@@ -1,14 +1,18 @@
 /**
  * The encryption-drift job's dependencies: the ElastiCache and tagging clients, the state
- * store (baselines), EventBridge and the SNS alert topic, and nothing else.
+ * store (baselines), EventBridge, the SNS alert topic and, for an event forwarded from a member
+ * account, that account's credentials (STS); nothing else.
  */
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { createFleetClients } from '../aws/clients.js';
 import { AlertPublisher, EventPublisher } from '../aws/notify.js';
 import { StateStore } from '../aws/state-store.js';
-import type { DriftJobDeps, DriftScope } from './encryption-drift.js';
+import { MemberCredentials } from '../aws/targets.js';
+import type { Policy } from '../domain/policy/schema.js';
+import type { DriftJobDeps, DriftTargetDeps } from './encryption-drift.js';
 import { createFunctionBase } from './function-base.js';
+import { MEMBER_ENV, perMemberAccess } from './member-env.js';
 import { homeTarget } from './org-scan.js';
 
 /**
@@ -16,30 +20,36 @@ import { homeTarget } from './org-scan.js';
  *
  * @example
  * const drift = createDeps();
- * await scanEncryptionDrift(drift.job, await drift.policy(), drift.scope(context));
+ * const policy = await drift.policy();
+ * await scanDriftOf(drift.job(context, policy), policy, event.target);
  */
 export function createDeps(env: NodeJS.ProcessEnv = process.env) {
   const base = createFunctionBase(
     'encryption-drift',
-    { ALERT_TOPIC_ARN: z.string().min(1), AWS_REGION: z.string().min(1) },
+    { ALERT_TOPIC_ARN: z.string().min(1), AWS_REGION: z.string().min(1), ...MEMBER_ENV },
     env,
   );
-  const job: DriftJobDeps = {
+  const own: DriftJobDeps = {
     clients: createFleetClients(base.aws),
     store: new StateStore(base.config.STATE_TABLE, base.aws),
     events: new EventPublisher(base.config.EVENT_BUS_NAME, base.aws),
     alerts: new AlertPublisher(base.config.ALERT_TOPIC_ARN, base.aws),
     logger: base.logger,
   };
+  /** Member accounts' credentials, one AssumeRole per account for the container's life. */
+  const membersFor = perMemberAccess(base.config, (access) => new MemberCredentials(access, base.aws));
   return {
     ...base,
-    job,
     /**
-     * This function scans the deployment's own account and region only: it answers for their
-     * baselines alone (the organisation scan's targets answer for theirs).
+     * One invocation's deps. Its own target (account of its ARN, its region) is compared with
+     * its own clients and answers for that target's baselines alone (the organisation scan's
+     * targets answer for theirs); a member's target is reached through the member role.
      */
-    scope: (context: Pick<Context, 'invokedFunctionArn'>): DriftScope => ({
-      target: homeTarget(context.invokedFunctionArn, base.config.AWS_REGION),
+    job: (context: Pick<Context, 'invokedFunctionArn'>, policy: Policy): DriftTargetDeps => ({
+      ...own,
+      home: homeTarget(context.invokedFunctionArn, base.config.AWS_REGION),
+      members: membersFor(policy),
+      aws: base.aws,
     }),
   };
 }

@@ -5,7 +5,7 @@
  * transition (the next run finds it again).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { FleetClients } from '../aws/clients.js';
+import { type AwsClientOptions, createFleetClients, type FleetClients } from '../aws/clients.js';
 import { readFleet } from '../aws/elasticache.js';
 import {
   type Alert,
@@ -16,6 +16,7 @@ import {
 } from '../aws/notify.js';
 import { RECORD_KINDS } from '../aws/state-keys.js';
 import type { StateStore } from '../aws/state-store.js';
+import type { MemberCredentials } from '../aws/targets.js';
 import {
   alertsOnAnyChange,
   DRIFT_CHECKS,
@@ -31,6 +32,7 @@ import type { Policy } from '../domain/policy/schema.js';
 import type { Resource } from '../domain/resource.js';
 import { inTarget, type Target, targetArnPrefix } from '../domain/targets.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
+import { reactIn } from './member-env.js';
 
 /**
  * Where the baselines are stored. A storage key, not a check name: it keeps the spelling it was
@@ -279,4 +281,36 @@ export async function scanEncryptionDrift(
     summarized,
     baselinesWritten: decisions.filter((decision) => decision.baseline !== undefined).length,
   };
+}
+
+/** What a run in the target an event names needs beside the own target's deps. */
+export interface DriftTargetDeps extends DriftJobDeps {
+  /** The function's own account and region: compared with `clients` as they are. */
+  home: Target;
+  /** The member accounts' credentials (their member role). */
+  members: MemberCredentials;
+  /** Options every target's clients share (endpoint, retries); region and credentials are the target's. */
+  aws: AwsClientOptions;
+}
+
+/**
+ * Compare the fleet of the target an event names (its own when it names none) with that
+ * target's baselines. Another target's fleet is read through its account's member role before
+ * anything is compared, so an unreachable target fails the run with the cause named and no
+ * alert (see {@link reactIn}); alerts go out centrally, as for the own target.
+ *
+ * @example
+ * const report = await scanDriftOf(deps, policy, { account: '111111111111', region: 'eu-west-1' });
+ */
+export async function scanDriftOf(
+  deps: DriftTargetDeps,
+  policy: Policy,
+  target: Target | undefined,
+): Promise<DriftReport> {
+  const { home, members, aws, ...own } = deps;
+  if (target === undefined || (target.account === home.account && target.region === home.region))
+    return scanEncryptionDrift(own, policy, { target: home });
+  const clients = createFleetClients(members.clientOptions(target, aws));
+  const fleet = await reactIn(target, members.access, () => readFleet(clients));
+  return scanEncryptionDrift({ ...own, clients }, policy, { target, fleet });
 }

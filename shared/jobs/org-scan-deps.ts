@@ -6,7 +6,8 @@ import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import type { Policy } from '../domain/policy/schema.js';
 import { createFunctionBase } from './function-base.js';
-import { homeTarget, MEMBER_ENV, memberCredentialsFor, type TargetListDeps } from './org-scan.js';
+import { MEMBER_ENV } from './member-env.js';
+import { homeTarget, memberCredentialsFor, type TargetListDeps } from './org-scan.js';
 
 /**
  * Build once per container.

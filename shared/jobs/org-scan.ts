@@ -8,64 +8,30 @@ import type { AwsClientOptions } from '../aws/clients.js';
 import { MemberCredentials, resolveTargets } from '../aws/targets.js';
 import { FINDING_STATUSES, type Finding, type FindingStatus } from '../domain/finding.js';
 import type { Policy } from '../domain/policy/schema.js';
-import { type MemberAccess, type Target, targetErrorFinding } from '../domain/targets.js';
+import { type Target, targetErrorFinding } from '../domain/targets.js';
 import { clip } from '../runtime/echo.js';
 import { InputValidationError } from '../runtime/errors.js';
 import { redactText } from '../runtime/redact.js';
+import { type MemberEnv, perMemberAccess } from './member-env.js';
 import type { TargetResult } from './target-scan.js';
 
-const optionalText = z
-  .string()
-  .optional()
-  .transform((value) => (value === '' ? undefined : value));
-
-/** The deployment's settings for reaching member accounts (params memberRoleName, memberExternalId). */
-export const MEMBER_ENV = {
-  /** The member role's name; IAM lets the functions assume only this one. Empty: the policy's. */
-  MEMBER_ROLE_NAME: optionalText,
-  /** The member role's external id: a secret, never logged. Empty: none. */
-  MEMBER_EXTERNAL_ID: optionalText,
-} as const;
-
 /**
- * How the app reaches member accounts: the deployment's role name (its IAM grants AssumeRole
- * on that name only) or else the policy's, and the deployment's external id.
- */
-export function memberAccess(
-  config: { MEMBER_ROLE_NAME?: string; MEMBER_EXTERNAL_ID?: string },
-  policy: Policy,
-): MemberAccess | undefined {
-  const targets = policy.settings.targets;
-  if (targets === undefined) return undefined;
-  return {
-    roleName: config.MEMBER_ROLE_NAME ?? targets.roleName,
-    ...(config.MEMBER_EXTERNAL_ID === undefined ? {} : { externalId: config.MEMBER_EXTERNAL_ID }),
-  };
-}
-
-/**
- * The member credentials a policy calls for (none when it names no targets), one
- * {@link MemberCredentials} per role name and external id kept for the container's life, so
- * the regions of an account share one AssumeRole across invocations until it nears expiry.
+ * The member credentials a policy calls for, one {@link MemberCredentials} per role name and
+ * external id kept for the container's life, so the regions of an account share one AssumeRole
+ * across invocations until it nears expiry. None when the policy names no targets: the scan
+ * then covers the deployment's own account and region alone.
  *
  * @example
  * const membersFor = memberCredentialsFor(base.config, base.aws);
  * const members = membersFor(await base.policy());
  */
 export function memberCredentialsFor(
-  config: { MEMBER_ROLE_NAME?: string; MEMBER_EXTERNAL_ID?: string },
+  config: MemberEnv,
   aws: AwsClientOptions,
   now: () => number = Date.now,
 ): (policy: Policy) => MemberCredentials | undefined {
-  const kept = new Map<string, MemberCredentials>();
-  return (policy) => {
-    const access = memberAccess(config, policy);
-    if (access === undefined) return undefined;
-    const key = JSON.stringify(access);
-    const members = kept.get(key) ?? new MemberCredentials(access, aws, now);
-    kept.set(key, members);
-    return members;
-  };
+  const kept = perMemberAccess(config, (access) => new MemberCredentials(access, aws, now));
+  return (policy) => (policy.settings.targets === undefined ? undefined : kept(policy));
 }
 
 /**

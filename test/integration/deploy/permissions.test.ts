@@ -63,7 +63,7 @@ const SERVICE_OF: Record<string, string> = {
   ListRegions: 'account',
   BatchImportFindings: 'securityhub',
 };
-/** A member account of the sandbox's organisation (durability-react acts on its events through its role). */
+/** A member account of the sandbox's organisation (the reactions act on its events through its role). */
 const MEMBER = '100000000001';
 /**
  * Policies naming targets, each loaded into its own instance of the functions that read them
@@ -261,6 +261,15 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     stack.emulator.clock.advance(DURATIONS.delete);
     await invoke('encryption-drift', schedule);
     expect(stack.emulator.sinks.messages.some((message) => message.subject?.includes('drift-1'))).toBe(true);
+    // A member account's call, forwarded onto the central bus: compared there through its role.
+    stack.emulator.fleetOf(MEMBER, REGION).putGroup(groupState('drift-member', { encrypted: false }));
+    await invoke('encryption-drift', {
+      ...cloudTrail('ModifyReplicationGroup', 'drift-member'),
+      account: MEMBER,
+      region: REGION,
+    });
+    const member = stack.emulator.faults.log.filter((entry) => entry.account === MEMBER);
+    expect(member.map((entry) => entry.action)).toContain('DescribeReplicationGroups');
   });
 
   it('snapshot-cleanup: expires our snapshot past retention', async () => {

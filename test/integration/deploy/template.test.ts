@@ -322,11 +322,11 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
     ).not.toContain(lambdaLogicalId('durability-scan'));
   });
 
-  it('lets only the scans and the reaction assume a role, and only the member role', () => {
+  it('lets only the scans and the reactions assume a role, and only the member role', () => {
     const assuming = FUNCTIONS.filter((name) =>
       roleStatements(functionRole(name)).some((statement) => actionsOf(statement).includes('sts:AssumeRole')),
     );
-    expect(assuming.sort()).toEqual(['durability-react', 'durability-scan', 'org-scan']);
+    expect(assuming.sort()).toEqual(['durability-react', 'durability-scan', 'encryption-drift', 'org-scan']);
     for (const name of assuming) {
       const statement = roleStatements(functionRole(name)).find((candidate) =>
         actionsOf(candidate).includes('sts:AssumeRole'),
