@@ -57,7 +57,12 @@ const SECRET_ASSIGNMENT = new RegExp(
   'gi',
 );
 
-const ERROR_NAME = /(?:Error|Exception|Fault)$/;
+/**
+ * An error's name, as SDKs and AWS answer them: `…Error`, `…Exception`, `…Fault`, and AWS error
+ * codes of that shape (`InvalidClientTokenId`, `ExpiredToken`, `SignatureDoesNotMatch`).
+ */
+const ERROR_NAME =
+  /(?:Error|Exception|Fault)$|^(?:Invalid|Expired|Missing|Incomplete|Unrecognized|Malformed)[A-Z]|DoesNotMatch$/;
 
 interface Walk {
   depth: number;

@@ -80,6 +80,15 @@ describe('Function: redactText', () => {
   });
 
   it.each([
+    'region eu-south-2 is not enabled: InvalidClientTokenId: The security token included in the request is invalid.',
+    'ExpiredToken: The security token included in the request is expired',
+    'SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided.',
+  ])('keeps the message after an AWS error code that reads like a key: %s', (message) => {
+    expect(redactText(message)).toBe(message);
+    expect(redactText(`${message} token=abc123`)).toBe(`${message} token=${REDACTED}`);
+  });
+
+  it.each([
     ['redis://admin:s3cret@10.0.0.5:6379/0', `redis://${REDACTED}@10.0.0.5:6379/0`],
     ['rediss://:s3cret@10.0.0.5:6380', `rediss://${REDACTED}@10.0.0.5:6380`],
     ['connect admin:s3cret@10.0.0.5:6379', `connect ${REDACTED}@10.0.0.5:6379`],
