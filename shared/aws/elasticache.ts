@@ -32,7 +32,7 @@ import { AwsCallError, awsCall } from './errors.js';
 import { mutate } from './mutation.js';
 import { readTagsByArn, TAGGING_RESOURCE_TYPES } from './tagging.js';
 
-const PAGE_SIZE = 100;
+export const PAGE_SIZE = 100;
 
 /** Narrow an API string to one of our enum values; anything else is unknown, never guessed. */
 function oneOf<T extends string>(values: readonly T[], value: string | undefined): T | undefined {
@@ -179,73 +179,6 @@ export async function readFleet(
   for (const group of groups) group.tags = groupTags.get(group.arn) ?? {};
   for (const cache of caches) cache.tags = cacheTags.get(cache.arn) ?? {};
   return [...groups, ...caches];
-}
-
-/** Engine versions by replication group id, and the failure that cut the reading short, if any. */
-export interface EngineVersions {
-  versions: Map<string, string>;
-  error?: AwsCallError;
-}
-
-/**
- * The engine versions of replication groups (DescribeReplicationGroups has no version
- * field), read from their member clusters. One group (a reaction to an event) costs one
- * call on its first member; more are read 100 clusters to a page, stopping once every
- * wanted group is seen: at most one call per 100 clusters, however many groups are wanted.
- * A page that fails after the SDK's retries ends the reading with what was read so far and
- * the error: the caller decides for the groups left without a version.
- */
-export async function readEngineVersions(
-  client: ElastiCacheClient,
-  groups: readonly Pick<Resource, 'id' | 'firstMemberCluster'>[],
-): Promise<EngineVersions> {
-  const versions = new Map<string, string>();
-  const wanted = new Set(groups.map((group) => group.id));
-  const only = groups.length === 1 ? groups[0]?.firstMemberCluster : undefined;
-  try {
-    if (wanted.size === 0) return { versions };
-    for await (const page of paginateDescribeCacheClusters(
-      { client, pageSize: PAGE_SIZE },
-      {
-        MaxRecords: PAGE_SIZE,
-        ShowCacheNodeInfo: false,
-        ...(only === undefined ? {} : { CacheClusterId: only }),
-      },
-    )) {
-      for (const cluster of page.CacheClusters ?? []) {
-        const group = cluster.ReplicationGroupId;
-        if (group !== undefined && cluster.EngineVersion !== undefined && wanted.has(group))
-          versions.set(group, cluster.EngineVersion);
-      }
-      if (versions.size === wanted.size) break;
-    }
-  } catch (error) {
-    return { versions, error: new AwsCallError('DescribeCacheClusters', error) };
-  }
-  return { versions };
-}
-
-/**
- * Write the engine versions of `resources` onto them (those still without one; a group named
- * twice is read once). Returns, per ARN, the failure of each group whose version could not
- * be read: the caller decides what that group's findings or plan say.
- *
- * @example
- * const unreadable = await readEngineVersionsInto(client, violating);
- */
-export async function readEngineVersionsInto(
-  client: ElastiCacheClient,
-  resources: readonly Resource[],
-): Promise<Map<string, AwsCallError>> {
-  const wanted = [...new Set(resources)].filter((resource) => resource.engineVersion === undefined);
-  const failures = new Map<string, AwsCallError>();
-  if (wanted.length === 0) return failures;
-  const { versions, error } = await readEngineVersions(client, wanted);
-  for (const resource of wanted) {
-    resource.engineVersion = versions.get(resource.id);
-    if (resource.engineVersion === undefined && error !== undefined) failures.set(resource.arn, error);
-  }
-  return failures;
 }
 
 /** One replication group as the API describes it, or undefined when it does not exist (any more). */

@@ -7,12 +7,8 @@ import { readFile } from 'node:fs/promises';
 import type { ReplicationGroup, ServerlessCache } from '@aws-sdk/client-elasticache';
 import * as z from 'zod';
 import { type AwsClientOptions, createElastiCacheClient, createFleetClients } from '../aws/clients.js';
-import {
-  readEngineVersionsInto,
-  readFleet,
-  toReplicationGroupResource,
-  toServerlessCacheResource,
-} from '../aws/elasticache.js';
+import { readFleet, toReplicationGroupResource, toServerlessCacheResource } from '../aws/elasticache.js';
+import { readEngineVersionsInto } from '../aws/engine-versions.js';
 import type { Resource } from '../domain/resource.js';
 import { fieldProblems } from '../domain/zod-issues.js';
 import { clip, echo, listProblems } from '../runtime/echo.js';

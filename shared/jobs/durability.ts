@@ -7,7 +7,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { FleetClients } from '../aws/clients.js';
-import { readEngineVersionsInto, readFleet, readReplicationGroup } from '../aws/elasticache.js';
+import { readFleet, readReplicationGroup } from '../aws/elasticache.js';
+import { readEngineVersionsInto } from '../aws/engine-versions.js';
 import type { EventPublisher } from '../aws/notify.js';
 import { durabilityLeaseKey, LEASE_PREFIXES, remediationDetailsSchema } from '../aws/state-keys.js';
 import type { StateStore } from '../aws/state-store.js';

@@ -190,23 +190,12 @@ export interface DriftScope {
 }
 
 /**
- * Scan the fleet for StorageEncryptionType drift and policy violations. A transition is
- * alerted once even when runs overlap: before alerting, a run claims it by a compare-and-set
- * of the resource's baseline; a run that loses the claim stays silent. A run that cannot send
- * gives the claim back, so the next run alerts the transition again.
- *
- * @example
- * const report = await scanEncryptionDrift(deps, policy, { target: { account: '111111111111', region: 'eu-west-1' } });
+ * The scope's fleet against its stored baselines: each resource's findings and decision, and
+ * the baselines whose resource is gone. A target reads its own baselines only (keyed by ARN).
  */
-export async function scanEncryptionDrift(
-  deps: DriftJobDeps,
-  policy: Policy,
-  scope: DriftScope = {},
-): Promise<DriftReport> {
-  const now = deps.now?.() ?? new Date();
+async function decide(deps: DriftJobDeps, policy: Policy, scope: DriftScope, now: Date) {
   const [fleet, all] = await Promise.all([
     scope.fleet ?? readFleet(deps.clients),
-    // A target reads its own baselines only (keyed by ARN), not every target's.
     deps.store.listRecords<EncryptionBaseline>(
       BASELINE_KIND,
       scope.target === undefined ? undefined : targetArnPrefix(scope.target),
@@ -232,6 +221,25 @@ export async function scanEncryptionDrift(
   });
   const present = new Set(fleet.map((resource) => resource.arn));
   const gone = stored.filter((baseline) => !present.has(baseline.arn));
+  return { findings, decisions, gone };
+}
+
+/**
+ * Scan the fleet for StorageEncryptionType drift and policy violations. A transition is
+ * alerted once even when runs overlap: before alerting, a run claims it by a compare-and-set
+ * of the resource's baseline; a run that loses the claim stays silent. A run that cannot send
+ * gives the claim back, so the next run alerts the transition again.
+ *
+ * @example
+ * const report = await scanEncryptionDrift(deps, policy, { target: { account: '111111111111', region: 'eu-west-1' } });
+ */
+export async function scanEncryptionDrift(
+  deps: DriftJobDeps,
+  policy: Policy,
+  scope: DriftScope = {},
+): Promise<DriftReport> {
+  const now = deps.now?.() ?? new Date();
+  const { findings, decisions, gone } = await decide(deps, policy, scope, now);
   const store = deps.store;
   const { settled, claim, confirm, giveBack } = baselineWrites(store, now);
 

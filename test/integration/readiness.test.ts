@@ -16,7 +16,8 @@ import {
 } from '@aws-sdk/client-elasticache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../infra/local/emulator/server.js';
-import { readEngineVersions, readReplicationGroup } from '../../shared/aws/elasticache.js';
+import { readReplicationGroup } from '../../shared/aws/elasticache.js';
+import { readEngineVersions } from '../../shared/aws/engine-versions.js';
 import {
   DEFAULT_PLAN_OPTIONS,
   type DurabilityPlan,

@@ -3,7 +3,8 @@
  * and check everything AWS would refuse later, before anything is created or changed.
  */
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
-import { type MigrationEndpoint, readEngineVersionsInto } from '../../aws/elasticache.js';
+import type { MigrationEndpoint } from '../../aws/elasticache.js';
+import { readEngineVersionsInto } from '../../aws/engine-versions.js';
 import { StateStore } from '../../aws/state-store.js';
 import { withNode } from '../../aws/valkey.js';
 import {

@@ -5,7 +5,8 @@
  * back); the ASL waits for the group between looks. A refusal ends the execution with the
  * fault's name, the group left as the last step left it.
  */
-import { readEngineVersionsInto, readReplicationGroup, sendPlanStep } from '../../aws/elasticache.js';
+import { readReplicationGroup, sendPlanStep } from '../../aws/elasticache.js';
+import { readEngineVersionsInto } from '../../aws/engine-versions.js';
 import { DETAIL_TYPES } from '../../aws/notify.js';
 import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
 import { durabilityLeaseKey } from '../../aws/state-keys.js';
