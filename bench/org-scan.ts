@@ -5,7 +5,7 @@
  * the single-target floor (one target scanned alone through the same path, same latency).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { STATE_TABLE, startDynamo } from '../infra/local/dynamo.js';
 import { CENTRAL_ACCOUNT, memberAccounts, SANDBOX_REGIONS } from '../infra/local/emulator/accounts.js';
@@ -148,8 +148,9 @@ export async function orgScanBench(
   const most = Math.max(...calls);
   const resources = groups + fleet.serverless;
   const bound = 2 * Math.ceil(resources / 100) + 5;
+  const within = calls.filter((count) => count <= bound).length;
   rows.push({
-    name: `Organisation scan, API calls per target (most of ${targets.length}; ${resources} resources each, AssumeRole included)`,
+    name: `Organisation scan, API calls per target (most of ${targets.length}, ${within} within the bound; ${resources} resources each, AssumeRole included)`,
     value: most,
     unit: 'calls',
     baseline: bound,
@@ -169,17 +170,16 @@ export async function orgScanBench(
     ratio: round(all.ms / expected),
     met: all.ms / expected <= 1.25,
   });
-  // Lambda gives each item its own CPU; here every item, the emulator and dynalite share this machine's cores.
-  const cores = availableParallelism();
-  const cpuFloor = all.cpuMs / cores;
+  // Lambda gives each item its own CPU; here every item, the emulator and dynalite take turns on one JS thread.
+  const cpuFloor = Math.max(expected, all.cpuMs);
   rows.push({
-    name: `Organisation scan wall time, ${label}, against this machine's CPU floor (${round(all.cpuMs, 0)} ms CPU over ${cores} cores)`,
+    name: `Organisation scan wall time, ${label}, against the run's own CPU time (${round(all.cpuMs, 0)} ms: items, emulator and dynalite on one thread)`,
     value: round(all.ms, 0),
     unit: 'ms',
-    baseline: round(Math.max(expected, cpuFloor), 0),
-    goal: 'ratio to max(waves x single-target floor, CPU time / cores) <= 1.25',
-    ratio: round(all.ms / Math.max(expected, cpuFloor)),
-    met: all.ms / Math.max(expected, cpuFloor) <= 1.25,
+    baseline: round(cpuFloor, 0),
+    goal: 'ratio to max(waves x single-target floor, CPU time of the run) <= 1.25',
+    ratio: round(all.ms / cpuFloor),
+    met: all.ms / cpuFloor <= 1.25,
   });
 }
 
