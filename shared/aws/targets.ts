@@ -23,6 +23,7 @@ import {
   type TargetSpec,
 } from '../domain/targets.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
+import { REDACTED } from '../runtime/redact.js';
 import { isThrottlingError } from '../runtime/retryable.js';
 import { type AwsClientOptions, createClient } from './clients.js';
 import { AwsCallError, awsCall } from './errors.js';
@@ -131,7 +132,9 @@ export function targetFailure(failed: unknown, target: Target, access: MemberAcc
   const error = innermostCall(failed);
   const cause = error instanceof AwsCallError ? error.cause : error;
   const code = error instanceof AwsCallError ? error.fault : error instanceof Error ? error.name : 'Error';
-  const message = error instanceof Error ? error.message : String(error);
+  // STS quotes what it was sent (`Value '…' at 'externalId'`): the external id never goes further.
+  const said = error instanceof Error ? error.message : String(error);
+  const message = access.externalId === undefined ? said : said.replaceAll(access.externalId, REDACTED);
   const roleArn = memberRoleArn(target.account, access.roleName);
   const assuming = error instanceof AwsCallError && error.call.startsWith('STS AssumeRole');
   if (assuming && isThrottlingError(cause))
@@ -141,7 +144,7 @@ export function targetFailure(failed: unknown, target: Target, access: MemberAcc
       code,
       cause: `the role ${roleArn} cannot be assumed (is the member-access stack deployed there, with this external id?): ${message}`,
     };
-  if (REGION_NOT_ENABLED.has(code))
+  if (REGION_NOT_ENABLED.has(code) && !assuming)
     return { code, cause: `region ${target.region} is not enabled in account ${target.account}: ${message}` };
   return { code, cause: message };
 }

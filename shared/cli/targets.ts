@@ -10,6 +10,7 @@ import {
   ALL_ENABLED,
   DEFAULT_MEMBER_ROLE,
   DEFAULT_TARGET_CONCURRENCY,
+  EXTERNAL_ID_PATTERN,
   type MemberAccess,
   type TargetSpec,
   targetsSchema,
@@ -60,7 +61,6 @@ function parseConcurrency(value: string): number {
 export const EXTERNAL_ID_ENV = 'GUARDRAILS_EXTERNAL_ID';
 
 /** The AWS limits of an external id (IAM condition sts:ExternalId). */
-const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
 export const TARGETS_HELP = `
 Targets: --accounts or --org (optionally --ou) with --regions read every account x region,
@@ -142,7 +142,7 @@ function conflicts(flags: TargetFlags, chosen: boolean, externalId: string | und
     ] as const)
       if (value !== undefined)
         problems.push(`${flag} needs member accounts: give --accounts or --org (or settings.targets)`);
-  if (externalId !== undefined && !EXTERNAL_ID.test(externalId))
+  if (externalId !== undefined && !EXTERNAL_ID_PATTERN.test(externalId))
     // The value itself is never repeated: it is a secret.
     problems.push(
       `${flags.externalId === undefined ? `$${EXTERNAL_ID_ENV}` : '--external-id'}: expected 2 to 1224 letters, digits or +=,.@:/- (value not shown)`,

@@ -64,6 +64,13 @@ export interface TargetSpec {
   regions: readonly string[] | typeof ALL_ENABLED;
 }
 
+/** What STS takes as an external id (AssumeRole `ExternalId`): 2 to 1224 of these characters. */
+export const EXTERNAL_ID_PATTERN = /^[\w+=,.@:/-]{2,1224}$/;
+/** The external id, refused without repeating it: it is a secret. */
+export const externalIdSchema = z.string().regex(EXTERNAL_ID_PATTERN, {
+  error: 'expected 2 to 1224 letters, digits or +=,.@:/- (value not shown)',
+});
+
 /** How the app reaches a member account. The external id is a deployment secret: never logged. */
 export interface MemberAccess {
   roleName: string;

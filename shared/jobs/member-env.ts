@@ -8,6 +8,7 @@ import { targetFailure } from '../aws/targets.js';
 import type { Policy } from '../domain/policy/schema.js';
 import {
   DEFAULT_MEMBER_ROLE,
+  externalIdSchema,
   type MemberAccess,
   roleNameSchema,
   type Target,
@@ -23,7 +24,7 @@ export const MEMBER_ENV = {
   /** The member role's name; IAM lets the functions assume only this one. Empty: the policy's. */
   MEMBER_ROLE_NAME: z.string().optional().transform(emptyAsUnset).pipe(roleNameSchema.optional()),
   /** The member role's external id: a secret, never logged. Empty: none. */
-  MEMBER_EXTERNAL_ID: z.string().optional().transform(emptyAsUnset),
+  MEMBER_EXTERNAL_ID: z.string().optional().transform(emptyAsUnset).pipe(externalIdSchema.optional()),
 } as const;
 
 /** A function's parsed {@link MEMBER_ENV}. */

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ConfigError } from './errors.js';
+import { isSecretKey } from './redact.js';
 
 /** Environment flags arrive as strings; `true/false/1/0/yes/no` are what operators type. */
 export const envBoolean = z
@@ -26,7 +27,7 @@ export function parseEnv<Shape extends z.ZodRawShape>(
     const value = env[variable];
     return value === undefined
       ? `${variable}: is required but not set`
-      : `${variable}: ${issue.message} (got "${value}")`;
+      : `${variable}: ${issue.message}${isSecretKey(variable) ? '' : ` (got "${value}")`}`;
   });
   throw new ConfigError(`invalid environment: ${problems.join('; ')}`);
 }

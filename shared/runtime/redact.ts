@@ -20,7 +20,7 @@ const MAX_JSON_SCAN = 65_536;
 
 /** Words that make a key secret wherever they sit in it, with or without a separator. */
 const SECRET_KEY_WORDS =
-  '(?:pass(?:word|wd|phrase)|pwd|secret|token|api[-_.]?key|private[-_.]?key|access[-_.]?key|credential|authorization|cookie|signature|session[-_.]?id)';
+  '(?:pass(?:word|wd|phrase)|pwd|secret|token|api[-_.]?key|private[-_.]?key|access[-_.]?key|credential|authorization|cookie|signature|session[-_.]?id|external[-_.]?id)';
 /** Keys that are secret as a whole only (`auth`, `basic_auth`, `pass`), not `author` or `passedAt`. */
 const SECRET_KEY_WHOLE = '(?:(?:[\\w-][\\w.-]*)?auth|pass)';
 const SECRET_KEY_IN_NAME = new RegExp(SECRET_KEY_WORDS, 'i');

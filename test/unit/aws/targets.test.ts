@@ -160,6 +160,48 @@ describe('Function: targetFailure through wrapping', () => {
   });
 });
 
+describe('Function: targetFailure and the external id', () => {
+  const target = { account: '111111111111', region: 'us-east-1' };
+
+  it('never repeats the external id STS quotes back', () => {
+    // Prepare: STS refuses the value and quotes it, as AWS does.
+    const refused = new AwsCallError(
+      'STS AssumeRole arn:aws:iam::111111111111:role/r',
+      Object.assign(
+        new Error(
+          `1 validation error detected: Value '${access.externalId}' at 'externalId' failed to satisfy constraint`,
+        ),
+        { name: 'ValidationError' },
+      ),
+    );
+
+    // Act
+    const failure = targetFailure(refused, target, access);
+
+    // Assess
+    expect(failure.cause).not.toContain(access.externalId);
+    expect(failure.cause).toContain("Value '[REDACTED]' at 'externalId'");
+    expect(JSON.stringify(targetErrorFinding(target, failure))).not.toContain(access.externalId);
+  });
+
+  it('does not blame the region when STS itself refuses the central credentials', () => {
+    // Act
+    const failure = targetFailure(
+      new AwsCallError(
+        'STS AssumeRole arn:aws:iam::111111111111:role/r',
+        Object.assign(new Error('The security token included in the request is invalid.'), {
+          name: 'InvalidClientTokenId',
+        }),
+      ),
+      target,
+      access,
+    );
+
+    // Assess
+    expect(failure.cause).not.toContain('is not enabled');
+  });
+});
+
 describe('Function: resolveTargets', () => {
   const members = () => new MemberCredentials(access, options);
 

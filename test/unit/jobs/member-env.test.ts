@@ -32,6 +32,22 @@ describe('Constant: MEMBER_ENV', () => {
     // Act & Assess
     expect(() => parseEnv(MEMBER_ENV, { MEMBER_ROLE_NAME: 'member/*' })).toThrow(/MEMBER_ROLE_NAME: /);
   });
+
+  it('rejects an external id STS would refuse, naming the variable and not the value', () => {
+    // Act
+    const refused = (() => {
+      try {
+        parseEnv(MEMBER_ENV, { MEMBER_EXTERNAL_ID: 'has a space s3cr3t' });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    })();
+
+    // Assess
+    expect(refused).toMatch(/MEMBER_EXTERNAL_ID: expected 2 to 1224/);
+    expect(refused).not.toContain('s3cr3t');
+  });
 });
 
 describe('Function: memberAccessOf', () => {

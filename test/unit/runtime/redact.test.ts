@@ -38,6 +38,9 @@ describe('Function: isSecretKey', () => {
     'authorization',
     'credentials',
     'clientSecret',
+    'externalId',
+    'MEMBER_EXTERNAL_ID',
+    'ExternalId',
   ])('takes %s for a secret key', (key) => {
     expect(isSecretKey(key)).toBe(true);
   });
