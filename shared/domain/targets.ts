@@ -131,3 +131,22 @@ export function crossTargets(accounts: readonly string[], regions: readonly stri
     .sort()
     .flatMap((account) => [...new Set(regions)].sort().map((region) => ({ account, region })));
 }
+
+/**
+ * Why an event of `target` is none of the deployment's business under the policy's
+ * `settings.targets` (no targets: only its own account and region; an excluded account; an
+ * account or region not listed), or undefined when it is. An organisation's OUs are not
+ * checked here (that takes Organizations calls): the bus accepts only the organisation.
+ */
+export function notCovered(targets: TargetsSetting | undefined, target: Target): string | undefined {
+  const name = targetName(target);
+  if (targets === undefined)
+    return `${name} is not this deployment's account and region, and the policy names no targets`;
+  if (targets.exclude.includes(target.account))
+    return `${name}: account ${target.account} is excluded by the policy`;
+  if (targets.accounts !== undefined && !targets.accounts.includes(target.account))
+    return `${name}: account ${target.account} is not among the policy's accounts`;
+  if (targets.regions !== ALL_ENABLED && !targets.regions.includes(target.region))
+    return `${name}: region ${target.region} is not among the policy's regions`;
+  return undefined;
+}

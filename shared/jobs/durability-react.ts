@@ -8,7 +8,7 @@ import { createMetricsClient } from '../aws/durability-metrics.js';
 import { MAX_DELAY_SECONDS, type RecheckQueue } from '../aws/recheck-queue.js';
 import { MemberCredentials } from '../aws/targets.js';
 import type { ResourceEvent } from '../domain/events.js';
-import { type MemberAccess, type Target, targetName } from '../domain/targets.js';
+import { type MemberAccess, notCovered, type Target, targetName } from '../domain/targets.js';
 import {
   awaitingChange,
   checkGroup,
@@ -92,6 +92,11 @@ export async function reactToEvent(
   const { target } = event;
   if (target === undefined || (target.account === deps.home.account && target.region === deps.home.region))
     return react(deps, settings, rechecks, event);
+  const outside = notCovered(settings.policy.settings.targets, target);
+  if (outside !== undefined) {
+    deps.logger.warn('event dropped: not a target of this deployment', { event, reason: outside });
+    return { status: 'not-a-target', recheckInSeconds: undefined, findings: [] };
+  }
   return reactIn(target, deps.members.credentials.access, () =>
     react({ ...deps, ...deps.members.clientsOf(target) }, settings, rechecks, event),
   );

@@ -30,7 +30,7 @@ import { evaluate } from '../domain/evaluate.js';
 import type { Finding } from '../domain/finding.js';
 import type { Policy } from '../domain/policy/schema.js';
 import type { Resource } from '../domain/resource.js';
-import { inTarget, type Target, targetArnPrefix } from '../domain/targets.js';
+import { inTarget, notCovered, type Target, targetArnPrefix } from '../domain/targets.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
 import { reactIn } from './member-env.js';
 
@@ -318,6 +318,11 @@ export async function scanDriftOf(
   const { home, members, aws, ...own } = deps;
   if (target === undefined || (target.account === home.account && target.region === home.region))
     return scanEncryptionDrift(own, policy, { target: home });
+  const outside = notCovered(policy.settings.targets, target);
+  if (outside !== undefined) {
+    own.logger.warn('event dropped: not a target of this deployment', { target, reason: outside });
+    return { findings: [], alerts: [], summarized: false, baselinesWritten: 0 };
+  }
   const clients = createFleetClients(members.clientOptions(target, aws));
   const fleet = await reactIn(target, members.access, () => readFleet(clients));
   return scanEncryptionDrift({ ...own, clients }, policy, { target, fleet });

@@ -165,7 +165,7 @@ beforeAll(async () => {
     const file = join(dir, `policy-${variant}.yaml`);
     writeFileSync(file, POLICY.replace('settings: {', `settings: { ${targets},`));
     process.env.POLICY_FILE = file;
-    for (const name of ['org-scan', 'durability-scan']) {
+    for (const name of ['org-scan', 'durability-scan', 'durability-react', 'encryption-drift']) {
       const module = `${join(ROOT, 'functions', name, 'handler.ts')}?${variant}`;
       handlers.set(
         `${name}?${variant}`,
@@ -241,11 +241,12 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     expect(stack.emulator.model.groups.get('react-fix')?.effectiveDurability).toBe('sync');
     // A member account's event, forwarded onto the central bus: acted on through its role.
     stack.emulator.fleetOf(MEMBER, REGION).putGroup(groupState('react-member'));
-    await invoke('durability-react', {
-      ...cloudTrail('ModifyReplicationGroup', 'react-member'),
-      account: MEMBER,
-      region: REGION,
-    });
+    // Only a deployment whose policy names targets acts on a member's events.
+    await invoke(
+      'durability-react',
+      { ...cloudTrail('ModifyReplicationGroup', 'react-member'), account: MEMBER, region: REGION },
+      'organization',
+    );
     // snapshotBeforeChange: the first look takes the member group's snapshot, in the member account.
     const member = stack.emulator.faults.log.filter((entry) => entry.account === MEMBER);
     expect(member.map((entry) => entry.action)).toContain('CreateSnapshot');
@@ -263,11 +264,11 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     expect(stack.emulator.sinks.messages.some((message) => message.subject?.includes('drift-1'))).toBe(true);
     // A member account's call, forwarded onto the central bus: compared there through its role.
     stack.emulator.fleetOf(MEMBER, REGION).putGroup(groupState('drift-member', { encrypted: false }));
-    await invoke('encryption-drift', {
-      ...cloudTrail('ModifyReplicationGroup', 'drift-member'),
-      account: MEMBER,
-      region: REGION,
-    });
+    await invoke(
+      'encryption-drift',
+      { ...cloudTrail('ModifyReplicationGroup', 'drift-member'), account: MEMBER, region: REGION },
+      'organization',
+    );
     const member = stack.emulator.faults.log.filter((entry) => entry.account === MEMBER);
     expect(member.map((entry) => entry.action)).toContain('DescribeReplicationGroups');
   });

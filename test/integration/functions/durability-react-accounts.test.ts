@@ -13,6 +13,8 @@ import { memberRoleArn } from '../../../shared/domain/targets.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
 
 const POLICY = `version: 1
+settings:
+  targets: { organization: {}, regions: [us-east-1, eu-west-1] }
 rules:
   - name: prod-durability
     mode: enforce

@@ -17,6 +17,8 @@ import { groupState, REGION, type Stack, startStack } from '../harness.js';
 
 /** Every StorageEncryptionType allowed: the only alerts are drift alerts. */
 const POLICY = `version: 1
+settings:
+  targets: { organization: {}, regions: [us-east-1, eu-west-1] }
 rules:
   - name: at-rest
     match: { resourceTypes: [replication-group, serverless-cache] }

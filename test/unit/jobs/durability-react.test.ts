@@ -23,10 +23,14 @@ const HOME_REGION = 'us-east-1';
 const MEMBER = { account: '111111111111', region: 'eu-west-1' };
 const OWN_KEY = { accessKeyId: 'central-key', secretAccessKey: 'central-secret' };
 const ACCESS = { roleName: 'guardrails-member', externalId: 'external-id-of-the-org' };
-const settings = {
-  policy: parsePolicy(
-    'version: 1\nrules:\n  - name: all\n    durability: { minimum: sync }\n',
+const policyWith = (targets: string) =>
+  parsePolicy(
+    `version: 1\n${targets}rules:\n  - name: all\n    durability: { minimum: sync }\n`,
     'policy.yaml',
+  );
+const settings = {
+  policy: policyWith(
+    "settings:\n  targets: { organization: {}, exclude: ['222222222222'], regions: [us-east-1, eu-west-1, eu-central-1] }\n",
   ),
   dryRun: true,
 };
@@ -113,6 +117,45 @@ describe('Function: reactToEvent (where it acts)', () => {
       ExternalId: ACCESS.externalId,
     });
   });
+
+  it.each([
+    ['the policy names no targets', policyWith(''), MEMBER, 'the policy names no targets'],
+    [
+      'the account is excluded',
+      settings.policy,
+      { account: '222222222222', region: 'eu-west-1' },
+      'excluded',
+    ],
+    [
+      'the region is not listed',
+      settings.policy,
+      { account: MEMBER.account, region: 'ap-south-1' },
+      'region ap-south-1 is not among',
+    ],
+    [
+      'the account is not listed',
+      policyWith("settings:\n  targets: { accounts: ['333333333333'], regions: [eu-west-1] }\n"),
+      MEMBER,
+      'not among the policy',
+    ],
+  ])(
+    'drops a member event when %s, reading nothing and assuming no role',
+    async (_name, policy, target, reason) => {
+      // Prepare
+      const warnings: unknown[] = [];
+      const shared = deps();
+      shared.logger.warn = (...args: unknown[]) => void warnings.push(args);
+
+      // Act
+      const result = await reactToEvent(shared, { policy, dryRun: true }, rechecks, event(target));
+
+      // Assess
+      expect(result.status).toBe('not-a-target');
+      expect(reached).toEqual([]);
+      expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);
+      expect(JSON.stringify(warnings)).toContain(reason);
+    },
+  );
 
   it('goes through the member role for the own account in another region', async () => {
     // Act
