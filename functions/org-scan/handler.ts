@@ -17,7 +17,8 @@ export const handler = createHandler(
   async (event, context) => {
     if (event.action === 'summarize') {
       const summary = summarizeScan([...event.results, ...event.failed]);
-      scan.logger.info('organisation scan finished', { ...summary });
+      const failing = summary.failed > 0 || summary.exportFailures.length > 0;
+      scan.logger[failing ? 'warn' : 'info']('organisation scan finished', { ...summary });
       return summary;
     }
     const policy = await scan.policy();

@@ -98,6 +98,8 @@ export interface OrgScanSummary {
   findings: Record<FindingStatus, number>;
   /** The targets that failed and why (`<account>/<region>: <cause>`). */
   failures: string[];
+  /** Targets scanned whose Security Hub import failed or was refused in part (retried next run). */
+  exportFailures: string[];
 }
 
 /**
@@ -110,6 +112,7 @@ const mapResultSchema = z.looseObject({
   findings: z.partialRecord(z.enum(FINDING_STATUSES), z.number()),
   error: z.looseObject({ reason: z.string() }).optional(),
   cause: z.string().optional(),
+  securityHub: z.looseObject({ error: z.string().optional(), refused: z.number().optional() }).optional(),
 });
 
 /** What a failed item says went wrong: its error finding's reason, or the function's error message. */
@@ -137,6 +140,7 @@ export function summarizeScan(results: readonly unknown[]): OrgScanSummary {
     number
   >;
   const failures: string[] = [];
+  const exportFailures: string[] = [];
   let complete = 0;
   for (const item of results) {
     const parsed = mapResultSchema.safeParse(item);
@@ -147,8 +151,20 @@ export function summarizeScan(results: readonly unknown[]): OrgScanSummary {
     }
     const result = parsed.data;
     for (const status of FINDING_STATUSES) findings[status] += result.findings[status] ?? 0;
+    const name = `${result.target.account}/${result.target.region}`;
     if (result.status === 'complete') complete += 1;
-    else failures.push(`${result.target.account}/${result.target.region}: ${redactText(causeOf(result))}`);
+    else failures.push(`${name}: ${redactText(causeOf(result))}`);
+    const exported = result.securityHub;
+    if (exported?.error !== undefined) exportFailures.push(`${name}: ${redactText(exported.error)}`);
+    else if ((exported?.refused ?? 0) > 0)
+      exportFailures.push(`${name}: ${exported?.refused} findings refused`);
   }
-  return { targets: results.length, complete, failed: results.length - complete, findings, failures };
+  return {
+    targets: results.length,
+    complete,
+    failed: results.length - complete,
+    findings,
+    failures,
+    exportFailures,
+  };
 }

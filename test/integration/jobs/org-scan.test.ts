@@ -68,6 +68,7 @@ describe('State machine: infra/org-scan.asl.yaml', () => {
       failed: 0,
       findings: { compliant: 1, violation: 1, exempt: 0, unknown: 0, error: 0 },
       failures: [],
+      exportFailures: [],
     });
     expect([...run.runs.keys()]).toEqual(['123456789012/us-east-1']);
     expect(run.execution.states).toEqual(['ListTargets', 'ScanTargets', 'ScanTarget', 'Summarize']);
