@@ -8,6 +8,7 @@ import { type Emulator, startEmulator } from '../../../infra/local/emulator/serv
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { readFleet } from '../../../shared/aws/elasticache.js';
 import { AlertPublisher, DETAIL_TYPES, EventPublisher } from '../../../shared/aws/notify.js';
+import { MemberCredentials } from '../../../shared/aws/targets.js';
 import type { EncryptionBaseline } from '../../../shared/domain/drift.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { REMEDIATION_ACTIONS } from '../../../shared/domain/remediation.js';
@@ -156,6 +157,21 @@ describe('Function: scanTarget', () => {
         (finding) => finding.resourceId === 'other-old' && finding.rule === 'prod-durability',
       )?.action,
     ).toBe(REMEDIATION_ACTIONS.needsStagedUpgrade);
+  });
+
+  it("scans the deployment's own target with its own credentials even when the policy names targets", async () => {
+    // Prepare: member credentials exist (the policy names targets), the own target among them.
+    const members = new MemberCredentials(
+      { roleName: 'elasticache-guardrails-member' },
+      { endpoint: stack.emulator.endpoint, region: REGION, maxAttempts: 2 },
+    );
+
+    // Act
+    const run = await scanTarget({ ...deps(stack.emulator), members }, settings, HOME);
+
+    // Assess: scanned, and no role assumed (the management account has no member stack).
+    expect(run.result.status).toBe('complete');
+    expect(stack.emulator.faults.log.filter((entry) => entry.action === 'AssumeRole')).toEqual([]);
   });
 
   it('returns one error finding naming the cause when the first read is refused (region not enabled)', async () => {
