@@ -30,6 +30,8 @@ export interface OrganisationDemo {
 
 const MEMBERS = memberAccounts(4);
 const ACCOUNTS = [CENTRAL_ACCOUNT, ...MEMBERS];
+/** The deployment's own account and region: scanned with its own role. */
+const HOME_TARGET = `${CENTRAL_ACCOUNT}/${SANDBOX_REGIONS[0]}`;
 const REGIONS = SANDBOX_REGIONS.slice(0, 2);
 const [DENIED = '', DISABLED = ''] = MEMBERS.slice(1);
 const DISABLED_REGION = REGIONS[1] ?? '';
@@ -80,14 +82,16 @@ function requestsByTarget(emulator: Emulator) {
   const counts = new Map<string, number>();
   const keys = new Map<string, Set<string>>();
   let own = 0;
+  let home = 0;
   for (const entry of emulator.faults.log.filter((item) => TARGET_SERVICES.has(item.service))) {
     const name = `${entry.account}/${entry.region}`;
     counts.set(name, (counts.get(name) ?? 0) + 1);
+    if (name === HOME_TARGET) home += 1;
     if (emulator.accounts.issued(entry.accessKeyId)?.account !== entry.account) continue;
     own += 1;
     keys.set(entry.account, new Set([...(keys.get(entry.account) ?? []), entry.accessKeyId ?? '']));
   }
-  return { counts, total: sum(counts.values()), own, keys };
+  return { counts, total: sum(counts.values()), home, own, keys };
 }
 
 /** ASFF findings each target's Security Hub accepted since the `from`th import call. */
@@ -131,7 +135,10 @@ function showFailures(demo: OrganisationDemo, run: OrgScanRun) {
 function showKeys(demo: OrganisationDemo, emulator: Emulator, requests: ReturnType<typeof requestsByTarget>) {
   const perAccount = [...requests.keys.values()].map((keys) => keys.size);
   demo.line(
-    `${requests.own} of ${requests.total} requests to the targets signed with a key STS issued for the target's own account: ${sum(perAccount)} keys for ${perAccount.length} accounts (an account's regions share its key)`,
+    `${requests.own} of ${requests.total - requests.home} requests to the other targets signed with a key STS issued for the target's own account: ${sum(perAccount)} keys for ${perAccount.length} accounts (an account's regions share its key)`,
+  );
+  demo.line(
+    `${requests.home} requests to the deployment's own target (${HOME_TARGET}) with its own role, no AssumeRole`,
   );
   const assumed = emulator.faults.log.filter((entry) => entry.action === 'AssumeRole');
   const refused = assumed.filter((entry) => entry.fault !== undefined);

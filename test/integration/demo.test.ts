@@ -123,8 +123,13 @@ describe('npm start (the sandbox demo)', () => {
       0, 0,
     ]);
     const total = rows.reduce((sum, row) => sum + (row.requests ?? 0), 0);
+    const home = rows.find((row) => row.target === '123456789012/us-east-1')?.requests ?? 0;
+    expect(home).toBeGreaterThan(0);
     expect(chapter).toContain(
-      `${total} of ${total} requests to the targets signed with a key STS issued for the target's own account: 4 keys for 4 accounts`,
+      `${total - home} of ${total - home} requests to the other targets signed with a key STS issued for the target's own account: 4 keys for 4 accounts`,
+    );
+    expect(chapter).toContain(
+      `${home} requests to the deployment's own target (123456789012/us-east-1) with its own role, no AssumeRole`,
     );
     expect(chapter).toContain(
       'AssumeRole: 6 calls, 6 with the external id; 4 answered, 2 refused (100000000002)\n',
