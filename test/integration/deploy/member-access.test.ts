@@ -168,10 +168,27 @@ describe('Template: member account access', () => {
         'sts:ExternalId': { Ref: 'ExternalId' },
         'aws:PrincipalOrgID': { Ref: 'OrganizationId' },
       },
-      ArnLike: {
-        'aws:PrincipalArn': { 'Fn::Sub': expect.stringContaining(':role/elasticache-guardrails-') },
-      },
     });
+    // Only the roles of the functions that assume it: not the migration's, the upgrade's or the cleanup's.
+    const condition = trust?.Condition as
+      | { ArnLike: { 'aws:PrincipalArn': Array<{ 'Fn::Sub': string }> } }
+      | undefined;
+    const patterns = (condition?.ArnLike['aws:PrincipalArn'] ?? []).map((arn) =>
+      arn['Fn::Sub'].replace('${AWS::Partition}', 'aws').replace('${CentralAccountId}', '123456789012'),
+    );
+    const admits = (name: string) =>
+      patterns.some((pattern) =>
+        new RegExp(
+          `^${pattern
+            .split('*')
+            .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+            .join('.*')}$`,
+        ).test(`arn:aws:iam::123456789012:role/elasticache-guardrails-prod-${name}-eu-west-1-lambdaRole`),
+      );
+    for (const name of ['durability-scan', 'durability-react', 'encryption-drift', 'org-scan'])
+      expect(admits(name), name).toBe(true);
+    for (const name of ['migration-finish', 'durability-upgrade', 'snapshot-cleanup', 'migration-preflight'])
+      expect(admits(name), name).toBe(false);
     expect(JSON.stringify(template)).not.toMatch(/"Principal":\s*"\*"/);
   });
 
