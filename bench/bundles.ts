@@ -27,6 +27,10 @@ const CLIENT_OF_SERVICE: Record<string, { pkg: string; client: string }> = {
   sns: { pkg: '@aws-sdk/client-sns', client: 'SNSClient' },
   sqs: { pkg: '@aws-sdk/client-sqs', client: 'SQSClient' },
   states: { pkg: '@aws-sdk/client-sfn', client: 'SFNClient' },
+  sts: { pkg: '@aws-sdk/client-sts', client: 'STSClient' },
+  organizations: { pkg: '@aws-sdk/client-organizations', client: 'OrganizationsClient' },
+  account: { pkg: '@aws-sdk/client-account', client: 'AccountClient' },
+  securityhub: { pkg: '@aws-sdk/client-securityhub', client: 'SecurityHubClient' },
 };
 
 /** Median of 7 cold `import()`s, each in a fresh Node process. */
