@@ -46,10 +46,6 @@ export interface TargetsOutcome<Result> {
   failed: number;
 }
 
-/** `text` with the external id replaced: an AWS message could quote what it was sent. */
-const withoutSecret = (text: string, secret: string | undefined) =>
-  secret === undefined ? text : text.replaceAll(secret, '***');
-
 /** How the run reaches its accounts, and its spec with the caller's own account filled in. */
 async function reach(
   run: TargetRun,
@@ -79,11 +75,8 @@ export async function overTargets<Result>(
   const control = { ...base, endpoint: undefined, region: base.region ?? firstRegion };
   const { credentials, spec } = await reach(run, control);
   const resolved = await resolveTargets(spec, { options: control, credentials });
-  const secret = run.access.externalId;
-  const failedEarly = resolved.failures.map(({ target, failure }) => ({
-    target,
-    failure: { code: failure.code, cause: withoutSecret(failure.cause, secret) },
-  }));
+  // targetFailure has taken the external id out of every cause (an AWS message may quote it).
+  const failedEarly = resolved.failures;
   const total = resolved.targets.length + failedEarly.length;
   let done = failedEarly.length;
   let failed = failedEarly.length;
@@ -113,8 +106,7 @@ export async function overTargets<Result>(
           (result) => ({ target, result }),
           (error: unknown) => {
             failed += 1;
-            const { code, cause } = targetFailure(error, target, run.access);
-            return { target, failure: { code, cause: withoutSecret(cause, secret) } };
+            return { target, failure: targetFailure(error, target, run.access) };
           },
         );
       done += 1;

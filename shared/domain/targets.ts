@@ -77,6 +77,9 @@ export interface MemberAccess {
   externalId?: string;
 }
 
+/** Whether `a` is `b` (`b` may lack a part: an own account not known, say). */
+export const sameTarget = (a: Target, b: Partial<Target>) => a.account === b.account && a.region === b.region;
+
 export const targetName = (target: Target) => `${target.account}/${target.region}`;
 
 export const memberRoleArn = (account: string, roleName: string, partition = 'aws') =>
@@ -92,12 +95,6 @@ const partitionOf = (region: string) =>
  */
 export const targetArnPrefix = (target: Target, service = 'elasticache') =>
   `arn:${partitionOf(target.region)}:${service}:${target.region}:${target.account}:`;
-
-/** Whether `arn` names a resource of `target` (`arn:<partition>:<service>:<region>:<account>:…`). */
-export function inTarget(arn: string, target: Target): boolean {
-  const [, , , region, account] = arn.split(':');
-  return region === target.region && account === target.account;
-}
 
 /** The pseudo check of a target that could not be scanned; it is never stored or imported. */
 export const TARGET_CHECK = 'target';

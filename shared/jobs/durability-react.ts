@@ -8,7 +8,7 @@ import { createMetricsClient } from '../aws/durability-metrics.js';
 import { MAX_DELAY_SECONDS, type RecheckQueue } from '../aws/recheck-queue.js';
 import { MemberCredentials } from '../aws/targets.js';
 import type { ResourceEvent } from '../domain/events.js';
-import { type MemberAccess, notCovered, type Target, targetName } from '../domain/targets.js';
+import { type MemberAccess, notCovered, sameTarget, type Target, targetName } from '../domain/targets.js';
 import {
   awaitingChange,
   checkGroup,
@@ -90,8 +90,7 @@ export async function reactToEvent(
   event: ResourceEvent,
 ) {
   const { target } = event;
-  if (target === undefined || (target.account === deps.home.account && target.region === deps.home.region))
-    return react(deps, settings, rechecks, event);
+  if (target === undefined || sameTarget(target, deps.home)) return react(deps, settings, rechecks, event);
   const outside = notCovered(settings.policy.settings.targets, target);
   if (outside !== undefined) {
     deps.logger.warn('event dropped: not a target of this deployment', { event, reason: outside });

@@ -30,7 +30,7 @@ import { evaluate } from '../domain/evaluate.js';
 import type { Finding } from '../domain/finding.js';
 import type { Policy } from '../domain/policy/schema.js';
 import type { Resource } from '../domain/resource.js';
-import { inTarget, notCovered, type Target, targetArnPrefix } from '../domain/targets.js';
+import { notCovered, sameTarget, type Target, targetArnPrefix } from '../domain/targets.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
 import { reactIn } from './member-env.js';
 
@@ -194,15 +194,14 @@ export interface DriftScope {
  * the baselines whose resource is gone. A target reads its own baselines only (keyed by ARN).
  */
 async function decide(deps: DriftJobDeps, policy: Policy, scope: DriftScope, now: Date) {
-  const [fleet, all] = await Promise.all([
+  // A target reads its own baselines only: the query's key prefix is its ARN prefix.
+  const [fleet, stored] = await Promise.all([
     scope.fleet ?? readFleet(deps.clients),
     deps.store.listRecords<EncryptionBaseline>(
       BASELINE_KIND,
       scope.target === undefined ? undefined : targetArnPrefix(scope.target),
     ),
   ]);
-  const { target } = scope;
-  const stored = target === undefined ? all : all.filter((baseline) => inTarget(baseline.arn, target));
   const findings = evaluate(fleet, policy, now).filter((finding) => DRIFT_CHECKS.has(finding.check));
   const findingsOf = new Map<string, Finding[]>();
   for (const finding of findings)
@@ -316,7 +315,7 @@ export async function scanDriftOf(
   target: Target | undefined,
 ): Promise<DriftReport> {
   const { home, members, aws, ...own } = deps;
-  if (target === undefined || (target.account === home.account && target.region === home.region))
+  if (target === undefined || sameTarget(target, home))
     return scanEncryptionDrift(own, policy, { target: home });
   const outside = notCovered(policy.settings.targets, target);
   if (outside !== undefined) {

@@ -16,7 +16,13 @@ import { type MemberCredentials, targetFailure } from '../aws/targets.js';
 import type { Finding, FindingStatus } from '../domain/finding.js';
 import type { RemediationAction } from '../domain/remediation.js';
 import type { Resource } from '../domain/resource.js';
-import { DEFAULT_MEMBER_ROLE, type Target, targetErrorFinding, targetName } from '../domain/targets.js';
+import {
+  DEFAULT_MEMBER_ROLE,
+  sameTarget,
+  type Target,
+  targetErrorFinding,
+  targetName,
+} from '../domain/targets.js';
 import { InputValidationError } from '../runtime/errors.js';
 import { type DurabilityJobSettings, type GroupCheckDeps, scanDurability } from './durability.js';
 import { scanEncryptionDrift } from './encryption-drift.js';
@@ -64,8 +70,6 @@ export interface TargetRun {
   result: TargetResult;
   findings: Finding[];
 }
-
-const sameTarget = (a: Target, b: Target) => a.account === b.account && a.region === b.region;
 
 /** Counts of the statuses that occur, in a stable order. */
 function countByStatus(summary: Record<FindingStatus, number>): TargetResult['findings'] {

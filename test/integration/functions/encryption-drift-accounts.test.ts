@@ -11,7 +11,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CENTRAL_ACCOUNT } from '../../../infra/local/emulator/server.js';
 import type { EncryptionBaseline } from '../../../shared/domain/drift.js';
-import { inTarget, memberRoleArn, type Target } from '../../../shared/domain/targets.js';
+import { memberRoleArn, type Target, targetArnPrefix } from '../../../shared/domain/targets.js';
 import { BASELINE_KIND } from '../../../shared/jobs/encryption-drift.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
 
@@ -80,7 +80,7 @@ const alertsSent = () => stack.emulator.sinks.messages.slice(messagesStart);
 const eventsSent = () => stack.emulator.sinks.events.slice(eventsStart);
 const baselinesOf = async (target: Target) =>
   (await stack.store.listRecords<EncryptionBaseline>(BASELINE_KIND)).filter((baseline) =>
-    inTarget(baseline.arn, target),
+    baseline.arn.startsWith(targetArnPrefix(target)),
   );
 
 /** The same group, by the same id, in every account and region served. */

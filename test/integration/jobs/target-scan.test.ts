@@ -12,7 +12,7 @@ import { MemberCredentials } from '../../../shared/aws/targets.js';
 import type { EncryptionBaseline } from '../../../shared/domain/drift.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { REMEDIATION_ACTIONS } from '../../../shared/domain/remediation.js';
-import { inTarget, type Target, targetArnPrefix } from '../../../shared/domain/targets.js';
+import { type Target, targetArnPrefix } from '../../../shared/domain/targets.js';
 import type { UpgradeStarter } from '../../../shared/jobs/durability.js';
 import { BASELINE_KIND, scanEncryptionDrift } from '../../../shared/jobs/encryption-drift.js';
 import { scanTarget, type TargetScanDeps } from '../../../shared/jobs/target-scan.js';
@@ -85,7 +85,7 @@ describe('Function: scanTarget', () => {
   it("compares and retires only its own target's baselines", async () => {
     // Prepare: the home target's run leaves its baselines.
     await scanTarget(deps(stack.emulator), settings, HOME);
-    const homeBaselines = (await baselines()).filter((arn) => inTarget(arn, HOME));
+    const homeBaselines = (await baselines()).filter((arn) => arn.startsWith(targetArnPrefix(HOME)));
     expect(homeBaselines).toHaveLength(2);
 
     // Act: the other target's run, whose fleet holds none of them.
@@ -136,7 +136,7 @@ describe('Function: scanTarget', () => {
 
     // Assess
     expect(report.alerts.filter((alert) => alert.kind === 'retired')).toHaveLength(2);
-    expect((await baselines()).filter((arn) => inTarget(arn, HOME))).toEqual([]);
+    expect((await baselines()).filter((arn) => arn.startsWith(targetArnPrefix(HOME)))).toEqual([]);
   });
 
   it('starts a staged upgrade for the deployment’s own target only; another reports it needed', async () => {
