@@ -56,7 +56,10 @@ describe('ElastiCache emulator: CreateReplicationGroup in-transit encryption', (
         ),
       ),
     );
-    expect(fault).toMatchObject({ name: 'InvalidParameterCombinationException', $metadata: { httpStatusCode: 400 } });
+    expect(fault).toMatchObject({
+      name: 'InvalidParameterCombinationException',
+      $metadata: { httpStatusCode: 400 },
+    });
   });
 });
 
@@ -97,7 +100,10 @@ describe('ElastiCache emulator: restoring a data-tiering (r6gd) backup', () => {
     );
 
     // Assess
-    expect(fault).toMatchObject({ name: 'InvalidParameterCombinationException', $metadata: { httpStatusCode: 400 } });
+    expect(fault).toMatchObject({
+      name: 'InvalidParameterCombinationException',
+      $metadata: { httpStatusCode: 400 },
+    });
     expect(fault.message).toContain('r6gd');
     await expect(describeGroup(target)).rejects.toMatchObject({ name: 'ReplicationGroupNotFoundFault' });
   });
