@@ -7,10 +7,14 @@
  * cluster; Enabling in-transit encryption; Modifying cluster mode; Upgrading engine versions
  * including cross-engine upgrades; Scaling replica count; Vertical scaling):
  * engine → node type → replicas → Multi-AZ → TLS → cluster mode compatible → enabled →
- * durability, each change its own request. TLS comes before cluster mode because a group in
- * cluster mode `compatible` accepts no other modification until it is `enabled`.
+ * durability, each change its own request. A group in cluster mode `compatible` accepts no other
+ * modification until it is `enabled` (Modifying cluster mode): the other changes come before
+ * `compatible`, and a group already `compatible` starts with `enabled`. A node type change never
+ * shrinks memory (node-types.ts).
  */
 import { DURABLE_MIN_VALKEY, DURABLE_NODE_FAMILIES } from './eligibility.js';
+import { durableLayout, durableNodeType, nodeCapacityGiB } from './node-types.js';
+import { type RebuildRecipe, rebuildRecipe } from './rebuild.js';
 import { compareDurability, type DurabilityLevel, type Resource } from './resource.js';
 
 /** The online changes a policy may let run unattended (`durability.stagedChanges.allow`). */
@@ -43,12 +47,6 @@ export interface PlanStep {
   /** True when the policy lets it run without an approval; a step with client impact never does. */
   unattended: boolean;
   notes?: string[];
-}
-
-export interface RebuildRecipe {
-  snapshot: { api: 'CreateSnapshot'; params: Record<string, string> };
-  create: { api: 'CreateReplicationGroup'; params: Record<string, string | number | boolean> };
-  afterwards: string[];
 }
 
 export type DurabilityPlan =
@@ -123,25 +121,6 @@ export function compareVersions(a: string, b: string): number {
 }
 
 const DURABLE_MIN = `${DURABLE_MIN_VALKEY[0]}.${DURABLE_MIN_VALKEY[1]}`;
-const SMALL_SIZES = ['micro', 'small', 'medium'];
-
-/**
- * The durable node type closest to `nodeType`: same size on r7g for memory-optimised (r, x)
- * families, m7g for general purpose (m, t; t sizes below large become large), c7gn for c.
- * Undefined when there is none (data tiering `d` families, unknown shapes).
- */
-export function durableNodeType(nodeType: string): string | undefined {
-  const [prefix, family = '', size = ''] = nodeType.split('.');
-  if (prefix !== 'cache' || size === '') return undefined;
-  if ((DURABLE_NODE_FAMILIES as readonly string[]).includes(family)) return nodeType;
-  if (family.endsWith('d')) return undefined; // data tiering (r6gd): no durable family
-  const kind = family[0];
-  if (kind === 'r' || kind === 'x') return `cache.r7g.${size}`;
-  if (kind === 'm') return `cache.m7g.${size}`;
-  if (kind === 't') return `cache.m7g.${SMALL_SIZES.includes(size) ? 'large' : size}`;
-  if (kind === 'c') return `cache.c7gn.${size}`;
-  return undefined;
-}
 
 /** The facts a plan cannot be made without, by name. */
 function missingFacts(group: GroupFacts): string[] {
@@ -151,6 +130,8 @@ function missingFacts(group: GroupFacts): string[] {
   if (group.clusterMode === undefined) missing.push('cluster mode');
   if (group.minReplicasPerShard === undefined) missing.push('replicas per shard');
   if (group.cacheNodeType === undefined) missing.push('node type');
+  else if (durableLayout(group.cacheNodeType, 1) === undefined)
+    missing.push(`memory of ${group.cacheNodeType} (not in the planner's node table)`);
   if (group.effectiveDurability === undefined) missing.push('EffectiveDurability');
   return missing;
 }
@@ -158,16 +139,19 @@ function missingFacts(group: GroupFacts): string[] {
 /** What no online change can fix, each in words an operator can act on. */
 function blockersOf(group: GroupFacts, options: PlanOptions): string[] {
   const blockers: string[] = [];
+  const nodeType = group.cacheNodeType ?? '';
   if (group.dataTiering === true)
-    blockers.push('data tiering is on (durability needs it off; no online change)');
+    blockers.push(
+      `data tiering is on (${nodeType}): durability is not supported with it, and its backups restore only into r6gd nodes`,
+    );
   if (group.globalDatastore === true)
     blockers.push('member of a Global Datastore (durability is not supported)');
   if (group.engine !== 'valkey' && group.engine !== 'redis') {
     blockers.push(`engine ${group.engine ?? 'unknown'} has no upgrade path to Valkey`);
   }
-  if (group.cacheNodeType !== undefined && durableNodeType(group.cacheNodeType) === undefined) {
+  if (group.dataTiering !== true && durableNodeType(nodeType) === undefined) {
     blockers.push(
-      `node type ${group.cacheNodeType} has no durable equivalent (${DURABLE_NODE_FAMILIES.join('|')})`,
+      `no durable node type (${DURABLE_NODE_FAMILIES.join('|')}) holds the ${nodeCapacityGiB(nodeType)} GiB of one ${nodeType} node: rebuild across more shards`,
     );
   }
   if (options.durabilitySwitch === 'creation-only' && group.effectiveDurability === 'disabled') {
@@ -246,19 +230,24 @@ function availabilitySteps(group: GroupFacts): StepDraft[] {
   return steps;
 }
 
-/** TLS in mode preferred, then cluster mode (a `compatible` group accepts no other change). */
-function connectionSteps(group: GroupFacts): StepDraft[] {
-  const steps: StepDraft[] = [];
-  if (group.transitEncryptionEnabled !== true) {
-    steps.push({
+/** TLS in mode preferred (plain clients keep working while they move to TLS). */
+function tlsSteps(group: GroupFacts): StepDraft[] {
+  if (group.transitEncryptionEnabled === true) return [];
+  return [
+    {
       action: 'enable-tls',
       api: 'ModifyReplicationGroup',
       params: modify(group.id, { TransitEncryptionEnabled: true, TransitEncryptionMode: 'preferred' }),
       summary: 'enable in-transit encryption in mode preferred (plain connections still accepted)',
       clientImpact: 'none',
       notes: ['set TransitEncryptionMode=required once every client uses TLS'],
-    });
-  }
+    },
+  ];
+}
+
+/** Cluster mode disabled → compatible → enabled, each its own request. */
+function clusterModeSteps(group: GroupFacts): StepDraft[] {
+  const steps: StepDraft[] = [];
   if (group.clusterMode === 'disabled') {
     steps.push({
       action: 'cluster-mode',
@@ -281,9 +270,15 @@ function connectionSteps(group: GroupFacts): StepDraft[] {
   return steps;
 }
 
-/** Every change the group needs before durability, in the order ElastiCache accepts them. */
+/**
+ * Every change the group needs before durability, in the order ElastiCache accepts them: a group
+ * in cluster mode `compatible` takes no other modification until it is `enabled`.
+ */
 function prerequisiteSteps(group: GroupFacts, options: PlanOptions): StepDraft[] {
-  return [...platformSteps(group, options), ...availabilitySteps(group), ...connectionSteps(group)];
+  const others = [...platformSteps(group, options), ...availabilitySteps(group), ...tlsSteps(group)];
+  return group.clusterMode === 'compatible'
+    ? [...clusterModeSteps(group), ...others]
+    : [...others, ...clusterModeSteps(group)];
 }
 
 /**
@@ -310,10 +305,11 @@ export function planDurability(
     return { verdict: 'not-applicable', target, reason: 'lowering durability is not planned' };
   }
   const missing = missingFacts(group);
-  if (missing.length > 0) return { verdict: 'unknown', target, missing };
+  const layout = durableLayout(group.cacheNodeType ?? '', group.shards ?? 1);
+  if (missing.length > 0 || layout === undefined) return { verdict: 'unknown', target, missing };
   const blockers = blockersOf(group, options);
   if (blockers.length > 0)
-    return { verdict: 'rebuild', target, blockers, recipe: rebuildRecipe(group, target, options) };
+    return { verdict: 'rebuild', target, blockers, recipe: rebuildRecipe(group, target, options, layout) };
 
   const drafts: StepDraft[] = [
     ...prerequisiteSteps(group, options),
@@ -338,43 +334,5 @@ export function planDurability(
     target,
     steps,
     needApproval: steps.filter((step) => !step.unattended).length,
-  };
-}
-
-/** The durable copy of a group that cannot get there online: snapshot, create from it, cut over. */
-export function rebuildRecipe(
-  group: GroupFacts,
-  target: DurabilityLevel,
-  options: PlanOptions,
-): RebuildRecipe {
-  const snapshotName = `${group.id}-pre-rebuild`;
-  const nodeType = durableNodeType(group.cacheNodeType ?? '') ?? 'cache.r7g.large';
-  return {
-    snapshot: { api: 'CreateSnapshot', params: { ReplicationGroupId: group.id, SnapshotName: snapshotName } },
-    create: {
-      api: 'CreateReplicationGroup',
-      params: {
-        ReplicationGroupId: `${group.id.slice(0, 32)}-durable`,
-        ReplicationGroupDescription: `durable rebuild of ${group.id}`,
-        SnapshotName: snapshotName,
-        Engine: 'valkey',
-        EngineVersion: options.engineVersion,
-        CacheNodeType: nodeType,
-        ClusterMode: 'enabled',
-        NumNodeGroups: Math.max(1, group.shards ?? 1),
-        ReplicasPerNodeGroup: Math.max(1, group.minReplicasPerShard ?? 1),
-        AutomaticFailoverEnabled: true,
-        MultiAZEnabled: true,
-        TransitEncryptionEnabled: true,
-        TransitEncryptionMode: 'preferred',
-        DataTieringEnabled: false,
-        Durability: target,
-      },
-    },
-    afterwards: [
-      'point clients at the new group (cluster-aware, TLS) and watch errors',
-      `keep ${snapshotName} until the new group has served for a retention period`,
-      `delete ${group.id} once nothing connects to it`,
-    ],
   };
 }

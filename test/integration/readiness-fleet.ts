@@ -43,3 +43,18 @@ export const STARTS: Array<[string, CreateReplicationGroupCommandInput, number]>
   ['legacy-valkey', legacy('legacy-valkey', 'valkey', '7.2', 'cache.r7g.large'), 7],
   ['legacy-redis', legacy('legacy-redis', 'redis', '6.2', 'cache.m5.large'), 8],
 ];
+
+/**
+ * Valkey 8.0 without TLS, cluster mode disabled with a replica and Multi-AZ: the tests set
+ * ClusterMode=compatible on it (as a group gets there) and then plan. A compatible group takes no
+ * other modification until it is enabled, so its plan must start there: enabled, engine, TLS,
+ * durability.
+ */
+export const TO_COMPATIBLE = (id: string): CreateReplicationGroupCommandInput => ({
+  ...base(id),
+  EngineVersion: '8.0',
+  ClusterMode: 'disabled',
+  NumNodeGroups: undefined,
+  TransitEncryptionEnabled: false,
+});
+export const COMPATIBLE_STEPS = 4;

@@ -24,7 +24,7 @@ import {
   type PlanStep,
   planDurability,
 } from '../../shared/domain/readiness.js';
-import { base, STARTS } from './readiness-fleet.js';
+import { base, COMPATIBLE_STEPS, STARTS, TO_COMPATIBLE } from './readiness-fleet.js';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const STEP_WAIT_MS = 15 * 60_000;
@@ -61,6 +61,15 @@ beforeAll(async () => {
       DataTieringEnabled: true,
     }),
   );
+  await client.send(new CreateReplicationGroupCommand(TO_COMPATIBLE('compatible')));
+  emulator.clock.advance(STEP_WAIT_MS);
+  await client.send(
+    new ModifyReplicationGroupCommand({
+      ReplicationGroupId: 'compatible',
+      ClusterMode: 'compatible',
+      ApplyImmediately: true,
+    }),
+  );
   emulator.clock.advance(STEP_WAIT_MS);
 });
 
@@ -91,10 +100,35 @@ describe('Planner: against the sandbox', () => {
     expect(current).toMatchObject({ verdict: 'not-applicable', reason: 'already sync' });
   });
 
-  it('rebuilds a data-tiering group: the recipe creates a durable group from the snapshot', async () => {
+  it('brings a group in cluster mode compatible to sync, ClusterMode=enabled first', async () => {
+    // Prepare
+    const first = await plan('compatible');
+    if (first.verdict !== 'staged') throw new Error(`expected staged, got ${first.verdict}`);
+
+    // Act
+    let current: DurabilityPlan = first;
+    for (let sent = 0; current.verdict === 'staged' || current.verdict === 'in-place'; sent += 1) {
+      const [step] = current.steps;
+      if (step === undefined || sent > COMPATIBLE_STEPS) break;
+      await send(step);
+      current = await plan('compatible');
+    }
+
+    // Assess
+    expect(first.steps.map((step) => step.params.ClusterMode ?? step.action)).toEqual([
+      'enabled',
+      'upgrade-engine',
+      'enable-tls',
+      'set-durability',
+    ]);
+    expect(current).toMatchObject({ verdict: 'not-applicable', reason: 'already sync' });
+  });
+
+  it('rebuilds a data-tiering group: an empty durable copy, created without its r6gd backup', async () => {
     // Prepare
     const verdict = await plan('tiered');
     if (verdict.verdict !== 'rebuild') throw new Error(`expected rebuild, got ${verdict.verdict}`);
+    expect(verdict.recipe.create.params.SnapshotName).toBeUndefined();
 
     // Act
     await client.send(
@@ -113,6 +147,6 @@ describe('Planner: against the sandbox', () => {
       client,
       String(verdict.recipe.create.params.ReplicationGroupId),
     );
-    expect(rebuilt?.effectiveDurability).toBe('sync');
+    expect(rebuilt).toMatchObject({ effectiveDurability: 'sync', cacheNodeType: 'cache.r7g.8xlarge' });
   });
 });

@@ -88,6 +88,30 @@ function topologyOf(params: Params, snapshot: SnapshotState | undefined) {
   return { clusterMode, shards, nodeType, replicas, multiAZ, automaticFailover };
 }
 
+/**
+ * In-transit encryption of a new group: `TransitEncryptionMode` as sent (`preferred` lets plain
+ * clients connect while they move to TLS), `required` when TLS comes without a mode.
+ */
+function transitEncryptionOf(params: Params): Pick<GroupState, 'tls' | 'transitEncryptionMode'> {
+  const tls = bool(params, 'TransitEncryptionEnabled') ?? false;
+  const mode = oneOf(params, 'TransitEncryptionMode', ['preferred', 'required'] as const);
+  if (mode !== undefined && !tls)
+    throw combination('TransitEncryptionMode needs TransitEncryptionEnabled=true in the same request.');
+  return tls ? { tls, transitEncryptionMode: mode ?? 'required' } : { tls };
+}
+
+/**
+ * A backup of a data-tiering (r6gd) group restores only into r6gd nodes (Restoring from a
+ * backup: "You can only restore backups running r6gd node types into clusters running r6gd
+ * node types").
+ */
+function checkTieredRestore(snapshot: SnapshotState | undefined, nodeType: string): void {
+  if (snapshot?.dataTiering !== true || nodeType.split('.')[1] === 'r6gd') return;
+  throw combination(
+    `Snapshot ${snapshot.name} is of a data tiering (${snapshot.nodeType}) replication group: it can only be restored into r6gd node types, not ${nodeType}.`,
+  );
+}
+
 /** The new group a CreateReplicationGroup request describes (status `creating`). */
 function newGroup(
   store: EmulatorState,
@@ -97,6 +121,7 @@ function newGroup(
 ) {
   const engine = engineOf(text(params, 'Engine') ?? snapshot?.engine ?? 'valkey');
   const topology = topologyOf(params, snapshot);
+  checkTieredRestore(snapshot, topology.nodeType);
   const kmsKeyId = text(params, 'KmsKeyId') ?? snapshot?.kmsKeyId;
   const atRest = bool(params, 'AtRestEncryptionEnabled') ?? engine === 'valkey';
   const requested = oneOf(params, 'Durability', DURABILITY) ?? snapshot?.durability ?? 'default';
@@ -108,13 +133,13 @@ function newGroup(
     status: 'creating',
     ...topology,
     snapshotRetentionLimit: int(params, 'SnapshotRetentionLimit', 0, 35) ?? 0,
-    tls: bool(params, 'TransitEncryptionEnabled') ?? false,
+    ...transitEncryptionOf(params),
     atRestEncryptionEnabled: atRest,
     kmsKeyId,
     durability: requested,
     effectiveDurability: resolveDurability(requested),
     encrypted: atRest || kmsKeyId !== undefined,
-    dataTiering: bool(params, 'DataTieringEnabled') ?? false,
+    dataTiering: bool(params, 'DataTieringEnabled') ?? snapshot?.dataTiering ?? false,
     createdAt: store.clock.now(),
     legacyApi: false,
     pending: {},

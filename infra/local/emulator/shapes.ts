@@ -209,7 +209,7 @@ export function snapshotShape(store: EmulatorState, snapshot: SnapshotState): Re
     })),
     KmsKeyId: snapshot.kmsKeyId,
     ARN: store.arn('snapshot', snapshot.name),
-    DataTiering: 'disabled',
+    DataTiering: snapshot.dataTiering === true ? 'enabled' : 'disabled',
     Durability: snapshot.durability,
   };
 }

@@ -31,6 +31,7 @@ export function snapshotOf(
     shards: group.shards,
     replicas: group.replicas,
     clusterMode: group.clusterMode,
+    dataTiering: group.dataTiering,
     kmsKeyId: group.kmsKeyId,
     createdAt: store.clock.now(),
     sizeMb: 5 * group.shards,

@@ -83,6 +83,8 @@ export interface SnapshotState {
   shards: number;
   replicas: number;
   clusterMode: GroupState['clusterMode'];
+  /** The source group's data tiering (r6gd): such a backup restores only into r6gd; unset reads false. */
+  dataTiering?: boolean;
   kmsKeyId?: string;
   createdAt: number;
   sizeMb: number;

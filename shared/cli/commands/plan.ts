@@ -125,8 +125,9 @@ export function addPlan(parent: CommandUnknownOpts, context: CommandContext): vo
       `
 Verdicts: in-place (one Durability change), staged (N online steps, M of them wait for an
 approval: durability.stagedChanges.allow in the policy lets steps without client impact run
-unattended), rebuild (every blocker named; snapshot, create a durable group, cut over),
-not-applicable (already there, or serverless), unknown (a fact the API did not give).
+unattended), rebuild (every blocker named; snapshot, create a durable group, cut over; a
+data-tiering group's copy starts empty, to be reloaded), not-applicable (already there, or
+serverless), unknown (a fact the API did not give, or a node type of unknown memory).
 --status (of the group's durability finding), --rule and --resource choose what is printed.
 Exit codes: ${EXIT.compliant}, or ${EXIT.aws} when a target could not be read (its plans are missing; stderr names it).
 ${TARGETS_HELP}`,

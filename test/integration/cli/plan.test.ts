@@ -35,6 +35,10 @@ beforeAll(async () => {
   model.putGroup(groupState('durable', { durability: 'sync', effectiveDurability: 'sync' }));
   model.putGroup(legacyGroupState('legacy', { engineVersion: '8.0' }));
   model.putGroup(groupState('tiered', { dataTiering: true, nodeType: 'cache.r6gd.xlarge' }));
+  // Cluster mode compatible, still on Valkey 8.0 without TLS: nothing else is accepted before enabled.
+  model.putGroup(
+    groupState('compatible', { clusterMode: 'compatible', shards: 1, engineVersion: '8.0', tls: false }),
+  );
   model.putGroup(groupState('dev-only', { tags: new Map([['env', 'dev']]) }));
   const dir = mkdtempSync(join(tmpdir(), 'guardrails-plan-'));
   policyPath = join(dir, 'policy.yaml');
@@ -65,8 +69,9 @@ describe('Command: plan', () => {
       durable: 'not-applicable',
       legacy: 'staged',
       tiered: 'rebuild',
+      compatible: 'staged',
     });
-    expect(report.summary).toMatchObject({ 'in-place': 1, staged: 1, rebuild: 1, 'not-applicable': 1 });
+    expect(report.summary).toMatchObject({ 'in-place': 1, staged: 2, rebuild: 1, 'not-applicable': 1 });
     const legacy = report.plans.find((plan) => plan.resourceId === 'legacy');
     expect(legacy?.steps?.map((step) => `${step.action}:${step.unattended}`)).toEqual([
       'upgrade-engine:true',
@@ -82,6 +87,23 @@ describe('Command: plan', () => {
     );
   });
 
+  it('starts the plan of a group in cluster mode compatible with ClusterMode=enabled', async () => {
+    // Act
+    const { out } = await cli(['plan', ...live(), '--format', 'json', '--resource', 'compatible']);
+
+    // Assess
+    const [plan] = (
+      JSON.parse(out) as { plans: { steps?: { action: string; params: Record<string, unknown> }[] }[] }
+    ).plans;
+    expect(plan?.steps?.map((step) => step.action)).toEqual([
+      'cluster-mode',
+      'upgrade-engine',
+      'enable-tls',
+      'set-durability',
+    ]);
+    expect(plan?.steps?.[0]?.params).toMatchObject({ ClusterMode: 'enabled' });
+  });
+
   it('prints a table with the verdict and steps and ends with the counts; --resource filters the rows', async () => {
     const { out } = await cli(['plan', ...live(), '--format', 'table', '--resource', 'leg*']);
     const lines = out.trim().split('\n');
@@ -89,7 +111,7 @@ describe('Command: plan', () => {
     expect(lines[1]).toContain('staged: 7 steps, 3 need approval');
     expect(lines[1]).toContain('valkey 8.0');
     expect(lines.at(-1)).toBe(
-      '4 group plan(s): 1 in-place, 1 staged, 1 rebuild, 1 not-applicable, 0 unknown (1 shown)',
+      '5 group plan(s): 1 in-place, 2 staged, 1 rebuild, 1 not-applicable, 0 unknown (1 shown)',
     );
   });
 
@@ -103,14 +125,14 @@ describe('Command: plan', () => {
   it('writes an html page with one escaped row per plan and the summary', async () => {
     const { out } = await cli(['plan', ...live(), '--format', 'html']);
     expect(out).toMatch(/^<!doctype html>/);
-    expect(out.match(/<tr><td>/g)).toHaveLength(4);
+    expect(out.match(/<tr><td>/g)).toHaveLength(5);
     expect(out).toContain('cluster mode compatible → enabled [approval]');
-    expect(out).toContain('4 group plan(s): 1 in-place, 1 staged, 1 rebuild, 1 not-applicable, 0 unknown');
+    expect(out).toContain('5 group plan(s): 1 in-place, 2 staged, 1 rebuild, 1 not-applicable, 0 unknown');
   });
 
   it('writes csv with one row per plan', async () => {
     const { out } = await cli(['plan', ...live(), '--format', 'csv']);
-    expect(out.trim().split('\n')).toHaveLength(1 + 4);
+    expect(out.trim().split('\n')).toHaveLength(1 + 5);
   });
 
   it('lets scan findings say what it would take in their action', async () => {

@@ -3,7 +3,7 @@
  * every request goes through the SDK to the emulator, which refuses what AWS refuses.
  */
 import { readdirSync } from 'node:fs';
-import { CreateReplicationGroupCommand } from '@aws-sdk/client-elasticache';
+import { CreateReplicationGroupCommand, ModifyReplicationGroupCommand } from '@aws-sdk/client-elasticache';
 import validateAsl from 'asl-validator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { STATE_TABLE } from '../../../infra/local/dynamo.js';
@@ -19,7 +19,7 @@ import { type PlanStep, STAGED_ACTIONS } from '../../../shared/domain/readiness.
 import { scanDurability } from '../../../shared/jobs/durability.js';
 import { type UpgradeDeps, upgradeSteps } from '../../../shared/jobs/upgrade/steps.js';
 import { legacyGroupState, REGION, type Stack, startStack } from '../harness.js';
-import { base, STARTS } from '../readiness-fleet.js';
+import { base, COMPATIBLE_STEPS, STARTS, TO_COMPATIBLE } from '../readiness-fleet.js';
 
 let stack: Stack;
 let deps: UpgradeDeps;
@@ -127,6 +127,44 @@ describe('Durability upgrade state machine', () => {
       expect(await stack.store.readLease(`migration#sm-${id}`)).toBeUndefined();
     },
   );
+
+  it('brings a group in cluster mode compatible to sync, ClusterMode=enabled first, every request accepted', async () => {
+    // Prepare: a compatible group that still needs an engine upgrade and TLS.
+    const id = 'sm-compatible';
+    await deps.elasticache.send(new CreateReplicationGroupCommand(TO_COMPATIBLE(id)));
+    stack.emulator.clock.advance(15 * 60_000);
+    await deps.elasticache.send(
+      new ModifyReplicationGroupCommand({
+        ReplicationGroupId: id,
+        ClusterMode: 'compatible',
+        ApplyImmediately: true,
+      }),
+    );
+    stack.emulator.clock.advance(15 * 60_000);
+    stack.emulator.faults.reset();
+
+    // Act
+    const run = await runUpgradeLocally(
+      deps,
+      { replicationGroupId: id, target: 'sync', allow: [...STAGED_ACTIONS], enforce: true },
+      { clock: clock(), executionName: id, onTaskToken: approveAll },
+    );
+
+    // Assess
+    expect(run.output).toMatchObject({ status: 'succeeded', effectiveDurability: 'sync' });
+    expect(changes()).toEqual(['CreateSnapshot', ...Array(COMPATIBLE_STEPS).fill('ModifyReplicationGroup')]);
+    expect(upgradeEvents('step-requested').map((event) => event.detail.action)).toEqual([
+      'cluster-mode',
+      'upgrade-engine',
+      'enable-tls',
+      'set-durability',
+    ]);
+    expect(stack.emulator.model.groups.get(id)).toMatchObject({
+      clusterMode: 'enabled',
+      tls: true,
+      engineVersion: '9.0',
+    });
+  });
 
   it.each([...STAGED_ACTIONS, 'set-durability'])(
     'ends on a refusal of its %s step with the fault named, nothing sent twice, the lock released',

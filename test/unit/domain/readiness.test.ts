@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../../shared/domain/evaluate.js';
 import { planFleet } from '../../../shared/domain/fleet-plan.js';
+import { NODE_MEMORY_GIB, nodeCapacityGiB } from '../../../shared/domain/node-types.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import {
   DEFAULT_PLAN_OPTIONS,
-  durableNodeType,
   type GroupFacts,
   type PlanOptions,
   planDurability,
@@ -43,6 +43,9 @@ const LEGACY: Partial<GroupFacts> = {
   transitEncryptionMode: undefined,
 };
 
+/** A data-tiering group on 2 shards, with durability's other prerequisites met. */
+const LEGACY_TIERED: GroupFacts = { ...READY, shards: 2, dataTiering: true };
+
 const ENGINE = 'upgrade-engine';
 const NODE = 'scale-node';
 const REPLICAS = 'add-replicas';
@@ -54,7 +57,8 @@ const DUR = 'set-durability';
 /**
  * The expected plan of each starting state, written by hand from the user guide's order
  * (engine, node type, replicas, Multi-AZ, TLS, cluster mode compatible then enabled,
- * durability alone). Blockers are matched by a word each must contain.
+ * durability alone; a group already `compatible` takes no other change before `enabled`).
+ * Blockers and missing facts are matched by a word each must contain.
  */
 const TABLE: Array<[name: string, change: Partial<GroupFacts>, verdict: string, expected: string[]]> = [
   ['ready', {}, 'in-place', [DUR]],
@@ -76,6 +80,19 @@ const TABLE: Array<[name: string, change: Partial<GroupFacts>, verdict: string, 
   ['no TLS', { transitEncryptionEnabled: false, transitEncryptionMode: undefined }, 'staged', [TLS, DUR]],
   ['cluster mode disabled', { clusterMode: 'disabled', shards: 1 }, 'staged', [CM, CM, DUR]],
   ['cluster mode compatible', { clusterMode: 'compatible', shards: 1 }, 'staged', [CM, DUR]],
+  [
+    'compatible Redis OSS 7.1 on m5, no Multi-AZ',
+    {
+      clusterMode: 'compatible',
+      shards: 1,
+      engine: 'redis',
+      engineVersion: '7.1',
+      cacheNodeType: 'cache.m5.large',
+      multiAZ: false,
+    },
+    'staged',
+    [CM, ENGINE, NODE, MAZ, DUR],
+  ],
   ['legacy Valkey 7.2', LEGACY, 'staged', [ENGINE, REPLICAS, MAZ, TLS, CM, CM, DUR]],
   [
     'legacy Redis OSS 6.2 on m5',
@@ -87,24 +104,21 @@ const TABLE: Array<[name: string, change: Partial<GroupFacts>, verdict: string, 
     'Valkey 8.0, no TLS, compatible',
     { engineVersion: '8.0', transitEncryptionEnabled: false, clusterMode: 'compatible' },
     'staged',
-    [ENGINE, TLS, CM, DUR],
+    [CM, ENGINE, TLS, DUR],
   ],
   ['async wants sync', { effectiveDurability: 'async' }, 'in-place', [DUR]],
   ['already sync', { effectiveDurability: 'sync' }, 'not-applicable', ['already sync']],
   ['serverless', { type: 'serverless-cache' }, 'not-applicable', ['serverless']],
-  [
-    'data tiering',
-    { dataTiering: true, cacheNodeType: 'cache.r6gd.xlarge' },
-    'rebuild',
-    ['data tiering', 'r6gd'],
-  ],
+  ['data tiering', { dataTiering: true, cacheNodeType: 'cache.r6gd.xlarge' }, 'rebuild', ['r6gd']],
+  ['r5.24xlarge: no durable node is as large', { cacheNodeType: 'cache.r5.24xlarge' }, 'rebuild', ['635.61']],
+  ['a node type of unknown memory', { cacheNodeType: 'cache.x2gd.large' }, 'unknown', ['memory of']],
   ['Global Datastore member', { globalDatastore: true }, 'rebuild', ['Global Datastore']],
   ['memcached', { engine: 'memcached' }, 'rebuild', ['memcached']],
   [
     'data tiering and no TLS on 7.2',
-    { ...LEGACY, dataTiering: true, cacheNodeType: 'cache.r6gd.large' },
+    { ...LEGACY, dataTiering: true, cacheNodeType: 'cache.r6gd.2xlarge' },
     'rebuild',
-    ['data tiering', 'r6gd'],
+    ['data tiering'],
   ],
   ['no engine version', { engineVersion: undefined }, 'unknown', ['engine version']],
   ['no EffectiveDurability', { effectiveDurability: undefined }, 'unknown', ['EffectiveDurability']],
@@ -138,7 +152,7 @@ describe('Function: planDurability', () => {
     // Assess
     expect(plan.verdict).toBe(verdict);
     const got = summarise(plan);
-    if (verdict === 'rebuild') {
+    if (verdict === 'rebuild' || verdict === 'unknown') {
       expect(got).toHaveLength(expected.length);
       for (const [index, word] of expected.entries()) expect(got[index]).toContain(word);
     } else if (verdict === 'not-applicable') {
@@ -235,12 +249,9 @@ describe('Function: planDurability', () => {
     expect(plan.needApproval).toBe(plan.steps.length);
   });
 
-  it('gives a rebuild recipe with a durable configuration created from a snapshot', () => {
+  it('rebuilds a Global Datastore member from its snapshot on the same node type', () => {
     // Act
-    const plan = planDurability(
-      { ...READY, shards: 3, dataTiering: true, cacheNodeType: 'cache.r6gd.xlarge' },
-      'sync',
-    );
+    const plan = planDurability({ ...READY, shards: 3, globalDatastore: true }, 'sync');
 
     // Assess
     if (plan.verdict !== 'rebuild') throw new Error(`expected rebuild, got ${plan.verdict}`);
@@ -250,10 +261,62 @@ describe('Function: planDurability', () => {
       NumNodeGroups: 3,
       MultiAZEnabled: true,
       TransitEncryptionEnabled: true,
-      DataTieringEnabled: false,
       Durability: 'sync',
       CacheNodeType: 'cache.r7g.large',
     });
+  });
+
+  it('gives a data-tiering group a copy created empty, never from its r6gd backup, to be reloaded', () => {
+    // Act
+    const plan = planDurability(
+      { ...READY, shards: 3, dataTiering: true, cacheNodeType: 'cache.r6gd.xlarge' },
+      'sync',
+    );
+
+    // Assess
+    if (plan.verdict !== 'rebuild') throw new Error(`expected rebuild, got ${plan.verdict}`);
+    expect(plan.recipe.create.params).not.toHaveProperty('SnapshotName');
+    expect(plan.recipe.create.params).toMatchObject({ DataTieringEnabled: false, Durability: 'sync' });
+    expect(plan.recipe.afterwards[0]).toMatch(/starts empty.*restores only into r6gd.*reload the data/);
+  });
+
+  it.each(Object.keys(NODE_MEMORY_GIB.r6gd ?? {}))(
+    'plans no restore of an r6gd.%s backup into another family, and no less memory and SSD',
+    (size) => {
+      // Prepare
+      const source = `cache.r6gd.${size}`;
+
+      // Act
+      const plan = planDurability({ ...LEGACY_TIERED, cacheNodeType: source }, 'sync');
+
+      // Assess
+      if (plan.verdict !== 'rebuild') throw new Error(`expected rebuild, got ${plan.verdict}`);
+      const { params } = plan.recipe.create;
+      expect(params.SnapshotName).toBeUndefined();
+      const shards = Number(params.NumNodeGroups);
+      const held = shards * (nodeCapacityGiB(String(params.CacheNodeType)) ?? 0);
+      expect(held).toBeGreaterThanOrEqual(2 * (nodeCapacityGiB(source) ?? Number.POSITIVE_INFINITY));
+    },
+  );
+
+  it.each(
+    Object.entries(NODE_MEMORY_GIB).flatMap(([family, sizes]) =>
+      Object.keys(sizes).map((size) => `cache.${family}.${size}`),
+    ),
+  )('never shrinks memory: %s', (source) => {
+    // Act
+    const plan = planDurability({ ...READY, cacheNodeType: source }, 'sync');
+
+    // Assess
+    const scale =
+      plan.verdict === 'staged' ? plan.steps.find((step) => step.action === 'scale-node') : undefined;
+    const target =
+      scale?.params.CacheNodeType ??
+      (plan.verdict === 'rebuild' ? plan.recipe.create.params.CacheNodeType : source);
+    const shards =
+      plan.verdict === 'rebuild' ? Number(plan.recipe.create.params.NumNodeGroups) : (READY.shards ?? 1);
+    const capacity = (type: unknown) => nodeCapacityGiB(String(type)) ?? 0;
+    expect(shards * capacity(target)).toBeGreaterThanOrEqual((READY.shards ?? 1) * capacity(source));
   });
 
   it('turns a group with durability off into a rebuild under the creation-only switch rule', () => {
@@ -268,21 +331,6 @@ describe('Function: planDurability', () => {
       durabilitySwitch: 'creation-only',
     });
     expect(raise.verdict).toBe('in-place');
-  });
-});
-
-describe('Function: durableNodeType', () => {
-  it.each([
-    ['cache.r7g.large', 'cache.r7g.large'],
-    ['cache.r5.2xlarge', 'cache.r7g.2xlarge'],
-    ['cache.m5.large', 'cache.m7g.large'],
-    ['cache.t3.micro', 'cache.m7g.large'],
-    ['cache.t4g.xlarge', 'cache.m7g.xlarge'],
-    ['cache.c5.large', 'cache.c7gn.large'],
-    ['cache.r6gd.xlarge', undefined],
-    ['r7g.large', undefined],
-  ])('maps %s to %s', (from, to) => {
-    expect(durableNodeType(from)).toBe(to);
   });
 });
 
