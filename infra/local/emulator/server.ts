@@ -50,7 +50,7 @@ export interface EmulatorOptions {
   targets?: Targets;
   /** What STS refuses and which regions accounts have disabled (also `/_control/accounts`). */
   access?: AccessSettings;
-  /** Organizational units and suspended accounts (also `/_control/organization`). */
+  /** Organizational units and the accounts' State (also `/_control/organization`). */
   organization?: OrganizationSettings;
   legacyDurabilityRule?: boolean;
   migrationBackend?: MigrationBackend;

@@ -49,11 +49,15 @@ afterEach(async () => {
 });
 
 /** Every pair's fleet differs: how many groups, and which are durable, unencrypted or not prod. */
-async function seededStack(access: EmulatorOptions['access'] = {}): Promise<Stack> {
+async function seededStack(
+  access: EmulatorOptions['access'] = {},
+  organization: EmulatorOptions['organization'] = {},
+): Promise<Stack> {
   stack = await startStack({
     region: REGION,
     targets: { accounts: MEMBERS, regions: REGIONS },
     access: { externalId: EXTERNAL_ID, ...access },
+    organization,
   });
   TARGETS.forEach((target, index) => {
     const fleet = stack.emulator.fleetOf(target.account, target.region);
@@ -153,6 +157,47 @@ describe('Organisation scan: 12 accounts x 3 regions in the sandbox', () => {
     expect(assumed.map((entry) => entry.account)).toEqual(MEMBERS.map(() => CENTRAL_ACCOUNT));
     expect(assumed.map((entry) => (entry.params as { ExternalId?: string }).ExternalId)).toEqual(
       MEMBERS.map(() => EXTERNAL_ID),
+    );
+  }, 120_000);
+
+  it('scans the 6 ACTIVE members x 3 regions of an organisation answering State alone; the 6 others are skipped and counted', async () => {
+    // Prepare: half the members are not ACTIVE (their fleets are served, and must not be read).
+    const states = {
+      [MEMBERS[1] ?? '']: 'SUSPENDED',
+      [MEMBERS[3] ?? '']: 'PENDING_CLOSURE',
+      [MEMBERS[5] ?? '']: 'CLOSED',
+      [MEMBERS[7] ?? '']: 'PENDING_ACTIVATION',
+      [MEMBERS[9] ?? '']: 'SUSPENDED',
+      [MEMBERS[11] ?? '']: 'CLOSED',
+    } as const;
+    const active = MEMBERS.filter((account) => !(account in states));
+    const scanned = crossTargets(active, REGIONS);
+    await seededStack({}, { states });
+
+    // Act
+    const scan = await run();
+    const log = [...stack.emulator.faults.log];
+
+    // Assess: every ACTIVE target complete with a single-account scan's findings, in its own
+    // account and region; no fleet of a skipped account read; the skipped ones counted.
+    expect(scan.summary).toMatchObject({ targets: 18, complete: 18, failed: 0, skipped: 6 });
+    expect(scan.summary.skippedAccounts).toEqual(
+      Object.entries(states)
+        .map(([account, state]) => `${account}: ${state}`)
+        .sort(),
+    );
+    expect([...scan.runs.keys()].sort()).toEqual(scanned.map(targetName).sort());
+    for (const target of scanned) {
+      const findings = scan.runs.get(targetName(target))?.findings ?? [];
+      expect(findings.length, targetName(target)).toBeGreaterThan(0);
+      expect(findings.every((finding) => finding.arn.includes(`:${target.region}:${target.account}:`))).toBe(
+        true,
+      );
+      expect(order(findings), targetName(target)).toEqual(order(await singleAccountScan(target)));
+    }
+    const fleetReads = log.filter((entry) => ['elasticache', 'tagging'].includes(entry.service));
+    expect(new Set(fleetReads.map((entry) => `${entry.account}/${entry.region}`))).toEqual(
+      new Set(scanned.map(targetName)),
     );
   }, 120_000);
 
