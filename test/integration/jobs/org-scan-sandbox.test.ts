@@ -12,7 +12,7 @@ import { EventPublisher } from '../../../shared/aws/notify.js';
 import { MemberCredentials } from '../../../shared/aws/targets.js';
 import type { Finding } from '../../../shared/domain/finding.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
-import { crossTargets, type Target, targetName } from '../../../shared/domain/targets.js';
+import { crossTargets, sameTarget, type Target, targetName } from '../../../shared/domain/targets.js';
 import { scanDurability } from '../../../shared/jobs/durability.js';
 import { createLogger } from '../../../shared/runtime/logger.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
@@ -225,6 +225,43 @@ describe('Organisation scan: 12 accounts x 3 regions in the sandbox', () => {
       imports.every((entry) => stack.emulator.accounts.issued(entry.accessKeyId)?.account === entry.account),
     ).toBe(true);
     expect(stack.emulator.securityHub.findings(CENTRAL_ACCOUNT, REGION).size).toBe(0);
+  }, 120_000);
+
+  it('reports a target without Security Hub on that target; its scan and the other imports go on', async () => {
+    // Prepare: Security Hub is off in one member's eu-west-1, and in every region of another.
+    const [first, second] = MEMBERS as [string, string];
+    const off = [{ account: first, region: 'eu-west-1' }, ...crossTargets([second], REGIONS)];
+    await seededStack({ securityHubOff: off });
+
+    // Act
+    const scan = await run(true);
+
+    // Assess
+    expect(scan.summary).toMatchObject({ targets: 36, complete: 36, failed: 0 });
+    for (const target of TARGETS) {
+      const name = targetName(target);
+      const targetRun = scan.runs.get(name);
+      const held = stack.emulator.securityHub.findings(target.account, target.region);
+      expect(targetRun?.findings.length, name).toBeGreaterThan(0);
+      if (off.some((pair) => sameTarget(target, pair))) {
+        expect(targetRun?.result.securityHub, name).toEqual({
+          code: 'InvalidAccessException',
+          error: expect.stringContaining(
+            `Security Hub is not enabled in account ${target.account} in ${target.region}`,
+          ),
+        });
+        expect(held.size, name).toBe(0);
+      } else expect(held.size, name).toBe(targetRun?.findings.length);
+    }
+    expect([...scan.summary.exportFailures].sort()).toEqual(
+      off
+        .map(
+          (pair) =>
+            `${targetName(pair)}: Security Hub is not enabled in account ${pair.account} in ${pair.region}`,
+        )
+        .sort()
+        .map((line) => expect.stringContaining(line)),
+    );
   }, 120_000);
 
   it('gives a denied role, STS throttling and a disabled region one error finding each; the others complete', async () => {
