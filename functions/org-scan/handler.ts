@@ -8,7 +8,13 @@ const scan = createDeps();
 /** The two tasks of infra/org-scan.asl.yaml: list the targets; add up their results. */
 const eventSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('list') }),
-  z.object({ action: z.literal('summarize'), results: z.array(z.unknown()), failed: z.array(z.unknown()) }),
+  z.object({
+    action: z.literal('summarize'),
+    results: z.array(z.unknown()),
+    failed: z.array(z.unknown()),
+    // An execution started before `skipped` was listed has none.
+    skipped: z.array(z.object({ account: z.string(), state: z.string() })).default([]),
+  }),
 ]);
 
 /** The targets of the policy (or the deployment's own), or the summary of every target's result. */
@@ -16,14 +22,18 @@ export const handler = createHandler(
   { logger: scan.logger, eventSchema, onFinalError: 'throw' },
   async (event, context) => {
     if (event.action === 'summarize') {
-      const summary = summarizeScan([...event.results, ...event.failed]);
+      const summary = summarizeScan([...event.results, ...event.failed], event.skipped);
       const failing = summary.failed > 0 || summary.exportFailures.length > 0;
       scan.logger[failing ? 'warn' : 'info']('organisation scan finished', { ...summary });
       return summary;
     }
     const policy = await scan.policy();
     const list = await listTargets(scan.job(context, policy), policy);
-    scan.logger.info('targets listed', { targets: list.targets.length, failed: list.failed.length });
+    scan.logger.info('targets listed', {
+      targets: list.targets.length,
+      failed: list.failed.length,
+      skipped: list.skipped.length,
+    });
     return list;
   },
 );

@@ -11,7 +11,12 @@ import { AlertPublisher, EventPublisher } from '../../shared/aws/notify.js';
 import { SecurityHubImporter } from '../../shared/aws/security-hub.js';
 import { StateStore } from '../../shared/aws/state-store.js';
 import type { Policy } from '../../shared/domain/policy/schema.js';
-import { type MemberAccess, type Target, targetName } from '../../shared/domain/targets.js';
+import {
+  type MemberAccess,
+  type SkippedAccount,
+  type Target,
+  targetName,
+} from '../../shared/domain/targets.js';
 import type { UpgradeStarter } from '../../shared/jobs/durability.js';
 import {
   listTargets,
@@ -110,9 +115,14 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
   const settings = { policy: options.policy, dryRun: options.dryRun ?? true };
   const runs = new Map<string, TargetRun>();
   const orgScan: LocalTask = async (event) => {
-    const input = event as { action: string; results?: unknown[]; failed?: unknown[] };
+    const input = event as unknown as {
+      action: string;
+      results?: unknown[];
+      failed?: unknown[];
+      skipped?: SkippedAccount[];
+    };
     if (input.action === 'summarize')
-      return summarizeScan([...(input.results ?? []), ...(input.failed ?? [])]) as never;
+      return summarizeScan([...(input.results ?? []), ...(input.failed ?? [])], input.skipped) as never;
     return (await listTargets({ home: options.home, members, aws: central }, options.policy)) as never;
   };
   const scan: LocalTask = async (event) => {

@@ -4,8 +4,9 @@ import {
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import type { toAsff } from '../domain/security-findings.js';
+import { GuardrailsError } from '../runtime/errors.js';
 import { type AwsClientOptions, createClient } from './clients.js';
-import { awsCall } from './errors.js';
+import { AwsCallError, awsCall } from './errors.js';
 
 /** A finding in the AWS Security Finding Format, as `toAsff` builds it. */
 export type AsffFinding = ReturnType<typeof toAsff>;
@@ -21,6 +22,22 @@ export interface ImportRefusal {
 export interface FindingsImporter {
   /** Import `findings`; resolves with the ones refused, throws when a whole call fails. */
   importFindings(findings: readonly AsffFinding[]): Promise<ImportRefusal[]>;
+}
+
+/**
+ * Security Hub refused an import as a whole with `InvalidAccessException`: it is not enabled in
+ * that account and region (AWS answers "Account … is not subscribed to AWS Security Hub").
+ */
+export class SecurityHubNotEnabledError extends GuardrailsError {
+  readonly code = 'InvalidAccessException';
+
+  constructor(account: string, region: string, cause: AwsCallError) {
+    super(
+      `Security Hub is not enabled in account ${account} in ${region}: enable it there, or leave that target out of the export (${cause.message})`,
+      { cause },
+    );
+    this.name = 'SecurityHubNotEnabledError';
+  }
 }
 
 /** BatchImportFindings takes at most 100 findings per call. */
@@ -43,7 +60,8 @@ export class SecurityHubImporter implements FindingsImporter {
   /**
    * Import in batches of {@link IMPORT_BATCH_SIZE}. Findings Security Hub refuses
    * (`FailedFindings`) are returned by `Id`, not thrown; a call that fails as a whole throws
-   * an `AwsCallError` naming `Security Hub BatchImportFindings`.
+   * an `AwsCallError` naming `Security Hub BatchImportFindings`, or a
+   * {@link SecurityHubNotEnabledError} where Security Hub is not enabled.
    *
    * @example
    * const refused = await new SecurityHubImporter({ region: 'eu-west-1' }).importFindings(findings);
@@ -56,7 +74,15 @@ export class SecurityHubImporter implements FindingsImporter {
       const batch = findings.slice(start, start + IMPORT_BATCH_SIZE) as AwsSecurityFinding[];
       const answer = await awsCall('Security Hub BatchImportFindings', () =>
         this.#client.send(new BatchImportFindingsCommand({ Findings: batch })),
-      );
+      ).catch(async (error: unknown) => {
+        if (error instanceof AwsCallError && error.fault === 'InvalidAccessException')
+          throw new SecurityHubNotEnabledError(
+            batch[0]?.AwsAccountId ?? 'unknown',
+            await this.#client.config.region(),
+            error,
+          );
+        throw error;
+      });
       for (const failure of answer.FailedFindings ?? []) {
         refused.push({
           id: failure.Id ?? '',

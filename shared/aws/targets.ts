@@ -6,6 +6,7 @@
  */
 import { AccountClient, paginateListRegions } from '@aws-sdk/client-account';
 import {
+  type Account,
   OrganizationsClient,
   paginateListAccounts,
   paginateListAccountsForParent,
@@ -18,6 +19,7 @@ import {
   crossTargets,
   type MemberAccess,
   memberRoleArn,
+  type SkippedAccount,
   type Target,
   type TargetFailure,
   type TargetSpec,
@@ -161,6 +163,8 @@ export interface ResolvedTargets {
   targets: Target[];
   /** Accounts whose regions could not be listed (`all-enabled`), by the target `<account>/*`. */
   failures: Array<{ target: Target; failure: TargetFailure }>;
+  /** Accounts of the organisation not scanned for their State (excluded ones not counted). */
+  skipped: SkippedAccount[];
 }
 
 export interface TargetResolverDeps {
@@ -169,21 +173,29 @@ export interface TargetResolverDeps {
   credentials: MemberCredentials;
 }
 
-/** The active accounts of the organisation, or of `ous` and every OU beneath them. */
+/**
+ * The accounts of the organisation, or of `ous` and every OU beneath them: those whose `State`
+ * is `ACTIVE`, and the others, skipped. `Status` is not read: Organizations retired it on
+ * 2026-09-09 (`State` replaces it).
+ */
 async function organizationAccounts(
   organizations: OrganizationsClient,
   ous: readonly string[] | undefined,
-): Promise<string[]> {
-  const accounts: string[] = [];
-  const take = (page: { Accounts?: Array<{ Id?: string; Status?: string }> }) => {
-    for (const account of page.Accounts ?? [])
-      if (account.Id !== undefined && account.Status === 'ACTIVE') accounts.push(account.Id);
+): Promise<{ active: string[]; skipped: SkippedAccount[] }> {
+  const active: string[] = [];
+  const skipped: SkippedAccount[] = [];
+  const take = (page: { Accounts?: Account[] }) => {
+    for (const { Id: account, State: state } of page.Accounts ?? []) {
+      if (account === undefined) continue;
+      if (state === 'ACTIVE') active.push(account);
+      else skipped.push({ account, state: state ?? 'NONE' });
+    }
   };
   if (ous === undefined) {
     await awsCall('Organizations ListAccounts', async () => {
       for await (const page of paginateListAccounts({ client: organizations }, {})) take(page);
     });
-    return accounts;
+    return { active, skipped };
   }
   const pending = [...ous];
   const seen = new Set<string>();
@@ -203,7 +215,7 @@ async function organizationAccounts(
         for (const unit of page.OrganizationalUnits ?? []) if (unit.Id !== undefined) pending.push(unit.Id);
     });
   }
-  return accounts;
+  return { active, skipped };
 }
 
 /** The regions `account` has enabled, read with its own credentials. */
@@ -224,16 +236,22 @@ async function enabledRegions(account: string, deps: TargetResolverDeps): Promis
 
 /**
  * Every target of `spec`, in a stable order. An account whose enabled regions cannot be read
- * (its role denied, say) is one failure, and the others go on.
+ * (its role denied, say) is one failure, and the others go on; an account of the organisation
+ * that is not `ACTIVE` is skipped, and said so.
  */
 export async function resolveTargets(spec: TargetSpec, deps: TargetResolverDeps): Promise<ResolvedTargets> {
-  const listed =
-    spec.accounts ??
-    (await organizationAccounts(createClient(OrganizationsClient, deps.options), spec.organization?.ous));
   const excluded = new Set(spec.exclude ?? []);
-  const accounts = [...new Set(listed)].filter((account) => !excluded.has(account)).sort();
-  if (spec.regions !== ALL_ENABLED) return { targets: crossTargets(accounts, spec.regions), failures: [] };
-  const resolved: ResolvedTargets = { targets: [], failures: [] };
+  const listed =
+    spec.accounts === undefined
+      ? await organizationAccounts(createClient(OrganizationsClient, deps.options), spec.organization?.ous)
+      : { active: spec.accounts, skipped: [] };
+  const accounts = [...new Set(listed.active)].filter((account) => !excluded.has(account)).sort();
+  const skipped = listed.skipped
+    .filter(({ account }) => !excluded.has(account))
+    .sort((a, b) => a.account.localeCompare(b.account));
+  if (spec.regions !== ALL_ENABLED)
+    return { targets: crossTargets(accounts, spec.regions), failures: [], skipped };
+  const resolved: ResolvedTargets = { targets: [], failures: [], skipped };
   const regions = await mapConcurrent(accounts, RESOLVE_CONCURRENCY, (account) =>
     enabledRegions(account, deps).catch((error: unknown) => error as Error),
   );

@@ -11,6 +11,8 @@ import { MemberCredentials, resolveTargets, targetFailure } from '../aws/targets
 import type { Finding } from '../domain/finding.js';
 import type { Policy } from '../domain/policy/schema.js';
 import {
+  type SkippedAccount,
+  skippedLine,
   type Target,
   type TargetFailure,
   type TargetSpec,
@@ -44,6 +46,8 @@ export type TargetOutcome<Result> =
 export interface TargetsOutcome<Result> {
   outcomes: TargetOutcome<Result>[];
   failed: number;
+  /** Accounts of the organisation not worked on for their State. */
+  skipped: SkippedAccount[];
 }
 
 /** How the run reaches its accounts, and its spec with the caller's own account filled in. */
@@ -115,7 +119,7 @@ export async function overTargets<Result>(
     },
   );
   if (io.progress === true) io.stderr('\r\x1b[K');
-  return { outcomes: [...failedEarly, ...outcomes], failed };
+  return { outcomes: [...failedEarly, ...outcomes], failed, skipped: resolved.skipped };
 }
 
 /** The error finding of each failed target. */
@@ -126,19 +130,20 @@ export const failureFindings = <Result>(outcomes: readonly TargetOutcome<Result>
 
 /**
  * The line that closes a run over targets: how many there were and which failed, with the
- * cause's code (the error findings hold the whole cause).
+ * cause's code (the error findings hold the whole cause), and the accounts skipped for their State.
  *
  * @example
- * targetsLine(outcome); // '36 targets: 33 scanned, 3 failed (111111111111/eu-west-1: AccessDenied, …)'
+ * targetsLine(outcome); // '36 targets: 33 scanned, 3 failed (111111111111/eu-west-1: AccessDenied, …); 1 account skipped (1 SUSPENDED)'
  */
-export function targetsLine<Result>({ outcomes, failed }: TargetsOutcome<Result>): string {
+export function targetsLine<Result>({ outcomes, failed, skipped }: TargetsOutcome<Result>): string {
   const failures = outcomes.flatMap((outcome) =>
     'failure' in outcome ? [`${targetName(outcome.target)}: ${clip(outcome.failure.code, 40)}`] : [],
   );
   const shown = failures.slice(0, 5).join(', ');
   const more = failures.length > 5 ? `, and ${failures.length - 5} more` : '';
   const head = `${outcomes.length} targets: ${outcomes.length - failed} scanned`;
-  return failed === 0 ? head : `${head}, ${failed} failed (${shown}${more})`;
+  const line = failed === 0 ? head : `${head}, ${failed} failed (${shown}${more})`;
+  return skipped.length === 0 ? line : `${line}; ${skippedLine(skipped)}`;
 }
 
 /** What a run over targets adds to its fleet: how many targets, which failed and why. */

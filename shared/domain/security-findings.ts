@@ -65,7 +65,10 @@ function descriptionOf(finding: Finding): string {
 }
 
 /**
- * One finding as an ASFF AwsSecurityFinding.
+ * One finding as an ASFF AwsSecurityFinding, as its provider sends it: the result in
+ * `Compliance.Status`, severity and types in `FindingProviderFields` too (what Security Hub
+ * takes from a provider on an update), `RecordState` ARCHIVED once the resource is gone, and no
+ * `Workflow` (the customer's to set).
  *
  * @example
  * await securityHub.send(new BatchImportFindingsCommand({ Findings: findings.map((f) => toAsff(f, context)) }));
@@ -73,7 +76,6 @@ function descriptionOf(finding: Finding): string {
 export function toAsff(finding: Finding, context: ImportContext) {
   const where = arnLocation(finding.arn);
   const compliance = COMPLIANCE_OF[finding.status];
-  const resolved = compliance !== 'FAILED';
   const severity = compliance === 'FAILED' ? (context.severity ?? 'MEDIUM') : 'INFORMATIONAL';
   return {
     SchemaVersion: ASFF_SCHEMA_VERSION,
@@ -99,8 +101,9 @@ export function toAsff(finding: Finding, context: ImportContext) {
         Region: where.region,
       },
     ],
+    // A fixed violation is told by Compliance PASSED; Workflow (like Note, UserDefinedFields and
+    // VerificationState) is the customer's: Security Hub ignores it on a finding that exists.
     Compliance: { Status: compliance },
-    Workflow: { Status: resolved ? 'RESOLVED' : 'NEW' },
     RecordState: context.recordState ?? 'ACTIVE',
     ProductFields: { rule: finding.rule, check: finding.check, status: finding.status },
   };

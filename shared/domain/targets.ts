@@ -122,6 +122,31 @@ export function targetErrorFinding(target: Target, failure: TargetFailure): Find
   };
 }
 
+/**
+ * An account of the organisation that is not scanned: its Organizations `State` is not
+ * `ACTIVE` (`SUSPENDED`, `PENDING_CLOSURE`, `CLOSED`, `PENDING_ACTIVATION`; `NONE` when the
+ * answer carries no State).
+ */
+export interface SkippedAccount {
+  account: string;
+  state: string;
+}
+
+/**
+ * The skipped accounts counted by State, most first (then by name).
+ *
+ * @example
+ * skippedLine([{ account: '111111111111', state: 'SUSPENDED' }]); // '1 account skipped (1 SUSPENDED)'
+ */
+export function skippedLine(skipped: readonly SkippedAccount[]): string {
+  const counts = new Map<string, number>();
+  for (const { state } of skipped) counts.set(state, (counts.get(state) ?? 0) + 1);
+  const byState = [...counts]
+    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+    .map(([state, count]) => `${count} ${state}`);
+  return `${skipped.length} account${skipped.length === 1 ? '' : 's'} skipped (${byState.join(', ')})`;
+}
+
 /** Every account × region, in a stable order (account, then region). */
 export function crossTargets(accounts: readonly string[], regions: readonly string[]): Target[] {
   return [...new Set(accounts)]

@@ -8,7 +8,7 @@ import type { AwsClientOptions } from '../aws/clients.js';
 import { MemberCredentials, resolveTargets } from '../aws/targets.js';
 import { FINDING_STATUSES, type Finding, type FindingStatus } from '../domain/finding.js';
 import type { Policy } from '../domain/policy/schema.js';
-import { type Target, targetErrorFinding } from '../domain/targets.js';
+import { type SkippedAccount, type Target, targetErrorFinding } from '../domain/targets.js';
 import { clip } from '../runtime/echo.js';
 import { InputValidationError } from '../runtime/errors.js';
 import { redactText } from '../runtime/redact.js';
@@ -52,6 +52,8 @@ export interface TargetList {
   targets: Target[];
   /** Accounts whose regions could not be listed: already results, one error finding each. */
   failed: TargetResult[];
+  /** Accounts of the organisation not scanned for their State. */
+  skipped: SkippedAccount[];
   concurrency: number;
 }
 
@@ -73,13 +75,14 @@ export interface TargetListDeps {
 export async function listTargets(deps: TargetListDeps, policy: Policy): Promise<TargetList> {
   const setting = policy.settings.targets;
   if (setting === undefined || deps.members === undefined)
-    return { targets: [deps.home], failed: [], concurrency: 1 };
+    return { targets: [deps.home], failed: [], skipped: [], concurrency: 1 };
   const resolved = await resolveTargets(setting, { options: deps.aws, credentials: deps.members });
   return {
     targets: resolved.targets,
     failed: resolved.failures.map(({ target, failure }) =>
       failedTarget(target, targetErrorFinding(target, failure)),
     ),
+    skipped: resolved.skipped,
     concurrency: setting.concurrency,
   };
 }
@@ -100,6 +103,10 @@ export interface OrgScanSummary {
   failures: string[];
   /** Targets scanned whose Security Hub import failed or was refused in part (retried next run). */
   exportFailures: string[];
+  /** Accounts of the organisation not scanned: their State is not ACTIVE. */
+  skipped: number;
+  /** The skipped accounts and their State (`<account>: <State>`). */
+  skippedAccounts: string[];
 }
 
 /**
@@ -128,13 +135,17 @@ function causeOf(result: z.infer<typeof mapResultSchema>): string {
 }
 
 /**
- * Add up the results of every target: the Map's and those that failed while listing. An item
- * whose output is not a result (a child execution that failed outright) counts as failed.
+ * Add up the results of every target: the Map's and those that failed while listing, with the
+ * accounts skipped for their State. An item whose output is not a result (a child execution
+ * that failed outright) counts as failed.
  *
  * @example
- * const summary = summarizeScan([...mapResults, ...list.failed]);
+ * const summary = summarizeScan([...mapResults, ...list.failed], list.skipped);
  */
-export function summarizeScan(results: readonly unknown[]): OrgScanSummary {
+export function summarizeScan(
+  results: readonly unknown[],
+  skipped: readonly SkippedAccount[] = [],
+): OrgScanSummary {
   const findings = Object.fromEntries(FINDING_STATUSES.map((status) => [status, 0])) as Record<
     FindingStatus,
     number
@@ -166,5 +177,7 @@ export function summarizeScan(results: readonly unknown[]): OrgScanSummary {
     findings,
     failures,
     exportFailures,
+    skipped: skipped.length,
+    skippedAccounts: skipped.map(({ account, state }) => `${account}: ${state}`),
   };
 }

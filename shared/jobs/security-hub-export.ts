@@ -98,8 +98,8 @@ function planImports(
 
 /**
  * Export one target's findings to Security Hub, only on a change of state: a new finding is
- * imported; a changed one (a fixed violation becomes PASSED and RESOLVED) is imported again under
- * the same `Id` and `CreatedAt`; one stored but absent from `findings` (resource deleted, or no
+ * imported; a changed one (a fixed violation becomes Compliance PASSED, severity INFORMATIONAL)
+ * is imported again under the same `Id` and `CreatedAt`; one stored but absent from `findings` (resource deleted, or no
  * longer evaluated) is imported once as ARCHIVED and its record removed; an unchanged one is not
  * imported at all. A refused finding keeps its old record, so the next run tries it again.
  *

@@ -11,7 +11,7 @@ import { createMetricsClient } from '../aws/durability-metrics.js';
 import { readFleet } from '../aws/elasticache.js';
 import { AwsCallError } from '../aws/errors.js';
 import type { AlertPublisher } from '../aws/notify.js';
-import type { FindingsImporter } from '../aws/security-hub.js';
+import { type FindingsImporter, SecurityHubNotEnabledError } from '../aws/security-hub.js';
 import { type MemberCredentials, targetFailure } from '../aws/targets.js';
 import type { Finding, FindingStatus } from '../domain/finding.js';
 import type { RemediationAction } from '../domain/remediation.js';
@@ -45,10 +45,13 @@ export interface TargetScanDeps extends Omit<GroupCheckDeps, 'clients' | 'cloudw
   securityHub?: (options: AwsClientOptions) => FindingsImporter;
 }
 
-/** What the Security Hub export of a target did (counts), or why it could not. */
+/**
+ * What the Security Hub export of a target did (counts), or why it could not (`code`: the AWS
+ * fault; `InvalidAccessException` when Security Hub is not enabled in the target).
+ */
 export type TargetExport =
   | (Omit<SecurityHubExportResult, 'failed'> & { refused: number })
-  | { error: string };
+  | { error: string; code: string };
 
 /** What one target's run returns: small enough for a Map item (no findings, counts only). */
 export interface TargetResult {
@@ -88,8 +91,9 @@ async function reach(options: AwsClientOptions, clients: ReturnType<typeof creat
 
 /**
  * Export a scanned target's findings to Security Hub, from the target's own account. A failed
- * import is reported, not thrown: the scan itself is complete, and the next run imports again
- * (what was imported is recorded only once Security Hub took it).
+ * import (Security Hub not enabled there, say) is reported on the target, not thrown: the scan
+ * itself is complete, and the next run imports again (what was imported is recorded only once
+ * Security Hub took it).
  */
 async function exportTarget(
   deps: Pick<TargetScanDeps, 'store' | 'now' | 'logger'> & { securityHub: FindingsImporter },
@@ -100,12 +104,13 @@ async function exportTarget(
     const { failed, ...counts } = await exportFindings(deps, target, findings);
     return { ...counts, refused: failed.length };
   } catch (error) {
-    if (!(error instanceof AwsCallError)) throw error;
+    if (!(error instanceof AwsCallError || error instanceof SecurityHubNotEnabledError)) throw error;
+    const code = error instanceof AwsCallError ? error.fault : error.code;
     deps.logger.warn('findings not exported to Security Hub', {
       target: targetName(target),
       error: error.message,
     });
-    return { error: error.message };
+    return { error: error.message, code };
   }
 }
 

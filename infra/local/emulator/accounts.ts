@@ -1,7 +1,8 @@
 /**
  * The accounts and regions the emulator serves: one ElastiCache store per account × region
  * pair (all on one clock), the access settings STS and the pair check read (denied and
- * throttled accounts, disabled regions, the external id), and the temporary keys STS issued.
+ * throttled accounts, disabled regions, the external id, pairs without Security Hub), and the
+ * temporary keys STS issued.
  */
 import type { Clock } from './clock.js';
 import type { MigrationBackend } from './migration.js';
@@ -51,6 +52,8 @@ export interface AccessSettings {
   throttle?: string[];
   /** These pairs answer as a region the account has not enabled. */
   disabledRegions?: RegionOfAccount[];
+  /** Security Hub is not enabled in these pairs: `BatchImportFindings` there is `InvalidAccessException`. */
+  securityHubOff?: RegionOfAccount[];
   /** When set, `AssumeRole` without this `ExternalId` is `AccessDenied`. */
   externalId?: string;
 }
@@ -78,12 +81,12 @@ function checkedList(field: string, value: unknown, pattern: RegExp): string[] {
   return value as string[];
 }
 
-function checkedPairs(value: unknown): RegionOfAccount[] {
+function checkedPairs(field: string, value: unknown): RegionOfAccount[] {
   const pairs = Array.isArray(value) ? value : [undefined];
   for (const pair of pairs) {
     const { account, region } = (pair ?? {}) as Record<string, unknown>;
     if (typeof account !== 'string' || !ACCOUNT_ID.test(account) || typeof region !== 'string')
-      throw new Error('access.disabledRegions must be a list of { account: 12 digits, region }');
+      throw new Error(`${field} must be a list of { account: 12 digits, region }`);
   }
   return pairs as RegionOfAccount[];
 }
@@ -103,6 +106,7 @@ export class Accounts {
     deny: [],
     throttle: [],
     disabledRegions: [],
+    securityHubOff: [],
   };
   readonly #fleets = new Map<string, ElastiCacheModel>();
   readonly #keys = new Map<string, IssuedKey>();
@@ -152,13 +156,20 @@ export class Accounts {
     );
   }
 
+  /** Whether Security Hub is enabled in the pair (it is, unless `securityHubOff` lists it). */
+  securityHubEnabled(account: string, region: string): boolean {
+    return !this.access.securityHubOff.some((pair) => pair.account === account && pair.region === region);
+  }
+
   /** Replace the settings given (others stay); bad input is an Error naming the field. */
   configure(settings: AccessSettings): void {
     if (settings.deny !== undefined) this.access.deny = checkedList('access.deny', settings.deny, ACCOUNT_ID);
     if (settings.throttle !== undefined)
       this.access.throttle = checkedList('access.throttle', settings.throttle, ACCOUNT_ID);
     if (settings.disabledRegions !== undefined)
-      this.access.disabledRegions = checkedPairs(settings.disabledRegions);
+      this.access.disabledRegions = checkedPairs('access.disabledRegions', settings.disabledRegions);
+    if (settings.securityHubOff !== undefined)
+      this.access.securityHubOff = checkedPairs('access.securityHubOff', settings.securityHubOff);
     if ('externalId' in settings) {
       if (settings.externalId !== undefined && typeof settings.externalId !== 'string')
         throw new Error('access.externalId must be a string');

@@ -1,8 +1,9 @@
 /**
  * The organisation of the served accounts, as AWS Organizations (JSON 1.1) answers it to
  * the central (management) account: `ListRoots`, `ListAccounts`, `ListAccountsForParent`,
- * `ListOrganizationalUnitsForParent`, with organizational units (nested) and suspended
- * accounts set through `EmulatorOptions.organization` or `/_control/organization`. And the
+ * `ListOrganizationalUnitsForParent`, with organizational units (nested) and each account's
+ * `State` set through `EmulatorOptions.organization` or `/_control/organization` (never the
+ * `Status` Organizations retired on 2026-09-09). And the
  * Account API's `ListRegions` (REST-JSON `POST /listRegions`): which regions an account has
  * enabled.
  */
@@ -27,10 +28,20 @@ export interface OrganizationalUnitSettings {
   accounts?: string[];
 }
 
+/** The lifecycle states of an account (Organizations `Account.State`). */
+export const ACCOUNT_STATES = [
+  'ACTIVE',
+  'SUSPENDED',
+  'PENDING_ACTIVATION',
+  'PENDING_CLOSURE',
+  'CLOSED',
+] as const;
+export type AccountState = (typeof ACCOUNT_STATES)[number];
+
 export interface OrganizationSettings {
   units?: OrganizationalUnitSettings[];
-  /** Accounts listed with Status SUSPENDED. */
-  suspended?: string[];
+  /** The State of the accounts named (the others are ACTIVE). */
+  states?: Record<string, AccountState>;
 }
 
 /** Bad input, in the service's own code (Organizations: InvalidInputException; Account: ValidationException). */
@@ -57,7 +68,7 @@ function page<T>(items: T[], input: Record<string, unknown>, max: number, code: 
 export class Organization {
   readonly #accounts: readonly string[];
   #units: Required<OrganizationalUnitSettings>[] = [];
-  #suspended: string[] = [];
+  #states: Record<string, AccountState> = {};
 
   /** `accounts`: the served accounts, all members of the organisation. */
   constructor(accounts: readonly string[], settings: OrganizationSettings = {}) {
@@ -72,8 +83,7 @@ export class Organization {
         throw new Error(`${field} must list served accounts (${this.#accounts.join(', ')})`);
       return list as string[];
     };
-    if (settings.suspended !== undefined)
-      this.#suspended = served(settings.suspended, 'organization.suspended');
+    if (settings.states !== undefined) this.#states = this.#checkedStates(settings.states);
     if (settings.units === undefined) return;
     if (!Array.isArray(settings.units)) throw new Error('organization.units must be a list');
     const ids = settings.units.map((unit) => unit?.id);
@@ -98,8 +108,23 @@ export class Organization {
     this.#units = units;
   }
 
+  #checkedStates(states: unknown): Record<string, AccountState> {
+    const entries = typeof states === 'object' && states !== null ? Object.entries(states) : undefined;
+    if (entries === undefined || Array.isArray(states))
+      throw new Error('organization.states must map served accounts to a State');
+    for (const [account, state] of entries) {
+      if (!this.#accounts.includes(account))
+        throw new Error(
+          `organization.states: ${account} is not a served account (${this.#accounts.join(', ')})`,
+        );
+      if (!ACCOUNT_STATES.includes(state))
+        throw new Error(`organization.states.${account} must be one of ${ACCOUNT_STATES.join(', ')}`);
+    }
+    return Object.fromEntries(entries) as Record<string, AccountState>;
+  }
+
   describe(): object {
-    return { rootId: ROOT_ID, units: this.#units, suspended: this.#suspended };
+    return { rootId: ROOT_ID, units: this.#units, states: this.#states };
   }
 
   #parentOf(account: string): string {
@@ -108,14 +133,12 @@ export class Organization {
 
   #account(id: string) {
     const name = id === CENTRAL_ACCOUNT ? 'central' : `member-${id}`;
-    const status = this.#suspended.includes(id) ? 'SUSPENDED' : 'ACTIVE';
     return {
       Id: id,
       Arn: `arn:aws:organizations::${CENTRAL_ACCOUNT}:account/${ORGANIZATION_ID}/${id}`,
       Email: `${name}@example.com`,
       Name: name,
-      Status: status,
-      State: status,
+      State: this.#states[id] ?? 'ACTIVE',
       JoinedMethod: id === CENTRAL_ACCOUNT ? 'INVITED' : 'CREATED',
       JoinedTimestamp: JOINED,
     };

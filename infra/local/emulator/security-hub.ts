@@ -3,8 +3,12 @@
  * answering the real SDK client as Security Hub does: 1 to 100 findings per call, each checked
  * for the required ASFF fields and for being the caller's own (its account, under the caller's
  * default product ARN in the request's region); refused ones are named in `FailedFindings`,
- * accepted ones replace the finding with the same `Id`. One store of findings per account and
- * region; every call is captured in memory and, with a directory, in `securityhub.jsonl`.
+ * accepted ones create or update the finding with the same `Id`. An update keeps what customers
+ * own (`Note`, `UserDefinedFields`, `VerificationState`, `Workflow`: changed with
+ * BatchUpdateFindings only), and Security Hub itself resets a NOTIFIED or RESOLVED workflow to
+ * NEW when the finding comes back. An account × region without Security Hub refuses every call.
+ * One store of findings per account and region; every call is captured in memory and, with a
+ * directory, in `securityhub.jsonl`.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +33,8 @@ const REQUIRED_FIELDS = [
   'Types',
 ] as const;
 const SEVERITY_LABELS = new Set(['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']);
+/** What BatchImportFindings cannot change once a finding exists (customers own them). */
+const CUSTOMER_FIELDS = ['Note', 'UserDefinedFields', 'VerificationState', 'Workflow'] as const;
 
 /** Who called: the account of the SigV4 credentials and the region the request was signed for. */
 export interface SecurityHubCaller {
@@ -127,6 +133,38 @@ function refusalOf(finding: Record<string, unknown>, caller: SecurityHubCaller):
   return undefined;
 }
 
+/** `finding.<parent>.<child>` (`Compliance.Status`), or undefined. */
+function field(finding: Record<string, unknown> | undefined, parent: string, child: string): unknown {
+  const value = finding?.[parent];
+  return isRecord(value) ? value[child] : undefined;
+}
+
+/**
+ * What Security Hub holds after importing `asff`: a new finding as sent (workflow NEW unless
+ * given); an existing one updated, but with the customer's fields as they were, and a NOTIFIED
+ * or RESOLVED workflow back to NEW when the finding is unarchived or stops passing.
+ */
+function merged(asff: Record<string, unknown>, before: StoredAsff | undefined): StoredAsff {
+  const id = String(asff.Id);
+  if (before === undefined) return { Workflow: { Status: 'NEW' }, ...asff, Id: id };
+  const next: StoredAsff = { ...asff, Id: id };
+  for (const name of CUSTOMER_FIELDS) {
+    if (before[name] === undefined) delete next[name];
+    else next[name] = before[name];
+  }
+  const unarchived = before.RecordState === 'ARCHIVED' && next.RecordState === 'ACTIVE';
+  const stopsPassing =
+    field(before, 'Compliance', 'Status') === 'PASSED' &&
+    ['WARNING', 'FAILED', 'NOT_AVAILABLE'].includes(String(field(next, 'Compliance', 'Status')));
+  const closed = ['NOTIFIED', 'RESOLVED'].includes(String(field(before, 'Workflow', 'Status')));
+  if (closed && (unarchived || stopsPassing)) next.Workflow = { Status: 'NEW' };
+  return next;
+}
+
+/** Security Hub's answer to a call into an account and region where it is not enabled. */
+export const notSubscribed = (account: string) =>
+  new QueryFault('InvalidAccessException', `Account ${account} is not subscribed to AWS Security Hub`, 401);
+
 /**
  * BatchImportFindings from `caller`: the handler a REST route registers for
  * `POST /findings/import`. Throws `InvalidInputException` (400) for no or more than 100 findings.
@@ -151,7 +189,7 @@ export function importFindings(
     else if (scripted !== undefined)
       failed.push({ Id: String(asff.Id), ErrorCode: scripted.code, ErrorMessage: scripted.message });
     else {
-      held.set(String(asff.Id), { ...asff, Id: String(asff.Id) });
+      held.set(String(asff.Id), merged(asff, held.get(String(asff.Id))));
       accepted.push(String(asff.Id));
     }
   }

@@ -31,7 +31,12 @@ import {
   type OrganizationSettings,
 } from './organizations.js';
 import { API_VERSION, errorXml, isKnownAction, parseQuery, QueryFault, resultXml } from './protocol.js';
-import { importFindings, SECURITY_HUB_IMPORT_PATH, SecurityHubFindings } from './security-hub.js';
+import {
+  importFindings,
+  notSubscribed,
+  SECURITY_HUB_IMPORT_PATH,
+  SecurityHubFindings,
+} from './security-hub.js';
 import { CaptureSinks, JSON_TARGETS, SNS_VERSION } from './sinks.js';
 import { STS_VERSION, stsAnswer } from './sts.js';
 import { getResources } from './tags.js';
@@ -50,7 +55,7 @@ export interface EmulatorOptions {
   targets?: Targets;
   /** What STS refuses and which regions accounts have disabled (also `/_control/accounts`). */
   access?: AccessSettings;
-  /** Organizational units and suspended accounts (also `/_control/organization`). */
+  /** Organizational units and the accounts' State (also `/_control/organization`). */
   organization?: OrganizationSettings;
   legacyDurabilityRule?: boolean;
   migrationBackend?: MigrationBackend;
@@ -72,8 +77,11 @@ export interface Emulator extends Parts {
 /** `POST <path>` operations (REST-JSON), by path. Add a route here; its service and action name go in REST_NAMES. */
 export const REST_ROUTES: Record<string, RestRoute> = {
   '/listRegions': listRegions,
-  [SECURITY_HUB_IMPORT_PATH]: (parts, caller, input) =>
-    importFindings(parts.securityHub, caller, input, parts.clock.now()),
+  [SECURITY_HUB_IMPORT_PATH]: (parts, caller, input) => {
+    if (!parts.accounts.securityHubEnabled(caller.account, caller.region))
+      throw notSubscribed(caller.account);
+    return importFindings(parts.securityHub, caller, input, parts.clock.now());
+  },
 };
 /** The service and action each REST path is logged under (others: the signing service and the path). */
 const REST_NAMES: Record<string, [service: string, action: string]> = {

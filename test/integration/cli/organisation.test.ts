@@ -77,4 +77,37 @@ describe('guardrails scan --org --regions all', () => {
       expect(stack.emulator.accounts.issued(entry.accessKeyId)?.account).toBe(entry.account);
     expect(log.filter((entry) => entry.action === 'AssumeRole')).toHaveLength(ACCOUNTS.length);
   });
+
+  it('scans only the accounts whose State is ACTIVE, and says on stderr which others it skipped', async () => {
+    // Prepare: 6 of the 12 members are not ACTIVE (Organizations answers State alone).
+    const states = {
+      [MEMBERS[0] ?? '']: 'SUSPENDED',
+      [MEMBERS[2] ?? '']: 'SUSPENDED',
+      [MEMBERS[4] ?? '']: 'PENDING_CLOSURE',
+      [MEMBERS[6] ?? '']: 'CLOSED',
+      [MEMBERS[8] ?? '']: 'CLOSED',
+      [MEMBERS[10] ?? '']: 'PENDING_ACTIVATION',
+    } as const;
+    const active = ACCOUNTS.filter((account) => !(account in states));
+    stack.emulator.organization.configure({ states });
+
+    // Act
+    const io = captureIo();
+    const code = await runCli(
+      ['scan', '--policy', policyPath, '--org', '--regions', 'all', '--format', 'json'],
+      io,
+    ).finally(() => stack.emulator.organization.configure({ states: {} }));
+
+    // Assess: the 7 ACTIVE accounts (the central one among them) x 3 regions, each target's
+    // findings in its own account and region; the skipped ones counted by State.
+    const merged = (JSON.parse(io.out()) as { findings: Located[] }).findings;
+    expect(new Set(merged.map((finding) => `${finding.account}/${finding.region}`))).toEqual(
+      new Set(active.flatMap((account) => REGIONS.map((region) => `${account}/${region}`))),
+    );
+    for (const finding of merged) expect(finding.arn).toContain(`:${finding.region}:${finding.account}:`);
+    expect(io.err()).toContain(
+      '21 targets: 21 scanned; 6 accounts skipped (2 CLOSED, 2 SUSPENDED, 1 PENDING_ACTIVATION, 1 PENDING_CLOSURE)',
+    );
+    expect(code).toBe(EXIT.violations);
+  });
 });

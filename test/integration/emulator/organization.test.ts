@@ -1,6 +1,7 @@
 /**
  * The sandbox organisation through the real Organizations and Account clients over HTTP:
- * accounts paginated, units (nested) filtering by parent, suspended accounts, the central
+ * accounts paginated, units (nested) filtering by parent, each account's State (and no
+ * Status, retired on 2026-09-09), the central
  * account as the only caller, and each account's regions.
  */
 import { AccountClient, ListRegionsCommand, paginateListRegions } from '@aws-sdk/client-account';
@@ -33,7 +34,7 @@ const emulator = await startEmulator({
       { id: PAYMENTS, name: 'Payments', parentId: PROD, accounts: [second, third] },
       { id: STAGING, name: 'Staging', accounts: [fourth] },
     ],
-    suspended: [fifth],
+    states: { [fifth]: 'SUSPENDED', [sixth]: 'PENDING_CLOSURE' },
   },
 });
 afterAll(() => emulator.close());
@@ -83,13 +84,15 @@ describe('Organizations', () => {
       Arn: `arn:aws:organizations::${CENTRAL_ACCOUNT}:account/o-sandbox0001/${first}`,
       Email: `member-${first}@example.com`,
       Name: `member-${first}`,
-      Status: 'ACTIVE',
+      State: 'ACTIVE',
       JoinedMethod: 'CREATED',
     });
     expect(accounts[1]?.JoinedTimestamp).toBeInstanceOf(Date);
-    expect(accounts.filter((account) => account.Status === 'SUSPENDED').map((account) => account.Id)).toEqual(
-      [fifth],
-    );
+    expect(accounts.filter((account) => account.State !== 'ACTIVE').map((account) => account.State)).toEqual([
+      'SUSPENDED',
+      'PENDING_CLOSURE',
+    ]);
+    expect(accounts.filter((account) => 'Status' in account)).toEqual([]);
   });
 
   it('filters by parent: the root keeps the accounts no unit holds; units nest', async () => {
@@ -148,11 +151,14 @@ describe('Organizations', () => {
     });
   });
 
-  it('follows units and suspensions set through /_control/organization', async () => {
+  it('follows units and States set through /_control/organization', async () => {
     // Act
     const answer = await fetch(`${emulator.endpoint}/_control/organization`, {
       method: 'POST',
-      body: JSON.stringify({ units: [{ id: STAGING, name: 'Staging', accounts: [sixth] }], suspended: [] }),
+      body: JSON.stringify({
+        units: [{ id: STAGING, name: 'Staging', accounts: [sixth] }],
+        states: { [sixth]: 'CLOSED' },
+      }),
     });
     const accounts = (await organizations.send(new ListAccountsForParentCommand({ ParentId: STAGING })))
       .Accounts;
@@ -160,13 +166,21 @@ describe('Organizations', () => {
       method: 'POST',
       body: JSON.stringify({ units: [{ id: 'prod', name: 'Prod' }] }),
     });
+    const badState = await fetch(`${emulator.endpoint}/_control/organization`, {
+      method: 'POST',
+      body: JSON.stringify({ states: { [sixth]: 'RETIRED' } }),
+    });
 
     // Assess
     expect(answer.status).toBe(200);
-    expect(accounts?.map((account) => [account.Id, account.Status])).toEqual([[sixth, 'ACTIVE']]);
+    expect(accounts?.map((account) => [account.Id, account.State])).toEqual([[sixth, 'CLOSED']]);
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({
       error: 'organization.units[0].id must look like ou-ab12-cd34ef56 (got prod)',
+    });
+    expect(badState.status).toBe(400);
+    expect(await badState.json()).toEqual({
+      error: `organization.states.${sixth} must be one of ACTIVE, SUSPENDED, PENDING_ACTIVATION, PENDING_CLOSURE, CLOSED`,
     });
   });
 });

@@ -12,7 +12,7 @@ import { EventPublisher } from '../../../shared/aws/notify.js';
 import { MemberCredentials } from '../../../shared/aws/targets.js';
 import type { Finding } from '../../../shared/domain/finding.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
-import { crossTargets, type Target, targetName } from '../../../shared/domain/targets.js';
+import { crossTargets, sameTarget, type Target, targetName } from '../../../shared/domain/targets.js';
 import { scanDurability } from '../../../shared/jobs/durability.js';
 import { createLogger } from '../../../shared/runtime/logger.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
@@ -49,11 +49,15 @@ afterEach(async () => {
 });
 
 /** Every pair's fleet differs: how many groups, and which are durable, unencrypted or not prod. */
-async function seededStack(access: EmulatorOptions['access'] = {}): Promise<Stack> {
+async function seededStack(
+  access: EmulatorOptions['access'] = {},
+  organization: EmulatorOptions['organization'] = {},
+): Promise<Stack> {
   stack = await startStack({
     region: REGION,
     targets: { accounts: MEMBERS, regions: REGIONS },
     access: { externalId: EXTERNAL_ID, ...access },
+    organization,
   });
   TARGETS.forEach((target, index) => {
     const fleet = stack.emulator.fleetOf(target.account, target.region);
@@ -156,6 +160,47 @@ describe('Organisation scan: 12 accounts x 3 regions in the sandbox', () => {
     );
   }, 120_000);
 
+  it('scans the 6 ACTIVE members x 3 regions of an organisation answering State alone; the 6 others are skipped and counted', async () => {
+    // Prepare: half the members are not ACTIVE (their fleets are served, and must not be read).
+    const states = {
+      [MEMBERS[1] ?? '']: 'SUSPENDED',
+      [MEMBERS[3] ?? '']: 'PENDING_CLOSURE',
+      [MEMBERS[5] ?? '']: 'CLOSED',
+      [MEMBERS[7] ?? '']: 'PENDING_ACTIVATION',
+      [MEMBERS[9] ?? '']: 'SUSPENDED',
+      [MEMBERS[11] ?? '']: 'CLOSED',
+    } as const;
+    const active = MEMBERS.filter((account) => !(account in states));
+    const scanned = crossTargets(active, REGIONS);
+    await seededStack({}, { states });
+
+    // Act
+    const scan = await run();
+    const log = [...stack.emulator.faults.log];
+
+    // Assess: every ACTIVE target complete with a single-account scan's findings, in its own
+    // account and region; no fleet of a skipped account read; the skipped ones counted.
+    expect(scan.summary).toMatchObject({ targets: 18, complete: 18, failed: 0, skipped: 6 });
+    expect(scan.summary.skippedAccounts).toEqual(
+      Object.entries(states)
+        .map(([account, state]) => `${account}: ${state}`)
+        .sort(),
+    );
+    expect([...scan.runs.keys()].sort()).toEqual(scanned.map(targetName).sort());
+    for (const target of scanned) {
+      const findings = scan.runs.get(targetName(target))?.findings ?? [];
+      expect(findings.length, targetName(target)).toBeGreaterThan(0);
+      expect(findings.every((finding) => finding.arn.includes(`:${target.region}:${target.account}:`))).toBe(
+        true,
+      );
+      expect(order(findings), targetName(target)).toEqual(order(await singleAccountScan(target)));
+    }
+    const fleetReads = log.filter((entry) => ['elasticache', 'tagging'].includes(entry.service));
+    expect(new Set(fleetReads.map((entry) => `${entry.account}/${entry.region}`))).toEqual(
+      new Set(scanned.map(targetName)),
+    );
+  }, 120_000);
+
   it("imports each target's findings into Security Hub in that target's own account and region", async () => {
     // Prepare
     await seededStack();
@@ -180,6 +225,43 @@ describe('Organisation scan: 12 accounts x 3 regions in the sandbox', () => {
       imports.every((entry) => stack.emulator.accounts.issued(entry.accessKeyId)?.account === entry.account),
     ).toBe(true);
     expect(stack.emulator.securityHub.findings(CENTRAL_ACCOUNT, REGION).size).toBe(0);
+  }, 120_000);
+
+  it('reports a target without Security Hub on that target; its scan and the other imports go on', async () => {
+    // Prepare: Security Hub is off in one member's eu-west-1, and in every region of another.
+    const [first, second] = MEMBERS as [string, string];
+    const off = [{ account: first, region: 'eu-west-1' }, ...crossTargets([second], REGIONS)];
+    await seededStack({ securityHubOff: off });
+
+    // Act
+    const scan = await run(true);
+
+    // Assess
+    expect(scan.summary).toMatchObject({ targets: 36, complete: 36, failed: 0 });
+    for (const target of TARGETS) {
+      const name = targetName(target);
+      const targetRun = scan.runs.get(name);
+      const held = stack.emulator.securityHub.findings(target.account, target.region);
+      expect(targetRun?.findings.length, name).toBeGreaterThan(0);
+      if (off.some((pair) => sameTarget(target, pair))) {
+        expect(targetRun?.result.securityHub, name).toEqual({
+          code: 'InvalidAccessException',
+          error: expect.stringContaining(
+            `Security Hub is not enabled in account ${target.account} in ${target.region}`,
+          ),
+        });
+        expect(held.size, name).toBe(0);
+      } else expect(held.size, name).toBe(targetRun?.findings.length);
+    }
+    expect([...scan.summary.exportFailures].sort()).toEqual(
+      off
+        .map(
+          (pair) =>
+            `${targetName(pair)}: Security Hub is not enabled in account ${pair.account} in ${pair.region}`,
+        )
+        .sort()
+        .map((line) => expect.stringContaining(line)),
+    );
   }, 120_000);
 
   it('gives a denied role, STS throttling and a disabled region one error finding each; the others complete', async () => {

@@ -69,6 +69,8 @@ describe('State machine: infra/org-scan.asl.yaml', () => {
       findings: { compliant: 1, violation: 1, exempt: 0, unknown: 0, error: 0 },
       failures: [],
       exportFailures: [],
+      skipped: 0,
+      skippedAccounts: [],
     });
     expect([...run.runs.keys()]).toEqual(['123456789012/us-east-1']);
     expect(run.execution.states).toEqual(['ListTargets', 'ScanTargets', 'ScanTarget', 'Summarize']);

@@ -1,7 +1,8 @@
 /**
  * The sandbox's Security Hub answers the real SDK client as Security Hub does: 1 to 100 findings
  * per BatchImportFindings call, each refused finding named with its error, accepted ones
- * replacing the finding with the same Id, every call captured.
+ * updating the finding with the same Id (but never what customers own), every call captured,
+ * and no import where Security Hub is not enabled.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,6 +69,92 @@ describe('Emulator: Security Hub BatchImportFindings', () => {
     const held = emulator.securityHub.findings(ACCOUNT, REGION);
     expect(held.size).toBe(2);
     expect(held.get(asff('orders').Id)).toMatchObject({ Compliance: { Status: 'PASSED' } });
+  });
+
+  it('keeps what customers own when a finding is imported again: Note, UserDefinedFields, VerificationState, Workflow', async () => {
+    // Prepare: a new finding starts NEW; then a customer's BatchUpdateFindings edits it.
+    const id = asff('orders').Id;
+    await send([asff('orders')]);
+    const created = emulator.securityHub.findings(ACCOUNT, REGION).get(id);
+    const customer = {
+      Note: { Text: 'ticket OPS-1', UpdatedBy: 'oncall', UpdatedAt: NOW.toISOString() },
+      UserDefinedFields: { team: 'payments' },
+      VerificationState: 'TRUE_POSITIVE',
+      Workflow: { Status: 'NOTIFIED' },
+    };
+    emulator.securityHub.findings(ACCOUNT, REGION).set(id, { ...created, ...customer, Id: id });
+
+    // Act: the provider imports it again, with values of its own for those fields.
+    await send([
+      {
+        ...asff('orders'),
+        Title: 'durability of orders: expected sync (again)',
+        Note: { Text: 'provider note', UpdatedBy: 'provider', UpdatedAt: NOW.toISOString() },
+        UserDefinedFields: { team: 'provider' },
+        VerificationState: 'FALSE_POSITIVE',
+        Workflow: { Status: 'RESOLVED' },
+      },
+    ]);
+
+    // Assess
+    expect(created?.Workflow).toEqual({ Status: 'NEW' });
+    expect(emulator.securityHub.findings(ACCOUNT, REGION).get(id)).toMatchObject({
+      ...customer,
+      Title: 'durability of orders: expected sync (again)',
+    });
+  });
+
+  it('sets a RESOLVED workflow back to NEW when the finding stops passing or is unarchived', async () => {
+    // Prepare: two passing findings a customer resolved; one of them archived.
+    const passing = (group: string, RecordState = 'ACTIVE') => ({
+      ...asff(group),
+      Compliance: { Status: 'PASSED' },
+      RecordState,
+    });
+    await send([passing('orders'), passing('carts', 'ARCHIVED')]);
+    const held = emulator.securityHub.findings(ACCOUNT, REGION);
+    for (const group of ['orders', 'carts']) {
+      const id = asff(group).Id;
+      held.set(id, { ...held.get(id), Id: id, Workflow: { Status: 'RESOLVED' } });
+    }
+    await send([passing('orders')]);
+    const stillResolved = held.get(asff('orders').Id)?.Workflow;
+
+    // Act
+    await send([{ ...passing('orders'), Compliance: { Status: 'FAILED' } }, passing('carts', 'ACTIVE')]);
+
+    // Assess
+    expect(stillResolved).toEqual({ Status: 'RESOLVED' });
+    expect(held.get(asff('orders').Id)?.Workflow).toEqual({ Status: 'NEW' });
+    expect(held.get(asff('carts').Id)?.Workflow).toEqual({ Status: 'NEW' });
+  });
+
+  it('refuses every import in an account and region without Security Hub: InvalidAccessException, 401', async () => {
+    // Prepare
+    emulator.accounts.configure({ securityHubOff: [{ account: ACCOUNT, region: REGION }] });
+    const elsewhere = new SecurityHubClient({
+      endpoint: emulator.endpoint,
+      region: 'eu-west-1',
+      maxAttempts: 1,
+    });
+
+    // Act
+    const refused = await send([asff('orders')]).catch((error: unknown) => error);
+    const otherRegion = await elsewhere.send(
+      new BatchImportFindingsCommand({
+        Findings: [asff('orders', ACCOUNT, 'eu-west-1') as AwsSecurityFinding],
+      }),
+    );
+
+    // Assess
+    expect(refused).toMatchObject({
+      name: 'InvalidAccessException',
+      message: `Account ${ACCOUNT} is not subscribed to AWS Security Hub`,
+      $metadata: { httpStatusCode: 401 },
+    });
+    expect(emulator.securityHub.findings(ACCOUNT, REGION).size).toBe(0);
+    expect(otherRegion.SuccessCount).toBe(1);
+    elsewhere.destroy();
   });
 
   it.each([0, 101])('refuses a call of %i findings with InvalidInputException', async (count) => {

@@ -146,7 +146,8 @@ describe('Job: Security Hub export', () => {
         Description: expect.stringContaining(`(rule ${finding.rule})`),
         Resources: [{ Type: expected?.type, Id: finding.arn, Region: REGION, Partition: 'aws' }],
         Compliance: { Status: expected?.compliance },
-        Workflow: { Status: failed ? 'NEW' : 'RESOLVED' },
+        // Security Hub's own for a new finding: the app sends none.
+        Workflow: { Status: 'NEW' },
         RecordState: 'ACTIVE',
       });
       expect(String(held().get(id)?.Description)).toContain(finding.reason);
@@ -167,27 +168,30 @@ describe('Job: Security Hub export', () => {
     expect(result).toEqual({ imported: 0, archived: 0, unchanged: 8, failed: [] });
   });
 
-  it('updates a fixed violation to PASSED under the same Id and CreatedAt, and nothing else', async () => {
-    // Prepare
+  it('updates a fixed violation to PASSED and informational under the same Id and CreatedAt; the workflow stays the customer’s', async () => {
+    // Prepare: the violation is imported, then a customer marks it NOTIFIED (BatchUpdateFindings).
     await scanAndExport();
-    const created = held().get(ORDERS_DURABILITY)?.CreatedAt;
+    const before = held().get(ORDERS_DURABILITY);
+    held().set(ORDERS_DURABILITY, { ...before, Id: ORDERS_DURABILITY, Workflow: { Status: 'NOTIFIED' } });
     stack.emulator.clock.advance(HOUR);
     stack.emulator.model.putGroup(groupState('orders', { durability: 'sync', effectiveDurability: 'sync' }));
 
     // Act
     const { result } = await scanAndExport();
 
-    // Assess
+    // Assess: what a provider says of a fixed violation, and nothing of the customer's workflow.
     expect(result).toEqual({ imported: 1, archived: 0, unchanged: 7, failed: [] });
     const last = stack.emulator.securityHub.imports.at(-1);
     expect(last?.accepted).toEqual([ORDERS_DURABILITY]);
+    expect(last?.findings[0]).not.toHaveProperty('Workflow');
     expect(held().get(ORDERS_DURABILITY)).toMatchObject({
-      CreatedAt: created,
+      CreatedAt: before?.CreatedAt,
       UpdatedAt: new Date(stack.emulator.clock.now()).toISOString(),
       Compliance: { Status: 'PASSED' },
-      Workflow: { Status: 'RESOLVED' },
       Severity: { Label: 'INFORMATIONAL' },
+      FindingProviderFields: { Severity: { Label: 'INFORMATIONAL' } },
       RecordState: 'ACTIVE',
+      Workflow: { Status: 'NOTIFIED' },
     });
   });
 

@@ -226,36 +226,51 @@ describe('Function: resolveTargets', () => {
     expect(sts.calls()).toHaveLength(0);
   });
 
-  it('takes the active accounts of the organisation across pages', async () => {
-    // Prepare
+  it('takes the accounts whose State is ACTIVE across pages, and names the others skipped', async () => {
+    // Prepare: answers as Organizations gives them since Status was retired (State alone).
     organizations
       .on(ListAccountsCommand, { NextToken: undefined })
-      .resolves({ Accounts: [{ Id: '111111111111', Status: 'ACTIVE' }], NextToken: 'page-2' })
+      .resolves({
+        Accounts: [
+          { Id: '111111111111', State: 'ACTIVE' },
+          { Id: '555555555555', State: 'PENDING_ACTIVATION' },
+        ],
+        NextToken: 'page-2',
+      })
       .on(ListAccountsCommand, { NextToken: 'page-2' })
       .resolves({
         Accounts: [
-          { Id: '222222222222', Status: 'SUSPENDED' },
-          { Id: '333333333333', Status: 'ACTIVE' },
+          { Id: '222222222222', State: 'SUSPENDED' },
+          { Id: '333333333333', State: 'ACTIVE' },
+          { Id: '444444444444', State: 'CLOSED' },
+          { Id: '666666666666', State: 'PENDING_CLOSURE' },
+          { Id: '777777777777', State: 'SUSPENDED' },
         ],
       });
 
     // Act
     const resolved = await resolveTargets(
-      { organization: {}, regions: ['us-east-1'] },
+      { organization: {}, exclude: ['777777777777'], regions: ['us-east-1'] },
       { options, credentials: members() },
     );
 
-    // Assess
+    // Assess: an excluded account is neither scanned nor counted as skipped.
     expect(resolved.targets.map((target) => target.account)).toEqual(['111111111111', '333333333333']);
+    expect(resolved.skipped).toEqual([
+      { account: '222222222222', state: 'SUSPENDED' },
+      { account: '444444444444', state: 'CLOSED' },
+      { account: '555555555555', state: 'PENDING_ACTIVATION' },
+      { account: '666666666666', state: 'PENDING_CLOSURE' },
+    ]);
   });
 
   it('walks an OU and every OU beneath it', async () => {
     // Prepare: ou-a holds one account and ou-b, which holds another.
     organizations
       .on(ListAccountsForParentCommand, { ParentId: 'ou-abcd-11111111' })
-      .resolves({ Accounts: [{ Id: '111111111111', Status: 'ACTIVE' }] })
+      .resolves({ Accounts: [{ Id: '111111111111', State: 'ACTIVE' }] })
       .on(ListAccountsForParentCommand, { ParentId: 'ou-abcd-22222222' })
-      .resolves({ Accounts: [{ Id: '222222222222', Status: 'ACTIVE' }] })
+      .resolves({ Accounts: [{ Id: '222222222222', State: 'ACTIVE' }] })
       .on(ListOrganizationalUnitsForParentCommand, { ParentId: 'ou-abcd-11111111' })
       .resolves({ OrganizationalUnits: [{ Id: 'ou-abcd-22222222' }] })
       .on(ListOrganizationalUnitsForParentCommand, { ParentId: 'ou-abcd-22222222' })

@@ -196,7 +196,7 @@ describe('Command: scan over targets', () => {
 
   it('exits 4 when the organisation leaves no target to scan', async () => {
     const organizations = mockClient(OrganizationsClient);
-    organizations.on(ListAccountsCommand).resolves({ Accounts: [{ Id: '111111111111', Status: 'ACTIVE' }] });
+    organizations.on(ListAccountsCommand).resolves({ Accounts: [{ Id: '111111111111', State: 'ACTIVE' }] });
 
     const { code, err } = await scan('--org', '--exclude', '111111111111', '--regions', 'eu-west-1');
 

@@ -33,7 +33,6 @@ describe('Function: toAsff', () => {
       UpdatedAt: '2026-11-25T10:00:00.000Z',
       Severity: { Label: 'HIGH' },
       Compliance: { Status: 'FAILED' },
-      Workflow: { Status: 'NEW' },
       RecordState: 'ACTIVE',
       Resources: [
         { Type: 'AwsElastiCacheReplicationGroup', Id: violation.arn, Partition: 'aws', Region: 'eu-west-1' },
@@ -45,16 +44,25 @@ describe('Function: toAsff', () => {
   });
 
   it.each([
-    ['compliant', 'PASSED', 'RESOLVED'],
-    ['exempt', 'PASSED', 'RESOLVED'],
-    ['unknown', 'NOT_AVAILABLE', 'RESOLVED'],
-    ['error', 'NOT_AVAILABLE', 'RESOLVED'],
-  ] as const)('maps %s to %s, informational and %s', (status, compliance, workflow) => {
+    ['compliant', 'PASSED'],
+    ['exempt', 'PASSED'],
+    ['unknown', 'NOT_AVAILABLE'],
+    ['error', 'NOT_AVAILABLE'],
+  ] as const)('maps %s to %s and informational, in FindingProviderFields too', (status, compliance) => {
     const asff = toAsff({ ...violation, status }, { ...context, severity: 'CRITICAL' });
     expect(asff.Compliance.Status).toBe(compliance);
-    expect(asff.Workflow.Status).toBe(workflow);
     expect(asff.Severity.Label).toBe('INFORMATIONAL');
+    expect(asff.FindingProviderFields.Severity.Label).toBe('INFORMATIONAL');
   });
+
+  it.each(['violation', 'compliant', 'unknown'] as const)(
+    'sends no Workflow, Note, UserDefinedFields or VerificationState (the customer owns them): status %s',
+    (status) => {
+      const asff = toAsff({ ...violation, status }, context);
+      for (const field of ['Workflow', 'Note', 'UserDefinedFields', 'VerificationState'])
+        expect(asff).not.toHaveProperty(field);
+    },
+  );
 
   it('keeps one Id per resource, rule and check across runs, and distinct ones otherwise', () => {
     const later = toAsff(

@@ -39,6 +39,27 @@ describe('Function: summarizeScan', () => {
         '222222222222/eu-west-1: BatchImportFindings failed: InvalidAccessException: not subscribed',
         '333333333333/eu-west-1: 2 findings refused',
       ],
+      skipped: 0,
+      skippedAccounts: [],
+    });
+  });
+
+  it('counts the accounts skipped for their State and names each', () => {
+    // Act
+    const summary = summarizeScan(
+      [{ target: target('111111111111'), status: 'complete', findings: { compliant: 1 } }],
+      [
+        { account: '222222222222', state: 'SUSPENDED' },
+        { account: '333333333333', state: 'CLOSED' },
+      ],
+    );
+
+    // Assess
+    expect(summary).toMatchObject({
+      targets: 1,
+      complete: 1,
+      skipped: 2,
+      skippedAccounts: ['222222222222: SUSPENDED', '333333333333: CLOSED'],
     });
   });
 });
