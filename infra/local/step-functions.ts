@@ -227,8 +227,10 @@ export async function runLocalStateMachine(
   const limit = options.maxTransitions ?? 10_000;
   const watching = (async () => {
     for await (const event of execution.eventLogs) {
+      // Once a quota is passed the execution has ended: a state the interpreter enters after it is not.
+      const ended = quotas.failure !== undefined;
       if (quotas.observe(event)) execution.abort();
-      if (event.type !== 'StateEntered') continue;
+      if (event.type !== 'StateEntered' || ended) continue;
       entered.push(event.state.name);
       if (entered.length >= limit) execution.abort();
     }
