@@ -1,12 +1,14 @@
 /**
  * Runs an ASL state machine locally (aws-local-stepfunctions): each Task state calls a local
  * handler chosen by the Lambda function name at the end of its `Resource`, Wait states take
- * no real time but advance the caller's clock by what they would have waited, and every
- * state transition is counted, as Step Functions bills them.
+ * no real time but advance the caller's clock by what they would have waited, every state
+ * transition is counted, as Step Functions bills them, and the execution quotas hold
+ * (execution-quotas.ts: 256 KiB per input and output, 25 000 history events).
  */
 import { readFileSync } from 'node:fs';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { parse } from 'yaml';
+import { ExecutionQuotas } from './execution-quotas.js';
 
 type Json = Parameters<StateMachine['run']>[0];
 /** The task token local executions hand to `.waitForTaskToken` tasks. */
@@ -52,6 +54,8 @@ export interface LocalRunResult {
   /** States entered, in order. */
   states: string[];
   transitions: number;
+  /** History events the execution wrote, as execution-quotas.ts counts them. */
+  historyEvents: number;
 }
 
 interface AslProcessor {
@@ -195,11 +199,20 @@ export async function runLocalStateMachine(
   options: LocalRunOptions,
 ): Promise<LocalRunResult> {
   const { states, taskResourceLocalHandlers, retryIntervalOverrides } = localStates(definition, options);
+  const quotas = new ExecutionQuotas(definition as unknown as { States: Record<string, AslState> });
+  const entered: string[] = [];
+  const failed = () =>
+    new ExecutionFailedError(quotas.failure?.error ?? '', quotas.failure?.cause ?? '', entered);
+  if (quotas.checkPayload('the execution input', input)) throw failed();
   const machine = new StateMachine({ ...definition, States: states } as unknown as StateMachineDefinition, {
     validationOptions: { checkArn: true },
   });
+  let abort = () => {};
   const execution = machine.run(input, {
-    overrides: { taskResourceLocalHandlers, retryIntervalOverrides },
+    overrides: {
+      taskResourceLocalHandlers: withinQuotas(taskResourceLocalHandlers, quotas, () => abort()),
+      retryIntervalOverrides,
+    },
     context: {
       Execution: {
         Id: `arn:aws:states:us-east-1:000000000000:execution:local:${options.executionName ?? 'local'}`,
@@ -210,11 +223,14 @@ export async function runLocalStateMachine(
       Task: { Token: TASK_TOKEN },
     },
   });
-  const entered: string[] = [];
+  abort = () => execution.abort();
   const limit = options.maxTransitions ?? 10_000;
   const watching = (async () => {
     for await (const event of execution.eventLogs) {
-      if (event.type !== 'StateEntered') continue;
+      // Once a quota is passed the execution has ended: a state the interpreter enters after it is not.
+      const ended = quotas.failure !== undefined;
+      if (quotas.observe(event)) execution.abort();
+      if (event.type !== 'StateEntered' || ended) continue;
       entered.push(event.state.name);
       if (entered.length >= limit) execution.abort();
     }
@@ -224,6 +240,7 @@ export async function runLocalStateMachine(
     output = await execution.result;
   } catch (error) {
     await watching.catch(() => undefined);
+    if (quotas.failure !== undefined) throw failed();
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
     throw new ExecutionFailedError(
       cause?.name ?? (error as Error).name,
@@ -232,5 +249,35 @@ export async function runLocalStateMachine(
     );
   }
   await watching;
-  return { output, states: entered, transitions: entered.length };
+  if (quotas.failure !== undefined || quotas.checkPayload('the execution output', output)) throw failed();
+  return { output, states: entered, transitions: entered.length, historyEvents: quotas.historyEvents };
+}
+
+/**
+ * Handlers that keep to the quotas: each starts only once every earlier event is counted (a
+ * macrotask later), and a quota passed before it, or by its own input or result, ends the
+ * execution there: the handler never settles, so no Retry or Catch of the state runs.
+ */
+function withinQuotas(
+  handlers: Record<string, LocalTask>,
+  quotas: ExecutionQuotas,
+  abort: () => void,
+): Record<string, LocalTask> {
+  const never = new Promise<Json>(() => {});
+  const stop = () => {
+    abort();
+    return never;
+  };
+  return Object.fromEntries(
+    Object.entries(handlers).map(([name, handler]) => [
+      name,
+      async (value: Json) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (quotas.failure !== undefined || quotas.checkPayload(`the input of task ${name}`, value))
+          return stop();
+        const result = await handler(value);
+        return quotas.checkPayload(`the result of task ${name}`, result) ? stop() : result;
+      },
+    ]),
+  );
 }

@@ -1,13 +1,18 @@
 /**
  * The durability scan's way into the durability-upgrade state machine: StartExecution by
- * name. Step Functions answers a start with the same name and input with the same execution,
- * so a retry after a lost answer (the SDK's own) cannot start a second one; another input under
- * that name is ExecutionAlreadyExists, which names the group's running upgrade.
+ * name. While the execution of that name runs, a start with the same input answers it again,
+ * so a retry after a lost answer (the SDK's own) cannot start a second one; another input, or
+ * any start once that execution has closed, is ExecutionAlreadyExists (an AwsCallError with
+ * that fault): the caller knows what its name means.
  */
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { UpgradeStarter } from '../jobs/durability.js';
 import { type AwsClientOptions, createClient } from './clients.js';
-import { awsCall } from './errors.js';
+import { AwsCallError, awsCall } from './errors.js';
+
+/** The start was refused because its name is taken (a closed execution, or another input). */
+export const nameTaken = (error: unknown): boolean =>
+  error instanceof AwsCallError && error.fault === 'ExecutionAlreadyExists';
 
 export class StepFunctionsUpgradeStarter implements UpgradeStarter {
   readonly #client: SFNClient;

@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { InputValidationError } from '../runtime/errors.js';
 import { DURABLE_MIN_VALKEY } from './eligibility.js';
+import { EXECUTION_QUOTAS, HISTORY_EVENTS, POLL_LOOK_EVENTS } from './execution-history.js';
 import { type PollSchedule, WAIT_BUDGET_SECONDS } from './migration/input.js';
 import { type DurabilityPlan, type PlanOptions, type PlanStep, STAGED_ACTIONS } from './readiness.js';
 import { DURABILITY_LEVELS } from './resource.js';
@@ -99,7 +100,31 @@ export function parseUpgradeInput(raw: unknown): UpgradeInput {
       `invalid upgrade input: polling: the waits could last ${Math.ceil(longest / 86_400)} days, more than the ${WAIT_BUDGET_SECONDS / 86_400} days an execution may wait (lower approvalTimeoutSeconds, maxAttempts or maxWaitSeconds)`,
     );
   }
+  const events = upgradeHistoryEvents(input.polling);
+  if (events > EXECUTION_QUOTAS.historyEvents) {
+    throw new InputValidationError(
+      `invalid upgrade input: polling.step.maxAttempts, polling.snapshot.maxAttempts: the looks of ${MAX_STEPS} steps could write ${events} history events, more than the ${EXECUTION_QUOTAS.historyEvents} of an execution (lower them; polling.step.maxAttempts is ${input.polling.step.maxAttempts})`,
+    );
+  }
   return input;
+}
+
+/**
+ * The most history events an execution with these schedules can write
+ * (infra/durability-upgrade.asl.yaml, the event model of execution-history.ts): for each of the
+ * plan's steps a plan that may wait while the group is busy, an approval, the step and its looks;
+ * a last plan; the snapshot's looks; every other state once (both endings counted). Retried
+ * attempts are not counted (3 events each): the margin under the quota is for them.
+ */
+export function upgradeHistoryEvents(polling: UpgradeInput['polling']): number {
+  const { execution, task, callbackTask, choice, wait, pass, succeed, fail } = HISTORY_EVENTS;
+  // Plan, Planned?, then each busy look: GroupBusy?, WaitForGroup, Plan, Planned?.
+  const plan = task + choice + polling.step.maxAttempts * (choice + wait + task + choice);
+  const step = choice + callbackTask + task + polling.step.maxAttempts * POLL_LOOK_EVENTS;
+  const snapshot = task + choice + polling.snapshot.maxAttempts * POLL_LOOK_EVENTS;
+  // ValidateInput, Lock, FinishSucceeded, Failed; a timeout's Pass; Succeeded; UpgradeFailed.
+  const once = execution + 4 * task + pass + succeed + fail;
+  return once + (MAX_STEPS + 1) * plan + MAX_STEPS * step + snapshot;
 }
 
 /** The planner's options an execution runs with. */

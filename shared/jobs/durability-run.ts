@@ -8,6 +8,7 @@ import { DETAIL_TYPES, type OutgoingEvent } from '../aws/notify.js';
 import { createSnapshot, describeSnapshot } from '../aws/snapshots.js';
 import { durabilityLeaseKey } from '../aws/state-keys.js';
 import type { Lease } from '../aws/state-store.js';
+import { nameTaken } from '../aws/upgrade-starter.js';
 import type { Finding } from '../domain/finding.js';
 import {
   changeWindowMs,
@@ -98,7 +99,9 @@ export class EnforcementRun {
 
   /**
    * Start the group's staged upgrade. The execution name is the group and the hour: a second
-   * run in the same hour finds the same execution, and the workflow's lock refuses any other.
+   * run in the same hour finds the same execution while it runs, and Step Functions answers
+   * ExecutionAlreadyExists once it has closed (a name is never used twice): either way this
+   * hour's upgrade was started, and the next hour's run starts a new one if still needed.
    */
   async #startUpgrade({ finding, resource, target, allow }: DurabilityChange): Promise<Finding> {
     const upgrades = this.#deps.upgrades;
@@ -123,6 +126,8 @@ export class EnforcementRun {
         `staged upgrade ${name} started (execution ${execution})`,
       );
     } catch (error) {
+      if (nameTaken(error))
+        return note(finding, REMEDIATION_ACTIONS.upgradeStarted, `staged upgrade ${name} already started`);
       return this.#failedCall(finding, error);
     }
   }

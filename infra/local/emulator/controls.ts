@@ -1,7 +1,7 @@
 /**
  * The `/_control/*` endpoints (JSON) that tests, the demo and benchmarks use to drive the
  * emulator: time, faults, accounts and access, the organisation, the legacy durability rule,
- * and the request log.
+ * the request log, and closing a recorded Step Functions execution.
  */
 import type { AccessSettings } from './accounts.js';
 import type { FaultSettings, ScriptedFault } from './faults.js';
@@ -38,6 +38,10 @@ const CONTROLS: Record<string, (parts: Parts, input: ControlInput) => unknown> =
     for (const { model } of accounts.pairs()) model.legacyDurabilityRule = input.enabled === true;
     return { legacyDurabilityRule: input.enabled === true };
   },
+  '/_control/executions': ({ sinks }, input) =>
+    typeof input.executionArn === 'string'
+      ? sinks.closeExecution(input.executionArn, input.status)
+      : [...sinks.executions.values()],
   '/_control/requests': ({ faults }) => faults.log,
   '/_control/reset': ({ faults }) => {
     faults.reset();

@@ -17,12 +17,17 @@ export const JSON_TARGETS = {
   startExecution: 'AWSStepFunctions.StartExecution',
 } as const;
 
+/** How a recorded execution stands: running until it is closed (`/_control/executions`). */
+export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
+
 /** A Step Functions execution started through the sandbox (it is recorded, not run). */
 export interface StartedExecution {
   stateMachineArn: string;
   name: string;
   input: string;
   executionArn: string;
+  status: ExecutionStatus;
 }
 
 /** A message sent to an SQS queue, visible from `visibleAt` (epoch ms of the emulator clock). */
@@ -230,8 +235,9 @@ export class CaptureSinks {
   }
 
   /**
-   * Step Functions StartExecution, recorded: the same name with the same input answers the same
-   * execution (a retried start), another input is ExecutionAlreadyExists, as AWS answers.
+   * Step Functions StartExecution, recorded as RUNNING. A name is used once: while that
+   * execution runs, the same input answers it again (a retried start) and another input is
+   * ExecutionAlreadyExists; once it is closed, any start under the name is ExecutionAlreadyExists.
    */
   startExecution(input: Record<string, unknown>, now: number) {
     const { stateMachineArn, name } = input;
@@ -242,9 +248,27 @@ export class CaptureSinks {
     const text = typeof input.input === 'string' ? input.input : '{}';
     const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     const existing = this.executions.get(executionArn);
-    if (existing !== undefined && existing.input !== text)
-      throw new QueryFault('ExecutionAlreadyExists', `Execution already exists: '${executionArn}'`);
-    this.executions.set(executionArn, { stateMachineArn, name, input: text, executionArn });
+    if (existing !== undefined && (existing.status !== 'RUNNING' || existing.input !== text))
+      throw new QueryFault('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    if (existing === undefined)
+      this.executions.set(executionArn, {
+        stateMachineArn,
+        name,
+        input: text,
+        executionArn,
+        status: 'RUNNING',
+      });
     return { executionArn, startDate: now / 1000 };
+  }
+
+  /** A recorded execution ends (what running it would have done): its name stays taken. */
+  closeExecution(executionArn: string, status: unknown = 'SUCCEEDED'): StartedExecution {
+    const execution = this.executions.get(executionArn);
+    if (execution === undefined) throw new Error(`no execution ${executionArn}`);
+    const closed = EXECUTION_STATUSES.find((value) => value === status && value !== 'RUNNING');
+    if (closed === undefined)
+      throw new Error(`status must be one of ${EXECUTION_STATUSES.slice(1).join(', ')}`);
+    execution.status = closed;
+    return execution;
   }
 }

@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import * as z from 'zod';
 import { InputValidationError } from '../../runtime/errors.js';
+import { EXECUTION_QUOTAS, HISTORY_EVENTS, POLL_LOOK_EVENTS } from '../execution-history.js';
 import { parseInput } from '../zod-issues.js';
 
 /**
@@ -164,7 +165,29 @@ export function parseMigrationInput(raw: unknown): MigrationInput {
       `invalid migration input: polling: the waits could last ${Math.ceil(longest / 86_400)} days, more than the ${WAIT_BUDGET_SECONDS / 86_400} days an execution may wait (lower maxAttempts or maxWaitSeconds, or approvalTimeoutSeconds)`,
     );
   }
+  const events = migrationHistoryEvents(merged);
+  if (events > EXECUTION_QUOTAS.historyEvents) {
+    const most = POLL_LOOPS.reduce((a, b) => (merged[b].maxAttempts > merged[a].maxAttempts ? b : a));
+    throw new InputValidationError(
+      `invalid migration input: polling.*.maxAttempts: the looks could write ${events} history events, more than the ${EXECUTION_QUOTAS.historyEvents} of an execution (${POLL_LOOK_EVENTS} a look; lower maxAttempts, polling.${most}.maxAttempts is ${merged[most].maxAttempts})`,
+    );
+  }
   return { ...rest, polling: merged };
+}
+
+/**
+ * The most history events an execution with these schedules can write (infra/migration.asl.yaml,
+ * the event model of execution-history.ts): every state outside the loops once (both endings
+ * counted), and every look of every loop (Wait, the Task that looks, the Choice). Retried
+ * attempts are not counted: 3 events each, they are what the margin under the quota is for.
+ */
+export function migrationHistoryEvents(polling: Record<PollLoop, PollSchedule>): number {
+  const { execution, task, callbackTask, choice, pass, succeed, fail } = HISTORY_EVENTS;
+  // Validate, Preflight, CreateSnapshot, TestMigration, StartMigration, CompleteMigration, the
+  // first RaiseDurability, FinishSucceeded, Abort, Failed; DryRun?, ApprovalRequired?, the first
+  // DurabilityRaised? and Aborted?; a timeout's Pass; Succeeded; MigrationFailed.
+  const once = execution + 10 * task + callbackTask + 4 * choice + pass + succeed + fail;
+  return once + POLL_LOOPS.reduce((sum, loop) => sum + polling[loop].maxAttempts * POLL_LOOK_EVENTS, 0);
 }
 
 /** Where a wait loop stands: looks made so far and the next wait. */

@@ -10,7 +10,7 @@ import type { EventPublisher } from '../../aws/notify.js';
 import { loadPolicyFile } from '../../aws/policy-file.js';
 import { policyParameterReader } from '../../aws/policy-parameter.js';
 import { StateStore } from '../../aws/state-store.js';
-import { StepFunctionsUpgradeStarter } from '../../aws/upgrade-starter.js';
+import { nameTaken, StepFunctionsUpgradeStarter } from '../../aws/upgrade-starter.js';
 import type { Finding } from '../../domain/finding.js';
 import { nextPoll } from '../../domain/migration/index.js';
 import { REMEDIATION_ACTIONS } from '../../domain/remediation.js';
@@ -118,7 +118,12 @@ async function throughUpgrade(
   };
   // The data is migrated: the group's lock passes to the upgrade (its Lock step takes it).
   await deps.store.releaseLease(lockKey(state.input.replicationGroupId), execution);
-  const started = await upgrades.start(name, input);
+  // A later look of this loop may start it again: once that execution has closed, Step
+  // Functions answers ExecutionAlreadyExists for its name, and it was started all the same.
+  const started = await upgrades.start(name, input).catch((error: unknown) => {
+    if (nameTaken(error)) return `${name} (already)`;
+    throw error;
+  });
   return {
     ...finding,
     action: REMEDIATION_ACTIONS.upgradeStarted,

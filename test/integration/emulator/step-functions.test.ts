@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runLocalStateMachine } from '../../../infra/local/step-functions.js';
+import { DATA_LIMIT_ERROR, HISTORY_LIMIT_ERROR } from '../../../infra/local/execution-quotas.js';
+import { ExecutionFailedError, runLocalStateMachine } from '../../../infra/local/step-functions.js';
+import { EXECUTION_QUOTAS } from '../../../shared/domain/execution-history.js';
 
 /** A poll loop as the workflows use it: start, wait, check, until done or out of attempts. */
 const POLL_LOOP = {
@@ -71,6 +73,8 @@ describe('Function: runLocalStateMachine', () => {
       'Succeeded',
     ]);
     expect(run.transitions).toBe(11);
+    // ExecutionStarted/Succeeded 2, Start 5, three looks of Wait 2 + Check 5 + Choice 2, Succeed 2.
+    expect(run.historyEvents).toBe(2 + 5 + 3 * 9 + 2);
   });
 
   it('fails the execution with the Fail state error when polling runs out', async () => {
@@ -99,5 +103,108 @@ describe('Function: runLocalStateMachine', () => {
     await expect(runLocalStateMachine(POLL_LOOP as never, {}, { tasks: {} })).rejects.toThrow(
       'no local handler for Task state Start',
     );
+  });
+});
+
+/** A task whose result is caught by States.ALL, then a state that records it ran. */
+const CAUGHT = {
+  StartAt: 'Produce',
+  States: {
+    Produce: {
+      Type: 'Task',
+      Resource: 'arn:aws:lambda:us-east-1:123456789012:function:produce',
+      Retry: [{ ErrorEquals: ['States.ALL'], MaxAttempts: 2 }],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Handled' }],
+      Next: 'Done',
+    },
+    Handled: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:handled', End: true },
+    Done: { Type: 'Succeed' },
+  },
+};
+
+/** A string of `bytes` bytes of UTF-8 (two-byte characters, as quotas count bytes, not characters). */
+const text = (bytes: number) => 'é'.repeat(bytes / 2);
+
+describe('Function: runLocalStateMachine (execution quotas)', () => {
+  const failureOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => undefined,
+      (error: unknown) => error as ExecutionFailedError,
+    );
+
+  it('fails the execution with States.DataLimitExceeded when a state output passes 256 KiB, whatever catches States.ALL', async () => {
+    // Prepare
+    const handled: unknown[] = [];
+    const tasks = {
+      produce: async () => ({ blob: text(EXECUTION_QUOTAS.payloadBytes) }),
+      handled: async (input: unknown) => {
+        handled.push(input);
+        return {};
+      },
+    };
+
+    // Act
+    const failure = await failureOf(runLocalStateMachine(CAUGHT as never, {}, { tasks }));
+
+    // Assess
+    expect(failure).toBeInstanceOf(ExecutionFailedError);
+    expect(failure?.error).toBe(DATA_LIMIT_ERROR);
+    expect(failure?.causeText).toMatch(/task Produce is \d+ bytes, more than the 262144 bytes/);
+    expect(handled).toEqual([]);
+  });
+
+  it('runs a state output of exactly 256 KiB', async () => {
+    const tasks = {
+      // {"b":"…"} is 8 bytes around the string.
+      produce: async () => ({ b: text(EXECUTION_QUOTAS.payloadBytes - 8) }),
+      handled: async () => ({}),
+    };
+    const run = await runLocalStateMachine(CAUGHT as never, {}, { tasks });
+    expect(run.states).toEqual(['Produce', 'Done']);
+  });
+
+  it('fails an execution whose input passes 256 KiB before any state runs', async () => {
+    const produced: unknown[] = [];
+    const tasks = { produce: async () => produced.push(1), handled: async () => ({}) };
+    const failure = await failureOf(
+      runLocalStateMachine(CAUGHT as never, { blob: text(EXECUTION_QUOTAS.payloadBytes) }, { tasks }),
+    );
+    expect(failure?.error).toBe(DATA_LIMIT_ERROR);
+    expect(produced).toEqual([]);
+  });
+
+  it('counts a retried attempt as 3 more history events', async () => {
+    let attempts = 0;
+    const tasks = {
+      produce: async () => {
+        attempts += 1;
+        if (attempts === 1)
+          throw Object.assign(new Error('throttled'), { name: 'Lambda.TooManyRequestsException' });
+        return {};
+      },
+      handled: async () => ({}),
+    };
+    const run = await runLocalStateMachine(CAUGHT as never, {}, { tasks });
+    expect(run.historyEvents).toBe(2 + 5 + 3 + 2);
+  });
+
+  it('fails the execution once its history passes 25 000 events', async () => {
+    // Prepare: a loop that never ends on its own (9 events a look).
+    const tasks = {
+      'job-start': async () => ({ waitSeconds: 1, attempts: -1e9, done: false }),
+      'job-check': async (input: unknown) => ({ ...(input as object), done: false }),
+    };
+
+    // Act
+    const failure = await failureOf(
+      runLocalStateMachine(POLL_LOOP as never, {}, { tasks, maxTransitions: 1_000_000 }),
+    );
+
+    // Assess
+    expect(failure?.error).toBe(HISTORY_LIMIT_ERROR);
+    expect(failure?.causeText).toContain('25000');
+    // 2 + Start's 5 + 2777 looks of 9 is exactly 25 000: the next Wait passes it, and nothing after it runs.
+    expect(failure?.states).toHaveLength(1 + 3 * 2777 + 1);
+    expect(failure?.states.at(-1)).toBe('Wait');
   });
 });

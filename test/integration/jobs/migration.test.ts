@@ -5,7 +5,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { MigrationBackend } from '../../../infra/local/emulator/migration.js';
 import { standInMigration, startStandIn } from '../../../infra/local/emulator/redis-migration.js';
 import { MIGRATION_ASL, runMigrationLocally } from '../../../infra/local/migration-workflow.js';
-import { ExecutionFailedError, loadDefinition, TASK_TOKEN } from '../../../infra/local/step-functions.js';
+import {
+  ExecutionFailedError,
+  type LocalTask,
+  loadDefinition,
+  TASK_TOKEN,
+} from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { AlertPublisher, DETAIL_TYPES, EventPublisher } from '../../../shared/aws/notify.js';
@@ -408,6 +413,31 @@ rules:
       JSON.stringify(stack.emulator.sinks.messages) + JSON.stringify(stack.emulator.sinks.events),
     ).not.toContain(TASK_TOKEN);
     expect(await stack.store.listRecords(APPROVAL_KIND)).toEqual([]);
+  });
+
+  it('retries an approval request Lambda throttled, and the migration in sync completes', async () => {
+    // Prepare: Lambda refuses the first invocation of migration-approval (the function never runs).
+    let invocations = 0;
+    const throttledOnce =
+      (task: LocalTask): LocalTask =>
+      async (event) => {
+        invocations += 1;
+        if (invocations === 1)
+          throw Object.assign(new Error('Rate exceeded'), { name: 'Lambda.TooManyRequestsException' });
+        return task(event);
+      };
+
+    // Act
+    const result = await run(input({ requireApproval: true }), {
+      wrap: { 'migration-approval': throttledOnce },
+      onTaskToken: async () => ({ approved: true, by: 'oncall' }),
+    });
+
+    // Assess
+    expect((result.output as Outcome).status).toBe('succeeded');
+    expect(invocations).toBe(2);
+    expect(forcedAborts()).toBe(0);
+    expect(calls('CompleteMigration', (params) => params.Force !== 'true')).toBe(1);
   });
 
   const abortRequest = { by: 'oncall', reason: 'wrong source', requestedAt: '2026-11-25T09:00:00Z' };

@@ -5,7 +5,8 @@
 import validateAsl from 'asl-validator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ORG_SCAN_ASL, runOrgScan } from '../../../infra/local/org-scan-workflow.js';
-import { loadDefinition } from '../../../infra/local/step-functions.js';
+import { type ExecutionFailedError, loadDefinition } from '../../../infra/local/step-functions.js';
+import { EXECUTION_QUOTAS } from '../../../shared/domain/execution-history.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
 
@@ -98,5 +99,69 @@ describe('State machine: infra/org-scan.asl.yaml', () => {
       expect.stringMatching(/^123456789012\/us-east-1: .*the state table refused the write/),
     ]);
     expect(run.execution.states).toContain('TargetFailed');
+  });
+
+  it('fails with States.DataLimitExceeded once the Map of target results passes 256 KiB (where the scan breaks today)', async () => {
+    // Prepare: one real target result of the sandbox (a violation and a compliant group), as every target's.
+    stack.emulator.model.putGroup(groupState('orders'));
+    stack.emulator.model.putGroup(groupState('carts', { durability: 'sync', effectiveDurability: 'sync' }));
+    const sample = await runOrgScan({
+      endpoint: stack.emulator.endpoint,
+      dynamo: stack.dynamo.endpoint,
+      policy: POLICY,
+      home: HOME,
+    });
+    const result = sample.runs.get('123456789012/us-east-1')?.result;
+    const targetsOf = (count: number) =>
+      Array.from({ length: count }, (_, index) => ({
+        account: String(200_000_000_000 + index),
+        region: REGION,
+      }));
+    // The Map's output: ListTargets' answer with every item's result at $.results (ResultPath).
+    const mapOutputBytes = (count: number) => {
+      const targets = targetsOf(count);
+      const results = targets.map((target) => ({ ...result, target }));
+      return Buffer.byteLength(JSON.stringify({ targets, failed: [], concurrency: 8, results }), 'utf8');
+    };
+    let breaking = 1;
+    while (mapOutputBytes(breaking) <= EXECUTION_QUOTAS.payloadBytes) breaking += 1;
+    const scanOf = (count: number) =>
+      runOrgScan({
+        endpoint: stack.emulator.endpoint,
+        dynamo: stack.dynamo.endpoint,
+        policy: parsePolicy(
+          `version: 1
+settings:
+  targets: { accounts: [${targetsOf(count)
+    .map((target) => `'${target.account}'`)
+    .join(', ')}], regions: [${REGION}], concurrency: 8 }
+rules:
+  - name: prod-durability
+    match: { resourceTypes: [replication-group], tags: { env: prod } }
+    durability: { minimum: sync }
+`,
+          'policy.yaml',
+        ),
+        home: HOME,
+        // Each item answers what the sandbox's real target run answered, for its own target.
+        wrap: { 'durability-scan': () => async (event) => ({ ...result, ...(event as object) }) as never },
+      });
+
+    // Act
+    const below = await scanOf(breaking - 1);
+    const failure = await scanOf(breaking).then(
+      () => undefined,
+      (error: unknown) => error as ExecutionFailedError,
+    );
+
+    // Assess
+    expect(result).toMatchObject({ status: 'complete' });
+    expect(below.summary.targets).toBe(breaking - 1);
+    expect(failure?.error).toBe('States.DataLimitExceeded');
+    expect(failure?.causeText).toContain('the output of state ScanTargets');
+    expect(failure?.states).not.toContain('Summarize');
+    // Today's numbers (the next issue moves the results to S3): 1 261 targets of one region, measured.
+    expect(breaking).toBeGreaterThan(900);
+    expect(breaking).toBeLessThan(1500);
   });
 });

@@ -9,6 +9,7 @@ import { createFleetClients } from '../../../shared/aws/clients.js';
 import { readFleet } from '../../../shared/aws/elasticache.js';
 import { AlertPublisher, DETAIL_TYPES, EventPublisher } from '../../../shared/aws/notify.js';
 import { MemberCredentials } from '../../../shared/aws/targets.js';
+import { StepFunctionsUpgradeStarter } from '../../../shared/aws/upgrade-starter.js';
 import type { EncryptionBaseline } from '../../../shared/domain/drift.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { REMEDIATION_ACTIONS } from '../../../shared/domain/remediation.js';
@@ -137,6 +138,30 @@ describe('Function: scanTarget', () => {
     // Assess
     expect(report.alerts.filter((alert) => alert.kind === 'retired')).toHaveLength(2);
     expect((await baselines()).filter((arn) => arn.startsWith(targetArnPrefix(HOME)))).toEqual([]);
+  });
+
+  it('takes ExecutionAlreadyExists for this hour’s upgrade as already started, not a failure', async () => {
+    // Prepare: this hour's upgrade of the group was started by a first scan, and has closed since.
+    stack.emulator.model.putGroup(groupState('home-old', { engineVersion: '8.0' }));
+    const machine = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:guardrails-durability-upgrade`;
+    const upgrades = new StepFunctionsUpgradeStarter(machine, {
+      endpoint: stack.emulator.endpoint,
+      region: REGION,
+    });
+    await scanTarget({ ...deps(stack.emulator), upgrades }, settings, HOME);
+    const [execution] = stack.emulator.sinks.executions.values();
+    stack.emulator.sinks.closeExecution(execution?.executionArn ?? '', 'FAILED');
+
+    // Act
+    const again = await scanTarget({ ...deps(stack.emulator), upgrades }, settings, HOME);
+
+    // Assess
+    const finding = again.findings.find(
+      (item) => item.resourceId === 'home-old' && item.rule === 'prod-durability',
+    );
+    expect(finding).toMatchObject({ status: 'violation', action: REMEDIATION_ACTIONS.upgradeStarted });
+    expect(finding?.reason).toContain('already started');
+    expect(stack.emulator.sinks.executions.size).toBe(1);
   });
 
   it('starts a staged upgrade for the deployment’s own target only; another reports it needed', async () => {

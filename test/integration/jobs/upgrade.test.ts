@@ -13,7 +13,7 @@ import { createFleetClients } from '../../../shared/aws/clients.js';
 import { EventPublisher } from '../../../shared/aws/notify.js';
 import { RECORD_KINDS } from '../../../shared/aws/state-keys.js';
 import { StateStore } from '../../../shared/aws/state-store.js';
-import { StepFunctionsUpgradeStarter } from '../../../shared/aws/upgrade-starter.js';
+import { nameTaken, StepFunctionsUpgradeStarter } from '../../../shared/aws/upgrade-starter.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { type PlanStep, STAGED_ACTIONS } from '../../../shared/domain/readiness.js';
 import { scanDurability } from '../../../shared/jobs/durability.js';
@@ -509,7 +509,7 @@ rules:
     expect(changes()).toEqual([]);
   });
 
-  it('is started by name: a retried start finds the same execution, another input under that name is refused', async () => {
+  it('is started by name: a retried start finds the running execution, another input under that name is refused', async () => {
     // Prepare
     const arn = 'arn:aws:states:us-east-1:123456789012:stateMachine:guardrails-durability-upgrade';
     const starter = new StepFunctionsUpgradeStarter(arn, {
@@ -527,13 +527,43 @@ rules:
 
     // Assess
     expect(again).toBe(first);
-    expect(String(other)).toContain('ExecutionAlreadyExists');
+    expect(nameTaken(other)).toBe(true);
     expect(
       [...stack.emulator.sinks.executions.keys()].filter((key) =>
         key.endsWith(':named-durability-2026112510'),
       ),
     ).toHaveLength(1);
   });
+
+  it.each(['SUCCEEDED', 'FAILED'])(
+    'refuses a start under the name of a closed execution (%s), whatever the input',
+    async (status) => {
+      // Prepare
+      const arn = 'arn:aws:states:us-east-1:123456789012:stateMachine:guardrails-durability-upgrade';
+      const starter = new StepFunctionsUpgradeStarter(arn, {
+        endpoint: stack.emulator.endpoint,
+        region: REGION,
+      });
+      const input = { replicationGroupId: 'closed', target: 'sync', allow: [], enforce: true };
+      const execution = await starter.start(`closed-${status}-2026112510`, input);
+      await fetch(new URL('/_control/executions', stack.emulator.endpoint), {
+        method: 'POST',
+        body: JSON.stringify({ executionArn: execution, status }),
+      });
+
+      // Act
+      const same = await starter.start(`closed-${status}-2026112510`, input).catch((error: unknown) => error);
+      const other = await starter
+        .start(`closed-${status}-2026112510`, { ...input, target: 'async' })
+        .catch((error: unknown) => error);
+
+      // Assess
+      expect(String(same)).toContain('ExecutionAlreadyExists');
+      expect(nameTaken(same)).toBe(true);
+      expect(nameTaken(other)).toBe(true);
+      expect(stack.emulator.sinks.executions.get(execution)?.status).toBe(status);
+    },
+  );
 
   it('is valid ASL', () => {
     const { isValid, errorsText } = validateAsl(loadDefinition(UPGRADE_ASL) as never, {
