@@ -1,57 +1,76 @@
 import { CloudWatchClient, type MetricDataQuery, paginateGetMetricData } from '@aws-sdk/client-cloudwatch';
+import type { CacheNodeRef } from '../domain/resource.js';
 import { type AwsClientOptions, createClient } from './clients.js';
 import { awsCall } from './errors.js';
 
 /** What CloudWatch says of a durable group's transactional log over the last few minutes. */
 export interface DurabilityHealth {
-  /** Highest `DurabilityLag` (ms); writes are rejected near 10 000 ms. */
+  /** Highest `DurabilityLag` (ms) over the group's nodes; writes are rejected near 10 000 ms. */
   lagMs?: number;
-  /** Sum of `DurabilityBufferExceededErrorCount`. */
+  /** Sum of `DurabilityBufferExceededErrorCount` over the group's nodes. */
   bufferExceeded?: number;
+}
+
+/** A group and the nodes whose metrics describe it (ElastiCache publishes per node only). */
+export interface MetricGroup {
+  id: string;
+  nodes: readonly CacheNodeRef[];
 }
 
 /** GetMetricData takes at most 500 queries per call. */
 const QUERIES_PER_CALL = 500;
 const WINDOW_MS = 5 * 60_000;
+const METRICS = [
+  ['lag', 'DurabilityLag', 'Maximum'],
+  ['buf', 'DurabilityBufferExceededErrorCount', 'Sum'],
+] as const;
 
-function queries(groupIds: readonly string[]): MetricDataQuery[] {
-  return groupIds.flatMap((id, index) =>
-    (
-      [
-        ['lag', 'DurabilityLag', 'Maximum'],
-        ['buf', 'DurabilityBufferExceededErrorCount', 'Sum'],
-      ] as const
-    ).map(([prefix, metric, stat]) => ({
-      Id: `${prefix}${index}`,
-      MetricStat: {
-        Metric: {
-          Namespace: 'AWS/ElastiCache',
-          MetricName: metric,
-          Dimensions: [{ Name: 'ReplicationGroupId', Value: id }],
+/** Query ids `lag<group>_<node>` / `buf<group>_<node>`: the answer maps back by id alone. */
+function queries(groups: readonly MetricGroup[]): MetricDataQuery[] {
+  return groups.flatMap((group, index) =>
+    group.nodes.flatMap((node, nodeIndex) =>
+      METRICS.map(([prefix, metric, stat]) => ({
+        Id: `${prefix}${index}_${nodeIndex}`,
+        MetricStat: {
+          Metric: {
+            Namespace: 'AWS/ElastiCache',
+            MetricName: metric,
+            Dimensions: [
+              { Name: 'CacheClusterId', Value: node.cacheClusterId },
+              { Name: 'CacheNodeId', Value: node.cacheNodeId },
+            ],
+          },
+          Period: 60,
+          Stat: stat,
         },
-        Period: 60,
-        Stat: stat,
-      },
-      ReturnData: true,
-    })),
+        ReturnData: true,
+      })),
+    ),
   );
 }
 
+/** Fold one node's series into its group: highest lag over nodes, buffer errors summed. */
+function add(entry: DurabilityHealth, prefix: string, values: readonly number[]): void {
+  if (prefix === 'lag') entry.lagMs = Math.max(entry.lagMs ?? 0, ...values);
+  else entry.bufferExceeded = (entry.bufferExceeded ?? 0) + values.reduce((sum, value) => sum + value, 0);
+}
+
 /**
- * Read the durability metrics of many groups in as few calls as CloudWatch allows (500
- * queries, so 250 groups, per call): never one call per group.
+ * Read the durability metrics of many groups, per node as CloudWatch holds them, in as few
+ * calls as it allows (500 queries per call): never one call per group or node.
  *
  * @example
- * const health = await readDurabilityHealth(cloudwatch, ['orders-1'], new Date());
+ * const nodes = [{ cacheClusterId: 'orders-1-0001-001', cacheNodeId: '0001' }];
+ * const health = await readDurabilityHealth(cloudwatch, [{ id: 'orders-1', nodes }], new Date());
  * health.get('orders-1')?.lagMs;
  */
 export async function readDurabilityHealth(
   client: CloudWatchClient,
-  groupIds: readonly string[],
+  groups: readonly MetricGroup[],
   now: Date,
 ): Promise<Map<string, DurabilityHealth>> {
   const health = new Map<string, DurabilityHealth>();
-  const all = queries(groupIds);
+  const all = queries(groups);
   for (let start = 0; start < all.length; start += QUERIES_PER_CALL) {
     const input = {
       MetricDataQueries: all.slice(start, start + QUERIES_PER_CALL),
@@ -61,13 +80,12 @@ export async function readDurabilityHealth(
     await awsCall('CloudWatch GetMetricData', async () => {
       for await (const page of paginateGetMetricData({ client }, input)) {
         for (const result of page.MetricDataResults ?? []) {
-          const [, prefix = '', index = ''] = /^([a-z]+)(\d+)$/.exec(result.Id ?? '') ?? [];
-          const id = groupIds[Number(index)];
+          const [, prefix = '', index = ''] = /^([a-z]+)(\d+)_\d+$/.exec(result.Id ?? '') ?? [];
+          const id = groups[Number(index)]?.id;
           const values = result.Values ?? [];
           if (id === undefined || values.length === 0) continue;
           const entry = health.get(id) ?? {};
-          if (prefix === 'lag') entry.lagMs = Math.max(...values);
-          else entry.bufferExceeded = values.reduce((sum, value) => sum + value, 0);
+          add(entry, prefix, values);
           health.set(id, entry);
         }
       }

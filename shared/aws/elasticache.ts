@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-elasticache';
 import type { PlanStep } from '../domain/readiness.js';
 import {
+  type CacheNodeRef,
   CLUSTER_MODES,
   type ClusterMode,
   DURABILITY_LEVELS,
@@ -73,6 +74,28 @@ function primaryEndpoint(group: ReplicationGroup): Resource['primaryEndpoint'] {
     : { address: endpoint.Address, port: endpoint.Port };
 }
 
+/**
+ * `NodeGroupMember.CurrentRole` is given only in cluster mode disabled: there each shard's primary
+ * is the node to watch; elsewhere every member of the shard is, since the primary is not named.
+ * An answer without members per shard falls back on MemberClusters.
+ */
+function writeNodes(group: ReplicationGroup): CacheNodeRef[] | undefined {
+  const nodes = (group.NodeGroups ?? []).flatMap((shard) => {
+    const members = (shard.NodeGroupMembers ?? []).flatMap(({ CacheClusterId, CacheNodeId, CurrentRole }) =>
+      CacheClusterId === undefined
+        ? []
+        : [{ cacheClusterId: CacheClusterId, cacheNodeId: CacheNodeId ?? '0001', role: CurrentRole }],
+    );
+    const primaries = members.filter((member) => member.role === 'primary');
+    return (primaries.length > 0 ? primaries : members).map(({ cacheClusterId, cacheNodeId }) => ({
+      cacheClusterId,
+      cacheNodeId,
+    }));
+  });
+  if (nodes.length > 0) return nodes;
+  return group.MemberClusters?.map((id) => ({ cacheClusterId: id, cacheNodeId: '0001' }));
+}
+
 /** Normalise one DescribeReplicationGroups item. */
 export function toReplicationGroupResource(group: ReplicationGroup, tags: Record<string, string>): Resource {
   return {
@@ -98,6 +121,7 @@ export function toReplicationGroupResource(group: ReplicationGroup, tags: Record
     dataTiering: group.DataTiering === undefined ? undefined : group.DataTiering === 'enabled',
     globalDatastore: group.GlobalReplicationGroupInfo?.GlobalReplicationGroupId !== undefined,
     pendingModifications: hasPendingModifications(group),
+    writeNodes: writeNodes(group),
     firstMemberCluster: group.MemberClusters?.[0],
     primaryEndpoint: primaryEndpoint(group),
     tags,

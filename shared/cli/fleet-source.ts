@@ -58,7 +58,15 @@ const replicationGroup = z.looseObject({
   NodeGroups: optional(
     z.array(
       z.looseObject({
-        NodeGroupMembers: optional(z.array(z.looseObject({}))),
+        NodeGroupMembers: optional(
+          z.array(
+            z.looseObject({
+              CacheClusterId: optional(z.string()),
+              CacheNodeId: optional(z.string()),
+              CurrentRole: optional(z.string()),
+            }),
+          ),
+        ),
         PrimaryEndpoint: optional(endpoint),
       }),
     ),

@@ -21,6 +21,13 @@ export type ResourceType = (typeof RESOURCE_TYPES)[number];
 export const CLUSTER_MODES = ['enabled', 'disabled', 'compatible'] as const;
 export type ClusterMode = (typeof CLUSTER_MODES)[number];
 
+/** A cache node as CloudWatch names it: ElastiCache publishes every metric per node. */
+export interface CacheNodeRef {
+  cacheClusterId: string;
+  /** `0001`: each member cluster of a replication group has one node. */
+  cacheNodeId: string;
+}
+
 export interface Resource {
   type: ResourceType;
   /** ReplicationGroupId or ServerlessCacheName. */
@@ -60,6 +67,12 @@ export interface Resource {
   durabilityLagMs?: number;
   /** Recent `DurabilityBufferExceededErrorCount` from CloudWatch, for durable groups. */
   durabilityBufferExceeded?: number;
+  /**
+   * The nodes whose metrics tell the group's write path: each shard's primary where the answer
+   * names roles (cluster mode disabled), every member of the shard where it does not (cluster
+   * mode enabled, as every durable group is).
+   */
+  writeNodes?: CacheNodeRef[];
   /** One member cache cluster (replication groups), to read the engine version on demand. */
   firstMemberCluster?: string;
   /** Where clients write: the first shard's primary endpoint, or the configuration endpoint (cluster mode). */

@@ -21,7 +21,7 @@ export async function readHealth(
   try {
     health = await readDurabilityHealth(
       deps.cloudwatch,
-      durable.map((group) => group.id),
+      durable.map((group) => ({ id: group.id, nodes: group.writeNodes ?? [] })),
       now,
     );
   } catch (error) {

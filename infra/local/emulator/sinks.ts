@@ -76,7 +76,7 @@ export class CaptureSinks {
   readonly events: CapturedEvent[] = [];
   /** SQS messages not yet taken by `takeDueMessages`. */
   readonly queued: QueuedMessage[] = [];
-  /** `${groupId}/${metric}` -> value served by GetMetricData. */
+  /** `${cacheClusterId}/${cacheNodeId}/${metric}` -> value served by GetMetricData. */
   readonly metrics = new Map<string, number>();
   /** Step Functions executions by ARN. */
   readonly executions = new Map<string, StartedExecution>();
@@ -91,8 +91,13 @@ export class CaptureSinks {
     if (this.#dir !== undefined) appendFileSync(join(this.#dir, file), `${JSON.stringify(record)}\n`);
   }
 
-  setMetric(groupId: string, metric: (typeof DURABILITY_METRICS)[number], value: number): void {
-    this.metrics.set(`${groupId}/${metric}`, value);
+  /** Set a node's metric: ElastiCache publishes per node (`CacheClusterId`, `CacheNodeId`) only. */
+  setMetric(
+    node: { cacheClusterId: string; cacheNodeId: string },
+    metric: (typeof DURABILITY_METRICS)[number],
+    value: number,
+  ): void {
+    this.metrics.set(`${node.cacheClusterId}/${node.cacheNodeId}/${metric}`, value);
   }
 
   /** SNS Publish. */
@@ -213,7 +218,11 @@ export class CaptureSinks {
     return due;
   }
 
-  /** CloudWatch GetMetricData for AWS/ElastiCache durability metrics, one point per query at `now`. */
+  /**
+   * CloudWatch GetMetricData for AWS/ElastiCache durability metrics, one point per query at `now`.
+   * A metric is matched on its exact dimension set, as CloudWatch does: only the per-node set
+   * (`CacheClusterId` + `CacheNodeId`) holds values; any other (`ReplicationGroupId`, ...) is empty.
+   */
   getMetricData(input: Record<string, unknown>, now: number) {
     const queries = Array.isArray(input.MetricDataQueries) ? (input.MetricDataQueries as MetricQuery[]) : [];
     if (queries.length > 500)
@@ -221,8 +230,7 @@ export class CaptureSinks {
     return {
       MetricDataResults: queries.map((query) => {
         const metric = query.MetricStat?.Metric;
-        const group = metric?.Dimensions?.find((dimension) => dimension.Name === 'ReplicationGroupId')?.Value;
-        const value = group === undefined ? undefined : this.metrics.get(`${group}/${metric?.MetricName}`);
+        const value = metric?.Namespace === 'AWS/ElastiCache' ? this.#nodeValue(metric) : undefined;
         return {
           Id: query.Id,
           Label: metric?.MetricName,
@@ -232,6 +240,15 @@ export class CaptureSinks {
         };
       }),
     };
+  }
+
+  #nodeValue(metric: NonNullable<NonNullable<MetricQuery['MetricStat']>['Metric']>): number | undefined {
+    const dimensions = metric.Dimensions ?? [];
+    const of = (name: string) => dimensions.find((dimension) => dimension.Name === name)?.Value;
+    const cluster = of('CacheClusterId');
+    const node = of('CacheNodeId');
+    if (dimensions.length !== 2 || cluster === undefined || node === undefined) return undefined;
+    return this.metrics.get(`${cluster}/${node}/${metric.MetricName}`);
   }
 
   /**

@@ -134,17 +134,21 @@ describe('Local stack: EventBridge capture', () => {
 });
 
 describe('Local stack: CloudWatch durability metrics', () => {
-  it('serves the values set for a group and nothing for others', async () => {
+  it('serves a value per node (CacheClusterId + CacheNodeId) and nothing for a group-level dimension', async () => {
     // Prepare
-    emulator.sinks.setMetric('orders-1', 'DurabilityLag', 7200);
+    emulator.sinks.setMetric(
+      { cacheClusterId: 'orders-1-0001-001', cacheNodeId: '0001' },
+      'DurabilityLag',
+      7200,
+    );
     const cloudwatch = new CloudWatchClient({ endpoint: emulator.endpoint, region, credentials });
-    const query = (id: string, group: string) => ({
+    const query = (id: string, dimensions: Record<string, string>) => ({
       Id: id,
       MetricStat: {
         Metric: {
           Namespace: 'AWS/ElastiCache',
           MetricName: 'DurabilityLag',
-          Dimensions: [{ Name: 'ReplicationGroupId', Value: group }],
+          Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })),
         },
         Period: 60,
         Stat: 'Maximum',
@@ -156,14 +160,21 @@ describe('Local stack: CloudWatch durability metrics', () => {
       new GetMetricDataCommand({
         StartTime: new Date(Date.now() - 600_000),
         EndTime: new Date(),
-        MetricDataQueries: [query('a', 'orders-1'), query('b', 'other')],
+        MetricDataQueries: [
+          query('node', { CacheClusterId: 'orders-1-0001-001', CacheNodeId: '0001' }),
+          query('other', { CacheClusterId: 'orders-1-0001-002', CacheNodeId: '0001' }),
+          query('group', { ReplicationGroupId: 'orders-1' }),
+          query('cluster', { CacheClusterId: 'orders-1-0001-001' }),
+        ],
       }),
     );
 
     // Assess
     expect(answer.MetricDataResults?.map((result) => [result.Id, result.Values])).toEqual([
-      ['a', [7200]],
-      ['b', []],
+      ['node', [7200]],
+      ['other', []],
+      ['group', []],
+      ['cluster', []],
     ]);
     expect(answer.MetricDataResults?.[0]?.Timestamps?.[0]).toBeInstanceOf(Date);
   });

@@ -176,6 +176,58 @@ describe('Function: toReplicationGroupResource', () => {
     expect(resource.effectiveDurability).toBeUndefined();
   });
 
+  it("names each shard's primary as the node to watch where the answer gives roles (cluster mode disabled)", () => {
+    // Act
+    const resource = toReplicationGroupResource(
+      group('g', {
+        NodeGroups: [
+          {
+            NodeGroupId: '0001',
+            NodeGroupMembers: [
+              { CacheClusterId: 'g-001', CacheNodeId: '0001', CurrentRole: 'replica' },
+              { CacheClusterId: 'g-002', CacheNodeId: '0001', CurrentRole: 'primary' },
+            ],
+          },
+        ],
+      }),
+      {},
+    );
+
+    // Assess
+    expect(resource.writeNodes).toEqual([{ cacheClusterId: 'g-002', cacheNodeId: '0001' }]);
+  });
+
+  it('watches every member of a shard whose answer names no role (cluster mode enabled)', () => {
+    // Act
+    const resource = toReplicationGroupResource(
+      group('g', {
+        NodeGroups: [
+          {
+            NodeGroupId: '0001',
+            NodeGroupMembers: [
+              { CacheClusterId: 'g-0001-001', CacheNodeId: '0001' },
+              { CacheClusterId: 'g-0001-002', CacheNodeId: '0001' },
+            ],
+          },
+          { NodeGroupId: '0002', NodeGroupMembers: [{ CacheClusterId: 'g-0002-001', CacheNodeId: '0001' }] },
+        ],
+      }),
+      {},
+    );
+
+    // Assess
+    expect(resource.writeNodes?.map((node) => node.cacheClusterId)).toEqual([
+      'g-0001-001',
+      'g-0001-002',
+      'g-0002-001',
+    ]);
+  });
+
+  it('falls back on MemberClusters (node 0001) when the shards list no members', () => {
+    const resource = toReplicationGroupResource(group('g'), {});
+    expect(resource.writeNodes).toEqual([{ cacheClusterId: 'g-0001-001', cacheNodeId: '0001' }]);
+  });
+
   it('derives cluster mode from ClusterEnabled when ClusterMode is absent', () => {
     const resource = toReplicationGroupResource(
       group('g', { ClusterMode: undefined, ClusterEnabled: false }),

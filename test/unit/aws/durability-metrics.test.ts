@@ -1,0 +1,77 @@
+import {
+  CloudWatchClient,
+  GetMetricDataCommand,
+  type GetMetricDataCommandInput,
+  type MetricDataResult,
+} from '@aws-sdk/client-cloudwatch';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readDurabilityHealth } from '../../../shared/aws/durability-metrics.js';
+
+const cloudwatchMock = mockClient(CloudWatchClient);
+const client = new CloudWatchClient({
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+});
+
+/** Values per `${CacheClusterId}/${CacheNodeId}/${MetricName}`, answered as CloudWatch would. */
+function serve(values: Record<string, number[]>) {
+  cloudwatchMock.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
+    MetricDataResults: (input.MetricDataQueries ?? []).map((query): MetricDataResult => {
+      const metric = query.MetricStat?.Metric;
+      const of = (name: string) => metric?.Dimensions?.find((dimension) => dimension.Name === name)?.Value;
+      return {
+        Id: query.Id,
+        Values: values[`${of('CacheClusterId')}/${of('CacheNodeId')}/${metric?.MetricName}`] ?? [],
+      };
+    }),
+  }));
+}
+
+const node = (cacheClusterId: string) => ({ cacheClusterId, cacheNodeId: '0001' });
+
+describe('Function: readDurabilityHealth', () => {
+  afterEach(() => {
+    cloudwatchMock.reset();
+  });
+
+  it("keeps a group's highest lag over its nodes and sums its buffer errors", async () => {
+    // Prepare
+    serve({
+      'a-0001-001/0001/DurabilityLag': [200, 900],
+      'a-0002-001/0001/DurabilityLag': [4000],
+      'a-0001-001/0001/DurabilityBufferExceededErrorCount': [1, 2],
+      'a-0002-001/0001/DurabilityBufferExceededErrorCount': [3],
+    });
+    const groups = [
+      { id: 'a', nodes: [node('a-0001-001'), node('a-0002-001')] },
+      { id: 'b', nodes: [node('b-0001-001')] },
+    ];
+
+    // Act
+    const health = await readDurabilityHealth(client, groups, new Date('2026-12-01T00:00:00Z'));
+
+    // Assess
+    expect(health.get('a')).toEqual({ lagMs: 4000, bufferExceeded: 6 });
+    expect(health.has('b')).toBe(false);
+  });
+
+  it('splits the queries into calls of at most 500', async () => {
+    // Prepare
+    serve({ 'g250-0001-001/0001/DurabilityLag': [7] });
+    const groups = Array.from({ length: 251 }, (_, index) => ({
+      id: `g${index}`,
+      nodes: [node(`g${index}-0001-001`)],
+    }));
+
+    // Act
+    const health = await readDurabilityHealth(client, groups, new Date('2026-12-01T00:00:00Z'));
+
+    // Assess
+    const sizes = cloudwatchMock
+      .commandCalls(GetMetricDataCommand)
+      .map((call) => call.args[0].input.MetricDataQueries?.length);
+    expect(sizes).toEqual([500, 2]);
+    expect(health.get('g250')?.lagMs).toBe(7);
+  });
+});
