@@ -57,8 +57,8 @@ export async function readEngineVersions(
 }
 
 /**
- * Write the engine versions of `resources` onto them (and the parameter group their members show) (those still without one; a group named
- * twice is read once). Returns, per ARN, the failure of each group whose version could not
+ * Write the engine versions of `resources` onto them (those still without one; a group named
+ * twice is read once), and the parameter group their members show. Returns, per ARN, the failure of each group whose version could not
  * be read: the caller decides what that group's findings or plan say.
  *
  * @example
