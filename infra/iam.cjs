@@ -53,26 +53,39 @@ const READ_SCOPES = {
   DescribeCacheClusters: ['cluster'],
   DescribeSnapshots: ['snapshot'],
   ListTagsForResource: ['replicationgroup', 'serverlesscache', 'snapshot'],
+  DescribeCacheParameterGroups: ['parametergroup'],
+  DescribeCacheParameters: ['parametergroup'],
 };
 
+/** A change of replication groups, limited to those carrying `changeTag` when one is set. */
+const groupChange = (changeTag) => [
+  {
+    resources: elasticache('replicationgroup'),
+    ...(changeTag === undefined
+      ? {}
+      : { condition: { StringEquals: { [`aws:ResourceTag/${changeTag.key}`]: changeTag.value } } }),
+  },
+];
+
 /** Resources (and a condition) for one ElastiCache action; `changeTag` limits changes to groups carrying it. */
-function elasticacheScope(name, action, changeTag) {
+function elasticacheScope(name, action, changeTag, namesParameterGroups) {
   const kinds = READ_SCOPES[name];
   if (kinds !== undefined) return [{ resources: elasticache(...kinds) }];
   switch (name) {
+    case 'CreateCacheParameterGroup':
+    case 'ModifyCacheParameterGroup':
+      return [{ resources: elasticache('parametergroup') }];
     case 'ModifyReplicationGroup':
+      // A function that creates parameter groups names them in its steps (CacheParameterGroupName):
+      // ElastiCache authorises the parameter group too.
+      return namesParameterGroups
+        ? [...groupChange(changeTag), { resources: elasticache('parametergroup') }]
+        : groupChange(changeTag);
     case 'IncreaseReplicaCount':
     case 'TestMigration':
     case 'StartMigration':
     case 'CompleteMigration':
-      return [
-        {
-          resources: elasticache('replicationgroup'),
-          ...(changeTag === undefined
-            ? {}
-            : { condition: { StringEquals: { [`aws:ResourceTag/${changeTag.key}`]: changeTag.value } } }),
-        },
-      ];
+      return groupChange(changeTag);
     case 'CreateSnapshot':
       // The group may be read; the snapshot it creates must carry our tag.
       return [
@@ -120,7 +133,10 @@ function elasticacheScope(name, action, changeTag) {
  */
 function scope(functionName, action, changeTag, { memberRoleName, organizationId }) {
   const [service, name] = action.split(':');
-  if (service === 'elasticache') return elasticacheScope(name, action, changeTag);
+  if (service === 'elasticache') {
+    const namesParameterGroups = actionsOf(functionName).includes('elasticache:CreateCacheParameterGroup');
+    return elasticacheScope(name, action, changeTag, namesParameterGroups);
+  }
   switch (service) {
     case 'dynamodb': {
       // Only the partitions its code uses (infra/state-keys.json). ForAllValues holds when the

@@ -10,6 +10,8 @@ import { AwsCallError } from './errors.js';
 /** Engine versions by replication group id, and the failure that cut the reading short, if any. */
 export interface EngineVersions {
   versions: Map<string, string>;
+  /** The cache parameter group each group's members show, read from the same pages. */
+  parameterGroups: Map<string, string>;
   error?: AwsCallError;
 }
 
@@ -26,10 +28,11 @@ export async function readEngineVersions(
   groups: readonly Pick<Resource, 'id' | 'firstMemberCluster'>[],
 ): Promise<EngineVersions> {
   const versions = new Map<string, string>();
+  const parameterGroups = new Map<string, string>();
   const wanted = new Set(groups.map((group) => group.id));
   const only = groups.length === 1 ? groups[0]?.firstMemberCluster : undefined;
   try {
-    if (wanted.size === 0) return { versions };
+    if (wanted.size === 0) return { versions, parameterGroups };
     for await (const page of paginateDescribeCacheClusters(
       { client, pageSize: PAGE_SIZE },
       {
@@ -40,20 +43,22 @@ export async function readEngineVersions(
     )) {
       for (const cluster of page.CacheClusters ?? []) {
         const group = cluster.ReplicationGroupId;
-        if (group !== undefined && cluster.EngineVersion !== undefined && wanted.has(group))
-          versions.set(group, cluster.EngineVersion);
+        if (group === undefined || !wanted.has(group)) continue;
+        if (cluster.EngineVersion !== undefined) versions.set(group, cluster.EngineVersion);
+        const parameterGroup = cluster.CacheParameterGroup?.CacheParameterGroupName;
+        if (parameterGroup !== undefined) parameterGroups.set(group, parameterGroup);
       }
       if (versions.size === wanted.size) break;
     }
   } catch (error) {
-    return { versions, error: new AwsCallError('DescribeCacheClusters', error) };
+    return { versions, parameterGroups, error: new AwsCallError('DescribeCacheClusters', error) };
   }
-  return { versions };
+  return { versions, parameterGroups };
 }
 
 /**
  * Write the engine versions of `resources` onto them (those still without one; a group named
- * twice is read once). Returns, per ARN, the failure of each group whose version could not
+ * twice is read once), and the parameter group their members show. Returns, per ARN, the failure of each group whose version could not
  * be read: the caller decides what that group's findings or plan say.
  *
  * @example
@@ -66,9 +71,10 @@ export async function readEngineVersionsInto(
   const wanted = [...new Set(resources)].filter((resource) => resource.engineVersion === undefined);
   const failures = new Map<string, AwsCallError>();
   if (wanted.length === 0) return failures;
-  const { versions, error } = await readEngineVersions(client, wanted);
+  const { versions, parameterGroups, error } = await readEngineVersions(client, wanted);
   for (const resource of wanted) {
     resource.engineVersion = versions.get(resource.id);
+    resource.cacheParameterGroupName ??= parameterGroups.get(resource.id);
     if (resource.engineVersion === undefined && error !== undefined) failures.set(resource.arn, error);
   }
   return failures;

@@ -19,6 +19,8 @@ export const MUTATING_CALLS: ReadonlySet<string> = new Set([
   'DeleteSnapshot',
   'StartMigration',
   'CompleteMigration',
+  'CreateCacheParameterGroup',
+  'ModifyCacheParameterGroup',
 ]);
 
 /**
@@ -33,6 +35,8 @@ export const READ_BACK: Readonly<Record<string, string>> = {
   'elasticache:CompleteMigration': 'elasticache:DescribeReplicationGroups',
   'elasticache:CreateSnapshot': 'elasticache:DescribeSnapshots',
   'elasticache:DeleteSnapshot': 'elasticache:DescribeSnapshots',
+  'elasticache:CreateCacheParameterGroup': 'elasticache:DescribeCacheParameterGroups',
+  'elasticache:ModifyCacheParameterGroup': 'elasticache:DescribeCacheParameters',
   'dynamodb:PutItem': 'dynamodb:GetItem',
 };
 

@@ -9,6 +9,8 @@ import * as z from 'zod';
 import { type AwsClientOptions, createElastiCacheClient, createFleetClients } from '../aws/clients.js';
 import { readFleet, toReplicationGroupResource, toServerlessCacheResource } from '../aws/elasticache.js';
 import { readEngineVersionsInto } from '../aws/engine-versions.js';
+import { readParameterGroupsInto } from '../aws/parameter-groups.js';
+import { DEFAULT_PLAN_OPTIONS } from '../domain/readiness.js';
 import type { Resource } from '../domain/resource.js';
 import { fieldProblems } from '../domain/zod-issues.js';
 import { clip, echo, listProblems } from '../runtime/echo.js';
@@ -211,6 +213,33 @@ export async function withEngineVersions(
   if (error !== undefined)
     io.stderr(
       `guardrails: engine versions${of} not read (${clip(error.message, 200)}); their plans say so\n`,
+    );
+  return fleet;
+}
+
+/**
+ * The parameter groups of the replication groups whose plan changes family or cluster mode
+ * (after {@link withEngineVersions}, which reads their names): what the plans name in their
+ * engine and cluster-mode steps. A group left unread is planned without (its note says so).
+ */
+export async function withParameterGroups(
+  options: AwsClientOptions | undefined,
+  fleet: Resource[],
+  io: CliIo,
+  where?: string,
+): Promise<Resource[]> {
+  if (options === undefined) return fleet;
+  const groups = fleet.filter((resource) => resource.type === 'replication-group');
+  const unread = await readParameterGroupsInto(
+    createElastiCacheClient(options),
+    groups,
+    DEFAULT_PLAN_OPTIONS.engineVersion,
+  );
+  const [error] = unread.values();
+  const of = where === undefined ? '' : ` of ${where}`;
+  if (error !== undefined)
+    io.stderr(
+      `guardrails: parameter groups${of} not read for ${unread.size} group(s) (${clip(error.message, 200)})\n`,
     );
   return fleet;
 }

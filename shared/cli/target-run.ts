@@ -21,7 +21,12 @@ import {
 } from '../domain/targets.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
 import { clip } from '../runtime/echo.js';
-import { type DescribedFleet, describeFleet, withEngineVersions } from './fleet-source.js';
+import {
+  type DescribedFleet,
+  describeFleet,
+  withEngineVersions,
+  withParameterGroups,
+} from './fleet-source.js';
 import type { CliIo } from './io.js';
 import { awsOptions, cliEnv, describedFleetOf, type FleetFlags, liveOptions } from './options.js';
 import { type TargetFlags, type TargetRun, targetRunOf } from './targets.js';
@@ -166,13 +171,14 @@ export interface RunFleet {
  * The fleet the flags ask for: without target flags or `settings.targets`, the one account and
  * region of the CLI's own credentials (or the offline files), as ever; else every target's
  * fleet merged (resources are known by ARN, so nothing of two targets collides), the run's
- * targets line on stderr. `engineVersions` reads the replication groups' versions too.
+ * targets line on stderr. `engineVersions` reads the replication groups' versions too,
+ * `parameterGroups` the parameter groups their plans need.
  */
 export async function fleetOfRun(
   flags: FleetFlags & TargetFlags,
   policy: Policy,
   io: CliIo,
-  read: { engineVersions: boolean },
+  read: { engineVersions: boolean; parameterGroups?: boolean },
 ): Promise<RunFleet> {
   const base = awsOptions(flags);
   const run = targetRunOf(flags, policy, {
@@ -183,11 +189,13 @@ export async function fleetOfRun(
   if (run === undefined) {
     const fleet = await describedFleetOf(flags, io);
     if (read.engineVersions) await withEngineVersions(liveOptions(flags), fleet.resources, io);
+    if (read.parameterGroups) await withParameterGroups(liveOptions(flags), fleet.resources, io);
     return { fleet };
   }
   const outcome = await overTargets(run, base, io, async (target, options) => {
     const fleet = await describeFleet(options);
     if (read.engineVersions) await withEngineVersions(options, fleet.resources, io, targetName(target));
+    if (read.parameterGroups) await withParameterGroups(options, fleet.resources, io, targetName(target));
     return fleet;
   });
   const fleets = outcome.outcomes.flatMap((each) => ('result' in each ? [each.result] : []));

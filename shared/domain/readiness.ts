@@ -14,6 +14,7 @@
  */
 import { DURABLE_MIN_VALKEY, DURABLE_NODE_FAMILIES } from './eligibility.js';
 import { durableLayout, durableNodeType, nodeCapacityGiB } from './node-types.js';
+import { withParameterGroups } from './parameter-groups.js';
 import { type RebuildRecipe, rebuildRecipe } from './rebuild.js';
 import { compareDurability, type DurabilityLevel, type Resource } from './resource.js';
 
@@ -27,7 +28,8 @@ export const STAGED_ACTIONS = [
   'cluster-mode',
 ] as const;
 export type StagedAction = (typeof STAGED_ACTIONS)[number];
-export type PlanAction = StagedAction | 'set-durability';
+/** `create-parameter-group` always waits for an approval: it is not in the policy's allow list. */
+export type PlanAction = StagedAction | 'create-parameter-group' | 'set-durability';
 
 export const PLAN_VERDICTS = ['in-place', 'staged', 'rebuild', 'not-applicable', 'unknown'] as const;
 export type PlanVerdict = (typeof PLAN_VERDICTS)[number];
@@ -37,8 +39,10 @@ export type ClientImpact = 'none' | 'clients-must-switch';
 /** One request of a plan, with the exact parameters sent. */
 export interface PlanStep {
   action: PlanAction;
-  api: 'ModifyReplicationGroup' | 'IncreaseReplicaCount';
+  api: 'ModifyReplicationGroup' | 'IncreaseReplicaCount' | 'CreateCacheParameterGroup';
   params: Record<string, string | number | boolean>;
+  /** The values a new parameter group gets (`create-parameter-group`: ModifyCacheParameterGroup after it). */
+  parameters?: Record<string, string>;
   /** What the step changes, in an operator's words. */
   summary: string;
   /** A planning estimate: ElastiCache names no duration, and large groups take longer. */
@@ -72,6 +76,7 @@ export type GroupFacts = Pick<
   | 'globalDatastore'
   | 'pendingModifications'
   | 'effectiveDurability'
+  | 'parameterGroup'
 > & {
   automaticFailover?: boolean;
   transitEncryptionMode?: 'preferred' | 'required';
@@ -106,6 +111,7 @@ export const STEP_MINUTES: Record<PlanAction, number> = {
   'enable-multi-az': 5,
   'enable-tls': 30,
   'cluster-mode': 10,
+  'create-parameter-group': 1,
   'set-durability': 30,
 };
 
@@ -180,7 +186,9 @@ function platformSteps(group: GroupFacts, options: PlanOptions): StepDraft[] {
             compareVersions(version, '5.0.6') < 0
               ? 'Redis OSS before 5.0.6: expect a 30-60 s failover while DNS propagates'
               : 'Redis OSS 5.0.6+ to Valkey: no downtime',
-            'a custom parameter group needs a Valkey one passed as CacheParameterGroupName',
+            ...(group.parameterGroup === undefined
+              ? ['a custom parameter group needs a Valkey one passed as CacheParameterGroupName']
+              : []),
           ]
         : undefined;
     steps.push({
@@ -276,9 +284,11 @@ function clusterModeSteps(group: GroupFacts): StepDraft[] {
  */
 function prerequisiteSteps(group: GroupFacts, options: PlanOptions): StepDraft[] {
   const others = [...platformSteps(group, options), ...availabilitySteps(group), ...tlsSteps(group)];
-  return group.clusterMode === 'compatible'
-    ? [...clusterModeSteps(group), ...others]
-    : [...others, ...clusterModeSteps(group)];
+  const steps =
+    group.clusterMode === 'compatible'
+      ? [...clusterModeSteps(group), ...others]
+      : [...others, ...clusterModeSteps(group)];
+  return withParameterGroups(group, steps, options.engineVersion, (draft) => draft as StepDraft);
 }
 
 /**
@@ -322,7 +332,10 @@ export function planDurability(
     },
   ];
   const steps = drafts.map((step): PlanStep => {
-    const allowed = step.action === 'set-durability' ? options.enforce : options.allow.includes(step.action);
+    const allowed =
+      step.action === 'set-durability'
+        ? options.enforce
+        : (options.allow as readonly string[]).includes(step.action);
     return {
       ...step,
       expectedMinutes: STEP_MINUTES[step.action],

@@ -3,6 +3,7 @@
  * serverless cache, built by the ElastiCache adapter from the API's answers. Every field
  * the 2026-06-02 API may omit is optional here: absence means "unknown", never a default.
  */
+import type { ParameterGroupFacts } from './parameter-groups.js';
 
 export const DURABILITY_LEVELS = ['disabled', 'async', 'sync'] as const;
 export type DurabilityLevel = (typeof DURABILITY_LEVELS)[number];
@@ -77,6 +78,10 @@ export interface Resource {
   firstMemberCluster?: string;
   /** Where clients write: the first shard's primary endpoint, or the configuration endpoint (cluster mode). */
   primaryEndpoint?: { address: string; port: number };
+  /** The cache parameter group its members show (read with the engine version). */
+  cacheParameterGroupName?: string;
+  /** Its parameter group's family and user-set values, read only for groups whose plan changes family or cluster mode. */
+  parameterGroup?: ParameterGroupFacts;
   tags: Record<string, string>;
 }
 

@@ -79,8 +79,11 @@ export const upgradeInputSchema = strictObject({
 });
 export type UpgradeInput = z.output<typeof upgradeInputSchema>;
 
-/** Most steps a plan has (engine, node, replicas, Multi-AZ, TLS, 2 cluster mode, durability). */
-const MAX_STEPS = 8;
+/**
+ * Most steps a plan has (engine, node, replicas, Multi-AZ, TLS, 2 cluster mode, durability, and
+ * 2 parameter group copies).
+ */
+const MAX_STEPS = 10;
 
 /**
  * Validate an execution's input; the error names every bad field. Refused when its waits could
@@ -145,9 +148,11 @@ export type UpgradeLook =
   | { kind: 'not-applied'; step: PlanStep }
   | { kind: 'step'; step: PlanStep; remaining: number };
 
-/** The same request: action and every parameter. */
+/** The same request: action, every parameter, and the values a new parameter group gets. */
 export const sameStep = (a: PlanStep, b: PlanStep) =>
-  a.action === b.action && JSON.stringify(a.params) === JSON.stringify(b.params);
+  a.action === b.action &&
+  JSON.stringify(a.params) === JSON.stringify(b.params) &&
+  JSON.stringify(a.parameters ?? {}) === JSON.stringify(b.parameters ?? {});
 
 /**
  * The next thing to do, from the group's status and a fresh plan: wait while it is busy,

@@ -2,9 +2,10 @@
  * A deterministic fleet for the sandbox, tests and benchmarks: the same seed gives the same
  * groups. The mix is realistic: engines and versions, cluster modes, topology, TLS, node
  * families, durability where the rules allow it, encryption, tags, exemptions, and a few
- * groups behind an endpoint that predates the 2026-06-02 fields.
+ * groups behind an endpoint that predates the 2026-06-02 fields, custom parameter groups.
  */
 import type { Clock } from './clock.js';
+import { familyOf } from './parameter-groups.js';
 import { DURABLE_FAMILIES } from './rules.js';
 import type { EmulatorState, GroupState, ServerlessState } from './state.js';
 
@@ -45,6 +46,28 @@ const PREFIXES = ['orders', 'cart', 'sessions', 'catalog', 'ranking', 'feed', 'a
 
 function pick<T>(items: readonly T[], roll: number): T {
   return items[Math.floor(roll * items.length) % items.length] as T;
+}
+
+/**
+ * Give every eighth group a custom parameter group of its family with a few values set (by
+ * index, not by a roll: the rest of the fleet stays as each seed made it).
+ */
+function withCustomParameterGroup(model: EmulatorState, group: GroupState): void {
+  const name = `${group.id}-params`;
+  const parameters = new Map([
+    ['maxmemory-policy', 'allkeys-lru'],
+    ['timeout', '300'],
+  ]);
+  if (group.clusterMode !== 'disabled') parameters.set('cluster-enabled', 'yes');
+  const family = familyOf(group.engine, group.engineVersion);
+  model.parameterGroups.set(name, {
+    name,
+    family,
+    description: `${group.id} tuning`,
+    parameters,
+    isDefault: false,
+  });
+  group.parameterGroup = name;
 }
 
 /**
@@ -107,6 +130,7 @@ export function seedFleet(model: EmulatorState, clock: Clock, options: FleetOpti
       group.atRestEncryptionEnabled ||
       group.kmsKeyId !== undefined ||
       group.effectiveDurability !== 'disabled';
+    if (index % 8 === 5) withCustomParameterGroup(model, group);
     model.putGroup(group);
   }
   for (let index = 0; index < (options.serverless ?? 0); index += 1) {

@@ -2,6 +2,7 @@
  * Replication groups: Describe, Create (also from a snapshot), Delete, and the member
  * clusters they show through DescribeCacheClusters.
  */
+import { checkedParameterGroup } from './parameter-groups.js';
 import { bool, engineOf, int, oneOf, page, required, tagsOf, text } from './params.js';
 import type { Params } from './protocol.js';
 import { QueryFault } from './protocol.js';
@@ -145,6 +146,7 @@ function newGroup(
     pending: {},
     tags: new Map(tagsOf(params)),
   };
+  group.parameterGroup = checkedParameterGroup(store, group, group, text(params, 'CacheParameterGroupName'));
   if (group.effectiveDurability !== 'disabled') {
     const problems = durabilityProblems(group);
     if (problems.length > 0) throw combination(`Cannot set Durability=${requested}: ${problems.join('; ')}.`);

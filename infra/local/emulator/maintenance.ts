@@ -27,6 +27,8 @@ export interface Changes {
   ClusterMode?: GroupState['clusterMode'];
   TransitEncryptionEnabled?: boolean;
   TransitEncryptionMode?: 'preferred' | 'required';
+  /** A default group's name reads as "the default" (it follows the engine and cluster mode). */
+  CacheParameterGroupName?: string;
   Durability?: string;
 }
 
@@ -75,10 +77,17 @@ export function pendingChanges(group: GroupState): Changes {
   changes.TransitEncryptionEnabled = flagOf('TransitEncryptionEnabled');
   const mode = textOf('TransitEncryptionMode');
   if (mode === 'preferred' || mode === 'required') changes.TransitEncryptionMode = mode;
+  changes.CacheParameterGroupName = textOf('CacheParameterGroupName');
   changes.Durability = textOf('Durability');
   for (const key of Object.keys(changes) as (keyof Changes)[])
     if (changes[key] === undefined) delete changes[key];
   return changes;
+}
+
+/** A requested group's (lower-case) name, or none for a default one: the default follows the engine. */
+function parameterGroupAfter(group: GroupState, requested: string | undefined): string | undefined {
+  if (requested === undefined) return group.parameterGroup;
+  return requested.startsWith('default.') ? undefined : requested.toLowerCase();
 }
 
 /** The fields a set of changes gives a group (checked before, assigned when they apply). */
@@ -94,6 +103,7 @@ export function withChanges(group: GroupState, changes: Changes) {
     clusterMode: changes.ClusterMode ?? group.clusterMode,
     tls,
     transitEncryptionMode: tls ? (changes.TransitEncryptionMode ?? group.transitEncryptionMode) : undefined,
+    parameterGroup: parameterGroupAfter(group, changes.CacheParameterGroupName),
   } satisfies Partial<GroupState>;
 }
 

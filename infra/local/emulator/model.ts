@@ -9,6 +9,7 @@ import { deleteReplicationGroup, groupActions } from './groups.js';
 import { runMaintenance } from './maintenance.js';
 import { modifyActions } from './modify.js';
 import { migrationActions } from './online-migration.js';
+import { parameterGroupActions } from './parameter-groups.js';
 import { type Params, QueryFault } from './protocol.js';
 import { scalingActions } from './scaling.js';
 import { serverlessActions } from './serverless.js';
@@ -23,6 +24,7 @@ export { DURATIONS, type GroupState, type ServerlessState, type SnapshotState } 
 export const ACTIONS: Readonly<Record<string, Handler>> = {
   ...groupActions,
   ...modifyActions,
+  ...parameterGroupActions,
   ...scalingActions,
   ...serverlessActions,
   ...snapshotActions,

@@ -11,6 +11,7 @@ import {
   scheduleMaintenance,
   withChanges,
 } from './maintenance.js';
+import { checkedParameterGroup } from './parameter-groups.js';
 import { bool, engineOf, int, oneOf, required, text } from './params.js';
 import type { Params } from './protocol.js';
 import { QueryFault } from './protocol.js';
@@ -37,6 +38,7 @@ const MODIFY_CHANGES = [
   'ClusterMode',
   'TransitEncryptionEnabled',
   'TransitEncryptionMode',
+  'CacheParameterGroupName',
 ] as const;
 /** ModifyReplicationGroup parameters that take effect on the call itself. */
 const MODIFY_AT_ONCE = ['ReplicationGroupDescription', 'PreferredMaintenanceWindow'];
@@ -64,6 +66,7 @@ function requestedChanges(params: Params): Changes {
     ClusterMode: oneOf(params, 'ClusterMode', ['enabled', 'disabled', 'compatible'] as const),
     TransitEncryptionEnabled: bool(params, 'TransitEncryptionEnabled'),
     TransitEncryptionMode: oneOf(params, 'TransitEncryptionMode', ['preferred', 'required'] as const),
+    CacheParameterGroupName: text(params, 'CacheParameterGroupName'),
   };
   for (const key of Object.keys(changes) as (keyof Changes)[])
     if (changes[key] === undefined) delete changes[key];
@@ -104,7 +107,7 @@ function modifyReplicationGroup(store: EmulatorState, params: Params) {
   const description = text(params, 'ReplicationGroupDescription');
   const windowValue = text(params, 'PreferredMaintenanceWindow');
   const window = windowValue === undefined ? undefined : checkedWindow(windowValue);
-  checkModification(group, changes, others);
+  checkModification(store, group, changes, others);
   if (description !== undefined) group.description = description;
   if (window !== undefined) {
     group.preferredMaintenanceWindow = window;
@@ -121,12 +124,21 @@ function modifyReplicationGroup(store: EmulatorState, params: Params) {
 }
 
 /** Refuse a modification AWS refuses; `requested` names every parameter of the call. */
-function checkModification(group: GroupState, changes: Changes, requested: string[]): void {
+function checkModification(
+  store: EmulatorState,
+  group: GroupState,
+  changes: Changes,
+  requested: string[],
+): void {
+  const parameterGroup = () =>
+    checkedParameterGroup(store, group, withChanges(group, changes), changes.CacheParameterGroupName);
   if (changes.ClusterMode !== undefined) {
-    const extra = requested.filter((name) => name !== 'ClusterMode');
+    // "you cannot modify other parameters (excluding cacheParameterGroupName)"
+    const extra = requested.filter((name) => name !== 'ClusterMode' && name !== 'CacheParameterGroupName');
     if (extra.length > 0)
       throw refuse(`ClusterMode must be modified on its own; remove ${extra.join(', ')} from this request.`);
     checkClusterMode(group, changes.ClusterMode);
+    parameterGroup();
     return;
   }
   if (group.clusterMode === 'compatible') {
@@ -135,6 +147,7 @@ function checkModification(group: GroupState, changes: Changes, requested: strin
     );
   }
   checkEngine(group, changes);
+  parameterGroup();
   checkTls(group, changes);
   checkFailover(group, changes);
   if (group.effectiveDurability !== 'disabled') {

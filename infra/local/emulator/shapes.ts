@@ -3,6 +3,7 @@
  * answer, with the member names of the SDK's schemas.
  */
 import { DEFAULT_MAINTENANCE_WINDOW, pendingChanges } from './maintenance.js';
+import { parameterGroupNameOf } from './parameter-groups.js';
 import { automaticFailover } from './rules.js';
 import type { EmulatorState, GroupState, ServerlessState, SnapshotState } from './state.js';
 
@@ -142,6 +143,11 @@ export function cacheClusterShape(
     ...(group.tls ? { TransitEncryptionMode: group.transitEncryptionMode ?? 'required' } : {}),
     AtRestEncryptionEnabled: group.atRestEncryptionEnabled,
     PreferredMaintenanceWindow: group.preferredMaintenanceWindow ?? DEFAULT_MAINTENANCE_WINDOW,
+    CacheParameterGroup: {
+      CacheParameterGroupName: parameterGroupNameOf(group),
+      ParameterApplyStatus: 'in-sync',
+      CacheNodeIdsToReboot: [],
+    },
     // The node-level part of the group's pending changes.
     PendingModifiedValues: {
       EngineVersion: changes.EngineVersion,

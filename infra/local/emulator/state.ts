@@ -54,7 +54,19 @@ export interface GroupState {
   legacyApi: boolean;
   pending: Record<string, unknown>;
   migration?: { endpoints: Endpoint[]; startedAt: number };
+  /** A custom cache parameter group; unset: the default of its family and cluster mode. */
+  parameterGroup?: string;
   tags: Map<string, string>;
+}
+
+/** A cache parameter group: a default one (built on demand) or one the account created. */
+export interface ParameterGroupState {
+  name: string;
+  family: string;
+  description: string;
+  /** The values the owner set (Source `user`); every other parameter has its family default. */
+  parameters: Map<string, string>;
+  isDefault: boolean;
 }
 
 export interface ServerlessState {
@@ -127,6 +139,8 @@ export class EmulatorState {
   readonly maintenanceAt = new Map<string, number>();
   /** Tags of member clusters tagged through their own `cluster:` ARN. */
   readonly memberTags = new Map<string, Map<string, string>>();
+  /** The account's own cache parameter groups in this region, by (lower-case) name. */
+  readonly parameterGroups = new Map<string, ParameterGroupState>();
 
   readonly clock: Clock;
   readonly region: string;
@@ -143,7 +157,10 @@ export class EmulatorState {
     this.migration = options.migration;
   }
 
-  arn(kind: 'replicationgroup' | 'serverlesscache' | 'snapshot' | 'cluster', id: string): string {
+  arn(
+    kind: 'replicationgroup' | 'serverlesscache' | 'snapshot' | 'cluster' | 'parametergroup',
+    id: string,
+  ): string {
     return `arn:aws:elasticache:${this.region}:${this.account}:${kind}:${id}`;
   }
 

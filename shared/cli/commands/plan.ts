@@ -70,7 +70,10 @@ function planRow({ resource, rule, plan: detail }: GroupPlan, located: boolean):
  */
 async function plan(flags: FleetFlags & OutputFlags & FilterFlags & TargetFlags, io: CliIo): Promise<number> {
   const policy = await loadPolicyFile(flags.policy);
-  const { fleet, targets } = await fleetOfRun(flags, policy, io, { engineVersions: true });
+  const { fleet, targets } = await fleetOfRun(flags, policy, io, {
+    engineVersions: true,
+    parameterGroups: true,
+  });
   const plans = planFleet(fleet.resources, evaluate(fleet.resources, policy, new Date()), policy);
   const rows = shown(plans, flags);
   const counts = countVerdicts(plans);

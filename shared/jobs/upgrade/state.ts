@@ -27,9 +27,10 @@ const poll = { done: z.boolean(), attempt: z.number().int(), waitSeconds: z.numb
 const caught = z.looseObject({ Error: z.string(), Cause: z.string() });
 
 export const planStepSchema = z.looseObject({
-  action: z.enum([...STAGED_ACTIONS, 'set-durability']),
-  api: z.enum(['ModifyReplicationGroup', 'IncreaseReplicaCount']),
+  action: z.enum([...STAGED_ACTIONS, 'create-parameter-group', 'set-durability']),
+  api: z.enum(['ModifyReplicationGroup', 'IncreaseReplicaCount', 'CreateCacheParameterGroup']),
   params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  parameters: z.record(z.string(), z.string()).optional(),
   summary: z.string(),
   expectedMinutes: z.number(),
   clientImpact: z.enum(['none', 'clients-must-switch']),

@@ -8,6 +8,7 @@
 import { readReplicationGroup, sendPlanStep } from '../../aws/elasticache.js';
 import { readEngineVersionsInto } from '../../aws/engine-versions.js';
 import { DETAIL_TYPES } from '../../aws/notify.js';
+import { createParameterGroupCopy, readParameterGroupsInto } from '../../aws/parameter-groups.js';
 import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
 import { durabilityLeaseKey } from '../../aws/state-keys.js';
 import { failureOf, firstPoll, nextPoll } from '../../domain/migration/index.js';
@@ -56,8 +57,13 @@ async function readGroup(deps: UpgradeDeps, groupId: string): Promise<Resource> 
   return group;
 }
 
+/** The group with what its plan needs of its parameter group (read only when the plan changes family or cluster mode). */
 async function planGroup(deps: UpgradeDeps, state: UpgradeState): Promise<[Resource, DurabilityPlan]> {
   const group = await readGroup(deps, state.input.replicationGroupId);
+  const [error] = (
+    await readParameterGroupsInto(deps.elasticache, [group], state.input.engineVersion)
+  ).values();
+  if (error !== undefined) throw error;
   return [group, planDurability(group, state.input.target, planOptionsOf(state.input))];
 }
 
@@ -236,10 +242,12 @@ async function apply(context: Context) {
       UPGRADE_ERRORS.planChanged,
       `${groupId} changed while "${step.summary}" waited (${before.group.status}; the plan now starts with ${before.first?.summary ?? 'nothing to do online'}); nothing was sent`,
     );
-  await sendPlanStep(deps.elasticache, step, async () => {
-    const after = await firstNow();
-    return after.group.status !== 'available' || after.first === undefined || !sameStep(after.first, step);
-  });
+  if (step.action === 'create-parameter-group') await createParameterGroupCopy(deps.elasticache, step);
+  else
+    await sendPlanStep(deps.elasticache, step, async () => {
+      const after = await firstNow();
+      return after.group.status !== 'available' || after.first === undefined || !sameStep(after.first, step);
+    });
   await deps.events.publish([
     event(context, 'step-requested', { action: step.action, summary: step.summary }),
   ]);

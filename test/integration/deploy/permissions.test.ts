@@ -363,7 +363,16 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     const definition = loadDefinition(UPGRADE_ASL);
     const tasks = { 'durability-upgrade': (event: unknown) => invoke('durability-upgrade', event) as never };
     const run = (id: string, decision: 'approve' | 'reject') => {
-      stack.emulator.model.putGroup(legacyGroupState(id));
+      // Its own parameter group: the approved run copies it to Valkey 9 (and cluster-enabled).
+      const parameterGroup = `${id}-params`;
+      stack.emulator.model.parameterGroups.set(parameterGroup, {
+        name: parameterGroup,
+        family: 'valkey7',
+        description: 'test',
+        parameters: new Map([['timeout', '300']]),
+        isDefault: false,
+      });
+      stack.emulator.model.putGroup(legacyGroupState(id, { parameterGroup }));
       return runLocalStateMachine(
         definition,
         { replicationGroupId: id, target: 'sync' },

@@ -1,8 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import {
-  DescribeCacheParameterGroupsCommand,
-  ElastiCacheServiceException,
-} from '@aws-sdk/client-elasticache';
+import { DescribeCacheSubnetGroupsCommand, ElastiCacheServiceException } from '@aws-sdk/client-elasticache';
 import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../../infra/local/emulator/model.js';
 import { isKnownAction } from '../../../infra/local/emulator/protocol.js';
@@ -16,16 +13,16 @@ describe('ElastiCache emulator: the action table', () => {
     const unknown = Object.keys(ACTIONS).filter((action) => !isKnownAction(action));
 
     expect(unknown).toEqual([]);
-    expect(Object.keys(ACTIONS)).toHaveLength(24);
+    expect(Object.keys(ACTIONS)).toHaveLength(28);
   });
 
   it('refuses a real action it does not serve with InvalidAction', async () => {
-    const error = await refusal(client.send(new DescribeCacheParameterGroupsCommand({})));
+    const error = await refusal(client.send(new DescribeCacheSubnetGroupsCommand({})));
 
     expect(error).toBeInstanceOf(ElastiCacheServiceException);
     expect(error.name).toBe('InvalidAction');
     expect(error.$metadata.httpStatusCode).toBe(400);
-    expect(error.message).toMatch(/DescribeCacheParameterGroups is not supported by the local emulator/);
+    expect(error.message).toMatch(/DescribeCacheSubnetGroups is not supported by the local emulator/);
   });
 
   it('keeps its rules independent of the app: no emulator module imports shared/domain', () => {

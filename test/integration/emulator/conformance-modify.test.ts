@@ -339,7 +339,6 @@ describe('ElastiCache emulator: ModifyReplicationGroup parameters', () => {
 
   it.each<[string, Partial<ModifyReplicationGroupCommandInput>]>([
     ['SecurityGroupIds', { SecurityGroupIds: ['sg-1'] }],
-    ['CacheParameterGroupName', { CacheParameterGroupName: 'default.valkey9.cluster.on' }],
     ['SnapshotWindow', { SnapshotWindow: '03:00-04:00' }],
     ['AutoMinorVersionUpgrade', { AutoMinorVersionUpgrade: false }],
     ['AuthToken', { AuthToken: 'a-long-enough-token-1234', AuthTokenUpdateStrategy: 'ROTATE' }],
