@@ -12,7 +12,7 @@ const { join } = require('node:path');
 const { parse } = require('yaml');
 const { nothingEvaluatedAlarm, violationAlerts } = require('./alerting.cjs');
 const { organizationEventBus } = require('./event-bus.cjs');
-const { actionsOf, statementsFor } = require('./iam.cjs');
+const { actionsOf, roleName, statementsFor } = require('./iam.cjs');
 const permissions = require('./permissions.json');
 
 /**
@@ -330,6 +330,14 @@ module.exports = {
       organizationId: String(await resolveVariable('param:organizationId')),
     }),
   buildResources: resources,
+  /** Each function's IAM role name (serverless.yml's iamRoleStatementsName), for this stage and region. */
+  roleNames: async ({ resolveVariable }) => {
+    const where = {
+      stage: await resolveVariable('sls:stage'),
+      region: await resolveVariable('self:provider.region'),
+    };
+    return Object.fromEntries(FUNCTIONS.map((name) => [name, roleName(name, where)]));
+  },
   migrationDefinition: () => substitute(parse(readFileSync(join(__dirname, 'migration.asl.yaml'), 'utf8'))),
   upgradeDefinition: () =>
     substitute(parse(readFileSync(join(__dirname, 'durability-upgrade.asl.yaml'), 'utf8'), { merge: true })),

@@ -26,6 +26,9 @@ const template = parse(
 const { actionsOf } = createRequire(import.meta.url)('../../../infra/serverless.cjs') as {
   actionsOf(name: string): string[];
 };
+const { roleName } = createRequire(import.meta.url)('../../../infra/iam.cjs') as {
+  roleName(name: string, where: { stage: string; region: string }): string;
+};
 const role = template.Resources.MemberRole?.Properties as {
   AssumeRolePolicyDocument: { Statement: PolicyStatement[] };
   Policies: { PolicyDocument: { Statement: PolicyStatement[] } }[];
@@ -183,7 +186,7 @@ describe('Template: member account access', () => {
             .split('*')
             .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
             .join('.*')}$`,
-        ).test(`arn:aws:iam::123456789012:role/elasticache-guardrails-prod-${name}-eu-west-1-lambdaRole`),
+        ).test(`arn:aws:iam::123456789012:role/${roleName(name, { stage: 'prod', region: 'eu-west-1' })}`),
       );
     for (const name of ['durability-scan', 'durability-react', 'encryption-drift', 'org-scan'])
       expect(admits(name), name).toBe(true);
