@@ -330,11 +330,10 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
     expect(patterns).toEqual(
       expect.arrayContaining([
         EVENT_PATTERNS.durabilityReact.cloudTrail,
-        EVENT_PATTERNS.durabilityReact.service,
         EVENT_PATTERNS.encryptionDrift.cloudTrail,
       ]),
     );
-    expect(patterns).toHaveLength(3);
+    expect(patterns).toHaveLength(2);
   });
 
   it('listens for events on the default bus, the one member accounts forward to (infra/event-bus.cjs)', () => {
@@ -343,7 +342,7 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
         resource.Type === 'AWS::Events::Rule' &&
         JSON.stringify(resource.Properties.EventPattern ?? {}).includes('aws.elasticache'),
     );
-    expect(reactionRules).toHaveLength(3);
+    expect(reactionRules).toHaveLength(2);
     for (const rule of reactionRules) {
       expect([undefined, 'default']).toContain(rule.Properties.EventBusName);
       expect(rule.Properties.EventPattern).not.toHaveProperty('account');
