@@ -247,4 +247,26 @@ function statementsFor(
   return statements;
 }
 
-module.exports = { actionsOf, statementsFor };
+/**
+ * The roles of the functions are named `guardrails-<function>-<stage>-<region>`: the function
+ * right after the fixed prefix, so the member trust (infra/member-access.yaml) admits exactly the
+ * roles of the functions that assume the member role (`guardrails-org-scan-*`) whatever the
+ * stage, and the region last, so one account holds a deployment per region.
+ */
+const ROLE_PREFIX = 'guardrails';
+/** IAM's limit on a role name. */
+const MAX_ROLE_NAME = 64;
+/** The longest stage the deployment supports: its role names fit in every region (the longest name has 15 characters). */
+const MAX_STAGE = 12;
+
+/** The IAM role name of the function `name` in the deployment's `stage` and `region`. */
+function roleName(name, { stage, region }) {
+  const role = `${ROLE_PREFIX}-${name}-${stage}-${region}`;
+  if (role.length > MAX_ROLE_NAME)
+    throw new Error(
+      `the role name ${role} has ${role.length} characters, over IAM's ${MAX_ROLE_NAME}: use a shorter stage (one of ${MAX_STAGE} characters fits every region)`,
+    );
+  return role;
+}
+
+module.exports = { actionsOf, statementsFor, roleName, ROLE_PREFIX, MAX_STAGE };

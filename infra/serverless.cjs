@@ -2,18 +2,21 @@
  * Pieces of serverless.yml computed from the project's single sources of truth:
  * - `<function name>`: that function's IAM statements (infra/iam.cjs, from
  *   infra/permissions.json and the checks' declared permissions);
- * - `migrationDefinition`, `upgradeDefinition`, `orgScanDefinition`: the state machines of
- *   infra/*.asl.yaml with each `${<function name>}` placeholder replaced by that function's ARN;
- * - `resources`: the stack's own resources, conditions and outputs.
+ * - `roleNames.<function name>`: that function's IAM role name;
+ * - `nodeVpc`: the `vpc` of the functions that connect to cache nodes;
+ * - `migrationDefinition`, `upgradeDefinition`, `orgScanDefinition`: the state machines
+ *   (infra/state-machines.cjs);
+ * - `resources`: the stack's own resources (the organisation scan's role among them),
+ *   conditions and outputs.
  * CommonJS because the Serverless Framework `require`s files referenced with ${file()}.
  */
-const { readFileSync } = require('node:fs');
-const { join } = require('node:path');
-const { parse } = require('yaml');
 const { nothingEvaluatedAlarm, violationAlerts } = require('./alerting.cjs');
 const { organizationEventBus } = require('./event-bus.cjs');
-const { actionsOf, statementsFor } = require('./iam.cjs');
-const permissions = require('./permissions.json');
+const { actionsOf, roleName, statementsFor } = require('./iam.cjs');
+const stateMachines = require('./state-machines.cjs');
+const { nodeVpc } = require('./vpc.cjs');
+
+const { FUNCTIONS, lambdaLogicalId } = stateMachines;
 
 /**
  * Functions with `reservedConcurrency: 1` in serverless.yml: a throttle there is an event
@@ -22,26 +25,6 @@ const permissions = require('./permissions.json');
  */
 const ONE_RUN_AT_A_TIME = new Set(['encryption-drift']);
 
-/** CloudFormation logical id Serverless gives a function (`migration-sync` → `MigrationDashsyncLambdaFunction`). */
-function lambdaLogicalId(name) {
-  const normalized = name.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
-  return `${normalized[0].toUpperCase()}${normalized.slice(1)}LambdaFunction`;
-}
-
-function substitute(value) {
-  if (typeof value === 'string') {
-    const placeholder = value.match(/^\$\{([a-z][a-z-]*)\}$/);
-    if (placeholder === null) return value;
-    if (!FUNCTIONS.includes(placeholder[1])) throw new Error(`no function named ${placeholder[1]}`);
-    return { 'Fn::GetAtt': [lambdaLogicalId(placeholder[1]), 'Arn'] };
-  }
-  if (Array.isArray(value)) return value.map(substitute);
-  if (typeof value === 'object' && value !== null)
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substitute(item)]));
-  return value;
-}
-
-const FUNCTIONS = Object.keys(permissions).filter((name) => !name.startsWith('$'));
 const NAMESPACE = 'ElastiCacheGuardrails';
 const alarmActions = { AlarmActions: [{ Ref: 'AlertTopic' }], OKActions: [{ Ref: 'AlertTopic' }] };
 
@@ -276,6 +259,7 @@ function resources({ service, stage, alertEmail, logRetentionDays, organizationI
     RecheckDeadLetter: encryptedQueue(),
     FailedInvocations: encryptedQueue(),
     ...workflowLogs(service, stage, Number(logRetentionDays)),
+    OrgScanStateMachineRole: stateMachines.orgScanStateMachineRole(`${service}-${stage}-org-scan`),
     FailedInvocationsAlarm: anyAlarm(
       'An async invocation failed for good (FailedInvocations queue)',
       queueDepth('FailedInvocations'),
@@ -330,27 +314,37 @@ module.exports = {
       organizationId: String(await resolveVariable('param:organizationId')),
     }),
   buildResources: resources,
-  migrationDefinition: () => substitute(parse(readFileSync(join(__dirname, 'migration.asl.yaml'), 'utf8'))),
-  upgradeDefinition: () =>
-    substitute(parse(readFileSync(join(__dirname, 'durability-upgrade.asl.yaml'), 'utf8'), { merge: true })),
-  orgScanDefinition: () =>
-    substitute(parse(readFileSync(join(__dirname, 'org-scan.asl.yaml'), 'utf8'), { merge: true })),
+  /** Each function's IAM role name (serverless.yml's iamRoleStatementsName), for this stage and region. */
+  roleNames: async ({ resolveVariable }) => {
+    const where = {
+      stage: await resolveVariable('sls:stage'),
+      region: await resolveVariable('self:provider.region'),
+    };
+    return Object.fromEntries(FUNCTIONS.map((name) => [name, roleName(name, where)]));
+  },
+  /** The `vpc` of the functions that connect to cache nodes (infra/vpc.cjs), from the VPC parameters. */
+  nodeVpc: async ({ resolveVariable }) =>
+    nodeVpc({
+      subnetIds: String(await resolveVariable('param:vpcSubnetIds')),
+      securityGroupIds: String(await resolveVariable('param:vpcSecurityGroupIds')),
+    }),
+  migrationDefinition: stateMachines.migrationDefinition,
+  upgradeDefinition: stateMachines.upgradeDefinition,
+  orgScanDefinition: stateMachines.orgScanDefinition,
   lambdaLogicalId,
   actionsOf,
   statementsFor,
   ONE_RUN_AT_A_TIME,
   ...Object.fromEntries(
-    Object.keys(permissions)
-      .filter((name) => !name.startsWith('$'))
-      .map((name) => [
-        name,
-        async ({ resolveVariable }) =>
-          statementsFor(name, {
-            policyParameter: String(await resolveVariable('param:policyParameter')),
-            changeTag: String(await resolveVariable('param:changeTag')),
-            memberRoleName: String(await resolveVariable('param:memberRoleName')),
-            organizationId: String(await resolveVariable('param:organizationId')),
-          }),
-      ]),
+    FUNCTIONS.map((name) => [
+      name,
+      async ({ resolveVariable }) =>
+        statementsFor(name, {
+          policyParameter: String(await resolveVariable('param:policyParameter')),
+          changeTag: String(await resolveVariable('param:changeTag')),
+          memberRoleName: String(await resolveVariable('param:memberRoleName')),
+          organizationId: String(await resolveVariable('param:organizationId')),
+        }),
+    ]),
   ),
 };

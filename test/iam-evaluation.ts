@@ -58,6 +58,7 @@ function like(pattern: string, value: string, ignoreCase = false): boolean {
 const MATCHERS: Record<string, (policy: string, value: string) => boolean> = {
   StringEquals: (policy, value) => policy === value,
   StringLike: (policy, value) => like(policy, value),
+  ArnLike: (policy, value) => like(policy, value),
 };
 
 /** One operator of a Condition block against the context: every key must hold. */

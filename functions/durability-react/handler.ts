@@ -22,7 +22,7 @@ const rechecks = {
 /** Member accounts' clients, one AssumeRole per account for the container's life. */
 const membersFor = perMemberAccess(durability.config, (access) => new MemberClients(access, durability.aws));
 
-/** A CloudTrail API call or an ElastiCache service event; or a batch of this function's own delayed re-checks. */
+/** A CloudTrail API call; or a batch of this function's own delayed re-checks. */
 const eventSchema = z
   .unknown()
   .transform((event) =>

@@ -3,23 +3,27 @@ import { InputValidationError } from '../runtime/errors.js';
 import type { ResourceType } from './resource.js';
 import { accountIdSchema, regionSchema, type Target } from './targets.js';
 
-/** An EventBridge pattern as written in `infra/event-patterns.json` (the adapter supplies them). */
+/**
+ * The EventBridge pattern of the CloudTrail calls a function reacts to, as written in
+ * `infra/event-patterns.json` (the adapter supplies them): `errorCode` absent, so a failed call
+ * never triggers. ElastiCache publishes its service events (`Cache Updated`, …) to EventBridge
+ * for serverless caches only, none for replication groups: CloudTrail is the only source.
+ */
 export interface EventPattern {
   source: string[];
   'detail-type': string[];
-  detail: Record<string, string[]>;
+  detail: { eventSource: string[]; eventName: string[]; errorCode: { exists: boolean }[] };
 }
 
-/** The patterns a function reacts to: CloudTrail calls, and optionally ElastiCache service events. */
+/** The patterns a function reacts to: CloudTrail calls. */
 export interface AcceptedEvents {
   cloudTrail: EventPattern;
-  service?: EventPattern;
 }
 
 /** What an incoming event is about: one resource, and how many re-checks came before. */
 export interface ResourceEvent {
-  trigger: 'cloudtrail' | 'service' | 'recheck';
-  /** The API call or service event that triggered it. */
+  trigger: 'cloudtrail' | 'recheck';
+  /** The API call that triggered it. */
   name: string;
   resourceType: ResourceType;
   resourceId: string;
@@ -82,7 +86,7 @@ function cloudTrailEvent(pattern: EventPattern) {
       source: oneOf(pattern.source),
       'detail-type': z.literal(pattern['detail-type'][0] ?? 'AWS API Call via CloudTrail'),
       detail: requiredObject({
-        eventName: oneOf(pattern.detail.eventName ?? []),
+        eventName: oneOf(pattern.detail.eventName),
         errorCode: z.unknown().optional(),
         requestParameters: requiredObject({}),
       }),
@@ -114,34 +118,6 @@ function cloudTrailEvent(pattern: EventPattern) {
     });
 }
 
-/** An ElastiCache service event (`Cache Updated`, …): the group is its SourceIdentifier. */
-function serviceEvent(pattern: EventPattern) {
-  const [first, ...rest] = pattern['detail-type'];
-  return z
-    .looseObject({
-      ...TARGET_FIELDS,
-      source: oneOf(pattern.source),
-      'detail-type': z.enum([first ?? 'Cache Updated', ...rest]),
-      detail: requiredObject({
-        SourceType: oneOf(['replication-group']),
-        SourceIdentifier: requiredText,
-      }),
-    })
-    .transform(
-      (event, context): ResourceEvent =>
-        located(
-          {
-            trigger: 'service',
-            name: event['detail-type'],
-            resourceType: 'replication-group',
-            resourceId: event.detail.SourceIdentifier,
-            attempt: 0,
-          },
-          targetOf(event, context),
-        ),
-    );
-}
-
 /** A re-check this app queued itself (an SQS message body); one without account and region is the own account's. */
 const recheckEvent = z
   .object({
@@ -163,17 +139,11 @@ const recheckEvent = z
       ),
   );
 
-/**
- * The schema of the EventBridge events a function accepts: a discriminated union on
- * `detail-type` of CloudTrail calls and (when accepted) service events.
- */
+/** The schema of the EventBridge events a function accepts: CloudTrail calls, keyed on `detail-type`. */
 export function resourceEventSchema(accepted: AcceptedEvents) {
-  const detailTypes = [...accepted.cloudTrail['detail-type'], ...(accepted.service?.['detail-type'] ?? [])];
-  const members = [cloudTrailEvent(accepted.cloudTrail)] as const;
+  const detailTypes = accepted.cloudTrail['detail-type'];
   const options = { error: (issue: { input?: unknown }) => detailTypeProblem(issue.input, detailTypes) };
-  return accepted.service === undefined
-    ? z.discriminatedUnion('detail-type', members, options)
-    : z.discriminatedUnion('detail-type', [...members, serviceEvent(accepted.service)], options);
+  return z.discriminatedUnion('detail-type', [cloudTrailEvent(accepted.cloudTrail)], options);
 }
 
 function detailTypeProblem(input: unknown, allowed: readonly string[]): string {
@@ -218,8 +188,7 @@ export function parseRecheckMessage(body: string): ResourceEvent {
 }
 
 /**
- * Read an EventBridge event (CloudTrail API call or ElastiCache service event) into the one
- * resource it concerns. Anything else is an InputValidationError naming the field, so the
+ * Read an EventBridge event (a CloudTrail API call) into the one resource it concerns. Anything else is an InputValidationError naming the field, so the
  * handler drops it with that reason.
  *
  * @example

@@ -149,3 +149,22 @@ describe('IAM statements of infra/serverless.cjs', () => {
     );
   });
 });
+
+describe('Function: roleName', () => {
+  const { roleName } = require('../../infra/iam.cjs') as {
+    roleName(name: string, where: { stage: string; region: string }): string;
+  };
+
+  it('names a role guardrails-<function>-<stage>-<region>', () => {
+    expect(roleName('org-scan', { stage: 'prod', region: 'eu-west-1' })).toBe(
+      'guardrails-org-scan-prod-eu-west-1',
+    );
+  });
+
+  it('refuses a name over 64 characters, naming it', () => {
+    const stage = 'a-stage-much-too-long';
+    expect(() => roleName('migration-durability', { stage, region: 'ap-southeast-2' })).toThrow(
+      `the role name guardrails-migration-durability-${stage}-ap-southeast-2 has 68 characters, over IAM's 64`,
+    );
+  });
+});

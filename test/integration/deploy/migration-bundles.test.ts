@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildFunctions } from '../../../infra/build.js';
 
@@ -23,8 +24,14 @@ const CALLS: Record<string, string[]> = {
   ],
   'migration-finish': ['client-dynamodb', 'client-elasticache', 'client-eventbridge', 'client-sns'],
 };
-/** The functions that read INFO from a Valkey/Redis node (source probe, post-verify, sync). */
-const READS_NODES = new Set(['migration-preflight', 'migration-control', 'migration-sync']);
+/**
+ * The functions that read INFO from a Valkey/Redis node (source probe, post-verify, sync): those
+ * infra/vpc.cjs puts in the cache's VPC.
+ */
+const { NODE_READERS } = createRequire(import.meta.url)('../../../infra/vpc.cjs') as {
+  NODE_READERS: string[];
+};
+const READS_NODES = new Set(NODE_READERS);
 
 const ROOT = new URL('../../../', import.meta.url);
 const migrationFunctions = readdirSync(new URL('functions/', ROOT)).filter((name) =>
@@ -75,7 +82,7 @@ describe('Bundles: migration functions (esbuild metafile of npm run build)', () 
     expect(sdkClients(bundledPackages(name))).toEqual(calls);
   });
 
-  it.each(Object.keys(CALLS))('bundles iovalkey in %s only if it reads nodes', (name) => {
+  it.each(Object.keys(CALLS))('bundles iovalkey in %s only if it reads nodes (runs in the VPC)', (name) => {
     expect(bundledPackages(name).has('iovalkey')).toBe(READS_NODES.has(name));
   });
 });

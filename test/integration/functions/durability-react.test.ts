@@ -227,9 +227,10 @@ describe('Function: durability-react', () => {
     expect(stack.emulator.faults.log.length).toBe(before);
   });
 
-  it('reacts to an ElastiCache service event for a replication group', async () => {
+  it('drops an ElastiCache service event: none is published for a replication group, so none is read', async () => {
     // Prepare
     stack.emulator.model.putGroup(groupState('svc-1'));
+    const before = stack.emulator.faults.log.length;
 
     // Act
     const result = await invoke({
@@ -239,7 +240,8 @@ describe('Function: durability-react', () => {
     });
 
     // Assess
-    expect(result).toMatchObject({ status: 'available', recheckInSeconds: 60 });
-    expect(modifyCalls(stack.emulator).filter((id) => id === 'svc-1')).toHaveLength(1);
+    expect(result).toMatchObject({ dropped: true });
+    expect(String(result.reason)).toContain('detail-type: "Cache Updated" is not one of');
+    expect(stack.emulator.faults.log.length).toBe(before);
   });
 });

@@ -1,0 +1,362 @@
+/**
+ * What the first deploy on real AWS needs of the packaged template (osls package, no
+ * credentials), packaged twice: stage `production` in ap-southeast-2 with the default
+ * parameters, and the longest stage in the longest region with the organisation parameters
+ * (organisation, Security Hub export, VPC). IAM role names fit in 64 characters in every region,
+ * and the member template trusts exactly the roles that assume the member role; the functions
+ * that connect to cache nodes run in the VPC given; no rule waits for an event AWS never sends
+ * or reacts to a failed call; the Distributed Map's role reaches its child executions; and
+ * cfn-lint finds no error in the templates.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { evaluate, type PolicyStatement } from '../../iam-evaluation.js';
+import {
+  awsRegions,
+  type Packaged,
+  packageTemplate,
+  type Resource,
+  ROOT,
+  roleStatements,
+  type Template,
+} from './packaging.js';
+
+const require = createRequire(import.meta.url);
+const { roleName, MAX_STAGE } = require('../../../infra/iam.cjs') as {
+  roleName(name: string, where: { stage: string; region: string }): string;
+  MAX_STAGE: number;
+};
+const { NODE_READERS } = require('../../../infra/vpc.cjs') as { NODE_READERS: string[] };
+const { actionsOf, lambdaLogicalId } = require('../../../infra/serverless.cjs') as {
+  actionsOf(name: string): string[];
+  lambdaLogicalId(name: string): string;
+};
+const FUNCTIONS = Object.keys(require('../../../infra/permissions.json') as object).filter(
+  (name) => !name.startsWith('$'),
+);
+/** The functions that assume the member role (their code calls sts:AssumeRole). */
+const ASSUMING = ['durability-react', 'durability-scan', 'encryption-drift', 'org-scan'];
+const LONGEST_STAGE = 'staging-long';
+/**
+ * The longest region osls packages for (its provider.region schema lacks us-isof-*, eu-isoe-*
+ * and eusc-*): the walk below gives the names of the longer ones from this template.
+ */
+const PACKAGED_REGION = 'us-isob-east-1';
+const PRODUCTION = { stage: 'production', region: 'ap-southeast-2' };
+const ORGANISATION_PARAMS = {
+  organizationId: 'o-a1b2c3d4e5',
+  securityHubExport: 'true',
+  vpcSubnetIds: 'subnet-0a1b2c3d4e5f60001,subnet-0a1b2c3d4e5f60002',
+  vpcSecurityGroupIds: 'sg-0a1b2c3d4e5f60003',
+};
+const CENTRAL_ACCOUNT = '123456789012';
+
+const member = parse(readFileSync(`${ROOT}/infra/member-access.yaml`, 'utf8')) as Template & {
+  Parameters: Record<string, { AllowedPattern?: string }>;
+};
+let regions: string[];
+let longestRegion: string;
+let production: Packaged;
+let organisation: Packaged;
+
+beforeAll(async () => {
+  regions = await awsRegions();
+  longestRegion = regions.reduce((longest, region) => (region.length > longest.length ? region : longest));
+  [production, organisation] = await Promise.all([
+    packageTemplate(PRODUCTION.stage, PRODUCTION.region),
+    packageTemplate(LONGEST_STAGE, PACKAGED_REGION, ORGANISATION_PARAMS),
+  ]);
+}, 300_000);
+
+/** Every role of the template: its logical id and its name as deployed in `region` (undefined: CloudFormation names it). */
+function roleNamesIn(template: Template, packagedRegion: string, region: string) {
+  return Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')
+    .map(([id, role]) => {
+      const name = role.Properties.RoleName as unknown;
+      if (name === undefined) return { id, name: undefined };
+      if (typeof name === 'string') {
+        // A name fixed at packaging embeds the packaged region once: the name packaging in `region` gives.
+        expect(name.split(packagedRegion), `${id} names its region once`).toHaveLength(2);
+        return { id, name: name.replace(packagedRegion, region) };
+      }
+      const [separator, parts] = (name as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+      const resolved = parts.map((part) =>
+        typeof part === 'string' ? part : (part as { Ref: string }).Ref === 'AWS::Region' ? region : part,
+      );
+      expect(resolved.every((part) => typeof part === 'string')).toBe(true);
+      return { id, name: resolved.join(separator) };
+    });
+}
+
+/** The member role's trust statement, its ArnLike resolved for the central account. */
+function memberTrust(): PolicyStatement {
+  const role = member.Resources.MemberRole?.Properties as {
+    AssumeRolePolicyDocument: { Statement: (PolicyStatement & { Principal: unknown })[] };
+  };
+  const [trust] = role.AssumeRolePolicyDocument.Statement;
+  const condition = trust?.Condition as { ArnLike: { 'aws:PrincipalArn': { 'Fn::Sub': string }[] } };
+  const patterns = condition.ArnLike['aws:PrincipalArn'].map((arn) =>
+    arn['Fn::Sub'].replace(/\$\{AWS::Partition\}/, 'aws').replace(/\$\{CentralAccountId\}/, CENTRAL_ACCOUNT),
+  );
+  return {
+    Effect: 'Allow',
+    Action: 'sts:AssumeRole',
+    Resource: '*',
+    Condition: { ArnLike: { 'aws:PrincipalArn': patterns } },
+  };
+}
+
+describe('Deploy on real AWS: IAM role names', () => {
+  it('packages stage production in ap-southeast-2, its function roles named by roleName', () => {
+    const names = roleNamesIn(production.template, PRODUCTION.region, PRODUCTION.region);
+    for (const name of FUNCTIONS)
+      expect(names.map((role) => role.name)).toContain(roleName(name, PRODUCTION));
+  });
+
+  it('keeps every role name within 64 characters for the longest stage in every region AWS has', () => {
+    expect(LONGEST_STAGE).toHaveLength(MAX_STAGE);
+    expect(regions).toEqual(expect.arrayContaining(['us-east-1', 'ap-southeast-5', PACKAGED_REGION]));
+    expect(longestRegion.length).toBeGreaterThanOrEqual(PACKAGED_REGION.length);
+    const tooLong = regions.flatMap((region) =>
+      roleNamesIn(organisation.template, PACKAGED_REGION, region)
+        .filter(({ name }) => name !== undefined && name.length > 64)
+        .map(({ name }) => name),
+    );
+    expect(tooLong).toEqual([]);
+  });
+
+  it('lets the member role be assumed by the roles of exactly the four functions that assume it, in every region', () => {
+    const trust = memberTrust();
+    for (const region of regions) {
+      const roles = [
+        ...roleNamesIn(organisation.template, PACKAGED_REGION, region),
+        ...roleNamesIn(production.template, PRODUCTION.region, region),
+      ].filter((role): role is { id: string; name: string } => role.name !== undefined);
+      const admitted = roles.filter(
+        ({ name }) =>
+          evaluate([trust], {
+            action: 'sts:AssumeRole',
+            resource: '*',
+            context: { 'aws:PrincipalArn': `arn:aws:iam::${CENTRAL_ACCOUNT}:role/${name}` },
+          }) === 'allowed',
+      );
+      const functionsOf = (list: { name: string }[]) =>
+        [
+          ...new Set(list.map(({ name }) => FUNCTIONS.find((fn) => name.startsWith(`guardrails-${fn}-`)))),
+        ].sort();
+      expect(functionsOf(admitted), region).toEqual(ASSUMING);
+      expect(admitted, region).toHaveLength(2 * ASSUMING.length);
+    }
+  });
+
+  it("accepts every region in the member template's region parameters", () => {
+    const pattern = (name: string) => new RegExp(member.Parameters[name]?.AllowedPattern ?? '^$');
+    for (const region of regions) {
+      expect(pattern('MemberRoleRegion').test(region), region).toBe(true);
+      expect(
+        pattern('CentralEventBusArn').test(`arn:aws:events:${region}:${CENTRAL_ACCOUNT}:event-bus/default`),
+        region,
+      ).toBe(true);
+    }
+  });
+});
+
+const functionsOf = (template: Template, has: (lambda: Resource) => boolean) =>
+  FUNCTIONS.filter((name) => {
+    const lambda = template.Resources[lambdaLogicalId(name)];
+    return lambda !== undefined && has(lambda);
+  }).sort();
+const VPC_POLICY = /:iam::aws:policy\/service-role\/AWSLambdaVPCAccessExecutionRole/;
+const withVpcPolicy = (template: Template) =>
+  FUNCTIONS.filter((name) => {
+    const role =
+      template.Resources[`${lambdaLogicalId(name).replace(/LambdaFunction$/, '')}IamRoleLambdaExecution`];
+    return VPC_POLICY.test(JSON.stringify(role?.Properties.ManagedPolicyArns ?? []));
+  }).sort();
+
+describe('Deploy on real AWS: VPC for the functions that connect to cache nodes', () => {
+  it('puts no function in a VPC without the VPC parameters', () => {
+    expect(functionsOf(production.template, (lambda) => lambda.Properties.VpcConfig !== undefined)).toEqual(
+      [],
+    );
+    expect(withVpcPolicy(production.template)).toEqual([]);
+  });
+
+  it('puts exactly the node readers in the given subnets and security groups, their roles allowed the network interfaces', () => {
+    const inVpc = functionsOf(organisation.template, (lambda) => lambda.Properties.VpcConfig !== undefined);
+    expect(inVpc).toEqual([...NODE_READERS].sort());
+    for (const name of NODE_READERS)
+      expect(organisation.template.Resources[lambdaLogicalId(name)]?.Properties.VpcConfig).toEqual({
+        SubnetIds: ORGANISATION_PARAMS.vpcSubnetIds.split(','),
+        SecurityGroupIds: [ORGANISATION_PARAMS.vpcSecurityGroupIds],
+      });
+    expect(withVpcPolicy(organisation.template)).toEqual([...NODE_READERS].sort());
+  });
+
+  it('names in the README an endpoint for every AWS service the node readers call', () => {
+    const readme = readFileSync(`${ROOT}/README.md`, 'utf8');
+    const section = readme.slice(readme.indexOf('**VPC for the node connections.**'));
+    const services = new Set(
+      NODE_READERS.flatMap((name) => actionsOf(name).map((action) => action.split(':')[0])),
+    );
+    expect([...services].sort()).toEqual(['dynamodb', 'elasticache', 'events']);
+    for (const service of services) expect(section).toContain(`com.amazonaws.<region>.${service}`);
+  });
+});
+
+/**
+ * Whether EventBridge delivers `event` to a rule of `pattern`: exact values and `exists`, the
+ * filters the app's patterns use; any other filter is an error, never a match.
+ */
+function matches(pattern: Record<string, unknown>, event: Record<string, unknown>): boolean {
+  return Object.entries(pattern).every(([key, expected]) => {
+    const actual = event[key];
+    if (!Array.isArray(expected))
+      return (
+        typeof actual === 'object' &&
+        actual !== null &&
+        matches(expected as Record<string, unknown>, actual as Record<string, unknown>)
+      );
+    return expected.some((filter: unknown) => {
+      if (typeof filter !== 'object' || filter === null) return [actual].flat().includes(filter);
+      const { exists, ...others } = filter as { exists?: boolean };
+      if (exists === undefined || Object.keys(others).length > 0)
+        throw new Error(`event filter ${JSON.stringify(filter)} is not supported`);
+      return (actual !== undefined) === exists;
+    });
+  });
+}
+
+const eventPatterns = (template: Template) =>
+  Object.values(template.Resources)
+    .filter(
+      (resource) => resource.Type === 'AWS::Events::Rule' && resource.Properties.EventPattern !== undefined,
+    )
+    .map((rule) => rule.Properties.EventPattern as Record<string, unknown>);
+/** The service events ElastiCache sends to EventBridge (EventBridge's ElastiCache event reference). */
+const SERVICE_EVENTS = ['Cache Created', 'Cache Updated', 'Cache Deleted', 'Cache Update Failed'];
+const CLOUDTRAIL = 'AWS API Call via CloudTrail';
+const call = (detail: Record<string, unknown>) => ({
+  source: 'aws.elasticache',
+  'detail-type': CLOUDTRAIL,
+  detail: { eventSource: 'elasticache.amazonaws.com', eventName: 'ModifyReplicationGroup', ...detail },
+});
+
+describe('Deploy on real AWS: EventBridge rules', () => {
+  const templates = () => ({ production: production.template, organisation: organisation.template, member });
+
+  it('has no rule for the replication-group service events ElastiCache never publishes', () => {
+    for (const [name, template] of Object.entries(templates()))
+      for (const detailType of SERVICE_EVENTS) {
+        const event = {
+          source: 'aws.elasticache',
+          'detail-type': detailType,
+          detail: { SourceType: 'replication-group', SourceIdentifier: 'orders' },
+        };
+        expect(
+          eventPatterns(template).filter((pattern) => matches(pattern, event)),
+          `${name}: ${detailType}`,
+        ).toEqual([]);
+      }
+  });
+
+  it('reacts to successful CloudTrail calls only: every CloudTrail pattern requires errorCode absent', () => {
+    for (const [name, template] of Object.entries(templates())) {
+      const cloudTrail = eventPatterns(template).filter((pattern) =>
+        (pattern['detail-type'] as string[]).includes(CLOUDTRAIL),
+      );
+      expect(cloudTrail.length, name).toBeGreaterThan(0);
+      for (const pattern of cloudTrail)
+        expect((pattern.detail as { errorCode?: unknown }).errorCode, name).toEqual([{ exists: false }]);
+      expect(
+        cloudTrail.some((pattern) => matches(pattern, call({}))),
+        name,
+      ).toBe(true);
+      expect(
+        cloudTrail.filter((pattern) => matches(pattern, call({ errorCode: 'InvalidParameterValue' }))),
+        name,
+      ).toEqual([]);
+    }
+  });
+});
+
+describe('Deploy on real AWS: the Distributed Map of the organisation scan', () => {
+  it('lets the state machine start, describe and stop its own child executions, as the Step Functions guide shows', () => {
+    const machine = production.template.Resources.OrgScanStateMachine as Resource;
+    const name = machine.Properties.StateMachineName as string;
+    const roleId = (machine.Properties.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = roleStatements(production.template.Resources[roleId] as Resource).filter((statement) =>
+      [statement.Action].flat().some((action) => action.startsWith('states:')),
+    ) as PolicyStatement[];
+    const arn = (resource: string) => `arn:aws:states:eu-west-1:123456789012:${resource}`;
+    const decide = (action: string, resource: string) => evaluate(statements, { action, resource });
+
+    expect(statements.map(({ Action, Resource: resource }) => ({ Action, Resource: resource }))).toEqual([
+      {
+        Action: ['states:StartExecution'],
+        Resource: [
+          {
+            'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${name}`,
+          },
+        ],
+      },
+      {
+        Action: ['states:DescribeExecution', 'states:StopExecution'],
+        Resource: [
+          {
+            'Fn::Sub': `arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:execution:${name}/*`,
+          },
+        ],
+      },
+    ]);
+    expect(decide('states:StartExecution', arn(`stateMachine:${name}`))).toBe('allowed');
+    for (const action of ['states:DescribeExecution', 'states:StopExecution']) {
+      expect(decide(action, arn(`execution:${name}/ScanTargets:0f1e2d3c-0000-4000-8000-000000000001`))).toBe(
+        'allowed',
+      );
+      expect(decide(action, arn(`execution:${name}-other/ScanTargets:1`))).toBe('implicitly denied');
+    }
+  });
+});
+
+/** Whether cfn-lint runs here (CI installs it where Debian packages it). */
+const CFN_LINT = spawnSync('cfn-lint', ['--version']).status === 0;
+interface LintMatch {
+  Level: 'Error' | 'Warning' | 'Informational';
+  Rule: { Id: string };
+  Message: string;
+}
+
+/** cfn-lint's findings on a template file (its exit status is non-zero whenever it finds any). */
+async function lint(path: string): Promise<LintMatch[]> {
+  const output = await promisify(execFile)('cfn-lint', ['--format', 'json', '--', path], {
+    maxBuffer: 16 * 1024 * 1024,
+  }).catch((error: { stdout?: string }) => {
+    if (typeof error.stdout !== 'string' || error.stdout === '') throw error;
+    return { stdout: error.stdout };
+  });
+  return JSON.parse(output.stdout) as LintMatch[];
+}
+
+describe.skipIf(!CFN_LINT)(
+  `Deploy on real AWS: cfn-lint${CFN_LINT ? '' : ' (skipped: cfn-lint is not installed and Debian has no package for it)'}`,
+  () => {
+    it.each([
+      ['production, default parameters', () => production.path],
+      ['longest stage and region, organisation and VPC parameters', () => organisation.path],
+      ['infra/member-access.yaml', () => `${ROOT}/infra/member-access.yaml`],
+    ])(
+      'finds no error in the template (%s)',
+      async (_name, path) => {
+        const errors = (await lint(path())).filter((match) => match.Level === 'Error');
+        expect(errors.map((match) => `${match.Rule.Id} ${match.Message}`)).toEqual([]);
+      },
+      180_000,
+    );
+  },
+);
