@@ -121,7 +121,10 @@ describe('State machine: infra/org-scan.asl.yaml', () => {
     const mapOutputBytes = (count: number) => {
       const targets = targetsOf(count);
       const results = targets.map((target) => ({ ...result, target }));
-      return Buffer.byteLength(JSON.stringify({ targets, failed: [], skipped: [], concurrency: 8, results }), 'utf8');
+      return Buffer.byteLength(
+        JSON.stringify({ targets, failed: [], skipped: [], concurrency: 8, results }),
+        'utf8',
+      );
     };
     let breaking = 1;
     while (mapOutputBytes(breaking) <= EXECUTION_QUOTAS.payloadBytes) breaking += 1;
