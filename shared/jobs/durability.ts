@@ -23,6 +23,7 @@ import {
   type RemediationAction,
 } from '../domain/remediation.js';
 import type { Resource } from '../domain/resource.js';
+import type { UpgradeStarter } from '../domain/workflow/runner.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
 import { readHealth } from './durability-inputs.js';
 import { EnforcementRun } from './durability-run.js';
@@ -39,15 +40,6 @@ export interface GroupCheckDeps {
   now?: () => Date;
   /** Starts staged upgrade executions; without it, groups that need online steps first are reported. */
   upgrades?: UpgradeStarter;
-}
-
-/** The port to the durability-upgrade state machine. */
-export interface UpgradeStarter {
-  /** Start (or find, by its name) the execution; its lock keeps one per group. */
-  start(
-    name: string,
-    input: { replicationGroupId: string; target: string; allow: readonly string[]; enforce: boolean },
-  ): Promise<string>;
 }
 
 /** The durability job's dependencies for a fleet scan. */

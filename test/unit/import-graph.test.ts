@@ -5,23 +5,24 @@
  *
  * The layer order, lowest first (ARCHITECTURE.md "Layout", STYLE.md "Our habits"):
  *
- * | layer     | files                    | may import (project)                                |
- * |-----------|--------------------------|-----------------------------------------------------|
- * | runtime   | shared/runtime/**        | runtime                                             |
- * | domain    | shared/domain/**         | domain; from runtime only errors.ts and echo.ts     |
- * | aws       | shared/aws/**            | aws, domain, runtime, infra data (infra/*.json)     |
- * | jobs      | shared/jobs/**           | jobs, aws, domain, runtime, infra data              |
- * | cli       | shared/cli/**            | cli, jobs, aws, domain, runtime, infra data         |
- * | functions | functions/**             | functions, jobs, aws, domain, runtime, infra data   |
+ * | layer     | files                     | may import (project)                               |
+ * |-----------|---------------------------|----------------------------------------------------|
+ * | runtime   | shared/runtime/**         | runtime                                            |
+ * | domain    | shared/domain/**          | domain; runtime's errors, echo and zod-issues only |
+ * | aws       | shared/aws/**             | aws, domain, runtime, infra data (infra/*.json)    |
+ * | jobs      | shared/jobs/**            | jobs, aws, domain, runtime, infra data             |
+ * | cli       | shared/cli/**             | cli, jobs, aws, domain, runtime, infra data        |
+ * | functions | functions/**              | functions, jobs, aws, domain, runtime, infra data  |
  * | bin       | bin/** (the packaged CLI) | bin, cli, jobs, aws, domain, runtime, infra data   |
- * | infra     | infra/* (build, data)    | anything but infra/local                            |
- * | local     | infra/local/** (sandbox) | anything                                            |
- * | bench     | bench/**                 | anything                                            |
+ * | infra     | infra/* (build, data)     | anything but infra/local                           |
+ * | local     | infra/local/** (sandbox)  | anything                                           |
+ * | bench     | bench/**                  | anything                                           |
  *
- * The domain is pure: besides the two runtime leaves (typed errors and how a value is echoed in
- * a message, neither importing anything) it reads only the packages in DOMAIN_PACKAGES, none of
- * which does I/O. Nothing deployed (shared, functions, bin) imports infra/local: the sandbox plugs
- * in through endpoints and injected runners.
+ * The domain is pure: besides three runtime modules that do no I/O and import no other layer
+ * (typed errors, how a value is echoed in a message, how zod's issues are written) it reads only
+ * the packages in DOMAIN_PACKAGES, none of which does I/O either. Nothing deployed (shared,
+ * functions, bin) imports infra/local: the sandbox plugs in through endpoints and injected
+ * runners.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,8 +71,8 @@ const MAY_IMPORT: Record<(typeof LAYERS)[number], readonly Layer[]> = {
   bench: [...DEPLOYED, 'infra', 'local', 'bench'],
 };
 
-/** The runtime modules the domain may import: leaves with no imports and no I/O. */
-const DOMAIN_RUNTIME = ['shared/runtime/errors.ts', 'shared/runtime/echo.ts'];
+/** The runtime modules the domain may import: no I/O, no import of another layer. */
+const DOMAIN_RUNTIME = ['shared/runtime/errors.ts', 'shared/runtime/echo.ts', 'shared/runtime/zod-issues.ts'];
 
 /** The packages the domain may import: parsing only (schemas, YAML text, IP address syntax). */
 const DOMAIN_PACKAGES = ['zod', 'yaml', 'node:net'];

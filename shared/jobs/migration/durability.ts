@@ -14,6 +14,7 @@ import { nameTaken, StepFunctionsUpgradeStarter } from '../../aws/upgrade-starte
 import type { Finding } from '../../domain/finding.js';
 import { nextPoll } from '../../domain/migration/index.js';
 import { REMEDIATION_ACTIONS } from '../../domain/remediation.js';
+import type { UpgradeStarter } from '../../domain/workflow/runner.js';
 import { envBoolean, parseEnv } from '../../runtime/config.js';
 import { createLogger } from '../../runtime/logger.js';
 import {
@@ -21,7 +22,6 @@ import {
   checkGroup,
   type DurabilityJobSettings,
   type GroupCheckDeps,
-  type UpgradeStarter,
 } from '../durability.js';
 import { awsOptions, elastiCacheOf, eventsOf, migrationConfig, wallClock } from './deps.js';
 import { lockKey, parseMigrationState } from './state.js';
