@@ -24,7 +24,8 @@ import {
   targetName,
 } from '../domain/targets.js';
 import { InputValidationError } from '../runtime/errors.js';
-import { type DurabilityJobSettings, type GroupCheckDeps, scanDurability } from './durability.js';
+import { type DurabilityJobSettings, scanDurability } from './durability.js';
+import type { GroupCheckDeps } from './durability-types.js';
 import { scanEncryptionDrift } from './encryption-drift.js';
 import { failedTarget } from './org-scan.js';
 import { exportFindings, type SecurityHubExportResult } from './security-hub-export.js';

@@ -17,12 +17,8 @@ import { REMEDIATION_ACTIONS } from '../../domain/remediation.js';
 import type { UpgradeStarter } from '../../domain/workflow/runner.js';
 import { envBoolean, parseEnv } from '../../runtime/config.js';
 import { createLogger } from '../../runtime/logger.js';
-import {
-  awaitingChange,
-  checkGroup,
-  type DurabilityJobSettings,
-  type GroupCheckDeps,
-} from '../durability.js';
+import { awaitingChange, checkGroup, type DurabilityJobSettings } from '../durability.js';
+import type { GroupCheckDeps } from '../durability-types.js';
 import { awsOptions, elastiCacheOf, eventsOf, migrationConfig, wallClock } from './deps.js';
 import { lockKey, parseMigrationState } from './state.js';
 import { parsed, type Step, type StepContext, stepEvent } from './step.js';
