@@ -9,7 +9,6 @@
  * The deployed functions import only their own module; this registry serves the local runner
  * and the tests, which run every function in one process.
  */
-
 import { runSteps, type Step, type WorkflowTask } from '../workflow/task.js';
 import { type ApprovalDeps, approvalSteps } from './approval.js';
 import { type ControlDeps, controlSteps } from './control.js';

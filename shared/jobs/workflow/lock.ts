@@ -8,7 +8,7 @@ import type { StateStore } from '../../aws/state-store.js';
 /** Outlives the longest execution (14 days). */
 export const LOCK_MS = 15 * 86_400_000;
 /** The group's lock, shared by both workflows (its key predates the upgrade). */
-export const lockKey = migrationLockKey;
+const lockKey = migrationLockKey;
 
 type Leases = Pick<StateStore, 'acquireLease' | 'readLease'>;
 
