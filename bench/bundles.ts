@@ -1,7 +1,8 @@
 /**
  * Cold import of each function's bundle, against two baselines built the same way: a bundle of
  * the ElastiCache client alone (the row kept from before), and the function's own floor, a
- * bundle of just the SDK clients (and commands) the function calls per infra/permissions.json.
+ * bundle of just the SDK clients (and commands) the function calls per its manifest
+ * (functions/<name>/function.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
