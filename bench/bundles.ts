@@ -13,7 +13,7 @@ import { build } from 'esbuild';
 import { buildFunctions, functionNames } from '../infra/build.js';
 import { BUNDLE_OPTIONS, REGION, ROOT, round, rows } from './common.js';
 
-/** What each role grants, `$checks` expanded to the checks' declared reads (infra/iam.cjs). */
+/** What each role grants: its manifest's actions, with the member role's AssumeRole (infra/iam.cjs). */
 const { actionsOf } = createRequire(import.meta.url)('../infra/iam.cjs') as {
   actionsOf: (name: string) => string[];
 };

@@ -116,8 +116,7 @@ function functionOf(name, params) {
     ...(isAsync(name)
       ? { destinations: { onFailure: { type: 'sqs', arn: { 'Fn::GetAtt': ['FailedInvocations', 'Arn'] } } } }
       : {}),
-    // Without the VPC parameters, `vpc: null` keeps it out of any VPC (osls accepts no `vpc`
-    // without both lists), as serverless.yml's `vpc: ${…, null}` did.
+    // Without the VPC parameters, `vpc: null`: no VPC (osls accepts no `vpc` without both lists).
     ...(manifest.vpc ? { vpc } : {}),
     iamRoleStatementsName: roleName(name, params),
     iamRoleStatements: statementsFor(name, params),
@@ -143,7 +142,7 @@ const PARAMETERS = [
 ];
 
 module.exports = {
-  /** serverless.yml's `functions: ${file(infra/functions.cjs):functions}`. */
+  /** serverless.yml's `functions:` (through infra/serverless.cjs), for the deployment's stage, region and parameters. */
   functions: async ({ resolveVariable }) => {
     const params = {
       stage: await resolveVariable('sls:stage'),
@@ -152,6 +151,4 @@ module.exports = {
     for (const name of PARAMETERS) params[name] = String(await resolveVariable(`param:${name}`));
     return functionsBlock(params);
   },
-  functionsBlock,
-  nodeVpc,
 };

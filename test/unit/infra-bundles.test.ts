@@ -11,7 +11,7 @@ import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFunctions, functionNames } from '../../infra/build.js';
 
-/** What each role grants, `$checks` expanded to the checks' declared reads (infra/iam.cjs). */
+/** What each role grants: its manifest's actions, with the member role's AssumeRole (infra/iam.cjs). */
 const { actionsOf } = createRequire(import.meta.url)('../../infra/iam.cjs') as {
   actionsOf: (name: string) => string[];
 };
