@@ -1,7 +1,8 @@
 /**
  * Cold import of each function's bundle, against two baselines built the same way: a bundle of
  * the ElastiCache client alone (the row kept from before), and the function's own floor, a
- * bundle of just the SDK clients (and commands) the function calls per infra/permissions.json.
+ * bundle of just the SDK clients (and commands) the function calls per its manifest
+ * (functions/<name>/function.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { build } from 'esbuild';
 import { buildFunctions, functionNames } from '../infra/build.js';
 import { BUNDLE_OPTIONS, REGION, ROOT, round, rows } from './common.js';
 
-/** What each role grants, `$checks` expanded to the checks' declared reads (infra/iam.cjs). */
+/** What each role grants: its manifest's actions, with the member role's AssumeRole (infra/iam.cjs). */
 const { actionsOf } = createRequire(import.meta.url)('../infra/iam.cjs') as {
   actionsOf: (name: string) => string[];
 };

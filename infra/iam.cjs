@@ -1,38 +1,18 @@
 /**
- * Each function's IAM statements, from infra/permissions.json (the actions its code calls;
- * `$checks` stands for the read actions every registered check declares, read from
- * shared/domain/checks/registry.ts), each scoped to the narrowest resources and conditions the
- * API allows. infra/serverless.cjs hands them to serverless.yml.
+ * Each function's IAM statements, from its manifest (functions/<name>/function.ts: the actions its
+ * code calls, the state-table partitions it uses, whether it assumes the member role), each
+ * scoped to the narrowest resources and conditions the API allows. infra/functions.cjs hands
+ * them to serverless.yml.
  */
-const { require: requireTypeScript } = require('tsx/cjs/api');
-const permissions = require('./permissions.json');
-const stateKeys = require('./state-keys.json');
+const { isAsync, manifestOf } = require('./manifests.cjs');
 
-/** Stands, in a function's list of infra/permissions.json, for what the registered checks declare. */
-const CHECKS_TOKEN = '$checks';
-
-/** The read actions every registered check declares (read once, when first needed). */
-let checkActions;
-function checksPermissions() {
-  checkActions ??= requireTypeScript('../shared/domain/checks/registry.ts', __filename).checkPermissions();
-  return checkActions;
-}
-
-/** The AWS actions the function `name` calls: its list, with `$checks` expanded, each once. */
+/** The AWS actions the function `name` calls: its manifest's, with the member role's AssumeRole, each once. */
 function actionsOf(name) {
-  const listed = permissions[name];
-  if (listed === undefined) throw new Error(`infra/permissions.json lists no actions for ${name}`);
-  return [...new Set(listed.flatMap((action) => (action === CHECKS_TOKEN ? checksPermissions() : [action])))];
+  const { actions, memberAccess } = manifestOf(name);
+  return [...new Set([...actions, ...(memberAccess ? ['sts:AssumeRole'] : [])])];
 }
 
 const MANAGED_TAG = 'guardrails:managed';
-/**
- * Functions invoked asynchronously (schedules, EventBridge): their failures go to
- * FailedInvocations. durability-scan and org-scan are tasks of the organisation scan's state
- * machine, which catches their failures itself.
- */
-const ASYNC_FUNCTIONS = new Set(['durability-react', 'encryption-drift', 'snapshot-cleanup']);
-
 const arn = (service, resource) => ({
   'Fn::Sub': `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`,
 });
@@ -139,11 +119,11 @@ function scope(functionName, action, changeTag, { memberRoleName, organizationId
   }
   switch (service) {
     case 'dynamodb': {
-      // Only the partitions its code uses (infra/state-keys.json). ForAllValues holds when the
+      // Only the partitions its code uses (its manifest's stateKeys). ForAllValues holds when the
       // key is absent, so Null requires it: every granted action names a partition key.
-      const keys = stateKeys[functionName];
-      if (keys === undefined)
-        throw new Error(`infra/state-keys.json lists no partition keys for ${functionName}`);
+      const keys = manifestOf(functionName).stateKeys;
+      if (keys.length === 0)
+        throw new Error(`functions/${functionName}/function.ts calls ${action} but lists no stateKeys`);
       return [
         {
           resources: [{ 'Fn::GetAtt': ['StateTable', 'Arn'] }],
@@ -232,7 +212,8 @@ function statementsFor(
       Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
       Resource: [{ 'Fn::GetAtt': ['AlertTopicKey', 'Arn'] }],
     });
-  if (ASYNC_FUNCTIONS.has(name))
+  // Invoked asynchronously: its failures go to the FailedInvocations queue (its on-failure destination).
+  if (isAsync(name))
     statements.push({
       Effect: 'Allow',
       Action: ['sqs:SendMessage'],

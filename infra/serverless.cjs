@@ -1,9 +1,6 @@
 /**
  * Pieces of serverless.yml computed from the project's single sources of truth:
- * - `<function name>`: that function's IAM statements (infra/iam.cjs, from
- *   infra/permissions.json and the checks' declared permissions);
- * - `roleNames.<function name>`: that function's IAM role name;
- * - `nodeVpc`: the `vpc` of the functions that connect to cache nodes;
+ * - `functions`: the functions, from their manifests (infra/functions.cjs);
  * - `migrationDefinition`, `upgradeDefinition`, `orgScanDefinition`: the state machines
  *   (infra/state-machines.cjs);
  * - `resources`: the stack's own resources (the organisation scan's role among them),
@@ -12,18 +9,18 @@
  */
 const { nothingEvaluatedAlarm, violationAlerts } = require('./alerting.cjs');
 const { organizationEventBus } = require('./event-bus.cjs');
-const { actionsOf, roleName, statementsFor } = require('./iam.cjs');
+const { functions } = require('./functions.cjs');
+const { actionsOf, statementsFor } = require('./iam.cjs');
+const { FUNCTIONS, manifestOf } = require('./manifests.cjs');
 const stateMachines = require('./state-machines.cjs');
-const { nodeVpc } = require('./vpc.cjs');
 
-const { FUNCTIONS, lambdaLogicalId } = stateMachines;
+const { lambdaLogicalId } = stateMachines;
 
 /**
- * Functions with `reservedConcurrency: 1` in serverless.yml: a throttle there is an event
- * waiting for the run before it (Lambda retries it, then FailedInvocations), not a fault to alarm on.
- * (durability-scan runs one target per invocation, as many at once as the Map allows.)
+ * Functions that run one at a time (`reservedConcurrency: 1` in their manifest): their manifests
+ * alarm on errors only, since a throttle there is an event waiting for the run before it.
  */
-const ONE_RUN_AT_A_TIME = new Set(['encryption-drift']);
+const ONE_RUN_AT_A_TIME = new Set(FUNCTIONS.filter((name) => manifestOf(name).reservedConcurrency === 1));
 
 const NAMESPACE = 'ElastiCacheGuardrails';
 const alarmActions = { AlarmActions: [{ Ref: 'AlertTopic' }], OKActions: [{ Ref: 'AlertTopic' }] };
@@ -68,14 +65,19 @@ const encryptedQueue = (extra = {}) => ({
   Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600, ...extra },
 });
 
-/** An Errors alarm per function, and a Throttles alarm where a throttle is a fault. */
+/** What each Lambda metric a manifest alarms on says when it fires. */
+const ALARM_DESCRIPTIONS = { Errors: 'failed', Throttles: 'was throttled' };
+
+/** The alarms of each function's manifest: on Errors, and on Throttles where a throttle is a fault. */
 function functionAlarms() {
   const alarms = {};
   for (const name of FUNCTIONS) {
     const id = lambdaLogicalId(name).replace(/LambdaFunction$/, '');
-    alarms[`${id}ErrorsAlarm`] = anyAlarm(`${name} failed`, lambdaMetric(name, 'Errors'));
-    if (!ONE_RUN_AT_A_TIME.has(name))
-      alarms[`${id}ThrottlesAlarm`] = anyAlarm(`${name} was throttled`, lambdaMetric(name, 'Throttles'));
+    for (const metric of manifestOf(name).alarms)
+      alarms[`${id}${metric}Alarm`] = anyAlarm(
+        `${name} ${ALARM_DESCRIPTIONS[metric]}`,
+        lambdaMetric(name, metric),
+      );
   }
   return alarms;
 }
@@ -314,20 +316,7 @@ module.exports = {
       organizationId: String(await resolveVariable('param:organizationId')),
     }),
   buildResources: resources,
-  /** Each function's IAM role name (serverless.yml's iamRoleStatementsName), for this stage and region. */
-  roleNames: async ({ resolveVariable }) => {
-    const where = {
-      stage: await resolveVariable('sls:stage'),
-      region: await resolveVariable('self:provider.region'),
-    };
-    return Object.fromEntries(FUNCTIONS.map((name) => [name, roleName(name, where)]));
-  },
-  /** The `vpc` of the functions that connect to cache nodes (infra/vpc.cjs), from the VPC parameters. */
-  nodeVpc: async ({ resolveVariable }) =>
-    nodeVpc({
-      subnetIds: String(await resolveVariable('param:vpcSubnetIds')),
-      securityGroupIds: String(await resolveVariable('param:vpcSecurityGroupIds')),
-    }),
+  functions,
   migrationDefinition: stateMachines.migrationDefinition,
   upgradeDefinition: stateMachines.upgradeDefinition,
   orgScanDefinition: stateMachines.orgScanDefinition,
@@ -335,16 +324,4 @@ module.exports = {
   actionsOf,
   statementsFor,
   ONE_RUN_AT_A_TIME,
-  ...Object.fromEntries(
-    FUNCTIONS.map((name) => [
-      name,
-      async ({ resolveVariable }) =>
-        statementsFor(name, {
-          policyParameter: String(await resolveVariable('param:policyParameter')),
-          changeTag: String(await resolveVariable('param:changeTag')),
-          memberRoleName: String(await resolveVariable('param:memberRoleName')),
-          organizationId: String(await resolveVariable('param:organizationId')),
-        }),
-    ]),
-  ),
 };

@@ -5,9 +5,8 @@
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parse } = require('yaml');
-const permissions = require('./permissions.json');
+const { FUNCTIONS } = require('./manifests.cjs');
 
-const FUNCTIONS = Object.keys(permissions).filter((name) => !name.startsWith('$'));
 const PLACEHOLDER = /^\$\{([a-z][a-z-]*)\}$/;
 
 /** CloudFormation logical id Serverless gives a function (`migration-sync` → `MigrationDashsyncLambdaFunction`). */

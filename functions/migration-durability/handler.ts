@@ -1,8 +1,8 @@
 import { createDurabilityDeps, durabilitySteps } from '../../shared/jobs/migration/durability.js';
-import { migrationHandler } from '../../shared/jobs/migration/step.js';
+import { workflowHandler } from '../../shared/jobs/workflow/task.js';
 
 /** Task of the migration state machine (infra/migration.asl.yaml): only the durability steps, only their clients. */
-export const handler = migrationHandler(
+export const handler = workflowHandler(
   'migration-durability',
   durabilitySteps,
   createDurabilityDeps(process.env),

@@ -1,8 +1,8 @@
 import { createPreflightDeps, preflightSteps } from '../../shared/jobs/migration/preflight.js';
-import { migrationHandler } from '../../shared/jobs/migration/step.js';
+import { workflowHandler } from '../../shared/jobs/workflow/task.js';
 
 /** Task of the migration state machine (infra/migration.asl.yaml): only the preflight steps, only their clients. */
-export const handler = migrationHandler(
+export const handler = workflowHandler(
   'migration-preflight',
   preflightSteps,
   createPreflightDeps(process.env),

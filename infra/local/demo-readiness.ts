@@ -6,7 +6,7 @@
 import { DETAIL_TYPES } from '../../shared/aws/notify.js';
 import type { CliIo } from '../../shared/cli/main.js';
 import type { PlanVerdict } from '../../shared/domain/readiness.js';
-import type { UpgradeDeps } from '../../shared/jobs/upgrade/steps.js';
+import type { UpgradeDeps } from '../../shared/jobs/upgrade/deps.js';
 import type { Emulator } from './emulator/server.js';
 import { runUpgradeLocally } from './upgrade-workflow.js';
 

@@ -26,9 +26,9 @@ import {
   MIGRATION_FUNCTIONS,
   type MigrationDeps,
   type MigrationFunction,
-  migrationTaskSchema,
   runMigrationTask,
 } from '../../shared/jobs/migration/index.js';
+import { workflowTaskSchema } from '../../shared/jobs/workflow/task.js';
 import { InputValidationError } from '../../shared/runtime/errors.js';
 import { createLogger } from '../../shared/runtime/logger.js';
 import { redactText } from '../../shared/runtime/redact.js';
@@ -49,7 +49,7 @@ export function migrationTasks(deps: MigrationDeps): Record<MigrationFunction, L
   return Object.fromEntries(
     (Object.keys(MIGRATION_FUNCTIONS) as MigrationFunction[]).map((fn) => [
       fn,
-      async (event: unknown) => runMigrationTask(fn, deps, migrationTaskSchema.parse(event)) as never,
+      async (event: unknown) => runMigrationTask(fn, deps, workflowTaskSchema.parse(event)) as never,
     ]),
   ) as unknown as Record<MigrationFunction, LocalTask>;
 }

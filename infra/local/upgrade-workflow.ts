@@ -13,8 +13,9 @@ import type {
   WorkflowExecution,
   WorkflowStarter,
 } from '../../shared/domain/workflow/runner.js';
-import { migrationTaskSchema, runSteps } from '../../shared/jobs/migration/step.js';
-import { type UpgradeDeps, upgradeSteps } from '../../shared/jobs/upgrade/steps.js';
+import type { UpgradeDeps } from '../../shared/jobs/upgrade/deps.js';
+import { upgradeSteps } from '../../shared/jobs/upgrade/steps.js';
+import { runSteps, workflowTaskSchema } from '../../shared/jobs/workflow/task.js';
 import { runInSandbox, waitForDecision } from './migration-workflow.js';
 import {
   type LocalRunOptions,
@@ -52,7 +53,7 @@ export function runUpgradeLocally(
       'durability-upgrade',
       upgradeSteps,
       deps,
-      migrationTaskSchema.parse(event),
+      workflowTaskSchema.parse(event),
       execution,
     )) as never;
   return runLocalStateMachine(loadDefinition(UPGRADE_ASL), input as never, {

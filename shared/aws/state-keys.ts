@@ -1,8 +1,8 @@
 /**
  * Every key of the state table and the shape of what is stored under it, in one place: the
- * jobs, the CLI and the IAM of each function (infra/state-keys.json, checked against
- * {@link FUNCTION_PARTITIONS} by a test) take their keys from here, and every read is parsed
- * with the schemas below, so a bad stored item is a clear error naming its key.
+ * jobs, the CLI and the IAM of each function (the partitions of its manifest, {@link PARTITIONS})
+ * take their keys from here, and every read is parsed with the schemas below, so a bad stored
+ * item is a clear error naming its key.
  *
  * The table (`pk`, `sk`, TTL on `expiresAt`):
  * - `resource#<arn>` / `finding#<rule>#<check>`: the last finding per resource and rule;
@@ -199,26 +199,16 @@ export const RECORD_KINDS = {
   upgradeDecision: kind('decision#upgrade', decisionSchema),
 } as const;
 
-/** The partitions (IAM `dynamodb:LeadingKeys` patterns) each function's code reads or writes. */
-export const FUNCTION_PARTITIONS: Record<string, readonly string[]> = {
-  // One target's run: durability (leases, findings), encryption drift (baselines), Security Hub.
-  'durability-scan': [
-    LEASE_PARTITION,
-    `${FINDING_PARTITION_PREFIX}*`,
-    RECORD_KINDS.encryptionBaseline.name,
-    `${SECURITY_HUB_PARTITION_PREFIX}*`,
-  ],
-  'durability-react': [LEASE_PARTITION, `${FINDING_PARTITION_PREFIX}*`],
-  'encryption-drift': [RECORD_KINDS.encryptionBaseline.name],
-  'snapshot-cleanup': [LEASE_PARTITION],
-  'migration-preflight': [LEASE_PARTITION, RECORD_KINDS.migrationAbort.name],
-  'migration-sync': [RECORD_KINDS.migrationAbort.name],
-  'migration-approval': [RECORD_KINDS.migrationApproval.name],
-  'migration-durability': [LEASE_PARTITION, `${FINDING_PARTITION_PREFIX}*`],
-  'migration-finish': [
-    LEASE_PARTITION,
-    RECORD_KINDS.migrationApproval.name,
-    RECORD_KINDS.migrationAbort.name,
-  ],
-  'durability-upgrade': [LEASE_PARTITION, RECORD_KINDS.upgradeApproval.name],
-};
+/**
+ * The partitions as IAM `dynamodb:LeadingKeys` patterns: a function's manifest
+ * (`functions/<name>/function.ts`) lists those its code reads or writes from here.
+ */
+export const PARTITIONS = {
+  lease: LEASE_PARTITION,
+  findings: `${FINDING_PARTITION_PREFIX}*`,
+  securityHubImports: `${SECURITY_HUB_PARTITION_PREFIX}*`,
+  encryptionBaseline: RECORD_KINDS.encryptionBaseline.name,
+  migrationApproval: RECORD_KINDS.migrationApproval.name,
+  migrationAbort: RECORD_KINDS.migrationAbort.name,
+  upgradeApproval: RECORD_KINDS.upgradeApproval.name,
+} as const;

@@ -1,40 +1,17 @@
 /**
  * A staged durability upgrade's input and rules, free of I/O: what an execution of
- * infra/durability-upgrade.asl.yaml may be started with, the error names it routes on, and
- * what the next look at the group decides.
+ * infra/durability-upgrade.asl.yaml may be started with and what the next look at the group
+ * decides (the error names it routes on are in workflow/errors.ts).
  */
 import * as z from 'zod';
 import { InputValidationError } from '../runtime/errors.js';
 import { DURABLE_MIN_VALKEY } from './eligibility.js';
 import { EXECUTION_QUOTAS, HISTORY_EVENTS, POLL_LOOK_EVENTS } from './execution-history.js';
-import { type PollSchedule, WAIT_BUDGET_SECONDS } from './migration/input.js';
 import { type DurabilityPlan, type PlanOptions, type PlanStep, STAGED_ACTIONS } from './readiness.js';
 import { DURABILITY_LEVELS } from './resource.js';
 import { strictObject } from './strict-object.js';
+import { type PollSchedule, WAIT_BUDGET_SECONDS } from './workflow/index.js';
 import { parseInput } from './zod-issues.js';
-
-/** Every error name of the upgrade workflow (AWS refusals keep their fault's name). */
-export const UPGRADE_ERRORS = {
-  transient: 'TransientError',
-  locked: 'UpgradeLocked',
-  groupNotFound: 'GroupNotFound',
-  /** The plan is a rebuild, or facts it needs are missing: nothing can run online. */
-  blocked: 'UpgradeBlocked',
-  /** While a step waited for approval the group changed: its plan no longer starts with it. */
-  planChanged: 'PlanChanged',
-  /** The group is available after a step, yet the step is still the plan's first. */
-  stepNotApplied: 'StepNotApplied',
-  snapshotFailed: 'SnapshotFailed',
-  snapshotTimeout: 'SnapshotTimeout',
-  stepTimeout: 'StepTimeout',
-  busyTimeout: 'GroupBusyTimeout',
-  taskTokenMissing: 'TaskTokenMissing',
-  /** An operator's `guardrails upgrade reject`. */
-  rejected: 'UpgradeRejected',
-  unreported: 'UpgradeFailed',
-  unknownAction: 'UnknownAction',
-} as const;
-export type UpgradeErrorName = (typeof UPGRADE_ERRORS)[keyof typeof UPGRADE_ERRORS];
 
 const schedule = (firstWaitSeconds: number, maxWaitSeconds: number, maxAttempts: number) =>
   strictObject({

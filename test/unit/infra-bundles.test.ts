@@ -1,6 +1,7 @@
 /**
  * Each function bundles only the SDK clients whose commands it sends: read from the esbuild
- * metafile of its bundle (infra/build.ts), against the actions infra/permissions.json grants it.
+ * metafile of its bundle (infra/build.ts), against the actions its manifest
+ * (functions/<name>/function.ts) grants it.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,7 +11,7 @@ import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFunctions, functionNames } from '../../infra/build.js';
 
-/** What each role grants, `$checks` expanded to the checks' declared reads (infra/iam.cjs). */
+/** What each role grants: its manifest's actions, with the member role's AssumeRole (infra/iam.cjs). */
 const { actionsOf } = createRequire(import.meta.url)('../../infra/iam.cjs') as {
   actionsOf: (name: string) => string[];
 };
@@ -33,7 +34,7 @@ const SERVICE_OF_PACKAGE: Record<string, string> = {
   '@aws-sdk/client-securityhub': 'securityhub',
 };
 /**
- * Services a function may call beyond permissions.json: every function reads the policy from
+ * Services a function may call beyond its manifest's actions: every function reads the policy from
  * SSM when the deployment names a parameter (infra/serverless.cjs grants ssm:GetParameter then).
  */
 const DECLARED = ['ssm'];

@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import permissions from '../../infra/permissions.json' with { type: 'json' };
 import { CHECKS, checkPermissions } from '../../shared/domain/checks/registry.js';
 import {
   evaluate,
@@ -9,6 +8,7 @@ import {
   TAG_ON_CREATE,
   TAG_SOMEONE_ELSES_SNAPSHOT,
 } from '../iam-evaluation.js';
+import { FUNCTIONS, manifestOf } from '../manifests.js';
 
 interface Statement {
   Effect: 'Allow' | 'Deny';
@@ -29,10 +29,6 @@ const { actionsOf, statementsFor } = require('../../infra/serverless.cjs') as {
     },
   ): Statement[];
 };
-const FUNCTIONS = Object.keys(permissions).filter((name) => !name.startsWith('$')) as Exclude<
-  keyof typeof permissions,
-  `$${string}`
->[];
 
 const conditionOf = (statements: Statement[], action: string) =>
   statements.filter((statement) => statement.Action.includes(action)).map((statement) => statement.Condition);
@@ -122,7 +118,7 @@ describe('IAM statements of infra/serverless.cjs', () => {
 
       expect(allowedTo(TAG_SOMEONE_ELSES_SNAPSHOT)).toEqual([]);
       expect(allowedTo(TAG_ON_CREATE)).toEqual(
-        FUNCTIONS.filter((name) => (permissions[name] as string[]).includes('elasticache:CreateSnapshot')),
+        FUNCTIONS.filter((name) => manifestOf(name).actions.includes('elasticache:CreateSnapshot')),
       );
     },
   );
@@ -138,9 +134,9 @@ describe('IAM statements of infra/serverless.cjs', () => {
     expect(actionsOf('durability-scan')).not.toContain('$checks');
   });
 
-  it('expands $checks only where a function lists it', () => {
+  it("adds the checks' reads only where a manifest lists them", () => {
     expect(actionsOf('encryption-drift')).not.toContain('cloudwatch:GetMetricData');
-    expect(actionsOf('migration-approval')).toEqual(permissions['migration-approval']);
+    expect(actionsOf('migration-approval')).toEqual(manifestOf('migration-approval').actions);
   });
 
   it('refuses a changeTag that is not key=value', () => {

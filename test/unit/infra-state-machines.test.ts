@@ -6,6 +6,7 @@
 import validateAsl from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { loadDefinition } from '../../infra/local/step-functions.js';
+import { FUNCTIONS, manifestOf } from '../manifests.js';
 
 const STATE_MACHINES = ['migration.asl.yaml', 'durability-upgrade.asl.yaml', 'org-scan.asl.yaml'];
 /** Lambda's transient faults as Step Functions names them. */
@@ -71,5 +72,23 @@ describe.each(STATE_MACHINES)('State machine: infra/%s', (file) => {
     // Assess
     expect(tasks.length).toBeGreaterThan(0);
     expect(missing).toEqual([]);
+  });
+});
+
+describe('Function manifests: the `task` triggers', () => {
+  it.each(STATE_MACHINES)('name exactly the functions infra/%s invokes', (file) => {
+    // Prepare
+    const machine = file.replace(/\.asl\.yaml$/, '');
+    const placeholders = JSON.stringify(definitionOf(file)).match(/"\$\{[a-z][a-z-]*\}"/g) ?? [];
+
+    // Act
+    const invoked = [...new Set(placeholders.map((placeholder) => placeholder.slice(3, -2)))].sort();
+    const declared = FUNCTIONS.filter((name) =>
+      manifestOf(name).triggers.some((trigger) => 'task' in trigger && trigger.task === machine),
+    );
+
+    // Assess
+    expect(invoked.length).toBeGreaterThan(0);
+    expect(declared).toEqual(invoked);
   });
 });

@@ -5,7 +5,8 @@
  */
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { loadPolicyFile } from '../../aws/policy-file.js';
-import { MIGRATION_ERRORS, parseMigrationInput } from '../../domain/migration/index.js';
+import { parseMigrationInput } from '../../domain/migration/index.js';
+import { MIGRATION_ERRORS } from '../../domain/workflow/index.js';
 import type { FailedOutcome } from '../../domain/workflow/runner.js';
 import { ABORT_KIND, type AbortRequest } from '../../jobs/migration/state.js';
 import { clip } from '../../runtime/echo.js';

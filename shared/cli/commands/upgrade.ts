@@ -7,7 +7,8 @@
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { durabilityLeaseKey, migrationLockKey, RECORD_KINDS } from '../../aws/state-keys.js';
 import { STAGED_ACTIONS } from '../../domain/readiness.js';
-import { parseUpgradeInput, UPGRADE_ERRORS } from '../../domain/upgrade.js';
+import { parseUpgradeInput } from '../../domain/upgrade.js';
+import { UPGRADE_ERRORS } from '../../domain/workflow/index.js';
 import { clip } from '../../runtime/echo.js';
 import { InputValidationError } from '../../runtime/errors.js';
 import { EXIT, emitResult, type OutputFlags, withOutput } from '../io.js';

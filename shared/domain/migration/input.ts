@@ -1,76 +1,18 @@
 /**
- * An online migration's input and schedule, free of I/O: the error names the state machine
- * routes on, what an execution may be started with (validated before anything is touched),
- * how long each wait loop sleeps between looks, and the pre-migration snapshot's name.
+ * An online migration's input and schedule, free of I/O: what an execution may be started with
+ * (validated before anything is touched), how long each wait loop sleeps between looks, and the
+ * pre-migration snapshot's name.
  */
 import { isIP } from 'node:net';
 import * as z from 'zod';
 import { InputValidationError } from '../../runtime/errors.js';
 import { EXECUTION_QUOTAS, HISTORY_EVENTS, POLL_LOOK_EVENTS } from '../execution-history.js';
+import { type PollSchedule, pollScheduleSchema, WAIT_BUDGET_SECONDS } from '../workflow/index.js';
 import { parseInput } from '../zod-issues.js';
-
-/**
- * Every error name of the migration workflow: the ASL's Retry and Pass/Fail states, the
- * steps' failures (each a Catch in the ASL) and an operator's decisions sent through the
- * task token. AWS faults keep their own names (`ReplicationGroupNotUnderMigrationFault`).
- */
-export const MIGRATION_ERRORS = {
-  /** Throttling, 5xx, a node not reached: the state machine retries it with backoff. */
-  transient: 'TransientError',
-  snapshotTimeout: 'SnapshotTimeout',
-  testTimeout: 'TestMigrationTimeout',
-  syncTimeout: 'SyncTimeout',
-  completeTimeout: 'CompleteMigrationTimeout',
-  /** The failure report itself could not be sent. */
-  unreported: 'MigrationFailed',
-  groupNotFound: 'GroupNotFound',
-  locked: 'MigrationLocked',
-  preflightFailed: 'PreflightFailed',
-  stateMissing: 'StateMissing',
-  snapshotMissing: 'SnapshotMissing',
-  snapshotFailed: 'SnapshotFailed',
-  testFailed: 'TestMigrationFailed',
-  completeFailed: 'CompleteMigrationFailed',
-  postVerifyFailed: 'PostVerifyFailed',
-  abortRefused: 'AbortRefused',
-  interrupted: 'MigrationInterrupted',
-  taskTokenMissing: 'TaskTokenMissing',
-  unknownAction: 'UnknownAction',
-  /** An operator's `guardrails migration reject`. */
-  rejected: 'MigrationRejected',
-  /** An operator's `guardrails migration abort` (at the approval step or the next sync check). */
-  aborted: 'MigrationAborted',
-} as const;
-export type MigrationErrorName = (typeof MIGRATION_ERRORS)[keyof typeof MIGRATION_ERRORS];
-
-/** The names infra/migration.asl.yaml writes itself: the one it retries and those its states raise. */
-export const STATE_MACHINE_ERRORS: readonly MigrationErrorName[] = [
-  MIGRATION_ERRORS.transient,
-  MIGRATION_ERRORS.snapshotTimeout,
-  MIGRATION_ERRORS.testTimeout,
-  MIGRATION_ERRORS.syncTimeout,
-  MIGRATION_ERRORS.completeTimeout,
-  MIGRATION_ERRORS.unreported,
-];
-
-/**
- * How long an execution may spend waiting in all: the state machine's TimeoutSeconds is 14
- * days, and a day is left for the work between the waits.
- */
-export const WAIT_BUDGET_SECONDS = 13 * 86_400;
 
 /** The wait loops of the state machine, each polled with its own schedule. */
 export const POLL_LOOPS = ['snapshot', 'test', 'sync', 'complete', 'abort', 'durability'] as const;
 export type PollLoop = (typeof POLL_LOOPS)[number];
-
-const pollSchedule = z.strictObject({
-  /** Seconds of the first wait; each later wait doubles, up to `maxWaitSeconds`. */
-  firstWaitSeconds: z.number().int().min(1).max(3600),
-  maxWaitSeconds: z.number().int().min(1).max(3600),
-  /** Looks before the loop gives up (the Choice state compares against this). */
-  maxAttempts: z.number().int().min(1).max(1000),
-});
-export type PollSchedule = z.infer<typeof pollSchedule>;
 
 /**
  * Default schedules. A 2-hour sync is seen in 11 looks (60 s doubling to 15 min), so a whole
@@ -130,7 +72,7 @@ export const migrationInputSchema = z.strictObject({
     .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,254}$/, 'must start with a letter; letters, digits and hyphens only')
     .optional(),
   polling: z
-    .strictObject(Object.fromEntries(POLL_LOOPS.map((loop) => [loop, pollSchedule.optional()])))
+    .strictObject(Object.fromEntries(POLL_LOOPS.map((loop) => [loop, pollScheduleSchema.optional()])))
     .optional(),
 });
 
@@ -188,32 +130,6 @@ export function migrationHistoryEvents(polling: Record<PollLoop, PollSchedule>):
   // DurabilityRaised? and Aborted?; a timeout's Pass; Succeeded; MigrationFailed.
   const once = execution + 10 * task + callbackTask + 4 * choice + pass + succeed + fail;
   return once + POLL_LOOPS.reduce((sum, loop) => sum + polling[loop].maxAttempts * POLL_LOOK_EVENTS, 0);
-}
-
-/** Where a wait loop stands: looks made so far and the next wait. */
-export interface PollState {
-  done: boolean;
-  attempt: number;
-  waitSeconds: number;
-}
-
-/** The state a loop starts in, right after the action it waits on. */
-export function firstPoll(schedule: PollSchedule): PollState {
-  return { done: false, attempt: 0, waitSeconds: schedule.firstWaitSeconds };
-}
-
-/** The state after one more look: the wait doubles up to the schedule's ceiling. */
-export function nextPoll(
-  previous: Pick<PollState, 'attempt'>,
-  schedule: PollSchedule,
-  done: boolean,
-): PollState {
-  const attempt = previous.attempt + 1;
-  return {
-    done,
-    attempt,
-    waitSeconds: Math.min(schedule.maxWaitSeconds, schedule.firstWaitSeconds * 2 ** attempt),
-  };
 }
 
 /** The default pre-migration snapshot name: group, then the execution, within 255 characters. */

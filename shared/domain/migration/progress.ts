@@ -46,27 +46,6 @@ export function inSync(reading: SyncReading, maxLagBytes: number): boolean {
   );
 }
 
-/** A Catch's Error and Cause, as Step Functions stores them. */
-export interface CaughtError {
-  Error: string;
-  Cause: string;
-}
-
-/** The Error and Cause of a Catch; a Lambda error's Cause is JSON with `errorMessage`. */
-export function failureOf(caught: CaughtError | undefined): { error: string; cause: string } {
-  const { Error: error, Cause } = caught ?? {
-    Error: 'Unknown',
-    Cause: 'the execution failed without an error',
-  };
-  try {
-    const parsed = JSON.parse(Cause) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') return { error, cause: parsed.errorMessage };
-  } catch {
-    // a plain-text Cause
-  }
-  return { error, cause: Cause };
-}
-
 /** What became of the group after a failure, in the words of the failure report. */
 export function migrationFate(run: { started: boolean; aborted: boolean; abortProblem?: string }): string {
   if (!run.started) return 'not started: the group was not changed';

@@ -4,10 +4,12 @@
  */
 import { type AlertPublisher, DETAIL_TYPES, type EventPublisher } from '../../aws/notify.js';
 import { StateStore } from '../../aws/state-store.js';
-import { MIGRATION_ERRORS } from '../../domain/migration/index.js';
-import { alertsOf, awsOptions, eventsOf, migrationConfig, wallClock } from './deps.js';
-import { APPROVAL_KIND, MigrationError, parseMigrationState } from './state.js';
-import { iso, parkTaskToken, parsed, type Step, type StepContext } from './step.js';
+import { MIGRATION_ERRORS } from '../../domain/workflow/index.js';
+import { parkTaskToken } from '../workflow/approval.js';
+import { alertsOf, awsOptions, eventsOf, wallClock, workflowConfig } from '../workflow/deps.js';
+import { iso, parsed, type Step } from '../workflow/task.js';
+import { MigrationError, parseMigrationState } from './state.js';
+import type { MigrationContext } from './step-context.js';
 
 export interface ApprovalDeps {
   store: StateStore;
@@ -19,7 +21,7 @@ export interface ApprovalDeps {
 
 /** migration-approval's deps: the state table, events and alerts; no ElastiCache, no node reads. */
 export function createApprovalDeps(env: NodeJS.ProcessEnv): ApprovalDeps {
-  const config = migrationConfig(env);
+  const config = workflowConfig(env);
   return {
     store: new StateStore(config.STATE_TABLE, awsOptions(config)),
     events: eventsOf(config),
@@ -28,13 +30,12 @@ export function createApprovalDeps(env: NodeJS.ProcessEnv): ApprovalDeps {
   };
 }
 
-async function requestApproval({ deps, execution, taskToken, state }: StepContext<ApprovalDeps>) {
+async function requestApproval({ deps, execution, taskToken, state }: MigrationContext<ApprovalDeps>) {
   const groupId = state.input.replicationGroupId;
   if (taskToken === undefined)
     throw new MigrationError(MIGRATION_ERRORS.taskTokenMissing, 'the approval step needs a task token');
   const requestedAt = iso(deps);
   const instructions = await parkTaskToken(deps.store, {
-    kind: APPROVAL_KIND,
     workflow: 'migration',
     groupId,
     execution,

@@ -13,11 +13,13 @@ import {
 import { AwsCallError } from '../../aws/errors.js';
 import type { EventPublisher } from '../../aws/notify.js';
 import { readInfo } from '../../aws/valkey.js';
-import { firstPoll, MIGRATION_ERRORS, MIGRATION_EVENTS, nextPoll } from '../../domain/migration/index.js';
-import { elastiCacheOf, eventsOf, migrationConfig, wallClock } from './deps.js';
+import { MIGRATION_EVENTS } from '../../domain/migration/index.js';
+import { firstPoll, MIGRATION_ERRORS, nextPoll } from '../../domain/workflow/index.js';
+import { elastiCacheOf, eventsOf, wallClock, workflowConfig } from '../workflow/deps.js';
+import { iso, parsed, type Step } from '../workflow/task.js';
 import { groupOrFail } from './group.js';
 import { MigrationError, parseMigrationState, summary } from './state.js';
-import { iso, parsed, type Step, type StepContext, stepEvent } from './step.js';
+import { type MigrationContext, stepEvent } from './step-context.js';
 
 export interface ControlDeps {
   elasticache: ElastiCacheClient;
@@ -29,11 +31,11 @@ export interface ControlDeps {
 
 /** migration-control's deps: ElastiCache and events (node reads go through iovalkey, no client). */
 export function createControlDeps(env: NodeJS.ProcessEnv): ControlDeps {
-  const config = migrationConfig(env);
+  const config = workflowConfig(env);
   return { elasticache: elastiCacheOf(config), events: eventsOf(config), now: wallClock };
 }
 
-type Context = StepContext<ControlDeps>;
+type Context = MigrationContext<ControlDeps>;
 
 async function test({ deps, state }: Context) {
   const { input } = state;

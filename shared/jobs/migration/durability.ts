@@ -12,16 +12,18 @@ import { policyParameterReader } from '../../aws/policy-parameter.js';
 import { StateStore } from '../../aws/state-store.js';
 import { nameTaken, StepFunctionsUpgradeStarter } from '../../aws/upgrade-starter.js';
 import type { Finding } from '../../domain/finding.js';
-import { nextPoll } from '../../domain/migration/index.js';
 import { REMEDIATION_ACTIONS } from '../../domain/remediation.js';
+import { nextPoll } from '../../domain/workflow/index.js';
 import type { UpgradeStarter } from '../../domain/workflow/runner.js';
 import { envBoolean, parseEnv } from '../../runtime/config.js';
 import { createLogger } from '../../runtime/logger.js';
 import { awaitingChange, checkGroup, type DurabilityJobSettings } from '../durability.js';
 import type { GroupCheckDeps } from '../durability-types.js';
-import { awsOptions, elastiCacheOf, eventsOf, migrationConfig, wallClock } from './deps.js';
-import { lockKey, parseMigrationState } from './state.js';
-import { parsed, type Step, type StepContext, stepEvent } from './step.js';
+import { awsOptions, elastiCacheOf, eventsOf, wallClock, workflowConfig } from '../workflow/deps.js';
+import { releaseLock } from '../workflow/lock.js';
+import { parsed, type Step } from '../workflow/task.js';
+import { parseMigrationState } from './state.js';
+import { type MigrationContext, stepEvent } from './step-context.js';
 
 export interface DurabilityDeps {
   events: EventPublisher;
@@ -57,7 +59,7 @@ const DURABILITY_ENV = {
 
 /** migration-durability's deps: the durability job's (ElastiCache, CloudWatch, state table, events) and the policy. */
 export function createDurabilityDeps(env: NodeJS.ProcessEnv): DurabilityDeps {
-  const config = { ...migrationConfig(env), ...parseEnv(DURABILITY_ENV, env) };
+  const config = { ...workflowConfig(env), ...parseEnv(DURABILITY_ENV, env) };
   const aws = awsOptions(config);
   const shared = {
     clients: { elasticache: elastiCacheOf(config) },
@@ -93,7 +95,7 @@ export function createDurabilityDeps(env: NodeJS.ProcessEnv): DurabilityDeps {
  * there for an approval. The finding then says the upgrade was started.
  */
 async function throughUpgrade(
-  { execution, state }: StepContext<DurabilityDeps>,
+  { execution, state }: MigrationContext<DurabilityDeps>,
   { deps, settings }: Awaited<ReturnType<DurabilityDeps['durability']>>,
   finding: Finding | undefined,
   upgrades: UpgradeStarter | undefined,
@@ -113,7 +115,7 @@ async function throughUpgrade(
     enforce: true,
   };
   // The data is migrated: the group's lock passes to the upgrade (its Lock step takes it).
-  await deps.store.releaseLease(lockKey(state.input.replicationGroupId), execution);
+  await releaseLock(deps.store, state.input.replicationGroupId, execution);
   // A later look of this loop may start it again: once that execution has closed, Step
   // Functions answers ExecutionAlreadyExists for its name, and it was started all the same.
   const started = await upgrades.start(name, input).catch((error: unknown) => {
@@ -127,7 +129,7 @@ async function throughUpgrade(
   };
 }
 
-async function raiseDurability(context: StepContext<DurabilityDeps>) {
+async function raiseDurability(context: MigrationContext<DurabilityDeps>) {
   const { deps, state, invocation } = context;
   const durability = await deps.durability(`migration-durability/${invocation}`);
   const result = await checkGroup(durability.deps, durability.settings, state.input.replicationGroupId);

@@ -6,25 +6,28 @@ import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { readReplicationGroup } from '../../aws/elasticache.js';
 import { type AlertPublisher, DETAIL_TYPES, type EventPublisher } from '../../aws/notify.js';
 import { StateStore } from '../../aws/state-store.js';
-import {
-  type CaughtError,
-  failureOf,
-  migrationFate,
-  migrationTimings,
-} from '../../domain/migration/index.js';
+import { migrationFate, migrationTimings } from '../../domain/migration/index.js';
+import { type CaughtError, failureOf } from '../../domain/workflow/index.js';
 import { redactText } from '../../runtime/redact.js';
-import { alertsOf, awsOptions, elastiCacheOf, eventsOf, migrationConfig, wallClock } from './deps.js';
+import {
+  alertsOf,
+  awsOptions,
+  elastiCacheOf,
+  eventsOf,
+  wallClock,
+  workflowConfig,
+} from '../workflow/deps.js';
+import { releaseLock } from '../workflow/lock.js';
+import { parsed, type Step, type StepContext } from '../workflow/task.js';
 import {
   ABORT_KIND,
   APPROVAL_KIND,
   type FailureState,
-  lockKey,
   type MigrationState,
   parseFailureState,
   parseMigrationState,
   summary,
 } from './state.js';
-import { parsed, type Step, type StepContext } from './step.js';
 
 export interface FinishDeps {
   elasticache: ElastiCacheClient;
@@ -37,7 +40,7 @@ export interface FinishDeps {
 
 /** migration-finish's deps: ElastiCache, the state table, events and alerts. */
 export function createFinishDeps(env: NodeJS.ProcessEnv): FinishDeps {
-  const config = migrationConfig(env);
+  const config = workflowConfig(env);
   return {
     elasticache: elastiCacheOf(config),
     store: new StateStore(config.STATE_TABLE, awsOptions(config)),
@@ -60,7 +63,7 @@ function redactedFailure(caught: CaughtError | undefined) {
 async function release({ deps, execution }: StepContext<FinishDeps, unknown>, groupId?: string) {
   if (groupId === undefined) return;
   const owner = { field: 'execution', is: execution };
-  await deps.store.releaseLease(lockKey(groupId), execution);
+  await releaseLock(deps.store, groupId, execution);
   await deps.store.deleteRecord(APPROVAL_KIND, groupId, owner);
   await deps.store.deleteRecord(ABORT_KIND, groupId, owner);
 }

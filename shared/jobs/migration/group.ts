@@ -1,7 +1,7 @@
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { readReplicationGroup } from '../../aws/elasticache.js';
-import { MIGRATION_ERRORS } from '../../domain/migration/index.js';
 import type { Resource } from '../../domain/resource.js';
+import { MIGRATION_ERRORS } from '../../domain/workflow/index.js';
 import { MigrationError } from './state.js';
 
 /** The target group, or a GroupNotFound failure: a migration's group must exist throughout. */

@@ -9,17 +9,16 @@
  * The deployed functions import only their own module; this registry serves the local runner
  * and the tests, which run every function in one process.
  */
+import { runSteps, type Step, type WorkflowTask } from '../workflow/task.js';
 import { type ApprovalDeps, approvalSteps } from './approval.js';
 import { type ControlDeps, controlSteps } from './control.js';
 import { type DurabilityDeps, durabilitySteps } from './durability.js';
 import { type FinishDeps, finishSteps } from './finish.js';
 import { type PreflightDeps, preflightSteps } from './preflight.js';
 import { type SnapshotDeps, snapshotSteps } from './snapshot.js';
-import { type MigrationTask, runSteps, type Step } from './step.js';
 import { type SyncDeps, syncSteps } from './sync.js';
 
 export { ABORT_KIND, type AbortRequest, APPROVAL_KIND, MigrationError } from './state.js';
-export { type MigrationTask, migrationTaskSchema } from './step.js';
 
 /** Everything any migration function needs: what one process running them all provides. */
 export type MigrationDeps = PreflightDeps &
@@ -51,7 +50,7 @@ export type MigrationFunction = keyof typeof MIGRATION_FUNCTIONS;
 export function runMigrationTask(
   fn: MigrationFunction,
   deps: MigrationDeps,
-  task: MigrationTask,
+  task: WorkflowTask,
 ): Promise<object> {
   const steps: Readonly<Record<string, Step<MigrationDeps>>> = MIGRATION_FUNCTIONS[fn];
   return runSteps(fn, steps, deps, task, task.execution);

@@ -8,16 +8,18 @@ import { readEngineVersionsInto } from '../../aws/engine-versions.js';
 import { StateStore } from '../../aws/state-store.js';
 import { withNode } from '../../aws/valkey.js';
 import {
-  MIGRATION_ERRORS,
   migrationSnapshotName,
   parseMigrationInput,
   preflightFindings,
   type SourceProbe,
 } from '../../domain/migration/index.js';
-import { awsOptions, elastiCacheOf, migrationConfig, wallClock } from './deps.js';
+import { MIGRATION_ERRORS } from '../../domain/workflow/index.js';
+import { awsOptions, elastiCacheOf, wallClock, workflowConfig } from '../workflow/deps.js';
+import { takeLock } from '../workflow/lock.js';
+import { iso, parsed, type Step } from '../workflow/task.js';
 import { groupOrFail } from './group.js';
-import { ABORT_KIND, LOCK_MS, lockKey, MigrationError, parseMigrationState, summary } from './state.js';
-import { iso, parsed, type Step, type StepContext } from './step.js';
+import { ABORT_KIND, MigrationError, parseMigrationState, summary } from './state.js';
+import type { MigrationContext } from './step-context.js';
 
 export interface PreflightDeps {
   elasticache: ElastiCacheClient;
@@ -27,7 +29,7 @@ export interface PreflightDeps {
 
 /** migration-preflight's deps: ElastiCache and the state table (the lock); no events, no alerts. */
 export function createPreflightDeps(env: NodeJS.ProcessEnv): PreflightDeps {
-  const config = migrationConfig(env);
+  const config = workflowConfig(env);
   return {
     elasticache: elastiCacheOf(config),
     store: new StateStore(config.STATE_TABLE, awsOptions(config)),
@@ -50,15 +52,18 @@ async function probeSource(endpoint: MigrationEndpoint): Promise<SourceProbe> {
 }
 
 /** Take the group's lock, or fail when another execution holds it. */
-async function lock(context: StepContext<PreflightDeps>): Promise<void> {
+async function lock(context: MigrationContext<PreflightDeps>): Promise<void> {
   const { deps, execution, state } = context;
-  const key = lockKey(state.input.replicationGroupId);
-  const now = deps.now();
   // The lock names the snapshot this execution will take: retention never deletes it meanwhile.
   const details = { snapshotName: migrationSnapshotName(state.input, execution) };
-  if (await deps.store.acquireLease(key, execution, new Date(now.getTime() + LOCK_MS), now, details)) return;
-  const holder = (await deps.store.readLease(key))?.holder;
-  if (holder !== execution)
+  const { held, holder } = await takeLock(
+    deps.store,
+    state.input.replicationGroupId,
+    execution,
+    deps.now(),
+    details,
+  );
+  if (!held)
     throw new MigrationError(
       MIGRATION_ERRORS.locked,
       `replication group ${state.input.replicationGroupId} is being migrated by execution ${holder ?? '(unknown)'}`,
@@ -69,7 +74,7 @@ async function lock(context: StepContext<PreflightDeps>): Promise<void> {
  * Take the group's migration lock and check everything AWS would refuse later (see
  * `preflightFindings`); the group's Redis OSS version is read only when it matters.
  */
-async function preflight(context: StepContext<PreflightDeps>) {
+async function preflight(context: MigrationContext<PreflightDeps>) {
   const { deps, execution, state } = context;
   const groupId = state.input.replicationGroupId;
   await lock(context);

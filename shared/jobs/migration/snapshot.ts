@@ -3,15 +3,12 @@ import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { AwsCallError } from '../../aws/errors.js';
 import type { EventPublisher } from '../../aws/notify.js';
 import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
-import {
-  firstPoll,
-  MIGRATION_ERRORS,
-  migrationSnapshotName,
-  nextPoll,
-} from '../../domain/migration/index.js';
-import { elastiCacheOf, eventsOf, migrationConfig, wallClock } from './deps.js';
+import { migrationSnapshotName } from '../../domain/migration/index.js';
+import { firstPoll, MIGRATION_ERRORS, nextPoll } from '../../domain/workflow/index.js';
+import { elastiCacheOf, eventsOf, wallClock, workflowConfig } from '../workflow/deps.js';
+import { iso, parsed, type Step } from '../workflow/task.js';
 import { MigrationError, parseMigrationState } from './state.js';
-import { iso, parsed, type Step, type StepContext, stepEvent } from './step.js';
+import { type MigrationContext, stepEvent } from './step-context.js';
 
 export interface SnapshotDeps {
   elasticache: ElastiCacheClient;
@@ -21,11 +18,11 @@ export interface SnapshotDeps {
 
 /** migration-snapshot's deps: ElastiCache and events. */
 export function createSnapshotDeps(env: NodeJS.ProcessEnv): SnapshotDeps {
-  const config = migrationConfig(env);
+  const config = workflowConfig(env);
   return { elasticache: elastiCacheOf(config), events: eventsOf(config), now: wallClock };
 }
 
-async function startSnapshot({ deps, execution, state }: StepContext<SnapshotDeps>) {
+async function startSnapshot({ deps, execution, state }: MigrationContext<SnapshotDeps>) {
   const { input } = state;
   const name = migrationSnapshotName(input, execution);
   let record: Awaited<ReturnType<typeof createSnapshot>> | undefined;
@@ -40,7 +37,7 @@ async function startSnapshot({ deps, execution, state }: StepContext<SnapshotDep
   return { name, status: record.status, startedAt: iso(deps), ...firstPoll(input.polling.snapshot) };
 }
 
-async function checkSnapshot(context: StepContext<SnapshotDeps>) {
+async function checkSnapshot(context: MigrationContext<SnapshotDeps>) {
   const { deps, state } = context;
   const previous = state.snapshot;
   if (previous === undefined)

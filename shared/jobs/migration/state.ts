@@ -4,38 +4,27 @@
  * the workflow keeps in the state table.
  */
 import * as z from 'zod';
-import { migrationLockKey, RECORD_KINDS } from '../../aws/state-keys.js';
-import {
-  type MigrationErrorName,
-  type MigrationInput,
-  parseMigrationInput,
-} from '../../domain/migration/index.js';
+import { RECORD_KINDS } from '../../aws/state-keys.js';
+import { type MigrationInput, parseMigrationInput } from '../../domain/migration/index.js';
 import type { Resource } from '../../domain/resource.js';
+import type { MigrationErrorName } from '../../domain/workflow/index.js';
 import { parseInput } from '../../domain/zod-issues.js';
-import { GuardrailsError } from '../../runtime/errors.js';
-import { redactText } from '../../runtime/redact.js';
+import { APPROVAL_KINDS } from '../workflow/approval.js';
+import { WorkflowError } from '../workflow/errors.js';
 
-/**
- * A failure the state machine routes on: `name` is the ASL Error, the message its Cause.
- * The message is redacted here: Step Functions keeps the Cause in the execution history.
- */
-export class MigrationError extends GuardrailsError {
-  /** `code` is one of MIGRATION_ERRORS, or a final AWS refusal named after its fault. */
+/** A failure of the migration's steps, named from MIGRATION_ERRORS or after an AWS fault. */
+export class MigrationError extends WorkflowError {
   constructor(
     code: MigrationErrorName | { fault: string },
     message: string,
     options: { retryable?: boolean; cause?: unknown } = {},
   ) {
-    super(redactText(message), options);
-    this.name = typeof code === 'string' ? code : code.fault;
+    super(code, message, options);
   }
 }
 
-/** The lock that keeps one execution per group; outlives the longest execution (14 days). */
-export const LOCK_MS = 15 * 86_400_000;
-export const lockKey = migrationLockKey;
 /** Approval requests: the task token waits here for `guardrails migration approve|reject`. */
-export const APPROVAL_KIND = RECORD_KINDS.migrationApproval;
+export const APPROVAL_KIND = APPROVAL_KINDS.migration;
 /** `guardrails migration abort` leaves its request here; the sync check honours it. */
 export const ABORT_KIND = RECORD_KINDS.migrationAbort;
 

@@ -4,15 +4,11 @@ import type { MigrationEndpoint } from '../../aws/elasticache.js';
 import type { EventPublisher } from '../../aws/notify.js';
 import { StateStore } from '../../aws/state-store.js';
 import { readInfo } from '../../aws/valkey.js';
-import {
-  inSync,
-  MIGRATION_ERRORS,
-  nextPoll,
-  type SyncReading,
-  syncReading,
-} from '../../domain/migration/index.js';
+import { inSync, type SyncReading, syncReading } from '../../domain/migration/index.js';
+import { MIGRATION_ERRORS, nextPoll } from '../../domain/workflow/index.js';
 import { redactText } from '../../runtime/redact.js';
-import { awsOptions, elastiCacheOf, eventsOf, migrationConfig, wallClock } from './deps.js';
+import { awsOptions, elastiCacheOf, eventsOf, wallClock, workflowConfig } from '../workflow/deps.js';
+import { iso, parsed, type Step } from '../workflow/task.js';
 import { groupOrFail } from './group.js';
 import {
   ABORT_KIND,
@@ -21,7 +17,7 @@ import {
   parseMigrationState,
   type SyncState,
 } from './state.js';
-import { iso, parsed, type Step, type StepContext, stepEvent } from './step.js';
+import { type MigrationContext, stepEvent } from './step-context.js';
 
 export interface SyncDeps {
   elasticache: ElastiCacheClient;
@@ -34,7 +30,7 @@ export interface SyncDeps {
 
 /** migration-sync's deps: ElastiCache, the state table (abort requests) and events. */
 export function createSyncDeps(env: NodeJS.ProcessEnv): SyncDeps {
-  const config = migrationConfig(env);
+  const config = workflowConfig(env);
   return {
     elasticache: elastiCacheOf(config),
     store: new StateStore(config.STATE_TABLE, awsOptions(config)),
@@ -66,7 +62,7 @@ async function readSync(
  * is up, no full sync is running and the target trails the source by at most `maxLagBytes`.
  * An abort asked for by an operator (for this execution) ends the migration here.
  */
-async function checkSync(context: StepContext<SyncDeps>): Promise<SyncState> {
+async function checkSync(context: MigrationContext<SyncDeps>): Promise<SyncState> {
   const { deps, state, execution } = context;
   const { input } = state;
   const previous = state.migration;

@@ -4,23 +4,22 @@
  * records and locks it holds.
  */
 import * as z from 'zod';
-import { RECORD_KINDS } from '../../aws/state-keys.js';
 import { PLAN_VERDICTS, STAGED_ACTIONS } from '../../domain/readiness.js';
-import { parseUpgradeInput, type UpgradeErrorName, type UpgradeInput } from '../../domain/upgrade.js';
+import { parseUpgradeInput, type UpgradeInput } from '../../domain/upgrade.js';
+import type { UpgradeErrorName } from '../../domain/workflow/index.js';
 import { parseInput } from '../../domain/zod-issues.js';
-import { GuardrailsError } from '../../runtime/errors.js';
-import { redactText } from '../../runtime/redact.js';
+import { APPROVAL_KINDS } from '../workflow/approval.js';
+import { WorkflowError } from '../workflow/errors.js';
 
-/** A failure the state machine routes on: `name` is the ASL Error, the (redacted) message its Cause. */
-export class UpgradeError extends GuardrailsError {
+/** A failure of the upgrade's steps, named from UPGRADE_ERRORS or after an AWS fault; never retried. */
+export class UpgradeError extends WorkflowError {
   constructor(code: UpgradeErrorName | { fault: string }, message: string) {
-    super(redactText(message), { retryable: false });
-    this.name = typeof code === 'string' ? code : code.fault;
+    super(code, message, { retryable: false });
   }
 }
 
 /** Approval requests: the task token waits here for `guardrails upgrade approve|reject`. */
-export const UPGRADE_APPROVAL_KIND = RECORD_KINDS.upgradeApproval;
+export const UPGRADE_APPROVAL_KIND = APPROVAL_KINDS.upgrade;
 
 const time = z.string().min(1);
 const poll = { done: z.boolean(), attempt: z.number().int(), waitSeconds: z.number() };

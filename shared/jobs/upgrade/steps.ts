@@ -11,7 +11,6 @@ import { DETAIL_TYPES } from '../../aws/notify.js';
 import { createParameterGroupCopy, readParameterGroupsInto } from '../../aws/parameter-groups.js';
 import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
 import { durabilityLeaseKey } from '../../aws/state-keys.js';
-import { failureOf, firstPoll, nextPoll } from '../../domain/migration/index.js';
 import { type DurabilityPlan, planDurability } from '../../domain/readiness.js';
 import { REMEDIATION_TIMINGS } from '../../domain/remediation.js';
 import type { Resource } from '../../domain/resource.js';
@@ -21,12 +20,13 @@ import {
   planOptionsOf,
   sameStep,
   stepSchedule,
-  UPGRADE_ERRORS,
 } from '../../domain/upgrade.js';
+import { failureOf, firstPoll, nextPoll, UPGRADE_ERRORS } from '../../domain/workflow/index.js';
 import { redactText } from '../../runtime/redact.js';
-import { createFinishDeps, type FinishDeps } from '../migration/finish.js';
-import { LOCK_MS, lockKey } from '../migration/state.js';
-import { iso, parkTaskToken, parsed, type Step, type StepContext } from '../migration/step.js';
+import { parkTaskToken } from '../workflow/approval.js';
+import { LOCK_MS, releaseLock, takeLease, takeLock } from '../workflow/lock.js';
+import { iso, parsed, type Step, type StepContext } from '../workflow/task.js';
+import type { UpgradeDeps } from './deps.js';
 import {
   parseUpgradeFailure,
   parseUpgradeState,
@@ -34,13 +34,6 @@ import {
   UpgradeError,
   type UpgradeState,
 } from './state.js';
-
-/**
- * durability-upgrade's deps are migration-finish's: ElastiCache, the state table, events and
- * alerts, nothing that reads nodes.
- */
-export type UpgradeDeps = FinishDeps;
-export const createUpgradeDeps: (env: NodeJS.ProcessEnv) => UpgradeDeps = createFinishDeps;
 
 type Context = StepContext<UpgradeDeps, UpgradeState>;
 
@@ -89,13 +82,10 @@ async function lock(context: Context) {
   const groupId = state.input.replicationGroupId;
   const group = await readGroup(deps, groupId);
   const now = deps.now();
-  const until = new Date(now.getTime() + LOCK_MS);
   // A retried Lock (its answer lost after the lease was taken) finds its own holder: carry on.
-  const take = async (key: string, holder: string, details: object) =>
-    (await deps.store.acquireLease(key, holder, until, now, details)) ||
-    (await deps.store.readLease(key))?.holder === holder;
-  if (!(await take(lockKey(groupId), execution, { kind: 'upgrade', arn: group.arn }))) {
-    const holder = (await deps.store.readLease(lockKey(groupId)))?.holder ?? 'another execution';
+  const taken = await takeLock(deps.store, groupId, execution, now, { kind: 'upgrade', arn: group.arn });
+  if (!taken.held) {
+    const holder = taken.holder ?? 'another execution';
     throw new UpgradeError(UPGRADE_ERRORS.locked, `${groupId} is locked by ${holder}; nothing was changed`);
   }
   // The durability job reads this lease as a change in flight (phase upgrading): it leaves the group alone.
@@ -107,8 +97,10 @@ async function lock(context: Context) {
     target: state.input.target,
     applyImmediately: true,
   };
-  if (!(await take(durabilityLease(group.arn), holderOf(execution), details))) {
-    await deps.store.releaseLease(lockKey(groupId), execution);
+  const until = new Date(now.getTime() + LOCK_MS);
+  const lease = { key: durabilityLease(group.arn), holder: holderOf(execution), until, now, details };
+  if (!(await takeLease(deps.store, lease)).held) {
+    await releaseLock(deps.store, groupId, execution);
     throw new UpgradeError(
       UPGRADE_ERRORS.locked,
       `the durability job is changing ${groupId}; nothing was changed (try again after it)`,
@@ -193,7 +185,6 @@ async function requestApproval(context: Context) {
     );
   const requestedAt = iso(deps);
   const instructions = await parkTaskToken(deps.store, {
-    kind: UPGRADE_APPROVAL_KIND,
     workflow: 'upgrade',
     groupId,
     execution,
@@ -283,7 +274,7 @@ async function release(
 ) {
   const { groupId, arn } = where;
   if (groupId === undefined) return;
-  await deps.store.releaseLease(lockKey(groupId), execution);
+  await releaseLock(deps.store, groupId, execution);
   if (arn !== undefined && failure === undefined)
     await deps.store.releaseLease(durabilityLease(arn), holderOf(execution));
   if (arn !== undefined && failure !== undefined) {

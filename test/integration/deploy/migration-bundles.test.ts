@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildFunctions } from '../../../infra/build.js';
+import { NODE_READERS } from '../../manifests.js';
 
 /**
  * The SDK clients each migration function sends commands with (its steps and their adapters):
@@ -26,11 +26,8 @@ const CALLS: Record<string, string[]> = {
 };
 /**
  * The functions that read INFO from a Valkey/Redis node (source probe, post-verify, sync): those
- * infra/vpc.cjs puts in the cache's VPC.
+ * whose manifest puts them in the cache's VPC (`vpc: true`).
  */
-const { NODE_READERS } = createRequire(import.meta.url)('../../../infra/vpc.cjs') as {
-  NODE_READERS: string[];
-};
 const READS_NODES = new Set(NODE_READERS);
 
 const ROOT = new URL('../../../', import.meta.url);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,28 +14,29 @@ import { createFleetClients } from '../../../shared/aws/clients.js';
 import { READ_BACK } from '../../../shared/aws/mutation.js';
 import { createSnapshot } from '../../../shared/aws/snapshots.js';
 import { evaluate, type PolicyStatement } from '../../iam-evaluation.js';
+import { FUNCTIONS, manifestOf } from '../../manifests.js';
 import { groupState, legacyGroupState, REGION, type Stack, startStack } from '../harness.js';
 
 /**
  * Each function's real handler runs against the sandbox through scenarios that reach its
- * code paths; every AWS call it makes is recorded. What it calls must be exactly what
- * infra/permissions.json (and so its IAM role) grants, and the state-table partitions it
- * touches exactly those of infra/state-keys.json (its dynamodb:LeadingKeys condition).
+ * code paths; every AWS call it makes is recorded. What it calls must be exactly what its
+ * manifest (functions/<name>/function.ts, and so its IAM role) grants, and the state-table
+ * partitions it touches exactly its manifest's stateKeys (its dynamodb:LeadingKeys condition).
  */
 const ROOT = new URL('../../..', import.meta.url).pathname;
-const readJson = (path: string) =>
-  JSON.parse(readFileSync(join(ROOT, path), 'utf8')) as Record<string, string[]>;
-const stateKeys = readJson('infra/state-keys.json');
+/** The state-table partitions of each function that uses the table (its manifest's stateKeys). */
+const stateKeys = Object.fromEntries(
+  FUNCTIONS.filter((name) => manifestOf(name).stateKeys.length > 0).map((name) => [
+    name,
+    [...manifestOf(name).stateKeys],
+  ]),
+);
 const { actionsOf, statementsFor } = createRequire(import.meta.url)('../../../infra/serverless.cjs') as {
   actionsOf(name: string): string[];
   statementsFor(name: string): PolicyStatement[];
 };
-/** Each function's actions as generated (infra/permissions.json with `$checks` expanded). */
-const permissions = Object.fromEntries(
-  Object.keys(readJson('infra/permissions.json'))
-    .filter((name) => !name.startsWith('$'))
-    .map((name) => [name, actionsOf(name)]),
-);
+/** Each function's actions as generated (its manifest's, with the member role's AssumeRole). */
+const permissions = Object.fromEntries(FUNCTIONS.map((name) => [name, actionsOf(name)]));
 /**
  * IAM needs these for a call the code makes: tags sent with CreateSnapshot need
  * AddTagsToResource, and a write needs the read that settles its lost answer (READ_BACK).
@@ -156,7 +157,7 @@ beforeAll(async () => {
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
-  for (const name of Object.keys(permissions).filter((key) => !key.startsWith('$'))) {
+  for (const name of FUNCTIONS) {
     const module = join(ROOT, 'functions', name, 'handler.ts');
     handlers.set(name, ((await import(/* @vite-ignore */ module)) as { handler: Handler }).handler);
   }
@@ -393,7 +394,7 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     expect(String(rejected)).toContain('UpgradeRejected');
   });
 
-  it.each(Object.keys(permissions).filter((key) => !key.startsWith('$')))('%s', (name) => {
+  it.each(FUNCTIONS)('%s', (name) => {
     const calls = used.get(name);
     expect(calls, `${name} was not exercised`).toBeDefined();
     const needed = new Set([...(calls ?? [])].flatMap((action) => [action, ...(IMPLIED[action] ?? [])]));
@@ -405,7 +406,7 @@ describe('Each function touches exactly the state-table partitions its dynamodb:
   const matches = (pattern: string, key: string) =>
     pattern.endsWith('*') ? key.startsWith(pattern.slice(0, -1)) : key === pattern;
 
-  it.each(Object.keys(permissions).filter((key) => !key.startsWith('$')))('%s', (name) => {
+  it.each(FUNCTIONS)('%s', (name) => {
     const calls = stateCalls.get(name) ?? [];
     const statements = statementsFor(name);
     const refused = calls.filter(

@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { evaluate, type PolicyStatement } from '../../iam-evaluation.js';
+import { FUNCTIONS, NODE_READERS } from '../../manifests.js';
 import {
   awsRegions,
   type Packaged,
@@ -30,14 +31,10 @@ const { roleName, MAX_STAGE } = require('../../../infra/iam.cjs') as {
   roleName(name: string, where: { stage: string; region: string }): string;
   MAX_STAGE: number;
 };
-const { NODE_READERS } = require('../../../infra/vpc.cjs') as { NODE_READERS: string[] };
 const { actionsOf, lambdaLogicalId } = require('../../../infra/serverless.cjs') as {
   actionsOf(name: string): string[];
   lambdaLogicalId(name: string): string;
 };
-const FUNCTIONS = Object.keys(require('../../../infra/permissions.json') as object).filter(
-  (name) => !name.startsWith('$'),
-);
 /** The functions that assume the member role (their code calls sts:AssumeRole). */
 const ASSUMING = ['durability-react', 'durability-scan', 'encryption-drift', 'org-scan'];
 const LONGEST_STAGE = 'staging-long';

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATION_ASL } from '../../../infra/local/migration-workflow.js';
 import { ORG_SCAN_ASL } from '../../../infra/local/org-scan-workflow.js';
@@ -14,9 +12,9 @@ import {
   TAG_ON_CREATE,
   TAG_SOMEONE_ELSES_SNAPSHOT,
 } from '../../iam-evaluation.js';
+import { FUNCTIONS, manifestOf } from '../../manifests.js';
 import { packageTemplate, type Resource } from './packaging.js';
 
-const ROOT = new URL('../../..', import.meta.url).pathname;
 const require = createRequire(import.meta.url);
 const {
   actionsOf: generatedActions,
@@ -27,11 +25,14 @@ const {
   lambdaLogicalId(name: string): string;
   ONE_RUN_AT_A_TIME: Set<string>;
 };
-const readJson = (path: string) =>
-  JSON.parse(readFileSync(join(ROOT, path), 'utf8')) as Record<string, string[]>;
-const stateKeys = readJson('infra/state-keys.json');
-const FUNCTIONS = Object.keys(readJson('infra/permissions.json')).filter((name) => !name.startsWith('$'));
-/** Each function's actions as generated (infra/permissions.json with `$checks` expanded). */
+/** The state-table partitions of each function that uses the table (its manifest's stateKeys). */
+const stateKeys = Object.fromEntries(
+  FUNCTIONS.filter((name) => manifestOf(name).stateKeys.length > 0).map((name) => [
+    name,
+    [...manifestOf(name).stateKeys],
+  ]),
+);
+/** Each function's actions as generated (its manifest's, with the member role's AssumeRole). */
 const permissions = Object.fromEntries(FUNCTIONS.map((name) => [name, generatedActions(name)]));
 /** Permissions the platform needs for the function, not its code: logs, its SQS trigger, its failure destination. */
 const PLATFORM = new Set([

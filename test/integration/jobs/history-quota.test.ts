@@ -10,15 +10,13 @@ import { type LocalTask, loadDefinition, runLocalStateMachine } from '../../../i
 import { EXECUTION_QUOTAS } from '../../../shared/domain/execution-history.js';
 import {
   DEFAULT_POLLING,
-  firstPoll,
   migrationHistoryEvents,
-  nextPoll,
   POLL_LOOPS,
   type PollLoop,
-  type PollSchedule,
   parseMigrationInput,
 } from '../../../shared/domain/migration/input.js';
 import { parseUpgradeInput, upgradeHistoryEvents } from '../../../shared/domain/upgrade.js';
+import { firstPoll, nextPoll, type PollSchedule } from '../../../shared/domain/workflow/index.js';
 
 const QUOTA = EXECUTION_QUOTAS.historyEvents;
 const everyLoop = (maxAttempts: number) =>

@@ -14,8 +14,8 @@ import {
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { AlertPublisher, DETAIL_TYPES, EventPublisher } from '../../../shared/aws/notify.js';
-import { MIGRATION_ERRORS, STATE_MACHINE_ERRORS } from '../../../shared/domain/migration/index.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
+import { MIGRATION_ERRORS } from '../../../shared/domain/workflow/index.js';
 import {
   ABORT_KIND,
   APPROVAL_KIND,
@@ -587,26 +587,6 @@ describe('Migration state machine definition', () => {
       }
     >;
   };
-  /** Error names the definition writes itself: retried, caught, raised by Pass or Fail states. */
-  const namedInAsl = () => {
-    const names = Object.values(definition.States).flatMap((state) => [
-      ...[...(state.Retry ?? []), ...(state.Catch ?? [])].flatMap((rule) => rule.ErrorEquals),
-      ...(state.Type === 'Pass' && state.Result?.Error !== undefined ? [state.Result.Error] : []),
-      ...(state.Type === 'Fail' && state.Error !== undefined ? [state.Error] : []),
-    ]);
-    // States.* and Lambda.* are the platform's own names.
-    return new Set(names.filter((name) => !/^(States|Lambda)\./.test(name)));
-  };
-
-  it('names only errors of MIGRATION_ERRORS, and every name the constant gives the state machine', () => {
-    const known = new Set<string>(Object.values(MIGRATION_ERRORS));
-
-    const named = namedInAsl();
-
-    expect([...named].filter((name) => !known.has(name))).toEqual([]);
-    expect([...named].sort()).toEqual([...STATE_MACHINE_ERRORS].sort());
-  });
-
   it('is the one place the steps and the CLI take error names from (none retyped as a literal)', () => {
     const root = new URL('../../../', import.meta.url);
     const sources = [

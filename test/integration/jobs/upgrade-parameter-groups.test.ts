@@ -15,7 +15,7 @@ import { EventPublisher } from '../../../shared/aws/notify.js';
 import { createParameterGroupCopy, readParameterGroupsInto } from '../../../shared/aws/parameter-groups.js';
 import { StateStore } from '../../../shared/aws/state-store.js';
 import { DEFAULT_PLAN_OPTIONS, planDurability, STAGED_ACTIONS } from '../../../shared/domain/readiness.js';
-import type { UpgradeDeps } from '../../../shared/jobs/upgrade/steps.js';
+import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
 
 let stack: Stack;

@@ -17,7 +17,8 @@ import { nameTaken, StepFunctionsUpgradeStarter } from '../../../shared/aws/upgr
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { type PlanStep, STAGED_ACTIONS } from '../../../shared/domain/readiness.js';
 import { scanDurability } from '../../../shared/jobs/durability.js';
-import { type UpgradeDeps, upgradeSteps } from '../../../shared/jobs/upgrade/steps.js';
+import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
+import { upgradeSteps } from '../../../shared/jobs/upgrade/steps.js';
 import { legacyGroupState, REGION, type Stack, startStack } from '../harness.js';
 import { base, COMPATIBLE_STEPS, STARTS, TO_COMPATIBLE } from '../readiness-fleet.js';
 

@@ -1,17 +1,17 @@
-import { readFileSync } from 'node:fs';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   durabilityLeaseKey,
-  FUNCTION_PARTITIONS,
   LEASE_PARTITION,
   migrationLockKey,
+  PARTITIONS,
   RECORD_KINDS,
   remediationDetailsSchema,
 } from '../../../shared/aws/state-keys.js';
 import { StateStore, StoredDataError } from '../../../shared/aws/state-store.js';
 import type { Finding } from '../../../shared/domain/finding.js';
+import { FUNCTIONS, manifestOf } from '../../manifests.js';
 
 const documents = mockClient(DynamoDBDocumentClient);
 const store = () => new StateStore('guardrails-state', { region: 'us-east-1', maxAttempts: 1 });
@@ -137,14 +137,13 @@ describe('Class: StateStore', () => {
   });
 });
 
-describe('Constant: FUNCTION_PARTITIONS', () => {
-  it('is what infra/state-keys.json grants each function (regenerate the file from it when this fails)', () => {
+describe('Constant: PARTITIONS', () => {
+  it("holds every partition a function's manifest grants it", () => {
     // Prepare
-    const { $comment: _comment, ...granted } = JSON.parse(
-      readFileSync(new URL('../../../infra/state-keys.json', import.meta.url), 'utf8'),
-    );
+    const known: readonly string[] = Object.values(PARTITIONS);
 
     // Assess
-    expect(granted).toEqual(FUNCTION_PARTITIONS);
+    for (const name of FUNCTIONS)
+      for (const key of manifestOf(name).stateKeys) expect(known, `${name} grants ${key}`).toContain(key);
   });
 });

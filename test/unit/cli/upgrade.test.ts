@@ -7,7 +7,7 @@ import {
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { EXIT } from '../../../shared/cli/main.js';
-import { UPGRADE_ERRORS } from '../../../shared/domain/upgrade.js';
+import { UPGRADE_ERRORS } from '../../../shared/domain/workflow/index.js';
 import { cli, dynamo, expectStarted, resetStepFunctionsCli, sfn } from './step-functions-cli.js';
 
 const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAR-real-upgrade-token';

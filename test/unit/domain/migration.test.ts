@@ -2,7 +2,6 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import {
-  failureOf,
   inSync,
   type MigrationTarget,
   migrationFate,
@@ -144,22 +143,6 @@ describe('Function: inSync', () => {
     ['the offset is unreadable', { slave_repl_offset: 'n/a' }],
   ])('is not in sync when %s', (_, extra) => {
     expect(inSync(syncReading(target(extra), source), 1_048_576)).toBe(false);
-  });
-});
-
-describe('Function: failureOf', () => {
-  it("takes a Lambda error's errorMessage out of its JSON Cause", () => {
-    const caught = { Error: 'PreflightFailed', Cause: JSON.stringify({ errorMessage: 'the group is busy' }) };
-
-    expect(failureOf(caught)).toEqual({ error: 'PreflightFailed', cause: 'the group is busy' });
-  });
-
-  it('keeps a plain-text Cause, and says so when nothing was caught', () => {
-    expect(failureOf({ Error: 'SyncTimeout', Cause: 'not in time' }).cause).toBe('not in time');
-    expect(failureOf(undefined)).toEqual({
-      error: 'Unknown',
-      cause: 'the execution failed without an error',
-    });
   });
 });
 

@@ -5,7 +5,8 @@ import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { firstPoll, parseMigrationInput } from '../../../shared/domain/migration/index.js';
+import { parseMigrationInput } from '../../../shared/domain/migration/index.js';
+import { firstPoll } from '../../../shared/domain/workflow/index.js';
 
 // Each handler builds its own deps from this environment when its module loads.
 process.env.STATE_TABLE = 'guardrails-test';

@@ -2,12 +2,8 @@ import { CompleteMigrationCommand, ElastiCacheClient } from '@aws-sdk/client-ela
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  firstPoll,
-  MIGRATION_EVENTS,
-  nextPoll,
-  parseMigrationInput,
-} from '../../../shared/domain/migration/index.js';
+import { MIGRATION_EVENTS, parseMigrationInput } from '../../../shared/domain/migration/index.js';
+import { firstPoll } from '../../../shared/domain/workflow/index.js';
 import { parseFailureState, parseMigrationState } from '../../../shared/jobs/migration/state.js';
 
 process.env.STATE_TABLE = 'guardrails-test';
@@ -97,21 +93,6 @@ describe('Handler: migration-control (the error names the state machine routes o
     const error = await errorOf(handler(event, context));
 
     expect(error?.message).toContain(named);
-  });
-});
-
-describe('Function: nextPoll', () => {
-  it('doubles the wait from the first up to the ceiling and counts looks', () => {
-    const schedule = { firstWaitSeconds: 60, maxWaitSeconds: 900, maxAttempts: 5 };
-    const waits: number[] = [];
-    let poll = firstPoll(schedule);
-    waits.push(poll.waitSeconds);
-    for (let look = 0; look < 5; look += 1) {
-      poll = nextPoll(poll, schedule, false);
-      waits.push(poll.waitSeconds);
-    }
-    expect(waits).toEqual([60, 120, 240, 480, 900, 900]);
-    expect(poll.attempt).toBe(5);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
- * The pieces each `migration-*` function builds its deps from, one adapter at a time: a
- * function imports only the factories it calls, so its bundle holds only those SDK clients.
+ * The pieces each workflow function (`migration-*`, `durability-upgrade`) builds its deps
+ * from, one adapter at a time: a function imports only the factories it calls, so its bundle
+ * holds only those SDK clients.
  * The state store is built where it is used: importing its module at all bundles the
  * DynamoDB document client (lib-dynamodb is not marked free of side effects).
  */
@@ -12,38 +13,38 @@ import { guardMutations } from '../../aws/mutation.js';
 import { AlertPublisher, EventPublisher } from '../../aws/notify.js';
 import { COMMON_ENV, parseEnv } from '../../runtime/config.js';
 
-/** What every migration function reads from its environment. */
-export const MIGRATION_ENV = {
+/** What every workflow function reads from its environment. */
+export const WORKFLOW_ENV = {
   ...COMMON_ENV,
   STATE_TABLE: z.string().min(1),
   EVENT_BUS_NAME: z.string().min(1).optional(),
   /** Where approval requests and failures are announced to people; events always go out. */
   ALERT_TOPIC_ARN: z.string().min(1).optional(),
 } as const;
-export type MigrationConfig = ReturnType<typeof migrationConfig>;
+export type WorkflowConfig = ReturnType<typeof workflowConfig>;
 
 /** The environment parsed (a bad value is a ConfigError naming the variable). */
-export function migrationConfig(env: NodeJS.ProcessEnv) {
-  return parseEnv(MIGRATION_ENV, env);
+export function workflowConfig(env: NodeJS.ProcessEnv) {
+  return parseEnv(WORKFLOW_ENV, env);
 }
 
-/** How every SDK client of a migration function is built from its config. */
-export const awsOptions = (config: MigrationConfig) => ({ maxAttempts: config.AWS_MAX_ATTEMPTS });
+/** How every SDK client of a workflow function is built from its config. */
+export const awsOptions = (config: WorkflowConfig) => ({ maxAttempts: config.AWS_MAX_ATTEMPTS });
 
 /** The wall clock; local runs pass the sandbox's instead. */
 export const wallClock = () => new Date();
 
 /** ElastiCache, with changes never retried blindly (see shared/aws/mutation.ts). */
-export function elastiCacheOf(config: MigrationConfig): ElastiCacheClient {
+export function elastiCacheOf(config: WorkflowConfig): ElastiCacheClient {
   const client = createClient(ElastiCacheClient, awsOptions(config));
   guardMutations(client.middlewareStack as unknown as MiddlewareStack<object, object>);
   return client;
 }
 
-export const eventsOf = (config: MigrationConfig) =>
+export const eventsOf = (config: WorkflowConfig) =>
   new EventPublisher(config.EVENT_BUS_NAME, awsOptions(config));
 
-export const alertsOf = (config: MigrationConfig) =>
+export const alertsOf = (config: WorkflowConfig) =>
   config.ALERT_TOPIC_ARN === undefined
     ? undefined
     : new AlertPublisher(config.ALERT_TOPIC_ARN, awsOptions(config));

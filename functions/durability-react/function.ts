@@ -1,0 +1,37 @@
+import type { FunctionManifest } from '../../infra/function-manifest.js';
+import { PARTITIONS } from '../../shared/aws/state-keys.js';
+
+export const manifest: FunctionManifest = {
+  description: 'Evaluates (and remediates) one group on a CloudTrail call or a re-check',
+  triggers: [
+    { eventBridge: 'durabilityReact.cloudTrail' },
+    // Each record is processed on its own; the failed ones are answered in batchItemFailures,
+    // so SQS redelivers only those and RecheckQueue's redrive policy moves poison to RecheckDeadLetter.
+    { sqs: 'RecheckQueue', batchSize: 10 },
+  ],
+  timeout: 120,
+  memory: 512,
+  environment: ['recheckQueue'],
+  actions: [
+    'elasticache:DescribeReplicationGroups',
+    'elasticache:ListTagsForResource',
+    'elasticache:DescribeCacheClusters',
+    'elasticache:DescribeSnapshots',
+    'elasticache:CreateSnapshot',
+    'elasticache:AddTagsToResource',
+    'elasticache:ModifyReplicationGroup',
+    'cloudwatch:GetMetricData',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:GetItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'events:PutEvents',
+    'sqs:SendMessage',
+  ],
+  stateKeys: [PARTITIONS.lease, PARTITIONS.findings],
+  // A member account's event is acted on through its member role (one AssumeRole per account).
+  memberAccess: true,
+  vpc: false,
+  alarms: ['Errors', 'Throttles'],
+};

@@ -1,0 +1,43 @@
+import { checkReads, type FunctionManifest } from '../../infra/function-manifest.js';
+import { PARTITIONS } from '../../shared/aws/state-keys.js';
+
+export const manifest: FunctionManifest = {
+  description: "One target's scheduled scan (durability and drift); remediates under guards in enforce mode",
+  triggers: [{ task: 'org-scan' }],
+  // One account x region per invocation, from the org-scan state machine's Map.
+  timeout: 900,
+  memory: 512,
+  environment: [
+    // Staged upgrades the policy allows (durability.stagedChanges) start here, for the
+    // deployment's own account and region only.
+    'upgradeStateMachine',
+    'alertTopic',
+    'securityHubExport',
+  ],
+  actions: [
+    ...checkReads(),
+    'elasticache:DescribeCacheClusters',
+    'elasticache:DescribeSnapshots',
+    'elasticache:CreateSnapshot',
+    'elasticache:AddTagsToResource',
+    'elasticache:ModifyReplicationGroup',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:GetItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'events:PutEvents',
+    'sns:Publish',
+    'states:StartExecution',
+    'securityhub:BatchImportFindings',
+  ],
+  stateKeys: [
+    PARTITIONS.lease,
+    PARTITIONS.findings,
+    PARTITIONS.encryptionBaseline,
+    PARTITIONS.securityHubImports,
+  ],
+  memberAccess: true,
+  vpc: false,
+  alarms: ['Errors', 'Throttles'],
+};

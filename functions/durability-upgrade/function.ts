@@ -1,0 +1,34 @@
+import type { FunctionManifest } from '../../infra/function-manifest.js';
+import { PARTITIONS } from '../../shared/aws/state-keys.js';
+
+export const manifest: FunctionManifest = {
+  description: 'Durability upgrade workflow - plan, snapshot, one online step at a time, approvals',
+  triggers: [{ task: 'durability-upgrade' }],
+  timeout: 120,
+  memory: 512,
+  environment: ['alertTopic'],
+  actions: [
+    'elasticache:DescribeReplicationGroups',
+    'elasticache:ListTagsForResource',
+    'elasticache:DescribeCacheClusters',
+    'elasticache:DescribeSnapshots',
+    'elasticache:CreateSnapshot',
+    'elasticache:AddTagsToResource',
+    'elasticache:ModifyReplicationGroup',
+    'elasticache:IncreaseReplicaCount',
+    'elasticache:DescribeCacheParameterGroups',
+    'elasticache:DescribeCacheParameters',
+    'elasticache:CreateCacheParameterGroup',
+    'elasticache:ModifyCacheParameterGroup',
+    'dynamodb:PutItem',
+    'dynamodb:GetItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:UpdateItem',
+    'events:PutEvents',
+    'sns:Publish',
+  ],
+  stateKeys: [PARTITIONS.lease, PARTITIONS.upgradeApproval],
+  memberAccess: false,
+  vpc: false,
+  alarms: ['Errors', 'Throttles'],
+};
