@@ -5,24 +5,26 @@
  *
  * The layer order, lowest first (ARCHITECTURE.md "Layout", STYLE.md "Our habits"):
  *
- * | layer     | files                     | may import (project)                               |
- * |-----------|---------------------------|----------------------------------------------------|
- * | runtime   | shared/runtime/**         | runtime                                            |
- * | domain    | shared/domain/**          | domain; runtime's errors, echo and zod-issues only |
- * | aws       | shared/aws/**             | aws, domain, runtime, infra data (infra/*.json)    |
- * | jobs      | shared/jobs/**            | jobs, aws, domain, runtime, infra data             |
- * | cli       | shared/cli/**             | cli, jobs, aws, domain, runtime, infra data        |
- * | functions | functions/**              | functions, jobs, aws, domain, runtime, infra data  |
- * | bin       | bin/** (the packaged CLI) | bin, cli, jobs, aws, domain, runtime, infra data   |
- * | infra     | infra/* (build, data)     | anything but infra/local                           |
- * | local     | infra/local/** (sandbox)  | anything                                           |
- * | bench     | bench/**                  | anything                                           |
+ * | layer     | files                           | may import (project)                               |
+ * |-----------|---------------------------------|----------------------------------------------------|
+ * | runtime   | shared/runtime/**               | runtime                                            |
+ * | domain    | shared/domain/**                | domain; runtime's errors, echo and zod-issues only |
+ * | aws       | shared/aws/**                   | aws, domain, runtime, infra data (infra/*.json)    |
+ * | jobs      | shared/jobs/**                  | jobs, aws, domain, runtime, infra data             |
+ * | cli       | shared/cli/**                   | cli, jobs, aws, domain, runtime, infra data        |
+ * | functions | functions/** (handlers)         | functions, jobs, aws, domain, runtime, infra data  |
+ * | manifest  | functions/<name>/function.ts    | what functions may, and infra (the manifest type)  |
+ * | bin       | bin/** (the packaged CLI)       | bin, cli, jobs, aws, domain, runtime, infra data   |
+ * | infra     | infra/* (build, manifest type)  | anything but infra/local                           |
+ * | local     | infra/local/** (sandbox)        | anything                                           |
+ * | bench     | bench/**                        | anything                                           |
  *
  * The domain is pure: besides three runtime modules that do no I/O and import no other layer
  * (typed errors, how a value is echoed in a message, how zod's issues are written) it reads only
  * the packages in DOMAIN_PACKAGES, none of which does I/O either. Nothing deployed (shared,
  * functions, bin) imports infra/local: the sandbox plugs in through endpoints and injected
- * runners.
+ * runners. A function's manifest is read at build time (infra/manifests.cjs), never bundled:
+ * it is the one file under functions/ that names an infra module.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +41,7 @@ const LAYERS = [
   'jobs',
   'cli',
   'functions',
+  'manifest',
   'bin',
   'infra',
   'local',
@@ -65,6 +68,7 @@ const MAY_IMPORT: Record<(typeof LAYERS)[number], readonly Layer[]> = {
   jobs: ['jobs', 'aws', 'domain', 'runtime', 'infra-data'],
   cli: ['cli', 'jobs', 'aws', 'domain', 'runtime', 'infra-data'],
   functions: ['functions', 'jobs', 'aws', 'domain', 'runtime', 'infra-data'],
+  manifest: ['functions', 'jobs', 'aws', 'domain', 'runtime', 'infra-data', 'infra'],
   bin: ['bin', 'cli', 'jobs', 'aws', 'domain', 'runtime', 'infra-data'],
   infra: [...DEPLOYED, 'infra'],
   local: [...DEPLOYED, 'infra', 'local', 'bench'],
@@ -83,6 +87,7 @@ function layerOf(file: string): Layer | undefined {
   const shared = /^shared\/(runtime|domain|aws|jobs|cli)\//.exec(file)?.[1];
   if (shared) return shared as Layer;
   if (file.startsWith('infra/local/')) return 'local';
+  if (/^functions\/[^/]+\/function\.ts$/.test(file)) return 'manifest';
   if (/^infra\/[^/]+\.json$/.test(file)) return 'infra-data';
   const top = file.split('/')[0];
   return LAYERS.find((layer) => layer === top && layer !== 'local');
