@@ -1,10 +1,10 @@
 import * as z from 'zod';
 import { accountIdSchema, regionSchema } from '../../shared/domain/targets.js';
 import { createScanDeps } from '../../shared/jobs/durability-deps.js';
+import { publishFindingMetrics, unknownPercent } from '../../shared/jobs/finding-metrics.js';
 import { createMetrics } from '../../shared/jobs/function-base.js';
 import { scanTarget } from '../../shared/jobs/target-scan.js';
 import { createHandler } from '../../shared/runtime/handler.js';
-import { publishFindingMetrics, unknownPercent } from '../../shared/runtime/metrics.js';
 
 /** Every finding unknown is not compliance: the endpoint's answers lack the 2026-06-02 fields. */
 const NOTHING_EVALUATED =

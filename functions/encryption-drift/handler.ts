@@ -3,9 +3,9 @@ import { EVENT_PATTERNS } from '../../shared/aws/event-patterns.js';
 import { parseResourceEvent } from '../../shared/domain/events.js';
 import { scanDriftOf } from '../../shared/jobs/encryption-drift.js';
 import { createDeps } from '../../shared/jobs/encryption-drift-deps.js';
+import { publishFindingMetrics } from '../../shared/jobs/finding-metrics.js';
 import { createMetrics } from '../../shared/jobs/function-base.js';
 import { createHandler } from '../../shared/runtime/handler.js';
-import { publishFindingMetrics } from '../../shared/runtime/metrics.js';
 
 const drift = createDeps();
 const metrics = createMetrics();

@@ -11,15 +11,17 @@ import { type AwsClientOptions, createFleetClients } from '../../shared/aws/clie
 import { createMetricsClient } from '../../shared/aws/durability-metrics.js';
 import { DETAIL_TYPES, EventPublisher, type OutgoingEvent } from '../../shared/aws/notify.js';
 import type {
-  ExecutionResult,
-  FailedOutcome,
   LocalRunSettings,
   MigrationExecution,
   RunnerContext,
-  WorkflowExecution,
-  WorkflowStarter,
 } from '../../shared/cli/workflow-runner.js';
 import type { MigrationInput } from '../../shared/domain/migration/index.js';
+import type {
+  ExecutionResult,
+  FailedOutcome,
+  WorkflowExecution,
+  WorkflowStarter,
+} from '../../shared/domain/workflow/runner.js';
 import {
   MIGRATION_FUNCTIONS,
   type MigrationDeps,

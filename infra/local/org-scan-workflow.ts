@@ -17,7 +17,7 @@ import {
   type Target,
   targetName,
 } from '../../shared/domain/targets.js';
-import type { UpgradeStarter } from '../../shared/jobs/durability.js';
+import type { UpgradeStarter } from '../../shared/domain/workflow/runner.js';
 import {
   listTargets,
   memberCredentialsFor,

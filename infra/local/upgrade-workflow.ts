@@ -6,13 +6,13 @@
  */
 import { createFleetClients } from '../../shared/aws/clients.js';
 import { EventPublisher } from '../../shared/aws/notify.js';
+import type { RunnerContext } from '../../shared/cli/workflow-runner.js';
+import type { UpgradeInput } from '../../shared/domain/upgrade.js';
 import type {
   ExecutionResult,
-  RunnerContext,
   WorkflowExecution,
   WorkflowStarter,
-} from '../../shared/cli/workflow-runner.js';
-import type { UpgradeInput } from '../../shared/domain/upgrade.js';
+} from '../../shared/domain/workflow/runner.js';
 import type { UpgradeDeps } from '../../shared/jobs/upgrade/deps.js';
 import { upgradeSteps } from '../../shared/jobs/upgrade/steps.js';
 import { runSteps, workflowTaskSchema } from '../../shared/jobs/workflow/task.js';

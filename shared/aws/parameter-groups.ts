@@ -10,14 +10,9 @@ import {
   ModifyCacheParameterGroupCommand,
   paginateDescribeCacheParameters,
 } from '@aws-sdk/client-elasticache';
-import {
-  copyName,
-  isDefaultParameterGroup,
-  type ParameterGroupFacts,
-  parameterGroupNeedsOf,
-} from '../domain/parameter-groups.js';
+import { copyName, isDefaultParameterGroup, parameterGroupNeedsOf } from '../domain/parameter-groups.js';
 import type { PlanStep } from '../domain/readiness.js';
-import type { Resource } from '../domain/resource.js';
+import type { ParameterGroupFacts, Resource } from '../domain/resource.js';
 import { GuardrailsError } from '../runtime/errors.js';
 import { PAGE_SIZE } from './elasticache.js';
 import { AwsCallError, awsCall } from './errors.js';

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
 import type { Finding } from '../domain/finding.js';
-import { fieldProblems } from '../domain/zod-issues.js';
+import { fieldProblems } from '../runtime/zod-issues.js';
 import { type AwsClientOptions, createClient } from './clients.js';
 import { AwsCallError, awsCall } from './errors.js';
 import {

@@ -10,11 +10,11 @@ import type {
   ExecutionResult,
   ParkedApproval,
   StopRequest,
-  Workflow,
   WorkflowDecision,
   WorkflowExecution,
+  WorkflowMachine,
   WorkflowRunner,
-} from '../cli/workflow-runner.js';
+} from '../domain/workflow/runner.js';
 import { InputValidationError } from '../runtime/errors.js';
 import { type AwsClientOptions, createClient } from './clients.js';
 import { awsCall } from './errors.js';
@@ -32,7 +32,7 @@ export class StepFunctionsRunner implements WorkflowRunner {
   readonly #client: SFNClient;
 
   constructor(
-    readonly workflow: Pick<Workflow, 'name' | 'arnVariable'>,
+    readonly workflow: WorkflowMachine,
     options: AwsClientOptions = {},
     readonly stateMachineArn?: string,
   ) {

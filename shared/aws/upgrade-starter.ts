@@ -6,7 +6,7 @@
  * that fault): the caller knows what its name means.
  */
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { UpgradeStarter } from '../jobs/durability.js';
+import type { UpgradeStarter } from '../domain/workflow/runner.js';
 import { type AwsClientOptions, createClient } from './clients.js';
 import { AwsCallError, awsCall } from './errors.js';
 

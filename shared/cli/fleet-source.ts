@@ -12,9 +12,9 @@ import { readEngineVersionsInto } from '../aws/engine-versions.js';
 import { readParameterGroupsInto } from '../aws/parameter-groups.js';
 import { DEFAULT_PLAN_OPTIONS } from '../domain/readiness.js';
 import type { Resource } from '../domain/resource.js';
-import { fieldProblems } from '../domain/zod-issues.js';
 import { clip, echo, listProblems } from '../runtime/echo.js';
 import { InputValidationError } from '../runtime/errors.js';
+import { fieldProblems } from '../runtime/zod-issues.js';
 import type { CliIo } from './io.js';
 import { type LackingFields, lackingFields, lackingFieldsOfResource } from './unknown-share.js';
 

@@ -5,8 +5,8 @@ import type { Glob } from '../domain/glob.js';
 import { arnLocation, toAsff, toOcsf } from '../domain/security-findings.js';
 import { TARGET_CHECK } from '../domain/targets.js';
 import { redactSecrets } from '../runtime/redact.js';
-import { CLI_VERSION } from './commands/context.js';
 import { renderHtmlReport } from './html.js';
+import { CLI_VERSION } from './version.js';
 
 /** `asff` and `ocsf` are for findings (scan): Security Hub's format and OCSF's Compliance Finding. */
 export const FORMATS = ['table', 'json', 'csv', 'markdown', 'html', 'asff', 'ocsf'] as const;

@@ -6,7 +6,7 @@ import { Command, CommanderError } from '@commander-js/extra-typings';
 import { AwsCallError } from '../aws/errors.js';
 import { StepFunctionsRunner } from '../aws/step-functions.js';
 import { redactText } from '../runtime/redact.js';
-import { CLI_VERSION, type CommandContext, wallClock } from './commands/context.js';
+import { type CommandContext, wallClock } from './commands/context.js';
 import { addDrift } from './commands/drift.js';
 import { addMigration } from './commands/migration.js';
 import { addPlan } from './commands/plan.js';
@@ -16,10 +16,11 @@ import { addSnapshot } from './commands/snapshot.js';
 import { addUpgrade } from './commands/upgrade.js';
 import { type CliIo, EXIT } from './io.js';
 import { externalIdOf } from './targets.js';
+import { CLI_VERSION } from './version.js';
 import type { WorkflowRunners } from './workflow-runner.js';
 
-export { CLI_VERSION } from './commands/context.js';
 export { type CliIo, EXIT } from './io.js';
+export { CLI_VERSION } from './version.js';
 
 /** The deployed app's runners: executions run in Step Functions. */
 export const STEP_FUNCTIONS_RUNNERS: WorkflowRunners = {

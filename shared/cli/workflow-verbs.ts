@@ -6,20 +6,19 @@
 import { userInfo } from 'node:os';
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { AwsCallError } from '../aws/errors.js';
+import type {
+  ExecutionResult,
+  FailedOutcome,
+  ParkedApproval,
+  WorkflowDecision,
+} from '../domain/workflow/runner.js';
 import { clip } from '../runtime/echo.js';
 import { InputValidationError } from '../runtime/errors.js';
 import { redact, redactText } from '../runtime/redact.js';
 import type { CommandContext } from './commands/context.js';
 import { EXIT, emitResult, type OutputFlags, withOutput } from './io.js';
 import { type AwsFlags, awsOptions, cliEnv, stateStoreOf, tableName, withAws, withTable } from './options.js';
-import type {
-  ExecutionResult,
-  FailedOutcome,
-  ParkedApproval,
-  RunnerContext,
-  Workflow,
-  WorkflowDecision,
-} from './workflow-runner.js';
+import type { RunnerContext, Workflow } from './workflow-runner.js';
 
 /** Who decides: the operator's user name, as the decision records it. */
 export const operator = () => {

@@ -6,6 +6,17 @@ export const DURABLE_NODE_FAMILIES = ['r6g', 'r7g', 'r8g', 'm6g', 'm7g', 'm8g', 
 /** Lowest Valkey version with durability. */
 export const DURABLE_MIN_VALKEY = [9, 0] as const;
 
+/** Numeric order of dotted versions; NaN parts compare as 0. */
+export function compareVersions(a: string, b: string): number {
+  const left = a.split('.').map(Number);
+  const right = b.split('.').map(Number);
+  for (let index = 0; index < Math.max(left.length, right.length); index += 1) {
+    const difference = (left[index] || 0) - (right[index] || 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
 export interface Eligibility {
   /** True only when every requirement is known to hold. */
   eligible: boolean;

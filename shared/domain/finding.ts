@@ -1,8 +1,9 @@
 import type { CheckKey } from './checks/registry.js';
+import type { FindingStatus } from './finding-status.js';
 import type { ResourceType } from './resource.js';
 
-export const FINDING_STATUSES = ['compliant', 'violation', 'exempt', 'unknown', 'error'] as const;
-export type FindingStatus = (typeof FINDING_STATUSES)[number];
+/** The statuses live apart so that the checks' contract (checks/types.ts) names them without the registry's keys. */
+export { FINDING_STATUSES, type FindingStatus } from './finding-status.js';
 
 /** One record shape for every rule and every output: CLI, Lambda result, alert, state store. */
 export interface Finding {

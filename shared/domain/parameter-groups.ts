@@ -6,20 +6,8 @@
  * A group on a default group gets the target family's default; a custom group gets a copy of
  * its user-set parameters in the target family, created by its own step first. Pure.
  */
-import { DURABLE_MIN_VALKEY } from './eligibility.js';
-import { compareVersions } from './readiness.js';
-
-/** What the planner knows of a group's parameter group (read only when a plan needs it). */
-export interface ParameterGroupFacts {
-  name: string;
-  family: string;
-  /** A `default.<family>[.cluster.on]` group: it cannot be changed, ElastiCache picks the next one. */
-  isDefault: boolean;
-  /** The values the owner set (`Source=user`); empty for a default group. */
-  userParameters: Record<string, string>;
-  /** Copies this app would create ({@link copyName}) that exist already, by name. */
-  copies: Record<string, { family: string; userParameters: Record<string, string> }>;
-}
+import { compareVersions, DURABLE_MIN_VALKEY } from './eligibility.js';
+import type { ParameterGroupFacts } from './resource.js';
 
 /** A parameter group a step needs: of `family`, with `cluster-enabled=yes` when `clusterOn`. */
 export interface ParameterGroupNeed {

@@ -12,7 +12,7 @@
  * `compatible`, and a group already `compatible` starts with `enabled`. A node type change never
  * shrinks memory (node-types.ts).
  */
-import { DURABLE_MIN_VALKEY, DURABLE_NODE_FAMILIES } from './eligibility.js';
+import { compareVersions, DURABLE_MIN_VALKEY, DURABLE_NODE_FAMILIES } from './eligibility.js';
 import { durableLayout, durableNodeType, nodeCapacityGiB } from './node-types.js';
 import { withParameterGroups } from './parameter-groups.js';
 import { type RebuildRecipe, rebuildRecipe } from './rebuild.js';
@@ -114,17 +114,6 @@ export const STEP_MINUTES: Record<PlanAction, number> = {
   'create-parameter-group': 1,
   'set-durability': 30,
 };
-
-/** Numeric order of dotted versions; NaN parts compare as 0. */
-export function compareVersions(a: string, b: string): number {
-  const left = a.split('.').map(Number);
-  const right = b.split('.').map(Number);
-  for (let index = 0; index < Math.max(left.length, right.length); index += 1) {
-    const difference = (left[index] || 0) - (right[index] || 0);
-    if (difference !== 0) return difference;
-  }
-  return 0;
-}
 
 const DURABLE_MIN = `${DURABLE_MIN_VALKEY[0]}.${DURABLE_MIN_VALKEY[1]}`;
 

@@ -3,8 +3,7 @@
  * group, create a durable copy that holds at least what it holds, cut clients over. Pure.
  */
 import type { DurableLayout } from './node-types.js';
-import type { GroupFacts, PlanOptions } from './readiness.js';
-import type { DurabilityLevel } from './resource.js';
+import type { DurabilityLevel, Resource } from './resource.js';
 
 export interface RebuildRecipe {
   snapshot: { api: 'CreateSnapshot'; params: Record<string, string> };
@@ -22,9 +21,9 @@ export interface RebuildRecipe {
  * const recipe = rebuildRecipe(facts, 'sync', DEFAULT_PLAN_OPTIONS, { nodeType: 'cache.r7g.8xlarge', shards: 2 });
  */
 export function rebuildRecipe(
-  group: GroupFacts,
+  group: Pick<Resource, 'id' | 'dataTiering' | 'minReplicasPerShard'>,
   target: DurabilityLevel,
-  options: PlanOptions,
+  options: { engineVersion: string },
   layout: DurableLayout,
 ): RebuildRecipe {
   const snapshotName = `${group.id}-pre-rebuild`;

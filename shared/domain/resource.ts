@@ -3,7 +3,6 @@
  * serverless cache, built by the ElastiCache adapter from the API's answers. Every field
  * the 2026-06-02 API may omit is optional here: absence means "unknown", never a default.
  */
-import type { ParameterGroupFacts } from './parameter-groups.js';
 
 export const DURABILITY_LEVELS = ['disabled', 'async', 'sync'] as const;
 export type DurabilityLevel = (typeof DURABILITY_LEVELS)[number];
@@ -83,6 +82,18 @@ export interface Resource {
   /** Its parameter group's family and user-set values, read only for groups whose plan changes family or cluster mode. */
   parameterGroup?: ParameterGroupFacts;
   tags: Record<string, string>;
+}
+
+/** What the planner knows of a group's parameter group (read only when a plan needs it). */
+export interface ParameterGroupFacts {
+  name: string;
+  family: string;
+  /** A `default.<family>[.cluster.on]` group: it cannot be changed, ElastiCache picks the next one. */
+  isDefault: boolean;
+  /** The values the owner set (`Source=user`); empty for a default group. */
+  userParameters: Record<string, string>;
+  /** Copies this app would create (parameter-groups.ts `copyName`) that exist already, by name. */
+  copies: Record<string, { family: string; userParameters: Record<string, string> }>;
 }
 
 /** Compare durability levels in the order disabled < async < sync. */

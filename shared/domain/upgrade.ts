@@ -5,13 +5,13 @@
  */
 import * as z from 'zod';
 import { InputValidationError } from '../runtime/errors.js';
+import { parseInput } from '../runtime/zod-issues.js';
 import { DURABLE_MIN_VALKEY } from './eligibility.js';
 import { EXECUTION_QUOTAS, HISTORY_EVENTS, POLL_LOOK_EVENTS } from './execution-history.js';
 import { type DurabilityPlan, type PlanOptions, type PlanStep, STAGED_ACTIONS } from './readiness.js';
 import { DURABILITY_LEVELS } from './resource.js';
 import { strictObject } from './strict-object.js';
 import { type PollSchedule, WAIT_BUDGET_SECONDS } from './workflow/index.js';
-import { parseInput } from './zod-issues.js';
 
 const schedule = (firstWaitSeconds: number, maxWaitSeconds: number, maxAttempts: number) =>
   strictObject({

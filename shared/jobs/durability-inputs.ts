@@ -5,7 +5,7 @@
 import { readDurabilityHealth } from '../aws/durability-metrics.js';
 import { AwsCallError } from '../aws/errors.js';
 import type { Resource } from '../domain/resource.js';
-import type { GroupCheckDeps } from './durability.js';
+import type { GroupCheckDeps } from './durability-types.js';
 
 /** Attach DurabilityLag and buffer errors to the durable groups: one batched read. */
 export async function readHealth(

@@ -14,8 +14,8 @@ import {
   checkGroup,
   type DurabilityJobSettings,
   type DurabilityReport,
-  type GroupCheckDeps,
 } from './durability.js';
+import type { GroupCheckDeps } from './durability-types.js';
 import { reactIn } from './member-env.js';
 
 /** The clients a reaction acts through in one target. */

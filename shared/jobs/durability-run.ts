@@ -24,7 +24,7 @@ import {
 import type { Resource } from '../domain/resource.js';
 import { snapshotName } from '../domain/snapshot-name.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
-import type { GroupCheckDeps } from './durability.js';
+import type { GroupCheckDeps } from './durability-types.js';
 
 const note = (finding: Finding, action: RemediationAction | null, text: string): Finding => ({
   ...finding,

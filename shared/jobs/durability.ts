@@ -4,14 +4,9 @@
  * changes in flight, store findings and emit events. Shared by the scheduled scan, the
  * EventBridge reaction and the CLI.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { FleetClients } from '../aws/clients.js';
 import { readFleet, readReplicationGroup } from '../aws/elasticache.js';
 import { readEngineVersionsInto } from '../aws/engine-versions.js';
-import type { EventPublisher } from '../aws/notify.js';
 import { durabilityLeaseKey, LEASE_PREFIXES, remediationDetailsSchema } from '../aws/state-keys.js';
-import type { StateStore } from '../aws/state-store.js';
 import { checksDeclaring } from '../domain/checks/registry.js';
 import { evaluate, type Summary, summarize } from '../domain/evaluate.js';
 import type { Finding } from '../domain/finding.js';
@@ -26,34 +21,7 @@ import type { Resource } from '../domain/resource.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
 import { readHealth } from './durability-inputs.js';
 import { EnforcementRun } from './durability-run.js';
-
-/** What checking groups needs; a fleet scan needs the tagging client too ({@link DurabilityJobDeps}). */
-export interface GroupCheckDeps {
-  clients: Pick<FleetClients, 'elasticache'>;
-  cloudwatch: CloudWatchClient;
-  store: StateStore;
-  events: EventPublisher;
-  logger: Logger;
-  /** Who acts, written on leases (function name and request id, or `cli`). */
-  holder: string;
-  now?: () => Date;
-  /** Starts staged upgrade executions; without it, groups that need online steps first are reported. */
-  upgrades?: UpgradeStarter;
-}
-
-/** The port to the durability-upgrade state machine. */
-export interface UpgradeStarter {
-  /** Start (or find, by its name) the execution; its lock keeps one per group. */
-  start(
-    name: string,
-    input: { replicationGroupId: string; target: string; allow: readonly string[]; enforce: boolean },
-  ): Promise<string>;
-}
-
-/** The durability job's dependencies for a fleet scan. */
-export interface DurabilityJobDeps extends GroupCheckDeps {
-  clients: FleetClients;
-}
+import type { DurabilityJobDeps, GroupCheckDeps } from './durability-types.js';
 
 export interface DurabilityJobSettings {
   policy: Policy;

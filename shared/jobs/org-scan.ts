@@ -6,14 +6,14 @@
 import * as z from 'zod';
 import type { AwsClientOptions } from '../aws/clients.js';
 import { MemberCredentials, resolveTargets } from '../aws/targets.js';
-import { FINDING_STATUSES, type Finding, type FindingStatus } from '../domain/finding.js';
+import { FINDING_STATUSES, type FindingStatus } from '../domain/finding.js';
 import type { Policy } from '../domain/policy/schema.js';
 import { type SkippedAccount, type Target, targetErrorFinding } from '../domain/targets.js';
 import { clip } from '../runtime/echo.js';
 import { InputValidationError } from '../runtime/errors.js';
 import { redactText } from '../runtime/redact.js';
 import { type MemberEnv, perMemberAccess } from './member-env.js';
-import type { TargetResult } from './target-scan.js';
+import { failedTarget, type TargetResult } from './target-scan.js';
 
 /**
  * The member credentials a policy calls for, one {@link MemberCredentials} per role name and
@@ -85,11 +85,6 @@ export async function listTargets(deps: TargetListDeps, policy: Policy): Promise
     skipped: resolved.skipped,
     concurrency: setting.concurrency,
   };
-}
-
-/** The result of a target that could not be scanned: its one error finding. */
-export function failedTarget(target: Target, error: Finding): TargetResult {
-  return { target, status: 'failed', findings: { error: 1 }, actions: {}, alerts: 0, error };
 }
 
 /** The organisation scan's output. */

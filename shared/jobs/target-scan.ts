@@ -24,9 +24,9 @@ import {
   targetName,
 } from '../domain/targets.js';
 import { InputValidationError } from '../runtime/errors.js';
-import { type DurabilityJobSettings, type GroupCheckDeps, scanDurability } from './durability.js';
+import { type DurabilityJobSettings, scanDurability } from './durability.js';
+import type { GroupCheckDeps } from './durability-types.js';
 import { scanEncryptionDrift } from './encryption-drift.js';
-import { failedTarget } from './org-scan.js';
 import { exportFindings, type SecurityHubExportResult } from './security-hub-export.js';
 
 /** What a target's run needs beside the target's own clients, which it builds. */
@@ -66,6 +66,11 @@ export interface TargetResult {
   error?: Finding;
   /** The Security Hub export, when the deployment exports. */
   securityHub?: TargetExport;
+}
+
+/** The result of a target that could not be scanned: its one error finding. */
+export function failedTarget(target: Target, error: Finding): TargetResult {
+  return { target, status: 'failed', findings: { error: 1 }, actions: {}, alerts: 0, error };
 }
 
 /** A target's run: its result, and its findings for the function's metrics (never in the result). */

@@ -3,9 +3,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { parseInput } from '../domain/zod-issues.js';
 import { redactText } from './redact.js';
 import { isRetryable } from './retryable.js';
+import { parseInput } from './zod-issues.js';
 
 /** What a function does with an error no redelivery can fix. */
 export const ON_FINAL_ERROR = {
@@ -17,7 +17,7 @@ export const ON_FINAL_ERROR = {
 export type OnFinalError = (typeof ON_FINAL_ERROR)[keyof typeof ON_FINAL_ERROR];
 
 /** Kept here for the runtime's importers; the formatting lives in the domain. */
-export { parseInput } from '../domain/zod-issues.js';
+export { parseInput } from './zod-issues.js';
 
 export interface DroppedEvent {
   dropped: true;

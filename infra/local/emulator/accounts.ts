@@ -8,6 +8,13 @@ import type { Clock } from './clock.js';
 import type { MigrationBackend } from './migration.js';
 import { ElastiCacheModel } from './model.js';
 
+/** The account and region a request acts in, and the key id it was signed with (never the secret). */
+export interface Caller {
+  account: string;
+  region: string;
+  accessKeyId?: string;
+}
+
 /** The account the base (non-STS) credentials belong to; always served. */
 export const CENTRAL_ACCOUNT = '123456789012';
 

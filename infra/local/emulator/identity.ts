@@ -6,7 +6,7 @@
  * mismatched temporary key, and a region the account has not enabled.
  */
 import type { IncomingMessage } from 'node:http';
-import { type Accounts, CENTRAL_ACCOUNT } from './accounts.js';
+import { type Accounts, type Caller, CENTRAL_ACCOUNT } from './accounts.js';
 import type { Clock } from './clock.js';
 import type { FaultInjector } from './faults.js';
 import type { ElastiCacheModel } from './model.js';
@@ -14,13 +14,6 @@ import type { Organization } from './organizations.js';
 import { QueryFault } from './protocol.js';
 import type { SecurityHubFindings } from './security-hub.js';
 import type { CaptureSinks } from './sinks.js';
-
-/** The account and region a request acts in, and the key id it was signed with (never the secret). */
-export interface Caller {
-  account: string;
-  region: string;
-  accessKeyId?: string;
-}
 
 /** What the request handlers share: the stores and the instruments around them. */
 export interface Parts {

@@ -8,12 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type AccessSettings, Accounts, CENTRAL_ACCOUNT, type Targets } from './accounts.js';
+import { type AccessSettings, Accounts, type Caller, CENTRAL_ACCOUNT, type Targets } from './accounts.js';
 import { Clock } from './clock.js';
 import { controlAnswer } from './controls.js';
 import { FaultInjector, type FaultSettings, type LoggedRequest, type PickedFault } from './faults.js';
 import {
-  type Caller,
   type Parts,
   type Protocol,
   type RestRoute,
@@ -24,13 +23,9 @@ import {
 } from './identity.js';
 import { type MigrationBackend, simulatedMigration } from './migration.js';
 import type { ElastiCacheModel } from './model.js';
-import {
-  listRegions,
-  ORGANIZATIONS_PREFIX,
-  Organization,
-  type OrganizationSettings,
-} from './organizations.js';
+import { ORGANIZATIONS_PREFIX, Organization, type OrganizationSettings } from './organizations.js';
 import { API_VERSION, errorXml, isKnownAction, parseQuery, QueryFault, resultXml } from './protocol.js';
+import { listRegions } from './regions.js';
 import {
   importFindings,
   notSubscribed,
@@ -41,8 +36,9 @@ import { CaptureSinks, JSON_TARGETS, SNS_VERSION } from './sinks.js';
 import { STS_VERSION, stsAnswer } from './sts.js';
 import { getResources } from './tags.js';
 
+export type { Caller } from './accounts.js';
 export { CENTRAL_ACCOUNT } from './accounts.js';
-export type { Caller, Parts, RestRoute } from './identity.js';
+export type { Parts, RestRoute } from './identity.js';
 export { resolveCaller } from './identity.js';
 
 export interface EmulatorOptions {

@@ -4,8 +4,8 @@
  * `GetCallerIdentity` names the caller's key.
  */
 import { randomBytes } from 'node:crypto';
+import type { Caller } from './accounts.js';
 import { type Accounts, CENTRAL_ACCOUNT, type IssuedKey } from './accounts.js';
-import type { Caller } from './identity.js';
 import { escapeXml, type Params, QueryFault } from './protocol.js';
 
 export const STS_VERSION = '2011-06-15';

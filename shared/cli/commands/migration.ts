@@ -7,13 +7,14 @@ import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { loadPolicyFile } from '../../aws/policy-file.js';
 import { parseMigrationInput } from '../../domain/migration/index.js';
 import { MIGRATION_ERRORS } from '../../domain/workflow/index.js';
+import type { FailedOutcome } from '../../domain/workflow/runner.js';
 import { ABORT_KIND, type AbortRequest } from '../../jobs/migration/state.js';
 import { clip } from '../../runtime/echo.js';
 import { InputValidationError } from '../../runtime/errors.js';
 import { redact } from '../../runtime/redact.js';
 import { EXIT, emitResult, type OutputFlags, withOutput } from '../io.js';
 import { DEFAULT_POLICY_PATH, withAws, withTable } from '../options.js';
-import { type FailedOutcome, type RunnerContext, WORKFLOWS } from '../workflow-runner.js';
+import { type RunnerContext, WORKFLOWS } from '../workflow-runner.js';
 import {
   addDecisions,
   approvalOf,

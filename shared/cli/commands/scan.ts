@@ -16,7 +16,8 @@ import { type FilterFlags, type FleetFlags, filterOf, withFilters, withFleet } f
 import { fleetOfRun, type RunTargets } from '../target-run.js';
 import { TARGETS_HELP, type TargetFlags, withTargets } from '../targets.js';
 import { describeUnknownShare, reachesLimit, unknownShare } from '../unknown-share.js';
-import { CLI_VERSION, type CommandContext } from './context.js';
+import { CLI_VERSION } from '../version.js';
+import type { CommandContext } from './context.js';
 
 export const hasViolation = (findings: readonly Finding[]) =>
   findings.some((finding) => finding.status === 'violation');

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { FindingStatus } from '../finding.js';
+import type { FindingStatus } from '../finding-status.js';
 import type { Resource } from '../resource.js';
 
 /** What one check says of one resource; the evaluator adds resource, rule and exemptions. */

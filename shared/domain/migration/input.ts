@@ -6,9 +6,9 @@
 import { isIP } from 'node:net';
 import * as z from 'zod';
 import { InputValidationError } from '../../runtime/errors.js';
+import { parseInput } from '../../runtime/zod-issues.js';
 import { EXECUTION_QUOTAS, HISTORY_EVENTS, POLL_LOOK_EVENTS } from '../execution-history.js';
 import { type PollSchedule, pollScheduleSchema, WAIT_BUDGET_SECONDS } from '../workflow/index.js';
-import { parseInput } from '../zod-issues.js';
 
 /** The wait loops of the state machine, each polled with its own schedule. */
 export const POLL_LOOPS = ['snapshot', 'test', 'sync', 'complete', 'abort', 'durability'] as const;

@@ -1,7 +1,7 @@
 import { type CST, isNode, LineCounter, Parser, parseDocument, visit } from 'yaml';
 import { clip, listProblems } from '../../runtime/echo.js';
 import { GuardrailsError } from '../../runtime/errors.js';
-import { describeIssue, formatPath } from '../zod-issues.js';
+import { describeIssue, formatPath } from '../../runtime/zod-issues.js';
 import { type Policy, policySchema } from './schema.js';
 
 /** The policy file cannot be used; the message names file, line and field. */

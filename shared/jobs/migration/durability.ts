@@ -14,15 +14,11 @@ import { nameTaken, StepFunctionsUpgradeStarter } from '../../aws/upgrade-starte
 import type { Finding } from '../../domain/finding.js';
 import { REMEDIATION_ACTIONS } from '../../domain/remediation.js';
 import { nextPoll } from '../../domain/workflow/index.js';
+import type { UpgradeStarter } from '../../domain/workflow/runner.js';
 import { envBoolean, parseEnv } from '../../runtime/config.js';
 import { createLogger } from '../../runtime/logger.js';
-import {
-  awaitingChange,
-  checkGroup,
-  type DurabilityJobSettings,
-  type GroupCheckDeps,
-  type UpgradeStarter,
-} from '../durability.js';
+import { awaitingChange, checkGroup, type DurabilityJobSettings } from '../durability.js';
+import type { GroupCheckDeps } from '../durability-types.js';
 import { awsOptions, elastiCacheOf, eventsOf, wallClock, workflowConfig } from '../workflow/deps.js';
 import { releaseLock } from '../workflow/lock.js';
 import { parsed, type Step } from '../workflow/task.js';

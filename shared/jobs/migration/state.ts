@@ -8,7 +8,7 @@ import { RECORD_KINDS } from '../../aws/state-keys.js';
 import { type MigrationInput, parseMigrationInput } from '../../domain/migration/index.js';
 import type { Resource } from '../../domain/resource.js';
 import type { MigrationErrorName } from '../../domain/workflow/index.js';
-import { parseInput } from '../../domain/zod-issues.js';
+import { parseInput } from '../../runtime/zod-issues.js';
 import { APPROVAL_KINDS } from '../workflow/approval.js';
 import { WorkflowError } from '../workflow/errors.js';
 

@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { PLAN_VERDICTS, STAGED_ACTIONS } from '../../domain/readiness.js';
 import { parseUpgradeInput, type UpgradeInput } from '../../domain/upgrade.js';
 import type { UpgradeErrorName } from '../../domain/workflow/index.js';
-import { parseInput } from '../../domain/zod-issues.js';
+import { parseInput } from '../../runtime/zod-issues.js';
 import { APPROVAL_KINDS } from '../workflow/approval.js';
 import { WorkflowError } from '../workflow/errors.js';
 

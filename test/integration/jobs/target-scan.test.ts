@@ -14,7 +14,7 @@ import type { EncryptionBaseline } from '../../../shared/domain/drift.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { REMEDIATION_ACTIONS } from '../../../shared/domain/remediation.js';
 import { type Target, targetArnPrefix } from '../../../shared/domain/targets.js';
-import type { UpgradeStarter } from '../../../shared/jobs/durability.js';
+import type { UpgradeStarter } from '../../../shared/domain/workflow/runner.js';
 import { BASELINE_KIND, scanEncryptionDrift } from '../../../shared/jobs/encryption-drift.js';
 import { scanTarget, type TargetScanDeps } from '../../../shared/jobs/target-scan.js';
 import { createLogger } from '../../../shared/runtime/logger.js';

@@ -3,8 +3,8 @@
  * input held. Pure, so the domain, the handler stack and the CLI refuse input in one voice.
  */
 import type * as z from 'zod';
-import { echo } from '../runtime/echo.js';
-import { InputValidationError } from '../runtime/errors.js';
+import { echo } from './echo.js';
+import { InputValidationError } from './errors.js';
 
 type PathKey = PropertyKey;
 

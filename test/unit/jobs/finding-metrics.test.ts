@@ -1,7 +1,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Finding } from '../../../shared/domain/finding.js';
-import { publishFindingMetrics, unknownPercent } from '../../../shared/runtime/metrics.js';
+import { publishFindingMetrics, unknownPercent } from '../../../shared/jobs/finding-metrics.js';
 
 const finding = (rule: string, status: Finding['status'], action: string | null = null): Finding => ({
   resourceType: 'replication-group',
