@@ -23,6 +23,7 @@ import { CENTRAL_ACCOUNT, memberAccounts } from '../../../infra/local/emulator/a
 import { Clock } from '../../../infra/local/emulator/clock.js';
 import { seedFleet } from '../../../infra/local/emulator/fleet.js';
 import { REST_ROUTES, startEmulator } from '../../../infra/local/emulator/server.js';
+import { expectEvery } from '../../expect-every.js';
 
 const base = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'test' };
 const [member, other, outsider = ''] = memberAccounts(3);
@@ -118,9 +119,7 @@ describe('Routing: the SigV4 key picks the account, the signing region the regio
     // Assess
     const fleet = emulator.fleetOf(member ?? '', 'eu-west-1');
     expect(arns.length).toBe(4);
-    expect(
-      arns.every((arn) => arn.startsWith(`arn:aws:elasticache:eu-west-1:${member}:replicationgroup:`)),
-    ).toBe(true);
+    expectEvery(arns, (arn) => arn.startsWith(`arn:aws:elasticache:eu-west-1:${member}:replicationgroup:`));
     for (const [model, size] of sizes) expect(model.groups.size).toBe(model === fleet ? size + 1 : size);
     expect(fleet.groups.has('member-made')).toBe(true);
     const calls = emulator.faults.log.filter((entry) => entry.service === 'elasticache');
@@ -155,7 +154,7 @@ describe('Routing: the SigV4 key picks the account, the signing region the regio
     // Assess
     const arns = (answer.ResourceTagMappingList ?? []).map((mapping) => mapping.ResourceARN ?? '');
     expect(arns.length).toBeGreaterThan(0);
-    expect(arns.every((arn) => arn.includes(`:us-east-1:${other}:`))).toBe(true);
+    expectEvery(arns, (arn) => arn.includes(`:us-east-1:${other}:`));
     expect(emulator.faults.log.at(-1)).toMatchObject({
       service: 'tagging',
       account: other,
@@ -217,7 +216,11 @@ describe('Routing: the SigV4 key picks the account, the signing region the regio
     for (const { account, region, model } of pairs) {
       const keys = [...model.groups.values()].flatMap((group) => group.kmsKeyId ?? []);
       keyCount += keys.length;
-      expect(keys.every((key) => key.startsWith(`arn:aws:kms:${region}:${account}:key/`))).toBe(true);
+      expectEvery(
+        keys,
+        (key) => key.startsWith(`arn:aws:kms:${region}:${account}:key/`),
+        `${account} ${region}`,
+      );
       expect(model.arn('replicationgroup', 'x')).toBe(
         `arn:aws:elasticache:${region}:${account}:replicationgroup:x`,
       );

@@ -18,6 +18,7 @@ import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { type PlanStep, STAGED_ACTIONS } from '../../../shared/domain/readiness.js';
 import { scanDurability } from '../../../shared/jobs/durability.js';
 import { type UpgradeDeps, upgradeSteps } from '../../../shared/jobs/upgrade/steps.js';
+import { expectEvery } from '../../expect-every.js';
 import { legacyGroupState, REGION, type Stack, startStack } from '../harness.js';
 import { base, COMPATIBLE_STEPS, STARTS, TO_COMPATIBLE } from '../readiness-fleet.js';
 
@@ -470,7 +471,7 @@ rules:
       { clock: clock(), executionName: 'up-spent', onTaskToken: approveAll, wrap: watchApply },
     );
     expect(left.length).toBeGreaterThan(1);
-    expect(left.every((record) => record === undefined)).toBe(true);
+    expectEvery(left, (record) => record === undefined, 'approval records after apply');
   });
 
   it('refuses to start while another execution holds the group, changing nothing', async () => {
