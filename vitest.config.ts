@@ -3,7 +3,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 /**
  * Files that spend most of their time in child processes (packaging with `osls package`,
  * `npm pack`, the demo, a copy of the project run through tsx): tens of seconds each. They run
- * as the `slow` project, one at a time, so they never hold every worker the fast files need.
+ * as the `slow` project, one at a time once the fast files are done (vitest runs a project of
+ * one worker after the others), so they never hold a worker the fast files need and never
+ * compete with each other for the cores.
  */
 const SLOW = [
   'test/integration/deploy/real-aws.test.ts',
@@ -27,7 +29,14 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'fast', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...SLOW] },
+        // Vitest's default for `run` is one worker fewer than the cores: a single worker on 2 cores,
+        // while a fast file often waits on its in-process sandbox. One per core.
+        test: {
+          name: 'fast',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...SLOW],
+          maxWorkers: '100%',
+        },
       },
       { extends: true, test: { name: 'slow', include: SLOW, maxWorkers: 1 } },
     ],
