@@ -1,8 +1,22 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Files that spend most of their time in child processes (packaging with `osls package`,
+ * `npm pack`, the demo, a copy of the project run through tsx): tens of seconds each. They run
+ * as the `slow` project, one at a time once the fast files are done (vitest runs a project of
+ * one worker after the others), so they never hold a worker the fast files need and never
+ * compete with each other for the cores.
+ */
+const SLOW = [
+  'test/integration/deploy/real-aws.test.ts',
+  'test/integration/deploy/template.test.ts',
+  'test/integration/checks/add-a-check.test.ts',
+  'test/integration/cli/package.test.ts',
+  'test/integration/demo.test.ts',
+];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
     reporters: ['default', './test/summary-reporter.ts'],
     testTimeout: 30_000,
@@ -12,5 +26,19 @@ export default defineConfig({
       include: ['functions/**', 'shared/**', 'infra/**/*.ts'],
       reporter: ['text-summary'],
     },
+    projects: [
+      {
+        extends: true,
+        // Vitest's default for `run` is one worker fewer than the cores: a single worker on 2 cores,
+        // while a fast file often waits on its in-process sandbox. One per core.
+        test: {
+          name: 'fast',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...SLOW],
+          maxWorkers: '100%',
+        },
+      },
+      { extends: true, test: { name: 'slow', include: SLOW, maxWorkers: 1 } },
+    ],
   },
 });

@@ -5,11 +5,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startVitest } from 'vitest/node';
 import SummaryReporter from '../summary-reporter.js';
 
-/** Run vitest on one fixture file (globals, no config) and return the summary line. */
-async function summaryOf(fixture: string): Promise<string> {
+/**
+ * Run vitest on fixture files (globals, no config) and return the summary line. With more
+ * than one fixture, each runs as its own project, as `npm test` runs its `fast` and `slow` ones.
+ */
+async function summaryOf(...fixtures: string[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'guardrails-reporter-'));
   directories.push(dir);
-  await writeFile(join(dir, 'fixture.test.js'), fixture);
+  const names = fixtures.map((_, index) => `fixture-${index}.test.js`);
+  for (const [index, fixture] of fixtures.entries()) await writeFile(join(dir, names[index] ?? ''), fixture);
+  const projects =
+    names.length > 1 ? names.map((name) => ({ extends: true, test: { name, include: [name] } })) : undefined;
   const lines: string[] = [];
   const vitest = await startVitest(
     [],
@@ -21,6 +27,7 @@ async function summaryOf(fixture: string): Promise<string> {
       reporters: [new SummaryReporter({ write: (text) => lines.push(text) })],
       pool: 'threads',
       maxWorkers: 1,
+      ...(projects === undefined ? {} : { projects }),
     },
     {},
     {},
@@ -75,6 +82,21 @@ it.skip('is skipped', () => {});
 
       // Assess
       expect(line).toBe('1 passed, 1 failed, 1 skipped');
+    });
+
+    it('counts the tests of every project in one line', async () => {
+      // Prepare
+      // Each fixture's passing tests check that they run in a project of their own.
+      const inProject = (name: string) =>
+        `({ task }) => { if (task.file.projectName !== '${name}') throw new Error(task.file.projectName); }`;
+      const fast = `it('passes', ${inProject('fixture-0.test.js')}); it('passes too', () => {});`;
+      const slow = `it('fails', () => { throw new Error('no tarball'); }); it('passes', ${inProject('fixture-1.test.js')});`;
+
+      // Act
+      const line = await summaryOf(fast, slow);
+
+      // Assess
+      expect(line).toBe('3 passed, 1 failed');
     });
   });
 });

@@ -13,6 +13,7 @@ import { EXIT, runCli } from '../../../shared/cli/main.js';
 import { BASELINE_KIND } from '../../../shared/jobs/encryption-drift.js';
 import { APPROVAL_KIND } from '../../../shared/jobs/migration/index.js';
 import { captureIo } from '../../cli-io.js';
+import { expectEvery } from '../../expect-every.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
 
 const POLICY = `version: 1
@@ -118,8 +119,12 @@ describe('guardrails scan', () => {
       (JSON.parse(out).findings as { status: string; check: string; action: string | null }[])
         .filter((finding) => finding.status === 'violation' && finding.check === 'durability')
         .map((finding) => finding.action);
-    expect(actions(offline.out).every((action) => action?.startsWith('unknown: engine version'))).toBe(true);
-    expect(actions(online.out).every((action) => /^(in-place|staged|rebuild)/.test(action ?? ''))).toBe(true);
+    expectEvery(
+      actions(offline.out),
+      (action) => action?.startsWith('unknown: engine version') === true,
+      'offline',
+    );
+    expectEvery(actions(online.out), (action) => /^(in-place|staged|rebuild)/.test(action ?? ''), 'online');
   });
 
   it.each([

@@ -7,6 +7,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../shared/cli/main.js';
 import { captureIo } from '../../cli-io.js';
+import { expectEvery } from '../../expect-every.js';
 import { groupState, type Stack, startStack } from '../harness.js';
 
 const CHROMIUM = ['chromium', 'chromium-browser'].find(
@@ -147,7 +148,11 @@ describe.runIf(CHROMIUM !== undefined)('HTML report in headless Chromium', () =>
     expect(rows.filter((row) => !row.hidden).map((row) => row.text)).toEqual([
       expect.stringContaining('plain'),
     ]);
-    expect(rows.filter((row) => row.hidden).every((row) => !row.text.includes('plain'))).toBe(true);
+    expectEvery(
+      rows.filter((row) => row.hidden),
+      (row) => !row.text.includes('plain'),
+      'hidden rows',
+    );
   });
 
   it('hides the statuses unticked in the URL', async () => {
@@ -156,7 +161,15 @@ describe.runIf(CHROMIUM !== undefined)('HTML report in headless Chromium', () =>
 
     // Assess
     expect(rows.filter((row) => row.status === 'compliant').length).toBeGreaterThan(0);
-    expect(rows.filter((row) => row.hidden).every((row) => row.status === 'compliant')).toBe(true);
-    expect(rows.filter((row) => !row.hidden).every((row) => row.status !== 'compliant')).toBe(true);
+    expectEvery(
+      rows.filter((row) => row.hidden),
+      (row) => row.status === 'compliant',
+      'hidden rows',
+    );
+    expectEvery(
+      rows.filter((row) => !row.hidden),
+      (row) => row.status !== 'compliant',
+      'shown rows',
+    );
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT, runCli } from '../../../shared/cli/main.js';
 import { captureIo } from '../../cli-io.js';
+import { expectEvery } from '../../expect-every.js';
 import { groupState, legacyGroupState, type Stack, startStack } from '../harness.js';
 
 const POLICY = `version: 1
@@ -188,7 +189,7 @@ describe('Command: scan --format asff | ocsf', () => {
     const ocsf = JSON.parse((await cli(['scan', ...live(), '--format', 'ocsf'])).out) as {
       class_uid: number;
     }[];
-    expect(ocsf.every((finding) => finding.class_uid === 2003)).toBe(true);
+    expectEvery(ocsf, (finding) => finding.class_uid === 2003, 'OCSF findings');
     const plan = await cli(['plan', ...live(), '--format', 'asff']);
     expect(plan).toMatchObject({
       code: EXIT.usage,

@@ -11,6 +11,7 @@ import { seedFleet } from '../../../infra/local/emulator/fleet.js';
 import { EXIT, runCli } from '../../../shared/cli/main.js';
 import type { Finding } from '../../../shared/domain/finding.js';
 import { captureIo } from '../../cli-io.js';
+import { expectEvery } from '../../expect-every.js';
 import { type Stack, startStack } from '../harness.js';
 import { memberScan } from './member-scan.js';
 
@@ -94,10 +95,10 @@ describe('guardrails scan over accounts x regions', () => {
       for (const region of REGIONS) {
         const own = merged.filter((finding) => finding.account === account && finding.region === region);
         expect(own.length).toBeGreaterThan(0);
-        expect(own.every((finding) => finding.arn.includes(`:${region}:${account}:`))).toBe(true);
+        expectEvery(own, (finding) => finding.arn.includes(`:${region}:${account}:`), `${account} ${region}`);
         expect(byKey(own)).toEqual(byKey(await memberScan(account, region, policyPath, EXTERNAL_ID)));
       }
-    expect(merged.every((finding) => MEMBERS.includes(finding.account))).toBe(true);
+    expectEvery(merged, (finding) => MEMBERS.includes(finding.account), 'merged findings');
     expect(code).toBe(EXIT.violations);
     expect(err).toContain('6 targets: 6 scanned');
     expect(`${out}${err}`).not.toContain(EXTERNAL_ID);
@@ -126,8 +127,10 @@ describe('guardrails scan over accounts x regions', () => {
 
     const lines = out.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^account\s+region\s+resourceType\s+resourceId/);
-    expect(lines.slice(1, -2).every((line) => MEMBERS.some((account) => line.startsWith(account)))).toBe(
-      true,
+    expectEvery(
+      lines.slice(1, -2),
+      (line) => MEMBERS.some((account) => line.startsWith(account)),
+      'table rows',
     );
     expect(lines.at(-1)).toBe('6 targets: 6 scanned');
   });
@@ -275,7 +278,7 @@ describe('guardrails scan over accounts x regions', () => {
       }),
     );
     expect(plans.map((plan) => plan.arn).sort()).toEqual(groups.sort());
-    expect(plans.every((plan) => plan.arn.includes(`:${plan.region}:${plan.account}:`))).toBe(true);
+    expectEvery(plans, (plan) => plan.arn.includes(`:${plan.region}:${plan.account}:`), 'plans');
     expect(counted).toEqual({ total: 6, failed: 0 });
     expect(code).toBe(EXIT.compliant);
     expect(err).toContain('6 targets: 6 scanned');

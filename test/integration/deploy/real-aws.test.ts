@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { expectEvery } from '../../expect-every.js';
 import { evaluate, type PolicyStatement } from '../../iam-evaluation.js';
 import { FUNCTIONS, NODE_READERS } from '../../manifests.js';
 import {
@@ -85,7 +86,7 @@ function roleNamesIn(template: Template, packagedRegion: string, region: string)
       const resolved = parts.map((part) =>
         typeof part === 'string' ? part : (part as { Ref: string }).Ref === 'AWS::Region' ? region : part,
       );
-      expect(resolved.every((part) => typeof part === 'string')).toBe(true);
+      expectEvery(resolved, (part) => typeof part === 'string', `${id} name parts`);
       return { id, name: resolved.join(separator) };
     });
 }

@@ -15,6 +15,7 @@ import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { crossTargets, sameTarget, type Target, targetName } from '../../../shared/domain/targets.js';
 import { scanDurability } from '../../../shared/jobs/durability.js';
 import { createLogger } from '../../../shared/runtime/logger.js';
+import { expectEvery } from '../../expect-every.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
 
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
@@ -131,8 +132,10 @@ describe('Organisation scan: 12 accounts x 3 regions in the sandbox', () => {
     for (const target of TARGETS) {
       const findings = scan.runs.get(targetName(target))?.findings ?? [];
       expect(findings.length, targetName(target)).toBeGreaterThan(0);
-      expect(findings.every((finding) => finding.arn.includes(`:${target.region}:${target.account}:`))).toBe(
-        true,
+      expectEvery(
+        findings,
+        (finding) => finding.arn.includes(`:${target.region}:${target.account}:`),
+        targetName(target),
       );
       expect(order(findings), targetName(target)).toEqual(order(await singleAccountScan(target)));
     }
@@ -190,8 +193,10 @@ describe('Organisation scan: 12 accounts x 3 regions in the sandbox', () => {
     for (const target of scanned) {
       const findings = scan.runs.get(targetName(target))?.findings ?? [];
       expect(findings.length, targetName(target)).toBeGreaterThan(0);
-      expect(findings.every((finding) => finding.arn.includes(`:${target.region}:${target.account}:`))).toBe(
-        true,
+      expectEvery(
+        findings,
+        (finding) => finding.arn.includes(`:${target.region}:${target.account}:`),
+        targetName(target),
       );
       expect(order(findings), targetName(target)).toEqual(order(await singleAccountScan(target)));
     }
@@ -221,9 +226,11 @@ describe('Organisation scan: 12 accounts x 3 regions in the sandbox', () => {
       });
     }
     const imports = stack.emulator.faults.log.filter((entry) => entry.action === 'BatchImportFindings');
-    expect(
-      imports.every((entry) => stack.emulator.accounts.issued(entry.accessKeyId)?.account === entry.account),
-    ).toBe(true);
+    expectEvery(
+      imports,
+      (entry) => stack.emulator.accounts.issued(entry.accessKeyId)?.account === entry.account,
+      'BatchImportFindings requests',
+    );
     expect(stack.emulator.securityHub.findings(CENTRAL_ACCOUNT, REGION).size).toBe(0);
   }, 120_000);
 

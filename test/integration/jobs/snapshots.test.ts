@@ -3,6 +3,7 @@ import type { SnapshotState } from '../../../infra/local/emulator/model.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { DETAIL_TYPES, EventPublisher } from '../../../shared/aws/notify.js';
 import { cleanupSnapshots } from '../../../shared/jobs/snapshots.js';
+import { expectEvery } from '../../expect-every.js';
 import { REGION, type Stack, startStack } from '../harness.js';
 
 const DAY = 86_400_000;
@@ -71,9 +72,11 @@ describe('Function: cleanupSnapshots', () => {
       'ours-a-older',
       'ours-c-old',
     ]);
-    expect(
-      announced.every((detail) => detail.action === 'deleted' && detail.snapshot.durability === 'disabled'),
-    ).toBe(true);
+    expectEvery(
+      announced,
+      (detail) => detail.action === 'deleted' && detail.snapshot.durability === 'disabled',
+      'snapshot events',
+    );
     expect([...stack.emulator.model.snapshots.keys()].sort()).toEqual([
       'ours-a-new',
       'ours-b-only',

@@ -19,6 +19,7 @@ import { type PlanStep, STAGED_ACTIONS } from '../../../shared/domain/readiness.
 import { scanDurability } from '../../../shared/jobs/durability.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
 import { upgradeSteps } from '../../../shared/jobs/upgrade/steps.js';
+import { expectEvery } from '../../expect-every.js';
 import { legacyGroupState, REGION, type Stack, startStack } from '../harness.js';
 import { base, COMPATIBLE_STEPS, STARTS, TO_COMPATIBLE } from '../readiness-fleet.js';
 
@@ -471,7 +472,7 @@ rules:
       { clock: clock(), executionName: 'up-spent', onTaskToken: approveAll, wrap: watchApply },
     );
     expect(left.length).toBeGreaterThan(1);
-    expect(left.every((record) => record === undefined)).toBe(true);
+    expectEvery(left, (record) => record === undefined, 'approval records after apply');
   });
 
   it('refuses to start while another execution holds the group, changing nothing', async () => {

@@ -15,6 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EXIT, runCli } from '../../../shared/cli/main.js';
 import { captureIo } from '../../cli-io.js';
+import { expectEvery } from '../../expect-every.js';
 
 const POLICY = `version: 1
 rules:
@@ -233,7 +234,7 @@ describe('Command: scan', () => {
       const code = await runCli(['scan', '--policy', policyPath, '--status', 'compliant'], io);
 
       // Assess
-      expect(shown(io.out()).every((line) => line.startsWith('compliant '))).toBe(true);
+      expectEvery(shown(io.out()), (line) => line.startsWith('compliant '), 'shown lines');
       expect(code).toBe(EXIT.violations);
     });
 

@@ -10,6 +10,7 @@ import {
   planDurability,
 } from '../../../shared/domain/readiness.js';
 import type { Resource } from '../../../shared/domain/resource.js';
+import { expectEvery } from '../../expect-every.js';
 
 /** A group that already meets every prerequisite of durability, not yet durable. */
 const READY: GroupFacts = {
@@ -214,7 +215,7 @@ describe('Function: planDurability', () => {
         { ReplicationGroupId: 'orders', Durability: 'async', ApplyImmediately: true },
       ],
     ]);
-    expect(plan.steps.every((step) => step.expectedMinutes > 0)).toBe(true);
+    expectEvery(plan.steps, (step) => step.expectedMinutes > 0, 'steps');
   });
 
   it('lets a step run unattended only when the policy allows it and clients need not switch', () => {
