@@ -30,9 +30,7 @@ export type Format = (typeof FORMATS)[number]['name'];
  * formatsFor('rows'); // ['table', 'json', 'csv', 'markdown', 'html']
  */
 export function formatsFor(kind: OutputKind): Format[] {
-  return FORMATS.filter((format) => format.writes[kind as keyof typeof format.writes] !== undefined).map(
-    (format) => format.name,
-  );
+  return FORMATS.filter((format) => kind in format.writes).map((format) => format.name);
 }
 
 /** The writer of `format` for `output`, when the format writes that kind. */
