@@ -2,15 +2,7 @@ import type { ObservedEncryption } from '../domain/drift.js';
 import type { Summary } from '../domain/evaluate.js';
 import type { Finding, FindingStatus } from '../domain/finding.js';
 import type { Glob } from '../domain/glob.js';
-import { arnLocation, toAsff, toOcsf } from '../domain/security-findings.js';
-import { TARGET_CHECK } from '../domain/targets.js';
-import { redactSecrets } from '../runtime/redact.js';
-import { renderHtmlReport } from './html.js';
-import { CLI_VERSION } from './version.js';
-
-/** `asff` and `ocsf` are for findings (scan): Security Hub's format and OCSF's Compliance Finding. */
-export const FORMATS = ['table', 'json', 'csv', 'markdown', 'html', 'asff', 'ocsf'] as const;
-export type Format = (typeof FORMATS)[number];
+import { arnLocation } from '../domain/security-findings.js';
 
 /** What a report holds: the whole fleet's summary and the findings shown, most urgent first. */
 export interface Report {
@@ -28,7 +20,8 @@ export interface Report {
   targets?: { total: number; failed: number; line: string };
 }
 
-const COLUMNS = [
+/** A finding's columns, in the order every format shows them. */
+export const FINDING_COLUMNS = [
   'resourceType',
   'resourceId',
   'rule',
@@ -118,17 +111,17 @@ export function countLine(
 }
 
 /** Where a finding's resource lives, read from its ARN (region first, as JSON has always shown it). */
-function whereOf(finding: Finding): { region: string; account: string } {
+export function whereOf(finding: Finding): { region: string; account: string } {
   const { region, account } = arnLocation(finding.arn);
   return { region, account };
 }
 
 /** A row's cells; `located` puts the account and region first. */
-function cells(finding: Finding, located = false): string[] {
+export function findingCells(finding: Finding, located = false): string[] {
   const where = whereOf(finding);
   return [
     ...(located ? [where.account, where.region] : []),
-    ...COLUMNS.map((column) => {
+    ...FINDING_COLUMNS.map((column) => {
       const value = finding[column];
       if (column === 'reason' && finding.notes !== undefined && finding.notes.length > 0) {
         return `${finding.reason} (${finding.notes.join('; ')})`;
@@ -213,80 +206,4 @@ export function table(rows: string[][], fitTo?: FitTo): string {
 }
 
 /** Where a finding's resource lives: CSV and JSON carry it beside the finding. */
-const located = (finding: Finding) => ({ ...finding, ...whereOf(finding) });
-
-/** How to render: `width` cuts a table to a terminal's columns; json, csv and html are never cut. */
-export interface RenderOptions {
-  now?: Date;
-  width?: number;
-}
-
-/**
- * Render a report in one of the CLI's formats. A table ends with a line that counts the whole
- * fleet's findings ({@link countLine}).
- *
- * @example
- * process.stdout.write(renderReport(report, 'csv'));
- */
-export function renderReport(report: Report, format: Format, options: RenderOptions = {}): string {
-  const byTarget = report.targets !== undefined;
-  const header = [...(byTarget ? ['account', 'region'] : []), ...COLUMNS];
-  const rows = report.findings.map((finding) => cells(finding, byTarget));
-  switch (format) {
-    case 'json':
-      return `${JSON.stringify({ ...report, findings: report.findings.map(located) }, redactSecrets, 2)}\n`;
-    case 'csv': {
-      const lines = [
-        [...COLUMNS, 'arn', 'account', 'region'],
-        ...report.findings.map((finding) => {
-          const { account, region } = whereOf(finding);
-          return [...cells(finding), finding.arn, account, region];
-        }),
-      ];
-      return `${lines.map((row) => row.map(csvField).join(',')).join('\n')}\n`;
-    }
-    case 'markdown': {
-      const escapePipes = (cell: string) => cell.replaceAll('|', '\\|');
-      const lines = [header, header.map(() => '---'), ...rows].map(
-        (row) => `| ${row.map(escapePipes).join(' | ')} |`,
-      );
-      return `${lines.join('\n')}\n`;
-    }
-    case 'table': {
-      const targetsLine = report.targets === undefined ? '' : `${report.targets.line}\n`;
-      if (report.summary.total === 0) return `No resource matched any rule.\n${targetsLine}`;
-      const fitTo =
-        options.width === undefined
-          ? undefined
-          : {
-              width: options.width,
-              absorbing: header.indexOf('reason'),
-              keep: [header.indexOf('resourceId'), header.indexOf('rule'), header.indexOf('status')],
-            };
-      const body = rows.length === 0 ? 'No finding matches the filter.' : table([header, ...rows], fitTo);
-      const counts = countLine('findings', report.summary.byStatus, rows.length, report.filter);
-      return `${body}\n${counts}\n${targetsLine}`;
-    }
-    case 'html':
-      return renderHtmlReport(report, { scannedAt: options.now ?? new Date() });
-    case 'asff':
-    case 'ocsf':
-      return `${JSON.stringify(securityFindings(report.findings, format, options.now ?? new Date()), redactSecrets, 2)}\n`;
-  }
-}
-
-/**
- * Findings as Security Hub (ASFF, ready for BatchImportFindings) or OCSF Compliance Findings,
- * each in the account and region of its resource (the product account too, as a CLI run has
- * no other). A target that could not be scanned is no resource's finding: it is left out (the
- * run's targets line on stderr names it).
- */
-function securityFindings(findings: readonly Finding[], format: 'asff' | 'ocsf', now: Date) {
-  const ofResources = findings.filter((finding) => finding.check !== TARGET_CHECK);
-  return ofResources.map((finding) => {
-    const context = { ...whereOf(finding), now };
-    return format === 'asff'
-      ? toAsff(finding, context)
-      : toOcsf(finding, { ...context, version: CLI_VERSION });
-  });
-}
+export const locatedFinding = (finding: Finding) => ({ ...finding, ...whereOf(finding) });

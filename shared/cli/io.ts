@@ -4,9 +4,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { type Command, Option, type OptionValues } from '@commander-js/extra-typings';
-import { InputValidationError } from '../runtime/errors.js';
-import { csvField, FORMATS, type Format, table } from './format.js';
-import { renderHtmlTable } from './html.js';
+import type { Output, OutputKind, View } from './formats/output.js';
+import { type Format, formatsFor, render } from './formats/registry.js';
 
 /**
  * Exit codes, as documented in the README. A scan exits `violations` before
@@ -32,14 +31,18 @@ export interface OutputFlags {
   output?: string;
 }
 
-/** Adds `--format` and `--output`. */
+/**
+ * Adds `--format`, offering exactly the formats that write the command's `kind` of output (the
+ * parser refuses any other before the command runs), and `--output`.
+ */
 export function withOutput<Args extends unknown[], Opts extends OptionValues, Global extends OptionValues>(
   command: Command<Args, Opts, Global>,
+  kind: OutputKind,
 ) {
   return command
     .addOption(
       new Option('--format <format>', 'output format (default: table on a terminal, else json)').choices(
-        FORMATS,
+        formatsFor(kind),
       ),
     )
     .option('--output <file>', 'write to a file instead of stdout');
@@ -64,45 +67,21 @@ export interface CommandResult {
   columns: string[];
 }
 
+/** The command's output in the asked `--format` (or the default), to stdout or the `--output` file. */
+export async function emitOutput(
+  output: Output,
+  flags: OutputFlags,
+  io: CliIo,
+  view: View = {},
+): Promise<void> {
+  await emit(render(output, formatOf(flags, io), view), flags, io);
+}
+
 /**
  * A command's result as lines of text by default (what a person reads), or as rows in the
  * asked `--format` / to the `--output` file (what a script reads).
  */
 export async function emitResult(result: CommandResult, flags: OutputFlags, io: CliIo): Promise<void> {
   if (flags.format === undefined && flags.output === undefined) io.stdout(result.text);
-  else await emit(renderRows(result.rows, result.columns, formatOf(flags, io)), flags, io);
-}
-
-/**
- * Rows in any format but html (a report of findings is the only html page). A table is cut to
- * `width` (its last column gives up room first) and ends with `footer` when given.
- */
-export function renderRows(
-  rows: Record<string, string>[],
-  columns: string[],
-  format: Format,
-  view: { width?: number; footer?: string; title?: string } = {},
-): string {
-  const cells = rows.map((row) => columns.map((column) => row[column] ?? ''));
-  switch (format) {
-    case 'json':
-      return `${JSON.stringify(rows, null, 2)}\n`;
-    case 'csv':
-      return `${[columns, ...cells].map((row) => row.map(csvField).join(',')).join('\n')}\n`;
-    case 'markdown':
-      return `${[columns, columns.map(() => '---'), ...cells].map((row) => `| ${row.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`).join('\n')}\n`;
-    case 'asff':
-    case 'ocsf':
-      throw new InputValidationError(`--format ${format} is for findings: use it with guardrails scan`);
-    case 'html':
-      return renderHtmlTable(view.title ?? 'elasticache-guardrails', rows, columns, view.footer);
-    case 'table': {
-      const fitTo =
-        view.width === undefined
-          ? undefined
-          : { width: view.width, absorbing: columns.length - 1, keep: [0, columns.indexOf('resourceId')] };
-      const body = rows.length === 0 ? 'nothing to show' : table([columns, ...cells], fitTo);
-      return view.footer === undefined ? `${body}\n` : `${body}\n${view.footer}\n`;
-    }
-  }
+  else await emitOutput({ kind: 'rows', rows: result.rows, columns: result.columns }, flags, io);
 }

@@ -148,11 +148,11 @@ export function addDecisions(
   verbs: DecisionVerbs,
   context: CommandContext,
 ): void {
-  withOutput(withTable(withAws(parent.command('approve'))))
+  withOutput(withTable(withAws(parent.command('approve'))), 'rows')
     .description(verbs.approve)
     .argument('<replication-group-id>')
     .action((group, flags) => answer(workflow, group, flags, { approved: true, by: operator() }, context));
-  withOutput(withTable(withAws(parent.command('reject'))))
+  withOutput(withTable(withAws(parent.command('reject'))), 'rows')
     .description(verbs.reject)
     .argument('<replication-group-id>')
     .requiredOption('--reason <text>', 'why (recorded in the failure)')

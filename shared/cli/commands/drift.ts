@@ -32,16 +32,7 @@ import { BASELINE_KIND } from '../../jobs/encryption-drift.js';
 import { clip } from '../../runtime/echo.js';
 import { InputValidationError } from '../../runtime/errors.js';
 import { countLine, type FindingFilter, passes } from '../format.js';
-import {
-  type CliIo,
-  EXIT,
-  emit,
-  formatOf,
-  type OutputFlags,
-  renderRows,
-  widthOf,
-  withOutput,
-} from '../io.js';
+import { type CliIo, EXIT, emitOutput, type OutputFlags, widthOf, withOutput } from '../io.js';
 import {
   type AwsFlags,
   type FilterFlags,
@@ -244,13 +235,16 @@ async function drift(flags: DriftFlags, io: CliIo) {
         (a.resourceId < b.resourceId ? -1 : a.resourceId > b.resourceId ? 1 : 0),
     );
   const footer = countLine('transitions', counts, shown.length, text, KIND_ORDER);
-  await emit(
-    renderRows(shown, [...(located ? ['account', 'region'] : []), ...DRIFT_COLUMNS], formatOf(flags, io), {
-      width: widthOf(flags, io),
+  await emitOutput(
+    {
+      kind: 'rows',
+      rows: shown,
+      columns: [...(located ? ['account', 'region'] : []), ...DRIFT_COLUMNS],
       footer: targets === undefined ? footer : `${footer}\n${targets.line}`,
-    }),
+    },
     flags,
     io,
+    { width: widthOf(flags, io) },
   );
   // The whole fleet decides, whatever the filter shows.
   if (rows.length > 0) return EXIT.violations;
@@ -259,7 +253,7 @@ async function drift(flags: DriftFlags, io: CliIo) {
 
 /** Adds `drift` to `parent`. */
 export function addDrift(parent: CommandUnknownOpts, context: CommandContext): void {
-  withTargets(withFilters(withTable(withOutput(withFleet(parent.command('drift'))))))
+  withTargets(withFilters(withTable(withOutput(withFleet(parent.command('drift')), 'rows'))))
     .description(
       'StorageEncryptionType now, against the stored baselines or a previous `scan --format json` report.',
     )

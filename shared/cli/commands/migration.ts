@@ -141,7 +141,7 @@ async function status(
 /** `migration start`, with `--local` and its flags only where the entry point offers a local runner. */
 function addStart(migration: CommandUnknownOpts, context: CommandContext): void {
   const offersLocal = context.runners.local !== undefined;
-  const command = withOutput(withTable(withAws(migration.command('start'))))
+  const command = withOutput(withTable(withAws(migration.command('start'))), 'rows')
     .description(
       `Start a migration into a replication group (Step Functions${offersLocal ? ', or --local against the sandbox' : ''}).`,
     )
@@ -175,7 +175,7 @@ function addStart(migration: CommandUnknownOpts, context: CommandContext): void 
 export function addMigration(parent: CommandUnknownOpts, context: CommandContext): void {
   const migration = parent.command('migration').description('Operate the online-migration state machine.');
   addStart(migration, context);
-  withOutput(withTable(withAws(migration.command('status'))))
+  withOutput(withTable(withAws(migration.command('status'))), 'rows')
     .description("A group's migration: the running execution, an approval wait, an abort request.")
     .argument('<replication-group-id>')
     .option('--execution-arn <arn>', 'also read this execution from Step Functions')
@@ -204,7 +204,7 @@ export function addMigration(parent: CommandUnknownOpts, context: CommandContext
     },
     context,
   );
-  withOutput(withTable(withAws(migration.command('abort'))))
+  withOutput(withTable(withAws(migration.command('abort'))), 'rows')
     .description(
       'Abort a running migration (Force=true only if its execution started it); the snapshot is kept.',
     )

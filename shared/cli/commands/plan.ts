@@ -11,16 +11,7 @@ import {
 } from '../../domain/fleet-plan.js';
 import type { Resource } from '../../domain/resource.js';
 import { arnLocation } from '../../domain/security-findings.js';
-import {
-  type CliIo,
-  EXIT,
-  emit,
-  formatOf,
-  type OutputFlags,
-  renderRows,
-  widthOf,
-  withOutput,
-} from '../io.js';
+import { type CliIo, EXIT, emitOutput, type OutputFlags, widthOf, withOutput } from '../io.js';
 import { type FilterFlags, type FleetFlags, withFilters, withFleet } from '../options.js';
 import { fleetOfRun } from '../target-run.js';
 import { TARGETS_HELP, type TargetFlags, withTargets } from '../targets.js';
@@ -80,46 +71,42 @@ async function plan(flags: FleetFlags & OutputFlags & FilterFlags & TargetFlags,
   const summary = `${plans.length} group plan(s): ${Object.entries(counts)
     .map(([verdict, count]) => `${count} ${verdict}`)
     .join(', ')}${rows.length === plans.length ? '' : ` (${rows.length} shown)`}`;
-  const format = formatOf(flags, io);
   const located = targets !== undefined;
-  const text =
-    format === 'json'
-      ? `${JSON.stringify(
-          {
-            summary: counts,
-            ...(targets === undefined
-              ? {}
-              : { targets: { total: targets.total, failed: targets.failed }, failures: targets.failures }),
-            plans: rows.map(({ resource, rule, plan: detail }) => ({
-              resourceId: resource.id,
-              arn: resource.arn,
-              region: arnLocation(resource.arn).region,
-              account: arnLocation(resource.arn).account,
-              rule,
-              current: current(resource),
-              ...detail,
-            })),
-          },
-          null,
-          2,
-        )}\n`
-      : renderRows(
-          rows.map((each) => planRow(each, located)),
-          [...(located ? ['account', 'region'] : []), ...COLUMNS],
-          format,
-          {
-            width: widthOf(flags, io),
-            footer: targets === undefined ? summary : `${summary}\n${targets.line}`,
-            title: 'guardrails plan',
-          },
-        );
-  await emit(text, flags, io);
+  // A script reads every fact of each plan, and the targets' failures.
+  const data = {
+    summary: counts,
+    ...(targets === undefined
+      ? {}
+      : { targets: { total: targets.total, failed: targets.failed }, failures: targets.failures }),
+    plans: rows.map(({ resource, rule, plan: detail }) => ({
+      resourceId: resource.id,
+      arn: resource.arn,
+      region: arnLocation(resource.arn).region,
+      account: arnLocation(resource.arn).account,
+      rule,
+      current: current(resource),
+      ...detail,
+    })),
+  };
+  await emitOutput(
+    {
+      kind: 'rows',
+      rows: rows.map((each) => planRow(each, located)),
+      columns: [...(located ? ['account', 'region'] : []), ...COLUMNS],
+      footer: targets === undefined ? summary : `${summary}\n${targets.line}`,
+      title: 'guardrails plan',
+      data,
+    },
+    flags,
+    io,
+    { width: widthOf(flags, io) },
+  );
   return targets !== undefined && targets.failed > 0 ? EXIT.aws : EXIT.compliant;
 }
 
 /** Adds `plan` to `parent`. */
 export function addPlan(parent: CommandUnknownOpts, context: CommandContext): void {
-  withTargets(withFilters(withOutput(withFleet(parent.command('plan')))))
+  withTargets(withFilters(withOutput(withFleet(parent.command('plan')), 'rows')))
     .description(
       'For every replication group a durability rule covers: its state, the target, and the online steps (or the rebuild) that get it there.',
     )

@@ -6,7 +6,7 @@ import { describeVerdict, planFleet } from '../../domain/fleet-plan.js';
 import { clip } from '../../runtime/echo.js';
 import { InputValidationError } from '../../runtime/errors.js';
 import { withEngineVersions } from '../fleet-source.js';
-import { type CliIo, EXIT, emit, emitResult, formatOf, type OutputFlags, withOutput } from '../io.js';
+import { type CliIo, EXIT, emitOutput, emitResult, type OutputFlags, withOutput } from '../io.js';
 import { type FleetFlags, fleetOf, liveOptions, withFleet } from '../options.js';
 import type { CommandContext } from './context.js';
 import { hasViolation } from './scan.js';
@@ -39,39 +39,43 @@ async function explain(flags: FleetFlags & OutputFlags & { resource: string }, i
     explanation.flatMap((rule) => rule.findings),
     policy,
   );
-  if (formatOf(flags, io) === 'json') {
-    const readiness = plans.map(({ rule, plan }) => ({ rule, ...plan }));
-    await emit(`${JSON.stringify({ resource, rules: explanation, plans: readiness }, null, 2)}\n`, flags, io);
-  } else {
-    const lines = [`${resource.type} ${resource.id} (${resource.arn})`];
-    for (const rule of explanation) {
-      lines.push('', `${rule.rule} [${rule.mode}]: ${rule.matches ? 'applies' : 'does not apply'}`);
-      for (const item of rule.criteria) lines.push(`  ${item.holds ? '+' : '-'} ${item.criterion}`);
-      for (const finding of rule.findings) lines.push(`  => ${finding.status}: ${finding.reason}`);
-      for (const { plan } of plans.filter((item) => item.rule === rule.rule)) {
-        lines.push(`  plan: ${describeVerdict(plan)}`);
-        if (plan.verdict === 'in-place' || plan.verdict === 'staged')
-          for (const [index, step] of plan.steps.entries())
-            lines.push(
-              `    ${index + 1}. ${step.summary} (${step.unattended ? 'unattended' : 'needs approval'}; ~${step.expectedMinutes} min)`,
-            );
-      }
+  const readiness = plans.map(({ rule, plan }) => ({ rule, ...plan }));
+  const lines = [`${resource.type} ${resource.id} (${resource.arn})`];
+  for (const rule of explanation) {
+    lines.push('', `${rule.rule} [${rule.mode}]: ${rule.matches ? 'applies' : 'does not apply'}`);
+    for (const item of rule.criteria) lines.push(`  ${item.holds ? '+' : '-'} ${item.criterion}`);
+    for (const finding of rule.findings) lines.push(`  => ${finding.status}: ${finding.reason}`);
+    for (const { plan } of plans.filter((item) => item.rule === rule.rule)) {
+      lines.push(`  plan: ${describeVerdict(plan)}`);
+      if (plan.verdict === 'in-place' || plan.verdict === 'staged')
+        for (const [index, step] of plan.steps.entries())
+          lines.push(
+            `    ${index + 1}. ${step.summary} (${step.unattended ? 'unattended' : 'needs approval'}; ~${step.expectedMinutes} min)`,
+          );
     }
-    await emit(`${lines.join('\n')}\n`, flags, io);
   }
+  await emitOutput(
+    {
+      kind: 'document',
+      text: `${lines.join('\n')}\n`,
+      data: { resource, rules: explanation, plans: readiness },
+    },
+    flags,
+    io,
+  );
   return hasViolation(explanation.flatMap((rule) => rule.findings)) ? EXIT.violations : EXIT.compliant;
 }
 
 /** Adds `policy validate` and `policy explain` to `parent`. */
 export function addPolicy(parent: CommandUnknownOpts, context: CommandContext): void {
   const policy = parent.command('policy').description('Check and explain a policy.');
-  withOutput(policy.command('validate'))
+  withOutput(policy.command('validate'), 'rows')
     .description('Check a policy file; every problem is shown with its line.')
     .argument('<file>', 'policy file (YAML)')
     .action(async (file, flags) => {
       context.exit.code = await validate(file, flags, context.io);
     });
-  withOutput(withFleet(policy.command('explain')))
+  withOutput(withFleet(policy.command('explain')), 'document')
     .description('Which rules match a resource, why, and what they find.')
     .requiredOption('--resource <id>', 'replication group id, serverless cache name or ARN')
     .action(async (flags) => {

@@ -9,9 +9,8 @@ import type { Finding } from '../../domain/finding.js';
 import { planFleet, withPlanVerdicts } from '../../domain/fleet-plan.js';
 import type { Policy } from '../../domain/policy/schema.js';
 import type { DescribedFleet } from '../fleet-source.js';
-import { byUrgency, passes, renderReport, STATUS_ORDER } from '../format.js';
-import { renderHtmlReport } from '../html.js';
-import { type CliIo, EXIT, emit, formatOf, type OutputFlags, widthOf, withOutput } from '../io.js';
+import { byUrgency, passes, STATUS_ORDER } from '../format.js';
+import { type CliIo, EXIT, emitOutput, type OutputFlags, widthOf, withOutput } from '../io.js';
 import { type FilterFlags, type FleetFlags, filterOf, withFilters, withFleet } from '../options.js';
 import { fleetOfRun, type RunTargets } from '../target-run.js';
 import { TARGETS_HELP, type TargetFlags, withTargets } from '../targets.js';
@@ -64,11 +63,10 @@ async function scan(flags: ScanFlags, io: CliIo): Promise<number> {
   const scannedAt = new Date();
   const result = await scanned(flags, io, policy, scannedAt);
   const { findings, fleet, targets } = result;
-  const format = formatOf(flags, io);
   const { filter, text } = filterOf(flags);
   const shown = byUrgency(findings).filter((finding) => passes(finding, filter));
   // JSON keeps the raw encryption state too: a later `drift --baseline` compares with it.
-  const resources = format === 'json' ? fleet.resources.map(observedEncryption) : undefined;
+  const resources = fleet.resources.map(observedEncryption);
   const report = {
     summary: summarize(findings),
     findings: shown,
@@ -80,20 +78,17 @@ async function scan(flags: ScanFlags, io: CliIo): Promise<number> {
         : { total: targets.total, failed: targets.failed, line: targets.line },
   };
   // The HTML header names the policy by its hash: the same path can hold another policy later.
-  const rendered =
-    format === 'html'
-      ? renderHtmlReport(report, {
-          scannedAt,
-          version: CLI_VERSION,
-          policy: {
-            path: flags.policy,
-            sha256: createHash('sha256')
-              .update(await readFile(flags.policy))
-              .digest('hex'),
-          },
-        })
-      : renderReport(report, format, { width: widthOf(flags, io) });
-  await emit(rendered, flags, io);
+  const page = {
+    scannedAt,
+    version: CLI_VERSION,
+    policy: {
+      path: flags.policy,
+      sha256: createHash('sha256')
+        .update(await readFile(flags.policy))
+        .digest('hex'),
+    },
+  };
+  await emitOutput({ kind: 'report', report, page }, flags, io, { width: widthOf(flags, io) });
   const share = unknownShare(findings, fleet.resources, fleet.lacking);
   const limitReached = reachesLimit(share, flags.maxUnknown);
   if (share.unknown > 0)
@@ -109,7 +104,7 @@ async function scan(flags: ScanFlags, io: CliIo): Promise<number> {
 
 /** Adds `scan` to `parent`. */
 export function addScan(parent: CommandUnknownOpts, context: CommandContext): void {
-  withTargets(withFilters(withOutput(withFleet(parent.command('scan')))))
+  withTargets(withFilters(withOutput(withFleet(parent.command('scan')), 'report')))
     .description('Evaluate every replication group and serverless cache against the policy.')
     .option(
       '--max-unknown <percent>',

@@ -6,16 +6,7 @@ import { snapshotName } from '../../domain/snapshot-name.js';
 import { cleanupSnapshots } from '../../jobs/snapshots.js';
 import { clip } from '../../runtime/echo.js';
 import { InputValidationError } from '../../runtime/errors.js';
-import {
-  type CliIo,
-  EXIT,
-  emit,
-  emitResult,
-  formatOf,
-  type OutputFlags,
-  renderRows,
-  withOutput,
-} from '../io.js';
+import { type CliIo, EXIT, emitOutput, emitResult, type OutputFlags, withOutput } from '../io.js';
 import { type AwsFlags, awsOptions, stateStoreOf, tableOf, withAws, withTable } from '../options.js';
 import type { CommandContext } from './context.js';
 
@@ -50,7 +41,7 @@ async function list(flags: AwsFlags & OutputFlags, io: CliIo) {
     size: record.size ?? '',
     createdAt: record.createdAt ?? '',
   }));
-  await emit(renderRows(rows, LIST_COLUMNS, formatOf(flags, io)), flags, io);
+  await emitOutput({ kind: 'rows', rows, columns: LIST_COLUMNS }, flags, io);
   return EXIT.compliant;
 }
 
@@ -96,19 +87,19 @@ async function cleanup(flags: CleanupFlags, io: CliIo, now: CommandContext['now'
 /** Adds `snapshot create|list|cleanup` to `parent`. */
 export function addSnapshot(parent: CommandUnknownOpts, context: CommandContext): void {
   const snapshot = parent.command('snapshot').description("This app's tagged snapshots.");
-  withOutput(withAws(snapshot.command('create')))
+  withOutput(withAws(snapshot.command('create')), 'rows')
     .description('Snapshot a replication group now, tagged as ours (expired by `snapshot cleanup`).')
     .argument('<replication-group-id>')
     .option('--reason <text>', 'why (the guardrails:reason tag)', 'manual')
     .action(async (group, flags) => {
       context.exit.code = await create(group, flags, context.io, context.now);
     });
-  withOutput(withAws(snapshot.command('list')))
+  withOutput(withAws(snapshot.command('list')), 'rows')
     .description('Our snapshots with their Durability and size.')
     .action(async (flags) => {
       context.exit.code = await list(flags, context.io);
     });
-  withTable(withOutput(withAws(snapshot.command('cleanup'))))
+  withTable(withOutput(withAws(snapshot.command('cleanup')), 'rows'))
     .description(
       "Delete our snapshots past the retention (never a group's newest); a dry run unless --apply.",
     )

@@ -128,7 +128,7 @@ async function abort(context: RunnerContext, commands: CommandContext, group: st
 /** `upgrade start`, with `--local` only where the entry point offers a local runner. */
 function addStart(upgrade: CommandUnknownOpts, context: CommandContext): void {
   const offersLocal = context.runners.local !== undefined;
-  const command = withOutput(withTable(withAws(upgrade.command('start'))))
+  const command = withOutput(withTable(withAws(upgrade.command('start'))), 'rows')
     .description(
       `Start a staged durability upgrade of a replication group (Step Functions${offersLocal ? ', or --local against the sandbox' : ''}).`,
     )
@@ -163,7 +163,7 @@ export function addUpgrade(parent: CommandUnknownOpts, context: CommandContext):
     .command('upgrade')
     .description('Operate the staged durability-upgrade state machine.');
   addStart(upgrade, context);
-  withOutput(withTable(withAws(upgrade.command('status'))))
+  withOutput(withTable(withAws(upgrade.command('status'))), 'rows')
     .description("A group's upgrade: the execution holding the group's lock, an approval wait.")
     .argument('<replication-group-id>')
     .action(async (group, flags: verbs.TableFlags & OutputFlags) => {
@@ -180,7 +180,7 @@ export function addUpgrade(parent: CommandUnknownOpts, context: CommandContext):
     },
     context,
   );
-  withOutput(withTable(withAws(upgrade.command('abort'))))
+  withOutput(withTable(withAws(upgrade.command('abort'))), 'rows')
     .description(
       `Abort a running upgrade. An approval waiting is rejected (${UPGRADE_ERRORS.rejected}, the reason says aborted) and the execution releases the group. Otherwise its execution is stopped (StopExecution, --state-machine-arn or $UPGRADE_STATE_MACHINE_ARN): ${STOP_NOTE}.`,
     )

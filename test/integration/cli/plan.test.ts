@@ -193,7 +193,9 @@ describe('Command: scan --format asff | ocsf', () => {
     const plan = await cli(['plan', ...live(), '--format', 'asff']);
     expect(plan).toMatchObject({
       code: EXIT.usage,
-      err: expect.stringContaining('--format asff is for findings'),
+      err: expect.stringContaining(
+        "argument 'asff' is invalid. Allowed choices are table, json, csv, markdown, html.",
+      ),
     });
   });
 });

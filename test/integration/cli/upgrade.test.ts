@@ -148,6 +148,38 @@ describe('guardrails upgrade (--local against the sandbox)', () => {
     expect(stack.emulator.faults.log.length).toBe(calls);
   });
 
+  it('refuses --format asff (it writes findings, not rows) before a request reaches the sandbox', async () => {
+    // Prepare
+    stack.emulator.model.putGroup(withoutTls('pantry'));
+    const requests = stack.emulator.faults.log.length;
+    const stored = stack.dynamo.calls.length;
+
+    // Act
+    const { code, out, err } = await cli([
+      'upgrade',
+      'start',
+      'pantry',
+      '--target',
+      'sync',
+      '--allow',
+      'enable-tls',
+      '--local',
+      ...args,
+      '--format',
+      'asff',
+    ]);
+
+    // Assess
+    expect(code).toBe(EXIT.usage);
+    expect(out).toBe('');
+    expect(err).toMatch(
+      /^error: option '--format <format>' argument 'asff' is invalid\. Allowed choices are /,
+    );
+    expect(stack.emulator.faults.log.length - requests).toBe(0);
+    expect(stack.dynamo.calls.length - stored).toBe(0);
+    expect(stack.emulator.model.groups.get('pantry')).toMatchObject({ tls: false });
+  });
+
   it('offers --local only in the sandbox entry point, not in the shipped CLI', async () => {
     const shipped = await cli(['upgrade', 'start', 'ledger', '--target', 'sync', '--local', ...args], runCli);
     const help = await cli(['upgrade', 'start', '--help'], runCli);
