@@ -69,11 +69,11 @@ function durabilityDeps<Clients extends GroupCheckDeps['clients'], Extra extends
  * The scheduled scan's deps (one target per invocation), built once per container.
  *
  * @example
- * const scan = createScanDeps();
+ * const scan = createDurabilityScanDeps();
  * const settings = await scan.settings();
  * await scanTarget(scan.targetJob(context, settings.policy), settings, target);
  */
-export function createScanDeps(env: NodeJS.ProcessEnv = process.env) {
+export function createDurabilityScanDeps(env: NodeJS.ProcessEnv = process.env) {
   const base = createFunctionBase('durability-scan', SCAN_ENV, env);
   const deps = centralDeps(base);
   const arn = base.config.UPGRADE_STATE_MACHINE_ARN;
@@ -103,10 +103,10 @@ export function createScanDeps(env: NodeJS.ProcessEnv = process.env) {
  * The event reaction's deps (its own settings in `extra`), built once per container.
  *
  * @example
- * const durability = createReactDeps({ MAX_RECHECKS: envPositiveInt });
+ * const durability = createDurabilityReactDeps({ MAX_RECHECKS: envPositiveInt });
  * await checkGroup(durability.job(context.awsRequestId), await durability.settings(), id);
  */
-export function createReactDeps<Extra extends z.ZodRawShape>(
+export function createDurabilityReactDeps<Extra extends z.ZodRawShape>(
   extra: Extra,
   env: NodeJS.ProcessEnv = process.env,
 ) {

@@ -19,11 +19,11 @@ import { homeTarget } from './org-scan.js';
  * Build once per container.
  *
  * @example
- * const drift = createDeps();
+ * const drift = createEncryptionDriftDeps();
  * const policy = await drift.policy();
  * await scanDriftOf(drift.job(context, policy), policy, event.target);
  */
-export function createDeps(env: NodeJS.ProcessEnv = process.env) {
+export function createEncryptionDriftDeps(env: NodeJS.ProcessEnv = process.env) {
   const base = createFunctionBase(
     'encryption-drift',
     { ALERT_TOPIC_ARN: z.string().min(1), AWS_REGION: z.string().min(1), ...MEMBER_ENV },

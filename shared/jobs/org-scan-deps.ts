@@ -13,11 +13,11 @@ import { homeTarget, memberCredentialsFor, type TargetListDeps } from './org-sca
  * Build once per container.
  *
  * @example
- * const scan = createDeps();
+ * const scan = createOrgScanDeps();
  * const policy = await scan.policy();
  * await listTargets(scan.job(context, policy), policy);
  */
-export function createDeps(env: NodeJS.ProcessEnv = process.env) {
+export function createOrgScanDeps(env: NodeJS.ProcessEnv = process.env) {
   const base = createFunctionBase('org-scan', { AWS_REGION: z.string().min(1), ...MEMBER_ENV }, env);
   const membersFor = memberCredentialsFor(base.config, base.aws);
   return {

@@ -11,10 +11,10 @@ import { createFunctionBase } from './function-base.js';
  * Build once per container.
  *
  * @example
- * const cleanup = createDeps();
+ * const cleanup = createSnapshotCleanupDeps();
  * await cleanupSnapshots(cleanup.clients, { ...options, store: cleanup.store, events: cleanup.events });
  */
-export function createDeps(env: NodeJS.ProcessEnv = process.env) {
+export function createSnapshotCleanupDeps(env: NodeJS.ProcessEnv = process.env) {
   const base = createFunctionBase('snapshot-cleanup', {}, env);
   return {
     ...base,
