@@ -5,7 +5,7 @@
 import { createFleetClients } from '../aws/clients.js';
 import { EventPublisher } from '../aws/notify.js';
 import { StateStore } from '../aws/state-store.js';
-import { createFunctionBase } from './function-base.js';
+import { createPolicyFunctionBase } from './policy-source.js';
 
 /**
  * Build once per container.
@@ -15,7 +15,7 @@ import { createFunctionBase } from './function-base.js';
  * await cleanupSnapshots(cleanup.clients, { ...options, store: cleanup.store, events: cleanup.events });
  */
 export function createSnapshotCleanupDeps(env: NodeJS.ProcessEnv = process.env) {
-  const base = createFunctionBase('snapshot-cleanup', {}, env);
+  const base = createPolicyFunctionBase('snapshot-cleanup', {}, env);
   return {
     ...base,
     clients: createFleetClients(base.aws),

@@ -14,6 +14,7 @@ import { nextPoll } from '../../domain/workflow/index.js';
 import type { UpgradeStarter } from '../../domain/workflow/runner.js';
 import { awaitingChange, checkGroup, type DurabilityJobSettings } from '../durability.js';
 import type { GroupCheckDeps } from '../durability-types.js';
+import { POLICY_ENV, withPolicy } from '../policy-source.js';
 import { elastiCacheOf, eventsOf, wallClock, workflowBase } from '../workflow/deps.js';
 import { releaseLock } from '../workflow/lock.js';
 import { parsed, type Step } from '../workflow/task.js';
@@ -35,7 +36,7 @@ export interface DurabilityDeps {
   }>;
 }
 
-/** What the durability job reads beyond every workflow function's environment (and the policy's). */
+/** What the durability job reads beyond every workflow function's environment and the policy's. */
 const DURABILITY_ENV = {
   /** The durability-upgrade state machine, for groups that need online steps first. Empty: unset. */
   UPGRADE_STATE_MACHINE_ARN: z
@@ -46,7 +47,7 @@ const DURABILITY_ENV = {
 
 /** migration-durability's deps: the durability job's (ElastiCache, CloudWatch, state table, events) and the policy. */
 export function createMigrationDurabilityDeps(env: NodeJS.ProcessEnv = process.env) {
-  const base = workflowBase('migration-durability', DURABILITY_ENV, env);
+  const base = withPolicy(workflowBase('migration-durability', { ...POLICY_ENV, ...DURABILITY_ENV }, env));
   const shared = {
     clients: { elasticache: elastiCacheOf(base) },
     cloudwatch: createMetricsClient(base.aws),
