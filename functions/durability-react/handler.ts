@@ -2,14 +2,13 @@ import * as z from 'zod';
 import { EVENT_PATTERNS } from '../../shared/aws/event-patterns.js';
 import { RecheckQueue } from '../../shared/aws/recheck-queue.js';
 import { parseRecheckMessage, parseResourceEvent, type ResourceEvent } from '../../shared/domain/events.js';
-import { createReactDeps } from '../../shared/jobs/durability-deps.js';
+import { createDurabilityReactDeps } from '../../shared/jobs/durability-deps.js';
 import { homeTarget, MemberClients, reactToEvent } from '../../shared/jobs/durability-react.js';
 import { MEMBER_ENV, perMemberAccess } from '../../shared/jobs/member-env.js';
 import { envPositiveInt } from '../../shared/runtime/config.js';
-import { createHandler } from '../../shared/runtime/handler.js';
 import { isSqsBatch, parseSqsBatch, processBatch } from '../../shared/runtime/sqs-batch.js';
 
-const durability = createReactDeps({
+const durability = createDurabilityReactDeps({
   RECHECK_QUEUE_URL: z.string().min(1),
   MAX_RECHECKS: envPositiveInt.max(50).default(8),
   AWS_REGION: z.string().min(1).optional(),
@@ -32,22 +31,19 @@ const eventSchema = z
   );
 
 /** A batch answers which records failed (ReportBatchItemFailures), so only those come back. */
-export const handler = createHandler(
-  { logger: durability.logger, eventSchema, onFinalError: 'drop' },
-  async (event, context) => {
-    const home = homeTarget(context.invokedFunctionArn, durability.config.AWS_REGION);
-    const react = async (resource: ResourceEvent) => {
-      const settings = await durability.settings();
-      const members = membersFor(settings.policy);
-      return reactToEvent(
-        { ...durability.job(context.awsRequestId), members, home },
-        settings,
-        rechecks,
-        resource,
-      );
-    };
-    return event.records === undefined
-      ? react(event.resource)
-      : processBatch(event.records, durability.logger, (record) => react(parseRecheckMessage(record.body)));
-  },
-);
+export const handler = durability.handler({ eventSchema, onFinalError: 'drop' }, async (event, context) => {
+  const home = homeTarget(context.invokedFunctionArn, durability.config.AWS_REGION);
+  const react = async (resource: ResourceEvent) => {
+    const settings = await durability.settings();
+    const members = membersFor(settings.policy);
+    return reactToEvent(
+      { ...durability.job(context.awsRequestId), members, home },
+      settings,
+      rechecks,
+      resource,
+    );
+  };
+  return event.records === undefined
+    ? react(event.resource)
+    : processBatch(event.records, durability.logger, (record) => react(parseRecheckMessage(record.body)));
+});

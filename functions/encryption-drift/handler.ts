@@ -2,12 +2,11 @@ import * as z from 'zod';
 import { EVENT_PATTERNS } from '../../shared/aws/event-patterns.js';
 import { parseResourceEvent } from '../../shared/domain/events.js';
 import { scanDriftOf } from '../../shared/jobs/encryption-drift.js';
-import { createDeps } from '../../shared/jobs/encryption-drift-deps.js';
+import { createEncryptionDriftDeps } from '../../shared/jobs/encryption-drift-deps.js';
 import { publishFindingMetrics } from '../../shared/jobs/finding-metrics.js';
 import { createMetrics } from '../../shared/jobs/function-base.js';
-import { createHandler } from '../../shared/runtime/handler.js';
 
-const drift = createDeps();
+const drift = createEncryptionDriftDeps();
 const metrics = createMetrics();
 
 /**
@@ -22,20 +21,17 @@ const eventSchema = z.unknown().transform((event) => {
 });
 
 /** Alert once per StorageEncryptionType transition; baselines move only after the alert is out. */
-export const handler = createHandler(
-  { logger: drift.logger, eventSchema, onFinalError: 'drop' },
-  async (event, context) => {
-    const started = Date.now();
-    const policy = await drift.policy();
-    const report = await scanDriftOf(drift.job(context, policy), policy, event.target);
-    publishFindingMetrics(metrics, report.findings, 'encryption-drift', Date.now() - started);
-    const counts: Record<string, number> = {};
-    for (const alert of report.alerts) counts[alert.kind] = (counts[alert.kind] ?? 0) + 1;
-    drift.logger.info('encryption drift scan finished', {
-      event,
-      alerts: counts,
-      summarized: report.summarized,
-    });
-    return { alerts: counts, summarized: report.summarized };
-  },
-);
+export const handler = drift.handler({ eventSchema, onFinalError: 'drop' }, async (event, context) => {
+  const started = Date.now();
+  const policy = await drift.policy();
+  const report = await scanDriftOf(drift.job(context, policy), policy, event.target);
+  publishFindingMetrics(metrics, report.findings, 'encryption-drift', Date.now() - started);
+  const counts: Record<string, number> = {};
+  for (const alert of report.alerts) counts[alert.kind] = (counts[alert.kind] ?? 0) + 1;
+  drift.logger.info('encryption drift scan finished', {
+    event,
+    alerts: counts,
+    summarized: report.summarized,
+  });
+  return { alerts: counts, summarized: report.summarized };
+});

@@ -1,5 +1,5 @@
-import { createFinishDeps, finishSteps } from '../../shared/jobs/migration/finish.js';
+import { createMigrationFinishDeps, finishSteps } from '../../shared/jobs/migration/finish.js';
 import { workflowHandler } from '../../shared/jobs/workflow/task.js';
 
 /** Task of the migration state machine (infra/migration.asl.yaml): only the finish steps, only their clients. */
-export const handler = workflowHandler('migration-finish', finishSteps, createFinishDeps(process.env));
+export const handler = workflowHandler(createMigrationFinishDeps(), finishSteps);

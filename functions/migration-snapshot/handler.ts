@@ -1,5 +1,5 @@
-import { createSnapshotDeps, snapshotSteps } from '../../shared/jobs/migration/snapshot.js';
+import { createMigrationSnapshotDeps, snapshotSteps } from '../../shared/jobs/migration/snapshot.js';
 import { workflowHandler } from '../../shared/jobs/workflow/task.js';
 
 /** Task of the migration state machine (infra/migration.asl.yaml): only the snapshot steps, only their clients. */
-export const handler = workflowHandler('migration-snapshot', snapshotSteps, createSnapshotDeps(process.env));
+export const handler = workflowHandler(createMigrationSnapshotDeps(), snapshotSteps);

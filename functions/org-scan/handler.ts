@@ -1,9 +1,8 @@
 import * as z from 'zod';
 import { listTargets, summarizeScan } from '../../shared/jobs/org-scan.js';
-import { createDeps } from '../../shared/jobs/org-scan-deps.js';
-import { createHandler } from '../../shared/runtime/handler.js';
+import { createOrgScanDeps } from '../../shared/jobs/org-scan-deps.js';
 
-const scan = createDeps();
+const scan = createOrgScanDeps();
 
 /** The two tasks of infra/org-scan.asl.yaml: list the targets; add up their results. */
 const eventSchema = z.discriminatedUnion('action', [
@@ -18,22 +17,19 @@ const eventSchema = z.discriminatedUnion('action', [
 ]);
 
 /** The targets of the policy (or the deployment's own), or the summary of every target's result. */
-export const handler = createHandler(
-  { logger: scan.logger, eventSchema, onFinalError: 'throw' },
-  async (event, context) => {
-    if (event.action === 'summarize') {
-      const summary = summarizeScan([...event.results, ...event.failed], event.skipped);
-      const failing = summary.failed > 0 || summary.exportFailures.length > 0;
-      scan.logger[failing ? 'warn' : 'info']('organisation scan finished', { ...summary });
-      return summary;
-    }
-    const policy = await scan.policy();
-    const list = await listTargets(scan.job(context, policy), policy);
-    scan.logger.info('targets listed', {
-      targets: list.targets.length,
-      failed: list.failed.length,
-      skipped: list.skipped.length,
-    });
-    return list;
-  },
-);
+export const handler = scan.handler({ eventSchema, onFinalError: 'throw' }, async (event, context) => {
+  if (event.action === 'summarize') {
+    const summary = summarizeScan([...event.results, ...event.failed], event.skipped);
+    const failing = summary.failed > 0 || summary.exportFailures.length > 0;
+    scan.logger[failing ? 'warn' : 'info']('organisation scan finished', { ...summary });
+    return summary;
+  }
+  const policy = await scan.policy();
+  const list = await listTargets(scan.job(context, policy), policy);
+  scan.logger.info('targets listed', {
+    targets: list.targets.length,
+    failed: list.failed.length,
+    skipped: list.skipped.length,
+  });
+  return list;
+});

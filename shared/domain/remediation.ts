@@ -57,7 +57,7 @@ export interface RemediationPlan {
   changes: DurabilityChange[];
 }
 
-export interface PlanOptions {
+export interface RemediationPlanOptions {
   /** The deployment's global switch: true plans nothing but `would-modify`. */
   dryRun: boolean;
   /** Whether this deployment can start staged upgrades (its state machine is known). */
@@ -112,7 +112,7 @@ export function planDurabilityRemediation(
   findings: readonly Finding[],
   resources: ReadonlyMap<string, Resource>,
   policy: Policy,
-  options: PlanOptions,
+  options: RemediationPlanOptions,
 ): RemediationPlan {
   const rules = new Map<string, Rule>(policy.rules.map((rule) => [rule.name, rule]));
   // The winning candidate per group: the strictest target, the first rule on a tie.
@@ -186,7 +186,7 @@ function capChanges(
   decided: readonly (Finding | DurabilityChange)[],
   candidates: ReadonlyMap<string, DurabilityChange>,
   maxActionsPerRun: number,
-  options: PlanOptions,
+  options: RemediationPlanOptions,
 ): RemediationPlan {
   const changes: DurabilityChange[] = [];
   const heldLeads = new Map<string, Finding>();

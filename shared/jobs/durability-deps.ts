@@ -16,9 +16,9 @@ import type { Policy } from '../domain/policy/schema.js';
 import { envBoolean } from '../runtime/config.js';
 import type { DurabilityJobSettings } from './durability.js';
 import type { GroupCheckDeps } from './durability-types.js';
-import { createFunctionBase } from './function-base.js';
 import { MEMBER_ENV } from './member-env.js';
 import { homeTarget, memberCredentialsFor } from './org-scan.js';
+import { createPolicyFunctionBase, type PolicyFunctionBase } from './policy-source.js';
 import type { TargetScanDeps } from './target-scan.js';
 
 /**
@@ -38,7 +38,7 @@ const SCAN_ENV = {
 };
 
 /** What every durability function shares: the central state store and event bus, its settings. */
-function centralDeps<Extra extends z.ZodRawShape>(base: ReturnType<typeof createFunctionBase<Extra>>) {
+function centralDeps<Extra extends z.ZodRawShape>(base: PolicyFunctionBase<Extra>) {
   const store = new StateStore(base.config.STATE_TABLE, base.aws);
   const events = new EventPublisher(base.config.EVENT_BUS_NAME, base.aws);
   const { logger, component } = base;
@@ -53,7 +53,7 @@ function centralDeps<Extra extends z.ZodRawShape>(base: ReturnType<typeof create
 }
 
 function durabilityDeps<Clients extends GroupCheckDeps['clients'], Extra extends z.ZodRawShape>(
-  base: ReturnType<typeof createFunctionBase<Extra>>,
+  base: PolicyFunctionBase<Extra>,
   clients: Clients,
 ) {
   const cloudwatch = createMetricsClient(base.aws);
@@ -69,12 +69,12 @@ function durabilityDeps<Clients extends GroupCheckDeps['clients'], Extra extends
  * The scheduled scan's deps (one target per invocation), built once per container.
  *
  * @example
- * const scan = createScanDeps();
+ * const scan = createDurabilityScanDeps();
  * const settings = await scan.settings();
  * await scanTarget(scan.targetJob(context, settings.policy), settings, target);
  */
-export function createScanDeps(env: NodeJS.ProcessEnv = process.env) {
-  const base = createFunctionBase('durability-scan', SCAN_ENV, env);
+export function createDurabilityScanDeps(env: NodeJS.ProcessEnv = process.env) {
+  const base = createPolicyFunctionBase('durability-scan', SCAN_ENV, env);
   const deps = centralDeps(base);
   const arn = base.config.UPGRADE_STATE_MACHINE_ARN;
   const upgrades = arn === undefined ? undefined : new StepFunctionsUpgradeStarter(arn, base.aws);
@@ -103,13 +103,13 @@ export function createScanDeps(env: NodeJS.ProcessEnv = process.env) {
  * The event reaction's deps (its own settings in `extra`), built once per container.
  *
  * @example
- * const durability = createReactDeps({ MAX_RECHECKS: envPositiveInt });
+ * const durability = createDurabilityReactDeps({ MAX_RECHECKS: envPositiveInt });
  * await checkGroup(durability.job(context.awsRequestId), await durability.settings(), id);
  */
-export function createReactDeps<Extra extends z.ZodRawShape>(
+export function createDurabilityReactDeps<Extra extends z.ZodRawShape>(
   extra: Extra,
   env: NodeJS.ProcessEnv = process.env,
 ) {
-  const base = createFunctionBase('durability-react', extra, env);
+  const base = createPolicyFunctionBase('durability-react', extra, env);
   return durabilityDeps(base, { elasticache: createElastiCacheClient(base.aws) });
 }

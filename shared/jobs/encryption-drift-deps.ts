@@ -11,20 +11,20 @@ import { StateStore } from '../aws/state-store.js';
 import { MemberCredentials } from '../aws/targets.js';
 import type { Policy } from '../domain/policy/schema.js';
 import type { DriftJobDeps, DriftTargetDeps } from './encryption-drift.js';
-import { createFunctionBase } from './function-base.js';
 import { MEMBER_ENV, perMemberAccess } from './member-env.js';
 import { homeTarget } from './org-scan.js';
+import { createPolicyFunctionBase } from './policy-source.js';
 
 /**
  * Build once per container.
  *
  * @example
- * const drift = createDeps();
+ * const drift = createEncryptionDriftDeps();
  * const policy = await drift.policy();
  * await scanDriftOf(drift.job(context, policy), policy, event.target);
  */
-export function createDeps(env: NodeJS.ProcessEnv = process.env) {
-  const base = createFunctionBase(
+export function createEncryptionDriftDeps(env: NodeJS.ProcessEnv = process.env) {
+  const base = createPolicyFunctionBase(
     'encryption-drift',
     { ALERT_TOPIC_ARN: z.string().min(1), AWS_REGION: z.string().min(1), ...MEMBER_ENV },
     env,

@@ -5,20 +5,20 @@
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import type { Policy } from '../domain/policy/schema.js';
-import { createFunctionBase } from './function-base.js';
 import { MEMBER_ENV } from './member-env.js';
 import { homeTarget, memberCredentialsFor, type TargetListDeps } from './org-scan.js';
+import { createPolicyFunctionBase } from './policy-source.js';
 
 /**
  * Build once per container.
  *
  * @example
- * const scan = createDeps();
+ * const scan = createOrgScanDeps();
  * const policy = await scan.policy();
  * await listTargets(scan.job(context, policy), policy);
  */
-export function createDeps(env: NodeJS.ProcessEnv = process.env) {
-  const base = createFunctionBase('org-scan', { AWS_REGION: z.string().min(1), ...MEMBER_ENV }, env);
+export function createOrgScanDeps(env: NodeJS.ProcessEnv = process.env) {
+  const base = createPolicyFunctionBase('org-scan', { AWS_REGION: z.string().min(1), ...MEMBER_ENV }, env);
   const membersFor = memberCredentialsFor(base.config, base.aws);
   return {
     ...base,

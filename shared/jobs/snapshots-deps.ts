@@ -5,17 +5,17 @@
 import { createFleetClients } from '../aws/clients.js';
 import { EventPublisher } from '../aws/notify.js';
 import { StateStore } from '../aws/state-store.js';
-import { createFunctionBase } from './function-base.js';
+import { createPolicyFunctionBase } from './policy-source.js';
 
 /**
  * Build once per container.
  *
  * @example
- * const cleanup = createDeps();
+ * const cleanup = createSnapshotCleanupDeps();
  * await cleanupSnapshots(cleanup.clients, { ...options, store: cleanup.store, events: cleanup.events });
  */
-export function createDeps(env: NodeJS.ProcessEnv = process.env) {
-  const base = createFunctionBase('snapshot-cleanup', {}, env);
+export function createSnapshotCleanupDeps(env: NodeJS.ProcessEnv = process.env) {
+  const base = createPolicyFunctionBase('snapshot-cleanup', {}, env);
   return {
     ...base,
     clients: createFleetClients(base.aws),

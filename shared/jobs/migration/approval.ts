@@ -6,7 +6,7 @@ import { type AlertPublisher, DETAIL_TYPES, type EventPublisher } from '../../aw
 import { StateStore } from '../../aws/state-store.js';
 import { MIGRATION_ERRORS } from '../../domain/workflow/index.js';
 import { parkTaskToken } from '../workflow/approval.js';
-import { alertsOf, awsOptions, eventsOf, wallClock, workflowConfig } from '../workflow/deps.js';
+import { alertsOf, eventsOf, wallClock, workflowBase } from '../workflow/deps.js';
 import { iso, parsed, type Step } from '../workflow/task.js';
 import { MigrationError, parseMigrationState } from './state.js';
 import type { MigrationContext } from './step-context.js';
@@ -20,14 +20,15 @@ export interface ApprovalDeps {
 }
 
 /** migration-approval's deps: the state table, events and alerts; no ElastiCache, no node reads. */
-export function createApprovalDeps(env: NodeJS.ProcessEnv): ApprovalDeps {
-  const config = workflowConfig(env);
+export function createMigrationApprovalDeps(env: NodeJS.ProcessEnv = process.env) {
+  const base = workflowBase('migration-approval', {}, env);
   return {
-    store: new StateStore(config.STATE_TABLE, awsOptions(config)),
-    events: eventsOf(config),
-    alerts: alertsOf(config),
+    ...base,
+    store: new StateStore(base.config.STATE_TABLE, base.aws),
+    events: eventsOf(base),
+    alerts: alertsOf(base),
     now: wallClock,
-  };
+  } satisfies ApprovalDeps;
 }
 
 async function requestApproval({ deps, execution, taskToken, state }: MigrationContext<ApprovalDeps>) {

@@ -15,7 +15,7 @@ import type { EventPublisher } from '../../aws/notify.js';
 import { readInfo } from '../../aws/valkey.js';
 import { MIGRATION_EVENTS } from '../../domain/migration/index.js';
 import { firstPoll, MIGRATION_ERRORS, nextPoll } from '../../domain/workflow/index.js';
-import { elastiCacheOf, eventsOf, wallClock, workflowConfig } from '../workflow/deps.js';
+import { elastiCacheOf, eventsOf, wallClock, workflowBase } from '../workflow/deps.js';
 import { iso, parsed, type Step } from '../workflow/task.js';
 import { groupOrFail } from './group.js';
 import { MigrationError, parseMigrationState, summary } from './state.js';
@@ -30,9 +30,14 @@ export interface ControlDeps {
 }
 
 /** migration-control's deps: ElastiCache and events (node reads go through iovalkey, no client). */
-export function createControlDeps(env: NodeJS.ProcessEnv): ControlDeps {
-  const config = workflowConfig(env);
-  return { elasticache: elastiCacheOf(config), events: eventsOf(config), now: wallClock };
+export function createMigrationControlDeps(env: NodeJS.ProcessEnv = process.env) {
+  const base = workflowBase('migration-control', {}, env);
+  return {
+    ...base,
+    elasticache: elastiCacheOf(base),
+    events: eventsOf(base),
+    now: wallClock,
+  } satisfies ControlDeps;
 }
 
 type Context = MigrationContext<ControlDeps>;

@@ -3,23 +3,19 @@
  * through the durability job (guards, snapshot first, standalone ModifyReplicationGroup,
  * lease). Each look advances it one phase; done when nothing of ours is in flight.
  */
-import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
 import { createMetricsClient } from '../../aws/durability-metrics.js';
 import type { EventPublisher } from '../../aws/notify.js';
-import { loadPolicyFile } from '../../aws/policy-file.js';
-import { policyParameterReader } from '../../aws/policy-parameter.js';
 import { StateStore } from '../../aws/state-store.js';
 import { nameTaken, StepFunctionsUpgradeStarter } from '../../aws/upgrade-starter.js';
 import type { Finding } from '../../domain/finding.js';
 import { REMEDIATION_ACTIONS } from '../../domain/remediation.js';
 import { nextPoll } from '../../domain/workflow/index.js';
 import type { UpgradeStarter } from '../../domain/workflow/runner.js';
-import { envBoolean, parseEnv } from '../../runtime/config.js';
-import { createLogger } from '../../runtime/logger.js';
 import { awaitingChange, checkGroup, type DurabilityJobSettings } from '../durability.js';
 import type { GroupCheckDeps } from '../durability-types.js';
-import { awsOptions, elastiCacheOf, eventsOf, wallClock, workflowConfig } from '../workflow/deps.js';
+import { POLICY_ENV, withPolicy } from '../policy-source.js';
+import { elastiCacheOf, eventsOf, wallClock, workflowBase } from '../workflow/deps.js';
 import { releaseLock } from '../workflow/lock.js';
 import { parsed, type Step } from '../workflow/task.js';
 import { parseMigrationState } from './state.js';
@@ -40,16 +36,8 @@ export interface DurabilityDeps {
   }>;
 }
 
-/** What the durability job reads beyond every migration function's environment. */
+/** What the durability job reads beyond every workflow function's environment and the policy's. */
 const DURABILITY_ENV = {
-  /** The deployment's global switch, as for every durability change. */
-  DRY_RUN: envBoolean.default(true),
-  POLICY_FILE: z.string().min(1).optional(),
-  /** An SSM String parameter holding the policy YAML; wins over POLICY_FILE. Empty: unset. */
-  POLICY_PARAMETER: z
-    .string()
-    .optional()
-    .transform((value) => value || undefined),
   /** The durability-upgrade state machine, for groups that need online steps first. Empty: unset. */
   UPGRADE_STATE_MACHINE_ARN: z
     .string()
@@ -58,34 +46,29 @@ const DURABILITY_ENV = {
 } as const;
 
 /** migration-durability's deps: the durability job's (ElastiCache, CloudWatch, state table, events) and the policy. */
-export function createDurabilityDeps(env: NodeJS.ProcessEnv): DurabilityDeps {
-  const config = { ...workflowConfig(env), ...parseEnv(DURABILITY_ENV, env) };
-  const aws = awsOptions(config);
+export function createMigrationDurabilityDeps(env: NodeJS.ProcessEnv = process.env) {
+  const base = withPolicy(workflowBase('migration-durability', { ...POLICY_ENV, ...DURABILITY_ENV }, env));
   const shared = {
-    clients: { elasticache: elastiCacheOf(config) },
-    cloudwatch: createMetricsClient(aws),
-    store: new StateStore(config.STATE_TABLE, awsOptions(config)),
-    events: eventsOf(config),
-    logger: createLogger('migration-durability'),
+    clients: { elasticache: elastiCacheOf(base) },
+    cloudwatch: createMetricsClient(base.aws),
+    store: new StateStore(base.config.STATE_TABLE, base.aws),
+    events: eventsOf(base),
+    logger: base.logger,
   };
-  // The bundled policy sits beside the bundle; read on each look (a bad one fails the look, named).
-  const policyFile = config.POLICY_FILE ?? fileURLToPath(new URL('./policy.yaml', import.meta.url));
-  const policy =
-    config.POLICY_PARAMETER === undefined
-      ? () => loadPolicyFile(policyFile)
-      : policyParameterReader(config.POLICY_PARAMETER, aws);
+  const upgrades =
+    base.config.UPGRADE_STATE_MACHINE_ARN === undefined
+      ? undefined
+      : new StepFunctionsUpgradeStarter(base.config.UPGRADE_STATE_MACHINE_ARN, base.aws);
   return {
+    ...base,
     events: shared.events,
     now: wallClock,
-    upgrades:
-      config.UPGRADE_STATE_MACHINE_ARN === undefined
-        ? undefined
-        : new StepFunctionsUpgradeStarter(config.UPGRADE_STATE_MACHINE_ARN, aws),
-    durability: async (holder) => ({
+    upgrades,
+    durability: async (holder: string) => ({
       deps: { ...shared, holder },
-      settings: { policy: await policy(), dryRun: config.DRY_RUN },
+      settings: { policy: await base.policy(), dryRun: base.config.DRY_RUN },
     }),
-  };
+  } satisfies DurabilityDeps;
 }
 
 /**

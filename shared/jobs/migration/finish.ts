@@ -9,14 +9,7 @@ import { StateStore } from '../../aws/state-store.js';
 import { migrationFate, migrationTimings } from '../../domain/migration/index.js';
 import { type CaughtError, failureOf } from '../../domain/workflow/index.js';
 import { redactText } from '../../runtime/redact.js';
-import {
-  alertsOf,
-  awsOptions,
-  elastiCacheOf,
-  eventsOf,
-  wallClock,
-  workflowConfig,
-} from '../workflow/deps.js';
+import { alertsOf, elastiCacheOf, eventsOf, wallClock, workflowBase } from '../workflow/deps.js';
 import { releaseLock } from '../workflow/lock.js';
 import { parsed, type Step, type StepContext } from '../workflow/task.js';
 import {
@@ -39,15 +32,16 @@ export interface FinishDeps {
 }
 
 /** migration-finish's deps: ElastiCache, the state table, events and alerts. */
-export function createFinishDeps(env: NodeJS.ProcessEnv): FinishDeps {
-  const config = workflowConfig(env);
+export function createMigrationFinishDeps(env: NodeJS.ProcessEnv = process.env) {
+  const base = workflowBase('migration-finish', {}, env);
   return {
-    elasticache: elastiCacheOf(config),
-    store: new StateStore(config.STATE_TABLE, awsOptions(config)),
-    events: eventsOf(config),
-    alerts: alertsOf(config),
+    ...base,
+    elasticache: elastiCacheOf(base),
+    store: new StateStore(base.config.STATE_TABLE, base.aws),
+    events: eventsOf(base),
+    alerts: alertsOf(base),
     now: wallClock,
-  };
+  } satisfies FinishDeps;
 }
 
 /** A Catch's Error and Cause, redacted: they go into the outcome event, the alert and the output. */

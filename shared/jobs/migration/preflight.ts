@@ -14,7 +14,7 @@ import {
   type SourceProbe,
 } from '../../domain/migration/index.js';
 import { MIGRATION_ERRORS } from '../../domain/workflow/index.js';
-import { awsOptions, elastiCacheOf, wallClock, workflowConfig } from '../workflow/deps.js';
+import { elastiCacheOf, wallClock, workflowBase } from '../workflow/deps.js';
 import { takeLock } from '../workflow/lock.js';
 import { iso, parsed, type Step } from '../workflow/task.js';
 import { groupOrFail } from './group.js';
@@ -28,13 +28,14 @@ export interface PreflightDeps {
 }
 
 /** migration-preflight's deps: ElastiCache and the state table (the lock); no events, no alerts. */
-export function createPreflightDeps(env: NodeJS.ProcessEnv): PreflightDeps {
-  const config = workflowConfig(env);
+export function createMigrationPreflightDeps(env: NodeJS.ProcessEnv = process.env) {
+  const base = workflowBase('migration-preflight', {}, env);
   return {
-    elasticache: elastiCacheOf(config),
-    store: new StateStore(config.STATE_TABLE, awsOptions(config)),
+    ...base,
+    elasticache: elastiCacheOf(base),
+    store: new StateStore(base.config.STATE_TABLE, base.aws),
     now: wallClock,
-  };
+  } satisfies PreflightDeps;
 }
 
 /** What can be read of a source node from outside: whether it answers, and its protected mode. */

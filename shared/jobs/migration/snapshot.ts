@@ -5,7 +5,7 @@ import type { EventPublisher } from '../../aws/notify.js';
 import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
 import { migrationSnapshotName } from '../../domain/migration/index.js';
 import { firstPoll, MIGRATION_ERRORS, nextPoll } from '../../domain/workflow/index.js';
-import { elastiCacheOf, eventsOf, wallClock, workflowConfig } from '../workflow/deps.js';
+import { elastiCacheOf, eventsOf, wallClock, workflowBase } from '../workflow/deps.js';
 import { iso, parsed, type Step } from '../workflow/task.js';
 import { MigrationError, parseMigrationState } from './state.js';
 import { type MigrationContext, stepEvent } from './step-context.js';
@@ -17,9 +17,14 @@ export interface SnapshotDeps {
 }
 
 /** migration-snapshot's deps: ElastiCache and events. */
-export function createSnapshotDeps(env: NodeJS.ProcessEnv): SnapshotDeps {
-  const config = workflowConfig(env);
-  return { elasticache: elastiCacheOf(config), events: eventsOf(config), now: wallClock };
+export function createMigrationSnapshotDeps(env: NodeJS.ProcessEnv = process.env) {
+  const base = workflowBase('migration-snapshot', {}, env);
+  return {
+    ...base,
+    elasticache: elastiCacheOf(base),
+    events: eventsOf(base),
+    now: wallClock,
+  } satisfies SnapshotDeps;
 }
 
 async function startSnapshot({ deps, execution, state }: MigrationContext<SnapshotDeps>) {

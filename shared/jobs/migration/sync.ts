@@ -7,7 +7,7 @@ import { readInfo } from '../../aws/valkey.js';
 import { inSync, type SyncReading, syncReading } from '../../domain/migration/index.js';
 import { MIGRATION_ERRORS, nextPoll } from '../../domain/workflow/index.js';
 import { redactText } from '../../runtime/redact.js';
-import { awsOptions, elastiCacheOf, eventsOf, wallClock, workflowConfig } from '../workflow/deps.js';
+import { elastiCacheOf, eventsOf, wallClock, workflowBase } from '../workflow/deps.js';
 import { iso, parsed, type Step } from '../workflow/task.js';
 import { groupOrFail } from './group.js';
 import {
@@ -29,14 +29,15 @@ export interface SyncDeps {
 }
 
 /** migration-sync's deps: ElastiCache, the state table (abort requests) and events. */
-export function createSyncDeps(env: NodeJS.ProcessEnv): SyncDeps {
-  const config = workflowConfig(env);
+export function createMigrationSyncDeps(env: NodeJS.ProcessEnv = process.env) {
+  const base = workflowBase('migration-sync', {}, env);
   return {
-    elasticache: elastiCacheOf(config),
-    store: new StateStore(config.STATE_TABLE, awsOptions(config)),
-    events: eventsOf(config),
+    ...base,
+    elasticache: elastiCacheOf(base),
+    store: new StateStore(base.config.STATE_TABLE, base.aws),
+    events: eventsOf(base),
     now: wallClock,
-  };
+  } satisfies SyncDeps;
 }
 
 /** Read both ends; a node that does not answer is a reading with a problem, not a failure. */

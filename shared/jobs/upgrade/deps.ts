@@ -6,14 +6,7 @@
 import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import type { AlertPublisher, EventPublisher } from '../../aws/notify.js';
 import { StateStore } from '../../aws/state-store.js';
-import {
-  alertsOf,
-  awsOptions,
-  elastiCacheOf,
-  eventsOf,
-  wallClock,
-  workflowConfig,
-} from '../workflow/deps.js';
+import { alertsOf, elastiCacheOf, eventsOf, wallClock, workflowBase } from '../workflow/deps.js';
 
 export interface UpgradeDeps {
   elasticache: ElastiCacheClient;
@@ -25,13 +18,14 @@ export interface UpgradeDeps {
 }
 
 /** The deps of the `durability-upgrade` function, from its environment. */
-export function createUpgradeDeps(env: NodeJS.ProcessEnv): UpgradeDeps {
-  const config = workflowConfig(env);
+export function createDurabilityUpgradeDeps(env: NodeJS.ProcessEnv = process.env) {
+  const base = workflowBase('durability-upgrade', {}, env);
   return {
-    elasticache: elastiCacheOf(config),
-    store: new StateStore(config.STATE_TABLE, awsOptions(config)),
-    events: eventsOf(config),
-    alerts: alertsOf(config),
+    ...base,
+    elasticache: elastiCacheOf(base),
+    store: new StateStore(base.config.STATE_TABLE, base.aws),
+    events: eventsOf(base),
+    alerts: alertsOf(base),
     now: wallClock,
-  };
+  } satisfies UpgradeDeps;
 }

@@ -8,43 +8,51 @@
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import type { MiddlewareStack } from '@smithy/types';
 import * as z from 'zod';
-import { createClient } from '../../aws/clients.js';
+import { type AwsClientOptions, createClient } from '../../aws/clients.js';
 import { guardMutations } from '../../aws/mutation.js';
 import { AlertPublisher, EventPublisher } from '../../aws/notify.js';
-import { COMMON_ENV, parseEnv } from '../../runtime/config.js';
+import { createFunctionBase } from '../function-base.js';
 
-/** What every workflow function reads from its environment. */
+/** What every workflow function reads from its environment beyond the app's (function-base.ts). */
 export const WORKFLOW_ENV = {
-  ...COMMON_ENV,
-  STATE_TABLE: z.string().min(1),
-  EVENT_BUS_NAME: z.string().min(1).optional(),
   /** Where approval requests and failures are announced to people; events always go out. */
   ALERT_TOPIC_ARN: z.string().min(1).optional(),
 } as const;
-export type WorkflowConfig = ReturnType<typeof workflowConfig>;
 
-/** The environment parsed (a bad value is a ConfigError naming the variable). */
-export function workflowConfig(env: NodeJS.ProcessEnv) {
-  return parseEnv(WORKFLOW_ENV, env);
+/**
+ * A workflow function's base (shared/jobs/function-base.ts), its own settings in `extra`.
+ *
+ * @example
+ * const base = workflowBase('migration-snapshot', {}, env);
+ * return { ...base, elasticache: elastiCacheOf(base), events: eventsOf(base), now: wallClock };
+ */
+export function workflowBase<Extra extends z.ZodRawShape>(
+  component: string,
+  extra: Extra,
+  env: NodeJS.ProcessEnv,
+) {
+  return createFunctionBase(component, { ...WORKFLOW_ENV, ...extra }, env);
 }
 
-/** How every SDK client of a workflow function is built from its config. */
-export const awsOptions = (config: WorkflowConfig) => ({ maxAttempts: config.AWS_MAX_ATTEMPTS });
+/** What the client builders read of a function's base. */
+interface ClientBase {
+  aws: AwsClientOptions;
+  config: { EVENT_BUS_NAME?: string; ALERT_TOPIC_ARN?: string };
+}
 
 /** The wall clock; local runs pass the sandbox's instead. */
 export const wallClock = () => new Date();
 
 /** ElastiCache, with changes never retried blindly (see shared/aws/mutation.ts). */
-export function elastiCacheOf(config: WorkflowConfig): ElastiCacheClient {
-  const client = createClient(ElastiCacheClient, awsOptions(config));
+export function elastiCacheOf(base: Pick<ClientBase, 'aws'>): ElastiCacheClient {
+  const client = createClient(ElastiCacheClient, base.aws);
   guardMutations(client.middlewareStack as unknown as MiddlewareStack<object, object>);
   return client;
 }
 
-export const eventsOf = (config: WorkflowConfig) =>
-  new EventPublisher(config.EVENT_BUS_NAME, awsOptions(config));
+export const eventsOf = (base: ClientBase) => new EventPublisher(base.config.EVENT_BUS_NAME, base.aws);
 
-export const alertsOf = (config: WorkflowConfig) =>
-  config.ALERT_TOPIC_ARN === undefined
+export const alertsOf = (base: ClientBase) =>
+  base.config.ALERT_TOPIC_ARN === undefined
     ? undefined
-    : new AlertPublisher(config.ALERT_TOPIC_ARN, awsOptions(config));
+    : new AlertPublisher(base.config.ALERT_TOPIC_ARN, base.aws);

@@ -7,9 +7,8 @@
 import * as z from 'zod';
 import { AwsCallError } from '../../aws/errors.js';
 import { WORKFLOW_ERRORS } from '../../domain/workflow/index.js';
-import { createHandler } from '../../runtime/handler.js';
-import { createLogger } from '../../runtime/logger.js';
 import { isRetryable } from '../../runtime/retryable.js';
+import type { FunctionBase } from '../function-base.js';
 import { WorkflowError } from './errors.js';
 
 export const workflowTaskSchema = z.looseObject({
@@ -91,15 +90,17 @@ export async function runSteps<Deps>(
 
 /**
  * The Lambda handler of one workflow function (`migration-*`, `durability-upgrade`): its own
- * deps, built once per container, the task event validated, errors left to the state
- * machine's Retry and Catch.
+ * deps, built once per container on its base (shared/jobs/function-base.ts), the task event
+ * validated, errors left to the state machine's Retry and Catch.
  *
  * @example
- * export const handler = workflowHandler('migration-approval', approvalSteps, createApprovalDeps(process.env));
+ * export const handler = workflowHandler(createMigrationApprovalDeps(), approvalSteps);
  */
-export function workflowHandler<Deps>(fn: string, steps: Readonly<Record<string, Step<Deps>>>, deps: Deps) {
-  return createHandler(
-    { logger: createLogger(fn), eventSchema: workflowTaskSchema, onFinalError: 'throw' },
-    (task, context) => runSteps(fn, steps, deps, task, context.awsRequestId),
+export function workflowHandler<Deps extends Pick<FunctionBase, 'component' | 'handler'>>(
+  deps: Deps,
+  steps: Readonly<Record<string, Step<Deps>>>,
+) {
+  return deps.handler({ eventSchema: workflowTaskSchema, onFinalError: 'throw' }, (task, context) =>
+    runSteps(deps.component, steps, deps, task, context.awsRequestId),
   );
 }

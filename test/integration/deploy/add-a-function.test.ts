@@ -41,7 +41,7 @@ import { readFleet } from '../aws/elasticache.js';
 import { createFunctionBase } from './function-base.js';
 
 /** Build once per container. */
-export function createDeps(env: NodeJS.ProcessEnv = process.env) {
+export function createFleetCensusDeps(env: NodeJS.ProcessEnv = process.env) {
   const base = createFunctionBase('${NAME}', {}, env);
   return { ...base, clients: createFleetClients(base.aws) };
 }
@@ -54,14 +54,13 @@ export async function countFleet(clients: FleetClients): Promise<Record<string, 
 }
 `,
   [HANDLER]: `import * as z from 'zod';
-import { countFleet, createDeps } from '../../shared/jobs/fleet-census.js';
-import { createHandler } from '../../shared/runtime/handler.js';
+import { countFleet, createFleetCensusDeps } from '../../shared/jobs/fleet-census.js';
 
-const census = createDeps();
+const census = createFleetCensusDeps();
 
 /** Count the fleet once a week. */
-export const handler = createHandler(
-  { logger: census.logger, eventSchema: z.looseObject({}), onFinalError: 'drop' },
+export const handler = census.handler(
+  { eventSchema: z.looseObject({}), onFinalError: 'drop' },
   async () => {
     const counts = await countFleet(census.clients);
     census.logger.info('fleet census', counts);
