@@ -2,15 +2,14 @@
  * `migration-finish`: the one report of an execution, succeeded or failed, and the release of
  * what it holds (the group's lock, its approval request, an abort meant for it).
  */
-import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { readReplicationGroup } from '../../aws/elasticache.js';
-import { type AlertPublisher, DETAIL_TYPES, type EventPublisher } from '../../aws/notify.js';
-import { StateStore } from '../../aws/state-store.js';
+import { DETAIL_TYPES } from '../../aws/notify.js';
 import { migrationFate, migrationTimings } from '../../domain/migration/index.js';
 import { type CaughtError, failureOf } from '../../domain/workflow/index.js';
 import { redactText } from '../../runtime/redact.js';
-import { alertsOf, elastiCacheOf, eventsOf, wallClock, workflowBase } from '../workflow/deps.js';
+import { workflowBase } from '../workflow/deps.js';
 import { releaseLock } from '../workflow/lock.js';
+import { type ReportingDeps, reportingDeps } from '../workflow/reporting-deps.js';
 import { parsed, type Step, type StepContext } from '../workflow/task.js';
 import {
   ABORT_KIND,
@@ -22,26 +21,12 @@ import {
   summary,
 } from './state.js';
 
-export interface FinishDeps {
-  elasticache: ElastiCacheClient;
-  store: StateStore;
-  events: EventPublisher;
-  /** Where failures are announced to people; the outcome event always goes out. */
-  alerts?: AlertPublisher;
-  now: () => Date;
-}
+export type FinishDeps = ReportingDeps;
 
 /** migration-finish's deps: ElastiCache, the state table, events and alerts. */
 export function createMigrationFinishDeps(env: NodeJS.ProcessEnv = process.env) {
   const base = workflowBase('migration-finish', {}, env);
-  return {
-    ...base,
-    elasticache: elastiCacheOf(base),
-    store: new StateStore(base.config.STATE_TABLE, base.aws),
-    events: eventsOf(base),
-    alerts: alertsOf(base),
-    now: wallClock,
-  } satisfies FinishDeps;
+  return { ...base, ...reportingDeps(base) } satisfies FinishDeps;
 }
 
 /** A Catch's Error and Cause, redacted: they go into the outcome event, the alert and the output. */
