@@ -23,7 +23,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     coverage: {
       provider: 'v8',
-      include: ['functions/**', 'shared/**', 'infra/**/*.ts'],
+      include: ['functions/**', 'shared/**', 'cli/**', 'infra/**/*.ts'],
       reporter: ['text-summary'],
     },
     projects: [

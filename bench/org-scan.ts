@@ -81,7 +81,7 @@ async function scanOnce(fleet: Fleet, latencyMs: number, concurrency: number) {
         policy: policyFor(fleet, concurrency),
         home: HOME,
         now: () => new Date(emulator.clock.now()),
-        wrap: { 'durability-scan': timeItem },
+        wrap: { 'target-scan': timeItem },
       }),
     );
     const used = process.cpuUsage(cpu);
@@ -221,7 +221,7 @@ export async function orgItemRss(groups: number): Promise<void> {
     if (result.result.status !== 'complete')
       throw new Error(`bench: the item did not complete: ${JSON.stringify(result)}`);
     rssRow(
-      `Peak RSS, one organisation-scan Map item: durability-scan for one target of ${groups} groups (child process)`,
+      `Peak RSS, one organisation-scan Map item: target-scan for one target of ${groups} groups (child process)`,
       result.maxRssKb,
     );
   } finally {

@@ -18,8 +18,8 @@ import { runUpgradeLocally, UPGRADE_ASL } from '../infra/local/upgrade-workflow.
 import { createFleetClients } from '../shared/aws/clients.js';
 import { EventPublisher } from '../shared/aws/notify.js';
 import { StateStore } from '../shared/aws/state-store.js';
+import { STAGED_ACTIONS } from '../shared/domain/durability/readiness.js';
 import { parsePolicy } from '../shared/domain/policy/load.js';
-import { STAGED_ACTIONS } from '../shared/domain/readiness.js';
 import type { MigrationDeps } from '../shared/jobs/migration/index.js';
 import { createLogger } from '../shared/runtime/logger.js';
 import { REGION, round, rows } from './common.js';

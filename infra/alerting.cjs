@@ -93,7 +93,7 @@ function nothingEvaluatedAlarm(alarmActions, namespace) {
       Namespace: namespace,
       MetricName: 'UnknownShare',
       Dimensions: [
-        { Name: 'run', Value: 'durability-scan' },
+        { Name: 'run', Value: 'target-scan' },
         { Name: 'service', Value: 'elasticache-guardrails' },
       ],
       Statistic: 'Minimum',

@@ -1,6 +1,6 @@
 /**
  * Bundle each `functions/<name>/handler.ts` into `dist/functions/<name>/handler.mjs`, and the
- * operator CLI (`bin/guardrails.ts`) into `dist/cli/guardrails.mjs`: minified ESM with the
+ * operator CLI (`bin/guardrails.ts`) into `dist/guardrails.mjs`: minified ESM with the
  * AWS SDK bundled in (the Lambda runtime's built-in SDK may predate the Durability fields and
  * drop them silently; an installed CLI needs no TypeScript runtime and no devDependency).
  *
@@ -15,7 +15,7 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const OUT = join(ROOT, 'dist', 'functions');
 
 /** Where the CLI bundle goes (package.json `bin` points at it). */
-export const CLI_BUNDLE = join('dist', 'cli', 'guardrails.mjs');
+export const CLI_BUNDLE = join('dist', 'guardrails.mjs');
 
 /** Lets bundled CommonJS dependencies call require() inside an ESM bundle. */
 const REQUIRE_SHIM =

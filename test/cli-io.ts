@@ -1,4 +1,4 @@
-import type { CliIo } from '../shared/cli/main.js';
+import type { CliIo } from '../cli/main.js';
 
 /**
  * A CLI io that keeps what the CLI writes, for tests that run `runCli` in process. `columns`

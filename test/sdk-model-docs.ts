@@ -155,7 +155,7 @@ function documentation(checker: ts.TypeChecker, symbol: ts.Symbol): string {
  * Every SDK model member the files read, with its documentation, in one program.
  *
  * @example
- * const members = modelMembersRead(root, sourceFiles(root, ['shared', 'functions']));
+ * const members = modelMembersRead(root, sourceFiles(root, ['shared', 'cli', 'functions']));
  * members.filter((member) => RETIREMENT_WORDS.test(member.doc));
  */
 export function modelMembersRead(root: string, files: readonly string[]): ModelMember[] {

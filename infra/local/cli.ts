@@ -8,9 +8,9 @@
  *   npm run sandbox-cli -- upgrade start legacy --target sync --local --endpoint-url http://127.0.0.1:4566
  */
 import { fileURLToPath } from 'node:url';
+import { type CliIo, defaultIo, runCli, STEP_FUNCTIONS_RUNNERS } from '../../cli/main.js';
+import type { WorkflowRunners } from '../../cli/workflow-runner.js';
 import type { AwsClientOptions } from '../../shared/aws/clients.js';
-import { type CliIo, defaultIo, runCli, STEP_FUNCTIONS_RUNNERS } from '../../shared/cli/main.js';
-import type { WorkflowRunners } from '../../shared/cli/workflow-runner.js';
 import { InputValidationError } from '../../shared/runtime/errors.js';
 import { LocalMigrationRunner, SandboxClock } from './migration-workflow.js';
 import { TASK_TOKEN } from './step-functions.js';

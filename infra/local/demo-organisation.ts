@@ -8,7 +8,7 @@
  * not touched.
  */
 import { readFileSync } from 'node:fs';
-import { DEFAULT_POLICY_PATH } from '../../shared/cli/options.js';
+import { DEFAULT_POLICY_PATH } from '../../cli/options.js';
 import { FINDING_STATUSES } from '../../shared/domain/finding.js';
 import { parsePolicy } from '../../shared/domain/policy/load.js';
 import type { Policy } from '../../shared/domain/policy/schema.js';

@@ -3,9 +3,10 @@
  * and one staged upgrade of a legacy group through infra/durability-upgrade.asl.yaml, its one
  * approval given in process. Everything goes through the real SDK to the sandbox.
  */
+
+import type { CliIo } from '../../cli/main.js';
 import { DETAIL_TYPES } from '../../shared/aws/notify.js';
-import type { CliIo } from '../../shared/cli/main.js';
-import type { PlanVerdict } from '../../shared/domain/readiness.js';
+import type { PlanVerdict } from '../../shared/domain/durability/readiness.js';
 import type { UpgradeDeps } from '../../shared/jobs/upgrade/deps.js';
 import type { Emulator } from './emulator/server.js';
 import { runUpgradeLocally } from './upgrade-workflow.js';

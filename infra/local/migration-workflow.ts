@@ -7,14 +7,10 @@
  */
 
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { LocalRunSettings, MigrationExecution, RunnerContext } from '../../cli/workflow-runner.js';
 import { type AwsClientOptions, createFleetClients } from '../../shared/aws/clients.js';
 import { createMetricsClient } from '../../shared/aws/durability-metrics.js';
 import { DETAIL_TYPES, EventPublisher, type OutgoingEvent } from '../../shared/aws/notify.js';
-import type {
-  LocalRunSettings,
-  MigrationExecution,
-  RunnerContext,
-} from '../../shared/cli/workflow-runner.js';
 import type { MigrationInput } from '../../shared/domain/migration/index.js';
 import type {
   ExecutionResult,

@@ -1,7 +1,7 @@
 /**
  * The organisation scan run locally: infra/org-scan.asl.yaml (the file the deployment uses),
  * its `org-scan` tasks bound to the same listing and summary the deployed function runs, each
- * Map item to the same per-target run as the `durability-scan` function, every AWS call sent to
+ * Map item to the same per-target run as the `target-scan` function, every AWS call sent to
  * the sandbox (one endpoint for every account and region: the emulator tells them apart by the
  * signing key and region), the state in dynalite. The Map runs its items inline here (see
  * step-functions.ts): the demo, the tests and the bench call {@link runOrgScan}.
@@ -63,7 +63,7 @@ export interface OrgScanOptions {
   /** Starts staged upgrades of the home target (none when absent). */
   upgrades?: UpgradeStarter;
   /** Replace a task (to inject a failure into an item, say). */
-  wrap?: Partial<Record<'org-scan' | 'durability-scan', (task: LocalTask) => LocalTask>>;
+  wrap?: Partial<Record<'org-scan' | 'target-scan', (task: LocalTask) => LocalTask>>;
 }
 
 export interface OrgScanRun {
@@ -137,7 +137,7 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
     {
       tasks: {
         'org-scan': options.wrap?.['org-scan']?.(orgScan) ?? orgScan,
-        'durability-scan': options.wrap?.['durability-scan']?.(scan) ?? scan,
+        'target-scan': options.wrap?.['target-scan']?.(scan) ?? scan,
       },
       executionName: 'local-org-scan',
     },

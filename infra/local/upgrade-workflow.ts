@@ -4,10 +4,11 @@
  * advancing the emulator's clock instead of sleeping; and the sandbox CLI's
  * `upgrade start --local` runner.
  */
+
+import type { RunnerContext } from '../../cli/workflow-runner.js';
 import { createFleetClients } from '../../shared/aws/clients.js';
 import { EventPublisher } from '../../shared/aws/notify.js';
-import type { RunnerContext } from '../../shared/cli/workflow-runner.js';
-import type { UpgradeInput } from '../../shared/domain/upgrade.js';
+import type { UpgradeInput } from '../../shared/domain/durability/upgrade.js';
 import type {
   ExecutionResult,
   WorkflowExecution,

@@ -16,7 +16,7 @@ import {
   StartMigrationCommand,
   TestMigrationCommand,
 } from '@aws-sdk/client-elasticache';
-import type { PlanStep } from '../domain/readiness.js';
+import type { PlanStep } from '../domain/durability/readiness.js';
 import {
   type CacheNodeRef,
   CLUSTER_MODES,
@@ -350,7 +350,7 @@ export async function readGroupEvents(
 }
 
 /**
- * Send one step of a readiness plan (shared/domain/readiness.ts) exactly once: a lost answer
+ * Send one step of a readiness plan (shared/domain/durability/readiness.ts) exactly once: a lost answer
  * is settled by `landed` (the group turned `modifying`, or the step is no longer needed), as
  * for every change this app makes (shared/aws/mutation.ts).
  */

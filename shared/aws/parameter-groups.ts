@@ -10,8 +10,12 @@ import {
   ModifyCacheParameterGroupCommand,
   paginateDescribeCacheParameters,
 } from '@aws-sdk/client-elasticache';
-import { copyName, isDefaultParameterGroup, parameterGroupNeedsOf } from '../domain/parameter-groups.js';
-import type { PlanStep } from '../domain/readiness.js';
+import {
+  copyName,
+  isDefaultParameterGroup,
+  parameterGroupNeedsOf,
+} from '../domain/durability/parameter-groups.js';
+import type { PlanStep } from '../domain/durability/readiness.js';
 import type { ParameterGroupFacts, Resource } from '../domain/resource.js';
 import { GuardrailsError } from '../runtime/errors.js';
 import { PAGE_SIZE } from './elasticache.js';

@@ -6,7 +6,7 @@ import type { Finding } from '../domain/finding.js';
  * `RemediationActions` count per action taken, plus the run's duration and `UnknownShare`.
  *
  * @example
- * publishFindingMetrics(metrics, report.findings, 'DurabilityScan', Date.now() - started);
+ * publishFindingMetrics(metrics, report.findings, 'TargetScan', Date.now() - started);
  */
 export function publishFindingMetrics(
   metrics: Metrics,

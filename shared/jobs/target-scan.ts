@@ -13,8 +13,8 @@ import { AwsCallError } from '../aws/errors.js';
 import type { AlertPublisher } from '../aws/notify.js';
 import { type FindingsImporter, SecurityHubNotEnabledError } from '../aws/security-hub.js';
 import { type MemberCredentials, targetFailure } from '../aws/targets.js';
+import type { RemediationAction } from '../domain/durability/remediation.js';
 import type { Finding, FindingStatus } from '../domain/finding.js';
-import type { RemediationAction } from '../domain/remediation.js';
 import type { Resource } from '../domain/resource.js';
 import {
   DEFAULT_MEMBER_ROLE,
@@ -24,8 +24,8 @@ import {
   targetName,
 } from '../domain/targets.js';
 import { InputValidationError } from '../runtime/errors.js';
-import { type DurabilityJobSettings, scanDurability } from './durability.js';
-import type { GroupCheckDeps } from './durability-types.js';
+import { type DurabilityJobSettings, scanDurability } from './durability/pipeline.js';
+import type { GroupCheckDeps } from './durability/ports.js';
 import { scanEncryptionDrift } from './encryption-drift.js';
 import { exportFindings, type SecurityHubExportResult } from './security-hub-export.js';
 

@@ -6,7 +6,7 @@ import { redactSecrets } from './redact.js';
  * Every key and value of a log line goes through the app's one redaction (`redact.ts`).
  *
  * @example
- * const logger = createLogger('durability-scan');
+ * const logger = createLogger('target-scan');
  * logger.info('scan finished', { findings: 12 });
  */
 export function createLogger(component: string): Logger {

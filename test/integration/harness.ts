@@ -10,7 +10,7 @@ import { type Emulator, type EmulatorOptions, startEmulator } from '../../infra/
 import { createFleetClients } from '../../shared/aws/clients.js';
 import { AlertPublisher, EventPublisher } from '../../shared/aws/notify.js';
 import { StateStore } from '../../shared/aws/state-store.js';
-import type { DurabilityJobDeps } from '../../shared/jobs/durability-types.js';
+import type { DurabilityJobDeps } from '../../shared/jobs/durability/ports.js';
 import type { DriftJobDeps } from '../../shared/jobs/encryption-drift.js';
 import { createLogger } from '../../shared/runtime/logger.js';
 

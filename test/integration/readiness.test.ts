@@ -23,7 +23,7 @@ import {
   type DurabilityPlan,
   type PlanStep,
   planDurability,
-} from '../../shared/domain/readiness.js';
+} from '../../shared/domain/durability/readiness.js';
 import { base, COMPATIBLE_STEPS, STARTS, TO_COMPATIBLE } from './readiness-fleet.js';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };

@@ -11,7 +11,7 @@
  * | domain    | shared/domain/**                | domain; runtime's errors, echo and zod-issues only |
  * | aws       | shared/aws/**                   | aws, domain, runtime, infra data (infra/*.json)    |
  * | jobs      | shared/jobs/**                  | jobs, aws, domain, runtime, infra data             |
- * | cli       | shared/cli/**                   | cli, jobs, aws, domain, runtime, infra data        |
+ * | cli       | cli/**                          | cli, jobs, aws, domain, runtime, infra data        |
  * | functions | functions/** (handlers)         | functions, jobs, aws, domain, runtime, infra data  |
  * | manifest  | functions/<name>/function.ts    | what functions may, and infra (the manifest type)  |
  * | bin       | bin/** (the packaged CLI)       | bin, cli, jobs, aws, domain, runtime, infra data   |
@@ -32,7 +32,14 @@ import { type DependencyTree, parseCircular, parseDependencyTree } from 'dpdm';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SOURCES = ['shared/**/*.ts', 'functions/**/*.ts', 'infra/**/*.ts', 'bin/**/*.ts', 'bench/**/*.ts'];
+const SOURCES = [
+  'shared/**/*.ts',
+  'cli/**/*.ts',
+  'functions/**/*.ts',
+  'infra/**/*.ts',
+  'bin/**/*.ts',
+  'bench/**/*.ts',
+];
 
 const LAYERS = [
   'runtime',
@@ -84,7 +91,7 @@ const DOMAIN_PACKAGES = ['zod', 'yaml', 'node:net'];
 /** The layer of a project file (path relative to the root), or undefined for a package. */
 function layerOf(file: string): Layer | undefined {
   if (file.startsWith('node_modules/')) return undefined;
-  const shared = /^shared\/(runtime|domain|aws|jobs|cli)\//.exec(file)?.[1];
+  const shared = /^shared\/(runtime|domain|aws|jobs)\//.exec(file)?.[1];
   if (shared) return shared as Layer;
   if (file.startsWith('infra/local/')) return 'local';
   if (/^functions\/[^/]+\/function\.ts$/.test(file)) return 'manifest';

@@ -65,7 +65,7 @@ describe('IAM statements of infra/serverless.cjs', () => {
       });
 
     // Act
-    const named = ['durability-scan', 'org-scan'].map((name) =>
+    const named = ['target-scan', 'org-scan'].map((name) =>
       statementsFor(name, { organizationId: 'o-abcdef1234' }),
     );
 
@@ -93,20 +93,20 @@ describe('IAM statements of infra/serverless.cjs', () => {
     expect(conditionOf(tagged, 'elasticache:DescribeReplicationGroups')).toEqual([undefined]);
     expect(
       conditionOf(
-        statementsFor('durability-scan', { changeTag: 'team=cache' }),
+        statementsFor('target-scan', { changeTag: 'team=cache' }),
         'elasticache:ModifyReplicationGroup',
       ),
     ).toEqual([{ StringEquals: { 'aws:ResourceTag/team': 'cache' } }]);
   });
 
   it('reads only the policy parameter it is given', () => {
-    const statements = statementsFor('durability-scan', { policyParameter: '/guardrails/policy' });
+    const statements = statementsFor('target-scan', { policyParameter: '/guardrails/policy' });
     const ssm = statements.filter((statement) => statement.Action.includes('ssm:GetParameter'));
 
     expect(ssm).toHaveLength(1);
     expect(JSON.stringify(ssm[0]?.Resource)).toContain(':parameter/guardrails/policy');
     expect(
-      statementsFor('durability-scan').some((statement) => statement.Action.includes('ssm:GetParameter')),
+      statementsFor('target-scan').some((statement) => statement.Action.includes('ssm:GetParameter')),
     ).toBe(false);
   });
 
@@ -125,13 +125,13 @@ describe('IAM statements of infra/serverless.cjs', () => {
 
   it('grants the scan every read each registered check declares, generated from the registry', () => {
     // Act
-    const granted = statementsFor('durability-scan').flatMap((statement) => statement.Action);
+    const granted = statementsFor('target-scan').flatMap((statement) => statement.Action);
 
     // Assess
     for (const [name, check] of Object.entries(CHECKS))
       for (const action of check.permissions) expect(granted, `${name} declares ${action}`).toContain(action);
-    expect(actionsOf('durability-scan')).toEqual(expect.arrayContaining(checkPermissions()));
-    expect(actionsOf('durability-scan')).not.toContain('$checks');
+    expect(actionsOf('target-scan')).toEqual(expect.arrayContaining(checkPermissions()));
+    expect(actionsOf('target-scan')).not.toContain('$checks');
   });
 
   it("adds the checks' reads only where a manifest lists them", () => {
@@ -140,7 +140,7 @@ describe('IAM statements of infra/serverless.cjs', () => {
   });
 
   it('refuses a changeTag that is not key=value', () => {
-    expect(() => statementsFor('durability-scan', { changeTag: 'nokey' })).toThrow(
+    expect(() => statementsFor('target-scan', { changeTag: 'nokey' })).toThrow(
       'changeTag must be key=value, got "nokey"',
     );
   });

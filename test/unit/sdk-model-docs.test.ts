@@ -26,7 +26,7 @@ describe('SDK model documentation of the members the app reads', () => {
 
   beforeAll(() => {
     // One program for the app and the fixtures: reads are told apart by where they are.
-    const files = sourceFiles(ROOT, ['shared', 'functions', FIXTURES]);
+    const files = sourceFiles(ROOT, ['shared', 'cli', 'functions', FIXTURES]);
     members = modelMembersRead(ROOT, files);
   }, 120_000);
 

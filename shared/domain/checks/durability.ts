@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { STAGED_ACTIONS } from '../readiness.js';
+import { STAGED_ACTIONS } from '../durability/readiness.js';
 import { compareDurability, DURABILITY_LEVELS } from '../resource.js';
 import { strictObject } from '../strict-object.js';
 import { type Check, unreported } from './types.js';
@@ -13,7 +13,7 @@ export const durabilitySchema = strictObject({
   maxLagMs: z.number().int().positive().max(10_000).default(5000),
   /**
    * The online changes that may bring a group to durability without an approval (see
-   * shared/domain/readiness.ts). Default: none, plan only. A step with client impact always
+   * shared/domain/durability/readiness.ts). Default: none, plan only. A step with client impact always
    * waits for an approval.
    */
   stagedChanges: strictObject({ allow: z.array(z.enum(STAGED_ACTIONS)).default([]) }).default({ allow: [] }),

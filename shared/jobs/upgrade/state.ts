@@ -4,8 +4,8 @@
  * records and locks it holds.
  */
 import * as z from 'zod';
-import { PLAN_VERDICTS, STAGED_ACTIONS } from '../../domain/readiness.js';
-import { parseUpgradeInput, type UpgradeInput } from '../../domain/upgrade.js';
+import { PLAN_VERDICTS, STAGED_ACTIONS } from '../../domain/durability/readiness.js';
+import { parseUpgradeInput, type UpgradeInput } from '../../domain/durability/upgrade.js';
 import type { UpgradeErrorName } from '../../domain/workflow/index.js';
 import { parseInput } from '../../runtime/zod-issues.js';
 import { APPROVAL_KINDS } from '../workflow/approval.js';

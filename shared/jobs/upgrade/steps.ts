@@ -11,16 +11,16 @@ import { DETAIL_TYPES } from '../../aws/notify.js';
 import { createParameterGroupCopy, readParameterGroupsInto } from '../../aws/parameter-groups.js';
 import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
 import { durabilityLeaseKey } from '../../aws/state-keys.js';
-import { type DurabilityPlan, planDurability } from '../../domain/readiness.js';
-import { REMEDIATION_TIMINGS } from '../../domain/remediation.js';
-import type { Resource } from '../../domain/resource.js';
+import { type DurabilityPlan, planDurability } from '../../domain/durability/readiness.js';
+import { REMEDIATION_TIMINGS } from '../../domain/durability/remediation.js';
 import {
   nextUpgradeLook,
   parseUpgradeInput,
   planOptionsOf,
   sameStep,
   stepSchedule,
-} from '../../domain/upgrade.js';
+} from '../../domain/durability/upgrade.js';
+import type { Resource } from '../../domain/resource.js';
 import { failureOf, firstPoll, nextPoll, UPGRADE_ERRORS } from '../../domain/workflow/index.js';
 import { redactText } from '../../runtime/redact.js';
 import { parkTaskToken } from '../workflow/approval.js';

@@ -27,7 +27,7 @@ const { actionsOf } = createRequire(import.meta.url)('../../../infra/serverless.
   actionsOf(name: string): string[];
 };
 const ROOT = new URL('../../..', import.meta.url).pathname;
-const COPIED = ['bin', 'functions', 'infra', 'shared', 'package.json', 'tsconfig.json'];
+const COPIED = ['bin', 'cli', 'functions', 'infra', 'shared', 'package.json', 'tsconfig.json'];
 const MODULE = 'shared/domain/checks/node-family.ts';
 const REGISTRY = 'shared/domain/checks/registry.ts';
 /** A read no other check declares, so its place in the generated role is this check's doing. */
@@ -66,13 +66,13 @@ rules:
 
 /** Run in the copy: the deployed scan handler once, then print the role generated for it. */
 const DEPLOYED_SCAN = `import { createRequire } from 'node:module';
-const { handler } = await import(process.env.COPY + '/functions/durability-scan/handler.ts');
+const { handler } = await import(process.env.COPY + '/functions/target-scan/handler.ts');
 await handler({}, {
   awsRequestId: 'throwaway-check',
-  invokedFunctionArn: 'arn:aws:lambda:${REGION}:123456789012:function:durability-scan',
+  invokedFunctionArn: 'arn:aws:lambda:${REGION}:123456789012:function:target-scan',
 });
 const { statementsFor } = createRequire(import.meta.url)(process.env.COPY + '/infra/serverless.cjs');
-process.stdout.write(JSON.stringify(statementsFor('durability-scan')));
+process.stdout.write(JSON.stringify(statementsFor('target-scan')));
 `;
 
 let stack: Stack;
@@ -207,6 +207,6 @@ describe('Adding a check: one module and one registry line', () => {
     expect(role.filter((statement) => statement.Action.includes(NEW_PERMISSION))).toEqual([
       expect.objectContaining({ Effect: 'Allow', Resource: ['*'] }),
     ]);
-    expect(actionsOf('durability-scan')).not.toContain(NEW_PERMISSION);
+    expect(actionsOf('target-scan')).not.toContain(NEW_PERMISSION);
   }, 60_000);
 });

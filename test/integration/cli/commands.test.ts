@@ -6,10 +6,10 @@ import {
   DescribeServerlessCachesCommand,
 } from '@aws-sdk/client-elasticache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT, runCli } from '../../../cli/main.js';
 import { runSandboxCli } from '../../../infra/local/cli.js';
 import { standInMigration, startStandIn } from '../../../infra/local/emulator/redis-migration.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
-import { EXIT, runCli } from '../../../shared/cli/main.js';
 import { BASELINE_KIND } from '../../../shared/jobs/encryption-drift.js';
 import { APPROVAL_KIND } from '../../../shared/jobs/migration/index.js';
 import { captureIo } from '../../cli-io.js';

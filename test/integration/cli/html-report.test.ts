@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../shared/cli/main.js';
+import { runCli } from '../../../cli/main.js';
 import { captureIo } from '../../cli-io.js';
 import { expectEvery } from '../../expect-every.js';
 import { groupState, type Stack, startStack } from '../harness.js';

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT, runCli } from '../../../cli/main.js';
 import { type Emulator, startEmulator } from '../../../infra/local/emulator/server.js';
-import { EXIT, runCli } from '../../../shared/cli/main.js';
 import { captureIo } from '../../cli-io.js';
 
 let emulator: Emulator;

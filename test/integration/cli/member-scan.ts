@@ -1,6 +1,6 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { vi } from 'vitest';
-import { runCli } from '../../../shared/cli/main.js';
+import { runCli } from '../../../cli/main.js';
 import type { Finding } from '../../../shared/domain/finding.js';
 import { captureIo } from '../../cli-io.js';
 

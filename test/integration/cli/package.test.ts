@@ -129,7 +129,7 @@ describe('The CLI bundle', () => {
   it('holds nothing of the sandbox and no development tool', async () => {
     const inputs = Object.keys((await buildCli()).inputs);
 
-    expect(inputs).toContain('shared/cli/main.ts');
+    expect(inputs).toContain('cli/main.ts');
     expect(
       inputs.filter((input) => /infra\/local\/|aws-local-stepfunctions|dynalite|\/tsx\//.test(input)),
     ).toEqual([]);

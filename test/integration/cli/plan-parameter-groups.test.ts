@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT, runCli } from '../../../shared/cli/main.js';
+import { EXIT, runCli } from '../../../cli/main.js';
 import { captureIo } from '../../cli-io.js';
 import { groupState, type Stack, startStack } from '../harness.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../cli/main.js';
 import { runSandboxCli } from '../../../infra/local/cli.js';
-import { runCli } from '../../../shared/cli/main.js';
 import { captureIo } from '../../cli-io.js';
 import { groupState, type Stack, startStack } from '../harness.js';
 

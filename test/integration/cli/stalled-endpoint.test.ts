@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT, runCli } from '../../../cli/main.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { setDurability } from '../../../shared/aws/elasticache.js';
-import { EXIT, runCli } from '../../../shared/cli/main.js';
 import { captureIo } from '../../cli-io.js';
 
 let server: Server;

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeReplicationGroupsCommand, type ReplicationGroup } from '@aws-sdk/client-elasticache';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { EXIT, runCli } from '../../../cli/main.js';
 import type { GroupState } from '../../../infra/local/emulator/model.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
-import { EXIT, runCli } from '../../../shared/cli/main.js';
 import { captureIo } from '../../cli-io.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
 

@@ -3,9 +3,9 @@
  * process against the emulator, and a second CLI call decides its approval.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT, runCli } from '../../../cli/main.js';
 import { runSandboxCli } from '../../../infra/local/cli.js';
 import { RECORD_KINDS } from '../../../shared/aws/state-keys.js';
-import { EXIT, runCli } from '../../../shared/cli/main.js';
 import { captureIo } from '../../cli-io.js';
 import { groupState, type Stack, startStack } from '../harness.js';
 

@@ -21,7 +21,16 @@ import { type Resource, ROOT, roleStatements, type Template } from './packaging.
  * its manifest and its job module, nothing else) is packaged with its function, its own role
  * holding exactly its manifest's actions, its log group and its alarms.
  */
-const COPIED = ['bin', 'functions', 'infra', 'shared', 'package.json', 'tsconfig.json', 'serverless.yml'];
+const COPIED = [
+  'bin',
+  'cli',
+  'functions',
+  'infra',
+  'shared',
+  'package.json',
+  'tsconfig.json',
+  'serverless.yml',
+];
 const NAME = 'fleet-census';
 /** Serverless's logical ids for it (`fleet-census` → `FleetDashcensus…`). */
 const ID = 'FleetDashcensus';

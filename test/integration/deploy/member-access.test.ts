@@ -108,7 +108,7 @@ describe('Template: member account access', () => {
   });
 
   it('reads what the central scan, reaction and drift functions read, and changes only with RemediationEnabled', () => {
-    const fleetFunctions = ['durability-scan', 'durability-react', 'encryption-drift', 'snapshot-cleanup'];
+    const fleetFunctions = ['target-scan', 'durability-react', 'encryption-drift', 'snapshot-cleanup'];
     const central = new Set(fleetFunctions.flatMap((name) => actionsOf(name)));
     const centralReads = [...central].filter((action) =>
       /^(elasticache:(Describe|List)|tag:|cloudwatch:)/.test(action),
@@ -118,7 +118,7 @@ describe('Template: member account access', () => {
     expect(actions(reads).some((action) => MUTATING.test(action))).toBe(false);
     expect(remediate?.Condition).toBe('Remediate');
     // Changes: only what the functions that assume it send (not the upgrade's or the cleanup's).
-    const assuming = ['durability-scan', 'durability-react', 'encryption-drift'];
+    const assuming = ['target-scan', 'durability-react', 'encryption-drift'];
     const centralChanges = new Set(assuming.flatMap((name) => actionsOf(name)));
     for (const action of actions(changes)) expect(centralChanges).toContain(action);
     expect(actions(changes)).not.toContain('elasticache:IncreaseReplicaCount');
@@ -162,7 +162,7 @@ describe('Template: member account access', () => {
             .join('.*')}$`,
         ).test(`arn:aws:iam::123456789012:role/${roleName(name, { stage: 'prod', region: 'eu-west-1' })}`),
       );
-    for (const name of ['durability-scan', 'durability-react', 'encryption-drift', 'org-scan'])
+    for (const name of ['target-scan', 'durability-react', 'encryption-drift', 'org-scan'])
       expect(admits(name), name).toBe(true);
     for (const name of ['migration-finish', 'durability-upgrade', 'snapshot-cleanup', 'migration-preflight'])
       expect(admits(name), name).toBe(false);

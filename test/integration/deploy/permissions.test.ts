@@ -166,7 +166,7 @@ beforeAll(async () => {
     const file = join(dir, `policy-${variant}.yaml`);
     writeFileSync(file, POLICY.replace('settings: {', `settings: { ${targets},`));
     process.env.POLICY_FILE = file;
-    for (const name of ['org-scan', 'durability-scan', 'durability-react', 'encryption-drift']) {
+    for (const name of ['org-scan', 'target-scan', 'durability-react', 'encryption-drift']) {
       const module = `${join(ROOT, 'functions', name, 'handler.ts')}?${variant}`;
       handlers.set(
         `${name}?${variant}`,
@@ -182,7 +182,7 @@ afterAll(async () => {
 });
 
 describe('Each function calls exactly the actions its IAM role grants', () => {
-  it('durability-scan: report, snapshot first, change, verify', async () => {
+  it('target-scan: report, snapshot first, change, verify', async () => {
     stack.emulator.model.putGroup(groupState('scan-fix'));
     stack.emulator.model.putGroup(
       groupState('scan-durable', { durability: 'sync', effectiveDurability: 'sync' }),
@@ -193,23 +193,23 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     stack.emulator.model.putGroup(
       groupState('scan-plain', { encrypted: false, tags: new Map([['env', 'dev']]) }),
     );
-    await invoke('durability-scan', schedule);
+    await invoke('target-scan', schedule);
     expect([...stack.emulator.sinks.executions.values()].map((execution) => execution.name)).toEqual([
       expect.stringMatching(/^scan-staged-durability-\d{10}$/),
     ]);
     stack.emulator.clock.advance(DURATIONS.snapshot);
-    await invoke('durability-scan', schedule);
+    await invoke('target-scan', schedule);
     stack.emulator.clock.advance(DURATIONS.durabilityChange);
-    await invoke('durability-scan', schedule);
+    await invoke('target-scan', schedule);
     expect(stack.emulator.model.groups.get('scan-fix')?.effectiveDurability).toBe('sync');
   });
 
-  it('org-scan and durability-scan over member accounts: listed, summed up, a member scanned as itself', async () => {
+  it('org-scan and target-scan over member accounts: listed, summed up, a member scanned as itself', async () => {
     stack.emulator.fleetOf(MEMBER, REGION).putGroup(groupState('member-fix'));
     const listed = (await invoke('org-scan', { action: 'list' }, 'organization')) as { targets: unknown[] };
     const walked = (await invoke('org-scan', { action: 'list' }, 'units')) as { targets: unknown[] };
     const member = (await invoke(
-      'durability-scan',
+      'target-scan',
       { target: { account: MEMBER, region: REGION } },
       'organization',
     )) as { status: string; findings: Record<string, number> };

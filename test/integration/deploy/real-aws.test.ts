@@ -37,7 +37,7 @@ const { actionsOf, lambdaLogicalId } = require('../../../infra/serverless.cjs') 
   lambdaLogicalId(name: string): string;
 };
 /** The functions that assume the member role (their code calls sts:AssumeRole). */
-const ASSUMING = ['durability-react', 'durability-scan', 'encryption-drift', 'org-scan'];
+const ASSUMING = ['durability-react', 'encryption-drift', 'org-scan', 'target-scan'];
 const LONGEST_STAGE = 'staging-long';
 /**
  * The longest region osls packages for (its provider.region schema lacks us-isof-*, eu-isoe-*

@@ -168,7 +168,7 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
     }
   });
 
-  it('runs encryption-drift one at a time, without a throttle alarm (durability-scan runs one target per item)', () => {
+  it('runs encryption-drift one at a time, without a throttle alarm (target-scan runs one target per item)', () => {
     const reserved = Object.fromEntries(
       FUNCTIONS.flatMap((name) => {
         const value = resources[lambdaLogicalId(name)]?.Properties.ReservedConcurrentExecutions;
@@ -298,14 +298,14 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
     // The schedule no longer invokes the scan function itself.
     expect(
       JSON.stringify(Object.values(resources).filter((r) => r.Type === 'AWS::Events::Rule')),
-    ).not.toContain(lambdaLogicalId('durability-scan'));
+    ).not.toContain(lambdaLogicalId('target-scan'));
   });
 
   it('lets only the scans and the reactions assume a role, and only the member role', () => {
     const assuming = FUNCTIONS.filter((name) =>
       roleStatements(functionRole(name)).some((statement) => actionsOf(statement).includes('sts:AssumeRole')),
     );
-    expect(assuming.sort()).toEqual(['durability-react', 'durability-scan', 'encryption-drift', 'org-scan']);
+    expect(assuming.sort()).toEqual(['durability-react', 'encryption-drift', 'org-scan', 'target-scan']);
     for (const name of assuming) {
       const statement = roleStatements(functionRole(name)).find((candidate) =>
         actionsOf(candidate).includes('sts:AssumeRole'),

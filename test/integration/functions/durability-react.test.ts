@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
-import { scanDurability } from '../../../shared/jobs/durability.js';
+import { scanDurability } from '../../../shared/jobs/durability/pipeline.js';
 import { groupState, modifyCalls, type Stack, startStack } from '../harness.js';
 
 const POLICY = `version: 1

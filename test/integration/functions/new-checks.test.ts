@@ -12,7 +12,7 @@ import { groupState, REGION, type Stack, startStack } from '../harness.js';
 
 /**
  * The two checks added the new way (a module and a registry line each) reach the deployed
- * app: the real handlers of durability-scan and durability-react, run against the sandbox,
+ * app: the real handlers of target-scan and durability-react, run against the sandbox,
  * store their findings and emit their violations as events, with nothing else edited for them.
  */
 const POLICY = `version: 1
@@ -92,7 +92,7 @@ beforeAll(async () => {
     legacyApi: false,
     tags: new Map([['env', 'prod']]),
   });
-  ({ handler: scan } = await import('../../../functions/durability-scan/handler.js'));
+  ({ handler: scan } = await import('../../../functions/target-scan/handler.js'));
   ({ handler: react } = await import('../../../functions/durability-react/handler.js'));
 });
 
@@ -101,7 +101,7 @@ afterAll(async () => {
 });
 
 describe('Checks transitEncryption and automaticBackups in the deployed handlers', () => {
-  it('durability-scan stores every finding of both checks and emits each new violation once', async () => {
+  it('target-scan stores every finding of both checks and emits each new violation once', async () => {
     // Act
     const first = (await scan({}, context('scan-1'))) as { findings: Record<string, number> };
     const afterFirst = violationEvents();

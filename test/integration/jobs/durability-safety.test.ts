@@ -7,8 +7,8 @@ import { STATE_TABLE } from '../../../infra/local/dynamo.js';
 import { DETAIL_TYPES } from '../../../shared/aws/notify.js';
 import { StateStore } from '../../../shared/aws/state-store.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
-import { checkGroup, scanDurability } from '../../../shared/jobs/durability.js';
-import type { DurabilityJobDeps } from '../../../shared/jobs/durability-types.js';
+import { checkGroup, scanDurability } from '../../../shared/jobs/durability/pipeline.js';
+import type { DurabilityJobDeps } from '../../../shared/jobs/durability/ports.js';
 import { groupState, modifyCalls, REGION, requestsReached, type Stack, startStack } from '../harness.js';
 
 const enforce = (extra = '') =>

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '../../../shared/aws/notify.js';
 import type { Finding } from '../../../shared/domain/finding.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
-import { scanDurability } from '../../../shared/jobs/durability.js';
+import { scanDurability } from '../../../shared/jobs/durability/pipeline.js';
 import { emittedEvents, groupState, modifyCalls, type Stack, startStack } from '../harness.js';
 
 const policy = (mode: 'report' | 'enforce', extra = '') =>

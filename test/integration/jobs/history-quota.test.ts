@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { MIGRATION_ASL } from '../../../infra/local/migration-workflow.js';
 import { type LocalTask, loadDefinition, runLocalStateMachine } from '../../../infra/local/step-functions.js';
+import { parseUpgradeInput, upgradeHistoryEvents } from '../../../shared/domain/durability/upgrade.js';
 import { EXECUTION_QUOTAS } from '../../../shared/domain/execution-history.js';
 import {
   DEFAULT_POLLING,
@@ -15,7 +16,6 @@ import {
   type PollLoop,
   parseMigrationInput,
 } from '../../../shared/domain/migration/input.js';
-import { parseUpgradeInput, upgradeHistoryEvents } from '../../../shared/domain/upgrade.js';
 import { firstPoll, nextPoll, type PollSchedule } from '../../../shared/domain/workflow/index.js';
 
 const QUOTA = EXECUTION_QUOTAS.historyEvents;

@@ -591,9 +591,9 @@ describe('Migration state machine definition', () => {
     const root = new URL('../../../', import.meta.url);
     const sources = [
       ...readdirSync(new URL('shared/jobs/migration/', root)).map((file) => `shared/jobs/migration/${file}`),
-      'shared/cli/commands/migration.ts',
-      'shared/cli/workflow-runner.ts',
-      'shared/cli/workflow-verbs.ts',
+      'cli/commands/migration.ts',
+      'cli/workflow-runner.ts',
+      'cli/workflow-verbs.ts',
     ];
 
     const retyped = sources.flatMap((file) => {

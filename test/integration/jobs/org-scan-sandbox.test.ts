@@ -13,7 +13,7 @@ import { MemberCredentials } from '../../../shared/aws/targets.js';
 import type { Finding } from '../../../shared/domain/finding.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { crossTargets, sameTarget, type Target, targetName } from '../../../shared/domain/targets.js';
-import { scanDurability } from '../../../shared/jobs/durability.js';
+import { scanDurability } from '../../../shared/jobs/durability/pipeline.js';
 import { createLogger } from '../../../shared/runtime/logger.js';
 import { expectEvery } from '../../expect-every.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';

@@ -85,7 +85,7 @@ describe('State machine: infra/org-scan.asl.yaml', () => {
       policy: POLICY,
       home: HOME,
       wrap: {
-        'durability-scan': () => async () => {
+        'target-scan': () => async () => {
           throw Object.assign(new Error('{"errorMessage":"the state table refused the write"}'), {
             name: 'AwsCallError',
           });
@@ -147,7 +147,7 @@ rules:
         ),
         home: HOME,
         // Each item answers what the sandbox's real target run answered, for its own target.
-        wrap: { 'durability-scan': () => async (event) => ({ ...result, ...(event as object) }) as never },
+        wrap: { 'target-scan': () => async (event) => ({ ...result, ...(event as object) }) as never },
       });
 
     // Act

@@ -11,8 +11,8 @@ import { AlertPublisher, DETAIL_TYPES, EventPublisher } from '../../../shared/aw
 import { MemberCredentials } from '../../../shared/aws/targets.js';
 import { StepFunctionsUpgradeStarter } from '../../../shared/aws/upgrade-starter.js';
 import type { EncryptionBaseline } from '../../../shared/domain/drift.js';
+import { REMEDIATION_ACTIONS } from '../../../shared/domain/durability/remediation.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
-import { REMEDIATION_ACTIONS } from '../../../shared/domain/remediation.js';
 import { type Target, targetArnPrefix } from '../../../shared/domain/targets.js';
 import type { UpgradeStarter } from '../../../shared/domain/workflow/runner.js';
 import { BASELINE_KIND, scanEncryptionDrift } from '../../../shared/jobs/encryption-drift.js';

@@ -14,7 +14,11 @@ import { readEngineVersionsInto } from '../../../shared/aws/engine-versions.js';
 import { EventPublisher } from '../../../shared/aws/notify.js';
 import { createParameterGroupCopy, readParameterGroupsInto } from '../../../shared/aws/parameter-groups.js';
 import { StateStore } from '../../../shared/aws/state-store.js';
-import { DEFAULT_PLAN_OPTIONS, planDurability, STAGED_ACTIONS } from '../../../shared/domain/readiness.js';
+import {
+  DEFAULT_PLAN_OPTIONS,
+  planDurability,
+  STAGED_ACTIONS,
+} from '../../../shared/domain/durability/readiness.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
 

@@ -10,7 +10,7 @@ import { SecurityHubImporter } from '../../../shared/aws/security-hub.js';
 import { securityHubImportKind } from '../../../shared/aws/state-keys.js';
 import type { Finding } from '../../../shared/domain/finding.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
-import { scanDurability } from '../../../shared/jobs/durability.js';
+import { scanDurability } from '../../../shared/jobs/durability/pipeline.js';
 import { exportFindings } from '../../../shared/jobs/security-hub-export.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
 

@@ -31,7 +31,7 @@ const finding: Finding = {
 const lease = (details: object) => ({
   pk: LEASE_PARTITION,
   sk: durabilityLeaseKey(ARN),
-  holder: 'durability-scan/1',
+  holder: 'target-scan/1',
   acquiredAt: '2026-11-25T10:00:00.000Z',
   expiresAt: 1_790_000_000,
   details,
@@ -58,7 +58,7 @@ describe('Class: StateStore', () => {
       const read = await store().readLease(durabilityLeaseKey(ARN), remediationDetailsSchema);
 
       // Assess
-      expect(read).toMatchObject({ key: durabilityLeaseKey(ARN), holder: 'durability-scan/1', details });
+      expect(read).toMatchObject({ key: durabilityLeaseKey(ARN), holder: 'target-scan/1', details });
     });
 
     it('names the key and the field of a lease whose details are damaged', async () => {

@@ -2,8 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { loadFleet } from '../../../shared/cli/fleet-source.js';
-import { EXIT, runCli } from '../../../shared/cli/main.js';
+import { loadFleet } from '../../../cli/fleet-source.js';
+import { EXIT, runCli } from '../../../cli/main.js';
 import { InputValidationError } from '../../../shared/runtime/errors.js';
 import { captureIo } from '../../cli-io.js';
 

@@ -3,9 +3,9 @@
  * output; `--help` lists them, and the parser refuses any other.
  */
 import { describe, expect, it } from 'vitest';
-import type { OutputKind } from '../../../shared/cli/formats/output.js';
-import { FORMATS, formatsFor, render } from '../../../shared/cli/formats/registry.js';
-import { EXIT, runCli } from '../../../shared/cli/main.js';
+import type { OutputKind } from '../../../cli/formats/output.js';
+import { FORMATS, formatsFor, render } from '../../../cli/formats/registry.js';
+import { EXIT, runCli } from '../../../cli/main.js';
 import { captureIo } from '../../cli-io.js';
 
 /** What each command prints: the spec the registry's formats are chosen by. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HTML_COLUMNS, renderHtmlReport, scopeOf } from '../../../shared/cli/html.js';
+import { HTML_COLUMNS, renderHtmlReport, scopeOf } from '../../../cli/html.js';
 import { summarize } from '../../../shared/domain/evaluate.js';
 import type { Finding, FindingStatus } from '../../../shared/domain/finding.js';
 

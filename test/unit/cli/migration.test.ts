@@ -6,9 +6,9 @@ import {
 } from '@aws-sdk/client-sfn';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { failureAdvice } from '../../../cli/commands/migration.js';
+import { EXIT } from '../../../cli/main.js';
 import { runSandboxCli } from '../../../infra/local/cli.js';
-import { failureAdvice } from '../../../shared/cli/commands/migration.js';
-import { EXIT } from '../../../shared/cli/main.js';
 import { captureIo } from '../../cli-io.js';
 import { cli, dynamo, expectStarted, resetStepFunctionsCli, sfn } from './step-functions-cli.js';
 

@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EXIT, runCli } from '../../../shared/cli/main.js';
+import { EXIT, runCli } from '../../../cli/main.js';
 import type { Finding } from '../../../shared/domain/finding.js';
 import { captureIo } from '../../cli-io.js';
 

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-resource-groups-tagging-api';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EXIT, runCli } from '../../../shared/cli/main.js';
+import { EXIT, runCli } from '../../../cli/main.js';
 import { captureIo } from '../../cli-io.js';
 import { expectEvery } from '../../expect-every.js';
 

@@ -6,7 +6,7 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect, vi } from 'vitest';
-import { EXIT, runCli } from '../../../shared/cli/main.js';
+import { EXIT, runCli } from '../../../cli/main.js';
 import { captureIo } from '../../cli-io.js';
 
 export const sfn = mockClient(SFNClient);

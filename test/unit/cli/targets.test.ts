@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { externalIdOf, targetRunOf } from '../../../shared/cli/targets.js';
+import { externalIdOf, targetRunOf } from '../../../cli/targets.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import {
   ALL_ENABLED,

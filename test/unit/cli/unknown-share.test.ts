@@ -4,7 +4,7 @@ import {
   type LackingFields,
   reachesLimit,
   unknownShare,
-} from '../../../shared/cli/unknown-share.js';
+} from '../../../cli/unknown-share.js';
 import type { Finding } from '../../../shared/domain/finding.js';
 import type { Resource } from '../../../shared/domain/resource.js';
 

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { EXIT } from '../../../shared/cli/main.js';
+import { EXIT } from '../../../cli/main.js';
 import { UPGRADE_ERRORS } from '../../../shared/domain/workflow/index.js';
 import { cli, dynamo, expectStarted, resetStepFunctionsCli, sfn } from './step-functions-cli.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durabilityEligibility } from '../../../shared/domain/eligibility.js';
+import { durabilityEligibility } from '../../../shared/domain/durability/eligibility.js';
 import type { Resource } from '../../../shared/domain/resource.js';
 
 const ready: Resource = {

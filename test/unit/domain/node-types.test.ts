@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { durableLayout, durableNodeType, nodeCapacityGiB } from '../../../shared/domain/node-types.js';
+import {
+  durableLayout,
+  durableNodeType,
+  nodeCapacityGiB,
+} from '../../../shared/domain/durability/node-types.js';
 
 describe('Function: durableNodeType', () => {
   it.each([

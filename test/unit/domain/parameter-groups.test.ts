@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { copyName, parameterGroupFamily } from '../../../shared/domain/parameter-groups.js';
+import { copyName, parameterGroupFamily } from '../../../shared/domain/durability/parameter-groups.js';
 import {
   DEFAULT_PLAN_OPTIONS,
   type GroupFacts,
   planDurability,
   STAGED_ACTIONS,
-} from '../../../shared/domain/readiness.js';
+} from '../../../shared/domain/durability/readiness.js';
 import type { ParameterGroupFacts } from '../../../shared/domain/resource.js';
 
 const custom = (overrides: Partial<ParameterGroupFacts> = {}): ParameterGroupFacts => ({

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../../shared/domain/evaluate.js';
-import { planFleet } from '../../../shared/domain/fleet-plan.js';
-import { NODE_MEMORY_GIB, nodeCapacityGiB } from '../../../shared/domain/node-types.js';
-import { parsePolicy } from '../../../shared/domain/policy/load.js';
+import { planFleet } from '../../../shared/domain/durability/fleet-plan.js';
+import { NODE_MEMORY_GIB, nodeCapacityGiB } from '../../../shared/domain/durability/node-types.js';
 import {
   DEFAULT_PLAN_OPTIONS,
   type GroupFacts,
   type PlanOptions,
   planDurability,
-} from '../../../shared/domain/readiness.js';
+} from '../../../shared/domain/durability/readiness.js';
+import { evaluate } from '../../../shared/domain/evaluate.js';
+import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import type { Resource } from '../../../shared/domain/resource.js';
 import { expectEvery } from '../../expect-every.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { planDurabilityRemediation } from '../../../shared/domain/durability/remediation.js';
 import { evaluate } from '../../../shared/domain/evaluate.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
-import { planDurabilityRemediation } from '../../../shared/domain/remediation.js';
 import type { Resource } from '../../../shared/domain/resource.js';
 
 const NOW = new Date('2026-11-25T10:00:00Z');

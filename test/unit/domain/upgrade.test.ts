@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseUpgradeInput, stepSchedule } from '../../../shared/domain/upgrade.js';
+import { parseUpgradeInput, stepSchedule } from '../../../shared/domain/durability/upgrade.js';
 
 describe('Function: stepSchedule', () => {
   const schedule = { firstWaitSeconds: 60, maxWaitSeconds: 900, maxAttempts: 30 };

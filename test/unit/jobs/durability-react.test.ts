@@ -15,7 +15,7 @@ import {
   type ReactionDeps,
   reactToEvent,
   TargetReactionError,
-} from '../../../shared/jobs/durability-react.js';
+} from '../../../shared/jobs/durability/react.js';
 import { createLogger } from '../../../shared/runtime/logger.js';
 
 const CENTRAL = '123456789012';

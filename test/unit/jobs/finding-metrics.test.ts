@@ -38,7 +38,7 @@ describe('Function: publishFindingMetrics', () => {
         finding('prod', 'violation'),
         finding('prod', 'compliant'),
       ],
-      'durability-scan',
+      'target-scan',
       1234,
     );
 
@@ -51,8 +51,8 @@ describe('Function: publishFindingMetrics', () => {
     expect(value('Findings', { rule: 'prod', status: 'violation' })).toBe(2);
     expect(value('Findings', { rule: 'prod', status: 'compliant' })).toBe(1);
     expect(value('RemediationActions', { action: 'modify-requested' })).toBe(1);
-    expect(value('RunDuration', { run: 'durability-scan' })).toBe(1234);
-    expect(value('UnknownShare', { run: 'durability-scan' })).toBe(0);
+    expect(value('RunDuration', { run: 'target-scan' })).toBe(1234);
+    expect(value('UnknownShare', { run: 'target-scan' })).toBe(0);
   });
 
   it('reports the share of unknown findings, 100 when nothing could be evaluated', () => {

@@ -102,7 +102,7 @@ describe('Function: createHandler, logging', () => {
       logger.info('working');
       return 'ran';
     });
-    const invocation = { awsRequestId: 'req-42', functionName: 'durability-scan' } as Context;
+    const invocation = { awsRequestId: 'req-42', functionName: 'target-scan' } as Context;
 
     // Act
     await handler({ source: 'aws.elasticache', detail: { eventName: 'x' } }, invocation);
@@ -112,7 +112,7 @@ describe('Function: createHandler, logging', () => {
     const records = lines.flatMap((line) => line.trim().split('\n')).map((line) => JSON.parse(line));
     expect(records.find((record) => record.message === 'working')).toMatchObject({
       function_request_id: 'req-42',
-      function_name: 'durability-scan',
+      function_name: 'target-scan',
       cold_start: expect.any(Boolean),
     });
   });

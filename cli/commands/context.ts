@@ -1,0 +1,18 @@
+import type { AwsClientOptions } from '../../shared/aws/clients.js';
+import type { CliIo } from '../io.js';
+import type { WorkflowRunners } from '../workflow-runner.js';
+
+/** What every command is given: where to write, where its exit code goes, the injected runners. */
+export interface CommandContext {
+  io: CliIo;
+  exit: { code: number };
+  runners: WorkflowRunners;
+  /**
+   * What time it is where the commands act (snapshot names, retention): the wall clock, or the
+   * sandbox's own, whose time jumps, for the sandbox entry (given the AWS options in use).
+   */
+  now: (aws: AwsClientOptions) => Promise<Date>;
+}
+
+/** The wall clock, for the shipped CLI. */
+export const wallClock = async () => new Date();

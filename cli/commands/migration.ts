@@ -1,0 +1,219 @@
+/**
+ * `guardrails migration start|status|approve|reject|abort`: operate the migration state
+ * machine through an injected {@link WorkflowRunner}. Decisions reach a waiting execution
+ * through the task token its approval step parked in the state table.
+ */
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
+import { loadPolicyFile } from '../../shared/aws/policy-file.js';
+import { parseMigrationInput } from '../../shared/domain/migration/index.js';
+import { MIGRATION_ERRORS } from '../../shared/domain/workflow/index.js';
+import type { FailedOutcome } from '../../shared/domain/workflow/runner.js';
+import { ABORT_KIND, type AbortRequest } from '../../shared/jobs/migration/state.js';
+import { clip } from '../../shared/runtime/echo.js';
+import { InputValidationError } from '../../shared/runtime/errors.js';
+import { redact } from '../../shared/runtime/redact.js';
+import { EXIT, emitResult, type OutputFlags, withOutput } from '../io.js';
+import { DEFAULT_POLICY_PATH, withAws, withTable } from '../options.js';
+import { type RunnerContext, WORKFLOWS } from '../workflow-runner.js';
+import {
+  addDecisions,
+  approvalOf,
+  runnerContext as contextOf,
+  decide,
+  executionName,
+  operator,
+  reportRun,
+  startRow,
+  type TableFlags,
+} from '../workflow-verbs.js';
+import type { CommandContext } from './context.js';
+
+const runnerContext = (flags: TableFlags, out: (text: string) => void) =>
+  contextOf(WORKFLOWS.migration, flags, out);
+
+/** `host:port` (IPv6 in brackets) into an endpoint; the schema checks the values. */
+export function parseEndpoint(text: string): { address: string; port: number } {
+  const match = text.match(/^\[?([^\]]+?)\]?:(\d+)$/);
+  if (match === null) throw new InputValidationError(`--source ${clip(text)}: expected host:port`);
+  return { address: match[1] ?? '', port: Number(match[2]) };
+}
+
+/**
+ * What an on-call engineer needs after a failed migration: whether the source still serves,
+ * which snapshot to restore from, and what to run next.
+ */
+export function failureAdvice(group: string, outcome: FailedOutcome | undefined): string {
+  if (outcome === undefined) return `  next: guardrails migration status ${group}\n`;
+  const lines = [`  migration: ${outcome.migration ?? 'unknown'}`];
+  if (outcome.restoreFrom !== undefined)
+    lines.push(`  restore from: snapshot ${outcome.restoreFrom} (kept; guardrails snapshot list)`);
+  const handsOn = outcome.migration?.includes('act by hand') === true;
+  lines.push(
+    handsOn
+      ? `  next: the group may still be migrating: guardrails migration status ${group}, then aws elasticache complete-migration --replication-group-id ${group} --force`
+      : `  next: the source keeps serving; fix the cause above and start the migration again (guardrails migration start ${group} --source …)`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+interface StartFlags extends TableFlags, OutputFlags {
+  source: string[];
+  requireApproval?: true;
+  approvalTimeout?: string;
+  dryRun?: true;
+  local?: true;
+  policy?: string;
+  applyDurability?: true;
+}
+
+/** Start an execution: validated here first, so a bad flag never reaches AWS. */
+async function start(group: string, flags: StartFlags, context: CommandContext): Promise<number> {
+  const input = parseMigrationInput({
+    replicationGroupId: group,
+    customerEndpoints: flags.source.map(parseEndpoint),
+    requireApproval: flags.requireApproval ?? false,
+    dryRun: flags.dryRun ?? false,
+    ...(flags.approvalTimeout === undefined ? {} : { approvalTimeoutSeconds: Number(flags.approvalTimeout) }),
+  });
+  const name = executionName(group);
+  // With --format/--output the run's progress goes to stderr and the result is one row.
+  const rows = flags.format !== undefined || flags.output !== undefined;
+  const runnerOf = runnerContext(flags, rows ? context.io.stderr : context.io.stdout);
+  const { local } = context.runners;
+  const starter =
+    flags.local === true && local !== undefined
+      ? local.migration(runnerOf, {
+          policy: await loadPolicyFile(flags.policy ?? DEFAULT_POLICY_PATH),
+          applyDurability: flags.applyDurability === true,
+        })
+      : context.runners.runner(runnerOf);
+  const result = await starter.start({ name, input });
+  let text = '';
+  const code = reportRun(
+    result,
+    (line) => {
+      text += line;
+    },
+    (outcome) => failureAdvice(group, outcome),
+  );
+  const row = startRow(group, name, result);
+  await emitResult({ text, rows: [row], columns: Object.keys(row) }, flags, context.io);
+  return code;
+}
+
+/** Ask the group's execution to abort: at once if it waits for approval, else at its next sync check. */
+async function abort(context: RunnerContext, commands: CommandContext, group: string, reason: string) {
+  const lock = await context.store.readLease(`migration#${group}`);
+  if (lock === undefined) throw new InputValidationError(`no migration of ${clip(group)} is running`);
+  const by = operator();
+  const request: AbortRequest = { by, reason, requestedAt: new Date().toISOString(), execution: lock.holder };
+  await context.store.putRecord(ABORT_KIND, group, request);
+  const decision = { approved: false, by, error: MIGRATION_ERRORS.aborted, reason } as const;
+  return (await decide(context, commands, group, decision))
+    ? `the execution waiting for approval on ${group} aborts now`
+    : `abort requested: the execution migrating ${group} aborts at its next sync check (CompleteMigration Force=true only if it started the migration)`;
+}
+
+/** What the state table knows of a group's migration, and the runner with `--execution-arn`. */
+async function status(
+  context: RunnerContext,
+  commands: CommandContext,
+  group: string,
+  executionArn?: string,
+) {
+  const [lock, approval, aborting] = await Promise.all([
+    context.store.readLease(`migration#${group}`),
+    approvalOf(context, group),
+    context.store.readRecord<AbortRequest>(ABORT_KIND, group),
+  ]);
+  const found: Record<string, unknown> = {
+    replicationGroupId: group,
+    running: lock === undefined ? false : { execution: lock.holder, since: lock.acquiredAt },
+    waitingForApproval:
+      approval === undefined ? false : { execution: approval.execution, since: approval.requestedAt },
+    abortRequested: aborting ?? false,
+  };
+  if (executionArn !== undefined)
+    found.execution = await commands.runners.runner(context).describe(executionArn);
+  return found;
+}
+
+/** `migration start`, with `--local` and its flags only where the entry point offers a local runner. */
+function addStart(migration: CommandUnknownOpts, context: CommandContext): void {
+  const offersLocal = context.runners.local !== undefined;
+  const command = withOutput(withTable(withAws(migration.command('start'))), 'rows')
+    .description(
+      `Start a migration into a replication group (Step Functions${offersLocal ? ', or --local against the sandbox' : ''}).`,
+    )
+    .argument('<replication-group-id>')
+    .requiredOption('--source <host:port...>', 'customer (source) node endpoints')
+    .option('--require-approval', 'wait for `migration approve` before CompleteMigration')
+    .option('--approval-timeout <seconds>', 'abort without a decision after this long')
+    .option('--dry-run', 'stop after the preflight checks')
+    .option(
+      '--state-machine-arn <arn>',
+      'the deployed state machine (default: $MIGRATION_STATE_MACHINE_ARN)',
+    );
+  if (offersLocal)
+    command
+      .option('--local', 'run the state machine in this process against the sandbox (--endpoint-url)')
+      .option('--policy <file>', 'policy for raising durability afterwards (--local)', DEFAULT_POLICY_PATH)
+      .option('--apply-durability', 'let the durability step change the group (--local; default: dry run)');
+  command.action(async (group, flags) => {
+    // The --local flags are declared only when offered: read them by name.
+    const policy = command.getOptionValue('policy');
+    const local = {
+      local: command.getOptionValue('local') === true ? (true as const) : undefined,
+      policy: typeof policy === 'string' ? policy : undefined,
+      applyDurability: command.getOptionValue('applyDurability') === true ? (true as const) : undefined,
+    };
+    context.exit.code = await start(group, { ...flags, ...local }, context);
+  });
+}
+
+/** Adds `migration start|status|approve|reject|abort` to `parent`. */
+export function addMigration(parent: CommandUnknownOpts, context: CommandContext): void {
+  const migration = parent.command('migration').description('Operate the online-migration state machine.');
+  addStart(migration, context);
+  withOutput(withTable(withAws(migration.command('status'))), 'rows')
+    .description("A group's migration: the running execution, an approval wait, an abort request.")
+    .argument('<replication-group-id>')
+    .option('--execution-arn <arn>', 'also read this execution from Step Functions')
+    .action(async (group, flags) => {
+      const found = redact(
+        await status(runnerContext(flags, context.io.stdout), context, group, flags.executionArn),
+      ) as Record<string, unknown>;
+      // A row for --format: each part as its JSON (false when absent).
+      const row = Object.fromEntries(
+        Object.entries(found).map(([key, value]) => [
+          key,
+          typeof value === 'string' ? value : JSON.stringify(value),
+        ]),
+      );
+      const text = `${JSON.stringify(found, null, 2)}\n`;
+      await emitResult({ text, rows: [row], columns: Object.keys(row) }, flags, context.io);
+      context.exit.code = EXIT.compliant;
+    });
+  addDecisions(
+    migration,
+    WORKFLOWS.migration,
+    {
+      approve: 'Let the waiting migration run CompleteMigration.',
+      reject: 'Refuse the waiting migration: it is aborted (Force=true) and the source keeps serving.',
+      rejected: MIGRATION_ERRORS.rejected,
+    },
+    context,
+  );
+  withOutput(withTable(withAws(migration.command('abort'))), 'rows')
+    .description(
+      'Abort a running migration (Force=true only if its execution started it); the snapshot is kept.',
+    )
+    .argument('<replication-group-id>')
+    .requiredOption('--reason <text>', 'why')
+    .action(async (group, flags) => {
+      const said = await abort(runnerContext(flags, context.io.stdout), context, group, flags.reason);
+      const row = { replicationGroupId: group, result: said };
+      await emitResult({ text: `${said}\n`, rows: [row], columns: Object.keys(row) }, flags, context.io);
+      context.exit.code = EXIT.compliant;
+    });
+}

@@ -1,0 +1,128 @@
+/** `guardrails plan`: for every group a durability rule covers, what it takes to get there. */
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
+import { loadPolicyFile } from '../../shared/aws/policy-file.js';
+import {
+  countVerdicts,
+  describeSteps,
+  describeVerdict,
+  type GroupPlan,
+  planFleet,
+} from '../../shared/domain/durability/fleet-plan.js';
+import { evaluate } from '../../shared/domain/evaluate.js';
+import type { Resource } from '../../shared/domain/resource.js';
+import { arnLocation } from '../../shared/domain/security-findings.js';
+import { type CliIo, EXIT, emitOutput, type OutputFlags, widthOf, withOutput } from '../io.js';
+import { type FilterFlags, type FleetFlags, withFilters, withFleet } from '../options.js';
+import { fleetOfRun } from '../target-run.js';
+import { TARGETS_HELP, type TargetFlags, withTargets } from '../targets.js';
+import type { CommandContext } from './context.js';
+
+const COLUMNS = ['resourceId', 'rule', 'current', 'target', 'verdict', 'steps'];
+
+/** The facts a plan reads, in a few words. */
+function current(resource: Resource): string {
+  return [
+    `${resource.engine ?? '?'} ${resource.engineVersion ?? '?'}`,
+    `cluster mode ${resource.clusterMode ?? '?'}`,
+    `${resource.minReplicasPerShard ?? '?'} replica(s)`,
+    resource.multiAZ === true ? 'Multi-AZ' : 'single-AZ',
+    resource.transitEncryptionEnabled === true ? 'TLS' : 'no TLS',
+    resource.cacheNodeType ?? '?',
+    `durability ${resource.effectiveDurability ?? '?'}`,
+  ].join(', ');
+}
+
+function shown(plans: GroupPlan[], flags: FilterFlags): GroupPlan[] {
+  return plans.filter(
+    ({ resource, rule, status }) =>
+      (flags.status === undefined || flags.status.includes(status)) &&
+      (flags.rule === undefined || flags.rule.includes(rule)) &&
+      (flags.resource === undefined || flags.resource.test(resource.id)),
+  );
+}
+
+/** A plan as a row; `located` puts its group's account and region first. */
+function planRow({ resource, rule, plan: detail }: GroupPlan, located: boolean): Record<string, string> {
+  const { account, region } = arnLocation(resource.arn);
+  return {
+    ...(located ? { account, region } : {}),
+    resourceId: resource.id,
+    rule,
+    current: current(resource),
+    target: detail.target,
+    verdict: describeVerdict(detail),
+    steps: describeSteps(detail),
+  };
+}
+
+/**
+ * Exit `aws` when a target could not be read (its plans are missing), else `compliant`: a plan
+ * is advice, never a verdict.
+ */
+async function plan(flags: FleetFlags & OutputFlags & FilterFlags & TargetFlags, io: CliIo): Promise<number> {
+  const policy = await loadPolicyFile(flags.policy);
+  const { fleet, targets } = await fleetOfRun(flags, policy, io, {
+    engineVersions: true,
+    parameterGroups: true,
+  });
+  const plans = planFleet(fleet.resources, evaluate(fleet.resources, policy, new Date()), policy);
+  const rows = shown(plans, flags);
+  const counts = countVerdicts(plans);
+  const summary = `${plans.length} group plan(s): ${Object.entries(counts)
+    .map(([verdict, count]) => `${count} ${verdict}`)
+    .join(', ')}${rows.length === plans.length ? '' : ` (${rows.length} shown)`}`;
+  const located = targets !== undefined;
+  // A script reads every fact of each plan, and the targets' failures.
+  const data = {
+    summary: counts,
+    ...(targets === undefined
+      ? {}
+      : { targets: { total: targets.total, failed: targets.failed }, failures: targets.failures }),
+    plans: rows.map(({ resource, rule, plan: detail }) => ({
+      resourceId: resource.id,
+      arn: resource.arn,
+      region: arnLocation(resource.arn).region,
+      account: arnLocation(resource.arn).account,
+      rule,
+      current: current(resource),
+      ...detail,
+    })),
+  };
+  await emitOutput(
+    {
+      kind: 'rows',
+      rows: rows.map((each) => planRow(each, located)),
+      columns: [...(located ? ['account', 'region'] : []), ...COLUMNS],
+      footer: targets === undefined ? summary : `${summary}\n${targets.line}`,
+      title: 'guardrails plan',
+      data,
+    },
+    flags,
+    io,
+    { width: widthOf(flags, io) },
+  );
+  return targets !== undefined && targets.failed > 0 ? EXIT.aws : EXIT.compliant;
+}
+
+/** Adds `plan` to `parent`. */
+export function addPlan(parent: CommandUnknownOpts, context: CommandContext): void {
+  withTargets(withFilters(withOutput(withFleet(parent.command('plan')), 'rows')))
+    .description(
+      'For every replication group a durability rule covers: its state, the target, and the online steps (or the rebuild) that get it there.',
+    )
+    .addHelpText(
+      'after',
+      `
+Verdicts: in-place (one Durability change), staged (N online steps, M of them wait for an
+approval: durability.stagedChanges.allow in the policy lets steps without client impact run
+unattended), rebuild (every blocker named; snapshot, create a durable group, cut over; a
+data-tiering group's copy starts empty, to be reloaded), not-applicable (already there, or
+serverless), unknown (a fact the API did not give, or a node type of unknown memory).
+--status (of the group's durability finding), --rule and --resource choose what is printed.
+Exit codes: ${EXIT.compliant}, or ${EXIT.aws} when a target could not be read (its plans are missing; stderr names it).
+${TARGETS_HELP}`,
+    )
+    .action(async (flags) => {
+      context.exit.code = await plan(flags, context.io);
+    });
+}

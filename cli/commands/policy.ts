@@ -1,0 +1,84 @@
+/** `guardrails policy validate|explain`: check a policy file, and explain it for one resource. */
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
+import { loadPolicyFile } from '../../shared/aws/policy-file.js';
+import { describeVerdict, planFleet } from '../../shared/domain/durability/fleet-plan.js';
+import { explainRules } from '../../shared/domain/evaluate.js';
+import { clip } from '../../shared/runtime/echo.js';
+import { InputValidationError } from '../../shared/runtime/errors.js';
+import { withEngineVersions } from '../fleet-source.js';
+import { type CliIo, EXIT, emitOutput, emitResult, type OutputFlags, withOutput } from '../io.js';
+import { type FleetFlags, fleetOf, liveOptions, withFleet } from '../options.js';
+import type { CommandContext } from './context.js';
+import { hasViolation } from './scan.js';
+
+async function validate(file: string, flags: OutputFlags, io: CliIo): Promise<number> {
+  const checked = await loadPolicyFile(file);
+  const row = {
+    file,
+    valid: 'true',
+    rules: String(checked.rules.length),
+    exemptions: String(checked.exemptions.length),
+  };
+  const text = `${file}: valid (${row.rules} rules, ${row.exemptions} exemptions)\n`;
+  await emitResult({ text, rows: [row], columns: Object.keys(row) }, flags, io);
+  return EXIT.compliant;
+}
+
+async function explain(flags: FleetFlags & OutputFlags & { resource: string }, io: CliIo): Promise<number> {
+  const policy = await loadPolicyFile(flags.policy);
+  const resource = (await fleetOf(flags, io)).find(
+    (item) => item.id === flags.resource || item.arn === flags.resource,
+  );
+  if (resource === undefined)
+    throw new InputValidationError(`--resource ${clip(flags.resource)}: no such resource in the fleet`);
+  await withEngineVersions(liveOptions(flags), [resource], io);
+  const explanation = explainRules(resource, policy, new Date());
+  // The same readiness plan `guardrails plan` prints, for each durability rule that applies.
+  const plans = planFleet(
+    [resource],
+    explanation.flatMap((rule) => rule.findings),
+    policy,
+  );
+  const readiness = plans.map(({ rule, plan }) => ({ rule, ...plan }));
+  const lines = [`${resource.type} ${resource.id} (${resource.arn})`];
+  for (const rule of explanation) {
+    lines.push('', `${rule.rule} [${rule.mode}]: ${rule.matches ? 'applies' : 'does not apply'}`);
+    for (const item of rule.criteria) lines.push(`  ${item.holds ? '+' : '-'} ${item.criterion}`);
+    for (const finding of rule.findings) lines.push(`  => ${finding.status}: ${finding.reason}`);
+    for (const { plan } of plans.filter((item) => item.rule === rule.rule)) {
+      lines.push(`  plan: ${describeVerdict(plan)}`);
+      if (plan.verdict === 'in-place' || plan.verdict === 'staged')
+        for (const [index, step] of plan.steps.entries())
+          lines.push(
+            `    ${index + 1}. ${step.summary} (${step.unattended ? 'unattended' : 'needs approval'}; ~${step.expectedMinutes} min)`,
+          );
+    }
+  }
+  await emitOutput(
+    {
+      kind: 'document',
+      text: `${lines.join('\n')}\n`,
+      data: { resource, rules: explanation, plans: readiness },
+    },
+    flags,
+    io,
+  );
+  return hasViolation(explanation.flatMap((rule) => rule.findings)) ? EXIT.violations : EXIT.compliant;
+}
+
+/** Adds `policy validate` and `policy explain` to `parent`. */
+export function addPolicy(parent: CommandUnknownOpts, context: CommandContext): void {
+  const policy = parent.command('policy').description('Check and explain a policy.');
+  withOutput(policy.command('validate'), 'rows')
+    .description('Check a policy file; every problem is shown with its line.')
+    .argument('<file>', 'policy file (YAML)')
+    .action(async (file, flags) => {
+      context.exit.code = await validate(file, flags, context.io);
+    });
+  withOutput(withFleet(policy.command('explain')), 'document')
+    .description('Which rules match a resource, why, and what they find.')
+    .requiredOption('--resource <id>', 'replication group id, serverless cache name or ARN')
+    .action(async (flags) => {
+      context.exit.code = await explain(flags, context.io);
+    });
+}

@@ -1,0 +1,196 @@
+/**
+ * `guardrails upgrade start|status|approve|reject|abort`: operate the durability-upgrade state
+ * machine (infra/durability-upgrade.asl.yaml) through an injected {@link WorkflowRunner}, with
+ * the migration's conventions: decisions reach a waiting execution through the task token its
+ * approval step parked in the state table, and the token is never printed.
+ */
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
+import { durabilityLeaseKey, migrationLockKey, RECORD_KINDS } from '../../shared/aws/state-keys.js';
+import { STAGED_ACTIONS } from '../../shared/domain/durability/readiness.js';
+import { parseUpgradeInput } from '../../shared/domain/durability/upgrade.js';
+import { UPGRADE_ERRORS } from '../../shared/domain/workflow/index.js';
+import { clip } from '../../shared/runtime/echo.js';
+import { InputValidationError } from '../../shared/runtime/errors.js';
+import { EXIT, emitResult, type OutputFlags, withOutput } from '../io.js';
+import { withAws, withTable } from '../options.js';
+import { type RunnerContext, WORKFLOWS } from '../workflow-runner.js';
+import * as verbs from '../workflow-verbs.js';
+import type { CommandContext } from './context.js';
+
+const runnerContext = (flags: verbs.TableFlags, out: (text: string) => void) =>
+  verbs.runnerContext(WORKFLOWS.upgrade, flags, out);
+
+/**
+ * Start an execution of `raw` (validated here first, so a bad flag never reaches AWS), in this
+ * process when `local` and the entry point offers it. With `--format`/`--output` the run's
+ * progress goes to stderr and the result is one row.
+ */
+async function start(
+  raw: { replicationGroupId: string } & Record<string, unknown>,
+  flags: verbs.TableFlags & OutputFlags,
+  local: boolean,
+  context: CommandContext,
+): Promise<number> {
+  const input = parseUpgradeInput(raw);
+  const group = input.replicationGroupId;
+  const rows = flags.format !== undefined || flags.output !== undefined;
+  const runnerOf = runnerContext(flags, rows ? context.io.stderr : context.io.stdout);
+  const inProcess = context.runners.local?.upgrade;
+  const starter = local && inProcess !== undefined ? inProcess(runnerOf) : context.runners.runner(runnerOf);
+  const name = verbs.executionName(group);
+  const result = await starter.start({ name, input });
+  let text = '';
+  const code = verbs.reportRun(
+    result,
+    (line) => {
+      text += line;
+    },
+    () => `  the group stays as the last step left it; what is left: guardrails plan --resource ${group}\n`,
+  );
+  const row = verbs.startRow(group, name, result);
+  await emitResult({ text, rows: [row], columns: Object.keys(row) }, flags, context.io);
+  return code;
+}
+
+/** The group's lock, when an upgrade (not a migration) holds it. */
+async function upgradeLock(context: RunnerContext, group: string) {
+  const lock = await context.store.readLease(migrationLockKey(group));
+  if (lock !== undefined && lock.details.kind !== 'upgrade')
+    throw new InputValidationError(
+      `${clip(group)} is locked by migration ${lock.holder}: see guardrails migration status ${clip(group)}`,
+    );
+  return lock;
+}
+
+/** What the state table knows of a group's upgrade: the running execution and an approval wait. */
+async function status(context: RunnerContext, group: string) {
+  const [lock, approval] = await Promise.all([
+    context.store.readLease(migrationLockKey(group)),
+    verbs.approvalOf(context, group),
+  ]);
+  const step = typeof approval?.step === 'string' ? approval.step : '';
+  const row = {
+    replicationGroupId: group,
+    lockedBy: lock?.holder ?? '',
+    lockKind: typeof lock?.details.kind === 'string' ? lock.details.kind : '',
+    lockedSince: lock?.acquiredAt ?? '',
+    waitingForApproval: approval?.execution ?? '',
+    approvalSince: approval?.requestedAt ?? '',
+    approvalStep: step,
+  };
+  const lines = [
+    lock === undefined
+      ? `${group}: not locked: no upgrade or migration runs`
+      : `${group}: locked by ${row.lockKind || 'execution'} ${lock.holder} since ${lock.acquiredAt}`,
+    approval === undefined
+      ? 'no approval waits'
+      : `waiting for approval since ${approval.requestedAt}: ${approval.execution}${step === '' ? '' : ` (step: ${step})`}`,
+  ];
+  return { text: `${lines.join('\n')}\n`, rows: [row], columns: Object.keys(row) };
+}
+
+const STOP_NOTE =
+  'a request it already sent still applies and the group stays as that step leaves it; the lock, lease and approval it held are released';
+
+/**
+ * Abort the group's upgrade: a waiting approval is rejected at once (the execution's failure
+ * path releases the lock); a running step is stopped with StopExecution.
+ */
+async function abort(context: RunnerContext, commands: CommandContext, group: string, reason: string) {
+  const lock = await upgradeLock(context, group);
+  if (lock === undefined) throw new InputValidationError(`no upgrade of ${clip(group)} is running`);
+  const by = verbs.operator();
+  const cause = `aborted: ${reason}`;
+  if (
+    await verbs.decide(context, commands, group, {
+      approved: false,
+      by,
+      error: UPGRADE_ERRORS.rejected,
+      reason: cause,
+    })
+  )
+    return `the execution waiting for approval on ${group} stops now (${UPGRADE_ERRORS.rejected}); the group stays as the last step left it`;
+  await commands.runners
+    .runner(context)
+    .stop({ execution: lock.holder, error: UPGRADE_ERRORS.rejected, cause: `${cause} (by ${by})` });
+  // A stopped execution runs no failure step: give back what it held, only if it still holds it.
+  await context.store.releaseLease(migrationLockKey(group), lock.holder);
+  const arn = lock.details.arn;
+  if (typeof arn === 'string')
+    await context.store.releaseLease(durabilityLeaseKey(arn), `upgrade/${lock.holder}`);
+  await context.store.deleteRecord(RECORD_KINDS.upgradeApproval, group, {
+    field: 'execution',
+    is: lock.holder,
+  });
+  return `stopped ${lock.holder}: ${STOP_NOTE}`;
+}
+
+/** `upgrade start`, with `--local` only where the entry point offers a local runner. */
+function addStart(upgrade: CommandUnknownOpts, context: CommandContext): void {
+  const offersLocal = context.runners.local !== undefined;
+  const command = withOutput(withTable(withAws(upgrade.command('start'))), 'rows')
+    .description(
+      `Start a staged durability upgrade of a replication group (Step Functions${offersLocal ? ', or --local against the sandbox' : ''}).`,
+    )
+    .argument('<replication-group-id>')
+    .requiredOption('--target <durability>', 'the durability to reach: async or sync')
+    .option('--allow <action...>', `steps that run without an approval: ${STAGED_ACTIONS.join(', ')}`)
+    .option('--enforce', 'let the final Durability change run without an approval')
+    .option('--dry-run', 'plan and stop: nothing changes')
+    .option('--approval-timeout <seconds>', 'stop without a decision after this long (each approval)')
+    .option('--state-machine-arn <arn>', 'the deployed state machine (default: $UPGRADE_STATE_MACHINE_ARN)');
+  if (offersLocal)
+    command.option('--local', 'run the state machine in this process against the sandbox (--endpoint-url)');
+  command.action(async (group, flags) => {
+    const raw = {
+      replicationGroupId: group,
+      target: flags.target,
+      allow: flags.allow ?? [],
+      enforce: flags.enforce === true,
+      dryRun: flags.dryRun === true,
+      ...(flags.approvalTimeout === undefined
+        ? {}
+        : { approvalTimeoutSeconds: Number(flags.approvalTimeout) }),
+    };
+    // --local is declared only when offered: read it by name.
+    context.exit.code = await start(raw, flags, command.getOptionValue('local') === true, context);
+  });
+}
+
+/** Adds `upgrade start|status|approve|reject|abort` to `parent`. */
+export function addUpgrade(parent: CommandUnknownOpts, context: CommandContext): void {
+  const upgrade = parent
+    .command('upgrade')
+    .description('Operate the staged durability-upgrade state machine.');
+  addStart(upgrade, context);
+  withOutput(withTable(withAws(upgrade.command('status'))), 'rows')
+    .description("A group's upgrade: the execution holding the group's lock, an approval wait.")
+    .argument('<replication-group-id>')
+    .action(async (group, flags: verbs.TableFlags & OutputFlags) => {
+      await emitResult(await status(runnerContext(flags, context.io.stdout), group), flags, context.io);
+      context.exit.code = EXIT.compliant;
+    });
+  verbs.addDecisions(
+    upgrade,
+    WORKFLOWS.upgrade,
+    {
+      approve: 'Let the waiting upgrade run its next step.',
+      reject: `Refuse the waiting step: the execution fails with ${UPGRADE_ERRORS.rejected}, the group stays as the last step left it.`,
+      rejected: UPGRADE_ERRORS.rejected,
+    },
+    context,
+  );
+  withOutput(withTable(withAws(upgrade.command('abort'))), 'rows')
+    .description(
+      `Abort a running upgrade. An approval waiting is rejected (${UPGRADE_ERRORS.rejected}, the reason says aborted) and the execution releases the group. Otherwise its execution is stopped (StopExecution, --state-machine-arn or $UPGRADE_STATE_MACHINE_ARN): ${STOP_NOTE}.`,
+    )
+    .argument('<replication-group-id>')
+    .requiredOption('--reason <text>', 'why')
+    .option('--state-machine-arn <arn>', 'the deployed state machine (default: $UPGRADE_STATE_MACHINE_ARN)')
+    .action(async (group, flags) => {
+      const said = await abort(runnerContext(flags, context.io.stdout), context, group, flags.reason);
+      const row = { replicationGroupId: group, result: said };
+      await emitResult({ text: `${said}\n`, rows: [row], columns: Object.keys(row) }, flags, context.io);
+      context.exit.code = EXIT.compliant;
+    });
+}

@@ -1,0 +1,179 @@
+/**
+ * What `guardrails migration` and `guardrails upgrade` share: the runner context from the
+ * flags, execution names, reading the parked approval, handing it a decision (`approve`,
+ * `reject`), and printing how a start ended. Each command keeps only what differs.
+ */
+import { userInfo } from 'node:os';
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
+import { AwsCallError } from '../shared/aws/errors.js';
+import type {
+  ExecutionResult,
+  FailedOutcome,
+  ParkedApproval,
+  WorkflowDecision,
+} from '../shared/domain/workflow/runner.js';
+import { clip } from '../shared/runtime/echo.js';
+import { InputValidationError } from '../shared/runtime/errors.js';
+import { redact, redactText } from '../shared/runtime/redact.js';
+import type { CommandContext } from './commands/context.js';
+import { EXIT, emitResult, type OutputFlags, withOutput } from './io.js';
+import { type AwsFlags, awsOptions, cliEnv, stateStoreOf, tableName, withAws, withTable } from './options.js';
+import type { RunnerContext, Workflow } from './workflow-runner.js';
+
+/** Who decides: the operator's user name, as the decision records it. */
+export const operator = () => {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'cli';
+  }
+};
+
+export type TableFlags = AwsFlags & { table?: string; stateMachineArn?: string };
+
+export function runnerContext(
+  workflow: Workflow,
+  flags: TableFlags,
+  out: (text: string) => void,
+): RunnerContext {
+  return {
+    workflow,
+    aws: awsOptions(flags),
+    store: stateStoreOf(flags, tableName(flags)),
+    stateMachineArn: flags.stateMachineArn ?? cliEnv()[workflow.arnVariable],
+    out,
+  };
+}
+
+/** `<group>-<UTC time to the second>`: Step Functions refuses a second execution of the same name. */
+export const executionName = (group: string) =>
+  `${group}-${new Date()
+    .toISOString()
+    .replace(/[^0-9]/g, '')
+    .slice(0, 14)}`;
+
+/** Print how a start ended; a failed run exits `violations` with `advice` (what to do next). */
+export function reportRun(
+  result: ExecutionResult,
+  out: (text: string) => void,
+  advice: (outcome: FailedOutcome | undefined) => string,
+): number {
+  switch (result.status) {
+    case 'started':
+      out(`started ${result.executionArn}\n`);
+      return EXIT.compliant;
+    case 'succeeded':
+      out(`${JSON.stringify(redact(result.output), null, 2)}\n`);
+      return EXIT.compliant;
+    case 'failed':
+      out(`failed: ${result.error}: ${redactText(result.cause)}\n`);
+      out(redactText(advice(result.outcome)));
+      return EXIT.violations;
+  }
+}
+
+/** The approval waiting on `group`, as its approval step parked it (with `step` when recorded). */
+export async function approvalOf(
+  context: RunnerContext,
+  group: string,
+): Promise<(ParkedApproval & { step?: unknown }) | undefined> {
+  const record = await context.store.readRecord(context.workflow.approvalKind, group);
+  return (
+    record && {
+      ...record,
+      replicationGroupId: record.replicationGroupId ?? group,
+      requestedAt: record.requestedAt ?? '',
+    }
+  );
+}
+
+/** Hand a decision to the execution waiting for approval on `group`; false when none waits. */
+export async function decide(
+  context: RunnerContext,
+  commands: CommandContext,
+  group: string,
+  decision: WorkflowDecision,
+): Promise<boolean> {
+  const approval = await approvalOf(context, group);
+  if (approval === undefined) return false;
+  try {
+    await commands.runners.runner(context).decide(approval, decision);
+  } catch (error) {
+    // A record left by an approval already answered: its token is spent, nothing waits.
+    if (!(error instanceof AwsCallError && SPENT_TOKEN.has(error.fault))) throw error;
+    await context.store.deleteRecord(context.workflow.approvalKind, group, {
+      field: 'execution',
+      is: approval.execution,
+    });
+    return false;
+  }
+  return true;
+}
+
+/** Step Functions' answers to a task token that no task waits on any more. */
+const SPENT_TOKEN: ReadonlySet<string> = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
+
+/** Send `decision` to the execution waiting on `group` and say so; refused when none waits. */
+async function answer(
+  workflow: Workflow,
+  group: string,
+  flags: TableFlags & OutputFlags,
+  decision: WorkflowDecision,
+  context: CommandContext,
+) {
+  if (!(await decide(runnerContext(workflow, flags, context.io.stdout), context, group, decision)))
+    throw new InputValidationError(`no ${workflow.name} of ${clip(group)} waits for approval`);
+  const verdict = decision.approved ? 'approved' : 'rejected';
+  const row = { replicationGroupId: group, decision: verdict, by: decision.by };
+  await emitResult(
+    { text: `${verdict}: ${group}\n`, rows: [row], columns: Object.keys(row) },
+    flags,
+    context.io,
+  );
+  context.exit.code = EXIT.compliant;
+}
+
+/** The parts of `approve` and `reject` that differ between workflows. */
+export interface DecisionVerbs {
+  approve: string;
+  reject: string;
+  /** The ASL Error a rejection fails the approval task with. */
+  rejected: string;
+}
+
+/** Adds `approve` and `reject` to the workflow's command. */
+export function addDecisions(
+  parent: CommandUnknownOpts,
+  workflow: Workflow,
+  verbs: DecisionVerbs,
+  context: CommandContext,
+): void {
+  withOutput(withTable(withAws(parent.command('approve'))), 'rows')
+    .description(verbs.approve)
+    .argument('<replication-group-id>')
+    .action((group, flags) => answer(workflow, group, flags, { approved: true, by: operator() }, context));
+  withOutput(withTable(withAws(parent.command('reject'))), 'rows')
+    .description(verbs.reject)
+    .argument('<replication-group-id>')
+    .requiredOption('--reason <text>', 'why (recorded in the failure)')
+    .action((group, flags) =>
+      answer(
+        workflow,
+        group,
+        flags,
+        { approved: false, by: operator(), error: verbs.rejected, reason: flags.reason },
+        context,
+      ),
+    );
+}
+
+/** One row of how a start ended, for `--format` / `--output`. */
+export function startRow(group: string, name: string, result: ExecutionResult) {
+  const detail =
+    result.status === 'started'
+      ? (result.executionArn ?? '')
+      : result.status === 'failed'
+        ? `${result.error}: ${redactText(result.cause)}`
+        : JSON.stringify(redact(result.output));
+  return { replicationGroupId: group, execution: name, status: result.status, detail };
+}

@@ -1,0 +1,115 @@
+/**
+ * The durability job's dependencies: CloudWatch (DurabilityLag), the state store, the event
+ * publisher and ElastiCache, plus, for the scheduled scan of a target, the tagging client, the
+ * alert topic (its drift scan) and the member accounts' credentials (STS). Nothing else is
+ * built or bundled.
+ */
+import type { Context } from 'aws-lambda';
+import * as z from 'zod';
+import { type AwsClientOptions, createElastiCacheClient } from '../../aws/clients.js';
+import { createMetricsClient } from '../../aws/durability-metrics.js';
+import { AlertPublisher, EventPublisher } from '../../aws/notify.js';
+import { SecurityHubImporter } from '../../aws/security-hub.js';
+import { StateStore } from '../../aws/state-store.js';
+import { StepFunctionsUpgradeStarter } from '../../aws/upgrade-starter.js';
+import type { Policy } from '../../domain/policy/schema.js';
+import { envBoolean } from '../../runtime/config.js';
+import { MEMBER_ENV } from '../member-env.js';
+import { homeTarget, memberCredentialsFor } from '../org-scan.js';
+import { createPolicyFunctionBase, type PolicyFunctionBase } from '../policy-source.js';
+import type { TargetScanDeps } from '../target-scan.js';
+import type { DurabilityJobSettings } from './pipeline.js';
+import type { GroupCheckDeps } from './ports.js';
+
+/**
+ * The scan may start staged upgrades when the deployment names their state machine; its drift
+ * half alerts on the topic; member accounts are reached through the deployment's role name.
+ */
+const SCAN_ENV = {
+  UPGRADE_STATE_MACHINE_ARN: z
+    .string()
+    .optional()
+    .transform((value) => (value === '' ? undefined : value)),
+  ALERT_TOPIC_ARN: z.string().min(1),
+  AWS_REGION: z.string().min(1),
+  /** Export each target's findings to Security Hub (in the target's account and region). */
+  SECURITY_HUB_EXPORT: envBoolean.default(false),
+  ...MEMBER_ENV,
+};
+
+/** What every durability function shares: the central state store and event bus, its settings. */
+function centralDeps<Extra extends z.ZodRawShape>(base: PolicyFunctionBase<Extra>) {
+  const store = new StateStore(base.config.STATE_TABLE, base.aws);
+  const events = new EventPublisher(base.config.EVENT_BUS_NAME, base.aws);
+  const { logger, component } = base;
+  return {
+    ...base,
+    /** One invocation's central deps; leases name the function and request as holder. */
+    central: (requestId: string) => ({ store, events, logger, holder: `${component}/${requestId}` }),
+    async settings(): Promise<DurabilityJobSettings> {
+      return { policy: await base.policy(), dryRun: base.config.DRY_RUN };
+    },
+  };
+}
+
+function durabilityDeps<Clients extends GroupCheckDeps['clients'], Extra extends z.ZodRawShape>(
+  base: PolicyFunctionBase<Extra>,
+  clients: Clients,
+) {
+  const cloudwatch = createMetricsClient(base.aws);
+  const deps = centralDeps(base);
+  return {
+    ...deps,
+    /** One invocation's deps; leases name the function and request as holder. */
+    job: (requestId: string) => ({ ...deps.central(requestId), clients, cloudwatch }),
+  };
+}
+
+/**
+ * The scheduled scan's deps (one target per invocation), built once per container.
+ *
+ * @example
+ * const scan = createTargetScanDeps();
+ * const settings = await scan.settings();
+ * await scanTarget(scan.targetJob(context, settings.policy), settings, target);
+ */
+export function createTargetScanDeps(env: NodeJS.ProcessEnv = process.env) {
+  const base = createPolicyFunctionBase('target-scan', SCAN_ENV, env);
+  const deps = centralDeps(base);
+  const arn = base.config.UPGRADE_STATE_MACHINE_ARN;
+  const upgrades = arn === undefined ? undefined : new StepFunctionsUpgradeStarter(arn, base.aws);
+  const alerts = new AlertPublisher(base.config.ALERT_TOPIC_ARN, base.aws);
+  const membersFor = memberCredentialsFor(base.config, base.aws);
+  return {
+    ...deps,
+    /** One invocation's deps: the home target from its context, members from the policy. */
+    targetJob(context: Pick<Context, 'awsRequestId' | 'invokedFunctionArn'>, policy: Policy): TargetScanDeps {
+      return {
+        ...deps.central(context.awsRequestId),
+        home: homeTarget(context.invokedFunctionArn, base.config.AWS_REGION),
+        members: membersFor(policy),
+        aws: base.aws,
+        alerts,
+        upgrades,
+        ...(base.config.SECURITY_HUB_EXPORT
+          ? { securityHub: (options: AwsClientOptions) => new SecurityHubImporter(options) }
+          : {}),
+      };
+    },
+  };
+}
+
+/**
+ * The event reaction's deps (its own settings in `extra`), built once per container.
+ *
+ * @example
+ * const durability = createDurabilityReactDeps({ MAX_RECHECKS: envPositiveInt });
+ * await checkGroup(durability.job(context.awsRequestId), await durability.settings(), id);
+ */
+export function createDurabilityReactDeps<Extra extends z.ZodRawShape>(
+  extra: Extra,
+  env: NodeJS.ProcessEnv = process.env,
+) {
+  const base = createPolicyFunctionBase('durability-react', extra, env);
+  return durabilityDeps(base, { elasticache: createElastiCacheClient(base.aws) });
+}

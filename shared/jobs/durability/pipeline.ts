@@ -1,0 +1,167 @@
+/**
+ * Job 1, durability enforcement: read the fleet (or one group), evaluate, plan under the
+ * guards, carry out at most the per-run cap of changes exactly once (leases), verify the
+ * changes in flight, store findings and emit events. Shared by the scheduled scan, the
+ * EventBridge reaction and the CLI.
+ */
+import { readFleet, readReplicationGroup } from '../../aws/elasticache.js';
+import { readEngineVersionsInto } from '../../aws/engine-versions.js';
+import { durabilityLeaseKey, LEASE_PREFIXES, remediationDetailsSchema } from '../../aws/state-keys.js';
+import { checksDeclaring } from '../../domain/checks/registry.js';
+import {
+  coveredBy,
+  planDurabilityRemediation,
+  REMEDIATION_ACTIONS,
+  type RemediationAction,
+} from '../../domain/durability/remediation.js';
+import { evaluate, type Summary, summarize } from '../../domain/evaluate.js';
+import type { Finding } from '../../domain/finding.js';
+import type { Policy } from '../../domain/policy/schema.js';
+import type { Resource } from '../../domain/resource.js';
+import { mapConcurrent } from '../../runtime/concurrency.js';
+import { readHealth } from './inputs.js';
+import type { DurabilityJobDeps, GroupCheckDeps } from './ports.js';
+import { EnforcementRun } from './run.js';
+
+export interface DurabilityJobSettings {
+  policy: Policy;
+  /** The deployment's global switch; true changes nothing whatever the rules say. */
+  dryRun: boolean;
+}
+
+export interface DurabilityReport {
+  findings: Finding[];
+  summary: Summary;
+  /** How many findings ended with each action. */
+  actions: Partial<Record<RemediationAction, number>>;
+  events: number;
+}
+
+/** A finding's identity within a run. */
+const findingKey = (finding: Pick<Finding, 'arn' | 'rule' | 'check'>) =>
+  `${finding.arn}#${finding.rule}#${finding.check}`;
+/** The checks whose violations this job remediates (hook `remediation: set-durability`). */
+const REMEDIATED: ReadonlySet<string> = checksDeclaring('remediation', 'set-durability');
+
+/** Evaluate every check on `resources`, remediate what a remediation hook covers, store and emit for all. */
+async function enforce(
+  resources: Resource[],
+  deps: GroupCheckDeps,
+  settings: DurabilityJobSettings,
+): Promise<DurabilityReport> {
+  const run = new EnforcementRun(deps);
+  await readHealth(deps, resources, run.now);
+  const findings = evaluate(resources, settings.policy, run.now);
+  const remediable = findings.filter((finding) => REMEDIATED.has(finding.check));
+  const byArn = new Map(resources.map((resource) => [resource.arn, resource]));
+  const leases = new Map(
+    (await deps.store.listLeases(LEASE_PREFIXES.durability, run.now, remediationDetailsSchema)).map(
+      (lease) => [lease.key, lease],
+    ),
+  );
+  const open = remediable.filter((finding) => !leases.has(durabilityLeaseKey(finding.arn)));
+  // One read per group, however many rules it violates (a reaction's one group is one call).
+  const unreadable = await readEngineVersionsInto(
+    deps.clients.elasticache,
+    open
+      .filter((finding) => finding.status === 'violation')
+      .map((finding) => byArn.get(finding.arn))
+      .filter((group): group is Resource => group?.engine === 'valkey'),
+  );
+  const plan = planDurabilityRemediation(
+    open.filter((finding) => !unreadable.has(finding.arn)),
+    byArn,
+    settings.policy,
+    { dryRun: settings.dryRun, upgrades: deps.upgrades !== undefined },
+  );
+  const outcome = new Map(plan.findings.map((finding) => [findingKey(finding), finding]));
+  for (const finding of open) {
+    const error = unreadable.get(finding.arn);
+    if (error !== undefined)
+      outcome.set(findingKey(finding), {
+        ...finding,
+        status: 'error',
+        action: null,
+        reason: `${finding.reason}; the engine version could not be read: ${error.message}`,
+      });
+  }
+  /** The lead finding's outcome, and the same for the group's other violations. */
+  const settle = (lead: Finding, result: Finding, others: readonly Finding[]) => {
+    outcome.set(findingKey(lead), result);
+    for (const other of others) outcome.set(findingKey(other), coveredBy(other, result));
+  };
+  await mapConcurrent(plan.changes, 4, async (change) => {
+    settle(change.finding, await run.start(change), change.covers);
+  });
+  const inFlight = new Map<string, Finding[]>();
+  for (const finding of remediable) {
+    if (leases.has(durabilityLeaseKey(finding.arn)))
+      inFlight.set(finding.arn, [...(inFlight.get(finding.arn) ?? []), finding]);
+  }
+  await mapConcurrent([...inFlight], 4, async ([arn, list]) => {
+    const lease = leases.get(durabilityLeaseKey(arn));
+    const group = byArn.get(arn);
+    const lead = list.find((finding) => finding.rule === lease?.details.rule) ?? list[0];
+    if (lease === undefined || group === undefined || lead === undefined) return;
+    const others = list.filter((finding) => finding !== lead && finding.status === 'violation');
+    settle(lead, await run.continue(lead, group, lease), others);
+  });
+  const final = findings.map((finding) => outcome.get(findingKey(finding)) ?? finding);
+  await run.record(final);
+  await deps.events.publish(run.events);
+  const actions: DurabilityReport['actions'] = {};
+  for (const finding of final) {
+    if (finding.action !== null)
+      actions[finding.action as RemediationAction] = (actions[finding.action as RemediationAction] ?? 0) + 1;
+  }
+  return { findings: final, summary: summarize(final), actions, events: run.events.length };
+}
+
+/**
+ * The scheduled scan: the whole fleet (read here, or the one the caller read already) against
+ * every check of the policy; findings are stored and new violations emitted for every check,
+ * and durability violations remediated.
+ *
+ * @example
+ * const report = await scanDurability(deps, { policy, dryRun: true });
+ */
+export async function scanDurability(
+  deps: DurabilityJobDeps,
+  settings: DurabilityJobSettings,
+  fleet?: Resource[],
+): Promise<DurabilityReport> {
+  return enforce(fleet ?? (await readFleet(deps.clients)), deps, settings);
+}
+
+/**
+ * Evaluate (and, in enforce mode, remediate) one group, as a reaction to an event. The
+ * group's status is returned so the caller can re-check later while it is changing.
+ */
+export async function checkGroup(
+  deps: GroupCheckDeps,
+  settings: DurabilityJobSettings,
+  replicationGroupId: string,
+): Promise<{ status: string; report?: DurabilityReport }> {
+  const group = await readReplicationGroup(deps.clients.elasticache, replicationGroupId);
+  if (group === undefined) return { status: 'deleted' };
+  return { status: group.status, report: await enforce([group], deps, settings) };
+}
+
+/** Group statuses that end on their own; a reaction looks again once they have. */
+const TRANSIENT_STATUSES = new Set(['creating', 'modifying', 'snapshotting']);
+/** Actions that wait for something the next look may find done. */
+const WAITING_ACTIONS: ReadonlySet<string> = new Set([
+  REMEDIATION_ACTIONS.snapshotStarted,
+  REMEDIATION_ACTIONS.waitingForSnapshot,
+  REMEDIATION_ACTIONS.modifyRequested,
+  REMEDIATION_ACTIONS.inProgress,
+]);
+/** Whether a checked group is still changing (or a change of ours is in flight), so a later look may differ. */
+export function awaitingChange(result: { status: string; report?: DurabilityReport }): boolean {
+  return (
+    TRANSIENT_STATUSES.has(result.status) ||
+    (result.report?.findings ?? []).some(
+      (finding) => finding.action !== null && WAITING_ACTIONS.has(finding.action),
+    )
+  );
+}

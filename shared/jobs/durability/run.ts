@@ -1,0 +1,261 @@
+/**
+ * One durability run's work on the groups it changes: leases, the pre-change snapshot, the
+ * standalone Durability change or the start of a staged upgrade, and the events of each step.
+ */
+import { setDurability } from '../../aws/elasticache.js';
+import { AwsCallError } from '../../aws/errors.js';
+import { DETAIL_TYPES, type OutgoingEvent } from '../../aws/notify.js';
+import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
+import { durabilityLeaseKey } from '../../aws/state-keys.js';
+import type { Lease } from '../../aws/state-store.js';
+import { nameTaken } from '../../aws/upgrade-starter.js';
+import {
+  changeWindowMs,
+  type DurabilityChange,
+  modifyFailure,
+  nextRemediationStep,
+  REMEDIATION_ACTIONS,
+  REMEDIATION_TIMINGS,
+  type RemediationAction,
+  type RemediationDetails,
+  refusalAction,
+} from '../../domain/durability/remediation.js';
+import type { Finding } from '../../domain/finding.js';
+import type { Resource } from '../../domain/resource.js';
+import { snapshotName } from '../../domain/snapshot-name.js';
+import { mapConcurrent } from '../../runtime/concurrency.js';
+import type { GroupCheckDeps } from './ports.js';
+
+const note = (finding: Finding, action: RemediationAction | null, text: string): Finding => ({
+  ...finding,
+  action,
+  reason: `${finding.reason}; ${text}`,
+});
+
+/** Actions that mean "nothing was done": an event says so once, when the action changes. */
+const SKIPPED: ReadonlySet<string> = new Set([
+  REMEDIATION_ACTIONS.blocked,
+  REMEDIATION_ACTIONS.needsRebuild,
+  REMEDIATION_ACTIONS.wouldModify,
+  REMEDIATION_ACTIONS.deferred,
+]);
+
+/** One run's work: the events it emits and the leases it touches. */
+export class EnforcementRun {
+  readonly events: OutgoingEvent[] = [];
+  readonly #deps: GroupCheckDeps;
+  readonly now: Date;
+
+  constructor(deps: GroupCheckDeps) {
+    this.#deps = deps;
+    this.now = deps.now?.() ?? new Date();
+  }
+
+  #emit(detailType: OutgoingEvent['detailType'], finding: Finding, extra: object = {}): void {
+    this.events.push({ detailType, detail: { finding, ...extra }, resources: [finding.arn] });
+  }
+
+  #after(ms: number): Date {
+    return new Date(this.now.getTime() + ms);
+  }
+
+  /** Claim the change and make it (or start its snapshot); at most one caller gets here per change. */
+  async start(change: DurabilityChange): Promise<Finding> {
+    if (change.kind === 'upgrade') return this.#startUpgrade(change);
+    const { finding, resource, target } = change;
+    const key = durabilityLeaseKey(finding.arn);
+    const details: RemediationDetails = {
+      phase: change.snapshotBeforeChange ? 'snapshotting' : 'modify-requested',
+      replicationGroupId: resource.id,
+      rule: finding.rule,
+      from: resource.effectiveDurability ?? 'disabled',
+      target,
+      applyImmediately: change.applyImmediately,
+    };
+    const until = this.#after(changeWindowMs(details));
+    if (!(await this.#deps.store.acquireLease(key, this.#deps.holder, until, this.now, details)))
+      return note(finding, REMEDIATION_ACTIONS.inProgress, 'another run is making this change');
+    if (!change.snapshotBeforeChange) return this.#modify(finding, resource, key, details);
+    const name = snapshotName(resource.id, this.now);
+    try {
+      const snapshot = await createSnapshot(
+        this.#deps.clients.elasticache,
+        resource.id,
+        name,
+        `before Durability=${target}`,
+      );
+      await this.#deps.store.updateLease(key, { phase: 'snapshotting' }, { snapshotName: snapshot.name });
+    } catch (error) {
+      await this.#deps.store.releaseLease(key);
+      return this.#failedCall(finding, error);
+    }
+    this.#emit(DETAIL_TYPES.remediationStarted, finding, { target, snapshotName: name });
+    return note(
+      finding,
+      REMEDIATION_ACTIONS.snapshotStarted,
+      `snapshot ${name} started; Durability=${target} follows once it is available`,
+    );
+  }
+
+  /**
+   * Start the group's staged upgrade. The execution name is the group and the hour: a second
+   * run in the same hour finds the same execution while it runs, and Step Functions answers
+   * ExecutionAlreadyExists once it has closed (a name is never used twice): either way this
+   * hour's upgrade was started, and the next hour's run starts a new one if still needed.
+   */
+  async #startUpgrade({ finding, resource, target, allow }: DurabilityChange): Promise<Finding> {
+    const upgrades = this.#deps.upgrades;
+    if (upgrades === undefined)
+      return note(finding, REMEDIATION_ACTIONS.needsStagedUpgrade, 'no upgrade workflow');
+    const hour = this.now
+      .toISOString()
+      .replace(/[^0-9]/g, '')
+      .slice(0, 10);
+    const name = `${resource.id}-durability-${hour}`;
+    try {
+      const execution = await upgrades.start(name, {
+        replicationGroupId: resource.id,
+        target,
+        allow,
+        enforce: true,
+      });
+      this.#emit(DETAIL_TYPES.remediationStarted, finding, { target, upgradeExecution: execution });
+      return note(
+        finding,
+        REMEDIATION_ACTIONS.upgradeStarted,
+        `staged upgrade ${name} started (execution ${execution})`,
+      );
+    } catch (error) {
+      if (nameTaken(error))
+        return note(finding, REMEDIATION_ACTIONS.upgradeStarted, `staged upgrade ${name} already started`);
+      return this.#failedCall(finding, error);
+    }
+  }
+
+  async #modify(finding: Finding, resource: Resource, key: string, details: RemediationDetails) {
+    const { target, applyImmediately } = details;
+    let answer: 'answered' | 'confirmed' | 'unknown';
+    try {
+      answer = await setDurability(this.#deps.clients.elasticache, resource.id, target, applyImmediately);
+    } catch (error) {
+      const failure = error instanceof AwsCallError ? modifyFailure(error.fault) : 'error';
+      if (failure === 'unknown') {
+        // Neither an answer nor the change in a read-back: the change may still show up, so
+        // it stays claimed and a later run verifies it; nothing sends it again before that.
+        answer = 'unknown';
+      } else if (failure === 'refused' && error instanceof AwsCallError) {
+        await this.#deps.store.updateLease(
+          key,
+          {},
+          { phase: 'refused', fault: error.message, faultCode: error.fault },
+          this.#after(REMEDIATION_TIMINGS.outcomeHoldMs),
+        );
+        const refused = note(
+          finding,
+          refusalAction(details.from, error.fault),
+          `ModifyReplicationGroup refused: ${error.message}`,
+        );
+        this.#emit(DETAIL_TYPES.remediationFailed, refused, { target: details.target, fault: error.fault });
+        return refused;
+      } else {
+        await this.#deps.store.releaseLease(key);
+        return this.#failedCall(finding, error);
+      }
+    }
+    await this.#deps.store.updateLease(
+      key,
+      {},
+      { phase: 'modify-requested', requestedAt: this.now.toISOString() },
+    );
+    if (details.snapshotName === undefined) {
+      this.#emit(DETAIL_TYPES.remediationStarted, finding, { target: details.target });
+    }
+    const request = `ModifyReplicationGroup(Durability=${details.target}, ApplyImmediately=${details.applyImmediately})`;
+    if (answer === 'unknown')
+      return note(
+        finding,
+        REMEDIATION_ACTIONS.inProgress,
+        `${request}: the answer was lost and the group does not show the change yet; a later run verifies it`,
+      );
+    return note(
+      finding,
+      REMEDIATION_ACTIONS.modifyRequested,
+      answer === 'confirmed'
+        ? `${request} requested (its answer was lost; the group read back shows the change)`
+        : `${request} requested`,
+    );
+  }
+
+  #failedCall(finding: Finding, error: unknown): Finding {
+    if (!(error instanceof AwsCallError)) throw error;
+    this.#deps.logger.warn('remediation call failed', {
+      resourceId: finding.resourceId,
+      error: error.message,
+    });
+    return { ...finding, status: 'error', action: null, reason: `${finding.reason}; ${error.message}` };
+  }
+
+  /** Move a change in flight on, as {@link nextRemediationStep} decides. */
+  async continue(finding: Finding, resource: Resource, lease: Lease<RemediationDetails>): Promise<Finding> {
+    const { details } = lease;
+    const store = this.#deps.store;
+    const snapshot =
+      details.phase === 'snapshotting'
+        ? await describeSnapshot(this.#deps.clients.elasticache, details.snapshotName ?? '')
+        : undefined;
+    const step = nextRemediationStep(lease, resource, snapshot, this.now);
+    switch (step.kind) {
+      case 'report':
+        return note(finding, step.action, step.reason);
+      case 'fail':
+        await store.updateLease(
+          lease.key,
+          { phase: step.phase },
+          { phase: 'failed', fault: step.fault },
+          step.holdUntil,
+        );
+        this.#emit(DETAIL_TYPES.remediationFailed, finding, { target: details.target, fault: step.fault });
+        return note(finding, REMEDIATION_ACTIONS.failed, step.fault);
+      case 'wait-for-snapshot':
+        await store.updateLease(lease.key, { phase: 'snapshotting' }, {}, step.holdUntil);
+        return note(finding, REMEDIATION_ACTIONS.waitingForSnapshot, step.reason);
+      case 'modify': {
+        const moved = await store.updateLease(
+          lease.key,
+          { phase: 'snapshotting' },
+          { phase: 'modify-requested', snapshotDurability: step.snapshotDurability },
+        );
+        if (!moved) return note(finding, REMEDIATION_ACTIONS.inProgress, 'another run is making this change');
+        return this.#modify(finding, resource, lease.key, details);
+      }
+      case 'succeeded':
+        await store.releaseLease(lease.key);
+        this.#emit(DETAIL_TYPES.remediationSucceeded, finding, {
+          target: details.target,
+          from: details.from,
+          snapshotName: details.snapshotName,
+        });
+        return finding;
+    }
+  }
+
+  /** Store every finding, of every check, and emit the events that a change of status or action calls for. */
+  async record(findings: readonly Finding[]): Promise<void> {
+    const previous = await mapConcurrent(findings, 16, (finding) =>
+      this.#deps.store.recordFinding(finding, this.now),
+    );
+    findings.forEach((finding, index) => {
+      const before = previous[index];
+      if (finding.status === 'violation' && before?.status !== 'violation') {
+        this.#emit(DETAIL_TYPES.policyViolation, finding);
+      }
+      if (
+        finding.action !== null &&
+        SKIPPED.has(finding.action) &&
+        before?.finding.action !== finding.action
+      ) {
+        this.#emit(DETAIL_TYPES.remediationSkipped, finding);
+      }
+    });
+  }
+}
