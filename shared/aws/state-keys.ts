@@ -16,7 +16,7 @@
 import * as z from 'zod';
 import { CHECKS, type CheckKey } from '../domain/checks/registry.js';
 import type { EncryptionAlert, EncryptionBaseline } from '../domain/drift.js';
-import type { RemediationDetails } from '../domain/durability/remediation.js';
+import type { RemediationDetails } from '../domain/durability/lease-steps.js';
 import { FINDING_STATUSES, type Finding } from '../domain/finding.js';
 import { DURABILITY_LEVELS, RESOURCE_TYPES, STORAGE_ENCRYPTION_TYPES } from '../domain/resource.js';
 import { COMPLIANCE_OF, type ComplianceStatus } from '../domain/security-findings.js';

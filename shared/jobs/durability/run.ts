@@ -11,14 +11,16 @@ import type { Lease } from '../../aws/state-store.js';
 import { nameTaken } from '../../aws/upgrade-starter.js';
 import {
   changeWindowMs,
-  type DurabilityChange,
   modifyFailure,
   nextRemediationStep,
-  REMEDIATION_ACTIONS,
   REMEDIATION_TIMINGS,
-  type RemediationAction,
   type RemediationDetails,
   refusalAction,
+} from '../../domain/durability/lease-steps.js';
+import {
+  type DurabilityChange,
+  REMEDIATION_ACTIONS,
+  type RemediationAction,
 } from '../../domain/durability/remediation.js';
 import type { Finding } from '../../domain/finding.js';
 import type { Resource } from '../../domain/resource.js';

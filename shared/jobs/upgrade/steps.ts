@@ -11,8 +11,8 @@ import { DETAIL_TYPES } from '../../aws/notify.js';
 import { createParameterGroupCopy, readParameterGroupsInto } from '../../aws/parameter-groups.js';
 import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
 import { durabilityLeaseKey } from '../../aws/state-keys.js';
+import { REMEDIATION_TIMINGS } from '../../domain/durability/lease-steps.js';
 import { type DurabilityPlan, planDurability } from '../../domain/durability/readiness.js';
-import { REMEDIATION_TIMINGS } from '../../domain/durability/remediation.js';
 import {
   nextUpgradeLook,
   parseUpgradeInput,

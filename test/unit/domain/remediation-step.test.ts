@@ -6,7 +6,7 @@ import {
   type RemediationDetails,
   type RemediationLease,
   refusalAction,
-} from '../../../shared/domain/durability/remediation.js';
+} from '../../../shared/domain/durability/lease-steps.js';
 import type { Resource } from '../../../shared/domain/resource.js';
 
 const NOW = new Date('2026-11-25T10:00:00Z');

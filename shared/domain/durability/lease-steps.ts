@@ -1,0 +1,181 @@
+/**
+ * The lease steps of a durability change in flight: what a remediation lease records, the
+ * waits it is judged by, how an API fault is read, and what the next look at the group calls
+ * for. Pure; the planner that starts a change is ./remediation.ts, the job that carries the
+ * steps out is shared/jobs/durability/run.ts.
+ */
+import { compareDurability, type DurabilityLevel, type Resource } from '../resource.js';
+import { REMEDIATION_ACTIONS, type RemediationAction } from './remediation.js';
+
+/** What a remediation lease records while a durability change is in flight. */
+export interface RemediationDetails {
+  /** `upgrading`: a staged upgrade execution (`rule` names it) holds the group. */
+  phase: 'snapshotting' | 'modify-requested' | 'refused' | 'failed' | 'upgrading';
+  replicationGroupId: string;
+  rule: string;
+  from: DurabilityLevel;
+  target: DurabilityLevel;
+  applyImmediately: boolean;
+  snapshotName?: string;
+  snapshotDurability?: string;
+  requestedAt?: string;
+  /** The API's error text of a refusal or failure, as shown to operators. */
+  fault?: string;
+  /** The API's error name of a refusal (`InvalidParameterCombinationException`, …). */
+  faultCode?: string;
+}
+
+/** The part of a lease a decision reads. */
+export interface RemediationLease {
+  acquiredAt: string;
+  details: RemediationDetails;
+}
+
+const HOUR_MS = 3_600_000;
+/** The waits remediation decides with. */
+export const REMEDIATION_TIMINGS = {
+  /** How long a change may take before it is declared failed, by whether it waits for maintenance. */
+  changeWindowMs: { immediate: 6 * HOUR_MS, maintenance: 8 * 24 * HOUR_MS },
+  /** A refused or failed change is not tried again before this, so nothing retries in a loop. */
+  outcomeHoldMs: 24 * HOUR_MS,
+  /** Time the service may take to show a requested change in the group's status. */
+  settleMs: 5 * 60_000,
+} as const;
+
+/** How long a claim on a change lasts: until it may be declared failed. */
+export function changeWindowMs(details: Pick<RemediationDetails, 'applyImmediately'>): number {
+  const { immediate, maintenance } = REMEDIATION_TIMINGS.changeWindowMs;
+  return details.applyImmediately ? immediate : maintenance;
+}
+
+/** API answers that are final for a run: the request itself is wrong for this group. */
+const REFUSALS: ReadonlySet<string> = new Set([
+  'InvalidParameterCombinationException',
+  'InvalidParameterValueException',
+  'InvalidReplicationGroupStateFault',
+]);
+
+/**
+ * What a failed `ModifyReplicationGroup(Durability)` means, by the API's error name:
+ * `unknown` (the answer was lost and a read-back did not show the change: the claim stays and a
+ * later run verifies), `refused` (final for the group, held for a day), or `error` (the call
+ * failed; the claim is given back so a later run may try again).
+ *
+ * @example
+ * modifyFailure('InvalidParameterCombinationException'); // 'refused'
+ */
+export function modifyFailure(faultCode: string): 'unknown' | 'refused' | 'error' {
+  if (faultCode === 'OutcomeUnknownError') return 'unknown';
+  return REFUSALS.has(faultCode) ? 'refused' : 'error';
+}
+
+/**
+ * The action a refusal ends in: a refusal to turn durability on from `disabled` with
+ * InvalidParameterCombination is the older rule (durability is fixed at creation), so only a
+ * rebuild helps; any other refusal is `refused`.
+ */
+export function refusalAction(from: DurabilityLevel, faultCode: string | undefined): RemediationAction {
+  return from === 'disabled' && faultCode === 'InvalidParameterCombinationException'
+    ? REMEDIATION_ACTIONS.needsRebuild
+    : REMEDIATION_ACTIONS.refused;
+}
+
+/** What a lease in flight calls for next; the job carries it out. */
+export type RemediationStep =
+  /** Nothing to change: the finding takes this action and reason. */
+  | { kind: 'report'; action: RemediationAction; reason: string }
+  /** The change failed: the lease (still in `phase`) becomes `failed` until `holdUntil`, an event says so. */
+  | { kind: 'fail'; phase: RemediationDetails['phase']; fault: string; holdUntil: Date }
+  /** The snapshot (or the group) is not ready: the claim is extended to `holdUntil`. */
+  | { kind: 'wait-for-snapshot'; holdUntil: Date; reason: string }
+  /** The snapshot is ready: the lease moves to `modify-requested` and the change is sent. */
+  | { kind: 'modify'; snapshotDurability?: string }
+  /** The group shows the target: the lease is released and success announced. */
+  | { kind: 'succeeded' };
+
+/** The pre-change snapshot as read: undefined when it does not exist. */
+export interface SnapshotState {
+  status: string;
+  durability?: string;
+}
+
+/**
+ * Decide what a change in flight needs next, from its lease, the group as read now and (while
+ * snapshotting) the pre-change snapshot as read. Pure: no clock, no I/O.
+ *
+ * @example
+ * const step = nextRemediationStep(lease, group, await describeSnapshot(name), new Date());
+ * if (step.kind === 'modify') await modify(group);
+ */
+export function nextRemediationStep(
+  lease: RemediationLease,
+  group: Resource,
+  snapshot: SnapshotState | undefined,
+  now: Date,
+): RemediationStep {
+  const { details } = lease;
+  const after = (ms: number) => new Date(now.getTime() + ms);
+  switch (details.phase) {
+    case 'upgrading':
+      return {
+        kind: 'report',
+        action: REMEDIATION_ACTIONS.inProgress,
+        reason: `a staged durability upgrade (${details.rule}) is bringing it to ${details.target}`,
+      };
+    case 'refused':
+      return {
+        kind: 'report',
+        action: refusalAction(details.from, details.faultCode),
+        reason: `ModifyReplicationGroup refused: ${details.fault ?? 'refused'}`,
+      };
+    case 'failed':
+      return {
+        kind: 'report',
+        action: REMEDIATION_ACTIONS.failed,
+        reason: `the change to ${details.target} failed: ${details.fault}`,
+      };
+    case 'snapshotting': {
+      const name = details.snapshotName ?? '';
+      if (snapshot === undefined || snapshot.status === 'failed') {
+        const fault = `pre-change snapshot ${name} ${snapshot === undefined ? 'is missing' : 'failed'}`;
+        return {
+          kind: 'fail',
+          phase: 'snapshotting',
+          fault,
+          holdUntil: after(REMEDIATION_TIMINGS.outcomeHoldMs),
+        };
+      }
+      if (snapshot.status !== 'available' || group.status !== 'available' || group.pendingModifications) {
+        // The claim lasts as long as the snapshot takes: no later run starts a second one.
+        return {
+          kind: 'wait-for-snapshot',
+          holdUntil: after(changeWindowMs(details)),
+          reason: `snapshot ${name} is ${snapshot.status}`,
+        };
+      }
+      return { kind: 'modify', snapshotDurability: snapshot.durability };
+    }
+    case 'modify-requested': {
+      const effective = group.effectiveDurability;
+      if (effective !== undefined && compareDurability(effective, details.target) >= 0) {
+        return { kind: 'succeeded' };
+      }
+      const requestedAt = Date.parse(details.requestedAt ?? lease.acquiredAt);
+      const settled = now.getTime() - requestedAt > REMEDIATION_TIMINGS.settleMs;
+      if (settled && group.status === 'available' && !group.pendingModifications) {
+        const fault = `EffectiveDurability is ${effective ?? 'unknown'} after the change to ${details.target} was applied`;
+        return {
+          kind: 'fail',
+          phase: 'modify-requested',
+          fault,
+          holdUntil: after(REMEDIATION_TIMINGS.outcomeHoldMs),
+        };
+      }
+      return {
+        kind: 'report',
+        action: REMEDIATION_ACTIONS.inProgress,
+        reason: `Durability=${details.target} requested ${details.requestedAt}`,
+      };
+    }
+  }
+}
