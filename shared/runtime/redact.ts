@@ -54,8 +54,8 @@ const AWS_ACCESS_KEY_ID = /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g;
  * An AWS secret access key on its own: exactly 40 characters of base64 with upper case, lower
  * case and a digit (a SHA-1 in hex is lower case only, paths and ARNs run longer).
  */
-const AWS_SECRET_ACCESS_KEY =
-  /(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Za-z0-9/+]{0,39}[a-z])(?=[A-Za-z0-9/+]{0,39}[0-9])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
+const BASE64_RUN = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40,}/g;
+const MIXED_CASE_AND_DIGIT = /^(?=.*[A-Z])(?=.*[a-z])(?=.*[0-9])/;
 /** STS session tokens (`IQoJb3JpZ2lu…`, older `FwoGZXIvYXdz…`/`FQoGZXIvYXdz…`). */
 const AWS_SESSION_TOKEN = /\b(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz|AQoDYXdz)[A-Za-z0-9/+=]{16,}/g;
 /** JSON web tokens (a bearer credential without its `Bearer`). */
@@ -174,9 +174,15 @@ function redactString(text: string, walk: Walk): string {
     .replace(SECRET_ASSIGNMENT, redactAssignment)
     .replace(AWS_ACCESS_KEY_ID, REDACTED)
     .replace(AWS_SESSION_TOKEN, REDACTED)
-    .replace(AWS_SECRET_ACCESS_KEY, REDACTED)
+    .replace(BASE64_RUN, redactSecretAccessKey)
     .replace(JWT, REDACTED)
     .replace(PREFIXED_TOKEN, REDACTED);
+}
+
+/** A run of base64 (BASE64_RUN) that is a secret access key: 40 characters, not followed by `=`. */
+function redactSecretAccessKey(run: string, offset: number, text: string): string {
+  const secret = run.length === 40 && text[offset + 40] !== '=' && MIXED_CASE_AND_DIGIT.test(run);
+  return secret ? REDACTED : run;
 }
 
 /** One `key: value` match of SECRET_ASSIGNMENT, its value masked. */
