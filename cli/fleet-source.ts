@@ -3,7 +3,6 @@
  * a team saved with `aws elasticache describe-replication-groups` /
  * `describe-serverless-caches` and `aws resourcegroupstaggingapi get-resources`.
  */
-import { readFile } from 'node:fs/promises';
 import type { ReplicationGroup, ServerlessCache } from '@aws-sdk/client-elasticache';
 import * as z from 'zod';
 import { type AwsClientOptions, createElastiCacheClient, createFleetClients } from '../shared/aws/clients.js';
@@ -16,6 +15,7 @@ import { readEngineVersionsInto } from '../shared/aws/engine-versions.js';
 import { readParameterGroupsInto } from '../shared/aws/parameter-groups.js';
 import { DEFAULT_PLAN_OPTIONS } from '../shared/domain/durability/readiness.js';
 import type { Resource } from '../shared/domain/resource.js';
+import { MAX_JSON_FILE_BYTES, readBoundedFile } from '../shared/runtime/bounded-read.js';
 import { clip, echo, listProblems } from '../shared/runtime/echo.js';
 import { InputValidationError } from '../shared/runtime/errors.js';
 import { fieldProblems } from '../shared/runtime/zod-issues.js';
@@ -119,7 +119,7 @@ const tagsOutput = z.looseObject({
 async function readJson<Schema extends z.ZodType>(file: string, schema: Schema): Promise<z.output<Schema>> {
   let raw: unknown;
   try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
+    raw = JSON.parse((await readBoundedFile(file, MAX_JSON_FILE_BYTES)).toString('utf8'));
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new InputValidationError(`cannot read ${file}: ${reason}`, { cause: error });

@@ -8,7 +8,7 @@
  *   tsx infra/build.ts cli    the CLI only (`npm pack` runs this as `prepack`)
  */
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -35,13 +35,13 @@ const BUNDLE: BuildOptions = {
   logLevel: 'warning',
 };
 
-/** Bundle `entry` into `outfile` (both relative to the repository); returns the metafile. */
+/** Bundle `entry` into `outfile` (relative to the repository, or absolute); returns the metafile. */
 async function bundle(entry: string, outfile: string, options: BuildOptions): Promise<Metafile> {
   const result = await build({
     ...BUNDLE,
     ...options,
     entryPoints: [join(ROOT, entry)],
-    outfile: join(ROOT, outfile),
+    outfile: resolve(ROOT, outfile),
   });
   return result.metafile ?? { inputs: {}, outputs: {} };
 }
@@ -80,11 +80,13 @@ export async function buildFunctions(
 }
 
 /**
- * Build the CLI into {@link CLI_BUNDLE}: an executable for Node 20 and later. Returns its
- * metafile (which inputs it holds: never the sandbox).
+ * Build the CLI into `outfile` (default {@link CLI_BUNDLE}). Its syntax targets Node 20 so that
+ * an older Node than the one required still parses it and reaches the version check, which
+ * runs before the CLI is loaded (bin/guardrails.ts). Returns its metafile (which inputs it
+ * holds: never the sandbox).
  */
-export async function buildCli(): Promise<Metafile> {
-  return bundle(join('bin', 'guardrails.ts'), CLI_BUNDLE, {
+export async function buildCli(outfile: string = CLI_BUNDLE): Promise<Metafile> {
+  return bundle(join('bin', 'guardrails.ts'), outfile, {
     target: 'node20',
     banner: { js: `#!/usr/bin/env node\n${REQUIRE_SHIM}` },
   });

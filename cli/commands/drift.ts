@@ -2,7 +2,7 @@
  * `guardrails drift`: each resource's StorageEncryptionType now, against the baselines the
  * encryption-drift job keeps or a previous `scan --format json` report.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import * as z from 'zod';
 import { loadPolicyFile } from '../../shared/aws/policy-file.js';
@@ -29,6 +29,7 @@ import {
 import { arnLocation } from '../../shared/domain/security-findings.js';
 import { TARGET_CHECK } from '../../shared/domain/targets.js';
 import { BASELINE_KIND } from '../../shared/jobs/encryption-drift.js';
+import { MAX_JSON_FILE_BYTES, readBoundedFile } from '../../shared/runtime/bounded-read.js';
 import { clip } from '../../shared/runtime/echo.js';
 import { InputValidationError } from '../../shared/runtime/errors.js';
 import { countLine, type FindingFilter, passes } from '../format.js';
@@ -110,7 +111,7 @@ async function reportBaselines(file: string): Promise<EncryptionBaseline[]> {
   let parsed: z.infer<typeof reportSchema>;
   let observedAt: string;
   try {
-    const text = await readFile(file, 'utf8');
+    const text = (await readBoundedFile(file, MAX_JSON_FILE_BYTES)).toString('utf8');
     observedAt = (await stat(file)).mtime.toISOString();
     const result = reportSchema.safeParse(withoutTargetErrors(JSON.parse(text)));
     if (!result.success)

@@ -1,13 +1,14 @@
 /** `guardrails scan`: evaluate the fleet against the policy and report every finding. */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { type CommandUnknownOpts, InvalidArgumentError } from '@commander-js/extra-typings';
 import { loadPolicyFile } from '../../shared/aws/policy-file.js';
 import { observedEncryption } from '../../shared/domain/drift.js';
 import { planFleet, withPlanVerdicts } from '../../shared/domain/durability/fleet-plan.js';
 import { evaluate, summarize } from '../../shared/domain/evaluate.js';
 import type { Finding } from '../../shared/domain/finding.js';
+import { POLICY_LIMITS } from '../../shared/domain/policy/load.js';
 import type { Policy } from '../../shared/domain/policy/schema.js';
+import { readBoundedFile } from '../../shared/runtime/bounded-read.js';
 import type { DescribedFleet } from '../fleet-source.js';
 import { byUrgency, passes, STATUS_ORDER } from '../format.js';
 import { type CliIo, EXIT, emitOutput, type OutputFlags, widthOf, withOutput } from '../io.js';
@@ -84,7 +85,7 @@ async function scan(flags: ScanFlags, io: CliIo): Promise<number> {
     policy: {
       path: flags.policy,
       sha256: createHash('sha256')
-        .update(await readFile(flags.policy))
+        .update(await readBoundedFile(flags.policy, POLICY_LIMITS.maxBytes))
         .digest('hex'),
     },
   };

@@ -3,6 +3,7 @@
  * plus one line here; a command offers exactly the formats that write its kind of output.
  */
 import { InputValidationError } from '../../shared/runtime/errors.js';
+import { redact } from '../../shared/runtime/redact.js';
 import { csvFormat } from './csv.js';
 import { htmlFormat } from './html.js';
 import { jsonFormat } from './json.js';
@@ -47,14 +48,15 @@ function write(format: OutputFormat, output: Output, view: View): string | undef
 
 /**
  * Write a command's output in one format. The option parser only offers the formats that write
- * its kind ({@link formatsFor}), so a refusal here is a command wired to the wrong kind.
+ * its kind ({@link formatsFor}), so a refusal here is a command wired to the wrong kind. What
+ * every format writes goes through the app's one redaction first: no secret in any output.
  *
  * @example
  * io.stdout(render({ kind: 'rows', rows, columns }, 'csv'));
  */
 export function render(output: Output, name: Format, view: View = {}): string {
   const format: OutputFormat | undefined = FORMATS.find((each) => each.name === name);
-  const written = format === undefined ? undefined : write(format, output, view);
+  const written = format === undefined ? undefined : write(format, redact(output) as Output, view);
   if (written === undefined)
     throw new InputValidationError(
       `--format ${name} does not write ${output.kind}: use one of ${formatsFor(output.kind).join(', ')}`,

@@ -2,28 +2,10 @@
  * The policy as a file: read it (at most 1 MiB and a byte, never all of /dev/zero), check it is
  * UTF-8 text, and hand the text to the domain's parser. The domain reads no files.
  */
-import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { POLICY_LIMITS, PolicyError, parsePolicy } from '../domain/policy/load.js';
 import type { Policy } from '../domain/policy/schema.js';
-
-/** At most `limit` + 1 bytes of a file: enough to tell it is too large, never all of /dev/zero. */
-async function readHead(path: string, limit: number): Promise<Buffer> {
-  const file = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(limit + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await file.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length === buffer.length) break;
-    }
-    return buffer.subarray(0, length);
-  } finally {
-    await file.close();
-  }
-}
+import { FileTooLargeError, readBoundedFile } from '../runtime/bounded-read.js';
 
 /**
  * Read and parse a policy file; errors about the file as a whole name it as given on the
@@ -35,8 +17,9 @@ async function readHead(path: string, limit: number): Promise<Buffer> {
 export async function loadPolicyFile(path: string): Promise<Policy> {
   let bytes: Buffer;
   try {
-    bytes = await readHead(path, POLICY_LIMITS.maxBytes);
+    bytes = await readBoundedFile(path, POLICY_LIMITS.maxBytes);
   } catch (error) {
+    if (error instanceof FileTooLargeError) throw new PolicyError(`policy file ${path}: ${error.message}`);
     const code = (error as NodeJS.ErrnoException).code;
     throw new PolicyError(
       code === 'ENOENT'
@@ -46,7 +29,6 @@ export async function loadPolicyFile(path: string): Promise<Policy> {
     );
   }
   const refuse = (reason: string) => new PolicyError(`policy file ${path}: ${reason}`);
-  if (bytes.length > POLICY_LIMITS.maxBytes) throw refuse('the file is larger than 1 MiB');
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);

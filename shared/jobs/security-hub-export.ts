@@ -11,7 +11,7 @@ import type { Finding } from '../domain/finding.js';
 import { arnLocation, COMPLIANCE_OF, findingId, toAsff } from '../domain/security-findings.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
 import { InputValidationError } from '../runtime/errors.js';
-import { redactText } from '../runtime/redact.js';
+import { redact } from '../runtime/redact.js';
 
 export interface SecurityHubExportDeps {
   /** Built with the target's own credentials and region: findings are imported from their account. */
@@ -53,14 +53,9 @@ function contentHash(asff: AsffFinding): string {
   return createHash('sha256').update(JSON.stringify(content)).digest('hex');
 }
 
-/** Free text of a finding through the one redaction every sink uses (findings hold no secret; kept so). */
+/** The finding through the one redaction every sink uses (findings hold no secret; kept so). */
 function redacted(finding: Finding): Finding {
-  return {
-    ...finding,
-    expected: redactText(finding.expected),
-    observed: redactText(finding.observed),
-    reason: redactText(finding.reason),
-  };
+  return redact(finding) as Finding;
 }
 
 /** What this run imports: new and changed findings, then an archive of each stored one now absent. */

@@ -20,9 +20,12 @@ const MAX_JSON_SCAN = 65_536;
 
 /** Words that make a key secret wherever they sit in it, with or without a separator. */
 const SECRET_KEY_WORDS =
-  '(?:pass(?:word|wd|phrase)|pwd|secret|token|api[-_.]?key|private[-_.]?key|access[-_.]?key|credential|authorization|cookie|signature|session[-_.]?id|external[-_.]?id)';
-/** Keys that are secret as a whole only (`auth`, `basic_auth`, `pass`), not `author` or `passedAt`. */
-const SECRET_KEY_WHOLE = '(?:(?:[\\w-][\\w.-]*)?auth|pass)';
+  '(?:pass[-_.]?(?:word|wd|phrase)|pwd|secret|token|api[-_.]?key|private[-_.]?key|access[-_.]?key|credential|authorization|cookie|signature|session[-_.]?id|external[-_.]?id|plaintext|saml[-_.]?(?:assertion|response)|connection[-_.]?string)';
+/**
+ * Keys that are secret as a whole only (`auth`, `basic_auth`, `pass`, `sk`, `aws_sk`, `otp`), not
+ * `author`, `passedAt` or `disk`.
+ */
+const SECRET_KEY_WHOLE = '(?:(?:[\\w-][\\w.-]*)?auth|pass|(?:[\\w-][\\w.-]*[-_.])?sk|otp)';
 const SECRET_KEY_IN_NAME = new RegExp(SECRET_KEY_WORDS, 'i');
 const SECRET_KEY_AS_NAME = new RegExp(`^${SECRET_KEY_WHOLE}$`, 'i');
 /** An ARN names a secret without holding it (`secretArn`, `AuthTokenSecretARN`): kept. */
@@ -42,10 +45,24 @@ const BEARER = /\b(Bearer|bearer|BEARER)\s+(?!\[REDACTED\])[A-Za-z0-9\-._~+/]+=*
 const BASIC = /\b(Basic)\s+(?=[A-Za-z0-9+/]*(?:[0-9+/=]|[a-z][A-Z]))[A-Za-z0-9+/]{8,}={0,2}/g;
 /** The Redis `AUTH [username] password` command (a closing bracket or full stop after it is kept). */
 const REDIS_AUTH = /\bAUTH(?:[ \t]+(?!\[REDACTED\])[^\s"'\\]*[^\s"'\\)\],;.]){1,2}/g;
-/** `redis-cli -a pw`, `--pass pw`, `--password pw`. */
-const PASSWORD_FLAG = /(^|\s)(-a|--pass|--password)([ \t]+)(?!\[REDACTED\])[^\s"']+/g;
+/** `redis-cli -a pw`, `--pass pw`, `--password pw`, `aws … --auth-token pw`, `--client-secret pw`. */
+const PASSWORD_FLAG =
+  /(^|\s)(-a|--pass|--[\w-]*(?:password|token|secret)[\w-]*)([ \t]+)(?!\[REDACTED\])[^\s"']+/g;
 /** AWS access key ids (long-term AKIA, temporary ASIA). */
 const AWS_ACCESS_KEY_ID = /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g;
+/**
+ * An AWS secret access key on its own: exactly 40 characters of base64 with upper case, lower
+ * case and a digit (a SHA-1 in hex is lower case only, paths and ARNs run longer).
+ */
+const BASE64_RUN = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40,}/g;
+const MIXED_CASE_AND_DIGIT = /^(?=.*[A-Z])(?=.*[a-z])(?=.*[0-9])/;
+/** STS session tokens (`IQoJb3JpZ2lu…`, older `FwoGZXIvYXdz…`/`FQoGZXIvYXdz…`). */
+const AWS_SESSION_TOKEN = /\b(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz|AQoDYXdz)[A-Za-z0-9/+=]{16,}/g;
+/** JSON web tokens (a bearer credential without its `Bearer`). */
+const JWT = /\beyJ[A-Za-z0-9_-]{6,}\.eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*/g;
+/** Provider tokens whose prefix says what they are: Stripe, GitHub, Slack, npm. */
+const PREFIXED_TOKEN =
+  /\b(?:[sr]k_(?:live|test)_[A-Za-z0-9]{8,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|npm_[A-Za-z0-9]{20,})/g;
 /**
  * `key=value`, `key: value`, `"key":"value"` and `\"key\":\"value\"` with a secret key.
  * The key may not follow `:` or `/`, so `arn:aws:secretsmanager:…:secret:name` stays whole, nor
@@ -155,7 +172,17 @@ function redactString(text: string, walk: Walk): string {
     .replace(REDIS_AUTH, `AUTH ${REDACTED}`)
     .replace(PASSWORD_FLAG, `$1$2$3${REDACTED}`)
     .replace(SECRET_ASSIGNMENT, redactAssignment)
-    .replace(AWS_ACCESS_KEY_ID, REDACTED);
+    .replace(AWS_ACCESS_KEY_ID, REDACTED)
+    .replace(AWS_SESSION_TOKEN, REDACTED)
+    .replace(BASE64_RUN, redactSecretAccessKey)
+    .replace(JWT, REDACTED)
+    .replace(PREFIXED_TOKEN, REDACTED);
+}
+
+/** A run of base64 (BASE64_RUN) that is a secret access key: 40 characters, not followed by `=`. */
+function redactSecretAccessKey(run: string, offset: number, text: string): string {
+  const secret = run.length === 40 && text[offset + 40] !== '=' && MIXED_CASE_AND_DIGIT.test(run);
+  return secret ? REDACTED : run;
 }
 
 /** One `key: value` match of SECRET_ASSIGNMENT, its value masked. */

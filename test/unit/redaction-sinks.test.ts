@@ -5,15 +5,22 @@
  */
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Output } from '../../cli/formats/output.js';
+import { formatsFor, render } from '../../cli/formats/registry.js';
 import { runCli } from '../../cli/main.js';
 import { runSandboxCli } from '../../infra/local/cli.js';
 import { AlertPublisher, DETAIL_TYPES, EventPublisher } from '../../shared/aws/notify.js';
+import { SecurityHubImporter } from '../../shared/aws/security-hub.js';
 import { StateStore } from '../../shared/aws/state-store.js';
+import { summarize } from '../../shared/domain/evaluate.js';
+import type { Finding } from '../../shared/domain/finding.js';
 import { MigrationError, runMigrationTask } from '../../shared/jobs/migration/index.js';
+import { exportFindings } from '../../shared/jobs/security-hub-export.js';
 import { createLogger } from '../../shared/runtime/logger.js';
 import { captureIo } from '../cli-io.js';
 import {
@@ -29,6 +36,24 @@ const EXECUTION = 'arn:aws:states:us-east-1:123456789012:execution:guardrails-mi
 const sns = mockClient(SNSClient);
 const eventBridge = mockClient(EventBridgeClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
+const securityHub = mockClient(SecurityHubClient);
+
+/** A finding whose every free-text field carries the whole corpus. */
+function plantedFinding(): Finding {
+  return {
+    resourceType: 'replication-group',
+    resourceId: KEPT_CONTEXT.resourceId,
+    arn: KEPT_CONTEXT.arn,
+    rule: KEPT_CONTEXT.rule,
+    check: 'durability',
+    status: 'violation',
+    expected: `sync (${corpusText()})`,
+    observed: corpusText(),
+    reason: `${corpusText()}\n${JSON.stringify(corpusObject())}`,
+    action: corpusText(),
+    notes: [corpusText(), JSON.stringify(corpusObject())],
+  };
+}
 
 /** What a sink wrote: no planted secret, every piece of context. */
 function expectRedacted(output: string, kept: readonly string[] = Object.values(KEPT_CONTEXT)) {
@@ -46,6 +71,7 @@ beforeEach(() => {
   sns.reset();
   eventBridge.reset();
   dynamo.reset();
+  securityHub.reset();
   sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'event-1' }] });
   dynamo.on(DeleteCommand).resolves({});
@@ -245,5 +271,82 @@ describe('Sink: the migration failure cause', () => {
 
     // Assess
     expectRedacted(error.message);
+  });
+});
+
+describe('Sink: every CLI output format', () => {
+  const report = (): Output => ({
+    kind: 'report' as const,
+    report: {
+      summary: summarize([plantedFinding()]),
+      findings: [plantedFinding()],
+      filter: `--status violation ${corpusText()}`,
+    },
+  });
+  const rows = (): Output => ({
+    kind: 'rows' as const,
+    columns: ['resourceId', 'note', 'detail'],
+    rows: [
+      { resourceId: KEPT_CONTEXT.resourceId, note: corpusText(), detail: JSON.stringify(corpusObject()) },
+    ],
+    footer: corpusText(),
+    title: corpusText(),
+    data: { ...corpusObject(), message: corpusText() },
+  });
+  const document = (): Output => ({
+    kind: 'document' as const,
+    text: `${KEPT_CONTEXT.resourceId}\n${corpusText()}`,
+    data: { resourceId: KEPT_CONTEXT.resourceId, ...corpusObject(), message: corpusText() },
+  });
+  const cases = [
+    ...formatsFor('report').map((format) => ['report', format, report] as const),
+    ...formatsFor('rows').map((format) => ['rows', format, rows] as const),
+    ...formatsFor('document').map((format) => ['document', format, document] as const),
+  ];
+
+  it('offers json, table, csv, markdown, html and asff for a report', () => {
+    expect(formatsFor('report')).toEqual(
+      expect.arrayContaining(['json', 'table', 'csv', 'markdown', 'html', 'asff']),
+    );
+  });
+
+  it.each(cases)('writes a %s as %s without a planted secret', (_, format, output) => {
+    // Act
+    const written = render(output(), format, { now: new Date('2026-11-25T10:00:00Z') });
+
+    // Assess
+    expect(leakedSecrets(written)).toEqual([]);
+    expect(written).toContain(KEPT_CONTEXT.resourceId);
+  });
+});
+
+describe('Sink: the Security Hub export', () => {
+  it('imports findings and stores their record without a planted secret', async () => {
+    // Prepare
+    securityHub
+      .on(BatchImportFindingsCommand)
+      .resolves({ FailedCount: 0, SuccessCount: 1, FailedFindings: [] });
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    dynamo.on(PutCommand).resolves({});
+
+    // Act
+    const result = await exportFindings(
+      {
+        securityHub: new SecurityHubImporter({ region: 'us-east-1', maxAttempts: 1 }),
+        store: new StateStore('guardrails-state', { region: 'us-east-1', maxAttempts: 1 }),
+        now: () => new Date('2026-11-25T10:00:00Z'),
+      },
+      { account: '123456789012', region: 'us-east-1' },
+      [plantedFinding()],
+    );
+
+    // Assess
+    expect(result.imported).toBe(1);
+    const sent = securityHub.commandCalls(BatchImportFindingsCommand).map((call) => call.args[0].input);
+    const stored = dynamo.commandCalls(PutCommand).map((call) => call.args[0].input);
+    expect(sent).toHaveLength(1);
+    expect(stored.length).toBeGreaterThan(0);
+    expectRedacted(JSON.stringify(sent), [KEPT_CONTEXT.resourceId, KEPT_CONTEXT.arn, KEPT_CONTEXT.rule]);
+    expectRedacted(JSON.stringify(stored), [KEPT_CONTEXT.arn]);
   });
 });

@@ -41,6 +41,20 @@ describe('Function: isSecretKey', () => {
     'externalId',
     'MEMBER_EXTERNAL_ID',
     'ExternalId',
+    'Plaintext',
+    'SecretAccessKey',
+    'SECRET-ACCESS-KEY',
+    'secret_key',
+    'SessionToken',
+    'Passwords',
+    'PASS_PHRASE',
+    'SAMLAssertion',
+    'ConnectionString',
+    'ApiKeyValue',
+    'sk',
+    'SK',
+    'aws_sk',
+    'otp',
   ])('takes %s for a secret key', (key) => {
     expect(isSecretKey(key)).toBe(true);
   });
@@ -55,6 +69,12 @@ describe('Function: isSecretKey', () => {
     'author',
     'passedAt',
     'message',
+    'KmsKeyId',
+    'CiphertextBlob',
+    'disk',
+    'task',
+    'risk',
+    'Description',
   ])('keeps %s', (key) => {
     expect(isSecretKey(key)).toBe(false);
   });
@@ -98,6 +118,11 @@ describe('Function: redactText', () => {
     ['sent AUTH admin s3cret (refused)', `sent AUTH ${REDACTED} (refused)`],
     ['Authorization: Bearer abc.def', `Authorization: ${REDACTED}`],
     ['?token=abc&channel=ops', `?token=${REDACTED}&channel=ops`],
+    ['AWS_SAK=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY ok', `AWS_SAK=${REDACTED} ok`],
+    [
+      'data=QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0MTIzNDU2Nzg5MA==',
+      'data=QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0MTIzNDU2Nzg5MA==',
+    ],
     ['{"user":"bob","password":"x y"}', `{"user":"bob","password":"${REDACTED}"}`],
   ])('writes %s as %s', (text, expected) => {
     expect(redactText(text)).toBe(expected);
@@ -113,6 +138,11 @@ describe('Function: redactText', () => {
     'p.yaml:4 rules[0].password: unknown key "password"',
     'Basic setup of orders-prod-1',
     'passedAt=2026-11-25T10:00:00Z author=bob',
+    'commit 3f786850e387550fdab836ed7e6dc881de23001b (a SHA-1 in hex)',
+    'policy sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d08c1bf2c59a3',
+    'request 1-5759e988-bd862e3fe1be46a994272793 in 8f2c4e1a-77b3-4c1e-9d55-2f1a3b4c5d6e',
+    'arn:aws:elasticache:us-east-1:123456789012:replicationgroup:ordersProd1AbCdEfGhIjKlMnOpQrStUvWx12',
+    'risk=low disk=80% task=scan',
   ])('keeps %s as it is', (text) => {
     expect(redactText(text)).toBe(text);
   });

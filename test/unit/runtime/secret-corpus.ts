@@ -103,6 +103,74 @@ export const SECRET_CORPUS: readonly PlantedSecret[] = [
   text('redis-cli -a password', 'plant40-redisclipw-Ws2Ug', (s) => `ran redis-cli -h 10.0.0.5 -a ${s} ping`),
   text('Authorization header line', 'plant41-authheader-Ik5Ob', (s) => `Authorization: Basic ${s}`),
   text('auth_token: in YAML', 'plant42-yamlauth-Ce9Xm', (s) => `auth_token: ${s}`),
+  // Members that hold secrets in the AWS APIs the app calls or sits beside (SDK models: STS
+  // Credentials, KMS Decrypt, ElastiCache CreateUser/ModifyReplicationGroup, SSM, EventBridge
+  // connections), in every key style, and secret shapes on their own in free text.
+  key('Plaintext', 'plant43-kmsPlaintext-Hw4Jq'),
+  key('SecretAccessKey', 'plant44-SecretAccessKey-Ob2Lt'),
+  key('SessionToken', 'plant45-SessionToken-Xa8Pe'),
+  key('Passwords', 'plant46-elasticachePasswords-Mv3Ck'),
+  key('SAMLAssertion', 'plant47-samlassertion-PHNhbWxwOlJlc3'),
+  key('sk', 'plant48-sk-Tq5Wn'),
+  key('aws_sk', 'plant49-awssk-Ry7Bd'),
+  key('secret_key', 'plant50-secretkey-Fz1Gv'),
+  key('SECRET-ACCESS-KEY', 'plant51-kebabsak-Ln6Qs'),
+  key('PASS_PHRASE', 'plant52-passphrase-Dc9Mh'),
+  key('otp', 'plant53-otp-Yk2Rz'),
+  key('ConnectionString', 'plant54-connstring-Ug4Ea'),
+  key('ClientSecret', 'plant55-ClientSecret-Sb7Tk'),
+  key('ApiKeyValue', 'plant56-ApiKeyValue-Iw3Nf'),
+  key('auth-token', 'plant57-kebabauthtoken-Eo6Xp'),
+  text(
+    'AWS secret access key on its own',
+    'pLant58wJalrXUtnFEMIK7MDENGbPxRfiCYzQ0Ex',
+    (s) => `rotated the key; the new one is ${s}, keep it safe`,
+  ),
+  text(
+    'STS session token on its own',
+    'IQoJb3JpZ2luX2VjEplant59SessionTokenBase64AbCdEfGhIjKlMnOp',
+    (s) => `assumed role with ${s} until 12:00`,
+  ),
+  text(
+    'older STS session token on its own',
+    'FwoGZXIvYXdzEplant60LegacyTokenBase64QrStUvWx',
+    (s) => `cached credentials ${s} expired`,
+  ),
+  text(
+    'JSON web token without Bearer',
+    'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwbGFudDYxIn0.plant61Sig',
+    (s) => `id token ${s} rejected`,
+  ),
+  text('Stripe secret key', 'sk_live_plant62StripeKeyAbCd', (s) => `webhook signed with ${s}`),
+  text('GitHub token', 'ghp_plant63GitHubTokenAbCdEfGhIjKl', (s) => `cloned with ${s}`),
+  text('Slack token', 'xoxb-plant64-SlackBotToken', (s) => `posted with ${s}`),
+  text(
+    'KMS Plaintext in a JSON answer',
+    'plant65-jsonPlaintext-Nd8Vy',
+    (s) => `kms answered {"KeyId":"alias/cache","Plaintext":"${s}"}`,
+  ),
+  text('sk= in a query string', 'plant66-querysk-Qb5Hm', (s) => `https://hooks.example.com/in?sk=${s}`),
+  text(
+    'aws --auth-token on a command line',
+    'plant67-cliauthtoken-Wr2Ka',
+    (s) => `ran aws elasticache modify-replication-group --auth-token ${s} --apply-immediately`,
+  ),
+  text(
+    'AWS4 Authorization header',
+    'plant68sigv4signatureAbCdEf0123456789',
+    (s) =>
+      `Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261207/us-east-1/elasticache/aws4_request, SignedHeaders=host, Signature=${s}`,
+  ),
+  text(
+    'aws_session_token in a credentials file',
+    'plant69-credfilesession-Zx4Pl',
+    (s) => `[prod]\naws_session_token=${s}`,
+  ),
+  text(
+    'rediss:// URL with user and password',
+    'plant70-redissurl-Ga6Ts',
+    (s) => `REDIS_URL=rediss://default:${s}@orders-prod-1.abc123.use1.cache.amazonaws.com:6379`,
+  ),
 ];
 
 /** Context that is not secret and must survive every sink, so findings stay useful. */
