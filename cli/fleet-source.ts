@@ -3,24 +3,26 @@
  * a team saved with `aws elasticache describe-replication-groups` /
  * `describe-serverless-caches` and `aws resourcegroupstaggingapi get-resources`.
  */
-import type { ReplicationGroup, ServerlessCache } from '@aws-sdk/client-elasticache';
 import * as z from 'zod';
 import { type AwsClientOptions, createElastiCacheClient, createFleetClients } from '../shared/aws/clients.js';
-import {
-  readFleet,
-  toReplicationGroupResource,
-  toServerlessCacheResource,
-} from '../shared/aws/elasticache.js';
+import { readFleet } from '../shared/aws/elasticache.js';
 import { readEngineVersionsInto } from '../shared/aws/engine-versions.js';
+import { type KindItems, toResource } from '../shared/aws/kind-readers.js';
 import { readParameterGroupsInto } from '../shared/aws/parameter-groups.js';
 import { DEFAULT_PLAN_OPTIONS } from '../shared/domain/durability/readiness.js';
-import type { Resource } from '../shared/domain/resource.js';
+import { RESOURCE_TYPES, type Resource, type ResourceType } from '../shared/domain/resource.js';
+import { RESOURCE_KINDS } from '../shared/domain/resource-kinds.js';
 import { MAX_JSON_FILE_BYTES, readBoundedFile } from '../shared/runtime/bounded-read.js';
 import { clip, echo, listProblems } from '../shared/runtime/echo.js';
 import { InputValidationError } from '../shared/runtime/errors.js';
 import { fieldProblems } from '../shared/runtime/zod-issues.js';
 import type { CliIo } from './io.js';
-import { type LackingFields, lackingFields, lackingFieldsOfResource } from './unknown-share.js';
+import {
+  type LackingFields,
+  lackingFields,
+  lackingFieldsOfResource,
+  type ModelField,
+} from './unknown-share.js';
 
 export interface FleetSource extends AwsClientOptions {
   /** Offline: describe-* output files; when set, no AWS call is made. */
@@ -96,14 +98,30 @@ const serverlessCache = z.looseObject({
   KmsKeyId: optional(z.string()),
 });
 
+/** Each kind's describe item, as far as its mapper reads it. */
+const OFFLINE_ITEMS = {
+  'replication-group': replicationGroup,
+  'serverless-cache': serverlessCache,
+} satisfies Record<ResourceType, z.ZodType>;
+
+/** One describe item as parsed: its ARN, and the fields its kind's mapper reads. */
+type OfflineItem = { ARN?: string | undefined } & Partial<Record<ModelField, unknown>>;
+
+/** The AWS CLI's name of a describe call: `describe-replication-groups`. */
+const cliCommandOf = (call: string) => call.replace(/(?<!^)([A-Z])/g, '-$1').toLowerCase();
+
+/** The JSON of any kind's describe call: its list under the kind's key. */
 const describeOutput = z
-  .looseObject({
-    ReplicationGroups: optional(z.array(replicationGroup)),
-    ServerlessCaches: optional(z.array(serverlessCache)),
-  })
-  .refine((value) => value.ReplicationGroups !== undefined || value.ServerlessCaches !== undefined, {
-    message:
-      'expected the JSON of describe-replication-groups (ReplicationGroups) or describe-serverless-caches (ServerlessCaches)',
+  .looseObject(
+    Object.fromEntries(
+      RESOURCE_TYPES.map((type) => [RESOURCE_KINDS[type].offlineKey, optional(z.array(OFFLINE_ITEMS[type]))]),
+    ) as Record<string, z.ZodType<OfflineItem[] | undefined>>,
+  )
+  .refine((value) => RESOURCE_TYPES.some((type) => value[RESOURCE_KINDS[type].offlineKey] !== undefined), {
+    message: `expected the JSON of ${RESOURCE_TYPES.map((type) => {
+      const { describeCall, offlineKey } = RESOURCE_KINDS[type];
+      return `${cliCommandOf(describeCall)} (${offlineKey})`;
+    }).join(' or ')}`,
   });
 
 const tagsOutput = z.looseObject({
@@ -149,15 +167,13 @@ async function readOffline(source: FleetSource & { input: string[] }): Promise<D
   const lacking: LackingFields = new Map();
   for (const file of source.input) {
     const output = await readJson(file, describeOutput);
-    for (const group of output.ReplicationGroups ?? []) {
-      const resource = toReplicationGroupResource(group as ReplicationGroup, tags.get(group.ARN ?? '') ?? {});
-      fleet.push(resource);
-      lacking.set(resource, lackingFields(resource.type, group));
-    }
-    for (const cache of output.ServerlessCaches ?? []) {
-      const resource = toServerlessCacheResource(cache as ServerlessCache, tags.get(cache.ARN ?? '') ?? {});
-      fleet.push(resource);
-      lacking.set(resource, lackingFields(resource.type, cache));
+    for (const type of RESOURCE_TYPES) {
+      for (const item of output[RESOURCE_KINDS[type].offlineKey] ?? []) {
+        // Parsed to the fields the kind's mapper reads, in the SDK's shape (times as Dates).
+        const resource = toResource(type, item as KindItems[typeof type], tags.get(item.ARN ?? '') ?? {});
+        fleet.push(resource);
+        lacking.set(resource, lackingFields(resource.type, item));
+      }
     }
   }
   return { resources: fleet, lacking };

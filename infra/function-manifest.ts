@@ -48,7 +48,7 @@ export type StateMachine = 'migration' | 'durability-upgrade' | 'org-scan';
 export type Trigger =
   /** A schedule: `scanRate` (the deployment parameter) or a `rate(…)` / `cron(…)` expression. */
   | { readonly schedule: 'scanRate' | `rate(${string})` | `cron(${string})` }
-  /** An EventBridge rule on the pattern of infra/event-patterns.json at this path (`<function>.<kind>`). */
+  /** An EventBridge rule on the pattern of shared/aws/event-patterns.ts at this path (`<function>.<kind>`). */
   | { readonly eventBridge: `${string}.${string}` }
   /** The stack's re-check queue, `batchSize` records per invocation, failures reported per record. */
   | { readonly sqs: 'RecheckQueue'; readonly batchSize: number }

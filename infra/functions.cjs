@@ -6,7 +6,14 @@
  */
 const { roleName, statementsFor } = require('./iam.cjs');
 const { FUNCTIONS, isAsync, manifestOf } = require('./manifests.cjs');
-const patterns = require('./event-patterns.json');
+const { join } = require('node:path');
+const { require: requireTypeScript } = require('tsx/cjs/api');
+
+/** The EventBridge patterns of the reacting functions, built from the resource kinds' CloudTrail calls. */
+const { EVENT_PATTERNS: patterns } = requireTypeScript(
+  join(__dirname, '..', 'shared', 'aws', 'event-patterns.ts'),
+  __filename,
+);
 
 /** The environment variables each deployment value a manifest may name sets, for the deployment's parameters. */
 const ENVIRONMENT = {
@@ -36,10 +43,10 @@ function environmentOf(name, params) {
   return assumesMemberRole ? { ...variables, ...memberAccess(params) } : variables;
 }
 
-/** The pattern of infra/event-patterns.json at `path` (`<function>.<kind>`). */
+/** The pattern of shared/aws/event-patterns.ts at `path` (`<function>.<kind>`). */
 function patternAt(path) {
   const pattern = path.split('.').reduce((node, key) => node?.[key], patterns);
-  if (pattern === undefined) throw new Error(`infra/event-patterns.json has no pattern ${path}`);
+  if (pattern === undefined) throw new Error(`shared/aws/event-patterns.ts has no pattern ${path}`);
   return pattern;
 }
 

@@ -4,7 +4,18 @@
  * scoped to the narrowest resources and conditions the API allows. infra/functions.cjs hands
  * them to serverless.yml.
  */
+const { join } = require('node:path');
+const { require: requireTypeScript } = require('tsx/cjs/api');
 const { isAsync, manifestOf } = require('./manifests.cjs');
+
+/** The resource kinds the app knows (shared/domain/resource-kinds.ts): their reads and ARN kinds. */
+const { RESOURCE_KINDS } = requireTypeScript(
+  join(__dirname, '..', 'shared', 'domain', 'resource-kinds.ts'),
+  __filename,
+);
+const KINDS = Object.values(RESOURCE_KINDS);
+/** The kind every change this app makes acts on (durability, replicas, migration, parameter groups). */
+const GROUP = RESOURCE_KINDS['replication-group'].arnKind;
 
 /** The AWS actions the function `name` calls: its manifest's, with the member role's AssumeRole, each once. */
 function actionsOf(name) {
@@ -26,13 +37,14 @@ function parseChangeTag(changeTag) {
   return { key: changeTag.slice(0, at), value: changeTag.slice(at + 1) };
 }
 
-/** ElastiCache reads and the resource kinds they may name. */
+/** ElastiCache reads and the resource kinds they may name: each kind's own reads name that kind. */
 const READ_SCOPES = {
-  DescribeReplicationGroups: ['replicationgroup'],
-  DescribeServerlessCaches: ['serverlesscache'],
+  ...Object.fromEntries(
+    KINDS.flatMap(({ iamReads, arnKind }) => iamReads.map((action) => [action.split(':')[1], [arnKind]])),
+  ),
   DescribeCacheClusters: ['cluster'],
   DescribeSnapshots: ['snapshot'],
-  ListTagsForResource: ['replicationgroup', 'serverlesscache', 'snapshot'],
+  ListTagsForResource: [...KINDS.map(({ arnKind }) => arnKind), 'snapshot'],
   DescribeCacheParameterGroups: ['parametergroup'],
   DescribeCacheParameters: ['parametergroup'],
 };
@@ -40,7 +52,7 @@ const READ_SCOPES = {
 /** A change of replication groups, limited to those carrying `changeTag` when one is set. */
 const groupChange = (changeTag) => [
   {
-    resources: elasticache('replicationgroup'),
+    resources: elasticache(GROUP),
     ...(changeTag === undefined
       ? {}
       : { condition: { StringEquals: { [`aws:ResourceTag/${changeTag.key}`]: changeTag.value } } }),
@@ -69,7 +81,7 @@ function elasticacheScope(name, action, changeTag, namesParameterGroups) {
     case 'CreateSnapshot':
       // The group may be read; the snapshot it creates must carry our tag.
       return [
-        { resources: elasticache('replicationgroup', 'cluster') },
+        { resources: elasticache(GROUP, 'cluster') },
         {
           resources: elasticache('snapshot'),
           condition: { StringEquals: { [`aws:RequestTag/${MANAGED_TAG}`]: 'true' } },

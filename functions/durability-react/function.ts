@@ -1,5 +1,6 @@
 import type { FunctionManifest } from '../../infra/function-manifest.js';
 import { PARTITIONS } from '../../shared/aws/state-keys.js';
+import { DURABILITY_GROUP_ACTIONS } from '../../shared/jobs/durability/actions.js';
 
 export const manifest: FunctionManifest = {
   description: 'Evaluates (and remediates) one group on a CloudTrail call or a re-check',
@@ -12,23 +13,7 @@ export const manifest: FunctionManifest = {
   timeout: 120,
   memory: 512,
   environment: ['recheckQueue'],
-  actions: [
-    'elasticache:DescribeReplicationGroups',
-    'elasticache:ListTagsForResource',
-    'elasticache:DescribeCacheClusters',
-    'elasticache:DescribeSnapshots',
-    'elasticache:CreateSnapshot',
-    'elasticache:AddTagsToResource',
-    'elasticache:ModifyReplicationGroup',
-    'cloudwatch:GetMetricData',
-    'dynamodb:Query',
-    'dynamodb:PutItem',
-    'dynamodb:GetItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-    'events:PutEvents',
-    'sqs:SendMessage',
-  ],
+  actions: [...DURABILITY_GROUP_ACTIONS, 'sqs:SendMessage'],
   stateKeys: [PARTITIONS.lease, PARTITIONS.findings],
   // A member account's event is acted on through its member role (one AssumeRole per account).
   memberAccess: true,

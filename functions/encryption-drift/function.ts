@@ -1,5 +1,6 @@
 import type { FunctionManifest } from '../../infra/function-manifest.js';
 import { PARTITIONS } from '../../shared/aws/state-keys.js';
+import { fleetReads } from '../../shared/domain/resource-kinds.js';
 
 export const manifest: FunctionManifest = {
   description: 'Alerts once per StorageEncryptionType transition',
@@ -10,9 +11,8 @@ export const manifest: FunctionManifest = {
   reservedConcurrency: 1,
   environment: ['alertTopic'],
   actions: [
-    'elasticache:DescribeReplicationGroups',
-    'elasticache:DescribeServerlessCaches',
-    'tag:GetResources',
+    // The whole fleet: every resource kind's reads, tags in bulk.
+    ...fleetReads(),
     'dynamodb:Query',
     'dynamodb:PutItem',
     'dynamodb:GetItem',

@@ -1,5 +1,6 @@
 import type { FunctionManifest } from '../../infra/function-manifest.js';
 import { PARTITIONS } from '../../shared/aws/state-keys.js';
+import { DURABILITY_GROUP_ACTIONS } from '../../shared/jobs/durability/actions.js';
 
 export const manifest: FunctionManifest = {
   description: 'Migration workflow - raises durability through the durability job',
@@ -10,23 +11,7 @@ export const manifest: FunctionManifest = {
     // A migrated group needs TLS first: it goes through the durability upgrade workflow.
     'upgradeStateMachine',
   ],
-  actions: [
-    'elasticache:DescribeReplicationGroups',
-    'elasticache:ListTagsForResource',
-    'elasticache:DescribeCacheClusters',
-    'elasticache:DescribeSnapshots',
-    'elasticache:CreateSnapshot',
-    'elasticache:AddTagsToResource',
-    'elasticache:ModifyReplicationGroup',
-    'cloudwatch:GetMetricData',
-    'dynamodb:Query',
-    'dynamodb:PutItem',
-    'dynamodb:GetItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-    'events:PutEvents',
-    'states:StartExecution',
-  ],
+  actions: [...DURABILITY_GROUP_ACTIONS, 'states:StartExecution'],
   stateKeys: [PARTITIONS.lease, PARTITIONS.findings],
   memberAccess: false,
   vpc: false,

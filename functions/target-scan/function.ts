@@ -1,5 +1,6 @@
 import { checkReads, type FunctionManifest } from '../../infra/function-manifest.js';
 import { PARTITIONS } from '../../shared/aws/state-keys.js';
+import { durabilityScanActions } from '../../shared/jobs/durability/actions.js';
 
 export const manifest: FunctionManifest = {
   description: "One target's scheduled scan (durability and drift); remediates under guards in enforce mode",
@@ -15,18 +16,9 @@ export const manifest: FunctionManifest = {
     'securityHubExport',
   ],
   actions: [
+    // Every check's reads, then the durability job's (the role lists each action once, infra/iam.cjs).
     ...checkReads(),
-    'elasticache:DescribeCacheClusters',
-    'elasticache:DescribeSnapshots',
-    'elasticache:CreateSnapshot',
-    'elasticache:AddTagsToResource',
-    'elasticache:ModifyReplicationGroup',
-    'dynamodb:Query',
-    'dynamodb:PutItem',
-    'dynamodb:GetItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-    'events:PutEvents',
+    ...durabilityScanActions(),
     'sns:Publish',
     'states:StartExecution',
     'securityhub:BatchImportFindings',

@@ -9,174 +9,22 @@ import {
   type ModifyReplicationGroupCommandInput,
   paginateDescribeCacheClusters,
   paginateDescribeEvents,
-  paginateDescribeReplicationGroups,
-  paginateDescribeServerlessCaches,
   type ReplicationGroup,
-  type ServerlessCache,
   StartMigrationCommand,
   TestMigrationCommand,
 } from '@aws-sdk/client-elasticache';
 import type { PlanStep } from '../domain/durability/readiness.js';
-import {
-  type CacheNodeRef,
-  CLUSTER_MODES,
-  type ClusterMode,
-  DURABILITY_LEVELS,
-  DURABILITY_SETTINGS,
-  type DurabilityLevel,
-  type Resource,
-  STORAGE_ENCRYPTION_TYPES,
-  TRANSIT_ENCRYPTION_MODES,
-} from '../domain/resource.js';
+import { type DurabilityLevel, RESOURCE_TYPES, type Resource } from '../domain/resource.js';
+import { RESOURCE_KINDS } from '../domain/resource-kinds.js';
 import type { FleetClients } from './clients.js';
 import { AwsCallError, awsCall } from './errors.js';
+import { KIND_READERS, toReplicationGroupResource } from './kind-readers.js';
 import { mutate } from './mutation.js';
-import { readTagsByArn, TAGGING_RESOURCE_TYPES } from './tagging.js';
-
-export const PAGE_SIZE = 100;
-
-/** Narrow an API string to one of our enum values; anything else is unknown, never guessed. */
-function oneOf<T extends string>(values: readonly T[], value: string | undefined): T | undefined {
-  return value !== undefined && (values as readonly string[]).includes(value) ? (value as T) : undefined;
-}
-
-function hasPendingModifications(group: ReplicationGroup): boolean {
-  const pending = group.PendingModifiedValues;
-  if (pending === undefined) return false;
-  return Object.values(pending).some((value) => value !== undefined && value !== null);
-}
-
-function clusterModeOf(group: ReplicationGroup): ClusterMode | undefined {
-  const declared = oneOf(CLUSTER_MODES, group.ClusterMode);
-  if (declared !== undefined) return declared;
-  if (group.ClusterEnabled === undefined) return undefined;
-  return group.ClusterEnabled ? 'enabled' : 'disabled';
-}
-
-function minReplicasPerShard(group: ReplicationGroup): number | undefined {
-  const shards = group.NodeGroups ?? [];
-  const counts = shards
-    .map((shard) => shard.NodeGroupMembers?.length)
-    .filter((count): count is number => count !== undefined);
-  if (counts.length > 0 && counts.length === shards.length) return Math.max(0, Math.min(...counts) - 1);
-  // Cluster-mode-enabled answers may omit members per shard; members are spread evenly.
-  const members = group.MemberClusters?.length;
-  if (members === undefined || shards.length === 0) return undefined;
-  return Math.max(0, Math.floor(members / shards.length) - 1);
-}
-
-function primaryEndpoint(group: ReplicationGroup): Resource['primaryEndpoint'] {
-  const endpoint =
-    group.NodeGroups?.find((shard) => shard.PrimaryEndpoint?.Address !== undefined)?.PrimaryEndpoint ??
-    group.ConfigurationEndpoint;
-  return endpoint?.Address === undefined || endpoint.Port === undefined
-    ? undefined
-    : { address: endpoint.Address, port: endpoint.Port };
-}
+import { readTagsByArn } from './tagging.js';
 
 /**
- * `NodeGroupMember.CurrentRole` is given only in cluster mode disabled: there each shard's primary
- * is the node to watch; elsewhere every member of the shard is, since the primary is not named.
- * An answer without members per shard falls back on MemberClusters.
- */
-function writeNodes(group: ReplicationGroup): CacheNodeRef[] | undefined {
-  const nodes = (group.NodeGroups ?? []).flatMap((shard) => {
-    const members = (shard.NodeGroupMembers ?? []).flatMap(({ CacheClusterId, CacheNodeId, CurrentRole }) =>
-      CacheClusterId === undefined
-        ? []
-        : [{ cacheClusterId: CacheClusterId, cacheNodeId: CacheNodeId ?? '0001', role: CurrentRole }],
-    );
-    const primaries = members.filter((member) => member.role === 'primary');
-    return (primaries.length > 0 ? primaries : members).map(({ cacheClusterId, cacheNodeId }) => ({
-      cacheClusterId,
-      cacheNodeId,
-    }));
-  });
-  if (nodes.length > 0) return nodes;
-  return group.MemberClusters?.map((id) => ({ cacheClusterId: id, cacheNodeId: '0001' }));
-}
-
-/** Normalise one DescribeReplicationGroups item. */
-export function toReplicationGroupResource(group: ReplicationGroup, tags: Record<string, string>): Resource {
-  return {
-    type: 'replication-group',
-    id: group.ReplicationGroupId ?? '',
-    arn: group.ARN ?? '',
-    engine: group.Engine?.toLowerCase(),
-    status: group.Status ?? 'unknown',
-    createdAt: group.ReplicationGroupCreateTime?.toISOString(),
-    clusterMode: clusterModeOf(group),
-    durability: oneOf(DURABILITY_SETTINGS, group.Durability),
-    effectiveDurability: oneOf(DURABILITY_LEVELS, group.EffectiveDurability),
-    storageEncryptionType: oneOf(STORAGE_ENCRYPTION_TYPES, group.StorageEncryptionType),
-    kmsKeyId: group.KmsKeyId,
-    atRestEncryptionEnabled: group.AtRestEncryptionEnabled,
-    transitEncryptionEnabled: group.TransitEncryptionEnabled,
-    transitEncryptionMode: oneOf(TRANSIT_ENCRYPTION_MODES, group.TransitEncryptionMode),
-    snapshotRetentionLimit: group.SnapshotRetentionLimit,
-    multiAZ: group.MultiAZ === undefined ? undefined : group.MultiAZ === 'enabled',
-    cacheNodeType: group.CacheNodeType,
-    shards: group.NodeGroups?.length,
-    minReplicasPerShard: minReplicasPerShard(group),
-    dataTiering: group.DataTiering === undefined ? undefined : group.DataTiering === 'enabled',
-    globalDatastore: group.GlobalReplicationGroupInfo?.GlobalReplicationGroupId !== undefined,
-    pendingModifications: hasPendingModifications(group),
-    writeNodes: writeNodes(group),
-    firstMemberCluster: group.MemberClusters?.[0],
-    primaryEndpoint: primaryEndpoint(group),
-    tags,
-  };
-}
-
-/** Normalise one DescribeServerlessCaches item. */
-export function toServerlessCacheResource(cache: ServerlessCache, tags: Record<string, string>): Resource {
-  return {
-    type: 'serverless-cache',
-    id: cache.ServerlessCacheName ?? '',
-    arn: cache.ARN ?? '',
-    engine: cache.Engine?.toLowerCase(),
-    engineVersion: cache.FullEngineVersion ?? cache.MajorEngineVersion,
-    status: cache.Status ?? 'unknown',
-    createdAt: cache.CreateTime?.toISOString(),
-    storageEncryptionType: oneOf(STORAGE_ENCRYPTION_TYPES, cache.StorageEncryptionType),
-    kmsKeyId: cache.KmsKeyId,
-    snapshotRetentionLimit: cache.SnapshotRetentionLimit,
-    pendingModifications: false,
-    tags,
-  };
-}
-
-/**
- * Describe pages become Resources as they arrive, so the SDK's much larger page objects are
- * dropped page by page instead of held until the last one (tags are attached afterwards).
- */
-async function readReplicationGroups(client: ElastiCacheClient, onPage: (count: number) => void) {
-  const groups: Resource[] = [];
-  for await (const page of paginateDescribeReplicationGroups(
-    { client, pageSize: PAGE_SIZE },
-    { MaxRecords: PAGE_SIZE },
-  )) {
-    for (const group of page.ReplicationGroups ?? []) groups.push(toReplicationGroupResource(group, {}));
-    onPage(page.ReplicationGroups?.length ?? 0);
-  }
-  return groups;
-}
-
-async function readServerlessCaches(client: ElastiCacheClient, onPage: (count: number) => void) {
-  const caches: Resource[] = [];
-  for await (const page of paginateDescribeServerlessCaches(
-    { client, pageSize: PAGE_SIZE },
-    { MaxResults: PAGE_SIZE },
-  )) {
-    for (const cache of page.ServerlessCaches ?? []) caches.push(toServerlessCacheResource(cache, {}));
-    onPage(page.ServerlessCaches?.length ?? 0);
-  }
-  return caches;
-}
-
-/**
- * Read the whole fleet: replication groups and serverless caches page by page, and their
- * tags in bulk from the tagging API, all four streams at once. Calls: one per 100 of each.
+ * Read the whole fleet: every resource kind (shared/aws/kind-readers.ts) page by page, and
+ * each kind's tags in bulk from the tagging API, all streams at once. Calls: one per 100 of each.
  *
  * `onProgress` hears the number of resources described so far, after each page.
  *
@@ -192,17 +40,21 @@ export async function readFleet(
     described += count;
     onProgress?.(described);
   };
-  const [groups, caches, groupTags, cacheTags] = await Promise.all([
-    awsCall('DescribeReplicationGroups', () => readReplicationGroups(clients.elasticache, onPage)),
-    awsCall('DescribeServerlessCaches', () => readServerlessCaches(clients.elasticache, onPage)),
-    awsCall('GetResources', () =>
-      readTagsByArn(clients.tagging, TAGGING_RESOURCE_TYPES['replication-group']),
+  // Every describe stream starts before the tag streams, kind by kind.
+  const describing = RESOURCE_TYPES.map((type) =>
+    awsCall(RESOURCE_KINDS[type].describeCall, () =>
+      KIND_READERS[type].describe(clients.elasticache, onPage),
     ),
-    awsCall('GetResources', () => readTagsByArn(clients.tagging, TAGGING_RESOURCE_TYPES['serverless-cache'])),
-  ]);
-  for (const group of groups) group.tags = groupTags.get(group.arn) ?? {};
-  for (const cache of caches) cache.tags = cacheTags.get(cache.arn) ?? {};
-  return [...groups, ...caches];
+  );
+  const tagging = RESOURCE_TYPES.map((type) =>
+    awsCall('GetResources', () => readTagsByArn(clients.tagging, RESOURCE_KINDS[type].taggingType)),
+  );
+  const [kinds, tags] = await Promise.all([Promise.all(describing), Promise.all(tagging)]);
+  return kinds.flatMap((resources, index) => {
+    const byArn = tags[index] ?? new Map<string, Record<string, string>>();
+    for (const resource of resources) resource.tags = byArn.get(resource.arn) ?? {};
+    return resources;
+  });
 }
 
 /** One replication group as the API describes it, or undefined when it does not exist (any more). */

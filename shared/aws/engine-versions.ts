@@ -4,8 +4,8 @@
  */
 import { type ElastiCacheClient, paginateDescribeCacheClusters } from '@aws-sdk/client-elasticache';
 import type { Resource } from '../domain/resource.js';
-import { PAGE_SIZE } from './elasticache.js';
 import { AwsCallError } from './errors.js';
+import { PAGE_SIZE } from './kind-readers.js';
 
 /** Engine versions by replication group id, and the failure that cut the reading short, if any. */
 export interface EngineVersions {

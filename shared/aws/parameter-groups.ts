@@ -18,8 +18,8 @@ import {
 import type { PlanStep } from '../domain/durability/readiness.js';
 import type { ParameterGroupFacts, Resource } from '../domain/resource.js';
 import { GuardrailsError } from '../runtime/errors.js';
-import { PAGE_SIZE } from './elasticache.js';
 import { AwsCallError, awsCall } from './errors.js';
+import { PAGE_SIZE } from './kind-readers.js';
 import { mutate } from './mutation.js';
 
 /** ModifyCacheParameterGroup takes at most 20 values per request (SDK model). */

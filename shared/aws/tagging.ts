@@ -3,12 +3,6 @@ import {
   type ResourceGroupsTaggingAPIClient,
 } from '@aws-sdk/client-resource-groups-tagging-api';
 
-/** Tagging API resource types, by our resource type. */
-export const TAGGING_RESOURCE_TYPES = {
-  'replication-group': 'elasticache:replicationgroup',
-  'serverless-cache': 'elasticache:serverlesscache',
-} as const;
-
 /**
  * Read the tags of every resource of one tagging type in bulk (100 per page), keyed by ARN.
  * One call per 100 resources instead of one `ListTagsForResource` per resource.

@@ -1,11 +1,12 @@
 import * as z from 'zod';
 import { InputValidationError } from '../runtime/errors.js';
 import type { ResourceType } from './resource.js';
+import { kindOfEvent, RESOURCE_KINDS } from './resource-kinds.js';
 import { accountIdSchema, regionSchema, type Target } from './targets.js';
 
 /**
  * The EventBridge pattern of the CloudTrail calls a function reacts to, as written in
- * `infra/event-patterns.json` (the adapter supplies them): `errorCode` absent, so a failed call
+ * `shared/aws/event-patterns.ts` (the adapter supplies them): `errorCode` absent, so a failed call
  * never triggers. ElastiCache publishes its service events (`Cache Updated`, …) to EventBridge
  * for serverless caches only, none for replication groups: CloudTrail is the only source.
  */
@@ -101,8 +102,16 @@ function cloudTrailEvent(pattern: EventPattern) {
         });
         return z.NEVER;
       }
-      const serverless = name.endsWith('ServerlessCache');
-      const field = serverless ? 'serverlessCacheName' : 'replicationGroupId';
+      const resourceType = kindOfEvent(name);
+      if (resourceType === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['detail', 'eventName'],
+          message: `"${name}" concerns no resource kind this app knows`,
+        });
+        return z.NEVER;
+      }
+      const field = RESOURCE_KINDS[resourceType].requestParameter;
       const id = requiredText.safeParse(requestParameters[field]);
       if (!id.success) {
         context.addIssue({
@@ -112,7 +121,6 @@ function cloudTrailEvent(pattern: EventPattern) {
         });
         return z.NEVER;
       }
-      const resourceType = serverless ? 'serverless-cache' : 'replication-group';
       const found = { trigger: 'cloudtrail', name, resourceType, resourceId: id.data, attempt: 0 } as const;
       return located(found, targetOf(event, context));
     });

@@ -4,6 +4,7 @@
  * Pure: the caller says which account and region the product runs in and what time it is.
  */
 import type { Finding, FindingStatus } from './finding.js';
+import { RESOURCE_KINDS } from './resource-kinds.js';
 
 const ASFF_SCHEMA_VERSION = '2018-10-08';
 const PRODUCT_NAME = 'elasticache-guardrails';
@@ -36,6 +37,10 @@ export interface ImportContext {
   /** The severity of a failed finding (the check's); passed and unavailable ones are informational. */
   severity?: SeverityLabel;
 }
+
+/** Security Hub's resource type of the finding's resource: its kind's, none for a target (an account x region). */
+const securityHubTypeOf = (finding: Finding): string =>
+  finding.resourceType === 'target' ? 'Other' : RESOURCE_KINDS[finding.resourceType].securityHubType;
 
 /** Where a resource lives, read from its ARN (`arn:aws:elasticache:<region>:<account>:…`). */
 export function arnLocation(arn: string): { partition: string; region: string; account: string } {
@@ -95,7 +100,7 @@ export function toAsff(finding: Finding, context: ImportContext) {
     Description: descriptionOf(finding),
     Resources: [
       {
-        Type: finding.resourceType === 'replication-group' ? 'AwsElastiCacheReplicationGroup' : 'Other',
+        Type: securityHubTypeOf(finding),
         Id: finding.arn,
         Partition: where.partition,
         Region: where.region,
@@ -154,7 +159,7 @@ export function toOcsf(finding: Finding, context: ImportContext & { version: str
       {
         uid: finding.arn,
         name: finding.resourceId,
-        type: finding.resourceType === 'replication-group' ? 'AwsElastiCacheReplicationGroup' : 'Other',
+        type: securityHubTypeOf(finding),
         region: where.region,
       },
     ],

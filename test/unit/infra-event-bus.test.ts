@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import patterns from '../../infra/event-patterns.json' with { type: 'json' };
+import { EVENT_PATTERNS as patterns } from '../../shared/aws/event-patterns.js';
 import { evaluate, type PolicyStatement, resolveValue } from '../iam-evaluation.js';
 
 const require = createRequire(import.meta.url);

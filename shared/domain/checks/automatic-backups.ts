@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { fleetReads } from '../resource-kinds.js';
 import { strictObject } from '../strict-object.js';
 import { type Check, unreported } from './types.js';
 
@@ -19,11 +20,8 @@ export type AutomaticBackupsConfig = z.output<typeof automaticBackupsSchema>;
  */
 export const automaticBackupsCheck: Check<AutomaticBackupsConfig> = {
   schema: automaticBackupsSchema,
-  permissions: [
-    'elasticache:DescribeReplicationGroups',
-    'elasticache:DescribeServerlessCaches',
-    'tag:GetResources',
-  ],
+  // Every resource kind is evaluated: the whole fleet's reads.
+  permissions: fleetReads(),
   evaluate(resource, config) {
     const expected = `SnapshotRetentionLimit >= ${config.minDays}`;
     const days = resource.snapshotRetentionLimit;

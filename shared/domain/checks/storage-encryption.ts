@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { STORAGE_ENCRYPTION_TYPES } from '../resource.js';
+import { fleetReads } from '../resource-kinds.js';
 import { strictObject } from '../strict-object.js';
 import { type Check, unreported } from './types.js';
 
@@ -39,11 +40,8 @@ function describeState(type: string, kmsKeyId: string | undefined): string {
  */
 export const storageEncryptionCheck: Check<StorageEncryptionConfig> = {
   schema: storageEncryptionSchema,
-  permissions: [
-    'elasticache:DescribeReplicationGroups',
-    'elasticache:DescribeServerlessCaches',
-    'tag:GetResources',
-  ],
+  // Every resource kind is evaluated: the whole fleet's reads.
+  permissions: fleetReads(),
   hooks: { drift: 'encryption-baseline' },
   evaluate(resource, config) {
     const keys = config.kmsKeyIds;

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import patterns from '../../../infra/event-patterns.json' with { type: 'json' };
+import { EVENT_PATTERNS as patterns } from '../../../shared/aws/event-patterns.js';
 import type { EventPattern } from '../../../shared/domain/events.js';
 import {
   evaluate,
@@ -209,7 +209,7 @@ describe('Template: member account access', () => {
     expect(evaluate(reads, request)).toBe('allowed');
   });
 
-  it('forwards exactly the CloudTrail calls the central functions react to (infra/event-patterns.json), each once', () => {
+  it('forwards exactly the CloudTrail calls the central functions react to (shared/aws/event-patterns.ts), each once', () => {
     const central = [patterns.durabilityReact.cloudTrail, patterns.encryptionDrift.cloudTrail];
     const forwarded = forwardingRules.map(([, rule]) => rule.Properties.EventPattern as EventPattern);
     expect(forwarded).toHaveLength(1);

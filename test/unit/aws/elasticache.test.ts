@@ -10,8 +10,9 @@ import {
 } from '@aws-sdk/client-resource-groups-tagging-api';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFleet, toReplicationGroupResource } from '../../../shared/aws/elasticache.js';
+import { readFleet } from '../../../shared/aws/elasticache.js';
 import { AwsCallError } from '../../../shared/aws/errors.js';
+import { toReplicationGroupResource } from '../../../shared/aws/kind-readers.js';
 
 const ARN = (id: string) => `arn:aws:elasticache:us-east-1:123456789012:replicationgroup:${id}`;
 const region = 'us-east-1';

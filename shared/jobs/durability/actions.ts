@@ -1,0 +1,49 @@
+/**
+ * The AWS actions the durability job calls, for the manifests of the functions that run it
+ * (target-scan, durability-react, migration-durability): their IAM roles are generated from
+ * these lists, so a new call of the job is granted here, once.
+ */
+import { fleetReads } from '../../domain/resource-kinds.js';
+
+/** What checking and enforcing a group calls, however the group was read (shared/jobs/durability/pipeline.ts). */
+const PIPELINE_ACTIONS = [
+  // The engine versions of the groups (inputs.ts).
+  'elasticache:DescribeCacheClusters',
+  // The snapshot before a change, tagged as ours when it is created.
+  'elasticache:DescribeSnapshots',
+  'elasticache:CreateSnapshot',
+  'elasticache:AddTagsToResource',
+  // The standalone durability change.
+  'elasticache:ModifyReplicationGroup',
+  // DurabilityLag and DurabilityBufferExceededErrorCount of durable groups.
+  'cloudwatch:GetMetricData',
+  // Leases and findings in the state table.
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:GetItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  // Violation, remediation and snapshot events.
+  'events:PutEvents',
+] as const;
+
+/**
+ * The job's actions when it checks the groups events name: each group read on its own
+ * (DescribeReplicationGroups and ListTagsForResource), then the pipeline.
+ */
+export const DURABILITY_GROUP_ACTIONS = [
+  'elasticache:DescribeReplicationGroups',
+  'elasticache:ListTagsForResource',
+  ...PIPELINE_ACTIONS,
+] as const;
+
+/**
+ * The job's actions when it scans the whole fleet: every resource kind's reads (tags in bulk),
+ * then the pipeline.
+ *
+ * @example
+ * const manifest = { actions: [...durabilityScanActions(), 'sns:Publish'] };
+ */
+export function durabilityScanActions() {
+  return [...fleetReads(), ...PIPELINE_ACTIONS];
+}
