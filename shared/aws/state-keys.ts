@@ -72,7 +72,7 @@ export const leaseItemSchema = z.object({
 });
 
 export const remediationDetailsSchema: z.ZodType<RemediationDetails> = z.object({
-  phase: z.enum(['snapshotting', 'modify-requested', 'refused', 'failed', 'upgrading']),
+  phase: z.enum(['snapshotting', 'modify-sending', 'modify-requested', 'refused', 'failed', 'upgrading']),
   replicationGroupId: z.string(),
   rule: z.string(),
   from: z.enum(DURABILITY_LEVELS),
@@ -81,6 +81,8 @@ export const remediationDetailsSchema: z.ZodType<RemediationDetails> = z.object(
   snapshotName: z.string().optional(),
   snapshotDurability: z.string().optional(),
   requestedAt: z.string().optional(),
+  sends: z.number().int().positive().optional(),
+  sentAt: z.string().optional(),
   fault: z.string().optional(),
   faultCode: z.string().optional(),
 });

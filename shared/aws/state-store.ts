@@ -196,7 +196,8 @@ export class StateStore {
 
   /**
    * Change a lease's details and expiry, only while `expected` details still hold (for
-   * example `{ phase: 'snapshotting' }`); false when another caller changed it first.
+   * example `{ phase: 'snapshotting' }`; an `undefined` value expects the detail absent);
+   * false when another caller changed it first.
    */
   async updateLease(
     key: string,
@@ -218,8 +219,10 @@ export class StateStore {
     const conditions = ['attribute_exists(pk)'];
     Object.entries(expected).forEach(([name, value], index) => {
       names[`#e${index}`] = name;
-      values[`:e${index}`] = value;
-      conditions.push(`details.#e${index} = :e${index}`);
+      if (value !== undefined) values[`:e${index}`] = value;
+      conditions.push(
+        value === undefined ? `attribute_not_exists(details.#e${index})` : `details.#e${index} = :e${index}`,
+      );
     });
     try {
       await this.#documents.send(

@@ -9,8 +9,12 @@ import { REMEDIATION_ACTIONS, type RemediationAction } from './remediation.js';
 
 /** What a remediation lease records while a durability change is in flight. */
 export interface RemediationDetails {
-  /** `upgrading`: a staged upgrade execution (`rule` names it) holds the group. */
-  phase: 'snapshotting' | 'modify-requested' | 'refused' | 'failed' | 'upgrading';
+  /**
+   * `modify-sending`: the change is about to be (or was) sent and no answer or read-back has
+   * confirmed it yet; `modify-requested`: the service answered, or the group showed the request.
+   * `upgrading`: a staged upgrade execution (`rule` names it) holds the group.
+   */
+  phase: 'snapshotting' | 'modify-sending' | 'modify-requested' | 'refused' | 'failed' | 'upgrading';
   replicationGroupId: string;
   rule: string;
   from: DurabilityLevel;
@@ -19,6 +23,10 @@ export interface RemediationDetails {
   snapshotName?: string;
   snapshotDurability?: string;
   requestedAt?: string;
+  /** How many runs have sent the change under this lease: 1, or 2 after the one re-send. */
+  sends?: number;
+  /** When the latest send began (the phase moved to `modify-sending`). */
+  sentAt?: string;
   /** The API's error text of a refusal or failure, as shown to operators. */
   fault?: string;
   /** The API's error name of a refusal (`InvalidParameterCombinationException`, …). */
@@ -88,8 +96,14 @@ export type RemediationStep =
   | { kind: 'fail'; phase: RemediationDetails['phase']; fault: string; holdUntil: Date }
   /** The snapshot (or the group) is not ready: the claim is extended to `holdUntil`. */
   | { kind: 'wait-for-snapshot'; holdUntil: Date; reason: string }
-  /** The snapshot is ready: the lease moves to `modify-requested` and the change is sent. */
+  /** The snapshot is ready: the lease moves to `modify-sending` and the change is sent. */
   | { kind: 'modify'; snapshotDurability?: string }
+  /** The group shows the request whose answer was lost: the lease moves to `modify-requested`. */
+  | { kind: 'confirm' }
+  /** The service never got the change: it is sent once more under the same lease. */
+  | { kind: 'resend' }
+  /** The service never got the change, re-sent or not: the lease is released, nothing was changed. */
+  | { kind: 'not-sent'; reason: string }
   /** The group shows the target: the lease is released and success announced. */
   | { kind: 'succeeded' };
 
@@ -155,27 +169,56 @@ export function nextRemediationStep(
       }
       return { kind: 'modify', snapshotDurability: snapshot.durability };
     }
-    case 'modify-requested': {
-      const effective = group.effectiveDurability;
-      if (effective !== undefined && compareDurability(effective, details.target) >= 0) {
-        return { kind: 'succeeded' };
-      }
-      const requestedAt = Date.parse(details.requestedAt ?? lease.acquiredAt);
-      const settled = now.getTime() - requestedAt > REMEDIATION_TIMINGS.settleMs;
-      if (settled && group.status === 'available' && !group.pendingModifications) {
-        const fault = `EffectiveDurability is ${effective ?? 'unknown'} after the change to ${details.target} was applied`;
-        return {
-          kind: 'fail',
-          phase: 'modify-requested',
-          fault,
-          holdUntil: after(REMEDIATION_TIMINGS.outcomeHoldMs),
-        };
-      }
-      return {
-        kind: 'report',
-        action: REMEDIATION_ACTIONS.inProgress,
-        reason: `Durability=${details.target} requested ${details.requestedAt}`,
-      };
-    }
+    case 'modify-sending':
+    case 'modify-requested':
+      return verifyChange(lease, group, now);
   }
+}
+
+/** The most runs that send one change under one lease: the first send and one re-send. */
+const MAX_SENDS = 2;
+
+/**
+ * Judge a change sent (or about to be sent) against what the group shows: `EffectiveDurability`
+ * at the target is success; the group asking for the target (`Durability`) means the service has
+ * the request; a group that asks for something else once the sender has had time never got it.
+ * "Applied" is said only of a request the group shows.
+ */
+function verifyChange(lease: RemediationLease, group: Resource, now: Date): RemediationStep {
+  const { details } = lease;
+  const effective = group.effectiveDurability;
+  if (effective !== undefined && compareDurability(effective, details.target) >= 0) {
+    return { kind: 'succeeded' };
+  }
+  const sentAt = details.sentAt ?? details.requestedAt ?? lease.acquiredAt;
+  const settled = now.getTime() - Date.parse(sentAt) > REMEDIATION_TIMINGS.settleMs;
+  const request = `ModifyReplicationGroup(Durability=${details.target})`;
+  if (group.durability !== details.target) {
+    const inProgress = {
+      kind: 'report',
+      action: REMEDIATION_ACTIONS.inProgress,
+      reason: `${request} sent ${sentAt}; the group does not show it yet`,
+    } as const;
+    if (!settled || group.status !== 'available' || group.pendingModifications) return inProgress;
+    const sends = details.sends ?? 1;
+    if (sends < MAX_SENDS) return { kind: 'resend' };
+    return {
+      kind: 'not-sent',
+      reason: `${request} did not reach the service: after ${sends} sends whose answers were lost the group still asks for Durability=${group.durability ?? 'unknown'}; nothing was changed, and the next run starts the change again`,
+    };
+  }
+  if (details.phase === 'modify-sending') return { kind: 'confirm' };
+  if (settled && details.applyImmediately && group.status === 'available' && !group.pendingModifications) {
+    return {
+      kind: 'fail',
+      phase: 'modify-requested',
+      fault: `the group asks for Durability=${details.target} (requested ${sentAt}) but EffectiveDurability is ${effective ?? 'unknown'} after the change applied`,
+      holdUntil: new Date(now.getTime() + REMEDIATION_TIMINGS.outcomeHoldMs),
+    };
+  }
+  return {
+    kind: 'report',
+    action: REMEDIATION_ACTIONS.inProgress,
+    reason: `Durability=${details.target} requested ${sentAt}${details.applyImmediately ? '' : ', applied in the maintenance window'}`,
+  };
 }

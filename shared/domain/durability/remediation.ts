@@ -35,6 +35,11 @@ export const REMEDIATION_ACTIONS = {
   failed: 'failed',
   /** The API refused the change; not retried until the claim expires. */
   refused: 'refused',
+  /**
+   * The change never reached the service (every answer was lost and the group never showed
+   * it, after one re-send): nothing changed, the claim is given back, the next run tries again.
+   */
+  notSent: 'not-sent',
   /** The lag of a durable group is over the policy's threshold; no API change fixes that. */
   investigate: 'investigate',
 } as const;

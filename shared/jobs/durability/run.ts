@@ -34,8 +34,12 @@ const note = (finding: Finding, action: RemediationAction | null, text: string):
   reason: `${finding.reason}; ${text}`,
 });
 
+/** What a run needs of a lease it acts under: which one, and whose, to release it only if still so. */
+type LeaseRef = Pick<Lease, 'key' | 'holder'>;
+
 /** Actions that mean "nothing was done": an event says so once, when the action changes. */
 const SKIPPED: ReadonlySet<string> = new Set([
+  REMEDIATION_ACTIONS.notSent,
   REMEDIATION_ACTIONS.blocked,
   REMEDIATION_ACTIONS.needsRebuild,
   REMEDIATION_ACTIONS.wouldModify,
@@ -67,17 +71,19 @@ export class EnforcementRun {
     const { finding, resource, target } = change;
     const key = durabilityLeaseKey(finding.arn);
     const details: RemediationDetails = {
-      phase: change.snapshotBeforeChange ? 'snapshotting' : 'modify-requested',
       replicationGroupId: resource.id,
       rule: finding.rule,
       from: resource.effectiveDurability ?? 'disabled',
       target,
       applyImmediately: change.applyImmediately,
+      // Recorded before the send, so a run that dies after this write leaves what to resume from.
+      ...(change.snapshotBeforeChange ? { phase: 'snapshotting' } : this.#sending(1)),
     };
     const until = this.#after(changeWindowMs(details));
-    if (!(await this.#deps.store.acquireLease(key, this.#deps.holder, until, this.now, details)))
+    const lease = { key, holder: this.#deps.holder };
+    if (!(await this.#deps.store.acquireLease(key, lease.holder, until, this.now, details)))
       return note(finding, REMEDIATION_ACTIONS.inProgress, 'another run is making this change');
-    if (!change.snapshotBeforeChange) return this.#modify(finding, resource, key, details);
+    if (!change.snapshotBeforeChange) return this.#send(finding, resource, lease, details);
     const name = snapshotName(resource.id, this.now);
     try {
       const snapshot = await createSnapshot(
@@ -88,7 +94,7 @@ export class EnforcementRun {
       );
       await this.#deps.store.updateLease(key, { phase: 'snapshotting' }, { snapshotName: snapshot.name });
     } catch (error) {
-      await this.#deps.store.releaseLease(key);
+      await this.#deps.store.releaseLease(key, lease.holder);
       return this.#failedCall(finding, error);
     }
     this.#emit(DETAIL_TYPES.remediationStarted, finding, { target, snapshotName: name });
@@ -134,51 +140,36 @@ export class EnforcementRun {
     }
   }
 
-  async #modify(finding: Finding, resource: Resource, key: string, details: RemediationDetails) {
+  /** The lease details of a send about to begin: the `sends`-th under this lease. */
+  #sending(sends: number) {
+    return { phase: 'modify-sending', sends, sentAt: this.now.toISOString() } as const;
+  }
+
+  /**
+   * Send the change, with the lease already in `modify-sending`: an answer (or a read-back that
+   * shows the change) moves it to `modify-requested`; a lost answer leaves it sending, for a
+   * later run to judge from the group.
+   */
+  async #send(finding: Finding, resource: Resource, lease: LeaseRef, details: RemediationDetails) {
     const { target, applyImmediately } = details;
-    let answer: 'answered' | 'confirmed' | 'unknown';
+    const request = `ModifyReplicationGroup(Durability=${target}, ApplyImmediately=${applyImmediately})`;
+    let answer: 'answered' | 'confirmed';
     try {
       answer = await setDurability(this.#deps.clients.elasticache, resource.id, target, applyImmediately);
     } catch (error) {
       const failure = error instanceof AwsCallError ? modifyFailure(error.fault) : 'error';
-      if (failure === 'unknown') {
-        // Neither an answer nor the change in a read-back: the change may still show up, so
-        // it stays claimed and a later run verifies it; nothing sends it again before that.
-        answer = 'unknown';
-      } else if (failure === 'refused' && error instanceof AwsCallError) {
-        await this.#deps.store.updateLease(
-          key,
-          {},
-          { phase: 'refused', fault: error.message, faultCode: error.fault },
-          this.#after(REMEDIATION_TIMINGS.outcomeHoldMs),
-        );
-        const refused = note(
+      if (failure === 'unknown')
+        return note(
           finding,
-          refusalAction(details.from, error.fault),
-          `ModifyReplicationGroup refused: ${error.message}`,
+          REMEDIATION_ACTIONS.inProgress,
+          `${request}: the answer was lost and the group does not show the change; a later run reads the group and sends it once more only if the service never got it`,
         );
-        this.#emit(DETAIL_TYPES.remediationFailed, refused, { target: details.target, fault: error.fault });
-        return refused;
-      } else {
-        await this.#deps.store.releaseLease(key);
-        return this.#failedCall(finding, error);
-      }
+      if (failure === 'refused' && error instanceof AwsCallError)
+        return this.#refused(finding, lease.key, details, error);
+      await this.#deps.store.releaseLease(lease.key, lease.holder);
+      return this.#failedCall(finding, error);
     }
-    await this.#deps.store.updateLease(
-      key,
-      {},
-      { phase: 'modify-requested', requestedAt: this.now.toISOString() },
-    );
-    if (details.snapshotName === undefined) {
-      this.#emit(DETAIL_TYPES.remediationStarted, finding, { target: details.target });
-    }
-    const request = `ModifyReplicationGroup(Durability=${details.target}, ApplyImmediately=${details.applyImmediately})`;
-    if (answer === 'unknown')
-      return note(
-        finding,
-        REMEDIATION_ACTIONS.inProgress,
-        `${request}: the answer was lost and the group does not show the change yet; a later run verifies it`,
-      );
+    await this.#requested(finding, lease.key, details);
     return note(
       finding,
       REMEDIATION_ACTIONS.modifyRequested,
@@ -186,6 +177,34 @@ export class EnforcementRun {
         ? `${request} requested (its answer was lost; the group read back shows the change)`
         : `${request} requested`,
     );
+  }
+
+  /** The service has the request: the lease says so, and the change's start is announced once. */
+  async #requested(finding: Finding, key: string, details: RemediationDetails): Promise<boolean> {
+    const moved = await this.#deps.store.updateLease(
+      key,
+      { phase: 'modify-sending' },
+      { phase: 'modify-requested', requestedAt: details.sentAt ?? this.now.toISOString() },
+    );
+    if (moved && details.snapshotName === undefined)
+      this.#emit(DETAIL_TYPES.remediationStarted, finding, { target: details.target });
+    return moved;
+  }
+
+  async #refused(finding: Finding, key: string, details: RemediationDetails, error: AwsCallError) {
+    await this.#deps.store.updateLease(
+      key,
+      {},
+      { phase: 'refused', fault: error.message, faultCode: error.fault },
+      this.#after(REMEDIATION_TIMINGS.outcomeHoldMs),
+    );
+    const refused = note(
+      finding,
+      refusalAction(details.from, error.fault),
+      `ModifyReplicationGroup refused: ${error.message}`,
+    );
+    this.#emit(DETAIL_TYPES.remediationFailed, refused, { target: details.target, fault: error.fault });
+    return refused;
   }
 
   #failedCall(finding: Finding, error: unknown): Finding {
@@ -206,32 +225,50 @@ export class EnforcementRun {
         ? await describeSnapshot(this.#deps.clients.elasticache, details.snapshotName ?? '')
         : undefined;
     const step = nextRemediationStep(lease, resource, snapshot, this.now);
+    const busy = () => note(finding, REMEDIATION_ACTIONS.inProgress, 'another run is making this change');
     switch (step.kind) {
       case 'report':
         return note(finding, step.action, step.reason);
-      case 'fail':
-        await store.updateLease(
+      case 'fail': {
+        const failed = await store.updateLease(
           lease.key,
           { phase: step.phase },
           { phase: 'failed', fault: step.fault },
           step.holdUntil,
         );
-        this.#emit(DETAIL_TYPES.remediationFailed, finding, { target: details.target, fault: step.fault });
+        if (failed)
+          this.#emit(DETAIL_TYPES.remediationFailed, finding, { target: details.target, fault: step.fault });
         return note(finding, REMEDIATION_ACTIONS.failed, step.fault);
+      }
       case 'wait-for-snapshot':
         await store.updateLease(lease.key, { phase: 'snapshotting' }, {}, step.holdUntil);
         return note(finding, REMEDIATION_ACTIONS.waitingForSnapshot, step.reason);
-      case 'modify': {
-        const moved = await store.updateLease(
+      case 'modify':
+      case 'resend': {
+        // Claim this send: of the runs that read the same lease, one moves it on and sends.
+        const next = { ...this.#sending((details.sends ?? (step.kind === 'modify' ? 0 : 1)) + 1) };
+        const extra = step.kind === 'modify' ? { snapshotDurability: step.snapshotDurability } : {};
+        const claimed = await store.updateLease(
           lease.key,
-          { phase: 'snapshotting' },
-          { phase: 'modify-requested', snapshotDurability: step.snapshotDurability },
+          { phase: details.phase, sends: details.sends },
+          { ...next, ...extra },
         );
-        if (!moved) return note(finding, REMEDIATION_ACTIONS.inProgress, 'another run is making this change');
-        return this.#modify(finding, resource, lease.key, details);
+        if (!claimed) return busy();
+        return this.#send(finding, resource, lease, { ...details, ...next });
       }
+      case 'confirm':
+        if (!(await this.#requested(finding, lease.key, details))) return busy();
+        return note(
+          finding,
+          REMEDIATION_ACTIONS.modifyRequested,
+          `ModifyReplicationGroup(Durability=${details.target}) requested: its answer was lost, and the group shows the request`,
+        );
+      case 'not-sent':
+        if (!(await store.releaseLease(lease.key, lease.holder))) return busy();
+        return note(finding, REMEDIATION_ACTIONS.notSent, step.reason);
       case 'succeeded':
-        await store.releaseLease(lease.key);
+        // Of the runs that saw the change land, the one that releases the lease announces it.
+        if (!(await store.releaseLease(lease.key, lease.holder))) return finding;
         this.#emit(DETAIL_TYPES.remediationSucceeded, finding, {
           target: details.target,
           from: details.from,

@@ -285,6 +285,29 @@ describe('ElastiCache emulator: ModifyReplicationGroup engine upgrades', () => {
     expect((await describe1(id)).EffectiveDurability).toBe('sync');
   });
 
+  it('shows a held durability change as the requested Durability, never in PendingModifiedValues', async () => {
+    // Prepare
+    const id = await createAvailable(clustered(nextId('held')));
+
+    // Act
+    await modify({ ReplicationGroupId: id, Durability: 'sync', ApplyImmediately: false });
+    const held = await describe1(id);
+    const wire = await fetch(emulator.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `Action=DescribeReplicationGroups&Version=2015-02-02&ReplicationGroupId=${id}`,
+    });
+    emulator.model.runMaintenance(id);
+    const applied = await describe1(id);
+
+    // Assess: the API's ReplicationGroupPendingModifiedValues has no durability member.
+    expect(held).toMatchObject({ Status: 'available', Durability: 'sync', EffectiveDurability: 'disabled' });
+    expect(
+      (await wire.text()).match(/<PendingModifiedValues>[\s\S]*?<\/PendingModifiedValues>/)?.[0],
+    ).not.toContain('Durability');
+    expect(applied.EffectiveDurability).toBe('sync');
+  });
+
   it('refuses a version it does not know, with InvalidParameterValue', async () => {
     const id = await createAvailable(single(nextId('up-unknown')));
     const error = await refusal(modify({ ReplicationGroupId: id, EngineVersion: '9.7' }));

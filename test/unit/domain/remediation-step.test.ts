@@ -123,11 +123,11 @@ describe('Function: nextRemediationStep', () => {
       expect(step).toEqual({ kind: 'succeeded' });
     });
 
-    it('fails when the group settled without the target, after the settle time', () => {
+    it('fails when the group asks for the target but settled without it, after the settle time', () => {
       // Act
       const step = nextRemediationStep(
         lease({ requestedAt: minutesAgo(6) }),
-        group({ effectiveDurability: 'async' }),
+        group({ durability: 'sync', effectiveDurability: 'async' }),
         undefined,
         NOW,
       );
@@ -136,8 +136,34 @@ describe('Function: nextRemediationStep', () => {
       expect(step).toMatchObject({
         kind: 'fail',
         phase: 'modify-requested',
-        fault: 'EffectiveDurability is async after the change to sync was applied',
+        fault: `the group asks for Durability=sync (requested ${minutesAgo(6)}) but EffectiveDurability is async after the change applied`,
       });
+    });
+
+    it('waits for the maintenance window while the group asks for the target', () => {
+      // Act
+      const step = nextRemediationStep(
+        lease({ requestedAt: minutesAgo(600), applyImmediately: false }),
+        group({ durability: 'sync' }),
+        undefined,
+        NOW,
+      );
+
+      // Assess
+      expect(step).toMatchObject({ kind: 'report', action: 'in-progress' });
+    });
+
+    it('never says "applied" of a request the group does not show: it is sent once more', () => {
+      // Act: the group still asks for `default`, as before the change.
+      const step = nextRemediationStep(
+        lease({ requestedAt: minutesAgo(60) }),
+        group({ durability: 'default' }),
+        undefined,
+        NOW,
+      );
+
+      // Assess
+      expect(step).toEqual({ kind: 'resend' });
     });
 
     it.each([
@@ -162,12 +188,67 @@ describe('Function: nextRemediationStep', () => {
 
     it('measures the settle time from the claim when no request time was recorded', () => {
       // Act
-      const fresh = nextRemediationStep(lease({}, minutesAgo(1)), group(), undefined, NOW);
-      const old = nextRemediationStep(lease({}, minutesAgo(10)), group(), undefined, NOW);
+      const asked = group({ durability: 'sync' });
+      const fresh = nextRemediationStep(lease({}, minutesAgo(1)), asked, undefined, NOW);
+      const old = nextRemediationStep(lease({}, minutesAgo(10)), asked, undefined, NOW);
 
       // Assess
       expect(fresh.kind).toBe('report');
       expect(old.kind).toBe('fail');
+    });
+  });
+
+  describe('phase: modify-sending', () => {
+    const sending = (sends: number, minutes: number) =>
+      lease({ phase: 'modify-sending', sends, sentAt: minutesAgo(minutes) });
+
+    it('confirms a request the group shows, whatever became of its answer', () => {
+      // Act
+      const step = nextRemediationStep(sending(1, 1), group({ durability: 'sync' }), undefined, NOW);
+
+      // Assess
+      expect(step).toEqual({ kind: 'confirm' });
+    });
+
+    it('succeeds when EffectiveDurability already shows the target', () => {
+      // Act
+      const step = nextRemediationStep(
+        sending(1, 1),
+        group({ durability: 'sync', effectiveDurability: 'sync' }),
+        undefined,
+        NOW,
+      );
+
+      // Assess
+      expect(step).toEqual({ kind: 'succeeded' });
+    });
+
+    it('leaves the sender its settle time before judging', () => {
+      // Act
+      const step = nextRemediationStep(sending(1, 4), group(), undefined, NOW);
+
+      // Assess
+      expect(step).toMatchObject({ kind: 'report', action: 'in-progress' });
+    });
+
+    it('sends once more when the service never got the first send', () => {
+      // Act
+      const step = nextRemediationStep(sending(1, 10), group({ durability: 'default' }), undefined, NOW);
+
+      // Assess
+      expect(step).toEqual({ kind: 'resend' });
+    });
+
+    it('reports "not sent" after the re-send, with no failure and no hold', () => {
+      // Act
+      const step = nextRemediationStep(sending(2, 10), group({ durability: 'default' }), undefined, NOW);
+
+      // Assess
+      expect(step).toEqual({
+        kind: 'not-sent',
+        reason:
+          'ModifyReplicationGroup(Durability=sync) did not reach the service: after 2 sends whose answers were lost the group still asks for Durability=default; nothing was changed, and the next run starts the change again',
+      });
     });
   });
 

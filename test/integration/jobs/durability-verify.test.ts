@@ -1,0 +1,264 @@
+/**
+ * Verification of a durability change tells what the service has: a change whose answers were
+ * lost is judged from the group read back (sent once more only when the service never got it),
+ * a run that dies after taking the lease is resumed, and of the runs that see a change land,
+ * one announces it. Mutating requests and events are counted at the sandbox.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { STATE_TABLE } from '../../../infra/local/dynamo.js';
+import { DETAIL_TYPES } from '../../../shared/aws/notify.js';
+import { durabilityLeaseKey } from '../../../shared/aws/state-keys.js';
+import { StateStore } from '../../../shared/aws/state-store.js';
+import { parsePolicy } from '../../../shared/domain/policy/load.js';
+import { checkGroup, scanDurability } from '../../../shared/jobs/durability/pipeline.js';
+import { groupState, modifyCalls, REGION, type Stack, startStack } from '../harness.js';
+
+const settings = {
+  policy: parsePolicy(
+    `version: 1
+rules:
+  - name: prod-durability
+    mode: enforce
+    match: { tags: { env: prod } }
+    durability: { minimum: sync }
+`,
+    'policy.yaml',
+  ),
+  dryRun: false,
+};
+
+/** A run that dies (its Lambda times out) right after its lease is written. */
+class DyingStore extends StateStore {
+  override async acquireLease(...args: Parameters<StateStore['acquireLease']>): Promise<boolean> {
+    const taken = await super.acquireLease(...args);
+    if (taken) throw new Error('Task timed out after 900.00 seconds');
+    return taken;
+  }
+}
+
+/**
+ * The worst interleaving of runs acting on one lease at once: no run's first `held` write
+ * goes through before every one of them has read the lease and decided to make it.
+ */
+class RaceStore extends StateStore {
+  readonly #waiting: (() => void)[] = [];
+  readonly #runs: number;
+  readonly #held: 'releaseLease' | 'updateLease';
+
+  constructor(runs: number, held: 'releaseLease' | 'updateLease', endpoint: string) {
+    super(STATE_TABLE, { endpoint, region: REGION });
+    this.#runs = runs;
+    this.#held = held;
+  }
+
+  #meet(method: 'releaseLease' | 'updateLease'): Promise<void> {
+    // Only the first write of each run meets; later ones (after the race) go through.
+    if (method !== this.#held || this.#waiting.length >= this.#runs) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.#waiting.push(resolve);
+      if (this.#waiting.length === this.#runs) for (const release of this.#waiting) release();
+    });
+  }
+
+  override async releaseLease(...args: Parameters<StateStore['releaseLease']>): Promise<boolean> {
+    await this.#meet('releaseLease');
+    return super.releaseLease(...args);
+  }
+
+  override async updateLease(...args: Parameters<StateStore['updateLease']>): Promise<boolean> {
+    await this.#meet('updateLease');
+    return super.updateLease(...args);
+  }
+}
+
+let stack: Stack;
+beforeEach(async () => {
+  stack = await startStack();
+});
+afterEach(async () => {
+  await stack.close();
+});
+
+const TEN_MINUTES = 10 * 60_000;
+const count = (detailType: string) =>
+  stack.emulator.sinks.events.filter((event) => event.detailType === detailType).length;
+/** Every ModifyReplicationGroup request, turned away before the service or not. */
+const modifySent = () => stack.emulator.faults.count('ModifyReplicationGroup');
+const scan = (holder: string) => scanDurability(stack.durabilityDeps(holder), settings);
+const loseModifyAnswers = (times: number) =>
+  stack.emulator.faults.failNext({
+    action: 'ModifyReplicationGroup',
+    code: 'ServiceUnavailable',
+    status: 503,
+    times,
+  });
+
+describe('Durability verification: lost answers', () => {
+  it('two lost answers that never reached the service: the next run sends once more, one change, no false failure', async () => {
+    // Prepare: both sends of the first run are turned away with a 503 (nothing applied).
+    stack.emulator.model.putGroup(groupState('lost-twice'));
+    loseModifyAnswers(2);
+
+    // Act
+    const first = await scan('run-1');
+    stack.emulator.clock.advance(TEN_MINUTES);
+    const second = await scan('run-2');
+    stack.emulator.clock.advance(TEN_MINUTES);
+    const third = await scan('run-3');
+
+    // Assess: 3 requests sent, 1 reached the service and made the change.
+    expect(first.findings[0]?.action).toBe('in-progress');
+    expect(second.findings[0]?.action).toBe('modify-requested');
+    expect(third.findings[0]?.status).toBe('compliant');
+    expect(modifySent()).toBe(3);
+    expect(modifyCalls(stack.emulator)).toEqual(['lost-twice']);
+    expect(stack.emulator.model.groups.get('lost-twice')?.effectiveDurability).toBe('sync');
+    expect(count(DETAIL_TYPES.remediationFailed)).toBe(0);
+    expect(count(DETAIL_TYPES.remediationStarted)).toBe(1);
+    expect(count(DETAIL_TYPES.remediationSucceeded)).toBe(1);
+  });
+
+  it('a lost answer of a change the service made: never sent again', async () => {
+    // Prepare: the first send is applied and its connection closed; a second send would be refused.
+    stack.emulator.model.putGroup(groupState('lost-applied'));
+    stack.emulator.faults.failNext({
+      action: 'ModifyReplicationGroup',
+      code: 'ConnectionClosed',
+      status: 0,
+      times: 1,
+      applied: true,
+    });
+
+    // Act
+    const first = await scan('run-1');
+    stack.emulator.clock.advance(TEN_MINUTES);
+    const second = await scan('run-2');
+
+    // Assess
+    expect(first.findings[0]?.action).toBe('modify-requested');
+    expect(second.findings[0]?.status).toBe('compliant');
+    expect(modifySent()).toBe(1);
+    expect(count(DETAIL_TYPES.remediationFailed)).toBe(0);
+    expect(count(DETAIL_TYPES.remediationSucceeded)).toBe(1);
+  });
+
+  it('a change that never reaches the service after its re-send is reported "not sent": no failure, no hold', async () => {
+    // Prepare: the first run's two sends and the re-send's two are all turned away.
+    stack.emulator.model.putGroup(groupState('never-sent'));
+    loseModifyAnswers(4);
+
+    // Act
+    await scan('run-1');
+    stack.emulator.clock.advance(TEN_MINUTES);
+    const resent = await scan('run-2');
+    stack.emulator.clock.advance(TEN_MINUTES);
+    const judged = await scan('run-3');
+    const lease = await stack.store.readLease(durabilityLeaseKey(judged.findings[0]?.arn ?? ''));
+    const next = await scan('run-4');
+
+    // Assess: no 24 h hold, so the next run makes the change (5 requests sent, 1 reached the service).
+    expect(resent.findings[0]?.action).toBe('in-progress');
+    expect(judged.findings[0]).toMatchObject({ status: 'violation', action: 'not-sent' });
+    expect(judged.findings[0]?.reason).toContain('did not reach the service: after 2 sends');
+    expect(lease).toBeUndefined();
+    expect(next.findings[0]?.action).toBe('modify-requested');
+    expect(modifySent()).toBe(5);
+    expect(modifyCalls(stack.emulator)).toEqual(['never-sent']);
+    expect(count(DETAIL_TYPES.remediationFailed)).toBe(0);
+  });
+});
+
+describe('Durability verification: a run that dies after taking the lease', () => {
+  it('is resumed by the next run once the sender had its time: the change is made exactly once', async () => {
+    // Prepare
+    stack.emulator.model.putGroup(groupState('died'));
+    const dying = new DyingStore(STATE_TABLE, { endpoint: stack.dynamo.endpoint, region: REGION });
+
+    // Act
+    await expect(
+      scanDurability({ ...stack.durabilityDeps('run-1'), store: dying }, settings),
+    ).rejects.toThrow('Task timed out');
+    stack.emulator.clock.advance(60_000);
+    const tooSoon = await scan('run-2');
+    stack.emulator.clock.advance(TEN_MINUTES);
+    const resumed = await scan('run-3');
+    stack.emulator.clock.advance(TEN_MINUTES);
+    const verified = await scan('run-4');
+
+    // Assess
+    expect(tooSoon.findings[0]?.action).toBe('in-progress');
+    expect(resumed.findings[0]?.action).toBe('modify-requested');
+    expect(verified.findings[0]?.status).toBe('compliant');
+    expect(modifySent()).toBe(1);
+    expect(count(DETAIL_TYPES.remediationFailed)).toBe(0);
+    expect(count(DETAIL_TYPES.remediationSucceeded)).toBe(1);
+  });
+
+  it('is resumed by one of three runs that find it at once: one re-send', async () => {
+    // Prepare
+    stack.emulator.model.putGroup(groupState('died-raced'));
+    const dying = new DyingStore(STATE_TABLE, { endpoint: stack.dynamo.endpoint, region: REGION });
+    await expect(
+      scanDurability({ ...stack.durabilityDeps('run-1'), store: dying }, settings),
+    ).rejects.toThrow('Task timed out');
+    stack.emulator.clock.advance(TEN_MINUTES);
+
+    const store = new RaceStore(3, 'updateLease', stack.dynamo.endpoint);
+
+    // Act
+    const runs = await Promise.all(
+      ['a', 'b', 'c'].map((name) =>
+        scanDurability({ ...stack.durabilityDeps(`resume-${name}`), store }, settings),
+      ),
+    );
+
+    // Assess
+    expect(runs.map((run) => run.findings[0]?.action).sort()).toEqual([
+      'in-progress',
+      'in-progress',
+      'modify-requested',
+    ]);
+    expect(modifySent()).toBe(1);
+  });
+});
+
+describe('Durability verification: one Succeeded event per change', () => {
+  async function landedChange(id: string) {
+    stack.emulator.model.putGroup(groupState(id));
+    await scan('run-1');
+    // The change lands (60 s) well inside this wait.
+    stack.emulator.clock.advance(TEN_MINUTES);
+  }
+
+  it('six concurrent reactions to one landed change announce it once', async () => {
+    // Prepare
+    await landedChange('landed');
+    const store = new RaceStore(6, 'releaseLease', stack.dynamo.endpoint);
+
+    // Act
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, index) =>
+        checkGroup({ ...stack.durabilityDeps(`react-${index}`), store }, settings, 'landed'),
+      ),
+    );
+
+    // Assess
+    expect(results.map((result) => result.report?.findings[0]?.status)).toEqual(Array(6).fill('compliant'));
+    expect(count(DETAIL_TYPES.remediationSucceeded)).toBe(1);
+  });
+
+  it('a scan and a reaction verifying at once announce it once', async () => {
+    // Prepare
+    await landedChange('raced');
+    const store = new RaceStore(2, 'releaseLease', stack.dynamo.endpoint);
+
+    // Act
+    await Promise.all([
+      scanDurability({ ...stack.durabilityDeps('scan'), store }, settings),
+      checkGroup({ ...stack.durabilityDeps('react'), store }, settings, 'raced'),
+    ]);
+
+    // Assess
+    expect(count(DETAIL_TYPES.remediationSucceeded)).toBe(1);
+  });
+});
