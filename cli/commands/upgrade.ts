@@ -9,6 +9,7 @@ import { durabilityLeaseKey, migrationLockKey, RECORD_KINDS } from '../../shared
 import { STAGED_ACTIONS } from '../../shared/domain/durability/readiness.js';
 import { parseUpgradeInput } from '../../shared/domain/durability/upgrade.js';
 import { UPGRADE_ERRORS } from '../../shared/domain/workflow/index.js';
+import { stopUnderLock } from '../../shared/jobs/workflow/abort.js';
 import { clip } from '../../shared/runtime/echo.js';
 import { InputValidationError } from '../../shared/runtime/errors.js';
 import { EXIT, emitResult, type OutputFlags, withOutput } from '../io.js';
@@ -90,7 +91,7 @@ async function status(context: RunnerContext, group: string) {
 }
 
 const STOP_NOTE =
-  'a request it already sent still applies and the group stays as that step leaves it; the lock, lease and approval it held are released';
+  'a request it already sent still applies and the group stays as that step leaves it; a step still running sends nothing more; the lock, lease and approval it held are released once it has stopped';
 
 /**
  * Abort the group's upgrade: a waiting approval is rejected at once (the execution's failure
@@ -110,11 +111,11 @@ async function abort(context: RunnerContext, commands: CommandContext, group: st
     })
   )
     return `the execution waiting for approval on ${group} stops now (${UPGRADE_ERRORS.rejected}); the group stays as the last step left it`;
-  await commands.runners
-    .runner(context)
-    .stop({ execution: lock.holder, error: UPGRADE_ERRORS.rejected, cause: `${cause} (by ${by})` });
-  // A stopped execution runs no failure step: give back what it held, only if it still holds it.
-  await context.store.releaseLease(migrationLockKey(group), lock.holder);
+  // The lock is marked aborting before StopExecution and released once the execution has
+  // stopped: a step still running sends nothing, and nobody takes the group meanwhile.
+  const stop = { execution: lock.holder, error: UPGRADE_ERRORS.rejected, cause: `${cause} (by ${by})` };
+  await stopUnderLock(context.store, commands.runners.runner(context), group, stop, new Date().toISOString());
+  // A stopped execution runs no failure step: give back what else it held, only if it still holds it.
   const arn = lock.details.arn;
   if (typeof arn === 'string')
     await context.store.releaseLease(durabilityLeaseKey(arn), `upgrade/${lock.holder}`);

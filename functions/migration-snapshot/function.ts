@@ -1,4 +1,5 @@
 import type { FunctionManifest } from '../../infra/function-manifest.js';
+import { PARTITIONS } from '../../shared/aws/state-keys.js';
 
 export const manifest: FunctionManifest = {
   description: 'Migration workflow - pre-migration snapshot',
@@ -10,9 +11,12 @@ export const manifest: FunctionManifest = {
     'elasticache:CreateSnapshot',
     'elasticache:AddTagsToResource',
     'elasticache:DescribeSnapshots',
+    // The group's lock, re-checked (a conditional write) before each change.
+    'dynamodb:GetItem',
+    'dynamodb:UpdateItem',
     'events:PutEvents',
   ],
-  stateKeys: [],
+  stateKeys: [PARTITIONS.lease],
   memberAccess: false,
   vpc: false,
   alarms: ['Errors', 'Throttles'],

@@ -39,6 +39,7 @@ export const SANDBOX_RUNNERS: WorkflowRunners = {
           ? context.store.putRecord(decisionKind, approval.replicationGroupId, decision)
           : stepFunctions.decide(approval, decision),
       stop: (request) => stepFunctions.stop(request),
+      running: (execution) => stepFunctions.running(execution),
     };
   },
   local: {

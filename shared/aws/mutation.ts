@@ -26,7 +26,8 @@ export const MUTATING_CALLS: ReadonlySet<string> = new Set([
 /**
  * The read each write may need to settle a lost answer or a lost race, as IAM actions: a
  * role allowed the write needs the read too (checked by the deploy tests). DynamoDB's
- * conditional writes read the item back to tell a retried write of ours from someone else's.
+ * conditional writes read the item back to tell a retried write of ours from someone else's,
+ * or (the workflow lock) to say who holds it now.
  */
 export const READ_BACK: Readonly<Record<string, string>> = {
   'elasticache:ModifyReplicationGroup': 'elasticache:DescribeReplicationGroups',
@@ -38,6 +39,8 @@ export const READ_BACK: Readonly<Record<string, string>> = {
   'elasticache:CreateCacheParameterGroup': 'elasticache:DescribeCacheParameterGroups',
   'elasticache:ModifyCacheParameterGroup': 'elasticache:DescribeCacheParameters',
   'dynamodb:PutItem': 'dynamodb:GetItem',
+  // A refused conditional update of the lock (fencing) is explained by reading the lock.
+  'dynamodb:UpdateItem': 'dynamodb:GetItem',
 };
 
 /** A mutating call whose answer was lost: it may or may not have been applied. */

@@ -102,11 +102,23 @@ export class StepFunctionsRunner implements WorkflowRunner {
    * execution holds is released and the group stays as its last request leaves it.
    */
   async stop({ execution, error, cause }: StopRequest): Promise<void> {
-    const stateMachineArn = this.#stateMachine('abort');
-    // An execution's ARN is its state machine's, `execution` for `stateMachine`, then its name.
-    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${execution}`;
+    const executionArn = this.#executionArn(execution);
     await awsCall('StopExecution', () =>
       this.#client.send(new StopExecutionCommand({ executionArn, error, cause })),
     );
+  }
+
+  /** Whether the named execution of this state machine is still RUNNING. */
+  async running(execution: string): Promise<boolean> {
+    const executionArn = this.#executionArn(execution);
+    const answer = await awsCall('DescribeExecution', () =>
+      this.#client.send(new DescribeExecutionCommand({ executionArn })),
+    );
+    return answer.status === 'RUNNING';
+  }
+
+  /** An execution's ARN is its state machine's, `execution` for `stateMachine`, then its name. */
+  #executionArn(execution: string): string {
+    return `${this.#stateMachine('abort').replace(':stateMachine:', ':execution:')}:${execution}`;
   }
 }

@@ -15,6 +15,11 @@ export const WORKFLOW_ERRORS = {
   groupNotFound: 'GroupNotFound',
   snapshotFailed: 'SnapshotFailed',
   snapshotTimeout: 'SnapshotTimeout',
+  /**
+   * A mutating request not sent: the group's lock is no longer this execution's to act under
+   * (an abort marked or released it, or another execution holds it).
+   */
+  lockLost: 'LockLost',
 } as const;
 
 /**

@@ -63,6 +63,8 @@ export interface WorkflowRunner extends WorkflowStarter<object> {
   describe(executionArn: string): Promise<object>;
   decide(approval: ParkedApproval, decision: WorkflowDecision): Promise<void>;
   stop(request: StopRequest): Promise<void>;
+  /** Whether the named execution still runs (Step Functions status RUNNING). */
+  running(execution: string): Promise<boolean>;
 }
 
 /** The port to the durability-upgrade state machine. */

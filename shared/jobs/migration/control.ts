@@ -12,29 +12,34 @@ import {
 } from '../../aws/elasticache.js';
 import { AwsCallError } from '../../aws/errors.js';
 import type { EventPublisher } from '../../aws/notify.js';
+import { StateStore } from '../../aws/state-store.js';
 import { readInfo } from '../../aws/valkey.js';
 import { MIGRATION_EVENTS } from '../../domain/migration/index.js';
 import { firstPoll, MIGRATION_ERRORS, nextPoll } from '../../domain/workflow/index.js';
 import { elastiCacheOf, eventsOf, wallClock, workflowBase } from '../workflow/deps.js';
+import { fenced } from '../workflow/lock.js';
 import { iso, parsed, type Step } from '../workflow/task.js';
 import { groupOrFail } from './group.js';
 import { MigrationError, parseMigrationState, summary } from './state.js';
-import { type MigrationContext, stepEvent } from './step-context.js';
+import { type MigrationContext, migrationLock, stepEvent } from './step-context.js';
 
 export interface ControlDeps {
   elasticache: ElastiCacheClient;
+  /** The group's lock: StartMigration and CompleteMigration are sent under it. */
+  store: StateStore;
   events: EventPublisher;
   now: () => Date;
   /** `INFO replication` of a node; replaceable to simulate a long migration. */
   readReplication?: (node: MigrationEndpoint) => Promise<Record<string, string>>;
 }
 
-/** migration-control's deps: ElastiCache and events (node reads go through iovalkey, no client). */
+/** migration-control's deps: ElastiCache, the state table (the lock) and events (node reads go through iovalkey, no client). */
 export function createMigrationControlDeps(env: NodeJS.ProcessEnv = process.env) {
   const base = workflowBase('migration-control', {}, env);
   return {
     ...base,
     elasticache: elastiCacheOf(base),
+    store: new StateStore(base.config.STATE_TABLE, base.aws),
     events: eventsOf(base),
     now: wallClock,
   } satisfies ControlDeps;
@@ -78,25 +83,35 @@ async function checkTest(context: Context) {
   };
 }
 
+/** Send `call` for this migration under the group's lock. */
+function underLock<Result>(context: Context, call: string, send: () => Promise<Result>): Promise<Result> {
+  return fenced(
+    context.deps.store,
+    migrationLock(context),
+    { call, step: call, at: iso(context.deps) },
+    send,
+  );
+}
+
 async function start(context: Context) {
   const { deps, state } = context;
   const { input } = state;
-  await requestMigration(
-    deps.elasticache,
-    'StartMigration',
-    input.replicationGroupId,
-    input.customerEndpoints,
+  await underLock(context, 'StartMigration', () =>
+    requestMigration(deps.elasticache, 'StartMigration', input.replicationGroupId, input.customerEndpoints),
   );
   const startedAt = iso(deps);
   await deps.events.publish([stepEvent(context, 'migration-started')]);
   return { started: true, startedAt, sync: { checkedAt: startedAt, ...firstPoll(input.polling.sync) } };
 }
 
-async function complete({ deps, state }: Context) {
+async function complete(context: Context) {
+  const { deps, state } = context;
   const requestedAt = iso(deps);
   // A lost answer is not sent again: the polling sees whether the group leaves migrating,
   // and a group that never does ends in the abort path.
-  const answer = await completeMigration(deps.elasticache, state.input.replicationGroupId, false);
+  const answer = await underLock(context, 'CompleteMigration', () =>
+    completeMigration(deps.elasticache, state.input.replicationGroupId, false),
+  );
   return { requestedAt, confirmed: answer !== 'unconfirmed', ...firstPoll(state.input.polling.complete) };
 }
 
@@ -137,15 +152,17 @@ async function checkComplete(context: Context) {
   };
 }
 
-/** `CompleteMigration Force=true`; a group no longer under migration counts as stopped. */
-async function forceStop(deps: ControlDeps, groupId: string) {
-  try {
-    return await completeMigration(deps.elasticache, groupId, true);
-  } catch (error) {
-    if (!(error instanceof AwsCallError && error.fault === 'ReplicationGroupNotUnderMigrationFault'))
-      throw error;
-    return 'not-migrating';
-  }
+/** `CompleteMigration Force=true` under the lock; a group no longer under migration counts as stopped. */
+function forceStop(context: Context) {
+  return underLock(context, 'CompleteMigration Force=true', async () => {
+    try {
+      return await completeMigration(context.deps.elasticache, context.state.input.replicationGroupId, true);
+    } catch (error) {
+      if (!(error instanceof AwsCallError && error.fault === 'ReplicationGroupNotUnderMigrationFault'))
+        throw error;
+      return 'not-migrating';
+    }
+  });
 }
 
 /**
@@ -153,14 +170,15 @@ async function forceStop(deps: ControlDeps, groupId: string) {
  * longer under migration counts as stopped. Never called for a migration not started here:
  * the ASL routes only post-StartMigration failures to this step, and the step checks it too.
  */
-async function abort({ deps, state }: Context) {
+async function abort(context: Context) {
+  const { deps, state } = context;
   if (state.migration?.started !== true)
     throw new MigrationError(
       MIGRATION_ERRORS.abortRefused,
       'this execution did not start a migration; nothing is aborted',
     );
   const requestedAt = iso(deps);
-  const answer = await forceStop(deps, state.input.replicationGroupId);
+  const answer = await forceStop(context);
   const alreadyStopped = answer === 'not-migrating';
   return {
     requestedAt,
@@ -171,7 +189,8 @@ async function abort({ deps, state }: Context) {
   };
 }
 
-async function checkAbort({ deps, state }: Context) {
+async function checkAbort(context: Context) {
+  const { deps, state } = context;
   const previous = state.abort;
   if (previous === undefined)
     throw new MigrationError(MIGRATION_ERRORS.stateMissing, 'no abort was requested');
@@ -181,7 +200,7 @@ async function checkAbort({ deps, state }: Context) {
   // An abort whose answer was lost, still migrating a poll interval later: it did not land,
   // send it again (stopping a stopped migration is refused as not under migration).
   const confirmed =
-    done || previous.confirmed ? previous.confirmed : (await forceStop(deps, groupId)) !== 'unconfirmed';
+    done || previous.confirmed ? previous.confirmed : (await forceStop(context)) !== 'unconfirmed';
   return {
     ...previous,
     ...nextPoll(previous, state.input.polling.abort, done),

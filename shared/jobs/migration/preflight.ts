@@ -52,23 +52,24 @@ async function probeSource(endpoint: MigrationEndpoint): Promise<SourceProbe> {
   }
 }
 
-/** Take the group's lock, or fail when another execution holds it. */
-async function lock(context: MigrationContext<PreflightDeps>): Promise<void> {
+/** Take the group's lock, or fail when another execution holds it; its token. */
+async function lock(context: MigrationContext<PreflightDeps>): Promise<string> {
   const { deps, execution, state } = context;
   // The lock names the snapshot this execution will take: retention never deletes it meanwhile.
   const details = { snapshotName: migrationSnapshotName(state.input, execution) };
-  const { held, holder } = await takeLock(
+  const { held, holder, token } = await takeLock(
     deps.store,
     state.input.replicationGroupId,
     execution,
     deps.now(),
     details,
   );
-  if (!held)
+  if (!held || token === undefined)
     throw new MigrationError(
       MIGRATION_ERRORS.locked,
       `replication group ${state.input.replicationGroupId} is being migrated by execution ${holder ?? '(unknown)'}`,
     );
+  return token;
 }
 
 /**
@@ -78,7 +79,7 @@ async function lock(context: MigrationContext<PreflightDeps>): Promise<void> {
 async function preflight(context: MigrationContext<PreflightDeps>) {
   const { deps, execution, state } = context;
   const groupId = state.input.replicationGroupId;
-  await lock(context);
+  const lockToken = await lock(context);
   // An abort asked for before this execution held the lock is not meant for it.
   await deps.store.deleteRecord(ABORT_KIND, groupId, { field: 'execution', isNot: execution });
   const group = await groupOrFail(deps.elasticache, groupId);
@@ -87,7 +88,7 @@ async function preflight(context: MigrationContext<PreflightDeps>) {
   const probes = await Promise.all(state.input.customerEndpoints.map(probeSource));
   const { problems, notes } = preflightFindings(group, state.input.customerEndpoints.length, probes);
   if (problems.length > 0) throw new MigrationError(MIGRATION_ERRORS.preflightFailed, problems.join('; '));
-  return { at: iso(deps), group: summary(group), notes };
+  return { at: iso(deps), group: summary(group), notes, lockToken };
 }
 
 export const preflightSteps = {

@@ -3,42 +3,51 @@ import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { AwsCallError } from '../../aws/errors.js';
 import type { EventPublisher } from '../../aws/notify.js';
 import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
+import { StateStore } from '../../aws/state-store.js';
 import { migrationSnapshotName } from '../../domain/migration/index.js';
 import { firstPoll, MIGRATION_ERRORS, nextPoll } from '../../domain/workflow/index.js';
 import { elastiCacheOf, eventsOf, wallClock, workflowBase } from '../workflow/deps.js';
+import { fenced } from '../workflow/lock.js';
 import { iso, parsed, type Step } from '../workflow/task.js';
 import { MigrationError, parseMigrationState } from './state.js';
-import { type MigrationContext, stepEvent } from './step-context.js';
+import { type MigrationContext, migrationLock, stepEvent } from './step-context.js';
 
 export interface SnapshotDeps {
   elasticache: ElastiCacheClient;
+  /** The group's lock: the snapshot is requested under it. */
+  store: StateStore;
   events: EventPublisher;
   now: () => Date;
 }
 
-/** migration-snapshot's deps: ElastiCache and events. */
+/** migration-snapshot's deps: ElastiCache, the state table (the lock) and events. */
 export function createMigrationSnapshotDeps(env: NodeJS.ProcessEnv = process.env) {
   const base = workflowBase('migration-snapshot', {}, env);
   return {
     ...base,
     elasticache: elastiCacheOf(base),
+    store: new StateStore(base.config.STATE_TABLE, base.aws),
     events: eventsOf(base),
     now: wallClock,
   } satisfies SnapshotDeps;
 }
 
-async function startSnapshot({ deps, execution, state }: MigrationContext<SnapshotDeps>) {
+async function startSnapshot(context: MigrationContext<SnapshotDeps>) {
+  const { deps, execution, state } = context;
   const { input } = state;
   const name = migrationSnapshotName(input, execution);
-  let record: Awaited<ReturnType<typeof createSnapshot>> | undefined;
-  try {
-    record = await createSnapshot(deps.elasticache, input.replicationGroupId, name, 'pre-migration');
-  } catch (error) {
-    // A retried invocation finds the snapshot its first attempt created.
-    if (!(error instanceof AwsCallError && error.fault === 'SnapshotAlreadyExistsFault')) throw error;
-    record = await describeSnapshot(deps.elasticache, name);
-    if (record?.replicationGroupId !== input.replicationGroupId) throw error;
-  }
+  const request = { call: 'CreateSnapshot', step: 'pre-migration snapshot', at: iso(deps) };
+  const record = await fenced(deps.store, migrationLock(context), request, async () => {
+    try {
+      return await createSnapshot(deps.elasticache, input.replicationGroupId, name, 'pre-migration');
+    } catch (error) {
+      // A retried invocation finds the snapshot its first attempt created.
+      if (!(error instanceof AwsCallError && error.fault === 'SnapshotAlreadyExistsFault')) throw error;
+      const found = await describeSnapshot(deps.elasticache, name);
+      if (found?.replicationGroupId !== input.replicationGroupId) throw error;
+      return found;
+    }
+  });
   return { name, status: record.status, startedAt: iso(deps), ...firstPoll(input.polling.snapshot) };
 }
 

@@ -69,7 +69,9 @@ export type SyncState = z.infer<typeof syncSchema>;
  */
 const statePartsSchema = z.object({
   input: z.unknown(),
-  preflight: z.looseObject({ at: time, group: groupSummarySchema, notes: z.array(z.string()) }).optional(),
+  preflight: z
+    .looseObject({ at: time, group: groupSummarySchema, notes: z.array(z.string()), lockToken: z.string() })
+    .optional(),
   snapshot: z
     .looseObject({
       ...poll,

@@ -1,10 +1,23 @@
-/** What a migration step is given (StepContext on the migration's state) and the events it sends. */
+/**
+ * What a migration step is given (StepContext on the migration's state), the lock it sends its
+ * requests under, and the events it sends.
+ */
 import { DETAIL_TYPES, type OutgoingEvent } from '../../aws/notify.js';
+import { MIGRATION_ERRORS } from '../../domain/workflow/index.js';
+import type { LockRef } from '../workflow/lock.js';
 import type { StepContext } from '../workflow/task.js';
-import type { MigrationState } from './state.js';
+import { MigrationError, type MigrationState } from './state.js';
 
 /** A migration step's context: its function's deps and the execution state, parsed. */
 export type MigrationContext<Deps> = StepContext<Deps, MigrationState>;
+
+/** The group's lock as the preflight took it: every change of the migration is sent under it. */
+export function migrationLock({ execution, state }: MigrationContext<unknown>): LockRef {
+  const token = state.preflight?.lockToken;
+  if (token === undefined)
+    throw new MigrationError(MIGRATION_ERRORS.lockLost, 'no lock was taken (the preflight did not run)');
+  return { groupId: state.input.replicationGroupId, execution, token };
+}
 
 /** A `Migration Step` event of this execution. */
 export function stepEvent(

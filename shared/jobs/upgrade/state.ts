@@ -4,12 +4,15 @@
  * records and locks it holds.
  */
 import * as z from 'zod';
+import { durabilityLeaseKey } from '../../aws/state-keys.js';
 import { PLAN_VERDICTS, STAGED_ACTIONS } from '../../domain/durability/readiness.js';
 import { parseUpgradeInput, type UpgradeInput } from '../../domain/durability/upgrade.js';
 import type { UpgradeErrorName } from '../../domain/workflow/index.js';
 import { parseInput } from '../../runtime/zod-issues.js';
 import { APPROVAL_KINDS } from '../workflow/approval.js';
 import { WorkflowError } from '../workflow/errors.js';
+import type { StepContext } from '../workflow/task.js';
+import type { UpgradeDeps } from './deps.js';
 
 /** A failure of the upgrade's steps, named from UPGRADE_ERRORS or after an AWS fault; never retried. */
 export class UpgradeError extends WorkflowError {
@@ -17,6 +20,11 @@ export class UpgradeError extends WorkflowError {
     super(code, message, { retryable: false });
   }
 }
+
+/** The durability job's per-group lease: held by the upgrade, the scan leaves the group alone. */
+export const durabilityLease = durabilityLeaseKey;
+/** Who holds the durability lease for an upgrade execution. */
+export const holderOf = (execution: string) => `upgrade/${execution}`;
 
 /** Approval requests: the task token waits here for `guardrails upgrade approve|reject`. */
 export const UPGRADE_APPROVAL_KIND = APPROVAL_KINDS.upgrade;
@@ -39,7 +47,7 @@ export const planStepSchema = z.looseObject({
 
 const statePartsSchema = z.object({
   input: z.unknown(),
-  lock: z.looseObject({ at: time, arn: z.string() }).optional(),
+  lock: z.looseObject({ at: time, arn: z.string(), token: z.string() }).optional(),
   plan: z
     .looseObject({
       ...poll,
@@ -60,6 +68,8 @@ const statePartsSchema = z.object({
 });
 
 export type UpgradeState = Omit<z.infer<typeof statePartsSchema>, 'input'> & { input: UpgradeInput };
+/** What an upgrade step is given: the function's deps and the state, parsed. */
+export type UpgradeContext = StepContext<UpgradeDeps, UpgradeState>;
 
 /** The execution state a Task received, parsed once; a malformed part is named. */
 export function parseUpgradeState(raw: unknown): UpgradeState {

@@ -10,8 +10,6 @@ import { readEngineVersionsInto } from '../../aws/engine-versions.js';
 import { DETAIL_TYPES } from '../../aws/notify.js';
 import { createParameterGroupCopy, readParameterGroupsInto } from '../../aws/parameter-groups.js';
 import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
-import { durabilityLeaseKey } from '../../aws/state-keys.js';
-import { REMEDIATION_TIMINGS } from '../../domain/durability/lease-steps.js';
 import { type DurabilityPlan, planDurability } from '../../domain/durability/readiness.js';
 import {
   nextUpgradeLook,
@@ -21,25 +19,42 @@ import {
   stepSchedule,
 } from '../../domain/durability/upgrade.js';
 import type { Resource } from '../../domain/resource.js';
-import { failureOf, firstPoll, nextPoll, UPGRADE_ERRORS } from '../../domain/workflow/index.js';
-import { redactText } from '../../runtime/redact.js';
+import { firstPoll, nextPoll, UPGRADE_ERRORS } from '../../domain/workflow/index.js';
 import { parkTaskToken } from '../workflow/approval.js';
-import { LOCK_MS, releaseLock, takeLease, takeLock } from '../workflow/lock.js';
+import {
+  fenced,
+  LOCK_MS,
+  type LockRef,
+  lastRequest,
+  releaseLock,
+  takeLease,
+  takeLock,
+} from '../workflow/lock.js';
 import { iso, parsed, type Step, type StepContext } from '../workflow/task.js';
 import type { UpgradeDeps } from './deps.js';
+import { failed, succeeded } from './outcome.js';
 import {
-  parseUpgradeFailure,
+  durabilityLease,
+  holderOf,
   parseUpgradeState,
   UPGRADE_APPROVAL_KIND,
+  type UpgradeContext,
   UpgradeError,
   type UpgradeState,
 } from './state.js';
 
-type Context = StepContext<UpgradeDeps, UpgradeState>;
+type Context = UpgradeContext;
 
-/** The durability job's per-group lease: held by the upgrade, the scan leaves the group alone. */
-const durabilityLease = durabilityLeaseKey;
-const holderOf = (execution: string) => `upgrade/${execution}`;
+/** The pre-upgrade snapshot's name: known from the Lock step on, so the lock names it before it exists. */
+const snapshotNameOf = (groupId: string, execution: string) =>
+  `${groupId}-preupgrade-${execution.replace(/[^a-zA-Z0-9-]/g, '-')}`.slice(0, 255).replace(/-+$/, '');
+
+/** The group's lock as this execution took it; every request of the upgrade is sent under it. */
+function lockOf({ execution, state }: Context): LockRef {
+  const token = state.lock?.token;
+  if (token === undefined) throw new UpgradeError(UPGRADE_ERRORS.lockLost, 'no lock was taken');
+  return { groupId: state.input.replicationGroupId, execution, token };
+}
 
 async function readGroup(deps: UpgradeDeps, groupId: string): Promise<Resource> {
   const group = await readReplicationGroup(deps.elasticache, groupId);
@@ -82,9 +97,15 @@ async function lock(context: Context) {
   const groupId = state.input.replicationGroupId;
   const group = await readGroup(deps, groupId);
   const now = deps.now();
+  // The lock and the lease name the pre-upgrade snapshot: snapshot cleanup keeps it while they live.
+  const snapshotName = snapshotNameOf(groupId, execution);
   // A retried Lock (its answer lost after the lease was taken) finds its own holder: carry on.
-  const taken = await takeLock(deps.store, groupId, execution, now, { kind: 'upgrade', arn: group.arn });
-  if (!taken.held) {
+  const taken = await takeLock(deps.store, groupId, execution, now, {
+    kind: 'upgrade',
+    arn: group.arn,
+    snapshotName,
+  });
+  if (!taken.held || taken.token === undefined) {
     const holder = taken.holder ?? 'another execution';
     throw new UpgradeError(UPGRADE_ERRORS.locked, `${groupId} is locked by ${holder}; nothing was changed`);
   }
@@ -96,6 +117,7 @@ async function lock(context: Context) {
     from: group.effectiveDurability ?? 'disabled',
     target: state.input.target,
     applyImmediately: true,
+    snapshotName,
   };
   const until = new Date(now.getTime() + LOCK_MS);
   const lease = { key: durabilityLease(group.arn), holder: holderOf(execution), until, now, details };
@@ -106,7 +128,7 @@ async function lock(context: Context) {
       `the durability job is changing ${groupId}; nothing was changed (try again after it)`,
     );
   }
-  return { at: iso(deps), arn: group.arn };
+  return { at: iso(deps), arn: group.arn, token: taken.token };
 }
 
 async function plan(context: Context) {
@@ -150,10 +172,11 @@ async function plan(context: Context) {
 async function startSnapshot(context: Context) {
   const { deps, execution, state } = context;
   const groupId = state.input.replicationGroupId;
-  const name = `${groupId}-preupgrade-${execution.replace(/[^a-zA-Z0-9-]/g, '-')}`
-    .slice(0, 255)
-    .replace(/-+$/, '');
-  const record = await createSnapshot(deps.elasticache, groupId, name, 'pre-upgrade');
+  const name = snapshotNameOf(groupId, execution);
+  const request = { call: 'CreateSnapshot', step: 'pre-upgrade snapshot', at: iso(deps) };
+  const record = await fenced(deps.store, lockOf(context), request, () =>
+    createSnapshot(deps.elasticache, groupId, name, 'pre-upgrade'),
+  );
   await deps.events.publish([event(context, 'snapshot-started', { snapshot: name })]);
   return { name, status: record.status, startedAt: iso(deps), ...firstPoll(state.input.polling.snapshot) };
 }
@@ -214,11 +237,20 @@ async function requestApproval(context: Context) {
   return { requestedAt };
 }
 
+/**
+ * Send the planned step under the lock. A retried apply (an earlier attempt sent the request,
+ * then its answer or the event after it was lost) reads the group first: when the plan moved
+ * on and the lock records this very request, it reports the step as running and carries on,
+ * never "nothing was sent".
+ */
 async function apply(context: Context) {
   const { deps, state, execution } = context;
   const step = state.plan?.step;
   if (step === undefined) throw new UpgradeError(UPGRADE_ERRORS.stepNotApplied, 'no step was planned');
   const groupId = state.input.replicationGroupId;
+  const lock = lockOf(context);
+  // The step's place in this execution: a step planned again later is another request.
+  const request = { call: step.api, step: `${(state.applied?.history.length ?? 0) + 1}. ${step.summary}` };
   // The approval (if any) is used: its record goes, so an abort cannot answer a spent token.
   await deps.store.deleteRecord(UPGRADE_APPROVAL_KIND, groupId, { field: 'execution', is: execution });
   // The step was planned before an approval that may have waited hours: plan again first.
@@ -228,25 +260,34 @@ async function apply(context: Context) {
     return { group, first: look.kind === 'step' ? look.step : undefined };
   };
   const before = await firstNow();
-  if (before.first === undefined || !sameStep(before.first, step))
-    throw new UpgradeError(
-      UPGRADE_ERRORS.planChanged,
-      `${groupId} changed while "${step.summary}" waited (${before.group.status}; the plan now starts with ${before.first?.summary ?? 'nothing to do online'}); nothing was sent`,
-    );
-  if (step.action === 'create-parameter-group') await createParameterGroupCopy(deps.elasticache, step);
-  else
-    await sendPlanStep(deps.elasticache, step, async () => {
-      const after = await firstNow();
-      return after.group.status !== 'available' || after.first === undefined || !sameStep(after.first, step);
+  let running: string | undefined;
+  if (before.first === undefined || !sameStep(before.first, step)) {
+    if ((await lastRequest(deps.store, lock))?.step !== request.step)
+      throw new UpgradeError(
+        UPGRADE_ERRORS.planChanged,
+        `${groupId} changed while "${step.summary}" waited (${before.group.status}; the plan now starts with ${before.first?.summary ?? 'nothing to do online'}); nothing was sent`,
+      );
+    running = `${step.summary}: requested by an earlier attempt of this step, running (${groupId} is ${before.group.status})`;
+  } else
+    await fenced(deps.store, lock, { ...request, at: iso(deps) }, async () => {
+      if (step.action === 'create-parameter-group') await createParameterGroupCopy(deps.elasticache, step);
+      else
+        await sendPlanStep(deps.elasticache, step, async () => {
+          const after = await firstNow();
+          return (
+            after.group.status !== 'available' || after.first === undefined || !sameStep(after.first, step)
+          );
+        });
     });
+  const resumed = running === undefined ? {} : { running };
   await deps.events.publish([
-    event(context, 'step-requested', { action: step.action, summary: step.summary }),
+    event(context, 'step-requested', { action: step.action, summary: step.summary, ...resumed }),
   ]);
-  const history = [...(state.applied?.history ?? []), step.summary];
   return {
     step,
     requestedAt: iso(deps),
-    history,
+    history: [...(state.applied?.history ?? []), step.summary],
+    ...resumed,
     ...firstPoll(stepSchedule(state.input.polling.step, step)),
   };
 }
@@ -259,86 +300,6 @@ async function checkStep(context: Context) {
   const done = group.status === 'available' && !group.pendingModifications;
   if (done) await deps.events.publish([event(context, 'step-completed', { action: applied.step.action })]);
   return { ...applied, ...nextPoll(applied, stepSchedule(state.input.polling.step, applied.step), done) };
-}
-
-/**
- * Give back the group's lock, the durability lease and the approval, if this execution holds
- * them. After a failure (`failure` set) the durability lease is kept for a day as `failed`, as
- * the durability job keeps a refused change: no scan starts the same upgrade again every hour.
- */
-async function release(
-  deps: UpgradeDeps,
-  execution: string,
-  where: { groupId?: string; arn?: string },
-  failure?: { error: string; cause: string },
-) {
-  const { groupId, arn } = where;
-  if (groupId === undefined) return;
-  await releaseLock(deps.store, groupId, execution);
-  if (arn !== undefined && failure === undefined)
-    await deps.store.releaseLease(durabilityLease(arn), holderOf(execution));
-  if (arn !== undefined && failure !== undefined) {
-    const until = new Date(deps.now().getTime() + REMEDIATION_TIMINGS.outcomeHoldMs);
-    const fault = `${failure.error}: ${failure.cause}`;
-    await deps.store.updateLease(
-      durabilityLease(arn),
-      { phase: 'upgrading', rule: `upgrade ${execution}` },
-      { phase: 'failed', fault, faultCode: failure.error },
-      until,
-    );
-  }
-  await deps.store.deleteRecord(UPGRADE_APPROVAL_KIND, groupId, { field: 'execution', is: execution });
-}
-
-async function succeeded(context: Context) {
-  const { deps, execution, state } = context;
-  const groupId = state.input.replicationGroupId;
-  await release(deps, execution, { groupId, arn: state.lock?.arn });
-  const group = await readReplicationGroup(deps.elasticache, groupId);
-  const output = {
-    status: state.input.dryRun ? 'dry-run' : 'succeeded',
-    replicationGroupId: groupId,
-    execution,
-    target: state.input.target,
-    effectiveDurability: group?.effectiveDurability,
-    steps: state.applied?.history ?? [],
-    ...(state.input.dryRun ? { plan: state.plan?.remaining ?? [], reason: state.plan?.reason } : {}),
-    snapshot: state.snapshot?.name,
-  };
-  await deps.events.publish([
-    { detailType: DETAIL_TYPES.upgradeOutcome, detail: output, resources: group && [group.arn] },
-  ]);
-  return output;
-}
-
-async function failed(context: StepContext<UpgradeDeps, Record<string, unknown>>) {
-  const { deps, execution } = context;
-  const state = parseUpgradeFailure(context.state);
-  const { error, cause } = failureOf(state.error);
-  await release(deps, execution, { groupId: state.groupId, arn: state.lock?.arn }, { error, cause });
-  const steps = state.applied?.history ?? [];
-  const output = {
-    status: 'failed',
-    replicationGroupId: state.groupId,
-    execution,
-    error: redactText(error),
-    cause: redactText(cause),
-    steps,
-    group:
-      steps.length === 0
-        ? 'not changed'
-        : `left as the last completed step made it (${steps.at(-1)}); nothing was undone`,
-    ...(state.snapshot?.status === 'available' ? { restoreFrom: state.snapshot.name } : {}),
-  };
-  await deps.events.publish([{ detailType: DETAIL_TYPES.upgradeOutcome, detail: output }]);
-  await deps.alerts?.publish({
-    subject: `Durability upgrade of ${state.groupId ?? '(invalid input)'} stopped: ${output.error}`,
-    body: `${output.cause}\n\nGroup: ${output.group}.\nExecution: ${execution}.`,
-    rule: 'durability-upgrade',
-    severity: 'high',
-    resourceType: 'replication-group',
-  });
-  return output;
 }
 
 /** The actions of `durability-upgrade`, as the ASL names them. */

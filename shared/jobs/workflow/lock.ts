@@ -1,14 +1,49 @@
 /**
  * The lock that keeps one workflow execution per replication group, migration or upgrade: a
- * lease in the state table, held by the execution's name.
+ * lease in the state table, held by the execution's name, with a token and a state. Every
+ * mutating request of either workflow is sent through {@link fenced}: a conditional write on
+ * the lock (holder, token and state `held` still there) records the request, and only then is
+ * it sent. `upgrade abort` marks the lock `aborting` first, so a Lambda still running after
+ * StopExecution sends nothing, and nobody takes the lock until the abort has released it.
  */
+import { randomUUID } from 'node:crypto';
+import * as z from 'zod';
 import { migrationLockKey } from '../../aws/state-keys.js';
 import type { StateStore } from '../../aws/state-store.js';
+import { WORKFLOW_ERRORS } from '../../domain/workflow/index.js';
+import { WorkflowError } from './errors.js';
 
 /** Outlives the longest execution (14 days). */
 export const LOCK_MS = 15 * 86_400_000;
 /** The group's lock, shared by both workflows (its key predates the upgrade). */
 const lockKey = migrationLockKey;
+
+/** `held` while its execution may send; `aborting` from `upgrade abort` until the execution has stopped. */
+export const LOCK_STATES = { held: 'held', aborting: 'aborting' } as const;
+
+/** The last request sent under the lock, recorded before it goes out: what a retried step reads. */
+export interface LockRequest {
+  /** The API call (`ModifyReplicationGroup`). */
+  call: string;
+  /** What it carries out (a plan step's summary), with the step's place in its execution. */
+  step: string;
+  at: string;
+}
+
+/** What the workflows' core reads of a lock's details (a workflow adds its own fields). */
+const lockDetailsSchema = z.looseObject({
+  execution: z.string().optional(),
+  token: z.string().optional(),
+  state: z.enum([LOCK_STATES.held, LOCK_STATES.aborting]).optional(),
+  request: z.looseObject({ call: z.string(), step: z.string(), at: z.string() }).optional(),
+});
+
+/** The lock as an execution knows it: the group, itself, and the token its Lock step was given. */
+export interface LockRef {
+  groupId: string;
+  execution: string;
+  token: string;
+}
 
 type Leases = Pick<StateStore, 'acquireLease' | 'readLease'>;
 
@@ -35,23 +70,94 @@ export async function takeLease(
 
 /**
  * Take the group's lock for this execution until LOCK_MS from `now`; not held when another
- * execution holds it.
+ * execution holds it, or when it is `aborting` (a retried Lock step of a stopped execution).
+ * The token it returns is what {@link fenced} checks before every request.
  *
  * @example
- * const { held, holder } = await takeLock(deps.store, groupId, execution, deps.now(), {});
+ * const { held, holder, token } = await takeLock(deps.store, groupId, execution, deps.now(), {});
  */
-export function takeLock(
+export async function takeLock(
   store: Leases,
   groupId: string,
   execution: string,
   now: Date,
   details: object,
-): Promise<LeaseTaken> {
+): Promise<LeaseTaken & { token?: string }> {
   const until = new Date(now.getTime() + LOCK_MS);
-  return takeLease(store, { key: lockKey(groupId), holder: execution, until, now, details });
+  const token = randomUUID();
+  const mine = { ...details, execution, token, state: LOCK_STATES.held };
+  if (await store.acquireLease(lockKey(groupId), execution, until, now, mine)) return { held: true, token };
+  // A retried Lock step finds its own lock, with the token its first attempt wrote.
+  const current = await store.readLease(lockKey(groupId), lockDetailsSchema);
+  const held = current?.holder === execution && current.details.state === LOCK_STATES.held;
+  return { held, holder: current?.holder, ...(held ? { token: current.details.token } : {}) };
 }
 
 /** Give the group's lock back, if this execution holds it. */
 export function releaseLock(store: Pick<StateStore, 'releaseLease'>, groupId: string, execution: string) {
   return store.releaseLease(lockKey(groupId), execution);
+}
+
+/** Why a request is not sent under `lock`, as the lock reads now. */
+async function lockSays(store: Pick<StateStore, 'readLease'>, lock: LockRef): Promise<string> {
+  const current = await store.readLease(lockKey(lock.groupId), lockDetailsSchema);
+  if (current === undefined) return 'the lock was released (an abort?)';
+  if (current.holder !== lock.execution) return `the lock is held by ${current.holder}`;
+  if (current.details.state === LOCK_STATES.aborting) return 'the execution is being aborted';
+  return 'the lock was taken again under another token';
+}
+
+/**
+ * Send one mutating request under the group's lock: a conditional write on the lock (this
+ * execution, its token, state `held`) records the request, then `send` runs (with its own
+ * read-back of a lost answer). Refused with `LockLost`, nothing sent, once an abort marked the
+ * lock, released it or another execution took it.
+ *
+ * @example
+ * await fenced(deps.store, lockOf(context), { call: 'StartMigration', step: 'start', at: iso(deps) }, () => send());
+ */
+export async function fenced<Result>(
+  store: Pick<StateStore, 'updateLease' | 'readLease'>,
+  lock: LockRef,
+  request: LockRequest,
+  send: () => Promise<Result>,
+): Promise<Result> {
+  const expected = { execution: lock.execution, token: lock.token, state: LOCK_STATES.held };
+  if (!(await store.updateLease(lockKey(lock.groupId), expected, { request })))
+    throw new WorkflowError(
+      WORKFLOW_ERRORS.lockLost,
+      `${request.call} for ${lock.groupId} not sent: ${await lockSays(store, lock)}`,
+    );
+  return send();
+}
+
+/**
+ * The last request this execution recorded under its lock (undefined when it holds no lock
+ * or sent nothing): a retried step reads it to tell "sent, its answer lost" from "never sent".
+ */
+export async function lastRequest(
+  store: Pick<StateStore, 'readLease'>,
+  lock: LockRef,
+): Promise<LockRequest | undefined> {
+  const current = await store.readLease(lockKey(lock.groupId), lockDetailsSchema);
+  if (current?.holder !== lock.execution || current.details.token !== lock.token) return undefined;
+  return current.details.request;
+}
+
+/**
+ * Mark the lock `aborting` while `execution` holds it: from then on {@link fenced} sends
+ * nothing for it and {@link takeLock} refuses it, until the abort releases it. False when
+ * `execution` no longer holds the lock.
+ */
+export function markAborting(
+  store: Pick<StateStore, 'updateLease'>,
+  groupId: string,
+  execution: string,
+  at: string,
+): Promise<boolean> {
+  return store.updateLease(
+    lockKey(groupId),
+    { execution },
+    { state: LOCK_STATES.aborting, abortRequestedAt: at },
+  );
 }

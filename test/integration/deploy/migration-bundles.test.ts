@@ -10,8 +10,9 @@ import { NODE_READERS } from '../../manifests.js';
  */
 const CALLS: Record<string, string[]> = {
   'migration-preflight': ['client-dynamodb', 'client-elasticache'],
-  'migration-snapshot': ['client-elasticache', 'client-eventbridge'],
-  'migration-control': ['client-elasticache', 'client-eventbridge'],
+  // The group's lock is re-checked before each change (fencing).
+  'migration-snapshot': ['client-dynamodb', 'client-elasticache', 'client-eventbridge'],
+  'migration-control': ['client-dynamodb', 'client-elasticache', 'client-eventbridge'],
   'migration-sync': ['client-dynamodb', 'client-elasticache', 'client-eventbridge'],
   'migration-approval': ['client-dynamodb', 'client-eventbridge', 'client-sns'],
   'migration-durability': [

@@ -1,10 +1,11 @@
 import {
+  DescribeExecutionCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { EXIT } from '../../../cli/main.js';
 import { UPGRADE_ERRORS } from '../../../shared/domain/workflow/index.js';
@@ -109,10 +110,12 @@ describe('guardrails upgrade, against Step Functions', () => {
     });
   });
 
-  it('aborts a running step with StopExecution of the lock holder, then releases what that execution held', async () => {
+  it('aborts a running step: the lock marked aborting, StopExecution of the lock holder, then, once it stopped, what that execution held released', async () => {
     dynamo.on(GetCommand, { Key: { pk: 'lease', sk: 'migration#orders' } }).resolves(lockItem);
     dynamo.on(GetCommand, { Key: { pk: 'approval#upgrade', sk: 'orders' } }).resolves({});
+    dynamo.on(UpdateCommand).resolves({});
     sfn.on(StopExecutionCommand).resolves({ stopDate: new Date() });
+    sfn.on(DescribeExecutionCommand).resolvesOnce({ status: 'RUNNING' }).resolves({ status: 'ABORTED' });
 
     const { code, out } = await cli(['upgrade', 'abort', 'orders', '--reason', 'wrong window']);
 
@@ -124,6 +127,12 @@ describe('guardrails upgrade, against Step Functions', () => {
       cause: expect.stringContaining('aborted: wrong window'),
     });
     expect(out).toContain('stopped orders-20261125100000');
+    // Marked before StopExecution, only while that execution holds it: a step still running sends nothing.
+    expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+      Key: { pk: 'lease', sk: 'migration#orders' },
+      ExpressionAttributeValues: { ':e0': 'orders-20261125100000', ':d0': 'aborting' },
+    });
+    expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(2);
     // A stopped execution runs no failure step: the lock, its durability lease and its approval go,
     // each only while that execution still holds it.
     const deletes = dynamo.commandCalls(DeleteCommand).map((call) => call.args[0].input);
@@ -149,7 +158,9 @@ describe('guardrails upgrade, against Step Functions', () => {
     sfn
       .on(SendTaskFailureCommand)
       .rejects(Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut', $fault: 'client' }));
+    dynamo.on(UpdateCommand).resolves({});
     sfn.on(StopExecutionCommand).resolves({ stopDate: new Date() });
+    sfn.on(DescribeExecutionCommand).resolvesOnce({ status: 'RUNNING' }).resolves({ status: 'ABORTED' });
 
     const { code, out } = await cli(['upgrade', 'abort', 'orders', '--reason', 'wrong window']);
 

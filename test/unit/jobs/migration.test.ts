@@ -1,4 +1,6 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { CompleteMigrationCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -13,11 +15,20 @@ const { handler } = await import('../../../functions/migration-control/handler.j
 
 const context = { awsRequestId: 'req-1' } as Context;
 const elasticache = mockClient(ElastiCacheClient);
+const dynamo = mockClient(DynamoDBDocumentClient);
+const input = parseMigrationInput({
+  replicationGroupId: 'orders',
+  customerEndpoints: [{ address: '10.0.0.5', port: 6379 }],
+});
+const preflight = {
+  at: '2026-11-25T09:59:00Z',
+  group: { id: 'orders', status: 'available' },
+  notes: [],
+  lockToken: 'token-1',
+};
 const state = {
-  input: parseMigrationInput({
-    replicationGroupId: 'orders',
-    customerEndpoints: [{ address: '10.0.0.5', port: 6379 }],
-  }),
+  input,
+  preflight,
   migration: {
     started: true,
     startedAt: '2026-11-25T10:00:00Z',
@@ -31,7 +42,12 @@ const errorOf = (promise: Promise<unknown>) =>
   );
 
 describe('Handler: migration-control (the error names the state machine routes on)', () => {
-  beforeEach(() => elasticache.reset());
+  beforeEach(() => {
+    elasticache.reset();
+    dynamo.reset();
+    // The group's lock is still this execution's: the fence lets the request go.
+    dynamo.on(UpdateCommand).resolves({});
+  });
 
   it('names a final API fault after the fault, so Catch sends it to the failure path', async () => {
     elasticache.on(CompleteMigrationCommand).rejects(
@@ -77,9 +93,42 @@ describe('Handler: migration-control (the error names the state machine routes o
     });
   });
 
+  it.each([
+    ['start', { input, preflight }],
+    ['complete', state],
+    ['abort', state],
+  ] as const)(
+    "sends no %s request once the lock is another execution's (LockLost)",
+    async (action, taskState) => {
+      dynamo
+        .on(UpdateCommand)
+        .rejects(new ConditionalCheckFailedException({ message: 'condition', $metadata: {} }));
+      dynamo.on(GetCommand).resolves({
+        Item: {
+          pk: 'lease',
+          sk: 'migration#orders',
+          holder: 'up-2',
+          acquiredAt: 'x',
+          expiresAt: 1,
+          details: {},
+        },
+      });
+
+      const error = await errorOf(handler({ action, execution: 'run-1', state: taskState }, context));
+
+      expect(error?.name).toBe('LockLost');
+      expect(error?.message).toContain('the lock is held by up-2');
+      expect(elasticache.calls()).toHaveLength(0);
+      expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+        Key: { pk: 'lease', sk: 'migration#orders' },
+        ExpressionAttributeValues: { ':e0': 'run-1', ':e1': 'token-1', ':e2': 'held' },
+      });
+    },
+  );
+
   it('refuses to abort when this execution started no migration', async () => {
     const error = await errorOf(
-      handler({ action: 'abort', execution: 'run-1', state: { input: state.input } }, context),
+      handler({ action: 'abort', execution: 'run-1', state: { input, preflight } }, context),
     );
 
     expect(error?.name).toBe('AbortRefused');

@@ -1,0 +1,99 @@
+/**
+ * How a durability-upgrade execution ends, succeeded or failed: the one outcome report, and
+ * the release of what it holds (the group's lock, the durability lease, its approval).
+ */
+import { readReplicationGroup } from '../../aws/elasticache.js';
+import { DETAIL_TYPES } from '../../aws/notify.js';
+import { REMEDIATION_TIMINGS } from '../../domain/durability/lease-steps.js';
+import { failureOf } from '../../domain/workflow/index.js';
+import { redactText } from '../../runtime/redact.js';
+import { releaseLock } from '../workflow/lock.js';
+import type { StepContext } from '../workflow/task.js';
+import type { UpgradeDeps } from './deps.js';
+import {
+  durabilityLease,
+  holderOf,
+  parseUpgradeFailure,
+  UPGRADE_APPROVAL_KIND,
+  type UpgradeContext,
+} from './state.js';
+
+/**
+ * Give back the group's lock, the durability lease and the approval, if this execution holds
+ * them. After a failure (`failure` set) the durability lease is kept for a day as `failed`, as
+ * the durability job keeps a refused change: no scan starts the same upgrade again every hour.
+ */
+async function release(
+  deps: UpgradeDeps,
+  execution: string,
+  where: { groupId?: string; arn?: string },
+  failure?: { error: string; cause: string },
+) {
+  const { groupId, arn } = where;
+  if (groupId === undefined) return;
+  await releaseLock(deps.store, groupId, execution);
+  if (arn !== undefined && failure === undefined)
+    await deps.store.releaseLease(durabilityLease(arn), holderOf(execution));
+  if (arn !== undefined && failure !== undefined) {
+    const until = new Date(deps.now().getTime() + REMEDIATION_TIMINGS.outcomeHoldMs);
+    const fault = `${failure.error}: ${failure.cause}`;
+    await deps.store.updateLease(
+      durabilityLease(arn),
+      { phase: 'upgrading', rule: `upgrade ${execution}` },
+      { phase: 'failed', fault, faultCode: failure.error },
+      until,
+    );
+  }
+  await deps.store.deleteRecord(UPGRADE_APPROVAL_KIND, groupId, { field: 'execution', is: execution });
+}
+
+export async function succeeded(context: UpgradeContext) {
+  const { deps, execution, state } = context;
+  const groupId = state.input.replicationGroupId;
+  await release(deps, execution, { groupId, arn: state.lock?.arn });
+  const group = await readReplicationGroup(deps.elasticache, groupId);
+  const output = {
+    status: state.input.dryRun ? 'dry-run' : 'succeeded',
+    replicationGroupId: groupId,
+    execution,
+    target: state.input.target,
+    effectiveDurability: group?.effectiveDurability,
+    steps: state.applied?.history ?? [],
+    ...(state.input.dryRun ? { plan: state.plan?.remaining ?? [], reason: state.plan?.reason } : {}),
+    snapshot: state.snapshot?.name,
+  };
+  await deps.events.publish([
+    { detailType: DETAIL_TYPES.upgradeOutcome, detail: output, resources: group && [group.arn] },
+  ]);
+  return output;
+}
+
+export async function failed(context: StepContext<UpgradeDeps, Record<string, unknown>>) {
+  const { deps, execution } = context;
+  const state = parseUpgradeFailure(context.state);
+  const { error, cause } = failureOf(state.error);
+  await release(deps, execution, { groupId: state.groupId, arn: state.lock?.arn }, { error, cause });
+  const steps = state.applied?.history ?? [];
+  const output = {
+    status: 'failed',
+    replicationGroupId: state.groupId,
+    execution,
+    error: redactText(error),
+    cause: redactText(cause),
+    steps,
+    group:
+      steps.length === 0
+        ? 'not changed'
+        : `left as the last completed step made it (${steps.at(-1)}); nothing was undone`,
+    ...(state.snapshot?.status === 'available' ? { restoreFrom: state.snapshot.name } : {}),
+  };
+  await deps.events.publish([{ detailType: DETAIL_TYPES.upgradeOutcome, detail: output }]);
+  await deps.alerts?.publish({
+    subject: `Durability upgrade of ${state.groupId ?? '(invalid input)'} stopped: ${output.error}`,
+    body: `${output.cause}\n\nGroup: ${output.group}.\nExecution: ${execution}.`,
+    rule: 'durability-upgrade',
+    severity: 'high',
+    resourceType: 'replication-group',
+  });
+  return output;
+}

@@ -1,0 +1,209 @@
+/**
+ * The group's lock as both workflows hold it, through the real upgrade ASL run locally against
+ * the sandbox: the snapshot a running upgrade may restore from survives cleanup, a step still
+ * running after an abort sends nothing and nobody takes the group before the abort released it,
+ * and a retried step reports what its earlier attempt started. Requests are counted at the
+ * emulator, refused ones too.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { STATE_TABLE } from '../../../infra/local/dynamo.js';
+import type { ExecutionFailedError, LocalTask } from '../../../infra/local/step-functions.js';
+import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
+import { createFleetClients } from '../../../shared/aws/clients.js';
+import { EventPublisher } from '../../../shared/aws/notify.js';
+import { StateStore } from '../../../shared/aws/state-store.js';
+import { STAGED_ACTIONS } from '../../../shared/domain/durability/readiness.js';
+import { preflightSteps } from '../../../shared/jobs/migration/preflight.js';
+import { cleanupSnapshots } from '../../../shared/jobs/snapshots.js';
+import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
+import { stopUnderLock } from '../../../shared/jobs/workflow/abort.js';
+import { takeLock } from '../../../shared/jobs/workflow/lock.js';
+import { legacyGroupState, REGION, requestsReached, type Stack, startStack } from '../harness.js';
+
+let stack: Stack;
+let deps: UpgradeDeps;
+const clock = () => ({ advance: (ms: number) => stack.emulator.clock.advance(ms) });
+const approveAll = async () => ({ approved: true, by: 'test' });
+const unattended = (id: string) => ({
+  replicationGroupId: id,
+  target: 'sync',
+  allow: [...STAGED_ACTIONS],
+  enforce: true,
+});
+const actionOf = (event: unknown) => (event as { action?: string }).action;
+
+/** The upgrade's Durability Upgrade events of one kind, their details. */
+function upgradeEvents(detailType: string, step?: string): Record<string, unknown>[] {
+  return stack.emulator.sinks.events
+    .filter((event) => event.detailType === detailType)
+    .map((event) => event.detail as Record<string, unknown>)
+    .filter((detail) => step === undefined || detail.step === step);
+}
+
+/** The migration's preflight for `group` (its Lock step first); what it threw, if anything. */
+async function migrationPreflight(group: string, execution: string): Promise<unknown> {
+  const migration = { elasticache: deps.elasticache, store: deps.store, now: deps.now };
+  const raw = { replicationGroupId: group, customerEndpoints: [{ address: '127.0.0.1', port: 1 }] };
+  const state = await preflightSteps.validate({ deps: migration, execution, invocation: 'i', state: raw });
+  return preflightSteps
+    .preflight({ deps: migration, execution, invocation: 'i', state: state as Record<string, unknown> })
+    .then(() => undefined)
+    .catch((error: unknown) => error);
+}
+
+beforeAll(async () => {
+  stack = await startStack();
+  const aws = { endpoint: stack.emulator.endpoint, region: REGION, maxAttempts: 2 };
+  deps = {
+    elasticache: createFleetClients(aws).elasticache,
+    store: new StateStore(STATE_TABLE, { endpoint: stack.dynamo.endpoint, region: REGION }),
+    events: new EventPublisher(undefined, aws),
+    now: () => new Date(stack.emulator.clock.now()),
+  };
+});
+
+afterAll(() => stack.close());
+
+beforeEach(() => {
+  stack.emulator.faults.reset();
+  stack.emulator.sinks.events.length = 0;
+});
+
+describe('Workflow locks: restore point, fencing, retried step', () => {
+  it("keeps a running upgrade's pre-upgrade snapshot through cleanup (retention 0); the failed upgrade restores from a snapshot that exists", async () => {
+    // Prepare: once the snapshot is available, an operator takes a newer one, cleanup runs with
+    // retention 0, and the engine upgrade is then refused.
+    stack.emulator.model.putGroup(legacyGroupState('restore'));
+    const clients = createFleetClients({ endpoint: stack.emulator.endpoint, region: REGION });
+    const cleanups: Awaited<ReturnType<typeof cleanupSnapshots>>[] = [];
+    const cleanupFirst =
+      (task: LocalTask): LocalTask =>
+      async (event) => {
+        if (actionOf(event) === 'apply' && cleanups.length === 0) {
+          const [ours] = [...stack.emulator.model.snapshots.values()].filter((s) => s.groupId === 'restore');
+          if (ours === undefined) throw new Error('no pre-upgrade snapshot was taken');
+          stack.emulator.model.snapshots.set('restore-by-hand', {
+            ...ours,
+            name: 'restore-by-hand',
+            createdAt: ours.createdAt + 60_000,
+            tags: new Map(ours.tags),
+          });
+          const now = deps.now();
+          cleanups.push(
+            await cleanupSnapshots(clients, { retentionDays: 0, dryRun: false, now, store: stack.store }),
+          );
+          stack.emulator.faults.failNext({
+            action: 'ModifyReplicationGroup',
+            code: 'InvalidParameterCombination',
+            times: 1,
+          });
+        }
+        return task(event);
+      };
+
+    // Act
+    const failure = await runUpgradeLocally(deps, unattended('restore'), {
+      clock: clock(),
+      executionName: 'up-restore',
+      onTaskToken: approveAll,
+      wrap: cleanupFirst,
+    }).catch((error: unknown) => error);
+
+    // Assess
+    expect((failure as ExecutionFailedError).error).toContain('InvalidParameterCombination');
+    const [outcome] = upgradeEvents('Durability Upgrade Outcome');
+    expect(outcome).toMatchObject({ status: 'failed', restoreFrom: 'restore-preupgrade-up-restore' });
+    expect(stack.emulator.model.snapshots.has(String(outcome?.restoreFrom))).toBe(true);
+    expect(stack.emulator.model.snapshots.has('restore-by-hand')).toBe(true);
+    expect(requestsReached(stack.emulator, 'DeleteSnapshot')).toEqual([]);
+    expect(cleanups[0]?.kept.map((kept) => kept.reason).sort()).toEqual([
+      'named by a change in flight (migration or durability change)',
+      'newest available snapshot of its group',
+    ]);
+  });
+
+  it('sends nothing from an apply step still running during an abort, and no migration takes the group until the abort released it', async () => {
+    // Prepare: the operator aborts while the engine upgrade's Lambda runs; StopExecution ends
+    // the execution, not that Lambda, which goes on with its step while the abort waits.
+    stack.emulator.model.putGroup(legacyGroupState('fenced'));
+    const seen: { migrationDuringAbort?: unknown; stepDuringAbort?: unknown } = {};
+    let looks = 0;
+    const abortDuringApply =
+      (task: LocalTask): LocalTask =>
+      async (event) => {
+        if (actionOf(event) !== 'apply' || looks > 0) return task(event);
+        const runner = {
+          stop: async () => {},
+          running: async () => {
+            looks += 1;
+            if (looks > 1) return false;
+            seen.migrationDuringAbort = await migrationPreflight('fenced', 'mig-during-abort');
+            seen.stepDuringAbort = await task(event).catch((error: unknown) => error);
+            return true;
+          },
+        };
+        const stop = { execution: 'up-fenced', error: 'UpgradeRejected', cause: 'aborted: test' };
+        const pause = async () => {};
+        await stopUnderLock(stack.store, runner, 'fenced', stop, deps.now().toISOString(), {
+          looks: 5,
+          pause,
+        });
+        if (seen.stepDuringAbort instanceof Error) throw seen.stepDuringAbort;
+        return seen.stepDuringAbort as never;
+      };
+
+    // Act
+    const failure = await runUpgradeLocally(deps, unattended('fenced'), {
+      clock: clock(),
+      executionName: 'up-fenced',
+      onTaskToken: approveAll,
+      wrap: abortDuringApply,
+    }).catch((error: unknown) => error);
+    const after = await takeLock(stack.store, 'fenced', 'mig-after-abort', deps.now(), {});
+
+    // Assess
+    expect(requestsReached(stack.emulator, 'ModifyReplicationGroup')).toEqual([]);
+    expect((seen.stepDuringAbort as Error).name).toBe('LockLost');
+    expect((seen.migrationDuringAbort as Error).name).toBe('MigrationLocked');
+    expect((failure as ExecutionFailedError).error).toBe('LockLost');
+    expect(after.held).toBe(true);
+    expect(stack.emulator.model.groups.get('fenced')).toMatchObject({
+      engineVersion: '7.2',
+      status: 'available',
+    });
+  });
+
+  it('continues truthfully when a throttled event after the engine request makes the step retry: one request, reported running', async () => {
+    // Prepare: the event that follows the engine request is throttled past the SDK's retries.
+    stack.emulator.model.putGroup(legacyGroupState('retried'));
+    let throttled = false;
+    const throttleAfterFirstRequest =
+      (task: LocalTask): LocalTask =>
+      async (event) => {
+        if (actionOf(event) === 'apply' && !throttled) {
+          throttled = true;
+          stack.emulator.faults.failNext({ action: 'PutEvents', code: 'ThrottlingException', times: 2 });
+        }
+        return task(event);
+      };
+
+    // Act
+    const run = await runUpgradeLocally(deps, unattended('retried'), {
+      clock: clock(),
+      executionName: 'up-retried',
+      onTaskToken: approveAll,
+      wrap: throttleAfterFirstRequest,
+    });
+
+    // Assess
+    const engineRequests = requestsReached(stack.emulator, 'ModifyReplicationGroup').filter(
+      (request) => request.params.EngineVersion !== undefined,
+    );
+    expect(engineRequests).toHaveLength(1);
+    expect(run.output).toMatchObject({ status: 'succeeded', effectiveDurability: 'sync' });
+    const [first] = upgradeEvents('Durability Upgrade Step', 'step-requested');
+    expect(first?.action).toBe('upgrade-engine');
+    expect(String(first?.running)).toMatch(/requested by an earlier attempt of this step, running/);
+    expect(stack.emulator.faults.count('PutEvents') - stack.emulator.faults.count('PutEvents', true)).toBe(2);
+  });
+});
