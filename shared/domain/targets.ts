@@ -7,6 +7,7 @@
 import * as z from 'zod';
 import { echo } from '../runtime/echo.js';
 import type { Finding } from './finding.js';
+import { idSchema } from './ids.js';
 import { strictObject } from './strict-object.js';
 
 /** One account in one region. */
@@ -25,9 +26,8 @@ export const ALL_ENABLED = 'all-enabled';
 export const accountIdSchema = z
   .string()
   .regex(/^\d{12}$/, { error: (issue) => `expected a 12-digit account id, got ${echo(issue.input)}` });
-export const regionSchema = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, {
-  error: (issue) => `expected a region such as eu-west-1, got ${echo(issue.input)}`,
-});
+/** A region of the SDK's partition data (regions.ts): a typo is refused with the nearest name. */
+export const regionSchema = idSchema('region');
 const ouIdSchema = z.string().regex(/^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/, {
   error: (issue) => `expected an OU id (ou-…) or root id (r-…), got ${echo(issue.input)}`,
 });

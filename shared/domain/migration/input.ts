@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { InputValidationError } from '../../runtime/errors.js';
 import { parseInput } from '../../runtime/zod-issues.js';
 import { EXECUTION_QUOTAS, HISTORY_EVENTS, POLL_LOOK_EVENTS } from '../execution-history.js';
+import { idSchema } from '../ids.js';
 import { type PollSchedule, pollScheduleSchema, WAIT_BUDGET_SECONDS } from '../workflow/index.js';
 
 /** The wait loops of the state machine, each polled with its own schedule. */
@@ -39,12 +40,7 @@ const endpoint = z.strictObject({
 export type CustomerEndpoint = z.infer<typeof endpoint>;
 
 export const migrationInputSchema = z.strictObject({
-  replicationGroupId: z
-    .string()
-    .regex(
-      /^[a-zA-Z][a-zA-Z0-9-]{0,39}$/,
-      'must be a replication group id (letter first, 1-40 letters, digits, hyphens)',
-    ),
+  replicationGroupId: idSchema('replication group id'),
   customerEndpoints: z
     .array(endpoint)
     .min(1, 'at least one endpoint is required')

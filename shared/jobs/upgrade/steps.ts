@@ -14,6 +14,7 @@ import { durabilityLeaseKey } from '../../aws/state-keys.js';
 import { type DurabilityPlan, planDurability } from '../../domain/durability/readiness.js';
 import { REMEDIATION_TIMINGS } from '../../domain/durability/remediation.js';
 import {
+  engineVersionRefusal,
   nextUpgradeLook,
   parseUpgradeInput,
   planOptionsOf,
@@ -81,6 +82,10 @@ async function lock(context: Context) {
   const { deps, execution, state } = context;
   const groupId = state.input.replicationGroupId;
   const group = await readGroup(deps, groupId);
+  // The group's version is known only now: a downgrade is refused before anything is held.
+  const downgrade = engineVersionRefusal(group, state.input.engineVersion);
+  if (downgrade !== undefined)
+    throw new UpgradeError(UPGRADE_ERRORS.downgrade, `${downgrade}; nothing was changed`);
   const now = deps.now();
   // A retried Lock (its answer lost after the lease was taken) finds its own holder: carry on.
   const taken = await takeLock(deps.store, groupId, execution, now, { kind: 'upgrade', arn: group.arn });
