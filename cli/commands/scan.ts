@@ -1,13 +1,14 @@
 /** `guardrails scan`: evaluate the fleet against the policy and report every finding. */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { type CommandUnknownOpts, InvalidArgumentError } from '@commander-js/extra-typings';
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { loadPolicyFile } from '../../shared/aws/policy-file.js';
 import { observedEncryption } from '../../shared/domain/drift.js';
 import { planFleet, withPlanVerdicts } from '../../shared/domain/durability/fleet-plan.js';
 import { evaluate, summarize } from '../../shared/domain/evaluate.js';
 import type { Finding } from '../../shared/domain/finding.js';
 import type { Policy } from '../../shared/domain/policy/schema.js';
+import { decimalFlag } from '../arguments.js';
 import type { DescribedFleet } from '../fleet-source.js';
 import { byUrgency, passes, STATUS_ORDER } from '../format.js';
 import { type CliIo, EXIT, emitOutput, type OutputFlags, widthOf, withOutput } from '../io.js';
@@ -22,12 +23,7 @@ export const hasViolation = (findings: readonly Finding[]) =>
   findings.some((finding) => finding.status === 'violation');
 
 /** `--max-unknown` as a percentage from 0 to 100. */
-function parsePercent(value: string): number {
-  const percent = Number(value);
-  if (value.trim() === '' || !Number.isFinite(percent) || percent < 0 || percent > 100)
-    throw new InvalidArgumentError('expected a percentage between 0 and 100');
-  return percent;
-}
+const parsePercent = decimalFlag('--max-unknown', { min: 0, max: 100, fraction: true, unit: 'percent' });
 
 type ScanFlags = FleetFlags & OutputFlags & FilterFlags & TargetFlags & { maxUnknown: number };
 

@@ -115,6 +115,7 @@ export function checkId(rule: IdRule, value: string, field: string): string {
   const problem = idProblem(rule, value);
   if (problem === undefined) return value;
   // A region's problem names the value itself (with the nearest region).
-  const shown = rule === 'region' ? '' : ` ${echo(value)}`;
-  throw new InputValidationError(`${field}${shown}: ${problem}`);
+  throw new InputValidationError(
+    rule === 'region' ? `${field} ${problem}` : `${field} ${echo(value)}: ${problem}`,
+  );
 }

@@ -20,6 +20,8 @@ export interface Target {
 export const DEFAULT_MEMBER_ROLE = 'elasticache-guardrails-member';
 /** Targets scanned at once unless told otherwise. */
 export const DEFAULT_TARGET_CONCURRENCY = 10;
+/** The fewest and most targets scanned at once (the policy's `concurrency`, `--concurrency`). */
+export const TARGET_CONCURRENCY = { min: 1, max: 1000 } as const;
 /** Every region an account has enabled (read from the account itself). */
 export const ALL_ENABLED = 'all-enabled';
 
@@ -49,7 +51,12 @@ export const targetsSchema = strictObject({
   regions: z.union([z.literal(ALL_ENABLED), z.array(regionSchema).min(1)]),
   roleName: roleNameSchema.default(DEFAULT_MEMBER_ROLE),
   /** Targets scanned at once. */
-  concurrency: z.number().int().min(1).max(1000).default(DEFAULT_TARGET_CONCURRENCY),
+  concurrency: z
+    .number()
+    .int()
+    .min(TARGET_CONCURRENCY.min)
+    .max(TARGET_CONCURRENCY.max)
+    .default(DEFAULT_TARGET_CONCURRENCY),
 }).refine((targets) => (targets.accounts === undefined) !== (targets.organization === undefined), {
   error: 'give either accounts or organization',
 });

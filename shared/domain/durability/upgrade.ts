@@ -10,7 +10,7 @@ import { EXECUTION_QUOTAS, HISTORY_EVENTS, POLL_LOOK_EVENTS } from '../execution
 import { idSchema } from '../ids.js';
 import { DURABILITY_LEVELS } from '../resource.js';
 import { strictObject } from '../strict-object.js';
-import { type PollSchedule, WAIT_BUDGET_SECONDS } from '../workflow/index.js';
+import { APPROVAL_TIMEOUT_SECONDS, type PollSchedule, WAIT_BUDGET_SECONDS } from '../workflow/index.js';
 import { compareVersions, DURABLE_MIN_VALKEY } from './eligibility.js';
 import { type DurabilityPlan, type PlanOptions, type PlanStep, STAGED_ACTIONS } from './readiness.js';
 
@@ -44,8 +44,8 @@ export const upgradeInputSchema = strictObject({
   approvalTimeoutSeconds: z
     .number()
     .int()
-    .min(60)
-    .max(7 * 86_400)
+    .min(APPROVAL_TIMEOUT_SECONDS.min)
+    .max(APPROVAL_TIMEOUT_SECONDS.max)
     .default(43_200),
   /**
    * A step's modification is looked at 60 s after it, doubling to 15 min: a 2-hour step in
