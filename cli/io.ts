@@ -4,6 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { type Command, Option, type OptionValues } from '@commander-js/extra-typings';
+import { parseOutputFile } from './arguments.js';
 import type { Output, OutputKind, View } from './formats/output.js';
 import { type Format, formatsFor, render } from './formats/registry.js';
 
@@ -45,7 +46,7 @@ export function withOutput<Args extends unknown[], Opts extends OptionValues, Gl
         formatsFor(kind),
       ),
     )
-    .option('--output <file>', 'write to a file instead of stdout');
+    .option('--output <file>', 'write to a file instead of stdout', parseOutputFile);
 }
 
 /** How wide a table may be: a terminal's width, or unbounded when stdout is not a terminal. */

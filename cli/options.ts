@@ -10,10 +10,12 @@ import { type AwsClientOptions, DEFAULT_TIMEOUTS } from '../shared/aws/clients.j
 import { StateStore } from '../shared/aws/state-store.js';
 import { FINDING_STATUSES, type FindingStatus } from '../shared/domain/finding.js';
 import { compileGlob, type Glob } from '../shared/domain/glob.js';
+import { checkId, idSchema } from '../shared/domain/ids.js';
 import type { Resource } from '../shared/domain/resource.js';
 import { COMMON_ENV, parseEnv } from '../shared/runtime/config.js';
 import { clip, echo } from '../shared/runtime/echo.js';
 import { InputValidationError } from '../shared/runtime/errors.js';
+import { decimalFlag, idFlag } from './arguments.js';
 import { type DescribedFleet, describeFleet, type FleetSource } from './fleet-source.js';
 import type { FindingFilter } from './format.js';
 import type { CliIo } from './io.js';
@@ -24,20 +26,16 @@ import type { CliIo } from './io.js';
  */
 export const DEFAULT_POLICY_PATH = fileURLToPath(new URL('../infra/policy.default.yaml', import.meta.url));
 
-/** What an AWS region looks like: `us-east-1`, `eu-central-2`, `us-gov-west-1`. */
-const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-const REGION_EXAMPLE = 'expected an AWS region such as us-east-1 or eu-west-1';
-
 /** An empty variable is an unset one (`STATE_TABLE= guardrails …`). */
 const unsetWhenEmpty = <Schema extends z.ZodType>(schema: Schema) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
 const CLI_ENV = {
   ...COMMON_ENV,
-  AWS_REGION: unsetWhenEmpty(z.string().regex(AWS_REGION, REGION_EXAMPLE)),
-  STATE_TABLE: unsetWhenEmpty(z.string()),
-  MIGRATION_STATE_MACHINE_ARN: unsetWhenEmpty(z.string()),
-  UPGRADE_STATE_MACHINE_ARN: unsetWhenEmpty(z.string()),
+  AWS_REGION: unsetWhenEmpty(idSchema('region')),
+  STATE_TABLE: unsetWhenEmpty(idSchema('table name')),
+  MIGRATION_STATE_MACHINE_ARN: unsetWhenEmpty(idSchema('state machine ARN')),
+  UPGRADE_STATE_MACHINE_ARN: unsetWhenEmpty(idSchema('state machine ARN')),
   /** The member role's external id (a secret), out of the process list that a flag shows in. */
   GUARDRAILS_EXTERNAL_ID: unsetWhenEmpty(z.string()),
 };
@@ -63,8 +61,7 @@ function isHttpUrl(text: string): boolean {
  * (exit 2, naming the flag), not an AWS error: the SDK would only fail later, at the first call.
  */
 export function awsOptions(flags: AwsFlags): AwsClientOptions {
-  if (flags.region !== undefined && !AWS_REGION.test(flags.region))
-    throw new InputValidationError(`--region ${echo(flags.region)}: ${REGION_EXAMPLE}`);
+  if (flags.region !== undefined) checkId('region', flags.region, '--region');
   if (flags.endpointUrl !== undefined && !isHttpUrl(flags.endpointUrl))
     throw new InputValidationError(
       `--endpoint-url ${echo(flags.endpointUrl)}: expected an http(s) URL such as http://localhost:4566`,
@@ -81,13 +78,10 @@ export function awsOptions(flags: AwsFlags): AwsClientOptions {
   };
 }
 
+const parseSeconds = decimalFlag('--timeout', { min: 0.1, max: 300, fraction: true, unit: 'seconds' });
+
 /** `--timeout` in seconds (0.1 to 300), as milliseconds. */
-function parseTimeout(value: string): number {
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds < 0.1 || seconds > 300)
-    throw new InvalidArgumentError('expected seconds between 0.1 and 300');
-  return Math.round(seconds * 1000);
-}
+const parseTimeout = (value: string): number => Math.round(parseSeconds(value) * 1000);
 
 /** Adds `--region`, `--profile`, `--endpoint-url` and `--timeout`. */
 export function withAws<Args extends unknown[], Opts extends OptionValues, Global extends OptionValues>(
@@ -126,8 +120,15 @@ export function withFleet<Args extends unknown[], Opts extends OptionValues, Glo
     );
 }
 
+/** The fleet flags that need another: `--tags` names the tags of the `--input` files. */
+export function checkFleetFlags(flags: FleetFlags): void {
+  if (flags.tags !== undefined && flags.input === undefined)
+    throw new InputValidationError('--tags needs --input: it gives the tags of the offline files');
+}
+
 /** Read the fleet, with a progress line on stderr when it is a terminal. */
 export async function describedFleetOf(flags: FleetFlags, io: CliIo): Promise<DescribedFleet> {
+  checkFleetFlags(flags);
   const source: FleetSource = { ...awsOptions(flags), input: flags.input, tags: flags.tags };
   const progress = io.progress === true && flags.input === undefined;
   const fleet = await describeFleet(source, (described) => {
@@ -197,7 +198,11 @@ export function filterOf(flags: FilterFlags): { filter: FindingFilter; text?: st
 export function withTable<Args extends unknown[], Opts extends OptionValues, Global extends OptionValues>(
   command: Command<Args, Opts, Global>,
 ) {
-  return command.option('--table <name>', 'state table (default: $STATE_TABLE)');
+  return command.option(
+    '--table <name>',
+    'state table (default: $STATE_TABLE)',
+    idFlag('table name', '--table'),
+  );
 }
 
 /** The state table's name: `--table`, else `STATE_TABLE`, or undefined when neither names one. */

@@ -28,7 +28,14 @@ import {
   withParameterGroups,
 } from './fleet-source.js';
 import type { CliIo } from './io.js';
-import { awsOptions, cliEnv, describedFleetOf, type FleetFlags, liveOptions } from './options.js';
+import {
+  awsOptions,
+  checkFleetFlags,
+  cliEnv,
+  describedFleetOf,
+  type FleetFlags,
+  liveOptions,
+} from './options.js';
 import { type TargetFlags, type TargetRun, targetRunOf } from './targets.js';
 
 /** The caller's own account: its own credentials, no role assumed. */
@@ -167,6 +174,28 @@ export interface RunFleet {
   targets?: RunTargets;
 }
 
+/** The client options and the run over targets (undefined: one account and region) the flags ask for. */
+export interface PlannedRun {
+  base: AwsClientOptions;
+  run?: TargetRun;
+}
+
+/**
+ * The run the flags and the policy ask for, every flag and combination checked: a command that
+ * reads something else first (drift's baselines) calls this before it, so a bad flag is refused
+ * before any call.
+ */
+export function plannedRun(flags: FleetFlags & TargetFlags, policy: Policy): PlannedRun {
+  checkFleetFlags(flags);
+  const base = awsOptions(flags);
+  const run = targetRunOf(flags, policy, {
+    region: base.region,
+    offline: flags.input !== undefined,
+    externalId: cliEnv().GUARDRAILS_EXTERNAL_ID,
+  });
+  return { base, run };
+}
+
 /**
  * The fleet the flags ask for: without target flags or `settings.targets`, the one account and
  * region of the CLI's own credentials (or the offline files), as ever; else every target's
@@ -179,13 +208,9 @@ export async function fleetOfRun(
   policy: Policy,
   io: CliIo,
   read: { engineVersions: boolean; parameterGroups?: boolean },
+  planned: PlannedRun = plannedRun(flags, policy),
 ): Promise<RunFleet> {
-  const base = awsOptions(flags);
-  const run = targetRunOf(flags, policy, {
-    region: base.region,
-    offline: flags.input !== undefined,
-    externalId: cliEnv().GUARDRAILS_EXTERNAL_ID,
-  });
+  const { base, run } = planned;
   if (run === undefined) {
     const fleet = await describedFleetOf(flags, io);
     if (read.engineVersions) await withEngineVersions(liveOptions(flags), fleet.resources, io);

@@ -4,7 +4,7 @@
  * `settings.targets` (a flag wins over the setting it stands for). Without any of them, and
  * without the setting, a command reads one account and region with its own credentials.
  */
-import { type Command, InvalidArgumentError, type OptionValues } from '@commander-js/extra-typings';
+import type { Command, OptionValues } from '@commander-js/extra-typings';
 import type { Policy } from '../shared/domain/policy/schema.js';
 import {
   ALL_ENABLED,
@@ -12,11 +12,13 @@ import {
   DEFAULT_TARGET_CONCURRENCY,
   EXTERNAL_ID_PATTERN,
   type MemberAccess,
+  TARGET_CONCURRENCY,
   type TargetSpec,
   targetsSchema,
 } from '../shared/domain/targets.js';
 import { listProblems } from '../shared/runtime/echo.js';
 import { InputValidationError } from '../shared/runtime/errors.js';
+import { decimalFlag } from './arguments.js';
 
 export interface TargetFlags {
   regions?: string[];
@@ -50,12 +52,7 @@ const commaList = (value: string, previous: string[] | undefined): string[] => [
     .filter((item) => item !== ''),
 ];
 
-function parseConcurrency(value: string): number {
-  const count = Number(value);
-  if (!Number.isInteger(count) || count < 1 || count > 1000)
-    throw new InvalidArgumentError('expected a whole number of targets from 1 to 1000');
-  return count;
-}
+const parseConcurrency = decimalFlag('--concurrency', { ...TARGET_CONCURRENCY, unit: 'targets' });
 
 /** Where the external id can be given instead of the flag (a flag is visible in the process list). */
 export const EXTERNAL_ID_ENV = 'GUARDRAILS_EXTERNAL_ID';
@@ -128,9 +125,19 @@ function regionsOf(regions: string[]): string[] | typeof ALL_ENABLED {
   return ALL_ENABLED;
 }
 
-/** Flags that make no sense together or alone, named. */
-function conflicts(flags: TargetFlags, chosen: boolean, externalId: string | undefined): string[] {
+/**
+ * Flags that make no sense together or alone, named. `chosen`: member accounts are chosen (by a
+ * flag or the setting); `targeted`: a run over targets happens at all (`--regions` alone or the
+ * setting reads the own account in several regions).
+ */
+function conflicts(
+  flags: TargetFlags,
+  { chosen, targeted }: { chosen: boolean; targeted: boolean },
+  externalId: string | undefined,
+): string[] {
   const problems: string[] = [];
+  if (flags.concurrency !== undefined && !targeted)
+    problems.push('--concurrency needs targets: give --regions, --accounts or --org (or settings.targets)');
   if (flags.accounts !== undefined && flags.org === true)
     problems.push('--accounts and --org exclude each other: give one');
   if (flags.ou !== undefined && flags.org !== true) problems.push('--ou needs --org');
@@ -181,7 +188,8 @@ export function targetRunOf(
           : { accounts: setting.accounts, organization: setting.organization };
   // The environment's external id is used by a run over member accounts, and never makes one.
   const externalId = flags.externalId ?? (selection === undefined ? undefined : cli.externalId);
-  const problems = conflicts(flags, selection !== undefined, externalId);
+  const targeted = selection !== undefined || flags.regions !== undefined || setting !== undefined;
+  const problems = conflicts(flags, { chosen: selection !== undefined, targeted }, externalId);
   if (problems.length > 0) throw new InputValidationError(listProblems(problems));
   const regions =
     flags.regions === undefined

@@ -15,6 +15,7 @@ import type {
 import { clip } from '../shared/runtime/echo.js';
 import { InputValidationError } from '../shared/runtime/errors.js';
 import { redact, redactText } from '../shared/runtime/redact.js';
+import { GROUP_ARGUMENT, parseGroupId, parseReason } from './arguments.js';
 import type { CommandContext } from './commands/context.js';
 import { EXIT, emitResult, type OutputFlags, withOutput } from './io.js';
 import { type AwsFlags, awsOptions, cliEnv, stateStoreOf, tableName, withAws, withTable } from './options.js';
@@ -150,12 +151,12 @@ export function addDecisions(
 ): void {
   withOutput(withTable(withAws(parent.command('approve'))), 'rows')
     .description(verbs.approve)
-    .argument('<replication-group-id>')
+    .argument(...GROUP_ARGUMENT, parseGroupId)
     .action((group, flags) => answer(workflow, group, flags, { approved: true, by: operator() }, context));
   withOutput(withTable(withAws(parent.command('reject'))), 'rows')
     .description(verbs.reject)
-    .argument('<replication-group-id>')
-    .requiredOption('--reason <text>', 'why (recorded in the failure)')
+    .argument(...GROUP_ARGUMENT, parseGroupId)
+    .requiredOption('--reason <text>', 'why (recorded in the failure)', parseReason)
     .action((group, flags) =>
       answer(
         workflow,

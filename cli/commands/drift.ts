@@ -45,7 +45,7 @@ import {
   withFleet,
   withTable,
 } from '../options.js';
-import { fleetOfRun } from '../target-run.js';
+import { fleetOfRun, plannedRun } from '../target-run.js';
 import { TARGETS_HELP, type TargetFlags, withTargets } from '../targets.js';
 import type { CommandContext } from './context.js';
 
@@ -218,10 +218,12 @@ const DRIFT_COLUMNS = ['kind', 'resourceType', 'resourceId', 'before', 'now', 'c
  */
 async function drift(flags: DriftFlags, io: CliIo) {
   const policy = await loadPolicyFile(flags.policy);
+  // Every flag is checked before the baselines are read from the state table.
+  const planned = plannedRun(flags, policy);
   const known: RecordedBaseline[] =
     flags.baseline === undefined ? await tableBaselines(flags, io) : await reportBaselines(flags.baseline);
   const baselines = new Map(known.map((baseline) => [baseline.arn, baseline]));
-  const { fleet, targets } = await fleetOfRun(flags, policy, io, { engineVersions: false });
+  const { fleet, targets } = await fleetOfRun(flags, policy, io, { engineVersions: false }, planned);
   const { filter, text } = filterOf(flags);
   const located = targets !== undefined;
   const rows = transitions(fleet.resources, baselines, policy, { filter, now: new Date(), located });

@@ -9,9 +9,17 @@ import { parseMigrationInput } from '../../shared/domain/migration/index.js';
 import { MIGRATION_ERRORS } from '../../shared/domain/workflow/index.js';
 import type { FailedOutcome } from '../../shared/domain/workflow/runner.js';
 import { ABORT_KIND, type AbortRequest } from '../../shared/jobs/migration/state.js';
-import { clip } from '../../shared/runtime/echo.js';
+import { clip, listProblems } from '../../shared/runtime/echo.js';
 import { InputValidationError } from '../../shared/runtime/errors.js';
 import { redact } from '../../shared/runtime/redact.js';
+import {
+  GROUP_ARGUMENT,
+  parseApprovalTimeout,
+  parseExecutionArn,
+  parseGroupId,
+  parseReason,
+  parseStateMachineArn,
+} from '../arguments.js';
 import { EXIT, emitResult, type OutputFlags, withOutput } from '../io.js';
 import { DEFAULT_POLICY_PATH, withAws, withTable } from '../options.js';
 import { type RunnerContext, WORKFLOWS } from '../workflow-runner.js';
@@ -59,7 +67,7 @@ export function failureAdvice(group: string, outcome: FailedOutcome | undefined)
 interface StartFlags extends TableFlags, OutputFlags {
   source: string[];
   requireApproval?: true;
-  approvalTimeout?: string;
+  approvalTimeout?: number;
   dryRun?: true;
   local?: true;
   policy?: string;
@@ -73,7 +81,7 @@ async function start(group: string, flags: StartFlags, context: CommandContext):
     customerEndpoints: flags.source.map(parseEndpoint),
     requireApproval: flags.requireApproval ?? false,
     dryRun: flags.dryRun ?? false,
-    ...(flags.approvalTimeout === undefined ? {} : { approvalTimeoutSeconds: Number(flags.approvalTimeout) }),
+    ...(flags.approvalTimeout === undefined ? {} : { approvalTimeoutSeconds: flags.approvalTimeout }),
   });
   const name = executionName(group);
   // With --format/--output the run's progress goes to stderr and the result is one row.
@@ -138,6 +146,22 @@ async function status(
   return found;
 }
 
+/** The flags of `migration start --local` given without it, or with a flag that excludes it. */
+function localProblems(
+  local: { local?: true; applyDurability?: true },
+  flags: { stateMachineArn?: string },
+  policySource: string | undefined,
+): string[] {
+  if (local.local === true)
+    return flags.stateMachineArn === undefined
+      ? []
+      : ['--local and --state-machine-arn exclude each other: give one'];
+  return [
+    ...(policySource === 'cli' ? ['--policy needs --local'] : []),
+    ...(local.applyDurability === true ? ['--apply-durability needs --local'] : []),
+  ];
+}
+
 /** `migration start`, with `--local` and its flags only where the entry point offers a local runner. */
 function addStart(migration: CommandUnknownOpts, context: CommandContext): void {
   const offersLocal = context.runners.local !== undefined;
@@ -145,14 +169,15 @@ function addStart(migration: CommandUnknownOpts, context: CommandContext): void 
     .description(
       `Start a migration into a replication group (Step Functions${offersLocal ? ', or --local against the sandbox' : ''}).`,
     )
-    .argument('<replication-group-id>')
+    .argument(...GROUP_ARGUMENT, parseGroupId)
     .requiredOption('--source <host:port...>', 'customer (source) node endpoints')
     .option('--require-approval', 'wait for `migration approve` before CompleteMigration')
-    .option('--approval-timeout <seconds>', 'abort without a decision after this long')
+    .option('--approval-timeout <seconds>', 'abort without a decision after this long', parseApprovalTimeout)
     .option('--dry-run', 'stop after the preflight checks')
     .option(
       '--state-machine-arn <arn>',
       'the deployed state machine (default: $MIGRATION_STATE_MACHINE_ARN)',
+      parseStateMachineArn,
     );
   if (offersLocal)
     command
@@ -167,6 +192,8 @@ function addStart(migration: CommandUnknownOpts, context: CommandContext): void 
       policy: typeof policy === 'string' ? policy : undefined,
       applyDurability: command.getOptionValue('applyDurability') === true ? (true as const) : undefined,
     };
+    const problems = localProblems(local, flags, command.getOptionValueSource('policy'));
+    if (problems.length > 0) throw new InputValidationError(listProblems(problems));
     context.exit.code = await start(group, { ...flags, ...local }, context);
   });
 }
@@ -177,8 +204,8 @@ export function addMigration(parent: CommandUnknownOpts, context: CommandContext
   addStart(migration, context);
   withOutput(withTable(withAws(migration.command('status'))), 'rows')
     .description("A group's migration: the running execution, an approval wait, an abort request.")
-    .argument('<replication-group-id>')
-    .option('--execution-arn <arn>', 'also read this execution from Step Functions')
+    .argument(...GROUP_ARGUMENT, parseGroupId)
+    .option('--execution-arn <arn>', 'also read this execution from Step Functions', parseExecutionArn)
     .action(async (group, flags) => {
       const found = redact(
         await status(runnerContext(flags, context.io.stdout), context, group, flags.executionArn),
@@ -208,8 +235,8 @@ export function addMigration(parent: CommandUnknownOpts, context: CommandContext
     .description(
       'Abort a running migration (Force=true only if its execution started it); the snapshot is kept.',
     )
-    .argument('<replication-group-id>')
-    .requiredOption('--reason <text>', 'why')
+    .argument(...GROUP_ARGUMENT, parseGroupId)
+    .requiredOption('--reason <text>', 'why', parseReason)
     .action(async (group, flags) => {
       const said = await abort(runnerContext(flags, context.io.stdout), context, group, flags.reason);
       const row = { replicationGroupId: group, result: said };

@@ -1,6 +1,6 @@
 /** `guardrails scan`: evaluate the fleet against the policy and report every finding. */
 import { createHash } from 'node:crypto';
-import { type CommandUnknownOpts, InvalidArgumentError } from '@commander-js/extra-typings';
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { loadPolicyFile } from '../../shared/aws/policy-file.js';
 import { observedEncryption } from '../../shared/domain/drift.js';
 import { planFleet, withPlanVerdicts } from '../../shared/domain/durability/fleet-plan.js';
@@ -9,6 +9,7 @@ import type { Finding } from '../../shared/domain/finding.js';
 import { POLICY_LIMITS } from '../../shared/domain/policy/load.js';
 import type { Policy } from '../../shared/domain/policy/schema.js';
 import { readBoundedFile } from '../../shared/runtime/bounded-read.js';
+import { decimalFlag } from '../arguments.js';
 import type { DescribedFleet } from '../fleet-source.js';
 import { byUrgency, passes, STATUS_ORDER } from '../format.js';
 import { type CliIo, EXIT, emitOutput, type OutputFlags, widthOf, withOutput } from '../io.js';
@@ -23,12 +24,7 @@ export const hasViolation = (findings: readonly Finding[]) =>
   findings.some((finding) => finding.status === 'violation');
 
 /** `--max-unknown` as a percentage from 0 to 100. */
-function parsePercent(value: string): number {
-  const percent = Number(value);
-  if (value.trim() === '' || !Number.isFinite(percent) || percent < 0 || percent > 100)
-    throw new InvalidArgumentError('expected a percentage between 0 and 100');
-  return percent;
-}
+const parsePercent = decimalFlag('--max-unknown', { min: 0, max: 100, fraction: true, unit: 'percent' });
 
 type ScanFlags = FleetFlags & OutputFlags & FilterFlags & TargetFlags & { maxUnknown: number };
 

@@ -3,9 +3,9 @@ import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { createFleetClients } from '../../shared/aws/clients.js';
 import { createSnapshot, listOurSnapshots } from '../../shared/aws/snapshots.js';
 import { snapshotName } from '../../shared/domain/snapshot-name.js';
+import { DEFAULT_RETENTION_DAYS, SNAPSHOT_RETENTION_DAYS } from '../../shared/domain/snapshot-retention.js';
 import { cleanupSnapshots } from '../../shared/jobs/snapshots.js';
-import { clip } from '../../shared/runtime/echo.js';
-import { InputValidationError } from '../../shared/runtime/errors.js';
+import { decimalFlag, GROUP_ARGUMENT, parseGroupId, parseReason } from '../arguments.js';
 import { type CliIo, EXIT, emitOutput, emitResult, type OutputFlags, withOutput } from '../io.js';
 import { type AwsFlags, awsOptions, stateStoreOf, tableOf, withAws, withTable } from '../options.js';
 import type { CommandContext } from './context.js';
@@ -45,14 +45,13 @@ async function list(flags: AwsFlags & OutputFlags, io: CliIo) {
   return EXIT.compliant;
 }
 
-type CleanupFlags = AwsFlags & OutputFlags & { retentionDays: string; apply?: boolean; table?: string };
+type CleanupFlags = AwsFlags & OutputFlags & { retentionDays?: number; apply?: boolean; table?: string };
+
+/** `--retention-days`, within the policy's bounds of `snapshotRetentionDays`. */
+const parseRetentionDays = decimalFlag('--retention-days', { ...SNAPSHOT_RETENTION_DAYS, unit: 'days' });
 
 async function cleanup(flags: CleanupFlags, io: CliIo, now: CommandContext['now']) {
-  const days = Number(flags.retentionDays);
-  if (!Number.isInteger(days) || days < 1)
-    throw new InputValidationError(
-      `--retention-days ${clip(flags.retentionDays)}: expected a whole number of days >= 1`,
-    );
+  const days = flags.retentionDays ?? DEFAULT_RETENTION_DAYS;
   // With the state table, snapshots that a migration or durability change in flight names are kept.
   const table = tableOf(flags);
   const store = table === undefined ? undefined : stateStoreOf(flags, table);
@@ -89,8 +88,8 @@ export function addSnapshot(parent: CommandUnknownOpts, context: CommandContext)
   const snapshot = parent.command('snapshot').description("This app's tagged snapshots.");
   withOutput(withAws(snapshot.command('create')), 'rows')
     .description('Snapshot a replication group now, tagged as ours (expired by `snapshot cleanup`).')
-    .argument('<replication-group-id>')
-    .option('--reason <text>', 'why (the guardrails:reason tag)', 'manual')
+    .argument(...GROUP_ARGUMENT, parseGroupId)
+    .option('--reason <text>', 'why (the guardrails:reason tag)', parseReason, 'manual')
     .action(async (group, flags) => {
       context.exit.code = await create(group, flags, context.io, context.now);
     });
@@ -103,7 +102,7 @@ export function addSnapshot(parent: CommandUnknownOpts, context: CommandContext)
     .description(
       "Delete our snapshots past the retention (never a group's newest); a dry run unless --apply.",
     )
-    .option('--retention-days <days>', 'keep snapshots younger than this', '14')
+    .option('--retention-days <days>', 'keep snapshots younger than this (default 14)', parseRetentionDays)
     .option('--apply', 'delete (default: only show what would be deleted)')
     .action(async (flags) => {
       context.exit.code = await cleanup(flags, context.io, context.now);

@@ -12,6 +12,13 @@ import { UPGRADE_ERRORS } from '../../shared/domain/workflow/index.js';
 import { stopUnderLock } from '../../shared/jobs/workflow/abort.js';
 import { clip } from '../../shared/runtime/echo.js';
 import { InputValidationError } from '../../shared/runtime/errors.js';
+import {
+  GROUP_ARGUMENT,
+  parseApprovalTimeout,
+  parseGroupId,
+  parseReason,
+  parseStateMachineArn,
+} from '../arguments.js';
 import { EXIT, emitResult, type OutputFlags, withOutput } from '../io.js';
 import { withAws, withTable } from '../options.js';
 import { type RunnerContext, WORKFLOWS } from '../workflow-runner.js';
@@ -133,13 +140,21 @@ function addStart(upgrade: CommandUnknownOpts, context: CommandContext): void {
     .description(
       `Start a staged durability upgrade of a replication group (Step Functions${offersLocal ? ', or --local against the sandbox' : ''}).`,
     )
-    .argument('<replication-group-id>')
+    .argument(...GROUP_ARGUMENT, parseGroupId)
     .requiredOption('--target <durability>', 'the durability to reach: async or sync')
     .option('--allow <action...>', `steps that run without an approval: ${STAGED_ACTIONS.join(', ')}`)
     .option('--enforce', 'let the final Durability change run without an approval')
     .option('--dry-run', 'plan and stop: nothing changes')
-    .option('--approval-timeout <seconds>', 'stop without a decision after this long (each approval)')
-    .option('--state-machine-arn <arn>', 'the deployed state machine (default: $UPGRADE_STATE_MACHINE_ARN)');
+    .option(
+      '--approval-timeout <seconds>',
+      'stop without a decision after this long (each approval)',
+      parseApprovalTimeout,
+    )
+    .option(
+      '--state-machine-arn <arn>',
+      'the deployed state machine (default: $UPGRADE_STATE_MACHINE_ARN)',
+      parseStateMachineArn,
+    );
   if (offersLocal)
     command.option('--local', 'run the state machine in this process against the sandbox (--endpoint-url)');
   command.action(async (group, flags) => {
@@ -149,12 +164,13 @@ function addStart(upgrade: CommandUnknownOpts, context: CommandContext): void {
       allow: flags.allow ?? [],
       enforce: flags.enforce === true,
       dryRun: flags.dryRun === true,
-      ...(flags.approvalTimeout === undefined
-        ? {}
-        : { approvalTimeoutSeconds: Number(flags.approvalTimeout) }),
+      ...(flags.approvalTimeout === undefined ? {} : { approvalTimeoutSeconds: flags.approvalTimeout }),
     };
     // --local is declared only when offered: read it by name.
-    context.exit.code = await start(raw, flags, command.getOptionValue('local') === true, context);
+    const local = command.getOptionValue('local') === true;
+    if (local && flags.stateMachineArn !== undefined)
+      throw new InputValidationError('--local and --state-machine-arn exclude each other: give one');
+    context.exit.code = await start(raw, flags, local, context);
   });
 }
 
@@ -166,7 +182,7 @@ export function addUpgrade(parent: CommandUnknownOpts, context: CommandContext):
   addStart(upgrade, context);
   withOutput(withTable(withAws(upgrade.command('status'))), 'rows')
     .description("A group's upgrade: the execution holding the group's lock, an approval wait.")
-    .argument('<replication-group-id>')
+    .argument(...GROUP_ARGUMENT, parseGroupId)
     .action(async (group, flags: verbs.TableFlags & OutputFlags) => {
       await emitResult(await status(runnerContext(flags, context.io.stdout), group), flags, context.io);
       context.exit.code = EXIT.compliant;
@@ -185,9 +201,13 @@ export function addUpgrade(parent: CommandUnknownOpts, context: CommandContext):
     .description(
       `Abort a running upgrade. An approval waiting is rejected (${UPGRADE_ERRORS.rejected}, the reason says aborted) and the execution releases the group. Otherwise its execution is stopped (StopExecution, --state-machine-arn or $UPGRADE_STATE_MACHINE_ARN): ${STOP_NOTE}.`,
     )
-    .argument('<replication-group-id>')
-    .requiredOption('--reason <text>', 'why')
-    .option('--state-machine-arn <arn>', 'the deployed state machine (default: $UPGRADE_STATE_MACHINE_ARN)')
+    .argument(...GROUP_ARGUMENT, parseGroupId)
+    .requiredOption('--reason <text>', 'why', parseReason)
+    .option(
+      '--state-machine-arn <arn>',
+      'the deployed state machine (default: $UPGRADE_STATE_MACHINE_ARN)',
+      parseStateMachineArn,
+    )
     .action(async (group, flags) => {
       const said = await abort(runnerContext(flags, context.io.stdout), context, group, flags.reason);
       const row = { replicationGroupId: group, result: said };

@@ -14,6 +14,11 @@ export interface RetentionDecision<Snapshot extends RetainedSnapshot> {
 
 const DAY_MS = 86_400_000;
 
+/** The fewest and most days our snapshots are kept (`snapshotRetentionDays`, `--retention-days`). */
+export const SNAPSHOT_RETENTION_DAYS = { min: 1, max: 3650 } as const;
+/** Days kept unless the policy or the flag says otherwise. */
+export const DEFAULT_RETENTION_DAYS = 14;
+
 /**
  * Which of the app's own snapshots have outlived the retention: older than `retentionDays`,
  * `available` (one still being created cannot be judged), never the newest *available* one

@@ -7,6 +7,7 @@
 import * as z from 'zod';
 import { echo } from '../runtime/echo.js';
 import type { Finding } from './finding.js';
+import { idSchema } from './ids.js';
 import { strictObject } from './strict-object.js';
 
 /** One account in one region. */
@@ -19,15 +20,16 @@ export interface Target {
 export const DEFAULT_MEMBER_ROLE = 'elasticache-guardrails-member';
 /** Targets scanned at once unless told otherwise. */
 export const DEFAULT_TARGET_CONCURRENCY = 10;
+/** The fewest and most targets scanned at once (the policy's `concurrency`, `--concurrency`). */
+export const TARGET_CONCURRENCY = { min: 1, max: 1000 } as const;
 /** Every region an account has enabled (read from the account itself). */
 export const ALL_ENABLED = 'all-enabled';
 
 export const accountIdSchema = z
   .string()
   .regex(/^\d{12}$/, { error: (issue) => `expected a 12-digit account id, got ${echo(issue.input)}` });
-export const regionSchema = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, {
-  error: (issue) => `expected a region such as eu-west-1, got ${echo(issue.input)}`,
-});
+/** A region of the SDK's partition data (regions.ts): a typo is refused with the nearest name. */
+export const regionSchema = idSchema('region');
 const ouIdSchema = z.string().regex(/^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/, {
   error: (issue) => `expected an OU id (ou-…) or root id (r-…), got ${echo(issue.input)}`,
 });
@@ -49,7 +51,12 @@ export const targetsSchema = strictObject({
   regions: z.union([z.literal(ALL_ENABLED), z.array(regionSchema).min(1)]),
   roleName: roleNameSchema.default(DEFAULT_MEMBER_ROLE),
   /** Targets scanned at once. */
-  concurrency: z.number().int().min(1).max(1000).default(DEFAULT_TARGET_CONCURRENCY),
+  concurrency: z
+    .number()
+    .int()
+    .min(TARGET_CONCURRENCY.min)
+    .max(TARGET_CONCURRENCY.max)
+    .default(DEFAULT_TARGET_CONCURRENCY),
 }).refine((targets) => (targets.accounts === undefined) !== (targets.organization === undefined), {
   error: 'give either accounts or organization',
 });

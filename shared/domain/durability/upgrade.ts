@@ -7,11 +7,14 @@ import * as z from 'zod';
 import { InputValidationError } from '../../runtime/errors.js';
 import { parseInput } from '../../runtime/zod-issues.js';
 import { EXECUTION_QUOTAS, HISTORY_EVENTS, POLL_LOOK_EVENTS } from '../execution-history.js';
+import { idSchema } from '../ids.js';
 import { DURABILITY_LEVELS } from '../resource.js';
 import { strictObject } from '../strict-object.js';
-import { type PollSchedule, WAIT_BUDGET_SECONDS } from '../workflow/index.js';
-import { DURABLE_MIN_VALKEY } from './eligibility.js';
+import { APPROVAL_TIMEOUT_SECONDS, type PollSchedule, WAIT_BUDGET_SECONDS } from '../workflow/index.js';
+import { compareVersions, DURABLE_MIN_VALKEY } from './eligibility.js';
 import { type DurabilityPlan, type PlanOptions, type PlanStep, STAGED_ACTIONS } from './readiness.js';
+
+const DURABLE_MIN = `${DURABLE_MIN_VALKEY[0]}.${DURABLE_MIN_VALKEY[1]}`;
 
 const schedule = (firstWaitSeconds: number, maxWaitSeconds: number, maxAttempts: number) =>
   strictObject({
@@ -21,12 +24,7 @@ const schedule = (firstWaitSeconds: number, maxWaitSeconds: number, maxAttempts:
   }).default({ firstWaitSeconds, maxWaitSeconds, maxAttempts });
 
 export const upgradeInputSchema = strictObject({
-  replicationGroupId: z
-    .string()
-    .regex(
-      /^[a-zA-Z][a-zA-Z0-9-]{0,39}$/,
-      'must be a replication group id (letter first, 1-40 letters, digits, hyphens)',
-    ),
+  replicationGroupId: idSchema('replication group id'),
   target: z.enum(DURABILITY_LEVELS).exclude(['disabled']),
   /** Steps that run without an approval (the policy's `durability.stagedChanges.allow`). */
   allow: z.array(z.enum(STAGED_ACTIONS)).default([]),
@@ -35,15 +33,19 @@ export const upgradeInputSchema = strictObject({
   /** Plan and stop: nothing is locked for long, nothing changes. */
   dryRun: z.boolean().default(false),
   durabilitySwitch: z.enum(['online', 'creation-only']).default('online'),
+  /** The Valkey version an engine step goes to: durability needs {@link DURABLE_MIN_VALKEY} or later. */
   engineVersion: z
     .string()
-    .regex(/^\d+\.\d+$/, 'must be a Valkey version such as 9.0')
-    .default(`${DURABLE_MIN_VALKEY[0]}.${DURABLE_MIN_VALKEY[1]}`),
+    .regex(/^\d{1,3}\.\d{1,3}$/, 'must be a Valkey version such as 9.0')
+    .refine((version) => compareVersions(version, DURABLE_MIN) >= 0, {
+      error: (issue) => `valkey ${String(issue.input)} is below ${DURABLE_MIN}, the first with durability`,
+    })
+    .default(DURABLE_MIN),
   approvalTimeoutSeconds: z
     .number()
     .int()
-    .min(60)
-    .max(7 * 86_400)
+    .min(APPROVAL_TIMEOUT_SECONDS.min)
+    .max(APPROVAL_TIMEOUT_SECONDS.max)
     .default(43_200),
   /**
    * A step's modification is looked at 60 s after it, doubling to 15 min: a 2-hour step in
@@ -115,6 +117,27 @@ export function planOptionsOf(input: UpgradeInput): PlanOptions {
     durabilitySwitch: input.durabilitySwitch,
     engineVersion: input.engineVersion,
   };
+}
+
+/**
+ * Why the input's engine version cannot be used on `group`: it is below the version the group
+ * runs (an engine step would be a downgrade, which ElastiCache does not do online). Undefined
+ * when it can. Checked at the first step that reads the group, before anything changes.
+ *
+ * @example
+ * engineVersionRefusal({ id: 'orders', engine: 'valkey', engineVersion: '9.2' }, '9.0');
+ * // 'engineVersion 9.0 is below the valkey 9.2 orders runs: an upgrade never downgrades (give 9.2 or later)'
+ */
+export function engineVersionRefusal(
+  group: { id: string; engine?: string; engineVersion?: string },
+  engineVersion: string,
+): string | undefined {
+  // Redis OSS versions go to Valkey (7.2 to 9.0); any Redis OSS version is below a durable Valkey.
+  if (group.engine !== 'valkey' || group.engineVersion === undefined) return undefined;
+  // A patch level (8.0.1) is the service's; the input names major.minor.
+  const running = group.engineVersion.split('.').slice(0, 2).join('.');
+  if (compareVersions(engineVersion, running) >= 0) return undefined;
+  return `engineVersion ${engineVersion} is below the valkey ${running} ${group.id} runs: an upgrade never downgrades (give ${running} or later)`;
 }
 
 /** What one look at the group decides. */

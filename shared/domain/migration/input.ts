@@ -8,7 +8,13 @@ import * as z from 'zod';
 import { InputValidationError } from '../../runtime/errors.js';
 import { parseInput } from '../../runtime/zod-issues.js';
 import { EXECUTION_QUOTAS, HISTORY_EVENTS, POLL_LOOK_EVENTS } from '../execution-history.js';
-import { type PollSchedule, pollScheduleSchema, WAIT_BUDGET_SECONDS } from '../workflow/index.js';
+import { idSchema } from '../ids.js';
+import {
+  APPROVAL_TIMEOUT_SECONDS,
+  type PollSchedule,
+  pollScheduleSchema,
+  WAIT_BUDGET_SECONDS,
+} from '../workflow/index.js';
 
 /** The wait loops of the state machine, each polled with its own schedule. */
 export const POLL_LOOPS = ['snapshot', 'test', 'sync', 'complete', 'abort', 'durability'] as const;
@@ -39,12 +45,7 @@ const endpoint = z.strictObject({
 export type CustomerEndpoint = z.infer<typeof endpoint>;
 
 export const migrationInputSchema = z.strictObject({
-  replicationGroupId: z
-    .string()
-    .regex(
-      /^[a-zA-Z][a-zA-Z0-9-]{0,39}$/,
-      'must be a replication group id (letter first, 1-40 letters, digits, hyphens)',
-    ),
+  replicationGroupId: idSchema('replication group id'),
   customerEndpoints: z
     .array(endpoint)
     .min(1, 'at least one endpoint is required')
@@ -61,8 +62,8 @@ export const migrationInputSchema = z.strictObject({
   approvalTimeoutSeconds: z
     .number()
     .int()
-    .min(60)
-    .max(7 * 86_400)
+    .min(APPROVAL_TIMEOUT_SECONDS.min)
+    .max(APPROVAL_TIMEOUT_SECONDS.max)
     .default(86_400),
   /** How far (bytes of replication offset) the target may trail the source and count as in sync. */
   maxLagBytes: z.number().int().min(0).default(1_048_576),

@@ -3,6 +3,7 @@ import { clip, echo } from '../../runtime/echo.js';
 import { checkShape } from '../checks/registry.js';
 import { compileGlob, GlobError } from '../glob.js';
 import { CLUSTER_MODES, RESOURCE_TYPES } from '../resource.js';
+import { DEFAULT_RETENTION_DAYS, SNAPSHOT_RETENTION_DAYS } from '../snapshot-retention.js';
 import { strictObject } from '../strict-object.js';
 import { targetsSchema } from '../targets.js';
 
@@ -71,7 +72,12 @@ const exemptionSchema = strictObject({
 const settingsSchema = strictObject({
   maxActionsPerRun: z.number().int().min(0).max(1000).default(10),
   maxAlertsPerRun: z.number().int().min(1).max(1000).default(20),
-  snapshotRetentionDays: z.number().int().min(1).max(3650).default(14),
+  snapshotRetentionDays: z
+    .number()
+    .int()
+    .min(SNAPSHOT_RETENTION_DAYS.min)
+    .max(SNAPSHOT_RETENTION_DAYS.max)
+    .default(DEFAULT_RETENTION_DAYS),
   /**
    * Whether durability can be turned on for an existing group (`online`, the user guide's
    * "Changing durability on an existing cluster") or only chosen at creation (`creation-only`,
@@ -87,7 +93,7 @@ export const policySchema = strictObject({
   settings: settingsSchema.default({
     maxActionsPerRun: 10,
     maxAlertsPerRun: 20,
-    snapshotRetentionDays: 14,
+    snapshotRetentionDays: DEFAULT_RETENTION_DAYS,
     durabilitySwitch: 'online',
   }),
   rules: z.array(ruleSchema).min(1),

@@ -54,6 +54,8 @@ export type MigrationErrorName = (typeof MIGRATION_ERRORS)[keyof typeof MIGRATIO
 export const UPGRADE_ERRORS = {
   ...WORKFLOW_ERRORS,
   locked: 'UpgradeLocked',
+  /** The input's engineVersion is below the version the group runs: refused at Lock, nothing changed. */
+  downgrade: 'EngineDowngrade',
   /** The plan is a rebuild, or facts it needs are missing: nothing can run online. */
   blocked: 'UpgradeBlocked',
   /** While a step waited for approval the group changed: its plan no longer starts with it. */

@@ -11,6 +11,9 @@ import * as z from 'zod';
  */
 export const WAIT_BUDGET_SECONDS = 13 * 86_400;
 
+/** How long one approval may wait, in seconds (`approvalTimeoutSeconds`, `--approval-timeout`). */
+export const APPROVAL_TIMEOUT_SECONDS = { min: 60, max: 7 * 86_400 } as const;
+
 /** One wait loop's schedule, as an execution's input may give it. */
 export const pollScheduleSchema = z.strictObject({
   /** Seconds of the first wait; each later wait doubles, up to `maxWaitSeconds`. */

@@ -12,6 +12,7 @@ import { createParameterGroupCopy, readParameterGroupsInto } from '../../aws/par
 import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
 import { type DurabilityPlan, planDurability } from '../../domain/durability/readiness.js';
 import {
+  engineVersionRefusal,
   nextUpgradeLook,
   parseUpgradeInput,
   planOptionsOf,
@@ -96,6 +97,10 @@ async function lock(context: Context) {
   const { deps, execution, state } = context;
   const groupId = state.input.replicationGroupId;
   const group = await readGroup(deps, groupId);
+  // The group's version is known only now: a downgrade is refused before anything is held.
+  const downgrade = engineVersionRefusal(group, state.input.engineVersion);
+  if (downgrade !== undefined)
+    throw new UpgradeError(UPGRADE_ERRORS.downgrade, `${downgrade}; nothing was changed`);
   const now = deps.now();
   // The lock and the lease name the pre-upgrade snapshot: snapshot cleanup keeps it while they live.
   const snapshotName = snapshotNameOf(groupId, execution);

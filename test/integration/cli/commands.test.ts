@@ -258,7 +258,7 @@ describe('guardrails snapshot', () => {
       }),
     ]);
     expect(cleanup.code).toBe(EXIT.usage);
-    expect(cleanup.err).toContain('--retention-days 0: expected a whole number of days >= 1');
+    expect(cleanup.err).toContain('--retention-days "0": expected a whole number from 1 to 3650 days');
     expect(stack.emulator.model.snapshots.has(name)).toBe(true);
   });
 });

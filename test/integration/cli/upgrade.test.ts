@@ -137,7 +137,10 @@ describe('guardrails upgrade (--local against the sandbox)', () => {
   it.each([
     [['--target', 'disabled'], /invalid upgrade input: target/],
     [['--target', 'sync', '--allow', 'reboot'], /allow\.0/],
-    [['--target', 'sync', '--approval-timeout', '5'], /approvalTimeoutSeconds/],
+    [
+      ['--target', 'sync', '--approval-timeout', '5'],
+      /--approval-timeout "5": expected a whole number from 60/,
+    ],
   ])('refuses %j naming the field, before any call', async (flags, message) => {
     const calls = stack.emulator.faults.log.length;
 

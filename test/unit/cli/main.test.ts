@@ -173,7 +173,7 @@ describe('Function: runCli', () => {
 
       expect(code).toBe(EXIT.usage);
       expect(io.err()).toBe(
-        'guardrails: invalid environment: AWS_REGION: expected an AWS region such as us-east-1 or eu-west-1 (got "us east 1")\n',
+        'guardrails: invalid environment: AWS_REGION: "us east 1" is not a region; did you mean us-east-1? (got "us east 1")\n',
       );
       expect(elasticache.calls()).toHaveLength(0);
     });

@@ -94,10 +94,12 @@ describe('guardrails migration, against Step Functions', () => {
       output: undefined,
     });
 
-    const { code, out } = await cli(['migration', 'status', 'orders', '--execution-arn', `${ARN}:orders-1`]);
+    const execution =
+      'arn:aws:states:eu-west-1:123456789012:execution:elasticache-guardrails-prod-migration:orders-1';
+    const { code, out } = await cli(['migration', 'status', 'orders', '--execution-arn', execution]);
 
     expect(code).toBe(EXIT.compliant);
-    expect(sfn.commandCalls(DescribeExecutionCommand)[0]?.args[0].input.executionArn).toBe(`${ARN}:orders-1`);
+    expect(sfn.commandCalls(DescribeExecutionCommand)[0]?.args[0].input.executionArn).toBe(execution);
     expect(JSON.parse(out)).toMatchObject({
       replicationGroupId: 'orders',
       running: false,

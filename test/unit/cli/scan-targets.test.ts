@@ -291,7 +291,10 @@ describe('Command: scan over targets', () => {
   it.each([
     [['--accounts', '12', '--regions', 'eu-west-1'], '--accounts: expected a 12-digit account id'],
     [['--ou', 'ou-abcd-12345678', '--regions', 'eu-west-1'], '--ou needs --org'],
-    [['--concurrency', '0', '--regions', 'eu-west-1'], "option '--concurrency <n>' argument '0' is invalid"],
+    [
+      ['--concurrency', '0', '--regions', 'eu-west-1'],
+      '--concurrency "0": expected a whole number from 1 to 1000',
+    ],
     [['--regions', 'eu-west-1', '--input', 'groups.json'], '--input reads one account'],
   ])('exits 2 on %j naming the flag', async (args, message) => {
     const { code, err } = await scan(...args);

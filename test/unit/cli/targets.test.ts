@@ -127,7 +127,7 @@ describe('Function: targetRunOf', () => {
 
   it.each([
     [{ accounts: ['12'], regions: ['eu-west-1'] }, /^--accounts: expected a 12-digit account id, got "12"$/],
-    [{ accounts: ['111111111111'], regions: ['eu-west-1', 'Mars'] }, /^--regions: expected a region/],
+    [{ accounts: ['111111111111'], regions: ['eu-west-1', 'Mars'] }, /^--regions: "Mars" is not a region/],
     [{ regions: ['all', 'eu-west-1'] }, /^--regions: all stands alone/],
     [{ org: true as const, ou: ['finance'], regions: ['eu-west-1'] }, /^--ou: expected an OU id/],
     [

@@ -117,7 +117,7 @@ describe('Function: parseResourceEvent (account and region)', () => {
     ],
     [
       { account: '111111111111', region: 'Europe' },
-      'region: expected a region such as eu-west-1, got "Europe"',
+      'region: "Europe" is not a region (expected one such as us-east-1 or eu-west-1)',
     ],
     [{ account: '111111111111' }, 'region: is required with account (both or neither)'],
     [{ region: 'eu-west-1' }, 'account: is required with region (both or neither)'],
