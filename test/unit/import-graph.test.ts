@@ -25,7 +25,8 @@
  * (every migration function bundles it) is that and zod, and the workflow domain reaches nothing
  * outside its own folder. Nothing deployed (shared,
  * functions, bin) imports infra/local: the sandbox plugs in through endpoints and injected
- * runners. A function's manifest is read at build time (infra/manifests.cjs), never bundled:
+ * runners. The jobs take the SDK's clients as the adapters name them (shared/aws re-exports their
+ * types) and never import an `@aws-sdk/*` package themselves. A function's manifest is read at build time (infra/manifests.cjs), never bundled:
  * it is the one file under functions/ that names an infra module.
  */
 import path from 'node:path';
@@ -187,6 +188,17 @@ describe('Import graph', () => {
       .map(({ from, request }) => `${from} -> ${request}`);
     expect(packages.length).toBeGreaterThan(0);
     expect(impure).toEqual([]);
+  });
+
+  it('keeps the SDK in the adapters: no job imports @aws-sdk/*, not even a type', () => {
+    const imports = projectImports();
+    const sdk = ({ request }: { request: string }) => request.startsWith('@aws-sdk/');
+    const jobImports = imports.filter(({ from }) => layerOf(from) === 'jobs');
+    const leaks = jobImports.filter(sdk).map(({ from, request }) => `${from} -> ${request}`);
+    // The rule sees SDK imports where they belong (the adapters), and every job's imports.
+    expect(imports.filter((entry) => layerOf(entry.from) === 'aws' && sdk(entry)).length).toBeGreaterThan(0);
+    expect(jobImports.length).toBeGreaterThan(100);
+    expect(leaks).toEqual([]);
   });
 
   it('keeps the migration domain, which every migration function bundles, to zod and the pure domain', () => {
