@@ -6,7 +6,7 @@ import { Command, CommanderError } from '@commander-js/extra-typings';
 import { AwsCallError } from '../shared/aws/errors.js';
 import { StepFunctionsRunner } from '../shared/aws/step-functions.js';
 import { redactText } from '../shared/runtime/redact.js';
-import { type CommandContext, wallClock } from './commands/context.js';
+import { type CommandContext, wallClockNow } from './commands/context.js';
 import { addDrift } from './commands/drift.js';
 import { addMigration } from './commands/migration.js';
 import { addPlan } from './commands/plan.js';
@@ -69,7 +69,7 @@ export async function runCli(
   args: string[],
   io: CliIo,
   runners: WorkflowRunners = STEP_FUNCTIONS_RUNNERS,
-  now: CommandContext['now'] = wallClock,
+  now: CommandContext['now'] = wallClockNow,
 ): Promise<number> {
   const secret = externalIdOf(args);
   // The external id is a secret: no error or usage line may repeat it.

@@ -14,5 +14,5 @@ export interface CommandContext {
   now: (aws: AwsClientOptions) => Promise<Date>;
 }
 
-/** The wall clock, for the shipped CLI. */
-export const wallClock = async () => new Date();
+/** The wall clock as CommandContext['now'], for the shipped CLI (the sandbox CLI passes sandboxNow). */
+export const wallClockNow = async () => new Date();

@@ -3,7 +3,7 @@ import { EVENT_PATTERNS } from '../../shared/aws/event-patterns.js';
 import { RecheckQueue } from '../../shared/aws/recheck-queue.js';
 import { parseRecheckMessage, parseResourceEvent, type ResourceEvent } from '../../shared/domain/events.js';
 import { createDurabilityReactDeps } from '../../shared/jobs/durability/deps.js';
-import { homeTarget, MemberClients, reactToEvent } from '../../shared/jobs/durability/react.js';
+import { MemberClients, partialHomeTarget, reactToEvent } from '../../shared/jobs/durability/react.js';
 import { MEMBER_ENV, perMemberAccess } from '../../shared/jobs/member-env.js';
 import { envPositiveInt } from '../../shared/runtime/config.js';
 import { isSqsBatch, parseSqsBatch, processBatch } from '../../shared/runtime/sqs-batch.js';
@@ -32,7 +32,7 @@ const eventSchema = z
 
 /** A batch answers which records failed (ReportBatchItemFailures), so only those come back. */
 export const handler = durability.handler({ eventSchema, onFinalError: 'drop' }, async (event, context) => {
-  const home = homeTarget(context.invokedFunctionArn, durability.config.AWS_REGION);
+  const home = partialHomeTarget(context.invokedFunctionArn, durability.config.AWS_REGION);
   const react = async (resource: ResourceEvent) => {
     const settings = await durability.settings();
     const members = membersFor(settings.policy);

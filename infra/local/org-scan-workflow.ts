@@ -24,7 +24,7 @@ import {
   type OrgScanSummary,
   summarizeScan,
 } from '../../shared/jobs/org-scan.js';
-import { scanTarget, type TargetRun, type TargetScanDeps } from '../../shared/jobs/target-scan.js';
+import { scanTarget, type TargetScanDeps, type TargetScanOutcome } from '../../shared/jobs/target-scan.js';
 import { createLogger } from '../../shared/runtime/logger.js';
 import { STATE_TABLE } from './dynamo.js';
 import {
@@ -70,7 +70,7 @@ export interface OrgScanRun {
   /** The execution's output. */
   summary: OrgScanSummary;
   /** Every target's run that returned, by `<account>/<region>`, with its findings. */
-  runs: Map<string, TargetRun>;
+  runs: Map<string, TargetScanOutcome>;
   execution: LocalRunResult;
 }
 
@@ -113,7 +113,7 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
       : {}),
   };
   const settings = { policy: options.policy, dryRun: options.dryRun ?? true };
-  const runs = new Map<string, TargetRun>();
+  const runs = new Map<string, TargetScanOutcome>();
   const orgScan: LocalTask = async (event) => {
     const input = event as unknown as {
       action: string;

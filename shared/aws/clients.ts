@@ -3,6 +3,9 @@ import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-
 import type { AwsCredentialIdentityProvider, MiddlewareStack } from '@smithy/types';
 import { guardMutations, nameEndpointOnNetworkErrors } from './mutation.js';
 
+/** The SDK's ElastiCache client, named here so that jobs take it without importing the SDK. */
+export type { ElastiCacheClient };
+
 /**
  * How every SDK client of this app is built. Endpoint and region come from the SDK's own
  * settings (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_REGION`) unless given:

@@ -3,6 +3,9 @@ import type { CacheNodeRef } from '../domain/resource.js';
 import { type AwsClientOptions, createClient } from './clients.js';
 import { awsCall } from './errors.js';
 
+/** The SDK's CloudWatch client, named here so that jobs take it without importing the SDK. */
+export type { CloudWatchClient };
+
 /** What CloudWatch says of a durable group's transactional log over the last few minutes. */
 export interface DurabilityHealth {
   /** Highest `DurabilityLag` (ms) over the group's nodes; writes are rejected near 10 000 ms. */

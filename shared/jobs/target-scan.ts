@@ -74,7 +74,7 @@ export function failedTarget(target: Target, error: Finding): TargetResult {
 }
 
 /** A target's run: its result, and its findings for the function's metrics (never in the result). */
-export interface TargetRun {
+export interface TargetScanOutcome {
   result: TargetResult;
   findings: Finding[];
 }
@@ -136,7 +136,7 @@ export async function scanTarget(
   deps: TargetScanDeps,
   settings: DurabilityJobSettings,
   target: Target,
-): Promise<TargetRun> {
+): Promise<TargetScanOutcome> {
   if (deps.members === undefined && target.account !== deps.home.account)
     throw new InputValidationError(
       `target: account ${target.account} is not this deployment's (${deps.home.account}) and the policy names no targets (settings.targets)`,

@@ -21,9 +21,12 @@
  *
  * The domain is pure: besides three runtime modules that do no I/O and import no other layer
  * (typed errors, how a value is echoed in a message, how zod's issues are written) it reads only
- * the packages in DOMAIN_PACKAGES, none of which does I/O either. Nothing deployed (shared,
+ * the packages in DOMAIN_PACKAGES, none of which does I/O either; what the migration domain reaches
+ * (every migration function bundles it) is that and zod, and the workflow domain reaches nothing
+ * outside its own folder. Nothing deployed (shared,
  * functions, bin) imports infra/local: the sandbox plugs in through endpoints and injected
- * runners. A function's manifest is read at build time (infra/manifests.cjs), never bundled:
+ * runners. The jobs take the SDK's clients as the adapters name them (shared/aws re-exports their
+ * types) and never import an `@aws-sdk/*` package themselves. A function's manifest is read at build time (infra/manifests.cjs), never bundled:
  * it is the one file under functions/ that names an infra module.
  */
 import path from 'node:path';
@@ -128,6 +131,26 @@ function projectImports() {
   });
 }
 
+/**
+ * What `entry` reaches, following every import (type-only ones included): the project files
+ * (itself among them) and the packages they import.
+ */
+function reachedFrom(entry: string) {
+  const imports = projectImports();
+  const files = new Set([entry]);
+  const packages = new Set<string>();
+  const queue = [entry];
+  for (const file of queue)
+    for (const { to, request } of imports.filter(({ from }) => from === file)) {
+      if (to === null || layerOf(to) === undefined) packages.add(packageName(request));
+      else if (!files.has(to)) {
+        files.add(to);
+        queue.push(to);
+      }
+    }
+  return { files: [...files], packages: [...packages].sort() };
+}
+
 describe('Import graph', () => {
   it('reads every source file of every layer, and resolves every relative import', () => {
     const files = Object.keys(tree).map(relative);
@@ -165,5 +188,33 @@ describe('Import graph', () => {
       .map(({ from, request }) => `${from} -> ${request}`);
     expect(packages.length).toBeGreaterThan(0);
     expect(impure).toEqual([]);
+  });
+
+  it('keeps the SDK in the adapters: no job imports @aws-sdk/*, not even a type', () => {
+    const imports = projectImports();
+    const sdk = ({ request }: { request: string }) => request.startsWith('@aws-sdk/');
+    const jobImports = imports.filter(({ from }) => layerOf(from) === 'jobs');
+    const leaks = jobImports.filter(sdk).map(({ from, request }) => `${from} -> ${request}`);
+    // The rule sees SDK imports where they belong (the adapters), and every job's imports.
+    expect(imports.filter((entry) => layerOf(entry.from) === 'aws' && sdk(entry)).length).toBeGreaterThan(0);
+    expect(jobImports.length).toBeGreaterThan(100);
+    expect(leaks).toEqual([]);
+  });
+
+  it('keeps the migration domain, which every migration function bundles, to zod and the pure domain', () => {
+    const reached = reachedFrom('shared/domain/migration/index.ts');
+    const outside = reached.files.filter(
+      (file) => layerOf(file) !== 'domain' && !DOMAIN_RUNTIME.includes(file),
+    );
+    expect(reached.files.length).toBeGreaterThan(1);
+    expect(outside).toEqual([]);
+    // Node's built-ins weigh nothing in a bundle (which ones the domain may use is the rule above).
+    expect(reached.packages.filter((name) => !name.startsWith('node:'))).toEqual(['zod']);
+  });
+
+  it('keeps the workflow domain (the step machinery both workflows share) to its own folder', () => {
+    const reached = reachedFrom('shared/domain/workflow/index.ts');
+    expect(reached.files.length).toBeGreaterThan(1);
+    expect(reached.files.filter((file) => !file.startsWith('shared/domain/workflow/'))).toEqual([]);
   });
 });

@@ -132,7 +132,7 @@ interface StepShape {
  * `disabled → compatible` step, each preceded by the step that creates the custom copy it names
  * when that copy does not exist yet. Without facts (the group was not read) the steps stay as they are.
  */
-export function withParameterGroups<Step extends StepShape>(
+export function nameParameterGroups<Step extends StepShape>(
   group: {
     id: string;
     engine?: string;

@@ -16,7 +16,7 @@
 import { compareDurability, type DurabilityLevel, type Resource } from '../resource.js';
 import { compareVersions, DURABLE_MIN_VALKEY, DURABLE_NODE_FAMILIES } from './eligibility.js';
 import { durableLayout, durableNodeType, nodeCapacityGiB } from './node-types.js';
-import { withParameterGroups } from './parameter-groups.js';
+import { nameParameterGroups } from './parameter-groups.js';
 import { type RebuildRecipe, rebuildRecipe } from './rebuild.js';
 
 /** The online changes a policy may let run unattended (`durability.stagedChanges.allow`). */
@@ -278,7 +278,7 @@ function prerequisiteSteps(group: GroupFacts, options: PlanOptions): StepDraft[]
     group.clusterMode === 'compatible'
       ? [...clusterModeSteps(group), ...others]
       : [...others, ...clusterModeSteps(group)];
-  return withParameterGroups(group, steps, options.engineVersion, (draft) => draft as StepDraft);
+  return nameParameterGroups(group, steps, options.engineVersion, (draft) => draft as StepDraft);
 }
 
 /**

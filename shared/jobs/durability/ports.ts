@@ -4,8 +4,8 @@
  * scan.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { FleetClients } from '../../aws/clients.js';
+import type { CloudWatchClient } from '../../aws/durability-metrics.js';
 import type { EventPublisher } from '../../aws/notify.js';
 import type { StateStore } from '../../aws/state-store.js';
 import type { UpgradeStarter } from '../../domain/workflow/runner.js';

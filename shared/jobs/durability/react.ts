@@ -60,10 +60,11 @@ export interface ReactionDeps extends GroupCheckDeps {
 }
 
 /**
- * The function's own account and region: the account of its ARN (`arn:aws:lambda:<region>:<account>:…`)
- * and the region its own clients call (`AWS_REGION`).
+ * The function's own account and region, as far as known: the account of its ARN
+ * (`arn:aws:lambda:<region>:<account>:…`) and the region its own clients call (`AWS_REGION`),
+ * each undefined when missing. The org scan's `homeTarget` (org-scan.ts) refuses either missing.
  */
-export function homeTarget(invokedFunctionArn: string | undefined, region: string | undefined) {
+export function partialHomeTarget(invokedFunctionArn: string | undefined, region: string | undefined) {
   const account = invokedFunctionArn?.split(':')[4];
   return { account: account === '' ? undefined : account, region };
 }

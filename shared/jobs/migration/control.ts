@@ -3,7 +3,7 @@
  * TestMigration, StartMigration, CompleteMigration, and the abort (`Force=true`) of a
  * migration this execution started.
  */
-import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import type { ElastiCacheClient } from '../../aws/clients.js';
 import {
   completeMigration,
   type MigrationEndpoint,

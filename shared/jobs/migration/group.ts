@@ -1,4 +1,4 @@
-import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import type { ElastiCacheClient } from '../../aws/clients.js';
 import { readReplicationGroup } from '../../aws/elasticache.js';
 import type { Resource } from '../../domain/resource.js';
 import { MIGRATION_ERRORS } from '../../domain/workflow/index.js';

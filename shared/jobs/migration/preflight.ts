@@ -2,7 +2,7 @@
  * `migration-preflight`: validate the execution input, then take the group's migration lock
  * and check everything AWS would refuse later, before anything is created or changed.
  */
-import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import type { ElastiCacheClient } from '../../aws/clients.js';
 import type { MigrationEndpoint } from '../../aws/elasticache.js';
 import { readEngineVersionsInto } from '../../aws/engine-versions.js';
 import { StateStore } from '../../aws/state-store.js';

@@ -1,5 +1,5 @@
 /** `migration-snapshot`: the pre-migration snapshot, taken and waited for before anything changes. */
-import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import type { ElastiCacheClient } from '../../aws/clients.js';
 import { AwsCallError } from '../../aws/errors.js';
 import type { EventPublisher } from '../../aws/notify.js';
 import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';

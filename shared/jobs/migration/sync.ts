@@ -1,5 +1,5 @@
 /** `migration-sync`: whether the target has caught up with the source, and an operator's abort. */
-import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import type { ElastiCacheClient } from '../../aws/clients.js';
 import type { MigrationEndpoint } from '../../aws/elasticache.js';
 import type { EventPublisher } from '../../aws/notify.js';
 import { StateStore } from '../../aws/state-store.js';

@@ -5,11 +5,8 @@
  * The state store is built where it is used: importing its module at all bundles the
  * DynamoDB document client (lib-dynamodb is not marked free of side effects).
  */
-import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
-import type { MiddlewareStack } from '@smithy/types';
 import * as z from 'zod';
-import { type AwsClientOptions, createClient } from '../../aws/clients.js';
-import { guardMutations } from '../../aws/mutation.js';
+import { type AwsClientOptions, createElastiCacheClient, type ElastiCacheClient } from '../../aws/clients.js';
 import { AlertPublisher, EventPublisher } from '../../aws/notify.js';
 import { createFunctionBase } from '../function-base.js';
 
@@ -45,9 +42,7 @@ export const wallClock = () => new Date();
 
 /** ElastiCache, with changes never retried blindly (see shared/aws/mutation.ts). */
 export function elastiCacheOf(base: Pick<ClientBase, 'aws'>): ElastiCacheClient {
-  const client = createClient(ElastiCacheClient, base.aws);
-  guardMutations(client.middlewareStack as unknown as MiddlewareStack<object, object>);
-  return client;
+  return createElastiCacheClient(base.aws);
 }
 
 export const eventsOf = (base: ClientBase) => new EventPublisher(base.config.EVENT_BUS_NAME, base.aws);

@@ -4,7 +4,7 @@
  * bundles the DynamoDB document client, which the workflow functions without a state table must
  * not carry (see deps.ts).
  */
-import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import type { ElastiCacheClient } from '../../aws/clients.js';
 import type { AlertPublisher, EventPublisher } from '../../aws/notify.js';
 import { StateStore } from '../../aws/state-store.js';
 import { alertsOf, elastiCacheOf, eventsOf, wallClock, type workflowBase } from './deps.js';

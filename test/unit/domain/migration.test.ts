@@ -1,5 +1,3 @@
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import {
   inSync,
@@ -173,33 +171,5 @@ describe('Function: migrationTimings', () => {
       expect.objectContaining({ step: 'snapshot', seconds: 90 }),
       expect.objectContaining({ step: 'sync', endedAt: undefined, seconds: undefined }),
     ]);
-  });
-});
-
-describe('Module: shared/domain/migration', () => {
-  it('is pure: it bundles zod and nothing from the handler stack, the adapters or the jobs', async () => {
-    const entry = fileURLToPath(new URL('../../../shared/domain/migration/index.ts', import.meta.url));
-
-    const result = await build({
-      entryPoints: [entry],
-      bundle: true,
-      write: false,
-      metafile: true,
-      platform: 'node',
-      format: 'esm',
-      logLevel: 'silent',
-    });
-
-    const inputs = Object.keys(result.metafile.inputs);
-    const packages = new Set(
-      inputs
-        .map((path) => path.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1])
-        .filter((name) => name !== undefined),
-    );
-    expect([...packages]).toEqual(['zod']);
-    const own = inputs.filter((path) => !path.includes('node_modules'));
-    expect(
-      own.filter((path) => !/shared\/(domain\/|runtime\/(errors|echo|zod-issues)\.ts$)/.test(path)),
-    ).toEqual([]);
   });
 });

@@ -1,5 +1,3 @@
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { failureOf, firstPoll, nextPoll } from '../../../shared/domain/workflow/index.js';
 
@@ -31,26 +29,5 @@ describe('Function: failureOf', () => {
       error: 'Unknown',
       cause: 'the execution failed without an error',
     });
-  });
-});
-
-describe('Module: shared/domain/workflow', () => {
-  it('is pure: it bundles zod and nothing from the handler stack, the adapters or the jobs', async () => {
-    const entry = fileURLToPath(new URL('../../../shared/domain/workflow/index.ts', import.meta.url));
-
-    const result = await build({
-      entryPoints: [entry],
-      bundle: true,
-      write: false,
-      metafile: true,
-      platform: 'node',
-      format: 'esm',
-      logLevel: 'silent',
-    });
-
-    const inputs = Object.keys(result.metafile.inputs);
-    const own = inputs.filter((path) => !path.includes('node_modules'));
-    expect(own.length).toBeGreaterThan(0);
-    expect(own.filter((path) => !/shared\/domain\/workflow\//.test(path))).toEqual([]);
   });
 });

@@ -10,8 +10,8 @@ import { StateStore } from '../../../shared/aws/state-store.js';
 import type { ResourceEvent } from '../../../shared/domain/events.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import {
-  homeTarget,
   MemberClients,
+  partialHomeTarget,
   type ReactionDeps,
   reactToEvent,
   TargetReactionError,
@@ -51,7 +51,7 @@ function deps(): ReactionDeps {
     events: new EventPublisher(undefined, own),
     logger,
     holder: 'test',
-    home: homeTarget(`arn:aws:lambda:${HOME_REGION}:${CENTRAL}:function:react`, HOME_REGION),
+    home: partialHomeTarget(`arn:aws:lambda:${HOME_REGION}:${CENTRAL}:function:react`, HOME_REGION),
     members: new MemberClients(ACCESS, { region: HOME_REGION, credentials: async () => OWN_KEY }),
   };
 }
@@ -213,15 +213,15 @@ describe('Function: reactToEvent (where it acts)', () => {
   );
 });
 
-describe('Function: homeTarget', () => {
+describe('Function: partialHomeTarget', () => {
   it('takes the account from the function ARN and the region given', () => {
-    expect(homeTarget(`arn:aws:lambda:eu-west-1:${CENTRAL}:function:react`, 'eu-west-1')).toEqual({
+    expect(partialHomeTarget(`arn:aws:lambda:eu-west-1:${CENTRAL}:function:react`, 'eu-west-1')).toEqual({
       account: CENTRAL,
       region: 'eu-west-1',
     });
   });
 
   it('knows no account without an ARN (outside Lambda)', () => {
-    expect(homeTarget(undefined, 'eu-west-1')).toEqual({ account: undefined, region: 'eu-west-1' });
+    expect(partialHomeTarget(undefined, 'eu-west-1')).toEqual({ account: undefined, region: 'eu-west-1' });
   });
 });

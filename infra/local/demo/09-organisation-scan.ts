@@ -1,5 +1,5 @@
 /**
- * The organisation chapter of `npm start`: one deployment scans every account and region of a
+ * Chapter 9 of `npm start`, the organisation scan: one deployment scans every account and region of a
  * sandbox organisation (the central account and four members, two regions each) through
  * infra/org-scan.asl.yaml, the definition the deployment runs (runOrgScan), with one member's
  * role denied and one member's region disabled. Every account is read with the key STS issued
@@ -8,25 +8,17 @@
  * not touched.
  */
 import { readFileSync } from 'node:fs';
-import { DEFAULT_POLICY_PATH } from '../../cli/options.js';
-import { FINDING_STATUSES } from '../../shared/domain/finding.js';
-import { parsePolicy } from '../../shared/domain/policy/load.js';
-import type { Policy } from '../../shared/domain/policy/schema.js';
-import { targetName, targetsSchema } from '../../shared/domain/targets.js';
-import { startDynamo } from './dynamo.js';
-import { CENTRAL_ACCOUNT, memberAccounts, SANDBOX_REGIONS } from './emulator/accounts.js';
-import { seedFleet } from './emulator/fleet.js';
-import { type Emulator, startEmulator } from './emulator/server.js';
-import { type OrgScanRun, runOrgScan } from './org-scan-workflow.js';
-
-export interface OrganisationDemo {
-  /** Starts a chapter. */
-  say: (text: string) => void;
-  /** Prints one indented line. */
-  line: (text: string) => void;
-  /** Prints the sandbox CLI command that reproduces a step. */
-  reproduce: (args: string[]) => void;
-}
+import { DEFAULT_POLICY_PATH } from '../../../cli/options.js';
+import { FINDING_STATUSES } from '../../../shared/domain/finding.js';
+import { parsePolicy } from '../../../shared/domain/policy/load.js';
+import type { Policy } from '../../../shared/domain/policy/schema.js';
+import { targetName, targetsSchema } from '../../../shared/domain/targets.js';
+import { startDynamo } from '../dynamo.js';
+import { CENTRAL_ACCOUNT, memberAccounts, SANDBOX_REGIONS } from '../emulator/accounts.js';
+import { seedFleet } from '../emulator/fleet.js';
+import { type Emulator, startEmulator } from '../emulator/server.js';
+import { type OrgScanRun, runOrgScan } from '../org-scan-workflow.js';
+import type { Narration } from './narration.js';
 
 const MEMBERS = memberAccounts(4);
 const ACCOUNTS = [CENTRAL_ACCOUNT, ...MEMBERS];
@@ -106,7 +98,7 @@ function receivedByTarget(emulator: Emulator, from: number): Map<string, number>
 
 /** One row per target: findings by status, requests to it, ASFF findings its Security Hub took. */
 function showTable(
-  demo: OrganisationDemo,
+  demo: Narration,
   run: OrgScanRun,
   requests: Map<string, number>,
   received: Map<string, number>,
@@ -124,7 +116,7 @@ function showTable(
 }
 
 /** The failed targets, one line each: the error finding's code and the cause before the failed call's own message. */
-function showFailures(demo: OrganisationDemo, run: OrgScanRun) {
+function showFailures(demo: Narration, run: OrgScanRun) {
   for (const [name, { result }] of [...run.runs].sort(([a], [b]) => a.localeCompare(b))) {
     if (result.error === undefined) continue;
     demo.line(`  failed ${name}: ${result.error.observed}, ${result.error.reason.split(': ')[0]}`);
@@ -132,7 +124,7 @@ function showFailures(demo: OrganisationDemo, run: OrgScanRun) {
 }
 
 /** Who signed what: the requests to the targets, the keys they carried, the AssumeRole calls. */
-function showKeys(demo: OrganisationDemo, emulator: Emulator, requests: ReturnType<typeof requestsByTarget>) {
+function showKeys(demo: Narration, emulator: Emulator, requests: ReturnType<typeof requestsByTarget>) {
   const perAccount = [...requests.keys.values()].map((keys) => keys.size);
   demo.line(
     `${requests.own} of ${requests.total - requests.home} requests to the other targets signed with a key STS issued for the target's own account: ${sum(perAccount)} keys for ${perAccount.length} accounts (an account's regions share its key)`,
@@ -157,9 +149,9 @@ function showKeys(demo: OrganisationDemo, emulator: Emulator, requests: ReturnTy
  * requests were signed with, Security Hub imports), and the commands that do it again from a shell.
  *
  * @example
- * await showOrganisationScan({ say, line, reproduce });
+ * await organisationScan(narration());
  */
-export async function showOrganisationScan(demo: OrganisationDemo): Promise<void> {
+export async function organisationScan(demo: Narration): Promise<void> {
   demo.say('One deployment, many accounts and regions: the organisation scan of infra/org-scan.asl.yaml');
   const { emulator, dynamo } = await organisationSandbox();
   try {
