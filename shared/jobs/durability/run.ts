@@ -4,9 +4,10 @@
  */
 import { setDurability } from '../../aws/elasticache.js';
 import { AwsCallError } from '../../aws/errors.js';
-import { DETAIL_TYPES, type OutgoingEvent } from '../../aws/notify.js';
+import type { FindingOutbox } from '../../aws/finding-store.js';
+import { DETAIL_TYPES, type DetailType, eventId, type PendingEvent } from '../../aws/notify.js';
 import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
-import { durabilityLeaseKey } from '../../aws/state-keys.js';
+import { durabilityLeaseKey, findingKey, type StoredFinding } from '../../aws/state-keys.js';
 import type { Lease } from '../../aws/state-store.js';
 import { nameTaken } from '../../aws/upgrade-starter.js';
 import {
@@ -42,9 +43,13 @@ const SKIPPED: ReadonlySet<string> = new Set([
   REMEDIATION_ACTIONS.deferred,
 ]);
 
+/** A finding's place in the state table, the key of its events within a run. */
+const keyOf = (finding: Finding) => Object.values(findingKey(finding)).join('/');
+
 /** One run's work: the events it emits and the leases it touches. */
 export class EnforcementRun {
-  readonly events: OutgoingEvent[] = [];
+  /** The events of this run's steps, stored with their finding by {@link record}, and its transitions'. */
+  readonly events: PendingEvent[] = [];
   readonly #deps: GroupCheckDeps;
   readonly now: Date;
 
@@ -53,8 +58,19 @@ export class EnforcementRun {
     this.now = deps.now?.() ?? new Date();
   }
 
-  #emit(detailType: OutgoingEvent['detailType'], finding: Finding, extra: object = {}): void {
-    this.events.push({ detailType, detail: { finding, ...extra }, resources: [finding.arn] });
+  /** An event about `finding`; `about` names what it belongs to (the lease's acquiredAt, the execution). */
+  #event(detailType: DetailType, finding: Finding, about: string, extra: object = {}): PendingEvent {
+    return {
+      detailType,
+      detail: { finding, ...extra },
+      resources: [finding.arn],
+      id: eventId(detailType, finding.arn, finding.rule, finding.check, about),
+      createdAt: this.now.toISOString(),
+    };
+  }
+
+  #emit(detailType: DetailType, finding: Finding, about: string, extra: object = {}): void {
+    this.events.push(this.#event(detailType, finding, about, extra));
   }
 
   #after(ms: number): Date {
@@ -77,7 +93,8 @@ export class EnforcementRun {
     const until = this.#after(changeWindowMs(details));
     if (!(await this.#deps.store.acquireLease(key, this.#deps.holder, until, this.now, details)))
       return note(finding, REMEDIATION_ACTIONS.inProgress, 'another run is making this change');
-    if (!change.snapshotBeforeChange) return this.#modify(finding, resource, key, details);
+    const acquiredAt = this.now.toISOString();
+    if (!change.snapshotBeforeChange) return this.#modify(finding, resource, key, details, acquiredAt);
     const name = snapshotName(resource.id, this.now);
     try {
       const snapshot = await createSnapshot(
@@ -91,7 +108,7 @@ export class EnforcementRun {
       await this.#deps.store.releaseLease(key);
       return this.#failedCall(finding, error);
     }
-    this.#emit(DETAIL_TYPES.remediationStarted, finding, { target, snapshotName: name });
+    this.#emit(DETAIL_TYPES.remediationStarted, finding, acquiredAt, { target, snapshotName: name });
     return note(
       finding,
       REMEDIATION_ACTIONS.snapshotStarted,
@@ -121,7 +138,7 @@ export class EnforcementRun {
         allow,
         enforce: true,
       });
-      this.#emit(DETAIL_TYPES.remediationStarted, finding, { target, upgradeExecution: execution });
+      this.#emit(DETAIL_TYPES.remediationStarted, finding, name, { target, upgradeExecution: execution });
       return note(
         finding,
         REMEDIATION_ACTIONS.upgradeStarted,
@@ -134,7 +151,13 @@ export class EnforcementRun {
     }
   }
 
-  async #modify(finding: Finding, resource: Resource, key: string, details: RemediationDetails) {
+  async #modify(
+    finding: Finding,
+    resource: Resource,
+    key: string,
+    details: RemediationDetails,
+    acquiredAt: string,
+  ) {
     const { target, applyImmediately } = details;
     let answer: 'answered' | 'confirmed' | 'unknown';
     try {
@@ -157,7 +180,10 @@ export class EnforcementRun {
           refusalAction(details.from, error.fault),
           `ModifyReplicationGroup refused: ${error.message}`,
         );
-        this.#emit(DETAIL_TYPES.remediationFailed, refused, { target: details.target, fault: error.fault });
+        this.#emit(DETAIL_TYPES.remediationFailed, refused, acquiredAt, {
+          target: details.target,
+          fault: error.fault,
+        });
         return refused;
       } else {
         await this.#deps.store.releaseLease(key);
@@ -170,7 +196,7 @@ export class EnforcementRun {
       { phase: 'modify-requested', requestedAt: this.now.toISOString() },
     );
     if (details.snapshotName === undefined) {
-      this.#emit(DETAIL_TYPES.remediationStarted, finding, { target: details.target });
+      this.#emit(DETAIL_TYPES.remediationStarted, finding, acquiredAt, { target: details.target });
     }
     const request = `ModifyReplicationGroup(Durability=${details.target}, ApplyImmediately=${details.applyImmediately})`;
     if (answer === 'unknown')
@@ -216,7 +242,10 @@ export class EnforcementRun {
           { phase: 'failed', fault: step.fault },
           step.holdUntil,
         );
-        this.#emit(DETAIL_TYPES.remediationFailed, finding, { target: details.target, fault: step.fault });
+        this.#emit(DETAIL_TYPES.remediationFailed, finding, lease.acquiredAt, {
+          target: details.target,
+          fault: step.fault,
+        });
         return note(finding, REMEDIATION_ACTIONS.failed, step.fault);
       case 'wait-for-snapshot':
         await store.updateLease(lease.key, { phase: 'snapshotting' }, {}, step.holdUntil);
@@ -228,11 +257,11 @@ export class EnforcementRun {
           { phase: 'modify-requested', snapshotDurability: step.snapshotDurability },
         );
         if (!moved) return note(finding, REMEDIATION_ACTIONS.inProgress, 'another run is making this change');
-        return this.#modify(finding, resource, lease.key, details);
+        return this.#modify(finding, resource, lease.key, details, lease.acquiredAt);
       }
       case 'succeeded':
         await store.releaseLease(lease.key);
-        this.#emit(DETAIL_TYPES.remediationSucceeded, finding, {
+        this.#emit(DETAIL_TYPES.remediationSucceeded, finding, lease.acquiredAt, {
           target: details.target,
           from: details.from,
           snapshotName: details.snapshotName,
@@ -241,23 +270,33 @@ export class EnforcementRun {
     }
   }
 
-  /** Store every finding, of every check, and emit the events that a change of status or action calls for. */
-  async record(findings: readonly Finding[]): Promise<void> {
-    const previous = await mapConcurrent(findings, 16, (finding) =>
-      this.#deps.store.recordFinding(finding, this.now),
+  /**
+   * Store every finding, of every check, each with its events in the same write: this run's steps'
+   * and those a change of status or action calls for. Answers every finding's pending events.
+   */
+  async record(findings: readonly Finding[]): Promise<FindingOutbox[]> {
+    const steps = new Map<string, PendingEvent[]>();
+    for (const event of this.events) {
+      const { finding } = event.detail as { finding: Finding };
+      steps.set(keyOf(finding), [...(steps.get(keyOf(finding)) ?? []), event]);
+    }
+    const at = this.now.toISOString();
+    return mapConcurrent(findings, 16, (finding) =>
+      this.#deps.store.findings.record(finding, this.now, {
+        fixed: steps.get(keyOf(finding)) ?? [],
+        decide: (before: StoredFinding | undefined) => {
+          const events: PendingEvent[] = [];
+          if (finding.status === 'violation' && before?.status !== 'violation')
+            events.push(this.#event(DETAIL_TYPES.policyViolation, finding, at));
+          if (
+            finding.action !== null &&
+            SKIPPED.has(finding.action) &&
+            before?.finding.action !== finding.action
+          )
+            events.push(this.#event(DETAIL_TYPES.remediationSkipped, finding, at));
+          return events;
+        },
+      }),
     );
-    findings.forEach((finding, index) => {
-      const before = previous[index];
-      if (finding.status === 'violation' && before?.status !== 'violation') {
-        this.#emit(DETAIL_TYPES.policyViolation, finding);
-      }
-      if (
-        finding.action !== null &&
-        SKIPPED.has(finding.action) &&
-        before?.finding.action !== finding.action
-      ) {
-        this.#emit(DETAIL_TYPES.remediationSkipped, finding);
-      }
-    });
   }
 }
