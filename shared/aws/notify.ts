@@ -161,11 +161,19 @@ export class EventPublisher {
 }
 
 export interface Alert {
+  /** The event this alert is about: sent once per id when the publisher has a ledger. */
+  eventId?: string;
   subject: string;
   body: string;
   rule: string;
   severity: 'info' | 'low' | 'medium' | 'high';
   resourceType: string;
+}
+
+/** Where sent alerts' event ids are kept: a claim is a conditional write, true for the first caller only. */
+export interface SentAlertLedger {
+  claim(eventId: string): Promise<boolean>;
+  release(eventId: string): Promise<void>;
 }
 
 /**
@@ -175,14 +183,34 @@ export interface Alert {
 export class AlertPublisher {
   readonly #client: SNSClient;
   readonly #topicArn: string;
+  readonly #ledger: SentAlertLedger | undefined;
 
-  constructor(topicArn: string, options: AwsClientOptions = {}) {
+  /** With a `ledger`, an alert with an `eventId` is sent once however often it is published. */
+  constructor(topicArn: string, options: AwsClientOptions = {}, ledger?: SentAlertLedger) {
     this.#client = createClient(SNSClient, options);
     this.#topicArn = topicArn;
+    this.#ledger = ledger;
   }
 
-  /** Publish one alert; SNS subjects are limited to 100 characters (cut after redaction, so no secret is cut in two). */
+  /**
+   * Publish one alert; SNS subjects are limited to 100 characters (cut after redaction, so no
+   * secret is cut in two). An alert whose event id the ledger already holds is not sent again
+   * (undefined): the id is claimed by a conditional write before SNS Publish, and given back if
+   * Publish fails, so the next attempt sends it.
+   */
   async publish(alert: Alert): Promise<string | undefined> {
+    const { eventId } = alert;
+    if (this.#ledger === undefined || eventId === undefined) return this.#send(alert);
+    if (!(await this.#ledger.claim(eventId))) return undefined;
+    try {
+      return await this.#send(alert);
+    } catch (error) {
+      await this.#ledger.release(eventId);
+      throw error;
+    }
+  }
+
+  async #send(alert: Alert): Promise<string | undefined> {
     const answer = await awsCall('SNS Publish', () =>
       this.#client.send(
         new PublishCommand({

@@ -226,6 +226,8 @@ export const RECORD_KINDS = {
   upgradeApproval: kind('approval#upgrade', approvalSchema),
   /** An operator's answer to an upgrade approval, for an execution run by the sandbox's CLI. */
   upgradeDecision: kind('decision#upgrade', decisionSchema),
+  /** The event ids of alerts sent to the alert topic, keyed by event id: one message per id. */
+  sentAlert: kind('alert#sent', z.looseObject({ sentAt: z.string() })),
 } as const;
 
 /**

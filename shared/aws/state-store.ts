@@ -12,7 +12,14 @@ import type * as z from 'zod';
 import { type AwsClientOptions, createClient } from './clients.js';
 import { AwsCallError, awsCall } from './errors.js';
 import { FindingStore } from './finding-store.js';
-import { LEASE_PARTITION, leaseItemSchema, parseStored, type RecordKind } from './state-keys.js';
+import type { SentAlertLedger } from './notify.js';
+import {
+  LEASE_PARTITION,
+  leaseItemSchema,
+  parseStored,
+  RECORD_KINDS,
+  type RecordKind,
+} from './state-keys.js';
 
 export type { StoredFinding } from './state-keys.js';
 export { StoredDataError } from './state-keys.js';
@@ -329,6 +336,20 @@ export class StateStore {
       throw new AwsCallError('DynamoDB DeleteItem', error);
     }
   }
+}
+
+/**
+ * The alert publisher's ledger in the state table ({@link RECORD_KINDS}`.sentAlert`): claiming an
+ * event id is a put that holds only while no record has it.
+ */
+export function sentAlertLedger(store: StateStore, now: () => Date = () => new Date()): SentAlertLedger {
+  return {
+    claim: (eventId) =>
+      store.putRecordIf(RECORD_KINDS.sentAlert, eventId, { sentAt: now().toISOString() }, 0),
+    release: async (eventId) => {
+      await store.deleteRecord(RECORD_KINDS.sentAlert, eventId);
+    },
+  };
 }
 
 function toLease<Details extends object>(

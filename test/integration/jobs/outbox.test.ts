@@ -4,10 +4,11 @@
  * event id once, counted at the sandbox's EventBridge sink.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DETAIL_TYPES } from '../../../shared/aws/notify.js';
+import { AlertPublisher, DETAIL_TYPES } from '../../../shared/aws/notify.js';
+import { sentAlertLedger } from '../../../shared/aws/state-store.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { scanDurability } from '../../../shared/jobs/durability/pipeline.js';
-import { groupState, type Stack, startStack } from '../harness.js';
+import { ALERT_TOPIC, groupState, REGION, type Stack, startStack } from '../harness.js';
 
 const policy = (mode: 'report' | 'enforce') =>
   parsePolicy(
@@ -124,4 +125,37 @@ describe('Outbox: events stored with their findings', () => {
     expect([...counts.values()].every((count) => count === 1)).toBe(true);
     expect(new Set(delivered().map((event) => event.resourceId)).size).toBe(200);
   }, 300_000);
+});
+
+describe('Alert path: one message per event id', () => {
+  const alert = (eventId: string) => ({
+    eventId,
+    subject: `[guardrails] durability violation: orders`,
+    body: 'orders violates prod-durability',
+    rule: 'prod-durability',
+    severity: 'high' as const,
+    resourceType: 'replication-group',
+  });
+  const publisher = () =>
+    new AlertPublisher(
+      ALERT_TOPIC,
+      { endpoint: stack.emulator.endpoint, region: REGION, maxAttempts: 1 },
+      sentAlertLedger(stack.store),
+    );
+
+  it('sends one SNS message when the same event reaches the alert path twice, and again after a failed send', async () => {
+    // Prepare: the first Publish of the second event fails.
+    stack.emulator.faults.failNext({ action: 'Publish', code: 'Throttling', times: 1 });
+
+    // Act: e2 fails once, then both events arrive twice more, two of them at once.
+    await expect(publisher().publish(alert('e2'))).rejects.toThrow('SNS Publish failed');
+    await Promise.all([publisher().publish(alert('e1')), publisher().publish(alert('e1'))]);
+    await publisher().publish(alert('e2'));
+    await publisher().publish(alert('e1'));
+    await publisher().publish(alert('e2'));
+
+    // Assess: one message per event id reached the topic, the failed one included.
+    expect(stack.emulator.sinks.messages).toHaveLength(2);
+    expect(stack.emulator.faults.count('Publish', true)).toBe(2);
+  });
 });
