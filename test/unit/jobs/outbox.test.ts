@@ -41,12 +41,12 @@ describe('Function: publishOutbox', () => {
 
   it('keeps the entries PutEvents refuses pending, marks the others, and does not throw', async () => {
     // Prepare: the second of two entries is throttled every time.
-    eventBridge.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
-      FailedEntryCount: input.Entries.length > 1 ? 1 : input.Entries.length,
-      Entries: input.Entries.map((_, index) =>
+    eventBridge.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => {
+      const entries = input.Entries.map((_, index) =>
         index === 1 || input.Entries.length === 1 ? { ErrorCode: 'ThrottlingException' } : { EventId: 'e' },
-      ),
-    }));
+      );
+      return { FailedEntryCount: entries.filter((entry) => 'ErrorCode' in entry).length, Entries: entries };
+    });
     const { marked, store } = markingStore();
     const outboxes: FindingOutbox[] = [
       { finding: ref('a'), pending: [event('a1')], added: [] },
