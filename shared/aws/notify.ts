@@ -1,9 +1,15 @@
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { createHash } from 'node:crypto';
+import {
+  EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsCommandOutput,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GuardrailsError } from '../runtime/errors.js';
 import { redact, redactText } from '../runtime/redact.js';
 import { type AwsClientOptions, createClient } from './clients.js';
-import { awsCall } from './errors.js';
+import { AwsCallError, awsCall } from './errors.js';
 
 /** EventBridge `source` of every event this app emits. */
 export const EVENT_SOURCE = 'elasticache-guardrails';
@@ -35,8 +41,37 @@ export interface OutgoingEvent {
   detail: object;
   /** ARNs the event is about. */
   resources?: string[];
+  /** Stable id, sent as `detail.eventId`: a consumer drops what it has seen (delivery is at least once). */
+  id?: string;
 }
 
+/** An event that belongs to stored state: written with it, published from the outbox. */
+export interface PendingEvent extends OutgoingEvent {
+  id: string;
+  /** When it was stored: the outbox publishes the oldest first. */
+  createdAt: string;
+}
+
+/**
+ * A stable event id: a hash of the detail type and what the event is about (resource, rule,
+ * check, and the moment of the transition or the lease it belongs to), the same however often
+ * the event is written or sent.
+ *
+ * @example
+ * eventId(DETAIL_TYPES.policyViolation, arn, 'prod', 'durability', '2026-11-25T10:00:00.000Z');
+ */
+export function eventId(detailType: DetailType, ...about: string[]): string {
+  return createHash('sha256')
+    .update(JSON.stringify([detailType, ...about]))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/** What one {@link EventPublisher.deliver} did: each event delivered, or not with the reason. */
+export interface Delivery<Event extends OutgoingEvent> {
+  delivered: Event[];
+  failed: { event: Event; reason: string; error?: AwsCallError }[];
+}
 /** Some entries of a PutEvents call were refused; the failed ones are named. */
 export class EventDeliveryError extends GuardrailsError {
   constructor(message: string) {
@@ -53,9 +88,10 @@ const PUT_EVENTS_BATCH = 10;
  * bus tells the targets apart. An event about no ARN keeps its detail as it is.
  */
 export function placedDetail(event: OutgoingEvent): object {
+  const detail = event.id === undefined ? event.detail : { ...event.detail, eventId: event.id };
   const [, , , region, account] = event.resources?.[0]?.split(':') ?? [];
-  if (region === undefined || region === '' || account === undefined || account === '') return event.detail;
-  return { ...event.detail, account, region };
+  if (region === undefined || region === '' || account === undefined || account === '') return detail;
+  return { ...detail, account, region };
 }
 const ENTRY_ATTEMPTS = 3;
 
@@ -69,41 +105,75 @@ export class EventPublisher {
     this.#busName = busName;
   }
 
-  /** Send events in batches of 10; entries EventBridge refuses are retried, then reported. */
+  /**
+   * Send events in batches of 10; entries EventBridge refuses are retried, then reported; any
+   * failure is thrown (after every batch was tried). For events that must not be lost, the
+   * outbox uses {@link deliver} and keeps what failed.
+   */
   async publish(events: readonly OutgoingEvent[]): Promise<void> {
+    const { failed } = await this.deliver(events);
+    const first = failed[0];
+    if (first === undefined) return;
+    if (first.error !== undefined) throw first.error;
+    throw new EventDeliveryError(
+      `EventBridge PutEvents refused ${failed.length} entries: ${failed.map((entry) => entry.reason).join(', ')}`,
+    );
+  }
+
+  /** Send events in batches of 10 and say which went out; never throws for a failed PutEvents. */
+  async deliver<Event extends OutgoingEvent>(events: readonly Event[]): Promise<Delivery<Event>> {
+    const delivery: Delivery<Event> = { delivered: [], failed: [] };
     for (let start = 0; start < events.length; start += PUT_EVENTS_BATCH) {
-      let pending: PutEventsRequestEntry[] = events.slice(start, start + PUT_EVENTS_BATCH).map((event) => ({
-        Source: EVENT_SOURCE,
-        DetailType: event.detailType,
-        Detail: JSON.stringify(redact(placedDetail(event))),
-        Resources: event.resources,
-        EventBusName: this.#busName,
-      }));
+      let pending = events.slice(start, start + PUT_EVENTS_BATCH);
       for (let attempt = 1; pending.length > 0; attempt += 1) {
-        const answer = await awsCall('EventBridge PutEvents', () =>
-          this.#client.send(new PutEventsCommand({ Entries: pending })),
-        );
-        const failed = pending.filter((_, index) => answer.Entries?.[index]?.ErrorCode !== undefined);
-        if (failed.length > 0 && attempt >= ENTRY_ATTEMPTS) {
-          const codes = (answer.Entries ?? [])
-            .map((entry) => entry.ErrorCode)
-            .filter((code) => code !== undefined);
-          throw new EventDeliveryError(
-            `EventBridge PutEvents refused ${failed.length} entries: ${codes.join(', ')}`,
+        const entries: PutEventsRequestEntry[] = pending.map((event) => ({
+          Source: EVENT_SOURCE,
+          DetailType: event.detailType,
+          Detail: JSON.stringify(redact(placedDetail(event))),
+          Resources: event.resources,
+          EventBusName: this.#busName,
+        }));
+        let answer: PutEventsCommandOutput;
+        try {
+          answer = await awsCall('EventBridge PutEvents', () =>
+            this.#client.send(new PutEventsCommand({ Entries: entries })),
           );
+        } catch (error) {
+          if (!(error instanceof AwsCallError)) throw error;
+          for (const event of pending) delivery.failed.push({ event, reason: error.fault, error });
+          break;
+        }
+        const codes = pending.map((_, index) => answer.Entries?.[index]?.ErrorCode);
+        delivery.delivered.push(...pending.filter((_, index) => codes[index] === undefined));
+        const failed = pending.filter((_, index) => codes[index] !== undefined);
+        if (failed.length > 0 && attempt >= ENTRY_ATTEMPTS) {
+          pending.forEach((event, index) => {
+            const code = codes[index];
+            if (code !== undefined) delivery.failed.push({ event, reason: code });
+          });
+          break;
         }
         pending = failed;
       }
     }
+    return delivery;
   }
 }
 
 export interface Alert {
+  /** The event this alert is about: sent once per id when the publisher has a ledger. */
+  eventId?: string;
   subject: string;
   body: string;
   rule: string;
   severity: 'info' | 'low' | 'medium' | 'high';
   resourceType: string;
+}
+
+/** Where sent alerts' event ids are kept: a claim is a conditional write, true for the first caller only. */
+export interface SentAlertLedger {
+  claim(eventId: string): Promise<boolean>;
+  release(eventId: string): Promise<void>;
 }
 
 /**
@@ -113,14 +183,34 @@ export interface Alert {
 export class AlertPublisher {
   readonly #client: SNSClient;
   readonly #topicArn: string;
+  readonly #ledger: SentAlertLedger | undefined;
 
-  constructor(topicArn: string, options: AwsClientOptions = {}) {
+  /** With a `ledger`, an alert with an `eventId` is sent once however often it is published. */
+  constructor(topicArn: string, options: AwsClientOptions = {}, ledger?: SentAlertLedger) {
     this.#client = createClient(SNSClient, options);
     this.#topicArn = topicArn;
+    this.#ledger = ledger;
   }
 
-  /** Publish one alert; SNS subjects are limited to 100 characters (cut after redaction, so no secret is cut in two). */
+  /**
+   * Publish one alert; SNS subjects are limited to 100 characters (cut after redaction, so no
+   * secret is cut in two). An alert whose event id the ledger already holds is not sent again
+   * (undefined): the id is claimed by a conditional write before SNS Publish, and given back if
+   * Publish fails, so the next attempt sends it.
+   */
   async publish(alert: Alert): Promise<string | undefined> {
+    const { eventId } = alert;
+    if (this.#ledger === undefined || eventId === undefined) return this.#send(alert);
+    if (!(await this.#ledger.claim(eventId))) return undefined;
+    try {
+      return await this.#send(alert);
+    } catch (error) {
+      await this.#ledger.release(eventId);
+      throw error;
+    }
+  }
+
+  async #send(alert: Alert): Promise<string | undefined> {
     const answer = await awsCall('SNS Publish', () =>
       this.#client.send(
         new PublishCommand({

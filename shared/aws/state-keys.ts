@@ -5,7 +5,8 @@
  * item is a clear error naming its key.
  *
  * The table (`pk`, `sk`, TTL on `expiresAt`):
- * - `resource#<arn>` / `finding#<rule>#<check>`: the last finding per resource and rule;
+ * - `resource#<arn>` / `finding#<rule>#<check>`: the last finding per resource and rule, with its
+ *   outbox: each event not yet published in an attribute `outbox#<event id>`;
  * - `<kind>` / `<key>`: records a job keeps (encryption baselines, migration approvals, …);
  * - `lease` / `<kind>#<what>`: leases that make a change happen once. They share a partition
  *   so a run lists every change in flight with one Query;
@@ -20,6 +21,8 @@ import type { RemediationDetails } from '../domain/durability/lease-steps.js';
 import { FINDING_STATUSES, type Finding } from '../domain/finding.js';
 import { DURABILITY_LEVELS, RESOURCE_TYPES, STORAGE_ENCRYPTION_TYPES } from '../domain/resource.js';
 import { COMPLIANCE_OF, type ComplianceStatus } from '../domain/security-findings.js';
+import { fieldProblems } from '../runtime/zod-issues.js';
+import { DETAIL_TYPES, type DetailType } from './notify.js';
 
 /** The partition every lease lives in. */
 export const LEASE_PARTITION = 'lease';
@@ -60,6 +63,32 @@ export const storedFindingSchema = z.object({
   firstSeen: z.string().optional(),
 });
 export type StoredFinding = z.infer<typeof storedFindingSchema>;
+
+/** The attribute name prefix of a finding's pending events: `outbox#<event id>`. */
+export const OUTBOX_ATTRIBUTE_PREFIX = 'outbox#';
+
+/** A pending event as stored on its finding's item (the id is in the attribute's name). */
+export const pendingEventSchema = z.object({
+  detailType: z.enum(Object.values(DETAIL_TYPES) as [DetailType, ...DetailType[]]),
+  detail: z.record(z.string(), z.unknown()),
+  resources: z.array(z.string()).optional(),
+  createdAt: z.string(),
+});
+
+/** An item of the state table that does not hold what its key says; names the key and the fields. */
+export class StoredDataError extends Error {
+  constructor(pk: string, sk: string, problems: readonly string[]) {
+    super(`the state table's item ${pk} / ${sk} is not readable: ${problems.join('; ')}`);
+    this.name = 'StoredDataError';
+  }
+}
+
+/** Parse one stored item (or part of it) with `schema`, or fail naming its key. */
+export function parseStored<Value>(schema: z.ZodType<Value>, value: unknown, pk: string, sk: string): Value {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new StoredDataError(pk, sk, fieldProblems(result.error, value));
+  return result.data;
+}
 
 /** A lease as stored; its `details` are parsed by the schema of its kind. */
 export const leaseItemSchema = z.object({
@@ -199,6 +228,8 @@ export const RECORD_KINDS = {
   upgradeApproval: kind('approval#upgrade', approvalSchema),
   /** An operator's answer to an upgrade approval, for an execution run by the sandbox's CLI. */
   upgradeDecision: kind('decision#upgrade', decisionSchema),
+  /** The event ids of alerts sent to the alert topic, keyed by event id: one message per id. */
+  sentAlert: kind('alert#sent', z.looseObject({ sentAt: z.string() })),
 } as const;
 
 /**

@@ -9,38 +9,23 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
-import type { Finding } from '../domain/finding.js';
-import { fieldProblems } from '../runtime/zod-issues.js';
 import { type AwsClientOptions, createClient } from './clients.js';
 import { AwsCallError, awsCall } from './errors.js';
+import { FindingStore } from './finding-store.js';
+import type { SentAlertLedger } from './notify.js';
 import {
-  findingKey,
   LEASE_PARTITION,
   leaseItemSchema,
+  parseStored,
+  RECORD_KINDS,
   type RecordKind,
-  type StoredFinding,
-  storedFindingSchema,
 } from './state-keys.js';
 
 export type { StoredFinding } from './state-keys.js';
-
-/** An item of the state table that does not hold what its key says; names the key and the fields. */
-export class StoredDataError extends Error {
-  constructor(pk: string, sk: string, problems: readonly string[]) {
-    super(`the state table's item ${pk} / ${sk} is not readable: ${problems.join('; ')}`);
-    this.name = 'StoredDataError';
-  }
-}
+export { StoredDataError } from './state-keys.js';
 
 /** Lease details read without a kind's schema: an unknown record. */
 const ANY_DETAILS = leaseItemSchema.shape.details;
-
-/** Parse one stored item (or part of it) with `schema`, or fail naming its key. */
-function parseStored<Value>(schema: z.ZodType<Value>, value: unknown, pk: string, sk: string): Value {
-  const result = schema.safeParse(value);
-  if (!result.success) throw new StoredDataError(pk, sk, fieldProblems(result.error, value));
-  return result.data;
-}
 
 /**
  * A lease: the right to carry out one change, held by one caller until it expires or is
@@ -60,46 +45,21 @@ const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 /**
  * The app's memory between runs, one DynamoDB table whose keys and stored shapes
- * `state-keys.ts` owns. Leases make a change happen once across duplicate events and
+ * `state-keys.ts` owns: leases and records here, findings in {@link FindingStore}. Leases make a change happen once across duplicate events and
  * concurrent runs (conditional writes, never read-then-write). Every read is parsed.
  */
 export class StateStore {
   readonly #documents: DynamoDBDocumentClient;
   readonly #table: string;
+  /** The findings and their outbox, in the same table (their own module: `finding-store.ts`). */
+  readonly findings: FindingStore;
 
   constructor(tableName: string, options: AwsClientOptions = {}) {
     this.#table = tableName;
     this.#documents = DynamoDBDocumentClient.from(createClient(DynamoDBClient, options), {
       marshallOptions: { removeUndefinedValues: true },
     });
-  }
-
-  /**
-   * Store a finding and return the record it replaces (undefined when first seen), in one
-   * atomic write, so "new violation" is decided once even with concurrent runs.
-   */
-  async recordFinding(finding: Finding, now: Date): Promise<StoredFinding | undefined> {
-    const key = findingKey(finding);
-    const answer = await awsCall('DynamoDB UpdateItem', () =>
-      this.#documents.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: key,
-          UpdateExpression:
-            'SET #status = :status, finding = :finding, lastSeen = :now, firstSeen = if_not_exists(firstSeen, :now)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':status': finding.status,
-            ':finding': finding,
-            ':now': now.toISOString(),
-          },
-          ReturnValues: 'ALL_OLD',
-        }),
-      ),
-    );
-    const item = answer.Attributes;
-    if (item === undefined) return undefined;
-    return parseStored(storedFindingSchema, item, key.pk, key.sk);
+    this.findings = new FindingStore(this.#documents, tableName);
   }
 
   /**
@@ -379,6 +339,20 @@ export class StateStore {
       throw new AwsCallError('DynamoDB DeleteItem', error);
     }
   }
+}
+
+/**
+ * The alert publisher's ledger in the state table ({@link RECORD_KINDS}`.sentAlert`): claiming an
+ * event id is a put that holds only while no record has it.
+ */
+export function sentAlertLedger(store: StateStore, now: () => Date = () => new Date()): SentAlertLedger {
+  return {
+    claim: (eventId) =>
+      store.putRecordIf(RECORD_KINDS.sentAlert, eventId, { sentAt: now().toISOString() }, 0),
+    release: async (eventId) => {
+      await store.deleteRecord(RECORD_KINDS.sentAlert, eventId);
+    },
+  };
 }
 
 function toLease<Details extends object>(

@@ -8,6 +8,8 @@ export interface FaultSettings {
   latencyMs?: Record<string, number>;
   /** Share of calls answered with a throttling error (0..1). */
   throttleRate?: number;
+  /** Per action, a share of its calls answered with a throttling error, in place of `throttleRate`. */
+  throttleRates?: Record<string, number>;
   /** Share of calls answered with a 5xx error (0..1). */
   serverErrorRate?: number;
   seed?: number;
@@ -71,7 +73,12 @@ function seeded(seed: number): () => number {
 }
 
 export class FaultInjector {
-  settings: Required<Omit<FaultSettings, 'seed'>> = { latencyMs: {}, throttleRate: 0, serverErrorRate: 0 };
+  settings: Required<Omit<FaultSettings, 'seed'>> = {
+    latencyMs: {},
+    throttleRate: 0,
+    throttleRates: {},
+    serverErrorRate: 0,
+  };
   readonly log: LoggedRequest[] = [];
   #scripted: ScriptedFault[] = [];
   #random = seeded(1);
@@ -80,6 +87,7 @@ export class FaultInjector {
     this.settings = {
       latencyMs: settings.latencyMs ?? this.settings.latencyMs,
       throttleRate: settings.throttleRate ?? this.settings.throttleRate,
+      throttleRates: settings.throttleRates ?? this.settings.throttleRates,
       serverErrorRate: settings.serverErrorRate ?? this.settings.serverErrorRate,
     };
     if (settings.seed !== undefined) this.#random = seeded(settings.seed);
@@ -91,7 +99,7 @@ export class FaultInjector {
   }
 
   reset(): void {
-    this.settings = { latencyMs: {}, throttleRate: 0, serverErrorRate: 0 };
+    this.settings = { latencyMs: {}, throttleRate: 0, throttleRates: {}, serverErrorRate: 0 };
     this.#scripted = [];
     this.log.length = 0;
   }
@@ -113,9 +121,10 @@ export class FaultInjector {
       };
     }
     const roll = this.#random();
-    if (roll < this.settings.throttleRate)
+    const throttleRate = this.settings.throttleRates[action] ?? this.settings.throttleRate;
+    if (roll < throttleRate)
       return { code: throttleCode, message: 'Rate exceeded', status: 400, applied: false };
-    if (roll < this.settings.throttleRate + this.settings.serverErrorRate) {
+    if (roll < throttleRate + this.settings.serverErrorRate) {
       return {
         code: 'ServiceUnavailable',
         message: 'Service is unavailable (injected)',

@@ -1,7 +1,7 @@
 /**
  * Job 1, durability enforcement: read the fleet (or one group), evaluate, plan under the
  * guards, carry out at most the per-run cap of changes exactly once (leases), verify the
- * changes in flight, store findings and emit events. Shared by the scheduled scan, the
+ * changes in flight, store findings with their events (the outbox) and publish what is pending. Shared by the scheduled scan, the
  * EventBridge reaction and the CLI.
  */
 import { readFleet, readReplicationGroup } from '../../aws/elasticache.js';
@@ -19,6 +19,7 @@ import type { Finding } from '../../domain/finding.js';
 import type { Policy } from '../../domain/policy/schema.js';
 import type { Resource } from '../../domain/resource.js';
 import { mapConcurrent } from '../../runtime/concurrency.js';
+import { type OutboxReport, publishOutbox } from '../outbox.js';
 import { readHealth } from './inputs.js';
 import type { DurabilityJobDeps, GroupCheckDeps } from './ports.js';
 import { EnforcementRun } from './run.js';
@@ -34,7 +35,10 @@ export interface DurabilityReport {
   summary: Summary;
   /** How many findings ended with each action. */
   actions: Partial<Record<RemediationAction, number>>;
+  /** Events this run stored (new transitions and steps). */
   events: number;
+  /** What went out to EventBridge, this run's and earlier runs' pending events, and what is left. */
+  outbox: OutboxReport;
 }
 
 /** A finding's identity within a run. */
@@ -107,14 +111,16 @@ async function enforce(
     settle(lead, await run.continue(lead, group, lease), others);
   });
   const final = findings.map((finding) => outcome.get(findingKey(finding)) ?? finding);
-  await run.record(final);
-  await deps.events.publish(run.events);
+  // Each record with its events in one write; then what is pending (older events first) goes out.
+  const outboxes = await run.record(final);
+  const outbox = await publishOutbox(deps, outboxes);
   const actions: DurabilityReport['actions'] = {};
   for (const finding of final) {
     if (finding.action !== null)
       actions[finding.action as RemediationAction] = (actions[finding.action as RemediationAction] ?? 0) + 1;
   }
-  return { findings: final, summary: summarize(final), actions, events: run.events.length };
+  const events = outboxes.reduce((sum, { added }) => sum + added.length, 0);
+  return { findings: final, summary: summarize(final), actions, events, outbox };
 }
 
 /**

@@ -4,9 +4,10 @@
  */
 import { setDurability } from '../../aws/elasticache.js';
 import { AwsCallError } from '../../aws/errors.js';
-import { DETAIL_TYPES, type OutgoingEvent } from '../../aws/notify.js';
+import type { FindingOutbox } from '../../aws/finding-store.js';
+import { DETAIL_TYPES, type DetailType, eventId, type PendingEvent } from '../../aws/notify.js';
 import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
-import { durabilityLeaseKey } from '../../aws/state-keys.js';
+import { durabilityLeaseKey, findingKey, type StoredFinding } from '../../aws/state-keys.js';
 import type { Lease } from '../../aws/state-store.js';
 import { nameTaken } from '../../aws/upgrade-starter.js';
 import {
@@ -35,7 +36,7 @@ const note = (finding: Finding, action: RemediationAction | null, text: string):
 });
 
 /** What a run needs of a lease it acts under: which one, and whose, to release it only if still so. */
-type LeaseRef = Pick<Lease, 'key' | 'holder'>;
+type LeaseRef = Pick<Lease, 'key' | 'holder' | 'acquiredAt'>;
 
 /** Actions that mean "nothing was done": an event says so once, when the action changes. */
 const SKIPPED: ReadonlySet<string> = new Set([
@@ -46,9 +47,13 @@ const SKIPPED: ReadonlySet<string> = new Set([
   REMEDIATION_ACTIONS.deferred,
 ]);
 
+/** A finding's place in the state table, the key of its events within a run. */
+const keyOf = (finding: Finding) => Object.values(findingKey(finding)).join('/');
+
 /** One run's work: the events it emits and the leases it touches. */
 export class EnforcementRun {
-  readonly events: OutgoingEvent[] = [];
+  /** The events of this run's steps, stored with their finding by {@link record}, and its transitions'. */
+  readonly events: PendingEvent[] = [];
   readonly #deps: GroupCheckDeps;
   readonly now: Date;
 
@@ -57,8 +62,19 @@ export class EnforcementRun {
     this.now = deps.now?.() ?? new Date();
   }
 
-  #emit(detailType: OutgoingEvent['detailType'], finding: Finding, extra: object = {}): void {
-    this.events.push({ detailType, detail: { finding, ...extra }, resources: [finding.arn] });
+  /** An event about `finding`; `about` names what it belongs to (the lease's acquiredAt, the execution). */
+  #event(detailType: DetailType, finding: Finding, about: string, extra: object = {}): PendingEvent {
+    return {
+      detailType,
+      detail: { finding, ...extra },
+      resources: [finding.arn],
+      id: eventId(detailType, finding.arn, finding.rule, finding.check, about),
+      createdAt: this.now.toISOString(),
+    };
+  }
+
+  #emit(detailType: DetailType, finding: Finding, about: string, extra: object = {}): void {
+    this.events.push(this.#event(detailType, finding, about, extra));
   }
 
   #after(ms: number): Date {
@@ -80,7 +96,7 @@ export class EnforcementRun {
       ...(change.snapshotBeforeChange ? { phase: 'snapshotting' } : this.#sending(1)),
     };
     const until = this.#after(changeWindowMs(details));
-    const lease = { key, holder: this.#deps.holder };
+    const lease = { key, holder: this.#deps.holder, acquiredAt: this.now.toISOString() };
     if (!(await this.#deps.store.acquireLease(key, lease.holder, until, this.now, details)))
       return note(finding, REMEDIATION_ACTIONS.inProgress, 'another run is making this change');
     if (!change.snapshotBeforeChange) return this.#send(finding, resource, lease, details);
@@ -97,7 +113,7 @@ export class EnforcementRun {
       await this.#deps.store.releaseLease(key, lease.holder);
       return this.#failedCall(finding, error);
     }
-    this.#emit(DETAIL_TYPES.remediationStarted, finding, { target, snapshotName: name });
+    this.#emit(DETAIL_TYPES.remediationStarted, finding, lease.acquiredAt, { target, snapshotName: name });
     return note(
       finding,
       REMEDIATION_ACTIONS.snapshotStarted,
@@ -127,7 +143,7 @@ export class EnforcementRun {
         allow,
         enforce: true,
       });
-      this.#emit(DETAIL_TYPES.remediationStarted, finding, { target, upgradeExecution: execution });
+      this.#emit(DETAIL_TYPES.remediationStarted, finding, name, { target, upgradeExecution: execution });
       return note(
         finding,
         REMEDIATION_ACTIONS.upgradeStarted,
@@ -165,11 +181,11 @@ export class EnforcementRun {
           `${request}: the answer was lost and the group does not show the change; a later run reads the group and sends it once more only if the service never got it`,
         );
       if (failure === 'refused' && error instanceof AwsCallError)
-        return this.#refused(finding, lease.key, details, error);
+        return this.#refused(finding, lease, details, error);
       await this.#deps.store.releaseLease(lease.key, lease.holder);
       return this.#failedCall(finding, error);
     }
-    await this.#requested(finding, lease.key, details);
+    await this.#requested(finding, lease, details);
     return note(
       finding,
       REMEDIATION_ACTIONS.modifyRequested,
@@ -180,20 +196,20 @@ export class EnforcementRun {
   }
 
   /** The service has the request: the lease says so, and the change's start is announced once. */
-  async #requested(finding: Finding, key: string, details: RemediationDetails): Promise<boolean> {
+  async #requested(finding: Finding, lease: LeaseRef, details: RemediationDetails): Promise<boolean> {
     const moved = await this.#deps.store.updateLease(
-      key,
+      lease.key,
       { phase: 'modify-sending' },
       { phase: 'modify-requested', requestedAt: details.sentAt ?? this.now.toISOString() },
     );
     if (moved && details.snapshotName === undefined)
-      this.#emit(DETAIL_TYPES.remediationStarted, finding, { target: details.target });
+      this.#emit(DETAIL_TYPES.remediationStarted, finding, lease.acquiredAt, { target: details.target });
     return moved;
   }
 
-  async #refused(finding: Finding, key: string, details: RemediationDetails, error: AwsCallError) {
+  async #refused(finding: Finding, lease: LeaseRef, details: RemediationDetails, error: AwsCallError) {
     await this.#deps.store.updateLease(
-      key,
+      lease.key,
       {},
       { phase: 'refused', fault: error.message, faultCode: error.fault },
       this.#after(REMEDIATION_TIMINGS.outcomeHoldMs),
@@ -203,7 +219,10 @@ export class EnforcementRun {
       refusalAction(details.from, error.fault),
       `ModifyReplicationGroup refused: ${error.message}`,
     );
-    this.#emit(DETAIL_TYPES.remediationFailed, refused, { target: details.target, fault: error.fault });
+    this.#emit(DETAIL_TYPES.remediationFailed, refused, lease.acquiredAt, {
+      target: details.target,
+      fault: error.fault,
+    });
     return refused;
   }
 
@@ -237,7 +256,10 @@ export class EnforcementRun {
           step.holdUntil,
         );
         if (failed)
-          this.#emit(DETAIL_TYPES.remediationFailed, finding, { target: details.target, fault: step.fault });
+          this.#emit(DETAIL_TYPES.remediationFailed, finding, lease.acquiredAt, {
+            target: details.target,
+            fault: step.fault,
+          });
         return note(finding, REMEDIATION_ACTIONS.failed, step.fault);
       }
       case 'wait-for-snapshot':
@@ -257,7 +279,7 @@ export class EnforcementRun {
         return this.#send(finding, resource, lease, { ...details, ...next });
       }
       case 'confirm':
-        if (!(await this.#requested(finding, lease.key, details))) return busy();
+        if (!(await this.#requested(finding, lease, details))) return busy();
         return note(
           finding,
           REMEDIATION_ACTIONS.modifyRequested,
@@ -269,7 +291,7 @@ export class EnforcementRun {
       case 'succeeded':
         // Of the runs that saw the change land, the one that releases the lease announces it.
         if (!(await store.releaseLease(lease.key, lease.holder))) return finding;
-        this.#emit(DETAIL_TYPES.remediationSucceeded, finding, {
+        this.#emit(DETAIL_TYPES.remediationSucceeded, finding, lease.acquiredAt, {
           target: details.target,
           from: details.from,
           snapshotName: details.snapshotName,
@@ -278,23 +300,33 @@ export class EnforcementRun {
     }
   }
 
-  /** Store every finding, of every check, and emit the events that a change of status or action calls for. */
-  async record(findings: readonly Finding[]): Promise<void> {
-    const previous = await mapConcurrent(findings, 16, (finding) =>
-      this.#deps.store.recordFinding(finding, this.now),
+  /**
+   * Store every finding, of every check, each with its events in the same write: this run's steps'
+   * and those a change of status or action calls for. Answers every finding's pending events.
+   */
+  async record(findings: readonly Finding[]): Promise<FindingOutbox[]> {
+    const steps = new Map<string, PendingEvent[]>();
+    for (const event of this.events) {
+      const { finding } = event.detail as { finding: Finding };
+      steps.set(keyOf(finding), [...(steps.get(keyOf(finding)) ?? []), event]);
+    }
+    const at = this.now.toISOString();
+    return mapConcurrent(findings, 16, (finding) =>
+      this.#deps.store.findings.record(finding, this.now, {
+        fixed: steps.get(keyOf(finding)) ?? [],
+        decide: (before: StoredFinding | undefined) => {
+          const events: PendingEvent[] = [];
+          if (finding.status === 'violation' && before?.status !== 'violation')
+            events.push(this.#event(DETAIL_TYPES.policyViolation, finding, at));
+          if (
+            finding.action !== null &&
+            SKIPPED.has(finding.action) &&
+            before?.finding.action !== finding.action
+          )
+            events.push(this.#event(DETAIL_TYPES.remediationSkipped, finding, at));
+          return events;
+        },
+      }),
     );
-    findings.forEach((finding, index) => {
-      const before = previous[index];
-      if (finding.status === 'violation' && before?.status !== 'violation') {
-        this.#emit(DETAIL_TYPES.policyViolation, finding);
-      }
-      if (
-        finding.action !== null &&
-        SKIPPED.has(finding.action) &&
-        before?.finding.action !== finding.action
-      ) {
-        this.#emit(DETAIL_TYPES.remediationSkipped, finding);
-      }
-    });
   }
 }

@@ -218,12 +218,18 @@ describe('Local stack: state store on dynalite', () => {
       action: null,
     };
 
-    // Act
-    const first = await store.recordFinding(finding, new Date());
-    const second = await store.recordFinding({ ...finding, status: 'compliant' }, new Date());
+    // Act: each write is decided against the record it replaces.
+    const seen: (string | undefined)[] = [];
+    const decide = (before: { status: string } | undefined) => {
+      seen.push(before?.status);
+      return [];
+    };
+    await store.findings.record(finding, new Date(), { fixed: [], decide });
+    seen.length = 0;
+    await store.findings.record({ ...finding, status: 'compliant' }, new Date(), { fixed: [], decide });
 
-    // Assess
-    expect([first, second?.status]).toEqual([undefined, 'violation']);
+    // Assess: first assumed unchanged, then decided from the stored violation.
+    expect(seen).toEqual(['compliant', 'violation']);
   });
 
   it('lets exactly one of many concurrent callers take a lease and move it on, and lists it', async () => {

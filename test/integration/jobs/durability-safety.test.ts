@@ -298,8 +298,19 @@ describe('Durability enforcement at scale under faults', () => {
     for (let start = 0; start < report.findings.length; start += 50) {
       const batch = report.findings.slice(start, start + 50);
       const now = new Date(stack.emulator.clock.now());
-      stored.push(...(await Promise.all(batch.map((finding) => stack.store.recordFinding(finding, now)))));
+      await Promise.all(
+        batch.map((finding) =>
+          stack.store.findings.record(finding, now, {
+            fixed: [],
+            decide: (before) => {
+              stored.push(before);
+              return [];
+            },
+          }),
+        ),
+      );
     }
+    // Every finding was stored by the scan: each write found it as it was (no second decision).
     expect(stored).toHaveLength(1000);
     expect(stored.filter((previous) => previous === undefined)).toEqual([]);
     const modified = modifyCalls(stack.emulator);

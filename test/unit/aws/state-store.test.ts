@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -10,24 +10,11 @@ import {
   remediationDetailsSchema,
 } from '../../../shared/aws/state-keys.js';
 import { StateStore, StoredDataError } from '../../../shared/aws/state-store.js';
-import type { Finding } from '../../../shared/domain/finding.js';
 import { FUNCTIONS, manifestOf } from '../../manifests.js';
 
 const documents = mockClient(DynamoDBDocumentClient);
 const store = () => new StateStore('guardrails-state', { region: 'us-east-1', maxAttempts: 1 });
 const ARN = 'arn:aws:elasticache:us-east-1:123456789012:replicationgroup:orders';
-const finding: Finding = {
-  resourceType: 'replication-group',
-  resourceId: 'orders',
-  arn: ARN,
-  rule: 'prod',
-  check: 'durability',
-  status: 'violation',
-  expected: 'sync',
-  observed: 'disabled',
-  reason: 'EffectiveDurability is disabled',
-  action: null,
-};
 const lease = (details: object) => ({
   pk: LEASE_PARTITION,
   sk: durabilityLeaseKey(ARN),
@@ -86,37 +73,6 @@ describe('Class: StateStore', () => {
       // Assess
       await expect(listed).rejects.toThrow(
         'item lease / migration#orders is not readable: holder: is required',
-      );
-    });
-  });
-
-  describe('Method: recordFinding', () => {
-    it('returns the stored finding it replaced, parsed', async () => {
-      // Prepare
-      documents
-        .on(UpdateCommand)
-        .resolves({ Attributes: { status: 'violation', finding, firstSeen: '2026-11-24T10:00:00.000Z' } });
-
-      // Act
-      const before = await store().recordFinding(finding, new Date());
-
-      // Assess
-      expect(before).toEqual({ status: 'violation', finding, firstSeen: '2026-11-24T10:00:00.000Z' });
-      expect(documents).toReceiveCommandWith(UpdateCommand, {
-        Key: { pk: `resource#${ARN}`, sk: 'finding#prod#durability' },
-      });
-    });
-
-    it('names the key of a stored finding that is damaged', async () => {
-      // Prepare
-      documents.on(UpdateCommand).resolves({ Attributes: { status: 'broken', finding } });
-
-      // Act
-      const recorded = store().recordFinding(finding, new Date());
-
-      // Assess
-      await expect(recorded).rejects.toThrow(
-        `item resource#${ARN} / finding#prod#durability is not readable: status`,
       );
     });
   });

@@ -1,0 +1,73 @@
+/**
+ * The outbox's publishing half: events stored with their finding (`aws/finding-store.ts`) go to
+ * EventBridge after the records are written, each once per run, and are then marked published.
+ * What EventBridge does not take (throttled, refused entries) stays pending for the next run or
+ * reaction that records the finding: the run goes on. Delivery is at least once (a run that dies
+ * between sending and marking sends again); consumers drop repeats by `detail.eventId`.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { FindingOutbox } from '../aws/finding-store.js';
+import type { EventPublisher, PendingEvent } from '../aws/notify.js';
+import type { StateStore } from '../aws/state-store.js';
+import { mapConcurrent } from '../runtime/concurrency.js';
+
+export interface OutboxDeps {
+  events: Pick<EventPublisher, 'deliver'>;
+  store: Pick<StateStore, 'findings'>;
+  logger: Logger;
+}
+
+export interface OutboxReport {
+  /** Events EventBridge took in this run (and marked published). */
+  published: number;
+  /** Events left pending for a later run. */
+  pending: number;
+}
+
+/**
+ * Publish every pending event of `outboxes`, oldest first and each id once, and mark those that
+ * went out. A failed PutEvents is logged and its events stay pending; nothing is thrown for it.
+ *
+ * @example
+ * const report = await publishOutbox(deps, await run.record(findings));
+ */
+export async function publishOutbox(
+  deps: OutboxDeps,
+  outboxes: readonly FindingOutbox[],
+): Promise<OutboxReport> {
+  const ownerOf = new Map<string, FindingOutbox>();
+  const events: PendingEvent[] = [];
+  for (const outbox of outboxes) {
+    for (const event of outbox.pending) {
+      if (ownerOf.has(event.id)) continue;
+      ownerOf.set(event.id, outbox);
+      events.push(event);
+    }
+  }
+  events.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  const { delivered, failed } = await deps.events.deliver(events);
+  if (failed.length > 0)
+    deps.logger.warn('events left pending: EventBridge did not take them; the next run sends them', {
+      pending: failed.length,
+      reasons: [...new Set(failed.map((entry) => entry.reason))],
+    });
+  const sent = new Map<FindingOutbox, string[]>();
+  for (const event of delivered) {
+    const owner = ownerOf.get(event.id);
+    if (owner !== undefined) sent.set(owner, [...(sent.get(owner) ?? []), event.id]);
+  }
+  const unmarked = await mapConcurrent([...sent], 16, async ([owner, ids]) => {
+    try {
+      await deps.store.findings.markPublished(owner.finding, ids);
+      return 0;
+    } catch (error) {
+      // Still pending: sent again by the next run (at least once).
+      deps.logger.warn('published events not marked', { arn: owner.finding.arn, error: String(error) });
+      return ids.length;
+    }
+  });
+  return {
+    published: delivered.length,
+    pending: failed.length + unmarked.reduce((sum, count) => sum + count, 0),
+  };
+}

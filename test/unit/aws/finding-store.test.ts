@@ -1,0 +1,114 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DETAIL_TYPES, type PendingEvent } from '../../../shared/aws/notify.js';
+import { StateStore, type StoredFinding } from '../../../shared/aws/state-store.js';
+import type { Finding } from '../../../shared/domain/finding.js';
+
+const documents = mockClient(DynamoDBDocumentClient);
+const findings = () => new StateStore('guardrails-state', { region: 'us-east-1', maxAttempts: 1 }).findings;
+const ARN = 'arn:aws:elasticache:us-east-1:123456789012:replicationgroup:orders';
+const KEY = { pk: `resource#${ARN}`, sk: 'finding#prod#durability' };
+const finding: Finding = {
+  resourceType: 'replication-group',
+  resourceId: 'orders',
+  arn: ARN,
+  rule: 'prod',
+  check: 'durability',
+  status: 'violation',
+  expected: 'sync',
+  observed: 'disabled',
+  reason: 'EffectiveDurability is disabled',
+  action: null,
+};
+const NOW = new Date('2026-11-25T10:00:00.000Z');
+const violation: PendingEvent = {
+  id: 'v1',
+  detailType: DETAIL_TYPES.policyViolation,
+  detail: { finding },
+  resources: [ARN],
+  createdAt: NOW.toISOString(),
+};
+/** A new violation is an event; an unchanged one is none. */
+const decide = (before: StoredFinding | undefined) => (before?.status === 'violation' ? [] : [violation]);
+const conflict = () => new ConditionalCheckFailedException({ message: 'changed', $metadata: {} });
+
+describe('Class: FindingStore', () => {
+  beforeEach(() => documents.reset());
+
+  describe('Method: record', () => {
+    it('writes once, assuming the stored record unchanged, and answers the events still pending', async () => {
+      // Prepare: an older event is still pending on the item.
+      const { id: _id, ...older } = { ...violation, createdAt: '2026-11-25T09:00:00.000Z' };
+      documents
+        .on(UpdateCommand)
+        .resolves({ Attributes: { ...KEY, status: 'violation', finding, 'outbox#old': older } });
+
+      // Act
+      const outbox = await findings().record(finding, NOW, { fixed: [], decide });
+
+      // Assess
+      expect(outbox.added).toEqual([]);
+      expect(outbox.pending).toEqual([{ ...older, id: 'old' }]);
+      expect(documents.commandCalls(UpdateCommand)).toHaveLength(1);
+      expect(documents).toReceiveCommandWith(UpdateCommand, {
+        Key: KEY,
+        ConditionExpression: '#status = :beforeStatus AND attribute_type(finding.#action, :nullType)',
+      });
+    });
+
+    it('on a changed record reads it and stores the events it calls for in the same write, only while it is still so', async () => {
+      // Prepare: the record was compliant; the first write (assuming a violation) is refused.
+      documents.on(UpdateCommand).rejectsOnce(conflict()).resolves({ Attributes: {} });
+      documents
+        .on(GetCommand)
+        .resolves({ Item: { status: 'compliant', finding: { ...finding, status: 'compliant' } } });
+
+      // Act
+      const outbox = await findings().record(finding, NOW, { fixed: [], decide });
+
+      // Assess
+      expect(outbox.added).toEqual([violation]);
+      const second = documents.commandCalls(UpdateCommand)[1]?.args[0].input;
+      expect(second?.ConditionExpression).toBe(
+        '#status = :beforeStatus AND attribute_type(finding.#action, :nullType)',
+      );
+      expect(second?.ExpressionAttributeValues?.[':beforeStatus']).toBe('compliant');
+      expect(second?.ExpressionAttributeNames?.['#o0']).toBe('outbox#v1');
+      expect(second?.UpdateExpression).toContain('#o0 = :o0');
+    });
+
+    it('names the key of a stored finding that is damaged', async () => {
+      // Prepare
+      documents.on(UpdateCommand).rejects(conflict());
+      documents.on(GetCommand).resolves({ Item: { status: 'broken', finding } });
+
+      // Act
+      const recorded = findings().record(finding, NOW, { fixed: [], decide });
+
+      // Assess
+      await expect(recorded).rejects.toThrow(
+        `item resource#${ARN} / finding#prod#durability is not readable: status`,
+      );
+    });
+  });
+
+  describe('Method: markPublished', () => {
+    it('removes the published events from the outbox, never creating an item', async () => {
+      // Prepare
+      documents.on(UpdateCommand).resolves({});
+
+      // Act
+      await findings().markPublished(finding, ['v1', 'v2']);
+
+      // Assess
+      expect(documents).toReceiveCommandWith(UpdateCommand, {
+        Key: KEY,
+        UpdateExpression: 'REMOVE #o0, #o1',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#o0': 'outbox#v1', '#o1': 'outbox#v2' },
+      });
+    });
+  });
+});

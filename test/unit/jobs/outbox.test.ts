@@ -1,0 +1,93 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { FindingOutbox, FindingRef } from '../../../shared/aws/finding-store.js';
+import { DETAIL_TYPES, EventPublisher, type PendingEvent } from '../../../shared/aws/notify.js';
+import { publishOutbox } from '../../../shared/jobs/outbox.js';
+import { createLogger } from '../../../shared/runtime/logger.js';
+
+const eventBridge = mockClient(EventBridgeClient);
+const logger = createLogger('test');
+logger.setLogLevel('SILENT');
+const ref = (id: string): FindingRef => ({
+  arn: `arn:aws:elasticache:us-east-1:1:replicationgroup:${id}`,
+  rule: 'prod',
+  check: 'durability',
+});
+const event = (id: string, createdAt = '2026-11-25T10:00:00.000Z'): PendingEvent => ({
+  id,
+  detailType: DETAIL_TYPES.policyViolation,
+  detail: { finding: { resourceId: id } },
+  createdAt,
+});
+
+/** A finding store that remembers what was marked published. */
+function markingStore() {
+  const marked: string[] = [];
+  return {
+    marked,
+    store: {
+      findings: {
+        markPublished: async (_finding: FindingRef, ids: readonly string[]) => {
+          marked.push(...ids);
+        },
+      },
+    } as never,
+  };
+}
+
+describe('Function: publishOutbox', () => {
+  beforeEach(() => eventBridge.reset());
+
+  it('keeps the entries PutEvents refuses pending, marks the others, and does not throw', async () => {
+    // Prepare: the second of two entries is throttled every time.
+    eventBridge.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => {
+      const entries = input.Entries.map((_, index) =>
+        index === 1 || input.Entries.length === 1 ? { ErrorCode: 'ThrottlingException' } : { EventId: 'e' },
+      );
+      return { FailedEntryCount: entries.filter((entry) => 'ErrorCode' in entry).length, Entries: entries };
+    });
+    const { marked, store } = markingStore();
+    const outboxes: FindingOutbox[] = [
+      { finding: ref('a'), pending: [event('a1')], added: [] },
+      { finding: ref('b'), pending: [event('b1')], added: [] },
+    ];
+
+    // Act
+    const report = await publishOutbox(
+      { events: new EventPublisher(undefined, { region: 'us-east-1', maxAttempts: 1 }), store, logger },
+      outboxes,
+    );
+
+    // Assess
+    expect(report).toEqual({ published: 1, pending: 1 });
+    expect(marked).toEqual(['a1']);
+  });
+
+  it('sends an event pending on two findings once, oldest first', async () => {
+    // Prepare
+    eventBridge.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
+      FailedEntryCount: 0,
+      Entries: input.Entries.map(() => ({ EventId: 'e' })),
+    }));
+    const { store } = markingStore();
+    const older = event('old', '2026-11-25T09:00:00.000Z');
+    const outboxes: FindingOutbox[] = [
+      { finding: ref('a'), pending: [event('new')], added: [] },
+      { finding: ref('a'), pending: [older, event('new')], added: [] },
+    ];
+
+    // Act
+    await publishOutbox(
+      { events: new EventPublisher(undefined, { region: 'us-east-1', maxAttempts: 1 }), store, logger },
+      outboxes,
+    );
+
+    // Assess
+    const sent = eventBridge
+      .commandCalls(PutEventsCommand)
+      .flatMap((call) => call.args[0].input.Entries ?? [])
+      .map((entry) => (JSON.parse(entry.Detail ?? '{}') as { eventId: string }).eventId);
+    expect(sent).toEqual(['old', 'new']);
+  });
+});
