@@ -10,6 +10,7 @@ import type { Finding } from '../domain/finding.js';
 import { AwsCallError, awsCall } from './errors.js';
 import type { PendingEvent } from './notify.js';
 import {
+  CLAIM_ATTRIBUTE_PREFIX,
   findingKey,
   OUTBOX_ATTRIBUTE_PREFIX,
   parseStored,
@@ -166,13 +167,65 @@ export class FindingStore {
   }
 
   /**
-   * Mark events published: they leave the finding's outbox. A finding deleted meanwhile has
+   * Claim a pending event for this run until `until`: true when no other run holds an unexpired
+   * claim on it and it is still pending, so of the runs that read one pending event, one sends it.
+   */
+  async claim(finding: FindingRef, id: string, now: Date, until: Date): Promise<boolean> {
+    try {
+      await this.#documents.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: findingKey(finding),
+          UpdateExpression: 'SET #claim = :until',
+          ConditionExpression: 'attribute_exists(#event) AND (attribute_not_exists(#claim) OR #claim < :now)',
+          ExpressionAttributeNames: {
+            '#event': `${OUTBOX_ATTRIBUTE_PREFIX}${id}`,
+            '#claim': `${CLAIM_ATTRIBUTE_PREFIX}${id}`,
+          },
+          ExpressionAttributeValues: { ':until': until.toISOString(), ':now': now.toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw new AwsCallError('DynamoDB UpdateItem', error);
+    }
+  }
+
+  /** Give back claims this run took (`until` as claimed) on events it could not send. */
+  async unclaim(finding: FindingRef, ids: readonly string[], until: Date): Promise<void> {
+    await Promise.all(
+      ids.map(async (id) => {
+        try {
+          await this.#documents.send(
+            new UpdateCommand({
+              TableName: this.#table,
+              Key: findingKey(finding),
+              UpdateExpression: 'REMOVE #claim',
+              ConditionExpression: '#claim = :until',
+              ExpressionAttributeNames: { '#claim': `${CLAIM_ATTRIBUTE_PREFIX}${id}` },
+              ExpressionAttributeValues: { ':until': until.toISOString() },
+            }),
+          );
+        } catch (error) {
+          if (error instanceof ConditionalCheckFailedException) return;
+          throw new AwsCallError('DynamoDB UpdateItem', error);
+        }
+      }),
+    );
+  }
+
+  /**
+   * Mark events published: they leave the finding's outbox, with their claims. A finding deleted meanwhile has
    * nothing to mark (no item is created for it).
    */
   async markPublished(finding: FindingRef, ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     const names = Object.fromEntries(
-      ids.map((id, index) => [`#o${index}`, `${OUTBOX_ATTRIBUTE_PREFIX}${id}`]),
+      ids.flatMap((id, index) => [
+        [`#o${index}`, `${OUTBOX_ATTRIBUTE_PREFIX}${id}`],
+        [`#c${index}`, `${CLAIM_ATTRIBUTE_PREFIX}${id}`],
+      ]),
     );
     try {
       await this.#documents.send(

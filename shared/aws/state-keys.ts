@@ -66,6 +66,11 @@ export type StoredFinding = z.infer<typeof storedFindingSchema>;
 
 /** The attribute name prefix of a finding's pending events: `outbox#<event id>`. */
 export const OUTBOX_ATTRIBUTE_PREFIX = 'outbox#';
+/**
+ * The attribute name prefix of a pending event's claim: `claim#<event id>`, the time until which
+ * one run alone may send it (a run that dies leaves a claim that expires).
+ */
+export const CLAIM_ATTRIBUTE_PREFIX = 'claim#';
 
 /** A pending event as stored on its finding's item (the id is in the attribute's name). */
 export const pendingEventSchema = z.object({

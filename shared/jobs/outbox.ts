@@ -2,8 +2,10 @@
  * The outbox's publishing half: events stored with their finding (`aws/finding-store.ts`) go to
  * EventBridge after the records are written, each once per run, and are then marked published.
  * What EventBridge does not take (throttled, refused entries) stays pending for the next run or
- * reaction that records the finding: the run goes on. Delivery is at least once (a run that dies
- * between sending and marking sends again); consumers drop repeats by `detail.eventId`.
+ * reaction that records the finding: the run goes on. Each event is claimed before it is sent, so
+ * of the runs that read one pending event (concurrent reactions to one group) one sends it.
+ * Delivery is at least once (a run that dies between sending and marking leaves a claim that
+ * expires, and the event is sent again); consumers drop repeats by `detail.eventId`.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { FindingOutbox } from '../aws/finding-store.js';
@@ -17,6 +19,9 @@ export interface OutboxDeps {
   logger: Logger;
 }
 
+/** How long a run's claim on a pending event holds: longer than it takes to send and mark. */
+export const CLAIM_MS = 5 * 60_000;
+
 export interface OutboxReport {
   /** Events EventBridge took in this run (and marked published). */
   published: number;
@@ -25,15 +30,17 @@ export interface OutboxReport {
 }
 
 /**
- * Publish every pending event of `outboxes`, oldest first and each id once, and mark those that
- * went out. A failed PutEvents is logged and its events stay pending; nothing is thrown for it.
+ * Publish every pending event of `outboxes` that this run can claim, oldest first and each id
+ * once, and mark those that went out. A failed PutEvents is logged, its claims given back and its
+ * events stay pending; nothing is thrown for it.
  *
  * @example
- * const report = await publishOutbox(deps, await run.record(findings));
+ * const report = await publishOutbox(deps, await run.record(findings), run.now);
  */
 export async function publishOutbox(
   deps: OutboxDeps,
   outboxes: readonly FindingOutbox[],
+  now: Date,
 ): Promise<OutboxReport> {
   const ownerOf = new Map<string, FindingOutbox>();
   const events: PendingEvent[] = [];
@@ -45,7 +52,21 @@ export async function publishOutbox(
     }
   }
   events.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  const { delivered, failed } = await deps.events.deliver(events);
+  const until = new Date(now.getTime() + CLAIM_MS);
+  const claimed = await mapConcurrent(events, 16, async (event) => {
+    const owner = ownerOf.get(event.id) as FindingOutbox;
+    return (await deps.store.findings.claim(owner.finding, event.id, now, until)) ? event : undefined;
+  });
+  const { delivered, failed } = await deps.events.deliver(
+    claimed.filter((event): event is PendingEvent => event !== undefined),
+  );
+  await mapConcurrent(failed, 16, async ({ event }) => {
+    const owner = ownerOf.get(event.id) as FindingOutbox;
+    await deps.store.findings.unclaim(owner.finding, [event.id], until).catch((error: unknown) =>
+      // The claim then expires on its own, and a later run sends the event.
+      deps.logger.warn('claim not given back', { arn: owner.finding.arn, error: String(error) }),
+    );
+  });
   if (failed.length > 0)
     deps.logger.warn('events left pending: EventBridge did not take them; the next run sends them', {
       pending: failed.length,

@@ -113,7 +113,7 @@ async function enforce(
   const final = findings.map((finding) => outcome.get(findingKey(finding)) ?? finding);
   // Each record with its events in one write; then what is pending (older events first) goes out.
   const outboxes = await run.record(final);
-  const outbox = await publishOutbox(deps, outboxes);
+  const outbox = await publishOutbox(deps, outboxes, run.now);
   const actions: DurabilityReport['actions'] = {};
   for (const finding of final) {
     if (finding.action !== null)

@@ -95,7 +95,7 @@ describe('Class: FindingStore', () => {
   });
 
   describe('Method: markPublished', () => {
-    it('removes the published events from the outbox, never creating an item', async () => {
+    it('removes the published events and their claims from the outbox, never creating an item', async () => {
       // Prepare
       documents.on(UpdateCommand).resolves({});
 
@@ -105,9 +105,14 @@ describe('Class: FindingStore', () => {
       // Assess
       expect(documents).toReceiveCommandWith(UpdateCommand, {
         Key: KEY,
-        UpdateExpression: 'REMOVE #o0, #o1',
+        UpdateExpression: 'REMOVE #o0, #c0, #o1, #c1',
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#o0': 'outbox#v1', '#o1': 'outbox#v2' },
+        ExpressionAttributeNames: {
+          '#o0': 'outbox#v1',
+          '#c0': 'claim#v1',
+          '#o1': 'outbox#v2',
+          '#c1': 'claim#v2',
+        },
       });
     });
   });

@@ -343,7 +343,10 @@ describe('Policy: settings.targets', () => {
 
   it.each([
     ["    accounts: ['1111']\n    regions: [us-east-1]", 'expected a 12-digit account id'],
-    ["    accounts: ['111111111111']\n    regions: [useast1]", 'expected a region such as eu-west-1'],
+    [
+      "    accounts: ['111111111111']\n    regions: [useast1]",
+      'useast1 is not a region; did you mean us-east-1?',
+    ],
     [
       "    accounts: ['111111111111']\n    organization: {}\n    regions: [us-east-1]",
       'give either accounts or organization',

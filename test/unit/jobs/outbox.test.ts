@@ -21,15 +21,30 @@ const event = (id: string, createdAt = '2026-11-25T10:00:00.000Z'): PendingEvent
   createdAt,
 });
 
-/** A finding store that remembers what was marked published. */
-function markingStore() {
+const NOW = new Date('2026-11-25T11:00:00.000Z');
+
+/**
+ * A finding store that remembers what was marked published and which claims were taken and
+ * given back; `heldElsewhere` are events another run has claimed.
+ */
+function markingStore(heldElsewhere: readonly string[] = []) {
   const marked: string[] = [];
+  const claims = new Set<string>();
   return {
     marked,
+    claims,
     store: {
       findings: {
         markPublished: async (_finding: FindingRef, ids: readonly string[]) => {
           marked.push(...ids);
+        },
+        claim: async (_finding: FindingRef, id: string) => {
+          if (heldElsewhere.includes(id) || claims.has(id)) return false;
+          claims.add(id);
+          return true;
+        },
+        unclaim: async (_finding: FindingRef, ids: readonly string[]) => {
+          for (const id of ids) claims.delete(id);
         },
       },
     } as never,
@@ -47,7 +62,7 @@ describe('Function: publishOutbox', () => {
       );
       return { FailedEntryCount: entries.filter((entry) => 'ErrorCode' in entry).length, Entries: entries };
     });
-    const { marked, store } = markingStore();
+    const { marked, claims, store } = markingStore();
     const outboxes: FindingOutbox[] = [
       { finding: ref('a'), pending: [event('a1')], added: [] },
       { finding: ref('b'), pending: [event('b1')], added: [] },
@@ -57,11 +72,13 @@ describe('Function: publishOutbox', () => {
     const report = await publishOutbox(
       { events: new EventPublisher(undefined, { region: 'us-east-1', maxAttempts: 1 }), store, logger },
       outboxes,
+      NOW,
     );
 
-    // Assess
+    // Assess: the refused one's claim is given back, so the next run may send it at once.
     expect(report).toEqual({ published: 1, pending: 1 });
     expect(marked).toEqual(['a1']);
+    expect([...claims]).toEqual(['a1']);
   });
 
   it('sends an event pending on two findings once, oldest first', async () => {
@@ -81,6 +98,7 @@ describe('Function: publishOutbox', () => {
     await publishOutbox(
       { events: new EventPublisher(undefined, { region: 'us-east-1', maxAttempts: 1 }), store, logger },
       outboxes,
+      NOW,
     );
 
     // Assess
@@ -89,5 +107,33 @@ describe('Function: publishOutbox', () => {
       .flatMap((call) => call.args[0].input.Entries ?? [])
       .map((entry) => (JSON.parse(entry.Detail ?? '{}') as { eventId: string }).eventId);
     expect(sent).toEqual(['old', 'new']);
+  });
+
+  it('leaves an event another run has claimed to that run', async () => {
+    // Prepare: of two pending events, another reaction to the same group claimed one.
+    eventBridge.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
+      FailedEntryCount: 0,
+      Entries: input.Entries.map(() => ({ EventId: 'e' })),
+    }));
+    const { marked, store } = markingStore(['theirs']);
+    const outboxes: FindingOutbox[] = [
+      { finding: ref('a'), pending: [event('theirs'), event('ours')], added: [event('ours')] },
+    ];
+
+    // Act
+    const report = await publishOutbox(
+      { events: new EventPublisher(undefined, { region: 'us-east-1', maxAttempts: 1 }), store, logger },
+      outboxes,
+      NOW,
+    );
+
+    // Assess
+    const sent = eventBridge
+      .commandCalls(PutEventsCommand)
+      .flatMap((call) => call.args[0].input.Entries ?? [])
+      .map((entry) => (JSON.parse(entry.Detail ?? '{}') as { eventId: string }).eventId);
+    expect(sent).toEqual(['ours']);
+    expect(marked).toEqual(['ours']);
+    expect(report.published).toBe(1);
   });
 });
