@@ -64,13 +64,14 @@ const JWT = /\beyJ[A-Za-z0-9_-]{6,}\.eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*/g;
 const PREFIXED_TOKEN =
   /\b(?:[sr]k_(?:live|test)_[A-Za-z0-9]{8,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|npm_[A-Za-z0-9]{20,})/g;
 /**
- * `key=value`, `key: value`, `"key":"value"` and `\"key\":\"value\"` with a secret key.
+ * `key=value`, `key: value`, `"key":"value"` and `\"key\":\"value\"` (escaped once or more: JSON
+ * in a string in JSON) with a secret key.
  * The key may not follow `:` or `/`, so `arn:aws:secretsmanager:…:secret:name` stays whole, nor
  * start with `.`, so a path in a message (`rules[0].password: unknown key`) stays readable.
  * A URL whose user info is already redacted is kept (`includes credentials: http://[REDACTED]@host`).
  */
 const SECRET_ASSIGNMENT = new RegExp(
-  `(?<![\\w:/.\\]-])(\\\\?["']?)((?:[\\w-][\\w.-]*)?${SECRET_KEY_WORDS}[\\w.-]*|${SECRET_KEY_WHOLE})\\1([ \\t]*[:=][ \\t]*)((?:Bearer|Basic|AWS4-HMAC-SHA256)[ \\t]+)?(?![a-z][a-z0-9+.-]*:\\/\\/\\[REDACTED\\]@)(\\[REDACTED\\]|\\\\"(?:[^"\\\\]|\\\\[^"])*\\\\"|"(?:[^"\\\\]|\\\\.)*"|'[^'\\n]*'|[^\\s&,;"'{}[\\]()<>][^\\s&,;"'}\\])<>]*)`,
+  `(?<![\\w:/.\\]-])((?:\\\\{1,7})?["']?)((?:[\\w-][\\w.-]*)?${SECRET_KEY_WORDS}[\\w.-]*|${SECRET_KEY_WHOLE})\\1([ \\t]*[:=][ \\t]*)((?:Bearer|Basic|AWS4-HMAC-SHA256)[ \\t]+)?(?![a-z][a-z0-9+.-]*:\\/\\/\\[REDACTED\\]@)(\\[REDACTED\\]|\\\\{1,7}"(?:[^"\\\\]|\\\\+[^"\\\\])*\\\\{1,7}"|"(?:[^"\\\\]|\\\\.)*"|'[^'\\n]*'|[^\\s&,;"'{}[\\]()<>][^\\s&,;"'}\\])<>]*)`,
   'gi',
 );
 
@@ -105,7 +106,8 @@ function mask(value: unknown): unknown {
 }
 
 function maskQuoted(value: string): string {
-  if (value.startsWith('\\"')) return `\\"${REDACTED}\\"`;
+  const escaped = /^\\+"/.exec(value)?.[0];
+  if (escaped !== undefined) return `${escaped}${REDACTED}${escaped}`;
   if (value.startsWith('"')) return `"${REDACTED}"`;
   if (value.startsWith("'")) return `'${REDACTED}'`;
   return REDACTED;

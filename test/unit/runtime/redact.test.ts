@@ -92,6 +92,19 @@ describe('Function: redactText', () => {
     expect(redacted).toContain(REDACTED);
   });
 
+  it('removes a secret of JSON in a string in JSON, however often its quotes are escaped', () => {
+    // Prepare: the CLI echoes a refused value as JSON, so a value holding \"key\":\"…\" doubles its escapes.
+    const once = 'body was "{\\"sessionToken\\":\\"s3cr3t-once\\"}"';
+    const twice = JSON.stringify(JSON.stringify({ sessionToken: 's3cr3t-twice', id: 'g-1' }));
+
+    // Act
+    const redacted = [redactText(once), redactText(twice), redactText(JSON.stringify(once))];
+
+    // Assess
+    expect(redacted.join(' ')).not.toMatch(/s3cr3t/);
+    expect(redacted[1]).toContain('g-1');
+  });
+
   it('keeps an error name before its message (a key-like word that is no key)', () => {
     const message =
       'GetResources failed: CredentialsProviderError: Could not load credentials from any providers';
