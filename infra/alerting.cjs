@@ -9,7 +9,10 @@ const { require: requireTypeScript } = require('tsx/cjs/api');
  * New violations of the checks without an alert of their own (checksAlertedByEvent in the
  * registry: a new check is alerted with no change here) reach the alert topic: an EventBridge
  * rule on `Guardrails Policy Violation`, allowed to publish by the topic's policy, which keeps
- * the account's own access and the CloudWatch alarms'.
+ * the account's own access and the CloudWatch alarms'. The rule takes only the events this
+ * deployment emitted: its own source and its own account. The default bus also takes the
+ * organisation's events (infra/event-bus.cjs), and any principal there may put one with our
+ * source and detail-type; EventBridge sets `account` to the sender's, which it cannot forge.
  */
 function violationAlerts() {
   const checks = requireTypeScript('../shared/domain/checks/registry.ts', __filename).checksAlertedByEvent();
@@ -21,6 +24,7 @@ function violationAlerts() {
         Description: 'New policy violations to the alert topic',
         EventPattern: {
           source: ['elasticache-guardrails'],
+          account: [{ Ref: 'AWS::AccountId' }],
           'detail-type': ['Guardrails Policy Violation'],
           detail: { finding: { check: checks } },
         },
