@@ -7,6 +7,7 @@
 import { AccountClient, paginateListRegions } from '@aws-sdk/client-account';
 import {
   type Account,
+  ListParentsCommand,
   OrganizationsClient,
   paginateListAccounts,
   paginateListAccountsForParent,
@@ -304,4 +305,44 @@ export async function resolveTargets(spec: TargetSpec, deps: TargetResolverDeps)
     }
   });
   return resolved;
+}
+
+/** OUs nest at most five deep under the root: a longer chain is an answer not to follow. */
+const MAX_UNIT_DEPTH = 6;
+
+/**
+ * Where an account sits in the organisation, read through Organizations `ListParents` (a child
+ * has a single parent): its OU, that OU's parent, …, up to the root, nearest first.
+ *
+ * @example
+ * const chain = await unitsAbove(new OrganizationsClient(options), '111111111111'); // ['ou-ab12-cd34ef56', 'r-ab12']
+ */
+export async function unitsAbove(organizations: OrganizationsClient, account: string): Promise<string[]> {
+  const chain: string[] = [];
+  let child = account;
+  while (chain.length < MAX_UNIT_DEPTH) {
+    const ChildId = child;
+    const { Parents: parents } = await awsCall(`Organizations ListParents ${ChildId}`, () =>
+      organizations.send(new ListParentsCommand({ ChildId })),
+    );
+    const parent = parents?.[0];
+    if (parent?.Id === undefined) break;
+    chain.push(parent.Id);
+    if (parent.Type === 'ROOT') break;
+    child = parent.Id;
+  }
+  return chain;
+}
+
+/** The OU chain of accounts through one Organizations client in the app's own region. */
+export class OrganizationUnits {
+  readonly #organizations: OrganizationsClient;
+
+  constructor(options: AwsClientOptions = {}) {
+    this.#organizations = createClient(OrganizationsClient, options);
+  }
+
+  above(account: string): Promise<string[]> {
+    return unitsAbove(this.#organizations, account);
+  }
 }
