@@ -1,7 +1,7 @@
 /**
  * What reaches people besides the alarms on functions and queues: new violations of every check
  * without an alert of its own (an EventBridge rule to the alert topic, with the topic policy that
- * lets it publish), and the alarm on a scan that evaluated nothing.
+ * lets it publish), the alarm on a scan that evaluated nothing, and the one on a scan with no targets.
  */
 const { require: requireTypeScript } = require('tsx/cjs/api');
 
@@ -106,4 +106,29 @@ function nothingEvaluatedAlarm(alarmActions, namespace) {
   };
 }
 
-module.exports = { nothingEvaluatedAlarm, violationAlerts };
+/** An organisation scan that listed no target (all excluded, its OUs empty): a warning, not a clean run. */
+function noTargetsAlarm(alarmActions, namespace) {
+  return {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      AlarmDescription:
+        'An organisation scan listed no targets (every account excluded, its OUs empty or unlistable): nothing was scanned',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      // No scan at all is the schedule's or the state machine's failure, alarmed on there.
+      TreatMissingData: 'notBreaching',
+      ...alarmActions,
+      Namespace: namespace,
+      MetricName: 'Targets',
+      Dimensions: [
+        { Name: 'run', Value: 'org-scan' },
+        { Name: 'service', Value: 'elasticache-guardrails' },
+      ],
+      Statistic: 'Minimum',
+      Period: 3600,
+    },
+  };
+}
+
+module.exports = { noTargetsAlarm, nothingEvaluatedAlarm, violationAlerts };
