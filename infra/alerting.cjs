@@ -1,7 +1,7 @@
 /**
  * What reaches people besides the alarms on functions and queues: new violations of every check
  * without an alert of its own (an EventBridge rule to the alert topic, with the topic policy that
- * lets it publish), and the alarm on a scan that evaluated nothing.
+ * lets it publish), the alarm on a scan that evaluated nothing, and the one on a scan with no targets.
  */
 const { require: requireTypeScript } = require('tsx/cjs/api');
 
@@ -9,7 +9,10 @@ const { require: requireTypeScript } = require('tsx/cjs/api');
  * New violations of the checks without an alert of their own (checksAlertedByEvent in the
  * registry: a new check is alerted with no change here) reach the alert topic: an EventBridge
  * rule on `Guardrails Policy Violation`, allowed to publish by the topic's policy, which keeps
- * the account's own access and the CloudWatch alarms'.
+ * the account's own access and the CloudWatch alarms'. The rule takes only the events this
+ * deployment emitted: its own source and its own account. The default bus also takes the
+ * organisation's events (infra/event-bus.cjs), and any principal there may put one with our
+ * source and detail-type; EventBridge sets `account` to the sender's, which it cannot forge.
  */
 function violationAlerts() {
   const checks = requireTypeScript('../shared/domain/checks/registry.ts', __filename).checksAlertedByEvent();
@@ -21,6 +24,7 @@ function violationAlerts() {
         Description: 'New policy violations to the alert topic',
         EventPattern: {
           source: ['elasticache-guardrails'],
+          account: [{ Ref: 'AWS::AccountId' }],
           'detail-type': ['Guardrails Policy Violation'],
           detail: { finding: { check: checks } },
         },
@@ -102,4 +106,29 @@ function nothingEvaluatedAlarm(alarmActions, namespace) {
   };
 }
 
-module.exports = { nothingEvaluatedAlarm, violationAlerts };
+/** An organisation scan that listed no target (all excluded, its OUs empty): a warning, not a clean run. */
+function noTargetsAlarm(alarmActions, namespace) {
+  return {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      AlarmDescription:
+        'An organisation scan listed no targets (every account excluded, its OUs empty or unlistable): nothing was scanned',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      // No scan at all is the schedule's or the state machine's failure, alarmed on there.
+      TreatMissingData: 'notBreaching',
+      ...alarmActions,
+      Namespace: namespace,
+      MetricName: 'Targets',
+      Dimensions: [
+        { Name: 'run', Value: 'org-scan' },
+        { Name: 'service', Value: 'elasticache-guardrails' },
+      ],
+      Statistic: 'Minimum',
+      Period: 3600,
+    },
+  };
+}
+
+module.exports = { noTargetsAlarm, nothingEvaluatedAlarm, violationAlerts };

@@ -7,7 +7,7 @@
  *   conditions and outputs.
  * CommonJS because the Serverless Framework `require`s files referenced with ${file()}.
  */
-const { nothingEvaluatedAlarm, violationAlerts } = require('./alerting.cjs');
+const { noTargetsAlarm, nothingEvaluatedAlarm, violationAlerts } = require('./alerting.cjs');
 const { organizationEventBus } = require('./event-bus.cjs');
 const { functions } = require('./functions.cjs');
 const { actionsOf, statementsFor } = require('./iam.cjs');
@@ -271,6 +271,7 @@ function resources({ service, stage, alertEmail, logRetentionDays, organizationI
       queueDepth('RecheckDeadLetter'),
     ),
     NothingEvaluatedAlarm: nothingEvaluatedAlarm(alarmActions, NAMESPACE),
+    NoTargetsAlarm: noTargetsAlarm(alarmActions, NAMESPACE),
     RemediationFailuresAlarm: anyAlarm('A durability remediation failed', {
       Metrics: [
         {

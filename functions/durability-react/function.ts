@@ -13,7 +13,8 @@ export const manifest: FunctionManifest = {
   timeout: 120,
   memory: 512,
   environment: ['recheckQueue'],
-  actions: [...DURABILITY_GROUP_ACTIONS, 'sqs:SendMessage'],
+  // ListParents: whether a member's event is of an account under the policy's OUs.
+  actions: [...DURABILITY_GROUP_ACTIONS, 'sqs:SendMessage', 'organizations:ListParents'],
   stateKeys: [PARTITIONS.lease, PARTITIONS.findings],
   // A member account's event is acted on through its member role (one AssumeRole per account).
   memberAccess: true,

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { EVENT_PATTERNS } from '../../shared/aws/event-patterns.js';
 import { RecheckQueue } from '../../shared/aws/recheck-queue.js';
+import { OrganizationUnits } from '../../shared/aws/targets.js';
 import { parseRecheckMessage, parseResourceEvent, type ResourceEvent } from '../../shared/domain/events.js';
 import { createDurabilityReactDeps } from '../../shared/jobs/durability/deps.js';
 import { MemberClients, partialHomeTarget, reactToEvent } from '../../shared/jobs/durability/react.js';
@@ -20,6 +21,7 @@ const rechecks = {
 };
 /** Member accounts' clients, one AssumeRole per account for the container's life. */
 const membersFor = perMemberAccess(durability.config, (access) => new MemberClients(access, durability.aws));
+const units = new OrganizationUnits(durability.aws);
 
 /** A CloudTrail API call; or a batch of this function's own delayed re-checks. */
 const eventSchema = z
@@ -37,7 +39,7 @@ export const handler = durability.handler({ eventSchema, onFinalError: 'drop' },
     const settings = await durability.settings();
     const members = membersFor(settings.policy);
     return reactToEvent(
-      { ...durability.job(context.awsRequestId), members, home },
+      { ...durability.job(context.awsRequestId), members, home, units },
       settings,
       rechecks,
       resource,

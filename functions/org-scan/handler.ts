@@ -1,8 +1,10 @@
 import * as z from 'zod';
-import { listTargets, summarizeScan } from '../../shared/jobs/org-scan.js';
+import { createMetrics } from '../../shared/jobs/function-base.js';
+import { listTargets, reportTargets, summarizeScan } from '../../shared/jobs/org-scan.js';
 import { createOrgScanDeps } from '../../shared/jobs/org-scan-deps.js';
 
 const scan = createOrgScanDeps();
+const metrics = createMetrics();
 
 /** The two tasks of infra/org-scan.asl.yaml: list the targets; add up their results. */
 const eventSchema = z.discriminatedUnion('action', [
@@ -26,10 +28,6 @@ export const handler = scan.handler({ eventSchema, onFinalError: 'throw' }, asyn
   }
   const policy = await scan.policy();
   const list = await listTargets(scan.job(context, policy), policy);
-  scan.logger.info('targets listed', {
-    targets: list.targets.length,
-    failed: list.failed.length,
-    skipped: list.skipped.length,
-  });
+  reportTargets(list, scan.logger, metrics);
   return list;
 });

@@ -7,6 +7,7 @@
 import { AccountClient, paginateListRegions } from '@aws-sdk/client-account';
 import {
   type Account,
+  ListParentsCommand,
   OrganizationsClient,
   paginateListAccounts,
   paginateListAccountsForParent,
@@ -161,7 +162,10 @@ function innermostCall(error: unknown): unknown {
 
 export interface ResolvedTargets {
   targets: Target[];
-  /** Accounts whose regions could not be listed (`all-enabled`), by the target `<account>/*`. */
+  /**
+   * Accounts whose regions could not be listed (`all-enabled`), by the target `<account>/*`; OUs
+   * that could not be listed, by the target `<OU id>/*` (every account and region of that OU).
+   */
   failures: Array<{ target: Target; failure: TargetFailure }>;
   /** Accounts of the organisation not scanned for their State (excluded ones not counted). */
   skipped: SkippedAccount[];
@@ -173,17 +177,25 @@ export interface TargetResolverDeps {
   credentials: MemberCredentials;
 }
 
+/** An OU (or root) that could not be listed: its accounts are not scanned, and said so. */
+export interface UnitFailure {
+  unit: string;
+  failure: TargetFailure;
+}
+
 /**
  * The accounts of the organisation, or of `ous` and every OU beneath them: those whose `State`
  * is `ACTIVE`, and the others, skipped. `Status` is not read: Organizations retired it on
- * 2026-09-09 (`State` replaces it).
+ * 2026-09-09 (`State` replaces it). An OU that cannot be listed (`ParentNotFoundException`: it
+ * no longer exists) is one failure, and the other OUs go on.
  */
 async function organizationAccounts(
   organizations: OrganizationsClient,
   ous: readonly string[] | undefined,
-): Promise<{ active: string[]; skipped: SkippedAccount[] }> {
+): Promise<{ active: string[]; skipped: SkippedAccount[]; units: UnitFailure[] }> {
   const active: string[] = [];
   const skipped: SkippedAccount[] = [];
+  const units: UnitFailure[] = [];
   const take = (page: { Accounts?: Account[] }) => {
     for (const { Id: account, State: state } of page.Accounts ?? []) {
       if (account === undefined) continue;
@@ -195,27 +207,52 @@ async function organizationAccounts(
     await awsCall('Organizations ListAccounts', async () => {
       for await (const page of paginateListAccounts({ client: organizations }, {})) take(page);
     });
-    return { active, skipped };
+    return { active, skipped, units };
   }
   const pending = [...ous];
   const seen = new Set<string>();
   for (let parent = pending.shift(); parent !== undefined; parent = pending.shift()) {
     if (seen.has(parent)) continue;
     seen.add(parent);
-    const ParentId = parent;
-    await awsCall(`Organizations ListAccountsForParent ${ParentId}`, async () => {
-      for await (const page of paginateListAccountsForParent({ client: organizations }, { ParentId }))
-        take(page);
-    });
-    await awsCall(`Organizations ListOrganizationalUnitsForParent ${ParentId}`, async () => {
-      for await (const page of paginateListOrganizationalUnitsForParent(
-        { client: organizations },
-        { ParentId },
-      ))
-        for (const unit of page.OrganizationalUnits ?? []) if (unit.Id !== undefined) pending.push(unit.Id);
-    });
+    try {
+      const unit = await listUnit(organizations, parent);
+      for (const page of unit.accounts) take(page);
+      pending.push(...unit.children);
+    } catch (error) {
+      if (!(error instanceof AwsCallError)) throw error;
+      units.push({ unit: parent, failure: unitFailure(parent, error) });
+    }
   }
-  return { active, skipped };
+  return { active, skipped, units };
+}
+
+/** One OU's accounts (pages) and child OUs, read whole before any is taken: a failure takes none. */
+async function listUnit(organizations: OrganizationsClient, ParentId: string) {
+  const accounts: Array<{ Accounts?: Account[] }> = [];
+  const children: string[] = [];
+  await awsCall(`Organizations ListAccountsForParent ${ParentId}`, async () => {
+    for await (const page of paginateListAccountsForParent({ client: organizations }, { ParentId }))
+      accounts.push(page);
+  });
+  await awsCall(`Organizations ListOrganizationalUnitsForParent ${ParentId}`, async () => {
+    for await (const page of paginateListOrganizationalUnitsForParent(
+      { client: organizations },
+      { ParentId },
+    ))
+      for (const unit of page.OrganizationalUnits ?? []) if (unit.Id !== undefined) children.push(unit.Id);
+  });
+  return { accounts, children };
+}
+
+/** Why an OU could not be listed, naming it: gone (`ParentNotFoundException`), or the call as answered. */
+function unitFailure(unit: string, error: AwsCallError): TargetFailure {
+  const gone = error.fault === 'ParentNotFoundException';
+  return {
+    code: error.fault,
+    cause: gone
+      ? `OU ${unit} of the policy (settings.targets.organization.ous) no longer exists; its accounts are not scanned: ${error.message}`
+      : `OU ${unit} could not be listed; its accounts are not scanned: ${error.message}`,
+  };
 }
 
 /** The regions `account` has enabled, read with its own credentials. */
@@ -244,14 +281,18 @@ export async function resolveTargets(spec: TargetSpec, deps: TargetResolverDeps)
   const listed =
     spec.accounts === undefined
       ? await organizationAccounts(createClient(OrganizationsClient, deps.options), spec.organization?.ous)
-      : { active: spec.accounts, skipped: [] };
+      : { active: spec.accounts, skipped: [], units: [] };
   const accounts = [...new Set(listed.active)].filter((account) => !excluded.has(account)).sort();
   const skipped = listed.skipped
     .filter(({ account }) => !excluded.has(account))
     .sort((a, b) => a.account.localeCompare(b.account));
+  const failures = listed.units.map(({ unit, failure }) => ({
+    target: { account: unit, region: '*' },
+    failure,
+  }));
   if (spec.regions !== ALL_ENABLED)
-    return { targets: crossTargets(accounts, spec.regions), failures: [], skipped };
-  const resolved: ResolvedTargets = { targets: [], failures: [], skipped };
+    return { targets: crossTargets(accounts, spec.regions), failures, skipped };
+  const resolved: ResolvedTargets = { targets: [], failures, skipped };
   const regions = await mapConcurrent(accounts, RESOLVE_CONCURRENCY, (account) =>
     enabledRegions(account, deps).catch((error: unknown) => error as Error),
   );
@@ -264,4 +305,44 @@ export async function resolveTargets(spec: TargetSpec, deps: TargetResolverDeps)
     }
   });
   return resolved;
+}
+
+/** OUs nest at most five deep under the root: a longer chain is an answer not to follow. */
+const MAX_UNIT_DEPTH = 6;
+
+/**
+ * Where an account sits in the organisation, read through Organizations `ListParents` (a child
+ * has a single parent): its OU, that OU's parent, …, up to the root, nearest first.
+ *
+ * @example
+ * const chain = await unitsAbove(new OrganizationsClient(options), '111111111111'); // ['ou-ab12-cd34ef56', 'r-ab12']
+ */
+export async function unitsAbove(organizations: OrganizationsClient, account: string): Promise<string[]> {
+  const chain: string[] = [];
+  let child = account;
+  while (chain.length < MAX_UNIT_DEPTH) {
+    const ChildId = child;
+    const { Parents: parents } = await awsCall(`Organizations ListParents ${ChildId}`, () =>
+      organizations.send(new ListParentsCommand({ ChildId })),
+    );
+    const parent = parents?.[0];
+    if (parent?.Id === undefined) break;
+    chain.push(parent.Id);
+    if (parent.Type === 'ROOT') break;
+    child = parent.Id;
+  }
+  return chain;
+}
+
+/** The OU chain of accounts through one Organizations client in the app's own region. */
+export class OrganizationUnits {
+  readonly #organizations: OrganizationsClient;
+
+  constructor(options: AwsClientOptions = {}) {
+    this.#organizations = createClient(OrganizationsClient, options);
+  }
+
+  above(account: string): Promise<string[]> {
+    return unitsAbove(this.#organizations, account);
+  }
 }

@@ -164,8 +164,8 @@ export function crossTargets(accounts: readonly string[], regions: readonly stri
 /**
  * Why an event of `target` is none of the deployment's business under the policy's
  * `settings.targets` (no targets: only its own account and region; an excluded account; an
- * account or region not listed), or undefined when it is. An organisation's OUs are not
- * checked here (that takes Organizations calls): the bus accepts only the organisation.
+ * account or region not listed), or undefined when it is. An organisation's OUs are checked
+ * by {@link outsideUnits}, with the account's place in the organisation read from Organizations.
  */
 export function notCovered(targets: TargetsSetting | undefined, target: Target): string | undefined {
   const name = targetName(target);
@@ -178,4 +178,21 @@ export function notCovered(targets: TargetsSetting | undefined, target: Target):
   if (targets.regions !== ALL_ENABLED && !targets.regions.includes(target.region))
     return `${name}: region ${target.region} is not among the policy's regions`;
   return undefined;
+}
+
+/**
+ * Why `target` is outside the policy's `ous` given the OUs and root above its account (nearest
+ * first, as Organizations ListParents answers), or undefined when one of them is listed.
+ *
+ * @example
+ * outsideUnits(target, ['ou-ab12-cd34ef56'], ['ou-ab12-zz99yy88', 'r-ab12']); // '…/…: account … is in none of the policy's OUs …'
+ */
+export function outsideUnits(
+  target: Target,
+  ous: readonly string[],
+  above: readonly string[],
+): string | undefined {
+  if (above.some((unit) => ous.includes(unit))) return undefined;
+  const place = above.length === 0 ? 'no OU' : above.join(' < ');
+  return `${targetName(target)}: account ${target.account} is in none of the policy's OUs (${ous.join(', ')}); Organizations ListParents places it under ${place}`;
 }

@@ -3,6 +3,9 @@
  * there are (the policy's `settings.targets`, or the deployment's own account and region), and
  * the summary of the results of every target's run.
  */
+
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import type { AwsClientOptions } from '../aws/clients.js';
 import { MemberCredentials, resolveTargets } from '../aws/targets.js';
@@ -85,6 +88,30 @@ export async function listTargets(deps: TargetListDeps, policy: Policy): Promise
     skipped: resolved.skipped,
     concurrency: setting.concurrency,
   };
+}
+
+/** The warning of a scan with nothing to scan: no alarm would otherwise say so. */
+export const NO_TARGETS =
+  "no targets: the policy's settings.targets resolve to none (every account excluded, its OUs empty or unlistable, or no region); nothing is scanned";
+
+/**
+ * Say how many targets were listed: a `Targets` metric (dimension `run: org-scan`; the alarm
+ * NoTargetsAlarm fires on 0), and a warning when there are none, which is not a clean run.
+ *
+ * @example
+ * reportTargets(list, scan.logger, metrics);
+ */
+export function reportTargets(
+  list: TargetList,
+  logger: Pick<Logger, 'info' | 'warn'>,
+  metrics: Pick<Metrics, 'singleMetric'>,
+): void {
+  const counts = { targets: list.targets.length, failed: list.failed.length, skipped: list.skipped.length };
+  const single = metrics.singleMetric();
+  single.addDimensions({ run: 'org-scan' });
+  single.addMetric('Targets', MetricUnit.Count, list.targets.length);
+  if (list.targets.length === 0) logger.warn(NO_TARGETS, counts);
+  else logger.info('targets listed', counts);
 }
 
 /** The organisation scan's output. */

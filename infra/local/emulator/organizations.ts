@@ -1,7 +1,7 @@
 /**
  * The organisation of the served accounts, as AWS Organizations (JSON 1.1) answers it to
  * the central (management) account: `ListRoots`, `ListAccounts`, `ListAccountsForParent`,
- * `ListOrganizationalUnitsForParent`, with organizational units (nested) and each account's
+ * `ListOrganizationalUnitsForParent`, `ListParents`, with organizational units (nested) and each account's
  * `State` set through `EmulatorOptions.organization` or `/_control/organization` (never the
  * `Status` Organizations retired on 2026-09-09).
  */
@@ -193,6 +193,29 @@ export class Organization {
         NextToken,
       };
     }
+    if (action === 'ListParents') {
+      const parent = this.#parentOfChild(input.ChildId);
+      const { items, NextToken } = page([parent], input, 20, 'InvalidInputException');
+      return {
+        Parents: items.map((id) => ({ Id: id, Type: id === ROOT_ID ? 'ROOT' : 'ORGANIZATIONAL_UNIT' })),
+        NextToken,
+      };
+    }
     throw new QueryFault('UnknownOperationException', `Unsupported target ${ORGANIZATIONS_PREFIX}${action}`);
+  }
+
+  /** The one parent (a child has a single parent) of a served account or a unit. */
+  #parentOfChild(childId: unknown): string {
+    if (typeof childId !== 'string' || !/^(\d{12}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/.test(childId))
+      throw new QueryFault('InvalidInputException', 'ChildId must be an account id or an OU (ou-…) id', 400);
+    if (this.#accounts.includes(childId)) return this.#parentOf(childId);
+    const unit = this.#units.find((candidate) => candidate.id === childId);
+    if (unit === undefined)
+      throw new QueryFault(
+        'ChildNotFoundException',
+        "We can't find an organizational unit (OU) or AWS account with the ChildId that you specified.",
+        404,
+      );
+    return unit.parentId;
   }
 }

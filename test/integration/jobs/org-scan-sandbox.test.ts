@@ -75,12 +75,12 @@ async function seededStack(
   return stack;
 }
 
-const run = (securityHub = false) =>
+const run = (securityHub = false, policy = POLICY) =>
   runOrgScan({
     securityHub,
     endpoint: stack.emulator.endpoint,
     dynamo: stack.dynamo.endpoint,
-    policy: POLICY,
+    policy,
     home: { account: CENTRAL_ACCOUNT, region: REGION },
     access: { externalId: EXTERNAL_ID },
     now: () => new Date(stack.emulator.clock.now()),
@@ -310,5 +310,46 @@ describe('Organisation scan: 12 accounts x 3 regions in the sandbox', () => {
     );
     expect(scan.summary.failures).toHaveLength(7);
     expect(JSON.stringify(scan.summary)).not.toContain(EXTERNAL_ID);
+  }, 120_000);
+
+  it('gives an OU that no longer exists one error finding naming it; the accounts of the other OUs are scanned', async () => {
+    // Prepare: two OUs of four members each; the policy also names an OU deleted since.
+    const [east, west] = ['ou-sbx1-east0001', 'ou-sbx1-west0001'];
+    const gone = 'ou-sbx1-gone0001';
+    await seededStack(
+      {},
+      {
+        units: [
+          { id: east, name: 'east', accounts: MEMBERS.slice(0, 4) },
+          { id: west, name: 'west', accounts: MEMBERS.slice(4, 8) },
+        ],
+      },
+    );
+    const policy = parsePolicy(
+      `version: 1
+settings:
+  targets: { organization: { ous: [${east}, ${gone}, ${west}] }, regions: [${REGIONS.join(', ')}] }
+rules:
+  - name: prod-durability
+    match: { resourceTypes: [replication-group], tags: { env: prod } }
+    durability: { minimum: sync }
+`,
+      'policy.yaml',
+    );
+
+    // Act
+    const scan = await run(false, policy);
+
+    // Assess
+    const scanned = crossTargets(MEMBERS.slice(0, 8), REGIONS);
+    expect(scan.summary).toMatchObject({ targets: 25, complete: 24, failed: 1 });
+    expect(scan.summary.findings.error).toBe(1);
+    expect([...scan.runs.keys()].sort()).toEqual(scanned.map(targetName).sort());
+    expect(scan.summary.failures).toEqual([
+      expect.stringContaining(
+        `OU ${gone} of the policy (settings.targets.organization.ous) no longer exists; its accounts are not scanned`,
+      ),
+    ]);
+    expect(scan.summary.failures[0]).toContain('ParentNotFoundException');
   }, 120_000);
 });

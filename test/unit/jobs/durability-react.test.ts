@@ -7,6 +7,7 @@ import { createMetricsClient } from '../../../shared/aws/durability-metrics.js';
 import { EventPublisher } from '../../../shared/aws/notify.js';
 import { RecheckQueue } from '../../../shared/aws/recheck-queue.js';
 import { StateStore } from '../../../shared/aws/state-store.js';
+import { OrganizationUnits } from '../../../shared/aws/targets.js';
 import type { ResourceEvent } from '../../../shared/domain/events.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import {
@@ -53,6 +54,7 @@ function deps(): ReactionDeps {
     holder: 'test',
     home: partialHomeTarget(`arn:aws:lambda:${HOME_REGION}:${CENTRAL}:function:react`, HOME_REGION),
     members: new MemberClients(ACCESS, { region: HOME_REGION, credentials: async () => OWN_KEY }),
+    units: new OrganizationUnits({ region: HOME_REGION, credentials: async () => OWN_KEY }),
   };
 }
 const rechecks = {
