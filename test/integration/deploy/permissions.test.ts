@@ -61,6 +61,7 @@ const SERVICE_OF: Record<string, string> = {
   ListAccounts: 'organizations',
   ListAccountsForParent: 'organizations',
   ListOrganizationalUnitsForParent: 'organizations',
+  ListParents: 'organizations',
   ListRegions: 'account',
   BatchImportFindings: 'securityhub',
 };
@@ -251,6 +252,16 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     // snapshotBeforeChange: the first look takes the member group's snapshot, in the member account.
     const member = stack.emulator.faults.log.filter((entry) => entry.account === MEMBER);
     expect(member.map((entry) => entry.action)).toContain('CreateSnapshot');
+    // A policy that names OUs: the member's place in the organisation is read before acting.
+    const listParents = () =>
+      stack.emulator.faults.log.filter((entry) => entry.action === 'ListParents').length;
+    const before = listParents();
+    await invoke(
+      'durability-react',
+      { ...cloudTrail('ModifyReplicationGroup', 'react-member'), account: MEMBER, region: REGION },
+      'units',
+    );
+    expect(listParents()).toBeGreaterThan(before);
   });
 
   it('encryption-drift: baseline, drift, a resource gone', async () => {
