@@ -150,6 +150,16 @@ const baselineSchema: z.ZodType<EncryptionBaseline> = z.looseObject({
   violations: z.array(z.string()).default([]),
   observedAt: z.string().default(''),
   revision: z.number().int().optional(),
+  outbox: z
+    .array(
+      z.object({
+        id: z.string(),
+        alert: alertSchema,
+        createdAt: z.string(),
+        claimedUntil: z.string().optional(),
+      }),
+    )
+    .optional(),
   get pending() {
     return z
       .object({ alerts: z.array(alertSchema), claimedAt: z.string(), previous: baselineSchema.optional() })
