@@ -259,4 +259,6 @@ export const PARTITIONS = {
   migrationApproval: RECORD_KINDS.migrationApproval.name,
   migrationAbort: RECORD_KINDS.migrationAbort.name,
   upgradeApproval: RECORD_KINDS.upgradeApproval.name,
+  /** The alert ledger: one record per event id alerted by SNS. */
+  sentAlert: RECORD_KINDS.sentAlert.name,
 } as const;
