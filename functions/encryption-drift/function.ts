@@ -20,7 +20,7 @@ export const manifest: FunctionManifest = {
     'events:PutEvents',
     'sns:Publish',
   ],
-  stateKeys: [PARTITIONS.encryptionBaseline],
+  stateKeys: [PARTITIONS.encryptionBaseline, PARTITIONS.sentAlert],
   // A member account's event is compared in that account and region through its member role.
   memberAccess: true,
   vpc: false,

@@ -27,6 +27,7 @@ export const manifest: FunctionManifest = {
     PARTITIONS.lease,
     PARTITIONS.findings,
     PARTITIONS.encryptionBaseline,
+    PARTITIONS.sentAlert,
     PARTITIONS.securityHubImports,
   ],
   memberAccess: true,

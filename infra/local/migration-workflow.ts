@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { LocalRunSettings, MigrationExecution, RunnerContext } from '../../cli/workflow-runner.js';
 import { type AwsClientOptions, createFleetClients } from '../../shared/aws/clients.js';
 import { createMetricsClient } from '../../shared/aws/durability-metrics.js';
-import { DETAIL_TYPES, EventPublisher, type OutgoingEvent } from '../../shared/aws/notify.js';
+import { DETAIL_TYPES, type Delivery, EventPublisher, type OutgoingEvent } from '../../shared/aws/notify.js';
 import type { MigrationInput } from '../../shared/domain/migration/index.js';
 import type {
   ExecutionResult,
@@ -95,10 +95,10 @@ export function runMigrationLocally(
 class OutcomeKeeper extends EventPublisher {
   outcome: FailedOutcome | undefined;
 
-  override async publish(events: OutgoingEvent[]): Promise<void> {
+  override async deliver<Event extends OutgoingEvent>(events: readonly Event[]): Promise<Delivery<Event>> {
     for (const event of events)
       if (event.detailType === DETAIL_TYPES.migrationOutcome) this.outcome = event.detail as FailedOutcome;
-    await super.publish(events);
+    return super.deliver(events);
   }
 }
 

@@ -6,6 +6,7 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mapConcurrent } from '../runtime/concurrency.js';
 import { GuardrailsError } from '../runtime/errors.js';
 import { redact, redactText } from '../runtime/redact.js';
 import { type AwsClientOptions, createClient } from './clients.js';
@@ -200,12 +201,29 @@ export class AlertPublisher {
    */
   async publish(alert: Alert): Promise<string | undefined> {
     const { eventId } = alert;
-    if (this.#ledger === undefined || eventId === undefined) return this.#send(alert);
-    if (!(await this.#ledger.claim(eventId))) return undefined;
+    if (eventId === undefined) return this.#send(alert);
+    return this.publishOnce([eventId], () => alert);
+  }
+
+  /**
+   * One message about several events (a summary), each event alerted once: with a ledger, the
+   * ids it already holds are left out and `compose` is given the others (none: nothing is sent);
+   * if Publish fails, every id this call claimed is given back.
+   *
+   * @example
+   * await alerts.publishOnce(ids, (fresh) => summaryAlert(all.filter((entry) => fresh.has(entry.id))));
+   */
+  async publishOnce(eventIds: readonly string[], compose: (fresh: ReadonlySet<string>) => Alert) {
+    const ledger = this.#ledger;
+    if (ledger === undefined) return this.#send(compose(new Set(eventIds)));
+    const claimed = new Set<string>();
     try {
-      return await this.#send(alert);
+      await mapConcurrent([...new Set(eventIds)], 16, async (eventId) => {
+        if (await ledger.claim(eventId)) claimed.add(eventId);
+      });
+      return claimed.size === 0 ? undefined : await this.#send(compose(claimed));
     } catch (error) {
-      await this.#ledger.release(eventId);
+      await Promise.all([...claimed].map((eventId) => ledger.release(eventId)));
       throw error;
     }
   }

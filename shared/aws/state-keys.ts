@@ -150,6 +150,16 @@ const baselineSchema: z.ZodType<EncryptionBaseline> = z.looseObject({
   violations: z.array(z.string()).default([]),
   observedAt: z.string().default(''),
   revision: z.number().int().optional(),
+  outbox: z
+    .array(
+      z.object({
+        id: z.string(),
+        alert: alertSchema,
+        createdAt: z.string(),
+        claimedUntil: z.string().optional(),
+      }),
+    )
+    .optional(),
   get pending() {
     return z
       .object({ alerts: z.array(alertSchema), claimedAt: z.string(), previous: baselineSchema.optional() })
@@ -249,4 +259,6 @@ export const PARTITIONS = {
   migrationApproval: RECORD_KINDS.migrationApproval.name,
   migrationAbort: RECORD_KINDS.migrationAbort.name,
   upgradeApproval: RECORD_KINDS.upgradeApproval.name,
+  /** The alert ledger: one record per event id alerted by SNS. */
+  sentAlert: RECORD_KINDS.sentAlert.name,
 } as const;

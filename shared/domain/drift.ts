@@ -25,10 +25,20 @@ export interface EncryptionBaseline {
   /** Compare-and-set counter of the stored record (the state store keeps it). */
   revision?: number;
   /**
-   * Alerts a run claimed and has not confirmed as sent, with the baseline before them: a run
-   * that died while sending leaves them here, and a later run sends them again.
+   * The baseline's outbox: alerts of its transitions written with it and not yet delivered (SNS
+   * and EventBridge), each with its event id; `claimedUntil` is set while a run sends it.
    */
+  outbox?: PendingAlert[];
+  /** Written by versions before the outbox: alerts a run claimed and had not confirmed as sent. */
   pending?: { alerts: EncryptionAlert[]; claimedAt: string; previous?: EncryptionBaseline };
+}
+
+/** An alert in a baseline's outbox. */
+export interface PendingAlert {
+  id: string;
+  alert: EncryptionAlert;
+  createdAt: string;
+  claimedUntil?: string;
 }
 
 export const ALERT_KINDS = ['drift', 'violation', 'resolved', 'retired'] as const;

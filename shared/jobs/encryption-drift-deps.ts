@@ -7,7 +7,7 @@ import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { createFleetClients } from '../aws/clients.js';
 import { AlertPublisher, EventPublisher } from '../aws/notify.js';
-import { StateStore } from '../aws/state-store.js';
+import { StateStore, sentAlertLedger } from '../aws/state-store.js';
 import { MemberCredentials } from '../aws/targets.js';
 import type { Policy } from '../domain/policy/schema.js';
 import type { DriftJobDeps, DriftTargetDeps } from './encryption-drift.js';
@@ -29,11 +29,13 @@ export function createEncryptionDriftDeps(env: NodeJS.ProcessEnv = process.env) 
     { ALERT_TOPIC_ARN: z.string().min(1), AWS_REGION: z.string().min(1), ...MEMBER_ENV },
     env,
   );
+  const store = new StateStore(base.config.STATE_TABLE, base.aws);
   const own: DriftJobDeps = {
     clients: createFleetClients(base.aws),
-    store: new StateStore(base.config.STATE_TABLE, base.aws),
+    store,
     events: new EventPublisher(base.config.EVENT_BUS_NAME, base.aws),
-    alerts: new AlertPublisher(base.config.ALERT_TOPIC_ARN, base.aws),
+    // One SNS message per alert id, however often a pending alert is sent.
+    alerts: new AlertPublisher(base.config.ALERT_TOPIC_ARN, base.aws, sentAlertLedger(store)),
     logger: base.logger,
   };
   /** Member accounts' credentials, one AssumeRole per account for the container's life. */

@@ -7,13 +7,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type AwsClientOptions, createFleetClients, type FleetClients } from '../aws/clients.js';
 import { readFleet } from '../aws/elasticache.js';
-import {
-  type Alert,
-  type AlertPublisher,
-  DETAIL_TYPES,
-  type EventPublisher,
-  type OutgoingEvent,
-} from '../aws/notify.js';
+import { type Alert, type AlertPublisher, type EventPublisher, eventId } from '../aws/notify.js';
 import { RECORD_KINDS } from '../aws/state-keys.js';
 import type { StateStore } from '../aws/state-store.js';
 import type { MemberCredentials } from '../aws/targets.js';
@@ -32,6 +26,15 @@ import type { Policy } from '../domain/policy/schema.js';
 import type { Resource } from '../domain/resource.js';
 import { notCovered, sameTarget, type Target, targetArnPrefix } from '../domain/targets.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
+import {
+  DRIFT_CLAIM_MS,
+  deliverHeld,
+  detailTypeOf,
+  type HeldRecord,
+  pendingOf,
+  settledBaseline,
+  writeHeld,
+} from './encryption-drift-outbox.js';
 import { reactIn } from './member-env.js';
 
 /**
@@ -56,14 +59,9 @@ export interface DriftReport {
   /** True when the run's alerts went out as one summary (more than `maxAlertsPerRun`). */
   summarized: boolean;
   baselinesWritten: number;
+  /** Alerts this run delivered, and those left pending for the next run. */
+  outbox: { published: number; pending: number };
 }
-
-const DETAIL_TYPE_OF = {
-  drift: DETAIL_TYPES.encryptionDrift,
-  violation: DETAIL_TYPES.encryptionViolation,
-  resolved: DETAIL_TYPES.encryptionResolved,
-  retired: DETAIL_TYPES.encryptionRetired,
-} as const;
 
 const TITLE_OF = {
   drift: 'StorageEncryptionType drift',
@@ -71,10 +69,6 @@ const TITLE_OF = {
   resolved: 'StorageEncryption resolved',
   retired: 'StorageEncryption baseline retired',
 } as const;
-
-function toEvent(alert: EncryptionAlert): OutgoingEvent {
-  return { detailType: DETAIL_TYPE_OF[alert.kind], detail: alert, resources: [alert.arn] };
-}
 
 /** A readable SNS message: subject line, then the facts one per line. */
 export function toAlert(alert: EncryptionAlert): Alert {
@@ -120,64 +114,6 @@ export function summaryAlert(alerts: readonly EncryptionAlert[]): Alert {
   };
 }
 
-/** A claim older than this belongs to a run that died while sending (longer than any run lasts). */
-const STALE_CLAIM_MS = 30 * 60_000;
-
-/** A baseline without what the store keeps beside it (revision, claim id, pending alerts). */
-function settledBaseline(baseline: (EncryptionBaseline & { claim?: string }) | undefined): object {
-  if (baseline === undefined) return {};
-  const { revision: _revision, pending: _pending, claim: _claim, ...settled } = baseline;
-  return settled;
-}
-
-/**
- * The baseline to compare a resource with: the stored one, or, when a run died while sending
- * its alerts (a stale claim), the one before that transition, so it is alerted again.
- */
-function comparedBaseline(stored: EncryptionBaseline | undefined, now: Date): EncryptionBaseline | undefined {
-  const pending = stored?.pending;
-  if (pending === undefined) return stored;
-  return now.getTime() - Date.parse(pending.claimedAt) > STALE_CLAIM_MS ? pending.previous : stored;
-}
-
-/** One resource's drift decision, with the stored revision and the baseline it was compared with. */
-interface Decision extends DriftDecision {
-  arn: string;
-  revision: number;
-  previous: EncryptionBaseline | undefined;
-}
-
-/** The compare-and-set writes of a decision's baseline: claim before alerting, then confirm or give back. */
-function baselineWrites(store: StateStore, now: Date) {
-  /** The record this decision leaves: the new baseline, or the compared one when only alerts changed. */
-  const settled = (decision: Decision) => settledBaseline(decision.baseline ?? decision.previous);
-  return {
-    settled,
-    claim: (decision: Decision) =>
-      store.putRecordIf(
-        BASELINE_KIND,
-        decision.arn,
-        {
-          ...settled(decision),
-          pending: { alerts: decision.alerts, claimedAt: now.toISOString(), previous: decision.previous },
-        },
-        decision.revision,
-      ),
-    confirm: (decision: Decision) =>
-      store.putRecordIf(BASELINE_KIND, decision.arn, settled(decision), decision.revision + 1),
-    /** Give a claim back when its alerts could not be sent: the transition stays to be alerted. */
-    giveBack: (decision: Decision) =>
-      decision.previous === undefined
-        ? store.deleteRecord(BASELINE_KIND, decision.arn, { field: 'revision', is: decision.revision + 1 })
-        : store.putRecordIf(
-            BASELINE_KIND,
-            decision.arn,
-            settledBaseline(decision.previous),
-            decision.revision + 1,
-          ),
-  };
-}
-
 /** Which part of the stored baselines a run answers for, and the fleet it already read. */
 export interface DriftScope {
   /**
@@ -210,12 +146,10 @@ async function decide(deps: DriftJobDeps, policy: Policy, scope: DriftScope, now
   const decisions = fleet.map((resource): Decision => {
     const own = findingsOf.get(resource.arn) ?? [];
     const current = baselines.get(resource.arn);
-    const compared = comparedBaseline(current, now);
     return {
       arn: resource.arn,
-      revision: current?.revision ?? 0,
-      previous: compared,
-      ...decideDrift(resource, own, compared, now, alertsOnAnyChange(policy, own)),
+      stored: current,
+      ...decideDrift(resource, own, current, now, alertsOnAnyChange(policy, own)),
     };
   });
   const present = new Set(fleet.map((resource) => resource.arn));
@@ -223,11 +157,44 @@ async function decide(deps: DriftJobDeps, policy: Policy, scope: DriftScope, now
   return { findings, decisions, gone };
 }
 
+/** One resource's drift decision, with the baseline it was compared with. */
+interface Decision extends DriftDecision {
+  arn: string;
+  stored: EncryptionBaseline | undefined;
+}
+
+/** The stable id of an alert: its kind, resource, rule and the moment its transition was seen. */
+const alertId = (alert: EncryptionAlert, at: string) =>
+  eventId(detailTypeOf(alert), alert.arn, alert.rule, at);
+
 /**
- * Scan the fleet for StorageEncryptionType drift and policy violations. A transition is
- * alerted once even when runs overlap: before alerting, a run claims it by a compare-and-set
- * of the resource's baseline; a run that loses the claim stays silent. A run that cannot send
- * gives the claim back, so the next run alerts the transition again.
+ * The record a run claims for `stored` to send its alerts: its new value, the alerts decided now
+ * and those left pending before (claimed for `until`); undefined when there is nothing to write.
+ */
+function held(
+  stored: EncryptionBaseline | undefined,
+  arn: string,
+  next: object,
+  added: EncryptionAlert[],
+  now: Date,
+) {
+  const until = new Date(now.getTime() + DRIFT_CLAIM_MS).toISOString();
+  const { free, others } = pendingOf(stored, now, alertId);
+  const fresh = added.map((alert) => ({
+    id: alertId(alert, now.toISOString()),
+    alert,
+    createdAt: now.toISOString(),
+  }));
+  const sending = [...free, ...fresh].map((entry) => ({ ...entry, claimedUntil: until }));
+  return { arn, value: next, revision: stored?.revision ?? 0, sending, others } satisfies HeldRecord;
+}
+
+/**
+ * Scan the fleet for StorageEncryptionType drift and policy violations. A transition's alerts
+ * are written with its baseline in one compare-and-set (of runs that see one transition, one
+ * writes it), then sent: SNS once per alert id, EventBridge at least once. What does not go out
+ * stays in the baseline's outbox, and the next run sends it; a failed send never fails the run.
+ * A deleted resource's baseline is retired with one event, and removed once that is out.
  *
  * @example
  * const report = await scanEncryptionDrift(deps, policy, { target: { account: '111111111111', region: 'eu-west-1' } });
@@ -239,54 +206,42 @@ export async function scanEncryptionDrift(
 ): Promise<DriftReport> {
   const now = deps.now?.() ?? new Date();
   const { findings, decisions, gone } = await decide(deps, policy, scope, now);
-  const store = deps.store;
-  const { settled, claim, confirm, giveBack } = baselineWrites(store, now);
-
-  const alerting = decisions.filter((decision) => decision.alerts.length > 0);
-  const won = await mapConcurrent(alerting, 16, claim);
-  const claimed = alerting.filter((_, index) => won[index]);
-  // Baselines that moved without an alert (e.g. a first sighting): written unless someone was first.
-  await mapConcurrent(
-    decisions.filter((decision) => decision.alerts.length === 0 && decision.baseline !== undefined),
-    16,
-    (decision) => store.putRecordIf(BASELINE_KIND, decision.arn, settled(decision), decision.revision),
+  const candidates = [
+    ...decisions.map((decision) =>
+      held(
+        decision.stored,
+        decision.arn,
+        settledBaseline(decision.baseline ?? decision.stored),
+        decision.alerts,
+        now,
+      ),
+    ),
+    ...gone.map((baseline) =>
+      held(baseline, baseline.arn, settledBaseline(baseline), [retirementAlert(baseline)], now),
+    ),
+  ];
+  const changed = new Set(
+    decisions.filter((decision) => decision.baseline !== undefined).map((decision) => decision.arn),
   );
-  const alerts = claimed.flatMap((decision) => decision.alerts);
-  const summarized = alerts.length > policy.settings.maxAlertsPerRun;
-  const send = async (batch: readonly Decision[], message: () => Promise<void>) => {
-    try {
-      await message();
-      await deps.events.publish(batch.flatMap((decision) => decision.alerts).map(toEvent));
-    } catch (error) {
-      await mapConcurrent(batch, 16, giveBack);
-      throw error;
-    }
-    await mapConcurrent(batch, 16, confirm);
-  };
-  if (summarized) {
-    await send(claimed, async () => {
-      await deps.alerts.publish(summaryAlert(alerts));
-    });
-  } else {
-    // Per resource, so a failure gives back only what was not delivered.
-    const failures: unknown[] = [];
-    await mapConcurrent(claimed, 4, (decision) =>
-      send([decision], async () => {
-        for (const alert of decision.alerts) await deps.alerts.publish(toAlert(alert));
-      }).catch((error: unknown) => {
-        failures.push(error);
-      }),
-    );
-    if (failures.length > 0) throw failures[0];
-  }
-  const retired = gone.map(retirementAlert);
-  await deps.events.publish(retired.map(toEvent));
-  await mapConcurrent(gone, 16, (baseline) => deps.store.deleteRecord(BASELINE_KIND, baseline.arn));
+  const writing = candidates.filter((record) => record.sending.length > 0 || changed.has(record.arn));
+  const won = await mapConcurrent(writing, 16, (record) => writeHeld(deps.store, record));
+  const records = writing
+    .filter((_, index) => won[index])
+    .map((record) => ({ ...record, revision: record.revision + 1 }));
+  const outbox = await deliverHeld(deps, records, policy.settings.maxAlertsPerRun, summaryAlert, toAlert);
+  const goneArns = new Set(gone.map((baseline) => baseline.arn));
+  await mapConcurrent(
+    records.filter((record) => goneArns.has(record.arn) && outbox.emptied.has(record.arn)),
+    16,
+    (record) =>
+      deps.store.deleteRecord(BASELINE_KIND, record.arn, { field: 'revision', is: record.revision + 1 }),
+  );
   return {
     findings,
-    alerts: [...alerts, ...retired],
-    summarized,
+    alerts: outbox.sent,
+    summarized: records.flatMap((record) => record.sending).length > policy.settings.maxAlertsPerRun,
     baselinesWritten: decisions.filter((decision) => decision.baseline !== undefined).length,
+    outbox: { published: outbox.published, pending: outbox.pending },
   };
 }
 
@@ -320,7 +275,13 @@ export async function scanDriftOf(
   const outside = notCovered(policy.settings.targets, target);
   if (outside !== undefined) {
     own.logger.warn('event dropped: not a target of this deployment', { target, reason: outside });
-    return { findings: [], alerts: [], summarized: false, baselinesWritten: 0 };
+    return {
+      findings: [],
+      alerts: [],
+      summarized: false,
+      baselinesWritten: 0,
+      outbox: { published: 0, pending: 0 },
+    };
   }
   const clients = createFleetClients(members.clientOptions(target, aws));
   const fleet = await reactIn(target, members.access, () => readFleet(clients));

@@ -9,7 +9,7 @@ import type { GroupState } from '../../infra/local/emulator/model.js';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../infra/local/emulator/server.js';
 import { createFleetClients } from '../../shared/aws/clients.js';
 import { AlertPublisher, EventPublisher } from '../../shared/aws/notify.js';
-import { StateStore } from '../../shared/aws/state-store.js';
+import { StateStore, sentAlertLedger } from '../../shared/aws/state-store.js';
 import type { DurabilityJobDeps } from '../../shared/jobs/durability/ports.js';
 import type { DriftJobDeps } from '../../shared/jobs/encryption-drift.js';
 import { createLogger } from '../../shared/runtime/logger.js';
@@ -70,7 +70,7 @@ export async function startStack(options: EmulatorOptions = {}): Promise<Stack> 
         clients: createFleetClients(aws),
         store: new StateStore(STATE_TABLE, { endpoint: dynamo.endpoint, region: REGION, maxAttempts }),
         events: new EventPublisher(undefined, aws),
-        alerts: new AlertPublisher(ALERT_TOPIC, aws),
+        alerts: new AlertPublisher(ALERT_TOPIC, aws, sentAlertLedger(store)),
         logger,
         now: () => new Date(emulator.clock.now()),
       };

@@ -10,7 +10,7 @@ import { type AwsClientOptions, createElastiCacheClient } from '../../aws/client
 import { createMetricsClient } from '../../aws/durability-metrics.js';
 import { AlertPublisher, EventPublisher } from '../../aws/notify.js';
 import { SecurityHubImporter } from '../../aws/security-hub.js';
-import { StateStore } from '../../aws/state-store.js';
+import { StateStore, sentAlertLedger } from '../../aws/state-store.js';
 import { StepFunctionsUpgradeStarter } from '../../aws/upgrade-starter.js';
 import type { Policy } from '../../domain/policy/schema.js';
 import { envBoolean } from '../../runtime/config.js';
@@ -78,7 +78,12 @@ export function createTargetScanDeps(env: NodeJS.ProcessEnv = process.env) {
   const deps = centralDeps(base);
   const arn = base.config.UPGRADE_STATE_MACHINE_ARN;
   const upgrades = arn === undefined ? undefined : new StepFunctionsUpgradeStarter(arn, base.aws);
-  const alerts = new AlertPublisher(base.config.ALERT_TOPIC_ARN, base.aws);
+  // The drift comparison it runs per target sends each alert once (see encryption-drift-deps.ts).
+  const alerts = new AlertPublisher(
+    base.config.ALERT_TOPIC_ARN,
+    base.aws,
+    sentAlertLedger(deps.central('').store),
+  );
   const membersFor = memberCredentialsFor(base.config, base.aws);
   return {
     ...deps,

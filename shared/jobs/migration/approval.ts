@@ -7,6 +7,7 @@ import { StateStore } from '../../aws/state-store.js';
 import { MIGRATION_ERRORS } from '../../domain/workflow/index.js';
 import { parkTaskToken } from '../workflow/approval.js';
 import { alertsOf, eventsOf, wallClock, workflowBase } from '../workflow/deps.js';
+import { notify, workflowEvent } from '../workflow/notify.js';
 import { iso, parsed, type Step } from '../workflow/task.js';
 import { MigrationError, parseMigrationState } from './state.js';
 import type { MigrationContext } from './step-context.js';
@@ -44,11 +45,14 @@ async function requestApproval({ deps, execution, taskToken, state }: MigrationC
     requestedAt,
   });
   const lagBytes = state.migration?.sync.lagBytes;
-  await deps.events.publish([
-    {
-      detailType: DETAIL_TYPES.migrationApproval,
-      detail: { replicationGroupId: groupId, execution, requestedAt, lagBytes, instructions },
-    },
+  await notify(deps.events, [
+    workflowEvent(DETAIL_TYPES.migrationApproval, execution, 'approval', {
+      replicationGroupId: groupId,
+      execution,
+      requestedAt,
+      lagBytes,
+      instructions,
+    }),
   ]);
   await deps.alerts?.publish({
     subject: `Approve the migration of ${groupId}`,

@@ -18,6 +18,7 @@ import { MIGRATION_EVENTS } from '../../domain/migration/index.js';
 import { firstPoll, MIGRATION_ERRORS, nextPoll } from '../../domain/workflow/index.js';
 import { elastiCacheOf, eventsOf, wallClock, workflowBase } from '../workflow/deps.js';
 import { fenced } from '../workflow/lock.js';
+import { notify } from '../workflow/notify.js';
 import { iso, parsed, type Step } from '../workflow/task.js';
 import { groupOrFail } from './group.js';
 import { MigrationError, parseMigrationState, summary } from './state.js';
@@ -75,7 +76,7 @@ async function checkTest(context: Context) {
   if (outcome !== undefined && MIGRATION_EVENTS.failed.test(outcome.message))
     throw new MigrationError(MIGRATION_ERRORS.testFailed, outcome.message);
   const done = outcome !== undefined;
-  if (done) await deps.events.publish([stepEvent(context, 'test-passed', { message: outcome.message })]);
+  if (done) await notify(deps.events, [stepEvent(context, 'test-passed', { message: outcome.message })]);
   return {
     ...previous,
     ...nextPoll(previous, state.input.polling.test, done),
@@ -100,7 +101,7 @@ async function start(context: Context) {
     requestMigration(deps.elasticache, 'StartMigration', input.replicationGroupId, input.customerEndpoints),
   );
   const startedAt = iso(deps);
-  await deps.events.publish([stepEvent(context, 'migration-started')]);
+  await notify(deps.events, [stepEvent(context, 'migration-started')]);
   return { started: true, startedAt, sync: { checkedAt: startedAt, ...firstPoll(input.polling.sync) } };
 }
 
@@ -142,7 +143,7 @@ async function checkComplete(context: Context) {
       MIGRATION_ERRORS.postVerifyFailed,
       `the group's primary still replicates (role ${targetRole})`,
     );
-  await deps.events.publish([stepEvent(context, 'migration-completed', { group: summary(group) })]);
+  await notify(deps.events, [stepEvent(context, 'migration-completed', { group: summary(group) })]);
   return {
     ...previous,
     ...nextPoll(previous, polling.complete, true),

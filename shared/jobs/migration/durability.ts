@@ -17,6 +17,7 @@ import type { GroupCheckDeps } from '../durability/ports.js';
 import { POLICY_ENV, withPolicy } from '../policy-source.js';
 import { elastiCacheOf, eventsOf, wallClock, workflowBase } from '../workflow/deps.js';
 import { releaseLock } from '../workflow/lock.js';
+import { notify } from '../workflow/notify.js';
 import { parsed, type Step } from '../workflow/task.js';
 import { parseMigrationState } from './state.js';
 import { type MigrationContext, stepEvent } from './step-context.js';
@@ -140,7 +141,7 @@ async function raiseDurability(context: MigrationContext<DurabilityDeps>) {
     reason: finding?.reason ?? 'no durability rule applies to this group',
   };
   if (done)
-    await deps.events.publish([
+    await notify(deps.events, [
       stepEvent(context, 'durability', { action: outcome.action, reason: outcome.reason }),
     ]);
   return outcome;

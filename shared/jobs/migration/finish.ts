@@ -9,6 +9,7 @@ import { type CaughtError, failureOf } from '../../domain/workflow/index.js';
 import { redactText } from '../../runtime/redact.js';
 import { workflowBase } from '../workflow/deps.js';
 import { releaseLock } from '../workflow/lock.js';
+import { notify, workflowEvent } from '../workflow/notify.js';
 import { type ReportingDeps, reportingDeps } from '../workflow/reporting-deps.js';
 import { parsed, type Step, type StepContext } from '../workflow/task.js';
 import {
@@ -70,12 +71,10 @@ async function succeeded(context: StepContext<FinishDeps, MigrationState>) {
     group: group === undefined ? undefined : summary(group),
     timings: migrationTimings(state),
   };
-  await deps.events.publish([
-    {
-      detailType: DETAIL_TYPES.migrationOutcome,
-      detail: output,
+  await notify(deps.events, [
+    workflowEvent(DETAIL_TYPES.migrationOutcome, execution, 'outcome', output, {
       ...(group === undefined ? {} : { resources: [group.arn] }),
-    },
+    }),
   ]);
   return output;
 }
@@ -107,7 +106,7 @@ async function failed(context: StepContext<FinishDeps, FailureState>) {
     ...(snapshot === undefined ? {} : { restoreFrom: snapshot }),
     timings: migrationTimings(state),
   };
-  await deps.events.publish([{ detailType: DETAIL_TYPES.migrationOutcome, detail: output }]);
+  await notify(deps.events, [workflowEvent(DETAIL_TYPES.migrationOutcome, execution, 'outcome', output)]);
   await deps.alerts?.publish({
     subject: `Migration of ${groupId ?? '(invalid input)'} failed: ${error}`,
     body: `${cause}\n\nMigration: ${migration}.${snapshot === undefined ? '' : `\nRestore from snapshot: ${snapshot}.`}\nExecution: ${execution}.`,

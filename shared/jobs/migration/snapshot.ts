@@ -8,6 +8,7 @@ import { migrationSnapshotName } from '../../domain/migration/index.js';
 import { firstPoll, MIGRATION_ERRORS, nextPoll } from '../../domain/workflow/index.js';
 import { elastiCacheOf, eventsOf, wallClock, workflowBase } from '../workflow/deps.js';
 import { fenced } from '../workflow/lock.js';
+import { notify } from '../workflow/notify.js';
 import { iso, parsed, type Step } from '../workflow/task.js';
 import { MigrationError, parseMigrationState } from './state.js';
 import { type MigrationContext, migrationLock, stepEvent } from './step-context.js';
@@ -63,7 +64,7 @@ async function checkSnapshot(context: MigrationContext<SnapshotDeps>) {
     throw new MigrationError(MIGRATION_ERRORS.snapshotFailed, `snapshot ${previous.name} failed`);
   const done = record.status === 'available';
   if (done)
-    await deps.events.publish([
+    await notify(deps.events, [
       stepEvent(context, 'snapshot-available', {
         snapshot: previous.name,
         durability: record.durability,

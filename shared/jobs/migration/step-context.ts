@@ -2,9 +2,10 @@
  * What a migration step is given (StepContext on the migration's state), the lock it sends its
  * requests under, and the events it sends.
  */
-import { DETAIL_TYPES, type OutgoingEvent } from '../../aws/notify.js';
+import { DETAIL_TYPES } from '../../aws/notify.js';
 import { MIGRATION_ERRORS } from '../../domain/workflow/index.js';
 import type { LockRef } from '../workflow/lock.js';
+import { type WorkflowEvent, workflowEvent } from '../workflow/notify.js';
 import type { StepContext } from '../workflow/task.js';
 import { MigrationError, type MigrationState } from './state.js';
 
@@ -19,19 +20,12 @@ export function migrationLock({ execution, state }: MigrationContext<unknown>): 
   return { groupId: state.input.replicationGroupId, execution, token };
 }
 
-/** A `Migration Step` event of this execution. */
+/** A `Migration Step` event of this execution (each step sends its event once per execution). */
 export function stepEvent(
   context: MigrationContext<unknown>,
   step: string,
   detail: object = {},
-): OutgoingEvent {
-  return {
-    detailType: DETAIL_TYPES.migrationStep,
-    detail: {
-      replicationGroupId: context.state.input.replicationGroupId,
-      execution: context.execution,
-      step,
-      ...detail,
-    },
-  };
+): WorkflowEvent {
+  const about = { replicationGroupId: context.state.input.replicationGroupId, execution: context.execution };
+  return workflowEvent(DETAIL_TYPES.migrationStep, context.execution, step, { ...about, step, ...detail });
 }

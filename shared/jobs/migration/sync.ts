@@ -8,6 +8,7 @@ import { inSync, type SyncReading, syncReading } from '../../domain/migration/in
 import { MIGRATION_ERRORS, nextPoll } from '../../domain/workflow/index.js';
 import { redactText } from '../../runtime/redact.js';
 import { elastiCacheOf, eventsOf, wallClock, workflowBase } from '../workflow/deps.js';
+import { notify } from '../workflow/notify.js';
 import { iso, parsed, type Step } from '../workflow/task.js';
 import { groupOrFail } from './group.js';
 import {
@@ -83,7 +84,7 @@ async function checkSync(context: MigrationContext<SyncDeps>): Promise<SyncState
     );
   const reading = await readSync(deps, group.primaryEndpoint, input.customerEndpoints[0]);
   const done = inSync(reading, input.maxLagBytes);
-  if (done) await deps.events.publish([stepEvent(context, 'in-sync', { lagBytes: reading.lagBytes })]);
+  if (done) await notify(deps.events, [stepEvent(context, 'in-sync', { lagBytes: reading.lagBytes })]);
   return {
     ...previous.sync,
     ...nextPoll(previous.sync, input.polling.sync, done),

@@ -8,6 +8,7 @@ import { REMEDIATION_TIMINGS } from '../../domain/durability/lease-steps.js';
 import { failureOf } from '../../domain/workflow/index.js';
 import { redactText } from '../../runtime/redact.js';
 import { releaseLock } from '../workflow/lock.js';
+import { notify, workflowEvent } from '../workflow/notify.js';
 import type { StepContext } from '../workflow/task.js';
 import type { UpgradeDeps } from './deps.js';
 import {
@@ -62,8 +63,10 @@ export async function succeeded(context: UpgradeContext) {
     ...(state.input.dryRun ? { plan: state.plan?.remaining ?? [], reason: state.plan?.reason } : {}),
     snapshot: state.snapshot?.name,
   };
-  await deps.events.publish([
-    { detailType: DETAIL_TYPES.upgradeOutcome, detail: output, resources: group && [group.arn] },
+  await notify(deps.events, [
+    workflowEvent(DETAIL_TYPES.upgradeOutcome, execution, 'outcome', output, {
+      resources: group && [group.arn],
+    }),
   ]);
   return output;
 }
@@ -87,7 +90,7 @@ export async function failed(context: StepContext<UpgradeDeps, Record<string, un
         : `left as the last completed step made it (${steps.at(-1)}); nothing was undone`,
     ...(state.snapshot?.status === 'available' ? { restoreFrom: state.snapshot.name } : {}),
   };
-  await deps.events.publish([{ detailType: DETAIL_TYPES.upgradeOutcome, detail: output }]);
+  await notify(deps.events, [workflowEvent(DETAIL_TYPES.upgradeOutcome, execution, 'outcome', output)]);
   await deps.alerts?.publish({
     subject: `Durability upgrade of ${state.groupId ?? '(invalid input)'} stopped: ${output.error}`,
     body: `${output.cause}\n\nGroup: ${output.group}.\nExecution: ${execution}.`,

@@ -31,6 +31,7 @@ import {
   takeLease,
   takeLock,
 } from '../workflow/lock.js';
+import { notify, workflowEvent } from '../workflow/notify.js';
 import { iso, parsed, type Step, type StepContext } from '../workflow/task.js';
 import type { UpgradeDeps } from './deps.js';
 import { failed, succeeded } from './outcome.js';
@@ -76,16 +77,19 @@ async function planGroup(deps: UpgradeDeps, state: UpgradeState): Promise<[Resou
   return [group, planDurability(group, state.input.target, planOptionsOf(state.input))];
 }
 
+/** A `Durability Upgrade Step` event; its id holds the step's place (how many steps were applied before). */
 function event(context: Context, step: string, detail: object = {}) {
-  return {
-    detailType: DETAIL_TYPES.upgradeStep,
-    detail: {
-      replicationGroupId: context.state.input.replicationGroupId,
-      execution: context.execution,
-      step,
-      ...detail,
-    },
+  const detailOf = {
+    replicationGroupId: context.state.input.replicationGroupId,
+    execution: context.execution,
   };
+  return workflowEvent(
+    DETAIL_TYPES.upgradeStep,
+    context.execution,
+    step,
+    { ...detailOf, step, ...detail },
+    { place: context.state.applied?.history.length ?? 0 },
+  );
 }
 
 async function validate({ state }: StepContext<UpgradeDeps, Record<string, unknown>>) {
@@ -182,7 +186,7 @@ async function startSnapshot(context: Context) {
   const record = await fenced(deps.store, lockOf(context), request, () =>
     createSnapshot(deps.elasticache, groupId, name, 'pre-upgrade'),
   );
-  await deps.events.publish([event(context, 'snapshot-started', { snapshot: name })]);
+  await notify(deps.events, [event(context, 'snapshot-started', { snapshot: name })]);
   return { name, status: record.status, startedAt: iso(deps), ...firstPoll(state.input.polling.snapshot) };
 }
 
@@ -198,7 +202,7 @@ async function checkSnapshot(context: Context) {
       `snapshot ${previous.name} ${record?.status ?? 'vanished'}`,
     );
   const done = record.status === 'available';
-  if (done) await deps.events.publish([event(context, 'snapshot-available', { snapshot: previous.name })]);
+  if (done) await notify(deps.events, [event(context, 'snapshot-available', { snapshot: previous.name })]);
   return { ...previous, ...nextPoll(previous, state.input.polling.snapshot, done), status: record.status };
 }
 
@@ -226,11 +230,14 @@ async function requestApproval(context: Context) {
     clientImpact: step.clientImpact,
     notes: step.notes,
   };
-  await deps.events.publish([
-    {
-      detailType: DETAIL_TYPES.upgradeApproval,
-      detail: { replicationGroupId: groupId, execution, requestedAt, ...detail, instructions },
-    },
+  await notify(deps.events, [
+    workflowEvent(
+      DETAIL_TYPES.upgradeApproval,
+      execution,
+      step.action,
+      { replicationGroupId: groupId, execution, requestedAt, ...detail, instructions },
+      { place: state.applied?.history.length ?? 0 },
+    ),
   ]);
   await deps.alerts?.publish({
     subject: `Approve the next durability step of ${groupId}`,
@@ -285,7 +292,7 @@ async function apply(context: Context) {
         });
     });
   const resumed = running === undefined ? {} : { running };
-  await deps.events.publish([
+  await notify(deps.events, [
     event(context, 'step-requested', { action: step.action, summary: step.summary, ...resumed }),
   ]);
   return {
@@ -303,7 +310,7 @@ async function checkStep(context: Context) {
   if (applied === undefined) throw new UpgradeError(UPGRADE_ERRORS.stepNotApplied, 'no step was requested');
   const group = await readGroup(deps, state.input.replicationGroupId);
   const done = group.status === 'available' && !group.pendingModifications;
-  if (done) await deps.events.publish([event(context, 'step-completed', { action: applied.step.action })]);
+  if (done) await notify(deps.events, [event(context, 'step-completed', { action: applied.step.action })]);
   return { ...applied, ...nextPoll(applied, stepSchedule(state.input.polling.step, applied.step), done) };
 }
 

@@ -228,7 +228,7 @@ describe('Function: scanEncryptionDrift', () => {
       stack.emulator.sinks.events.filter((event) => event.detailType === DETAIL_TYPES.encryptionDrift),
     ).toHaveLength(500);
     expect(after.alerts).toEqual([]);
-  });
+  }, 120_000);
 
   it('delivers exactly one alert when SNS fails twice, and keeps the baseline consistent', async () => {
     // Prepare
@@ -254,15 +254,45 @@ describe('Function: scanEncryptionDrift', () => {
     stack.emulator.faults.failNext({ action: 'Publish', code: 'InternalError', status: 500, times: 2 });
 
     // Act
-    const failed = await scanEncryptionDrift(stack.driftDeps(2), permissive).catch((error: Error) => error);
+    const failed = await scanEncryptionDrift(stack.driftDeps(2), permissive);
     const retried = await scanEncryptionDrift(stack.driftDeps(2), permissive);
     const after = await scanEncryptionDrift(stack.driftDeps(2), permissive);
 
-    // Assess
-    expect(failed).toBeInstanceOf(Error);
+    // Assess: the failed send did not fail the run; it stayed pending for the next.
+    expect(failed.outbox).toEqual({ published: 0, pending: 1 });
     expect(retried.alerts.map((alert) => alert.kind)).toEqual(['drift']);
     expect(stack.emulator.sinks.messages).toHaveLength(1);
     expect(after.alerts).toEqual([]);
+  });
+
+  it('completes a run whose PutEvents is throttled throughout: one SNS message, and the next run delivers the event once', async () => {
+    // Prepare
+    setGroup(stack, 'orders', 'kms-a');
+    await scanEncryptionDrift(stack.driftDeps(), permissive);
+    setGroup(stack, 'orders', 'none');
+    stack.emulator.faults.configure({ throttleRates: { PutEvents: 1 } });
+
+    // Act
+    const throttled = await scanEncryptionDrift(stack.driftDeps(2), permissive);
+    const throttledAgain = await scanEncryptionDrift(stack.driftDeps(2), permissive);
+    const eventsWhileThrottled = stack.emulator.sinks.events.length;
+    stack.emulator.faults.configure({ throttleRates: { PutEvents: 0 } });
+    const healthy = await scanEncryptionDrift(stack.driftDeps(2), permissive);
+    const after = await scanEncryptionDrift(stack.driftDeps(2), permissive);
+
+    // Assess: the drift was alerted by SNS once and sent to EventBridge once, with a stable id.
+    expect(throttled.outbox).toEqual({ published: 0, pending: 1 });
+    expect(throttledAgain.outbox).toEqual({ published: 0, pending: 1 });
+    expect(eventsWhileThrottled).toBe(0);
+    expect(healthy.outbox).toEqual({ published: 1, pending: 0 });
+    expect(healthy.alerts.map((alert) => alert.kind)).toEqual(['drift']);
+    expect(after.outbox).toEqual({ published: 0, pending: 0 });
+    expect(snsFor('orders')).toHaveLength(1);
+    const drifts = stack.emulator.sinks.events.filter(
+      (event) => event.detailType === DETAIL_TYPES.encryptionDrift,
+    );
+    expect(drifts).toHaveLength(1);
+    expect((drifts[0]?.detail as { eventId?: string } | undefined)?.eventId).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('alerts a change once when three runs overlap', async () => {

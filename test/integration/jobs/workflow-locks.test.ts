@@ -173,18 +173,17 @@ describe('Workflow locks: restore point, fencing, retried step', () => {
     });
   });
 
-  it('continues truthfully when a throttled event after the engine request makes the step retry: one request, reported running', async () => {
-    // Prepare: the event that follows the engine request is throttled past the SDK's retries.
+  it('continues truthfully when the answer of an apply step that sent the engine request is lost: one request, reported running', async () => {
+    // Prepare: the first apply step sends its request, then its answer is lost, so it is retried.
     stack.emulator.model.putGroup(legacyGroupState('retried'));
-    let throttled = false;
-    const throttleAfterFirstRequest =
+    let lost = false;
+    const loseFirstApplyAnswer =
       (task: LocalTask): LocalTask =>
       async (event) => {
-        if (actionOf(event) === 'apply' && !throttled) {
-          throttled = true;
-          stack.emulator.faults.failNext({ action: 'PutEvents', code: 'ThrottlingException', times: 2 });
-        }
-        return task(event);
+        const output = await task(event);
+        if (actionOf(event) !== 'apply' || lost) return output;
+        lost = true;
+        throw Object.assign(new Error('the answer of the apply step was lost'), { name: 'TransientError' });
       };
 
     // Act
@@ -192,7 +191,7 @@ describe('Workflow locks: restore point, fencing, retried step', () => {
       clock: clock(),
       executionName: 'up-retried',
       onTaskToken: approveAll,
-      wrap: throttleAfterFirstRequest,
+      wrap: loseFirstApplyAnswer,
     });
 
     // Assess
@@ -201,9 +200,37 @@ describe('Workflow locks: restore point, fencing, retried step', () => {
     );
     expect(engineRequests).toHaveLength(1);
     expect(run.output).toMatchObject({ status: 'succeeded', effectiveDurability: 'sync' });
-    const [first] = upgradeEvents('Durability Upgrade Step', 'step-requested');
+    const [first, retried] = upgradeEvents('Durability Upgrade Step', 'step-requested');
     expect(first?.action).toBe('upgrade-engine');
-    expect(String(first?.running)).toMatch(/requested by an earlier attempt of this step, running/);
-    expect(stack.emulator.faults.count('PutEvents') - stack.emulator.faults.count('PutEvents', true)).toBe(2);
+    expect(retried?.action).toBe('upgrade-engine');
+    expect(String(retried?.running)).toMatch(/requested by an earlier attempt of this step, running/);
+    // The retried step's event has the first one's id: a consumer drops it.
+    expect(retried?.eventId).toBe(first?.eventId);
+  });
+
+  it('completes an upgrade while every PutEvents is throttled: each change sent once, as many as without throttling', async () => {
+    // Prepare: the same upgrade, once with events going out, to count the changes it makes.
+    const changesOf = (id: string) =>
+      requestsReached(stack.emulator, 'ModifyReplicationGroup')
+        .filter((request) => request.params.ReplicationGroupId === id)
+        .map((request) => JSON.stringify({ ...request.params, ReplicationGroupId: undefined }));
+    stack.emulator.model.putGroup(legacyGroupState('loud'));
+    const options = (name: string) => ({ clock: clock(), executionName: name, onTaskToken: approveAll });
+    await runUpgradeLocally(deps, unattended('loud'), options('up-loud'));
+    const eventsWhenHealthy = stack.emulator.sinks.events.length;
+    stack.emulator.model.putGroup(legacyGroupState('quiet'));
+    stack.emulator.faults.configure({ throttleRates: { PutEvents: 1 } });
+
+    // Act
+    const run = await runUpgradeLocally(deps, unattended('quiet'), options('up-quiet'));
+
+    // Assess: the upgrade succeeded, each change reached the service once, no event got out.
+    expect(run.output).toMatchObject({ status: 'succeeded', effectiveDurability: 'sync' });
+    expect(changesOf('quiet')).toEqual(changesOf('loud'));
+    expect(new Set(changesOf('quiet')).size).toBe(changesOf('quiet').length);
+    const snapshots = requestsReached(stack.emulator, 'CreateSnapshot');
+    expect(snapshots.filter((request) => request.params.ReplicationGroupId === 'quiet')).toHaveLength(1);
+    expect(stack.emulator.faults.count('PutEvents', true)).toBeGreaterThan(0);
+    expect(stack.emulator.sinks.events).toHaveLength(eventsWhenHealthy);
   });
 });
