@@ -11,6 +11,7 @@ import {
   paginateListAccounts,
   paginateListAccountsForParent,
   paginateListOrganizationalUnitsForParent,
+  paginateListRoots,
 } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
@@ -173,49 +174,89 @@ export interface TargetResolverDeps {
   credentials: MemberCredentials;
 }
 
+/** The accounts of the organisation: those `ACTIVE` (with their OU path when it was read) and the others. */
+interface OrganizationAccounts {
+  active: string[];
+  skipped: SkippedAccount[];
+  /** Each account's OUs, the root first: read only when asked for (`TargetSpec.ouPaths`). */
+  ouPaths: Map<string, string[]>;
+}
+
 /**
- * The accounts of the organisation, or of `ous` and every OU beneath them: those whose `State`
- * is `ACTIVE`, and the others, skipped. `Status` is not read: Organizations retired it on
- * 2026-09-09 (`State` replaces it).
+ * Walk the organisation's tree from `starts` (each with its path): every account below, with
+ * the path of the OU that holds it.
  */
-async function organizationAccounts(
+async function walkTree(
   organizations: OrganizationsClient,
-  ous: readonly string[] | undefined,
-): Promise<{ active: string[]; skipped: SkippedAccount[] }> {
-  const active: string[] = [];
-  const skipped: SkippedAccount[] = [];
-  const take = (page: { Accounts?: Account[] }) => {
-    for (const { Id: account, State: state } of page.Accounts ?? []) {
-      if (account === undefined) continue;
-      if (state === 'ACTIVE') active.push(account);
-      else skipped.push({ account, state: state ?? 'NONE' });
-    }
-  };
-  if (ous === undefined) {
-    await awsCall('Organizations ListAccounts', async () => {
-      for await (const page of paginateListAccounts({ client: organizations }, {})) take(page);
-    });
-    return { active, skipped };
-  }
-  const pending = [...ous];
+  starts: readonly string[][],
+  take: (page: { Accounts?: Account[] }, path: string[]) => void,
+): Promise<void> {
+  const pending = [...starts];
   const seen = new Set<string>();
-  for (let parent = pending.shift(); parent !== undefined; parent = pending.shift()) {
-    if (seen.has(parent)) continue;
-    seen.add(parent);
-    const ParentId = parent;
+  for (let path = pending.shift(); path !== undefined; path = pending.shift()) {
+    const ParentId = path.at(-1);
+    if (ParentId === undefined || seen.has(ParentId)) continue;
+    seen.add(ParentId);
+    const here = path;
     await awsCall(`Organizations ListAccountsForParent ${ParentId}`, async () => {
       for await (const page of paginateListAccountsForParent({ client: organizations }, { ParentId }))
-        take(page);
+        take(page, here);
     });
     await awsCall(`Organizations ListOrganizationalUnitsForParent ${ParentId}`, async () => {
       for await (const page of paginateListOrganizationalUnitsForParent(
         { client: organizations },
         { ParentId },
       ))
-        for (const unit of page.OrganizationalUnits ?? []) if (unit.Id !== undefined) pending.push(unit.Id);
+        for (const unit of page.OrganizationalUnits ?? [])
+          if (unit.Id !== undefined) pending.push([...here, unit.Id]);
     });
   }
-  return { active, skipped };
+}
+
+/** The organisation's roots (one today), each the start of a path. */
+async function roots(organizations: OrganizationsClient): Promise<string[][]> {
+  const found: string[][] = [];
+  await awsCall('Organizations ListRoots', async () => {
+    for await (const page of paginateListRoots({ client: organizations }, {}))
+      for (const root of page.Roots ?? []) if (root.Id !== undefined) found.push([root.Id]);
+  });
+  return found;
+}
+
+/**
+ * The accounts of the organisation, or of `ous` and every OU beneath them: those whose `State`
+ * is `ACTIVE`, and the others, skipped. `Status` is not read: Organizations retired it on
+ * 2026-09-09 (`State` replaces it). With `ouPaths`, the tree is walked from the root, so each
+ * account's whole path is known (an OU named by a rule may sit above the OUs of the targets).
+ */
+async function organizationAccounts(
+  organizations: OrganizationsClient,
+  ous: readonly string[] | undefined,
+  ouPaths: boolean,
+): Promise<OrganizationAccounts> {
+  const found: OrganizationAccounts = { active: [], skipped: [], ouPaths: new Map() };
+  const within = new Set(ous ?? []);
+  const take = (page: { Accounts?: Account[] }, path?: string[]) => {
+    if (ouPaths && ous !== undefined && !path?.some((ou) => within.has(ou))) return;
+    for (const { Id: account, State: state } of page.Accounts ?? []) {
+      if (account === undefined) continue;
+      if (state === 'ACTIVE') found.active.push(account);
+      else found.skipped.push({ account, state: state ?? 'NONE' });
+      if (ouPaths && path !== undefined) found.ouPaths.set(account, path);
+    }
+  };
+  if (ouPaths) await walkTree(organizations, await roots(organizations), take);
+  else if (ous !== undefined)
+    await walkTree(
+      organizations,
+      ous.map((ou) => [ou]),
+      take,
+    );
+  else
+    await awsCall('Organizations ListAccounts', async () => {
+      for await (const page of paginateListAccounts({ client: organizations }, {})) take(page);
+    });
+  return found;
 }
 
 /** The regions `account` has enabled, read with its own credentials. */
@@ -243,21 +284,31 @@ export async function resolveTargets(spec: TargetSpec, deps: TargetResolverDeps)
   const excluded = new Set(spec.exclude ?? []);
   const listed =
     spec.accounts === undefined
-      ? await organizationAccounts(createClient(OrganizationsClient, deps.options), spec.organization?.ous)
-      : { active: spec.accounts, skipped: [] };
+      ? await organizationAccounts(
+          createClient(OrganizationsClient, deps.options),
+          spec.organization?.ous,
+          spec.ouPaths === true,
+        )
+      : { active: spec.accounts, skipped: [], ouPaths: new Map<string, string[]>() };
+  // Each target carries its account's OU path when it was read (a rule selects on OUs).
+  const located = (targets: Target[]) =>
+    targets.map((target) => {
+      const ouPath = listed.ouPaths.get(target.account);
+      return ouPath === undefined ? target : { ...target, ouPath };
+    });
   const accounts = [...new Set(listed.active)].filter((account) => !excluded.has(account)).sort();
   const skipped = listed.skipped
     .filter(({ account }) => !excluded.has(account))
     .sort((a, b) => a.account.localeCompare(b.account));
   if (spec.regions !== ALL_ENABLED)
-    return { targets: crossTargets(accounts, spec.regions), failures: [], skipped };
+    return { targets: located(crossTargets(accounts, spec.regions)), failures: [], skipped };
   const resolved: ResolvedTargets = { targets: [], failures: [], skipped };
   const regions = await mapConcurrent(accounts, RESOLVE_CONCURRENCY, (account) =>
     enabledRegions(account, deps).catch((error: unknown) => error as Error),
   );
   accounts.forEach((account, index) => {
     const found = regions[index];
-    if (Array.isArray(found)) resolved.targets.push(...crossTargets([account], found));
+    if (Array.isArray(found)) resolved.targets.push(...located(crossTargets([account], found)));
     else {
       const target = { account, region: '*' };
       resolved.failures.push({ target, failure: targetFailure(found, target, deps.credentials.access) });

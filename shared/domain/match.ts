@@ -6,7 +6,7 @@
  */
 import { parseArn } from './arn.js';
 import { compileGlob } from './glob.js';
-import type { Match } from './policy/schema.js';
+import type { Match, Policy } from './policy/schema.js';
 import type { Resource } from './resource.js';
 
 /** One criterion of a rule's match. */
@@ -99,3 +99,6 @@ export function compileMatch(match: Match): Criterion[] {
   for (const [key, value] of Object.entries(match.tags ?? {})) list.push(tagged(key, value));
   return list;
 }
+
+/** Whether a rule of the policy selects on OUs: an organisation scan then reads each account's OU path. */
+export const selectsOnOus = (policy: Policy) => policy.rules.some((rule) => rule.match.ous !== undefined);

@@ -75,6 +75,8 @@ export interface TargetSpec {
   organization?: { ous?: readonly string[] };
   exclude?: readonly string[];
   regions: readonly string[] | typeof ALL_ENABLED;
+  /** Read each organisation account's OU path (a rule of the policy selects on `match.ous`). */
+  ouPaths?: boolean;
 }
 
 /** What STS takes as an external id (AssumeRole `ExternalId`): 2 to 1224 of these characters. */
