@@ -102,3 +102,24 @@ export function compileMatch(match: Match): Criterion[] {
 
 /** Whether a rule of the policy selects on OUs: an organisation scan then reads each account's OU path. */
 export const selectsOnOus = (policy: Policy) => policy.rules.some((rule) => rule.match.ous !== undefined);
+
+/**
+ * Why a rule's `match.ous` cannot hold in the scans the policy itself asks for: its targets are
+ * listed accounts, or the deployment's own account and region, and only an organisation scan
+ * reads OUs (`guardrails scan --org` still can).
+ *
+ * @example
+ * for (const note of ouNotes(policy)) io.stderr(`note: ${note}\n`);
+ */
+export function ouNotes(policy: Policy): string[] {
+  const targets = policy.settings.targets;
+  if (targets?.organization !== undefined) return [];
+  const scanned = targets === undefined ? "the deployment's own account and region" : 'listed accounts';
+  return policy.rules.flatMap((rule, index) =>
+    rule.match.ous === undefined
+      ? []
+      : [
+          `rules[${index}] ${rule.name}: match.ous never matches in the policy's own scans (settings.targets: ${scanned}, whose OUs are not read); only an organisation scan (settings.targets.organization, or --org) knows an account's OU`,
+        ],
+  );
+}

@@ -73,6 +73,17 @@ function ownAccountKey(resource: Resource, kmsKeyId: string): boolean {
   return account !== undefined && parseArn(kmsKeyId)?.account === account;
 }
 
+/**
+ * Whether two key references name the same key: the same key or alias, and, when both are
+ * ARNs, in the same account and region (an alias name is the same in every account).
+ */
+function sameKey(listed: string, observed: string, observedRef: string): boolean {
+  if (kmsKeyRef(listed) !== observedRef) return false;
+  if (!listed.startsWith('arn:') || !observed.startsWith('arn:')) return true;
+  const [a, b] = [parseArn(listed), parseArn(observed)];
+  return a?.account === b?.account && a?.region === b?.region;
+}
+
 function describeState(type: string, kmsKeyId: string | undefined): string {
   return type === 'sse-kms' && kmsKeyId !== undefined ? `sse-kms (${kmsKeyId})` : type;
 }
@@ -134,7 +145,7 @@ export const storageEncryptionCheck: Check<StorageEncryptionConfig> = {
       }
       const observedRef = kmsKeyRef(resource.kmsKeyId);
       const own = config.keyOwner === 'same-account' && ownAccountKey(resource, resource.kmsKeyId);
-      if (!own && !keys.some((key) => kmsKeyRef(key) === observedRef)) {
+      if (!own && !keys.some((key) => sameKey(key, resource.kmsKeyId ?? '', observedRef))) {
         return {
           status: 'violation',
           expected,
