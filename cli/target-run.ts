@@ -219,6 +219,7 @@ export async function fleetOfRun(
   }
   const outcome = await overTargets(run, base, io, async (target, options) => {
     const fleet = await describeFleet(options);
+    if (target.ouPath !== undefined) for (const resource of fleet.resources) resource.ouPath = target.ouPath;
     if (read.engineVersions) await withEngineVersions(options, fleet.resources, io, targetName(target));
     if (read.parameterGroups) await withParameterGroups(options, fleet.resources, io, targetName(target));
     return fleet;

@@ -4,7 +4,9 @@
  * `settings.targets` (a flag wins over the setting it stands for). Without any of them, and
  * without the setting, a command reads one account and region with its own credentials.
  */
+
 import type { Command, OptionValues } from '@commander-js/extra-typings';
+import { selectsOnOus } from '../shared/domain/match.js';
 import type { Policy } from '../shared/domain/policy/schema.js';
 import {
   ALL_ENABLED,
@@ -217,7 +219,7 @@ export function targetRunOf(
     );
   const { accounts, organization, exclude, roleName, concurrency } = parsed.data;
   return {
-    spec: own ? { regions } : { accounts, organization, exclude, regions },
+    spec: own ? { regions } : { accounts, organization, exclude, regions, ouPaths: selectsOnOus(policy) },
     own,
     access: { roleName, ...(externalId === undefined ? {} : { externalId }) },
     concurrency,

@@ -3,6 +3,7 @@ import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { loadPolicyFile } from '../../shared/aws/policy-file.js';
 import { describeVerdict, planFleet } from '../../shared/domain/durability/fleet-plan.js';
 import { explainRules } from '../../shared/domain/evaluate.js';
+import { ouNotes } from '../../shared/domain/match.js';
 import { clip } from '../../shared/runtime/echo.js';
 import { InputValidationError } from '../../shared/runtime/errors.js';
 import { withEngineVersions } from '../fleet-source.js';
@@ -20,6 +21,7 @@ async function validate(file: string, flags: OutputFlags, io: CliIo): Promise<nu
     exemptions: String(checked.exemptions.length),
   };
   const text = `${file}: valid (${row.rules} rules, ${row.exemptions} exemptions)\n`;
+  for (const note of ouNotes(checked)) io.stderr(`guardrails: note: ${note}\n`);
   await emitResult({ text, rows: [row], columns: Object.keys(row) }, flags, io);
   return EXIT.compliant;
 }

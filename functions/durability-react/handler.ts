@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { EVENT_PATTERNS } from '../../shared/aws/event-patterns.js';
+import { OrganizationUnits } from '../../shared/aws/organization.js';
 import { RecheckQueue } from '../../shared/aws/recheck-queue.js';
-import { OrganizationUnits } from '../../shared/aws/targets.js';
 import { parseRecheckMessage, parseResourceEvent, type ResourceEvent } from '../../shared/domain/events.js';
 import { createDurabilityReactDeps } from '../../shared/jobs/durability/deps.js';
 import { MemberClients, partialHomeTarget, reactToEvent } from '../../shared/jobs/durability/react.js';

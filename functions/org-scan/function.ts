@@ -10,6 +10,7 @@ export const manifest: FunctionManifest = {
     'organizations:ListAccounts',
     'organizations:ListAccountsForParent',
     'organizations:ListOrganizationalUnitsForParent',
+    'organizations:ListRoots',
   ],
   stateKeys: [],
   memberAccess: true,

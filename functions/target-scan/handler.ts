@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { accountIdSchema, regionSchema } from '../../shared/domain/targets.js';
+import { accountIdSchema, ouIdSchema, regionSchema } from '../../shared/domain/targets.js';
 import { createTargetScanDeps } from '../../shared/jobs/durability/deps.js';
 import { publishFindingMetrics, unknownPercent } from '../../shared/jobs/finding-metrics.js';
 import { createMetrics } from '../../shared/jobs/function-base.js';
@@ -14,7 +14,9 @@ const metrics = createMetrics();
 
 /** One item of the organisation scan's Map (`{ target }`), or a direct invocation: the deployment's own target. */
 const eventSchema = z.looseObject({
-  target: z.object({ account: accountIdSchema, region: regionSchema }).optional(),
+  target: z
+    .object({ account: accountIdSchema, region: regionSchema, ouPath: z.array(ouIdSchema).min(1).optional() })
+    .optional(),
 });
 
 /** Scan one target (durability and drift), remediate under the guards in enforce mode, report its counts. */

@@ -5,14 +5,7 @@
  * member-access role, cached for the run and refreshed before they expire).
  */
 import { AccountClient, paginateListRegions } from '@aws-sdk/client-account';
-import {
-  type Account,
-  ListParentsCommand,
-  OrganizationsClient,
-  paginateListAccounts,
-  paginateListAccountsForParent,
-  paginateListOrganizationalUnitsForParent,
-} from '@aws-sdk/client-organizations';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import {
@@ -30,6 +23,7 @@ import { REDACTED } from '../runtime/redact.js';
 import { isThrottlingError } from '../runtime/retryable.js';
 import { type AwsClientOptions, createClient } from './clients.js';
 import { AwsCallError, awsCall } from './errors.js';
+import { organizationAccounts } from './organization.js';
 
 /** Accounts whose regions are read at once (`all-enabled`). */
 const RESOLVE_CONCURRENCY = 8;
@@ -177,84 +171,6 @@ export interface TargetResolverDeps {
   credentials: MemberCredentials;
 }
 
-/** An OU (or root) that could not be listed: its accounts are not scanned, and said so. */
-export interface UnitFailure {
-  unit: string;
-  failure: TargetFailure;
-}
-
-/**
- * The accounts of the organisation, or of `ous` and every OU beneath them: those whose `State`
- * is `ACTIVE`, and the others, skipped. `Status` is not read: Organizations retired it on
- * 2026-09-09 (`State` replaces it). An OU that cannot be listed (`ParentNotFoundException`: it
- * no longer exists) is one failure, and the other OUs go on.
- */
-async function organizationAccounts(
-  organizations: OrganizationsClient,
-  ous: readonly string[] | undefined,
-): Promise<{ active: string[]; skipped: SkippedAccount[]; units: UnitFailure[] }> {
-  const active: string[] = [];
-  const skipped: SkippedAccount[] = [];
-  const units: UnitFailure[] = [];
-  const take = (page: { Accounts?: Account[] }) => {
-    for (const { Id: account, State: state } of page.Accounts ?? []) {
-      if (account === undefined) continue;
-      if (state === 'ACTIVE') active.push(account);
-      else skipped.push({ account, state: state ?? 'NONE' });
-    }
-  };
-  if (ous === undefined) {
-    await awsCall('Organizations ListAccounts', async () => {
-      for await (const page of paginateListAccounts({ client: organizations }, {})) take(page);
-    });
-    return { active, skipped, units };
-  }
-  const pending = [...ous];
-  const seen = new Set<string>();
-  for (let parent = pending.shift(); parent !== undefined; parent = pending.shift()) {
-    if (seen.has(parent)) continue;
-    seen.add(parent);
-    try {
-      const unit = await listUnit(organizations, parent);
-      for (const page of unit.accounts) take(page);
-      pending.push(...unit.children);
-    } catch (error) {
-      if (!(error instanceof AwsCallError)) throw error;
-      units.push({ unit: parent, failure: unitFailure(parent, error) });
-    }
-  }
-  return { active, skipped, units };
-}
-
-/** One OU's accounts (pages) and child OUs, read whole before any is taken: a failure takes none. */
-async function listUnit(organizations: OrganizationsClient, ParentId: string) {
-  const accounts: Array<{ Accounts?: Account[] }> = [];
-  const children: string[] = [];
-  await awsCall(`Organizations ListAccountsForParent ${ParentId}`, async () => {
-    for await (const page of paginateListAccountsForParent({ client: organizations }, { ParentId }))
-      accounts.push(page);
-  });
-  await awsCall(`Organizations ListOrganizationalUnitsForParent ${ParentId}`, async () => {
-    for await (const page of paginateListOrganizationalUnitsForParent(
-      { client: organizations },
-      { ParentId },
-    ))
-      for (const unit of page.OrganizationalUnits ?? []) if (unit.Id !== undefined) children.push(unit.Id);
-  });
-  return { accounts, children };
-}
-
-/** Why an OU could not be listed, naming it: gone (`ParentNotFoundException`), or the call as answered. */
-function unitFailure(unit: string, error: AwsCallError): TargetFailure {
-  const gone = error.fault === 'ParentNotFoundException';
-  return {
-    code: error.fault,
-    cause: gone
-      ? `OU ${unit} of the policy (settings.targets.organization.ous) no longer exists; its accounts are not scanned: ${error.message}`
-      : `OU ${unit} could not be listed; its accounts are not scanned: ${error.message}`,
-  };
-}
-
 /** The regions `account` has enabled, read with its own credentials. */
 async function enabledRegions(account: string, deps: TargetResolverDeps): Promise<string[]> {
   const credentials = deps.credentials.of(account);
@@ -280,8 +196,18 @@ export async function resolveTargets(spec: TargetSpec, deps: TargetResolverDeps)
   const excluded = new Set(spec.exclude ?? []);
   const listed =
     spec.accounts === undefined
-      ? await organizationAccounts(createClient(OrganizationsClient, deps.options), spec.organization?.ous)
-      : { active: spec.accounts, skipped: [], units: [] };
+      ? await organizationAccounts(
+          createClient(OrganizationsClient, deps.options),
+          spec.organization?.ous,
+          spec.ouPaths === true,
+        )
+      : { active: spec.accounts, skipped: [], ouPaths: new Map<string, string[]>(), units: [] };
+  // Each target carries its account's OU path when it was read (a rule selects on OUs).
+  const located = (targets: Target[]) =>
+    targets.map((target) => {
+      const ouPath = listed.ouPaths.get(target.account);
+      return ouPath === undefined ? target : { ...target, ouPath };
+    });
   const accounts = [...new Set(listed.active)].filter((account) => !excluded.has(account)).sort();
   const skipped = listed.skipped
     .filter(({ account }) => !excluded.has(account))
@@ -291,58 +217,18 @@ export async function resolveTargets(spec: TargetSpec, deps: TargetResolverDeps)
     failure,
   }));
   if (spec.regions !== ALL_ENABLED)
-    return { targets: crossTargets(accounts, spec.regions), failures, skipped };
+    return { targets: located(crossTargets(accounts, spec.regions)), failures, skipped };
   const resolved: ResolvedTargets = { targets: [], failures, skipped };
   const regions = await mapConcurrent(accounts, RESOLVE_CONCURRENCY, (account) =>
     enabledRegions(account, deps).catch((error: unknown) => error as Error),
   );
   accounts.forEach((account, index) => {
     const found = regions[index];
-    if (Array.isArray(found)) resolved.targets.push(...crossTargets([account], found));
+    if (Array.isArray(found)) resolved.targets.push(...located(crossTargets([account], found)));
     else {
       const target = { account, region: '*' };
       resolved.failures.push({ target, failure: targetFailure(found, target, deps.credentials.access) });
     }
   });
   return resolved;
-}
-
-/** OUs nest at most five deep under the root: a longer chain is an answer not to follow. */
-const MAX_UNIT_DEPTH = 6;
-
-/**
- * Where an account sits in the organisation, read through Organizations `ListParents` (a child
- * has a single parent): its OU, that OU's parent, …, up to the root, nearest first.
- *
- * @example
- * const chain = await unitsAbove(new OrganizationsClient(options), '111111111111'); // ['ou-ab12-cd34ef56', 'r-ab12']
- */
-export async function unitsAbove(organizations: OrganizationsClient, account: string): Promise<string[]> {
-  const chain: string[] = [];
-  let child = account;
-  while (chain.length < MAX_UNIT_DEPTH) {
-    const ChildId = child;
-    const { Parents: parents } = await awsCall(`Organizations ListParents ${ChildId}`, () =>
-      organizations.send(new ListParentsCommand({ ChildId })),
-    );
-    const parent = parents?.[0];
-    if (parent?.Id === undefined) break;
-    chain.push(parent.Id);
-    if (parent.Type === 'ROOT') break;
-    child = parent.Id;
-  }
-  return chain;
-}
-
-/** The OU chain of accounts through one Organizations client in the app's own region. */
-export class OrganizationUnits {
-  readonly #organizations: OrganizationsClient;
-
-  constructor(options: AwsClientOptions = {}) {
-    this.#organizations = createClient(OrganizationsClient, options);
-  }
-
-  above(account: string): Promise<string[]> {
-    return unitsAbove(this.#organizations, account);
-  }
 }

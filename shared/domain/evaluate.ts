@@ -1,8 +1,9 @@
 import { CHECK_LIST, type CheckKey } from './checks/registry.js';
 import type { CheckResult } from './checks/types.js';
 import { FINDING_STATUSES, type Finding, type FindingStatus } from './finding.js';
-import { compileGlob, type Glob } from './glob.js';
-import type { Exemption, Policy, Rule } from './policy/schema.js';
+import { compileArnGlob, compileGlob, type Glob } from './glob.js';
+import { type Criterion, compileMatch } from './match.js';
+import { type Exemption, isArnPattern, type Policy, type Rule } from './policy/schema.js';
 import type { Resource } from './resource.js';
 
 /** Resource tag that exempts a resource from every rule until the date it holds. */
@@ -10,25 +11,15 @@ export const EXEMPT_UNTIL_TAG = 'guardrails:exempt-until';
 
 interface CompiledRule {
   rule: Rule;
-  types?: Set<string>;
-  engines?: Set<string>;
-  clusterModes?: Set<string>;
-  /** Globs, compiled once per policy. */
-  ids?: Glob[];
-  tags: [string, string][];
+  criteria: Criterion[];
   checks: { key: CheckKey; evaluate: (resource: Resource) => CheckResult | undefined }[];
 }
 
 function compileRule(rule: Rule): CompiledRule {
-  const { match } = rule;
   const settings = rule as unknown as Record<string, unknown>;
   return {
     rule,
-    types: match.resourceTypes && new Set(match.resourceTypes),
-    engines: match.engines && new Set(match.engines.map((engine) => engine.toLowerCase())),
-    clusterModes: match.clusterMode && new Set(match.clusterMode),
-    ids: match.ids?.map(compileGlob),
-    tags: Object.entries(match.tags ?? {}),
+    criteria: compileMatch(rule.match),
     checks: CHECK_LIST.filter(({ key }) => settings[key] !== undefined).map(({ key, check }) => ({
       key,
       evaluate: (resource: Resource) => check.evaluate(resource, settings[key]),
@@ -36,58 +27,8 @@ function compileRule(rule: Rule): CompiledRule {
   };
 }
 
-/** Each match criterion of a rule, held against a resource: what it asks and whether it holds. */
-function criteria(compiled: CompiledRule, resource: Resource): { criterion: string; holds: boolean }[] {
-  const { match } = compiled.rule;
-  const list: { criterion: string; holds: boolean }[] = [];
-  if (compiled.types)
-    list.push({
-      criterion: `resourceTypes ${match.resourceTypes?.join(', ')} (is ${resource.type})`,
-      holds: compiled.types.has(resource.type),
-    });
-  if (compiled.engines)
-    list.push({
-      criterion: `engines ${match.engines?.join(', ')} (is ${resource.engine ?? 'not reported'})`,
-      holds: resource.engine !== undefined && compiled.engines.has(resource.engine),
-    });
-  if (compiled.clusterModes)
-    list.push({
-      criterion: `clusterMode ${match.clusterMode?.join(', ')} (is ${resource.clusterMode ?? 'not reported'})`,
-      holds: resource.clusterMode !== undefined && compiled.clusterModes.has(resource.clusterMode),
-    });
-  if (compiled.ids)
-    list.push({
-      criterion: `ids ${match.ids?.join(', ')} (is ${resource.id})`,
-      holds: compiled.ids.some((glob) => glob.test(resource.id)),
-    });
-  for (const [key, value] of compiled.tags) {
-    const actual = resource.tags[key];
-    list.push({
-      criterion: `tag ${key}=${value} (is ${actual === undefined ? 'absent' : `"${actual}"`})`,
-      holds: actual !== undefined && (value === '*' || actual === value),
-    });
-  }
-  return list;
-}
-
-/** The hot path of `evaluate`: the same test as `criteria`, without building explanations. */
-function matches(compiled: CompiledRule, resource: Resource): boolean {
-  if (compiled.types && !compiled.types.has(resource.type)) return false;
-  if (compiled.engines && (resource.engine === undefined || !compiled.engines.has(resource.engine)))
-    return false;
-  if (
-    compiled.clusterModes &&
-    (resource.clusterMode === undefined || !compiled.clusterModes.has(resource.clusterMode))
-  ) {
-    return false;
-  }
-  if (compiled.ids && !compiled.ids.some((glob) => glob.test(resource.id))) return false;
-  for (const [key, value] of compiled.tags) {
-    const actual = resource.tags[key];
-    if (actual === undefined || (value !== '*' && actual !== value)) return false;
-  }
-  return true;
-}
+const matches = (compiled: CompiledRule, resource: Resource) =>
+  compiled.criteria.every((criterion) => criterion.holds(resource));
 
 /** Why a rule does or does not apply to a resource, and what it finds there. */
 export interface RuleExplanation {
@@ -108,8 +49,10 @@ export interface RuleExplanation {
 export function explainRules(resource: Resource, policy: Policy, now: Date): RuleExplanation[] {
   const findings = evaluate([resource], policy, now);
   return policy.rules.map((rule) => {
-    const compiled = compileRule(rule);
-    const list = criteria(compiled, resource);
+    const list = compileRule(rule).criteria.map((criterion) => ({
+      criterion: criterion.describe(resource),
+      holds: criterion.holds(resource),
+    }));
     return {
       rule: rule.name,
       mode: rule.mode,
@@ -126,15 +69,30 @@ interface ExemptionState {
   notes: string[];
 }
 
+/** An exemption with its resource compiled: an ARN glob tests the ARN, a bare id glob the id. */
+interface CompiledExemption {
+  exemption: Exemption;
+  covers: (resource: Resource) => boolean;
+}
+
+function compileExemption(exemption: Exemption): CompiledExemption {
+  if (isArnPattern(exemption.resource)) {
+    const glob: Glob = compileArnGlob(exemption.resource);
+    return { exemption, covers: (resource) => glob.test(resource.arn) };
+  }
+  const glob = compileGlob(exemption.resource);
+  return { exemption, covers: (resource) => glob.test(resource.id) };
+}
+
 function exemptionFor(
   resource: Resource,
   rule: string,
-  listed: readonly Exemption[] | undefined,
+  listed: readonly Exemption[],
   today: string,
 ): ExemptionState {
   const notes: string[] = [];
   let active: ExemptionState['active'];
-  for (const exemption of listed ?? []) {
+  for (const exemption of listed) {
     if (exemption.rules !== undefined && !exemption.rules.includes(rule)) continue;
     if (exemption.until >= today) active ??= { until: exemption.until, reason: exemption.reason };
     else notes.push(`exemption expired ${exemption.until} (${exemption.reason})`);
@@ -168,19 +126,17 @@ function compareFindings(a: Finding, b: Finding): number {
 export function evaluate(fleet: readonly Resource[], policy: Policy, now: Date): Finding[] {
   const rules = policy.rules.map(compileRule);
   const today = now.toISOString().slice(0, 10);
-  const exemptions = new Map<string, Exemption[]>();
-  for (const exemption of policy.exemptions) {
-    exemptions.set(exemption.resource, [...(exemptions.get(exemption.resource) ?? []), exemption]);
-  }
+  const exemptions = policy.exemptions.map(compileExemption);
   const findings: Finding[] = [];
   for (const resource of fleet) {
+    const covering = exemptions.filter(({ covers }) => covers(resource)).map((item) => item.exemption);
     for (const compiled of rules) {
       if (!matches(compiled, resource)) continue;
       let exemption: ExemptionState | undefined;
       for (const check of compiled.checks) {
         const result = check.evaluate(resource);
         if (result === undefined) continue;
-        exemption ??= exemptionFor(resource, compiled.rule.name, exemptions.get(resource.id), today);
+        exemption ??= exemptionFor(resource, compiled.rule.name, covering, today);
         const notes = [...(result.notes ?? []), ...exemption.notes];
         const active = exemption.active;
         findings.push({

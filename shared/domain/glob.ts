@@ -116,3 +116,37 @@ export function compileGlob(pattern: string): Glob {
   const tokens = tokenize(pattern);
   return { pattern, test: (text, work) => matchTokens(tokens, Array.from(text), work) };
 }
+
+/** The first five parts of an ARN; what follows (`replicationgroup:<id>`) is the resource. */
+const ARN_HEAD_PARTS = 5;
+
+/**
+ * Compile an ARN glob: `arn`, partition, service, region and account are each a glob of their
+ * own part (a `*` never runs across a `:`), the rest one glob of the resource
+ * (`replicationgroup:legacy-*`).
+ *
+ * @throws GlobError when it has fewer than six parts or a part is not a glob.
+ * @example
+ * compileArnGlob('arn:aws:elasticache:*:222222222201:replicationgroup:g-*')
+ *   .test('arn:aws:elasticache:eu-west-1:222222222201:replicationgroup:g-1'); // true
+ */
+export function compileArnGlob(pattern: string): Glob {
+  const parts = pattern.split(':');
+  if (parts.length <= ARN_HEAD_PARTS || parts[0] !== 'arn')
+    throw new GlobError(
+      `invalid ARN ${echo(pattern)}: expected arn:<partition>:elasticache:<region>:<account>:<resource>`,
+    );
+  const head = parts.slice(0, ARN_HEAD_PARTS).map((part) => tokenize(part));
+  const resource = tokenize(parts.slice(ARN_HEAD_PARTS).join(':'));
+  return {
+    pattern,
+    test: (text, work) => {
+      const got = text.split(':');
+      if (got.length <= ARN_HEAD_PARTS) return false;
+      return (
+        head.every((tokens, index) => matchTokens(tokens, Array.from(got[index] ?? ''), work)) &&
+        matchTokens(resource, Array.from(got.slice(ARN_HEAD_PARTS).join(':')), work)
+      );
+    },
+  };
+}

@@ -82,6 +82,11 @@ export interface Resource {
   /** Its parameter group's family and user-set values, read only for groups whose plan changes family or cluster mode. */
   parameterGroup?: ParameterGroupFacts;
   tags: Record<string, string>;
+  /**
+   * The OUs above its account, the root first and its own OU last: known only when it was read
+   * in an organisation scan that needed them (a rule with `match.ous`).
+   */
+  ouPath?: readonly string[];
 }
 
 /** What the planner knows of a group's parameter group (read only when a plan needs it). */

@@ -14,6 +14,11 @@ import { strictObject } from './strict-object.js';
 export interface Target {
   account: string;
   region: string;
+  /**
+   * The OUs above the account, the root first: given only by an organisation scan whose policy
+   * selects on OUs (`match.ous`).
+   */
+  ouPath?: string[];
 }
 
 /** The role the member-access stack creates unless told otherwise. */
@@ -30,7 +35,8 @@ export const accountIdSchema = z
   .regex(/^\d{12}$/, { error: (issue) => `expected a 12-digit account id, got ${echo(issue.input)}` });
 /** A region of the SDK's partition data (regions.ts): a typo is refused with the nearest name. */
 export const regionSchema = idSchema('region');
-const ouIdSchema = z.string().regex(/^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/, {
+/** An OU id (`ou-…`) or the organisation's root id (`r-…`). */
+export const ouIdSchema = z.string().regex(/^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/, {
   error: (issue) => `expected an OU id (ou-…) or root id (r-…), got ${echo(issue.input)}`,
 });
 export const roleNameSchema = z
@@ -69,6 +75,8 @@ export interface TargetSpec {
   organization?: { ous?: readonly string[] };
   exclude?: readonly string[];
   regions: readonly string[] | typeof ALL_ENABLED;
+  /** Read each organisation account's OU path (a rule of the policy selects on `match.ous`). */
+  ouPaths?: boolean;
 }
 
 /** What STS takes as an external id (AssumeRole `ExternalId`): 2 to 1224 of these characters. */

@@ -10,6 +10,7 @@ import * as z from 'zod';
 import type { AwsClientOptions } from '../aws/clients.js';
 import { MemberCredentials, resolveTargets } from '../aws/targets.js';
 import { FINDING_STATUSES, type FindingStatus } from '../domain/finding.js';
+import { selectsOnOus } from '../domain/match.js';
 import type { Policy } from '../domain/policy/schema.js';
 import { type SkippedAccount, type Target, targetErrorFinding } from '../domain/targets.js';
 import { clip } from '../runtime/echo.js';
@@ -79,7 +80,10 @@ export async function listTargets(deps: TargetListDeps, policy: Policy): Promise
   const setting = policy.settings.targets;
   if (setting === undefined || deps.members === undefined)
     return { targets: [deps.home], failed: [], skipped: [], concurrency: 1 };
-  const resolved = await resolveTargets(setting, { options: deps.aws, credentials: deps.members });
+  const resolved = await resolveTargets(
+    { ...setting, ouPaths: selectsOnOus(policy) },
+    { options: deps.aws, credentials: deps.members },
+  );
   return {
     targets: resolved.targets,
     failed: resolved.failures.map(({ target, failure }) =>

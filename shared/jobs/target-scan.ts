@@ -150,6 +150,8 @@ export async function scanTarget(
   let fleet: Resource[];
   try {
     fleet = await reach(options, clients);
+    // Rules select on OUs by the path the organisation scan read for this target's account.
+    if (target.ouPath !== undefined) for (const resource of fleet) resource.ouPath = target.ouPath;
   } catch (error) {
     if (!(error instanceof AwsCallError)) throw error;
     const access = deps.members?.access ?? { roleName: DEFAULT_MEMBER_ROLE };

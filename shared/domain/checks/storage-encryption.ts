@@ -1,13 +1,38 @@
 import * as z from 'zod';
-import { STORAGE_ENCRYPTION_TYPES } from '../resource.js';
+import { echo } from '../../runtime/echo.js';
+import { parseArn } from '../arn.js';
+import { type Resource, STORAGE_ENCRYPTION_TYPES } from '../resource.js';
 import { fleetReads } from '../resource-kinds.js';
 import { strictObject } from '../strict-object.js';
 import { type Check, unreported } from './types.js';
 
+/** What a key reference may hold besides itself: the resource's own account and region. */
+const PLACEHOLDERS = ['{account}', '{region}'] as const;
+
 export const storageEncryptionSchema = strictObject({
   allowed: z.array(z.enum(STORAGE_ENCRYPTION_TYPES)).min(1),
-  /** Key ids, key ARNs or alias ARNs; when set, `sse-kms` must use one of them. */
-  kmsKeyIds: z.array(z.string().min(1)).default([]),
+  /**
+   * Key ids, key ARNs or alias ARNs, `{account}` and `{region}` standing for the resource's own;
+   * when set (or keyOwner), `sse-kms` must use one of them.
+   */
+  kmsKeyIds: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .refine(
+          (key) =>
+            (key.replaceAll(PLACEHOLDERS[0], '').replaceAll(PLACEHOLDERS[1], '').match(/[{}]/) ?? null) ===
+            null,
+          {
+            error: (issue) =>
+              `unknown placeholder in ${echo(issue.input)} (placeholders: ${PLACEHOLDERS.join(', ')})`,
+          },
+        ),
+    )
+    .default([]),
+  /** `same-account`: `sse-kms` may also use any customer-managed key of the resource's own account. */
+  keyOwner: z.enum(['same-account']).optional(),
   /** Alert on every change of state, allowed or not (drift alerts). */
   alertOnAnyChange: z.boolean().default(true),
 });
@@ -23,6 +48,40 @@ export function kmsKeyRef(value: string): string {
   if (resource.startsWith('alias/')) return `alias:${resource.slice('alias/'.length)}`;
   if (resource.startsWith('key/')) return `key:${resource.slice('key/'.length)}`;
   return `key:${resource}`;
+}
+
+/** `kmsKeyIds` with `{account}` and `{region}` read from the resource's ARN. */
+function keysOf(resource: Resource, config: StorageEncryptionConfig): string[] {
+  const where = parseArn(resource.arn);
+  return config.kmsKeyIds.map((key) =>
+    key
+      .replaceAll('{account}', where?.account ?? '{account}')
+      .replaceAll('{region}', where?.region ?? '{region}'),
+  );
+}
+
+/**
+ * Whether `kmsKeyId` is a customer-managed key of the resource's own account: a key or alias
+ * ARN of that account, or a bare key id or alias (KMS resolves those in the caller's own
+ * account: another account's key is named by its ARN); never an AWS managed alias (`alias/aws/…`).
+ */
+function ownAccountKey(resource: Resource, kmsKeyId: string): boolean {
+  const ref = kmsKeyRef(kmsKeyId);
+  if (ref.startsWith('alias:aws/')) return false;
+  if (!kmsKeyId.startsWith('arn:')) return true;
+  const account = parseArn(resource.arn)?.account;
+  return account !== undefined && parseArn(kmsKeyId)?.account === account;
+}
+
+/**
+ * Whether two key references name the same key: the same key or alias, and, when both are
+ * ARNs, in the same account and region (an alias name is the same in every account).
+ */
+function sameKey(listed: string, observed: string, observedRef: string): boolean {
+  if (kmsKeyRef(listed) !== observedRef) return false;
+  if (!listed.startsWith('arn:') || !observed.startsWith('arn:')) return true;
+  const [a, b] = [parseArn(listed), parseArn(observed)];
+  return a?.account === b?.account && a?.region === b?.region;
 }
 
 function describeState(type: string, kmsKeyId: string | undefined): string {
@@ -44,11 +103,15 @@ export const storageEncryptionCheck: Check<StorageEncryptionConfig> = {
   permissions: fleetReads(),
   hooks: { drift: 'encryption-baseline' },
   evaluate(resource, config) {
-    const keys = config.kmsKeyIds;
+    const keys = keysOf(resource, config);
+    const accepted = [
+      ...keys,
+      ...(config.keyOwner === 'same-account' ? ["a key of the resource's own account"] : []),
+    ];
     const expected =
-      keys.length > 0 && config.allowed.includes('sse-kms')
+      accepted.length > 0 && config.allowed.includes('sse-kms')
         ? config.allowed
-            .map((type) => (type === 'sse-kms' ? `sse-kms (${keys.join(' | ')})` : type))
+            .map((type) => (type === 'sse-kms' ? `sse-kms (${accepted.join(' | ')})` : type))
             .join(' | ')
         : config.allowed.join(' | ');
     const type = resource.storageEncryptionType;
@@ -70,7 +133,7 @@ export const storageEncryptionCheck: Check<StorageEncryptionConfig> = {
         notes,
       };
     }
-    if (type === 'sse-kms' && keys.length > 0) {
+    if (type === 'sse-kms' && accepted.length > 0) {
       if (resource.kmsKeyId === undefined) {
         return {
           status: 'unknown',
@@ -81,7 +144,8 @@ export const storageEncryptionCheck: Check<StorageEncryptionConfig> = {
         };
       }
       const observedRef = kmsKeyRef(resource.kmsKeyId);
-      if (!keys.some((key) => kmsKeyRef(key) === observedRef)) {
+      const own = config.keyOwner === 'same-account' && ownAccountKey(resource, resource.kmsKeyId);
+      if (!own && !keys.some((key) => sameKey(key, resource.kmsKeyId ?? '', observedRef))) {
         return {
           status: 'violation',
           expected,

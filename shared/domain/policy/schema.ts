@@ -1,11 +1,11 @@
 import * as z from 'zod';
 import { clip, echo } from '../../runtime/echo.js';
 import { checkShape } from '../checks/registry.js';
-import { compileGlob, GlobError } from '../glob.js';
+import { compileArnGlob, compileGlob, GlobError } from '../glob.js';
 import { CLUSTER_MODES, RESOURCE_TYPES } from '../resource.js';
 import { DEFAULT_RETENTION_DAYS, SNAPSHOT_RETENTION_DAYS } from '../snapshot-retention.js';
 import { strictObject } from '../strict-object.js';
-import { targetsSchema } from '../targets.js';
+import { accountIdSchema, ouIdSchema, regionSchema, targetsSchema } from '../targets.js';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -24,20 +24,31 @@ export const isoDate = z
 
 export const RULE_MODES = ['report', 'enforce'] as const;
 
-/** A glob (see `compileGlob`), refused at load when it is not one. */
-const globPattern = z
-  .string()
-  .min(1)
-  .superRefine((pattern, context) => {
-    try {
-      compileGlob(pattern);
-    } catch (error) {
-      if (!(error instanceof GlobError)) throw error;
-      context.addIssue({ code: 'custom', message: error.message });
-    }
-  });
+/** A glob (see `compileGlob`, `compileArnGlob`), refused at load when it is not one. */
+const globOf = (compile: (pattern: string) => unknown) =>
+  z
+    .string()
+    .min(1)
+    .superRefine((pattern, context) => {
+      try {
+        compile(pattern);
+      } catch (error) {
+        if (!(error instanceof GlobError)) throw error;
+        context.addIssue({ code: 'custom', message: error.message });
+      }
+    });
+const globPattern = globOf(compileGlob);
+
+/** Whether an exemption's `resource` is an ARN (glob); else it is a bare id (glob). */
+export const isArnPattern = (resource: string) => resource.startsWith('arn:');
 
 const matchSchema = strictObject({
+  /** The account in the resource's ARN. */
+  accounts: z.array(accountIdSchema).min(1).optional(),
+  /** An OU (or root) above the resource's account; known only in organisation scans. */
+  ous: z.array(ouIdSchema).min(1).optional(),
+  /** The region in the resource's ARN. */
+  regions: z.array(regionSchema).min(1).optional(),
   resourceTypes: z.array(z.enum(RESOURCE_TYPES)).min(1).optional(),
   engines: z.array(z.string().min(1)).min(1).optional(),
   /** Tag equals; the value "*" means the tag must exist. */
@@ -62,7 +73,8 @@ const ruleSchema = strictObject({
 });
 
 const exemptionSchema = strictObject({
-  resource: z.string().min(1),
+  /** An ARN glob (`arn:aws:elasticache:*:222222222201:replicationgroup:g-*`), or an id glob. */
+  resource: globOf((pattern) => (isArnPattern(pattern) ? compileArnGlob(pattern) : compileGlob(pattern))),
   until: isoDate,
   reason: z.string().min(1),
   /** Names of the rules this exemption covers; every rule when absent. */
@@ -111,6 +123,12 @@ export const policySchema = strictObject({
     } else seen.set(rule.name, index);
   });
   policy.exemptions.forEach((exemption, index) => {
+    if (policy.settings.targets !== undefined && !isArnPattern(exemption.resource))
+      context.addIssue({
+        code: 'custom',
+        path: ['exemptions', index, 'resource'],
+        message: `ambiguous: the id ${echo(exemption.resource)} names a resource in every account and region of settings.targets; give its ARN (glob), e.g. arn:aws:elasticache:<region>:<account>:replicationgroup:${clip(exemption.resource, 40)}`,
+      });
     (exemption.rules ?? []).forEach((name, position) => {
       if (!seen.has(name)) {
         context.addIssue({

@@ -5,8 +5,9 @@
  */
 import { type AwsClientOptions, createElastiCacheClient } from '../../aws/clients.js';
 import { createMetricsClient } from '../../aws/durability-metrics.js';
+import type { OrganizationUnits } from '../../aws/organization.js';
 import { MAX_DELAY_SECONDS, type RecheckQueue } from '../../aws/recheck-queue.js';
-import { MemberCredentials, type OrganizationUnits } from '../../aws/targets.js';
+import { MemberCredentials } from '../../aws/targets.js';
 import type { ResourceEvent } from '../../domain/events.js';
 import {
   type MemberAccess,

@@ -62,6 +62,7 @@ const SERVICE_OF: Record<string, string> = {
   ListAccountsForParent: 'organizations',
   ListOrganizationalUnitsForParent: 'organizations',
   ListParents: 'organizations',
+  ListRoots: 'organizations',
   ListRegions: 'account',
   BatchImportFindings: 'securityhub',
 };
@@ -70,11 +71,13 @@ const MEMBER = '100000000001';
 /**
  * Policies naming targets, each loaded into its own instance of the functions that read them
  * (a function reads its policy once per container): the whole organisation in every region its
- * accounts enabled, and the organisation walked from its root.
+ * accounts enabled, the organisation walked from its root, and walked from its roots for the
+ * OU paths a rule with `match.ous` selects on.
  */
 const TARGET_POLICIES = {
   organization: 'targets: { organization: {}, regions: all-enabled }',
   units: `targets: { organization: { ous: [${ROOT_ID}] }, regions: [${REGION}] }`,
+  paths: `targets: { organization: {}, regions: [${REGION}] }`,
 } as const;
 type Variant = keyof typeof TARGET_POLICIES;
 const POLICY = `version: 1
@@ -165,7 +168,11 @@ beforeAll(async () => {
   const policyFile = process.env.POLICY_FILE;
   for (const [variant, targets] of Object.entries(TARGET_POLICIES)) {
     const file = join(dir, `policy-${variant}.yaml`);
-    writeFileSync(file, POLICY.replace('settings: {', `settings: { ${targets},`));
+    const ouRule = `  - name: by-ou\n    match: { ous: [${ROOT_ID}] }\n    durability: { minimum: async }\n`;
+    writeFileSync(
+      file,
+      POLICY.replace('settings: {', `settings: { ${targets},`) + (variant === 'paths' ? ouRule : ''),
+    );
     process.env.POLICY_FILE = file;
     for (const name of ['org-scan', 'target-scan', 'durability-react', 'encryption-drift']) {
       const module = `${join(ROOT, 'functions', name, 'handler.ts')}?${variant}`;
@@ -209,6 +216,7 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     stack.emulator.fleetOf(MEMBER, REGION).putGroup(groupState('member-fix'));
     const listed = (await invoke('org-scan', { action: 'list' }, 'organization')) as { targets: unknown[] };
     const walked = (await invoke('org-scan', { action: 'list' }, 'units')) as { targets: unknown[] };
+    const located = (await invoke('org-scan', { action: 'list' }, 'paths')) as { targets: unknown[] };
     const member = (await invoke(
       'target-scan',
       { target: { account: MEMBER, region: REGION } },
@@ -221,6 +229,7 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     ];
     expect(listed.targets).toEqual(both);
     expect(walked.targets).toEqual(both);
+    expect(located.targets).toEqual(both.map((target) => ({ ...target, ouPath: [ROOT_ID] })));
     expect(member).toMatchObject({ status: 'complete', findings: { violation: 1 } });
     expect(summary).toMatchObject({ targets: 1, complete: 1, failed: 0 });
   });

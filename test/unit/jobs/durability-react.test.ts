@@ -5,9 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createElastiCacheClient } from '../../../shared/aws/clients.js';
 import { createMetricsClient } from '../../../shared/aws/durability-metrics.js';
 import { EventPublisher } from '../../../shared/aws/notify.js';
+import { OrganizationUnits } from '../../../shared/aws/organization.js';
 import { RecheckQueue } from '../../../shared/aws/recheck-queue.js';
 import { StateStore } from '../../../shared/aws/state-store.js';
-import { OrganizationUnits } from '../../../shared/aws/targets.js';
 import type { ResourceEvent } from '../../../shared/domain/events.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import {

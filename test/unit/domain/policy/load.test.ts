@@ -113,7 +113,7 @@ describe('Function: parsePolicy', () => {
 
     it('reports an unknown match key', () => {
       expect(errorOf(VALID.replace('      engines: [valkey]', '      engine: [valkey]'))).toMatch(
-        /^policy\.yaml:7 rules\[0\]\.match\.engine: unknown key "engine" \(valid keys: resourceTypes, engines, tags, ids, clusterMode\)$/,
+        /^policy\.yaml:7 rules\[0\]\.match\.engine: unknown key "engine" \(valid keys: accounts, ous, regions, resourceTypes, engines, tags, ids, clusterMode\)$/,
       );
     });
 
