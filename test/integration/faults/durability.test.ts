@@ -1,0 +1,215 @@
+/**
+ * The fault scenarios of the durability job (scheduled scans and reactions), each run against
+ * the sandbox with its faults injected, followed by scans until the fleet settles, and held to
+ * one end (see settle.ts): every change made once, every event delivered, no false failure.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { STATE_TABLE } from '../../../infra/local/dynamo.js';
+import { DEFAULT_MAX_ATTEMPTS } from '../../../shared/aws/clients.js';
+import { StateStore } from '../../../shared/aws/state-store.js';
+import {
+  checkGroup,
+  type DurabilityReport,
+  scanDurability,
+} from '../../../shared/jobs/durability/pipeline.js';
+import type { DurabilityJobDeps } from '../../../shared/jobs/durability/ports.js';
+import { REGION, type Stack, startStack } from '../harness.js';
+import { DyingStore, RaceStore } from '../lease-stores.js';
+import {
+  BETWEEN_RUNS_MS,
+  enforcePolicy,
+  expectSettled,
+  MAX_FOLLOW_UPS,
+  recordingEvents,
+  settle,
+  violatingGroups,
+} from './settle.js';
+
+/** What a scenario's own runs get: the groups, and deps whose store records stored events. */
+interface Context {
+  stack: Stack;
+  ids: string[];
+  deps: (holder: string, store?: StateStore) => DurabilityJobDeps;
+  settings: { policy: ReturnType<typeof enforcePolicy>; dryRun: false };
+}
+
+interface Scenario {
+  name: string;
+  groups: number;
+  snapshotBeforeChange?: boolean;
+  /** Faults in force from the first run on, the follow-ups included. */
+  faults?: (stack: Stack) => void;
+  /** The scenario's own runs before the follow-ups (one scan when absent); their reports. */
+  act?: (context: Context) => Promise<DurabilityReport[]>;
+}
+
+const firstScan = (context: Context) => scanDurability(context.deps('run-1'), context.settings);
+const reportsOf = (results: { report?: DurabilityReport }[]) =>
+  results.flatMap((result) => (result.report === undefined ? [] : [result.report]));
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: '30% throttling and 10% 5xx on 30 groups',
+    groups: 30,
+    faults: (stack) => stack.emulator.faults.configure({ throttleRate: 0.3, serverErrorRate: 0.1, seed: 26 }),
+  },
+  {
+    name: 'one lost answer on ModifyReplicationGroup (applied, then a 503)',
+    groups: 2,
+    faults: (stack) =>
+      stack.emulator.faults.failNext({
+        action: 'ModifyReplicationGroup',
+        code: 'ServiceUnavailable',
+        status: 503,
+        times: 1,
+        applied: true,
+      }),
+  },
+  {
+    name: "two lost answers on ModifyReplicationGroup (one never reached the service, the re-send's connection closed after it applied)",
+    groups: 1,
+    faults: (stack) => {
+      stack.emulator.faults.failNext({
+        action: 'ModifyReplicationGroup',
+        code: 'InternalFailure',
+        status: 500,
+        times: 1,
+      });
+      stack.emulator.faults.failNext({
+        action: 'ModifyReplicationGroup',
+        code: 'ConnectionClosed',
+        status: 0,
+        times: 1,
+        applied: true,
+      });
+    },
+  },
+  {
+    name: 'a Lambda dying right after it took the lease',
+    groups: 2,
+    act: async (context) => {
+      const dying = context.deps('run-1', new DyingStore(context.stack.dynamo.endpoint));
+      await expect(scanDurability(dying, context.settings)).rejects.toThrow('Task timed out');
+      return [];
+    },
+  },
+  {
+    name: 'a 6-way lease race: three scans and three reactions at once',
+    groups: 3,
+    act: async (context) => {
+      const scans = [1, 2, 3].map((run) => scanDurability(context.deps(`scan-${run}`), context.settings));
+      const reactions = [1, 2, 3].map((run) =>
+        checkGroup(context.deps(`react-${run}`), context.settings, context.ids[0] ?? ''),
+      );
+      return [...(await Promise.all(scans)), ...reportsOf(await Promise.all(reactions))];
+    },
+  },
+  {
+    name: '30% 5xx with a snapshot before each change',
+    groups: 10,
+    snapshotBeforeChange: true,
+    faults: (stack) => stack.emulator.faults.configure({ serverErrorRate: 0.3, seed: 9 }),
+  },
+  {
+    name: '300 ms latency on every call and 20% 5xx',
+    groups: 10,
+    faults: (stack) =>
+      stack.emulator.faults.configure({ latencyMs: { '*': 300 }, serverErrorRate: 0.2, seed: 10 }),
+  },
+  {
+    name: 'PutEvents throttled in the scan: all of the first run, then 30%',
+    groups: 5,
+    act: async (context) => {
+      const { faults } = context.stack.emulator;
+      faults.configure({ throttleRates: { PutEvents: 1 } });
+      const report = await firstScan(context);
+      faults.configure({ throttleRates: { PutEvents: 0.3 }, seed: 12 });
+      return [report];
+    },
+  },
+  {
+    name: 'a throttled engine-version read: every DescribeCacheClusters of the first run, then 30%',
+    groups: 5,
+    act: async (context) => {
+      const { faults } = context.stack.emulator;
+      faults.configure({ throttleRates: { DescribeCacheClusters: 1 } });
+      const report = await firstScan(context);
+      faults.configure({ throttleRates: { DescribeCacheClusters: 0.3 }, seed: 14 });
+      return [report];
+    },
+  },
+  {
+    name: 'a race at verification: six reactions see the landed change at once',
+    groups: 2,
+    act: async (context) => {
+      const requested = await firstScan(context);
+      context.stack.emulator.clock.advance(BETWEEN_RUNS_MS);
+      const store = new RaceStore(6, 'releaseLease', context.stack.dynamo.endpoint);
+      const reactions = await Promise.all(
+        Array.from({ length: 6 }, (_, run) =>
+          checkGroup(context.deps(`react-${run}`, store), context.settings, context.ids[0] ?? ''),
+        ),
+      );
+      return [requested, ...reportsOf(reactions)];
+    },
+  },
+];
+
+let stack: Stack;
+beforeEach(async () => {
+  stack = await startStack();
+});
+afterEach(async () => {
+  await stack.close();
+});
+
+describe('Fault scenarios: the durability job settles with every change made once', () => {
+  it.each(SCENARIOS.map((scenario) => [scenario.name, scenario] as const))(
+    '%s',
+    async (_, scenario) => {
+      // Prepare
+      const stored = new Set<string>();
+      const recording = recordingEvents(
+        new StateStore(STATE_TABLE, { endpoint: stack.dynamo.endpoint, region: REGION }),
+        stored,
+      );
+      const wrapped = new WeakSet<StateStore>([recording]);
+      const context: Context = {
+        stack,
+        ids: violatingGroups(stack, scenario.groups),
+        deps: (holder, store = recording) => {
+          if (!wrapped.has(store)) wrapped.add(recordingEvents(store, stored));
+          return { ...stack.durabilityDeps(holder, DEFAULT_MAX_ATTEMPTS, 'standard'), store };
+        },
+        settings: { policy: enforcePolicy(scenario.snapshotBeforeChange), dryRun: false },
+      };
+      scenario.faults?.(stack);
+
+      // Act
+      const own = await (scenario.act ?? (async (ctx: Context) => [await firstScan(ctx)]))(context);
+      const { reports, followUps, failedRuns } = await settle(
+        stack,
+        (holder) => context.deps(holder),
+        scenario.snapshotBeforeChange,
+      );
+
+      // Assess
+      expect(followUps).toBeLessThanOrEqual(MAX_FOLLOW_UPS);
+      expect(reports.at(-1)?.outbox.pending).toBe(0);
+      expect(reports.at(-1)?.findings.map((finding) => finding.status)).toEqual(
+        context.ids.map(() => 'compliant'),
+      );
+      const measured = await expectSettled(stack, {
+        changed: context.ids,
+        snapshots: scenario.snapshotBeforeChange,
+        stored,
+        findings: [...own, ...reports].flatMap((report) => report.findings),
+      });
+      if (process.env.FAULT_SCENARIO_REPORT !== undefined)
+        process.stdout.write(
+          `${JSON.stringify({ scenario: scenario.name, followUps, failedRuns, ...measured })}\n`,
+        );
+    },
+    120_000,
+  );
+});
