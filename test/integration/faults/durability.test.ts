@@ -3,9 +3,9 @@
  * the sandbox with its faults injected, followed by scans until the fleet settles, and held to
  * one end (see settle.ts): every change made once, every event delivered, no false failure.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { STATE_TABLE } from '../../../infra/local/dynamo.js';
-import { DEFAULT_MAX_ATTEMPTS } from '../../../shared/aws/clients.js';
+import { createFleetClients, DEFAULT_MAX_ATTEMPTS } from '../../../shared/aws/clients.js';
 import { StateStore } from '../../../shared/aws/state-store.js';
 import {
   checkGroup,
@@ -102,6 +102,31 @@ const SCENARIOS: Scenario[] = [
         checkGroup(context.deps(`react-${run}`), context.settings, context.ids[0] ?? ''),
       );
       return [...(await Promise.all(scans)), ...reportsOf(await Promise.all(reactions))];
+    },
+  },
+  {
+    name: 'a stalled endpoint: ModifyReplicationGroup answers after the request timeout',
+    groups: 2,
+    act: async (context) => {
+      const { emulator } = context.stack;
+      emulator.faults.configure({ latencyMs: { ModifyReplicationGroup: 1500 } });
+      const clients = createFleetClients({
+        endpoint: emulator.endpoint,
+        region: REGION,
+        maxAttempts: 3,
+        timeouts: { connectMs: 300, requestMs: 300 },
+      });
+      const report = await scanDurability({ ...context.deps('run-1'), clients }, context.settings);
+      emulator.faults.configure({ latencyMs: {} });
+      // The stalled requests are served once their delay is over.
+      await vi.waitFor(
+        () =>
+          expect(context.ids.map((id) => emulator.model.groups.get(id)?.durability)).toEqual(
+            context.ids.map(() => 'sync'),
+          ),
+        { timeout: 10_000, interval: 100 },
+      );
+      return [report];
     },
   },
   {
