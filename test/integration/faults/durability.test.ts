@@ -4,44 +4,15 @@
  * one end (see settle.ts): every change made once, every event delivered, no false failure.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { STATE_TABLE } from '../../../infra/local/dynamo.js';
-import { createFleetClients, DEFAULT_MAX_ATTEMPTS } from '../../../shared/aws/clients.js';
-import { StateStore } from '../../../shared/aws/state-store.js';
+import { createFleetClients } from '../../../shared/aws/clients.js';
 import {
   checkGroup,
   type DurabilityReport,
   scanDurability,
 } from '../../../shared/jobs/durability/pipeline.js';
-import type { DurabilityJobDeps } from '../../../shared/jobs/durability/ports.js';
 import { REGION, type Stack, startStack } from '../harness.js';
 import { DyingStore, RaceStore } from '../lease-stores.js';
-import {
-  BETWEEN_RUNS_MS,
-  enforcePolicy,
-  expectSettled,
-  MAX_FOLLOW_UPS,
-  recordingEvents,
-  settle,
-  violatingGroups,
-} from './settle.js';
-
-/** What a scenario's own runs get: the groups, and deps whose store records stored events. */
-interface Context {
-  stack: Stack;
-  ids: string[];
-  deps: (holder: string, store?: StateStore) => DurabilityJobDeps;
-  settings: { policy: ReturnType<typeof enforcePolicy>; dryRun: false };
-}
-
-interface Scenario {
-  name: string;
-  groups: number;
-  snapshotBeforeChange?: boolean;
-  /** Faults in force from the first run on, the follow-ups included. */
-  faults?: (stack: Stack) => void;
-  /** The scenario's own runs before the follow-ups (one scan when absent); their reports. */
-  act?: (context: Context) => Promise<DurabilityReport[]>;
-}
+import { BETWEEN_RUNS_MS, type Context, runScenario, type Scenario } from './settle.js';
 
 const firstScan = (context: Context) => scanDurability(context.deps('run-1'), context.settings);
 const reportsOf = (results: { report?: DurabilityReport }[]) =>
@@ -191,50 +162,7 @@ afterEach(async () => {
 describe('Fault scenarios: the durability job settles with every change made once', () => {
   it.each(SCENARIOS.map((scenario) => [scenario.name, scenario] as const))(
     '%s',
-    async (_, scenario) => {
-      // Prepare
-      const stored = new Set<string>();
-      const recording = recordingEvents(
-        new StateStore(STATE_TABLE, { endpoint: stack.dynamo.endpoint, region: REGION }),
-        stored,
-      );
-      const wrapped = new WeakSet<StateStore>([recording]);
-      const context: Context = {
-        stack,
-        ids: violatingGroups(stack, scenario.groups),
-        deps: (holder, store = recording) => {
-          if (!wrapped.has(store)) wrapped.add(recordingEvents(store, stored));
-          return { ...stack.durabilityDeps(holder, DEFAULT_MAX_ATTEMPTS, 'standard'), store };
-        },
-        settings: { policy: enforcePolicy(scenario.snapshotBeforeChange), dryRun: false },
-      };
-      scenario.faults?.(stack);
-
-      // Act
-      const own = await (scenario.act ?? (async (ctx: Context) => [await firstScan(ctx)]))(context);
-      const { reports, followUps, failedRuns } = await settle(
-        stack,
-        (holder) => context.deps(holder),
-        scenario.snapshotBeforeChange,
-      );
-
-      // Assess
-      expect(followUps).toBeLessThanOrEqual(MAX_FOLLOW_UPS);
-      expect(reports.at(-1)?.outbox.pending).toBe(0);
-      expect(reports.at(-1)?.findings.map((finding) => finding.status)).toEqual(
-        context.ids.map(() => 'compliant'),
-      );
-      const measured = await expectSettled(stack, {
-        changed: context.ids,
-        snapshots: scenario.snapshotBeforeChange,
-        stored,
-        findings: [...own, ...reports].flatMap((report) => report.findings),
-      });
-      if (process.env.FAULT_SCENARIO_REPORT !== undefined)
-        process.stdout.write(
-          `${JSON.stringify({ scenario: scenario.name, followUps, failedRuns, ...measured })}\n`,
-        );
-    },
+    (_, scenario) => runScenario(stack, scenario),
     120_000,
   );
 });

@@ -5,15 +5,17 @@
  * stored event delivered, one Succeeded per change, no false failure, no hold left behind.
  */
 import { expect } from 'vitest';
+import { STATE_TABLE } from '../../../infra/local/dynamo.js';
+import { DEFAULT_MAX_ATTEMPTS } from '../../../shared/aws/clients.js';
 import { AwsCallError } from '../../../shared/aws/errors.js';
 import { DETAIL_TYPES } from '../../../shared/aws/notify.js';
 import { durabilityLeaseKey } from '../../../shared/aws/state-keys.js';
-import type { StateStore } from '../../../shared/aws/state-store.js';
+import { StateStore } from '../../../shared/aws/state-store.js';
 import type { Finding } from '../../../shared/domain/finding.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { type DurabilityReport, scanDurability } from '../../../shared/jobs/durability/pipeline.js';
 import type { DurabilityJobDeps } from '../../../shared/jobs/durability/ports.js';
-import { groupState, requestsReached, type Stack } from '../harness.js';
+import { groupState, REGION, requestsReached, type Stack } from '../harness.js';
 
 /** Ten minutes between runs: a change lands (60 s) and a sender has had its time well inside it. */
 export const BETWEEN_RUNS_MS = 10 * 60_000;
@@ -23,6 +25,8 @@ export const MAX_FOLLOW_UPS = 5;
 export const enforcePolicy = (snapshotBeforeChange = false) =>
   parsePolicy(
     `version: 1
+# No cap: every change a run can make, it makes.
+settings: { maxActionsPerRun: 1000 }
 rules:
   - name: prod-durability
     mode: enforce
@@ -32,10 +36,15 @@ ${snapshotBeforeChange ? '    snapshotBeforeChange: true\n' : ''}`,
     'policy.yaml',
   );
 
-/** `count` groups that violate the policy, `f-000`, `f-001`, … */
-export function violatingGroups(stack: Stack, count: number, prefix = 'f'): string[] {
-  const ids = Array.from({ length: count }, (_, index) => `${prefix}-${String(index).padStart(3, '0')}`);
+/** `count` groups that violate the policy, `f-0000`, `f-0001`, …, and `durable` that meet it. */
+export function fleetOf(stack: Stack, count: number, durable = 0): string[] {
+  const name = (prefix: string, index: number) => `${prefix}-${String(index).padStart(4, '0')}`;
+  const ids = Array.from({ length: count }, (_, index) => name('f', index));
   for (const id of ids) stack.emulator.model.putGroup(groupState(id));
+  for (let index = 0; index < durable; index += 1)
+    stack.emulator.model.putGroup(
+      groupState(name('d', index), { durability: 'sync', effectiveDurability: 'sync' }),
+    );
   return ids;
 }
 
@@ -158,4 +167,75 @@ export async function expectSettled(stack: Stack, expected: Expected): Promise<M
     eventIds: delivered.size,
     deliveries: events.length,
   };
+}
+
+/** What a scenario's own runs get: the groups, and deps whose store records stored events. */
+export interface Context {
+  stack: Stack;
+  ids: string[];
+  deps: (holder: string, store?: StateStore) => DurabilityJobDeps;
+  settings: { policy: ReturnType<typeof enforcePolicy>; dryRun: false };
+}
+
+export interface Scenario {
+  name: string;
+  /** Groups that violate the policy: each must be changed exactly once. */
+  groups: number;
+  /** Groups that meet it already. */
+  durableGroups?: number;
+  snapshotBeforeChange?: boolean;
+  /** Faults in force from the first run on, the follow-ups included. */
+  faults?: (stack: Stack) => void;
+  /** The scenario's own runs before the follow-ups (one scan when absent); their reports. */
+  act?: (context: Context) => Promise<DurabilityReport[]>;
+}
+
+const firstScan = (context: Context) => scanDurability(context.deps('run-1'), context.settings);
+
+/**
+ * Run one scenario on a fresh stack: its faults, its own runs (one scan by default), the
+ * follow-ups until the fleet settles, then the end every scenario must reach.
+ */
+export async function runScenario(stack: Stack, scenario: Scenario): Promise<void> {
+  // Prepare
+  const stored = new Set<string>();
+  const recording = recordingEvents(
+    new StateStore(STATE_TABLE, { endpoint: stack.dynamo.endpoint, region: REGION }),
+    stored,
+  );
+  const wrapped = new WeakSet<StateStore>([recording]);
+  const context: Context = {
+    stack,
+    ids: fleetOf(stack, scenario.groups, scenario.durableGroups),
+    deps: (holder, store = recording) => {
+      if (!wrapped.has(store)) wrapped.add(recordingEvents(store, stored));
+      return { ...stack.durabilityDeps(holder, DEFAULT_MAX_ATTEMPTS, 'standard'), store };
+    },
+    settings: { policy: enforcePolicy(scenario.snapshotBeforeChange), dryRun: false },
+  };
+  scenario.faults?.(stack);
+
+  // Act
+  const own = await (scenario.act ?? (async (ctx: Context) => [await firstScan(ctx)]))(context);
+  const { reports, followUps, failedRuns } = await settle(
+    stack,
+    (holder) => context.deps(holder),
+    scenario.snapshotBeforeChange,
+  );
+
+  // Assess
+  const last = reports.at(-1);
+  expect(last?.outbox.pending).toBe(0);
+  expect(last?.findings).toHaveLength(scenario.groups + (scenario.durableGroups ?? 0));
+  expect(last?.findings.filter((finding) => finding.status !== 'compliant')).toEqual([]);
+  const measured = await expectSettled(stack, {
+    changed: context.ids,
+    snapshots: scenario.snapshotBeforeChange,
+    stored,
+    findings: [...own, ...reports].flatMap((report) => report.findings),
+  });
+  if (process.env.FAULT_SCENARIO_REPORT !== undefined)
+    process.stdout.write(
+      `${JSON.stringify({ scenario: scenario.name, followUps, failedRuns, ...measured })}\n`,
+    );
 }
