@@ -4,12 +4,15 @@
  * every scenario must end with, counted at the sandbox: each change made exactly once, every
  * stored event delivered, one Succeeded per change, no false failure, no hold left behind.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import { STATE_TABLE } from '../../../infra/local/dynamo.js';
+import type { GroupState } from '../../../infra/local/emulator/model.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../../../shared/aws/clients.js';
 import { AwsCallError } from '../../../shared/aws/errors.js';
 import { DETAIL_TYPES } from '../../../shared/aws/notify.js';
-import { durabilityLeaseKey } from '../../../shared/aws/state-keys.js';
+import { durabilityLeaseKey, OUTBOX_ATTRIBUTE_PREFIX } from '../../../shared/aws/state-keys.js';
 import { StateStore } from '../../../shared/aws/state-store.js';
 import type { Finding } from '../../../shared/domain/finding.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
@@ -109,6 +112,8 @@ export interface Expected {
   stored: ReadonlySet<string>;
   /** Every finding any run reported, the scenario's own runs' too. */
   findings: readonly Finding[];
+  /** Where a group lives (the home fleet when absent). */
+  groupOf?: (id: string) => GroupState | undefined;
 }
 
 /** What a scenario measured, for its report line. */
@@ -118,6 +123,19 @@ export interface Measured {
   snapshotsReached: number;
   eventIds: number;
   deliveries: number;
+}
+
+/** The events still pending in the state table's outbox, as `<item> <attribute>`. */
+async function pendingInTable(stack: Stack): Promise<string[]> {
+  const documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: stack.dynamo.endpoint, region: REGION }),
+  );
+  const pending: string[] = [];
+  for await (const page of paginateScan({ client: documents }, { TableName: STATE_TABLE }))
+    for (const item of page.Items ?? [])
+      for (const name of Object.keys(item).filter((key) => key.startsWith(OUTBOX_ATTRIBUTE_PREFIX)))
+        pending.push(`${String(item.pk)}/${String(item.sk)} ${name}`);
+  return pending;
 }
 
 /** The end every scenario must reach, checked against the sandbox. */
@@ -135,8 +153,8 @@ export async function expectSettled(stack: Stack, expected: Expected): Promise<M
   // Every change made exactly once: each request that reached the service, refused ones too.
   expect(perGroup('ModifyReplicationGroup')).toEqual(once);
   if (expected.snapshots === true) expect(perGroup('CreateSnapshot')).toEqual(once);
-  for (const id of expected.changed)
-    expect(emulator.model.groups.get(id)?.effectiveDurability, id).toBe('sync');
+  const groupOf = expected.groupOf ?? ((id: string) => emulator.model.groups.get(id));
+  for (const id of expected.changed) expect(groupOf(id)?.effectiveDurability, id).toBe('sync');
 
   // Every stored event id delivered at least once; one Succeeded per change.
   const events = emulator.sinks.events.map((event) => {
@@ -145,6 +163,7 @@ export async function expectSettled(stack: Stack, expected: Expected): Promise<M
   });
   const delivered = new Set(events.map((event) => event.id));
   expect([...expected.stored].filter((id) => !delivered.has(id))).toEqual([]);
+  expect(await pendingInTable(stack)).toEqual([]);
   const succeeded = new Map<string, Set<string | undefined>>();
   for (const event of events.filter((item) => item.detailType === DETAIL_TYPES.remediationSucceeded)) {
     const id = String(event.resourceId);
