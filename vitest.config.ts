@@ -13,6 +13,7 @@ const SLOW = [
   'test/integration/checks/add-a-check.test.ts',
   'test/integration/cli/package.test.ts',
   'test/integration/demo.test.ts',
+  'test/integration/faults/scale.test.ts',
 ];
 
 export default defineConfig({

@@ -75,6 +75,11 @@ export function mayHaveApplied(error: unknown): boolean {
   return !(typeof sdk.code === 'string' && NOT_SENT_CODES.has(sdk.code));
 }
 
+/** Whether the service answered the attempt (an HTTP status), however it failed. */
+function answered(error: unknown): boolean {
+  return typeof (error as SdkErrorShape | undefined)?.$metadata?.httpStatusCode === 'number';
+}
+
 interface CommandContext {
   commandName?: string;
 }
@@ -134,8 +139,9 @@ export function nameEndpointOnNetworkErrors(stack: MiddlewareStack<object, objec
 /**
  * Carry out one mutating call exactly once, as far as anyone can tell: when its answer is
  * lost, read the resource back; if the change is there it counts as done, otherwise the call
- * is sent again (at most `attempts` sends in all). A refusal is returned to the caller as is,
- * except when `landedOnRefusal` lists it and the read-back shows the change is there (a
+ * is sent again (at most `attempts` sends in all) when the service answered it (a 5xx). A call
+ * that got no answer (a timeout) is not sent again: it may still be in flight, and a read-back
+ * cannot yet tell. A refusal is returned to the caller as is, except when `landedOnRefusal` lists it and the read-back shows the change is there (a
  * duplicate of a change already made).
  *
  * @example
@@ -159,6 +165,9 @@ export async function mutate(
       if (await landed()) return 'confirmed';
       if (refusal) throw new AwsCallError(call, error);
       lost = error as OutcomeUnknownError;
+      // No answer at all (a timeout, a dropped connection): the request may still be on its way,
+      // and a read-back now cannot tell that it will not land. A later read decides.
+      if (!answered(lost.original)) break;
     }
   }
   throw new AwsCallError(call, lost);

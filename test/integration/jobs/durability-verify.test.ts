@@ -5,13 +5,12 @@
  * one announces it. Mutating requests and events are counted at the sandbox.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { STATE_TABLE } from '../../../infra/local/dynamo.js';
 import { DETAIL_TYPES } from '../../../shared/aws/notify.js';
 import { durabilityLeaseKey } from '../../../shared/aws/state-keys.js';
-import { StateStore } from '../../../shared/aws/state-store.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { checkGroup, scanDurability } from '../../../shared/jobs/durability/pipeline.js';
-import { groupState, modifyCalls, REGION, type Stack, startStack } from '../harness.js';
+import { groupState, modifyCalls, type Stack, startStack } from '../harness.js';
+import { DyingStore, RaceStore } from '../lease-stores.js';
 
 const settings = {
   policy: parsePolicy(
@@ -26,50 +25,6 @@ rules:
   ),
   dryRun: false,
 };
-
-/** A run that dies (its Lambda times out) right after its lease is written. */
-class DyingStore extends StateStore {
-  override async acquireLease(...args: Parameters<StateStore['acquireLease']>): Promise<boolean> {
-    const taken = await super.acquireLease(...args);
-    if (taken) throw new Error('Task timed out after 900.00 seconds');
-    return taken;
-  }
-}
-
-/**
- * The worst interleaving of runs acting on one lease at once: no run's first `held` write
- * goes through before every one of them has read the lease and decided to make it.
- */
-class RaceStore extends StateStore {
-  readonly #waiting: (() => void)[] = [];
-  readonly #runs: number;
-  readonly #held: 'releaseLease' | 'updateLease';
-
-  constructor(runs: number, held: 'releaseLease' | 'updateLease', endpoint: string) {
-    super(STATE_TABLE, { endpoint, region: REGION });
-    this.#runs = runs;
-    this.#held = held;
-  }
-
-  #meet(method: 'releaseLease' | 'updateLease'): Promise<void> {
-    // Only the first write of each run meets; later ones (after the race) go through.
-    if (method !== this.#held || this.#waiting.length >= this.#runs) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      this.#waiting.push(resolve);
-      if (this.#waiting.length === this.#runs) for (const release of this.#waiting) release();
-    });
-  }
-
-  override async releaseLease(...args: Parameters<StateStore['releaseLease']>): Promise<boolean> {
-    await this.#meet('releaseLease');
-    return super.releaseLease(...args);
-  }
-
-  override async updateLease(...args: Parameters<StateStore['updateLease']>): Promise<boolean> {
-    await this.#meet('updateLease');
-    return super.updateLease(...args);
-  }
-}
 
 let stack: Stack;
 beforeEach(async () => {
@@ -172,7 +127,7 @@ describe('Durability verification: a run that dies after taking the lease', () =
   it('is resumed by the next run once the sender had its time: the change is made exactly once', async () => {
     // Prepare
     stack.emulator.model.putGroup(groupState('died'));
-    const dying = new DyingStore(STATE_TABLE, { endpoint: stack.dynamo.endpoint, region: REGION });
+    const dying = new DyingStore(stack.dynamo.endpoint);
 
     // Act
     await expect(
@@ -197,7 +152,7 @@ describe('Durability verification: a run that dies after taking the lease', () =
   it('is resumed by one of three runs that find it at once: one re-send', async () => {
     // Prepare
     stack.emulator.model.putGroup(groupState('died-raced'));
-    const dying = new DyingStore(STATE_TABLE, { endpoint: stack.dynamo.endpoint, region: REGION });
+    const dying = new DyingStore(stack.dynamo.endpoint);
     await expect(
       scanDurability({ ...stack.durabilityDeps('run-1'), store: dying }, settings),
     ).rejects.toThrow('Task timed out');
