@@ -4,11 +4,14 @@
  * through the task token its approval step parked in the state table.
  */
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
+import { createElastiCacheClient } from '../../shared/aws/clients.js';
 import { loadPolicyFile } from '../../shared/aws/policy-file.js';
+import { migrationLockKey } from '../../shared/aws/state-keys.js';
 import { parseMigrationInput } from '../../shared/domain/migration/index.js';
 import { MIGRATION_ERRORS } from '../../shared/domain/workflow/index.js';
 import type { FailedOutcome } from '../../shared/domain/workflow/runner.js';
-import { ABORT_KIND, type AbortRequest } from '../../shared/jobs/migration/state.js';
+import { type MigrationStop, stopMigration } from '../../shared/jobs/migration/abort.js';
+import { LEGACY_LOCK, lockState } from '../../shared/jobs/workflow/lock.js';
 import { clip, listProblems } from '../../shared/runtime/echo.js';
 import { InputValidationError } from '../../shared/runtime/errors.js';
 import { redact } from '../../shared/runtime/redact.js';
@@ -109,17 +112,44 @@ async function start(group: string, flags: StartFlags, context: CommandContext):
   return code;
 }
 
-/** Ask the group's execution to abort: at once if it waits for approval, else at its next sync check. */
+/** What `migration abort` says the stopped execution left, by what it had sent. */
+const LEFT: Record<MigrationStop, string> = {
+  forced:
+    'its migration was stopped with CompleteMigration Force=true (data not synced; the source keeps serving)',
+  'not-started': 'it had not started a migration; the group stays as it was',
+  'not-migrating': 'the group is no longer under migration; nothing was forced',
+  unknown:
+    'its lock predates recorded requests, so whether it started a migration is unknown: if guardrails migration status shows the group migrating, run aws elasticache complete-migration --force by hand',
+};
+
+/**
+ * Abort the group's migration: a waiting approval is rejected at once (the execution aborts
+ * itself, Force=true only if it started the migration); otherwise the execution is stopped under
+ * its lock, as `upgrade abort` does, and a migration it started is forced to stop.
+ */
 async function abort(context: RunnerContext, commands: CommandContext, group: string, reason: string) {
-  const lock = await context.store.readLease(`migration#${group}`);
+  const lock = await context.store.readLease(migrationLockKey(group));
   if (lock === undefined) throw new InputValidationError(`no migration of ${clip(group)} is running`);
+  if (lock.details.kind === 'upgrade')
+    throw new InputValidationError(
+      `${clip(group)} is locked by upgrade ${lock.holder}: see guardrails upgrade status ${clip(group)}`,
+    );
   const by = operator();
-  const request: AbortRequest = { by, reason, requestedAt: new Date().toISOString(), execution: lock.holder };
-  await context.store.putRecord(ABORT_KIND, group, request);
   const decision = { approved: false, by, error: MIGRATION_ERRORS.aborted, reason } as const;
-  return (await decide(context, commands, group, decision))
-    ? `the execution waiting for approval on ${group} aborts now`
-    : `abort requested: the execution migrating ${group} aborts at its next sync check (CompleteMigration Force=true only if it started the migration)`;
+  if (await decide(context, commands, group, decision))
+    return `the execution waiting for approval on ${group} aborts now (CompleteMigration Force=true only if it started the migration)`;
+  const stop = {
+    execution: lock.holder,
+    error: MIGRATION_ERRORS.aborted,
+    cause: `aborted by ${by}: ${reason}`,
+  };
+  const deps = {
+    store: context.store,
+    elasticache: createElastiCacheClient(context.aws),
+    runner: commands.runners.runner(context),
+  };
+  const left = await stopMigration(deps, group, stop, new Date().toISOString());
+  return `stopped ${lock.holder}: ${LEFT[left]}; a step still running sends nothing more, and the lock was released once it had stopped`;
 }
 
 /** What the state table knows of a group's migration, and the runner with `--execution-arn`. */
@@ -129,17 +159,24 @@ async function status(
   group: string,
   executionArn?: string,
 ) {
-  const [lock, approval, aborting] = await Promise.all([
-    context.store.readLease(`migration#${group}`),
+  const [lock, approval] = await Promise.all([
+    context.store.readLease(migrationLockKey(group)),
     approvalOf(context, group),
-    context.store.readRecord<AbortRequest>(ABORT_KIND, group),
   ]);
+  const lockOf = (held: NonNullable<typeof lock>) => {
+    const state = lockState(held.details);
+    return {
+      execution: held.holder,
+      since: held.acquiredAt,
+      lock: state,
+      ...(state === 'legacy' ? { note: LEGACY_LOCK } : {}),
+    };
+  };
   const found: Record<string, unknown> = {
     replicationGroupId: group,
-    running: lock === undefined ? false : { execution: lock.holder, since: lock.acquiredAt },
+    running: lock === undefined ? false : lockOf(lock),
     waitingForApproval:
       approval === undefined ? false : { execution: approval.execution, since: approval.requestedAt },
-    abortRequested: aborting ?? false,
   };
   if (executionArn !== undefined)
     found.execution = await commands.runners.runner(context).describe(executionArn);
@@ -233,10 +270,15 @@ export function addMigration(parent: CommandUnknownOpts, context: CommandContext
   );
   withOutput(withTable(withAws(migration.command('abort'))), 'rows')
     .description(
-      'Abort a running migration (Force=true only if its execution started it); the snapshot is kept.',
+      'Abort a running migration: an approval waiting is rejected; otherwise its execution is stopped (StopExecution, --state-machine-arn or $MIGRATION_STATE_MACHINE_ARN) under its lock, and a migration it started is stopped with Force=true. The snapshot is kept.',
     )
     .argument(...GROUP_ARGUMENT, parseGroupId)
     .requiredOption('--reason <text>', 'why', parseReason)
+    .option(
+      '--state-machine-arn <arn>',
+      'the deployed state machine (default: $MIGRATION_STATE_MACHINE_ARN)',
+      parseStateMachineArn,
+    )
     .action(async (group, flags) => {
       const said = await abort(runnerContext(flags, context.io.stdout), context, group, flags.reason);
       const row = { replicationGroupId: group, result: said };

@@ -156,14 +156,15 @@ export class StateStore {
 
   /**
    * Change a lease's details and expiry, only while `expected` details still hold (for
-   * example `{ phase: 'snapshotting' }`; an `undefined` value expects the detail absent);
-   * false when another caller changed it first.
+   * example `{ phase: 'snapshotting' }`; an `undefined` value expects the detail absent) and,
+   * with `holder`, while that holder holds it; false when another caller changed it first.
    */
   async updateLease(
     key: string,
     expected: Record<string, unknown>,
     details: Record<string, unknown>,
     expiresAt?: Date,
+    holder?: string,
   ): Promise<boolean> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
@@ -177,6 +178,10 @@ export class StateStore {
       values[':expiresAt'] = epochSeconds(expiresAt);
     }
     const conditions = ['attribute_exists(pk)'];
+    if (holder !== undefined) {
+      conditions.push('holder = :holder');
+      values[':holder'] = holder;
+    }
     Object.entries(expected).forEach(([name, value], index) => {
       names[`#e${index}`] = name;
       if (value !== undefined) values[`:e${index}`] = value;

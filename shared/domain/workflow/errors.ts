@@ -45,7 +45,7 @@ export const MIGRATION_ERRORS = {
   interrupted: 'MigrationInterrupted',
   /** An operator's `guardrails migration reject`. */
   rejected: 'MigrationRejected',
-  /** An operator's `guardrails migration abort` (at the approval step or the next sync check). */
+  /** An operator's `guardrails migration abort` (the approval rejected, or the execution stopped). */
   aborted: 'MigrationAborted',
 } as const;
 export type MigrationErrorName = (typeof MIGRATION_ERRORS)[keyof typeof MIGRATION_ERRORS];

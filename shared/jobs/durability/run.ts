@@ -27,7 +27,7 @@ import type { Finding } from '../../domain/finding.js';
 import type { Resource } from '../../domain/resource.js';
 import { snapshotName } from '../../domain/snapshot-name.js';
 import { mapConcurrent } from '../../runtime/concurrency.js';
-import type { GroupCheckDeps } from './ports.js';
+import type { GroupCheckDeps, GuardedRequest } from './ports.js';
 
 const note = (finding: Finding, action: RemediationAction | null, text: string): Finding => ({
   ...finding,
@@ -102,11 +102,10 @@ export class EnforcementRun {
     if (!change.snapshotBeforeChange) return this.#send(finding, resource, lease, details);
     const name = snapshotName(resource.id, this.now);
     try {
-      const snapshot = await createSnapshot(
-        this.#deps.clients.elasticache,
-        resource.id,
-        name,
-        `before Durability=${target}`,
+      const snapshot = await this.#guarded(
+        { call: 'CreateSnapshot', step: `before Durability=${target}` },
+        () =>
+          createSnapshot(this.#deps.clients.elasticache, resource.id, name, `before Durability=${target}`),
       );
       await this.#deps.store.updateLease(key, { phase: 'snapshotting' }, { snapshotName: snapshot.name });
     } catch (error) {
@@ -156,6 +155,11 @@ export class EnforcementRun {
     }
   }
 
+  /** Send through the caller's fence, if it gave one (a refusal throws: the lease is released, nothing sent). */
+  #guarded<Result>(request: GuardedRequest, send: () => Promise<Result>): Promise<Result> {
+    return this.#deps.fence === undefined ? send() : this.#deps.fence(request, send);
+  }
+
   /** The lease details of a send about to begin: the `sends`-th under this lease. */
   #sending(sends: number) {
     return { phase: 'modify-sending', sends, sentAt: this.now.toISOString() } as const;
@@ -171,7 +175,9 @@ export class EnforcementRun {
     const request = `ModifyReplicationGroup(Durability=${target}, ApplyImmediately=${applyImmediately})`;
     let answer: 'answered' | 'confirmed';
     try {
-      answer = await setDurability(this.#deps.clients.elasticache, resource.id, target, applyImmediately);
+      answer = await this.#guarded({ call: 'ModifyReplicationGroup', step: request }, () =>
+        setDurability(this.#deps.clients.elasticache, resource.id, target, applyImmediately),
+      );
     } catch (error) {
       const failure = error instanceof AwsCallError ? modifyFailure(error.fault) : 'error';
       if (failure === 'unknown')

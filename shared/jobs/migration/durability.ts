@@ -13,14 +13,14 @@ import type { Finding } from '../../domain/finding.js';
 import { nextPoll } from '../../domain/workflow/index.js';
 import type { UpgradeStarter } from '../../domain/workflow/runner.js';
 import { awaitingChange, checkGroup, type DurabilityJobSettings } from '../durability/pipeline.js';
-import type { GroupCheckDeps } from '../durability/ports.js';
+import type { GroupCheckDeps, SendFence } from '../durability/ports.js';
 import { POLICY_ENV, withPolicy } from '../policy-source.js';
 import { elastiCacheOf, eventsOf, wallClock, workflowBase } from '../workflow/deps.js';
-import { releaseLock } from '../workflow/lock.js';
+import { fenced, releaseLock } from '../workflow/lock.js';
 import { notify } from '../workflow/notify.js';
-import { parsed, type Step } from '../workflow/task.js';
+import { iso, parsed, type Step } from '../workflow/task.js';
 import { parseMigrationState } from './state.js';
-import { type MigrationContext, stepEvent } from './step-context.js';
+import { type MigrationContext, migrationLock, stepEvent } from './step-context.js';
 
 export interface DurabilityDeps {
   events: EventPublisher;
@@ -73,6 +73,19 @@ export function createMigrationDurabilityDeps(env: NodeJS.ProcessEnv = process.e
 }
 
 /**
+ * The durability job for this look, every request it sends fenced by the migration's lock: an
+ * abort (or a lock taken from this execution) stops the change before it is sent.
+ */
+async function fencedJob(context: MigrationContext<DurabilityDeps>) {
+  const { deps, invocation } = context;
+  const lock = migrationLock(context);
+  const job = await deps.durability(`migration-durability/${invocation}`);
+  const fence: SendFence = (request, send) =>
+    fenced(job.deps.store, lock, { ...request, at: iso(deps) }, send);
+  return { ...job, deps: { ...job.deps, fence } };
+}
+
+/**
  * A migration target has TLS off (AWS's prerequisite) and durability needs it on: a group that
  * needs online steps first goes through the durability-upgrade workflow (TLS `preferred`, then
  * durability), started here when the deployment has one. Steps the rule does not allow wait
@@ -80,7 +93,7 @@ export function createMigrationDurabilityDeps(env: NodeJS.ProcessEnv = process.e
  */
 async function throughUpgrade(
   { execution, state }: MigrationContext<DurabilityDeps>,
-  { deps, settings }: Awaited<ReturnType<DurabilityDeps['durability']>>,
+  { deps, settings }: Awaited<ReturnType<typeof fencedJob>>,
   finding: Finding | undefined,
   upgrades: UpgradeStarter | undefined,
 ): Promise<Finding | undefined> {
@@ -98,13 +111,17 @@ async function throughUpgrade(
     allow: config.stagedChanges.allow,
     enforce: true,
   };
-  // The data is migrated: the group's lock passes to the upgrade (its Lock step takes it).
-  await releaseLock(deps.store, state.input.replicationGroupId, execution);
-  // A later look of this loop may start it again: once that execution has closed, Step
-  // Functions answers ExecutionAlreadyExists for its name, and it was started all the same.
-  const started = await upgrades.start(name, input).catch((error: unknown) => {
-    if (nameTaken(error)) return `${name} (already)`;
-    throw error;
+  // The data is migrated: the group's lock passes to the upgrade (its Lock step takes it), only
+  // while this execution still holds it (an abort marks it first).
+  const handOver = { call: 'StartExecution', step: `durability upgrade ${name}` };
+  const started = await deps.fence(handOver, async () => {
+    await releaseLock(deps.store, state.input.replicationGroupId, execution);
+    // A later look of this loop may start it again: once that execution has closed, Step
+    // Functions answers ExecutionAlreadyExists for its name, and it was started all the same.
+    return upgrades.start(name, input).catch((error: unknown) => {
+      if (nameTaken(error)) return `${name} (already)`;
+      throw error;
+    });
   });
   return {
     ...finding,
@@ -114,8 +131,8 @@ async function throughUpgrade(
 }
 
 async function raiseDurability(context: MigrationContext<DurabilityDeps>) {
-  const { deps, state, invocation } = context;
-  const durability = await deps.durability(`migration-durability/${invocation}`);
+  const { deps, state } = context;
+  const durability = await fencedJob(context);
   const result = await checkGroup(durability.deps, durability.settings, state.input.replicationGroupId);
   const finding = await throughUpgrade(
     context,

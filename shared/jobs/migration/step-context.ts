@@ -4,7 +4,7 @@
  */
 import { DETAIL_TYPES } from '../../aws/notify.js';
 import { MIGRATION_ERRORS } from '../../domain/workflow/index.js';
-import type { LockRef } from '../workflow/lock.js';
+import { LEGACY_LOCK, type LockRef } from '../workflow/lock.js';
 import { type WorkflowEvent, workflowEvent } from '../workflow/notify.js';
 import type { StepContext } from '../workflow/task.js';
 import { MigrationError, type MigrationState } from './state.js';
@@ -16,7 +16,10 @@ export type MigrationContext<Deps> = StepContext<Deps, MigrationState>;
 export function migrationLock({ execution, state }: MigrationContext<unknown>): LockRef {
   const token = state.preflight?.lockToken;
   if (token === undefined)
-    throw new MigrationError(MIGRATION_ERRORS.lockLost, 'no lock was taken (the preflight did not run)');
+    throw new MigrationError(
+      MIGRATION_ERRORS.lockLost,
+      `nothing sent for ${state.input.replicationGroupId}: no lock token in the execution's state (the preflight did not run, or ran before locks carried a token: ${LEGACY_LOCK})`,
+    );
   return { groupId: state.input.replicationGroupId, execution, token };
 }
 

@@ -31,9 +31,11 @@ export class AbortIncompleteError extends GuardrailsError {
 
 /**
  * Stop `request.execution`, which holds the lock of `groupId`: mark the lock `aborting`
- * (conditional on its holder), StopExecution, wait until the execution no longer runs, then
- * release the lock. Throws {@link AbortIncompleteError} when the execution no longer holds the
- * lock, or still runs after `wait` (the lock then stays `aborting`: run the abort again).
+ * (conditional on its holder), StopExecution, wait until the execution no longer runs, undo
+ * what it leaves half done (`settle`, still under the `aborting` lock), then release the lock.
+ * Throws {@link AbortIncompleteError} when the execution no longer holds the lock, or still runs
+ * after `wait`; when that or `settle` fails, the lock stays `aborting`: run the abort again.
+ * A lock taken before locks carried a token and a state is marked and released the same way.
  *
  * @example
  * await stopUnderLock(store, runner, 'orders', { execution, error: UPGRADE_ERRORS.rejected, cause }, at);
@@ -45,6 +47,7 @@ export async function stopUnderLock(
   request: StopRequest,
   at: string,
   wait: AbortWait = ABORT_WAIT,
+  settle: () => Promise<void> = async () => {},
 ): Promise<void> {
   const { execution } = request;
   if (!(await markAborting(store, groupId, execution, at)))
@@ -55,6 +58,7 @@ export async function stopUnderLock(
   if (await runner.running(execution)) await runner.stop(request);
   for (let look = 0; look < wait.looks; look += 1) {
     if (!(await runner.running(execution))) {
+      await settle();
       await releaseLock(store, groupId, execution);
       return;
     }

@@ -21,6 +21,19 @@ const lockKey = migrationLockKey;
 /** `held` while its execution may send; `aborting` from `upgrade abort` until the execution has stopped. */
 export const LOCK_STATES = { held: 'held', aborting: 'aborting' } as const;
 
+/** Why an execution whose lock was taken by an earlier version sends nothing more, and what to do. */
+export const LEGACY_LOCK =
+  'its lock was taken before locks carried a token (an earlier version): nothing more is sent under it; abort the execution (it is stopped and the lock released) and start it again';
+
+/**
+ * How a lock reads to an operator: `held`, `aborting`, or `legacy` (taken before locks carried a
+ * token: its execution's next change fails with LockLost, and its abort still stops and releases it).
+ */
+export function lockState(details: Record<string, unknown>): 'held' | 'aborting' | 'legacy' {
+  if (details.state === LOCK_STATES.aborting) return 'aborting';
+  return typeof details.token === 'string' ? 'held' : 'legacy';
+}
+
 /** The last request sent under the lock, recorded before it goes out: what a retried step reads. */
 export interface LockRequest {
   /** The API call (`ModifyReplicationGroup`). */
@@ -104,6 +117,7 @@ async function lockSays(store: Pick<StateStore, 'readLease'>, lock: LockRef): Pr
   if (current === undefined) return 'the lock was released (an abort?)';
   if (current.holder !== lock.execution) return `the lock is held by ${current.holder}`;
   if (current.details.state === LOCK_STATES.aborting) return 'the execution is being aborted';
+  if (current.details.token === undefined) return LEGACY_LOCK;
   return 'the lock was taken again under another token';
 }
 
@@ -145,9 +159,45 @@ export async function lastRequest(
 }
 
 /**
+ * What an abort does once the execution has stopped, while its lock is still `aborting`: read
+ * the last request that execution recorded ({@link fenced} records each before sending it).
+ */
+export async function abortingLock(
+  store: Pick<StateStore, 'readLease'>,
+  groupId: string,
+  execution: string,
+): Promise<{ request?: LockRequest } | undefined> {
+  const current = await store.readLease(lockKey(groupId), lockDetailsSchema);
+  if (current?.holder !== execution || current.details.state !== LOCK_STATES.aborting) return undefined;
+  return { request: current.details.request };
+}
+
+/**
+ * Send the request that undoes what a stopped execution left half done (its migration's
+ * `CompleteMigration Force=true`), recorded on its lock while the abort holds it `aborting`;
+ * refused with `LockLost`, nothing sent, once the lock is no longer so.
+ */
+export async function fencedWhileAborting<Result>(
+  store: Pick<StateStore, 'updateLease'>,
+  groupId: string,
+  execution: string,
+  request: LockRequest,
+  send: () => Promise<Result>,
+): Promise<Result> {
+  const expected = { execution, state: LOCK_STATES.aborting };
+  if (!(await store.updateLease(lockKey(groupId), expected, { request })))
+    throw new WorkflowError(
+      WORKFLOW_ERRORS.lockLost,
+      `${request.call} for ${groupId} not sent: the abort of ${execution} no longer holds the lock`,
+    );
+  return send();
+}
+
+/**
  * Mark the lock `aborting` while `execution` holds it: from then on {@link fenced} sends
  * nothing for it and {@link takeLock} refuses it, until the abort releases it. False when
- * `execution` no longer holds the lock.
+ * `execution` no longer holds the lock. Conditional on the lease's holder, not on its details:
+ * a lock taken before locks carried a token and a state is marked the same way.
  */
 export function markAborting(
   store: Pick<StateStore, 'updateLease'>,
@@ -157,7 +207,9 @@ export function markAborting(
 ): Promise<boolean> {
   return store.updateLease(
     lockKey(groupId),
-    { execution },
+    {},
     { state: LOCK_STATES.aborting, abortRequestedAt: at },
+    undefined,
+    execution,
   );
 }

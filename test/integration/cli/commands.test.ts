@@ -382,7 +382,7 @@ describe('guardrails migration (--local against the sandbox)', () => {
     expect(stack.emulator.faults.log.length).toBe(calls);
   });
 
-  it('aborts a running migration at its next sync check, and refuses when none runs', async () => {
+  it('aborts a migration waiting for approval at once, and refuses when none runs', async () => {
     const source = await startStandIn();
     stack.emulator.model.putGroup(groupState('basket', { shards: 1, tls: false }));
     const args = ['--endpoint-url', stack.emulator.endpoint, '--table', 'guardrails-state'];

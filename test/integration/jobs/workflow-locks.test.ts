@@ -11,14 +11,17 @@ import type { ExecutionFailedError, LocalTask } from '../../../infra/local/step-
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { EventPublisher } from '../../../shared/aws/notify.js';
+import { LEASE_PREFIXES } from '../../../shared/aws/state-keys.js';
 import { StateStore } from '../../../shared/aws/state-store.js';
 import { STAGED_ACTIONS } from '../../../shared/domain/durability/readiness.js';
+import { parsePolicy } from '../../../shared/domain/policy/load.js';
+import { type DurabilityDeps, durabilitySteps } from '../../../shared/jobs/migration/durability.js';
 import { preflightSteps } from '../../../shared/jobs/migration/preflight.js';
 import { cleanupSnapshots } from '../../../shared/jobs/snapshots.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
 import { stopUnderLock } from '../../../shared/jobs/workflow/abort.js';
 import { takeLock } from '../../../shared/jobs/workflow/lock.js';
-import { legacyGroupState, REGION, requestsReached, type Stack, startStack } from '../harness.js';
+import { groupState, legacyGroupState, REGION, requestsReached, type Stack, startStack } from '../harness.js';
 
 let stack: Stack;
 let deps: UpgradeDeps;
@@ -49,6 +52,49 @@ async function migrationPreflight(group: string, execution: string): Promise<unk
     .preflight({ deps: migration, execution, invocation: 'i', state: state as Record<string, unknown> })
     .then(() => undefined)
     .catch((error: unknown) => error);
+}
+
+/** Durability `sync` on env=prod groups, changed at once (no snapshot first). */
+const enforceSync = parsePolicy(
+  `version: 1
+rules:
+  - name: prod-durability
+    mode: enforce
+    match: { resourceTypes: [replication-group], tags: { env: prod } }
+    durability: { minimum: sync }
+`,
+  'test-policy.yaml',
+);
+
+/**
+ * A migration execution at its durability step for `group`: its lock taken as the preflight
+ * takes it, and the step's state as the state machine hands it over.
+ */
+async function migratedExecution(group: string, execution: string) {
+  const raw = { replicationGroupId: group, customerEndpoints: [{ address: '127.0.0.1', port: 1 }] };
+  const migration = { elasticache: deps.elasticache, store: deps.store, now: deps.now };
+  const validated = await preflightSteps.validate({
+    deps: migration,
+    execution,
+    invocation: 'i',
+    state: raw,
+  });
+  const { token } = await takeLock(stack.store, group, execution, deps.now(), {});
+  const preflight = { at: deps.now().toISOString(), group: { id: group, status: 'available' }, notes: [] };
+  const state = { ...validated, preflight: { ...preflight, lockToken: token } };
+  const stepDeps: DurabilityDeps = {
+    events: deps.events,
+    now: deps.now,
+    durability: async (holder) => ({
+      deps: stack.durabilityDeps(holder),
+      settings: { policy: enforceSync, dryRun: false },
+    }),
+  };
+  const raise = () =>
+    durabilitySteps
+      .raise({ deps: stepDeps, execution, invocation: 'lambda-1', state })
+      .catch((error: unknown) => error);
+  return { raise };
 }
 
 beforeAll(async () => {
@@ -171,6 +217,55 @@ describe('Workflow locks: restore point, fencing, retried step', () => {
       engineVersion: '7.2',
       status: 'available',
     });
+  });
+
+  it('sends no ModifyReplicationGroup from a migration-durability step still running during an abort', async () => {
+    // Prepare: a migrated group the policy wants at sync; the operator aborts the migration
+    // while its durability step's Lambda runs, which goes on with its step while the abort waits.
+    stack.emulator.model.putGroup(groupState('raised', { tags: new Map([['env', 'prod']]) }));
+    const { raise } = await migratedExecution('raised', 'mig-raised');
+    let stepDuringAbort: unknown;
+    let looks = 0;
+    const runner = {
+      stop: async () => {},
+      running: async () => {
+        looks += 1;
+        if (looks === 1) stepDuringAbort = await raise();
+        return looks === 1;
+      },
+    };
+    const stop = { execution: 'mig-raised', error: 'MigrationAborted', cause: 'aborted: test' };
+
+    // Act
+    await stopUnderLock(stack.store, runner, 'raised', stop, deps.now().toISOString(), {
+      looks: 5,
+      pause: async () => {},
+    });
+    const after = await takeLock(stack.store, 'raised', 'up-after-abort', deps.now(), {});
+
+    // Assess
+    expect(requestsReached(stack.emulator, 'ModifyReplicationGroup')).toEqual([]);
+    expect((stepDuringAbort as Error).name).toBe('LockLost');
+    expect(after.held).toBe(true);
+    const leases = await stack.store.listLeases(LEASE_PREFIXES.durability, deps.now());
+    expect(leases.filter((lease) => lease.key.endsWith(':raised'))).toEqual([]);
+    expect(stack.emulator.model.groups.get('raised')?.durability).not.toBe('sync');
+  });
+
+  it('sends the Durability change once from a migration-durability step whose lock holds', async () => {
+    // Prepare
+    stack.emulator.model.putGroup(groupState('raised-held', { tags: new Map([['env', 'prod']]) }));
+    const { raise } = await migratedExecution('raised-held', 'mig-raised-held');
+
+    // Act
+    const outcome = await raise();
+
+    // Assess
+    const sent = requestsReached(stack.emulator, 'ModifyReplicationGroup').filter(
+      (request) => request.params.ReplicationGroupId === 'raised-held',
+    );
+    expect(sent.map((request) => request.params.Durability)).toEqual(['sync']);
+    expect(outcome).toMatchObject({ action: 'modify-requested' });
   });
 
   it('continues truthfully when the answer of an apply step that sent the engine request is lost: one request, reported running', async () => {

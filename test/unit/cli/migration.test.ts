@@ -127,8 +127,8 @@ describe('guardrails migration, against Step Functions', () => {
 
     expect(start.err).toBe('');
     expect(status.out.trim().split('\n')).toEqual([
-      'replicationGroupId,running,waitingForApproval,abortRequested',
-      'orders,false,false,false',
+      'replicationGroupId,running,waitingForApproval',
+      'orders,false,false',
     ]);
     expect(JSON.parse(start.out)).toEqual([
       {

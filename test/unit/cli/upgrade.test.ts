@@ -127,10 +127,11 @@ describe('guardrails upgrade, against Step Functions', () => {
       cause: expect.stringContaining('aborted: wrong window'),
     });
     expect(out).toContain('stopped orders-20261125100000');
-    // Marked before StopExecution, only while that execution holds it: a step still running sends nothing.
+    // Marked before StopExecution, only while that execution holds it (its holder: a lock taken
+    // before locks carried a token is marked too): a step still running sends nothing.
     expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
       Key: { pk: 'lease', sk: 'migration#orders' },
-      ExpressionAttributeValues: { ':e0': 'orders-20261125100000', ':d0': 'aborting' },
+      ExpressionAttributeValues: { ':holder': 'orders-20261125100000', ':d0': 'aborting' },
     });
     expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(2);
     // A stopped execution runs no failure step: the lock, its durability lease and its approval go,

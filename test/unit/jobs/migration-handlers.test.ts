@@ -29,6 +29,12 @@ const input = parseMigrationInput({
 });
 const synced = {
   input,
+  preflight: {
+    at: '2026-11-25T09:59:00Z',
+    group: { id: 'orders', status: 'available' },
+    notes: [],
+    lockToken: 't-1',
+  },
   migration: {
     started: true,
     startedAt: '2026-11-25T10:00:00Z',
