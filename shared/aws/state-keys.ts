@@ -205,12 +205,14 @@ const COMPLIANCE_STATUSES = [...new Set(Object.values(COMPLIANCE_OF))] as [
 /**
  * What was last imported into Security Hub of one finding: its compliance, a hash of its ASFF
  * content (without `UpdatedAt`) to tell a change of state, when it was first imported (its
- * `CreatedAt` for good) and the finding itself, to archive it once it is gone.
+ * `CreatedAt` for good), the `UpdatedAt` of that import (absent in records that predate it: a
+ * newer import orders after them) and the finding itself, to archive it once it is gone.
  */
 const securityHubImportSchema = z.object({
   compliance: z.enum(COMPLIANCE_STATUSES),
   hash: z.string(),
   firstSeen: z.string(),
+  updatedAt: z.string().optional(),
   finding: findingSchema,
 });
 export type SecurityHubImport = z.infer<typeof securityHubImportSchema>;

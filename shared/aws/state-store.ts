@@ -287,6 +287,35 @@ export class StateStore {
   }
 
   /**
+   * Write one record unless the stored one is as new or newer: its `value[field]` (an ISO
+   * timestamp) must be absent or earlier than `value[field]` here. Of two runs that overlap, the
+   * newer one's record stays, whichever writes last (false for the older one's write).
+   */
+  async putRecordIfNewer(
+    kind: RecordKind<object>,
+    key: string,
+    value: Record<string, unknown>,
+    field: string,
+  ): Promise<boolean> {
+    try {
+      await this.#documents.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { pk: kind.name, sk: key, value },
+          ConditionExpression:
+            'attribute_not_exists(pk) OR attribute_not_exists(#value.#field) OR #value.#field < :mine',
+          ExpressionAttributeNames: { '#value': 'value', '#field': field },
+          ExpressionAttributeValues: { ':mine': value[field] },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw new AwsCallError('DynamoDB PutItem', error);
+    }
+  }
+
+  /**
    * Delete one record; with `when`, only while its `value[field]` is (or is not) the given
    * value, and false when it is not so. Records that belong to one execution are cleared by
    * that execution alone (`{ field: 'execution', is: execution }`).

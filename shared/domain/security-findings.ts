@@ -36,6 +36,11 @@ export interface ImportContext {
   recordState?: 'ACTIVE' | 'ARCHIVED';
   /** The severity of a failed finding (the check's); passed and unavailable ones are informational. */
   severity?: SeverityLabel;
+  /**
+   * Why this run could not read the finding's state (an error finding's reason): the finding
+   * given is the last known state, sent marked stale (`ProductFields.stale`).
+   */
+  stale?: string;
 }
 
 /** Security Hub's resource type of the finding's resource: its kind's, none for a target (an account x region). */
@@ -110,7 +115,12 @@ export function toAsff(finding: Finding, context: ImportContext) {
     // VerificationState) is the customer's: Security Hub ignores it on a finding that exists.
     Compliance: { Status: compliance },
     RecordState: context.recordState ?? 'ACTIVE',
-    ProductFields: { rule: finding.rule, check: finding.check, status: finding.status },
+    ProductFields: {
+      rule: finding.rule,
+      check: finding.check,
+      status: finding.status,
+      ...(context.stale === undefined ? {} : { stale: 'true', staleReason: clipText(context.stale, 1024) }),
+    },
   };
 }
 
