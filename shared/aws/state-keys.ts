@@ -21,6 +21,7 @@ import type { RemediationDetails } from '../domain/durability/lease-steps.js';
 import { FINDING_STATUSES, type Finding } from '../domain/finding.js';
 import { DURABILITY_LEVELS, RESOURCE_TYPES, STORAGE_ENCRYPTION_TYPES } from '../domain/resource.js';
 import { COMPLIANCE_OF, type ComplianceStatus } from '../domain/security-findings.js';
+import { SEVERITIES } from '../domain/severity.js';
 import { fieldProblems } from '../runtime/zod-issues.js';
 import { DETAIL_TYPES, type DetailType } from './notify.js';
 
@@ -54,6 +55,7 @@ export const findingSchema: z.ZodType<Finding> = z.object({
   reason: z.string(),
   action: z.string().nullable(),
   notes: z.array(z.string()).optional(),
+  severity: z.enum(SEVERITIES).optional(),
 });
 
 /** A finding as stored, with when it was first seen. */
@@ -126,7 +128,7 @@ export const snapshotHoldSchema = z.looseObject({ snapshotName: z.string().optio
 
 const alertSchema: z.ZodType<EncryptionAlert> = z.object({
   kind: z.enum(['drift', 'violation', 'resolved', 'retired']),
-  severity: z.enum(['info', 'low', 'medium', 'high']),
+  severity: z.enum(SEVERITIES),
   resourceType: z.enum(RESOURCE_TYPES),
   resourceId: z.string(),
   arn: z.string(),

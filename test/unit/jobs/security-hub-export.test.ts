@@ -179,7 +179,7 @@ describe('Function: exportFindings', () => {
       {
         UpdatedAt: T1.toISOString(),
         Compliance: { Status: 'FAILED' },
-        Severity: { Label: 'MEDIUM' },
+        Severity: { Label: 'HIGH' },
         RecordState: 'ACTIVE',
         ProductFields: { status: 'violation', stale: 'true', staleReason: throttled.reason },
       },
