@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import type { Finding } from '../finding.js';
 import type { Severity } from '../severity.js';
 import { automaticBackupsCheck } from './automatic-backups.js';
 import { durabilityCheck } from './durability.js';
@@ -64,7 +63,7 @@ export function checksAlertedByEvent(): CheckKey[] {
  * @example
  * severityOf({ check: 'durability' }); // 'high', the check's
  */
-export function severityOf(finding: Pick<Finding, 'check' | 'severity'>): Severity {
+export function severityOf(finding: { check: CheckKey | 'target'; severity?: Severity }): Severity {
   if (finding.severity !== undefined) return finding.severity;
   return finding.check === 'target' ? 'medium' : CHECKS[finding.check].metadata.severity;
 }
