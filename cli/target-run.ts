@@ -166,6 +166,8 @@ export interface RunTargets {
   line: string;
   /** The one error finding of each target that failed. */
   failures: Finding[];
+  /** Each target scanned, with its own client options (its region and credentials). */
+  scanned: { target: Target; options: AwsClientOptions }[];
 }
 
 /** The fleet a command reads: today's one account and region, or every target's, merged. */
@@ -222,9 +224,12 @@ export async function fleetOfRun(
     if (target.ouPath !== undefined) for (const resource of fleet.resources) resource.ouPath = target.ouPath;
     if (read.engineVersions) await withEngineVersions(options, fleet.resources, io, targetName(target));
     if (read.parameterGroups) await withParameterGroups(options, fleet.resources, io, targetName(target));
-    return fleet;
+    return { fleet, options };
   });
-  const fleets = outcome.outcomes.flatMap((each) => ('result' in each ? [each.result] : []));
+  const reached = outcome.outcomes.flatMap((each) =>
+    'result' in each ? [{ target: each.target, ...each.result }] : [],
+  );
+  const fleets = reached.map((each) => each.fleet);
   const line = targetsLine(outcome);
   io.stderr(`guardrails: ${line}\n`);
   return {
@@ -237,6 +242,7 @@ export async function fleetOfRun(
       failed: outcome.failed,
       line,
       failures: failureFindings(outcome.outcomes),
+      scanned: reached.map(({ target, options }) => ({ target, options })),
     },
   };
 }

@@ -34,12 +34,13 @@ function violationAlerts() {
             Arn: { Ref: 'AlertTopic' },
             InputTransformer: {
               InputPathsMap: {
+                severity: '$.detail.severity',
                 check: finding('check'),
                 resource: finding('resourceId'),
                 rule: finding('rule'),
                 reason: finding('reason'),
               },
-              InputTemplate: '"<check> violation on <resource> (rule <rule>): <reason>"',
+              InputTemplate: '"[<severity>] <check> violation on <resource> (rule <rule>): <reason>"',
             },
           },
         ],

@@ -9,11 +9,23 @@ import type { Finding } from '../../shared/domain/finding.js';
 import { POLICY_LIMITS } from '../../shared/domain/policy/load.js';
 import type { Policy } from '../../shared/domain/policy/schema.js';
 import { readBoundedFile } from '../../shared/runtime/bounded-read.js';
+import { InputValidationError } from '../../shared/runtime/errors.js';
 import { decimalFlag } from '../arguments.js';
 import type { DescribedFleet } from '../fleet-source.js';
 import { byUrgency, passes, STATUS_ORDER } from '../format.js';
 import { type CliIo, EXIT, emitOutput, type OutputFlags, widthOf, withOutput } from '../io.js';
-import { type FilterFlags, type FleetFlags, filterOf, withFilters, withFleet } from '../options.js';
+import {
+  type FilterFlags,
+  type FleetFlags,
+  filterOf,
+  liveOptions,
+  stateStoreOf,
+  tableName,
+  withFilters,
+  withFleet,
+  withTable,
+} from '../options.js';
+import { exportScanned, ownTarget } from '../security-hub.js';
 import { fleetOfRun, type RunTargets } from '../target-run.js';
 import { TARGETS_HELP, type TargetFlags, withTargets } from '../targets.js';
 import { describeUnknownShare, reachesLimit, unknownShare } from '../unknown-share.js';
@@ -26,7 +38,10 @@ export const hasViolation = (findings: readonly Finding[]) =>
 /** `--max-unknown` as a percentage from 0 to 100. */
 const parsePercent = decimalFlag('--max-unknown', { min: 0, max: 100, fraction: true, unit: 'percent' });
 
-type ScanFlags = FleetFlags & OutputFlags & FilterFlags & TargetFlags & { maxUnknown: number };
+type ScanFlags = FleetFlags &
+  OutputFlags &
+  FilterFlags &
+  TargetFlags & { maxUnknown: number; securityHub?: boolean; table?: string };
 
 /** What a scan found, before it is rendered. */
 interface Scanned {
@@ -49,13 +64,22 @@ async function scanned(flags: ScanFlags, io: CliIo, policy: Policy, scannedAt: D
  * `nothingEvaluated` when the unknown share reaches `--max-unknown` (an all-unknown scan is not
  * compliance) or a run over targets found none; else `compliant`.
  */
-function exitOf(scanned: Scanned, limitReached: boolean): number {
+function exitOf(scanned: Scanned, limitReached: boolean, exported: boolean): number {
   if (hasViolation(scanned.findings)) return EXIT.violations;
-  if (scanned.targets !== undefined && scanned.targets.failed > 0) return EXIT.aws;
+  if ((scanned.targets !== undefined && scanned.targets.failed > 0) || !exported) return EXIT.aws;
   return limitReached || scanned.targets?.total === 0 ? EXIT.nothingEvaluated : EXIT.compliant;
 }
 
+/** `--security-hub`: the state table its records go to, checked before any call; undefined without it. */
+function securityHubStore(flags: ScanFlags) {
+  if (flags.securityHub !== true) return undefined;
+  if (flags.input !== undefined)
+    throw new InputValidationError('--security-hub imports a live scan: it takes no --input');
+  return stateStoreOf(flags, tableName(flags));
+}
+
 async function scan(flags: ScanFlags, io: CliIo): Promise<number> {
+  const store = securityHubStore(flags);
   const policy = await loadPolicyFile(flags.policy);
   const scannedAt = new Date();
   const result = await scanned(flags, io, policy, scannedAt);
@@ -96,13 +120,22 @@ async function scan(flags: ScanFlags, io: CliIo): Promise<number> {
         maxUnknownPercent: flags.maxUnknown,
       }),
     );
-  return exitOf(result, limitReached);
+  const options = liveOptions(flags);
+  const exported =
+    store === undefined || options === undefined
+      ? true
+      : await exportScanned(targets?.scanned ?? [await ownTarget(options)], findings, store, io);
+  return exitOf(result, limitReached, exported);
 }
 
 /** Adds `scan` to `parent`. */
 export function addScan(parent: CommandUnknownOpts, context: CommandContext): void {
-  withTargets(withFilters(withOutput(withFleet(parent.command('scan')), 'report')))
+  withTable(withTargets(withFilters(withOutput(withFleet(parent.command('scan')), 'report'))))
     .description('Evaluate every replication group and serverless cache against the policy.')
+    .option(
+      '--security-hub',
+      "import the findings into each target's own Security Hub, changes only (records in --table)",
+    )
     .option(
       '--max-unknown <percent>',
       'warn and exit 4 when at least this share of the findings is unknown',
@@ -123,6 +156,9 @@ first to last, then by resource id and rule. A table ends with the whole fleet's
 ${TARGETS_HELP}
 A target that could not be scanned (its role denied, STS throttled, its region not enabled) is
 one error finding naming the cause (left out of asff and ocsf: it is no resource's finding).
+--security-hub imports each target's findings into Security Hub in that target's account and
+region, as the deployment does: only changes of state, at most 100 a call, recorded in the state
+table (--table or STATE_TABLE); a target whose import failed makes the exit ${EXIT.aws}.
 --input (offline) reads one account's saved files: it takes no target flag and ignores
 settings.targets.`,
     )

@@ -6,6 +6,7 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { Severity } from '../domain/severity.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
 import { GuardrailsError } from '../runtime/errors.js';
 import { redact, redactText } from '../runtime/redact.js';
@@ -167,7 +168,8 @@ export interface Alert {
   subject: string;
   body: string;
   rule: string;
-  severity: 'info' | 'low' | 'medium' | 'high';
+  /** A violation's is its finding's (`severityOf`): the same in ASFF, OCSF and the event. */
+  severity: Severity;
   resourceType: string;
 }
 

@@ -21,6 +21,7 @@ import type { RemediationDetails } from '../domain/durability/lease-steps.js';
 import { FINDING_STATUSES, type Finding } from '../domain/finding.js';
 import { DURABILITY_LEVELS, RESOURCE_TYPES, STORAGE_ENCRYPTION_TYPES } from '../domain/resource.js';
 import { COMPLIANCE_OF, type ComplianceStatus } from '../domain/security-findings.js';
+import { SEVERITIES } from '../domain/severity.js';
 import { fieldProblems } from '../runtime/zod-issues.js';
 import { DETAIL_TYPES, type DetailType } from './notify.js';
 
@@ -54,6 +55,7 @@ export const findingSchema: z.ZodType<Finding> = z.object({
   reason: z.string(),
   action: z.string().nullable(),
   notes: z.array(z.string()).optional(),
+  severity: z.enum(SEVERITIES).optional(),
 });
 
 /** A finding as stored, with when it was first seen. */
@@ -126,7 +128,7 @@ export const snapshotHoldSchema = z.looseObject({ snapshotName: z.string().optio
 
 const alertSchema: z.ZodType<EncryptionAlert> = z.object({
   kind: z.enum(['drift', 'violation', 'resolved', 'retired']),
-  severity: z.enum(['info', 'low', 'medium', 'high']),
+  severity: z.enum(SEVERITIES),
   resourceType: z.enum(RESOURCE_TYPES),
   resourceId: z.string(),
   arn: z.string(),
@@ -215,12 +217,14 @@ const COMPLIANCE_STATUSES = [...new Set(Object.values(COMPLIANCE_OF))] as [
 /**
  * What was last imported into Security Hub of one finding: its compliance, a hash of its ASFF
  * content (without `UpdatedAt`) to tell a change of state, when it was first imported (its
- * `CreatedAt` for good) and the finding itself, to archive it once it is gone.
+ * `CreatedAt` for good), the `UpdatedAt` of that import (absent in records that predate it: a
+ * newer import orders after them) and the finding itself, to archive it once it is gone.
  */
 const securityHubImportSchema = z.object({
   compliance: z.enum(COMPLIANCE_STATUSES),
   hash: z.string(),
   firstSeen: z.string(),
+  updatedAt: z.string().optional(),
   finding: findingSchema,
 });
 export type SecurityHubImport = z.infer<typeof securityHubImportSchema>;

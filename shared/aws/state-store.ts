@@ -12,7 +12,6 @@ import type * as z from 'zod';
 import { type AwsClientOptions, createClient } from './clients.js';
 import { AwsCallError, awsCall } from './errors.js';
 import { FindingStore } from './finding-store.js';
-import type { SentAlertLedger } from './notify.js';
 import {
   LEASE_PARTITION,
   leaseItemSchema,
@@ -292,6 +291,35 @@ export class StateStore {
   }
 
   /**
+   * Write one record unless the stored one is as new or newer: its `value[field]` (an ISO
+   * timestamp) must be absent or earlier than `value[field]` here. Of two runs that overlap, the
+   * newer one's record stays, whichever writes last (false for the older one's write).
+   */
+  async putRecordIfNewer(
+    kind: RecordKind<object>,
+    key: string,
+    value: Record<string, unknown>,
+    field: string,
+  ): Promise<boolean> {
+    try {
+      await this.#documents.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { pk: kind.name, sk: key, value },
+          ConditionExpression:
+            'attribute_not_exists(pk) OR attribute_not_exists(#value.#field) OR #value.#field < :mine',
+          ExpressionAttributeNames: { '#value': 'value', '#field': field },
+          ExpressionAttributeValues: { ':mine': value[field] },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw new AwsCallError('DynamoDB PutItem', error);
+    }
+  }
+
+  /**
    * Delete one record; with `when`, only while its `value[field]` is (or is not) the given
    * value, and false when it is not so. Records that belong to one execution are cleared by
    * that execution alone (`{ field: 'execution', is: execution }`).
@@ -344,20 +372,6 @@ export class StateStore {
       throw new AwsCallError('DynamoDB DeleteItem', error);
     }
   }
-}
-
-/**
- * The alert publisher's ledger in the state table ({@link RECORD_KINDS}`.sentAlert`): claiming an
- * event id is a put that holds only while no record has it.
- */
-export function sentAlertLedger(store: StateStore, now: () => Date = () => new Date()): SentAlertLedger {
-  return {
-    claim: (eventId) =>
-      store.putRecordIf(RECORD_KINDS.sentAlert, eventId, { sentAt: now().toISOString() }, 0),
-    release: async (eventId) => {
-      await store.deleteRecord(RECORD_KINDS.sentAlert, eventId);
-    },
-  };
 }
 
 function toLease<Details extends object>(

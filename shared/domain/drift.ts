@@ -1,4 +1,4 @@
-import { type CheckKey, checksDeclaring } from './checks/registry.js';
+import { type CheckKey, checksDeclaring, severityOf } from './checks/registry.js';
 import type { Finding } from './finding.js';
 import type { Policy } from './policy/schema.js';
 import {
@@ -8,6 +8,7 @@ import {
   STORAGE_ENCRYPTION_TYPES,
   type StorageEncryptionType,
 } from './resource.js';
+import { highestSeverity, type Severity } from './severity.js';
 
 /** The last observed at-rest encryption of one resource: what drift is measured against. */
 export interface EncryptionBaseline {
@@ -46,7 +47,7 @@ export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export interface EncryptionAlert {
   kind: AlertKind;
-  severity: 'info' | 'low' | 'medium' | 'high';
+  severity: Severity;
   resourceType: ResourceType;
   resourceId: string;
   arn: string;
@@ -168,7 +169,7 @@ const NO_RULE = 'storageEncryption';
  * Compare one resource with its baseline and the policy's storageEncryption findings; at
  * most one alert per resource and run: `resolved` when it complies again; otherwise `drift`
  * when its state changed (every change with `alertOnAnyChange`, else only into a state the
- * policy refuses; severity high when it now breaks a rule, low when a durability change
+ * policy refuses; severity the findings' when it now breaks a rule, low when a durability change
  * explains it); otherwise `violation` when it newly breaks a rule (first seen, or the policy
  * changed). Nothing repeats while nothing changes. A resource
  * whose API answer lacks `StorageEncryptionType` keeps its baseline and raises nothing.
@@ -199,6 +200,10 @@ export function decideDrift(
   const alerts: EncryptionAlert[] = [];
   const before = baseline?.violations ?? [];
   const newly = violations.filter((rule) => !before.includes(rule));
+  // A new violation is alerted at its findings' severity, as ASFF, OCSF and the event say it.
+  const newlySeverity = highestSeverity(
+    violating.filter((finding) => newly.includes(finding.rule)).map(severityOf),
+  );
   const resolved = baseline !== undefined && before.length > 0 && violations.length === 0;
   const from =
     baseline === undefined
@@ -226,7 +231,7 @@ export function decideDrift(
     alerts.push({
       ...base,
       kind: 'drift',
-      severity: newly.length > 0 ? 'high' : causedByDurability ? 'low' : 'medium',
+      severity: newly.length > 0 ? newlySeverity : causedByDurability ? 'low' : 'medium',
       from,
       to,
       cause,
@@ -240,7 +245,7 @@ export function decideDrift(
       ...base,
       rule: newly[0] ?? base.rule,
       kind: 'violation',
-      severity: 'high',
+      severity: newlySeverity,
       to,
       summary: `${resource.id} is outside policy (${newly.join(', ')}): ${violating[0]?.reason ?? to}`,
       findings: violating,

@@ -153,6 +153,7 @@ export function evaluate(fleet: readonly Resource[], policy: Policy, now: Date):
             : result.reason,
           action: null,
           ...(notes.length > 0 ? { notes } : {}),
+          ...(compiled.rule.severity === undefined ? {} : { severity: compiled.rule.severity }),
         });
       }
     }

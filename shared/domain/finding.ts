@@ -1,6 +1,7 @@
 import type { CheckKey } from './checks/registry.js';
 import type { FindingStatus } from './finding-status.js';
 import type { ResourceType } from './resource.js';
+import type { Severity } from './severity.js';
 
 /** The statuses live apart so that the checks' contract (checks/types.ts) names them without the registry's keys. */
 export { FINDING_STATUSES, type FindingStatus } from './finding-status.js';
@@ -22,4 +23,6 @@ export interface Finding {
   action: string | null;
   /** Informational remarks that do not change the status. */
   notes?: string[];
+  /** The rule's severity, when the rule overrides its checks' (read it with `severityOf`). */
+  severity?: Severity;
 }

@@ -3,14 +3,18 @@
  * what Security Hub's BatchImportFindings takes) and the OCSF Compliance Finding (class 2003).
  * Pure: the caller says which account and region the product runs in and what time it is.
  */
+import { CHECKS, severityOf } from './checks/registry.js';
+import type { CheckMetadata } from './checks/types.js';
 import type { Finding, FindingStatus } from './finding.js';
 import { RESOURCE_KINDS } from './resource-kinds.js';
+import { ASFF_SEVERITY } from './severity.js';
 
 const ASFF_SCHEMA_VERSION = '2018-10-08';
 const PRODUCT_NAME = 'elasticache-guardrails';
 /** ASFF limits (AwsSecurityFinding in the Security Hub API reference). */
 const TITLE_MAX = 256;
 const DESCRIPTION_MAX = 1024;
+const RECOMMENDATION_MAX = 512;
 const TYPES = ['Software and Configuration Checks/AWS Security Best Practices'] as const;
 
 export type ComplianceStatus = 'PASSED' | 'FAILED' | 'NOT_AVAILABLE';
@@ -34,8 +38,11 @@ export interface ImportContext {
   firstSeen?: Date;
   /** ARCHIVED for a resource that no longer exists. */
   recordState?: 'ACTIVE' | 'ARCHIVED';
-  /** The severity of a failed finding (the check's); passed and unavailable ones are informational. */
-  severity?: SeverityLabel;
+  /**
+   * Why this run could not read the finding's state (an error finding's reason): the finding
+   * given is the last known state, sent marked stale (`ProductFields.stale`).
+   */
+  stale?: string;
 }
 
 /** Security Hub's resource type of the finding's resource: its kind's, none for a target (an account x region). */
@@ -57,8 +64,21 @@ export function findingId(finding: Pick<Finding, 'arn' | 'rule' | 'check'>): str
   return `${finding.arn}/${finding.rule}/${finding.check}`;
 }
 
+/** The check's metadata; none for the one finding of a target that could not be scanned. */
+const metadataOf = (finding: Finding): CheckMetadata | undefined =>
+  finding.check === 'target' ? undefined : CHECKS[finding.check].metadata;
+
+/** A failed finding's severity label (its rule's or check's); passed and unavailable ones are informational. */
+function severityLabelOf(finding: Finding): SeverityLabel {
+  return COMPLIANCE_OF[finding.status] === 'FAILED' ? ASFF_SEVERITY[severityOf(finding)] : 'INFORMATIONAL';
+}
+
+/** The check's title and the resource, as Security Hub lists a control's findings. */
 function titleOf(finding: Finding): string {
-  return clipText(`${finding.check} of ${finding.resourceId}: expected ${finding.expected}`, TITLE_MAX);
+  const title = metadataOf(finding)?.title;
+  const text =
+    title === undefined ? `${finding.check} of ${finding.resourceId}` : `${title}: ${finding.resourceId}`;
+  return clipText(text, TITLE_MAX);
 }
 
 function descriptionOf(finding: Finding): string {
@@ -81,7 +101,8 @@ function descriptionOf(finding: Finding): string {
 export function toAsff(finding: Finding, context: ImportContext) {
   const where = arnLocation(finding.arn);
   const compliance = COMPLIANCE_OF[finding.status];
-  const severity = compliance === 'FAILED' ? (context.severity ?? 'MEDIUM') : 'INFORMATIONAL';
+  const severity = severityLabelOf(finding);
+  const remediation = metadataOf(finding)?.remediation;
   return {
     SchemaVersion: ASFF_SCHEMA_VERSION,
     Id: findingId(finding),
@@ -109,8 +130,20 @@ export function toAsff(finding: Finding, context: ImportContext) {
     // A fixed violation is told by Compliance PASSED; Workflow (like Note, UserDefinedFields and
     // VerificationState) is the customer's: Security Hub ignores it on a finding that exists.
     Compliance: { Status: compliance },
+    ...(remediation === undefined
+      ? {}
+      : {
+          Remediation: {
+            Recommendation: { Text: clipText(remediation.text, RECOMMENDATION_MAX), Url: remediation.url },
+          },
+        }),
     RecordState: context.recordState ?? 'ACTIVE',
-    ProductFields: { rule: finding.rule, check: finding.check, status: finding.status },
+    ProductFields: {
+      rule: finding.rule,
+      check: finding.check,
+      status: finding.status,
+      ...(context.stale === undefined ? {} : { stale: 'true', staleReason: clipText(context.stale, 1024) }),
+    },
   };
 }
 
@@ -132,8 +165,8 @@ const OCSF_SEVERITY: Record<SeverityLabel, number> = {
 export function toOcsf(finding: Finding, context: ImportContext & { version: string }) {
   const where = arnLocation(finding.arn);
   const compliance = OCSF_COMPLIANCE[COMPLIANCE_OF[finding.status]];
-  const severity =
-    COMPLIANCE_OF[finding.status] === 'FAILED' ? (context.severity ?? 'MEDIUM') : 'INFORMATIONAL';
+  const severity = severityLabelOf(finding);
+  const remediation = metadataOf(finding)?.remediation;
   const time = context.now.getTime();
   return {
     category_uid: 2,
@@ -163,6 +196,9 @@ export function toOcsf(finding: Finding, context: ImportContext & { version: str
         region: where.region,
       },
     ],
+    ...(remediation === undefined
+      ? {}
+      : { remediation: { desc: remediation.text, references: [remediation.url] } }),
     unmapped: { rule: finding.rule, observed: finding.observed, expected: finding.expected },
   };
 }

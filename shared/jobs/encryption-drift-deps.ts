@@ -5,9 +5,10 @@
  */
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
+import { sentAlertLedger } from '../aws/alert-ledger.js';
 import { createFleetClients } from '../aws/clients.js';
 import { AlertPublisher, EventPublisher } from '../aws/notify.js';
-import { StateStore, sentAlertLedger } from '../aws/state-store.js';
+import { StateStore } from '../aws/state-store.js';
 import { MemberCredentials } from '../aws/targets.js';
 import type { Policy } from '../domain/policy/schema.js';
 import type { DriftJobDeps, DriftTargetDeps } from './encryption-drift.js';

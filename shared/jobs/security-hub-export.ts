@@ -35,6 +35,11 @@ export interface SecurityHubExportResult {
   unchanged: number;
   /** Findings Security Hub refused; their stored state is kept, so the next run tries again. */
   failed: ImportRefusal[];
+  /**
+   * Imports a newer run had already recorded (runs that overlap): their record is left as the
+   * newer run wrote it, as Security Hub keeps the finding with the latest `UpdatedAt`.
+   */
+  superseded: number;
 }
 
 /** Store writes in flight at once (one conditional-free put or delete per finding). */
@@ -45,6 +50,8 @@ interface PlannedImport {
   asff: AsffFinding;
   /** The record to store; undefined for an archive, whose record is removed. */
   record?: SecurityHubImport;
+  /** For an archive: the `UpdatedAt` of the record it removes (a newer run's record stays). */
+  replaces?: string;
 }
 
 /** The ASFF content without `UpdatedAt`: equal hashes, same state, nothing to import. */
@@ -68,15 +75,24 @@ function planImports(
   const current = new Map(findings.map((finding) => [findingId(finding), redacted(finding)]));
   const planned: PlannedImport[] = [];
   let unchanged = 0;
+  const updatedAt = now.toISOString();
   for (const [id, finding] of current) {
     const before = stored.get(id);
-    const firstSeen = before?.firstSeen ?? now.toISOString();
-    // Severity: toAsff's default, as the check registry declares none.
-    const asff = toAsff(finding, { ...scope, now, firstSeen: new Date(firstSeen) });
+    const firstSeen = before?.firstSeen ?? updatedAt;
+    // An error (a throttled read, say) tells nothing of the resource: the last known state is
+    // sent again, marked stale, so an error never resolves a FAILED finding nor passes it.
+    const known =
+      finding.status === 'error' && before !== undefined && before.finding.status !== 'error'
+        ? before.finding
+        : finding;
+    const stale = known === finding ? {} : { stale: finding.reason };
+    const asff = toAsff(known, { ...scope, now, firstSeen: new Date(firstSeen), ...stale });
     const hash = contentHash(asff);
     if (before?.hash === hash) unchanged += 1;
-    else
-      planned.push({ asff, record: { compliance: COMPLIANCE_OF[finding.status], hash, firstSeen, finding } });
+    else {
+      const compliance = COMPLIANCE_OF[known.status];
+      planned.push({ asff, record: { compliance, hash, firstSeen, updatedAt, finding: known } });
+    }
   }
   for (const [id, before] of stored) {
     if (current.has(id)) continue;
@@ -86,7 +102,7 @@ function planImports(
       firstSeen: new Date(before.firstSeen),
       recordState: 'ARCHIVED' as const,
     };
-    planned.push({ asff: toAsff(before.finding, context) });
+    planned.push({ asff: toAsff(before.finding, context), replaces: before.updatedAt });
   }
   return { planned, unchanged };
 }
@@ -127,11 +143,20 @@ export async function exportFindings(
   const refused = new Set(failed.map((failure) => failure.id));
   const accepted = planned.filter((plan) => !refused.has(plan.asff.Id));
   // Records follow the imports: a run that stops in between imports the same again next time,
-  // which Security Hub takes as the same finding (same Id).
-  await mapConcurrent(accepted, STORE_CONCURRENCY, async ({ asff, record }) => {
-    if (record === undefined) await deps.store.deleteRecord(kind, asff.Id);
-    else await deps.store.putRecord(kind, asff.Id, record);
-  });
-  const archived = accepted.filter((plan) => plan.record === undefined).length;
-  return { imported: accepted.length - archived, archived, unchanged, failed };
+  // which Security Hub takes as the same finding (same Id). Each write is conditional on being
+  // the newest, as Security Hub ignores an import older than the finding it holds: of two runs
+  // that overlap, the newer one's record stays, whichever lands last.
+  const recorded = await mapConcurrent(accepted, STORE_CONCURRENCY, ({ asff, record, replaces }) =>
+    record === undefined
+      ? deps.store.deleteRecord(
+          kind,
+          asff.Id,
+          replaces === undefined ? undefined : { field: 'updatedAt', is: replaces },
+        )
+      : deps.store.putRecordIfNewer(kind, asff.Id, record, 'updatedAt'),
+  );
+  const superseded = recorded.filter((written) => !written).length;
+  const archived = accepted.filter((plan, index) => plan.record === undefined && recorded[index]).length;
+  const imported = accepted.filter((plan, index) => plan.record !== undefined && recorded[index]).length;
+  return { imported, archived, unchanged, failed, superseded };
 }

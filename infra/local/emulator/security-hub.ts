@@ -6,7 +6,8 @@
  * accepted ones create or update the finding with the same `Id`. An update keeps what customers
  * own (`Note`, `UserDefinedFields`, `VerificationState`, `Workflow`: changed with
  * BatchUpdateFindings only), and Security Hub itself resets a NOTIFIED or RESOLVED workflow to
- * NEW when the finding comes back. An account × region without Security Hub refuses every call.
+ * NEW when the finding comes back. An update whose `UpdatedAt` is not later than the held
+ * finding's is ignored (answered as a success). An account × region without Security Hub refuses every call.
  * One store of findings per account and region; every call is captured in memory and, with a
  * directory, in `securityhub.jsonl`.
  */
@@ -58,6 +59,8 @@ export interface CapturedImport {
   /** Every finding sent, as sent. */
   findings: unknown[];
   accepted: string[];
+  /** Accepted but ignored: an update not later (`UpdatedAt`) than the finding held. */
+  ignored: string[];
   failed: FailedFinding[];
 }
 
@@ -68,6 +71,7 @@ export class SecurityHubFindings {
   readonly #stores = new Map<string, Map<string, StoredAsff>>();
   readonly #refusals = new Map<string, { code: string; message: string }>();
   readonly #dir: string | undefined;
+  readonly #holds: { arrived: () => void; released: Promise<void> }[] = [];
 
   constructor(dir?: string) {
     this.#dir = dir;
@@ -92,6 +96,32 @@ export class SecurityHubFindings {
     const refusal = this.#refusals.get(id);
     this.#refusals.delete(id);
     return refusal;
+  }
+
+  /**
+   * Hold the next BatchImportFindings call (injected latency, ended by the test): `arrived`
+   * resolves once it is held, `release` lets it through. How a test makes an older run's import
+   * land after a newer one's.
+   */
+  holdNextImport(): { arrived: Promise<void>; release: () => void } {
+    let release = () => {};
+    let arrived = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const arrival = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    this.#holds.push({ arrived, released });
+    return { arrived: arrival, release };
+  }
+
+  /** Wait out the hold set for this call, if any (the route calls it before importing). */
+  async admit(): Promise<void> {
+    const hold = this.#holds.shift();
+    if (hold === undefined) return;
+    hold.arrived();
+    await hold.released;
   }
 
   capture(record: CapturedImport): void {
@@ -180,6 +210,7 @@ export function importFindings(
     throw new QueryFault('InvalidInputException', `Findings must hold 1 to ${MAX_FINDINGS} findings`, 400);
   const held = store.findings(caller.account, caller.region);
   const accepted: string[] = [];
+  const ignored: string[] = [];
   const failed: FailedFinding[] = [];
   for (const finding of findings) {
     const asff = isRecord(finding) ? finding : {};
@@ -189,10 +220,13 @@ export function importFindings(
     else if (scripted !== undefined)
       failed.push({ Id: String(asff.Id), ErrorCode: scripted.code, ErrorMessage: scripted.message });
     else {
-      held.set(String(asff.Id), merged(asff, held.get(String(asff.Id))));
+      const before = held.get(String(asff.Id));
+      if (before !== undefined && Date.parse(String(asff.UpdatedAt)) <= Date.parse(String(before.UpdatedAt)))
+        ignored.push(String(asff.Id));
+      else held.set(String(asff.Id), merged(asff, before));
       accepted.push(String(asff.Id));
     }
   }
-  store.capture({ ...caller, time: new Date(now).toISOString(), findings, accepted, failed });
+  store.capture({ ...caller, time: new Date(now).toISOString(), findings, accepted, ignored, failed });
   return { FailedCount: failed.length, SuccessCount: accepted.length, FailedFindings: failed };
 }

@@ -73,9 +73,10 @@ export interface Emulator extends Parts {
 /** `POST <path>` operations (REST-JSON), by path. Add a route here; its service and action name go in REST_NAMES. */
 export const REST_ROUTES: Record<string, RestRoute> = {
   '/listRegions': listRegions,
-  [SECURITY_HUB_IMPORT_PATH]: (parts, caller, input) => {
+  [SECURITY_HUB_IMPORT_PATH]: async (parts, caller, input) => {
     if (!parts.accounts.securityHubEnabled(caller.account, caller.region))
       throw notSubscribed(caller.account);
+    await parts.securityHub.admit();
     return importFindings(parts.securityHub, caller, input, parts.clock.now());
   },
 };

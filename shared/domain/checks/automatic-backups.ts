@@ -19,6 +19,14 @@ export type AutomaticBackupsConfig = z.output<typeof automaticBackupsSchema>;
  * automaticBackups: { minDays: 7 }
  */
 export const automaticBackupsCheck: Check<AutomaticBackupsConfig> = {
+  metadata: {
+    title: 'ElastiCache caches should keep automatic backups as long as the policy requires',
+    severity: 'medium',
+    remediation: {
+      text: 'Set SnapshotRetentionLimit to at least the days the rule requires (ModifyReplicationGroup or ModifyServerlessCache).',
+      url: 'https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/backups-automatic.html',
+    },
+  },
   schema: automaticBackupsSchema,
   // Every resource kind is evaluated: the whole fleet's reads.
   permissions: fleetReads(),

@@ -40,6 +40,14 @@ export type DurabilityConfig = z.output<typeof durabilitySchema>;
  * durability: { minimum: async, set: sync }
  */
 export const durabilityCheck: Check<DurabilityConfig> = {
+  metadata: {
+    title: 'ElastiCache replication groups should be at least as durable as the policy requires',
+    severity: 'high',
+    remediation: {
+      text: "Change the replication group's Durability to the level the rule requires (ModifyReplicationGroup --durability); in enforce mode the durability job does it under its guards. A group that cannot be durable needs a new one (guardrails migrate).",
+      url: 'https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/durability.html',
+    },
+  },
   schema: durabilitySchema,
   permissions: ['elasticache:DescribeReplicationGroups', 'tag:GetResources', 'cloudwatch:GetMetricData'],
   hooks: { remediation: 'set-durability' },

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Severity } from '../severity.js';
 import { automaticBackupsCheck } from './automatic-backups.js';
 import { durabilityCheck } from './durability.js';
 import { storageEncryptionCheck } from './storage-encryption.js';
@@ -53,6 +54,18 @@ export function checksDeclaring<Hook extends keyof CheckHooks>(
  */
 export function checksAlertedByEvent(): CheckKey[] {
   return CHECK_LIST.filter(({ check }) => check.hooks?.drift === undefined).map(({ key }) => key);
+}
+
+/**
+ * The severity of a finding's violation: its rule's (`severity` in the rule) when it sets one,
+ * else its check's. The one finding of a target that could not be scanned is `medium`.
+ *
+ * @example
+ * severityOf({ check: 'durability' }); // 'high', the check's
+ */
+export function severityOf(finding: { check: CheckKey | 'target'; severity?: Severity }): Severity {
+  if (finding.severity !== undefined) return finding.severity;
+  return finding.check === 'target' ? 'medium' : CHECKS[finding.check].metadata.severity;
 }
 
 /** IAM actions every registered check needs to read its facts (infra/serverless.cjs grants them). */

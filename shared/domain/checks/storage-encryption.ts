@@ -98,6 +98,14 @@ function describeState(type: string, kmsKeyId: string | undefined): string {
  * storageEncryption: { allowed: [sse-kms], kmsKeyIds: ["arn:aws:kms:eu-west-1:111122223333:alias/cache"] }
  */
 export const storageEncryptionCheck: Check<StorageEncryptionConfig> = {
+  metadata: {
+    title: 'ElastiCache caches should be encrypted at rest as the policy requires',
+    severity: 'high',
+    remediation: {
+      text: 'At-rest encryption is chosen when a cache is created: create a new cache with the allowed encryption (or KMS key) from a backup, move clients to it, then delete the old one.',
+      url: 'https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/at-rest-encryption.html',
+    },
+  },
   schema: storageEncryptionSchema,
   // Every resource kind is evaluated: the whole fleet's reads.
   permissions: fleetReads(),

@@ -21,6 +21,14 @@ export type TransitEncryptionConfig = z.output<typeof transitEncryptionSchema>;
  * transitEncryption: { mode: required }
  */
 export const transitEncryptionCheck: Check<TransitEncryptionConfig> = {
+  metadata: {
+    title: 'ElastiCache replication groups should encrypt data in transit',
+    severity: 'medium',
+    remediation: {
+      text: 'Turn on in-transit encryption: ModifyReplicationGroup with TransitEncryptionMode preferred, move clients to TLS, then required.',
+      url: 'https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/in-transit-encryption-enable.html',
+    },
+  },
   schema: transitEncryptionSchema,
   permissions: ['elasticache:DescribeReplicationGroups', 'tag:GetResources'],
   evaluate(resource, config) {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { FindingStatus } from '../finding-status.js';
 import type { Resource } from '../resource.js';
+import type { Severity } from '../severity.js';
 
 /** What one check says of one resource; the evaluator adds resource, rule and exemptions. */
 export interface CheckResult {
@@ -41,11 +42,27 @@ export interface CheckHooks {
 }
 
 /**
+ * What a finding of the check says to a person and to Security Hub, Prowler style: a title, the
+ * severity of a violation (a rule may override it: `severity` in the rule), and how to fix it.
+ */
+export interface CheckMetadata {
+  title: string;
+  severity: Severity;
+  remediation: {
+    /** What to do, in a sentence or two (ASFF `Remediation.Recommendation.Text`, at most 512 characters). */
+    text: string;
+    /** The AWS guide page that says how. */
+    url: string;
+  };
+}
+
+/**
  * A check, Cloud Custodian style: registered under the policy key that configures it (that key
  * is its one name, in policies, findings, events and logs), with its own schema, the IAM
  * actions it needs to read its facts, a pure evaluation and optional hooks.
  */
 export interface Check<Config> {
+  metadata: CheckMetadata;
   schema: z.ZodType<Config>;
   /** IAM actions that read its facts; the scanning functions' roles are generated from them. */
   permissions: readonly string[];

@@ -3,6 +3,7 @@ import { clip, echo } from '../../runtime/echo.js';
 import { checkShape } from '../checks/registry.js';
 import { compileArnGlob, compileGlob, GlobError } from '../glob.js';
 import { CLUSTER_MODES, RESOURCE_TYPES } from '../resource.js';
+import { SEVERITIES } from '../severity.js';
 import { DEFAULT_RETENTION_DAYS, SNAPSHOT_RETENTION_DAYS } from '../snapshot-retention.js';
 import { strictObject } from '../strict-object.js';
 import { accountIdSchema, ouIdSchema, regionSchema, targetsSchema } from '../targets.js';
@@ -67,6 +68,8 @@ const ruleSchema = strictObject({
   match: matchSchema.default({}),
   snapshotBeforeChange: z.boolean().default(false),
   applyImmediately: z.boolean().default(true),
+  /** Overrides the severity of the rule's checks (each check declares its own). */
+  severity: z.enum(SEVERITIES).optional(),
   ...checkShape(),
 }).refine((rule) => Object.keys(checkShape()).some((key) => rule[key as keyof typeof rule] !== undefined), {
   error: `a rule needs at least one check: ${Object.keys(checkShape()).join(', ')}`,

@@ -6,11 +6,12 @@
  */
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
+import { sentAlertLedger } from '../../aws/alert-ledger.js';
 import { type AwsClientOptions, createElastiCacheClient } from '../../aws/clients.js';
 import { createMetricsClient } from '../../aws/durability-metrics.js';
 import { AlertPublisher, EventPublisher } from '../../aws/notify.js';
 import { SecurityHubImporter } from '../../aws/security-hub.js';
-import { StateStore, sentAlertLedger } from '../../aws/state-store.js';
+import { StateStore } from '../../aws/state-store.js';
 import { StepFunctionsUpgradeStarter } from '../../aws/upgrade-starter.js';
 import type { Policy } from '../../domain/policy/schema.js';
 import { envBoolean } from '../../runtime/config.js';

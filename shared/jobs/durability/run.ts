@@ -10,6 +10,7 @@ import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
 import { durabilityLeaseKey, findingKey, type StoredFinding } from '../../aws/state-keys.js';
 import type { Lease } from '../../aws/state-store.js';
 import { nameTaken } from '../../aws/upgrade-starter.js';
+import { severityOf } from '../../domain/checks/registry.js';
 import {
   changeWindowMs,
   modifyFailure,
@@ -323,7 +324,10 @@ export class EnforcementRun {
         decide: (before: StoredFinding | undefined) => {
           const events: PendingEvent[] = [];
           if (finding.status === 'violation' && before?.status !== 'violation')
-            events.push(this.#event(DETAIL_TYPES.policyViolation, finding, at));
+            // The severity its SNS alert, ASFF and OCSF say: the rule's, else the check's.
+            events.push(
+              this.#event(DETAIL_TYPES.policyViolation, finding, at, { severity: severityOf(finding) }),
+            );
           if (
             finding.action !== null &&
             SKIPPED.has(finding.action) &&

@@ -41,6 +41,14 @@ export const nodeFamilySchema = strictObject({ allowed: z.array(z.string().min(1
 
 /** Node family: a replication group's CacheNodeType family must be allowed. */
 export const nodeFamilyCheck: Check<z.output<typeof nodeFamilySchema>> = {
+  metadata: {
+    title: 'ElastiCache replication groups should run an allowed node family',
+    severity: 'low',
+    remediation: {
+      text: 'Change the node type (ModifyReplicationGroup --cache-node-type) to an allowed family.',
+      url: 'https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html',
+    },
+  },
   schema: nodeFamilySchema,
   permissions: ['elasticache:DescribeReplicationGroups', '${NEW_PERMISSION}'],
   evaluate(resource, config) {

@@ -378,7 +378,10 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
   it('sends new violations of every check without alerts of its own to the alert topic, and lets only that rule publish', () => {
     const rule = resources.ViolationAlertsRule?.Properties as {
       EventPattern: { 'detail-type': string[]; detail: { finding: { check: string[] } } };
-      Targets: { Arn: unknown }[];
+      Targets: {
+        Arn: unknown;
+        InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string };
+      }[];
     };
     expect(rule.EventPattern['detail-type']).toEqual(['Guardrails Policy Violation']);
     expect(rule.EventPattern.detail.finding.check).toEqual(checksAlertedByEvent());
@@ -387,6 +390,9 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
     );
     expect(checksAlertedByEvent()).not.toContain('storageEncryption'); // it alerts on drift by itself
     expect(rule.Targets.map((target) => target.Arn)).toEqual([{ Ref: 'AlertTopic' }]);
+    // The alert says the violation's severity, as the event, ASFF and OCSF do.
+    expect(rule.Targets[0]?.InputTransformer.InputPathsMap.severity).toBe('$.detail.severity');
+    expect(rule.Targets[0]?.InputTransformer.InputTemplate).toMatch(/^"\[<severity>\] /);
     const policy = resources.AlertTopicPolicy?.Properties as {
       PolicyDocument: { Statement: { Principal: unknown; Condition?: unknown }[] };
     };

@@ -115,6 +115,11 @@ describe('Checks transitEncryption and automaticBackups in the deployed handlers
       'transitEncryption preferred-1',
     ]);
     expect(violationEvents()).toEqual(afterFirst);
+    // Each carries its check's severity, the one its alert, ASFF and OCSF say.
+    const severities = stack.emulator.sinks.events
+      .filter((event) => event.detailType === DETAIL_TYPES.policyViolation)
+      .map((event) => (event.detail as { severity?: string }).severity);
+    expect(severities).toEqual(['medium', 'medium', 'medium', 'medium']);
     expect(first.findings).toMatchObject({ violation: 4, compliant: 6 });
     const plain = await storedFindings(arnOf('replicationgroup', 'plain-1'));
     expect(plain.map((finding) => [finding.check, finding.status]).sort()).toEqual([

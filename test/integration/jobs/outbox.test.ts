@@ -4,8 +4,8 @@
  * event id once, counted at the sandbox's EventBridge sink.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sentAlertLedger } from '../../../shared/aws/alert-ledger.js';
 import { AlertPublisher, DETAIL_TYPES } from '../../../shared/aws/notify.js';
-import { sentAlertLedger } from '../../../shared/aws/state-store.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { scanDurability } from '../../../shared/jobs/durability/pipeline.js';
 import { ALERT_TOPIC, groupState, REGION, type Stack, startStack } from '../harness.js';

@@ -38,6 +38,9 @@ function asff(group: string, account = ACCOUNT, region = REGION) {
   return toAsff(finding, { account, region, now: NOW });
 }
 
+/** `UpdatedAt` `minutes` after NOW: Security Hub takes an update only if it is later than the finding held. */
+const later = (minutes: number) => ({ UpdatedAt: new Date(NOW.getTime() + minutes * 60_000).toISOString() });
+
 let emulator: Emulator;
 let captureDir: string;
 let client: SecurityHubClient;
@@ -61,7 +64,7 @@ describe('Emulator: Security Hub BatchImportFindings', () => {
   it('accepts findings and replaces the one with the same Id', async () => {
     // Act
     const first = await send([asff('orders'), asff('carts')]);
-    const again = await send([{ ...asff('orders'), Compliance: { Status: 'PASSED' } }]);
+    const again = await send([{ ...asff('orders'), ...later(1), Compliance: { Status: 'PASSED' } }]);
 
     // Assess
     expect(first).toMatchObject({ FailedCount: 0, SuccessCount: 2, FailedFindings: [] });
@@ -88,6 +91,7 @@ describe('Emulator: Security Hub BatchImportFindings', () => {
     await send([
       {
         ...asff('orders'),
+        ...later(1),
         Title: 'durability of orders: expected sync (again)',
         Note: { Text: 'provider note', UpdatedBy: 'provider', UpdatedAt: NOW.toISOString() },
         UserDefinedFields: { team: 'provider' },
@@ -106,8 +110,9 @@ describe('Emulator: Security Hub BatchImportFindings', () => {
 
   it('sets a RESOLVED workflow back to NEW when the finding stops passing or is unarchived', async () => {
     // Prepare: two passing findings a customer resolved; one of them archived.
-    const passing = (group: string, RecordState = 'ACTIVE') => ({
+    const passing = (group: string, RecordState = 'ACTIVE', minutes = 0) => ({
       ...asff(group),
+      ...later(minutes),
       Compliance: { Status: 'PASSED' },
       RecordState,
     });
@@ -117,16 +122,41 @@ describe('Emulator: Security Hub BatchImportFindings', () => {
       const id = asff(group).Id;
       held.set(id, { ...held.get(id), Id: id, Workflow: { Status: 'RESOLVED' } });
     }
-    await send([passing('orders')]);
+    await send([passing('orders', 'ACTIVE', 1)]);
     const stillResolved = held.get(asff('orders').Id)?.Workflow;
 
     // Act
-    await send([{ ...passing('orders'), Compliance: { Status: 'FAILED' } }, passing('carts', 'ACTIVE')]);
+    await send([
+      { ...passing('orders', 'ACTIVE', 2), Compliance: { Status: 'FAILED' } },
+      passing('carts', 'ACTIVE', 2),
+    ]);
 
     // Assess
     expect(stillResolved).toEqual({ Status: 'RESOLVED' });
     expect(held.get(asff('orders').Id)?.Workflow).toEqual({ Status: 'NEW' });
     expect(held.get(asff('carts').Id)?.Workflow).toEqual({ Status: 'NEW' });
+  });
+
+  it('ignores an update whose UpdatedAt is not later than the finding held, and answers it as a success', async () => {
+    // Prepare
+    const id = asff('orders').Id;
+    await send([{ ...asff('orders'), ...later(10) }]);
+
+    // Act: an older and an equal UpdatedAt, each with another state.
+    const older = await send([{ ...asff('orders'), ...later(5), Compliance: { Status: 'PASSED' } }]);
+    const equal = await send([{ ...asff('orders'), ...later(10), Compliance: { Status: 'PASSED' } }]);
+    const newer = await send([{ ...asff('orders'), ...later(11), Title: 'newer' }]);
+
+    // Assess
+    expect(older).toMatchObject({ FailedCount: 0, SuccessCount: 1 });
+    expect(equal).toMatchObject({ FailedCount: 0, SuccessCount: 1 });
+    expect(newer).toMatchObject({ FailedCount: 0, SuccessCount: 1 });
+    expect(emulator.securityHub.imports.map((call) => call.ignored)).toEqual([[], [id], [id], []]);
+    expect(emulator.securityHub.findings(ACCOUNT, REGION).get(id)).toMatchObject({
+      ...later(11),
+      Title: 'newer',
+      Compliance: { Status: 'FAILED' },
+    });
   });
 
   it('refuses every import in an account and region without Security Hub: InvalidAccessException, 401', async () => {

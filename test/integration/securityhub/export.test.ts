@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServerlessState } from '../../../infra/local/emulator/state.js';
 import { SecurityHubImporter } from '../../../shared/aws/security-hub.js';
 import { securityHubImportKind } from '../../../shared/aws/state-keys.js';
+import { CHECKS } from '../../../shared/domain/checks/registry.js';
 import type { Finding } from '../../../shared/domain/finding.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { scanDurability } from '../../../shared/jobs/durability/pipeline.js';
@@ -61,17 +62,21 @@ afterEach(async () => {
   await stack.close();
 });
 
-/** One scheduled run: scan the target, then export its findings. */
-async function scanAndExport() {
-  const report = await scanDurability(stack.durabilityDeps(), { policy, dryRun: true });
+/** Export `findings` as a run at `at` (the emulator's clock by default) would. */
+function exportAt(findings: readonly Finding[], at?: Date) {
   const securityHub = new SecurityHubImporter({
     endpoint: stack.emulator.endpoint,
     region: REGION,
     maxAttempts: 1,
   });
-  const now = () => new Date(stack.emulator.clock.now());
-  const result = await exportFindings({ securityHub, store: stack.store, now }, SCOPE, report.findings);
-  return { report, result };
+  const now = () => at ?? new Date(stack.emulator.clock.now());
+  return exportFindings({ securityHub, store: stack.store, now }, SCOPE, findings);
+}
+
+/** One scheduled run: scan the target, then export its findings. */
+async function scanAndExport() {
+  const report = await scanDurability(stack.durabilityDeps(), { policy, dryRun: true });
+  return { report, result: await exportAt(report.findings) };
 }
 
 /** What the emulator's Security Hub holds for the central account, by Id. */
@@ -120,13 +125,15 @@ describe('Job: Security Hub export', () => {
 
     // Assess
     const first = new Date(stack.emulator.clock.now()).toISOString();
-    expect(result).toEqual({ imported: 8, archived: 0, unchanged: 0, failed: [] });
+    expect(result).toEqual({ imported: 8, archived: 0, unchanged: 0, failed: [], superseded: 0 });
     expect(importCalls()).toBe(1);
     expect([...held().keys()].sort()).toEqual(Object.keys(EXPECTED).sort());
     for (const finding of report.findings) {
       const id = `${finding.arn}/${finding.rule}/${finding.check}`;
       const expected = EXPECTED[id];
       const failed = expected?.compliance === 'FAILED';
+      if (finding.check === 'target') throw new Error(`a target's finding in a scan: ${id}`);
+      const check = finding.check;
       expect(held().get(id), id).toMatchObject({
         SchemaVersion: '2018-10-08',
         Id: id,
@@ -137,12 +144,14 @@ describe('Job: Security Hub export', () => {
         Types: ['Software and Configuration Checks/AWS Security Best Practices'],
         CreatedAt: first,
         UpdatedAt: first,
-        Severity: { Label: failed ? 'MEDIUM' : 'INFORMATIONAL' },
+        // Both failing checks here (durability, storageEncryption) are high.
+        Severity: { Label: failed ? 'HIGH' : 'INFORMATIONAL' },
         FindingProviderFields: {
-          Severity: { Label: failed ? 'MEDIUM' : 'INFORMATIONAL' },
+          Severity: { Label: failed ? 'HIGH' : 'INFORMATIONAL' },
           Types: ['Software and Configuration Checks/AWS Security Best Practices'],
         },
-        Title: `${finding.check} of ${finding.resourceId}: expected ${finding.expected}`,
+        Title: `${CHECKS[check].metadata.title}: ${finding.resourceId}`,
+        Remediation: { Recommendation: { Url: CHECKS[check].metadata.remediation.url } },
         Description: expect.stringContaining(`(rule ${finding.rule})`),
         Resources: [{ Type: expected?.type, Id: finding.arn, Region: REGION, Partition: 'aws' }],
         Compliance: { Status: expected?.compliance },
@@ -165,7 +174,7 @@ describe('Job: Security Hub export', () => {
 
     // Assess
     expect(importCalls()).toBe(calls);
-    expect(result).toEqual({ imported: 0, archived: 0, unchanged: 8, failed: [] });
+    expect(result).toEqual({ imported: 0, archived: 0, unchanged: 8, failed: [], superseded: 0 });
   });
 
   it('updates a fixed violation to PASSED and informational under the same Id and CreatedAt; the workflow stays the customer’s', async () => {
@@ -180,7 +189,7 @@ describe('Job: Security Hub export', () => {
     const { result } = await scanAndExport();
 
     // Assess: what a provider says of a fixed violation, and nothing of the customer's workflow.
-    expect(result).toEqual({ imported: 1, archived: 0, unchanged: 7, failed: [] });
+    expect(result).toEqual({ imported: 1, archived: 0, unchanged: 7, failed: [], superseded: 0 });
     const last = stack.emulator.securityHub.imports.at(-1);
     expect(last?.accepted).toEqual([ORDERS_DURABILITY]);
     expect(last?.findings[0]).not.toHaveProperty('Workflow');
@@ -211,8 +220,8 @@ describe('Job: Security Hub export', () => {
     const again = await scanAndExport();
 
     // Assess
-    expect(result).toEqual({ imported: 0, archived: 2, unchanged: 6, failed: [] });
-    expect(again.result).toEqual({ imported: 0, archived: 0, unchanged: 6, failed: [] });
+    expect(result).toEqual({ imported: 0, archived: 2, unchanged: 6, failed: [], superseded: 0 });
+    expect(again.result).toEqual({ imported: 0, archived: 0, unchanged: 6, failed: [], superseded: 0 });
     for (const id of gone) expect(held().get(id)).toMatchObject({ RecordState: 'ARCHIVED' });
     const records = await stack.store.listRecords(securityHubImportKind(SCOPE));
     const recorded = records.map(
@@ -239,8 +248,40 @@ describe('Job: Security Hub export', () => {
       archived: 0,
       unchanged: 7,
       failed: [{ id: ORDERS_DURABILITY, code: 'InvalidInput', message: 'try again' }],
+      superseded: 0,
     });
-    expect(retried.result).toEqual({ imported: 1, archived: 0, unchanged: 7, failed: [] });
+    expect(retried.result).toEqual({ imported: 1, archived: 0, unchanged: 7, failed: [], superseded: 0 });
     expect(held().get(ORDERS_DURABILITY)).toMatchObject({ Compliance: { Status: 'PASSED' } });
+  });
+
+  it('ends two overlapping runs with the newer state, in Security Hub and in the record, when the older import lands last', async () => {
+    // Prepare: the older run saw the violation, the newer one (an hour later) saw it fixed.
+    const older = (await scanDurability(stack.durabilityDeps(), { policy, dryRun: true })).findings;
+    stack.emulator.model.putGroup(groupState('orders', { durability: 'sync', effectiveDurability: 'sync' }));
+    const newer = (await scanDurability(stack.durabilityDeps(), { policy, dryRun: true })).findings;
+    const t0 = new Date(stack.emulator.clock.now());
+    const t1 = new Date(t0.getTime() + HOUR);
+    const hold = stack.emulator.securityHub.holdNextImport();
+
+    // Act: the older run's import is held in the sandbox until the newer run has finished.
+    const olderRun = exportAt(older, t0);
+    await hold.arrived;
+    const newerResult = await exportAt(newer, t1);
+    hold.release();
+    const olderResult = await olderRun;
+
+    // Assess
+    expect(newerResult).toMatchObject({ imported: 8, failed: [], superseded: 0 });
+    expect(olderResult).toMatchObject({ imported: 0, failed: [], superseded: 8 });
+    expect(stack.emulator.securityHub.imports.at(-1)?.ignored).toHaveLength(8);
+    expect(held().get(ORDERS_DURABILITY)).toMatchObject({
+      UpdatedAt: t1.toISOString(),
+      Compliance: { Status: 'PASSED' },
+    });
+    const record = await stack.store.readRecord(securityHubImportKind(SCOPE), ORDERS_DURABILITY);
+    expect(record).toMatchObject({ compliance: 'PASSED', updatedAt: t1.toISOString() });
+    // The next run finds the newer state recorded: nothing to import.
+    stack.emulator.clock.advance(2 * HOUR);
+    expect((await scanAndExport()).result).toMatchObject({ imported: 0, unchanged: 8 });
   });
 });

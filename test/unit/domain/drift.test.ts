@@ -7,7 +7,9 @@ import {
   encryptionFromObserved,
   sameKmsKey,
 } from '../../../shared/domain/drift.js';
+import type { Finding } from '../../../shared/domain/finding.js';
 import type { Resource } from '../../../shared/domain/resource.js';
+import { toAsff } from '../../../shared/domain/security-findings.js';
 
 const ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
 const ARN = `arn:aws:kms:us-east-1:111122223333:key/${ID}`;
@@ -220,4 +222,36 @@ describe('Function: decideDrift', () => {
       ['drift', `sse-kms (${ID})`, `sse-kms (${OTHER})`],
     ]);
   });
+
+  it.each([
+    [undefined, 'high', 'HIGH'],
+    ['low', 'low', 'LOW'],
+    ['medium', 'medium', 'MEDIUM'],
+  ] as const)(
+    'alerts a new violation (rule severity %s) at %s, as its ASFF finding says %s',
+    (severity, alerted, label) => {
+      // Prepare: the resource newly breaks a rule of storageEncryption.
+      const violation: Finding = {
+        resourceType: resource.type,
+        resourceId: resource.id,
+        arn: resource.arn,
+        rule: 'kms-only',
+        check: 'storageEncryption',
+        status: 'violation',
+        expected: 'sse-kms',
+        observed: 'sse-elasticache',
+        reason: 'StorageEncryptionType is sse-elasticache',
+        action: null,
+        ...(severity === undefined ? {} : { severity }),
+      };
+
+      // Act
+      const decision = decideDrift(resource, [violation], baseline, now);
+      const asff = toAsff(violation, { account: '111122223333', region: 'us-east-1', now });
+
+      // Assess
+      expect(decision.alerts.map((alert) => [alert.kind, alert.severity])).toEqual([['violation', alerted]]);
+      expect(asff.Severity.Label).toBe(label);
+    },
+  );
 });

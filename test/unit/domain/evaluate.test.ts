@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { severityOf } from '../../../shared/domain/checks/registry.js';
 import { EXEMPT_UNTIL_TAG, evaluate, explainRules, summarize } from '../../../shared/domain/evaluate.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import type { DurabilityLevel, Resource, StorageEncryptionType } from '../../../shared/domain/resource.js';
@@ -29,6 +30,25 @@ const durabilityRule = (minimum: DurabilityLevel, match = '{}') =>
   `  - name: dur\n    match: ${match}\n    durability: { minimum: ${minimum} }`;
 
 describe('Function: evaluate', () => {
+  it("gives a rule's findings the rule's severity when it sets one, else each check's", () => {
+    // Prepare
+    const rules = `${durabilityRule('sync')}
+  - name: quiet
+    severity: low
+    durability: { minimum: sync }
+    transitEncryption: { mode: required }`;
+
+    // Act
+    const findings = evaluate([group('g', { transitEncryptionEnabled: false })], policy(rules), NOW);
+
+    // Assess
+    expect(findings.map((finding) => [finding.rule, finding.check, severityOf(finding)])).toEqual([
+      ['dur', 'durability', 'high'],
+      ['quiet', 'durability', 'low'],
+      ['quiet', 'transitEncryption', 'low'],
+    ]);
+  });
+
   describe('durability', () => {
     it.each<[DurabilityLevel | undefined, DurabilityLevel, string]>([
       ['disabled', 'disabled', 'compliant'],

@@ -19,7 +19,7 @@ const context = { account: '999988887777', region: 'us-east-1', now: new Date('2
 describe('Function: toAsff', () => {
   it('fills every required ASFF attribute from the finding, in the account and region of the resource', () => {
     // Act
-    const asff = toAsff(violation, { ...context, severity: 'HIGH' });
+    const asff = toAsff(violation, context);
 
     // Assess
     expect(asff).toMatchObject({
@@ -32,6 +32,8 @@ describe('Function: toAsff', () => {
       CreatedAt: '2026-11-25T10:00:00.000Z',
       UpdatedAt: '2026-11-25T10:00:00.000Z',
       Severity: { Label: 'HIGH' },
+      FindingProviderFields: { Severity: { Label: 'HIGH' } },
+      Title: 'ElastiCache replication groups should be at least as durable as the policy requires: orders',
       Compliance: { Status: 'FAILED' },
       RecordState: 'ACTIVE',
       Resources: [
@@ -49,7 +51,7 @@ describe('Function: toAsff', () => {
     ['unknown', 'NOT_AVAILABLE'],
     ['error', 'NOT_AVAILABLE'],
   ] as const)('maps %s to %s and informational, in FindingProviderFields too', (status, compliance) => {
-    const asff = toAsff({ ...violation, status }, { ...context, severity: 'CRITICAL' });
+    const asff = toAsff({ ...violation, status, severity: 'high' }, context);
     expect(asff.Compliance.Status).toBe(compliance);
     expect(asff.Severity.Label).toBe('INFORMATIONAL');
     expect(asff.FindingProviderFields.Severity.Label).toBe('INFORMATIONAL');
@@ -63,6 +65,39 @@ describe('Function: toAsff', () => {
         expect(asff).not.toHaveProperty(field);
     },
   );
+
+  it.each([
+    ['durability', undefined, 'HIGH'],
+    ['storageEncryption', undefined, 'HIGH'],
+    ['transitEncryption', undefined, 'MEDIUM'],
+    ['automaticBackups', undefined, 'MEDIUM'],
+    ['durability', 'low', 'LOW'],
+    ['transitEncryption', 'high', 'HIGH'],
+  ] as const)(
+    'labels a failed %s finding (rule severity %s) %s, in FindingProviderFields too',
+    (check, severity, label) => {
+      // Act
+      const asff = toAsff({ ...violation, check, ...(severity === undefined ? {} : { severity }) }, context);
+
+      // Assess
+      expect(asff.Severity.Label).toBe(label);
+      expect(asff.FindingProviderFields.Severity.Label).toBe(label);
+    },
+  );
+
+  it("recommends the check's remediation, text and AWS guide page", () => {
+    // Act
+    const asff = toAsff({ ...violation, check: 'automaticBackups' }, context);
+
+    // Assess
+    expect(asff.Remediation).toEqual({
+      Recommendation: {
+        Text: expect.stringContaining('SnapshotRetentionLimit'),
+        Url: 'https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/backups-automatic.html',
+      },
+    });
+    expect(asff.Remediation?.Recommendation.Text.length).toBeLessThanOrEqual(512);
+  });
 
   it('keeps one Id per resource, rule and check across runs, and distinct ones otherwise', () => {
     const later = toAsff(
@@ -89,7 +124,7 @@ describe('Function: toAsff', () => {
   });
 
   it('clips a title and a description to the ASFF limits', () => {
-    const asff = toAsff({ ...violation, reason: 'x'.repeat(5000), expected: 'y'.repeat(400) }, context);
+    const asff = toAsff({ ...violation, reason: 'x'.repeat(5000), resourceId: 'y'.repeat(400) }, context);
     expect(asff.Title.length).toBe(256);
     expect(asff.Description.length).toBe(1024);
     expect(asff.Description.endsWith('…')).toBe(true);
@@ -104,12 +139,16 @@ describe('Function: toOcsf', () => {
       category_uid: 2,
       type_uid: 200301,
       time: Date.parse('2026-11-25T10:00:00Z'),
-      severity_id: 3,
+      severity_id: 4,
+      remediation: {
+        references: ['https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/durability.html'],
+      },
       compliance: { control: 'durability', status_id: 3, status: 'Fail' },
       cloud: { provider: 'AWS', region: 'eu-west-1', account: { uid: '111122223333' } },
       resources: [{ uid: violation.arn, name: 'orders', region: 'eu-west-1' }],
       metadata: { product: { version: '1.2.3' } },
     });
+    expect(toOcsf({ ...violation, severity: 'low' }, { ...context, version: '1' }).severity_id).toBe(2);
     expect(
       toOcsf({ ...violation, status: 'compliant' }, { ...context, version: '1' }).compliance.status_id,
     ).toBe(1);

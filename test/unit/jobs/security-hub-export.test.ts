@@ -104,7 +104,7 @@ describe('Function: exportFindings', () => {
     const result = await run([finding('orders'), finding('carts')], T0);
 
     // Assess
-    expect(result).toEqual({ imported: 2, archived: 0, unchanged: 0, failed: [] });
+    expect(result).toEqual({ imported: 2, archived: 0, unchanged: 0, failed: [], superseded: 0 });
     expect(imported().map((sent) => sent.ProductArn)).toEqual([
       'arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default',
       'arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default',
@@ -124,7 +124,7 @@ describe('Function: exportFindings', () => {
     const result = await run([finding('orders'), finding('carts')], T1);
 
     // Assess
-    expect(result).toEqual({ imported: 0, archived: 0, unchanged: 2, failed: [] });
+    expect(result).toEqual({ imported: 0, archived: 0, unchanged: 2, failed: [], superseded: 0 });
     expect(securityHub).not.toHaveReceivedCommand(BatchImportFindingsCommand);
   });
 
@@ -142,7 +142,7 @@ describe('Function: exportFindings', () => {
     const result = await run([fixed, finding('carts')], T1);
 
     // Assess
-    expect(result).toEqual({ imported: 1, archived: 0, unchanged: 1, failed: [] });
+    expect(result).toEqual({ imported: 1, archived: 0, unchanged: 1, failed: [], superseded: 0 });
     expect(imported()).toMatchObject([
       {
         Id: 'arn:aws:elasticache:us-east-1:123456789012:replicationgroup:orders/prod/durability',
@@ -157,6 +157,50 @@ describe('Function: exportFindings', () => {
     expect(imported()[0]).not.toHaveProperty('Workflow');
   });
 
+  it('keeps the last known FAILED state of a finding that errors, marked stale, and resolves nothing', async () => {
+    // Prepare: a violation imported; then a throttled read makes this run's finding an error.
+    await run([finding('orders')], T0);
+    securityHub.resetHistory();
+    const throttled = finding('orders', {
+      status: 'error',
+      observed: 'unknown',
+      reason: 'DescribeReplicationGroups was throttled (ThrottlingException)',
+    });
+    const T2 = new Date('2026-11-25T12:00:00Z');
+
+    // Act
+    const erroring = await run([throttled], T1);
+    const stillErroring = await run([throttled], T2);
+
+    // Assess: the violation stays FAILED with its severity, marked stale once; still stale, nothing more.
+    expect(erroring).toEqual({ imported: 1, archived: 0, unchanged: 0, failed: [], superseded: 0 });
+    expect(stillErroring).toEqual({ imported: 0, archived: 0, unchanged: 1, failed: [], superseded: 0 });
+    expect(imported()).toMatchObject([
+      {
+        UpdatedAt: T1.toISOString(),
+        Compliance: { Status: 'FAILED' },
+        Severity: { Label: 'HIGH' },
+        RecordState: 'ACTIVE',
+        ProductFields: { status: 'violation', stale: 'true', staleReason: throttled.reason },
+      },
+    ]);
+  });
+
+  it('imports the fresh state once the error is gone, without the stale mark', async () => {
+    // Prepare
+    await run([finding('orders')], T0);
+    await run([finding('orders', { status: 'error', reason: 'throttled' })], T1);
+    securityHub.resetHistory();
+
+    // Act
+    const result = await run([finding('orders')], new Date('2026-11-25T12:00:00Z'));
+
+    // Assess
+    expect(result).toMatchObject({ imported: 1, unchanged: 0 });
+    expect(imported()[0]?.Compliance).toEqual({ Status: 'FAILED' });
+    expect(imported()[0]?.ProductFields).not.toHaveProperty('stale');
+  });
+
   it('archives a finding absent from the run once, then forgets it', async () => {
     // Prepare
     await run([finding('orders'), finding('carts')], T0);
@@ -167,8 +211,8 @@ describe('Function: exportFindings', () => {
     const second = await run([finding('carts')], T1);
 
     // Assess
-    expect(first).toEqual({ imported: 0, archived: 1, unchanged: 1, failed: [] });
-    expect(second).toEqual({ imported: 0, archived: 0, unchanged: 1, failed: [] });
+    expect(first).toEqual({ imported: 0, archived: 1, unchanged: 1, failed: [], superseded: 0 });
+    expect(second).toEqual({ imported: 0, archived: 0, unchanged: 1, failed: [], superseded: 0 });
     expect(imported()).toMatchObject([
       {
         Id: 'arn:aws:elasticache:us-east-1:123456789012:replicationgroup:orders/prod/durability',
@@ -199,8 +243,9 @@ describe('Function: exportFindings', () => {
       archived: 0,
       unchanged: 0,
       failed: [{ id, code: 'InvalidInput', message: 'no' }],
+      superseded: 0,
     });
-    expect(retried).toEqual({ imported: 1, archived: 0, unchanged: 0, failed: [] });
+    expect(retried).toEqual({ imported: 1, archived: 0, unchanged: 0, failed: [], superseded: 0 });
     expect(imported()).toMatchObject([
       { Id: id, Compliance: { Status: 'PASSED' }, CreatedAt: T0.toISOString() },
     ]);
@@ -218,7 +263,7 @@ describe('Function: exportFindings', () => {
 
     // Assess
     expect(refused.failed.map((failure) => failure.id)).toEqual([id]);
-    expect(retried).toEqual({ imported: 0, archived: 1, unchanged: 0, failed: [] });
+    expect(retried).toEqual({ imported: 0, archived: 1, unchanged: 0, failed: [], superseded: 0 });
     expect(table.get('securityhub#123456789012#us-east-1')?.size).toBe(0);
   });
 

@@ -107,8 +107,22 @@ describe('Function: parsePolicy', () => {
 
     it('reports an unknown key with the valid keys', () => {
       expect(errorOf(VALID.replace('    snapshotBeforeChange: true', '    snapshotBefore: true'))).toBe(
-        `policy.yaml:12 rules[0].snapshotBefore: unknown key "snapshotBefore" (valid keys: name, mode, match, snapshotBeforeChange, applyImmediately, ${CHECK_NAMES})`,
+        `policy.yaml:12 rules[0].snapshotBefore: unknown key "snapshotBefore" (valid keys: name, mode, match, snapshotBeforeChange, applyImmediately, severity, ${CHECK_NAMES})`,
       );
+    });
+
+    it('reports a rule severity outside the scale, naming its line', () => {
+      expect(errorOf(VALID.replace('    snapshotBeforeChange: true', '    severity: critical'))).toMatch(
+        /^policy\.yaml:12 rules\[0\]\.severity: .*info.*low.*medium.*high/,
+      );
+    });
+
+    it("takes a rule severity that overrides its checks'", () => {
+      const policy = parsePolicy(
+        VALID.replace('    snapshotBeforeChange: true', '    severity: low'),
+        'policy.yaml',
+      );
+      expect(policy.rules[0]?.severity).toBe('low');
     });
 
     it('reports an unknown match key', () => {
