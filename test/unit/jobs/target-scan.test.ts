@@ -30,7 +30,7 @@ const aws = { region: 'us-east-1', maxAttempts: 1 };
 function deps(): TargetScanDeps {
   return {
     home: { account: '123456789012', region: 'us-east-1' },
-    members: new MemberCredentials({ roleName: 'guardrails-member', externalId: 'very-secret-id' }, aws),
+    members: new MemberCredentials({ roleName: 'guardrails-member', externalId: 'very-secret-id-0123456789abcdef' }, aws),
     aws,
     store: new StateStore('guardrails-test', aws),
     events: new EventPublisher(undefined, aws),
@@ -59,8 +59,8 @@ describe('Function: scanTarget', () => {
     expect(result).toMatchObject({ target: TARGET, status: 'failed', findings: { error: 1 }, alerts: 0 });
     expect(result.error?.observed).toBe('AccessDenied');
     expect(result.error?.reason).toContain(`the role ${ROLE} cannot be assumed`);
-    expect(result.error?.reason).not.toContain('very-secret-id');
-    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, { RoleArn: ROLE, ExternalId: 'very-secret-id' });
+    expect(result.error?.reason).not.toContain('very-secret-id-0123456789abcdef');
+    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, { RoleArn: ROLE, ExternalId: 'very-secret-id-0123456789abcdef' });
     expect(elasticache).not.toHaveReceivedCommand(DescribeReplicationGroupsCommand);
   });
 
