@@ -76,7 +76,11 @@ export async function listTargets(deps: TargetListDeps, policy: Policy): Promise
   const setting = policy.settings.targets;
   if (setting === undefined || deps.members === undefined)
     return { targets: [deps.home], failed: [], skipped: [], concurrency: 1 };
-  const resolved = await resolveTargets(setting, { options: deps.aws, credentials: deps.members });
+  const resolved = await resolveTargets(setting, {
+    options: deps.aws,
+    credentials: deps.members,
+    home: deps.home.account,
+  });
   return {
     targets: resolved.targets,
     failed: resolved.failures.map(({ target, failure }) =>

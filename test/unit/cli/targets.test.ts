@@ -163,10 +163,13 @@ describe('Function: targetRunOf', () => {
   it('takes the environment\u2019s external id for member accounts only, and names it when malformed', () => {
     const members = { accounts: ['111111111111'], regions: ['eu-west-1'] };
 
-    expect(targetRunOf(members, plain, { externalId: 'env-0123456789-0123456789abcdef' })?.access.externalId).toBe(
-      'env-0123456789-0123456789abcdef',
-    );
-    expect(targetRunOf({ regions: ['eu-west-1'] }, plain, { externalId: 'env-0123456789-0123456789abcdef' })?.access).toEqual({
+    expect(
+      targetRunOf(members, plain, { externalId: 'env-0123456789-0123456789abcdef' })?.access.externalId,
+    ).toBe('env-0123456789-0123456789abcdef');
+    expect(
+      targetRunOf({ regions: ['eu-west-1'] }, plain, { externalId: 'env-0123456789-0123456789abcdef' })
+        ?.access,
+    ).toEqual({
       roleName: DEFAULT_OPERATOR_ROLE,
     });
     expect(targetRunOf({}, plain, { externalId: 'env-0123456789-0123456789abcdef' })).toBeUndefined();

@@ -77,7 +77,10 @@ describe('Function: memberAccessOf', () => {
 
   it("takes the policy's role name when the deployment names none", () => {
     // Act
-    const access = memberAccessOf({ MEMBER_EXTERNAL_ID: 'external-0123-0123456789abcdef' }, withTargets('policy-role'));
+    const access = memberAccessOf(
+      { MEMBER_EXTERNAL_ID: 'external-0123-0123456789abcdef' },
+      withTargets('policy-role'),
+    );
 
     // Assess
     expect(access).toEqual({ roleName: 'policy-role', externalId: 'external-0123-0123456789abcdef' });
