@@ -10,6 +10,8 @@ export const manifest: FunctionManifest = {
     'organizations:ListAccounts',
     'organizations:ListAccountsForParent',
     'organizations:ListOrganizationalUnitsForParent',
+    // The deployment's own enabled regions (all-enabled), with its own role: no member role there.
+    'account:ListRegions',
   ],
   stateKeys: [],
   memberAccess: true,
