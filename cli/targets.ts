@@ -10,9 +10,10 @@ import { selectsOnOus } from '../shared/domain/match.js';
 import type { Policy } from '../shared/domain/policy/schema.js';
 import {
   ALL_ENABLED,
-  DEFAULT_MEMBER_ROLE,
+  DEFAULT_OPERATOR_ROLE,
   DEFAULT_TARGET_CONCURRENCY,
   EXTERNAL_ID_PATTERN,
+  EXTERNAL_ID_RULE,
   type MemberAccess,
   TARGET_CONCURRENCY,
   type TargetSpec,
@@ -63,7 +64,9 @@ export const EXTERNAL_ID_ENV = 'GUARDRAILS_EXTERNAL_ID';
 
 export const TARGETS_HELP = `
 Targets: --accounts or --org (optionally --ou) with --regions read every account x region,
-reaching each member account through --role-name (assumed once per account and run). --regions
+reaching each member account through --role-name (assumed once per account and run; default
+the member-access stack's read-only operator role, which trusts the principals its
+OperatorPrincipalArns parameter names). --regions
 alone reads your own account (the credentials' own, no role assumed) in those regions. --regions
 all is each account's enabled regions; without --regions, the CLI's own region (--region). The
 policy's settings.targets applies when no flag says otherwise: each flag given wins over the
@@ -86,7 +89,10 @@ export function withTargets<Args extends unknown[], Opts extends OptionValues, G
     .option('--org', 'every active account of the organisation (Organizations ListAccounts)')
     .option('--ou <ids>', 'with --org: only the accounts of these OUs and the OUs beneath them', commaList)
     .option('--exclude <ids>', 'accounts left out, however chosen (comma list; repeatable)', commaList)
-    .option('--role-name <name>', `the member role to assume (default ${DEFAULT_MEMBER_ROLE})`)
+    .option(
+      '--role-name <name>',
+      `the role to assume in each member account (default ${DEFAULT_OPERATOR_ROLE}, the member-access stack's read-only operator role)`,
+    )
     .option(
       '--external-id <id>',
       `the external id the member role requires (a secret: never printed; $${EXTERNAL_ID_ENV} keeps it out of the process list)`,
@@ -154,7 +160,7 @@ function conflicts(
   if (externalId !== undefined && !EXTERNAL_ID_PATTERN.test(externalId))
     // The value itself is never repeated: it is a secret.
     problems.push(
-      `${flags.externalId === undefined ? `$${EXTERNAL_ID_ENV}` : '--external-id'}: expected 2 to 1224 letters, digits or +=,.@:/- (value not shown)`,
+      `${flags.externalId === undefined ? `$${EXTERNAL_ID_ENV}` : '--external-id'}: ${EXTERNAL_ID_RULE}`,
     );
   return problems;
 }
@@ -205,7 +211,8 @@ export function targetRunOf(
     ...(own ? { accounts: ['000000000000'] } : selection),
     exclude: flags.exclude ?? setting?.exclude ?? [],
     regions,
-    roleName: flags.roleName ?? setting?.roleName ?? DEFAULT_MEMBER_ROLE,
+    // settings.targets.roleName is the deployment's role; an operator assumes the read-only one.
+    roleName: flags.roleName ?? DEFAULT_OPERATOR_ROLE,
     concurrency: flags.concurrency ?? setting?.concurrency ?? DEFAULT_TARGET_CONCURRENCY,
   };
   const parsed = targetsSchema.safeParse(candidate);

@@ -21,6 +21,7 @@ const SERVICES = [
   'cloudwatch',
   'securityhub',
   'organizations',
+  'account',
 ] as const;
 
 /** An AWS action the function's code calls, `service:Action`. */

@@ -11,6 +11,8 @@ export const manifest: FunctionManifest = {
     'organizations:ListAccountsForParent',
     'organizations:ListOrganizationalUnitsForParent',
     'organizations:ListRoots',
+    // The deployment's own enabled regions (all-enabled), with its own role: no member role there.
+    'account:ListRegions',
   ],
   stateKeys: [],
   memberAccess: true,

@@ -169,14 +169,19 @@ export interface TargetResolverDeps {
   /** The app's own options (region, endpoint, retries): Organizations is called with them. */
   options: AwsClientOptions;
   credentials: MemberCredentials;
+  /** The deployment's own account: read with its own credentials (no member role needed there). */
+  home?: string;
 }
 
-/** The regions `account` has enabled, read with its own credentials. */
+/** The regions `account` has enabled, read with its own credentials (the deployment's own, at home). */
 async function enabledRegions(account: string, deps: TargetResolverDeps): Promise<string[]> {
-  const credentials = deps.credentials.of(account);
+  const credentials = account === deps.home ? undefined : deps.credentials.of(account);
   // Assumed first, so a denied role fails as the AssumeRole it is, not as a ListRegions.
-  await credentials();
-  const client = createClient(AccountClient, { ...deps.options, credentials });
+  await credentials?.();
+  const client = createClient(AccountClient, {
+    ...deps.options,
+    ...(credentials === undefined ? {} : { credentials }),
+  });
   const regions: string[] = [];
   await awsCall(`Account ListRegions ${account}`, async () => {
     const input = { RegionOptStatusContains: ['ENABLED' as const, 'ENABLED_BY_DEFAULT' as const] };

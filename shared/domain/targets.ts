@@ -23,6 +23,8 @@ export interface Target {
 
 /** The role the member-access stack creates unless told otherwise. */
 export const DEFAULT_MEMBER_ROLE = 'elasticache-guardrails-member';
+/** The read-only role the member-access stack creates for operators (the CLI's default). */
+export const DEFAULT_OPERATOR_ROLE = 'elasticache-guardrails-operator';
 /** Targets scanned at once unless told otherwise. */
 export const DEFAULT_TARGET_CONCURRENCY = 10;
 /** The fewest and most targets scanned at once (the policy's `concurrency`, `--concurrency`). */
@@ -79,12 +81,15 @@ export interface TargetSpec {
   ouPaths?: boolean;
 }
 
-/** What STS takes as an external id (AssumeRole `ExternalId`): 2 to 1224 of these characters. */
-export const EXTERNAL_ID_PATTERN = /^[\w+=,.@:/-]{2,1224}$/;
+/**
+ * An external id: the characters STS takes (AssumeRole `ExternalId`), at least 16 of them as the
+ * member-access stack's `ExternalId` parameter requires (the same pattern), at most STS's 1224.
+ */
+export const EXTERNAL_ID_PATTERN = /^[\w+=,.@:/-]{16,1224}$/;
+/** What {@link EXTERNAL_ID_PATTERN} asks, in words (the value itself is never repeated). */
+export const EXTERNAL_ID_RULE = 'expected 16 to 1224 letters, digits or +=,.@:/- (value not shown)';
 /** The external id, refused without repeating it: it is a secret. */
-export const externalIdSchema = z.string().regex(EXTERNAL_ID_PATTERN, {
-  error: 'expected 2 to 1224 letters, digits or +=,.@:/- (value not shown)',
-});
+export const externalIdSchema = z.string().regex(EXTERNAL_ID_PATTERN, { error: EXTERNAL_ID_RULE });
 
 /** How the app reaches a member account. The external id is a deployment secret: never logged. */
 export interface MemberAccess {

@@ -82,7 +82,7 @@ export async function listTargets(deps: TargetListDeps, policy: Policy): Promise
     return { targets: [deps.home], failed: [], skipped: [], concurrency: 1 };
   const resolved = await resolveTargets(
     { ...setting, ouPaths: selectsOnOus(policy) },
-    { options: deps.aws, credentials: deps.members },
+    { options: deps.aws, credentials: deps.members, home: deps.home.account },
   );
   return {
     targets: resolved.targets,

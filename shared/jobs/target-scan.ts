@@ -141,9 +141,9 @@ export async function scanTarget(
     throw new InputValidationError(
       `target: account ${target.account} is not this deployment's (${deps.home.account}) and the policy names no targets (settings.targets)`,
     );
-  // The deployment's own account and region: its own role, whether or not a member role exists there.
+  // The deployment's own account, in any region: its own role, whether or not a member role exists there.
   const options =
-    deps.members === undefined || sameTarget(target, deps.home)
+    deps.members === undefined || target.account === deps.home.account
       ? { ...deps.aws, region: target.region }
       : deps.members.clientOptions(target, deps.aws);
   const clients = createFleetClients(options);

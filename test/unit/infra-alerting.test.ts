@@ -5,9 +5,9 @@
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { PSEUDO_PARAMETERS } from '../../infra/local/emulator/iam-policy.js';
 import { DETAIL_TYPES, EVENT_SOURCE } from '../../shared/aws/notify.js';
 import { matchesPattern } from '../event-pattern.js';
-import { PSEUDO_PARAMETERS } from '../iam-evaluation.js';
 
 const require = createRequire(import.meta.url);
 const { buildResources } = require('../../infra/serverless.cjs') as {

@@ -5,8 +5,8 @@
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { evaluate, type PolicyStatement, resolveValue } from '../../infra/local/emulator/iam-policy.js';
 import { EVENT_PATTERNS as patterns } from '../../shared/aws/event-patterns.js';
-import { evaluate, type PolicyStatement, resolveValue } from '../iam-evaluation.js';
 
 const require = createRequire(import.meta.url);
 const { buildResources } = require('../../infra/serverless.cjs') as {

@@ -1,13 +1,8 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { evaluate, type PolicyStatement, type Request } from '../../infra/local/emulator/iam-policy.js';
 import { CHECKS, checkPermissions } from '../../shared/domain/checks/registry.js';
-import {
-  evaluate,
-  type PolicyStatement,
-  type Request,
-  TAG_ON_CREATE,
-  TAG_SOMEONE_ELSES_SNAPSHOT,
-} from '../iam-evaluation.js';
+import { TAG_ON_CREATE, TAG_SOMEONE_ELSES_SNAPSHOT } from '../iam-requests.js';
 import { FUNCTIONS, manifestOf } from '../manifests.js';
 
 interface Statement {

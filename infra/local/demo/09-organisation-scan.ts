@@ -23,7 +23,6 @@ import type { Narration } from './narration.js';
 const MEMBERS = memberAccounts(4);
 const ACCOUNTS = [CENTRAL_ACCOUNT, ...MEMBERS];
 /** The deployment's own account and region: scanned with its own role. */
-const HOME_TARGET = `${CENTRAL_ACCOUNT}/${SANDBOX_REGIONS[0]}`;
 const REGIONS = SANDBOX_REGIONS.slice(0, 2);
 const [DENIED = '', DISABLED = ''] = MEMBERS.slice(1);
 const DISABLED_REGION = REGIONS[1] ?? '';
@@ -78,7 +77,7 @@ function requestsByTarget(emulator: Emulator) {
   for (const entry of emulator.faults.log.filter((item) => TARGET_SERVICES.has(item.service))) {
     const name = `${entry.account}/${entry.region}`;
     counts.set(name, (counts.get(name) ?? 0) + 1);
-    if (name === HOME_TARGET) home += 1;
+    if (entry.account === CENTRAL_ACCOUNT) home += 1;
     if (emulator.accounts.issued(entry.accessKeyId)?.account !== entry.account) continue;
     own += 1;
     keys.set(entry.account, new Set([...(keys.get(entry.account) ?? []), entry.accessKeyId ?? '']));
@@ -127,10 +126,10 @@ function showFailures(demo: Narration, run: OrgScanRun) {
 function showKeys(demo: Narration, emulator: Emulator, requests: ReturnType<typeof requestsByTarget>) {
   const perAccount = [...requests.keys.values()].map((keys) => keys.size);
   demo.line(
-    `${requests.own} of ${requests.total - requests.home} requests to the other targets signed with a key STS issued for the target's own account: ${sum(perAccount)} keys for ${perAccount.length} accounts (an account's regions share its key)`,
+    `${requests.own} of ${requests.total - requests.home} requests to the member targets signed with a key STS issued for the target's own account: ${sum(perAccount)} keys for ${perAccount.length} accounts (an account's regions share its key)`,
   );
   demo.line(
-    `${requests.home} requests to the deployment's own target (${HOME_TARGET}) with its own role, no AssumeRole`,
+    `${requests.home} requests to the deployment's own account (${CENTRAL_ACCOUNT}, every region) with its own role, no AssumeRole`,
   );
   const assumed = emulator.faults.log.filter((entry) => entry.action === 'AssumeRole');
   const refused = assumed.filter((entry) => entry.fault !== undefined);

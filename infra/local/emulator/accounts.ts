@@ -5,6 +5,7 @@
  * temporary keys STS issued.
  */
 import type { Clock } from './clock.js';
+import { MemberStack } from './member-stack.js';
 import type { MigrationBackend } from './migration.js';
 import { ElastiCacheModel } from './model.js';
 
@@ -63,6 +64,17 @@ export interface AccessSettings {
   securityHubOff?: RegionOfAccount[];
   /** When set, `AssumeRole` without this `ExternalId` is `AccessDenied`. */
   externalId?: string;
+  /**
+   * infra/member-access.yaml deployed in every served account with these parameters: from then
+   * on `AssumeRole` is allowed only into a role the stack created, whose trust the caller meets.
+   * `null` removes it (any role of a served account is assumable again).
+   */
+  memberStack?: Record<string, string> | null;
+  /**
+   * Base access key ids that stand for other principals than the sandbox user (an operator's
+   * IAM Identity Center role, a stranger's role), by the principal's IAM ARN.
+   */
+  principals?: Record<string, string>;
 }
 
 /** A temporary key STS issued (the secret is not kept: the emulator does not check signatures). */
@@ -78,6 +90,14 @@ export interface IssuedKey {
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
+const PRINCIPAL_ARN = /^arn:aws:iam::(\d{12}):(?:role|user)\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
+
+/** A principal a base key stands for: its IAM ARN, its account, and the ARN STS names its session by. */
+export interface Principal {
+  principalArn: string;
+  account: string;
+  sessionArn: string;
+}
 const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 function checkedList(field: string, value: unknown, pattern: RegExp): string[] {
@@ -98,6 +118,13 @@ function checkedPairs(field: string, value: unknown): RegionOfAccount[] {
   return pairs as RegionOfAccount[];
 }
 
+function checkedPrincipals(value: unknown): Record<string, string> {
+  const entries = typeof value === 'object' && value !== null ? Object.entries(value) : [];
+  if (Array.isArray(value) || entries.some(([, arn]) => typeof arn !== 'string' || !PRINCIPAL_ARN.test(arn)))
+    throw new Error('access.principals must map access key ids to IAM role or user ARNs');
+  return Object.fromEntries(entries) as Record<string, string>;
+}
+
 export interface AccountsOptions {
   clock: Clock;
   migration: MigrationBackend;
@@ -109,12 +136,16 @@ export class Accounts {
   readonly accounts: readonly string[];
   readonly regions: readonly string[];
   readonly defaultRegion: string;
-  access: Required<Omit<AccessSettings, 'externalId'>> & Pick<AccessSettings, 'externalId'> = {
+  access: Required<Omit<AccessSettings, 'externalId' | 'memberStack'>> &
+    Pick<AccessSettings, 'externalId' | 'memberStack'> = {
     deny: [],
     throttle: [],
     disabledRegions: [],
     securityHubOff: [],
+    principals: {},
   };
+  /** The deployed member-access stack (`access.memberStack`), if any. */
+  memberStack: MemberStack | undefined;
   readonly #fleets = new Map<string, ElastiCacheModel>();
   readonly #keys = new Map<string, IssuedKey>();
 
@@ -182,6 +213,24 @@ export class Accounts {
         throw new Error('access.externalId must be a string');
       this.access.externalId = settings.externalId;
     }
+    if (settings.principals !== undefined) this.access.principals = checkedPrincipals(settings.principals);
+    if (settings.memberStack !== undefined) {
+      const defaults = { centralAccount: CENTRAL_ACCOUNT, region: this.defaultRegion };
+      this.memberStack =
+        settings.memberStack === null ? undefined : new MemberStack(settings.memberStack, defaults);
+      this.access.memberStack = settings.memberStack ?? undefined;
+    }
+  }
+
+  /** The principal a base key stands for (`access.principals`), if it names one. */
+  principalOf(accessKeyId: string | undefined): Principal | undefined {
+    const principalArn = accessKeyId === undefined ? undefined : this.access.principals[accessKeyId];
+    const [, account = '', name = ''] = PRINCIPAL_ARN.exec(principalArn ?? '') ?? [];
+    if (principalArn === undefined) return undefined;
+    const sessionArn = principalArn.includes(':role/')
+      ? `arn:aws:sts::${account}:assumed-role/${name}/operator`
+      : principalArn;
+    return { principalArn, account, sessionArn };
   }
 
   /** What `/_control/accounts` answers. */
@@ -191,6 +240,8 @@ export class Accounts {
       regions: this.regions,
       defaultRegion: this.defaultRegion,
       ...this.access,
+      // The parameters hold the external id: a secret, not echoed.
+      memberStack: this.access.memberStack === undefined ? undefined : 'deployed',
     };
   }
 

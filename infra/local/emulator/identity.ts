@@ -1,7 +1,7 @@
 /**
  * Who is calling, read from the SigV4 `Authorization` header: the access key id picks the
- * account (a key STS issued: the account it was issued for; any other key: the central
- * account), the signing region picks the region. The emulator does not check signatures;
+ * account (a key STS issued: the account it was issued for; a key `access.principals` names:
+ * that principal's account; any other key: the central account), the signing region picks the region. The emulator does not check signatures;
  * it refuses what AWS would refuse before a request reaches the service: an expired or
  * mismatched temporary key, and a region the account has not enabled.
  */
@@ -9,9 +9,10 @@ import type { IncomingMessage } from 'node:http';
 import { type Accounts, type Caller, CENTRAL_ACCOUNT } from './accounts.js';
 import type { Clock } from './clock.js';
 import type { FaultInjector } from './faults.js';
+import { elastiCacheRequest } from './member-stack.js';
 import type { ElastiCacheModel } from './model.js';
 import type { Organization } from './organizations.js';
-import { QueryFault } from './protocol.js';
+import { type Params, QueryFault } from './protocol.js';
 import type { SecurityHubFindings } from './security-hub.js';
 import type { CaptureSinks } from './sinks.js';
 
@@ -54,7 +55,10 @@ export function signingScope(
 export function resolveCaller(request: IncomingMessage, accounts: Accounts): Caller {
   const scope = signingScope(request.headers.authorization);
   if (scope === undefined) return { account: CENTRAL_ACCOUNT, region: accounts.defaultRegion };
-  const account = accounts.issued(scope.accessKeyId)?.account ?? CENTRAL_ACCOUNT;
+  const account =
+    accounts.issued(scope.accessKeyId)?.account ??
+    accounts.principalOf(scope.accessKeyId)?.account ??
+    CENTRAL_ACCOUNT;
   return { account, region: scope.region, accessKeyId: scope.accessKeyId };
 }
 
@@ -98,4 +102,21 @@ export function refusalFault(refusal: Refusal, protocol: Protocol): QueryFault {
     INVALID_TOKEN,
     403,
   );
+}
+
+/**
+ * Refuse an ElastiCache request signed with a key of a role the deployed member stack created,
+ * when the role's policies do not allow it (`AccessDenied`, as IAM answers).
+ */
+export function refuseUnpermitted(accounts: Accounts, caller: Caller, action: string, params: Params): void {
+  const issued = accounts.issued(caller.accessKeyId);
+  const roleName = issued?.roleArn.split('/').at(-1);
+  if (issued === undefined || roleName === undefined || accounts.memberStack === undefined) return;
+  const request = elastiCacheRequest(action, params, caller.account, caller.region);
+  if (accounts.memberStack.permits(caller.account, roleName, request) === false)
+    throw new QueryFault(
+      'AccessDenied',
+      `User: ${issued.assumedRoleArn} is not authorized to perform: ${request.action} on resource: ${request.resource}`,
+      403,
+    );
 }

@@ -12,7 +12,8 @@ import { QueryFault } from './protocol.js';
 
 export const ORGANIZATIONS_PREFIX = 'AWSOrganizationsV20161128.';
 export const ROOT_ID = 'r-sbx1';
-const ORGANIZATION_ID = 'o-sandbox0001';
+/** Every served account is a member of this organisation (`aws:PrincipalOrgID`). */
+export const ORGANIZATION_ID = 'o-sandbox0001';
 const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
 /** When every sandbox account joined (fixed, so answers are stable). */
 const JOINED = Date.UTC(2024, 0, 15) / 1000;

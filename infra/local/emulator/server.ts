@@ -18,6 +18,7 @@ import {
   type RestRoute,
   refusalFault,
   refusalOf,
+  refuseUnpermitted,
   resolveCaller,
   signingScope,
 } from './identity.js';
@@ -259,6 +260,7 @@ async function elastiCacheAnswer(
     );
   if (!isKnownAction(action))
     throw new QueryFault('InvalidAction', `The action ${action} is not valid for this web service.`);
+  refuseUnpermitted(parts.accounts, caller, action, params);
   return parts.accounts.fleetOf(caller.account, caller.region).handle(action, params);
 }
 

@@ -6,6 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Caller } from './accounts.js';
 import { type Accounts, CENTRAL_ACCOUNT, type IssuedKey } from './accounts.js';
+import type { Assumer } from './member-stack.js';
+import { ORGANIZATION_ID } from './organizations.js';
 import { escapeXml, type Params, QueryFault } from './protocol.js';
 
 export const STS_VERSION = '2011-06-15';
@@ -57,8 +59,28 @@ function keyId(prefix: string, length: number): string {
 /** The caller's ARN and user id, as GetCallerIdentity and AccessDenied messages name them. */
 function callerIdentity(caller: Caller, accounts: Accounts): { arn: string; id: string; account: string } {
   const issued = accounts.issued(caller.accessKeyId);
-  if (issued === undefined) return { ...BASE_USER, account: CENTRAL_ACCOUNT };
-  return { arn: issued.assumedRoleArn, id: issued.assumedRoleId, account: issued.account };
+  if (issued !== undefined)
+    return { arn: issued.assumedRoleArn, id: issued.assumedRoleId, account: issued.account };
+  const principal = accounts.principalOf(caller.accessKeyId);
+  if (principal !== undefined)
+    return { arn: principal.sessionArn, id: 'AROASANDBOXPRINCIPAL1:operator', account: principal.account };
+  return { ...BASE_USER, account: CENTRAL_ACCOUNT };
+}
+
+/** Who asks to assume a role: the role behind an issued key, a named principal, or the sandbox user. */
+function assumerOf(caller: Caller, accounts: Accounts, externalId: string | undefined): Assumer {
+  const issued = accounts.issued(caller.accessKeyId);
+  const principal = accounts.principalOf(caller.accessKeyId);
+  const { principalArn, account } =
+    issued !== undefined
+      ? { principalArn: issued.roleArn, account: issued.account }
+      : (principal ?? { principalArn: BASE_USER.arn, account: CENTRAL_ACCOUNT });
+  return {
+    principalArn,
+    account,
+    ...(accounts.accounts.includes(account) ? { orgId: ORGANIZATION_ID } : {}),
+    ...(externalId === undefined ? {} : { externalId }),
+  };
 }
 
 function assumeRole(params: Params, caller: Caller, accounts: Accounts, now: number): IssuedKey {
@@ -80,7 +102,9 @@ function assumeRole(params: Params, caller: Caller, accounts: Accounts, now: num
   const denied =
     !accounts.accounts.includes(account) ||
     access.deny.includes(account) ||
-    (access.externalId !== undefined && externalId !== access.externalId);
+    (access.externalId !== undefined && externalId !== access.externalId) ||
+    (accounts.memberStack !== undefined &&
+      !accounts.memberStack.trusts(account, roleName, assumerOf(caller, accounts, externalId)));
   if (denied) {
     const { arn } = callerIdentity(caller, accounts);
     throw new QueryFault(

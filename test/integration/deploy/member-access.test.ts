@@ -9,14 +9,17 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { evaluate, type PolicyStatement } from '../../../infra/local/emulator/iam-policy.js';
+import { MemberStack } from '../../../infra/local/emulator/member-stack.js';
+import { ACTIONS } from '../../../infra/local/emulator/model.js';
 import { EVENT_PATTERNS as patterns } from '../../../shared/aws/event-patterns.js';
 import type { EventPattern } from '../../../shared/domain/events.js';
 import {
-  evaluate,
-  type PolicyStatement,
-  TAG_ON_CREATE,
-  TAG_SOMEONE_ELSES_SNAPSHOT,
-} from '../../iam-evaluation.js';
+  DEFAULT_MEMBER_ROLE,
+  DEFAULT_OPERATOR_ROLE,
+  EXTERNAL_ID_PATTERN,
+} from '../../../shared/domain/targets.js';
+import { TAG_ON_CREATE, TAG_SOMEONE_ELSES_SNAPSHOT } from '../../iam-requests.js';
 
 const template = parse(
   readFileSync(new URL('../../../infra/member-access.yaml', import.meta.url), 'utf8'),
@@ -167,6 +170,72 @@ describe('Template: member account access', () => {
     for (const name of ['migration-finish', 'durability-upgrade', 'snapshot-cleanup', 'migration-preflight'])
       expect(admits(name), name).toBe(false);
     expect(JSON.stringify(template)).not.toMatch(/"Principal":\s*"\*"/);
+  });
+
+  it('gives operators a read-only role with the member role\u2019s reads, only with OperatorPrincipalArns', () => {
+    // Prepare: the stack in a member account, remediation on, with and without operators.
+    const parameters = {
+      OrganizationId: 'o-a1b2c3d4e5',
+      ExternalId: 'external-id-0123456789',
+      RemediationEnabled: 'true',
+    };
+    const defaults = { centralAccount: CENTRAL_ACCOUNT, region: 'eu-west-1' };
+    const sso = `arn:aws:iam::${CENTRAL_ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Operator_0123456789abcdef`;
+    const withOperators = new MemberStack(
+      { ...parameters, OperatorPrincipalArns: sso.replace(/_[0-9a-f]+$/, '_*') },
+      defaults,
+    );
+
+    // Act
+    const roles = withOperators.rolesIn(MEMBER_ACCOUNT);
+    const operator = roles.find((found) => found.name === DEFAULT_OPERATOR_ROLE);
+    const memberRole = roles.find((found) => found.name === DEFAULT_MEMBER_ROLE);
+
+    // Assess: no operator role without operators; the operator's reads are the member role's.
+    expect(new MemberStack(parameters, defaults).rolesIn(MEMBER_ACCOUNT).map((found) => found.name)).toEqual([
+      DEFAULT_MEMBER_ROLE,
+    ]);
+    expect(actions(operator?.permissions ?? [])).toEqual(actions(reads));
+    const changing = Object.keys(ACTIONS).filter((action) => !/^(Describe|List)/.test(action));
+    for (const action of changing) {
+      const request = {
+        action: `elasticache:${action}`,
+        resource: `arn:aws:elasticache:eu-west-1:${MEMBER_ACCOUNT}:replicationgroup:orders`,
+        context: {
+          'elasticache:CreateAction': 'CreateSnapshot',
+          'aws:RequestTag/guardrails:managed': 'true',
+        },
+      };
+      expect(evaluate(operator?.permissions ?? [], request), action).not.toBe('allowed');
+    }
+    expect(
+      evaluate(memberRole?.permissions ?? [], {
+        action: 'elasticache:ModifyReplicationGroup',
+        resource: `arn:aws:elasticache:eu-west-1:${MEMBER_ACCOUNT}:replicationgroup:orders`,
+      }),
+    ).toBe('allowed');
+    // Trusted: the named permission set inside the organisation with the external id, nobody else.
+    const assumer = {
+      principalArn: sso,
+      account: CENTRAL_ACCOUNT,
+      orgId: 'o-a1b2c3d4e5',
+      externalId: 'external-id-0123456789',
+    };
+    const trusts = (changes: object) =>
+      withOperators.trusts(MEMBER_ACCOUNT, DEFAULT_OPERATOR_ROLE, { ...assumer, ...changes });
+    expect(trusts({})).toBe(true);
+    expect(trusts({ principalArn: sso.replace('_Operator_', '_Developer_') })).toBe(false);
+    expect(trusts({ orgId: 'o-other000001' })).toBe(false);
+    expect(trusts({ externalId: 'another-id-0123456789' })).toBe(false);
+    expect(withOperators.trusts(MEMBER_ACCOUNT, DEFAULT_MEMBER_ROLE, assumer)).toBe(false);
+  });
+
+  it('requires the external id the central side requires: the same pattern, 16 characters or more', () => {
+    const declared = (template as unknown as { Parameters: Record<string, Record<string, unknown>> })
+      .Parameters.ExternalId;
+    expect(declared?.AllowedPattern).toBe(EXTERNAL_ID_PATTERN.source);
+    expect(declared?.MinLength).toBe(16);
+    expect(declared?.NoEcho).toBe(true);
   });
 
   it('creates the role once per account, in MemberRoleRegion (IAM is global), and forwards in every region', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluate, type PolicyStatement } from '../../../infra/local/emulator/iam-policy.js';
 import { DURATIONS } from '../../../infra/local/emulator/model.js';
 import { ROOT_ID } from '../../../infra/local/emulator/organizations.js';
 import { standInMigration, startStandIn } from '../../../infra/local/emulator/redis-migration.js';
@@ -13,7 +14,6 @@ import { UPGRADE_ASL } from '../../../infra/local/upgrade-workflow.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { READ_BACK } from '../../../shared/aws/mutation.js';
 import { createSnapshot } from '../../../shared/aws/snapshots.js';
-import { evaluate, type PolicyStatement } from '../../iam-evaluation.js';
 import { FUNCTIONS, manifestOf } from '../../manifests.js';
 import { groupState, legacyGroupState, REGION, type Stack, startStack } from '../harness.js';
 

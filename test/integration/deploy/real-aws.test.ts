@@ -14,8 +14,8 @@ import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { evaluate, type PolicyStatement } from '../../../infra/local/emulator/iam-policy.js';
 import { expectEvery } from '../../expect-every.js';
-import { evaluate, type PolicyStatement } from '../../iam-evaluation.js';
 import { FUNCTIONS, NODE_READERS } from '../../manifests.js';
 import {
   awsRegions,

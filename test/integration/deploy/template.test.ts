@@ -1,17 +1,12 @@
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { evaluate, type PolicyStatement, type Request } from '../../../infra/local/emulator/iam-policy.js';
 import { MIGRATION_ASL } from '../../../infra/local/migration-workflow.js';
 import { ORG_SCAN_ASL } from '../../../infra/local/org-scan-workflow.js';
 import { loadDefinition } from '../../../infra/local/step-functions.js';
 import { EVENT_PATTERNS } from '../../../shared/aws/event-patterns.js';
 import { checksAlertedByEvent } from '../../../shared/domain/checks/registry.js';
-import {
-  evaluate,
-  type PolicyStatement,
-  type Request,
-  TAG_ON_CREATE,
-  TAG_SOMEONE_ELSES_SNAPSHOT,
-} from '../../iam-evaluation.js';
+import { TAG_ON_CREATE, TAG_SOMEONE_ELSES_SNAPSHOT } from '../../iam-requests.js';
 import { FUNCTIONS, manifestOf } from '../../manifests.js';
 import { packageTemplate, type Resource } from './packaging.js';
 

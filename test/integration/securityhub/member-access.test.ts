@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { evaluate, type PolicyStatement } from '../../iam-evaluation.js';
+import { evaluate, type PolicyStatement } from '../../../infra/local/emulator/iam-policy.js';
 
 const template = parse(
   readFileSync(new URL('../../../infra/member-access.yaml', import.meta.url), 'utf8'),

@@ -321,6 +321,35 @@ describe('Function: resolveTargets', () => {
     expect(resolved.failures[0]?.target).toEqual({ account: '222222222222', region: '*' });
     expect(resolved.failures[0]?.failure.cause).toContain('cannot be assumed');
   });
+
+  it('lists the deployment\u2019s own enabled regions with its own credentials, no role assumed', async () => {
+    // Prepare: no member role in the central account.
+    sts
+      .on(AssumeRoleCommand)
+      .rejects(
+        Object.assign(new Error('not authorized to perform sts:AssumeRole'), { name: 'AccessDenied' }),
+      );
+    account.on(ListRegionsCommand).resolves({
+      Regions: [
+        { RegionName: 'us-east-1', RegionOptStatus: 'ENABLED_BY_DEFAULT' },
+        { RegionName: 'eu-west-1', RegionOptStatus: 'ENABLED_BY_DEFAULT' },
+      ],
+    });
+
+    // Act
+    const resolved = await resolveTargets(
+      { accounts: ['123456789012'], regions: ALL_ENABLED },
+      { options, credentials: members(), home: '123456789012' },
+    );
+
+    // Assess
+    expect(resolved.targets).toEqual([
+      { account: '123456789012', region: 'eu-west-1' },
+      { account: '123456789012', region: 'us-east-1' },
+    ]);
+    expect(resolved.failures).toEqual([]);
+    expect(sts.calls()).toHaveLength(0);
+  });
 });
 
 describe('Policy: settings.targets', () => {

@@ -158,7 +158,7 @@ describe('Command: scan over targets', () => {
       [`${DENIED}/eu-west-1`, 'AccessDenied'],
     ]);
     expect(errors[0]?.reason).toMatch(
-      /role arn:aws:iam::333333333333:role\/elasticache-guardrails-member cannot be assumed/,
+      /role arn:aws:iam::333333333333:role\/elasticache-guardrails-operator cannot be assumed/,
     );
     expect(findings.filter((finding) => finding.status === 'compliant')).toHaveLength(2);
     // Asked once for both regions of the account: a refusal is not asked again per region.

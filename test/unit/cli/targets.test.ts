@@ -3,7 +3,7 @@ import { externalIdOf, targetRunOf } from '../../../cli/targets.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import {
   ALL_ENABLED,
-  DEFAULT_MEMBER_ROLE,
+  DEFAULT_OPERATOR_ROLE,
   DEFAULT_TARGET_CONCURRENCY,
 } from '../../../shared/domain/targets.js';
 import { InputValidationError } from '../../../shared/runtime/errors.js';
@@ -55,7 +55,7 @@ describe('Function: targetRunOf', () => {
         regions: ['eu-west-1'],
       },
       own: false,
-      access: { roleName: DEFAULT_MEMBER_ROLE },
+      access: { roleName: DEFAULT_OPERATOR_ROLE },
       concurrency: DEFAULT_TARGET_CONCURRENCY,
     });
   });
@@ -81,7 +81,7 @@ describe('Function: targetRunOf', () => {
         org: true,
         ou: ['ou-abcd-12345678', 'r-ab12'],
         regions: ['all'],
-        externalId: 'ext-0123456789',
+        externalId: 'ext-0123456789-0123456789abcdef',
         concurrency: 3,
       },
       plain,
@@ -89,7 +89,7 @@ describe('Function: targetRunOf', () => {
 
     expect(run).toMatchObject({
       spec: { organization: { ous: ['ou-abcd-12345678', 'r-ab12'] }, regions: ALL_ENABLED },
-      access: { roleName: DEFAULT_MEMBER_ROLE, externalId: 'ext-0123456789' },
+      access: { roleName: DEFAULT_OPERATOR_ROLE, externalId: 'ext-0123456789-0123456789abcdef' },
       concurrency: 3,
     });
   });
@@ -104,7 +104,7 @@ describe('Function: targetRunOf', () => {
         regions: ['eu-west-1', 'eu-central-1'],
       },
       own: false,
-      access: { roleName: 'org-reader' },
+      access: { roleName: DEFAULT_OPERATOR_ROLE },
       concurrency: 4,
     });
   });
@@ -122,7 +122,7 @@ describe('Function: targetRunOf', () => {
         exclude: ['999999999999'],
         regions: ['us-east-1'],
       },
-      access: { roleName: 'org-reader' },
+      access: { roleName: DEFAULT_OPERATOR_ROLE },
       concurrency: 2,
     });
   });
@@ -165,13 +165,16 @@ describe('Function: targetRunOf', () => {
   it('takes the environment\u2019s external id for member accounts only, and names it when malformed', () => {
     const members = { accounts: ['111111111111'], regions: ['eu-west-1'] };
 
-    expect(targetRunOf(members, plain, { externalId: 'env-0123456789' })?.access.externalId).toBe(
-      'env-0123456789',
-    );
-    expect(targetRunOf({ regions: ['eu-west-1'] }, plain, { externalId: 'env-0123456789' })?.access).toEqual({
-      roleName: DEFAULT_MEMBER_ROLE,
+    expect(
+      targetRunOf(members, plain, { externalId: 'env-0123456789-0123456789abcdef' })?.access.externalId,
+    ).toBe('env-0123456789-0123456789abcdef');
+    expect(
+      targetRunOf({ regions: ['eu-west-1'] }, plain, { externalId: 'env-0123456789-0123456789abcdef' })
+        ?.access,
+    ).toEqual({
+      roleName: DEFAULT_OPERATOR_ROLE,
     });
-    expect(targetRunOf({}, plain, { externalId: 'env-0123456789' })).toBeUndefined();
+    expect(targetRunOf({}, plain, { externalId: 'env-0123456789-0123456789abcdef' })).toBeUndefined();
     expect(problemOf(() => targetRunOf(members, plain, { externalId: 'has spaces' }))).toMatch(
       /^\$GUARDRAILS_EXTERNAL_ID: expected/,
     );
@@ -187,10 +190,10 @@ describe('Function: targetRunOf', () => {
 
 describe('Function: externalIdOf', () => {
   it('finds the external id in either spelling, the last one winning, else in the environment', () => {
-    const env = { GUARDRAILS_EXTERNAL_ID: 'from-env' };
+    const env = { GUARDRAILS_EXTERNAL_ID: 'from-env-0123456789abcdef' };
     expect(externalIdOf(['scan', '--external-id', 'one'], env)).toBe('one');
     expect(externalIdOf(['scan', '--external-id=one', '--external-id=two'], env)).toBe('two');
-    expect(externalIdOf(['scan', '--regions', 'eu-west-1'], env)).toBe('from-env');
+    expect(externalIdOf(['scan', '--regions', 'eu-west-1'], env)).toBe('from-env-0123456789abcdef');
     expect(externalIdOf(['scan', '--regions', 'eu-west-1'], {})).toBeUndefined();
   });
 });

@@ -33,6 +33,22 @@ describe('Constant: MEMBER_ENV', () => {
     expect(() => parseEnv(MEMBER_ENV, { MEMBER_ROLE_NAME: 'member/*' })).toThrow(/MEMBER_ROLE_NAME: /);
   });
 
+  it('rejects an external id shorter than the member stack requires (16), naming the variable and not the value', () => {
+    // Act
+    const refused = (() => {
+      try {
+        parseEnv(MEMBER_ENV, { MEMBER_EXTERNAL_ID: 'short-s3cr3t' });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    })();
+
+    // Assess
+    expect(refused).toMatch(/MEMBER_EXTERNAL_ID: expected 16 to 1224/);
+    expect(refused).not.toContain('s3cr3t');
+  });
+
   it('rejects an external id STS would refuse, naming the variable and not the value', () => {
     // Act
     const refused = (() => {
@@ -45,7 +61,7 @@ describe('Constant: MEMBER_ENV', () => {
     })();
 
     // Assess
-    expect(refused).toMatch(/MEMBER_EXTERNAL_ID: expected 2 to 1224/);
+    expect(refused).toMatch(/MEMBER_EXTERNAL_ID: expected 16 to 1224/);
     expect(refused).not.toContain('s3cr3t');
   });
 });
@@ -61,10 +77,13 @@ describe('Function: memberAccessOf', () => {
 
   it("takes the policy's role name when the deployment names none", () => {
     // Act
-    const access = memberAccessOf({ MEMBER_EXTERNAL_ID: 'external-0123' }, withTargets('policy-role'));
+    const access = memberAccessOf(
+      { MEMBER_EXTERNAL_ID: 'external-0123-0123456789abcdef' },
+      withTargets('policy-role'),
+    );
 
     // Assess
-    expect(access).toEqual({ roleName: 'policy-role', externalId: 'external-0123' });
+    expect(access).toEqual({ roleName: 'policy-role', externalId: 'external-0123-0123456789abcdef' });
   });
 
   it('takes the default role when neither names one, with or without a policy', () => {

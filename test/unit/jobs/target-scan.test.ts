@@ -30,7 +30,10 @@ const aws = { region: 'us-east-1', maxAttempts: 1 };
 function deps(): TargetScanDeps {
   return {
     home: { account: '123456789012', region: 'us-east-1' },
-    members: new MemberCredentials({ roleName: 'guardrails-member', externalId: 'very-secret-id' }, aws),
+    members: new MemberCredentials(
+      { roleName: 'guardrails-member', externalId: 'very-secret-id-0123456789abcdef' },
+      aws,
+    ),
     aws,
     store: new StateStore('guardrails-test', aws),
     events: new EventPublisher(undefined, aws),
@@ -59,9 +62,27 @@ describe('Function: scanTarget', () => {
     expect(result).toMatchObject({ target: TARGET, status: 'failed', findings: { error: 1 }, alerts: 0 });
     expect(result.error?.observed).toBe('AccessDenied');
     expect(result.error?.reason).toContain(`the role ${ROLE} cannot be assumed`);
-    expect(result.error?.reason).not.toContain('very-secret-id');
-    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, { RoleArn: ROLE, ExternalId: 'very-secret-id' });
+    expect(result.error?.reason).not.toContain('very-secret-id-0123456789abcdef');
+    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
+      RoleArn: ROLE,
+      ExternalId: 'very-secret-id-0123456789abcdef',
+    });
     expect(elasticache).not.toHaveReceivedCommand(DescribeReplicationGroupsCommand);
+  });
+
+  it('reads the deployment\u2019s own account in another of its regions with its own credentials, no role assumed', async () => {
+    // Prepare: no member role in the central account.
+    sts.on(AssumeRoleCommand).rejects(failure('AccessDenied', 'not authorized to perform sts:AssumeRole'));
+    elasticache.on(DescribeReplicationGroupsCommand).resolves({ ReplicationGroups: [] });
+    const own = { account: '123456789012', region: 'eu-west-1' };
+
+    // Act
+    const { result } = await scanTarget(deps(), { policy: POLICY, dryRun: true }, own);
+
+    // Assess: the fleet was read (later steps need more than this mock answers), no role assumed.
+    expect(result.error?.observed).not.toBe('AccessDenied');
+    expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);
+    expect(elasticache).toHaveReceivedCommand(DescribeReplicationGroupsCommand);
   });
 
   it('names STS throttling as the cause when AssumeRole is throttled', async () => {
