@@ -52,7 +52,7 @@ async function walkTree(
     seen.add(parent);
     try {
       const unit = await listUnit(organizations, parent);
-      for (const page of unit.accounts) take(page, path);
+      take({ Accounts: unit.accounts }, path);
       for (const child of unit.children) pending.push([...path, child]);
     } catch (error) {
       if (!(error instanceof AwsCallError)) throw error;
@@ -62,13 +62,13 @@ async function walkTree(
   return { units, seen };
 }
 
-/** One OU's accounts (pages) and child OUs, read whole before any is taken: a failure takes none. */
+/** One OU's accounts and child OUs, read whole before any is taken: a failure takes none. */
 async function listUnit(organizations: OrganizationsClient, ParentId: string) {
-  const accounts: Array<{ Accounts?: Account[] }> = [];
+  const accounts: Account[] = [];
   const children: string[] = [];
   await awsCall(`Organizations ListAccountsForParent ${ParentId}`, async () => {
     for await (const page of paginateListAccountsForParent({ client: organizations }, { ParentId }))
-      accounts.push(page);
+      accounts.push(...(page.Accounts ?? []));
   });
   await awsCall(`Organizations ListOrganizationalUnitsForParent ${ParentId}`, async () => {
     for await (const page of paginateListOrganizationalUnitsForParent(

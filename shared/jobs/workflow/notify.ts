@@ -10,6 +10,9 @@ import { createLogger } from '../../runtime/logger.js';
 
 const logger = createLogger('workflow-events');
 
+/** Rounds of PutEvents for a step's events, each with the SDK's own retries. */
+const DELIVERY_ROUNDS = 4;
+
 /** What a workflow step sends its events with. */
 export type StepEvents = Pick<EventPublisher, 'deliver'>;
 
@@ -41,13 +44,21 @@ export function workflowEvent(
 }
 
 /**
- * Send a step's events; what EventBridge does not take is logged, not thrown.
+ * Send a step's events, offering again what EventBridge refused (up to DELIVERY_ROUNDS rounds);
+ * what it still does not take is logged, not thrown.
  *
  * @example
  * await notify(deps.events, [workflowEvent(DETAIL_TYPES.migrationStep, execution, 'migration-started', detail)]);
  */
 export async function notify(events: StepEvents, sent: readonly WorkflowEvent[]): Promise<void> {
-  const { failed } = await events.deliver(sent);
+  let failed: Awaited<ReturnType<StepEvents['deliver']>>['failed'] = [];
+  let pending: readonly WorkflowEvent[] = sent;
+  // A PutEvents call changes nothing of ours and consumers drop repeats by id: what EventBridge
+  // refused (throttled) is offered again, a bounded number of rounds, before it is given up.
+  for (let round = 0; round < DELIVERY_ROUNDS && pending.length > 0; round += 1) {
+    ({ failed } = await events.deliver(pending));
+    pending = failed.map(({ event }) => event as WorkflowEvent);
+  }
   if (failed.length === 0) return;
   logger.warn('workflow events not delivered: EventBridge did not take them; the step goes on', {
     events: failed.map(({ event, reason }) => ({ detailType: event.detailType, eventId: event.id, reason })),

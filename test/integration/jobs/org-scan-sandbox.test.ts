@@ -222,6 +222,7 @@ describe('Organisation scan: 12 accounts x 3 regions in the sandbox', () => {
         imported: findings.length,
         archived: 0,
         unchanged: 0,
+        superseded: 0,
         refused: 0,
       });
     }
