@@ -76,10 +76,11 @@ afterAll(async () => {
 });
 
 describe('The packed CLI, installed with --omit=dev', () => {
-  it('ships only the bundle, the default policy and the README', async () => {
+  it('ships only the bundle, the default policy, the README and the licence', async () => {
     const { stdout } = await run('tar', ['-tzf', tarball]);
 
     expect(stdout.trim().split('\n').sort()).toEqual([
+      'package/LICENSE',
       'package/README.md',
       `package/${CLI_BUNDLE}`,
       'package/infra/policy.default.yaml',
