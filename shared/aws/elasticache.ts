@@ -7,7 +7,6 @@ import {
   ListTagsForResourceCommand,
   ModifyReplicationGroupCommand,
   type ModifyReplicationGroupCommandInput,
-  paginateDescribeCacheClusters,
   paginateDescribeEvents,
   type ReplicationGroup,
   StartMigrationCommand,

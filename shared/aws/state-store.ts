@@ -12,13 +12,7 @@ import type * as z from 'zod';
 import { type AwsClientOptions, createClient } from './clients.js';
 import { AwsCallError, awsCall } from './errors.js';
 import { FindingStore } from './finding-store.js';
-import {
-  LEASE_PARTITION,
-  leaseItemSchema,
-  parseStored,
-  RECORD_KINDS,
-  type RecordKind,
-} from './state-keys.js';
+import { LEASE_PARTITION, leaseItemSchema, parseStored, type RecordKind } from './state-keys.js';
 
 export type { StoredFinding } from './state-keys.js';
 export { StoredDataError } from './state-keys.js';
