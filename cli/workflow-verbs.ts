@@ -15,7 +15,7 @@ import type {
 import { clip } from '../shared/runtime/echo.js';
 import { InputValidationError } from '../shared/runtime/errors.js';
 import { redact, redactText } from '../shared/runtime/redact.js';
-import { GROUP_ARGUMENT, parseGroupId, parseReason } from './arguments.js';
+import { GROUP_ARGUMENT, parseGroupId, parseReason, parseStateMachineArn } from './arguments.js';
 import type { CommandContext } from './commands/context.js';
 import { EXIT, emitResult, type OutputFlags, withOutput } from './io.js';
 import { type AwsFlags, awsOptions, cliEnv, stateStoreOf, tableName, withAws, withTable } from './options.js';
@@ -166,6 +166,37 @@ export function addDecisions(
         context,
       ),
     );
+}
+
+/**
+ * Adds `abort` to the workflow's command: `abort(context, group, reason)` stops the group's
+ * execution and says how; one row (group, result) for `--format` / `--output`.
+ */
+export function addAbort(
+  parent: CommandUnknownOpts,
+  workflow: Workflow,
+  verb: {
+    description: string;
+    abort: (runner: RunnerContext, context: CommandContext, group: string, reason: string) => Promise<string>;
+  },
+  context: CommandContext,
+): void {
+  withOutput(withTable(withAws(parent.command('abort'))), 'rows')
+    .description(verb.description)
+    .argument(...GROUP_ARGUMENT, parseGroupId)
+    .requiredOption('--reason <text>', 'why', parseReason)
+    .option(
+      '--state-machine-arn <arn>',
+      `the deployed state machine (default: $${workflow.arnVariable})`,
+      parseStateMachineArn,
+    )
+    .action(async (group, flags) => {
+      const runner = runnerContext(workflow, flags, context.io.stdout);
+      const said = await verb.abort(runner, context, group, flags.reason);
+      const row = { replicationGroupId: group, result: said };
+      await emitResult({ text: `${said}\n`, rows: [row], columns: Object.keys(row) }, flags, context.io);
+      context.exit.code = EXIT.compliant;
+    });
 }
 
 /** One row of how a start ended, for `--format` / `--output`. */

@@ -20,13 +20,13 @@ import {
   parseApprovalTimeout,
   parseExecutionArn,
   parseGroupId,
-  parseReason,
   parseStateMachineArn,
 } from '../arguments.js';
 import { EXIT, emitResult, type OutputFlags, withOutput } from '../io.js';
 import { DEFAULT_POLICY_PATH, withAws, withTable } from '../options.js';
 import { type RunnerContext, WORKFLOWS } from '../workflow-runner.js';
 import {
+  addAbort,
   addDecisions,
   approvalOf,
   runnerContext as contextOf,
@@ -268,21 +268,14 @@ export function addMigration(parent: CommandUnknownOpts, context: CommandContext
     },
     context,
   );
-  withOutput(withTable(withAws(migration.command('abort'))), 'rows')
-    .description(
-      'Abort a running migration: an approval waiting is rejected; otherwise its execution is stopped (StopExecution, --state-machine-arn or $MIGRATION_STATE_MACHINE_ARN) under its lock, and a migration it started is stopped with Force=true. The snapshot is kept.',
-    )
-    .argument(...GROUP_ARGUMENT, parseGroupId)
-    .requiredOption('--reason <text>', 'why', parseReason)
-    .option(
-      '--state-machine-arn <arn>',
-      'the deployed state machine (default: $MIGRATION_STATE_MACHINE_ARN)',
-      parseStateMachineArn,
-    )
-    .action(async (group, flags) => {
-      const said = await abort(runnerContext(flags, context.io.stdout), context, group, flags.reason);
-      const row = { replicationGroupId: group, result: said };
-      await emitResult({ text: `${said}\n`, rows: [row], columns: Object.keys(row) }, flags, context.io);
-      context.exit.code = EXIT.compliant;
-    });
+  addAbort(
+    migration,
+    WORKFLOWS.migration,
+    {
+      description:
+        'Abort a running migration: an approval waiting is rejected; otherwise its execution is stopped (StopExecution, --state-machine-arn or $MIGRATION_STATE_MACHINE_ARN) under its lock, and a migration it started is stopped with Force=true. The snapshot is kept.',
+      abort,
+    },
+    context,
+  );
 }

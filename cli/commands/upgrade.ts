@@ -12,13 +12,7 @@ import { UPGRADE_ERRORS } from '../../shared/domain/workflow/index.js';
 import { stopUnderLock } from '../../shared/jobs/workflow/abort.js';
 import { clip } from '../../shared/runtime/echo.js';
 import { InputValidationError } from '../../shared/runtime/errors.js';
-import {
-  GROUP_ARGUMENT,
-  parseApprovalTimeout,
-  parseGroupId,
-  parseReason,
-  parseStateMachineArn,
-} from '../arguments.js';
+import { GROUP_ARGUMENT, parseApprovalTimeout, parseGroupId, parseStateMachineArn } from '../arguments.js';
 import { EXIT, emitResult, type OutputFlags, withOutput } from '../io.js';
 import { withAws, withTable } from '../options.js';
 import { type RunnerContext, WORKFLOWS } from '../workflow-runner.js';
@@ -197,21 +191,13 @@ export function addUpgrade(parent: CommandUnknownOpts, context: CommandContext):
     },
     context,
   );
-  withOutput(withTable(withAws(upgrade.command('abort'))), 'rows')
-    .description(
-      `Abort a running upgrade. An approval waiting is rejected (${UPGRADE_ERRORS.rejected}, the reason says aborted) and the execution releases the group. Otherwise its execution is stopped (StopExecution, --state-machine-arn or $UPGRADE_STATE_MACHINE_ARN): ${STOP_NOTE}.`,
-    )
-    .argument(...GROUP_ARGUMENT, parseGroupId)
-    .requiredOption('--reason <text>', 'why', parseReason)
-    .option(
-      '--state-machine-arn <arn>',
-      'the deployed state machine (default: $UPGRADE_STATE_MACHINE_ARN)',
-      parseStateMachineArn,
-    )
-    .action(async (group, flags) => {
-      const said = await abort(runnerContext(flags, context.io.stdout), context, group, flags.reason);
-      const row = { replicationGroupId: group, result: said };
-      await emitResult({ text: `${said}\n`, rows: [row], columns: Object.keys(row) }, flags, context.io);
-      context.exit.code = EXIT.compliant;
-    });
+  verbs.addAbort(
+    upgrade,
+    WORKFLOWS.upgrade,
+    {
+      description: `Abort a running upgrade. An approval waiting is rejected (${UPGRADE_ERRORS.rejected}, the reason says aborted) and the execution releases the group. Otherwise its execution is stopped (StopExecution, --state-machine-arn or $UPGRADE_STATE_MACHINE_ARN): ${STOP_NOTE}.`,
+      abort,
+    },
+    context,
+  );
 }
