@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Context } from 'aws-lambda';
 import { STATE_TABLE, startDynamo } from '../infra/local/dynamo.js';
-import { DURATIONS, type GroupState } from '../infra/local/emulator/model.js';
+import { DURATIONS, durableReadyGroup, type GroupState } from '../infra/local/emulator/model.js';
 import { startStandIn } from '../infra/local/emulator/redis-migration.js';
 import { type Emulator, startEmulator } from '../infra/local/emulator/server.js';
 import { MIGRATION_ASL, runMigrationLocally } from '../infra/local/migration-workflow.js';
@@ -26,29 +26,7 @@ import { REGION, round, rows } from './common.js';
 
 /** A durable-capable group (cluster mode, Multi-AZ, TLS, r7g, Valkey 9) with durability off. */
 function benchGroup(id: string, overrides: Partial<GroupState> = {}): GroupState {
-  return {
-    id,
-    description: 'bench',
-    engine: 'valkey',
-    engineVersion: '9.0',
-    status: 'available',
-    clusterMode: 'enabled',
-    shards: 1,
-    replicas: 1,
-    multiAZ: true,
-    tls: true,
-    atRestEncryptionEnabled: true,
-    durability: 'default',
-    effectiveDurability: 'disabled',
-    encrypted: true,
-    nodeType: 'cache.r7g.large',
-    dataTiering: false,
-    createdAt: Date.parse('2026-01-01T00:00:00Z'),
-    legacyApi: false,
-    pending: {},
-    tags: new Map([['env', 'prod']]),
-    ...overrides,
-  };
+  return durableReadyGroup(id, { description: 'bench', ...overrides });
 }
 
 const ENFORCE_POLICY = `version: 1

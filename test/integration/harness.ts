@@ -5,7 +5,7 @@
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { type LocalDynamo, STATE_TABLE, startDynamo } from '../../infra/local/dynamo.js';
-import type { GroupState } from '../../infra/local/emulator/model.js';
+import { durableReadyGroup, type GroupState } from '../../infra/local/emulator/model.js';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../infra/local/emulator/server.js';
 import { sentAlertLedger } from '../../shared/aws/alert-ledger.js';
 import { createFleetClients } from '../../shared/aws/clients.js';
@@ -84,29 +84,7 @@ export async function startStack(options: EmulatorOptions = {}): Promise<Stack> 
 
 /** A replication group that meets every durability requirement, durability off, unless overridden. */
 export function groupState(id: string, overrides: Partial<GroupState> = {}): GroupState {
-  return {
-    id,
-    description: 'test group',
-    engine: 'valkey',
-    engineVersion: '9.0',
-    status: 'available',
-    clusterMode: 'enabled',
-    shards: 2,
-    replicas: 1,
-    multiAZ: true,
-    tls: true,
-    atRestEncryptionEnabled: true,
-    durability: 'default',
-    effectiveDurability: 'disabled',
-    encrypted: true,
-    nodeType: 'cache.r7g.large',
-    dataTiering: false,
-    createdAt: Date.parse('2026-01-01T00:00:00Z'),
-    legacyApi: false,
-    pending: {},
-    tags: new Map([['env', 'prod']]),
-    ...overrides,
-  };
+  return durableReadyGroup(id, { description: 'test group', shards: 2, ...overrides });
 }
 
 /** Valkey 7.2, cluster mode disabled, one node, no failover, no TLS: every online step to durability. */

@@ -17,7 +17,7 @@ import { createLogger } from '../../../shared/runtime/logger.js';
 import { STATE_TABLE, startDynamo } from '../dynamo.js';
 import { Clock } from '../emulator/clock.js';
 import { seedFleet } from '../emulator/fleet.js';
-import type { GroupState } from '../emulator/model.js';
+import { durableReadyGroup, type GroupState } from '../emulator/model.js';
 import { localMigration } from '../emulator/redis-migration.js';
 import { startEmulator } from '../emulator/server.js';
 import type { Narration } from './narration.js';
@@ -85,7 +85,8 @@ export async function startDemoSandbox() {
     now,
   });
   const policy = parsePolicy(ENFORCE, 'enforce.yaml');
-  const group = (id: string, overrides: Partial<GroupState> = {}) => durableReadyGroup(id, clock, overrides);
+  const group = (id: string, overrides: Partial<GroupState> = {}) =>
+    durableReadyGroup(id, { createdAt: clock.now(), ...overrides });
   for (const id of ['cart-1', 'cart-2', 'cart-3']) emulator.model.putGroup(group(id));
   emulator.model.putGroup(
     group(LEGACY, {
@@ -126,32 +127,5 @@ export async function startDemoSandbox() {
       migration.close();
       await Promise.all([emulator.close(), dynamo.close()]);
     },
-  };
-}
-
-/** A Valkey group that can be made durable in place (cluster mode, Multi-AZ, TLS, r7g), durability off. */
-function durableReadyGroup(id: string, clock: Clock, overrides: Partial<GroupState>): GroupState {
-  return {
-    id,
-    description: id,
-    engine: 'valkey',
-    engineVersion: '9.0',
-    status: 'available',
-    clusterMode: 'enabled',
-    shards: 1,
-    replicas: 1,
-    multiAZ: true,
-    tls: true,
-    atRestEncryptionEnabled: true,
-    durability: 'default',
-    effectiveDurability: 'disabled',
-    encrypted: true,
-    nodeType: 'cache.r7g.large',
-    dataTiering: false,
-    createdAt: clock.now(),
-    legacyApi: false,
-    pending: {},
-    tags: new Map([['env', 'prod']]),
-    ...overrides,
   };
 }

@@ -14,7 +14,7 @@ import { type Params, QueryFault } from './protocol.js';
 import { scalingActions } from './scaling.js';
 import { serverlessActions } from './serverless.js';
 import { snapshotActions } from './snapshots.js';
-import { EmulatorState, type Handler } from './state.js';
+import { EmulatorState, type GroupState, type Handler } from './state.js';
 import { tagActions } from './tags.js';
 
 // What the sandbox, tests and benchmarks seed and wait for.
@@ -55,4 +55,35 @@ export class ElastiCacheModel extends EmulatorState {
   deleteReplicationGroup(params: Params): object {
     return deleteReplicationGroup(this, params);
   }
+}
+
+/**
+ * A group every durability prerequisite holds for (Valkey 9.0, cluster mode enabled, a replica,
+ * Multi-AZ, TLS, r7g, encrypted at rest) with durability not yet on: what the sandbox, the tests
+ * and the benchmarks seed, changed by `overrides`.
+ */
+export function durableReadyGroup(id: string, overrides: Partial<GroupState> = {}): GroupState {
+  return {
+    id,
+    description: id,
+    engine: 'valkey',
+    engineVersion: '9.0',
+    status: 'available',
+    clusterMode: 'enabled',
+    shards: 1,
+    replicas: 1,
+    multiAZ: true,
+    tls: true,
+    atRestEncryptionEnabled: true,
+    durability: 'default',
+    effectiveDurability: 'disabled',
+    encrypted: true,
+    nodeType: 'cache.r7g.large',
+    dataTiering: false,
+    createdAt: Date.parse('2026-01-01T00:00:00Z'),
+    legacyApi: false,
+    pending: {},
+    tags: new Map([['env', 'prod']]),
+    ...overrides,
+  };
 }
