@@ -6,7 +6,8 @@
  * and the member template trusts exactly the roles that assume the member role; the functions
  * that connect to cache nodes run in the VPC given; no rule waits for an event AWS never sends
  * or reacts to a failed call; the Distributed Map's role reaches its child executions; and
- * cfn-lint finds no error in the templates.
+ * cfn-lint finds no error in the templates; the deploy IAM policy covers both templates and osls;
+ * docs/operations.md lists every alarm.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -17,6 +18,16 @@ import { parse } from 'yaml';
 import { evaluate, type PolicyStatement } from '../../../infra/local/emulator/iam-policy.js';
 import { expectEvery } from '../../expect-every.js';
 import { FUNCTIONS, NODE_READERS } from '../../manifests.js';
+import {
+  allows,
+  handlerActions,
+  OSLS_FILES,
+  OSLS_IMPLIED,
+  OSLS_UNREACHED,
+  oslsActions,
+  policyActions,
+  readPolicy,
+} from './deploy-policy.js';
 import {
   awsRegions,
   type Packaged,
@@ -358,3 +369,59 @@ describe.skipIf(!CFN_LINT)(
     );
   },
 );
+
+describe('Deploy on real AWS: the deploy IAM policy (docs/deploy-policy.json)', () => {
+  const policy = readPolicy('docs/deploy-policy.json');
+  const osls = () =>
+    new Set(
+      [
+        ...OSLS_FILES.flatMap((file) =>
+          oslsActions(readFileSync(`${ROOT}/node_modules/osls/lib/plugins/aws/${file}`, 'utf8')),
+        ),
+        ...Object.keys(OSLS_IMPLIED),
+      ].filter((action) => OSLS_UNREACHED[action] === undefined),
+    );
+
+  it('allows every permission the resource handlers of each template resource type declare', () => {
+    for (const [name, template] of [
+      ['production', production.template],
+      ['organisation', organisation.template],
+    ] as const)
+      for (const [type, actions] of handlerActions(template))
+        expect(
+          [...actions].filter((action) => !allows(policy, action)),
+          `${name}: ${type}`,
+        ).toEqual([]);
+  });
+
+  it('allows every call osls makes to deploy, roll back and remove the stack', () => {
+    expect([...osls()].filter((action) => !allows(policy, action))).toEqual([]);
+  });
+
+  it('names no action that neither a template resource type nor osls needs', () => {
+    const needed = new Set([
+      ...osls(),
+      ...[production.template, organisation.template].flatMap((template) =>
+        [...handlerActions(template).values()].flatMap((actions) => [...actions]),
+      ),
+    ]);
+    expect([...policyActions(policy)].filter((action) => !needed.has(action))).toEqual([]);
+  });
+
+  it('fits in the inline policies of one role (10 240 characters, whitespace not counted)', () => {
+    expect(JSON.stringify(policy).length).toBeLessThanOrEqual(10_240);
+  });
+});
+
+describe('Deploy on real AWS: every alarm is in docs/operations.md', () => {
+  it('lists each alarm of the packaged templates by its logical id', () => {
+    const operations = readFileSync(`${ROOT}/docs/operations.md`, 'utf8');
+    for (const template of [production.template, organisation.template]) {
+      const alarms = Object.entries(template.Resources)
+        .filter(([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm')
+        .map(([id]) => id);
+      expect(alarms.length).toBeGreaterThan(0);
+      expect(alarms.filter((id) => !operations.includes(`\`${id}\``))).toEqual([]);
+    }
+  });
+});
