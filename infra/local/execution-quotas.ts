@@ -57,6 +57,7 @@ const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '',
 export class ExecutionQuotas {
   readonly #costs: Map<string, number>;
   #events = 0;
+  #largest = 0;
   failure: QuotaFailure | undefined;
 
   constructor(definition: { States: Record<string, AslState> }) {
@@ -68,9 +69,15 @@ export class ExecutionQuotas {
     return this.#events;
   }
 
+  /** The largest payload checked so far (execution input, a state's input or output, a task's result), in bytes. */
+  get largestPayload(): number {
+    return this.#largest;
+  }
+
   /** Fails the execution when `value` (what `where` names) is over 256 KiB; true when it is. */
   checkPayload(where: string, value: unknown): boolean {
     const size = bytes(value);
+    this.#largest = Math.max(this.#largest, size);
     if (size <= EXECUTION_QUOTAS.payloadBytes) return false;
     this.failure ??= {
       error: DATA_LIMIT_ERROR,

@@ -3,8 +3,8 @@
  * its `org-scan` tasks bound to the same listing and summary the deployed function runs, each
  * Map item to the same per-target run as the `target-scan` function, every AWS call sent to
  * the sandbox (one endpoint for every account and region: the emulator tells them apart by the
- * signing key and region), the state in dynalite. The Map runs its items inline here (see
- * step-functions.ts): the demo, the tests and the bench call {@link runOrgScan}.
+ * signing key and region), the state in dynalite. Each Map item is a child execution of its
+ * own (see step-functions.ts): the demo, the tests and the bench call {@link runOrgScan}.
  */
 import type { AwsClientOptions } from '../../shared/aws/clients.js';
 import { AlertPublisher, EventPublisher } from '../../shared/aws/notify.js';

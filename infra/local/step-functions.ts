@@ -3,11 +3,23 @@
  * handler chosen by the Lambda function name at the end of its `Resource`, Wait states take
  * no real time but advance the caller's clock by what they would have waited, every state
  * transition is counted, as Step Functions bills them, and the execution quotas hold
- * (execution-quotas.ts: 256 KiB per input and output, 25 000 history events).
+ * (execution-quotas.ts: 256 KiB per input and output, 25 000 history events). A Distributed
+ * Map's items run as child executions of their own, read from and written to S3 when it says
+ * so (distributed-map.ts).
  */
 import { readFileSync } from 'node:fs';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { parse } from 'yaml';
+import {
+  type ChildCounts,
+  type ChildOutcome,
+  checkDistributedMap,
+  type DistributedMapState,
+  distributedMapTask,
+  noChildren,
+  withoutMapFields,
+} from './distributed-map.js';
 import { ExecutionQuotas } from './execution-quotas.js';
 
 type Json = Parameters<StateMachine['run']>[0];
@@ -30,6 +42,16 @@ export interface LocalRunOptions {
   onTaskToken?: (token: string, stateName: string) => Promise<Json>;
   /** The execution's name (`$$.Execution.Name`). */
   executionName?: string;
+  /** The state machine role's S3 client: what a Distributed Map's ItemReader and ResultWriter use. */
+  s3?: S3Client;
+  /** Where a child execution counts itself (set by the runner for Distributed Map children). */
+  children?: ChildRuns;
+}
+
+/** The child executions of a run's Distributed Maps (nested ones too): counts by type, states entered. */
+export interface ChildRuns {
+  counts: ChildCounts;
+  states: string[];
 }
 
 /** Read an ASL file (JSON or YAML, anchors allowed) as a definition object. */
@@ -56,6 +78,10 @@ export interface LocalRunResult {
   transitions: number;
   /** History events the execution wrote, as execution-quotas.ts counts them. */
   historyEvents: number;
+  /** The largest input or output of the execution or one of its states, in bytes (the quota is 262 144). */
+  largestPayload: number;
+  /** Its Distributed Maps' child executions, counted apart (each has its own history and quotas). */
+  children: ChildRuns;
 }
 
 interface AslProcessor {
@@ -101,7 +127,73 @@ function valueAtPath(input: unknown, path: string): unknown {
 type LocalHandlers = {
   taskResourceLocalHandlers: Record<string, LocalTask>;
   retryIntervalOverrides: Record<string, number>;
+  children: ChildRuns;
 };
+
+const ARN_BASE = 'arn:aws:states:us-east-1:000000000000';
+
+/** One child execution of a Distributed Map: a run of its own, whose failure is its outcome. */
+async function runChild(
+  definition: { StartAt: string; States: Record<string, unknown> },
+  input: unknown,
+  name: string,
+  options: LocalRunOptions,
+  children: ChildRuns,
+): Promise<ChildOutcome> {
+  try {
+    const run = await runLocalStateMachine(definition as unknown as StateMachineDefinition, input as Json, {
+      ...options,
+      executionName: name,
+      children,
+    });
+    return { status: 'SUCCEEDED', output: run.output, transitions: run.transitions, states: run.states };
+  } catch (error) {
+    if (!(error instanceof ExecutionFailedError)) throw error;
+    const { states } = error;
+    return {
+      status: 'FAILED',
+      error: error.error,
+      cause: error.causeText,
+      transitions: states.length,
+      states,
+    };
+  }
+}
+
+/**
+ * A Distributed Map made a local task that runs the whole Map Run (distributed-map.ts): each
+ * item (or batch) is a child execution of its own, as on AWS. Checked before anything runs,
+ * its item states included.
+ */
+function localDistributedMap(
+  name: string,
+  state: AslState,
+  options: LocalRunOptions,
+  out: LocalHandlers,
+): AslState {
+  const map = state as unknown as DistributedMapState;
+  checkDistributedMap(name, map, options.s3);
+  localizeStates(map.ItemProcessor.States as Record<string, AslState>, options, {
+    ...out,
+    taskResourceLocalHandlers: {},
+    retryIntervalOverrides: {},
+  });
+  const task = withoutMapFields(state as AslState & Record<string, unknown>);
+  if ('Retry' in task) out.retryIntervalOverrides[name] = 0;
+  out.taskResourceLocalHandlers[name] = distributedMapTask(name, map, {
+    s3: options.s3,
+    runChild: (definition, input, child) => runChild(definition, input, child, options, out.children),
+    counts: out.children.counts,
+    childStates: out.children.states,
+    arnBase: ARN_BASE,
+    executionName: options.executionName ?? 'local',
+  }) as LocalTask;
+  return {
+    ...task,
+    Type: 'Task',
+    Resource: `${ARN_BASE.replace(':states:', ':lambda:')}:function:local-distributed-map`,
+  };
+}
 
 /** A Task state made runnable here: its local handler by the function it calls; retries do not wait. */
 function localTask(name: string, state: AslState, options: LocalRunOptions, out: LocalHandlers): AslState {
@@ -131,13 +223,13 @@ function localTask(name: string, state: AslState, options: LocalRunOptions, out:
 }
 
 /**
- * A Map state made runnable here: its item states made local too (handlers are found by state
- * name in nested executions as well), and a Distributed Map run inline. Locally every item runs
- * in this process with the same MaxConcurrency; what Distributed mode adds on AWS (a child
- * execution per item, ToleratedFailurePercentage) has no local meaning, and
- * aws-local-stepfunctions runs a Map's items inline whatever its mode.
+ * A Map state made runnable here: an inline Map's item states made local too (handlers are
+ * found by state name in nested executions as well); a Distributed Map runs as AWS runs it,
+ * one child execution per item or batch (localDistributedMap).
  */
-function localMap(state: AslState, options: LocalRunOptions, out: LocalHandlers): AslState {
+function localMap(name: string, state: AslState, options: LocalRunOptions, out: LocalHandlers): AslState {
+  if (state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED')
+    return localDistributedMap(name, state, options, out);
   const { ToleratedFailurePercentage, ToleratedFailureCount, ...inline } = state as AslState &
     Record<string, unknown>;
   const processor = state.ItemProcessor ?? state.Iterator;
@@ -152,7 +244,7 @@ function localMap(state: AslState, options: LocalRunOptions, out: LocalHandlers)
 /**
  * The definition's states made runnable here: Wait states become local tasks that advance the
  * caller's clock and return their input (time moves exactly between the tasks around them, with
- * no real sleeping), each Task calls its local handler, and Map states run their items inline.
+ * no real sleeping), each Task calls its local handler, and Map states run their items locally.
  */
 function localizeStates(
   original: Record<string, AslState>,
@@ -173,7 +265,7 @@ function localizeStates(
         return value;
       };
     } else if (state.Type === 'Task') states[name] = localTask(name, state, options, out);
-    else if (state.Type === 'Map') states[name] = localMap(state, options, out);
+    else if (state.Type === 'Map') states[name] = localMap(name, state, options, out);
     else states[name] = state;
   }
   return states;
@@ -181,7 +273,8 @@ function localizeStates(
 
 function localStates(definition: StateMachineDefinition, options: LocalRunOptions) {
   const original = (definition as unknown as { States: Record<string, AslState> }).States;
-  const out: LocalHandlers = { taskResourceLocalHandlers: {}, retryIntervalOverrides: {} };
+  const children = options.children ?? { counts: noChildren(), states: [] };
+  const out: LocalHandlers = { taskResourceLocalHandlers: {}, retryIntervalOverrides: {}, children };
   const states = localizeStates(original, options, out);
   return { states, ...out };
 }
@@ -198,14 +291,18 @@ export async function runLocalStateMachine(
   input: Json,
   options: LocalRunOptions,
 ): Promise<LocalRunResult> {
-  const { states, taskResourceLocalHandlers, retryIntervalOverrides } = localStates(definition, options);
+  const { states, taskResourceLocalHandlers, retryIntervalOverrides, children } = localStates(
+    definition,
+    options,
+  );
   const quotas = new ExecutionQuotas(definition as unknown as { States: Record<string, AslState> });
   const entered: string[] = [];
   const failed = () =>
     new ExecutionFailedError(quotas.failure?.error ?? '', quotas.failure?.cause ?? '', entered);
   if (quotas.checkPayload('the execution input', input)) throw failed();
   const machine = new StateMachine({ ...definition, States: states } as unknown as StateMachineDefinition, {
-    validationOptions: { checkArn: true },
+    // A child's definition was validated with its parent's.
+    validationOptions: options.children === undefined ? { checkArn: true } : { noValidate: true },
   });
   let abort = () => {};
   const execution = machine.run(input, {
@@ -215,7 +312,7 @@ export async function runLocalStateMachine(
     },
     context: {
       Execution: {
-        Id: `arn:aws:states:us-east-1:000000000000:execution:local:${options.executionName ?? 'local'}`,
+        Id: `${ARN_BASE}:execution:local:${options.executionName ?? 'local'}`,
         Name: options.executionName ?? 'local',
         Input: input,
         StartTime: new Date().toISOString(),
@@ -250,7 +347,14 @@ export async function runLocalStateMachine(
   }
   await watching;
   if (quotas.failure !== undefined || quotas.checkPayload('the execution output', output)) throw failed();
-  return { output, states: entered, transitions: entered.length, historyEvents: quotas.historyEvents };
+  return {
+    output,
+    states: entered,
+    transitions: entered.length,
+    historyEvents: quotas.historyEvents,
+    largestPayload: quotas.largestPayload,
+    children,
+  };
 }
 
 /**

@@ -13,6 +13,7 @@ import { elastiCacheRequest } from './member-stack.js';
 import type { ElastiCacheModel } from './model.js';
 import type { Organization } from './organizations.js';
 import { type Params, QueryFault } from './protocol.js';
+import type { S3Store } from './s3-store.js';
 import type { SecurityHubFindings } from './security-hub.js';
 import type { CaptureSinks } from './sinks.js';
 
@@ -26,12 +27,15 @@ export interface Parts {
   faults: FaultInjector;
   sinks: CaptureSinks;
   securityHub: SecurityHubFindings;
+  /** The sandbox's S3: buckets of every account. */
+  s3: S3Store;
 }
 
 /** A REST-JSON operation (`POST <path>`): its input is the JSON body, its result (or its promise) the JSON answer. */
 export type RestRoute = (parts: Parts, caller: Caller, input: Record<string, unknown>) => unknown;
 
-export type Protocol = 'query' | 'json';
+/** How a service speaks: AWS Query, JSON 1.x or REST-JSON, REST-XML (S3). */
+export type Protocol = 'query' | 'json' | 'rest-xml';
 
 /** `Credential=<AKID>/<date>/<region>/<service>/aws4_request` of a SigV4 header. */
 export function signingScope(
@@ -92,13 +96,13 @@ const EXPIRED_TOKEN = 'The security token included in the request is expired.';
 export function refusalFault(refusal: Refusal, protocol: Protocol): QueryFault {
   // 403 for both, as AWS's list of errors common to every service gives them.
   if (refusal === 'expired')
-    return new QueryFault(
-      protocol === 'query' ? 'ExpiredToken' : 'ExpiredTokenException',
-      EXPIRED_TOKEN,
-      403,
-    );
+    return new QueryFault(protocol !== 'json' ? 'ExpiredToken' : 'ExpiredTokenException', EXPIRED_TOKEN, 403);
   return new QueryFault(
-    protocol === 'query' ? 'InvalidClientTokenId' : 'UnrecognizedClientException',
+    protocol === 'query'
+      ? 'InvalidClientTokenId'
+      : protocol === 'json'
+        ? 'UnrecognizedClientException'
+        : 'InvalidAccessKeyId',
     INVALID_TOKEN,
     403,
   );

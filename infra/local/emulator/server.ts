@@ -1,32 +1,25 @@
 /**
  * The emulator's HTTP front: AWS Query for ElastiCache, STS and SNS; JSON 1.x for the
  * Resource Groups Tagging API, Organizations and the capture sinks; REST-JSON for the routes
- * in REST_ROUTES; and `/_control/*` (JSON) for tests, the demo and benchmarks. Each request
+ * in REST_ROUTES; REST-XML for S3 (requests signed for `s3`, s3.ts); and `/_control/*` (JSON) for tests, the demo and benchmarks. Each request
  * acts in the account and region its SigV4 credentials name (identity.ts). Binds 127.0.0.1 only.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type AccessSettings, Accounts, type Caller, CENTRAL_ACCOUNT, type Targets } from './accounts.js';
 import { Clock } from './clock.js';
 import { controlAnswer } from './controls.js';
-import { FaultInjector, type FaultSettings, type LoggedRequest, type PickedFault } from './faults.js';
-import {
-  type Parts,
-  type Protocol,
-  type RestRoute,
-  refusalFault,
-  refusalOf,
-  refuseUnpermitted,
-  resolveCaller,
-  signingScope,
-} from './identity.js';
+import { FaultInjector, type FaultSettings } from './faults.js';
+import { type Parts, type RestRoute, refuseUnpermitted, resolveCaller, signingScope } from './identity.js';
+import { type Call, intake } from './intake.js';
 import { type MigrationBackend, simulatedMigration } from './migration.js';
 import type { ElastiCacheModel } from './model.js';
 import { ORGANIZATIONS_PREFIX, Organization, type OrganizationSettings } from './organizations.js';
 import { API_VERSION, errorXml, isKnownAction, parseQuery, QueryFault, resultXml } from './protocol.js';
 import { listRegions } from './regions.js';
+import { serveS3 } from './s3.js';
+import { S3Store } from './s3-store.js';
 import {
   importFindings,
   notSubscribed,
@@ -103,13 +96,11 @@ const JSON_SERVICES: Record<string, string> = {
   AmazonSQS: 'sqs',
   AWSStepFunctions: 'stepfunctions',
 };
-/** The services whose answers depend on the caller's account and region (the others are central outputs). */
-const PAIR_SERVICES = new Set(['elasticache', 'tagging', 'cloudwatch']);
 
-async function readBody(request: IncomingMessage): Promise<string> {
+async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 function send(response: ServerResponse, status: number, type: string, body: string, requestId: string): void {
@@ -131,48 +122,6 @@ function sendJsonFault(response: ServerResponse, fault: QueryFault, type: string
     JSON.stringify({ __type: fault.code, message: fault.message }),
     requestId,
   );
-}
-
-/** One API call as it arrives: who made it, to which service, in which protocol. */
-interface Call {
-  request: IncomingMessage;
-  caller: Caller;
-  service: string;
-  action: string;
-  params: unknown;
-  protocol: Protocol;
-}
-
-interface Intake {
-  entry: LoggedRequest;
-  /** Turned away before the service: expired or invalid credentials, a region not enabled. */
-  refusal?: QueryFault;
-  injected?: PickedFault;
-}
-
-/** Log the call, wait its injected latency, and say what turns it away, if anything. */
-async function intake(parts: Parts, call: Call, throttleCode: string): Promise<Intake> {
-  const { clock, faults } = parts;
-  const { caller, service, action } = call;
-  const refused = refusalOf(call.request, caller, parts, PAIR_SERVICES.has(service));
-  const refusal = refused === undefined ? undefined : refusalFault(refused, call.protocol);
-  const injected = refusal === undefined ? faults.pick(action, throttleCode) : undefined;
-  const entry: LoggedRequest = {
-    action,
-    service,
-    account: caller.account,
-    region: caller.region,
-    accessKeyId: caller.accessKeyId,
-    params: call.params,
-    time: new Date(clock.now()).toISOString(),
-    arrivedMs: performance.now(),
-    fault: refusal?.code ?? injected?.code,
-    injected: injected !== undefined && (call.protocol !== 'query' || !injected.applied),
-  };
-  faults.log.push(entry);
-  const latency = faults.latencyFor(action);
-  if (latency > 0) await sleep(latency);
-  return { entry, refusal, injected };
 }
 
 /** The JSON targets: the Tagging API, Organizations, and the capture sinks (central outputs). */
@@ -342,11 +291,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const faults = new FaultInjector();
   if (options.faults !== undefined) faults.configure(options.faults);
 
-  const parts: Parts = { model, accounts, organization, clock, faults, sinks, securityHub };
+  const s3 = new S3Store(() => clock.now());
+  const parts: Parts = { model, accounts, organization, clock, faults, sinks, securityHub, s3 };
 
   const server = createServer(async (request, response) => {
     const requestId = randomUUID();
-    const body = await readBody(request);
+    const raw = await readBody(request);
+    const body = raw.toString('utf8');
     const url = request.url ?? '/';
     const path = url.split('?')[0] ?? url;
     const target = request.headers['x-amz-target'];
@@ -356,7 +307,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return;
     }
     const call = { request, caller: resolveCaller(request, accounts) };
-    if (target !== undefined)
+    if (signingScope(request.headers.authorization)?.service === 's3')
+      await serveS3(parts, call, raw, response, requestId);
+    else if (target !== undefined)
       await serveJson(parts, call, { target: String(target) }, body, response, requestId);
     else if (Object.hasOwn(REST_ROUTES, path))
       await serveJson(parts, call, { path }, body, response, requestId);
@@ -376,6 +329,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults,
     sinks,
     securityHub,
+    s3,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

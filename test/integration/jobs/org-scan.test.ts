@@ -74,7 +74,10 @@ describe('State machine: infra/org-scan.asl.yaml', () => {
       skippedAccounts: [],
     });
     expect([...run.runs.keys()]).toEqual(['123456789012/us-east-1']);
-    expect(run.execution.states).toEqual(['ListTargets', 'ScanTargets', 'ScanTarget', 'Summarize']);
+    // Each target is a child execution of its own: its states are not in the parent's history.
+    expect(run.execution.states).toEqual(['ListTargets', 'ScanTargets', 'Summarize']);
+    expect(run.execution.children.states).toEqual(['ScanTarget']);
+    expect(run.execution.children.counts.STANDARD).toEqual({ executions: 1, failed: 0, transitions: 1 });
   });
 
   it('turns an item that fails into a failed result; the run goes on and counts it', async () => {
@@ -98,7 +101,7 @@ describe('State machine: infra/org-scan.asl.yaml', () => {
     expect(run.summary.failures).toEqual([
       expect.stringMatching(/^123456789012\/us-east-1: .*the state table refused the write/),
     ]);
-    expect(run.execution.states).toContain('TargetFailed');
+    expect(run.execution.children.states).toContain('TargetFailed');
   });
 
   it('fails with States.DataLimitExceeded once the Map of target results passes 256 KiB (where the scan breaks today)', async () => {
