@@ -462,6 +462,31 @@ rules:
     expect(calls('CreateSnapshot') + calls('StartMigration') + forcedAborts()).toBe(0);
   });
 
+  it('sends CreateSnapshot once when the snapshot step dies after sending it: the retried step finds the snapshot', async () => {
+    // Prepare: the first migration-snapshot invocation sends CreateSnapshot, then its Lambda
+    // dies; Step Functions retries the task (Retry on Lambda.ServiceException).
+    let died = false;
+    const diesAfterCreate =
+      (task: LocalTask): LocalTask =>
+      async (event) => {
+        const output = await task(event);
+        if (died || (event as { action?: string }).action !== 'create') return output;
+        died = true;
+        throw Object.assign(new Error('the Lambda died after CreateSnapshot'), {
+          name: 'Lambda.ServiceException',
+        });
+      };
+
+    // Act
+    const result = await run(input(), { wrap: { 'migration-snapshot': diesAfterCreate } });
+
+    // Assess
+    expect(died).toBe(true);
+    expect((result.output as Outcome).status).toBe('succeeded');
+    expect(calls('CreateSnapshot')).toBe(1);
+    expect([...stack.emulator.model.snapshots.keys()]).toEqual(['orders-premigration-run-1']);
+  });
+
   it('takes a StartMigration whose answer was lost as started when the group reads back migrating', async () => {
     // Prepare: the migration starts, the connection closes before the answer.
     stack.emulator.faults.failNext({
