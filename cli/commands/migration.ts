@@ -240,7 +240,7 @@ export function addMigration(parent: CommandUnknownOpts, context: CommandContext
   const migration = parent.command('migration').description('Operate the online-migration state machine.');
   addStart(migration, context);
   withOutput(withTable(withAws(migration.command('status'))), 'rows')
-    .description("A group's migration: the running execution, an approval wait, an abort request.")
+    .description("A group's migration: the running execution and an approval wait.")
     .argument(...GROUP_ARGUMENT, parseGroupId)
     .option('--execution-arn <arn>', 'also read this execution from Step Functions', parseExecutionArn)
     .action(async (group, flags) => {

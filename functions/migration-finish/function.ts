@@ -14,7 +14,7 @@ export const manifest: FunctionManifest = {
     'events:PutEvents',
     'sns:Publish',
   ],
-  stateKeys: [PARTITIONS.lease, PARTITIONS.migrationApproval, PARTITIONS.migrationAbort],
+  stateKeys: [PARTITIONS.lease, PARTITIONS.migrationApproval],
   memberAccess: false,
   vpc: false,
   alarms: ['Errors', 'Throttles'],

@@ -13,9 +13,8 @@ export const manifest: FunctionManifest = {
     'elasticache:ListTagsForResource',
     'dynamodb:PutItem',
     'dynamodb:GetItem',
-    'dynamodb:DeleteItem',
   ],
-  stateKeys: [PARTITIONS.lease, PARTITIONS.migrationAbort],
+  stateKeys: [PARTITIONS.lease],
   memberAccess: false,
   // PING and INFO replication to the migration's source and to the group's primary.
   vpc: true,

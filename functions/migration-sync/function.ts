@@ -1,5 +1,4 @@
 import type { FunctionManifest } from '../../infra/function-manifest.js';
-import { PARTITIONS } from '../../shared/aws/state-keys.js';
 
 export const manifest: FunctionManifest = {
   description: 'Migration workflow - INFO replication sync check',
@@ -7,13 +6,8 @@ export const manifest: FunctionManifest = {
   timeout: 120,
   memory: 512,
   environment: [],
-  actions: [
-    'elasticache:DescribeReplicationGroups',
-    'elasticache:ListTagsForResource',
-    'dynamodb:GetItem',
-    'events:PutEvents',
-  ],
-  stateKeys: [PARTITIONS.migrationAbort],
+  actions: ['elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource', 'events:PutEvents'],
+  stateKeys: [],
   memberAccess: false,
   // PING and INFO replication to the migration's source and to the group's primary.
   vpc: true,

@@ -48,8 +48,11 @@ function toRecord(snapshot: Snapshot): SnapshotRecord {
 /**
  * Start a snapshot of a replication group, tagged as ours with the reason it was taken.
  * It starts `creating`; poll `describeSnapshot` (from a state machine or a later run) until
- * `available`. A lost answer, or a name already taken by this group's snapshot (a retried
- * invocation), is settled by reading the snapshot back: it is never started twice.
+ * `available`. Every caller names its snapshot per execution or lease, so a retried invocation
+ * (its Lambda died or timed out after the request) finds this group's snapshot of that name and
+ * sends nothing: the group is `snapshotting` by then, and a second request would be refused.
+ * A lost answer, or a name taken meanwhile by this group's snapshot, is settled by reading the
+ * snapshot back: it is never started twice.
  */
 export async function createSnapshot(
   client: ElastiCacheClient,
@@ -57,6 +60,8 @@ export async function createSnapshot(
   snapshotName: string,
   reason: string,
 ): Promise<SnapshotRecord> {
+  const earlier = await describeSnapshot(client, snapshotName);
+  if (earlier?.replicationGroupId === replicationGroupId) return earlier;
   let started: Snapshot | undefined;
   let found: SnapshotRecord | undefined;
   await mutate(

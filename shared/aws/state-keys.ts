@@ -178,14 +178,6 @@ const approvalSchema = z.looseObject({
   requestedAt: z.string().optional(),
 });
 export type MigrationApproval = z.infer<typeof approvalSchema>;
-/** An operator's request to abort a running migration. */
-const abortSchema = z.looseObject({
-  by: z.string(),
-  reason: z.string(),
-  requestedAt: z.string(),
-  /** The execution it is meant for (the lock holder when it was asked); only that one honours it. */
-  execution: z.string().optional(),
-});
 /** An operator's answer to an approval, kept until the CLI has handed it over. */
 const decisionSchema = z.looseObject({
   approved: z.boolean(),
@@ -241,7 +233,6 @@ export const securityHubImportKind = (target: { account: string; region: string 
 export const RECORD_KINDS = {
   encryptionBaseline: kind('baseline#storage-encryption', baselineSchema),
   migrationApproval: kind('approval#migration', approvalSchema),
-  migrationAbort: kind('abort#migration', abortSchema),
   migrationDecision: kind('decision#migration', decisionSchema),
   /** A durability upgrade step waiting for an operator's approval. */
   upgradeApproval: kind('approval#upgrade', approvalSchema),
@@ -261,7 +252,6 @@ export const PARTITIONS = {
   securityHubImports: `${SECURITY_HUB_PARTITION_PREFIX}*`,
   encryptionBaseline: RECORD_KINDS.encryptionBaseline.name,
   migrationApproval: RECORD_KINDS.migrationApproval.name,
-  migrationAbort: RECORD_KINDS.migrationAbort.name,
   upgradeApproval: RECORD_KINDS.upgradeApproval.name,
   /** The alert ledger: one record per event id alerted by SNS. */
   sentAlert: RECORD_KINDS.sentAlert.name,

@@ -150,14 +150,15 @@ export class StateStore {
   /**
    * Change a lease's details and expiry, only while `expected` details still hold (for
    * example `{ phase: 'snapshotting' }`; an `undefined` value expects the detail absent) and,
-   * with `holder`, while that holder holds it; false when another caller changed it first.
+   * with `holder`, while that holder holds it (with `{ from, to }`, passed from `from` to `to`
+   * in the same write); false when another caller changed it first.
    */
   async updateLease(
     key: string,
     expected: Record<string, unknown>,
     details: Record<string, unknown>,
     expiresAt?: Date,
-    holder?: string,
+    holder?: string | { from: string; to: string },
   ): Promise<boolean> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
@@ -171,9 +172,14 @@ export class StateStore {
       values[':expiresAt'] = epochSeconds(expiresAt);
     }
     const conditions = ['attribute_exists(pk)'];
-    if (holder !== undefined) {
+    if (typeof holder === 'string') {
       conditions.push('holder = :holder');
       values[':holder'] = holder;
+    } else if (holder !== undefined) {
+      conditions.push('holder = :holder');
+      values[':holder'] = holder.from;
+      sets.push('holder = :newHolder');
+      values[':newHolder'] = holder.to;
     }
     Object.entries(expected).forEach(([name, value], index) => {
       names[`#e${index}`] = name;

@@ -64,10 +64,10 @@ export async function cleanupSnapshots(
  * and gives it back only in its last Task (migration-finish, the upgrade's succeeded/failed; every
  * Catch of the state machines leads there), an abort releases it only once the execution has
  * stopped, and a lock outlives the longest execution (LOCK_MS 15 days, TimeoutSeconds 14 days),
- * so it can neither expire nor be released by a failed step while its execution runs. One window
- * remains: a migration whose group needs a staged upgrade hands its lock to that upgrade
- * (migration-durability) and runs on to its report, which names the pre-migration snapshot, while
- * no lease names it any more (the upgrade's lock names the upgrade's own snapshot).
+ * so it can neither expire nor be released by a failed step while its execution runs. A migration
+ * whose group needs a staged upgrade passes its lock to that upgrade before starting it
+ * (handOverLock): the lock keeps naming the pre-migration snapshot for the whole upgrade, whose
+ * own snapshot its durability lease names.
  */
 async function snapshotsInFlight(store: StateStore | undefined, now: Date): Promise<Set<string>> {
   if (store === undefined) return new Set();

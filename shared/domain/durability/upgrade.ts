@@ -30,6 +30,11 @@ export const upgradeInputSchema = strictObject({
   allow: z.array(z.enum(STAGED_ACTIONS)).default([]),
   /** Whether the final `Durability` change runs without an approval (the rule enforces). */
   enforce: z.boolean().default(false),
+  /**
+   * The migration execution that handed its lock to this one before starting it: the Lock step
+   * takes only that lock, never a free one (an abort that released it meanwhile wins).
+   */
+  lockHandedOverBy: z.string().min(1).max(80).optional(),
   /** Plan and stop: nothing is locked for long, nothing changes. */
   dryRun: z.boolean().default(false),
   durabilitySwitch: z.enum(['online', 'creation-only']).default('online'),

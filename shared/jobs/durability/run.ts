@@ -87,28 +87,26 @@ export class EnforcementRun {
     if (change.kind === 'upgrade') return this.#startUpgrade(change);
     const { finding, resource, target } = change;
     const key = durabilityLeaseKey(finding.arn);
+    const name = snapshotName(resource.id, this.now);
     const details: RemediationDetails = {
       replicationGroupId: resource.id,
       rule: finding.rule,
       from: resource.effectiveDurability ?? 'disabled',
       target,
       applyImmediately: change.applyImmediately,
-      // Recorded before the send, so a run that dies after this write leaves what to resume from.
-      ...(change.snapshotBeforeChange ? { phase: 'snapshotting' } : this.#sending(1)),
+      // Recorded before the send (the snapshot's name too), so a run that dies after this write
+      // leaves what to resume from: the next run waits for that snapshot, never takes a second.
+      ...(change.snapshotBeforeChange ? { phase: 'snapshotting', snapshotName: name } : this.#sending(1)),
     };
     const until = this.#after(changeWindowMs(details));
     const lease = { key, holder: this.#deps.holder, acquiredAt: this.now.toISOString() };
     if (!(await this.#deps.store.acquireLease(key, lease.holder, until, this.now, details)))
       return note(finding, REMEDIATION_ACTIONS.inProgress, 'another run is making this change');
     if (!change.snapshotBeforeChange) return this.#send(finding, resource, lease, details);
-    const name = snapshotName(resource.id, this.now);
     try {
-      const snapshot = await this.#guarded(
-        { call: 'CreateSnapshot', step: `before Durability=${target}` },
-        () =>
-          createSnapshot(this.#deps.clients.elasticache, resource.id, name, `before Durability=${target}`),
+      await this.#guarded({ call: 'CreateSnapshot', step: `before Durability=${target}` }, () =>
+        createSnapshot(this.#deps.clients.elasticache, resource.id, name, `before Durability=${target}`),
       );
-      await this.#deps.store.updateLease(key, { phase: 'snapshotting' }, { snapshotName: snapshot.name });
     } catch (error) {
       await this.#deps.store.releaseLease(key, lease.holder);
       return this.#failedCall(finding, error);

@@ -10,13 +10,15 @@ import { StateStore } from '../../aws/state-store.js';
 import { nameTaken, StepFunctionsUpgradeStarter } from '../../aws/upgrade-starter.js';
 import { REMEDIATION_ACTIONS } from '../../domain/durability/remediation.js';
 import type { Finding } from '../../domain/finding.js';
-import { nextPoll } from '../../domain/workflow/index.js';
+import { nextPoll, WORKFLOW_ERRORS } from '../../domain/workflow/index.js';
 import type { UpgradeStarter } from '../../domain/workflow/runner.js';
+import { isRetryable } from '../../runtime/retryable.js';
 import { awaitingChange, checkGroup, type DurabilityJobSettings } from '../durability/pipeline.js';
 import type { GroupCheckDeps, SendFence } from '../durability/ports.js';
 import { POLICY_ENV, withPolicy } from '../policy-source.js';
 import { elastiCacheOf, eventsOf, wallClock, workflowBase } from '../workflow/deps.js';
-import { fenced, releaseLock } from '../workflow/lock.js';
+import { WorkflowError } from '../workflow/errors.js';
+import { fenced, handOverLock, takeBackLock } from '../workflow/lock.js';
 import { notify } from '../workflow/notify.js';
 import { iso, parsed, type Step } from '../workflow/task.js';
 import { parseMigrationState } from './state.js';
@@ -92,11 +94,12 @@ async function fencedJob(context: MigrationContext<DurabilityDeps>) {
  * there for an approval. The finding then says the upgrade was started.
  */
 async function throughUpgrade(
-  { execution, state }: MigrationContext<DurabilityDeps>,
+  context: MigrationContext<DurabilityDeps>,
   { deps, settings }: Awaited<ReturnType<typeof fencedJob>>,
   finding: Finding | undefined,
   upgrades: UpgradeStarter | undefined,
 ): Promise<Finding | undefined> {
+  const { execution, state } = context;
   const rule = settings.policy.rules.find((item) => item.name === finding?.rule);
   const config = rule?.durability;
   if (finding?.action !== REMEDIATION_ACTIONS.needsStagedUpgrade || upgrades === undefined) return finding;
@@ -110,18 +113,26 @@ async function throughUpgrade(
     target: config.set,
     allow: config.stagedChanges.allow,
     enforce: true,
+    lockHandedOverBy: execution,
   };
-  // The data is migrated: the group's lock passes to the upgrade (its Lock step takes it), only
-  // while this execution still holds it (an abort marks it first).
-  const handOver = { call: 'StartExecution', step: `durability upgrade ${name}` };
-  const started = await deps.fence(handOver, async () => {
-    await releaseLock(deps.store, state.input.replicationGroupId, execution);
-    // A later look of this loop may start it again: once that execution has closed, Step
-    // Functions answers ExecutionAlreadyExists for its name, and it was started all the same.
-    return upgrades.start(name, input).catch((error: unknown) => {
-      if (nameTaken(error)) return `${name} (already)`;
-      throw error;
-    });
+  // The data is migrated: the group's lock passes to the upgrade before it starts, only while
+  // this execution still holds it (an abort marks it first), still naming the pre-migration
+  // snapshot: no cleanup finds it unnamed before the upgrade's Lock step.
+  const lock = migrationLock(context);
+  const request = { call: 'StartExecution', step: `durability upgrade ${name}`, at: iso(context.deps) };
+  const upgrade = { kind: 'upgrade', arn: finding.arn, request };
+  if (!(await handOverLock(deps.store, lock, name, context.deps.now(), upgrade)))
+    throw new WorkflowError(
+      WORKFLOW_ERRORS.lockLost,
+      `StartExecution of ${name} not sent: ${execution} no longer holds the lock of ${lock.groupId} (an abort?)`,
+    );
+  // A later look, or a retried one, may start it again: once that execution has closed, Step
+  // Functions answers ExecutionAlreadyExists for its name, and it was started all the same.
+  const started = await upgrades.start(name, input).catch(async (error: unknown) => {
+    if (nameTaken(error)) return `${name} (already)`;
+    // Not started: the lock comes back, so it is not left to an execution that never runs.
+    if (!isRetryable(error)) await takeBackLock(deps.store, lock, name, { kind: 'migration' });
+    throw error;
   });
   return {
     ...finding,

@@ -1,6 +1,6 @@
 /**
  * `migration-finish`: the one report of an execution, succeeded or failed, and the release of
- * what it holds (the group's lock, its approval request, an abort meant for it).
+ * what it holds (the group's lock and its approval request).
  */
 import { readReplicationGroup } from '../../aws/elasticache.js';
 import { DETAIL_TYPES } from '../../aws/notify.js';
@@ -13,7 +13,6 @@ import { notify, workflowEvent } from '../workflow/notify.js';
 import { type ReportingDeps, reportingDeps } from '../workflow/reporting-deps.js';
 import { parsed, type Step, type StepContext } from '../workflow/task.js';
 import {
-  ABORT_KIND,
   APPROVAL_KIND,
   type FailureState,
   type MigrationState,
@@ -45,7 +44,6 @@ async function release({ deps, execution }: StepContext<FinishDeps, unknown>, gr
   const owner = { field: 'execution', is: execution };
   await releaseLock(deps.store, groupId, execution);
   await deps.store.deleteRecord(APPROVAL_KIND, groupId, owner);
-  await deps.store.deleteRecord(ABORT_KIND, groupId, owner);
 }
 
 async function succeeded(context: StepContext<FinishDeps, MigrationState>) {

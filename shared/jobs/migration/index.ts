@@ -18,7 +18,7 @@ import { type PreflightDeps, preflightSteps } from './preflight.js';
 import { type SnapshotDeps, snapshotSteps } from './snapshot.js';
 import { type SyncDeps, syncSteps } from './sync.js';
 
-export { ABORT_KIND, type AbortRequest, APPROVAL_KIND, MigrationError } from './state.js';
+export { APPROVAL_KIND, MigrationError } from './state.js';
 
 /** Everything any migration function needs: what one process running them all provides. */
 export type MigrationDeps = PreflightDeps &

@@ -18,7 +18,7 @@ import { elastiCacheOf, wallClock, workflowBase } from '../workflow/deps.js';
 import { takeLock } from '../workflow/lock.js';
 import { iso, parsed, type Step } from '../workflow/task.js';
 import { groupOrFail } from './group.js';
-import { ABORT_KIND, MigrationError, parseMigrationState, summary } from './state.js';
+import { MigrationError, parseMigrationState, summary } from './state.js';
 import type { MigrationContext } from './step-context.js';
 
 export interface PreflightDeps {
@@ -77,11 +77,9 @@ async function lock(context: MigrationContext<PreflightDeps>): Promise<string> {
  * `preflightFindings`); the group's Redis OSS version is read only when it matters.
  */
 async function preflight(context: MigrationContext<PreflightDeps>) {
-  const { deps, execution, state } = context;
+  const { deps, state } = context;
   const groupId = state.input.replicationGroupId;
   const lockToken = await lock(context);
-  // An abort asked for before this execution held the lock is not meant for it.
-  await deps.store.deleteRecord(ABORT_KIND, groupId, { field: 'execution', isNot: execution });
   const group = await groupOrFail(deps.elasticache, groupId);
   // Unread, the version stays unknown and the preflight says so.
   if (group.engine === 'redis') await readEngineVersionsInto(deps.elasticache, [group]);

@@ -1,6 +1,5 @@
 /** `migration-snapshot`: the pre-migration snapshot, taken and waited for before anything changes. */
 import type { ElastiCacheClient } from '../../aws/clients.js';
-import { AwsCallError } from '../../aws/errors.js';
 import type { EventPublisher } from '../../aws/notify.js';
 import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
 import { StateStore } from '../../aws/state-store.js';
@@ -38,17 +37,10 @@ async function startSnapshot(context: MigrationContext<SnapshotDeps>) {
   const { input } = state;
   const name = migrationSnapshotName(input, execution);
   const request = { call: 'CreateSnapshot', step: 'pre-migration snapshot', at: iso(deps) };
-  const record = await fenced(deps.store, migrationLock(context), request, async () => {
-    try {
-      return await createSnapshot(deps.elasticache, input.replicationGroupId, name, 'pre-migration');
-    } catch (error) {
-      // A retried invocation finds the snapshot its first attempt created.
-      if (!(error instanceof AwsCallError && error.fault === 'SnapshotAlreadyExistsFault')) throw error;
-      const found = await describeSnapshot(deps.elasticache, name);
-      if (found?.replicationGroupId !== input.replicationGroupId) throw error;
-      return found;
-    }
-  });
+  // A retried invocation finds the snapshot its first attempt created (createSnapshot reads it first).
+  const record = await fenced(deps.store, migrationLock(context), request, () =>
+    createSnapshot(deps.elasticache, input.replicationGroupId, name, 'pre-migration'),
+  );
   return { name, status: record.status, startedAt: iso(deps), ...firstPoll(input.polling.snapshot) };
 }
 

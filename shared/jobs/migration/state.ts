@@ -4,7 +4,6 @@
  * the workflow keeps in the state table.
  */
 import * as z from 'zod';
-import { RECORD_KINDS } from '../../aws/state-keys.js';
 import { type MigrationInput, parseMigrationInput } from '../../domain/migration/index.js';
 import type { Resource } from '../../domain/resource.js';
 import type { MigrationErrorName } from '../../domain/workflow/index.js';
@@ -25,18 +24,6 @@ export class MigrationError extends WorkflowError {
 
 /** Approval requests: the task token waits here for `guardrails migration approve|reject`. */
 export const APPROVAL_KIND = APPROVAL_KINDS.migration;
-/** `guardrails migration abort` leaves its request here; the sync check honours it. */
-export const ABORT_KIND = RECORD_KINDS.migrationAbort;
-
-/** An operator's request to abort a group's migration. */
-export interface AbortRequest {
-  by: string;
-  reason: string;
-  requestedAt: string;
-  /** The execution it is meant for (the lock holder when it was asked); only that one honours it. */
-  execution?: string;
-}
-
 const poll = { done: z.boolean(), attempt: z.number().int(), waitSeconds: z.number() };
 const time = z.string().min(1);
 const caught = z.looseObject({ Error: z.string(), Cause: z.string() });

@@ -1,8 +1,7 @@
-/** `migration-sync`: whether the target has caught up with the source, and an operator's abort. */
+/** `migration-sync`: whether the target has caught up with the source. */
 import type { ElastiCacheClient } from '../../aws/clients.js';
 import type { MigrationEndpoint } from '../../aws/elasticache.js';
 import type { EventPublisher } from '../../aws/notify.js';
-import { StateStore } from '../../aws/state-store.js';
 import { readInfo } from '../../aws/valkey.js';
 import { inSync, type SyncReading, syncReading } from '../../domain/migration/index.js';
 import { MIGRATION_ERRORS, nextPoll } from '../../domain/workflow/index.js';
@@ -11,31 +10,23 @@ import { elastiCacheOf, eventsOf, wallClock, workflowBase } from '../workflow/de
 import { notify } from '../workflow/notify.js';
 import { iso, parsed, type Step } from '../workflow/task.js';
 import { groupOrFail } from './group.js';
-import {
-  ABORT_KIND,
-  type AbortRequest,
-  MigrationError,
-  parseMigrationState,
-  type SyncState,
-} from './state.js';
+import { MigrationError, parseMigrationState, type SyncState } from './state.js';
 import { type MigrationContext, stepEvent } from './step-context.js';
 
 export interface SyncDeps {
   elasticache: ElastiCacheClient;
-  store: StateStore;
   events: EventPublisher;
   now: () => Date;
   /** `INFO replication` of a node; replaceable to simulate a long migration. */
   readReplication?: (node: MigrationEndpoint) => Promise<Record<string, string>>;
 }
 
-/** migration-sync's deps: ElastiCache, the state table (abort requests) and events. */
+/** migration-sync's deps: ElastiCache and events. */
 export function createMigrationSyncDeps(env: NodeJS.ProcessEnv = process.env) {
   const base = workflowBase('migration-sync', {}, env);
   return {
     ...base,
     elasticache: elastiCacheOf(base),
-    store: new StateStore(base.config.STATE_TABLE, base.aws),
     events: eventsOf(base),
     now: wallClock,
   } satisfies SyncDeps;
@@ -62,20 +53,13 @@ async function readSync(
 /**
  * Read `INFO replication` on the group's primary and on the source: in sync when the link
  * is up, no full sync is running and the target trails the source by at most `maxLagBytes`.
- * An abort asked for by an operator (for this execution) ends the migration here.
  */
 async function checkSync(context: MigrationContext<SyncDeps>): Promise<SyncState> {
-  const { deps, state, execution } = context;
+  const { deps, state } = context;
   const { input } = state;
   const previous = state.migration;
   if (previous === undefined)
     throw new MigrationError(MIGRATION_ERRORS.stateMissing, 'no migration was started');
-  const abortRequest = await deps.store.readRecord<AbortRequest>(ABORT_KIND, input.replicationGroupId);
-  if (abortRequest !== undefined && (abortRequest.execution ?? execution) === execution)
-    throw new MigrationError(
-      MIGRATION_ERRORS.aborted,
-      `aborted by ${abortRequest.by}: ${abortRequest.reason}`,
-    );
   const group = await groupOrFail(deps.elasticache, input.replicationGroupId);
   if (group.status !== 'migrating')
     throw new MigrationError(

@@ -28,6 +28,7 @@ import {
   type LockRef,
   lastRequest,
   releaseLock,
+  takeHandedLock,
   takeLease,
   takeLock,
 } from '../workflow/lock.js';
@@ -109,14 +110,19 @@ async function lock(context: Context) {
   // The lock and the lease name the pre-upgrade snapshot: snapshot cleanup keeps it while they live.
   const snapshotName = snapshotNameOf(groupId, execution);
   // A retried Lock (its answer lost after the lease was taken) finds its own holder: carry on.
-  const taken = await takeLock(deps.store, groupId, execution, now, {
-    kind: 'upgrade',
-    arn: group.arn,
-    snapshotName,
-  });
+  // A lock handed over by a migration keeps naming the pre-migration snapshot; the lease names ours.
+  const handedOverBy = state.input.lockHandedOverBy;
+  const taken =
+    handedOverBy === undefined
+      ? await takeLock(deps.store, groupId, execution, now, { kind: 'upgrade', arn: group.arn, snapshotName })
+      : await takeHandedLock(deps.store, groupId, execution);
   if (!taken.held || taken.token === undefined) {
-    const holder = taken.holder ?? 'another execution';
-    throw new UpgradeError(UPGRADE_ERRORS.locked, `${groupId} is locked by ${holder}; nothing was changed`);
+    const holder = taken.holder ?? (handedOverBy === undefined ? 'another execution' : 'nobody');
+    const handed = handedOverBy === undefined ? '' : ` (not handed over by ${handedOverBy}, or aborted)`;
+    throw new UpgradeError(
+      UPGRADE_ERRORS.locked,
+      `${groupId} is locked by ${holder}${handed}; nothing was changed`,
+    );
   }
   // The durability job reads this lease as a change in flight (phase upgrading): it leaves the group alone.
   const details = {

@@ -49,6 +49,8 @@ const lockDetailsSchema = z.looseObject({
   token: z.string().optional(),
   state: z.enum([LOCK_STATES.held, LOCK_STATES.aborting]).optional(),
   request: z.looseObject({ call: z.string(), step: z.string(), at: z.string() }).optional(),
+  /** The execution that passed the lock on ({@link handOverLock}). */
+  handedOverBy: z.string().optional(),
 });
 
 /** The lock as an execution knows it: the group, itself, and the token its Lock step was given. */
@@ -101,9 +103,71 @@ export async function takeLock(
   const mine = { ...details, execution, token, state: LOCK_STATES.held };
   if (await store.acquireLease(lockKey(groupId), execution, until, now, mine)) return { held: true, token };
   // A retried Lock step finds its own lock, with the token its first attempt wrote.
+  return takeHandedLock(store, groupId, execution);
+}
+
+/**
+ * The group's lock as {@link handOverLock} passed it to `execution` (or as an earlier attempt of
+ * its Lock step took it), with its token; never a free lock: an execution the lock was handed to
+ * finds none once an abort released it, and changes nothing.
+ */
+export async function takeHandedLock(
+  store: Pick<StateStore, 'readLease'>,
+  groupId: string,
+  execution: string,
+): Promise<LeaseTaken & { token?: string }> {
   const current = await store.readLease(lockKey(groupId), lockDetailsSchema);
   const held = current?.holder === execution && current.details.state === LOCK_STATES.held;
   return { held, holder: current?.holder, ...(held ? { token: current.details.token } : {}) };
+}
+
+/**
+ * Pass the group's lock from `lock.execution` to the execution `to` before starting it, in one
+ * conditional write while `lock` still holds it `held` (an abort that marked it first wins): the
+ * lock keeps naming what it named (the snapshot cleanup must keep), gets `details`, a new token
+ * and LOCK_MS from `now`, and `handedOverBy`; `to`'s Lock step takes it with
+ * {@link takeHandedLock}. No moment passes with the lock free. True also when an earlier attempt
+ * of this step passed it already (its answer lost).
+ *
+ * @example
+ * if (!(await handOverLock(store, lock, 'orders-after-run-1', deps.now(), { kind: 'upgrade' }))) throw lost;
+ */
+export async function handOverLock(
+  store: Pick<StateStore, 'updateLease' | 'readLease'>,
+  lock: LockRef,
+  to: string,
+  now: Date,
+  details: Record<string, unknown>,
+): Promise<boolean> {
+  const expected = { execution: lock.execution, token: lock.token, state: LOCK_STATES.held };
+  const passed = { ...details, execution: to, token: randomUUID(), handedOverBy: lock.execution };
+  const until = new Date(now.getTime() + LOCK_MS);
+  const holders = { from: lock.execution, to };
+  if (await store.updateLease(lockKey(lock.groupId), expected, passed, until, holders)) return true;
+  const current = await store.readLease(lockKey(lock.groupId), lockDetailsSchema);
+  return (
+    current?.holder === to &&
+    current.details.handedOverBy === lock.execution &&
+    current.details.state === LOCK_STATES.held
+  );
+}
+
+/**
+ * Take back a lock {@link handOverLock} passed to `to`, whose execution could not be started:
+ * only while `to` holds it `held` (an abort of `to` keeps it), with `lock`'s own token again.
+ */
+export function takeBackLock(
+  store: Pick<StateStore, 'updateLease'>,
+  lock: LockRef,
+  to: string,
+  details: Record<string, unknown>,
+): Promise<boolean> {
+  const expected = { execution: to, handedOverBy: lock.execution, state: LOCK_STATES.held };
+  const mine = { ...details, execution: lock.execution, token: lock.token };
+  return store.updateLease(lockKey(lock.groupId), expected, mine, undefined, {
+    from: to,
+    to: lock.execution,
+  });
 }
 
 /** Give the group's lock back, if this execution holds it. */

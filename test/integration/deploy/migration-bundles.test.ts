@@ -13,7 +13,7 @@ const CALLS: Record<string, string[]> = {
   // The group's lock is re-checked before each change (fencing).
   'migration-snapshot': ['client-dynamodb', 'client-elasticache', 'client-eventbridge'],
   'migration-control': ['client-dynamodb', 'client-elasticache', 'client-eventbridge'],
-  'migration-sync': ['client-dynamodb', 'client-elasticache', 'client-eventbridge'],
+  'migration-sync': ['client-elasticache', 'client-eventbridge'],
   'migration-approval': ['client-dynamodb', 'client-eventbridge', 'client-sns'],
   'migration-durability': [
     'client-cloudwatch',

@@ -128,7 +128,6 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
       'resource#arn:aws:elasticache:eu-west-1:123456789012:replicationgroup:orders',
       'baseline#storage-encryption',
       'approval#migration',
-      'abort#migration',
       'decision#migration',
     ];
     const usingTable = FUNCTIONS.filter((name) =>

@@ -9,8 +9,8 @@ import { DETAIL_TYPES } from '../../../shared/aws/notify.js';
 import { durabilityLeaseKey } from '../../../shared/aws/state-keys.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { checkGroup, scanDurability } from '../../../shared/jobs/durability/pipeline.js';
-import { groupState, modifyCalls, type Stack, startStack } from '../harness.js';
-import { DyingStore, RaceStore } from '../lease-stores.js';
+import { groupState, modifyCalls, requestsReached, type Stack, startStack } from '../harness.js';
+import { DyingStore, dyingAfter, RaceStore } from '../lease-stores.js';
 
 const settings = {
   policy: parsePolicy(
@@ -174,6 +174,54 @@ describe('Durability verification: a run that dies after taking the lease', () =
       'modify-requested',
     ]);
     expect(modifySent()).toBe(1);
+  });
+});
+
+describe('Durability verification: a run that dies right after its pre-change CreateSnapshot', () => {
+  it('is resumed by the next runs from the snapshot it started: one CreateSnapshot, then the change once', async () => {
+    // Prepare: snapshot first; the first run's Lambda times out once its CreateSnapshot has reached
+    // the service, before it writes anything more.
+    stack.emulator.model.putGroup(groupState('snap-died'));
+    const snapshotFirst = {
+      ...settings,
+      policy: parsePolicy(
+        `version: 1
+rules:
+  - name: prod-durability
+    mode: enforce
+    match: { tags: { env: prod } }
+    durability: { minimum: sync }
+    snapshotBeforeChange: true
+`,
+        'policy.yaml',
+      ),
+    };
+    const snapshotsSent = () => requestsReached(stack.emulator, 'CreateSnapshot');
+    const deps = stack.durabilityDeps('run-1');
+    const dying = dyingAfter(deps.store, () => snapshotsSent().length > 0);
+
+    // Act
+    const died = await scanDurability({ ...deps, store: dying }, snapshotFirst).catch(
+      (error: unknown) => error,
+    );
+    // Later runs, ten minutes apart: the snapshot becomes available, the change is sent, it lands.
+    const later: { status?: string; action?: string | null }[] = [];
+    for (const run of ['run-2', 'run-3', 'run-4', 'run-5']) {
+      stack.emulator.clock.advance(TEN_MINUTES);
+      later.push((await scanDurability(stack.durabilityDeps(run), snapshotFirst)).findings[0] ?? {});
+    }
+
+    // Assess
+    expect((died as Error).message).toContain('Task timed out');
+    expect(snapshotsSent()).toHaveLength(1);
+    expect(later.map((finding) => finding.action)).toContain('modify-requested');
+    expect(later.at(-1)?.status).toBe('compliant');
+    expect(modifySent()).toBe(1);
+    expect(stack.emulator.model.groups.get('snap-died')?.effectiveDurability).toBe('sync');
+    expect(
+      [...stack.emulator.model.snapshots.values()].filter((s) => s.groupId === 'snap-died'),
+    ).toHaveLength(1);
+    expect(count(DETAIL_TYPES.remediationFailed)).toBe(0);
   });
 });
 

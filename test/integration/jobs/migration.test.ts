@@ -17,7 +17,6 @@ import { AlertPublisher, DETAIL_TYPES, EventPublisher } from '../../../shared/aw
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { MIGRATION_ERRORS } from '../../../shared/domain/workflow/index.js';
 import {
-  ABORT_KIND,
   APPROVAL_KIND,
   MIGRATION_FUNCTIONS,
   type MigrationDeps,
@@ -440,40 +439,8 @@ rules:
     expect(calls('CompleteMigration', (params) => params.Force !== 'true')).toBe(1);
   });
 
-  const abortRequest = { by: 'oncall', reason: 'wrong source', requestedAt: '2026-11-25T09:00:00Z' };
-
-  it('aborts at the sync check when an operator asks', async () => {
-    // Prepare: the request arrives while the target is still syncing.
-    deps.readReplication = async () => ({ master_link_status: 'down', master_sync_in_progress: '1' });
-
-    // Act
-    const error = await failure(input(), {
-      wrap: {
-        'migration-sync': (task) => async (event) => {
-          await stack.store.putRecord(ABORT_KIND, 'orders', { ...abortRequest, execution: 'run-1' });
-          return task(event);
-        },
-      },
-    });
-
-    // Assess
-    expect(error.error).toBe('MigrationAborted');
-    expect(error.causeText).toContain('aborted by oncall: wrong source');
-    expect(forcedAborts()).toBe(1);
-    expect(await stack.store.readRecord(ABORT_KIND, 'orders')).toBeUndefined();
-  });
-
-  it('ignores an abort request older than the execution', async () => {
-    await stack.store.putRecord(ABORT_KIND, 'orders', abortRequest);
-
-    const result = await run(input());
-
-    expect((result.output as Outcome).status).toBe('succeeded');
-    expect(forcedAborts()).toBe(0);
-  });
-
-  it('refuses a second execution for a group another execution holds, leaving its lock, approval and abort alone', async () => {
-    // Prepare: run-0 migrates orders, waits for approval, and an operator asked it to abort.
+  it('refuses a second execution for a group another execution holds, leaving its lock and approval alone', async () => {
+    // Prepare: run-0 migrates orders and waits for approval.
     const now = new Date(stack.emulator.clock.now());
     await stack.store.acquireLease('migration#orders', 'run-0', new Date(now.getTime() + 3_600_000), now);
     const approval = {
@@ -483,7 +450,6 @@ rules:
       requestedAt: 'x',
     };
     await stack.store.putRecord(APPROVAL_KIND, 'orders', approval);
-    await stack.store.putRecord(ABORT_KIND, 'orders', { ...abortRequest, execution: 'run-0' });
 
     // Act
     const error = await failure(input());
@@ -493,8 +459,32 @@ rules:
     expect(error.causeText).toContain('run-0');
     expect((await stack.store.readLease('migration#orders'))?.holder).toBe('run-0');
     expect(await stack.store.readRecord(APPROVAL_KIND, 'orders')).toEqual(approval);
-    expect(await stack.store.readRecord(ABORT_KIND, 'orders')).toMatchObject({ execution: 'run-0' });
     expect(calls('CreateSnapshot') + calls('StartMigration') + forcedAborts()).toBe(0);
+  });
+
+  it('sends CreateSnapshot once when the snapshot step dies after sending it: the retried step finds the snapshot', async () => {
+    // Prepare: the first migration-snapshot invocation sends CreateSnapshot, then its Lambda
+    // dies; Step Functions retries the task (Retry on Lambda.ServiceException).
+    let died = false;
+    const diesAfterCreate =
+      (task: LocalTask): LocalTask =>
+      async (event) => {
+        const output = await task(event);
+        if (died || (event as { action?: string }).action !== 'create') return output;
+        died = true;
+        throw Object.assign(new Error('the Lambda died after CreateSnapshot'), {
+          name: 'Lambda.ServiceException',
+        });
+      };
+
+    // Act
+    const result = await run(input(), { wrap: { 'migration-snapshot': diesAfterCreate } });
+
+    // Assess
+    expect(died).toBe(true);
+    expect((result.output as Outcome).status).toBe('succeeded');
+    expect(calls('CreateSnapshot')).toBe(1);
+    expect([...stack.emulator.model.snapshots.keys()]).toEqual(['orders-premigration-run-1']);
   });
 
   it('takes a StartMigration whose answer was lost as started when the group reads back migrating', async () => {

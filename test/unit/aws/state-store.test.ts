@@ -80,14 +80,14 @@ describe('Class: StateStore', () => {
   describe('Method: readRecord', () => {
     it('names the kind, key and field of a damaged record', async () => {
       // Prepare
-      documents.on(GetCommand).resolves({ Item: { value: { by: 'ops', requestedAt: 'now' } } });
+      documents.on(GetCommand).resolves({ Item: { value: { execution: 'run-1', requestedAt: 'now' } } });
 
       // Act
-      const read = store().readRecord(RECORD_KINDS.migrationAbort, 'orders');
+      const read = store().readRecord(RECORD_KINDS.migrationApproval, 'orders');
 
       // Assess
       await expect(read).rejects.toThrow(
-        'item abort#migration / orders is not readable: reason: is required',
+        'item approval#migration / orders is not readable: taskToken: is required',
       );
     });
   });
