@@ -27,6 +27,7 @@ import {
 import { scanTarget, type TargetScanDeps, type TargetScanOutcome } from '../../shared/jobs/target-scan.js';
 import { createLogger } from '../../shared/runtime/logger.js';
 import { STATE_TABLE } from './dynamo.js';
+import { putExternalId } from './external-id.js';
 import {
   type LocalRunResult,
   type LocalTask,
@@ -48,8 +49,8 @@ export interface OrgScanOptions {
   /** The deployment's own account and region (the central account; its credentials are the caller's). */
   home: Target;
   /**
-   * The deployment's member role name and external id (MEMBER_ROLE_NAME, MEMBER_EXTERNAL_ID):
-   * the name replaces the policy's when given.
+   * The deployment's member role name (MEMBER_ROLE_NAME: replaces the policy's when given) and
+   * external id, put into the sandbox's SSM as a SecureString and read from there by the run.
    */
   access?: Partial<MemberAccess>;
   dryRun?: boolean;
@@ -90,8 +91,14 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
   const central = { ...aws, region: options.home.region };
   const logger = createLogger('org-scan');
   logger.setLogLevel('SILENT');
+  // As deployed: the external id in the central account's SSM, the run given only the parameter's name.
+  const externalId = options.access?.externalId;
   const membersFor = memberCredentialsFor(
-    { MEMBER_ROLE_NAME: options.access?.roleName, MEMBER_EXTERNAL_ID: options.access?.externalId },
+    {
+      MEMBER_ROLE_NAME: options.access?.roleName,
+      MEMBER_EXTERNAL_ID_PARAMETER:
+        externalId === undefined ? undefined : await putExternalId(central, externalId),
+    },
     central,
     // Credentials expire by the sandbox's clock.
     () => options.now?.().getTime() ?? Date.now(),

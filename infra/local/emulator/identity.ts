@@ -12,6 +12,7 @@ import type { FaultInjector } from './faults.js';
 import { elastiCacheRequest } from './member-stack.js';
 import type { ElastiCacheModel } from './model.js';
 import type { Organization } from './organizations.js';
+import type { ParameterStore } from './parameters.js';
 import { type Params, QueryFault } from './protocol.js';
 import type { SecurityHubFindings } from './security-hub.js';
 import type { CaptureSinks } from './sinks.js';
@@ -26,6 +27,8 @@ export interface Parts {
   faults: FaultInjector;
   sinks: CaptureSinks;
   securityHub: SecurityHubFindings;
+  /** SSM Parameter Store, per account and region. */
+  parameters: ParameterStore;
 }
 
 /** A REST-JSON operation (`POST <path>`): its input is the JSON body, its result (or its promise) the JSON answer. */
