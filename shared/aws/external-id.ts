@@ -40,8 +40,9 @@ class SecureStringProvider extends SSMProvider {
 
 /**
  * A reader of the external id kept in the SSM SecureString parameter `name`: read with decryption
- * on first use and kept {@link EXTERNAL_ID_MAX_AGE_SECONDS} (a failed read is not kept); the value
- * is checked against the member stack's rule. Errors name the parameter and the call.
+ * on first use (reads made at once share one request) and kept {@link EXTERNAL_ID_MAX_AGE_SECONDS}
+ * (a failed read is not kept); the value is checked against the member stack's rule. Errors name
+ * the parameter and the call.
  *
  * @example
  * const externalId = externalIdReader('/guardrails/member-external-id', base.aws);
@@ -49,7 +50,7 @@ class SecureStringProvider extends SSMProvider {
  */
 export function externalIdReader(name: string, options: AwsClientOptions = {}): () => Promise<string> {
   const provider = new SecureStringProvider({ awsSdkV3Client: createClient(SSMClient, options) });
-  return async () => {
+  const read = async () => {
     // Powertools wraps the SDK's error; the SDK's own (its name, whether it is throttling) is what counts.
     const value = await awsCall(`SSM GetParameter ${name}`, () =>
       provider.get(name, { decrypt: true, maxAge: EXTERNAL_ID_MAX_AGE_SECONDS }).catch((error: unknown) => {
@@ -61,5 +62,13 @@ export function externalIdReader(name: string, options: AwsClientOptions = {}): 
     if (!parsed.success)
       throw new ConfigError(`SSM parameter ${name} holds no valid external id: ${EXTERNAL_ID_RULE}`);
     return parsed.data;
+  };
+  // Powertools caches a value once read: the members assumed at once share the read in flight.
+  let pending: Promise<string> | undefined;
+  return () => {
+    pending ??= read().finally(() => {
+      pending = undefined;
+    });
+    return pending;
   };
 }

@@ -35,6 +35,19 @@ describe('Function: externalIdReader', () => {
     expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
   });
 
+  it('shares one request among reads made at once (the members a scan assumes together)', async () => {
+    // Prepare
+    ssm.on(GetParameterCommand).resolves(secureString(SECRET));
+    const read = externalIdReader(NAME, options);
+
+    // Act
+    const values = await Promise.all([read(), read(), read()]);
+
+    // Assess
+    expect(values).toEqual([SECRET, SECRET, SECRET]);
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
+  });
+
   it.each([
     ['too short', 'short-s3cr3t'],
     ['a character STS refuses', 'has a space s3cr3t-0123456789'],
