@@ -37,6 +37,11 @@ import {
 
 /** The one ASL file the deployment and the local runs share. */
 export const ORG_SCAN_ASL = new URL('../org-scan.asl.yaml', import.meta.url);
+/**
+ * Attempts of the sandbox's own setup (putting the external id, as the operator did before the
+ * deployment): the fault scenarios' random faults must not fail the run before it starts.
+ */
+const SETUP_ATTEMPTS = 12;
 /** The alert topic local runs publish to (the sandbox captures every topic). */
 const LOCAL_ALERT_TOPIC = 'arn:aws:sns:us-east-1:123456789012:guardrails-alerts';
 
@@ -97,7 +102,9 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
     {
       MEMBER_ROLE_NAME: options.access?.roleName,
       MEMBER_EXTERNAL_ID_PARAMETER:
-        externalId === undefined ? undefined : await putExternalId(central, externalId),
+        externalId === undefined
+          ? undefined
+          : await putExternalId({ ...central, maxAttempts: SETUP_ATTEMPTS }, externalId),
     },
     central,
     // Credentials expire by the sandbox's clock.
