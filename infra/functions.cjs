@@ -23,10 +23,13 @@ const ENVIRONMENT = {
   securityHubExport: (params) => ({ SECURITY_HUB_EXPORT: params.securityHubExport }),
 };
 
-/** What a function acting through the member role reads: the role's name and the external id it asks for. */
+/**
+ * What a function acting through the member role reads: the role's name, and the name of the SSM
+ * parameter holding the external id it asks for (never the id: it is read at run time).
+ */
 const memberAccess = (params) => ({
   MEMBER_ROLE_NAME: params.memberRoleName,
-  MEMBER_EXTERNAL_ID: params.memberExternalId,
+  MEMBER_EXTERNAL_ID_PARAMETER: params.memberExternalIdParameter,
 });
 
 function environmentOf(name, params) {
@@ -130,8 +133,16 @@ function functionOf(name, params) {
   };
 }
 
+/**
+ * The retired parameter that put the external id into the template, the functions' environment
+ * and serverless-state.json. Its value is never repeated.
+ */
+const RETIRED_EXTERNAL_ID =
+  "memberExternalId is retired: the external id would be readable in the template and every function's environment. Put it into SSM (aws ssm put-parameter --name /guardrails/member-external-id --type SecureString --value …) and deploy with --param=memberExternalIdParameter=/guardrails/member-external-id (CHANGELOG.md)";
+
 /** Every function's serverless.yml entry, by name, for the deployment `params` (stage, region and parameters). */
 function functionsBlock(params) {
+  if ((params.memberExternalId ?? '') !== '') throw new Error(RETIRED_EXTERNAL_ID);
   return Object.fromEntries(FUNCTIONS.map((name) => [name, functionOf(name, params)]));
 }
 
@@ -142,6 +153,8 @@ const PARAMETERS = [
   'changeTag',
   'memberRoleName',
   'memberExternalId',
+  'memberExternalIdParameter',
+  'memberExternalIdKeyArn',
   'organizationId',
   'securityHubExport',
   'vpcSubnetIds',

@@ -196,10 +196,64 @@ function scope(functionName, action, changeTag, { memberRoleName, organizationId
 /** The role the member-access stack creates unless told otherwise (shared/domain/targets.ts). */
 const DEFAULT_MEMBER_ROLE = 'elasticache-guardrails-member';
 
+/** The name rule the functions apply to MEMBER_EXTERNAL_ID_PARAMETER (shared/domain/targets.ts). */
+const { SSM_PARAMETER_NAME_PATTERN } = requireTypeScript(
+  join(__dirname, '..', 'shared', 'domain', 'targets.ts'),
+  __filename,
+);
+/** A KMS key's ARN (a multi-Region key's id begins with mrk-). */
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(?:mrk-[0-9a-f]{32}|[0-9a-f-]{36})$/;
+
+/**
+ * What a function reaching member accounts needs to read the external id: GetParameter on that one
+ * parameter and, when a customer managed key encrypts it, Decrypt with that key through SSM in the
+ * deployment's region. The AWS managed key aws/ssm needs no statement: its key policy lets every
+ * principal of the account decrypt through SSM.
+ */
+function externalIdStatements(memberExternalIdParameter, memberExternalIdKeyArn) {
+  if (memberExternalIdParameter === '') {
+    if (memberExternalIdKeyArn !== '')
+      throw new Error(
+        'memberExternalIdKeyArn is set but memberExternalIdParameter is not: give both or neither',
+      );
+    return [];
+  }
+  if (!SSM_PARAMETER_NAME_PATTERN.test(memberExternalIdParameter))
+    throw new Error(
+      `memberExternalIdParameter must be an SSM parameter name (a-zA-Z0-9_.- segments split by /, not beginning with aws or ssm), got "${memberExternalIdParameter}"`,
+    );
+  const read = {
+    Effect: 'Allow',
+    Action: ['ssm:GetParameter'],
+    Resource: [arn('ssm', `parameter/${memberExternalIdParameter.replace(/^\//, '')}`)],
+  };
+  if (memberExternalIdKeyArn === '') return [read];
+  if (!KMS_KEY_ARN.test(memberExternalIdKeyArn))
+    throw new Error(
+      `memberExternalIdKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got "${memberExternalIdKeyArn}"`,
+    );
+  return [
+    read,
+    {
+      Effect: 'Allow',
+      Action: ['kms:Decrypt'],
+      Resource: [memberExternalIdKeyArn],
+      Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } } },
+    },
+  ];
+}
+
 /** The IAM statements of one function: its code's actions grouped by resource scope. */
 function statementsFor(
   name,
-  { policyParameter = '', changeTag = '', memberRoleName = DEFAULT_MEMBER_ROLE, organizationId = '' } = {},
+  {
+    policyParameter = '',
+    changeTag = '',
+    memberRoleName = DEFAULT_MEMBER_ROLE,
+    organizationId = '',
+    memberExternalIdParameter = '',
+    memberExternalIdKeyArn = '',
+  } = {},
 ) {
   if (!/^[\w+=,.@-]{1,64}$/.test(memberRoleName))
     throw new Error(`memberRoleName must be an IAM role name, got "${memberRoleName}"`);
@@ -240,6 +294,9 @@ function statementsFor(
       Action: ['ssm:GetParameter'],
       Resource: [arn('ssm', `parameter/${policyParameter.replace(/^\//, '')}`)],
     });
+  // Checked for every function, so a bad name fails the packaging whichever functions read it.
+  const externalId = externalIdStatements(memberExternalIdParameter, memberExternalIdKeyArn);
+  if (manifestOf(name).memberAccess) statements.push(...externalId);
   return statements;
 }
 

@@ -20,7 +20,11 @@ const rechecks = {
   maxRechecks: durability.config.MAX_RECHECKS,
 };
 /** Member accounts' clients, one AssumeRole per account for the container's life. */
-const membersFor = perMemberAccess(durability.config, (access) => new MemberClients(access, durability.aws));
+const membersFor = perMemberAccess(
+  durability.config,
+  durability.aws,
+  (access) => new MemberClients(access, durability.aws),
+);
 const units = new OrganizationUnits(durability.aws);
 
 /** A CloudTrail API call; or a batch of this function's own delayed re-checks. */

@@ -27,6 +27,7 @@ import {
 import { scanTarget, type TargetScanDeps, type TargetScanOutcome } from '../../shared/jobs/target-scan.js';
 import { createLogger } from '../../shared/runtime/logger.js';
 import { STATE_TABLE } from './dynamo.js';
+import { putExternalId } from './external-id.js';
 import {
   type LocalRunResult,
   type LocalTask,
@@ -36,6 +37,11 @@ import {
 
 /** The one ASL file the deployment and the local runs share. */
 export const ORG_SCAN_ASL = new URL('../org-scan.asl.yaml', import.meta.url);
+/**
+ * Attempts of the sandbox's own setup (putting the external id, as the operator did before the
+ * deployment): the fault scenarios' random faults must not fail the run before it starts.
+ */
+const SETUP_ATTEMPTS = 12;
 /** The alert topic local runs publish to (the sandbox captures every topic). */
 const LOCAL_ALERT_TOPIC = 'arn:aws:sns:us-east-1:123456789012:guardrails-alerts';
 
@@ -48,8 +54,8 @@ export interface OrgScanOptions {
   /** The deployment's own account and region (the central account; its credentials are the caller's). */
   home: Target;
   /**
-   * The deployment's member role name and external id (MEMBER_ROLE_NAME, MEMBER_EXTERNAL_ID):
-   * the name replaces the policy's when given.
+   * The deployment's member role name (MEMBER_ROLE_NAME: replaces the policy's when given) and
+   * external id, put into the sandbox's SSM as a SecureString and read from there by the run.
    */
   access?: Partial<MemberAccess>;
   dryRun?: boolean;
@@ -90,8 +96,16 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
   const central = { ...aws, region: options.home.region };
   const logger = createLogger('org-scan');
   logger.setLogLevel('SILENT');
+  // As deployed: the external id in the central account's SSM, the run given only the parameter's name.
+  const externalId = options.access?.externalId;
   const membersFor = memberCredentialsFor(
-    { MEMBER_ROLE_NAME: options.access?.roleName, MEMBER_EXTERNAL_ID: options.access?.externalId },
+    {
+      MEMBER_ROLE_NAME: options.access?.roleName,
+      MEMBER_EXTERNAL_ID_PARAMETER:
+        externalId === undefined
+          ? undefined
+          : await putExternalId({ ...central, maxAttempts: SETUP_ATTEMPTS }, externalId),
+    },
     central,
     // Credentials expire by the sandbox's clock.
     () => options.now?.().getTime() ?? Date.now(),

@@ -35,6 +35,15 @@ const SESSION_SECONDS = 3600;
 export const REFRESH_MARGIN_MS = 5 * 60_000;
 
 /**
+ * How the app reaches a member account, its external id given (the CLI's) or read when an
+ * AssumeRole first needs it (the deployment's SSM parameter, shared/aws/external-id.ts).
+ */
+export interface MemberAccessSource {
+  roleName: string;
+  externalId?: string | (() => Promise<string>) | undefined;
+}
+
+/**
  * One member account's credentials, assumed on first use and shared by every client of that
  * account (one AssumeRole per account and run); renewed when within {@link REFRESH_MARGIN_MS}
  * of expiring. A failed AssumeRole is not cached: the next call tries again.
@@ -46,19 +55,21 @@ export const REFRESH_MARGIN_MS = 5 * 60_000;
 export function assumeRoleCredentials(
   sts: STSClient,
   account: string,
-  access: MemberAccess,
+  access: MemberAccessSource,
   now: () => number = Date.now,
 ): AwsCredentialIdentityProvider {
   let cached: Promise<AwsCredentialIdentity> | undefined;
   const assume = async (): Promise<AwsCredentialIdentity> => {
     const roleArn = memberRoleArn(account, access.roleName);
+    const externalId =
+      typeof access.externalId === 'function' ? await access.externalId() : access.externalId;
     const { Credentials: credentials } = await awsCall(`STS AssumeRole ${roleArn}`, () =>
       sts.send(
         new AssumeRoleCommand({
           RoleArn: roleArn,
           RoleSessionName: SESSION_NAME,
           DurationSeconds: SESSION_SECONDS,
-          ...(access.externalId === undefined ? {} : { ExternalId: access.externalId }),
+          ...(externalId === undefined ? {} : { ExternalId: externalId }),
         }),
       ),
     );
@@ -93,19 +104,39 @@ export function assumeRoleCredentials(
 export class MemberCredentials {
   readonly #sts: STSClient;
   readonly #byAccount = new Map<string, AwsCredentialIdentityProvider>();
+  readonly #source: MemberAccessSource;
+  #access: MemberAccess;
 
   constructor(
-    readonly access: MemberAccess,
+    access: MemberAccessSource,
     options: AwsClientOptions = {},
     readonly now: () => number = Date.now,
   ) {
     this.#sts = createClient(STSClient, options);
+    const { roleName, externalId } = access;
+    this.#access = typeof externalId === 'function' ? { roleName } : { roleName, externalId };
+    this.#source =
+      typeof externalId === 'function'
+        ? {
+            roleName,
+            externalId: async () => {
+              const read = await externalId();
+              this.#access = { roleName, externalId: read };
+              return read;
+            },
+          }
+        : this.#access;
+  }
+
+  /** The role name and the external id once known (a failure's message is scrubbed of it). */
+  get access(): MemberAccess {
+    return this.#access;
   }
 
   of(account: string): AwsCredentialIdentityProvider {
     let provider = this.#byAccount.get(account);
     if (provider === undefined) {
-      provider = assumeRoleCredentials(this.#sts, account, this.access, this.now);
+      provider = assumeRoleCredentials(this.#sts, account, this.#source, this.now);
       this.#byAccount.set(account, provider);
     }
     return provider;

@@ -91,6 +91,16 @@ export const EXTERNAL_ID_RULE = 'expected 16 to 1224 letters, digits or +=,.@:/-
 /** The external id, refused without repeating it: it is a secret. */
 export const externalIdSchema = z.string().regex(EXTERNAL_ID_PATTERN, { error: EXTERNAL_ID_RULE });
 
+/**
+ * An SSM parameter name as PutParameter takes it: `a-zA-Z0-9_.-` segments, `/` between hierarchy
+ * levels (at most 15), not beginning with `aws` or `ssm` (any case); the length leaves room for the
+ * ARN SSM counts in its 1011 characters.
+ */
+export const SSM_PARAMETER_NAME_PATTERN = /^(?!\/?(?:aws|ssm))(?=.{1,900}$)\/?[\w.-]+(?:\/[\w.-]+){0,14}$/i;
+export const ssmParameterNameSchema = z.string().regex(SSM_PARAMETER_NAME_PATTERN, {
+  error: 'expected an SSM parameter name: a-zA-Z0-9_.- segments split by /, not beginning with aws or ssm',
+});
+
 /** How the app reaches a member account. The external id is a deployment secret: never logged. */
 export interface MemberAccess {
   roleName: string;

@@ -40,7 +40,11 @@ export function createEncryptionDriftDeps(env: NodeJS.ProcessEnv = process.env) 
     logger: base.logger,
   };
   /** Member accounts' credentials, one AssumeRole per account for the container's life. */
-  const membersFor = perMemberAccess(base.config, (access) => new MemberCredentials(access, base.aws));
+  const membersFor = perMemberAccess(
+    base.config,
+    base.aws,
+    (access) => new MemberCredentials(access, base.aws),
+  );
   return {
     ...base,
     /**

@@ -1,16 +1,18 @@
 /**
  * How every function reaches member accounts: one environment (the deployment's params
- * memberRoleName and memberExternalId), one rule for the role name, and one error for a
- * reaction that failed in another account or region.
+ * memberRoleName and memberExternalIdParameter), one rule for the role name, one read of the
+ * external id per container, and one error for a reaction that failed in another account or region.
  */
 import * as z from 'zod';
-import { targetFailure } from '../aws/targets.js';
+import type { AwsClientOptions } from '../aws/clients.js';
+import { externalIdReader } from '../aws/external-id.js';
+import { type MemberAccessSource, targetFailure } from '../aws/targets.js';
 import type { Policy } from '../domain/policy/schema.js';
 import {
   DEFAULT_MEMBER_ROLE,
-  externalIdSchema,
   type MemberAccess,
   roleNameSchema,
+  ssmParameterNameSchema,
   type Target,
   targetName,
 } from '../domain/targets.js';
@@ -23,49 +25,53 @@ const emptyAsUnset = (value: string | undefined) => (value === '' ? undefined : 
 export const MEMBER_ENV = {
   /** The member role's name; IAM lets the functions assume only this one. Empty: the policy's. */
   MEMBER_ROLE_NAME: z.string().optional().transform(emptyAsUnset).pipe(roleNameSchema.optional()),
-  /** The member role's external id: a secret, never logged. Empty: none. */
-  MEMBER_EXTERNAL_ID: z.string().optional().transform(emptyAsUnset).pipe(externalIdSchema.optional()),
+  /** The SSM SecureString parameter holding the member role's external id (the name only). Empty: none. */
+  MEMBER_EXTERNAL_ID_PARAMETER: z
+    .string()
+    .optional()
+    .transform(emptyAsUnset)
+    .pipe(ssmParameterNameSchema.optional()),
 } as const;
 
 /** A function's parsed {@link MEMBER_ENV}. */
 export interface MemberEnv {
   MEMBER_ROLE_NAME?: string | undefined;
-  MEMBER_EXTERNAL_ID?: string | undefined;
+  MEMBER_EXTERNAL_ID_PARAMETER?: string | undefined;
 }
 
 /**
- * The member access a function's environment describes: the deployment's role name, else the
- * policy's (`settings.targets.roleName`), else {@link DEFAULT_MEMBER_ROLE}; the deployment's
- * external id, if any.
+ * The member role a function assumes: the deployment's role name, else the policy's
+ * (`settings.targets.roleName`), else {@link DEFAULT_MEMBER_ROLE}.
  *
  * @example
- * const access = memberAccessOf(base.config, await base.policy());
+ * const roleName = memberRoleOf(base.config, await base.policy());
  */
-export function memberAccessOf(config: MemberEnv, policy?: Policy): MemberAccess {
-  return {
-    roleName: config.MEMBER_ROLE_NAME ?? policy?.settings.targets?.roleName ?? DEFAULT_MEMBER_ROLE,
-    ...(config.MEMBER_EXTERNAL_ID === undefined ? {} : { externalId: config.MEMBER_EXTERNAL_ID }),
-  };
+export function memberRoleOf(config: MemberEnv, policy?: Policy): string {
+  return config.MEMBER_ROLE_NAME ?? policy?.settings.targets?.roleName ?? DEFAULT_MEMBER_ROLE;
 }
 
 /**
- * One `T` (credentials, clients) per member access, made on first use and kept for the
- * container's life: the policy may name the role, so a new policy can call for another.
+ * One `T` (credentials, clients) per member role, made on first use and kept for the container's
+ * life: the policy may name the role, so a new policy can call for another. Every role shares one
+ * reader of the deployment's external id parameter, which reads it only when an AssumeRole first
+ * needs it (shared/aws/external-id.ts).
  *
  * @example
- * const membersFor = perMemberAccess(base.config, (access) => new MemberCredentials(access, base.aws));
+ * const membersFor = perMemberAccess(base.config, base.aws, (access) => new MemberCredentials(access, base.aws));
  * const members = membersFor(await base.policy());
  */
 export function perMemberAccess<T>(
   config: MemberEnv,
-  make: (access: MemberAccess) => T,
+  aws: AwsClientOptions,
+  make: (access: MemberAccessSource) => T,
 ): (policy?: Policy) => T {
+  const parameter = config.MEMBER_EXTERNAL_ID_PARAMETER;
+  const externalId = parameter === undefined ? undefined : externalIdReader(parameter, aws);
   const kept = new Map<string, T>();
   return (policy) => {
-    const access = memberAccessOf(config, policy);
-    const key = JSON.stringify(access);
-    const found = kept.get(key) ?? make(access);
-    kept.set(key, found);
+    const roleName = memberRoleOf(config, policy);
+    const found = kept.get(roleName) ?? make({ roleName, externalId });
+    kept.set(roleName, found);
     return found;
   };
 }

@@ -34,7 +34,7 @@ export function memberCredentialsFor(
   aws: AwsClientOptions,
   now: () => number = Date.now,
 ): (policy: Policy) => MemberCredentials | undefined {
-  const kept = perMemberAccess(config, (access) => new MemberCredentials(access, aws, now));
+  const kept = perMemberAccess(config, aws, (access) => new MemberCredentials(access, aws, now));
   return (policy) => (policy.settings.targets === undefined ? undefined : kept(policy));
 }
 

@@ -21,6 +21,8 @@ const { actionsOf, statementsFor } = require('../../infra/serverless.cjs') as {
       changeTag?: string;
       memberRoleName?: string;
       organizationId?: string;
+      memberExternalIdParameter?: string;
+      memberExternalIdKeyArn?: string;
     },
   ): Statement[];
 };
@@ -103,6 +105,75 @@ describe('IAM statements of infra/serverless.cjs', () => {
     expect(
       statementsFor('target-scan').some((statement) => statement.Action.includes('ssm:GetParameter')),
     ).toBe(false);
+  });
+
+  describe('the external id parameter', () => {
+    const PARAMETER = '/guardrails/member-external-id';
+    const PARAMETER_ARN = 'arn:aws:ssm:eu-west-1:123456789012:parameter/guardrails/member-external-id';
+    const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const VIA_SSM = { 'kms:ViaService': 'ssm.eu-west-1.amazonaws.com' };
+    const readers = (options: Parameters<typeof statementsFor>[1], request: Request) =>
+      FUNCTIONS.filter(
+        (name) => evaluate(statementsFor(name, options) as PolicyStatement[], request) === 'allowed',
+      );
+    const ASSUMING = FUNCTIONS.filter((name) => manifestOf(name).memberAccess);
+
+    it('lets exactly the functions that assume member roles read that one parameter', () => {
+      // Prepare
+      const options = { memberExternalIdParameter: PARAMETER };
+
+      // Act & Assess
+      expect(readers(options, { action: 'ssm:GetParameter', resource: PARAMETER_ARN })).toEqual(ASSUMING);
+      expect(ASSUMING.length).toBeGreaterThan(0);
+      expect(readers(options, { action: 'ssm:GetParameter', resource: `${PARAMETER_ARN}-other` })).toEqual(
+        [],
+      );
+      expect(readers({}, { action: 'ssm:GetParameter', resource: PARAMETER_ARN })).toEqual([]);
+    });
+
+    it('grants no kms:Decrypt for the AWS managed key, whose key policy lets the account decrypt through SSM', () => {
+      // Act & Assess
+      expect(
+        FUNCTIONS.flatMap((name) => statementsFor(name, { memberExternalIdParameter: PARAMETER })).filter(
+          (statement) =>
+            statement.Action.includes('kms:Decrypt') &&
+            !JSON.stringify(statement.Resource).includes('AlertTopicKey'),
+        ),
+      ).toEqual([]);
+    });
+
+    it('lets them decrypt with a customer managed key only through SSM in the deployment region', () => {
+      // Prepare
+      const options = { memberExternalIdParameter: PARAMETER, memberExternalIdKeyArn: KEY };
+      const decrypt = (context: Record<string, string>, resource = KEY) =>
+        readers(options, { action: 'kms:Decrypt', resource, context });
+
+      // Act & Assess
+      expect(decrypt(VIA_SSM)).toEqual(ASSUMING);
+      expect(decrypt({ 'kms:ViaService': 'ssm.us-east-1.amazonaws.com' })).toEqual([]);
+      expect(decrypt({ 'kms:ViaService': 's3.eu-west-1.amazonaws.com' })).toEqual([]);
+      expect(decrypt({})).toEqual([]);
+      expect(decrypt(VIA_SSM, KEY.replace('1234abcd', '9999abcd'))).toEqual([]);
+    });
+
+    it.each([
+      [
+        { memberExternalIdParameter: '/aws/member-external-id' },
+        /memberExternalIdParameter must be an SSM parameter name/,
+      ],
+      [
+        { memberExternalIdParameter: '/guardrails/member external id' },
+        /memberExternalIdParameter must be an SSM parameter name/,
+      ],
+      [
+        { memberExternalIdParameter: PARAMETER, memberExternalIdKeyArn: 'alias/aws/ssm' },
+        /memberExternalIdKeyArn must be a KMS key ARN/,
+      ],
+      [{ memberExternalIdKeyArn: KEY }, /memberExternalIdKeyArn is set but memberExternalIdParameter is not/],
+    ])('refuses %j at packaging, naming the parameter', (options, refusal) => {
+      // Act & Assess: whichever function is generated first, the packaging fails
+      expect(() => statementsFor('migration-snapshot', options)).toThrow(refusal);
+    });
   });
 
   it.each(['', 'guardrails:allow-changes=true'])(

@@ -64,7 +64,10 @@ const MATCHERS: Record<string, (policy: string, value: string) => boolean> = {
 /** One operator of a Condition block against the context: every key must hold. */
 function holds(operator: string, keys: Record<string, unknown>, context: RequestContext): boolean {
   return Object.entries(keys).every(([key, expected]) => {
-    const values = [expected].flat().map(String);
+    // A value may be a CloudFormation intrinsic (`kms:ViaService`: ssm.${AWS::Region}.amazonaws.com).
+    const values = [expected]
+      .flat()
+      .map((value) => (typeof value === 'object' ? resolveValue(value) : String(value)));
     const actual = context[key];
     if (operator === 'Null') return (actual === undefined) === (values[0] === 'true');
     // A negated operator holds when the key is absent, as IAM evaluates it.

@@ -12,6 +12,7 @@ import type { FaultInjector } from './faults.js';
 import { elastiCacheRequest } from './member-stack.js';
 import type { ElastiCacheModel } from './model.js';
 import type { Organization } from './organizations.js';
+import type { ParameterStore } from './parameters.js';
 import { type Params, QueryFault } from './protocol.js';
 import type { S3Store } from './s3-store.js';
 import type { SecurityHubFindings } from './security-hub.js';
@@ -29,6 +30,8 @@ export interface Parts {
   securityHub: SecurityHubFindings;
   /** The sandbox's S3: buckets of every account. */
   s3: S3Store;
+  /** SSM Parameter Store, per account and region. */
+  parameters: ParameterStore;
 }
 
 /** A REST-JSON operation (`POST <path>`): its input is the JSON body, its result (or its promise) the JSON answer. */

@@ -1,6 +1,6 @@
 /**
  * The emulator's HTTP front: AWS Query for ElastiCache, STS and SNS; JSON 1.x for the
- * Resource Groups Tagging API, Organizations and the capture sinks; REST-JSON for the routes
+ * Resource Groups Tagging API, Organizations, SSM and the capture sinks; REST-JSON for the routes
  * in REST_ROUTES; REST-XML for S3 (requests signed for `s3`, s3.ts); and `/_control/*` (JSON) for tests, the demo and benchmarks. Each request
  * acts in the account and region its SigV4 credentials name (identity.ts). Binds 127.0.0.1 only.
  */
@@ -16,6 +16,7 @@ import { type Call, intake } from './intake.js';
 import { type MigrationBackend, simulatedMigration } from './migration.js';
 import type { ElastiCacheModel } from './model.js';
 import { ORGANIZATIONS_PREFIX, Organization, type OrganizationSettings } from './organizations.js';
+import { ParameterStore, SSM_PREFIX } from './parameters.js';
 import { API_VERSION, errorXml, isKnownAction, parseQuery, QueryFault, resultXml } from './protocol.js';
 import { listRegions } from './regions.js';
 import { serveS3 } from './s3.js';
@@ -95,6 +96,7 @@ const JSON_SERVICES: Record<string, string> = {
   GraniteServiceVersion20100801: 'cloudwatch',
   AmazonSQS: 'sqs',
   AWSStepFunctions: 'stepfunctions',
+  AmazonSSM: 'ssm',
 };
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {
@@ -124,7 +126,7 @@ function sendJsonFault(response: ServerResponse, fault: QueryFault, type: string
   );
 }
 
-/** The JSON targets: the Tagging API, Organizations, and the capture sinks (central outputs). */
+/** The JSON targets: the Tagging API, Organizations, SSM, and the capture sinks (central outputs). */
 function jsonResult(parts: Parts, caller: Caller, target: string, input: Record<string, unknown>): unknown {
   const now = parts.clock.now();
   if (target === TAGGING_TARGET) {
@@ -134,6 +136,8 @@ function jsonResult(parts: Parts, caller: Caller, target: string, input: Record<
   }
   if (target.startsWith(ORGANIZATIONS_PREFIX))
     return parts.organization.handle(target.slice(ORGANIZATIONS_PREFIX.length), input, caller);
+  if (target.startsWith(SSM_PREFIX))
+    return parts.parameters.handle(target.slice(SSM_PREFIX.length), input, caller);
   parts.model.tick();
   if (target === JSON_TARGETS.putEvents) return parts.sinks.putEvents(input, now);
   if (target === JSON_TARGETS.getMetricData) return parts.sinks.getMetricData(input, now);
@@ -292,7 +296,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (options.faults !== undefined) faults.configure(options.faults);
 
   const s3 = new S3Store(() => clock.now());
-  const parts: Parts = { model, accounts, organization, clock, faults, sinks, securityHub, s3 };
+  const parameters = new ParameterStore(clock);
+  const parts: Parts = { model, accounts, organization, clock, faults, sinks, securityHub, s3, parameters };
 
   const server = createServer(async (request, response) => {
     const requestId = randomUUID();
@@ -330,6 +335,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     sinks,
     securityHub,
     s3,
+    parameters,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

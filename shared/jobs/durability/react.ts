@@ -7,16 +7,9 @@ import { type AwsClientOptions, createElastiCacheClient } from '../../aws/client
 import { createMetricsClient } from '../../aws/durability-metrics.js';
 import type { OrganizationUnits } from '../../aws/organization.js';
 import { MAX_DELAY_SECONDS, type RecheckQueue } from '../../aws/recheck-queue.js';
-import { MemberCredentials } from '../../aws/targets.js';
+import { type MemberAccessSource, MemberCredentials } from '../../aws/targets.js';
 import type { ResourceEvent } from '../../domain/events.js';
-import {
-  type MemberAccess,
-  notCovered,
-  outsideUnits,
-  sameTarget,
-  type Target,
-  targetName,
-} from '../../domain/targets.js';
+import { notCovered, outsideUnits, sameTarget, type Target, targetName } from '../../domain/targets.js';
 import { reactIn } from '../member-env.js';
 import { awaitingChange, checkGroup, type DurabilityJobSettings, type DurabilityReport } from './pipeline.js';
 import type { GroupCheckDeps } from './ports.js';
@@ -37,7 +30,7 @@ export class MemberClients {
   readonly #options: AwsClientOptions;
   readonly #byTarget = new Map<string, TargetClients>();
 
-  constructor(access: MemberAccess, options: AwsClientOptions = {}) {
+  constructor(access: MemberAccessSource, options: AwsClientOptions = {}) {
     this.credentials = new MemberCredentials(access, options);
     this.#options = options;
   }

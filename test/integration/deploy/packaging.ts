@@ -4,7 +4,7 @@
  * Packaging takes tens of seconds: a test file packages once per variant, in its beforeAll.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -29,6 +29,20 @@ export interface Packaged {
   /** The CloudFormation template file. */
   path: string;
   template: Template;
+  /** The packaging's output directory (the template, serverless-state.json, the zips). */
+  dir: string;
+}
+
+/** A packaging that osls refused: its output (stdout and stderr) and the directory it was given. */
+export class PackagingError extends Error {
+  constructor(
+    readonly output: string,
+    readonly dir: string,
+    options: ErrorOptions,
+  ) {
+    super(`osls package failed: ${output}`, options);
+    this.name = 'PackagingError';
+  }
 }
 
 /** A lock older than this was left by a run that died: packaging never lasts that long. */
@@ -79,9 +93,20 @@ async function packageNow(stage: string, region: string, params: Record<string, 
       timeout: 240_000,
       env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' },
     },
-  );
+  ).catch((error: unknown) => {
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    throw new PackagingError(`${stdout}${stderr}`, out, { cause: error });
+  });
   const path = join(out, 'cloudformation-template-update-stack.json');
-  return { path, template: JSON.parse(readFileSync(path, 'utf8')) as Template };
+  return { path, template: JSON.parse(readFileSync(path, 'utf8')) as Template, dir: out };
+}
+
+/** The files under `dir` (the packaging's output, its zips aside) whose text holds `text`. */
+export function filesHolding(dir: string, text: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && !entry.name.endsWith('.zip'))
+    .map((entry) => join(entry.parentPath, entry.name))
+    .filter((file) => readFileSync(file, 'utf8').includes(text));
 }
 
 interface Partitions {

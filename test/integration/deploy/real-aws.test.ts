@@ -30,7 +30,9 @@ import {
 } from './deploy-policy.js';
 import {
   awsRegions,
+  filesHolding,
   type Packaged,
+  PackagingError,
   packageTemplate,
   type Resource,
   ROOT,
@@ -61,7 +63,12 @@ const ORGANISATION_PARAMS = {
   securityHubExport: 'true',
   vpcSubnetIds: 'subnet-0a1b2c3d4e5f60001,subnet-0a1b2c3d4e5f60002',
   vpcSecurityGroupIds: 'sg-0a1b2c3d4e5f60003',
+  memberExternalIdParameter: '/guardrails/member-external-id',
+  memberExternalIdKeyArn:
+    'arn:aws-iso-b:kms:us-isob-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
 };
+/** An external id as an operator would have given it to the retired memberExternalId parameter. */
+const SECRET_EXTERNAL_ID = 'guardrails-ext-0f3a9c2e51d04b68';
 const CENTRAL_ACCOUNT = '123456789012';
 
 const member = parse(readFileSync(`${ROOT}/infra/member-access.yaml`, 'utf8')) as Template & {
@@ -424,4 +431,42 @@ describe('Deploy on real AWS: every alarm is in docs/operations.md', () => {
       expect(alarms.filter((id) => !operations.includes(`\`${id}\``))).toEqual([]);
     }
   });
+});
+
+describe('Deploy on real AWS: the external id stays a secret', () => {
+  it('gives the functions that assume member roles the name of the SSM parameter, never an id', () => {
+    const variables = Object.fromEntries(
+      FUNCTIONS.map((name) => {
+        const lambda = organisation.template.Resources[lambdaLogicalId(name)];
+        const environment = lambda?.Properties.Environment as
+          | { Variables?: Record<string, unknown> }
+          | undefined;
+        return [name, environment?.Variables ?? {}];
+      }),
+    );
+    const naming = FUNCTIONS.filter((name) => 'MEMBER_EXTERNAL_ID_PARAMETER' in (variables[name] ?? {}));
+
+    expect(naming).toEqual(ASSUMING);
+    for (const name of ASSUMING)
+      expect(variables[name]?.MEMBER_EXTERNAL_ID_PARAMETER).toBe(
+        ORGANISATION_PARAMS.memberExternalIdParameter,
+      );
+    expect(FUNCTIONS.filter((name) => 'MEMBER_EXTERNAL_ID' in (variables[name] ?? {}))).toEqual([]);
+  });
+
+  it('refuses the retired memberExternalId in one line naming SSM, and nothing it leaves holds the id', async () => {
+    const outcome = await packageTemplate('retired', 'eu-west-1', {
+      memberExternalId: SECRET_EXTERNAL_ID,
+    }).catch((error: unknown) => error);
+    const dir = outcome instanceof PackagingError ? outcome.dir : (outcome as Packaged).dir;
+
+    // The template, serverless-state.json and every function's environment in them.
+    expect(filesHolding(dir, SECRET_EXTERNAL_ID)).toEqual([]);
+    expect(outcome).toBeInstanceOf(PackagingError);
+    const output = (outcome as PackagingError).output;
+    expect(output).toMatch(
+      /memberExternalId is retired: .* --type SecureString .* --param=memberExternalIdParameter=/,
+    );
+    expect(output).not.toContain(SECRET_EXTERNAL_ID);
+  }, 300_000);
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CENTRAL_ACCOUNT } from '../../../infra/local/emulator/server.js';
+import { putExternalId } from '../../../infra/local/external-id.js';
 import { memberRoleArn } from '../../../shared/domain/targets.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
 
@@ -99,9 +100,13 @@ beforeAll(async () => {
     MAX_RECHECKS: '3',
     AWS_MAX_ATTEMPTS: '2',
     MEMBER_ROLE_NAME: ROLE,
-    MEMBER_EXTERNAL_ID: EXTERNAL_ID,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
+  // As deployed: the id in the central account's SSM, the function given only the parameter's name.
+  process.env.MEMBER_EXTERNAL_ID_PARAMETER = await putExternalId(
+    { endpoint: stack.emulator.endpoint, region: REGION },
+    EXTERNAL_ID,
+  );
   ({ handler } = await import('../../../functions/durability-react/handler.js'));
 });
 

@@ -82,7 +82,7 @@ beforeAll(async () => {
     MAX_RECHECKS: '3',
     AWS_MAX_ATTEMPTS: '2',
     MEMBER_ROLE_NAME: 'elasticache-guardrails-member',
-    MEMBER_EXTERNAL_ID: '',
+    MEMBER_EXTERNAL_ID_PARAMETER: '',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
   for (const { model } of stack.emulator.accounts.pairs()) model.putGroup(groupState('orders'));

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CENTRAL_ACCOUNT } from '../../../infra/local/emulator/server.js';
+import { putExternalId } from '../../../infra/local/external-id.js';
 import type { EncryptionBaseline } from '../../../shared/domain/drift.js';
 import { memberRoleArn, type Target, targetArnPrefix } from '../../../shared/domain/targets.js';
 import { BASELINE_KIND } from '../../../shared/jobs/encryption-drift.js';
@@ -113,10 +114,14 @@ beforeAll(async () => {
     ALERT_TOPIC_ARN: `arn:aws:sns:${REGION}:${CENTRAL_ACCOUNT}:guardrails-alerts`,
     AWS_MAX_ATTEMPTS: '2',
     MEMBER_ROLE_NAME: ROLE,
-    MEMBER_EXTERNAL_ID: EXTERNAL_ID,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
+  // As deployed: the id in the central account's SSM, the function given only the parameter's name.
+  process.env.MEMBER_EXTERNAL_ID_PARAMETER = await putExternalId(
+    { endpoint: stack.emulator.endpoint, region: REGION },
+    EXTERNAL_ID,
+  );
   ({ handler } = await import('../../../functions/encryption-drift/handler.js'));
 });
 

@@ -6,6 +6,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CENTRAL_ACCOUNT, type EmulatorOptions } from '../../../infra/local/emulator/server.js';
+import { LOCAL_EXTERNAL_ID_PARAMETER } from '../../../infra/local/external-id.js';
 import { runOrgScan } from '../../../infra/local/org-scan-workflow.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { EventPublisher } from '../../../shared/aws/notify.js';
@@ -161,6 +162,43 @@ describe('Organisation scan: 12 accounts x 3 regions in the sandbox', () => {
     expect(assumed.map((entry) => (entry.params as { ExternalId?: string }).ExternalId)).toEqual(
       MEMBERS.map(() => EXTERNAL_ID),
     );
+    // The id came from the central account's SSM, decrypted, read once for the run, before any AssumeRole.
+    const reads = log.filter((entry) => entry.service === 'ssm' && entry.action === 'GetParameter');
+    expect(reads.map(({ account, params }) => ({ account, params }))).toEqual([
+      { account: CENTRAL_ACCOUNT, params: { Name: LOCAL_EXTERNAL_ID_PARAMETER, WithDecryption: true } },
+    ]);
+    expect(log.indexOf(reads[0] as (typeof log)[number])).toBeLessThan(
+      log.indexOf(assumed[0] as (typeof log)[number]),
+    );
+  }, 120_000);
+
+  it('fails every target naming the parameter and the call when SSM refuses the external id, before any member request', async () => {
+    // Prepare
+    await seededStack();
+    stack.emulator.faults.failNext({
+      action: 'GetParameter',
+      code: 'AccessDeniedException',
+      message: 'not authorized to perform: ssm:GetParameter',
+      times: 1000,
+    });
+    const start = stack.emulator.faults.log.length;
+
+    // Act
+    const scan = await run();
+
+    // Assess
+    expect(scan.summary).toMatchObject({ targets: 36, complete: 0, failed: 36 });
+    expectEvery(
+      scan.summary.failures,
+      (failure) =>
+        failure.includes(`SSM GetParameter ${LOCAL_EXTERNAL_ID_PARAMETER} failed: AccessDeniedException`),
+      'failures',
+    );
+    const requests = stack.emulator.faults.log.slice(start);
+    expect(
+      requests.filter((entry) => ['sts', 'elasticache', 'tagging', 'cloudwatch'].includes(entry.service)),
+    ).toEqual([]);
+    expect(JSON.stringify(scan.summary)).not.toContain(EXTERNAL_ID);
   }, 120_000);
 
   it('scans the 6 ACTIVE members x 3 regions of an organisation answering State alone; the 6 others are skipped and counted', async () => {

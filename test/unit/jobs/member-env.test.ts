@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { DEFAULT_MEMBER_ROLE } from '../../../shared/domain/targets.js';
-import { MEMBER_ENV, memberAccessOf, perMemberAccess } from '../../../shared/jobs/member-env.js';
+import { MEMBER_ENV, memberRoleOf, perMemberAccess } from '../../../shared/jobs/member-env.js';
 import { memberCredentialsFor } from '../../../shared/jobs/org-scan.js';
 import { parseEnv } from '../../../shared/runtime/config.js';
 
@@ -22,10 +22,10 @@ ${RULES}`,
 describe('Constant: MEMBER_ENV', () => {
   it('reads empty settings as unset', () => {
     // Act
-    const config = parseEnv(MEMBER_ENV, { MEMBER_ROLE_NAME: '', MEMBER_EXTERNAL_ID: '' });
+    const config = parseEnv(MEMBER_ENV, { MEMBER_ROLE_NAME: '', MEMBER_EXTERNAL_ID_PARAMETER: '' });
 
     // Assess
-    expect(config).toEqual({ MEMBER_ROLE_NAME: undefined, MEMBER_EXTERNAL_ID: undefined });
+    expect(config).toEqual({ MEMBER_ROLE_NAME: undefined, MEMBER_EXTERNAL_ID_PARAMETER: undefined });
   });
 
   it('rejects a role name IAM would not take, naming the variable', () => {
@@ -33,72 +33,53 @@ describe('Constant: MEMBER_ENV', () => {
     expect(() => parseEnv(MEMBER_ENV, { MEMBER_ROLE_NAME: 'member/*' })).toThrow(/MEMBER_ROLE_NAME: /);
   });
 
-  it('rejects an external id shorter than the member stack requires (16), naming the variable and not the value', () => {
-    // Act
-    const refused = (() => {
-      try {
-        parseEnv(MEMBER_ENV, { MEMBER_EXTERNAL_ID: 'short-s3cr3t' });
-      } catch (error) {
-        return (error as Error).message;
-      }
-      return 'accepted';
-    })();
-
-    // Assess
-    expect(refused).toMatch(/MEMBER_EXTERNAL_ID: expected 16 to 1224/);
-    expect(refused).not.toContain('s3cr3t');
+  it.each([
+    ['a space', '/guardrails/member external id'],
+    ['the reserved prefix aws', '/aws/member-external-id'],
+    ['the reserved prefix ssm', 'SSM-member-external-id'],
+    ['an empty level', '/guardrails//member-external-id'],
+  ])('rejects a parameter name with %s, naming the variable', (_name, parameter) => {
+    // Act & Assess
+    expect(() => parseEnv(MEMBER_ENV, { MEMBER_EXTERNAL_ID_PARAMETER: parameter })).toThrow(
+      /MEMBER_EXTERNAL_ID_PARAMETER: expected an SSM parameter name/,
+    );
   });
 
-  it('rejects an external id STS would refuse, naming the variable and not the value', () => {
-    // Act
-    const refused = (() => {
-      try {
-        parseEnv(MEMBER_ENV, { MEMBER_EXTERNAL_ID: 'has a space s3cr3t' });
-      } catch (error) {
-        return (error as Error).message;
-      }
-      return 'accepted';
-    })();
-
-    // Assess
-    expect(refused).toMatch(/MEMBER_EXTERNAL_ID: expected 16 to 1224/);
-    expect(refused).not.toContain('s3cr3t');
+  it('takes a parameter name with or without its leading slash', () => {
+    // Act & Assess
+    for (const parameter of ['/guardrails/prod/member-external-id', 'guardrails.member_external-id'])
+      expect(parseEnv(MEMBER_ENV, { MEMBER_EXTERNAL_ID_PARAMETER: parameter })).toEqual({
+        MEMBER_EXTERNAL_ID_PARAMETER: parameter,
+      });
   });
 });
 
-describe('Function: memberAccessOf', () => {
+describe('Function: memberRoleOf', () => {
   it("takes the deployment's role name over the policy's", () => {
-    // Act
-    const access = memberAccessOf({ MEMBER_ROLE_NAME: 'deployed-role' }, withTargets('policy-role'));
-
-    // Assess
-    expect(access).toEqual({ roleName: 'deployed-role' });
+    // Act & Assess
+    expect(memberRoleOf({ MEMBER_ROLE_NAME: 'deployed-role' }, withTargets('policy-role'))).toBe(
+      'deployed-role',
+    );
   });
 
   it("takes the policy's role name when the deployment names none", () => {
-    // Act
-    const access = memberAccessOf(
-      { MEMBER_EXTERNAL_ID: 'external-0123-0123456789abcdef' },
-      withTargets('policy-role'),
-    );
-
-    // Assess
-    expect(access).toEqual({ roleName: 'policy-role', externalId: 'external-0123-0123456789abcdef' });
+    // Act & Assess
+    expect(memberRoleOf({}, withTargets('policy-role'))).toBe('policy-role');
   });
 
   it('takes the default role when neither names one, with or without a policy', () => {
     // Act & Assess
-    expect(memberAccessOf({})).toEqual({ roleName: DEFAULT_MEMBER_ROLE });
-    expect(memberAccessOf({}, noTargets)).toEqual({ roleName: DEFAULT_MEMBER_ROLE });
-    expect(memberAccessOf({}, withTargets())).toEqual({ roleName: DEFAULT_MEMBER_ROLE });
+    expect(memberRoleOf({})).toBe(DEFAULT_MEMBER_ROLE);
+    expect(memberRoleOf({}, noTargets)).toBe(DEFAULT_MEMBER_ROLE);
+    expect(memberRoleOf({}, withTargets())).toBe(DEFAULT_MEMBER_ROLE);
   });
 });
 
 describe('Function: perMemberAccess', () => {
-  it('makes one value per member access and keeps it', () => {
+  it('makes one value per member role and keeps it', () => {
     // Prepare
     const made: string[] = [];
-    const membersFor = perMemberAccess({}, (access) => {
+    const membersFor = perMemberAccess({}, {}, (access) => {
       made.push(access.roleName);
       return { access };
     });
@@ -112,6 +93,27 @@ describe('Function: perMemberAccess', () => {
     expect(again).toBe(first);
     expect(other).not.toBe(first);
     expect(made).toEqual(['role-a', 'role-b']);
+  });
+
+  it('gives every role one reader of the external id parameter, and none without a parameter', () => {
+    // Prepare
+    const readers: unknown[] = [];
+    const make = (access: { externalId?: unknown }) => readers.push(access.externalId);
+
+    // Act
+    const membersFor = perMemberAccess(
+      { MEMBER_EXTERNAL_ID_PARAMETER: '/guardrails/member-external-id' },
+      {},
+      make,
+    );
+    membersFor(withTargets('role-a'));
+    membersFor(withTargets('role-b'));
+    perMemberAccess({}, {}, make)(withTargets('role-a'));
+
+    // Assess
+    expect(typeof readers[0]).toBe('function');
+    expect(readers[1]).toBe(readers[0]);
+    expect(readers[2]).toBeUndefined();
   });
 });
 
