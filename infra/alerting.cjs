@@ -1,51 +1,16 @@
 /**
- * What reaches people besides the alarms on functions and queues: new violations of every check
- * without an alert of its own (an EventBridge rule to the alert topic, with the topic policy that
- * lets it publish), the alarm on a scan that evaluated nothing, and the one on a scan with no targets.
+ * What reaches people besides the alarms on functions and queues: the alert topic's policy, the
+ * alarm on a scan that evaluated nothing, and the one on a scan with no targets. New violations of
+ * every check without an alert of its own reach the topic through the `violation-alert` function
+ * (its manifest's rule), which publishes with its own role, once per event id.
  */
-const { require: requireTypeScript } = require('tsx/cjs/api');
 
 /**
- * New violations of the checks without an alert of their own (checksAlertedByEvent in the
- * registry: a new check is alerted with no change here) reach the alert topic: an EventBridge
- * rule on `Guardrails Policy Violation`, allowed to publish by the topic's policy, which keeps
- * the account's own access and the CloudWatch alarms'. The rule takes only the events this
- * deployment emitted: its own source and its own account. The default bus also takes the
- * organisation's events (infra/event-bus.cjs), and any principal there may put one with our
- * source and detail-type; EventBridge sets `account` to the sender's, which it cannot forge.
+ * The alert topic's policy: the account's own access (the functions publish with their roles)
+ * and the CloudWatch alarms'.
  */
-function violationAlerts() {
-  const checks = requireTypeScript('../shared/domain/checks/registry.ts', __filename).checksAlertedByEvent();
-  const finding = (field) => `$.detail.finding.${field}`;
+function alertTopicPolicy() {
   return {
-    ViolationAlertsRule: {
-      Type: 'AWS::Events::Rule',
-      Properties: {
-        Description: 'New policy violations to the alert topic',
-        EventPattern: {
-          source: ['elasticache-guardrails'],
-          account: [{ Ref: 'AWS::AccountId' }],
-          'detail-type': ['Guardrails Policy Violation'],
-          detail: { finding: { check: checks } },
-        },
-        Targets: [
-          {
-            Id: 'alert-topic',
-            Arn: { Ref: 'AlertTopic' },
-            InputTransformer: {
-              InputPathsMap: {
-                severity: '$.detail.severity',
-                check: finding('check'),
-                resource: finding('resourceId'),
-                rule: finding('rule'),
-                reason: finding('reason'),
-              },
-              InputTemplate: '"[<severity>] <check> violation on <resource> (rule <rule>): <reason>"',
-            },
-          },
-        ],
-      },
-    },
     AlertTopicPolicy: {
       Type: 'AWS::SNS::TopicPolicy',
       Properties: {
@@ -67,14 +32,6 @@ function violationAlerts() {
               Action: 'sns:Publish',
               Resource: { Ref: 'AlertTopic' },
               Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-            },
-            {
-              Sid: 'ViolationAlertsRule',
-              Effect: 'Allow',
-              Principal: { Service: 'events.amazonaws.com' },
-              Action: 'sns:Publish',
-              Resource: { Ref: 'AlertTopic' },
-              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['ViolationAlertsRule', 'Arn'] } } },
             },
           ],
         },
@@ -132,4 +89,4 @@ function noTargetsAlarm(alarmActions, namespace) {
   };
 }
 
-module.exports = { noTargetsAlarm, nothingEvaluatedAlarm, violationAlerts };
+module.exports = { alertTopicPolicy, noTargetsAlarm, nothingEvaluatedAlarm };

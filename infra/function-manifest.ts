@@ -49,8 +49,12 @@ export type StateMachine = 'migration' | 'durability-upgrade' | 'org-scan';
 export type Trigger =
   /** A schedule: `scanRate` (the deployment parameter) or a `rate(…)` / `cron(…)` expression. */
   | { readonly schedule: 'scanRate' | `rate(${string})` | `cron(${string})` }
-  /** An EventBridge rule on the pattern of shared/aws/event-patterns.ts at this path (`<function>.<kind>`). */
-  | { readonly eventBridge: `${string}.${string}` }
+  /**
+   * An EventBridge rule on the pattern of shared/aws/event-patterns.ts at this path
+   * (`<function>.<kind>`); `ownAccountOnly`: only events the deployment's own account put on the
+   * bus (`account` is set by EventBridge to the sender's, which no one can forge).
+   */
+  | { readonly eventBridge: `${string}.${string}`; readonly ownAccountOnly?: true }
   /** The stack's re-check queue, `batchSize` records per invocation, failures reported per record. */
   | { readonly sqs: 'RecheckQueue'; readonly batchSize: number }
   /** A task of a state machine (infra/<stateMachine>.asl.yaml names it `${<function>}`). */

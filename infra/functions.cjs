@@ -57,7 +57,11 @@ function patternAt(path) {
 function eventsOf(trigger, params) {
   if ('schedule' in trigger)
     return [{ schedule: trigger.schedule === 'scanRate' ? params.scanRate : trigger.schedule }];
-  if ('eventBridge' in trigger) return [{ eventBridge: { pattern: patternAt(trigger.eventBridge) } }];
+  if ('eventBridge' in trigger) {
+    const pattern = patternAt(trigger.eventBridge);
+    const own = trigger.ownAccountOnly ? { account: [{ Ref: 'AWS::AccountId' }] } : {};
+    return [{ eventBridge: { pattern: { ...pattern, ...own } } }];
+  }
   if ('sqs' in trigger)
     // Each record is answered on its own (batchItemFailures): SQS redelivers only the failed ones.
     return [

@@ -7,7 +7,7 @@
  *   conditions and outputs.
  * CommonJS because the Serverless Framework `require`s files referenced with ${file()}.
  */
-const { noTargetsAlarm, nothingEvaluatedAlarm, violationAlerts } = require('./alerting.cjs');
+const { alertTopicPolicy, noTargetsAlarm, nothingEvaluatedAlarm } = require('./alerting.cjs');
 const { organizationEventBus } = require('./event-bus.cjs');
 const { functions } = require('./functions.cjs');
 const { actionsOf, statementsFor } = require('./iam.cjs');
@@ -195,14 +195,6 @@ function stateAndAlerts(service, stage, alertEmail) {
               Resource: '*',
             },
             {
-              Sid: 'EventBridgeViolationAlertsPublish',
-              Effect: 'Allow',
-              Principal: { Service: 'events.amazonaws.com' },
-              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-              Resource: '*',
-              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-            },
-            {
               Sid: 'CloudWatchAlarmsPublish',
               Effect: 'Allow',
               Principal: { Service: 'cloudwatch.amazonaws.com' },
@@ -218,7 +210,7 @@ function stateAndAlerts(service, stage, alertEmail) {
       Type: 'AWS::SNS::Topic',
       Properties: { DisplayName: 'elasticache-guardrails alerts', KmsMasterKeyId: { Ref: 'AlertTopicKey' } },
     },
-    ...violationAlerts(),
+    ...alertTopicPolicy(),
     AlertEmailSubscription: {
       Type: 'AWS::SNS::Subscription',
       Condition: 'HasAlertEmail',

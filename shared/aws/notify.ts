@@ -173,10 +173,42 @@ export interface Alert {
   resourceType: string;
 }
 
-/** Where sent alerts' event ids are kept: a claim is a conditional write, true for the first caller only. */
+/** An event id claimed by this sender: it alone may send the alert until the claim expires. */
+export interface HeldClaim {
+  eventId: string;
+  outcome: 'claimed';
+  /** The ledger record's revision this claim wrote: marking and giving back hold only while it is there. */
+  revision: number;
+}
+
+/** What a claim on an event id found: claimed, already sent, or claimed by another sender until `until`. */
+export type LedgerClaim =
+  | HeldClaim
+  | { eventId: string; outcome: 'sent' }
+  | { eventId: string; outcome: 'in-flight'; until: string };
+
+/**
+ * Where alerts' event ids are kept: a claim is a conditional write that one sender wins; it is
+ * marked sent after Publish, or given back when Publish fails.
+ */
 export interface SentAlertLedger {
-  claim(eventId: string): Promise<boolean>;
-  release(eventId: string): Promise<void>;
+  claim(eventId: string): Promise<LedgerClaim>;
+  markSent(claim: HeldClaim): Promise<void>;
+  release(claim: HeldClaim): Promise<void>;
+}
+
+/**
+ * Another sender holds the claim on these event ids and has not sent them yet: retried, the
+ * alert is found sent, or the claim expired (its sender died) and this sender sends it.
+ */
+export class AlertInFlightError extends GuardrailsError {
+  constructor(inFlight: readonly { eventId: string; until: string }[]) {
+    super(
+      `alert of event ${inFlight.map(({ eventId, until }) => `${eventId} (claimed until ${until})`).join(', ')} is being sent by another sender; retry after the claim`,
+      { retryable: true },
+    );
+    this.name = 'AlertInFlightError';
+  }
 }
 
 /**
@@ -197,9 +229,10 @@ export class AlertPublisher {
 
   /**
    * Publish one alert; SNS subjects are limited to 100 characters (cut after redaction, so no
-   * secret is cut in two). An alert whose event id the ledger already holds is not sent again
-   * (undefined): the id is claimed by a conditional write before SNS Publish, and given back if
-   * Publish fails, so the next attempt sends it.
+   * secret is cut in two). An alert whose event id the ledger holds as sent is not sent again
+   * (undefined): the id is claimed by a conditional write before SNS Publish, marked sent after,
+   * and given back if Publish fails, so the next attempt sends it. An id another sender claimed
+   * and has not sent yet is an {@link AlertInFlightError} (retryable).
    */
   async publish(alert: Alert): Promise<string | undefined> {
     const { eventId } = alert;
@@ -209,8 +242,10 @@ export class AlertPublisher {
 
   /**
    * One message about several events (a summary), each event alerted once: with a ledger, the
-   * ids it already holds are left out and `compose` is given the others (none: nothing is sent);
-   * if Publish fails, every id this call claimed is given back.
+   * ids it holds as sent are left out and `compose` is given those this call claimed (none:
+   * nothing is sent); if Publish fails, every id this call claimed is given back. Ids another
+   * sender holds are left out too, and reported by an {@link AlertInFlightError} after the
+   * message went out, so the caller keeps them for a later attempt.
    *
    * @example
    * await alerts.publishOnce(ids, (fresh) => summaryAlert(all.filter((entry) => fresh.has(entry.id))));
@@ -218,16 +253,24 @@ export class AlertPublisher {
   async publishOnce(eventIds: readonly string[], compose: (fresh: ReadonlySet<string>) => Alert) {
     const ledger = this.#ledger;
     if (ledger === undefined) return this.#send(compose(new Set(eventIds)));
-    const claimed = new Set<string>();
+    const held: HeldClaim[] = [];
+    const inFlight: { eventId: string; until: string }[] = [];
+    let messageId: string | undefined;
     try {
       await mapConcurrent([...new Set(eventIds)], 16, async (eventId) => {
-        if (await ledger.claim(eventId)) claimed.add(eventId);
+        const claim = await ledger.claim(eventId);
+        if (claim.outcome === 'claimed') held.push(claim);
+        if (claim.outcome === 'in-flight') inFlight.push(claim);
       });
-      return claimed.size === 0 ? undefined : await this.#send(compose(claimed));
+      if (held.length > 0) messageId = await this.#send(compose(new Set(held.map((claim) => claim.eventId))));
     } catch (error) {
-      await Promise.all([...claimed].map((eventId) => ledger.release(eventId)));
+      await Promise.all(held.map((claim) => ledger.release(claim)));
       throw error;
     }
+    // Sent: a failed mark leaves the claim to expire (the alert may then go out once more).
+    await Promise.all(held.map((claim) => ledger.markSent(claim)));
+    if (inFlight.length > 0) throw new AlertInFlightError(inFlight);
+    return messageId;
   }
 
   async #send(alert: Alert): Promise<string | undefined> {

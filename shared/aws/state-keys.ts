@@ -238,8 +238,20 @@ export const RECORD_KINDS = {
   upgradeApproval: kind('approval#upgrade', approvalSchema),
   /** An operator's answer to an upgrade approval, for an execution run by the sandbox's CLI. */
   upgradeDecision: kind('decision#upgrade', decisionSchema),
-  /** The event ids of alerts sent to the alert topic, keyed by event id: one message per id. */
-  sentAlert: kind('alert#sent', z.looseObject({ sentAt: z.string() })),
+  /**
+   * The alert ledger, keyed by event id: one message per id. `claimed` until `claimedUntil` by the
+   * sender about to publish it, then `sent`; records written before claims expired have no `state`
+   * and count as sent.
+   */
+  sentAlert: kind(
+    'alert#sent',
+    z.looseObject({
+      state: z.enum(['claimed', 'sent']).optional(),
+      claimedUntil: z.string().optional(),
+      sentAt: z.string().optional(),
+      revision: z.number().int().optional(),
+    }),
+  ),
 } as const;
 
 /**

@@ -258,20 +258,23 @@ export class StateStore {
    * Write one record only if it is still at `revision` (its `value.revision`; 0 for a record
    * that does not exist or predates revisions): compare-and-set, so of two runs that read the
    * same record, one wins and the other learns it lost (false). The value is written with
-   * `revision + 1` and a claim id that tells a retried write of ours from someone else's.
+   * `revision + 1` and a claim id that tells a retried write of ours from someone else's; with
+   * `expiresAt`, DynamoDB's TTL removes the record some time after.
    */
   async putRecordIf(
     kind: RecordKind<object>,
     key: string,
     value: object,
     revision: number,
+    expiresAt?: Date,
   ): Promise<boolean> {
     const claim = randomUUID();
+    const expiry = expiresAt === undefined ? {} : { expiresAt: epochSeconds(expiresAt) };
     try {
       await this.#documents.send(
         new PutCommand({
           TableName: this.#table,
-          Item: { pk: kind.name, sk: key, value: { ...value, revision: revision + 1, claim } },
+          Item: { pk: kind.name, sk: key, value: { ...value, revision: revision + 1, claim }, ...expiry },
           ConditionExpression:
             revision === 0
               ? 'attribute_not_exists(pk) OR attribute_not_exists(#value.#revision)'

@@ -1,7 +1,8 @@
 /**
- * What reaches the alert topic through EventBridge (infra/alerting.cjs through buildResources):
- * only the violations this deployment emitted, never an event another account of the
- * organisation put on the shared default bus.
+ * What reaches the alert topic through EventBridge: the violation-alert function's rule (its
+ * manifest's trigger, through infra/functions.cjs) takes only the violations this deployment
+ * emitted, never an event another account of the organisation put on the shared default bus; the
+ * topic takes nothing from EventBridge itself (the function publishes with its role).
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
@@ -10,10 +11,13 @@ import { DETAIL_TYPES, EVENT_SOURCE } from '../../shared/aws/notify.js';
 import { matchesPattern } from '../event-pattern.js';
 
 const require = createRequire(import.meta.url);
-const { buildResources } = require('../../infra/serverless.cjs') as {
+const { buildResources, functions } = require('../../infra/serverless.cjs') as {
   buildResources(params: Record<string, string>): {
     Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
   };
+  functions(options: {
+    resolveVariable(name: string): Promise<string>;
+  }): Promise<Record<string, { events?: { eventBridge?: { pattern: unknown } }[] }>>;
 };
 const params = {
   service: 'elasticache-guardrails',
@@ -34,12 +38,25 @@ function resolved(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, resolved(inner)]));
 }
 
-/** Every rule whose target is the alert topic, with its pattern resolved. */
-function alertRules() {
-  return Object.entries(buildResources(params).Resources)
-    .filter(([, resource]) => resource.Type === 'AWS::Events::Rule')
-    .filter(([, rule]) => JSON.stringify(rule.Properties.Targets).includes('"Ref":"AlertTopic"'))
-    .map(([id, rule]) => ({ id, pattern: resolved(rule.Properties.EventPattern) as Record<string, never> }));
+/** The deployment values the functions block resolves, as the Serverless Framework would. */
+const VARIABLES: Record<string, string> = {
+  'sls:stage': 'prod',
+  'self:provider.region': 'eu-west-1',
+  'param:scanRate': 'rate(1 hour)',
+  'param:memberRoleName': 'elasticache-guardrails-member',
+};
+
+/** Every EventBridge rule of a function that alerts (its role may publish to the topic), with its pattern resolved. */
+async function alertRules() {
+  const block = await functions({ resolveVariable: async (name) => VARIABLES[name] ?? '' });
+  return Object.entries(block)
+    .filter(([name]) => name === 'violation-alert')
+    .flatMap(([name, entry]) =>
+      (entry.events ?? []).map((event) => ({
+        id: name,
+        pattern: resolved(event.eventBridge?.pattern) as Record<string, never>,
+      })),
+    );
 }
 
 const violation = (account: string, source: string = EVENT_SOURCE) => ({
@@ -57,20 +74,32 @@ const violation = (account: string, source: string = EVENT_SOURCE) => ({
 });
 
 describe('Template: EventBridge rules to the alert topic', () => {
-  it('passes a violation this deployment emitted (its own account and source)', () => {
-    const rules = alertRules();
-    expect(rules.map(({ id }) => id)).toEqual(['ViolationAlertsRule']);
+  it('passes a violation this deployment emitted (its own account and source) to the violation-alert function', async () => {
+    const rules = await alertRules();
+    expect(rules.map(({ id }) => id)).toEqual(['violation-alert']);
     for (const { id, pattern } of rules)
       expect(matchesPattern(pattern, violation(OWN_ACCOUNT)), id).toBe(true);
   });
 
-  it("drops a 'Guardrails Policy Violation' a member account put on the bus with the app's source", () => {
-    for (const { id, pattern } of alertRules())
+  it("drops a 'Guardrails Policy Violation' a member account put on the bus with the app's source", async () => {
+    for (const { id, pattern } of await alertRules())
       expect(matchesPattern(pattern, violation(MEMBER)), id).toBe(false);
   });
 
-  it('drops a violation of the own account from another source', () => {
-    for (const { id, pattern } of alertRules())
+  it('drops a violation of the own account from another source', async () => {
+    for (const { id, pattern } of await alertRules())
       expect(matchesPattern(pattern, violation(OWN_ACCOUNT, 'custom.guardrails')), id).toBe(false);
+  });
+
+  it('lets no EventBridge rule publish to the topic or use its key: the function publishes with its role', () => {
+    const { Resources } = buildResources(params);
+    const rulesToTopic = Object.values(Resources).filter(
+      (resource) =>
+        resource.Type === 'AWS::Events::Rule' &&
+        JSON.stringify(resource.Properties.Targets).includes('"Ref":"AlertTopic"'),
+    );
+    expect(rulesToTopic).toEqual([]);
+    expect(JSON.stringify(Resources.AlertTopicPolicy)).not.toContain('events.amazonaws.com');
+    expect(JSON.stringify(Resources.AlertTopicKey)).not.toContain('events.amazonaws.com');
   });
 });

@@ -294,6 +294,32 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     expect(member.map((entry) => entry.action)).toContain('DescribeReplicationGroups');
   });
 
+  it('violation-alert: a violation alerted, its repeat, and one whose Publish failed', async () => {
+    const violation = (eventId: string) => ({
+      source: 'elasticache-guardrails',
+      'detail-type': 'Guardrails Policy Violation',
+      account: '123456789012',
+      detail: {
+        eventId,
+        severity: 'high',
+        finding: {
+          resourceType: 'replication-group',
+          resourceId: 'orders',
+          rule: 'prod-durability',
+          check: 'durability',
+          reason: 'EffectiveDurability is disabled, the policy requires at least sync',
+        },
+      },
+    });
+    const before = stack.emulator.sinks.messages.length;
+    await invoke('violation-alert', violation('permissions-1'));
+    await invoke('violation-alert', violation('permissions-1'));
+    // A failed Publish gives its claim back (SNS retries it once with AWS_MAX_ATTEMPTS 2).
+    stack.emulator.faults.failNext({ action: 'Publish', code: 'InternalError', times: 2 });
+    await invoke('violation-alert', violation('permissions-2')).catch(() => undefined);
+    expect(stack.emulator.sinks.messages.length - before).toBe(1);
+  });
+
   it('snapshot-cleanup: expires our snapshot past retention', async () => {
     // One snapshot of ours three days old (the function reads the real clock), and a newer one.
     const old = [...stack.emulator.model.snapshots.values()].find(

@@ -187,10 +187,10 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
         .filter((config) => JSON.stringify(config.Properties.DestinationConfig).includes('FailedInvocations'))
         .map((config) => JSON.stringify(config.Properties.FunctionName)),
     );
-    // Every rule that invokes a function (the violation alerts rule targets the alert topic, the
-    // schedule the org-scan state machine, which catches its tasks' failures itself).
+    // Every rule that invokes a function (the schedule of the org-scan state machine targets the
+    // state machine, which catches its tasks' failures itself).
     const asyncTargets = Object.entries(resources)
-      .filter(([id, resource]) => resource.Type === 'AWS::Events::Rule' && id !== 'ViolationAlertsRule')
+      .filter(([, resource]) => resource.Type === 'AWS::Events::Rule')
       .map(([, rule]) => rule)
       .flatMap((rule) =>
         (rule.Properties.Targets as { Arn: { 'Fn::GetAtt'?: [string, string] } }[]).flatMap((target) =>
@@ -316,19 +316,19 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
   it('routes the same event patterns the handlers parse', () => {
     const patterns = Object.entries(resources)
       .filter(
-        ([id, resource]) =>
-          resource.Type === 'AWS::Events::Rule' &&
-          resource.Properties.EventPattern !== undefined &&
-          id !== 'ViolationAlertsRule',
+        ([, resource]) =>
+          resource.Type === 'AWS::Events::Rule' && resource.Properties.EventPattern !== undefined,
       )
       .map(([, rule]) => rule.Properties.EventPattern);
     expect(patterns).toEqual(
       expect.arrayContaining([
         EVENT_PATTERNS.durabilityReact.cloudTrail,
         EVENT_PATTERNS.encryptionDrift.cloudTrail,
+        // ownAccountOnly in its manifest: the deployment's own account only.
+        { ...EVENT_PATTERNS.violationAlert.ownViolations, account: [{ Ref: 'AWS::AccountId' }] },
       ]),
     );
-    expect(patterns).toHaveLength(2);
+    expect(patterns).toHaveLength(3);
   });
 
   it('listens for events on the default bus, the one member accounts forward to (infra/event-bus.cjs)', () => {
@@ -369,34 +369,37 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
     expect(resources.AlertEmailSubscription?.Condition).toBe('HasAlertEmail');
   });
 
-  it('sends new violations of every check without alerts of its own to the alert topic, and lets only that rule publish', () => {
-    const rule = resources.ViolationAlertsRule?.Properties as {
-      EventPattern: { 'detail-type': string[]; detail: { finding: { check: string[] } } };
-      Targets: {
-        Arn: unknown;
-        InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string };
-      }[];
+  it('sends new violations of every check without alerts of its own to the violation-alert function, which alone publishes them', () => {
+    const rules = Object.values(resources).filter(
+      (resource) =>
+        resource.Type === 'AWS::Events::Rule' &&
+        JSON.stringify(resource.Properties.Targets).includes(lambdaLogicalId('violation-alert')),
+    );
+    expect(rules).toHaveLength(1);
+    const pattern = rules[0]?.Properties.EventPattern as {
+      source: string[];
+      account: unknown[];
+      'detail-type': string[];
+      detail: { finding: { check: string[] } };
     };
-    expect(rule.EventPattern['detail-type']).toEqual(['Guardrails Policy Violation']);
-    expect(rule.EventPattern.detail.finding.check).toEqual(checksAlertedByEvent());
+    expect(pattern.source).toEqual(['elasticache-guardrails']);
+    expect(pattern.account).toEqual([{ Ref: 'AWS::AccountId' }]);
+    expect(pattern['detail-type']).toEqual(['Guardrails Policy Violation']);
+    expect(pattern.detail.finding.check).toEqual(checksAlertedByEvent());
     expect(checksAlertedByEvent()).toEqual(
       expect.arrayContaining(['durability', 'transitEncryption', 'automaticBackups']),
     );
     expect(checksAlertedByEvent()).not.toContain('storageEncryption'); // it alerts on drift by itself
-    expect(rule.Targets.map((target) => target.Arn)).toEqual([{ Ref: 'AlertTopic' }]);
-    // The alert says the violation's severity, as the event, ASFF and OCSF do.
-    expect(rule.Targets[0]?.InputTransformer.InputPathsMap.severity).toBe('$.detail.severity');
-    expect(rule.Targets[0]?.InputTransformer.InputTemplate).toMatch(/^"\[<severity>\] /);
-    const policy = resources.AlertTopicPolicy?.Properties as {
-      PolicyDocument: { Statement: { Principal: unknown; Condition?: unknown }[] };
-    };
-    const events = policy.PolicyDocument.Statement.find(
-      (statement) =>
-        JSON.stringify(statement.Principal) === JSON.stringify({ Service: 'events.amazonaws.com' }),
+    // No rule targets the topic, and neither the topic nor its key lets EventBridge publish.
+    const toTopic = Object.values(resources).filter(
+      (resource) =>
+        resource.Type === 'AWS::Events::Rule' &&
+        JSON.stringify(resource.Properties.Targets).includes('"Ref":"AlertTopic"'),
     );
-    expect(events?.Condition).toEqual({
-      ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['ViolationAlertsRule', 'Arn'] } },
-    });
+    expect(toTopic).toEqual([]);
+    expect(JSON.stringify(resources.AlertTopicPolicy)).not.toContain('events.amazonaws.com');
+    expect(JSON.stringify(resources.AlertTopicKey)).not.toContain('events.amazonaws.com');
+    expect(permissions['violation-alert']).toContain('sns:Publish');
   });
 
   it('keeps every log group for the configured retention', () => {

@@ -3,9 +3,13 @@
  * throttled stores its findings with their events and goes on; a later run publishes them, each
  * event id once, counted at the sandbox's EventBridge sink.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sentAlertLedger } from '../../../shared/aws/alert-ledger.js';
+import { STATE_TABLE } from '../../../infra/local/dynamo.js';
+import { ALERT_CLAIM_MS, DEDUPE_WINDOW_MS, sentAlertLedger } from '../../../shared/aws/alert-ledger.js';
 import { AlertPublisher, DETAIL_TYPES } from '../../../shared/aws/notify.js';
+import { RECORD_KINDS } from '../../../shared/aws/state-keys.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { scanDurability } from '../../../shared/jobs/durability/pipeline.js';
 import { ALERT_TOPIC, groupState, REGION, type Stack, startStack } from '../harness.js';
@@ -136,20 +140,34 @@ describe('Alert path: one message per event id', () => {
     severity: 'high' as const,
     resourceType: 'replication-group',
   });
+  /** The ledger's clock, moved by the tests (the sandbox's SNS keeps its own). */
+  let clock = Date.parse('2026-11-25T10:00:00Z');
+  const ledger = () => sentAlertLedger(stack.store, () => new Date(clock));
   const publisher = () =>
     new AlertPublisher(
       ALERT_TOPIC,
       { endpoint: stack.emulator.endpoint, region: REGION, maxAttempts: 1 },
-      sentAlertLedger(stack.store),
+      ledger(),
     );
+  /** The ledger's item of `eventId` as DynamoDB holds it. */
+  const ledgerItem = async (eventId: string) => {
+    const documents = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint: stack.dynamo.endpoint, region: REGION }),
+    );
+    const answer = await documents.send(
+      new GetCommand({ TableName: STATE_TABLE, Key: { pk: RECORD_KINDS.sentAlert.name, sk: eventId } }),
+    );
+    return answer.Item;
+  };
 
   it('sends one SNS message when the same event reaches the alert path twice, and again after a failed send', async () => {
     // Prepare: the first Publish of the second event fails.
     stack.emulator.faults.failNext({ action: 'Publish', code: 'Throttling', times: 1 });
 
-    // Act: e2 fails once, then both events arrive twice more, two of them at once.
+    // Act: e2 fails once, then both events arrive twice more, two of them at once (the one that
+    // finds the other's claim is refused as in flight, for its retry).
     await expect(publisher().publish(alert('e2'))).rejects.toThrow('SNS Publish failed');
-    await Promise.all([publisher().publish(alert('e1')), publisher().publish(alert('e1'))]);
+    await Promise.allSettled([publisher().publish(alert('e1')), publisher().publish(alert('e1'))]);
     await publisher().publish(alert('e2'));
     await publisher().publish(alert('e1'));
     await publisher().publish(alert('e2'));
@@ -157,5 +175,41 @@ describe('Alert path: one message per event id', () => {
     // Assess: one message per event id reached the topic, the failed one included.
     expect(stack.emulator.sinks.messages).toHaveLength(2);
     expect(stack.emulator.faults.count('Publish', true)).toBe(2);
+  });
+
+  it('sends an alert whose sender died after its claim once the claim expired, exactly once', async () => {
+    // Prepare: a sender claimed e3 and died before SNS Publish.
+    expect((await ledger().claim('e3')).outcome).toBe('claimed');
+
+    // Act: the event comes back while the claim holds, then after it expired, then again.
+    const early = await publisher()
+      .publish(alert('e3'))
+      .catch((error: unknown) => error);
+    clock += ALERT_CLAIM_MS + 1000;
+    const late = await publisher().publish(alert('e3'));
+    const again = await publisher().publish(alert('e3'));
+
+    // Assess: refused for a retry while claimed, sent once after.
+    expect(String(early)).toContain('AlertInFlightError');
+    expect(late).toEqual(expect.any(String));
+    expect(again).toBeUndefined();
+    expect(stack.emulator.sinks.messages).toHaveLength(1);
+  });
+
+  it('keeps a sent id for the dedupe window: not resent within it, and its record carries expiresAt for TTL', async () => {
+    // Prepare
+    const sentAt = clock;
+    await publisher().publish(alert('e4'));
+
+    // Act: the same event six days later.
+    clock += 6 * 86_400_000;
+    const later = await publisher().publish(alert('e4'));
+    const item = await ledgerItem('e4');
+
+    // Assess
+    expect(later).toBeUndefined();
+    expect(stack.emulator.sinks.messages).toHaveLength(1);
+    expect(item?.value).toMatchObject({ state: 'sent', sentAt: new Date(sentAt).toISOString() });
+    expect(item?.expiresAt).toBe(Math.floor((sentAt + DEDUPE_WINDOW_MS) / 1000));
   });
 });
