@@ -1,13 +1,24 @@
 /**
  * Packaging the real serverless.yml offline (`osls package`, as `npm run package` does, no
- * credentials) into a temporary directory, and what the deploy tests read from the result.
- * Packaging takes tens of seconds: a test file packages once per variant, in its beforeAll.
+ * credentials), and what the deploy tests read from the result. Packaging takes tens of seconds
+ * of CPU, so each distinct packaging (the project's files, stage, region and parameters) is made
+ * once and kept under node_modules/.cache/guardrails-package: the test files that need the same
+ * one share it, and a later run in the same clone reuses it until an input changes.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -35,12 +46,12 @@ export interface Packaged {
 const STALE_LOCK_MS = 300_000;
 
 /**
- * Run `work` while no other packaging runs: serverless-esbuild builds in the project's own
- * `.esbuild` folder and removes it when done, so two packagings at once (test files run in
+ * Run `work` while no other packaging of `root` runs: serverless-esbuild builds in the project's
+ * own `.esbuild` folder and removes it when done, so two packagings at once (test files run in
  * parallel) break each other. The lock is a directory, created atomically.
  */
-async function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
-  const lock = join(ROOT, '.esbuild.lock');
+async function oneAtATime<T>(root: string, work: () => Promise<T>): Promise<T> {
+  const lock = join(root, '.esbuild.lock');
   for (;;) {
     try {
       mkdirSync(lock);
@@ -59,29 +70,87 @@ async function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Package the app for `stage` and `region` with the given deploy parameters (`--param`). */
-export function packageTemplate(
-  stage: string,
-  region: string,
-  params: Record<string, string> = {},
-): Promise<Packaged> {
-  return oneAtATime(() => packageNow(stage, region, params));
+/** A packaging: the stage and region, and the deploy parameters (`--param`). */
+export interface Deployment {
+  stage: string;
+  region: string;
+  params?: Record<string, string>;
 }
 
-async function packageNow(stage: string, region: string, params: Record<string, string>): Promise<Packaged> {
-  const out = mkdtempSync(join(tmpdir(), `guardrails-package-${stage}-`));
-  const paramArgs = Object.entries(params).map(([name, value]) => `--param=${name}=${value}`);
-  await promisify(execFile)(
-    join(ROOT, 'node_modules/.bin/osls'),
-    ['package', '--stage', stage, '--region', region, '--package', out, ...paramArgs],
-    {
-      cwd: ROOT,
-      timeout: 240_000,
-      env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' },
-    },
-  );
-  const path = join(out, 'cloudformation-template-update-stack.json');
-  return { path, template: JSON.parse(readFileSync(path, 'utf8')) as Template };
+/** The packaging with the default parameters that the deploy tests share. */
+export const DEFAULT_DEPLOYMENT: Deployment = { stage: 'production', region: 'ap-southeast-2' };
+
+/**
+ * Everything packaging reads of a project: the configuration, the manifests and handlers and the
+ * code they bundle, and the locked versions of the framework, its plugins and the dependencies.
+ */
+export const PACKAGING_INPUTS = [
+  'serverless.yml',
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'infra',
+  'functions',
+  'shared',
+];
+
+/** Where packagings are kept, by key. */
+export const PACKAGE_CACHE = join(ROOT, 'node_modules', '.cache', 'guardrails-package');
+const TEMPLATE = 'cloudformation-template-update-stack.json';
+
+/** The key of a packaging: its deployment and the content of every input file of `root`, by path. */
+export function packagingKey(deployment: Deployment, root = ROOT): string {
+  const hash = createHash('sha256');
+  const params = Object.entries(deployment.params ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  hash.update(JSON.stringify([deployment.stage, deployment.region, params]));
+  const walk = (path: string) => {
+    if (statSync(path).isDirectory()) {
+      for (const name of readdirSync(path).sort()) walk(join(path, name));
+      return;
+    }
+    hash.update(`\0${relative(root, path)}\0`);
+    hash.update(readFileSync(path));
+  };
+  for (const input of PACKAGING_INPUTS) walk(join(root, input));
+  return hash.digest('hex');
+}
+
+/**
+ * The template of the project at `root` packaged for `deployment`: from the cache when that
+ * packaging of the same inputs was made before, otherwise packaged now and kept.
+ */
+export function packageTemplate(deployment: Deployment, root = ROOT): Promise<Packaged> {
+  return oneAtATime(root, async () => {
+    const kept = join(PACKAGE_CACHE, packagingKey(deployment, root));
+    if (!existsSync(join(kept, TEMPLATE))) await packageInto(kept, deployment, root);
+    const path = join(kept, TEMPLATE);
+    return { path, template: JSON.parse(readFileSync(path, 'utf8')) as Template };
+  });
+}
+
+/** Package into a fresh folder, then keep its template under `kept` (a rename: never half written). */
+async function packageInto(kept: string, { stage, region, params = {} }: Deployment, root: string) {
+  mkdirSync(PACKAGE_CACHE, { recursive: true });
+  const out = mkdtempSync(join(PACKAGE_CACHE, 'packaging-'));
+  try {
+    const paramArgs = Object.entries(params).map(([name, value]) => `--param=${name}=${value}`);
+    await promisify(execFile)(
+      join(ROOT, 'node_modules/.bin/osls'),
+      ['package', '--stage', stage, '--region', region, '--package', join(out, 'package'), ...paramArgs],
+      {
+        cwd: root,
+        timeout: 240_000,
+        env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' },
+      },
+    );
+    // Only the template is read: the function archives stay behind.
+    mkdirSync(join(out, 'kept'));
+    renameSync(join(out, 'package', TEMPLATE), join(out, 'kept', TEMPLATE));
+    rmSync(kept, { recursive: true, force: true });
+    renameSync(join(out, 'kept'), kept);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 }
 
 interface Partitions {
