@@ -280,6 +280,13 @@ function localStates(definition: StateMachineDefinition, options: LocalRunOption
 }
 
 /**
+ * The runnable definitions asl-validator accepted already, by their JSON: each validation
+ * compiles its JSON schema anew (about half a second of CPU), and a definition valid once is
+ * valid again. One that is not is never kept, so it is refused at every run.
+ */
+const VALIDATED = new Set<string>();
+
+/**
  * Execute `definition` with `input`; throws ExecutionFailedError (with the failure's Error,
  * Cause and the states entered) when the execution fails or is aborted.
  *
@@ -300,10 +307,14 @@ export async function runLocalStateMachine(
   const failed = () =>
     new ExecutionFailedError(quotas.failure?.error ?? '', quotas.failure?.cause ?? '', entered);
   if (quotas.checkPayload('the execution input', input)) throw failed();
-  const machine = new StateMachine({ ...definition, States: states } as unknown as StateMachineDefinition, {
-    // A child's definition was validated with its parent's.
-    validationOptions: options.children === undefined ? { checkArn: true } : { noValidate: true },
+  const local = { ...definition, States: states } as unknown as StateMachineDefinition;
+  const key = JSON.stringify(local);
+  const machine = new StateMachine(local, {
+    // A child's definition was validated with its parent's; a definition validated once is valid.
+    validationOptions:
+      options.children !== undefined || VALIDATED.has(key) ? { noValidate: true } : { checkArn: true },
   });
+  VALIDATED.add(key);
   let abort = () => {};
   const execution = machine.run(input, {
     overrides: {

@@ -26,25 +26,26 @@ function describeReplicationGroups(store: EmulatorState, params: Params) {
 
 function describeCacheClusters(store: EmulatorState, params: Params) {
   const size = int(params, 'MaxRecords', 20, 100) ?? 100;
-  const clusters: Record<string, unknown>[] = [];
   const wanted = text(params, 'CacheClusterId');
   const showNodes = bool(params, 'ShowCacheNodeInfo') ?? false;
+  // Every member's id and group, in listing order; only the page answered is shaped.
+  const groupOf = new Map<string, GroupState>();
   for (const id of store.sortedIds('groups')) {
     const group = store.group(id);
-    // Nodes are listed once provisioned: a creating or deleting cluster shows cluster-level fields only.
-    const nodesShown = showNodes && group.status !== 'creating' && group.status !== 'deleting';
-    for (const clusterId of store.memberIds(group).flat()) {
-      if (wanted !== undefined && clusterId !== wanted) continue;
-      clusters.push(cacheClusterShape(store, group, clusterId, nodesShown));
-    }
-    if (wanted !== undefined && clusters.length > 0) break;
+    for (const clusterId of store.memberIds(group).flat())
+      if (wanted === undefined || clusterId === wanted) groupOf.set(clusterId, group);
+    if (wanted !== undefined && groupOf.size > 0) break;
   }
-  if (wanted !== undefined && clusters.length === 0) {
+  if (wanted !== undefined && groupOf.size === 0) {
     throw new QueryFault('CacheClusterNotFound', `CacheCluster ${wanted} not found.`);
   }
-  const ids = clusters.map((cluster) => String(cluster.CacheClusterId));
-  const byId = new Map(clusters.map((cluster) => [String(cluster.CacheClusterId), cluster]));
-  const result = page(ids, (key) => byId.get(key), text(params, 'Marker'), size);
+  const shape = (clusterId: string) => {
+    const group = groupOf.get(clusterId) as GroupState;
+    // Nodes are listed once provisioned: a creating or deleting cluster shows cluster-level fields only.
+    const nodesShown = showNodes && group.status !== 'creating' && group.status !== 'deleting';
+    return cacheClusterShape(store, group, clusterId, nodesShown);
+  };
+  const result = page([...groupOf.keys()], shape, text(params, 'Marker'), size);
   return { CacheClusters: result.items, Marker: result.marker };
 }
 

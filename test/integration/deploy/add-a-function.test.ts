@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   cpSync,
@@ -12,9 +11,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Resource, ROOT, roleStatements, type Template } from './packaging.js';
+import { packageTemplate, type Resource, ROOT, roleStatements } from './packaging.js';
 
 /**
  * The promise of the manifests, kept in a copy of the project: a throwaway Lambda (its handler,
@@ -28,6 +26,7 @@ const COPIED = [
   'infra',
   'shared',
   'package.json',
+  'package-lock.json',
   'tsconfig.json',
   'serverless.yml',
 ];
@@ -122,20 +121,8 @@ beforeAll(async () => {
     mkdirSync(dirname(join(copy, path)), { recursive: true });
     writeFileSync(join(copy, path), text);
   }
-  // The copy packages in its own folder: no lock shared with the project's packaging.
-  const out = join(copy, '.serverless');
-  await promisify(execFile)(
-    join(ROOT, 'node_modules/.bin/osls'),
-    ['package', '--stage', 'test', '--region', 'eu-west-1', '--package', out],
-    {
-      cwd: copy,
-      timeout: 240_000,
-      env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' },
-    },
-  );
-  const template = JSON.parse(
-    readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
-  ) as Template;
+  // The copy packages in its own folder (its own lock), kept like the project's packagings.
+  const { template } = await packageTemplate({ stage: 'test', region: 'eu-west-1' }, copy);
   resources = template.Resources;
 }, 300_000);
 

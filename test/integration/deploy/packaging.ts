@@ -1,13 +1,24 @@
 /**
  * Packaging the real serverless.yml offline (`osls package`, as `npm run package` does, no
- * credentials) into a temporary directory, and what the deploy tests read from the result.
- * Packaging takes tens of seconds: a test file packages once per variant, in its beforeAll.
+ * credentials), and what the deploy tests read from the result. Packaging takes tens of seconds
+ * of CPU, so each distinct packaging (the project's files, stage, region and parameters) is made
+ * once and kept under node_modules/.cache/guardrails-package: the test files that need the same
+ * one share it, and a later run in the same clone reuses it until an input changes.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -29,7 +40,7 @@ export interface Packaged {
   /** The CloudFormation template file. */
   path: string;
   template: Template;
-  /** The packaging's output directory (the template, serverless-state.json, the zips). */
+  /** The kept packaging's directory: the template and serverless-state.json (the zips stay behind). */
   dir: string;
 }
 
@@ -49,12 +60,12 @@ export class PackagingError extends Error {
 const STALE_LOCK_MS = 300_000;
 
 /**
- * Run `work` while no other packaging runs: serverless-esbuild builds in the project's own
- * `.esbuild` folder and removes it when done, so two packagings at once (test files run in
+ * Run `work` while no other packaging of `root` runs: serverless-esbuild builds in the project's
+ * own `.esbuild` folder and removes it when done, so two packagings at once (test files run in
  * parallel) break each other. The lock is a directory, created atomically.
  */
-async function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
-  const lock = join(ROOT, '.esbuild.lock');
+async function oneAtATime<T>(root: string, work: () => Promise<T>): Promise<T> {
+  const lock = join(root, '.esbuild.lock');
   for (;;) {
     try {
       mkdirSync(lock);
@@ -73,35 +84,98 @@ async function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Package the app for `stage` and `region` with the given deploy parameters (`--param`). */
-export function packageTemplate(
-  stage: string,
-  region: string,
-  params: Record<string, string> = {},
-): Promise<Packaged> {
-  return oneAtATime(() => packageNow(stage, region, params));
+/** A packaging: the stage and region, and the deploy parameters (`--param`). */
+export interface Deployment {
+  stage: string;
+  region: string;
+  params?: Record<string, string>;
 }
 
-async function packageNow(stage: string, region: string, params: Record<string, string>): Promise<Packaged> {
-  const out = mkdtempSync(join(tmpdir(), `guardrails-package-${stage}-`));
+/** The packaging with the default parameters that the deploy tests share. */
+export const DEFAULT_DEPLOYMENT: Deployment = { stage: 'production', region: 'ap-southeast-2' };
+
+/**
+ * Everything packaging reads of a project: the configuration, the manifests and handlers and the
+ * code they bundle, and the locked versions of the framework, its plugins and the dependencies.
+ */
+export const PACKAGING_INPUTS = [
+  'serverless.yml',
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'infra',
+  'functions',
+  'shared',
+];
+
+/** Where packagings are kept, by key. */
+export const PACKAGE_CACHE = join(ROOT, 'node_modules', '.cache', 'guardrails-package');
+const TEMPLATE = 'cloudformation-template-update-stack.json';
+/** What is kept of a packaging: the files the tests read. */
+const KEPT = [TEMPLATE, 'serverless-state.json'];
+
+/** The key of a packaging: its deployment and the content of every input file of `root`, by path. */
+export function packagingKey(deployment: Deployment, root = ROOT): string {
+  const hash = createHash('sha256');
+  const params = Object.entries(deployment.params ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  hash.update(JSON.stringify([deployment.stage, deployment.region, params]));
+  const walk = (path: string) => {
+    if (statSync(path).isDirectory()) {
+      for (const name of readdirSync(path).sort()) walk(join(path, name));
+      return;
+    }
+    hash.update(`\0${relative(root, path)}\0`);
+    hash.update(readFileSync(path));
+  };
+  for (const input of PACKAGING_INPUTS) walk(join(root, input));
+  return hash.digest('hex');
+}
+
+/**
+ * The template of the project at `root` packaged for `deployment`: from the cache when that
+ * packaging of the same inputs was made before, otherwise packaged now and kept.
+ */
+export function packageTemplate(deployment: Deployment, root = ROOT): Promise<Packaged> {
+  return oneAtATime(root, async () => {
+    const kept = join(PACKAGE_CACHE, packagingKey(deployment, root));
+    if (!existsSync(join(kept, TEMPLATE))) await packageInto(kept, deployment, root);
+    const path = join(kept, TEMPLATE);
+    return { path, template: JSON.parse(readFileSync(path, 'utf8')) as Template, dir: kept };
+  });
+}
+
+/**
+ * Package into a fresh folder, then keep its template and state under `kept` (a rename: never
+ * half written). A refused packaging is a {@link PackagingError} whose folder is left to read.
+ */
+async function packageInto(kept: string, { stage, region, params = {} }: Deployment, root: string) {
+  mkdirSync(PACKAGE_CACHE, { recursive: true });
+  const out = mkdtempSync(join(PACKAGE_CACHE, 'packaging-'));
   const paramArgs = Object.entries(params).map(([name, value]) => `--param=${name}=${value}`);
   await promisify(execFile)(
     join(ROOT, 'node_modules/.bin/osls'),
-    ['package', '--stage', stage, '--region', region, '--package', out, ...paramArgs],
+    ['package', '--stage', stage, '--region', region, '--package', join(out, 'package'), ...paramArgs],
     {
-      cwd: ROOT,
+      cwd: root,
       timeout: 240_000,
       env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' },
     },
   ).catch((error: unknown) => {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    throw new PackagingError(`${stdout}${stderr}`, out, { cause: error });
+    throw new PackagingError(`${stdout}${stderr}`, join(out, 'package'), { cause: error });
   });
-  const path = join(out, 'cloudformation-template-update-stack.json');
-  return { path, template: JSON.parse(readFileSync(path, 'utf8')) as Template, dir: out };
+  try {
+    // Only the template and the state are read: the function archives stay behind.
+    mkdirSync(join(out, 'kept'));
+    for (const file of KEPT) renameSync(join(out, 'package', file), join(out, 'kept', file));
+    rmSync(kept, { recursive: true, force: true });
+    renameSync(join(out, 'kept'), kept);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 }
 
-/** The files under `dir` (the packaging's output, its zips aside) whose text holds `text`. */
+/** The files under `dir` (a packaging's output, its zips aside) whose text holds `text`. */
 export function filesHolding(dir: string, text: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile() && !entry.name.endsWith('.zip'))

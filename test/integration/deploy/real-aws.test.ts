@@ -30,6 +30,7 @@ import {
 } from './deploy-policy.js';
 import {
   awsRegions,
+  DEFAULT_DEPLOYMENT,
   filesHolding,
   type Packaged,
   PackagingError,
@@ -57,7 +58,7 @@ const LONGEST_STAGE = 'staging-long';
  * and eusc-*): the walk below gives the names of the longer ones from this template.
  */
 const PACKAGED_REGION = 'us-isob-east-1';
-const PRODUCTION = { stage: 'production', region: 'ap-southeast-2' };
+const PRODUCTION = DEFAULT_DEPLOYMENT;
 const ORGANISATION_PARAMS = {
   organizationId: 'o-a1b2c3d4e5',
   securityHubExport: 'true',
@@ -83,8 +84,8 @@ beforeAll(async () => {
   regions = await awsRegions();
   longestRegion = regions.reduce((longest, region) => (region.length > longest.length ? region : longest));
   [production, organisation] = await Promise.all([
-    packageTemplate(PRODUCTION.stage, PRODUCTION.region),
-    packageTemplate(LONGEST_STAGE, PACKAGED_REGION, ORGANISATION_PARAMS),
+    packageTemplate(PRODUCTION),
+    packageTemplate({ stage: LONGEST_STAGE, region: PACKAGED_REGION, params: ORGANISATION_PARAMS }),
   ]);
 }, 300_000);
 
@@ -343,37 +344,51 @@ describe('Deploy on real AWS: the Distributed Map of the organisation scan', () 
 /** Whether cfn-lint runs here (CI installs it where Debian packages it). */
 const CFN_LINT = spawnSync('cfn-lint', ['--version']).status === 0;
 interface LintMatch {
+  Filename: string;
   Level: 'Error' | 'Warning' | 'Informational';
   Rule: { Id: string };
   Message: string;
 }
 
-/** cfn-lint's findings on a template file (its exit status is non-zero whenever it finds any). */
-async function lint(path: string): Promise<LintMatch[]> {
-  const output = await promisify(execFile)('cfn-lint', ['--format', 'json', '--', path], {
+/**
+ * cfn-lint's findings on the template files, by file: one cfn-lint run for all of them (each run
+ * loads its specifications for seconds). Its exit status is non-zero whenever it finds any.
+ */
+async function lint(paths: string[]): Promise<Map<string, LintMatch[]>> {
+  const output = await promisify(execFile)('cfn-lint', ['--format', 'json', '--', ...paths], {
     maxBuffer: 16 * 1024 * 1024,
   }).catch((error: { stdout?: string }) => {
     if (typeof error.stdout !== 'string' || error.stdout === '') throw error;
     return { stdout: error.stdout };
   });
-  return JSON.parse(output.stdout) as LintMatch[];
+  const byFile = new Map(paths.map((path) => [path, [] as LintMatch[]]));
+  for (const match of JSON.parse(output.stdout) as LintMatch[]) {
+    // A finding on no file linted would otherwise be lost.
+    const file = byFile.get(match.Filename);
+    if (file === undefined) throw new Error(`cfn-lint named a file it was not given: ${match.Filename}`);
+    file.push(match);
+  }
+  return byFile;
 }
 
 describe.skipIf(!CFN_LINT)(
   `Deploy on real AWS: cfn-lint${CFN_LINT ? '' : ' (skipped: cfn-lint is not installed and Debian has no package for it)'}`,
   () => {
+    const MEMBER_TEMPLATE = `${ROOT}/infra/member-access.yaml`;
+    let findings: Map<string, LintMatch[]>;
+    beforeAll(async () => {
+      findings = await lint([production.path, organisation.path, MEMBER_TEMPLATE]);
+    }, 180_000);
+
     it.each([
       ['production, default parameters', () => production.path],
       ['longest stage and region, organisation and VPC parameters', () => organisation.path],
-      ['infra/member-access.yaml', () => `${ROOT}/infra/member-access.yaml`],
-    ])(
-      'finds no error in the template (%s)',
-      async (_name, path) => {
-        const errors = (await lint(path())).filter((match) => match.Level === 'Error');
-        expect(errors.map((match) => `${match.Rule.Id} ${match.Message}`)).toEqual([]);
-      },
-      180_000,
-    );
+      ['infra/member-access.yaml', () => MEMBER_TEMPLATE],
+    ])('finds no error in the template (%s)', (_name, path) => {
+      expect(findings.has(path())).toBe(true);
+      const errors = (findings.get(path()) ?? []).filter((match) => match.Level === 'Error');
+      expect(errors.map((match) => `${match.Rule.Id} ${match.Message}`)).toEqual([]);
+    });
   },
 );
 
@@ -455,8 +470,10 @@ describe('Deploy on real AWS: the external id stays a secret', () => {
   });
 
   it('refuses the retired memberExternalId in one line naming SSM, and nothing it leaves holds the id', async () => {
-    const outcome = await packageTemplate('retired', 'eu-west-1', {
-      memberExternalId: SECRET_EXTERNAL_ID,
+    const outcome = await packageTemplate({
+      stage: 'retired',
+      region: 'eu-west-1',
+      params: { memberExternalId: SECRET_EXTERNAL_ID },
     }).catch((error: unknown) => error);
     const dir = outcome instanceof PackagingError ? outcome.dir : (outcome as Packaged).dir;
 

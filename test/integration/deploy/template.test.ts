@@ -8,7 +8,7 @@ import { EVENT_PATTERNS } from '../../../shared/aws/event-patterns.js';
 import { checksAlertedByEvent } from '../../../shared/domain/checks/registry.js';
 import { TAG_ON_CREATE, TAG_SOMEONE_ELSES_SNAPSHOT } from '../../iam-requests.js';
 import { FUNCTIONS, manifestOf } from '../../manifests.js';
-import { packageTemplate, type Resource } from './packaging.js';
+import { DEFAULT_DEPLOYMENT, packageTemplate, type Resource } from './packaging.js';
 
 const require = createRequire(import.meta.url);
 const {
@@ -62,8 +62,9 @@ const isFailureDestination = (statement: Statement) =>
   JSON.stringify(statement.Resource).includes('AlertTopicKey');
 
 beforeAll(async () => {
-  // Package exactly as `npm run package` does, offline, into a temporary directory.
-  resources = (await packageTemplate('test', 'eu-west-1')).template.Resources;
+  // Package exactly as `npm run package` does, offline: the default parameters, the packaging
+  // the real-AWS deploy test reads too (made once, see packaging.ts).
+  resources = (await packageTemplate(DEFAULT_DEPLOYMENT)).template.Resources;
 }, 300_000);
 
 describe('Packaged CloudFormation template (osls package, no credentials)', () => {

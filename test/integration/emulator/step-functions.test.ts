@@ -104,6 +104,23 @@ describe('Function: runLocalStateMachine', () => {
       'no local handler for Task state Start',
     );
   });
+
+  it('validates a definition at every run until it is valid: an invalid one is refused each time, before any task', async () => {
+    // Prepare: a Choice whose rule names a state that does not exist.
+    const ran: string[] = [];
+    const invalid = {
+      ...POLL_LOOP,
+      States: { ...POLL_LOOP.States, 'Done?': { ...POLL_LOOP.States['Done?'], Default: 'Nowhere' } },
+    };
+    const tasks = { 'job-start': async () => ran.push('job-start'), 'job-check': async () => ({}) };
+
+    // Act
+    const runs = [1, 2].map(() => runLocalStateMachine(invalid as never, {}, { tasks }));
+
+    // Assess
+    for (const run of runs) await expect(run).rejects.toThrow('State machine definition is invalid');
+    expect(ran).toEqual([]);
+  });
 });
 
 /** A task whose result is caught by States.ALL, then a state that records it ran. */
