@@ -162,7 +162,7 @@ async function packageInto(kept: string, { stage, region, params = {} }: Deploym
     },
   ).catch((error: unknown) => {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    throw new PackagingError(`${stdout}${stderr}`, join(out, 'package'), { cause: error });
+    throw new PackagingError(`${stdout}${stderr}`, out, { cause: error });
   });
   try {
     // Only the template and the state are read: the function archives stay behind.
