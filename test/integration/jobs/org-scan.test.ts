@@ -74,7 +74,15 @@ describe('State machine: infra/org-scan.asl.yaml', () => {
       skippedAccounts: [],
     });
     expect([...run.runs.keys()]).toEqual(['123456789012/us-east-1']);
-    expect(run.execution.states).toEqual(['ListTargets', 'ScanTargets', 'ScanTarget', 'Summarize']);
+    expect(run.execution.states).toEqual([
+      'ClaimRun',
+      'RunClaimed',
+      'ListTargets',
+      'ScanTargets',
+      'ScanTarget',
+      'Summarize',
+      'ReleaseRun',
+    ]);
   });
 
   it('turns an item that fails into a failed result; the run goes on and counts it', async () => {
