@@ -61,7 +61,13 @@ export type Trigger =
   | { readonly task: StateMachine };
 
 /** Values of the deployment a function may need in its environment (infra/functions.cjs maps each to its variables). */
-export type DeploymentValue = 'alertTopic' | 'upgradeStateMachine' | 'recheckQueue' | 'securityHubExport';
+export type DeploymentValue =
+  | 'alertTopic'
+  | 'upgradeStateMachine'
+  | 'recheckQueue'
+  | 'securityHubExport'
+  /** The deployment's `scanConcurrency` (SCAN_CONCURRENCY): the most targets scanned at once. */
+  | 'scanConcurrency';
 
 /** The Lambda metrics alarmed on (a sum above 0 over 5 minutes, to the alert topic). */
 export type AlarmMetric = 'Errors' | 'Throttles';
@@ -74,8 +80,11 @@ export interface FunctionManifest {
   readonly timeout: number;
   /** MB. */
   readonly memory: number;
-  /** Concurrent runs reserved (and allowed) for it; absent: the account's pool. */
-  readonly reservedConcurrency?: number;
+  /**
+   * Concurrent runs reserved (and allowed) for it, or `scanConcurrency`: the deployment parameter
+   * of that name (the organisation scan's Map runs no more items at once); absent: the account's pool.
+   */
+  readonly reservedConcurrency?: number | 'scanConcurrency';
   /** The deployment values its code reads from its environment, beside every function's own (provider.environment). */
   readonly environment: readonly DeploymentValue[];
   /**

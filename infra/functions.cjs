@@ -21,7 +21,27 @@ const ENVIRONMENT = {
   upgradeStateMachine: () => ({ UPGRADE_STATE_MACHINE_ARN: { Ref: 'UpgradeStateMachine' } }),
   recheckQueue: () => ({ RECHECK_QUEUE_URL: { Ref: 'RecheckQueue' } }),
   securityHubExport: (params) => ({ SECURITY_HUB_EXPORT: params.securityHubExport }),
+  scanConcurrency: (params) => ({ SCAN_CONCURRENCY: String(scanConcurrency(params)) }),
 };
+
+/**
+ * The `scanConcurrency` parameter: target-scan's reserved concurrency and the most items the
+ * organisation scan's Map runs at once (org-scan clamps the policy's `concurrency` to it). Lambda
+ * keeps 100 of the account's concurrency unreserved, so it can be at most the account's
+ * concurrency minus 100 (minus what other functions reserve).
+ */
+function scanConcurrency(params) {
+  const value = Number(params.scanConcurrency);
+  if (!Number.isInteger(value) || value < 1 || value > 1000)
+    throw new Error(
+      `the scanConcurrency parameter takes a whole number from 1 to 1000 (target-scan's reserved concurrency), got "${params.scanConcurrency}"`,
+    );
+  return value;
+}
+
+/** The reserved concurrency of a manifest: a number, or the deployment's `scanConcurrency`. */
+const reservedConcurrencyOf = (reserved, params) =>
+  reserved === 'scanConcurrency' ? scanConcurrency(params) : reserved;
 
 /**
  * What a function acting through the member role reads: the role's name, and the name of the SSM
@@ -124,7 +144,7 @@ function functionOf(name, params) {
     memorySize: manifest.memory,
     ...(manifest.reservedConcurrency === undefined
       ? {}
-      : { reservedConcurrency: manifest.reservedConcurrency }),
+      : { reservedConcurrency: reservedConcurrencyOf(manifest.reservedConcurrency, params) }),
     ...(Object.keys(environment).length === 0 ? {} : { environment }),
     ...(events.length === 0 ? {} : { events }),
     ...(isAsync(name)
@@ -153,6 +173,7 @@ function functionsBlock(params) {
 /** The deployment parameters the functions block reads, resolved by the Serverless Framework. */
 const PARAMETERS = [
   'scanRate',
+  'scanConcurrency',
   'policyParameter',
   'changeTag',
   'memberRoleName',

@@ -82,6 +82,54 @@ function functionAlarms() {
   return alarms;
 }
 
+const RATE_UNITS = { minute: 60, hour: 3600, day: 86_400 };
+
+/**
+ * Seconds between two runs of the schedule `scanRate`: `rate(N unit)`'s; a `cron(…)` has no one
+ * period, so a day (two days in a row with an overlap). CloudWatch takes at most 7 days of
+ * evaluation (1 day below an hour's period: PutMetricAlarm's Period): two periods must fit.
+ */
+function schedulePeriod(scanRate) {
+  if (/^cron\(.+\)$/.test(scanRate)) return RATE_UNITS.day;
+  const rate = scanRate.match(/^rate\((\d+) (minute|hour|day)s?\)$/);
+  const seconds = rate === null ? Number.NaN : Number(rate[1]) * RATE_UNITS[rate[2]];
+  if (!(seconds > 0) || 2 * seconds > (seconds < 3600 ? 86_400 : 604_800))
+    throw new Error(
+      `the scanRate parameter takes rate(N minutes|hours|days) of at most 3.5 days, or cron(…), got "${scanRate}"`,
+    );
+  return seconds;
+}
+
+/**
+ * Two organisation scans in a row that found the one before still running (OverlappingRuns,
+ * shared/jobs/org-scan-run.ts): the scan lasts longer than the schedule's period. One is a late
+ * run and not a fault; two in a row are.
+ */
+function overlappingRunsAlarm(scanRate) {
+  return {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      AlarmDescription:
+        'Two organisation scans in a row found the one before still running and scanned nothing (AlreadyRunning): a scan outlasts the schedule period (raise scanRate or scanConcurrency)',
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      // Every run that starts leaves a data point (0 or 1); a period without one is no overlap.
+      TreatMissingData: 'notBreaching',
+      ...alarmActions,
+      Namespace: NAMESPACE,
+      MetricName: 'OverlappingRuns',
+      Dimensions: [
+        { Name: 'run', Value: 'org-scan' },
+        { Name: 'service', Value: 'elasticache-guardrails' },
+      ],
+      Statistic: 'Maximum',
+      Period: schedulePeriod(scanRate),
+    },
+  };
+}
+
 /** The dashboard's widgets: violations, remediations, scan duration, alerts, migrations. */
 function dashboardWidgets() {
   const widgets = [
@@ -236,7 +284,14 @@ function workflowLogs(service, stage, days) {
  * The stack's own resources (state table, alert topic, queues, log group, alarms, dashboard),
  * conditions and outputs, for the deployment's `service`, `stage` and parameters.
  */
-function resources({ service, stage, alertEmail, logRetentionDays, organizationId = '' }) {
+function resources({
+  service,
+  stage,
+  alertEmail,
+  logRetentionDays,
+  organizationId = '',
+  scanRate = 'rate(1 hour)',
+}) {
   const widgets = dashboardWidgets();
   // Reactions across accounts: the central bus's organisation policy (infra/event-bus.cjs).
   const centralBus = organizationEventBus({ service, stage, organizationId });
@@ -264,6 +319,7 @@ function resources({ service, stage, alertEmail, logRetentionDays, organizationI
     ),
     NothingEvaluatedAlarm: nothingEvaluatedAlarm(alarmActions, NAMESPACE),
     NoTargetsAlarm: noTargetsAlarm(alarmActions, NAMESPACE),
+    OverlappingRunsAlarm: overlappingRunsAlarm(scanRate),
     RemediationFailuresAlarm: anyAlarm('A durability remediation failed', {
       Metrics: [
         {
@@ -307,6 +363,7 @@ module.exports = {
       alertEmail: String(await resolveVariable('param:alertEmail')),
       logRetentionDays: await resolveVariable('param:logRetentionDays'),
       organizationId: String(await resolveVariable('param:organizationId')),
+      scanRate: String(await resolveVariable('param:scanRate')),
     }),
   buildResources: resources,
   functions,

@@ -1,11 +1,26 @@
 import type { FunctionManifest } from '../../infra/function-manifest.js';
+import { PARTITIONS } from '../../shared/aws/state-keys.js';
 
 export const manifest: FunctionManifest = {
-  description: 'Organisation scan - lists the targets (accounts x regions), then sums up their results',
+  description:
+    'Organisation scan - claims the run, lists the targets (accounts x regions), sums up their results, releases the run',
   triggers: [{ task: 'org-scan' }],
-  timeout: 120,
+  // Listing 1 000 accounts, worst case (shared/aws/organization.ts, shared/aws/targets.ts):
+  // - whole organisation: ListAccounts, 20 accounts a page: 50 calls, one after the other;
+  // - OUs (organization.ous, or rules that match on OUs): the tree is walked from the root, two
+  //   calls per parent (ListAccountsForParent, ListOrganizationalUnitsForParent, 20 a page) one
+  //   after the other; at the Organizations quota of 1 000 OUs: 1 ListRoots + 1 001 x 2 + 100
+  //   extra pages = 2 103 calls;
+  // - regions all-enabled: AssumeRole + ListRegions per account, 8 accounts at once: 250 rounds
+  //   of 2 calls (ListRegions allows 5 a second per account, and each account is asked once).
+  // At 200 ms a call (Organizations answers from us-east-1 only): 2 103 x 0.2 + 250 x 0.4 = 521 s.
+  // Organizations publishes no rate for these list calls: a throttled call is retried by the SDK
+  // (3 attempts). 900 s, Lambda's maximum, leaves 1.7 x the unthrottled worst case; without OUs
+  // the worst case is 50 x 0.2 + 100 = 110 s.
+  timeout: 900,
   memory: 512,
-  environment: [],
+  // The most items the Map runs at once: the policy's concurrency is clamped to it.
+  environment: ['scanConcurrency'],
   actions: [
     'organizations:ListAccounts',
     'organizations:ListAccountsForParent',
@@ -13,8 +28,12 @@ export const manifest: FunctionManifest = {
     'organizations:ListRoots',
     // The deployment's own enabled regions (all-enabled), with its own role: no member role there.
     'account:ListRegions',
+    // The run's lease (shared/jobs/org-scan-run.ts): claimed, read back, released.
+    'dynamodb:PutItem',
+    'dynamodb:GetItem',
+    'dynamodb:DeleteItem',
   ],
-  stateKeys: [],
+  stateKeys: [PARTITIONS.lease],
   memberAccess: true,
   vpc: false,
   alarms: ['Errors', 'Throttles'],

@@ -2,12 +2,18 @@ import * as z from 'zod';
 import { createMetrics } from '../../shared/jobs/function-base.js';
 import { listTargets, reportTargets, summarizeScan } from '../../shared/jobs/org-scan.js';
 import { createOrgScanDeps } from '../../shared/jobs/org-scan-deps.js';
+import { claimRun, releaseRun, reportClaim } from '../../shared/jobs/org-scan-run.js';
 
 const scan = createOrgScanDeps();
 const metrics = createMetrics();
 
-/** The two tasks of infra/org-scan.asl.yaml: list the targets; add up their results. */
+/** An execution's name (`$$.Execution.Name`): 1 to 80 characters. */
+const execution = z.string().min(1).max(80);
+
+/** The tasks of infra/org-scan.asl.yaml: claim the run, list the targets, add up their results, release the run. */
 const eventSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('claim'), execution, timeoutSeconds: z.number().int().positive() }),
+  z.object({ action: z.literal('release'), execution }),
   z.object({ action: z.literal('list') }),
   z.object({
     action: z.literal('summarize'),
@@ -18,8 +24,14 @@ const eventSchema = z.discriminatedUnion('action', [
   }),
 ]);
 
-/** The targets of the policy (or the deployment's own), or the summary of every target's result. */
+/** The run's claim or release, the targets of the policy (or the deployment's own), or the summary of every target's result. */
 export const handler = scan.handler({ eventSchema, onFinalError: 'throw' }, async (event, context) => {
+  if (event.action === 'claim') {
+    const claim = await claimRun(scan.lock, event);
+    reportClaim(claim, scan.logger, metrics);
+    return claim;
+  }
+  if (event.action === 'release') return { released: await releaseRun(scan.lock.store, event.execution) };
   if (event.action === 'summarize') {
     const summary = summarizeScan([...event.results, ...event.failed], event.skipped);
     const failing = summary.failed > 0 || summary.exportFailures.length > 0;

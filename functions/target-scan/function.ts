@@ -8,6 +8,9 @@ export const manifest: FunctionManifest = {
   // One account x region per invocation, from the org-scan state machine's Map.
   timeout: 900,
   memory: 512,
+  // The deployment's scanConcurrency, the most items the org-scan Map runs at once: a large Map
+  // cannot take the concurrency durability-react and the migration functions need.
+  reservedConcurrency: 'scanConcurrency',
   environment: [
     // Staged upgrades the policy allows (durability.stagedChanges) start here, for the
     // deployment's own account and region only.

@@ -6,6 +6,7 @@
  * signing key and region), the state in dynalite. Each Map item is a child execution of its
  * own (see step-functions.ts): the demo, the tests and the bench call {@link runOrgScan}.
  */
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { AwsClientOptions } from '../../shared/aws/clients.js';
 import { AlertPublisher, EventPublisher } from '../../shared/aws/notify.js';
 import { SecurityHubImporter } from '../../shared/aws/security-hub.js';
@@ -24,6 +25,7 @@ import {
   type OrgScanSummary,
   summarizeScan,
 } from '../../shared/jobs/org-scan.js';
+import { claimRun, type RunClaim, releaseRun, reportClaim } from '../../shared/jobs/org-scan-run.js';
 import { scanTarget, type TargetScanDeps, type TargetScanOutcome } from '../../shared/jobs/target-scan.js';
 import { createLogger } from '../../shared/runtime/logger.js';
 import { STATE_TABLE } from './dynamo.js';
@@ -70,10 +72,14 @@ export interface OrgScanOptions {
   upgrades?: UpgradeStarter;
   /** Replace a task (to inject a failure into an item, say). */
   wrap?: Partial<Record<'org-scan' | 'target-scan', (task: LocalTask) => LocalTask>>;
+  /** The execution's name (`local-org-scan`): runs of one name share the run's lease. */
+  executionName?: string;
+  /** Where the run's metrics go (OverlappingRuns); none when absent. */
+  metrics?: Pick<Metrics, 'singleMetric'>;
 }
 
 export interface OrgScanRun {
-  /** The execution's output. */
+  /** The execution's output: the summary, or the claim of a run that found another running (AlreadyRunning). */
   summary: OrgScanSummary;
   /** Every target's run that returned, by `<account>/<region>`, with its findings. */
   runs: Map<string, TargetScanOutcome>;
@@ -128,13 +134,23 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
   };
   const settings = { policy: options.policy, dryRun: options.dryRun ?? true };
   const runs = new Map<string, TargetScanOutcome>();
+  const now = () => options.now?.() ?? new Date();
   const orgScan: LocalTask = async (event) => {
     const input = event as unknown as {
       action: string;
+      execution: string;
+      timeoutSeconds: number;
       results?: unknown[];
       failed?: unknown[];
       skipped?: SkippedAccount[];
     };
+    if (input.action === 'claim') {
+      const claim = await claimRun({ store: deps.store, now }, input);
+      if (options.metrics !== undefined) reportClaim(claim, logger, options.metrics);
+      return claim as never;
+    }
+    if (input.action === 'release')
+      return { released: await releaseRun(deps.store, input.execution) } as never;
     if (input.action === 'summarize')
       return summarizeScan([...(input.results ?? []), ...(input.failed ?? [])], input.skipped) as never;
     return (await listTargets({ home: options.home, members, aws: central }, options.policy)) as never;
@@ -153,8 +169,14 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
         'org-scan': options.wrap?.['org-scan']?.(orgScan) ?? orgScan,
         'target-scan': options.wrap?.['target-scan']?.(scan) ?? scan,
       },
-      executionName: 'local-org-scan',
+      executionName: options.executionName ?? 'local-org-scan',
     },
   );
   return { summary: execution.output as unknown as OrgScanSummary, runs, execution };
+}
+
+/** Whether a run's output is the claim of a run that found another running (it ended AlreadyRunning). */
+export function alreadyRunning(run: OrgScanRun): RunClaim | undefined {
+  const output = run.summary as unknown as Partial<RunClaim>;
+  return output.claimed === false ? (output as RunClaim) : undefined;
 }

@@ -29,14 +29,19 @@ import { DETAIL_TYPES, type DetailType } from './notify.js';
 export const LEASE_PARTITION = 'lease';
 const FINDING_PARTITION_PREFIX = 'resource#';
 
-/** Lease key prefixes: one lease per durability change of a group, one per migration of a group. */
-export const LEASE_PREFIXES = { durability: 'durability#', migration: 'migration#' } as const;
+/**
+ * Lease key prefixes: one lease per durability change of a group, one per migration of a group,
+ * one per scheduled run that must not overlap itself (the organisation scan).
+ */
+export const LEASE_PREFIXES = { durability: 'durability#', migration: 'migration#', run: 'run#' } as const;
 
 /** The lease of the durability change of the group `arn`: one change per group at a time. */
 export const durabilityLeaseKey = (arn: string) => `${LEASE_PREFIXES.durability}${arn}`;
 /** The lease (lock) of the migration into group `replicationGroupId`. */
 export const migrationLockKey = (replicationGroupId: string) =>
   `${LEASE_PREFIXES.migration}${replicationGroupId}`;
+/** The lease of the scheduled run `name` (`org-scan`): one execution at a time. */
+export const runLockKey = (name: string) => `${LEASE_PREFIXES.run}${name}`;
 /** Where the finding of `arn` under `rule` and `check` is stored. */
 export const findingKey = (finding: Pick<Finding, 'arn' | 'rule' | 'check'>) => ({
   pk: `${FINDING_PARTITION_PREFIX}${finding.arn}`,

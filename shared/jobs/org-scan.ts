@@ -67,11 +67,18 @@ export interface TargetListDeps {
   members?: MemberCredentials;
   /** The app's own options (Organizations is called with them). */
   aws: AwsClientOptions;
+  /**
+   * The most targets the deployment lets run at once (target-scan's reserved concurrency, the
+   * `scanConcurrency` parameter): the policy's `concurrency` is clamped to it. Absent: the policy's.
+   */
+  maxConcurrency?: number;
 }
 
 /**
  * The targets of `policy`: its `settings.targets` resolved (the organisation's accounts, each
- * account's enabled regions), or the deployment's own account and region alone.
+ * account's enabled regions), or the deployment's own account and region alone; and how many
+ * the Map runs at once, the policy's `concurrency` clamped to the deployment's `maxConcurrency`
+ * (more items than target-scan's reserved concurrency would only be throttled and retried).
  *
  * @example
  * const { targets, failed, concurrency } = await listTargets(deps, policy);
@@ -90,7 +97,7 @@ export async function listTargets(deps: TargetListDeps, policy: Policy): Promise
       failedTarget(target, targetErrorFinding(target, failure)),
     ),
     skipped: resolved.skipped,
-    concurrency: setting.concurrency,
+    concurrency: Math.min(setting.concurrency, deps.maxConcurrency ?? setting.concurrency),
   };
 }
 
@@ -110,7 +117,12 @@ export function reportTargets(
   logger: Pick<Logger, 'info' | 'warn'>,
   metrics: Pick<Metrics, 'singleMetric'>,
 ): void {
-  const counts = { targets: list.targets.length, failed: list.failed.length, skipped: list.skipped.length };
+  const counts = {
+    targets: list.targets.length,
+    failed: list.failed.length,
+    skipped: list.skipped.length,
+    concurrency: list.concurrency,
+  };
   const single = metrics.singleMetric();
   single.addDimensions({ run: 'org-scan' });
   single.addMetric('Targets', MetricUnit.Count, list.targets.length);

@@ -156,6 +156,7 @@ beforeAll(async () => {
     ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:guardrails-alerts',
     AWS_MAX_ATTEMPTS: '2',
     SECURITY_HUB_EXPORT: 'true',
+    SCAN_CONCURRENCY: '10',
     UPGRADE_STATE_MACHINE_ARN:
       'arn:aws:states:us-east-1:123456789012:stateMachine:guardrails-durability-upgrade',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
@@ -223,6 +224,12 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
       'organization',
     )) as { status: string; findings: Record<string, number> };
     const summary = await invoke('org-scan', { action: 'summarize', results: [member], failed: [] });
+    // The run's lease: claimed, found held by another run, given back.
+    const claim = (execution: string) =>
+      invoke('org-scan', { action: 'claim', execution, timeoutSeconds: 10800 });
+    const claimed = await claim('scan-1');
+    const overlapping = await claim('scan-2');
+    const released = await invoke('org-scan', { action: 'release', execution: 'scan-1' });
     const both = [
       { account: MEMBER, region: REGION },
       { account: '123456789012', region: REGION },
@@ -232,6 +239,11 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     expect(located.targets).toEqual(both.map((target) => ({ ...target, ouPath: [ROOT_ID] })));
     expect(member).toMatchObject({ status: 'complete', findings: { violation: 1 } });
     expect(summary).toMatchObject({ targets: 1, complete: 1, failed: 0 });
+    expect([claimed, overlapping, released]).toEqual([
+      { claimed: true, execution: 'scan-1' },
+      expect.objectContaining({ claimed: false, execution: 'scan-2', running: 'scan-1' }),
+      { released: true },
+    ]);
   });
 
   it('durability-react: a CloudTrail event, then its re-checks from the queue', async () => {

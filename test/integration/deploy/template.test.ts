@@ -1,11 +1,18 @@
 import { createRequire } from 'node:module';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { evaluate, type PolicyStatement, type Request } from '../../../infra/local/emulator/iam-policy.js';
 import { MIGRATION_ASL } from '../../../infra/local/migration-workflow.js';
 import { ORG_SCAN_ASL } from '../../../infra/local/org-scan-workflow.js';
 import { loadDefinition } from '../../../infra/local/step-functions.js';
 import { EVENT_PATTERNS } from '../../../shared/aws/event-patterns.js';
 import { checksAlertedByEvent } from '../../../shared/domain/checks/registry.js';
+import { parsePolicy } from '../../../shared/domain/policy/load.js';
+import { TARGET_CONCURRENCY } from '../../../shared/domain/targets.js';
+import { METRICS_NAMESPACE } from '../../../shared/jobs/function-base.js';
+import { listTargets } from '../../../shared/jobs/org-scan.js';
+import { createOrgScanDeps } from '../../../shared/jobs/org-scan-deps.js';
+import { reportClaim } from '../../../shared/jobs/org-scan-run.js';
 import { TAG_ON_CREATE, TAG_SOMEONE_ELSES_SNAPSHOT } from '../../iam-requests.js';
 import { FUNCTIONS, manifestOf } from '../../manifests.js';
 import { DEFAULT_DEPLOYMENT, packageTemplate, type Resource } from './packaging.js';
@@ -45,6 +52,35 @@ interface Statement {
   Condition?: unknown;
 }
 let resources: Record<string, Resource>;
+
+/**
+ * The OverlappingRuns value one run emits (true: it claimed the run; false: another was running),
+ * read back from its EMF record, which must carry the alarm's namespace and dimensions.
+ */
+function emittedOverlap(
+  claimed: boolean,
+  alarm: { Namespace: string; Dimensions: { Name: string; Value: string }[] },
+): number {
+  const lines: string[] = [];
+  vi.stubEnv('POWERTOOLS_DEV', 'true');
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+  const print = vi.spyOn(console, 'log').mockImplementation((line: string) => lines.push(line));
+  const quiet = { info: () => {}, warn: () => {} };
+  reportClaim(
+    claimed ? { claimed, execution: 'b' } : { claimed, execution: 'b', running: 'a' },
+    quiet,
+    new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'elasticache-guardrails' }),
+  );
+  print.mockRestore();
+  vi.unstubAllEnvs();
+  const record = lines
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .find((entry) => alarm.Dimensions.every(({ Name, Value }) => entry[Name] === Value));
+  const namespace = (record?._aws as { CloudWatchMetrics: { Namespace: string }[] } | undefined)
+    ?.CloudWatchMetrics[0]?.Namespace;
+  expect(namespace).toBe(alarm.Namespace);
+  return Number(record?.OverlappingRuns);
+}
 
 const actionsOf = (statement: Statement) => [statement.Action].flat();
 const roleStatements = (role: Resource) =>
@@ -163,20 +199,100 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
     }
   });
 
-  it('runs encryption-drift one at a time, without a throttle alarm (target-scan runs one target per item)', () => {
+  it('runs encryption-drift one at a time, without a throttle alarm, and target-scan at scanConcurrency', () => {
     const reserved = Object.fromEntries(
       FUNCTIONS.flatMap((name) => {
         const value = resources[lambdaLogicalId(name)]?.Properties.ReservedConcurrentExecutions;
         return value === undefined ? [] : [[name, value]];
       }),
     );
-    expect(reserved).toEqual({ 'encryption-drift': 1 });
+    // scanConcurrency's default (serverless.yml params), well under the 100 Lambda keeps unreserved.
+    expect(reserved).toEqual({ 'encryption-drift': 1, 'target-scan': 10 });
     const throttleAlarms = FUNCTIONS.filter(
       (name) =>
         resources[`${lambdaLogicalId(name).replace(/LambdaFunction$/, '')}ThrottlesAlarm`] !== undefined,
     );
-    expect(throttleAlarms).toEqual(FUNCTIONS.filter((name) => reserved[name] === undefined));
-    expect([...ONE_RUN_AT_A_TIME].sort()).toEqual(Object.keys(reserved).sort());
+    expect(throttleAlarms).toEqual(FUNCTIONS.filter((name) => !ONE_RUN_AT_A_TIME.has(name)));
+    expect([...ONE_RUN_AT_A_TIME]).toEqual(['encryption-drift']);
+  });
+
+  it("runs the org-scan Map's items at most at target-scan's reserved concurrency, whatever the policy asks", async () => {
+    // Prepare: the deployed org-scan function's configuration, and a policy asking for the most.
+    const reserved = resources[lambdaLogicalId('target-scan')]?.Properties.ReservedConcurrentExecutions;
+    const environment = resources[lambdaLogicalId('org-scan')]?.Properties.Environment as
+      | { Variables: Record<string, unknown> }
+      | undefined;
+    const variables = environment?.Variables ?? {};
+    const scan = createOrgScanDeps({
+      STATE_TABLE: 'state',
+      AWS_REGION: 'eu-west-1',
+      MEMBER_EXTERNAL_ID: 'external-id-0123456789',
+      SCAN_CONCURRENCY: String(variables.SCAN_CONCURRENCY),
+    });
+    const policy = parsePolicy(
+      `version: 1
+settings:
+  targets: { accounts: ['111111111111'], regions: [eu-west-1], concurrency: ${TARGET_CONCURRENCY.max} }
+rules:
+  - name: prod-durability
+    match: { resourceTypes: [replication-group] }
+    durability: { minimum: sync }
+`,
+      'policy.yaml',
+    );
+    const deployed = loadDefinition(ORG_SCAN_ASL) as unknown as {
+      States: { ScanTargets: { MaxConcurrencyPath?: string; MaxConcurrency?: number } };
+    };
+
+    // Act: the listing names the targets of its accounts and regions without a call.
+    const list = await listTargets(
+      scan.job({ invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:org-scan' }, policy),
+      policy,
+    );
+
+    // Assess: the Map takes its maximum from the listing's answer, which the reserved concurrency bounds.
+    expect(deployed.States.ScanTargets).toMatchObject({ MaxConcurrencyPath: '$.concurrency' });
+    expect(deployed.States.ScanTargets.MaxConcurrency).toBeUndefined();
+    expect(reserved).toBe(10);
+    expect(list.concurrency).toBe(reserved);
+  });
+
+  it('alarms on two organisation scans in a row that found the one before still running, not on one', () => {
+    // Prepare: the OverlappingRuns data point of each run, as the org-scan function emits it.
+    const alarm = resources.OverlappingRunsAlarm?.Properties as {
+      Namespace: string;
+      MetricName: string;
+      Dimensions: { Name: string; Value: string }[];
+      ComparisonOperator: string;
+      Threshold: number;
+      EvaluationPeriods: number;
+      DatapointsToAlarm: number;
+      Period: number;
+      Statistic: string;
+      AlarmActions: unknown[];
+    };
+    const points = (runs: ('claimed' | 'overlapped')[]) =>
+      runs.map((run) => emittedOverlap(run === 'claimed', alarm));
+    /** One data point per schedule period: the alarm fires when its last N of N breach. */
+    const fires = (values: number[]) =>
+      values.slice(-alarm.EvaluationPeriods).filter((value) => value >= alarm.Threshold).length >=
+      alarm.DatapointsToAlarm;
+
+    // Assess
+    expect(alarm).toMatchObject({
+      MetricName: 'OverlappingRuns',
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      Statistic: 'Maximum',
+      // The schedule's period (scanRate rate(1 hour)): one run per period.
+      Period: 3600,
+      AlarmActions: [{ Ref: 'AlertTopic' }],
+    });
+    expect(fires(points(['claimed', 'overlapped', 'overlapped']))).toBe(true);
+    expect(fires(points(['claimed', 'claimed', 'overlapped']))).toBe(false);
+    expect(fires(points(['claimed', 'overlapped', 'claimed']))).toBe(false);
+    expect(fires(points(['overlapped', 'claimed']))).toBe(false);
   });
 
   it('sends every async function failure somewhere: an on-failure destination or a dead-letter queue', () => {

@@ -75,7 +75,14 @@ describe('State machine: infra/org-scan.asl.yaml', () => {
     });
     expect([...run.runs.keys()]).toEqual(['123456789012/us-east-1']);
     // Each target is a child execution of its own: its states are not in the parent's history.
-    expect(run.execution.states).toEqual(['ListTargets', 'ScanTargets', 'Summarize']);
+    expect(run.execution.states).toEqual([
+      'ClaimRun',
+      'RunClaimed',
+      'ListTargets',
+      'ScanTargets',
+      'Summarize',
+      'ReleaseRun',
+    ]);
     expect(run.execution.children.states).toEqual(['ScanTarget']);
     expect(run.execution.children.counts.STANDARD).toEqual({ executions: 1, failed: 0, transitions: 1 });
   });
