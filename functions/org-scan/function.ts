@@ -1,7 +1,9 @@
 import type { FunctionManifest } from '../../infra/function-manifest.js';
+import { PARTITIONS } from '../../shared/aws/state-keys.js';
 
 export const manifest: FunctionManifest = {
-  description: 'Organisation scan - lists the targets (accounts x regions), then sums up their results',
+  description:
+    'Organisation scan - lists the targets (accounts x regions), archives the findings of those dropped, then sums up their results',
   triggers: [{ task: 'org-scan' }],
   timeout: 120,
   memory: 512,
@@ -13,8 +15,14 @@ export const manifest: FunctionManifest = {
     'organizations:ListRoots',
     // The deployment's own enabled regions (all-enabled), with its own role: no member role there.
     'account:ListRegions',
+    // A dropped target's findings archived: its import records read and deleted, the list kept.
+    'dynamodb:Query',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:DeleteItem',
+    'securityhub:BatchImportFindings',
   ],
-  stateKeys: [],
+  stateKeys: [PARTITIONS.securityHubImports, PARTITIONS.targetHistory],
   memberAccess: true,
   vpc: false,
   alarms: ['Errors', 'Throttles'],

@@ -10,6 +10,7 @@ import type { AwsClientOptions } from '../../shared/aws/clients.js';
 import { AlertPublisher, EventPublisher } from '../../shared/aws/notify.js';
 import { SecurityHubImporter } from '../../shared/aws/security-hub.js';
 import { StateStore } from '../../shared/aws/state-store.js';
+import { MemberCredentials } from '../../shared/aws/targets.js';
 import type { Policy } from '../../shared/domain/policy/schema.js';
 import {
   type MemberAccess,
@@ -18,6 +19,12 @@ import {
   targetName,
 } from '../../shared/domain/targets.js';
 import type { UpgradeStarter } from '../../shared/domain/workflow/runner.js';
+import {
+  archiveDroppedTargets,
+  type DroppedTargetsReport,
+  stateTableHistory,
+} from '../../shared/jobs/dropped-targets.js';
+import { memberAccessOf } from '../../shared/jobs/member-env.js';
 import {
   listTargets,
   memberCredentialsFor,
@@ -72,6 +79,8 @@ export interface OrgScanRun {
   /** Every target's run that returned, by `<account>/<region>`, with its findings. */
   runs: Map<string, TargetScanOutcome>;
   execution: LocalRunResult;
+  /** What the listing step did with the targets dropped since the last run. */
+  dropped?: DroppedTargetsReport;
 }
 
 /**
@@ -97,11 +106,13 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
     () => options.now?.().getTime() ?? Date.now(),
   );
   const members = membersFor(options.policy);
+  const env = { MEMBER_ROLE_NAME: options.access?.roleName, MEMBER_EXTERNAL_ID: options.access?.externalId };
+  const store = new StateStore(STATE_TABLE, { ...central, endpoint: options.dynamo });
   const deps: TargetScanDeps = {
     home: options.home,
     members,
     aws,
-    store: new StateStore(STATE_TABLE, { ...central, endpoint: options.dynamo }),
+    store,
     events: new EventPublisher(undefined, central),
     alerts: new AlertPublisher(LOCAL_ALERT_TOPIC, central),
     logger,
@@ -114,6 +125,17 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
   };
   const settings = { policy: options.policy, dryRun: options.dryRun ?? true };
   const runs = new Map<string, TargetScanOutcome>();
+  const dropped = {
+    home: options.home,
+    members: members ?? new MemberCredentials(memberAccessOf(env, options.policy), central),
+    aws,
+    store,
+    history: stateTableHistory(store),
+    securityHub: (target: AwsClientOptions) => new SecurityHubImporter(target),
+    logger,
+    now: options.now,
+  };
+  let droppedReport: DroppedTargetsReport | undefined;
   const orgScan: LocalTask = async (event) => {
     const input = event as unknown as {
       action: string;
@@ -123,7 +145,9 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
     };
     if (input.action === 'summarize')
       return summarizeScan([...(input.results ?? []), ...(input.failed ?? [])], input.skipped) as never;
-    return (await listTargets({ home: options.home, members, aws: central }, options.policy)) as never;
+    const list = await listTargets({ home: options.home, members, aws: central }, options.policy);
+    droppedReport = await archiveDroppedTargets(dropped, list);
+    return list as never;
   };
   const scan: LocalTask = async (event) => {
     const { target } = event as unknown as { target: Target };
@@ -142,5 +166,10 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
       executionName: 'local-org-scan',
     },
   );
-  return { summary: execution.output as unknown as OrgScanSummary, runs, execution };
+  return {
+    summary: execution.output as unknown as OrgScanSummary,
+    runs,
+    execution,
+    ...(droppedReport === undefined ? {} : { dropped: droppedReport }),
+  };
 }

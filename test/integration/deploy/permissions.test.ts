@@ -71,13 +71,14 @@ const MEMBER = '100000000001';
 /**
  * Policies naming targets, each loaded into its own instance of the functions that read them
  * (a function reads its policy once per container): the whole organisation in every region its
- * accounts enabled, the organisation walked from its root, and walked from its roots for the
- * OU paths a rule with `match.ous` selects on.
+ * accounts enabled, the organisation walked from its root, walked from its roots for the
+ * OU paths a rule with `match.ous` selects on, and every account excluded (their findings archived).
  */
 const TARGET_POLICIES = {
   organization: 'targets: { organization: {}, regions: all-enabled }',
   units: `targets: { organization: { ous: [${ROOT_ID}] }, regions: [${REGION}] }`,
   paths: `targets: { organization: {}, regions: [${REGION}] }`,
+  dropped: `targets: { organization: {}, exclude: ['${MEMBER}', '123456789012'], regions: [${REGION}] }`,
 } as const;
 type Variant = keyof typeof TARGET_POLICIES;
 const POLICY = `version: 1
@@ -223,6 +224,8 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
       'organization',
     )) as { status: string; findings: Record<string, number> };
     const summary = await invoke('org-scan', { action: 'summarize', results: [member], failed: [] });
+    // Both accounts excluded since: their exported findings archived, each in its own account.
+    const narrowed = (await invoke('org-scan', { action: 'list' }, 'dropped')) as { targets: unknown[] };
     const both = [
       { account: MEMBER, region: REGION },
       { account: '123456789012', region: REGION },
@@ -232,6 +235,15 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     expect(located.targets).toEqual(both.map((target) => ({ ...target, ouPath: [ROOT_ID] })));
     expect(member).toMatchObject({ status: 'complete', findings: { violation: 1 } });
     expect(summary).toMatchObject({ targets: 1, complete: 1, failed: 0 });
+    expect(narrowed.targets).toEqual([]);
+    for (const account of [MEMBER, '123456789012']) {
+      const held = [...stack.emulator.securityHub.findings(account, REGION).values()];
+      expect(held.length, account).toBeGreaterThan(0);
+      expect(
+        held.every((finding) => finding.RecordState === 'ARCHIVED'),
+        account,
+      ).toBe(true);
+    }
   });
 
   it('durability-react: a CloudTrail event, then its re-checks from the queue', async () => {
