@@ -1,13 +1,15 @@
 /**
  * The encryption-drift job's dependencies: the ElastiCache and tagging clients, the state
  * store (baselines), EventBridge, the SNS alert topic and, for an event forwarded from a member
- * account, that account's credentials (STS); nothing else.
+ * account, that account's credentials (STS) and its place in the organisation (Organizations
+ * ListParents, when the policy's targets name OUs); nothing else.
  */
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { sentAlertLedger } from '../aws/alert-ledger.js';
 import { createFleetClients } from '../aws/clients.js';
 import { AlertPublisher, EventPublisher } from '../aws/notify.js';
+import { OrganizationUnits } from '../aws/organization.js';
 import { StateStore } from '../aws/state-store.js';
 import { MemberCredentials } from '../aws/targets.js';
 import type { Policy } from '../domain/policy/schema.js';
@@ -41,6 +43,7 @@ export function createEncryptionDriftDeps(env: NodeJS.ProcessEnv = process.env) 
   };
   /** Member accounts' credentials, one AssumeRole per account for the container's life. */
   const membersFor = perMemberAccess(base.config, (access) => new MemberCredentials(access, base.aws));
+  const units = new OrganizationUnits(base.aws);
   return {
     ...base,
     /**
@@ -53,6 +56,7 @@ export function createEncryptionDriftDeps(env: NodeJS.ProcessEnv = process.env) 
       home: homeTarget(context.invokedFunctionArn, base.config.AWS_REGION),
       members: membersFor(policy),
       aws: base.aws,
+      units,
     }),
   };
 }

@@ -304,6 +304,16 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     );
     const member = stack.emulator.faults.log.filter((entry) => entry.account === MEMBER);
     expect(member.map((entry) => entry.action)).toContain('DescribeReplicationGroups');
+    // A policy that names OUs: the member's place in the organisation is read before comparing.
+    const listParents = () =>
+      stack.emulator.faults.log.filter((entry) => entry.action === 'ListParents').length;
+    const before = listParents();
+    await invoke(
+      'encryption-drift',
+      { ...cloudTrail('ModifyReplicationGroup', 'drift-member'), account: MEMBER, region: REGION },
+      'units',
+    );
+    expect(listParents()).toBeGreaterThan(before);
   });
 
   it('snapshot-cleanup: expires our snapshot past retention', async () => {
