@@ -174,6 +174,31 @@ describe('Organisation scan: findings of targets no longer listed', () => {
     expect(listed.dropped).toEqual({ archived: [], kept: [], abandoned: [], unknown: [] });
   }, 60_000);
 
+  it('archives nothing of an account whose enabled regions could not be read, nor counts it a failed archive', async () => {
+    // Prepare: every region each account enabled, exported.
+    const everyRegion = policyOf();
+    if (everyRegion.settings.targets !== undefined) everyRegion.settings.targets.regions = 'all-enabled';
+    await scan(everyRegion);
+
+    // Act: STS throttles every AssumeRole into one account, so its regions cannot be read.
+    stack.emulator.accounts.configure({ throttle: [DROPPED] });
+    const unread = await scan(everyRegion);
+
+    // Assess
+    for (const account of MEMBERS) expect(archivedImports(account), account).toBe(0);
+    expect(await storedImports(DROPPED)).toBe(REGIONS.length * 2);
+    expect(unread.summary.failures).toEqual([
+      expect.stringContaining(`${DROPPED}/*: STS throttled AssumeRole`),
+    ]);
+    // Still a target, not a dropped one whose archive failed (that would count towards giving up).
+    expect(unread.dropped).toEqual({
+      archived: [],
+      kept: [],
+      abandoned: [],
+      unknown: REGIONS.map((region) => `${DROPPED}/${region}`).sort(),
+    });
+  }, 60_000);
+
   it('keeps the records of a dropped account it cannot reach, says why, and archives them once it can', async () => {
     // Prepare: exported, then the account is dropped and its role denied (its member stack removed).
     await scan();
