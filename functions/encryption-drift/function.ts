@@ -19,6 +19,8 @@ export const manifest: FunctionManifest = {
     'dynamodb:DeleteItem',
     'events:PutEvents',
     'sns:Publish',
+    // ListParents: whether a member's event is of an account under the policy's OUs.
+    'organizations:ListParents',
   ],
   stateKeys: [PARTITIONS.encryptionBaseline, PARTITIONS.sentAlert],
   // A member account's event is compared in that account and region through its member role.

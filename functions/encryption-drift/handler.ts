@@ -25,6 +25,8 @@ export const handler = drift.handler({ eventSchema, onFinalError: 'drop' }, asyn
   const started = Date.now();
   const policy = await drift.policy();
   const report = await scanDriftOf(drift.job(context, policy), policy, event.target);
+  // Dropped (logged as such): nothing was read, nothing to count.
+  if (report.notATarget !== undefined) return { status: 'not-a-target', reason: report.notATarget };
   publishFindingMetrics(metrics, report.findings, 'encryption-drift', Date.now() - started);
   const counts: Record<string, number> = {};
   for (const alert of report.alerts) counts[alert.kind] = (counts[alert.kind] ?? 0) + 1;

@@ -3,7 +3,7 @@ import { PARTITIONS } from '../../shared/aws/state-keys.js';
 
 export const manifest: FunctionManifest = {
   description:
-    'Organisation scan - claims the run, lists the targets (accounts x regions), sums up their results, releases the run',
+    'Organisation scan - claims the run, lists the targets (accounts x regions), archives the findings of those dropped, sums up their results, releases the run',
   triggers: [{ task: 'org-scan' }],
   // Listing 1 000 accounts, worst case (shared/aws/organization.ts, shared/aws/targets.ts):
   // - whole organisation: ListAccounts, 20 accounts a page: 50 calls, one after the other;
@@ -28,12 +28,15 @@ export const manifest: FunctionManifest = {
     'organizations:ListRoots',
     // The deployment's own enabled regions (all-enabled), with its own role: no member role there.
     'account:ListRegions',
-    // The run's lease (shared/jobs/org-scan-run.ts): claimed, read back, released.
-    'dynamodb:PutItem',
+    // The run's lease (shared/jobs/org-scan-run.ts): claimed, read back, released; a dropped
+    // target's findings archived: its import records read and deleted, the list kept.
+    'dynamodb:Query',
     'dynamodb:GetItem',
+    'dynamodb:PutItem',
     'dynamodb:DeleteItem',
+    'securityhub:BatchImportFindings',
   ],
-  stateKeys: [PARTITIONS.lease],
+  stateKeys: [PARTITIONS.lease, PARTITIONS.securityHubImports, PARTITIONS.targetHistory],
   memberAccess: true,
   vpc: false,
   alarms: ['Errors', 'Throttles'],

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { archiveDroppedTargets } from '../../shared/jobs/dropped-targets.js';
 import { createMetrics } from '../../shared/jobs/function-base.js';
 import { listTargets, reportTargets, summarizeScan } from '../../shared/jobs/org-scan.js';
 import { createOrgScanDeps } from '../../shared/jobs/org-scan-deps.js';
@@ -24,7 +25,11 @@ const eventSchema = z.discriminatedUnion('action', [
   }),
 ]);
 
-/** The run's claim or release, the targets of the policy (or the deployment's own), or the summary of every target's result. */
+/**
+ * The run's claim or release; the targets of the policy (or the deployment's own), after
+ * archiving the Security Hub findings of those dropped since the last listing; or the summary of
+ * every target's result.
+ */
 export const handler = scan.handler({ eventSchema, onFinalError: 'throw' }, async (event, context) => {
   if (event.action === 'claim') {
     const claim = await claimRun(scan.lock, event);
@@ -41,5 +46,6 @@ export const handler = scan.handler({ eventSchema, onFinalError: 'throw' }, asyn
   const policy = await scan.policy();
   const list = await listTargets(scan.job(context, policy), policy);
   reportTargets(list, scan.logger, metrics);
+  await archiveDroppedTargets(scan.dropped(context, policy), list);
   return list;
 });

@@ -11,6 +11,7 @@ import type { AwsClientOptions } from '../../shared/aws/clients.js';
 import { AlertPublisher, EventPublisher } from '../../shared/aws/notify.js';
 import { SecurityHubImporter } from '../../shared/aws/security-hub.js';
 import { StateStore } from '../../shared/aws/state-store.js';
+import { MemberCredentials } from '../../shared/aws/targets.js';
 import type { Policy } from '../../shared/domain/policy/schema.js';
 import {
   type MemberAccess,
@@ -20,11 +21,12 @@ import {
 } from '../../shared/domain/targets.js';
 import type { UpgradeStarter } from '../../shared/domain/workflow/runner.js';
 import {
-  listTargets,
-  memberCredentialsFor,
-  type OrgScanSummary,
-  summarizeScan,
-} from '../../shared/jobs/org-scan.js';
+  archiveDroppedTargets,
+  type DroppedTargetsReport,
+  stateTableHistory,
+} from '../../shared/jobs/dropped-targets.js';
+import { perMemberAccess } from '../../shared/jobs/member-env.js';
+import { listTargets, type OrgScanSummary, summarizeScan } from '../../shared/jobs/org-scan.js';
 import { claimRun, type RunClaim, releaseRun, reportClaim } from '../../shared/jobs/org-scan-run.js';
 import { scanTarget, type TargetScanDeps, type TargetScanOutcome } from '../../shared/jobs/target-scan.js';
 import { createLogger } from '../../shared/runtime/logger.js';
@@ -84,6 +86,8 @@ export interface OrgScanRun {
   /** Every target's run that returned, by `<account>/<region>`, with its findings. */
   runs: Map<string, TargetScanOutcome>;
   execution: LocalRunResult;
+  /** What the listing step did with the targets dropped since the last run. */
+  dropped?: DroppedTargetsReport;
 }
 
 /**
@@ -104,24 +108,28 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
   logger.setLogLevel('SILENT');
   // As deployed: the external id in the central account's SSM, the run given only the parameter's name.
   const externalId = options.access?.externalId;
-  const membersFor = memberCredentialsFor(
-    {
-      MEMBER_ROLE_NAME: options.access?.roleName,
-      MEMBER_EXTERNAL_ID_PARAMETER:
-        externalId === undefined
-          ? undefined
-          : await putExternalId({ ...central, maxAttempts: SETUP_ATTEMPTS }, externalId),
-    },
+  const memberEnv = {
+    MEMBER_ROLE_NAME: options.access?.roleName,
+    MEMBER_EXTERNAL_ID_PARAMETER:
+      externalId === undefined
+        ? undefined
+        : await putExternalId({ ...central, maxAttempts: SETUP_ATTEMPTS }, externalId),
+  };
+  // Credentials expire by the sandbox's clock.
+  const nowMs = () => options.now?.().getTime() ?? Date.now();
+  const anyMembers = perMemberAccess(
+    memberEnv,
     central,
-    // Credentials expire by the sandbox's clock.
-    () => options.now?.().getTime() ?? Date.now(),
+    (access) => new MemberCredentials(access, central, nowMs),
   );
-  const members = membersFor(options.policy);
+  // As deployed: a policy without targets scans the home target alone, yet a dropped target is reached.
+  const members = options.policy.settings.targets === undefined ? undefined : anyMembers(options.policy);
+  const store = new StateStore(STATE_TABLE, { ...central, endpoint: options.dynamo });
   const deps: TargetScanDeps = {
     home: options.home,
     members,
     aws,
-    store: new StateStore(STATE_TABLE, { ...central, endpoint: options.dynamo }),
+    store,
     events: new EventPublisher(undefined, central),
     alerts: new AlertPublisher(LOCAL_ALERT_TOPIC, central),
     logger,
@@ -135,6 +143,17 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
   const settings = { policy: options.policy, dryRun: options.dryRun ?? true };
   const runs = new Map<string, TargetScanOutcome>();
   const now = () => options.now?.() ?? new Date();
+  const dropped = {
+    home: options.home,
+    members: anyMembers(options.policy),
+    aws,
+    store,
+    history: stateTableHistory(store),
+    securityHub: (target: AwsClientOptions) => new SecurityHubImporter(target),
+    logger,
+    now: options.now,
+  };
+  let droppedReport: DroppedTargetsReport | undefined;
   const orgScan: LocalTask = async (event) => {
     const input = event as unknown as {
       action: string;
@@ -153,7 +172,9 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
       return { released: await releaseRun(deps.store, input.execution) } as never;
     if (input.action === 'summarize')
       return summarizeScan([...(input.results ?? []), ...(input.failed ?? [])], input.skipped) as never;
-    return (await listTargets({ home: options.home, members, aws: central }, options.policy)) as never;
+    const list = await listTargets({ home: options.home, members, aws: central }, options.policy);
+    droppedReport = await archiveDroppedTargets(dropped, list);
+    return list as never;
   };
   const scan: LocalTask = async (event) => {
     const { target } = event as unknown as { target: Target };
@@ -172,7 +193,12 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
       executionName: options.executionName ?? 'local-org-scan',
     },
   );
-  return { summary: execution.output as unknown as OrgScanSummary, runs, execution };
+  return {
+    summary: execution.output as unknown as OrgScanSummary,
+    runs,
+    execution,
+    ...(droppedReport === undefined ? {} : { dropped: droppedReport }),
+  };
 }
 
 /** Whether a run's output is the claim of a run that found another running (it ended AlreadyRunning). */

@@ -11,7 +11,9 @@
  * - `lease` / `<kind>#<what>`: leases that make a change happen once. They share a partition
  *   so a run lists every change in flight with one Query;
  * - `securityhub#<account>#<region>` / `<finding id>`: what was last imported into Security Hub
- *   for one target, so the next run imports only changes of state.
+ *   for one target, so the next run imports only changes of state;
+ * - `targets#org-scan` / `last`: the organisation scan's last target list, so a target dropped
+ *   since has its Security Hub findings archived.
  */
 
 import * as z from 'zod';
@@ -234,6 +236,24 @@ const SECURITY_HUB_PARTITION_PREFIX = 'securityhub#';
 export const securityHubImportKind = (target: { account: string; region: string }) =>
   kind(`${SECURITY_HUB_PARTITION_PREFIX}${target.account}#${target.region}`, securityHubImportSchema);
 
+const targetNameSchema = z.string().regex(/^\d{12}\/[a-z0-9-]+$/, 'expected <account>/<region>');
+
+/**
+ * What the organisation scan last listed (`<account>/<region>`): the targets, those whose
+ * accounts were not known that run (an OU not listed) carried along, and the targets no longer
+ * listed whose Security Hub findings are still to be archived, with the runs that failed to.
+ */
+const targetHistorySchema = z.object({
+  listedAt: z.string(),
+  targets: z.array(targetNameSchema),
+  dropped: z.array(
+    z.object({ target: targetNameSchema, attempts: z.number().int().min(0), cause: z.string() }),
+  ),
+});
+export type TargetHistory = z.infer<typeof targetHistorySchema>;
+/** The one record of {@link RECORD_KINDS}.targetHistory. */
+export const TARGET_HISTORY_KEY = 'last';
+
 /** Every kind of record the app keeps (and, per target, {@link securityHubImportKind}). */
 export const RECORD_KINDS = {
   encryptionBaseline: kind('baseline#storage-encryption', baselineSchema),
@@ -257,6 +277,8 @@ export const RECORD_KINDS = {
       revision: z.number().int().optional(),
     }),
   ),
+  /** The organisation scan's last target list, under {@link TARGET_HISTORY_KEY}. */
+  targetHistory: kind('targets#org-scan', targetHistorySchema),
 } as const;
 
 /**
@@ -272,4 +294,5 @@ export const PARTITIONS = {
   upgradeApproval: RECORD_KINDS.upgradeApproval.name,
   /** The alert ledger: one record per event id alerted by SNS. */
   sentAlert: RECORD_KINDS.sentAlert.name,
+  targetHistory: RECORD_KINDS.targetHistory.name,
 } as const;

@@ -1,13 +1,15 @@
 /**
  * The encryption-drift job's dependencies: the ElastiCache and tagging clients, the state
  * store (baselines), EventBridge, the SNS alert topic and, for an event forwarded from a member
- * account, that account's credentials (STS); nothing else.
+ * account, that account's credentials (STS) and its place in the organisation (Organizations
+ * ListParents, when the policy's targets name OUs); nothing else.
  */
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { sentAlertLedger } from '../aws/alert-ledger.js';
 import { createFleetClients } from '../aws/clients.js';
 import { AlertPublisher, EventPublisher } from '../aws/notify.js';
+import { OrganizationUnits } from '../aws/organization.js';
 import { StateStore } from '../aws/state-store.js';
 import { MemberCredentials } from '../aws/targets.js';
 import type { Policy } from '../domain/policy/schema.js';
@@ -45,6 +47,7 @@ export function createEncryptionDriftDeps(env: NodeJS.ProcessEnv = process.env) 
     base.aws,
     (access) => new MemberCredentials(access, base.aws),
   );
+  const units = new OrganizationUnits(base.aws);
   return {
     ...base,
     /**
@@ -57,6 +60,7 @@ export function createEncryptionDriftDeps(env: NodeJS.ProcessEnv = process.env) 
       home: homeTarget(context.invokedFunctionArn, base.config.AWS_REGION),
       members: membersFor(policy),
       aws: base.aws,
+      units,
     }),
   };
 }

@@ -24,7 +24,7 @@ import { evaluate } from '../domain/evaluate.js';
 import type { Finding } from '../domain/finding.js';
 import type { Policy } from '../domain/policy/schema.js';
 import type { Resource } from '../domain/resource.js';
-import { notCovered, sameTarget, type Target, targetArnPrefix } from '../domain/targets.js';
+import { sameTarget, type Target, targetArnPrefix } from '../domain/targets.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
 import {
   DRIFT_CLAIM_MS,
@@ -36,6 +36,7 @@ import {
   writeHeld,
 } from './encryption-drift-outbox.js';
 import { reactIn } from './member-env.js';
+import { type UnitsAbove, whyNotCovered } from './target-coverage.js';
 
 /**
  * Where the baselines are stored. A storage key, not a check name: it keeps the spelling it was
@@ -61,6 +62,8 @@ export interface DriftReport {
   baselinesWritten: number;
   /** Alerts this run delivered, and those left pending for the next run. */
   outbox: { published: number; pending: number };
+  /** Why the event was dropped without reading anything: its target is not the policy's. */
+  notATarget?: string;
 }
 
 const TITLE_OF = {
@@ -253,6 +256,8 @@ export interface DriftTargetDeps extends DriftJobDeps {
   members: MemberCredentials;
   /** Options every target's clients share (endpoint, retries); region and credentials are the target's. */
   aws: AwsClientOptions;
+  /** Where an account sits in the organisation: read when the policy's targets name OUs. */
+  units: UnitsAbove;
 }
 
 /**
@@ -269,10 +274,10 @@ export async function scanDriftOf(
   policy: Policy,
   target: Target | undefined,
 ): Promise<DriftReport> {
-  const { home, members, aws, ...own } = deps;
+  const { home, members, aws, units, ...own } = deps;
   if (target === undefined || sameTarget(target, home))
     return scanEncryptionDrift(own, policy, { target: home });
-  const outside = notCovered(policy.settings.targets, target);
+  const outside = await whyNotCovered(policy.settings.targets, target, units);
   if (outside !== undefined) {
     own.logger.warn('event dropped: not a target of this deployment', { target, reason: outside });
     return {
@@ -281,6 +286,7 @@ export async function scanDriftOf(
       summarized: false,
       baselinesWritten: 0,
       outbox: { published: 0, pending: 0 },
+      notATarget: outside,
     };
   }
   const clients = createFleetClients(members.clientOptions(target, aws));

@@ -1,14 +1,19 @@
 /**
  * The organisation scan function's dependencies: Organizations (the accounts), STS (a member's
- * credentials, to read its enabled regions), the state table (the run's lease), and nothing else.
+ * credentials, to read its enabled regions and to archive a dropped target's findings), the
+ * state table (the run's lease, the last target list, the Security Hub import records) and
+ * Security Hub.
  */
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
+import { SecurityHubImporter } from '../aws/security-hub.js';
 import { StateStore } from '../aws/state-store.js';
+import { MemberCredentials } from '../aws/targets.js';
 import type { Policy } from '../domain/policy/schema.js';
 import { TARGET_CONCURRENCY } from '../domain/targets.js';
-import { MEMBER_ENV } from './member-env.js';
-import { homeTarget, memberCredentialsFor, type TargetListDeps } from './org-scan.js';
+import { type DroppedTargetDeps, stateTableHistory } from './dropped-targets.js';
+import { MEMBER_ENV, perMemberAccess } from './member-env.js';
+import { homeTarget, type TargetListDeps } from './org-scan.js';
 import type { RunLockDeps } from './org-scan-run.js';
 import { createPolicyFunctionBase } from './policy-source.js';
 
@@ -26,7 +31,8 @@ const SCAN_ENV = {
  * @example
  * const scan = createOrgScanDeps();
  * const policy = await scan.policy();
- * await listTargets(scan.job(context, policy), policy);
+ * const list = await listTargets(scan.job(context, policy), policy);
+ * await archiveDroppedTargets(scan.dropped(context, policy), list);
  */
 export function createOrgScanDeps(env: NodeJS.ProcessEnv = process.env) {
   const base = createPolicyFunctionBase(
@@ -34,19 +40,32 @@ export function createOrgScanDeps(env: NodeJS.ProcessEnv = process.env) {
     { AWS_REGION: z.string().min(1), ...MEMBER_ENV, ...SCAN_ENV },
     env,
   );
-  const membersFor = memberCredentialsFor(base.config, base.aws);
-  const lock: RunLockDeps = {
-    store: new StateStore(base.config.STATE_TABLE, base.aws),
-    now: () => new Date(),
-  };
+  const store = new StateStore(base.config.STATE_TABLE, base.aws);
+  const lock: RunLockDeps = { store, now: () => new Date() };
+  // A dropped target's account is reached even when the policy names no targets any more.
+  const anyMembers = perMemberAccess(
+    base.config,
+    base.aws,
+    (access) => new MemberCredentials(access, base.aws),
+  );
+  const history = stateTableHistory(store);
   return {
     ...base,
     lock,
     job: (context: Pick<Context, 'invokedFunctionArn'>, policy: Policy): TargetListDeps => ({
       home: homeTarget(context.invokedFunctionArn, base.config.AWS_REGION),
-      members: membersFor(policy),
+      members: policy.settings.targets === undefined ? undefined : anyMembers(policy),
       aws: base.aws,
       maxConcurrency: base.config.SCAN_CONCURRENCY,
+    }),
+    dropped: (context: Pick<Context, 'invokedFunctionArn'>, policy: Policy): DroppedTargetDeps => ({
+      home: homeTarget(context.invokedFunctionArn, base.config.AWS_REGION),
+      members: anyMembers(policy),
+      aws: base.aws,
+      store,
+      history,
+      securityHub: (options) => new SecurityHubImporter(options),
+      logger: base.logger,
     }),
   };
 }

@@ -5,12 +5,12 @@
  */
 import { type AwsClientOptions, createElastiCacheClient } from '../../aws/clients.js';
 import { createMetricsClient } from '../../aws/durability-metrics.js';
-import type { OrganizationUnits } from '../../aws/organization.js';
 import { MAX_DELAY_SECONDS, type RecheckQueue } from '../../aws/recheck-queue.js';
 import { type MemberAccessSource, MemberCredentials } from '../../aws/targets.js';
 import type { ResourceEvent } from '../../domain/events.js';
-import { notCovered, outsideUnits, sameTarget, type Target, targetName } from '../../domain/targets.js';
+import { sameTarget, type Target, targetName } from '../../domain/targets.js';
 import { reactIn } from '../member-env.js';
+import { type UnitsAbove, whyNotCovered } from '../target-coverage.js';
 import { awaitingChange, checkGroup, type DurabilityJobSettings, type DurabilityReport } from './pipeline.js';
 import type { GroupCheckDeps } from './ports.js';
 
@@ -59,20 +59,7 @@ export interface ReactionDeps extends GroupCheckDeps {
   home: { account?: string | undefined; region?: string | undefined };
   members: MemberClients;
   /** Where an account sits in the organisation: read when the policy's targets name OUs. */
-  units: Pick<OrganizationUnits, 'above'>;
-}
-
-/**
- * Why the policy does not cover `target` (its accounts, regions, exclusions, and OUs: the
- * account's place read through Organizations), or undefined when it does. A failed read of the
- * organisation is thrown: the event is not acted on without knowing.
- */
-async function whyNotCovered(deps: ReactionDeps, settings: DurabilityJobSettings, target: Target) {
-  const targets = settings.policy.settings.targets;
-  const outside = notCovered(targets, target);
-  const ous = targets?.organization?.ous;
-  if (outside !== undefined || ous === undefined) return outside;
-  return outsideUnits(target, ous, await deps.units.above(target.account));
+  units: UnitsAbove;
 }
 
 /**
@@ -103,7 +90,7 @@ export async function reactToEvent(
 ) {
   const { target } = event;
   if (target === undefined || sameTarget(target, deps.home)) return react(deps, settings, rechecks, event);
-  const outside = await whyNotCovered(deps, settings, target);
+  const outside = await whyNotCovered(settings.policy.settings.targets, target, deps.units);
   if (outside !== undefined) {
     deps.logger.warn('event dropped: not a target of this deployment', { event, reason: outside });
     return { status: 'not-a-target', reason: outside, recheckInSeconds: undefined, findings: [] };

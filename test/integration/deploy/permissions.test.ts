@@ -71,13 +71,14 @@ const MEMBER = '100000000001';
 /**
  * Policies naming targets, each loaded into its own instance of the functions that read them
  * (a function reads its policy once per container): the whole organisation in every region its
- * accounts enabled, the organisation walked from its root, and walked from its roots for the
- * OU paths a rule with `match.ous` selects on.
+ * accounts enabled, the organisation walked from its root, walked from its roots for the
+ * OU paths a rule with `match.ous` selects on, and every account excluded (their findings archived).
  */
 const TARGET_POLICIES = {
   organization: 'targets: { organization: {}, regions: all-enabled }',
   units: `targets: { organization: { ous: [${ROOT_ID}] }, regions: [${REGION}] }`,
   paths: `targets: { organization: {}, regions: [${REGION}] }`,
+  dropped: `targets: { organization: {}, exclude: ['${MEMBER}', '123456789012'], regions: [${REGION}] }`,
 } as const;
 type Variant = keyof typeof TARGET_POLICIES;
 const POLICY = `version: 1
@@ -230,6 +231,8 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     const claimed = await claim('scan-1');
     const overlapping = await claim('scan-2');
     const released = await invoke('org-scan', { action: 'release', execution: 'scan-1' });
+    // Both accounts excluded since: their exported findings archived, each in its own account.
+    const narrowed = (await invoke('org-scan', { action: 'list' }, 'dropped')) as { targets: unknown[] };
     const both = [
       { account: MEMBER, region: REGION },
       { account: '123456789012', region: REGION },
@@ -244,6 +247,15 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
       expect.objectContaining({ claimed: false, execution: 'scan-2', running: 'scan-1' }),
       { released: true },
     ]);
+    expect(narrowed.targets).toEqual([]);
+    for (const account of [MEMBER, '123456789012']) {
+      const held = [...stack.emulator.securityHub.findings(account, REGION).values()];
+      expect(held.length, account).toBeGreaterThan(0);
+      expect(
+        held.every((finding) => finding.RecordState === 'ARCHIVED'),
+        account,
+      ).toBe(true);
+    }
   });
 
   it('durability-react: a CloudTrail event, then its re-checks from the queue', async () => {
@@ -304,6 +316,16 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     );
     const member = stack.emulator.faults.log.filter((entry) => entry.account === MEMBER);
     expect(member.map((entry) => entry.action)).toContain('DescribeReplicationGroups');
+    // A policy that names OUs: the member's place in the organisation is read before comparing.
+    const listParents = () =>
+      stack.emulator.faults.log.filter((entry) => entry.action === 'ListParents').length;
+    const before = listParents();
+    await invoke(
+      'encryption-drift',
+      { ...cloudTrail('ModifyReplicationGroup', 'drift-member'), account: MEMBER, region: REGION },
+      'units',
+    );
+    expect(listParents()).toBeGreaterThan(before);
   });
 
   it('violation-alert: a violation alerted, its repeat, and one whose Publish failed', async () => {

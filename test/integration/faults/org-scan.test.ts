@@ -116,20 +116,34 @@ describe('Fault scenarios: the organisation scan settles with every change made 
   }, 120_000);
 
   it('BatchImportFindings failing mid-run: the targets it failed are imported by a later run, every finding held', async () => {
-    // Prepare: once two targets are scanned, the next 2 x 5 import attempts fail (targets run 3 at a time).
+    // Prepare: once the first two targets are done, every attempt of the third's import fails;
+    // the targets after it wait their turn, so no other import takes one of those faults (with 3
+    // targets racing for them, whether any one failed all its attempts was chance).
     let scanned = 0;
+    const firstTwo: Promise<unknown>[] = [];
+    let queue: Promise<unknown> = Promise.resolve();
     const failMidRun =
       (task: LocalTask): LocalTask =>
       async (event) => {
         scanned += 1;
-        if (scanned === 3)
-          stack.emulator.faults.failNext({
-            action: 'BatchImportFindings',
-            code: 'InternalException',
-            status: 500,
-            times: 2 * DEFAULT_MAX_ATTEMPTS,
-          });
-        return task(event);
+        const position = scanned;
+        if (position <= 2) {
+          const run = task(event);
+          firstTwo.push(run.catch(() => undefined));
+          return run;
+        }
+        const run = (position === 3 ? Promise.all(firstTwo) : queue).then(() => {
+          if (position === 3)
+            stack.emulator.faults.failNext({
+              action: 'BatchImportFindings',
+              code: 'InternalException',
+              status: 500,
+              times: DEFAULT_MAX_ATTEMPTS,
+            });
+          return task(event);
+        });
+        queue = run.catch(() => undefined);
+        return run;
       };
 
     // Act
