@@ -126,7 +126,7 @@ export interface Measured {
 }
 
 /** The events still pending in the state table's outbox, as `<item> <attribute>`. */
-async function pendingInTable(stack: Stack): Promise<string[]> {
+export async function pendingInTable(stack: Stack): Promise<string[]> {
   const documents = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: stack.dynamo.endpoint, region: REGION }),
   );
