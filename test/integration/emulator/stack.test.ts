@@ -208,7 +208,7 @@ describe('Local stack: state store on dynalite', () => {
     const finding = {
       resourceType: 'replication-group' as const,
       resourceId: 'g2',
-      arn: 'arn:g2',
+      arn: 'arn:aws:elasticache:us-east-1:123456789012:replicationgroup:g2',
       rule: 'dur',
       check: 'durability' as const,
       status: 'violation' as const,
