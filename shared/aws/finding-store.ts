@@ -15,6 +15,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Finding } from '../domain/finding.js';
+import { mapConcurrent } from '../runtime/concurrency.js';
 import { AwsCallError, awsCall } from './errors.js';
 import type { PendingEvent } from './notify.js';
 import {
@@ -22,6 +23,7 @@ import {
   FINDING_SORT_PREFIX,
   findingKey,
   legacyFindingKey,
+  legacyFindingPartition,
   OUTBOX_ATTRIBUTE_PREFIX,
   parseStored,
   pendingEventSchema,
@@ -130,27 +132,39 @@ export class FindingStore {
       arnsOf.set(pk, (arnsOf.get(pk) ?? new Set()).add(finding.arn));
     }
     const items = new Map<string, Record<string, unknown>>();
-    await awsCall('DynamoDB Query', () =>
-      Promise.all(
-        [...arnsOf].map(async ([pk, arns]) => {
-          const [only] = arns;
-          const prefix =
-            arns.size === 1 && only !== undefined ? resourceFindingsPrefix(only) : FINDING_SORT_PREFIX;
-          for await (const page of paginateQuery(
-            { client: this.#documents },
-            {
-              TableName: this.#table,
-              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-              ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-              ConsistentRead: true,
-            },
-          )) {
-            for (const item of page.Items ?? []) items.set(itemId({ pk, sk: String(item.sk) }), item);
-          }
-        }),
-      ),
+    await Promise.all(
+      [...arnsOf].map(([pk, arns]) => {
+        const [only] = arns;
+        const prefix =
+          arns.size === 1 && only !== undefined ? resourceFindingsPrefix(only) : FINDING_SORT_PREFIX;
+        return this.#query(pk, prefix, items);
+      }),
+    );
+    // For one version: a resource with nothing in its target's partition may have findings where
+    // the previous version kept them (one Query per such resource, so the first run moves them).
+    const known = new Set([...items.values()].map((item) => String(item.sk).split('#')[1]));
+    const unknown = [...new Set(findings.map((finding) => finding.arn))].filter((arn) => !known.has(arn));
+    await mapConcurrent(unknown, 16, (arn) =>
+      this.#query(legacyFindingPartition(arn), FINDING_SORT_PREFIX, items),
     );
     return items;
+  }
+
+  /** Every item of partition `pk` whose sort key starts with `prefix`, into `items` (paginated). */
+  async #query(pk: string, prefix: string, items: Map<string, Record<string, unknown>>): Promise<void> {
+    await awsCall('DynamoDB Query', async () => {
+      for await (const page of paginateQuery(
+        { client: this.#documents },
+        {
+          TableName: this.#table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+          ConsistentRead: true,
+        },
+      )) {
+        for (const item of page.Items ?? []) items.set(itemId({ pk, sk: String(item.sk) }), item);
+      }
+    });
   }
 
   /**
@@ -176,7 +190,7 @@ export class FindingStore {
     let found: Found =
       stored === undefined
         ? { before: { status: finding.status, finding } }
-        : await this.#found(finding, stored.get(itemId(key)));
+        : await this.#found(finding, stored.get(itemId(key)), stored);
     for (let attempt = 1; attempt <= WRITE_ATTEMPTS; attempt += 1) {
       const added = [...events.fixed, ...events.decide(found.before)];
       const { before, item } = found;
@@ -202,14 +216,21 @@ export class FindingStore {
     );
   }
 
-  /** The record as `item` holds it or, with no item, as the previous version's key does. */
-  async #found(finding: Finding, item: Record<string, unknown> | undefined): Promise<Found> {
+  /**
+   * The record as `item` holds it or, with no item, as the previous version's key does (in
+   * `stored` when the run read it, else read now).
+   */
+  async #found(
+    finding: Finding,
+    item: Record<string, unknown> | undefined,
+    stored?: StoredFindings,
+  ): Promise<Found> {
     if (item !== undefined) {
       const { pk, sk } = findingKey(finding);
       return { before: parseStored(storedFindingSchema, item, pk, sk), item };
     }
     const legacyKey = legacyFindingKey(finding);
-    const legacy = await this.#get(legacyKey);
+    const legacy = stored === undefined ? await this.#get(legacyKey) : stored.get(itemId(legacyKey));
     if (legacy === undefined) return { before: undefined };
     return { before: parseStored(storedFindingSchema, legacy, legacyKey.pk, legacyKey.sk), legacy };
   }

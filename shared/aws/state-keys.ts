@@ -18,7 +18,7 @@
  */
 
 import * as z from 'zod';
-import { parseArn } from '../domain/arn.js';
+import { type ArnParts, parseArn } from '../domain/arn.js';
 import { CHECKS, type CheckKey } from '../domain/checks/registry.js';
 import type { EncryptionAlert, EncryptionBaseline } from '../domain/drift.js';
 import type { RemediationDetails } from '../domain/durability/lease-steps.js';
@@ -45,7 +45,7 @@ interface TargetRef {
 }
 
 /** The account and region of a resource ARN (or of an ARN prefix ending at the account). */
-function targetOfArn(arn: string): TargetRef {
+function targetOfArn(arn: string): ArnParts {
   const parts = parseArn(arn);
   if (parts === undefined || !/^\d{12}$/.test(parts.account) || parts.region === '')
     throw new Error(
@@ -64,6 +64,14 @@ export const LEASE_PREFIXES = { durability: 'durability#', migration: 'migration
 
 /** The lease of the durability change of the group `arn`: one change per group at a time. */
 export const durabilityLeaseKey = (arn: string) => `${LEASE_PREFIXES.durability}${arn}`;
+/**
+ * The key prefix of the durability leases of every group of the target (account and region) that
+ * the resource `arn` belongs to: a target's run lists them with one Query of its own partition.
+ */
+export function targetDurabilityLeases(arn: string): string {
+  const { partition, service, region, account } = targetOfArn(arn);
+  return durabilityLeaseKey(`arn:${partition}:${service}:${region}:${account}:`);
+}
 /** The lease (lock) of the migration into group `replicationGroupId`. */
 export const migrationLockKey = (replicationGroupId: string) =>
   `${LEASE_PREFIXES.migration}${replicationGroupId}`;
@@ -74,9 +82,11 @@ export const findingKey = (finding: Pick<Finding, 'arn' | 'rule' | 'check'>) => 
   pk: findingPartition(targetOfArn(finding.arn)),
   sk: `${resourceFindingsPrefix(finding.arn)}${finding.rule}#${finding.check}`,
 });
-/** Where the previous version kept the finding (one partition per resource): read once, then moved. */
+/** Where the previous version kept the findings of `arn` (one partition per resource). */
+export const legacyFindingPartition = (arn: string) => `${LEGACY_FINDING_PARTITION_PREFIX}${arn}`;
+/** Where the previous version kept the finding: read once, then moved. */
 export const legacyFindingKey = (finding: Pick<Finding, 'arn' | 'rule' | 'check'>) => ({
-  pk: `${LEGACY_FINDING_PARTITION_PREFIX}${finding.arn}`,
+  pk: legacyFindingPartition(finding.arn),
   sk: `finding#${finding.rule}#${finding.check}`,
 });
 

@@ -6,7 +6,11 @@
  */
 import { readFleet, readReplicationGroup } from '../../aws/elasticache.js';
 import { readEngineVersionsInto } from '../../aws/engine-versions.js';
-import { durabilityLeaseKey, LEASE_PREFIXES, remediationDetailsSchema } from '../../aws/state-keys.js';
+import {
+  durabilityLeaseKey,
+  remediationDetailsSchema,
+  targetDurabilityLeases,
+} from '../../aws/state-keys.js';
 import { checksDeclaring } from '../../domain/checks/registry.js';
 import {
   coveredBy,
@@ -58,11 +62,19 @@ async function enforce(
   const findings = evaluate(resources, settings.policy, run.now);
   const remediable = findings.filter((finding) => REMEDIATED.has(finding.check));
   const byArn = new Map(resources.map((resource) => [resource.arn, resource]));
-  const leases = new Map(
-    (await deps.store.listLeases(LEASE_PREFIXES.durability, run.now, remediationDetailsSchema)).map(
-      (lease) => [lease.key, lease],
+  // The target's changes in flight, one Query of its partition (a reaction's one group: its own).
+  const prefixes = new Set(
+    resources.map((resource) =>
+      resources.length === 1 ? durabilityLeaseKey(resource.arn) : targetDurabilityLeases(resource.arn),
     ),
   );
+  const listed = await Promise.all(
+    [...prefixes].map(async (prefix) => {
+      await deps.store.moveLegacyLeases(prefix, run.now);
+      return deps.store.listLeases(prefix, run.now, remediationDetailsSchema);
+    }),
+  );
+  const leases = new Map(listed.flat().map((lease) => [lease.key, lease]));
   const open = remediable.filter((finding) => !leases.has(durabilityLeaseKey(finding.arn)));
   // One read per group, however many rules it violates (a reaction's one group is one call).
   const unreadable = await readEngineVersionsInto(

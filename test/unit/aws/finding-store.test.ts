@@ -139,16 +139,19 @@ describe('Class: FindingStore', () => {
     it("moves a finding found under the previous version's key, its pending events and first sighting with it", async () => {
       // Prepare: nothing in the target's partition; the old item holds a violation and a pending event.
       const { id: _id, ...older } = { ...violation, createdAt: '2026-11-25T09:00:00.000Z' };
-      documents.on(GetCommand, { Key: LEGACY_KEY }).resolves({
-        Item: { ...LEGACY_KEY, status: 'violation', finding, firstSeen: '2026-01-01', 'outbox#old': older },
-      });
+      const read = new Map([
+        [
+          `${LEGACY_KEY.pk}/${LEGACY_KEY.sk}`,
+          { ...LEGACY_KEY, status: 'violation', finding, firstSeen: '2026-01-01', 'outbox#old': older },
+        ],
+      ]);
       documents
         .on(UpdateCommand)
         .resolves({ Attributes: { ...KEY, status: 'violation', finding, 'outbox#old': older } });
       documents.on(DeleteCommand).resolves({});
 
       // Act
-      const outbox = await findings().record(finding, NOW, { fixed: [], decide }, new Map());
+      const outbox = await findings().record(finding, NOW, { fixed: [], decide }, read);
 
       // Assess: decided from the old record (no new violation), written once where it is absent, old item gone.
       expect(outbox).toEqual({ finding, pending: [{ ...older, id: 'old' }], added: [] });
@@ -161,9 +164,13 @@ describe('Class: FindingStore', () => {
   });
 
   describe('Method: read', () => {
-    it("reads a target's findings with one Query, and one resource's by its key prefix", async () => {
+    it("reads a target's findings with one Query, one resource's by its key prefix, and the previous version's of a resource the target lacks", async () => {
       // Prepare
-      documents.on(QueryCommand).resolves({ Items: [{ ...KEY, status: 'violation', finding }] });
+      documents
+        .on(QueryCommand)
+        .resolves({ Items: [] })
+        .on(QueryCommand, { ExpressionAttributeValues: { ':pk': KEY.pk } }, false)
+        .resolves({ Items: [{ ...KEY, status: 'violation', finding }] });
       const other = { ...finding, arn: ARN.replace('orders', 'carts'), resourceId: 'carts' };
 
       // Act
@@ -176,7 +183,11 @@ describe('Class: FindingStore', () => {
       const prefixes = documents
         .commandCalls(QueryCommand)
         .map((call) => call.args[0].input.ExpressionAttributeValues?.[':prefix']);
-      expect(prefixes).toEqual(['finding#', `finding#${ARN}#`]);
+      expect(prefixes).toEqual(['finding#', 'finding#', `finding#${ARN}#`]);
+      const partitions = documents
+        .commandCalls(QueryCommand)
+        .map((call) => call.args[0].input.ExpressionAttributeValues?.[':pk']);
+      expect(partitions).toEqual([KEY.pk, `resource#${other.arn}`, KEY.pk]);
     });
   });
 
