@@ -51,6 +51,26 @@ const findingKey = (finding: Pick<Finding, 'arn' | 'rule' | 'check'>) =>
 /** The checks whose violations this job remediates (hook `remediation: set-durability`). */
 const REMEDIATED: ReadonlySet<string> = checksDeclaring('remediation', 'set-durability');
 
+/**
+ * The changes in flight of the groups of `resources`, by lease key: one Query of their target's
+ * partition (a reaction's one group: its own leases), after moving those the previous version
+ * kept in the shared partition.
+ */
+async function leasesInFlight(deps: GroupCheckDeps, resources: readonly Resource[], now: Date) {
+  const prefixes = new Set(
+    resources.map((resource) =>
+      resources.length === 1 ? durabilityLeaseKey(resource.arn) : targetDurabilityLeases(resource.arn),
+    ),
+  );
+  const listed = await Promise.all(
+    [...prefixes].map(async (prefix) => {
+      await deps.store.moveLegacyLeases(prefix, now);
+      return deps.store.listLeases(prefix, now, remediationDetailsSchema);
+    }),
+  );
+  return new Map(listed.flat().map((lease) => [lease.key, lease]));
+}
+
 /** Evaluate every check on `resources`, remediate what a remediation hook covers, store and emit for all. */
 async function enforce(
   resources: Resource[],
@@ -62,19 +82,7 @@ async function enforce(
   const findings = evaluate(resources, settings.policy, run.now);
   const remediable = findings.filter((finding) => REMEDIATED.has(finding.check));
   const byArn = new Map(resources.map((resource) => [resource.arn, resource]));
-  // The target's changes in flight, one Query of its partition (a reaction's one group: its own).
-  const prefixes = new Set(
-    resources.map((resource) =>
-      resources.length === 1 ? durabilityLeaseKey(resource.arn) : targetDurabilityLeases(resource.arn),
-    ),
-  );
-  const listed = await Promise.all(
-    [...prefixes].map(async (prefix) => {
-      await deps.store.moveLegacyLeases(prefix, run.now);
-      return deps.store.listLeases(prefix, run.now, remediationDetailsSchema);
-    }),
-  );
-  const leases = new Map(listed.flat().map((lease) => [lease.key, lease]));
+  const leases = await leasesInFlight(deps, resources, run.now);
   const open = remediable.filter((finding) => !leases.has(durabilityLeaseKey(finding.arn)));
   // One read per group, however many rules it violates (a reaction's one group is one call).
   const unreadable = await readEngineVersionsInto(
