@@ -15,7 +15,7 @@ export const manifest: FunctionManifest = {
   environment: ['recheckQueue'],
   // ListParents: whether a member's event is of an account under the policy's OUs.
   actions: [...DURABILITY_GROUP_ACTIONS, 'sqs:SendMessage', 'organizations:ListParents'],
-  stateKeys: [PARTITIONS.lease, PARTITIONS.findings],
+  stateKeys: [PARTITIONS.lease, PARTITIONS.targetLeases, PARTITIONS.findings, PARTITIONS.legacyFindings],
   // A member account's event is acted on through its member role (one AssumeRole per account).
   memberAccess: true,
   vpc: false,

@@ -27,7 +27,7 @@ export const manifest: FunctionManifest = {
     'events:PutEvents',
     'sns:Publish',
   ],
-  stateKeys: [PARTITIONS.lease, PARTITIONS.upgradeApproval],
+  stateKeys: [PARTITIONS.lease, PARTITIONS.targetLeases, PARTITIONS.upgradeApproval],
   memberAccess: false,
   vpc: false,
   alarms: ['Errors', 'Throttles'],

@@ -12,7 +12,7 @@ export const manifest: FunctionManifest = {
     'upgradeStateMachine',
   ],
   actions: [...DURABILITY_GROUP_ACTIONS, 'states:StartExecution'],
-  stateKeys: [PARTITIONS.lease, PARTITIONS.findings],
+  stateKeys: [PARTITIONS.lease, PARTITIONS.targetLeases, PARTITIONS.findings, PARTITIONS.legacyFindings],
   memberAccess: false,
   vpc: false,
   alarms: ['Errors', 'Throttles'],

@@ -14,7 +14,7 @@ export const manifest: FunctionManifest = {
     'events:PutEvents',
     'dynamodb:Query',
   ],
-  stateKeys: [PARTITIONS.lease],
+  stateKeys: [PARTITIONS.lease, PARTITIONS.targetLeases],
   memberAccess: false,
   vpc: false,
   alarms: ['Errors', 'Throttles'],

@@ -28,7 +28,9 @@ export const manifest: FunctionManifest = {
   ],
   stateKeys: [
     PARTITIONS.lease,
+    PARTITIONS.targetLeases,
     PARTITIONS.findings,
+    PARTITIONS.legacyFindings,
     PARTITIONS.encryptionBaseline,
     PARTITIONS.sentAlert,
     PARTITIONS.securityHubImports,

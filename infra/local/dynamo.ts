@@ -10,10 +10,12 @@ import dynalite from 'dynalite';
 
 export const STATE_TABLE = 'guardrails-state';
 
-/** One request received: its operation and the partition key (`pk`) it names, if it names one. */
+/** One request received: its operation and the key (`pk`, `sk`) it names, if it names one. */
 export interface DynamoCall {
   operation: string;
   partitionKey?: string;
+  /** The item's sort key, for a request on one item (GetItem, PutItem, UpdateItem, DeleteItem). */
+  sortKey?: string;
 }
 
 export interface LocalDynamo {
@@ -24,8 +26,8 @@ export interface LocalDynamo {
 }
 
 interface RequestBody {
-  Key?: { pk?: { S?: string } };
-  Item?: { pk?: { S?: string } };
+  Key?: { pk?: { S?: string }; sk?: { S?: string } };
+  Item?: { pk?: { S?: string }; sk?: { S?: string } };
   KeyConditionExpression?: string;
   ExpressionAttributeNames?: Record<string, string>;
   ExpressionAttributeValues?: Record<string, { S?: string }>;
@@ -81,7 +83,9 @@ export async function startDynamo(options: { port?: number; tableName?: string }
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       try {
-        call.partitionKey = partitionKeyOf(JSON.parse(Buffer.concat(chunks).toString('utf8')) as RequestBody);
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as RequestBody;
+        call.partitionKey = partitionKeyOf(body);
+        call.sortKey = body.Key?.sk?.S ?? body.Item?.sk?.S;
       } catch {
         // Not JSON: dynalite answers it with a validation error; there is no key to record.
       }

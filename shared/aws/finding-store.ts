@@ -4,17 +4,30 @@
  * conditional UpdateItem on the finding's item, so no stored state lacks its event and no event
  * is decided twice; publishing is separate (see `jobs/outbox.ts`), and marks what went out.
  */
+
+import { isDeepStrictEqual } from 'node:util';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  paginateQuery,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Finding } from '../domain/finding.js';
+import { mapConcurrent } from '../runtime/concurrency.js';
 import { AwsCallError, awsCall } from './errors.js';
 import type { PendingEvent } from './notify.js';
 import {
   CLAIM_ATTRIBUTE_PREFIX,
+  FINDING_SORT_PREFIX,
   findingKey,
+  legacyFindingKey,
+  legacyFindingPartition,
   OUTBOX_ATTRIBUTE_PREFIX,
   parseStored,
   pendingEventSchema,
+  resourceFindingsPrefix,
   type StoredFinding,
   storedFindingSchema,
 } from './state-keys.js';
@@ -72,6 +85,28 @@ function unchanged(before: StoredFinding | undefined) {
   };
 }
 
+/** Whether two findings say the same (fields absent or undefined alike). */
+const sameFinding = (a: Finding, b: Finding) =>
+  isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
+
+/**
+ * The stored findings of the targets a run's findings belong to, as read once before the run
+ * writes (one paginated Query per target, or per resource when a target holds one finding's
+ * resource only): each item by its key (`pk/sk`).
+ */
+export type StoredFindings = ReadonlyMap<string, Record<string, unknown>>;
+
+const itemId = (key: { pk: string; sk: string }) => `${key.pk}/${key.sk}`;
+
+/** What a write is decided from: the record it replaces (if any) and where that was found. */
+interface Found {
+  before: StoredFinding | undefined;
+  /** The stored item (its pending events), when one was read. */
+  item?: Record<string, unknown>;
+  /** The item under the previous version's key, to move into the target's partition. */
+  legacy?: Record<string, unknown>;
+}
+
 /** Stores findings with their outbox in the state table (see `state-keys.ts` for the keys). */
 export class FindingStore {
   readonly #documents: DynamoDBDocumentClient;
@@ -83,23 +118,95 @@ export class FindingStore {
   }
 
   /**
-   * Store `finding` and, in the same write, the events it calls for; answer every event of the
-   * finding still pending (older ones included). The events are decided against the record the
-   * write replaces: first assuming it is unchanged (one write in the usual case), otherwise from
-   * a consistent read, and the write holds only while the record is still what was read, so of
-   * two runs that see one transition, one stores its event.
+   * Read what is stored for `findings`: one Query per target partition they fall in (only the
+   * resource's own findings when they name one resource there, as a reaction's do).
    *
    * @example
-   * const { pending } = await findings.record(finding, now, { fixed: [], decide: () => [] });
+   * const stored = await findings.read(run);
+   * await findings.record(finding, now, events, stored);
    */
-  async record(finding: Finding, now: Date, events: FindingEvents): Promise<FindingOutbox> {
+  async read(findings: readonly FindingRef[]): Promise<StoredFindings> {
+    const arnsOf = new Map<string, Set<string>>();
+    for (const finding of findings) {
+      const { pk } = findingKey(finding);
+      arnsOf.set(pk, (arnsOf.get(pk) ?? new Set()).add(finding.arn));
+    }
+    const items = new Map<string, Record<string, unknown>>();
+    await Promise.all(
+      [...arnsOf].map(([pk, arns]) => {
+        const [only] = arns;
+        const prefix =
+          arns.size === 1 && only !== undefined ? resourceFindingsPrefix(only) : FINDING_SORT_PREFIX;
+        return this.#query(pk, prefix, items);
+      }),
+    );
+    // For one version: a resource with nothing in its target's partition may have findings where
+    // the previous version kept them (one Query per such resource, so the first run moves them).
+    const known = new Set([...items.values()].map((item) => String(item.sk).split('#')[1]));
+    const unknown = [...new Set(findings.map((finding) => finding.arn))].filter((arn) => !known.has(arn));
+    await mapConcurrent(unknown, 16, (arn) =>
+      this.#query(legacyFindingPartition(arn), FINDING_SORT_PREFIX, items),
+    );
+    return items;
+  }
+
+  /** Every item of partition `pk` whose sort key starts with `prefix`, into `items` (paginated). */
+  async #query(pk: string, prefix: string, items: Map<string, Record<string, unknown>>): Promise<void> {
+    await awsCall('DynamoDB Query', async () => {
+      for await (const page of paginateQuery(
+        { client: this.#documents },
+        {
+          TableName: this.#table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+          ConsistentRead: true,
+        },
+      )) {
+        for (const item of page.Items ?? []) items.set(itemId({ pk, sk: String(item.sk) }), item);
+      }
+    });
+  }
+
+  /**
+   * Store `finding` and, in the same write, the events it calls for; answer every event of the
+   * finding still pending (older ones included). The events are decided against the record the
+   * write replaces: the one in `stored` (read once for the run), or, without it, assuming it is
+   * unchanged; a write holds only while the record is still so, and on a conflict the record is
+   * read again, so of two runs that see one transition, one stores its event. A finding `stored`
+   * holds as it is, with no event to add, is not written at all. One the target's partition lacks
+   * is looked up under the previous version's key and, when found there, moved (its pending
+   * events and first sighting with it).
+   *
+   * @example
+   * const { pending } = await findings.record(finding, now, { fixed: [], decide: () => [] }, stored);
+   */
+  async record(
+    finding: Finding,
+    now: Date,
+    events: FindingEvents,
+    stored?: StoredFindings,
+  ): Promise<FindingOutbox> {
     const key = findingKey(finding);
-    let before: StoredFinding | undefined = { status: finding.status, finding };
+    let found: Found =
+      stored === undefined
+        ? { before: { status: finding.status, finding } }
+        : await this.#found(finding, stored.get(itemId(key)), stored);
     for (let attempt = 1; attempt <= WRITE_ATTEMPTS; attempt += 1) {
-      const added = [...events.fixed, ...events.decide(before)];
-      const item = await this.#write(finding, now, added, before);
-      if (item !== undefined) return { finding, pending: pendingOf(item, key.pk, key.sk), added };
-      before = await this.#read(finding);
+      const added = [...events.fixed, ...events.decide(found.before)];
+      const { before, item } = found;
+      if (
+        added.length === 0 &&
+        item !== undefined &&
+        before !== undefined &&
+        sameFinding(before.finding, finding)
+      )
+        return { finding, pending: pendingOf(item, key.pk, key.sk), added };
+      const written = await this.#write(finding, now, added, found);
+      if (written !== undefined) {
+        if (found.legacy !== undefined) await this.#dropLegacy(finding);
+        return { finding, pending: pendingOf(written, key.pk, key.sk), added };
+      }
+      found = await this.#found(finding, await this.#read(finding));
     }
     throw new AwsCallError(
       'DynamoDB UpdateItem',
@@ -109,14 +216,36 @@ export class FindingStore {
     );
   }
 
-  /** The write, or undefined when the record is no longer `before`. */
+  /**
+   * The record as `item` holds it or, with no item, as the previous version's key does (in
+   * `stored` when the run read it, else read now).
+   */
+  async #found(
+    finding: Finding,
+    item: Record<string, unknown> | undefined,
+    stored?: StoredFindings,
+  ): Promise<Found> {
+    if (item !== undefined) {
+      const { pk, sk } = findingKey(finding);
+      return { before: parseStored(storedFindingSchema, item, pk, sk), item };
+    }
+    const legacyKey = legacyFindingKey(finding);
+    const legacy = stored === undefined ? await this.#get(legacyKey) : stored.get(itemId(legacyKey));
+    if (legacy === undefined) return { before: undefined };
+    return { before: parseStored(storedFindingSchema, legacy, legacyKey.pk, legacyKey.sk), legacy };
+  }
+
+  /** The write, or undefined when the record is no longer what `found` says. */
   async #write(
     finding: Finding,
     now: Date,
     events: readonly PendingEvent[],
-    before: StoredFinding | undefined,
+    found: Found,
   ): Promise<Record<string, unknown> | undefined> {
-    const { condition, values: conditionValues } = unchanged(before);
+    // A moved record is new in the target's partition: it must still be absent there.
+    const { condition, values: conditionValues } = unchanged(
+      found.legacy === undefined ? found.before : undefined,
+    );
     const names: Record<string, string> = {
       '#status': 'status',
       ...(condition.includes('#action') ? { '#action': 'action' } : {}),
@@ -126,15 +255,24 @@ export class FindingStore {
       ':finding': finding,
       ':now': now.toISOString(),
     };
+    const firstSeen = found.legacy?.firstSeen;
+    if (typeof firstSeen === 'string') values[':firstSeen'] = firstSeen;
     const sets = [
       '#status = :status',
       'finding = :finding',
-      'lastSeen = :now',
-      'firstSeen = if_not_exists(firstSeen, :now)',
+      'changedAt = :now',
+      typeof firstSeen === 'string' ? 'firstSeen = :firstSeen' : 'firstSeen = if_not_exists(firstSeen, :now)',
     ];
-    events.forEach(({ id, ...event }, index) => {
-      names[`#o${index}`] = `${OUTBOX_ATTRIBUTE_PREFIX}${id}`;
-      values[`:o${index}`] = event;
+    const carried = Object.entries(found.legacy ?? {}).filter(([name]) =>
+      [OUTBOX_ATTRIBUTE_PREFIX, CLAIM_ATTRIBUTE_PREFIX].some((prefix) => name.startsWith(prefix)),
+    );
+    const attributes = [
+      ...carried,
+      ...events.map(({ id, ...event }) => [`${OUTBOX_ATTRIBUTE_PREFIX}${id}`, event] as const),
+    ];
+    attributes.forEach(([name, value], index) => {
+      names[`#o${index}`] = name;
+      values[`:o${index}`] = value;
       sets.push(`#o${index} = :o${index}`);
     });
     try {
@@ -156,14 +294,22 @@ export class FindingStore {
     }
   }
 
-  async #read(finding: FindingRef): Promise<StoredFinding | undefined> {
-    const key = findingKey(finding);
+  /** Remove the previous version's item once its record is in the target's partition. */
+  async #dropLegacy(finding: FindingRef): Promise<void> {
+    await awsCall('DynamoDB DeleteItem', () =>
+      this.#documents.send(new DeleteCommand({ TableName: this.#table, Key: legacyFindingKey(finding) })),
+    );
+  }
+
+  async #get(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
     const answer = await awsCall('DynamoDB GetItem', () =>
       this.#documents.send(new GetCommand({ TableName: this.#table, Key: key, ConsistentRead: true })),
     );
-    return answer.Item === undefined
-      ? undefined
-      : parseStored(storedFindingSchema, answer.Item, key.pk, key.sk);
+    return answer.Item;
+  }
+
+  #read(finding: FindingRef): Promise<Record<string, unknown> | undefined> {
+    return this.#get(findingKey(finding));
   }
 
   /**

@@ -19,6 +19,8 @@ export const SNAPSHOT_TAGS = { managed: 'guardrails:managed', reason: 'guardrail
 /** What the app records of a snapshot it took. */
 export interface SnapshotRecord {
   name: string;
+  /** Its ARN, as the tagging API lists it (a snapshot read otherwise has none here). */
+  arn?: string;
   replicationGroupId?: string;
   status: string;
   /** Durability at snapshot time; a restore inherits it. */
@@ -108,7 +110,7 @@ export async function listOurSnapshots(
   client: ElastiCacheClient,
   tagging: ResourceGroupsTaggingAPIClient,
 ): Promise<SnapshotRecord[]> {
-  const names = new Set<string>();
+  const arnOf = new Map<string, string>();
   await awsCall('GetResources', async () => {
     for await (const page of paginateGetResources(
       { client: tagging, pageSize: 100 },
@@ -120,7 +122,7 @@ export async function listOurSnapshots(
     )) {
       for (const mapping of page.ResourceTagMappingList ?? []) {
         const name = mapping.ResourceARN?.split(':snapshot:')[1];
-        if (name !== undefined) names.add(name);
+        if (name !== undefined && mapping.ResourceARN !== undefined) arnOf.set(name, mapping.ResourceARN);
       }
     }
   });
@@ -128,7 +130,8 @@ export async function listOurSnapshots(
   await awsCall('DescribeSnapshots', async () => {
     for await (const page of paginateDescribeSnapshots({ client, pageSize: 50 }, { MaxRecords: 50 })) {
       for (const snapshot of page.Snapshots ?? []) {
-        if (names.has(snapshot.SnapshotName ?? '')) records.push(toRecord(snapshot));
+        const arn = arnOf.get(snapshot.SnapshotName ?? '');
+        if (arn !== undefined) records.push({ ...toRecord(snapshot), arn });
       }
     }
   });

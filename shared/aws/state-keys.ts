@@ -4,12 +4,15 @@
  * take their keys from here, and every read is parsed with the schemas below, so a bad stored
  * item is a clear error naming its key.
  *
- * The table (`pk`, `sk`, TTL on `expiresAt`):
- * - `resource#<arn>` / `finding#<rule>#<check>`: the last finding per resource and rule, with its
- *   outbox: each event not yet published in an attribute `outbox#<event id>`;
+ * The table (`pk`, `sk`, TTL on `expiresAt`). What grows with the organisation is kept per target
+ * (`<kind>#<account>#<region>`): a target's run reads its own with one Query per partition, and no
+ * partition holds more than one target's items:
+ * - `target#<account>#<region>` / `finding#<arn>#<rule>#<check>`: the last finding per resource
+ *   and rule, with its outbox: each event not yet published in an attribute `outbox#<event id>`;
  * - `<kind>` / `<key>`: records a job keeps (encryption baselines, migration approvals, …);
- * - `lease` / `<kind>#<what>`: leases that make a change happen once. They share a partition
- *   so a run lists every change in flight with one Query;
+ * - `lease#<account>#<region>` / `durability#<arn>`: the durability change in flight of a group of
+ *   that target, so a target's run lists its own with one Query;
+ * - `lease` / `migration#<group>`: the workflows' locks (the deployment's own groups, a few);
  * - `securityhub#<account>#<region>` / `<finding id>`: what was last imported into Security Hub
  *   for one target, so the next run imports only changes of state;
  * - `targets#org-scan` / `last`: the organisation scan's last target list, so a target dropped
@@ -17,6 +20,7 @@
  */
 
 import * as z from 'zod';
+import { type ArnParts, parseArn } from '../domain/arn.js';
 import { CHECKS, type CheckKey } from '../domain/checks/registry.js';
 import type { EncryptionAlert, EncryptionBaseline } from '../domain/drift.js';
 import type { RemediationDetails } from '../domain/durability/lease-steps.js';
@@ -27,9 +31,35 @@ import { SEVERITIES } from '../domain/severity.js';
 import { fieldProblems } from '../runtime/zod-issues.js';
 import { DETAIL_TYPES, type DetailType } from './notify.js';
 
-/** The partition every lease lives in. */
+/** The partition of the workflows' locks (and, before per-target partitions, of every lease). */
 export const LEASE_PARTITION = 'lease';
-const FINDING_PARTITION_PREFIX = 'resource#';
+/** Where a target's findings were kept before per-target partitions: read for one version, then moved. */
+const LEGACY_FINDING_PARTITION_PREFIX = 'resource#';
+const FINDING_PARTITION_PREFIX = 'target#';
+const TARGET_LEASE_PARTITION_PREFIX = `${LEASE_PARTITION}#`;
+/** The sort key prefix of every finding in its target's partition. */
+export const FINDING_SORT_PREFIX = 'finding#';
+
+/** One target's account and region, the part of a per-target partition key. */
+interface TargetRef {
+  account: string;
+  region: string;
+}
+
+/** The account and region of a resource ARN (or of an ARN prefix ending at the account). */
+function targetOfArn(arn: string): ArnParts {
+  const parts = parseArn(arn);
+  if (parts === undefined || !/^\d{12}$/.test(parts.account) || parts.region === '')
+    throw new Error(
+      `${arn} is not the ARN of a regional resource of an account: state is kept per account and region`,
+    );
+  return parts;
+}
+
+const targetPartition = (prefix: string, target: TargetRef) => `${prefix}${target.account}#${target.region}`;
+
+/** The partition of the findings of `target`, read with one Query per run. */
+export const findingPartition = (target: TargetRef) => targetPartition(FINDING_PARTITION_PREFIX, target);
 
 /**
  * Lease key prefixes: one lease per durability change of a group, one per migration of a group,
@@ -39,16 +69,44 @@ export const LEASE_PREFIXES = { durability: 'durability#', migration: 'migration
 
 /** The lease of the durability change of the group `arn`: one change per group at a time. */
 export const durabilityLeaseKey = (arn: string) => `${LEASE_PREFIXES.durability}${arn}`;
+/**
+ * The key prefix of the durability leases of every group of the target (account and region) that
+ * the resource `arn` belongs to: a target's run lists them with one Query of its own partition.
+ */
+export function targetDurabilityLeases(arn: string): string {
+  const { partition, service, region, account } = targetOfArn(arn);
+  return durabilityLeaseKey(`arn:${partition}:${service}:${region}:${account}:`);
+}
 /** The lease (lock) of the migration into group `replicationGroupId`. */
 export const migrationLockKey = (replicationGroupId: string) =>
   `${LEASE_PREFIXES.migration}${replicationGroupId}`;
 /** The lease of the scheduled run `name` (`org-scan`): one execution at a time. */
 export const runLockKey = (name: string) => `${LEASE_PREFIXES.run}${name}`;
-/** Where the finding of `arn` under `rule` and `check` is stored. */
+/** The sort key prefix of every finding of the resource `arn` in its target's partition. */
+export const resourceFindingsPrefix = (arn: string) => `${FINDING_SORT_PREFIX}${arn}#`;
+/** Where the finding of `arn` under `rule` and `check` is stored: its target's partition. */
 export const findingKey = (finding: Pick<Finding, 'arn' | 'rule' | 'check'>) => ({
-  pk: `${FINDING_PARTITION_PREFIX}${finding.arn}`,
+  pk: findingPartition(targetOfArn(finding.arn)),
+  sk: `${resourceFindingsPrefix(finding.arn)}${finding.rule}#${finding.check}`,
+});
+/** Where the previous version kept the findings of `arn` (one partition per resource). */
+export const legacyFindingPartition = (arn: string) => `${LEGACY_FINDING_PARTITION_PREFIX}${arn}`;
+/** Where the previous version kept the finding: read once, then moved. */
+export const legacyFindingKey = (finding: Pick<Finding, 'arn' | 'rule' | 'check'>) => ({
+  pk: legacyFindingPartition(finding.arn),
   sk: `finding#${finding.rule}#${finding.check}`,
 });
+
+/**
+ * The partition of the lease `key`: a group's durability change in its target's partition
+ * (`lease#<account>#<region>`, the key's ARN, or ARN prefix, names the target), the workflows'
+ * locks in {@link LEASE_PARTITION}.
+ */
+export function leasePartition(key: string): string {
+  return key.startsWith(LEASE_PREFIXES.durability)
+    ? targetPartition(TARGET_LEASE_PARTITION_PREFIX, targetOfArn(key.slice(LEASE_PREFIXES.durability.length)))
+    : LEASE_PARTITION;
+}
 
 export const findingSchema: z.ZodType<Finding> = z.object({
   resourceType: z.enum(RESOURCE_TYPES),
@@ -287,7 +345,11 @@ export const RECORD_KINDS = {
  */
 export const PARTITIONS = {
   lease: LEASE_PARTITION,
+  /** The durability leases, one partition per target (the previous version's `lease` read once). */
+  targetLeases: `${TARGET_LEASE_PARTITION_PREFIX}*`,
   findings: `${FINDING_PARTITION_PREFIX}*`,
+  /** The previous version's findings, read and moved for one version. */
+  legacyFindings: `${LEGACY_FINDING_PARTITION_PREFIX}*`,
   securityHubImports: `${SECURITY_HUB_PARTITION_PREFIX}*`,
   encryptionBaseline: RECORD_KINDS.encryptionBaseline.name,
   migrationApproval: RECORD_KINDS.migrationApproval.name,

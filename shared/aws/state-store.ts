@@ -12,7 +12,8 @@ import type * as z from 'zod';
 import { type AwsClientOptions, createClient } from './clients.js';
 import { AwsCallError, awsCall } from './errors.js';
 import { FindingStore } from './finding-store.js';
-import { LEASE_PARTITION, leaseItemSchema, parseStored, type RecordKind } from './state-keys.js';
+import { moveLegacyLease, moveLegacyLeases } from './legacy-leases.js';
+import { leaseItemSchema, leasePartition, parseStored, type RecordKind } from './state-keys.js';
 
 export type { StoredFinding } from './state-keys.js';
 export { StoredDataError } from './state-keys.js';
@@ -35,6 +36,8 @@ export interface Lease<Details extends object = Record<string, unknown>> {
 }
 
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
+/** Where the lease `key` is stored (its target's partition for a group's durability change). */
+const leaseKey = (key: string) => ({ pk: leasePartition(key), sk: key });
 
 /**
  * The app's memory between runs, one DynamoDB table whose keys and stored shapes
@@ -67,13 +70,14 @@ export class StateStore {
     details: object = {},
   ): Promise<boolean> {
     const claim = randomUUID();
+    // A lease the previous version holds is moved first, so the condition below sees it.
+    await moveLegacyLease(this.#documents, this.#table, key);
     try {
       await this.#documents.send(
         new PutCommand({
           TableName: this.#table,
           Item: {
-            pk: LEASE_PARTITION,
-            sk: key,
+            ...leaseKey(key),
             holder,
             claim,
             acquiredAt: now.toISOString(),
@@ -104,20 +108,26 @@ export class StateStore {
     return item === undefined ? undefined : toLease(item, details);
   }
 
-  async #leaseItem(key: string): Promise<Record<string, unknown> | undefined> {
+  async #leaseItem(key: string, legacy = true): Promise<Record<string, unknown> | undefined> {
     const answer = await awsCall('DynamoDB GetItem', () =>
       this.#documents.send(
-        new GetCommand({
-          TableName: this.#table,
-          Key: { pk: LEASE_PARTITION, sk: key },
-          ConsistentRead: true,
-        }),
+        new GetCommand({ TableName: this.#table, Key: leaseKey(key), ConsistentRead: true }),
       ),
     );
-    return answer.Item;
+    if (answer.Item !== undefined || !legacy) return answer.Item;
+    await moveLegacyLease(this.#documents, this.#table, key);
+    return this.#leaseItem(key, false);
   }
 
-  /** Every unexpired lease whose key starts with `prefix`; details parsed with `details` when given. */
+  /** For one version: move a target's leases under `prefix` from the previous version's `lease` partition. */
+  async moveLegacyLeases(prefix: string, now: Date): Promise<void> {
+    await moveLegacyLeases(this.#documents, this.#table, prefix, epochSeconds(now));
+  }
+
+  /**
+   * Every unexpired lease whose key starts with `prefix`, in the one partition it names (a target's
+   * or group's durability leases, or the locks); details parsed with `details` when given.
+   */
   async listLeases(prefix: string, now: Date): Promise<Lease[]>;
   async listLeases<Details extends object>(
     prefix: string,
@@ -137,7 +147,11 @@ export class StateStore {
           TableName: this.#table,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
           FilterExpression: 'expiresAt >= :now',
-          ExpressionAttributeValues: { ':pk': LEASE_PARTITION, ':prefix': prefix, ':now': epochSeconds(now) },
+          ExpressionAttributeValues: {
+            ':pk': leasePartition(prefix),
+            ':prefix': prefix,
+            ':now': epochSeconds(now),
+          },
           ConsistentRead: true,
         },
       )) {
@@ -192,7 +206,7 @@ export class StateStore {
       await this.#documents.send(
         new UpdateCommand({
           TableName: this.#table,
-          Key: { pk: LEASE_PARTITION, sk: key },
+          Key: leaseKey(key),
           UpdateExpression: `SET ${sets.join(', ')}`,
           ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: names,
@@ -363,7 +377,7 @@ export class StateStore {
       await this.#documents.send(
         new DeleteCommand({
           TableName: this.#table,
-          Key: { pk: LEASE_PARTITION, sk: key },
+          Key: leaseKey(key),
           ...(holder === undefined
             ? {}
             : { ConditionExpression: 'holder = :holder', ExpressionAttributeValues: { ':holder': holder } }),
@@ -382,12 +396,12 @@ function toLease<Details extends object>(
   details: z.ZodType<Details>,
 ): Lease<Details> {
   const key = String(item.sk);
-  const lease = parseStored(leaseItemSchema, item, LEASE_PARTITION, key);
+  const lease = parseStored(leaseItemSchema, item, leasePartition(key), key);
   return {
     key,
     holder: lease.holder,
     acquiredAt: lease.acquiredAt,
     expiresAt: lease.expiresAt,
-    details: parseStored(details, lease.details, LEASE_PARTITION, key),
+    details: parseStored(details, lease.details, leasePartition(key), key),
   };
 }

@@ -1,7 +1,7 @@
 import type { FleetClients } from '../aws/clients.js';
 import { DETAIL_TYPES, type EventPublisher } from '../aws/notify.js';
-import { deleteSnapshot, listOurSnapshots } from '../aws/snapshots.js';
-import { snapshotHoldSchema } from '../aws/state-keys.js';
+import { deleteSnapshot, listOurSnapshots, type SnapshotRecord } from '../aws/snapshots.js';
+import { snapshotHoldSchema, targetDurabilityLeases } from '../aws/state-keys.js';
 import type { StateStore } from '../aws/state-store.js';
 import { expiredSnapshots } from '../domain/snapshot-retention.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
@@ -32,10 +32,8 @@ export async function cleanupSnapshots(
     store?: StateStore;
   },
 ): Promise<CleanupReport> {
-  const [ours, inFlight] = await Promise.all([
-    listOurSnapshots(clients.elasticache, clients.tagging),
-    snapshotsInFlight(options.store, options.now),
-  ]);
+  const ours = await listOurSnapshots(clients.elasticache, clients.tagging);
+  const inFlight = await snapshotsInFlight(options.store, options.now, ours);
   const { expired, kept } = expiredSnapshots(ours, options.retentionDays, options.now, inFlight);
   const names = expired.map((snapshot) => snapshot.name);
   if (!options.dryRun) {
@@ -59,7 +57,9 @@ export async function cleanupSnapshots(
 }
 
 /**
- * The snapshot names the unexpired leases record (`details.snapshotName`). The workflows' locks
+ * The snapshot names the unexpired leases record (`details.snapshotName`): the workflows' locks
+ * (and, for one version, the leases the previous version kept beside them) and the durability
+ * leases of each target (account and region) that holds one of `ours`. The workflows' locks
  * stand in for their running executions: each execution takes its lock before its first snapshot
  * and gives it back only in its last Task (migration-finish, the upgrade's succeeded/failed; every
  * Catch of the state machines leads there), an abort releases it only once the execution has
@@ -69,9 +69,20 @@ export async function cleanupSnapshots(
  * (handOverLock): the lock keeps naming the pre-migration snapshot for the whole upgrade, whose
  * own snapshot its durability lease names.
  */
-async function snapshotsInFlight(store: StateStore | undefined, now: Date): Promise<Set<string>> {
+async function snapshotsInFlight(
+  store: StateStore | undefined,
+  now: Date,
+  ours: readonly SnapshotRecord[],
+): Promise<Set<string>> {
   if (store === undefined) return new Set();
-  const leases = await store.listLeases('', now, snapshotHoldSchema);
+  // The workflows' locks, and the durability leases of the targets our snapshots are in.
+  const prefixes = new Set([
+    '',
+    ...ours.flatMap(({ arn }) => (arn === undefined ? [] : [targetDurabilityLeases(arn)])),
+  ]);
+  const leases = (
+    await Promise.all([...prefixes].map((prefix) => store.listLeases(prefix, now, snapshotHoldSchema)))
+  ).flat();
   return new Set(
     leases
       .map((lease) => lease.details.snapshotName)

@@ -6,7 +6,11 @@
  */
 import { readFleet, readReplicationGroup } from '../../aws/elasticache.js';
 import { readEngineVersionsInto } from '../../aws/engine-versions.js';
-import { durabilityLeaseKey, LEASE_PREFIXES, remediationDetailsSchema } from '../../aws/state-keys.js';
+import {
+  durabilityLeaseKey,
+  remediationDetailsSchema,
+  targetDurabilityLeases,
+} from '../../aws/state-keys.js';
 import { checksDeclaring } from '../../domain/checks/registry.js';
 import {
   coveredBy,
@@ -47,6 +51,26 @@ const findingKey = (finding: Pick<Finding, 'arn' | 'rule' | 'check'>) =>
 /** The checks whose violations this job remediates (hook `remediation: set-durability`). */
 const REMEDIATED: ReadonlySet<string> = checksDeclaring('remediation', 'set-durability');
 
+/**
+ * The changes in flight of the groups of `resources`, by lease key: one Query of their target's
+ * partition (a reaction's one group: its own leases), after moving those the previous version
+ * kept in the shared partition.
+ */
+async function leasesInFlight(deps: GroupCheckDeps, resources: readonly Resource[], now: Date) {
+  const prefixes = new Set(
+    resources.map((resource) =>
+      resources.length === 1 ? durabilityLeaseKey(resource.arn) : targetDurabilityLeases(resource.arn),
+    ),
+  );
+  const listed = await Promise.all(
+    [...prefixes].map(async (prefix) => {
+      await deps.store.moveLegacyLeases(prefix, now);
+      return deps.store.listLeases(prefix, now, remediationDetailsSchema);
+    }),
+  );
+  return new Map(listed.flat().map((lease) => [lease.key, lease]));
+}
+
 /** Evaluate every check on `resources`, remediate what a remediation hook covers, store and emit for all. */
 async function enforce(
   resources: Resource[],
@@ -58,11 +82,7 @@ async function enforce(
   const findings = evaluate(resources, settings.policy, run.now);
   const remediable = findings.filter((finding) => REMEDIATED.has(finding.check));
   const byArn = new Map(resources.map((resource) => [resource.arn, resource]));
-  const leases = new Map(
-    (await deps.store.listLeases(LEASE_PREFIXES.durability, run.now, remediationDetailsSchema)).map(
-      (lease) => [lease.key, lease],
-    ),
-  );
+  const leases = await leasesInFlight(deps, resources, run.now);
   const open = remediable.filter((finding) => !leases.has(durabilityLeaseKey(finding.arn)));
   // One read per group, however many rules it violates (a reaction's one group is one call).
   const unreadable = await readEngineVersionsInto(

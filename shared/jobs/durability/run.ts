@@ -307,7 +307,8 @@ export class EnforcementRun {
 
   /**
    * Store every finding, of every check, each with its events in the same write: this run's steps'
-   * and those a change of status or action calls for. Answers every finding's pending events.
+   * and those a change of status or action calls for; a finding stored as it is, with no event, is
+   * not written. Answers every finding's pending events.
    */
   async record(findings: readonly Finding[]): Promise<FindingOutbox[]> {
     const steps = new Map<string, PendingEvent[]>();
@@ -316,25 +317,32 @@ export class EnforcementRun {
       steps.set(keyOf(finding), [...(steps.get(keyOf(finding)) ?? []), event]);
     }
     const at = this.now.toISOString();
+    // What is stored, read once: a finding that holds as it is and adds no event is not written.
+    const stored = await this.#deps.store.findings.read(findings);
     return mapConcurrent(findings, 16, (finding) =>
-      this.#deps.store.findings.record(finding, this.now, {
-        fixed: steps.get(keyOf(finding)) ?? [],
-        decide: (before: StoredFinding | undefined) => {
-          const events: PendingEvent[] = [];
-          if (finding.status === 'violation' && before?.status !== 'violation')
-            // The severity its SNS alert, ASFF and OCSF say: the rule's, else the check's.
-            events.push(
-              this.#event(DETAIL_TYPES.policyViolation, finding, at, { severity: severityOf(finding) }),
-            );
-          if (
-            finding.action !== null &&
-            SKIPPED.has(finding.action) &&
-            before?.finding.action !== finding.action
-          )
-            events.push(this.#event(DETAIL_TYPES.remediationSkipped, finding, at));
-          return events;
+      this.#deps.store.findings.record(
+        finding,
+        this.now,
+        {
+          fixed: steps.get(keyOf(finding)) ?? [],
+          decide: (before: StoredFinding | undefined) => {
+            const events: PendingEvent[] = [];
+            if (finding.status === 'violation' && before?.status !== 'violation')
+              // The severity its SNS alert, ASFF and OCSF say: the rule's, else the check's.
+              events.push(
+                this.#event(DETAIL_TYPES.policyViolation, finding, at, { severity: severityOf(finding) }),
+              );
+            if (
+              finding.action !== null &&
+              SKIPPED.has(finding.action) &&
+              before?.finding.action !== finding.action
+            )
+              events.push(this.#event(DETAIL_TYPES.remediationSkipped, finding, at));
+            return events;
+          },
         },
-      }),
+        stored,
+      ),
     );
   }
 }

@@ -202,14 +202,18 @@ describe('Adding a check: one module and one registry line', () => {
     const stored = await documents.send(
       new QueryCommand({
         TableName: STATE_TABLE,
-        KeyConditionExpression: 'pk = :pk',
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: {
-          ':pk': `resource#arn:aws:elasticache:${REGION}:123456789012:replicationgroup:old-gen-1`,
+          ':pk': `target#123456789012#${REGION}`,
+          ':prefix': `finding#arn:aws:elasticache:${REGION}:123456789012:replicationgroup:old-gen-1#`,
         },
       }),
     );
     expect(stored.Items?.map((item) => [item.sk, item.status])).toEqual([
-      ['finding#graviton-only#nodeFamily', 'violation'],
+      [
+        `finding#arn:aws:elasticache:${REGION}:123456789012:replicationgroup:old-gen-1#graviton-only#nodeFamily`,
+        'violation',
+      ],
     ]);
     const role = JSON.parse(deployed.stdout) as { Action: string[]; Resource: unknown[] }[];
     expect(role.filter((statement) => statement.Action.includes(NEW_PERMISSION))).toEqual([

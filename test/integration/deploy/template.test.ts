@@ -162,6 +162,8 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
     const table = 'StateTable.Arn';
     const samples = [
       'lease',
+      'lease#123456789012#eu-west-1',
+      'target#123456789012#eu-west-1',
       'resource#arn:aws:elasticache:eu-west-1:123456789012:replicationgroup:orders',
       'baseline#storage-encryption',
       'approval#migration',

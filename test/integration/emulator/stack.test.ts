@@ -188,10 +188,21 @@ describe('Local stack: state store on dynalite', () => {
     const expiry = new Date(now.getTime() + 60_000);
 
     // Act
-    const first = await store.acquireLease('durability#arn:g1', 'scan', expiry, now, { target: 'sync' });
-    const second = await store.acquireLease('durability#arn:g1', 'react', expiry, now);
+    const first = await store.acquireLease(
+      'durability#arn:aws:elasticache:us-east-1:123456789012:replicationgroup:g1',
+      'scan',
+      expiry,
+      now,
+      { target: 'sync' },
+    );
+    const second = await store.acquireLease(
+      'durability#arn:aws:elasticache:us-east-1:123456789012:replicationgroup:g1',
+      'react',
+      expiry,
+      now,
+    );
     const afterExpiry = await store.acquireLease(
-      'durability#arn:g1',
+      'durability#arn:aws:elasticache:us-east-1:123456789012:replicationgroup:g1',
       'react',
       new Date(now.getTime() + 180_000),
       new Date(now.getTime() + 120_000),
@@ -199,7 +210,9 @@ describe('Local stack: state store on dynalite', () => {
 
     // Assess
     expect([first, second, afterExpiry]).toEqual([true, false, true]);
-    expect(await store.readLease('durability#arn:g1')).toMatchObject({ holder: 'react' });
+    expect(
+      await store.readLease('durability#arn:aws:elasticache:us-east-1:123456789012:replicationgroup:g1'),
+    ).toMatchObject({ holder: 'react' });
   });
 
   it('returns the previous status of a finding, atomically', async () => {
@@ -208,7 +221,7 @@ describe('Local stack: state store on dynalite', () => {
     const finding = {
       resourceType: 'replication-group' as const,
       resourceId: 'g2',
-      arn: 'arn:g2',
+      arn: 'arn:aws:elasticache:us-east-1:123456789012:replicationgroup:g2',
       rule: 'dur',
       check: 'durability' as const,
       status: 'violation' as const,
@@ -238,24 +251,41 @@ describe('Local stack: state store on dynalite', () => {
     const now = new Date();
     const expiry = new Date(now.getTime() + 3_600_000);
     const take = (holder: string) =>
-      store.acquireLease('durability#arn:g2#prod', holder, expiry, now, {
-        phase: 'snapshotting',
-        target: 'sync',
-      });
+      store.acquireLease(
+        'durability#arn:aws:elasticache:us-east-1:123456789012:replicationgroup:g2',
+        holder,
+        expiry,
+        now,
+        {
+          phase: 'snapshotting',
+          target: 'sync',
+        },
+      );
 
     // Act
     const taken = await Promise.all(['a', 'b', 'c', 'd', 'e'].map(take));
     const moves = await Promise.all(
       ['x', 'y'].map(() =>
-        store.updateLease('durability#arn:g2#prod', { phase: 'snapshotting' }, { phase: 'modify-requested' }),
+        store.updateLease(
+          'durability#arn:aws:elasticache:us-east-1:123456789012:replicationgroup:g2',
+          { phase: 'snapshotting' },
+          { phase: 'modify-requested' },
+        ),
       ),
     );
-    const listed = await store.listLeases('durability#', now);
+    const listed = await store.listLeases(
+      'durability#arn:aws:elasticache:us-east-1:123456789012:replicationgroup:',
+      now,
+    );
 
     // Assess
     expect(taken.filter(Boolean)).toHaveLength(1);
     expect(moves.filter(Boolean)).toHaveLength(1);
-    expect(listed.find((lease) => lease.key === 'durability#arn:g2#prod')?.details).toEqual({
+    expect(
+      listed.find(
+        (lease) => lease.key === 'durability#arn:aws:elasticache:us-east-1:123456789012:replicationgroup:g2',
+      )?.details,
+    ).toEqual({
       phase: 'modify-requested',
       target: 'sync',
     });

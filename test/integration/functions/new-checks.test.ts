@@ -42,8 +42,8 @@ async function storedFindings(arn: string): Promise<Finding[]> {
   const answer = await documents.send(
     new QueryCommand({
       TableName: STATE_TABLE,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': `resource#${arn}` },
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': `target#123456789012#${REGION}`, ':prefix': `finding#${arn}#` },
     }),
   );
   return (answer.Items ?? []).map((item) => item.finding as Finding);

@@ -146,9 +146,15 @@ describe('Function: cleanupSnapshots', () => {
     await stack.store.acquireLease('migration#orders', 'run-7', until, now, {
       snapshotName: 'orders-premigration-run-7',
     });
-    await stack.store.acquireLease('durability#arn:cart', 'scan', until, now, {
-      snapshotName: 'guardrails-cart-1',
-    });
+    await stack.store.acquireLease(
+      'durability#arn:aws:elasticache:us-east-1:123456789012:replicationgroup:cart',
+      'scan',
+      until,
+      now,
+      {
+        snapshotName: 'guardrails-cart-1',
+      },
+    );
     const clients = createFleetClients({ endpoint: stack.emulator.endpoint, region: REGION });
 
     // Act

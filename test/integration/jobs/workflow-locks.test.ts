@@ -11,7 +11,7 @@ import type { ExecutionFailedError, LocalTask } from '../../../infra/local/step-
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { EventPublisher } from '../../../shared/aws/notify.js';
-import { LEASE_PREFIXES } from '../../../shared/aws/state-keys.js';
+import { targetDurabilityLeases } from '../../../shared/aws/state-keys.js';
 import { StateStore } from '../../../shared/aws/state-store.js';
 import { STAGED_ACTIONS } from '../../../shared/domain/durability/readiness.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
@@ -247,7 +247,10 @@ describe('Workflow locks: restore point, fencing, retried step', () => {
     expect(requestsReached(stack.emulator, 'ModifyReplicationGroup')).toEqual([]);
     expect((stepDuringAbort as Error).name).toBe('LockLost');
     expect(after.held).toBe(true);
-    const leases = await stack.store.listLeases(LEASE_PREFIXES.durability, deps.now());
+    const leases = await stack.store.listLeases(
+      targetDurabilityLeases(stack.emulator.model.arn('replicationgroup', 'raised')),
+      deps.now(),
+    );
     expect(leases.filter((lease) => lease.key.endsWith(':raised'))).toEqual([]);
     expect(stack.emulator.model.groups.get('raised')?.durability).not.toBe('sync');
   });

@@ -1,5 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES, type PendingEvent } from '../../../shared/aws/notify.js';
@@ -9,7 +15,8 @@ import type { Finding } from '../../../shared/domain/finding.js';
 const documents = mockClient(DynamoDBDocumentClient);
 const findings = () => new StateStore('guardrails-state', { region: 'us-east-1', maxAttempts: 1 }).findings;
 const ARN = 'arn:aws:elasticache:us-east-1:123456789012:replicationgroup:orders';
-const KEY = { pk: `resource#${ARN}`, sk: 'finding#prod#durability' };
+const KEY = { pk: 'target#123456789012#us-east-1', sk: `finding#${ARN}#prod#durability` };
+const LEGACY_KEY = { pk: `resource#${ARN}`, sk: 'finding#prod#durability' };
 const finding: Finding = {
   resourceType: 'replication-group',
   resourceId: 'orders',
@@ -89,8 +96,98 @@ describe('Class: FindingStore', () => {
 
       // Assess
       await expect(recorded).rejects.toThrow(
-        `item resource#${ARN} / finding#prod#durability is not readable: status`,
+        `item target#123456789012#us-east-1 / finding#${ARN}#prod#durability is not readable: status`,
       );
+    });
+  });
+
+  describe('Method: record (with what the run read)', () => {
+    const stored = (item: Record<string, unknown>) => new Map([[`${KEY.pk}/${KEY.sk}`, { ...KEY, ...item }]]);
+
+    it('writes nothing for a finding stored as it is, and answers its pending events', async () => {
+      // Prepare: the stored violation, with an older event still pending.
+      const { id: _id, ...older } = { ...violation, createdAt: '2026-11-25T09:00:00.000Z' };
+      const read = stored({ status: 'violation', finding, 'outbox#old': older });
+
+      // Act
+      const outbox = await findings().record(finding, NOW, { fixed: [], decide }, read);
+
+      // Assess
+      expect(outbox).toEqual({ finding, pending: [{ ...older, id: 'old' }], added: [] });
+      expect(documents.commandCalls(UpdateCommand)).toHaveLength(0);
+    });
+
+    it('writes a finding whose reason changed, only while the stored status still holds', async () => {
+      // Prepare
+      documents.on(UpdateCommand).resolves({ Attributes: {} });
+      const read = stored({ status: 'violation', finding: { ...finding, reason: 'before' } });
+
+      // Act
+      const outbox = await findings().record(finding, NOW, { fixed: [], decide }, read);
+
+      // Assess
+      expect(outbox.added).toEqual([]);
+      expect(documents).toReceiveCommandWith(UpdateCommand, {
+        Key: KEY,
+        ExpressionAttributeValues: expect.objectContaining({
+          ':beforeStatus': 'violation',
+          ':finding': finding,
+        }),
+      });
+    });
+
+    it("moves a finding found under the previous version's key, its pending events and first sighting with it", async () => {
+      // Prepare: nothing in the target's partition; the old item holds a violation and a pending event.
+      const { id: _id, ...older } = { ...violation, createdAt: '2026-11-25T09:00:00.000Z' };
+      const read = new Map([
+        [
+          `${LEGACY_KEY.pk}/${LEGACY_KEY.sk}`,
+          { ...LEGACY_KEY, status: 'violation', finding, firstSeen: '2026-01-01', 'outbox#old': older },
+        ],
+      ]);
+      documents
+        .on(UpdateCommand)
+        .resolves({ Attributes: { ...KEY, status: 'violation', finding, 'outbox#old': older } });
+      documents.on(DeleteCommand).resolves({});
+
+      // Act
+      const outbox = await findings().record(finding, NOW, { fixed: [], decide }, read);
+
+      // Assess: decided from the old record (no new violation), written once where it is absent, old item gone.
+      expect(outbox).toEqual({ finding, pending: [{ ...older, id: 'old' }], added: [] });
+      const write = documents.commandCalls(UpdateCommand)[0]?.args[0].input;
+      expect(write).toMatchObject({ Key: KEY, ConditionExpression: 'attribute_not_exists(pk)' });
+      expect(write?.ExpressionAttributeNames?.['#o0']).toBe('outbox#old');
+      expect(write?.ExpressionAttributeValues?.[':firstSeen']).toBe('2026-01-01');
+      expect(documents).toReceiveCommandWith(DeleteCommand, { Key: LEGACY_KEY });
+    });
+  });
+
+  describe('Method: read', () => {
+    it("reads a target's findings with one Query, one resource's by its key prefix, and the previous version's of a resource the target lacks", async () => {
+      // Prepare
+      documents
+        .on(QueryCommand)
+        .resolves({ Items: [] })
+        .on(QueryCommand, { ExpressionAttributeValues: { ':pk': KEY.pk } }, false)
+        .resolves({ Items: [{ ...KEY, status: 'violation', finding }] });
+      const other = { ...finding, arn: ARN.replace('orders', 'carts'), resourceId: 'carts' };
+
+      // Act
+      const target = await findings().read([finding, other, { ...finding, rule: 'second' }]);
+      const resource = await findings().read([finding, { ...finding, rule: 'second' }]);
+
+      // Assess
+      expect([...target.keys()]).toEqual([`${KEY.pk}/${KEY.sk}`]);
+      expect(resource.size).toBe(1);
+      const prefixes = documents
+        .commandCalls(QueryCommand)
+        .map((call) => call.args[0].input.ExpressionAttributeValues?.[':prefix']);
+      expect(prefixes).toEqual(['finding#', 'finding#', `finding#${ARN}#`]);
+      const partitions = documents
+        .commandCalls(QueryCommand)
+        .map((call) => call.args[0].input.ExpressionAttributeValues?.[':pk']);
+      expect(partitions).toEqual([KEY.pk, `resource#${other.arn}`, KEY.pk]);
     });
   });
 

@@ -58,7 +58,7 @@ describe('Class: StateStore', () => {
       // Assess
       await expect(read).rejects.toThrow(StoredDataError);
       await expect(read).rejects.toThrow(
-        `item lease / durability#${ARN} is not readable: phase: expected one of`,
+        `item lease#123456789012#us-east-1 / durability#${ARN} is not readable: phase: expected one of`,
       );
     });
 

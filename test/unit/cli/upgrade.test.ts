@@ -144,7 +144,7 @@ describe('guardrails upgrade, against Step Functions', () => {
       }),
       expect.objectContaining({
         Key: {
-          pk: 'lease',
+          pk: 'lease#123456789012#eu-west-1',
           sk: 'durability#arn:aws:elasticache:eu-west-1:123456789012:replicationgroup:orders',
         },
         ExpressionAttributeValues: { ':holder': 'upgrade/orders-20261125100000' },

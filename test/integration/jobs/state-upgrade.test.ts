@@ -1,0 +1,102 @@
+/**
+ * The upgrade from the previous version's table layout (every lease under `lease`, findings under
+ * `resource#<arn>`) to per-target partitions: a change in flight stays held, its snapshot stays
+ * kept, and a finding's history moves with it (no second violation event).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { STATE_TABLE } from '../../../infra/local/dynamo.js';
+import { createFleetClients } from '../../../shared/aws/clients.js';
+import { DETAIL_TYPES } from '../../../shared/aws/notify.js';
+import { parsePolicy } from '../../../shared/domain/policy/load.js';
+import { scanDurability } from '../../../shared/jobs/durability/pipeline.js';
+import { cleanupSnapshots } from '../../../shared/jobs/snapshots.js';
+import { groupState, modifyCalls, REGION, requestsReached, type Stack, startStack } from '../harness.js';
+
+const SETTINGS = {
+  policy: parsePolicy(
+    `version: 1
+rules:
+  - name: prod-durability
+    mode: enforce
+    match: { tags: { env: prod } }
+    durability: { minimum: sync }
+    snapshotBeforeChange: true
+`,
+    'policy.yaml',
+  ),
+  dryRun: false,
+};
+
+let stack: Stack;
+let table: DynamoDBDocumentClient;
+beforeEach(async () => {
+  stack = await startStack();
+  table = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: stack.dynamo.endpoint, region: REGION }),
+  );
+});
+afterEach(async () => {
+  table.destroy();
+  await stack.close();
+});
+
+const items = async () => (await table.send(new ScanCommand({ TableName: STATE_TABLE }))).Items ?? [];
+
+/** Rewrite the table as the previous version kept it: leases under `lease`, findings per resource. */
+async function toPreviousLayout(): Promise<void> {
+  for (const item of await items()) {
+    const pk = String(item.pk);
+    const sk = String(item.sk);
+    let old: { pk: string; sk: string } | undefined;
+    if (pk.startsWith('lease#')) old = { pk: 'lease', sk };
+    if (pk.startsWith('target#')) {
+      const [, arn = '', rule = '', check = ''] = sk.split('#');
+      old = { pk: `resource#${arn}`, sk: `finding#${rule}#${check}` };
+    }
+    if (old === undefined) continue;
+    await table.send(new PutCommand({ TableName: STATE_TABLE, Item: { ...item, ...old } }));
+    await table.send(new DeleteCommand({ TableName: STATE_TABLE, Key: { pk, sk } }));
+  }
+}
+
+const cleanup = () =>
+  cleanupSnapshots(createFleetClients({ endpoint: stack.emulator.endpoint, region: REGION }), {
+    retentionDays: 0,
+    dryRun: false,
+    now: new Date(stack.emulator.clock.now()),
+    store: stack.store,
+  });
+
+describe('Upgrade to per-target partitions', () => {
+  it('honours a live lease and keeps its snapshot, moving the lease and the findings once', async () => {
+    // Prepare: a change in flight (its snapshot still creating), stored as the previous version did.
+    stack.emulator.model.putGroup(groupState('in-flight'));
+    await scanDurability(stack.durabilityDeps('before-upgrade'), SETTINGS);
+    const [name, snapshot] = [...stack.emulator.model.snapshots.entries()][0] ?? [];
+    if (name === undefined || snapshot === undefined) throw new Error('no snapshot was started');
+    stack.emulator.model.snapshots.set(name, { ...snapshot, status: 'creating' });
+    await toPreviousLayout();
+    const events = stack.emulator.sinks.events.length;
+
+    // Act: the cleanup and an hourly run of the new version, then the cleanup again.
+    const beforeMove = await cleanup();
+    stack.emulator.clock.advance(3_600_000);
+    const run = await scanDurability(stack.durabilityDeps('after-upgrade'), SETTINGS);
+    const afterMove = await cleanup();
+
+    // Assess: the lease held (no second snapshot, no change sent), moved to the target's partition.
+    expect(requestsReached(stack.emulator, 'CreateSnapshot')).toHaveLength(1);
+    expect(modifyCalls(stack.emulator)).toEqual([]);
+    expect(run.findings[0]?.action).toBe('waiting-for-snapshot');
+    expect([beforeMove.deleted, afterMove.deleted]).toEqual([[], []]);
+    const keys = (await items()).map((item) => String(item.pk).replace(/#.*/, '#'));
+    expect(keys.sort()).toEqual(['lease#', 'target#']);
+    expect(
+      stack.emulator.sinks.events
+        .slice(events)
+        .filter((event) => event.detailType === DETAIL_TYPES.policyViolation),
+    ).toEqual([]);
+  });
+});
