@@ -22,6 +22,7 @@ const SERVICES = [
   'securityhub',
   'organizations',
   'account',
+  's3',
 ] as const;
 
 /** An AWS action the function's code calls, `service:Action`. */
@@ -57,7 +58,12 @@ export type Trigger =
   | { readonly task: StateMachine };
 
 /** Values of the deployment a function may need in its environment (infra/functions.cjs maps each to its variables). */
-export type DeploymentValue = 'alertTopic' | 'upgradeStateMachine' | 'recheckQueue' | 'securityHubExport';
+export type DeploymentValue =
+  | 'alertTopic'
+  | 'upgradeStateMachine'
+  | 'recheckQueue'
+  | 'securityHubExport'
+  | 'scanBucket';
 
 /** The Lambda metrics alarmed on (a sum above 0 over 5 minutes, to the alert topic). */
 export type AlarmMetric = 'Errors' | 'Throttles';

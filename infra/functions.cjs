@@ -21,6 +21,7 @@ const ENVIRONMENT = {
   upgradeStateMachine: () => ({ UPGRADE_STATE_MACHINE_ARN: { Ref: 'UpgradeStateMachine' } }),
   recheckQueue: () => ({ RECHECK_QUEUE_URL: { Ref: 'RecheckQueue' } }),
   securityHubExport: (params) => ({ SECURITY_HUB_EXPORT: params.securityHubExport }),
+  scanBucket: () => ({ SCAN_BUCKET: { Ref: 'ScanBucket' } }),
 };
 
 /** What a function acting through the member role reads: the role's name and the external id it asks for. */

@@ -10,6 +10,7 @@
 const { noTargetsAlarm, nothingEvaluatedAlarm, violationAlerts } = require('./alerting.cjs');
 const { organizationEventBus } = require('./event-bus.cjs');
 const { functions } = require('./functions.cjs');
+const { scanBucket } = require('./scan-bucket.cjs');
 const { actionsOf, statementsFor } = require('./iam.cjs');
 const { FUNCTIONS, manifestOf } = require('./manifests.cjs');
 const stateMachines = require('./state-machines.cjs');
@@ -261,6 +262,7 @@ function resources({ service, stage, alertEmail, logRetentionDays, organizationI
     RecheckDeadLetter: encryptedQueue(),
     FailedInvocations: encryptedQueue(),
     ...workflowLogs(service, stage, Number(logRetentionDays)),
+    ...scanBucket(),
     OrgScanStateMachineRole: stateMachines.orgScanStateMachineRole(`${service}-${stage}-org-scan`),
     FailedInvocationsAlarm: anyAlarm(
       'An async invocation failed for good (FailedInvocations queue)',
@@ -301,6 +303,7 @@ function resources({ service, stage, alertEmail, logRetentionDays, organizationI
       MigrationStateMachineArn: { Value: { Ref: 'MigrationStateMachine' } },
       UpgradeStateMachineArn: { Value: { Ref: 'UpgradeStateMachine' } },
       OrgScanStateMachineArn: { Value: { Ref: 'OrgScanStateMachine' } },
+      ScanBucketName: { Value: { Ref: 'ScanBucket' } },
       DashboardName: { Value: { Ref: 'Dashboard' } },
       ...centralBus.Outputs,
     },

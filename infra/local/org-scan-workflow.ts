@@ -1,30 +1,28 @@
 /**
  * The organisation scan run locally: infra/org-scan.asl.yaml (the file the deployment uses),
  * its `org-scan` tasks bound to the same listing and summary the deployed function runs, each
- * Map item to the same per-target run as the `target-scan` function, every AWS call sent to
- * the sandbox (one endpoint for every account and region: the emulator tells them apart by the
- * signing key and region), the state in dynalite. Each Map item is a child execution of its
- * own (see step-functions.ts): the demo, the tests and the bench call {@link runOrgScan}.
+ * Map item (an account and its regions) to the same run as the `target-scan` function, every
+ * AWS call sent to the sandbox (one endpoint for every account and region: the emulator tells
+ * them apart by the signing key and region), the state in dynalite, the scan bucket in the
+ * sandbox's S3. Each Map item is a child execution of its own (see step-functions.ts): the
+ * demo, the tests and the bench call {@link runOrgScan}.
  */
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { AwsClientOptions } from '../../shared/aws/clients.js';
 import { AlertPublisher, EventPublisher } from '../../shared/aws/notify.js';
+import { ScanObjects } from '../../shared/aws/scan-objects.js';
 import { SecurityHubImporter } from '../../shared/aws/security-hub.js';
 import { StateStore } from '../../shared/aws/state-store.js';
 import type { Policy } from '../../shared/domain/policy/schema.js';
-import {
-  type MemberAccess,
-  type SkippedAccount,
-  type Target,
-  targetName,
-} from '../../shared/domain/targets.js';
+import { type AccountItem, type MemberAccess, type Target, targetName } from '../../shared/domain/targets.js';
 import type { UpgradeStarter } from '../../shared/domain/workflow/runner.js';
+import { listTargets, memberCredentialsFor, type OrgScanSummary } from '../../shared/jobs/org-scan.js';
 import {
-  listTargets,
-  memberCredentialsFor,
-  type OrgScanSummary,
-  summarizeScan,
-} from '../../shared/jobs/org-scan.js';
-import { scanTarget, type TargetScanDeps, type TargetScanOutcome } from '../../shared/jobs/target-scan.js';
+  type ResultWriterDetails,
+  summarizeMapRun,
+  writeTargetList,
+} from '../../shared/jobs/org-scan-map.js';
+import { scanAccount, type TargetScanDeps, type TargetScanOutcome } from '../../shared/jobs/target-scan.js';
 import { createLogger } from '../../shared/runtime/logger.js';
 import { STATE_TABLE } from './dynamo.js';
 import {
@@ -38,6 +36,8 @@ import {
 export const ORG_SCAN_ASL = new URL('../org-scan.asl.yaml', import.meta.url);
 /** The alert topic local runs publish to (the sandbox captures every topic). */
 const LOCAL_ALERT_TOPIC = 'arn:aws:sns:us-east-1:123456789012:guardrails-alerts';
+/** The deployment's scan bucket in the sandbox (ScanBucket), the central account's. */
+export const LOCAL_SCAN_BUCKET = 'guardrails-scan-local';
 
 export interface OrgScanOptions {
   /** The sandbox's endpoint: every AWS call of the run, central or member, goes there. */
@@ -62,6 +62,8 @@ export interface OrgScanOptions {
   securityHub?: boolean;
   /** Starts staged upgrades of the home target (none when absent). */
   upgrades?: UpgradeStarter;
+  /** The execution's name (`$$.Execution.Name`): the run's folder in the scan bucket. */
+  executionName?: string;
   /** Replace a task (to inject a failure into an item, say). */
   wrap?: Partial<Record<'org-scan' | 'target-scan', (task: LocalTask) => LocalTask>>;
 }
@@ -72,6 +74,18 @@ export interface OrgScanRun {
   /** Every target's run that returned, by `<account>/<region>`, with its findings. */
   runs: Map<string, TargetScanOutcome>;
   execution: LocalRunResult;
+}
+
+/**
+ * The scan bucket in the sandbox's S3, made on first use by the central account: the listing's
+ * and summary's objects, and the state machine role's client (ItemReader, ResultWriter).
+ */
+async function scanBucket(central: AwsClientOptions) {
+  const s3 = new S3Client({ endpoint: central.endpoint, region: central.region, forcePathStyle: true });
+  await s3.send(new CreateBucketCommand({ Bucket: LOCAL_SCAN_BUCKET })).catch((error: unknown) => {
+    if ((error as Error).name !== 'BucketAlreadyOwnedByYou') throw error;
+  });
+  return { objects: new ScanObjects(LOCAL_SCAN_BUCKET, central), s3 };
 }
 
 /**
@@ -114,22 +128,23 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
   };
   const settings = { policy: options.policy, dryRun: options.dryRun ?? true };
   const runs = new Map<string, TargetScanOutcome>();
+  const { objects, s3 } = await scanBucket(central);
   const orgScan: LocalTask = async (event) => {
     const input = event as unknown as {
       action: string;
-      results?: unknown[];
-      failed?: unknown[];
-      skipped?: SkippedAccount[];
+      execution: string;
+      unscannedKey: string;
+      manifest: ResultWriterDetails;
     };
-    if (input.action === 'summarize')
-      return summarizeScan([...(input.results ?? []), ...(input.failed ?? [])], input.skipped) as never;
-    return (await listTargets({ home: options.home, members, aws: central }, options.policy)) as never;
+    if (input.action === 'summarize') return (await summarizeMapRun(objects, input)) as never;
+    const list = await listTargets({ home: options.home, members, aws: central }, options.policy);
+    return (await writeTargetList(objects, input.execution, list)) as never;
   };
   const scan: LocalTask = async (event) => {
-    const { target } = event as unknown as { target: Target };
-    const run = await scanTarget(deps, settings, target);
-    runs.set(targetName(target), run);
-    return run.result as never;
+    const item = event as unknown as AccountItem;
+    const outcomes = await scanAccount(deps, settings, item);
+    for (const outcome of outcomes) runs.set(targetName(outcome.result.target), outcome);
+    return { account: item.account, results: outcomes.map((outcome) => outcome.result) } as never;
   };
   const execution = await runLocalStateMachine(
     loadDefinition(ORG_SCAN_ASL),
@@ -139,7 +154,8 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
         'org-scan': options.wrap?.['org-scan']?.(orgScan) ?? orgScan,
         'target-scan': options.wrap?.['target-scan']?.(scan) ?? scan,
       },
-      executionName: 'local-org-scan',
+      executionName: options.executionName ?? 'local-org-scan',
+      s3,
     },
   );
   return { summary: execution.output as unknown as OrgScanSummary, runs, execution };

@@ -116,7 +116,7 @@ describe('Fault scenarios: the organisation scan settles with every change made 
   }, 120_000);
 
   it('BatchImportFindings failing mid-run: the targets it failed are imported by a later run, every finding held', async () => {
-    // Prepare: once two targets are scanned, the next 2 x 5 import attempts fail (targets run 3 at a time).
+    // Prepare: once two accounts are scanned, the next 2 x 5 import attempts fail (accounts run 3 at a time).
     let scanned = 0;
     const failMidRun =
       (task: LocalTask): LocalTask =>
