@@ -14,12 +14,15 @@ const metrics = createMetrics();
 
 /**
  * One item of the organisation scan's Map, an account and its regions (`{ account, regions }`);
- * or a direct invocation: one target (`{ target }`), or none, the deployment's own. Strict, so
- * a malformed item is refused rather than read as a direct invocation of the deployment's own.
+ * or a direct invocation: one target (`{ target }`), or none, the deployment's own. An event
+ * naming an account or regions is an item, so a malformed one is refused rather than read as a
+ * direct invocation of the deployment's own target.
  */
 const eventSchema = z.union([
   accountItemSchema,
-  z.strictObject({
+  z.looseObject({
+    account: z.never().optional(),
+    regions: z.never().optional(),
     target: z
       .object({
         account: accountIdSchema,
@@ -39,7 +42,7 @@ export const handler = scan.handler({ eventSchema, onFinalError: 'throw' }, asyn
   const settings = await scan.settings();
   const deps = scan.targetJob(context, settings.policy);
   const outcomes =
-    'regions' in event
+    event.regions !== undefined
       ? await scanAccount(deps, settings, event)
       : [await scanTarget(deps, settings, event.target ?? deps.home)];
   const findings = outcomes.flatMap((outcome) => outcome.findings);
@@ -51,5 +54,5 @@ export const handler = scan.handler({ eventSchema, onFinalError: 'throw' }, asyn
       targets: results.map((result) => result.target),
       findings: findings.length,
     });
-  return 'regions' in event ? { account: event.account, results } : results[0];
+  return event.regions !== undefined ? { account: event.account, results } : results[0];
 });
