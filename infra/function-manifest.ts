@@ -22,6 +22,7 @@ const SERVICES = [
   'securityhub',
   'organizations',
   'account',
+  's3',
 ] as const;
 
 /** An AWS action the function's code calls, `service:Action`. */
@@ -67,7 +68,8 @@ export type DeploymentValue =
   | 'recheckQueue'
   | 'securityHubExport'
   /** The deployment's `scanConcurrency` (SCAN_CONCURRENCY): the most targets scanned at once. */
-  | 'scanConcurrency';
+  | 'scanConcurrency'
+  | 'scanBucket';
 
 /** The Lambda metrics alarmed on (a sum above 0 over 5 minutes, to the alert topic). */
 export type AlarmMetric = 'Errors' | 'Throttles';

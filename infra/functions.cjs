@@ -22,6 +22,7 @@ const ENVIRONMENT = {
   recheckQueue: () => ({ RECHECK_QUEUE_URL: { Ref: 'RecheckQueue' } }),
   securityHubExport: (params) => ({ SECURITY_HUB_EXPORT: params.securityHubExport }),
   scanConcurrency: (params) => ({ SCAN_CONCURRENCY: String(scanConcurrency(params)) }),
+  scanBucket: () => ({ SCAN_BUCKET: { Ref: 'ScanBucket' } }),
 };
 
 /**

@@ -173,6 +173,9 @@ function scope(functionName, action, changeTag, { memberRoleName, organizationId
     case 'account':
       // ListRegions of the deployment's own account (a member's are read with the member role).
       return [{ resources: [{ 'Fn::Sub': 'arn:${AWS::Partition}:account::${AWS::AccountId}:account' }] }];
+    case 's3':
+      // The scan bucket's run folders only (infra/scan-bucket.cjs).
+      return [{ resources: [{ 'Fn::Sub': '${ScanBucket.Arn}/runs/*' }] }];
     case 'organizations':
       // Reads of the organisation's accounts and units: ListAccounts takes no resource, and the
       // organisation's id (in the ARNs of its roots and units) is not the stack's to know.

@@ -10,6 +10,7 @@
 const { alertTopicPolicy, noTargetsAlarm, nothingEvaluatedAlarm } = require('./alerting.cjs');
 const { organizationEventBus } = require('./event-bus.cjs');
 const { functions } = require('./functions.cjs');
+const { scanBucket } = require('./scan-bucket.cjs');
 const { actionsOf, statementsFor } = require('./iam.cjs');
 const { FUNCTIONS, manifestOf } = require('./manifests.cjs');
 const stateMachines = require('./state-machines.cjs');
@@ -308,6 +309,7 @@ function resources({
     RecheckDeadLetter: encryptedQueue(),
     FailedInvocations: encryptedQueue(),
     ...workflowLogs(service, stage, Number(logRetentionDays)),
+    ...scanBucket(),
     OrgScanStateMachineRole: stateMachines.orgScanStateMachineRole(`${service}-${stage}-org-scan`),
     FailedInvocationsAlarm: anyAlarm(
       'An async invocation failed for good (FailedInvocations queue)',
@@ -349,6 +351,7 @@ function resources({
       MigrationStateMachineArn: { Value: { Ref: 'MigrationStateMachine' } },
       UpgradeStateMachineArn: { Value: { Ref: 'UpgradeStateMachine' } },
       OrgScanStateMachineArn: { Value: { Ref: 'OrgScanStateMachine' } },
+      ScanBucketName: { Value: { Ref: 'ScanBucket' } },
       DashboardName: { Value: { Ref: 'Dashboard' } },
       ...centralBus.Outputs,
     },

@@ -55,7 +55,8 @@ const statesArn = (resource) => ({
  * Functions guide gives them ("IAM policies for using Distributed Map states"): StartExecution on
  * the state machine itself, DescribeExecution and StopExecution on its child executions,
  * `execution:<name>/*` (a child is `execution:<name>/<map run label>:<id>`; the plugin's
- * `execution:<name>:*` matches only the parent's own executions).
+ * `execution:<name>:*` matches only the parent's own executions); and the scan bucket's run
+ * folders for the Map's ItemReader and ResultWriter.
  */
 function orgScanStateMachineRole(stateMachineName) {
   const invoked = functionsInvoked(definitionOf('org-scan.asl.yaml')).map((name) => ({
@@ -76,6 +77,14 @@ function orgScanStateMachineRole(stateMachineName) {
       Effect: 'Allow',
       Action: ['states:DescribeExecution', 'states:StopExecution'],
       Resource: [statesArn(`execution:${stateMachineName}/*`)],
+    },
+    {
+      // The Map's ItemReader reads the targets (s3:GetObject); its ResultWriter writes the results,
+      // in parts when large ("IAM policies for ResultWriter": PutObject, GetObject,
+      // ListMultipartUploadParts, AbortMultipartUpload). Only the run folders of the scan bucket.
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+      Resource: [{ 'Fn::Sub': '${ScanBucket.Arn}/runs/*' }],
     },
     {
       // Execution logging (loggingConfig) through CloudWatch Logs' log delivery: these take no resource.

@@ -3,7 +3,7 @@ import { PARTITIONS } from '../../shared/aws/state-keys.js';
 
 export const manifest: FunctionManifest = {
   description:
-    'Organisation scan - claims the run, lists the targets (accounts x regions), archives the findings of those dropped, sums up their results, releases the run',
+    'Organisation scan - claims the run, lists the targets (accounts x regions) into the scan bucket, archives the findings of those dropped, sums up their results, releases the run',
   triggers: [{ task: 'org-scan' }],
   // Listing 1 000 accounts, worst case (shared/aws/organization.ts, shared/aws/targets.ts):
   // - whole organisation: ListAccounts, 20 accounts a page: 50 calls, one after the other;
@@ -19,8 +19,9 @@ export const manifest: FunctionManifest = {
   // the worst case is 50 x 0.2 + 100 = 110 s.
   timeout: 900,
   memory: 512,
-  // The most items the Map runs at once: the policy's concurrency is clamped to it.
-  environment: ['scanConcurrency'],
+  // The most items the Map runs at once (the policy's concurrency is clamped to it); the Map's
+  // targets and results (runs/<execution>/…).
+  environment: ['scanConcurrency', 'scanBucket'],
   actions: [
     'organizations:ListAccounts',
     'organizations:ListAccountsForParent',
@@ -35,6 +36,9 @@ export const manifest: FunctionManifest = {
     'dynamodb:PutItem',
     'dynamodb:DeleteItem',
     'securityhub:BatchImportFindings',
+    // The targets and the listing's failures written, the Map's manifest and result files read.
+    's3:PutObject',
+    's3:GetObject',
   ],
   stateKeys: [PARTITIONS.lease, PARTITIONS.securityHubImports, PARTITIONS.targetHistory],
   memberAccess: true,

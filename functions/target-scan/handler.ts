@@ -1,9 +1,9 @@
 import * as z from 'zod';
-import { accountIdSchema, ouIdSchema, regionSchema } from '../../shared/domain/targets.js';
+import { accountIdSchema, accountItemSchema, ouIdSchema, regionSchema } from '../../shared/domain/targets.js';
 import { createTargetScanDeps } from '../../shared/jobs/durability/deps.js';
 import { publishFindingMetrics, unknownPercent } from '../../shared/jobs/finding-metrics.js';
 import { createMetrics } from '../../shared/jobs/function-base.js';
-import { scanTarget } from '../../shared/jobs/target-scan.js';
+import { scanAccount, scanTarget } from '../../shared/jobs/target-scan.js';
 
 /** Every finding unknown is not compliance: the endpoint's answers lack the 2026-06-02 fields. */
 const NOTHING_EVALUATED =
@@ -12,22 +12,47 @@ const NOTHING_EVALUATED =
 const scan = createTargetScanDeps();
 const metrics = createMetrics();
 
-/** One item of the organisation scan's Map (`{ target }`), or a direct invocation: the deployment's own target. */
-const eventSchema = z.looseObject({
-  target: z
-    .object({ account: accountIdSchema, region: regionSchema, ouPath: z.array(ouIdSchema).min(1).optional() })
-    .optional(),
-});
+/**
+ * One item of the organisation scan's Map, an account and its regions (`{ account, regions }`);
+ * or a direct invocation: one target (`{ target }`), or none, the deployment's own. An event
+ * naming an account or regions is an item, so a malformed one is refused rather than read as a
+ * direct invocation of the deployment's own target.
+ */
+const eventSchema = z.union([
+  accountItemSchema,
+  z.looseObject({
+    account: z.never().optional(),
+    regions: z.never().optional(),
+    target: z
+      .object({
+        account: accountIdSchema,
+        region: regionSchema,
+        ouPath: z.array(ouIdSchema).min(1).optional(),
+      })
+      .optional(),
+  }),
+]);
 
-/** Scan one target (durability and drift), remediate under the guards in enforce mode, report its counts. */
+/**
+ * Scan an account's regions (a result per region, `{ account, results }`) or one target (its
+ * result): durability and drift, remediating under the guards in enforce mode.
+ */
 export const handler = scan.handler({ eventSchema, onFinalError: 'throw' }, async (event, context) => {
   const started = Date.now();
   const settings = await scan.settings();
   const deps = scan.targetJob(context, settings.policy);
-  const { result, findings } = await scanTarget(deps, settings, event.target ?? deps.home);
+  const outcomes =
+    event.regions !== undefined
+      ? await scanAccount(deps, settings, event)
+      : [await scanTarget(deps, settings, event.target ?? deps.home)];
+  const findings = outcomes.flatMap((outcome) => outcome.findings);
+  const results = outcomes.map((outcome) => outcome.result);
   publishFindingMetrics(metrics, findings, 'target-scan', Date.now() - started);
-  scan.logger.info('target scan finished', { ...result });
+  for (const result of results) scan.logger.info('target scan finished', { ...result });
   if (unknownPercent(findings) === 100)
-    scan.logger.warn(NOTHING_EVALUATED, { target: result.target, findings: findings.length });
-  return result;
+    scan.logger.warn(NOTHING_EVALUATED, {
+      targets: results.map((result) => result.target),
+      findings: findings.length,
+    });
+  return event.regions !== undefined ? { account: event.account, results } : results[0];
 });

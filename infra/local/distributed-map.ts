@@ -60,7 +60,8 @@ export interface DistributedMapState {
   ItemBatcher?: ItemBatcherConfig;
   ResultWriter?: {
     Resource?: string;
-    Parameters?: { Bucket?: string; Prefix?: string };
+    /** `Bucket` and `Prefix`, each given or at a reference path of the state's input (`Bucket.$`). */
+    Parameters?: Record<string, unknown>;
     WriterConfig?: unknown;
   };
   MaxConcurrency?: number;
@@ -114,9 +115,10 @@ export function checkDistributedMap(
   const writer = state.ResultWriter;
   if (
     writer !== undefined &&
-    (writer.Resource !== 'arn:aws:states:::s3:putObject' || writer.Parameters?.Bucket === undefined)
+    (writer.Resource !== 'arn:aws:states:::s3:putObject' ||
+      (writer.Parameters?.Bucket === undefined && writer.Parameters?.['Bucket.$'] === undefined))
   )
-    refuse('ResultWriter needs Resource arn:aws:states:::s3:putObject and Parameters.Bucket');
+    refuse('ResultWriter needs Resource arn:aws:states:::s3:putObject and Parameters.Bucket (or Bucket.$)');
   if (writer?.WriterConfig !== undefined) refuse('ResultWriter.WriterConfig is not run locally');
   if ((reader !== undefined || writer !== undefined) && s3 === undefined)
     refuse('its ItemReader or ResultWriter needs S3: pass the s3 option');
@@ -126,6 +128,7 @@ export function checkDistributedMap(
   const paths = unsupportedPaths([
     state.ItemSelector ?? state.Parameters,
     reader?.Parameters,
+    writer?.Parameters,
     batcher?.BatchInput,
   ]);
   if (paths.length > 0) refuse(`intrinsic functions are not run locally: ${paths.join(', ')}`);
@@ -262,13 +265,19 @@ async function putFile(s3: S3Client, Bucket: string, Key: string, text: string):
 /** Write the results and their manifest; the state's result names the manifest (States.ResultWriterFailed when S3 refuses). */
 async function writeResults(
   state: DistributedMapState,
+  input: Json,
   entries: Record<string, unknown>[],
   mapRunArn: string,
   runId: string,
   s3: S3Client,
 ): Promise<Json> {
-  const Bucket = state.ResultWriter?.Parameters?.Bucket ?? '';
-  const prefix = state.ResultWriter?.Parameters?.Prefix ?? '';
+  // Bucket and Prefix given, or at reference paths of the state's input, as ItemReader's.
+  const parameters = fillTemplate(state.ResultWriter?.Parameters ?? {}, input, {}) as {
+    Bucket?: unknown;
+    Prefix?: unknown;
+  };
+  const Bucket = String(parameters.Bucket ?? '');
+  const prefix = String(parameters.Prefix ?? '');
   const folder = `${prefix === '' ? '' : `${prefix.replace(/\/$/, '')}/`}${runId}`;
   const files: Record<string, { Key: string; Size: number }[]> = { FAILED: [], PENDING: [], SUCCEEDED: [] };
   try {
@@ -326,6 +335,7 @@ export function distributedMapTask(name: string, state: DistributedMapState, dep
       state.ResultWriter !== undefined && deps.s3 !== undefined
         ? await writeResults(
             state,
+            input,
             records.map((record) => resultEntry(record, deps, name)),
             mapRunArn,
             runId,

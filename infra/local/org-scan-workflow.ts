@@ -1,24 +1,22 @@
 /**
  * The organisation scan run locally: infra/org-scan.asl.yaml (the file the deployment uses),
  * its `org-scan` tasks bound to the same listing and summary the deployed function runs, each
- * Map item to the same per-target run as the `target-scan` function, every AWS call sent to
- * the sandbox (one endpoint for every account and region: the emulator tells them apart by the
- * signing key and region), the state in dynalite. Each Map item is a child execution of its
- * own (see step-functions.ts): the demo, the tests and the bench call {@link runOrgScan}.
+ * Map item (an account and its regions) to the same run as the `target-scan` function, every
+ * AWS call sent to the sandbox (one endpoint for every account and region: the emulator tells
+ * them apart by the signing key and region), the state in dynalite, the scan bucket in the
+ * sandbox's S3. Each Map item is a child execution of its own (see step-functions.ts): the
+ * demo, the tests and the bench call {@link runOrgScan}.
  */
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { AwsClientOptions } from '../../shared/aws/clients.js';
 import { AlertPublisher, EventPublisher } from '../../shared/aws/notify.js';
+import { ScanObjects } from '../../shared/aws/scan-objects.js';
 import { SecurityHubImporter } from '../../shared/aws/security-hub.js';
 import { StateStore } from '../../shared/aws/state-store.js';
 import { MemberCredentials } from '../../shared/aws/targets.js';
 import type { Policy } from '../../shared/domain/policy/schema.js';
-import {
-  type MemberAccess,
-  type SkippedAccount,
-  type Target,
-  targetName,
-} from '../../shared/domain/targets.js';
+import { type AccountItem, type MemberAccess, type Target, targetName } from '../../shared/domain/targets.js';
 import type { UpgradeStarter } from '../../shared/domain/workflow/runner.js';
 import {
   archiveDroppedTargets,
@@ -26,9 +24,14 @@ import {
   stateTableHistory,
 } from '../../shared/jobs/dropped-targets.js';
 import { perMemberAccess } from '../../shared/jobs/member-env.js';
-import { listTargets, type OrgScanSummary, summarizeScan } from '../../shared/jobs/org-scan.js';
+import { listTargets, type OrgScanSummary } from '../../shared/jobs/org-scan.js';
+import {
+  type ResultWriterDetails,
+  summarizeMapRun,
+  writeTargetList,
+} from '../../shared/jobs/org-scan-map.js';
 import { claimRun, type RunClaim, releaseRun, reportClaim } from '../../shared/jobs/org-scan-run.js';
-import { scanTarget, type TargetScanDeps, type TargetScanOutcome } from '../../shared/jobs/target-scan.js';
+import { scanAccount, type TargetScanDeps, type TargetScanOutcome } from '../../shared/jobs/target-scan.js';
 import { createLogger } from '../../shared/runtime/logger.js';
 import { STATE_TABLE } from './dynamo.js';
 import { putExternalId } from './external-id.js';
@@ -48,6 +51,8 @@ export const ORG_SCAN_ASL = new URL('../org-scan.asl.yaml', import.meta.url);
 const SETUP_ATTEMPTS = 12;
 /** The alert topic local runs publish to (the sandbox captures every topic). */
 const LOCAL_ALERT_TOPIC = 'arn:aws:sns:us-east-1:123456789012:guardrails-alerts';
+/** The deployment's scan bucket in the sandbox (ScanBucket), the central account's. */
+export const LOCAL_SCAN_BUCKET = 'guardrails-scan-local';
 
 export interface OrgScanOptions {
   /** The sandbox's endpoint: every AWS call of the run, central or member, goes there. */
@@ -72,10 +77,13 @@ export interface OrgScanOptions {
   securityHub?: boolean;
   /** Starts staged upgrades of the home target (none when absent). */
   upgrades?: UpgradeStarter;
+  /**
+   * The execution's name (`$$.Execution.Name`, default `local-org-scan`): the run's folder in the
+   * scan bucket; runs of one name share the run's lease.
+   */
+  executionName?: string;
   /** Replace a task (to inject a failure into an item, say). */
   wrap?: Partial<Record<'org-scan' | 'target-scan', (task: LocalTask) => LocalTask>>;
-  /** The execution's name (`local-org-scan`): runs of one name share the run's lease. */
-  executionName?: string;
   /** Where the run's metrics go (OverlappingRuns); none when absent. */
   metrics?: Pick<Metrics, 'singleMetric'>;
 }
@@ -88,6 +96,18 @@ export interface OrgScanRun {
   execution: LocalRunResult;
   /** What the listing step did with the targets dropped since the last run. */
   dropped?: DroppedTargetsReport;
+}
+
+/**
+ * The scan bucket in the sandbox's S3, made on first use by the central account: the listing's
+ * and summary's objects, and the state machine role's client (ItemReader, ResultWriter).
+ */
+async function scanBucket(central: AwsClientOptions) {
+  const s3 = new S3Client({ endpoint: central.endpoint, region: central.region, forcePathStyle: true });
+  await s3.send(new CreateBucketCommand({ Bucket: LOCAL_SCAN_BUCKET })).catch((error: unknown) => {
+    if ((error as Error).name !== 'BucketAlreadyOwnedByYou') throw error;
+  });
+  return { objects: new ScanObjects(LOCAL_SCAN_BUCKET, central), s3 };
 }
 
 /**
@@ -154,14 +174,14 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
     now: options.now,
   };
   let droppedReport: DroppedTargetsReport | undefined;
+  const { objects, s3 } = await scanBucket(central);
   const orgScan: LocalTask = async (event) => {
     const input = event as unknown as {
       action: string;
       execution: string;
       timeoutSeconds: number;
-      results?: unknown[];
-      failed?: unknown[];
-      skipped?: SkippedAccount[];
+      unscannedKey: string;
+      manifest: ResultWriterDetails;
     };
     if (input.action === 'claim') {
       const claim = await claimRun({ store: deps.store, now }, input);
@@ -170,17 +190,16 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
     }
     if (input.action === 'release')
       return { released: await releaseRun(deps.store, input.execution) } as never;
-    if (input.action === 'summarize')
-      return summarizeScan([...(input.results ?? []), ...(input.failed ?? [])], input.skipped) as never;
+    if (input.action === 'summarize') return (await summarizeMapRun(objects, input)) as never;
     const list = await listTargets({ home: options.home, members, aws: central }, options.policy);
     droppedReport = await archiveDroppedTargets(dropped, list);
-    return list as never;
+    return (await writeTargetList(objects, input.execution, list)) as never;
   };
   const scan: LocalTask = async (event) => {
-    const { target } = event as unknown as { target: Target };
-    const run = await scanTarget(deps, settings, target);
-    runs.set(targetName(target), run);
-    return run.result as never;
+    const item = event as unknown as AccountItem;
+    const outcomes = await scanAccount(deps, settings, item);
+    for (const outcome of outcomes) runs.set(targetName(outcome.result.target), outcome);
+    return { account: item.account, results: outcomes.map((outcome) => outcome.result) } as never;
   };
   const execution = await runLocalStateMachine(
     loadDefinition(ORG_SCAN_ASL),
@@ -191,6 +210,7 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
         'target-scan': options.wrap?.['target-scan']?.(scan) ?? scan,
       },
       executionName: options.executionName ?? 'local-org-scan',
+      s3,
     },
   );
   return {

@@ -177,6 +177,43 @@ export function skippedLine(skipped: readonly SkippedAccount[]): string {
   return `${skipped.length} account${skipped.length === 1 ? '' : 's'} skipped (${byState.join(', ')})`;
 }
 
+/**
+ * One item of the organisation scan's Map: an account and the regions to scan there (one child
+ * execution, one AssumeRole), with the account's OU path when the policy selects on OUs.
+ */
+export interface AccountItem {
+  account: string;
+  regions: string[];
+  ouPath?: string[];
+}
+
+/** An {@link AccountItem} as the Map hands it to the target-scan function. */
+export const accountItemSchema = z.object({
+  account: accountIdSchema,
+  regions: z.array(regionSchema).min(1),
+  ouPath: z.array(ouIdSchema).min(1).optional(),
+});
+
+/**
+ * The targets grouped by account, in their order (first appearance of each account).
+ *
+ * @example
+ * accountItems(crossTargets(['111111111111'], ['eu-west-1', 'us-east-1'])); // [{ account: '111111111111', regions: ['eu-west-1', 'us-east-1'] }]
+ */
+export function accountItems(targets: readonly Target[]): AccountItem[] {
+  const byAccount = new Map<string, AccountItem>();
+  for (const { account, region, ouPath } of targets) {
+    const item = byAccount.get(account);
+    if (item !== undefined) item.regions.push(region);
+    else byAccount.set(account, { account, regions: [region], ...(ouPath === undefined ? {} : { ouPath }) });
+  }
+  return [...byAccount.values()];
+}
+
+/** The targets of an account item, one per region. */
+export const itemTargets = ({ account, regions, ouPath }: AccountItem): Target[] =>
+  regions.map((region) => ({ account, region, ...(ouPath === undefined ? {} : { ouPath }) }));
+
 /** Every account × region, in a stable order (account, then region). */
 export function crossTargets(accounts: readonly string[], regions: readonly string[]): Target[] {
   return [...new Set(accounts)]

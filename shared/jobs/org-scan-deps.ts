@@ -1,11 +1,12 @@
 /**
  * The organisation scan function's dependencies: Organizations (the accounts), STS (a member's
  * credentials, to read its enabled regions and to archive a dropped target's findings), the
- * state table (the run's lease, the last target list, the Security Hub import records) and
- * Security Hub.
+ * state table (the run's lease, the last target list, the Security Hub import records), Security
+ * Hub and the scan bucket (the Map's targets and results).
  */
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
+import { ScanObjects } from '../aws/scan-objects.js';
 import { SecurityHubImporter } from '../aws/security-hub.js';
 import { StateStore } from '../aws/state-store.js';
 import { MemberCredentials } from '../aws/targets.js';
@@ -37,7 +38,13 @@ const SCAN_ENV = {
 export function createOrgScanDeps(env: NodeJS.ProcessEnv = process.env) {
   const base = createPolicyFunctionBase(
     'org-scan',
-    { AWS_REGION: z.string().min(1), ...MEMBER_ENV, ...SCAN_ENV },
+    {
+      AWS_REGION: z.string().min(1),
+      /** The deployment's scan bucket (ScanBucket): the Map's targets and results. */
+      SCAN_BUCKET: z.string().min(3),
+      ...MEMBER_ENV,
+      ...SCAN_ENV,
+    },
     env,
   );
   const store = new StateStore(base.config.STATE_TABLE, base.aws);
@@ -52,6 +59,7 @@ export function createOrgScanDeps(env: NodeJS.ProcessEnv = process.env) {
   return {
     ...base,
     lock,
+    objects: new ScanObjects(base.config.SCAN_BUCKET, { ...base.aws, region: base.config.AWS_REGION }),
     job: (context: Pick<Context, 'invokedFunctionArn'>, policy: Policy): TargetListDeps => ({
       home: homeTarget(context.invokedFunctionArn, base.config.AWS_REGION),
       members: policy.settings.targets === undefined ? undefined : anyMembers(policy),

@@ -5,6 +5,8 @@
  * deployment's own. The fleet is read once for both jobs. A target that cannot be reached (its
  * role denied, STS throttled, its region not enabled, the first read refused) is one `error`
  * finding naming the cause, and the run returns instead of throwing: the other targets go on.
+ * The organisation scan's Map hands one account with its regions to each child
+ * ({@link scanAccount}): its role is assumed once, and its regions are scanned concurrently.
  */
 import { type AwsClientOptions, createFleetClients } from '../aws/clients.js';
 import { createMetricsClient } from '../aws/durability-metrics.js';
@@ -17,12 +19,15 @@ import type { RemediationAction } from '../domain/durability/remediation.js';
 import type { Finding, FindingStatus } from '../domain/finding.js';
 import type { Resource } from '../domain/resource.js';
 import {
+  type AccountItem,
   DEFAULT_MEMBER_ROLE,
+  itemTargets,
   sameTarget,
   type Target,
   targetErrorFinding,
   targetName,
 } from '../domain/targets.js';
+import { mapConcurrent } from '../runtime/concurrency.js';
 import { InputValidationError } from '../runtime/errors.js';
 import { type DurabilityJobSettings, scanDurability } from './durability/pipeline.js';
 import type { GroupCheckDeps } from './durability/ports.js';
@@ -186,4 +191,47 @@ export async function scanTarget(
     },
     findings: durability.findings,
   };
+}
+
+/**
+ * Regions of one account scanned at once: a full account (17 regions) in three waves, so one
+ * child's invocation holds at most six fleets in memory and its CPU time is spent while the other
+ * regions' calls are in flight.
+ */
+export const REGION_CONCURRENCY = 6;
+
+/**
+ * Scan every region of one account (one child execution of the Map): its member role assumed
+ * once (the deployment's own account needs none), then its regions {@link REGION_CONCURRENCY} at
+ * a time, each as {@link scanTarget} does alone. A role that cannot be assumed fails every region
+ * of the account with the same cause, without an AssumeRole per region. One outcome per region,
+ * in the item's order: a region that failed is its own failed result.
+ *
+ * @example
+ * const outcomes = await scanAccount(deps, settings, { account: '111111111111', regions: ['eu-west-1', 'us-east-1'] });
+ */
+export async function scanAccount(
+  deps: TargetScanDeps,
+  settings: DurabilityJobSettings,
+  item: AccountItem,
+): Promise<TargetScanOutcome[]> {
+  const targets = itemTargets(item);
+  if (deps.members !== undefined && item.account !== deps.home.account) {
+    const { access } = deps.members;
+    try {
+      await deps.members.of(item.account)();
+    } catch (error) {
+      if (!(error instanceof AwsCallError)) throw error;
+      const outcomes = targets.map((target) => {
+        const finding = targetErrorFinding(target, targetFailure(error, target, access));
+        return { result: failedTarget(target, finding), findings: [finding] };
+      });
+      deps.logger.warn('account could not be scanned', {
+        account: item.account,
+        cause: outcomes[0]?.result.error?.reason,
+      });
+      return outcomes;
+    }
+  }
+  return mapConcurrent(targets, REGION_CONCURRENCY, (target) => scanTarget(deps, settings, target));
 }

@@ -32,6 +32,7 @@ const SERVICE_OF_PACKAGE: Record<string, string> = {
   '@aws-sdk/client-organizations': 'organizations',
   '@aws-sdk/client-account': 'account',
   '@aws-sdk/client-securityhub': 'securityhub',
+  '@aws-sdk/client-s3': 's3',
 };
 /**
  * Services a function may call beyond its manifest's actions: every function reads the policy from

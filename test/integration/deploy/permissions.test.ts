@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluate, type PolicyStatement } from '../../../infra/local/emulator/iam-policy.js';
@@ -65,7 +66,11 @@ const SERVICE_OF: Record<string, string> = {
   ListRoots: 'organizations',
   ListRegions: 'account',
   BatchImportFindings: 'securityhub',
+  PutObject: 's3',
+  GetObject: 's3',
 };
+/** The deployment's scan bucket in the sandbox (SCAN_BUCKET). */
+const SCAN_BUCKET = 'guardrails-scan-permissions';
 /** A member account of the sandbox's organisation (the reactions act on its events through its role). */
 const MEMBER = '100000000001';
 /**
@@ -140,6 +145,9 @@ const cloudTrail = (eventName: string, replicationGroupId: string) => ({
   detail: { eventSource: 'elasticache.amazonaws.com', eventName, requestParameters: { replicationGroupId } },
 });
 const schedule = { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} };
+/** The scan bucket as the state machine role reaches it (ItemReader, ResultWriter): the central account's. */
+const scanBucket = () =>
+  new S3Client({ endpoint: stack.emulator.endpoint, region: REGION, forcePathStyle: true });
 
 beforeAll(async () => {
   stack = await startStack({
@@ -162,7 +170,9 @@ beforeAll(async () => {
       'arn:aws:states:us-east-1:123456789012:stateMachine:guardrails-durability-upgrade',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
+    SCAN_BUCKET,
   });
+  await scanBucket().send(new CreateBucketCommand({ Bucket: SCAN_BUCKET }));
   for (const name of FUNCTIONS) {
     const module = join(ROOT, 'functions', name, 'handler.ts');
     handlers.set(name, ((await import(/* @vite-ignore */ module)) as { handler: Handler }).handler);
@@ -214,17 +224,49 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     expect(stack.emulator.model.groups.get('scan-fix')?.effectiveDurability).toBe('sync');
   });
 
-  it('org-scan and target-scan over member accounts: listed, summed up, a member scanned as itself', async () => {
+  it('org-scan and target-scan over member accounts: listed into the scan bucket, a member scanned as itself, summed up from the results', async () => {
     stack.emulator.fleetOf(MEMBER, REGION).putGroup(groupState('member-fix'));
-    const listed = (await invoke('org-scan', { action: 'list' }, 'organization')) as { targets: unknown[] };
-    const walked = (await invoke('org-scan', { action: 'list' }, 'units')) as { targets: unknown[] };
-    const located = (await invoke('org-scan', { action: 'list' }, 'paths')) as { targets: unknown[] };
-    const member = (await invoke(
-      'target-scan',
-      { target: { account: MEMBER, region: REGION } },
-      'organization',
-    )) as { status: string; findings: Record<string, number> };
-    const summary = await invoke('org-scan', { action: 'summarize', results: [member], failed: [] });
+    type Listed = { key: string; unscannedKey: string; resultsPrefix: string; targets: number };
+    const list = async (variant: Variant) => {
+      const listed = (await invoke(
+        'org-scan',
+        { action: 'list', execution: `perm-${variant}` },
+        variant,
+      )) as Listed;
+      const lines = (stack.emulator.s3.read(SCAN_BUCKET, listed.key) ?? '').trim().split('\n');
+      return {
+        listed,
+        items: lines.filter((line) => line !== '').map((line) => JSON.parse(line) as unknown),
+      };
+    };
+    const listed = await list('organization');
+    const walked = await list('units');
+    const located = await list('paths');
+    const member = (await invoke('target-scan', { account: MEMBER, regions: [REGION] }, 'organization')) as {
+      account: string;
+      results: { status: string; findings: Record<string, number> }[];
+    };
+    // What the Map's ResultWriter writes of that child: its entry, and the manifest naming the file.
+    const folder = `${listed.listed.resultsPrefix}/run-1`;
+    const write = (Key: string, value: unknown) =>
+      scanBucket().send(new PutObjectCommand({ Bucket: SCAN_BUCKET, Key, Body: JSON.stringify(value) }));
+    await write(`${folder}/SUCCEEDED_0.json`, [
+      {
+        Input: JSON.stringify({ account: MEMBER, regions: [REGION] }),
+        Output: JSON.stringify(member),
+        Status: 'SUCCEEDED',
+      },
+    ]);
+    await write(`${folder}/manifest.json`, {
+      DestinationBucket: SCAN_BUCKET,
+      MapRunArn: 'arn:aws:states:us-east-1:123456789012:mapRun:org-scan/ScanTargets:run-1',
+      ResultFiles: { FAILED: [], PENDING: [], SUCCEEDED: [{ Key: `${folder}/SUCCEEDED_0.json`, Size: 1 }] },
+    });
+    const summary = await invoke('org-scan', {
+      action: 'summarize',
+      unscannedKey: listed.listed.unscannedKey,
+      manifest: { Bucket: SCAN_BUCKET, Key: `${folder}/manifest.json` },
+    });
     // The run's lease: claimed, found held by another run, given back.
     const claim = (execution: string) =>
       invoke('org-scan', { action: 'claim', execution, timeoutSeconds: 10800 });
@@ -232,22 +274,23 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     const overlapping = await claim('scan-2');
     const released = await invoke('org-scan', { action: 'release', execution: 'scan-1' });
     // Both accounts excluded since: their exported findings archived, each in its own account.
-    const narrowed = (await invoke('org-scan', { action: 'list' }, 'dropped')) as { targets: unknown[] };
+    const narrowed = await list('dropped');
     const both = [
-      { account: MEMBER, region: REGION },
-      { account: '123456789012', region: REGION },
+      { account: MEMBER, regions: [REGION] },
+      { account: '123456789012', regions: [REGION] },
     ];
-    expect(listed.targets).toEqual(both);
-    expect(walked.targets).toEqual(both);
-    expect(located.targets).toEqual(both.map((target) => ({ ...target, ouPath: [ROOT_ID] })));
-    expect(member).toMatchObject({ status: 'complete', findings: { violation: 1 } });
+    expect(listed.items).toEqual(both);
+    expect(listed.listed.targets).toBe(2);
+    expect(walked.items).toEqual(both);
+    expect(located.items).toEqual(both.map((item) => ({ ...item, ouPath: [ROOT_ID] })));
+    expect(member.results).toMatchObject([{ status: 'complete', findings: { violation: 1 } }]);
     expect(summary).toMatchObject({ targets: 1, complete: 1, failed: 0 });
     expect([claimed, overlapping, released]).toEqual([
       { claimed: true, execution: 'scan-1' },
       expect.objectContaining({ claimed: false, execution: 'scan-2', running: 'scan-1' }),
       { released: true },
     ]);
-    expect(narrowed.targets).toEqual([]);
+    expect(narrowed.items).toEqual([]);
     for (const account of [MEMBER, '123456789012']) {
       const held = [...stack.emulator.securityHub.findings(account, REGION).values()];
       expect(held.length, account).toBeGreaterThan(0);

@@ -414,6 +414,53 @@ rules:
     ).not.toContain(lambdaLogicalId('target-scan'));
   });
 
+  it("keeps the Map's targets and results in a private, encrypted, TLS-only scan bucket that expires them, named to its users by reference", () => {
+    // Prepare
+    const bucket = resources.ScanBucket as Resource;
+    const policy = JSON.stringify(resources.ScanBucketPolicy?.Properties);
+    const runs = { 'Fn::Sub': '${ScanBucket.Arn}/runs/*' };
+    const machineRole = resources.OrgScanStateMachineRole as Resource;
+    const s3Statements = (role: Resource) =>
+      roleStatements(role).filter((statement) =>
+        actionsOf(statement).some((action) => action.startsWith('s3:')),
+      );
+
+    // Assess
+    expect(bucket.Type).toBe('AWS::S3::Bucket');
+    expect(bucket.Properties).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      LifecycleConfiguration: { Rules: [expect.objectContaining({ Status: 'Enabled', Prefix: 'runs/' })] },
+    });
+    expect(bucket.Properties.BucketName).toBeUndefined();
+    expect(policy).toContain('"aws:SecureTransport":"false"');
+    expect(policy).toContain('"Effect":"Deny"');
+    const environment = resources[lambdaLogicalId('org-scan')]?.Properties.Environment as
+      | { Variables: Record<string, unknown> }
+      | undefined;
+    expect(environment?.Variables.SCAN_BUCKET).toEqual({ Ref: 'ScanBucket' });
+    expect(s3Statements(functionRole('org-scan'))).toEqual([
+      { Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject'], Resource: [runs] },
+    ]);
+    expect(s3Statements(machineRole)).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+        Resource: [runs],
+      },
+    ]);
+    for (const name of FUNCTIONS.filter((other) => other !== 'org-scan'))
+      expect(s3Statements(functionRole(name)), name).toEqual([]);
+  });
+
   it('lets only the scans and the reactions assume a role, and only the member role', () => {
     const assuming = FUNCTIONS.filter((name) =>
       roleStatements(functionRole(name)).some((statement) => actionsOf(statement).includes('sts:AssumeRole')),

@@ -276,6 +276,30 @@ describe('Function: runLocalStateMachine (Distributed Map)', () => {
     expect(run.children.counts.STANDARD).toMatchObject({ executions: 3, failed: 1 });
   });
 
+  it("takes the ResultWriter's Bucket and Prefix at reference paths of the state's input (Bucket.$, Prefix.$)", async () => {
+    // Prepare: the organisation scan names the bucket and a per-execution prefix in the listing's answer.
+    const asl = definition();
+    asl.States.ScanTargets.ResultWriter = {
+      Resource: 'arn:aws:states:::s3:putObject',
+      Parameters: { 'Bucket.$': '$.bucket', 'Prefix.$': '$.prefix' } as never,
+    };
+
+    // Act
+    const run = await runLocalStateMachine(
+      asl as never,
+      { bucket: BUCKET, run: 'hourly', prefix: 'runs/exec-7/results' },
+      { tasks: { scan: scanner().scan }, s3 },
+    );
+
+    // Assess
+    const { ResultWriterDetails } = (
+      run.output as { results: { ResultWriterDetails: { Bucket: string; Key: string } } }
+    ).results;
+    expect(ResultWriterDetails.Bucket).toBe(BUCKET);
+    expect(ResultWriterDetails.Key).toMatch(/^runs\/exec-7\/results\/[0-9a-f-]{36}\/manifest\.json$/);
+    expect(readJson(ResultWriterDetails.Key).ResultFiles.SUCCEEDED).toHaveLength(1);
+  });
+
   it('refuses a Distributed Map with an ItemReader but no S3 client, before any call', async () => {
     const before = emulator.faults.log.length;
     await expect(

@@ -122,9 +122,9 @@ describe('Fault scenarios: the organisation scan settles with every change made 
   }, 120_000);
 
   it('BatchImportFindings failing mid-run: the targets it failed are imported by a later run, every finding held', async () => {
-    // Prepare: once the first two targets are done, every attempt of the third's import fails;
-    // the targets after it wait their turn, so no other import takes one of those faults (with 3
-    // targets racing for them, whether any one failed all its attempts was chance).
+    // Prepare: once the first two accounts are done, every attempt of the third's imports fails
+    // (its two regions, 5 attempts each: 10 faults, none left over, as each region takes at most
+    // 5); the accounts after it wait their turn, so no other import takes one of those faults.
     let scanned = 0;
     const firstTwo: Promise<unknown>[] = [];
     let queue: Promise<unknown> = Promise.resolve();
@@ -144,7 +144,7 @@ describe('Fault scenarios: the organisation scan settles with every change made 
               action: 'BatchImportFindings',
               code: 'InternalException',
               status: 500,
-              times: DEFAULT_MAX_ATTEMPTS,
+              times: 2 * DEFAULT_MAX_ATTEMPTS,
             });
           return task(event);
         });

@@ -5,8 +5,7 @@
 import validateAsl from 'asl-validator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ORG_SCAN_ASL, runOrgScan } from '../../../infra/local/org-scan-workflow.js';
-import { type ExecutionFailedError, loadDefinition } from '../../../infra/local/step-functions.js';
-import { EXECUTION_QUOTAS } from '../../../shared/domain/execution-history.js';
+import { loadDefinition } from '../../../infra/local/step-functions.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
 
@@ -30,7 +29,7 @@ afterEach(async () => {
 });
 
 describe('State machine: infra/org-scan.asl.yaml', () => {
-  it('is valid ASL, with a Distributed Map bounded by the policy and tolerant of failed items', () => {
+  it('is valid ASL, with a Distributed Map over the listed object, bounded by the policy, tolerant of failed items, its results in S3', () => {
     // Act
     const definition = loadDefinition(ORG_SCAN_ASL) as unknown as {
       States: Record<string, Record<string, unknown>>;
@@ -44,6 +43,15 @@ describe('State machine: infra/org-scan.asl.yaml', () => {
       Type: 'Map',
       MaxConcurrencyPath: '$.concurrency',
       ToleratedFailurePercentage: 100,
+      ItemReader: {
+        Resource: 'arn:aws:states:::s3:getObject',
+        ReaderConfig: { InputType: 'JSONL' },
+        Parameters: { 'Bucket.$': '$.bucket', 'Key.$': '$.key' },
+      },
+      ResultWriter: {
+        Resource: 'arn:aws:states:::s3:putObject',
+        Parameters: { 'Bucket.$': '$.bucket', 'Prefix.$': '$.resultsPrefix' },
+      },
       ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } },
     });
   });
@@ -74,7 +82,7 @@ describe('State machine: infra/org-scan.asl.yaml', () => {
       skippedAccounts: [],
     });
     expect([...run.runs.keys()]).toEqual(['123456789012/us-east-1']);
-    // Each target is a child execution of its own: its states are not in the parent's history.
+    // Each account is a child execution of its own: its states are not in the parent's history.
     expect(run.execution.states).toEqual([
       'ClaimRun',
       'RunClaimed',
@@ -83,7 +91,7 @@ describe('State machine: infra/org-scan.asl.yaml', () => {
       'Summarize',
       'ReleaseRun',
     ]);
-    expect(run.execution.children.states).toEqual(['ScanTarget']);
+    expect(run.execution.children.states).toEqual(['ScanAccount']);
     expect(run.execution.children.counts.STANDARD).toEqual({ executions: 1, failed: 0, transitions: 1 });
   });
 
@@ -108,10 +116,10 @@ describe('State machine: infra/org-scan.asl.yaml', () => {
     expect(run.summary.failures).toEqual([
       expect.stringMatching(/^123456789012\/us-east-1: .*the state table refused the write/),
     ]);
-    expect(run.execution.children.states).toContain('TargetFailed');
+    expect(run.execution.children.states).toContain('AccountFailed');
   });
 
-  it('fails with States.DataLimitExceeded once the Map of target results passes 256 KiB (where the scan breaks today)', async () => {
+  it('completes past where the Map of target results used to pass 256 KiB, every state small: targets and results go through S3', async () => {
     // Prepare: one real target result of the sandbox (a violation and a compliant group), as every target's.
     stack.emulator.model.putGroup(groupState('orders'));
     stack.emulator.model.putGroup(groupState('carts', { durability: 'sync', effectiveDurability: 'sync' }));
@@ -122,59 +130,56 @@ describe('State machine: infra/org-scan.asl.yaml', () => {
       home: HOME,
     });
     const result = sample.runs.get('123456789012/us-east-1')?.result;
-    const targetsOf = (count: number) =>
-      Array.from({ length: count }, (_, index) => ({
-        account: String(200_000_000_000 + index),
-        region: REGION,
-      }));
-    // The Map's output: ListTargets' answer with every item's result at $.results (ResultPath).
-    const mapOutputBytes = (count: number) => {
-      const targets = targetsOf(count);
-      const results = targets.map((target) => ({ ...result, target }));
-      return Buffer.byteLength(
-        JSON.stringify({ targets, failed: [], skipped: [], concurrency: 8, results }),
-        'utf8',
-      );
-    };
-    let breaking = 1;
-    while (mapOutputBytes(breaking) <= EXECUTION_QUOTAS.payloadBytes) breaking += 1;
-    const scanOf = (count: number) =>
-      runOrgScan({
-        endpoint: stack.emulator.endpoint,
-        dynamo: stack.dynamo.endpoint,
-        policy: parsePolicy(
-          `version: 1
+    // 80 accounts x 17 regions: 1 360 targets, past the 1 260 of one region at which the Map's
+    // output of every result passed 256 KiB when results went through the execution state.
+    const accounts = Array.from({ length: 80 }, (_, index) => String(200_000_000_000 + index));
+    const regions = [
+      ...['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-west-2', 'eu-west-3'],
+      ...['eu-central-1', 'eu-north-1', 'ap-south-1', 'ap-southeast-1', 'ap-southeast-2'],
+      ...['ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ca-central-1', 'sa-east-1'],
+    ];
+    const policy = parsePolicy(
+      `version: 1
 settings:
-  targets: { accounts: [${targetsOf(count)
-    .map((target) => `'${target.account}'`)
-    .join(', ')}], regions: [${REGION}], concurrency: 8 }
+  targets: { accounts: [${accounts.map((account) => `'${account}'`).join(', ')}], regions: [${regions.join(', ')}], concurrency: 8 }
 rules:
   - name: prod-durability
     match: { resourceTypes: [replication-group], tags: { env: prod } }
     durability: { minimum: sync }
 `,
-          'policy.yaml',
-        ),
-        home: HOME,
-        // Each item answers what the sandbox's real target run answered, for its own target.
-        wrap: { 'target-scan': () => async (event) => ({ ...result, ...(event as object) }) as never },
-      });
-
-    // Act
-    const below = await scanOf(breaking - 1);
-    const failure = await scanOf(breaking).then(
-      () => undefined,
-      (error: unknown) => error as ExecutionFailedError,
+      'policy.yaml',
     );
+    const items: unknown[] = [];
+
+    // Act: each child answers what the sandbox's real target run answered, for each of its regions.
+    const run = await runOrgScan({
+      endpoint: stack.emulator.endpoint,
+      dynamo: stack.dynamo.endpoint,
+      policy,
+      home: HOME,
+      wrap: {
+        'target-scan': () => async (event) => {
+          items.push(event);
+          const { account, regions: itemRegions } = event as unknown as {
+            account: string;
+            regions: string[];
+          };
+          return {
+            account,
+            results: itemRegions.map((region) => ({ ...result, target: { account, region } })),
+          } as never;
+        },
+      },
+    });
 
     // Assess
     expect(result).toMatchObject({ status: 'complete' });
-    expect(below.summary.targets).toBe(breaking - 1);
-    expect(failure?.error).toBe('States.DataLimitExceeded');
-    expect(failure?.causeText).toContain('the output of state ScanTargets');
-    expect(failure?.states).not.toContain('Summarize');
-    // Today's numbers (the next issue moves the results to S3): about 1 260 targets of one region.
-    expect(breaking).toBeGreaterThan(900);
-    expect(breaking).toBeLessThan(1500);
+    expect(run.summary).toMatchObject({ targets: 80 * 17, complete: 80 * 17, failed: 0 });
+    expect(items).toHaveLength(80);
+    expect(items[0]).toEqual({ account: accounts[0], regions: [...regions].sort() });
+    expect(run.execution.children.counts.STANDARD).toMatchObject({ executions: 80, failed: 0 });
+    // The parent's largest state: keys and counts, nothing per target (the quota is 262 144 bytes).
+    expect(run.execution.largestPayload).toBeLessThan(2048);
+    console.info(`largest parent state over 80 x 17 targets: ${run.execution.largestPayload} bytes`);
   });
 });

@@ -1,16 +1,40 @@
 import { DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertPublisher, EventPublisher } from '../../../shared/aws/notify.js';
 import { StateStore } from '../../../shared/aws/state-store.js';
 import { MemberCredentials } from '../../../shared/aws/targets.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
-import { scanTarget, type TargetScanDeps } from '../../../shared/jobs/target-scan.js';
+import { scanAccount, scanTarget, type TargetScanDeps } from '../../../shared/jobs/target-scan.js';
 import { createLogger } from '../../../shared/runtime/logger.js';
 
 const sts = mockClient(STSClient);
 const elasticache = mockClient(ElastiCacheClient);
+const dynamo = mockClient(DynamoDBDocumentClient);
+const tagging = mockClient(ResourceGroupsTaggingAPIClient);
+/** Every region an account may have: one child scans them all. */
+const REGIONS = [
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ap-south-1',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ca-central-1',
+  'eu-central-1',
+  'eu-north-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'sa-east-1',
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+];
 const logger = createLogger('test');
 logger.setLogLevel('SILENT');
 const TARGET = { account: '111111111111', region: 'eu-west-1' };
@@ -48,6 +72,8 @@ const failure = (name: string, message: string) => Object.assign(new Error(messa
 afterEach(() => {
   sts.reset();
   elasticache.reset();
+  dynamo.reset();
+  tagging.reset();
 });
 
 describe('Function: scanTarget', () => {
@@ -118,5 +144,73 @@ describe('Function: scanTarget', () => {
       observed: 'InvalidClientTokenId',
     });
     expect(result.error?.reason).toContain('region eu-west-1 is not enabled in account 111111111111');
+  });
+});
+
+describe('Function: scanAccount', () => {
+  it('assumes the member role once for 17 regions, and scans each region with it', async () => {
+    // Prepare: an empty fleet in every region.
+    sts.on(AssumeRoleCommand).resolves({
+      Credentials: {
+        AccessKeyId: 'ASIAMEMBER',
+        SecretAccessKey: 'secret',
+        SessionToken: 'token',
+        Expiration: new Date(Date.now() + 3_600_000),
+      },
+    });
+    elasticache.onAnyCommand().resolves({});
+    dynamo.onAnyCommand().resolves({ Items: [] });
+    tagging.onAnyCommand().resolves({});
+
+    // Act
+    const outcomes = await scanAccount(
+      deps(),
+      { policy: POLICY, dryRun: true },
+      {
+        account: TARGET.account,
+        regions: REGIONS,
+      },
+    );
+
+    // Assess
+    expect(outcomes.map(({ result }) => result.target)).toEqual(
+      REGIONS.map((region) => ({ account: TARGET.account, region })),
+    );
+    expect(outcomes.map(({ result }) => result.error?.reason ?? result.status)).toEqual(
+      REGIONS.map(() => 'complete'),
+    );
+    expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
+    expect(elasticache).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, REGIONS.length);
+  });
+
+  it('gives every region of an account whose role is denied its own failed result, after one AssumeRole', async () => {
+    // Prepare
+    sts.on(AssumeRoleCommand).rejects(failure('AccessDenied', 'not authorized to perform sts:AssumeRole'));
+
+    // Act
+    const outcomes = await scanAccount(
+      deps(),
+      { policy: POLICY, dryRun: true },
+      {
+        account: TARGET.account,
+        regions: REGIONS,
+      },
+    );
+
+    // Assess
+    expect(outcomes).toHaveLength(REGIONS.length);
+    outcomes.forEach(({ result, findings }, index) => {
+      const target = { account: TARGET.account, region: REGIONS[index] };
+      expect(result).toMatchObject({ target, status: 'failed', findings: { error: 1 } });
+      expect(result.error).toMatchObject({
+        resourceId: `${TARGET.account}/${REGIONS[index]}`,
+        observed: 'AccessDenied',
+      });
+      expect(result.error?.reason).toContain(`the role ${ROLE} cannot be assumed`);
+      expect(result.error?.reason).not.toContain('very-secret-id-0123456789abcdef');
+      expect(findings).toEqual([result.error]);
+    });
+    expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
+    expect(elasticache).not.toHaveReceivedCommand(DescribeReplicationGroupsCommand);
   });
 });

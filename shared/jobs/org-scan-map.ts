@@ -1,0 +1,207 @@
+/**
+ * The organisation scan's Distributed Map through S3 (infra/org-scan.asl.yaml): the listing
+ * writes the targets, one JSON line per account, which the Map reads with `ItemReader`; the Map
+ * writes every child's result with `ResultWriter`; the summary reads them back from the
+ * ResultWriter manifest. Only keys and counts pass through the execution state, whatever the
+ * organisation's size (a state holds at most 256 KiB).
+ */
+import * as z from 'zod';
+import type { ScanObjects } from '../aws/scan-objects.js';
+import { accountItems, itemTargets } from '../domain/targets.js';
+import { GuardrailsError, InputValidationError } from '../runtime/errors.js';
+import { type OrgScanSummary, summarizeScan, type TargetList } from './org-scan.js';
+
+/** An object of the scan bucket that does not hold what the scan wrote there. */
+export class ScanObjectError extends GuardrailsError {
+  constructor(message: string) {
+    super(message, { retryable: false });
+    this.name = 'ScanObjectError';
+  }
+}
+
+/** Where a run's objects are: `runs/<execution name>/…`, expired by the bucket's lifecycle rule. */
+export const RUNS_PREFIX = 'runs/';
+
+/**
+ * A Step Functions execution name (1 to 80 characters, none of white space, brackets, wildcards,
+ * `"#%\^|~`$&,;:/` or control characters: StartExecution's `name`), which names the run's folder.
+ */
+export const executionNameSchema = z
+  .string()
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses.
+  .regex(/^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/, {
+    error: 'expected a Step Functions execution name (1 to 80 characters, no white space, / or :)',
+  });
+
+/** What the listing hands the Map: the bucket and keys, and counts. Small whatever the organisation. */
+export interface ListedRun {
+  bucket: string;
+  /** The targets, one JSON line per account (`{ account, regions, ouPath? }`): the Map's ItemReader. */
+  key: string;
+  /** Where the Map's ResultWriter writes its manifest and result files. */
+  resultsPrefix: string;
+  /** The failed results and skipped accounts of the listing (`{ failed, skipped }`). */
+  unscannedKey: string;
+  accounts: number;
+  targets: number;
+  failed: number;
+  skipped: number;
+  concurrency: number;
+}
+
+/**
+ * Write the targets of `list` for the execution `execution`: one line per account, then the
+ * failures and skipped accounts; answer the keys and counts.
+ *
+ * @example
+ * const listed = await writeTargetList(objects, 'scan-2026-12-07T10-00', list);
+ */
+export async function writeTargetList(
+  objects: ScanObjects,
+  execution: string,
+  list: TargetList,
+): Promise<ListedRun> {
+  const folder = `${RUNS_PREFIX}${executionNameSchema.parse(execution)}`;
+  const items = accountItems(list.targets);
+  const listed: ListedRun = {
+    bucket: objects.bucket,
+    key: `${folder}/targets.jsonl`,
+    resultsPrefix: `${folder}/results`,
+    unscannedKey: `${folder}/unscanned.json`,
+    accounts: items.length,
+    targets: list.targets.length,
+    failed: list.failed.length,
+    skipped: list.skipped.length,
+    concurrency: list.concurrency,
+  };
+  await objects.putLines(listed.key, items);
+  await objects.putJson(listed.unscannedKey, { failed: list.failed, skipped: list.skipped });
+  return listed;
+}
+
+/**
+ * The ResultWriter manifest (`manifest.json` under the prefix), as the Step Functions guide
+ * gives it ("ResultWriter (Map)"): `{ "DestinationBucket", "MapRunArn", "ResultFiles": { "FAILED":
+ * [], "PENDING": [], "SUCCEEDED": [{ "Key": "<prefix>/<map run id>/SUCCEEDED_0.json", "Size": 1494 }] } }`.
+ */
+const fileListSchema = z.array(z.looseObject({ Key: z.string().min(1) })).default([]);
+const manifestSchema = z.looseObject({
+  DestinationBucket: z.string().min(1),
+  ResultFiles: z.looseObject({
+    SUCCEEDED: fileListSchema,
+    FAILED: fileListSchema,
+    PENDING: fileListSchema,
+  }),
+});
+
+/**
+ * One child execution in a result file (a JSON array of them): its `Input` and, when it
+ * succeeded, its `Output`, both as JSON text; `Error` and `Cause` when it failed.
+ */
+const childSchema = z.looseObject({
+  Input: z.string().optional(),
+  Output: z.string().optional(),
+  Status: z.string().optional(),
+  Error: z.string().optional(),
+  Cause: z.string().optional(),
+});
+type Child = z.infer<typeof childSchema>;
+
+/** A child's answer: the target-scan function's `{ account, results }`, or AccountFailed's. */
+const accountAnswerSchema = z.union([
+  z.object({ account: z.string(), results: z.array(z.unknown()) }),
+  z.object({
+    account: z.string(),
+    regions: z.array(z.string()).min(1),
+    status: z.literal('failed'),
+    cause: z.string().optional(),
+  }),
+]);
+const itemSchema = z.looseObject({ account: z.string(), regions: z.array(z.string()).min(1) });
+
+const parseJson = (text: string | undefined): unknown => {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+};
+
+/** A failed result for every region of `item`, with the cause Step Functions gave (`cause`). */
+const failedRegions = (item: z.infer<typeof itemSchema>, cause: string) =>
+  itemTargets(item).map((target) => ({ target, status: 'failed', findings: { error: 1 }, cause }));
+
+/**
+ * The results of one child: its regions' results; or a failed result per region when it ended
+ * failed (the function's failure after its retries, caught; or the child execution itself failed,
+ * timed out or was aborted, read from its input). A child whose input is not an account is one
+ * unknown item, which the summary counts as failed.
+ */
+function childResults(child: Child): unknown[] {
+  const answer = accountAnswerSchema.safeParse(parseJson(child.Output));
+  if (answer.success)
+    return 'results' in answer.data
+      ? answer.data.results
+      : failedRegions(answer.data, answer.data.cause ?? 'the account run failed');
+  const item = itemSchema.safeParse(parseJson(child.Input));
+  if (!item.success) return [child];
+  const error =
+    child.Error === undefined
+      ? `the child execution ended ${child.Status ?? 'without a result'}`
+      : child.Error;
+  return failedRegions(item.data, child.Cause === undefined ? error : `${error}: ${child.Cause}`);
+}
+
+const unscannedSchema = z.object({
+  failed: z.array(z.unknown()),
+  skipped: z.array(z.object({ account: z.string(), state: z.string() })),
+});
+
+/** The object at `key` of `bucket`, parsed by `schema`; one that is not names its key and the fields. */
+async function readObject<Schema extends z.ZodType>(
+  objects: ScanObjects,
+  schema: Schema,
+  bucket: string,
+  key: string,
+): Promise<z.infer<Schema>> {
+  const parsed = schema.safeParse(await objects.getJson(key, bucket));
+  if (!parsed.success)
+    throw new ScanObjectError(
+      `s3://${bucket}/${key} is not what the scan wrote: ${z.prettifyError(parsed.error)}`,
+    );
+  return parsed.data;
+}
+
+/** Where the Map's ResultWriter put its manifest (the Map state's `ResultWriterDetails`). */
+export interface ResultWriterDetails {
+  Bucket: string;
+  Key: string;
+}
+
+/**
+ * The summary of a run: every child's results read from the ResultWriter files the manifest
+ * lists (one file at a time; a file of 1 000 accounts × 17 regions is a few MB), with the
+ * listing's failed results and skipped accounts; the same {@link summarizeScan} as ever.
+ *
+ * @example
+ * const summary = await summarizeMapRun(objects, { unscannedKey, manifest: { Bucket, Key } });
+ */
+export async function summarizeMapRun(
+  objects: ScanObjects,
+  input: { unscannedKey: string; manifest: ResultWriterDetails },
+): Promise<OrgScanSummary> {
+  if (input.manifest.Bucket !== objects.bucket)
+    throw new InputValidationError(
+      `manifest.Bucket: ${input.manifest.Bucket} is not this deployment's scan bucket (${objects.bucket})`,
+    );
+  const unscanned = await readObject(objects, unscannedSchema, objects.bucket, input.unscannedKey);
+  const manifest = await readObject(objects, manifestSchema, input.manifest.Bucket, input.manifest.Key);
+  const { SUCCEEDED, FAILED, PENDING } = manifest.ResultFiles;
+  const results: unknown[] = [];
+  for (const file of [...SUCCEEDED, ...FAILED, ...PENDING]) {
+    const children = await readObject(objects, z.array(childSchema), manifest.DestinationBucket, file.Key);
+    for (const child of children) results.push(...childResults(child));
+  }
+  return summarizeScan([...results, ...unscanned.failed], unscanned.skipped);
+}

@@ -1,0 +1,260 @@
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ScanObjects } from '../../../shared/aws/scan-objects.js';
+import { crossTargets } from '../../../shared/domain/targets.js';
+import { summarizeScan, type TargetList } from '../../../shared/jobs/org-scan.js';
+import { summarizeMapRun, writeTargetList } from '../../../shared/jobs/org-scan-map.js';
+import { failedTarget } from '../../../shared/jobs/target-scan.js';
+
+const s3 = mockClient(S3Client);
+const BUCKET = 'guardrails-prod-scanbucket-1a2b3c';
+const REGIONS = [
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ap-south-1',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ca-central-1',
+  'eu-central-1',
+  'eu-north-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'sa-east-1',
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+];
+const accountsOf = (count: number) =>
+  Array.from({ length: count }, (_, index) => String(100_000_000_000 + index));
+const objects = () => new ScanObjects(BUCKET, { region: 'us-east-1', maxAttempts: 1 });
+
+/** A listing of `count` accounts x 17 regions, one account that failed and one skipped. */
+function listOf(count: number): TargetList {
+  const unlisted = { account: '999999999999', region: '*' };
+  return {
+    targets: crossTargets(accountsOf(count), REGIONS),
+    failed: [
+      failedTarget(unlisted, {
+        resourceType: 'target',
+        resourceId: '999999999999/*',
+        arn: 'arn:aws:elasticache:*:999999999999:*',
+        rule: '*',
+        check: 'target',
+        status: 'error',
+        expected: 'reachable',
+        observed: 'AccessDenied',
+        reason: 'the role cannot be assumed',
+        action: null,
+      }),
+    ],
+    skipped: [{ account: '888888888888', state: 'SUSPENDED' }],
+    concurrency: 10,
+  };
+}
+
+/** The bodies written, by key. */
+function written(): Map<string, string> {
+  return new Map(
+    s3
+      .commandCalls(PutObjectCommand)
+      .map((call) => [String(call.args[0].input.Key), String(call.args[0].input.Body)]),
+  );
+}
+
+/** Answer GetObject from `held` (key → JSON value). */
+function holding(held: Record<string, unknown>) {
+  s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+    if (!(input.Key in held))
+      throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' });
+    const text = JSON.stringify(held[input.Key]);
+    return { Body: { transformToString: async () => text } };
+  });
+}
+
+afterEach(() => {
+  s3.reset();
+});
+
+describe('Function: writeTargetList', () => {
+  it('writes one JSON line per account with its regions, and answers keys and counts only', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).resolves({});
+
+    // Act
+    const listed = await writeTargetList(objects(), 'scan-2026-12-07', listOf(3));
+
+    // Assess
+    expect(listed).toEqual({
+      bucket: BUCKET,
+      key: 'runs/scan-2026-12-07/targets.jsonl',
+      resultsPrefix: 'runs/scan-2026-12-07/results',
+      unscannedKey: 'runs/scan-2026-12-07/unscanned.json',
+      accounts: 3,
+      targets: 51,
+      failed: 1,
+      skipped: 1,
+      concurrency: 10,
+    });
+    const lines = (written().get(listed.key) ?? '').split('\n');
+    expect(lines.at(-1)).toBe('');
+    expect(lines.slice(0, -1).map((line) => JSON.parse(line))).toEqual(
+      accountsOf(3).map((account) => ({ account, regions: REGIONS })),
+    );
+    expect(JSON.parse(written().get(listed.unscannedKey) ?? '{}')).toEqual({
+      failed: listOf(3).failed,
+      skipped: listOf(3).skipped,
+    });
+  });
+
+  it('answers the same few hundred bytes for 1 000 accounts x 17 regions as for 3', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).resolves({});
+
+    // Act
+    const small = await writeTargetList(objects(), 'scan-1', listOf(3));
+    const large = await writeTargetList(objects(), 'scan-1', listOf(1000));
+
+    // Assess
+    expect(large).toMatchObject({ accounts: 1000, targets: 17_000 });
+    expect(JSON.stringify(large).length).toBeLessThan(400);
+    expect(JSON.stringify(large).length - JSON.stringify(small).length).toBeLessThan(10);
+    expect((written().get(large.key) ?? '').split('\n')).toHaveLength(1001);
+  });
+
+  it('refuses an execution name S3 keys cannot carry, before any call', async () => {
+    // Act / Assess
+    await expect(writeTargetList(objects(), 'runs/../other', listOf(1))).rejects.toThrow(
+      'expected a Step Functions execution name',
+    );
+    expect(s3.calls()).toHaveLength(0);
+  });
+});
+
+describe('Function: summarizeMapRun', () => {
+  const manifestKey = 'runs/scan-1/results/run-id/manifest.json';
+  const complete = (account: string, region: string) => ({
+    target: { account, region },
+    status: 'complete',
+    findings: { compliant: 2, violation: 1 },
+    actions: {},
+    alerts: 0,
+  });
+  const entry = (status: string, item: object, extra: object) => ({
+    ExecutionArn: 'arn:aws:states:us-east-1:123456789012:execution:org-scan/ScanTargets:x',
+    Input: JSON.stringify(item),
+    InputDetails: { Included: true },
+    Name: 'x',
+    Status: status,
+    ...extra,
+  });
+
+  it("adds up the children's results from the manifest's files as summarizeScan adds up the same results", async () => {
+    // Prepare: two accounts scanned, one whose function failed (AccountFailed), one whose child failed outright.
+    const [first, second, third, fourth] = accountsOf(4) as [string, string, string, string];
+    const regions = ['eu-west-1', 'us-east-1'];
+    const results = [...regions.map((region) => complete(first, region)), complete(second, 'eu-west-1')];
+    const cause = '{"errorMessage":"the state table refused the write"}';
+    const list = listOf(1);
+    holding({
+      'runs/scan-1/unscanned.json': { failed: list.failed, skipped: list.skipped },
+      [manifestKey]: {
+        DestinationBucket: BUCKET,
+        MapRunArn: 'arn:aws:states:us-east-1:123456789012:mapRun:org-scan/ScanTargets:run-id',
+        ResultFiles: {
+          FAILED: [{ Key: 'runs/scan-1/results/run-id/FAILED_0.json', Size: 1 }],
+          PENDING: [],
+          SUCCEEDED: [{ Key: 'runs/scan-1/results/run-id/SUCCEEDED_0.json', Size: 1 }],
+        },
+      },
+      'runs/scan-1/results/run-id/SUCCEEDED_0.json': [
+        entry(
+          'SUCCEEDED',
+          { account: first, regions },
+          { Output: JSON.stringify({ account: first, results: results.slice(0, 2) }) },
+        ),
+        entry(
+          'SUCCEEDED',
+          { account: second, regions: ['eu-west-1'] },
+          { Output: JSON.stringify({ account: second, results: results.slice(2) }) },
+        ),
+        entry(
+          'SUCCEEDED',
+          { account: third, regions },
+          {
+            Output: JSON.stringify({ account: third, regions, status: 'failed', cause }),
+          },
+        ),
+      ],
+      'runs/scan-1/results/run-id/FAILED_0.json': [
+        entry(
+          'FAILED',
+          { account: fourth, regions: ['eu-west-1'] },
+          { Error: 'States.Timeout', Cause: 'the child timed out' },
+        ),
+      ],
+    });
+
+    // Act
+    const summary = await summarizeMapRun(objects(), {
+      unscannedKey: 'runs/scan-1/unscanned.json',
+      manifest: { Bucket: BUCKET, Key: manifestKey },
+    });
+
+    // Assess
+    const failedRegion = (account: string, region: string, why: string) => ({
+      target: { account, region },
+      status: 'failed',
+      findings: { error: 1 },
+      cause: why,
+    });
+    expect(summary).toEqual(
+      summarizeScan(
+        [
+          ...results,
+          ...regions.map((region) => failedRegion(third, region, cause)),
+          failedRegion(fourth, 'eu-west-1', 'States.Timeout: the child timed out'),
+          ...list.failed,
+        ],
+        list.skipped,
+      ),
+    );
+    expect(summary).toMatchObject({ targets: 7, complete: 3, failed: 4, skipped: 1 });
+    expect(summary.failures).toContain(`${third}/us-east-1: the state table refused the write`);
+    expect(summary.failures).toContain(`${fourth}/eu-west-1: States.Timeout: the child timed out`);
+  });
+
+  it("refuses a manifest outside the deployment's scan bucket, before any call", async () => {
+    // Act / Assess
+    await expect(
+      summarizeMapRun(objects(), {
+        unscannedKey: 'runs/scan-1/unscanned.json',
+        manifest: { Bucket: 'someone-elses-bucket', Key: manifestKey },
+      }),
+    ).rejects.toThrow(
+      `manifest.Bucket: someone-elses-bucket is not this deployment's scan bucket (${BUCKET})`,
+    );
+    expect(s3.calls()).toHaveLength(0);
+  });
+
+  it('names the object and field of a manifest that is not what the Map wrote', async () => {
+    // Prepare
+    holding({
+      'runs/scan-1/unscanned.json': { failed: [], skipped: [] },
+      [manifestKey]: { MapRunArn: 'arn' },
+    });
+
+    // Act / Assess
+    await expect(
+      summarizeMapRun(objects(), {
+        unscannedKey: 'runs/scan-1/unscanned.json',
+        manifest: { Bucket: BUCKET, Key: manifestKey },
+      }),
+    ).rejects.toThrow(
+      new RegExp(`s3://${BUCKET}/${manifestKey} is not what the scan wrote: .*DestinationBucket`, 's'),
+    );
+  });
+});
