@@ -44,6 +44,7 @@ const VARIABLES: Record<string, string> = {
   'self:provider.region': 'eu-west-1',
   'param:scanRate': 'rate(1 hour)',
   'param:memberRoleName': 'elasticache-guardrails-member',
+  'param:scanConcurrency': '10',
 };
 
 /** Every EventBridge rule of a function that alerts (its role may publish to the topic), with its pattern resolved. */

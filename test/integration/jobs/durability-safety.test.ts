@@ -239,7 +239,9 @@ describe('Durability enforcement: engine versions', () => {
     expect(failing.findings[0]?.reason).toContain(
       'the engine version could not be read: DescribeCacheClusters failed',
     );
-  });
+    // Two scans of 250 groups against a fresh table (every finding written once, each resource's
+    // previous-layout findings looked up once): ~25 s alone on 2 cores, more beside other files.
+  }, 120_000);
 });
 
 describe('Durability enforcement: the engine version of one group', () => {
