@@ -115,7 +115,13 @@ async function abort(context: RunnerContext, commands: CommandContext, group: st
   // The lock is marked aborting before StopExecution and released once the execution has
   // stopped: a step still running sends nothing, and nobody takes the group meanwhile.
   const stop = { execution: lock.holder, error: UPGRADE_ERRORS.rejected, cause: `${cause} (by ${by})` };
-  await stopUnderLock(context.store, commands.runners.runner(context), group, stop, new Date().toISOString());
+  const stopped = await stopUnderLock(
+    context.store,
+    commands.runners.runner(context),
+    group,
+    stop,
+    new Date().toISOString(),
+  );
   // A stopped execution runs no failure step: give back what else it held, only if it still holds it.
   const arn = lock.details.arn;
   if (typeof arn === 'string')
@@ -124,7 +130,8 @@ async function abort(context: RunnerContext, commands: CommandContext, group: st
     field: 'execution',
     is: lock.holder,
   });
-  return `stopped ${lock.holder}: ${STOP_NOTE}`;
+  if (stopped) return `stopped ${lock.holder}: ${STOP_NOTE}`;
+  return `${lock.holder} was not running (it never started, or had ended already): nothing was stopped; the lock, lease and approval it held are released`;
 }
 
 /** `upgrade start`, with `--local` only where the entry point offers a local runner. */

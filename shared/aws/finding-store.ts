@@ -312,6 +312,15 @@ export class FindingStore {
     return this.#get(findingKey(finding));
   }
 
+  /** The finding's pending events, oldest first (none when it is not stored), read consistently. */
+  async pending(finding: FindingRef): Promise<PendingEvent[]> {
+    const key = findingKey(finding);
+    const answer = await awsCall('DynamoDB GetItem', () =>
+      this.#documents.send(new GetCommand({ TableName: this.#table, Key: key, ConsistentRead: true })),
+    );
+    return answer.Item === undefined ? [] : pendingOf(answer.Item, key.pk, key.sk);
+  }
+
   /**
    * Claim a pending event for this run until `until`: true when no other run holds an unexpired
    * claim on it and it is still pending, so of the runs that read one pending event, one sends it.

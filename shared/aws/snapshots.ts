@@ -3,6 +3,7 @@ import {
   DeleteSnapshotCommand,
   DescribeSnapshotsCommand,
   type ElastiCacheClient,
+  ListTagsForResourceCommand,
   paginateDescribeSnapshots,
   type Snapshot,
 } from '@aws-sdk/client-elasticache';
@@ -10,6 +11,7 @@ import {
   paginateGetResources,
   type ResourceGroupsTaggingAPIClient,
 } from '@aws-sdk/client-resource-groups-tagging-api';
+import { InputValidationError } from '../runtime/errors.js';
 import { AwsCallError, awsCall } from './errors.js';
 import { mutate } from './mutation.js';
 
@@ -90,11 +92,15 @@ export async function createSnapshot(
   return started === undefined ? (found as SnapshotRecord) : toRecord(started);
 }
 
-/** The current state of one snapshot, or undefined when it does not exist. */
+/**
+ * The current state of one snapshot, or undefined when it does not exist. An empty name is
+ * refused before any call: DescribeSnapshots reads an empty SnapshotName as no filter at all.
+ */
 export async function describeSnapshot(
   client: ElastiCacheClient,
   snapshotName: string,
 ): Promise<SnapshotRecord | undefined> {
+  if (snapshotName === '') throw new InputValidationError('describeSnapshot: snapshotName is empty');
   try {
     const answer = await client.send(new DescribeSnapshotsCommand({ SnapshotName: snapshotName }));
     const snapshot = answer.Snapshots?.[0];
@@ -103,6 +109,45 @@ export async function describeSnapshot(
     if (error instanceof Error && error.name === 'SnapshotNotFoundFault') return undefined;
     throw new AwsCallError('DescribeSnapshots', error);
   }
+}
+
+/**
+ * The newest snapshot of `replicationGroupId` tagged as ours that started at or after
+ * `since` (one still `creating` without a start time counts), or undefined: what a change in
+ * flight took when its record lost the snapshot's name. One ListTagsForResource per candidate,
+ * newest first; candidates are the few snapshots taken since.
+ */
+export async function findOurSnapshotSince(
+  client: ElastiCacheClient,
+  replicationGroupId: string,
+  since: Date,
+): Promise<SnapshotRecord | undefined> {
+  const candidates: { record: SnapshotRecord; arn: string }[] = [];
+  await awsCall('DescribeSnapshots', async () => {
+    const pages = paginateDescribeSnapshots(
+      { client, pageSize: 50 },
+      { ReplicationGroupId: replicationGroupId, MaxRecords: 50 },
+    );
+    for await (const page of pages)
+      for (const snapshot of page.Snapshots ?? []) {
+        const record = toRecord(snapshot);
+        const started =
+          record.createdAt === undefined
+            ? record.status === 'creating'
+            : Date.parse(record.createdAt) >= since.getTime();
+        if (started && snapshot.ARN !== undefined) candidates.push({ record, arn: snapshot.ARN });
+      }
+  });
+  const newestFirst = candidates.sort((a, b) =>
+    (b.record.createdAt ?? '\uffff').localeCompare(a.record.createdAt ?? '\uffff'),
+  );
+  for (const { record, arn } of newestFirst) {
+    const tags = await awsCall('ListTagsForResource', () =>
+      client.send(new ListTagsForResourceCommand({ ResourceName: arn })),
+    );
+    if (tags.TagList?.some((tag) => tag.Key === SNAPSHOT_TAGS.managed && tag.Value === 'true')) return record;
+  }
+  return undefined;
 }
 
 /** Every snapshot tagged as ours, with its details, read in bulk (tags from the tagging API). */

@@ -312,6 +312,26 @@ export type TargetHistory = z.infer<typeof targetHistorySchema>;
 /** The one record of {@link RECORD_KINDS}.targetHistory. */
 export const TARGET_HISTORY_KEY = 'last';
 
+/**
+ * The findings whose outbox a run left pending (EventBridge did not take an event, or it was not
+ * marked), keyed by {@link outboxOwedKey}: a later run publishes them even when it no longer
+ * evaluates their resource (deleted meanwhile). Under the findings' partition pattern, so what
+ * writes findings keeps it. `token` is this entry's, so a run clears only the entry it read.
+ */
+export const OUTBOX_OWED = kind(
+  `${FINDING_PARTITION_PREFIX}outbox#owed`,
+  z.object({
+    finding: z.object({
+      arn: z.string(),
+      rule: z.string(),
+      check: z.enum(Object.keys(CHECKS) as [CheckKey, ...CheckKey[]]),
+    }),
+    token: z.string(),
+  }),
+);
+export const outboxOwedKey = (finding: Pick<Finding, 'arn' | 'rule' | 'check'>) =>
+  `${finding.arn}#${finding.rule}#${finding.check}`;
+
 /** Every kind of record the app keeps (and, per target, {@link securityHubImportKind}). */
 export const RECORD_KINDS = {
   encryptionBaseline: kind('baseline#storage-encryption', baselineSchema),

@@ -17,7 +17,7 @@ import type {
 } from '../domain/workflow/runner.js';
 import { InputValidationError } from '../runtime/errors.js';
 import { type AwsClientOptions, createClient } from './clients.js';
-import { awsCall } from './errors.js';
+import { AwsCallError, awsCall } from './errors.js';
 
 /**
  * The CLI's runner for the deployed app, for either workflow (migration, upgrade): executions
@@ -108,13 +108,22 @@ export class StepFunctionsRunner implements WorkflowRunner {
     );
   }
 
-  /** Whether the named execution of this state machine is still RUNNING. */
+  /**
+   * Whether the named execution of this state machine is still RUNNING. One that does not exist
+   * (ExecutionDoesNotExist: never started, as an upgrade a migration handed its lock to before
+   * StartExecution went through) is not running.
+   */
   async running(execution: string): Promise<boolean> {
     const executionArn = this.#executionArn(execution);
-    const answer = await awsCall('DescribeExecution', () =>
-      this.#client.send(new DescribeExecutionCommand({ executionArn })),
-    );
-    return answer.status === 'RUNNING';
+    try {
+      const answer = await awsCall('DescribeExecution', () =>
+        this.#client.send(new DescribeExecutionCommand({ executionArn })),
+      );
+      return answer.status === 'RUNNING';
+    } catch (error) {
+      if (error instanceof AwsCallError && error.fault === 'ExecutionDoesNotExist') return false;
+      throw error;
+    }
   }
 
   /** An execution's ARN is its state machine's, `execution` for `stateMachine`, then its name. */

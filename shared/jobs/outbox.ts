@@ -6,16 +6,21 @@
  * of the runs that read one pending event (concurrent reactions to one group) one sends it.
  * Delivery is at least once (a run that dies between sending and marking leaves a claim that
  * expires, and the event is sent again); consumers drop repeats by `detail.eventId`.
+ * A finding left with pending events is listed as owed ({@link OUTBOX_OWED}): every later run
+ * publishes the owed ones too, so the events of a resource deleted meanwhile (no longer
+ * evaluated, so never recorded again) still go out, and the entry is cleared once they have.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { FindingOutbox } from '../aws/finding-store.js';
 import type { EventPublisher, PendingEvent } from '../aws/notify.js';
+import { OUTBOX_OWED, outboxOwedKey } from '../aws/state-keys.js';
 import type { StateStore } from '../aws/state-store.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
 
 export interface OutboxDeps {
   events: Pick<EventPublisher, 'deliver'>;
-  store: Pick<StateStore, 'findings'>;
+  store: Pick<StateStore, 'findings' | 'listRecords' | 'putRecord' | 'deleteRecord'>;
   logger: Logger;
 }
 
@@ -39,9 +44,11 @@ export interface OutboxReport {
  */
 export async function publishOutbox(
   deps: OutboxDeps,
-  outboxes: readonly FindingOutbox[],
+  recorded: readonly FindingOutbox[],
   now: Date,
 ): Promise<OutboxReport> {
+  const owed = await owedOutboxes(deps, recorded);
+  const outboxes = [...recorded, ...owed.outboxes];
   const ownerOf = new Map<string, FindingOutbox>();
   const events: PendingEvent[] = [];
   for (const outbox of outboxes) {
@@ -80,15 +87,54 @@ export async function publishOutbox(
   const unmarked = await mapConcurrent([...sent], 16, async ([owner, ids]) => {
     try {
       await deps.store.findings.markPublished(owner.finding, ids);
-      return 0;
+      return [];
     } catch (error) {
       // Still pending: sent again by the next run (at least once).
       deps.logger.warn('published events not marked', { arn: owner.finding.arn, error: String(error) });
-      return ids.length;
+      return ids;
     }
   });
-  return {
-    published: delivered.length,
-    pending: failed.length + unmarked.reduce((sum, count) => sum + count, 0),
-  };
+  const stillPending = new Set(unmarked.flat());
+  const done = new Set(delivered.map((event) => event.id).filter((id) => !stillPending.has(id)));
+  await settleOwed(deps, outboxes, owed.tokens, done);
+  return { published: delivered.length, pending: failed.length + stillPending.size };
+}
+
+/** The owed findings this run did not record, with their pending events, and the token of every owed entry read. */
+async function owedOutboxes(deps: OutboxDeps, recorded: readonly FindingOutbox[]) {
+  const entries = await deps.store.listRecords(OUTBOX_OWED);
+  const tokens = new Map(entries.map((entry) => [outboxOwedKey(entry.finding), entry.token]));
+  const known = new Set(recorded.map((outbox) => outboxOwedKey(outbox.finding)));
+  const unrecorded = entries.filter((entry) => !known.has(outboxOwedKey(entry.finding)));
+  const outboxes = await mapConcurrent(unrecorded, 16, async ({ finding }) => ({
+    finding,
+    pending: await deps.store.findings.pending(finding),
+    added: [],
+  }));
+  return { outboxes, tokens };
+}
+
+/**
+ * List as owed each finding with events still pending after this run (not taken, not marked, or
+ * claimed by another run), and clear the entry read of each owed finding left with none: only
+ * that entry, so one a concurrent run just wrote stays.
+ */
+async function settleOwed(
+  deps: OutboxDeps,
+  outboxes: readonly FindingOutbox[],
+  tokens: ReadonlyMap<string, string>,
+  done: ReadonlySet<string>,
+): Promise<void> {
+  await mapConcurrent(outboxes, 16, async ({ finding, pending }) => {
+    const key = outboxOwedKey(finding);
+    const left = pending.some((event) => !done.has(event.id));
+    const token = tokens.get(key);
+    if (left && token === undefined)
+      await deps.store.putRecord(OUTBOX_OWED, key, {
+        finding: { arn: finding.arn, rule: finding.rule, check: finding.check },
+        token: randomUUID(),
+      });
+    else if (!left && token !== undefined)
+      await deps.store.deleteRecord(OUTBOX_OWED, key, { field: 'token', is: token });
+  });
 }

@@ -107,8 +107,9 @@ export type RemediationStep =
   /** The group shows the target: the lease is released and success announced. */
   | { kind: 'succeeded' };
 
-/** The pre-change snapshot as read: undefined when it does not exist. */
+/** The pre-change snapshot as read: undefined when it does not exist (or, for a lease without its name, none was found). */
 export interface SnapshotState {
+  name?: string;
   status: string;
   durability?: string;
 }
@@ -149,7 +150,14 @@ export function nextRemediationStep(
         reason: `the change to ${details.target} failed: ${details.fault}`,
       };
     case 'snapshotting': {
-      const name = details.snapshotName ?? '';
+      // A lease an older version left without the snapshot's name, and no snapshot of ours of
+      // the group started since: nothing was sent, and nothing holds the next run back.
+      if (!details.snapshotName && snapshot === undefined)
+        return {
+          kind: 'not-sent',
+          reason: `the change to ${details.target} recorded no snapshot name and no snapshot of ours of ${group.id} started since ${lease.acquiredAt}: nothing was changed; a later run starts it again`,
+        };
+      const name = details.snapshotName || (snapshot?.name ?? '');
       if (snapshot === undefined || snapshot.status === 'failed') {
         const fault = `pre-change snapshot ${name} ${snapshot === undefined ? 'is missing' : 'failed'}`;
         return {

@@ -6,7 +6,12 @@ import { setDurability } from '../../aws/elasticache.js';
 import { AwsCallError } from '../../aws/errors.js';
 import type { FindingOutbox } from '../../aws/finding-store.js';
 import { DETAIL_TYPES, type DetailType, eventId, type PendingEvent } from '../../aws/notify.js';
-import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
+import {
+  createSnapshot,
+  describeSnapshot,
+  findOurSnapshotSince,
+  type SnapshotRecord,
+} from '../../aws/snapshots.js';
 import { durabilityLeaseKey, findingKey, type StoredFinding } from '../../aws/state-keys.js';
 import type { Lease } from '../../aws/state-store.js';
 import { nameTaken } from '../../aws/upgrade-starter.js';
@@ -244,10 +249,9 @@ export class EnforcementRun {
   async continue(finding: Finding, resource: Resource, lease: Lease<RemediationDetails>): Promise<Finding> {
     const { details } = lease;
     const store = this.#deps.store;
-    const snapshot =
-      details.phase === 'snapshotting'
-        ? await describeSnapshot(this.#deps.clients.elasticache, details.snapshotName ?? '')
-        : undefined;
+    const snapshot = details.phase === 'snapshotting' ? await this.#preChangeSnapshot(lease) : undefined;
+    // A snapshot found for a lease that had lost its name: the lease records it from now on.
+    const found = !details.snapshotName && snapshot !== undefined ? { snapshotName: snapshot.name } : {};
     const step = nextRemediationStep(lease, resource, snapshot, this.now);
     const busy = () => note(finding, REMEDIATION_ACTIONS.inProgress, 'another run is making this change');
     switch (step.kind) {
@@ -268,13 +272,13 @@ export class EnforcementRun {
         return note(finding, REMEDIATION_ACTIONS.failed, step.fault);
       }
       case 'wait-for-snapshot':
-        await store.updateLease(lease.key, { phase: 'snapshotting' }, {}, step.holdUntil);
+        await store.updateLease(lease.key, { phase: 'snapshotting' }, found, step.holdUntil);
         return note(finding, REMEDIATION_ACTIONS.waitingForSnapshot, step.reason);
       case 'modify':
       case 'resend': {
         // Claim this send: of the runs that read the same lease, one moves it on and sends.
         const next = { ...this.#sending((details.sends ?? (step.kind === 'modify' ? 0 : 1)) + 1) };
-        const extra = step.kind === 'modify' ? { snapshotDurability: step.snapshotDurability } : {};
+        const extra = step.kind === 'modify' ? { snapshotDurability: step.snapshotDurability, ...found } : {};
         const claimed = await store.updateLease(
           lease.key,
           { phase: details.phase, sends: details.sends },
@@ -303,6 +307,20 @@ export class EnforcementRun {
         });
         return finding;
     }
+  }
+
+  /**
+   * The pre-change snapshot of a `snapshotting` lease: the one it names, or, for a lease an older
+   * version left without the name, the group's newest snapshot of ours started since the lease
+   * was taken. An empty name is never sent (DescribeSnapshots would read it as no filter).
+   */
+  #preChangeSnapshot({
+    details,
+    acquiredAt,
+  }: Lease<RemediationDetails>): Promise<SnapshotRecord | undefined> {
+    const { elasticache } = this.#deps.clients;
+    if (details.snapshotName) return describeSnapshot(elasticache, details.snapshotName);
+    return findOurSnapshotSince(elasticache, details.replicationGroupId, new Date(acquiredAt));
   }
 
   /**

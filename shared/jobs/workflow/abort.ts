@@ -36,6 +36,8 @@ export class AbortIncompleteError extends GuardrailsError {
  * Throws {@link AbortIncompleteError} when the execution no longer holds the lock, or still runs
  * after `wait`; when that or `settle` fails, the lock stays `aborting`: run the abort again.
  * A lock taken before locks carried a token and a state is marked and released the same way.
+ * Returns whether StopExecution was sent: not for an execution that had ended or never started
+ * (a lock handed over to an execution whose start never went through).
  *
  * @example
  * await stopUnderLock(store, runner, 'orders', { execution, error: UPGRADE_ERRORS.rejected, cause }, at);
@@ -48,19 +50,20 @@ export async function stopUnderLock(
   at: string,
   wait: AbortWait = ABORT_WAIT,
   settle: () => Promise<void> = async () => {},
-): Promise<void> {
+): Promise<boolean> {
   const { execution } = request;
   if (!(await markAborting(store, groupId, execution, at)))
     throw new AbortIncompleteError(
       `${execution} no longer holds the lock of ${groupId}: nothing was stopped`,
     );
   // A second abort of the same execution finds it stopped already.
-  if (await runner.running(execution)) await runner.stop(request);
+  const stopped = await runner.running(execution);
+  if (stopped) await runner.stop(request);
   for (let look = 0; look < wait.looks; look += 1) {
     if (!(await runner.running(execution))) {
       await settle();
       await releaseLock(store, groupId, execution);
-      return;
+      return stopped;
     }
     await wait.pause();
   }

@@ -131,6 +131,33 @@ describe('Outbox: events stored with their findings', () => {
   }, 300_000);
 });
 
+describe('Outbox: events of a resource deleted before they went out', () => {
+  it('delivers the pending violation of a group deleted after a throttled run, once, in the next runs', async () => {
+    // Prepare: the violation is stored pending (PutEvents throttled), then the group is deleted.
+    stack.emulator.model.putGroup(groupState('gone'));
+    stack.emulator.model.putGroup(groupState('stays'));
+    const settings = { policy: policy('report'), dryRun: false };
+    throttlePutEvents(1);
+    const throttled = await scanDurability(stack.durabilityDeps(), settings);
+    throttlePutEvents(0);
+    stack.emulator.model.groups.delete('gone');
+    stack.emulator.model.changed('groups');
+
+    // Act
+    const next = await scanDurability(stack.durabilityDeps(), settings);
+    const again = await scanDurability(stack.durabilityDeps(), settings);
+
+    // Assess: the deleted group's events went out once; nothing is left pending.
+    expect(throttled.outbox).toEqual({ published: 0, pending: 4 });
+    expect(next.findings.map((finding) => finding.resourceId)).toEqual(['stays']);
+    expect(next.outbox).toEqual({ published: 4, pending: 0 });
+    expect(again.outbox).toEqual({ published: 0, pending: 0 });
+    const violations = delivered().filter((event) => event.detailType === DETAIL_TYPES.policyViolation);
+    expect(violations.map((event) => event.resourceId).sort()).toEqual(['gone', 'stays']);
+    expect([...deliveriesById().values()]).toEqual([1, 1, 1, 1]);
+  });
+});
+
 describe('Alert path: one message per event id', () => {
   const alert = (eventId: string) => ({
     eventId,

@@ -172,6 +172,34 @@ describe('guardrails upgrade, against Step Functions', () => {
     expect(deleted).toContainEqual({ pk: 'approval#upgrade', sk: 'orders' });
   });
 
+  it('aborts an upgrade a migration handed the lock to whose execution never started: nothing stopped, the lock released', async () => {
+    // Prepare: the migration's durability step passed the lock on; StartExecution never went through.
+    const handedOver = {
+      ...lockItem.Item,
+      details: { ...lockItem.Item.details, handedOverBy: 'mig-orders-1' },
+    };
+    dynamo.on(GetCommand, { Key: { pk: 'lease', sk: 'migration#orders' } }).resolves({ Item: handedOver });
+    dynamo.on(GetCommand, { Key: { pk: 'approval#upgrade', sk: 'orders' } }).resolves({});
+    dynamo.on(UpdateCommand).resolves({});
+    const missing = 'Execution Does Not Exist: orders-20261125100000';
+    sfn
+      .on(DescribeExecutionCommand)
+      .rejects(Object.assign(new Error(missing), { name: 'ExecutionDoesNotExist', $fault: 'client' }));
+
+    // Act
+    const { code, out } = await cli(['upgrade', 'abort', 'orders', '--reason', 'wrong window']);
+
+    // Assess
+    expect(code).toBe(EXIT.compliant);
+    expect(out).toContain('orders-20261125100000 was not running (it never started');
+    expect(sfn.commandCalls(StopExecutionCommand)).toHaveLength(0);
+    const deletes = dynamo.commandCalls(DeleteCommand).map((call) => call.args[0].input);
+    expect(deletes[0]).toMatchObject({
+      Key: { pk: 'lease', sk: 'migration#orders' },
+      ExpressionAttributeValues: { ':holder': 'orders-20261125100000' },
+    });
+  });
+
   it('refuses to abort an execution of the migration that holds the group', async () => {
     dynamo.on(GetCommand).resolves({ Item: { ...lockItem.Item, details: {} } });
 

@@ -77,6 +77,29 @@ describe('Function: nextRemediationStep', () => {
       });
     });
 
+    it('ends a change whose lease lost the snapshot name, and no snapshot of ours was found, as not sent: no hold', () => {
+      // Act
+      const step = nextRemediationStep(lease({ phase: 'snapshotting' }), group(), undefined, NOW);
+
+      // Assess
+      expect(step).toMatchObject({
+        kind: 'not-sent',
+        reason: expect.stringContaining('recorded no snapshot name'),
+      });
+    });
+
+    it('waits on the snapshot found for a lease that lost its name, naming it', () => {
+      // Act
+      const found = { name: 'guardrails-orders-2', status: 'creating' };
+      const step = nextRemediationStep(lease({ phase: 'snapshotting' }), group(), found, NOW);
+
+      // Assess
+      expect(step).toMatchObject({
+        kind: 'wait-for-snapshot',
+        reason: 'snapshot guardrails-orders-2 is creating',
+      });
+    });
+
     it('extends a change that waits for maintenance by the maintenance window', () => {
       // Act
       const step = nextRemediationStep(

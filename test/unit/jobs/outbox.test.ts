@@ -30,10 +30,17 @@ const NOW = new Date('2026-11-25T11:00:00.000Z');
 function markingStore(heldElsewhere: readonly string[] = []) {
   const marked: string[] = [];
   const claims = new Set<string>();
+  const owed = new Map<string, object>();
   return {
     marked,
     claims,
+    owed,
     store: {
+      listRecords: async () => [...owed.values()],
+      putRecord: async (_kind: unknown, key: string, value: object) => {
+        owed.set(key, value);
+      },
+      deleteRecord: async (_kind: unknown, key: string) => owed.delete(key),
       findings: {
         markPublished: async (_finding: FindingRef, ids: readonly string[]) => {
           marked.push(...ids);
@@ -62,7 +69,7 @@ describe('Function: publishOutbox', () => {
       );
       return { FailedEntryCount: entries.filter((entry) => 'ErrorCode' in entry).length, Entries: entries };
     });
-    const { marked, claims, store } = markingStore();
+    const { marked, claims, owed, store } = markingStore();
     const outboxes: FindingOutbox[] = [
       { finding: ref('a'), pending: [event('a1')], added: [] },
       { finding: ref('b'), pending: [event('b1')], added: [] },
@@ -79,6 +86,8 @@ describe('Function: publishOutbox', () => {
     expect(report).toEqual({ published: 1, pending: 1 });
     expect(marked).toEqual(['a1']);
     expect([...claims]).toEqual(['a1']);
+    // The finding left with a pending event is owed: later runs publish it even unevaluated.
+    expect([...owed.keys()]).toEqual([`${ref('b').arn}#prod#durability`]);
   });
 
   it('sends an event pending on two findings once, oldest first', async () => {
