@@ -1,23 +1,20 @@
 /**
  * The HTML report: one self-contained file (no network, no external script or font) with a
  * header saying what was scanned (accounts, regions, policy and its hash, time, version), the
- * counts per status, a chart of compliance by rule, and a findings table (violations first)
- * that sorts on a click of its header and filters by text and by status.
+ * counts per status, a summary per account, a chart of compliance by rule, and the findings
+ * grouped by account and region (html-groups.ts), violations first, in tables that sort on a
+ * click of a header and filter by text and by status.
  */
 import type { Summary } from '../shared/domain/evaluate.js';
-import { FINDING_STATUSES, type Finding, type FindingStatus } from '../shared/domain/finding.js';
-import { arnLocation } from '../shared/domain/security-findings.js';
-
-const COLORS: Record<FindingStatus, string> = {
-  compliant: '#2e7d32',
-  violation: '#c62828',
-  exempt: '#6d4c41',
-  unknown: '#f9a825',
-  error: '#6a1b9a',
-};
-
-/** Table order: what needs a person first. */
-const STATUS_ORDER: readonly FindingStatus[] = ['violation', 'error', 'unknown', 'exempt', 'compliant'];
+import { FINDING_STATUSES, type Finding } from '../shared/domain/finding.js';
+import {
+  accountGroups,
+  accountsTable,
+  COLORS,
+  escapeHtml,
+  groupByLocation,
+  STATUS_ORDER,
+} from './html-groups.js';
 
 /** Readable column titles, in table order. */
 export const HTML_COLUMNS = [
@@ -64,8 +61,6 @@ export function scopeOf(findings: readonly Pick<Finding, 'arn'>[]): ReportScope 
   }
   return { accounts: [...accounts].sort(), regions: [...regions].sort() };
 }
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 /** Horizontal stacked bars, one per rule, sized by count of findings per status. */
 function chart(summary: Summary): string {
@@ -122,15 +117,13 @@ function toggles(summary: Summary): string {
   ).join('');
 }
 
-/** A finding's row; `located` puts its account and region first. */
-function row(finding: Finding, located: boolean): string {
+/** A finding's row (its account and region are its group's). */
+function row(finding: Finding): string {
   const reason =
     finding.notes !== undefined && finding.notes.length > 0
       ? `${finding.reason} (${finding.notes.join('; ')})`
       : finding.reason;
-  const where = arnLocation(finding.arn);
   const cells = [
-    ...(located ? [escapeHtml(where.account), escapeHtml(where.region)] : []),
     `${escapeHtml(finding.resourceId)}<br><small>${escapeHtml(finding.resourceType)}</small>`,
     `${escapeHtml(finding.rule)}<br><small>${escapeHtml(finding.check)}</small>`,
     escapeHtml(finding.status),
@@ -139,31 +132,66 @@ function row(finding: Finding, located: boolean): string {
     escapeHtml(finding.action ?? ''),
     escapeHtml(reason),
   ];
-  const status = located ? 4 : 2;
-  return `<tr data-status="${finding.status}">${cells.map((cell, index) => `<td${index === status ? ' class="status"' : ''}>${cell}</td>`).join('')}</tr>`;
+  return `<tr data-status="${finding.status}">${cells.map((cell, index) => `<td${index === 2 ? ' class="status"' : ''}>${cell}</td>`).join('')}</tr>`;
 }
 
-const SORT_SCRIPT = `document.querySelectorAll('th').forEach((th, column) => th.addEventListener('click', () => {
-  const body = th.closest('table').tBodies[0];
+/** One group's findings table, violations first. */
+function findingsTable(findings: readonly Finding[]): string {
+  const rank = (finding: Finding) => STATUS_ORDER.indexOf(finding.status);
+  const rows = [...findings].sort((a, b) => rank(a) - rank(b)).map(row);
+  return `<table class="findings"><thead><tr>${HTML_COLUMNS.map((column) => `<th>${column}</th>`).join('')}</tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table>`;
+}
+
+// A click on a column's header sorts every group's table by that column.
+const SORT_SCRIPT = `const collator = new Intl.Collator(undefined, { numeric: true });
+const tables = [...document.querySelectorAll('table.findings')];
+document.querySelectorAll('table.findings th').forEach((th) => th.addEventListener('click', () => {
+  const column = th.cellIndex;
   const ascending = th.dataset.sort !== 'asc';
-  document.querySelectorAll('th').forEach((other) => delete other.dataset.sort);
-  th.dataset.sort = ascending ? 'asc' : 'desc';
-  [...body.rows].sort((a, b) => a.cells[column].textContent.localeCompare(b.cells[column].textContent, undefined, { numeric: true }) * (ascending ? 1 : -1)).forEach((row) => body.appendChild(row));
+  for (const table of tables) {
+    for (const other of table.tHead.rows[0].cells) {
+      if (other.cellIndex === column) other.dataset.sort = ascending ? 'asc' : 'desc';
+      else delete other.dataset.sort;
+    }
+    const body = table.tBodies[0];
+    body.append(...[...body.rows].sort((a, b) => collator.compare(a.cells[column].textContent, b.cells[column].textContent) * (ascending ? 1 : -1)));
+  }
+}));
+document.querySelectorAll('#accounts a').forEach((link) => link.addEventListener('click', () => {
+  const group = document.getElementById(link.hash.slice(1));
+  if (group) group.open = true;
 }));`;
 
 // The URL fragment (#filter=orders&hide=compliant,exempt) sets the filters on load, so a
-// filtered view can be linked to, and tested in a browser without clicks.
-const FILTER_SCRIPT = `const rows = [...document.querySelectorAll('#findings tbody tr')];
+// filtered view can be linked to, and tested in a browser without clicks. Each row's text (with
+// its account and region) is read once; a group with no row shown is hidden, a group with rows
+// that match the text filter opens, and each group's heading says how many of its rows show.
+const FILTER_SCRIPT = `const rows = [...document.querySelectorAll('table.findings tbody tr')];
+const groups = [...document.querySelectorAll('#groups details')];
+const owners = rows.map((row) => [row.closest('details.region'), row.closest('details.account')]);
+const texts = rows.map((row, index) => [owners[index][1].dataset.account, owners[index][0].dataset.region, row.textContent].join(' ').toLowerCase());
 const filter = document.getElementById('filter');
 const toggles = [...document.querySelectorAll('input[data-status]')];
 const shown = document.getElementById('shown');
 const apply = () => {
   const text = filter.value.trim().toLowerCase();
   const statuses = new Set(toggles.filter((toggle) => toggle.checked).map((toggle) => toggle.dataset.status));
+  const shownIn = new Map();
   let count = 0;
-  for (const row of rows) {
-    row.hidden = !statuses.has(row.dataset.status) || (text !== '' && !row.textContent.toLowerCase().includes(text));
-    if (!row.hidden) count += 1;
+  rows.forEach((row, index) => {
+    row.hidden = !statuses.has(row.dataset.status) || (text !== '' && !texts[index].includes(text));
+    if (row.hidden) return;
+    count += 1;
+    for (const group of owners[index]) shownIn.set(group, (shownIn.get(group) ?? 0) + 1);
+  });
+  for (const group of groups) {
+    const inGroup = shownIn.get(group) ?? 0;
+    const total = Number(group.dataset.total);
+    group.hidden = inGroup === 0;
+    group.querySelector(':scope > summary .shown').textContent = inGroup < total ? inGroup + ' of ' + total + ' shown' : '';
+    if (text !== '' && inGroup > 0) group.open = true;
   }
   shown.textContent = count + ' of ' + rows.length + ' findings shown';
 };
@@ -177,6 +205,21 @@ for (const toggle of toggles) {
 filter.addEventListener('input', apply);
 apply();`;
 
+const STYLE = `
+body{font:14px system-ui,sans-serif;margin:24px;color:#222}
+h1{font-size:20px;margin:0 0 8px}h2{font-size:16px}svg text{font-size:12px}
+.meta{display:flex;flex-wrap:wrap;gap:4px 24px;margin:0 0 8px}.meta div{display:flex;gap:6px}.meta dt{color:#666}.meta dd{margin:0}
+.key{margin-right:16px;white-space:nowrap}.key i{display:inline-block;width:12px;height:12px;margin:0 4px;vertical-align:middle}
+.filters{margin:8px 0}#filter{width:320px;margin-right:16px}#shown,.shown{color:#666}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f3f3f3}table.findings th{cursor:pointer;user-select:none}th[data-sort=asc]::after{content:" \\25B2"}th[data-sort=desc]::after{content:" \\25BC"}
+#accounts{width:auto}#accounts td.n{text-align:right}
+details{margin:4px 0}details.region{margin-left:20px;content-visibility:auto;contain-intrinsic-size:auto 120px}
+summary{cursor:pointer;padding:4px 0}.counts{margin-left:8px;color:#444}.failed{color:${COLORS.error};font-weight:600}
+small{color:#666}tr[data-status=violation] td.status{color:${COLORS.violation};font-weight:600}tr[data-status=compliant] td.status{color:${COLORS.compliant}}
+${STATUS_ORDER.map((status) => `[data-status=${status}].n{color:${COLORS[status]}}`).join('')}
+`;
+
 /**
  * Render a scan report as one HTML page.
  *
@@ -187,37 +230,22 @@ export function renderHtmlReport(
   report: { summary: Summary; findings: Finding[]; targets?: { line: string } },
   context: HtmlReportContext,
 ): string {
-  const rank = (finding: Finding) => STATUS_ORDER.indexOf(finding.status);
   const located = report.targets !== undefined;
-  const columns = [...(located ? ['Account', 'Region'] : []), ...HTML_COLUMNS];
-  const rows = [...report.findings]
-    .sort((a, b) => rank(a) - rank(b))
-    .map((finding) => row(finding, located))
-    .join('\n');
+  const groups = groupByLocation(report.findings);
   const { byStatus, total } = report.summary;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>elasticache-guardrails report</title>
-<style>
-body{font:14px system-ui,sans-serif;margin:24px;color:#222}
-h1{font-size:20px;margin:0 0 8px}h2{font-size:16px}svg text{font-size:12px}
-.meta{display:flex;flex-wrap:wrap;gap:4px 24px;margin:0 0 8px}.meta div{display:flex;gap:6px}.meta dt{color:#666}.meta dd{margin:0}
-.key{margin-right:16px;white-space:nowrap}.key i{display:inline-block;width:12px;height:12px;margin:0 4px;vertical-align:middle}
-.filters{margin:8px 0}#filter{width:240px;margin-right:16px}#shown{color:#666}
-table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
-th{cursor:pointer;background:#f3f3f3;user-select:none}th[data-sort=asc]::after{content:" \\25B2"}th[data-sort=desc]::after{content:" \\25BC"}
-small{color:#666}tr[data-status=violation] td.status{color:${COLORS.violation};font-weight:600}tr[data-status=compliant] td.status{color:${COLORS.compliant}}
-</style></head><body>
+<style>${STYLE}</style></head><body>
 <h1>ElastiCache guardrails: ${total} findings, ${byStatus.violation} violations</h1>
 ${header(report.findings, context)}${located ? `\n<p class="targets">${escapeHtml(report.targets?.line ?? '')}</p>` : ''}
 <p class="counts">${toggles(report.summary)}</p>
+<h2>${groups.length === 1 ? 'Account' : `${groups.length} accounts`}</h2>
+${accountsTable(groups)}
 <h2>Compliance by rule</h2>
 ${chart(report.summary)}
-<h2>Findings</h2>
-<p class="filters"><input id="filter" type="search" placeholder="Filter rows (resource, rule, reason…)" aria-label="Filter rows"><span id="shown"></span></p>
-<table id="findings"><thead><tr>${columns.map((column) => `<th>${column}</th>`).join('')}</tr></thead>
-<tbody>
-${rows}
-</tbody></table>
+<h2>Findings by account and region</h2>
+<p class="filters"><input id="filter" type="search" placeholder="Filter rows (account, region, resource, rule, reason…)" aria-label="Filter rows"><span id="shown"></span></p>
+${accountGroups(groups, findingsTable)}
 <script>${SORT_SCRIPT}
 ${FILTER_SCRIPT}</script>
 </body></html>

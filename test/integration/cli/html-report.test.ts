@@ -1,18 +1,14 @@
-import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../cli/main.js';
 import { captureIo } from '../../cli-io.js';
 import { expectEvery } from '../../expect-every.js';
 import { groupState, type Stack, startStack } from '../harness.js';
+import { CHROMIUM, chromium, rowsOf } from './chromium.js';
 
-const CHROMIUM = ['chromium', 'chromium-browser'].find(
-  (binary) => spawnSync(binary, ['--version'], { stdio: 'ignore' }).status === 0,
-);
 const POLICY = `version: 1
 rules:
   - name: prod-durability
@@ -38,39 +34,6 @@ function countColour(png: PNG, hex: string, area?: { top: number; bottom: number
     }
   }
   return count;
-}
-
-/** Headless Chromium, offline, on its own profile; its stdout. */
-async function chromium(dir: string, ...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(
-    CHROMIUM ?? 'chromium',
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--user-data-dir=${join(dir, 'profile')}`,
-      '--window-size=1000,900',
-      ...args,
-    ],
-    { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
-  );
-  return stdout;
-}
-
-/** Each findings row of a DOM dump: its status, whether hidden, its text. */
-function rowsOf(dom: string): { status: string; hidden: boolean; text: string }[] {
-  return [...dom.matchAll(/<tr data-status="(\w+)"([^>]*)>(.*?)<\/tr>/gs)].map(
-    ([, status, attributes, cells]) => ({
-      status: status ?? '',
-      hidden: /\bhidden\b/.test(attributes ?? ''),
-      text: (cells ?? '').replace(/<[^>]+>/g, ' '),
-    }),
-  );
 }
 
 describe.runIf(CHROMIUM !== undefined)('HTML report in headless Chromium', () => {

@@ -109,7 +109,9 @@ describe('Function: renderHtmlReport', () => {
     const html = render([finding('bad', 'violation')]);
 
     // Assess
-    const titles = [...html.matchAll(/<th>([^<]*)<\/th>/g)].map((match) => match[1]);
+    const findingsTable = html.slice(html.indexOf('<table class="findings">'));
+    const head = findingsTable.slice(0, findingsTable.indexOf('</thead>'));
+    const titles = [...head.matchAll(/<th>([^<]*)<\/th>/g)].map((match) => match[1]);
     expect(titles).toEqual([...HTML_COLUMNS]);
     expect(titles).toContain('Action');
     expect(html).toContain('<td>modify-requested</td>');

@@ -253,7 +253,7 @@ describe('Command: scan over targets', () => {
     expect(lines.at(-1)).toBe('1 targets: 1 scanned');
   });
 
-  it('adds account and region columns to markdown and html too', async () => {
+  it('adds account and region columns to markdown, and groups html by them', async () => {
     const target = ['--accounts', '111111111111', '--regions', 'eu-west-1'];
 
     const markdown = await scan(...target, '--format', 'markdown');
@@ -263,9 +263,9 @@ describe('Command: scan over targets', () => {
     expect(markdown.out.split('\n')[2]).toMatch(
       /^\| 111111111111 \| eu-west-1 \| replication-group \| orders \|/,
     );
-    expect(html.out).toContain('<th>Account</th><th>Region</th><th>Resource</th>');
+    expect(html.out).toContain('<tr><th>Resource</th><th>Rule</th>');
     expect(html.out).toMatch(
-      /<tr data-status="compliant"><td>111111111111<\/td><td>eu-west-1<\/td><td>orders/,
+      /<details class="account" id="account-111111111111" data-account="111111111111"[^>]*>.*?<details class="region" data-region="eu-west-1"[^>]*>.*?<tr data-status="compliant"><td>orders/s,
     );
     expect(html.out).toContain('<td class="status">compliant</td>');
   });
