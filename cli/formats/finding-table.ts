@@ -26,7 +26,9 @@ const NAMING = ['resourceId', 'reason'];
  * @example
  * wrap('EffectiveDurability is async', 12); // ['EffectiveDur', 'ability is', 'async']
  */
-export function wrap(text: string, width: number): string[] {
+export function wrap(text: string, columns: number): string[] {
+  // A terminal that reports no width (0) still gets every character.
+  const width = Math.max(1, columns);
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/).filter((each) => each !== '')) {

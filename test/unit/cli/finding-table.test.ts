@@ -16,6 +16,7 @@ describe('Function: wrap', () => {
   it('breaks between words, and inside a word longer than a line', () => {
     expect(wrap('EffectiveDurability is async', 12)).toEqual(['EffectiveDur', 'ability is', 'async']);
     expect(wrap('a b c', 80)).toEqual(['a b c']);
+    expect(wrap('ab', 0)).toEqual(['a', 'b']);
   });
 });
 
@@ -25,6 +26,10 @@ describe('Function: findingTable', () => {
 
     expect(text.split('\n')[1]).toContain('replication-group');
     expect(text.split('\n')[1]).toContain(LONG_REASON);
+  });
+
+  it('still shows every reason in a terminal that reports almost no width', () => {
+    expect(findingTable(HEADER, ROWS, 3).replace(/\s+/g, '')).toContain(LONG_REASON.replaceAll(' ', ''));
   });
 
   it.each([60, 80, 120, 200])('fits %i columns and keeps the reason whole', (width) => {
