@@ -135,14 +135,15 @@ export function csvField(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-const GAP = 2;
+/** The spaces between two columns. */
+export const GAP = 2;
 const CELL_FLOOR = 4;
 
 /** How to fit a table in a terminal. */
 export interface FitTo {
   width: number;
-  /** The free-text column: it gives up room first. */
-  absorbing: number;
+  /** The free-text column, when there is one: it gives up room first. */
+  absorbing?: number;
   /** The columns that name a row (the resource id): cut last. */
   keep?: readonly number[];
 }
@@ -153,7 +154,7 @@ export interface FitTo {
  * text further, the columns that name the row, and the free text to nothing. A cut cell ends
  * with `…`.
  */
-function cutToWidth(rows: string[][], { width, absorbing, keep = [] }: FitTo): string[][] {
+export function cutToWidth(rows: string[][], { width, absorbing = -1, keep = [] }: FitTo): string[][] {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
   let excess = widths.reduce((sum, each) => sum + each, 0) + GAP * Math.max(0, widths.length - 1) - width;
   if (excess <= 0) return rows;

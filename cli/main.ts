@@ -128,6 +128,21 @@ export function defaultIo(): CliIo {
     stderr: (text) => process.stderr.write(text),
     isTTY: process.stdout.isTTY === true,
     progress: process.stderr.isTTY === true,
-    columns: process.stdout.columns,
+    columns: terminalColumns(process.env.COLUMNS, process.stdout.columns),
   };
+}
+
+/**
+ * The terminal's width: `COLUMNS` when it is a positive whole number (the shell's variable, set
+ * to try a width), else what the terminal says.
+ *
+ * @example
+ * terminalColumns('120', 80); // 120
+ */
+export function terminalColumns(
+  variable: string | undefined,
+  terminal: number | undefined,
+): number | undefined {
+  const given = Number(variable);
+  return variable !== undefined && Number.isInteger(given) && given > 0 ? given : terminal;
 }

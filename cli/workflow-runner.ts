@@ -5,17 +5,31 @@
  * (shared/aws/step-functions.ts); the sandbox's entry point adds ones that run a state machine
  * in process (`start --local`), so the shipped CLI never loads the sandbox.
  */
+
+import * as z from 'zod';
 import type { AwsClientOptions } from '../shared/aws/clients.js';
-import { RECORD_KINDS } from '../shared/aws/state-keys.js';
+import { RECORD_KINDS, type RecordKind } from '../shared/aws/state-keys.js';
 import type { StateStore } from '../shared/aws/state-store.js';
 import type { UpgradeInput } from '../shared/domain/durability/upgrade.js';
 import type { MigrationInput } from '../shared/domain/migration/index.js';
 import type { Policy } from '../shared/domain/policy/schema.js';
 import type { WorkflowExecution, WorkflowRunner, WorkflowStarter } from '../shared/domain/workflow/runner.js';
 
+/** What `abort` recorded of the execution it aborted on a group: `status` says it once the lock is gone. */
+const abortRecord = z.object({
+  execution: z.string(),
+  at: z.string(),
+  by: z.string(),
+  reason: z.string(),
+  left: z.string(),
+});
+export type AbortRecord = z.infer<typeof abortRecord>;
+const abortKind = (name: string): RecordKind<AbortRecord> => ({ name, schema: abortRecord });
+
 /**
  * Which state machine a command operates: its name in messages and commands, the variable
- * holding its ARN, where its approvals wait and where the sandbox leaves decisions for them.
+ * holding its ARN, where its approvals wait, where the sandbox leaves decisions for them and
+ * where `abort` says what it aborted.
  */
 export const WORKFLOWS = {
   migration: {
@@ -23,12 +37,16 @@ export const WORKFLOWS = {
     arnVariable: 'MIGRATION_STATE_MACHINE_ARN',
     approvalKind: RECORD_KINDS.migrationApproval,
     decisionKind: RECORD_KINDS.migrationDecision,
+    /** The last execution `migration abort` aborted, per group. */
+    abortKind: abortKind('abort#migration'),
   },
   upgrade: {
     name: 'upgrade',
     arnVariable: 'UPGRADE_STATE_MACHINE_ARN',
     approvalKind: RECORD_KINDS.upgradeApproval,
     decisionKind: RECORD_KINDS.upgradeDecision,
+    /** The last execution `upgrade abort` aborted, per group. */
+    abortKind: abortKind('abort#upgrade'),
   },
 } as const;
 export type Workflow = (typeof WORKFLOWS)[keyof typeof WORKFLOWS];

@@ -19,7 +19,8 @@ import { GROUP_ARGUMENT, parseGroupId, parseReason, parseStateMachineArn } from 
 import type { CommandContext } from './commands/context.js';
 import { EXIT, emitResult, type OutputFlags, withOutput } from './io.js';
 import { type AwsFlags, awsOptions, cliEnv, stateStoreOf, tableName, withAws, withTable } from './options.js';
-import type { RunnerContext, Workflow } from './workflow-runner.js';
+import { readableFields } from './readable.js';
+import type { AbortRecord, RunnerContext, Workflow } from './workflow-runner.js';
 
 /** Who decides: the operator's user name, as the decision records it. */
 export const operator = () => {
@@ -64,7 +65,11 @@ export function reportRun(
       out(`started ${result.executionArn}\n`);
       return EXIT.compliant;
     case 'succeeded':
-      out(`${JSON.stringify(redact(result.output), null, 2)}\n`);
+      out(
+        planned(result.output)
+          ? `planned (a dry run: nothing changed): ${readableFields(redact(result.output), ['status'])}\n`
+          : `${JSON.stringify(redact(result.output), null, 2)}\n`,
+      );
       return EXIT.compliant;
     case 'failed':
       out(`failed: ${result.error}: ${redactText(result.cause)}\n`);
@@ -168,16 +173,29 @@ export function addDecisions(
     );
 }
 
+/** What `abort` did: the execution it aborted, what it says, and what is left of the group. */
+export interface Aborted {
+  execution: string;
+  said: string;
+  left: string;
+}
+
 /**
  * Adds `abort` to the workflow's command: `abort(context, group, reason)` stops the group's
- * execution and says how; one row (group, result) for `--format` / `--output`.
+ * execution and says how; one row (group, result) for `--format` / `--output`. What was aborted
+ * and what is left is recorded, for `status` to say once the lock is gone.
  */
 export function addAbort(
   parent: CommandUnknownOpts,
   workflow: Workflow,
   verb: {
     description: string;
-    abort: (runner: RunnerContext, context: CommandContext, group: string, reason: string) => Promise<string>;
+    abort: (
+      runner: RunnerContext,
+      context: CommandContext,
+      group: string,
+      reason: string,
+    ) => Promise<Aborted>;
   },
   context: CommandContext,
 ): void {
@@ -192,20 +210,34 @@ export function addAbort(
     )
     .action(async (group, flags) => {
       const runner = runnerContext(workflow, flags, context.io.stdout);
-      const said = await verb.abort(runner, context, group, flags.reason);
+      const { execution, said, left } = await verb.abort(runner, context, group, flags.reason);
+      const record = { execution, at: new Date().toISOString(), by: operator(), reason: flags.reason, left };
+      await runner.store.putRecord(workflow.abortKind, group, record);
       const row = { replicationGroupId: group, result: said };
       await emitResult({ text: `${said}\n`, rows: [row], columns: Object.keys(row) }, flags, context.io);
       context.exit.code = EXIT.compliant;
     });
 }
 
-/** One row of how a start ended, for `--format` / `--output`. */
+/** The line `status` gives the last abort of a group: what was aborted, when, by whom, why, and what is left. */
+export const abortLine = (aborted: AbortRecord) =>
+  `${aborted.execution} aborted at ${aborted.at} by ${aborted.by} (${aborted.reason}); left: ${aborted.left}`;
+
+/** What a workflow's output says of a run that only planned (`dryRun`): it changed nothing. */
+const planned = (output: unknown) =>
+  typeof output === 'object' && output !== null && 'status' in output && output.status === 'dry-run';
+
+/**
+ * One row of how a start ended, for `--format` / `--output`: a dry run is `planned`, and
+ * `detail` gives the output's fields (not its JSON).
+ */
 export function startRow(group: string, name: string, result: ExecutionResult) {
+  const status = result.status === 'succeeded' && planned(result.output) ? 'planned' : result.status;
   const detail =
     result.status === 'started'
       ? (result.executionArn ?? '')
       : result.status === 'failed'
         ? `${result.error}: ${redactText(result.cause)}`
-        : JSON.stringify(redact(result.output));
-  return { replicationGroupId: group, execution: name, status: result.status, detail };
+        : readableFields(redact(result.output), ['status', 'replicationGroupId', 'execution']);
+  return { replicationGroupId: group, execution: name, status, detail };
 }

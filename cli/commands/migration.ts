@@ -24,8 +24,11 @@ import {
 } from '../arguments.js';
 import { EXIT, emitResult, type OutputFlags, withOutput } from '../io.js';
 import { DEFAULT_POLICY_PATH, withAws, withTable } from '../options.js';
+import { readableFields } from '../readable.js';
 import { type RunnerContext, WORKFLOWS } from '../workflow-runner.js';
 import {
+  type Aborted,
+  abortLine,
   addAbort,
   addDecisions,
   approvalOf,
@@ -127,7 +130,12 @@ const LEFT: Record<MigrationStop, string> = {
  * itself, Force=true only if it started the migration); otherwise the execution is stopped under
  * its lock, as `upgrade abort` does, and a migration it started is forced to stop.
  */
-async function abort(context: RunnerContext, commands: CommandContext, group: string, reason: string) {
+async function abort(
+  context: RunnerContext,
+  commands: CommandContext,
+  group: string,
+  reason: string,
+): Promise<Aborted> {
   const lock = await context.store.readLease(migrationLockKey(group));
   if (lock === undefined) throw new InputValidationError(`no migration of ${clip(group)} is running`);
   if (lock.details.kind === 'upgrade')
@@ -137,7 +145,11 @@ async function abort(context: RunnerContext, commands: CommandContext, group: st
   const by = operator();
   const decision = { approved: false, by, error: MIGRATION_ERRORS.aborted, reason } as const;
   if (await decide(context, commands, group, decision))
-    return `the execution waiting for approval on ${group} aborts now (CompleteMigration Force=true only if it started the migration)`;
+    return {
+      execution: lock.holder,
+      said: `the execution waiting for approval on ${group} aborts now (CompleteMigration Force=true only if it started the migration)`,
+      left: 'the source keeps serving; the pre-migration snapshot is kept (guardrails snapshot list)',
+    };
   const stop = {
     execution: lock.holder,
     error: MIGRATION_ERRORS.aborted,
@@ -148,8 +160,12 @@ async function abort(context: RunnerContext, commands: CommandContext, group: st
     elasticache: createElastiCacheClient(context.aws),
     runner: commands.runners.runner(context),
   };
-  const left = await stopMigration(deps, group, stop, new Date().toISOString());
-  return `stopped ${lock.holder}: ${LEFT[left]}; a step still running sends nothing more, and the lock was released once it had stopped`;
+  const left = LEFT[await stopMigration(deps, group, stop, new Date().toISOString())];
+  return {
+    execution: lock.holder,
+    said: `stopped ${lock.holder}: ${left}; a step still running sends nothing more, and the lock was released once it had stopped`,
+    left,
+  };
 }
 
 /** What the state table knows of a group's migration, and the runner with `--execution-arn`. */
@@ -159,9 +175,10 @@ async function status(
   group: string,
   executionArn?: string,
 ) {
-  const [lock, approval] = await Promise.all([
+  const [lock, approval, aborted] = await Promise.all([
     context.store.readLease(migrationLockKey(group)),
     approvalOf(context, group),
+    context.store.readRecord(context.workflow.abortKind, group),
   ]);
   const lockOf = (held: NonNullable<typeof lock>) => {
     const state = lockState(held.details);
@@ -178,6 +195,7 @@ async function status(
     waitingForApproval:
       approval === undefined ? false : { execution: approval.execution, since: approval.requestedAt },
   };
+  if (aborted !== undefined) found.lastAbort = abortLine(aborted);
   if (executionArn !== undefined)
     found.execution = await commands.runners.runner(context).describe(executionArn);
   return found;
@@ -247,12 +265,9 @@ export function addMigration(parent: CommandUnknownOpts, context: CommandContext
       const found = redact(
         await status(runnerContext(flags, context.io.stdout), context, group, flags.executionArn),
       ) as Record<string, unknown>;
-      // A row for --format: each part as its JSON (false when absent).
+      // A row for --format: each part as its fields (`no` when absent).
       const row = Object.fromEntries(
-        Object.entries(found).map(([key, value]) => [
-          key,
-          typeof value === 'string' ? value : JSON.stringify(value),
-        ]),
+        Object.entries(found).map(([key, value]) => [key, value === false ? 'no' : readableFields(value)]),
       );
       const text = `${JSON.stringify(found, null, 2)}\n`;
       await emitResult({ text, rows: [row], columns: Object.keys(row) }, flags, context.io);

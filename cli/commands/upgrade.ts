@@ -47,7 +47,7 @@ async function start(
     (line) => {
       text += line;
     },
-    () => `  the group stays as the last step left it; what is left: guardrails plan --resource ${group}\n`,
+    () => `  ${LEFT_BY_UPGRADE}${group}\n`,
   );
   const row = verbs.startRow(group, name, result);
   await emitResult({ text, rows: [row], columns: Object.keys(row) }, flags, context.io);
@@ -66,9 +66,10 @@ async function upgradeLock(context: RunnerContext, group: string) {
 
 /** What the state table knows of a group's upgrade: the running execution and an approval wait. */
 async function status(context: RunnerContext, group: string) {
-  const [lock, approval] = await Promise.all([
+  const [lock, approval, aborted] = await Promise.all([
     context.store.readLease(migrationLockKey(group)),
     verbs.approvalOf(context, group),
+    context.store.readRecord(context.workflow.abortKind, group),
   ]);
   const step = typeof approval?.step === 'string' ? approval.step : '';
   const row = {
@@ -79,6 +80,7 @@ async function status(context: RunnerContext, group: string) {
     waitingForApproval: approval?.execution ?? '',
     approvalSince: approval?.requestedAt ?? '',
     approvalStep: step,
+    lastAbort: aborted === undefined ? '' : verbs.abortLine(aborted),
   };
   const lines = [
     lock === undefined
@@ -87,9 +89,13 @@ async function status(context: RunnerContext, group: string) {
     approval === undefined
       ? 'no approval waits'
       : `waiting for approval since ${approval.requestedAt}: ${approval.execution}${step === '' ? '' : ` (step: ${step})`}`,
+    ...(aborted === undefined ? [] : [`last abort: ${row.lastAbort}`]),
   ];
   return { text: `${lines.join('\n')}\n`, rows: [row], columns: Object.keys(row) };
 }
+
+/** What is left of a group whose upgrade stopped: its steps still to run, as `plan` gives them. */
+const LEFT_BY_UPGRADE = 'the group stays as the last step left it; what is left: guardrails plan --resource ';
 
 const STOP_NOTE =
   'a request it already sent still applies and the group stays as that step leaves it; a step still running sends nothing more; the lock, lease and approval it held are released once it has stopped';
@@ -98,7 +104,12 @@ const STOP_NOTE =
  * Abort the group's upgrade: a waiting approval is rejected at once (the execution's failure
  * path releases the lock); a running step is stopped with StopExecution.
  */
-async function abort(context: RunnerContext, commands: CommandContext, group: string, reason: string) {
+async function abort(
+  context: RunnerContext,
+  commands: CommandContext,
+  group: string,
+  reason: string,
+): Promise<verbs.Aborted> {
   const lock = await upgradeLock(context, group);
   if (lock === undefined) throw new InputValidationError(`no upgrade of ${clip(group)} is running`);
   const by = verbs.operator();
@@ -111,7 +122,11 @@ async function abort(context: RunnerContext, commands: CommandContext, group: st
       reason: cause,
     })
   )
-    return `the execution waiting for approval on ${group} stops now (${UPGRADE_ERRORS.rejected}); the group stays as the last step left it`;
+    return {
+      execution: lock.holder,
+      said: `the execution waiting for approval on ${group} stops now (${UPGRADE_ERRORS.rejected}); the group stays as the last step left it`,
+      left: `${LEFT_BY_UPGRADE}${group}`,
+    };
   // The lock is marked aborting before StopExecution and released once the execution has
   // stopped: a step still running sends nothing, and nobody takes the group meanwhile.
   const stop = { execution: lock.holder, error: UPGRADE_ERRORS.rejected, cause: `${cause} (by ${by})` };
@@ -130,8 +145,13 @@ async function abort(context: RunnerContext, commands: CommandContext, group: st
     field: 'execution',
     is: lock.holder,
   });
-  if (stopped) return `stopped ${lock.holder}: ${STOP_NOTE}`;
-  return `${lock.holder} was not running (it never started, or had ended already): nothing was stopped; the lock, lease and approval it held are released`;
+  return {
+    execution: lock.holder,
+    said: stopped
+      ? `stopped ${lock.holder}: ${STOP_NOTE}`
+      : `${lock.holder} was not running (it never started, or had ended already): nothing was stopped; the lock, lease and approval it held are released`,
+    left: `${LEFT_BY_UPGRADE}${group}`,
+  };
 }
 
 /** `upgrade start`, with `--local` only where the entry point offers a local runner. */

@@ -1,5 +1,6 @@
-/** `--format table`: aligned columns for a terminal, cut to its width. */
+/** `--format table`: aligned columns for a terminal, fitted to its width. */
 import { countLine, FINDING_COLUMNS, findingCells, table } from '../format.js';
+import { findingTable, wrap } from './finding-table.js';
 import type { OutputFormat } from './output.js';
 
 export const tableFormat = {
@@ -20,18 +21,18 @@ export const tableFormat = {
       const byTarget = report.targets !== undefined;
       const header = [...(byTarget ? ['account', 'region'] : []), ...FINDING_COLUMNS];
       const rows = report.findings.map((finding) => findingCells(finding, byTarget));
-      const fitTo =
-        width === undefined
-          ? undefined
-          : {
-              width,
-              absorbing: header.indexOf('reason'),
-              keep: [header.indexOf('resourceId'), header.indexOf('rule'), header.indexOf('status')],
-            };
-      const body = rows.length === 0 ? 'No finding matches the filter.' : table([header, ...rows], fitTo);
+      const body = rows.length === 0 ? 'No finding matches the filter.' : findingTable(header, rows, width);
       const counts = countLine('findings', report.summary.byStatus, rows.length, report.filter);
-      return `${body}\n${counts}\n${targetsLine}`;
+      const under = `${counts}\n${targetsLine}`;
+      return `${body}\n${width === undefined ? under : fitLines(under, width)}`;
     },
     document: ({ text }) => text,
   },
 } as const satisfies OutputFormat<'table'>;
+
+/** Lines of prose wrapped to a terminal's width (a trailing newline kept). */
+const fitLines = (text: string, width: number) =>
+  text
+    .split('\n')
+    .map((line) => (line === '' ? line : wrap(line, width).join('\n')))
+    .join('\n');

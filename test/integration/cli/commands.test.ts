@@ -408,6 +408,7 @@ describe('guardrails migration (--local against the sandbox)', () => {
     const aborted = await cli(['migration', 'abort', 'basket', ...args, '--reason', 'wrong source']);
     const result = await started;
     source.server.close();
+    const status = await cli(['migration', 'status', 'basket', ...args, '--format', 'json']);
 
     expect(nothing).toMatchObject({
       code: EXIT.usage,
@@ -427,6 +428,41 @@ describe('guardrails migration (--local against the sandbox)', () => {
       'next: the source keeps serving; fix the cause above and start the migration again',
     );
     expect(stack.emulator.model.groups.get('basket')?.status).toBe('available');
+    // After the abort, status says what was aborted and what is left, in fields, not JSON.
+    const [row] = JSON.parse(status.out) as Record<string, string>[];
+    expect(row).toMatchObject({ running: 'no', waitingForApproval: 'no' });
+    expect(row?.lastAbort).toMatch(
+      /^basket-\d{14} aborted at \S+ by \S+ \(wrong source\); left: the source keeps serving; the pre-migration snapshot is kept/,
+    );
+  });
+
+  it('says a dry run planned, its fields readable, and changes nothing', async () => {
+    stack.emulator.model.putGroup(groupState('crate', { shards: 1, tls: false }));
+    const args = ['--endpoint-url', stack.emulator.endpoint, '--table', 'guardrails-state'];
+    const source = await startStandIn();
+
+    const started = await cli([
+      'migration',
+      'start',
+      'crate',
+      '--local',
+      ...args,
+      '--source',
+      `127.0.0.1:${source.endpoint.port}`,
+      '--dry-run',
+      '--policy',
+      policyPath,
+      '--format',
+      'json',
+    ]);
+    source.server.close();
+
+    expect(started.code).toBe(EXIT.compliant);
+    const [row] = JSON.parse(started.out) as Record<string, string>[];
+    expect(row).toMatchObject({ replicationGroupId: 'crate', status: 'planned' });
+    expect(row?.detail).toContain('preflight passed; a dry run changes nothing');
+    expect(row?.detail).not.toMatch(/[{}"[\]]/);
+    expect(stack.emulator.model.groups.get('crate')?.status).toBe('available');
   });
 
   it('says so when nothing waits for approval', async () => {

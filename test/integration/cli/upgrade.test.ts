@@ -105,6 +105,7 @@ describe('guardrails upgrade (--local against the sandbox)', () => {
     await approvalParked('archive');
     const aborted = await cli(['upgrade', 'abort', 'archive', ...args, '--reason', 'freeze week']);
     const result = await started;
+    const status = await cli(['upgrade', 'status', 'archive', ...args]);
 
     expect(nothing).toMatchObject({
       code: EXIT.usage,
@@ -115,6 +116,37 @@ describe('guardrails upgrade (--local against the sandbox)', () => {
     );
     expect(result.code).toBe(EXIT.violations);
     expect(result.out).toMatch(/failed: UpgradeRejected: aborted: freeze week/);
+    // After the abort, status says what was aborted and what is left.
+    expect(status.out).toMatch(
+      /^archive: not locked: no upgrade or migration runs\nno approval waits\nlast abort: archive-\d{14} aborted at \S+ by \S+ \(freeze week\); left: the group stays as the last step left it; what is left: guardrails plan --resource archive\n$/,
+    );
+  });
+
+  it('says a dry run planned, with the plan in readable fields, and changes nothing', async () => {
+    stack.emulator.model.putGroup(withoutTls('draft'));
+
+    const started = await cli([
+      'upgrade',
+      'start',
+      'draft',
+      '--target',
+      'sync',
+      '--dry-run',
+      '--local',
+      ...args,
+      '--format',
+      'json',
+    ]);
+
+    expect(started.code).toBe(EXIT.compliant);
+    const [row] = JSON.parse(started.out) as Record<string, string>[];
+    expect(row).toMatchObject({ replicationGroupId: 'draft', status: 'planned' });
+    expect(row?.detail).toMatch(/^target sync; .*plan /);
+    expect(row?.detail).not.toMatch(/[{}"[\]]/);
+    expect(stack.emulator.model.groups.get('draft')).toMatchObject({
+      tls: false,
+      effectiveDurability: 'disabled',
+    });
   });
 
   it('shows the lock a migration holds, and says so when nothing waits for approval', async () => {

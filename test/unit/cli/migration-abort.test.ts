@@ -36,6 +36,8 @@ describe('guardrails migration abort, against Step Functions', () => {
     elasticache.reset();
     vi.stubEnv('MIGRATION_STATE_MACHINE_ARN', ARN);
     dynamo.on(GetCommand, { Key: { pk: 'approval#migration', sk: 'orders' } }).resolves({});
+    // No earlier abort recorded (status says the last one).
+    dynamo.on(GetCommand, { Key: { pk: 'abort#migration', sk: 'orders' } }).resolves({});
     dynamo.on(UpdateCommand).resolves({});
     dynamo.on(DeleteCommand).resolves({});
     sfn.on(StopExecutionCommand).resolves({ stopDate: new Date() });

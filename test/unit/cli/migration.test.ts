@@ -128,7 +128,7 @@ describe('guardrails migration, against Step Functions', () => {
     expect(start.err).toBe('');
     expect(status.out.trim().split('\n')).toEqual([
       'replicationGroupId,running,waitingForApproval',
-      'orders,false,false',
+      'orders,no,no',
     ]);
     expect(JSON.parse(start.out)).toEqual([
       {
