@@ -7,6 +7,7 @@ import { summarize } from '../shared/domain/evaluate.js';
 import type { Finding, FindingStatus } from '../shared/domain/finding.js';
 import { arnLocation } from '../shared/domain/security-findings.js';
 import { TARGET_CHECK } from '../shared/domain/targets.js';
+import { STATUS_ORDER } from './format.js';
 
 /** Status colours, shared by the chart, the toggles and the groups. */
 export const COLORS: Record<FindingStatus, string> = {
@@ -17,14 +18,6 @@ export const COLORS: Record<FindingStatus, string> = {
   error: '#6a1b9a',
 };
 
-/** Table order: what needs a person first. */
-export const STATUS_ORDER: readonly FindingStatus[] = [
-  'violation',
-  'error',
-  'unknown',
-  'exempt',
-  'compliant',
-];
 
 export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 

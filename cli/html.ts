@@ -7,14 +7,8 @@
  */
 import type { Summary } from '../shared/domain/evaluate.js';
 import { FINDING_STATUSES, type Finding } from '../shared/domain/finding.js';
-import {
-  accountGroups,
-  accountsTable,
-  COLORS,
-  escapeHtml,
-  groupByLocation,
-  STATUS_ORDER,
-} from './html-groups.js';
+import { STATUS_ORDER } from './format.js';
+import { accountGroups, accountsTable, COLORS, escapeHtml, groupByLocation } from './html-groups.js';
 
 /** Readable column titles, in table order. */
 export const HTML_COLUMNS = [
