@@ -156,13 +156,17 @@ export interface TargetFailure {
   cause: string;
 }
 
-/** The one `error` finding of a target that could not be scanned, naming the cause. */
+/**
+ * The one `error` finding of a target that could not be scanned, naming the cause: the target
+ * is the resource (`<account>/<region>`, its ARN holding both), and no rule is concerned (the
+ * rule is empty, never a `*` that reads as every rule).
+ */
 export function targetErrorFinding(target: Target, failure: TargetFailure): Finding {
   return {
     resourceType: TARGET_RESOURCE_TYPE,
     resourceId: targetName(target),
     arn: `arn:aws:elasticache:${target.region}:${target.account}:*`,
-    rule: '*',
+    rule: '',
     check: TARGET_CHECK,
     status: 'error',
     expected: 'reachable',

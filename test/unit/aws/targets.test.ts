@@ -145,6 +145,12 @@ describe('Function: targetFailure', () => {
     expect(failure.code).toBe(code);
     expect(failure.cause).toContain(expected);
     expect(finding).toMatchObject({ status: 'error', resourceId: '111111111111/eu-south-2', observed: code });
+    // Shown as the target it is (account and region), under no rule.
+    expect(finding).toMatchObject({
+      resourceType: 'target',
+      arn: 'arn:aws:elasticache:eu-south-2:111111111111:*',
+      rule: '',
+    });
     expect(JSON.stringify(finding)).not.toContain(access.externalId);
   });
 });
