@@ -10,6 +10,7 @@ import { selectsOnOus } from '../shared/domain/match.js';
 import type { Policy } from '../shared/domain/policy/schema.js';
 import {
   ALL_ENABLED,
+  ALL_REGIONS_ALIAS,
   DEFAULT_OPERATOR_ROLE,
   DEFAULT_TARGET_CONCURRENCY,
   EXTERNAL_ID_PATTERN,
@@ -33,9 +34,6 @@ export interface TargetFlags {
   externalId?: string;
   concurrency?: number;
 }
-
-/** What `--regions all` stands for. */
-export const ALL_REGIONS_FLAG = 'all';
 
 /** A run over targets: which, how the member accounts are reached, and how many at once. */
 export interface TargetRun {
@@ -68,7 +66,7 @@ reaching each member account through --role-name (assumed once per account and r
 the member-access stack's read-only operator role, which trusts the principals its
 OperatorPrincipalArns parameter names). --regions
 alone reads your own account (the credentials' own, no role assumed) in those regions. --regions
-all is each account's enabled regions; without --regions, the CLI's own region (--region). The
+all-enabled (or all) is each account's enabled regions; without --regions, the CLI's own region (--region). The
 policy's settings.targets applies when no flag says otherwise: each flag given wins over the
 setting it stands for. The external id is a secret: it is never printed (give it in
 $${EXTERNAL_ID_ENV} to keep it out of the process list). A run over targets adds account and
@@ -82,7 +80,7 @@ export function withTargets<Args extends unknown[], Opts extends OptionValues, G
   return command
     .option(
       '--regions <regions>',
-      'regions to scan: a comma list, or all (each account\u2019s enabled ones)',
+      'regions to scan: a comma list, or all-enabled (each account\u2019s enabled ones; all for short)',
       commaList,
     )
     .option('--accounts <ids>', 'member accounts to scan (comma list; repeatable)', commaList)
@@ -126,10 +124,12 @@ const FLAG_OF: Record<string, string> = {
   concurrency: '--concurrency',
 };
 
-/** The regions flag as the setting holds it: a list, or `all-enabled`. */
+/** The regions flag as the setting holds it: a list, or `all-enabled` (`all` is its short word). */
 function regionsOf(regions: string[]): string[] | typeof ALL_ENABLED {
-  if (!regions.includes(ALL_REGIONS_FLAG)) return regions;
-  if (regions.length > 1) throw new InputValidationError('--regions: all stands alone (not in a list)');
+  const every = regions.filter((region) => region === ALL_ENABLED || region === ALL_REGIONS_ALIAS);
+  if (every.length === 0) return regions;
+  if (regions.length > 1)
+    throw new InputValidationError(`--regions: ${every[0]} stands alone (not in a list)`);
   return ALL_ENABLED;
 }
 

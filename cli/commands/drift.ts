@@ -16,6 +16,7 @@ import {
   type EncryptionBaseline,
   encryptionFromObserved,
   isDriftFinding,
+  OPEN_KINDS,
 } from '../../shared/domain/drift.js';
 import { evaluate } from '../../shared/domain/evaluate.js';
 import { FINDING_STATUSES, type Finding } from '../../shared/domain/finding.js';
@@ -213,8 +214,8 @@ const DRIFT_COLUMNS = ['kind', 'resourceType', 'resourceId', 'before', 'now', 'c
 
 /**
  * Compare each resource's at-rest encryption with a previous report or the stored baselines.
- * Exit `violations` on any transition, else `aws` when a target could not be read, else
- * `compliant`.
+ * Exit `violations` on a transition that leaves drift open (a change, a new violation), else
+ * `aws` when a target could not be read, else `compliant` (resolved and retired are informational).
  */
 async function drift(flags: DriftFlags, io: CliIo) {
   const policy = await loadPolicyFile(flags.policy);
@@ -249,8 +250,8 @@ async function drift(flags: DriftFlags, io: CliIo) {
     io,
     { width: widthOf(flags, io) },
   );
-  // The whole fleet decides, whatever the filter shows.
-  if (rows.length > 0) return EXIT.violations;
+  // The whole fleet decides, whatever the filter shows; resolved and retired are informational.
+  if (rows.some(({ row }) => OPEN_KINDS.includes(row.kind))) return EXIT.violations;
   return targets !== undefined && targets.failed > 0 ? EXIT.aws : EXIT.compliant;
 }
 
@@ -265,9 +266,10 @@ export function addDrift(parent: CommandUnknownOpts, context: CommandContext): v
       'after',
       `
 --status and --rule keep the transitions of resources whose storageEncryption findings now have
-that status or rule; --resource matches the resource id. They choose what is printed only: any
-transition in the whole fleet still exits ${EXIT.violations}. Over targets, a target that could not be read
-exits ${EXIT.aws} when nothing drifted (stderr names it); a transition's ${EXIT.violations} wins.
+that status or rule; --resource matches the resource id. They choose what is printed only. Exit
+${EXIT.compliant}: nothing open; ${EXIT.violations}: a drift or a new violation anywhere in the fleet, even one the filter
+hides (resolved and retired transitions are shown, and informational). Over targets, a target
+that could not be read exits ${EXIT.aws} when nothing is open (stderr names it); ${EXIT.violations} wins.
 ${TARGETS_HELP}`,
     )
     .action(async (flags) => {

@@ -1,10 +1,11 @@
 /** `guardrails policy validate|explain`: check a policy file, and explain it for one resource. */
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
-import { loadPolicyFile } from '../../shared/aws/policy-file.js';
+import { checkPolicyFile, loadPolicyFile } from '../../shared/aws/policy-file.js';
 import { describeVerdict, planFleet } from '../../shared/domain/durability/fleet-plan.js';
 import { explainRules } from '../../shared/domain/evaluate.js';
 import { ouNotes } from '../../shared/domain/match.js';
-import { clip } from '../../shared/runtime/echo.js';
+import { PolicyError } from '../../shared/domain/policy/load.js';
+import { clip, listProblems } from '../../shared/runtime/echo.js';
 import { InputValidationError } from '../../shared/runtime/errors.js';
 import { withEngineVersions } from '../fleet-source.js';
 import { type CliIo, EXIT, emitOutput, emitResult, type OutputFlags, withOutput } from '../io.js';
@@ -12,15 +13,22 @@ import { type FleetFlags, fleetOf, liveOptions, withFleet } from '../options.js'
 import type { CommandContext } from './context.js';
 import { hasViolation } from './scan.js';
 
-async function validate(file: string, flags: OutputFlags, io: CliIo): Promise<number> {
-  const checked = await loadPolicyFile(file);
+/** `1 rule`, `2 rules`. */
+const counted = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
+async function validate(file: string, flags: OutputFlags & { strict?: true }, io: CliIo): Promise<number> {
+  const { policy: checked, warnings } = await checkPolicyFile(file, new Date());
+  // --strict: what can never take effect refuses the file, as an error does.
+  if (flags.strict === true && warnings.length > 0) throw new PolicyError(listProblems(warnings));
   const row = {
     file,
     valid: 'true',
     rules: String(checked.rules.length),
     exemptions: String(checked.exemptions.length),
   };
-  const text = `${file}: valid (${row.rules} rules, ${row.exemptions} exemptions)\n`;
+  const warned = warnings.length === 0 ? '' : `, ${counted(warnings.length, 'warning')}`;
+  const text = `${file}: valid (${counted(checked.rules.length, 'rule')}, ${counted(checked.exemptions.length, 'exemption')}${warned})\n`;
+  for (const warning of warnings) io.stderr(`guardrails: warning: ${warning}\n`);
   for (const note of ouNotes(checked)) io.stderr(`guardrails: note: ${note}\n`);
   await emitResult({ text, rows: [row], columns: Object.keys(row) }, flags, io);
   return EXIT.compliant;
@@ -72,8 +80,11 @@ async function explain(flags: FleetFlags & OutputFlags & { resource: string }, i
 export function addPolicy(parent: CommandUnknownOpts, context: CommandContext): void {
   const policy = parent.command('policy').description('Check and explain a policy.');
   withOutput(policy.command('validate'), 'rows')
-    .description('Check a policy file; every problem is shown with its line.')
+    .description(
+      'Check a policy file; every problem is shown with its line, and every setting that can never take effect is warned of.',
+    )
     .argument('<file>', 'policy file (YAML)')
+    .option('--strict', 'refuse the file for a warning too (exit 2)')
     .action(async (file, flags) => {
       context.exit.code = await validate(file, flags, context.io);
     });

@@ -3,7 +3,13 @@
  * UTF-8 text, and hand the text to the domain's parser. The domain reads no files.
  */
 import { basename } from 'node:path';
-import { POLICY_LIMITS, PolicyError, parsePolicy } from '../domain/policy/load.js';
+import {
+  type CheckedPolicy,
+  checkPolicy,
+  POLICY_LIMITS,
+  PolicyError,
+  parsePolicy,
+} from '../domain/policy/load.js';
 import type { Policy } from '../domain/policy/schema.js';
 import { FileTooLargeError, readBoundedFile } from '../runtime/bounded-read.js';
 
@@ -15,6 +21,20 @@ import { FileTooLargeError, readBoundedFile } from '../runtime/bounded-read.js';
  * const policy = await loadPolicyFile('infra/policy.default.yaml');
  */
 export async function loadPolicyFile(path: string): Promise<Policy> {
+  return parsePolicy(await readPolicyText(path), basename(path));
+}
+
+/**
+ * {@link loadPolicyFile}, with the warnings of `policy validate` (see `checkPolicy`).
+ *
+ * @example
+ * const { policy, warnings } = await checkPolicyFile('policy.yaml', new Date());
+ */
+export async function checkPolicyFile(path: string, now: Date): Promise<CheckedPolicy> {
+  return checkPolicy(await readPolicyText(path), basename(path), now);
+}
+
+async function readPolicyText(path: string): Promise<string> {
   let bytes: Buffer;
   try {
     bytes = await readBoundedFile(path, POLICY_LIMITS.maxBytes);
@@ -37,5 +57,5 @@ export async function loadPolicyFile(path: string): Promise<Policy> {
   }
   if (text.trim() === '') throw refuse('the file is empty');
   if (text.includes('\0')) throw refuse('not a text file (a NUL character)');
-  return parsePolicy(text, basename(path));
+  return text;
 }

@@ -148,8 +148,18 @@ export class MemberCredentials {
   }
 }
 
-/** Error codes AWS answers a call into a region the account has not enabled. */
+/**
+ * Error codes AWS answers a call into a region the account has not enabled: the same refusal
+ * ("The security token included in the request is invalid"), spelt by protocol (AWS Query
+ * services such as ElastiCache and STS: `InvalidClientTokenId`; JSON ones such as the Tagging
+ * API: `UnrecognizedClientException`).
+ */
 const REGION_NOT_ENABLED = new Set(['InvalidClientTokenId', 'UnrecognizedClientException']);
+/**
+ * The one name a target failure gives that cause, whichever call met it first (`scan` reads
+ * tags, `plan` groups): the Query spelling, which the AWS CLI and STS show for it.
+ */
+export const REGION_NOT_ENABLED_CODE = 'InvalidClientTokenId';
 
 /**
  * Why a target could not be scanned, in words an operator acts on: the role denied, STS
@@ -173,7 +183,10 @@ export function targetFailure(failed: unknown, target: Target, access: MemberAcc
       cause: `the role ${roleArn} cannot be assumed (is the member-access stack deployed there, with this external id?): ${message}`,
     };
   if (REGION_NOT_ENABLED.has(code) && !assuming)
-    return { code, cause: `region ${target.region} is not enabled in account ${target.account}: ${message}` };
+    return {
+      code: REGION_NOT_ENABLED_CODE,
+      cause: `region ${target.region} is not enabled in account ${target.account}: ${message}`,
+    };
   return { code, cause: message };
 }
 

@@ -45,6 +45,12 @@ export interface PendingAlert {
 export const ALERT_KINDS = ['drift', 'violation', 'resolved', 'retired'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
+/**
+ * Transitions that leave something open (a state drifted, a rule newly violated); the others
+ * (`resolved`, `retired`) say something closed and are informational.
+ */
+export const OPEN_KINDS: readonly AlertKind[] = ['drift', 'violation'];
+
 export interface EncryptionAlert {
   kind: AlertKind;
   severity: Severity;

@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { echo } from '../runtime/echo.js';
 import type { Finding } from './finding.js';
 import { idSchema } from './ids.js';
+import { regionProblem } from './regions.js';
 import { strictObject } from './strict-object.js';
 
 /** One account in one region. */
@@ -31,12 +32,31 @@ export const DEFAULT_TARGET_CONCURRENCY = 10;
 export const TARGET_CONCURRENCY = { min: 1, max: 1000 } as const;
 /** Every region an account has enabled (read from the account itself). */
 export const ALL_ENABLED = 'all-enabled';
+/** The short word for {@link ALL_ENABLED}: the CLI's `--regions all` takes it, a policy is told the right word. */
+export const ALL_REGIONS_ALIAS = 'all';
 
 export const accountIdSchema = z
   .string()
   .regex(/^\d{12}$/, { error: (issue) => `expected a 12-digit account id, got ${echo(issue.input)}` });
 /** A region of the SDK's partition data (regions.ts): a typo is refused with the nearest name. */
 export const regionSchema = idSchema('region');
+/**
+ * Why `value` is neither `all-enabled` nor a list of regions, in the policy's words: `all` gets
+ * the right word, a bare region the list it belongs in.
+ */
+function regionsProblem(value: unknown): string {
+  const expected = `expected ${ALL_ENABLED} (each account's enabled regions) or a list of regions`;
+  if (value === ALL_REGIONS_ALIAS) return `${expected}, got "all": write ${ALL_ENABLED}`;
+  if (typeof value === 'string' && regionProblem(value) === undefined)
+    return `${expected}, got ${echo(value)}: write [${value}]`;
+  return `${expected}, got ${echo(value)}`;
+}
+
+/** `all-enabled`, or the regions listed. */
+export const regionsSchema = z.union([z.literal(ALL_ENABLED), z.array(regionSchema).min(1)], {
+  error: (issue) => regionsProblem(issue.input),
+});
+
 /** An OU id (`ou-…`) or the organisation's root id (`r-…`). */
 export const ouIdSchema = z.string().regex(/^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/, {
   error: (issue) => `expected an OU id (ou-…) or root id (r-…), got ${echo(issue.input)}`,
@@ -56,7 +76,7 @@ export const targetsSchema = strictObject({
   organization: strictObject({ ous: z.array(ouIdSchema).min(1).optional() }).optional(),
   /** Accounts left out whichever way they were chosen. */
   exclude: z.array(accountIdSchema).default([]),
-  regions: z.union([z.literal(ALL_ENABLED), z.array(regionSchema).min(1)]),
+  regions: regionsSchema,
   roleName: roleNameSchema.default(DEFAULT_MEMBER_ROLE),
   /** Targets scanned at once. */
   concurrency: z
@@ -136,13 +156,17 @@ export interface TargetFailure {
   cause: string;
 }
 
-/** The one `error` finding of a target that could not be scanned, naming the cause. */
+/**
+ * The one `error` finding of a target that could not be scanned, naming the cause: the target
+ * is the resource (`<account>/<region>`, its ARN holding both), and no rule is concerned (the
+ * rule is empty, never a `*` that reads as every rule).
+ */
 export function targetErrorFinding(target: Target, failure: TargetFailure): Finding {
   return {
     resourceType: TARGET_RESOURCE_TYPE,
     resourceId: targetName(target),
     arn: `arn:aws:elasticache:${target.region}:${target.account}:*`,
-    rule: '*',
+    rule: '',
     check: TARGET_CHECK,
     status: 'error',
     expected: 'reachable',

@@ -55,9 +55,22 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): { path: 
     case 'invalid_type':
       if (got === undefined) return { path, message: `is required (${issue.expected})` };
       return { path, message: `expected ${issue.expected}, got ${echo(got)}` };
+    case 'invalid_union':
+      // zod's own words here are "Invalid input": say what each alternative expected instead.
+      if (issue.message !== 'Invalid input' || issue.errors.length === 0)
+        return { path, message: issue.message };
+      return { path, message: `expected ${issue.errors.map(alternative).join(' or ')}, got ${echo(got)}` };
     default:
       return { path, message: issue.message };
   }
+}
+
+/** What one alternative of a union expected, from its first issue. */
+function alternative(issues: readonly z.core.$ZodIssue[]): string {
+  const [first] = issues;
+  if (first?.code === 'invalid_value') return first.values.map(String).join('|');
+  if (first?.code === 'invalid_type') return first.expected;
+  return first?.message ?? 'something else';
 }
 
 /**

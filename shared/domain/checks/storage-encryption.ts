@@ -110,6 +110,14 @@ export const storageEncryptionCheck: Check<StorageEncryptionConfig> = {
   // Every resource kind is evaluated: the whole fleet's reads.
   permissions: fleetReads(),
   hooks: { drift: 'encryption-baseline' },
+  warnings(config) {
+    if (config.allowed.includes('sse-kms')) return [];
+    const never = `never applies: allowed (${config.allowed.join(', ')}) does not include sse-kms`;
+    return [
+      ...(config.kmsKeyIds.length > 0 ? [{ path: ['kmsKeyIds'], message: never }] : []),
+      ...(config.keyOwner !== undefined ? [{ path: ['keyOwner'], message: never }] : []),
+    ];
+  },
   evaluate(resource, config) {
     const keys = keysOf(resource, config);
     const accepted = [

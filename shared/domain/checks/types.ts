@@ -69,4 +69,15 @@ export interface Check<Config> {
   /** Undefined when the check does not apply to this kind of resource. */
   evaluate(resource: Resource, config: Config): CheckResult | undefined;
   hooks?: CheckHooks;
+  /**
+   * Settings of a valid config that can never take effect (`policy validate` warns of them), each
+   * with its path inside the config.
+   */
+  warnings?(config: Config): ConfigWarning[];
+}
+
+/** A setting that is valid but can never take effect: where (path below the config) and why. */
+export interface ConfigWarning {
+  path: PropertyKey[];
+  message: string;
 }

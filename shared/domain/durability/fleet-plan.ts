@@ -2,6 +2,7 @@
  * The readiness plan of every replication group a durability rule covers: what
  * `guardrails plan` prints and what a scan finding's `action` says when nothing was done.
  */
+import type { CheckKey } from '../checks/registry.js';
 import type { Finding } from '../finding.js';
 import type { Policy } from '../policy/schema.js';
 import type { Resource } from '../resource.js';
@@ -12,6 +13,9 @@ import {
   type PlanVerdict,
   planDurability,
 } from './readiness.js';
+
+/** The check whose findings a readiness plan answers; no other check's finding carries it. */
+const PLANNED_CHECK: CheckKey = 'durability';
 
 export interface GroupPlan {
   resource: Resource;
@@ -39,7 +43,7 @@ export function planFleet(
     const resource = byArn.get(finding.arn);
     const rule = rules.get(finding.rule);
     const config = rule?.durability;
-    if (finding.check !== 'durability' || finding.status === 'exempt' || resource === undefined) return [];
+    if (finding.check !== PLANNED_CHECK || finding.status === 'exempt' || resource === undefined) return [];
     if (rule === undefined || config === undefined) return [];
     const plan = planDurability(resource, config.set, {
       ...DEFAULT_PLAN_OPTIONS,
@@ -90,7 +94,8 @@ export function countVerdicts(plans: readonly GroupPlan[]): Record<PlanVerdict, 
 export function withPlanVerdicts(findings: readonly Finding[], plans: readonly GroupPlan[]): Finding[] {
   const verdicts = new Map(plans.map(({ resource, rule, plan }) => [`${resource.arn} ${rule}`, plan]));
   return findings.map((finding) => {
-    const plan = verdicts.get(`${finding.arn} ${finding.rule}`);
+    // The plan is the durability check's: the same rule's other checks (storageEncryption) keep theirs.
+    const plan = finding.check === PLANNED_CHECK ? verdicts.get(`${finding.arn} ${finding.rule}`) : undefined;
     if (finding.status !== 'violation' || finding.action !== null || plan === undefined) return finding;
     return { ...finding, action: describeVerdict(plan) };
   });

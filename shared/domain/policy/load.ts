@@ -1,8 +1,9 @@
-import { type CST, isNode, LineCounter, Parser, parseDocument, visit } from 'yaml';
+import { type CST, type Document, isNode, LineCounter, Parser, parseDocument, visit } from 'yaml';
 import { clip, listProblems } from '../../runtime/echo.js';
 import { GuardrailsError } from '../../runtime/errors.js';
 import { describeIssue, formatPath } from '../../runtime/zod-issues.js';
 import { type Policy, policySchema } from './schema.js';
+import { policyWarnings } from './warnings.js';
 
 /** The policy file cannot be used; the message names file, line and field. */
 export class PolicyError extends GuardrailsError {
@@ -57,6 +58,40 @@ function tooDeepAt(tokens: readonly CST.Token[]): number | undefined {
  * const policy = parsePolicy(text, 'policy.yaml');
  */
 export function parsePolicy(text: string, fileName: string): Policy {
+  return readPolicy(text, fileName).policy;
+}
+
+/** A valid policy and its warnings (see {@link policyWarnings}), each `file:line field: message`. */
+export interface CheckedPolicy {
+  policy: Policy;
+  warnings: string[];
+}
+
+/**
+ * {@link parsePolicy}, and what in the valid policy can never take effect, each with its line.
+ *
+ * @example
+ * const { policy, warnings } = checkPolicy(text, 'policy.yaml', new Date());
+ */
+export function checkPolicy(text: string, fileName: string, now: Date): CheckedPolicy {
+  const { policy, place } = readPolicy(text, fileName);
+  const warnings = policyWarnings(policy, now).map(({ path, message }) => `${place(path)}${message}`);
+  return { policy, warnings };
+}
+
+/** The first line in `document` of the deepest node of `path` that exists (a missing key: its parent). */
+function lineOfPath(document: Document, path: readonly PropertyKey[], lineOf: (offset: number) => number) {
+  for (let depth = path.length; depth >= 0; depth -= 1) {
+    const node = document.getIn(path.slice(0, depth) as unknown[], true);
+    if (isNode(node) && node.range !== undefined && node.range !== null) return lineOf(node.range[0]);
+  }
+  return 1;
+}
+
+function readPolicy(
+  text: string,
+  fileName: string,
+): { policy: Policy; place: (path: readonly PropertyKey[]) => string } {
   const bytes = Buffer.byteLength(text);
   if (bytes > POLICY_LIMITS.maxBytes)
     throw new PolicyError(`${fileName}: the file is larger than 1 MiB (${bytes} bytes)`);
@@ -97,20 +132,13 @@ export function parsePolicy(text: string, fileName: string): Policy {
       { cause: error },
     );
   }
+  const place = (path: readonly PropertyKey[]) =>
+    `${fileName}:${lineOfPath(document, path, lineOf)} ${path.length > 0 ? `${formatPath(path)}: ` : ''}`;
   const result = policySchema.safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) return { policy: result.data, place };
   const problems = result.error.issues.map((issue) => {
     const { path, message } = describeIssue(issue, input);
-    // The deepest node that exists in the file gives the line (a missing key points at its parent).
-    let line = 1;
-    for (let depth = path.length; depth >= 0; depth -= 1) {
-      const node = document.getIn(path.slice(0, depth) as unknown[], true);
-      if (isNode(node) && node.range !== undefined && node.range !== null) {
-        line = lineOf(node.range[0]);
-        break;
-      }
-    }
-    return `${fileName}:${line} ${path.length > 0 ? `${formatPath(path)}: ` : ''}${message}`;
+    return `${place(path)}${message}`;
   });
   throw new PolicyError(listProblems(problems));
 }

@@ -182,6 +182,31 @@ describe('Command: guardrails drift', () => {
     });
   });
 
+  it('exits 0 when the only transitions are resolved ones: they are shown, and informational', async () => {
+    // Prepare: a baseline in which sessions (no at-rest encryption) violates a stricter policy
+    const strict = join(dir, 'strict.yaml');
+    writeFileSync(strict, POLICY.replace('[none, sse-elasticache, sse-kms]', '[sse-elasticache, sse-kms]'));
+    const report = join(dir, 'strict.json');
+    const scanned = await cli([
+      'scan',
+      ...live(),
+      '--policy',
+      strict,
+      '--format',
+      'json',
+      '--output',
+      report,
+    ]);
+
+    // Act: the same fleet under the policy that allows none
+    const result = await drift(['--baseline', report]);
+
+    // Assess
+    expect(scanned.code).toBe(EXIT.violations);
+    expect(result.rows).toEqual([expect.objectContaining({ kind: 'resolved', resourceId: 'sessions' })]);
+    expect(result.code).toBe(EXIT.compliant);
+  });
+
   it('reads a report written before reports kept resources from its findings', async () => {
     // Prepare
     const [, report = ''] = await baselines.report();

@@ -218,7 +218,8 @@ describe('Function: scanTarget', () => {
       resourceType: 'target',
       resourceId: `${ACCOUNT}/eu-west-1`,
       status: 'error',
-      observed: 'UnrecognizedClientException',
+      // The JSON spelling of the refusal is named as every command names it.
+      observed: 'InvalidClientTokenId',
     });
     expect(run.result.error?.reason).toContain(`region eu-west-1 is not enabled in account ${ACCOUNT}`);
     expect(run.findings).toEqual([run.result.error]);

@@ -120,24 +120,37 @@ describe('Function: targetFailure', () => {
     new AwsCallError(call, Object.assign(new Error(message), { name, $metadata: {} }));
 
   it.each([
-    ['STS AssumeRole x', 'AccessDenied', 'cannot be assumed'],
-    ['STS AssumeRole x', 'Throttling', 'STS throttled AssumeRole'],
+    ['STS AssumeRole x', 'AccessDenied', 'AccessDenied', 'cannot be assumed'],
+    ['STS AssumeRole x', 'Throttling', 'Throttling', 'STS throttled AssumeRole'],
     [
       'ElastiCache DescribeReplicationGroups',
       'InvalidClientTokenId',
+      'InvalidClientTokenId',
       'region eu-south-2 is not enabled in account 111111111111',
     ],
-    ['Tagging GetResources', 'UnrecognizedClientException', 'region eu-south-2 is not enabled'],
-    ['ElastiCache DescribeReplicationGroups', 'InternalFailure', 'boom'],
-  ])('names the cause of %s answering %s', (call, name, expected) => {
+    // The JSON protocol's spelling of the same refusal gets the same name: one cause, one name.
+    [
+      'Tagging GetResources',
+      'UnrecognizedClientException',
+      'InvalidClientTokenId',
+      'region eu-south-2 is not enabled',
+    ],
+    ['ElastiCache DescribeReplicationGroups', 'InternalFailure', 'InternalFailure', 'boom'],
+  ])('names the cause of %s answering %s as %s', (call, name, code, expected) => {
     // Act
     const failure = targetFailure(failed(call, name, 'boom'), target, access);
     const finding = targetErrorFinding(target, failure);
 
     // Assess
-    expect(failure.code).toBe(name);
+    expect(failure.code).toBe(code);
     expect(failure.cause).toContain(expected);
-    expect(finding).toMatchObject({ status: 'error', resourceId: '111111111111/eu-south-2', observed: name });
+    expect(finding).toMatchObject({ status: 'error', resourceId: '111111111111/eu-south-2', observed: code });
+    // Shown as the target it is (account and region), under no rule.
+    expect(finding).toMatchObject({
+      resourceType: 'target',
+      arn: 'arn:aws:elasticache:eu-south-2:111111111111:*',
+      rule: '',
+    });
     expect(JSON.stringify(finding)).not.toContain(access.externalId);
   });
 });

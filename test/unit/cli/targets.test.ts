@@ -68,6 +68,13 @@ describe('Function: targetRunOf', () => {
     expect(targetRunOf({ regions: ['all'] }, plain)?.spec.regions).toBe(ALL_ENABLED);
   });
 
+  it('takes --regions all-enabled, the policy’s word, as all', () => {
+    expect(targetRunOf({ regions: ['all-enabled'] }, plain)?.spec.regions).toBe(ALL_ENABLED);
+    expect(problemOf(() => targetRunOf({ regions: ['all-enabled', 'eu-west-1'] }, plain))).toBe(
+      '--regions: all-enabled stands alone (not in a list)',
+    );
+  });
+
   it('scans listed accounts in the CLI\u2019s own region when no region is given, and asks for --regions without one', () => {
     expect(
       targetRunOf({ accounts: ['111111111111'] }, plain, { region: 'ap-south-1' })?.spec.regions,

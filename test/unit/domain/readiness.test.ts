@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planFleet } from '../../../shared/domain/durability/fleet-plan.js';
+import { planFleet, withPlanVerdicts } from '../../../shared/domain/durability/fleet-plan.js';
 import { NODE_MEMORY_GIB, nodeCapacityGiB } from '../../../shared/domain/durability/node-types.js';
 import {
   DEFAULT_PLAN_OPTIONS,
@@ -371,5 +371,32 @@ rules:
     const policy = policyWith('durabilitySwitch: creation-only');
     const [plan] = planFleet(fleet, evaluate(fleet, policy, now), policy);
     expect(plan?.plan.verdict).toBe('rebuild');
+  });
+
+  it('puts the plan only on the durability finding, not on the same rule\u2019s other checks', () => {
+    // Prepare: one rule with two checks, both violated
+    const policy = parsePolicy(
+      `version: 1
+rules:
+  - name: durable
+    durability: { minimum: sync }
+    storageEncryption: { allowed: [sse-kms] }
+`,
+      'p.yaml',
+    );
+    const encrypted = fleet.map((resource) => ({
+      ...resource,
+      storageEncryptionType: 'sse-elasticache' as const,
+    }));
+    const evaluated = evaluate(encrypted, policy, now);
+
+    // Act
+    const findings = withPlanVerdicts(evaluated, planFleet(encrypted, evaluated, policy));
+
+    // Assess
+    expect(findings.map(({ check, status, action }) => ({ check, status, action }))).toEqual([
+      { check: 'durability', status: 'violation', action: 'in-place: 1 step, 1 needs approval' },
+      { check: 'storageEncryption', status: 'violation', action: null },
+    ]);
   });
 });

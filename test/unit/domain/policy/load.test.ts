@@ -155,6 +155,20 @@ describe('Function: parsePolicy', () => {
       );
     });
 
+    it.each([
+      ['all', 'got "all": write all-enabled'],
+      ['eu-west-1', 'got "eu-west-1": write [eu-west-1]'],
+      ['7', 'got 7'],
+    ])('names the words settings.targets.regions takes when it holds %s', (regions, told) => {
+      const text = VALID.replace(
+        'rules:\n',
+        `settings:\n  targets:\n    accounts: ['111111111111']\n    regions: ${regions}\nrules:\n`,
+      );
+      expect(errorOf(text)).toBe(
+        `policy.yaml:5 settings.targets.regions: expected all-enabled (each account's enabled regions) or a list of regions, ${told}`,
+      );
+    });
+
     it('reports a bad resource type and a bad encryption type', () => {
       const message = errorOf(
         VALID.replace('resourceTypes: [replication-group]', 'resourceTypes: [cluster]').replace(
