@@ -18,7 +18,6 @@ export const COLORS: Record<FindingStatus, string> = {
   error: '#6a1b9a',
 };
 
-
 export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 /** The findings of one region of an account. */
