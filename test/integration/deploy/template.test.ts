@@ -228,7 +228,7 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
     const scan = createOrgScanDeps({
       STATE_TABLE: 'state',
       AWS_REGION: 'eu-west-1',
-      MEMBER_EXTERNAL_ID: 'external-id-0123456789',
+      SCAN_BUCKET: 'guardrails-scan',
       SCAN_CONCURRENCY: String(variables.SCAN_CONCURRENCY),
     });
     const policy = parsePolicy(
