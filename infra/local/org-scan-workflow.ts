@@ -103,7 +103,15 @@ export interface OrgScanRun {
  * and summary's objects, and the state machine role's client (ItemReader, ResultWriter).
  */
 async function scanBucket(central: AwsClientOptions) {
-  const s3 = new S3Client({ endpoint: central.endpoint, region: central.region, forcePathStyle: true });
+  // This client is the sandbox's set-up and Step Functions' own ItemReader and ResultWriter, not
+  // the app's calls the fault scenarios aim at (AWS documents no retry policy of its own for
+  // them): it gets the set-up's attempts, so the scenarios' random faults cannot fail the run there.
+  const s3 = new S3Client({
+    endpoint: central.endpoint,
+    region: central.region,
+    forcePathStyle: true,
+    maxAttempts: SETUP_ATTEMPTS,
+  });
   await s3.send(new CreateBucketCommand({ Bucket: LOCAL_SCAN_BUCKET })).catch((error: unknown) => {
     if ((error as Error).name !== 'BucketAlreadyOwnedByYou') throw error;
   });
