@@ -90,6 +90,9 @@ export async function bundles(): Promise<void> {
     RECHECK_QUEUE_URL: 'http://127.0.0.1:1/q',
     ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:bench',
     AWS_REGION: REGION,
+    // org-scan's: the scan bucket and the deployment's scanConcurrency.
+    SCAN_BUCKET: 'bench-scan',
+    SCAN_CONCURRENCY: '10',
   };
   const bare = importMs(
     await bundleOf(dir, 'client-only', "export { ElastiCacheClient } from '@aws-sdk/client-elasticache';\n"),
