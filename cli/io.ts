@@ -66,6 +66,8 @@ export interface CommandResult {
   text: string;
   rows: Record<string, string>[];
   columns: string[];
+  /** What `json` writes instead of the rows, when a script needs more than the rows' strings. */
+  data?: unknown;
 }
 
 /** The command's output in the asked `--format` (or the default), to stdout or the `--output` file. */
@@ -84,5 +86,10 @@ export async function emitOutput(
  */
 export async function emitResult(result: CommandResult, flags: OutputFlags, io: CliIo): Promise<void> {
   if (flags.format === undefined && flags.output === undefined) io.stdout(result.text);
-  else await emitOutput({ kind: 'rows', rows: result.rows, columns: result.columns }, flags, io);
+  else
+    await emitOutput(
+      { kind: 'rows', rows: result.rows, columns: result.columns, data: result.data },
+      flags,
+      io,
+    );
 }

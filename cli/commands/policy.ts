@@ -25,12 +25,14 @@ async function validate(file: string, flags: OutputFlags & { strict?: true }, io
     valid: 'true',
     rules: String(checked.rules.length),
     exemptions: String(checked.exemptions.length),
+    warnings: String(warnings.length),
   };
   const warned = warnings.length === 0 ? '' : `, ${counted(warnings.length, 'warning')}`;
   const text = `${file}: valid (${counted(checked.rules.length, 'rule')}, ${counted(checked.exemptions.length, 'exemption')}${warned})\n`;
   for (const warning of warnings) io.stderr(`guardrails: warning: ${warning}\n`);
   for (const note of ouNotes(checked)) io.stderr(`guardrails: note: ${note}\n`);
-  await emitResult({ text, rows: [row], columns: Object.keys(row) }, flags, io);
+  // A script reads each warning (with its line) from json; a table counts them.
+  await emitResult({ text, rows: [row], columns: Object.keys(row), data: [{ ...row, warnings }] }, flags, io);
   return EXIT.compliant;
 }
 

@@ -158,7 +158,7 @@ describe('guardrails policy', () => {
     const wrong = await cli(['policy', 'validate', bad]);
 
     expect(JSON.parse((await cli(['policy', 'validate', policyPath, '--format', 'json'])).out)).toEqual([
-      { file: policyPath, valid: 'true', rules: '2', exemptions: '0' },
+      { file: policyPath, valid: 'true', rules: '2', exemptions: '0', warnings: [] },
     ]);
     expect(good).toMatchObject({
       code: EXIT.compliant,

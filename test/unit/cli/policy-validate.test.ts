@@ -20,7 +20,7 @@ const NEVER_APPLIES = `version: 1
 rules:
   - name: cache-engines
     match:
-      engines: [valkey, memcached]
+      engines: [valkey, memcache]
     storageEncryption:
       allowed: [sse-elasticache]
       kmsKeyIds: [alias/cache]
@@ -38,7 +38,7 @@ describe('Command: policy validate', () => {
     expect(result.code).toBe(EXIT.compliant);
     expect(result.out).toBe('FILE: valid (1 rule, 2 exemptions, 3 warnings)\n');
     expect(result.err.trimEnd().split('\n')).toEqual([
-      `guardrails: warning: ${result.name}:5 rules[0].match.engines[1]: memcached is not a supported engine (valkey, redis): the rule's checks are written for Valkey and Redis OSS`,
+      `guardrails: warning: ${result.name}:5 rules[0].match.engines[1]: memcache is not a supported engine (valkey, redis; memcached for serverless caches)`,
       `guardrails: warning: ${result.name}:8 rules[0].storageEncryption.kmsKeyIds: never applies: allowed (sse-elasticache) does not include sse-kms`,
       `guardrails: warning: ${result.name}:10 exemptions[0].until: expired: 2020-01-31 has passed, the exemption no longer applies (remove it or move until)`,
     ]);
@@ -49,13 +49,13 @@ describe('Command: policy validate', () => {
 
     expect(result.code).toBe(EXIT.usage);
     expect(result.out).toBe('');
-    expect(result.err).toContain(`${result.name}:5 rules[0].match.engines[1]: memcached`);
+    expect(result.err).toContain(`${result.name}:5 rules[0].match.engines[1]: memcache is not`);
     expect(result.err).toContain(`${result.name}:8 rules[0].storageEncryption.kmsKeyIds: never applies`);
     expect(result.err).toContain(`${result.name}:10 exemptions[0].until: expired`);
   });
 
   it('passes a policy with nothing to warn of, --strict too, its counts in words', async () => {
-    const clean = NEVER_APPLIES.replace(', memcached', '')
+    const clean = NEVER_APPLIES.replace(', memcache', '')
       .replace('[sse-elasticache]', '[sse-elasticache, sse-kms]')
       .replace('2020-01-31', '2999-02-28');
 
@@ -72,9 +72,39 @@ describe('Command: policy validate', () => {
 
   it('warns of keyOwner beside an allowed list without sse-kms', async () => {
     const result = await validate(
-      NEVER_APPLIES.replace('kmsKeyIds: [alias/cache]', 'keyOwner: same-account').replace(', memcached', ''),
+      NEVER_APPLIES.replace('kmsKeyIds: [alias/cache]', 'keyOwner: same-account').replace(', memcache', ''),
     );
 
     expect(result.err).toContain('rules[0].storageEncryption.keyOwner: never applies');
+  });
+
+  it('reads memcached as serverless caches: no warning beside a check that applies to them, one beside durability alone', async () => {
+    const encryption = await validate(
+      NEVER_APPLIES.replace('memcache]', 'memcached]')
+        .replace('  - { resource: legacy-cache, until: 2020-01-31, reason: decommission planned }\n', '')
+        .replace('      kmsKeyIds: [alias/cache]\n', ''),
+    );
+    const durabilityOnly = await validate(
+      NEVER_APPLIES.replace('memcache]', 'memcached]').replace(
+        / {4}storageEncryption:\n.*\n.*\n/,
+        '    durability: { minimum: async }\n',
+      ),
+    );
+
+    expect(encryption).toMatchObject({ code: EXIT.compliant, err: '' });
+    expect(durabilityOnly.err).toContain(
+      'rules[0].match.engines[1]: memcached: never applies: Memcached is read as serverless caches only, and durability does not apply to them',
+    );
+  });
+
+  it('lists each warning with its line in json', async () => {
+    const result = await validate(NEVER_APPLIES, '--format', 'json');
+
+    const [row] = JSON.parse(result.out) as { warnings: string[]; rules: string }[];
+    expect(row?.rules).toBe('1');
+    expect(row?.warnings).toHaveLength(3);
+    expect(row?.warnings[2]).toBe(
+      `${result.name}:10 exemptions[0].until: expired: 2020-01-31 has passed, the exemption no longer applies (remove it or move until)`,
+    );
   });
 });
