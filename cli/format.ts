@@ -116,6 +116,12 @@ export function whereOf(finding: Finding): { region: string; account: string } {
   return { region, account };
 }
 
+/**
+ * A finding's rule as a cell: a target that could not be scanned concerns no rule (its rule is
+ * empty in the data), shown as a dash rather than a blank cell.
+ */
+export const ruleCell = (rule: string): string => (rule === '' ? '—' : rule);
+
 /** A row's cells; `located` puts the account and region first. */
 export function findingCells(finding: Finding, located = false): string[] {
   const where = whereOf(finding);
@@ -126,6 +132,7 @@ export function findingCells(finding: Finding, located = false): string[] {
       if (column === 'reason' && finding.notes !== undefined && finding.notes.length > 0) {
         return `${finding.reason} (${finding.notes.join('; ')})`;
       }
+      if (column === 'rule') return ruleCell(finding.rule);
       return value === null ? '' : String(value);
     }),
   ];

@@ -7,7 +7,7 @@
  */
 import type { Summary } from '../shared/domain/evaluate.js';
 import { FINDING_STATUSES, type Finding } from '../shared/domain/finding.js';
-import { STATUS_ORDER } from './format.js';
+import { ruleCell, STATUS_ORDER } from './format.js';
 import { accountGroups, accountsTable, COLORS, escapeHtml, groupByLocation } from './html-groups.js';
 
 /** Readable column titles, in table order. */
@@ -66,7 +66,8 @@ function chart(summary: Summary): string {
     1,
     ...rules.map(([, counts]) => Object.values(counts).reduce((a, b) => a + (b ?? 0), 0)),
   );
-  const rows = rules.map(([rule, counts], index) => {
+  const rows = rules.map(([named, counts], index) => {
+    const rule = named === '' ? 'targets not scanned' : named;
     let x = label;
     const y = 10 + index * (bar + 10);
     const segments = FINDING_STATUSES.filter((status) => (counts[status] ?? 0) > 0).map((status) => {
@@ -119,7 +120,7 @@ function row(finding: Finding): string {
       : finding.reason;
   const cells = [
     `${escapeHtml(finding.resourceId)}<br><small>${escapeHtml(finding.resourceType)}</small>`,
-    `${escapeHtml(finding.rule)}<br><small>${escapeHtml(finding.check)}</small>`,
+    `${escapeHtml(ruleCell(finding.rule))}<br><small>${escapeHtml(finding.check)}</small>`,
     escapeHtml(finding.status),
     escapeHtml(finding.expected),
     escapeHtml(finding.observed),

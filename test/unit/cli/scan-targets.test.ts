@@ -173,6 +173,18 @@ describe('Command: scan over targets', () => {
     expect(`${out}${err}`).not.toContain(EXTERNAL_ID);
   });
 
+  it('shows a failed target as a target, its rule a dash, in a table and in the html chart', async () => {
+    const args = ['--accounts', `111111111111,${DENIED}`, '--regions', 'eu-west-1', '--external-id', EXTERNAL_ID];
+
+    const table = await scan(...args, '--format', 'table');
+    const html = await scan(...args, '--format', 'html');
+
+    const failed = table.out.split('\n').find((line) => line.includes(`${DENIED}/eu-west-1`)) ?? '';
+    expect(failed).toMatch(new RegExp(`target\\s+${DENIED}/eu-west-1\\s+—\\s+target\\s+error`));
+    expect(html.out).toContain('>targets not scanned</text>');
+    expect(html.out).toContain(`${DENIED}/eu-west-1<br><small>target</small></td><td>—<br>`);
+  });
+
   it('takes the external id from $GUARDRAILS_EXTERNAL_ID and keeps it out of stdout and stderr', async () => {
     vi.stubEnv('GUARDRAILS_EXTERNAL_ID', EXTERNAL_ID);
 
