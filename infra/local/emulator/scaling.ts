@@ -12,7 +12,7 @@ import { DURATIONS, type EmulatorState, type GroupState, type Handler } from './
 function shardIds(params: Params, name: string, group: GroupState): string[] {
   const ids = list(params, name).map(String);
   for (const id of ids) {
-    if (!/^\d{4}$/.test(id) || Number(id) < 1 || Number(id) > group.shards)
+    if (!/^\d{1,4}$/.test(id) || Number(id) < 1 || Number(id) > group.shards)
       throw new QueryFault(
         'InvalidParameterValue',
         `Node group ${id} does not exist in replication group ${group.id}.`,
@@ -29,12 +29,8 @@ function checkResharding(params: Params, group: GroupState, count: number): void
   const resharding = list(params, 'ReshardingConfiguration');
   const remove = shardIds(params, 'NodeGroupsToRemove', group);
   const retain = shardIds(params, 'NodeGroupsToRetain', group);
-  if (count === group.shards)
-    throw new QueryFault(
-      'InvalidParameterValue',
-      `Replication group ${group.id} already has ${count} node groups.`,
-    );
-  if (count > group.shards) {
+  // The same count is a rebalance: the slots are spread evenly again.
+  if (count >= group.shards) {
     if (remove.length > 0 || retain.length > 0)
       throw new QueryFault(
         'InvalidParameterCombination',

@@ -80,7 +80,7 @@ describe('Sandbox conformance: ModifyReplicationGroupShardConfiguration', () => 
     ]);
   });
 
-  it('refuses what AWS refuses: ReshardingConfiguration not one per shard or while removing, the same count, cluster mode disabled', async () => {
+  it('refuses what AWS refuses: ReshardingConfiguration not one per shard or while removing, a removal list while adding, cluster mode disabled', async () => {
     // Prepare
     const id = nextId('refuse');
     await createAvailable(clusteredGroup(id));
@@ -108,14 +108,27 @@ describe('Sandbox conformance: ModifyReplicationGroupShardConfiguration', () => 
     expect(
       await refusal(reshard({ ReplicationGroupId: id, NodeGroupCount: 3, NodeGroupsToRetain: ['0001'] })),
     ).toBeInstanceOf(InvalidParameterCombinationException);
-    expect(await refusal(reshard({ ReplicationGroupId: id, NodeGroupCount: 2 }))).toBeInstanceOf(
-      InvalidParameterValueException,
-    );
     expect(await refusal(reshard({ ReplicationGroupId: disabled, NodeGroupCount: 2 }))).toBeInstanceOf(
       InvalidParameterCombinationException,
     );
     expect((await describeGroup(id)).Status).toBe('available');
     await reshard({ ReplicationGroupId: id, NodeGroupCount: 4, ReshardingConfiguration: zones(4) });
     expect((await describeGroup(id)).Status).toBe('modifying');
+  });
+
+  it('rebalances when the count stays the same (modifying, then available)', async () => {
+    // Prepare
+    const id = nextId('rebalance');
+    await createAvailable(clusteredGroup(id, { NumNodeGroups: 3 }));
+
+    // Act
+    const answer = await reshard({ ReplicationGroupId: id, NodeGroupCount: 3 });
+    emulator.clock.advance(DURATIONS.modify);
+
+    // Assess
+    expect(answer.ReplicationGroup?.Status).toBe('modifying');
+    const after = await describeGroup(id);
+    expect(after.Status).toBe('available');
+    expect(after.NodeGroups?.map((shard) => shard.Slots)).toEqual(['0-5461', '5462-10922', '10923-16383']);
   });
 });
