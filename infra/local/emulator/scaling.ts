@@ -29,6 +29,11 @@ function checkResharding(params: Params, group: GroupState, count: number): void
   const resharding = list(params, 'ReshardingConfiguration');
   const remove = shardIds(params, 'NodeGroupsToRemove', group);
   const retain = shardIds(params, 'NodeGroupsToRetain', group);
+  if (resharding.length > 0 && count <= group.shards)
+    throw new QueryFault(
+      'InvalidParameterCombination',
+      'ReshardingConfiguration can be specified only if NodeGroupCount is greater than the current number of node groups.',
+    );
   // The same count is a rebalance: the slots are spread evenly again.
   if (count >= group.shards) {
     if (remove.length > 0 || retain.length > 0)
@@ -43,11 +48,6 @@ function checkResharding(params: Params, group: GroupState, count: number): void
       );
     return;
   }
-  if (resharding.length > 0)
-    throw new QueryFault(
-      'InvalidParameterCombination',
-      'ReshardingConfiguration can be specified only if NodeGroupCount is greater than the current number of node groups.',
-    );
   if (remove.length > 0 === retain.length > 0)
     throw new QueryFault(
       'InvalidParameterCombination',

@@ -122,10 +122,18 @@ describe('Sandbox conformance: ModifyReplicationGroupShardConfiguration', () => 
     await createAvailable(clusteredGroup(id, { NumNodeGroups: 3 }));
 
     // Act
+    const zones = await refusal(
+      reshard({
+        ReplicationGroupId: id,
+        NodeGroupCount: 3,
+        ReshardingConfiguration: [{ PreferredAvailabilityZones: ['us-east-1a'] }],
+      }),
+    );
     const answer = await reshard({ ReplicationGroupId: id, NodeGroupCount: 3 });
     emulator.clock.advance(DURATIONS.modify);
 
     // Assess
+    expect(zones).toBeInstanceOf(InvalidParameterCombinationException);
     expect(answer.ReplicationGroup?.Status).toBe('modifying');
     const after = await describeGroup(id);
     expect(after.Status).toBe('available');
