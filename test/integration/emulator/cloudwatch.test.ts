@@ -224,4 +224,19 @@ describe('Sandbox CloudWatch: GetMetricData over per-node series', () => {
     ).rejects.toMatchObject({ name: 'ValidationError' });
     expect(emulator.faults.count('GetMetricData')).toBeGreaterThanOrEqual(4);
   });
+
+  it('refuses a workload for a group it does not hold, or a shape it does not know, naming the field', async () => {
+    // Act
+    const missing = await control('workload', { groupId: 'nope', shape: 'steady' });
+    const shape = await control('workload', { groupId: 'fit', shape: 'spike' });
+    const rate = await control('workload', { groupId: 'fit', shape: 'steady', writeMiBs: '120' });
+
+    // Assess
+    expect([missing.status, shape.status, rate.status]).toEqual([400, 400, 400]);
+    expect(((await missing.json()) as { error: string }).error).toBe('no replication group nope');
+    expect(((await shape.json()) as { error: string }).error).toMatch(
+      /^shape must be one of steady, burst, lag-climb/,
+    );
+    expect(((await rate.json()) as { error: string }).error).toBe('writeMiBs must be a number');
+  });
 });
