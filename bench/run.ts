@@ -71,6 +71,7 @@ const BENCHMARKS: Record<string, () => unknown> = {
   migration: migrationTransitions,
   upgrade: upgradeTransitions,
   reaction: () => reactionLatency(20),
+  fit: async () => (await import('./fit.js')).fitReads(1000),
   org: async () => {
     await orgScanBench(50, 4, 100, 20, 10);
     await orgItemRss(100);

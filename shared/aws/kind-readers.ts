@@ -17,6 +17,7 @@ import {
   type ClusterMode,
   DURABILITY_LEVELS,
   DURABILITY_SETTINGS,
+  type NodeGroupRef,
   type Resource,
   type ResourceType,
   STORAGE_ENCRYPTION_TYPES,
@@ -86,6 +87,32 @@ function writeNodes(group: ReplicationGroup): CacheNodeRef[] | undefined {
   return group.MemberClusters?.map((id) => ({ cacheClusterId: id, cacheNodeId: '0001' }));
 }
 
+/** The shards with their members (`NodeGroupMembers`); undefined when the answer lists none. */
+function nodeGroups(group: ReplicationGroup): NodeGroupRef[] | undefined {
+  const shards = (group.NodeGroups ?? []).flatMap((shard, index): NodeGroupRef[] => {
+    const members = (shard.NodeGroupMembers ?? []).flatMap(({ CacheClusterId, CacheNodeId, CurrentRole }) =>
+      CacheClusterId === undefined
+        ? []
+        : [
+            {
+              node: { cacheClusterId: CacheClusterId, cacheNodeId: CacheNodeId ?? '0001' },
+              role: CurrentRole,
+            },
+          ],
+    );
+    if (members.length === 0) return [];
+    const primary = members.find((member) => member.role === 'primary')?.node;
+    return [
+      {
+        id: shard.NodeGroupId ?? String(index + 1).padStart(4, '0'),
+        members: members.map((member) => member.node),
+        ...(primary === undefined ? {} : { primary }),
+      },
+    ];
+  });
+  return shards.length > 0 ? shards : undefined;
+}
+
 /** Normalise one DescribeReplicationGroups item. */
 export function toReplicationGroupResource(group: ReplicationGroup, tags: Record<string, string>): Resource {
   return {
@@ -112,6 +139,7 @@ export function toReplicationGroupResource(group: ReplicationGroup, tags: Record
     globalDatastore: group.GlobalReplicationGroupInfo?.GlobalReplicationGroupId !== undefined,
     pendingModifications: hasPendingModifications(group),
     writeNodes: writeNodes(group),
+    nodeGroups: nodeGroups(group),
     firstMemberCluster: group.MemberClusters?.[0],
     primaryEndpoint: primaryEndpoint(group),
     tags,

@@ -28,6 +28,16 @@ export interface CacheNodeRef {
   cacheNodeId: string;
 }
 
+/** One shard (node group) as the describe answer lists it. */
+export interface NodeGroupRef {
+  /** `NodeGroupId`: `0001` for a group without cluster mode. */
+  id: string;
+  /** Its nodes, in the answer's order. */
+  members: CacheNodeRef[];
+  /** Its primary, where the answer names roles (`CurrentRole`: cluster mode disabled only). */
+  primary?: CacheNodeRef;
+}
+
 export interface Resource {
   type: ResourceType;
   /** ReplicationGroupId or ServerlessCacheName. */
@@ -73,6 +83,8 @@ export interface Resource {
    * mode enabled, as every durable group is).
    */
   writeNodes?: CacheNodeRef[];
+  /** Each shard's nodes and, where the answer names it, its primary (the workload read needs both). */
+  nodeGroups?: NodeGroupRef[];
   /** One member cache cluster (replication groups), to read the engine version on demand. */
   firstMemberCluster?: string;
   /** Where clients write: the first shard's primary endpoint, or the configuration endpoint (cluster mode). */

@@ -1,12 +1,13 @@
 /**
  * The `/_control/*` endpoints (JSON) that tests, the demo and benchmarks use to drive the
  * emulator: time, faults, accounts and access, the organisation, the legacy durability rule,
- * the request log, and closing a recorded Step Functions execution.
+ * a group's CloudWatch workload, the request log, and closing a recorded Step Functions execution.
  */
 import type { AccessSettings } from './accounts.js';
 import type { FaultSettings, ScriptedFault } from './faults.js';
 import type { Parts } from './identity.js';
 import type { OrganizationSettings } from './organizations.js';
+import { applyWorkload, parseWorkloadShape } from './workload.js';
 
 type ControlInput = Record<string, unknown>;
 
@@ -37,6 +38,14 @@ const CONTROLS: Record<string, (parts: Parts, input: ControlInput) => unknown> =
   '/_control/legacy-durability-rule': ({ accounts }, input) => {
     for (const { model } of accounts.pairs()) model.legacyDurabilityRule = input.enabled === true;
     return { legacyDurabilityRule: input.enabled === true };
+  },
+  '/_control/workload': ({ accounts, clock, sinks }, input) => {
+    const shape = parseWorkloadShape(input);
+    const model = accounts.pairs().find(({ model }) => model.groups.has(shape.groupId))?.model;
+    const group = model?.groups.get(shape.groupId);
+    if (model === undefined || group === undefined) throw new Error(`no replication group ${shape.groupId}`);
+    applyWorkload(sinks.metrics, group, model.memberIds(group), shape, clock.now());
+    return { ...shape, nodes: model.memberIds(group).flat() };
   },
   '/_control/executions': ({ sinks }, input) =>
     typeof input.executionArn === 'string'

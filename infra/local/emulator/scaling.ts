@@ -1,13 +1,67 @@
 /**
  * Scaling a replication group: online resharding, replica counts, and TestFailover.
  */
-import { bool, int, required } from './params.js';
+import { bool, int, list, required } from './params.js';
 import type { Params } from './protocol.js';
 import { QueryFault } from './protocol.js';
 import { automaticFailover } from './rules.js';
 import { groupAnswer } from './shapes.js';
 import { DURATIONS, type EmulatorState, type GroupState, type Handler } from './state.js';
 
+/** The shard ids a request names (NodeGroupsToRemove / NodeGroupsToRetain), each an existing shard. */
+function shardIds(params: Params, name: string, group: GroupState): string[] {
+  const ids = list(params, name).map(String);
+  for (const id of ids) {
+    if (!/^\d{1,4}$/.test(id) || Number(id) < 1 || Number(id) > group.shards)
+      throw new QueryFault(
+        'InvalidParameterValue',
+        `Node group ${id} does not exist in replication group ${group.id}.`,
+      );
+  }
+  return ids;
+}
+
+/**
+ * What the SDK model says of the shape of a resharding request: ReshardingConfiguration only
+ * when adding shards, and either NodeGroupsToRemove or NodeGroupsToRetain when removing them.
+ */
+function checkResharding(params: Params, group: GroupState, count: number): void {
+  const resharding = list(params, 'ReshardingConfiguration');
+  const remove = shardIds(params, 'NodeGroupsToRemove', group);
+  const retain = shardIds(params, 'NodeGroupsToRetain', group);
+  if (resharding.length > 0 && count <= group.shards)
+    throw new QueryFault(
+      'InvalidParameterCombination',
+      'ReshardingConfiguration can be specified only if NodeGroupCount is greater than the current number of node groups.',
+    );
+  // The same count is a rebalance: the slots are spread evenly again.
+  if (count >= group.shards) {
+    if (remove.length > 0 || retain.length > 0)
+      throw new QueryFault(
+        'InvalidParameterCombination',
+        'NodeGroupsToRemove and NodeGroupsToRetain apply only when NodeGroupCount is less than the current number of node groups.',
+      );
+    if (resharding.length > 0 && resharding.length !== count)
+      throw new QueryFault(
+        'InvalidParameterValue',
+        `ReshardingConfiguration must hold one entry per node group: ${count}, got ${resharding.length}.`,
+      );
+    return;
+  }
+  if (remove.length > 0 === retain.length > 0)
+    throw new QueryFault(
+      'InvalidParameterCombination',
+      'Either NodeGroupsToRemove or NodeGroupsToRetain is required when NodeGroupCount is less than the current number of node groups.',
+    );
+  const left = remove.length > 0 ? group.shards - new Set(remove).size : new Set(retain).size;
+  if (left !== count)
+    throw new QueryFault(
+      'InvalidParameterValue',
+      `The node groups named leave ${left} node groups, not ${count}.`,
+    );
+}
+
+/** Online resharding: `modifying` until the slots have moved, then `available` with the new count. */
 function modifyShards(store: EmulatorState, params: Params) {
   const group = store.group(required(params, 'ReplicationGroupId'));
   const count = int(params, 'NodeGroupCount', 1, 500);
@@ -20,9 +74,11 @@ function modifyShards(store: EmulatorState, params: Params) {
     throw new QueryFault('InvalidParameterCombination', 'Resharding requires cluster mode enabled.');
   }
   store.available(group);
+  checkResharding(params, group, count);
   group.status = 'modifying';
   group.pending = { Resharding: { SlotMigration: { ProgressPercentage: 0 } } };
   store.later(DURATIONS.modify, () => {
+    // Shards are numbered by position: the kept ones take 0001..N (slots spread evenly again).
     group.shards = count;
     group.pending = {};
     group.status = 'available';

@@ -1,12 +1,13 @@
 /**
  * Capture sinks for what the app sends out, answering the real SDK clients: SNS `Publish`
  * (AWS Query), EventBridge `PutEvents` (JSON 1.1), and CloudWatch `GetMetricData` (JSON 1.0)
- * serving the durability metrics of durable groups from settable values. Captured messages
+ * serving per-node series that tests and the control endpoint shape (metric-series.ts). Captured messages
  * are kept in memory and, when a directory is given, appended to `sns.jsonl`/`events.jsonl`.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { MetricSeries, type NodeMetric, type NodeRef } from './metric-series.js';
 import { type Params, QueryFault } from './protocol.js';
 
 export const SNS_VERSION = '2010-03-31';
@@ -58,26 +59,13 @@ export interface CapturedEvent {
   time: string;
 }
 
-export const DURABILITY_METRICS = [
-  'DurabilityLag',
-  'DurabilityBufferExceededErrorCount',
-  'TrafficManagementActive',
-] as const;
-
-interface MetricQuery {
-  Id?: string;
-  MetricStat?: {
-    Metric?: { Namespace?: string; MetricName?: string; Dimensions?: { Name?: string; Value?: string }[] };
-  };
-}
-
 export class CaptureSinks {
   readonly messages: CapturedMessage[] = [];
   readonly events: CapturedEvent[] = [];
   /** SQS messages not yet taken by `takeDueMessages`. */
   readonly queued: QueuedMessage[] = [];
-  /** `${cacheClusterId}/${cacheNodeId}/${metric}` -> value served by GetMetricData. */
-  readonly metrics = new Map<string, number>();
+  /** Per-node CloudWatch series served by GetMetricData. */
+  readonly metrics = new MetricSeries();
   /** Step Functions executions by ARN. */
   readonly executions = new Map<string, StartedExecution>();
   readonly #dir: string | undefined;
@@ -91,13 +79,12 @@ export class CaptureSinks {
     if (this.#dir !== undefined) appendFileSync(join(this.#dir, file), `${JSON.stringify(record)}\n`);
   }
 
-  /** Set a node's metric: ElastiCache publishes per node (`CacheClusterId`, `CacheNodeId`) only. */
-  setMetric(
-    node: { cacheClusterId: string; cacheNodeId: string },
-    metric: (typeof DURABILITY_METRICS)[number],
-    value: number,
-  ): void {
-    this.metrics.set(`${node.cacheClusterId}/${node.cacheNodeId}/${metric}`, value);
+  /**
+   * A node publishes `value` every minute from `from` (epoch ms; by default all along): ElastiCache
+   * publishes per node (`CacheClusterId`, `CacheNodeId`) only.
+   */
+  setMetric(node: NodeRef, metric: NodeMetric, value: number, from = -Infinity): void {
+    this.metrics.put(node, metric, value, from);
   }
 
   /** SNS Publish. */
@@ -218,37 +205,9 @@ export class CaptureSinks {
     return due;
   }
 
-  /**
-   * CloudWatch GetMetricData for AWS/ElastiCache durability metrics, one point per query at `now`.
-   * A metric is matched on its exact dimension set, as CloudWatch does: only the per-node set
-   * (`CacheClusterId` + `CacheNodeId`) holds values; any other (`ReplicationGroupId`, ...) is empty.
-   */
+  /** CloudWatch GetMetricData over the per-node series. */
   getMetricData(input: Record<string, unknown>, now: number) {
-    const queries = Array.isArray(input.MetricDataQueries) ? (input.MetricDataQueries as MetricQuery[]) : [];
-    if (queries.length > 500)
-      throw new QueryFault('ValidationError', 'At most 500 metric data queries per call');
-    return {
-      MetricDataResults: queries.map((query) => {
-        const metric = query.MetricStat?.Metric;
-        const value = metric?.Namespace === 'AWS/ElastiCache' ? this.#nodeValue(metric) : undefined;
-        return {
-          Id: query.Id,
-          Label: metric?.MetricName,
-          Timestamps: value === undefined ? [] : [Math.floor(now / 1000)],
-          Values: value === undefined ? [] : [value],
-          StatusCode: 'Complete',
-        };
-      }),
-    };
-  }
-
-  #nodeValue(metric: NonNullable<NonNullable<MetricQuery['MetricStat']>['Metric']>): number | undefined {
-    const dimensions = metric.Dimensions ?? [];
-    const of = (name: string) => dimensions.find((dimension) => dimension.Name === name)?.Value;
-    const cluster = of('CacheClusterId');
-    const node = of('CacheNodeId');
-    if (dimensions.length !== 2 || cluster === undefined || node === undefined) return undefined;
-    return this.metrics.get(`${cluster}/${node}/${metric.MetricName}`);
+    return this.metrics.getMetricData(input, now);
   }
 
   /**

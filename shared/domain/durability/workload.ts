@@ -3,7 +3,7 @@
  * post-change soak read it. ElastiCache publishes its metrics per cache node only
  * (`CacheClusterId` + `CacheNodeId`), so every figure here is folded from node series.
  */
-import type { CacheNodeRef } from '../resource.js';
+import type { CacheNodeRef, Resource } from '../resource.js';
 
 /** A group's shard primaries and how many replicas each sends its writes to. */
 export interface WorkloadGroup {
@@ -19,6 +19,12 @@ export interface WorkloadPrimary {
   node: CacheNodeRef;
   /** Replicas the primary replicates to; `ReplicationBytes` is summed over them. */
   replicas: number;
+  /**
+   * Every node of the shard when the describe answer names no primary (cluster mode enabled):
+   * `ReplicationBytes` is read on each and the highest kept, since only the primary sends (a
+   * failover inside the lookback is then covered too). `node` is then the shard's first member.
+   */
+  members?: readonly CacheNodeRef[];
 }
 
 /** One shard primary's write load over the lookback. */
@@ -40,4 +46,26 @@ export interface WorkloadSample {
   searchIndexes: 'yes' | 'no' | 'unknown';
   /** How the figures were obtained, in an operator's words (printed with the verdict). */
   method: string;
+}
+
+/**
+ * The shard primaries and nodes of a replication group, from its describe answer
+ * (`Resource.nodeGroups`); undefined when the answer lists no shard members.
+ *
+ * @example
+ * const group = workloadGroupOf(resource);
+ * if (group !== undefined) samples = await readWorkload(cloudwatch, [group], now, 14);
+ */
+export function workloadGroupOf(resource: Resource): WorkloadGroup | undefined {
+  const shards = resource.nodeGroups ?? [];
+  const primaries = shards.flatMap((shard): WorkloadPrimary[] => {
+    const [first] = shard.members;
+    if (first === undefined) return [];
+    const replicas = shard.members.length - 1;
+    return shard.primary === undefined
+      ? [{ shardId: shard.id, node: first, replicas, members: shard.members }]
+      : [{ shardId: shard.id, node: shard.primary, replicas }];
+  });
+  if (primaries.length === 0) return undefined;
+  return { id: resource.id, primaries, nodes: shards.flatMap((shard) => shard.members) };
 }
