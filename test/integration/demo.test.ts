@@ -318,3 +318,33 @@ describe('npm start -- --keep', () => {
     expect(await exited).toBe(0);
   }, 120_000);
 });
+
+describe("npm start's arguments", () => {
+  it('refuses a chapter that is not there, or no command, before any sandbox starts', async () => {
+    // Act
+    const refusals = await Promise.all(
+      [
+        ['--after', '0', 'scan'],
+        ['--after', '10', 'scan'],
+        ['--after', '2'],
+        ['--keep', '--fleet', '3'],
+      ].map((args) =>
+        run(process.execPath, ['--import', 'tsx', 'infra/local/demo.ts', ...args], { cwd: ROOT }).then(
+          () => ({ code: 0, stdout: '', stderr: '' }),
+          (error: { code: number; stdout: string; stderr: string }) => error,
+        ),
+      ),
+    );
+
+    // Assess: a usage error (2) naming the option, and no sandbox line.
+    for (const refusal of refusals) {
+      expect(refusal.code).toBe(2);
+      expect(refusal.stdout).toBe('');
+    }
+    expect(refusals[0]?.stderr).toContain(
+      'npm start: --after takes a chapter from 1 to 9 and the command to run, got "0 scan"',
+    );
+    expect(refusals[2]?.stderr).toContain('got "2"');
+    expect(refusals[3]?.stderr).toContain("npm start: Unknown option '--fleet'");
+  }, 60_000);
+});
