@@ -8,7 +8,7 @@ import type { Demo } from './sandbox.js';
 export async function reportScan(demo: Demo): Promise<void> {
   demo.say('The scheduled scan in report mode, run with the CLI and the default policy: guardrails scan');
   let json = '';
-  const code = await runCli([...demo.scanArgs, '--format', 'json'], {
+  const code = await runCli(['scan', '--format', 'json'], {
     ...demo.io,
     stdout: (text) => (json += text),
   });
@@ -20,5 +20,11 @@ export async function reportScan(demo: Demo): Promise<void> {
     );
   for (const finding of reported.filter((item) => item.status === 'violation').slice(0, 4))
     showFinding(demo, finding);
-  demo.reproduce(demo.scanArgs);
+  demo.line(
+    'report mode changes nothing; each violation carries the plan that would fix it, and as the default policy allows',
+  );
+  demo.line(
+    'no staged step (durability.stagedChanges), every step needs an approval ("staged: N steps, N need approval")',
+  );
+  demo.reproduce(['scan']);
 }
