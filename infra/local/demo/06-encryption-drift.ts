@@ -24,7 +24,11 @@ export async function encryptionDrift(demo: Demo): Promise<void> {
   };
   const baseline = await scanEncryptionDrift(driftDeps, demo.policy);
   const before = join(CAPTURE_DIR, 'before-drift.json');
-  await runCli(['scan', '--policy', demo.policyFile, '--format', 'json', '--output', before], demo.io);
+  const saved = await runCli(
+    ['scan', '--policy', demo.policyFile, '--format', 'json', '--output', before],
+    demo.io,
+  );
+  if (saved > 1) throw new Error(`guardrails scan --output ${before} exited ${saved}`);
   demo.line(
     `baseline run: ${baseline.alerts.length} alerts, by rule: ${countBy(baseline.alerts.map((alert) => alert.rule))} (violations known before the first baseline are alerted once)`,
   );
@@ -37,7 +41,7 @@ export async function encryptionDrift(demo: Demo): Promise<void> {
   );
   for (const message of emulator.sinks.messages.slice(sentBefore)) demo.line(`SNS: ${message.subject}`);
   demo.line(
-    `the fleet before the change: ${before} (guardrails scan --format json), a baseline drift compares with`,
+    `the fleet before the change is saved in ${before} (guardrails scan --format json); drift --baseline compares the fleet with it`,
   );
   demo.reproduce([
     'drift',

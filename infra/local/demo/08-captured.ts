@@ -9,7 +9,8 @@ export async function captured(demo: Demo): Promise<void> {
   const { emulator, line } = demo;
   demo.say('What was captured');
   const report = join(CAPTURE_DIR, 'report.html');
-  await runCli(['scan', '--format', 'html', '--output', report], demo.io);
+  const code = await runCli(['scan', '--format', 'html', '--output', report], demo.io);
+  if (code > 1) throw new Error(`guardrails scan --output ${report} exited ${code}`);
   line(`HTML report of the fleet now: ${report} (guardrails scan --format html)`);
   line(
     `${emulator.sinks.events.length} EventBridge events in ${CAPTURE_DIR}/events.jsonl: ${countBy(emulator.sinks.events.map((event) => event.detailType))}`,

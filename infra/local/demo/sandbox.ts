@@ -109,8 +109,11 @@ export async function startDemoSandbox() {
   mkdirSync(CAPTURE_DIR, { recursive: true });
   const policyFile = join(CAPTURE_DIR, 'policy.yaml');
   writeFileSync(policyFile, ENFORCE);
-  /** The CLI's io with its stdout unprinted: a chapter reads the output it shows. */
-  const io: CliIo = { ...defaultIo(), stdout: () => {} };
+  /**
+   * The CLI's io unprinted: a chapter reads the output it shows and says what the CLI would
+   * note on stderr in its own words (a note between chapter lines belongs to no chapter).
+   */
+  const io: CliIo = { ...defaultIo(), stdout: () => {}, stderr: () => {} };
   return {
     clock,
     migration,
