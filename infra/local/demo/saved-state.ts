@@ -49,7 +49,12 @@ function tableClient(sandbox: DemoSandbox): DynamoDBClient {
   });
 }
 
-/** Removes every saved chapter state: a demo run starts with none, so no file outlives its run. */
+/**
+ * Removes every saved chapter state: a demo run starts with none, so no file outlives its run.
+ *
+ * @example
+ * forgetSavedStates();
+ */
 export function forgetSavedStates(): void {
   rmSync(DIR, { recursive: true, force: true });
 }
