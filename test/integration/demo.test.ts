@@ -5,6 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../cli/io.js';
 import { CHAPTERS, demoArguments } from '../../infra/local/demo/chapters.js';
 import { replay } from '../../infra/local/demo/replay.js';
+import { startDemoSandbox } from '../../infra/local/demo/sandbox.js';
+import { loadState } from '../../infra/local/demo/saved-state.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -369,6 +371,28 @@ describe('a $ line without the state the demo saved', () => {
     expect(retold.stderr).toBe(saved.stderr);
     expect(existsSync(file)).toBe(true);
   }, 180_000);
+});
+
+describe('a saved state', () => {
+  it('is not loaded for a command that lets emulator time pass while its chapter left a change in flight', async () => {
+    // Prepare: chapter 4 leaves every change applied; chapter 5 leaves orders-new modifying.
+    const sandbox = await startDemoSandbox();
+    try {
+      // Act
+      const forTimePassing = [
+        await loadState(sandbox, 5, { settled: true }),
+        await loadState(sandbox, 4, { settled: true }),
+      ];
+      const forReading = await loadState(sandbox, 5, { settled: false });
+
+      // Assess: the state with a change in flight is refused only where time would pass.
+      expect(forTimePassing).toEqual([false, true]);
+      expect(forReading).toBe(true);
+      expect(sandbox.emulator.model.group('orders-new').status).toBe('modifying');
+    } finally {
+      await sandbox.stop();
+    }
+  }, 60_000);
 });
 
 describe("npm start's arguments", () => {

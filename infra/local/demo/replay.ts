@@ -1,8 +1,8 @@
 /**
  * `npm start -- --after N COMMAND…`, what each `$` line of the demo runs: it rebuilds the sandbox
  * as chapter N left it (the state the last `npm start` saved after that chapter, saved-state.ts;
- * without it, the same seed and frozen clock and the chapters up to N told again unprinted,
- * each one's state saved), runs the sandbox CLI with COMMAND against it, stops the sandbox and
+ * without it, or for a `--local` command when the chapter left a change in flight, the same seed
+ * and frozen clock and the chapters up to N told again unprinted, each one's state saved), runs the sandbox CLI with COMMAND against it, stops the sandbox and
  * returns the command's exit code. So a `$` line works after the demo has ended, in any shell,
  * on its own.
  * A chapter with a sandbox of its own (the organisation scan) gives it: only that one is started.
@@ -54,7 +54,8 @@ export async function replay(
   }
   const sandbox = await startDemoSandbox();
   try {
-    if (!(await loadState(sandbox, after))) {
+    // `--local` runs a workflow here, letting emulator time pass: it needs the changes in flight.
+    if (!(await loadState(sandbox, after, { settled: command.includes('--local') }))) {
       const quiet: Demo = { ...sandbox, ...narration(() => {}) };
       for (const [index, chapter] of chapters.slice(0, after).entries()) {
         if (chapter.sandbox !== undefined) continue;

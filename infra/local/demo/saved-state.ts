@@ -4,7 +4,9 @@
  * telling chapters 1..N again: the emulator's resources (groups, serverless caches, snapshots,
  * events, parameter groups, tags, metrics), its frozen clock and every item of the state table.
  * What is saved is data only (node:v8 structured clone): transitions due later are not, which
- * the frozen clock never reaches (the ones already due are applied before saving).
+ * the frozen clock never reaches (the ones already due are applied before saving). A command that
+ * lets emulator time pass needs them; the resources with a change in flight are named, so such a
+ * command gets the chapters told again instead (loadState's `settled`).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +31,8 @@ const BATCH = 25;
 interface SavedState {
   format: number;
   now: number;
+  /** Resources with a change in flight (not available, or waiting for their maintenance window). */
+  inFlight: string[];
   groups: [string, unknown][];
   serverless: [string, unknown][];
   snapshots: [string, unknown][];
@@ -76,9 +80,17 @@ export async function saveState(sandbox: DemoSandbox, chapter: number): Promise<
   } finally {
     client.destroy();
   }
+  const busy = (resources: Iterable<[string, { status: string }]>) =>
+    [...resources].filter(([, resource]) => resource.status !== 'available').map(([id]) => id);
   const state: SavedState = {
     format: FORMAT,
     now: clock.now(),
+    inFlight: [
+      ...busy(model.groups),
+      ...busy(model.serverless),
+      ...busy(model.snapshots),
+      ...model.maintenanceAt.keys(),
+    ],
     groups: [...model.groups],
     serverless: [...model.serverless],
     snapshots: [...model.snapshots],
@@ -102,15 +114,20 @@ function refill<K, V>(map: Map<K, V>, entries: [K, V][]): void {
 
 /**
  * Loads the state chapter `chapter` left into a sandbox just started; false (nothing changed)
- * when none was saved, or by an older version of the demo.
+ * when none was saved, or by an older version of the demo, or (`settled`: for a command that
+ * lets emulator time pass) when the chapter left a change in flight, whose completion is not saved.
  *
  * @example
- * if (!(await loadState(sandbox, 4))) await tellChaptersQuietly(sandbox, 4);
+ * if (!(await loadState(sandbox, 4, { settled: false }))) await tellChaptersQuietly(sandbox, 4);
  */
-export async function loadState(sandbox: DemoSandbox, chapter: number): Promise<boolean> {
+export async function loadState(
+  sandbox: DemoSandbox,
+  chapter: number,
+  options: { settled: boolean },
+): Promise<boolean> {
   if (!existsSync(fileOf(chapter))) return false;
   const state = deserialize(readFileSync(fileOf(chapter))) as SavedState;
-  if (state.format !== FORMAT) return false;
+  if (state.format !== FORMAT || (options.settled && state.inFlight.length > 0)) return false;
   const { model, sinks, clock } = sandbox.emulator;
   clock.freeze(state.now);
   refill(model.groups, state.groups as [string, never][]);
