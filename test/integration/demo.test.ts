@@ -1,19 +1,49 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { CliIo } from '../../cli/io.js';
+import { CHAPTERS, demoArguments } from '../../infra/local/demo/chapters.js';
+import { replay } from '../../infra/local/demo/replay.js';
+import { startDemoSandbox } from '../../infra/local/demo/sandbox.js';
+import { loadState } from '../../infra/local/demo/saved-state.js';
 
 const run = promisify(execFile);
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+/**
+ * The one run of the demo every test below reads (it takes seconds of CPU, so it runs once), as
+ * `npm start -- --keep` runs: its output until it leaves the sandbox up, the replication groups
+ * a client reaches with the environment it printed, then Ctrl-C (SIGINT) and its exit code.
+ */
+let stdout = '';
+let kept = { groups: -1, exitCode: null as number | null };
+beforeAll(async () => {
+  const { DescribeReplicationGroupsCommand, ElastiCacheClient } = await import('@aws-sdk/client-elasticache');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts', '--keep'], { cwd: ROOT });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  let stderr = '';
+  child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (data: Buffer) => {
+      stdout += data.toString();
+      if (/export AWS_ENDPOINT_URL=\S+/.test(stdout) && stdout.includes('Ctrl-C')) resolve();
+    });
+    exited.then((code) =>
+      reject(new Error(`the demo exited ${code} before leaving the sandbox up: ${stderr}`)),
+    );
+  });
+  const client = new ElastiCacheClient({
+    endpoint: stdout.match(/export AWS_ENDPOINT_URL=(\S+)/)?.[1] ?? '',
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+  });
+  const groups = await client.send(new DescribeReplicationGroupsCommand({ MaxRecords: 20 }));
+  child.kill('SIGINT');
+  kept = { groups: groups.ReplicationGroups?.length ?? 0, exitCode: await exited };
+}, 150_000);
 
 describe('npm start (the sandbox demo)', () => {
-  // One run for both tests (it takes seconds); execFile rejects unless it exits 0.
-  let stdout = '';
-  beforeAll(async () => {
-    ({ stdout } = await run(process.execPath, ['--import', 'tsx', 'infra/local/demo.ts'], {
-      cwd: new URL('../..', import.meta.url).pathname,
-      timeout: 120_000,
-    }));
-  }, 120_000);
-
   it('tells the whole story and exits 0', () => {
     // Assess: each chapter reports what the system did, not only that it ran.
     expect(stdout).toMatch(/1\. The scheduled scan in report mode[\s\S]*exit code 1/);
@@ -44,8 +74,10 @@ describe('npm start (the sandbox demo)', () => {
     expect(stdout).toMatch(
       /legacy-orders +staged +1\. upgrade valkey 7\.2 to valkey 9\.0, .*6\. cluster mode compatible → enabled \[approval\], 7\. set Durability=async\n/,
     );
-    expect(stdout).toMatch(
-      /\$ npm run sandbox-cli -- plan --endpoint-url http:\/\/127\.0\.0\.1:\d+ --policy \.sandbox\/policy\.yaml\n/,
+    expect(stdout).toContain('$ npm start -- --after 3 plan --policy .sandbox/policy.yaml\n');
+    // Report mode says why every step of a plan waits for an approval.
+    expect(chapterOf(1)).toMatch(
+      /every step needs an approval \("staged: N steps, N need approval"\): the default policy lets no staged step run\n\s+unattended/,
     );
     // One staged upgrade through the real ASL: snapshot first, one approval, then sync.
     expect(stdout).toMatch(
@@ -60,31 +92,27 @@ describe('npm start (the sandbox demo)', () => {
     expect(stdout).toMatch(/now valkey 9\.0, cluster mode enabled, 1 replica, Multi-AZ true, TLS preferred/);
     expect(stdout).toMatch(/\n\s+61 state transitions \(\$0\.00153 on Standard Step Functions\)/);
     // Each step shows the command that reproduces it; the events are said to be what the app sends.
-    expect(stdout.match(/\n {3}\$ npm run sandbox-cli -- /g)).toHaveLength(8);
+    expect(stdout.match(/\n {3}\$ npm start -- --after \d /g)).toHaveLength(8);
+    // The story only: no line about how the sandbox was called or what signed the calls.
+    expect(
+      stdout.split('\n').filter((line) => /sign(ed|ing)|requests|API calls|access key/i.test(line)),
+    ).toEqual([]);
+    // Report mode says why some findings are unknown, in the chapter (not a CLI note between chapters).
+    expect(chapterOf(1)).toContain(
+      'unknown: 3 resources answer without Durability, EffectiveDurability and StorageEncryptionType',
+    );
     expect(stdout).toMatch(
       /events\.jsonl: .*1 Durability Upgrade Outcome.*\n\s+\(what the app puts on the default bus/,
     );
-    expect(stdout).toContain('Done.');
   });
 
   it('ends with one organisation scan over many accounts and regions, its failures named, Security Hub fed once', () => {
     // Prepare: the last chapter, and its table's rows.
     const chapter = stdout.slice(stdout.indexOf('\n9. One deployment, many accounts and regions'));
-    const rows = [...chapter.matchAll(/\n {3}(\d{12})\/([a-z0-9-]+) +((?:\d+ +){6}\d+)(?=\n)/g)].map(
+    const rows = [...chapter.matchAll(/\n {3}(\d{12})\/([a-z0-9-]+) +((?:\d+ +){5}\d+)(?=\n)/g)].map(
       ([, account, region, numbers = '']) => {
-        const [compliant, violation, exempt, unknown, error, requests, securityHub] = numbers
-          .split(/ +/)
-          .map(Number);
-        return {
-          target: `${account}/${region}`,
-          compliant,
-          violation,
-          exempt,
-          unknown,
-          error,
-          requests,
-          securityHub,
-        };
+        const [compliant, violation, exempt, unknown, error, securityHub] = numbers.split(/ +/).map(Number);
+        return { target: `${account}/${region}`, compliant, violation, exempt, unknown, error, securityHub };
       },
     );
 
@@ -118,25 +146,9 @@ describe('npm start (the sandbox demo)', () => {
         expect(row.securityHub, row.target).toBe(findings);
       }
     }
-    // The denied account was never reached; every request to a target carried its account's own key.
-    expect(rows.filter((row) => row.target.startsWith('100000000002/')).map((row) => row.requests)).toEqual([
-      0, 0,
-    ]);
-    const total = rows.reduce((sum, row) => sum + (row.requests ?? 0), 0);
-    const home = rows
-      .filter((row) => row.target.startsWith('123456789012/'))
-      .reduce((sum, row) => sum + (row.requests ?? 0), 0);
-    expect(home).toBeGreaterThan(0);
+    // How the members were reached, in the operator's words: the central account needs no member role.
     expect(chapter).toContain(
-      `${total - home} of ${total - home} requests to the member targets signed with a key STS issued for the target's own account: 3 keys for 3 accounts`,
-    );
-    expect(chapter).toContain(
-      `${home} requests to the deployment's own account (123456789012, every region) with its own role, no AssumeRole`,
-    );
-    // The central account needs no member role: only the members' roles are assumed, once per
-    // account (the denied one too: its child tries once for both its regions).
-    expect(chapter).toContain(
-      'AssumeRole: 4 calls, 4 with the external id; 3 answered, 1 refused (100000000002)\n',
+      "123456789012 is scanned with the deployment's own role; each member through its elasticache-guardrails-member role, assumed with the external id (refused in 100000000002)\n",
     );
     // Security Hub: the first run imports every finding, the second nothing.
     const imported = rows.reduce((sum, row) => sum + (row.securityHub ?? 0), 0);
@@ -145,59 +157,272 @@ describe('npm start (the sandbox demo)', () => {
     expect(chapter).toContain(
       `second run, nothing changed: Security Hub received 0 findings in 0 calls (${imported} unchanged;`,
     );
-    // The commands that do it again from a shell (tried by hand against npm run sandbox).
-    expect(chapter).toContain('$ npm run sandbox -- --accounts 5 --regions 2 --fleet 3 ');
+    // One command does it again from a shell.
+    expect(chapter.match(/\n {3}\$ /g)).toHaveLength(1);
     expect(chapter).toContain(
-      `$ curl -s $AWS_ENDPOINT_URL/_control/accounts -d '{"externalId":"demo-external-id","deny":["100000000002"],"disabledRegions":[{"account":"100000000003","region":"eu-west-1"}]}'\n`,
-    );
-    expect(chapter).toContain(
-      '$ npm run sandbox-cli -- scan --org --regions us-east-1,eu-west-1 --external-id demo-external-id --format table\n',
+      '$ npm start -- --after 9 scan --org --regions us-east-1,eu-west-1 --external-id demo-external-id --format table\n',
     );
   });
 });
 
-describe('npm start -- --keep', () => {
-  it('leaves the sandbox up with the environment to reach it, until Ctrl-C', async () => {
-    // Prepare
-    const { spawn } = await import('node:child_process');
-    const { DescribeReplicationGroupsCommand, ElastiCacheClient } = await import(
-      '@aws-sdk/client-elasticache'
+/** Chapter `n` of the demo's output: its heading up to the blank line that ends it. */
+function chapterOf(n: number): string {
+  const from = stdout.indexOf(`\n${n}. `);
+  return stdout.slice(from, stdout.indexOf('\n\n', from + 1));
+}
+
+/** `9 violation, 3 unknown` as `{ violation: 9, unknown: 3 }`. */
+const countsOf = (text: string) =>
+  Object.fromEntries(
+    text.split(', ').map((part) => {
+      const [count, ...name] = part.split(' ');
+      return [name.join(' '), Number(count)];
+    }),
+  );
+
+interface Reproduced {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout's JSON (piped, the CLI prints JSON), after npm's banner. */
+  json: unknown;
+}
+
+/** The chapter whose `$` line runs in a shell as pasted (npm start, its arguments, the exit code). */
+const IN_A_SHELL = 6;
+
+/** Each chapter's line, run once: a test that needs it again reads it here unless it asks `again`. */
+const reproduced = new Map<number, Reproduced>();
+
+/**
+ * Runs chapter `n`'s `$` line, the demo having ended. Chapter IN_A_SHELL's runs in a shell as an
+ * operator pastes it; the others run `npm start`'s own argument parsing and replay in this
+ * process (the same code the shell line reaches, without a process of ~2 s of CPU per line).
+ */
+async function reproduce(n: number, options: { again?: boolean } = {}): Promise<Reproduced> {
+  const done = reproduced.get(n);
+  if (done !== undefined && options.again !== true) return done;
+  const line = chapterOf(n).match(/\n {3}\$ (.+)/)?.[1];
+  if (line === undefined) throw new Error(`chapter ${n} prints no $ line`);
+  const { code, out, err } = n === IN_A_SHELL ? await inAShell(line) : await inProcess(n, line);
+  const start = out.search(/^[[{]/m);
+  const result = {
+    code,
+    stdout: out,
+    stderr: err,
+    json: start === -1 ? undefined : JSON.parse(out.slice(start)),
+  };
+  reproduced.set(n, result);
+  return result;
+}
+function inAShell(line: string): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile('sh', ['-c', line], { cwd: ROOT, timeout: 150_000 }, (error, out, err) =>
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, out, err }),
     );
-    const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/demo.ts', '--keep'], {
-      cwd: new URL('../..', import.meta.url).pathname,
-    });
-    let output = '';
-    const kept = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no sandbox line in: ${output}`)), 90_000);
-      child.stdout.on('data', (data: Buffer) => {
-        output += data.toString();
-        if (/export AWS_ENDPOINT_URL=\S+/.test(output) && output.includes('Ctrl-C')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
+  });
+}
 
-    // Act
-    await kept;
-    const endpoint = output.match(/export AWS_ENDPOINT_URL=(\S+)/)?.[1] ?? '';
-    const client = new ElastiCacheClient({
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
-    });
-    const groups = await client.send(new DescribeReplicationGroupsCommand({ MaxRecords: 20 }));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGINT');
+async function inProcess(n: number, line: string): Promise<{ code: number; out: string; err: string }> {
+  // A line a shell passes on word by word: `npm start -- ` then words without quotes.
+  expect(line).toMatch(/^npm start -- [^'"\\$`]+$/);
+  const options = demoArguments(line.slice('npm start -- '.length).split(' '));
+  if (!('after' in options)) throw new Error(`not a replay: ${line}`);
+  expect(options.after).toBe(n);
+  let out = '';
+  let err = '';
+  const io: CliIo = { stdout: (text) => (out += text), stderr: (text) => (err += text), isTTY: false };
+  const code = await replay(CHAPTERS, options.after, options.command, io);
+  return { code, out, err };
+}
 
-    // Assess
-    expect(groups.ReplicationGroups?.length).toBe(20);
-    expect(output).toContain('STATE_TABLE=guardrails-state');
+interface ScanOutput {
+  summary: {
+    total: number;
+    byRule: Record<string, Record<string, number>>;
+    byStatus: Record<string, number>;
+  };
+  findings: { resourceId: string; rule: string; status: string; observed: string }[];
+}
+interface PlanOutput {
+  summary: Record<string, number>;
+  plans: { resourceId: string; steps?: { summary: string }[] }[];
+}
+/** The scan's exit code: 1 when it found a violation. */
+const scanExit = (output: ScanOutput) => ((output.summary.byStatus.violation ?? 0) > 0 ? 1 : 0);
+/** The step summaries of `id`'s plan. */
+const stepsOf = (output: PlanOutput, id: string) =>
+  output.plans.find((plan) => plan.resourceId === id)?.steps?.map((step) => step.summary);
+
+// Each `$` line is run after the demo has ended (its sandbox is gone): it starts what it needs,
+// exits as its command does and shows what its chapter says.
+describe('each $ line of npm start, run after it has ended', () => {
+  it('1: the report scan finds the counts the chapter printed', async () => {
+    const chapter = chapterOf(1);
+    const [, total, code] = chapter.match(/(\d+) findings; exit code (\d)/) ?? [];
+    const result = await reproduce(1);
+    const output = result.json as ScanOutput;
+    expect(result.code).toBe(Number(code));
+    expect(output.summary.total).toBe(Number(total));
+    for (const [, rule = '', counts = ''] of chapter.matchAll(/\n {5}([a-z-]+): (.+)/g))
+      expect(output.summary.byRule[rule], rule).toEqual(countsOf(counts));
+  }, 180_000);
+
+  it('2: after the enforce runs, prod-durability has the counts the chapter printed', async () => {
+    const now = chapterOf(2).match(/\n {3}now \((.+?)\); /)?.[1] ?? '';
+    const result = await reproduce(2);
+    const output = result.json as ScanOutput;
+    const counts = Object.fromEntries(now.split('; ').map((part) => part.split(': ')));
+    expect(output.summary.byRule['prod-durability']).toEqual(countsOf(counts['prod-durability'] ?? ''));
+    expect(result.code).toBe(scanExit(output));
+  }, 180_000);
+
+  it('3: the readiness plan has the verdicts and the legacy group steps the chapter printed', async () => {
+    const chapter = chapterOf(3);
+    const verdicts = chapter.match(/\d+ group plans: (.+)\n/)?.[1] ?? '';
+    const legacy = chapter.match(/\n {3}legacy-orders +staged +(.+)\n/)?.[1] ?? '';
+    const result = await reproduce(3);
+    const output = result.json as PlanOutput;
+    expect(result.code).toBe(0);
+    expect(output.summary).toEqual(countsOf(verdicts));
+    expect(
+      stepsOf(output, 'legacy-orders')
+        ?.map((step, index) => `${index + 1}. ${step}`)
+        .join(', '),
+    ).toBe(legacy.replace(' [approval]', ''));
+  }, 180_000);
+
+  it('4: after the staged upgrade, the legacy group has the EffectiveDurability the chapter printed', async () => {
+    const effective = chapterOf(4).match(/succeeded: .*EffectiveDurability (\w+)/)?.[1];
+    const result = await reproduce(4);
+    const output = result.json as ScanOutput;
+    expect(effective).toBe('sync');
+    expect(
+      output.findings.find((item) => item.resourceId === 'legacy-orders' && item.rule === 'prod-durability'),
+    ).toMatchObject({ status: 'compliant', observed: effective });
+    expect(result.code).toBe(scanExit(output));
+  }, 180_000);
+
+  it('5: the new group has the status the reaction printed', async () => {
+    const status = chapterOf(5).match(/\n {3}(\w+) +orders-new +prod-durability/)?.[1];
+    const result = await reproduce(5);
+    const output = result.json as ScanOutput;
+    expect(status).toBe('violation');
+    expect(
+      output.findings.find((item) => item.resourceId === 'orders-new' && item.rule === 'prod-durability'),
+    ).toMatchObject({ status, observed: 'disabled' });
+    expect(result.code).toBe(scanExit(output));
+  }, 180_000);
+
+  it('6: drift against the fleet before the change shows the drift the alert named', async () => {
+    const [, id, before, now] = chapterOf(6).match(/SNS: .*drift: (\S+) (\S+) -> (\S+)/) ?? [];
+    const result = await reproduce(6);
+    expect(result.json).toEqual([expect.objectContaining({ kind: 'drift', resourceId: id, before, now })]);
+    expect(result.code).toBe(1);
+  }, 180_000);
+
+  it('7: the migrated group plan has the online steps the chapter named', async () => {
+    const steps = chapterOf(7).match(/needs \d+ online steps first: (.+?) \(allow/)?.[1] ?? '';
+    const result = await reproduce(7);
+    expect(result.code).toBe(0);
+    expect(stepsOf(result.json as PlanOutput, 'orders-migrated')).toEqual(steps.split(' → '));
+  }, 180_000);
+
+  it('9: one command scans the organisation and fails the targets the chapter named', async () => {
+    const chapter = chapterOf(9);
+    const [, targets, complete, failed] = chapter.match(/(\d+) targets: (\d+) complete, (\d+) failed/) ?? [];
+    const failures = [...chapter.matchAll(/\n {5}failed (\S+): (\w+),/g)];
+    const result = await reproduce(9);
+    expect(result.stderr).toContain(`${targets} targets: ${complete} scanned, ${failed} failed (`);
+    expect(failures).toHaveLength(Number(failed));
+    for (const [, target, code] of failures) expect(result.stderr).toContain(`${target}: ${code}`);
+    // Violations found (they win over a failed target's exit code).
+    expect(result.code).toBe(1);
+  }, 180_000);
+});
+
+describe('npm start -- --keep', () => {
+  it('leaves the sandbox up with the environment to reach it, until Ctrl-C', () => {
+    // Assess: the run of beforeAll reached 20 groups with what it printed, and Ctrl-C ended it.
+    expect(kept.groups).toBe(20);
+    expect(stdout).toContain('STATE_TABLE=guardrails-state');
     // AWS CLI v1 reads AWS_DEFAULT_REGION only; older clients drop the 2026-06-02 fields.
-    expect(output).toContain('AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1');
-    expect(output).toMatch(
+    expect(stdout).toContain('AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1');
+    expect(stdout).toMatch(
       /Only AWS CLI and SDK versions released after the 2026-06-02 ElastiCache model change show\s+Durability, EffectiveDurability and StorageEncryptionType/,
     );
-    expect(await exited).toBe(0);
-  }, 120_000);
+    expect(kept.exitCode).toBe(0);
+  });
+});
+
+describe('a $ line without the state the demo saved', () => {
+  it('tells the chapters up to its own again, unprinted, saves their state and shows the same', async () => {
+    // Prepare: chapter 2's line as the demo left it (the first chapter that changes the fleet).
+    const saved = await reproduce(2);
+    const file = `${ROOT}.sandbox/chapters/after-2.v8`;
+    rmSync(file);
+
+    // Act
+    const retold = await reproduce(2, { again: true });
+
+    // Assess
+    expect(retold.code).toBe(saved.code);
+    expect(retold.stdout).toBe(saved.stdout);
+    expect(retold.stderr).toBe(saved.stderr);
+    expect(existsSync(file)).toBe(true);
+  }, 180_000);
+});
+
+describe('a saved state', () => {
+  it('is not loaded for a command that lets emulator time pass while its chapter left a change in flight', async () => {
+    // Prepare: chapter 4 leaves every change applied; chapter 5 leaves orders-new modifying.
+    const sandbox = await startDemoSandbox();
+    try {
+      // Act
+      const forTimePassing = [
+        await loadState(sandbox, 5, { settled: true }),
+        await loadState(sandbox, 4, { settled: true }),
+      ];
+      const forReading = await loadState(sandbox, 5, { settled: false });
+
+      // Assess: the state with a change in flight is refused only where time would pass.
+      expect(forTimePassing).toEqual([false, true]);
+      expect(forReading).toBe(true);
+      expect(sandbox.emulator.model.group('orders-new').status).toBe('modifying');
+    } finally {
+      await sandbox.stop();
+    }
+  }, 60_000);
+});
+
+describe("npm start's arguments", () => {
+  it('refuses a chapter that is not there, or no command, before any sandbox starts', async () => {
+    // Act: one refusal as a shell gives it (its exit code and streams), the others as parsed.
+    const refused = await run(
+      process.execPath,
+      ['--import', 'tsx', 'infra/local/start.ts', '--after', '0', 'scan'],
+      {
+        cwd: ROOT,
+      },
+    ).then(
+      () => ({ code: 0, stdout: '', stderr: '' }),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    const message = (args: string[]) => {
+      try {
+        return `accepted: ${JSON.stringify(demoArguments(args))}`;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+
+    // Assess: a usage error (2) naming the option, and no sandbox line.
+    expect(refused).toMatchObject({ code: 2, stdout: '' });
+    expect(refused.stderr).toBe(
+      'npm start: --after takes a chapter from 1 to 9 and the command to run, got "0 scan"\n',
+    );
+    expect(message(['--after', '10', 'scan'])).toContain('got "10 scan"');
+    expect(message(['--after', '2'])).toContain('got "2"');
+    expect(message(['--keep', '--fleet', '3'])).toContain("Unknown option '--fleet'");
+  }, 60_000);
 });

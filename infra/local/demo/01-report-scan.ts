@@ -8,7 +8,7 @@ import type { Demo } from './sandbox.js';
 export async function reportScan(demo: Demo): Promise<void> {
   demo.say('The scheduled scan in report mode, run with the CLI and the default policy: guardrails scan');
   let json = '';
-  const code = await runCli([...demo.scanArgs, '--format', 'json'], {
+  const code = await runCli(['scan', '--format', 'json'], {
     ...demo.io,
     stdout: (text) => (json += text),
   });
@@ -20,5 +20,18 @@ export async function reportScan(demo: Demo): Promise<void> {
     );
   for (const finding of reported.filter((item) => item.status === 'violation').slice(0, 4))
     showFinding(demo, finding);
-  demo.reproduce(demo.scanArgs);
+  const unknown = new Set(
+    reported.filter((item) => item.status === 'unknown').map((item) => item.resourceId),
+  );
+  demo.line(
+    `unknown: ${unknown.size} resources answer without Durability, EffectiveDurability and StorageEncryptionType, as an API or engine older than the 2026-06-02 model change does, so they cannot be judged`,
+  );
+  demo.line('report mode changes nothing: each violation shows the plan that would fix it');
+  demo.line(
+    'every step needs an approval ("staged: N steps, N need approval"): the default policy lets no staged step run',
+  );
+  demo.line(
+    'unattended (durability.stagedChanges is empty); the enforce policy of chapters 2 and 3 allows them',
+  );
+  demo.reproduce(['scan']);
 }

@@ -33,5 +33,5 @@ export async function enforceScan(demo: Demo): Promise<void> {
   demo.line(
     `now (${countByRule(after.findings, (finding) => finding.status)}); the job changes Durability in place, and here no upgrade workflow is deployed for it, so the violations left need online steps first (needs-staged-upgrade)`,
   );
-  demo.reproduce([...demo.scanArgs, '--policy', demo.policyFile, '--rule', 'prod-durability']);
+  demo.reproduce(['scan', '--policy', demo.policyFile, '--rule', 'prod-durability']);
 }

@@ -40,7 +40,7 @@ export async function readinessPlan(demo: Demo): Promise<void> {
   demo.say(
     'What it takes to bring each prod-durability group to async: the readiness plan (guardrails plan)',
   );
-  const args = ['plan', '--endpoint-url', demo.emulator.endpoint, '--policy', demo.policyFile];
+  const args = ['plan', '--policy', demo.policyFile];
   let json = '';
   await runSandboxCli([...args, '--format', 'json'], { ...demo.io, stdout: (text) => (json += text) });
   const output = JSON.parse(json) as PlanOutput;
@@ -51,8 +51,8 @@ export async function readinessPlan(demo: Demo): Promise<void> {
   for (const id of SHOWN)
     for (const plan of output.plans.filter((item) => item.resourceId === id))
       demo.line(`${id.padEnd(14)} ${plan.verdict.padEnd(14)} ${describe(plan)}`);
-  demo.reproduce(args);
   demo.line(
-    'staged steps run unattended where stagedChanges allows them; a step with client impact always waits for approval',
+    "the demo's policy allows the staged steps (stagedChanges), so they run unattended; a step with client impact (clients must switch) still waits for an approval [approval]",
   );
+  demo.reproduce(args);
 }

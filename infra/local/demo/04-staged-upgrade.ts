@@ -66,5 +66,5 @@ export async function stagedUpgrade(demo: Demo): Promise<void> {
   line(
     `${run.transitions} state transitions ($${(run.transitions * 0.000025).toFixed(5)} on Standard Step Functions), ${Math.round((emulator.clock.now() - started) / 60_000)} min of emulator time`,
   );
-  demo.reproduce([...demo.scanArgs, '--policy', demo.policyFile, '--resource', LEGACY]);
+  demo.reproduce(['scan', '--policy', demo.policyFile, '--resource', LEGACY]);
 }

@@ -8,11 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import type { Finding } from '../../../shared/domain/finding.js';
-import { STATE_TABLE } from '../dynamo.js';
 import { durabilityText, showFinding } from './narration.js';
 import { type Demo, ENFORCE } from './sandbox.js';
 
-/** Sets the handler's environment (its policy without the snapshot first), then calls it with the event. */
+/**
+ * Sets the rest of the handler's environment (its policy without the snapshot first; the
+ * sandbox's endpoints are set already), then calls it with the event.
+ */
 export async function cloudTrailReaction(demo: Demo): Promise<void> {
   demo.say(
     'A team creates orders-new (Valkey, prod, durability off); the CloudTrail event reaches durability-react',
@@ -25,9 +27,6 @@ export async function cloudTrailReaction(demo: Demo): Promise<void> {
     ENFORCE.replace('snapshotBeforeChange: true', 'snapshotBeforeChange: false'),
   );
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL: emulator.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: demo.dynamo.endpoint,
-    STATE_TABLE,
     POLICY_FILE: join(policyDir, 'policy.yaml'),
     DRY_RUN: 'false',
     RECHECK_QUEUE_URL: `${emulator.endpoint}/123456789012/durability-recheck`,
@@ -55,5 +54,5 @@ export async function cloudTrailReaction(demo: Demo): Promise<void> {
   demo.line(
     `group status ${reaction.status}; a re-check is queued in ${reaction.recheckInSeconds ?? '-'} s (SQS delay queue)`,
   );
-  demo.reproduce([...demo.scanArgs, '--policy', demo.policyFile, '--resource', 'orders-new']);
+  demo.reproduce(['scan', '--policy', demo.policyFile, '--resource', 'orders-new']);
 }

@@ -1,9 +1,15 @@
 /** Chapter 6 of `npm start`: a baseline drift scan, then a group loses its at-rest encryption and is alerted. */
+import { join } from 'node:path';
+import { runCli } from '../../../cli/main.js';
 import { scanEncryptionDrift } from '../../../shared/jobs/encryption-drift.js';
 import { countBy } from './narration.js';
-import type { Demo } from './sandbox.js';
+import { CAPTURE_DIR, type Demo } from './sandbox.js';
 
-/** Two drift scans around the change; prints the alerts by rule and the SNS subjects sent. */
+/**
+ * Two drift scans around the change; prints the alerts by rule and the SNS subjects sent. The
+ * fleet before the change is also kept as a report, which `guardrails drift --baseline` compares
+ * with to show the drift again.
+ */
 export async function encryptionDrift(demo: Demo): Promise<void> {
   demo.say('Encryption drift: a baseline scan, then sessions-cache loses its at-rest encryption');
   const { emulator } = demo;
@@ -17,6 +23,12 @@ export async function encryptionDrift(demo: Demo): Promise<void> {
     now: demo.now,
   };
   const baseline = await scanEncryptionDrift(driftDeps, demo.policy);
+  const before = join(CAPTURE_DIR, 'before-drift.json');
+  const saved = await runCli(
+    ['scan', '--policy', demo.policyFile, '--format', 'json', '--output', before],
+    demo.io,
+  );
+  if (saved > 1) throw new Error(`guardrails scan --output ${before} exited ${saved}`);
   demo.line(
     `baseline run: ${baseline.alerts.length} alerts, by rule: ${countBy(baseline.alerts.map((alert) => alert.rule))} (violations known before the first baseline are alerted once)`,
   );
@@ -28,5 +40,16 @@ export async function encryptionDrift(demo: Demo): Promise<void> {
     `next run: ${drift.alerts.length} alert, by rule: ${countBy(drift.alerts.map((alert) => alert.rule))}`,
   );
   for (const message of emulator.sinks.messages.slice(sentBefore)) demo.line(`SNS: ${message.subject}`);
-  demo.reproduce(['drift', '--endpoint-url', emulator.endpoint, '--policy', demo.policyFile]);
+  demo.line(
+    `the fleet before the change is saved in ${before} (guardrails scan --format json); drift --baseline compares the fleet with it`,
+  );
+  demo.reproduce([
+    'drift',
+    '--policy',
+    demo.policyFile,
+    '--baseline',
+    before,
+    '--resource',
+    'sessions-cache',
+  ]);
 }

@@ -94,8 +94,5 @@ export async function onlineMigration(demo: Demo): Promise<void> {
     process.exitCode = 1;
   }
   source.stop();
-  demo.reproduce([
-    ...['migration', 'start', TARGET, '--local', '--endpoint-url', emulator.endpoint],
-    ...['--source', '<host:port of your redis-server>', '--policy', demo.policyFile],
-  ]);
+  demo.reproduce(['plan', '--policy', demo.policyFile, '--resource', TARGET]);
 }

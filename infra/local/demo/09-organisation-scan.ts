@@ -2,10 +2,10 @@
  * Chapter 9 of `npm start`, the organisation scan: one deployment scans every account and region of a
  * sandbox organisation (the central account and four members, two regions each) through
  * infra/org-scan.asl.yaml, the definition the deployment runs (runOrgScan), with one member's
- * role denied and one member's region disabled. Every account is read with the key STS issued
- * for it, each target's findings go to its own account's Security Hub, and a second run sends
- * nothing new. It has an emulator and a state table of its own: the other chapters' state is
- * not touched.
+ * role denied and one member's region disabled. Each target's findings go to its own account's
+ * Security Hub, and a second run sends nothing new. It has an emulator and a state table of its
+ * own (organisationSandbox, also what its reproduce line runs against): the other chapters'
+ * state is not touched.
  */
 import { readFileSync } from 'node:fs';
 import { DEFAULT_POLICY_PATH } from '../../../cli/options.js';
@@ -35,12 +35,10 @@ const ACCESS = {
 };
 /**
  * The fleets `npm run sandbox -- --accounts 5 --regions 2 --fleet 3` seeds (infra/local/main.ts:
- * seed 42 + the pair's index, a tenth as many serverless caches), so its scan finds the same.
+ * seed 42 + the pair's index, a tenth as many serverless caches).
  */
 const GROUPS = 3;
 const SANDBOX_SEED = 42;
-/** The services whose calls read a target's fleet or write its findings: each must carry its account's key. */
-const TARGET_SERVICES = new Set(['elasticache', 'tagging', 'cloudwatch', 'securityhub']);
 
 /** The default policy, its targets the organisation in both regions. */
 function organisationPolicy(): Policy {
@@ -49,7 +47,11 @@ function organisationPolicy(): Policy {
   return { ...policy, settings: { ...policy.settings, targets } };
 }
 
-async function organisationSandbox() {
+/**
+ * The sandbox organisation: its emulator (the denied role and the disabled region set) and a
+ * state table of its own; what `npm start -- --after 9 …` runs its command against.
+ */
+export async function organisationSandbox() {
   const emulator = await startEmulator({ targets: { accounts: ACCOUNTS, regions: REGIONS }, access: ACCESS });
   emulator.clock.freeze(Date.parse('2026-11-25T09:00:00Z'));
   emulator.accounts.pairs().forEach(({ model }, index) => {
@@ -65,26 +67,6 @@ async function organisationSandbox() {
 const sum = (counts: Iterable<number>) => [...counts].reduce((total, count) => total + count, 0);
 const cell = (value: number | string, width: number) => String(value).padStart(width);
 
-/**
- * The requests that read a target's fleet or wrote its findings, by target (`<account>/<region>`);
- * how many were signed with a key STS issued for the target's own account, and the keys used.
- */
-function requestsByTarget(emulator: Emulator) {
-  const counts = new Map<string, number>();
-  const keys = new Map<string, Set<string>>();
-  let own = 0;
-  let home = 0;
-  for (const entry of emulator.faults.log.filter((item) => TARGET_SERVICES.has(item.service))) {
-    const name = `${entry.account}/${entry.region}`;
-    counts.set(name, (counts.get(name) ?? 0) + 1);
-    if (entry.account === CENTRAL_ACCOUNT) home += 1;
-    if (emulator.accounts.issued(entry.accessKeyId)?.account !== entry.account) continue;
-    own += 1;
-    keys.set(entry.account, new Set([...(keys.get(entry.account) ?? []), entry.accessKeyId ?? '']));
-  }
-  return { counts, total: sum(counts.values()), home, own, keys };
-}
-
 /** ASFF findings each target's Security Hub accepted since the `from`th import call. */
 function receivedByTarget(emulator: Emulator, from: number): Map<string, number> {
   const received = new Map<string, number>();
@@ -95,22 +77,15 @@ function receivedByTarget(emulator: Emulator, from: number): Map<string, number>
   return received;
 }
 
-/** One row per target: findings by status, requests to it, ASFF findings its Security Hub took. */
-function showTable(
-  demo: Narration,
-  run: OrgScanRun,
-  requests: Map<string, number>,
-  received: Map<string, number>,
-) {
+/** One row per target: findings by status, and the ASFF findings its own Security Hub took. */
+function showTable(demo: Narration, run: OrgScanRun, received: Map<string, number>) {
   const statuses = FINDING_STATUSES.map((status) => cell(status, 9)).join(' ');
-  demo.line(`${'target'.padEnd(23)}${statuses} ${cell('requests', 9)} ${cell('Security Hub', 13)}`);
+  demo.line(`${'target'.padEnd(23)}${statuses} ${cell('Security Hub', 13)}`);
   for (const target of ACCOUNTS.flatMap((account) => REGIONS.map((region) => ({ account, region })))) {
     const name = targetName(target);
     const findings = run.runs.get(name)?.result.findings ?? {};
     const counts = FINDING_STATUSES.map((status) => cell(findings[status] ?? 0, 9)).join(' ');
-    demo.line(
-      `${name.padEnd(23)}${counts} ${cell(requests.get(name) ?? 0, 9)} ${cell(received.get(name) ?? 0, 13)}`,
-    );
+    demo.line(`${name.padEnd(23)}${counts} ${cell(received.get(name) ?? 0, 13)}`);
   }
 }
 
@@ -122,30 +97,20 @@ function showFailures(demo: Narration, run: OrgScanRun) {
   }
 }
 
-/** Who signed what: the requests to the targets, the keys they carried, the AssumeRole calls. */
-function showKeys(demo: Narration, emulator: Emulator, requests: ReturnType<typeof requestsByTarget>) {
-  const perAccount = [...requests.keys.values()].map((keys) => keys.size);
+/** How the deployment reached the members: the roles it assumed with the external id, and the refusals. */
+function showAccess(demo: Narration, run: OrgScanRun) {
+  const denied = [...run.runs]
+    .filter(([, { result }]) => result.error?.observed === 'AccessDenied')
+    .map(([name]) => name.split('/')[0]);
   demo.line(
-    `${requests.own} of ${requests.total - requests.home} requests to the member targets signed with a key STS issued for the target's own account: ${sum(perAccount)} keys for ${perAccount.length} accounts (an account's regions share its key)`,
-  );
-  demo.line(
-    `${requests.home} requests to the deployment's own account (${CENTRAL_ACCOUNT}, every region) with its own role, no AssumeRole`,
-  );
-  const assumed = emulator.faults.log.filter((entry) => entry.action === 'AssumeRole');
-  const refused = assumed.filter((entry) => entry.fault !== undefined);
-  const roles = refused.map((entry) => String((entry.params as { RoleArn?: string }).RoleArn).split(':')[4]);
-  const withId = assumed.filter(
-    (entry) => (entry.params as { ExternalId?: string }).ExternalId === EXTERNAL_ID,
-  );
-  demo.line(
-    `AssumeRole: ${assumed.length} calls, ${withId.length} with the external id; ${assumed.length - refused.length} answered, ${refused.length} refused (${[...new Set(roles)].join(', ') || 'none'})`,
+    `${CENTRAL_ACCOUNT} is scanned with the deployment's own role; each member through its elasticache-guardrails-member role, assumed with the external id${denied.length === 0 ? '' : ` (refused in ${[...new Set(denied)].join(', ')})`}`,
   );
 }
 
 /**
  * The chapter "One deployment, many accounts and regions": two organisation scans of the sandbox
- * organisation, printed (targets, failures with their causes, findings by target, the keys the
- * requests were signed with, Security Hub imports), and the commands that do it again from a shell.
+ * organisation, printed (targets, failures with their causes, findings by target, how the members
+ * were reached, Security Hub imports), and the one command that does it again from a shell.
  *
  * @example
  * await organisationScan(narration());
@@ -171,12 +136,11 @@ export async function organisationScan(demo: Narration): Promise<void> {
     const { summary } = first;
     demo.line(`${summary.targets} targets: ${summary.complete} complete, ${summary.failed} failed`);
     showFailures(demo, first);
-    const requests = requestsByTarget(emulator);
     const received = receivedByTarget(emulator, 0);
-    showTable(demo, first, requests.counts, received);
-    showKeys(demo, emulator, requests);
+    showTable(demo, first, received);
+    showAccess(demo, first);
     demo.line(
-      `Security Hub: ${sum(received.values())} ASFF findings, each imported in its own account and region with that account's key`,
+      `Security Hub: ${sum(received.values())} ASFF findings, each imported in its own account and region`,
     );
     const calls = emulator.securityHub.imports.length;
     const second = await scan();
@@ -189,10 +153,6 @@ export async function organisationScan(demo: Narration): Promise<void> {
     demo.line(
       `second run, nothing changed: Security Hub received ${sum(receivedByTarget(emulator, calls).values())} findings in ${emulator.securityHub.imports.length - calls} calls (${unchanged} unchanged; only a change of state is imported)`,
     );
-    demo.line(
-      `$ npm run sandbox -- --accounts 5 --regions 2 --fleet ${GROUPS}   # the same fleets; export what it prints`,
-    );
-    demo.line(`$ curl -s $AWS_ENDPOINT_URL/_control/accounts -d '${JSON.stringify(ACCESS)}'`);
     demo.reproduce([
       'scan',
       '--org',

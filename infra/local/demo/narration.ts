@@ -1,6 +1,7 @@
 /**
  * How the chapters of `npm start` print: a numbered chapter heading, indented lines, the command
- * that shows a step again, and the counts and findings every chapter reports the same way.
+ * that shows a step again on its own (`npm start -- --after N …`, see replay.ts), and the counts
+ * and findings every chapter reports the same way.
  */
 import type { Finding } from '../../../shared/domain/finding.js';
 
@@ -9,21 +10,31 @@ export interface Narration {
   say: (text: string) => void;
   /** Prints one indented line. */
   line: (text: string) => void;
-  /** Prints the command that shows a step again while the sandbox is up (`npm start -- --keep`). */
+  /**
+   * Prints the command that shows this chapter's step again after the demo has ended: it
+   * rebuilds the sandbox as the chapter left it and runs the sandbox CLI with `args` against it.
+   */
   reproduce: (args: string[]) => void;
 }
 
-/** A narration whose chapters are numbered from 1 in the order they are said. */
-export function narration(): Narration {
+/** The command that runs the sandbox CLI with `args` against the sandbox as chapter `chapter` left it. */
+export const replayCommand = (chapter: number, args: readonly string[]) =>
+  `npm start -- --after ${chapter} ${args.join(' ')}`;
+
+/**
+ * A narration whose chapters are numbered from 1 in the order they are said; `print` receives
+ * every line (none are printed when the sandbox is only being rebuilt for a replay).
+ */
+export function narration(print: (text: string) => void = console.log): Narration {
   let chapter = 0;
-  const line = (text: string) => console.log(`   ${text}`);
+  const line = (text: string) => print(`   ${text}`);
   return {
     say: (text) => {
       chapter += 1;
-      console.log(`\n${chapter}. ${text}`);
+      print(`\n${chapter}. ${text}`);
     },
     line,
-    reproduce: (args) => line(`$ npm run sandbox-cli -- ${args.join(' ')}`),
+    reproduce: (args) => line(`$ ${replayCommand(chapter, args)}`),
   };
 }
 

@@ -20,6 +20,7 @@ import { seedFleet } from '../emulator/fleet.js';
 import { durableReadyGroup, type GroupState } from '../emulator/model.js';
 import { localMigration } from '../emulator/redis-migration.js';
 import { startEmulator } from '../emulator/server.js';
+import { sandboxVariables } from '../environment.js';
 import type { Narration } from './narration.js';
 
 export const REGION = 'us-east-1';
@@ -50,22 +51,29 @@ export type DemoSandbox = Awaited<ReturnType<typeof startDemoSandbox>>;
 export type Demo = DemoSandbox & Narration;
 
 /**
- * Starts the demo's sandbox (SDK credentials and region default to sandbox values first).
+ * Starts the demo's sandbox and points this process's SDK clients and CLI at it (the
+ * environment `npm start -- --keep` prints), so that a chapter runs a command as an operator
+ * types it.
  *
  * @example
  * const sandbox = await startDemoSandbox();
  * await sandbox.stop();
  */
 export async function startDemoSandbox() {
-  const started = performance.now();
-  process.env.AWS_REGION ??= REGION;
-  process.env.AWS_ACCESS_KEY_ID ??= 'sandbox';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'sandbox';
   const clock = new Clock();
   clock.freeze(Date.parse('2026-11-25T09:00:00Z'));
   const migration = localMigration({ syncTimeoutMs: 20_000 });
   const emulator = await startEmulator({ clock, migrationBackend: migration, captureDir: CAPTURE_DIR });
   const dynamo = await startDynamo();
+  Object.assign(
+    process.env,
+    sandboxVariables({
+      elasticache: emulator.endpoint,
+      dynamodb: dynamo.endpoint,
+      region: REGION,
+      stateTable: STATE_TABLE,
+    }),
+  );
   seedFleet(emulator.model, clock, { groups: 40, serverless: 4, seed: 7 });
   const aws = { endpoint: emulator.endpoint, region: REGION, maxAttempts: 3 };
   const logger = createLogger('demo');
@@ -101,10 +109,12 @@ export async function startDemoSandbox() {
   mkdirSync(CAPTURE_DIR, { recursive: true });
   const policyFile = join(CAPTURE_DIR, 'policy.yaml');
   writeFileSync(policyFile, ENFORCE);
-  /** The CLI's io with its stdout unprinted: a chapter reads the output it shows. */
-  const io: CliIo = { ...defaultIo(), stdout: () => {} };
+  /**
+   * The CLI's io unprinted: a chapter reads the output it shows and says what the CLI would
+   * note on stderr in its own words (a note between chapter lines belongs to no chapter).
+   */
+  const io: CliIo = { ...defaultIo(), stdout: () => {}, stderr: () => {} };
   return {
-    started,
     clock,
     migration,
     emulator,
@@ -121,8 +131,6 @@ export async function startDemoSandbox() {
     policyFile,
     group,
     io,
-    /** `guardrails scan` against the emulator. */
-    scanArgs: ['scan', '--endpoint-url', emulator.endpoint],
     stop: async () => {
       migration.close();
       await Promise.all([emulator.close(), dynamo.close()]);
