@@ -18,10 +18,11 @@ import {
   paginateScan,
 } from '@aws-sdk/client-dynamodb';
 import { STATE_TABLE } from '../dynamo.js';
+import type { SavedSeries } from '../emulator/metric-series.js';
 import { CAPTURE_DIR, type DemoSandbox, REGION } from './sandbox.js';
 
 /** Bumped when what is saved changes shape: an older file is then ignored (the chapters are told again). */
-const FORMAT = 1;
+const FORMAT = 2;
 const DIR = join(CAPTURE_DIR, 'chapters');
 const fileOf = (chapter: number) => join(DIR, `after-${chapter}.v8`);
 
@@ -41,7 +42,7 @@ interface SavedState {
   memberTags: [string, Map<string, string>][];
   parameterGroups: [string, unknown][];
   legacyDurabilityRule: boolean;
-  metrics: [string, number][];
+  metrics: SavedSeries;
   items: Record<string, AttributeValue>[];
 }
 
@@ -99,7 +100,7 @@ export async function saveState(sandbox: DemoSandbox, chapter: number): Promise<
     memberTags: [...model.memberTags],
     parameterGroups: [...model.parameterGroups],
     legacyDurabilityRule: model.legacyDurabilityRule,
-    metrics: [...sinks.metrics],
+    metrics: sinks.metrics.saved(),
     items,
   };
   mkdirSync(DIR, { recursive: true });
@@ -139,7 +140,7 @@ export async function loadState(
   refill(model.parameterGroups, state.parameterGroups as [string, never][]);
   model.legacyDurabilityRule = state.legacyDurabilityRule;
   for (const kind of ['groups', 'serverless', 'snapshots'] as const) model.changed(kind);
-  refill(sinks.metrics, state.metrics);
+  sinks.metrics.restore(state.metrics);
   const client = tableClient(sandbox);
   try {
     for (let from = 0; from < state.items.length; from += BATCH) {

@@ -78,6 +78,9 @@ function epochMs(value: unknown, field: string): number {
   return value * 1000;
 }
 
+/** Every node series of a sandbox, as a saved demo chapter keeps them. */
+export type SavedSeries = [string, Stretch[]][];
+
 export class MetricSeries {
   readonly #series = new Map<string, Stretch[]>();
 
@@ -100,6 +103,17 @@ export class MetricSeries {
     );
     kept.push({ from, to, value });
     this.#series.set(key, kept);
+  }
+
+  /** Every series, as a saved sandbox keeps it (see {@link MetricSeries.restore}). */
+  saved(): SavedSeries {
+    return [...this.#series].map(([key, stretches]) => [key, stretches.map((stretch) => ({ ...stretch }))]);
+  }
+
+  /** Put back what {@link MetricSeries.saved} returned, in place of every series. */
+  restore(saved: SavedSeries): void {
+    this.#series.clear();
+    for (const [key, stretches] of saved) this.#series.set(key, stretches);
   }
 
   /** Forget every series (a test's fresh start). */
