@@ -17,8 +17,13 @@ import { createRequire } from 'node:module';
 import { afterAll, vi } from 'vitest';
 
 const require = createRequire(import.meta.url);
-/** The sinon aws-sdk-client-mock stubs with: its default sandbox holds every stub mockClient made. */
-const sinon = createRequire(require.resolve('aws-sdk-client-mock'))('sinon') as { restore(): void };
+const clientMock = require.resolve('aws-sdk-client-mock');
+
+/** Remove every stub mockClient made (they are in sinon's default sandbox), if any file loaded it. */
+function restoreClientMocks(): void {
+  if (require.cache[clientMock] === undefined) return;
+  (createRequire(clientMock)('sinon') as { restore(): void }).restore();
+}
 
 const processState = globalThis as { environmentAtStart?: Readonly<NodeJS.ProcessEnv> };
 /** The first file's setup runs before any test file of this process: its environment is the process's own. */
@@ -33,7 +38,7 @@ function restoreEnvironment(start: Readonly<NodeJS.ProcessEnv>): void {
 export function leaveProcessAsFound(): void {
   afterAll(() => {
     vi.useRealTimers();
-    sinon.restore();
+    restoreClientMocks();
     restoreEnvironment(processState.environmentAtStart ?? {});
     vi.resetModules();
   });
