@@ -32,7 +32,14 @@ export default defineConfig({
         extends: true,
         // The unit files need no process of their own (no server, no child process): they share
         // the workers, each file run after the previous one's state is undone (test/fresh-file.ts).
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false, maxWorkers: '100%' },
+        // Their own setup (after test/setup.ts) adds the client-mock matchers and that undoing.
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          setupFiles: ['test/setup-unit.ts'],
+          isolate: false,
+          maxWorkers: '100%',
+        },
       },
       {
         extends: true,

@@ -1,7 +1,7 @@
 /**
- * The unit files share their worker processes (`isolate: false` in vitest.config.ts): a process
- * per file cost about as much CPU as the unit tests themselves (Node, vitest's worker and the SDK
- * loaded again for each of 84 files). What a file could leave behind for the next one in the same
+ * The unit files share their worker processes (`isolate: false` in vitest.config.ts, this
+ * registered for each by test/setup-unit.ts): a process per file cost about as much CPU as the
+ * unit tests themselves (Node, vitest's worker and the SDK loaded again for each of 84 files). What a file could leave behind for the next one in the same
  * process is undone after each file, so every file still starts as it would in a process of its
  * own:
  * - the project's modules (a module's state, a handler's cold start) are evaluated again: vitest
@@ -11,7 +11,6 @@
  * - aws-sdk-client-mock's stubs of a client's `send` are removed (they sit on the client class's
  *   prototype, in node_modules, so a later file's real client would otherwise be the stub);
  * - timers are real again.
- * In an isolated project (one process per file) this has nothing to undo.
  */
 import { createRequire } from 'node:module';
 import { afterAll, vi } from 'vitest';

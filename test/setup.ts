@@ -1,5 +1,3 @@
-import 'aws-sdk-client-mock-vitest/extend';
-import { leaveProcessAsFound } from './fresh-file.js';
 import { retryWithoutBackoff } from './sdk-no-backoff.js';
 
 // A test without credentials must fail at once: the SDK's credential chain would otherwise
@@ -8,6 +6,3 @@ process.env.AWS_EC2_METADATA_DISABLED = 'true';
 
 // Same attempts, no sleeping between them: see test/sdk-no-backoff.ts.
 retryWithoutBackoff();
-
-// The unit files share worker processes: each leaves the process as it found it (test/fresh-file.ts).
-leaveProcessAsFound();
