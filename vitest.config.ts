@@ -30,12 +30,25 @@ export default defineConfig({
     projects: [
       {
         extends: true,
+        // The unit files need no process of their own (no server, no child process): they share
+        // the workers, each file run after the previous one's state is undone (test/fresh-file.ts).
+        // Their own setup (after test/setup.ts) adds the client-mock matchers and that undoing.
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          setupFiles: ['test/setup-unit.ts'],
+          isolate: false,
+          maxWorkers: '100%',
+        },
+      },
+      {
+        extends: true,
         // Vitest's default for `run` is one worker fewer than the cores: a single worker on 2 cores,
         // while a fast file often waits on its in-process sandbox. One per core.
         test: {
           name: 'fast',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, ...SLOW],
+          exclude: [...configDefaults.exclude, ...SLOW, 'test/unit/**'],
           maxWorkers: '100%',
         },
       },

@@ -1,4 +1,3 @@
-import 'aws-sdk-client-mock-vitest/extend';
 import { retryWithoutBackoff } from './sdk-no-backoff.js';
 
 // A test without credentials must fail at once: the SDK's credential chain would otherwise

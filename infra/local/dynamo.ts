@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { memoiseDynaliteParsers } from './dynalite-parse-memo.js';
 
 export const STATE_TABLE = 'guardrails-state';
 
@@ -44,8 +45,12 @@ function partitionKeyOf(body: RequestBody): string | undefined {
   return undefined;
 }
 
-/** Start dynalite on a free port (or `port`), with the state table created. */
+/**
+ * Start dynalite on a free port (or `port`), with the state table created; its expression
+ * parses are memoised (dynalite-parse-memo.ts).
+ */
 export async function startDynamo(options: { port?: number; tableName?: string } = {}): Promise<LocalDynamo> {
+  memoiseDynaliteParsers();
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', () => resolve()));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
