@@ -105,6 +105,42 @@ describe('Durability upgrade state machine', () => {
     console.info(`upgrade: ${run.transitions} state transitions`);
   });
 
+  it('adds the shards the workload fit asks for once cluster mode is enabled, then sets durability', async () => {
+    // Prepare: cluster mode disabled (one shard); the fit asked for 3 shards
+    stack.emulator.model.putGroup(legacy('resharded'));
+
+    // Act
+    const run = await runUpgradeLocally(
+      deps,
+      {
+        replicationGroupId: 'resharded',
+        target: 'sync',
+        allow: [...STAGED_ACTIONS],
+        enforce: true,
+        shards: 3,
+      },
+      { clock: clock(), executionName: 'up-shards', onTaskToken: approveAll },
+    );
+
+    // Assess
+    const { DescribeReplicationGroupsCommand } = await import('@aws-sdk/client-elasticache');
+    const [group] =
+      (await deps.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: 'resharded' })))
+        .ReplicationGroups ?? [];
+    expect(group?.NodeGroups).toHaveLength(3);
+    expect(group?.EffectiveDurability).toBe('sync');
+    const sent = stack.emulator.faults.log
+      .filter((request) => [...CHANGES, 'ModifyReplicationGroupShardConfiguration'].includes(request.action))
+      .map((request) => `${request.action}${request.fault === undefined ? '' : `!${request.fault}`}`);
+    expect(sent.slice(-3)).toEqual([
+      'ModifyReplicationGroup', // cluster mode enabled
+      'ModifyReplicationGroupShardConfiguration',
+      'ModifyReplicationGroup', // durability
+    ]);
+    expect(sent.filter((request) => request.includes('!'))).toEqual([]);
+    expect(run.output).toMatchObject({ status: 'succeeded', effectiveDurability: 'sync' });
+  });
+
   it.each(STARTS)(
     'brings %s to sync through the state machine: snapshot first, every request accepted',
     async (id, input, count) => {
