@@ -146,6 +146,11 @@ approval: durability.stagedChanges.allow in the policy lets steps without client
 unattended), rebuild (every blocker named; snapshot, create a durable group, cut over; a
 data-tiering group's copy starts empty, to be reloaded), not-applicable (already there, or
 serverless), unknown (a fact the API did not give, or a node type of unknown memory).
+Fit (durability.fit, durability.maxWriteLatencyMs): exceeds (a shard primary peaked above the
+100 MiB/s of writes a durable primary takes: more shards first, an add-shards step in cluster mode
+enabled), at-risk (a peak above the headroom, 70 % by default; a latency budget below the
+single-digit ms of sync writes: async instead; TrafficManagementActive seen; search indexes),
+fits, or unknown (no workload read). The JSON output carries each group's measured workload.
 --status (of the group's durability finding), --rule and --resource choose what is printed.
 Exit codes: ${EXIT.compliant}, or ${EXIT.aws} when a target could not be read (its plans are missing; stderr names it).
 ${TARGETS_HELP}`,
