@@ -26,7 +26,12 @@ import { base, COMPATIBLE_STEPS, STARTS, TO_COMPATIBLE } from '../readiness-flee
 let stack: Stack;
 let deps: UpgradeDeps;
 const clock = () => ({ advance: (ms: number) => stack.emulator.clock.advance(ms) });
-const CHANGES = ['ModifyReplicationGroup', 'IncreaseReplicaCount', 'CreateSnapshot'];
+const CHANGES = [
+  'ModifyReplicationGroup',
+  'IncreaseReplicaCount',
+  'ModifyReplicationGroupShardConfiguration',
+  'CreateSnapshot',
+];
 
 const legacy = (id: string) => legacyGroupState(id);
 
@@ -129,9 +134,7 @@ describe('Durability upgrade state machine', () => {
         .ReplicationGroups ?? [];
     expect(group?.NodeGroups).toHaveLength(3);
     expect(group?.EffectiveDurability).toBe('sync');
-    const sent = stack.emulator.faults.log
-      .filter((request) => [...CHANGES, 'ModifyReplicationGroupShardConfiguration'].includes(request.action))
-      .map((request) => `${request.action}${request.fault === undefined ? '' : `!${request.fault}`}`);
+    const sent = changes();
     expect(sent.slice(-3)).toEqual([
       'ModifyReplicationGroup', // cluster mode enabled
       'ModifyReplicationGroupShardConfiguration',
@@ -207,7 +210,7 @@ describe('Durability upgrade state machine', () => {
   it.each([...STAGED_ACTIONS, 'set-durability'])(
     'ends on a refusal of its %s step with the fault named, nothing sent twice, the lock released',
     async (action) => {
-      // Prepare: Redis OSS 6.2 on m5 nodes needs every kind of step.
+      // Prepare: Redis OSS 6.2 on m5 nodes needs every kind of step (2 shards: the fit's add-shards too).
       const id = `fault-${action}`;
       await deps.elasticache.send(
         new CreateReplicationGroupCommand({ ...legacyRedis, ReplicationGroupId: id }),
@@ -230,7 +233,7 @@ describe('Durability upgrade state machine', () => {
       // Act
       const failure = await runUpgradeLocally(
         deps,
-        { replicationGroupId: id, target: 'sync', allow: [...STAGED_ACTIONS], enforce: true },
+        { replicationGroupId: id, target: 'sync', allow: [...STAGED_ACTIONS], enforce: true, shards: 2 },
         { clock: clock(), executionName: id, onTaskToken: approveAll, wrap: refuseThisStep },
       ).catch((error: unknown) => error);
 
