@@ -60,7 +60,8 @@ function program(context: CommandContext) {
  * Run the CLI with the given arguments (without `node` and the script) and return the exit code.
  * Errors become one line on stderr; `--debug` adds the stack. Both are redacted: a message may
  * echo a flag, a file or an endpoint that carries a secret. `runners` run the migration and
- * upgrade state machines (the sandbox's entry point passes its own, which adds `start --local`).
+ * upgrade state machines (the sandbox's entry point passes its own, which adds `start --local`);
+ * `workload` reads the write workload `plan` judges the durability fit on (absent: fits are `unknown`).
  *
  * @example
  * process.exitCode = await runCli(process.argv.slice(2), defaultIo());
@@ -70,12 +71,13 @@ export async function runCli(
   io: CliIo,
   runners: WorkflowRunners = STEP_FUNCTIONS_RUNNERS,
   now: CommandContext['now'] = wallClockNow,
+  workload?: CommandContext['workload'],
 ): Promise<number> {
   const secret = externalIdOf(args);
   // The external id is a secret: no error or usage line may repeat it.
   const out: CliIo =
     secret === undefined ? io : { ...io, stderr: (text) => io.stderr(text.replaceAll(secret, '***')) };
-  const context: CommandContext = { io: out, exit: { code: EXIT.compliant }, runners, now };
+  const context: CommandContext = { io: out, exit: { code: EXIT.compliant }, runners, now, workload };
   const debug = args.includes('--debug');
   try {
     await program(context).parseAsync(

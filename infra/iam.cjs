@@ -74,6 +74,7 @@ function elasticacheScope(name, action, changeTag, namesParameterGroups) {
         ? [...groupChange(changeTag), { resources: elasticache('parametergroup') }]
         : groupChange(changeTag);
     case 'IncreaseReplicaCount':
+    case 'ModifyReplicationGroupShardConfiguration':
     case 'TestMigration':
     case 'StartMigration':
     case 'CompleteMigration':

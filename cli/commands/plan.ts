@@ -3,21 +3,24 @@ import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { loadPolicyFile } from '../../shared/aws/policy-file.js';
 import {
   countVerdicts,
+  describeFit,
   describeSteps,
   describeVerdict,
   type GroupPlan,
   planFleet,
+  workloadReads,
 } from '../../shared/domain/durability/fleet-plan.js';
 import { evaluate } from '../../shared/domain/evaluate.js';
 import type { Resource } from '../../shared/domain/resource.js';
 import { arnLocation } from '../../shared/domain/security-findings.js';
-import { type CliIo, EXIT, emitOutput, type OutputFlags, widthOf, withOutput } from '../io.js';
-import { type FilterFlags, type FleetFlags, withFilters, withFleet } from '../options.js';
-import { fleetOfRun } from '../target-run.js';
+import { EXIT, emitOutput, type OutputFlags, widthOf, withOutput } from '../io.js';
+import { type FilterFlags, type FleetFlags, liveOptions, withFilters, withFleet } from '../options.js';
+import { fleetOfRun, plannedRun } from '../target-run.js';
 import { TARGETS_HELP, type TargetFlags, withTargets } from '../targets.js';
+import { readPlanWorkload } from '../workload.js';
 import type { CommandContext } from './context.js';
 
-const COLUMNS = ['resourceId', 'rule', 'current', 'target', 'verdict', 'steps'];
+const COLUMNS = ['resourceId', 'rule', 'current', 'target', 'fit', 'verdict', 'steps'];
 
 /** The facts a plan reads, in a few words. */
 function current(resource: Resource): string {
@@ -42,7 +45,7 @@ function shown(plans: GroupPlan[], flags: FilterFlags): GroupPlan[] {
 }
 
 /** A plan as a row; `located` puts its group's account and region first. */
-function planRow({ resource, rule, plan: detail }: GroupPlan, located: boolean): Record<string, string> {
+function planRow({ resource, rule, plan: detail, fit }: GroupPlan, located: boolean): Record<string, string> {
   const { account, region } = arnLocation(resource.arn);
   return {
     ...(located ? { account, region } : {}),
@@ -50,6 +53,7 @@ function planRow({ resource, rule, plan: detail }: GroupPlan, located: boolean):
     rule,
     current: current(resource),
     target: detail.target,
+    fit: describeFit(fit),
     verdict: describeVerdict(detail),
     steps: describeSteps(detail),
   };
@@ -59,18 +63,37 @@ function planRow({ resource, rule, plan: detail }: GroupPlan, located: boolean):
  * Exit `aws` when a target could not be read (its plans are missing), else `compliant`: a plan
  * is advice, never a verdict.
  */
-async function plan(flags: FleetFlags & OutputFlags & FilterFlags & TargetFlags, io: CliIo): Promise<number> {
+async function plan(
+  flags: FleetFlags & OutputFlags & FilterFlags & TargetFlags,
+  context: CommandContext,
+): Promise<number> {
+  const { io } = context;
   const policy = await loadPolicyFile(flags.policy);
-  const { fleet, targets } = await fleetOfRun(flags, policy, io, {
-    engineVersions: true,
-    parameterGroups: true,
-  });
-  const plans = planFleet(fleet.resources, evaluate(fleet.resources, policy, new Date()), policy);
+  const planned = plannedRun(flags, policy);
+  const { fleet, targets } = await fleetOfRun(
+    flags,
+    policy,
+    io,
+    { engineVersions: true, parameterGroups: true },
+    planned,
+  );
+  const findings = evaluate(fleet.resources, policy, new Date());
+  // The fit reads the workload of the groups the plans cover, over their rules' lookbacks.
+  const workload = await readPlanWorkload(
+    context.workload,
+    workloadReads(planFleet(fleet.resources, findings, policy), policy),
+    { live: targets === undefined ? liveOptions(flags) : undefined, targets },
+    await context.now(planned.base),
+    io,
+  );
+  const plans = planFleet(fleet.resources, findings, policy, workload.lookup);
   const rows = shown(plans, flags);
   const counts = countVerdicts(plans);
   const summary = `${plans.length} group plan(s): ${Object.entries(counts)
     .map(([verdict, count]) => `${count} ${verdict}`)
-    .join(', ')}${rows.length === plans.length ? '' : ` (${rows.length} shown)`}`;
+    .join(
+      ', ',
+    )}${rows.length === plans.length ? '' : ` (${rows.length} shown)`}${workload.method === '' ? '' : `\n${workload.method}`}`;
   const located = targets !== undefined;
   // A script reads every fact of each plan, and the targets' failures.
   const data = {
@@ -78,7 +101,8 @@ async function plan(flags: FleetFlags & OutputFlags & FilterFlags & TargetFlags,
     ...(targets === undefined
       ? {}
       : { targets: { total: targets.total, failed: targets.failed }, failures: targets.failures }),
-    plans: rows.map(({ resource, rule, plan: detail }) => ({
+    ...(workload.method === '' ? {} : { fitMethod: workload.method }),
+    plans: rows.map(({ resource, rule, plan: detail, fit, workload: sample }) => ({
       resourceId: resource.id,
       arn: resource.arn,
       region: arnLocation(resource.arn).region,
@@ -86,6 +110,8 @@ async function plan(flags: FleetFlags & OutputFlags & FilterFlags & TargetFlags,
       rule,
       current: current(resource),
       ...detail,
+      fit,
+      ...(sample === undefined ? {} : { workload: sample }),
     })),
   };
   await emitOutput(
@@ -93,6 +119,8 @@ async function plan(flags: FleetFlags & OutputFlags & FilterFlags & TargetFlags,
       kind: 'rows',
       rows: rows.map((each) => planRow(each, located)),
       columns: [...(located ? ['account', 'region'] : []), ...COLUMNS],
+      // The fit's verdict and peak read whole on a narrow terminal.
+      keep: ['fit'],
       footer: targets === undefined ? summary : `${summary}\n${targets.line}`,
       title: 'guardrails plan',
       data,
@@ -118,11 +146,16 @@ approval: durability.stagedChanges.allow in the policy lets steps without client
 unattended), rebuild (every blocker named; snapshot, create a durable group, cut over; a
 data-tiering group's copy starts empty, to be reloaded), not-applicable (already there, or
 serverless), unknown (a fact the API did not give, or a node type of unknown memory).
+Fit (durability.fit, durability.maxWriteLatencyMs): exceeds (a shard primary peaked above the
+100 MiB/s of writes a durable primary takes: more shards first, an add-shards step in cluster mode
+enabled), at-risk (a peak above the headroom, 70 % by default; a latency budget below the
+single-digit ms of sync writes: async instead; TrafficManagementActive seen; search indexes),
+fits, or unknown (no workload read). The JSON output carries each group's measured workload.
 --status (of the group's durability finding), --rule and --resource choose what is printed.
 Exit codes: ${EXIT.compliant}, or ${EXIT.aws} when a target could not be read (its plans are missing; stderr names it).
 ${TARGETS_HELP}`,
     )
     .action(async (flags) => {
-      context.exit.code = await plan(flags, context.io);
+      context.exit.code = await plan(flags, context);
     });
 }

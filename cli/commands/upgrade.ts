@@ -8,11 +8,18 @@ import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { durabilityLeaseKey, migrationLockKey, RECORD_KINDS } from '../../shared/aws/state-keys.js';
 import { STAGED_ACTIONS } from '../../shared/domain/durability/readiness.js';
 import { parseUpgradeInput } from '../../shared/domain/durability/upgrade.js';
+import { MAX_SHARDS } from '../../shared/domain/durability/workload-fit.js';
 import { UPGRADE_ERRORS } from '../../shared/domain/workflow/index.js';
 import { stopUnderLock } from '../../shared/jobs/workflow/abort.js';
 import { clip } from '../../shared/runtime/echo.js';
 import { InputValidationError } from '../../shared/runtime/errors.js';
-import { GROUP_ARGUMENT, parseApprovalTimeout, parseGroupId, parseStateMachineArn } from '../arguments.js';
+import {
+  decimalFlag,
+  GROUP_ARGUMENT,
+  parseApprovalTimeout,
+  parseGroupId,
+  parseStateMachineArn,
+} from '../arguments.js';
 import { EXIT, emitResult, type OutputFlags, withOutput } from '../io.js';
 import { withAws, withTable } from '../options.js';
 import { type RunnerContext, WORKFLOWS } from '../workflow-runner.js';
@@ -165,6 +172,11 @@ function addStart(upgrade: CommandUnknownOpts, context: CommandContext): void {
     .requiredOption('--target <durability>', 'the durability to reach: async or sync')
     .option('--allow <action...>', `steps that run without an approval: ${STAGED_ACTIONS.join(', ')}`)
     .option('--enforce', 'let the final Durability change run without an approval')
+    .option(
+      '--shards <count>',
+      "reshard to this many shards before durability (the plan's workload fit; cluster mode enabled)",
+      decimalFlag('--shards', { min: 1, max: MAX_SHARDS }),
+    )
     .option('--dry-run', 'plan and stop: nothing changes')
     .option(
       '--approval-timeout <seconds>',
@@ -185,6 +197,7 @@ function addStart(upgrade: CommandUnknownOpts, context: CommandContext): void {
       allow: flags.allow ?? [],
       enforce: flags.enforce === true,
       dryRun: flags.dryRun === true,
+      ...(flags.shards === undefined ? {} : { shards: flags.shards }),
       ...(flags.approvalTimeout === undefined ? {} : { approvalTimeoutSeconds: flags.approvalTimeout }),
     };
     // --local is declared only when offered: read it by name.

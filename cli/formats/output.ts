@@ -10,6 +10,8 @@ export interface RowsOutput {
   kind: 'rows';
   rows: Record<string, string>[];
   columns: string[];
+  /** Columns a narrow terminal's table cuts last, with the first column and the resource id. */
+  keep?: string[];
   /** The line under a table or an html page's caption (a count, a targets line). */
   footer?: string;
   /** An html page's title. */

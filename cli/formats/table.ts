@@ -6,14 +6,19 @@ import type { OutputFormat } from './output.js';
 export const tableFormat = {
   name: 'table',
   writes: {
-    rows: ({ rows, columns, footer }, { width }) => {
+    rows: ({ rows, columns, footer, keep = [] }, { width }) => {
       const cells = rows.map((row) => columns.map((column) => row[column] ?? ''));
       const fitTo =
         width === undefined
           ? undefined
-          : { width, absorbing: columns.length - 1, keep: [0, columns.indexOf('resourceId')] };
+          : {
+              width,
+              absorbing: columns.length - 1,
+              keep: [0, ...['resourceId', ...keep].map((column) => columns.indexOf(column))],
+            };
       const body = rows.length === 0 ? 'nothing to show' : table([columns, ...cells], fitTo);
-      return footer === undefined ? `${body}\n` : `${body}\n${footer}\n`;
+      if (footer === undefined) return `${body}\n`;
+      return `${body}\n${width === undefined ? `${footer}\n` : fitLines(`${footer}\n`, width)}`;
     },
     report: ({ report }, { width }) => {
       const targetsLine = report.targets === undefined ? '' : `${report.targets.line}\n`;

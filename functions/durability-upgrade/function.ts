@@ -16,6 +16,7 @@ export const manifest: FunctionManifest = {
     'elasticache:AddTagsToResource',
     'elasticache:ModifyReplicationGroup',
     'elasticache:IncreaseReplicaCount',
+    'elasticache:ModifyReplicationGroupShardConfiguration',
     'elasticache:DescribeCacheParameterGroups',
     'elasticache:DescribeCacheParameters',
     'elasticache:CreateCacheParameterGroup',

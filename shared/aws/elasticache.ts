@@ -7,6 +7,8 @@ import {
   ListTagsForResourceCommand,
   ModifyReplicationGroupCommand,
   type ModifyReplicationGroupCommandInput,
+  ModifyReplicationGroupShardConfigurationCommand,
+  type ModifyReplicationGroupShardConfigurationCommandInput,
   paginateDescribeEvents,
   type ReplicationGroup,
   StartMigrationCommand,
@@ -200,6 +202,25 @@ export async function readGroupEvents(
   return events;
 }
 
+/** The call of one step (its params are the planner's, named as the API names them). */
+function planStepCall(client: ElastiCacheClient, step: Pick<PlanStep, 'api' | 'params'>) {
+  const params: unknown = step.params;
+  switch (step.api) {
+    case 'IncreaseReplicaCount':
+      return () => client.send(new IncreaseReplicaCountCommand(params as IncreaseReplicaCountCommandInput));
+    case 'ModifyReplicationGroupShardConfiguration':
+      return () =>
+        client.send(
+          new ModifyReplicationGroupShardConfigurationCommand(
+            params as ModifyReplicationGroupShardConfigurationCommandInput,
+          ),
+        );
+    default:
+      return () =>
+        client.send(new ModifyReplicationGroupCommand(params as ModifyReplicationGroupCommandInput));
+  }
+}
+
 /**
  * Send one step of a readiness plan (shared/domain/durability/readiness.ts) exactly once: a lost answer
  * is settled by `landed` (the group turned `modifying`, or the step is no longer needed), as
@@ -210,15 +231,7 @@ export async function sendPlanStep(
   step: Pick<PlanStep, 'api' | 'params'>,
   landed: () => Promise<boolean>,
 ): Promise<void> {
-  const send =
-    step.api === 'IncreaseReplicaCount'
-      ? () =>
-          client.send(
-            new IncreaseReplicaCountCommand(step.params as unknown as IncreaseReplicaCountCommandInput),
-          )
-      : () =>
-          client.send(
-            new ModifyReplicationGroupCommand(step.params as unknown as ModifyReplicationGroupCommandInput),
-          );
-  await mutate(step.api, send, landed, { landedOnRefusal: ['InvalidReplicationGroupStateFault'] });
+  await mutate(step.api, planStepCall(client, step), landed, {
+    landedOnRefusal: ['InvalidReplicationGroupStateFault'],
+  });
 }

@@ -15,6 +15,7 @@ import { AwsCallError } from './errors.js';
 export const MUTATING_CALLS: ReadonlySet<string> = new Set([
   'ModifyReplicationGroup',
   'IncreaseReplicaCount',
+  'ModifyReplicationGroupShardConfiguration',
   'CreateSnapshot',
   'DeleteSnapshot',
   'StartMigration',
@@ -32,6 +33,7 @@ export const MUTATING_CALLS: ReadonlySet<string> = new Set([
 export const READ_BACK: Readonly<Record<string, string>> = {
   'elasticache:ModifyReplicationGroup': 'elasticache:DescribeReplicationGroups',
   'elasticache:IncreaseReplicaCount': 'elasticache:DescribeReplicationGroups',
+  'elasticache:ModifyReplicationGroupShardConfiguration': 'elasticache:DescribeReplicationGroups',
   'elasticache:StartMigration': 'elasticache:DescribeReplicationGroups',
   'elasticache:CompleteMigration': 'elasticache:DescribeReplicationGroups',
   'elasticache:CreateSnapshot': 'elasticache:DescribeSnapshots',

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { STAGED_ACTIONS } from '../durability/readiness.js';
+import { DEFAULT_FIT, SYNC_WRITE_LATENCY_MS } from '../durability/workload-fit.js';
 import { compareDurability, DURABILITY_LEVELS } from '../resource.js';
 import { strictObject } from '../strict-object.js';
 import { type Check, unreported } from './types.js';
@@ -17,6 +18,18 @@ export const durabilitySchema = strictObject({
    * waits for an approval.
    */
   stagedChanges: strictObject({ allow: z.array(z.enum(STAGED_ACTIONS)).default([]) }).default({ allow: [] }),
+  /**
+   * The write latency the workload can bear, in ms: under `set: sync` a budget below what sync
+   * writes take (single-digit ms) makes the plan's fit `at-risk` and recommend async.
+   */
+  maxWriteLatencyMs: z.number().positive().max(60_000).optional(),
+  /** How the plan's workload fit reads CloudWatch and judges the peak (shared/domain/durability/workload-fit.ts). */
+  fit: strictObject({
+    /** Days of 1-minute data read; CloudWatch keeps 1-minute data points for 15 days. */
+    lookbackDays: z.number().int().min(1).max(15).default(DEFAULT_FIT.lookbackDays),
+    /** The share of 100 MiB/s per primary a peak may reach before the fit is at-risk. */
+    headroom: z.number().gt(0).max(1).default(DEFAULT_FIT.headroom),
+  }).default({ ...DEFAULT_FIT }),
 })
   .superRefine((config, context) => {
     if (config.set !== undefined && compareDurability(config.set, config.minimum) < 0) {
@@ -51,6 +64,15 @@ export const durabilityCheck: Check<DurabilityConfig> = {
   schema: durabilitySchema,
   permissions: ['elasticache:DescribeReplicationGroups', 'tag:GetResources', 'cloudwatch:GetMetricData'],
   hooks: { remediation: 'set-durability' },
+  warnings(config) {
+    if (config.maxWriteLatencyMs === undefined || config.set === 'sync') return [];
+    return [
+      {
+        path: ['maxWriteLatencyMs'],
+        message: `never applies: set is ${config.set}, and only sync writes take up to ${SYNC_WRITE_LATENCY_MS} ms (async keeps microsecond writes)`,
+      },
+    ];
+  },
   evaluate(resource, config) {
     if (resource.type !== 'replication-group') return undefined;
     const expected = `>= ${config.minimum}`;

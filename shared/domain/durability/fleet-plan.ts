@@ -13,6 +13,8 @@ import {
   type PlanVerdict,
   planDurability,
 } from './readiness.js';
+import type { WorkloadSample } from './workload.js';
+import { shardTarget, type WorkloadFit, workloadFit } from './workload-fit.js';
 
 /** The check whose findings a readiness plan answers; no other check's finding carries it. */
 const PLANNED_CHECK: CheckKey = 'durability';
@@ -23,19 +25,31 @@ export interface GroupPlan {
   /** The status of the rule's durability finding on this group (what `--status` filters). */
   status: Finding['status'];
   plan: DurabilityPlan;
+  /** Whether durability fits the group's write workload, from what CloudWatch measured over the rule's lookback. */
+  fit: WorkloadFit;
+  /** What CloudWatch measured; undefined when the workload was not read. */
+  workload?: WorkloadSample;
 }
+
+/** A group's workload read over `lookbackDays`, by ARN; undefined when it was not read. */
+export type WorkloadLookup = (arn: string, lookbackDays: number) => WorkloadSample | undefined;
+
+const NOT_READ: WorkloadLookup = () => undefined;
 
 /**
  * One plan per group and durability rule: the rule's `set` level, its staged-changes
- * allowance, and unattended durability only when the rule enforces. Exempt findings are left out.
+ * allowance, unattended durability only when the rule enforces, and the workload fit under
+ * the rule's `fit` and `maxWriteLatencyMs` (with more shards first when the fit asks for them).
+ * Exempt findings are left out.
  *
  * @example
- * const plans = planFleet(fleet, evaluate(fleet, policy, now), policy);
+ * const plans = planFleet(fleet, evaluate(fleet, policy, now), policy, (arn, days) => samples.get(days)?.get(arn));
  */
 export function planFleet(
   fleet: readonly Resource[],
   findings: readonly Finding[],
   policy: Policy,
+  workload: WorkloadLookup = NOT_READ,
 ): GroupPlan[] {
   const byArn = new Map(fleet.map((resource) => [resource.arn, resource]));
   const rules = new Map(policy.rules.map((rule) => [rule.name, rule]));
@@ -45,14 +59,47 @@ export function planFleet(
     const config = rule?.durability;
     if (finding.check !== PLANNED_CHECK || finding.status === 'exempt' || resource === undefined) return [];
     if (rule === undefined || config === undefined) return [];
+    const sample = workload(resource.arn, config.fit.lookbackDays);
+    const fit = workloadFit(sample, {
+      target: config.set,
+      clusterMode: resource.clusterMode,
+      shards: resource.shards,
+      maxWriteLatencyMs: config.maxWriteLatencyMs,
+      headroom: config.fit.headroom,
+    });
     const plan = planDurability(resource, config.set, {
       ...DEFAULT_PLAN_OPTIONS,
       durabilitySwitch: policy.settings.durabilitySwitch,
       allow: config.stagedChanges.allow,
       enforce: rule.mode === 'enforce',
+      shards: shardTarget(fit),
     });
-    return [{ resource, rule: rule.name, status: finding.status, plan }];
+    return [{ resource, rule: rule.name, status: finding.status, plan, fit, workload: sample }];
   });
+}
+
+/**
+ * The replication groups whose workload the plans need, by the lookback their rules read
+ * (`durability.fit.lookbackDays`), each group once per lookback.
+ */
+export function workloadReads(plans: readonly GroupPlan[], policy: Policy): Map<number, Resource[]> {
+  const rules = new Map(policy.rules.map((rule) => [rule.name, rule]));
+  const reads = new Map<number, Map<string, Resource>>();
+  for (const { resource, rule } of plans) {
+    const days = rules.get(rule)?.durability?.fit.lookbackDays;
+    if (days === undefined || resource.type !== 'replication-group') continue;
+    const groups = reads.get(days) ?? new Map<string, Resource>();
+    groups.set(resource.arn, resource);
+    reads.set(days, groups);
+  }
+  return new Map([...reads].map(([days, groups]) => [days, [...groups.values()]]));
+}
+
+/** A fit in a few words: `exceeds 120.0 MiB/s`, `fits 5.0 MiB/s`, `unknown`. */
+export function describeFit(fit: WorkloadFit): string {
+  return fit.peakWriteMiBs === undefined
+    ? fit.verdict
+    : `${fit.verdict} ${fit.peakWriteMiBs.toFixed(1)} MiB/s`;
 }
 
 /** A plan in a few words: `staged: 7 steps, 2 need approval`, `rebuild: data tiering is on`. */

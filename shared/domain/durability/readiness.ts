@@ -7,7 +7,8 @@
  * cluster; Enabling in-transit encryption; Modifying cluster mode; Upgrading engine versions
  * including cross-engine upgrades; Scaling replica count; Vertical scaling):
  * engine → node type → replicas → Multi-AZ → TLS → cluster mode compatible → enabled →
- * durability, each change its own request. A group in cluster mode `compatible` accepts no other
+ * more shards (when the workload fit asks for them: workload-fit.ts) → durability, each change its
+ * own request. A group in cluster mode `compatible` accepts no other
  * modification until it is `enabled` (Modifying cluster mode): the other changes come before
  * `compatible`, and a group already `compatible` starts with `enabled`. A node type change never
  * shrinks memory (node-types.ts).
@@ -27,6 +28,7 @@ export const STAGED_ACTIONS = [
   'enable-multi-az',
   'enable-tls',
   'cluster-mode',
+  'add-shards',
 ] as const;
 export type StagedAction = (typeof STAGED_ACTIONS)[number];
 /** `create-parameter-group` always waits for an approval: it is not in the policy's allow list. */
@@ -37,10 +39,19 @@ export type PlanVerdict = (typeof PLAN_VERDICTS)[number];
 
 export type ClientImpact = 'none' | 'clients-must-switch';
 
+/** The calls a plan's steps make. */
+export const PLAN_APIS = [
+  'ModifyReplicationGroup',
+  'IncreaseReplicaCount',
+  'ModifyReplicationGroupShardConfiguration',
+  'CreateCacheParameterGroup',
+] as const;
+export type PlanApi = (typeof PLAN_APIS)[number];
+
 /** One request of a plan, with the exact parameters sent. */
 export interface PlanStep {
   action: PlanAction;
-  api: 'ModifyReplicationGroup' | 'IncreaseReplicaCount' | 'CreateCacheParameterGroup';
+  api: PlanApi;
   params: Record<string, string | number | boolean>;
   /** The values a new parameter group gets (`create-parameter-group`: ModifyCacheParameterGroup after it). */
   parameters?: Record<string, string>;
@@ -95,6 +106,11 @@ export interface PlanOptions {
   durabilitySwitch: 'online' | 'creation-only';
   /** The Valkey version an engine upgrade goes to. */
   engineVersion: string;
+  /**
+   * The shard count to reach before durability (the workload fit's recommendation): an
+   * `add-shards` step when a cluster-mode-enabled group has fewer. Undefined: shards stay.
+   */
+  shards?: number;
 }
 
 export const DEFAULT_PLAN_OPTIONS: PlanOptions = {
@@ -112,6 +128,8 @@ export const STEP_MINUTES: Record<PlanAction, number> = {
   'enable-multi-az': 5,
   'enable-tls': 30,
   'cluster-mode': 10,
+  // Online resharding moves slots with their keys: it takes longer the more data the group holds.
+  'add-shards': 60,
   'create-parameter-group': 1,
   'set-durability': 30,
 };
@@ -269,6 +287,26 @@ function clusterModeSteps(group: GroupFacts): StepDraft[] {
 }
 
 /**
+ * More shards, so that each primary takes less of the writes: only in cluster mode enabled
+ * (ModifyReplicationGroupShardConfiguration acts on "a Valkey or Redis OSS (cluster mode
+ * enabled) cluster"; ApplyImmediately "At present, the only permitted value ... is true").
+ */
+function shardSteps(group: GroupFacts, options: PlanOptions): StepDraft[] {
+  const current = group.shards;
+  if (options.shards === undefined || group.clusterMode !== 'enabled' || current === undefined) return [];
+  if (options.shards <= current) return [];
+  return [
+    {
+      action: 'add-shards',
+      api: 'ModifyReplicationGroupShardConfiguration',
+      params: { ReplicationGroupId: group.id, NodeGroupCount: options.shards, ApplyImmediately: true },
+      summary: `add shards: ${current} → ${options.shards} (slots rebalanced online)`,
+      clientImpact: 'none',
+    },
+  ];
+}
+
+/**
  * Every change the group needs before durability, in the order ElastiCache accepts them: a group
  * in cluster mode `compatible` takes no other modification until it is `enabled`.
  */
@@ -313,6 +351,7 @@ export function planDurability(
 
   const drafts: StepDraft[] = [
     ...prerequisiteSteps(group, options),
+    ...shardSteps(group, options),
     {
       action: 'set-durability',
       api: 'ModifyReplicationGroup',

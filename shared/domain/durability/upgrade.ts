@@ -13,6 +13,7 @@ import { strictObject } from '../strict-object.js';
 import { APPROVAL_TIMEOUT_SECONDS, type PollSchedule, WAIT_BUDGET_SECONDS } from '../workflow/index.js';
 import { compareVersions, DURABLE_MIN_VALKEY } from './eligibility.js';
 import { type DurabilityPlan, type PlanOptions, type PlanStep, STAGED_ACTIONS } from './readiness.js';
+import { MAX_SHARDS } from './workload-fit.js';
 
 const DURABLE_MIN = `${DURABLE_MIN_VALKEY[0]}.${DURABLE_MIN_VALKEY[1]}`;
 
@@ -35,6 +36,11 @@ export const upgradeInputSchema = strictObject({
    * takes only that lock, never a free one (an abort that released it meanwhile wins).
    */
   lockHandedOverBy: z.string().min(1).max(80).optional(),
+  /**
+   * The shard count to reach before durability (`guardrails plan`'s workload fit): an `add-shards`
+   * step once the group is in cluster mode enabled with fewer shards. Absent: shards stay.
+   */
+  shards: z.number().int().min(1).max(MAX_SHARDS).optional(),
   /** Plan and stop: nothing is locked for long, nothing changes. */
   dryRun: z.boolean().default(false),
   durabilitySwitch: z.enum(['online', 'creation-only']).default('online'),
@@ -64,10 +70,10 @@ export const upgradeInputSchema = strictObject({
 export type UpgradeInput = z.output<typeof upgradeInputSchema>;
 
 /**
- * Most steps a plan has (engine, node, replicas, Multi-AZ, TLS, 2 cluster mode, durability, and
- * 2 parameter group copies).
+ * Most steps a plan has (engine, node, replicas, Multi-AZ, TLS, 2 cluster mode, shards,
+ * durability, and 2 parameter group copies).
  */
-const MAX_STEPS = 10;
+const MAX_STEPS = 11;
 
 /**
  * Validate an execution's input; the error names every bad field. Refused when its waits could
@@ -121,6 +127,7 @@ export function planOptionsOf(input: UpgradeInput): PlanOptions {
     enforce: input.enforce,
     durabilitySwitch: input.durabilitySwitch,
     engineVersion: input.engineVersion,
+    shards: input.shards,
   };
 }
 

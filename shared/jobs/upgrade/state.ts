@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import { durabilityLeaseKey } from '../../aws/state-keys.js';
-import { PLAN_VERDICTS, STAGED_ACTIONS } from '../../domain/durability/readiness.js';
+import { PLAN_APIS, PLAN_VERDICTS, STAGED_ACTIONS } from '../../domain/durability/readiness.js';
 import { parseUpgradeInput, type UpgradeInput } from '../../domain/durability/upgrade.js';
 import type { UpgradeErrorName } from '../../domain/workflow/index.js';
 import { parseInput } from '../../runtime/zod-issues.js';
@@ -35,7 +35,7 @@ const caught = z.looseObject({ Error: z.string(), Cause: z.string() });
 
 export const planStepSchema = z.looseObject({
   action: z.enum([...STAGED_ACTIONS, 'create-parameter-group', 'set-durability']),
-  api: z.enum(['ModifyReplicationGroup', 'IncreaseReplicaCount', 'CreateCacheParameterGroup']),
+  api: z.enum(PLAN_APIS),
   params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
   parameters: z.record(z.string(), z.string()).optional(),
   summary: z.string(),

@@ -108,12 +108,14 @@ describe('Command: plan', () => {
   it('prints a table with the verdict and steps and ends with the counts; --resource filters the rows', async () => {
     const { out } = await cli(['plan', ...live(), '--format', 'table', '--resource', 'leg*']);
     const lines = out.trim().split('\n');
-    expect(lines[0]).toMatch(/^resourceId\s+rule\s+current\s+target\s+verdict\s+steps$/);
+    expect(lines[0]).toMatch(/^resourceId\s+rule\s+current\s+target\s+fit\s+verdict\s+steps$/);
     expect(lines[1]).toContain('staged: 7 steps, 3 need approval');
     expect(lines[1]).toContain('valkey 8.0');
-    expect(lines.at(-1)).toBe(
+    expect(lines.slice(-2)).toEqual([
       '5 group plan(s): 1 in-place, 2 staged, 1 rebuild, 1 not-applicable, 0 unknown (1 shown)',
-    );
+      // No workload reader: the fit says why it is unknown.
+      'fit: unknown, this build reads no write workload (CloudWatch)',
+    ]);
   });
 
   it('--status keeps the plans of groups whose durability finding has that status', async () => {

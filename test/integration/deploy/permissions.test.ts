@@ -499,7 +499,8 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
       stack.emulator.model.putGroup(legacyGroupState(id, { parameterGroup }));
       return runLocalStateMachine(
         definition,
-        { replicationGroupId: id, target: 'sync' },
+        // Two shards once cluster mode is enabled (a workload fit's add-shards step).
+        { replicationGroupId: id, target: 'sync', shards: 2 },
         {
           tasks,
           executionName: `run-${id}`,

@@ -50,7 +50,7 @@ describe('Function: parseMigrationInput (history events)', () => {
 describe('Function: parseUpgradeInput (history events)', () => {
   it('fits the default schedules under the quota', () => {
     const { polling } = parseUpgradeInput({ replicationGroupId: 'orders', target: 'sync' });
-    // 10 steps at most (a parameter-group copy before each of the two steps that use one).
+    // 11 steps at most (a parameter-group copy before each of the two steps that use one, and more shards).
     expect(upgradeHistoryEvents(polling)).toBeLessThan(QUOTA / 3);
   });
 
@@ -61,7 +61,7 @@ describe('Function: parseUpgradeInput (history events)', () => {
       polling: { step: { firstWaitSeconds: 1, maxWaitSeconds: 1, maxAttempts: 300 } },
     };
     expect(() => parseUpgradeInput(raw)).toThrow(
-      /polling\.step\.maxAttempts, polling\.snapshot\.maxAttempts: the looks of 10 steps could write \d+ history events, more than the 25000/,
+      /polling\.step\.maxAttempts, polling\.snapshot\.maxAttempts: the looks of 11 steps could write \d+ history events, more than the 25000/,
     );
   });
 });

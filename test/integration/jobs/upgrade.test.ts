@@ -26,7 +26,12 @@ import { base, COMPATIBLE_STEPS, STARTS, TO_COMPATIBLE } from '../readiness-flee
 let stack: Stack;
 let deps: UpgradeDeps;
 const clock = () => ({ advance: (ms: number) => stack.emulator.clock.advance(ms) });
-const CHANGES = ['ModifyReplicationGroup', 'IncreaseReplicaCount', 'CreateSnapshot'];
+const CHANGES = [
+  'ModifyReplicationGroup',
+  'IncreaseReplicaCount',
+  'ModifyReplicationGroupShardConfiguration',
+  'CreateSnapshot',
+];
 
 const legacy = (id: string) => legacyGroupState(id);
 
@@ -105,6 +110,40 @@ describe('Durability upgrade state machine', () => {
     console.info(`upgrade: ${run.transitions} state transitions`);
   });
 
+  it('adds the shards the workload fit asks for once cluster mode is enabled, then sets durability', async () => {
+    // Prepare: cluster mode disabled (one shard); the fit asked for 3 shards
+    stack.emulator.model.putGroup(legacy('resharded'));
+
+    // Act
+    const run = await runUpgradeLocally(
+      deps,
+      {
+        replicationGroupId: 'resharded',
+        target: 'sync',
+        allow: [...STAGED_ACTIONS],
+        enforce: true,
+        shards: 3,
+      },
+      { clock: clock(), executionName: 'up-shards', onTaskToken: approveAll },
+    );
+
+    // Assess
+    const { DescribeReplicationGroupsCommand } = await import('@aws-sdk/client-elasticache');
+    const [group] =
+      (await deps.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: 'resharded' })))
+        .ReplicationGroups ?? [];
+    expect(group?.NodeGroups).toHaveLength(3);
+    expect(group?.EffectiveDurability).toBe('sync');
+    const sent = changes();
+    expect(sent.slice(-3)).toEqual([
+      'ModifyReplicationGroup', // cluster mode enabled
+      'ModifyReplicationGroupShardConfiguration',
+      'ModifyReplicationGroup', // durability
+    ]);
+    expect(sent.filter((request) => request.includes('!'))).toEqual([]);
+    expect(run.output).toMatchObject({ status: 'succeeded', effectiveDurability: 'sync' });
+  });
+
   it.each(STARTS)(
     'brings %s to sync through the state machine: snapshot first, every request accepted',
     async (id, input, count) => {
@@ -171,7 +210,7 @@ describe('Durability upgrade state machine', () => {
   it.each([...STAGED_ACTIONS, 'set-durability'])(
     'ends on a refusal of its %s step with the fault named, nothing sent twice, the lock released',
     async (action) => {
-      // Prepare: Redis OSS 6.2 on m5 nodes needs every kind of step.
+      // Prepare: Redis OSS 6.2 on m5 nodes needs every kind of step (2 shards: the fit's add-shards too).
       const id = `fault-${action}`;
       await deps.elasticache.send(
         new CreateReplicationGroupCommand({ ...legacyRedis, ReplicationGroupId: id }),
@@ -194,7 +233,7 @@ describe('Durability upgrade state machine', () => {
       // Act
       const failure = await runUpgradeLocally(
         deps,
-        { replicationGroupId: id, target: 'sync', allow: [...STAGED_ACTIONS], enforce: true },
+        { replicationGroupId: id, target: 'sync', allow: [...STAGED_ACTIONS], enforce: true, shards: 2 },
         { clock: clock(), executionName: id, onTaskToken: approveAll, wrap: refuseThisStep },
       ).catch((error: unknown) => error);
 

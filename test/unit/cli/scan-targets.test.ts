@@ -352,7 +352,7 @@ describe('Command: scan over targets', () => {
       );
 
       const [header, ...rows] = io.out().trim().split('\n');
-      expect(header).toBe('account,region,resourceId,rule,current,target,verdict,steps');
+      expect(header).toBe('account,region,resourceId,rule,current,target,fit,verdict,steps');
       expect(rows.map((row) => row.split(',').slice(0, 3).join(','))).toEqual([
         '111111111111,us-east-1,orders',
       ]);

@@ -55,6 +55,20 @@ describe('guardrails upgrade, against Step Functions', () => {
     });
   });
 
+  it('passes --shards (the workload fit) to the execution, and refuses a count past 500 before any call', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:orders-1`, startDate: new Date() });
+
+    const started = await cli(['upgrade', 'start', 'orders', '--target', 'sync', '--shards', '4']);
+    const bad = await cli(['upgrade', 'start', 'orders', '--target', 'sync', '--shards', '501']);
+
+    expectStarted(started, ARN, { replicationGroupId: 'orders', target: 'sync', shards: 4 });
+    expect(bad).toMatchObject({
+      code: EXIT.usage,
+      err: expect.stringMatching(/--shards "?501"?: expected a whole number from 1 to 500/),
+    });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
+
   it('answers in the asked format, one row for the started execution', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:orders-1`, startDate: new Date() });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planFleet, withPlanVerdicts } from '../../../shared/domain/durability/fleet-plan.js';
+import { planFleet, withPlanVerdicts, workloadReads } from '../../../shared/domain/durability/fleet-plan.js';
 import { NODE_MEMORY_GIB, nodeCapacityGiB } from '../../../shared/domain/durability/node-types.js';
 import {
   DEFAULT_PLAN_OPTIONS,
@@ -335,6 +335,57 @@ describe('Function: planDurability', () => {
   });
 });
 
+describe('Step: add-shards', () => {
+  it('reshards a cluster-mode-enabled group to the count asked for, before durability, with the exact request', () => {
+    // Act
+    const plan = planDurability(READY, 'sync', { ...DEFAULT_PLAN_OPTIONS, shards: 4 });
+
+    // Assess
+    expect(plan.verdict).toBe('staged');
+    if (plan.verdict !== 'staged') return;
+    expect(plan.steps.map((step) => step.action)).toEqual(['add-shards', DUR]);
+    expect(plan.steps[0]).toMatchObject({
+      api: 'ModifyReplicationGroupShardConfiguration',
+      params: { ReplicationGroupId: 'orders', NodeGroupCount: 4, ApplyImmediately: true },
+      clientImpact: 'none',
+      unattended: false,
+    });
+  });
+
+  it('runs unattended only under stagedChanges.allow: [add-shards]', () => {
+    const plan = planDurability(READY, 'sync', { ...DEFAULT_PLAN_OPTIONS, shards: 4, allow: ['add-shards'] });
+    expect(plan.verdict === 'staged' && plan.steps[0]).toMatchObject({
+      action: 'add-shards',
+      unattended: true,
+    });
+  });
+
+  it('comes after every other prerequisite of a group that needs them', () => {
+    const plan = planDurability({ ...READY, engineVersion: '8.0', transitEncryptionEnabled: false }, 'sync', {
+      ...DEFAULT_PLAN_OPTIONS,
+      shards: 3,
+    });
+    expect(plan.verdict === 'staged' && plan.steps.map((step) => step.action)).toEqual([
+      ENGINE,
+      TLS,
+      'add-shards',
+      DUR,
+    ]);
+  });
+
+  it.each([
+    ['cluster mode disabled', { clusterMode: 'disabled' as const, shards: 1 }, 4],
+    ['cluster mode compatible', { clusterMode: 'compatible' as const, shards: 1 }, 4],
+    ['as many shards already', {}, 2],
+    ['more shards already', {}, 1],
+  ])('plans no resharding with %s', (_name, change, shards) => {
+    const plan = planDurability({ ...READY, ...change }, 'sync', { ...DEFAULT_PLAN_OPTIONS, shards });
+    expect(
+      plan.verdict !== 'rebuild' && 'steps' in plan && plan.steps.map((step) => step.action),
+    ).not.toContain('add-shards');
+  });
+});
+
 describe('Function: planFleet', () => {
   const policyWith = (settings: string) =>
     parsePolicy(
@@ -365,6 +416,42 @@ rules:
       status: 'violation',
       plan: { verdict: 'in-place', needApproval: 0 },
     });
+  });
+
+  it('gives each group its workload fit, and more shards first when its primaries peak above the headroom', () => {
+    // Prepare: a primary at 120 MiB/s on a group of 2 shards
+    const policy = policyWith('maxActionsPerRun: 1');
+    const read: number[] = [];
+    const lookup = (_arn: string, days: number) => {
+      read.push(days);
+      return {
+        primaries: [
+          { shardId: '0001', cacheClusterId: 'orders-0001-001', peakWriteMiBs: 120 },
+          { shardId: '0002', cacheClusterId: 'orders-0002-001', peakWriteMiBs: 90 },
+        ],
+        searchIndexes: 'unknown' as const,
+        method: 'test',
+      };
+    };
+
+    // Act
+    const [plan] = planFleet(fleet, evaluate(fleet, policy, now), policy, lookup);
+
+    // Assess
+    expect(read).toEqual([14]);
+    expect(plan?.fit).toMatchObject({ verdict: 'exceeds', peakWriteMiBs: 120 });
+    expect(plan?.plan.verdict === 'staged' && plan.plan.steps.map((step) => step.summary)).toEqual([
+      'add shards: 2 → 4 (slots rebalanced online)',
+      'set Durability=sync',
+    ]);
+    expect(workloadReads(plan === undefined ? [] : [plan], policy)).toEqual(new Map([[14, fleet]]));
+  });
+
+  it('says unknown when the workload was not read, and plans no shards', () => {
+    const policy = policyWith('maxActionsPerRun: 1');
+    const [plan] = planFleet(fleet, evaluate(fleet, policy, now), policy);
+    expect(plan?.fit.verdict).toBe('unknown');
+    expect(plan?.plan.verdict).toBe('in-place');
   });
 
   it('gives a rebuild under the policy setting durabilitySwitch: creation-only', () => {

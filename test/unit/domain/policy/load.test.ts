@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPolicyFile } from '../../../../shared/aws/policy-file.js';
 import { CHECKS } from '../../../../shared/domain/checks/registry.js';
-import { PolicyError, parsePolicy } from '../../../../shared/domain/policy/load.js';
+import { checkPolicy, PolicyError, parsePolicy } from '../../../../shared/domain/policy/load.js';
 
 /** Every registered check, as the messages list them (a new check adds itself). */
 const CHECK_NAMES = Object.keys(CHECKS).join(', ');
@@ -343,5 +343,65 @@ rules:
     expect(() => parsePolicy(policyWith('{ allow: [reboot] }'), 'p.yaml')).toThrow(
       /p\.yaml:6 rules\[0\]\.durability\.stagedChanges\.allow\[0\]: expected one of upgrade-engine.*got "reboot"/,
     );
+  });
+});
+
+describe('Policy: durability.maxWriteLatencyMs and durability.fit', () => {
+  const policyWith = (lines: string) => `version: 1
+rules:
+  - name: durable
+    durability:
+      minimum: async
+      set: sync
+${lines}
+`;
+
+  it('defaults fit to 14 days and a headroom of 0.7, with no latency budget', () => {
+    const durability = parsePolicy(policyWith(''), 'p.yaml').rules[0]?.durability;
+    expect(durability?.fit).toEqual({ lookbackDays: 14, headroom: 0.7 });
+    expect(durability?.maxWriteLatencyMs).toBeUndefined();
+  });
+
+  it('accepts a budget and a fit of its own', () => {
+    const durability = parsePolicy(
+      policyWith('      maxWriteLatencyMs: 1.5\n      fit: { lookbackDays: 15, headroom: 1 }'),
+      'p.yaml',
+    ).rules[0]?.durability;
+    expect(durability).toMatchObject({ maxWriteLatencyMs: 1.5, fit: { lookbackDays: 15, headroom: 1 } });
+  });
+
+  it.each([
+    [
+      'lookbackDays past the 15 days of 1-minute data',
+      '      fit:\n        lookbackDays: 16',
+      /p\.yaml:8 rules\[0\]\.durability\.fit\.lookbackDays: .*15/,
+    ],
+    [
+      'a headroom of 0',
+      '      fit:\n        headroom: 0',
+      /p\.yaml:8 rules\[0\]\.durability\.fit\.headroom: .*0/,
+    ],
+    [
+      'a headroom above 1',
+      '      fit:\n        headroom: 1.2',
+      /p\.yaml:8 rules\[0\]\.durability\.fit\.headroom: .*1/,
+    ],
+    [
+      'a negative budget',
+      '      maxWriteLatencyMs: -1',
+      /p\.yaml:7 rules\[0\]\.durability\.maxWriteLatencyMs: /,
+    ],
+    ['an unknown fit field', '      fit:\n        days: 3', /p\.yaml:8 rules\[0\]\.durability\.fit.*days/],
+  ])('refuses %s, naming its line', (_name, lines, message) => {
+    expect(() => parsePolicy(policyWith(lines), 'p.yaml')).toThrow(message);
+  });
+
+  it('warns of a latency budget under a rule that does not set sync', () => {
+    const text = policyWith('      maxWriteLatencyMs: 1').replace('set: sync', 'set: async');
+    expect(checkPolicy(text, 'p.yaml', new Date('2027-01-01')).warnings).toEqual([
+      expect.stringMatching(
+        /^p\.yaml:7 rules\[0\]\.durability\.maxWriteLatencyMs: never applies: set is async/,
+      ),
+    ]);
   });
 });
