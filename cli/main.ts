@@ -18,6 +18,7 @@ import { type CliIo, EXIT } from './io.js';
 import { externalIdOf } from './targets.js';
 import { CLI_VERSION } from './version.js';
 import type { WorkflowRunners } from './workflow-runner.js';
+import { cloudWatchWorkload } from './workload.js';
 
 export { type CliIo, EXIT } from './io.js';
 export { CLI_VERSION } from './version.js';
@@ -71,7 +72,7 @@ export async function runCli(
   io: CliIo,
   runners: WorkflowRunners = STEP_FUNCTIONS_RUNNERS,
   now: CommandContext['now'] = wallClockNow,
-  workload?: CommandContext['workload'],
+  workload: CommandContext['workload'] = cloudWatchWorkload,
 ): Promise<number> {
   const secret = externalIdOf(args);
   // The external id is a secret: no error or usage line may repeat it.

@@ -6,8 +6,10 @@
  * fit is `unknown` and the plan says why.
  */
 import type { AwsClientOptions } from '../shared/aws/clients.js';
+import { createMetricsClient } from '../shared/aws/durability-metrics.js';
+import { readWorkload } from '../shared/aws/workload-metrics.js';
 import type { WorkloadLookup } from '../shared/domain/durability/fleet-plan.js';
-import type { WorkloadSample } from '../shared/domain/durability/workload.js';
+import { type WorkloadSample, workloadGroupOf } from '../shared/domain/durability/workload.js';
 import type { Resource } from '../shared/domain/resource.js';
 import { arnLocation } from '../shared/domain/security-findings.js';
 import { clip } from '../shared/runtime/echo.js';
@@ -97,3 +99,15 @@ export async function readPlanWorkload(
         : `fit: ${[...methods].map(([method, days]) => `${method}, over ${[...days].join(' or ')} days`).join('; ')}`,
   };
 }
+
+/**
+ * The CloudWatch reader `guardrails plan` uses: each group's shard primaries and nodes from its
+ * describe answer, their metrics read 500 queries per GetMetricData call.
+ */
+export const cloudWatchWorkload: WorkloadReader = (groups, { now, lookbackDays }, aws) =>
+  readWorkload(
+    createMetricsClient(aws),
+    groups.flatMap((group) => workloadGroupOf(group) ?? []),
+    now,
+    lookbackDays,
+  );

@@ -1,6 +1,7 @@
 /**
  * `guardrails plan`'s workload fit against the sandbox's fleet, the write workload given by a
- * fake reader behind the CLI's port (CommandContext.workload): a group whose primaries peak at
+ * fake reader behind the CLI's port (CommandContext.workload), then read from the sandbox's
+ * CloudWatch series by the CLI's own reader: a group whose primaries peak at
  * 120 MiB/s exceeds and gets an add-shards step, one at 30 MiB/s under a 1 ms budget with
  * `set: sync` is at-risk recommending async, one at 5 MiB/s fits.
  */
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT, runCli } from '../../../cli/main.js';
 import type { WorkloadReader } from '../../../cli/workload.js';
+import { applyWorkload } from '../../../infra/local/emulator/workload.js';
 import type { WorkloadSample } from '../../../shared/domain/durability/workload.js';
 import { captureIo } from '../../cli-io.js';
 import { groupState, type Stack, startStack } from '../harness.js';
@@ -55,7 +57,9 @@ const reader: WorkloadReader = async (groups, window) => {
 async function plan(args: string[], options: { columns?: number; reader?: WorkloadReader } = {}) {
   const io = captureIo(options.columns === undefined ? {} : { columns: options.columns });
   const live = ['--endpoint-url', stack.emulator.endpoint, '--policy', policyPath];
-  const code = await runCli(['plan', ...live, ...args], io, undefined, undefined, options.reader);
+  // The sandbox's time, as its CLI reads it: CloudWatch serves nothing after the emulator's now.
+  const now = async () => new Date(stack.emulator.clock.now());
+  const code = await runCli(['plan', ...live, ...args], io, undefined, now, options.reader);
   return { code, out: io.out(), err: io.err() };
 }
 
@@ -120,20 +124,26 @@ describe('Command: plan, the workload fit', () => {
     expect(asked).toHaveLength(2);
   });
 
-  it('says every fit is unknown, and why, without a workload reader', async () => {
+  it("reads the same verdicts from the sandbox's CloudWatch by default (its per-node series)", async () => {
+    // Prepare: each group's primaries write what the fake reader says, as node series.
+    const { model, sinks, clock } = stack.emulator;
+    for (const [groupId, peaks] of Object.entries(PEAKS)) {
+      const group = model.groups.get(groupId);
+      if (group === undefined) throw new Error(`no group ${groupId}`);
+      const shape = { groupId, shape: 'steady', writeMiBs: Math.max(...peaks) } as const;
+      applyWorkload(sinks.metrics, group, model.memberIds(group), shape, clock.now());
+    }
+
+    // Act: no reader given, so runCli's own (CloudWatch GetMetricData).
     const { out } = await plan(['--format', 'json']);
 
+    // Assess
     const report = JSON.parse(out) as { plans: JsonPlan[]; fitMethod: string };
-    expect(report.plans.map((each) => each.fit.verdict)).toEqual([
-      'unknown',
-      'unknown',
-      'unknown',
-      'unknown',
-    ]);
-    expect(report.plans.flatMap((each) => each.steps ?? []).map((step) => step.action)).not.toContain(
-      'add-shards',
-    );
-    expect(report.fitMethod).toContain('reads no write workload');
+    const verdicts = Object.fromEntries(report.plans.map((each) => [each.resourceId, each.fit.verdict]));
+    expect(verdicts).toEqual({ heavy: 'exceeds', tight: 'at-risk', light: 'fits', flat: 'unknown' });
+    const heavy = report.plans.find((each) => each.resourceId === 'heavy');
+    expect(heavy?.steps?.find((step) => step.action === 'add-shards')?.params.NodeGroupCount).toBe(2);
+    expect(report.fitMethod).toContain('ReplicationBytes');
   });
 
   it.each([80, 120, 200])(
