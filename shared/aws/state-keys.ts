@@ -294,7 +294,10 @@ const SECURITY_HUB_PARTITION_PREFIX = 'securityhub#';
 export const securityHubImportKind = (target: { account: string; region: string }) =>
   kind(`${SECURITY_HUB_PARTITION_PREFIX}${target.account}#${target.region}`, securityHubImportSchema);
 
-const targetNameSchema = z.string().regex(/^\d{12}\/[a-z0-9-]+$/, 'expected <account>/<region>');
+/** `<account>/<region>`, or `<account>/*`: every region an account enabled (read by its child). */
+const targetNameSchema = z
+  .string()
+  .regex(/^\d{12}\/([a-z0-9-]+|\*)$/, 'expected <account>/<region> or <account>/*');
 
 /**
  * What the organisation scan last listed (`<account>/<region>`): the targets, those whose
