@@ -52,6 +52,8 @@ export interface LocalRunOptions {
 export interface ChildRuns {
   counts: ChildCounts;
   states: string[];
+  /** The largest state input or output of any child that succeeded (each run holds 256 KiB itself). */
+  largestPayload: number;
 }
 
 /** Read an ASL file (JSON or YAML, anchors allowed) as a definition object. */
@@ -146,6 +148,7 @@ async function runChild(
       executionName: name,
       children,
     });
+    children.largestPayload = Math.max(children.largestPayload, run.largestPayload);
     return { status: 'SUCCEEDED', output: run.output, transitions: run.transitions, states: run.states };
   } catch (error) {
     if (!(error instanceof ExecutionFailedError)) throw error;
@@ -273,7 +276,7 @@ function localizeStates(
 
 function localStates(definition: StateMachineDefinition, options: LocalRunOptions) {
   const original = (definition as unknown as { States: Record<string, AslState> }).States;
-  const children = options.children ?? { counts: noChildren(), states: [] };
+  const children = options.children ?? { counts: noChildren(), states: [], largestPayload: 0 };
   const out: LocalHandlers = { taskResourceLocalHandlers: {}, retryIntervalOverrides: {}, children };
   const states = localizeStates(original, options, out);
   return { states, ...out };
