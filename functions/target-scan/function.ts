@@ -35,6 +35,7 @@ export const manifest: FunctionManifest = {
     PARTITIONS.findings,
     PARTITIONS.legacyFindings,
     PARTITIONS.encryptionBaseline,
+    PARTITIONS.legacyEncryptionBaseline,
     PARTITIONS.sentAlert,
     PARTITIONS.securityHubImports,
   ],
