@@ -48,11 +48,10 @@ export interface LocalRunOptions {
   children?: ChildRuns;
 }
 
-/** The child executions of a run's Distributed Maps (nested ones too): counts by type, states entered. */
+/** A run's Distributed Map children (nested too): counts by type, states entered, largest state of one that succeeded. */
 export interface ChildRuns {
   counts: ChildCounts;
   states: string[];
-  /** The largest state input or output of any child that succeeded (each run holds 256 KiB itself). */
   largestPayload: number;
 }
 

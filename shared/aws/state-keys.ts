@@ -337,16 +337,10 @@ export const OUTBOX_OWED = kind(
 export const outboxOwedKey = (finding: Pick<Finding, 'arn' | 'rule' | 'check'>) =>
   `${finding.arn}#${finding.rule}#${finding.check}`;
 
-/**
- * Where the previous version kept the encryption baselines of the whole organisation: one
- * partition, keyed by ARN. Read and moved to the target's partition for one version.
- */
+/** Where the previous version kept every target's encryption baselines: read and moved for one version. */
 export const LEGACY_BASELINE_PARTITION = 'baseline#storage-encryption';
 
-/**
- * The encryption baselines of one target (account and region), keyed by ARN: one partition per
- * target, so a target's run reads its own with one Query and no partition holds the organisation's.
- */
+/** The encryption baselines of one target (account and region), keyed by ARN: read with one Query. */
 export const encryptionBaselineKind = (target: TargetRef) =>
   kind(targetPartition(`${LEGACY_BASELINE_PARTITION}#`, target), baselineSchema);
 

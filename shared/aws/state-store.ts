@@ -124,10 +124,7 @@ export class StateStore {
     await moveLegacyItems(this.#documents, this.#table, LEGACY_LEASES, prefix, epochSeconds(now));
   }
 
-  /**
-   * For one version: move the encryption baselines whose ARN starts with `prefix` (one target's)
-   * from the previous version's partition of every baseline to their target's.
-   */
+  /** For one version: move a target's baselines (ARNs under `prefix`) from the previous version's partition. */
   async moveLegacyBaselines(prefix: string): Promise<void> {
     await moveLegacyItems(this.#documents, this.#table, LEGACY_BASELINES, prefix);
   }
