@@ -6,7 +6,8 @@ import { stat } from 'node:fs/promises';
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import * as z from 'zod';
 import { loadPolicyFile } from '../../shared/aws/policy-file.js';
-import { readAs } from '../../shared/aws/state-keys.js';
+import { baselineKindOf, RECORD_KINDS, readAs } from '../../shared/aws/state-keys.js';
+import { parseArn } from '../../shared/domain/arn.js';
 import {
   type AlertKind,
   alertsOnAnyChange,
@@ -29,7 +30,6 @@ import {
 } from '../../shared/domain/resource.js';
 import { arnLocation } from '../../shared/domain/security-findings.js';
 import { TARGET_CHECK } from '../../shared/domain/targets.js';
-import { BASELINE_KIND } from '../../shared/jobs/encryption-drift.js';
 import { MAX_JSON_FILE_BYTES, readBoundedFile } from '../../shared/runtime/bounded-read.js';
 import { clip } from '../../shared/runtime/echo.js';
 import { InputValidationError } from '../../shared/runtime/errors.js';
@@ -140,12 +140,28 @@ async function reportBaselines(file: string): Promise<EncryptionBaseline[]> {
   return observed.flatMap((item) => baselineOf(item, findings, observedAt) ?? []);
 }
 
-/** The baselines the encryption-drift job keeps in the state table (their resource named by ARN). */
-async function tableBaselines(flags: AwsFlags & { table?: string }, io: CliIo): Promise<RecordedBaseline[]> {
+/**
+ * The baselines the encryption-drift job keeps in the state table (their resource named by ARN)
+ * for the targets of `resources` (one partition each), and those a table not yet upgraded still
+ * keeps in the previous version's partition of every target's. Read only: the jobs move them.
+ */
+async function tableBaselines(
+  flags: AwsFlags & { table?: string },
+  io: CliIo,
+  resources: readonly { arn: string }[],
+): Promise<RecordedBaseline[]> {
   const store = stateStoreOf(flags, tableName(flags));
-  const records = await store.listRecords(
-    readAs(BASELINE_KIND, z.looseObject({ arn: z.unknown().optional() })),
-  );
+  const loose = z.looseObject({ arn: z.unknown().optional() });
+  const partitions = [...new Set(resources.flatMap(({ arn }) => (parseArn(arn) === undefined ? [] : [arn])))]
+    .map((arn) => baselineKindOf(arn))
+    .filter((kind, index, kinds) => kinds.findIndex((other) => other.name === kind.name) === index);
+  const records = (
+    await Promise.all(
+      [RECORD_KINDS.legacyEncryptionBaseline, ...partitions].map((kind) =>
+        store.listRecords(readAs(kind, loose)),
+      ),
+    )
+  ).flat();
   return records.flatMap((record) => {
     const result = storedBaselineSchema.safeParse(record);
     if (result.success) return [result.data];
@@ -221,10 +237,10 @@ async function drift(flags: DriftFlags, io: CliIo) {
   const policy = await loadPolicyFile(flags.policy);
   // Every flag is checked before the baselines are read from the state table.
   const planned = plannedRun(flags, policy);
-  const known: RecordedBaseline[] =
-    flags.baseline === undefined ? await tableBaselines(flags, io) : await reportBaselines(flags.baseline);
-  const baselines = new Map(known.map((baseline) => [baseline.arn, baseline]));
+  const recorded = flags.baseline === undefined ? undefined : await reportBaselines(flags.baseline);
   const { fleet, targets } = await fleetOfRun(flags, policy, io, { engineVersions: false }, planned);
+  const known: RecordedBaseline[] = recorded ?? (await tableBaselines(flags, io, fleet.resources));
+  const baselines = new Map(known.map((baseline) => [baseline.arn, baseline]));
   const { filter, text } = filterOf(flags);
   const located = targets !== undefined;
   const rows = transitions(fleet.resources, baselines, policy, { filter, now: new Date(), located });

@@ -22,7 +22,7 @@ export const manifest: FunctionManifest = {
     // ListParents: whether a member's event is of an account under the policy's OUs.
     'organizations:ListParents',
   ],
-  stateKeys: [PARTITIONS.encryptionBaseline, PARTITIONS.sentAlert],
+  stateKeys: [PARTITIONS.encryptionBaseline, PARTITIONS.legacyEncryptionBaseline, PARTITIONS.sentAlert],
   // A member account's event is compared in that account and region through its member role.
   memberAccess: true,
   vpc: false,

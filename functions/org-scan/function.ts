@@ -11,12 +11,12 @@ export const manifest: FunctionManifest = {
   //   calls per parent (ListAccountsForParent, ListOrganizationalUnitsForParent, 20 a page) one
   //   after the other; at the Organizations quota of 1 000 OUs: 1 ListRoots + 1 001 x 2 + 100
   //   extra pages = 2 103 calls;
-  // - regions all-enabled: AssumeRole + ListRegions per account, 8 accounts at once: 250 rounds
-  //   of 2 calls (ListRegions allows 5 a second per account, and each account is asked once).
-  // At 200 ms a call (Organizations answers from us-east-1 only): 2 103 x 0.2 + 250 x 0.4 = 521 s.
+  // - regions all-enabled: no call here; each account's child reads its enabled regions with the
+  //   member role it assumes anyway (one AssumeRole per account and run).
+  // At 200 ms a call (Organizations answers from us-east-1 only): 2 103 x 0.2 = 421 s.
   // Organizations publishes no rate for these list calls: a throttled call is retried by the SDK
-  // (3 attempts). 900 s, Lambda's maximum, leaves 1.7 x the unthrottled worst case; without OUs
-  // the worst case is 50 x 0.2 + 100 = 110 s.
+  // (3 attempts). 900 s, Lambda's maximum, leaves 2.1 x the unthrottled worst case; without OUs
+  // the worst case is 50 x 0.2 = 10 s.
   timeout: 900,
   memory: 512,
   // The most items the Map runs at once (the policy's concurrency is clamped to it); the Map's
@@ -27,8 +27,6 @@ export const manifest: FunctionManifest = {
     'organizations:ListAccountsForParent',
     'organizations:ListOrganizationalUnitsForParent',
     'organizations:ListRoots',
-    // The deployment's own enabled regions (all-enabled), with its own role: no member role there.
-    'account:ListRegions',
     // The run's lease (shared/jobs/org-scan-run.ts): claimed, read back, released; a dropped
     // target's findings archived: its import records read and deleted, the list kept.
     'dynamodb:Query',

@@ -22,6 +22,9 @@ export const manifest: FunctionManifest = {
     // Every check's reads, then the durability job's (the role lists each action once, infra/iam.cjs).
     ...checkReads(),
     ...durabilityScanActions(),
+    // The deployment's own enabled regions (an all-enabled item of its own account), with its
+    // own role; a member account's are read with its member role.
+    'account:ListRegions',
     'sns:Publish',
     'states:StartExecution',
     'securityhub:BatchImportFindings',
@@ -32,6 +35,7 @@ export const manifest: FunctionManifest = {
     PARTITIONS.findings,
     PARTITIONS.legacyFindings,
     PARTITIONS.encryptionBaseline,
+    PARTITIONS.legacyEncryptionBaseline,
     PARTITIONS.sentAlert,
     PARTITIONS.securityHubImports,
   ],

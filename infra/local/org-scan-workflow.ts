@@ -143,19 +143,20 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
         ? undefined
         : await putExternalId({ ...central, maxAttempts: SETUP_ATTEMPTS }, externalId),
   };
-  // Credentials expire by the sandbox's clock.
+  // Credentials expire by the sandbox's clock. As deployed, the org-scan and target-scan functions
+  // run in containers of their own, each with its own cache of member credentials: an account the
+  // listing assumed is assumed again by its child.
   const nowMs = () => options.now?.().getTime() ?? Date.now();
-  const anyMembers = perMemberAccess(
-    memberEnv,
-    central,
-    (access) => new MemberCredentials(access, central, nowMs),
-  );
+  const credentialsCache = () =>
+    perMemberAccess(memberEnv, central, (access) => new MemberCredentials(access, central, nowMs));
+  const [anyMembers, scanMembers] = [credentialsCache(), credentialsCache()];
   // As deployed: a policy without targets scans the home target alone, yet a dropped target is reached.
-  const members = options.policy.settings.targets === undefined ? undefined : anyMembers(options.policy);
+  const targeted = options.policy.settings.targets !== undefined;
+  const members = targeted ? anyMembers(options.policy) : undefined;
   const store = new StateStore(STATE_TABLE, { ...central, endpoint: options.dynamo });
   const deps: TargetScanDeps = {
     home: options.home,
-    members,
+    members: targeted ? scanMembers(options.policy) : undefined,
     aws,
     store,
     events: new EventPublisher(undefined, central),

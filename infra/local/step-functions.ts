@@ -48,10 +48,11 @@ export interface LocalRunOptions {
   children?: ChildRuns;
 }
 
-/** The child executions of a run's Distributed Maps (nested ones too): counts by type, states entered. */
+/** A run's Distributed Map children (nested too): counts by type, states entered, largest state of one that succeeded. */
 export interface ChildRuns {
   counts: ChildCounts;
   states: string[];
+  largestPayload: number;
 }
 
 /** Read an ASL file (JSON or YAML, anchors allowed) as a definition object. */
@@ -146,6 +147,7 @@ async function runChild(
       executionName: name,
       children,
     });
+    children.largestPayload = Math.max(children.largestPayload, run.largestPayload);
     return { status: 'SUCCEEDED', output: run.output, transitions: run.transitions, states: run.states };
   } catch (error) {
     if (!(error instanceof ExecutionFailedError)) throw error;
@@ -273,7 +275,7 @@ function localizeStates(
 
 function localStates(definition: StateMachineDefinition, options: LocalRunOptions) {
   const original = (definition as unknown as { States: Record<string, AslState> }).States;
-  const children = options.children ?? { counts: noChildren(), states: [] };
+  const children = options.children ?? { counts: noChildren(), states: [], largestPayload: 0 };
   const out: LocalHandlers = { taskResourceLocalHandlers: {}, retryIntervalOverrides: {}, children };
   const states = localizeStates(original, options, out);
   return { states, ...out };

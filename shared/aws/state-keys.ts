@@ -9,7 +9,9 @@
  * partition holds more than one target's items:
  * - `target#<account>#<region>` / `finding#<arn>#<rule>#<check>`: the last finding per resource
  *   and rule, with its outbox: each event not yet published in an attribute `outbox#<event id>`;
- * - `<kind>` / `<key>`: records a job keeps (encryption baselines, migration approvals, …);
+ * - `baseline#storage-encryption#<account>#<region>` / `<arn>`: the encryption baseline of each
+ *   resource of that target (the previous version kept them all under `baseline#storage-encryption`);
+ * - `<kind>` / `<key>`: records a job keeps (migration approvals, …);
  * - `lease#<account>#<region>` / `durability#<arn>`: the durability change in flight of a group of
  *   that target, so a target's run lists its own with one Query;
  * - `lease` / `migration#<group>`: the workflows' locks (the deployment's own groups, a few);
@@ -294,7 +296,10 @@ const SECURITY_HUB_PARTITION_PREFIX = 'securityhub#';
 export const securityHubImportKind = (target: { account: string; region: string }) =>
   kind(`${SECURITY_HUB_PARTITION_PREFIX}${target.account}#${target.region}`, securityHubImportSchema);
 
-const targetNameSchema = z.string().regex(/^\d{12}\/[a-z0-9-]+$/, 'expected <account>/<region>');
+/** `<account>/<region>`, or `<account>/*`: every region an account enabled (read by its child). */
+const targetNameSchema = z
+  .string()
+  .regex(/^\d{12}\/([a-z0-9-]+|\*)$/, 'expected <account>/<region> or <account>/*');
 
 /**
  * What the organisation scan last listed (`<account>/<region>`): the targets, those whose
@@ -332,9 +337,20 @@ export const OUTBOX_OWED = kind(
 export const outboxOwedKey = (finding: Pick<Finding, 'arn' | 'rule' | 'check'>) =>
   `${finding.arn}#${finding.rule}#${finding.check}`;
 
-/** Every kind of record the app keeps (and, per target, {@link securityHubImportKind}). */
+/** Where the previous version kept every target's encryption baselines: read and moved for one version. */
+export const LEGACY_BASELINE_PARTITION = 'baseline#storage-encryption';
+
+/** The encryption baselines of one target (account and region), keyed by ARN: read with one Query. */
+export const encryptionBaselineKind = (target: TargetRef) =>
+  kind(targetPartition(`${LEGACY_BASELINE_PARTITION}#`, target), baselineSchema);
+
+/** The baselines' partition of the target the resource `arn` belongs to. */
+export const baselineKindOf = (arn: string) => encryptionBaselineKind(targetOfArn(arn));
+
+/** Every kind of record the app keeps (and, per target, {@link securityHubImportKind}, {@link encryptionBaselineKind}). */
 export const RECORD_KINDS = {
-  encryptionBaseline: kind('baseline#storage-encryption', baselineSchema),
+  /** The previous version's baselines of every target ({@link LEGACY_BASELINE_PARTITION}). */
+  legacyEncryptionBaseline: kind(LEGACY_BASELINE_PARTITION, baselineSchema),
   migrationApproval: kind('approval#migration', approvalSchema),
   migrationDecision: kind('decision#migration', decisionSchema),
   /** A durability upgrade step waiting for an operator's approval. */
@@ -371,7 +387,10 @@ export const PARTITIONS = {
   /** The previous version's findings, read and moved for one version. */
   legacyFindings: `${LEGACY_FINDING_PARTITION_PREFIX}*`,
   securityHubImports: `${SECURITY_HUB_PARTITION_PREFIX}*`,
-  encryptionBaseline: RECORD_KINDS.encryptionBaseline.name,
+  /** The encryption baselines, one partition per target. */
+  encryptionBaseline: `${LEGACY_BASELINE_PARTITION}#*`,
+  /** The previous version's baselines, read and moved for one version. */
+  legacyEncryptionBaseline: LEGACY_BASELINE_PARTITION,
   migrationApproval: RECORD_KINDS.migrationApproval.name,
   upgradeApproval: RECORD_KINDS.upgradeApproval.name,
   /** The alert ledger: one record per event id alerted by SNS. */

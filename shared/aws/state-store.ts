@@ -12,7 +12,7 @@ import type * as z from 'zod';
 import { type AwsClientOptions, createClient } from './clients.js';
 import { AwsCallError, awsCall } from './errors.js';
 import { FindingStore } from './finding-store.js';
-import { moveLegacyLease, moveLegacyLeases } from './legacy-leases.js';
+import { LEGACY_BASELINES, LEGACY_LEASES, moveLegacyItems, moveLegacyLease } from './legacy-partitions.js';
 import { leaseItemSchema, leasePartition, parseStored, type RecordKind } from './state-keys.js';
 
 export type { StoredFinding } from './state-keys.js';
@@ -121,7 +121,12 @@ export class StateStore {
 
   /** For one version: move a target's leases under `prefix` from the previous version's `lease` partition. */
   async moveLegacyLeases(prefix: string, now: Date): Promise<void> {
-    await moveLegacyLeases(this.#documents, this.#table, prefix, epochSeconds(now));
+    await moveLegacyItems(this.#documents, this.#table, LEGACY_LEASES, prefix, epochSeconds(now));
+  }
+
+  /** For one version: move a target's baselines (ARNs under `prefix`) from the previous version's partition. */
+  async moveLegacyBaselines(prefix: string): Promise<void> {
+    await moveLegacyItems(this.#documents, this.#table, LEGACY_BASELINES, prefix);
   }
 
   /**

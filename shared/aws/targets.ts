@@ -11,6 +11,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import {
   ALL_ENABLED,
   crossTargets,
+  EVERY_REGION,
   type MemberAccess,
   memberRoleArn,
   type SkippedAccount,
@@ -217,10 +218,21 @@ export interface TargetResolverDeps {
   home?: string;
 }
 
-/** The regions `account` has enabled, read with its own credentials (the deployment's own, at home). */
-async function enabledRegions(account: string, deps: TargetResolverDeps): Promise<string[]> {
-  const credentials = account === deps.home ? undefined : deps.credentials.of(account);
-  // Assumed first, so a denied role fails as the AssumeRole it is, not as a ListRegions.
+/**
+ * The regions `account` has enabled, read with its own credentials (the deployment's own, at
+ * home): the member role's, assumed first, so a denied role fails as the AssumeRole it is, not
+ * as a ListRegions. A child of the organisation scan shares that one AssumeRole with its scans.
+ *
+ * @example
+ * const regions = await enabledRegions('111111111111', { options: { region: 'us-east-1' }, credentials, home });
+ */
+export async function enabledRegions(
+  account: string,
+  deps: Pick<TargetResolverDeps, 'options' | 'home'> & { credentials?: MemberCredentials },
+): Promise<string[]> {
+  if (account !== deps.home && deps.credentials === undefined)
+    throw new Error(`account ${account}: its regions are read with its member role, and none was given`);
+  const credentials = account === deps.home ? undefined : deps.credentials?.of(account);
   await credentials?.();
   const client = createClient(AccountClient, {
     ...deps.options,
@@ -233,15 +245,29 @@ async function enabledRegions(account: string, deps: TargetResolverDeps): Promis
       for (const region of page.Regions ?? [])
         if (region.RegionName !== undefined) regions.push(region.RegionName);
   });
-  return regions;
+  return regions.sort();
+}
+
+/** The accounts of a target spec, before any region is read. */
+export interface ListedAccounts {
+  /** The accounts to scan, sorted, the excluded ones left out. */
+  accounts: string[];
+  /** Each account's OU path, when it was read. */
+  ouPaths: Map<string, string[]>;
+  /** OUs that could not be listed, by the target `<OU id>/*`. */
+  failures: Array<{ target: Target; failure: TargetFailure }>;
+  skipped: SkippedAccount[];
 }
 
 /**
- * Every target of `spec`, in a stable order. An account whose enabled regions cannot be read
- * (its role denied, say) is one failure, and the others go on; an account of the organisation
- * that is not `ACTIVE` is skipped, and said so.
+ * The accounts of `spec`: listed, or the organisation's (of its OUs) through Organizations with
+ * the app's own credentials; no member role is assumed. An account of the organisation that is
+ * not `ACTIVE` is skipped, and said so.
  */
-export async function resolveTargets(spec: TargetSpec, deps: TargetResolverDeps): Promise<ResolvedTargets> {
+export async function listAccounts(
+  spec: TargetSpec,
+  deps: Pick<TargetResolverDeps, 'options'>,
+): Promise<ListedAccounts> {
   const excluded = new Set(spec.exclude ?? []);
   const listed =
     spec.accounts === undefined
@@ -251,20 +277,33 @@ export async function resolveTargets(spec: TargetSpec, deps: TargetResolverDeps)
           spec.ouPaths === true,
         )
       : { active: spec.accounts, skipped: [], ouPaths: new Map<string, string[]>(), units: [] };
+  return {
+    accounts: [...new Set(listed.active)].filter((account) => !excluded.has(account)).sort(),
+    ouPaths: listed.ouPaths,
+    failures: listed.units.map(({ unit, failure }) => ({
+      target: { account: unit, region: EVERY_REGION },
+      failure,
+    })),
+    skipped: listed.skipped
+      .filter(({ account }) => !excluded.has(account))
+      .sort((a, b) => a.account.localeCompare(b.account)),
+  };
+}
+
+/**
+ * Every target of `spec`, in a stable order, each account's enabled regions read from the
+ * account itself (`all-enabled`). An account whose enabled regions cannot be read (its role
+ * denied, say) is one failure, and the others go on; an account of the organisation that is not
+ * `ACTIVE` is skipped, and said so.
+ */
+export async function resolveTargets(spec: TargetSpec, deps: TargetResolverDeps): Promise<ResolvedTargets> {
+  const { accounts, ouPaths, failures, skipped } = await listAccounts(spec, deps);
   // Each target carries its account's OU path when it was read (a rule selects on OUs).
   const located = (targets: Target[]) =>
     targets.map((target) => {
-      const ouPath = listed.ouPaths.get(target.account);
+      const ouPath = ouPaths.get(target.account);
       return ouPath === undefined ? target : { ...target, ouPath };
     });
-  const accounts = [...new Set(listed.active)].filter((account) => !excluded.has(account)).sort();
-  const skipped = listed.skipped
-    .filter(({ account }) => !excluded.has(account))
-    .sort((a, b) => a.account.localeCompare(b.account));
-  const failures = listed.units.map(({ unit, failure }) => ({
-    target: { account: unit, region: '*' },
-    failure,
-  }));
   if (spec.regions !== ALL_ENABLED)
     return { targets: located(crossTargets(accounts, spec.regions)), failures, skipped };
   const resolved: ResolvedTargets = { targets: [], failures, skipped };
@@ -275,7 +314,7 @@ export async function resolveTargets(spec: TargetSpec, deps: TargetResolverDeps)
     const found = regions[index];
     if (Array.isArray(found)) resolved.targets.push(...located(crossTargets([account], found)));
     else {
-      const target = { account, region: '*' };
+      const target = { account, region: EVERY_REGION };
       resolved.failures.push({ target, failure: targetFailure(found, target, deps.credentials.access) });
     }
   });

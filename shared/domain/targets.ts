@@ -136,7 +136,7 @@ export const memberRoleArn = (account: string, roleName: string, partition = 'aw
   `arn:${partition}:iam::${account}:role/${roleName}`;
 
 /** The AWS partition of a region (`aws`, `aws-cn`, `aws-us-gov`). */
-const partitionOf = (region: string) =>
+export const partitionOf = (region: string) =>
   region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
 
 /**
@@ -203,18 +203,20 @@ export function skippedLine(skipped: readonly SkippedAccount[]): string {
 
 /**
  * One item of the organisation scan's Map: an account and the regions to scan there (one child
- * execution, one AssumeRole), with the account's OU path when the policy selects on OUs.
+ * execution, one AssumeRole), with the account's OU path when the policy selects on OUs. With
+ * `all-enabled` the child reads the account's enabled regions itself, with the credentials it
+ * assumed to scan them: the listing needs no member role.
  */
 export interface AccountItem {
   account: string;
-  regions: string[];
+  regions: string[] | typeof ALL_ENABLED;
   ouPath?: string[];
 }
 
 /** An {@link AccountItem} as the Map hands it to the target-scan function. */
 export const accountItemSchema = z.object({
   account: accountIdSchema,
-  regions: z.array(regionSchema).min(1),
+  regions: z.union([z.literal(ALL_ENABLED), z.array(regionSchema).min(1)]),
   ouPath: z.array(ouIdSchema).min(1).optional(),
 });
 
@@ -225,7 +227,7 @@ export const accountItemSchema = z.object({
  * accountItems(crossTargets(['111111111111'], ['eu-west-1', 'us-east-1'])); // [{ account: '111111111111', regions: ['eu-west-1', 'us-east-1'] }]
  */
 export function accountItems(targets: readonly Target[]): AccountItem[] {
-  const byAccount = new Map<string, AccountItem>();
+  const byAccount = new Map<string, AccountItem & { regions: string[] }>();
   for (const { account, region, ouPath } of targets) {
     const item = byAccount.get(account);
     if (item !== undefined) item.regions.push(region);
@@ -234,9 +236,22 @@ export function accountItems(targets: readonly Target[]): AccountItem[] {
   return [...byAccount.values()];
 }
 
-/** The targets of an account item, one per region. */
+/**
+ * The region of a target that stands for every region of its account: the account's enabled
+ * regions not read yet (an `all-enabled` item), or not readable (a failure of the whole account).
+ */
+export const EVERY_REGION = '*';
+
+/**
+ * The targets of an account item, one per region; an `all-enabled` item, whose regions only its
+ * child reads, is the one target `<account>/*`.
+ */
 export const itemTargets = ({ account, regions, ouPath }: AccountItem): Target[] =>
-  regions.map((region) => ({ account, region, ...(ouPath === undefined ? {} : { ouPath }) }));
+  (regions === ALL_ENABLED ? [EVERY_REGION] : regions).map((region) => ({
+    account,
+    region,
+    ...(ouPath === undefined ? {} : { ouPath }),
+  }));
 
 /** Every account × region, in a stable order (account, then region). */
 export function crossTargets(accounts: readonly string[], regions: readonly string[]): Target[] {

@@ -22,7 +22,15 @@ import {
 } from '../aws/state-keys.js';
 import type { StateStore } from '../aws/state-store.js';
 import { type MemberCredentials, targetFailure } from '../aws/targets.js';
-import { accountIdSchema, type Target, targetName } from '../domain/targets.js';
+import { AWS_REGIONS } from '../domain/regions.js';
+import {
+  accountIdSchema,
+  EVERY_REGION,
+  itemTargets,
+  partitionOf,
+  type Target,
+  targetName,
+} from '../domain/targets.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
 import type { TargetList } from './org-scan.js';
 import { exportFindings } from './security-hub-export.js';
@@ -116,21 +124,40 @@ async function archiveTarget(deps: DroppedTargetDeps, target: Target): Promise<O
 }
 
 /**
+ * The names of the targets of `list`: `<account>/<region>`, or `<account>/*` for an account whose
+ * enabled regions only its child reads (`all-enabled`).
+ */
+const listedNames = (list: TargetList) => list.items.flatMap(itemTargets).map(targetName);
+
+/**
+ * A previous target that is gone, as the targets to archive: itself; or, for `<account>/*` (the
+ * account was scanned in every region it enabled), every region of the account's partition that
+ * is not a target now (a region with no import record costs one Query and archives nothing).
+ */
+function expandGone(name: string, current: ReadonlySet<string>): string[] {
+  const { account, region } = parseName(name);
+  if (region !== EVERY_REGION) return [name];
+  return AWS_REGIONS.filter((each) => partitionOf(each) === 'aws')
+    .map((each) => targetName({ account, region: each }))
+    .filter((each) => !current.has(each));
+}
+
+/**
  * The previous targets this listing does not have, split into those to archive and those it
- * cannot tell about (an OU not listed: nothing is archived; an account whose regions were not read).
+ * cannot tell about (an OU not listed: nothing is archived). A target of an account listed
+ * `all-enabled` (`<account>/*`) is still a target whichever region it was.
  */
 function droppedSince(previous: TargetHistory, list: TargetList) {
-  const current = new Set(list.targets.map(targetName));
+  const current = new Set(listedNames(list));
   const failedUnits = list.failed.filter(({ target }) => !accountIdSchema.safeParse(target.account).success);
-  const unreadAccounts = new Set(list.failed.map(({ target }) => target.account));
   const attempts = new Map(previous.dropped.map((entry) => [entry.target, entry.attempts]));
-  const gone = [...new Set([...previous.targets, ...attempts.keys()])].filter((name) => !current.has(name));
-  const unknown = gone.filter(
-    (name) => failedUnits.length > 0 || unreadAccounts.has(parseName(name).account),
-  );
-  const toArchive = gone
-    .filter((name) => !unknown.includes(name))
-    .map((name) => ({ name, attempts: attempts.get(name) ?? 0 }));
+  const covered = (name: string) =>
+    current.has(name) || current.has(targetName({ account: parseName(name).account, region: EVERY_REGION }));
+  const gone = [...new Set([...previous.targets, ...attempts.keys()])].filter((name) => !covered(name));
+  const unknown = failedUnits.length > 0 ? gone : [];
+  const toArchive = [
+    ...new Set(gone.filter((name) => !unknown.includes(name)).flatMap((name) => expandGone(name, current))),
+  ].map((name) => ({ name, attempts: attempts.get(name) ?? 0 }));
   return { current: [...current], unknown, toArchive };
 }
 

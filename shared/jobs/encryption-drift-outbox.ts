@@ -8,7 +8,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type AlertPublisher, DETAIL_TYPES, type EventPublisher, type OutgoingEvent } from '../aws/notify.js';
-import { RECORD_KINDS } from '../aws/state-keys.js';
+import { baselineKindOf } from '../aws/state-keys.js';
 import type { StateStore } from '../aws/state-store.js';
 import type { EncryptionAlert, EncryptionBaseline, PendingAlert } from '../domain/drift.js';
 import { mapConcurrent } from '../runtime/concurrency.js';
@@ -71,7 +71,7 @@ export function pendingOf(
 export function writeHeld(store: StateStore, record: HeldRecord): Promise<boolean> {
   const outbox = [...record.others, ...record.sending];
   return store.putRecordIf(
-    RECORD_KINDS.encryptionBaseline,
+    baselineKindOf(record.arn),
     record.arn,
     { ...record.value, ...(outbox.length === 0 ? {} : { outbox }) },
     record.revision,

@@ -8,9 +8,10 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type AwsClientOptions, createFleetClients, type FleetClients } from '../aws/clients.js';
 import { readFleet } from '../aws/elasticache.js';
 import { type Alert, type AlertPublisher, type EventPublisher, eventId } from '../aws/notify.js';
-import { RECORD_KINDS } from '../aws/state-keys.js';
+import { baselineKindOf, encryptionBaselineKind } from '../aws/state-keys.js';
 import type { StateStore } from '../aws/state-store.js';
 import type { MemberCredentials } from '../aws/targets.js';
+import { parseArn } from '../domain/arn.js';
 import {
   alertsOnAnyChange,
   DRIFT_CHECKS,
@@ -39,10 +40,27 @@ import { reactIn } from './member-env.js';
 import { type UnitsAbove, whyNotCovered } from './target-coverage.js';
 
 /**
- * Where the baselines are stored. A storage key, not a check name: it keeps the spelling it was
- * deployed with, so the baselines stored before checks had one name are read as they are.
+ * The baselines of one target, read with one Query of its own partition, after moving (for one
+ * version) those the previous version kept in the partition of every target's. The partition key
+ * keeps the spelling it was deployed with (`baseline#storage-encryption`), plus the target.
+ *
+ * @example
+ * const baselines = await targetBaselines(store, { account: '111111111111', region: 'eu-west-1' });
  */
-export const BASELINE_KIND = RECORD_KINDS.encryptionBaseline;
+export async function targetBaselines(store: StateStore, target: Target): Promise<EncryptionBaseline[]> {
+  await store.moveLegacyBaselines(targetArnPrefix(target));
+  return store.listRecords(encryptionBaselineKind(target));
+}
+
+/** The targets (account and region) the resources of `fleet` belong to, by their ARNs. */
+function targetsOf(fleet: readonly Resource[]): Target[] {
+  const byName = new Map<string, Target>();
+  for (const { arn } of fleet) {
+    const parts = parseArn(arn);
+    if (parts !== undefined) byName.set(`${parts.account}/${parts.region}`, parts);
+  }
+  return [...byName.values()].map(({ account, region }) => ({ account, region }));
+}
 
 export interface DriftJobDeps {
   clients: FleetClients;
@@ -121,26 +139,29 @@ export function summaryAlert(alerts: readonly EncryptionAlert[]): Alert {
 export interface DriftScope {
   /**
    * The one account and region the fleet was read from: only its baselines are compared, and
-   * only its missing resources retired (the table holds every target's). Absent: every baseline.
+   * only its missing resources retired (the table holds every target's). Absent: the baselines of
+   * the targets of the fleet's resources.
    */
   target?: Target;
   /** The fleet, when the caller has read it already (one read per target for both jobs). */
   fleet?: Resource[];
 }
 
+/** The baselines of `targets`, one partition each. */
+const baselinesOf = async (store: StateStore, targets: readonly Target[]) =>
+  (await Promise.all(targets.map((target) => targetBaselines(store, target)))).flat();
+
 /**
  * The scope's fleet against its stored baselines: each resource's findings and decision, and
- * the baselines whose resource is gone. A target reads its own baselines only (keyed by ARN).
+ * the baselines whose resource is gone. A target reads its own baselines only (its partition).
  */
 async function decide(deps: DriftJobDeps, policy: Policy, scope: DriftScope, now: Date) {
-  // A target reads its own baselines only: the query's key prefix is its ARN prefix.
-  const [fleet, stored] = await Promise.all([
+  const { target } = scope;
+  const [fleet, scoped] = await Promise.all([
     scope.fleet ?? readFleet(deps.clients),
-    deps.store.listRecords<EncryptionBaseline>(
-      BASELINE_KIND,
-      scope.target === undefined ? undefined : targetArnPrefix(scope.target),
-    ),
+    target === undefined ? undefined : baselinesOf(deps.store, [target]),
   ]);
+  const stored = scoped ?? (await baselinesOf(deps.store, targetsOf(fleet)));
   const findings = evaluate(fleet, policy, now).filter((finding) => DRIFT_CHECKS.has(finding.check));
   const findingsOf = new Map<string, Finding[]>();
   for (const finding of findings)
@@ -237,7 +258,10 @@ export async function scanEncryptionDrift(
     records.filter((record) => goneArns.has(record.arn) && outbox.emptied.has(record.arn)),
     16,
     (record) =>
-      deps.store.deleteRecord(BASELINE_KIND, record.arn, { field: 'revision', is: record.revision + 1 }),
+      deps.store.deleteRecord(baselineKindOf(record.arn), record.arn, {
+        field: 'revision',
+        is: record.revision + 1,
+      }),
   );
   return {
     findings,

@@ -7,9 +7,9 @@
  */
 import * as z from 'zod';
 import type { ScanObjects } from '../aws/scan-objects.js';
-import { accountItems, itemTargets } from '../domain/targets.js';
+import { accountItemSchema, itemTargets } from '../domain/targets.js';
 import { GuardrailsError, InputValidationError } from '../runtime/errors.js';
-import { type OrgScanSummary, summarizeScan, type TargetList } from './org-scan.js';
+import { listedTargets, type OrgScanSummary, summarizeScan, type TargetList } from './org-scan.js';
 
 /** An object of the scan bucket that does not hold what the scan wrote there. */
 export class ScanObjectError extends GuardrailsError {
@@ -36,13 +36,17 @@ export const executionNameSchema = z
 /** What the listing hands the Map: the bucket and keys, and counts. Small whatever the organisation. */
 export interface ListedRun {
   bucket: string;
-  /** The targets, one JSON line per account (`{ account, regions, ouPath? }`): the Map's ItemReader. */
+  /**
+   * The targets, one JSON line per account (`{ account, regions, ouPath? }`, `regions` a list or
+   * `all-enabled`): the Map's ItemReader.
+   */
   key: string;
   /** Where the Map's ResultWriter writes its manifest and result files. */
   resultsPrefix: string;
   /** The failed results and skipped accounts of the listing (`{ failed, skipped }`). */
   unscannedKey: string;
   accounts: number;
+  /** The targets as far as the listing knows them ({@link listedTargets}). */
   targets: number;
   failed: number;
   skipped: number;
@@ -62,14 +66,14 @@ export async function writeTargetList(
   list: TargetList,
 ): Promise<ListedRun> {
   const folder = `${RUNS_PREFIX}${executionNameSchema.parse(execution)}`;
-  const items = accountItems(list.targets);
+  const { items } = list;
   const listed: ListedRun = {
     bucket: objects.bucket,
     key: `${folder}/targets.jsonl`,
     resultsPrefix: `${folder}/results`,
     unscannedKey: `${folder}/unscanned.json`,
     accounts: items.length,
-    targets: list.targets.length,
+    targets: listedTargets(list),
     failed: list.failed.length,
     skipped: list.skipped.length,
     concurrency: list.concurrency,
@@ -112,12 +116,12 @@ const accountAnswerSchema = z.union([
   z.object({ account: z.string(), results: z.array(z.unknown()) }),
   z.object({
     account: z.string(),
-    regions: z.array(z.string()).min(1),
+    regions: accountItemSchema.shape.regions,
     status: z.literal('failed'),
     cause: z.string().optional(),
   }),
 ]);
-const itemSchema = z.looseObject({ account: z.string(), regions: z.array(z.string()).min(1) });
+const itemSchema = z.looseObject({ account: z.string(), regions: accountItemSchema.shape.regions });
 
 const parseJson = (text: string | undefined): unknown => {
   if (text === undefined) return undefined;
@@ -128,7 +132,10 @@ const parseJson = (text: string | undefined): unknown => {
   }
 };
 
-/** A failed result for every region of `item`, with the cause Step Functions gave (`cause`). */
+/**
+ * A failed result for every region of `item` (of an `all-enabled` one, whose regions were not
+ * read, the one target `<account>/*`), with the cause Step Functions gave (`cause`).
+ */
 const failedRegions = (item: z.infer<typeof itemSchema>, cause: string) =>
   itemTargets(item).map((target) => ({ target, status: 'failed', findings: { error: 1 }, cause }));
 

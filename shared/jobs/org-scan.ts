@@ -8,11 +8,18 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import type { AwsClientOptions } from '../aws/clients.js';
-import { MemberCredentials, resolveTargets } from '../aws/targets.js';
+import { listAccounts, MemberCredentials } from '../aws/targets.js';
 import { FINDING_STATUSES, type FindingStatus } from '../domain/finding.js';
 import { selectsOnOus } from '../domain/match.js';
 import type { Policy } from '../domain/policy/schema.js';
-import { type SkippedAccount, type Target, targetErrorFinding } from '../domain/targets.js';
+import {
+  type AccountItem,
+  ALL_ENABLED,
+  accountItems,
+  type SkippedAccount,
+  type Target,
+  targetErrorFinding,
+} from '../domain/targets.js';
 import { clip } from '../runtime/echo.js';
 import { InputValidationError } from '../runtime/errors.js';
 import { redactText } from '../runtime/redact.js';
@@ -51,15 +58,23 @@ export function homeTarget(invokedFunctionArn: string, region: string | undefine
   return { account, region };
 }
 
-/** What the Map iterates over, the failures found while listing, and how many targets run at once. */
+/** What the Map iterates over, the failures found while listing, and how many accounts run at once. */
 export interface TargetList {
-  targets: Target[];
-  /** Accounts whose regions could not be listed: already results, one error finding each. */
+  /** One item per account: its regions, or `all-enabled` (its child reads them). */
+  items: AccountItem[];
+  /** OUs that could not be listed: already results, one error finding each. */
   failed: TargetResult[];
   /** Accounts of the organisation not scanned for their State. */
   skipped: SkippedAccount[];
   concurrency: number;
 }
+
+/**
+ * The targets of a list as far as the listing knows them: an `all-enabled` account counts as one
+ * (every account has regions enabled by default) until its child reads its regions.
+ */
+export const listedTargets = (list: Pick<TargetList, 'items'>) =>
+  list.items.reduce((sum, item) => sum + (item.regions === ALL_ENABLED ? 1 : item.regions.length), 0);
 
 export interface TargetListDeps {
   home: Target;
@@ -75,28 +90,32 @@ export interface TargetListDeps {
 }
 
 /**
- * The targets of `policy`: its `settings.targets` resolved (the organisation's accounts, each
- * account's enabled regions), or the deployment's own account and region alone; and how many
- * the Map runs at once, the policy's `concurrency` clamped to the deployment's `maxConcurrency`
- * (more items than target-scan's reserved concurrency would only be throttled and retried).
+ * The items of `policy`: its `settings.targets` accounts (the organisation's, read with the
+ * app's own credentials) with the regions listed or `all-enabled`, which each account's child
+ * reads with the member role it assumes anyway (so the listing assumes no role: one AssumeRole
+ * per account and run); or the deployment's own account and region alone. And how many the Map
+ * runs at once, the policy's `concurrency` clamped to the deployment's `maxConcurrency` (more
+ * items than target-scan's reserved concurrency would only be throttled and retried).
  *
  * @example
- * const { targets, failed, concurrency } = await listTargets(deps, policy);
+ * const { items, failed, concurrency } = await listTargets(deps, policy);
  */
 export async function listTargets(deps: TargetListDeps, policy: Policy): Promise<TargetList> {
   const setting = policy.settings.targets;
   if (setting === undefined || deps.members === undefined)
-    return { targets: [deps.home], failed: [], skipped: [], concurrency: 1 };
-  const resolved = await resolveTargets(
-    { ...setting, ouPaths: selectsOnOus(policy) },
-    { options: deps.aws, credentials: deps.members, home: deps.home.account },
-  );
+    return { items: accountItems([deps.home]), failed: [], skipped: [], concurrency: 1 };
+  const listed = await listAccounts({ ...setting, ouPaths: selectsOnOus(policy) }, { options: deps.aws });
+  const items = listed.accounts.map((account): AccountItem => {
+    const ouPath = listed.ouPaths.get(account);
+    const regions = setting.regions === ALL_ENABLED ? ALL_ENABLED : [...new Set(setting.regions)].sort();
+    return { account, regions, ...(ouPath === undefined ? {} : { ouPath }) };
+  });
   return {
-    targets: resolved.targets,
-    failed: resolved.failures.map(({ target, failure }) =>
+    items,
+    failed: listed.failures.map(({ target, failure }) =>
       failedTarget(target, targetErrorFinding(target, failure)),
     ),
-    skipped: resolved.skipped,
+    skipped: listed.skipped,
     concurrency: Math.min(setting.concurrency, deps.maxConcurrency ?? setting.concurrency),
   };
 }
@@ -107,7 +126,8 @@ export const NO_TARGETS =
 
 /**
  * Say how many targets were listed: a `Targets` metric (dimension `run: org-scan`; the alarm
- * NoTargetsAlarm fires on 0), and a warning when there are none, which is not a clean run.
+ * NoTargetsAlarm fires on 0; an `all-enabled` account counted once, {@link listedTargets}), and a
+ * warning when there are none, which is not a clean run.
  *
  * @example
  * reportTargets(list, scan.logger, metrics);
@@ -117,16 +137,18 @@ export function reportTargets(
   logger: Pick<Logger, 'info' | 'warn'>,
   metrics: Pick<Metrics, 'singleMetric'>,
 ): void {
+  const targets = listedTargets(list);
   const counts = {
-    targets: list.targets.length,
+    accounts: list.items.length,
+    targets,
     failed: list.failed.length,
     skipped: list.skipped.length,
     concurrency: list.concurrency,
   };
   const single = metrics.singleMetric();
   single.addDimensions({ run: 'org-scan' });
-  single.addMetric('Targets', MetricUnit.Count, list.targets.length);
-  if (list.targets.length === 0) logger.warn(NO_TARGETS, counts);
+  single.addMetric('Targets', MetricUnit.Count, targets);
+  if (targets === 0) logger.warn(NO_TARGETS, counts);
   else logger.info('targets listed', counts);
 }
 

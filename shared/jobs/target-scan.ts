@@ -14,14 +14,16 @@ import { readFleet } from '../aws/elasticache.js';
 import { AwsCallError } from '../aws/errors.js';
 import type { AlertPublisher } from '../aws/notify.js';
 import { type FindingsImporter, SecurityHubNotEnabledError } from '../aws/security-hub.js';
-import { type MemberCredentials, targetFailure } from '../aws/targets.js';
+import { enabledRegions, type MemberCredentials, targetFailure } from '../aws/targets.js';
 import type { RemediationAction } from '../domain/durability/remediation.js';
 import type { Finding, FindingStatus } from '../domain/finding.js';
 import type { Resource } from '../domain/resource.js';
 import {
   type AccountItem,
+  ALL_ENABLED,
   DEFAULT_MEMBER_ROLE,
   itemTargets,
+  type MemberAccess,
   sameTarget,
   type Target,
   targetErrorFinding,
@@ -200,12 +202,46 @@ export async function scanTarget(
  */
 export const REGION_CONCURRENCY = 6;
 
+/** One failed result per target, all for the same cause (the account could not be reached). */
+function accountFailed(
+  deps: Pick<TargetScanDeps, 'logger'>,
+  targets: readonly Target[],
+  error: AwsCallError,
+  access: MemberAccess,
+): TargetScanOutcome[] {
+  const outcomes = targets.map((target) => {
+    const finding = targetErrorFinding(target, targetFailure(error, target, access));
+    return { result: failedTarget(target, finding), findings: [finding] };
+  });
+  deps.logger.warn('account could not be scanned', {
+    account: targets[0]?.account,
+    cause: outcomes[0]?.result.error?.reason,
+  });
+  return outcomes;
+}
+
+/**
+ * The targets of an item: its regions, or (`all-enabled`) the regions its account has enabled,
+ * read with the credentials its scans use (no AssumeRole of its own).
+ */
+async function regionsOf(deps: TargetScanDeps, item: AccountItem): Promise<Target[]> {
+  if (item.regions !== ALL_ENABLED) return itemTargets(item);
+  const regions = await enabledRegions(item.account, {
+    options: { ...deps.aws, region: deps.home.region },
+    home: deps.home.account,
+    ...(deps.members === undefined ? {} : { credentials: deps.members }),
+  });
+  return itemTargets({ ...item, regions });
+}
+
 /**
  * Scan every region of one account (one child execution of the Map): its member role assumed
- * once (the deployment's own account needs none), then its regions {@link REGION_CONCURRENCY} at
- * a time, each as {@link scanTarget} does alone. A role that cannot be assumed fails every region
- * of the account with the same cause, without an AssumeRole per region. One outcome per region,
- * in the item's order: a region that failed is its own failed result.
+ * once (the deployment's own account needs none), its enabled regions read with it when the item
+ * says `all-enabled`, then its regions {@link REGION_CONCURRENCY} at a time, each as
+ * {@link scanTarget} does alone. A role that cannot be assumed, or regions that cannot be read,
+ * fail every region of the account with the same cause (an `all-enabled` account: its one target
+ * `<account>/*`), without an AssumeRole per region. One outcome per region, in the item's order: a
+ * region that failed is its own failed result.
  *
  * @example
  * const outcomes = await scanAccount(deps, settings, { account: '111111111111', regions: ['eu-west-1', 'us-east-1'] });
@@ -215,23 +251,23 @@ export async function scanAccount(
   settings: DurabilityJobSettings,
   item: AccountItem,
 ): Promise<TargetScanOutcome[]> {
-  const targets = itemTargets(item);
-  if (deps.members !== undefined && item.account !== deps.home.account) {
-    const { access } = deps.members;
-    try {
+  if (deps.members === undefined && item.account !== deps.home.account)
+    throw new InputValidationError(
+      `account: ${item.account} is not this deployment's (${deps.home.account}) and the policy names no targets (settings.targets)`,
+    );
+  let targets: Target[];
+  try {
+    if (deps.members !== undefined && item.account !== deps.home.account)
       await deps.members.of(item.account)();
-    } catch (error) {
-      if (!(error instanceof AwsCallError)) throw error;
-      const outcomes = targets.map((target) => {
-        const finding = targetErrorFinding(target, targetFailure(error, target, access));
-        return { result: failedTarget(target, finding), findings: [finding] };
-      });
-      deps.logger.warn('account could not be scanned', {
-        account: item.account,
-        cause: outcomes[0]?.result.error?.reason,
-      });
-      return outcomes;
-    }
+    targets = await regionsOf(deps, item);
+  } catch (error) {
+    if (!(error instanceof AwsCallError)) throw error;
+    return accountFailed(
+      deps,
+      itemTargets(item),
+      error,
+      deps.members?.access ?? { roleName: DEFAULT_MEMBER_ROLE },
+    );
   }
   return mapConcurrent(targets, REGION_CONCURRENCY, (target) => scanTarget(deps, settings, target));
 }

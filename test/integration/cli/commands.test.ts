@@ -10,7 +10,7 @@ import { EXIT, runCli } from '../../../cli/main.js';
 import { runSandboxCli } from '../../../infra/local/cli.js';
 import { standInMigration, startStandIn } from '../../../infra/local/emulator/redis-migration.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
-import { BASELINE_KIND } from '../../../shared/jobs/encryption-drift.js';
+import { baselineKindOf } from '../../../shared/aws/state-keys.js';
 import { APPROVAL_KIND } from '../../../shared/jobs/migration/index.js';
 import { captureIo } from '../../cli-io.js';
 import { expectEvery } from '../../expect-every.js';
@@ -212,7 +212,8 @@ describe('guardrails drift', () => {
   });
 
   it('compares with the baselines in the state table', async () => {
-    await stack.store.putRecord(BASELINE_KIND, stack.emulator.model.arn('replicationgroup', 'payments'), {
+    const payments = stack.emulator.model.arn('replicationgroup', 'payments');
+    await stack.store.putRecord(baselineKindOf(payments), payments, {
       arn: stack.emulator.model.arn('replicationgroup', 'payments'),
       storageEncryptionType: 'none',
     });

@@ -242,17 +242,20 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     const listed = await list('organization');
     const walked = await list('units');
     const located = await list('paths');
-    const member = (await invoke('target-scan', { account: MEMBER, regions: [REGION] }, 'organization')) as {
-      account: string;
-      results: { status: string; findings: Record<string, number> }[];
-    };
+    // An all-enabled item: the child reads the account's regions (the member's with its member
+    // role, the deployment's own with the function's role).
+    type Scanned = { account: string; results: { status: string; findings: Record<string, number> }[] };
+    const scanned = (account: string) =>
+      invoke('target-scan', { account, regions: 'all-enabled' }, 'organization') as Promise<Scanned>;
+    const member = await scanned(MEMBER);
+    const own = await scanned('123456789012');
     // What the Map's ResultWriter writes of that child: its entry, and the manifest naming the file.
     const folder = `${listed.listed.resultsPrefix}/run-1`;
     const write = (Key: string, value: unknown) =>
       scanBucket().send(new PutObjectCommand({ Bucket: SCAN_BUCKET, Key, Body: JSON.stringify(value) }));
     await write(`${folder}/SUCCEEDED_0.json`, [
       {
-        Input: JSON.stringify({ account: MEMBER, regions: [REGION] }),
+        Input: JSON.stringify({ account: MEMBER, regions: 'all-enabled' }),
         Output: JSON.stringify(member),
         Status: 'SUCCEEDED',
       },
@@ -279,11 +282,12 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
       { account: MEMBER, regions: [REGION] },
       { account: '123456789012', regions: [REGION] },
     ];
-    expect(listed.items).toEqual(both);
+    expect(listed.items).toEqual(both.map((item) => ({ ...item, regions: 'all-enabled' })));
     expect(listed.listed.targets).toBe(2);
     expect(walked.items).toEqual(both);
     expect(located.items).toEqual(both.map((item) => ({ ...item, ouPath: [ROOT_ID] })));
     expect(member.results).toMatchObject([{ status: 'complete', findings: { violation: 1 } }]);
+    expect(own.results).toMatchObject([{ status: 'complete' }]);
     expect(summary).toMatchObject({ targets: 1, complete: 1, failed: 0 });
     expect([claimed, overlapping, released]).toEqual([
       { claimed: true, execution: 'scan-1' },

@@ -166,6 +166,7 @@ describe('Packaged CloudFormation template (osls package, no credentials)', () =
       'target#123456789012#eu-west-1',
       'resource#arn:aws:elasticache:eu-west-1:123456789012:replicationgroup:orders',
       'baseline#storage-encryption',
+      'baseline#storage-encryption#123456789012#eu-west-1',
       'approval#migration',
       'decision#migration',
     ];

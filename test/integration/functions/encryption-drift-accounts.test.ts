@@ -11,9 +11,9 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CENTRAL_ACCOUNT } from '../../../infra/local/emulator/server.js';
 import { putExternalId } from '../../../infra/local/external-id.js';
+import { encryptionBaselineKind } from '../../../shared/aws/state-keys.js';
 import type { EncryptionBaseline } from '../../../shared/domain/drift.js';
-import { memberRoleArn, type Target, targetArnPrefix } from '../../../shared/domain/targets.js';
-import { BASELINE_KIND } from '../../../shared/jobs/encryption-drift.js';
+import { memberRoleArn, type Target } from '../../../shared/domain/targets.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
 
 /** Every StorageEncryptionType allowed: the only alerts are drift alerts. */
@@ -79,10 +79,8 @@ const assumeRoles = (from = logStart) =>
     .map((entry) => (entry.params as Record<string, unknown>).RoleArn);
 const alertsSent = () => stack.emulator.sinks.messages.slice(messagesStart);
 const eventsSent = () => stack.emulator.sinks.events.slice(eventsStart);
-const baselinesOf = async (target: Target) =>
-  (await stack.store.listRecords<EncryptionBaseline>(BASELINE_KIND)).filter((baseline) =>
-    baseline.arn.startsWith(targetArnPrefix(target)),
-  );
+const baselinesOf = (target: Target) =>
+  stack.store.listRecords<EncryptionBaseline>(encryptionBaselineKind(target));
 
 /** The same group, by the same id, in every account and region served. */
 function seedEverywhere(id: string, encrypted: boolean) {

@@ -174,13 +174,13 @@ describe('Organisation scan: findings of targets no longer listed', () => {
     expect(listed.dropped).toEqual({ archived: [], kept: [], abandoned: [], unknown: [] });
   }, 60_000);
 
-  it('archives nothing of an account whose enabled regions could not be read, nor counts it a failed archive', async () => {
+  it('archives nothing of an all-enabled account whose regions its child could not read: it is still a target', async () => {
     // Prepare: every region each account enabled, exported.
     const everyRegion = policyOf();
     if (everyRegion.settings.targets !== undefined) everyRegion.settings.targets.regions = 'all-enabled';
     await scan(everyRegion);
 
-    // Act: STS throttles every AssumeRole into one account, so its regions cannot be read.
+    // Act: STS throttles every AssumeRole into one account, so its child cannot read its regions.
     stack.emulator.accounts.configure({ throttle: [DROPPED] });
     const unread = await scan(everyRegion);
 
@@ -190,13 +190,36 @@ describe('Organisation scan: findings of targets no longer listed', () => {
     expect(unread.summary.failures).toEqual([
       expect.stringContaining(`${DROPPED}/*: STS throttled AssumeRole`),
     ]);
-    // Still a target, not a dropped one whose archive failed (that would count towards giving up).
-    expect(unread.dropped).toEqual({
-      archived: [],
-      kept: [],
-      abandoned: [],
-      unknown: REGIONS.map((region) => `${DROPPED}/${region}`).sort(),
-    });
+    // Listed as every region it enabled (the listing reads no region), not a dropped target.
+    expect(unread.dropped).toEqual({ archived: [], kept: [], abandoned: [], unknown: [] });
+    expect((await stack.store.readRecord(RECORD_KINDS.targetHistory, TARGET_HISTORY_KEY))?.targets).toEqual(
+      MEMBERS.map((account) => `${account}/*`),
+    );
+  }, 60_000);
+
+  it('archives an all-enabled account excluded since in every region it had findings', async () => {
+    // Prepare: every region each account enabled, exported; the listing knew only `<account>/*`.
+    const everyRegion = (exclude: string[] = []) => {
+      const policy = policyOf(exclude);
+      if (policy.settings.targets !== undefined) policy.settings.targets.regions = 'all-enabled';
+      return policy;
+    };
+    await scan(everyRegion());
+    const exported = heldStates(DROPPED);
+
+    // Act
+    const excluded = await scan(everyRegion([DROPPED]));
+
+    // Assess
+    expect(exported).toHaveLength(REGIONS.length * 2);
+    expect(heldStates(DROPPED)).toEqual(exported.map(() => 'ARCHIVED'));
+    expect(excluded.dropped?.archived).toEqual(
+      REGIONS.map((region) => ({ target: `${DROPPED}/${region}`, findings: 2 })).sort((a, b) =>
+        a.target.localeCompare(b.target),
+      ),
+    );
+    expect(await storedImports(DROPPED)).toBe(0);
+    for (const account of MEMBERS.slice(1)) expect(archivedImports(account), account).toBe(0);
   }, 60_000);
 
   it('keeps the records of a dropped account it cannot reach, says why, and archives them once it can', async () => {

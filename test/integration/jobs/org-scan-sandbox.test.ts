@@ -24,8 +24,7 @@ const MEMBERS = Array.from({ length: 12 }, (_, index) => String(100_000_000_001 
 const TARGETS = crossTargets(MEMBERS, REGIONS);
 const EXTERNAL_ID = 'org-scan-external-id';
 const ROLE = 'elasticache-guardrails-member';
-const POLICY = parsePolicy(
-  `version: 1
+const POLICY_TEXT = `version: 1
 settings:
   targets:
     organization: {}
@@ -39,9 +38,8 @@ rules:
   - name: at-rest
     match: { resourceTypes: [replication-group, serverless-cache] }
     storageEncryption: { allowed: [sse-elasticache, sse-kms] }
-`,
-  'policy.yaml',
-);
+`;
+const POLICY = parsePolicy(POLICY_TEXT, 'policy.yaml');
 const logger = createLogger('test');
 logger.setLogLevel('SILENT');
 
@@ -169,6 +167,35 @@ describe('Organisation scan: 12 accounts x 3 regions in the sandbox', () => {
     ]);
     expect(log.indexOf(reads[0] as (typeof log)[number])).toBeLessThan(
       log.indexOf(assumed[0] as (typeof log)[number]),
+    );
+  }, 120_000);
+
+  it('assumes each member role once per run with regions all-enabled: the child reads its regions, the listing assumes none', async () => {
+    // Prepare
+    await seededStack();
+    const everyRegion = parsePolicy(
+      POLICY_TEXT.replace(`regions: [${REGIONS.join(', ')}]`, 'regions: all-enabled'),
+      'policy.yaml',
+    );
+
+    // Act
+    const scan = await run(false, everyRegion);
+
+    // Assess: every enabled region of every member scanned, with one AssumeRole per member.
+    expect(scan.summary).toMatchObject({ targets: 36, complete: 36, failed: 0 });
+    expect([...scan.runs.keys()].sort()).toEqual(TARGETS.map(targetName).sort());
+    const assumed = stack.emulator.faults.log.filter((entry) => entry.action === 'AssumeRole');
+    expect(assumed.length).toBeLessThanOrEqual(MEMBERS.length + 1);
+    expect(assumed.map((entry) => (entry.params as { RoleArn: string }).RoleArn).sort()).toEqual(
+      MEMBERS.map((account) => `arn:aws:iam::${account}:role/${ROLE}`),
+    );
+    // Each member's regions were read once, with the key its scans used.
+    const listed = stack.emulator.faults.log.filter((entry) => entry.action === 'ListRegions');
+    expect(listed.map((entry) => entry.account).sort()).toEqual(MEMBERS);
+    expectEvery(
+      listed,
+      (entry) => stack.emulator.accounts.issued(entry.accessKeyId)?.account === entry.account,
+      'ListRegions requests',
     );
   }, 120_000);
 

@@ -1,7 +1,8 @@
 /**
  * The upgrade from the previous version's table layout (every lease under `lease`, findings under
- * `resource#<arn>`) to per-target partitions: a change in flight stays held, its snapshot stays
- * kept, and a finding's history moves with it (no second violation event).
+ * `resource#<arn>`, every encryption baseline under `baseline#storage-encryption`) to per-target
+ * partitions: a change in flight stays held, its snapshot stays kept, a finding's history moves
+ * with it (no second violation event), and a baseline still decides drift.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -11,6 +12,7 @@ import { createFleetClients } from '../../../shared/aws/clients.js';
 import { DETAIL_TYPES } from '../../../shared/aws/notify.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { scanDurability } from '../../../shared/jobs/durability/pipeline.js';
+import { scanEncryptionDrift } from '../../../shared/jobs/encryption-drift.js';
 import { cleanupSnapshots } from '../../../shared/jobs/snapshots.js';
 import { groupState, modifyCalls, REGION, requestsReached, type Stack, startStack } from '../harness.js';
 
@@ -28,6 +30,18 @@ rules:
   ),
   dryRun: false,
 };
+
+const HOME = { account: '123456789012', region: REGION };
+/** Every StorageEncryptionType allowed: the only alerts are drift alerts. */
+const PERMISSIVE = parsePolicy(
+  `version: 1
+rules:
+  - name: at-rest
+    match: { resourceTypes: [replication-group] }
+    storageEncryption: { allowed: [none, sse-elasticache, sse-kms] }
+`,
+  'policy.yaml',
+);
 
 let stack: Stack;
 let table: DynamoDBDocumentClient;
@@ -98,5 +112,38 @@ describe('Upgrade to per-target partitions', () => {
         .slice(events)
         .filter((event) => event.detailType === DETAIL_TYPES.policyViolation),
     ).toEqual([]);
+  });
+});
+
+describe('Upgrade: encryption baselines, from the partition of every target to their own', () => {
+  it('detects drift against a baseline the previous version kept, and moves it into its target partition once', async () => {
+    // Prepare: a first run's baselines, rewritten as the previous version kept them (one partition).
+    stack.emulator.model.putGroup(groupState('orders', { encrypted: true }));
+    const drift = stack.driftDeps();
+    await scanEncryptionDrift(drift, PERMISSIVE, { target: HOME });
+    const current = `baseline#storage-encryption#${HOME.account}#${HOME.region}`;
+    for (const item of await items())
+      if (String(item.pk) === current) {
+        await table.send(
+          new PutCommand({ TableName: STATE_TABLE, Item: { ...item, pk: 'baseline#storage-encryption' } }),
+        );
+        await table.send(new DeleteCommand({ TableName: STATE_TABLE, Key: { pk: item.pk, sk: item.sk } }));
+      }
+    const arn = stack.emulator.model.arn('replicationgroup', 'orders');
+    expect((await items()).filter((item) => item.sk === arn).map((item) => item.pk)).toEqual([
+      'baseline#storage-encryption',
+    ]);
+
+    // Act: the group loses its at-rest encryption; the upgraded run, then one more.
+    stack.emulator.model.putGroup({ ...groupState('orders'), encrypted: false });
+    const upgraded = await scanEncryptionDrift(drift, PERMISSIVE, { target: HOME });
+    const next = await scanEncryptionDrift(drift, PERMISSIVE, { target: HOME });
+
+    // Assess: the change is a drift from the old baseline, alerted once; the baseline now in its target's partition.
+    expect(upgraded.alerts.map((alert) => `${alert.kind} ${alert.from} -> ${alert.to}`)).toEqual([
+      expect.stringMatching(/^drift sse-elasticache -> none/),
+    ]);
+    expect(next.alerts).toEqual([]);
+    expect((await items()).filter((item) => item.sk === arn).map((item) => item.pk)).toEqual([current]);
   });
 });

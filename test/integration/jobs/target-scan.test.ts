@@ -8,6 +8,7 @@ import { type Emulator, startEmulator } from '../../../infra/local/emulator/serv
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { readFleet } from '../../../shared/aws/elasticache.js';
 import { AlertPublisher, DETAIL_TYPES, EventPublisher } from '../../../shared/aws/notify.js';
+import { encryptionBaselineKind } from '../../../shared/aws/state-keys.js';
 import { MemberCredentials } from '../../../shared/aws/targets.js';
 import { StepFunctionsUpgradeStarter } from '../../../shared/aws/upgrade-starter.js';
 import type { EncryptionBaseline } from '../../../shared/domain/drift.js';
@@ -15,7 +16,7 @@ import { REMEDIATION_ACTIONS } from '../../../shared/domain/durability/remediati
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { type Target, targetArnPrefix } from '../../../shared/domain/targets.js';
 import type { UpgradeStarter } from '../../../shared/domain/workflow/runner.js';
-import { BASELINE_KIND, scanEncryptionDrift } from '../../../shared/jobs/encryption-drift.js';
+import { scanEncryptionDrift } from '../../../shared/jobs/encryption-drift.js';
 import { scanTarget, type TargetScanDeps } from '../../../shared/jobs/target-scan.js';
 import { createLogger } from '../../../shared/runtime/logger.js';
 import { ALERT_TOPIC, groupState, REGION, type Stack, startStack } from '../harness.js';
@@ -66,8 +67,18 @@ function deps(emulator: Emulator): TargetScanDeps {
   };
 }
 
+/** The baselines of both targets, each read from its own partition. */
 const baselines = async () =>
-  (await stack.store.listRecords<EncryptionBaseline>(BASELINE_KIND)).map((baseline) => baseline.arn).sort();
+  (
+    await Promise.all(
+      [HOME, OTHER].map((target) =>
+        stack.store.listRecords<EncryptionBaseline>(encryptionBaselineKind(target)),
+      ),
+    )
+  )
+    .flat()
+    .map((baseline) => baseline.arn)
+    .sort();
 
 beforeEach(async () => {
   stack = await startStack();
@@ -102,15 +113,15 @@ describe('Function: scanTarget', () => {
     ).toEqual([]);
   });
 
-  it("reads its own target's baselines only: the table is queried by the target's ARN prefix", async () => {
-    // Prepare: both targets' runs leave their baselines in the one partition.
+  it("keeps each target's baselines in a partition of its own, which its run reads", async () => {
+    // Prepare: both targets' runs leave their baselines.
     await scanTarget(deps(stack.emulator), settings, HOME);
     await scanTarget(deps(other), settings, OTHER);
 
     // Act
-    const read = await stack.store.listRecords<EncryptionBaseline>(BASELINE_KIND, targetArnPrefix(OTHER));
+    const read = await stack.store.listRecords<EncryptionBaseline>(encryptionBaselineKind(OTHER));
 
-    // Assess: one of the three, though all three share the partition.
+    // Assess: one of the three, alone in its target's partition.
     expect(await baselines()).toHaveLength(3);
     expect(read.map((baseline) => baseline.arn)).toEqual([
       `arn:aws:elasticache:eu-west-1:${ACCOUNT}:replicationgroup:other-a`,
@@ -120,7 +131,7 @@ describe('Function: scanTarget', () => {
     );
   });
 
-  it('retires the other targets’ baselines when the drift scan is not scoped (why the scope is needed)', async () => {
+  it('never retires another target’s baselines, even when the drift scan is not scoped: it reads its fleet’s targets’ partitions', async () => {
     // Prepare
     await scanTarget(deps(stack.emulator), settings, HOME);
     const { store, events, alerts, logger: silent, now } = deps(other);
@@ -136,8 +147,8 @@ describe('Function: scanTarget', () => {
     );
 
     // Assess
-    expect(report.alerts.filter((alert) => alert.kind === 'retired')).toHaveLength(2);
-    expect((await baselines()).filter((arn) => arn.startsWith(targetArnPrefix(HOME)))).toEqual([]);
+    expect(report.alerts.filter((alert) => alert.kind === 'retired')).toEqual([]);
+    expect((await baselines()).filter((arn) => arn.startsWith(targetArnPrefix(HOME)))).toHaveLength(2);
   });
 
   it('takes ExecutionAlreadyExists for this hour’s upgrade as already started, not a failure', async () => {

@@ -65,6 +65,13 @@ describe('Function: scanTarget (state table writes)', () => {
     );
     expect(first.length).toBeGreaterThan(100);
     expect(second.length).toBeLessThanOrEqual(1);
+    // The baselines: written the first time into the target's own partition, not once more.
+    const baselines = (calls: DynamoCall[]) =>
+      calls.filter((call) => call.partitionKey?.startsWith('baseline#'));
+    expect(new Set(baselines(first).map((call) => call.partitionKey))).toEqual(
+      new Set([`baseline#storage-encryption#${HOME.account}#${HOME.region}`]),
+    );
+    expect(baselines(second)).toEqual([]);
   }, 60_000);
 
   it('writes only the findings and baseline of the one group that changed', async () => {

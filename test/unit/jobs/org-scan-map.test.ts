@@ -2,7 +2,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScanObjects } from '../../../shared/aws/scan-objects.js';
-import { crossTargets } from '../../../shared/domain/targets.js';
+import { accountItems, crossTargets } from '../../../shared/domain/targets.js';
 import { summarizeScan, type TargetList } from '../../../shared/jobs/org-scan.js';
 import { summarizeMapRun, writeTargetList } from '../../../shared/jobs/org-scan-map.js';
 import { failedTarget } from '../../../shared/jobs/target-scan.js';
@@ -36,7 +36,7 @@ const objects = () => new ScanObjects(BUCKET, { region: 'us-east-1', maxAttempts
 function listOf(count: number): TargetList {
   const unlisted = { account: '999999999999', region: '*' };
   return {
-    targets: crossTargets(accountsOf(count), REGIONS),
+    items: accountItems(crossTargets(accountsOf(count), REGIONS)),
     failed: [
       failedTarget(unlisted, {
         resourceType: 'target',

@@ -61,7 +61,7 @@ function alarmFires(emitted: Record<string, unknown>[]) {
 describe('Function: reportTargets', () => {
   it('warns of a scan with no targets, and the alarm on Targets fires', () => {
     // Act
-    const { logged, emitted } = report({ targets: [], failed: [], skipped: [], concurrency: 10 });
+    const { logged, emitted } = report({ items: [], failed: [], skipped: [], concurrency: 10 });
 
     // Assess
     expect(logged).toEqual([{ level: 'warn', message: NO_TARGETS }]);
@@ -71,7 +71,7 @@ describe('Function: reportTargets', () => {
   it('reports the targets listed, and the alarm stays quiet', () => {
     // Act
     const { logged, emitted } = report({
-      targets: [{ account: '111111111111', region: 'eu-west-1' }],
+      items: [{ account: '111111111111', regions: ['eu-west-1'] }],
       failed: [],
       skipped: [],
       concurrency: 10,
