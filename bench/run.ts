@@ -5,7 +5,7 @@ import { parsePolicy } from '../shared/domain/policy/load.js';
 import type { Resource } from '../shared/domain/resource.js';
 import { bundles } from './bundles.js';
 import { ROOT, round, rows, rssRow, runChild, sandbox } from './common.js';
-import { orgItemRss, orgScanBench } from './org-scan.js';
+import { orgItemChild, orgScanBench, REGIONS_17 } from './org-scan.js';
 import { apiCalls, wallTime } from './scan.js';
 import { migrationTransitions, reactionLatency, upgradeTransitions } from './workflows.js';
 
@@ -71,9 +71,10 @@ const BENCHMARKS: Record<string, () => unknown> = {
   migration: migrationTransitions,
   upgrade: upgradeTransitions,
   reaction: () => reactionLatency(20),
+  // BENCH_ORG_ACCOUNTS: fewer accounts for a quick look (the rows are for 1 000).
   org: async () => {
-    await orgScanBench(50, 4, 100, 20, 10);
-    await orgItemRss(100);
+    const item = await orgItemChild(REGIONS_17, 20);
+    await orgScanBench(Number(process.env.BENCH_ORG_ACCOUNTS ?? 1000), 20, 20, 100, item);
   },
 };
 const only = process.argv.includes('--only')
