@@ -92,43 +92,62 @@ function capacityUnits(calls: readonly DynamoCall[]) {
   return { write, read };
 }
 
-/** The parts of one run's cost, STANDARD children (as deployed) and EXPRESS children (the alternative). */
-function costOf(run: CountedRun, item: ItemCost, calls: Calls) {
+/**
+ * The parts of one run's cost, STANDARD children (as deployed) and EXPRESS children (the
+ * alternative), for `accounts` accounts: everything but the parent's own transitions and the
+ * S3 requests is taken as growing with the accounts (the measured run's counts x accounts / its
+ * children; the listing and the summary grow slower, so this is an upper bound).
+ */
+function costOf(run: CountedRun, item: ItemCost, calls: Calls, accounts: number) {
+  const scale = accounts / run.children;
   const child = childModel(run, item, calls);
   const units = capacityUnits(run.dynamo);
   const s3 = run.log.filter((entry) => entry.service === 's3');
-  const tier1 = s3.filter((entry) => S3_TIER1.has(entry.action)).length;
-  const tier2 = s3.filter((entry) => S3_TIER2.has(entry.action)).length;
-  const lambdaSeconds = (run.children * child.ms + run.orgTaskMs.reduce((sum, ms) => sum + ms, 0)) / 1000;
+  const counts = {
+    childTransitions: Math.round(run.childTransitions * scale),
+    invocations: accounts + run.orgTaskMs.length,
+    writeUnits: Math.round(units.write * scale),
+    readUnits: Math.round(units.read * scale),
+    writes: Math.round(run.writes * scale),
+    // One targets object, one results file (under 8 MiB at 1 000 accounts), one manifest: not scaled.
+    tier1: s3.filter((entry) => S3_TIER1.has(entry.action)).length,
+    tier2: s3.filter((entry) => S3_TIER2.has(entry.action)).length,
+  };
+  const orgTaskSeconds = (scale * run.orgTaskMs.reduce((sum, ms) => sum + ms, 0)) / 1000;
+  const lambdaSeconds = (accounts * child.ms) / 1000 + orgTaskSeconds;
   const parts = {
-    stepFunctions: (run.parentTransitions + run.childTransitions) * PRICES.standardTransition,
-    lambdaRequests: (run.children + run.orgTaskMs.length) * PRICES.lambdaRequest,
+    stepFunctions: (run.parentTransitions + counts.childTransitions) * PRICES.standardTransition,
+    lambdaRequests: counts.invocations * PRICES.lambdaRequest,
     lambdaDuration: lambdaSeconds * LAMBDA_GB * PRICES.lambdaGbSecond,
-    dynamoWrites: units.write * PRICES.writeRequestUnit,
-    dynamoReads: units.read * PRICES.readRequestUnit,
-    s3: tier1 * PRICES.s3Tier1 + tier2 * PRICES.s3Tier2,
+    dynamoWrites: counts.writeUnits * PRICES.writeRequestUnit,
+    dynamoReads: counts.readUnits * PRICES.readRequestUnit,
+    s3: counts.tier1 * PRICES.s3Tier1 + counts.tier2 * PRICES.s3Tier2,
   };
   const total = Object.values(parts).reduce((sum, part) => sum + part, 0);
   const billedChildMs = Math.ceil(child.ms / 100) * 100;
   const expressChildren =
-    run.children * PRICES.expressRequest +
-    run.children * (billedChildMs / 1000) * EXPRESS_GB * PRICES.expressGbSecond;
-  const expressTotal = total - run.childTransitions * PRICES.standardTransition + expressChildren;
-  return { parts, total, expressTotal, expressChildren, child, units, tier1, tier2, lambdaSeconds };
+    accounts * PRICES.expressRequest +
+    accounts * (billedChildMs / 1000) * EXPRESS_GB * PRICES.expressGbSecond;
+  const expressTotal = total - counts.childTransitions * PRICES.standardTransition + expressChildren;
+  return { parts, total, expressTotal, expressChildren, child, counts, lambdaSeconds, billedChildMs };
 }
 
 const usd = (value: number) => round(value, 4);
 
-/** The cost rows: each part of the unchanged run's cost, its total against $0.50, EXPRESS beside it, the first run's total. */
+/**
+ * The cost rows for `accounts` accounts: each part of the unchanged run's cost, its total
+ * against $0.50, EXPRESS beside it, and the first run's total.
+ */
 export function costRows(
   label: string,
+  accounts: number,
   first: CountedRun,
   second: CountedRun,
   item: ItemCost,
   calls: Calls,
 ): void {
-  const cost = costOf(second, item, calls);
-  const { parts, child, units } = cost;
+  const cost = costOf(second, item, calls, accounts);
+  const { parts, child, counts } = cost;
   const part = (name: string, value: number) =>
     rows.push({
       name: `Organisation scan cost per run, ${label}: ${name}`,
@@ -140,17 +159,20 @@ export function costRows(
       met: true,
     });
   part(
-    `Step Functions, ${second.parentTransitions} + ${second.childTransitions} STANDARD transitions`,
+    `Step Functions, ${second.parentTransitions} + ${counts.childTransitions} STANDARD transitions`,
     parts.stepFunctions,
   );
-  part(`Lambda requests, ${second.children + second.orgTaskMs.length} invocations`, parts.lambdaRequests);
+  part(`Lambda requests, ${counts.invocations} invocations`, parts.lambdaRequests);
   part(
-    `Lambda duration, ${round(cost.lambdaSeconds * LAMBDA_GB, 0)} GB-s at 512 MB (${second.children} children of ${round(child.ms, 0)} ms modelled)`,
+    `Lambda duration, ${round(cost.lambdaSeconds * LAMBDA_GB, 0)} GB-s at 512 MB (${accounts} children of ${round(child.ms, 0)} ms modelled)`,
     parts.lambdaDuration,
   );
-  part(`DynamoDB, ${units.write} write request units (${second.writes} write requests)`, parts.dynamoWrites);
-  part(`DynamoDB, ${units.read} read request units`, parts.dynamoReads);
-  part(`S3, ${cost.tier1} PUT/LIST + ${cost.tier2} GET requests`, parts.s3);
+  part(
+    `DynamoDB, ${counts.writeUnits} write request units (${counts.writes} write requests)`,
+    parts.dynamoWrites,
+  );
+  part(`DynamoDB, ${counts.readUnits} read request units`, parts.dynamoReads);
+  part(`S3, ${counts.tier1} PUT/LIST + ${counts.tier2} GET requests`, parts.s3);
   rows.push({
     name: `Organisation scan cost per run, ${label}, unchanged fleet, STANDARD children (as deployed)`,
     value: usd(cost.total),
@@ -161,7 +183,7 @@ export function costRows(
     met: cost.total <= 0.5,
   });
   rows.push({
-    name: `Organisation scan cost per run, ${label}, the same run with EXPRESS children (${second.children} requests, ${Math.ceil(child.ms / 100) * 100} ms x 64 MB each: $${usd(cost.expressChildren)} instead of $${usd(second.childTransitions * PRICES.standardTransition)} of child transitions)`,
+    name: `Organisation scan cost per run, ${label}, the same run with EXPRESS children (${accounts} requests, ${cost.billedChildMs} ms x 64 MB each: $${usd(cost.expressChildren)} instead of $${usd(counts.childTransitions * PRICES.standardTransition)} of child transitions)`,
     value: usd(cost.expressTotal),
     unit: 'USD',
     baseline: usd(cost.total),
@@ -169,9 +191,9 @@ export function costRows(
     ratio: round(cost.expressTotal / cost.total),
     met: true,
   });
-  const firstCost = costOf(first, item, calls);
+  const firstCost = costOf(first, item, calls, accounts);
   rows.push({
-    name: `Organisation scan cost of the first run, ${label} (every finding written: ${firstCost.units.write} write request units)`,
+    name: `Organisation scan cost of the first run, ${label} (every finding written: ${firstCost.counts.writeUnits} write request units)`,
     value: usd(firstCost.total),
     unit: 'USD',
     baseline: 0.5,
@@ -181,12 +203,21 @@ export function costRows(
   });
 }
 
-/** Modelled wall time at 100 accounts at a time: the org-scan tasks as measured here, then the Map's waves of children. */
-export function wallTimeRow(label: string, run: CountedRun, item: ItemCost, calls: Calls): void {
+/**
+ * Modelled wall time of `accounts` accounts, 100 at a time: the org-scan tasks as measured here
+ * (x accounts / the run's children, an upper bound), then the Map's waves of children.
+ */
+export function wallTimeRow(
+  label: string,
+  accounts: number,
+  run: CountedRun,
+  item: ItemCost,
+  calls: Calls,
+): void {
   const child = childModel(run, item, calls);
   const concurrency = 100;
-  const waves = Math.ceil(run.children / concurrency);
-  const tasks = run.orgTaskMs.reduce((sum, ms) => sum + ms, 0);
+  const waves = Math.ceil(accounts / concurrency);
+  const tasks = (run.orgTaskMs.reduce((sum, ms) => sum + ms, 0) * accounts) / run.children;
   const ms = tasks + waves * child.ms;
   rows.push({
     name: `Organisation scan modelled wall time, ${label}, ${concurrency} accounts at a time, ${CALL_MS} ms per cross-region call (${waves} waves x ${round(child.ms / 1000, 1)} s per child: ${child.callsPerTarget} calls, ${round(child.dynamoPerTarget, 1)} state-table requests and ${round(item.cpuPerTargetMs * CPU_SCALE, 0)} ms of 512 MB CPU per target, ${REGION_CONCURRENCY} regions at a time; org-scan tasks ${round(tasks / 1000, 1)} s)`,

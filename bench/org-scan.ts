@@ -189,10 +189,11 @@ async function singleAccountFloor(fleet: Fleet, latencyMs: number): Promise<numb
 /**
  * `accounts` × the 17 regions × `groups` groups (and a tenth as many serverless caches) per
  * target, `latencyMs` per call, `concurrency` accounts at a time: scanned twice, the second
- * time unchanged.
+ * time unchanged; the cost and wall-time models for `modelAccounts` accounts from its counts.
  */
 export async function orgScanBench(
   accounts: number,
+  modelAccounts: number,
   groups: number,
   latencyMs: number,
   concurrency: number,
@@ -209,8 +210,10 @@ export async function orgScanBench(
     const second = await scanOnce(sandbox, fleet, concurrency, 'bench-second');
     const label = `${accounts} accounts x ${fleet.regions.length} regions x ${groups} groups`;
     scaleRows(label, item.resources, targets, first, second);
-    costRows(label, first, second, item, callsOf(second.log, targets));
-    wallTimeRow(label, second, item, callsOf(second.log, targets));
+    // The models: the measured run's counts per child, for `modelAccounts` accounts.
+    const model = `${modelAccounts} accounts x ${fleet.regions.length} regions x ${groups} groups${modelAccounts === accounts ? '' : `, modelled from the run of ${accounts} accounts`}`;
+    costRows(model, modelAccounts, first, second, item, callsOf(second.log, targets));
+    wallTimeRow(model, modelAccounts, second, item, callsOf(second.log, targets));
     const waves = Math.ceil(accounts / concurrency);
     const cpuFloor = Math.max(waves * floor, first.cpuMs);
     rows.push({
