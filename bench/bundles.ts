@@ -32,6 +32,7 @@ const CLIENT_OF_SERVICE: Record<string, { pkg: string; client: string }> = {
   organizations: { pkg: '@aws-sdk/client-organizations', client: 'OrganizationsClient' },
   account: { pkg: '@aws-sdk/client-account', client: 'AccountClient' },
   securityhub: { pkg: '@aws-sdk/client-securityhub', client: 'SecurityHubClient' },
+  s3: { pkg: '@aws-sdk/client-s3', client: 'S3Client' },
 };
 
 /** Median of 7 cold `import()`s, each in a fresh Node process. */

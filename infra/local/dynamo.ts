@@ -3,7 +3,7 @@
  * conditional writes included) on 127.0.0.1, and the app's state table in it.
  */
 
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
@@ -17,6 +17,9 @@ export interface DynamoCall {
   partitionKey?: string;
   /** The item's sort key, for a request on one item (GetItem, PutItem, UpdateItem, DeleteItem). */
   sortKey?: string;
+  /** Bytes of the request's body and of the answer's (what a bench bounds capacity units by). */
+  requestBytes?: number;
+  responseBytes?: number;
 }
 
 export interface LocalDynamo {
@@ -43,6 +46,23 @@ function partitionKeyOf(body: RequestBody): string | undefined {
     if (name !== undefined && value !== undefined && (names[name] ?? name) === 'pk')
       return body.ExpressionAttributeValues?.[value]?.S;
   return undefined;
+}
+
+/** Count the bytes of the answer's body into `call.responseBytes` as dynalite writes it. */
+function countResponseBytes(response: ServerResponse, call: DynamoCall): void {
+  const { write, end } = response;
+  const count = (chunk: unknown) => {
+    if (typeof chunk === 'string' || Buffer.isBuffer(chunk))
+      call.responseBytes = (call.responseBytes ?? 0) + Buffer.byteLength(chunk);
+  };
+  response.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
+    count(chunk);
+    return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as typeof response.write;
+  response.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
+    if (typeof chunk !== 'function') count(chunk);
+    return (end as (...args: unknown[]) => ServerResponse).call(this, chunk, ...rest);
+  } as typeof response.end;
 }
 
 /**
@@ -75,7 +95,7 @@ export async function startDynamo(options: { port?: number; tableName?: string }
     }),
   );
   client.destroy();
-  server.on('request', (request: IncomingMessage) => {
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const call: DynamoCall = {
       operation:
         String(request.headers['x-amz-target'] ?? '')
@@ -83,12 +103,14 @@ export async function startDynamo(options: { port?: number; tableName?: string }
           .pop() ?? '',
     };
     calls.push(call);
+    countResponseBytes(response, call);
     // dynalite reads the body with 'data' listeners too: both see every chunk.
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       try {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as RequestBody;
+        call.requestBytes = Buffer.concat(chunks).length;
         call.partitionKey = partitionKeyOf(body);
         call.sortKey = body.Key?.sk?.S ?? body.Item?.sk?.S;
       } catch {

@@ -99,6 +99,7 @@ interface AslState {
   Parameters?: { FunctionName?: string };
   Seconds?: number;
   SecondsPath?: string;
+  TimeoutSeconds?: number;
 }
 
 const INVOKE = 'arn:aws:states:::lambda:invoke';
@@ -132,6 +133,13 @@ type LocalHandlers = {
 };
 
 const ARN_BASE = 'arn:aws:states:us-east-1:000000000000';
+/**
+ * The timeout every local task gets. Step Functions sets none where the definition sets none
+ * ("By default, the Amazon States Language doesn't specify timeouts", sfn-stuck-execution), and
+ * a Map state has no TimeoutSeconds at all; aws-local-stepfunctions would fail any task after
+ * 60 s. This is the longest a Node timer takes (2^31 - 1 ms): a longer one would fire at once.
+ */
+const LOCAL_TASK_TIMEOUT_SECONDS = 2_147_483;
 
 /** One child execution of a Distributed Map: a run of its own, whose failure is its outcome. */
 async function runChild(
@@ -194,6 +202,7 @@ function localDistributedMap(
     ...task,
     Type: 'Task',
     Resource: `${ARN_BASE.replace(':states:', ':lambda:')}:function:local-distributed-map`,
+    TimeoutSeconds: LOCAL_TASK_TIMEOUT_SECONDS,
   };
 }
 
@@ -221,7 +230,7 @@ function localTask(name: string, state: AslState, options: LocalRunOptions, out:
       StatusCode: 200,
     });
   } else out.taskResourceLocalHandlers[name] = handler;
-  return task;
+  return { ...task, TimeoutSeconds: LOCAL_TASK_TIMEOUT_SECONDS };
 }
 
 /**
@@ -261,6 +270,7 @@ function localizeStates(
         ...rest,
         Type: 'Task',
         Resource: 'arn:aws:lambda:us-east-1:000000000000:function:local-wait',
+        TimeoutSeconds: LOCAL_TASK_TIMEOUT_SECONDS,
       };
       out.taskResourceLocalHandlers[name] = async (value) => {
         await options.onWait?.(Seconds ?? Number(valueAtPath(value, SecondsPath ?? '$') ?? 0));

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DATA_LIMIT_ERROR, HISTORY_LIMIT_ERROR } from '../../../infra/local/execution-quotas.js';
 import { ExecutionFailedError, runLocalStateMachine } from '../../../infra/local/step-functions.js';
 import { EXECUTION_QUOTAS } from '../../../shared/domain/execution-history.js';
@@ -97,6 +97,52 @@ describe('Function: runLocalStateMachine', () => {
     await expect(runLocalStateMachine(POLL_LOOP as never, {}, { tasks, maxTransitions: 50 })).rejects.toThrow(
       /abort/i,
     );
+  });
+
+  it('runs a task and a Distributed Map longer than a minute: Step Functions sets no timeout the definition does not set', async () => {
+    // Prepare: each task takes 90 s of (fake) time; the Map state, which has no TimeoutSeconds, takes 180 s.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const slow = async (input: unknown) => {
+      await new Promise((resolve) => setTimeout(resolve, 90_000));
+      return input as never;
+    };
+    const definition = {
+      StartAt: 'Slow',
+      States: {
+        Slow: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:slow', Next: 'Each' },
+        Each: {
+          Type: 'Map',
+          ItemsPath: '$.items',
+          MaxConcurrency: 1,
+          ItemProcessor: {
+            ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+            StartAt: 'Item',
+            States: {
+              Item: {
+                Type: 'Task',
+                Resource: 'arn:aws:lambda:us-east-1:123456789012:function:slow',
+                End: true,
+              },
+            },
+          },
+          End: true,
+        },
+      },
+    };
+    try {
+      // Act
+      const run = runLocalStateMachine(definition as never, { items: [1, 2] }, { tasks: { slow } });
+      const settled = run.then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
+      for (let second = 0; second < 300; second += 1) await vi.advanceTimersByTimeAsync(1000);
+
+      // Assess
+      expect(await settled).toEqual({ value: expect.objectContaining({ output: [1, 2] }) });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses a Task it has no handler for, before running anything', async () => {
