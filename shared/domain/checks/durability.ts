@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { STAGED_ACTIONS } from '../durability/readiness.js';
+import { soakBreaches, soakPolicySchema } from '../durability/soak.js';
 import { compareDurability, DURABILITY_LEVELS } from '../resource.js';
 import { strictObject } from '../strict-object.js';
 import { type Check, unreported } from './types.js';
@@ -17,6 +18,8 @@ export const durabilitySchema = strictObject({
    * waits for an approval.
    */
   stagedChanges: strictObject({ allow: z.array(z.enum(STAGED_ACTIONS)).default([]) }).default({ allow: [] }),
+  /** Watching the group after a durability change (shared/domain/durability/soak.ts). */
+  soak: soakPolicySchema,
 })
   .superRefine((config, context) => {
     if (config.set !== undefined && compareDurability(config.set, config.minimum) < 0) {
@@ -77,6 +80,24 @@ export const durabilityCheck: Check<DurabilityConfig> = {
         expected: `${expected}, DurabilityLag <= ${config.maxLagMs} ms`,
         observed: `${effective}, DurabilityLag ${lag} ms`,
         reason: `DurabilityLag ${lag} ms exceeds ${config.maxLagMs} ms (writes are rejected near 10 000 ms)`,
+        notes: notes.length > 0 ? notes : undefined,
+      };
+    }
+    const breaches = soakBreaches(
+      {
+        lagMs: lag,
+        bufferExceeded: resource.durabilityBufferExceeded,
+        trafficManagementActive: resource.trafficManagementActive,
+      },
+      {},
+    );
+    if (compareDurability(effective, config.minimum) >= 0 && breaches.length > 0) {
+      // Durable as required, yet writes are being rejected or throttled: not a violation of the rule.
+      return {
+        status: 'degraded',
+        expected: `${expected}, writes neither rejected nor throttled`,
+        observed: `${effective}, ${breaches.join('; ')}`,
+        reason: `EffectiveDurability ${effective} meets the minimum ${config.minimum}, but the workload strains it: ${breaches.join('; ')}`,
         notes: notes.length > 0 ? notes : undefined,
       };
     }
