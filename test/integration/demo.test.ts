@@ -109,9 +109,9 @@ describe('npm start (the sandbox demo)', () => {
   it('ends with one organisation scan over many accounts and regions, its failures named, Security Hub fed once', () => {
     // Prepare: the last chapter, and its table's rows.
     const chapter = stdout.slice(stdout.indexOf('\n9. One deployment, many accounts and regions'));
-    const rows = [...chapter.matchAll(/\n {3}(\d{12})\/([a-z0-9-]+) +((?:\d+ +){5}\d+)(?=\n)/g)].map(
+    const rows = [...chapter.matchAll(/\n {3}(\d{12})\/([a-z0-9-]+) +((?:\d+ +){6}\d+)(?=\n)/g)].map(
       ([, account, region, numbers = '']) => {
-        const [compliant, violation, exempt, unknown, error, securityHub] = numbers.split(/ +/).map(Number);
+        const [compliant, violation, , exempt, unknown, error, securityHub] = numbers.split(/ +/).map(Number);
         return { target: `${account}/${region}`, compliant, violation, exempt, unknown, error, securityHub };
       },
     );

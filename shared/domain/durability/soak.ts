@@ -34,16 +34,12 @@ export function durationSeconds(text: string): number | undefined {
   return Number(amount) * (unit === 'h' ? 3600 : 60);
 }
 
-const windowSchema = z.string().transform((text, context) => {
-  const seconds = durationSeconds(text);
-  if (seconds === undefined || seconds < SOAK_WINDOW_SECONDS.min || seconds > SOAK_WINDOW_SECONDS.max) {
-    context.addIssue({
-      code: 'custom',
-      message: `expected a duration from 5m to 24h such as '2h' or '90m', got ${JSON.stringify(text)}`,
-    });
-    return z.NEVER;
-  }
-  return seconds;
+const inWindow = (seconds: number | undefined): seconds is number =>
+  seconds !== undefined && seconds >= SOAK_WINDOW_SECONDS.min && seconds <= SOAK_WINDOW_SECONDS.max;
+
+const windowSchema = z.string().refine((text) => inWindow(durationSeconds(text)), {
+  error: (issue) =>
+    `expected a duration from 5m to 24h such as '2h' or '90m', got ${JSON.stringify(issue.input)}`,
 });
 
 /**
@@ -55,12 +51,15 @@ const windowSchema = z.string().transform((text, context) => {
  * durability: { minimum: async, set: sync, soak: { window: 2h, onBreach: step-back } }
  */
 export const soakPolicySchema = strictObject({
-  window: windowSchema.default(SOAK_WINDOW_SECONDS.default),
+  window: windowSchema.default('2h'),
   onBreach: z.enum(SOAK_BREACH_ACTIONS).default('alert'),
   unattended: z.boolean().default(false),
 })
-  .prefault({})
-  .transform(({ window, ...rest }) => ({ ...rest, windowSeconds: window }));
+  .default({ window: '2h', onBreach: 'alert', unattended: false })
+  .transform(({ window, ...rest }) => ({
+    ...rest,
+    windowSeconds: durationSeconds(window) ?? SOAK_WINDOW_SECONDS.default,
+  }));
 
 /** A workflow's soak, as its execution input carries it (the policy's, in seconds). */
 export const soakInputSchema = strictObject({
