@@ -90,7 +90,7 @@ describe('npm start (the sandbox demo)', () => {
       'succeeded: 7 steps, 1 approval; EffectiveDurability sync; pre-upgrade snapshot legacy-orders-preupgrade-demo-upgrade-1',
     );
     expect(stdout).toMatch(/now valkey 9\.0, cluster mode enabled, 1 replica, Multi-AZ true, TLS preferred/);
-    expect(stdout).toMatch(/\n\s+61 state transitions \(\$0\.00153 on Standard Step Functions\)/);
+    expect(stdout).toMatch(/\n\s+62 state transitions \(\$0\.00155 on Standard Step Functions\)/);
     // Each step shows the command that reproduces it; the events are said to be what the app sends.
     expect(stdout.match(/\n {3}\$ npm start -- --after \d /g)).toHaveLength(8);
     // The story only: no line about how the sandbox was called or what signed the calls.
