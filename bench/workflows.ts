@@ -16,6 +16,7 @@ import { MIGRATION_ASL, runMigrationLocally } from '../infra/local/migration-wor
 import { type LocalRunResult, loadDefinition } from '../infra/local/step-functions.js';
 import { runUpgradeLocally, UPGRADE_ASL } from '../infra/local/upgrade-workflow.js';
 import { createFleetClients } from '../shared/aws/clients.js';
+import { createMetricsClient, durabilityHealthReader } from '../shared/aws/durability-metrics.js';
 import { EventPublisher } from '../shared/aws/notify.js';
 import { StateStore } from '../shared/aws/state-store.js';
 import { STAGED_ACTIONS } from '../shared/domain/durability/readiness.js';
@@ -220,6 +221,7 @@ export async function upgradeTransitions(): Promise<void> {
       store: new StateStore(STATE_TABLE, { endpoint: dynamo.endpoint, region: REGION }),
       events: new EventPublisher(undefined, aws),
       now: () => new Date(emulator.clock.now()),
+      readHealth: durabilityHealthReader(createMetricsClient(aws)),
     },
     { replicationGroupId: 'legacy', target: 'sync', allow: [...STAGED_ACTIONS], enforce: true },
     { clock: emulator.clock, executionName: 'bench', onTaskToken: async () => ({ approved: true }) },

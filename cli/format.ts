@@ -36,6 +36,7 @@ export const FINDING_COLUMNS = [
 /** The order findings are shown in: the most urgent status first. */
 export const STATUS_ORDER: readonly FindingStatus[] = [
   'violation',
+  'degraded',
   'error',
   'unknown',
   'exempt',

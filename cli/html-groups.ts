@@ -13,6 +13,7 @@ import { STATUS_ORDER } from './format.js';
 export const COLORS: Record<FindingStatus, string> = {
   compliant: '#2e7d32',
   violation: '#c62828',
+  degraded: '#ef6c00',
   exempt: '#6d4c41',
   unknown: '#f9a825',
   error: '#6a1b9a',

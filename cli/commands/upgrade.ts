@@ -4,9 +4,14 @@
  * the migration's conventions: decisions reach a waiting execution through the task token its
  * approval step parked in the state table, and the token is never printed.
  */
-import type { CommandUnknownOpts } from '@commander-js/extra-typings';
+import { type CommandUnknownOpts, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { durabilityLeaseKey, migrationLockKey, RECORD_KINDS } from '../../shared/aws/state-keys.js';
 import { STAGED_ACTIONS } from '../../shared/domain/durability/readiness.js';
+import {
+  durationSeconds,
+  SOAK_BREACH_ACTIONS,
+  SOAK_WINDOW_SECONDS,
+} from '../../shared/domain/durability/soak.js';
 import { parseUpgradeInput } from '../../shared/domain/durability/upgrade.js';
 import { MAX_SHARDS } from '../../shared/domain/durability/workload-fit.js';
 import { UPGRADE_ERRORS } from '../../shared/domain/workflow/index.js';
@@ -161,6 +166,16 @@ async function abort(
   };
 }
 
+/** `--soak 2h`: the window in seconds, refused (naming the flag) outside 5m to 24h. */
+function parseSoakWindow(text: string): number {
+  const seconds = durationSeconds(text);
+  if (seconds === undefined || seconds < SOAK_WINDOW_SECONDS.min || seconds > SOAK_WINDOW_SECONDS.max)
+    throw new InvalidArgumentError(
+      `--soak: expected a duration from 5m to 24h such as 2h or 90m, got "${text}"`,
+    );
+  return seconds;
+}
+
 /** `upgrade start`, with `--local` only where the entry point offers a local runner. */
 function addStart(upgrade: CommandUnknownOpts, context: CommandContext): void {
   const offersLocal = context.runners.local !== undefined;
@@ -184,6 +199,18 @@ function addStart(upgrade: CommandUnknownOpts, context: CommandContext): void {
       parseApprovalTimeout,
     )
     .option(
+      '--soak <window>',
+      'watch the group this long after the change (5m to 24h, e.g. 2h)',
+      parseSoakWindow,
+    )
+    .addOption(
+      new Option(
+        '--on-breach <action>',
+        'what a breach of the soak does (with --soak; default alert)',
+      ).choices(SOAK_BREACH_ACTIONS),
+    )
+    .option('--unattended-step-back', 'step back to async without an approval (with --on-breach step-back)')
+    .option(
       '--state-machine-arn <arn>',
       'the deployed state machine (default: $UPGRADE_STATE_MACHINE_ARN)',
       parseStateMachineArn,
@@ -199,7 +226,18 @@ function addStart(upgrade: CommandUnknownOpts, context: CommandContext): void {
       dryRun: flags.dryRun === true,
       ...(flags.shards === undefined ? {} : { shards: flags.shards }),
       ...(flags.approvalTimeout === undefined ? {} : { approvalTimeoutSeconds: flags.approvalTimeout }),
+      ...(flags.soak === undefined
+        ? {}
+        : {
+            soak: {
+              windowSeconds: flags.soak,
+              onBreach: flags.onBreach ?? 'alert',
+              unattended: flags.unattendedStepBack === true,
+            },
+          }),
     };
+    if (flags.soak === undefined && (flags.onBreach !== undefined || flags.unattendedStepBack === true))
+      throw new InputValidationError('--on-breach and --unattended-step-back need --soak <window>');
     // --local is declared only when offered: read it by name.
     const local = command.getOptionValue('local') === true;
     if (local && flags.stateMachineArn !== undefined)

@@ -21,6 +21,8 @@ export const manifest: FunctionManifest = {
     'elasticache:DescribeCacheParameters',
     'elasticache:CreateCacheParameterGroup',
     'elasticache:ModifyCacheParameterGroup',
+    // The soak after the durability change: DurabilityLag, buffer errors, throttling, write latency.
+    'cloudwatch:GetMetricData',
     'dynamodb:PutItem',
     'dynamodb:GetItem',
     'dynamodb:DeleteItem',

@@ -7,6 +7,7 @@
 
 import type { RunnerContext } from '../../cli/workflow-runner.js';
 import { createFleetClients } from '../../shared/aws/clients.js';
+import { createMetricsClient, durabilityHealthReader } from '../../shared/aws/durability-metrics.js';
 import { EventPublisher } from '../../shared/aws/notify.js';
 import type { UpgradeInput } from '../../shared/domain/durability/upgrade.js';
 import type {
@@ -83,6 +84,7 @@ export class LocalUpgradeRunner implements WorkflowStarter<UpgradeInput> {
         store: context.store,
         events: new EventPublisher(undefined, aws),
         now: clock.now,
+        readHealth: durabilityHealthReader(createMetricsClient(aws)),
       };
       return runUpgradeLocally(deps, input, {
         clock,

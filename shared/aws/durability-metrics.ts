@@ -6,13 +6,27 @@ import { awsCall } from './errors.js';
 /** The SDK's CloudWatch client, named here so that jobs take it without importing the SDK. */
 export type { CloudWatchClient };
 
-/** What CloudWatch says of a durable group's transactional log over the last few minutes. */
+/** What CloudWatch says of a durable group's transactional log and writes over the last few minutes. */
 export interface DurabilityHealth {
   /** Highest `DurabilityLag` (ms) over the group's nodes; writes are rejected near 10 000 ms. */
   lagMs?: number;
   /** Sum of `DurabilityBufferExceededErrorCount` over the group's nodes. */
   bufferExceeded?: number;
+  /** Whether any node's `TrafficManagementActive` was 1 (writes throttled above the log's throughput). */
+  trafficManagementActive?: boolean;
+  /** Highest 1-minute maximum of `SuccessfulWriteRequestLatency` over the nodes, in ms (CloudWatch gives µs). */
+  writeLatencyMs?: number;
 }
+
+/**
+ * What the durability reads take: the scan's 5-minute look, or a soak's look since its last one.
+ * A port, so that a richer reader (per-node series) can stand in for this one.
+ */
+export type DurabilityHealthReader = (
+  groups: readonly MetricGroup[],
+  now: Date,
+  windowMs?: number,
+) => Promise<Map<string, DurabilityHealth>>;
 
 /** A group and the nodes whose metrics describe it (ElastiCache publishes per node only). */
 export interface MetricGroup {
@@ -26,9 +40,12 @@ const WINDOW_MS = 5 * 60_000;
 const METRICS = [
   ['lag', 'DurabilityLag', 'Maximum'],
   ['buf', 'DurabilityBufferExceededErrorCount', 'Sum'],
+  ['tma', 'TrafficManagementActive', 'Maximum'],
+  ['lat', 'SuccessfulWriteRequestLatency', 'Maximum'],
 ] as const;
+type Prefix = (typeof METRICS)[number][0];
 
-/** Query ids `lag<group>_<node>` / `buf<group>_<node>`: the answer maps back by id alone. */
+/** Query ids `<prefix><group>_<node>` (`lag0_1`, `tma3_0`): the answer maps back by id alone. */
 function queries(groups: readonly MetricGroup[]): MetricDataQuery[] {
   return groups.flatMap((group, index) =>
     group.nodes.flatMap((node, nodeIndex) =>
@@ -52,15 +69,26 @@ function queries(groups: readonly MetricGroup[]): MetricDataQuery[] {
   );
 }
 
-/** Fold one node's series into its group: highest lag over nodes, buffer errors summed. */
-function add(entry: DurabilityHealth, prefix: string, values: readonly number[]): void {
-  if (prefix === 'lag') entry.lagMs = Math.max(entry.lagMs ?? 0, ...values);
-  else entry.bufferExceeded = (entry.bufferExceeded ?? 0) + values.reduce((sum, value) => sum + value, 0);
+const MICROSECONDS_PER_MS = 1000;
+
+/** Fold one node's series into its group: highest lag and latency over nodes, buffer errors summed, any throttling. */
+function add(entry: DurabilityHealth, prefix: Prefix, values: readonly number[]): void {
+  const highest = Math.max(...values);
+  if (prefix === 'lag') entry.lagMs = Math.max(entry.lagMs ?? 0, highest);
+  else if (prefix === 'buf')
+    entry.bufferExceeded = (entry.bufferExceeded ?? 0) + values.reduce((sum, value) => sum + value, 0);
+  else if (prefix === 'tma')
+    entry.trafficManagementActive = entry.trafficManagementActive === true || highest >= 1;
+  else entry.writeLatencyMs = Math.max(entry.writeLatencyMs ?? 0, highest / MICROSECONDS_PER_MS);
 }
 
+const isPrefix = (prefix: string): prefix is Prefix => METRICS.some(([known]) => known === prefix);
+
 /**
- * Read the durability metrics of many groups, per node as CloudWatch holds them, in as few
- * calls as it allows (500 queries per call): never one call per group or node.
+ * Read the durability metrics of many groups (DurabilityLag, DurabilityBufferExceededErrorCount,
+ * TrafficManagementActive, SuccessfulWriteRequestLatency), per node as CloudWatch holds them, over
+ * the last `windowMs` (5 minutes by default), in as few calls as it allows (500 queries per call):
+ * never one call per group, node or metric.
  *
  * @example
  * const nodes = [{ cacheClusterId: 'orders-1-0001-001', cacheNodeId: '0001' }];
@@ -71,13 +99,14 @@ export async function readDurabilityHealth(
   client: CloudWatchClient,
   groups: readonly MetricGroup[],
   now: Date,
+  windowMs = WINDOW_MS,
 ): Promise<Map<string, DurabilityHealth>> {
   const health = new Map<string, DurabilityHealth>();
   const all = queries(groups);
   for (let start = 0; start < all.length; start += QUERIES_PER_CALL) {
     const input = {
       MetricDataQueries: all.slice(start, start + QUERIES_PER_CALL),
-      StartTime: new Date(now.getTime() - WINDOW_MS),
+      StartTime: new Date(now.getTime() - windowMs),
       EndTime: now,
     };
     await awsCall('CloudWatch GetMetricData', async () => {
@@ -86,7 +115,7 @@ export async function readDurabilityHealth(
           const [, prefix = '', index = ''] = /^([a-z]+)(\d+)_\d+$/.exec(result.Id ?? '') ?? [];
           const id = groups[Number(index)]?.id;
           const values = result.Values ?? [];
-          if (id === undefined || values.length === 0) continue;
+          if (id === undefined || values.length === 0 || !isPrefix(prefix)) continue;
           const entry = health.get(id) ?? {};
           add(entry, prefix, values);
           health.set(id, entry);
@@ -95,6 +124,17 @@ export async function readDurabilityHealth(
     });
   }
   return health;
+}
+
+/**
+ * The reader port over `client`.
+ *
+ * @example
+ * const readHealth = durabilityHealthReader(createMetricsClient());
+ * await readHealth([{ id: 'orders', nodes }], new Date(), 10 * 60_000);
+ */
+export function durabilityHealthReader(client: CloudWatchClient): DurabilityHealthReader {
+  return (groups, now, windowMs) => readDurabilityHealth(client, groups, now, windowMs);
 }
 
 /** The CloudWatch client the durability health reads use. */

@@ -77,6 +77,8 @@ export interface Resource {
   durabilityLagMs?: number;
   /** Recent `DurabilityBufferExceededErrorCount` from CloudWatch, for durable groups. */
   durabilityBufferExceeded?: number;
+  /** Whether a node recently reported `TrafficManagementActive` 1 (writes throttled), for durable groups. */
+  trafficManagementActive?: boolean;
   /**
    * The nodes whose metrics tell the group's write path: each shard's primary where the answer
    * names roles (cluster mode disabled), every member of the shard where it does not (cluster

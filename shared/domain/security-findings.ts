@@ -17,13 +17,17 @@ const DESCRIPTION_MAX = 1024;
 const RECOMMENDATION_MAX = 512;
 const TYPES = ['Software and Configuration Checks/AWS Security Best Practices'] as const;
 
-export type ComplianceStatus = 'PASSED' | 'FAILED' | 'NOT_AVAILABLE';
+export type ComplianceStatus = 'PASSED' | 'WARNING' | 'FAILED' | 'NOT_AVAILABLE';
 export type SeverityLabel = 'INFORMATIONAL' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
 
-/** Security Hub's view of each finding status: `unknown` and `error` are NOT_AVAILABLE. */
+/**
+ * Security Hub's view of each finding status: `unknown` and `error` are NOT_AVAILABLE; `degraded`
+ * (meets the rule, yet writes are rejected or throttled) is ASFF's WARNING.
+ */
 export const COMPLIANCE_OF: Record<FindingStatus, ComplianceStatus> = {
   compliant: 'PASSED',
   exempt: 'PASSED',
+  degraded: 'WARNING',
   violation: 'FAILED',
   unknown: 'NOT_AVAILABLE',
   error: 'NOT_AVAILABLE',
@@ -70,7 +74,10 @@ const metadataOf = (finding: Finding): CheckMetadata | undefined =>
 
 /** A failed finding's severity label (its rule's or check's); passed and unavailable ones are informational. */
 function severityLabelOf(finding: Finding): SeverityLabel {
-  return COMPLIANCE_OF[finding.status] === 'FAILED' ? ASFF_SEVERITY[severityOf(finding)] : 'INFORMATIONAL';
+  const compliance = COMPLIANCE_OF[finding.status];
+  if (compliance === 'FAILED') return ASFF_SEVERITY[severityOf(finding)];
+  // Writes rejected or throttled on a compliant group: worth a look, below a violation.
+  return compliance === 'WARNING' ? 'MEDIUM' : 'INFORMATIONAL';
 }
 
 /** The check's title and the resource, as Security Hub lists a control's findings. */
@@ -147,9 +154,10 @@ export function toAsff(finding: Finding, context: ImportContext) {
   };
 }
 
-/** OCSF compliance status ids: 1 Pass, 3 Fail, 0 Unknown. */
+/** OCSF compliance status ids: 1 Pass, 2 Warning, 3 Fail, 0 Unknown. */
 const OCSF_COMPLIANCE: Record<ComplianceStatus, { id: number; name: string }> = {
   PASSED: { id: 1, name: 'Pass' },
+  WARNING: { id: 2, name: 'Warning' },
   FAILED: { id: 3, name: 'Fail' },
   NOT_AVAILABLE: { id: 0, name: 'Unknown' },
 };

@@ -90,7 +90,7 @@ describe('npm start (the sandbox demo)', () => {
       'succeeded: 7 steps, 1 approval; EffectiveDurability sync; pre-upgrade snapshot legacy-orders-preupgrade-demo-upgrade-1',
     );
     expect(stdout).toMatch(/now valkey 9\.0, cluster mode enabled, 1 replica, Multi-AZ true, TLS preferred/);
-    expect(stdout).toMatch(/\n\s+61 state transitions \(\$0\.00153 on Standard Step Functions\)/);
+    expect(stdout).toMatch(/\n\s+62 state transitions \(\$0\.00155 on Standard Step Functions\)/);
     // Each step shows the command that reproduces it; the events are said to be what the app sends.
     expect(stdout.match(/\n {3}\$ npm start -- --after \d /g)).toHaveLength(8);
     // The story only: no line about how the sandbox was called or what signed the calls.
@@ -109,9 +109,9 @@ describe('npm start (the sandbox demo)', () => {
   it('ends with one organisation scan over many accounts and regions, its failures named, Security Hub fed once', () => {
     // Prepare: the last chapter, and its table's rows.
     const chapter = stdout.slice(stdout.indexOf('\n9. One deployment, many accounts and regions'));
-    const rows = [...chapter.matchAll(/\n {3}(\d{12})\/([a-z0-9-]+) +((?:\d+ +){5}\d+)(?=\n)/g)].map(
+    const rows = [...chapter.matchAll(/\n {3}(\d{12})\/([a-z0-9-]+) +((?:\d+ +){6}\d+)(?=\n)/g)].map(
       ([, account, region, numbers = '']) => {
-        const [compliant, violation, exempt, unknown, error, securityHub] = numbers.split(/ +/).map(Number);
+        const [compliant, violation, , exempt, unknown, error, securityHub] = numbers.split(/ +/).map(Number);
         return { target: `${account}/${region}`, compliant, violation, exempt, unknown, error, securityHub };
       },
     );

@@ -3,6 +3,8 @@
  * infra/durability-upgrade.asl.yaml, the steps the policy allows run unattended, its one
  * approval (the step with client impact) given in process.
  */
+
+import { durabilityHealthReader } from '../../../shared/aws/durability-metrics.js';
 import { DETAIL_TYPES } from '../../../shared/aws/notify.js';
 import { runUpgradeLocally } from '../upgrade-workflow.js';
 import { type Demo, LEGACY } from './sandbox.js';
@@ -28,6 +30,7 @@ export async function stagedUpgrade(demo: Demo): Promise<void> {
       events: demo.events,
       alerts: demo.alerts,
       now: demo.now,
+      readHealth: durabilityHealthReader(demo.durabilityDeps('durability-upgrade').cloudwatch),
     },
     { replicationGroupId: LEGACY, target: 'sync', allow: allow ?? [], enforce: true },
     {

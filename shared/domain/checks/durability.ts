@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { STAGED_ACTIONS } from '../durability/readiness.js';
 import { DEFAULT_FIT, SYNC_WRITE_LATENCY_MS } from '../durability/workload-fit.js';
+import { soakBreaches, soakPolicySchema } from '../durability/soak.js';
 import { compareDurability, DURABILITY_LEVELS } from '../resource.js';
 import { strictObject } from '../strict-object.js';
 import { type Check, unreported } from './types.js';
@@ -30,6 +31,8 @@ export const durabilitySchema = strictObject({
     /** The share of 100 MiB/s per primary a peak may reach before the fit is at-risk. */
     headroom: z.number().gt(0).max(1).default(DEFAULT_FIT.headroom),
   }).default({ ...DEFAULT_FIT }),
+  /** Watching the group after a durability change (shared/domain/durability/soak.ts). */
+  soak: soakPolicySchema,
 })
   .superRefine((config, context) => {
     if (config.set !== undefined && compareDurability(config.set, config.minimum) < 0) {
@@ -99,6 +102,24 @@ export const durabilityCheck: Check<DurabilityConfig> = {
         expected: `${expected}, DurabilityLag <= ${config.maxLagMs} ms`,
         observed: `${effective}, DurabilityLag ${lag} ms`,
         reason: `DurabilityLag ${lag} ms exceeds ${config.maxLagMs} ms (writes are rejected near 10 000 ms)`,
+        notes: notes.length > 0 ? notes : undefined,
+      };
+    }
+    const breaches = soakBreaches(
+      {
+        lagMs: lag,
+        bufferExceeded: resource.durabilityBufferExceeded,
+        trafficManagementActive: resource.trafficManagementActive,
+      },
+      {},
+    );
+    if (compareDurability(effective, config.minimum) >= 0 && breaches.length > 0) {
+      // Durable as required, yet writes are being rejected or throttled: not a violation of the rule.
+      return {
+        status: 'degraded',
+        expected: `${expected}, writes neither rejected nor throttled`,
+        observed: `${effective}, ${breaches.join('; ')}`,
+        reason: `EffectiveDurability ${effective} meets the minimum ${config.minimum}, but the workload strains it: ${breaches.join('; ')}`,
         notes: notes.length > 0 ? notes : undefined,
       };
     }

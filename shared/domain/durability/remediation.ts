@@ -9,6 +9,7 @@ import type { Policy, Rule } from '../policy/schema.js';
 import { compareDurability, type DurabilityLevel, type Resource } from '../resource.js';
 import { durabilityEligibility } from './eligibility.js';
 import { DEFAULT_PLAN_OPTIONS, planDurability, type StagedAction } from './readiness.js';
+import { type SoakInput, soakInputOf } from './soak.js';
 
 /** What a durability finding's `action` says was done, or must be done. */
 export const REMEDIATION_ACTIONS = {
@@ -56,6 +57,8 @@ export interface DurabilityChange {
   kind: 'modify' | 'upgrade';
   /** The online steps the policy lets run unattended (for an upgrade). */
   allow: readonly StagedAction[];
+  /** The rule's watch after the change (`durability.soak`), as the upgrade's input carries it. */
+  soak: SoakInput;
   /** Violations of other enforce rules on the same group that this change settles too. */
   covers: Finding[];
 }
@@ -179,6 +182,7 @@ export function planDurabilityRemediation(
       snapshotBeforeChange: rule.snapshotBeforeChange,
       kind: staged ? 'upgrade' : 'modify',
       allow,
+      soak: soakInputOf(config.soak),
       covers: [],
     };
     const best = candidates.get(finding.arn);

@@ -14,6 +14,7 @@ import { APPROVAL_TIMEOUT_SECONDS, type PollSchedule, WAIT_BUDGET_SECONDS } from
 import { compareVersions, DURABLE_MIN_VALKEY } from './eligibility.js';
 import { type DurabilityPlan, type PlanOptions, type PlanStep, STAGED_ACTIONS } from './readiness.js';
 import { MAX_SHARDS } from './workload-fit.js';
+import { soakInputSchema, soakLooks } from './soak.js';
 
 const DURABLE_MIN = `${DURABLE_MIN_VALKEY[0]}.${DURABLE_MIN_VALKEY[1]}`;
 
@@ -52,6 +53,11 @@ export const upgradeInputSchema = strictObject({
       error: (issue) => `valkey ${String(issue.input)} is below ${DURABLE_MIN}, the first with durability`,
     })
     .default(DURABLE_MIN),
+  /**
+   * Watch the group after its durability changed (the rule's `durability.soak`); absent: no soak
+   * (an execution started before soaks, or by an operator who gave none).
+   */
+  soak: soakInputSchema.optional(),
   approvalTimeoutSeconds: z
     .number()
     .int()
@@ -93,7 +99,7 @@ export function parseUpgradeInput(raw: unknown): UpgradeInput {
       `invalid upgrade input: polling: the waits could last ${Math.ceil(longest / 86_400)} days, more than the ${WAIT_BUDGET_SECONDS / 86_400} days an execution may wait (lower approvalTimeoutSeconds, maxAttempts or maxWaitSeconds)`,
     );
   }
-  const events = upgradeHistoryEvents(input.polling);
+  const events = upgradeHistoryEvents(input.polling, input.soak);
   if (events > EXECUTION_QUOTAS.historyEvents) {
     throw new InputValidationError(
       `invalid upgrade input: polling.step.maxAttempts, polling.snapshot.maxAttempts: the looks of ${MAX_STEPS} steps could write ${events} history events, more than the ${EXECUTION_QUOTAS.historyEvents} of an execution (lower them; polling.step.maxAttempts is ${input.polling.step.maxAttempts})`,
@@ -109,7 +115,7 @@ export function parseUpgradeInput(raw: unknown): UpgradeInput {
  * a last plan; the snapshot's looks; every other state once (both endings counted). Retried
  * attempts are not counted (3 events each): the margin under the quota is for them.
  */
-export function upgradeHistoryEvents(polling: UpgradeInput['polling']): number {
+export function upgradeHistoryEvents(polling: UpgradeInput['polling'], soak?: UpgradeInput['soak']): number {
   const { execution, task, callbackTask, choice, wait, pass, succeed, fail } = HISTORY_EVENTS;
   // Plan, Planned?, then each busy look: GroupBusy?, WaitForGroup, Plan, Planned?.
   const plan = task + choice + polling.step.maxAttempts * (choice + wait + task + choice);
@@ -117,7 +123,18 @@ export function upgradeHistoryEvents(polling: UpgradeInput['polling']): number {
   const snapshot = task + choice + polling.snapshot.maxAttempts * POLL_LOOK_EVENTS;
   // ValidateInput, Lock, FinishSucceeded, Failed; a timeout's Pass; Succeeded; UpgradeFailed.
   const once = execution + 4 * task + pass + succeed + fail;
-  return once + (MAX_STEPS + 1) * plan + MAX_STEPS * step + snapshot;
+  return once + (MAX_STEPS + 1) * plan + MAX_STEPS * step + snapshot + soakHistoryEvents(soak, polling);
+}
+
+/**
+ * The soak's events: Soak?, StartSoak and each look (WaitForSoak, CheckSoak, SoakDone?); a
+ * step-back's approval (StepBack?, StepBackApproval?, the callback) and its request and looks.
+ */
+function soakHistoryEvents(soak: UpgradeInput['soak'], polling: UpgradeInput['polling']): number {
+  const { task, callbackTask, choice } = HISTORY_EVENTS;
+  if (soak === undefined) return choice;
+  const stepBack = 2 * choice + callbackTask + task + polling.step.maxAttempts * POLL_LOOK_EVENTS;
+  return choice + task + soakLooks(soak) * POLL_LOOK_EVENTS + stepBack;
 }
 
 /** The planner's options an execution runs with. */

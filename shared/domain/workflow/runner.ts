@@ -72,6 +72,13 @@ export interface UpgradeStarter {
   /** Start (or find, by its name) the execution; its lock keeps one per group. */
   start(
     name: string,
-    input: { replicationGroupId: string; target: string; allow: readonly string[]; enforce: boolean },
+    input: {
+      replicationGroupId: string;
+      target: string;
+      allow: readonly string[];
+      enforce: boolean;
+      /** The rule's watch after the change (shared/domain/durability/soak.ts `SoakInput`). */
+      soak?: object;
+    },
   ): Promise<string>;
 }

@@ -35,5 +35,6 @@ export async function readHealth(
   for (const group of durable) {
     group.durabilityLagMs = health.get(group.id)?.lagMs;
     group.durabilityBufferExceeded = health.get(group.id)?.bufferExceeded;
+    group.trafficManagementActive = health.get(group.id)?.trafficManagementActive;
   }
 }

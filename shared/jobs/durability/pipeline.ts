@@ -12,6 +12,7 @@ import {
   targetDurabilityLeases,
 } from '../../aws/state-keys.js';
 import { checksDeclaring } from '../../domain/checks/registry.js';
+import type { RemediationDetails } from '../../domain/durability/lease-steps.js';
 import {
   coveredBy,
   planDurabilityRemediation,
@@ -69,6 +70,24 @@ async function leasesInFlight(deps: GroupCheckDeps, resources: readonly Resource
     }),
   );
   return new Map(listed.flat().map((lease) => [lease.key, lease]));
+}
+
+/**
+ * A `degraded` group is one that strains while nobody watches it: while a workflow holds its
+ * lease (an upgrade's soak watches the same metrics and acts on them), the finding says so
+ * and stays `compliant`.
+ */
+function watchedByWorkflow(finding: Finding, lease: RemediationDetails | undefined): Finding {
+  // A refused or failed change's lease only holds the group off for a day: nothing runs.
+  if (
+    finding.status !== 'degraded' ||
+    lease === undefined ||
+    lease.phase === 'failed' ||
+    lease.phase === 'refused'
+  )
+    return finding;
+  const note = `${lease.rule} holds the group and watches it: ${finding.observed}`;
+  return { ...finding, status: 'compliant', notes: [...(finding.notes ?? []), note] };
 }
 
 /** Evaluate every check on `resources`, remediate what a remediation hook covers, store and emit for all. */
@@ -130,7 +149,9 @@ async function enforce(
     const others = list.filter((finding) => finding !== lead && finding.status === 'violation');
     settle(lead, await run.continue(lead, group, lease), others);
   });
-  const final = findings.map((finding) => outcome.get(findingKey(finding)) ?? finding);
+  const final = findings
+    .map((finding) => outcome.get(findingKey(finding)) ?? finding)
+    .map((finding) => watchedByWorkflow(finding, leases.get(durabilityLeaseKey(finding.arn))?.details));
   // Each record with its events in one write; then what is pending (older events first) goes out.
   const outboxes = await run.record(final);
   const outbox = await publishOutbox(deps, outboxes, run.now);

@@ -130,7 +130,7 @@ export class EnforcementRun {
    * ExecutionAlreadyExists once it has closed (a name is never used twice): either way this
    * hour's upgrade was started, and the next hour's run starts a new one if still needed.
    */
-  async #startUpgrade({ finding, resource, target, allow }: DurabilityChange): Promise<Finding> {
+  async #startUpgrade({ finding, resource, target, allow, soak }: DurabilityChange): Promise<Finding> {
     const upgrades = this.#deps.upgrades;
     if (upgrades === undefined)
       return note(finding, REMEDIATION_ACTIONS.needsStagedUpgrade, 'no upgrade workflow');
@@ -145,6 +145,7 @@ export class EnforcementRun {
         target,
         allow,
         enforce: true,
+        soak,
       });
       this.#emit(DETAIL_TYPES.remediationStarted, finding, name, { target, upgradeExecution: execution });
       return note(

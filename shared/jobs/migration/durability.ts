@@ -9,6 +9,7 @@ import type { EventPublisher } from '../../aws/notify.js';
 import { StateStore } from '../../aws/state-store.js';
 import { nameTaken, StepFunctionsUpgradeStarter } from '../../aws/upgrade-starter.js';
 import { REMEDIATION_ACTIONS } from '../../domain/durability/remediation.js';
+import { soakInputOf } from '../../domain/durability/soak.js';
 import type { Finding } from '../../domain/finding.js';
 import { nextPoll, WORKFLOW_ERRORS } from '../../domain/workflow/index.js';
 import type { UpgradeStarter } from '../../domain/workflow/runner.js';
@@ -114,6 +115,8 @@ async function throughUpgrade(
     allow: config.stagedChanges.allow,
     enforce: true,
     lockHandedOverBy: execution,
+    // The upgrade watches the group after its durability change, as the rule's soak says.
+    soak: soakInputOf(config.soak),
   };
   // The data is migrated: the group's lock passes to the upgrade before it starts, only while
   // this execution still holds it (an abort marks it first), still naming the pre-migration

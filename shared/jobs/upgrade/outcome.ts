@@ -48,13 +48,33 @@ async function release(
   await deps.store.deleteRecord(UPGRADE_APPROVAL_KIND, groupId, { field: 'execution', is: execution });
 }
 
+/** How the upgrade ended after its soak: a quiet soak (or none) is `succeeded`. */
+function statusAfterSoak(state: UpgradeContext['state']): string {
+  if (state.soak?.outcome === 'alerted') return 'soak-breached';
+  if (state.soak?.outcome === 'stepping-back')
+    return state.stepBack?.done === true ? 'stepped-back' : 'soak-breached';
+  return 'succeeded';
+}
+
+/** The soak's record in the outcome: what it read last, why it breached, what was done. */
+function soakOutcome({ soak, stepBack, stepBackDeclined }: UpgradeContext['state']) {
+  return {
+    outcome: soak?.outcome === 'stepping-back' && stepBack?.done === true ? 'stepped-back' : soak?.outcome,
+    startedAt: soak?.startedAt,
+    lookedAt: soak?.lookedAt,
+    looks: soak?.attempt,
+    ...(soak?.reasons === undefined ? {} : { reasons: soak.reasons, reading: soak.reading }),
+    ...(stepBackDeclined === undefined ? {} : { stepBack: `not made: ${stepBackDeclined.Error}` }),
+  };
+}
+
 export async function succeeded(context: UpgradeContext) {
   const { deps, execution, state } = context;
   const groupId = state.input.replicationGroupId;
   await release(deps, execution, { groupId, arn: state.lock?.arn });
   const group = await readReplicationGroup(deps.elasticache, groupId);
   const output = {
-    status: state.input.dryRun ? 'dry-run' : 'succeeded',
+    status: state.input.dryRun ? 'dry-run' : statusAfterSoak(state),
     replicationGroupId: groupId,
     execution,
     target: state.input.target,
@@ -62,6 +82,7 @@ export async function succeeded(context: UpgradeContext) {
     steps: state.applied?.history ?? [],
     ...(state.input.dryRun ? { plan: state.plan?.remaining ?? [], reason: state.plan?.reason } : {}),
     snapshot: state.snapshot?.name,
+    ...(state.soak === undefined ? {} : { soak: soakOutcome(state) }),
   };
   await notify(deps.events, [
     workflowEvent(DETAIL_TYPES.upgradeOutcome, execution, 'outcome', output, {

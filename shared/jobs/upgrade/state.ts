@@ -64,6 +64,20 @@ const statePartsSchema = z.object({
   applied: z
     .looseObject({ ...poll, step: planStepSchema, requestedAt: time, history: z.array(z.string()) })
     .optional(),
+  soak: z
+    .looseObject({
+      ...poll,
+      startedAt: time,
+      lookedAt: time,
+      outcome: z.enum(['watching', 'quiet', 'alerted', 'stepping-back']),
+      reasons: z.array(z.string()).optional(),
+      reading: z.record(z.string(), z.union([z.number(), z.boolean()])).optional(),
+      stepBack: z.boolean().optional(),
+      approval: z.boolean().optional(),
+    })
+    .optional(),
+  stepBack: z.looseObject({ ...poll, requestedAt: time, running: z.string().optional() }).optional(),
+  stepBackDeclined: caught.optional(),
   error: caught.optional(),
 });
 

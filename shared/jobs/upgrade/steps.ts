@@ -36,6 +36,7 @@ import { notify, workflowEvent } from '../workflow/notify.js';
 import { iso, parsed, type Step, type StepContext } from '../workflow/task.js';
 import type { UpgradeDeps } from './deps.js';
 import { failed, succeeded } from './outcome.js';
+import { soakSteps } from './soak.js';
 import {
   durabilityLease,
   holderOf,
@@ -330,6 +331,9 @@ export const upgradeSteps = {
   'request-approval': parsed(parseUpgradeState, requestApproval),
   apply: parsed(parseUpgradeState, apply),
   'step-status': parsed(parseUpgradeState, checkStep),
+  ...Object.fromEntries(
+    Object.entries(soakSteps).map(([action, step]) => [action, parsed(parseUpgradeState, step)]),
+  ),
   succeeded: parsed(parseUpgradeState, succeeded),
   failed,
 } satisfies Record<string, Step<UpgradeDeps>>;

@@ -33,7 +33,14 @@ const MEMBERS = memberAccounts(3);
 const REGIONS = ['us-east-1', 'eu-west-1'];
 const EXTERNAL_ID = 'guardrails-ext-5b2e81c04d';
 /** The summary table's status columns, in its order. */
-const COLUMNS: readonly FindingStatus[] = ['violation', 'error', 'unknown', 'exempt', 'compliant'];
+const COLUMNS: readonly FindingStatus[] = [
+  'violation',
+  'degraded',
+  'error',
+  'unknown',
+  'exempt',
+  'compliant',
+];
 
 type Located = Finding & { account: string; region: string };
 

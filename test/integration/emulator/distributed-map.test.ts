@@ -53,7 +53,7 @@ function scanner(failing: (target: Target) => boolean = () => false) {
       results: Items.map(({ target }) => ({
         ...target,
         status: 'complete',
-        findings: { compliant: 3, violation: 1, exempt: 0, unknown: 0, error: 0 },
+        findings: { compliant: 3, violation: 1, degraded: 0, exempt: 0, unknown: 0, error: 0 },
       })),
     } as never;
   };

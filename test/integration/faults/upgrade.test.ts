@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { STATE_TABLE } from '../../../infra/local/dynamo.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
+import { createMetricsClient, durabilityHealthReader } from '../../../shared/aws/durability-metrics.js';
 import { MUTATING_CALLS } from '../../../shared/aws/mutation.js';
 import { DETAIL_TYPES, EventPublisher } from '../../../shared/aws/notify.js';
 import { StateStore } from '../../../shared/aws/state-store.js';
@@ -30,6 +31,7 @@ const deps = (): UpgradeDeps => {
     store: new StateStore(STATE_TABLE, { endpoint: stack.dynamo.endpoint, region: REGION }),
     events: new EventPublisher(undefined, aws),
     now: () => new Date(stack.emulator.clock.now()),
+    readHealth: durabilityHealthReader(createMetricsClient(aws)),
   };
 };
 

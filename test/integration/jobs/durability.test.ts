@@ -285,8 +285,8 @@ rules:
         observed: 'sync, DurabilityLag 7200 ms',
       }),
     ]);
-    // Two metrics per node, at most 500 queries per call.
-    expect(stack.emulator.faults.count('GetMetricData')).toBe(Math.ceil((nodes * 2) / 500));
+    // Four metrics per node (lag, buffer errors, throttling, write latency), at most 500 queries per call.
+    expect(stack.emulator.faults.count('GetMetricData')).toBe(Math.ceil((nodes * 4) / 500));
     expect(modifyCalls(stack.emulator)).toEqual([]);
   });
 

@@ -10,6 +10,7 @@ import type { SnapshotState } from '../../../infra/local/emulator/state.js';
 import type { ExecutionFailedError } from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
+import { createMetricsClient, durabilityHealthReader } from '../../../shared/aws/durability-metrics.js';
 import { EventPublisher } from '../../../shared/aws/notify.js';
 import { SNAPSHOT_TAGS } from '../../../shared/aws/snapshots.js';
 import { migrationSnapshotName, parseMigrationInput } from '../../../shared/domain/migration/index.js';
@@ -126,6 +127,7 @@ beforeAll(async () => {
     store: stack.store,
     events: new EventPublisher(undefined, aws),
     now: () => new Date(stack.emulator.clock.now()),
+    readHealth: durabilityHealthReader(createMetricsClient(aws)),
   };
 });
 

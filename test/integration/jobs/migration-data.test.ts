@@ -9,6 +9,7 @@ import { runMigrationLocally } from '../../../infra/local/migration-workflow.js'
 import { ExecutionFailedError } from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
+import { createMetricsClient, durabilityHealthReader } from '../../../shared/aws/durability-metrics.js';
 import { DETAIL_TYPES, EventPublisher } from '../../../shared/aws/notify.js';
 import { withNode } from '../../../shared/aws/valkey.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
@@ -70,7 +71,10 @@ describe.runIf(hasRedisServer())('Migration workflow with a real redis-server so
     const upgrades = {
       start: async (name: string, upgrade: object) => {
         const { elasticache, store, events, now } = deps;
-        await runUpgradeLocally({ elasticache, store, events, now }, upgrade, {
+        const readHealth = durabilityHealthReader(
+          createMetricsClient({ endpoint: stack.emulator.endpoint, region: REGION }),
+        );
+        await runUpgradeLocally({ elasticache, store, events, now, readHealth }, upgrade, {
           clock: stack.emulator.clock,
           executionName: name,
           onTaskToken: async () => ({ approved: true }),

@@ -13,6 +13,7 @@ import {
 } from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
+import { createMetricsClient, durabilityHealthReader } from '../../../shared/aws/durability-metrics.js';
 import { AlertPublisher, DETAIL_TYPES, EventPublisher } from '../../../shared/aws/notify.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { MIGRATION_ERRORS } from '../../../shared/domain/workflow/index.js';
@@ -138,6 +139,9 @@ describe('Migration workflow (ASL run locally against the sandbox)', () => {
       store: deps.store,
       events: deps.events,
       now: deps.now,
+      readHealth: durabilityHealthReader(
+        createMetricsClient({ endpoint: stack.emulator.endpoint, region: REGION }),
+      ),
     };
     const started: string[] = [];
     deps.upgrades = {

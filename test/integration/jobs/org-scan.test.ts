@@ -100,7 +100,7 @@ describe('State machine: infra/org-scan.asl.yaml', () => {
         targets: 1,
         complete: 1,
         failed: 0,
-        findings: { compliant: 1, violation: 1, exempt: 0, unknown: 0, error: 0 },
+        findings: { compliant: 1, violation: 1, degraded: 0, exempt: 0, unknown: 0, error: 0 },
         failures: [],
         exportFailures: [],
         skipped: 0,

@@ -9,6 +9,7 @@ import { STATE_TABLE } from '../../../infra/local/dynamo.js';
 import type { ExecutionFailedError } from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
+import { createMetricsClient, durabilityHealthReader } from '../../../shared/aws/durability-metrics.js';
 import { EventPublisher } from '../../../shared/aws/notify.js';
 import { StateStore } from '../../../shared/aws/state-store.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
@@ -45,6 +46,7 @@ beforeAll(async () => {
     store: new StateStore(STATE_TABLE, { endpoint: stack.dynamo.endpoint, region: REGION }),
     events: new EventPublisher(undefined, aws),
     now: () => new Date(stack.emulator.clock.now()),
+    readHealth: durabilityHealthReader(createMetricsClient(aws)),
   };
 });
 

@@ -9,6 +9,7 @@ import { STATE_TABLE } from '../../../infra/local/dynamo.js';
 import type { ParameterGroupState } from '../../../infra/local/emulator/state.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
+import { createMetricsClient, durabilityHealthReader } from '../../../shared/aws/durability-metrics.js';
 import { readReplicationGroup, sendPlanStep } from '../../../shared/aws/elasticache.js';
 import { readEngineVersionsInto } from '../../../shared/aws/engine-versions.js';
 import { EventPublisher } from '../../../shared/aws/notify.js';
@@ -100,6 +101,7 @@ beforeAll(async () => {
     store: new StateStore(STATE_TABLE, { endpoint: stack.dynamo.endpoint, region: REGION }),
     events: new EventPublisher(undefined, aws),
     now: () => new Date(stack.emulator.clock.now()),
+    readHealth: durabilityHealthReader(createMetricsClient(aws)),
   };
 });
 

@@ -56,6 +56,31 @@ describe('Function: readDurabilityHealth', () => {
     expect(health.has('b')).toBe(false);
   });
 
+  it('reads TrafficManagementActive and SuccessfulWriteRequestLatency (µs) in the same call, folded per group', async () => {
+    // Prepare
+    serve({
+      'a-0001-001/0001/TrafficManagementActive': [0, 0],
+      'a-0002-001/0001/TrafficManagementActive': [0, 1],
+      'a-0001-001/0001/SuccessfulWriteRequestLatency': [900, 2500],
+      'a-0002-001/0001/SuccessfulWriteRequestLatency': [1200],
+      'b-0001-001/0001/TrafficManagementActive': [0],
+    });
+    const groups = [
+      { id: 'a', nodes: [node('a-0001-001'), node('a-0002-001')] },
+      { id: 'b', nodes: [node('b-0001-001')] },
+    ];
+
+    // Act
+    const health = await readDurabilityHealth(client, groups, new Date('2026-12-01T00:00:00Z'), 10 * 60_000);
+
+    // Assess
+    expect(health.get('a')).toEqual({ trafficManagementActive: true, writeLatencyMs: 2.5 });
+    expect(health.get('b')).toEqual({ trafficManagementActive: false });
+    const [call] = cloudwatchMock.commandCalls(GetMetricDataCommand);
+    expect(call?.args[0].input.StartTime).toEqual(new Date('2026-11-30T23:50:00Z'));
+    expect(cloudwatchMock.commandCalls(GetMetricDataCommand)).toHaveLength(1);
+  });
+
   it('splits the queries into calls of at most 500', async () => {
     // Prepare
     serve({ 'g250-0001-001/0001/DurabilityLag': [7] });
@@ -71,7 +96,8 @@ describe('Function: readDurabilityHealth', () => {
     const sizes = cloudwatchMock
       .commandCalls(GetMetricDataCommand)
       .map((call) => call.args[0].input.MetricDataQueries?.length);
-    expect(sizes).toEqual([500, 2]);
+    // Four queries per node: 1 004 in all.
+    expect(sizes).toEqual([500, 500, 4]);
     expect(health.get('g250')?.lagMs).toBe(7);
   });
 });

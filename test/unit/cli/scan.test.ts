@@ -278,7 +278,7 @@ describe('Command: scan', () => {
 
       // Assess
       expect(statusCode).toBe(EXIT.usage);
-      expect(badStatus.err()).toContain('compliant, violation, exempt, unknown, error');
+      expect(badStatus.err()).toContain('compliant, violation, degraded, exempt, unknown, error');
       expect(globCode).toBe(EXIT.usage);
       expect(badGlob.err()).toContain('never closed');
     });

@@ -69,6 +69,53 @@ describe('guardrails upgrade, against Step Functions', () => {
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
   });
 
+  it('starts with the soak --soak, --on-breach and --unattended-step-back give', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:orders-1`, startDate: new Date() });
+
+    const flags = ['--target', 'sync', '--soak', '90m', '--on-breach', 'step-back', '--unattended-step-back'];
+    const started = await cli(['upgrade', 'start', 'orders', ...flags]);
+
+    expectStarted(started, ARN, {
+      replicationGroupId: 'orders',
+      soak: { windowSeconds: 5400, onBreach: 'step-back', unattended: true, lookSeconds: 300 },
+    });
+  });
+
+  it('refuses a soak window outside 5m to 24h, and breach flags without --soak, before any call', async () => {
+    const long = await cli([
+      'upgrade',
+      'start',
+      'orders',
+      '--target',
+      'sync',
+      '--soak',
+      '3d',
+      '--state-machine-arn',
+      ARN,
+    ]);
+    const alone = await cli([
+      'upgrade',
+      'start',
+      'orders',
+      '--target',
+      'sync',
+      '--on-breach',
+      'alert',
+      '--state-machine-arn',
+      ARN,
+    ]);
+
+    expect(long).toMatchObject({
+      code: EXIT.usage,
+      err: expect.stringContaining('--soak: expected a duration from 5m to 24h'),
+    });
+    expect(alone).toMatchObject({
+      code: EXIT.usage,
+      err: expect.stringContaining('--on-breach and --unattended-step-back need --soak'),
+    });
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
   it('answers in the asked format, one row for the started execution', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:orders-1`, startDate: new Date() });
 

@@ -320,7 +320,7 @@ describe('Function: summarize', () => {
     // Assess
     expect(summary).toEqual({
       total: 3,
-      byStatus: { compliant: 1, violation: 1, exempt: 0, unknown: 1, error: 0 },
+      byStatus: { compliant: 1, violation: 1, degraded: 0, exempt: 0, unknown: 1, error: 0 },
       byRule: { dur: { compliant: 1, violation: 1, unknown: 1 } },
     });
   });

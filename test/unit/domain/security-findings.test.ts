@@ -57,6 +57,16 @@ describe('Function: toAsff', () => {
     expect(asff.FindingProviderFields.Severity.Label).toBe('INFORMATIONAL');
   });
 
+  it('maps degraded (meets the rule, writes rejected or throttled) to WARNING, medium', () => {
+    // Act
+    const asff = toAsff({ ...violation, status: 'degraded', severity: 'high' }, context);
+
+    // Assess
+    expect(asff.Compliance.Status).toBe('WARNING');
+    expect(asff.Severity.Label).toBe('MEDIUM');
+    expect(asff.ProductFields.status).toBe('degraded');
+  });
+
   it.each(['violation', 'compliant', 'unknown'] as const)(
     'sends no Workflow, Note, UserDefinedFields or VerificationState (the customer owns them): status %s',
     (status) => {
@@ -155,5 +165,8 @@ describe('Function: toOcsf', () => {
     expect(
       toOcsf({ ...violation, status: 'unknown' }, { ...context, version: '1' }).compliance.status_id,
     ).toBe(0);
+    expect(
+      toOcsf({ ...violation, status: 'degraded' }, { ...context, version: '1' }).compliance,
+    ).toMatchObject({ status_id: 2, status: 'Warning' });
   });
 });

@@ -33,7 +33,7 @@ describe('Function: summarizeScan', () => {
       targets: 4,
       complete: 3,
       failed: 1,
-      findings: { compliant: 6, violation: 1, exempt: 0, unknown: 0, error: 1 },
+      findings: { compliant: 6, violation: 1, degraded: 0, exempt: 0, unknown: 0, error: 1 },
       failures: ['444444444444/eu-west-1: the role cannot be assumed'],
       exportFailures: [
         '222222222222/eu-west-1: BatchImportFindings failed: InvalidAccessException: not subscribed',
