@@ -248,8 +248,9 @@ ${FILTER_SCRIPT}</script>
 }
 
 /**
- * Any command's rows as a self-contained page: a title, a caption (the summary line) and one
- * escaped table. Scan reports have their own page (renderHtmlReport).
+ * Any command's rows as a self-contained page: a title, a caption (the summary line), the
+ * command's figures (plan: each group's write load) and one escaped table. Scan reports have their
+ * own page (renderHtmlReport).
  *
  * @example
  * renderHtmlTable('guardrails plan', rows, ['resourceId', 'verdict'], '4 group plans');
@@ -259,15 +260,20 @@ export function renderHtmlTable(
   rows: readonly Record<string, string>[],
   columns: readonly string[],
   caption = '',
+  figures: readonly { caption: string; svg: string }[] = [],
 ): string {
+  const drawn = figures
+    .map(({ caption: said, svg }) => `<figure><figcaption>${escapeHtml(said)}</figcaption>${svg}</figure>`)
+    .join('\n');
   const head = columns.map((column) => `<th>${escapeHtml(column)}</th>`).join('');
   const body = rows
     .map((row) => `<tr>${columns.map((column) => `<td>${escapeHtml(row[column] ?? '')}</td>`).join('')}</tr>`)
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}</style>
-</head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(caption)}</p>
+<style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}figure{display:inline-block;margin:0 2em 1em 0}svg text{font-size:12px}</style>
+</head><body><h1>${escapeHtml(title)}</h1><p>${caption.split('\n').map(escapeHtml).join('<br>')}</p>
+${drawn}
 <table><thead><tr>${head}</tr></thead><tbody>
 ${body}
 </tbody></table></body></html>

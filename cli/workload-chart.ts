@@ -2,7 +2,9 @@
  * A group's write load per shard primary against the 100 MiB/s a durable primary takes: an
  * inline SVG (no script, no external resource) for the HTML pages of `plan` and the soak.
  */
+import type { GroupPlan } from '../shared/domain/durability/fleet-plan.js';
 import type { PrimaryLoad } from '../shared/domain/durability/workload.js';
+import { DURABLE_WRITE_MIBS_PER_PRIMARY } from '../shared/domain/durability/workload-fit.js';
 import { escapeHtml } from './html-groups.js';
 
 /** What the chart draws besides the bars: the durability limit and the policy's headroom. */
@@ -72,4 +74,26 @@ export function workloadChart(group: string, primaries: readonly PrimaryLoad[], 
     `<text x="${LEFT}" y="${TOP + HEIGHT + 16}">one bar per shard primary: peak write MiB/s</text>`,
     '</svg>',
   ].join('');
+}
+
+/**
+ * The plan's figures: one chart per group whose workload was read, captioned with its fit.
+ *
+ * @example
+ * emitOutput({ kind: 'rows', rows, columns, figures: workloadFigures(plans) }, flags, io);
+ */
+export function workloadFigures(plans: readonly GroupPlan[]): { caption: string; svg: string }[] {
+  return plans.flatMap(({ resource, rule, fit, headroom, workload }) =>
+    workload === undefined || workload.primaries.length === 0
+      ? []
+      : [
+          {
+            caption: `${resource.id} (${rule}): ${fit.verdict}`,
+            svg: workloadChart(resource.id, workload.primaries, {
+              limitMiBs: DURABLE_WRITE_MIBS_PER_PRIMARY,
+              headroom,
+            }),
+          },
+        ],
+  );
 }

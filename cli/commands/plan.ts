@@ -18,6 +18,7 @@ import { type FilterFlags, type FleetFlags, liveOptions, withFilters, withFleet 
 import { fleetOfRun, plannedRun } from '../target-run.js';
 import { TARGETS_HELP, type TargetFlags, withTargets } from '../targets.js';
 import { readPlanWorkload } from '../workload.js';
+import { workloadFigures } from '../workload-chart.js';
 import type { CommandContext } from './context.js';
 
 const COLUMNS = ['resourceId', 'rule', 'current', 'target', 'fit', 'verdict', 'steps'];
@@ -124,6 +125,7 @@ async function plan(
       footer: targets === undefined ? summary : `${summary}\n${targets.line}`,
       title: 'guardrails plan',
       data,
+      figures: workloadFigures(rows),
     },
     flags,
     io,

@@ -5,8 +5,8 @@ import type { OutputFormat } from './output.js';
 export const htmlFormat = {
   name: 'html',
   writes: {
-    rows: ({ rows, columns, footer, title }) =>
-      renderHtmlTable(title ?? 'elasticache-guardrails', rows, columns, footer),
+    rows: ({ rows, columns, footer, title, figures }) =>
+      renderHtmlTable(title ?? 'elasticache-guardrails', rows, columns, footer, figures),
     report: ({ report, page }, { now }) => renderHtmlReport(report, page ?? { scannedAt: now ?? new Date() }),
   },
 } as const satisfies OutputFormat<'html'>;

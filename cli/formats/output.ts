@@ -18,6 +18,8 @@ export interface RowsOutput {
   title?: string;
   /** What `json` writes instead of the rows, when the command has more to say to a script. */
   data?: unknown;
+  /** Figures an html page shows above its table: inline SVG this app drew (its text escaped). */
+  figures?: readonly { caption: string; svg: string }[];
 }
 
 /** A report of findings (scan): rows, and findings a security tool imports. */

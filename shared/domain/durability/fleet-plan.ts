@@ -27,6 +27,8 @@ export interface GroupPlan {
   plan: DurabilityPlan;
   /** Whether durability fits the group's write workload, from what CloudWatch measured over the rule's lookback. */
   fit: WorkloadFit;
+  /** The share of 100 MiB/s per primary the rule's fit lets a peak reach (`durability.fit.headroom`). */
+  headroom: number;
   /** What CloudWatch measured; undefined when the workload was not read. */
   workload?: WorkloadSample;
 }
@@ -74,7 +76,8 @@ export function planFleet(
       enforce: rule.mode === 'enforce',
       shards: shardTarget(fit),
     });
-    return [{ resource, rule: rule.name, status: finding.status, plan, fit, workload: sample }];
+    const headroom = config.fit.headroom;
+    return [{ resource, rule: rule.name, status: finding.status, plan, fit, headroom, workload: sample }];
   });
 }
 

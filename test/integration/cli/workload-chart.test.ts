@@ -1,15 +1,29 @@
 /**
- * The workload chart in headless Chromium: a screenshot shows the 100 MiB/s line across the
- * chart and one bar per shard primary, each in its verdict's colour.
+ * The workload chart of `guardrails plan --format html` in headless Chromium: the sandbox's
+ * CloudWatch gives a four-shard group's primaries 120, 80 and 5 MiB/s and one nothing; a
+ * screenshot of the page shows the 100 MiB/s line across the chart and one bar per primary,
+ * each in its verdict's colour.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { describe, expect, it } from 'vitest';
-import { CHART_COLOURS, workloadChart } from '../../../cli/workload-chart.js';
-import type { PrimaryLoad } from '../../../shared/domain/durability/workload.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../cli/main.js';
+import { CHART_COLOURS } from '../../../cli/workload-chart.js';
+import { captureIo } from '../../cli-io.js';
+import { groupState, type Stack, startStack } from '../harness.js';
 import { CHROMIUM, chromium } from './chromium.js';
+
+const POLICY = `version: 1
+rules:
+  - name: durable
+    match: { ids: [orders] }
+    durability: { minimum: async, set: sync }
+`;
+const MIB = 1024 * 1024;
+/** Each shard primary's steady write MiB/s; the fourth publishes nothing. */
+const RATES = [120, 80, 5];
 
 const near = (png: PNG, x: number, y: number, hex: string) => {
   const at = (y * png.width + x) * 4;
@@ -43,9 +57,9 @@ function barsAlong(png: PNG, y: number, colours: readonly string[]): string[] {
   for (let x = 0; x < png.width; x += 1) {
     const colour = colours.find((hex) => near(png, x, y, hex));
     const last = runs.at(-1);
-    if (colour !== undefined && last?.colour === colour && last.width >= 0) last.width += 1;
+    if (colour !== undefined && last?.colour === colour) last.width += 1;
     else if (colour !== undefined) runs.push({ colour, width: 1 });
-    else if (last !== undefined && last.width > 0) runs.push({ colour: '', width: -1 });
+    else if (last !== undefined && last.colour !== '') runs.push({ colour: '', width: 0 });
   }
   return runs.filter((run) => run.width >= 10).map((run) => run.colour);
 }
@@ -57,41 +71,62 @@ function footOf(png: PNG, hex: string): number {
   return -1;
 }
 
-const primary = (shard: number, peak?: number): PrimaryLoad => ({
-  shardId: `000${shard}`,
-  cacheClusterId: `orders-000${shard}-001`,
-  peakWriteMiBs: peak,
-});
+describe.runIf(CHROMIUM !== undefined)('Workload chart of the plan in headless Chromium', () => {
+  let stack: Stack;
+  let dir: string;
 
-describe.runIf(CHROMIUM !== undefined)('Workload chart in headless Chromium', () => {
+  beforeAll(async () => {
+    stack = await startStack();
+    Object.assign(process.env, stack.env, { AWS_ENDPOINT_URL: '' });
+    const { model, sinks } = stack.emulator;
+    const group = groupState('orders', { shards: 4, replicas: 1 });
+    model.putGroup(group);
+    model.memberIds(group).forEach(([primary], shard) => {
+      const rate = RATES[shard];
+      if (primary === undefined || rate === undefined) return;
+      // ReplicationBytes: what the primary sends its one replica each minute.
+      sinks.metrics.put(
+        { cacheClusterId: primary, cacheNodeId: '0001' },
+        'ReplicationBytes',
+        rate * MIB * 60,
+      );
+    });
+    dir = mkdtempSync(join(tmpdir(), 'guardrails-chart-'));
+    writeFileSync(join(dir, 'policy.yaml'), POLICY);
+  });
+  afterAll(() => stack.close());
+
   it('draws the 100 MiB/s line across and one bar per primary in its verdict colour', async () => {
-    // Prepare: a group of four primaries, one over the limit, one at risk, one fitting, one without data.
-    const dir = mkdtempSync(join(tmpdir(), 'guardrails-chart-'));
-    const primaries = [primary(1, 120), primary(2, 80), primary(3, 5), primary(4)];
-    const svg = workloadChart('orders', primaries, { limitMiBs: 100, headroom: 0.7 });
-    writeFileSync(
-      join(dir, 'chart.html'),
-      `<!doctype html><body style="margin:0;background:#fff">${svg}</body>`,
-    );
-    const screenshot = join(dir, 'chart.png');
+    // Prepare
+    const page = join(dir, 'plan.html');
+    const screenshot = join(dir, 'plan.png');
+    const now = async () => new Date(stack.emulator.clock.now());
+    const live = ['--endpoint-url', stack.emulator.endpoint, '--policy', join(dir, 'policy.yaml')];
 
     // Act
-    await chromium(dir, `--screenshot=${screenshot}`, `file://${join(dir, 'chart.html')}`);
+    const code = await runCli(
+      ['plan', ...live, '--format', 'html', '--output', page],
+      captureIo(),
+      undefined,
+      now,
+    );
+    await chromium(dir, `--screenshot=${screenshot}`, `file://${page}`);
 
-    // Assess: one limit line spanning the bars, above the headroom line; a bar per primary at the foot.
+    // Assess: one limit line spanning the bars; at their foot a bar per primary.
+    expect(code).toBe(0);
+    const html = readFileSync(page, 'utf8');
+    expect(html).toContain('<figcaption>orders (durable): exceeds</figcaption>');
+    expect(html).not.toMatch(/<(script|link|img)\b/);
     const png = PNG.sync.read(readFileSync(screenshot));
-    const span = primaries.length * 32;
-    const limit = linesOf(png, CHART_COLOURS.limit, span);
+    const limit = linesOf(png, CHART_COLOURS.limit, 4 * 32);
     expect(limit.length).toBeGreaterThan(0);
-    expect(limit.length).toBeLessThanOrEqual(3);
-    const foot = footOf(png, CHART_COLOURS.exceeds) - 1;
-    const bars = barsAlong(png, foot, Object.values(CHART_COLOURS));
+    expect(Math.max(...limit) - Math.min(...limit)).toBeLessThanOrEqual(3);
+    const bars = barsAlong(png, footOf(png, CHART_COLOURS.exceeds) - 1, Object.values(CHART_COLOURS));
     expect(bars).toEqual([
       CHART_COLOURS.exceeds,
       CHART_COLOURS.atRisk,
       CHART_COLOURS.fits,
       CHART_COLOURS.noData,
     ]);
-    expect(readFileSync(join(dir, 'chart.html'), 'utf8')).not.toMatch(/<(script|link|img)\b/);
   });
 });
