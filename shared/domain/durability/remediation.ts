@@ -182,7 +182,7 @@ export function planDurabilityRemediation(
       snapshotBeforeChange: rule.snapshotBeforeChange,
       kind: staged ? 'upgrade' : 'modify',
       allow,
-      soak: soakInputOf(config.soak),
+      soak: soakInputOf(config.soak, config.maxWriteLatencyMs),
       covers: [],
     };
     const best = candidates.get(finding.arn);

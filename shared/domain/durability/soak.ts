@@ -109,11 +109,12 @@ export function soakBreaches(reading: SoakReading, soak: Pick<SoakInput, 'maxWri
 }
 
 /**
- * The rule's soak as a workflow's input carries it.
+ * The rule's soak as a workflow's input carries it, with the rule's write-latency budget
+ * (`durability.maxWriteLatencyMs`): latency above it is a breach during the soak too.
  *
  * @example
- * soakInputOf({ windowSeconds: 7200, onBreach: 'step-back', unattended: false });
+ * soakInputOf({ windowSeconds: 7200, onBreach: 'step-back', unattended: false }, 2);
  */
-export function soakInputOf(policy: z.output<typeof soakPolicySchema>): SoakInput {
-  return soakInputSchema.parse(policy);
+export function soakInputOf(policy: z.output<typeof soakPolicySchema>, maxWriteLatencyMs?: number): SoakInput {
+  return soakInputSchema.parse(maxWriteLatencyMs === undefined ? policy : { ...policy, maxWriteLatencyMs });
 }

@@ -116,7 +116,7 @@ async function throughUpgrade(
     enforce: true,
     lockHandedOverBy: execution,
     // The upgrade watches the group after its durability change, as the rule's soak says.
-    soak: soakInputOf(config.soak),
+    soak: soakInputOf(config.soak, config.maxWriteLatencyMs),
   };
   // The data is migrated: the group's lock passes to the upgrade before it starts, only while
   // this execution still holds it (an abort marks it first), still naming the pre-migration

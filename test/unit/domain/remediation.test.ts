@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planDurabilityRemediation } from '../../../shared/domain/durability/remediation.js';
+import { soakBreaches } from '../../../shared/domain/durability/soak.js';
 import { evaluate } from '../../../shared/domain/evaluate.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import type { Resource } from '../../../shared/domain/resource.js';
@@ -55,6 +56,18 @@ describe('Function: planDurabilityRemediation', () => {
     ]);
     expect(result.findings.map((finding) => finding.action)).toEqual([null, null, 'deferred', 'deferred']);
     expect(result.findings[2]?.reason).toContain('maxActionsPerRun 2 reached');
+  });
+
+  it("carries the rule's soak and its write-latency budget to the change: latency over it is a soak breach", () => {
+    const result = plan(
+      [group('a')],
+      'mode: enforce\n    durability: { minimum: async, set: sync, maxWriteLatencyMs: 2, soak: { window: 30m, onBreach: step-back } }',
+    );
+
+    const soak = result.changes[0]?.soak;
+    expect(soak).toMatchObject({ windowSeconds: 1800, onBreach: 'step-back', maxWriteLatencyMs: 2 });
+    expect(soakBreaches({ writeLatencyMs: 3 }, soak ?? {})).toHaveLength(1);
+    expect(soakBreaches({ writeLatencyMs: 1.5 }, soak ?? {})).toEqual([]);
   });
 
   it('names every guard that does not hold, and plans nothing for that group', () => {
