@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { STAGED_ACTIONS } from '../durability/readiness.js';
-import { DEFAULT_FIT, SYNC_WRITE_LATENCY_MS } from '../durability/workload-fit.js';
 import { soakBreaches, soakPolicySchema } from '../durability/soak.js';
+import { DEFAULT_FIT, SYNC_WRITE_LATENCY_MS } from '../durability/workload-fit.js';
 import { compareDurability, DURABILITY_LEVELS } from '../resource.js';
 import { strictObject } from '../strict-object.js';
 import { type Check, unreported } from './types.js';

@@ -115,6 +115,9 @@ export function soakBreaches(reading: SoakReading, soak: Pick<SoakInput, 'maxWri
  * @example
  * soakInputOf({ windowSeconds: 7200, onBreach: 'step-back', unattended: false }, 2);
  */
-export function soakInputOf(policy: z.output<typeof soakPolicySchema>, maxWriteLatencyMs?: number): SoakInput {
+export function soakInputOf(
+  policy: z.output<typeof soakPolicySchema>,
+  maxWriteLatencyMs?: number,
+): SoakInput {
   return soakInputSchema.parse(maxWriteLatencyMs === undefined ? policy : { ...policy, maxWriteLatencyMs });
 }

@@ -13,8 +13,8 @@ import { strictObject } from '../strict-object.js';
 import { APPROVAL_TIMEOUT_SECONDS, type PollSchedule, WAIT_BUDGET_SECONDS } from '../workflow/index.js';
 import { compareVersions, DURABLE_MIN_VALKEY } from './eligibility.js';
 import { type DurabilityPlan, type PlanOptions, type PlanStep, STAGED_ACTIONS } from './readiness.js';
-import { MAX_SHARDS } from './workload-fit.js';
 import { soakInputSchema, soakLooks } from './soak.js';
+import { MAX_SHARDS } from './workload-fit.js';
 
 const DURABLE_MIN = `${DURABLE_MIN_VALKEY[0]}.${DURABLE_MIN_VALKEY[1]}`;
 

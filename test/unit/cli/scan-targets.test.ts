@@ -174,7 +174,14 @@ describe('Command: scan over targets', () => {
   });
 
   it('shows a failed target as a target, its rule a dash, in a table and in the html chart', async () => {
-    const args = ['--accounts', `111111111111,${DENIED}`, '--regions', 'eu-west-1', '--external-id', EXTERNAL_ID];
+    const args = [
+      '--accounts',
+      `111111111111,${DENIED}`,
+      '--regions',
+      'eu-west-1',
+      '--external-id',
+      EXTERNAL_ID,
+    ];
 
     const table = await scan(...args, '--format', 'table');
     const html = await scan(...args, '--format', 'html');
