@@ -77,7 +77,9 @@ export async function readinessPlan(demo: Demo): Promise<void> {
   demo.line(
     "the demo's policy allows the staged steps (stagedChanges), so they run unattended; a step with client impact (clients must switch) still waits for an approval [approval]",
   );
-  demo.line('will durability fit the write workload? (peak MiB/s per shard primary over 14 days, from CloudWatch)');
+  demo.line(
+    'will durability fit the write workload? (peak MiB/s per shard primary over 14 days, from CloudWatch)',
+  );
   for (const { groupId } of WORKLOADS)
     for (const plan of output.plans.filter((item) => item.resourceId === groupId))
       demo.line(`${groupId.padEnd(14)} ${fitLine(plan)}`);

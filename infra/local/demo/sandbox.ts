@@ -19,8 +19,8 @@ import { Clock } from '../emulator/clock.js';
 import { seedFleet } from '../emulator/fleet.js';
 import { durableReadyGroup, type GroupState } from '../emulator/model.js';
 import { localMigration } from '../emulator/redis-migration.js';
-import { applyWorkload, type WorkloadShape } from '../emulator/workload.js';
 import { startEmulator } from '../emulator/server.js';
+import { applyWorkload, type WorkloadShape } from '../emulator/workload.js';
 import { sandboxVariables } from '../environment.js';
 import type { Narration } from './narration.js';
 
