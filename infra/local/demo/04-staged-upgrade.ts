@@ -52,6 +52,29 @@ function soakLine(demo: Demo, at: string, detail: SoakDetail): void {
 }
 
 /**
+ * The soak's alert, with the numbers it carried, and how often a step back reached ElastiCache
+ * (every `ModifyReplicationGroup Durability=async` since `requests`, refused ones too).
+ */
+function tellStepBack(demo: Demo, requests: number): void {
+  const { emulator } = demo;
+  const alert = emulator.sinks.messages.find(
+    (message) => message.subject === `Durability soak of ${LEGACY} breached`,
+  );
+  const stepBacks = emulator.faults.log
+    .slice(requests)
+    .filter(
+      ({ action, params }) =>
+        action === 'ModifyReplicationGroup' && (params as { Durability?: string }).Durability === 'async',
+    ).length;
+  demo.line(
+    `the alert "${alert?.subject}" carried the numbers: ${alert?.message.match(/Read: (.+?)\.(\n|$)/)?.[1]}`,
+  );
+  demo.line(
+    `the soak stepped ${LEGACY} back from sync to async ${stepBacks === 1 ? 'once' : `${stepBacks} times`} (ModifyReplicationGroup Durability=async, unattended as the policy says)`,
+  );
+}
+
+/**
  * Runs the upgrade through the real ASL; prints each step from the `Durability Upgrade *` events
  * the sandbox captured, and the end state.
  */
@@ -111,24 +134,10 @@ export async function stagedUpgrade(demo: Demo): Promise<void> {
     snapshot: string;
   };
   const group = emulator.model.groups.get(LEGACY);
-  const alert = emulator.sinks.messages.find(
-    (message) => message.subject === `Durability soak of ${LEGACY} breached`,
-  );
-  const stepBacks = emulator.faults.log
-    .slice(requests)
-    .filter(
-      ({ action, params }) =>
-        action === 'ModifyReplicationGroup' && (params as { Durability?: string }).Durability === 'async',
-    );
-  line(
-    `the alert "${alert?.subject}" carried the numbers: ${alert?.message.match(/Read: (.+?)\.(\n|$)/)?.[1]}`,
-  );
   line(
     `${output.status}: ${output.steps.length} steps, ${approvals.length} approval${approvals.length === 1 ? '' : 's'}; EffectiveDurability ${output.effectiveDurability}; pre-upgrade snapshot ${output.snapshot}`,
   );
-  line(
-    `the soak stepped ${LEGACY} back from sync to async ${stepBacks.length === 1 ? 'once' : `${stepBacks.length} times`} (ModifyReplicationGroup Durability=async, unattended as the policy says)`,
-  );
+  tellStepBack(demo, requests);
   line(
     `now ${group?.engine} ${group?.engineVersion}, cluster mode ${group?.clusterMode}, ${group?.replicas} replica, Multi-AZ ${group?.multiAZ}, TLS ${group?.tls ? (group.transitEncryptionMode ?? 'required') : 'off'}`,
   );
