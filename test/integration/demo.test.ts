@@ -75,6 +75,12 @@ describe('npm start (the sandbox demo)', () => {
       /legacy-orders +staged +1\. upgrade valkey 7\.2 to valkey 9\.0, .*6\. cluster mode compatible → enabled \[approval\], 7\. set Durability=async\n/,
     );
     expect(stdout).toContain('$ npm start -- --after 3 plan --policy .sandbox/policy.yaml\n');
+    // The workload fit: one group durability takes as it writes, one that needs more shards first
+    // (3 shards of 120 MiB/s per primary: 6 bring each primary to 60 MiB/s, under 70 % of 100).
+    expect(chapterOf(3)).toMatch(/\n {3}cart-1 +fits 5\.0 MiB\/s +durability takes these writes as they are/);
+    expect(chapterOf(3)).toMatch(
+      /\n {3}orders-00027 +exceeds 120\.0 MiB\/s +a durable primary takes 100 MiB\/s, beyond it writes are throttled: more shards first: 3 → 6 shards, about 60\.0 MiB\/s per primary; the plan: .*\d\. add shards: 3 → 6 \(slots rebalanced online\), \d\. set Durability=async\n/,
+    );
     // Report mode says why every step of a plan waits for an approval.
     expect(chapterOf(1)).toMatch(
       /every step needs an approval \("staged: N steps, N need approval"\): the default policy lets no staged step run\n\s+unattended/,
@@ -86,11 +92,19 @@ describe('npm start (the sandbox demo)', () => {
     expect(stdout).toMatch(
       /approval requested \(client impact clients-must-switch\), approved in process\n.*done: cluster mode compatible → enabled\n.*done: set Durability=sync\n/,
     );
-    expect(stdout).toContain(
-      'succeeded: 7 steps, 1 approval; EffectiveDurability sync; pre-upgrade snapshot legacy-orders-preupgrade-demo-upgrade-1',
+    // Then the policy's soak: a burst during it, and one step back from sync to async, unattended.
+    expect(chapterOf(4)).toMatch(
+      /done: set Durability=sync\n\s+\+\d+ min\s+soak: 30 min, 6 looks at .*; on a breach step back to async\n\s+\+\d+ min\s+a 150 MiB\/s burst breached the soak: TrafficManagementActive 1: [^\n]*\n\s+\+\d+ min\s+done: stepped back to async\n/,
     );
+    expect(chapterOf(4)).toContain(
+      'the alert "Durability soak of legacy-orders breached" carried the numbers: DurabilityLag 0 ms, DurabilityBufferExceededErrorCount 0, TrafficManagementActive 1, SuccessfulWriteRequestLatency 5 ms\n',
+    );
+    expect(stdout).toContain(
+      'stepped-back: 7 steps, 1 approval; EffectiveDurability async; pre-upgrade snapshot legacy-orders-preupgrade-demo-upgrade-1',
+    );
+    expect(chapterOf(4)).toContain('the soak stepped legacy-orders back from sync to async once (');
     expect(stdout).toMatch(/now valkey 9\.0, cluster mode enabled, 1 replica, Multi-AZ true, TLS preferred/);
-    expect(stdout).toMatch(/\n\s+62 state transitions \(\$0\.00155 on Standard Step Functions\)/);
+    expect(stdout).toMatch(/\n\s+74 state transitions \(\$0\.00185 on Standard Step Functions\)/);
     // Each step shows the command that reproduces it; the events are said to be what the app sends.
     expect(stdout.match(/\n {3}\$ npm start -- --after \d /g)).toHaveLength(8);
     // The story only: no line about how the sandbox was called or what signed the calls.
@@ -246,7 +260,11 @@ interface ScanOutput {
 }
 interface PlanOutput {
   summary: Record<string, number>;
-  plans: { resourceId: string; steps?: { summary: string }[] }[];
+  plans: {
+    resourceId: string;
+    steps?: { summary: string }[];
+    fit: { verdict: string; peakWriteMiBs?: number };
+  }[];
 }
 /** The scan's exit code: 1 when it found a violation. */
 const scanExit = (output: ScanOutput) => ((output.summary.byStatus.violation ?? 0) > 0 ? 1 : 0);
@@ -277,14 +295,31 @@ describe('each $ line of npm start, run after it has ended', () => {
     expect(result.code).toBe(scanExit(output));
   }, 180_000);
 
-  it('3: the readiness plan has the verdicts and the legacy group steps the chapter printed', async () => {
+  it('3: the readiness plan has the verdicts, the fits and the legacy group steps the chapter printed', async () => {
     const chapter = chapterOf(3);
     const verdicts = chapter.match(/\d+ group plans: (.+)\n/)?.[1] ?? '';
     const legacy = chapter.match(/\n {3}legacy-orders +staged +(.+)\n/)?.[1] ?? '';
+    const fits = [...chapter.matchAll(/\n {3}([a-z0-9-]+) +(fits|at-risk|exceeds|unknown) ([\d.]+) MiB\/s/g)];
+    const shards = chapter
+      .match(/\n {3}orders-00027 +exceeds .*: (\d+) → (\d+) shards/)
+      ?.slice(1)
+      .map(Number);
     const result = await reproduce(3);
     const output = result.json as PlanOutput;
     expect(result.code).toBe(0);
     expect(output.summary).toEqual(countsOf(verdicts));
+    expect(fits.map(([, id]) => id)).toEqual(['cart-1', 'orders-00027']);
+    for (const [, id, verdict, peak] of fits)
+      expect(output.plans.find((plan) => plan.resourceId === id)?.fit, id).toMatchObject({
+        verdict,
+        peakWriteMiBs: Number(peak),
+      });
+    // The add-shards step brings each primary under 70 MiB/s (the writes spread over more shards).
+    const [from = 0, to = 0] = shards ?? [];
+    expect((120 * from) / to).toBeLessThan(70);
+    expect(stepsOf(output, 'orders-00027')).toContain(
+      `add shards: ${from} → ${to} (slots rebalanced online)`,
+    );
     expect(
       stepsOf(output, 'legacy-orders')
         ?.map((step, index) => `${index + 1}. ${step}`)
@@ -292,11 +327,11 @@ describe('each $ line of npm start, run after it has ended', () => {
     ).toBe(legacy.replace(' [approval]', ''));
   }, 180_000);
 
-  it('4: after the staged upgrade, the legacy group has the EffectiveDurability the chapter printed', async () => {
-    const effective = chapterOf(4).match(/succeeded: .*EffectiveDurability (\w+)/)?.[1];
+  it('4: after the staged upgrade and its step back, the legacy group has the EffectiveDurability the chapter printed', async () => {
+    const effective = chapterOf(4).match(/stepped-back: .*EffectiveDurability (\w+)/)?.[1];
     const result = await reproduce(4);
     const output = result.json as ScanOutput;
-    expect(effective).toBe('sync');
+    expect(effective).toBe('async');
     expect(
       output.findings.find((item) => item.resourceId === 'legacy-orders' && item.rule === 'prod-durability'),
     ).toMatchObject({ status: 'compliant', observed: effective });

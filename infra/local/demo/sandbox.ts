@@ -20,6 +20,7 @@ import { seedFleet } from '../emulator/fleet.js';
 import { durableReadyGroup, type GroupState } from '../emulator/model.js';
 import { localMigration } from '../emulator/redis-migration.js';
 import { startEmulator } from '../emulator/server.js';
+import { applyWorkload, type WorkloadShape } from '../emulator/workload.js';
 import { sandboxVariables } from '../environment.js';
 import type { Narration } from './narration.js';
 
@@ -29,7 +30,10 @@ export const CAPTURE_DIR = '.sandbox';
 /** A legacy group: Valkey 7.2, one node, cluster mode disabled, no TLS: every online step to durability. */
 export const LEGACY = 'legacy-orders';
 
-/** The demo's policy: prod Valkey groups durable (enforced, staged steps allowed), everything encrypted. */
+/**
+ * The demo's policy: prod Valkey groups durable (enforced, staged steps allowed, watched for 30 min
+ * after a durability change and stepped back from sync to async on a breach), everything encrypted.
+ */
 export const ENFORCE = `version: 1
 settings: { maxActionsPerRun: 10 }
 rules:
@@ -39,7 +43,8 @@ rules:
     durability:
       minimum: async
       set: async
-      stagedChanges: { allow: [upgrade-engine, add-replicas, enable-multi-az, enable-tls, cluster-mode, scale-node] }
+      stagedChanges: { allow: [upgrade-engine, add-replicas, enable-multi-az, enable-tls, cluster-mode, scale-node, add-shards] }
+      soak: { window: 30m, onBreach: step-back, unattended: true }
     snapshotBeforeChange: true
   - name: encrypted-at-rest
     match: { resourceTypes: [replication-group, serverless-cache] }
@@ -114,6 +119,11 @@ export async function startDemoSandbox() {
    * note on stderr in its own words (a note between chapter lines belongs to no chapter).
    */
   const io: CliIo = { ...defaultIo(), stdout: () => {}, stderr: () => {} };
+  /** Shapes a group's CloudWatch series as `POST /_control/workload` does (its nodes as they are now). */
+  const workload = (shape: WorkloadShape) => {
+    const shaped = emulator.model.group(shape.groupId);
+    applyWorkload(emulator.sinks.metrics, shaped, emulator.model.memberIds(shaped), shape, clock.now());
+  };
   return {
     clock,
     migration,
@@ -130,6 +140,7 @@ export async function startDemoSandbox() {
     policy,
     policyFile,
     group,
+    workload,
     io,
     stop: async () => {
       migration.close();
