@@ -44,16 +44,23 @@ function gate(limit: number) {
   };
 }
 
+/** The real children of one run: each one's wall time, and the result the copies answer. */
+interface RealChildren {
+  ms: number[];
+  template?: AccountResult;
+}
+
 /**
  * The target-scan task of one run: a sampled account runs the real task (at most `realAtOnce` at
- * a time); any other account waits for the first real result and answers a copy of it, each
- * region's result given that account's target.
+ * a time); any other account waits for `real.template` (given, or else the run's first real
+ * result) and answers a copy of it, each region's result given that account's target.
  */
-function sampledScan(sampled: ReadonlySet<string>, realAtOnce: number, real: { ms: number[] }) {
+function sampledScan(sampled: ReadonlySet<string>, realAtOnce: number, real: RealChildren) {
   let first: (result: AccountResult) => void = () => undefined;
   const template = new Promise<AccountResult>((resolve) => {
     first = resolve;
   });
+  if (real.template !== undefined) first(real.template);
   const inGate = gate(realAtOnce);
   return (scan: LocalTask): LocalTask =>
     async (event) => {
@@ -61,7 +68,8 @@ function sampledScan(sampled: ReadonlySet<string>, realAtOnce: number, real: { m
       if (sampled.has(account)) {
         const run = await inGate(() => timed(() => scan(event)));
         real.ms.push(run.ms);
-        first(run.value as unknown as AccountResult);
+        real.template ??= run.value as unknown as AccountResult;
+        first(real.template);
         return run.value;
       }
       const copy = await template;
@@ -77,12 +85,15 @@ async function runOnce(
   sandbox: { emulator: Emulator; dynamo: Awaited<ReturnType<typeof startDynamo>> },
   fleet: Fleet,
   sampled: ReadonlySet<string>,
-  options: { concurrency: number; realAtOnce: number; executionName: string },
+  options: { concurrency: number; realAtOnce: number; executionName: string; template?: AccountResult },
 ) {
   const { emulator, dynamo } = sandbox;
   emulator.faults.log.length = 0;
   dynamo.calls.length = 0;
-  const real = { ms: [] as number[] };
+  const real: RealChildren = {
+    ms: [],
+    ...(options.template === undefined ? {} : { template: options.template }),
+  };
   const tasks: { action: string; ms: number; cpuMs: number }[] = [];
   const timeTask =
     (task: LocalTask): LocalTask =>
@@ -123,6 +134,7 @@ async function runOnce(
     ms: run.ms,
     cpuMs: runCpuMs,
     realMs: real.ms,
+    template: real.template,
     tasks,
     execution,
     objects,
@@ -177,9 +189,16 @@ export async function orgFullBench(
       ...options,
       executionName: 'bench-full-second',
     });
+    // The parent-side work alone: every child a copy of the second run's real result.
+    const parentOnly = await runOnce(sandbox, fleet, new Set(), {
+      ...options,
+      executionName: 'bench-full-parent-only',
+      template: second.template,
+    });
     const sampledTargets = sampled.flatMap((account) => REGIONS_17.map((region) => ({ account, region })));
     const size = { accounts, sampled: sampled.length, groups, concurrency, realAtOnce };
     parentRows(size, first, second);
+    parentOnlyRow(size, parentOnly);
     sampledRows(size, sampledTargets, first, second);
   } finally {
     await Promise.all([sandbox.emulator.close(), sandbox.dynamo.close()]);
@@ -266,6 +285,18 @@ function parentRows(size: Size, first: Run, second: Run): void {
     null,
     'reported',
     true,
+  );
+}
+
+/** The run with every child a copy: the wall and CPU time of the parent-side work alone. */
+function parentOnlyRow(size: Size, run: Run): void {
+  push(
+    `${size.accounts} x 17 regions, the parent-side work alone: a third run, every child a copy of a real child's result (ClaimRun, ListTargets, the Map's ItemReader, ${run.execution.children.counts.STANDARD.executions} child executions ${size.concurrency} at a time and ResultWriter, Summarize, ReleaseRun; ${round(run.cpuMs / 1000, 1)} s CPU of this process, the sandbox's S3 and dynalite included)`,
+    round(run.ms, 0),
+    'ms',
+    null,
+    'reported',
+    run.complete === size.accounts * REGIONS_17.length,
   );
 }
 
