@@ -32,7 +32,7 @@ export const REGIONS_17 = [
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
 
-interface Fleet {
+export interface Fleet {
   accounts: string[];
   regions: string[];
   groups: number;
@@ -40,7 +40,7 @@ interface Fleet {
 }
 
 /** The default policy, told to scan `fleet`'s accounts and regions `concurrency` accounts at a time. */
-function policyFor(fleet: Fleet, concurrency: number): Policy {
+export function policyFor(fleet: Fleet, concurrency: number): Policy {
   const policy = parsePolicy(readFileSync(join(ROOT, 'infra', 'policy.default.yaml'), 'utf8'), 'policy.yaml');
   policy.settings.targets = {
     accounts: fleet.accounts,
@@ -143,7 +143,7 @@ async function scanOnce(
  * Requests each target sent in its own account and region (AssumeRole, sent by the central
  * account, apart), and the AssumeRole calls into each account.
  */
-function callsOf(log: readonly LoggedRequest[], targets: readonly Target[]) {
+export function callsOf(log: readonly LoggedRequest[], targets: readonly Target[]) {
   const assumed = new Map<string, number>();
   const own = new Map<string, number>();
   for (const entry of log) {

@@ -79,6 +79,9 @@ const BENCHMARKS: Record<string, () => unknown> = {
     const item = await orgItemChild(REGIONS_17, 20);
     await orgScanBench(Number(process.env.BENCH_ORG_ACCOUNTS ?? 5), 1000, 20, 20, 5, item);
   },
+  // The parent at full size: 1 000 accounts x 17 regions through the real ASL, 10 accounts' children
+  // real (2 at a time), the others a copy of a real child's result (bench/README.md says which is which).
+  'org-full': async () => (await import('./org-full.js')).orgFullBench(1000, 10, 20, 100, 2),
 };
 const only = process.argv.includes('--only')
   ? (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',')
