@@ -487,7 +487,7 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     expect((redis.output as { status: string }).status).toBe('dry-run');
   });
 
-  it('durability-upgrade: one staged upgrade approved to sync, one rejected', async () => {
+  it('durability-upgrade: one staged upgrade approved to sync and soaked, one rejected', async () => {
     const definition = loadDefinition(UPGRADE_ASL);
     const tasks = { 'durability-upgrade': (event: unknown) => invoke('durability-upgrade', event) as never };
     const run = (id: string, decision: 'approve' | 'reject') => {
@@ -503,8 +503,14 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
       stack.emulator.model.putGroup(legacyGroupState(id, { parameterGroup }));
       return runLocalStateMachine(
         definition,
-        // Two shards once cluster mode is enabled (a workload fit's add-shards step).
-        { replicationGroupId: id, target: 'sync', shards: 2 },
+        // Two shards once cluster mode is enabled (a workload fit's add-shards step), and a
+        // five-minute soak after the durability change (CloudWatch read once).
+        {
+          replicationGroupId: id,
+          target: 'sync',
+          shards: 2,
+          soak: { windowSeconds: 300, lookSeconds: 300, onBreach: 'alert', unattended: false },
+        },
         {
           tasks,
           executionName: `run-${id}`,
