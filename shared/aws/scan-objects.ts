@@ -17,6 +17,13 @@ import { nameEndpointOnNetworkErrors } from './mutation.js';
  * const objects = new ScanObjects('guardrails-prod-scans', { region: 'eu-west-1' });
  * await objects.putLines('runs/1/targets.jsonl', [{ account: '111111111111', regions: ['eu-west-1'] }]);
  */
+/**
+ * Attempts per call, at least (the deployment's AWS_MAX_ATTEMPTS when higher): every object is the run's own (a read after its write, a put of a whole
+ * object), so retrying a throttled or failed call is safe, and a Summarize that gave up after
+ * every target was scanned would lose the run's summary for a passing fault.
+ */
+const SCAN_OBJECT_ATTEMPTS = 10;
+
 export class ScanObjects {
   readonly #s3: S3Client;
 
@@ -24,7 +31,10 @@ export class ScanObjects {
     readonly bucket: string,
     options: AwsClientOptions = {},
   ) {
-    this.#s3 = new S3Client({ ...clientConfig(options), forcePathStyle: options.endpoint !== undefined });
+    this.#s3 = new S3Client({
+      ...clientConfig({ ...options, maxAttempts: Math.max(options.maxAttempts ?? 0, SCAN_OBJECT_ATTEMPTS) }),
+      forcePathStyle: options.endpoint !== undefined,
+    });
     nameEndpointOnNetworkErrors(this.#s3.middlewareStack as unknown as MiddlewareStack<object, object>);
   }
 
