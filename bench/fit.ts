@@ -6,9 +6,9 @@
 
 import { applyWorkload } from '../infra/local/emulator/workload.js';
 import { createFleetClients } from '../shared/aws/clients.js';
-import { createMetricsClient } from '../shared/aws/durability-metrics.js';
+import { createMetricsClient, QUERIES_PER_CALL } from '../shared/aws/durability-metrics.js';
 import { readFleet } from '../shared/aws/elasticache.js';
-import { readWorkload, WORKLOAD_QUERIES_PER_CALL } from '../shared/aws/workload-metrics.js';
+import { readWorkload } from '../shared/aws/workload-metrics.js';
 import { type WorkloadGroup, workloadGroupOf } from '../shared/domain/durability/workload.js';
 import { REGION, round, rows, sandbox, timed } from './common.js';
 
@@ -53,7 +53,7 @@ export async function fitReads(groups: number): Promise<void> {
   const read = [...samples.values()].filter((sample) =>
     sample.primaries.every((primary) => primary.peakWriteMiBs !== undefined),
   ).length;
-  const bound = Math.ceil(queries / WORKLOAD_QUERIES_PER_CALL);
+  const bound = Math.ceil(queries / QUERIES_PER_CALL);
   rows.push({
     name: `Workload-fit reads, ${workloads.length} groups, 14 days (${queries} queries, ${read} groups with every primary's peak, ${round(ms / 1000)} s)`,
     value: calls,

@@ -1,4 +1,9 @@
-import { CloudWatchClient, type MetricDataQuery, paginateGetMetricData } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  type MetricDataQuery,
+  type MetricDataResult,
+  paginateGetMetricData,
+} from '@aws-sdk/client-cloudwatch';
 import type { CacheNodeRef } from '../domain/resource.js';
 import { type AwsClientOptions, createClient } from './clients.js';
 import { awsCall } from './errors.js';
@@ -35,7 +40,7 @@ export interface MetricGroup {
 }
 
 /** GetMetricData takes at most 500 queries per call. */
-const QUERIES_PER_CALL = 500;
+export const QUERIES_PER_CALL = 500;
 const WINDOW_MS = 5 * 60_000;
 const METRICS = [
   ['lag', 'DurabilityLag', 'Maximum'],
@@ -45,26 +50,66 @@ const METRICS = [
 ] as const;
 type Prefix = (typeof METRICS)[number][0];
 
+/**
+ * One query of an ElastiCache metric of one cache node: ElastiCache publishes its metrics with
+ * the `CacheClusterId` + `CacheNodeId` dimensions only, so a query on any other set finds nothing.
+ */
+export function nodeMetricQuery(
+  id: string,
+  node: CacheNodeRef,
+  metric: string,
+  stat: string,
+  period: number,
+): MetricDataQuery {
+  return {
+    Id: id,
+    MetricStat: {
+      Metric: {
+        Namespace: 'AWS/ElastiCache',
+        MetricName: metric,
+        Dimensions: [
+          { Name: 'CacheClusterId', Value: node.cacheClusterId },
+          { Name: 'CacheNodeId', Value: node.cacheNodeId },
+        ],
+      },
+      Period: period,
+      Stat: stat,
+    },
+    ReturnData: true,
+  };
+}
+
+/**
+ * Every query's answer over `[start, end)`, handed to `onResult`, in `ceil(queries / 500)`
+ * GetMetricData calls (more only when CloudWatch answers NextToken): never one call per group,
+ * node or metric.
+ */
+export async function readMetricData(
+  client: CloudWatchClient,
+  queries: readonly MetricDataQuery[],
+  window: { start: Date; end: Date },
+  onResult: (result: MetricDataResult) => void,
+): Promise<void> {
+  for (let first = 0; first < queries.length; first += QUERIES_PER_CALL) {
+    const input = {
+      MetricDataQueries: queries.slice(first, first + QUERIES_PER_CALL),
+      StartTime: window.start,
+      EndTime: window.end,
+    };
+    await awsCall('CloudWatch GetMetricData', async () => {
+      for await (const page of paginateGetMetricData({ client }, input))
+        for (const result of page.MetricDataResults ?? []) onResult(result);
+    });
+  }
+}
+
 /** Query ids `<prefix><group>_<node>` (`lag0_1`, `tma3_0`): the answer maps back by id alone. */
 function queries(groups: readonly MetricGroup[]): MetricDataQuery[] {
   return groups.flatMap((group, index) =>
     group.nodes.flatMap((node, nodeIndex) =>
-      METRICS.map(([prefix, metric, stat]) => ({
-        Id: `${prefix}${index}_${nodeIndex}`,
-        MetricStat: {
-          Metric: {
-            Namespace: 'AWS/ElastiCache',
-            MetricName: metric,
-            Dimensions: [
-              { Name: 'CacheClusterId', Value: node.cacheClusterId },
-              { Name: 'CacheNodeId', Value: node.cacheNodeId },
-            ],
-          },
-          Period: 60,
-          Stat: stat,
-        },
-        ReturnData: true,
-      })),
+      METRICS.map(([prefix, metric, stat]) =>
+        nodeMetricQuery(`${prefix}${index}_${nodeIndex}`, node, metric, stat, 60),
+      ),
     ),
   );
 }
@@ -102,27 +147,16 @@ export async function readDurabilityHealth(
   windowMs = WINDOW_MS,
 ): Promise<Map<string, DurabilityHealth>> {
   const health = new Map<string, DurabilityHealth>();
-  const all = queries(groups);
-  for (let start = 0; start < all.length; start += QUERIES_PER_CALL) {
-    const input = {
-      MetricDataQueries: all.slice(start, start + QUERIES_PER_CALL),
-      StartTime: new Date(now.getTime() - windowMs),
-      EndTime: now,
-    };
-    await awsCall('CloudWatch GetMetricData', async () => {
-      for await (const page of paginateGetMetricData({ client }, input)) {
-        for (const result of page.MetricDataResults ?? []) {
-          const [, prefix = '', index = ''] = /^([a-z]+)(\d+)_\d+$/.exec(result.Id ?? '') ?? [];
-          const id = groups[Number(index)]?.id;
-          const values = result.Values ?? [];
-          if (id === undefined || values.length === 0 || !isPrefix(prefix)) continue;
-          const entry = health.get(id) ?? {};
-          add(entry, prefix, values);
-          health.set(id, entry);
-        }
-      }
-    });
-  }
+  const window = { start: new Date(now.getTime() - windowMs), end: now };
+  await readMetricData(client, queries(groups), window, (result) => {
+    const [, prefix = '', index = ''] = /^([a-z]+)(\d+)_\d+$/.exec(result.Id ?? '') ?? [];
+    const id = groups[Number(index)]?.id;
+    const values = result.Values ?? [];
+    if (id === undefined || values.length === 0 || !isPrefix(prefix)) return;
+    const entry = health.get(id) ?? {};
+    add(entry, prefix, values);
+    health.set(id, entry);
+  });
   return health;
 }
 

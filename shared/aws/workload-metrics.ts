@@ -5,18 +5,12 @@
  * throttling (`SearchWriteThrottleActive`), over a lookback of days, in as few GetMetricData
  * calls as CloudWatch allows (500 queries each).
  */
-import {
-  type CloudWatchClient,
-  type MetricDataQuery,
-  paginateGetMetricData,
-} from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { WorkloadGroup, WorkloadSample } from '../domain/durability/workload.js';
 import type { CacheNodeRef } from '../domain/resource.js';
 import { InputValidationError } from '../runtime/errors.js';
-import { awsCall } from './errors.js';
+import { nodeMetricQuery, readMetricData } from './durability-metrics.js';
 
-/** GetMetricData takes at most 500 queries per call. */
-export const WORKLOAD_QUERIES_PER_CALL = 500;
 const DAY_S = 86_400;
 const MIB = 1024 * 1024;
 /** CloudWatch keeps 1-hour data points 455 days; a longer lookback reads nothing more. */
@@ -40,22 +34,7 @@ interface Target {
 
 function query(id: string, kind: Kind, node: CacheNodeRef, period: number): MetricDataQuery {
   const [metric, stat] = KINDS[kind];
-  return {
-    Id: id,
-    MetricStat: {
-      Metric: {
-        Namespace: 'AWS/ElastiCache',
-        MetricName: metric,
-        Dimensions: [
-          { Name: 'CacheClusterId', Value: node.cacheClusterId },
-          { Name: 'CacheNodeId', Value: node.cacheNodeId },
-        ],
-      },
-      Period: period,
-      Stat: stat,
-    },
-    ReturnData: true,
-  };
+  return nodeMetricQuery(id, node, metric, stat, period);
 }
 
 /**
@@ -147,23 +126,17 @@ export async function readWorkload(
   // Whole minutes: a period that starts on the minute is answered as one data point.
   const end = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
   const start = new Date(end.getTime() - period * 1000);
-  for (let first = 0; first < all.length; first += WORKLOAD_QUERIES_PER_CALL) {
-    const input = {
-      MetricDataQueries: all.slice(first, first + WORKLOAD_QUERIES_PER_CALL).map(([entry]) => entry),
-      StartTime: start,
-      EndTime: end,
-    };
-    await awsCall('CloudWatch GetMetricData', async () => {
-      for await (const page of paginateGetMetricData({ client }, input)) {
-        for (const result of page.MetricDataResults ?? []) {
-          const target = targets.get(result.Id);
-          const group = target === undefined ? undefined : groups[target.group];
-          const sample = target === undefined ? undefined : samples[target.group];
-          if (target !== undefined && group !== undefined && sample !== undefined)
-            fold(sample, target, group, result.Values ?? []);
-        }
-      }
-    });
-  }
+  await readMetricData(
+    client,
+    all.map(([entry]) => entry),
+    { start, end },
+    (result) => {
+      const target = targets.get(result.Id);
+      const group = target === undefined ? undefined : groups[target.group];
+      const sample = target === undefined ? undefined : samples[target.group];
+      if (target !== undefined && group !== undefined && sample !== undefined)
+        fold(sample, target, group, result.Values ?? []);
+    },
+  );
   return new Map(groups.map((group, index) => [group.id, samples[index] as WorkloadSample]));
 }
