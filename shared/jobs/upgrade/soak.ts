@@ -8,10 +8,10 @@ import { readReplicationGroup, sendPlanStep } from '../../aws/elasticache.js';
 import { DETAIL_TYPES } from '../../aws/notify.js';
 import { type SoakInput, type SoakReading, soakBreaches, soakLooks } from '../../domain/durability/soak.js';
 import { firstPoll, nextPoll, UPGRADE_ERRORS } from '../../domain/workflow/index.js';
-import { parkTaskToken } from '../workflow/approval.js';
 import { fenced, type LockRef, lastRequest } from '../workflow/lock.js';
 import { notify, workflowEvent } from '../workflow/notify.js';
 import { iso } from '../workflow/task.js';
+import { requestUpgradeApproval } from './approval.js';
 import type { UpgradeDeps } from './deps.js';
 import { UPGRADE_APPROVAL_KIND, type UpgradeContext, UpgradeError, type UpgradeState } from './state.js';
 
@@ -122,39 +122,20 @@ async function checkSoak(context: UpgradeContext) {
   };
 }
 
-async function requestStepBackApproval(context: UpgradeContext) {
-  const { deps, execution, taskToken, state } = context;
+function requestStepBackApproval(context: UpgradeContext) {
+  const { state } = context;
   const groupId = state.input.replicationGroupId;
-  if (taskToken === undefined)
-    throw new UpgradeError(UPGRADE_ERRORS.taskTokenMissing, 'the approval step needs a task token');
-  const requestedAt = iso(deps);
-  const instructions = await parkTaskToken(deps.store, {
-    workflow: 'upgrade',
-    groupId,
-    execution,
-    taskToken,
-    requestedAt,
+  const reasons = state.soak?.reasons ?? [];
+  return requestUpgradeApproval(context, {
+    action: 'soak-step-back',
     step: STEP_BACK,
-  });
-  await notify(deps.events, [
-    workflowEvent(DETAIL_TYPES.upgradeApproval, execution, 'soak-step-back', {
-      replicationGroupId: groupId,
-      execution,
-      requestedAt,
-      step: 'soak-step-back',
-      summary: 'Durability sync -> async',
-      reasons: state.soak?.reasons ?? [],
-      instructions,
+    detail: { step: 'soak-step-back', summary: 'Durability sync -> async', reasons },
+    alert: (instructions) => ({
+      subject: `Approve stepping ${groupId} back to async durability`,
+      body: `${groupId} breached its soak:\n- ${reasons.join('\n- ')}\n\nApprove:  ${instructions}\nWithout a decision within ${state.input.approvalTimeoutSeconds} s the group stays sync.`,
+      severity: 'high',
     }),
-  ]);
-  await deps.alerts?.publish({
-    subject: `Approve stepping ${groupId} back to async durability`,
-    body: `${groupId} breached its soak:\n- ${(state.soak?.reasons ?? []).join('\n- ')}\n\nApprove:  ${instructions}\nWithout a decision within ${state.input.approvalTimeoutSeconds} s the group stays sync.`,
-    rule: 'durability-upgrade',
-    severity: 'high',
-    resourceType: 'replication-group',
   });
-  return { requestedAt };
 }
 
 /**

@@ -21,7 +21,6 @@ import {
 } from '../../domain/durability/upgrade.js';
 import type { Resource } from '../../domain/resource.js';
 import { firstPoll, nextPoll, UPGRADE_ERRORS } from '../../domain/workflow/index.js';
-import { parkTaskToken } from '../workflow/approval.js';
 import {
   fenced,
   LOCK_MS,
@@ -34,6 +33,7 @@ import {
 } from '../workflow/lock.js';
 import { notify, workflowEvent } from '../workflow/notify.js';
 import { iso, parsed, type Step, type StepContext } from '../workflow/task.js';
+import { requestUpgradeApproval } from './approval.js';
 import type { UpgradeDeps } from './deps.js';
 import { failed, succeeded } from './outcome.js';
 import { soakSteps } from './soak.js';
@@ -214,46 +214,22 @@ async function checkSnapshot(context: Context) {
 }
 
 async function requestApproval(context: Context) {
-  const { deps, execution, taskToken, state } = context;
+  const { execution, state } = context;
   const groupId = state.input.replicationGroupId;
   const step = state.plan?.step;
-  if (taskToken === undefined || step === undefined)
-    throw new UpgradeError(
-      UPGRADE_ERRORS.taskTokenMissing,
-      'the approval step needs a task token and a step',
-    );
-  const requestedAt = iso(deps);
-  const instructions = await parkTaskToken(deps.store, {
-    workflow: 'upgrade',
-    groupId,
-    execution,
-    taskToken,
-    requestedAt,
+  if (step === undefined)
+    throw new UpgradeError(UPGRADE_ERRORS.taskTokenMissing, 'the approval step needs a planned step');
+  return requestUpgradeApproval(context, {
+    action: step.action,
     step: step.summary,
+    detail: { step: step.action, summary: step.summary, clientImpact: step.clientImpact, notes: step.notes },
+    place: state.applied?.history.length ?? 0,
+    alert: (instructions) => ({
+      subject: `Approve the next durability step of ${groupId}`,
+      body: `${groupId} (execution ${execution}) waits for approval to ${step.summary} (client impact: ${step.clientImpact}).${(step.notes ?? []).map((note) => `\n- ${note}`).join('')}\n\nApprove:  ${instructions}\nWithout a decision within ${state.input.approvalTimeoutSeconds} s the upgrade stops; the group stays as it is.`,
+      severity: 'medium',
+    }),
   });
-  const detail = {
-    step: step.action,
-    summary: step.summary,
-    clientImpact: step.clientImpact,
-    notes: step.notes,
-  };
-  await notify(deps.events, [
-    workflowEvent(
-      DETAIL_TYPES.upgradeApproval,
-      execution,
-      step.action,
-      { replicationGroupId: groupId, execution, requestedAt, ...detail, instructions },
-      { place: state.applied?.history.length ?? 0 },
-    ),
-  ]);
-  await deps.alerts?.publish({
-    subject: `Approve the next durability step of ${groupId}`,
-    body: `${groupId} (execution ${execution}) waits for approval to ${step.summary} (client impact: ${step.clientImpact}).${(step.notes ?? []).map((note) => `\n- ${note}`).join('')}\n\nApprove:  ${instructions}\nWithout a decision within ${state.input.approvalTimeoutSeconds} s the upgrade stops; the group stays as it is.`,
-    rule: 'durability-upgrade',
-    severity: 'medium',
-    resourceType: 'replication-group',
-  });
-  return { requestedAt };
 }
 
 /**
