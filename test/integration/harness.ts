@@ -9,10 +9,12 @@ import { durableReadyGroup, type GroupState } from '../../infra/local/emulator/m
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../infra/local/emulator/server.js';
 import { sentAlertLedger } from '../../shared/aws/alert-ledger.js';
 import { createFleetClients } from '../../shared/aws/clients.js';
+import { createMetricsClient, durabilityHealthReader } from '../../shared/aws/durability-metrics.js';
 import { AlertPublisher, EventPublisher } from '../../shared/aws/notify.js';
 import { StateStore } from '../../shared/aws/state-store.js';
 import type { DurabilityJobDeps } from '../../shared/jobs/durability/ports.js';
 import type { DriftJobDeps } from '../../shared/jobs/encryption-drift.js';
+import type { UpgradeDeps } from '../../shared/jobs/upgrade/deps.js';
 import { createLogger } from '../../shared/runtime/logger.js';
 
 export const REGION = 'us-east-1';
@@ -128,4 +130,20 @@ export function emittedEvents(emulator: Emulator): { detailType: string; resourc
     detailType: event.detailType,
     resourceId: String((event.detail as { finding?: { resourceId?: string } }).finding?.resourceId),
   }));
+}
+
+/**
+ * The upgrade workflow's dependencies against `stack`, as the local runner builds them: the
+ * sandbox's clock, two attempts per AWS call, alerts to `alertTopic` when given.
+ */
+export function upgradeDepsOf(stack: Stack, options: { alertTopic?: string } = {}): UpgradeDeps {
+  const aws = { endpoint: stack.emulator.endpoint, region: REGION, maxAttempts: 2 };
+  return {
+    elasticache: createFleetClients(aws).elasticache,
+    store: stack.store,
+    events: new EventPublisher(undefined, aws),
+    ...(options.alertTopic === undefined ? {} : { alerts: new AlertPublisher(options.alertTopic, aws) }),
+    now: () => new Date(stack.emulator.clock.now()),
+    readHealth: durabilityHealthReader(createMetricsClient(aws)),
+  };
 }

@@ -5,16 +5,12 @@
  * end the same way, with no failure.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { STATE_TABLE } from '../../../infra/local/dynamo.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
-import { createFleetClients } from '../../../shared/aws/clients.js';
-import { createMetricsClient, durabilityHealthReader } from '../../../shared/aws/durability-metrics.js';
 import { MUTATING_CALLS } from '../../../shared/aws/mutation.js';
-import { DETAIL_TYPES, EventPublisher } from '../../../shared/aws/notify.js';
-import { StateStore } from '../../../shared/aws/state-store.js';
+import { DETAIL_TYPES } from '../../../shared/aws/notify.js';
 import { STAGED_ACTIONS } from '../../../shared/domain/durability/readiness.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
-import { legacyGroupState, REGION, type Stack, startStack } from '../harness.js';
+import { legacyGroupState, type Stack, startStack, upgradeDepsOf } from '../harness.js';
 
 let stack: Stack;
 beforeEach(async () => {
@@ -24,16 +20,7 @@ afterEach(async () => {
   await stack.close();
 });
 
-const deps = (): UpgradeDeps => {
-  const aws = { endpoint: stack.emulator.endpoint, region: REGION, maxAttempts: 2 };
-  return {
-    elasticache: createFleetClients(aws).elasticache,
-    store: new StateStore(STATE_TABLE, { endpoint: stack.dynamo.endpoint, region: REGION }),
-    events: new EventPublisher(undefined, aws),
-    now: () => new Date(stack.emulator.clock.now()),
-    readHealth: durabilityHealthReader(createMetricsClient(aws)),
-  };
-};
+const deps = (): UpgradeDeps => upgradeDepsOf(stack);
 
 /** Run the unattended upgrade of `id`, every approval granted. */
 const upgrade = (id: string) =>

@@ -10,8 +10,6 @@ import type { SnapshotState } from '../../../infra/local/emulator/state.js';
 import type { ExecutionFailedError } from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
-import { createMetricsClient, durabilityHealthReader } from '../../../shared/aws/durability-metrics.js';
-import { EventPublisher } from '../../../shared/aws/notify.js';
 import { SNAPSHOT_TAGS } from '../../../shared/aws/snapshots.js';
 import { migrationSnapshotName, parseMigrationInput } from '../../../shared/domain/migration/index.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
@@ -21,7 +19,7 @@ import { cleanupSnapshots } from '../../../shared/jobs/snapshots.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
 import { stopUnderLock } from '../../../shared/jobs/workflow/abort.js';
 import { takeLock } from '../../../shared/jobs/workflow/lock.js';
-import { groupState, REGION, requestsReached, type Stack, startStack } from '../harness.js';
+import { groupState, REGION, requestsReached, type Stack, startStack, upgradeDepsOf } from '../harness.js';
 
 let stack: Stack;
 let deps: UpgradeDeps;
@@ -121,14 +119,7 @@ const deletes = (name: string) =>
 
 beforeAll(async () => {
   stack = await startStack();
-  const aws = { endpoint: stack.emulator.endpoint, region: REGION, maxAttempts: 2 };
-  deps = {
-    elasticache: createFleetClients(aws).elasticache,
-    store: stack.store,
-    events: new EventPublisher(undefined, aws),
-    now: () => new Date(stack.emulator.clock.now()),
-    readHealth: durabilityHealthReader(createMetricsClient(aws)),
-  };
+  deps = upgradeDepsOf(stack);
 });
 
 afterAll(() => stack.close());

@@ -5,15 +5,10 @@
  * changed, nothing is held.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { STATE_TABLE } from '../../../infra/local/dynamo.js';
 import type { ExecutionFailedError } from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
-import { createFleetClients } from '../../../shared/aws/clients.js';
-import { createMetricsClient, durabilityHealthReader } from '../../../shared/aws/durability-metrics.js';
-import { EventPublisher } from '../../../shared/aws/notify.js';
-import { StateStore } from '../../../shared/aws/state-store.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
-import { groupState, legacyGroupState, REGION, type Stack, startStack } from '../harness.js';
+import { groupState, legacyGroupState, type Stack, startStack, upgradeDepsOf } from '../harness.js';
 
 let stack: Stack;
 let deps: UpgradeDeps;
@@ -40,14 +35,7 @@ async function failureOf(replicationGroupId: string, engineVersion: string, exec
 
 beforeAll(async () => {
   stack = await startStack();
-  const aws = { endpoint: stack.emulator.endpoint, region: REGION, maxAttempts: 2 };
-  deps = {
-    elasticache: createFleetClients(aws).elasticache,
-    store: new StateStore(STATE_TABLE, { endpoint: stack.dynamo.endpoint, region: REGION }),
-    events: new EventPublisher(undefined, aws),
-    now: () => new Date(stack.emulator.clock.now()),
-    readHealth: durabilityHealthReader(createMetricsClient(aws)),
-  };
+  deps = upgradeDepsOf(stack);
 });
 
 afterAll(() => stack.close());

@@ -5,23 +5,18 @@
  */
 import { DescribeCacheClustersCommand, DescribeCacheParametersCommand } from '@aws-sdk/client-elasticache';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { STATE_TABLE } from '../../../infra/local/dynamo.js';
 import type { ParameterGroupState } from '../../../infra/local/emulator/state.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
-import { createFleetClients } from '../../../shared/aws/clients.js';
-import { createMetricsClient, durabilityHealthReader } from '../../../shared/aws/durability-metrics.js';
 import { readReplicationGroup, sendPlanStep } from '../../../shared/aws/elasticache.js';
 import { readEngineVersionsInto } from '../../../shared/aws/engine-versions.js';
-import { EventPublisher } from '../../../shared/aws/notify.js';
 import { createParameterGroupCopy, readParameterGroupsInto } from '../../../shared/aws/parameter-groups.js';
-import { StateStore } from '../../../shared/aws/state-store.js';
 import {
   DEFAULT_PLAN_OPTIONS,
   planDurability,
   STAGED_ACTIONS,
 } from '../../../shared/domain/durability/readiness.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
-import { groupState, REGION, type Stack, startStack } from '../harness.js';
+import { groupState, type Stack, startStack, upgradeDepsOf } from '../harness.js';
 
 let stack: Stack;
 let deps: UpgradeDeps;
@@ -95,14 +90,7 @@ async function planOf(id: string) {
 
 beforeAll(async () => {
   stack = await startStack();
-  const aws = { endpoint: stack.emulator.endpoint, region: REGION, maxAttempts: 2 };
-  deps = {
-    elasticache: createFleetClients(aws).elasticache,
-    store: new StateStore(STATE_TABLE, { endpoint: stack.dynamo.endpoint, region: REGION }),
-    events: new EventPublisher(undefined, aws),
-    now: () => new Date(stack.emulator.clock.now()),
-    readHealth: durabilityHealthReader(createMetricsClient(aws)),
-  };
+  deps = upgradeDepsOf(stack);
 });
 
 afterAll(() => stack.close());

@@ -5,19 +5,21 @@
  */
 import { DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { STATE_TABLE } from '../../../infra/local/dynamo.js';
 import { ExecutionFailedError, type LocalTask } from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
-import { createFleetClients } from '../../../shared/aws/clients.js';
-import { createMetricsClient, durabilityHealthReader } from '../../../shared/aws/durability-metrics.js';
-import { AlertPublisher, EventPublisher } from '../../../shared/aws/notify.js';
 import { durabilityLeaseKey } from '../../../shared/aws/state-keys.js';
-import { StateStore } from '../../../shared/aws/state-store.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { scanDurability } from '../../../shared/jobs/durability/pipeline.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
 import { releaseLock, takeLease, takeLock } from '../../../shared/jobs/workflow/lock.js';
-import { ALERT_TOPIC, groupState, REGION, requestsReached, type Stack, startStack } from '../harness.js';
+import {
+  ALERT_TOPIC,
+  groupState,
+  requestsReached,
+  type Stack,
+  startStack,
+  upgradeDepsOf,
+} from '../harness.js';
 
 let stack: Stack;
 let deps: UpgradeDeps;
@@ -26,15 +28,7 @@ const approveAll = async () => ({ approved: true, by: 'test' });
 
 beforeAll(async () => {
   stack = await startStack();
-  const aws = { endpoint: stack.emulator.endpoint, region: REGION, maxAttempts: 2 };
-  deps = {
-    elasticache: createFleetClients(aws).elasticache,
-    store: new StateStore(STATE_TABLE, { endpoint: stack.dynamo.endpoint, region: REGION }),
-    events: new EventPublisher(undefined, aws),
-    alerts: new AlertPublisher(ALERT_TOPIC, aws),
-    now: () => new Date(stack.emulator.clock.now()),
-    readHealth: durabilityHealthReader(createMetricsClient(aws)),
-  };
+  deps = upgradeDepsOf(stack, { alertTopic: ALERT_TOPIC });
 });
 
 afterAll(() => stack.close());

@@ -6,14 +6,9 @@ import { readdirSync } from 'node:fs';
 import { CreateReplicationGroupCommand, ModifyReplicationGroupCommand } from '@aws-sdk/client-elasticache';
 import validateAsl from 'asl-validator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { STATE_TABLE } from '../../../infra/local/dynamo.js';
 import { ExecutionFailedError, type LocalTask, loadDefinition } from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally, UPGRADE_ASL } from '../../../infra/local/upgrade-workflow.js';
-import { createFleetClients } from '../../../shared/aws/clients.js';
-import { createMetricsClient, durabilityHealthReader } from '../../../shared/aws/durability-metrics.js';
-import { EventPublisher } from '../../../shared/aws/notify.js';
 import { RECORD_KINDS } from '../../../shared/aws/state-keys.js';
-import { StateStore } from '../../../shared/aws/state-store.js';
 import { nameTaken, StepFunctionsUpgradeStarter } from '../../../shared/aws/upgrade-starter.js';
 import { type PlanStep, STAGED_ACTIONS } from '../../../shared/domain/durability/readiness.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
@@ -21,7 +16,7 @@ import { scanDurability } from '../../../shared/jobs/durability/pipeline.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
 import { upgradeSteps } from '../../../shared/jobs/upgrade/steps.js';
 import { expectEvery } from '../../expect-every.js';
-import { legacyGroupState, REGION, type Stack, startStack } from '../harness.js';
+import { legacyGroupState, REGION, type Stack, startStack, upgradeDepsOf } from '../harness.js';
 import { base, COMPATIBLE_STEPS, STARTS, TO_COMPATIBLE } from '../readiness-fleet.js';
 
 let stack: Stack;
@@ -56,14 +51,7 @@ const legacyRedis = STARTS.find(([name]) => name === 'legacy-redis')?.[1] ?? bas
 
 beforeAll(async () => {
   stack = await startStack();
-  const aws = { endpoint: stack.emulator.endpoint, region: REGION, maxAttempts: 2 };
-  deps = {
-    elasticache: createFleetClients(aws).elasticache,
-    store: new StateStore(STATE_TABLE, { endpoint: stack.dynamo.endpoint, region: REGION }),
-    events: new EventPublisher(undefined, aws),
-    now: () => new Date(stack.emulator.clock.now()),
-    readHealth: durabilityHealthReader(createMetricsClient(aws)),
-  };
+  deps = upgradeDepsOf(stack);
 });
 
 afterAll(() => stack.close());

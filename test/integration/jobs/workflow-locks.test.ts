@@ -6,14 +6,10 @@
  * emulator, refused ones too.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { STATE_TABLE } from '../../../infra/local/dynamo.js';
 import type { ExecutionFailedError, LocalTask } from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
-import { createMetricsClient, durabilityHealthReader } from '../../../shared/aws/durability-metrics.js';
-import { EventPublisher } from '../../../shared/aws/notify.js';
 import { targetDurabilityLeases } from '../../../shared/aws/state-keys.js';
-import { StateStore } from '../../../shared/aws/state-store.js';
 import { STAGED_ACTIONS } from '../../../shared/domain/durability/readiness.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { type DurabilityDeps, durabilitySteps } from '../../../shared/jobs/migration/durability.js';
@@ -22,7 +18,15 @@ import { cleanupSnapshots } from '../../../shared/jobs/snapshots.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
 import { stopUnderLock } from '../../../shared/jobs/workflow/abort.js';
 import { takeLock } from '../../../shared/jobs/workflow/lock.js';
-import { groupState, legacyGroupState, REGION, requestsReached, type Stack, startStack } from '../harness.js';
+import {
+  groupState,
+  legacyGroupState,
+  REGION,
+  requestsReached,
+  type Stack,
+  startStack,
+  upgradeDepsOf,
+} from '../harness.js';
 
 let stack: Stack;
 let deps: UpgradeDeps;
@@ -100,14 +104,7 @@ async function migratedExecution(group: string, execution: string) {
 
 beforeAll(async () => {
   stack = await startStack();
-  const aws = { endpoint: stack.emulator.endpoint, region: REGION, maxAttempts: 2 };
-  deps = {
-    elasticache: createFleetClients(aws).elasticache,
-    store: new StateStore(STATE_TABLE, { endpoint: stack.dynamo.endpoint, region: REGION }),
-    events: new EventPublisher(undefined, aws),
-    now: () => new Date(stack.emulator.clock.now()),
-    readHealth: durabilityHealthReader(createMetricsClient(aws)),
-  };
+  deps = upgradeDepsOf(stack);
 });
 
 afterAll(() => stack.close());
