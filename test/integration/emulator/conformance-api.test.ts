@@ -27,7 +27,7 @@ import {
   TestMigrationCommand,
 } from '@aws-sdk/client-elasticache';
 import { describe, expect, it } from 'vitest';
-import { DURATIONS, type GroupState } from '../../../infra/local/emulator/model.js';
+import { DURATIONS, durableReadyGroup, type GroupState } from '../../../infra/local/emulator/model.js';
 import { clusteredGroup, conformanceSandbox } from './fixtures.js';
 
 const { emulator, client, nextId, createAvailable, describeGroup, refusal } = await conformanceSandbox();
@@ -39,30 +39,13 @@ function migrationTarget(id: string): CreateReplicationGroupCommandInput {
 
 /** A group put straight into the model, for states the API cannot reach in one call. */
 function seededGroup(id: string, overrides: Partial<GroupState>): GroupState {
-  return {
-    id,
+  return durableReadyGroup(id, {
     description: 'seeded',
-    engine: 'valkey',
-    engineVersion: '9.0',
-    status: 'available',
-    clusterMode: 'enabled',
-    shards: 1,
-    replicas: 1,
-    multiAZ: true,
     automaticFailover: true,
-    tls: true,
-    atRestEncryptionEnabled: true,
-    durability: 'default',
-    effectiveDurability: 'disabled',
-    encrypted: true,
-    nodeType: 'cache.r7g.large',
-    dataTiering: false,
     createdAt: emulator.clock.now(),
-    legacyApi: false,
-    pending: {},
     tags: new Map(),
     ...overrides,
-  };
+  });
 }
 
 describe('Method: TestMigration and StartMigration (target prerequisites)', () => {
