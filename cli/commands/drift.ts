@@ -220,7 +220,8 @@ function transitions(
         resourceId: resource.id,
         before: describeEncryption(baseline.storageEncryptionType, baseline.kmsKeyId),
         now: alert.to ?? '',
-        cause: alert.cause ?? '',
+        // A change with no cause found says so, as its alert does; other kinds have no cause.
+        cause: alert.cause ?? (alert.kind === 'drift' ? 'no known cause' : ''),
       },
     }));
   });

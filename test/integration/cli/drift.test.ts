@@ -140,7 +140,7 @@ describe('Command: guardrails drift', () => {
             resourceId: 'orders',
             before: `sse-kms (${KEY_A})`,
             now: `sse-kms (${KEY_B})`,
-            cause: '',
+            cause: 'no known cause',
           },
           {
             kind: 'drift',
@@ -148,7 +148,7 @@ describe('Command: guardrails drift', () => {
             resourceId: 'payments',
             before: 'sse-elasticache',
             now: 'none',
-            cause: '',
+            cause: 'no known cause',
           },
         ],
         err: '',
@@ -229,7 +229,7 @@ describe('Command: guardrails drift', () => {
         resourceId: 'orders',
         before: `sse-kms (${KEY_A})`,
         now: `sse-kms (${KEY_B})`,
-        cause: '',
+        cause: 'no known cause',
       },
     ]);
   });
