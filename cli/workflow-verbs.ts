@@ -47,9 +47,12 @@ export function runnerContext(
   };
 }
 
-/** `<group>-<UTC time to the second>`: Step Functions refuses a second execution of the same name. */
-export const executionName = (group: string) =>
-  `${group}-${new Date()
+/**
+ * `<group>-<UTC time to the second>`, the time where the command acts (the sandbox's own clock
+ * for a sandbox run): Step Functions refuses a second execution of the same name.
+ */
+export const executionName = (group: string, now: Date) =>
+  `${group}-${now
     .toISOString()
     .replace(/[^0-9]/g, '')
     .slice(0, 14)}`;

@@ -23,7 +23,7 @@ import {
   parseStateMachineArn,
 } from '../arguments.js';
 import { EXIT, emitResult, type OutputFlags, withOutput } from '../io.js';
-import { DEFAULT_POLICY_PATH, withAws, withTable } from '../options.js';
+import { awsOptions, DEFAULT_POLICY_PATH, withAws, withTable } from '../options.js';
 import { readableFields } from '../readable.js';
 import { type RunnerContext, WORKFLOWS } from '../workflow-runner.js';
 import {
@@ -89,7 +89,7 @@ async function start(group: string, flags: StartFlags, context: CommandContext):
     dryRun: flags.dryRun ?? false,
     ...(flags.approvalTimeout === undefined ? {} : { approvalTimeoutSeconds: flags.approvalTimeout }),
   });
-  const name = executionName(group);
+  const name = executionName(group, await context.now(awsOptions(flags)));
   // With --format/--output the run's progress goes to stderr and the result is one row.
   const rows = flags.format !== undefined || flags.output !== undefined;
   const runnerOf = runnerContext(flags, rows ? context.io.stderr : context.io.stdout);

@@ -26,7 +26,7 @@ import {
   parseStateMachineArn,
 } from '../arguments.js';
 import { EXIT, emitResult, type OutputFlags, withOutput } from '../io.js';
-import { withAws, withTable } from '../options.js';
+import { awsOptions, withAws, withTable } from '../options.js';
 import { type RunnerContext, WORKFLOWS } from '../workflow-runner.js';
 import * as verbs from '../workflow-verbs.js';
 import type { CommandContext } from './context.js';
@@ -51,7 +51,7 @@ async function start(
   const runnerOf = runnerContext(flags, rows ? context.io.stderr : context.io.stdout);
   const inProcess = context.runners.local?.upgrade;
   const starter = local && inProcess !== undefined ? inProcess(runnerOf) : context.runners.runner(runnerOf);
-  const name = verbs.executionName(group);
+  const name = verbs.executionName(group, await context.now(awsOptions(flags)));
   const result = await starter.start({ name, input });
   let text = '';
   const code = verbs.reportRun(

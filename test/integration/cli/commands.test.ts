@@ -207,7 +207,7 @@ describe('guardrails drift', () => {
     expect(changed.code).toBe(EXIT.violations);
     expect(changed.out).toBe(
       'kind,resourceType,resourceId,before,now,cause\n' +
-        'drift,replication-group,orders,sse-elasticache,sse-kms (arn:aws:kms:us-east-1:123456789012:key/1234abcd),\n',
+        'drift,replication-group,orders,sse-elasticache,sse-kms (arn:aws:kms:us-east-1:123456789012:key/1234abcd),no known cause\n',
     );
   });
 

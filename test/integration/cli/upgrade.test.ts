@@ -235,4 +235,22 @@ describe('guardrails upgrade (--local against the sandbox)', () => {
       expect(out).toMatch(/^Usage: guardrails upgrade /);
     },
   );
+
+  it('names its execution by the sandbox clock, not the wall clock (last: it moves the clock on)', async () => {
+    // Prepare
+    stack.emulator.model.putGroup(withoutTls('ledger-2'));
+    stack.emulator.clock.advance(400 * 24 * 3_600_000);
+    const sandboxDay = new Date(stack.emulator.clock.now()).toISOString().slice(0, 10).replace(/-/g, '');
+
+    // Act
+    const started = start('ledger-2');
+    await approvalParked('ledger-2');
+    const status = await cli(['upgrade', 'status', 'ledger-2', ...args, '--format', 'json']);
+    await cli(['upgrade', 'reject', 'ledger-2', ...args, '--reason', 'test']);
+    await started;
+
+    // Assess
+    const [row] = JSON.parse(status.out) as Record<string, string>[];
+    expect(row?.lockedBy).toMatch(new RegExp(`^ledger-2-${sandboxDay}\\d{6}$`));
+  });
 });
