@@ -21,20 +21,58 @@ export interface Narration {
 export const replayCommand = (chapter: number, args: readonly string[]) =>
   `npm start -- --after ${chapter} ${args.join(' ')}`;
 
+/** Where a terminal's lines end: its width when stdout is one, else none (piped output is not wrapped). */
+const terminalWidth = () => (process.stdout.isTTY ? process.stdout.columns : undefined);
+
+/**
+ * `text` broken at spaces into lines of at most `width` columns, each continuation indented four
+ * columns deeper than the line it continues; a word longer than the width stays whole.
+ */
+export function wrapLine(text: string, width: number | undefined): string {
+  if (width === undefined || text.length <= width) return text;
+  if (text.includes('\n'))
+    return text
+      .split('\n')
+      .map((part) => wrapLine(part, width))
+      .join('\n');
+  const lead = /^ */.exec(text)?.[0] ?? '';
+  const indent = `${lead}    `;
+  const lines: string[] = [];
+  let current = lead;
+  let empty = true; // no word on `current` yet
+  // Splitting at single spaces keeps a table's runs of spaces: each extra one is an empty word.
+  for (const word of text.slice(lead.length).split(' ')) {
+    if (empty) {
+      current += word;
+      empty = word === '';
+    } else if (current.length + 1 + word.length > width) {
+      lines.push(current.trimEnd());
+      current = indent + word;
+      empty = word === '';
+    } else current += ` ${word}`;
+  }
+  return [...lines, current].join('\n');
+}
+
 /**
  * A narration whose chapters are numbered from 1 in the order they are said; `print` receives
- * every line (none are printed when the sandbox is only being rebuilt for a replay).
+ * every line (none are printed when the sandbox is only being rebuilt for a replay). Lines wider
+ * than `width` (the terminal's, when stdout is one) are wrapped, except the `$` commands, which
+ * stay one line to copy.
  */
-export function narration(print: (text: string) => void = console.log): Narration {
+export function narration(
+  print: (text: string) => void = console.log,
+  width: number | undefined = terminalWidth(),
+): Narration {
   let chapter = 0;
-  const line = (text: string) => print(`   ${text}`);
+  const line = (text: string) => print(wrapLine(`   ${text}`, width));
   return {
     say: (text) => {
       chapter += 1;
-      print(`\n${chapter}. ${text}`);
+      print(`\n${wrapLine(`${chapter}. ${text}`, width)}`);
     },
     line,
-    reproduce: (args) => line(`$ ${replayCommand(chapter, args)}`),
+    reproduce: (args) => print(`   $ ${replayCommand(chapter, args)}`),
   };
 }
 
