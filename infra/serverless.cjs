@@ -7,7 +7,7 @@
  *   conditions and outputs.
  * CommonJS because the Serverless Framework `require`s files referenced with ${file()}.
  */
-const { alertTopicPolicy, noTargetsAlarm, nothingEvaluatedAlarm } = require('./alerting.cjs');
+const { NAMESPACE, alarm, alertTopicPolicy, runAlarms } = require('./alerting.cjs');
 const { organizationEventBus } = require('./event-bus.cjs');
 const { functions } = require('./functions.cjs');
 const { scanBucket } = require('./scan-bucket.cjs');
@@ -22,25 +22,6 @@ const { lambdaLogicalId } = stateMachines;
  * alarm on errors only, since a throttle there is an event waiting for the run before it.
  */
 const ONE_RUN_AT_A_TIME = new Set(FUNCTIONS.filter((name) => manifestOf(name).reservedConcurrency === 1));
-
-const NAMESPACE = 'ElastiCacheGuardrails';
-const alarmActions = { AlarmActions: [{ Ref: 'AlertTopic' }], OKActions: [{ Ref: 'AlertTopic' }] };
-
-/** An alarm that fires when `metric` sums above 0 over 5 minutes. */
-function anyAlarm(description, metric) {
-  return {
-    Type: 'AWS::CloudWatch::Alarm',
-    Properties: {
-      AlarmDescription: description,
-      ComparisonOperator: 'GreaterThanThreshold',
-      Threshold: 0,
-      EvaluationPeriods: 1,
-      TreatMissingData: 'notBreaching',
-      ...alarmActions,
-      ...metric,
-    },
-  };
-}
 
 const lambdaMetric = (name, metricName) => ({
   Namespace: 'AWS/Lambda',
@@ -75,60 +56,12 @@ function functionAlarms() {
   for (const name of FUNCTIONS) {
     const id = lambdaLogicalId(name).replace(/LambdaFunction$/, '');
     for (const metric of manifestOf(name).alarms)
-      alarms[`${id}${metric}Alarm`] = anyAlarm(
+      alarms[`${id}${metric}Alarm`] = alarm(
         `${name} ${ALARM_DESCRIPTIONS[metric]}`,
         lambdaMetric(name, metric),
       );
   }
   return alarms;
-}
-
-const RATE_UNITS = { minute: 60, hour: 3600, day: 86_400 };
-
-/**
- * Seconds between two runs of the schedule `scanRate`: `rate(N unit)`'s; a `cron(…)` has no one
- * period, so a day (two days in a row with an overlap). CloudWatch takes at most 7 days of
- * evaluation (1 day below an hour's period: PutMetricAlarm's Period): two periods must fit.
- */
-function schedulePeriod(scanRate) {
-  if (/^cron\(.+\)$/.test(scanRate)) return RATE_UNITS.day;
-  const rate = scanRate.match(/^rate\((\d+) (minute|hour|day)s?\)$/);
-  const seconds = rate === null ? Number.NaN : Number(rate[1]) * RATE_UNITS[rate[2]];
-  if (!(seconds > 0) || 2 * seconds > (seconds < 3600 ? 86_400 : 604_800))
-    throw new Error(
-      `the scanRate parameter takes rate(N minutes|hours|days) of at most 3.5 days, or cron(…), got "${scanRate}"`,
-    );
-  return seconds;
-}
-
-/**
- * Two organisation scans in a row that found the one before still running (OverlappingRuns,
- * shared/jobs/org-scan-run.ts): the scan lasts longer than the schedule's period. One is a late
- * run and not a fault; two in a row are.
- */
-function overlappingRunsAlarm(scanRate) {
-  return {
-    Type: 'AWS::CloudWatch::Alarm',
-    Properties: {
-      AlarmDescription:
-        'Two organisation scans in a row found the one before still running and scanned nothing (AlreadyRunning): a scan outlasts the schedule period (raise scanRate or scanConcurrency)',
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      Threshold: 1,
-      EvaluationPeriods: 2,
-      DatapointsToAlarm: 2,
-      // Every run that starts leaves a data point (0 or 1); a period without one is no overlap.
-      TreatMissingData: 'notBreaching',
-      ...alarmActions,
-      Namespace: NAMESPACE,
-      MetricName: 'OverlappingRuns',
-      Dimensions: [
-        { Name: 'run', Value: 'org-scan' },
-        { Name: 'service', Value: 'elasticache-guardrails' },
-      ],
-      Statistic: 'Maximum',
-      Period: schedulePeriod(scanRate),
-    },
-  };
 }
 
 /** The dashboard's widgets: violations, remediations, scan duration, alerts, migrations. */
@@ -311,18 +244,16 @@ function resources({
     ...workflowLogs(service, stage, Number(logRetentionDays)),
     ...scanBucket(),
     OrgScanStateMachineRole: stateMachines.orgScanStateMachineRole(`${service}-${stage}-org-scan`),
-    FailedInvocationsAlarm: anyAlarm(
+    FailedInvocationsAlarm: alarm(
       'An async invocation failed for good (FailedInvocations queue)',
       queueDepth('FailedInvocations'),
     ),
-    RecheckDeadLetterAlarm: anyAlarm(
+    RecheckDeadLetterAlarm: alarm(
       'A durability re-check failed for good (RecheckDeadLetter queue)',
       queueDepth('RecheckDeadLetter'),
     ),
-    NothingEvaluatedAlarm: nothingEvaluatedAlarm(alarmActions, NAMESPACE),
-    NoTargetsAlarm: noTargetsAlarm(alarmActions, NAMESPACE),
-    OverlappingRunsAlarm: overlappingRunsAlarm(scanRate),
-    RemediationFailuresAlarm: anyAlarm('A durability remediation failed', {
+    ...runAlarms(scanRate),
+    RemediationFailuresAlarm: alarm('A durability remediation failed', {
       Metrics: [
         {
           Id: 'failed',
