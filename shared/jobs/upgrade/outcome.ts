@@ -4,7 +4,9 @@
  */
 import { readReplicationGroup } from '../../aws/elasticache.js';
 import { DETAIL_TYPES } from '../../aws/notify.js';
+import { RECORD_KINDS } from '../../aws/state-keys.js';
 import { REMEDIATION_TIMINGS } from '../../domain/durability/lease-steps.js';
+import type { SoakRecord } from '../../domain/durability/soak-series.js';
 import { failureOf } from '../../domain/workflow/index.js';
 import { redactText } from '../../runtime/redact.js';
 import { releaseLock } from '../workflow/lock.js';
@@ -56,15 +58,21 @@ function statusAfterSoak(state: UpgradeContext['state']): string {
   return 'succeeded';
 }
 
-/** The soak's record in the outcome: what it read last, why it breached, what was done. */
-function soakOutcome({ soak, stepBack, stepBackDeclined }: UpgradeContext['state']) {
+/** The soak's record in the outcome: its series, what it read last, why it breached, what was done. */
+function soakOutcome({ input, soak, stepBack, stepBackDeclined }: UpgradeContext['state']): SoakRecord {
+  const budget = input.soak?.maxWriteLatencyMs;
   return {
     outcome: soak?.outcome === 'stepping-back' && stepBack?.done === true ? 'stepped-back' : soak?.outcome,
     startedAt: soak?.startedAt,
     lookedAt: soak?.lookedAt,
     looks: soak?.attempt,
+    windowSeconds: input.soak?.windowSeconds,
+    lookSeconds: input.soak?.lookSeconds,
+    ...(budget === undefined ? {} : { maxWriteLatencyMs: budget }),
     ...(soak?.reasons === undefined ? {} : { reasons: soak.reasons, reading: soak.reading }),
+    ...(stepBack === undefined ? {} : { steppedBackAt: stepBack.requestedAt }),
     ...(stepBackDeclined === undefined ? {} : { stepBack: `not made: ${stepBackDeclined.Error}` }),
+    series: soak?.series ?? [],
   };
 }
 
@@ -73,6 +81,11 @@ export async function succeeded(context: UpgradeContext) {
   const groupId = state.input.replicationGroupId;
   await release(deps, execution, { groupId, arn: state.lock?.arn });
   const group = await readReplicationGroup(deps.elasticache, groupId);
+  const soak = state.soak === undefined ? undefined : soakOutcome(state);
+  // The group's last soak, where a report finds its series (the outcome event is not read back).
+  const arn = state.lock?.arn;
+  if (soak !== undefined && arn !== undefined)
+    await deps.store.putRecord(RECORD_KINDS.lastSoak, arn, { replicationGroupId: groupId, execution, soak });
   const output = {
     status: state.input.dryRun ? 'dry-run' : statusAfterSoak(state),
     replicationGroupId: groupId,
@@ -82,7 +95,7 @@ export async function succeeded(context: UpgradeContext) {
     steps: state.applied?.history ?? [],
     ...(state.input.dryRun ? { plan: state.plan?.remaining ?? [], reason: state.plan?.reason } : {}),
     snapshot: state.snapshot?.name,
-    ...(state.soak === undefined ? {} : { soak: soakOutcome(state) }),
+    ...(soak === undefined ? {} : { soak }),
   };
   await notify(deps.events, [
     workflowEvent(DETAIL_TYPES.upgradeOutcome, execution, 'outcome', output, {

@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { durabilityLeaseKey } from '../../aws/state-keys.js';
 import { PLAN_APIS, PLAN_VERDICTS, STAGED_ACTIONS } from '../../domain/durability/readiness.js';
+import { soakSeriesSchema } from '../../domain/durability/soak-series.js';
 import { parseUpgradeInput, type UpgradeInput } from '../../domain/durability/upgrade.js';
 import type { UpgradeErrorName } from '../../domain/workflow/index.js';
 import { parseInput } from '../../runtime/zod-issues.js';
@@ -72,6 +73,7 @@ const statePartsSchema = z.object({
       outcome: z.enum(['watching', 'quiet', 'alerted', 'stepping-back']),
       reasons: z.array(z.string()).optional(),
       reading: z.record(z.string(), z.union([z.number(), z.boolean()])).optional(),
+      series: soakSeriesSchema.optional(),
       stepBack: z.boolean().optional(),
       approval: z.boolean().optional(),
     })
