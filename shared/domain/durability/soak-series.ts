@@ -106,6 +106,8 @@ export type SoakRecord = z.infer<typeof soakRecordSchema>;
  */
 export const soakRunSchema = z.object({
   replicationGroupId: z.string(),
+  arn: z.string(),
   execution: z.string(),
   soak: soakRecordSchema,
 });
+export type SoakRun = z.infer<typeof soakRunSchema>;

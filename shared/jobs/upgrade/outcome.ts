@@ -85,7 +85,12 @@ export async function succeeded(context: UpgradeContext) {
   // The group's last soak, where a report finds its series (the outcome event is not read back).
   const arn = state.lock?.arn;
   if (soak !== undefined && arn !== undefined)
-    await deps.store.putRecord(RECORD_KINDS.lastSoak, arn, { replicationGroupId: groupId, execution, soak });
+    await deps.store.putRecord(RECORD_KINDS.lastSoak, arn, {
+      replicationGroupId: groupId,
+      arn,
+      execution,
+      soak,
+    });
   const output = {
     status: state.input.dryRun ? 'dry-run' : statusAfterSoak(state),
     replicationGroupId: groupId,

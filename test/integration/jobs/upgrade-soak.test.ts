@@ -64,6 +64,7 @@ const effectiveDurability = async (groupId: string) => (await describeGroup(grou
 async function soakRecords(groupId: string, output: unknown) {
   const arn = (await describeGroup(groupId))?.ARN ?? '';
   return {
+    arn,
     outcome: (output as { soak: SoakRecord }).soak,
     kept: await stack.store.readRecord(RECORD_KINDS.lastSoak, arn),
   };
@@ -153,12 +154,12 @@ describe('Durability upgrade soak', () => {
     expect(breached).toContain('TrafficManagementActive 1');
     expect(await stack.store.readLease(`migration#${id}`)).toBeUndefined();
     // The series: three looks, the third the burst; kept as the group's last soak.
-    const { outcome, kept } = await soakRecords(id, run.output);
+    const { arn, outcome, kept } = await soakRecords(id, run.output);
     expect(outcome.series.map((look) => look.trafficManagementActive)).toEqual([undefined, undefined, true]);
     expect(outcome.series[2]?.bufferExceeded).toBeGreaterThan(0);
     expect(contiguous(outcome.series)).toBe(true);
     expect(outcome.steppedBackAt).toBeDefined();
-    expect(kept).toEqual({ replicationGroupId: id, execution: 'soak-burst-1', soak: outcome });
+    expect(kept).toEqual({ replicationGroupId: id, arn, execution: 'soak-burst-1', soak: outcome });
   });
 
   it('ends succeeded after a quiet soak: lag under 80 % of 10 s, no buffer error, no throttling', async () => {
