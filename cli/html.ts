@@ -274,7 +274,7 @@ export function renderHtmlTable(
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}figure{display:inline-block;vertical-align:top;margin:0 2em 1em 0}svg{display:block}svg text{font-size:12px}figure table{font-size:12px;margin-top:4px}caption{text-align:left;color:#666}</style>
+<style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}figure{display:inline-block;vertical-align:top;margin:0 2em 1em 0}svg{display:block}svg text{font-size:12px}figure table{font-size:12px;margin-top:4px}figure td{white-space:nowrap}caption{text-align:left;color:#666}</style>
 </head><body><h1>${escapeHtml(title)}</h1><p>${caption.split('\n').map(escapeHtml).join('<br>')}</p>
 ${drawn}
 <table><thead><tr>${head}</tr></thead><tbody>

@@ -2,7 +2,7 @@
  * A group's last soak (the state table's `RECORD_KINDS.lastSoak`) as an inline SVG for the HTML
  * page of `plan` (no script, no external resource), with the same numbers in a table beside it:
  * `DurabilityLag` per look against the 10 s at which the primary rejects writes and the 80 % at
- * which the soak acts, write latency against the rule's budget, a mark over each look with
+ * which the soak acts, write latency (maximum and p99) against the rule's budget, a mark over each look with
  * rejected (buffer-exceeded) or throttled writes, and the step back to async.
  */
 import type { GroupPlan } from '../shared/domain/durability/fleet-plan.js';
@@ -16,6 +16,7 @@ export const SOAK_COLOURS = {
   alert: '#d81b60',
   limit: '#c62828',
   latency: '#00838f',
+  latencyP99: '#4527a0',
   budget: '#8d6e63',
   rejected: '#212121',
   throttled: '#ffb300',
@@ -78,25 +79,38 @@ function marks(looks: readonly SoakLook[], x: Scale): string[] {
   });
 }
 
-/** The latency panel: each look's highest write latency against the rule's budget, when it has one. */
+/** The latency panel: each look's highest write latency (maximum and p99) against the rule's budget, when it has one. */
 function latencyPanel(soak: SoakRecord, x: Scale): string[] {
-  const latencies = soak.series.flatMap((look) =>
-    look.writeLatencyMs === undefined ? [] : [look.writeLatencyMs],
-  );
+  const latencies = soak.series.flatMap((look) => [look.writeLatencyMs ?? 0, look.writeLatencyP99Ms ?? 0]);
   const budget = soak.maxWriteLatencyMs;
   const top = Math.max(1, (budget ?? 0) * 1.25, ...latencies.map((value) => value * 1.1));
   const y: Scale = (value) => LATENCY_TOP + LATENCY_HEIGHT - (Math.min(value, top) / top) * LATENCY_HEIGHT;
-  const path = stepPath(soak.series, (look) => look.writeLatencyMs, x, y);
+  const line = (
+    value: (look: SoakLook) => number | undefined,
+    colour: string,
+    width: number,
+    said: string,
+  ) => {
+    const path = stepPath(soak.series, value, x, y);
+    return path === ''
+      ? ''
+      : `<path d="${path}" fill="none" stroke="${colour}" stroke-width="${width}"><title>${said}</title></path>`;
+  };
   return [
     `<text x="0" y="${LATENCY_TOP + 4}">${top.toFixed(1)}</text><text x="0" y="${LATENCY_TOP + LATENCY_HEIGHT}">0 ms</text>`,
     `<line x1="${LEFT}" x2="${LEFT}" y1="${LATENCY_TOP}" y2="${LATENCY_TOP + LATENCY_HEIGHT}" stroke="#555"/>`,
     ...(budget === undefined
       ? []
       : [level(y(budget), SOAK_COLOURS.budget, `${budget} ms budget`, ' stroke-dasharray="6 4"')]),
-    path === ''
-      ? ''
-      : `<path d="${path}" fill="none" stroke="${SOAK_COLOURS.latency}" stroke-width="3"><title>highest write latency per look (ms)</title></path>`,
-    `<text x="${LEFT + PLOT + 4}" y="${LATENCY_TOP + LATENCY_HEIGHT}">write latency (max)</text>`,
+    line((look) => look.writeLatencyMs, SOAK_COLOURS.latency, 3, 'highest write latency per look (ms)'),
+    line(
+      (look) => look.writeLatencyP99Ms,
+      SOAK_COLOURS.latencyP99,
+      2,
+      'highest 1-minute p99 write latency per look (ms)',
+    ),
+    `<text x="${LEFT + PLOT + 4}" y="${LATENCY_TOP + LATENCY_HEIGHT - 14}" fill="${SOAK_COLOURS.latency}">write latency max</text>`,
+    `<text x="${LEFT + PLOT + 4}" y="${LATENCY_TOP + LATENCY_HEIGHT}" fill="${SOAK_COLOURS.latencyP99}">write latency p99</text>`,
   ];
 }
 
@@ -162,6 +176,7 @@ export function soakTable(group: string, soak: SoakRecord): string {
     'max DurabilityLag (s)',
     'DurabilityBufferExceededErrorCount',
     'TrafficManagementActive',
+    'p99 write latency (ms)',
     'max write latency (ms)',
   ];
   const rows = soak.series.map((look) =>
@@ -171,6 +186,7 @@ export function soakTable(group: string, soak: SoakRecord): string {
       cell(look.lagMs, 1000),
       cell(look.bufferExceeded),
       cell(look.trafficManagementActive),
+      cell(look.writeLatencyP99Ms),
       cell(look.writeLatencyMs),
     ].map((text) => `<td>${escapeHtml(text)}</td>`),
   );

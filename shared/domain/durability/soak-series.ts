@@ -28,6 +28,8 @@ export const soakLookSchema = z.object({
   trafficManagementActive: z.boolean().optional(),
   /** Highest 1-minute maximum of `SuccessfulWriteRequestLatency` (ms) over the nodes. */
   writeLatencyMs: z.number().optional(),
+  /** Highest 1-minute p99 of `SuccessfulWriteRequestLatency` (ms) over the nodes. */
+  writeLatencyP99Ms: z.number().optional(),
 });
 export type SoakLook = z.infer<typeof soakLookSchema>;
 
@@ -40,6 +42,7 @@ function merged(first: SoakLook, second: SoakLook): SoakLook {
   const look: SoakLook = { from: first.from, to: second.to };
   const lagMs = highest(first.lagMs, second.lagMs);
   const writeLatencyMs = highest(first.writeLatencyMs, second.writeLatencyMs);
+  const writeLatencyP99Ms = highest(first.writeLatencyP99Ms, second.writeLatencyP99Ms);
   const errors = [first.bufferExceeded, second.bufferExceeded].filter((value) => value !== undefined);
   const throttled = [first.trafficManagementActive, second.trafficManagementActive].filter(
     (value) => value !== undefined,
@@ -48,6 +51,7 @@ function merged(first: SoakLook, second: SoakLook): SoakLook {
   if (errors.length > 0) look.bufferExceeded = errors.reduce((sum, value) => sum + value, 0);
   if (throttled.length > 0) look.trafficManagementActive = throttled.includes(true);
   if (writeLatencyMs !== undefined) look.writeLatencyMs = writeLatencyMs;
+  if (writeLatencyP99Ms !== undefined) look.writeLatencyP99Ms = writeLatencyP99Ms;
   return look;
 }
 

@@ -11,7 +11,11 @@ const look = (minute: number, reading: object = {}) => ({
 const quiet: SoakRecord = {
   outcome: 'quiet',
   windowSeconds: 900,
-  series: [look(0, { lagMs: 300 }), look(5, { lagMs: 500, writeLatencyMs: 0.4 }), look(10)],
+  series: [
+    look(0, { lagMs: 300 }),
+    look(5, { lagMs: 500, writeLatencyMs: 0.4, writeLatencyP99Ms: 0.25 }),
+    look(10),
+  ],
 };
 
 describe('Function: soakChart', () => {
@@ -28,6 +32,7 @@ describe('Function: soakChart', () => {
     // Assess
     expect(plain).not.toContain(SOAK_COLOURS.budget);
     expect(plain).not.toContain(SOAK_COLOURS.stepBack);
+    expect(plain).toContain(`stroke="${SOAK_COLOURS.latencyP99}"`);
     expect(budgeted).toContain('2 ms budget');
     expect(budgeted).toContain(`stroke="${SOAK_COLOURS.stepBack}"`);
   });
@@ -58,9 +63,9 @@ describe('Function: soakTable', () => {
     expect(table).toContain('<caption>&#60;b&#62;: the soak&#39;s looks</caption>');
     const rows = [...table.matchAll(/<tr><td>(.*?)<\/tr>/g)].map(([row]) => row.replace(/<[^>]+>/g, '|'));
     expect(rows).toEqual([
-      '||2026-12-01 10:00||2026-12-01 10:05||0.3||no data||no data||no data||',
-      '||2026-12-01 10:05||2026-12-01 10:10||0.5||no data||no data||0.4||',
-      '||2026-12-01 10:10||2026-12-01 10:15||no data||no data||no data||no data||',
+      '||2026-12-01 10:00||2026-12-01 10:05||0.3||no data||no data||no data||no data||',
+      '||2026-12-01 10:05||2026-12-01 10:10||0.5||no data||no data||0.25||0.4||',
+      '||2026-12-01 10:10||2026-12-01 10:15||no data||no data||no data||no data||no data||',
     ]);
     expect(table).toContain('step back to async sent at 2026-12-01T10:15:00.000Z');
   });

@@ -40,6 +40,7 @@ describe('Function: withLook', () => {
       bufferExceeded: 1,
       trafficManagementActive: look === 1201,
       writeLatencyMs: 12.3456789,
+      writeLatencyP99Ms: 9.87654321,
     });
 
     // Act
