@@ -215,7 +215,7 @@ export function soakFigures(
     const window = soak.windowSeconds === undefined ? '' : `, ${soak.windowSeconds / 60} min window`;
     return [
       {
-        caption: `${resource.id}: last soak ${soak.outcome ?? 'unknown'} (${run.execution}, ${soak.series.length} looks${window})`,
+        caption: `${resource.id}: last soak ${soak.outcome ?? 'unknown'}${soak.failed === undefined ? '' : `, then the execution failed: ${soak.failed}`} (${run.execution}, ${soak.series.length} looks${window})`,
         svg: soakChart(resource.id, soak),
         table: soakTable(resource.id, soak),
       },

@@ -100,6 +100,8 @@ export const soakRecordSchema = z.object({
   steppedBackAt: time.optional(),
   /** Why no step back was made, when one was due. */
   stepBack: z.string().optional(),
+  /** The error the execution failed with after its soak started (the group stays as it left it). */
+  failed: z.string().optional(),
   series: soakSeriesSchema.default([]),
 });
 export type SoakRecord = z.infer<typeof soakRecordSchema>;

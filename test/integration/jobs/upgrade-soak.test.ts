@@ -228,6 +228,10 @@ describe('Durability upgrade soak', () => {
     expect((error as ExecutionFailedError).error).toBe('LockLost');
     expect(durabilityRequests(id)).toEqual(['sync']);
     expect(await effectiveDurability(id)).toBe('sync');
+    // The soak that breached is kept, with the failure that ended the execution after it.
+    const { kept } = await soakRecords(id, { soak: undefined });
+    expect(kept?.soak).toMatchObject({ outcome: 'stepping-back', failed: 'LockLost' });
+    expect(kept?.soak.series.at(-1)?.trafficManagementActive).toBe(true);
   });
 
   it('in alert mode alerts with the numbers and sends no change', async () => {
