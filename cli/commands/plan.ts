@@ -15,7 +15,8 @@ import type { SoakRun } from '../../shared/domain/durability/soak-series.js';
 import { evaluate } from '../../shared/domain/evaluate.js';
 import type { Resource } from '../../shared/domain/resource.js';
 import { arnLocation } from '../../shared/domain/security-findings.js';
-import { EXIT, emitOutput, type OutputFlags, widthOf, withOutput } from '../io.js';
+import type { Format } from '../formats/registry.js';
+import { type CliIo, EXIT, emitOutput, formatOf, type OutputFlags, widthOf, withOutput } from '../io.js';
 import {
   type FilterFlags,
   type FleetFlags,
@@ -34,6 +35,8 @@ import { workloadFigures } from '../workload-chart.js';
 import type { CommandContext } from './context.js';
 
 const COLUMNS = ['resourceId', 'rule', 'current', 'target', 'fit', 'verdict', 'steps'];
+/** The formats that show a group's last soak: html draws it, json gives it (lastSoak). */
+const SOAK_FORMATS: readonly Format[] = ['html', 'json'];
 
 /** The facts a plan reads, in a few words. */
 function current(resource: Resource): string {
@@ -74,11 +77,14 @@ function planRow({ resource, rule, plan: detail, fit }: GroupPlan, located: bool
 
 /**
  * The last soak of each group, by ARN, as the upgrade's outcome left it in the state table
- * (`--table` or STATE_TABLE; one Query): none without a table.
+ * (`--table` or STATE_TABLE; one Query): none without a table, nor for a format that shows none.
  */
-async function lastSoaks(flags: FleetFlags & { table?: string }): Promise<Map<string, SoakRun>> {
+async function lastSoaks(
+  flags: FleetFlags & OutputFlags & { table?: string },
+  io: CliIo,
+): Promise<Map<string, SoakRun>> {
   const table = tableOf(flags);
-  if (table === undefined) return new Map();
+  if (table === undefined || !SOAK_FORMATS.includes(formatOf(flags, io))) return new Map();
   const runs = await stateStoreOf(flags, table).listRecords(RECORD_KINDS.lastSoak);
   return new Map(runs.map((run) => [run.arn, run]));
 }
@@ -112,7 +118,7 @@ async function plan(
   );
   const plans = planFleet(fleet.resources, findings, policy, workload.lookup);
   const rows = shown(plans, flags);
-  const soaks = await lastSoaks(flags);
+  const soaks = await lastSoaks(flags, io);
   const counts = countVerdicts(plans);
   const summary = `${plans.length} group plan(s): ${Object.entries(counts)
     .map(([verdict, count]) => `${count} ${verdict}`)
@@ -180,7 +186,7 @@ enabled), at-risk (a peak above the headroom, 70 % by default; a latency budget 
 single-digit ms of sync writes: async instead; TrafficManagementActive seen; search indexes),
 fits, or unknown (no workload read). The JSON output carries each group's measured workload.
 With the state table (--table or STATE_TABLE), each group's last soak after a durability upgrade:
-its series in the JSON output (lastSoak), drawn in --format html beside the group's write load.
+its series in the JSON output (lastSoak), drawn in --format html after the group's write load.
 --status (of the group's durability finding), --rule and --resource choose what is printed.
 Exit codes: ${EXIT.compliant}, or ${EXIT.aws} when a target could not be read (its plans are missing; stderr names it).
 ${TARGETS_HELP}`,
