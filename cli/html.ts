@@ -260,10 +260,13 @@ export function renderHtmlTable(
   rows: readonly Record<string, string>[],
   columns: readonly string[],
   caption = '',
-  figures: readonly { caption: string; svg: string }[] = [],
+  figures: readonly { caption: string; svg: string; table?: string }[] = [],
 ): string {
   const drawn = figures
-    .map(({ caption: said, svg }) => `<figure><figcaption>${escapeHtml(said)}</figcaption>${svg}</figure>`)
+    .map(
+      ({ caption: said, svg, table }) =>
+        `<figure><figcaption>${escapeHtml(said)}</figcaption>${svg}${table ?? ''}</figure>`,
+    )
     .join('\n');
   const head = columns.map((column) => `<th>${escapeHtml(column)}</th>`).join('');
   const body = rows
@@ -271,7 +274,7 @@ export function renderHtmlTable(
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}figure{display:inline-block;margin:0 2em 1em 0}svg text{font-size:12px}</style>
+<style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f4f4f4}figure{display:inline-block;vertical-align:top;margin:0 2em 1em 0}svg{display:block}svg text{font-size:12px}figure table{font-size:12px;margin-top:4px}figure td{white-space:nowrap}caption{text-align:left;color:#666}</style>
 </head><body><h1>${escapeHtml(title)}</h1><p>${caption.split('\n').map(escapeHtml).join('<br>')}</p>
 ${drawn}
 <table><thead><tr>${head}</tr></thead><tbody>

@@ -1,6 +1,7 @@
 /** `guardrails plan`: for every group a durability rule covers, what it takes to get there. */
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { loadPolicyFile } from '../../shared/aws/policy-file.js';
+import { RECORD_KINDS } from '../../shared/aws/state-keys.js';
 import {
   countVerdicts,
   describeFit,
@@ -10,11 +11,23 @@ import {
   planFleet,
   workloadReads,
 } from '../../shared/domain/durability/fleet-plan.js';
+import type { SoakRun } from '../../shared/domain/durability/soak-series.js';
 import { evaluate } from '../../shared/domain/evaluate.js';
 import type { Resource } from '../../shared/domain/resource.js';
 import { arnLocation } from '../../shared/domain/security-findings.js';
-import { EXIT, emitOutput, type OutputFlags, widthOf, withOutput } from '../io.js';
-import { type FilterFlags, type FleetFlags, liveOptions, withFilters, withFleet } from '../options.js';
+import type { Format } from '../formats/registry.js';
+import { type CliIo, EXIT, emitOutput, formatOf, type OutputFlags, widthOf, withOutput } from '../io.js';
+import {
+  type FilterFlags,
+  type FleetFlags,
+  liveOptions,
+  stateStoreOf,
+  tableOf,
+  withFilters,
+  withFleet,
+  withTable,
+} from '../options.js';
+import { soakFigures } from '../soak-chart.js';
 import { fleetOfRun, plannedRun } from '../target-run.js';
 import { TARGETS_HELP, type TargetFlags, withTargets } from '../targets.js';
 import { readPlanWorkload } from '../workload.js';
@@ -22,6 +35,8 @@ import { workloadFigures } from '../workload-chart.js';
 import type { CommandContext } from './context.js';
 
 const COLUMNS = ['resourceId', 'rule', 'current', 'target', 'fit', 'verdict', 'steps'];
+/** The formats that show a group's last soak: html draws it, json gives it (lastSoak). */
+const SOAK_FORMATS: readonly Format[] = ['html', 'json'];
 
 /** The facts a plan reads, in a few words. */
 function current(resource: Resource): string {
@@ -61,11 +76,25 @@ function planRow({ resource, rule, plan: detail, fit }: GroupPlan, located: bool
 }
 
 /**
+ * The last soak of each group, by ARN, as the upgrade's outcome left it in the state table
+ * (`--table` or STATE_TABLE; one Query): none without a table, nor for a format that shows none.
+ */
+async function lastSoaks(
+  flags: FleetFlags & OutputFlags & { table?: string },
+  io: CliIo,
+): Promise<Map<string, SoakRun>> {
+  const table = tableOf(flags);
+  if (table === undefined || !SOAK_FORMATS.includes(formatOf(flags, io))) return new Map();
+  const runs = await stateStoreOf(flags, table).listRecords(RECORD_KINDS.lastSoak);
+  return new Map(runs.map((run) => [run.arn, run]));
+}
+
+/**
  * Exit `aws` when a target could not be read (its plans are missing), else `compliant`: a plan
  * is advice, never a verdict.
  */
 async function plan(
-  flags: FleetFlags & OutputFlags & FilterFlags & TargetFlags,
+  flags: FleetFlags & OutputFlags & FilterFlags & TargetFlags & { table?: string },
   context: CommandContext,
 ): Promise<number> {
   const { io } = context;
@@ -89,6 +118,7 @@ async function plan(
   );
   const plans = planFleet(fleet.resources, findings, policy, workload.lookup);
   const rows = shown(plans, flags);
+  const soaks = await lastSoaks(flags, io);
   const counts = countVerdicts(plans);
   const summary = `${plans.length} group plan(s): ${Object.entries(counts)
     .map(([verdict, count]) => `${count} ${verdict}`)
@@ -113,6 +143,7 @@ async function plan(
       ...detail,
       fit,
       ...(sample === undefined ? {} : { workload: sample }),
+      ...(soaks.has(resource.arn) ? { lastSoak: soaks.get(resource.arn) } : {}),
     })),
   };
   await emitOutput(
@@ -125,7 +156,8 @@ async function plan(
       footer: targets === undefined ? summary : `${summary}\n${targets.line}`,
       title: 'guardrails plan',
       data,
-      figures: workloadFigures(rows),
+      // Per group: its write load, then its last soak when one ran.
+      figures: rows.flatMap((row) => [...workloadFigures([row]), ...soakFigures([row], soaks)]),
     },
     flags,
     io,
@@ -136,7 +168,7 @@ async function plan(
 
 /** Adds `plan` to `parent`. */
 export function addPlan(parent: CommandUnknownOpts, context: CommandContext): void {
-  withTargets(withFilters(withOutput(withFleet(parent.command('plan')), 'rows')))
+  withTable(withTargets(withFilters(withOutput(withFleet(parent.command('plan')), 'rows'))))
     .description(
       'For every replication group a durability rule covers: its state, the target, and the online steps (or the rebuild) that get it there.',
     )
@@ -153,6 +185,8 @@ Fit (durability.fit, durability.maxWriteLatencyMs): exceeds (a shard primary pea
 enabled), at-risk (a peak above the headroom, 70 % by default; a latency budget below the
 single-digit ms of sync writes: async instead; TrafficManagementActive seen; search indexes),
 fits, or unknown (no workload read). The JSON output carries each group's measured workload.
+With the state table (--table or STATE_TABLE), each group's last soak after a durability upgrade:
+its series in the JSON output (lastSoak), drawn in --format html after the group's write load.
 --status (of the group's durability finding), --rule and --resource choose what is printed.
 Exit codes: ${EXIT.compliant}, or ${EXIT.aws} when a target could not be read (its plans are missing; stderr names it).
 ${TARGETS_HELP}`,

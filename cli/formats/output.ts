@@ -18,8 +18,11 @@ export interface RowsOutput {
   title?: string;
   /** What `json` writes instead of the rows, when the command has more to say to a script. */
   data?: unknown;
-  /** Figures an html page shows above its table: inline SVG this app drew (its text escaped). */
-  figures?: readonly { caption: string; svg: string }[];
+  /**
+   * Figures an html page shows above its table: inline SVG this app drew (its text escaped), and
+   * the numbers it draws as a table this app built, for a screen reader or a reader without SVG.
+   */
+  figures?: readonly { caption: string; svg: string; table?: string }[];
 }
 
 /** A report of findings (scan): rows, and findings a security tool imports. */

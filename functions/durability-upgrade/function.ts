@@ -30,7 +30,7 @@ export const manifest: FunctionManifest = {
     'events:PutEvents',
     'sns:Publish',
   ],
-  stateKeys: [PARTITIONS.lease, PARTITIONS.targetLeases, PARTITIONS.upgradeApproval],
+  stateKeys: [PARTITIONS.lease, PARTITIONS.targetLeases, PARTITIONS.upgradeApproval, PARTITIONS.lastSoak],
   memberAccess: false,
   vpc: false,
   alarms: ['Errors', 'Throttles'],

@@ -21,6 +21,8 @@ export interface DurabilityHealth {
   trafficManagementActive?: boolean;
   /** Highest 1-minute maximum of `SuccessfulWriteRequestLatency` over the nodes, in ms (CloudWatch gives µs). */
   writeLatencyMs?: number;
+  /** Highest 1-minute p99 of `SuccessfulWriteRequestLatency` over the nodes, in ms: read when asked (the soak's looks). */
+  writeLatencyP99Ms?: number;
 }
 
 /**
@@ -48,7 +50,9 @@ const METRICS = [
   ['tma', 'TrafficManagementActive', 'Maximum'],
   ['lat', 'SuccessfulWriteRequestLatency', 'Maximum'],
 ] as const;
-type Prefix = (typeof METRICS)[number][0];
+/** Read only when asked: the soak charts it, the scan has no use for it (one more query per node). */
+const P99 = ['pct', 'SuccessfulWriteRequestLatency', 'p99'] as const;
+type Prefix = (typeof METRICS)[number][0] | (typeof P99)[0];
 
 /**
  * One query of an ElastiCache metric of one cache node: ElastiCache publishes its metrics with
@@ -104,10 +108,10 @@ export async function readMetricData(
 }
 
 /** Query ids `<prefix><group>_<node>` (`lag0_1`, `tma3_0`): the answer maps back by id alone. */
-function queries(groups: readonly MetricGroup[]): MetricDataQuery[] {
+function queries(groups: readonly MetricGroup[], metrics: readonly (readonly [Prefix, string, string])[]) {
   return groups.flatMap((group, index) =>
     group.nodes.flatMap((node, nodeIndex) =>
-      METRICS.map(([prefix, metric, stat]) =>
+      metrics.map(([prefix, metric, stat]) =>
         nodeMetricQuery(`${prefix}${index}_${nodeIndex}`, node, metric, stat, 60),
       ),
     ),
@@ -124,16 +128,19 @@ function add(entry: DurabilityHealth, prefix: Prefix, values: readonly number[])
     entry.bufferExceeded = (entry.bufferExceeded ?? 0) + values.reduce((sum, value) => sum + value, 0);
   else if (prefix === 'tma')
     entry.trafficManagementActive = entry.trafficManagementActive === true || highest >= 1;
+  else if (prefix === 'pct')
+    entry.writeLatencyP99Ms = Math.max(entry.writeLatencyP99Ms ?? 0, highest / MICROSECONDS_PER_MS);
   else entry.writeLatencyMs = Math.max(entry.writeLatencyMs ?? 0, highest / MICROSECONDS_PER_MS);
 }
 
-const isPrefix = (prefix: string): prefix is Prefix => METRICS.some(([known]) => known === prefix);
+const isPrefix = (prefix: string): prefix is Prefix =>
+  prefix === P99[0] || METRICS.some(([known]) => known === prefix);
 
 /**
  * Read the durability metrics of many groups (DurabilityLag, DurabilityBufferExceededErrorCount,
  * TrafficManagementActive, SuccessfulWriteRequestLatency), per node as CloudWatch holds them, over
  * the last `windowMs` (5 minutes by default), in as few calls as it allows (500 queries per call):
- * never one call per group, node or metric.
+ * never one call per group, node or metric. With `writeLatencyP99`, the p99 of write latency too.
  *
  * @example
  * const nodes = [{ cacheClusterId: 'orders-1-0001-001', cacheNodeId: '0001' }];
@@ -145,10 +152,12 @@ export async function readDurabilityHealth(
   groups: readonly MetricGroup[],
   now: Date,
   windowMs = WINDOW_MS,
+  { writeLatencyP99 = false } = {},
 ): Promise<Map<string, DurabilityHealth>> {
   const health = new Map<string, DurabilityHealth>();
   const window = { start: new Date(now.getTime() - windowMs), end: now };
-  await readMetricData(client, queries(groups), window, (result) => {
+  const metrics = writeLatencyP99 ? [...METRICS, P99] : METRICS;
+  await readMetricData(client, queries(groups, metrics), window, (result) => {
     const [, prefix = '', index = ''] = /^([a-z]+)(\d+)_\d+$/.exec(result.Id ?? '') ?? [];
     const id = groups[Number(index)]?.id;
     const values = result.Values ?? [];
@@ -161,14 +170,15 @@ export async function readDurabilityHealth(
 }
 
 /**
- * The reader port over `client`.
+ * The reader port over `client`, for the soak's looks: with the p99 of write latency.
  *
  * @example
  * const readHealth = durabilityHealthReader(createMetricsClient());
  * await readHealth([{ id: 'orders', nodes }], new Date(), 10 * 60_000);
  */
 export function durabilityHealthReader(client: CloudWatchClient): DurabilityHealthReader {
-  return (groups, now, windowMs) => readDurabilityHealth(client, groups, now, windowMs);
+  return (groups, now, windowMs) =>
+    readDurabilityHealth(client, groups, now, windowMs, { writeLatencyP99: true });
 }
 
 /** The CloudWatch client the durability health reads use. */

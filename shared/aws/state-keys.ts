@@ -26,6 +26,7 @@ import { type ArnParts, parseArn } from '../domain/arn.js';
 import { CHECKS, type CheckKey } from '../domain/checks/registry.js';
 import type { EncryptionAlert, EncryptionBaseline } from '../domain/drift.js';
 import type { RemediationDetails } from '../domain/durability/lease-steps.js';
+import { soakRunSchema } from '../domain/durability/soak-series.js';
 import { FINDING_STATUSES, type Finding } from '../domain/finding.js';
 import { DURABILITY_LEVELS, RESOURCE_TYPES, STORAGE_ENCRYPTION_TYPES } from '../domain/resource.js';
 import { COMPLIANCE_OF, type ComplianceStatus } from '../domain/security-findings.js';
@@ -244,7 +245,6 @@ const approvalSchema = z.looseObject({
   replicationGroupId: z.string().optional(),
   requestedAt: z.string().optional(),
 });
-export type MigrationApproval = z.infer<typeof approvalSchema>;
 /** An operator's answer to an approval, kept until the CLI has handed it over. */
 const decisionSchema = z.looseObject({
   approved: z.boolean(),
@@ -373,6 +373,7 @@ export const RECORD_KINDS = {
   ),
   /** The organisation scan's last target list, under {@link TARGET_HISTORY_KEY}. */
   targetHistory: kind('targets#org-scan', targetHistorySchema),
+  lastSoak: kind('soak#upgrade', soakRunSchema),
 } as const;
 
 /**
@@ -393,7 +394,7 @@ export const PARTITIONS = {
   legacyEncryptionBaseline: LEGACY_BASELINE_PARTITION,
   migrationApproval: RECORD_KINDS.migrationApproval.name,
   upgradeApproval: RECORD_KINDS.upgradeApproval.name,
-  /** The alert ledger: one record per event id alerted by SNS. */
   sentAlert: RECORD_KINDS.sentAlert.name,
   targetHistory: RECORD_KINDS.targetHistory.name,
+  lastSoak: RECORD_KINDS.lastSoak.name,
 } as const;

@@ -83,6 +83,7 @@ export interface SoakReading {
   bufferExceeded?: number;
   trafficManagementActive?: boolean;
   writeLatencyMs?: number;
+  writeLatencyP99Ms?: number;
 }
 
 /**

@@ -4,7 +4,10 @@
  */
 import { readReplicationGroup } from '../../aws/elasticache.js';
 import { DETAIL_TYPES } from '../../aws/notify.js';
+import { RECORD_KINDS } from '../../aws/state-keys.js';
 import { REMEDIATION_TIMINGS } from '../../domain/durability/lease-steps.js';
+import type { SoakInput } from '../../domain/durability/soak.js';
+import type { SoakRecord } from '../../domain/durability/soak-series.js';
 import { failureOf } from '../../domain/workflow/index.js';
 import { redactText } from '../../runtime/redact.js';
 import { releaseLock } from '../workflow/lock.js';
@@ -56,16 +59,37 @@ function statusAfterSoak(state: UpgradeContext['state']): string {
   return 'succeeded';
 }
 
-/** The soak's record in the outcome: what it read last, why it breached, what was done. */
-function soakOutcome({ soak, stepBack, stepBackDeclined }: UpgradeContext['state']) {
+/** What the soak's record is made of: the state of a succeeded execution, or what a failed one kept. */
+type SoakParts = Pick<UpgradeContext['state'], 'soak' | 'stepBack' | 'stepBackDeclined'> & {
+  input: { soak?: Partial<SoakInput> };
+};
+
+/** The soak's record in the outcome: its series, what it read last, why it breached, what was done. */
+function soakOutcome({ input, soak, stepBack, stepBackDeclined }: SoakParts): SoakRecord {
+  const budget = input.soak?.maxWriteLatencyMs;
   return {
     outcome: soak?.outcome === 'stepping-back' && stepBack?.done === true ? 'stepped-back' : soak?.outcome,
     startedAt: soak?.startedAt,
     lookedAt: soak?.lookedAt,
     looks: soak?.attempt,
+    windowSeconds: input.soak?.windowSeconds,
+    lookSeconds: input.soak?.lookSeconds,
+    ...(budget === undefined ? {} : { maxWriteLatencyMs: budget }),
     ...(soak?.reasons === undefined ? {} : { reasons: soak.reasons, reading: soak.reading }),
+    ...(stepBack === undefined ? {} : { steppedBackAt: stepBack.requestedAt }),
     ...(stepBackDeclined === undefined ? {} : { stepBack: `not made: ${stepBackDeclined.Error}` }),
+    series: soak?.series ?? [],
   };
+}
+
+/** The group's last soak, where a report finds its series (the outcome event is not read back). */
+async function keepSoak(
+  deps: UpgradeDeps,
+  run: { replicationGroupId?: string; arn?: string; execution: string; soak?: SoakRecord },
+) {
+  const { replicationGroupId, arn, execution, soak } = run;
+  if (soak !== undefined && replicationGroupId !== undefined && arn !== undefined)
+    await deps.store.putRecord(RECORD_KINDS.lastSoak, arn, { replicationGroupId, arn, execution, soak });
 }
 
 export async function succeeded(context: UpgradeContext) {
@@ -73,6 +97,8 @@ export async function succeeded(context: UpgradeContext) {
   const groupId = state.input.replicationGroupId;
   await release(deps, execution, { groupId, arn: state.lock?.arn });
   const group = await readReplicationGroup(deps.elasticache, groupId);
+  const soak = state.soak === undefined ? undefined : soakOutcome(state);
+  await keepSoak(deps, { replicationGroupId: groupId, arn: state.lock?.arn, execution, soak });
   const output = {
     status: state.input.dryRun ? 'dry-run' : statusAfterSoak(state),
     replicationGroupId: groupId,
@@ -82,7 +108,7 @@ export async function succeeded(context: UpgradeContext) {
     steps: state.applied?.history ?? [],
     ...(state.input.dryRun ? { plan: state.plan?.remaining ?? [], reason: state.plan?.reason } : {}),
     snapshot: state.snapshot?.name,
-    ...(state.soak === undefined ? {} : { soak: soakOutcome(state) }),
+    ...(soak === undefined ? {} : { soak }),
   };
   await notify(deps.events, [
     workflowEvent(DETAIL_TYPES.upgradeOutcome, execution, 'outcome', output, {
@@ -98,6 +124,8 @@ export async function failed(context: StepContext<UpgradeDeps, Record<string, un
   const { error, cause } = failureOf(state.error);
   await release(deps, execution, { groupId: state.groupId, arn: state.lock?.arn }, { error, cause });
   const steps = state.applied?.history ?? [];
+  const soak = state.soak === undefined ? undefined : { ...soakOutcome(state), failed: redactText(error) };
+  await keepSoak(deps, { replicationGroupId: state.groupId, arn: state.lock?.arn, execution, soak });
   const output = {
     status: 'failed',
     replicationGroupId: state.groupId,
@@ -110,6 +138,7 @@ export async function failed(context: StepContext<UpgradeDeps, Record<string, un
         ? 'not changed'
         : `left as the last completed step made it (${steps.at(-1)}); nothing was undone`,
     ...(state.snapshot?.status === 'available' ? { restoreFrom: state.snapshot.name } : {}),
+    ...(soak === undefined ? {} : { soak }),
   };
   await notify(deps.events, [workflowEvent(DETAIL_TYPES.upgradeOutcome, execution, 'outcome', output)]);
   await deps.alerts?.publish({

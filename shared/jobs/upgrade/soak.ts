@@ -7,6 +7,7 @@
 import { readReplicationGroup, sendPlanStep } from '../../aws/elasticache.js';
 import { DETAIL_TYPES } from '../../aws/notify.js';
 import { type SoakInput, type SoakReading, soakBreaches, soakLooks } from '../../domain/durability/soak.js';
+import { withLook } from '../../domain/durability/soak-series.js';
 import { firstPoll, nextPoll, UPGRADE_ERRORS } from '../../domain/workflow/index.js';
 import { fenced, type LockRef, lastRequest } from '../workflow/lock.js';
 import { notify, workflowEvent } from '../workflow/notify.js';
@@ -67,7 +68,15 @@ async function startSoak(context: UpgradeContext) {
     maxWaitSeconds: soak.lookSeconds,
     maxAttempts: 1,
   });
-  return { ...poll, startedAt: at, lookedAt: at, outcome: 'watching', stepBack: false, approval: false };
+  return {
+    ...poll,
+    startedAt: at,
+    lookedAt: at,
+    outcome: 'watching',
+    series: [],
+    stepBack: false,
+    approval: false,
+  };
 }
 
 /**
@@ -88,7 +97,14 @@ async function checkSoak(context: UpgradeContext) {
   const reading: SoakReading = health.get(groupId) ?? {};
   const reasons = soakBreaches(reading, soak);
   const schedule = { firstWaitSeconds: soak.lookSeconds, maxWaitSeconds: soak.lookSeconds, maxAttempts: 1 };
-  const look = { startedAt: previous.startedAt, lookedAt: now.toISOString(), reading: { ...reading } };
+  const window = { from: new Date(now.getTime() - sinceMs).toISOString(), to: now.toISOString() };
+  const look = {
+    startedAt: previous.startedAt,
+    lookedAt: window.to,
+    reading: { ...reading },
+    // Executions started before the series was kept carry none: theirs starts at this look.
+    series: withLook(previous.series ?? [], window, reading),
+  };
   if (reasons.length === 0) {
     const done = previous.attempt + 1 >= soakLooks(soak);
     if (done) await notify(deps.events, [soakEvent(context, 'soak-quiet', { reading })]);

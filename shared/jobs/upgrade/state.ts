@@ -6,6 +6,8 @@
 import * as z from 'zod';
 import { durabilityLeaseKey } from '../../aws/state-keys.js';
 import { PLAN_APIS, PLAN_VERDICTS, STAGED_ACTIONS } from '../../domain/durability/readiness.js';
+import { soakInputSchema } from '../../domain/durability/soak.js';
+import { soakSeriesSchema } from '../../domain/durability/soak-series.js';
 import { parseUpgradeInput, type UpgradeInput } from '../../domain/durability/upgrade.js';
 import type { UpgradeErrorName } from '../../domain/workflow/index.js';
 import { parseInput } from '../../runtime/zod-issues.js';
@@ -72,6 +74,7 @@ const statePartsSchema = z.object({
       outcome: z.enum(['watching', 'quiet', 'alerted', 'stepping-back']),
       reasons: z.array(z.string()).optional(),
       reading: z.record(z.string(), z.union([z.number(), z.boolean()])).optional(),
+      series: soakSeriesSchema.optional(),
       stepBack: z.boolean().optional(),
       approval: z.boolean().optional(),
     })
@@ -96,15 +99,19 @@ const part = <Shape extends z.ZodRawShape>(shape: Shape) => z.looseObject(shape)
 
 /** What the failure report reads, leniently: it must go out whatever failed, ValidateInput too. */
 const failureSchema = z.object({
-  input: part({ replicationGroupId: text }),
+  input: part({ replicationGroupId: text, soak: soakInputSchema.optional().catch(undefined) }),
   replicationGroupId: text,
   error: caught.optional().catch(undefined),
   lock: part({ arn: text }),
   snapshot: part({ name: text, status: text }),
   applied: part({ history: z.array(z.string()).optional().catch(undefined), step: part({ summary: text }) }),
+  // A soak that had started is kept whatever failed after it.
+  soak: statePartsSchema.shape.soak.catch(undefined),
+  stepBack: statePartsSchema.shape.stepBack.catch(undefined),
+  stepBackDeclined: caught.optional().catch(undefined),
 });
 
 export function parseUpgradeFailure(raw: Record<string, unknown>) {
   const { input, replicationGroupId, ...parts } = failureSchema.parse(raw);
-  return { ...parts, groupId: input?.replicationGroupId ?? replicationGroupId };
+  return { ...parts, input: { soak: input?.soak }, groupId: input?.replicationGroupId ?? replicationGroupId };
 }

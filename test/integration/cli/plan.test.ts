@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT, runCli } from '../../../cli/main.js';
+import { RECORD_KINDS } from '../../../shared/aws/state-keys.js';
 import { captureIo } from '../../cli-io.js';
 import { expectEvery } from '../../expect-every.js';
 import { groupState, legacyGroupState, type Stack, startStack } from '../harness.js';
@@ -199,5 +200,39 @@ describe('Command: scan --format asff | ocsf', () => {
         "argument 'asff' is invalid. Allowed choices are table, json, csv, markdown, html.",
       ),
     });
+  });
+
+  it("gives a group's last soak (state table) in its JSON, and reads no table for a format that shows none", async () => {
+    // Prepare: the soak the upgrade's outcome kept for `durable`.
+    const plans = async (args: string[]) =>
+      (JSON.parse((await cli(['plan', ...live(), ...args])).out) as { plans: Record<string, unknown>[] })
+        .plans;
+    const arn = String(
+      (await plans(['--format', 'json'])).find((plan) => plan.resourceId === 'durable')?.arn,
+    );
+    const soak = {
+      outcome: 'quiet' as const,
+      series: [{ from: '2026-11-25T10:00:00.000Z', to: '2026-11-25T10:05:00.000Z', lagMs: 300 }],
+    };
+    await stack.store.putRecord(RECORD_KINDS.lastSoak, arn, {
+      replicationGroupId: 'durable',
+      arn,
+      execution: 'durable-1',
+      soak,
+    });
+
+    // Act
+    const json = await plans(['--format', 'json']);
+    const csv = await cli(['plan', ...live(), '--format', 'csv', '--table', 'no-such-table']);
+
+    // Assess
+    expect(json.find((plan) => plan.resourceId === 'durable')?.lastSoak).toEqual({
+      replicationGroupId: 'durable',
+      arn,
+      execution: 'durable-1',
+      soak,
+    });
+    expect(json.filter((plan) => plan.lastSoak !== undefined)).toHaveLength(1);
+    expect(csv.code).toBe(EXIT.compliant);
   });
 });

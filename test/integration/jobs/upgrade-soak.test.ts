@@ -7,7 +7,8 @@ import { DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ExecutionFailedError, type LocalTask } from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
-import { durabilityLeaseKey } from '../../../shared/aws/state-keys.js';
+import { durabilityLeaseKey, RECORD_KINDS } from '../../../shared/aws/state-keys.js';
+import type { SoakRecord } from '../../../shared/domain/durability/soak-series.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { scanDurability } from '../../../shared/jobs/durability/pipeline.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
@@ -50,12 +51,28 @@ function durabilityRequests(groupId: string): string[] {
     );
 }
 
-async function effectiveDurability(groupId: string) {
+async function describeGroup(groupId: string) {
   const answer = await deps.elasticache.send(
     new DescribeReplicationGroupsCommand({ ReplicationGroupId: groupId }),
   );
-  return answer.ReplicationGroups?.[0]?.EffectiveDurability;
+  return answer.ReplicationGroups?.[0];
 }
+
+const effectiveDurability = async (groupId: string) => (await describeGroup(groupId))?.EffectiveDurability;
+
+/** The outcome's soak record, and the group's last soak as the state table keeps it. */
+async function soakRecords(groupId: string, output: unknown) {
+  const arn = (await describeGroup(groupId))?.ARN ?? '';
+  return {
+    arn,
+    outcome: (output as { soak: SoakRecord }).soak,
+    kept: await stack.store.readRecord(RECORD_KINDS.lastSoak, arn),
+  };
+}
+
+/** Each look's window starts where the one before ended. */
+const contiguous = (series: SoakRecord['series']) =>
+  series.slice(1).every((look, index) => look.from === series[index]?.to);
 
 /** The group's first node, as CloudWatch names it (ElastiCache publishes per node only). */
 function firstNode(groupId: string) {
@@ -136,6 +153,13 @@ describe('Durability upgrade soak', () => {
     expect(breached).toMatch(/DurabilityBufferExceededErrorCount [1-9]\d*: writes were rejected/);
     expect(breached).toContain('TrafficManagementActive 1');
     expect(await stack.store.readLease(`migration#${id}`)).toBeUndefined();
+    // The series: three looks, the third the burst; kept as the group's last soak.
+    const { arn, outcome, kept } = await soakRecords(id, run.output);
+    expect(outcome.series.map((look) => look.trafficManagementActive)).toEqual([undefined, undefined, true]);
+    expect(outcome.series[2]?.bufferExceeded).toBeGreaterThan(0);
+    expect(contiguous(outcome.series)).toBe(true);
+    expect(outcome.steppedBackAt).toBeDefined();
+    expect(kept).toEqual({ replicationGroupId: id, arn, execution: 'soak-burst-1', soak: outcome });
   });
 
   it('ends succeeded after a quiet soak: lag under 80 % of 10 s, no buffer error, no throttling', async () => {
@@ -161,6 +185,12 @@ describe('Durability upgrade soak', () => {
 
     // Assess
     expect(run.output).toMatchObject({ status: 'succeeded', soak: { outcome: 'quiet', looks: 6 } });
+    const { outcome, kept } = await soakRecords(id, run.output);
+    expect(outcome.series.map((look) => look.lagMs)).toEqual([7000, 7000, 7000, 7000, 7000, 7000]);
+    expect(outcome.series[0]?.from).toBe(outcome.startedAt);
+    expect(outcome.series.at(-1)?.to).toBe(outcome.lookedAt);
+    expect(contiguous(outcome.series)).toBe(true);
+    expect(kept?.soak).toEqual(outcome);
     expect(durabilityRequests(id)).toEqual(['sync']);
     expect(await effectiveDurability(id)).toBe('sync');
     expect(alertSubjects()).toEqual([]);
@@ -198,6 +228,10 @@ describe('Durability upgrade soak', () => {
     expect((error as ExecutionFailedError).error).toBe('LockLost');
     expect(durabilityRequests(id)).toEqual(['sync']);
     expect(await effectiveDurability(id)).toBe('sync');
+    // The soak that breached is kept, with the failure that ended the execution after it.
+    const { kept } = await soakRecords(id, { soak: undefined });
+    expect(kept?.soak).toMatchObject({ outcome: 'stepping-back', failed: 'LockLost' });
+    expect(kept?.soak.series.at(-1)?.trafficManagementActive).toBe(true);
   });
 
   it('in alert mode alerts with the numbers and sends no change', async () => {

@@ -14,16 +14,17 @@ const client = new CloudWatchClient({
   credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
 });
 
-/** Values per `${CacheClusterId}/${CacheNodeId}/${MetricName}`, answered as CloudWatch would. */
+/**
+ * Values per `${CacheClusterId}/${CacheNodeId}/${MetricName}` (or, for one statistic only,
+ * `…/${MetricName}/${Stat}`), answered as CloudWatch would.
+ */
 function serve(values: Record<string, number[]>) {
   cloudwatchMock.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
     MetricDataResults: (input.MetricDataQueries ?? []).map((query): MetricDataResult => {
       const metric = query.MetricStat?.Metric;
       const of = (name: string) => metric?.Dimensions?.find((dimension) => dimension.Name === name)?.Value;
-      return {
-        Id: query.Id,
-        Values: values[`${of('CacheClusterId')}/${of('CacheNodeId')}/${metric?.MetricName}`] ?? [],
-      };
+      const key = `${of('CacheClusterId')}/${of('CacheNodeId')}/${metric?.MetricName}`;
+      return { Id: query.Id, Values: values[`${key}/${query.MetricStat?.Stat}`] ?? values[key] ?? [] };
     }),
   }));
 }
@@ -79,6 +80,29 @@ describe('Function: readDurabilityHealth', () => {
     const [call] = cloudwatchMock.commandCalls(GetMetricDataCommand);
     expect(call?.args[0].input.StartTime).toEqual(new Date('2026-11-30T23:50:00Z'));
     expect(cloudwatchMock.commandCalls(GetMetricDataCommand)).toHaveLength(1);
+  });
+
+  it('reads the p99 of write latency only when asked (the soak), in the same call', async () => {
+    // Prepare
+    serve({
+      'a-0001-001/0001/SuccessfulWriteRequestLatency': [900, 2500],
+      'a-0001-001/0001/SuccessfulWriteRequestLatency/p99': [800, 1500],
+      'a-0002-001/0001/SuccessfulWriteRequestLatency/p99': [1200],
+    });
+    const groups = [{ id: 'a', nodes: [node('a-0001-001'), node('a-0002-001')] }];
+    const now = new Date('2026-12-01T00:00:00Z');
+
+    // Act
+    const scan = await readDurabilityHealth(client, groups, now);
+    const soak = await readDurabilityHealth(client, groups, now, undefined, { writeLatencyP99: true });
+
+    // Assess
+    expect(scan.get('a')).toEqual({ writeLatencyMs: 2.5 });
+    expect(soak.get('a')).toEqual({ writeLatencyMs: 2.5, writeLatencyP99Ms: 1.5 });
+    const sizes = cloudwatchMock
+      .commandCalls(GetMetricDataCommand)
+      .map((call) => call.args[0].input.MetricDataQueries?.length);
+    expect(sizes).toEqual([8, 10]);
   });
 
   it('splits the queries into calls of at most 500', async () => {

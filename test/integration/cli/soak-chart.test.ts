@@ -1,0 +1,147 @@
+/**
+ * The soak chart of `guardrails plan --format html` in headless Chromium: a staged upgrade to sync
+ * runs its soak through the real ASL file against the sandbox, whose CloudWatch is shaped with
+ * `/_control/workload` (a steady load, then the lag climbing to 10 s and a 150 MiB/s burst); the
+ * soak steps the group back to async. The plan's page, read from the state table, draws that
+ * soak: the lag line crosses the 80 % line and the step back is marked; a group that never soaked
+ * has no soak chart.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../cli/main.js';
+import { SOAK_COLOURS } from '../../../cli/soak-chart.js';
+import type { LocalTask } from '../../../infra/local/step-functions.js';
+import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
+import { captureIo } from '../../cli-io.js';
+import { groupState, type Stack, startStack, upgradeDepsOf } from '../harness.js';
+import { CHROMIUM, chromium } from './chromium.js';
+
+const POLICY = `version: 1
+rules:
+  - name: durable
+    match: { ids: [orders, carts] }
+    durability: { minimum: async, set: sync }
+`;
+
+const near = (png: PNG, x: number, y: number, hex: string) => {
+  const at = (y * png.width + x) * 4;
+  const [r, g, b] = [1, 3, 5].map((start) => Number.parseInt(hex.slice(start, start + 2), 16));
+  return (
+    Math.abs((png.data[at] ?? 0) - (r ?? 0)) +
+      Math.abs((png.data[at + 1] ?? 0) - (g ?? 0)) +
+      Math.abs((png.data[at + 2] ?? 0) - (b ?? 0)) <
+    40
+  );
+};
+
+/** Rows (`along: 'x'`) or columns (`'y'`) where `hex` runs unbroken over at least `length` pixels. */
+function linesOf(png: PNG, hex: string, length: number, along: 'x' | 'y' = 'x'): number[] {
+  const [outer, inner] = along === 'x' ? [png.height, png.width] : [png.width, png.height];
+  const lines: number[] = [];
+  for (let line = 0; line < outer; line += 1) {
+    let run = 0;
+    let longest = 0;
+    for (let step = 0; step < inner; step += 1) {
+      const hit = along === 'x' ? near(png, step, line, hex) : near(png, line, step, hex);
+      run = hit ? run + 1 : 0;
+      longest = Math.max(longest, run);
+    }
+    if (longest >= length) lines.push(line);
+  }
+  return lines;
+}
+
+describe.runIf(CHROMIUM !== undefined)('Soak chart of the plan in headless Chromium', () => {
+  let stack: Stack;
+  let dir: string;
+
+  const control = async (path: string, body: object) => {
+    const answer = await fetch(`${stack.emulator.endpoint}/_control/${path}`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+    });
+    expect(answer.status).toBe(200);
+  };
+
+  beforeAll(async () => {
+    stack = await startStack();
+    Object.assign(process.env, stack.env, { AWS_ENDPOINT_URL: '' });
+    for (const id of ['orders', 'carts']) stack.emulator.model.putGroup(groupState(id, { shards: 1 }));
+    dir = mkdtempSync(join(tmpdir(), 'guardrails-soak-chart-'));
+    writeFileSync(join(dir, 'policy.yaml'), POLICY);
+  });
+  afterAll(() => stack.close());
+
+  it('draws the lag line of a soak that stepped back crossing the 80 % line, the step back marked, and no chart for a group that never soaked', async () => {
+    // Prepare: orders soaks; at its second look the lag starts climbing to 10 s over 15 minutes,
+    // and a 150 MiB/s burst is set to start inside the fourth look's window.
+    await control('workload', { groupId: 'orders', shape: 'steady' });
+    let looks = 0;
+    const shaped =
+      (task: LocalTask): LocalTask =>
+      async (event) => {
+        if ((event as { action?: string }).action === 'soak-check') looks += 1;
+        if ((event as { action?: string }).action === 'soak-check' && looks === 2) {
+          const now = stack.emulator.clock.now();
+          await control('workload', { groupId: 'orders', shape: 'lag-climb', minutes: 15 });
+          const at = new Date(now + 11 * 60_000).toISOString();
+          await control('workload', { groupId: 'orders', shape: 'burst', at, minutes: 5 });
+        }
+        return task(event);
+      };
+    const run = await runUpgradeLocally(
+      upgradeDepsOf(stack),
+      {
+        replicationGroupId: 'orders',
+        target: 'sync',
+        enforce: true,
+        soak: { windowSeconds: 1800, lookSeconds: 300, onBreach: 'step-back', unattended: true },
+      },
+      {
+        clock: { advance: (ms: number) => stack.emulator.clock.advance(ms) },
+        executionName: 'orders-soak-1',
+        wrap: shaped,
+      },
+    );
+    expect(run.output).toMatchObject({ status: 'stepped-back', soak: { outcome: 'stepped-back' } });
+    const page = join(dir, 'plan.html');
+    const screenshot = join(dir, 'plan.png');
+    const now = async () => new Date(stack.emulator.clock.now());
+    const live = ['--endpoint-url', stack.emulator.endpoint, '--policy', join(dir, 'policy.yaml')];
+
+    // Act
+    const code = await runCli(
+      ['plan', ...live, '--format', 'html', '--output', page],
+      captureIo(),
+      undefined,
+      now,
+    );
+    await chromium(dir, `--screenshot=${screenshot}`, `file://${page}`);
+
+    // Assess: one soak chart, orders'; its lag runs below and above the 80 % line, the step back crosses it.
+    expect(code).toBe(0);
+    const html = readFileSync(page, 'utf8');
+    expect(html).not.toMatch(/<(script|link|img)\b/);
+    expect(html.match(/<svg class="soak"/g)).toHaveLength(1);
+    expect(html).toMatch(
+      /<figcaption>orders: last soak stepped-back \(orders-soak-1, \d+ looks, 30 min window\)/,
+    );
+    expect(html).not.toContain('carts: last soak');
+    expect(html).toContain('<caption>orders: the soak&#39;s looks</caption>');
+    const png = PNG.sync.read(readFileSync(screenshot));
+    const alert = linesOf(png, SOAK_COLOURS.alert, 300);
+    expect(alert.length).toBeGreaterThan(0);
+    expect(Math.max(...alert) - Math.min(...alert)).toBeLessThanOrEqual(3);
+    const lag = linesOf(png, SOAK_COLOURS.lag, 20);
+    expect(lag.some((row) => row < Math.min(...alert))).toBe(true);
+    expect(lag.some((row) => row > Math.max(...alert))).toBe(true);
+    const stepBack = linesOf(png, SOAK_COLOURS.stepBack, 100, 'y');
+    expect(stepBack.length).toBeGreaterThan(0);
+    // The look that rejected and throttled writes is marked over the plot, left of the step back (the legend is right of it).
+    for (const mark of [SOAK_COLOURS.rejected, SOAK_COLOURS.throttled])
+      expect(linesOf(png, mark, 6, 'y').some((column) => column < Math.min(...stepBack))).toBe(true);
+  });
+});
