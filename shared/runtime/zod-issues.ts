@@ -55,11 +55,19 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): { path: 
     case 'invalid_type':
       if (got === undefined) return { path, message: `is required (${issue.expected})` };
       return { path, message: `expected ${issue.expected}, got ${echo(got)}` };
-    case 'invalid_union':
+    case 'invalid_union': {
+      // An input of one alternative's type (an object where `false` or an object may stand) is
+      // told by that alternative's own issue, at its field.
+      const typed = issue.errors.filter(
+        (issues) => issues.length > 0 && issues.every((inner) => inner.path.length > 0),
+      );
+      const inner = typed.length === 1 ? typed[0]?.[0] : undefined;
+      if (inner !== undefined) return describeIssue({ ...inner, path: [...path, ...inner.path] }, input);
       // zod's own words here are "Invalid input": say what each alternative expected instead.
       if (issue.message !== 'Invalid input' || issue.errors.length === 0)
         return { path, message: issue.message };
       return { path, message: `expected ${issue.errors.map(alternative).join(' or ')}, got ${echo(got)}` };
+    }
     default:
       return { path, message: issue.message };
   }

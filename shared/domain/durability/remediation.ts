@@ -57,8 +57,11 @@ export interface DurabilityChange {
   kind: 'modify' | 'upgrade';
   /** The online steps the policy lets run unattended (for an upgrade). */
   allow: readonly StagedAction[];
-  /** The rule's watch after the change (`durability.soak`), as the upgrade's input carries it. */
-  soak: SoakInput;
+  /**
+   * The rule's watch after the change (`durability.soak`), as the upgrade's input carries it;
+   * undefined for a rule with `soak: false`.
+   */
+  soak: SoakInput | undefined;
   /** Violations of other enforce rules on the same group that this change settles too. */
   covers: Finding[];
 }
