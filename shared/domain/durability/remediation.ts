@@ -80,6 +80,18 @@ export interface RemediationPlanOptions {
   upgrades?: boolean;
 }
 
+/**
+ * The soak of rule `name` as a workflow's input carries it: undefined when the rule has
+ * `soak: false`, or no longer has a durability check.
+ *
+ * @example
+ * await run.continue(finding, group, lease, ruleSoak(policy, lease.details.rule));
+ */
+export function ruleSoak(policy: Policy, name: string): SoakInput | undefined {
+  const config = policy.rules.find((rule) => rule.name === name)?.durability;
+  return config === undefined ? undefined : soakInputOf(config.soak, config.maxWriteLatencyMs);
+}
+
 function guardProblems(resource: Resource, target: DurabilityLevel, config: DurabilityConfig): string[] {
   const problems: string[] = [];
   if (resource.status === 'migrating') problems.push('an online migration is in progress');

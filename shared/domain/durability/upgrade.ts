@@ -58,6 +58,15 @@ export const upgradeInputSchema = strictObject({
    * (an execution started before soaks, or by an operator who gave none).
    */
   soak: soakInputSchema.optional(),
+  /**
+   * The durability job's change made in place (its lease's rule and start) that this execution
+   * was started to watch: the plan finds the group at its target and the soak starts. Such an
+   * execution changes nothing else: a plan that finds a step stops it, nothing sent.
+   */
+  inPlaceChange: strictObject({
+    rule: z.string().min(1).max(256),
+    startedAt: z.string().min(1).max(40),
+  }).optional(),
   approvalTimeoutSeconds: z
     .number()
     .int()

@@ -169,6 +169,11 @@ async function plan(context: Context) {
         `${group.id} is available after "${look.step.summary}", yet the plan still starts with it`,
       );
     case 'step':
+      if (state.input.inPlaceChange !== undefined)
+        throw new UpgradeError(
+          UPGRADE_ERRORS.planChanged,
+          `${group.id} no longer runs ${state.input.target} (the plan starts with ${look.step.summary}); this execution only watches the change rule ${state.input.inPlaceChange.rule} made in place: nothing was sent`,
+        );
       return {
         done: false,
         ready: true,
