@@ -9,11 +9,15 @@ import { applyWorkload, type WorkloadShape } from '../../../infra/local/emulator
 import type { LocalRunResult, LocalTask } from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
 import { DETAIL_TYPES } from '../../../shared/aws/notify.js';
+import { OrganizationUnits } from '../../../shared/aws/organization.js';
+import { RecheckQueue } from '../../../shared/aws/recheck-queue.js';
 import { StepFunctionsUpgradeStarter } from '../../../shared/aws/upgrade-starter.js';
 import type { Finding } from '../../../shared/domain/finding.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
+import { DEFAULT_MEMBER_ROLE } from '../../../shared/domain/targets.js';
 import type { UpgradeStarter } from '../../../shared/domain/workflow/runner.js';
 import { scanDurability } from '../../../shared/jobs/durability/pipeline.js';
+import { MemberClients, reactToEvent } from '../../../shared/jobs/durability/react.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
 import { takeLock } from '../../../shared/jobs/workflow/lock.js';
 import {
@@ -297,5 +301,81 @@ describe('Durability job: the soak after an in-place change', () => {
     });
     expect(durabilityRequests(id)).toEqual([]);
     expect(stack.emulator.model.groups.get(id)?.effectiveDurability).toBe('disabled');
+  });
+});
+
+describe('Durability reaction: the soak after an in-place change', () => {
+  const MEMBER = '100000000001';
+  let organisation: Stack;
+  beforeAll(async () => {
+    organisation = await startStack({ targets: { accounts: [MEMBER], regions: [REGION] } });
+  });
+  afterAll(() => organisation.close());
+
+  it('starts the soak of a change in its own account and region, and none for a member account’s', async () => {
+    // Prepare: the same group in the deployment's account and in a member's.
+    const { emulator } = organisation;
+    emulator.model.putGroup(groupState('react-home'));
+    emulator.fleetOf(MEMBER, REGION).putGroup(groupState('react-member'));
+    const aws = { endpoint: emulator.endpoint, region: REGION };
+    const started: string[] = [];
+    const starter = new StepFunctionsUpgradeStarter(MACHINE, aws);
+    const upgrades: UpgradeStarter = {
+      start: (name, input) => {
+        started.push(name);
+        return starter.start(name, input);
+      },
+    };
+    const deps = {
+      ...organisation.durabilityDeps('react'),
+      upgrades,
+      home: { account: '123456789012', region: REGION },
+      members: new MemberClients({ roleName: DEFAULT_MEMBER_ROLE }, aws),
+      units: new OrganizationUnits(aws),
+    };
+    const settings = {
+      policy: parsePolicy(
+        `version: 1
+settings: { targets: { accounts: ['${MEMBER}'], regions: [${REGION}] } }
+rules:
+  - name: durable
+    mode: enforce
+    match: { ids: [react-*] }
+    durability: { minimum: async, set: sync, soak: ${STEP_BACK} }
+`,
+        'policy.yaml',
+      ),
+      dryRun: false,
+    };
+    const rechecks = {
+      queue: new RecheckQueue(`${emulator.endpoint}/123456789012/recheck`, aws),
+      maxRechecks: 3,
+    };
+    const react = (resourceId: string, attempt: number, target?: { account: string; region: string }) =>
+      reactToEvent(deps, settings, rechecks, {
+        trigger: 'cloudtrail',
+        name: 'ModifyReplicationGroup',
+        resourceType: 'replication-group',
+        resourceId,
+        attempt,
+        ...(target === undefined ? {} : { target }),
+      });
+    const member = { account: MEMBER, region: REGION };
+    await react('react-home', 0);
+    await react('react-member', 0, member);
+    emulator.clock.advance(10 * 60_000);
+
+    // Act: the re-checks that see the changes take effect.
+    const home = await react('react-home', 1);
+    const away = await react('react-member', 1, member);
+
+    // Assess
+    expect(emulator.model.groups.get('react-home')?.effectiveDurability).toBe('sync');
+    expect(emulator.fleetOf(MEMBER, REGION).groups.get('react-member')?.effectiveDurability).toBe('sync');
+    expect(started).toEqual([expect.stringMatching(/^react-home-soak-\d{17}$/)]);
+    expect(emulator.faults.count('StartExecution')).toBe(1);
+    const durability = (findings: Finding[]) => findings.find((finding) => finding.check === 'durability');
+    expect(durability(home.findings)?.reason).toContain('soak react-home-soak-');
+    expect(durability(away.findings)?.reason).toContain('not soaked: no upgrade workflow');
   });
 });
