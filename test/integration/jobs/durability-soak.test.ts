@@ -119,6 +119,12 @@ const durabilityRequests = (id: string) =>
 
 const startRequests = () => stack.emulator.faults.count('StartExecution');
 
+/** The names of the executions the sandbox recorded for `id`. */
+const executionsOf = (id: string) =>
+  [...stack.emulator.sinks.executions.values()]
+    .map((execution) => execution.name)
+    .filter((name) => name.startsWith(`${id}-`));
+
 /** The durability finding of `id` in a run's report. */
 const findingOf = (report: { findings: Finding[] }, id: string) =>
   report.findings.find((finding) => finding.resourceId === id && finding.check === 'durability');
@@ -180,8 +186,7 @@ describe('Durability job: the soak after an in-place change', () => {
       (event) => event.detailType === DETAIL_TYPES.remediationSucceeded,
     );
     expect(succeeded?.detail).toMatchObject({ soakExecution: expect.stringContaining(':execution:') });
-    expect(stack.emulator.sinks.executions.size).toBe(1);
-    expect([...stack.emulator.sinks.executions.values()][0]?.name).toEqual(name);
+    expect(executionsOf(id)).toEqual([name]);
     // A later run leaves the stepped-back group alone: async meets the rule's minimum.
     expect(findingOf(after, id)?.status).not.toBe('violation');
   });
@@ -231,6 +236,30 @@ describe('Durability job: the soak after an in-place change', () => {
     expect(durabilityRequests(id)).toEqual(['sync']);
     const reasons = closing.map((report) => findingOf(report, id)?.reason ?? '');
     expect(reasons.filter((reason) => reason.includes('soak inplace-twice-soak-'))).toHaveLength(1);
+  });
+
+  it('starts one soak execution when the answer to its StartExecution is lost and the SDK sends it again', async () => {
+    // Prepare: the first StartExecution takes effect, then its answer is a 503.
+    const id = 'inplace-lost';
+    const runs: unknown[] = [];
+    const upgrades = soakStarter(runs);
+    await changeInPlace(id, STEP_BACK, upgrades);
+    stack.emulator.faults.failNext({
+      action: 'StartExecution',
+      code: 'ServiceUnavailable',
+      status: 503,
+      times: 1,
+      applied: true,
+    });
+
+    // Act
+    const closing = await scan(id, STEP_BACK, upgrades);
+
+    // Assess: two requests under one name, one execution.
+    expect(startRequests()).toBe(2);
+    expect(executionsOf(id)).toHaveLength(1);
+    expect(runs).toHaveLength(1);
+    expect(findingOf(closing, id)?.reason).toMatch(/soak inplace-lost-soak-\d{17} started/);
   });
 
   it('sends nothing when a migration holds the group’s lock: the soak does not start watching', async () => {
