@@ -20,8 +20,11 @@ export interface InPlaceSoak {
 
 /**
  * The soak execution's name: the group and the digits of the lease's start (`orders-soak-20261125100000000`),
- * the same for every run that closes the same change, so Step Functions starts it once (a name is
- * never used twice). At most 80 characters: a group id has at most 40.
+ * the same for every run that closes the same change, so Step Functions starts it once: "if you
+ * call StartExecution with the same name and input as a running execution, the call succeeds and
+ * return the same response ... If the execution is closed or if the input is different, it
+ * returns a 400 ExecutionAlreadyExists error" (StartExecution, SDK model; a name is free again 90
+ * days after it closes, long after its lease). At most 80 characters: a group id has at most 40.
  */
 export const inPlaceSoakName = (lease: Pick<Lease<RemediationDetails>, 'acquiredAt' | 'details'>) =>
   `${lease.details.replicationGroupId}-soak-${lease.acquiredAt.replace(/[^0-9]/g, '')}`.slice(0, 80);
