@@ -55,22 +55,34 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): { path: 
     case 'invalid_type':
       if (got === undefined) return { path, message: `is required (${issue.expected})` };
       return { path, message: `expected ${issue.expected}, got ${echo(got)}` };
-    case 'invalid_union': {
-      // An input of one alternative's type (an object where `false` or an object may stand) is
-      // told by that alternative's own issue, at its field.
-      const typed = issue.errors.filter(
-        (issues) => issues.length > 0 && issues.every((inner) => inner.path.length > 0),
-      );
-      const inner = typed.length === 1 ? typed[0]?.[0] : undefined;
-      if (inner !== undefined) return describeIssue({ ...inner, path: [...path, ...inner.path] }, input);
+    case 'invalid_union':
       // zod's own words here are "Invalid input": say what each alternative expected instead.
       if (issue.message !== 'Invalid input' || issue.errors.length === 0)
         return { path, message: issue.message };
       return { path, message: `expected ${issue.errors.map(alternative).join(' or ')}, got ${echo(got)}` };
-    }
     default:
       return { path, message: issue.message };
   }
+}
+
+/**
+ * The issues as they are told: a union whose input has the type of exactly one alternative (an
+ * object where `false` or an object may stand) is told by that alternative's own issues, each at
+ * its field; any other issue as it is.
+ *
+ * @example
+ * const problems = issuesOf(result.error.issues).map((issue) => describeIssue(issue, input));
+ */
+export function issuesOf(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'invalid_union') return [issue];
+    const typed = issue.errors.filter(
+      (inner) => inner.length > 0 && inner.every((each) => each.path.length > 0),
+    );
+    const [only] = typed;
+    if (typed.length !== 1 || only === undefined) return [issue];
+    return issuesOf(only.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] })));
+  });
 }
 
 /** What one alternative of a union expected, from its first issue. */
@@ -88,7 +100,7 @@ function alternative(issues: readonly z.core.$ZodIssue[]): string {
  * throw new InputValidationError(listProblems(fieldProblems(result.error, raw)));
  */
 export function fieldProblems(error: z.ZodError, input: unknown): string[] {
-  return error.issues.map((issue) => {
+  return issuesOf(error.issues).map((issue) => {
     const { path, message } = describeIssue(issue, input);
     return path.length > 0 ? `${formatPath(path)}: ${message}` : message;
   });
