@@ -12,6 +12,7 @@ import { createParameterGroupCopy, readParameterGroupsInto } from '../../aws/par
 import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
 import { type DurabilityPlan, planDurability } from '../../domain/durability/readiness.js';
 import {
+  engineVersionOf,
   engineVersionRefusal,
   nextUpgradeLook,
   parseUpgradeInput,
@@ -73,7 +74,7 @@ async function readGroup(deps: UpgradeDeps, groupId: string): Promise<Resource> 
 async function planGroup(deps: UpgradeDeps, state: UpgradeState): Promise<[Resource, DurabilityPlan]> {
   const group = await readGroup(deps, state.input.replicationGroupId);
   const [error] = (
-    await readParameterGroupsInto(deps.elasticache, [group], state.input.engineVersion)
+    await readParameterGroupsInto(deps.elasticache, [group], engineVersionOf(state.input))
   ).values();
   if (error !== undefined) throw error;
   return [group, planDurability(group, state.input.target, planOptionsOf(state.input))];

@@ -220,6 +220,35 @@ describe('Durability job: the soak after an in-place change', () => {
     expect(alertSubjects()).toEqual([]);
   });
 
+  it('soaks a group on a Valkey newer than 9.0: its running version is no downgrade', async () => {
+    // Prepare
+    const id = 'inplace-newer';
+    const runs: unknown[] = [];
+    stack.emulator.model.putGroup(groupState(id, { engineVersion: '9.1' }));
+    const upgrades = soakStarter(runs);
+    await scan(id, STEP_BACK, upgrades);
+    stack.emulator.clock.advance(10 * 60_000);
+
+    // Act
+    await scan(id, STEP_BACK, upgrades);
+
+    // Assess
+    expect(runs).toEqual([
+      expect.objectContaining({
+        output: expect.objectContaining({
+          status: 'succeeded',
+          soak: expect.objectContaining({ outcome: 'quiet' }),
+        }),
+      }),
+    ]);
+    expect(durabilityRequests(id)).toEqual(['sync']);
+    expect(
+      requestsReached(stack.emulator, 'ModifyReplicationGroup').some(
+        (request) => 'EngineVersion' in request.params,
+      ),
+    ).toBe(false);
+  });
+
   it('starts one soak when two runs close the same change', async () => {
     // Prepare
     const id = 'inplace-twice';
