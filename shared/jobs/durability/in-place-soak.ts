@@ -35,7 +35,7 @@ export const inPlaceSoakName = (lease: Pick<Lease<RemediationDetails>, 'acquired
  * that fails is reported, never retried here (the change itself succeeded).
  *
  * @example
- * const soak = await watchInPlaceChange(deps, lease, soakOfRule(policy, lease.details.rule));
+ * const soak = await watchInPlaceChange(deps, lease, ruleSoak(policy, lease.details.rule));
  */
 export async function watchInPlaceChange(
   deps: Pick<GroupCheckDeps, 'upgrades' | 'logger'>,

@@ -309,8 +309,8 @@ export class EnforcementRun {
         if (!(await store.releaseLease(lease.key, lease.holder))) return busy();
         return note(finding, REMEDIATION_ACTIONS.notSent, step.reason);
       case 'succeeded': {
-        // Of the runs that saw the change land, the one that releases the lease announces it
-        // and starts its soak: the group's lock, which the soak takes, is free of the lease.
+        // Of the runs that saw the change land, the one that releases the lease announces it and
+        // starts its soak (after the release: the soak's Lock step takes this lease for itself).
         if (!(await store.releaseLease(lease.key, lease.holder))) return finding;
         const watch = await watchInPlaceChange(this.#deps, lease, soak);
         const succeeded = { ...finding, reason: `${finding.reason}; ${watch.reason}` };
