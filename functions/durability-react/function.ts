@@ -12,9 +12,16 @@ export const manifest: FunctionManifest = {
   ],
   timeout: 120,
   memory: 512,
-  environment: ['recheckQueue'],
+  // The upgrade workflow: the soak of a change it sees take effect, and staged upgrades the policy
+  // allows, for the deployment's own account and region only (as target-scan).
+  environment: ['recheckQueue', 'upgradeStateMachine'],
   // ListParents: whether a member's event is of an account under the policy's OUs.
-  actions: [...DURABILITY_GROUP_ACTIONS, 'sqs:SendMessage', 'organizations:ListParents'],
+  actions: [
+    ...DURABILITY_GROUP_ACTIONS,
+    'sqs:SendMessage',
+    'organizations:ListParents',
+    'states:StartExecution',
+  ],
   stateKeys: [PARTITIONS.lease, PARTITIONS.targetLeases, PARTITIONS.findings, PARTITIONS.legacyFindings],
   // A member account's event is acted on through its member role (one AssumeRole per account).
   memberAccess: true,

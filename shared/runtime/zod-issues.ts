@@ -65,6 +65,26 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): { path: 
   }
 }
 
+/**
+ * The issues as they are told: a union whose input has the type of exactly one alternative (an
+ * object where `false` or an object may stand) is told by that alternative's own issues, each at
+ * its field; any other issue as it is.
+ *
+ * @example
+ * const problems = issuesOf(result.error.issues).map((issue) => describeIssue(issue, input));
+ */
+export function issuesOf(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'invalid_union') return [issue];
+    const typed = issue.errors.filter(
+      (inner) => inner.length > 0 && inner.every((each) => each.path.length > 0),
+    );
+    const [only] = typed;
+    if (typed.length !== 1 || only === undefined) return [issue];
+    return issuesOf(only.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] })));
+  });
+}
+
 /** What one alternative of a union expected, from its first issue. */
 function alternative(issues: readonly z.core.$ZodIssue[]): string {
   const [first] = issues;
@@ -80,7 +100,7 @@ function alternative(issues: readonly z.core.$ZodIssue[]): string {
  * throw new InputValidationError(listProblems(fieldProblems(result.error, raw)));
  */
 export function fieldProblems(error: z.ZodError, input: unknown): string[] {
-  return error.issues.map((issue) => {
+  return issuesOf(error.issues).map((issue) => {
     const { path, message } = describeIssue(issue, input);
     return path.length > 0 ? `${formatPath(path)}: ${message}` : message;
   });

@@ -57,8 +57,11 @@ export interface DurabilityChange {
   kind: 'modify' | 'upgrade';
   /** The online steps the policy lets run unattended (for an upgrade). */
   allow: readonly StagedAction[];
-  /** The rule's watch after the change (`durability.soak`), as the upgrade's input carries it. */
-  soak: SoakInput;
+  /**
+   * The rule's watch after the change (`durability.soak`), as the upgrade's input carries it;
+   * undefined for a rule with `soak: false`.
+   */
+  soak: SoakInput | undefined;
   /** Violations of other enforce rules on the same group that this change settles too. */
   covers: Finding[];
 }
@@ -75,6 +78,18 @@ export interface RemediationPlanOptions {
   dryRun: boolean;
   /** Whether this deployment can start staged upgrades (its state machine is known). */
   upgrades?: boolean;
+}
+
+/**
+ * The soak of rule `name` as a workflow's input carries it: undefined when the rule has
+ * `soak: false`, or no longer has a durability check.
+ *
+ * @example
+ * await run.continue(finding, group, lease, ruleSoak(policy, lease.details.rule));
+ */
+export function ruleSoak(policy: Policy, name: string): SoakInput | undefined {
+  const config = policy.rules.find((rule) => rule.name === name)?.durability;
+  return config === undefined ? undefined : soakInputOf(config.soak, config.maxWriteLatencyMs);
 }
 
 function guardProblems(resource: Resource, target: DurabilityLevel, config: DurabilityConfig): string[] {

@@ -42,24 +42,36 @@ const windowSchema = z.string().refine((text) => inWindow(durationSeconds(text))
     `expected a duration from 5m to 24h such as '2h' or '90m', got ${JSON.stringify(issue.input)}`,
 });
 
+const SOAK_POLICY_DEFAULT = { window: '2h', onBreach: 'alert', unattended: false } as const;
+
 /**
  * The rule's `durability.soak`: watch the group for `window` after a durability change; on a
  * breach `alert`, or `step-back` (sync to async, with an approval unless `unattended`).
+ * `soak: false` watches nothing (parsed as undefined); absent, the default 2-hour alerting soak.
  *
  * @example
  * # in a rule
  * durability: { minimum: async, set: sync, soak: { window: 2h, onBreach: step-back } }
  */
-export const soakPolicySchema = strictObject({
-  window: windowSchema.default('2h'),
-  onBreach: z.enum(SOAK_BREACH_ACTIONS).default('alert'),
-  unattended: z.boolean().default(false),
-})
-  .default({ window: '2h', onBreach: 'alert', unattended: false })
-  .transform(({ window, ...rest }) => ({
-    ...rest,
-    windowSeconds: durationSeconds(window) ?? SOAK_WINDOW_SECONDS.default,
-  }));
+export const soakPolicySchema = z
+  .union([
+    z.literal(false),
+    strictObject({
+      window: windowSchema.default(SOAK_POLICY_DEFAULT.window),
+      onBreach: z.enum(SOAK_BREACH_ACTIONS).default(SOAK_POLICY_DEFAULT.onBreach),
+      unattended: z.boolean().default(SOAK_POLICY_DEFAULT.unattended),
+    }),
+  ])
+  .default({ ...SOAK_POLICY_DEFAULT })
+  .transform((soak) =>
+    soak === false
+      ? undefined
+      : {
+          onBreach: soak.onBreach,
+          unattended: soak.unattended,
+          windowSeconds: durationSeconds(soak.window) ?? SOAK_WINDOW_SECONDS.default,
+        },
+  );
 
 /** A workflow's soak, as its execution input carries it (the policy's, in seconds). */
 export const soakInputSchema = strictObject({
@@ -111,7 +123,8 @@ export function soakBreaches(reading: SoakReading, soak: Pick<SoakInput, 'maxWri
 
 /**
  * The rule's soak as a workflow's input carries it, with the rule's write-latency budget
- * (`durability.maxWriteLatencyMs`): latency above it is a breach during the soak too.
+ * (`durability.maxWriteLatencyMs`): latency above it is a breach during the soak too. Undefined
+ * for a rule with `soak: false`.
  *
  * @example
  * soakInputOf({ windowSeconds: 7200, onBreach: 'step-back', unattended: false }, 2);
@@ -119,6 +132,7 @@ export function soakBreaches(reading: SoakReading, soak: Pick<SoakInput, 'maxWri
 export function soakInputOf(
   policy: z.output<typeof soakPolicySchema>,
   maxWriteLatencyMs?: number,
-): SoakInput {
+): SoakInput | undefined {
+  if (policy === undefined) return undefined;
   return soakInputSchema.parse(maxWriteLatencyMs === undefined ? policy : { ...policy, maxWriteLatencyMs });
 }

@@ -45,19 +45,32 @@ export const upgradeInputSchema = strictObject({
   /** Plan and stop: nothing is locked for long, nothing changes. */
   dryRun: z.boolean().default(false),
   durabilitySwitch: z.enum(['online', 'creation-only']).default('online'),
-  /** The Valkey version an engine step goes to: durability needs {@link DURABLE_MIN_VALKEY} or later. */
+  /**
+   * The Valkey version an engine step goes to: durability needs {@link DURABLE_MIN_VALKEY} or
+   * later (absent: that one, {@link engineVersionOf}). Given, it may not be below the group's own
+   * version (refused at Lock); absent, a group already on a later Valkey is no downgrade.
+   */
   engineVersion: z
     .string()
     .regex(/^\d{1,3}\.\d{1,3}$/, 'must be a Valkey version such as 9.0')
     .refine((version) => compareVersions(version, DURABLE_MIN) >= 0, {
       error: (issue) => `valkey ${String(issue.input)} is below ${DURABLE_MIN}, the first with durability`,
     })
-    .default(DURABLE_MIN),
+    .optional(),
   /**
    * Watch the group after its durability changed (the rule's `durability.soak`); absent: no soak
    * (an execution started before soaks, or by an operator who gave none).
    */
   soak: soakInputSchema.optional(),
+  /**
+   * The durability job's change made in place (its lease's rule and start) that this execution
+   * was started to watch: the plan finds the group at its target and the soak starts. Such an
+   * execution changes nothing else: a plan that finds a step stops it, nothing sent.
+   */
+  inPlaceChange: strictObject({
+    rule: z.string().min(1).max(256),
+    startedAt: z.string().min(1).max(40),
+  }).optional(),
   approvalTimeoutSeconds: z
     .number()
     .int()
@@ -137,13 +150,17 @@ function soakHistoryEvents(soak: UpgradeInput['soak'], polling: UpgradeInput['po
   return choice + task + soakLooks(soak) * POLL_LOOK_EVENTS + stepBack;
 }
 
+/** The Valkey version an engine step of `input` goes to: the one given, else the first with durability. */
+export const engineVersionOf = (input: Pick<UpgradeInput, 'engineVersion'>) =>
+  input.engineVersion ?? DURABLE_MIN;
+
 /** The planner's options an execution runs with. */
 export function planOptionsOf(input: UpgradeInput): PlanOptions {
   return {
     allow: input.allow,
     enforce: input.enforce,
     durabilitySwitch: input.durabilitySwitch,
-    engineVersion: input.engineVersion,
+    engineVersion: engineVersionOf(input),
     shards: input.shards,
   };
 }
@@ -151,7 +168,8 @@ export function planOptionsOf(input: UpgradeInput): PlanOptions {
 /**
  * Why the input's engine version cannot be used on `group`: it is below the version the group
  * runs (an engine step would be a downgrade, which ElastiCache does not do online). Undefined
- * when it can. Checked at the first step that reads the group, before anything changes.
+ * when it can, or when none was given (a group on a later Valkey then needs no engine step). Checked
+ * at the first step that reads the group, before anything changes.
  *
  * @example
  * engineVersionRefusal({ id: 'orders', engine: 'valkey', engineVersion: '9.2' }, '9.0');
@@ -159,10 +177,11 @@ export function planOptionsOf(input: UpgradeInput): PlanOptions {
  */
 export function engineVersionRefusal(
   group: { id: string; engine?: string; engineVersion?: string },
-  engineVersion: string,
+  engineVersion: string | undefined,
 ): string | undefined {
   // Redis OSS versions go to Valkey (7.2 to 9.0); any Redis OSS version is below a durable Valkey.
-  if (group.engine !== 'valkey' || group.engineVersion === undefined) return undefined;
+  if (engineVersion === undefined || group.engine !== 'valkey' || group.engineVersion === undefined)
+    return undefined;
   // A patch level (8.0.1) is the service's; the input names major.minor.
   const running = group.engineVersion.split('.').slice(0, 2).join('.');
   if (compareVersions(engineVersion, running) >= 0) return undefined;

@@ -1,7 +1,7 @@
 import { type CST, type Document, isNode, LineCounter, Parser, parseDocument, visit } from 'yaml';
 import { clip, listProblems } from '../../runtime/echo.js';
 import { GuardrailsError } from '../../runtime/errors.js';
-import { describeIssue, formatPath } from '../../runtime/zod-issues.js';
+import { describeIssue, formatPath, issuesOf } from '../../runtime/zod-issues.js';
 import { type Policy, policySchema } from './schema.js';
 import { policyWarnings } from './warnings.js';
 
@@ -136,7 +136,7 @@ function readPolicy(
     `${fileName}:${lineOfPath(document, path, lineOf)} ${path.length > 0 ? `${formatPath(path)}: ` : ''}`;
   const result = policySchema.safeParse(input);
   if (result.success) return { policy: result.data, place };
-  const problems = result.error.issues.map((issue) => {
+  const problems = issuesOf(result.error.issues).map((issue) => {
     const { path, message } = describeIssue(issue, input);
     return `${place(path)}${message}`;
   });

@@ -22,15 +22,24 @@ import type { TargetScanDeps } from '../target-scan.js';
 import type { DurabilityJobSettings } from './pipeline.js';
 import type { GroupCheckDeps } from './ports.js';
 
-/**
- * The scan may start staged upgrades when the deployment names their state machine; its drift
- * half alerts on the topic; member accounts are reached through the deployment's role name.
- */
-const SCAN_ENV = {
+/** The upgrade workflow's state machine, when the deployment names it (empty: none). */
+const UPGRADE_ENV = {
   UPGRADE_STATE_MACHINE_ARN: z
     .string()
     .optional()
     .transform((value) => (value === '' ? undefined : value)),
+};
+
+/** Starts the upgrade workflow (staged upgrades, soaks of in-place changes), or none. */
+const upgradeStarterOf = (arn: string | undefined, aws: AwsClientOptions) =>
+  arn === undefined ? undefined : new StepFunctionsUpgradeStarter(arn, aws);
+
+/**
+ * The scan may start staged upgrades and soaks when the deployment names their state machine;
+ * its drift half alerts on the topic; member accounts are reached through the deployment's role name.
+ */
+const SCAN_ENV = {
+  ...UPGRADE_ENV,
   ALERT_TOPIC_ARN: z.string().min(1),
   AWS_REGION: z.string().min(1),
   /** Export each target's findings to Security Hub (in the target's account and region). */
@@ -77,8 +86,7 @@ function durabilityDeps<Clients extends GroupCheckDeps['clients'], Extra extends
 export function createTargetScanDeps(env: NodeJS.ProcessEnv = process.env) {
   const base = createPolicyFunctionBase('target-scan', SCAN_ENV, env);
   const deps = centralDeps(base);
-  const arn = base.config.UPGRADE_STATE_MACHINE_ARN;
-  const upgrades = arn === undefined ? undefined : new StepFunctionsUpgradeStarter(arn, base.aws);
+  const upgrades = upgradeStarterOf(base.config.UPGRADE_STATE_MACHINE_ARN, base.aws);
   // The drift comparison it runs per target sends each alert once (see encryption-drift-deps.ts).
   const alerts = new AlertPublisher(
     base.config.ALERT_TOPIC_ARN,
@@ -106,7 +114,9 @@ export function createTargetScanDeps(env: NodeJS.ProcessEnv = process.env) {
 }
 
 /**
- * The event reaction's deps (its own settings in `extra`), built once per container.
+ * The event reaction's deps (its own settings in `extra`), built once per container. With the
+ * upgrade workflow named, it starts what the scan starts in its own target: the soak of a change
+ * it sees take effect, and the staged upgrades the policy allows.
  *
  * @example
  * const durability = createDurabilityReactDeps({ MAX_RECHECKS: envPositiveInt });
@@ -117,5 +127,9 @@ export function createDurabilityReactDeps<Extra extends z.ZodRawShape>(
   env: NodeJS.ProcessEnv = process.env,
 ) {
   const base = createPolicyFunctionBase('durability-react', extra, env);
-  return durabilityDeps(base, { elasticache: createElastiCacheClient(base.aws) });
+  const deps = durabilityDeps(base, { elasticache: createElastiCacheClient(base.aws) });
+  // Optional, so it is read on its own: it cannot be missing, only empty (none).
+  const { UPGRADE_STATE_MACHINE_ARN } = z.object(UPGRADE_ENV).parse(env);
+  const upgrades = upgradeStarterOf(UPGRADE_STATE_MACHINE_ARN, base.aws);
+  return { ...deps, job: (requestId: string) => ({ ...deps.job(requestId), upgrades }) };
 }

@@ -18,6 +18,7 @@ import {
   planDurabilityRemediation,
   REMEDIATION_ACTIONS,
   type RemediationAction,
+  ruleSoak,
 } from '../../domain/durability/remediation.js';
 import { evaluate, type Summary, summarize } from '../../domain/evaluate.js';
 import type { Finding } from '../../domain/finding.js';
@@ -147,7 +148,11 @@ async function enforce(
     const lead = list.find((finding) => finding.rule === lease?.details.rule) ?? list[0];
     if (lease === undefined || group === undefined || lead === undefined) return;
     const others = list.filter((finding) => finding !== lead && finding.status === 'violation');
-    settle(lead, await run.continue(lead, group, lease), others);
+    settle(
+      lead,
+      await run.continue(lead, group, lease, ruleSoak(settings.policy, lease.details.rule)),
+      others,
+    );
   });
   const final = findings
     .map((finding) => outcome.get(findingKey(finding)) ?? finding)

@@ -95,8 +95,9 @@ export async function reactToEvent(
     deps.logger.warn('event dropped: not a target of this deployment', { event, reason: outside });
     return { status: 'not-a-target', reason: outside, recheckInSeconds: undefined, findings: [] };
   }
+  // The upgrade workflow acts in its own account and region only: a member's group starts none.
   return reactIn(target, deps.members.credentials.access, () =>
-    react({ ...deps, ...deps.members.clientsOf(target) }, settings, rechecks, event),
+    react({ ...deps, ...deps.members.clientsOf(target), upgrades: undefined }, settings, rechecks, event),
   );
 }
 

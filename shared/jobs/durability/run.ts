@@ -29,10 +29,12 @@ import {
   REMEDIATION_ACTIONS,
   type RemediationAction,
 } from '../../domain/durability/remediation.js';
+import type { SoakInput } from '../../domain/durability/soak.js';
 import type { Finding } from '../../domain/finding.js';
 import type { Resource } from '../../domain/resource.js';
 import { snapshotName } from '../../domain/snapshot-name.js';
 import { mapConcurrent } from '../../runtime/concurrency.js';
+import { watchInPlaceChange } from './in-place-soak.js';
 import type { GroupCheckDeps, GuardedRequest } from './ports.js';
 
 const note = (finding: Finding, action: RemediationAction | null, text: string): Finding => ({
@@ -246,8 +248,16 @@ export class EnforcementRun {
     return { ...finding, status: 'error', action: null, reason: `${finding.reason}; ${error.message}` };
   }
 
-  /** Move a change in flight on, as {@link nextRemediationStep} decides. */
-  async continue(finding: Finding, resource: Resource, lease: Lease<RemediationDetails>): Promise<Finding> {
+  /**
+   * Move a change in flight on, as {@link nextRemediationStep} decides; a change that took
+   * effect is watched for `soak` (its rule's, none with `soak: false`).
+   */
+  async continue(
+    finding: Finding,
+    resource: Resource,
+    lease: Lease<RemediationDetails>,
+    soak: SoakInput | undefined,
+  ): Promise<Finding> {
     const { details } = lease;
     const store = this.#deps.store;
     const snapshot = details.phase === 'snapshotting' ? await this.#preChangeSnapshot(lease) : undefined;
@@ -298,15 +308,20 @@ export class EnforcementRun {
       case 'not-sent':
         if (!(await store.releaseLease(lease.key, lease.holder))) return busy();
         return note(finding, REMEDIATION_ACTIONS.notSent, step.reason);
-      case 'succeeded':
-        // Of the runs that saw the change land, the one that releases the lease announces it.
+      case 'succeeded': {
+        // Of the runs that saw the change land, the one that releases the lease announces it and
+        // starts its soak (after the release: the soak's Lock step takes this lease for itself).
         if (!(await store.releaseLease(lease.key, lease.holder))) return finding;
-        this.#emit(DETAIL_TYPES.remediationSucceeded, finding, lease.acquiredAt, {
+        const watch = await watchInPlaceChange(this.#deps, lease, soak);
+        const succeeded = { ...finding, reason: `${finding.reason}; ${watch.reason}` };
+        this.#emit(DETAIL_TYPES.remediationSucceeded, succeeded, lease.acquiredAt, {
           target: details.target,
           from: details.from,
           snapshotName: details.snapshotName,
+          soakExecution: watch.execution,
         });
-        return finding;
+        return succeeded;
+      }
     }
   }
 

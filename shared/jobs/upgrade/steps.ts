@@ -12,6 +12,7 @@ import { createParameterGroupCopy, readParameterGroupsInto } from '../../aws/par
 import { createSnapshot, describeSnapshot } from '../../aws/snapshots.js';
 import { type DurabilityPlan, planDurability } from '../../domain/durability/readiness.js';
 import {
+  engineVersionOf,
   engineVersionRefusal,
   nextUpgradeLook,
   parseUpgradeInput,
@@ -73,7 +74,7 @@ async function readGroup(deps: UpgradeDeps, groupId: string): Promise<Resource> 
 async function planGroup(deps: UpgradeDeps, state: UpgradeState): Promise<[Resource, DurabilityPlan]> {
   const group = await readGroup(deps, state.input.replicationGroupId);
   const [error] = (
-    await readParameterGroupsInto(deps.elasticache, [group], state.input.engineVersion)
+    await readParameterGroupsInto(deps.elasticache, [group], engineVersionOf(state.input))
   ).values();
   if (error !== undefined) throw error;
   return [group, planDurability(group, state.input.target, planOptionsOf(state.input))];
@@ -169,6 +170,11 @@ async function plan(context: Context) {
         `${group.id} is available after "${look.step.summary}", yet the plan still starts with it`,
       );
     case 'step':
+      if (state.input.inPlaceChange !== undefined)
+        throw new UpgradeError(
+          UPGRADE_ERRORS.planChanged,
+          `${group.id} no longer runs ${state.input.target} (the plan starts with ${look.step.summary}); this execution only watches the change rule ${state.input.inPlaceChange.rule} made in place: nothing was sent`,
+        );
       return {
         done: false,
         ready: true,

@@ -321,6 +321,10 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
       });
     }
     expect(stack.emulator.model.groups.get('react-fix')?.effectiveDurability).toBe('sync');
+    // The re-check that saw the change take effect started its soak (the upgrade workflow).
+    expect([...stack.emulator.sinks.executions.values()].map((execution) => execution.name)).toContainEqual(
+      expect.stringMatching(/^react-fix-soak-\d{17}$/),
+    );
     // A member account's event, forwarded onto the central bus: acted on through its role.
     stack.emulator.fleetOf(MEMBER, REGION).putGroup(groupState('react-member'));
     // Only a deployment whose policy names targets acts on a member's events.

@@ -98,8 +98,15 @@ export function schemaFields(
     case 'enum':
     case 'literal':
     case 'record':
-    case 'union':
       return [{ path, type: typeOf(schema), required, default: defaultValue }];
+    case 'union':
+      // An object among the options (`soak: false` or an object) has its fields documented too.
+      return [
+        { path, type: typeOf(schema), required, default: defaultValue },
+        ...(def.options ?? [])
+          .filter((option) => defOf(option).type === 'object')
+          .flatMap((option) => schemaFields(option, path).filter((field) => field.path !== path)),
+      ];
     default:
       throw new Error(`${path}: zod type ${def.type} is not described`);
   }

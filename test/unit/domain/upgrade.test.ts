@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseUpgradeInput, stepSchedule } from '../../../shared/domain/durability/upgrade.js';
+import {
+  engineVersionOf,
+  parseUpgradeInput,
+  stepSchedule,
+} from '../../../shared/domain/durability/upgrade.js';
 
 describe('Function: stepSchedule', () => {
   const schedule = { firstWaitSeconds: 60, maxWaitSeconds: 900, maxAttempts: 30 };
@@ -17,13 +21,11 @@ describe('Function: stepSchedule', () => {
 
 describe('Function: parseUpgradeInput', () => {
   it('fills the defaults and names a bad field', () => {
-    expect(parseUpgradeInput({ replicationGroupId: 'orders', target: 'sync' })).toMatchObject({
-      allow: [],
-      enforce: false,
-      dryRun: false,
-      durabilitySwitch: 'online',
-      engineVersion: '9.0',
-    });
+    const input = parseUpgradeInput({ replicationGroupId: 'orders', target: 'sync' });
+    expect(input).toMatchObject({ allow: [], enforce: false, dryRun: false, durabilitySwitch: 'online' });
+    // No engine version given: an engine step goes to 9.0, and a group on a later Valkey is no downgrade.
+    expect(input.engineVersion).toBeUndefined();
+    expect(engineVersionOf(input)).toBe('9.0');
     expect(() => parseUpgradeInput({ replicationGroupId: 'orders', target: 'disabled' })).toThrow(/target/);
     expect(() =>
       parseUpgradeInput({ replicationGroupId: 'orders', target: 'sync', allow: ['reboot'] }),

@@ -405,3 +405,40 @@ ${lines}
     ]);
   });
 });
+
+describe('Policy: durability.soak', () => {
+  const policyWith = (soak: string) => `version: 1
+rules:
+  - name: durable
+    durability:
+      minimum: async
+      set: sync
+      soak: ${soak}
+`;
+
+  it('watches for 2 hours by default, and nothing with soak: false', () => {
+    const soakOf = (text: string) => parsePolicy(text, 'p.yaml').rules[0]?.durability?.soak;
+    expect(soakOf(policyWith('{}'))).toEqual({ windowSeconds: 7200, onBreach: 'alert', unattended: false });
+    expect(soakOf(policyWith('false'))).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'a bad onBreach at its own field',
+      '{ onBreach: rollback }',
+      /p\.yaml:7 rules\[0\]\.durability\.soak\.onBreach: expected one of alert\|step-back, got "rollback"/,
+    ],
+    [
+      'a bad field on its own line',
+      '\n        unattended: 3',
+      /p\.yaml:8 rules\[0\]\.durability\.soak\.unattended: expected boolean, got 3/,
+    ],
+    [
+      'true, which is neither false nor a soak',
+      'true',
+      /p\.yaml:7 rules\[0\]\.durability\.soak: expected false or object, got true/,
+    ],
+  ])('refuses %s, naming its line', (_name, soak, message) => {
+    expect(() => parsePolicy(policyWith(soak), 'p.yaml')).toThrow(message);
+  });
+});
