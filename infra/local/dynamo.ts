@@ -15,6 +15,8 @@ export const STATE_TABLE = 'guardrails-state';
 export interface DynamoCall {
   operation: string;
   partitionKey?: string;
+  /** Every partition key a batch request (BatchGetItem, BatchWriteItem) names, each once. */
+  partitionKeys?: string[];
   /** The item's sort key, for a request on one item (GetItem, PutItem, UpdateItem, DeleteItem). */
   sortKey?: string;
   /** Bytes of the request's body and of the answer's (what a bench bounds capacity units by). */
@@ -35,6 +37,23 @@ interface RequestBody {
   KeyConditionExpression?: string;
   ExpressionAttributeNames?: Record<string, string>;
   ExpressionAttributeValues?: Record<string, { S?: string }>;
+  RequestItems?: Record<
+    string,
+    { Keys?: RequestKey[] } | { PutRequest?: { Item?: RequestKey }; DeleteRequest?: { Key?: RequestKey } }[]
+  >;
+}
+
+type RequestKey = { pk?: { S?: string }; sk?: { S?: string } };
+
+/** The partition keys a BatchGetItem's or BatchWriteItem's RequestItems name, each once. */
+function batchPartitionKeys(body: RequestBody): string[] | undefined {
+  if (body.RequestItems === undefined) return undefined;
+  const keys = Object.values(body.RequestItems).flatMap((request) =>
+    Array.isArray(request)
+      ? request.map((write) => write.PutRequest?.Item ?? write.DeleteRequest?.Key)
+      : (request.Keys ?? []),
+  );
+  return [...new Set(keys.flatMap((key) => (key?.pk?.S === undefined ? [] : [key.pk.S])))];
 }
 
 /** The `pk` value a GetItem/PutItem/UpdateItem/DeleteItem or Query request names. */
@@ -108,10 +127,13 @@ export async function startDynamo(options: { port?: number; tableName?: string }
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      const bytes = Buffer.concat(chunks);
+      call.requestBytes = bytes.length;
       try {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as RequestBody;
-        call.requestBytes = Buffer.concat(chunks).length;
+        const body = JSON.parse(bytes.toString('utf8')) as RequestBody;
         call.partitionKey = partitionKeyOf(body);
+        const batch = batchPartitionKeys(body);
+        if (batch !== undefined) call.partitionKeys = batch;
         call.sortKey = body.Key?.sk?.S ?? body.Item?.sk?.S;
       } catch {
         // Not JSON: dynalite answers it with a validation error; there is no key to record.
