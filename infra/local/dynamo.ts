@@ -17,6 +17,8 @@ export interface DynamoCall {
   partitionKey?: string;
   /** Every partition key a batch request (BatchGetItem, BatchWriteItem) names, each once. */
   partitionKeys?: string[];
+  /** The items a batch request names (keys to get, puts and deletes): DynamoDB bills each apart. */
+  batchItems?: number;
   /** The item's sort key, for a request on one item (GetItem, PutItem, UpdateItem, DeleteItem). */
   sortKey?: string;
   /** Bytes of the request's body and of the answer's (what a bench bounds capacity units by). */
@@ -45,15 +47,14 @@ interface RequestBody {
 
 type RequestKey = { pk?: { S?: string }; sk?: { S?: string } };
 
-/** The partition keys a BatchGetItem's or BatchWriteItem's RequestItems name, each once. */
-function batchPartitionKeys(body: RequestBody): string[] | undefined {
+/** The keys a BatchGetItem's or BatchWriteItem's RequestItems name (the item's, for a put). */
+function batchKeys(body: RequestBody): (RequestKey | undefined)[] | undefined {
   if (body.RequestItems === undefined) return undefined;
-  const keys = Object.values(body.RequestItems).flatMap((request) =>
+  return Object.values(body.RequestItems).flatMap((request) =>
     Array.isArray(request)
       ? request.map((write) => write.PutRequest?.Item ?? write.DeleteRequest?.Key)
       : (request.Keys ?? []),
   );
-  return [...new Set(keys.flatMap((key) => (key?.pk?.S === undefined ? [] : [key.pk.S])))];
 }
 
 /** The `pk` value a GetItem/PutItem/UpdateItem/DeleteItem or Query request names. */
@@ -132,8 +133,13 @@ export async function startDynamo(options: { port?: number; tableName?: string }
       try {
         const body = JSON.parse(bytes.toString('utf8')) as RequestBody;
         call.partitionKey = partitionKeyOf(body);
-        const batch = batchPartitionKeys(body);
-        if (batch !== undefined) call.partitionKeys = batch;
+        const batch = batchKeys(body);
+        if (batch !== undefined) {
+          call.batchItems = batch.length;
+          call.partitionKeys = [
+            ...new Set(batch.flatMap((key) => (key?.pk?.S === undefined ? [] : [key.pk.S]))),
+          ];
+        }
         call.sortKey = body.Key?.sk?.S ?? body.Item?.sk?.S;
       } catch {
         // Not JSON: dynalite answers it with a validation error; there is no key to record.
