@@ -8,7 +8,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -16,6 +15,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Finding } from '../domain/finding.js';
+import { readItemsByKey } from './batch-get.js';
 import { AwsCallError, awsCall } from './errors.js';
 import type { PendingEvent } from './notify.js';
 import {
@@ -54,11 +54,6 @@ export interface FindingEvents {
 
 /** A stored finding that keeps changing under our writes: give up rather than loop. */
 const WRITE_ATTEMPTS = 5;
-/** BatchGetItem's limit of keys per call. */
-const BATCH_GET_KEYS = 100;
-/** Calls for one batch of keys DynamoDB keeps leaving unprocessed, the first back-off after the first. */
-const BATCH_GET_ATTEMPTS = 5;
-const BATCH_GET_BACKOFF_MS = 50;
 
 /** The item's pending events (its `outbox#<id>` attributes), oldest first. */
 function pendingOf(item: Record<string, unknown>, pk: string, sk: string): PendingEvent[] {
@@ -146,50 +141,13 @@ export class FindingStore {
       }),
     );
     // For one version: a resource with nothing in its target's partition may have findings where
-    // the previous version kept them, so the first run moves them. Only those findings' own keys
-    // can be moved, so they are read by key: one BatchGetItem per 100, not a Query per resource.
+    // the previous version kept them (read by key, in batches, so the first run moves them).
     const known = new Set([...items.values()].map((item) => String(item.sk).split('#')[1]));
-    const legacy = new Map<string, { pk: string; sk: string }>();
-    for (const finding of findings)
-      if (!known.has(finding.arn)) {
-        const key = legacyFindingKey(finding);
-        legacy.set(itemId(key), key);
-      }
-    await this.#getByKeys([...legacy.values()], items);
+    const unknown = findings.filter(({ arn }) => !known.has(arn)).map(legacyFindingKey);
+    const keys = [...new Map(unknown.map((key) => [itemId(key), key])).values()];
+    for (const item of await readItemsByKey(this.#documents, this.#table, keys))
+      items.set(itemId({ pk: String(item.pk), sk: String(item.sk) }), item);
     return items;
-  }
-
-  /**
-   * The items of `keys` that exist, into `items`: BatchGetItem, 100 keys a call, strongly
-   * consistent; the keys DynamoDB left unprocessed (throttled, or past 16 MB) are asked again
-   * after a back-off, as the DynamoDB guide says to.
-   */
-  async #getByKeys(
-    keys: readonly { pk: string; sk: string }[],
-    items: Map<string, Record<string, unknown>>,
-  ): Promise<void> {
-    for (let start = 0; start < keys.length; start += BATCH_GET_KEYS) {
-      let pending = keys.slice(start, start + BATCH_GET_KEYS);
-      for (let attempt = 1; pending.length > 0; attempt += 1) {
-        if (attempt > BATCH_GET_ATTEMPTS)
-          throw new AwsCallError(
-            'DynamoDB BatchGetItem',
-            new Error(`${pending.length} keys left unprocessed after ${BATCH_GET_ATTEMPTS} attempts`),
-          );
-        if (attempt > 1)
-          await new Promise((resolve) => setTimeout(resolve, BATCH_GET_BACKOFF_MS * 2 ** (attempt - 2)));
-        const answer = await awsCall('DynamoDB BatchGetItem', () =>
-          this.#documents.send(
-            new BatchGetCommand({
-              RequestItems: { [this.#table]: { Keys: pending, ConsistentRead: true } },
-            }),
-          ),
-        );
-        for (const item of answer.Responses?.[this.#table] ?? [])
-          items.set(itemId({ pk: String(item.pk), sk: String(item.sk) }), item);
-        pending = (answer.UnprocessedKeys?.[this.#table]?.Keys ?? []) as { pk: string; sk: string }[];
-      }
-    }
   }
 
   /** Every item of partition `pk` whose sort key starts with `prefix`, into `items` (paginated). */
