@@ -86,8 +86,10 @@ function capacityUnits(calls: readonly DynamoCall[]) {
   let write = 0;
   let read = 0;
   for (const call of calls) {
-    if (WRITES.has(call.operation)) write += Math.max(1, Math.ceil((call.requestBytes ?? 0) / 1024));
-    if (READS.has(call.operation)) read += Math.max(1, Math.ceil((call.responseBytes ?? 0) / 4096));
+    // A batch is billed item by item, each rounded up: bounded by a unit per item named plus its bytes.
+    const items = call.batchItems ?? 0;
+    if (WRITES.has(call.operation)) write += Math.max(1, items + Math.ceil((call.requestBytes ?? 0) / 1024));
+    if (READS.has(call.operation)) read += Math.max(1, items + Math.ceil((call.responseBytes ?? 0) / 4096));
   }
   return { write, read };
 }

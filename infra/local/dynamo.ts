@@ -15,6 +15,10 @@ export const STATE_TABLE = 'guardrails-state';
 export interface DynamoCall {
   operation: string;
   partitionKey?: string;
+  /** Every partition key a batch request (BatchGetItem, BatchWriteItem) names, each once. */
+  partitionKeys?: string[];
+  /** The items a batch request names (keys to get, puts and deletes): DynamoDB bills each apart. */
+  batchItems?: number;
   /** The item's sort key, for a request on one item (GetItem, PutItem, UpdateItem, DeleteItem). */
   sortKey?: string;
   /** Bytes of the request's body and of the answer's (what a bench bounds capacity units by). */
@@ -35,6 +39,22 @@ interface RequestBody {
   KeyConditionExpression?: string;
   ExpressionAttributeNames?: Record<string, string>;
   ExpressionAttributeValues?: Record<string, { S?: string }>;
+  RequestItems?: Record<
+    string,
+    { Keys?: RequestKey[] } | { PutRequest?: { Item?: RequestKey }; DeleteRequest?: { Key?: RequestKey } }[]
+  >;
+}
+
+type RequestKey = { pk?: { S?: string }; sk?: { S?: string } };
+
+/** The keys a BatchGetItem's or BatchWriteItem's RequestItems name (the item's, for a put). */
+function batchKeys(body: RequestBody): (RequestKey | undefined)[] | undefined {
+  if (body.RequestItems === undefined) return undefined;
+  return Object.values(body.RequestItems).flatMap((request) =>
+    Array.isArray(request)
+      ? request.map((write) => write.PutRequest?.Item ?? write.DeleteRequest?.Key)
+      : (request.Keys ?? []),
+  );
 }
 
 /** The `pk` value a GetItem/PutItem/UpdateItem/DeleteItem or Query request names. */
@@ -108,10 +128,18 @@ export async function startDynamo(options: { port?: number; tableName?: string }
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      const bytes = Buffer.concat(chunks);
+      call.requestBytes = bytes.length;
       try {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as RequestBody;
-        call.requestBytes = Buffer.concat(chunks).length;
+        const body = JSON.parse(bytes.toString('utf8')) as RequestBody;
         call.partitionKey = partitionKeyOf(body);
+        const batch = batchKeys(body);
+        if (batch !== undefined) {
+          call.batchItems = batch.length;
+          call.partitionKeys = [
+            ...new Set(batch.flatMap((key) => (key?.pk?.S === undefined ? [] : [key.pk.S]))),
+          ];
+        }
         call.sortKey = body.Key?.sk?.S ?? body.Item?.sk?.S;
       } catch {
         // Not JSON: dynalite answers it with a validation error; there is no key to record.

@@ -41,18 +41,21 @@ export async function readFleet(
     described += count;
     onProgress?.(described);
   };
-  // Every describe stream starts before the tag streams, kind by kind.
+  // Every describe stream starts before the tag stream, which reads every kind's tags at once
+  // (a small fleet's tags in one call, not one per kind).
   const describing = RESOURCE_TYPES.map((type) =>
     awsCall(RESOURCE_KINDS[type].describeCall, () =>
       KIND_READERS[type].describe(clients.elasticache, onPage),
     ),
   );
-  const tagging = RESOURCE_TYPES.map((type) =>
-    awsCall('GetResources', () => readTagsByArn(clients.tagging, RESOURCE_KINDS[type].taggingType)),
+  const tagging = awsCall('GetResources', () =>
+    readTagsByArn(
+      clients.tagging,
+      RESOURCE_TYPES.map((type) => RESOURCE_KINDS[type].taggingType),
+    ),
   );
-  const [kinds, tags] = await Promise.all([Promise.all(describing), Promise.all(tagging)]);
-  return kinds.flatMap((resources, index) => {
-    const byArn = tags[index] ?? new Map<string, Record<string, string>>();
+  const [kinds, byArn] = await Promise.all([Promise.all(describing), tagging]);
+  return kinds.flatMap((resources) => {
     for (const resource of resources) resource.tags = byArn.get(resource.arn) ?? {};
     return resources;
   });

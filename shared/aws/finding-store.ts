@@ -15,7 +15,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Finding } from '../domain/finding.js';
-import { mapConcurrent } from '../runtime/concurrency.js';
+import { readItemsByKey } from './batch-get.js';
 import { AwsCallError, awsCall } from './errors.js';
 import type { PendingEvent } from './notify.js';
 import {
@@ -23,7 +23,6 @@ import {
   FINDING_SORT_PREFIX,
   findingKey,
   legacyFindingKey,
-  legacyFindingPartition,
   OUTBOX_ATTRIBUTE_PREFIX,
   parseStored,
   pendingEventSchema,
@@ -119,7 +118,8 @@ export class FindingStore {
 
   /**
    * Read what is stored for `findings`: one Query per target partition they fall in (only the
-   * resource's own findings when they name one resource there, as a reaction's do).
+   * resource's own findings when they name one resource there, as a reaction's do), and the
+   * previous version's keys of those whose resource has nothing there, in batches.
    *
    * @example
    * const stored = await findings.read(run);
@@ -141,12 +141,12 @@ export class FindingStore {
       }),
     );
     // For one version: a resource with nothing in its target's partition may have findings where
-    // the previous version kept them (one Query per such resource, so the first run moves them).
+    // the previous version kept them (read by key, in batches, so the first run moves them).
     const known = new Set([...items.values()].map((item) => String(item.sk).split('#')[1]));
-    const unknown = [...new Set(findings.map((finding) => finding.arn))].filter((arn) => !known.has(arn));
-    await mapConcurrent(unknown, 16, (arn) =>
-      this.#query(legacyFindingPartition(arn), FINDING_SORT_PREFIX, items),
-    );
+    const unknown = findings.filter(({ arn }) => !known.has(arn)).map(legacyFindingKey);
+    const keys = [...new Map(unknown.map((key) => [itemId(key), key])).values()];
+    for (const item of await readItemsByKey(this.#documents, this.#table, keys))
+      items.set(itemId({ pk: String(item.pk), sk: String(item.sk) }), item);
     return items;
   }
 

@@ -4,20 +4,21 @@ import {
 } from '@aws-sdk/client-resource-groups-tagging-api';
 
 /**
- * Read the tags of every resource of one tagging type in bulk (100 per page), keyed by ARN.
- * One call per 100 resources instead of one `ListTagsForResource` per resource.
+ * Read the tags of every resource of the given tagging types in bulk (100 per page, every type
+ * in one stream: `ResourceTypeFilters` takes up to 100 types), keyed by ARN. One call per 100
+ * resources instead of one `ListTagsForResource` per resource.
  *
  * @example
- * const tags = await readTagsByArn(tagging, 'elasticache:replicationgroup');
+ * const tags = await readTagsByArn(tagging, ['elasticache:replicationgroup', 'elasticache:serverlesscache']);
  */
 export async function readTagsByArn(
   tagging: ResourceGroupsTaggingAPIClient,
-  resourceType: string,
+  resourceTypes: readonly string[],
 ): Promise<Map<string, Record<string, string>>> {
   const byArn = new Map<string, Record<string, string>>();
   const pages = paginateGetResources(
     { client: tagging, pageSize: 100 },
-    { ResourceTypeFilters: [resourceType], ResourcesPerPage: 100 },
+    { ResourceTypeFilters: [...resourceTypes], ResourcesPerPage: 100 },
   );
   for await (const page of pages) {
     for (const mapping of page.ResourceTagMappingList ?? []) {

@@ -185,12 +185,13 @@ describe('Consumer: the fleet reader (shared/aws/elasticache.ts readFleet)', () 
       if (command === undefined) throw new Error(`the SDK has no ${kind.describeCall}Command`);
       elasticache.on(command).resolves({ [kind.offlineKey]: [ITEMS[kind.type](`${kind.type}-1`)] });
     }
-    for (const kind of KINDS)
-      tagging.on(GetResourcesCommand, { ResourceTypeFilters: [kind.taggingType] }).resolves({
-        ResourceTagMappingList: [
-          { ResourceARN: arnOf(kind.type, `${kind.type}-1`), Tags: [{ Key: 'kind', Value: kind.type }] },
-        ],
-      });
+    // One tag stream for every kind, asked by each kind's tagging type.
+    tagging.on(GetResourcesCommand, { ResourceTypeFilters: KINDS.map((kind) => kind.taggingType) }).resolves({
+      ResourceTagMappingList: KINDS.map((kind) => ({
+        ResourceARN: arnOf(kind.type, `${kind.type}-1`),
+        Tags: [{ Key: 'kind', Value: kind.type }],
+      })),
+    });
 
     // Act
     const fleet = await readFleet({

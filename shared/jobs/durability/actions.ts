@@ -19,6 +19,8 @@ const PIPELINE_ACTIONS = [
   'cloudwatch:GetMetricData',
   // Leases and findings in the state table.
   'dynamodb:Query',
+  // The previous version's findings, read by key on a target's first run (finding-store.ts).
+  'dynamodb:BatchGetItem',
   'dynamodb:PutItem',
   'dynamodb:GetItem',
   'dynamodb:UpdateItem',

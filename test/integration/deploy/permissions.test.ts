@@ -103,7 +103,7 @@ type Handler = (event: unknown, context: Context) => Promise<unknown>;
 let stack: Stack;
 const used = new Map<string, Set<string>>();
 /** Per function, each state-table call as `{ action, partitionKey }`. */
-const stateCalls = new Map<string, { action: string; partitionKey: string | undefined }[]>();
+const stateCalls = new Map<string, { action: string; partitionKeys: string[] }[]>();
 const handlers = new Map<string, Handler>();
 let invocation = 0;
 
@@ -130,7 +130,11 @@ async function invoke(name: string, event: unknown, variant?: Variant): Promise<
     const touched = stateCalls.get(name) ?? [];
     for (const call of stack.dynamo.calls.slice(dynamo)) {
       actions.add(`dynamodb:${call.operation}`);
-      touched.push({ action: `dynamodb:${call.operation}`, partitionKey: call.partitionKey });
+      // A batch request names its partitions in dynamodb:LeadingKeys together, as IAM reads it.
+      touched.push({
+        action: `dynamodb:${call.operation}`,
+        partitionKeys: call.partitionKeys ?? (call.partitionKey === undefined ? [] : [call.partitionKey]),
+      });
     }
     used.set(name, actions);
     stateCalls.set(name, touched);
@@ -548,15 +552,15 @@ describe('Each function touches exactly the state-table partitions its dynamodb:
     const calls = stateCalls.get(name) ?? [];
     const statements = statementsFor(name);
     const refused = calls.filter(
-      ({ action, partitionKey }) =>
+      ({ action, partitionKeys }) =>
         evaluate(statements, {
           action,
           resource: 'StateTable.Arn',
-          context: partitionKey === undefined ? {} : { 'dynamodb:LeadingKeys': [partitionKey] },
+          context: partitionKeys.length === 0 ? {} : { 'dynamodb:LeadingKeys': partitionKeys },
         }) !== 'allowed',
     );
     const patternsUsed = (stateKeys[name] ?? []).filter((pattern) =>
-      calls.some(({ partitionKey }) => partitionKey !== undefined && matches(pattern, partitionKey)),
+      calls.some(({ partitionKeys }) => partitionKeys.some((key) => matches(pattern, key))),
     );
 
     expect(refused).toEqual([]);

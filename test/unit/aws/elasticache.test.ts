@@ -51,7 +51,7 @@ describe('Function: readFleet', () => {
     tagging.reset();
   });
 
-  it('reads every page by Marker and joins tags from GetResources pages', async () => {
+  it('reads every page by Marker and joins tags from one stream of GetResources pages for every kind', async () => {
     // Prepare
     elasticache
       .on(DescribeReplicationGroupsCommand, { MaxRecords: 100, Marker: undefined })
@@ -73,25 +73,20 @@ describe('Function: readFleet', () => {
           },
         ],
       });
+    // Every kind's tags in one stream: the serverless cache's come on the last page.
+    const types = ['elasticache:replicationgroup', 'elasticache:serverlesscache'];
     tagging
-      .on(GetResourcesCommand, {
-        ResourceTypeFilters: ['elasticache:replicationgroup'],
-        PaginationToken: undefined,
-      })
+      .on(GetResourcesCommand, { ResourceTypeFilters: types, PaginationToken: undefined })
       .resolves({
         ResourceTagMappingList: [{ ResourceARN: ARN('a-1'), Tags: [{ Key: 'env', Value: 'prod' }] }],
         PaginationToken: 't1',
       })
-      .on(GetResourcesCommand, {
-        ResourceTypeFilters: ['elasticache:replicationgroup'],
-        PaginationToken: 't1',
-      })
+      .on(GetResourcesCommand, { ResourceTypeFilters: types, PaginationToken: 't1' })
       .resolves({
-        ResourceTagMappingList: [{ ResourceARN: ARN('c-1'), Tags: [{ Key: 'owner', Value: 'team-c' }] }],
-      })
-      .on(GetResourcesCommand, { ResourceTypeFilters: ['elasticache:serverlesscache'] })
-      .resolves({
-        ResourceTagMappingList: [{ ResourceARN: 'arn:sc:sess', Tags: [{ Key: 'data', Value: 'sensitive' }] }],
+        ResourceTagMappingList: [
+          { ResourceARN: ARN('c-1'), Tags: [{ Key: 'owner', Value: 'team-c' }] },
+          { ResourceARN: 'arn:sc:sess', Tags: [{ Key: 'data', Value: 'sensitive' }] },
+        ],
       });
 
     // Act
@@ -109,7 +104,7 @@ describe('Function: readFleet', () => {
       ['sess', { data: 'sensitive' }],
     ]);
     expect(elasticache).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, 3);
-    expect(tagging).toHaveReceivedCommandTimes(GetResourcesCommand, 3);
+    expect(tagging).toHaveReceivedCommandTimes(GetResourcesCommand, 2);
     expect(fleet[3]?.effectiveDurability).toBeUndefined();
     expect(fleet[4]).toMatchObject({
       type: 'serverless-cache',

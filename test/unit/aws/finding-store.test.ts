@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -7,7 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { DETAIL_TYPES, type PendingEvent } from '../../../shared/aws/notify.js';
 import { StateStore, type StoredFinding } from '../../../shared/aws/state-store.js';
 import type { Finding } from '../../../shared/domain/finding.js';
@@ -164,30 +165,76 @@ describe('Class: FindingStore', () => {
   });
 
   describe('Method: read', () => {
-    it("reads a target's findings with one Query, one resource's by its key prefix, and the previous version's of a resource the target lacks", async () => {
-      // Prepare
+    it("reads a target's findings with one Query, one resource's by its key prefix, and the previous version's of the resources the target lacks by key, in one BatchGetItem", async () => {
+      // Prepare: the target holds `finding`; `other` (two rules) is only where the previous version kept it.
+      const other = { ...finding, arn: ARN.replace('orders', 'carts'), resourceId: 'carts' };
+      const otherLegacy = { pk: `resource#${other.arn}`, sk: 'finding#prod#durability' };
       documents
         .on(QueryCommand)
         .resolves({ Items: [] })
         .on(QueryCommand, { ExpressionAttributeValues: { ':pk': KEY.pk } }, false)
-        .resolves({ Items: [{ ...KEY, status: 'violation', finding }] });
-      const other = { ...finding, arn: ARN.replace('orders', 'carts'), resourceId: 'carts' };
+        .resolves({ Items: [{ ...KEY, status: 'violation', finding }] })
+        .on(BatchGetCommand)
+        .resolves({
+          Responses: { 'guardrails-state': [{ ...otherLegacy, status: 'violation', finding: other }] },
+        });
 
       // Act
-      const target = await findings().read([finding, other, { ...finding, rule: 'second' }]);
+      const target = await findings().read([finding, other, { ...other, rule: 'second' }]);
       const resource = await findings().read([finding, { ...finding, rule: 'second' }]);
 
       // Assess
-      expect([...target.keys()]).toEqual([`${KEY.pk}/${KEY.sk}`]);
+      expect([...target.keys()]).toEqual([`${KEY.pk}/${KEY.sk}`, `${otherLegacy.pk}/${otherLegacy.sk}`]);
       expect(resource.size).toBe(1);
-      const prefixes = documents
-        .commandCalls(QueryCommand)
-        .map((call) => call.args[0].input.ExpressionAttributeValues?.[':prefix']);
-      expect(prefixes).toEqual(['finding#', 'finding#', `finding#${ARN}#`]);
-      const partitions = documents
-        .commandCalls(QueryCommand)
-        .map((call) => call.args[0].input.ExpressionAttributeValues?.[':pk']);
-      expect(partitions).toEqual([KEY.pk, `resource#${other.arn}`, KEY.pk]);
+      const queries = documents.commandCalls(QueryCommand).map((call) => call.args[0].input);
+      expect(queries.map((input) => input.ExpressionAttributeValues)).toEqual([
+        { ':pk': KEY.pk, ':prefix': 'finding#' },
+        { ':pk': KEY.pk, ':prefix': `finding#${ARN}#` },
+      ]);
+      const batches = documents.commandCalls(BatchGetCommand).map((call) => call.args[0].input.RequestItems);
+      expect(batches).toEqual([
+        {
+          'guardrails-state': {
+            Keys: [otherLegacy, { ...otherLegacy, sk: 'finding#second#durability' }],
+            ConsistentRead: true,
+          },
+        },
+      ]);
+    });
+
+    it('asks again for the keys DynamoDB left unprocessed, and names the call when they stay so', async () => {
+      // Prepare: the first answer leaves the second key unprocessed; then every answer does.
+      const other = { ...finding, rule: 'second' };
+      const legacy = { pk: LEGACY_KEY.pk, sk: 'finding#second#durability' };
+      documents
+        .on(QueryCommand)
+        .resolves({ Items: [] })
+        .on(BatchGetCommand)
+        .resolvesOnce({
+          Responses: { 'guardrails-state': [{ ...LEGACY_KEY, status: 'violation', finding }] },
+          UnprocessedKeys: { 'guardrails-state': { Keys: [legacy] } },
+        })
+        .resolvesOnce({
+          Responses: { 'guardrails-state': [{ ...legacy, status: 'violation', finding: other }] },
+        })
+        .resolves({ UnprocessedKeys: { 'guardrails-state': { Keys: [legacy] } } });
+
+      vi.useFakeTimers();
+
+      // Act: the back-offs pass on the fake clock.
+      const first = findings().read([finding, other]);
+      await vi.runAllTimersAsync();
+      const read = await first;
+      const stuck = findings().read([finding, other]);
+      const refused = expect(stuck).rejects.toThrow(
+        /DynamoDB BatchGetItem failed: .*1 keys left unprocessed/,
+      );
+      await vi.runAllTimersAsync();
+      vi.useRealTimers();
+
+      // Assess
+      expect([...read.keys()]).toEqual([`${LEGACY_KEY.pk}/${LEGACY_KEY.sk}`, `${legacy.pk}/${legacy.sk}`]);
+      await refused;
     });
   });
 
