@@ -53,6 +53,7 @@ const SKIPPED: ReadonlySet<string> = new Set([
   REMEDIATION_ACTIONS.needsRebuild,
   REMEDIATION_ACTIONS.wouldModify,
   REMEDIATION_ACTIONS.deferred,
+  REMEDIATION_ACTIONS.held,
 ]);
 
 /** A finding's place in the state table, the key of its events within a run. */

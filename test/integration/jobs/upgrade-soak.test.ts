@@ -159,7 +159,15 @@ describe('Durability upgrade soak', () => {
     expect(outcome.series[2]?.bufferExceeded).toBeGreaterThan(0);
     expect(contiguous(outcome.series)).toBe(true);
     expect(outcome.steppedBackAt).toBeDefined();
-    expect(kept).toEqual({ replicationGroupId: id, arn, execution: 'soak-burst-1', soak: outcome });
+    // With the target and soak it ran under: the durability job holds a group it stepped back.
+    expect(kept).toEqual({
+      replicationGroupId: id,
+      arn,
+      execution: 'soak-burst-1',
+      target: 'sync',
+      soakInput: { windowSeconds: 1800, lookSeconds: 300, onBreach: 'step-back', unattended: false },
+      soak: outcome,
+    });
   });
 
   it('ends succeeded after a quiet soak: lag under 80 % of 10 s, no buffer error, no throttling', async () => {
