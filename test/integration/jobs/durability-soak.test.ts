@@ -295,6 +295,72 @@ describe('Durability job: the soak after an in-place change', () => {
     expect(findingOf(closing, id)?.reason).toMatch(/soak inplace-lost-soak-\d{17} started/);
   });
 
+  it('starts exactly one soak when the run that handed the lease over stops before StartExecution', async () => {
+    // Prepare: the closing run dies between its lease write and its StartExecution.
+    const id = 'inplace-killed';
+    const runs: unknown[] = [];
+    const upgrades = soakStarter(runs);
+    await changeInPlace(id, STEP_BACK, upgrades);
+    const dying: UpgradeStarter = {
+      start: () => Promise.reject(new Error('the run stopped (timeout) before StartExecution')),
+    };
+
+    // Act
+    const killed = await scan(id, STEP_BACK, dying).catch((error: unknown) => error);
+    const next = await scan(id, STEP_BACK, upgrades);
+    const later = await scan(id, STEP_BACK, upgrades);
+
+    // Assess: no StartExecution from the run that died; one from the next; none after.
+    expect(killed).toBeInstanceOf(Error);
+    expect(startRequests()).toBe(1);
+    expect(executionsOf(id)).toEqual([expect.stringMatching(new RegExp(`^${id}-soak-\\d{17}$`))]);
+    expect(runs).toEqual([
+      expect.objectContaining({
+        output: expect.objectContaining({
+          status: 'succeeded',
+          soak: expect.objectContaining({ outcome: 'quiet' }),
+        }),
+      }),
+    ]);
+    expect(findingOf(next, id)?.reason).toMatch(new RegExp(`soak ${id}-soak-\\d{17} started`));
+    expect(findingOf(later, id)?.reason).not.toContain('soak');
+    expect(durabilityRequests(id)).toEqual(['sync']);
+  });
+
+  it('starts the soak once when every answer to its StartExecution is lost: the next run finds it by name', async () => {
+    // Prepare: StartExecution takes effect, and every attempt's answer is a 503.
+    const id = 'inplace-unanswered';
+    const runs: unknown[] = [];
+    const upgrades = soakStarter(runs);
+    await changeInPlace(id, STEP_BACK, upgrades);
+    stack.emulator.faults.failNext({
+      action: 'StartExecution',
+      code: 'ServiceUnavailable',
+      status: 503,
+      times: 10,
+      applied: true,
+    });
+    const unanswered = await scan(id, STEP_BACK, upgrades);
+    stack.emulator.faults.reset();
+
+    // Act
+    const next = await scan(id, STEP_BACK, upgrades);
+
+    // Assess: one execution, watched once; the next run's start answered the running one.
+    expect(findingOf(unanswered, id)?.reason).toContain('not started yet');
+    expect(findingOf(next, id)?.reason).toMatch(new RegExp(`soak ${id}-soak-\\d{17} started`));
+    expect(executionsOf(id)).toHaveLength(1);
+    expect(startRequests()).toBe(1);
+    expect(runs).toEqual([
+      expect.objectContaining({
+        output: expect.objectContaining({
+          status: 'succeeded',
+          soak: expect.objectContaining({ outcome: 'quiet' }),
+        }),
+      }),
+    ]);
+  });
+
   it('sends nothing when a migration holds the group’s lock: the soak does not start watching', async () => {
     // Prepare
     const id = 'inplace-locked';
@@ -308,10 +374,17 @@ describe('Durability job: the soak after an in-place change', () => {
 
     // Act
     await scan(id, STEP_BACK, upgrades);
+    const next = await scan(id, STEP_BACK, upgrades);
+    const after = await scan(id, STEP_BACK, upgrades);
 
-    // Assess
-    expect(startRequests()).toBe(1);
+    // Assess: the next run's start finds the name closed and gives the lease back; no second soak.
+    expect(startRequests()).toBe(2);
+    expect(executionsOf(id)).toHaveLength(1);
     expect(runs).toEqual([expect.objectContaining({ error: 'UpgradeLocked' })]);
+    expect(findingOf(next, id)?.reason).toMatch(
+      /soak inplace-locked-soak-\d{17} ended without watching the group/,
+    );
+    expect(findingOf(after, id)?.reason).not.toContain('soak');
     expect(durabilityRequests(id)).toEqual(['sync']);
     expect(stack.emulator.model.groups.get(id)?.effectiveDurability).toBe('sync');
   });
