@@ -140,7 +140,15 @@ export async function failed(context: StepContext<UpgradeDeps, Record<string, un
   await release(deps, execution, { groupId: state.groupId, arn: state.lock?.arn }, { error, cause });
   const steps = state.applied?.history ?? [];
   const soak = state.soak === undefined ? undefined : { ...soakOutcome(state), failed: redactText(error) };
-  await keepSoak(deps, { replicationGroupId: state.groupId, arn: state.lock?.arn, execution, soak });
+  await keepSoak(deps, {
+    replicationGroupId: state.groupId,
+    arn: state.lock?.arn,
+    execution,
+    soak,
+    target: state.input.target,
+    soakInput: state.input.soak,
+    rule: state.input.rule,
+  });
   const output = {
     status: 'failed',
     replicationGroupId: state.groupId,

@@ -100,7 +100,12 @@ const part = <Shape extends z.ZodRawShape>(shape: Shape) => z.looseObject(shape)
 
 /** What the failure report reads, leniently: it must go out whatever failed, ValidateInput too. */
 const failureSchema = z.object({
-  input: part({ replicationGroupId: text, soak: soakInputSchema.optional().catch(undefined) }),
+  input: part({
+    replicationGroupId: text,
+    soak: soakInputSchema.optional().catch(undefined),
+    target: z.enum(['async', 'sync']).optional().catch(undefined),
+    inPlaceChange: part({ rule: text }),
+  }),
   replicationGroupId: text,
   error: caught.optional().catch(undefined),
   lock: part({ arn: text }),
@@ -114,5 +119,9 @@ const failureSchema = z.object({
 
 export function parseUpgradeFailure(raw: Record<string, unknown>) {
   const { input, replicationGroupId, ...parts } = failureSchema.parse(raw);
-  return { ...parts, input: { soak: input?.soak }, groupId: input?.replicationGroupId ?? replicationGroupId };
+  return {
+    ...parts,
+    input: { soak: input?.soak, target: input?.target, rule: input?.inPlaceChange?.rule },
+    groupId: input?.replicationGroupId ?? replicationGroupId,
+  };
 }

@@ -239,6 +239,8 @@ describe('Durability upgrade soak', () => {
     // The soak that breached is kept, with the failure that ended the execution after it.
     const { kept } = await soakRecords(id, { soak: undefined });
     expect(kept?.soak).toMatchObject({ outcome: 'stepping-back', failed: 'LockLost' });
+    // With the target and soak it ran under, as a succeeded execution's record has them.
+    expect(kept).toMatchObject({ target: 'sync', soakInput: { onBreach: 'step-back', unattended: true } });
     expect(kept?.soak.series.at(-1)?.trafficManagementActive).toBe(true);
   });
 
