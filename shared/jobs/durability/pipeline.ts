@@ -94,12 +94,14 @@ async function lastSoaksOf(deps: GroupCheckDeps, findings: readonly Finding[], p
  * and stays `compliant`.
  */
 function watchedByWorkflow(finding: Finding, lease: RemediationDetails | undefined): Finding {
-  // A refused or failed change's lease only holds the group off for a day: nothing runs.
+  // A refused or failed change's lease only holds the group off for a day: nothing runs; a soak
+  // still starting (soak-starting) watches nothing yet.
   if (
     finding.status !== 'degraded' ||
     lease === undefined ||
     lease.phase === 'failed' ||
-    lease.phase === 'refused'
+    lease.phase === 'refused' ||
+    lease.phase === 'soak-starting'
   )
     return finding;
   const note = `${lease.rule} holds the group and watches it: ${finding.observed}`;
