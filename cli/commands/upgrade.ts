@@ -21,11 +21,14 @@ import { InputValidationError } from '../../shared/runtime/errors.js';
 import {
   decimalFlag,
   GROUP_ARGUMENT,
+  idFlag,
   parseApprovalTimeout,
   parseGroupId,
+  parseReason,
   parseStateMachineArn,
 } from '../arguments.js';
 import { EXIT, emitResult, type OutputFlags, withOutput } from '../io.js';
+import { lastSoakOf, releaseSoakHold, soakLine } from '../last-soak.js';
 import { awsOptions, withAws, withTable } from '../options.js';
 import { type RunnerContext, WORKFLOWS } from '../workflow-runner.js';
 import * as verbs from '../workflow-verbs.js';
@@ -76,12 +79,16 @@ async function upgradeLock(context: RunnerContext, group: string) {
   return lock;
 }
 
-/** What the state table knows of a group's upgrade: the running execution and an approval wait. */
-async function status(context: RunnerContext, group: string) {
-  const [lock, approval, aborted] = await Promise.all([
+/**
+ * What the state table knows of a group's upgrade: the running execution, an approval wait, the
+ * last abort and the last soak.
+ */
+async function status(context: RunnerContext, group: string, arn?: string) {
+  const [lock, approval, aborted, soaked] = await Promise.all([
     context.store.readLease(migrationLockKey(group)),
     verbs.approvalOf(context, group),
     context.store.readRecord(context.workflow.abortKind, group),
+    lastSoakOf(context.store, group, arn),
   ]);
   const step = typeof approval?.step === 'string' ? approval.step : '';
   const row = {
@@ -93,6 +100,7 @@ async function status(context: RunnerContext, group: string) {
     approvalSince: approval?.requestedAt ?? '',
     approvalStep: step,
     lastAbort: aborted === undefined ? '' : verbs.abortLine(aborted),
+    lastSoak: soaked === undefined ? '' : soakLine(soaked),
   };
   const lines = [
     lock === undefined
@@ -102,6 +110,7 @@ async function status(context: RunnerContext, group: string) {
       ? 'no approval waits'
       : `waiting for approval since ${approval.requestedAt}: ${approval.execution}${step === '' ? '' : ` (step: ${step})`}`,
     ...(aborted === undefined ? [] : [`last abort: ${row.lastAbort}`]),
+    ...(soaked === undefined ? [] : [`last soak: ${row.lastSoak}`]),
   ];
   return { text: `${lines.join('\n')}\n`, rows: [row], columns: Object.keys(row) };
 }
@@ -246,19 +255,50 @@ function addStart(upgrade: CommandUnknownOpts, context: CommandContext): void {
   });
 }
 
-/** Adds `upgrade start|status|approve|reject|abort` to `parent`. */
+const ARN_HELP = "the group's ARN, when groups of several accounts or regions share its id";
+const parseArnFlag = idFlag('replication group ARN', '--arn');
+
+/** `upgrade release`: the durability job may raise a group its soak stepped back again. */
+function addRelease(upgrade: CommandUnknownOpts, context: CommandContext): void {
+  withOutput(withTable(withAws(upgrade.command('release'))), 'rows')
+    .description(
+      "Release a group whose last soak stepped it back: the durability job holds it (action held) until then, or until its rule's target or soak changes. Recorded (who, when, why) on the soak.",
+    )
+    .argument(...GROUP_ARGUMENT, parseGroupId)
+    .requiredOption('--reason <text>', 'why (recorded on the soak)', parseReason)
+    .option('--arn <arn>', ARN_HELP, parseArnFlag)
+    .action(async (group, flags) => {
+      const { store } = runnerContext(flags, context.io.stdout);
+      const release = { by: verbs.operator(), at: new Date().toISOString(), reason: flags.reason };
+      const run = await releaseSoakHold(store, group, {
+        ...release,
+        ...(flags.arn ? { arn: flags.arn } : {}),
+      });
+      const said = `released ${group}: the next durability run may raise it again (last soak: ${soakLine(run)})`;
+      const row = { replicationGroupId: group, result: said };
+      await emitResult({ text: `${said}\n`, rows: [row], columns: Object.keys(row) }, flags, context.io);
+      context.exit.code = EXIT.compliant;
+    });
+}
+
+/** Adds `upgrade start|status|release|approve|reject|abort` to `parent`. */
 export function addUpgrade(parent: CommandUnknownOpts, context: CommandContext): void {
   const upgrade = parent
     .command('upgrade')
     .description('Operate the staged durability-upgrade state machine.');
   addStart(upgrade, context);
   withOutput(withTable(withAws(upgrade.command('status'))), 'rows')
-    .description("A group's upgrade: the execution holding the group's lock, an approval wait.")
+    .description(
+      "A group's upgrade: the execution holding the group's lock, an approval wait, the last abort and the last soak.",
+    )
     .argument(...GROUP_ARGUMENT, parseGroupId)
-    .action(async (group, flags: verbs.TableFlags & OutputFlags) => {
-      await emitResult(await status(runnerContext(flags, context.io.stdout), group), flags, context.io);
+    .option('--arn <arn>', ARN_HELP, parseArnFlag)
+    .action(async (group, flags: verbs.TableFlags & OutputFlags & { arn?: string }) => {
+      const result = await status(runnerContext(flags, context.io.stdout), group, flags.arn);
+      await emitResult(result, flags, context.io);
       context.exit.code = EXIT.compliant;
     });
+  addRelease(upgrade, context);
   verbs.addDecisions(
     upgrade,
     WORKFLOWS.upgrade,

@@ -22,7 +22,14 @@ export const manifest: FunctionManifest = {
     'organizations:ListParents',
     'states:StartExecution',
   ],
-  stateKeys: [PARTITIONS.lease, PARTITIONS.targetLeases, PARTITIONS.findings, PARTITIONS.legacyFindings],
+  stateKeys: [
+    PARTITIONS.lease,
+    PARTITIONS.targetLeases,
+    PARTITIONS.findings,
+    PARTITIONS.legacyFindings,
+    // The last soaks: a group its soak stepped back is held.
+    PARTITIONS.lastSoak,
+  ],
   // A member account's event is acted on through its member role (one AssumeRole per account).
   memberAccess: true,
   vpc: false,

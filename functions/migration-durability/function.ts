@@ -12,7 +12,14 @@ export const manifest: FunctionManifest = {
     'upgradeStateMachine',
   ],
   actions: [...DURABILITY_GROUP_ACTIONS, 'states:StartExecution'],
-  stateKeys: [PARTITIONS.lease, PARTITIONS.targetLeases, PARTITIONS.findings, PARTITIONS.legacyFindings],
+  stateKeys: [
+    PARTITIONS.lease,
+    PARTITIONS.targetLeases,
+    PARTITIONS.findings,
+    PARTITIONS.legacyFindings,
+    // The last soaks: a group its soak stepped back is held.
+    PARTITIONS.lastSoak,
+  ],
   memberAccess: false,
   vpc: false,
   alarms: ['Errors', 'Throttles'],

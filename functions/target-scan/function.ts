@@ -38,6 +38,8 @@ export const manifest: FunctionManifest = {
     PARTITIONS.legacyEncryptionBaseline,
     PARTITIONS.sentAlert,
     PARTITIONS.securityHubImports,
+    // The last soaks: a group its soak stepped back is held.
+    PARTITIONS.lastSoak,
   ],
   memberAccess: true,
   vpc: false,

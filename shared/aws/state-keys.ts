@@ -25,7 +25,6 @@ import * as z from 'zod';
 import { type ArnParts, parseArn } from '../domain/arn.js';
 import { CHECKS, type CheckKey } from '../domain/checks/registry.js';
 import type { EncryptionAlert, EncryptionBaseline } from '../domain/drift.js';
-import type { RemediationDetails } from '../domain/durability/lease-steps.js';
 import { soakRunSchema } from '../domain/durability/soak-series.js';
 import { FINDING_STATUSES, type Finding } from '../domain/finding.js';
 import { DURABILITY_LEVELS, RESOURCE_TYPES, STORAGE_ENCRYPTION_TYPES } from '../domain/resource.js';
@@ -175,21 +174,7 @@ export const leaseItemSchema = z.object({
   details: z.record(z.string(), z.unknown()).default({}),
 });
 
-export const remediationDetailsSchema: z.ZodType<RemediationDetails> = z.object({
-  phase: z.enum(['snapshotting', 'modify-sending', 'modify-requested', 'refused', 'failed', 'upgrading']),
-  replicationGroupId: z.string(),
-  rule: z.string(),
-  from: z.enum(DURABILITY_LEVELS),
-  target: z.enum(DURABILITY_LEVELS),
-  applyImmediately: z.boolean(),
-  snapshotName: z.string().optional(),
-  snapshotDurability: z.string().optional(),
-  requestedAt: z.string().optional(),
-  sends: z.number().int().positive().optional(),
-  sentAt: z.string().optional(),
-  fault: z.string().optional(),
-  faultCode: z.string().optional(),
-});
+export { remediationDetailsSchema } from '../domain/durability/lease-steps.js';
 
 /** What snapshot cleanup reads of any lease: the snapshot a change in flight still needs. */
 export const snapshotHoldSchema = z.looseObject({ snapshotName: z.string().optional() });

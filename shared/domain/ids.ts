@@ -8,6 +8,7 @@
 import * as z from 'zod';
 import { echo } from '../runtime/echo.js';
 import { InputValidationError } from '../runtime/errors.js';
+import { parseArn } from './arn.js';
 import { regionProblem } from './regions.js';
 
 /**
@@ -77,9 +78,20 @@ function reasonProblem(reason: string): string | undefined {
   return undefined;
 }
 
+/** A replication group's ARN: `arn:<partition>:elasticache:<region>:<account>:replicationgroup:<id>`. */
+function groupArnProblem(arn: string): string | undefined {
+  const parts = parseArn(arn);
+  const [kind, id, ...extra] = parts?.resource.split(':') ?? [];
+  if (parts?.service !== 'elasticache' || kind !== 'replicationgroup' || id === undefined || extra.length > 0)
+    return 'expected arn:aws:elasticache:<region>:<account>:replicationgroup:<id>';
+  if (!/^\d{12}$/.test(parts.account)) return 'its account must be 12 digits';
+  return regionProblem(parts.region) ?? replicationGroupIdProblem(id);
+}
+
 /** Each rule by what it names, as messages and the CLI call it. */
 export const ID_RULES = {
   'replication group id': replicationGroupIdProblem,
+  'replication group ARN': groupArnProblem,
   'execution name': executionNameProblem,
   'state machine ARN': (arn: string) => statesArnProblem(arn, 'stateMachine'),
   'execution ARN': (arn: string) => statesArnProblem(arn, 'execution'),

@@ -68,13 +68,20 @@ export const durabilityCheck: Check<DurabilityConfig> = {
   permissions: ['elasticache:DescribeReplicationGroups', 'tag:GetResources', 'cloudwatch:GetMetricData'],
   hooks: { remediation: 'set-durability' },
   warnings(config) {
-    if (config.maxWriteLatencyMs === undefined || config.set === 'sync') return [];
-    return [
-      {
+    const warnings: { path: (string | number)[]; message: string }[] = [];
+    if (config.maxWriteLatencyMs !== undefined && config.set !== 'sync')
+      warnings.push({
         path: ['maxWriteLatencyMs'],
         message: `never applies: set is ${config.set}, and only sync writes take up to ${SYNC_WRITE_LATENCY_MS} ms (async keeps microsecond writes)`,
-      },
-    ];
+      });
+    // The step back goes to async: under minimum sync the group then violates the rule, and is held.
+    if (config.minimum === 'sync' && config.soak?.onBreach === 'step-back')
+      warnings.push({
+        path: ['soak', 'onBreach'],
+        message:
+          'a step back (sync to async) would violate this rule (minimum: sync): the group is then held as a violation until guardrails upgrade release; lower minimum to async, or use onBreach: alert',
+      });
+    return warnings;
   },
   evaluate(resource, config) {
     if (resource.type !== 'replication-group') return undefined;

@@ -4,17 +4,21 @@
  * for. Pure; the planner that starts a change is ./remediation.ts, the job that carries the
  * steps out is shared/jobs/durability/run.ts.
  */
-import { compareDurability, type DurabilityLevel, type Resource } from '../resource.js';
+import * as z from 'zod';
+import { compareDurability, DURABILITY_LEVELS, type DurabilityLevel, type Resource } from '../resource.js';
 import { REMEDIATION_ACTIONS, type RemediationAction } from './remediation.js';
+import { type SoakInput, soakInputSchema } from './soak.js';
 
 /** What a remediation lease records while a durability change is in flight. */
 export interface RemediationDetails {
   /**
    * `modify-sending`: the change is about to be (or was) sent and no answer or read-back has
    * confirmed it yet; `modify-requested`: the service answered, or the group showed the request.
-   * `upgrading`: a staged upgrade execution (`rule` names it) holds the group.
+   * `upgrading`: a staged upgrade execution (`rule` names it) holds the group. `soak-starting`:
+   * the change took effect and the lease is handed to its soak (`soakExecution`, held by
+   * {@link upgradeHolder}), whose Lock step takes it: no moment passes with the group unwatched.
    */
-  phase: 'snapshotting' | 'modify-sending' | 'modify-requested' | 'refused' | 'failed' | 'upgrading';
+  phase: (typeof REMEDIATION_PHASES)[number];
   replicationGroupId: string;
   rule: string;
   from: DurabilityLevel;
@@ -31,7 +35,42 @@ export interface RemediationDetails {
   fault?: string;
   /** The API's error name of a refusal (`InvalidParameterCombinationException`, …). */
   faultCode?: string;
+  /** `soak-starting`: the soak execution the lease is handed to, and the soak it is started with. */
+  soakExecution?: string;
+  soak?: SoakInput;
 }
+
+export const REMEDIATION_PHASES = [
+  'snapshotting',
+  'modify-sending',
+  'modify-requested',
+  'refused',
+  'failed',
+  'upgrading',
+  'soak-starting',
+] as const;
+
+/** A remediation lease's details as stored (`lease#<account>#<region>` / `durability#<arn>`). */
+export const remediationDetailsSchema: z.ZodType<RemediationDetails> = z.object({
+  phase: z.enum(REMEDIATION_PHASES),
+  replicationGroupId: z.string(),
+  rule: z.string(),
+  from: z.enum(DURABILITY_LEVELS),
+  target: z.enum(DURABILITY_LEVELS),
+  applyImmediately: z.boolean(),
+  snapshotName: z.string().optional(),
+  snapshotDurability: z.string().optional(),
+  requestedAt: z.string().optional(),
+  sends: z.number().int().positive().optional(),
+  sentAt: z.string().optional(),
+  fault: z.string().optional(),
+  faultCode: z.string().optional(),
+  soakExecution: z.string().optional(),
+  soak: soakInputSchema.optional(),
+});
+
+/** Who holds the durability lease for a durability-upgrade execution (its Lock step, a soak handed it). */
+export const upgradeHolder = (execution: string) => `upgrade/${execution}`;
 
 /** The part of a lease a decision reads. */
 export interface RemediationLease {
@@ -104,8 +143,10 @@ export type RemediationStep =
   | { kind: 'resend' }
   /** The service never got the change, re-sent or not: the lease is released, nothing was changed. */
   | { kind: 'not-sent'; reason: string }
-  /** The group shows the target: the lease is released and success announced. */
-  | { kind: 'succeeded' };
+  /** The group shows the target: the lease goes to its soak (or is released) and success is announced. */
+  | { kind: 'succeeded' }
+  /** The lease waits for its soak (`soak-starting`): the soak is started (again, under the same name). */
+  | { kind: 'start-soak' };
 
 /** The pre-change snapshot as read: undefined when it does not exist (or, for a lease without its name, none was found). */
 export interface SnapshotState {
@@ -131,6 +172,8 @@ export function nextRemediationStep(
   const { details } = lease;
   const after = (ms: number) => new Date(now.getTime() + ms);
   switch (details.phase) {
+    case 'soak-starting':
+      return { kind: 'start-soak' };
     case 'upgrading':
       return {
         kind: 'report',

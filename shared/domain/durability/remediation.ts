@@ -10,6 +10,8 @@ import { compareDurability, type DurabilityLevel, type Resource } from '../resou
 import { durabilityEligibility } from './eligibility.js';
 import { DEFAULT_PLAN_OPTIONS, planDurability, type StagedAction } from './readiness.js';
 import { type SoakInput, soakInputOf } from './soak.js';
+import { soakHold } from './soak-hold.js';
+import type { SoakRun } from './soak-series.js';
 
 /** What a durability finding's `action` says was done, or must be done. */
 export const REMEDIATION_ACTIONS = {
@@ -43,6 +45,11 @@ export const REMEDIATION_ACTIONS = {
   notSent: 'not-sent',
   /** The lag of a durable group is over the policy's threshold; no API change fixes that. */
   investigate: 'investigate',
+  /**
+   * The group's last soak stepped it back under this rule's target and soak: it is not raised
+   * again until `guardrails upgrade release` (or the rule's target or soak changes).
+   */
+  held: 'held',
 } as const;
 export type RemediationAction = (typeof REMEDIATION_ACTIONS)[keyof typeof REMEDIATION_ACTIONS];
 
@@ -78,6 +85,8 @@ export interface RemediationPlanOptions {
   dryRun: boolean;
   /** Whether this deployment can start staged upgrades (its state machine is known). */
   upgrades?: boolean;
+  /** The groups' last soaks by ARN (read only when a rule steps back): a stepped-back group is held. */
+  lastSoaks?: ReadonlyMap<string, SoakRun>;
 }
 
 /**
@@ -157,6 +166,9 @@ export function planDurabilityRemediation(
       return { ...finding, action: REMEDIATION_ACTIONS.investigate };
     }
     const target = config.set;
+    const soak = soakInputOf(config.soak, config.maxWriteLatencyMs);
+    const held = soakHold(options.lastSoaks?.get(finding.arn), { rule: rule.name, target, soak });
+    if (held !== undefined) return hold(finding, REMEDIATION_ACTIONS.held, held);
     const allow = config.stagedChanges.allow;
     const readiness = planDurability(resource, target, {
       ...DEFAULT_PLAN_OPTIONS,
@@ -197,7 +209,7 @@ export function planDurabilityRemediation(
       snapshotBeforeChange: rule.snapshotBeforeChange,
       kind: staged ? 'upgrade' : 'modify',
       allow,
-      soak: soakInputOf(config.soak, config.maxWriteLatencyMs),
+      soak,
       covers: [],
     };
     const best = candidates.get(finding.arn);

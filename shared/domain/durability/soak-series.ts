@@ -5,7 +5,8 @@
  * looks, far under the 256 KiB a Step Functions state may carry. Pure.
  */
 import * as z from 'zod';
-import type { SoakReading } from './soak.js';
+import { DURABILITY_LEVELS } from '../resource.js';
+import { type SoakReading, soakInputSchema } from './soak.js';
 
 /**
  * Looks kept. A 2 h soak at 5 minutes makes 24, the policy's longest (24 h at 5 minutes) 288;
@@ -108,12 +109,22 @@ export type SoakRecord = z.infer<typeof soakRecordSchema>;
 
 /**
  * The last soak of a group, kept in the state table (`RECORD_KINDS.lastSoak`, keyed by the
- * group's ARN): written by the upgrade's outcome step, read by `guardrails plan --format html`.
+ * group's ARN): written by the upgrade's outcome step, read by `guardrails plan --format html`
+ * and by the durability job, which does not raise again a group whose soak stepped it back
+ * under the same target and soak (./soak-hold.ts) until an operator releases it.
  */
 export const soakRunSchema = z.object({
   replicationGroupId: z.string(),
   arn: z.string(),
   execution: z.string(),
+  /** The durability the execution reached before its soak (records before this field lack it). */
+  target: z.enum(DURABILITY_LEVELS).optional(),
+  /** The soak the execution ran, as its input carried it: a rule with another soak is a new decision. */
+  soakInput: soakInputSchema.optional(),
+  /** The rule whose in-place change the soak watched (absent for an upgrade's own change). */
+  rule: z.string().optional(),
   soak: soakRecordSchema,
+  /** `guardrails upgrade release`: the operator lets the job raise the group again. */
+  released: z.object({ at: time, by: z.string(), reason: z.string() }).optional(),
 });
 export type SoakRun = z.infer<typeof soakRunSchema>;

@@ -1,14 +1,21 @@
 /**
  * The soak of a durability change the job made in place: once the change has taken effect, the
- * run that closes its lease starts the durability-upgrade workflow for the group with the rule's
- * soak and `inPlaceChange`. The workflow takes the group's lock (shared with migrations), plans,
- * finds nothing left and watches the group as it watches a change of its own
- * (shared/jobs/upgrade/soak.ts): one soak, whichever path changed the group.
+ * run that closes its lease hands the lease to the soak (phase `soak-starting`, held by the soak
+ * execution, written before StartExecution) and starts the durability-upgrade workflow for the
+ * group with the rule's soak and `inPlaceChange`. The workflow's Lock step takes that lease and
+ * the group's lock (shared with migrations), plans, finds nothing left and watches the group as
+ * it watches a change of its own (shared/jobs/upgrade/soak.ts): one soak, whichever path changed
+ * the group, and no moment when a run that stops leaves the change unsoaked: a later run finds
+ * the lease still `soak-starting` and starts the soak under the same name.
  */
 import { AwsCallError } from '../../aws/errors.js';
 import type { Lease } from '../../aws/state-store.js';
 import { nameTaken } from '../../aws/upgrade-starter.js';
-import type { RemediationDetails } from '../../domain/durability/lease-steps.js';
+import {
+  REMEDIATION_TIMINGS,
+  type RemediationDetails,
+  upgradeHolder,
+} from '../../domain/durability/lease-steps.js';
 import type { SoakInput } from '../../domain/durability/soak.js';
 import type { GroupCheckDeps } from './ports.js';
 
@@ -17,6 +24,8 @@ export interface InPlaceSoak {
   reason: string;
   execution?: string;
 }
+
+type SoakLease = Pick<Lease<RemediationDetails>, 'key' | 'holder' | 'acquiredAt' | 'details'>;
 
 /**
  * The soak execution's name: the group and the digits of the lease's start (`orders-soak-20261125100000000`),
@@ -30,16 +39,44 @@ export const inPlaceSoakName = (lease: Pick<Lease<RemediationDetails>, 'acquired
   `${lease.details.replicationGroupId}-soak-${lease.acquiredAt.replace(/[^0-9]/g, '')}`.slice(0, 80);
 
 /**
- * Start the soak of the change `lease` held, which has just taken effect. Nothing starts when
- * the rule watches nothing (`soak: false`) or the deployment has no upgrade workflow; a start
- * that fails is reported, never retried here (the change itself succeeded).
+ * Close the lease of a change that has just taken effect: hand it to its soak (`soak-starting`,
+ * held by the soak execution for a day) when the rule watches (`soak`) and the deployment has the
+ * upgrade workflow, else release it. False when another run closed it first: that run starts the soak.
+ *
+ * @example
+ * if (!(await closeChange(deps, lease, ruleSoak(policy, lease.details.rule), now))) return finding;
+ */
+export function closeChange(
+  deps: Pick<GroupCheckDeps, 'upgrades' | 'store'>,
+  lease: SoakLease,
+  soak: SoakInput | undefined,
+  now: Date,
+): Promise<boolean> {
+  if (soak === undefined || deps.upgrades === undefined)
+    return deps.store.releaseLease(lease.key, lease.holder);
+  const name = inPlaceSoakName(lease);
+  return deps.store.updateLease(
+    lease.key,
+    { phase: lease.details.phase, soakExecution: undefined },
+    { phase: 'soak-starting', soakExecution: name, soak },
+    new Date(now.getTime() + REMEDIATION_TIMINGS.outcomeHoldMs),
+    { from: lease.holder, to: upgradeHolder(name) },
+  );
+}
+
+/**
+ * Start the soak of the change `lease` held (handed to it by {@link closeChange}, or still
+ * waiting for it: the same name and input, so a start already made answers the same execution).
+ * Nothing starts when the rule watches nothing (`soak: false`) or the deployment has no upgrade
+ * workflow. A start that fails leaves the lease waiting for the next run; an execution of that
+ * name that has closed without taking the lease (a migration held the group) gives it back.
  *
  * @example
  * const soak = await watchInPlaceChange(deps, lease, ruleSoak(policy, lease.details.rule));
  */
 export async function watchInPlaceChange(
-  deps: Pick<GroupCheckDeps, 'upgrades' | 'logger'>,
-  lease: Pick<Lease<RemediationDetails>, 'acquiredAt' | 'details'>,
+  deps: Pick<GroupCheckDeps, 'upgrades' | 'logger' | 'store'>,
+  lease: SoakLease,
   soak: SoakInput | undefined,
 ): Promise<InPlaceSoak> {
   const { replicationGroupId, rule, target } = lease.details;
@@ -58,9 +95,15 @@ export async function watchInPlaceChange(
     });
     return { reason: `soak ${name} started (execution ${execution})`, execution };
   } catch (error) {
-    if (nameTaken(error)) return { reason: `soak ${name} already started`, execution: name };
+    if (nameTaken(error)) {
+      // Its execution has closed (the input is the same): the lease it was handed is given back.
+      await deps.store.releaseLease(lease.key, upgradeHolder(name));
+      return { reason: `soak ${name} ended without watching the group (see its outcome)`, execution: name };
+    }
     if (!(error instanceof AwsCallError)) throw error;
     deps.logger.warn('soak not started', { replicationGroupId, execution: name, error: error.message });
-    return { reason: `soak ${name} not started: ${error.message}` };
+    return {
+      reason: `soak ${name} not started yet: ${error.message}; the lease waits for it (soak-starting) and the next run starts it`,
+    };
   }
 }

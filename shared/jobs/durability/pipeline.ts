@@ -8,6 +8,7 @@ import { readFleet, readReplicationGroup } from '../../aws/elasticache.js';
 import { readEngineVersionsInto } from '../../aws/engine-versions.js';
 import {
   durabilityLeaseKey,
+  RECORD_KINDS,
   remediationDetailsSchema,
   targetDurabilityLeases,
 } from '../../aws/state-keys.js';
@@ -20,6 +21,8 @@ import {
   type RemediationAction,
   ruleSoak,
 } from '../../domain/durability/remediation.js';
+import { mayBeHeld } from '../../domain/durability/soak-hold.js';
+import type { SoakRun } from '../../domain/durability/soak-series.js';
 import { evaluate, type Summary, summarize } from '../../domain/evaluate.js';
 import type { Finding } from '../../domain/finding.js';
 import type { Policy } from '../../domain/policy/schema.js';
@@ -74,17 +77,31 @@ async function leasesInFlight(deps: GroupCheckDeps, resources: readonly Resource
 }
 
 /**
+ * The last soaks of the groups whose violations `findings` has, by ARN: one Query of their
+ * partition, made only when one of their rules steps back (only such a soak holds a group).
+ */
+async function lastSoaksOf(deps: GroupCheckDeps, findings: readonly Finding[], policy: Policy) {
+  const violations = findings.filter((finding) => finding.status === 'violation');
+  if (!mayBeHeld(violations.map((finding) => ({ soak: ruleSoak(policy, finding.rule) }))))
+    return new Map<string, SoakRun>();
+  const runs = await deps.store.listRecords(RECORD_KINDS.lastSoak);
+  return new Map(runs.map((run) => [run.arn, run]));
+}
+
+/**
  * A `degraded` group is one that strains while nobody watches it: while a workflow holds its
  * lease (an upgrade's soak watches the same metrics and acts on them), the finding says so
  * and stays `compliant`.
  */
 function watchedByWorkflow(finding: Finding, lease: RemediationDetails | undefined): Finding {
-  // A refused or failed change's lease only holds the group off for a day: nothing runs.
+  // A refused or failed change's lease only holds the group off for a day: nothing runs; a soak
+  // still starting (soak-starting) watches nothing yet.
   if (
     finding.status !== 'degraded' ||
     lease === undefined ||
     lease.phase === 'failed' ||
-    lease.phase === 'refused'
+    lease.phase === 'refused' ||
+    lease.phase === 'soak-starting'
   )
     return finding;
   const note = `${lease.rule} holds the group and watches it: ${finding.observed}`;
@@ -112,11 +129,12 @@ async function enforce(
       .map((finding) => byArn.get(finding.arn))
       .filter((group): group is Resource => group?.engine === 'valkey'),
   );
+  const lastSoaks = await lastSoaksOf(deps, open, settings.policy);
   const plan = planDurabilityRemediation(
     open.filter((finding) => !unreadable.has(finding.arn)),
     byArn,
     settings.policy,
-    { dryRun: settings.dryRun, upgrades: deps.upgrades !== undefined },
+    { dryRun: settings.dryRun, upgrades: deps.upgrades !== undefined, lastSoaks },
   );
   const outcome = new Map(plan.findings.map((finding) => [findingKey(finding), finding]));
   for (const finding of open) {

@@ -34,7 +34,7 @@ import type { Finding } from '../../domain/finding.js';
 import type { Resource } from '../../domain/resource.js';
 import { snapshotName } from '../../domain/snapshot-name.js';
 import { mapConcurrent } from '../../runtime/concurrency.js';
-import { watchInPlaceChange } from './in-place-soak.js';
+import { closeChange, watchInPlaceChange } from './in-place-soak.js';
 import type { GroupCheckDeps, GuardedRequest } from './ports.js';
 
 const note = (finding: Finding, action: RemediationAction | null, text: string): Finding => ({
@@ -53,6 +53,7 @@ const SKIPPED: ReadonlySet<string> = new Set([
   REMEDIATION_ACTIONS.needsRebuild,
   REMEDIATION_ACTIONS.wouldModify,
   REMEDIATION_ACTIONS.deferred,
+  REMEDIATION_ACTIONS.held,
 ]);
 
 /** A finding's place in the state table, the key of its events within a run. */
@@ -309,9 +310,9 @@ export class EnforcementRun {
         if (!(await store.releaseLease(lease.key, lease.holder))) return busy();
         return note(finding, REMEDIATION_ACTIONS.notSent, step.reason);
       case 'succeeded': {
-        // Of the runs that saw the change land, the one that releases the lease announces it and
-        // starts its soak (after the release: the soak's Lock step takes this lease for itself).
-        if (!(await store.releaseLease(lease.key, lease.holder))) return finding;
+        // Of the runs that saw the change land, the one that hands the lease to the soak (or
+        // releases it) announces it and starts the soak, whose Lock step takes the lease.
+        if (!(await closeChange(this.#deps, lease, soak, this.now))) return finding;
         const watch = await watchInPlaceChange(this.#deps, lease, soak);
         const succeeded = { ...finding, reason: `${finding.reason}; ${watch.reason}` };
         this.#emit(DETAIL_TYPES.remediationSucceeded, succeeded, lease.acquiredAt, {
@@ -321,6 +322,11 @@ export class EnforcementRun {
           soakExecution: watch.execution,
         });
         return succeeded;
+      }
+      case 'start-soak': {
+        // A run stopped between the hand-over and the start, or the start failed: start it now.
+        const watch = await watchInPlaceChange(this.#deps, lease, details.soak);
+        return { ...finding, reason: `${finding.reason}; ${watch.reason}` };
       }
     }
   }

@@ -7,7 +7,7 @@ import { DETAIL_TYPES } from '../../aws/notify.js';
 import { RECORD_KINDS } from '../../aws/state-keys.js';
 import { REMEDIATION_TIMINGS } from '../../domain/durability/lease-steps.js';
 import type { SoakInput } from '../../domain/durability/soak.js';
-import type { SoakRecord } from '../../domain/durability/soak-series.js';
+import type { SoakRecord, SoakRun } from '../../domain/durability/soak-series.js';
 import { failureOf } from '../../domain/workflow/index.js';
 import { redactText } from '../../runtime/redact.js';
 import { releaseLock } from '../workflow/lock.js';
@@ -82,14 +82,21 @@ function soakOutcome({ input, soak, stepBack, stepBackDeclined }: SoakParts): So
   };
 }
 
-/** The group's last soak, where a report finds its series (the outcome event is not read back). */
+/**
+ * The group's last soak, where a report finds its series (the outcome event is not read back),
+ * with the target and soak it ran under: the durability job holds a group it stepped back.
+ */
 async function keepSoak(
   deps: UpgradeDeps,
-  run: { replicationGroupId?: string; arn?: string; execution: string; soak?: SoakRecord },
+  run: Omit<SoakRun, 'replicationGroupId' | 'arn' | 'soak'> & {
+    replicationGroupId?: string;
+    arn?: string;
+    soak?: SoakRecord;
+  },
 ) {
-  const { replicationGroupId, arn, execution, soak } = run;
+  const { replicationGroupId, arn, soak, ...rest } = run;
   if (soak !== undefined && replicationGroupId !== undefined && arn !== undefined)
-    await deps.store.putRecord(RECORD_KINDS.lastSoak, arn, { replicationGroupId, arn, execution, soak });
+    await deps.store.putRecord(RECORD_KINDS.lastSoak, arn, { replicationGroupId, arn, soak, ...rest });
 }
 
 export async function succeeded(context: UpgradeContext) {
@@ -98,7 +105,15 @@ export async function succeeded(context: UpgradeContext) {
   await release(deps, execution, { groupId, arn: state.lock?.arn });
   const group = await readReplicationGroup(deps.elasticache, groupId);
   const soak = state.soak === undefined ? undefined : soakOutcome(state);
-  await keepSoak(deps, { replicationGroupId: groupId, arn: state.lock?.arn, execution, soak });
+  await keepSoak(deps, {
+    replicationGroupId: groupId,
+    arn: state.lock?.arn,
+    execution,
+    soak,
+    target: state.input.target,
+    soakInput: state.input.soak,
+    rule: state.input.inPlaceChange?.rule,
+  });
   const output = {
     status: state.input.dryRun ? 'dry-run' : statusAfterSoak(state),
     replicationGroupId: groupId,
@@ -125,7 +140,15 @@ export async function failed(context: StepContext<UpgradeDeps, Record<string, un
   await release(deps, execution, { groupId: state.groupId, arn: state.lock?.arn }, { error, cause });
   const steps = state.applied?.history ?? [];
   const soak = state.soak === undefined ? undefined : { ...soakOutcome(state), failed: redactText(error) };
-  await keepSoak(deps, { replicationGroupId: state.groupId, arn: state.lock?.arn, execution, soak });
+  await keepSoak(deps, {
+    replicationGroupId: state.groupId,
+    arn: state.lock?.arn,
+    execution,
+    soak,
+    target: state.input.target,
+    soakInput: state.input.soak,
+    rule: state.input.rule,
+  });
   const output = {
     status: 'failed',
     replicationGroupId: state.groupId,

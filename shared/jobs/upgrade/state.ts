@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { durabilityLeaseKey } from '../../aws/state-keys.js';
+import { upgradeHolder } from '../../domain/durability/lease-steps.js';
 import { PLAN_APIS, PLAN_VERDICTS, STAGED_ACTIONS } from '../../domain/durability/readiness.js';
 import { soakInputSchema } from '../../domain/durability/soak.js';
 import { soakSeriesSchema } from '../../domain/durability/soak-series.js';
@@ -26,7 +27,7 @@ export class UpgradeError extends WorkflowError {
 /** The durability job's per-group lease: held by the upgrade, the scan leaves the group alone. */
 export const durabilityLease = durabilityLeaseKey;
 /** Who holds the durability lease for an upgrade execution. */
-export const holderOf = (execution: string) => `upgrade/${execution}`;
+export const holderOf = upgradeHolder;
 
 /** Approval requests: the task token waits here for `guardrails upgrade approve|reject`. */
 export const UPGRADE_APPROVAL_KIND = APPROVAL_KINDS.upgrade;
@@ -99,7 +100,12 @@ const part = <Shape extends z.ZodRawShape>(shape: Shape) => z.looseObject(shape)
 
 /** What the failure report reads, leniently: it must go out whatever failed, ValidateInput too. */
 const failureSchema = z.object({
-  input: part({ replicationGroupId: text, soak: soakInputSchema.optional().catch(undefined) }),
+  input: part({
+    replicationGroupId: text,
+    soak: soakInputSchema.optional().catch(undefined),
+    target: z.enum(['async', 'sync']).optional().catch(undefined),
+    inPlaceChange: part({ rule: text }),
+  }),
   replicationGroupId: text,
   error: caught.optional().catch(undefined),
   lock: part({ arn: text }),
@@ -113,5 +119,9 @@ const failureSchema = z.object({
 
 export function parseUpgradeFailure(raw: Record<string, unknown>) {
   const { input, replicationGroupId, ...parts } = failureSchema.parse(raw);
-  return { ...parts, input: { soak: input?.soak }, groupId: input?.replicationGroupId ?? replicationGroupId };
+  return {
+    ...parts,
+    input: { soak: input?.soak, target: input?.target, rule: input?.inPlaceChange?.rule },
+    groupId: input?.replicationGroupId ?? replicationGroupId,
+  };
 }

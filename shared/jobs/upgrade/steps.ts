@@ -138,7 +138,17 @@ async function lock(context: Context) {
   };
   const until = new Date(now.getTime() + LOCK_MS);
   const lease = { key: durabilityLease(group.arn), holder: holderOf(execution), until, now, details };
-  if (!(await takeLease(deps.store, lease)).held) {
+  // A soak of an in-place change takes the lease the durability job handed to it (soak-starting).
+  const handed =
+    state.input.inPlaceChange !== undefined &&
+    (await deps.store.updateLease(
+      lease.key,
+      { phase: 'soak-starting', soakExecution: execution },
+      details,
+      until,
+      lease.holder,
+    ));
+  if (!handed && !(await takeLease(deps.store, lease)).held) {
     await releaseLock(deps.store, groupId, execution);
     throw new UpgradeError(
       UPGRADE_ERRORS.locked,

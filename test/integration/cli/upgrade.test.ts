@@ -122,6 +122,50 @@ describe('guardrails upgrade (--local against the sandbox)', () => {
     );
   });
 
+  it('shows the last soak in status, and releases a group its soak stepped back once, recorded on the soak', async () => {
+    // Prepare: the outcome step kept a soak that stepped `cellar` back.
+    const arn = 'arn:aws:elasticache:us-east-1:123456789012:replicationgroup:cellar';
+    await stack.store.putRecord(RECORD_KINDS.lastSoak, arn, {
+      replicationGroupId: 'cellar',
+      arn,
+      execution: 'cellar-soak-20261207100000000',
+      target: 'sync',
+      soak: {
+        outcome: 'stepped-back',
+        startedAt: '2026-12-07T10:10:00.000Z',
+        lookedAt: '2026-12-07T10:20:00.000Z',
+        looks: 2,
+        reasons: ['TrafficManagementActive 1: writes above what the transactional log takes were throttled'],
+        steppedBackAt: '2026-12-07T10:20:00.000Z',
+        series: [],
+      },
+    });
+
+    // Act
+    const before = await cli(['upgrade', 'status', 'cellar', ...args]);
+    const released = await cli(['upgrade', 'release', 'cellar', ...args, '--reason', 'shards added']);
+    const again = await cli(['upgrade', 'release', 'cellar', ...args, '--reason', 'twice']);
+    const none = await cli(['upgrade', 'release', 'attic', ...args, '--reason', 'none']);
+    const badArn = await cli(['upgrade', 'release', 'cellar', ...args, '--reason', 'x', '--arn', 'cellar']);
+
+    // Assess
+    expect(before.out).toContain(
+      'last soak: stepped-back (cellar-soak-20261207100000000); started 2026-12-07T10:10:00.000Z, last look 2026-12-07T10:20:00.000Z, 2 looks; stepped back to async at 2026-12-07T10:20:00.000Z; breach: TrafficManagementActive 1',
+    );
+    expect(released).toMatchObject({ code: EXIT.compliant });
+    expect(released.out).toMatch(/^released cellar: the next durability run may raise it again/);
+    expect(await stack.store.readRecord(RECORD_KINDS.lastSoak, arn)).toMatchObject({
+      released: { by: expect.any(String), at: expect.any(String), reason: 'shards added' },
+      soak: { outcome: 'stepped-back' },
+    });
+    expect(again).toMatchObject({ code: EXIT.usage, err: expect.stringContaining('released already') });
+    expect(none).toMatchObject({
+      code: EXIT.usage,
+      err: 'guardrails: attic: no soak of this group is kept\n',
+    });
+    expect(badArn).toMatchObject({ code: EXIT.usage, err: expect.stringContaining('--arn') });
+  });
+
   it('says a dry run planned, with the plan in readable fields, and changes nothing', async () => {
     stack.emulator.model.putGroup(withoutTls('draft'));
 

@@ -5,6 +5,7 @@
  * reached the sandbox is counted, refused ones too.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { releaseSoakHold } from '../../../cli/last-soak.js';
 import { applyWorkload, type WorkloadShape } from '../../../infra/local/emulator/workload.js';
 import type { LocalRunResult, LocalTask } from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
@@ -16,7 +17,7 @@ import type { Finding } from '../../../shared/domain/finding.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { DEFAULT_MEMBER_ROLE } from '../../../shared/domain/targets.js';
 import type { UpgradeStarter } from '../../../shared/domain/workflow/runner.js';
-import { scanDurability } from '../../../shared/jobs/durability/pipeline.js';
+import { checkGroup, scanDurability } from '../../../shared/jobs/durability/pipeline.js';
 import { MemberClients, reactToEvent } from '../../../shared/jobs/durability/react.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
 import { takeLock } from '../../../shared/jobs/workflow/lock.js';
@@ -48,15 +49,18 @@ beforeEach(() => {
   stack.emulator.sinks.metrics.clear();
 });
 
-/** A rule that raises the group to sync in place (async stays compliant after a step back). */
-const policy = (id: string, soak: string) =>
+/**
+ * A rule that raises the group to sync in place (async stays compliant after a step back,
+ * unless `minimum` is sync).
+ */
+const policy = (id: string, soak: string, minimum = 'async') =>
   parsePolicy(
     `version: 1
 rules:
   - name: durable
     mode: enforce
     match: { ids: [${id}] }
-    durability: { minimum: async, set: sync, soak: ${soak} }
+    durability: { minimum: ${minimum}, set: sync, soak: ${soak} }
 `,
     'policy.yaml',
   );
@@ -132,16 +136,16 @@ const findingOf = (report: { findings: Finding[] }, id: string) =>
 const alertSubjects = () => stack.emulator.sinks.messages.map((message) => message.subject ?? '');
 
 /** One durability run of the sandbox fleet, at the sandbox's time. */
-const scan = (id: string, soak: string, upgrades?: UpgradeStarter) =>
+const scan = (id: string, soak: string, upgrades?: UpgradeStarter, minimum?: string) =>
   scanDurability(
     { ...stack.durabilityDeps('scan'), ...(upgrades ? { upgrades } : {}) },
-    { policy: policy(id, soak), dryRun: false },
+    { policy: policy(id, soak, minimum), dryRun: false },
   );
 
 /** The in-place change requested by a first run, applied ten minutes later. */
-async function changeInPlace(id: string, soak: string, upgrades?: UpgradeStarter) {
+async function changeInPlace(id: string, soak: string, upgrades?: UpgradeStarter, minimum?: string) {
   stack.emulator.model.putGroup(groupState(id));
-  const first = await scan(id, soak, upgrades);
+  const first = await scan(id, soak, upgrades, minimum);
   expect(findingOf(first, id)?.action).toBe('modify-requested');
   stack.emulator.clock.advance(10 * 60_000);
 }
@@ -291,6 +295,72 @@ describe('Durability job: the soak after an in-place change', () => {
     expect(findingOf(closing, id)?.reason).toMatch(/soak inplace-lost-soak-\d{17} started/);
   });
 
+  it('starts exactly one soak when the run that handed the lease over stops before StartExecution', async () => {
+    // Prepare: the closing run dies between its lease write and its StartExecution.
+    const id = 'inplace-killed';
+    const runs: unknown[] = [];
+    const upgrades = soakStarter(runs);
+    await changeInPlace(id, STEP_BACK, upgrades);
+    const dying: UpgradeStarter = {
+      start: () => Promise.reject(new Error('the run stopped (timeout) before StartExecution')),
+    };
+
+    // Act
+    const killed = await scan(id, STEP_BACK, dying).catch((error: unknown) => error);
+    const next = await scan(id, STEP_BACK, upgrades);
+    const later = await scan(id, STEP_BACK, upgrades);
+
+    // Assess: no StartExecution from the run that died; one from the next; none after.
+    expect(killed).toBeInstanceOf(Error);
+    expect(startRequests()).toBe(1);
+    expect(executionsOf(id)).toEqual([expect.stringMatching(new RegExp(`^${id}-soak-\\d{17}$`))]);
+    expect(runs).toEqual([
+      expect.objectContaining({
+        output: expect.objectContaining({
+          status: 'succeeded',
+          soak: expect.objectContaining({ outcome: 'quiet' }),
+        }),
+      }),
+    ]);
+    expect(findingOf(next, id)?.reason).toMatch(new RegExp(`soak ${id}-soak-\\d{17} started`));
+    expect(findingOf(later, id)?.reason).not.toContain('soak');
+    expect(durabilityRequests(id)).toEqual(['sync']);
+  });
+
+  it('starts the soak once when every answer to its StartExecution is lost: the next run finds it by name', async () => {
+    // Prepare: StartExecution takes effect, and every attempt's answer is a 503.
+    const id = 'inplace-unanswered';
+    const runs: unknown[] = [];
+    const upgrades = soakStarter(runs);
+    await changeInPlace(id, STEP_BACK, upgrades);
+    stack.emulator.faults.failNext({
+      action: 'StartExecution',
+      code: 'ServiceUnavailable',
+      status: 503,
+      times: 10,
+      applied: true,
+    });
+    const unanswered = await scan(id, STEP_BACK, upgrades);
+    stack.emulator.faults.reset();
+
+    // Act
+    const next = await scan(id, STEP_BACK, upgrades);
+
+    // Assess: one execution, watched once; the next run's start answered the running one.
+    expect(findingOf(unanswered, id)?.reason).toContain('not started yet');
+    expect(findingOf(next, id)?.reason).toMatch(new RegExp(`soak ${id}-soak-\\d{17} started`));
+    expect(executionsOf(id)).toHaveLength(1);
+    expect(startRequests()).toBe(1);
+    expect(runs).toEqual([
+      expect.objectContaining({
+        output: expect.objectContaining({
+          status: 'succeeded',
+          soak: expect.objectContaining({ outcome: 'quiet' }),
+        }),
+      }),
+    ]);
+  });
+
   it('sends nothing when a migration holds the group’s lock: the soak does not start watching', async () => {
     // Prepare
     const id = 'inplace-locked';
@@ -304,10 +374,17 @@ describe('Durability job: the soak after an in-place change', () => {
 
     // Act
     await scan(id, STEP_BACK, upgrades);
+    const next = await scan(id, STEP_BACK, upgrades);
+    const after = await scan(id, STEP_BACK, upgrades);
 
-    // Assess
-    expect(startRequests()).toBe(1);
+    // Assess: the next run's start finds the name closed and gives the lease back; no second soak.
+    expect(startRequests()).toBe(2);
+    expect(executionsOf(id)).toHaveLength(1);
     expect(runs).toEqual([expect.objectContaining({ error: 'UpgradeLocked' })]);
+    expect(findingOf(next, id)?.reason).toMatch(
+      /soak inplace-locked-soak-\d{17} ended without watching the group/,
+    );
+    expect(findingOf(after, id)?.reason).not.toContain('soak');
     expect(durabilityRequests(id)).toEqual(['sync']);
     expect(stack.emulator.model.groups.get(id)?.effectiveDurability).toBe('sync');
   });
@@ -359,6 +436,83 @@ describe('Durability job: the soak after an in-place change', () => {
     });
     expect(durabilityRequests(id)).toEqual([]);
     expect(stack.emulator.model.groups.get(id)?.effectiveDurability).toBe('disabled');
+  });
+});
+
+describe('Durability job: a group its soak stepped back is held', () => {
+  /** A rule of minimum sync: after the step back to async the group violates it again. */
+  const SYNC = 'sync';
+
+  /** The group raised to sync, its soak stepping it back after a burst, and ten minutes gone. */
+  async function steppedBack(id: string) {
+    const runs: unknown[] = [];
+    const upgrades = soakStarter(
+      runs,
+      beforeLook(2, () => workload(id, 'burst')),
+    );
+    await changeInPlace(id, STEP_BACK, upgrades, SYNC);
+    await scan(id, STEP_BACK, upgrades, SYNC);
+    stack.emulator.clock.advance(10 * 60_000);
+    return upgrades;
+  }
+
+  it('raises the group again in no later run, scan or reaction, and says why; after a release the next run does', async () => {
+    // Prepare
+    const id = 'hold-flipflop';
+    const upgrades = await steppedBack(id);
+    expect(durabilityRequests(id)).toEqual(['sync', 'async']);
+
+    // Act: two scans and a reaction after the step back.
+    const later = [await scan(id, STEP_BACK, upgrades, SYNC), await scan(id, STEP_BACK, upgrades, SYNC)];
+    const reaction = await checkGroup(
+      { ...stack.durabilityDeps('react'), upgrades },
+      { policy: policy(id, STEP_BACK, SYNC), dryRun: false },
+      id,
+    );
+
+    // Assess: nothing sent, nothing started, the finding says held and how to release it.
+    expect(durabilityRequests(id)).toEqual(['sync', 'async']);
+    expect(startRequests()).toBe(1);
+    for (const report of [...later, reaction.report ?? { findings: [] }])
+      expect(findingOf(report, id)).toMatchObject({
+        status: 'violation',
+        action: 'held',
+        reason: expect.stringMatching(
+          new RegExp(
+            `held: soak ${id}-soak-\\d{17} stepped ${id} back to async at \\S+ \\(TrafficManagementActive 1.*guardrails upgrade release ${id} --reason`,
+          ),
+        ),
+      });
+    const skipped = stack.emulator.sinks.events.filter(
+      (event) => event.detailType === DETAIL_TYPES.remediationSkipped,
+    );
+    expect(skipped.map((event) => (event.detail as { finding: Finding }).finding.action)).toEqual(['held']);
+
+    // Act: the operator releases the group; the next run raises it again.
+    await releaseSoakHold(stack.store, id, {
+      by: 'operator',
+      at: '2026-12-07T12:00:00Z',
+      reason: 'shards added',
+    });
+    const released = await scan(id, STEP_BACK, upgrades, SYNC);
+
+    // Assess
+    expect(findingOf(released, id)?.action).toBe('modify-requested');
+    expect(durabilityRequests(id)).toEqual(['sync', 'async', 'sync']);
+  });
+
+  it('is a new decision when the rule changes: another soak raises the group again', async () => {
+    // Prepare
+    const id = 'hold-rule-changed';
+    const upgrades = await steppedBack(id);
+
+    // Act: the rule now alerts instead of stepping back.
+    const alerting = '{ window: 30m, onBreach: alert }';
+    const report = await scan(id, alerting, upgrades, SYNC);
+
+    // Assess
+    expect(findingOf(report, id)?.action).toBe('modify-requested');
+    expect(durabilityRequests(id)).toEqual(['sync', 'async', 'sync']);
   });
 });
 

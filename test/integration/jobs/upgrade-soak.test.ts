@@ -159,7 +159,15 @@ describe('Durability upgrade soak', () => {
     expect(outcome.series[2]?.bufferExceeded).toBeGreaterThan(0);
     expect(contiguous(outcome.series)).toBe(true);
     expect(outcome.steppedBackAt).toBeDefined();
-    expect(kept).toEqual({ replicationGroupId: id, arn, execution: 'soak-burst-1', soak: outcome });
+    // With the target and soak it ran under: the durability job holds a group it stepped back.
+    expect(kept).toEqual({
+      replicationGroupId: id,
+      arn,
+      execution: 'soak-burst-1',
+      target: 'sync',
+      soakInput: { windowSeconds: 1800, lookSeconds: 300, onBreach: 'step-back', unattended: false },
+      soak: outcome,
+    });
   });
 
   it('ends succeeded after a quiet soak: lag under 80 % of 10 s, no buffer error, no throttling', async () => {
@@ -231,6 +239,8 @@ describe('Durability upgrade soak', () => {
     // The soak that breached is kept, with the failure that ended the execution after it.
     const { kept } = await soakRecords(id, { soak: undefined });
     expect(kept?.soak).toMatchObject({ outcome: 'stepping-back', failed: 'LockLost' });
+    // With the target and soak it ran under, as a succeeded execution's record has them.
+    expect(kept).toMatchObject({ target: 'sync', soakInput: { onBreach: 'step-back', unattended: true } });
     expect(kept?.soak.series.at(-1)?.trafficManagementActive).toBe(true);
   });
 
@@ -258,16 +268,18 @@ describe('Durability upgrade soak', () => {
 });
 
 describe('Durability scan of strained groups', () => {
-  it('reports a durable group whose writes are throttled as degraded while no workflow holds it, and leaves one under an upgrade to its soak', async () => {
+  it('reports a durable group whose writes are throttled as degraded while no workflow holds it (a soak not started yet included), and leaves one under an upgrade to its soak', async () => {
     // Prepare
     const durable = { durability: 'sync', effectiveDurability: 'sync' } as const;
     stack.emulator.model.putGroup(groupState('strained', durable));
     stack.emulator.model.putGroup(groupState('soaking', durable));
-    stack.emulator.sinks.setMetric(firstNode('strained'), 'TrafficManagementActive', 1);
-    stack.emulator.sinks.setMetric(firstNode('soaking'), 'TrafficManagementActive', 1);
-    const arn =
-      (await deps.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: 'soaking' })))
+    stack.emulator.model.putGroup(groupState('unstarted', durable));
+    for (const id of ['strained', 'soaking', 'unstarted'])
+      stack.emulator.sinks.setMetric(firstNode(id), 'TrafficManagementActive', 1);
+    const arnOf = async (id: string) =>
+      (await deps.elasticache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id })))
         .ReplicationGroups?.[0]?.ARN ?? '';
+    const arn = await arnOf('soaking');
     const now = deps.now();
     const details = {
       phase: 'upgrading',
@@ -285,8 +297,21 @@ describe('Durability scan of strained groups', () => {
       now,
       details,
     });
+    // A lease handed to a soak that has not started (soak-starting): nothing watches the group yet.
+    await takeLease(deps.store, {
+      key: durabilityLeaseKey(await arnOf('unstarted')),
+      holder: 'upgrade/unstarted-soak-1',
+      until,
+      now,
+      details: {
+        ...details,
+        replicationGroupId: 'unstarted',
+        phase: 'soak-starting',
+        soakExecution: 'unstarted-soak-1',
+      },
+    });
     const policy = parsePolicy(
-      'version: 1\nrules:\n  - name: durable\n    match: { ids: [strained, soaking] }\n    durability: { minimum: async }\n',
+      'version: 1\nrules:\n  - name: durable\n    match: { ids: [strained, soaking, unstarted] }\n    durability: { minimum: async }\n',
       'policy.yaml',
     );
 
@@ -304,6 +329,7 @@ describe('Durability scan of strained groups', () => {
     expect(of('soaking')?.notes).toEqual([
       expect.stringContaining('upgrade soaking-1 holds the group and watches it'),
     ]);
+    expect(of('unstarted')?.status).toBe('degraded');
     expect([...durabilityRequests('strained'), ...durabilityRequests('soaking')]).toEqual([]);
   });
 });

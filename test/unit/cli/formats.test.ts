@@ -27,6 +27,7 @@ const OUTPUT_OF: Record<string, OutputKind> = {
   'upgrade status': 'rows',
   'upgrade approve': 'rows',
   'upgrade reject': 'rows',
+  'upgrade release': 'rows',
   'upgrade abort': 'rows',
 };
 

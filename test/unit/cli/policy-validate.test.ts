@@ -97,6 +97,32 @@ describe('Command: policy validate', () => {
     );
   });
 
+  it('warns of a soak that steps back below its own rule (minimum: sync, onBreach: step-back), naming the line; not of one under minimum async', async () => {
+    // Prepare
+    const rule = (minimum: string) => `version: 1
+rules:
+  - name: durable
+    mode: enforce
+    durability:
+      minimum: ${minimum}
+      set: sync
+      soak:
+        window: 2h
+        onBreach: step-back
+`;
+
+    // Act
+    const below = await validate(rule('sync'));
+    const within = await validate(rule('async'));
+
+    // Assess
+    expect(below.code).toBe(EXIT.compliant);
+    expect(below.err).toContain(
+      `guardrails: warning: ${below.name}:10 rules[0].durability.soak.onBreach: a step back (sync to async) would violate this rule (minimum: sync)`,
+    );
+    expect(within.err).toBe('');
+  });
+
   it('lists each warning with its line in json', async () => {
     const result = await validate(NEVER_APPLIES, '--format', 'json');
 

@@ -119,3 +119,58 @@ describe('Function: planDurabilityRemediation', () => {
     ]);
   });
 });
+
+describe('Function: planDurabilityRemediation, after a soak stepped a group back', () => {
+  const soak = { windowSeconds: 1800, lookSeconds: 300, onBreach: 'step-back', unattended: true } as const;
+  const policy = parsePolicy(
+    `version: 1
+rules:
+  - name: durable
+    mode: enforce
+    durability:
+      minimum: sync
+      soak: { window: 30m, onBreach: step-back, unattended: true }
+      stagedChanges: { allow: [enable-tls] }
+`,
+    'p.yaml',
+  );
+  const steppedBack = (resource: Resource) => ({
+    replicationGroupId: resource.id,
+    arn: resource.arn,
+    execution: `${resource.id}-soak-20261125100000000`,
+    target: 'sync' as const,
+    soakInput: soak,
+    rule: 'durable',
+    soak: { outcome: 'stepped-back' as const, steppedBackAt: '2026-11-25T09:00:00Z', series: [] },
+  });
+
+  it('holds the in-place change and the staged upgrade of the groups it stepped back, and plans the others', () => {
+    // Prepare: a and b stepped back (b needs TLS first: a staged upgrade), c never soaked.
+    const fleet = [
+      group('a', { effectiveDurability: 'async' }),
+      group('b', { transitEncryptionEnabled: false }),
+      group('c', { effectiveDurability: 'async' }),
+    ];
+    const byArn = new Map(fleet.map((item) => [item.arn, item]));
+    const lastSoaks = new Map(fleet.slice(0, 2).map((item) => [item.arn, steppedBack(item)]));
+    const findings = evaluate(fleet, policy, NOW);
+
+    // Act
+    const held = planDurabilityRemediation(findings, byArn, policy, {
+      dryRun: false,
+      upgrades: true,
+      lastSoaks,
+    });
+    const free = planDurabilityRemediation(findings, byArn, policy, { dryRun: false, upgrades: true });
+
+    // Assess
+    expect(held.changes.map((change) => change.resource.id)).toEqual(['c']);
+    expect(held.findings.map((finding) => finding.action)).toEqual(['held', 'held', null]);
+    expect(held.findings[1]?.reason).toContain('held: soak b-soak-20261125100000000 stepped b back to async');
+    expect(free.changes.map((change) => [change.resource.id, change.kind])).toEqual([
+      ['a', 'modify'],
+      ['b', 'upgrade'],
+      ['c', 'modify'],
+    ]);
+  });
+});
