@@ -12,7 +12,13 @@ import type * as z from 'zod';
 import { type AwsClientOptions, createClient } from './clients.js';
 import { AwsCallError, awsCall } from './errors.js';
 import { FindingStore } from './finding-store.js';
-import { LEGACY_BASELINES, LEGACY_LEASES, moveLegacyItems, moveLegacyLease } from './legacy-partitions.js';
+import {
+  LEGACY_BASELINES,
+  LEGACY_LEASES,
+  legacyItemsLeft,
+  moveLegacyItems,
+  moveLegacyLease,
+} from './legacy-partitions.js';
 import { leaseItemSchema, leasePartition, parseStored, type RecordKind } from './state-keys.js';
 
 export type { StoredFinding } from './state-keys.js';
@@ -49,13 +55,37 @@ export class StateStore {
   readonly #table: string;
   /** The findings and their outbox, in the same table (their own module: `finding-store.ts`). */
   readonly findings: FindingStore;
+  /** Whether this store reads (and moves) what the previous version's shared partitions hold. */
+  readonly #legacyLayout: boolean;
 
-  constructor(tableName: string, options: AwsClientOptions = {}) {
+  /** With `from`: the same table and client, told the previous version's partitions are empty. */
+  constructor(tableName: string, options: AwsClientOptions = {}, from?: StateStore) {
     this.#table = tableName;
-    this.#documents = DynamoDBDocumentClient.from(createClient(DynamoDBClient, options), {
-      marshallOptions: { removeUndefinedValues: true },
-    });
-    this.findings = new FindingStore(this.#documents, tableName);
+    this.#documents =
+      from === undefined
+        ? DynamoDBDocumentClient.from(createClient(DynamoDBClient, options), {
+            marshallOptions: { removeUndefinedValues: true },
+          })
+        : from.#documents;
+    this.findings = from?.findings ?? new FindingStore(this.#documents, tableName);
+    this.#legacyLayout = from === undefined;
+  }
+
+  /**
+   * Whether the previous version's shared partitions still hold a lease or baseline to move: two
+   * one-item Queries, asked once per organisation scan run ({@link withoutLegacyLayout}).
+   */
+  async legacyLayoutLeft(now: Date): Promise<boolean> {
+    return legacyItemsLeft(this.#documents, this.#table, epochSeconds(now));
+  }
+
+  /**
+   * This store for a run told that the previous version's shared partitions hold nothing (an
+   * organisation scan's child, {@link legacyLayoutLeft} answered false for its run): it never
+   * reads them, so 17 000 targets do not each Query the same two partition keys.
+   */
+  withoutLegacyLayout(): StateStore {
+    return new StateStore(this.#table, {}, this);
   }
 
   /**
@@ -71,7 +101,7 @@ export class StateStore {
   ): Promise<boolean> {
     const claim = randomUUID();
     // A lease the previous version holds is moved first, so the condition below sees it.
-    await moveLegacyLease(this.#documents, this.#table, key);
+    if (this.#legacyLayout) await moveLegacyLease(this.#documents, this.#table, key);
     try {
       await this.#documents.send(
         new PutCommand({
@@ -114,19 +144,20 @@ export class StateStore {
         new GetCommand({ TableName: this.#table, Key: leaseKey(key), ConsistentRead: true }),
       ),
     );
-    if (answer.Item !== undefined || !legacy) return answer.Item;
+    if (answer.Item !== undefined || !legacy || !this.#legacyLayout) return answer.Item;
     await moveLegacyLease(this.#documents, this.#table, key);
     return this.#leaseItem(key, false);
   }
 
   /** For one version: move a target's leases under `prefix` from the previous version's `lease` partition. */
   async moveLegacyLeases(prefix: string, now: Date): Promise<void> {
-    await moveLegacyItems(this.#documents, this.#table, LEGACY_LEASES, prefix, epochSeconds(now));
+    if (this.#legacyLayout)
+      await moveLegacyItems(this.#documents, this.#table, LEGACY_LEASES, prefix, epochSeconds(now));
   }
 
   /** For one version: move a target's baselines (ARNs under `prefix`) from the previous version's partition. */
   async moveLegacyBaselines(prefix: string): Promise<void> {
-    await moveLegacyItems(this.#documents, this.#table, LEGACY_BASELINES, prefix);
+    if (this.#legacyLayout) await moveLegacyItems(this.#documents, this.#table, LEGACY_BASELINES, prefix);
   }
 
   /**
