@@ -12,6 +12,7 @@ import type * as z from 'zod';
 import { type AwsClientOptions, createClient } from './clients.js';
 import { AwsCallError, awsCall } from './errors.js';
 import { FindingStore } from './finding-store.js';
+import { ANY_DETAILS, epochSeconds, type Lease, leaseKey, leaseUpdate, toLease } from './lease-items.js';
 import {
   LEGACY_BASELINES,
   LEGACY_LEASES,
@@ -19,31 +20,11 @@ import {
   moveLegacyItems,
   moveLegacyLease,
 } from './legacy-partitions.js';
-import { leaseItemSchema, leasePartition, parseStored, type RecordKind } from './state-keys.js';
+import { leasePartition, parseStored, type RecordKind } from './state-keys.js';
 
+export type { Lease } from './lease-items.js';
 export type { StoredFinding } from './state-keys.js';
 export { StoredDataError } from './state-keys.js';
-
-/** Lease details read without a kind's schema: an unknown record. */
-const ANY_DETAILS = leaseItemSchema.shape.details;
-
-/**
- * A lease: the right to carry out one change, held by one caller until it expires or is
- * released. `details` is what the holder records of the change's progress.
- */
-export interface Lease<Details extends object = Record<string, unknown>> {
-  /** `<kind>#<what>`, e.g. `durability#<arn>#<rule>`. */
-  key: string;
-  holder: string;
-  acquiredAt: string;
-  /** Epoch seconds; DynamoDB's TTL removes the item some time after. */
-  expiresAt: number;
-  details: Details;
-}
-
-const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
-/** Where the lease `key` is stored (its target's partition for a group's durability change). */
-const leaseKey = (key: string) => ({ pk: leasePartition(key), sk: key });
 
 /**
  * The app's memory between runs, one DynamoDB table whose keys and stored shapes
@@ -210,43 +191,12 @@ export class StateStore {
     expiresAt?: Date,
     holder?: string | { from: string; to: string },
   ): Promise<boolean> {
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    const sets = Object.entries(details).map(([name, value], index) => {
-      names[`#d${index}`] = name;
-      values[`:d${index}`] = value;
-      return `details.#d${index} = :d${index}`;
-    });
-    if (expiresAt !== undefined) {
-      sets.push('expiresAt = :expiresAt');
-      values[':expiresAt'] = epochSeconds(expiresAt);
-    }
-    const conditions = ['attribute_exists(pk)'];
-    if (typeof holder === 'string') {
-      conditions.push('holder = :holder');
-      values[':holder'] = holder;
-    } else if (holder !== undefined) {
-      conditions.push('holder = :holder');
-      values[':holder'] = holder.from;
-      sets.push('holder = :newHolder');
-      values[':newHolder'] = holder.to;
-    }
-    Object.entries(expected).forEach(([name, value], index) => {
-      names[`#e${index}`] = name;
-      if (value !== undefined) values[`:e${index}`] = value;
-      conditions.push(
-        value === undefined ? `attribute_not_exists(details.#e${index})` : `details.#e${index} = :e${index}`,
-      );
-    });
     try {
       await this.#documents.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: leaseKey(key),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: conditions.join(' AND '),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ...leaseUpdate(expected, details, expiresAt, holder),
         }),
       );
       return true;
@@ -425,19 +375,4 @@ export class StateStore {
       throw new AwsCallError('DynamoDB DeleteItem', error);
     }
   }
-}
-
-function toLease<Details extends object>(
-  item: Record<string, unknown>,
-  details: z.ZodType<Details>,
-): Lease<Details> {
-  const key = String(item.sk);
-  const lease = parseStored(leaseItemSchema, item, leasePartition(key), key);
-  return {
-    key,
-    holder: lease.holder,
-    acquiredAt: lease.acquiredAt,
-    expiresAt: lease.expiresAt,
-    details: parseStored(details, lease.details, leasePartition(key), key),
-  };
 }
