@@ -37,8 +37,8 @@ export const executionNameSchema = z
 export interface ListedRun {
   bucket: string;
   /**
-   * The targets, one JSON line per account (`{ account, regions, ouPath? }`, `regions` a list or
-   * `all-enabled`): the Map's ItemReader.
+   * The targets, one JSON line per account (`{ account, regions, ouPath?, legacyLayout? }`,
+   * `regions` a list or `all-enabled`): the Map's ItemReader.
    */
   key: string;
   /** Where the Map's ResultWriter writes its manifest and result files. */
