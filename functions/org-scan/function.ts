@@ -28,7 +28,8 @@ export const manifest: FunctionManifest = {
     'organizations:ListOrganizationalUnitsForParent',
     'organizations:ListRoots',
     // The run's lease (shared/jobs/org-scan-run.ts): claimed, read back, released; a dropped
-    // target's findings archived: its import records read and deleted, the list kept.
+    // target's findings archived: its import records read and deleted, the list kept; the
+    // previous version's shared partitions asked once per run whether anything is left there.
     'dynamodb:Query',
     'dynamodb:GetItem',
     'dynamodb:PutItem',
@@ -38,7 +39,12 @@ export const manifest: FunctionManifest = {
     's3:PutObject',
     's3:GetObject',
   ],
-  stateKeys: [PARTITIONS.lease, PARTITIONS.securityHubImports, PARTITIONS.targetHistory],
+  stateKeys: [
+    PARTITIONS.lease,
+    PARTITIONS.legacyEncryptionBaseline,
+    PARTITIONS.securityHubImports,
+    PARTITIONS.targetHistory,
+  ],
   memberAccess: true,
   vpc: false,
   alarms: ['Errors', 'Throttles'],

@@ -49,5 +49,7 @@ export const handler = scan.handler({ eventSchema, onFinalError: 'throw' }, asyn
   const list = await listTargets(scan.job(context, policy), policy);
   reportTargets(list, scan.logger, metrics);
   await archiveDroppedTargets(scan.dropped(context, policy), list);
-  return writeTargetList(scan.objects, event.execution, list);
+  // Once for the whole run, so no child reads the previous version's shared partitions in vain.
+  const legacyLayout = await scan.legacyLayoutLeft();
+  return writeTargetList(scan.objects, event.execution, list, { legacyLayout });
 });

@@ -1,9 +1,11 @@
-import * as z from 'zod';
-import { accountIdSchema, accountItemSchema, ouIdSchema, regionSchema } from '../../shared/domain/targets.js';
 import { createTargetScanDeps } from '../../shared/jobs/durability/deps.js';
 import { publishFindingMetrics, unknownPercent } from '../../shared/jobs/finding-metrics.js';
 import { createMetrics } from '../../shared/jobs/function-base.js';
-import { scanAccount, scanTarget } from '../../shared/jobs/target-scan.js';
+import {
+  targetScanEventSchema as eventSchema,
+  scanAccount,
+  scanTarget,
+} from '../../shared/jobs/target-scan.js';
 
 /** Every finding unknown is not compliance: the endpoint's answers lack the 2026-06-02 fields. */
 const NOTHING_EVALUATED =
@@ -11,27 +13,6 @@ const NOTHING_EVALUATED =
 
 const scan = createTargetScanDeps();
 const metrics = createMetrics();
-
-/**
- * One item of the organisation scan's Map, an account and its regions (`{ account, regions }`);
- * or a direct invocation: one target (`{ target }`), or none, the deployment's own. An event
- * naming an account or regions is an item, so a malformed one is refused rather than read as a
- * direct invocation of the deployment's own target.
- */
-const eventSchema = z.union([
-  accountItemSchema,
-  z.looseObject({
-    account: z.never().optional(),
-    regions: z.never().optional(),
-    target: z
-      .object({
-        account: accountIdSchema,
-        region: regionSchema,
-        ouPath: z.array(ouIdSchema).min(1).optional(),
-      })
-      .optional(),
-  }),
-]);
 
 /**
  * Scan an account's regions (a result per region, `{ account, results }`) or one target (its

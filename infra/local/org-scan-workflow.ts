@@ -16,7 +16,12 @@ import { SecurityHubImporter } from '../../shared/aws/security-hub.js';
 import { StateStore } from '../../shared/aws/state-store.js';
 import { MemberCredentials } from '../../shared/aws/targets.js';
 import type { Policy } from '../../shared/domain/policy/schema.js';
-import { type AccountItem, type MemberAccess, type Target, targetName } from '../../shared/domain/targets.js';
+import {
+  accountItemSchema,
+  type MemberAccess,
+  type Target,
+  targetName,
+} from '../../shared/domain/targets.js';
 import type { UpgradeStarter } from '../../shared/domain/workflow/runner.js';
 import {
   archiveDroppedTargets,
@@ -33,6 +38,7 @@ import {
 import { claimRun, type RunClaim, releaseRun, reportClaim } from '../../shared/jobs/org-scan-run.js';
 import { scanAccount, type TargetScanDeps, type TargetScanOutcome } from '../../shared/jobs/target-scan.js';
 import { createLogger } from '../../shared/runtime/logger.js';
+import { parseInput } from '../../shared/runtime/zod-issues.js';
 import { STATE_TABLE } from './dynamo.js';
 import { putExternalId } from './external-id.js';
 import {
@@ -202,10 +208,12 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
     if (input.action === 'summarize') return (await summarizeMapRun(objects, input)) as never;
     const list = await listTargets({ home: options.home, members, aws: central }, options.policy);
     droppedReport = await archiveDroppedTargets(dropped, list);
-    return (await writeTargetList(objects, input.execution, list)) as never;
+    const legacyLayout = await store.legacyLayoutLeft(now());
+    return (await writeTargetList(objects, input.execution, list, { legacyLayout })) as never;
   };
   const scan: LocalTask = async (event) => {
-    const item = event as unknown as AccountItem;
+    // As the function does: the item parsed, any other field refused.
+    const item = parseInput(accountItemSchema, event, 'event');
     const outcomes = await scanAccount(deps, settings, item);
     for (const outcome of outcomes) runs.set(targetName(outcome.result.target), outcome);
     return { account: item.account, results: outcomes.map((outcome) => outcome.result) } as never;

@@ -5,6 +5,9 @@
  * target's `baseline#storage-encryption#<account>#<region>`. For one version, a run that reads a
  * target's records first moves those it finds in the old place, so a change in flight across the
  * upgrade stays held (and is never started a second time) and a baseline still decides drift.
+ * Those moves read the two shared partitions; the organisation scan asks once per run whether
+ * anything is left there ({@link legacyItemsLeft}) and tells its children when nothing is, so
+ * 17 000 targets do not read two partition keys twice each.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
@@ -15,7 +18,13 @@ import {
   paginateQuery,
 } from '@aws-sdk/lib-dynamodb';
 import { AwsCallError, awsCall } from './errors.js';
-import { baselineKindOf, LEASE_PARTITION, LEGACY_BASELINE_PARTITION, leasePartition } from './state-keys.js';
+import {
+  baselineKindOf,
+  LEASE_PARTITION,
+  LEASE_PREFIXES,
+  LEGACY_BASELINE_PARTITION,
+  leasePartition,
+} from './state-keys.js';
 
 type Item = Record<string, unknown>;
 
@@ -144,4 +153,43 @@ export async function moveLegacyItems(
       found.push(...(page.Items ?? []));
   });
   for (const item of found) await move(documents, table, layout, item);
+}
+
+/**
+ * Whether the previous version's partitions still hold anything a run would move: a durability
+ * lease not yet expired under `lease` (beside the workflows' locks, which stay there), or any
+ * baseline under `baseline#storage-encryption`. One Query of each for the first such item (the
+ * leases' pages end at the first unexpired one; those that expired are never moved, and TTL
+ * removes them).
+ */
+export async function legacyItemsLeft(
+  documents: DynamoDBDocumentClient,
+  table: string,
+  nowSeconds: number,
+): Promise<boolean> {
+  const first = async (pk: string, prefix?: string, filter?: { ':now': number }) =>
+    awsCall('DynamoDB Query', async () => {
+      for await (const page of paginateQuery(
+        { client: documents },
+        {
+          TableName: table,
+          KeyConditionExpression: prefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: {
+            ':pk': pk,
+            ...(prefix === undefined ? {} : { ':prefix': prefix }),
+            ...filter,
+          },
+          ...(filter === undefined ? { Limit: 1 } : { FilterExpression: 'expiresAt >= :now' }),
+          ProjectionExpression: 'pk',
+          ConsistentRead: true,
+        },
+      ))
+        if ((page.Items ?? []).length > 0) return true;
+      return false;
+    });
+  const [leases, baselines] = await Promise.all([
+    first(LEASE_PARTITION, LEASE_PREFIXES.durability, { ':now': nowSeconds }),
+    first(LEGACY_BASELINE_PARTITION),
+  ]);
+  return leases || baselines;
 }

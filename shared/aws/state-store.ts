@@ -12,32 +12,19 @@ import type * as z from 'zod';
 import { type AwsClientOptions, createClient } from './clients.js';
 import { AwsCallError, awsCall } from './errors.js';
 import { FindingStore } from './finding-store.js';
-import { LEGACY_BASELINES, LEGACY_LEASES, moveLegacyItems, moveLegacyLease } from './legacy-partitions.js';
-import { leaseItemSchema, leasePartition, parseStored, type RecordKind } from './state-keys.js';
+import { ANY_DETAILS, epochSeconds, type Lease, leaseKey, leaseUpdate, toLease } from './lease-items.js';
+import {
+  LEGACY_BASELINES,
+  LEGACY_LEASES,
+  legacyItemsLeft,
+  moveLegacyItems,
+  moveLegacyLease,
+} from './legacy-partitions.js';
+import { leasePartition, parseStored, type RecordKind } from './state-keys.js';
 
+export type { Lease } from './lease-items.js';
 export type { StoredFinding } from './state-keys.js';
 export { StoredDataError } from './state-keys.js';
-
-/** Lease details read without a kind's schema: an unknown record. */
-const ANY_DETAILS = leaseItemSchema.shape.details;
-
-/**
- * A lease: the right to carry out one change, held by one caller until it expires or is
- * released. `details` is what the holder records of the change's progress.
- */
-export interface Lease<Details extends object = Record<string, unknown>> {
-  /** `<kind>#<what>`, e.g. `durability#<arn>#<rule>`. */
-  key: string;
-  holder: string;
-  acquiredAt: string;
-  /** Epoch seconds; DynamoDB's TTL removes the item some time after. */
-  expiresAt: number;
-  details: Details;
-}
-
-const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
-/** Where the lease `key` is stored (its target's partition for a group's durability change). */
-const leaseKey = (key: string) => ({ pk: leasePartition(key), sk: key });
 
 /**
  * The app's memory between runs, one DynamoDB table whose keys and stored shapes
@@ -49,13 +36,37 @@ export class StateStore {
   readonly #table: string;
   /** The findings and their outbox, in the same table (their own module: `finding-store.ts`). */
   readonly findings: FindingStore;
+  /** Whether this store reads (and moves) what the previous version's shared partitions hold. */
+  readonly #legacyLayout: boolean;
 
-  constructor(tableName: string, options: AwsClientOptions = {}) {
+  /** With `from`: the same table and client, told the previous version's partitions are empty. */
+  constructor(tableName: string, options: AwsClientOptions = {}, from?: StateStore) {
     this.#table = tableName;
-    this.#documents = DynamoDBDocumentClient.from(createClient(DynamoDBClient, options), {
-      marshallOptions: { removeUndefinedValues: true },
-    });
-    this.findings = new FindingStore(this.#documents, tableName);
+    this.#documents =
+      from === undefined
+        ? DynamoDBDocumentClient.from(createClient(DynamoDBClient, options), {
+            marshallOptions: { removeUndefinedValues: true },
+          })
+        : from.#documents;
+    this.findings = from?.findings ?? new FindingStore(this.#documents, tableName);
+    this.#legacyLayout = from === undefined;
+  }
+
+  /**
+   * Whether the previous version's shared partitions still hold a lease or baseline to move: two
+   * one-item Queries, asked once per organisation scan run ({@link withoutLegacyLayout}).
+   */
+  async legacyLayoutLeft(now: Date): Promise<boolean> {
+    return legacyItemsLeft(this.#documents, this.#table, epochSeconds(now));
+  }
+
+  /**
+   * This store for a run told that the previous version's shared partitions hold nothing (an
+   * organisation scan's child, {@link legacyLayoutLeft} answered false for its run): it never
+   * reads them, so 17 000 targets do not each Query the same two partition keys.
+   */
+  withoutLegacyLayout(): StateStore {
+    return new StateStore(this.#table, {}, this);
   }
 
   /**
@@ -71,7 +82,7 @@ export class StateStore {
   ): Promise<boolean> {
     const claim = randomUUID();
     // A lease the previous version holds is moved first, so the condition below sees it.
-    await moveLegacyLease(this.#documents, this.#table, key);
+    if (this.#legacyLayout) await moveLegacyLease(this.#documents, this.#table, key);
     try {
       await this.#documents.send(
         new PutCommand({
@@ -114,19 +125,20 @@ export class StateStore {
         new GetCommand({ TableName: this.#table, Key: leaseKey(key), ConsistentRead: true }),
       ),
     );
-    if (answer.Item !== undefined || !legacy) return answer.Item;
+    if (answer.Item !== undefined || !legacy || !this.#legacyLayout) return answer.Item;
     await moveLegacyLease(this.#documents, this.#table, key);
     return this.#leaseItem(key, false);
   }
 
   /** For one version: move a target's leases under `prefix` from the previous version's `lease` partition. */
   async moveLegacyLeases(prefix: string, now: Date): Promise<void> {
-    await moveLegacyItems(this.#documents, this.#table, LEGACY_LEASES, prefix, epochSeconds(now));
+    if (this.#legacyLayout)
+      await moveLegacyItems(this.#documents, this.#table, LEGACY_LEASES, prefix, epochSeconds(now));
   }
 
   /** For one version: move a target's baselines (ARNs under `prefix`) from the previous version's partition. */
   async moveLegacyBaselines(prefix: string): Promise<void> {
-    await moveLegacyItems(this.#documents, this.#table, LEGACY_BASELINES, prefix);
+    if (this.#legacyLayout) await moveLegacyItems(this.#documents, this.#table, LEGACY_BASELINES, prefix);
   }
 
   /**
@@ -179,43 +191,12 @@ export class StateStore {
     expiresAt?: Date,
     holder?: string | { from: string; to: string },
   ): Promise<boolean> {
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    const sets = Object.entries(details).map(([name, value], index) => {
-      names[`#d${index}`] = name;
-      values[`:d${index}`] = value;
-      return `details.#d${index} = :d${index}`;
-    });
-    if (expiresAt !== undefined) {
-      sets.push('expiresAt = :expiresAt');
-      values[':expiresAt'] = epochSeconds(expiresAt);
-    }
-    const conditions = ['attribute_exists(pk)'];
-    if (typeof holder === 'string') {
-      conditions.push('holder = :holder');
-      values[':holder'] = holder;
-    } else if (holder !== undefined) {
-      conditions.push('holder = :holder');
-      values[':holder'] = holder.from;
-      sets.push('holder = :newHolder');
-      values[':newHolder'] = holder.to;
-    }
-    Object.entries(expected).forEach(([name, value], index) => {
-      names[`#e${index}`] = name;
-      if (value !== undefined) values[`:e${index}`] = value;
-      conditions.push(
-        value === undefined ? `attribute_not_exists(details.#e${index})` : `details.#e${index} = :e${index}`,
-      );
-    });
     try {
       await this.#documents.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: leaseKey(key),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: conditions.join(' AND '),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ...leaseUpdate(expected, details, expiresAt, holder),
         }),
       );
       return true;
@@ -394,19 +375,4 @@ export class StateStore {
       throw new AwsCallError('DynamoDB DeleteItem', error);
     }
   }
-}
-
-function toLease<Details extends object>(
-  item: Record<string, unknown>,
-  details: z.ZodType<Details>,
-): Lease<Details> {
-  const key = String(item.sk);
-  const lease = parseStored(leaseItemSchema, item, leasePartition(key), key);
-  return {
-    key,
-    holder: lease.holder,
-    acquiredAt: lease.acquiredAt,
-    expiresAt: lease.expiresAt,
-    details: parseStored(details, lease.details, leasePartition(key), key),
-  };
 }

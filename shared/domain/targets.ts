@@ -211,13 +211,19 @@ export interface AccountItem {
   account: string;
   regions: string[] | typeof ALL_ENABLED;
   ouPath?: string[];
+  /**
+   * `false`: the run's listing found nothing left in the previous version's shared partitions,
+   * so the child reads none of them. Absent (or `true`): the child moves its own items as it reads.
+   */
+  legacyLayout?: boolean;
 }
 
-/** An {@link AccountItem} as the Map hands it to the target-scan function. */
-export const accountItemSchema = z.object({
+/** An {@link AccountItem} as the Map hands it to the target-scan function; any other field is refused. */
+export const accountItemSchema = z.strictObject({
   account: accountIdSchema,
   regions: z.union([z.literal(ALL_ENABLED), z.array(regionSchema).min(1)]),
   ouPath: z.array(ouIdSchema).min(1).optional(),
+  legacyLayout: z.boolean().optional(),
 });
 
 /**

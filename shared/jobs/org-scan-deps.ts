@@ -59,6 +59,8 @@ export function createOrgScanDeps(env: NodeJS.ProcessEnv = process.env) {
   return {
     ...base,
     lock,
+    /** Whether the previous version's shared partitions hold anything left (asked once per run). */
+    legacyLayoutLeft: () => store.legacyLayoutLeft(lock.now()),
     objects: new ScanObjects(base.config.SCAN_BUCKET, { ...base.aws, region: base.config.AWS_REGION }),
     job: (context: Pick<Context, 'invokedFunctionArn'>, policy: Policy): TargetListDeps => ({
       home: homeTarget(context.invokedFunctionArn, base.config.AWS_REGION),

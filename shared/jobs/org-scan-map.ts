@@ -37,8 +37,8 @@ export const executionNameSchema = z
 export interface ListedRun {
   bucket: string;
   /**
-   * The targets, one JSON line per account (`{ account, regions, ouPath? }`, `regions` a list or
-   * `all-enabled`): the Map's ItemReader.
+   * The targets, one JSON line per account (`{ account, regions, ouPath?, legacyLayout? }`,
+   * `regions` a list or `all-enabled`): the Map's ItemReader.
    */
   key: string;
   /** Where the Map's ResultWriter writes its manifest and result files. */
@@ -51,22 +51,33 @@ export interface ListedRun {
   failed: number;
   skipped: number;
   concurrency: number;
+  /**
+   * Whether the previous version's shared partitions still hold anything to move (looked at once
+   * for the run): when not, every item says `legacyLayout: false` and its child reads none of them.
+   */
+  legacyLayout: boolean;
 }
 
 /**
- * Write the targets of `list` for the execution `execution`: one line per account, then the
- * failures and skipped accounts; answer the keys and counts.
+ * Write the targets of `list` for the execution `execution`: one line per account (each with
+ * `legacyLayout: false` when `layout.legacyLayout` says the previous version's shared partitions
+ * are empty), then the failures and skipped accounts; answer the keys and counts.
  *
  * @example
- * const listed = await writeTargetList(objects, 'scan-2026-12-07T10-00', list);
+ * const listed = await writeTargetList(objects, 'scan-2026-12-07T10-00', list, {
+ *   legacyLayout: await store.legacyLayoutLeft(new Date()),
+ * });
  */
 export async function writeTargetList(
   objects: ScanObjects,
   execution: string,
   list: TargetList,
+  layout: { legacyLayout: boolean },
 ): Promise<ListedRun> {
   const folder = `${RUNS_PREFIX}${executionNameSchema.parse(execution)}`;
-  const { items } = list;
+  const items = layout.legacyLayout
+    ? list.items
+    : list.items.map((item) => ({ ...item, legacyLayout: false }));
   const listed: ListedRun = {
     bucket: objects.bucket,
     key: `${folder}/targets.jsonl`,
@@ -77,6 +88,7 @@ export async function writeTargetList(
     failed: list.failed.length,
     skipped: list.skipped.length,
     concurrency: list.concurrency,
+    legacyLayout: layout.legacyLayout,
   };
   await objects.putLines(listed.key, items);
   await objects.putJson(listed.unscannedKey, { failed: list.failed, skipped: list.skipped });

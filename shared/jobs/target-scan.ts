@@ -8,6 +8,8 @@
  * The organisation scan's Map hands one account with its regions to each child
  * ({@link scanAccount}): its role is assumed once, and its regions are scanned concurrently.
  */
+
+import * as z from 'zod';
 import { type AwsClientOptions, createFleetClients } from '../aws/clients.js';
 import { createMetricsClient } from '../aws/durability-metrics.js';
 import { readFleet } from '../aws/elasticache.js';
@@ -21,9 +23,13 @@ import type { Resource } from '../domain/resource.js';
 import {
   type AccountItem,
   ALL_ENABLED,
+  accountIdSchema,
+  accountItemSchema,
   DEFAULT_MEMBER_ROLE,
   itemTargets,
   type MemberAccess,
+  ouIdSchema,
+  regionSchema,
   sameTarget,
   type Target,
   targetErrorFinding,
@@ -35,6 +41,30 @@ import { type DurabilityJobSettings, scanDurability } from './durability/pipelin
 import type { GroupCheckDeps } from './durability/ports.js';
 import { scanEncryptionDrift } from './encryption-drift.js';
 import { exportFindings, type SecurityHubExportResult } from './security-hub-export.js';
+
+/** A direct invocation: one target, or none (the deployment's own). */
+const directEventSchema = z.looseObject({
+  account: z.never().optional(),
+  regions: z.never().optional(),
+  target: z
+    .object({ account: accountIdSchema, region: regionSchema, ouPath: z.array(ouIdSchema).min(1).optional() })
+    .optional(),
+});
+
+/**
+ * The target-scan function's event: one item of the organisation scan's Map, an account and its
+ * regions (`{ account, regions, ouPath?, legacyLayout? }`, no other field); or a direct
+ * invocation, `{ target }` or none. An event naming an account or regions is an item, parsed as
+ * one alone so its error names the field (rather than read as a direct invocation of the
+ * deployment's own target).
+ */
+export const targetScanEventSchema = z.unknown().transform((event, context) => {
+  const item = typeof event === 'object' && event !== null && ('account' in event || 'regions' in event);
+  const parsed = (item ? accountItemSchema : directEventSchema).safeParse(event);
+  if (parsed.success) return parsed.data as AccountItem | z.infer<typeof directEventSchema>;
+  for (const issue of parsed.error.issues) context.addIssue({ ...issue });
+  return z.NEVER;
+});
 
 /** What a target's run needs beside the target's own clients, which it builds. */
 export interface TargetScanDeps extends Omit<GroupCheckDeps, 'clients' | 'cloudwatch'> {
@@ -241,7 +271,8 @@ async function regionsOf(deps: TargetScanDeps, item: AccountItem): Promise<Targe
  * {@link scanTarget} does alone. A role that cannot be assumed, or regions that cannot be read,
  * fail every region of the account with the same cause (an `all-enabled` account: its one target
  * `<account>/*`), without an AssumeRole per region. One outcome per region, in the item's order: a
- * region that failed is its own failed result.
+ * region that failed is its own failed result. An item with `legacyLayout: false` (the listing
+ * found the previous version's shared partitions empty) reads none of them.
  *
  * @example
  * const outcomes = await scanAccount(deps, settings, { account: '111111111111', regions: ['eu-west-1', 'us-east-1'] });
@@ -255,6 +286,8 @@ export async function scanAccount(
     throw new InputValidationError(
       `account: ${item.account} is not this deployment's (${deps.home.account}) and the policy names no targets (settings.targets)`,
     );
+  // The run's listing looked at the previous version's shared partitions once for every child.
+  const scan = item.legacyLayout === false ? { ...deps, store: deps.store.withoutLegacyLayout() } : deps;
   let targets: Target[];
   try {
     if (deps.members !== undefined && item.account !== deps.home.account)
@@ -269,5 +302,5 @@ export async function scanAccount(
       deps.members?.access ?? { roleName: DEFAULT_MEMBER_ROLE },
     );
   }
-  return mapConcurrent(targets, REGION_CONCURRENCY, (target) => scanTarget(deps, settings, target));
+  return mapConcurrent(targets, REGION_CONCURRENCY, (target) => scanTarget(scan, settings, target));
 }

@@ -292,9 +292,10 @@ describe('Each function calls exactly the actions its IAM role grants', () => {
     const released = await invoke('org-scan', { action: 'release', execution: 'scan-1' });
     // Both accounts excluded since: their exported findings archived, each in its own account.
     const narrowed = await list('dropped');
+    // Nothing in the previous version's shared partitions: every child is told so.
     const both = [
-      { account: MEMBER, regions: [REGION] },
-      { account: '123456789012', regions: [REGION] },
+      { account: MEMBER, regions: [REGION], legacyLayout: false },
+      { account: '123456789012', regions: [REGION], legacyLayout: false },
     ];
     expect(listed.items).toEqual(both.map((item) => ({ ...item, regions: 'all-enabled' })));
     expect(listed.listed.targets).toBe(2);

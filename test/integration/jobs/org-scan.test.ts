@@ -11,6 +11,7 @@ import { ORG_SCAN_ASL, runOrgScan } from '../../../infra/local/org-scan-workflow
 import { loadDefinition } from '../../../infra/local/step-functions.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { readFleet } from '../../../shared/aws/elasticache.js';
+import { LEASE_PARTITION, LEGACY_BASELINE_PARTITION } from '../../../shared/aws/state-keys.js';
 import { MemberCredentials } from '../../../shared/aws/targets.js';
 import { evaluate } from '../../../shared/domain/evaluate.js';
 import type { Finding } from '../../../shared/domain/finding.js';
@@ -153,7 +154,7 @@ describe('State machine: infra/org-scan.asl.yaml', () => {
     // own fleet of one group (a violation, or every third target a compliant sync group), past the
     // 1 260 targets of one region at which the Map's output of every result passed 256 KiB when
     // results went through the execution state. One group a target, not twenty: the run's CPU is
-    // its requests (here about 5 to the emulator and 12 to the state table a target, 3 more to
+    // its requests (here about 5 to the emulator and 10 to the state table a target, 3 more to
     // compare), at about 3 ms of CPU each for the SDK, HTTP, the emulator and dynalite together.
     const accounts = Array.from({ length: 72 }, (_, index) => String(200_000_000_000 + index));
     const targets = accounts.flatMap((account) => SEVENTEEN.map((region) => ({ account, region })));
@@ -187,12 +188,17 @@ rules:
       now: () => new Date(stack.emulator.clock.now()),
     });
     const assumed = requestsReached(stack.emulator, 'AssumeRole');
+    const legacyReads = stack.dynamo.calls.filter(
+      (call) =>
+        call.operation === 'Query' &&
+        (call.partitionKey === LEASE_PARTITION || call.partitionKey === LEGACY_BASELINE_PARTITION),
+    );
 
     // Assess: every target complete through the Map, every state far under the 262 144-byte quota.
     const { largestPayload } = run.execution;
     const largestChild = run.execution.children.largestPayload;
     console.info(
-      `${run.summary.targets} targets: largest parent state ${largestPayload} bytes, largest child state ${largestChild} bytes, ${assumed.length} AssumeRole calls`,
+      `${run.summary.targets} targets: largest parent state ${largestPayload} bytes, largest child state ${largestChild} bytes, ${assumed.length} AssumeRole calls, ${legacyReads.length} Queries of the previous version's shared partitions`,
     );
     expect(run.summary).toMatchObject({ targets: 1224, complete: 1224, failed: 0 });
     expect(run.execution.children.counts.STANDARD).toMatchObject({ executions: 72, failed: 0 });
@@ -202,6 +208,8 @@ rules:
     expect(assumed.map(({ params }) => String(params.RoleArn)).sort()).toEqual(
       accounts.map((account) => memberRoleArn(account, DEFAULT_MEMBER_ROLE)),
     );
+    // The previous version's shared partitions: asked once by the listing, never by a target.
+    expect(legacyReads).toHaveLength(2);
     // Every target's findings through the Map are those of a scan of that target alone, computed
     // the cheapest honest way: the target's fleet read again with its own credentials by the
     // app's reader (readFleet) and put through the planner (evaluate) with the same policy and

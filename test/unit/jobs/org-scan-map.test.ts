@@ -2,7 +2,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScanObjects } from '../../../shared/aws/scan-objects.js';
-import { accountItems, crossTargets } from '../../../shared/domain/targets.js';
+import { accountItemSchema, accountItems, crossTargets } from '../../../shared/domain/targets.js';
 import { summarizeScan, type TargetList } from '../../../shared/jobs/org-scan.js';
 import { summarizeMapRun, writeTargetList } from '../../../shared/jobs/org-scan-map.js';
 import { failedTarget } from '../../../shared/jobs/target-scan.js';
@@ -79,13 +79,17 @@ afterEach(() => {
   s3.reset();
 });
 
+/** What the listing learnt of the previous version's shared partitions. */
+const LEFT = { legacyLayout: true };
+const EMPTY = { legacyLayout: false };
+
 describe('Function: writeTargetList', () => {
   it('writes one JSON line per account with its regions, and answers keys and counts only', async () => {
     // Prepare
     s3.on(PutObjectCommand).resolves({});
 
     // Act
-    const listed = await writeTargetList(objects(), 'scan-2026-12-07', listOf(3));
+    const listed = await writeTargetList(objects(), 'scan-2026-12-07', listOf(3), LEFT);
 
     // Assess
     expect(listed).toEqual({
@@ -98,6 +102,7 @@ describe('Function: writeTargetList', () => {
       failed: 1,
       skipped: 1,
       concurrency: 10,
+      legacyLayout: true,
     });
     const lines = (written().get(listed.key) ?? '').split('\n');
     expect(lines.at(-1)).toBe('');
@@ -110,13 +115,33 @@ describe('Function: writeTargetList', () => {
     });
   });
 
+  it('marks every account legacyLayout: false when the previous version left nothing to move', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).resolves({});
+
+    // Act
+    const listed = await writeTargetList(objects(), 'scan-2026-12-07', listOf(3), EMPTY);
+
+    // Assess: the children are told not to read the shared partitions; the run's state says so too.
+    expect(listed.legacyLayout).toBe(false);
+    const lines = (written().get(listed.key) ?? '').split('\n').slice(0, -1);
+    expect(lines.map((line) => JSON.parse(line))).toEqual(
+      accountsOf(3).map((account) => ({ account, regions: REGIONS, legacyLayout: false })),
+    );
+    expect(lines.map((line) => accountItemSchema.safeParse(JSON.parse(line)).success)).toEqual([
+      true,
+      true,
+      true,
+    ]);
+  });
+
   it('answers the same few hundred bytes for 1 000 accounts x 17 regions as for 3', async () => {
     // Prepare
     s3.on(PutObjectCommand).resolves({});
 
     // Act
-    const small = await writeTargetList(objects(), 'scan-1', listOf(3));
-    const large = await writeTargetList(objects(), 'scan-1', listOf(1000));
+    const small = await writeTargetList(objects(), 'scan-1', listOf(3), EMPTY);
+    const large = await writeTargetList(objects(), 'scan-1', listOf(1000), EMPTY);
 
     // Assess
     expect(large).toMatchObject({ accounts: 1000, targets: 17_000 });
@@ -127,7 +152,7 @@ describe('Function: writeTargetList', () => {
 
   it('refuses an execution name S3 keys cannot carry, before any call', async () => {
     // Act / Assess
-    await expect(writeTargetList(objects(), 'runs/../other', listOf(1))).rejects.toThrow(
+    await expect(writeTargetList(objects(), 'runs/../other', listOf(1), EMPTY)).rejects.toThrow(
       'expected a Step Functions execution name',
     );
     expect(s3.calls()).toHaveLength(0);

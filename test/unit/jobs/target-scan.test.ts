@@ -8,8 +8,14 @@ import { AlertPublisher, EventPublisher } from '../../../shared/aws/notify.js';
 import { StateStore } from '../../../shared/aws/state-store.js';
 import { MemberCredentials } from '../../../shared/aws/targets.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
-import { scanAccount, scanTarget, type TargetScanDeps } from '../../../shared/jobs/target-scan.js';
+import {
+  scanAccount,
+  scanTarget,
+  type TargetScanDeps,
+  targetScanEventSchema,
+} from '../../../shared/jobs/target-scan.js';
 import { createLogger } from '../../../shared/runtime/logger.js';
+import { parseInput } from '../../../shared/runtime/zod-issues.js';
 
 const sts = mockClient(STSClient);
 const elasticache = mockClient(ElastiCacheClient);
@@ -212,5 +218,41 @@ describe('Function: scanAccount', () => {
     });
     expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
     expect(elasticache).not.toHaveReceivedCommand(DescribeReplicationGroupsCommand);
+  });
+});
+
+describe('Constant: targetScanEventSchema', () => {
+  const ITEM = { account: '111111111111', regions: ['eu-west-1', 'us-east-1'] };
+  const problem = (event: unknown) => {
+    try {
+      parseInput(targetScanEventSchema, event, 'event');
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+
+  it('takes an item with or without legacyLayout, a direct invocation, and none', () => {
+    // Act / Assess
+    expect(parseInput(targetScanEventSchema, { ...ITEM, legacyLayout: false }, 'event')).toEqual({
+      ...ITEM,
+      legacyLayout: false,
+    });
+    expect(parseInput(targetScanEventSchema, ITEM, 'event')).toEqual(ITEM);
+    expect(parseInput(targetScanEventSchema, { target: TARGET }, 'event')).toEqual({ target: TARGET });
+    expect(parseInput(targetScanEventSchema, {}, 'event')).toEqual({});
+  });
+
+  it.each([
+    [
+      'legacyLayout not a boolean',
+      { ...ITEM, legacyLayout: 'no' },
+      /^invalid event: legacyLayout: .*boolean/,
+    ],
+    ['a field no item has', { ...ITEM, legacyLayuot: false }, /^invalid event: .*legacyLayuot/],
+    ['regions missing', { account: ITEM.account, legacyLayout: false }, /^invalid event: regions: /],
+  ])('refuses an item with %s, naming the field', (_, event, message) => {
+    // Act / Assess
+    expect(problem(event)).toMatch(message);
   });
 });
