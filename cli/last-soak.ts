@@ -53,7 +53,7 @@ export function soakLine(run: SoakRun): string {
  * await releaseSoakHold(store, 'orders', { by: 'alice', at: new Date().toISOString(), reason: 'shards added' });
  */
 export async function releaseSoakHold(
-  store: Pick<StateStore, 'listRecords' | 'putRecord'>,
+  store: Pick<StateStore, 'listRecords' | 'putRecordWhile'>,
   group: string,
   release: { by: string; at: string; reason: string; arn?: string },
 ): Promise<SoakRun> {
@@ -67,6 +67,15 @@ export async function releaseSoakHold(
   if (run.released !== undefined)
     throw new InputValidationError(`${clip(group)}: ${soakLine(run)}: released already`);
   const next = { ...run, released };
-  await store.putRecord(RECORD_KINDS.lastSoak, run.arn, next);
+  // Written only while the record is still this soak's: a soak that ended since it was read wins.
+  if (
+    !(await store.putRecordWhile(RECORD_KINDS.lastSoak, run.arn, next, {
+      field: 'execution',
+      is: run.execution,
+    }))
+  )
+    throw new InputValidationError(
+      `${clip(group)}: its last soak changed while it was being released (it was ${run.execution}): see guardrails upgrade status, then release again`,
+    );
   return next;
 }

@@ -20,6 +20,7 @@ import {
   moveLegacyItems,
   moveLegacyLease,
 } from './legacy-partitions.js';
+import { conditionOf, type RecordCondition } from './record-condition.js';
 import { leasePartition, parseStored, type RecordKind } from './state-keys.js';
 
 export type { Lease } from './lease-items.js';
@@ -255,6 +256,31 @@ export class StateStore {
   }
 
   /**
+   * Write one record only while the stored one's `value[field]` is (or is not) the given value:
+   * false when it is not so (someone wrote it since it was read), and nothing is written.
+   */
+  async putRecordWhile(
+    kind: RecordKind<object>,
+    key: string,
+    value: object,
+    when: RecordCondition,
+  ): Promise<boolean> {
+    try {
+      await this.#documents.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { pk: kind.name, sk: key, value },
+          ...conditionOf(when),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw new AwsCallError('DynamoDB PutItem', error);
+    }
+  }
+
+  /**
    * Write one record only if it is still at `revision` (its `value.revision`; 0 for a record
    * that does not exist or predates revisions): compare-and-set, so of two runs that read the
    * same record, one wins and the other learns it lost (false). The value is written with
@@ -327,25 +353,10 @@ export class StateStore {
    * value, and false when it is not so. Records that belong to one execution are cleared by
    * that execution alone (`{ field: 'execution', is: execution }`).
    */
-  async deleteRecord(
-    kind: RecordKind<unknown>,
-    key: string,
-    when?: { field: string; is?: string | number; isNot?: string },
-  ): Promise<boolean> {
-    const condition =
-      when === undefined
-        ? {}
-        : {
-            ConditionExpression:
-              when.isNot !== undefined
-                ? 'attribute_not_exists(#value.#field) OR #value.#field <> :expected'
-                : '#value.#field = :expected',
-            ExpressionAttributeNames: { '#value': 'value', '#field': when.field },
-            ExpressionAttributeValues: { ':expected': when.isNot ?? when.is },
-          };
+  async deleteRecord(kind: RecordKind<unknown>, key: string, when?: RecordCondition): Promise<boolean> {
     try {
       await this.#documents.send(
-        new DeleteCommand({ TableName: this.#table, Key: { pk: kind.name, sk: key }, ...condition }),
+        new DeleteCommand({ TableName: this.#table, Key: { pk: kind.name, sk: key }, ...conditionOf(when) }),
       );
       return true;
     } catch (error) {

@@ -3,6 +3,7 @@
  * process against the emulator, and a second CLI call decides its approval.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { releaseSoakHold } from '../../../cli/last-soak.js';
 import { EXIT, runCli } from '../../../cli/main.js';
 import { runSandboxCli } from '../../../infra/local/cli.js';
 import { RECORD_KINDS } from '../../../shared/aws/state-keys.js';
@@ -164,6 +165,39 @@ describe('guardrails upgrade (--local against the sandbox)', () => {
       err: 'guardrails: attic: no soak of this group is kept\n',
     });
     expect(badArn).toMatchObject({ code: EXIT.usage, err: expect.stringContaining('--arn') });
+  });
+
+  it('releases nothing when a newer soak of the group is kept between the read and the write', async () => {
+    // Prepare: a stepped-back soak is read; before the release is written, a newer soak ends.
+    const arn = 'arn:aws:elasticache:us-east-1:123456789012:replicationgroup:loft';
+    const soak = (execution: string) => ({
+      replicationGroupId: 'loft',
+      arn,
+      execution,
+      target: 'sync',
+      soak: { outcome: 'stepped-back', steppedBackAt: '2026-12-07T10:20:00.000Z', series: [] },
+    });
+    await stack.store.putRecord(RECORD_KINDS.lastSoak, arn, soak('loft-soak-1'));
+    const racing = {
+      listRecords: stack.store.listRecords.bind(stack.store),
+      putRecordWhile: async (...call: Parameters<typeof stack.store.putRecordWhile>) => {
+        await stack.store.putRecord(RECORD_KINDS.lastSoak, arn, soak('loft-soak-2'));
+        return stack.store.putRecordWhile(...call);
+      },
+    };
+
+    // Act
+    const released = releaseSoakHold(racing, 'loft', {
+      by: 'operator',
+      at: '2026-12-07T12:00:00Z',
+      reason: 'r',
+    });
+
+    // Assess: refused, and the newer soak is kept as it ended, unreleased.
+    await expect(released).rejects.toThrow(/loft: its last soak changed while it was being released/);
+    const kept = await stack.store.readRecord(RECORD_KINDS.lastSoak, arn);
+    expect(kept).toMatchObject({ execution: 'loft-soak-2' });
+    expect(kept).not.toHaveProperty('released');
   });
 
   it('says a dry run planned, with the plan in readable fields, and changes nothing', async () => {
