@@ -79,6 +79,8 @@ export interface UpgradeStarter {
       enforce: boolean;
       /** The rule's watch after the change (shared/domain/durability/soak.ts `SoakInput`). */
       soak?: object;
+      /** The migration that passed the group's lock to the execution before starting it. */
+      lockHandedOverBy?: string;
       /** The durability job's change made in place that the execution watches (its lease's rule and start). */
       inPlaceChange?: { rule: string; startedAt: string };
     },

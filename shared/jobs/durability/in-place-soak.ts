@@ -64,6 +64,9 @@ export function closeChange(
   );
 }
 
+/** Why a change the job made in place starts no soak where the job runs without the workflow. */
+export const NO_WORKFLOW = 'not soaked: no upgrade workflow';
+
 /**
  * Start the soak of the change `lease` held (handed to it by {@link closeChange}, or still
  * waiting for it: the same name and input, so a start already made answers the same execution).
@@ -82,7 +85,7 @@ export async function watchInPlaceChange(
   const { replicationGroupId, rule, target } = lease.details;
   if (soak === undefined)
     return { reason: `not soaked: rule ${rule} has no soak (soak: false, or the rule is gone)` };
-  if (deps.upgrades === undefined) return { reason: 'not soaked: no upgrade workflow' };
+  if (deps.upgrades === undefined) return { reason: NO_WORKFLOW };
   const name = inPlaceSoakName(lease);
   try {
     const execution = await deps.upgrades.start(name, {

@@ -14,6 +14,7 @@ import type { Finding } from '../../domain/finding.js';
 import { nextPoll, WORKFLOW_ERRORS } from '../../domain/workflow/index.js';
 import type { UpgradeStarter } from '../../domain/workflow/runner.js';
 import { isRetryable } from '../../runtime/retryable.js';
+import { NO_WORKFLOW } from '../durability/in-place-soak.js';
 import { awaitingChange, checkGroup, type DurabilityJobSettings } from '../durability/pipeline.js';
 import type { GroupCheckDeps, SendFence } from '../durability/ports.js';
 import { POLICY_ENV, withPolicy } from '../policy-source.js';
@@ -89,6 +90,44 @@ async function fencedJob(context: MigrationContext<DurabilityDeps>) {
 }
 
 /**
+ * Pass the group's lock to the durability-upgrade execution `name` and start it with `input`:
+ * only while this execution still holds the lock (an abort marks it first), still naming the
+ * pre-migration snapshot, so no cleanup finds it unnamed before that execution's Lock step.
+ * Returns the execution started (`(already)` when Step Functions knows the name).
+ */
+async function handOff(
+  context: MigrationContext<DurabilityDeps>,
+  store: GroupCheckDeps['store'],
+  upgrades: UpgradeStarter,
+  start: { name: string; arn: string; step: string; input: Parameters<UpgradeStarter['start']>[1] },
+): Promise<string> {
+  const { execution } = context;
+  const lock = migrationLock(context);
+  const { name } = start;
+  const request = { call: 'StartExecution', step: start.step, at: iso(context.deps) };
+  const upgrade = { kind: 'upgrade', arn: start.arn, request };
+  if (!(await handOverLock(store, lock, name, context.deps.now(), upgrade)))
+    throw new WorkflowError(
+      WORKFLOW_ERRORS.lockLost,
+      `StartExecution of ${name} not sent: ${execution} no longer holds the lock of ${lock.groupId} (an abort?)`,
+    );
+  // A later look, or a retried one, may start it again: once that execution has closed, Step
+  // Functions answers ExecutionAlreadyExists for its name, and it was started all the same.
+  return upgrades.start(name, start.input).catch(async (error: unknown) => {
+    if (nameTaken(error)) return `${name} (already)`;
+    // Not started: the lock comes back, so it is not left to an execution that never runs.
+    if (!isRetryable(error)) await takeBackLock(store, lock, name, { kind: 'migration' });
+    throw error;
+  });
+}
+
+/** The execution name of what this migration hands the group to (`after` or `soak-after`). */
+const handOffName = (context: MigrationContext<DurabilityDeps>, what: string) =>
+  `${context.state.input.replicationGroupId}-${what}-${context.execution}`
+    .replace(/[^A-Za-z0-9_-]/g, '-')
+    .slice(0, 80);
+
+/**
  * A migration target has TLS off (AWS's prerequisite) and durability needs it on: a group that
  * needs online steps first goes through the durability-upgrade workflow (TLS `preferred`, then
  * durability), started here when the deployment has one. Steps the rule does not allow wait
@@ -106,42 +145,62 @@ async function throughUpgrade(
   if (finding?.action !== REMEDIATION_ACTIONS.needsStagedUpgrade || upgrades === undefined) return finding;
   // A report-mode rule changes nothing, after a migration as anywhere.
   if (config === undefined || settings.dryRun || rule?.mode !== 'enforce') return finding;
-  const name = `${state.input.replicationGroupId}-after-${execution}`
-    .replace(/[^A-Za-z0-9_-]/g, '-')
-    .slice(0, 80);
-  const input = {
-    replicationGroupId: state.input.replicationGroupId,
-    target: config.set,
-    allow: config.stagedChanges.allow,
-    enforce: true,
-    lockHandedOverBy: execution,
-    // The upgrade watches the group after its durability change, as the rule's soak says.
-    soak: soakInputOf(config.soak, config.maxWriteLatencyMs),
-  };
-  // The data is migrated: the group's lock passes to the upgrade before it starts, only while
-  // this execution still holds it (an abort marks it first), still naming the pre-migration
-  // snapshot: no cleanup finds it unnamed before the upgrade's Lock step.
-  const lock = migrationLock(context);
-  const request = { call: 'StartExecution', step: `durability upgrade ${name}`, at: iso(context.deps) };
-  const upgrade = { kind: 'upgrade', arn: finding.arn, request };
-  if (!(await handOverLock(deps.store, lock, name, context.deps.now(), upgrade)))
-    throw new WorkflowError(
-      WORKFLOW_ERRORS.lockLost,
-      `StartExecution of ${name} not sent: ${execution} no longer holds the lock of ${lock.groupId} (an abort?)`,
-    );
-  // A later look, or a retried one, may start it again: once that execution has closed, Step
-  // Functions answers ExecutionAlreadyExists for its name, and it was started all the same.
-  const started = await upgrades.start(name, input).catch(async (error: unknown) => {
-    if (nameTaken(error)) return `${name} (already)`;
-    // Not started: the lock comes back, so it is not left to an execution that never runs.
-    if (!isRetryable(error)) await takeBackLock(deps.store, lock, name, { kind: 'migration' });
-    throw error;
+  const name = handOffName(context, 'after');
+  const started = await handOff(context, deps.store, upgrades, {
+    name,
+    arn: finding.arn,
+    step: `durability upgrade ${name}`,
+    input: {
+      replicationGroupId: state.input.replicationGroupId,
+      target: config.set,
+      allow: config.stagedChanges.allow,
+      enforce: true,
+      lockHandedOverBy: execution,
+      // The upgrade watches the group after its durability change, as the rule's soak says.
+      soak: soakInputOf(config.soak, config.maxWriteLatencyMs),
+    },
   });
   return {
     ...finding,
     action: REMEDIATION_ACTIONS.upgradeStarted,
     reason: `${finding.reason}; staged upgrade ${started} started`,
   };
+}
+
+/**
+ * The durability this migration raised in place is watched as every other change is: the lock
+ * passes to a soak-only execution of the durability-upgrade workflow (`inPlaceChange`: it plans,
+ * finds nothing left and soaks). None without a soak in the rule or without the workflow.
+ */
+async function throughSoak(
+  context: MigrationContext<DurabilityDeps>,
+  { deps, settings }: Awaited<ReturnType<typeof fencedJob>>,
+  finding: Finding | undefined,
+  upgrades: UpgradeStarter | undefined,
+): Promise<string | undefined> {
+  const { execution, state } = context;
+  const rule = settings.policy.rules.find((item) => item.name === finding?.rule);
+  const config = rule?.durability;
+  if (finding === undefined || config === undefined || rule?.mode !== 'enforce') return undefined;
+  const soak = soakInputOf(config.soak, config.maxWriteLatencyMs);
+  if (soak === undefined) return `not soaked: rule ${rule.name} has no soak`;
+  if (upgrades === undefined) return NO_WORKFLOW;
+  const name = handOffName(context, 'soak-after');
+  const started = await handOff(context, deps.store, upgrades, {
+    name,
+    arn: finding.arn,
+    step: `durability soak ${name}`,
+    input: {
+      replicationGroupId: state.input.replicationGroupId,
+      target: config.set,
+      allow: [],
+      enforce: true,
+      lockHandedOverBy: execution,
+      soak,
+      inPlaceChange: { rule: rule.name, startedAt: iso(context.deps) },
+    },
+  });
+  return `soak ${started} started`;
 }
 
 async function raiseDurability(context: MigrationContext<DurabilityDeps>) {
@@ -159,6 +218,11 @@ async function raiseDurability(context: MigrationContext<DurabilityDeps>) {
   // A change of ours that reached its target ends with a compliant finding and no action.
   const action =
     finding?.action ?? (finding?.status === 'compliant' && previous.actions.length > 0 ? 'verified' : null);
+  // A change of ours that took effect is soaked: the lock passes to the soak (a retried look finds it passed).
+  const soaked =
+    done && action === 'verified'
+      ? await throughSoak(context, durability, finding, deps.upgrades)
+      : undefined;
   const outcome = {
     ...nextPoll(previous, state.input.polling.durability, done),
     status: result.status,
@@ -169,7 +233,13 @@ async function raiseDurability(context: MigrationContext<DurabilityDeps>) {
         ? previous.actions
         : [...previous.actions, action],
     effectiveDurability: finding?.observed,
-    reason: finding?.reason ?? 'no durability rule applies to this group',
+    // The job ran without the workflow (this migration holds the lock): what the migration did instead is said.
+    reason: [
+      finding?.reason.replace(`; ${NO_WORKFLOW}`, '') ?? 'no durability rule applies to this group',
+      soaked,
+    ]
+      .filter(Boolean)
+      .join('; '),
   };
   if (done)
     await notify(deps.events, [
