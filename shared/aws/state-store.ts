@@ -256,8 +256,10 @@ export class StateStore {
   }
 
   /**
-   * Write one record only while the stored one's `value[field]` is (or is not) the given value:
-   * false when it is not so (someone wrote it since it was read), and nothing is written.
+   * Write one record only while the stored one meets `when` (its `value[field]` is, is not, or
+   * is older than the given value): false when it does not (someone wrote it since it was read,
+   * or a newer one is kept: of two runs that overlap, the newer one's record stays, whichever
+   * writes last), and nothing is written.
    */
   async putRecordWhile(
     kind: RecordKind<object>,
@@ -316,35 +318,6 @@ export class StateStore {
       // The SDK retries a write whose answer was lost; its retry then finds our own claim.
       const stored = await this.#recordValue(kind.name, key);
       return typeof stored === 'object' && stored !== null && 'claim' in stored && stored.claim === claim;
-    }
-  }
-
-  /**
-   * Write one record unless the stored one is as new or newer: its `value[field]` (an ISO
-   * timestamp) must be absent or earlier than `value[field]` here. Of two runs that overlap, the
-   * newer one's record stays, whichever writes last (false for the older one's write).
-   */
-  async putRecordIfNewer(
-    kind: RecordKind<object>,
-    key: string,
-    value: Record<string, unknown>,
-    field: string,
-  ): Promise<boolean> {
-    try {
-      await this.#documents.send(
-        new PutCommand({
-          TableName: this.#table,
-          Item: { pk: kind.name, sk: key, value },
-          ConditionExpression:
-            'attribute_not_exists(pk) OR attribute_not_exists(#value.#field) OR #value.#field < :mine',
-          ExpressionAttributeNames: { '#value': 'value', '#field': field },
-          ExpressionAttributeValues: { ':mine': value[field] },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw new AwsCallError('DynamoDB PutItem', error);
     }
   }
 

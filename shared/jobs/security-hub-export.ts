@@ -153,7 +153,7 @@ export async function exportFindings(
           asff.Id,
           replaces === undefined ? undefined : { field: 'updatedAt', is: replaces },
         )
-      : deps.store.putRecordIfNewer(kind, asff.Id, record, 'updatedAt'),
+      : deps.store.putRecordWhile(kind, asff.Id, record, { field: 'updatedAt', olderThan: record.updatedAt }),
   );
   const superseded = recorded.filter((written) => !written).length;
   const archived = accepted.filter((plan, index) => plan.record === undefined && recorded[index]).length;
