@@ -183,7 +183,8 @@ async function throughSoak(
   const config = rule?.durability;
   if (finding === undefined || config === undefined || rule?.mode !== 'enforce') return undefined;
   const soak = soakInputOf(config.soak, config.maxWriteLatencyMs);
-  if (soak === undefined) return `not soaked: rule ${rule.name} has no soak`;
+  // The job's own reason already says the rule has no soak (in-place-soak.ts).
+  if (soak === undefined) return undefined;
   if (upgrades === undefined) return NO_WORKFLOW;
   const name = handOffName(context, 'soak-after');
   const started = await handOff(context, deps.store, upgrades, {
