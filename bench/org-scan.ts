@@ -70,6 +70,51 @@ async function sandboxOf(fleet: Fleet, latencyMs: number): Promise<Emulator> {
   return emulator;
 }
 
+/** A result of the target-scan function that says its target failed, and why. */
+interface FailedResult {
+  target?: { account: string; region: string };
+  status?: string;
+  error?: { reason?: string };
+}
+
+/**
+ * Progress on stderr while a run goes (a full-size run takes over an hour and its table comes at
+ * the end): a line every 50 accounts, and the first failures as they happen, with their cause.
+ */
+function progressOf(execution: string, accounts: number) {
+  const started = Date.now();
+  let done = 0;
+  let failed = 0;
+  const say = (line: string) => process.stderr.write(`bench ${execution}: ${line}\n`);
+  const fail = (what: string) => {
+    failed += 1;
+    if (failed <= 5) say(`failed ${what}`);
+  };
+  return {
+    async watch<T>(run: () => Promise<T>): Promise<T> {
+      try {
+        const value = await run();
+        const results = (value as { results?: FailedResult[] }).results ?? [];
+        for (const result of results)
+          if (result.status === 'failed')
+            fail(
+              `${result.target?.account}/${result.target?.region}: ${result.error?.reason ?? 'no reason'}`,
+            );
+        return value;
+      } catch (error) {
+        fail(`an account's run: ${(error as Error).message}`);
+        throw error;
+      } finally {
+        done += 1;
+        if (done % 50 === 0 || done === accounts)
+          say(
+            `${done}/${accounts} accounts, ${failed} failed, ${Math.round((Date.now() - started) / 1000)} s`,
+          );
+      }
+    },
+  };
+}
+
 /**
  * One organisation scan on `emulator` and `dynamo` (the logs cleared first): wall time, CPU
  * time of this process (items, emulator and dynalite share it), the longest child's task, the
@@ -89,10 +134,11 @@ async function scanOnce(
   const items: number[] = [];
   const orgTasks: number[] = [];
   let childLargest = 0;
+  const progress = progressOf(executionName, fleet.accounts.length);
   const timeItem =
     (task: LocalTask): LocalTask =>
     async (input) => {
-      const item = await timed(() => task(input));
+      const item = await timed(() => progress.watch(() => task(input)));
       items.push(item.ms);
       // A child's states: ScanAccount's input (the item, the child's input too) and output.
       childLargest = Math.max(childLargest, bytes(input), bytes(item.value));

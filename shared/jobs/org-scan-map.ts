@@ -9,7 +9,13 @@ import * as z from 'zod';
 import type { ScanObjects } from '../aws/scan-objects.js';
 import { accountItemSchema, itemTargets } from '../domain/targets.js';
 import { GuardrailsError, InputValidationError } from '../runtime/errors.js';
-import { listedTargets, type OrgScanSummary, summarizeScan, type TargetList } from './org-scan.js';
+import {
+  listedTargets,
+  type OrgScanSummary,
+  shortSummary,
+  summarizeScan,
+  type TargetList,
+} from './org-scan.js';
 
 /** An object of the scan bucket that does not hold what the scan wrote there. */
 export class ScanObjectError extends GuardrailsError {
@@ -201,7 +207,9 @@ export interface ResultWriterDetails {
 /**
  * The summary of a run: every child's results read from the ResultWriter files the manifest
  * lists (one file at a time; a file of 1 000 accounts × 17 regions is a few MB), with the
- * listing's failed results and skipped accounts; the same {@link summarizeScan} as ever.
+ * listing's failed results and skipped accounts; the same {@link summarizeScan} as ever. The
+ * whole summary is written beside the run's other objects (`summary.json`); the answer, which
+ * the execution state holds, is its {@link shortSummary}.
  *
  * @example
  * const summary = await summarizeMapRun(objects, { unscannedKey, manifest: { Bucket, Key } });
@@ -222,5 +230,8 @@ export async function summarizeMapRun(
     const children = await readObject(objects, z.array(childSchema), manifest.DestinationBucket, file.Key);
     for (const child of children) results.push(...childResults(child));
   }
-  return summarizeScan([...results, ...unscanned.failed], unscanned.skipped);
+  const summary = summarizeScan([...results, ...unscanned.failed], unscanned.skipped);
+  const key = `${input.unscannedKey.slice(0, input.unscannedKey.lastIndexOf('/') + 1)}summary.json`;
+  await objects.putJson(key, summary);
+  return shortSummary(summary, `s3://${objects.bucket}/${key}`);
 }

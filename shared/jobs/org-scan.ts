@@ -167,6 +167,41 @@ export interface OrgScanSummary {
   skipped: number;
   /** The skipped accounts and their State (`<account>: <State>`). */
   skippedAccounts: string[];
+  /** How many lines each list above leaves out ({@link shortSummary}); the whole lists are in `fullSummary`. */
+  notListed: { failures: number; exportFailures: number; skippedAccounts: number };
+  /** Where the whole summary is (`s3://<bucket>/runs/<execution>/summary.json`), when written. */
+  fullSummary?: string;
+}
+
+/** The lines each list of a short summary holds at most, and the characters of each line. */
+export const SUMMARY_LINES = 20;
+const LINE_CHARS = 300;
+
+/**
+ * `summary` small enough for the execution state whatever the organisation's size (a state holds
+ * at most 256 KiB; one line per failed target is 1.6 MB at 17 000 targets): each list cut to its
+ * first {@link SUMMARY_LINES} lines of at most 300 characters, what it left out counted in
+ * `notListed`, and `fullSummary` naming where the whole summary is.
+ *
+ * @example
+ * return shortSummary(summary, `s3://${bucket}/${key}`);
+ */
+export function shortSummary(summary: OrgScanSummary, fullSummary: string): OrgScanSummary {
+  const short = (lines: readonly string[]) =>
+    lines.slice(0, SUMMARY_LINES).map((line) => clip(line, LINE_CHARS));
+  const left = (lines: readonly string[]) => Math.max(0, lines.length - SUMMARY_LINES);
+  return {
+    ...summary,
+    failures: short(summary.failures),
+    exportFailures: short(summary.exportFailures),
+    skippedAccounts: short(summary.skippedAccounts),
+    notListed: {
+      failures: left(summary.failures),
+      exportFailures: left(summary.exportFailures),
+      skippedAccounts: left(summary.skippedAccounts),
+    },
+    fullSummary,
+  };
 }
 
 /**
@@ -197,7 +232,7 @@ function causeOf(result: z.infer<typeof mapResultSchema>): string {
 /**
  * Add up the results of every target: the Map's and those that failed while listing, with the
  * accounts skipped for their State. An item whose output is not a result (a child execution
- * that failed outright) counts as failed.
+ * that failed outright) counts as failed. Every line listed: {@link shortSummary} bounds it.
  *
  * @example
  * const summary = summarizeScan([...mapResults, ...list.failed], list.skipped);
@@ -239,5 +274,6 @@ export function summarizeScan(
     exportFailures,
     skipped: skipped.length,
     skippedAccounts: skipped.map(({ account, state }) => `${account}: ${state}`),
+    notListed: { failures: 0, exportFailures: 0, skippedAccounts: 0 },
   };
 }

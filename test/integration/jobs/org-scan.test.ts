@@ -108,6 +108,8 @@ describe('State machine: infra/org-scan.asl.yaml', () => {
         exportFailures: [],
         skipped: 0,
         skippedAccounts: [],
+        notListed: { failures: 0, exportFailures: 0, skippedAccounts: 0 },
+        fullSummary: expect.stringMatching(/^s3:\/\/[^/]+\/runs\/[^/]+\/summary\.json$/),
       });
       expect([...run.runs.keys()]).toEqual(['123456789012/us-east-1']);
       // Each account is a child execution of its own: its states are not in the parent's history.

@@ -236,20 +236,88 @@ describe('Function: summarizeMapRun', () => {
       findings: { error: 1 },
       cause: why,
     });
-    expect(summary).toEqual(
-      summarizeScan(
-        [
-          ...results,
-          ...regions.map((region) => failedRegion(third, region, cause)),
-          failedRegion(fourth, 'eu-west-1', 'States.Timeout: the child timed out'),
-          ...list.failed,
-        ],
-        list.skipped,
-      ),
+    const whole = summarizeScan(
+      [
+        ...results,
+        ...regions.map((region) => failedRegion(third, region, cause)),
+        failedRegion(fourth, 'eu-west-1', 'States.Timeout: the child timed out'),
+        ...list.failed,
+      ],
+      list.skipped,
     );
+    expect(summary).toEqual({ ...whole, fullSummary: `s3://${BUCKET}/runs/scan-1/summary.json` });
+    expect(JSON.parse(written().get('runs/scan-1/summary.json') ?? '')).toEqual(whole);
     expect(summary).toMatchObject({ targets: 7, complete: 3, failed: 4, skipped: 1 });
     expect(summary.failures).toContain(`${third}/us-east-1: the state table refused the write`);
     expect(summary.failures).toContain(`${fourth}/eu-west-1: States.Timeout: the child timed out`);
+  });
+
+  it('answers a summary under the 256 KiB state limit at 17 000 failed targets, the whole one in S3', async () => {
+    // Prepare: 1 000 accounts x 17 regions whose runs all failed with a long cause, 40 targets whose
+    // Security Hub import failed, 600 accounts skipped for their State.
+    const accounts = accountsOf(1000);
+    const cause = `{"errorMessage":"the state table refused the write: ${'x'.repeat(2000)}"}`;
+    const exported = accountsOf(1040).slice(1000);
+    const skipped = accountsOf(1640)
+      .slice(1040)
+      .map((account) => ({ account, state: 'SUSPENDED' }));
+    holding({
+      'runs/scan-1/unscanned.json': { failed: [], skipped },
+      [manifestKey]: {
+        DestinationBucket: BUCKET,
+        ResultFiles: { SUCCEEDED: [{ Key: 'runs/scan-1/results/run-id/SUCCEEDED_0.json' }] },
+      },
+      'runs/scan-1/results/run-id/SUCCEEDED_0.json': [
+        ...accounts.map((account) =>
+          entry(
+            'SUCCEEDED',
+            { account, regions: REGIONS },
+            { Output: JSON.stringify({ account, regions: REGIONS, status: 'failed', cause }) },
+          ),
+        ),
+        ...exported.map((account) =>
+          entry(
+            'SUCCEEDED',
+            { account, regions: ['eu-west-1'] },
+            {
+              Output: JSON.stringify({
+                account,
+                results: [
+                  {
+                    ...complete(account, 'eu-west-1'),
+                    securityHub: { error: `BatchImportFindings failed: ${'y'.repeat(1000)}` },
+                  },
+                ],
+              }),
+            },
+          ),
+        ),
+      ],
+    });
+
+    // Act
+    const summary = await summarizeMapRun(objects(), {
+      unscannedKey: 'runs/scan-1/unscanned.json',
+      manifest: { Bucket: BUCKET, Key: manifestKey },
+    });
+
+    // Assess
+    expect(Buffer.byteLength(JSON.stringify(summary))).toBeLessThan(64 * 1024);
+    expect(summary).toMatchObject({ targets: 17_040, complete: 40, failed: 17_000, skipped: 600 });
+    expect(summary.findings.error).toBe(17_000);
+    expect(summary.failures).toHaveLength(20);
+    expect(summary.failures[0]).toMatch(
+      /^\d{12}\/\S+: the state table refused the write: x+… \(\d+ chars\)$/,
+    );
+    expect(summary.exportFailures).toHaveLength(20);
+    expect(summary.skippedAccounts).toHaveLength(20);
+    expect(summary.notListed).toEqual({ failures: 16_980, exportFailures: 20, skippedAccounts: 580 });
+    expect(summary.fullSummary).toBe(`s3://${BUCKET}/runs/scan-1/summary.json`);
+    const whole = JSON.parse(written().get('runs/scan-1/summary.json') ?? '');
+    expect(whole.failures).toHaveLength(17_000);
+    expect(whole.failures).toContain(`${accounts[999]}/${REGIONS[16]}: ${JSON.parse(cause).errorMessage}`);
+    expect(whole.exportFailures).toHaveLength(40);
+    expect(whole.skippedAccounts).toHaveLength(600);
   });
 
   it("refuses a manifest outside the deployment's scan bucket, before any call", async () => {

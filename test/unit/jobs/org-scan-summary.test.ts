@@ -41,6 +41,7 @@ describe('Function: summarizeScan', () => {
       ],
       skipped: 0,
       skippedAccounts: [],
+      notListed: { failures: 0, exportFailures: 0, skippedAccounts: 0 },
     });
   });
 
