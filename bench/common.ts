@@ -19,6 +19,8 @@ export interface Row {
   goal: string;
   ratio: number | null;
   met: boolean;
+  /** The day the row was measured (YYYY-MM-DD), stamped when the results file is written. */
+  measured?: string;
 }
 
 export const ROOT = new URL('..', import.meta.url).pathname;

@@ -1,10 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluate } from '../shared/domain/evaluate.js';
 import { parsePolicy } from '../shared/domain/policy/load.js';
 import type { Resource } from '../shared/domain/resource.js';
 import { bundles } from './bundles.js';
-import { ROOT, round, rows, rssRow, runChild, sandbox } from './common.js';
+import { ROOT, type Row, round, rows, rssRow, runChild, sandbox } from './common.js';
 import { orgItemChild, orgScanBench, REGIONS_17 } from './org-scan.js';
 import { apiCalls, wallTime } from './scan.js';
 import { migrationTransitions, reactionLatency, upgradeTransitions } from './workflows.js';
@@ -58,7 +58,7 @@ async function peakRss(): Promise<void> {
   rssRow(`Peak RSS, scan + evaluation of ${result.resources} resources (child process)`, result.maxRssKb);
 }
 
-/** `npm run bench -- --only migration,upgrade` runs some benchmarks (and writes no results file). */
+/** `npm run bench -- --only migration,upgrade` runs some benchmarks (their rows merged into the results file). */
 const BENCHMARKS: Record<string, () => unknown> = {
   api: async () => {
     await apiCalls(1000);
@@ -105,7 +105,19 @@ for (const row of rows) {
     `${row.name.padEnd(width)}  ${`${row.value} ${row.unit}`.padStart(12)}  ${String(row.baseline ?? '-').padStart(10)}  ${String(row.ratio ?? '-').padStart(7)}  ${row.met ? 'yes' : 'NO '}  ${row.goal}`,
   );
 }
-if (only === undefined) {
-  writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(rows, null, 2)}\n`);
-  console.log('\nwritten: bench/results.json');
-}
+// Every row is stamped with the day it was measured and merged into bench/results.json by name:
+// a row this run did not measure (another --only, or the full-size organisation run, two hours
+// here) keeps its own day; `--fresh` writes this run's rows alone.
+const measured = new Date().toISOString().slice(0, 10);
+const file = join(ROOT, 'bench', 'results.json');
+const earlier: Row[] =
+  process.argv.includes('--fresh') || !existsSync(file) ? [] : JSON.parse(readFileSync(file, 'utf8'));
+const fresh = new Map(rows.map((row) => [row.name, { ...row, measured }]));
+const merged = [
+  ...earlier.map((row) => fresh.get(row.name) ?? row),
+  ...[...fresh.values()].filter((row) => !earlier.some((old) => old.name === row.name)),
+];
+writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
+console.log(
+  `\nwritten: bench/results.json (${fresh.size} rows measured ${measured}, ${merged.length - fresh.size} kept)`,
+);
