@@ -35,7 +35,8 @@ export const manifest: FunctionManifest = {
     'dynamodb:PutItem',
     'dynamodb:DeleteItem',
     'securityhub:BatchImportFindings',
-    // The targets and the listing's failures written, the Map's manifest and result files read.
+    // The targets and the listing's failures written, the Map's manifest and result files read,
+    // the whole summary written beside them.
     's3:PutObject',
     's3:GetObject',
   ],
