@@ -128,6 +128,15 @@ const handOffName = (context: MigrationContext<DurabilityDeps>, what: string) =>
     .slice(0, 80);
 
 /**
+ * The durability rule behind `finding` when it may change the group: in enforce mode, outside a
+ * dry run (a report-mode rule changes nothing, after a migration as anywhere).
+ */
+function enforcedRule(settings: Awaited<ReturnType<typeof fencedJob>>['settings'], finding?: Finding) {
+  const rule = settings.policy.rules.find((item) => item.name === finding?.rule);
+  return rule?.durability === undefined || settings.dryRun || rule.mode !== 'enforce' ? undefined : rule;
+}
+
+/**
  * A migration target has TLS off (AWS's prerequisite) and durability needs it on: a group that
  * needs online steps first goes through the durability-upgrade workflow (TLS `preferred`, then
  * durability), started here when the deployment has one. Steps the rule does not allow wait
@@ -140,11 +149,9 @@ async function throughUpgrade(
   upgrades: UpgradeStarter | undefined,
 ): Promise<Finding | undefined> {
   const { execution, state } = context;
-  const rule = settings.policy.rules.find((item) => item.name === finding?.rule);
-  const config = rule?.durability;
   if (finding?.action !== REMEDIATION_ACTIONS.needsStagedUpgrade || upgrades === undefined) return finding;
-  // A report-mode rule changes nothing, after a migration as anywhere.
-  if (config === undefined || settings.dryRun || rule?.mode !== 'enforce') return finding;
+  const config = enforcedRule(settings, finding)?.durability;
+  if (config === undefined) return finding;
   const name = handOffName(context, 'after');
   const started = await handOff(context, deps.store, upgrades, {
     name,
@@ -179,9 +186,9 @@ async function throughSoak(
   upgrades: UpgradeStarter | undefined,
 ): Promise<string | undefined> {
   const { execution, state } = context;
-  const rule = settings.policy.rules.find((item) => item.name === finding?.rule);
+  const rule = enforcedRule(settings, finding);
   const config = rule?.durability;
-  if (finding === undefined || config === undefined || rule?.mode !== 'enforce') return undefined;
+  if (finding === undefined || rule === undefined || config === undefined) return undefined;
   const soak = soakInputOf(config.soak, config.maxWriteLatencyMs);
   // The job's own reason already says the rule has no soak (in-place-soak.ts).
   if (soak === undefined) return undefined;

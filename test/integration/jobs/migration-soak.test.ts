@@ -42,8 +42,17 @@ function localStarter(runs: { name: string; input: object; output: unknown }[]):
   };
 }
 
-/** A migrated group (TLS on, durability off) at the migration's durability step, its lock taken. */
-async function migrated(group: string, execution: string, soak: string, upgrades: UpgradeStarter) {
+/**
+ * A migrated group (TLS on, durability off) at the migration's durability step, its lock taken;
+ * the deployment in a dry run from look `dryRunFrom` on (never by default).
+ */
+async function migrated(
+  group: string,
+  execution: string,
+  soak: string,
+  upgrades: UpgradeStarter,
+  dryRunFrom = Number.POSITIVE_INFINITY,
+) {
   stack.emulator.model.putGroup(groupState(group, { shards: 1, tags: new Map([['env', 'prod']]) }));
   const input = parseMigrationInput({
     replicationGroupId: group,
@@ -51,19 +60,20 @@ async function migrated(group: string, execution: string, soak: string, upgrades
   });
   const { token } = await takeLock(stack.store, group, execution, deps.now(), {});
   const preflight = { at: deps.now().toISOString(), group: { id: group, status: 'available' }, notes: [] };
+  let look = 0;
   const stepDeps: DurabilityDeps = {
     events: deps.events,
     now: deps.now,
     upgrades,
     durability: async (holder) => ({
       deps: stack.durabilityDeps(holder),
-      settings: { policy: policyWith(soak), dryRun: false },
+      settings: { policy: policyWith(soak), dryRun: look >= dryRunFrom },
     }),
   };
   let state: Record<string, unknown> = { input, preflight: { ...preflight, lockToken: token } };
   /** The durability step's looks, as the state machine polls them, until it is done. */
   return async () => {
-    for (let look = 0; look < 30; look += 1) {
+    for (; look < 30; look += 1) {
       const outcome = (await durabilitySteps.raise({
         deps: stepDeps,
         execution,
@@ -138,5 +148,20 @@ describe('Migration: the durability it raised in place is soaked', () => {
     expect(durabilityModifies('unwatched')).toEqual(['sync']);
     expect(runs).toEqual([]);
     expect(outcome.reason).toContain('not soaked: rule prod-durability has no soak');
+  });
+
+  it('starts none in a dry run, though an earlier look raised it: the lock stays with the migration', async () => {
+    // Prepare: the first look sends the change, then the deployment turns to a dry run.
+    const runs: { name: string; input: object; output: unknown }[] = [];
+    const raise = await migrated('dry', 'mig-dry', '{ window: 30m, onBreach: alert }', localStarter(runs), 1);
+
+    // Act
+    const outcome = await raise();
+
+    // Assess
+    expect(durabilityModifies('dry')).toEqual(['sync']);
+    expect(outcome).toMatchObject({ action: 'verified' });
+    expect(runs).toEqual([]);
+    expect(await stack.store.readLease('migration#dry')).toMatchObject({ holder: 'mig-dry' });
   });
 });
