@@ -89,43 +89,57 @@ async function fencedJob(context: MigrationContext<DurabilityDeps>) {
   return { ...job, deps: { ...job.deps, fence } };
 }
 
+/** What an upgrade execution is started with. */
+type UpgradeInput = Parameters<UpgradeStarter['start']>[1];
+
 /**
- * Pass the group's lock to the durability-upgrade execution `name` and start it with `input`:
- * only while this execution still holds the lock (an abort marks it first), still naming the
- * pre-migration snapshot, so no cleanup finds it unnamed before that execution's Lock step.
- * Returns the execution started (`(already)` when Step Functions knows the name).
+ * Pass the group's lock to the durability-upgrade execution `<group>-<what>-<execution>` and start
+ * it toward `target` with `input`'s other fields: only while this execution still holds the lock
+ * (an abort marks it first), still naming the pre-migration snapshot, so no cleanup finds it
+ * unnamed before that execution's Lock step. Returns the execution started (`(already)` when Step
+ * Functions knows the name).
  */
 async function handOff(
   context: MigrationContext<DurabilityDeps>,
   store: GroupCheckDeps['store'],
   upgrades: UpgradeStarter,
-  start: { name: string; arn: string; step: string; input: Parameters<UpgradeStarter['start']>[1] },
+  start: {
+    what: 'after' | 'soak-after';
+    arn: string;
+    step: string;
+    input: Omit<UpgradeInput, 'replicationGroupId' | 'enforce' | 'lockHandedOverBy'>;
+  },
 ): Promise<string> {
-  const { execution } = context;
+  const { execution, state } = context;
   const lock = migrationLock(context);
-  const { name } = start;
-  const request = { call: 'StartExecution', step: start.step, at: iso(context.deps) };
+  const group = state.input.replicationGroupId;
+  const name = `${group}-${start.what}-${execution}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 80);
+  const request = { call: 'StartExecution', step: `${start.step} ${name}`, at: iso(context.deps) };
   const upgrade = { kind: 'upgrade', arn: start.arn, request };
   if (!(await handOverLock(store, lock, name, context.deps.now(), upgrade)))
     throw new WorkflowError(
       WORKFLOW_ERRORS.lockLost,
       `StartExecution of ${name} not sent: ${execution} no longer holds the lock of ${lock.groupId} (an abort?)`,
     );
+  // In the order the input always had: a retried look sends the same input under the same name.
+  const { target, allow, ...rest } = start.input;
+  const input = {
+    replicationGroupId: group,
+    target,
+    allow,
+    enforce: true,
+    lockHandedOverBy: execution,
+    ...rest,
+  };
   // A later look, or a retried one, may start it again: once that execution has closed, Step
   // Functions answers ExecutionAlreadyExists for its name, and it was started all the same.
-  return upgrades.start(name, start.input).catch(async (error: unknown) => {
+  return upgrades.start(name, input).catch(async (error: unknown) => {
     if (nameTaken(error)) return `${name} (already)`;
     // Not started: the lock comes back, so it is not left to an execution that never runs.
     if (!isRetryable(error)) await takeBackLock(store, lock, name, { kind: 'migration' });
     throw error;
   });
 }
-
-/** The execution name of what this migration hands the group to (`after` or `soak-after`). */
-const handOffName = (context: MigrationContext<DurabilityDeps>, what: string) =>
-  `${context.state.input.replicationGroupId}-${what}-${context.execution}`
-    .replace(/[^A-Za-z0-9_-]/g, '-')
-    .slice(0, 80);
 
 /**
  * The durability rule behind `finding` when it may change the group: in enforce mode, outside a
@@ -148,21 +162,16 @@ async function throughUpgrade(
   finding: Finding | undefined,
   upgrades: UpgradeStarter | undefined,
 ): Promise<Finding | undefined> {
-  const { execution, state } = context;
   if (finding?.action !== REMEDIATION_ACTIONS.needsStagedUpgrade || upgrades === undefined) return finding;
   const config = enforcedRule(settings, finding)?.durability;
   if (config === undefined) return finding;
-  const name = handOffName(context, 'after');
   const started = await handOff(context, deps.store, upgrades, {
-    name,
+    what: 'after',
     arn: finding.arn,
-    step: `durability upgrade ${name}`,
+    step: 'durability upgrade',
     input: {
-      replicationGroupId: state.input.replicationGroupId,
       target: config.set,
       allow: config.stagedChanges.allow,
-      enforce: true,
-      lockHandedOverBy: execution,
       // The upgrade watches the group after its durability change, as the rule's soak says.
       soak: soakInputOf(config.soak, config.maxWriteLatencyMs),
     },
@@ -185,7 +194,6 @@ async function throughSoak(
   finding: Finding | undefined,
   upgrades: UpgradeStarter | undefined,
 ): Promise<string | undefined> {
-  const { execution, state } = context;
   const rule = enforcedRule(settings, finding);
   const config = rule?.durability;
   if (finding === undefined || rule === undefined || config === undefined) return undefined;
@@ -193,17 +201,13 @@ async function throughSoak(
   // The job's own reason already says the rule has no soak (in-place-soak.ts).
   if (soak === undefined) return undefined;
   if (upgrades === undefined) return NO_WORKFLOW;
-  const name = handOffName(context, 'soak-after');
   const started = await handOff(context, deps.store, upgrades, {
-    name,
+    what: 'soak-after',
     arn: finding.arn,
-    step: `durability soak ${name}`,
+    step: 'durability soak',
     input: {
-      replicationGroupId: state.input.replicationGroupId,
       target: config.set,
       allow: [],
-      enforce: true,
-      lockHandedOverBy: execution,
       soak,
       inPlaceChange: { rule: rule.name, startedAt: iso(context.deps) },
     },
