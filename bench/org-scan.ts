@@ -9,6 +9,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { type DynamoCall, STATE_TABLE, startDynamo } from '../infra/local/dynamo.js';
 import { CENTRAL_ACCOUNT, memberAccounts } from '../infra/local/emulator/accounts.js';
 import type { LoggedRequest } from '../infra/local/emulator/faults.js';
@@ -29,6 +30,14 @@ export const REGIONS_17 = [
   ...['eu-central-1', 'eu-north-1', 'ap-south-1', 'ap-southeast-1', 'ap-southeast-2'],
   ...['ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ca-central-1', 'sa-east-1'],
 ];
+/**
+ * The run's HTTP timeouts here: one process holds the emulator, dynalite and every child on one
+ * thread, which at full size stalls for seconds at a time (its heap of several GB collected, the
+ * machine shared; the progress lines print the longest stall): a TCP connect to 127.0.0.1 then
+ * waits past the app's 3 s (at 1 000 accounts 4 of the first 50 accounts failed so). As deployed
+ * each child is a Lambda process of its own, with the app's timeouts.
+ */
+const SANDBOX_TIMEOUTS = { connectMs: 60_000, requestMs: 120_000 };
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
 
@@ -83,6 +92,8 @@ interface FailedResult {
  */
 function progressOf(execution: string, accounts: number) {
   const started = Date.now();
+  const stalls = monitorEventLoopDelay({ resolution: 20 });
+  stalls.enable();
   let done = 0;
   let failed = 0;
   const say = (line: string) => process.stderr.write(`bench ${execution}: ${line}\n`);
@@ -106,10 +117,14 @@ function progressOf(execution: string, accounts: number) {
         throw error;
       } finally {
         done += 1;
-        if (done % 50 === 0 || done === accounts)
+        if (done % 50 === 0 || done === accounts) {
+          const stall = Math.round(stalls.max / 1e6);
+          stalls.reset();
           say(
-            `${done}/${accounts} accounts, ${failed} failed, ${Math.round((Date.now() - started) / 1000)} s`,
+            `${done}/${accounts} accounts, ${failed} failed, ${Math.round((Date.now() - started) / 1000)} s, longest stall of the thread ${stall} ms, heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB`,
           );
+          if (done === accounts) stalls.disable();
+        }
       }
     },
   };
@@ -160,6 +175,7 @@ async function scanOnce(
       home: HOME,
       now: () => new Date(emulator.clock.now()),
       executionName,
+      timeouts: SANDBOX_TIMEOUTS,
       wrap: { 'target-scan': timeItem, 'org-scan': timeOrgTask },
     }),
   );

@@ -79,6 +79,8 @@ export interface OrgScanOptions {
   /** Attempts per call (default 3); `standard` retries for the sandbox's random faults. */
   maxAttempts?: number;
   retryMode?: AwsClientOptions['retryMode'];
+  /** The HTTP timeouts of every call of the run (the app's defaults when absent). */
+  timeouts?: AwsClientOptions['timeouts'];
   /** Export each target's findings to the sandbox's Security Hub. */
   securityHub?: boolean;
   /** Starts staged upgrades of the home target (none when absent). */
@@ -136,6 +138,7 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
     endpoint: options.endpoint,
     maxAttempts: options.maxAttempts ?? 3,
     ...(options.retryMode === undefined ? {} : { retryMode: options.retryMode }),
+    ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
   };
   const central = { ...aws, region: options.home.region };
   const logger = createLogger('org-scan');
