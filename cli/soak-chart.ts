@@ -9,12 +9,13 @@ import type { GroupPlan } from '../shared/domain/durability/fleet-plan.js';
 import { SOAK_THRESHOLDS } from '../shared/domain/durability/soak.js';
 import type { SoakLook, SoakRecord, SoakRun } from '../shared/domain/durability/soak-series.js';
 import { escapeHtml } from './html-groups.js';
+import { LIMIT_COLOUR, referenceLine } from './svg.js';
 
 /** The colours of the soak chart, shared with its tests. */
 export const SOAK_COLOURS = {
   lag: '#1565c0',
   alert: '#d81b60',
-  limit: '#c62828',
+  limit: LIMIT_COLOUR,
   latency: '#00838f',
   latencyP99: '#4527a0',
   budget: '#8d6e63',
@@ -58,9 +59,9 @@ function stepPath(
   return path;
 }
 
-/** A horizontal line across the plot at `y`, labelled at its right end. */
-const level = (at: number, colour: string, label: string, dash = '') =>
-  `<line x1="${LEFT}" x2="${LEFT + PLOT}" y1="${at.toFixed(1)}" y2="${at.toFixed(1)}" stroke="${colour}" stroke-width="2" shape-rendering="crispEdges"${dash}/><text x="${LEFT + PLOT + 4}" y="${(at + 4).toFixed(1)}">${label}</text>`;
+/** A reference line across the plot at `y`, labelled at its right end. */
+const level = (y: number, colour: string, label: string, dashed = false) =>
+  referenceLine({ from: LEFT, to: LEFT + PLOT, y, colour, label, dashed, crisp: true });
 
 /** Marks over the looks that rejected writes (black) or throttled them (amber). */
 function marks(looks: readonly SoakLook[], x: Scale): string[] {
@@ -99,9 +100,7 @@ function latencyPanel(soak: SoakRecord, x: Scale): string[] {
   return [
     `<text x="0" y="${LATENCY_TOP + 4}">${top.toFixed(1)}</text><text x="0" y="${LATENCY_TOP + LATENCY_HEIGHT}">0 ms</text>`,
     `<line x1="${LEFT}" x2="${LEFT}" y1="${LATENCY_TOP}" y2="${LATENCY_TOP + LATENCY_HEIGHT}" stroke="#555"/>`,
-    ...(budget === undefined
-      ? []
-      : [level(y(budget), SOAK_COLOURS.budget, `${budget} ms budget`, ' stroke-dasharray="6 4"')]),
+    ...(budget === undefined ? [] : [level(y(budget), SOAK_COLOURS.budget, `${budget} ms budget`, true)]),
     line((look) => look.writeLatencyMs, SOAK_COLOURS.latency, 3, 'highest write latency per look (ms)'),
     line(
       (look) => look.writeLatencyP99Ms,

@@ -6,6 +6,7 @@ import type { GroupPlan } from '../shared/domain/durability/fleet-plan.js';
 import type { PrimaryLoad } from '../shared/domain/durability/workload.js';
 import { DURABLE_WRITE_MIBS_PER_PRIMARY } from '../shared/domain/durability/workload-fit.js';
 import { escapeHtml } from './html-groups.js';
+import { LIMIT_COLOUR, referenceLine } from './svg.js';
 
 /** What the chart draws besides the bars: the durability limit and the policy's headroom. */
 export interface ChartLimits {
@@ -17,7 +18,7 @@ export interface ChartLimits {
 
 /** The colours of the chart, shared with its tests. */
 export const CHART_COLOURS = {
-  limit: '#c62828',
+  limit: LIMIT_COLOUR,
   headroom: '#ef6c00',
   fits: '#2e7d32',
   atRisk: '#f9a825',
@@ -57,19 +58,19 @@ export function workloadChart(group: string, primaries: readonly PrimaryLoad[], 
     const said = peak === undefined ? 'no data' : `${peak.toFixed(1)} MiB/s`;
     return `<rect x="${x}" y="${y(drawn).toFixed(1)}" width="${BAR}" height="${(TOP + HEIGHT - y(drawn)).toFixed(1)}" fill="${colourOf(peak, limits)}"><title>shard ${escapeHtml(primary.shardId)} (${escapeHtml(primary.cacheClusterId)}): ${said}</title></rect>`;
   });
-  const line = (value: number, colour: string, dash: string, label: string) =>
-    `<line x1="${LEFT}" x2="${width - 150}" y1="${y(value).toFixed(1)}" y2="${y(value).toFixed(1)}" stroke="${colour}" stroke-width="2"${dash}/><text x="${width - 146}" y="${(y(value) + 4).toFixed(1)}">${label}</text>`;
+  const line = (value: number, colour: string, label: string, dashed = false) =>
+    referenceLine({ from: LEFT, to: width - 150, y: y(value), colour, label, dashed });
   return [
     `<svg class="workload" role="img" aria-label="${escapeHtml(group)}: peak write MiB/s per shard primary" width="${width}" height="${TOP + HEIGHT + 20}" viewBox="0 0 ${width} ${TOP + HEIGHT + 20}">`,
     `<text x="0" y="${TOP + 4}">${Math.round(top)}</text><text x="0" y="${TOP + HEIGHT}">0</text>`,
     `<line x1="${LEFT}" x2="${LEFT}" y1="${TOP}" y2="${TOP + HEIGHT}" stroke="#555"/>`,
     ...bars,
-    line(limits.limitMiBs, CHART_COLOURS.limit, '', `${limits.limitMiBs} MiB/s limit`),
+    line(limits.limitMiBs, CHART_COLOURS.limit, `${limits.limitMiBs} MiB/s limit`),
     line(
       limits.limitMiBs * limits.headroom,
       CHART_COLOURS.headroom,
-      ' stroke-dasharray="6 4"',
       `${Math.round(limits.limitMiBs * limits.headroom)} MiB/s headroom`,
+      true,
     ),
     `<text x="${LEFT}" y="${TOP + HEIGHT + 16}">one bar per shard primary: peak write MiB/s</text>`,
     '</svg>',
