@@ -30,11 +30,7 @@ import {
 } from '../../shared/jobs/dropped-targets.js';
 import { perMemberAccess } from '../../shared/jobs/member-env.js';
 import { listTargets, type OrgScanSummary } from '../../shared/jobs/org-scan.js';
-import {
-  type ResultWriterDetails,
-  summarizeMapRun,
-  writeTargetList,
-} from '../../shared/jobs/org-scan-map.js';
+import { orgScanTaskSchema, summarizeMapRun, writeTargetList } from '../../shared/jobs/org-scan-map.js';
 import { claimRun, type RunClaim, releaseRun, reportClaim } from '../../shared/jobs/org-scan-run.js';
 import { scanAccount, type TargetScanDeps, type TargetScanOutcome } from '../../shared/jobs/target-scan.js';
 import { createLogger } from '../../shared/runtime/logger.js';
@@ -204,13 +200,8 @@ function orgScanTask(options: OrgScanOptions, fns: FunctionDeps, objects: ScanOb
   const now = () => options.now?.() ?? new Date();
   let droppedReport: DroppedTargetsReport | undefined;
   const task: LocalTask = async (event) => {
-    const input = event as unknown as {
-      action: string;
-      execution: string;
-      timeoutSeconds: number;
-      unscannedKey: string;
-      manifest: ResultWriterDetails;
-    };
+    // As the function does: the task's input parsed, any other field refused.
+    const input = parseInput(orgScanTaskSchema, event, 'event');
     if (input.action === 'claim') {
       const claim = await claimRun({ store, now }, input);
       if (options.metrics !== undefined) reportClaim(claim, logger, options.metrics);
