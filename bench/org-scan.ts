@@ -9,7 +9,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { type DynamoCall, STATE_TABLE, startDynamo } from '../infra/local/dynamo.js';
 import { CENTRAL_ACCOUNT, memberAccounts } from '../infra/local/emulator/accounts.js';
 import type { LoggedRequest } from '../infra/local/emulator/faults.js';
@@ -22,6 +21,7 @@ import type { Policy } from '../shared/domain/policy/schema.js';
 import { type Target, targetName } from '../shared/domain/targets.js';
 import { ROOT, round, rows, rssRow, runChild, timed } from './common.js';
 import { type CountedRun, costRows, type ItemCost, wallTimeRow } from './org-cost.js';
+import { progressOf } from './progress.js';
 
 const HOME: Target = { account: CENTRAL_ACCOUNT, region: 'us-east-1' };
 /** 17 regions enabled by default in every account, named explicitly (no `all-enabled`). */
@@ -77,57 +77,6 @@ async function sandboxOf(fleet: Fleet, latencyMs: number): Promise<Emulator> {
       });
   emulator.faults.configure({ latencyMs: { '*': latencyMs } });
   return emulator;
-}
-
-/** A result of the target-scan function that says its target failed, and why. */
-interface FailedResult {
-  target?: { account: string; region: string };
-  status?: string;
-  error?: { reason?: string };
-}
-
-/**
- * Progress on stderr while a run goes (a full-size run takes over an hour and its table comes at
- * the end): a line every 50 accounts, and the first failures as they happen, with their cause.
- */
-function progressOf(execution: string, accounts: number) {
-  const started = Date.now();
-  const stalls = monitorEventLoopDelay({ resolution: 20 });
-  stalls.enable();
-  let done = 0;
-  let failed = 0;
-  const say = (line: string) => process.stderr.write(`bench ${execution}: ${line}\n`);
-  const fail = (what: string) => {
-    failed += 1;
-    if (failed <= 5) say(`failed ${what}`);
-  };
-  return {
-    async watch<T>(run: () => Promise<T>): Promise<T> {
-      try {
-        const value = await run();
-        const results = (value as { results?: FailedResult[] }).results ?? [];
-        for (const result of results)
-          if (result.status === 'failed')
-            fail(
-              `${result.target?.account}/${result.target?.region}: ${result.error?.reason ?? 'no reason'}`,
-            );
-        return value;
-      } catch (error) {
-        fail(`an account's run: ${(error as Error).message}`);
-        throw error;
-      } finally {
-        done += 1;
-        if (done % 50 === 0 || done === accounts) {
-          const stall = Math.round(stalls.max / 1e6);
-          stalls.reset();
-          say(
-            `${done}/${accounts} accounts, ${failed} failed, ${Math.round((Date.now() - started) / 1000)} s, longest stall of the thread ${stall} ms, heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB`,
-          );
-          if (done === accounts) stalls.disable();
-        }
-      }
-    },
-  };
 }
 
 /**

@@ -30,11 +30,7 @@ import {
 } from '../../shared/jobs/dropped-targets.js';
 import { perMemberAccess } from '../../shared/jobs/member-env.js';
 import { listTargets, type OrgScanSummary } from '../../shared/jobs/org-scan.js';
-import {
-  type ResultWriterDetails,
-  summarizeMapRun,
-  writeTargetList,
-} from '../../shared/jobs/org-scan-map.js';
+import { orgScanTaskSchema, summarizeMapRun, writeTargetList } from '../../shared/jobs/org-scan-map.js';
 import { claimRun, type RunClaim, releaseRun, reportClaim } from '../../shared/jobs/org-scan-run.js';
 import { scanAccount, type TargetScanDeps, type TargetScanOutcome } from '../../shared/jobs/target-scan.js';
 import { createLogger } from '../../shared/runtime/logger.js';
@@ -127,13 +123,11 @@ async function scanBucket(central: AwsClientOptions) {
 }
 
 /**
- * Run one organisation scan against the sandbox; throws ExecutionFailedError when the execution
- * fails (the targets could not be listed).
- *
- * @example
- * const { summary } = await runOrgScan({ endpoint: emulator.endpoint, dynamo: dynamo.endpoint, policy, home, access: { externalId } });
+ * What the two functions build from their environment, built here from the run's options: the
+ * target scan's deps, the listing's (members reached for any target, a dropped one too), and the
+ * dropped targets' archiving.
  */
-export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
+async function functionDepsOf(options: OrgScanOptions) {
   const aws: AwsClientOptions = {
     endpoint: options.endpoint,
     maxAttempts: options.maxAttempts ?? 3,
@@ -161,9 +155,8 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
   const [anyMembers, scanMembers] = [credentialsCache(), credentialsCache()];
   // As deployed: a policy without targets scans the home target alone, yet a dropped target is reached.
   const targeted = options.policy.settings.targets !== undefined;
-  const members = targeted ? anyMembers(options.policy) : undefined;
   const store = new StateStore(STATE_TABLE, { ...central, endpoint: options.dynamo });
-  const deps: TargetScanDeps = {
+  const targetScan: TargetScanDeps = {
     home: options.home,
     members: targeted ? scanMembers(options.policy) : undefined,
     aws,
@@ -178,9 +171,11 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
       ? { securityHub: (target: AwsClientOptions) => new SecurityHubImporter(target) }
       : {}),
   };
-  const settings = { policy: options.policy, dryRun: options.dryRun ?? true };
-  const runs = new Map<string, TargetScanOutcome>();
-  const now = () => options.now?.() ?? new Date();
+  const listing = {
+    home: options.home,
+    members: targeted ? anyMembers(options.policy) : undefined,
+    aws: central,
+  };
   const dropped = {
     home: options.home,
     members: anyMembers(options.policy),
@@ -191,33 +186,54 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
     logger,
     now: options.now,
   };
+  return { central, logger, store, targetScan, listing, dropped };
+}
+
+type FunctionDeps = Awaited<ReturnType<typeof functionDepsOf>>;
+
+/**
+ * The `org-scan` function's tasks (claim, list, summarize, release), as its handler runs them;
+ * `dropped()` is what the listing did with the targets dropped since the last run.
+ */
+function orgScanTask(options: OrgScanOptions, fns: FunctionDeps, objects: ScanObjects) {
+  const { logger, store } = fns;
+  const now = () => options.now?.() ?? new Date();
   let droppedReport: DroppedTargetsReport | undefined;
-  const { objects, s3 } = await scanBucket(central);
-  const orgScan: LocalTask = async (event) => {
-    const input = event as unknown as {
-      action: string;
-      execution: string;
-      timeoutSeconds: number;
-      unscannedKey: string;
-      manifest: ResultWriterDetails;
-    };
+  const task: LocalTask = async (event) => {
+    // As the function does: the task's input parsed, any other field refused.
+    const input = parseInput(orgScanTaskSchema, event, 'event');
     if (input.action === 'claim') {
-      const claim = await claimRun({ store: deps.store, now }, input);
+      const claim = await claimRun({ store, now }, input);
       if (options.metrics !== undefined) reportClaim(claim, logger, options.metrics);
       return claim as never;
     }
-    if (input.action === 'release')
-      return { released: await releaseRun(deps.store, input.execution) } as never;
+    if (input.action === 'release') return { released: await releaseRun(store, input.execution) } as never;
     if (input.action === 'summarize') return (await summarizeMapRun(objects, input)) as never;
-    const list = await listTargets({ home: options.home, members, aws: central }, options.policy);
-    droppedReport = await archiveDroppedTargets(dropped, list);
+    const list = await listTargets(fns.listing, options.policy);
+    droppedReport = await archiveDroppedTargets(fns.dropped, list);
     const legacyLayout = await store.legacyLayoutLeft(now());
     return (await writeTargetList(objects, input.execution, list, { legacyLayout })) as never;
   };
+  return { task, dropped: () => droppedReport };
+}
+
+/**
+ * Run one organisation scan against the sandbox; throws ExecutionFailedError when the execution
+ * fails (the targets could not be listed).
+ *
+ * @example
+ * const { summary } = await runOrgScan({ endpoint: emulator.endpoint, dynamo: dynamo.endpoint, policy, home, access: { externalId } });
+ */
+export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
+  const fns = await functionDepsOf(options);
+  const settings = { policy: options.policy, dryRun: options.dryRun ?? true };
+  const runs = new Map<string, TargetScanOutcome>();
+  const { objects, s3 } = await scanBucket(fns.central);
+  const orgScan = orgScanTask(options, fns, objects);
   const scan: LocalTask = async (event) => {
     // As the function does: the item parsed, any other field refused.
     const item = parseInput(accountItemSchema, event, 'event');
-    const outcomes = await scanAccount(deps, settings, item);
+    const outcomes = await scanAccount(fns.targetScan, settings, item);
     for (const outcome of outcomes) runs.set(targetName(outcome.result.target), outcome);
     return { account: item.account, results: outcomes.map((outcome) => outcome.result) } as never;
   };
@@ -226,18 +242,19 @@ export async function runOrgScan(options: OrgScanOptions): Promise<OrgScanRun> {
     {},
     {
       tasks: {
-        'org-scan': options.wrap?.['org-scan']?.(orgScan) ?? orgScan,
+        'org-scan': options.wrap?.['org-scan']?.(orgScan.task) ?? orgScan.task,
         'target-scan': options.wrap?.['target-scan']?.(scan) ?? scan,
       },
       executionName: options.executionName ?? 'local-org-scan',
       s3,
     },
   );
+  const dropped = orgScan.dropped();
   return {
     summary: execution.output as unknown as OrgScanSummary,
     runs,
     execution,
-    ...(droppedReport === undefined ? {} : { dropped: droppedReport }),
+    ...(dropped === undefined ? {} : { dropped }),
   };
 }
 

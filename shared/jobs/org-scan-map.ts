@@ -5,6 +5,7 @@
  * ResultWriter manifest. Only keys and counts pass through the execution state, whatever the
  * organisation's size (a state holds at most 256 KiB).
  */
+import type { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
 import type { ScanObjects } from '../aws/scan-objects.js';
 import { accountItemSchema, itemTargets } from '../domain/targets.js';
@@ -38,6 +39,27 @@ export const executionNameSchema = z
   .regex(/^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/, {
     error: 'expected a Step Functions execution name (1 to 80 characters, no white space, / or :)',
   });
+
+/**
+ * The input of each `org-scan` task of infra/org-scan.asl.yaml: claim the run (for the
+ * execution's timeout); list the targets into the scan bucket; add up the results the Map's
+ * ResultWriter wrote there; release the run. An execution's name (`$$.Execution.Name`) is 1 to
+ * 80 characters; the listing's names the run's folder, so it is held to {@link executionNameSchema}.
+ */
+export const orgScanTaskSchema = z.discriminatedUnion('action', [
+  z.object({
+    action: z.literal('claim'),
+    execution: z.string().min(1).max(80),
+    timeoutSeconds: z.number().int().positive(),
+  }),
+  z.object({ action: z.literal('release'), execution: z.string().min(1).max(80) }),
+  z.object({ action: z.literal('list'), execution: executionNameSchema }),
+  z.object({
+    action: z.literal('summarize'),
+    unscannedKey: z.string().min(1),
+    manifest: z.object({ Bucket: z.string().min(1), Key: z.string().min(1) }),
+  }),
+]);
 
 /** What the listing hands the Map: the bucket and keys, and counts. Small whatever the organisation. */
 export interface ListedRun {
@@ -234,4 +256,15 @@ export async function summarizeMapRun(
   const key = `${input.unscannedKey.slice(0, input.unscannedKey.lastIndexOf('/') + 1)}summary.json`;
   await objects.putJson(key, summary);
   return shortSummary(summary, `s3://${objects.bucket}/${key}`);
+}
+
+/**
+ * Log a run's summary: a warning when a target failed or a Security Hub export did not go through.
+ *
+ * @example
+ * reportSummary(await summarizeMapRun(scan.objects, event), scan.logger);
+ */
+export function reportSummary(summary: OrgScanSummary, logger: Pick<Logger, 'info' | 'warn'>): void {
+  const failing = summary.failed > 0 || summary.exportFailures.length > 0;
+  logger[failing ? 'warn' : 'info']('organisation scan finished', { ...summary });
 }

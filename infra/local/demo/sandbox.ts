@@ -19,7 +19,7 @@ import { Clock } from '../emulator/clock.js';
 import { seedFleet } from '../emulator/fleet.js';
 import { durableReadyGroup, type GroupState } from '../emulator/model.js';
 import { localMigration } from '../emulator/redis-migration.js';
-import { startEmulator } from '../emulator/server.js';
+import { type Emulator, startEmulator } from '../emulator/server.js';
 import { applyWorkload, type WorkloadShape } from '../emulator/workload.js';
 import { sandboxVariables } from '../environment.js';
 import type { Narration } from './narration.js';
@@ -56,6 +56,28 @@ export type DemoSandbox = Awaited<ReturnType<typeof startDemoSandbox>>;
 export type Demo = DemoSandbox & Narration;
 
 /**
+ * The demo's fleet: a seeded one (40 groups, 4 serverless caches), three carts ready for
+ * durability and the legacy group; returns how the demo makes a group of its own.
+ */
+function seedDemoFleet(emulator: Emulator, clock: Clock) {
+  seedFleet(emulator.model, clock, { groups: 40, serverless: 4, seed: 7 });
+  const group = (id: string, overrides: Partial<GroupState> = {}) =>
+    durableReadyGroup(id, { createdAt: clock.now(), ...overrides });
+  for (const id of ['cart-1', 'cart-2', 'cart-3']) emulator.model.putGroup(group(id));
+  emulator.model.putGroup(
+    group(LEGACY, {
+      engineVersion: '7.2',
+      clusterMode: 'disabled',
+      replicas: 0,
+      multiAZ: false,
+      automaticFailover: false,
+      tls: false,
+    }),
+  );
+  return group;
+}
+
+/**
  * Starts the demo's sandbox and points this process's SDK clients and CLI at it (the
  * environment `npm start -- --keep` prints), so that a chapter runs a command as an operator
  * types it.
@@ -79,7 +101,7 @@ export async function startDemoSandbox() {
       stateTable: STATE_TABLE,
     }),
   );
-  seedFleet(emulator.model, clock, { groups: 40, serverless: 4, seed: 7 });
+  const group = seedDemoFleet(emulator, clock);
   const aws = { endpoint: emulator.endpoint, region: REGION, maxAttempts: 3 };
   const logger = createLogger('demo');
   logger.setLogLevel('SILENT');
@@ -98,19 +120,6 @@ export async function startDemoSandbox() {
     now,
   });
   const policy = parsePolicy(ENFORCE, 'enforce.yaml');
-  const group = (id: string, overrides: Partial<GroupState> = {}) =>
-    durableReadyGroup(id, { createdAt: clock.now(), ...overrides });
-  for (const id of ['cart-1', 'cart-2', 'cart-3']) emulator.model.putGroup(group(id));
-  emulator.model.putGroup(
-    group(LEGACY, {
-      engineVersion: '7.2',
-      clusterMode: 'disabled',
-      replicas: 0,
-      multiAZ: false,
-      automaticFailover: false,
-      tls: false,
-    }),
-  );
   mkdirSync(CAPTURE_DIR, { recursive: true });
   const policyFile = join(CAPTURE_DIR, 'policy.yaml');
   writeFileSync(policyFile, ENFORCE);

@@ -10,17 +10,20 @@ import { sentAlertLedger } from '../../aws/alert-ledger.js';
 import { type AwsClientOptions, createElastiCacheClient } from '../../aws/clients.js';
 import { createMetricsClient } from '../../aws/durability-metrics.js';
 import { AlertPublisher, EventPublisher } from '../../aws/notify.js';
+import { OrganizationUnits } from '../../aws/organization.js';
+import { RecheckQueue } from '../../aws/recheck-queue.js';
 import { SecurityHubImporter } from '../../aws/security-hub.js';
 import { StateStore } from '../../aws/state-store.js';
 import { StepFunctionsUpgradeStarter } from '../../aws/upgrade-starter.js';
 import type { Policy } from '../../domain/policy/schema.js';
-import { envBoolean } from '../../runtime/config.js';
-import { MEMBER_ENV } from '../member-env.js';
+import { envBoolean, envPositiveInt } from '../../runtime/config.js';
+import { MEMBER_ENV, perMemberAccess } from '../member-env.js';
 import { homeTarget, memberCredentialsFor } from '../org-scan.js';
 import { createPolicyFunctionBase, type PolicyFunctionBase } from '../policy-source.js';
 import type { TargetScanDeps } from '../target-scan.js';
 import type { DurabilityJobSettings } from './pipeline.js';
 import type { GroupCheckDeps } from './ports.js';
+import { MemberClients, partialHomeTarget, type ReactionDeps } from './react.js';
 
 /** The upgrade workflow's state machine, when the deployment names it (empty: none). */
 const UPGRADE_ENV = {
@@ -114,22 +117,51 @@ export function createTargetScanDeps(env: NodeJS.ProcessEnv = process.env) {
 }
 
 /**
- * The event reaction's deps (its own settings in `extra`), built once per container. With the
+ * The event reaction's own settings: its re-check queue and how often a changing group is looked
+ * at again; its region (the account comes from the invocation's ARN); the member role.
+ */
+const REACT_ENV = {
+  RECHECK_QUEUE_URL: z.string().min(1),
+  MAX_RECHECKS: envPositiveInt.max(50).default(8),
+  AWS_REGION: z.string().min(1).optional(),
+  ...MEMBER_ENV,
+};
+
+/**
+ * The event reaction's deps, built once per container: member accounts' clients (one AssumeRole
+ * per account for the container's life), the organisation's units, the re-check queue. With the
  * upgrade workflow named, it starts what the scan starts in its own target: the soak of a change
  * it sees take effect, and the staged upgrades the policy allows.
  *
  * @example
- * const durability = createDurabilityReactDeps({ MAX_RECHECKS: envPositiveInt });
- * await checkGroup(durability.job(context.awsRequestId), await durability.settings(), id);
+ * const durability = createDurabilityReactDeps();
+ * const settings = await durability.settings();
+ * await reactToEvent(durability.reactionJob(context, settings.policy), settings, durability.rechecks, resource);
  */
-export function createDurabilityReactDeps<Extra extends z.ZodRawShape>(
-  extra: Extra,
-  env: NodeJS.ProcessEnv = process.env,
-) {
-  const base = createPolicyFunctionBase('durability-react', extra, env);
+export function createDurabilityReactDeps(env: NodeJS.ProcessEnv = process.env) {
+  const base = createPolicyFunctionBase('durability-react', REACT_ENV, env);
   const deps = durabilityDeps(base, { elasticache: createElastiCacheClient(base.aws) });
   // Optional, so it is read on its own: it cannot be missing, only empty (none).
   const { UPGRADE_STATE_MACHINE_ARN } = z.object(UPGRADE_ENV).parse(env);
   const upgrades = upgradeStarterOf(UPGRADE_STATE_MACHINE_ARN, base.aws);
-  return { ...deps, job: (requestId: string) => ({ ...deps.job(requestId), upgrades }) };
+  const membersFor = perMemberAccess(base.config, base.aws, (access) => new MemberClients(access, base.aws));
+  const units = new OrganizationUnits(base.aws);
+  return {
+    ...deps,
+    rechecks: {
+      queue: new RecheckQueue(base.config.RECHECK_QUEUE_URL, base.aws),
+      maxRechecks: base.config.MAX_RECHECKS,
+    },
+    /** One reaction's deps: the home target as far as known, members from the policy. */
+    reactionJob: (
+      context: Pick<Context, 'awsRequestId' | 'invokedFunctionArn'>,
+      policy: Policy,
+    ): ReactionDeps => ({
+      ...deps.job(context.awsRequestId),
+      upgrades,
+      members: membersFor(policy),
+      home: partialHomeTarget(context.invokedFunctionArn, base.config.AWS_REGION),
+      units,
+    }),
+  };
 }

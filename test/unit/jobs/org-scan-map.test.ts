@@ -4,7 +4,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ScanObjects } from '../../../shared/aws/scan-objects.js';
 import { accountItemSchema, accountItems, crossTargets } from '../../../shared/domain/targets.js';
 import { summarizeScan, type TargetList } from '../../../shared/jobs/org-scan.js';
-import { summarizeMapRun, writeTargetList } from '../../../shared/jobs/org-scan-map.js';
+import {
+  orgScanTaskSchema,
+  reportSummary,
+  summarizeMapRun,
+  writeTargetList,
+} from '../../../shared/jobs/org-scan-map.js';
 import { failedTarget } from '../../../shared/jobs/target-scan.js';
 
 const s3 = mockClient(S3Client);
@@ -349,5 +354,52 @@ describe('Function: summarizeMapRun', () => {
     ).rejects.toThrow(
       new RegExp(`s3://${BUCKET}/${manifestKey} is not what the scan wrote: .*DestinationBucket`, 's'),
     );
+  });
+});
+
+describe('Schema: orgScanTaskSchema', () => {
+  it("takes each task's input as infra/org-scan.asl.yaml sends it", () => {
+    // Act
+    const inputs = [
+      { action: 'claim', execution: 'scan-1', timeoutSeconds: 3600 },
+      { action: 'release', execution: 'scan-1' },
+      { action: 'list', execution: 'scan-1' },
+      {
+        action: 'summarize',
+        unscannedKey: 'runs/scan-1/unscanned.json',
+        manifest: { Bucket: BUCKET, Key: 'm' },
+      },
+    ].map((input) => orgScanTaskSchema.safeParse(input).success);
+
+    // Assess
+    expect(inputs).toEqual([true, true, true, true]);
+  });
+
+  it('refuses an unknown action, a claim without its timeout and a listing whose name S3 keys cannot carry', () => {
+    // Act
+    const refused = [
+      { action: 'scan', execution: 'scan-1' },
+      { action: 'claim', execution: 'scan-1' },
+      { action: 'list', execution: 'runs/../other' },
+    ].map((input) => orgScanTaskSchema.safeParse(input).error?.issues[0]?.path.join('.'));
+
+    // Assess
+    expect(refused).toEqual(['action', 'timeoutSeconds', 'execution']);
+  });
+});
+
+describe('Function: reportSummary', () => {
+  const levelOf = (failures: { failed: number; exportFailures: string[] }) => {
+    const lines: string[] = [];
+    const logger = { info: () => lines.push('info'), warn: () => lines.push('warn') };
+    reportSummary({ ...summarizeScan([], []), ...failures }, logger);
+    return lines;
+  };
+
+  it('warns when a target failed or an export did not go through, and only then', () => {
+    // Act / Assess
+    expect(levelOf({ failed: 0, exportFailures: [] })).toEqual(['info']);
+    expect(levelOf({ failed: 1, exportFailures: [] })).toEqual(['warn']);
+    expect(levelOf({ failed: 0, exportFailures: ['111111111111/us-east-1: denied'] })).toEqual(['warn']);
   });
 });
