@@ -84,6 +84,14 @@ export async function startStack(options: EmulatorOptions = {}): Promise<Stack> 
   };
 }
 
+/** Clears the sandbox's injected faults and request log and its captured events, alerts and metric series. */
+export function resetSinks(stack: Stack): void {
+  stack.emulator.faults.reset();
+  stack.emulator.sinks.events.length = 0;
+  stack.emulator.sinks.messages.length = 0;
+  stack.emulator.sinks.metrics.clear();
+}
+
 /** A replication group that meets every durability requirement, durability off, unless overridden. */
 export function groupState(id: string, overrides: Partial<GroupState> = {}): GroupState {
   return durableReadyGroup(id, { description: 'test group', shards: 2, ...overrides });

@@ -26,6 +26,7 @@ import {
   groupState,
   REGION,
   requestsReached,
+  resetSinks,
   type Stack,
   startStack,
   upgradeDepsOf,
@@ -42,12 +43,7 @@ beforeAll(async () => {
 
 afterAll(() => stack.close());
 
-beforeEach(() => {
-  stack.emulator.faults.reset();
-  stack.emulator.sinks.events.length = 0;
-  stack.emulator.sinks.messages.length = 0;
-  stack.emulator.sinks.metrics.clear();
-});
+beforeEach(() => resetSinks(stack));
 
 /**
  * A rule that raises the group to sync in place (async stays compliant after a step back,

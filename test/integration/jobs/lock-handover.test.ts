@@ -19,7 +19,15 @@ import { cleanupSnapshots } from '../../../shared/jobs/snapshots.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
 import { stopUnderLock } from '../../../shared/jobs/workflow/abort.js';
 import { takeLock } from '../../../shared/jobs/workflow/lock.js';
-import { groupState, REGION, requestsReached, type Stack, startStack, upgradeDepsOf } from '../harness.js';
+import {
+  groupState,
+  REGION,
+  requestsReached,
+  resetSinks,
+  type Stack,
+  startStack,
+  upgradeDepsOf,
+} from '../harness.js';
 
 let stack: Stack;
 let deps: UpgradeDeps;
@@ -124,10 +132,7 @@ beforeAll(async () => {
 
 afterAll(() => stack.close());
 
-beforeEach(() => {
-  stack.emulator.faults.reset();
-  stack.emulator.sinks.events.length = 0;
-});
+beforeEach(() => resetSinks(stack));
 
 describe('Lock hand-over: migration to durability upgrade', () => {
   it('keeps the pre-migration snapshot through a cleanup between the hand-over and the upgrade Lock step; the upgrade then completes', async () => {

@@ -16,7 +16,7 @@ import {
   STAGED_ACTIONS,
 } from '../../../shared/domain/durability/readiness.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
-import { groupState, type Stack, startStack, upgradeDepsOf } from '../harness.js';
+import { groupState, resetSinks, type Stack, startStack, upgradeDepsOf } from '../harness.js';
 
 let stack: Stack;
 let deps: UpgradeDeps;
@@ -95,10 +95,7 @@ beforeAll(async () => {
 
 afterAll(() => stack.close());
 
-beforeEach(() => {
-  stack.emulator.faults.reset();
-  stack.emulator.sinks.events.length = 0;
-});
+beforeEach(() => resetSinks(stack));
 
 describe('Durability upgrade on a custom parameter group', () => {
   it('brings a Redis OSS group on a custom parameter group to sync, its copies made first, every request accepted', async () => {

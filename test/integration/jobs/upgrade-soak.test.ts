@@ -17,6 +17,7 @@ import {
   ALERT_TOPIC,
   groupState,
   requestsReached,
+  resetSinks,
   type Stack,
   startStack,
   upgradeDepsOf,
@@ -34,12 +35,7 @@ beforeAll(async () => {
 
 afterAll(() => stack.close());
 
-beforeEach(() => {
-  stack.emulator.faults.reset();
-  stack.emulator.sinks.events.length = 0;
-  stack.emulator.sinks.messages.length = 0;
-  stack.emulator.sinks.metrics.clear();
-});
+beforeEach(() => resetSinks(stack));
 
 /** Every ModifyReplicationGroup that reached the model, by the Durability it asked for (`!fault` when refused). */
 function durabilityRequests(groupId: string): string[] {

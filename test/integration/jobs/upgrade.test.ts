@@ -16,7 +16,7 @@ import { scanDurability } from '../../../shared/jobs/durability/pipeline.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
 import { upgradeSteps } from '../../../shared/jobs/upgrade/steps.js';
 import { expectEvery } from '../../expect-every.js';
-import { legacyGroupState, REGION, type Stack, startStack, upgradeDepsOf } from '../harness.js';
+import { legacyGroupState, REGION, resetSinks, type Stack, startStack, upgradeDepsOf } from '../harness.js';
 import { base, COMPATIBLE_STEPS, STARTS, TO_COMPATIBLE } from '../readiness-fleet.js';
 
 let stack: Stack;
@@ -56,10 +56,7 @@ beforeAll(async () => {
 
 afterAll(() => stack.close());
 
-beforeEach(() => {
-  stack.emulator.faults.reset();
-  stack.emulator.sinks.events.length = 0;
-});
+beforeEach(() => resetSinks(stack));
 
 describe('Durability upgrade state machine', () => {
   it('brings a Valkey 7.2 group without replica, TLS or cluster mode to sync, snapshot first, each request accepted', async () => {

@@ -23,6 +23,7 @@ import {
   legacyGroupState,
   REGION,
   requestsReached,
+  resetSinks,
   type Stack,
   startStack,
   upgradeDepsOf,
@@ -109,10 +110,7 @@ beforeAll(async () => {
 
 afterAll(() => stack.close());
 
-beforeEach(() => {
-  stack.emulator.faults.reset();
-  stack.emulator.sinks.events.length = 0;
-});
+beforeEach(() => resetSinks(stack));
 
 describe('Workflow locks: restore point, fencing, retried step', () => {
   it("keeps a running upgrade's pre-upgrade snapshot through cleanup (retention 0); the failed upgrade restores from a snapshot that exists", async () => {
