@@ -12,6 +12,8 @@ import { createFleetClients } from '../../shared/aws/clients.js';
 import { createMetricsClient, durabilityHealthReader } from '../../shared/aws/durability-metrics.js';
 import { AlertPublisher, EventPublisher } from '../../shared/aws/notify.js';
 import { StateStore } from '../../shared/aws/state-store.js';
+import { parsePolicy } from '../../shared/domain/policy/load.js';
+import type { DurabilityJobSettings } from '../../shared/jobs/durability/pipeline.js';
 import type { DurabilityJobDeps } from '../../shared/jobs/durability/ports.js';
 import type { DriftJobDeps } from '../../shared/jobs/encryption-drift.js';
 import type { UpgradeDeps } from '../../shared/jobs/upgrade/deps.js';
@@ -90,6 +92,19 @@ export function resetSinks(stack: Stack): void {
   stack.emulator.sinks.events.length = 0;
   stack.emulator.sinks.messages.length = 0;
   stack.emulator.sinks.metrics.clear();
+}
+
+/** Scan settings outside a dry run: rule `prod-durability` enforces sync on groups tagged env=prod (a snapshot first when asked). */
+export function enforceSyncSettings(options: { snapshotBeforeChange?: boolean } = {}): DurabilityJobSettings {
+  const snapshot = options.snapshotBeforeChange === true ? '    snapshotBeforeChange: true\n' : '';
+  const policy = `version: 1
+rules:
+  - name: prod-durability
+    mode: enforce
+    match: { tags: { env: prod } }
+    durability: { minimum: sync }
+${snapshot}`;
+  return { policy: parsePolicy(policy, 'policy.yaml'), dryRun: false };
 }
 
 /** A replication group that meets every durability requirement, durability off, unless overridden. */

@@ -8,24 +8,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SnapshotState } from '../../../infra/local/emulator/model.js';
 import { DETAIL_TYPES } from '../../../shared/aws/notify.js';
 import { durabilityLeaseKey } from '../../../shared/aws/state-keys.js';
-import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { scanDurability } from '../../../shared/jobs/durability/pipeline.js';
-import { groupState, modifyCalls, requestsReached, type Stack, startStack } from '../harness.js';
+import {
+  enforceSyncSettings,
+  groupState,
+  modifyCalls,
+  requestsReached,
+  type Stack,
+  startStack,
+} from '../harness.js';
 
-const settings = {
-  policy: parsePolicy(
-    `version: 1
-rules:
-  - name: prod-durability
-    mode: enforce
-    match: { tags: { env: prod } }
-    durability: { minimum: sync }
-    snapshotBeforeChange: true
-`,
-    'policy.yaml',
-  ),
-  dryRun: false,
-};
+const settings = enforceSyncSettings({ snapshotBeforeChange: true });
 
 const TEN_MINUTES = 10 * 60_000;
 let stack: Stack;

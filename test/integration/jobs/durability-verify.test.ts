@@ -7,24 +7,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '../../../shared/aws/notify.js';
 import { durabilityLeaseKey } from '../../../shared/aws/state-keys.js';
-import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { checkGroup, scanDurability } from '../../../shared/jobs/durability/pipeline.js';
-import { groupState, modifyCalls, requestsReached, type Stack, startStack } from '../harness.js';
+import {
+  enforceSyncSettings,
+  groupState,
+  modifyCalls,
+  requestsReached,
+  type Stack,
+  startStack,
+} from '../harness.js';
 import { DyingStore, dyingAfter, RaceStore } from '../lease-stores.js';
 
-const settings = {
-  policy: parsePolicy(
-    `version: 1
-rules:
-  - name: prod-durability
-    mode: enforce
-    match: { tags: { env: prod } }
-    durability: { minimum: sync }
-`,
-    'policy.yaml',
-  ),
-  dryRun: false,
-};
+const settings = enforceSyncSettings();
 
 let stack: Stack;
 beforeEach(async () => {
@@ -182,20 +176,7 @@ describe('Durability verification: a run that dies right after its pre-change Cr
     // Prepare: snapshot first; the first run's Lambda times out once its CreateSnapshot has reached
     // the service, before it writes anything more.
     stack.emulator.model.putGroup(groupState('snap-died'));
-    const snapshotFirst = {
-      ...settings,
-      policy: parsePolicy(
-        `version: 1
-rules:
-  - name: prod-durability
-    mode: enforce
-    match: { tags: { env: prod } }
-    durability: { minimum: sync }
-    snapshotBeforeChange: true
-`,
-        'policy.yaml',
-      ),
-    };
+    const snapshotFirst = enforceSyncSettings({ snapshotBeforeChange: true });
     const snapshotsSent = () => requestsReached(stack.emulator, 'CreateSnapshot');
     const deps = stack.durabilityDeps('run-1');
     const dying = dyingAfter(deps.store, () => snapshotsSent().length > 0);
