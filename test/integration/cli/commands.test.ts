@@ -12,7 +12,7 @@ import { standInMigration, startStandIn } from '../../../infra/local/emulator/re
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { baselineKindOf } from '../../../shared/aws/state-keys.js';
 import { APPROVAL_KIND } from '../../../shared/jobs/migration/index.js';
-import { captureIo } from '../../cli-io.js';
+import { captureIo, runCaptured } from '../../cli-io.js';
 import { expectEvery } from '../../expect-every.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
 
@@ -31,11 +31,7 @@ let dir: string;
 let policyPath: string;
 
 /** The sandbox's CLI: the shipped one plus `migration start --local`. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = captureIo();
-  const code = await runSandboxCli(args, io);
-  return { code, out: io.out(), err: io.err() };
-}
+const cli = (args: string[]) => runCaptured(args, runSandboxCli);
 const live = () => ['--endpoint-url', stack.emulator.endpoint, '--policy', policyPath];
 
 beforeAll(async () => {

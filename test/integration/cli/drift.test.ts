@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EXIT, runCli } from '../../../cli/main.js';
+import { EXIT } from '../../../cli/main.js';
 import type { ServerlessState } from '../../../infra/local/emulator/model.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { scanEncryptionDrift } from '../../../shared/jobs/encryption-drift.js';
-import { captureIo } from '../../cli-io.js';
+import { runCaptured } from '../../cli-io.js';
 import { groupState, type Stack, startStack } from '../harness.js';
 
 const KEY_ID_A = 'aaaaaaaa-0000-4000-8000-000000000001';
@@ -58,11 +58,7 @@ afterEach(async () => {
   await stack.close();
 });
 
-async function cli(args: string[]) {
-  const io = captureIo();
-  const code = await runCli(args, io);
-  return { code, out: io.out(), err: io.err() };
-}
+const cli = (args: string[]) => runCaptured(args);
 
 const live = () => ['--endpoint-url', stack.emulator.endpoint, '--policy', policyPath];
 

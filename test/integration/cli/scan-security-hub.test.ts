@@ -4,9 +4,9 @@
  * unchanged fleet imports nothing (the records are in the state table, as the deployment keeps them).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT, runCli } from '../../../cli/main.js';
+import { EXIT } from '../../../cli/main.js';
 import { CENTRAL_ACCOUNT, memberAccounts } from '../../../infra/local/emulator/accounts.js';
-import { captureIo } from '../../cli-io.js';
+import { runCaptured } from '../../cli-io.js';
 import type { Stack } from '../harness.js';
 import { MEMBER_SCAN_POLICY, startMemberFleets, writePolicy } from './member-fleets.js';
 
@@ -18,11 +18,7 @@ const targets = ['--accounts', MEMBERS.join(','), '--regions', REGION, '--extern
 let stack: Stack;
 let policyPath: string;
 
-async function cli(args: string[]) {
-  const io = captureIo();
-  const code = await runCli(args, io);
-  return { code, out: io.out(), err: io.err() };
-}
+const cli = (args: string[]) => runCaptured(args);
 
 beforeAll(async () => {
   stack = await startMemberFleets({

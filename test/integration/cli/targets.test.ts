@@ -6,10 +6,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { EXIT, runCli } from '../../../cli/main.js';
+import { EXIT } from '../../../cli/main.js';
 import { CENTRAL_ACCOUNT, memberAccounts } from '../../../infra/local/emulator/accounts.js';
 import type { Finding } from '../../../shared/domain/finding.js';
-import { captureIo } from '../../cli-io.js';
+import { runCaptured } from '../../cli-io.js';
 import { expectEvery } from '../../expect-every.js';
 import type { Stack } from '../harness.js';
 import { MEMBER_SCAN_POLICY, startMemberFleets, writePolicy } from './member-fleets.js';
@@ -33,11 +33,7 @@ let stack: Stack;
 let policyPath: string;
 let lenientPath: string;
 
-async function cli(args: string[]) {
-  const io = captureIo();
-  const code = await runCli(args, io);
-  return { code, out: io.out(), err: io.err() };
-}
+const cli = (args: string[]) => runCaptured(args);
 
 const targets = [
   '--accounts',
