@@ -16,6 +16,7 @@ import { parsePolicy } from '../../shared/domain/policy/load.js';
 import type { DurabilityJobSettings } from '../../shared/jobs/durability/pipeline.js';
 import type { DurabilityJobDeps } from '../../shared/jobs/durability/ports.js';
 import type { DriftJobDeps } from '../../shared/jobs/encryption-drift.js';
+import type { MigrationDeps } from '../../shared/jobs/migration/index.js';
 import type { UpgradeDeps } from '../../shared/jobs/upgrade/deps.js';
 import { createLogger } from '../../shared/runtime/logger.js';
 
@@ -168,5 +169,26 @@ export function upgradeDepsOf(stack: Stack, options: { alertTopic?: string } = {
     ...(options.alertTopic === undefined ? {} : { alerts: new AlertPublisher(options.alertTopic, aws) }),
     now: () => new Date(stack.emulator.clock.now()),
     readHealth: durabilityHealthReader(createMetricsClient(aws)),
+  };
+}
+
+/**
+ * The migration workflow's dependencies against `stack`, as the local runner builds them: the
+ * sandbox's clock, two attempts per AWS call, its durability step run under `settings`, alerts
+ * to `alertTopic` when given.
+ */
+export function migrationDepsOf(
+  stack: Stack,
+  settings: DurabilityJobSettings,
+  options: { alertTopic?: string } = {},
+): MigrationDeps {
+  const aws = { endpoint: stack.emulator.endpoint, region: REGION, maxAttempts: 2 };
+  return {
+    elasticache: createFleetClients(aws).elasticache,
+    store: stack.store,
+    events: new EventPublisher(undefined, aws),
+    ...(options.alertTopic === undefined ? {} : { alerts: new AlertPublisher(options.alertTopic, aws) }),
+    now: () => new Date(stack.emulator.clock.now()),
+    durability: async () => ({ deps: stack.durabilityDeps('migration'), settings }),
   };
 }
