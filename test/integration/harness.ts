@@ -5,12 +5,13 @@
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { type LocalDynamo, STATE_TABLE, startDynamo } from '../../infra/local/dynamo.js';
-import { durableReadyGroup, type GroupState } from '../../infra/local/emulator/model.js';
+import { durableReadyGroup, type GroupState, type SnapshotState } from '../../infra/local/emulator/model.js';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../infra/local/emulator/server.js';
 import { sentAlertLedger } from '../../shared/aws/alert-ledger.js';
 import { createFleetClients } from '../../shared/aws/clients.js';
 import { createMetricsClient, durabilityHealthReader } from '../../shared/aws/durability-metrics.js';
 import { AlertPublisher, EventPublisher } from '../../shared/aws/notify.js';
+import { SNAPSHOT_TAGS } from '../../shared/aws/snapshots.js';
 import { StateStore } from '../../shared/aws/state-store.js';
 import { parsePolicy } from '../../shared/domain/policy/load.js';
 import type { DurabilityJobSettings } from '../../shared/jobs/durability/pipeline.js';
@@ -111,6 +112,32 @@ ${snapshot}`;
 /** A replication group that meets every durability requirement, durability off, unless overridden. */
 export function groupState(id: string, overrides: Partial<GroupState> = {}): GroupState {
   return durableReadyGroup(id, { description: 'test group', shards: 2, ...overrides });
+}
+
+/** A manual snapshot of `groupId` taken at `createdAt`: available, of one Valkey 9.0 shard with a replica, ours, unless overridden. */
+export function snapshotState(
+  name: string,
+  groupId: string,
+  createdAt: number,
+  overrides: Partial<SnapshotState> = {},
+): SnapshotState {
+  return {
+    name,
+    groupId,
+    status: 'available',
+    source: 'manual',
+    durability: 'disabled',
+    engine: 'valkey',
+    engineVersion: '9.0',
+    nodeType: 'cache.r7g.large',
+    shards: 1,
+    replicas: 1,
+    clusterMode: 'enabled',
+    createdAt,
+    sizeMb: 5,
+    tags: new Map([[SNAPSHOT_TAGS.managed, 'true']]),
+    ...overrides,
+  };
 }
 
 /** Valkey 7.2, cluster mode disabled, one node, no failover, no TLS: every online step to durability. */

@@ -25,6 +25,7 @@ import {
   requestsReached,
   resetSinks,
   type Stack,
+  snapshotState,
   startStack,
   upgradeDepsOf,
 } from '../harness.js';
@@ -47,25 +48,12 @@ rules:
 
 /** A snapshot of ours of `group`, available, taken `ageMs` before now. */
 function ourSnapshot(name: string, group: string, ageMs: number, reason: string): SnapshotState {
-  return {
-    name,
-    groupId: group,
-    status: 'available',
-    source: 'manual',
-    durability: 'disabled',
-    engine: 'valkey',
-    engineVersion: '9.0',
-    nodeType: 'cache.r7g.large',
-    shards: 1,
-    replicas: 1,
-    clusterMode: 'enabled',
-    createdAt: stack.emulator.clock.now() - ageMs,
-    sizeMb: 5,
+  return snapshotState(name, group, stack.emulator.clock.now() - ageMs, {
     tags: new Map([
       [SNAPSHOT_TAGS.managed, 'true'],
       [SNAPSHOT_TAGS.reason, reason],
     ]),
-  };
+  });
 }
 
 /**
