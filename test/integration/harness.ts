@@ -5,7 +5,12 @@
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { type LocalDynamo, STATE_TABLE, startDynamo } from '../../infra/local/dynamo.js';
-import { durableReadyGroup, type GroupState, type SnapshotState } from '../../infra/local/emulator/model.js';
+import {
+  durableReadyGroup,
+  type GroupState,
+  type ServerlessState,
+  type SnapshotState,
+} from '../../infra/local/emulator/model.js';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../infra/local/emulator/server.js';
 import { sentAlertLedger } from '../../shared/aws/alert-ledger.js';
 import { createFleetClients } from '../../shared/aws/clients.js';
@@ -112,6 +117,21 @@ ${snapshot}`;
 /** A replication group that meets every durability requirement, durability off, unless overridden. */
 export function groupState(id: string, overrides: Partial<GroupState> = {}): GroupState {
   return durableReadyGroup(id, { description: 'test group', shards: 2, ...overrides });
+}
+
+/** A serverless Valkey 8 cache, available, created 1 January 2026, untagged, unless overridden. */
+export function serverlessState(name: string, overrides: Partial<ServerlessState> = {}): ServerlessState {
+  return {
+    name,
+    description: 'test cache',
+    engine: 'valkey',
+    majorEngineVersion: '8',
+    status: 'available',
+    createdAt: Date.parse('2026-01-01T00:00:00Z'),
+    legacyApi: false,
+    tags: new Map(),
+    ...overrides,
+  };
 }
 
 /** A manual snapshot of `groupId` taken at `createdAt`: available, of one Valkey 9.0 shard with a replica, ours, unless overridden. */
