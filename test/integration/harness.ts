@@ -4,6 +4,7 @@
  * helpers to build fleets and read what was called.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type LocalDynamo, STATE_TABLE, startDynamo } from '../../infra/local/dynamo.js';
 import {
   durableReadyGroup,
@@ -94,11 +95,27 @@ export async function startStack(options: EmulatorOptions = {}): Promise<Stack> 
 }
 
 /** Clears the sandbox's injected faults and request log and its captured events, alerts and metric series. */
-export function resetSinks(stack: Stack): void {
+function resetSinks(stack: Stack): void {
   stack.emulator.faults.reset();
   stack.emulator.sinks.events.length = 0;
   stack.emulator.sinks.messages.length = 0;
   stack.emulator.sinks.metrics.clear();
+}
+
+/**
+ * One stack for a file's tests: started before them (`setUp` given it), closed after them, its
+ * sinks reset before each test.
+ */
+export function stackPerFile(setUp: (stack: Stack) => void): void {
+  let started: Stack | undefined;
+  beforeAll(async () => {
+    started = await startStack();
+    setUp(started);
+  });
+  afterAll(() => started?.close());
+  beforeEach(() => {
+    if (started !== undefined) resetSinks(started);
+  });
 }
 
 /** Scan settings outside a dry run: rule `prod-durability` enforces sync on groups tagged env=prod (a snapshot first when asked). */

@@ -4,7 +4,7 @@
  * against the sandbox) to watch the group. Every ModifyReplicationGroup and StartExecution that
  * reached the sandbox is counted, refused ones too.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseSoakHold } from '../../../cli/last-soak.js';
 import { applyWorkload, type WorkloadShape } from '../../../infra/local/emulator/workload.js';
 import type { LocalRunResult, LocalTask } from '../../../infra/local/step-functions.js';
@@ -26,8 +26,8 @@ import {
   groupState,
   REGION,
   requestsReached,
-  resetSinks,
   type Stack,
+  stackPerFile,
   startStack,
   upgradeDepsOf,
 } from '../harness.js';
@@ -36,14 +36,10 @@ let stack: Stack;
 let deps: UpgradeDeps;
 const MACHINE = `arn:aws:states:${REGION}:123456789012:stateMachine:guardrails-durability-upgrade`;
 
-beforeAll(async () => {
-  stack = await startStack();
+stackPerFile((started) => {
+  stack = started;
   deps = upgradeDepsOf(stack, { alertTopic: ALERT_TOPIC });
 });
-
-afterAll(() => stack.close());
-
-beforeEach(() => resetSinks(stack));
 
 /**
  * A rule that raises the group to sync in place (async stays compliant after a step back,

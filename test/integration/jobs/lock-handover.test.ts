@@ -5,7 +5,7 @@
  * that window still wins. The real upgrade ASL runs locally against the sandbox; requests are
  * counted at the emulator.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SnapshotState } from '../../../infra/local/emulator/state.js';
 import type { ExecutionFailedError } from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
@@ -23,10 +23,9 @@ import {
   groupState,
   REGION,
   requestsReached,
-  resetSinks,
   type Stack,
   snapshotState,
-  startStack,
+  stackPerFile,
   upgradeDepsOf,
 } from '../harness.js';
 
@@ -113,14 +112,10 @@ function startingAfter(between: (name: string) => Promise<void>, runs: unknown[]
 const deletes = (name: string) =>
   requestsReached(stack.emulator, 'DeleteSnapshot').filter((request) => request.params.SnapshotName === name);
 
-beforeAll(async () => {
-  stack = await startStack();
+stackPerFile((started) => {
+  stack = started;
   deps = upgradeDepsOf(stack);
 });
-
-afterAll(() => stack.close());
-
-beforeEach(() => resetSinks(stack));
 
 describe('Lock hand-over: migration to durability upgrade', () => {
   it('keeps the pre-migration snapshot through a cleanup between the hand-over and the upgrade Lock step; the upgrade then completes', async () => {

@@ -4,7 +4,7 @@
  * the cluster-enabled copy before cluster mode, and ElastiCache's refusal without it shows why.
  */
 import { DescribeCacheClustersCommand, DescribeCacheParametersCommand } from '@aws-sdk/client-elasticache';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ParameterGroupState } from '../../../infra/local/emulator/state.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
 import { readReplicationGroup, sendPlanStep } from '../../../shared/aws/elasticache.js';
@@ -16,7 +16,7 @@ import {
   STAGED_ACTIONS,
 } from '../../../shared/domain/durability/readiness.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
-import { groupState, resetSinks, type Stack, startStack, upgradeDepsOf } from '../harness.js';
+import { groupState, type Stack, stackPerFile, upgradeDepsOf } from '../harness.js';
 
 let stack: Stack;
 let deps: UpgradeDeps;
@@ -88,14 +88,10 @@ async function planOf(id: string) {
   });
 }
 
-beforeAll(async () => {
-  stack = await startStack();
+stackPerFile((started) => {
+  stack = started;
   deps = upgradeDepsOf(stack);
 });
-
-afterAll(() => stack.close());
-
-beforeEach(() => resetSinks(stack));
 
 describe('Durability upgrade on a custom parameter group', () => {
   it('brings a Redis OSS group on a custom parameter group to sync, its copies made first, every request accepted', async () => {

@@ -5,7 +5,7 @@
  * and a retried step reports what its earlier attempt started. Requests are counted at the
  * emulator, refused ones too.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ExecutionFailedError, LocalTask } from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
@@ -23,9 +23,8 @@ import {
   legacyGroupState,
   REGION,
   requestsReached,
-  resetSinks,
   type Stack,
-  startStack,
+  stackPerFile,
   upgradeDepsOf,
 } from '../harness.js';
 
@@ -103,14 +102,10 @@ async function migratedExecution(group: string, execution: string) {
   return { raise };
 }
 
-beforeAll(async () => {
-  stack = await startStack();
+stackPerFile((started) => {
+  stack = started;
   deps = upgradeDepsOf(stack);
 });
-
-afterAll(() => stack.close());
-
-beforeEach(() => resetSinks(stack));
 
 describe('Workflow locks: restore point, fencing, retried step', () => {
   it("keeps a running upgrade's pre-upgrade snapshot through cleanup (retention 0); the failed upgrade restores from a snapshot that exists", async () => {
