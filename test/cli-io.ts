@@ -1,4 +1,4 @@
-import type { CliIo } from '../cli/main.js';
+import { type CliIo, runCli } from '../cli/main.js';
 
 /**
  * A CLI io that keeps what the CLI writes, for tests that run `runCli` in process. `columns`
@@ -27,4 +27,14 @@ export function captureIo(
     out: () => out,
     err: () => err,
   };
+}
+
+/** Runs `entry` (by default `runCli`) in process on `args` with a {@link captureIo}: its exit code and what it wrote. */
+export async function runCaptured(
+  args: string[],
+  entry: (args: string[], io: CliIo) => Promise<number> = runCli,
+): Promise<{ code: number; out: string; err: string }> {
+  const io = captureIo();
+  const code = await entry(args, io);
+  return { code, out: io.out(), err: io.err() };
 }

@@ -4,16 +4,26 @@
  * helpers to build fleets and read what was called.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type LocalDynamo, STATE_TABLE, startDynamo } from '../../infra/local/dynamo.js';
-import { durableReadyGroup, type GroupState } from '../../infra/local/emulator/model.js';
+import {
+  durableReadyGroup,
+  type GroupState,
+  type ServerlessState,
+  type SnapshotState,
+} from '../../infra/local/emulator/model.js';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../infra/local/emulator/server.js';
 import { sentAlertLedger } from '../../shared/aws/alert-ledger.js';
 import { createFleetClients } from '../../shared/aws/clients.js';
 import { createMetricsClient, durabilityHealthReader } from '../../shared/aws/durability-metrics.js';
 import { AlertPublisher, EventPublisher } from '../../shared/aws/notify.js';
+import { SNAPSHOT_TAGS } from '../../shared/aws/snapshots.js';
 import { StateStore } from '../../shared/aws/state-store.js';
+import { parsePolicy } from '../../shared/domain/policy/load.js';
+import type { DurabilityJobSettings } from '../../shared/jobs/durability/pipeline.js';
 import type { DurabilityJobDeps } from '../../shared/jobs/durability/ports.js';
 import type { DriftJobDeps } from '../../shared/jobs/encryption-drift.js';
+import type { MigrationDeps } from '../../shared/jobs/migration/index.js';
 import type { UpgradeDeps } from '../../shared/jobs/upgrade/deps.js';
 import { createLogger } from '../../shared/runtime/logger.js';
 
@@ -84,9 +94,87 @@ export async function startStack(options: EmulatorOptions = {}): Promise<Stack> 
   };
 }
 
+/** Clears the sandbox's injected faults and request log and its captured events, alerts and metric series. */
+function resetSinks(stack: Stack): void {
+  stack.emulator.faults.reset();
+  stack.emulator.sinks.events.length = 0;
+  stack.emulator.sinks.messages.length = 0;
+  stack.emulator.sinks.metrics.clear();
+}
+
+/**
+ * One stack for a file's tests: started before them (`setUp` given it), closed after them, its
+ * sinks reset before each test.
+ */
+export function stackPerFile(setUp: (stack: Stack) => void): void {
+  let started: Stack | undefined;
+  beforeAll(async () => {
+    started = await startStack();
+    setUp(started);
+  });
+  afterAll(() => started?.close());
+  beforeEach(() => {
+    if (started !== undefined) resetSinks(started);
+  });
+}
+
+/** Scan settings outside a dry run: rule `prod-durability` enforces sync on groups tagged env=prod (a snapshot first when asked). */
+export function enforceSyncSettings(options: { snapshotBeforeChange?: boolean } = {}): DurabilityJobSettings {
+  const snapshot = options.snapshotBeforeChange === true ? '    snapshotBeforeChange: true\n' : '';
+  const policy = `version: 1
+rules:
+  - name: prod-durability
+    mode: enforce
+    match: { tags: { env: prod } }
+    durability: { minimum: sync }
+${snapshot}`;
+  return { policy: parsePolicy(policy, 'policy.yaml'), dryRun: false };
+}
+
 /** A replication group that meets every durability requirement, durability off, unless overridden. */
 export function groupState(id: string, overrides: Partial<GroupState> = {}): GroupState {
   return durableReadyGroup(id, { description: 'test group', shards: 2, ...overrides });
+}
+
+/** A serverless Valkey 8 cache, available, created 1 January 2026, untagged, unless overridden. */
+export function serverlessState(name: string, overrides: Partial<ServerlessState> = {}): ServerlessState {
+  return {
+    name,
+    description: 'test cache',
+    engine: 'valkey',
+    majorEngineVersion: '8',
+    status: 'available',
+    createdAt: Date.parse('2026-01-01T00:00:00Z'),
+    legacyApi: false,
+    tags: new Map(),
+    ...overrides,
+  };
+}
+
+/** A manual snapshot of `groupId` taken at `createdAt`: available, of one Valkey 9.0 shard with a replica, ours, unless overridden. */
+export function snapshotState(
+  name: string,
+  groupId: string,
+  createdAt: number,
+  overrides: Partial<SnapshotState> = {},
+): SnapshotState {
+  return {
+    name,
+    groupId,
+    status: 'available',
+    source: 'manual',
+    durability: 'disabled',
+    engine: 'valkey',
+    engineVersion: '9.0',
+    nodeType: 'cache.r7g.large',
+    shards: 1,
+    replicas: 1,
+    clusterMode: 'enabled',
+    createdAt,
+    sizeMb: 5,
+    tags: new Map([[SNAPSHOT_TAGS.managed, 'true']]),
+    ...overrides,
+  };
 }
 
 /** Valkey 7.2, cluster mode disabled, one node, no failover, no TLS: every online step to durability. */
@@ -145,5 +233,26 @@ export function upgradeDepsOf(stack: Stack, options: { alertTopic?: string } = {
     ...(options.alertTopic === undefined ? {} : { alerts: new AlertPublisher(options.alertTopic, aws) }),
     now: () => new Date(stack.emulator.clock.now()),
     readHealth: durabilityHealthReader(createMetricsClient(aws)),
+  };
+}
+
+/**
+ * The migration workflow's dependencies against `stack`, as the local runner builds them: the
+ * sandbox's clock, two attempts per AWS call, its durability step run under `settings`, alerts
+ * to `alertTopic` when given.
+ */
+export function migrationDepsOf(
+  stack: Stack,
+  settings: DurabilityJobSettings,
+  options: { alertTopic?: string } = {},
+): MigrationDeps {
+  const aws = { endpoint: stack.emulator.endpoint, region: REGION, maxAttempts: 2 };
+  return {
+    elasticache: createFleetClients(aws).elasticache,
+    store: stack.store,
+    events: new EventPublisher(undefined, aws),
+    ...(options.alertTopic === undefined ? {} : { alerts: new AlertPublisher(options.alertTopic, aws) }),
+    now: () => new Date(stack.emulator.clock.now()),
+    durability: async () => ({ deps: stack.durabilityDeps('migration'), settings }),
   };
 }

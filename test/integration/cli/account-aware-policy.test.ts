@@ -9,11 +9,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT, runCli } from '../../../cli/main.js';
+import { EXIT } from '../../../cli/main.js';
 import { CENTRAL_ACCOUNT } from '../../../infra/local/emulator/accounts.js';
 import { ROOT_ID } from '../../../infra/local/emulator/organizations.js';
 import type { Finding } from '../../../shared/domain/finding.js';
-import { captureIo } from '../../cli-io.js';
+import { runCaptured } from '../../cli-io.js';
 import { groupState, type Stack, startStack } from '../harness.js';
 
 const PROD = '222222222201';
@@ -67,11 +67,7 @@ afterAll(async () => {
   await stack.close();
 });
 
-async function cli(args: string[]) {
-  const io = captureIo();
-  const code = await runCli(args, io);
-  return { code, out: io.out(), err: io.err() };
-}
+const cli = (args: string[]) => runCaptured(args);
 
 function write(name: string, text: string): string {
   const path = join(dir, name);

@@ -12,7 +12,7 @@ import { standInMigration, startStandIn } from '../../../infra/local/emulator/re
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { baselineKindOf } from '../../../shared/aws/state-keys.js';
 import { APPROVAL_KIND } from '../../../shared/jobs/migration/index.js';
-import { captureIo } from '../../cli-io.js';
+import { captureIo, runCaptured } from '../../cli-io.js';
 import { expectEvery } from '../../expect-every.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
 
@@ -31,11 +31,7 @@ let dir: string;
 let policyPath: string;
 
 /** The sandbox's CLI: the shipped one plus `migration start --local`. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = captureIo();
-  const code = await runSandboxCli(args, io);
-  return { code, out: io.out(), err: io.err() };
-}
+const cli = (args: string[]) => runCaptured(args, runSandboxCli);
 const live = () => ['--endpoint-url', stack.emulator.endpoint, '--policy', policyPath];
 
 beforeAll(async () => {
@@ -60,6 +56,31 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack.close();
 });
+
+/**
+ * Starts a local migration of `group` from the stand-in on `sourcePort` that waits for approval, and
+ * waits (at most 200 looks, 50 ms apart) until its approval is parked in the state table: the run.
+ */
+async function startAwaitingApproval(group: string, args: string[], sourcePort: number) {
+  const started = cli([
+    'migration',
+    'start',
+    group,
+    '--local',
+    ...args,
+    '--source',
+    `127.0.0.1:${sourcePort}`,
+    '--require-approval',
+    '--policy',
+    policyPath,
+  ]);
+  let parked: unknown;
+  for (let look = 0; look < 200 && parked === undefined; look += 1) {
+    parked = await stack.store.readRecord(APPROVAL_KIND, group);
+    if (parked === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { started };
+}
 
 describe('guardrails scan', () => {
   it.each([
@@ -336,23 +357,7 @@ describe('guardrails migration (--local against the sandbox)', () => {
     stack.emulator.model.putGroup(groupState('cart', { shards: 1, tls: false }));
     const args = ['--endpoint-url', stack.emulator.endpoint, '--table', 'guardrails-state'];
 
-    const started = cli([
-      'migration',
-      'start',
-      'cart',
-      '--local',
-      ...args,
-      '--source',
-      `127.0.0.1:${source.endpoint.port}`,
-      '--require-approval',
-      '--policy',
-      policyPath,
-    ]);
-    let waiting: unknown;
-    for (let look = 0; look < 200 && waiting === undefined; look += 1) {
-      waiting = await stack.store.readRecord(APPROVAL_KIND, 'cart');
-      if (waiting === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const { started } = await startAwaitingApproval('cart', args, source.endpoint.port);
     const status = await cli(['migration', 'status', 'cart', ...args]);
     const approved = await cli(['migration', 'approve', 'cart', ...args]);
     const result = await started;
@@ -389,23 +394,7 @@ describe('guardrails migration (--local against the sandbox)', () => {
     const args = ['--endpoint-url', stack.emulator.endpoint, '--table', 'guardrails-state'];
     const nothing = await cli(['migration', 'abort', 'basket', ...args, '--reason', 'test']);
 
-    const started = cli([
-      'migration',
-      'start',
-      'basket',
-      '--local',
-      ...args,
-      '--source',
-      `127.0.0.1:${source.endpoint.port}`,
-      '--require-approval',
-      '--policy',
-      policyPath,
-    ]);
-    let running: unknown;
-    for (let look = 0; look < 200 && running === undefined; look += 1) {
-      running = await stack.store.readRecord(APPROVAL_KIND, 'basket');
-      if (running === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const { started } = await startAwaitingApproval('basket', args, source.endpoint.port);
     const aborted = await cli(['migration', 'abort', 'basket', ...args, '--reason', 'wrong source']);
     const result = await started;
     source.server.close();

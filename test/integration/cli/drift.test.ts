@@ -2,12 +2,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EXIT, runCli } from '../../../cli/main.js';
-import type { ServerlessState } from '../../../infra/local/emulator/model.js';
+import { EXIT } from '../../../cli/main.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { scanEncryptionDrift } from '../../../shared/jobs/encryption-drift.js';
-import { captureIo } from '../../cli-io.js';
-import { groupState, type Stack, startStack } from '../harness.js';
+import { runCaptured } from '../../cli-io.js';
+import { groupState, type Stack, serverlessState, startStack } from '../harness.js';
 
 const KEY_ID_A = 'aaaaaaaa-0000-4000-8000-000000000001';
 const KEY_A = `arn:aws:kms:us-east-1:123456789012:key/${KEY_ID_A}`;
@@ -20,20 +19,7 @@ rules:
     storageEncryption: { allowed: [none, sse-elasticache, sse-kms] }
 `;
 
-function cache(name: string, kmsKeyId: string): ServerlessState {
-  return {
-    name,
-    description: 'test cache',
-    engine: 'valkey',
-    majorEngineVersion: '8',
-    status: 'available',
-    createdAt: Date.parse('2026-01-01T00:00:00Z'),
-    tags: new Map(),
-    encrypted: true,
-    kmsKeyId,
-    legacyApi: false,
-  };
-}
+const cache = (name: string, kmsKeyId: string) => serverlessState(name, { encrypted: true, kmsKeyId });
 
 let stack: Stack;
 let dir: string;
@@ -58,11 +44,7 @@ afterEach(async () => {
   await stack.close();
 });
 
-async function cli(args: string[]) {
-  const io = captureIo();
-  const code = await runCli(args, io);
-  return { code, out: io.out(), err: io.err() };
-}
+const cli = (args: string[]) => runCaptured(args);
 
 const live = () => ['--endpoint-url', stack.emulator.endpoint, '--policy', policyPath];
 

@@ -12,23 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtmlReport } from '../../../cli/html.js';
 import { runCli } from '../../../cli/main.js';
 import { CENTRAL_ACCOUNT, memberAccounts } from '../../../infra/local/emulator/accounts.js';
-import { seedFleet } from '../../../infra/local/emulator/fleet.js';
 import { summarize } from '../../../shared/domain/evaluate.js';
 import type { Finding, FindingStatus } from '../../../shared/domain/finding.js';
 import { captureIo } from '../../cli-io.js';
 import { expectEvery } from '../../expect-every.js';
-import { type Stack, startStack } from '../harness.js';
+import type { Stack } from '../harness.js';
 import { accountGroupsOf, accountsTableOf, CHROMIUM, chromium } from './chromium.js';
+import { MEMBER_SCAN_POLICY, startMemberFleets, writePolicy } from './member-fleets.js';
 
-const POLICY = `version: 1
-rules:
-  - name: prod-durability
-    match: { resourceTypes: [replication-group] }
-    durability: { minimum: async }
-  - name: encrypted-at-rest
-    match: { resourceTypes: [replication-group, serverless-cache] }
-    storageEncryption: { allowed: [sse-elasticache, sse-kms] }
-`;
 const MEMBERS = memberAccounts(3);
 const REGIONS = ['us-east-1', 'eu-west-1'];
 const EXTERNAL_ID = 'guardrails-ext-5b2e81c04d';
@@ -83,18 +74,15 @@ describe.runIf(CHROMIUM !== undefined)('HTML report of a scan over 3 accounts x 
   }
 
   beforeAll(async () => {
-    stack = await startStack({
-      targets: { accounts: [CENTRAL_ACCOUNT, ...MEMBERS], regions: REGIONS },
-      access: { externalId: EXTERNAL_ID },
+    stack = await startMemberFleets({
+      accounts: [CENTRAL_ACCOUNT, ...MEMBERS],
+      regions: REGIONS,
+      groups: 4,
+      seed: 700,
+      externalId: EXTERNAL_ID,
     });
-    stack.emulator.clock.freeze(Date.now());
-    stack.emulator.accounts.pairs().forEach(({ model }, index) => {
-      seedFleet(model, stack.emulator.clock, { groups: 4, serverless: 1, seed: 700 + index });
-    });
-    Object.assign(process.env, stack.env);
     dir = mkdtempSync(join(tmpdir(), 'guardrails-html-accounts-'));
-    policy = join(dir, 'policy.yaml');
-    writeFileSync(policy, POLICY);
+    policy = writePolicy(MEMBER_SCAN_POLICY, dir);
   });
 
   afterAll(async () => {

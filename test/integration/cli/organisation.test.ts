@@ -3,27 +3,15 @@
  * (and the central one) in 3 regions: every target's findings, each exactly a single-account
  * scan's, every fleet request signed with its own target's key.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT, runCli } from '../../../cli/main.js';
 import { CENTRAL_ACCOUNT, memberAccounts, SANDBOX_REGIONS } from '../../../infra/local/emulator/accounts.js';
-import { seedFleet } from '../../../infra/local/emulator/fleet.js';
 import type { Finding } from '../../../shared/domain/finding.js';
 import { captureIo } from '../../cli-io.js';
-import { type Stack, startStack } from '../harness.js';
+import type { Stack } from '../harness.js';
+import { MEMBER_SCAN_POLICY, startMemberFleets, writePolicy } from './member-fleets.js';
 import { memberScan } from './member-scan.js';
 
-const POLICY = `version: 1
-rules:
-  - name: prod-durability
-    match: { resourceTypes: [replication-group] }
-    durability: { minimum: async }
-  - name: encrypted-at-rest
-    match: { resourceTypes: [replication-group, serverless-cache] }
-    storageEncryption: { allowed: [sse-elasticache, sse-kms] }
-`;
 const MEMBERS = memberAccounts(12);
 const ACCOUNTS = [CENTRAL_ACCOUNT, ...MEMBERS];
 const REGIONS = SANDBOX_REGIONS.slice(0, 3);
@@ -34,14 +22,8 @@ let stack: Stack;
 let policyPath: string;
 
 beforeAll(async () => {
-  stack = await startStack({ targets: { accounts: ACCOUNTS, regions: [...REGIONS] } });
-  stack.emulator.clock.freeze(Date.now());
-  stack.emulator.accounts.pairs().forEach(({ model }, index) => {
-    seedFleet(model, stack.emulator.clock, { groups: 3, serverless: 1, seed: 900 + index });
-  });
-  Object.assign(process.env, stack.env);
-  policyPath = join(mkdtempSync(join(tmpdir(), 'guardrails-org-')), 'policy.yaml');
-  writeFileSync(policyPath, POLICY);
+  stack = await startMemberFleets({ accounts: ACCOUNTS, regions: [...REGIONS], groups: 3, seed: 900 });
+  policyPath = writePolicy(MEMBER_SCAN_POLICY);
 });
 
 afterAll(async () => {

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT, runCli } from '../../../cli/main.js';
+import { EXIT } from '../../../cli/main.js';
 import { RECORD_KINDS } from '../../../shared/aws/state-keys.js';
-import { captureIo } from '../../cli-io.js';
+import { runCaptured } from '../../cli-io.js';
 import { expectEvery } from '../../expect-every.js';
 import { groupState, legacyGroupState, type Stack, startStack } from '../harness.js';
 
@@ -22,11 +22,7 @@ rules:
 let stack: Stack;
 let policyPath: string;
 
-async function cli(args: string[]) {
-  const io = captureIo();
-  const code = await runCli(args, io);
-  return { code, out: io.out(), err: io.err() };
-}
+const cli = (args: string[]) => runCaptured(args);
 const live = () => ['--endpoint-url', stack.emulator.endpoint, '--policy', policyPath];
 
 beforeAll(async () => {

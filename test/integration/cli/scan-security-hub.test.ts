@@ -3,25 +3,13 @@
  * Security Hub in that member's own account, in calls of at most 100, and a second scan of an
  * unchanged fleet imports nothing (the records are in the state table, as the deployment keeps them).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT, runCli } from '../../../cli/main.js';
+import { EXIT } from '../../../cli/main.js';
 import { CENTRAL_ACCOUNT, memberAccounts } from '../../../infra/local/emulator/accounts.js';
-import { seedFleet } from '../../../infra/local/emulator/fleet.js';
-import { captureIo } from '../../cli-io.js';
-import { type Stack, startStack } from '../harness.js';
+import { runCaptured } from '../../cli-io.js';
+import type { Stack } from '../harness.js';
+import { MEMBER_SCAN_POLICY, startMemberFleets, writePolicy } from './member-fleets.js';
 
-const POLICY = `version: 1
-rules:
-  - name: prod-durability
-    match: { resourceTypes: [replication-group] }
-    durability: { minimum: async }
-  - name: encrypted-at-rest
-    match: { resourceTypes: [replication-group, serverless-cache] }
-    storageEncryption: { allowed: [sse-elasticache, sse-kms] }
-`;
 const MEMBERS = memberAccounts(2);
 const REGION = 'eu-west-1';
 const EXTERNAL_ID = 'guardrails-ext-5c1d7e9a03';
@@ -30,24 +18,17 @@ const targets = ['--accounts', MEMBERS.join(','), '--regions', REGION, '--extern
 let stack: Stack;
 let policyPath: string;
 
-async function cli(args: string[]) {
-  const io = captureIo();
-  const code = await runCli(args, io);
-  return { code, out: io.out(), err: io.err() };
-}
+const cli = (args: string[]) => runCaptured(args);
 
 beforeAll(async () => {
-  stack = await startStack({
-    targets: { accounts: [CENTRAL_ACCOUNT, ...MEMBERS], regions: [REGION] },
-    access: { externalId: EXTERNAL_ID },
+  stack = await startMemberFleets({
+    accounts: [CENTRAL_ACCOUNT, ...MEMBERS],
+    regions: [REGION],
+    groups: 55,
+    seed: 700,
+    externalId: EXTERNAL_ID,
   });
-  stack.emulator.clock.freeze(Date.now());
-  stack.emulator.accounts.pairs().forEach(({ model }, index) => {
-    seedFleet(model, stack.emulator.clock, { groups: 55, serverless: 1, seed: 700 + index });
-  });
-  Object.assign(process.env, stack.env);
-  policyPath = join(mkdtempSync(join(tmpdir(), 'guardrails-sechub-')), 'policy.yaml');
-  writeFileSync(policyPath, POLICY);
+  policyPath = writePolicy(MEMBER_SCAN_POLICY);
 });
 
 afterAll(async () => {

@@ -6,18 +6,16 @@
  * soak: the lag line crosses the 80 % line and the step back is marked; a group that never soaked
  * has no soak chart.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../cli/main.js';
 import { SOAK_COLOURS } from '../../../cli/soak-chart.js';
 import type { LocalTask } from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
-import { captureIo } from '../../cli-io.js';
 import { groupState, type Stack, startStack, upgradeDepsOf } from '../harness.js';
-import { CHROMIUM, chromium } from './chromium.js';
+import { linesOf, renderPlanPage } from './chart-page.js';
+import { CHROMIUM } from './chromium.js';
 
 const POLICY = `version: 1
 rules:
@@ -25,34 +23,6 @@ rules:
     match: { ids: [orders, carts] }
     durability: { minimum: async, set: sync }
 `;
-
-const near = (png: PNG, x: number, y: number, hex: string) => {
-  const at = (y * png.width + x) * 4;
-  const [r, g, b] = [1, 3, 5].map((start) => Number.parseInt(hex.slice(start, start + 2), 16));
-  return (
-    Math.abs((png.data[at] ?? 0) - (r ?? 0)) +
-      Math.abs((png.data[at + 1] ?? 0) - (g ?? 0)) +
-      Math.abs((png.data[at + 2] ?? 0) - (b ?? 0)) <
-    40
-  );
-};
-
-/** Rows (`along: 'x'`) or columns (`'y'`) where `hex` runs unbroken over at least `length` pixels. */
-function linesOf(png: PNG, hex: string, length: number, along: 'x' | 'y' = 'x'): number[] {
-  const [outer, inner] = along === 'x' ? [png.height, png.width] : [png.width, png.height];
-  const lines: number[] = [];
-  for (let line = 0; line < outer; line += 1) {
-    let run = 0;
-    let longest = 0;
-    for (let step = 0; step < inner; step += 1) {
-      const hit = along === 'x' ? near(png, step, line, hex) : near(png, line, step, hex);
-      run = hit ? run + 1 : 0;
-      longest = Math.max(longest, run);
-    }
-    if (longest >= length) lines.push(line);
-  }
-  return lines;
-}
 
 describe.runIf(CHROMIUM !== undefined)('Soak chart of the plan in headless Chromium', () => {
   let stack: Stack;
@@ -107,23 +77,12 @@ describe.runIf(CHROMIUM !== undefined)('Soak chart of the plan in headless Chrom
       },
     );
     expect(run.output).toMatchObject({ status: 'stepped-back', soak: { outcome: 'stepped-back' } });
-    const page = join(dir, 'plan.html');
-    const screenshot = join(dir, 'plan.png');
-    const now = async () => new Date(stack.emulator.clock.now());
-    const live = ['--endpoint-url', stack.emulator.endpoint, '--policy', join(dir, 'policy.yaml')];
 
     // Act
-    const code = await runCli(
-      ['plan', ...live, '--format', 'html', '--output', page],
-      captureIo(),
-      undefined,
-      now,
-    );
-    await chromium(dir, `--screenshot=${screenshot}`, `file://${page}`);
+    const { code, html, png } = await renderPlanPage(stack, dir);
 
     // Assess: one soak chart, orders'; its lag runs below and above the 80 % line, the step back crosses it.
     expect(code).toBe(0);
-    const html = readFileSync(page, 'utf8');
     expect(html).not.toMatch(/<(script|link|img)\b/);
     expect(html.match(/<svg class="soak"/g)).toHaveLength(1);
     expect(html).toMatch(
@@ -131,7 +90,6 @@ describe.runIf(CHROMIUM !== undefined)('Soak chart of the plan in headless Chrom
     );
     expect(html).not.toContain('carts: last soak');
     expect(html).toContain('<caption>orders: the soak&#39;s looks</caption>');
-    const png = PNG.sync.read(readFileSync(screenshot));
     const alert = linesOf(png, SOAK_COLOURS.alert, 300);
     expect(alert.length).toBeGreaterThan(0);
     expect(Math.max(...alert) - Math.min(...alert)).toBeLessThanOrEqual(3);

@@ -6,24 +6,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { EXIT, runCli } from '../../../cli/main.js';
+import { EXIT } from '../../../cli/main.js';
 import { CENTRAL_ACCOUNT, memberAccounts } from '../../../infra/local/emulator/accounts.js';
-import { seedFleet } from '../../../infra/local/emulator/fleet.js';
 import type { Finding } from '../../../shared/domain/finding.js';
-import { captureIo } from '../../cli-io.js';
+import { runCaptured } from '../../cli-io.js';
 import { expectEvery } from '../../expect-every.js';
-import { type Stack, startStack } from '../harness.js';
+import type { Stack } from '../harness.js';
+import { MEMBER_SCAN_POLICY, startMemberFleets, writePolicy } from './member-fleets.js';
 import { memberScan } from './member-scan.js';
 
-const POLICY = `version: 1
-rules:
-  - name: prod-durability
-    match: { resourceTypes: [replication-group] }
-    durability: { minimum: async }
-  - name: encrypted-at-rest
-    match: { resourceTypes: [replication-group, serverless-cache] }
-    storageEncryption: { allowed: [sse-elasticache, sse-kms] }
-`;
 /** A policy every resource meets: what is left to decide the exit code is the targets. */
 const LENIENT = `version: 1
 rules:
@@ -42,11 +33,7 @@ let stack: Stack;
 let policyPath: string;
 let lenientPath: string;
 
-async function cli(args: string[]) {
-  const io = captureIo();
-  const code = await runCli(args, io);
-  return { code, out: io.out(), err: io.err() };
-}
+const cli = (args: string[]) => runCaptured(args);
 
 const targets = [
   '--accounts',
@@ -60,20 +47,16 @@ const key = (finding: Finding) => `${finding.arn} ${finding.rule} ${finding.chec
 const byKey = (findings: readonly Finding[]) => [...findings].sort((a, b) => key(a).localeCompare(key(b)));
 
 beforeAll(async () => {
-  stack = await startStack({
-    targets: { accounts: [CENTRAL_ACCOUNT, ...MEMBERS], regions: REGIONS },
-    access: { externalId: EXTERNAL_ID },
+  stack = await startMemberFleets({
+    accounts: [CENTRAL_ACCOUNT, ...MEMBERS],
+    regions: REGIONS,
+    groups: 4,
+    seed: 500,
+    externalId: EXTERNAL_ID,
   });
-  // The member credentials expire by this clock: keep it at the wall clock's time.
-  stack.emulator.clock.freeze(Date.now());
-  stack.emulator.accounts.pairs().forEach(({ model }, index) => {
-    seedFleet(model, stack.emulator.clock, { groups: 4, serverless: 1, seed: 500 + index });
-  });
-  Object.assign(process.env, stack.env);
   const dir = mkdtempSync(join(tmpdir(), 'guardrails-targets-'));
-  policyPath = join(dir, 'policy.yaml');
+  policyPath = writePolicy(MEMBER_SCAN_POLICY, dir);
   lenientPath = join(dir, 'lenient.yaml');
-  writeFileSync(policyPath, POLICY);
   writeFileSync(lenientPath, LENIENT);
 });
 

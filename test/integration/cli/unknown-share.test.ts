@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeReplicationGroupsCommand, type ReplicationGroup } from '@aws-sdk/client-elasticache';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { EXIT, runCli } from '../../../cli/main.js';
+import { EXIT } from '../../../cli/main.js';
 import type { GroupState } from '../../../infra/local/emulator/model.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
-import { captureIo } from '../../cli-io.js';
+import { runCaptured } from '../../cli-io.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
 
 const POLICY = `version: 1
@@ -26,11 +26,7 @@ let stack: Stack;
 let dir: string;
 let policyPath: string;
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = captureIo();
-  const code = await runCli(args, io);
-  return { code, out: io.out(), err: io.err() };
-}
+const cli = (args: string[]) => runCaptured(args);
 const live = () => ['--endpoint-url', stack.emulator.endpoint, '--policy', policyPath, '--format', 'json'];
 const unknownCount = (out: string) =>
   (JSON.parse(out) as { findings: { status: string }[] }).findings.filter(

@@ -7,20 +7,13 @@ import { releaseSoakHold } from '../../../cli/last-soak.js';
 import { EXIT, runCli } from '../../../cli/main.js';
 import { runSandboxCli } from '../../../infra/local/cli.js';
 import { RECORD_KINDS } from '../../../shared/aws/state-keys.js';
-import { captureIo } from '../../cli-io.js';
+import { runCaptured } from '../../cli-io.js';
 import { groupState, type Stack, startStack } from '../harness.js';
 
 let stack: Stack;
 let args: string[];
 
-async function cli(
-  argv: string[],
-  entry = runSandboxCli,
-): Promise<{ code: number; out: string; err: string }> {
-  const io = captureIo();
-  const code = await entry(argv, io);
-  return { code, out: io.out(), err: io.err() };
-}
+const cli = (argv: string[], entry = runSandboxCli) => runCaptured(argv, entry);
 
 /** Wait until the execution on `group` parks its approval in the state table. */
 async function approvalParked(group: string): Promise<void> {

@@ -4,16 +4,15 @@
  * screenshot of the page shows the 100 MiB/s line across the chart and one bar per primary,
  * each in its verdict's colour.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
+import type { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../cli/main.js';
 import { CHART_COLOURS } from '../../../cli/workload-chart.js';
-import { captureIo } from '../../cli-io.js';
 import { groupState, type Stack, startStack } from '../harness.js';
-import { CHROMIUM, chromium } from './chromium.js';
+import { linesOf, near, renderPlanPage } from './chart-page.js';
+import { CHROMIUM } from './chromium.js';
 
 const POLICY = `version: 1
 rules:
@@ -24,32 +23,6 @@ rules:
 const MIB = 1024 * 1024;
 /** Each shard primary's steady write MiB/s; the fourth publishes nothing. */
 const RATES = [120, 80, 5];
-
-const near = (png: PNG, x: number, y: number, hex: string) => {
-  const at = (y * png.width + x) * 4;
-  const [r, g, b] = [1, 3, 5].map((start) => Number.parseInt(hex.slice(start, start + 2), 16));
-  return (
-    Math.abs((png.data[at] ?? 0) - (r ?? 0)) +
-      Math.abs((png.data[at + 1] ?? 0) - (g ?? 0)) +
-      Math.abs((png.data[at + 2] ?? 0) - (b ?? 0)) <
-    40
-  );
-};
-
-/** Rows where `hex` runs unbroken over at least `length` pixels. */
-function linesOf(png: PNG, hex: string, length: number): number[] {
-  const rows: number[] = [];
-  for (let y = 0; y < png.height; y += 1) {
-    let run = 0;
-    let longest = 0;
-    for (let x = 0; x < png.width; x += 1) {
-      run = near(png, x, y, hex) ? run + 1 : 0;
-      longest = Math.max(longest, run);
-    }
-    if (longest >= length) rows.push(y);
-  }
-  return rows;
-}
 
 /** The runs (10 pixels or wider) of any of `colours` along row `y`: one per bar the row crosses. */
 function barsAlong(png: PNG, y: number, colours: readonly string[]): string[] {
@@ -97,27 +70,13 @@ describe.runIf(CHROMIUM !== undefined)('Workload chart of the plan in headless C
   afterAll(() => stack.close());
 
   it('draws the 100 MiB/s line across and one bar per primary in its verdict colour', async () => {
-    // Prepare
-    const page = join(dir, 'plan.html');
-    const screenshot = join(dir, 'plan.png');
-    const now = async () => new Date(stack.emulator.clock.now());
-    const live = ['--endpoint-url', stack.emulator.endpoint, '--policy', join(dir, 'policy.yaml')];
-
     // Act
-    const code = await runCli(
-      ['plan', ...live, '--format', 'html', '--output', page],
-      captureIo(),
-      undefined,
-      now,
-    );
-    await chromium(dir, `--screenshot=${screenshot}`, `file://${page}`);
+    const { code, html, png } = await renderPlanPage(stack, dir);
 
     // Assess: one limit line spanning the bars; at their foot a bar per primary.
     expect(code).toBe(0);
-    const html = readFileSync(page, 'utf8');
     expect(html).toContain('<figcaption>orders (durable): exceeds</figcaption>');
     expect(html).not.toMatch(/<(script|link|img)\b/);
-    const png = PNG.sync.read(readFileSync(screenshot));
     const limit = linesOf(png, CHART_COLOURS.limit, 4 * 32);
     expect(limit.length).toBeGreaterThan(0);
     expect(Math.max(...limit) - Math.min(...limit)).toBeLessThanOrEqual(3);

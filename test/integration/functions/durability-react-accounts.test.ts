@@ -3,15 +3,12 @@
  * event forwarded from a member account is acted on in that account and region only, signed
  * with the key STS issued for that account's member role.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CENTRAL_ACCOUNT } from '../../../infra/local/emulator/server.js';
 import { putExternalId } from '../../../infra/local/external-id.js';
 import { memberRoleArn } from '../../../shared/domain/targets.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
+import { forwardedCall, type Handler, invokeAs, reactSettings, setFunctionEnv } from './deployed-function.js';
 
 const POLICY = `version: 1
 settings:
@@ -29,29 +26,20 @@ const REGIONAL = '100000000003';
 const OTHER_REGION = 'eu-west-1';
 const ROLE = 'guardrails-member-test';
 const EXTERNAL_ID = 'org-external-id-0123456789';
-const FUNCTION_ARN = `arn:aws:lambda:${REGION}:${CENTRAL_ACCOUNT}:function:elasticache-guardrails-test-durability-react`;
 
 let stack: Stack;
-let handler: (event: unknown, context: Context) => Promise<unknown>;
+let handler: Handler;
 let invocations = 0;
 /** Where the log stood when the test began: each test counts only its own requests. */
 let logStart = 0;
 const invoke = (event: unknown) => {
   invocations += 1;
-  const context = { awsRequestId: `accounts-${invocations}`, invokedFunctionArn: FUNCTION_ARN };
-  return handler(event, context as Context) as Promise<Record<string, unknown>>;
+  return invokeAs(handler, 'durability-react', `accounts-${invocations}`, event);
 };
 
-/** A CloudTrail call as a member's forwarding rule puts it on the central bus: its own account and region. */
-const forwarded = (eventName: string, replicationGroupId: string, account: string, region: string) => ({
-  version: '0',
-  id: `forwarded-${invocations}`,
-  source: 'aws.elasticache',
-  'detail-type': 'AWS API Call via CloudTrail',
-  account,
-  region,
-  detail: { eventSource: 'elasticache.amazonaws.com', eventName, requestParameters: { replicationGroupId } },
-});
+/** A call forwarded from `account` in `region`, its id the invocation count. */
+const forwarded = (eventName: string, replicationGroupId: string, account: string, region: string) =>
+  forwardedCall(`forwarded-${invocations}`, { account, region }, eventName, replicationGroupId);
 
 /** Every ElastiCache request that changes something, answered or refused, since the test began. */
 function mutatingRequests() {
@@ -91,16 +79,10 @@ beforeAll(async () => {
   });
   // Keys STS issues expire on the emulator's clock: let it follow the real one.
   stack.emulator.clock.freeze(Date.now());
-  const dir = mkdtempSync(join(tmpdir(), 'guardrails-accounts-'));
-  writeFileSync(join(dir, 'policy.yaml'), POLICY);
-  Object.assign(process.env, stack.env, {
-    POLICY_FILE: join(dir, 'policy.yaml'),
-    DRY_RUN: 'false',
-    RECHECK_QUEUE_URL: `${stack.emulator.endpoint}/${CENTRAL_ACCOUNT}/durability-recheck`,
-    MAX_RECHECKS: '3',
+  setFunctionEnv(stack, POLICY, {
+    ...reactSettings(stack),
     AWS_MAX_ATTEMPTS: '2',
     MEMBER_ROLE_NAME: ROLE,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
   // As deployed: the id in the central account's SSM, the function given only the parameter's name.
   process.env.MEMBER_EXTERNAL_ID_PARAMETER = await putExternalId(

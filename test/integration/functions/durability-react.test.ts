@@ -1,11 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { scanDurability } from '../../../shared/jobs/durability/pipeline.js';
 import { groupState, modifyCalls, type Stack, startStack } from '../harness.js';
+import { type Handler, reactSettings, setFunctionEnv } from './deployed-function.js';
 
 const POLICY = `version: 1
 rules:
@@ -17,7 +15,7 @@ rules:
 let QUEUE_URL = '';
 
 let stack: Stack;
-let handler: (event: unknown, context: Context) => Promise<unknown>;
+let handler: Handler;
 let invocations = 0;
 const invoke = (event: unknown) => {
   invocations += 1;
@@ -40,18 +38,9 @@ const cloudTrail = (eventName: string, replicationGroupId: string) => ({
 
 beforeAll(async () => {
   stack = await startStack();
+  setFunctionEnv(stack, POLICY, { ...reactSettings(stack), AWS_MAX_ATTEMPTS: '3' });
   // The SQS client sends to the host of the queue URL, as it does in AWS.
-  QUEUE_URL = `${stack.emulator.endpoint}/123456789012/durability-recheck`;
-  const dir = mkdtempSync(join(tmpdir(), 'guardrails-'));
-  writeFileSync(join(dir, 'policy.yaml'), POLICY);
-  Object.assign(process.env, stack.env, {
-    POLICY_FILE: join(dir, 'policy.yaml'),
-    DRY_RUN: 'false',
-    RECHECK_QUEUE_URL: QUEUE_URL,
-    MAX_RECHECKS: '3',
-    AWS_MAX_ATTEMPTS: '3',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  });
+  QUEUE_URL = reactSettings(stack).RECHECK_QUEUE_URL;
   ({ handler } = await import('../../../functions/durability-react/handler.js'));
 });
 

@@ -4,10 +4,6 @@
  * region's fleet, read with the key STS issued for its member role, with that target's
  * baselines only; alerts go out centrally, once.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CENTRAL_ACCOUNT } from '../../../infra/local/emulator/server.js';
 import { putExternalId } from '../../../infra/local/external-id.js';
@@ -15,6 +11,7 @@ import { encryptionBaselineKind } from '../../../shared/aws/state-keys.js';
 import type { EncryptionBaseline } from '../../../shared/domain/drift.js';
 import { memberRoleArn, type Target } from '../../../shared/domain/targets.js';
 import { groupState, REGION, type Stack, startStack } from '../harness.js';
+import { forwardedCall, type Handler, invokeAs, setFunctionEnv } from './deployed-function.js';
 
 /** Every StorageEncryptionType allowed: the only alerts are drift alerts. */
 const POLICY = `version: 1
@@ -30,11 +27,10 @@ const DENIED = '100000000002';
 const OTHER_REGION = 'eu-west-1';
 const ROLE = 'guardrails-member-test';
 const EXTERNAL_ID = 'org-external-id-0123456789';
-const FUNCTION_ARN = `arn:aws:lambda:${REGION}:${CENTRAL_ACCOUNT}:function:elasticache-guardrails-test-encryption-drift`;
 const SCHEDULE = { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} };
 
 let stack: Stack;
-let handler: (event: unknown, context: Context) => Promise<unknown>;
+let handler: Handler;
 let invocations = 0;
 /** Where the log and the sinks stood when the act began: each test counts only its own. */
 let logStart = 0;
@@ -42,8 +38,7 @@ let messagesStart = 0;
 let eventsStart = 0;
 const invoke = (event: unknown) => {
   invocations += 1;
-  const context = { awsRequestId: `drift-accounts-${invocations}`, invokedFunctionArn: FUNCTION_ARN };
-  return handler(event, context as Context) as Promise<Record<string, unknown>>;
+  return invokeAs(handler, 'encryption-drift', `drift-accounts-${invocations}`, event);
 };
 const markStart = () => {
   logStart = stack.emulator.faults.log.length;
@@ -51,16 +46,9 @@ const markStart = () => {
   eventsStart = stack.emulator.sinks.events.length;
 };
 
-/** A CloudTrail call as a member's forwarding rule puts it on the central bus: its own account and region. */
-const forwarded = (eventName: string, replicationGroupId: string, { account, region }: Target) => ({
-  version: '0',
-  id: `forwarded-${invocations}`,
-  source: 'aws.elasticache',
-  'detail-type': 'AWS API Call via CloudTrail',
-  account,
-  region,
-  detail: { eventSource: 'elasticache.amazonaws.com', eventName, requestParameters: { replicationGroupId } },
-});
+/** A call forwarded from `target`, its id the invocation count. */
+const forwarded = (eventName: string, replicationGroupId: string, target: Target) =>
+  forwardedCall(`forwarded-${invocations}`, target, eventName, replicationGroupId);
 
 /** The fleet reads since the act began: where each acted and whose key signed it. */
 const fleetRequests = () =>
@@ -105,14 +93,10 @@ beforeAll(async () => {
   });
   // Keys STS issues expire on the emulator's clock: let it follow the real one.
   stack.emulator.clock.freeze(Date.now());
-  const dir = mkdtempSync(join(tmpdir(), 'guardrails-drift-accounts-'));
-  writeFileSync(join(dir, 'policy.yaml'), POLICY);
-  Object.assign(process.env, stack.env, {
-    POLICY_FILE: join(dir, 'policy.yaml'),
+  setFunctionEnv(stack, POLICY, {
     ALERT_TOPIC_ARN: `arn:aws:sns:${REGION}:${CENTRAL_ACCOUNT}:guardrails-alerts`,
     AWS_MAX_ATTEMPTS: '2',
     MEMBER_ROLE_NAME: ROLE,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
   // As deployed: the id in the central account's SSM, the function given only the parameter's name.

@@ -4,18 +4,21 @@
  * alerts nothing and is dropped naming the account's OU chain; one of an account inside them is
  * compared in that account.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CENTRAL_ACCOUNT } from '../../../infra/local/emulator/server.js';
-import { groupState, REGION, type Stack, startStack } from '../harness.js';
+import { groupState, REGION, type Stack } from '../harness.js';
+import {
+  EAST,
+  forwardedCall,
+  type Handler,
+  INSIDE,
+  invokeAs,
+  OUTSIDE,
+  setFunctionEnv,
+  startOuStack,
+  WEST,
+} from './deployed-function.js';
 
-const INSIDE = '100000000001';
-const OUTSIDE = '100000000002';
-const EAST = 'ou-sbx1-east0001';
-const WEST = 'ou-sbx1-west0001';
 /** Every StorageEncryptionType allowed: the only alerts are drift alerts. */
 const POLICY = `version: 1
 settings:
@@ -25,31 +28,16 @@ rules:
     match: { resourceTypes: [replication-group, serverless-cache] }
     storageEncryption: { allowed: [none, sse-elasticache, sse-kms] }
 `;
-const FUNCTION_ARN = `arn:aws:lambda:${REGION}:${CENTRAL_ACCOUNT}:function:elasticache-guardrails-test-encryption-drift`;
 
 let stack: Stack;
-let handler: (event: unknown, context: Context) => Promise<unknown>;
+let handler: Handler;
 let logStart = 0;
 let messagesStart = 0;
-const invoke = (event: unknown) =>
-  handler(event, { awsRequestId: 'units', invokedFunctionArn: FUNCTION_ARN } as Context) as Promise<
-    Record<string, unknown>
-  >;
+const invoke = (event: unknown) => invokeAs(handler, 'encryption-drift', 'units', event);
 
-/** A CloudTrail call as a member's forwarding rule puts it on the central bus: its own account and region. */
-const forwarded = (account: string) => ({
-  version: '0',
-  id: `forwarded-${account}`,
-  source: 'aws.elasticache',
-  'detail-type': 'AWS API Call via CloudTrail',
-  account,
-  region: REGION,
-  detail: {
-    eventSource: 'elasticache.amazonaws.com',
-    eventName: 'ModifyReplicationGroup',
-    requestParameters: { replicationGroupId: 'orders' },
-  },
-});
+/** A ModifyReplicationGroup call on orders forwarded from `account`. */
+const forwarded = (account: string) =>
+  forwardedCall(`forwarded-${account}`, { account, region: REGION }, 'ModifyReplicationGroup', 'orders');
 
 /** Every request since the test began that reads a member's fleet or assumes a role, answered or refused. */
 const memberRequests = () =>
@@ -59,25 +47,12 @@ const memberRequests = () =>
     .map((entry) => `${entry.service}:${entry.action} ${entry.account}`);
 
 beforeAll(async () => {
-  stack = await startStack({
-    targets: { accounts: [INSIDE, OUTSIDE], regions: [REGION] },
-    organization: {
-      units: [
-        { id: EAST, name: 'east', accounts: [INSIDE] },
-        { id: WEST, name: 'west', accounts: [OUTSIDE] },
-      ],
-    },
-  });
-  stack.emulator.clock.freeze(Date.now());
-  const dir = mkdtempSync(join(tmpdir(), 'guardrails-drift-units-'));
-  writeFileSync(join(dir, 'policy.yaml'), POLICY);
-  Object.assign(process.env, stack.env, {
-    POLICY_FILE: join(dir, 'policy.yaml'),
+  stack = await startOuStack();
+  setFunctionEnv(stack, POLICY, {
     ALERT_TOPIC_ARN: `arn:aws:sns:${REGION}:${CENTRAL_ACCOUNT}:guardrails-alerts`,
     AWS_MAX_ATTEMPTS: '2',
     MEMBER_ROLE_NAME: 'elasticache-guardrails-member',
     MEMBER_EXTERNAL_ID: '',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
   // Unencrypted everywhere: a first comparison in an account records its baseline and alerts.

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_TABLE } from '../../../infra/local/dynamo.js';
 import { DETAIL_TYPES } from '../../../shared/aws/notify.js';
 import type { Finding } from '../../../shared/domain/finding.js';
-import { groupState, REGION, type Stack, startStack } from '../harness.js';
+import { groupState, REGION, type Stack, serverlessState, startStack } from '../harness.js';
 
 /**
  * The two checks added the new way (a module and a registry line each) reach the deployed
@@ -82,16 +82,9 @@ beforeAll(async () => {
   );
   model.putGroup(groupState('short-1', { transitEncryptionMode: 'required', snapshotRetentionLimit: 3 }));
   model.putGroup(groupState('good-1', { transitEncryptionMode: 'required', snapshotRetentionLimit: 7 }));
-  model.putServerless({
-    name: 'sessions-1',
-    description: 'serverless cache',
-    engine: 'valkey',
-    majorEngineVersion: '8',
-    status: 'available',
-    createdAt: Date.parse('2026-01-01T00:00:00Z'),
-    legacyApi: false,
-    tags: new Map([['env', 'prod']]),
-  });
+  model.putServerless(
+    serverlessState('sessions-1', { description: 'serverless cache', tags: new Map([['env', 'prod']]) }),
+  );
   ({ handler: scan } = await import('../../../functions/target-scan/handler.js'));
   ({ handler: react } = await import('../../../functions/durability-react/handler.js'));
 });

@@ -5,27 +5,20 @@
  * without one, ends the change as not sent, holding nothing back. Requests counted at the sandbox.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SnapshotState } from '../../../infra/local/emulator/model.js';
 import { DETAIL_TYPES } from '../../../shared/aws/notify.js';
 import { durabilityLeaseKey } from '../../../shared/aws/state-keys.js';
-import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { scanDurability } from '../../../shared/jobs/durability/pipeline.js';
-import { groupState, modifyCalls, requestsReached, type Stack, startStack } from '../harness.js';
+import {
+  enforceSyncSettings,
+  groupState,
+  modifyCalls,
+  requestsReached,
+  type Stack,
+  snapshotState,
+  startStack,
+} from '../harness.js';
 
-const settings = {
-  policy: parsePolicy(
-    `version: 1
-rules:
-  - name: prod-durability
-    mode: enforce
-    match: { tags: { env: prod } }
-    durability: { minimum: sync }
-    snapshotBeforeChange: true
-`,
-    'policy.yaml',
-  ),
-  dryRun: false,
-};
+const settings = enforceSyncSettings({ snapshotBeforeChange: true });
 
 const TEN_MINUTES = 10 * 60_000;
 let stack: Stack;
@@ -38,22 +31,10 @@ afterEach(async () => {
 
 /** A snapshot of `groupId`, available, taken `offsetMs` from now (negative: before), ours or not. */
 function snapshot(name: string, groupId: string, offsetMs: number, ours: boolean): void {
-  const state: SnapshotState = {
-    name,
-    groupId,
-    status: 'available',
-    source: 'manual',
-    durability: 'disabled',
-    engine: 'valkey',
-    engineVersion: '9.0',
-    nodeType: 'cache.r7g.large',
+  const state = snapshotState(name, groupId, stack.emulator.clock.now() + offsetMs, {
     shards: 2,
-    replicas: 1,
-    clusterMode: 'enabled',
-    createdAt: stack.emulator.clock.now() + offsetMs,
-    sizeMb: 5,
     tags: new Map(ours ? [['guardrails:managed', 'true']] : []),
-  };
+  });
   stack.emulator.model.snapshots.set(name, state);
 }
 

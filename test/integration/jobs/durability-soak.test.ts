@@ -4,7 +4,7 @@
  * against the sandbox) to watch the group. Every ModifyReplicationGroup and StartExecution that
  * reached the sandbox is counted, refused ones too.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { releaseSoakHold } from '../../../cli/last-soak.js';
 import { applyWorkload, type WorkloadShape } from '../../../infra/local/emulator/workload.js';
 import type { LocalRunResult, LocalTask } from '../../../infra/local/step-functions.js';
@@ -27,6 +27,7 @@ import {
   REGION,
   requestsReached,
   type Stack,
+  stackPerFile,
   startStack,
   upgradeDepsOf,
 } from '../harness.js';
@@ -35,18 +36,9 @@ let stack: Stack;
 let deps: UpgradeDeps;
 const MACHINE = `arn:aws:states:${REGION}:123456789012:stateMachine:guardrails-durability-upgrade`;
 
-beforeAll(async () => {
-  stack = await startStack();
+stackPerFile((started) => {
+  stack = started;
   deps = upgradeDepsOf(stack, { alertTopic: ALERT_TOPIC });
-});
-
-afterAll(() => stack.close());
-
-beforeEach(() => {
-  stack.emulator.faults.reset();
-  stack.emulator.sinks.events.length = 0;
-  stack.emulator.sinks.messages.length = 0;
-  stack.emulator.sinks.metrics.clear();
 });
 
 /**
@@ -150,16 +142,32 @@ async function changeInPlace(id: string, soak: string, upgrades?: UpgradeStarter
   stack.emulator.clock.advance(10 * 60_000);
 }
 
+/** Changes `id` in place under STEP_BACK with a soak starter that records its runs (its tasks wrapped by `wrap`). */
+async function soakedChange(id: string, wrap?: (task: LocalTask) => LocalTask, minimum?: string) {
+  const runs: unknown[] = [];
+  const upgrades = soakStarter(runs, wrap);
+  await changeInPlace(id, STEP_BACK, upgrades, minimum);
+  return { runs, upgrades };
+}
+
+/** Every answer to the next `times` StartExecution requests lost (503), each taking effect. */
+const loseStartAnswers = (times: number) =>
+  stack.emulator.faults.failNext({
+    action: 'StartExecution',
+    code: 'ServiceUnavailable',
+    status: 503,
+    times,
+    applied: true,
+  });
+
 describe('Durability job: the soak after an in-place change', () => {
   it('steps the group back from sync to async once after a burst, with the alert, when the run that sees the change closes it', async () => {
     // Prepare
     const id = 'inplace-burst';
-    const runs: unknown[] = [];
-    const upgrades = soakStarter(
-      runs,
+    const { runs, upgrades } = await soakedChange(
+      id,
       beforeLook(2, () => workload(id, 'burst')),
     );
-    await changeInPlace(id, STEP_BACK, upgrades);
 
     // Act
     const closing = await scan(id, STEP_BACK, upgrades);
@@ -198,12 +206,10 @@ describe('Durability job: the soak after an in-place change', () => {
   it('ends a quiet soak succeeded, and changes nothing more', async () => {
     // Prepare
     const id = 'inplace-quiet';
-    const runs: unknown[] = [];
-    const upgrades = soakStarter(
-      runs,
+    const { runs, upgrades } = await soakedChange(
+      id,
       beforeLook(1, () => workload(id, 'steady')),
     );
-    await changeInPlace(id, STEP_BACK, upgrades);
 
     // Act
     await scan(id, STEP_BACK, upgrades);
@@ -256,9 +262,7 @@ describe('Durability job: the soak after an in-place change', () => {
   it('starts one soak when two runs close the same change', async () => {
     // Prepare
     const id = 'inplace-twice';
-    const runs: unknown[] = [];
-    const upgrades = soakStarter(runs);
-    await changeInPlace(id, STEP_BACK, upgrades);
+    const { runs, upgrades } = await soakedChange(id);
 
     // Act
     const closing = await Promise.all([scan(id, STEP_BACK, upgrades), scan(id, STEP_BACK, upgrades)]);
@@ -274,16 +278,8 @@ describe('Durability job: the soak after an in-place change', () => {
   it('starts one soak execution when the answer to its StartExecution is lost and the SDK sends it again', async () => {
     // Prepare: the first StartExecution takes effect, then its answer is a 503.
     const id = 'inplace-lost';
-    const runs: unknown[] = [];
-    const upgrades = soakStarter(runs);
-    await changeInPlace(id, STEP_BACK, upgrades);
-    stack.emulator.faults.failNext({
-      action: 'StartExecution',
-      code: 'ServiceUnavailable',
-      status: 503,
-      times: 1,
-      applied: true,
-    });
+    const { runs, upgrades } = await soakedChange(id);
+    loseStartAnswers(1);
 
     // Act
     const closing = await scan(id, STEP_BACK, upgrades);
@@ -298,9 +294,7 @@ describe('Durability job: the soak after an in-place change', () => {
   it('starts exactly one soak when the run that handed the lease over stops before StartExecution', async () => {
     // Prepare: the closing run dies between its lease write and its StartExecution.
     const id = 'inplace-killed';
-    const runs: unknown[] = [];
-    const upgrades = soakStarter(runs);
-    await changeInPlace(id, STEP_BACK, upgrades);
+    const { runs, upgrades } = await soakedChange(id);
     const dying: UpgradeStarter = {
       start: () => Promise.reject(new Error('the run stopped (timeout) before StartExecution')),
     };
@@ -330,16 +324,8 @@ describe('Durability job: the soak after an in-place change', () => {
   it('starts the soak once when every answer to its StartExecution is lost: the next run finds it by name', async () => {
     // Prepare: StartExecution takes effect, and every attempt's answer is a 503.
     const id = 'inplace-unanswered';
-    const runs: unknown[] = [];
-    const upgrades = soakStarter(runs);
-    await changeInPlace(id, STEP_BACK, upgrades);
-    stack.emulator.faults.failNext({
-      action: 'StartExecution',
-      code: 'ServiceUnavailable',
-      status: 503,
-      times: 10,
-      applied: true,
-    });
+    const { runs, upgrades } = await soakedChange(id);
+    loseStartAnswers(10);
     const unanswered = await scan(id, STEP_BACK, upgrades);
     stack.emulator.faults.reset();
 
@@ -364,12 +350,10 @@ describe('Durability job: the soak after an in-place change', () => {
   it('sends nothing when a migration holds the group’s lock: the soak does not start watching', async () => {
     // Prepare
     const id = 'inplace-locked';
-    const runs: unknown[] = [];
-    const upgrades = soakStarter(
-      runs,
+    const { runs, upgrades } = await soakedChange(
+      id,
       beforeLook(1, () => workload(id, 'burst')),
     );
-    await changeInPlace(id, STEP_BACK, upgrades);
     await takeLock(stack.store, id, 'mig-inplace-locked', deps.now(), { kind: 'migration' });
 
     // Act
@@ -445,12 +429,11 @@ describe('Durability job: a group its soak stepped back is held', () => {
 
   /** The group raised to sync, its soak stepping it back after a burst, and ten minutes gone. */
   async function steppedBack(id: string) {
-    const runs: unknown[] = [];
-    const upgrades = soakStarter(
-      runs,
+    const { upgrades } = await soakedChange(
+      id,
       beforeLook(2, () => workload(id, 'burst')),
+      SYNC,
     );
-    await changeInPlace(id, STEP_BACK, upgrades, SYNC);
     await scan(id, STEP_BACK, upgrades, SYNC);
     stack.emulator.clock.advance(10 * 60_000);
     return upgrades;

@@ -7,24 +7,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DETAIL_TYPES } from '../../../shared/aws/notify.js';
 import { durabilityLeaseKey } from '../../../shared/aws/state-keys.js';
-import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { checkGroup, scanDurability } from '../../../shared/jobs/durability/pipeline.js';
-import { groupState, modifyCalls, requestsReached, type Stack, startStack } from '../harness.js';
+import {
+  enforceSyncSettings,
+  groupState,
+  modifyCalls,
+  requestsReached,
+  type Stack,
+  startStack,
+} from '../harness.js';
 import { DyingStore, dyingAfter, RaceStore } from '../lease-stores.js';
 
-const settings = {
-  policy: parsePolicy(
-    `version: 1
-rules:
-  - name: prod-durability
-    mode: enforce
-    match: { tags: { env: prod } }
-    durability: { minimum: sync }
-`,
-    'policy.yaml',
-  ),
-  dryRun: false,
-};
+const settings = enforceSyncSettings();
 
 let stack: Stack;
 beforeEach(async () => {
@@ -40,6 +34,15 @@ const count = (detailType: string) =>
 /** Every ModifyReplicationGroup request, turned away before the service or not. */
 const modifySent = () => stack.emulator.faults.count('ModifyReplicationGroup');
 const scan = (holder: string) => scanDurability(stack.durabilityDeps(holder), settings);
+/** Scans as each of `holders` in turn, ten minutes apart on the sandbox clock: each run's first finding. */
+async function scansApart(...holders: string[]) {
+  const findings = [];
+  for (const [index, holder] of holders.entries()) {
+    if (index > 0) stack.emulator.clock.advance(TEN_MINUTES);
+    findings.push((await scan(holder)).findings[0]);
+  }
+  return findings;
+}
 const loseModifyAnswers = (times: number) =>
   stack.emulator.faults.failNext({
     action: 'ModifyReplicationGroup',
@@ -55,16 +58,12 @@ describe('Durability verification: lost answers', () => {
     loseModifyAnswers(2);
 
     // Act
-    const first = await scan('run-1');
-    stack.emulator.clock.advance(TEN_MINUTES);
-    const second = await scan('run-2');
-    stack.emulator.clock.advance(TEN_MINUTES);
-    const third = await scan('run-3');
+    const [first, second, third] = await scansApart('run-1', 'run-2', 'run-3');
 
     // Assess: 3 requests sent, 1 reached the service and made the change.
-    expect(first.findings[0]?.action).toBe('in-progress');
-    expect(second.findings[0]?.action).toBe('modify-requested');
-    expect(third.findings[0]?.status).toBe('compliant');
+    expect(first?.action).toBe('in-progress');
+    expect(second?.action).toBe('modify-requested');
+    expect(third?.status).toBe('compliant');
     expect(modifySent()).toBe(3);
     expect(modifyCalls(stack.emulator)).toEqual(['lost-twice']);
     expect(stack.emulator.model.groups.get('lost-twice')?.effectiveDurability).toBe('sync');
@@ -85,13 +84,11 @@ describe('Durability verification: lost answers', () => {
     });
 
     // Act
-    const first = await scan('run-1');
-    stack.emulator.clock.advance(TEN_MINUTES);
-    const second = await scan('run-2');
+    const [first, second] = await scansApart('run-1', 'run-2');
 
     // Assess
-    expect(first.findings[0]?.action).toBe('modify-requested');
-    expect(second.findings[0]?.status).toBe('compliant');
+    expect(first?.action).toBe('modify-requested');
+    expect(second?.status).toBe('compliant');
     expect(modifySent()).toBe(1);
     expect(count(DETAIL_TYPES.remediationFailed)).toBe(0);
     expect(count(DETAIL_TYPES.remediationSucceeded)).toBe(1);
@@ -103,18 +100,14 @@ describe('Durability verification: lost answers', () => {
     loseModifyAnswers(4);
 
     // Act
-    await scan('run-1');
-    stack.emulator.clock.advance(TEN_MINUTES);
-    const resent = await scan('run-2');
-    stack.emulator.clock.advance(TEN_MINUTES);
-    const judged = await scan('run-3');
-    const lease = await stack.store.readLease(durabilityLeaseKey(judged.findings[0]?.arn ?? ''));
+    const [, resent, judged] = await scansApart('run-1', 'run-2', 'run-3');
+    const lease = await stack.store.readLease(durabilityLeaseKey(judged?.arn ?? ''));
     const next = await scan('run-4');
 
     // Assess: no 24 h hold, so the next run makes the change (5 requests sent, 1 reached the service).
-    expect(resent.findings[0]?.action).toBe('in-progress');
-    expect(judged.findings[0]).toMatchObject({ status: 'violation', action: 'not-sent' });
-    expect(judged.findings[0]?.reason).toContain('did not reach the service: after 2 sends');
+    expect(resent?.action).toBe('in-progress');
+    expect(judged).toMatchObject({ status: 'violation', action: 'not-sent' });
+    expect(judged?.reason).toContain('did not reach the service: after 2 sends');
     expect(lease).toBeUndefined();
     expect(next.findings[0]?.action).toBe('modify-requested');
     expect(modifySent()).toBe(5);
@@ -134,16 +127,12 @@ describe('Durability verification: a run that dies after taking the lease', () =
       scanDurability({ ...stack.durabilityDeps('run-1'), store: dying }, settings),
     ).rejects.toThrow('Task timed out');
     stack.emulator.clock.advance(60_000);
-    const tooSoon = await scan('run-2');
-    stack.emulator.clock.advance(TEN_MINUTES);
-    const resumed = await scan('run-3');
-    stack.emulator.clock.advance(TEN_MINUTES);
-    const verified = await scan('run-4');
+    const [tooSoon, resumed, verified] = await scansApart('run-2', 'run-3', 'run-4');
 
     // Assess
-    expect(tooSoon.findings[0]?.action).toBe('in-progress');
-    expect(resumed.findings[0]?.action).toBe('modify-requested');
-    expect(verified.findings[0]?.status).toBe('compliant');
+    expect(tooSoon?.action).toBe('in-progress');
+    expect(resumed?.action).toBe('modify-requested');
+    expect(verified?.status).toBe('compliant');
     expect(modifySent()).toBe(1);
     expect(count(DETAIL_TYPES.remediationFailed)).toBe(0);
     expect(count(DETAIL_TYPES.remediationSucceeded)).toBe(1);
@@ -182,20 +171,7 @@ describe('Durability verification: a run that dies right after its pre-change Cr
     // Prepare: snapshot first; the first run's Lambda times out once its CreateSnapshot has reached
     // the service, before it writes anything more.
     stack.emulator.model.putGroup(groupState('snap-died'));
-    const snapshotFirst = {
-      ...settings,
-      policy: parsePolicy(
-        `version: 1
-rules:
-  - name: prod-durability
-    mode: enforce
-    match: { tags: { env: prod } }
-    durability: { minimum: sync }
-    snapshotBeforeChange: true
-`,
-        'policy.yaml',
-      ),
-    };
+    const snapshotFirst = enforceSyncSettings({ snapshotBeforeChange: true });
     const snapshotsSent = () => requestsReached(stack.emulator, 'CreateSnapshot');
     const deps = stack.durabilityDeps('run-1');
     const dying = dyingAfter(deps.store, () => snapshotsSent().length > 0);

@@ -1,10 +1,10 @@
 import { ElastiCacheClient, ModifyReplicationGroupCommand } from '@aws-sdk/client-elasticache';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { GroupState, ServerlessState } from '../../../infra/local/emulator/model.js';
+import type { GroupState } from '../../../infra/local/emulator/model.js';
 import { type AlertPublisher, DETAIL_TYPES } from '../../../shared/aws/notify.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { scanEncryptionDrift } from '../../../shared/jobs/encryption-drift.js';
-import { groupState, REGION, type Stack, startStack } from '../harness.js';
+import { groupState, REGION, type Stack, serverlessState, startStack } from '../harness.js';
 
 const KEY_A = 'arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-0000-4000-8000-000000000001';
 const KEY_B = 'arn:aws:kms:us-east-1:123456789012:key/bbbbbbbb-0000-4000-8000-000000000002';
@@ -33,18 +33,7 @@ function encryption(state: State) {
   };
 }
 
-function serverless(name: string, state: State): ServerlessState {
-  return {
-    name,
-    description: 'test cache',
-    engine: 'valkey',
-    majorEngineVersion: '8',
-    status: 'available',
-    createdAt: Date.parse('2026-01-01T00:00:00Z'),
-    tags: new Map(),
-    ...encryption(state),
-  };
-}
+const serverless = (name: string, state: State) => serverlessState(name, encryption(state));
 
 function setGroup(stack: Stack, id: string, state: State, overrides: Partial<GroupState> = {}) {
   stack.emulator.model.putGroup(groupState(id, { ...encryption(state), ...overrides }));

@@ -5,7 +5,7 @@
  * that window still wins. The real upgrade ASL runs locally against the sandbox; requests are
  * counted at the emulator.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SnapshotState } from '../../../infra/local/emulator/state.js';
 import type { ExecutionFailedError } from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
@@ -19,7 +19,15 @@ import { cleanupSnapshots } from '../../../shared/jobs/snapshots.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
 import { stopUnderLock } from '../../../shared/jobs/workflow/abort.js';
 import { takeLock } from '../../../shared/jobs/workflow/lock.js';
-import { groupState, REGION, requestsReached, type Stack, startStack, upgradeDepsOf } from '../harness.js';
+import {
+  groupState,
+  REGION,
+  requestsReached,
+  type Stack,
+  snapshotState,
+  stackPerFile,
+  upgradeDepsOf,
+} from '../harness.js';
 
 let stack: Stack;
 let deps: UpgradeDeps;
@@ -39,25 +47,12 @@ rules:
 
 /** A snapshot of ours of `group`, available, taken `ageMs` before now. */
 function ourSnapshot(name: string, group: string, ageMs: number, reason: string): SnapshotState {
-  return {
-    name,
-    groupId: group,
-    status: 'available',
-    source: 'manual',
-    durability: 'disabled',
-    engine: 'valkey',
-    engineVersion: '9.0',
-    nodeType: 'cache.r7g.large',
-    shards: 1,
-    replicas: 1,
-    clusterMode: 'enabled',
-    createdAt: stack.emulator.clock.now() - ageMs,
-    sizeMb: 5,
+  return snapshotState(name, group, stack.emulator.clock.now() - ageMs, {
     tags: new Map([
       [SNAPSHOT_TAGS.managed, 'true'],
       [SNAPSHOT_TAGS.reason, reason],
     ]),
-  };
+  });
 }
 
 /**
@@ -117,16 +112,9 @@ function startingAfter(between: (name: string) => Promise<void>, runs: unknown[]
 const deletes = (name: string) =>
   requestsReached(stack.emulator, 'DeleteSnapshot').filter((request) => request.params.SnapshotName === name);
 
-beforeAll(async () => {
-  stack = await startStack();
+stackPerFile((started) => {
+  stack = started;
   deps = upgradeDepsOf(stack);
-});
-
-afterAll(() => stack.close());
-
-beforeEach(() => {
-  stack.emulator.faults.reset();
-  stack.emulator.sinks.events.length = 0;
 });
 
 describe('Lock hand-over: migration to durability upgrade', () => {

@@ -9,16 +9,14 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { standInMigration, startStandIn } from '../../../infra/local/emulator/redis-migration.js';
 import { runMigrationLocally } from '../../../infra/local/migration-workflow.js';
 import type { LocalTask } from '../../../infra/local/step-functions.js';
-import { createFleetClients } from '../../../shared/aws/clients.js';
 import { readReplicationGroup } from '../../../shared/aws/elasticache.js';
-import { EventPublisher } from '../../../shared/aws/notify.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { MIGRATION_ERRORS } from '../../../shared/domain/workflow/index.js';
 import { stopMigration } from '../../../shared/jobs/migration/abort.js';
 import type { MigrationDeps, MigrationFunction } from '../../../shared/jobs/migration/index.js';
 import { preflightSteps } from '../../../shared/jobs/migration/preflight.js';
 import { takeLock } from '../../../shared/jobs/workflow/lock.js';
-import { groupState, REGION, requestsReached, type Stack, startStack } from '../harness.js';
+import { groupState, migrationDepsOf, requestsReached, type Stack, startStack } from '../harness.js';
 
 const policy = parsePolicy(
   `version: 1
@@ -44,17 +42,7 @@ afterAll(() => {
 });
 beforeEach(async () => {
   stack = await startStack({ migrationBackend: backend });
-  const aws = { endpoint: stack.emulator.endpoint, region: REGION, maxAttempts: 2 };
-  deps = {
-    elasticache: createFleetClients(aws).elasticache,
-    store: stack.store,
-    events: new EventPublisher(undefined, aws),
-    now: () => new Date(stack.emulator.clock.now()),
-    durability: async () => ({
-      deps: stack.durabilityDeps('migration'),
-      settings: { policy, dryRun: false },
-    }),
-  };
+  deps = migrationDepsOf(stack, { policy, dryRun: false });
   stack.emulator.model.putGroup(groupState('orders', { shards: 1, tls: false }));
 });
 afterEach(() => stack.close());

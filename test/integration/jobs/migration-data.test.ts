@@ -8,13 +8,12 @@ import {
 import { runMigrationLocally } from '../../../infra/local/migration-workflow.js';
 import { ExecutionFailedError } from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
-import { createFleetClients } from '../../../shared/aws/clients.js';
 import { createMetricsClient, durabilityHealthReader } from '../../../shared/aws/durability-metrics.js';
-import { DETAIL_TYPES, EventPublisher } from '../../../shared/aws/notify.js';
+import { DETAIL_TYPES } from '../../../shared/aws/notify.js';
 import { withNode } from '../../../shared/aws/valkey.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import type { MigrationDeps } from '../../../shared/jobs/migration/index.js';
-import { groupState, REGION, type Stack, startStack } from '../harness.js';
+import { groupState, migrationDepsOf, REGION, type Stack, startStack } from '../harness.js';
 
 const KEYS_BEFORE = 20_000;
 const KEYS_DURING = 2_000;
@@ -46,17 +45,7 @@ describe.runIf(hasRedisServer())('Migration workflow with a real redis-server so
   beforeAll(async () => {
     stack = await startStack({ migrationBackend: backend });
     source = await startRedisServer();
-    const aws = { endpoint: stack.emulator.endpoint, region: REGION, maxAttempts: 2 };
-    deps = {
-      elasticache: createFleetClients(aws).elasticache,
-      store: stack.store,
-      events: new EventPublisher(undefined, aws),
-      now: () => new Date(stack.emulator.clock.now()),
-      durability: async () => ({
-        deps: stack.durabilityDeps('migration'),
-        settings: { policy: reportOnly, dryRun: true },
-      }),
-    };
+    deps = migrationDepsOf(stack, { policy: reportOnly, dryRun: true });
   });
   afterAll(async () => {
     backend.close();
@@ -83,12 +72,8 @@ describe.runIf(hasRedisServer())('Migration workflow with a real redis-server so
       },
     };
     const withUpgrade: MigrationDeps = {
-      ...deps,
+      ...migrationDepsOf(stack, { policy: enforce, dryRun: false }),
       upgrades,
-      durability: async () => ({
-        deps: stack.durabilityDeps('migration'),
-        settings: { policy: enforce, dryRun: false },
-      }),
     };
     await writeKeys(source, 0, KEYS_BEFORE);
     let during = false;

@@ -12,9 +12,8 @@ import {
   TASK_TOKEN,
 } from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
-import { createFleetClients } from '../../../shared/aws/clients.js';
 import { createMetricsClient, durabilityHealthReader } from '../../../shared/aws/durability-metrics.js';
-import { AlertPublisher, DETAIL_TYPES, EventPublisher } from '../../../shared/aws/notify.js';
+import { DETAIL_TYPES } from '../../../shared/aws/notify.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { MIGRATION_ERRORS } from '../../../shared/domain/workflow/index.js';
 import {
@@ -22,7 +21,15 @@ import {
   MIGRATION_FUNCTIONS,
   type MigrationDeps,
 } from '../../../shared/jobs/migration/index.js';
-import { ALERT_TOPIC, groupState, REGION, requestsReached, type Stack, startStack } from '../harness.js';
+import {
+  ALERT_TOPIC,
+  groupState,
+  migrationDepsOf,
+  REGION,
+  requestsReached,
+  type Stack,
+  startStack,
+} from '../harness.js';
 
 const policy = parsePolicy(
   `version: 1
@@ -74,18 +81,7 @@ describe('Migration workflow (ASL run locally against the sandbox)', () => {
     stack = await startStack({ migrationBackend: backend });
     hooks.testFails = undefined;
     hooks.completeFails = undefined;
-    const aws = { endpoint: stack.emulator.endpoint, region: REGION, maxAttempts: 2 };
-    deps = {
-      elasticache: createFleetClients(aws).elasticache,
-      store: stack.store,
-      events: new EventPublisher(undefined, aws),
-      alerts: new AlertPublisher(ALERT_TOPIC, aws),
-      now: () => new Date(stack.emulator.clock.now()),
-      durability: async () => ({
-        deps: stack.durabilityDeps('migration'),
-        settings: { policy, dryRun: false },
-      }),
-    };
+    deps = migrationDepsOf(stack, { policy, dryRun: false }, { alertTopic: ALERT_TOPIC });
     // A migration target meets the online-migration prerequisites: no TLS, Multi-AZ.
     stack.emulator.model.putGroup(
       groupState('orders', { shards: 1, tls: false, tags: new Map([['env', 'prod']]) }),

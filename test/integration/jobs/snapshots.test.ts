@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SnapshotState } from '../../../infra/local/emulator/model.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
 import { DETAIL_TYPES, EventPublisher } from '../../../shared/aws/notify.js';
 import { cleanupSnapshots } from '../../../shared/jobs/snapshots.js';
 import { expectEvery } from '../../expect-every.js';
-import { REGION, type Stack, startStack } from '../harness.js';
+import { REGION, type Stack, snapshotState, startStack } from '../harness.js';
 
 const DAY = 86_400_000;
 let stack: Stack;
@@ -15,22 +14,10 @@ function snapshot(
   ageDays: number,
   options: { ours?: boolean; status?: string } = {},
 ) {
-  const state: SnapshotState = {
-    name,
-    groupId,
+  const state = snapshotState(name, groupId, stack.emulator.clock.now() - ageDays * DAY, {
     status: options.status ?? 'available',
-    source: 'manual',
-    durability: 'disabled',
-    engine: 'valkey',
-    engineVersion: '9.0',
-    nodeType: 'cache.r7g.large',
-    shards: 1,
-    replicas: 1,
-    clusterMode: 'enabled',
-    createdAt: stack.emulator.clock.now() - ageDays * DAY,
-    sizeMb: 5,
     tags: new Map(options.ours === false ? [] : [['guardrails:managed', 'true']]),
-  };
+  });
   stack.emulator.model.snapshots.set(name, state);
 }
 

@@ -14,22 +14,17 @@ import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { scanDurability } from '../../../shared/jobs/durability/pipeline.js';
 import { scanEncryptionDrift } from '../../../shared/jobs/encryption-drift.js';
 import { cleanupSnapshots } from '../../../shared/jobs/snapshots.js';
-import { groupState, modifyCalls, REGION, requestsReached, type Stack, startStack } from '../harness.js';
+import {
+  enforceSyncSettings,
+  groupState,
+  modifyCalls,
+  REGION,
+  requestsReached,
+  type Stack,
+  startStack,
+} from '../harness.js';
 
-const SETTINGS = {
-  policy: parsePolicy(
-    `version: 1
-rules:
-  - name: prod-durability
-    mode: enforce
-    match: { tags: { env: prod } }
-    durability: { minimum: sync }
-    snapshotBeforeChange: true
-`,
-    'policy.yaml',
-  ),
-  dryRun: false,
-};
+const SETTINGS = enforceSyncSettings({ snapshotBeforeChange: true });
 
 const HOME = { account: '123456789012', region: REGION };
 /** Every StorageEncryptionType allowed: the only alerts are drift alerts. */

@@ -4,7 +4,7 @@
  * the cluster-enabled copy before cluster mode, and ElastiCache's refusal without it shows why.
  */
 import { DescribeCacheClustersCommand, DescribeCacheParametersCommand } from '@aws-sdk/client-elasticache';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ParameterGroupState } from '../../../infra/local/emulator/state.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
 import { readReplicationGroup, sendPlanStep } from '../../../shared/aws/elasticache.js';
@@ -16,7 +16,7 @@ import {
   STAGED_ACTIONS,
 } from '../../../shared/domain/durability/readiness.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
-import { groupState, type Stack, startStack, upgradeDepsOf } from '../harness.js';
+import { groupState, type Stack, stackPerFile, upgradeDepsOf } from '../harness.js';
 
 let stack: Stack;
 let deps: UpgradeDeps;
@@ -88,16 +88,9 @@ async function planOf(id: string) {
   });
 }
 
-beforeAll(async () => {
-  stack = await startStack();
+stackPerFile((started) => {
+  stack = started;
   deps = upgradeDepsOf(stack);
-});
-
-afterAll(() => stack.close());
-
-beforeEach(() => {
-  stack.emulator.faults.reset();
-  stack.emulator.sinks.events.length = 0;
 });
 
 describe('Durability upgrade on a custom parameter group', () => {

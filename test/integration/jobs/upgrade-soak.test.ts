@@ -4,7 +4,7 @@
  * ModifyReplicationGroup request counted, refused ones too.
  */
 import { DescribeReplicationGroupsCommand } from '@aws-sdk/client-elasticache';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ExecutionFailedError, type LocalTask } from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
 import { durabilityLeaseKey, RECORD_KINDS } from '../../../shared/aws/state-keys.js';
@@ -18,7 +18,7 @@ import {
   groupState,
   requestsReached,
   type Stack,
-  startStack,
+  stackPerFile,
   upgradeDepsOf,
 } from '../harness.js';
 
@@ -27,18 +27,9 @@ let deps: UpgradeDeps;
 const clock = () => ({ advance: (ms: number) => stack.emulator.clock.advance(ms) });
 const approveAll = async () => ({ approved: true, by: 'test' });
 
-beforeAll(async () => {
-  stack = await startStack();
+stackPerFile((started) => {
+  stack = started;
   deps = upgradeDepsOf(stack, { alertTopic: ALERT_TOPIC });
-});
-
-afterAll(() => stack.close());
-
-beforeEach(() => {
-  stack.emulator.faults.reset();
-  stack.emulator.sinks.events.length = 0;
-  stack.emulator.sinks.messages.length = 0;
-  stack.emulator.sinks.metrics.clear();
 });
 
 /** Every ModifyReplicationGroup that reached the model, by the Durability it asked for (`!fault` when refused). */

@@ -5,7 +5,7 @@
 import { readdirSync } from 'node:fs';
 import { CreateReplicationGroupCommand, ModifyReplicationGroupCommand } from '@aws-sdk/client-elasticache';
 import validateAsl from 'asl-validator';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ExecutionFailedError, type LocalTask, loadDefinition } from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally, UPGRADE_ASL } from '../../../infra/local/upgrade-workflow.js';
 import { RECORD_KINDS } from '../../../shared/aws/state-keys.js';
@@ -16,7 +16,7 @@ import { scanDurability } from '../../../shared/jobs/durability/pipeline.js';
 import type { UpgradeDeps } from '../../../shared/jobs/upgrade/deps.js';
 import { upgradeSteps } from '../../../shared/jobs/upgrade/steps.js';
 import { expectEvery } from '../../expect-every.js';
-import { legacyGroupState, REGION, type Stack, startStack, upgradeDepsOf } from '../harness.js';
+import { legacyGroupState, REGION, type Stack, stackPerFile, upgradeDepsOf } from '../harness.js';
 import { base, COMPATIBLE_STEPS, STARTS, TO_COMPATIBLE } from '../readiness-fleet.js';
 
 let stack: Stack;
@@ -49,16 +49,9 @@ const approveAll = async () => ({ approved: true, by: 'test' });
 /** Redis OSS 6.2 on m5 nodes, cluster mode disabled, one node, no TLS: every kind of step. */
 const legacyRedis = STARTS.find(([name]) => name === 'legacy-redis')?.[1] ?? base('legacy-redis');
 
-beforeAll(async () => {
-  stack = await startStack();
+stackPerFile((started) => {
+  stack = started;
   deps = upgradeDepsOf(stack);
-});
-
-afterAll(() => stack.close());
-
-beforeEach(() => {
-  stack.emulator.faults.reset();
-  stack.emulator.sinks.events.length = 0;
 });
 
 describe('Durability upgrade state machine', () => {

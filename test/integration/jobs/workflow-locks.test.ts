@@ -5,7 +5,7 @@
  * and a retried step reports what its earlier attempt started. Requests are counted at the
  * emulator, refused ones too.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ExecutionFailedError, LocalTask } from '../../../infra/local/step-functions.js';
 import { runUpgradeLocally } from '../../../infra/local/upgrade-workflow.js';
 import { createFleetClients } from '../../../shared/aws/clients.js';
@@ -24,7 +24,7 @@ import {
   REGION,
   requestsReached,
   type Stack,
-  startStack,
+  stackPerFile,
   upgradeDepsOf,
 } from '../harness.js';
 
@@ -102,16 +102,9 @@ async function migratedExecution(group: string, execution: string) {
   return { raise };
 }
 
-beforeAll(async () => {
-  stack = await startStack();
+stackPerFile((started) => {
+  stack = started;
   deps = upgradeDepsOf(stack);
-});
-
-afterAll(() => stack.close());
-
-beforeEach(() => {
-  stack.emulator.faults.reset();
-  stack.emulator.sinks.events.length = 0;
 });
 
 describe('Workflow locks: restore point, fencing, retried step', () => {

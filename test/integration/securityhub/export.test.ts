@@ -5,7 +5,6 @@
  * runs import only changes of state.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ServerlessState } from '../../../infra/local/emulator/state.js';
 import { SecurityHubImporter } from '../../../shared/aws/security-hub.js';
 import { securityHubImportKind } from '../../../shared/aws/state-keys.js';
 import { CHECKS } from '../../../shared/domain/checks/registry.js';
@@ -13,7 +12,7 @@ import type { Finding } from '../../../shared/domain/finding.js';
 import { parsePolicy } from '../../../shared/domain/policy/load.js';
 import { scanDurability } from '../../../shared/jobs/durability/pipeline.js';
 import { exportFindings } from '../../../shared/jobs/security-hub-export.js';
-import { groupState, REGION, type Stack, startStack } from '../harness.js';
+import { groupState, REGION, type Stack, serverlessState, startStack } from '../harness.js';
 
 const ACCOUNT = '123456789012';
 const SCOPE = { account: ACCOUNT, region: REGION };
@@ -34,19 +33,7 @@ rules:
   'security-hub-policy.yaml',
 );
 
-function serverless(name: string, encrypted: boolean): ServerlessState {
-  return {
-    name,
-    description: 'test cache',
-    engine: 'valkey',
-    majorEngineVersion: '8',
-    status: 'available',
-    encrypted,
-    createdAt: Date.parse('2026-01-01T00:00:00Z'),
-    legacyApi: false,
-    tags: new Map(),
-  };
-}
+const serverless = (name: string, encrypted: boolean) => serverlessState(name, { encrypted });
 
 let stack: Stack;
 beforeEach(async () => {

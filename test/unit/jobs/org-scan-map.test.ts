@@ -11,28 +11,10 @@ import {
   writeTargetList,
 } from '../../../shared/jobs/org-scan-map.js';
 import { failedTarget } from '../../../shared/jobs/target-scan.js';
+import { DEFAULT_ENABLED_REGIONS } from '../../regions.js';
 
 const s3 = mockClient(S3Client);
 const BUCKET = 'guardrails-prod-scanbucket-1a2b3c';
-const REGIONS = [
-  'ap-northeast-1',
-  'ap-northeast-2',
-  'ap-northeast-3',
-  'ap-south-1',
-  'ap-southeast-1',
-  'ap-southeast-2',
-  'ca-central-1',
-  'eu-central-1',
-  'eu-north-1',
-  'eu-west-1',
-  'eu-west-2',
-  'eu-west-3',
-  'sa-east-1',
-  'us-east-1',
-  'us-east-2',
-  'us-west-1',
-  'us-west-2',
-];
 const accountsOf = (count: number) =>
   Array.from({ length: count }, (_, index) => String(100_000_000_000 + index));
 const objects = () => new ScanObjects(BUCKET, { region: 'us-east-1', maxAttempts: 1 });
@@ -41,7 +23,7 @@ const objects = () => new ScanObjects(BUCKET, { region: 'us-east-1', maxAttempts
 function listOf(count: number): TargetList {
   const unlisted = { account: '999999999999', region: '*' };
   return {
-    items: accountItems(crossTargets(accountsOf(count), REGIONS)),
+    items: accountItems(crossTargets(accountsOf(count), DEFAULT_ENABLED_REGIONS)),
     failed: [
       failedTarget(unlisted, {
         resourceType: 'target',
@@ -112,7 +94,7 @@ describe('Function: writeTargetList', () => {
     const lines = (written().get(listed.key) ?? '').split('\n');
     expect(lines.at(-1)).toBe('');
     expect(lines.slice(0, -1).map((line) => JSON.parse(line))).toEqual(
-      accountsOf(3).map((account) => ({ account, regions: REGIONS })),
+      accountsOf(3).map((account) => ({ account, regions: DEFAULT_ENABLED_REGIONS })),
     );
     expect(JSON.parse(written().get(listed.unscannedKey) ?? '{}')).toEqual({
       failed: listOf(3).failed,
@@ -131,7 +113,7 @@ describe('Function: writeTargetList', () => {
     expect(listed.legacyLayout).toBe(false);
     const lines = (written().get(listed.key) ?? '').split('\n').slice(0, -1);
     expect(lines.map((line) => JSON.parse(line))).toEqual(
-      accountsOf(3).map((account) => ({ account, regions: REGIONS, legacyLayout: false })),
+      accountsOf(3).map((account) => ({ account, regions: DEFAULT_ENABLED_REGIONS, legacyLayout: false })),
     );
     expect(lines.map((line) => accountItemSchema.safeParse(JSON.parse(line)).success)).toEqual([
       true,
@@ -276,8 +258,10 @@ describe('Function: summarizeMapRun', () => {
         ...accounts.map((account) =>
           entry(
             'SUCCEEDED',
-            { account, regions: REGIONS },
-            { Output: JSON.stringify({ account, regions: REGIONS, status: 'failed', cause }) },
+            { account, regions: DEFAULT_ENABLED_REGIONS },
+            {
+              Output: JSON.stringify({ account, regions: DEFAULT_ENABLED_REGIONS, status: 'failed', cause }),
+            },
           ),
         ),
         ...exported.map((account) =>
@@ -320,7 +304,9 @@ describe('Function: summarizeMapRun', () => {
     expect(summary.fullSummary).toBe(`s3://${BUCKET}/runs/scan-1/summary.json`);
     const whole = JSON.parse(written().get('runs/scan-1/summary.json') ?? '');
     expect(whole.failures).toHaveLength(17_000);
-    expect(whole.failures).toContain(`${accounts[999]}/${REGIONS[16]}: ${JSON.parse(cause).errorMessage}`);
+    expect(whole.failures).toContain(
+      `${accounts[999]}/${DEFAULT_ENABLED_REGIONS[16]}: ${JSON.parse(cause).errorMessage}`,
+    );
     expect(whole.exportFailures).toHaveLength(40);
     expect(whole.skippedAccounts).toHaveLength(600);
   });

@@ -16,31 +16,12 @@ import {
 } from '../../../shared/jobs/target-scan.js';
 import { createLogger } from '../../../shared/runtime/logger.js';
 import { parseInput } from '../../../shared/runtime/zod-issues.js';
+import { DEFAULT_ENABLED_REGIONS } from '../../regions.js';
 
 const sts = mockClient(STSClient);
 const elasticache = mockClient(ElastiCacheClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
 const tagging = mockClient(ResourceGroupsTaggingAPIClient);
-/** Every region an account may have: one child scans them all. */
-const REGIONS = [
-  'ap-northeast-1',
-  'ap-northeast-2',
-  'ap-northeast-3',
-  'ap-south-1',
-  'ap-southeast-1',
-  'ap-southeast-2',
-  'ca-central-1',
-  'eu-central-1',
-  'eu-north-1',
-  'eu-west-1',
-  'eu-west-2',
-  'eu-west-3',
-  'sa-east-1',
-  'us-east-1',
-  'us-east-2',
-  'us-west-1',
-  'us-west-2',
-];
 const logger = createLogger('test');
 logger.setLogLevel('SILENT');
 const TARGET = { account: '111111111111', region: 'eu-west-1' };
@@ -174,19 +155,22 @@ describe('Function: scanAccount', () => {
       { policy: POLICY, dryRun: true },
       {
         account: TARGET.account,
-        regions: REGIONS,
+        regions: [...DEFAULT_ENABLED_REGIONS],
       },
     );
 
     // Assess
     expect(outcomes.map(({ result }) => result.target)).toEqual(
-      REGIONS.map((region) => ({ account: TARGET.account, region })),
+      DEFAULT_ENABLED_REGIONS.map((region) => ({ account: TARGET.account, region })),
     );
     expect(outcomes.map(({ result }) => result.error?.reason ?? result.status)).toEqual(
-      REGIONS.map(() => 'complete'),
+      DEFAULT_ENABLED_REGIONS.map(() => 'complete'),
     );
     expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
-    expect(elasticache).toHaveReceivedCommandTimes(DescribeReplicationGroupsCommand, REGIONS.length);
+    expect(elasticache).toHaveReceivedCommandTimes(
+      DescribeReplicationGroupsCommand,
+      DEFAULT_ENABLED_REGIONS.length,
+    );
   });
 
   it('gives every region of an account whose role is denied its own failed result, after one AssumeRole', async () => {
@@ -199,17 +183,17 @@ describe('Function: scanAccount', () => {
       { policy: POLICY, dryRun: true },
       {
         account: TARGET.account,
-        regions: REGIONS,
+        regions: [...DEFAULT_ENABLED_REGIONS],
       },
     );
 
     // Assess
-    expect(outcomes).toHaveLength(REGIONS.length);
+    expect(outcomes).toHaveLength(DEFAULT_ENABLED_REGIONS.length);
     outcomes.forEach(({ result, findings }, index) => {
-      const target = { account: TARGET.account, region: REGIONS[index] };
+      const target = { account: TARGET.account, region: DEFAULT_ENABLED_REGIONS[index] };
       expect(result).toMatchObject({ target, status: 'failed', findings: { error: 1 } });
       expect(result.error).toMatchObject({
-        resourceId: `${TARGET.account}/${REGIONS[index]}`,
+        resourceId: `${TARGET.account}/${DEFAULT_ENABLED_REGIONS[index]}`,
         observed: 'AccessDenied',
       });
       expect(result.error?.reason).toContain(`the role ${ROLE} cannot be assumed`);
