@@ -19,6 +19,8 @@ export interface Row {
   goal: string;
   ratio: number | null;
   met: boolean;
+  /** The benchmark it comes from (`--only` names; `org-1000` the organisation scan at 1 000 accounts). */
+  bench?: string;
   /** The day the row was measured (YYYY-MM-DD), stamped when the results file is written. */
   measured?: string;
 }

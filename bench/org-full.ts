@@ -265,7 +265,7 @@ function parentRows(size: Size, first: Run, second: Run): void {
   };
   const s3Requests = first.log.filter((entry) => entry.service === 's3').length;
   push(
-    `${label}, S3 objects of one run (objects / bytes: targets.jsonl ${part(/targets\.jsonl$/)}, unscanned.json ${part(/unscanned\.json$/)}, ResultWriter manifest ${part(/manifest\.json$/)}, result files ${part(/\/(SUCCEEDED|FAILED|PENDING)_\d+\.json$/)}; ${s3Requests} S3 requests)`,
+    `${label}, S3 objects of one run (objects / bytes: targets.jsonl ${part(/targets\.jsonl$/)}, unscanned.json ${part(/unscanned\.json$/)}, summary.json ${part(/\/summary\.json$/)}, ResultWriter manifest ${part(/manifest\.json$/)}, result files ${part(/\/(SUCCEEDED|FAILED|PENDING)_\d+\.json$/)}; ${s3Requests} S3 requests)`,
     first.objects.reduce((sum, { bytes }) => sum + bytes, 0),
     'bytes',
     null,

@@ -59,6 +59,7 @@ async function peakRss(): Promise<void> {
 }
 
 /** `npm run bench -- --only migration,upgrade` runs some benchmarks (their rows merged into the results file). */
+const ORG_ACCOUNTS = Number(process.env.BENCH_ORG_ACCOUNTS ?? 5);
 const BENCHMARKS: Record<string, () => unknown> = {
   api: async () => {
     await apiCalls(1000);
@@ -77,7 +78,7 @@ const BENCHMARKS: Record<string, () => unknown> = {
   // timeout); the cost and wall-time models are for 1 000, 100 at a time, either way.
   org: async () => {
     const item = await orgItemChild(REGIONS_17, 20);
-    await orgScanBench(Number(process.env.BENCH_ORG_ACCOUNTS ?? 5), 1000, 20, 20, 5, item);
+    await orgScanBench(ORG_ACCOUNTS, 1000, 20, 20, 5, item);
   },
   // The parent at full size: 1 000 accounts x 17 regions through the real ASL, 10 accounts' children
   // real (2 at a time), the others a copy of a real child's result (bench/README.md says which is which).
@@ -93,8 +94,14 @@ if (unknown.length > 0) {
   );
   process.exit(2);
 }
+/** The benchmark a row comes from: its name, the organisation scan's with its size when not the default. */
+const benchOf = (name: string) => (name === 'org' && ORG_ACCOUNTS !== 5 ? `org-${ORG_ACCOUNTS}` : name);
 for (const [name, run] of Object.entries(BENCHMARKS))
-  if (only === undefined || only.includes(name)) await run();
+  if (only === undefined || only.includes(name)) {
+    const from = rows.length;
+    await run();
+    for (const row of rows.slice(from)) row.bench = benchOf(name);
+  }
 
 const width = Math.max(...rows.map((row) => row.name.length));
 console.log(
@@ -105,19 +112,22 @@ for (const row of rows) {
     `${row.name.padEnd(width)}  ${`${row.value} ${row.unit}`.padStart(12)}  ${String(row.baseline ?? '-').padStart(10)}  ${String(row.ratio ?? '-').padStart(7)}  ${row.met ? 'yes' : 'NO '}  ${row.goal}`,
   );
 }
-// Every row is stamped with the day it was measured and merged into bench/results.json by name:
-// a row this run did not measure (another --only, or the full-size organisation run, two hours
-// here) keeps its own day; `--fresh` writes this run's rows alone.
+// Every row is stamped with its benchmark and the day it was measured, and the rows of the
+// benchmarks this run measured replace theirs in bench/results.json: the others (another --only,
+// the two-hour full-size organisation run `org-1000`) keep theirs and their day. `--fresh` writes
+// this run's rows alone.
 const measured = new Date().toISOString().slice(0, 10);
 const file = join(ROOT, 'bench', 'results.json');
 const earlier: Row[] =
   process.argv.includes('--fresh') || !existsSync(file) ? [] : JSON.parse(readFileSync(file, 'utf8'));
-const fresh = new Map(rows.map((row) => [row.name, { ...row, measured }]));
+const ran = new Set(rows.map((row) => row.bench));
+const order = Object.keys(BENCHMARKS);
+const place = (row: Row) => order.indexOf((row.bench ?? '').replace(/-\d+$/, ''));
 const merged = [
-  ...earlier.map((row) => fresh.get(row.name) ?? row),
-  ...[...fresh.values()].filter((row) => !earlier.some((old) => old.name === row.name)),
-];
+  ...earlier.filter((row) => !ran.has(row.bench)),
+  ...rows.map((row) => ({ ...row, measured })),
+].sort((a, b) => place(a) - place(b));
 writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
 console.log(
-  `\nwritten: bench/results.json (${fresh.size} rows measured ${measured}, ${merged.length - fresh.size} kept)`,
+  `\nwritten: bench/results.json (${rows.length} rows measured ${measured}, ${merged.length - rows.length} kept)`,
 );
