@@ -225,14 +225,20 @@ export function emittedEvents(emulator: Emulator): { detailType: string; resourc
  * sandbox's clock, two attempts per AWS call, alerts to `alertTopic` when given.
  */
 export function upgradeDepsOf(stack: Stack, options: { alertTopic?: string } = {}): UpgradeDeps {
+  const { aws, ...deps } = workflowDepsOf(stack, options);
+  return { ...deps, readHealth: durabilityHealthReader(createMetricsClient(aws)) };
+}
+
+/** What every workflow's dependencies share against `stack`, and the AWS options they were made with. */
+function workflowDepsOf(stack: Stack, options: { alertTopic?: string }) {
   const aws = { endpoint: stack.emulator.endpoint, region: REGION, maxAttempts: 2 };
   return {
+    aws,
     elasticache: createFleetClients(aws).elasticache,
     store: stack.store,
     events: new EventPublisher(undefined, aws),
     ...(options.alertTopic === undefined ? {} : { alerts: new AlertPublisher(options.alertTopic, aws) }),
     now: () => new Date(stack.emulator.clock.now()),
-    readHealth: durabilityHealthReader(createMetricsClient(aws)),
   };
 }
 
@@ -246,13 +252,6 @@ export function migrationDepsOf(
   settings: DurabilityJobSettings,
   options: { alertTopic?: string } = {},
 ): MigrationDeps {
-  const aws = { endpoint: stack.emulator.endpoint, region: REGION, maxAttempts: 2 };
-  return {
-    elasticache: createFleetClients(aws).elasticache,
-    store: stack.store,
-    events: new EventPublisher(undefined, aws),
-    ...(options.alertTopic === undefined ? {} : { alerts: new AlertPublisher(options.alertTopic, aws) }),
-    now: () => new Date(stack.emulator.clock.now()),
-    durability: async () => ({ deps: stack.durabilityDeps('migration'), settings }),
-  };
+  const { aws: _, ...deps } = workflowDepsOf(stack, options);
+  return { ...deps, durability: async () => ({ deps: stack.durabilityDeps('migration'), settings }) };
 }
