@@ -1,6 +1,8 @@
 import type { FunctionManifest } from '../../infra/function-manifest.js';
-import { PARTITIONS } from '../../shared/aws/state-keys.js';
-import { DURABILITY_GROUP_ACTIONS } from '../../shared/jobs/durability/actions.js';
+import {
+  DURABILITY_GROUP_ACTIONS,
+  DURABILITY_GROUP_STATE_KEYS,
+} from '../../shared/jobs/durability/actions.js';
 
 export const manifest: FunctionManifest = {
   description: 'Evaluates (and remediates) one group on a CloudTrail call or a re-check',
@@ -22,14 +24,7 @@ export const manifest: FunctionManifest = {
     'organizations:ListParents',
     'states:StartExecution',
   ],
-  stateKeys: [
-    PARTITIONS.lease,
-    PARTITIONS.targetLeases,
-    PARTITIONS.findings,
-    PARTITIONS.legacyFindings,
-    // The last soaks: a group its soak stepped back is held.
-    PARTITIONS.lastSoak,
-  ],
+  stateKeys: DURABILITY_GROUP_STATE_KEYS,
   // A member account's event is acted on through its member role (one AssumeRole per account).
   memberAccess: true,
   vpc: false,

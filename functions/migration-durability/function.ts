@@ -1,6 +1,8 @@
 import type { FunctionManifest } from '../../infra/function-manifest.js';
-import { PARTITIONS } from '../../shared/aws/state-keys.js';
-import { DURABILITY_GROUP_ACTIONS } from '../../shared/jobs/durability/actions.js';
+import {
+  DURABILITY_GROUP_ACTIONS,
+  DURABILITY_GROUP_STATE_KEYS,
+} from '../../shared/jobs/durability/actions.js';
 
 export const manifest: FunctionManifest = {
   description: 'Migration workflow - raises durability through the durability job',
@@ -12,14 +14,7 @@ export const manifest: FunctionManifest = {
     'upgradeStateMachine',
   ],
   actions: [...DURABILITY_GROUP_ACTIONS, 'states:StartExecution'],
-  stateKeys: [
-    PARTITIONS.lease,
-    PARTITIONS.targetLeases,
-    PARTITIONS.findings,
-    PARTITIONS.legacyFindings,
-    // The last soaks: a group its soak stepped back is held.
-    PARTITIONS.lastSoak,
-  ],
+  stateKeys: DURABILITY_GROUP_STATE_KEYS,
   memberAccess: false,
   vpc: false,
   alarms: ['Errors', 'Throttles'],

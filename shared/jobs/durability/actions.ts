@@ -1,8 +1,10 @@
 /**
  * The AWS actions the durability job calls, for the manifests of the functions that run it
  * (target-scan, durability-react, migration-durability): their IAM roles are generated from
- * these lists, so a new call of the job is granted here, once.
+ * these lists, so a new call of the job is granted here, once; and the state table's partitions
+ * the job reads and writes for a group.
  */
+import { PARTITIONS } from '../../aws/state-keys.js';
 import { fleetReads } from '../../domain/resource-kinds.js';
 
 /** What checking and enforcing a group calls, however the group was read (shared/jobs/durability/pipeline.ts). */
@@ -37,6 +39,16 @@ export const DURABILITY_GROUP_ACTIONS = [
   'elasticache:DescribeReplicationGroups',
   'elasticache:ListTagsForResource',
   ...PIPELINE_ACTIONS,
+] as const;
+
+/** The state-table partitions the job reads and writes for the groups events name. */
+export const DURABILITY_GROUP_STATE_KEYS = [
+  PARTITIONS.lease,
+  PARTITIONS.targetLeases,
+  PARTITIONS.findings,
+  PARTITIONS.legacyFindings,
+  // The last soaks: a group its soak stepped back is held.
+  PARTITIONS.lastSoak,
 ] as const;
 
 /**
